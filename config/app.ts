@@ -1,0 +1,23 @@
+import type { z } from 'zod';
+import type { appConfigSchema } from '#config/app';
+
+/**
+ * Deployment-wide settings. Marketing ops edit this file and run `npx cdk deploy`; a wrong value fails at
+ * synth with a message that names the field.
+ */
+export const app: z.input<typeof appConfigSchema> = {
+  stage: 'demo',
+  sender: {
+    fromAddress: 'marketing@example.co.jp',
+    fromName: '株式会社サンプル マーケティング部',
+    replyTo: 'sales@example.co.jp',
+    companyName: '株式会社サンプル',
+    postalAddress: '〒100-0005 東京都千代田区丸の内1-1-1',
+    sesIdentity: 'example.co.jp',
+  },
+  allowedOrigins: ['https://www.example.co.jp', 'http://localhost:3000'],
+  timeZone: 'Asia/Tokyo',
+  locale: 'ja',
+  api: { throttle: { rate: 50, burst: 100 }, maxBodyBytes: 32 * 1024 },
+  logRetentionDays: 30,
+};

@@ -1,0 +1,61 @@
+import { resolve } from 'node:path';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { FunctionSpec } from './catalog.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+export interface LeadFunctionProps {
+  spec: FunctionSpec;
+  environment: Record<string, string>;
+  logRetention: RetentionDays;
+}
+
+/**
+ * The one place Lambda defaults are set: ARM64, the current Node LTS runtime, ESM, minified with source
+ * maps, the AWS SDK bundled (pinned with the code instead of whatever the runtime ships), a log group with
+ * retention, JSON logs and X-Ray tracing.
+ */
+export class LeadFunction extends Construct {
+  readonly fn: NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: LeadFunctionProps) {
+    super(scope, id);
+    const { spec } = props;
+    const logGroup = new LogGroup(this, 'Logs', {
+      logGroupName: `/aws/lambda/${Stack.of(this).stackName}-${spec.name}`,
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.fn = new NodejsFunction(this, 'Function', {
+      functionName: `${Stack.of(this).stackName}-${spec.name}`,
+      description: spec.description,
+      entry: resolve(ROOT, spec.entry),
+      handler: 'handler',
+      projectRoot: ROOT,
+      depsLockFilePath: resolve(ROOT, 'package-lock.json'),
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: spec.memoryMb,
+      timeout: Duration.seconds(spec.timeoutSeconds),
+      reservedConcurrentExecutions: spec.maxConcurrency,
+      tracing: Tracing.ACTIVE,
+      loggingFormat: LoggingFormat.JSON,
+      logGroup,
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        bundleAwsSDK: true,
+        tsconfig: resolve(ROOT, 'tsconfig.json'),
+        // Some CommonJS dependencies call require(); give the ESM bundle one.
+        banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+      },
+    });
+  }
+}

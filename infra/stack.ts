@@ -1,0 +1,30 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { Settings } from '#config/settings';
+import { acknowledgeFindings } from './nag.ts';
+import { Stateful } from './stateful.ts';
+import { Stateless } from './stateless.ts';
+
+export class LeadLoopStack extends Stack {
+  readonly stateful: Stateful;
+  readonly stateless: Stateless;
+
+  constructor(scope: Construct, id: string, props: StackProps & { settings: Settings }) {
+    super(scope, id, props);
+    const logRetention = props.settings.app.logRetentionDays as RetentionDays;
+    this.stateful = new Stateful(this, 'Stateful', { settings: props.settings });
+    this.stateless = new Stateless(this, 'Stateless', {
+      settings: props.settings,
+      stateful: this.stateful,
+      logRetention,
+    });
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.stateless.api.apiEndpoint,
+      description: 'Public API base URL',
+    });
+    new CfnOutput(this, 'EventBusName', { value: this.stateful.bus.eventBusName });
+    new CfnOutput(this, 'TableName', { value: this.stateful.table.tableName });
+    acknowledgeFindings(this);
+  }
+}

@@ -1,0 +1,137 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import {
+  AttributeType,
+  Billing,
+  ProjectionType,
+  StreamViewType,
+  TableEncryptionV2,
+  TableV2,
+} from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus } from 'aws-cdk-lib/aws-events';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { CfnConfigurationSet, CfnConfigurationSetEventDestination } from 'aws-cdk-lib/aws-ses';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ALL_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from '#adapters/table-design';
+import type { Settings } from '#config/settings';
+
+/**
+ * What holds data and must outlive any deployment: the lead table (retained, deletion-protected, PITR),
+ * the custom bus with its archive, the SES configuration set, the signing secret and the dead-letter queue.
+ */
+export class Stateful extends Construct {
+  readonly table: TableV2;
+  readonly bus: EventBus;
+  readonly configurationSet: CfnConfigurationSet;
+  readonly signingSecret: Secret;
+  readonly deadLetters: Queue;
+  readonly alarmTopic: Topic;
+
+  constructor(scope: Construct, id: string, props: { settings: Settings }) {
+    super(scope, id);
+    const { app } = props.settings;
+    const prefix = Stack.of(this).stackName;
+
+    const attr = (type: 'S' | 'N') => (type === 'S' ? AttributeType.STRING : AttributeType.NUMBER);
+    this.table = new TableV2(this, 'Table', {
+      tableName: `${prefix}-leads`,
+      partitionKey: { name: TABLE_KEYS.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE_KEYS.sortKey, type: AttributeType.STRING },
+      billing: Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryptionV2.awsManagedKey(),
+      dynamoStream: StreamViewType.NEW_IMAGE,
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      globalSecondaryIndexes: ALL_INDEXES.map((index) => ({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey.name, type: attr(index.partitionKey.type) },
+        sortKey: { name: index.sortKey.name, type: attr(index.sortKey.type) },
+        projectionType: index.include.length ? ProjectionType.INCLUDE : ProjectionType.KEYS_ONLY,
+        ...(index.include.length ? { nonKeyAttributes: [...index.include] } : {}),
+      })),
+    });
+
+    this.bus = new EventBus(this, 'Bus', { eventBusName: `${prefix}-leads` });
+    // An archive lets ops replay hand-offs to a CRM that was down.
+    this.bus.archive('Archive', {
+      archiveName: `${prefix}-leads`,
+      eventPattern: { account: [Stack.of(this).account] },
+      retention: Duration.days(90),
+    });
+
+    this.configurationSet = new CfnConfigurationSet(this, 'ConfigurationSet', {
+      name: `${prefix}`,
+      deliveryOptions: { tlsPolicy: 'REQUIRE' },
+      reputationOptions: { reputationMetricsEnabled: true },
+      sendingOptions: { sendingEnabled: true },
+      suppressionOptions: { suppressedReasons: ['BOUNCE', 'COMPLAINT'] },
+    });
+    // SES publishes engagement only to the default bus; a rule there routes it to email-events.
+    new CfnConfigurationSetEventDestination(this, 'EngagementToEventBridge', {
+      configurationSetName: this.configurationSet.ref,
+      eventDestination: {
+        name: 'eventbridge',
+        enabled: true,
+        matchingEventTypes: [
+          'SEND',
+          'DELIVERY',
+          'BOUNCE',
+          'COMPLAINT',
+          'OPEN',
+          'CLICK',
+          'REJECT',
+          'DELIVERY_DELAY',
+        ],
+        eventBridgeDestination: {
+          eventBusArn: `arn:${Stack.of(this).partition}:events:${Stack.of(this).region}:${Stack.of(this).account}:event-bus/default`,
+        },
+      },
+    });
+
+    this.signingSecret = new Secret(this, 'SigningSecret', {
+      secretName: `${prefix}/signing-secret`,
+      description: 'HMAC key for identity, double opt-in and unsubscribe tokens',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const dlqKey = new Key(this, 'DeadLetterKey', {
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // EventBridge (rule DLQs) and CloudWatch (alarm notifications) must be able to use the key.
+    for (const service of ['events.amazonaws.com', 'cloudwatch.amazonaws.com']) {
+      dlqKey.grant(new ServicePrincipal(service), 'kms:Decrypt', 'kms:GenerateDataKey');
+    }
+    this.deadLetters = new Queue(this, 'DeadLetters', {
+      queueName: `${prefix}-dead-letters`,
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: dlqKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+
+    this.alarmTopic = new Topic(this, 'Alarms', {
+      topicName: `${prefix}-alarms`,
+      enforceSSL: true,
+      masterKey: dlqKey,
+    });
+    if (app.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(app.alarmEmail));
+    new Alarm(this, 'DeadLettersAlarm', {
+      alarmDescription: 'Events or outbox records could not be delivered: check the dead-letter queue',
+      metric: this.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(new SnsAction(this.alarmTopic));
+  }
+}

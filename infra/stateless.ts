@@ -1,0 +1,172 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { type CfnStage, CorsHttpMethod, HttpApi, HttpMethod, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { Construct } from 'constructs';
+import { corsOrigins, type Settings } from '#config/settings';
+import { type EventPattern, FUNCTIONS, type FunctionSpec } from './catalog.ts';
+import { LeadFunction } from './lead-function.ts';
+import type { Stateful } from './stateful.ts';
+
+/**
+ * Everything that can be replaced freely: the HTTP API, the functions built from the catalog, their
+ * routes, bus rules, the sweeper's schedule and the outbox stream mapping.
+ */
+export class Stateless extends Construct {
+  readonly api: HttpApi;
+  readonly functions = new Map<string, LeadFunction>();
+
+  constructor(
+    scope: Construct,
+    id: string,
+    props: { settings: Settings; stateful: Stateful; logRetention: RetentionDays },
+  ) {
+    super(scope, id);
+    const { settings, stateful } = props;
+    const stack = Stack.of(this);
+
+    this.api = new HttpApi(this, 'Api', {
+      apiName: `${stack.stackName}-api`,
+      description: 'Lead capture, tracking, unsubscribe and ops API',
+      createDefaultStage: false,
+      corsPreflight: {
+        allowOrigins: corsOrigins(settings),
+        allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
+        allowHeaders: ['content-type', 'accept'],
+        maxAge: Duration.minutes(10),
+      },
+    });
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention });
+    const stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: settings.app.api.throttle.rate, burstLimit: settings.app.api.throttle.burst },
+    });
+    (stage.node.defaultChild as CfnStage).accessLogSettings = {
+      destinationArn: accessLogs.logGroupArn,
+      format: JSON.stringify({
+        requestId: '$context.requestId',
+        ip: '$context.identity.sourceIp',
+        routeKey: '$context.routeKey',
+        status: '$context.status',
+        latency: '$context.responseLatency',
+        integrationError: '$context.integrationErrorMessage',
+      }),
+    };
+    const publicBaseUrl = stage.url.replace(/\/$/, '');
+
+    const environment = {
+      TABLE_NAME: stateful.table.tableName,
+      EVENT_BUS_NAME: stateful.bus.eventBusName,
+      SES_CONFIGURATION_SET: stateful.configurationSet.ref,
+      PUBLIC_BASE_URL: publicBaseUrl,
+      SIGNING_SECRET_ARN: stateful.signingSecret.secretArn,
+    };
+    const iam = new HttpIamAuthorizer();
+    const sesIdentityArn = `arn:${stack.partition}:ses:${stack.region}:${stack.account}:identity/${settings.app.sender.sesIdentity}`;
+    const configurationSetArn = `arn:${stack.partition}:ses:${stack.region}:${stack.account}:configuration-set/${stateful.configurationSet.ref}`;
+
+    for (const spec of FUNCTIONS) {
+      const lf = new LeadFunction(this, pascal(spec.name), {
+        spec,
+        environment,
+        logRetention: props.logRetention,
+      });
+      this.functions.set(spec.name, lf);
+      const fn = lf.fn;
+      stateful.table.grantReadWriteData(fn);
+      stateful.bus.grantPutEventsTo(fn);
+      stateful.signingSecret.grantRead(fn);
+      fn.addToRolePolicy(
+        new PolicyStatement({ actions: ['ses:SendEmail'], resources: [sesIdentityArn, configurationSetArn] }),
+      );
+      this.wire(spec, lf, { iam, stateful });
+    }
+  }
+
+  private wire(
+    spec: FunctionSpec,
+    lf: LeadFunction,
+    ctx: { iam: HttpIamAuthorizer; stateful: Stateful },
+  ): void {
+    const fn = lf.fn;
+    if (spec.routes.length) {
+      const integration = new HttpLambdaIntegration(`${pascal(spec.name)}Integration`, fn);
+      for (const route of spec.routes) {
+        this.api.addRoutes({
+          path: route.path,
+          methods: [route.method === 'GET' ? HttpMethod.GET : HttpMethod.POST],
+          integration,
+          ...(route.auth === 'iam' ? { authorizer: ctx.iam } : {}),
+        });
+      }
+    }
+    for (const trigger of spec.triggers) {
+      if (trigger.kind === 'rule') {
+        const eventBus =
+          trigger.bus === 'default'
+            ? EventBus.fromEventBusName(this, `${trigger.name}DefaultBus`, 'default')
+            : ctx.stateful.bus;
+        new Rule(this, pascal(trigger.name), {
+          ruleName: `${Stack.of(this).stackName}-${trigger.name}`,
+          description: trigger.description,
+          eventBus,
+          eventPattern: toCdkPattern(trigger.pattern),
+          targets: [
+            new LambdaFunction(fn, {
+              deadLetterQueue: ctx.stateful.deadLetters,
+              retryAttempts: 8,
+              maxEventAge: Duration.hours(6),
+            }),
+          ],
+        });
+      } else if (trigger.kind === 'schedule') {
+        new Schedule(this, `${pascal(spec.name)}Schedule`, {
+          description: `Runs ${spec.name} every ${trigger.everyMinutes} minute(s)`,
+          schedule: ScheduleExpression.rate(Duration.minutes(trigger.everyMinutes)),
+          target: new LambdaInvoke(fn, { retryAttempts: 0, deadLetterQueue: ctx.stateful.deadLetters }),
+        });
+      } else {
+        fn.addEventSource(
+          new DynamoEventSource(ctx.stateful.table, {
+            startingPosition: StartingPosition.TRIM_HORIZON,
+            batchSize: 25,
+            bisectBatchOnError: true,
+            reportBatchItemFailures: true,
+            retryAttempts: 20,
+            onFailure: new SqsDlq(ctx.stateful.deadLetters),
+            // Only new outbox items wake the publisher; every other write costs nothing here.
+            filters: [
+              FilterCriteria.filter({
+                eventName: FilterRule.isEqual('INSERT'),
+                dynamodb: { NewImage: { sk: { S: FilterRule.beginsWith('OUTBOX#') } } },
+              }),
+            ],
+          }),
+        );
+      }
+    }
+  }
+}
+
+const pascal = (name: string): string => name.replace(/(^|[-_])(\w)/g, (_, __, c: string) => c.toUpperCase());
+
+/** The catalog's pattern keys map one to one onto the CDK EventPattern's (detail-type → detailType). */
+const toCdkPattern = (pattern: EventPattern) => {
+  const { source, 'detail-type': detailType, detail, ...rest } = pattern as Record<string, unknown>;
+  return {
+    ...(source ? { source: source as string[] } : {}),
+    ...(detailType ? { detailType: detailType as string[] } : {}),
+    ...(detail ? { detail: detail as Record<string, unknown> } : {}),
+    ...rest,
+  };
+};

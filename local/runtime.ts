@@ -1,0 +1,388 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { extname, join, normalize, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Context } from 'aws-lambda';
+import type { FunctionSpec } from '#infra/catalog';
+import { compileRoute, matchRoute, toHttpApiEvent } from '#local/api-gateway';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, startLocalSes } from '#local/engines';
+import { type DeliveredEvent, LocalEventRouter, type LocalRule } from '#local/router';
+import { StreamPoller } from '#local/stream-poller';
+import { ensureTable } from '#local/table';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+export interface RuntimeOptions {
+  port?: number;
+  sesPort?: number;
+  dynamodbPort?: number;
+  /** Use an already running DynamoDB Local / SES instead of starting them (tests share one of each). */
+  dynamodbEndpoint?: string;
+  sesEndpoint?: string;
+  /** Keep data under this folder (DynamoDB files, signing secret, stream checkpoint); omitted = in memory. */
+  dataDir?: string;
+  fresh?: boolean;
+  tableName?: string;
+  opsToken?: string;
+  /** How often the local scheduler runs the real sweeper; 0 turns it off (tests sweep on demand). */
+  sweepEverySeconds?: number;
+  /** Poll the table stream continuously (default true); tests may drain it on demand instead. */
+  pollStream?: boolean;
+  log?: (line: string) => void;
+}
+
+type AnyHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+export interface Runtime {
+  apiUrl: string;
+  sesUrl: string;
+  dynamodbEndpoint: string;
+  tableName: string;
+  opsToken: string;
+  router: LocalEventRouter;
+  events: () => readonly DeliveredEvent[];
+  /** Run the real sweeper once, then deliver what it caused. */
+  sweep: () => Promise<unknown>;
+  advanceClock: (ms: number) => Promise<number>;
+  /** Wait until every outbox item is published and every event delivered. */
+  settle: () => Promise<void>;
+  invoke: (functionName: string, event: unknown) => Promise<unknown>;
+  stop: () => Promise<void>;
+}
+
+/**
+ * The whole product on this machine: DynamoDB Local, the local SES, an HTTP server that plays API Gateway,
+ * the local EventBridge router, the stream poller that plays the outbox's event source mapping, and the
+ * scheduler that runs the sweeper. Only endpoints and credentials differ from AWS; the handlers are the
+ * real ones, loaded after the environment is set, exactly as Lambda would load them.
+ */
+export const startRuntime = async (options: RuntimeOptions = {}): Promise<Runtime> => {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const port = options.port ?? 3000;
+  const tableName = options.tableName ?? 'leadloop-local';
+  const stoppers: (() => Promise<void>)[] = [];
+
+  if (options.dataDir && options.fresh) rmSync(options.dataDir, { recursive: true, force: true });
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+
+  const dynamo = options.dynamodbEndpoint
+    ? { endpoint: options.dynamodbEndpoint, stop: async () => {} }
+    : await startDynamoDbLocal(
+        options.dynamodbPort ?? 8000,
+        options.dataDir ? join(options.dataDir, 'dynamodb') : undefined,
+      );
+  stoppers.push(dynamo.stop);
+  const ses = options.sesEndpoint
+    ? { endpoint: options.sesEndpoint, stop: async () => {} }
+    : await startLocalSes(options.sesPort ?? 8005);
+  stoppers.push(ses.stop);
+
+  const server = createServer();
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(port, '127.0.0.1', () => ok());
+  });
+  const address = server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  const apiUrl = `http://localhost:${actualPort}`;
+
+  const opsToken = options.opsToken ?? persistentSecret(options.dataDir, 'ops-token', 24);
+  // Same variables the CDK function wrapper sets in AWS; only the endpoints point here.
+  Object.assign(process.env, {
+    AWS_REGION: process.env.AWS_REGION ?? LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_SESV2: ses.endpoint,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: apiUrl,
+    TABLE_NAME: tableName,
+    EVENT_BUS_NAME: 'leadloop-local-leads',
+    SES_CONFIGURATION_SET: 'leadloop-local',
+    PUBLIC_BASE_URL: apiUrl,
+    SIGNING_SECRET: persistentSecret(options.dataDir, 'signing-secret', 32),
+    OPS_TOKEN: opsToken,
+  });
+
+  const admin = new DynamoDBClient({
+    endpoint: dynamo.endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  const streamArn = await ensureTable(admin, tableName);
+  admin.destroy();
+
+  // Handlers are imported only now, after the environment is complete, as a Lambda cold start would.
+  const { FUNCTIONS, eventRules } = await import('#infra/catalog');
+  const clock = await import('#adapters/clock');
+  const handlers = new Map<string, { spec: FunctionSpec; handler: AnyHandler }>();
+  for (const spec of FUNCTIONS) {
+    const module = (await import(join(ROOT, spec.entry))) as { handler: AnyHandler };
+    handlers.set(spec.name, { spec, handler: module.handler });
+  }
+  const invoke = async (functionName: string, event: unknown): Promise<unknown> => {
+    const entry = handlers.get(functionName);
+    if (!entry) throw new Error(`no local function ${functionName}`);
+    return entry.handler(event, lambdaContext(entry.spec));
+  };
+
+  const rules: LocalRule[] = eventRules().map((r) => ({
+    name: r.name,
+    bus: r.bus,
+    pattern: r.pattern,
+    target: r.functionName
+      ? { kind: 'function', functionName: r.functionName }
+      : { kind: 'log', description: r.description },
+  }));
+  const router = new LocalEventRouter({ leadsBusName: process.env.EVENT_BUS_NAME ?? '', rules, invoke, log });
+
+  const poller = new StreamPoller({
+    endpoint: dynamo.endpoint,
+    streamArn,
+    checkpointFile: options.dataDir ? join(options.dataDir, 'stream-checkpoint.json') : undefined,
+    deliver: async (event) =>
+      (await invoke('publisher', event)) as { batchItemFailures: { itemIdentifier: string }[] },
+    log,
+  });
+  if (options.pollStream ?? true) poller.start();
+  stoppers.unshift(() => poller.stop());
+
+  const settle = async (): Promise<void> => {
+    // Publishing can cause deliveries that write new outbox items: go round until both are quiet.
+    for (let round = 0; round < 20; round++) {
+      await poller.drain();
+      await router.idle();
+      const before = router.events().length;
+      await poller.drain();
+      if (router.events().length === before) return;
+    }
+  };
+
+  let sweeping: Promise<unknown> | undefined;
+  const sweep = async (): Promise<unknown> => {
+    sweeping ??= invoke('sweeper', {
+      source: 'local.scheduler',
+      time: new Date(clock.now()).toISOString(),
+    }).finally(() => {
+      sweeping = undefined;
+    });
+    const result = await sweeping;
+    await settle();
+    return result;
+  };
+  const sweepEvery = options.sweepEverySeconds ?? 5;
+  if (sweepEvery > 0) {
+    const timer = setInterval(() => {
+      sweep().catch((e: unknown) => log(`sweep failed: ${e instanceof Error ? e.message : String(e)}`));
+    }, sweepEvery * 1000);
+    stoppers.unshift(async () => clearInterval(timer));
+  }
+
+  const routes = FUNCTIONS.flatMap((spec) => spec.routes.map((route) => compileRoute(spec.name, route)));
+  const { corsOrigins } = await import('#config/settings');
+  const allowedOrigins = new Set(corsOrigins());
+
+  const runtime: Runtime = {
+    apiUrl,
+    sesUrl: ses.endpoint.replace('127.0.0.1', 'localhost'),
+    dynamodbEndpoint: dynamo.endpoint,
+    tableName,
+    opsToken,
+    router,
+    events: () => router.events(),
+    sweep,
+    advanceClock: async (ms) => clock.advanceClock(ms),
+    settle,
+    invoke,
+    stop: async () => {
+      await new Promise<void>((ok) => {
+        server.close(() => ok());
+        server.closeAllConnections();
+      });
+      for (const stop of stoppers) await stop();
+    },
+  };
+
+  server.on('request', (req, res) => {
+    handleRequest(req, res).catch((error: unknown) => {
+      log(`local gateway error: ${error instanceof Error ? error.stack : String(error)}`);
+      if (!res.headersSent)
+        send(res, 502, { 'content-type': 'application/json' }, '{"message":"Internal Server Error"}');
+    });
+  });
+
+  const handleRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const body = await readRequestBody(req, 10 * 1024 * 1024); // API Gateway's own payload limit
+    const url = new URL(req.url ?? '/', apiUrl);
+    const method = req.method ?? 'GET';
+    const target = req.headers['x-amz-target'];
+
+    if (typeof target === 'string' && target.startsWith('AWSEvents.')) {
+      if (target !== 'AWSEvents.PutEvents')
+        return send(res, 400, {}, `{"message":"${target} is not emulated"}`);
+      const request = JSON.parse(body.toString('utf8')) as { Entries?: [] };
+      const result = router.putEvents(request.Entries ?? []);
+      return send(res, 200, { 'content-type': 'application/x-amz-json-1.1' }, JSON.stringify(result));
+    }
+
+    if (url.pathname.startsWith('/_local/')) return localRoute(method, url.pathname, body, res);
+    if (url.pathname.startsWith('/examples/') && method === 'GET') return serveExample(url.pathname, res);
+
+    const origin = req.headers.origin;
+    const cors: Record<string, string> =
+      origin && allowedOrigins.has(origin) ? { 'access-control-allow-origin': origin, vary: 'Origin' } : {};
+    if (method === 'OPTIONS') {
+      // API Gateway answers preflights itself from the API's CORS settings.
+      return send(
+        res,
+        204,
+        {
+          ...cors,
+          ...(cors['access-control-allow-origin']
+            ? {
+                'access-control-allow-methods': 'GET,POST,OPTIONS',
+                'access-control-allow-headers': 'content-type,accept',
+                'access-control-max-age': '600',
+              }
+            : {}),
+        },
+        '',
+      );
+    }
+
+    const matched = matchRoute(routes, method, url.pathname);
+    if (!matched) return send(res, 404, { 'content-type': 'application/json' }, '{"message":"Not Found"}');
+    if ('methodNotAllowed' in matched)
+      return send(res, 404, { 'content-type': 'application/json' }, '{"message":"Not Found"}');
+    if (matched.compiled.route.auth === 'iam' && req.headers.authorization !== `Bearer ${opsToken}`) {
+      // In AWS, IAM authorization refuses the call before the function runs; locally a bearer token does.
+      return send(res, 403, { 'content-type': 'application/json' }, '{"message":"Forbidden"}');
+    }
+    const event = toHttpApiEvent(req, body, matched.compiled, matched.pathParameters, clock.now());
+    const result = (await invoke(matched.compiled.functionName, event)) as {
+      statusCode?: number;
+      headers?: Record<string, string>;
+      body?: string;
+      isBase64Encoded?: boolean;
+      cookies?: string[];
+    };
+    const headers: Record<string, string | string[]> = { ...cors, ...(result.headers ?? {}) };
+    if (result.cookies?.length) headers['set-cookie'] = result.cookies;
+    const payload = result.body
+      ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8')
+      : Buffer.alloc(0);
+    send(res, result.statusCode ?? 200, headers, payload);
+  };
+
+  const localRoute = async (
+    method: string,
+    path: string,
+    body: Buffer,
+    res: ServerResponse,
+  ): Promise<void> => {
+    const ok = (value: unknown) =>
+      send(res, 200, { 'content-type': 'application/json' }, JSON.stringify(value));
+    if (method === 'GET' && path === '/_local/events') return ok(router.events());
+    if (method === 'POST' && path === '/_local/sweep')
+      return ok({ result: await sweep(), now: new Date(clock.now()).toISOString() });
+    if (method === 'POST' && path === '/_local/clock') {
+      let advanceMs: unknown;
+      try {
+        advanceMs = (JSON.parse(body.toString('utf8') || '{}') as { advanceMs?: unknown }).advanceMs;
+      } catch {
+        advanceMs = undefined;
+      }
+      if (typeof advanceMs !== 'number' || !Number.isFinite(advanceMs) || advanceMs < 0) {
+        return send(
+          res,
+          400,
+          { 'content-type': 'application/json' },
+          '{"message":"advanceMs must be a number ≥ 0"}',
+        );
+      }
+      const now = clock.advanceClock(advanceMs);
+      log(`clock  advanced ${advanceMs} ms → ${new Date(now).toISOString()}`);
+      return ok({ now: new Date(now).toISOString(), offsetMs: clock.clockOffset() });
+    }
+    if (method === 'GET' && path === '/_local/clock') {
+      return ok({ now: new Date(clock.now()).toISOString(), offsetMs: clock.clockOffset() });
+    }
+    send(res, 404, { 'content-type': 'application/json' }, '{"message":"Not Found"}');
+  };
+
+  return runtime;
+};
+
+const EXAMPLE_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+};
+
+const serveExample = (pathname: string, res: ServerResponse): void => {
+  const examples = join(ROOT, 'examples');
+  const file = normalize(join(ROOT, decodeURIComponent(pathname)));
+  const type = EXAMPLE_TYPES[extname(file)];
+  if (!file.startsWith(`${examples}/`) || !type || !existsSync(file)) {
+    send(res, 404, { 'content-type': 'text/plain' }, 'Not Found');
+    return;
+  }
+  send(res, 200, { 'content-type': type, 'cache-control': 'no-store' }, readFileSync(file));
+};
+
+const send = (
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string | string[]>,
+  body: string | Buffer,
+) => {
+  res.writeHead(status, headers);
+  res.end(body);
+};
+
+const readRequestBody = (req: IncomingMessage, limit: number): Promise<Buffer> =>
+  new Promise((ok, fail) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.destroy();
+        fail(new Error('request body over the API Gateway limit'));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => ok(Buffer.concat(chunks)));
+    req.on('error', fail);
+  });
+
+const lambdaContext = (spec: FunctionSpec): Context => {
+  const deadline = Date.now() + spec.timeoutSeconds * 1000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: spec.name,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:000000000000:function:${spec.name}`,
+    memoryLimitInMB: String(spec.memoryMb),
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${spec.name}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+};
+
+/** A secret generated once per data folder (or per process when in memory). */
+const persistentSecret = (dataDir: string | undefined, name: string, bytes: number): string => {
+  if (!dataDir) return randomBytes(bytes).toString('base64url');
+  const file = join(dataDir, name);
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const value = randomBytes(bytes).toString('base64url');
+  writeFileSync(file, value, { mode: 0o600 });
+  return value;
+};
+
+export type { Server };

@@ -1,0 +1,60 @@
+import { resolve } from 'node:path';
+
+// This machine runs Node 20; the Lambdas run on Node 24. The SDK's Node 20 notice is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+import { startRuntime } from '#local/runtime';
+
+/**
+ * `npm start`: the whole product on this machine. `npm start -- --fresh` wipes the local data first.
+ * Ports: PORT (API, 3000), SES_PORT (inbox, 8005), DYNAMODB_PORT (8000), so two runtimes can run side by side.
+ */
+const args = new Set(process.argv.slice(2));
+const port = Number(process.env.PORT ?? 3000);
+const sesPort = Number(process.env.SES_PORT ?? 8005);
+const dynamodbPort = Number(process.env.DYNAMODB_PORT ?? 8000);
+const dataDir = resolve(process.env.DATA_DIR ?? '.data');
+
+const time = () => new Date().toISOString().slice(11, 19);
+const runtime = await startRuntime({
+  port,
+  sesPort,
+  dynamodbPort,
+  dataDir,
+  fresh: args.has('--fresh'),
+  sweepEverySeconds: Number(process.env.SWEEP_EVERY_SECONDS ?? 5),
+  log: (line) => console.log(`${time()} ${line}`),
+});
+
+const banner = [
+  '',
+  '  Lead loop is running locally',
+  '',
+  `  API               ${runtime.apiUrl}            (GET /v1/health)`,
+  `  Example page      ${runtime.apiUrl}/examples/landing-page.html`,
+  `  SES inbox         ${runtime.sesUrl}            (GET /store for JSON)`,
+  `  DynamoDB Local    ${runtime.dynamodbEndpoint}   table ${runtime.tableName}`,
+  `  Events            ${runtime.apiUrl}/_local/events`,
+  `  Sweep now         curl -X POST ${runtime.apiUrl}/_local/sweep`,
+  `  Move the clock    curl -X POST ${runtime.apiUrl}/_local/clock -d '{"advanceMs":86400000}'`,
+  `  Ops token         ${runtime.opsToken}`,
+  `                    curl -H "Authorization: Bearer ${runtime.opsToken}" "${runtime.apiUrl}/v1/ops/leads?email=…"`,
+  `  Data              ${dataDir}   (npm start -- --fresh wipes it)`,
+  '',
+  '  Ctrl-C stops everything.',
+  '',
+];
+console.log(banner.join('\n'));
+
+let stopping = false;
+const stop = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${time()} ${signal}: stopping…`);
+  const force = setTimeout(() => process.exit(1), 10_000);
+  force.unref();
+  await runtime.stop();
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -1,0 +1,25 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { env } from '#config/env';
+
+/**
+ * One DynamoDB document client per container, created at module scope and reused across invocations.
+ * The endpoint comes from AWS_ENDPOINT_URL_DYNAMODB locally; nothing here knows where it runs.
+ */
+export const dynamodb = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+});
+
+export const tableName = env().TABLE_NAME;
+
+/** True when DynamoDB refused a conditional write (including inside a transaction). */
+export const isConditionalCheckFailure = (error: unknown): boolean => {
+  if (!(error instanceof Error)) return false;
+  if (error.name === 'ConditionalCheckFailedException') return true;
+  if (error.name === 'TransactionCanceledException') {
+    const reasons =
+      (error as Error & { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+    return reasons.some((r) => r.Code === 'ConditionalCheckFailed');
+  }
+  return false;
+};

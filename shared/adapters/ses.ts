@@ -1,0 +1,70 @@
+import {
+  PutSuppressedDestinationCommand,
+  SESv2Client,
+  SESv2ServiceException,
+  SendEmailCommand,
+} from '@aws-sdk/client-sesv2';
+import { env } from '#config/env';
+
+const client = new SESv2Client({});
+const configurationSet = env().SES_CONFIGURATION_SET;
+
+export interface OutgoingMail {
+  from: string;
+  replyTo?: string[];
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+  /** Extra headers such as List-Unsubscribe; values are checked for CR/LF before they get here. */
+  headers?: { name: string; value: string }[];
+  /** Message tags: SES engagement events carry them back so each event finds its lead. */
+  tags?: Record<string, string>;
+}
+
+/** SES tag values allow only [A-Za-z0-9_\-.@]; ids we tag with are already in that alphabet. */
+const tagValue = (v: string): string => v.replace(/[^A-Za-z0-9_\-.@]/g, '_').slice(0, 256);
+
+export class MailRejectedError extends Error {
+  override name = 'MailRejectedError';
+}
+
+/** Send one mail through the project's configuration set; returns the SES message id. */
+export const sendMail = async (mail: OutgoingMail): Promise<string> => {
+  try {
+    const result = await client.send(
+      new SendEmailCommand({
+        FromEmailAddress: mail.from,
+        ReplyToAddresses: mail.replyTo,
+        Destination: { ToAddresses: [mail.to] },
+        ConfigurationSetName: configurationSet,
+        EmailTags: Object.entries(mail.tags ?? {}).map(([Name, Value]) => ({ Name, Value: tagValue(Value) })),
+        Content: {
+          Simple: {
+            Subject: { Data: mail.subject, Charset: 'UTF-8' },
+            Body: {
+              Html: { Data: mail.html, Charset: 'UTF-8' },
+              Text: { Data: mail.text, Charset: 'UTF-8' },
+            },
+            Headers: mail.headers?.map((h) => ({ Name: h.name, Value: h.value })),
+          },
+        },
+      }),
+    );
+    return result.MessageId ?? '';
+  } catch (error) {
+    // A rejected message (bad address, account-level suppression) will not succeed on retry: say so plainly.
+    if (
+      error instanceof SESv2ServiceException &&
+      ['MessageRejected', 'BadRequestException'].includes(error.name)
+    ) {
+      throw new MailRejectedError(error.message);
+    }
+    throw error;
+  }
+};
+
+/** Add an address to the SES account-level suppression list (optional, per nurture settings). */
+export const suppressInAccount = async (email: string, reason: 'BOUNCE' | 'COMPLAINT'): Promise<void> => {
+  await client.send(new PutSuppressedDestinationCommand({ EmailAddress: email, Reason: reason }));
+};

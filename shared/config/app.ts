@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+const origin = z
+  .string()
+  .refine(
+    (s) => /^https:\/\/[a-z0-9.-]+(:\d+)?$/i.test(s) || /^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?$/.test(s),
+    {
+      message:
+        'must be an origin such as https://www.example.co.jp (https, or http://localhost for development)',
+    },
+  );
+
+/** Deployment-wide settings: who mails are from, which origins may post, the stage name, limits. */
+export const appConfigSchema = z
+  .object({
+    /** Prefix of every resource name; lower-case letters, digits and dashes. */
+    stage: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{1,20}$/, 'lower-case letters, digits and dashes, 2 to 21 characters')
+      .default('dev'),
+    /** The sender identity shown in every mail; Japan's Specified Electronic Mail Act requires name and address. */
+    sender: z
+      .object({
+        fromAddress: z.email(),
+        fromName: z.string().min(1).max(100),
+        replyTo: z.email().optional(),
+        companyName: z.string().min(1).max(200),
+        postalAddress: z.string().min(1).max(300),
+        /** The SES identity (domain or address) the functions may send from. */
+        sesIdentity: z.string().min(3),
+      })
+      .strict(),
+    /** Origins that may call the public API from a browser (union with each form's own list). */
+    allowedOrigins: z.array(origin).default([]),
+    timeZone: z.string().default('Asia/Tokyo'),
+    locale: z.enum(['ja', 'en']).default('ja'),
+    api: z
+      .object({
+        /** Steady-state requests per second and burst for the public routes (API Gateway throttling). */
+        throttle: z
+          .object({ rate: z.number().int().positive(), burst: z.number().int().positive() })
+          .strict(),
+        maxBodyBytes: z
+          .number()
+          .int()
+          .positive()
+          .max(256 * 1024)
+          .default(32 * 1024),
+      })
+      .strict()
+      .default({ throttle: { rate: 50, burst: 100 }, maxBodyBytes: 32 * 1024 }),
+    logRetentionDays: z
+      .union([z.literal(7), z.literal(14), z.literal(30), z.literal(90), z.literal(180), z.literal(365)])
+      .default(30),
+    /** Optional address that receives alarm notifications (DLQ depth, SLA breaches). */
+    alarmEmail: z.email().optional(),
+  })
+  .strict();
+
+export type AppConfig = z.output<typeof appConfigSchema>;

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+/**
+ * Environment every function receives (set once by the CDK function wrapper, or by the local runtime).
+ * Parsed at import time so a missing variable fails the cold start, not a request.
+ */
+const envSchema = z.object({
+  TABLE_NAME: z.string().min(1),
+  EVENT_BUS_NAME: z.string().min(1),
+  SES_CONFIGURATION_SET: z.string().min(1),
+  /** Public base URL of the HTTP API, for links in mails (unsubscribe, confirm). No trailing slash. */
+  PUBLIC_BASE_URL: z.url().transform((u) => u.replace(/\/+$/, '')),
+  /** HMAC secret for identity, confirmation and unsubscribe tokens. In AWS it comes from Secrets Manager. */
+  SIGNING_SECRET: z.string().min(32).optional(),
+  SIGNING_SECRET_ARN: z.string().min(1).optional(),
+  /** Locally, the bearer token for /v1/ops/*. In AWS the ops routes use IAM auth instead. */
+  OPS_TOKEN: z.string().min(16).optional(),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export type Env = z.output<typeof envSchema>;
+
+export const parseEnv = (source: Record<string, string | undefined>): Env => {
+  const result = envSchema.safeParse(source);
+  if (!result.success) {
+    const fields = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid environment: ${fields}`);
+  }
+  return result.data;
+};
+
+let cached: Env | undefined;
+/** Lazily parsed so modules that only need part of it (e.g. CDK synth importing config) do not fail. */
+export const env = (): Env => {
+  cached ??= parseEnv(process.env);
+  return cached;
+};

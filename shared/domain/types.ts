@@ -1,0 +1,89 @@
+/**
+ * Core vocabulary of the lead loop. Every other module speaks these names: forms, import, API,
+ * templates and CRM mapping all use the same lead attribute names.
+ */
+
+/** Lead attributes, one set of names everywhere. Stored as given (escaping happens where rendered). */
+export const LEAD_ATTRIBUTES = [
+  'email',
+  'firstName',
+  'lastName',
+  'company',
+  'department',
+  'title',
+  'phone',
+  'employees',
+  'industry',
+  'country',
+  'prefecture',
+  'message',
+] as const;
+export type LeadAttribute = (typeof LEAD_ATTRIBUTES)[number];
+export type LeadAttributes = Partial<Record<LeadAttribute, string>>;
+
+/** Lifecycle stages in funnel order; recycled and disqualified sit outside the forward path. */
+export const FUNNEL_STAGES = ['subscriber', 'lead', 'mql', 'sal', 'sql', 'opportunity', 'customer'] as const;
+export const STAGES = [...FUNNEL_STAGES, 'recycled', 'disqualified'] as const;
+export type Stage = (typeof STAGES)[number];
+
+export const TEMPERATURES = ['cold', 'warm', 'hot'] as const;
+export type Temperature = (typeof TEMPERATURES)[number];
+
+export const GRADES = ['A', 'B', 'C', 'D'] as const;
+export type Grade = (typeof GRADES)[number];
+
+export const CHANNELS = ['inbound_web', 'event', 'webinar', 'outbound', 'referral', 'import'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** Epoch milliseconds. Domain functions take `now` as an argument: no clock inside the domain. */
+export type EpochMs = number;
+
+export interface Touch {
+  at: EpochMs;
+  channel: Channel;
+  formId?: string;
+  landingUrl?: string;
+  referrer?: string;
+  utm?: Partial<Record<'source' | 'medium' | 'campaign' | 'term' | 'content', string>>;
+}
+
+export interface Consent {
+  /** What was agreed to, e.g. "marketing_email". */
+  purpose: string;
+  textVersion: string;
+  formId: string;
+  at: EpochMs;
+  ip?: string;
+  userAgent?: string;
+  /** Set when double opt-in is on and the lead clicked the confirmation link. */
+  confirmedAt?: EpochMs;
+  doubleOptIn: boolean;
+}
+
+export interface ScoreSummary {
+  fit: number;
+  /** Behaviour points after decay, as of `asOf`. */
+  behaviour: number;
+  total: number;
+}
+
+export interface StageTransition {
+  from: Stage | null;
+  to: Stage;
+  at: EpochMs;
+  /** "score" for automatic moves, or the sales action / system reason. */
+  reason: string;
+}
+
+/** A behaviour or lifecycle event as it lands on a lead's timeline. */
+export interface TimelineEntry {
+  eventId: string;
+  type: string;
+  occurredAt: EpochMs;
+  points: number;
+  /** Id of the scoring rule that gave the points, or null. */
+  rule: string | null;
+  url?: string;
+  title?: string;
+  properties?: Record<string, string | number | boolean>;
+}

@@ -1,0 +1,34 @@
+import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { inject } from 'vitest';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#local/engines';
+import { ensureTable } from '#local/table';
+
+/**
+ * Runs before each integration test file, before it imports any handler: points the SDK at the shared
+ * local engines and creates this file's own table, exactly as the local runtime would.
+ */
+const dynamodbEndpoint = inject('dynamodbEndpoint');
+const sesEndpoint = inject('sesEndpoint');
+const tableName = `test-${randomBytes(6).toString('hex')}`;
+
+Object.assign(process.env, {
+  AWS_REGION: LOCAL_REGION,
+  AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+  AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
+  AWS_ENDPOINT_URL_SESV2: sesEndpoint,
+  // Tests that publish start a runtime (which sets this to its own router) or mock EventBridge.
+  AWS_ENDPOINT_URL_EVENTBRIDGE: process.env.AWS_ENDPOINT_URL_EVENTBRIDGE ?? 'http://127.0.0.1:9',
+  TABLE_NAME: tableName,
+  EVENT_BUS_NAME: 'leadloop-local-leads',
+  SES_CONFIGURATION_SET: 'leadloop-test',
+  PUBLIC_BASE_URL: 'http://localhost:3000',
+  SIGNING_SECRET: randomBytes(32).toString('base64url'),
+  OPS_TOKEN: randomBytes(24).toString('base64url'),
+  LOG_LEVEL: 'silent',
+  DYNAMODB_STREAM_ARN: await ensureTable(
+    new DynamoDBClient({ endpoint: dynamodbEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
+    tableName,
+  ),
+});
