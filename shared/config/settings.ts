@@ -1,15 +1,56 @@
 import { z } from 'zod';
 import { appConfigSchema } from '#config/app';
+import { formsConfigSchema } from '#config/forms';
+import { handoffConfigSchema } from '#config/handoff';
+import { scoringConfigSchema } from '#config/scoring';
+import { nurtureSettingsSchema, sequencesConfigSchema, validateSequenceRefs } from '#config/sequences';
+import { type MailSenderConfig, templatesConfigSchema } from '#config/templates';
 import * as raw from '#settings';
 
 /**
  * All of marketing ops' settings (`config/`), validated together: at synth (the CDK app imports this) and
- * at every cold start. A wrong value fails with a message that names the field, e.g.
- * `config invalid: app.sender.fromAddress: Invalid email address`.
+ * at every cold start. Besides each area's own schema, references across areas are checked (a form's
+ * auto-reply template and sequences, a sequence step's template, the recycle sequence), so a typo fails
+ * with a message that names the field, e.g. `forms[1].sequenceIds[0]: unknown sequence "whitepaper-nurtur"`.
  */
-export const settingsSchema = z.object({
-  app: appConfigSchema,
-});
+export const settingsSchema = z
+  .object({
+    app: appConfigSchema,
+    forms: formsConfigSchema,
+    scoring: scoringConfigSchema,
+    templates: templatesConfigSchema,
+    sequences: sequencesConfigSchema,
+    nurtureSettings: nurtureSettingsSchema.default(nurtureSettingsSchema.parse({})),
+    handoff: handoffConfigSchema,
+  })
+  .superRefine((s, ctx) => {
+    const templateIds = new Set(s.templates.map((t) => t.id));
+    const sequenceIds = new Set(s.sequences.map((q) => q.id));
+    for (const issue of validateSequenceRefs(s.sequences, s.templates)) {
+      ctx.addIssue({ code: 'custom', path: ['sequences', ...issue.path], message: issue.message });
+    }
+    s.forms.forEach((form, i) => {
+      if (form.autoReplyTemplateId && !templateIds.has(form.autoReplyTemplateId)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['forms', i, 'autoReplyTemplateId'],
+          message: `unknown template "${form.autoReplyTemplateId}"`,
+        });
+      }
+      form.sequenceIds.forEach((id, j) => {
+        if (!sequenceIds.has(id)) {
+          ctx.addIssue({ code: 'custom', path: ['forms', i, 'sequenceIds', j], message: `unknown sequence "${id}"` });
+        }
+      });
+    });
+    if (s.forms.some((f) => f.doubleOptIn) && !templateIds.has('doi-confirm')) {
+      ctx.addIssue({ code: 'custom', path: ['templates'], message: 'a double opt-in form needs the "doi-confirm" template' });
+    }
+    const recycle = s.handoff.recycle.sequenceId;
+    if (recycle && !sequenceIds.has(recycle)) {
+      ctx.addIssue({ code: 'custom', path: ['handoff', 'recycle', 'sequenceId'], message: `unknown sequence "${recycle}"` });
+    }
+  });
 
 export type Settings = z.output<typeof settingsSchema>;
 
@@ -17,10 +58,13 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+const pathOf = (path: readonly PropertyKey[]): string =>
+  path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('') || '(root)';
+
 export const parseSettings = (input: unknown): Settings => {
   const result = settingsSchema.safeParse(input);
   if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    const lines = result.error.issues.map((i) => `  ${pathOf(i.path)}: ${i.message}`);
     throw new ConfigError(`config invalid:\n${lines.join('\n')}`);
   }
   return result.data;
@@ -30,4 +74,17 @@ export const settings: Settings = parseSettings(raw);
 
 /** Every origin a browser may call the public API from (the HTTP API's CORS list). */
 export const corsOrigins = (s: Settings = settings): string[] =>
-  [...new Set([...s.app.allowedOrigins])].sort();
+  [...new Set([...s.app.allowedOrigins, ...s.forms.flatMap((f) => f.allowedOrigins)])].sort();
+
+/** The sender identity as templates and the footer see it (one source: `config/app.ts`). */
+export const mailSender = (s: Settings = settings): MailSenderConfig => ({
+  fromName: s.app.sender.fromName,
+  fromAddress: s.app.sender.fromAddress,
+  ...(s.app.sender.replyTo ? { replyTo: s.app.sender.replyTo } : {}),
+  name: s.app.sender.companyName,
+  postalAddress: s.app.sender.postalAddress,
+});
+
+export const formById = (id: string, s: Settings = settings) => s.forms.find((f) => f.id === id);
+export const templateById = (id: string, s: Settings = settings) => s.templates.find((t) => t.id === id);
+export const sequenceById = (id: string, s: Settings = settings) => s.sequences.find((q) => q.id === id);

@@ -1,5 +1,5 @@
-import { allCustomMatcher } from 'aws-sdk-client-mock-vitest';
-import { expect } from 'vitest';
+// Registers the aws-sdk-client-mock matchers (toHaveReceivedCommand…) once for every unit test.
+import 'aws-sdk-client-mock-vitest/extend';
 
 /** Unit tests never reach AWS: every client is mocked, but modules still validate their environment. */
 Object.assign(process.env, {
@@ -15,4 +15,3 @@ Object.assign(process.env, {
   LOG_LEVEL: 'silent',
 });
 
-expect.extend(allCustomMatcher);

@@ -1,0 +1,138 @@
+import type { z } from 'zod';
+import type { formsConfigSchema } from '#config/forms';
+
+/**
+ * Landing-page forms. Field names are the lead attribute names (`firstName`, `company`, …) and the consent
+ * checkbox is `consent`. Marketing ops edit this file and run `npx cdk deploy`; a wrong value fails at synth
+ * with a message that names the field, e.g. `forms[1].fields[3].options`.
+ */
+
+const CONSENT_TEXT =
+  '個人情報の取り扱いに同意の上、株式会社サンプルからのご案内メール（製品情報・セミナー情報）の受信に同意します。';
+
+const EMPLOYEE_OPTIONS = [
+  { value: '1-49', label: '1〜49名' },
+  { value: '50-299', label: '50〜299名' },
+  { value: '300-999', label: '300〜999名' },
+  { value: '1000-4999', label: '1,000〜4,999名' },
+  { value: '5000+', label: '5,000名以上' },
+];
+
+const DEV_AND_PROD_ORIGINS = ['https://www.example.co.jp', 'http://localhost:3000'];
+
+export const forms: z.input<typeof formsConfigSchema> = [
+  {
+    id: 'contact',
+    name: 'お問い合わせ',
+    locale: 'ja',
+    fields: [
+      { name: 'lastName', type: 'text', label: '姓', required: true, maxLength: 50, attribute: 'lastName' },
+      { name: 'firstName', type: 'text', label: '名', required: true, maxLength: 50, attribute: 'firstName' },
+      {
+        name: 'company',
+        type: 'text',
+        label: '会社名',
+        required: true,
+        maxLength: 200,
+        attribute: 'company',
+      },
+      { name: 'department', type: 'text', label: '部署', maxLength: 100, attribute: 'department' },
+      { name: 'title', type: 'text', label: '役職', maxLength: 100, attribute: 'title' },
+      { name: 'email', type: 'email', label: 'メールアドレス', required: true, attribute: 'email' },
+      { name: 'phone', type: 'tel', label: '電話番号', attribute: 'phone' },
+      {
+        name: 'employees',
+        type: 'select',
+        label: '従業員数',
+        options: EMPLOYEE_OPTIONS,
+        attribute: 'employees',
+      },
+      { name: 'prefecture', type: 'text', label: '都道府県', maxLength: 10, attribute: 'prefecture' },
+      { name: 'message', type: 'textarea', label: 'お問い合わせ内容', maxLength: 4000, attribute: 'message' },
+      { name: 'consent', type: 'checkbox', label: '個人情報の取り扱い', required: true },
+    ],
+    allowedOrigins: DEV_AND_PROD_ORIGINS,
+    thankYouUrl: '/examples/thank-you.html',
+    // The landing page shows its error banner on `#form-error` (CSS :target), so this works without JavaScript.
+    errorUrl: '/examples/landing-page.html#form-error',
+    consent: { purpose: 'marketing_email', text: CONSENT_TEXT, version: '2025-04-01', required: true },
+    doubleOptIn: false,
+    autoReplyTemplateId: 'autoreply-contact',
+    sequenceIds: [],
+    channel: 'inbound_web',
+    behaviourEvent: { type: 'form_submitted', properties: { formId: 'contact' } },
+    minFillMs: 2500,
+    honeypotField: 'website',
+  },
+  {
+    id: 'whitepaper',
+    name: '資料ダウンロード',
+    locale: 'ja',
+    fields: [
+      { name: 'lastName', type: 'text', label: '姓', required: true, maxLength: 50, attribute: 'lastName' },
+      { name: 'firstName', type: 'text', label: '名', required: true, maxLength: 50, attribute: 'firstName' },
+      {
+        name: 'company',
+        type: 'text',
+        label: '会社名',
+        required: true,
+        maxLength: 200,
+        attribute: 'company',
+      },
+      { name: 'department', type: 'text', label: '部署', maxLength: 100, attribute: 'department' },
+      { name: 'title', type: 'text', label: '役職', maxLength: 100, attribute: 'title' },
+      { name: 'email', type: 'email', label: 'メールアドレス', required: true, attribute: 'email' },
+      {
+        name: 'employees',
+        type: 'select',
+        label: '従業員数',
+        required: true,
+        options: EMPLOYEE_OPTIONS,
+        attribute: 'employees',
+      },
+      { name: 'consent', type: 'checkbox', label: '個人情報の取り扱い', required: true },
+    ],
+    allowedOrigins: DEV_AND_PROD_ORIGINS,
+    thankYouUrl: '/examples/thank-you.html?form=whitepaper',
+    errorUrl: '/examples/landing-page.html#form-error',
+    consent: { purpose: 'marketing_email', text: CONSENT_TEXT, version: '2025-04-01', required: true },
+    doubleOptIn: false,
+    autoReplyTemplateId: 'autoreply-whitepaper',
+    downloadUrl: 'https://www.example.co.jp/downloads/ma-guide-2025.pdf',
+    sequenceIds: ['whitepaper-nurture'],
+    channel: 'inbound_web',
+    behaviourEvent: { type: 'form_submitted', properties: { formId: 'whitepaper' } },
+  },
+  {
+    id: 'webinar',
+    name: 'ウェビナー申し込み',
+    locale: 'ja',
+    fields: [
+      { name: 'lastName', type: 'text', label: '姓', required: true, maxLength: 50, attribute: 'lastName' },
+      { name: 'firstName', type: 'text', label: '名', required: true, maxLength: 50, attribute: 'firstName' },
+      {
+        name: 'company',
+        type: 'text',
+        label: '会社名',
+        required: true,
+        maxLength: 200,
+        attribute: 'company',
+      },
+      { name: 'title', type: 'text', label: '役職', maxLength: 100, attribute: 'title' },
+      { name: 'email', type: 'email', label: 'メールアドレス', required: true, attribute: 'email' },
+      { name: 'industry', type: 'text', label: '業種', maxLength: 100, attribute: 'industry' },
+      // Which session the person registered for; kept with the submission, not as a lead attribute.
+      { name: 'session', type: 'hidden', label: '開催回', maxLength: 50 },
+      { name: 'consent', type: 'checkbox', label: '個人情報の取り扱い', required: true },
+    ],
+    allowedOrigins: DEV_AND_PROD_ORIGINS,
+    thankYouUrl: '/examples/thank-you.html?form=webinar',
+    errorUrl: '/examples/landing-page.html#form-error',
+    consent: { purpose: 'marketing_email', text: CONSENT_TEXT, version: '2025-04-01', required: true },
+    doubleOptIn: true,
+    autoReplyTemplateId: 'autoreply-webinar',
+    sequenceIds: [],
+    channel: 'webinar',
+    behaviourEvent: { type: 'form_submitted', properties: { formId: 'webinar' } },
+  },
+];

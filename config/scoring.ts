@@ -1,0 +1,184 @@
+import type { z } from 'zod';
+import type { scoringConfigSchema } from '#config/scoring';
+
+/**
+ * Lead scoring. Marketing ops edit this file and run `npx cdk deploy` (then `npm run rescore` to apply new
+ * rules to existing leads); a wrong value fails at synth with a message that names the field.
+ *
+ * Total = fit (who the lead is, at most 30) + behaviour (what the lead did, fading with a 30-day half-life).
+ * A lead is warm at 40, hot at 80 (e.g. fit 30 + behaviour 50) and becomes an MQL at 50.
+ */
+
+/** Free mail: a personal address says little about the company. Extend as you see them in your leads. */
+const FREE_MAIL_DOMAINS = [
+  'gmail.com',
+  'googlemail.com',
+  'yahoo.co.jp',
+  'ymail.ne.jp',
+  'yahoo.com',
+  'outlook.com',
+  'outlook.jp',
+  'hotmail.com',
+  'hotmail.co.jp',
+  'live.com',
+  'live.jp',
+  'msn.com',
+  'icloud.com',
+  'me.com',
+  'mac.com',
+  'aol.com',
+  'docomo.ne.jp',
+  'ezweb.ne.jp',
+  'au.com',
+  'softbank.ne.jp',
+  'i.softbank.jp',
+  'ybb.ne.jp',
+  'nifty.com',
+  'biglobe.ne.jp',
+  'ocn.ne.jp',
+  'so-net.ne.jp',
+  'proton.me',
+  'protonmail.com',
+];
+
+/** Competitors' domains (their staff research us; they are not leads). Fill in your own. */
+const COMPETITOR_DOMAINS: string[] = [];
+
+export const scoring: z.input<typeof scoringConfigSchema> = {
+  timeZone: 'Asia/Tokyo',
+  fit: {
+    min: -30,
+    max: 30,
+    grades: { A: 25, B: 15, C: 5 },
+    rules: [
+      {
+        id: 'company-size',
+        kind: 'employees',
+        tiers: [
+          { min: 1000, points: 10 },
+          { min: 300, points: 8 },
+          { min: 100, points: 5 },
+          { min: 30, points: 2 },
+          { max: 9, points: -5 },
+        ],
+      },
+      {
+        id: 'title',
+        kind: 'keywords',
+        attribute: 'title',
+        // First tier that matches wins, so "General Manager" scores as a director, not a manager.
+        tiers: [
+          {
+            keywords: [
+              '社長',
+              '取締役',
+              '役員',
+              'CEO',
+              'COO',
+              'CTO',
+              'CIO',
+              'CFO',
+              'CMO',
+              'CDO',
+              'CISO',
+              'President',
+              'Founder',
+              '創業者',
+              'Chief',
+              'VP',
+              'SVP',
+              'EVP',
+            ],
+            points: 10,
+          },
+          {
+            keywords: ['部長', '室長', 'センター長', '責任者', 'Director', 'Head', 'General Manager', 'GM'],
+            points: 8,
+          },
+          {
+            keywords: [
+              '次長',
+              '課長',
+              'マネージャー',
+              'マネジャー',
+              'Manager',
+              'グループ長',
+              'リーダー',
+              'Team Lead',
+            ],
+            points: 5,
+          },
+          { keywords: ['学生', 'Student', 'インターン', 'Intern', '求職'], points: -10 },
+        ],
+      },
+      {
+        id: 'industry',
+        kind: 'keywords',
+        attribute: 'industry',
+        // Our ideal customers; replace with your own.
+        tiers: [
+          {
+            keywords: [
+              '製造',
+              'メーカー',
+              'Manufacturing',
+              '情報通信',
+              'IT',
+              'ソフトウェア',
+              'Software',
+              'SaaS',
+            ],
+            points: 5,
+          },
+        ],
+      },
+      {
+        id: 'email-domain',
+        kind: 'emailDomain',
+        tiers: [
+          { domains: COMPETITOR_DOMAINS, points: -30 },
+          { domains: FREE_MAIL_DOMAINS, points: -10 },
+        ],
+        // A company address.
+        otherwise: 5,
+      },
+    ],
+  },
+  behaviour: {
+    // First matching rule wins: specific rules before general ones.
+    rules: [
+      // Inquiry (問い合わせ): the strongest signal, an MQL on its own.
+      { id: 'contact-form', type: 'form_submitted', properties: { formId: 'contact' }, points: 50 },
+      { id: 'whitepaper-form', type: 'form_submitted', properties: { formId: 'whitepaper' }, points: 10 },
+      { id: 'download', type: 'download', points: 10 },
+      { id: 'webinar-registration', type: 'webinar_registered', points: 10 },
+      { id: 'webinar-attendance', type: 'webinar_attended', points: 20 },
+      // Also under a language prefix (/ja/pricing). Capped so that reloading the pricing page cannot make a
+      // lead hot on its own.
+      {
+        id: 'product-pages',
+        type: 'page_view',
+        url: ['/pricing', '/product', '/products', '/*/pricing', '/*/product', '/*/products'],
+        points: 5,
+        cap: { points: 15, per: 'day' },
+      },
+      // Job seekers read the careers pages; once is enough to say so.
+      {
+        id: 'careers-pages',
+        type: 'page_view',
+        url: ['/careers', '/recruit', '/jobs'],
+        points: -10,
+        once: true,
+      },
+      { id: 'page-view', type: 'page_view', points: 1, cap: { points: 10, per: 'day' } },
+      // Opens are unreliable (privacy proxies open every mail), so they count little.
+      { id: 'email-open', type: 'email_open', points: 3, cap: { points: 9, per: 'week' } },
+      // Security scanners click every link of a mail; the cap limits what that can add.
+      { id: 'email-click', type: 'email_click', points: 5, cap: { points: 15, per: 'day' } },
+    ],
+    decay: { kind: 'half-life', days: 30, step: 'day' },
+    lateEventWindowDays: 7,
+  },
+  temperature: { warm: 40, hot: 80 },
+  stages: { lead: 0, mql: 50 },
+};

@@ -1,0 +1,222 @@
+/**
+ * Step-email sequences and nurture settings, as marketing ops write them in `config/sequences.ts`.
+ * A wrong value fails at synth / start-up with a message naming the field (e.g.
+ * `sequences[0].steps[1].templateId: unknown template "case-study"`).
+ */
+import { z } from 'zod';
+import type { TemplateConfig } from '#config/templates';
+import { isValidTimeZone, parseHhMm } from '#domain/calendar';
+import { TEMPERATURES } from '#domain/types';
+
+const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and "-" (max 64)');
+
+const hhmm = z.string().regex(/^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'time of day as "HH:MM"');
+
+/** A send window / business-hours definition; its output satisfies `BusinessWindow`. */
+export const businessWindowSchema = z
+  .object({
+    timeZone: z
+      .string()
+      .refine(isValidTimeZone, 'unknown IANA time zone (e.g. "Asia/Tokyo")')
+      .default('Asia/Tokyo'),
+    /** ISO weekdays, 1 = Monday … 7 = Sunday. */
+    days: z
+      .array(z.number().int().min(1).max(7))
+      .min(1, 'at least one open weekday')
+      .default([1, 2, 3, 4, 5])
+      .transform((days) => [...new Set(days)].sort((a, b) => a - b)),
+    start: hhmm.default('09:00'),
+    end: hhmm.default('18:00'),
+    skipJapaneseHolidays: z.boolean().default(true),
+  })
+  .strict()
+  .refine((w) => parseHhMm(w.start) < parseHhMm(w.end), {
+    path: ['end'],
+    message: 'end must be after start',
+  });
+
+export const SEQUENCE_EXIT_CRITERIA = [
+  'became_hot',
+  'reached_sal',
+  'unsubscribed',
+  'suppressed',
+  'converted',
+  'disqualified',
+  'manual',
+] as const;
+export type SequenceExitCriterion = (typeof SEQUENCE_EXIT_CRITERIA)[number];
+
+export const STEP_CONDITIONS = ['previous_not_clicked', 'previous_not_opened', 'not_hot'] as const;
+export type StepCondition = (typeof STEP_CONDITIONS)[number];
+
+export const stepDelaySchema = z
+  .object({
+    value: z.number().min(0).max(366),
+    unit: z.enum(['hours', 'days', 'businessDays']),
+  })
+  .strict()
+  .refine((d) => d.unit === 'hours' || Number.isInteger(d.value), {
+    path: ['value'],
+    message: 'days and businessDays must be whole numbers',
+  });
+
+export const sequenceStepSchema = z
+  .object({
+    id: slug,
+    /** Measured from the previous step (the first step: from enrollment). */
+    delay: stepDelaySchema,
+    templateId: z.string().min(1),
+    condition: z.enum(STEP_CONDITIONS).optional(),
+  })
+  .strict();
+
+export const sequenceEntrySchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('form'), formIds: z.array(z.string().min(1)).min(1) }).strict(),
+  z.object({ kind: z.literal('temperature'), temperatures: z.array(z.enum(TEMPERATURES)).min(1) }).strict(),
+  z.object({ kind: z.literal('recycled') }).strict(),
+  z.object({ kind: z.literal('dormant_customer'), afterDays: z.number().int().min(1).max(3650) }).strict(),
+]);
+
+export const sequenceSchema = z
+  .object({
+    id: slug,
+    name: z.string().min(1).max(200),
+    entry: sequenceEntrySchema,
+    steps: z.array(sequenceStepSchema).min(1, 'a sequence needs at least one step'),
+    exit: z
+      .array(z.enum(SEQUENCE_EXIT_CRITERIA))
+      .default(['became_hot', 'reached_sal', 'unsubscribed', 'suppressed']),
+    reentry: z.enum(['never', 'after_exit', 'always']).default('never'),
+    /** Overrides the nurture settings' send window for this sequence. */
+    window: businessWindowSchema.optional(),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    const seen = new Set<string>();
+    s.steps.forEach((step, i) => {
+      if (seen.has(step.id)) {
+        ctx.addIssue({ code: 'custom', path: ['steps', i, 'id'], message: `duplicate step id "${step.id}"` });
+      }
+      seen.add(step.id);
+    });
+  });
+
+export const sequencesConfigSchema = z.array(sequenceSchema).superRefine((sequences, ctx) => {
+  const seen = new Set<string>();
+  sequences.forEach((s, i) => {
+    if (seen.has(s.id)) {
+      ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate sequence id "${s.id}"` });
+    }
+    seen.add(s.id);
+  });
+});
+
+export const nurtureSettingsSchema = z
+  .object({
+    frequencyCap: z
+      .object({ maxPerRolling7Days: z.number().int().min(1).max(50).default(3) })
+      .strict()
+      .default({ maxPerRolling7Days: 3 }),
+    /** Default send window; the lead's own time zone replaces `timeZone` when known. */
+    sendWindow: businessWindowSchema.default({
+      timeZone: 'Asia/Tokyo',
+      days: [1, 2, 3, 4, 5],
+      start: '09:00',
+      end: '18:00',
+      skipJapaneseHolidays: true,
+    }),
+    /** Soft bounces in a row before the address is suppressed. */
+    transientBounceLimit: z.number().int().min(1).max(20).default(3),
+    /** Our own throttle, below the SES account's maximum send rate. */
+    sendRatePerSecond: z.number().positive().max(1000).default(10),
+    /** Also add hard bounces / complaints to the SES account-level suppression list. */
+    suppressInSesAccountList: z.boolean().default(false),
+  })
+  .strict();
+
+export type BusinessWindowConfig = z.output<typeof businessWindowSchema>;
+export type StepDelay = z.output<typeof stepDelaySchema>;
+export type SequenceStep = z.output<typeof sequenceStepSchema>;
+export type SequenceEntry = z.output<typeof sequenceEntrySchema>;
+/** One sequence. */
+export type SequenceConfig = z.output<typeof sequenceSchema>;
+export type SequencesConfig = z.output<typeof sequencesConfigSchema>;
+export type NurtureSettings = z.output<typeof nurtureSettingsSchema>;
+
+export interface ConfigIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+/**
+ * Cross-checks sequences against templates: every step's template exists, and is a marketing
+ * template (step emails are marketing mail and must carry the footer and unsubscribe link).
+ * Paths are relative to the sequences array.
+ */
+export function validateSequenceRefs(
+  sequences: readonly Pick<SequenceConfig, 'id' | 'steps'>[],
+  templates: readonly Pick<TemplateConfig, 'id' | 'kind'>[],
+): ConfigIssue[] {
+  const byId = new Map(templates.map((t) => [t.id, t]));
+  const issues: ConfigIssue[] = [];
+  sequences.forEach((s, i) => {
+    s.steps.forEach((step, j) => {
+      const path = [i, 'steps', j, 'templateId'];
+      const template = byId.get(step.templateId);
+      if (!template) {
+        issues.push({ path, message: `unknown template "${step.templateId}" in sequence "${s.id}"` });
+      } else if (template.kind !== 'marketing') {
+        issues.push({
+          path,
+          message: `template "${step.templateId}" is ${template.kind}; sequence steps need a marketing template`,
+        });
+      }
+    });
+  });
+  return issues;
+}
+
+/** Formats issues as "sequences[0].steps[1].templateId: message" lines. */
+export function formatConfigIssues(root: string, issues: readonly ConfigIssue[]): string {
+  return issues
+    .map((issue) => {
+      const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('');
+      return `${root}${path}: ${issue.message}`;
+    })
+    .join('\n');
+}
+
+export class NurtureConfigError extends Error {
+  override name = 'NurtureConfigError';
+}
+
+/**
+ * Parses and cross-checks the whole nurture configuration; throws NurtureConfigError whose message
+ * names every bad field. Call at synth time and at Lambda start-up.
+ */
+export function parseNurtureConfig(
+  /** Typed as unknown on purpose: this is where untrusted or hand-written config gets checked. */
+  input: { sequences: unknown; settings?: unknown },
+  templates: readonly Pick<TemplateConfig, 'id' | 'kind'>[],
+): { sequences: SequencesConfig; settings: NurtureSettings } {
+  const sequences = sequencesConfigSchema.safeParse(input.sequences);
+  const settings = nurtureSettingsSchema.safeParse(input.settings ?? {});
+  const issues: string[] = [];
+  if (!sequences.success) issues.push(formatConfigIssues('sequences', zodIssues(sequences.error)));
+  if (!settings.success) issues.push(formatConfigIssues('nurtureSettings', zodIssues(settings.error)));
+  if (sequences.success) {
+    const refs = validateSequenceRefs(sequences.data, templates);
+    if (refs.length > 0) issues.push(formatConfigIssues('sequences', refs));
+  }
+  if (issues.length > 0 || !sequences.success || !settings.success) {
+    throw new NurtureConfigError(`invalid nurture config:\n${issues.join('\n')}`);
+  }
+  return { sequences: sequences.data, settings: settings.data };
+}
+
+function zodIssues(error: z.ZodError): ConfigIssue[] {
+  return error.issues.map((i) => ({
+    path: i.path.filter((p): p is string | number => typeof p !== 'symbol'),
+    message: i.message,
+  }));
+}

@@ -1,0 +1,353 @@
+/**
+ * Schema pins: the published shape of each versioned event schema (required fields and property types,
+ * nested paths dotted). Consumers rely on these; changing them in place is a breaking change.
+ *
+ * Allowed without a new version: adding an optional property, editing descriptions.
+ * Anything else (removing or retyping a property, changing enum values, adding or dropping a required
+ * field) needs a new file `<name>.v<n+1>.json` with its own pin here; the old version stays published.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+interface Pin {
+  required: string[];
+  types: Record<string, string>;
+}
+
+type SchemaNode = {
+  type?: string | string[];
+  enum?: unknown[];
+  const?: unknown;
+  format?: string;
+  required?: string[];
+  properties?: Record<string, SchemaNode>;
+  additionalProperties?: boolean | SchemaNode;
+};
+
+const describeNode = (node: SchemaNode): string => {
+  const parts: string[] = [];
+  if (node.type !== undefined) parts.push(Array.isArray(node.type) ? node.type.join('|') : node.type);
+  if (node.enum !== undefined) parts.push(`enum(${node.enum.map(String).join(',')})`);
+  if (node.const !== undefined) parts.push(`const(${String(node.const)})`);
+  if (node.format !== undefined) parts.push(`format(${node.format})`);
+  return parts.join(' ');
+};
+
+/** Flattens a schema into required paths and `path → type description`. */
+const fingerprint = (node: SchemaNode, prefix = '', out: Pin = { required: [], types: {} }): Pin => {
+  const at = (name: string) => (prefix ? `${prefix}.${name}` : name);
+  for (const name of node.required ?? []) out.required.push(at(name));
+  for (const [name, child] of Object.entries(node.properties ?? {})) {
+    out.types[at(name)] = describeNode(child);
+    fingerprint(child, at(name), out);
+  }
+  if (typeof node.additionalProperties === 'object')
+    out.types[at('*')] = describeNode(node.additionalProperties);
+  return out;
+};
+
+/** Differences that break consumers of a pinned schema; additive optional properties are not listed. */
+const breakingChanges = (pinned: Pin, actual: Pin): string[] => {
+  const changes: string[] = [];
+  for (const path of pinned.required)
+    if (!actual.required.includes(path)) changes.push(`no longer required: ${path}`);
+  for (const path of actual.required)
+    if (!pinned.required.includes(path)) changes.push(`newly required: ${path}`);
+  for (const [path, type] of Object.entries(pinned.types)) {
+    if (!(path in actual.types)) changes.push(`removed: ${path}`);
+    else if (actual.types[path] !== type) changes.push(`retyped: ${path} ${type} → ${actual.types[path]}`);
+  }
+  return changes;
+};
+
+const BASE_REQUIRED = ['eventId', 'version', 'occurredAt', 'leadId'];
+const BASE_TYPES = {
+  eventId: 'string',
+  version: 'const(1)',
+  occurredAt: 'string format(date-time)',
+  leadId: 'string',
+};
+
+const PINNED: Record<string, Pin> = {
+  'lead-accepted.v1.json': {
+    required: [...BASE_REQUIRED, 'handoffNumber', 'ownerId', 'withinSla'],
+    types: {
+      ...BASE_TYPES,
+      handoffNumber: 'integer',
+      ownerId: 'string',
+      withinSla: 'boolean',
+      by: 'string',
+    },
+  },
+  'lead-assigned.v1.json': {
+    required: [
+      ...BASE_REQUIRED,
+      'handoffNumber',
+      'owner',
+      'previousOwner',
+      'reason',
+      'rule',
+      'owner.ownerId',
+      'owner.name',
+      'owner.email',
+      'owner.team',
+      'previousOwner.ownerId',
+      'previousOwner.name',
+      'previousOwner.email',
+      'previousOwner.team',
+    ],
+    types: {
+      ...BASE_TYPES,
+      handoffNumber: 'integer',
+      owner: 'object',
+      'owner.ownerId': 'string',
+      'owner.name': 'string',
+      'owner.email': 'string',
+      'owner.team': 'string',
+      'owner.crmUserId': 'string',
+      previousOwner: 'object|null',
+      'previousOwner.ownerId': 'string',
+      'previousOwner.name': 'string',
+      'previousOwner.email': 'string',
+      'previousOwner.team': 'string',
+      'previousOwner.crmUserId': 'string',
+      reason: 'enum(handoff,sla_reassign,manual)',
+      rule: 'string|null',
+    },
+  },
+  'lead-captured.v1.json': {
+    required: [...BASE_REQUIRED, 'email', 'channel', 'isNew'],
+    types: {
+      ...BASE_TYPES,
+      email: 'string',
+      channel: 'enum(inbound_web,event,webinar,outbound,referral,import)',
+      formId: 'string',
+      isNew: 'boolean',
+    },
+  },
+  'lead-converted.v1.json': {
+    required: [...BASE_REQUIRED, 'to', 'amount', 'currency', 'expectedCloseDate'],
+    types: {
+      ...BASE_TYPES,
+      to: 'enum(opportunity,customer)',
+      amount: 'number',
+      currency: 'string',
+      expectedCloseDate: 'string format(date)',
+      by: 'string',
+    },
+  },
+  'lead-disqualified.v1.json': {
+    required: [...BASE_REQUIRED, 'reason'],
+    types: {
+      ...BASE_TYPES,
+      reason: 'string',
+      by: 'string',
+    },
+  },
+  'lead-handed-off.v1.json': {
+    required: [
+      ...BASE_REQUIRED,
+      'handoffNumber',
+      'owner',
+      'crm',
+      'score',
+      'temperature',
+      'stage',
+      'slaDueAt',
+      'owner.ownerId',
+      'owner.name',
+      'owner.email',
+      'owner.team',
+      'crm.system',
+      'crm.record',
+      'score.fit',
+      'score.behaviour',
+      'score.total',
+    ],
+    types: {
+      ...BASE_TYPES,
+      handoffNumber: 'integer',
+      owner: 'object',
+      'owner.ownerId': 'string',
+      'owner.name': 'string',
+      'owner.email': 'string',
+      'owner.team': 'string',
+      'owner.crmUserId': 'string',
+      crm: 'object',
+      'crm.system': 'enum(salesforce,hubspot,none)',
+      'crm.record': 'object',
+      'crm.record.*': 'string|number',
+      score: 'object',
+      'score.fit': 'number',
+      'score.behaviour': 'number',
+      'score.total': 'number',
+      grade: 'enum(A,B,C,D)',
+      temperature: 'enum(cold,warm,hot)',
+      stage: 'enum(subscriber,lead,mql,sal,sql,opportunity,customer,recycled,disqualified)',
+      slaDueAt: 'string format(date-time)',
+    },
+  },
+  'lead-qualified.v1.json': {
+    required: [...BASE_REQUIRED, 'bant'],
+    types: {
+      ...BASE_TYPES,
+      bant: 'object',
+      'bant.budget': 'string',
+      'bant.authority': 'string',
+      'bant.needs': 'string',
+      'bant.timing': 'string',
+      'bant.competitor': 'string',
+      'bant.humanResources': 'string',
+      by: 'string',
+    },
+  },
+  'lead-recycled.v1.json': {
+    required: [...BASE_REQUIRED, 'reason', 'nurtureAt', 'sequenceId'],
+    types: {
+      ...BASE_TYPES,
+      reason: 'string',
+      nurtureAt: 'string format(date-time)',
+      sequenceId: 'string',
+      by: 'string',
+    },
+  },
+  'lead-sla-breached.v1.json': {
+    required: [
+      ...BASE_REQUIRED,
+      'handoffNumber',
+      'dueAt',
+      'owner',
+      'escalation',
+      'reassignments',
+      'owner.ownerId',
+      'owner.name',
+      'owner.email',
+      'owner.team',
+      'escalation.action',
+      'escalation.reassignTo.ownerId',
+      'escalation.reassignTo.name',
+      'escalation.reassignTo.email',
+      'escalation.reassignTo.team',
+    ],
+    types: {
+      ...BASE_TYPES,
+      handoffNumber: 'integer',
+      dueAt: 'string format(date-time)',
+      owner: 'object',
+      'owner.ownerId': 'string',
+      'owner.name': 'string',
+      'owner.email': 'string',
+      'owner.team': 'string',
+      'owner.crmUserId': 'string',
+      escalation: 'object',
+      'escalation.action': 'enum(notify,reassign)',
+      'escalation.reassignTo': 'object',
+      'escalation.reassignTo.ownerId': 'string',
+      'escalation.reassignTo.name': 'string',
+      'escalation.reassignTo.email': 'string',
+      'escalation.reassignTo.team': 'string',
+      'escalation.reassignTo.crmUserId': 'string',
+      reassignments: 'integer',
+    },
+  },
+  'lead-stage-changed.v1.json': {
+    required: [...BASE_REQUIRED, 'from', 'to', 'reason'],
+    types: {
+      ...BASE_TYPES,
+      from: 'string|null enum(subscriber,lead,mql,sal,sql,opportunity,customer,recycled,disqualified,null)',
+      to: 'enum(subscriber,lead,mql,sal,sql,opportunity,customer,recycled,disqualified)',
+      reason: 'string',
+    },
+  },
+  'lead-temperature-changed.v1.json': {
+    required: [...BASE_REQUIRED, 'from', 'to', 'score', 'score.fit', 'score.behaviour', 'score.total'],
+    types: {
+      ...BASE_TYPES,
+      from: 'string|null enum(cold,warm,hot,null)',
+      to: 'enum(cold,warm,hot)',
+      score: 'object',
+      'score.fit': 'number',
+      'score.behaviour': 'number',
+      'score.total': 'number',
+    },
+  },
+  'lead-unsubscribed.v1.json': {
+    required: [...BASE_REQUIRED, 'how'],
+    types: {
+      ...BASE_TYPES,
+      how: 'enum(one_click,page,complaint,ops)',
+    },
+  },
+};
+
+const SCHEMA_DIR = new URL('../../../shared/domain/event-schemas/', import.meta.url);
+const schemaFiles = readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.json'));
+const load = (file: string): SchemaNode =>
+  JSON.parse(readFileSync(new URL(file, SCHEMA_DIR), 'utf8')) as SchemaNode;
+
+describe('schema pins', () => {
+  it('given the schema folder, then every schema version has a pin and every pinned version is still published', () => {
+    expect([...schemaFiles].sort()).toEqual(Object.keys(PINNED).sort());
+  });
+
+  it.each(Object.keys(PINNED))(
+    'given %s, then its required fields and property types match the pin',
+    (file) => {
+      // Arrange
+      const pin = PINNED[file] as Pin;
+
+      // Act
+      const changes = breakingChanges(pin, fingerprint(load(file)));
+
+      // Assert
+      expect(changes, `${file} changed incompatibly: publish a new version instead`).toEqual([]);
+    },
+  );
+});
+
+describe('breaking-change detection', () => {
+  const schema: SchemaNode = {
+    type: 'object',
+    required: ['a', 'nested'],
+    properties: {
+      a: { type: 'string' },
+      b: { type: 'number' },
+      nested: { type: 'object', required: ['x'], properties: { x: { enum: ['p', 'q'] } } },
+    },
+  };
+  const pin = fingerprint(schema);
+
+  it('given an added optional property, then it is not a breaking change', () => {
+    const added = { ...schema, properties: { ...schema.properties, c: { type: 'string' } } };
+    expect(breakingChanges(pin, fingerprint(added))).toEqual([]);
+  });
+
+  it.each<[string, SchemaNode, string]>([
+    [
+      'a removed property',
+      { ...schema, properties: { ...schema.properties, b: undefined as never } },
+      'removed: b',
+    ],
+    [
+      'a retyped property',
+      { ...schema, properties: { ...schema.properties, b: { type: 'string' } } },
+      'retyped: b number → string',
+    ],
+    ['a new required field', { ...schema, required: ['a', 'nested', 'b'] }, 'newly required: b'],
+    ['a dropped required field', { ...schema, required: ['nested'] }, 'no longer required: a'],
+    [
+      'a changed nested enum',
+      {
+        ...schema,
+        properties: {
+          ...schema.properties,
+          nested: { type: 'object', required: ['x'], properties: { x: { enum: ['p'] } } },
+        },
+      },
+      'retyped: nested.x enum(p,q) → enum(p)',
+    ],
+  ])('given %s, then it is reported as breaking', (_name, changed, expected) => {
+    const cleaned = JSON.parse(JSON.stringify(changed)) as SchemaNode;
+    expect(breakingChanges(pin, fingerprint(cleaned))).toContain(expected);
+  });
+});

@@ -1,0 +1,206 @@
+import { describe, expect, it } from 'vitest';
+import { type HandoffConfig, parseHandoffConfig } from '#config/handoff';
+import { toOwnerRef } from '#domain/assignment';
+import { DEFAULT_WINDOW } from '#domain/calendar';
+import {
+  type HandoffState,
+  onSlaTimer,
+  type SlaPolicy,
+  slaCompliance,
+  slaDueAt,
+  slaStatus,
+} from '#domain/sla';
+import { handoff as demoHandoff } from '../../../config/handoff.ts';
+
+const HOUR = 3_600_000;
+/** Wall-clock time in Tokyo (UTC+9, no DST) as epoch ms. */
+const jst = (y: number, m: number, d: number, h: number, min = 0): number =>
+  Date.UTC(y, m - 1, d, h - 9, min);
+
+const demo: HandoffConfig = parseHandoffConfig(demoHandoff);
+const plain: SlaPolicy = { ...demo.sla, hours: 24, businessHours: false };
+const business: SlaPolicy = { ...demo.sla, hours: 24, businessHours: true, window: DEFAULT_WINDOW };
+
+const sato = demo.owners.find((o) => o.ownerId === 'sato');
+const ito = demo.owners.find((o) => o.ownerId === 'ito');
+if (!sato || !ito) throw new Error('demo config lost its enterprise owners');
+
+const START = jst(2025, 5, 12, 10); // Monday
+const openHandoff = (overrides: Partial<HandoffState> = {}): HandoffState => ({
+  n: 1,
+  owner: toOwnerRef(sato),
+  rule: 'enterprise-size',
+  startedAt: START,
+  dueAt: START + 24 * HOUR,
+  reassignments: 0,
+  previousOwnerIds: [],
+  ...overrides,
+});
+const enterpriseLead = { leadId: 'lead-1', attributes: { employees: '5000', prefecture: '東京都' } };
+
+describe('slaDueAt', () => {
+  it('given the default 24 wall-clock hours, when a lead is handed off on Friday 16:00, then it is due Saturday 16:00', () => {
+    expect(slaDueAt(jst(2025, 5, 2, 16), plain)).toBe(jst(2025, 5, 3, 16));
+  });
+
+  it('given business hours, when handed off Friday 16:00 before Golden Week, then the weekend and the holidays 5/5–5/6 do not count', () => {
+    // Arrange: 2h Fri 5/2, closed Sat 5/3 (憲法記念日) – Tue 5/6 (振替休日), 9h Wed, 9h Thu, 4h Fri
+    const handedOff = jst(2025, 5, 2, 16);
+
+    // Act
+    const due = slaDueAt(handedOff, business);
+
+    // Assert
+    expect(due).toBe(jst(2025, 5, 9, 13));
+  });
+
+  it('given business hours that ignore Japanese holidays, when handed off Friday 16:00, then Monday and Tuesday count', () => {
+    const due = slaDueAt(jst(2025, 5, 2, 16), {
+      ...business,
+      window: { ...DEFAULT_WINDOW, skipJapaneseHolidays: false },
+    });
+    expect(due).toBe(jst(2025, 5, 7, 13));
+  });
+
+  it('given business hours, when handed off on a Saturday night, then the clock starts Monday 09:00', () => {
+    expect(slaDueAt(jst(2025, 5, 17, 22), { ...business, hours: 4 })).toBe(jst(2025, 5, 19, 13));
+  });
+});
+
+describe('onSlaTimer', () => {
+  it('given the deadline has not passed, when the timer fires, then nothing is due', () => {
+    const outcome = onSlaTimer(enterpriseLead, openHandoff(), plain, demo, {}, START + 24 * HOUR);
+    expect(outcome).toEqual({ due: false, reason: 'not_yet' });
+  });
+
+  it('given sales accepted in time, when the timer fires, then nothing is escalated', () => {
+    const outcome = onSlaTimer(
+      enterpriseLead,
+      openHandoff({ acceptedAt: START + HOUR }),
+      plain,
+      demo,
+      {},
+      START + 25 * HOUR,
+    );
+    expect(outcome).toEqual({ due: false, reason: 'accepted' });
+  });
+
+  it('given a hot lead, when sales does not accept within the SLA, then an escalation is published and the lead is reassigned to the next owner', () => {
+    // Arrange
+    const now = START + 24 * HOUR + 60_000;
+
+    // Act
+    const outcome = onSlaTimer(enterpriseLead, openHandoff(), plain, demo, { sato: START }, now);
+
+    // Assert
+    if (!outcome.due) throw new Error('expected a breach');
+    expect(outcome.action).toBe('reassign');
+    expect(outcome.reassignTo).toMatchObject({ ownerId: 'ito', name: '伊藤 美咲' });
+    expect(outcome.events.map((e) => [e.detailType, e.detail.eventId])).toEqual([
+      ['Lead SLA Breached', 'lead-1:sla:1:0'],
+      ['Lead Assigned', 'lead-1:assign:1:1'],
+    ]);
+    expect(outcome.events[0]?.detail).toMatchObject({
+      dueAt: new Date(START + 24 * HOUR).toISOString(),
+      owner: { ownerId: 'sato' },
+      escalation: { action: 'reassign', reassignTo: { ownerId: 'ito' } },
+    });
+    expect(outcome.events[1]?.detail).toMatchObject({
+      reason: 'sla_reassign',
+      previousOwner: { ownerId: 'sato' },
+    });
+    expect(outcome.handoff).toMatchObject({
+      owner: { ownerId: 'ito' },
+      startedAt: now,
+      dueAt: now + 24 * HOUR,
+      breachedAt: now,
+      reassignments: 1,
+      previousOwnerIds: ['sato'],
+    });
+    expect(outcome.nextCheckAt).toBe(now + 24 * HOUR);
+    expect(outcome.roundRobinState).toEqual({ sato: START, ito: now });
+  });
+
+  it('given the reassignment limit is used up, when the new owner also misses the SLA, then the breach only notifies', () => {
+    // Arrange
+    const first = onSlaTimer(enterpriseLead, openHandoff(), plain, demo, {}, START + 25 * HOUR);
+    if (!first.due) throw new Error('expected a breach');
+    const later = first.handoff.dueAt + 1;
+
+    // Act
+    const second = onSlaTimer(enterpriseLead, first.handoff, plain, demo, first.roundRobinState, later);
+
+    // Assert
+    expect(second).toMatchObject({
+      due: true,
+      action: 'notify',
+      handoff: { owner: { ownerId: 'ito' }, reassignments: 1 },
+    });
+    expect(second.due && second.events.map((e) => e.detail.eventId)).toEqual(['lead-1:sla:1:1']);
+    expect(second.due && second.nextCheckAt).toBeUndefined();
+  });
+
+  it('given a breach was already handled, when the same timer fires again, then nothing happens twice', () => {
+    const first = onSlaTimer(
+      enterpriseLead,
+      openHandoff(),
+      { ...plain, reassignOnBreach: false },
+      demo,
+      {},
+      START + 25 * HOUR,
+    );
+    if (!first.due) throw new Error('expected a breach');
+    const again = onSlaTimer(enterpriseLead, first.handoff, plain, demo, {}, START + 26 * HOUR);
+    expect(again).toEqual({ due: false, reason: 'already_handled' });
+  });
+
+  it('given reassignment is off, when the SLA is breached, then an escalation is published with action notify and the owner stays', () => {
+    const outcome = onSlaTimer(
+      enterpriseLead,
+      openHandoff(),
+      { ...plain, reassignOnBreach: false },
+      demo,
+      {},
+      START + 25 * HOUR,
+    );
+    expect(outcome).toMatchObject({ due: true, action: 'notify', handoff: { owner: { ownerId: 'sato' } } });
+    expect(outcome.due && outcome.events.map((e) => e.detailType)).toEqual(['Lead SLA Breached']);
+  });
+
+  it('given nobody but the current owner is available, when the SLA is breached, then it notifies instead of reassigning', () => {
+    const config = { ...demo, owners: demo.owners.map((o) => ({ ...o, available: o.ownerId === 'sato' })) };
+    const outcome = onSlaTimer(enterpriseLead, openHandoff(), plain, config, {}, START + 25 * HOUR);
+    expect(outcome).toMatchObject({ due: true, action: 'notify' });
+  });
+});
+
+describe('SLA compliance', () => {
+  it('given hand-offs met, breached, pending and closed early, when counted, then each lands in its bucket', () => {
+    // Arrange
+    const due = START + 24 * HOUR;
+    const records = [
+      { dueAt: due, acceptedAt: due }, // met, right at the deadline
+      { dueAt: due, acceptedAt: START + HOUR }, // met
+      { dueAt: due, acceptedAt: due + 1 }, // breached, accepted late
+      { dueAt: due + 48 * HOUR, acceptedAt: due, breachedAt: START + 25 * HOUR }, // breached before a reassignment
+      { dueAt: due - 2 * HOUR }, // breached, never accepted
+      { dueAt: due + HOUR }, // pending
+      { dueAt: due + HOUR, closedAt: START + 2 * HOUR }, // closed (disqualified) in time
+    ];
+
+    // Act
+    const report = slaCompliance(records, due);
+
+    // Assert
+    expect(report).toEqual({ met: 2, breached: 3, pending: 1, closed: 1, rate: 2 / 5 });
+  });
+
+  it('given nothing decided yet, when counted, then the rate is null rather than 0 or 100%', () => {
+    expect(slaCompliance([{ dueAt: START + HOUR }], START).rate).toBeNull();
+  });
+
+  it('given an open hand-off, when its deadline passes, then its status turns from pending to breached', () => {
+    const h = openHandoff();
+    expect([slaStatus(h, h.dueAt), slaStatus(h, h.dueAt + 1)]).toEqual(['pending', 'breached']);
+  });
+});

@@ -1,0 +1,199 @@
+import { describe, expect, it } from 'vitest';
+import {
+  businessWindowSchema,
+  NurtureConfigError,
+  nurtureSettingsSchema,
+  parseNurtureConfig,
+  sequencesConfigSchema,
+  validateSequenceRefs,
+} from '#config/sequences';
+import { parseTemplatesConfig, TemplatesConfigError, templatesConfigSchema } from '#config/templates';
+import { renderTemplate } from '#domain/templates';
+import { nurtureSettings, sequences } from '../../../config/sequences.ts';
+import { templates } from '../../../config/templates.ts';
+import { mailSender } from '#config/settings';
+
+const sender = mailSender();
+
+const step = (id: string, templateId: string, days = 0) => ({
+  id,
+  delay: { value: days, unit: 'days' },
+  templateId,
+});
+const sequence = (over: Record<string, unknown> = {}) => ({
+  id: 'demo',
+  name: 'Demo',
+  entry: { kind: 'form', formIds: ['contact'] },
+  steps: [step('first', 'nurture-thanks')],
+  ...over,
+});
+const demoTemplates = () => parseTemplatesConfig({ templates, sender }).templates;
+const errorOf = (fn: () => unknown): string => {
+  try {
+    fn();
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+  throw new Error('expected an error');
+};
+
+describe('demo configuration', () => {
+  it('given the shipped config, when parsed and cross-checked, then it is valid', () => {
+    // Act
+    const parsed = parseNurtureConfig({ sequences, settings: nurtureSettings }, demoTemplates());
+    // Assert
+    expect(parsed.sequences.map((s) => s.id)).toEqual([
+      'whitepaper-nurture',
+      'recycle-nurture',
+      'cold-reengage',
+    ]);
+    expect(parsed.settings.frequencyCap.maxPerRolling7Days).toBe(3);
+  });
+
+  it('given the whitepaper sequence, when its delays are summed, then the mails land on days 0, 3 and 7', () => {
+    const [whitepaper] = sequencesConfigSchema.parse(sequences);
+    const days = whitepaper?.steps.map((s) => s.delay.value) ?? [];
+    const landing = days.map((_, i) => days.slice(0, i + 1).reduce((a, b) => a + b, 0));
+    expect(landing).toEqual([0, 3, 7]);
+    expect(whitepaper?.entry).toEqual({ kind: 'form', formIds: ['whitepaper', 'contact'] });
+  });
+
+  it('given the transactional templates the capture flow uses, when rendered, then they carry their links', () => {
+    const byId = new Map(demoTemplates().map((t) => [t.id, t]));
+    for (const id of ['autoreply-contact', 'autoreply-whitepaper', 'autoreply-webinar', 'doi-confirm']) {
+      expect(byId.get(id)?.kind).toBe('transactional');
+    }
+    const whitepaper = byId.get('autoreply-whitepaper');
+    const doi = byId.get('doi-confirm');
+    if (!whitepaper || !doi) throw new Error('missing template');
+    expect(renderTemplate(whitepaper, { downloadUrl: 'https://ex.com/d/1' }).html).toContain(
+      'href="https://ex.com/d/1"',
+    );
+    expect(renderTemplate(doi, { confirmUrl: 'https://ex.com/c/1' }).subject).toContain('確認');
+    expect(renderTemplate(doi, { confirmUrl: 'https://ex.com/c/1' }, 'en').html).toContain(
+      'href="https://ex.com/c/1"',
+    );
+  });
+
+  it('given every demo marketing template, when rendered with a sender, then the footer and unsubscribe link are present', () => {
+    const parsed = parseTemplatesConfig({ templates, sender });
+    for (const template of parsed.templates.filter((t) => t.kind === 'marketing')) {
+      const mail = renderTemplate(template, { unsubscribeUrl: 'https://ex.com/u/1' }, 'ja', {
+        sender: parsed.sender,
+      });
+      expect(mail.html).toContain('href="https://ex.com/u/1"');
+      expect(mail.text).toContain(parsed.sender.postalAddress);
+    }
+  });
+
+  it('given empty nurture settings, when parsed, then the defaults are Tokyo business hours and a cap of 3', () => {
+    expect(nurtureSettingsSchema.parse({})).toEqual({
+      frequencyCap: { maxPerRolling7Days: 3 },
+      sendWindow: {
+        timeZone: 'Asia/Tokyo',
+        days: [1, 2, 3, 4, 5],
+        start: '09:00',
+        end: '18:00',
+        skipJapaneseHolidays: true,
+      },
+      transientBounceLimit: 3,
+      sendRatePerSecond: 10,
+      suppressInSesAccountList: false,
+    });
+  });
+});
+
+describe('validation errors name the field', () => {
+  it('given a step with an unknown template id, when cross-checked, then the error names the step field', () => {
+    // Arrange
+    const input = [
+      sequence(),
+      sequence({ id: 'other', steps: [step('a', 'nurture-thanks'), step('b', 'case-study')] }),
+    ];
+    // Act
+    const message = errorOf(() => parseNurtureConfig({ sequences: input }, demoTemplates()));
+    // Assert
+    expect(message).toContain('sequences[1].steps[1].templateId: unknown template "case-study"');
+  });
+
+  it('given a step that uses a transactional template, when cross-checked, then it is refused', () => {
+    const issues = validateSequenceRefs(
+      [{ id: 's', steps: [{ id: 'a', templateId: 'doi-confirm', delay: { value: 0, unit: 'days' } }] }],
+      demoTemplates(),
+    );
+    expect(issues).toEqual([
+      { path: [0, 'steps', 0, 'templateId'], message: expect.stringContaining('need a marketing template') },
+    ]);
+  });
+
+  it('given two sequences with the same id, when parsed, then the second id is named', () => {
+    const message = errorOf(() =>
+      parseNurtureConfig({ sequences: [sequence(), sequence()] }, demoTemplates()),
+    );
+    expect(message).toContain('sequences[1].id: duplicate sequence id "demo"');
+    expect(() => parseNurtureConfig({ sequences: [sequence(), sequence()] }, demoTemplates())).toThrow(
+      NurtureConfigError,
+    );
+  });
+
+  it('given a typo in a delay key, when parsed, then the unknown key is named', () => {
+    const typo = sequence({
+      steps: [{ id: 'a', delay: { value: 1, units: 'days' }, templateId: 'nurture-thanks' }],
+    });
+    const message = errorOf(() => parseNurtureConfig({ sequences: [typo] }, demoTemplates()));
+    expect(message).toContain('sequences[0].steps[0].delay');
+    expect(message).toContain('units');
+  });
+
+  it('given fractional business days, when parsed, then the value is refused', () => {
+    const frac = sequence({
+      steps: [{ id: 'a', delay: { value: 1.5, unit: 'businessDays' }, templateId: 'x' }],
+    });
+    expect(errorOf(() => parseNurtureConfig({ sequences: [frac] }, demoTemplates()))).toContain(
+      'sequences[0].steps[0].delay.value',
+    );
+  });
+
+  it('given an unknown time zone or an end before the start, when a window is parsed, then the field is named', () => {
+    const zone = businessWindowSchema.safeParse({ timeZone: 'Asia/Tokio' });
+    const hours = businessWindowSchema.safeParse({ start: '18:00', end: '09:00' });
+    expect(zone.success).toBe(false);
+    expect(zone.error?.issues[0]?.path).toEqual(['timeZone']);
+    expect(hours.error?.issues[0]?.path).toEqual(['end']);
+  });
+
+  it('given a bad nurture setting, when parsed, then the settings field is named', () => {
+    const message = errorOf(() =>
+      parseNurtureConfig(
+        { sequences: [sequence()], settings: { frequencyCap: { maxPerRolling7Days: 0 } } },
+        demoTemplates(),
+      ),
+    );
+    expect(message).toContain('nurtureSettings.frequencyCap.maxPerRolling7Days');
+  });
+
+  it('given a template with a broken tag, when parsed, then the locale field is named', () => {
+    const broken = [
+      { id: 'x', kind: 'marketing', locales: { ja: { subject: 'ok', html: '<p>{{lead.first name}}</p>' } } },
+    ];
+    const message = errorOf(() => parseTemplatesConfig({ templates: broken, sender }));
+    expect(message).toContain('templates[0].locales.ja.html: template syntax');
+    expect(() => parseTemplatesConfig({ templates: broken, sender })).toThrow(TemplatesConfigError);
+  });
+
+  it('given a template without its default-locale variant, when parsed, then the missing variant is named', () => {
+    const enOnly = [{ id: 'x', kind: 'marketing', locales: { en: { subject: 's', html: 'h' } } }];
+    const result = templatesConfigSchema.safeParse(enOnly);
+    expect(result.error?.issues[0]?.path).toEqual([0, 'locales', 'ja']);
+  });
+
+  it('given a multi-line subject or a duplicate template id, when parsed, then each is reported', () => {
+    const bad = [
+      { id: 'x', kind: 'transactional', locales: { ja: { subject: 'a\r\nBcc: b', html: 'h' } } },
+      { id: 'x', kind: 'transactional', locales: { ja: { subject: 'a', html: 'h' } } },
+    ];
+    const message = errorOf(() => parseTemplatesConfig({ templates: bad, sender }));
+    expect(message).toContain('templates[0].locales.ja.subject');
+    expect(message).toContain('templates[1].id: duplicate template id "x"');
+  });
+});
