@@ -39,16 +39,28 @@ export const settingsSchema = z
       }
       form.sequenceIds.forEach((id, j) => {
         if (!sequenceIds.has(id)) {
-          ctx.addIssue({ code: 'custom', path: ['forms', i, 'sequenceIds', j], message: `unknown sequence "${id}"` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['forms', i, 'sequenceIds', j],
+            message: `unknown sequence "${id}"`,
+          });
         }
       });
     });
     if (s.forms.some((f) => f.doubleOptIn) && !templateIds.has('doi-confirm')) {
-      ctx.addIssue({ code: 'custom', path: ['templates'], message: 'a double opt-in form needs the "doi-confirm" template' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['templates'],
+        message: 'a double opt-in form needs the "doi-confirm" template',
+      });
     }
     const recycle = s.handoff.recycle.sequenceId;
     if (recycle && !sequenceIds.has(recycle)) {
-      ctx.addIssue({ code: 'custom', path: ['handoff', 'recycle', 'sequenceId'], message: `unknown sequence "${recycle}"` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['handoff', 'recycle', 'sequenceId'],
+        message: `unknown sequence "${recycle}"`,
+      });
     }
   });
 

@@ -14,4 +14,3 @@ Object.assign(process.env, {
   OPS_TOKEN: 'unit-ops-token-0123456789',
   LOG_LEVEL: 'silent',
 });
-

@@ -7,11 +7,11 @@ import {
   sequencesConfigSchema,
   validateSequenceRefs,
 } from '#config/sequences';
+import { mailSender } from '#config/settings';
 import { parseTemplatesConfig, TemplatesConfigError, templatesConfigSchema } from '#config/templates';
 import { renderTemplate } from '#domain/templates';
 import { nurtureSettings, sequences } from '../../../config/sequences.ts';
 import { templates } from '../../../config/templates.ts';
-import { mailSender } from '#config/settings';
 
 const sender = mailSender();
 
