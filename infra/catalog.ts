@@ -59,6 +59,36 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     routes: [{ method: 'GET', path: '/v1/health', auth: 'none' }],
   }),
   fn({
+    name: 'capture',
+    entry: 'functions/capture/handler.ts',
+    description: 'Landing-page form posts: validate, de-duplicate, consent, score, auto-reply',
+    timeoutSeconds: 15,
+    memoryMb: 512,
+    routes: [{ method: 'POST', path: '/v1/forms/{formId}', auth: 'none' }],
+  }),
+  fn({
+    name: 'confirm',
+    entry: 'functions/confirm/handler.ts',
+    description: 'Double opt-in confirmation page',
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    routes: [
+      { method: 'GET', path: '/v1/confirm', auth: 'none' },
+      { method: 'POST', path: '/v1/confirm', auth: 'none' },
+    ],
+  }),
+  fn({
+    name: 'ops-leads',
+    entry: 'functions/ops-leads/handler.ts',
+    description: 'Ops API: a lead with its score breakdown and timeline',
+    timeoutSeconds: 10,
+    memoryMb: 512,
+    routes: [
+      { method: 'GET', path: '/v1/ops/leads', auth: 'iam' },
+      { method: 'GET', path: '/v1/ops/leads/{leadId}', auth: 'iam' },
+    ],
+  }),
+  fn({
     name: 'publisher',
     entry: 'functions/publisher/handler.ts',
     description: 'Outbox items from the table stream to the leads bus',

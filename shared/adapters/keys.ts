@@ -3,7 +3,8 @@ import { DUE_SHARDS } from '#adapters/table-design';
 
 /** Key builders for every item type in the single table: the only place key strings are spelled. */
 export const keys = {
-  lead: (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'LEAD' }),
+  profile: (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'PROFILE' }),
+  state: (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'STATE' }),
   emailIndex: (emailKey: string) => ({ pk: `EMAIL#${emailKey}`, sk: 'EMAIL' }),
   timelineEvent: (leadId: string, eventId: string) => ({ pk: `LEAD#${leadId}`, sk: `EVT#${eventId}` }),
   anonymousEvent: (anonymousId: string, eventId: string) => ({
@@ -14,7 +15,7 @@ export const keys = {
   enrollment: (leadId: string, sequenceId: string) => ({ pk: `LEAD#${leadId}`, sk: `ENR#${sequenceId}` }),
   timer: (leadId: string, kind: string) => ({ pk: `LEAD#${leadId}`, sk: `TIMER#${kind}` }),
   outbox: (leadId: string, eventId: string) => ({ pk: `LEAD#${leadId}`, sk: `OUTBOX#${eventId}` }),
-  owner: (ownerId: string) => ({ pk: `OWNER#${ownerId}`, sk: 'OWNER' }),
+  roundRobin: () => ({ pk: 'ASSIGNMENT', sk: 'ROUND_ROBIN' }),
   counter: (name: string, period: string) => ({ pk: `COUNTER#${name}`, sk: period }),
   idempotency: (scope: string, id: string) => ({ pk: `IDEMPOTENCY#${scope}`, sk: id }),
 } as const;

@@ -19,7 +19,8 @@ export interface IndexDesign {
  * `due`: sparse and sharded. Only items with a pending timer (next step email, SLA deadline, temperature
  * decay) carry `dueShard`/`dueAt`, so the sweeper queries what is due now and never scans. Shards spread
  * the write load of one busy minute over several partitions.
- * `byStage` / `byTemperature`: leads ordered by score within a stage or temperature (call list, reports).
+ * `byStage` / `byTemperature`: lead states ordered by score within a stage or temperature (call list,
+ * reports). Only the small state item carries their keys, so a profile edit never rewrites an index.
  */
 export const INDEXES = {
   due: {
@@ -32,22 +33,13 @@ export const INDEXES = {
     name: 'byStage',
     partitionKey: { name: 'stageKey', type: 'S' },
     sortKey: { name: 'scoreKey', type: 'N' },
-    include: [
-      'leadId',
-      'email',
-      'temperature',
-      'ownerId',
-      'lastActivityAt',
-      'company',
-      'lastName',
-      'firstName',
-    ],
+    include: ['leadId', 'email', 'temperature', 'grade', 'ownerId', 'lastActivityAt'],
   },
   byTemperature: {
     name: 'byTemperature',
     partitionKey: { name: 'temperatureKey', type: 'S' },
     sortKey: { name: 'scoreKey', type: 'N' },
-    include: ['leadId', 'email', 'stage', 'ownerId', 'lastActivityAt', 'company', 'lastName', 'firstName'],
+    include: ['leadId', 'email', 'stage', 'grade', 'ownerId', 'lastActivityAt'],
   },
 } as const satisfies Record<string, IndexDesign>;
 
