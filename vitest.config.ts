@@ -35,6 +35,9 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          // Same real engines as the integration tier.
+          globalSetup: ['test/integration/global-setup.ts'],
+          setupFiles: ['test/integration/setup-file.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,

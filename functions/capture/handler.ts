@@ -1,5 +1,6 @@
 import { now } from '#adapters/clock';
 import { countMetric } from '#adapters/metrics';
+import { env } from '#config/env';
 import { formById, settings } from '#config/settings';
 import {
   FormBodyError,
@@ -14,6 +15,9 @@ import { json, seeOther } from '#http/responses';
 import { captureSubmission } from '#services/capture';
 import { identityToken } from '#services/links';
 
+/** Pages served from the API's own origin (the local example page) post same-origin. */
+const ownOrigin = new URL(env().PUBLIC_BASE_URL).origin;
+
 const UTM_KEYS = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'] as const;
 
 /**
@@ -25,7 +29,12 @@ export const handler = httpHandler(async (event) => {
   const form = formById(event.pathParameters?.formId ?? '');
   if (!form) throw new NotFoundError('Unknown form.');
   const origin = header(event, 'origin');
-  if (origin && !isAllowedOrigin(form, origin) && !settings.app.allowedOrigins.includes(origin)) {
+  if (
+    origin &&
+    origin !== ownOrigin &&
+    !isAllowedOrigin(form, origin) &&
+    !settings.app.allowedOrigins.includes(origin)
+  ) {
     throw new ForbiddenError('This origin may not post this form.');
   }
   const browser = !wantsJson(event);

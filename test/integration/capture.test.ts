@@ -1,0 +1,275 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runtime } from '#local/runtime';
+import { inbox, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
+
+let runtime: Runtime;
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+});
+afterAll(async () => {
+  await runtime.stop();
+});
+
+const contact = (email: string, extra: Record<string, unknown> = {}) => ({
+  email,
+  lastName: '山田',
+  firstName: '太郎',
+  company: '株式会社テスト商事',
+  title: '営業部 部長',
+  employees: '300-999',
+  consent: true,
+  ...extra,
+});
+
+const postJson = (formId: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${runtime.apiUrl}/v1/forms/${formId}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+
+const postForm = (formId: string, fields: Record<string, string>, query = '') =>
+  fetch(`${runtime.apiUrl}/v1/forms/${formId}${query}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+    redirect: 'manual',
+  });
+
+const opsGet = async (path: string) => {
+  const response = await fetch(`${runtime.apiUrl}${path}`, {
+    headers: { authorization: `Bearer ${runtime.opsToken}` },
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+};
+
+const leadByEmail = (email: string) => opsGet(`/v1/ops/leads?email=${encodeURIComponent(email)}`);
+
+describe('capture: a landing-page form post', () => {
+  it('given a valid JSON post, when captured, then 201 with an identity token, the lead stored and the auto-reply sent', async () => {
+    // Arrange
+    const email = uniqueEmail('capture');
+
+    // Act
+    const response = await postJson(
+      'contact',
+      contact(email, { message: '<script>alert(1)</script> 導入を検討しています' }),
+    );
+
+    // Assert
+    expect(response.status).toBe(201);
+    const body = (await response.json()) as { status: string; identity: string };
+    expect(body.status).toBe('received');
+    expect(body.identity).toMatch(/^[\w-]+\.[\w-]+$/);
+    const lead = await leadByEmail(email);
+    expect(lead.status).toBe(200);
+    expect(lead.body).toMatchObject({
+      email,
+      stage: 'mql',
+      attributes: { lastName: '山田', company: '株式会社テスト商事' },
+      timeline: [{ type: 'form_submitted', points: 50, rule: 'contact-form' }],
+    });
+    const mails = await inbox(runtime.sesUrl, email);
+    expect(mails).toHaveLength(1);
+    expect(mails[0]?.subject).toBe('お問い合わせありがとうございます');
+    expect(mails[0]?.body.html).toContain('株式会社テスト商事 山田様');
+    expect(mails[0]?.from).toContain('marketing@example.co.jp');
+  });
+
+  it('given the same address posted 20 times at once, when captured, then exactly one lead exists with every submission on its timeline', async () => {
+    const email = uniqueEmail('dedupe');
+    const variants = Array.from({ length: 20 }, (_, i) =>
+      contact(i % 2 ? email.toUpperCase().replace('@EXAMPLE.CO.JP', '@example.co.jp') : email, {
+        department: `部署${i}`,
+      }),
+    );
+
+    const responses = await Promise.all(variants.map((v) => postJson('contact', v)));
+
+    expect(responses.map((r) => r.status)).toEqual(Array(20).fill(201));
+    const lead = await leadByEmail(email);
+    const timeline = lead.body.timeline as { type: string }[];
+    expect(timeline.filter((t) => t.type === 'form_submitted')).toHaveLength(20);
+    await runtime.settle();
+    const captured = runtime
+      .events()
+      .filter(
+        (e) =>
+          e['detail-type'] === 'Lead Captured' &&
+          (e.detail as { leadId: string }).leadId === lead.body.leadId,
+      );
+    expect(captured).toHaveLength(20);
+    expect(captured.filter((e) => (e.detail as { isNew: boolean }).isNew)).toHaveLength(1);
+  });
+
+  it('given a known address, when posted again, then the response is identical to a new one and attributes merge (latest non-empty wins)', async () => {
+    const email = uniqueEmail('merge');
+    const first = await postJson(
+      'contact',
+      contact(email, { department: '情報システム部', phone: '03-1234-5678' }),
+    );
+    const second = await postJson('contact', contact(email, { department: '', title: '取締役' }));
+
+    const a = (await first.json()) as Record<string, unknown>;
+    const b = (await second.json()) as Record<string, unknown>;
+    expect(first.status).toBe(second.status);
+    expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
+    expect(b.status).toBe(a.status);
+    const lead = await leadByEmail(email);
+    expect(lead.body.attributes).toMatchObject({
+      department: '情報システム部',
+      title: '取締役',
+      phone: '03-1234-5678',
+    });
+  });
+
+  it('given a plain HTML form post, when valid, then 303 to the thank-you page; when invalid, 303 to the error page naming the fields', async () => {
+    const email = uniqueEmail('browser');
+    const ok = await postForm(
+      'contact',
+      { ...contact(email), consent: 'on' } as Record<string, string>,
+      '?utm_source=newsletter&utm_medium=email',
+    );
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get('location')).toBe('/examples/thank-you.html');
+    const lead = await leadByEmail(email);
+    expect(lead.body.attribution).toMatchObject({
+      firstTouch: { utm: { source: 'newsletter', medium: 'email' } },
+    });
+
+    const bad = await postForm('contact', { email: 'not-an-address', lastName: '' });
+    expect(bad.status).toBe(303);
+    expect(bad.headers.get('location')).toMatch(
+      /^\/examples\/landing-page\.html\?errors=[a-zA-Z,]*email.*#form-error$/,
+    );
+  });
+
+  it('given invalid JSON input, when posted, then 400 with field errors and nothing stored', async () => {
+    const email = uniqueEmail('invalid');
+    const response = await postJson('contact', { email, lastName: 'x'.repeat(500), consent: false });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: { errors: { field: string }[] } };
+    expect(body.error.errors.map((e) => e.field)).toEqual(expect.arrayContaining(['lastName']));
+    expect((await leadByEmail(email)).status).toBe(404);
+    expect(await inbox(runtime.sesUrl, email)).toHaveLength(0);
+  });
+
+  it('given bad requests, when posted, then 404 unknown form, 413 too large, 415 wrong type, 403 foreign origin — and nothing stored', async () => {
+    const email = uniqueEmail('bad');
+    expect((await postJson('no-such-form', contact(email))).status).toBe(404);
+    expect((await postJson('contact', contact(email, { message: 'あ'.repeat(40_000) }))).status).toBe(413);
+    const xml = await fetch(`${runtime.apiUrl}/v1/forms/contact`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/xml' },
+      body: '<lead/>',
+    });
+    expect(xml.status).toBe(415);
+    const foreign = await postJson('contact', contact(email), { origin: 'https://evil.example.com' });
+    expect(foreign.status).toBe(403);
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+    const malformed = await fetch(`${runtime.apiUrl}/v1/forms/contact`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"email":',
+    });
+    expect(malformed.status).toBe(400);
+    expect(await malformed.text()).not.toMatch(/SyntaxError|at .*\.ts/);
+    expect((await leadByEmail(email)).status).toBe(404);
+  });
+
+  it('given an allowed origin, when posting, then the CORS header names it', async () => {
+    const response = await postJson('contact', contact(uniqueEmail('cors')), {
+      origin: 'https://www.example.co.jp',
+    });
+    expect(response.status).toBe(201);
+    expect(response.headers.get('access-control-allow-origin')).toBe('https://www.example.co.jp');
+  });
+
+  it('given a bot (honeypot filled or too fast), when posted, then it gets the success response but nothing is stored or sent', async () => {
+    const honeypot = uniqueEmail('honeypot');
+    const fast = uniqueEmail('fast');
+    const r1 = await postJson('contact', contact(honeypot, { website: 'http://spam.example' }));
+    const r2 = await postJson('contact', contact(fast, { _startedAt: Date.now() - 100 }));
+    expect(r1.status).toBe(201);
+    expect(r2.status).toBe(201);
+    expect(((await r1.json()) as { status: string }).status).toBe('received');
+    expect((await leadByEmail(honeypot)).status).toBe(404);
+    expect((await leadByEmail(fast)).status).toBe(404);
+    expect(await inbox(runtime.sesUrl, honeypot)).toHaveLength(0);
+  });
+
+  it('given a form whose consent is required, when posted without it, then 400 names the consent field and nothing is stored', async () => {
+    const email = uniqueEmail('noconsent');
+    const response = await postJson('whitepaper', {
+      email,
+      lastName: '佐藤',
+      firstName: '一郎',
+      company: '佐藤工業株式会社',
+    });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: { errors: { field: string }[] } };
+    expect(body.error.errors.map((e) => e.field)).toContain('consent');
+    expect((await leadByEmail(email)).status).toBe(404);
+  });
+
+  it('given consent, when captured, then purpose, text version, form, time, IP and user agent are recorded', async () => {
+    const email = uniqueEmail('consent');
+    await postJson('contact', contact(email), { 'user-agent': 'Mozilla/5.0 (capture-test)' });
+    const lead = await leadByEmail(email);
+    expect(lead.body.consent).toMatchObject({
+      purpose: expect.any(String),
+      textVersion: expect.any(String),
+      formId: 'contact',
+      at: expect.any(Number),
+      ip: '127.0.0.1',
+      userAgent: 'Mozilla/5.0 (capture-test)',
+      doubleOptIn: false,
+    });
+  });
+});
+
+describe('capture: double opt-in', () => {
+  it('given a double opt-in form, when posted, then pending_confirmation and a confirmation mail; GET shows a page only; POST confirms idempotently', async () => {
+    const email = uniqueEmail('doi');
+    const response = await postJson('webinar', {
+      email,
+      lastName: '鈴木',
+      firstName: '花子',
+      company: '鈴木製作所',
+      consent: true,
+    });
+    expect(response.status).toBe(201);
+    expect(((await response.json()) as { status: string }).status).toBe('pending_confirmation');
+    const [confirmation] = await inbox(runtime.sesUrl, email);
+    const link = /href="([^"]*\/v1\/confirm\?t=[^"]+)"/
+      .exec(confirmation?.body.html ?? '')?.[1]
+      ?.replace(/&amp;/g, '&');
+    expect(link).toBeDefined();
+    let lead = await leadByEmail(email);
+    expect(lead.body.marketing).toMatchObject({ allowed: false });
+
+    const url = new URL(link ?? '');
+    const page = await fetch(`${runtime.apiUrl}${url.pathname}${url.search}`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<form method="post"');
+    lead = await leadByEmail(email);
+    expect((lead.body.consent as { confirmedAt?: number }).confirmedAt).toBeUndefined();
+
+    const confirm = await fetch(`${runtime.apiUrl}${url.pathname}${url.search}`, { method: 'POST' });
+    const again = await fetch(`${runtime.apiUrl}${url.pathname}${url.search}`, { method: 'POST' });
+    expect(confirm.status).toBe(200);
+    expect(again.status).toBe(200);
+    lead = await leadByEmail(email);
+    expect((lead.body.consent as { confirmedAt?: number }).confirmedAt).toEqual(expect.any(Number));
+    expect(lead.body.marketing).toMatchObject({ allowed: true });
+    // The form's auto-reply follows the first confirmation only.
+    const mails = await inbox(runtime.sesUrl, email);
+    expect(mails).toHaveLength(2);
+  });
+
+  it('given a tampered or foreign token, when confirming, then 400 and nothing changes', async () => {
+    const bad = await fetch(`${runtime.apiUrl}/v1/confirm?t=eyJmb28iOjF9.AAAA`, { method: 'POST' });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).not.toMatch(/signature|stack/i);
+  });
+});
