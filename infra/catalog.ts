@@ -3,7 +3,15 @@
  * functions, routes, rules and schedules from it, and the local runtime routes requests and events with
  * the very same entries, so the two can never disagree.
  */
-import { EVENT_SOURCE } from '#domain/events';
+import type { HandoffTarget } from '#config/handoff';
+import { settings } from '#config/settings';
+import {
+  CRM_EVENT_SOURCE,
+  CRM_SALES_ACTION_DETAIL_TYPE,
+  type DetailType,
+  EVENT_SOURCE,
+} from '#domain/events';
+import type { HandoffTrigger } from '#domain/sales-actions';
 
 export type HttpMethod = 'GET' | 'POST';
 export interface RouteSpec {
@@ -12,6 +20,8 @@ export interface RouteSpec {
   path: string;
   /** `iam` in AWS; locally the runtime asks for the ops bearer token instead. */
   auth: 'none' | 'iam';
+  /** Route-level API Gateway throttling (requests per second and burst), tighter than the API default. */
+  throttle?: { rate: number; burst: number };
 }
 
 /** An EventBridge pattern (the subset the local router implements: values, prefix, anything-but, exists). */
@@ -64,7 +74,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'Landing-page form posts: validate, de-duplicate, consent, score, auto-reply',
     timeoutSeconds: 15,
     memoryMb: 512,
-    routes: [{ method: 'POST', path: '/v1/forms/{formId}', auth: 'none' }],
+    // Humans fill forms slowly: a tight limit stops floods without touching real traffic.
+    routes: [{ method: 'POST', path: '/v1/forms/{formId}', auth: 'none', throttle: { rate: 20, burst: 40 } }],
   }),
   fn({
     name: 'confirm',
@@ -86,6 +97,121 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     routes: [
       { method: 'GET', path: '/v1/ops/leads', auth: 'iam' },
       { method: 'GET', path: '/v1/ops/leads/{leadId}', auth: 'iam' },
+    ],
+  }),
+  fn({
+    name: 'track',
+    entry: 'functions/track/handler.ts',
+    description: 'Tracking snippet batches: validate, stitch anonymous visitors, score each event once',
+    timeoutSeconds: 10,
+    memoryMb: 512,
+    // Every page view of every visitor lands here: generous, but bounded against a runaway page.
+    routes: [{ method: 'POST', path: '/v1/track', auth: 'none', throttle: { rate: 200, burst: 400 } }],
+  }),
+  fn({
+    name: 'ops-events',
+    entry: 'functions/ops-events/handler.ts',
+    description: 'Ops API: behaviour events from trusted systems (webinar platform, CRM) by leadId or email',
+    timeoutSeconds: 15,
+    memoryMb: 512,
+    routes: [{ method: 'POST', path: '/v1/ops/events', auth: 'iam' }],
+  }),
+  fn({
+    name: 'handoff',
+    entry: 'functions/handoff/handler.ts',
+    description: 'Hands a lead to sales on the configured trigger: owner, CRM record, SLA timer, events',
+    timeoutSeconds: 30,
+    memoryMb: 512,
+    triggers: [
+      {
+        kind: 'rule',
+        name: 'handoff-trigger',
+        bus: 'leads',
+        pattern: handoffTriggerPattern(settings.handoff.trigger),
+        description: 'The hand-off trigger (config/handoff.ts → trigger)',
+      },
+    ],
+  }),
+  fn({
+    name: 'sales-actions',
+    entry: 'functions/sales-actions/handler.ts',
+    description:
+      'Sales actions on a hand-off (accept, qualify, convert, disqualify, recycle): ops API or CRM',
+    timeoutSeconds: 15,
+    memoryMb: 512,
+    routes: [{ method: 'POST', path: '/v1/ops/leads/{leadId}/{action}', auth: 'iam' }],
+    triggers: [
+      {
+        kind: 'rule',
+        name: 'crm-sales-actions',
+        bus: 'leads',
+        pattern: { source: [CRM_EVENT_SOURCE], 'detail-type': [CRM_SALES_ACTION_DETAIL_TYPE] },
+        description: 'Sales actions sent by the CRM (same bodies as the ops API, plus leadId or email)',
+      },
+    ],
+  }),
+  fn({
+    name: 'call-list',
+    entry: 'functions/call-list/handler.ts',
+    description: 'Ops API: warm and hot leads not yet with sales, best first (JSON pages or CSV)',
+    timeoutSeconds: 15,
+    memoryMb: 512,
+    routes: [{ method: 'GET', path: '/v1/ops/call-list', auth: 'iam' }],
+  }),
+  fn({
+    name: 'nurture-enroll',
+    entry: 'functions/nurture-enroll/handler.ts',
+    description: 'Enrolls leads into step-email sequences (form, temperature, recycle), honouring re-entry',
+    timeoutSeconds: 30,
+    memoryMb: 512,
+    triggers: [
+      {
+        kind: 'rule',
+        name: 'nurture-entry',
+        bus: 'leads',
+        pattern: {
+          source: [EVENT_SOURCE],
+          'detail-type': ['Lead Captured', 'Lead Temperature Changed', 'Lead Recycled'],
+        },
+        description: 'Sequence entry: captured (form), temperature changed, recycled by sales',
+      },
+    ],
+  }),
+  fn({
+    name: 'unsubscribe',
+    entry: 'functions/unsubscribe/handler.ts',
+    description: 'RFC 8058 one-click unsubscribe (POST) and its confirmation page (GET)',
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    routes: [
+      { method: 'GET', path: '/v1/unsubscribe', auth: 'none' },
+      { method: 'POST', path: '/v1/unsubscribe', auth: 'none' },
+    ],
+  }),
+  fn({
+    name: 'email-events',
+    entry: 'functions/email-events/handler.ts',
+    description: 'SES engagement: bounces/complaints suppress; deliveries, opens, clicks count and score',
+    timeoutSeconds: 30,
+    memoryMb: 512,
+    triggers: [
+      {
+        kind: 'rule',
+        name: 'ses-engagement',
+        bus: 'default',
+        // The configuration set's name is only known at deploy: the handler drops other sets' events.
+        pattern: {
+          source: ['aws.ses'],
+          'detail-type': [
+            'Email Delivered',
+            'Email Bounced',
+            'Email Complaint Received',
+            'Email Opened',
+            'Email Clicked',
+          ],
+        },
+        description: 'SES engagement events of our configuration set (checked in the handler)',
+      },
     ],
   }),
   fn({
@@ -125,11 +251,72 @@ export interface EventRuleSpec {
   functionName?: string;
 }
 
-export const eventRules = (): EventRuleSpec[] =>
-  FUNCTIONS.flatMap((f) =>
+export const eventRules = (): EventRuleSpec[] => [
+  ...FUNCTIONS.flatMap((f) =>
     f.triggers.flatMap((t) =>
       t.kind === 'rule'
         ? [{ name: t.name, bus: t.bus, pattern: t.pattern, description: t.description, functionName: f.name }]
         : [],
     ),
-  );
+  ),
+  ...handoffTargetRules(settings.handoff.targets),
+];
+
+/**
+ * The bus pattern of the hand-off trigger: turning hot, or reaching the configured stage (or a later
+ * pre-sales one, since a lead may jump from subscriber straight to MQL).
+ */
+export function handoffTriggerPattern(trigger: HandoffTrigger): EventPattern {
+  if (trigger.on === 'hot') {
+    return { source: [EVENT_SOURCE], 'detail-type': ['Lead Temperature Changed'], detail: { to: ['hot'] } };
+  }
+  const presales = ['subscriber', 'lead', 'mql'];
+  const from = presales.indexOf(trigger.stage);
+  return {
+    source: [EVENT_SOURCE],
+    'detail-type': ['Lead Stage Changed'],
+    detail: { to: from === -1 ? [trigger.stage] : presales.slice(from) },
+  };
+}
+
+/** A rule to an external hand-off target (API destination or SQS): `infra/handoff-targets.ts` deploys one per entry. */
+export interface HandoffTargetRuleSpec extends EventRuleSpec {
+  /** `name` of the target in config/handoff.ts. */
+  target: string;
+  kind: HandoffTarget['kind'];
+  detailTypes: DetailType[];
+}
+
+/** What a Salesforce target does with each event: upsert the Lead record, or just its owner. */
+export const SALESFORCE_SUPPORTED: readonly DetailType[] = ['Lead Handed Off', 'Lead Assigned'];
+
+const kebab = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+
+/**
+ * The rules for the configured hand-off targets (CDK deploys them; the local router logs "would POST to …").
+ * Slack gets one rule per detail-type (each with its own message); Salesforce only the events it can
+ * apply to a Lead record; a webhook or queue one rule with every chosen event.
+ */
+export function handoffTargetRules(targets: readonly HandoffTarget[]): HandoffTargetRuleSpec[] {
+  const rule = (target: HandoffTarget, detailTypes: DetailType[], suffix: string, description: string) => ({
+    name: `handoff-${target.name}${suffix}`,
+    bus: 'leads' as const,
+    pattern: { source: [EVENT_SOURCE], 'detail-type': detailTypes },
+    description,
+    target: target.name,
+    kind: target.kind,
+    detailTypes,
+  });
+  return targets.flatMap((t): HandoffTargetRuleSpec[] => {
+    if (t.kind === 'webhook') return [rule(t, [...t.events], '', `would POST to ${t.url}`)];
+    if (t.kind === 'sqs') return [rule(t, [...t.events], '', `would send to SQS queue ${t.name}`)];
+    if (t.kind === 'salesforce') {
+      return t.events
+        .filter((e) => SALESFORCE_SUPPORTED.includes(e))
+        .map((e) =>
+          rule(t, [e], `-${kebab(e)}`, `would upsert a Salesforce Lead at ${t.instanceUrl} (${e})`),
+        );
+    }
+    return t.events.map((e) => rule(t, [e], `-${kebab(e)}`, `would post a Slack message (${e})`));
+  });
+}

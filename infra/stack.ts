@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { Settings } from '#config/settings';
+import { HandoffTargets } from './handoff-targets.ts';
 import { acknowledgeFindings } from './nag.ts';
 import { Stateful } from './stateful.ts';
 import { Stateless } from './stateless.ts';
@@ -19,6 +20,7 @@ export class LeadLoopStack extends Stack {
       stateful: this.stateful,
       logRetention,
     });
+    new HandoffTargets(this, 'HandoffTargets', { settings: props.settings, stateful: this.stateful });
     new CfnOutput(this, 'ApiUrl', {
       value: this.stateless.api.apiEndpoint,
       description: 'Public API base URL',

@@ -1,5 +1,12 @@
 import { Duration, Stack } from 'aws-cdk-lib';
-import { type CfnStage, CorsHttpMethod, HttpApi, HttpMethod, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  type CfnStage,
+  CorsHttpMethod,
+  HttpApi,
+  HttpMethod,
+  type HttpRoute,
+  HttpStage,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
@@ -23,6 +30,7 @@ import type { Stateful } from './stateful.ts';
 export class Stateless extends Construct {
   readonly api: HttpApi;
   readonly functions = new Map<string, LeadFunction>();
+  private readonly routes: HttpRoute[] = [];
 
   constructor(
     scope: Construct,
@@ -62,6 +70,17 @@ export class Stateless extends Construct {
         integrationError: '$context.integrationErrorMessage',
       }),
     };
+    const routeThrottles = Object.fromEntries(
+      FUNCTIONS.flatMap((f) => f.routes)
+        .filter((r) => r.throttle)
+        .map((r) => [
+          `${r.method} ${r.path}`,
+          // RouteSettings is a free-form map in CloudFormation: keys are written as the API expects them.
+          { ThrottlingRateLimit: r.throttle?.rate, ThrottlingBurstLimit: r.throttle?.burst },
+        ]),
+    );
+    if (Object.keys(routeThrottles).length)
+      (stage.node.defaultChild as CfnStage).routeSettings = routeThrottles;
     const publicBaseUrl = stage.url.replace(/\/$/, '');
 
     const environment = {
@@ -91,6 +110,8 @@ export class Stateless extends Construct {
       );
       this.wire(spec, lf, { iam, stateful });
     }
+    // Route-level throttles name routes by key: the stage must be deployed after them.
+    for (const route of this.routes) stage.node.addDependency(route);
   }
 
   private wire(
@@ -102,12 +123,13 @@ export class Stateless extends Construct {
     if (spec.routes.length) {
       const integration = new HttpLambdaIntegration(`${pascal(spec.name)}Integration`, fn);
       for (const route of spec.routes) {
-        this.api.addRoutes({
+        const added = this.api.addRoutes({
           path: route.path,
           methods: [route.method === 'GET' ? HttpMethod.GET : HttpMethod.POST],
           integration,
           ...(route.auth === 'iam' ? { authorizer: ctx.iam } : {}),
         });
+        this.routes.push(...added);
       }
     }
     for (const trigger of spec.triggers) {

@@ -49,13 +49,27 @@ export class LocalEventRouter {
   private readonly log: DeliveredEvent[] = [];
   private readonly pending = new Set<Promise<void>>();
   private readonly deadLetters: { rule: string; event: DeliveredEvent; error: string }[] = [];
+  private failuresLeft = 0;
 
   constructor(private readonly options: RouterOptions) {}
+
+  /**
+   * Fault injection for tests: the next `calls` PutEvents calls fail every entry (`InternalFailure`, as
+   * EventBridge reports a throttled or failed entry), so publisher retries can be exercised.
+   */
+  failNextPuts(calls: number): void {
+    this.failuresLeft = calls;
+  }
 
   putEvents(entries: readonly PutEventsEntry[]): {
     FailedEntryCount: number;
     Entries: { EventId?: string; ErrorCode?: string; ErrorMessage?: string }[];
   } {
+    if (this.failuresLeft > 0) {
+      this.failuresLeft--;
+      const failed = entries.map(() => ({ ErrorCode: 'InternalFailure', ErrorMessage: 'injected failure' }));
+      return { FailedEntryCount: failed.length, Entries: failed };
+    }
     const results = entries.map((entry) => {
       let detail: unknown;
       try {

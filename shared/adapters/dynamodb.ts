@@ -12,14 +12,18 @@ export const dynamodb = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
 
 export const tableName = env().TABLE_NAME;
 
-/** True when DynamoDB refused a conditional write (including inside a transaction). */
+/**
+ * True when a write lost a race and should be decided again: a refused condition (also inside a
+ * transaction), or a transaction cancelled because another transaction was writing the same item.
+ */
 export const isConditionalCheckFailure = (error: unknown): boolean => {
   if (!(error instanceof Error)) return false;
-  if (error.name === 'ConditionalCheckFailedException') return true;
+  if (error.name === 'ConditionalCheckFailedException' || error.name === 'TransactionConflictException')
+    return true;
   if (error.name === 'TransactionCanceledException') {
     const reasons =
       (error as Error & { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-    return reasons.some((r) => r.Code === 'ConditionalCheckFailed');
+    return reasons.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict');
   }
   return false;
 };

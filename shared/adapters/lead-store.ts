@@ -1,16 +1,19 @@
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  BatchWriteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
+  ScanCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { dynamodb, isConditionalCheckFailure, tableName } from '#adapters/dynamodb';
-import { dueAttributes, keys, PREFIX } from '#adapters/keys';
+import { dueAttributes, keys, leadIdFromPk, PREFIX } from '#adapters/keys';
 import { type OutboxEvent, outboxPut } from '#adapters/outbox';
 import type { AnyDomainEvent } from '#domain/events';
-import type { Lead, LeadProfile, LeadState } from '#domain/lead';
+import { EVENT_HASH_LENGTH, type Lead, type LeadProfile, type LeadState } from '#domain/lead';
 import type { EpochMs, TimelineEntry } from '#domain/types';
 
 /**
@@ -27,15 +30,36 @@ export interface StoredTimelineEntry extends TimelineEntry {
   recordedAt: EpochMs;
 }
 
-/** Marker for the state item's index keys: `scoreKey` sorts leads by score within a stage/temperature. */
-const stateItem = (state: LeadState) => ({
-  ...keys.state(state.leadId),
-  ...state,
-  stageKey: state.stage,
-  temperatureKey: state.temperature,
-  scoreKey: state.score.total,
-  ownerId: state.handoff && !state.handoff.closedAt ? state.handoff.owner.ownerId : undefined,
-});
+/**
+ * The state item as stored: index keys added, and kept under 1 KB so a tracking event's state write costs
+ * one write unit. `leadId` is not stored again (the key holds it) and the
+ * recent event hashes are one string, not a list (a list costs bytes per element).
+ */
+const stateItem = (state: LeadState) => {
+  const { leadId, recentEvents, ...rest } = state;
+  return {
+    ...keys.state(leadId),
+    ...rest,
+    recentEvents: recentEvents.join(''),
+    stageKey: state.stage,
+    temperatureKey: state.temperature,
+    scoreKey: state.score.total,
+    ownerId: state.handoff && !state.handoff.closedAt ? state.handoff.owner.ownerId : undefined,
+  };
+};
+
+const fromStateItem = (item: Record<string, unknown> | undefined): LeadState | undefined => {
+  const state = stripKeys<Omit<LeadState, 'recentEvents'> & { recentEvents?: unknown }>(
+    item,
+    STATE_INDEX_ATTRS,
+  );
+  if (!state || !item) return undefined;
+  const packed = typeof state.recentEvents === 'string' ? state.recentEvents : '';
+  const recentEvents: string[] = [];
+  for (let i = 0; i < packed.length; i += EVENT_HASH_LENGTH)
+    recentEvents.push(packed.slice(i, i + EVENT_HASH_LENGTH));
+  return { ...state, leadId: leadIdFromPk(String(item.pk)) ?? '', recentEvents };
+};
 
 const profileItem = (profile: LeadProfile) => ({ ...keys.profile(profile.leadId), ...profile });
 
@@ -68,10 +92,7 @@ export const getLead = async (leadId: string): Promise<Lead | undefined> => {
     items.find((i) => i.sk === 'PROFILE'),
     [],
   );
-  const state = stripKeys<LeadState>(
-    items.find((i) => i.sk === 'STATE'),
-    STATE_INDEX_ATTRS,
-  );
+  const state = fromStateItem(items.find((i) => i.sk === 'STATE'));
   return profile && state ? { profile, state } : undefined;
 };
 
@@ -79,7 +100,7 @@ export const getLeadState = async (leadId: string): Promise<LeadState | undefine
   const result = await dynamodb.send(
     new GetCommand({ TableName: tableName, Key: keys.state(leadId), ConsistentRead: true }),
   );
-  return stripKeys<LeadState>(result.Item, STATE_INDEX_ATTRS);
+  return fromStateItem(result.Item);
 };
 
 export const findLeadIdByEmail = async (emailKey: string): Promise<string | undefined> => {
@@ -244,7 +265,7 @@ export const createLead = async (
 export const mutateLead = async <R>(
   leadId: string,
   decide: (lead: Lead) => { write: LeadWrite | null; result: R },
-  maxAttempts = 8,
+  maxAttempts = 12,
 ): Promise<{ found: false } | { found: true; result: R; lead: Lead }> => {
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     const lead = await getLead(leadId);
@@ -298,4 +319,144 @@ export const getTimelineEntry = async (
 };
 
 export const backoff = (attempt: number): Promise<void> =>
-  new Promise((r) => setTimeout(r, Math.min(200, 5 * 2 ** attempt) * (0.5 + Math.random())));
+  // Exponential with full jitter, so writers that collided do not collide again in step.
+  new Promise((r) => setTimeout(r, Math.random() * Math.min(400, 10 * 2 ** attempt)));
+
+/** A lead state as the `byTemperature` index projects it (call list, reports). */
+export interface TemperatureIndexRow {
+  leadId: string;
+  email: string;
+  temperature: string;
+  stage: string;
+  grade?: string;
+  /** Set while a hand-off is open. */
+  ownerId?: string;
+  score: number;
+  lastActivityAt: number;
+}
+
+/**
+ * One page of the `byTemperature` index, highest score first (`scoreKey <= maxScore` to resume inside a
+ * partition). Optional filters run in DynamoDB on the page read: only these stages, only leads no owner has.
+ */
+export const queryByTemperature = async (
+  temperature: string,
+  options: {
+    maxScore?: number;
+    stages?: readonly string[];
+    withoutOwner?: boolean;
+    limit: number;
+    startKey?: Record<string, unknown>;
+  },
+): Promise<{ rows: TemperatureIndexRow[]; next?: Record<string, unknown> }> => {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = { ':t': temperature };
+  let condition = 'temperatureKey = :t';
+  if (options.maxScore !== undefined) {
+    condition += ' AND scoreKey <= :max';
+    values[':max'] = options.maxScore;
+  }
+  const filters: string[] = [];
+  if (options.withoutOwner) filters.push('attribute_not_exists(ownerId)');
+  if (options.stages?.length) {
+    names['#stage'] = 'stage';
+    const refs = options.stages.map((s, i) => {
+      values[`:s${i}`] = s;
+      return `:s${i}`;
+    });
+    filters.push(`#stage IN (${refs.join(', ')})`);
+  }
+  const result = await dynamodb.send(
+    new QueryCommand({
+      TableName: tableName,
+      IndexName: 'byTemperature',
+      KeyConditionExpression: condition,
+      ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
+      ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: values,
+      ScanIndexForward: false,
+      Limit: options.limit,
+      ExclusiveStartKey: options.startKey,
+    }),
+  );
+  return {
+    rows: (result.Items ?? []).map((i) => ({
+      leadId: leadIdFromPk(String(i.pk)) ?? '',
+      email: String(i.email),
+      temperature: String(i.temperatureKey),
+      stage: String(i.stage),
+      ...(typeof i.grade === 'string' ? { grade: i.grade } : {}),
+      ...(typeof i.ownerId === 'string' ? { ownerId: i.ownerId } : {}),
+      score: Number(i.scoreKey),
+      lastActivityAt: Number(i.lastActivityAt ?? 0),
+    })),
+    next: result.LastEvaluatedKey,
+  };
+};
+
+/** The claim id a lead's timer item holds now, if any (a processor checks whether its claim still stands). */
+export const getTimerClaimId = async (leadId: string, kind: string): Promise<string | undefined> => {
+  const result = await dynamodb.send(
+    new GetCommand({
+      TableName: tableName,
+      Key: keys.timer(leadId, kind),
+      ConsistentRead: true,
+      ProjectionExpression: 'claimId',
+    }),
+  );
+  return typeof result.Item?.claimId === 'string' ? result.Item.claimId : undefined;
+};
+
+/** Rewrite timeline entries (rescoring re-explains points under new rules); derived data, so no transaction. */
+export const putTimelineEntries = async (
+  leadId: string,
+  entries: readonly StoredTimelineEntry[],
+): Promise<void> => {
+  for (let i = 0; i < entries.length; i += 25) {
+    let request: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> | undefined = {
+      [tableName]: entries
+        .slice(i, i + 25)
+        .map((entry) => ({ PutRequest: { Item: timelineItem(leadId, entry) } })),
+    };
+    for (let attempt = 1; request && Object.keys(request).length; attempt++) {
+      const result = await dynamodb.send(new BatchWriteCommand({ RequestItems: request }));
+      request = result.UnprocessedItems as typeof request;
+      if (request && Object.keys(request).length) await backoff(attempt);
+    }
+  }
+};
+
+/**
+ * One page of a parallel scan for lead ids (admin batches such as rescoring only, never a request path: it
+ * reads the whole table). Filtered to the state items, whose keys never change, so a scan that resumes from
+ * `startKey` neither misses nor repeats a lead while others write.
+ */
+export const scanLeadIds = async (options: {
+  segment: number;
+  totalSegments: number;
+  limit: number;
+  startKey?: Record<string, unknown>;
+}): Promise<{ leadIds: string[]; scanned: number; next?: Record<string, unknown> }> => {
+  const result = await dynamodb.send(
+    new ScanCommand({
+      TableName: tableName,
+      Segment: options.segment,
+      TotalSegments: options.totalSegments,
+      Limit: options.limit,
+      FilterExpression: 'sk = :state',
+      ProjectionExpression: 'pk',
+      ExpressionAttributeValues: { ':state': keys.state('').sk },
+      ExclusiveStartKey: options.startKey,
+    }),
+  );
+  const leadIds = (result.Items ?? []).flatMap((i) =>
+    typeof i.pk === 'string' && i.pk.startsWith('LEAD#') ? [i.pk.slice('LEAD#'.length)] : [],
+  );
+  return { leadIds, scanned: result.ScannedCount ?? 0, next: result.LastEvaluatedKey };
+};
+
+/** DynamoDB's approximate item count of the table (refreshed about every six hours in AWS): for progress bars. */
+export const approximateItemCount = async (): Promise<number | undefined> => {
+  const result = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
+  return result.Table?.ItemCount;
+};

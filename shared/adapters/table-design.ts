@@ -33,13 +33,13 @@ export const INDEXES = {
     name: 'byStage',
     partitionKey: { name: 'stageKey', type: 'S' },
     sortKey: { name: 'scoreKey', type: 'N' },
-    include: ['leadId', 'email', 'temperature', 'grade', 'ownerId', 'lastActivityAt'],
+    include: ['email', 'stage', 'temperature', 'grade', 'ownerId', 'lastActivityAt'],
   },
   byTemperature: {
     name: 'byTemperature',
     partitionKey: { name: 'temperatureKey', type: 'S' },
     sortKey: { name: 'scoreKey', type: 'N' },
-    include: ['leadId', 'email', 'stage', 'grade', 'ownerId', 'lastActivityAt'],
+    include: ['email', 'stage', 'temperature', 'grade', 'ownerId', 'lastActivityAt'],
   },
 } as const satisfies Record<string, IndexDesign>;
 

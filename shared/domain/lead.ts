@@ -90,9 +90,13 @@ const MAX_STAGE_HISTORY = 20;
 const MAX_ANONYMOUS_IDS = 10;
 const SEND_WINDOW_MS = 7 * 86_400_000;
 
-/** 12 base64url characters of SHA-256: small enough to keep 32 on the state item, collisions negligible. */
+/**
+ * 8 base64url characters (48 bits) of SHA-256: 32 of them cost 256 bytes on the state item (stored as one
+ * string), and a false "seen" among 32 recent ids has a probability around 1e-13.
+ */
+export const EVENT_HASH_LENGTH = 8;
 export const eventHash = (eventId: string): string =>
-  createHash('sha256').update(eventId).digest('base64url').slice(0, 12);
+  createHash('sha256').update(eventId).digest('base64url').slice(0, EVENT_HASH_LENGTH);
 
 export const hasSeenEvent = (state: LeadState, eventId: string): boolean =>
   state.recentEvents.includes(eventHash(eventId));

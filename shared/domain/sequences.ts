@@ -18,6 +18,9 @@ import { type EpochMs, FUNNEL_STAGES, type Stage, type Temperature } from '#doma
 
 export const ROLLING_WINDOW_MS = 7 * 86_400_000;
 
+/** How often a step waiting for a double opt-in confirmation looks again. */
+export const CONSENT_RECHECK_MS = 3_600_000;
+
 export type StepOutcome = 'sent' | 'skipped' | 'uncertain';
 
 export interface EnrollmentHistoryEntry {
@@ -47,6 +50,11 @@ export interface LeadSnapshot {
   unsubscribed: boolean;
   suppressed: boolean;
   marketingConsent: boolean;
+  /**
+   * Double opt-in: consent was given but not yet confirmed, and the confirmation link is valid until
+   * this time. The planner waits (re-checking hourly) instead of exiting with `no_consent`.
+   */
+  consentPendingUntil?: EpochMs;
   /** The lead's IANA zone; the send window's zone is used when absent or unknown. */
   timeZone?: string;
   /**
@@ -77,7 +85,7 @@ export type SkipReason = 'condition_not_met' | 'already_attempted';
 
 export type StepDecision =
   | { action: 'send'; step: SequenceStep }
-  | { action: 'wait'; until: EpochMs; reason: 'delay' | 'window' | 'frequency_cap' }
+  | { action: 'wait'; until: EpochMs; reason: 'delay' | 'window' | 'frequency_cap' | 'consent_pending' }
   | { action: 'skip'; step: SequenceStep; reason: SkipReason; detail?: string }
   | { action: 'exit'; reason: ExitReason }
   | { action: 'complete' };
@@ -225,6 +233,14 @@ export function planStep(
   if (enrollment.status === 'exited') return { action: 'exit', reason: enrollment.exitReason ?? 'manual' };
 
   const exit = exitReasonFor(sequence, lead);
+  if (exit === 'no_consent' && lead.consentPendingUntil !== undefined && now < lead.consentPendingUntil) {
+    // Double opt-in not confirmed yet: look again later, until the confirmation link expires.
+    return {
+      action: 'wait',
+      until: Math.min(now + CONSENT_RECHECK_MS, lead.consentPendingUntil),
+      reason: 'consent_pending',
+    };
+  }
   if (exit) return { action: 'exit', reason: exit };
 
   const step = sequence.steps[enrollment.stepIndex];

@@ -78,6 +78,12 @@ describe('stateless part', () => {
     });
   });
 
+  it('given a route with its own throttle, when synthesized, then the stage carries the route setting', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      RouteSettings: { 'POST /v1/forms/{formId}': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 } },
+    });
+  });
+
   it('given the sweeper, when synthesized, then EventBridge Scheduler runs it every minute', () => {
     template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(1 minute)' });
   });

@@ -81,7 +81,7 @@ describe('replay guard', () => {
     expect(recent).toHaveLength(RECENT_EVENTS);
     expect(hasSeenEvent(state({ recentEvents: recent }), `e${RECENT_EVENTS + 4}`)).toBe(true);
     expect(hasSeenEvent(state({ recentEvents: recent }), 'e0')).toBe(false);
-    expect(eventHash('x')).toHaveLength(12);
+    expect(eventHash('x')).toHaveLength(8);
   });
 });
 

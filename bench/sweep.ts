@@ -1,0 +1,329 @@
+/**
+ * Sweep cost follows what is due, not how many leads are enrolled: one sweep of 1,000 due step emails with
+ * 1,000 and then 100,000 enrolled-but-not-due enrollments on the due index, on its own DynamoDB Local and
+ * local SES, against a floor measured in the same run (raw UpdateItem ADD and GetItem ops/s).
+ *
+ * The sweep is the real one: `createSweeper` with the real `step` processor, so each due step is claimed,
+ * its lead read, the attempt and the frequency-cap reservation written in one transaction, the mail sent
+ * to the local SES, and the outcome, timeline entry and counters written. Only our own send-rate throttle
+ * is lifted (it would otherwise set the pace, not the table). Each round seeds 1,000 fresh due leads
+ * (profile, state, enrollment), so no frequency cap or earlier history is in play.
+ *
+ *   npx tsx bench/sweep.ts [--rounds 3] [--due 1000] [--large 100000]
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, startLocalSes } from '#local/engines';
+import { ensureTable } from '#local/table';
+import { freePort } from '../test/support/ports.ts';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+process.env.LOG_LEVEL = 'silent';
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const ROUNDS = arg('rounds', 3);
+const DUE = arg('due', 1000);
+const SMALL = 1000;
+const LARGE = arg('large', 100_000);
+const SEQUENCE = 'whitepaper-nurture';
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+const log = (line: string) => console.error(`[sweep bench] ${line}`);
+
+const [dynamo, ses] = await Promise.all([
+  freePort().then((p) => startDynamoDbLocal(p)),
+  freePort().then((p) => startLocalSes(p)),
+]);
+const TABLE = 'bench-sweep';
+Object.assign(process.env, {
+  AWS_REGION: LOCAL_REGION,
+  AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+  AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+  AWS_ENDPOINT_URL_SESV2: ses.endpoint,
+  TABLE_NAME: TABLE,
+  EVENT_BUS_NAME: 'bench',
+  SES_CONFIGURATION_SET: 'bench',
+  PUBLIC_BASE_URL: 'http://localhost:3000',
+  SIGNING_SECRET: 'bench-signing-secret-that-is-long-enough-0123',
+});
+const admin = new DynamoDBClient({
+  endpoint: dynamo.endpoint,
+  region: LOCAL_REGION,
+  credentials: LOCAL_CREDENTIALS,
+});
+await ensureTable(admin, TABLE);
+const raw = DynamoDBDocumentClient.from(admin);
+
+// Modules read the environment at import time: import them only now.
+const { dynamodb } = await import('#adapters/dynamodb');
+const { keys, dueAttributes } = await import('#adapters/keys');
+const { advanceClock, now } = await import('#adapters/clock');
+const { nextWindowOpening } = await import('#domain/calendar');
+const { newEnrollment } = await import('#domain/sequences');
+const { settings } = await import('#config/settings');
+const { createSweeper } = await import('../functions/sweeper/sweep.ts');
+const { processStepTimer } = await import('../functions/sweeper/processors/step.ts');
+
+// Count every call the product makes to DynamoDB (calls per step, against the floor).
+let productCalls = 0;
+dynamodb.middlewareStack.add(
+  (next) => async (args) => {
+    productCalls++;
+    return next(args);
+  },
+  { step: 'initialize', name: 'benchCallCounter' },
+);
+
+// Business hours in Tokyo, so every due step may send now.
+advanceClock(
+  Math.max(0, nextWindowOpening(now(), settings.nurtureSettings.sendWindow) + 30 * 60_000 - now()),
+);
+
+const writeAll = async (items: Record<string, unknown>[], parallel = 12) => {
+  const batches: Record<string, unknown>[][] = [];
+  for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
+  let next = 0;
+  const worker = async () => {
+    for (;;) {
+      const batch = batches[next++];
+      if (!batch) return;
+      let request: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> | undefined = {
+        [TABLE]: batch.map((Item) => ({ PutRequest: { Item } })),
+      };
+      while (request && Object.keys(request).length) {
+        const result = await raw.send(new BatchWriteCommand({ RequestItems: request }));
+        request = result.UnprocessedItems as typeof request;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+};
+
+/** Enrollments waiting on the due index, 1 to 30 days out (what a big account has most of the time). */
+const loadNotDue = async (count: number, offset: number) => {
+  const at = now();
+  const items = Array.from({ length: count }, (_, i) => {
+    const leadId = `idle-${offset + i}`;
+    const key = keys.enrollment(leadId, SEQUENCE);
+    const dueAt = at + 86_400_000 * (1 + ((i * 7919) % 30)) + (i % 3_600_000);
+    return {
+      ...key,
+      ...dueAttributes(key.pk, key.sk, dueAt, 'step'),
+      ...newEnrollment(SEQUENCE, at),
+      leadId,
+      run: 1,
+      triggerEventId: `seed-${leadId}`,
+      trigger: 'form',
+    };
+  });
+  const started = performance.now();
+  await writeAll(items);
+  return (count / (performance.now() - started)) * 1000;
+};
+
+/** `count` consenting leads whose first step is due now. */
+const seedDue = async (count: number) => {
+  const at = now();
+  const items: Record<string, unknown>[] = [];
+  for (let i = 0; i < count; i++) {
+    const leadId = randomUUID();
+    const email = `sweep-${leadId.slice(0, 8)}-${i}@example.co.jp`;
+    const enrollment = keys.enrollment(leadId, SEQUENCE);
+    items.push(
+      {
+        ...keys.profile(leadId),
+        leadId,
+        email,
+        emailKey: email,
+        attributes: { email, lastName: '山本', firstName: '健', company: '株式会社ベンチマーク' },
+        fitBreakdown: {},
+        consent: {
+          purpose: 'marketing_email',
+          textVersion: 'v1',
+          formId: 'whitepaper',
+          at,
+          doubleOptIn: false,
+        },
+        channel: 'inbound_web',
+        marketing: { transientBounces: 0 },
+        anonymousIds: [],
+        locale: 'ja',
+        createdAt: at,
+        updatedAt: at,
+        version: 1,
+      },
+      {
+        ...keys.state(leadId),
+        leadId,
+        email,
+        stage: 'subscriber',
+        stageHistory: [],
+        temperature: 'cold',
+        grade: 'C',
+        fit: 5,
+        behaviour: { value: 10, asOf: at, caps: {}, once: {} },
+        score: { fit: 5, behaviour: 10, total: 15 },
+        recentEvents: [],
+        lastActivityAt: at,
+        recentSends: [],
+        version: 1,
+      },
+      {
+        ...enrollment,
+        ...dueAttributes(enrollment.pk, enrollment.sk, at - 1000, 'step'),
+        ...newEnrollment(SEQUENCE, at - 1000),
+        leadId,
+        run: 1,
+        triggerEventId: `seed-${leadId}`,
+        trigger: 'form',
+      },
+    );
+  }
+  await writeAll(items);
+};
+
+const sweep = createSweeper({ step: processStepTimer }, { sendRatePerSecond: 1_000_000 });
+
+/** Raw ops/s on one item, `parallel` at a time, on the same DynamoDB Local (the floor). */
+const rate = async (op: 'update' | 'get', total: number, parallel: number) => {
+  const key = { pk: 'BENCH#floor', sk: 'counter' };
+  const once = () =>
+    op === 'update'
+      ? raw.send(
+          new UpdateCommand({
+            TableName: TABLE,
+            Key: key,
+            UpdateExpression: 'ADD n :one',
+            ExpressionAttributeValues: { ':one': 1 },
+          }),
+        )
+      : raw.send(new GetCommand({ TableName: TABLE, Key: key, ConsistentRead: true }));
+  let left = total;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (left-- > 0) await once();
+    }),
+  );
+  return (total / (performance.now() - started)) * 1000;
+};
+
+/**
+ * One measured sweep of `DUE` fresh due steps. The floor (UpdateItem at the sweeper's concurrency of 8) is
+ * measured right before and after it, so each sweep can also be expressed in floor operations: on a shared
+ * machine the wall time moves with everyone else's load, its ratio to the floor much less.
+ */
+const timedSweep = async () => {
+  await seedDue(DUE);
+  await fetch(`${ses.endpoint}/clear-store`, { method: 'POST' });
+  const floorBefore = await rate('update', 400, 8);
+  productCalls = 0;
+  const started = performance.now();
+  const report = await sweep({});
+  const ms = performance.now() - started;
+  const calls = productCalls;
+  const floorAfter = await rate('update', 400, 8);
+  if (report.done !== DUE || report.failed !== 0) {
+    throw new Error(`sweep did ${report.done}/${DUE} steps (${report.failed} failed)`);
+  }
+  const store = (await (await fetch(`${ses.endpoint}/store`)).json()) as { emails: unknown[] };
+  if (store.emails.length !== DUE) throw new Error(`expected ${DUE} mails, SES has ${store.emails.length}`);
+  const floor = (floorBefore + floorAfter) / 2;
+  return { ms, floor, floorOps: (ms / 1000) * floor, callsPerStep: calls / DUE };
+};
+
+const runSize = async (label: string) => {
+  const results: Awaited<ReturnType<typeof timedSweep>>[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const result = await timedSweep();
+    log(
+      `${label}: sweep ${r + 1}/${ROUNDS} ${result.ms.toFixed(0)} ms (floor ${result.floor.toFixed(0)} ops/s)`,
+    );
+    results.push(result);
+  }
+  return {
+    medianMs: median(results.map((r) => r.ms)),
+    medianFloorOps: median(results.map((r) => r.floorOps)),
+    sweepsMs: results.map((r) => Math.round(r.ms)),
+    floorOpsPerSecond: results.map((r) => Math.round(r.floor)),
+    callsPerStep: median(results.map((r) => r.callsPerStep)),
+  };
+};
+
+const startedAll = performance.now();
+try {
+  log('floor');
+  await rate('update', 200, 8); // warm-up
+  const floorStart = {
+    updateSequential: await rate('update', 300, 1),
+    updateParallel8: await rate('update', 1200, 8),
+    getParallel8: await rate('get', 1200, 8),
+  };
+  log(`loading ${SMALL} not-due enrollments`);
+  await loadNotDue(SMALL, 0);
+  await timedSweep(); // warm-up (JIT, connections)
+  const small = await runSize(`${SMALL} enrolled`);
+  log(`loading ${LARGE - SMALL} more not-due enrollments`);
+  const loadRate = await loadNotDue(LARGE - SMALL, SMALL);
+  const large = await runSize(`${LARGE} enrolled`);
+
+  const ratio = large.medianMs / small.medianMs;
+  const floorRatio = large.medianFloorOps / small.medianFloorOps;
+  const stepsPerSecond = (DUE / small.medianMs) * 1000;
+  const result = {
+    bench: 'sweep',
+    date: new Date().toISOString(),
+    processor:
+      'real step processor (claim, lead read, reserve+attempt transaction, local SES send, outcome transaction, counters); send throttle lifted',
+    due: DUE,
+    rounds: ROUNDS,
+    enrolledSmall: SMALL,
+    enrolledLarge: LARGE,
+    small,
+    large,
+    ratioLargeOverSmall: Number(ratio.toFixed(3)),
+    /** The same ratio with each sweep counted in floor operations (sweep seconds × floor ops/s around it). */
+    ratioLargeOverSmallInFloorOps: Number(floorRatio.toFixed(3)),
+    stepsPerSecond: Number(stepsPerSecond.toFixed(1)),
+    dynamodbCallsPerStep: Number(small.callsPerStep.toFixed(2)),
+    floorAtStart: floorStart,
+    /** DynamoDB calls the sweep made per second, as a share of raw UpdateItem ops/s at 8 concurrent. */
+    sweepCallsOverFloor: Number(
+      ((stepsPerSecond * small.callsPerStep) / median(small.floorOpsPerSecond)).toFixed(3),
+    ),
+    loadItemsPerSecond: Math.round(loadRate),
+    totalSeconds: Math.round((performance.now() - startedAll) / 1000),
+  };
+  const rows = [
+    ['enrolled (not due)', `sweep of ${DUE} due`, 'in floor ops', 'sweeps (ms)', 'floor ops/s per sweep'],
+    ...[
+      [SMALL, small],
+      [LARGE, large],
+    ].map(([n, r]) => {
+      const x = r as typeof small;
+      return [
+        String(n),
+        `${x.medianMs.toFixed(0)} ms`,
+        x.medianFloorOps.toFixed(0),
+        x.sweepsMs.join(', '),
+        x.floorOpsPerSecond.join(', '),
+      ];
+    }),
+  ];
+  console.log(rows.map((r) => r.map((c) => c.padEnd(24)).join('')).join('\n'));
+  console.log(
+    `\nratio t(${LARGE})/t(${SMALL}) = ${ratio.toFixed(2)} wall, ${floorRatio.toFixed(2)} in floor ops (1.00 = what is not due costs nothing; medians of ${ROUNDS})`,
+  );
+  console.log(
+    `steps/s ${stepsPerSecond.toFixed(0)}, DynamoDB calls per step ${small.callsPerStep.toFixed(1)}; floor at start: UpdateItem ${floorStart.updateSequential.toFixed(0)} ops/s sequential, ${floorStart.updateParallel8.toFixed(0)} at 8 concurrent, GetItem ${floorStart.getParallel8.toFixed(0)} at 8`,
+  );
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  writeFileSync(new URL('./results/sweep.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
+} finally {
+  admin.destroy();
+  await Promise.all([dynamo.stop(), ses.stop()]);
+}

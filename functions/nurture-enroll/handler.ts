@@ -1,0 +1,59 @@
+import type { EventBridgeEvent } from 'aws-lambda';
+import { z } from 'zod';
+import { now } from '#adapters/clock';
+import { logger } from '#adapters/logger';
+import { TEMPERATURES } from '#domain/types';
+import { type EnrollmentSignal, enrollFromSignal } from '#services/nurture';
+
+const base = { eventId: z.string().min(1).max(512), leadId: z.string().min(1).max(128) };
+const signalSchema = z.discriminatedUnion('detail-type', [
+  z.object({
+    'detail-type': z.literal('Lead Captured'),
+    detail: z.object({ ...base, formId: z.string().min(1).max(64).optional() }),
+  }),
+  z.object({
+    'detail-type': z.literal('Lead Temperature Changed'),
+    detail: z.object({ ...base, to: z.enum(TEMPERATURES) }),
+  }),
+  z.object({
+    'detail-type': z.literal('Lead Recycled'),
+    detail: z.object({ ...base, sequenceId: z.string().min(1).max(64), nurtureAt: z.iso.datetime() }),
+  }),
+]);
+
+/**
+ * Target of the `nurture-enroll` rule on the leads bus: a captured lead enters its form's sequences, a
+ * temperature change the sequences entered at that temperature, a recycled lead the recycle sequence at
+ * `nurtureAt`. Redelivery is safe (the enrollment remembers its triggering event). An event that cannot
+ * be parsed is logged and dropped: retrying it would never succeed.
+ */
+export const handler = async (event: EventBridgeEvent<string, unknown>) => {
+  const parsed = signalSchema.safeParse(event);
+  if (!parsed.success) {
+    logger.warn('nurture-enroll: event ignored', { detailType: event['detail-type'], id: event.id });
+    return { results: [] };
+  }
+  const signal = toSignal(parsed.data);
+  // A lead captured without a form (import, API) starts no form sequences.
+  if (!signal) return { results: [] };
+  const results = await enrollFromSignal(signal, now());
+  logger.info('nurture-enroll', {
+    detailType: parsed.data['detail-type'],
+    leadId: parsed.data.detail.leadId,
+    results,
+  });
+  return { results };
+};
+
+const toSignal = (event: z.output<typeof signalSchema>): EnrollmentSignal | undefined => {
+  switch (event['detail-type']) {
+    case 'Lead Captured': {
+      const { formId, ...rest } = event.detail;
+      return formId ? { kind: 'captured', ...rest, formId } : undefined;
+    }
+    case 'Lead Temperature Changed':
+      return { kind: 'temperature', ...event.detail };
+    case 'Lead Recycled':
+      return { kind: 'recycled', ...event.detail, nurtureAt: Date.parse(event.detail.nurtureAt) };
+  }
+};

@@ -1,0 +1,72 @@
+import { now } from '#adapters/clock';
+import { settings } from '#config/settings';
+import { httpHandler } from '#http/api';
+import { PayloadTooLargeError } from '#http/errors';
+import { page } from '#http/pages';
+import { html } from '#http/responses';
+import { leadIdFromToken } from '#services/links';
+import { unsubscribeLead } from '#services/nurture';
+
+/** One-click bodies are a few bytes (`List-Unsubscribe=One-Click`); anything big is not one of ours. */
+const MAX_BODY_BYTES = 2048;
+
+const WORDS = {
+  ja: {
+    invalidTitle: 'リンクが無効です',
+    invalid: 'このリンクは無効です。お手数ですが、受信したメールのリンクをもう一度お確かめください。',
+    confirmTitle: '配信停止の確認',
+    confirm: '下のボタンを押すと、今後のご案内メールの配信を停止します。',
+    button: '配信を停止する',
+    doneTitle: '配信を停止しました',
+    done: '今後、ご案内メールはお送りしません。お問い合わせへのご返信など、必要なご連絡は引き続きお送りします。',
+  },
+  en: {
+    invalidTitle: 'Invalid link',
+    invalid: 'This link is not valid. Please check the link in the email you received.',
+    confirmTitle: 'Unsubscribe',
+    confirm: 'Press the button to stop receiving our marketing emails.',
+    button: 'Unsubscribe',
+    doneTitle: 'You are unsubscribed',
+    done: 'You will receive no more marketing emails from us. Replies to your requests will still reach you.',
+  },
+} as const;
+
+/**
+ * GET and POST /v1/unsubscribe?t=…. POST is RFC 8058 one-click: a mailbox provider posts
+ * `List-Unsubscribe=One-Click` (any content type, or an empty body from the confirmation page's button),
+ * no login, 200 and the lead is out at once. GET only shows a page with a button, so a link scanner that
+ * follows the URL unsubscribes nobody. An invalid token gets a plain 400 page that reveals nothing; a valid
+ * one always gets the same answer, whether or not the lead still exists.
+ */
+export const handler = httpHandler(async (event) => {
+  const lang = settings.app.locale;
+  const words = WORDS[lang];
+  const token = event.queryStringParameters?.t;
+  const at = now();
+  const leadId = leadIdFromToken(token, 'unsubscribe', at);
+  if (!leadId || !token) {
+    return html(400, page({ lang, title: words.invalidTitle, message: words.invalid }));
+  }
+  if (event.requestContext.http.method !== 'POST') {
+    return html(
+      200,
+      page({
+        lang,
+        title: words.confirmTitle,
+        message: words.confirm,
+        form: { action: `?t=${encodeURIComponent(token)}`, button: words.button },
+      }),
+    );
+  }
+  const body = event.body
+    ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8')
+    : Buffer.alloc(0);
+  if (body.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
+  const text = body.toString('utf8');
+  // url-encoded (`List-Unsubscribe=One-Click`) or multipart/form-data (RFC 8058 allows both).
+  const oneClick =
+    /(?:^|[&\s])List-Unsubscribe=One-Click(?:$|[&\s])/.test(text) ||
+    /name="List-Unsubscribe"\r?\n\r?\nOne-Click/.test(text);
+  await unsubscribeLead(leadId, oneClick ? 'one_click' : 'page', at);
+  return html(200, page({ lang, title: words.doneTitle, message: words.done }));
+});

@@ -1,0 +1,199 @@
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type HandoffConfigInput, parseHandoffConfig } from '#config/handoff';
+import { type Settings, settings } from '#config/settings';
+import { eventRules, handoffTargetRules } from '#infra/catalog';
+import { handoff as demoHandoff } from '../../config/handoff.ts';
+import { HandoffTargets } from '../../infra/handoff-targets.ts';
+import { acknowledgeFindings } from '../../infra/nag.ts';
+import { Stateful } from '../../infra/stateful.ts';
+
+const ALL_KINDS: HandoffConfigInput['targets'] = [
+  {
+    kind: 'webhook',
+    name: 'sales-inbox',
+    url: 'https://hooks.example.co.jp/leadloop/handoff',
+    apiKeyHeader: 'x-api-key',
+    secretName: 'leadloop/sales-inbox-api-key',
+  },
+  { kind: 'slack', name: 'slack-sales', webhookSecretName: 'leadloop/slack-webhook' },
+  {
+    kind: 'salesforce',
+    name: 'salesforce',
+    instanceUrl: 'https://example.my.salesforce.com',
+    oauth: {
+      clientIdSecretName: 'leadloop/sf-client-id',
+      clientSecretSecretName: 'leadloop/sf-client-secret',
+    },
+  },
+  { kind: 'sqs', name: 'custom-consumers', events: ['Lead Handed Off', 'Lead Accepted'] },
+];
+
+const settingsWith = (targets: HandoffConfigInput['targets']): Settings => ({
+  ...settings,
+  handoff: parseHandoffConfig({ ...demoHandoff, targets }),
+});
+
+let template: Template;
+let app: App;
+
+beforeAll(() => {
+  app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'Targets');
+  const custom = settingsWith(ALL_KINDS);
+  const stateful = new Stateful(stack, 'Stateful', { settings: custom });
+  new HandoffTargets(stack, 'HandoffTargets', { settings: custom, stateful });
+  acknowledgeFindings(stack);
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  template = Template.fromStack(stack);
+});
+
+describe('hand-off targets in CDK', () => {
+  it('given every kind of target, when synthesized, then each rule on the leads bus matches only its hand-off events', () => {
+    // Arrange
+    const specs = handoffTargetRules(settingsWith(ALL_KINDS).handoff.targets);
+
+    // Assert: webhook 1 + slack 3 (one per event) + salesforce 2 (Handed Off, Assigned) + sqs 1.
+    expect(specs).toHaveLength(7);
+    template.resourceCountIs('AWS::Events::Rule', 7);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: Match.anyValue(),
+      EventPattern: {
+        source: ['leadloop.leads'],
+        'detail-type': ['Lead Handed Off', 'Lead Assigned', 'Lead SLA Breached'],
+      },
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['leadloop.leads'], 'detail-type': ['Lead Handed Off', 'Lead Accepted'] },
+    });
+  });
+
+  it('given the webhook target, when synthesized, then its connection sends the API key header from Secrets Manager', () => {
+    template.hasResourceProperties('AWS::Events::Connection', {
+      AuthorizationType: 'API_KEY',
+      AuthParameters: {
+        ApiKeyAuthParameters: {
+          ApiKeyName: 'x-api-key',
+          ApiKeyValue: Match.stringLikeRegexp('resolve:secretsmanager:leadloop/sales-inbox-api-key'),
+        },
+      },
+    });
+    template.hasResourceProperties('AWS::Events::ApiDestination', {
+      InvocationEndpoint: 'https://hooks.example.co.jp/leadloop/handoff',
+      HttpMethod: 'POST',
+    });
+  });
+
+  it('given the Slack target, when synthesized, then the webhook URL comes from Secrets Manager and a transformer builds the message', () => {
+    template.hasResourceProperties('AWS::Events::ApiDestination', {
+      InvocationEndpoint: Match.stringLikeRegexp('resolve:secretsmanager:leadloop/slack-webhook'),
+    });
+    const rules = template.findResources('AWS::Events::Rule', {
+      Properties: { EventPattern: { 'detail-type': ['Lead Handed Off'] } },
+    });
+    const transformers = Object.values(rules).flatMap(
+      (r) =>
+        (
+          r as {
+            Properties: {
+              Targets: { InputTransformer?: { InputTemplate: string; InputPathsMap: object } }[];
+            };
+          }
+        ).Properties.Targets,
+    );
+    const slack = transformers.find((t) => t.InputTransformer?.InputTemplate.includes('ホットリード'));
+    expect(slack?.InputTransformer?.InputPathsMap).toMatchObject({
+      'detail-owner-name': '$.detail.owner.name',
+      'detail-score-total': '$.detail.score.total',
+      'detail-crm-record-LastName': '$.detail.crm.record.LastName',
+      'detail-crm-record-Company': '$.detail.crm.record.Company',
+    });
+  });
+
+  it('given the Salesforce target, when synthesized, then OAuth client credentials and an upsert by lead id are used', () => {
+    template.hasResourceProperties('AWS::Events::Connection', {
+      AuthorizationType: 'OAUTH_CLIENT_CREDENTIALS',
+      AuthParameters: {
+        OAuthParameters: Match.objectLike({
+          AuthorizationEndpoint: 'https://example.my.salesforce.com/services/oauth2/token',
+          HttpMethod: 'POST',
+          ClientParameters: {
+            ClientID: Match.stringLikeRegexp('resolve:secretsmanager:leadloop/sf-client-id'),
+            ClientSecret: Match.stringLikeRegexp('resolve:secretsmanager:leadloop/sf-client-secret'),
+          },
+        }),
+      },
+    });
+    template.hasResourceProperties('AWS::Events::ApiDestination', {
+      InvocationEndpoint:
+        'https://example.my.salesforce.com/services/data/v61.0/sobjects/Lead/LeadLoop_Id__c/*',
+      HttpMethod: 'PATCH',
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      Targets: [
+        Match.objectLike({
+          InputPath: '$.detail.crm.record',
+          HttpParameters: { PathParameterValues: ['$.detail.leadId'] },
+        }),
+      ],
+    });
+  });
+
+  it('given every target, when synthesized, then each retries for 24 h and dead-letters to the stack DLQ, with an alarm', () => {
+    const rules = Object.values(template.findResources('AWS::Events::Rule'));
+    for (const rule of rules) {
+      const [target] = (rule as { Properties: { Targets: Record<string, unknown>[] } }).Properties.Targets;
+      expect(target).toMatchObject({
+        RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^StatefulDeadLetters/), 'Arn'] } },
+      });
+    }
+    template.resourcePropertiesCountIs(
+      'AWS::CloudWatch::Alarm',
+      { MetricName: 'FailedInvocations', Namespace: 'AWS/Events' },
+      7,
+    );
+  });
+
+  it('given the SQS target, when synthesized, then the queue is encrypted, SSL-only and has its own DLQ', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },
+    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('given the AwsSolutions pack, when the targets synthesize, then there is no unacknowledged finding', () => {
+    expect(() => app.synth()).not.toThrow();
+  });
+});
+
+describe('hand-off targets in the catalog', () => {
+  it('given the demo config, when the local router reads eventRules, then the webhook is an external target it logs', () => {
+    const external = eventRules().filter((r) => r.functionName === undefined);
+    expect(external).toEqual([
+      expect.objectContaining({
+        name: 'handoff-sales-inbox',
+        bus: 'leads',
+        description: 'would POST to https://hooks.example.co.jp/leadloop/handoff',
+      }),
+    ]);
+  });
+
+  it('given the hot trigger, when the catalog is read, then the handoff function listens to temperature changes to hot', () => {
+    const rule = eventRules().find((r) => r.functionName === 'handoff');
+    expect(rule?.pattern).toEqual({
+      source: ['leadloop.leads'],
+      'detail-type': ['Lead Temperature Changed'],
+      detail: { to: ['hot'] },
+    });
+  });
+});

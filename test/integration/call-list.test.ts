@@ -1,0 +1,188 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Lead } from '#domain/lead';
+import type { HandoffState } from '#domain/sla';
+import type { Stage, Temperature } from '#domain/types';
+import type { Runtime } from '#local/runtime';
+import { startTestRuntime } from '../support/runtime.ts';
+import { api } from './handoff-support.ts';
+
+let runtime: Runtime;
+const T = Date.UTC(2025, 4, 12, 1, 0);
+
+interface Spec {
+  id: string;
+  score: number;
+  temperature: Temperature;
+  stage?: Stage;
+  activityAt?: number;
+  company?: string;
+  lastName?: string;
+  owner?: boolean;
+}
+
+const leadOf = (s: Spec): Lead => {
+  const email = `${s.id}@example.co.jp`;
+  const handoff: HandoffState | undefined = s.owner
+    ? {
+        n: 1,
+        owner: { ownerId: 'sato', name: '佐藤 健', email: 'k.sato@example.co.jp', team: 'enterprise' },
+        rule: null,
+        startedAt: T,
+        dueAt: T + 86_400_000,
+        reassignments: 0,
+        previousOwnerIds: [],
+      }
+    : undefined;
+  return {
+    profile: {
+      leadId: s.id,
+      email,
+      emailKey: email,
+      attributes: {
+        email,
+        lastName: s.lastName ?? '佐々木',
+        firstName: '一郎',
+        company: s.company ?? `株式会社${s.id}`,
+        title: '部長',
+        phone: '03-0000-0000',
+      },
+      fitBreakdown: {},
+      channel: 'inbound_web',
+      marketing: { transientBounces: 0 },
+      anonymousIds: [],
+      locale: 'ja',
+      createdAt: T,
+      updatedAt: T,
+      version: 1,
+    },
+    state: {
+      leadId: s.id,
+      email,
+      stage: s.stage ?? 'mql',
+      stageHistory: [],
+      temperature: s.temperature,
+      grade: 'B',
+      fit: 20,
+      behaviour: { value: s.score - 20, asOf: T, caps: {}, once: {} },
+      score: { fit: 20, behaviour: s.score - 20, total: s.score },
+      recentEvents: [],
+      lastActivityAt: s.activityAt ?? T,
+      recentSends: [],
+      ...(handoff ? { handoff } : {}),
+      version: 1,
+    },
+  };
+};
+
+const LEADS: Spec[] = [
+  { id: 'cl-warm-45', score: 45, temperature: 'warm', stage: 'lead' },
+  { id: 'cl-hot-85-old', score: 85, temperature: 'hot', activityAt: T - 3_600_000 },
+  { id: 'cl-hot-95', score: 95, temperature: 'hot', company: '=HYPERLINK("http://evil.example","押して")' },
+  { id: 'cl-warm-60', score: 60, temperature: 'warm', stage: 'recycled', lastName: '+81 "渡辺", 次郎' },
+  { id: 'cl-hot-85-new', score: 85, temperature: 'hot', activityAt: T + 3_600_000 },
+  { id: 'cl-hot-85-mid', score: 85, temperature: 'hot', activityAt: T },
+  // Not on the call list: cold, already with sales, owned by sales, out of the funnel.
+  { id: 'cl-cold-10', score: 10, temperature: 'cold', stage: 'lead' },
+  { id: 'cl-hot-owned', score: 99, temperature: 'hot', owner: true },
+  { id: 'cl-hot-sal', score: 97, temperature: 'hot', stage: 'sal' },
+  { id: 'cl-warm-dq', score: 70, temperature: 'warm', stage: 'disqualified' },
+];
+const EXPECTED = ['cl-hot-95', 'cl-hot-85-new', 'cl-hot-85-mid', 'cl-hot-85-old', 'cl-warm-60', 'cl-warm-45'];
+
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+  const { createLead } = await import('#adapters/lead-store');
+  for (const spec of LEADS) expect(await createLead(leadOf(spec), { at: T })).toBe('created');
+});
+afterAll(async () => {
+  await runtime.stop();
+});
+
+interface Page {
+  items: { leadId: string; score: number; company?: string; lastActivityAt: string }[];
+  nextCursor: string | null;
+}
+const getPage = async (query: string): Promise<Page> => {
+  const response = await api(runtime).opsGet(`/v1/ops/call-list${query}`);
+  expect(response.status).toBe(200);
+  return (await response.json()) as Page;
+};
+
+describe('call list', () => {
+  it('given warm and hot leads, when the call list is read, then leads not yet with sales come hot first, by score then recent activity', async () => {
+    // Act
+    const page = await getPage('');
+
+    // Assert
+    expect(page.items.map((i) => i.leadId)).toEqual(EXPECTED);
+    expect(page.items[0]).toMatchObject({
+      leadId: 'cl-hot-95',
+      score: 95,
+      temperature: 'hot',
+      stage: 'mql',
+      lastName: '佐々木',
+      email: 'cl-hot-95@example.co.jp',
+    });
+    expect(page.nextCursor).toBeNull();
+  });
+
+  it('given a page size that splits a score group, when paging with the cursor, then every lead comes once in the same order', async () => {
+    // Act
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page: Page = await getPage(`?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items.map((i) => i.leadId));
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor && pages < 10);
+
+    // Assert
+    expect(seen).toEqual(EXPECTED);
+    expect(pages).toBeLessThanOrEqual(4);
+  });
+
+  it('given ?format=csv, when downloaded, then UTF-8 with a BOM, CRLF rows and cells safe from formula injection', async () => {
+    // Act
+    const response = await api(runtime).opsGet('/v1/ops/call-list?format=csv');
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
+
+    // Assert
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(response.headers.get('content-disposition')).toContain('attachment');
+    expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const lines = text.slice(1).split('\r\n');
+    expect(lines[0]).toBe(
+      'leadId,lastName,firstName,company,department,title,email,phone,prefecture,score,temperature,stage,grade,lastActivityAt',
+    );
+    expect(lines).toHaveLength(EXPECTED.length + 2); // header, rows, trailing empty
+    expect(lines[1]).toContain(`"'=HYPERLINK(""http://evil.example"",""押して"")"`);
+    expect(lines[1]).toContain(',95,');
+    const recycled = lines.find((l) => l.startsWith('"cl-warm-60"'));
+    expect(recycled).toContain(`"'+81 ""渡辺"", 次郎"`);
+  });
+
+  it('given Accept: text/csv, when requested, then CSV comes back with the next cursor in a header', async () => {
+    const response = await api(runtime).opsGet('/v1/ops/call-list?limit=2', { accept: 'text/csv' });
+    expect(response.headers.get('content-type')).toContain('text/csv');
+    expect(response.headers.get('x-next-cursor')).toBeTruthy();
+  });
+
+  it('given a bad limit, cursor or format, when requested, then 400 names the parameter', async () => {
+    for (const query of ['?limit=0', '?limit=201', '?limit=abc', '?cursor=bm9wZQ', '?format=xml']) {
+      const response = await api(runtime).opsGet(`/v1/ops/call-list${query}`);
+      expect(response.status, query).toBe(400);
+      const body = (await response.json()) as { error: { errors: { field: string }[] } };
+      expect(body.error.errors[0]?.field).toMatch(/limit|cursor|format/);
+    }
+  });
+
+  it('given no ops token, when the call list is requested, then it is refused', async () => {
+    const response = await fetch(`${runtime.apiUrl}/v1/ops/call-list`);
+    expect(response.status).toBe(403);
+  });
+});

@@ -1,0 +1,223 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runtime } from '#local/runtime';
+import { startTestRuntime, uniqueEmail } from '../support/runtime.ts';
+import {
+  enrollmentOf,
+  eventsOfType,
+  leadIdOf,
+  marketingMails,
+  moveClockTo,
+  nextBusinessMoment,
+  postForm,
+  sesFixture,
+  sweepUntil,
+  whitepaperBody,
+} from './nurture-helpers.ts';
+
+let runtime: Runtime;
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+});
+afterAll(async () => {
+  await runtime.stop();
+});
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const SEQUENCE = 'whitepaper-nurture';
+
+/** A whitepaper lead after the first step mail; returns its SES message id. */
+const nurturedLead = async (label: string) => {
+  const email = uniqueEmail(label);
+  await moveClockTo(runtime, await nextBusinessMoment());
+  expect((await postForm(runtime, 'whitepaper', whitepaperBody(email))).status).toBe(201);
+  await runtime.settle();
+  await runtime.sweep();
+  const leadId = await leadIdOf(email);
+  const sent = (await enrollmentOf(leadId, SEQUENCE))?.history.find((h) => h.outcome === 'sent');
+  if (!sent?.messageId) throw new Error('first step not sent');
+  return { email, leadId, messageId: sent.messageId };
+};
+
+const invoke = (event: Record<string, unknown>) =>
+  runtime.invoke('email-events', event) as Promise<{ result: string }>;
+
+const profileOf = async (leadId: string) => {
+  const { getLead } = await import('#adapters/lead-store');
+  return (await getLead(leadId))?.profile;
+};
+
+describe('SES engagement events', () => {
+  it('given a nurtured lead, when a permanent bounce arrives (twice), then the address is suppressed, the sequence ends, no more mail goes out and it counts once', async () => {
+    // Arrange
+    const { email, leadId, messageId } = await nurturedLead('hard-bounce');
+    const { readCounter, kpiDay } = await import('#services/nurture');
+    const { now } = await import('#adapters/clock');
+    const day = kpiDay(now());
+    const bouncedBefore = await readCounter('email_bounced', day);
+    const fixture = sesFixture('bounce-permanent', { leadId, messageId });
+
+    // Act
+    const first = await invoke(fixture);
+    const replay = await invoke(fixture);
+    await sweepUntil(runtime, async () => false, { stepMs: 12 * HOUR, maxMs: 8 * DAY });
+
+    // Assert
+    expect(first.result).toBe('suppressed');
+    expect(replay.result).toBe('duplicate');
+    expect((await profileOf(leadId))?.marketing).toMatchObject({ suppressionReason: 'bounce' });
+    expect(await enrollmentOf(leadId, SEQUENCE)).toMatchObject({
+      status: 'exited',
+      exitReason: 'suppressed',
+    });
+    expect(await marketingMails(runtime, email)).toHaveLength(1);
+    expect(await readCounter('email_bounced', day)).toBe(bouncedBefore + 1);
+  });
+
+  it('given a nurtured lead, when a complaint arrives, then the address is suppressed, the lead unsubscribed and Lead Unsubscribed (complaint) published', async () => {
+    // Arrange
+    const { leadId, messageId } = await nurturedLead('complaint');
+
+    // Act
+    const result = await invoke(sesFixture('complaint', { leadId, messageId }));
+    await runtime.settle();
+
+    // Assert
+    expect(result.result).toBe('suppressed');
+    const marketing = (await profileOf(leadId))?.marketing;
+    expect(marketing).toMatchObject({ suppressionReason: 'complaint', unsubscribeMethod: 'complaint' });
+    expect(marketing?.unsubscribedAt).toBeTypeOf('number');
+    expect(eventsOfType(runtime, 'Lead Unsubscribed', leadId).map((e) => e.detail)).toEqual([
+      expect.objectContaining({ how: 'complaint' }),
+    ]);
+    expect(await enrollmentOf(leadId, SEQUENCE)).toMatchObject({
+      status: 'exited',
+      exitReason: 'unsubscribed',
+    });
+  });
+
+  it('given soft bounces, when they reach the limit (3) with a replay among them, then each counts once and the third suppresses', async () => {
+    // Arrange
+    const { leadId, messageId } = await nurturedLead('soft-bounce');
+    const bounce = (n: number) =>
+      sesFixture('bounce-transient', { leadId, messageId, feedbackId: `soft-${n}-${randomUUID()}` });
+    const one = bounce(1);
+
+    // Act
+    const results = [
+      await invoke(one),
+      await invoke(one), // redelivered
+      await invoke(bounce(2)),
+    ];
+    const afterTwo = (await profileOf(leadId))?.marketing;
+    results.push(await invoke(bounce(3)));
+
+    // Assert
+    expect(results.map((r) => r.result)).toEqual(['counted', 'duplicate', 'counted', 'suppressed']);
+    expect(afterTwo).toMatchObject({ transientBounces: 2 });
+    expect(afterTwo?.suppressedAt).toBeUndefined();
+    expect((await profileOf(leadId))?.marketing).toMatchObject({
+      transientBounces: 3,
+      suppressionReason: 'transient_bounces',
+    });
+    expect(await enrollmentOf(leadId, SEQUENCE)).toMatchObject({
+      status: 'exited',
+      exitReason: 'suppressed',
+    });
+  });
+
+  it('given a soft bounce, when a delivery follows, then the soft-bounce count starts again', async () => {
+    // Arrange
+    const { leadId, messageId } = await nurturedLead('soft-then-delivered');
+    await invoke(sesFixture('bounce-transient', { leadId, messageId, feedbackId: randomUUID() }));
+
+    // Act
+    const delivered = await invoke(sesFixture('delivery', { leadId, messageId }));
+
+    // Assert
+    expect(delivered.result).toBe('applied');
+    expect((await profileOf(leadId))?.marketing.transientBounces).toBe(0);
+  });
+
+  it('given an open and a click on a step mail, when the events arrive (and are redelivered), then each is scored once and remembered on the enrollment', async () => {
+    // Arrange
+    const { leadId, messageId } = await nurturedLead('engaged');
+    const { now } = await import('#adapters/clock');
+    const open = sesFixture('open', { leadId, messageId, at: now() - 60_000 });
+    const click = sesFixture('click', { leadId, messageId, at: now() - 30_000 });
+
+    // Act
+    const results = [await invoke(open), await invoke(open), await invoke(click), await invoke(click)];
+
+    // Assert
+    expect(results.map((r) => r.result)).toEqual(['applied', 'duplicate', 'applied', 'duplicate']);
+    const { getTimeline } = await import('#adapters/lead-store');
+    const timeline = await getTimeline(leadId);
+    expect(timeline.filter((e) => e.type === 'email_open')).toEqual([
+      expect.objectContaining({ points: 3, rule: 'email-open', eventId: `ses:${messageId}:open` }),
+    ]);
+    expect(timeline.filter((e) => e.type === 'email_click')).toEqual([
+      expect.objectContaining({
+        points: 5,
+        url: 'https://www.example.co.jp/case-studies?utm_source=nurture',
+      }),
+    ]);
+    const enrollment = await enrollmentOf(leadId, SEQUENCE);
+    expect([...(enrollment?.opened ?? [])]).toEqual([messageId]);
+    expect([...(enrollment?.clicked ?? [])]).toEqual([messageId]);
+  });
+
+  it('given a click on our own unsubscribe link, when it arrives, then it is not scored as engagement', async () => {
+    // Arrange
+    const { leadId, messageId } = await nurturedLead('unsubscribe-click');
+
+    // Act
+    const result = await invoke(
+      sesFixture('click', { leadId, messageId, link: `${runtime.apiUrl}/v1/unsubscribe?t=abc` }),
+    );
+
+    // Assert
+    expect(result.result).toBe('ignored');
+    const { getTimeline } = await import('#adapters/lead-store');
+    expect((await getTimeline(leadId)).some((e) => e.type === 'email_click')).toBe(false);
+  });
+
+  it('given an event of another configuration set in the account, when it arrives, then it is ignored', async () => {
+    // Arrange
+    const { leadId, messageId } = await nurturedLead('foreign');
+
+    // Act
+    const result = await invoke(
+      sesFixture('bounce-permanent', { leadId, messageId, configurationSet: 'someone-elses-set' }),
+    );
+
+    // Assert
+    expect(result.result).toBe('ignored');
+    expect((await profileOf(leadId))?.marketing.suppressedAt).toBeUndefined();
+  });
+
+  it('given a bounce without our lead tag, when it arrives, then the lead is found by the bounced address', async () => {
+    // Arrange
+    const { email, leadId, messageId } = await nurturedLead('untagged');
+
+    // Act
+    const result = await invoke(sesFixture('bounce-permanent', { recipient: email, messageId }));
+
+    // Assert
+    expect(result.result).toBe('suppressed');
+    expect((await profileOf(leadId))?.marketing.suppressionReason).toBe('bounce');
+  });
+
+  it('given a malformed event, when it arrives, then it is dropped without error', async () => {
+    // Act
+    const result = await invoke({
+      source: 'aws.ses',
+      'detail-type': 'Email Bounced',
+      detail: { nope: true },
+    });
+
+    // Assert
+    expect(result.result).toBe('ignored');
+  });
+});

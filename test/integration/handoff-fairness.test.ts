@@ -1,0 +1,38 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runtime } from '#local/runtime';
+import { startTestRuntime, uniqueEmail } from '../support/runtime.ts';
+import { detailOf, makeHotLead } from './handoff-support.ts';
+
+let runtime: Runtime;
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+});
+afterAll(async () => {
+  await runtime.stop();
+});
+
+describe('round-robin under concurrency', () => {
+  it('given 30 leads of one team turning hot at once, when their hand-offs race, then each is handed off once and owners differ by at most one', async () => {
+    // Arrange: 30 SMB leads (no territory, under 1,000 employees), hot before any hand-off runs.
+    const leadIds = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => makeHotLead(runtime, uniqueEmail(`rr${i}`), {}, false)),
+    );
+
+    // Act: one settle delivers the 30 `Lead Temperature Changed` events to the hand-off concurrently.
+    await runtime.settle();
+
+    // Assert
+    const handedOff = runtime.events().filter((e) => e['detail-type'] === 'Lead Handed Off');
+    expect(handedOff).toHaveLength(30);
+    expect(new Set(handedOff.map((e) => detailOf<{ leadId: string }>(e).leadId))).toEqual(new Set(leadIds));
+    const perOwner = new Map<string, number>();
+    for (const e of handedOff) {
+      const owner = detailOf<{ owner: { ownerId: string } }>(e).owner.ownerId;
+      perOwner.set(owner, (perOwner.get(owner) ?? 0) + 1);
+    }
+    expect([...perOwner.keys()].sort()).toEqual(['suzuki', 'takahashi']);
+    const counts = [...perOwner.values()];
+    expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
+    expect(runtime.router.failedDeliveries()).toHaveLength(0);
+  });
+});

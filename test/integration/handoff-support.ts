@@ -1,0 +1,75 @@
+import { expect } from 'vitest';
+import type { DeliveredEvent } from '#local/router';
+import type { Runtime } from '#local/runtime';
+
+/** Helpers shared by the hand-off, sales-action, call-list and outbox integration tests. */
+
+export const contactForm = (email: string, extra: Record<string, unknown> = {}) => ({
+  email,
+  lastName: '山田',
+  firstName: '太郎',
+  company: '株式会社テスト商事',
+  title: '営業部 部長',
+  employees: '300-999',
+  phone: '０３－１２３４－５６７８',
+  consent: true,
+  ...extra,
+});
+
+export const api = (runtime: Runtime) => {
+  const ops = { authorization: `Bearer ${runtime.opsToken}` };
+  return {
+    postForm: (formId: string, body: unknown) =>
+      fetch(`${runtime.apiUrl}/v1/forms/${formId}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(body),
+      }),
+    opsPost: (path: string, body: unknown) =>
+      fetch(`${runtime.apiUrl}${path}`, {
+        method: 'POST',
+        headers: { ...ops, 'content-type': 'application/json' },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      }),
+    opsGet: (path: string, headers: Record<string, string> = {}) =>
+      fetch(`${runtime.apiUrl}${path}`, { headers: { ...ops, ...headers } }),
+  };
+};
+
+/**
+ * A lead that turns hot the way a real one does: the contact form (fit 21 + inquiry 50 = warm MQL), then
+ * a webinar attended reported by the webinar platform through the ops API (+20 = 91, hot). Returns its id.
+ */
+export const makeHotLead = async (
+  runtime: Runtime,
+  email: string,
+  extra: Record<string, unknown> = {},
+  settle = true,
+): Promise<string> => {
+  const { postForm, opsPost, opsGet } = api(runtime);
+  const captured = await postForm('contact', contactForm(email, extra));
+  expect(captured.status).toBe(201);
+  const tracked = await opsPost('/v1/ops/events', {
+    events: [{ type: 'webinar_attended', email, eventId: `webinar-${email}` }],
+  });
+  expect(tracked.status).toBe(202);
+  if (settle) await runtime.settle();
+  const lead = (await (await opsGet(`/v1/ops/leads?email=${encodeURIComponent(email)}`)).json()) as {
+    leadId: string;
+  };
+  return lead.leadId;
+};
+
+export const eventsOf = (runtime: Runtime, leadId: string, detailType?: string): DeliveredEvent[] =>
+  runtime
+    .events()
+    .filter(
+      (e) =>
+        (e.detail as { leadId?: string }).leadId === leadId &&
+        (detailType === undefined || e['detail-type'] === detailType),
+    );
+
+export const detailOf = <T = Record<string, unknown>>(event: DeliveredEvent | undefined): T =>
+  (event?.detail ?? {}) as T;
+
+export const HOUR = 3_600_000;

@@ -1,0 +1,201 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runtime } from '#local/runtime';
+import { startTestRuntime, uniqueEmail } from '../support/runtime.ts';
+import { api, detailOf, eventsOf, HOUR, makeHotLead } from './handoff-support.ts';
+
+let runtime: Runtime;
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+});
+afterAll(async () => {
+  await runtime.stop();
+});
+
+const getItem = async (key: { pk: string; sk: string }) => {
+  const { dynamodb, tableName } = await import('#adapters/dynamodb');
+  return (await dynamodb.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
+};
+
+describe('hand-off: a lead that turns hot goes to sales', () => {
+  it('given a strong-fit contact and a webinar, when the lead turns hot, then an owner is assigned and Lead Handed Off carries the Salesforce record', async () => {
+    // Arrange
+    const email = uniqueEmail('hot');
+
+    // Act
+    const leadId = await makeHotLead(runtime, email, { prefecture: '東京都' });
+
+    // Assert
+    const handedOff = eventsOf(runtime, leadId, 'Lead Handed Off');
+    expect(handedOff).toHaveLength(1);
+    const detail = detailOf<{
+      owner: { ownerId: string; team: string };
+      crm: { system: string; record: Record<string, unknown> };
+      handoffNumber: number;
+      slaDueAt: string;
+    }>(handedOff[0]);
+    expect(detail.handoffNumber).toBe(1);
+    expect(detail.owner.team).toBe('smb');
+    expect(detail.crm.system).toBe('salesforce');
+    expect(detail.crm.record).toMatchObject({
+      FirstName: '太郎',
+      LastName: '山田',
+      Company: '株式会社テスト商事',
+      Email: email.toLowerCase(),
+      Phone: '03-1234-5678',
+      Title: '営業部 部長',
+      NumberOfEmployees: 300,
+      Rating: 'Hot',
+      LeadSource: 'Web',
+      Lead_Score__c: 91,
+      Grade__c: expect.any(String),
+      OwnerId: expect.stringMatching(/^0055g/),
+    });
+    expect(String(detail.crm.record.Description)).toContain('webinar_attended');
+    const assigned = eventsOf(runtime, leadId, 'Lead Assigned');
+    expect(assigned).toHaveLength(1);
+    expect(detailOf(assigned[0])).toMatchObject({ reason: 'handoff', previousOwner: null });
+
+    const view = (await (await api(runtime).opsGet(`/v1/ops/leads/${leadId}`)).json()) as {
+      owner: { ownerId: string };
+      stage: string;
+    };
+    expect(view.owner.ownerId).toBe(detail.owner.ownerId);
+    expect(view.stage).toBe('mql');
+    const { keys } = await import('#adapters/keys');
+    const timer = await getItem(keys.timer(leadId, 'sla'));
+    expect(timer).toMatchObject({ timerKind: 'sla', dueAt: detail.slaDueAt, handoffNumber: 1 });
+  });
+
+  it('given an open hand-off, when the trigger event is delivered again, then nothing changes and nothing is published', async () => {
+    // Arrange
+    const leadId = await makeHotLead(runtime, uniqueEmail('redeliver'));
+    const trigger = eventsOf(runtime, leadId, 'Lead Temperature Changed').find(
+      (e) => (e.detail as { to: string }).to === 'hot',
+    );
+    const { keys } = await import('#adapters/keys');
+    const before = await getItem(keys.state(leadId));
+    const published = runtime.events().length;
+
+    // Act
+    await runtime.invoke('handoff', trigger);
+    await runtime.invoke('handoff', trigger);
+    await runtime.settle();
+
+    // Assert
+    expect((await getItem(keys.state(leadId)))?.version).toBe(before?.version);
+    expect(runtime.events().length).toBe(published);
+  });
+
+  it('given a lead in Osaka with 1,000+ employees, when it turns hot, then the Kansai territory rule picks the team', async () => {
+    const leadId = await makeHotLead(runtime, uniqueEmail('kansai'), {
+      prefecture: '大阪府',
+      employees: '1000-4999',
+    });
+    const detail = detailOf<{ owner: { team: string }; rule: string }>(
+      eventsOf(runtime, leadId, 'Lead Assigned')[0],
+    );
+    expect(detail).toMatchObject({ owner: { team: 'kansai' }, rule: 'kansai-territory' });
+  });
+
+  it('given nobody in the team is available, when the lead turns hot, then no hand-off is made and the handler does not fail', async () => {
+    // Arrange: the whole sales force on leave (the settings object the handlers read).
+    const { settings } = await import('#config/settings');
+    const owners = settings.handoff.owners;
+    (settings.handoff as { owners: typeof owners }).owners = owners.map((o) => ({ ...o, available: false }));
+    try {
+      // Act
+      const leadId = await makeHotLead(runtime, uniqueEmail('noowner'));
+
+      // Assert
+      expect(eventsOf(runtime, leadId, 'Lead Temperature Changed').length).toBeGreaterThan(0);
+      expect(eventsOf(runtime, leadId, 'Lead Handed Off')).toHaveLength(0);
+      expect(runtime.router.failedDeliveries()).toHaveLength(0);
+    } finally {
+      (settings.handoff as { owners: typeof owners }).owners = owners;
+    }
+  });
+});
+
+describe('SLA: sales must accept in time', () => {
+  it('given a hand-off nobody accepts, when the clock passes 24 h and the sweeper runs, then Lead SLA Breached is published and the lead goes to the next owner, once', async () => {
+    // Arrange
+    const leadId = await makeHotLead(runtime, uniqueEmail('sla'));
+    const first = detailOf<{ owner: { ownerId: string } }>(eventsOf(runtime, leadId, 'Lead Handed Off')[0]);
+    const { readSlaCounters, reportPeriod } = await import('#services/handoff');
+    const { now } = await import('#adapters/clock');
+
+    // Act
+    await runtime.advanceClock(25 * HOUR);
+    await runtime.sweep();
+    await runtime.sweep(); // a second sweep (or a re-fired timer) changes nothing
+
+    // Assert
+    const breached = eventsOf(runtime, leadId, 'Lead SLA Breached');
+    expect(breached).toHaveLength(1);
+    const breach = detailOf<{
+      owner: { ownerId: string };
+      escalation: { action: string; reassignTo: { ownerId: string } };
+    }>(breached[0]);
+    expect(breach.owner.ownerId).toBe(first.owner.ownerId);
+    expect(breach.escalation.action).toBe('reassign');
+    expect(breach.escalation.reassignTo.ownerId).not.toBe(first.owner.ownerId);
+    const reassigned = eventsOf(runtime, leadId, 'Lead Assigned').filter(
+      (e) => (e.detail as { reason: string }).reason === 'sla_reassign',
+    );
+    expect(reassigned).toHaveLength(1);
+    expect(detailOf(reassigned[0])).toMatchObject({
+      owner: { ownerId: breach.escalation.reassignTo.ownerId },
+      previousOwner: { ownerId: first.owner.ownerId },
+    });
+
+    // The second owner does not accept either: one more breach, notify only (maxReassignments 1).
+    await runtime.advanceClock(25 * HOUR);
+    await runtime.sweep();
+    const again = eventsOf(runtime, leadId, 'Lead SLA Breached');
+    expect(again).toHaveLength(2);
+    expect(detailOf(again[1])).toMatchObject({ escalation: { action: 'notify' }, reassignments: 1 });
+    const { keys } = await import('#adapters/keys');
+    const timer = await getItem(keys.timer(leadId, 'sla'));
+    expect(timer?.dueAt).toBeUndefined();
+    const counters = await readSlaCounters(reportPeriod(now()));
+    expect(counters.breached).toBeGreaterThanOrEqual(1);
+    expect(counters.reassigned).toBeGreaterThanOrEqual(1);
+  });
+
+  it('given a hot lead, when sales accepts and later recycles it, then no breach follows and the lead goes back to nurture', async () => {
+    // Arrange
+    const leadId = await makeHotLead(runtime, uniqueEmail('accept'));
+    const { opsPost } = api(runtime);
+
+    // Act
+    const accepted = await opsPost(`/v1/ops/leads/${leadId}/accept`, { actionId: `acc-${leadId}` });
+    await runtime.advanceClock(25 * HOUR);
+    await runtime.sweep();
+    const recycled = await opsPost(`/v1/ops/leads/${leadId}/recycle`, {
+      actionId: `rec-${leadId}`,
+      reason: '予算確保は来期',
+    });
+    await runtime.settle();
+
+    // Assert
+    expect(accepted.status).toBe(200);
+    expect(await accepted.json()).toMatchObject({ stage: 'sal', from: 'mql' });
+    expect(eventsOf(runtime, leadId, 'Lead Accepted')).toHaveLength(1);
+    expect(detailOf(eventsOf(runtime, leadId, 'Lead Accepted')[0])).toMatchObject({ withinSla: true });
+    expect(eventsOf(runtime, leadId, 'Lead SLA Breached')).toHaveLength(0);
+    expect(recycled.status).toBe(200);
+    const recycledEvent = detailOf<{ nurtureAt: string; sequenceId: string }>(
+      eventsOf(runtime, leadId, 'Lead Recycled')[0],
+    );
+    expect(recycledEvent.sequenceId).toBe('recycle-nurture');
+    expect(Date.parse(recycledEvent.nurtureAt)).toBeGreaterThan(Date.now() + 29 * 24 * HOUR);
+    const { keys } = await import('#adapters/keys');
+    expect(await getItem(keys.enrollment(leadId, 'recycle-nurture'))).toBeDefined();
+    const view = (await (await api(runtime).opsGet(`/v1/ops/leads/${leadId}`)).json()) as {
+      stage: string;
+      owner: unknown;
+    };
+    expect(view).toMatchObject({ stage: 'recycled', owner: null });
+  });
+});

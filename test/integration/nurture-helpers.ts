@@ -1,0 +1,149 @@
+/**
+ * Helpers shared by the nurture integration tests (sequences, unsubscribe, SES engagement). Modules that
+ * read the environment are imported lazily, after `startTestRuntime()` has set it.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Runtime } from '#local/runtime';
+import { type CapturedMail, inbox } from '../support/runtime.ts';
+
+export const TOKYO_WINDOW = {
+  timeZone: 'Asia/Tokyo',
+  days: [1, 2, 3, 4, 5],
+  start: '09:00',
+  end: '18:00',
+  skipJapaneseHolidays: true,
+};
+
+/** A small-company lead: scores stay cold, so no temperature sequence or exit interferes. */
+export const whitepaperBody = (email: string) => ({
+  email,
+  lastName: '佐藤',
+  firstName: '花子',
+  company: '株式会社テスト製作所',
+  employees: '1-49',
+  consent: true,
+});
+
+export const postForm = async (runtime: Runtime, formId: string, body: unknown): Promise<Response> =>
+  fetch(`${runtime.apiUrl}/v1/forms/${formId}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+export const leadIdOf = async (email: string): Promise<string> => {
+  const { findLeadIdByEmail } = await import('#adapters/lead-store');
+  const leadId = await findLeadIdByEmail(email.toLowerCase());
+  if (!leadId) throw new Error(`no lead for ${email}`);
+  return leadId;
+};
+
+/** Move the shared clock forward to `at` (never back). */
+export const moveClockTo = async (runtime: Runtime, at: number): Promise<void> => {
+  const { now } = await import('#adapters/clock');
+  const delta = at - now();
+  if (delta > 0) await runtime.advanceClock(delta);
+};
+
+/** The next time (after the clock's now + `afterMs`) that the Tokyo business window is open, plus `intoMs`. */
+export const nextBusinessMoment = async (afterMs = 0, intoMs = 30 * 60_000): Promise<number> => {
+  const { now } = await import('#adapters/clock');
+  const { nextWindowOpening } = await import('#domain/calendar');
+  return nextWindowOpening(now() + afterMs, TOKYO_WINDOW) + intoMs;
+};
+
+/** Sweep, advancing the clock by `stepMs` each time, until `done()` or `maxMs` of clock time passed. */
+export const sweepUntil = async (
+  runtime: Runtime,
+  done: () => Promise<boolean>,
+  { stepMs, maxMs }: { stepMs: number; maxMs: number },
+): Promise<void> => {
+  for (let elapsed = 0; elapsed <= maxMs; elapsed += stepMs) {
+    await runtime.sweep();
+    if (await done()) return;
+    await runtime.advanceClock(stepMs);
+  }
+};
+
+export const marketingMails = async (runtime: Runtime, email: string): Promise<CapturedMail[]> =>
+  (await inbox(runtime.sesUrl, email)).filter((m) => m.headers?.some((h) => h.name === 'List-Unsubscribe'));
+
+export const headerOf = (mail: CapturedMail, name: string): string | undefined =>
+  mail.headers?.find((h) => h.name.toLowerCase() === name.toLowerCase())?.value;
+
+/** The one-click URL from a mail's List-Unsubscribe header. */
+export const unsubscribeUrlOf = (mail: CapturedMail): string => {
+  const value = headerOf(mail, 'List-Unsubscribe') ?? '';
+  const match = /<(https?:[^>]+)>/.exec(value);
+  if (!match?.[1]) throw new Error(`no unsubscribe URL in ${value}`);
+  return match[1];
+};
+
+export const enrollmentOf = async (leadId: string, sequenceId: string) => {
+  const { getEnrollment } = await import('#services/nurture');
+  return getEnrollment(leadId, sequenceId);
+};
+
+/** The raw enrollment item, with its due-index attributes. */
+export const enrollmentItem = async (leadId: string, sequenceId: string) => {
+  const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
+  const { dynamodb, tableName } = await import('#adapters/dynamodb');
+  const { keys } = await import('#adapters/keys');
+  const result = await dynamodb.send(
+    new GetCommand({ TableName: tableName, Key: keys.enrollment(leadId, sequenceId), ConsistentRead: true }),
+  );
+  return result.Item;
+};
+
+/** An SES EventBridge fixture from test/events/ses, pointed at this lead and the runtime's configuration set. */
+export const sesFixture = (
+  name: string,
+  over: {
+    leadId?: string;
+    recipient?: string;
+    sequenceId?: string;
+    messageId?: string;
+    feedbackId?: string;
+    link?: string;
+    configurationSet?: string;
+    /** When the engagement happened (epoch ms); the fixture's own timestamps otherwise. */
+    at?: number;
+  },
+): Record<string, unknown> => {
+  const file = join(import.meta.dirname, '..', 'events', 'ses', `${name}.json`);
+  const event = JSON.parse(readFileSync(file, 'utf8')) as {
+    detail: {
+      mail: { messageId: string; destination: string[]; tags: Record<string, string[]> };
+      bounce?: { feedbackId: string; bouncedRecipients: { emailAddress: string }[] };
+      complaint?: { feedbackId: string; complainedRecipients: { emailAddress: string }[] };
+      click?: { link: string };
+    } & Record<string, { timestamp?: string } | undefined>;
+  };
+  const { mail } = event.detail;
+  mail.tags['ses:configuration-set'] = [over.configurationSet ?? process.env.SES_CONFIGURATION_SET ?? ''];
+  if (over.leadId === undefined) delete mail.tags.lead;
+  else mail.tags.lead = [over.leadId];
+  if (over.messageId) mail.messageId = over.messageId;
+  if (over.sequenceId) mail.tags.sequence = [over.sequenceId];
+  if (over.recipient) {
+    mail.destination = [over.recipient];
+    for (const r of event.detail.bounce?.bouncedRecipients ?? []) r.emailAddress = over.recipient;
+    for (const r of event.detail.complaint?.complainedRecipients ?? []) r.emailAddress = over.recipient;
+  }
+  if (over.feedbackId && event.detail.bounce) event.detail.bounce.feedbackId = over.feedbackId;
+  if (over.feedbackId && event.detail.complaint) event.detail.complaint.feedbackId = over.feedbackId;
+  if (over.link && event.detail.click) event.detail.click.link = over.link;
+  if (over.at !== undefined) {
+    for (const part of ['delivery', 'bounce', 'complaint', 'open', 'click']) {
+      const section = event.detail[part];
+      if (section) section.timestamp = new Date(over.at).toISOString();
+    }
+  }
+  return event as unknown as Record<string, unknown>;
+};
+
+export const eventsOfType = (runtime: Runtime, detailType: string, leadId: string) =>
+  runtime
+    .events()
+    .filter((e) => e['detail-type'] === detailType && (e.detail as { leadId?: string }).leadId === leadId);

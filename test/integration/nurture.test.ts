@@ -1,0 +1,302 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { civilDateKey, isInWindow, isJapaneseHoliday, localParts } from '#domain/calendar';
+import type { Runtime } from '#local/runtime';
+import { inbox, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
+import {
+  enrollmentItem,
+  enrollmentOf,
+  headerOf,
+  leadIdOf,
+  marketingMails,
+  moveClockTo,
+  nextBusinessMoment,
+  postForm,
+  sesFixture,
+  sweepUntil,
+  TOKYO_WINDOW,
+  whitepaperBody,
+} from './nurture-helpers.ts';
+
+let runtime: Runtime;
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+});
+afterAll(async () => {
+  await runtime.stop();
+});
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const SEQUENCE = 'whitepaper-nurture';
+
+/** The next weekday that is a Japanese public holiday, at least two days after `from`. */
+const nextWeekdayHoliday = (from: number): number => {
+  for (let t = from + 2 * DAY; t < from + 400 * DAY; t += DAY) {
+    const parts = localParts(t, 'Asia/Tokyo');
+    if (parts.weekday <= 5 && isJapaneseHoliday(parts)) return t;
+  }
+  throw new Error('no weekday holiday in the holiday data for the next 400 days');
+};
+const tokyoDate = (t: number) => civilDateKey(localParts(t, 'Asia/Tokyo'));
+
+const enrollEvent = (leadId: string, formId: string) => ({
+  version: '0',
+  id: randomUUID(),
+  'detail-type': 'Lead Captured',
+  source: 'leadloop.leads',
+  account: '000000000000',
+  time: new Date().toISOString(),
+  region: 'ap-northeast-1',
+  resources: [],
+  detail: {
+    eventId: `${leadId}:captured:${randomUUID()}`,
+    version: 1,
+    occurredAt: new Date().toISOString(),
+    leadId,
+    email: 'x@example.co.jp',
+    channel: 'inbound_web',
+    formId,
+    isNew: false,
+  },
+});
+
+describe('step-email sequence: the whitepaper journey', () => {
+  it('given a whitepaper download the evening before a weekday holiday, when the clock runs 8+ days with sweeps, then three mails arrive in order, in Tokyo business hours, holiday skipped, each with one-click unsubscribe and the footer', async () => {
+    // Arrange: 18:30 Tokyo on the day before a weekday holiday (after hours, and the next day is closed).
+    const { now } = await import('#adapters/clock');
+    const holiday = nextWeekdayHoliday(now());
+    const eve = localParts(holiday - DAY, 'Asia/Tokyo');
+    const start = Date.UTC(eve.year, eve.month - 1, eve.day, 9, 30); // 18:30 JST
+    await moveClockTo(runtime, start);
+    const email = uniqueEmail('journey');
+
+    // Act
+    const response = await postForm(runtime, 'whitepaper', whitepaperBody(email));
+    expect(response.status).toBe(201);
+    await runtime.settle();
+    const leadId = await leadIdOf(email);
+    const enrolled = await enrollmentItem(leadId, SEQUENCE);
+    await sweepUntil(runtime, async () => (await marketingMails(runtime, email)).length >= 3, {
+      stepMs: 6 * HOUR,
+      maxMs: 16 * DAY,
+    });
+
+    // Assert: enrolled by the Lead Captured event, first step armed at the next business-hours opening.
+    expect(enrolled).toMatchObject({ status: 'active', stepIndex: 0, run: 1, timerKind: 'step' });
+    expect(Date.parse(String(enrolled?.dueAt))).toBeGreaterThan(holiday - DAY);
+    const mails = await marketingMails(runtime, email);
+    expect(mails.map((m) => m.subject)).toEqual([
+      '資料ダウンロードありがとうございます',
+      '活用事例のご紹介',
+      '導入相談のご案内',
+    ]);
+    for (const mail of mails) {
+      expect(headerOf(mail, 'List-Unsubscribe')).toMatch(
+        /^<http:\/\/localhost:\d+\/v1\/unsubscribe\?t=[\w.-]+>$/,
+      );
+      expect(headerOf(mail, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
+      expect(mail.body.text).toContain('株式会社サンプル');
+      expect(mail.body.text).toContain('〒100-0005 東京都千代田区丸の内1-1-1');
+      expect(mail.body.text).toContain('配信停止はこちら');
+      expect(mail.body.html).toContain('佐藤様');
+    }
+    const enrollment = await enrollmentOf(leadId, SEQUENCE);
+    const sent = enrollment?.history.filter((h) => h.outcome === 'sent') ?? [];
+    expect(sent.map((h) => h.stepId)).toEqual(['thanks', 'case-study', 'consultation']);
+    for (const h of sent) {
+      expect(isInWindow(h.at, TOKYO_WINDOW)).toBe(true);
+      expect(h.messageId).toBeTruthy();
+    }
+    const [first, second, third] = sent.map((h) => h.at);
+    expect(tokyoDate(first ?? 0) > tokyoDate(holiday)).toBe(true);
+    expect((second ?? 0) - (first ?? 0)).toBeGreaterThanOrEqual(3 * DAY);
+    expect((third ?? 0) - (second ?? 0)).toBeGreaterThanOrEqual(4 * DAY);
+    expect(enrollment?.status).toBe('completed');
+    const item = await enrollmentItem(leadId, SEQUENCE);
+    expect(item?.dueShard).toBeUndefined();
+    const { getTimeline, getLeadState } = await import('#adapters/lead-store');
+    const timeline = await getTimeline(leadId);
+    expect(timeline.filter((e) => e.type === 'email_sent')).toHaveLength(3);
+    expect(timeline.some((e) => e.type === 'sequence_completed')).toBe(true);
+    const state = await getLeadState(leadId);
+    expect(state?.recentSends.length).toBeGreaterThanOrEqual(1);
+    const { readCounter, kpiDay } = await import('#services/nurture');
+    expect(await readCounter('email_sent#whitepaper-nurture', kpiDay(first ?? 0))).toBeGreaterThanOrEqual(1);
+  });
+
+  it('given the Lead Captured event delivered twice, when enrolling, then one enrollment run exists', async () => {
+    // Arrange
+    const email = uniqueEmail('redeliver');
+    await postForm(runtime, 'whitepaper', whitepaperBody(email));
+    await runtime.settle();
+    const leadId = await leadIdOf(email);
+    const delivered = runtime
+      .events()
+      .find(
+        (e) => e['detail-type'] === 'Lead Captured' && (e.detail as { leadId: string }).leadId === leadId,
+      );
+
+    // Act: EventBridge delivers the same event again; then another capture arrives while the run is active.
+    const again = (await runtime.invoke('nurture-enroll', delivered)) as { results: unknown[] };
+    const other = (await runtime.invoke('nurture-enroll', enrollEvent(leadId, 'whitepaper'))) as {
+      results: unknown[];
+    };
+
+    // Assert
+    expect(again.results).toEqual([{ sequenceId: SEQUENCE, outcome: 'duplicate' }]);
+    expect(other.results).toEqual([{ sequenceId: SEQUENCE, outcome: 'not_eligible' }]);
+    const enrollment = await enrollmentOf(leadId, SEQUENCE);
+    expect(enrollment?.run).toBe(1); // after_exit: an active run is not restarted by a second trigger
+    const { getTimeline } = await import('#adapters/lead-store');
+    expect((await getTimeline(leadId)).filter((e) => e.type === 'sequence_enrolled')).toHaveLength(1);
+  });
+
+  it('given a sweeper died after recording an attempt, when the claim comes back interrupted, then the step is not sent again and the sequence moves on', async () => {
+    // Arrange: the state a crash leaves: an uncertain attempt for step 0, a stale claim, due again.
+    const email = uniqueEmail('crash');
+    await moveClockTo(runtime, await nextBusinessMoment());
+    await postForm(runtime, 'whitepaper', whitepaperBody(email));
+    await runtime.settle();
+    const leadId = await leadIdOf(email);
+    const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { dynamodb, tableName } = await import('#adapters/dynamodb');
+    const { keys, dueAtKey } = await import('#adapters/keys');
+    const { now } = await import('#adapters/clock');
+    await dynamodb.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: keys.enrollment(leadId, SEQUENCE),
+        UpdateExpression: 'SET history = :h, claimId = :c, claimedAt = :at, dueAt = :due',
+        ExpressionAttributeValues: {
+          ':h': [{ stepId: 'thanks', outcome: 'uncertain', at: now() - 6 * 60_000 }],
+          ':c': 'dead-sweeper',
+          ':at': now() - 6 * 60_000,
+          ':due': dueAtKey(now() - 60_000),
+        },
+      }),
+    );
+
+    // Act
+    await runtime.sweep();
+
+    // Assert
+    expect(await marketingMails(runtime, email)).toHaveLength(0);
+    const enrollment = await enrollmentOf(leadId, SEQUENCE);
+    expect(enrollment).toMatchObject({ stepIndex: 1, status: 'active' });
+    expect(enrollment?.history).toEqual([
+      expect.objectContaining({ stepId: 'thanks', outcome: 'uncertain' }),
+    ]);
+  });
+});
+
+describe('step-email sequence: conditions on engagement', () => {
+  it('given a cold lead who clicked the re-engagement mail, when the next step (previous_not_clicked) is due, then it is skipped and the sequence completes', async () => {
+    // Arrange: a lead, then its drop to cold starts the re-engagement sequence.
+    const email = uniqueEmail('reengage');
+    await postForm(runtime, 'whitepaper', whitepaperBody(email));
+    await runtime.settle();
+    const leadId = await leadIdOf(email);
+    const event = enrollEvent(leadId, 'whitepaper');
+    await runtime.invoke('nurture-enroll', {
+      ...event,
+      'detail-type': 'Lead Temperature Changed',
+      detail: { ...event.detail, eventId: `${leadId}:temperature:9:cold`, from: 'warm', to: 'cold' },
+    });
+    const runDue = async () => {
+      const item = await enrollmentItem(leadId, 'cold-reengage');
+      await moveClockTo(runtime, Date.parse(String(item?.dueAt)) + 60_000);
+      await runtime.sweep();
+    };
+
+    // Act: first step goes out (10:00–12:00 Tokyo window), the lead clicks it, the second step comes due.
+    await runDue();
+    const first = (await enrollmentOf(leadId, 'cold-reengage'))?.history.find((h) => h.outcome === 'sent');
+    const { now } = await import('#adapters/clock');
+    await runtime.invoke(
+      'email-events',
+      sesFixture('click', { leadId, messageId: first?.messageId, sequenceId: 'cold-reengage', at: now() }),
+    );
+    await runDue();
+
+    // Assert
+    const enrollment = await enrollmentOf(leadId, 'cold-reengage');
+    expect(first?.stepId).toBe('still-interested');
+    expect(isInWindow(first?.at ?? 0, { ...TOKYO_WINDOW, start: '10:00', end: '12:00' })).toBe(true);
+    expect(enrollment?.history.at(-1)).toMatchObject({
+      stepId: 'webinar-invite',
+      outcome: 'skipped',
+      reason: 'previous step still-interested was clicked',
+    });
+    expect(enrollment?.status).toBe('completed');
+    const subjects = (await marketingMails(runtime, email)).map((m) => m.subject);
+    expect(subjects).toContain('引き続き情報をお届けしてもよろしいでしょうか');
+    expect(subjects).not.toContain('オンラインセミナーのご案内');
+  });
+});
+
+describe('step-email sequence: double opt-in', () => {
+  const doubleOptInLead = async (label: string) => {
+    const email = uniqueEmail(label);
+    const response = await postForm(runtime, 'webinar', {
+      email,
+      lastName: '鈴木',
+      firstName: '一郎',
+      company: '株式会社オプトイン',
+      consent: true,
+    });
+    expect(response.status).toBe(201);
+    await runtime.settle();
+    const leadId = await leadIdOf(email);
+    await runtime.invoke('nurture-enroll', enrollEvent(leadId, 'whitepaper'));
+    return { email, leadId };
+  };
+
+  it('given a lead whose double opt-in is pending, when the step is due, then no marketing mail goes out and the step re-checks hourly until confirmed, then sends', async () => {
+    // Arrange
+    const { email, leadId } = await doubleOptInLead('doi');
+    await moveClockTo(runtime, await nextBusinessMoment(0, 60 * 60_000));
+
+    // Act 1: due, but not confirmed.
+    await runtime.sweep();
+    const waiting = await enrollmentItem(leadId, SEQUENCE);
+    const { now } = await import('#adapters/clock');
+    const atWait = now();
+
+    // Assert 1
+    expect(await marketingMails(runtime, email)).toHaveLength(0);
+    expect(waiting?.lastOutcome).toMatchObject({ kind: 'delayed', reason: 'consent_pending' });
+    expect(Date.parse(String(waiting?.dueAt)) - atWait).toBeLessThanOrEqual(HOUR);
+
+    // Act 2: the lead confirms through the link in the opt-in mail; an hour later the step runs.
+    const optIn = (await inbox(runtime.sesUrl, email)).find((m) => m.body.text?.includes('/v1/confirm?t='));
+    const link = /(http:\/\/localhost:\d+\/v1\/confirm\?t=[\w.-]+)/.exec(optIn?.body.text ?? '')?.[1];
+    expect(link).toBeTruthy();
+    const confirmed = await fetch(link ?? '', { method: 'POST' });
+    expect(confirmed.status).toBe(200);
+    await runtime.advanceClock(HOUR + 60_000);
+    await runtime.sweep();
+
+    // Assert 2
+    const mails = await marketingMails(runtime, email);
+    expect(mails.map((m) => m.subject)).toEqual(['資料ダウンロードありがとうございます']);
+  });
+
+  it('given a lead who never confirms, when the confirmation link expires, then the sequence exits with no_consent and nothing was sent', async () => {
+    // Arrange
+    const { email, leadId } = await doubleOptInLead('doi-never');
+
+    // Act
+    await sweepUntil(runtime, async () => (await enrollmentOf(leadId, SEQUENCE))?.status === 'exited', {
+      stepMs: 12 * HOUR,
+      maxMs: 9 * DAY,
+    });
+
+    // Assert
+    expect(await enrollmentOf(leadId, SEQUENCE)).toMatchObject({
+      status: 'exited',
+      exitReason: 'no_consent',
+    });
+    expect(await marketingMails(runtime, email)).toHaveLength(0);
+  });
+});

@@ -1,0 +1,97 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runtime } from '#local/runtime';
+import { startTestRuntime, uniqueEmail } from '../support/runtime.ts';
+import { eventsOf, makeHotLead } from './handoff-support.ts';
+
+let runtime: Runtime;
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+});
+afterAll(async () => {
+  await runtime.stop();
+});
+
+/** A state change announced through the outbox, as every service writes it (state + events, one transaction). */
+const announceStageChange = async (leadId: string, marker: string) => {
+  const { mutateLead } = await import('#adapters/lead-store');
+  const { buildDomainEvent } = await import('#domain/events');
+  const { now } = await import('#adapters/clock');
+  const at = now();
+  const event = buildDomainEvent('Lead Stage Changed', {
+    eventId: `${leadId}:stage:outbox-test:${marker}`,
+    version: 1,
+    occurredAt: new Date(at).toISOString(),
+    leadId,
+    from: 'mql',
+    to: 'mql',
+    reason: `outbox-test-${marker}`,
+  });
+  const result = await mutateLead(leadId, (lead) => ({
+    write: { state: { ...lead.state, version: lead.state.version + 1 }, events: [event], at },
+    result: event.detail.eventId,
+  }));
+  if (!result.found) throw new Error('lead vanished');
+  return result.result;
+};
+
+const published = (eventId: string) =>
+  runtime.events().filter((e) => (e.detail as { eventId?: string }).eventId === eventId);
+
+describe('outbox reliability', () => {
+  it('given the bus refuses PutEvents 3 times, when the outbox is drained again and again, then the event is delivered exactly once', async () => {
+    // Arrange
+    const leadId = await makeHotLead(runtime, uniqueEmail('outbox'));
+    runtime.router.failNextPuts(3);
+
+    // Act
+    const eventId = await announceStageChange(leadId, 'retry');
+    const seenAfter: number[] = [];
+    for (let round = 0; round < 6; round++) {
+      await runtime.settle();
+      seenAfter.push(published(eventId).length);
+    }
+
+    // Assert: nothing while failing (each settle makes two passes), then exactly one, never a second copy.
+    expect(seenAfter[0]).toBe(0);
+    expect(seenAfter.every((n) => n <= 1)).toBe(true);
+    expect(seenAfter.at(-1)).toBe(1);
+  });
+
+  it('given a crash after the state change and before publishing, when the stream is read later, then the announced event is not lost and is published once', async () => {
+    // Arrange: the poller (the stream's event source mapping) is down: nothing is published.
+    const leadId = await makeHotLead(runtime, uniqueEmail('crash'));
+    const { dynamodb, tableName } = await import('#adapters/dynamodb');
+    const { keys } = await import('#adapters/keys');
+
+    // Act
+    const eventId = await announceStageChange(leadId, 'crash');
+    const outboxItem = await dynamodb.send(
+      new GetCommand({ TableName: tableName, Key: keys.outbox(leadId, eventId), ConsistentRead: true }),
+    );
+    const beforeRecovery = published(eventId).length;
+    await runtime.settle(); // the mapping comes back and reads the stream from its checkpoint
+    await runtime.settle();
+
+    // Assert
+    expect(outboxItem.Item).toMatchObject({ detailType: 'Lead Stage Changed', detail: { eventId } });
+    expect(beforeRecovery).toBe(0);
+    expect(published(eventId)).toHaveLength(1);
+  });
+
+  it('given a hand-off, when published through the outbox with failures, then each hand-off event reaches the bus once', async () => {
+    // Arrange
+    const email = uniqueEmail('handoff-outbox');
+
+    // Act: the hot lead's events hit two failing puts on the way.
+    runtime.router.failNextPuts(2);
+    const leadId = await makeHotLead(runtime, email, {}, false);
+    for (let round = 0; round < 5; round++) await runtime.settle();
+
+    // Assert
+    expect(eventsOf(runtime, leadId, 'Lead Handed Off')).toHaveLength(1);
+    expect(eventsOf(runtime, leadId, 'Lead Assigned')).toHaveLength(1);
+    const ids = runtime.events().map((e) => (e.detail as { eventId?: string }).eventId);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});
