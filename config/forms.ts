@@ -132,6 +132,7 @@ export const forms: z.input<typeof formsConfigSchema> = [
     doubleOptIn: true,
     autoReplyTemplateId: 'autoreply-webinar',
     sequenceIds: [],
+    mailVars: { joinUrl: 'https://www.example.co.jp/webinars/live/' },
     channel: 'webinar',
     behaviourEvent: { type: 'form_submitted', properties: { formId: 'webinar' } },
   },

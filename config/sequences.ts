@@ -28,13 +28,19 @@ export const sequences: z.input<typeof sequencesConfigSchema> = [
     entry: { kind: 'form', formIds: ['whitepaper', 'contact'] },
     steps: [
       { id: 'thanks', delay: { value: 0, unit: 'days' }, templateId: 'nurture-thanks' },
-      { id: 'case-study', delay: { value: 3, unit: 'days' }, templateId: 'nurture-case-study' },
+      {
+        id: 'case-study',
+        delay: { value: 3, unit: 'days' },
+        templateId: 'nurture-case-study',
+        vars: { caseStudyUrl: 'https://www.example.co.jp/case-studies/' },
+      },
       // 3 + 4 = day 7 after the first mail.
       {
         id: 'consultation',
         delay: { value: 4, unit: 'days' },
         templateId: 'nurture-consultation',
         condition: 'not_hot',
+        vars: { bookingUrl: 'https://www.example.co.jp/consultation/' },
       },
     ],
     exit: ['became_hot', 'reached_sal', 'unsubscribed', 'suppressed'],
@@ -45,8 +51,19 @@ export const sequences: z.input<typeof sequencesConfigSchema> = [
     name: 'リサイクルリード再育成',
     entry: { kind: 'recycled' },
     steps: [
-      { id: 'checkin', delay: { value: 14, unit: 'days' }, templateId: 'recycle-checkin' },
-      { id: 'update', delay: { value: 16, unit: 'days' }, templateId: 'recycle-update' },
+      // The enrollment starts at the recycle's `nurtureAt` (handoff.recycle.nurtureAfterDays after sales let go).
+      {
+        id: 'checkin',
+        delay: { value: 0, unit: 'days' },
+        templateId: 'recycle-checkin',
+        vars: { resourcesUrl: 'https://www.example.co.jp/resources/' },
+      },
+      {
+        id: 'update',
+        delay: { value: 30, unit: 'days' },
+        templateId: 'recycle-update',
+        vars: { updatesUrl: 'https://www.example.co.jp/news/' },
+      },
     ],
     exit: ['became_hot', 'reached_sal', 'unsubscribed', 'suppressed', 'disqualified'],
     reentry: 'always',
@@ -60,12 +77,14 @@ export const sequences: z.input<typeof sequencesConfigSchema> = [
         id: 'still-interested',
         delay: { value: 1, unit: 'businessDays' },
         templateId: 'reengage-still-interested',
+        vars: { resourcesUrl: 'https://www.example.co.jp/resources/' },
       },
       {
         id: 'webinar-invite',
         delay: { value: 5, unit: 'businessDays' },
         templateId: 'reengage-webinar-invite',
         condition: 'previous_not_clicked',
+        vars: { webinarUrl: 'https://www.example.co.jp/webinars/' },
       },
     ],
     exit: ['became_hot', 'reached_sal', 'unsubscribed', 'suppressed', 'disqualified'],

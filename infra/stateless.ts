@@ -110,6 +110,15 @@ export class Stateless extends Construct {
       );
       this.wire(spec, lf, { iam, stateful });
     }
+    // The account-level suppression list has no resource ARN; only the engagement handler gets it, and only
+    // when marketing ops turned the option on.
+    if (settings.nurtureSettings.suppressInSesAccountList) {
+      this.functions
+        .get('email-events')
+        ?.fn.addToRolePolicy(
+          new PolicyStatement({ actions: ['ses:PutSuppressedDestination'], resources: ['*'] }),
+        );
+    }
     // Route-level throttles name routes by key: the stage must be deployed after them.
     for (const route of this.routes) stage.node.addDependency(route);
   }

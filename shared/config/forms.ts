@@ -177,6 +177,8 @@ export const formConfigSchema = z
     autoReplyTemplateId: z.enum(AUTO_REPLY_TEMPLATE_IDS).optional(),
     /** Document handed out by a whitepaper form (linked from the auto-reply and thank-you page). */
     downloadUrl: z.url({ protocol: /^https?$/ }).optional(),
+    /** Other values the form's mails use, e.g. a webinar's `joinUrl` and `webinar.startsAt`. */
+    mailVars: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,39}$/), z.string().max(2000)).default({}),
     sequenceIds: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/)).default([]),
     channel: z.enum(CHANNELS).default('inbound_web'),
     /** What a submission counts as for behaviour scoring; `properties.formId` defaults to the form id. */

@@ -67,6 +67,8 @@ export const sequenceStepSchema = z
     delay: stepDelaySchema,
     templateId: z.string().min(1),
     condition: z.enum(STEP_CONDITIONS).optional(),
+    /** Values the template uses besides the lead's fields, e.g. `{ caseStudyUrl: 'https://…' }`. */
+    vars: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,39}$/), z.string().max(2000)).default({}),
   })
   .strict();
 

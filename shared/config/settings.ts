@@ -5,6 +5,7 @@ import { handoffConfigSchema } from '#config/handoff';
 import { scoringConfigSchema } from '#config/scoring';
 import { nurtureSettingsSchema, sequencesConfigSchema, validateSequenceRefs } from '#config/sequences';
 import { type MailSenderConfig, templatesConfigSchema } from '#config/templates';
+import { requiredVariables } from '#domain/templates';
 import * as raw from '#settings';
 
 /**
@@ -54,6 +55,38 @@ export const settingsSchema = z
         message: 'a double opt-in form needs the "doi-confirm" template',
       });
     }
+    // Every variable a template needs must be supplied by whoever sends it: no mail with an empty link.
+    const requires = (templateId: string, supplied: readonly string[], path: (string | number)[]) => {
+      const template = s.templates.find((t) => t.id === templateId);
+      const missing = template
+        ? requiredVariables(template).filter((v) => !supplied.includes(v.split('.')[0] ?? v))
+        : [];
+      if (missing.length) {
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `template "${templateId}" needs ${missing.join(', ')}: add them to vars`,
+        });
+      }
+    };
+    s.sequences.forEach((sequence, i) => {
+      sequence.steps.forEach((step, j) => {
+        requires(
+          step.templateId,
+          ['unsubscribeUrl', ...Object.keys(step.vars)],
+          ['sequences', i, 'steps', j, 'vars'],
+        );
+      });
+    });
+    s.forms.forEach((form, i) => {
+      const supplied = [
+        'formName',
+        ...(form.downloadUrl ? ['downloadUrl'] : []),
+        ...Object.keys(form.mailVars),
+      ];
+      if (form.autoReplyTemplateId) requires(form.autoReplyTemplateId, supplied, ['forms', i, 'mailVars']);
+      if (form.doubleOptIn) requires('doi-confirm', ['confirmUrl', ...supplied], ['forms', i, 'mailVars']);
+    });
     const recycle = s.handoff.recycle.sequenceId;
     if (recycle && !sequenceIds.has(recycle)) {
       ctx.addIssue({

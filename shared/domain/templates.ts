@@ -112,6 +112,28 @@ export function parseTemplate(source: string): Token[] {
   return tokens;
 }
 
+/** Per-mail values every mail gets without configuration: the lead's and owner's fields, the salutation. */
+const BUILT_IN_ROOTS = new Set(['lead', 'owner', 'salutation']);
+
+/**
+ * Variables a template needs from its caller: used without a fallback and not built in (e.g. `downloadUrl`,
+ * `caseStudyUrl`). Config validation checks that whoever sends the template supplies them, so no mail goes
+ * out with an empty link.
+ */
+export function requiredVariables(template: Pick<RenderableTemplate, 'locales'>): string[] {
+  const names = new Set<string>();
+  for (const variant of Object.values(template.locales)) {
+    for (const source of [variant?.subject, variant?.html, variant?.text]) {
+      for (const token of source ? parseTemplate(source) : []) {
+        const root = token.type === 'var' ? token.path[0] : undefined;
+        if (token.type === 'var' && token.fallback === undefined && root && !BUILT_IN_ROOTS.has(root))
+          names.add(token.path.join('.'));
+      }
+    }
+  }
+  return [...names].sort();
+}
+
 /** Returns a syntax problem as a message, or undefined when the source parses. */
 export function templateSyntaxError(source: string): string | undefined {
   try {

@@ -300,20 +300,30 @@ const mergeConsent = (existing: Consent | undefined, incoming: Consent | null): 
   return incoming;
 };
 
+/** What a form's mails may use besides the lead's fields (dotted names become nested values). */
+const mailVars = (form: FormConfig): Record<string, unknown> => {
+  const vars: Record<string, unknown> = {
+    formName: form.name,
+    ...(form.downloadUrl ? { downloadUrl: form.downloadUrl } : {}),
+  };
+  for (const [name, value] of Object.entries(form.mailVars)) vars[name] = value;
+  return vars;
+};
+
 const sendCaptureMail = async (form: FormConfig, profile: LeadProfile, pending: boolean, now: EpochMs) => {
   try {
     if (pending) {
       await sendTemplate({
         templateId: 'doi-confirm',
         lead: profile,
-        vars: { confirmUrl: confirmUrl(profile.leadId, now), formName: form.name },
+        vars: { ...mailVars(form), confirmUrl: confirmUrl(profile.leadId, now) },
         tags: { form: form.id },
       });
     } else if (form.autoReplyTemplateId) {
       await sendTemplate({
         templateId: form.autoReplyTemplateId,
         lead: profile,
-        vars: { ...(form.downloadUrl ? { downloadUrl: form.downloadUrl } : {}), formName: form.name },
+        vars: mailVars(form),
         tags: { form: form.id },
       });
     }

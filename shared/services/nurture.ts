@@ -465,6 +465,7 @@ const sendStep = async (
     messageId = await sendTemplate({
       templateId: step.templateId,
       lead: lead.profile,
+      vars: step.vars,
       unsubscribeUrl: unsubscribeUrl(leadId),
       tags: { sequence: sequence.id, step: step.id, enrollment: enrollmentTag(sequence.id, enrollment.run) },
     });

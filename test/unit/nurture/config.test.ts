@@ -118,7 +118,12 @@ describe('validation errors name the field', () => {
 
   it('given a step that uses a transactional template, when cross-checked, then it is refused', () => {
     const issues = validateSequenceRefs(
-      [{ id: 's', steps: [{ id: 'a', templateId: 'doi-confirm', delay: { value: 0, unit: 'days' } }] }],
+      [
+        {
+          id: 's',
+          steps: [{ id: 'a', templateId: 'doi-confirm', delay: { value: 0, unit: 'days' }, vars: {} }],
+        },
+      ],
       demoTemplates(),
     );
     expect(issues).toEqual([
@@ -195,5 +200,27 @@ describe('validation errors name the field', () => {
     const message = errorOf(() => parseTemplatesConfig({ templates: bad, sender }));
     expect(message).toContain('templates[0].locales.ja.subject');
     expect(message).toContain('templates[1].id: duplicate template id "x"');
+  });
+});
+
+describe('template variables across config', () => {
+  it('given a step whose template needs a link the step does not supply, when settings load, then the error names the step', async () => {
+    const { parseSettings } = await import('#config/settings');
+    const raw = await import('#settings');
+    const sequences = structuredClone(raw.sequences);
+    const step = sequences[0]?.steps[1];
+    if (step) step.vars = {};
+
+    expect(() => parseSettings({ ...raw, sequences })).toThrow(
+      /sequences\[0\]\.steps\[1\]\.vars: template "nurture-case-study" needs caseStudyUrl/,
+    );
+  });
+
+  it('given the demo configuration, when every template a sender uses is checked, then nothing is missing', async () => {
+    const { requiredVariables } = await import('#domain/templates');
+    const { settings } = await import('#config/settings');
+    const caseStudy = settings.templates.find((t) => t.id === 'nurture-case-study');
+    expect(caseStudy && requiredVariables(caseStudy)).toEqual(['caseStudyUrl']);
+    expect(settings.sequences[0]?.steps[1]?.vars.caseStudyUrl).toMatch(/^https:\/\//);
   });
 });
