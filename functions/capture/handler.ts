@@ -1,22 +1,13 @@
 import { now } from '#adapters/clock';
 import { countMetric } from '#adapters/metrics';
-import { env } from '#config/env';
 import { formById, settings } from '#config/settings';
-import {
-  FormBodyError,
-  isAllowedOrigin,
-  multiValuedFields,
-  parseSubmission,
-  parseUrlEncoded,
-} from '#domain/forms';
+import { FormBodyError, multiValuedFields, parseSubmission, parseUrlEncoded } from '#domain/forms';
 import { header, httpHandler, readBody, sourceIp, userAgent, wantsJson } from '#http/api';
 import { BadRequestError, ForbiddenError, NotFoundError } from '#http/errors';
+import { originAllowed } from '#http/origins';
 import { json, seeOther } from '#http/responses';
 import { captureSubmission } from '#services/capture';
 import { identityToken } from '#services/links';
-
-/** Pages served from the API's own origin (the local example page) post same-origin. */
-const ownOrigin = new URL(env().PUBLIC_BASE_URL).origin;
 
 const UTM_KEYS = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'] as const;
 
@@ -28,13 +19,7 @@ const UTM_KEYS = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_c
 export const handler = httpHandler(async (event) => {
   const form = formById(event.pathParameters?.formId ?? '');
   if (!form) throw new NotFoundError('Unknown form.');
-  const origin = header(event, 'origin');
-  if (
-    origin &&
-    origin !== ownOrigin &&
-    !isAllowedOrigin(form, origin) &&
-    !settings.app.allowedOrigins.includes(origin)
-  ) {
+  if (!originAllowed(header(event, 'origin'), form.allowedOrigins)) {
     throw new ForbiddenError('This origin may not post this form.');
   }
   const browser = !wantsJson(event);

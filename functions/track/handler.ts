@@ -1,12 +1,11 @@
 import { now } from '#adapters/clock';
 import { countMetric } from '#adapters/metrics';
-import { corsOrigins, settings } from '#config/settings';
+import { settings } from '#config/settings';
 import { header, httpHandler, readBody } from '#http/api';
 import { BadRequestError, ForbiddenError } from '#http/errors';
+import { originAllowed } from '#http/origins';
 import { json } from '#http/responses';
 import { ingestBatch, parseTrackBatch } from '#services/tracking';
-
-const allowedOrigins = new Set(corsOrigins());
 
 /**
  * POST /v1/track: the tracking snippet's batches (`{"events": [...]}`, at most 20), as `application/json`
@@ -15,8 +14,7 @@ const allowedOrigins = new Set(corsOrigins());
  * `{accepted, rejected: [{index, reason}]}`; a body that is not such a batch gets 400 and changes nothing.
  */
 export const handler = httpHandler(async (event) => {
-  const origin = header(event, 'origin');
-  if (origin && !allowedOrigins.has(origin)) throw new ForbiddenError('This origin may not send events.');
+  if (!originAllowed(header(event, 'origin'))) throw new ForbiddenError('This origin may not send events.');
   const body = readBody(event, { maxBytes: settings.app.api.maxBodyBytes, accept: ['json', 'text-json'] });
   const at = now();
   const parsed = parseTrackBatch(body.value, 'browser', {

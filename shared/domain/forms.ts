@@ -111,11 +111,6 @@ export function multiValuedFields(form: FormConfig): string[] {
   return form.fields.filter((f) => f.type === 'checkbox').map((f) => f.name);
 }
 
-/** Exact-match CORS check against the form's allowed origins. */
-export function isAllowedOrigin(form: FormConfig, origin: string | undefined): boolean {
-  return origin !== undefined && form.allowedOrigins.includes(origin);
-}
-
 /** The consent record to store with the lead, or null when the box was not ticked. */
 export function consentRecord(
   form: FormConfig,

@@ -74,6 +74,12 @@ describe('example landing page in Chromium', () => {
       attributes: { company: '株式会社ブラウザ試験', lastName: '山田' },
       attribution: { firstTouch: { utm: { source: 'e2e', medium: 'web' } } },
     });
+    // The snippet's page view (sent before the visitor was known) was stitched to the lead and scored.
+    const timeline = lead.body.timeline as { type: string; url?: string }[];
+    expect(timeline.map((t) => t.type)).toEqual(expect.arrayContaining(['form_submitted', 'page_view']));
+    expect(
+      timeline.some((t) => t.type === 'page_view' && t.url?.includes('/examples/landing-page.html')),
+    ).toBe(true);
     const mails = await inbox(runtime.sesUrl, email);
     expect(mails.map((m) => m.subject)).toContain('お問い合わせありがとうございます');
     await context.close();

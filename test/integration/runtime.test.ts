@@ -77,6 +77,20 @@ describe('local runtime', () => {
     expect(refused.status).toBe(400);
   });
 
+  it('given ticks, when the clock is advanced over HTTP, then the sweeper runs at every tick as the scheduler would', async () => {
+    const response = await fetch(`${runtime.apiUrl}/_local/clock`, {
+      method: 'POST',
+      body: JSON.stringify({ advanceMs: 2 * 3_600_000, tickMs: 15 * 60_000 }),
+    });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { sweeps: number }).sweeps).toBe(8);
+    const jump = await fetch(`${runtime.apiUrl}/_local/clock`, {
+      method: 'POST',
+      body: '{"advanceMs":60000,"tickMs":0}',
+    });
+    expect(((await jump.json()) as { sweeps: number }).sweeps).toBe(0);
+  });
+
   it('given an unknown route, when called, then 404 JSON', async () => {
     const response = await fetch(`${runtime.apiUrl}/v1/nope`);
     expect(response.status).toBe(404);

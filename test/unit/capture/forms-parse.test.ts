@@ -3,7 +3,6 @@ import {
   buildSubmissionSchema,
   consentRecord,
   FormBodyError,
-  isAllowedOrigin,
   MAX_SUBMISSION_KEYS,
   MAX_URLENCODED_PAIRS,
   multiValuedFields,
@@ -343,7 +342,7 @@ describe('buildSubmissionSchema', () => {
   });
 });
 
-describe('consentRecord and isAllowedOrigin', () => {
+describe('consentRecord', () => {
   it('given a ticked box, when the record is built, then it names purpose, version, form and context', () => {
     expect(consentRecord(form, true, NOW, { ip: '203.0.113.5', userAgent: 'UA' })).toEqual({
       purpose: 'marketing_email',
@@ -358,11 +357,5 @@ describe('consentRecord and isAllowedOrigin', () => {
 
   it('given an unticked box, when the record is built, then there is none', () => {
     expect(consentRecord(form, false, NOW)).toBeNull();
-  });
-
-  it('given origins, when checked, then only exact configured origins pass', () => {
-    expect(isAllowedOrigin(form, 'https://www.example.co.jp')).toBe(true);
-    expect(isAllowedOrigin(form, 'https://www.example.co.jp.evil.example')).toBe(false);
-    expect(isAllowedOrigin(form, undefined)).toBe(false);
   });
 });
