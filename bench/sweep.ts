@@ -14,9 +14,10 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, startLocalSes } from '#local/engines';
 import { ensureTable } from '#local/table';
+import { batchWriteAll, consentingLeadItems, dueEnrollmentItem } from '../test/support/fixtures.ts';
 import { freePort } from '../test/support/ports.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -60,10 +61,8 @@ const raw = DynamoDBDocumentClient.from(admin);
 
 // Modules read the environment at import time: import them only now.
 const { dynamodb } = await import('#adapters/dynamodb');
-const { keys, dueAttributes } = await import('#adapters/keys');
 const { advanceClock, now } = await import('#adapters/clock');
 const { nextWindowOpening } = await import('#domain/calendar');
-const { newEnrollment } = await import('#domain/sequences');
 const { settings } = await import('#config/settings');
 const { createSweeper } = await import('../functions/sweeper/sweep.ts');
 const { processStepTimer } = await import('../functions/sweeper/processors/step.ts');
@@ -83,42 +82,14 @@ advanceClock(
   Math.max(0, nextWindowOpening(now(), settings.nurtureSettings.sendWindow) + 30 * 60_000 - now()),
 );
 
-const writeAll = async (items: Record<string, unknown>[], parallel = 12) => {
-  const batches: Record<string, unknown>[][] = [];
-  for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
-  let next = 0;
-  const worker = async () => {
-    for (;;) {
-      const batch = batches[next++];
-      if (!batch) return;
-      let request: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> | undefined = {
-        [TABLE]: batch.map((Item) => ({ PutRequest: { Item } })),
-      };
-      while (request && Object.keys(request).length) {
-        const result = await raw.send(new BatchWriteCommand({ RequestItems: request }));
-        request = result.UnprocessedItems as typeof request;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: parallel }, worker));
-};
+const writeAll = (items: Record<string, unknown>[]) => batchWriteAll(raw, TABLE, items, 12);
 
 /** Enrollments waiting on the due index, 1 to 30 days out (what a big account has most of the time). */
 const loadNotDue = async (count: number, offset: number) => {
   const at = now();
   const items = Array.from({ length: count }, (_, i) => {
-    const leadId = `idle-${offset + i}`;
-    const key = keys.enrollment(leadId, SEQUENCE);
     const dueAt = at + 86_400_000 * (1 + ((i * 7919) % 30)) + (i % 3_600_000);
-    return {
-      ...key,
-      ...dueAttributes(key.pk, key.sk, dueAt, 'step'),
-      ...newEnrollment(SEQUENCE, at),
-      leadId,
-      run: 1,
-      triggerEventId: `seed-${leadId}`,
-      trigger: 'form',
-    };
+    return dueEnrollmentItem(`idle-${offset + i}`, SEQUENCE, dueAt, at);
   });
   const started = performance.now();
   await writeAll(items);
@@ -128,61 +99,17 @@ const loadNotDue = async (count: number, offset: number) => {
 /** `count` consenting leads whose first step is due now. */
 const seedDue = async (count: number) => {
   const at = now();
-  const items: Record<string, unknown>[] = [];
-  for (let i = 0; i < count; i++) {
+  const items = Array.from({ length: count }, (_, i) => {
     const leadId = randomUUID();
-    const email = `sweep-${leadId.slice(0, 8)}-${i}@example.co.jp`;
-    const enrollment = keys.enrollment(leadId, SEQUENCE);
-    items.push(
-      {
-        ...keys.profile(leadId),
-        leadId,
-        email,
-        emailKey: email,
-        attributes: { email, lastName: '山本', firstName: '健', company: '株式会社ベンチマーク' },
-        fitBreakdown: {},
-        consent: {
-          purpose: 'marketing_email',
-          textVersion: 'v1',
-          formId: 'whitepaper',
-          at,
-          doubleOptIn: false,
-        },
-        channel: 'inbound_web',
-        marketing: { transientBounces: 0 },
-        anonymousIds: [],
-        locale: 'ja',
-        createdAt: at,
-        updatedAt: at,
-        version: 1,
-      },
-      {
-        ...keys.state(leadId),
-        leadId,
-        email,
-        stage: 'subscriber',
-        stageHistory: [],
-        temperature: 'cold',
-        grade: 'C',
-        fit: 5,
-        behaviour: { value: 10, asOf: at, caps: {}, once: {} },
-        score: { fit: 5, behaviour: 10, total: 15 },
-        recentEvents: [],
-        lastActivityAt: at,
-        recentSends: [],
-        version: 1,
-      },
-      {
-        ...enrollment,
-        ...dueAttributes(enrollment.pk, enrollment.sk, at - 1000, 'step'),
-        ...newEnrollment(SEQUENCE, at - 1000),
-        leadId,
-        run: 1,
-        triggerEventId: `seed-${leadId}`,
-        trigger: 'form',
-      },
-    );
-  }
+    return [
+      ...consentingLeadItems(leadId, `sweep-${leadId.slice(0, 8)}-${i}@example.co.jp`, at, {
+        lastName: '山本',
+        firstName: '健',
+        company: '株式会社ベンチマーク',
+      }),
+      dueEnrollmentItem(leadId, SEQUENCE, at - 1000),
+    ];
+  }).flat();
   await writeAll(items);
 };
 

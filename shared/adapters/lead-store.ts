@@ -11,9 +11,10 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { dynamodb, isConditionalCheckFailure, tableName } from '#adapters/dynamodb';
 import { dueAttributes, keys, leadIdFromPk, PREFIX } from '#adapters/keys';
+import { fromStateItem, profileItem, stateItem, stripKeys } from '#adapters/lead-items';
 import { type OutboxEvent, outboxPut } from '#adapters/outbox';
 import type { AnyDomainEvent } from '#domain/events';
-import { EVENT_HASH_LENGTH, type Lead, type LeadProfile, type LeadState } from '#domain/lead';
+import type { Lead, LeadProfile, LeadState } from '#domain/lead';
 import type { EpochMs, TimelineEntry } from '#domain/types';
 
 /**
@@ -29,47 +30,6 @@ export interface StoredTimelineEntry extends TimelineEntry {
   baseVersion: number;
   recordedAt: EpochMs;
 }
-
-/**
- * The state item as stored: index keys added, and kept under 1 KB so a tracking event's state write costs
- * one write unit. `leadId` is not stored again (the key holds it) and the
- * recent event hashes are one string, not a list (a list costs bytes per element).
- */
-const stateItem = (state: LeadState) => {
-  const { leadId, recentEvents, ...rest } = state;
-  return {
-    ...keys.state(leadId),
-    ...rest,
-    recentEvents: recentEvents.join(''),
-    stageKey: state.stage,
-    temperatureKey: state.temperature,
-    scoreKey: state.score.total,
-    ownerId: state.handoff && !state.handoff.closedAt ? state.handoff.owner.ownerId : undefined,
-  };
-};
-
-const fromStateItem = (item: Record<string, unknown> | undefined): LeadState | undefined => {
-  const state = stripKeys<Omit<LeadState, 'recentEvents'> & { recentEvents?: unknown }>(
-    item,
-    STATE_INDEX_ATTRS,
-  );
-  if (!state || !item) return undefined;
-  const packed = typeof state.recentEvents === 'string' ? state.recentEvents : '';
-  const recentEvents: string[] = [];
-  for (let i = 0; i < packed.length; i += EVENT_HASH_LENGTH)
-    recentEvents.push(packed.slice(i, i + EVENT_HASH_LENGTH));
-  return { ...state, leadId: leadIdFromPk(String(item.pk)) ?? '', recentEvents };
-};
-
-const profileItem = (profile: LeadProfile) => ({ ...keys.profile(profile.leadId), ...profile });
-
-const stripKeys = <T>(item: Record<string, unknown> | undefined, drop: readonly string[]): T | undefined => {
-  if (!item) return undefined;
-  const copy = { ...item };
-  for (const k of ['pk', 'sk', ...drop]) delete copy[k];
-  return copy as T;
-};
-const STATE_INDEX_ATTRS = ['stageKey', 'temperatureKey', 'scoreKey', 'ownerId'] as const;
 
 export const toOutbox = (event: AnyDomainEvent, at: EpochMs): OutboxEvent => ({
   leadId: event.detail.leadId,

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { Attribution } from '#domain/attribution';
 import { type AnyDomainEvent, buildDomainEvent } from '#domain/events';
-import type { BehaviourState, ScoringState } from '#domain/scoring';
+import type { BehaviourState, EventOutcome, ScoringState } from '#domain/scoring';
 import type { HandoffState } from '#domain/sla';
 import type {
   Channel,
@@ -114,6 +114,79 @@ export const rememberAnonymousId = (ids: readonly string[], id: string): string[
 
 export const recentSendsAt = (sends: readonly EpochMs[], now: EpochMs): EpochMs[] =>
   sends.filter((t) => t > now - SEND_WINDOW_MS);
+
+/**
+ * A new lead as the capture of its first submission (or an import) creates it: a subscriber, cold, with
+ * its fit and no behaviour yet. Both items start at version 1.
+ */
+export const newLead = (input: {
+  leadId: string;
+  email: string;
+  emailKey: string;
+  attributes: LeadAttributes;
+  scoring: ScoringState;
+  channel: Channel;
+  locale: 'ja' | 'en';
+  at: EpochMs;
+  consent?: Consent;
+  attribution?: Attribution;
+  anonymousIds?: string[];
+}): Lead => ({
+  profile: {
+    leadId: input.leadId,
+    email: input.email,
+    emailKey: input.emailKey,
+    attributes: { ...input.attributes, email: input.email },
+    fitBreakdown: input.scoring.fitBreakdown,
+    ...(input.consent ? { consent: input.consent } : {}),
+    ...(input.attribution ? { attribution: input.attribution } : {}),
+    channel: input.channel,
+    marketing: { transientBounces: 0 },
+    anonymousIds: input.anonymousIds ?? [],
+    locale: input.locale,
+    createdAt: input.at,
+    updatedAt: input.at,
+    version: 1,
+  },
+  state: {
+    leadId: input.leadId,
+    email: input.email,
+    stage: 'subscriber',
+    stageHistory: [{ from: null, to: 'subscriber', at: input.at, reason: 'capture' }],
+    temperature: 'cold',
+    grade: input.scoring.grade,
+    fit: input.scoring.fit,
+    behaviour: input.scoring.behaviour,
+    score: { fit: input.scoring.fit, behaviour: 0, total: input.scoring.fit },
+    recentEvents: [],
+    lastActivityAt: input.at,
+    recentSends: [],
+    version: 1,
+  },
+});
+
+/**
+ * The state after a scored event: new behaviour, score, temperature and stage (with the transition
+ * recorded), the event remembered against replays, activity time moved on, version + 1.
+ */
+export const stateAfterEvent = (
+  state: LeadState,
+  outcome: Pick<EventOutcome, 'scoring' | 'score' | 'temperature' | 'stage' | 'stageChange'>,
+  event: { eventId: string; occurredAt: EpochMs },
+  now: EpochMs,
+): LeadState => ({
+  ...state,
+  behaviour: outcome.scoring.behaviour,
+  score: outcome.score,
+  temperature: outcome.temperature,
+  stage: outcome.stage,
+  stageHistory: outcome.stageChange
+    ? appendStageHistory(state.stageHistory, outcome.stageChange)
+    : state.stageHistory,
+  recentEvents: rememberEvent(state.recentEvents, event.eventId),
+  lastActivityAt: Math.max(state.lastActivityAt, Math.min(event.occurredAt, now)),
+  version: state.version + 1,
+});
 
 export const scoringOf = (lead: Lead): ScoringState => ({
   fit: lead.state.fit,

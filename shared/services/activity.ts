@@ -12,11 +12,10 @@ import {
 import { TTL_ATTRIBUTE } from '#adapters/table-design';
 import { settings } from '#config/settings';
 import {
-  appendStageHistory,
   hasSeenEvent,
   type LeadState,
   RECENT_EVENTS,
-  rememberEvent,
+  stateAfterEvent,
   stateChangeEvents,
 } from '#domain/lead';
 import { applyEvent, type ScoredEvent } from '#domain/scoring';
@@ -73,18 +72,8 @@ export const recordActivity = async (
       now,
     );
     const after: LeadState = {
-      ...state,
-      behaviour: outcome.scoring.behaviour,
-      score: outcome.score,
-      temperature: outcome.temperature,
-      stage: outcome.stage,
-      stageHistory: outcome.stageChange
-        ? appendStageHistory(state.stageHistory, outcome.stageChange)
-        : state.stageHistory,
-      recentEvents: rememberEvent(state.recentEvents, event.eventId),
-      lastActivityAt: Math.max(state.lastActivityAt, Math.min(event.occurredAt, now)),
+      ...stateAfterEvent(state, outcome, event, now),
       activityWindow: { hour: window, count: count + 1 },
-      version: state.version + 1,
     };
     const decay = decayTimerChange(state, outcome.nextTemperatureDropAt, now);
     if (decay !== undefined) after.decayCheckAt = decay ?? undefined;

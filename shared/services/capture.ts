@@ -11,8 +11,9 @@ import {
   type Lead,
   type LeadProfile,
   type LeadState,
+  newLead,
   rememberAnonymousId,
-  rememberEvent,
+  stateAfterEvent,
   stateChangeEvents,
 } from '#domain/lead';
 import { applyAttributes, applyEvent, initialScoringState, type ScoredEvent } from '#domain/scoring';
@@ -67,31 +68,15 @@ export const captureSubmission = async (
     ctx.now,
   );
 
+  const input: SubmissionInput = { form, submission, formEvent, consent, touch, now: ctx.now, submissionId };
   let lead: Lead | undefined;
   let isNew = false;
   for (let attempt = 0; attempt < 3 && !lead; attempt++) {
     const existingId = await findLeadIdByEmail(submission.emailKey);
     if (existingId) {
-      lead = await updateFromSubmission(
-        existingId,
-        form,
-        submission,
-        formEvent,
-        consent,
-        touch,
-        ctx.now,
-        submissionId,
-      );
+      lead = await updateFromSubmission(existingId, input);
     } else {
-      const created = newLeadFromSubmission(
-        form,
-        submission,
-        formEvent,
-        consent,
-        touch,
-        ctx.now,
-        submissionId,
-      );
+      const created = newLeadFromSubmission(input);
       if ((await createLead(created.lead, created.write)) === 'created') {
         lead = created.lead;
         isNew = true;
@@ -128,50 +113,42 @@ const capturedEvent = (
     isNew,
   });
 
-const newLeadFromSubmission = (
-  form: FormConfig,
-  submission: Submission,
-  formEvent: ScoredEvent,
-  consent: Consent | null,
-  touch: ReturnType<typeof buildTouch>,
-  now: EpochMs,
-  submissionId: string,
-) => {
+/** Everything one submission brings, computed once per request. */
+interface SubmissionInput {
+  form: FormConfig;
+  submission: Submission;
+  formEvent: ScoredEvent;
+  consent: Consent | null;
+  touch: ReturnType<typeof buildTouch>;
+  now: EpochMs;
+  submissionId: string;
+}
+
+const newLeadFromSubmission = ({
+  form,
+  submission,
+  formEvent,
+  consent,
+  touch,
+  now,
+  submissionId,
+}: SubmissionInput) => {
   const leadId = randomUUID();
-  const scoring = initialScoringState(submission.attributes, settings.scoring);
-  const profile: LeadProfile = {
+  const { profile, state: initial } = newLead({
     leadId,
     email: submission.email,
     emailKey: submission.emailKey,
-    attributes: { ...submission.attributes, email: submission.email },
-    fitBreakdown: scoring.fitBreakdown,
+    attributes: submission.attributes,
+    scoring: initialScoringState(submission.attributes, settings.scoring),
+    channel: touch.channel,
+    locale: form.locale,
+    at: now,
     ...(consent ? { consent } : {}),
     attribution: mergeAttribution(null, touch),
-    channel: touch.channel,
-    marketing: { transientBounces: 0 },
-    anonymousIds: submission.tracking.anonymousId ? [submission.tracking.anonymousId] : [],
-    locale: form.locale,
-    createdAt: now,
-    updatedAt: now,
-    version: 1,
-  };
-  const initial: LeadState = {
-    leadId,
-    email: submission.email,
-    stage: 'subscriber',
-    stageHistory: [{ from: null, to: 'subscriber', at: now, reason: 'capture' }],
-    temperature: 'cold',
-    grade: scoring.grade,
-    fit: scoring.fit,
-    behaviour: scoring.behaviour,
-    score: { fit: scoring.fit, behaviour: 0, total: scoring.fit },
-    recentEvents: [],
-    lastActivityAt: now,
-    recentSends: [],
-    version: 0,
-  };
+    ...(submission.tracking.anonymousId ? { anonymousIds: [submission.tracking.anonymousId] } : {}),
+  });
   const { state, entry, decay } = scoreSubmission(initial, profile, formEvent, now);
-  state.version = 1;
+  state.version = 1; // created, not updated: the first version already includes the submission
   const events = [
     capturedEvent(leadId, form, submission.email, true, submissionId, now),
     ...stateChangeEvents(undefined, state, now),
@@ -199,19 +176,7 @@ const scoreSubmission = (state: LeadState, profile: LeadProfile, formEvent: Scor
     settings.scoring,
     now,
   );
-  const next: LeadState = {
-    ...state,
-    behaviour: outcome.scoring.behaviour,
-    score: outcome.score,
-    temperature: outcome.temperature,
-    stage: outcome.stage,
-    stageHistory: outcome.stageChange
-      ? appendStageHistory(state.stageHistory, outcome.stageChange)
-      : state.stageHistory,
-    recentEvents: rememberEvent(state.recentEvents, formEvent.eventId),
-    lastActivityAt: now,
-    version: state.version + 1,
-  };
+  const next = stateAfterEvent(state, outcome, formEvent, now);
   const decay = decayTimerChange(state, outcome.nextTemperatureDropAt, now);
   if (decay !== undefined) next.decayCheckAt = decay ?? undefined;
   const entry: StoredTimelineEntry = { ...outcome.entry, baseVersion: state.version, recordedAt: now };
@@ -220,13 +185,7 @@ const scoreSubmission = (state: LeadState, profile: LeadProfile, formEvent: Scor
 
 const updateFromSubmission = async (
   leadId: string,
-  form: FormConfig,
-  submission: Submission,
-  formEvent: ScoredEvent,
-  consent: Consent | null,
-  touch: ReturnType<typeof buildTouch>,
-  now: EpochMs,
-  submissionId: string,
+  { form, submission, formEvent, consent, touch, now, submissionId }: SubmissionInput,
 ): Promise<Lead | undefined> => {
   const result = await mutateLead(leadId, (lead) => {
     const attributes = mergeAttributes(lead.profile.attributes, submission.attributes);

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime';
+import { batchWriteAll, consentingLeadItems, dueEnrollmentItem } from '../support/fixtures.ts';
 import { type CapturedMail, startTestRuntime } from '../support/runtime.ts';
 import { moveClockTo, nextBusinessMoment } from './nurture-helpers.ts';
 
@@ -18,77 +18,15 @@ const SEQUENCE = 'whitepaper-nurture';
 /** `count` consenting leads, each with an enrollment whose first step is due now. */
 const seedDueSteps = async (count: number, prefix: string, at: number): Promise<string[]> => {
   const { dynamodb, tableName } = await import('#adapters/dynamodb');
-  const { keys, dueAttributes } = await import('#adapters/keys');
-  const { newEnrollment } = await import('#domain/sequences');
-  const items: Record<string, unknown>[] = [];
-  const leadIds: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const leadId = randomUUID();
-    const email = `${prefix}-${i}@example.co.jp`;
-    leadIds.push(leadId);
-    const enrollment = keys.enrollment(leadId, SEQUENCE);
-    items.push(
-      {
-        ...keys.profile(leadId),
-        leadId,
-        email,
-        emailKey: email,
-        attributes: { email, lastName: '高橋', company: '株式会社レース' },
-        fitBreakdown: {},
-        consent: {
-          purpose: 'marketing_email',
-          textVersion: 'v1',
-          formId: 'whitepaper',
-          at,
-          doubleOptIn: false,
-        },
-        channel: 'inbound_web',
-        marketing: { transientBounces: 0 },
-        anonymousIds: [],
-        locale: 'ja',
-        createdAt: at,
-        updatedAt: at,
-        version: 1,
-      },
-      {
-        ...keys.state(leadId),
-        leadId,
-        email,
-        stage: 'subscriber',
-        stageHistory: [],
-        temperature: 'cold',
-        grade: 'D',
-        fit: 0,
-        behaviour: { value: 0, asOf: at, caps: {}, once: {} },
-        score: { fit: 0, behaviour: 0, total: 0 },
-        recentEvents: [],
-        lastActivityAt: at,
-        recentSends: [],
-        version: 1,
-      },
-      {
-        ...enrollment,
-        ...dueAttributes(enrollment.pk, enrollment.sk, at - 1000, 'step'),
-        ...newEnrollment(SEQUENCE, at - 1000),
-        leadId,
-        run: 1,
-        triggerEventId: `seed-${leadId}`,
-        trigger: 'form',
-      },
-    );
-  }
-  const batches: Record<string, unknown>[][] = [];
-  for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
-  const writeBatch = async (batch: Record<string, unknown>[]) => {
-    let request: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> | undefined = {
-      [tableName]: batch.map((Item) => ({ PutRequest: { Item } })),
-    };
-    while (request && Object.keys(request).length) {
-      const result = await dynamodb.send(new BatchWriteCommand({ RequestItems: request }));
-      request = result.UnprocessedItems as typeof request;
-    }
-  };
-  for (let i = 0; i < batches.length; i += 8) await Promise.all(batches.slice(i, i + 8).map(writeBatch));
+  const leadIds = Array.from({ length: count }, () => randomUUID());
+  const items = leadIds.flatMap((leadId, i) => [
+    ...consentingLeadItems(leadId, `${prefix}-${i}@example.co.jp`, at, {
+      lastName: '高橋',
+      company: '株式会社レース',
+    }),
+    dueEnrollmentItem(leadId, SEQUENCE, at - 1000),
+  ]);
+  await batchWriteAll(dynamodb, tableName, items);
   return leadIds;
 };
 

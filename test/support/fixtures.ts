@@ -1,0 +1,82 @@
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { dueAttributes, keys } from '#adapters/keys';
+import { leadItems } from '#adapters/lead-items';
+import { newLead } from '#domain/lead';
+import { emptyBehaviour } from '#domain/scoring';
+import { newEnrollment } from '#domain/sequences';
+import type { EpochMs, LeadAttributes } from '#domain/types';
+
+/**
+ * Bulk fixtures for tests and benchmarks, written exactly as the store writes them (no network here;
+ * `batchWriteAll` takes the caller's client, so it works before or without the adapters' environment).
+ */
+
+/** A consenting subscriber (no double opt-in), as the store's two items. */
+export const consentingLeadItems = (
+  leadId: string,
+  email: string,
+  at: EpochMs,
+  attributes: LeadAttributes = { lastName: '高橋', company: '株式会社テスト' },
+) =>
+  leadItems(
+    newLead({
+      leadId,
+      email,
+      emailKey: email.toLowerCase(),
+      attributes,
+      scoring: { fit: 0, grade: 'D', fitBreakdown: {}, behaviour: emptyBehaviour() },
+      channel: 'inbound_web',
+      locale: 'ja',
+      at,
+      consent: {
+        purpose: 'marketing_email',
+        textVersion: 'v1',
+        formId: 'whitepaper',
+        at,
+        doubleOptIn: false,
+      },
+    }),
+  );
+
+/** An enrollment (first run, from a form) whose next step is due at `dueAt`. */
+export const dueEnrollmentItem = (
+  leadId: string,
+  sequenceId: string,
+  dueAt: EpochMs,
+  enrolledAt: EpochMs = dueAt,
+) => {
+  const key = keys.enrollment(leadId, sequenceId);
+  return {
+    ...key,
+    ...dueAttributes(key.pk, key.sk, dueAt, 'step'),
+    ...newEnrollment(sequenceId, enrolledAt),
+    leadId,
+    run: 1,
+    triggerEventId: `seed-${leadId}`,
+    trigger: 'form',
+  };
+};
+
+/** BatchWrite in parallel, retrying unprocessed items until all are in. */
+export const batchWriteAll = async (
+  client: DynamoDBDocumentClient,
+  table: string,
+  items: readonly Record<string, unknown>[],
+  parallel = 8,
+): Promise<void> => {
+  const batches: Record<string, unknown>[][] = [];
+  for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
+  let next = 0;
+  const worker = async () => {
+    for (let batch = batches[next++]; batch; batch = batches[next++]) {
+      let request: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> | undefined = {
+        [table]: batch.map((Item) => ({ PutRequest: { Item } })),
+      };
+      while (request && Object.keys(request).length) {
+        const result = await client.send(new BatchWriteCommand({ RequestItems: request }));
+        request = result.UnprocessedItems as typeof request;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+};
