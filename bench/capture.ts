@@ -12,16 +12,12 @@ import { DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-s
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, startLocalSes } from '#local/engines';
 import { startRuntime } from '#local/runtime';
 import { freePort } from '../test/support/ports.ts';
+import { median, numberArg } from './support.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.LOG_LEVEL = 'silent';
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const rounds = arg('rounds', 5);
-const posts = arg('posts', 100);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+const rounds = numberArg('rounds', 5);
+const posts = numberArg('posts', 100);
 
 const dynamo = await startDynamoDbLocal(await freePort());
 const ses = await startLocalSes(await freePort());

@@ -19,19 +19,15 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, startLocalSes } fr
 import { ensureTable } from '#local/table';
 import { batchWriteAll, consentingLeadItems, dueEnrollmentItem } from '../test/support/fixtures.ts';
 import { freePort } from '../test/support/ports.ts';
+import { median, numberArg } from './support.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.LOG_LEVEL = 'silent';
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const ROUNDS = arg('rounds', 3);
-const DUE = arg('due', 1000);
+const ROUNDS = numberArg('rounds', 3);
+const DUE = numberArg('due', 1000);
 const SMALL = 1000;
-const LARGE = arg('large', 100_000);
+const LARGE = numberArg('large', 100_000);
 const SEQUENCE = 'whitepaper-nurture';
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 const log = (line: string) => console.error(`[sweep bench] ${line}`);
 
 const [dynamo, ses] = await Promise.all([

@@ -18,19 +18,15 @@ import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from 
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '#local/engines';
 import { ensureTable } from '#local/table';
 import { freePort } from '../test/support/ports.ts';
+import { median, numberArg } from './support.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.LOG_LEVEL = 'silent';
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const rounds = arg('rounds', 3);
-const eventsPerRound = arg('events', 200);
+const rounds = numberArg('rounds', 3);
+const eventsPerRound = numberArg('events', 200);
 const CONCURRENCY = 16;
 const LEADS_PER_ROUND = CONCURRENCY * 2;
 const WARM_EVENTS = 36; // more than the 32-entry recent-event guard: steady-state state item
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 const dynamo = await startDynamoDbLocal(await freePort());
 const TABLE = 'bench-tracking';
