@@ -5,7 +5,7 @@ import { findLeadIdByEmail } from '#adapters/lead-store';
 import { logger } from '#adapters/logger';
 import { env } from '#config/env';
 import { emailKey } from '#domain/email-address';
-import { handleEngagement, type SesEngagement } from '#services/nurture';
+import { handleEngagement, type SesEngagement } from '#services/mail-status';
 
 /** The SES detail-types this function handles (the rule's pattern lists the same). */
 export const SES_DETAIL_TYPES = [

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { now } from '#adapters/clock';
 import { logger } from '#adapters/logger';
 import { TEMPERATURES } from '#domain/types';
-import { type EnrollmentSignal, enrollFromSignal } from '#services/nurture';
+import { type EnrollmentSignal, enrollFromSignal } from '#services/enrollments';
 
 const base = { eventId: z.string().min(1).max(512), leadId: z.string().min(1).max(128) };
 const signalSchema = z.discriminatedUnion('detail-type', [

@@ -121,7 +121,7 @@ describe('step-email sequence: the whitepaper journey', () => {
     expect(timeline.some((e) => e.type === 'sequence_completed')).toBe(true);
     const state = await getLeadState(leadId);
     expect(state?.recentSends.length).toBeGreaterThanOrEqual(1);
-    const { readCounter, kpiDay } = await import('#services/nurture');
+    const { readCounter, kpiDay } = await import('#services/email-kpis');
     expect(await readCounter('email_sent#whitepaper-nurture', kpiDay(first ?? 0))).toBeGreaterThanOrEqual(1);
   });
 

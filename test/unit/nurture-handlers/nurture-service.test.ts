@@ -3,7 +3,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Lead } from '#domain/lead';
 import { CONFIRM_TOKEN_TTL_MS } from '#domain/tokens';
-import { candidatesFor, type EnrollmentRecord, kpiCounterName, kpiDay, snapshotOf } from '#services/nurture';
+import { kpiCounterName, kpiDay } from '#services/email-kpis';
+import { candidatesFor, type EnrollmentRecord } from '#services/enrollments';
+import { snapshotOf } from '#services/step-emails';
 import { handler as enrollHandler } from '../../../functions/nurture-enroll/handler.ts';
 
 const dynamodb = mockClient(DynamoDBDocumentClient);
