@@ -3,7 +3,13 @@
  * (an escalation event, optionally reassignment to the next owner, a bounded number of times), and
  * met/breached counting for reports.
  */
-import { type AssignmentConfig, assignOwner, type RoundRobinState, toOwnerRef } from '#domain/assignment';
+import {
+  type AssignmentConfig,
+  assignOwner,
+  type RoundRobinState,
+  recordAssignment,
+  toOwnerRef,
+} from '#domain/assignment';
 import { addBusinessHours, type BusinessWindow } from '#domain/calendar';
 import { type AnyDomainEvent, buildDomainEvent, isoAt, type OwnerRef } from '#domain/events';
 import type { EpochMs, LeadAttributes } from '#domain/types';
@@ -176,7 +182,7 @@ export const onSlaTimer = (
     reassignTo: newOwner,
     handoff: reassigned,
     events: [breachEvent({ action: 'reassign', reassignTo: newOwner }), assigned],
-    roundRobinState: { ...roundRobinState, [newOwner.ownerId]: now },
+    roundRobinState: recordAssignment(roundRobinState, newOwner.ownerId, now),
     nextCheckAt: dueAt,
   };
 };

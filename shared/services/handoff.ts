@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { dynamodb, isConditionalCheckFailure, tableName } from '#adapters/dynamodb';
 import { dueAttributes, keys, leadIdFromPk } from '#adapters/keys';
 import {
+  backoff,
   findLeadIdByEmail,
   getLead,
   getProfiles,
@@ -40,32 +41,6 @@ const MAX_ATTEMPTS = 40;
 const SALES_ACTION_RETENTION_S = 90 * 86_400;
 
 /** A write lost a race: a version/condition check failed or DynamoDB cancelled a conflicting transaction. */
-const isWriteRace = (error: unknown): boolean => {
-  if (isConditionalCheckFailure(error)) return true;
-  if (!(error instanceof Error)) return false;
-  if (error.name === 'TransactionConflictException') return true;
-  if (error.name !== 'TransactionCanceledException') return false;
-  const reasons = (error as Error & { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-  return reasons.some((r) => r.Code === 'TransactionConflict' || r.Code === 'ConditionalCheckFailed');
-};
-
-/**
- * Full-jitter exponential pause between attempts: with many writers racing for the round-robin item, a
- * random spread (not a fixed step) lets one win per round instead of all colliding again.
- */
-const retryPause = (attempt: number): Promise<void> =>
-  new Promise((r) => setTimeout(r, Math.random() * Math.min(250, 10 * 2 ** attempt)));
-
-/** `writeLead`, with a cancelled (conflicting) transaction reported as a conflict rather than thrown. */
-const tryWrite = async (...args: Parameters<typeof writeLead>): Promise<'saved' | 'conflict'> => {
-  try {
-    return await writeLead(...args);
-  } catch (error) {
-    if (isWriteRace(error)) return 'conflict';
-    throw error;
-  }
-};
-
 // ---------------------------------------------------------------------------------------------
 // Round-robin state and counters
 // ---------------------------------------------------------------------------------------------
@@ -84,22 +59,6 @@ export const readRoundRobin = async (): Promise<RoundRobinRecord> => {
   if (!item) return { state: {}, version: undefined };
   return { state: (item.lastAssignedAt ?? {}) as RoundRobinState, version: Number(item.version) };
 };
-
-/**
- * The round-robin state to store after `ownerId` got a lead: its mark must be later than every mark already
- * stored. Concurrent hand-offs each read `now` when they start; one that started earlier but commits later
- * would otherwise store an older mark and make its owner look least recently assigned again (measured: 20/10
- * instead of 15/15 for 30 concurrent hand-offs).
- */
-const nextRoundRobin = (
-  before: RoundRobinState,
-  planned: RoundRobinState,
-  ownerId: string,
-  now: EpochMs,
-): RoundRobinState => ({
-  ...planned,
-  [ownerId]: Math.max(now, ...Object.values(before).map((t) => t + 1)),
-});
 
 /** Put of the new round-robin state, conditioned on the version read: two hand-offs cannot pick from one stale state. */
 const roundRobinPut = (before: RoundRobinRecord, state: RoundRobinState, now: EpochMs): TransactItem => ({
@@ -218,17 +177,13 @@ export const handOffLead = async (leadId: string, now: EpochMs): Promise<Handoff
       version: state.version + 1,
     };
     const timerKey = slaTimerKey(leadId);
-    const result = await tryWrite(
+    const result = await writeLead(
       { state: state.version },
       {
         state: after,
         events: plan.events,
         extra: [
-          roundRobinPut(
-            roundRobin,
-            nextRoundRobin(roundRobin.state, plan.roundRobinState, plan.handoff.owner.ownerId, now),
-            now,
-          ),
+          roundRobinPut(roundRobin, plan.roundRobinState, now),
           {
             Put: {
               TableName: tableName,
@@ -249,7 +204,7 @@ export const handOffLead = async (leadId: string, now: EpochMs): Promise<Handoff
       countMetric('LeadHandedOff', { team: plan.handoff.owner.team });
       return { status: 'handed_off', handoffNumber: plan.handoff.n, ownerId: plan.handoff.owner.ownerId };
     }
-    await retryPause(attempt);
+    await backoff(attempt);
   }
   throw new Error(`hand-off of lead ${leadId}: ${MAX_ATTEMPTS} conflicting writes`);
 };
@@ -300,7 +255,7 @@ export const runSlaTimer = async (timer: ClaimedTimer, now: EpochMs): Promise<Sl
       ...(reassigned ? (['reassigned'] as const) : []),
     ];
     const state = lead.state;
-    const result = await tryWrite(
+    const result = await writeLead(
       { state: state.version },
       {
         state: { ...state, handoff: outcome.handoff, version: state.version + 1 },
@@ -312,13 +267,7 @@ export const runSlaTimer = async (timer: ClaimedTimer, now: EpochMs): Promise<Sl
             }),
           },
           ...(reassigned && outcome.reassignTo
-            ? [
-                roundRobinPut(
-                  roundRobin,
-                  nextRoundRobin(roundRobin.state, outcome.roundRobinState, outcome.reassignTo.ownerId, now),
-                  now,
-                ),
-              ]
+            ? [roundRobinPut(roundRobin, outcome.roundRobinState, now)]
             : []),
           ...(counters.length ? [slaCounterUpdate(now, counters)] : []),
         ],
@@ -330,7 +279,7 @@ export const runSlaTimer = async (timer: ClaimedTimer, now: EpochMs): Promise<Sl
       return reassigned ? 'reassigned' : 'breached';
     }
     if (!(await stillClaimed(timer))) return 'lost_claim';
-    await retryPause(attempt);
+    await backoff(attempt);
   }
   throw new Error(`SLA timer of lead ${leadId}: ${MAX_ATTEMPTS} conflicting writes`);
 };
@@ -491,7 +440,7 @@ export const performSalesAction = async (
       ...(handoff ? { handoff } : {}),
       version: state.version + 1,
     };
-    const result = await tryWrite(
+    const result = await writeLead(
       { state: state.version },
       { state: after, events: decided.events, extra, at: now },
     );
@@ -499,7 +448,7 @@ export const performSalesAction = async (
       countMetric('SalesAction', { action: action.action });
       return { status: 'applied', result: view };
     }
-    await retryPause(attempt);
+    await backoff(attempt);
   }
   throw new Error(`sales action ${action.actionId} on lead ${leadId}: ${MAX_ATTEMPTS} conflicting writes`);
 };
