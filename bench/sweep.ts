@@ -13,13 +13,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, startLocalSes } from '#local/engines';
-import { ensureTable } from '#local/table';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { batchWriteAll, consentingLeadItems, dueEnrollmentItem } from '../test/support/fixtures.ts';
-import { freePort } from '../test/support/ports.ts';
-import { median, numberArg } from './support.ts';
+import { median, numberArg, startBenchEngines } from './support.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.LOG_LEVEL = 'silent';
@@ -30,30 +26,9 @@ const LARGE = numberArg('large', 100_000);
 const SEQUENCE = 'whitepaper-nurture';
 const log = (line: string) => console.error(`[sweep bench] ${line}`);
 
-const [dynamo, ses] = await Promise.all([
-  freePort().then((p) => startDynamoDbLocal(p)),
-  freePort().then((p) => startLocalSes(p)),
-]);
 const TABLE = 'bench-sweep';
-Object.assign(process.env, {
-  AWS_REGION: LOCAL_REGION,
-  AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-  AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-  AWS_ENDPOINT_URL_SESV2: ses.endpoint,
-  TABLE_NAME: TABLE,
-  EVENT_BUS_NAME: 'bench',
-  SES_CONFIGURATION_SET: 'bench',
-  PUBLIC_BASE_URL: 'http://localhost:3000',
-  SIGNING_SECRET: 'bench-signing-secret-that-is-long-enough-0123',
-});
-const admin = new DynamoDBClient({
-  endpoint: dynamo.endpoint,
-  region: LOCAL_REGION,
-  credentials: LOCAL_CREDENTIALS,
-});
-await ensureTable(admin, TABLE);
-const raw = DynamoDBDocumentClient.from(admin);
+const engines = await startBenchEngines(TABLE, { ses: true });
+const { raw } = engines;
 
 // Modules read the environment at import time: import them only now.
 const { dynamodb } = await import('#adapters/dynamodb');
@@ -142,7 +117,7 @@ const rate = async (op: 'update' | 'get', total: number, parallel: number) => {
  */
 const timedSweep = async () => {
   await seedDue(DUE);
-  await fetch(`${ses.endpoint}/clear-store`, { method: 'POST' });
+  await fetch(`${engines.sesEndpoint}/clear-store`, { method: 'POST' });
   const floorBefore = await rate('update', 400, 8);
   productCalls = 0;
   const started = performance.now();
@@ -153,7 +128,7 @@ const timedSweep = async () => {
   if (report.done !== DUE || report.failed !== 0) {
     throw new Error(`sweep did ${report.done}/${DUE} steps (${report.failed} failed)`);
   }
-  const store = (await (await fetch(`${ses.endpoint}/store`)).json()) as { emails: unknown[] };
+  const store = (await (await fetch(`${engines.sesEndpoint}/store`)).json()) as { emails: unknown[] };
   if (store.emails.length !== DUE) throw new Error(`expected ${DUE} mails, SES has ${store.emails.length}`);
   const floor = (floorBefore + floorAfter) / 2;
   return { ms, floor, floorOps: (ms / 1000) * floor, callsPerStep: calls / DUE };
@@ -247,6 +222,6 @@ try {
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
   writeFileSync(new URL('./results/sweep.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
 } finally {
-  admin.destroy();
-  await Promise.all([dynamo.stop(), ses.stop()]);
+  raw.destroy();
+  await engines.stop();
 }

@@ -13,12 +13,8 @@
 
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal } from '#local/engines';
-import { ensureTable } from '#local/table';
-import { freePort } from '../test/support/ports.ts';
-import { median, numberArg } from './support.ts';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { median, numberArg, startBenchEngines } from './support.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.LOG_LEVEL = 'silent';
@@ -28,26 +24,9 @@ const CONCURRENCY = 16;
 const LEADS_PER_ROUND = CONCURRENCY * 2;
 const WARM_EVENTS = 36; // more than the 32-entry recent-event guard: steady-state state item
 
-const dynamo = await startDynamoDbLocal(await freePort());
 const TABLE = 'bench-tracking';
-Object.assign(process.env, {
-  AWS_REGION: LOCAL_REGION,
-  AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-  AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-  TABLE_NAME: TABLE,
-  EVENT_BUS_NAME: 'bench',
-  SES_CONFIGURATION_SET: 'bench',
-  PUBLIC_BASE_URL: 'http://localhost:3000',
-  SIGNING_SECRET: 'bench-signing-secret-that-is-long-enough-0123',
-});
-const admin = new DynamoDBClient({
-  endpoint: dynamo.endpoint,
-  region: LOCAL_REGION,
-  credentials: LOCAL_CREDENTIALS,
-});
-await ensureTable(admin, TABLE);
-const raw = DynamoDBDocumentClient.from(admin);
+const engines = await startBenchEngines(TABLE);
+const { raw } = engines;
 
 // Modules read the environment at import time: import them only now.
 const { dynamodb } = await import('#adapters/dynamodb');
@@ -433,5 +412,5 @@ line('state item, largest attributes (bytes)', JSON.stringify(result.itemBytes.s
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(new URL('./results/tracking.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
 console.log('\n  written to bench/results/tracking.json\n');
-admin.destroy();
-await dynamo.stop();
+raw.destroy();
+await engines.stop();
