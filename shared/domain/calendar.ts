@@ -205,16 +205,35 @@ export function isInWindow(t: EpochMs, w: BusinessWindow): boolean {
 }
 
 /** The earliest instant ≥ `t` inside the window (`t` itself when already inside). */
+/** DST shifts are at most an hour (30 minutes on Lord Howe Island): two hours either side covers them. */
+const DST_MARGIN_MS = 2 * 3_600_000;
+
+/** Does the zone's offset change anywhere around [a, b]? Then wall-clock arithmetic is not enough there. */
+const dstChangeNear = (a: EpochMs, b: EpochMs, timeZone: string): boolean =>
+  offsetAt(Math.min(a, b) - DST_MARGIN_MS, timeZone) !== offsetAt(Math.max(a, b) + DST_MARGIN_MS, timeZone);
+
 export function nextWindowOpening(t: EpochMs, w: BusinessWindow): EpochMs {
   if (isInWindow(t, w)) return t;
   const startMinute = parseHhMm(w.start);
+  const endMinute = parseHhMm(w.end);
   const today = localParts(t, w.timeZone);
   for (let i = 0; i <= MAX_SEARCH_DAYS; i++) {
     const date = addCivilDays(today, i);
     if (!isBusinessDate(date, w)) continue;
     const opening = zonedToEpoch(date, startMinute, w.timeZone);
-    // The isInWindow guard covers a DST gap that swallows the whole window.
-    if (opening > t && isInWindow(opening, w)) return opening;
+    const close = zonedToEpoch(date, endMinute, w.timeZone);
+    if (!dstChangeNear(opening, close, w.timeZone)) {
+      if (opening > t) return opening;
+      continue;
+    }
+    // A DST change inside this day's window (a skipped or repeated hour): the wall-clock opening may not
+    // exist or may come twice, so look minute by minute. Twice a year, and only in zones with DST.
+    const from = Math.max(
+      Math.ceil((t + 1) / MINUTE_MS) * MINUTE_MS,
+      Math.min(opening, close) - DST_MARGIN_MS,
+    );
+    for (let m = from; m < Math.max(opening, close) + DST_MARGIN_MS; m += MINUTE_MS)
+      if (isInWindow(m, w)) return m;
   }
   throw new RangeError(`send window never opens within ${MAX_SEARCH_DAYS} days of ${t}`);
 }
@@ -257,10 +276,21 @@ export function addBusinessHours(t: EpochMs, hours: number, w: BusinessWindow): 
   let cursor = nextWindowOpening(t, w);
   for (;;) {
     const close = zonedToEpoch(localParts(cursor, w.timeZone), endMinute, w.timeZone);
-    const available = close - cursor;
-    if (remaining <= available) return cursor + remaining;
-    remaining -= Math.max(0, available);
-    // Math.max guards a DST oddity where the close lands before the cursor: step past it anyway.
-    cursor = nextWindowOpening(Math.max(close, cursor + MINUTE_MS), w);
+    let next = Math.max(close, cursor + MINUTE_MS);
+    if (!dstChangeNear(cursor, close, w.timeZone)) {
+      const available = close - cursor;
+      if (remaining <= available) return cursor + remaining;
+      remaining -= Math.max(0, available);
+    } else {
+      // A DST change near today's window (a repeated or skipped hour): the wall-clock span is not the
+      // window time, so count it minute by minute. Twice a year, and only in zones with DST.
+      next = Math.max(close, cursor) + DST_MARGIN_MS;
+      for (let m = cursor; m < next; m += MINUTE_MS) {
+        if (!isInWindow(m, w)) continue;
+        if (remaining <= MINUTE_MS) return m + remaining;
+        remaining -= MINUTE_MS;
+      }
+    }
+    cursor = nextWindowOpening(next, w);
   }
 }

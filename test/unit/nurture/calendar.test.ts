@@ -261,3 +261,27 @@ describe('calendar properties', () => {
     );
   });
 });
+
+describe('calendar across a repeated hour (DST ending)', () => {
+  // 2026-11-01 in New York: 01:00–02:00 happens twice (EDT, then EST).
+  const w = {
+    timeZone: 'America/New_York',
+    days: [7, 1],
+    start: '01:30',
+    end: '02:00',
+    skipJapaneseHolidays: false,
+  };
+  const firstHalf = Date.UTC(2026, 10, 1, 5, 30); // 01:30 EDT
+
+  it('given a window inside the repeated hour, when business hours are added, then only time inside the window counts', () => {
+    const deadline = addBusinessHours(firstHalf, 1, w);
+    let inside = 0;
+    for (let m = firstHalf; m < deadline; m += MINUTE) if (isInWindow(m, w)) inside++;
+    expect(inside).toBe(60);
+    expect(deadline).toBe(Date.UTC(2026, 10, 1, 7, 0)); // 02:00 EST: both 30-minute halves used
+  });
+
+  it('given a time between the two occurrences, when the next opening is asked, then it is the second 01:30', () => {
+    expect(nextWindowOpening(Date.UTC(2026, 10, 1, 6, 10), w)).toBe(Date.UTC(2026, 10, 1, 6, 30));
+  });
+});
