@@ -354,19 +354,6 @@ export const queryByTemperature = async (
   };
 };
 
-/** The claim id a lead's timer item holds now, if any (a processor checks whether its claim still stands). */
-export const getTimerClaimId = async (leadId: string, kind: string): Promise<string | undefined> => {
-  const result = await dynamodb.send(
-    new GetCommand({
-      TableName: tableName,
-      Key: keys.timer(leadId, kind),
-      ConsistentRead: true,
-      ProjectionExpression: 'claimId',
-    }),
-  );
-  return typeof result.Item?.claimId === 'string' ? result.Item.claimId : undefined;
-};
-
 /** Rewrite timeline entries (rescoring re-explains points under new rules); derived data, so no transaction. */
 export const putTimelineEntries = async (
   leadId: string,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb, isConditionalCheckFailure, tableName } from '#adapters/dynamodb';
 import { allDueShards, dueAtKey, dueShardFor } from '#adapters/keys';
 import { INDEXES } from '#adapters/table-design';
@@ -94,6 +94,24 @@ export const claimTimer = async (timer: DueTimer, now: number): Promise<ClaimedT
     if (isConditionalCheckFailure(error)) return undefined;
     throw error;
   }
+};
+
+/**
+ * Is this sweeper's claim still the timer's current one? False once another writer re-armed the timer, a
+ * later claim took it over, or this claim already completed it: then the caller must not write again.
+ */
+export const isStillClaimed = async (
+  claimed: Pick<ClaimedTimer, 'pk' | 'sk' | 'claimId'>,
+): Promise<boolean> => {
+  const result = await dynamodb.send(
+    new GetCommand({
+      TableName: tableName,
+      Key: { pk: claimed.pk, sk: claimed.sk },
+      ConsistentRead: true,
+      ProjectionExpression: 'claimId',
+    }),
+  );
+  return result.Item?.claimId === claimed.claimId;
 };
 
 /**

@@ -16,7 +16,7 @@ import {
 import { logger } from '#adapters/logger';
 import { countMetric } from '#adapters/metrics';
 import { TTL_ATTRIBUTE } from '#adapters/table-design';
-import { type ClaimedTimer, completeTimer, completeTimerUpdate } from '#adapters/timers';
+import { type ClaimedTimer, completeTimer, completeTimerUpdate, isStillClaimed } from '#adapters/timers';
 import { settings } from '#config/settings';
 import type { RoundRobinState } from '#domain/assignment';
 import { emailKey } from '#domain/email-address';
@@ -278,17 +278,10 @@ export const runSlaTimer = async (timer: ClaimedTimer, now: EpochMs): Promise<Sl
       countMetric('LeadSlaBreached', { action: outcome.action });
       return reassigned ? 'reassigned' : 'breached';
     }
-    if (!(await stillClaimed(timer))) return 'lost_claim';
+    if (!(await isStillClaimed(timer))) return 'lost_claim';
     await backoff(attempt);
   }
   throw new Error(`SLA timer of lead ${leadId}: ${MAX_ATTEMPTS} conflicting writes`);
-};
-
-const stillClaimed = async (timer: ClaimedTimer): Promise<boolean> => {
-  const result = await dynamodb.send(
-    new GetCommand({ TableName: tableName, Key: { pk: timer.pk, sk: timer.sk }, ConsistentRead: true }),
-  );
-  return result.Item?.claimId === timer.claimId;
 };
 
 // ---------------------------------------------------------------------------------------------

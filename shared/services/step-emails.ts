@@ -1,5 +1,4 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamodb, tableName } from '#adapters/dynamodb';
+import { tableName } from '#adapters/dynamodb';
 import {
   backoff,
   getLead,
@@ -10,7 +9,7 @@ import {
 import { errorFields, logger } from '#adapters/logger';
 import { countMetric } from '#adapters/metrics';
 import { MailRejectedError } from '#adapters/ses';
-import { type ClaimedTimer, completeTimerUpdate } from '#adapters/timers';
+import { type ClaimedTimer, completeTimerUpdate, isStillClaimed } from '#adapters/timers';
 import type { SequenceConfig } from '#config/sequences';
 import { sequenceById, settings } from '#config/settings';
 import { type Lead, type LeadState, marketingAllowed, recentSendsAt } from '#domain/lead';
@@ -125,7 +124,7 @@ export const runDueStep = async (
       },
     );
     if (reserved === 'conflict') {
-      if (!(await stillClaimed(timer))) return 'claim_lost';
+      if (!(await isStillClaimed(timer))) return 'claim_lost';
       await backoff(attempt); // the lead changed meanwhile: plan again on fresh state
       continue;
     }
@@ -161,18 +160,6 @@ const attemptUpdate = (
     },
   },
 });
-
-const stillClaimed = async (timer: ClaimedTimer): Promise<boolean> => {
-  const result = await dynamodb.send(
-    new GetCommand({
-      TableName: tableName,
-      Key: { pk: timer.pk, sk: timer.sk },
-      ConsistentRead: true,
-      ProjectionExpression: 'claimId',
-    }),
-  );
-  return result.Item?.claimId === timer.claimId;
-};
 
 const sendStep = async (
   timer: ClaimedTimer,
@@ -228,7 +215,7 @@ const sendStep = async (
   });
   // The mail went: record it, retrying a momentary transaction conflict while the claim is still ours.
   let saved = await writeLead({}, { leadId, timeline, extra: [{ Update: update }], at: now });
-  for (let attempt = 1; saved === 'conflict' && attempt <= 3 && (await stillClaimed(timer)); attempt++) {
+  for (let attempt = 1; saved === 'conflict' && attempt <= 3 && (await isStillClaimed(timer)); attempt++) {
     await backoff(attempt);
     saved = await writeLead({}, { leadId, timeline, extra: [{ Update: update }], at: now });
   }

@@ -1,7 +1,7 @@
 import { leadIdFromPk } from '#adapters/keys';
-import { backoff, getLeadState, getTimerClaimId, writeLead } from '#adapters/lead-store';
+import { backoff, getLeadState, writeLead } from '#adapters/lead-store';
 import { logger } from '#adapters/logger';
-import { completeTimer, completeTimerUpdate } from '#adapters/timers';
+import { completeTimer, completeTimerUpdate, isStillClaimed } from '#adapters/timers';
 import { settings } from '#config/settings';
 import { type LeadState, stateChangeEvents } from '#domain/lead';
 import { nextTemperatureDropAt, type ScoringState, summarize, temperatureFor } from '#domain/scoring';
@@ -70,7 +70,7 @@ export const runDecayTimer = async (
     const state = leadId ? await getLeadState(leadId) : undefined;
     if (!state) {
       // The lead is gone (erased): nothing to cool, take the timer off the index.
-      if ((await getTimerClaimId(leadId, 'decay')) === timer.claimId) await completeTimer(timer, null);
+      if (await isStillClaimed(timer)) await completeTimer(timer, null);
       return 'no_lead';
     }
     const { after, cooled, nextAt } = decayedState(state, now);
@@ -82,7 +82,7 @@ export const runDecayTimer = async (
     if (result === 'saved') return cooled ? 'cooled' : nextAt === null ? 'cleared' : 'rearmed';
     // Either the state moved (re-read and decide again) or our claim is gone: the timer was re-armed by new
     // activity (that writer now owns it) or already completed by an earlier run of this very claim.
-    if ((await getTimerClaimId(leadId, 'decay')) !== timer.claimId) return 'superseded';
+    if (!(await isStillClaimed(timer))) return 'superseded';
     await backoff(attempt);
   }
   throw new Error(`lead ${leadId} is too busy for its decay timer`);
