@@ -31,9 +31,9 @@ const engines = await startBenchEngines(TABLE, { ses: true });
 const { raw } = engines;
 
 // Modules read the environment at import time: import them only now.
-const { dynamodb } = await import('#adapters/dynamodb');
+const { dynamodb } = await import('#store/dynamodb');
 const { advanceClock, now } = await import('#adapters/clock');
-const { nextWindowOpening } = await import('#domain/calendar');
+const { nextWindowOpening } = await import('#domain/nurture/calendar');
 const { settings } = await import('#config/settings');
 const { createSweeper } = await import('../functions/sweeper/sweep.ts');
 const { processStepTimer } = await import('../functions/sweeper/processors/step.ts');

@@ -29,15 +29,15 @@ const engines = await startBenchEngines(TABLE);
 const { raw } = engines;
 
 // Modules read the environment at import time: import them only now.
-const { dynamodb } = await import('#adapters/dynamodb');
-const { createLead } = await import('#adapters/lead-store');
-const { keys } = await import('#adapters/keys');
+const { dynamodb } = await import('#store/dynamodb');
+const { createLead } = await import('#store/leads');
+const { keys } = await import('#store/keys');
 const { settings } = await import('#config/settings');
-const { initialScoringState } = await import('#domain/scoring');
-const { recordActivity } = await import('#services/activity');
-type ScoredEvent = import('#domain/scoring').ScoredEvent;
-type LeadState = import('#domain/lead').LeadState;
-type LeadProfile = import('#domain/lead').LeadProfile;
+const { initialScoringState } = await import('#domain/scoring/scoring');
+const { recordActivity } = await import('#app/activity');
+type ScoredEvent = import('#domain/scoring/scoring').ScoredEvent;
+type LeadState = import('#domain/lead/lead').LeadState;
+type LeadProfile = import('#domain/lead/lead').LeadProfile;
 
 // ------------------------------------------------------------------------------------------------------
 // Capacity accounting: a middleware on the product's own client.

@@ -5,13 +5,13 @@
  */
 import type { HandoffTarget } from '#config/handoff';
 import { settings } from '#config/settings';
+import type { HandoffTrigger } from '#domain/handoff/sales-actions';
 import {
   CRM_EVENT_SOURCE,
   CRM_SALES_ACTION_DETAIL_TYPE,
   type DetailType,
   EVENT_SOURCE,
-} from '#domain/events';
-import type { HandoffTrigger } from '#domain/sales-actions';
+} from '#domain/lead/events';
 
 export type HttpMethod = 'GET' | 'POST';
 export interface RouteSpec {

@@ -17,7 +17,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { HandoffTarget } from '#config/handoff';
 import type { Settings } from '#config/settings';
-import type { DetailType } from '#domain/events';
+import type { DetailType } from '#domain/lead/events';
 import { type HandoffTargetRuleSpec, handoffTargetRules } from './catalog.ts';
 import type { Stateful } from './stateful.ts';
 

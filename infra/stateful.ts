@@ -18,8 +18,8 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ALL_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from '#adapters/table-design';
 import type { Settings } from '#config/settings';
+import { ALL_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from '#store/table-design';
 
 /**
  * What holds data and must outlive any deployment: the lead table (retained, deletion-protected, PITR),

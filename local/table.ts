@@ -5,7 +5,7 @@ import {
   ResourceNotFoundException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { ALL_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from '#adapters/table-design';
+import { ALL_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from '#store/table-design';
 
 /**
  * Create the table in DynamoDB Local from the same design the CDK app deploys (keys, GSIs, stream, TTL).

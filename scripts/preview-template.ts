@@ -12,9 +12,14 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { mailSender, settings, templateById } from '#config/settings';
-import { buildListUnsubscribeHeaders } from '#domain/mail-headers';
-import { type Locale, type RenderableTemplate, renderTemplate, type TemplateVars } from '#domain/templates';
-import { LEAD_ATTRIBUTES, type LeadAttributes } from '#domain/types';
+import { LEAD_ATTRIBUTES, type LeadAttributes } from '#domain/lead/types';
+import { buildListUnsubscribeHeaders } from '#domain/nurture/mail-headers';
+import {
+  type Locale,
+  type RenderableTemplate,
+  renderTemplate,
+  type TemplateVars,
+} from '#domain/nurture/templates';
 
 const SAMPLE_LEAD: LeadAttributes = {
   email: 'taro.yamada@example.co.jp',

@@ -19,8 +19,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ScoringConfig } from '#config/scoring';
-import type { BehaviourState } from '#domain/scoring';
-import type { EpochMs } from '#domain/types';
+import type { EpochMs } from '#domain/lead/types';
+import type { BehaviourState } from '#domain/scoring/scoring';
 
 export interface RescoreProgress {
   leads: number;
@@ -99,11 +99,13 @@ export const rescoreLead = async (
   leadId: string,
   options: { config?: ScoringConfig; now: EpochMs; dryRun?: boolean },
 ): Promise<LeadRescore> => {
-  const store = await import('#adapters/lead-store');
+  const store = await import('#store/leads');
   const { settings } = await import('#config/settings');
-  const { appendStageHistory, hasSeenEvent, rememberEvent, stateChangeEvents } = await import('#domain/lead');
-  const { rescore } = await import('#domain/scoring');
-  const { decayTimerChange } = await import('#services/activity');
+  const { appendStageHistory, hasSeenEvent, rememberEvent, stateChangeEvents } = await import(
+    '#domain/lead/lead'
+  );
+  const { rescore } = await import('#domain/scoring/scoring');
+  const { decayTimerChange } = await import('#app/activity');
   const config = options.config ?? settings.scoring;
   const { now } = options;
 
@@ -213,8 +215,8 @@ const writeCheckpoint = (file: string, checkpoint: Checkpoint): void => {
  * concurrency, the checkpoint saved after every page. Resumes from `checkpointFile` unless `restart`.
  */
 export const rescoreAll = async (options: RescoreOptions = {}): Promise<RescoreSummary> => {
-  const store = await import('#adapters/lead-store');
-  const { tableName } = await import('#adapters/dynamodb');
+  const store = await import('#store/leads');
+  const { tableName } = await import('#store/dynamodb');
   const { settings } = await import('#config/settings');
   const config = options.config ?? settings.scoring;
   const hash = configHash(config);

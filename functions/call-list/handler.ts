@@ -1,7 +1,7 @@
+import { type CallListItem, callList, decodeCursor, InvalidCursorError } from '#app/handoff';
 import { header, httpHandler } from '#http/api';
 import { BadRequestError } from '#http/errors';
 import { json, text } from '#http/responses';
-import { type CallListItem, callList, decodeCursor, InvalidCursorError } from '#services/handoff';
 
 /**
  * GET /v1/ops/call-list (IAM in AWS): warm and hot leads not yet with sales, best first, for outbound

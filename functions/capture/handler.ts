@@ -1,13 +1,13 @@
 import { now } from '#adapters/clock';
 import { countMetric } from '#adapters/metrics';
+import { captureSubmission } from '#app/capture';
+import { identityToken } from '#app/links';
 import { formById, settings } from '#config/settings';
-import { FormBodyError, multiValuedFields, parseSubmission, parseUrlEncoded } from '#domain/forms';
+import { FormBodyError, multiValuedFields, parseSubmission, parseUrlEncoded } from '#domain/capture/forms';
 import { header, httpHandler, readBody, sourceIp, userAgent, wantsJson } from '#http/api';
 import { BadRequestError, ForbiddenError, NotFoundError } from '#http/errors';
 import { originAllowed } from '#http/origins';
 import { json, seeOther } from '#http/responses';
-import { captureSubmission } from '#services/capture';
-import { identityToken } from '#services/links';
 
 const UTM_KEYS = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'] as const;
 

@@ -1,9 +1,9 @@
 import { now } from '#adapters/clock';
+import { confirmConsent } from '#app/capture';
+import { leadIdFromToken } from '#app/links';
 import { httpHandler } from '#http/api';
 import { page } from '#http/pages';
 import { html } from '#http/responses';
-import { confirmConsent } from '#services/capture';
-import { leadIdFromToken } from '#services/links';
 
 /**
  * Double opt-in. GET shows a page with a button and changes nothing (mail scanners follow links); POST

@@ -1,11 +1,11 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { now } from '#adapters/clock';
-import { findLeadIdByEmail } from '#adapters/lead-store';
 import { logger } from '#adapters/logger';
+import { handleEngagement, type SesEngagement } from '#app/mail-status';
 import { env } from '#config/env';
-import { emailKey } from '#domain/email-address';
-import { handleEngagement, type SesEngagement } from '#services/mail-status';
+import { emailKey } from '#domain/capture/email-address';
+import { findLeadIdByEmail } from '#store/leads';
 
 /** The SES detail-types this function handles (the rule's pattern lists the same). */
 export const SES_DETAIL_TYPES = [

@@ -2,7 +2,7 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { now } from '#adapters/clock';
 import { logger } from '#adapters/logger';
 import { countMetric } from '#adapters/metrics';
-import { handOffLead } from '#services/handoff';
+import { handOffLead } from '#app/handoff';
 
 /**
  * Rule target on the leads bus: the configured hand-off trigger (`Lead Temperature Changed` to hot, or

@@ -2,8 +2,8 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { now } from '#adapters/clock';
 import { logger } from '#adapters/logger';
-import { TEMPERATURES } from '#domain/types';
-import { type EnrollmentSignal, enrollFromSignal } from '#services/enrollments';
+import { type EnrollmentSignal, enrollFromSignal } from '#app/enrollments';
+import { TEMPERATURES } from '#domain/lead/types';
 
 const base = { eventId: z.string().min(1).max(512), leadId: z.string().min(1).max(128) };
 const signalSchema = z.discriminatedUnion('detail-type', [

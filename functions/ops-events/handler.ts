@@ -1,10 +1,10 @@
 import { now } from '#adapters/clock';
 import { countMetric } from '#adapters/metrics';
+import { ingestBatch, parseTrackBatch } from '#app/tracking';
 import { settings } from '#config/settings';
 import { httpHandler, readBody } from '#http/api';
 import { BadRequestError } from '#http/errors';
 import { json } from '#http/responses';
-import { ingestBatch, parseTrackBatch } from '#services/tracking';
 
 /**
  * POST /v1/ops/events (IAM in AWS): behaviour events from trusted systems - the webinar platform's webhook,

@@ -1,10 +1,10 @@
 import { now } from '#adapters/clock';
-import { findLeadIdByEmail, getLead } from '#adapters/lead-store';
-import { emailKey } from '#domain/email-address';
+import { leadView } from '#app/lead-view';
+import { emailKey } from '#domain/capture/email-address';
 import { httpHandler } from '#http/api';
 import { BadRequestError, NotFoundError } from '#http/errors';
 import { json } from '#http/responses';
-import { leadView } from '#services/lead-view';
+import { findLeadIdByEmail, getLead } from '#store/leads';
 
 /**
  * GET /v1/ops/leads/{leadId} and GET /v1/ops/leads?email=…: one lead with its score breakdown and

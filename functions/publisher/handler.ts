@@ -3,7 +3,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { publish } from '#adapters/eventbridge';
 import { errorFields, logger } from '#adapters/logger';
-import { isOutboxKey } from '#adapters/outbox';
+import { isOutboxKey } from '#store/outbox';
 
 /**
  * Outbox → bus. New outbox items arrive from the table stream (filtered to outbox inserts in AWS; checked

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { now } from '#adapters/clock';
 import { logger } from '#adapters/logger';
 import { countMetric } from '#adapters/metrics';
+import { type LeadRef, performSalesAction } from '#app/handoff';
 import { settings } from '#config/settings';
 import {
   crmSalesActionEventSchema,
@@ -10,11 +11,10 @@ import {
   type SalesActionName,
   salesActionFromCrm,
   salesActionSchema,
-} from '#domain/events';
+} from '#domain/lead/events';
 import { type HttpEvent, type HttpResult, httpHandler, readBody } from '#http/api';
 import { BadRequestError, ConflictError, type FieldError, NotFoundError } from '#http/errors';
 import { json } from '#http/responses';
-import { type LeadRef, performSalesAction } from '#services/handoff';
 
 /**
  * Sales' answers to a hand-off, from two doors with one validation and one domain:

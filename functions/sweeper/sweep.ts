@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { now } from '#adapters/clock';
 import { errorFields, logger } from '#adapters/logger';
-import { type ClaimedTimer, claimTimer, type DueTimer, dueShards, queryDue } from '#adapters/timers';
+import { type ClaimedTimer, claimTimer, type DueTimer, dueShards, queryDue } from '#store/timers';
 
 export interface TimerWork {
   now: number;

@@ -1,11 +1,11 @@
 import { now } from '#adapters/clock';
 import { countMetric } from '#adapters/metrics';
+import { ingestBatch, parseTrackBatch } from '#app/tracking';
 import { settings } from '#config/settings';
 import { header, httpHandler, readBody } from '#http/api';
 import { BadRequestError, ForbiddenError } from '#http/errors';
 import { originAllowed } from '#http/origins';
 import { json } from '#http/responses';
-import { ingestBatch, parseTrackBatch } from '#services/tracking';
 
 /**
  * POST /v1/track: the tracking snippet's batches (`{"events": [...]}`, at most 20), as `application/json`

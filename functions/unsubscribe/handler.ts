@@ -1,11 +1,11 @@
 import { now } from '#adapters/clock';
+import { leadIdFromToken } from '#app/links';
+import { unsubscribeLead } from '#app/mail-status';
 import { settings } from '#config/settings';
 import { httpHandler } from '#http/api';
 import { PayloadTooLargeError } from '#http/errors';
 import { page } from '#http/pages';
 import { html } from '#http/responses';
-import { leadIdFromToken } from '#services/links';
-import { unsubscribeLead } from '#services/mail-status';
 
 /** One-click bodies are a few bytes (`List-Unsubscribe=One-Click`); anything big is not one of ours. */
 const MAX_BODY_BYTES = 2048;

@@ -1,4 +1,4 @@
-import type { EpochMs } from '#domain/types';
+import type { EpochMs } from '#domain/lead/types';
 
 /**
  * The one clock every handler reads. In AWS the offset is always 0; the local runtime and tests move it

@@ -4,7 +4,7 @@
  * (e.g. `forms[0].fields[2].attribute`).
  */
 import { z } from 'zod';
-import { CHANNELS, LEAD_ATTRIBUTES } from '#domain/types';
+import { CHANNELS, LEAD_ATTRIBUTES } from '#domain/lead/types';
 
 export const FIELD_TYPES = ['email', 'text', 'tel', 'select', 'checkbox', 'hidden', 'textarea'] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];

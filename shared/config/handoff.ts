@@ -6,9 +6,9 @@
  * The parsed `HandoffConfig` is accepted as is by the domain (`assignOwner`, `planHandoff`, `onSlaTimer`).
  */
 import { z } from 'zod';
-import { isValidTimeZone, parseHhMm } from '#domain/calendar';
-import { CRM_TRANSFORMS, type CrmFieldSpec, parseMappingSource } from '#domain/crm-mapping';
-import { CRM_SYSTEMS, DETAIL_TYPES } from '#domain/events';
+import { CRM_TRANSFORMS, type CrmFieldSpec, parseMappingSource } from '#domain/handoff/crm-mapping';
+import { CRM_SYSTEMS, DETAIL_TYPES } from '#domain/lead/events';
+import { isValidTimeZone, parseHhMm } from '#domain/nurture/calendar';
 
 const id = z
   .string()

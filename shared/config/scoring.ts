@@ -8,8 +8,8 @@
  * plain text, so no configuration can cause catastrophic backtracking (ReDoS) on attacker-supplied URLs.
  */
 import { z } from 'zod';
-import { isValidTimeZone } from '#domain/calendar';
-import { LEAD_ATTRIBUTES } from '#domain/types';
+import { LEAD_ATTRIBUTES } from '#domain/lead/types';
+import { isValidTimeZone } from '#domain/nurture/calendar';
 
 /** Rule ids key the persisted cap/once state and the timeline's explanations, so they must be stable slugs. */
 const ruleId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, {

@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 import type { TemplateConfig } from '#config/templates';
-import { isValidTimeZone, parseHhMm } from '#domain/calendar';
-import { TEMPERATURES } from '#domain/types';
+import { TEMPERATURES } from '#domain/lead/types';
+import { isValidTimeZone, parseHhMm } from '#domain/nurture/calendar';
 
 const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and "-" (max 64)');
 

@@ -5,7 +5,7 @@ import { handoffConfigSchema } from '#config/handoff';
 import { scoringConfigSchema } from '#config/scoring';
 import { nurtureSettingsSchema, sequencesConfigSchema, validateSequenceRefs } from '#config/sequences';
 import { type MailSenderConfig, templatesConfigSchema } from '#config/templates';
-import { requiredVariables } from '#domain/templates';
+import { requiredVariables } from '#domain/nurture/templates';
 import * as raw from '#settings';
 
 /**

@@ -3,7 +3,7 @@
  * Template syntax is checked here, so a broken `{{…}}` fails at synth with the field's path.
  */
 import { z } from 'zod';
-import { templateSyntaxError } from '#domain/templates';
+import { templateSyntaxError } from '#domain/nurture/templates';
 
 export const LOCALES = ['ja', 'en'] as const;
 

@@ -1,8 +1,8 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ALL_INDEXES } from '#adapters/table-design';
 import { FUNCTIONS } from '#infra/catalog';
+import { ALL_INDEXES } from '#store/table-design';
 import { buildApp } from '../../infra/app.ts';
 
 let template: Template;

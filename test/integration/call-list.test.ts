@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Lead } from '#domain/lead';
-import type { HandoffState } from '#domain/sla';
-import type { Stage, Temperature } from '#domain/types';
+import type { HandoffState } from '#domain/handoff/sla';
+import type { Lead } from '#domain/lead/lead';
+import type { Stage, Temperature } from '#domain/lead/types';
 import type { Runtime } from '#local/runtime';
 import { startTestRuntime } from '../support/runtime.ts';
 import { api } from './handoff-support.ts';
@@ -91,7 +91,7 @@ const EXPECTED = ['cl-hot-95', 'cl-hot-85-new', 'cl-hot-85-mid', 'cl-hot-85-old'
 
 beforeAll(async () => {
   runtime = await startTestRuntime();
-  const { createLead } = await import('#adapters/lead-store');
+  const { createLead } = await import('#store/leads');
   for (const spec of LEADS) expect(await createLead(leadOf(spec), { at: T })).toBe('created');
 });
 afterAll(async () => {

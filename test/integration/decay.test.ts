@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LeadState } from '#domain/lead';
+import type { LeadState } from '#domain/lead/lead';
 import type { Runtime } from '#local/runtime';
 import { startTestRuntime, uniqueEmail } from '../support/runtime.ts';
 
@@ -14,7 +14,7 @@ let getLeadState: (leadId: string) => Promise<LeadState | undefined>;
 let clockNow: () => number;
 beforeAll(async () => {
   runtime = await startTestRuntime();
-  ({ getLeadState } = await import('#adapters/lead-store'));
+  ({ getLeadState } = await import('#store/leads'));
   ({ now: clockNow } = await import('#adapters/clock'));
 });
 afterAll(async () => {
@@ -156,8 +156,8 @@ describe('decay timer: a hot lead cools down when nothing happens', () => {
 
   it('given a decay timer claim that already completed, when it runs again, then it changes nothing', async () => {
     // Arrange
-    const { claimTimer } = await import('#adapters/timers');
-    const { dueAtKey, keys } = await import('#adapters/keys');
+    const { claimTimer } = await import('#store/timers');
+    const { dueAtKey, keys } = await import('#store/keys');
     const { runDecayTimer } = await import('../../functions/sweeper/processors/decay.ts');
     const { leadId, state } = await hotLead('decay-refire');
     const dropAt = state.decayCheckAt ?? 0;

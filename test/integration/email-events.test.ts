@@ -44,7 +44,7 @@ const invoke = (event: Record<string, unknown>) =>
   runtime.invoke('email-events', event) as Promise<{ result: string }>;
 
 const profileOf = async (leadId: string) => {
-  const { getLead } = await import('#adapters/lead-store');
+  const { getLead } = await import('#store/leads');
   return (await getLead(leadId))?.profile;
 };
 
@@ -52,7 +52,7 @@ describe('SES engagement events', () => {
   it('given a nurtured lead, when a permanent bounce arrives (twice), then the address is suppressed, the sequence ends, no more mail goes out and it counts once', async () => {
     // Arrange
     const { email, leadId, messageId } = await nurturedLead('hard-bounce');
-    const { readCounter, kpiDay } = await import('#services/email-kpis');
+    const { readCounter, kpiDay } = await import('#app/email-kpis');
     const { now } = await import('#adapters/clock');
     const day = kpiDay(now());
     const bouncedBefore = await readCounter('email_bounced', day);
@@ -152,7 +152,7 @@ describe('SES engagement events', () => {
 
     // Assert
     expect(results.map((r) => r.result)).toEqual(['applied', 'duplicate', 'applied', 'duplicate']);
-    const { getTimeline } = await import('#adapters/lead-store');
+    const { getTimeline } = await import('#store/leads');
     const timeline = await getTimeline(leadId);
     expect(timeline.filter((e) => e.type === 'email_open')).toEqual([
       expect.objectContaining({ points: 3, rule: 'email-open', eventId: `ses:${messageId}:open` }),
@@ -179,7 +179,7 @@ describe('SES engagement events', () => {
 
     // Assert
     expect(result.result).toBe('ignored');
-    const { getTimeline } = await import('#adapters/lead-store');
+    const { getTimeline } = await import('#store/leads');
     expect((await getTimeline(leadId)).some((e) => e.type === 'email_click')).toBe(false);
   });
 

@@ -13,7 +13,7 @@ afterAll(async () => {
 });
 
 const getItem = async (key: { pk: string; sk: string }) => {
-  const { dynamodb, tableName } = await import('#adapters/dynamodb');
+  const { dynamodb, tableName } = await import('#store/dynamodb');
   return (await dynamodb.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
 };
 
@@ -62,7 +62,7 @@ describe('hand-off: a lead that turns hot goes to sales', () => {
     };
     expect(view.owner.ownerId).toBe(detail.owner.ownerId);
     expect(view.stage).toBe('mql');
-    const { keys } = await import('#adapters/keys');
+    const { keys } = await import('#store/keys');
     const timer = await getItem(keys.timer(leadId, 'sla'));
     expect(timer).toMatchObject({ timerKind: 'sla', dueAt: detail.slaDueAt, handoffNumber: 1 });
   });
@@ -73,7 +73,7 @@ describe('hand-off: a lead that turns hot goes to sales', () => {
     const trigger = eventsOf(runtime, leadId, 'Lead Temperature Changed').find(
       (e) => (e.detail as { to: string }).to === 'hot',
     );
-    const { keys } = await import('#adapters/keys');
+    const { keys } = await import('#store/keys');
     const before = await getItem(keys.state(leadId));
     const published = runtime.events().length;
 
@@ -122,7 +122,7 @@ describe('SLA: sales must accept in time', () => {
     // Arrange
     const leadId = await makeHotLead(runtime, uniqueEmail('sla'));
     const first = detailOf<{ owner: { ownerId: string } }>(eventsOf(runtime, leadId, 'Lead Handed Off')[0]);
-    const { readSlaCounters, reportPeriod } = await import('#services/handoff');
+    const { readSlaCounters, reportPeriod } = await import('#app/handoff');
     const { now } = await import('#adapters/clock');
 
     // Act
@@ -155,7 +155,7 @@ describe('SLA: sales must accept in time', () => {
     const again = eventsOf(runtime, leadId, 'Lead SLA Breached');
     expect(again).toHaveLength(2);
     expect(detailOf(again[1])).toMatchObject({ escalation: { action: 'notify' }, reassignments: 1 });
-    const { keys } = await import('#adapters/keys');
+    const { keys } = await import('#store/keys');
     const timer = await getItem(keys.timer(leadId, 'sla'));
     expect(timer?.dueAt).toBeUndefined();
     const counters = await readSlaCounters(reportPeriod(now()));
@@ -190,7 +190,7 @@ describe('SLA: sales must accept in time', () => {
     );
     expect(recycledEvent.sequenceId).toBe('recycle-nurture');
     expect(Date.parse(recycledEvent.nurtureAt)).toBeGreaterThan(Date.now() + 29 * 24 * HOUR);
-    const { keys } = await import('#adapters/keys');
+    const { keys } = await import('#store/keys');
     expect(await getItem(keys.enrollment(leadId, 'recycle-nurture'))).toBeDefined();
     const view = (await (await api(runtime).opsGet(`/v1/ops/leads/${leadId}`)).json()) as {
       stage: string;

@@ -33,7 +33,7 @@ export const postForm = async (runtime: Runtime, formId: string, body: unknown):
   });
 
 export const leadIdOf = async (email: string): Promise<string> => {
-  const { findLeadIdByEmail } = await import('#adapters/lead-store');
+  const { findLeadIdByEmail } = await import('#store/leads');
   const leadId = await findLeadIdByEmail(email.toLowerCase());
   if (!leadId) throw new Error(`no lead for ${email}`);
   return leadId;
@@ -49,7 +49,7 @@ export const moveClockTo = async (runtime: Runtime, at: number): Promise<void> =
 /** The next time (after the clock's now + `afterMs`) that the Tokyo business window is open, plus `intoMs`. */
 export const nextBusinessMoment = async (afterMs = 0, intoMs = 30 * 60_000): Promise<number> => {
   const { now } = await import('#adapters/clock');
-  const { nextWindowOpening } = await import('#domain/calendar');
+  const { nextWindowOpening } = await import('#domain/nurture/calendar');
   return nextWindowOpening(now() + afterMs, TOKYO_WINDOW) + intoMs;
 };
 
@@ -81,15 +81,15 @@ export const unsubscribeUrlOf = (mail: CapturedMail): string => {
 };
 
 export const enrollmentOf = async (leadId: string, sequenceId: string) => {
-  const { getEnrollment } = await import('#services/enrollments');
+  const { getEnrollment } = await import('#app/enrollments');
   return getEnrollment(leadId, sequenceId);
 };
 
 /** The raw enrollment item, with its due-index attributes. */
 export const enrollmentItem = async (leadId: string, sequenceId: string) => {
   const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
-  const { dynamodb, tableName } = await import('#adapters/dynamodb');
-  const { keys } = await import('#adapters/keys');
+  const { dynamodb, tableName } = await import('#store/dynamodb');
+  const { keys } = await import('#store/keys');
   const result = await dynamodb.send(
     new GetCommand({ TableName: tableName, Key: keys.enrollment(leadId, sequenceId), ConsistentRead: true }),
   );

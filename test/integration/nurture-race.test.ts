@@ -17,7 +17,7 @@ const SEQUENCE = 'whitepaper-nurture';
 
 /** `count` consenting leads, each with an enrollment whose first step is due now. */
 const seedDueSteps = async (count: number, prefix: string, at: number): Promise<string[]> => {
-  const { dynamodb, tableName } = await import('#adapters/dynamodb');
+  const { dynamodb, tableName } = await import('#store/dynamodb');
   const leadIds = Array.from({ length: count }, () => randomUUID());
   const items = leadIds.flatMap((leadId, i) => [
     ...consentingLeadItems(leadId, `${prefix}-${i}@example.co.jp`, at, {
@@ -60,7 +60,7 @@ describe('step emails under racing sweepers', () => {
     expect(perRecipient.size).toBe(1000);
     expect(reports.reduce((n, r) => n + r.done, 0)).toBe(1000);
     expect(reports.reduce((n, r) => n + r.failed, 0)).toBe(0);
-    const { getEnrollment } = await import('#services/enrollments');
+    const { getEnrollment } = await import('#app/enrollments');
     const sample = await Promise.all(leadIds.slice(0, 50).map((id) => getEnrollment(id, SEQUENCE)));
     for (const enrollment of sample) {
       expect(enrollment?.history.filter((h) => h.outcome === 'sent')).toHaveLength(1);

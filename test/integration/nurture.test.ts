@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { civilDateKey, isInWindow, isJapaneseHoliday, localParts } from '#domain/calendar';
+import { civilDateKey, isInWindow, isJapaneseHoliday, localParts } from '#domain/nurture/calendar';
 import type { Runtime } from '#local/runtime';
 import { inbox, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
 import {
@@ -115,13 +115,13 @@ describe('step-email sequence: the whitepaper journey', () => {
     expect(enrollment?.status).toBe('completed');
     const item = await enrollmentItem(leadId, SEQUENCE);
     expect(item?.dueShard).toBeUndefined();
-    const { getTimeline, getLeadState } = await import('#adapters/lead-store');
+    const { getTimeline, getLeadState } = await import('#store/leads');
     const timeline = await getTimeline(leadId);
     expect(timeline.filter((e) => e.type === 'email_sent')).toHaveLength(3);
     expect(timeline.some((e) => e.type === 'sequence_completed')).toBe(true);
     const state = await getLeadState(leadId);
     expect(state?.recentSends.length).toBeGreaterThanOrEqual(1);
-    const { readCounter, kpiDay } = await import('#services/email-kpis');
+    const { readCounter, kpiDay } = await import('#app/email-kpis');
     expect(await readCounter('email_sent#whitepaper-nurture', kpiDay(first ?? 0))).toBeGreaterThanOrEqual(1);
   });
 
@@ -148,7 +148,7 @@ describe('step-email sequence: the whitepaper journey', () => {
     expect(other.results).toEqual([{ sequenceId: SEQUENCE, outcome: 'not_eligible' }]);
     const enrollment = await enrollmentOf(leadId, SEQUENCE);
     expect(enrollment?.run).toBe(1); // after_exit: an active run is not restarted by a second trigger
-    const { getTimeline } = await import('#adapters/lead-store');
+    const { getTimeline } = await import('#store/leads');
     expect((await getTimeline(leadId)).filter((e) => e.type === 'sequence_enrolled')).toHaveLength(1);
   });
 
@@ -160,8 +160,8 @@ describe('step-email sequence: the whitepaper journey', () => {
     await runtime.settle();
     const leadId = await leadIdOf(email);
     const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
-    const { dynamodb, tableName } = await import('#adapters/dynamodb');
-    const { keys, dueAtKey } = await import('#adapters/keys');
+    const { dynamodb, tableName } = await import('#store/dynamodb');
+    const { keys, dueAtKey } = await import('#store/keys');
     const { now } = await import('#adapters/clock');
     await dynamodb.send(
       new UpdateCommand({

@@ -14,8 +14,8 @@ afterAll(async () => {
 
 /** A state change announced through the outbox, as every service writes it (state + events, one transaction). */
 const announceStageChange = async (leadId: string, marker: string) => {
-  const { mutateLead } = await import('#adapters/lead-store');
-  const { buildDomainEvent } = await import('#domain/events');
+  const { mutateLead } = await import('#store/leads');
+  const { buildDomainEvent } = await import('#domain/lead/events');
   const { now } = await import('#adapters/clock');
   const at = now();
   const event = buildDomainEvent('Lead Stage Changed', {
@@ -61,8 +61,8 @@ describe('outbox reliability', () => {
   it('given a crash after the state change and before publishing, when the stream is read later, then the announced event is not lost and is published once', async () => {
     // Arrange: the poller (the stream's event source mapping) is down: nothing is published.
     const leadId = await makeHotLead(runtime, uniqueEmail('crash'));
-    const { dynamodb, tableName } = await import('#adapters/dynamodb');
-    const { keys } = await import('#adapters/keys');
+    const { dynamodb, tableName } = await import('#store/dynamodb');
+    const { keys } = await import('#store/keys');
 
     // Act
     const eventId = await announceStageChange(leadId, 'crash');

@@ -6,9 +6,9 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScoringConfig } from '#config/scoring';
-import type { LeadState } from '#domain/lead';
+import type { LeadState } from '#domain/lead/lead';
 import type { Runtime } from '#local/runtime';
-import type { StoredTimelineEntry } from '../../shared/adapters/lead-store.ts';
+import type { StoredTimelineEntry } from '#store/leads';
 import { startTestRuntime, uniqueEmail } from '../support/runtime.ts';
 
 /**
@@ -26,7 +26,7 @@ const leads: { leadId: string; identity: string }[] = [];
 beforeAll(async () => {
   runtime = await startTestRuntime();
   ({ rescoreAll } = await import('../../scripts/rescore.ts'));
-  ({ getLeadState, getTimeline } = await import('#adapters/lead-store'));
+  ({ getLeadState, getTimeline } = await import('#store/leads'));
   deployed = (await import('#config/settings')).settings.scoring;
   // Five inquiry leads (fit 23 + 50 = 73, warm); the first also viewed pricing (78).
   for (let i = 0; i < 5; i++) leads.push(await inquiryLead(`rescore-${i}`));

@@ -21,8 +21,8 @@ describe('local runtime', () => {
 
   it('given a state change written with its outbox item, when the stream is drained, then the event reaches /_local/events once', async () => {
     // Arrange: the same transaction a handler writes (state + outbox), straight into DynamoDB Local.
-    const { dynamodb, tableName } = await import('#adapters/dynamodb');
-    const { outboxPut } = await import('#adapters/outbox');
+    const { dynamodb, tableName } = await import('#store/dynamodb');
+    const { outboxPut } = await import('#store/outbox');
     const eventId = `slice-${Date.now()}`;
     await dynamodb.send(
       new TransactWriteCommand({

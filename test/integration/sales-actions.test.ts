@@ -13,12 +13,11 @@ afterAll(async () => {
 });
 
 const getItem = async (key: { pk: string; sk: string }) => {
-  const { dynamodb, tableName } = await import('#adapters/dynamodb');
+  const { dynamodb, tableName } = await import('#store/dynamodb');
   return (await dynamodb.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
 };
-const stateOf = async (leadId: string) => getItem((await import('#adapters/keys')).keys.state(leadId));
-const slaTimerOf = async (leadId: string) =>
-  getItem((await import('#adapters/keys')).keys.timer(leadId, 'sla'));
+const stateOf = async (leadId: string) => getItem((await import('#store/keys')).keys.state(leadId));
+const slaTimerOf = async (leadId: string) => getItem((await import('#store/keys')).keys.timer(leadId, 'sla'));
 
 const act = async (leadId: string, action: string, body: unknown) => {
   const response = await api(runtime).opsPost(`/v1/ops/leads/${leadId}/${action}`, body);
@@ -35,7 +34,7 @@ describe('sales actions through the ops API', () => {
   it('given an open hand-off, when sales accepts, then the lead is SAL, the SLA timer stops and the SLA counts as met', async () => {
     // Arrange
     const leadId = await makeHotLead(runtime, uniqueEmail('accept'));
-    const { readSlaCounters, reportPeriod } = await import('#services/handoff');
+    const { readSlaCounters, reportPeriod } = await import('#app/handoff');
     const { now } = await import('#adapters/clock');
     const metBefore = (await readSlaCounters(reportPeriod(now()))).met;
 

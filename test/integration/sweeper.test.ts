@@ -1,8 +1,8 @@
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { dynamodb, tableName } from '#adapters/dynamodb';
-import { dueAttributes, keys } from '#adapters/keys';
-import { type ClaimedTimer, completeTimer } from '#adapters/timers';
+import { dynamodb, tableName } from '#store/dynamodb';
+import { dueAttributes, keys } from '#store/keys';
+import { type ClaimedTimer, completeTimer } from '#store/timers';
 import { createSweeper } from '../../functions/sweeper/sweep.ts';
 
 const writeDueTimers = async (count: number, kind: string, at: number) => {

@@ -333,7 +333,7 @@ describe('POST /v1/track: anonymous visitors and stitching', () => {
     expect(lead.score.total).toBe(73 + 5 + 1);
     expect(lead.timeline.filter((e) => e.type === 'page_view')).toHaveLength(2);
     // Remembered on the profile, so erasing the lead also finds its anonymous history.
-    const { getLead } = await import('#adapters/lead-store');
+    const { getLead } = await import('#store/leads');
     expect((await getLead(leadId))?.profile.anonymousIds).toContain(anonymousId);
   });
 

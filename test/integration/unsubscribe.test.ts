@@ -72,7 +72,7 @@ describe('unsubscribe', () => {
     const published = eventsOfType(runtime, 'Lead Unsubscribed', leadId);
     expect(published).toHaveLength(1);
     expect(published[0]?.detail).toMatchObject({ leadId, how: 'one_click', version: 1 });
-    const { getLead } = await import('#adapters/lead-store');
+    const { getLead } = await import('#store/leads');
     expect((await getLead(leadId))?.profile.marketing).toMatchObject({ unsubscribeMethod: 'one_click' });
   });
 
@@ -88,7 +88,7 @@ describe('unsubscribe', () => {
     expect(response.status).toBe(200);
     expect(body).toContain('<form method="post"');
     expect(body).toContain('配信を停止する');
-    const { getLead } = await import('#adapters/lead-store');
+    const { getLead } = await import('#store/leads');
     expect((await getLead(leadId))?.profile.marketing.unsubscribedAt).toBeUndefined();
     expect(await enrollmentOf(leadId, SEQUENCE)).toMatchObject({ status: 'active' });
   });
@@ -150,7 +150,7 @@ describe('unsubscribe', () => {
 
     // Assert
     expect(response.status).toBe(413);
-    const { getLead } = await import('#adapters/lead-store');
+    const { getLead } = await import('#store/leads');
     expect((await getLead(leadId))?.profile.marketing.unsubscribedAt).toBeUndefined();
   });
 

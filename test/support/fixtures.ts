@@ -1,10 +1,10 @@
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { dueAttributes, keys } from '#adapters/keys';
-import { leadItems } from '#adapters/lead-items';
-import { newLead } from '#domain/lead';
-import { emptyBehaviour } from '#domain/scoring';
-import { newEnrollment } from '#domain/sequences';
-import type { EpochMs, LeadAttributes } from '#domain/types';
+import { newLead } from '#domain/lead/lead';
+import type { EpochMs, LeadAttributes } from '#domain/lead/types';
+import { newEnrollment } from '#domain/nurture/sequences';
+import { emptyBehaviour } from '#domain/scoring/scoring';
+import { dueAttributes, keys } from '#store/keys';
+import { leadItems } from '#store/lead-items';
 
 /**
  * Bulk fixtures for tests and benchmarks, written exactly as the store writes them (no network here;

@@ -1,11 +1,11 @@
-import { leadIdFromPk } from '#adapters/keys';
-import { backoff, getLeadState, writeLead } from '#adapters/lead-store';
 import { logger } from '#adapters/logger';
-import { completeTimer, completeTimerUpdate, isStillClaimed } from '#adapters/timers';
 import { settings } from '#config/settings';
-import { type LeadState, stateChangeEvents } from '#domain/lead';
-import { nextTemperatureDropAt, type ScoringState, summarize, temperatureFor } from '#domain/scoring';
-import type { EpochMs, Temperature } from '#domain/types';
+import { type LeadState, stateChangeEvents } from '#domain/lead/lead';
+import type { EpochMs, Temperature } from '#domain/lead/types';
+import { nextTemperatureDropAt, type ScoringState, summarize, temperatureFor } from '#domain/scoring/scoring';
+import { leadIdFromPk } from '#store/keys';
+import { backoff, getLeadState, writeLead } from '#store/leads';
+import { completeTimer, completeTimerUpdate, isStillClaimed } from '#store/timers';
 import type { TimerProcessor } from '../sweep.ts';
 
 const RANK: Record<Temperature, number> = { cold: 0, warm: 1, hot: 2 };

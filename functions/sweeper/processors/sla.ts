@@ -1,5 +1,5 @@
 import { logger } from '#adapters/logger';
-import { runSlaTimer } from '#services/handoff';
+import { runSlaTimer } from '#app/handoff';
 import type { TimerProcessor } from '../sweep.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { logger } from '#adapters/logger';
-import { runDueStep } from '#services/step-emails';
+import { runDueStep } from '#app/step-emails';
 import type { TimerProcessor } from '../sweep.ts';
 
 /**

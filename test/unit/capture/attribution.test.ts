@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildTouch, channelFor, mergeAttributes, mergeAttribution } from '#domain/attribution';
-import type { Touch } from '#domain/types';
+import { buildTouch, channelFor, mergeAttributes, mergeAttribution } from '#domain/capture/attribution';
+import type { Touch } from '#domain/lead/types';
 
 const T0 = Date.UTC(2025, 0, 10);
 const T1 = Date.UTC(2025, 1, 10);

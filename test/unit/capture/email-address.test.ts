@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { emailKey, normalizeEmail } from '#domain/email-address';
+import { emailKey, normalizeEmail } from '#domain/capture/email-address';
 
 describe('normalizeEmail', () => {
   it('given a mixed-case domain, when normalized, then the domain is lower-cased and the local part kept', () => {

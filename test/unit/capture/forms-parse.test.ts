@@ -9,7 +9,7 @@ import {
   type ParsedSubmission,
   parseSubmission,
   parseUrlEncoded,
-} from '#domain/forms';
+} from '#domain/capture/forms';
 import { contactForm, validRaw } from './fixtures.ts';
 
 const NOW = Date.UTC(2025, 3, 1, 1, 0, 0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkSpam, isHoneypotFilled, readStartedAt, STALE_STARTED_AT_MS } from '#domain/spam';
+import { checkSpam, isHoneypotFilled, readStartedAt, STALE_STARTED_AT_MS } from '#domain/capture/spam';
 
 const NOW = Date.UTC(2025, 3, 1, 9, 0, 0);
 const options = { minFillMs: 2500 };

@@ -5,7 +5,7 @@ import {
   signToken,
   TokenSecretError,
   verifyToken,
-} from '#domain/tokens';
+} from '#domain/capture/tokens';
 
 const SECRET = 'test-secret-0123456789-abcdefghijklmnop';
 const OTHER_SECRET = 'another-secret-0123456789-abcdefghijklm';

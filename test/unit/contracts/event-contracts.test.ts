@@ -6,6 +6,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseHandoffConfig } from '#config/handoff';
+import { applySalesAction, planHandoff } from '#domain/handoff/sales-actions';
+import { onSlaTimer } from '#domain/handoff/sla';
 import {
   type AnyDomainEvent,
   buildDomainEvent,
@@ -17,9 +19,7 @@ import {
   type DetailType,
   EVENT_SOURCE,
   kebabName,
-} from '#domain/events';
-import { applySalesAction, planHandoff } from '#domain/sales-actions';
-import { onSlaTimer } from '#domain/sla';
+} from '#domain/lead/events';
 import { handoff as demoHandoff } from '../../../config/handoff.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -132,7 +132,7 @@ const validate = (schema: Schema, value: unknown, path = '$'): string[] => {
 // Files
 // ---------------------------------------------------------------------------------------------
 
-const SCHEMA_DIR = new URL('../../../shared/domain/event-schemas/', import.meta.url);
+const SCHEMA_DIR = new URL('../../../shared/domain/lead/event-schemas/', import.meta.url);
 const SAMPLE_DIR = new URL('../../events/', import.meta.url);
 const readJson = (url: URL): Json => JSON.parse(readFileSync(url, 'utf8')) as Json;
 

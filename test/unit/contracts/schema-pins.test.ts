@@ -280,7 +280,7 @@ const PINNED: Record<string, Pin> = {
   },
 };
 
-const SCHEMA_DIR = new URL('../../../shared/domain/event-schemas/', import.meta.url);
+const SCHEMA_DIR = new URL('../../../shared/domain/lead/event-schemas/', import.meta.url);
 const schemaFiles = readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.json'));
 const load = (file: string): SchemaNode =>
   JSON.parse(readFileSync(new URL(file, SCHEMA_DIR), 'utf8')) as SchemaNode;

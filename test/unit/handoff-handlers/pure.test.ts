@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { decodeCursor, encodeCursor, InvalidCursorError } from '#app/handoff';
 import { parseHandoffConfig } from '#config/handoff';
 import { handoffTargetRules, handoffTriggerPattern } from '#infra/catalog';
 import { matchesPattern } from '#local/event-pattern';
-import { decodeCursor, encodeCursor, InvalidCursorError } from '#services/handoff';
 import { handoff as demoHandoff } from '../../../config/handoff.ts';
 import { csvCell, toCsv } from '../../../functions/call-list/handler.ts';
 

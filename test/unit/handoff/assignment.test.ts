@@ -8,7 +8,7 @@ import {
   type RoundRobinState,
   recordAssignment,
   ruleMatches,
-} from '#domain/assignment';
+} from '#domain/handoff/assignment';
 import { handoff as demoHandoff } from '../../../config/handoff.ts';
 
 const demo: HandoffConfig = parseHandoffConfig(demoHandoff);

@@ -8,8 +8,8 @@ import {
   parseLooseNumber,
   parseMappingSource,
   truncateChars,
-} from '#domain/crm-mapping';
-import type { TimelineEntry } from '#domain/types';
+} from '#domain/handoff/crm-mapping';
+import type { TimelineEntry } from '#domain/lead/types';
 
 const salesforce = crmMappingSchema.parse(salesforceLeadMapping);
 const hubspot = crmMappingSchema.parse(hubspotContactMapping);

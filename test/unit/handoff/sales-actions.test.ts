@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { type HandoffConfig, parseHandoffConfig } from '#config/handoff';
-import { crmSalesActionDetailSchema, type SalesAction, salesActionFromCrm } from '#domain/events';
 import {
   applySalesAction,
   type HandoffLead,
@@ -8,9 +7,10 @@ import {
   SALES_ACTION_TRANSITIONS,
   salesActionSchema,
   shouldHandOff,
-} from '#domain/sales-actions';
-import type { HandoffState } from '#domain/sla';
-import { STAGES, type Stage } from '#domain/types';
+} from '#domain/handoff/sales-actions';
+import type { HandoffState } from '#domain/handoff/sla';
+import { crmSalesActionDetailSchema, type SalesAction, salesActionFromCrm } from '#domain/lead/events';
+import { STAGES, type Stage } from '#domain/lead/types';
 import { handoff as demoHandoff } from '../../../config/handoff.ts';
 
 const HOUR = 3_600_000;

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type HandoffConfig, parseHandoffConfig } from '#config/handoff';
-import { toOwnerRef } from '#domain/assignment';
-import { DEFAULT_WINDOW } from '#domain/calendar';
+import { toOwnerRef } from '#domain/handoff/assignment';
 import {
   type HandoffState,
   onSlaTimer,
@@ -9,7 +8,8 @@ import {
   slaCompliance,
   slaDueAt,
   slaStatus,
-} from '#domain/sla';
+} from '#domain/handoff/sla';
+import { DEFAULT_WINDOW } from '#domain/nurture/calendar';
 import { handoff as demoHandoff } from '../../../config/handoff.ts';
 
 const HOUR = 3_600_000;

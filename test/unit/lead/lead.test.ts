@@ -8,7 +8,7 @@ import {
   RECENT_EVENTS,
   rememberEvent,
   stateChangeEvents,
-} from '#domain/lead';
+} from '#domain/lead/lead';
 
 const profile = (over: Partial<LeadProfile> = {}): LeadProfile => ({
   leadId: 'l1',

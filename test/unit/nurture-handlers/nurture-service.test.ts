@@ -1,11 +1,11 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Lead } from '#domain/lead';
-import { CONFIRM_TOKEN_TTL_MS } from '#domain/tokens';
-import { kpiCounterName, kpiDay } from '#services/email-kpis';
-import { candidatesFor, type EnrollmentRecord } from '#services/enrollments';
-import { snapshotOf } from '#services/step-emails';
+import { kpiCounterName, kpiDay } from '#app/email-kpis';
+import { candidatesFor, type EnrollmentRecord } from '#app/enrollments';
+import { snapshotOf } from '#app/step-emails';
+import { CONFIRM_TOKEN_TTL_MS } from '#domain/capture/tokens';
+import type { Lead } from '#domain/lead/lead';
 import { handler as enrollHandler } from '../../../functions/nurture-enroll/handler.ts';
 
 const dynamodb = mockClient(DynamoDBDocumentClient);

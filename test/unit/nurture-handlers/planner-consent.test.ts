@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nurtureSettingsSchema, sequenceSchema } from '#config/sequences';
-import { CONSENT_RECHECK_MS, type LeadSnapshot, newEnrollment, planStep } from '#domain/sequences';
+import { CONSENT_RECHECK_MS, type LeadSnapshot, newEnrollment, planStep } from '#domain/nurture/sequences';
 
 const settings = nurtureSettingsSchema.parse({});
 const sequence = sequenceSchema.parse({

@@ -11,7 +11,7 @@ import {
   isJapaneseHoliday,
   localParts,
   nextWindowOpening,
-} from '#domain/calendar';
+} from '#domain/nurture/calendar';
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;

@@ -9,7 +9,7 @@ import {
 } from '#config/sequences';
 import { mailSender } from '#config/settings';
 import { parseTemplatesConfig, TemplatesConfigError, templatesConfigSchema } from '#config/templates';
-import { renderTemplate } from '#domain/templates';
+import { renderTemplate } from '#domain/nurture/templates';
 import { nurtureSettings, sequences } from '../../../config/sequences.ts';
 import { templates } from '../../../config/templates.ts';
 
@@ -217,7 +217,7 @@ describe('template variables across config', () => {
   });
 
   it('given the demo configuration, when every template a sender uses is checked, then nothing is missing', async () => {
-    const { requiredVariables } = await import('#domain/templates');
+    const { requiredVariables } = await import('#domain/nurture/templates');
     const { settings } = await import('#config/settings');
     const caseStudy = settings.templates.find((t) => t.id === 'nurture-case-study');
     expect(caseStudy && requiredVariables(caseStudy)).toEqual(['caseStudyUrl']);

@@ -7,7 +7,7 @@ import {
   formatAddress,
   HeaderInjectionError,
   InvalidHeaderError,
-} from '#domain/mail-headers';
+} from '#domain/nurture/mail-headers';
 
 /** Decodes RFC 2047 B-encoded words back to text (test oracle). */
 const decodeEncodedWords = (value: string): string =>

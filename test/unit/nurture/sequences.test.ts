@@ -6,7 +6,8 @@ import {
   type SequenceConfig,
   sequenceSchema,
 } from '#config/sequences';
-import { DEFAULT_WINDOW, isInWindow, localParts } from '#domain/calendar';
+import type { EpochMs } from '#domain/lead/types';
+import { DEFAULT_WINDOW, isInWindow, localParts } from '#domain/nurture/calendar';
 import {
   applyDecision,
   type EnrollmentState,
@@ -19,8 +20,7 @@ import {
   type StepDecision,
   shouldEnroll,
   stepRef,
-} from '#domain/sequences';
-import type { EpochMs } from '#domain/types';
+} from '#domain/nurture/sequences';
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;

@@ -13,7 +13,7 @@ import {
   sanitizeSubject,
   TemplateRenderError,
   TemplateSyntaxError,
-} from '#domain/templates';
+} from '#domain/nurture/templates';
 
 const sender: MailSender = {
   name: '株式会社サンプル',

@@ -12,7 +12,7 @@ import {
   type ScoredEvent,
   scoreEvent,
   urlPath,
-} from '#domain/scoring-behaviour';
+} from '#domain/scoring/behaviour';
 import { configWith, DAY, defaultConfig, event, HOUR, jst } from './helpers.ts';
 
 const scoreAll = (events: ScoredEvent[], config: ScoringConfig = defaultConfig) => {

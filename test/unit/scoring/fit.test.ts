@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { computeFit, parseEmployees } from '#domain/scoring';
-import { containsKeyword, emailDomain } from '#domain/scoring-fit';
+import { containsKeyword, emailDomain } from '#domain/scoring/fit';
+import { computeFit, parseEmployees } from '#domain/scoring/scoring';
 import { configWith, defaultConfig } from './helpers.ts';
 
 describe('fit score (default config)', () => {

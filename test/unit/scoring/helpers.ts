@@ -1,6 +1,6 @@
 /** Shared arrangements for the scoring tests: configs, clocks and an independent local-date oracle. */
 import { parseScoringConfig, type ScoringConfig, type ScoringConfigInput } from '#config/scoring';
-import type { ScoredEvent } from '#domain/scoring';
+import type { ScoredEvent } from '#domain/scoring/scoring';
 import { scoring as defaultScoringInput } from '../../../config/scoring.ts';
 
 export const DAY = 86_400_000;

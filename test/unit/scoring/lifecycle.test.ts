@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { automaticStage, isForward, stageRank } from '#domain/lifecycle';
-import { FUNNEL_STAGES, STAGES, type Stage } from '#domain/types';
+import { automaticStage, isForward, stageRank } from '#domain/lead/lifecycle';
+import { FUNNEL_STAGES, STAGES, type Stage } from '#domain/lead/types';
 import { defaultConfig } from './helpers.ts';
 
 const SALES_STAGES: Stage[] = ['sal', 'sql', 'opportunity', 'customer'];

@@ -5,6 +5,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseScoringConfig, type ScoringConfig } from '#config/scoring';
+import { STAGES, type TimelineEntry } from '#domain/lead/types';
+import { emptyBehaviour } from '#domain/scoring/behaviour';
 import {
   applyEvent,
   applyEvents,
@@ -20,9 +22,7 @@ import {
   stageRank,
   summarize,
   temperatureFor,
-} from '#domain/scoring';
-import { emptyBehaviour } from '#domain/scoring-behaviour';
-import { STAGES, type TimelineEntry } from '#domain/types';
+} from '#domain/scoring/scoring';
 import { DAY, localDate, localDaysBetween } from './helpers.ts';
 
 const DECAYS = [

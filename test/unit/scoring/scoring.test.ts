@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Temperature } from '#domain/lead/types';
 import {
   applyAttributes,
   applyEvent,
@@ -8,8 +9,7 @@ import {
   rescore,
   summarize,
   temperatureFor,
-} from '#domain/scoring';
-import type { Temperature } from '#domain/types';
+} from '#domain/scoring/scoring';
 import { configWith, DAY, defaultConfig, event, jst } from './helpers.ts';
 
 const newLead = (attributes = {}): LeadScoring => ({

@@ -1,0 +1,427 @@
+import { randomUUID } from 'node:crypto';
+import { leadForAnonymous, recordActivity, recordAnonymous, stitchAnonymous } from '#app/activity';
+import { leadIdFromToken } from '#app/links';
+import { emailKey } from '#domain/capture/email-address';
+import { rememberAnonymousId } from '#domain/lead/lead';
+import type { EpochMs } from '#domain/lead/types';
+import type { ScoredEvent } from '#domain/scoring/scoring';
+import { findLeadIdByEmail, mutateLead } from '#store/leads';
+
+/**
+ * Tracking batches, shared by the public `POST /v1/track` (the browser snippet) and the trusted
+ * `POST /v1/ops/events` (webinar platform, CRM, back office).
+ *
+ * Two steps: `parseTrackBatch` checks the shape and bounds of every event without touching anything (a
+ * malformed body is one 400; a bad event is one rejected entry, the others still count), then `ingestBatch`
+ * resolves who each event belongs to and scores it once through `recordActivity`.
+ *
+ * Who may name whom:
+ * - the browser names itself only: an `anonymousId` (the snippet's first-party id) and/or the signed `identity`
+ *   token a form response gave it. It may never say `leadId` or `email`: anyone could otherwise push points
+ *   onto any lead;
+ * - trusted callers (IAM-authorized) name the lead by `leadId` or `email`.
+ */
+
+/** Events per request: the snippet sends at most 20 per beacon. */
+export const MAX_BATCH_EVENTS = 20;
+/** Events may be this far ahead of our clock (browser clocks drift), no further. */
+export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
+export const MAX_URL_LENGTH = 2048;
+export const MAX_TITLE_LENGTH = 200;
+export const MAX_REFERRER_LENGTH = 512;
+export const MAX_PROPERTIES = 20;
+export const MAX_PROPERTY_VALUE_LENGTH = 256;
+export const MAX_TOKEN_LENGTH = 1024;
+
+/** Types a browser may not report: the product witnesses them itself (capture, SES), so a copy would double count. */
+export const SERVER_WITNESSED_TYPES: ReadonlySet<string> = new Set([
+  'form_submitted',
+  'email_open',
+  'email_click',
+]);
+
+const DAY_MS = 86_400_000;
+/** The snippet's ids (UUIDs) and anonymous ids; the same rule the form's `_anonymousId` follows. */
+const BROWSER_ID = /^[A-Za-z0-9_-]{8,64}$/;
+/** Trusted sources may use their own ids (`zoom:123:attended`); no `#`, which separates key parts. */
+const TRUSTED_EVENT_ID = /^[A-Za-z0-9][A-Za-z0-9_:.@-]{0,127}$/;
+const LEAD_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** Known types (page_view, download, webinar_registered, webinar_attended, …) and custom ones alike. */
+const EVENT_TYPE = /^[a-z][a-z0-9_]{0,63}$/;
+const PROPERTY_KEY = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is removed.
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+export type TrackSource = 'browser' | 'trusted';
+
+export type RejectReason =
+  | 'invalid_event'
+  | 'invalid_event_id'
+  | 'invalid_type'
+  | 'type_not_allowed'
+  | 'missing_identity'
+  | 'identity_not_allowed'
+  | 'invalid_anonymous_id'
+  | 'invalid_identity'
+  | 'invalid_lead_id'
+  | 'invalid_email'
+  | 'invalid_url'
+  | 'invalid_title'
+  | 'invalid_properties'
+  | 'invalid_occurred_at'
+  | 'occurred_in_future'
+  | 'too_old'
+  | 'unknown_lead'
+  | 'rate_limited';
+
+export interface Rejection {
+  index: number;
+  reason: RejectReason;
+}
+
+export type EventIdentity =
+  | { kind: 'browser'; anonymousId?: string; token?: string }
+  | { kind: 'lead'; leadId: string }
+  | { kind: 'email'; emailKey: string };
+
+export interface TrackItem {
+  /** Position in the request, for the response's `rejected` entries. */
+  index: number;
+  event: ScoredEvent;
+  identity: EventIdentity;
+}
+
+export type BatchParse =
+  | { ok: true; items: TrackItem[]; rejected: Rejection[] }
+  | { ok: false; message: string };
+
+export interface ParseOptions {
+  now: EpochMs;
+  /** The scoring config's `behaviour.lateEventWindowDays`: older events are refused. */
+  lateEventWindowDays: number;
+  /** Id for an event sent without one (injectable for tests). */
+  newEventId?: () => string;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const has = (o: Record<string, unknown>, key: string): boolean =>
+  Object.hasOwn(o, key) && o[key] !== undefined && o[key] !== null;
+
+/** Trims, removes control characters and cuts to `max` characters (code points, never half a surrogate pair). */
+const cleanText = (value: string, max: number): string => {
+  const clean = value.replace(CONTROLS, ' ').trim();
+  const chars = Array.from(clean);
+  return chars.length > max ? chars.slice(0, max).join('') : clean;
+};
+
+/** An absolute http(s) URL or a path; anything else (javascript:, data:, garbage) is refused. */
+const parseUrl = (raw: unknown): string | undefined | null => {
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  if (typeof raw !== 'string' || raw.length > MAX_URL_LENGTH || CONTROL.test(raw)) return null;
+  if (raw.startsWith('/') && !raw.startsWith('//')) return raw;
+  if (!URL.canParse(raw)) return null;
+  const { protocol } = new URL(raw);
+  return protocol === 'https:' || protocol === 'http:' ? raw : null;
+};
+
+const parseProperties = (raw: unknown): Record<string, string | number | boolean> | undefined | null => {
+  if (raw === undefined || raw === null) return undefined;
+  if (!isRecord(raw)) return null;
+  const entries = Object.entries(raw);
+  if (entries.length > MAX_PROPERTIES) return null;
+  const out: Record<string, string | number | boolean> = {};
+  for (const [key, value] of entries) {
+    if (!PROPERTY_KEY.test(key)) return null;
+    if (typeof value === 'string') {
+      if (value.length > MAX_PROPERTY_VALUE_LENGTH) return null;
+      out[key] = value.replace(CONTROLS, ' ');
+    } else if (typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) {
+      out[key] = value;
+    } else {
+      return null; // nested objects, arrays, null, NaN: primitive values only
+    }
+  }
+  return entries.length ? out : undefined;
+};
+
+type TimeResult = { ok: true; at: EpochMs } | { ok: false; reason: RejectReason };
+
+const parseOccurredAt = (raw: unknown, opts: ParseOptions): TimeResult => {
+  let at: number;
+  if (raw === undefined || raw === null) return { ok: true, at: opts.now };
+  if (typeof raw === 'string' && ISO_TIME.test(raw)) at = Date.parse(raw);
+  else if (typeof raw === 'number' && Number.isSafeInteger(raw)) at = raw;
+  else return { ok: false, reason: 'invalid_occurred_at' };
+  if (!Number.isFinite(at) || at <= 0) return { ok: false, reason: 'invalid_occurred_at' };
+  if (at > opts.now + MAX_FUTURE_SKEW_MS) return { ok: false, reason: 'occurred_in_future' };
+  if (at < opts.now - opts.lateEventWindowDays * DAY_MS) return { ok: false, reason: 'too_old' };
+  return { ok: true, at };
+};
+
+type IdentityResult = { ok: true; identity: EventIdentity } | { ok: false; reason: RejectReason };
+
+const browserIdentity = (raw: Record<string, unknown>): IdentityResult => {
+  if (has(raw, 'leadId') || has(raw, 'email')) return { ok: false, reason: 'identity_not_allowed' };
+  const anonymous = raw.anonymousId;
+  const token = raw.identity;
+  if (
+    (anonymous === undefined || anonymous === null || anonymous === '') &&
+    (token === undefined || token === null || token === '')
+  )
+    return { ok: false, reason: 'missing_identity' };
+  if (anonymous !== undefined && anonymous !== null && anonymous !== '') {
+    if (typeof anonymous !== 'string' || !BROWSER_ID.test(anonymous))
+      return { ok: false, reason: 'invalid_anonymous_id' };
+  }
+  if (token !== undefined && token !== null && token !== '') {
+    if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH)
+      return { ok: false, reason: 'invalid_identity' };
+  }
+  return {
+    ok: true,
+    identity: {
+      kind: 'browser',
+      ...(typeof anonymous === 'string' && anonymous ? { anonymousId: anonymous } : {}),
+      ...(typeof token === 'string' && token ? { token } : {}),
+    },
+  };
+};
+
+const trustedIdentity = (raw: Record<string, unknown>): IdentityResult => {
+  const hasLead = has(raw, 'leadId');
+  const hasEmail = has(raw, 'email');
+  if (hasLead === hasEmail)
+    return { ok: false, reason: hasLead ? 'identity_not_allowed' : 'missing_identity' };
+  if (hasLead) {
+    return typeof raw.leadId === 'string' && LEAD_ID.test(raw.leadId)
+      ? { ok: true, identity: { kind: 'lead', leadId: raw.leadId } }
+      : { ok: false, reason: 'invalid_lead_id' };
+  }
+  const key = typeof raw.email === 'string' ? emailKey(raw.email) : null;
+  return key
+    ? { ok: true, identity: { kind: 'email', emailKey: key } }
+    : { ok: false, reason: 'invalid_email' };
+};
+
+type ItemResult = { ok: true; item: TrackItem } | { ok: false; reason: RejectReason };
+
+/** One event of a batch: every field checked and bounded, or the first reason it cannot be taken. */
+export const parseTrackEvent = (
+  raw: unknown,
+  index: number,
+  source: TrackSource,
+  opts: ParseOptions,
+): ItemResult => {
+  if (!isRecord(raw)) return { ok: false, reason: 'invalid_event' };
+
+  let eventId: string;
+  if (raw.eventId === undefined || raw.eventId === null || raw.eventId === '') {
+    eventId = (opts.newEventId ?? randomUUID)();
+  } else {
+    const pattern = source === 'browser' ? BROWSER_ID : TRUSTED_EVENT_ID;
+    if (typeof raw.eventId !== 'string' || !pattern.test(raw.eventId))
+      return { ok: false, reason: 'invalid_event_id' };
+    eventId = raw.eventId;
+  }
+
+  if (typeof raw.type !== 'string' || !EVENT_TYPE.test(raw.type))
+    return { ok: false, reason: 'invalid_type' };
+  if (source === 'browser' && SERVER_WITNESSED_TYPES.has(raw.type))
+    return { ok: false, reason: 'type_not_allowed' };
+
+  const identity = source === 'browser' ? browserIdentity(raw) : trustedIdentity(raw);
+  if (!identity.ok) return identity;
+
+  const url = parseUrl(raw.url);
+  if (url === null) return { ok: false, reason: 'invalid_url' };
+  if (raw.title !== undefined && raw.title !== null && typeof raw.title !== 'string')
+    return { ok: false, reason: 'invalid_title' };
+  const title = typeof raw.title === 'string' ? cleanText(raw.title, MAX_TITLE_LENGTH) : '';
+  const properties = parseProperties(raw.properties);
+  if (properties === null) return { ok: false, reason: 'invalid_properties' };
+  // The referrer is context, not a reason to refuse an event: one that is not an http(s) URL is dropped.
+  const referrer = parseUrl(raw.referrer);
+  const withReferrer =
+    typeof referrer === 'string' && referrer.length <= MAX_REFERRER_LENGTH && !properties?.referrer
+      ? { ...properties, referrer }
+      : properties;
+
+  const time = parseOccurredAt(raw.occurredAt, opts);
+  if (!time.ok) return time;
+
+  const event: ScoredEvent = {
+    eventId,
+    type: raw.type,
+    occurredAt: time.at,
+    ...(url !== undefined ? { url } : {}),
+    ...(title ? { title } : {}),
+    ...(withReferrer ? { properties: withReferrer } : {}),
+  };
+  return { ok: true, item: { index, event, identity: identity.identity } };
+};
+
+/**
+ * A whole request body: `{"events": [...]}` with 1 to 20 events. A body of another shape is refused as a
+ * whole (`ok: false`, answer 400); each bad event becomes a rejected entry and the rest are kept.
+ */
+export const parseTrackBatch = (body: unknown, source: TrackSource, opts: ParseOptions): BatchParse => {
+  if (!isRecord(body) || !Array.isArray(body.events))
+    return { ok: false, message: 'The body must be a JSON object {"events": [...]}.' };
+  const events: unknown[] = body.events;
+  if (events.length === 0) return { ok: false, message: 'The batch has no events.' };
+  if (events.length > MAX_BATCH_EVENTS)
+    return { ok: false, message: `A batch holds at most ${MAX_BATCH_EVENTS} events.` };
+  const items: TrackItem[] = [];
+  const rejected: Rejection[] = [];
+  events.forEach((raw, index) => {
+    const result = parseTrackEvent(raw, index, source, opts);
+    if (result.ok) items.push(result.item);
+    else rejected.push({ index, reason: result.reason });
+  });
+  return { ok: true, items, rejected };
+};
+
+// ------------------------------------------------------------------------------------------------------
+// Ingest
+
+type Target =
+  | { kind: 'lead'; leadId: string }
+  | { kind: 'anonymous'; anonymousId: string }
+  | { kind: 'rejected'; reason: RejectReason };
+
+export interface BatchOutcome {
+  /** Events taken (scored now, kept for an anonymous visitor, or already known: a replay). */
+  accepted: number;
+  rejected: Rejection[];
+}
+
+/** Lead groups are scored side by side, each group's events one after another (no self-conflicts). */
+const GROUP_CONCURRENCY = 4;
+
+/**
+ * Who an identity points at. A valid identity token names the lead; an anonymous id already linked to a lead
+ * (the visitor once posted a form) routes to that lead; with a valid token and a not-yet-linked anonymous id,
+ * the anonymous history is stitched to the lead first. An expired or forged token with a usable anonymous id
+ * falls back to the anonymous id.
+ */
+const resolveTarget = async (identity: EventIdentity, now: EpochMs): Promise<Target> => {
+  if (identity.kind === 'lead') return { kind: 'lead', leadId: identity.leadId };
+  if (identity.kind === 'email') {
+    const leadId = await findLeadIdByEmail(identity.emailKey);
+    return leadId ? { kind: 'lead', leadId } : { kind: 'rejected', reason: 'unknown_lead' };
+  }
+  const fromToken = leadIdFromToken(identity.token, 'identity', now);
+  const { anonymousId } = identity;
+  if (fromToken) {
+    if (anonymousId && !(await leadForAnonymous(anonymousId)))
+      await stitchByToken(anonymousId, fromToken, now);
+    return { kind: 'lead', leadId: fromToken };
+  }
+  if (!anonymousId) return { kind: 'rejected', reason: 'invalid_identity' };
+  const linked = await leadForAnonymous(anonymousId);
+  return linked ? { kind: 'lead', leadId: linked } : { kind: 'anonymous', anonymousId };
+};
+
+/**
+ * The visitor identified itself with a token: remember the anonymous id on the profile (so erasing the lead
+ * finds its anonymous history) and stitch that history to the lead, as a form post does.
+ */
+const stitchByToken = async (anonymousId: string, leadId: string, now: EpochMs): Promise<void> => {
+  const remembered = await mutateLead(leadId, (lead) => ({
+    result: undefined,
+    write: lead.profile.anonymousIds.includes(anonymousId)
+      ? null
+      : {
+          profile: {
+            ...lead.profile,
+            anonymousIds: rememberAnonymousId(lead.profile.anonymousIds, anonymousId),
+            updatedAt: now,
+            version: lead.profile.version + 1,
+          },
+          at: now,
+        },
+  }));
+  if (remembered.found) await stitchAnonymous(anonymousId, leadId, now);
+};
+
+const identityKey = (identity: EventIdentity): string =>
+  identity.kind === 'browser'
+    ? `b|${identity.token ?? ''}|${identity.anonymousId ?? ''}`
+    : identity.kind === 'lead'
+      ? `l|${identity.leadId}`
+      : `e|${identity.emailKey}`;
+
+/**
+ * Score a parsed batch. Each event counts once whatever happens (replays, concurrent posts of the same
+ * batch). Identities are resolved once per batch; events for one lead run in order, leads side by side.
+ * An unlinked visitor's events are kept (`recordAnonymous`) until a form post stitches them; if that stitch
+ * ran while we were writing, the link is checked again afterwards so no event is left behind.
+ */
+export const ingestBatch = async (items: readonly TrackItem[], now: EpochMs): Promise<BatchOutcome> => {
+  const targets = new Map<string, Promise<Target>>();
+  const groups = new Map<string, { target: Target; items: TrackItem[] }>();
+  for (const item of items) {
+    const key = identityKey(item.identity);
+    let target = targets.get(key);
+    if (!target) {
+      target = resolveTarget(item.identity, now);
+      targets.set(key, target);
+    }
+    const resolved = await target;
+    const groupKey =
+      resolved.kind === 'lead'
+        ? `lead|${resolved.leadId}`
+        : resolved.kind === 'anonymous'
+          ? `anon|${resolved.anonymousId}`
+          : `rejected|${resolved.reason}`;
+    const group = groups.get(groupKey) ?? { target: resolved, items: [] };
+    group.items.push(item);
+    groups.set(groupKey, group);
+  }
+
+  const outcome: BatchOutcome = { accepted: 0, rejected: [] };
+  const reject = (item: TrackItem, reason: RejectReason) =>
+    outcome.rejected.push({ index: item.index, reason });
+
+  const runGroup = async ({ target, items: groupItems }: { target: Target; items: TrackItem[] }) => {
+    if (target.kind === 'rejected') {
+      for (const item of groupItems) reject(item, target.reason);
+      return;
+    }
+    if (target.kind === 'lead') {
+      for (const item of groupItems) {
+        const result = await recordActivity(target.leadId, item.event, now);
+        if (result === 'applied' || result === 'duplicate') outcome.accepted++;
+        else reject(item, result === 'not_found' ? 'unknown_lead' : 'rate_limited');
+      }
+      return;
+    }
+    for (const item of groupItems) await recordAnonymous(target.anonymousId, item.event, now);
+    outcome.accepted += groupItems.length;
+    // A form post may have stitched this visitor between our link check and these writes.
+    const linked = await leadForAnonymous(target.anonymousId);
+    if (linked) for (const item of groupItems) await recordActivity(linked, item.event, now);
+  };
+
+  const queue = [...groups.values()];
+  const errors: unknown[] = [];
+  const worker = async () => {
+    for (let group = queue.shift(); group; group = queue.shift()) {
+      try {
+        await runGroup(group);
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(GROUP_CONCURRENCY, queue.length) }, worker));
+  // Whatever was written stays written; a retry of the whole batch is safe (each event counts once).
+  if (errors.length) throw errors[0];
+  outcome.rejected.sort((a, b) => a.index - b.index);
+  return outcome;
+};

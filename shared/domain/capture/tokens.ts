@@ -1,0 +1,117 @@
+/**
+ * Signed tokens for links and the browser: the `identity` token a form response returns (the tracking
+ * snippet keeps it to attribute later events to the lead), the double-opt-in `confirm` link and the
+ * `unsubscribe` link.
+ *
+ * Format: `base64url(JSON payload) "." base64url(HMAC-SHA256(secret, "v1." + encoded payload))`.
+ * The payload is readable by anyone holding the token, so it carries only opaque ids (the lead id is a random
+ * id): never the email address. `purpose` is inside the signed payload so a token minted for one use is
+ * refused for another. HMAC is deterministic, so this module stays pure; `now` is an argument.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { EpochMs } from '#domain/lead/types';
+
+export const TOKEN_PURPOSES = ['identity', 'confirm', 'unsubscribe'] as const;
+export type TokenPurpose = (typeof TOKEN_PURPOSES)[number];
+
+export interface TokenPayload {
+  purpose: TokenPurpose;
+  /** Subject: the lead id. */
+  sub: string;
+  /** Expiry (epoch ms); absent means the token does not expire (unsubscribe links must keep working). */
+  exp?: EpochMs;
+  [k: string]: string | number | undefined;
+}
+
+export type VerifyResult =
+  | { ok: true; sub: string; payload: TokenPayload }
+  | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' | 'wrong_purpose' };
+
+/** Double-opt-in links stay valid for a week. */
+export const CONFIRM_TOKEN_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+/** Identity tokens live as long as browsers keep a first-party cookie (400 days in Chromium). */
+export const IDENTITY_TOKEN_TTL_MS = 400 * 24 * 60 * 60 * 1000;
+/** Longer tokens are refused before any decoding: bounds the work an attacker can cause. */
+export const MAX_TOKEN_LENGTH = 1024;
+/** Secrets shorter than this are refused: HMAC-SHA256 wants at least 256 bits of key. */
+export const MIN_SECRET_LENGTH = 32;
+
+const SIGNATURE_BYTES = 32;
+const VERSION = 'v1';
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+export class TokenSecretError extends Error {
+  override readonly name = 'TokenSecretError';
+}
+
+function hmac(encodedPayload: string, secret: string): Buffer {
+  if (secret.length < MIN_SECRET_LENGTH) {
+    throw new TokenSecretError(`token secret must be at least ${MIN_SECRET_LENGTH} characters`);
+  }
+  return createHmac('sha256', secret).update(`${VERSION}.${encodedPayload}`).digest();
+}
+
+export function signToken(payload: TokenPayload, secret: string): string {
+  const encoded = Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
+  const token = `${encoded}.${hmac(encoded, secret).toString('base64url')}`;
+  if (token.length > MAX_TOKEN_LENGTH) {
+    throw new RangeError(`token payload too large (${token.length} > ${MAX_TOKEN_LENGTH} characters)`);
+  }
+  return token;
+}
+
+/**
+ * Checks a token. The signature is checked before anything in the payload is trusted, so `wrong_purpose` and
+ * `expired` are only reported for tokens we issued. Pass several secrets to accept tokens signed with the
+ * previous one during a rotation (the first is the current one).
+ */
+export function verifyToken(
+  token: string,
+  purpose: TokenPurpose,
+  secret: string | readonly string[],
+  now: EpochMs,
+): VerifyResult {
+  if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'malformed' };
+  const parts = token.split('.');
+  const [encoded, signature] = parts;
+  if (
+    parts.length !== 2 ||
+    !encoded ||
+    !signature ||
+    !BASE64URL.test(encoded) ||
+    !BASE64URL.test(signature)
+  ) {
+    return { ok: false, reason: 'malformed' };
+  }
+  const given = Buffer.from(signature, 'base64url');
+  if (given.length !== SIGNATURE_BYTES) return { ok: false, reason: 'malformed' };
+  const secrets = typeof secret === 'string' ? [secret] : secret;
+  // Every secret is tried (no early exit) so timing does not tell which one matched.
+  let valid = false;
+  for (const s of secrets) valid = timingSafeEqual(hmac(encoded, s), given) || valid;
+  if (!valid) return { ok: false, reason: 'bad_signature' };
+
+  const payload = decodePayload(encoded);
+  if (payload === null) return { ok: false, reason: 'malformed' };
+  if (payload.purpose !== purpose) return { ok: false, reason: 'wrong_purpose' };
+  if (payload.exp !== undefined && now >= payload.exp) return { ok: false, reason: 'expired' };
+  return { ok: true, sub: payload.sub, payload };
+}
+
+function decodePayload(encoded: string): TokenPayload | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const record = value as Record<string, unknown>;
+  const { purpose, sub, exp } = record;
+  if (!(TOKEN_PURPOSES as readonly unknown[]).includes(purpose)) return null;
+  if (typeof sub !== 'string' || sub === '') return null;
+  if (exp !== undefined && (typeof exp !== 'number' || !Number.isFinite(exp))) return null;
+  const isScalar = (v: unknown) => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
+  if (!Object.values(record).every(isScalar)) return null;
+  return record as TokenPayload;
+}

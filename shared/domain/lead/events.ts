@@ -1,0 +1,349 @@
+/**
+ * The event catalogue: every event the lead loop publishes on its custom bus, and the sales-action
+ * events it accepts from a CRM. Each detail-type has a versioned JSON schema under
+ * `shared/domain/lead/event-schemas/<kebab-name>.v<version>.json`; contract tests keep the two in step.
+ *
+ * `eventId` is derived from the state change an event announces (never random), so a replayed outbox
+ * item or a retried handler produces the same id and targets can de-duplicate on it.
+ */
+import { z } from 'zod';
+import type { Channel, Grade, ScoreSummary, Stage, Temperature } from '#domain/lead/types';
+
+export const EVENT_SOURCE = 'leadloop.leads';
+
+export const DETAIL_TYPES = [
+  'Lead Captured',
+  'Lead Stage Changed',
+  'Lead Temperature Changed',
+  'Lead Handed Off',
+  'Lead Assigned',
+  'Lead SLA Breached',
+  'Lead Accepted',
+  'Lead Qualified',
+  'Lead Converted',
+  'Lead Disqualified',
+  'Lead Recycled',
+  'Lead Unsubscribed',
+] as const;
+export type DetailType = (typeof DETAIL_TYPES)[number];
+
+/** Fields every published detail carries. `occurredAt` is ISO-8601 UTC (`toISOString()`). */
+export interface DetailBase {
+  eventId: string;
+  version: 1;
+  occurredAt: string;
+  leadId: string;
+}
+
+/** The owner as it appears in events: enough for a Slack message or a CRM owner lookup. */
+export interface OwnerRef {
+  ownerId: string;
+  name: string;
+  email: string;
+  team: string;
+  crmUserId?: string;
+}
+
+export const CRM_SYSTEMS = ['salesforce', 'hubspot', 'none'] as const;
+export type CrmSystem = (typeof CRM_SYSTEMS)[number];
+export type CrmRecord = Record<string, string | number>;
+
+export interface LeadCapturedDetail extends DetailBase {
+  email: string;
+  channel: Channel;
+  formId?: string;
+  /** False when the form post updated an existing lead (same normalized email). */
+  isNew: boolean;
+}
+
+export interface LeadStageChangedDetail extends DetailBase {
+  from: Stage | null;
+  to: Stage;
+  reason: string;
+}
+
+export interface LeadTemperatureChangedDetail extends DetailBase {
+  from: Temperature | null;
+  to: Temperature;
+  score: ScoreSummary;
+}
+
+export interface LeadHandedOffDetail extends DetailBase {
+  /** 1-based: the n-th hand-off of this lead (a recycled lead can be handed off again). */
+  handoffNumber: number;
+  owner: OwnerRef;
+  crm: { system: CrmSystem; record: CrmRecord };
+  score: ScoreSummary;
+  grade?: Grade;
+  temperature: Temperature;
+  stage: Stage;
+  /** ISO-8601: sales must accept before this or the SLA is breached. */
+  slaDueAt: string;
+}
+
+export const ASSIGNMENT_REASONS = ['handoff', 'sla_reassign', 'manual'] as const;
+export type AssignmentReason = (typeof ASSIGNMENT_REASONS)[number];
+
+export interface LeadAssignedDetail extends DetailBase {
+  handoffNumber: number;
+  owner: OwnerRef;
+  previousOwner: OwnerRef | null;
+  reason: AssignmentReason;
+  /** Id of the assignment rule that chose the team or owner; null for plain round-robin. */
+  rule: string | null;
+}
+
+export const ESCALATION_ACTIONS = ['notify', 'reassign'] as const;
+export type EscalationAction = (typeof ESCALATION_ACTIONS)[number];
+
+export interface LeadSlaBreachedDetail extends DetailBase {
+  handoffNumber: number;
+  /** ISO-8601 deadline that passed. */
+  dueAt: string;
+  owner: OwnerRef;
+  escalation: { action: EscalationAction; reassignTo?: OwnerRef };
+  /** Reassignments done before this breach. */
+  reassignments: number;
+}
+
+export interface LeadAcceptedDetail extends DetailBase {
+  handoffNumber: number;
+  ownerId: string;
+  withinSla: boolean;
+  by?: string;
+}
+
+/** BANT-CH: budget, authority, needs, timing, competitor, human resources. Free text, as sales notes it. */
+export interface Bantch {
+  budget?: string;
+  authority?: string;
+  needs?: string;
+  timing?: string;
+  competitor?: string;
+  humanResources?: string;
+}
+
+export interface LeadQualifiedDetail extends DetailBase {
+  bant: Bantch;
+  by?: string;
+}
+
+export const CONVERSION_TARGETS = ['opportunity', 'customer'] as const;
+export type ConversionTarget = (typeof CONVERSION_TARGETS)[number];
+
+export interface LeadConvertedDetail extends DetailBase {
+  to: ConversionTarget;
+  amount: number;
+  /** ISO 4217; JPY unless the action says otherwise. */
+  currency: string;
+  /** YYYY-MM-DD (a calendar date, no time zone). */
+  expectedCloseDate: string;
+  by?: string;
+}
+
+export interface LeadDisqualifiedDetail extends DetailBase {
+  reason: string;
+  by?: string;
+}
+
+export interface LeadRecycledDetail extends DetailBase {
+  reason: string;
+  /** ISO-8601: when the lead re-enters nurture. */
+  nurtureAt: string;
+  sequenceId: string;
+  by?: string;
+}
+
+export const UNSUBSCRIBE_METHODS = ['one_click', 'page', 'complaint', 'ops'] as const;
+export type UnsubscribeMethod = (typeof UNSUBSCRIBE_METHODS)[number];
+
+export interface LeadUnsubscribedDetail extends DetailBase {
+  how: UnsubscribeMethod;
+}
+
+export interface DetailByType {
+  'Lead Captured': LeadCapturedDetail;
+  'Lead Stage Changed': LeadStageChangedDetail;
+  'Lead Temperature Changed': LeadTemperatureChangedDetail;
+  'Lead Handed Off': LeadHandedOffDetail;
+  'Lead Assigned': LeadAssignedDetail;
+  'Lead SLA Breached': LeadSlaBreachedDetail;
+  'Lead Accepted': LeadAcceptedDetail;
+  'Lead Qualified': LeadQualifiedDetail;
+  'Lead Converted': LeadConvertedDetail;
+  'Lead Disqualified': LeadDisqualifiedDetail;
+  'Lead Recycled': LeadRecycledDetail;
+  'Lead Unsubscribed': LeadUnsubscribedDetail;
+}
+
+export interface DomainEvent<T extends DetailType = DetailType> {
+  source: typeof EVENT_SOURCE;
+  detailType: T;
+  detail: DetailByType[T];
+}
+
+/** Any published event, discriminated on `detailType` (narrowing `detail` with a switch). */
+export type AnyDomainEvent = { [T in DetailType]: DomainEvent<T> }[DetailType];
+
+export const buildDomainEvent = <T extends DetailType>(
+  detailType: T,
+  detail: DetailByType[T],
+): DomainEvent<T> => ({
+  source: EVENT_SOURCE,
+  detailType,
+  detail,
+});
+
+/** `Lead Handed Off` → `lead-handed-off`: the schema and sample file name of a detail-type. */
+export const kebabName = (detailType: string): string => detailType.toLowerCase().replace(/\s+/g, '-');
+
+/** ISO-8601 string for an epoch-ms instant (UTC, millisecond precision). */
+export const isoAt = (at: number): string => new Date(at).toISOString();
+
+/** PutEvents entry for an event (the outbox relay or a test stand-in sends it as is). */
+export const toPutEventsEntry = (
+  event: AnyDomainEvent,
+  eventBusName: string,
+): { Source: string; DetailType: string; Detail: string; EventBusName: string } => ({
+  Source: event.source,
+  DetailType: event.detailType,
+  Detail: JSON.stringify(event.detail),
+  EventBusName: eventBusName,
+});
+
+// ---------------------------------------------------------------------------------------------
+// Sales actions: the bodies of the ops API's action routes and the inbound `CRM Sales Action`
+// events share these schemas, so both paths run the same validation before the same domain code.
+// ---------------------------------------------------------------------------------------------
+
+export const SALES_ACTIONS = ['accept', 'qualify', 'convert', 'disqualify', 'recycle'] as const;
+export type SalesActionName = (typeof SALES_ACTIONS)[number];
+
+/** Client-chosen idempotency key: the same action retried with the same id announces the same event. */
+const actionIdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._:-]+$/, 'actionId may contain letters, digits and . _ : - only');
+const actorSchema = z.string().trim().min(1).max(200).optional();
+const noteSchema = z.string().max(2000).optional();
+const bantFieldSchema = z.string().trim().min(1).max(500).optional();
+const reasonSchema = z.string().trim().min(1).max(500);
+
+const isCalendarDate = (s: string): boolean => {
+  const [y, m, d] = s.split('-').map(Number);
+  if (y === undefined || m === undefined || d === undefined) return false;
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+};
+const calendarDateSchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
+  .refine(isCalendarDate, 'not a calendar date');
+
+export const bantchSchema = z
+  .object({
+    budget: bantFieldSchema,
+    authority: bantFieldSchema,
+    needs: bantFieldSchema,
+    timing: bantFieldSchema,
+    competitor: bantFieldSchema,
+    humanResources: bantFieldSchema,
+  })
+  .strict();
+
+export const acceptActionSchema = z
+  .object({ action: z.literal('accept'), actionId: actionIdSchema, by: actorSchema, note: noteSchema })
+  .strict();
+export const qualifyActionSchema = z
+  .object({
+    action: z.literal('qualify'),
+    actionId: actionIdSchema,
+    bant: bantchSchema,
+    by: actorSchema,
+    note: noteSchema,
+  })
+  .strict();
+export const convertActionSchema = z
+  .object({
+    action: z.literal('convert'),
+    actionId: actionIdSchema,
+    /** Omitted: the next step from the current stage (sql → opportunity, opportunity → customer). */
+    to: z.enum(CONVERSION_TARGETS).optional(),
+    amount: z.number().finite().min(0).max(1e13),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as JPY')
+      .default('JPY'),
+    expectedCloseDate: calendarDateSchema,
+    by: actorSchema,
+    note: noteSchema,
+  })
+  .strict();
+export const disqualifyActionSchema = z
+  .object({
+    action: z.literal('disqualify'),
+    actionId: actionIdSchema,
+    reason: reasonSchema,
+    by: actorSchema,
+    note: noteSchema,
+  })
+  .strict();
+export const recycleActionSchema = z
+  .object({
+    action: z.literal('recycle'),
+    actionId: actionIdSchema,
+    reason: reasonSchema,
+    /** Overrides the configured delay before the lead re-enters nurture. */
+    nurtureAfterDays: z.number().int().min(0).max(365).optional(),
+    by: actorSchema,
+    note: noteSchema,
+  })
+  .strict();
+
+/** Body of `POST …/actions` on the ops API (the route may also put `action` in the path and merge it). */
+export const salesActionSchema = z.discriminatedUnion('action', [
+  acceptActionSchema,
+  qualifyActionSchema,
+  convertActionSchema,
+  disqualifyActionSchema,
+  recycleActionSchema,
+]);
+export type SalesAction = z.output<typeof salesActionSchema>;
+export type SalesActionInput = z.input<typeof salesActionSchema>;
+
+export const CRM_EVENT_SOURCE = 'leadloop.crm';
+export const CRM_SALES_ACTION_DETAIL_TYPE = 'CRM Sales Action';
+
+/** The CRM names the lead by our id (stored on the CRM record) or, failing that, by email. */
+const crmIdentity = {
+  leadId: z.string().min(1).max(128).optional(),
+  email: z.string().trim().toLowerCase().pipe(z.email()).optional(),
+};
+const hasIdentity = (d: { leadId?: string | undefined; email?: string | undefined }): boolean =>
+  d.leadId !== undefined || d.email !== undefined;
+
+export const crmSalesActionDetailSchema = z
+  .discriminatedUnion('action', [
+    acceptActionSchema.extend(crmIdentity),
+    qualifyActionSchema.extend(crmIdentity),
+    convertActionSchema.extend(crmIdentity),
+    disqualifyActionSchema.extend(crmIdentity),
+    recycleActionSchema.extend(crmIdentity),
+  ])
+  .refine(hasIdentity, { message: 'either leadId or email is required', path: ['leadId'] });
+export type CrmSalesActionDetail = z.output<typeof crmSalesActionDetailSchema>;
+
+/** The EventBridge envelope of an inbound CRM action as a bus rule delivers it to a Lambda target. */
+export const crmSalesActionEventSchema = z.object({
+  source: z.literal(CRM_EVENT_SOURCE),
+  'detail-type': z.literal(CRM_SALES_ACTION_DETAIL_TYPE),
+  detail: crmSalesActionDetailSchema,
+});
+export type CrmSalesActionEvent = z.output<typeof crmSalesActionEventSchema>;
+
+/** Strips the CRM identity, leaving the action exactly as the ops API would have parsed it. */
+export const salesActionFromCrm = (detail: CrmSalesActionDetail): SalesAction => {
+  const { leadId: _leadId, email: _email, ...action } = detail;
+  return action;
+};

@@ -1,0 +1,250 @@
+/**
+ * The lead aggregate, split in two on purpose:
+ * - the **profile** (who the lead is: attributes, consent, attribution, marketing status) changes on form
+ *   posts, imports, unsubscribes and bounces;
+ * - the **state** (where the lead is: score, temperature, stage, hand-off) changes on every tracking
+ *   event. Keeping it small (well under 1 KB) is what lets one tracking event cost about two write units:
+ *   the timeline entry and this item.
+ * Both carry a version for optimistic concurrency.
+ */
+import { createHash } from 'node:crypto';
+import type { Attribution } from '#domain/capture/attribution';
+import type { HandoffState } from '#domain/handoff/sla';
+import { type AnyDomainEvent, buildDomainEvent } from '#domain/lead/events';
+import type {
+  Channel,
+  Consent,
+  EpochMs,
+  Grade,
+  LeadAttributes,
+  ScoreSummary,
+  Stage,
+  StageTransition,
+  Temperature,
+} from '#domain/lead/types';
+import type { BehaviourState, EventOutcome, ScoringState } from '#domain/scoring/scoring';
+
+export type SuppressionReason = 'bounce' | 'complaint' | 'transient_bounces' | 'ops';
+
+export interface MarketingStatus {
+  unsubscribedAt?: EpochMs;
+  unsubscribeMethod?: string;
+  suppressedAt?: EpochMs;
+  suppressionReason?: SuppressionReason;
+  /** Soft bounces since the last delivery. */
+  transientBounces: number;
+}
+
+export interface LeadProfile {
+  leadId: string;
+  /** As given (trimmed, domain lower-cased, IDN in punycode). */
+  email: string;
+  /** De-duplication key: the normalized address, fully lower-cased. */
+  emailKey: string;
+  attributes: LeadAttributes;
+  fitBreakdown: Record<string, number>;
+  consent?: Consent;
+  attribution?: Attribution;
+  channel: Channel;
+  marketing: MarketingStatus;
+  /** Tracking snippet ids stitched to this lead (most recent last, bounded). */
+  anonymousIds: string[];
+  timeZone?: string;
+  locale: 'ja' | 'en';
+  createdAt: EpochMs;
+  updatedAt: EpochMs;
+  version: number;
+}
+
+export interface LeadState {
+  leadId: string;
+  email: string;
+  stage: Stage;
+  /** Every stage transition with its time (funnel velocity); bounded to the most recent. */
+  stageHistory: StageTransition[];
+  temperature: Temperature;
+  grade: Grade;
+  fit: number;
+  behaviour: BehaviourState;
+  score: ScoreSummary;
+  /** Short hashes of the most recent event ids: the replay guard of the tracking fast path. */
+  recentEvents: string[];
+  lastActivityAt: EpochMs;
+  handoff?: HandoffState;
+  /** Marketing mails sent in the last 7 days (frequency cap across sequences). */
+  recentSends: EpochMs[];
+  /** Events kept this hour (per-lead rate bound against page loops). */
+  activityWindow?: { hour: number; count: number };
+  /** When the temperature-decay timer will next look at this lead, if armed. */
+  decayCheckAt?: EpochMs;
+  version: number;
+}
+
+export interface Lead {
+  profile: LeadProfile;
+  state: LeadState;
+}
+
+export const RECENT_EVENTS = 32;
+const MAX_STAGE_HISTORY = 20;
+const MAX_ANONYMOUS_IDS = 10;
+const SEND_WINDOW_MS = 7 * 86_400_000;
+
+/**
+ * 8 base64url characters (48 bits) of SHA-256: 32 of them cost 256 bytes on the state item (stored as one
+ * string), and a false "seen" among 32 recent ids has a probability around 1e-13.
+ */
+export const EVENT_HASH_LENGTH = 8;
+export const eventHash = (eventId: string): string =>
+  createHash('sha256').update(eventId).digest('base64url').slice(0, EVENT_HASH_LENGTH);
+
+export const hasSeenEvent = (state: LeadState, eventId: string): boolean =>
+  state.recentEvents.includes(eventHash(eventId));
+
+export const rememberEvent = (recent: readonly string[], eventId: string): string[] =>
+  [...recent, eventHash(eventId)].slice(-RECENT_EVENTS);
+
+export const appendStageHistory = (
+  history: readonly StageTransition[],
+  t: StageTransition,
+): StageTransition[] => [...history, t].slice(-MAX_STAGE_HISTORY);
+
+export const rememberAnonymousId = (ids: readonly string[], id: string): string[] =>
+  ids.includes(id) ? [...ids] : [...ids, id].slice(-MAX_ANONYMOUS_IDS);
+
+export const recentSendsAt = (sends: readonly EpochMs[], now: EpochMs): EpochMs[] =>
+  sends.filter((t) => t > now - SEND_WINDOW_MS);
+
+/**
+ * A new lead as the capture of its first submission (or an import) creates it: a subscriber, cold, with
+ * its fit and no behaviour yet. Both items start at version 1.
+ */
+export const newLead = (input: {
+  leadId: string;
+  email: string;
+  emailKey: string;
+  attributes: LeadAttributes;
+  scoring: ScoringState;
+  channel: Channel;
+  locale: 'ja' | 'en';
+  at: EpochMs;
+  consent?: Consent;
+  attribution?: Attribution;
+  anonymousIds?: string[];
+}): Lead => ({
+  profile: {
+    leadId: input.leadId,
+    email: input.email,
+    emailKey: input.emailKey,
+    attributes: { ...input.attributes, email: input.email },
+    fitBreakdown: input.scoring.fitBreakdown,
+    ...(input.consent ? { consent: input.consent } : {}),
+    ...(input.attribution ? { attribution: input.attribution } : {}),
+    channel: input.channel,
+    marketing: { transientBounces: 0 },
+    anonymousIds: input.anonymousIds ?? [],
+    locale: input.locale,
+    createdAt: input.at,
+    updatedAt: input.at,
+    version: 1,
+  },
+  state: {
+    leadId: input.leadId,
+    email: input.email,
+    stage: 'subscriber',
+    stageHistory: [{ from: null, to: 'subscriber', at: input.at, reason: 'capture' }],
+    temperature: 'cold',
+    grade: input.scoring.grade,
+    fit: input.scoring.fit,
+    behaviour: input.scoring.behaviour,
+    score: { fit: input.scoring.fit, behaviour: 0, total: input.scoring.fit },
+    recentEvents: [],
+    lastActivityAt: input.at,
+    recentSends: [],
+    version: 1,
+  },
+});
+
+/**
+ * The state after a scored event: new behaviour, score, temperature and stage (with the transition
+ * recorded), the event remembered against replays, activity time moved on, version + 1.
+ */
+export const stateAfterEvent = (
+  state: LeadState,
+  outcome: Pick<EventOutcome, 'scoring' | 'score' | 'temperature' | 'stage' | 'stageChange'>,
+  event: { eventId: string; occurredAt: EpochMs },
+  now: EpochMs,
+): LeadState => ({
+  ...state,
+  behaviour: outcome.scoring.behaviour,
+  score: outcome.score,
+  temperature: outcome.temperature,
+  stage: outcome.stage,
+  stageHistory: outcome.stageChange
+    ? appendStageHistory(state.stageHistory, outcome.stageChange)
+    : state.stageHistory,
+  recentEvents: rememberEvent(state.recentEvents, event.eventId),
+  lastActivityAt: Math.max(state.lastActivityAt, Math.min(event.occurredAt, now)),
+  version: state.version + 1,
+});
+
+export const scoringOf = (lead: Lead): ScoringState => ({
+  fit: lead.state.fit,
+  grade: lead.state.grade,
+  fitBreakdown: lead.profile.fitBreakdown,
+  behaviour: lead.state.behaviour,
+});
+
+/** May this lead receive marketing mail right now? (Transactional mail is not asked.) */
+export const marketingAllowed = (profile: LeadProfile): { ok: true } | { ok: false; reason: string } => {
+  if (profile.marketing.suppressedAt) return { ok: false, reason: 'suppressed' };
+  if (profile.marketing.unsubscribedAt) return { ok: false, reason: 'unsubscribed' };
+  if (!profile.consent) return { ok: false, reason: 'no_consent' };
+  if (profile.consent.doubleOptIn && !profile.consent.confirmedAt)
+    return { ok: false, reason: 'not_confirmed' };
+  return { ok: true };
+};
+
+/**
+ * Events announcing what changed between two states. Event ids are deterministic for the change (the
+ * n-th stage transition, the state version that changed the temperature), so a replayed write publishes
+ * nothing new and targets can de-duplicate on `eventId`.
+ */
+export const stateChangeEvents = (
+  before: Pick<LeadState, 'stage' | 'temperature' | 'stageHistory'> | undefined,
+  after: LeadState,
+  at: EpochMs,
+): AnyDomainEvent[] => {
+  const events: AnyDomainEvent[] = [];
+  const occurredAt = new Date(at).toISOString();
+  const fromStage = before?.stage ?? null;
+  if (fromStage !== after.stage) {
+    const last = after.stageHistory[after.stageHistory.length - 1];
+    events.push(
+      buildDomainEvent('Lead Stage Changed', {
+        eventId: `${after.leadId}:stage:${after.stageHistory.length}:${after.stage}`,
+        version: 1,
+        occurredAt,
+        leadId: after.leadId,
+        from: fromStage,
+        to: after.stage,
+        reason: last?.reason ?? 'score',
+      }),
+    );
+  }
+  const fromTemperature = before?.temperature ?? null;
+  if (fromTemperature !== after.temperature && !(fromTemperature === null && after.temperature === 'cold')) {
+    events.push(
+      buildDomainEvent('Lead Temperature Changed', {
+        eventId: `${after.leadId}:temperature:${after.version}:${after.temperature}`,
+        version: 1,
+        occurredAt,
+        leadId: after.leadId,
+        from: fromTemperature,
+        to: after.temperature,
+        score: after.score,
+      }),
+    );
+  }
+  return events;
+};

@@ -1,0 +1,296 @@
+/**
+ * Business calendar: send windows and SLA clocks in a given IANA time zone.
+ *
+ * All arithmetic is done on the zone's *wall clock* with `Intl.DateTimeFormat` (no tz library),
+ * so it stays correct across DST changes (e.g. America/New_York) as well as in Asia/Tokyo.
+ * Japanese public holidays come from the maintained `@holiday-jp/holiday_jp` data set, looked up
+ * by the calendar date *in the window's time zone* (never the process's local zone).
+ */
+import holidayJp from '@holiday-jp/holiday_jp';
+import type { EpochMs } from '#domain/lead/types';
+
+export interface BusinessWindow {
+  /** IANA zone, e.g. "Asia/Tokyo". */
+  timeZone: string;
+  /** ISO weekdays the window is open: 1 = Monday … 7 = Sunday. */
+  days: number[];
+  /** Local opening time, "HH:MM" (inclusive). */
+  start: string;
+  /** Local closing time, "HH:MM" (exclusive); "24:00" means midnight at the end of the day. */
+  end: string;
+  /** Treat Japanese public holidays (by the local date) as closed days. */
+  skipJapaneseHolidays: boolean;
+}
+
+export const DEFAULT_WINDOW: BusinessWindow = Object.freeze({
+  timeZone: 'Asia/Tokyo',
+  days: Object.freeze([1, 2, 3, 4, 5]) as number[],
+  start: '09:00',
+  end: '18:00',
+  skipJapaneseHolidays: true,
+});
+
+export interface LocalParts {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  /** ISO weekday: 1 = Monday … 7 = Sunday. */
+  weekday: number;
+}
+
+interface CivilDate {
+  year: number;
+  month: number;
+  day: number;
+}
+
+const MINUTE_MS = 60_000;
+const DAY_MS = 86_400_000;
+/** Longest run of closed days we search through before deciding the window can never open. */
+const MAX_SEARCH_DAYS = 370;
+
+const WEEKDAYS: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
+
+// Formatters are expensive to build; one per zone for the life of the process.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+      weekday: 'short',
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** True when `timeZone` is an IANA zone this runtime knows. */
+export function isValidTimeZone(timeZone: string): boolean {
+  try {
+    formatterFor(timeZone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function partsWithSecond(t: EpochMs, timeZone: string): LocalParts & { second: number } {
+  const out = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0, weekday: 0 };
+  for (const p of formatterFor(timeZone).formatToParts(t)) {
+    switch (p.type) {
+      case 'year':
+        out.year = Number(p.value);
+        break;
+      case 'month':
+        out.month = Number(p.value);
+        break;
+      case 'day':
+        out.day = Number(p.value);
+        break;
+      case 'hour':
+        out.hour = Number(p.value);
+        break;
+      case 'minute':
+        out.minute = Number(p.value);
+        break;
+      case 'second':
+        out.second = Number(p.value);
+        break;
+      case 'weekday':
+        out.weekday = WEEKDAYS[p.value] ?? 0;
+        break;
+      default:
+        break;
+    }
+  }
+  return out;
+}
+
+/** Wall-clock calendar fields of `t` in `timeZone`. */
+export function localParts(t: EpochMs, timeZone: string): LocalParts {
+  const { year, month, day, hour, minute, weekday } = partsWithSecond(t, timeZone);
+  return { year, month, day, hour, minute, weekday };
+}
+
+/** Zone offset at `t` in ms (local wall clock minus UTC). */
+function offsetAt(t: EpochMs, timeZone: string): number {
+  const p = partsWithSecond(t, timeZone);
+  const wallAsUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+  const tSeconds = t - (((t % 1000) + 1000) % 1000);
+  return wallAsUtc - tSeconds;
+}
+
+/**
+ * The instant at which the zone's wall clock shows `date` + `minuteOfDay`.
+ * Ambiguous times (DST fall-back) resolve to the earlier instant; non-existent times (spring-forward
+ * gap) are pushed forward by the gap, like Temporal's "compatible" disambiguation.
+ */
+function zonedToEpoch(date: CivilDate, minuteOfDay: number, timeZone: string): EpochMs {
+  const wall = Date.UTC(date.year, date.month - 1, date.day, 0, minuteOfDay);
+  // Offsets a day either side bracket any single transition near this wall time.
+  const before = wall - offsetAt(wall - DAY_MS, timeZone);
+  const after = wall - offsetAt(wall + DAY_MS, timeZone);
+  const fits = (x: EpochMs) => x + offsetAt(x, timeZone) === wall;
+  if (fits(before) && fits(after)) return Math.min(before, after);
+  if (fits(before)) return before;
+  if (fits(after)) return after;
+  return before;
+}
+
+function addCivilDays(date: CivilDate, days: number): CivilDate {
+  const d = new Date(Date.UTC(date.year, date.month - 1, date.day + days));
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+}
+
+function isoWeekday(date: CivilDate): number {
+  const dow = new Date(Date.UTC(date.year, date.month - 1, date.day)).getUTCDay();
+  return dow === 0 ? 7 : dow;
+}
+
+function pad2(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/** "YYYY-MM-DD" of a civil date; the key format of the holiday data set. */
+export function civilDateKey(date: CivilDate): string {
+  return `${String(date.year).padStart(4, '0')}-${pad2(date.month)}-${pad2(date.day)}`;
+}
+
+/**
+ * Whether a civil (calendar) date is a Japanese public holiday. We read the package's data keys
+ * rather than `isHoliday(Date)`, which formats the Date in the *process's* time zone.
+ */
+export function isJapaneseHoliday(date: CivilDate): boolean {
+  return Object.hasOwn(holidayJp.holidays, civilDateKey(date));
+}
+
+/** Parses "HH:MM" into minutes after local midnight ("24:00" → 1440). */
+export function parseHhMm(value: string): number {
+  const m = /^(\d{2}):(\d{2})$/.exec(value);
+  const h = Number(m?.[1]);
+  const min = Number(m?.[2]);
+  if (!m || h > 24 || min > 59 || (h === 24 && min !== 0)) {
+    throw new RangeError(`invalid time of day "${value}", expected HH:MM`);
+  }
+  return h * 60 + min;
+}
+
+function isBusinessDate(date: CivilDate, w: BusinessWindow): boolean {
+  if (!w.days.includes(isoWeekday(date))) return false;
+  return !(w.skipJapaneseHolidays && isJapaneseHoliday(date));
+}
+
+/** True when the local date of `t` is an open weekday and (if asked) not a Japanese holiday. */
+export function isBusinessDay(t: EpochMs, w: BusinessWindow): boolean {
+  return isBusinessDate(localParts(t, w.timeZone), w);
+}
+
+/** True when `t` falls on a business day, at or after `start` and before `end` (local time). */
+export function isInWindow(t: EpochMs, w: BusinessWindow): boolean {
+  const p = localParts(t, w.timeZone);
+  const minute = p.hour * 60 + p.minute;
+  if (minute < parseHhMm(w.start) || minute >= parseHhMm(w.end)) return false;
+  return isBusinessDate(p, w);
+}
+
+/** The earliest instant ≥ `t` inside the window (`t` itself when already inside). */
+/** DST shifts are at most an hour (30 minutes on Lord Howe Island): two hours either side covers them. */
+const DST_MARGIN_MS = 2 * 3_600_000;
+
+/** Does the zone's offset change anywhere around [a, b]? Then wall-clock arithmetic is not enough there. */
+const dstChangeNear = (a: EpochMs, b: EpochMs, timeZone: string): boolean =>
+  offsetAt(Math.min(a, b) - DST_MARGIN_MS, timeZone) !== offsetAt(Math.max(a, b) + DST_MARGIN_MS, timeZone);
+
+export function nextWindowOpening(t: EpochMs, w: BusinessWindow): EpochMs {
+  if (isInWindow(t, w)) return t;
+  const startMinute = parseHhMm(w.start);
+  const endMinute = parseHhMm(w.end);
+  const today = localParts(t, w.timeZone);
+  for (let i = 0; i <= MAX_SEARCH_DAYS; i++) {
+    const date = addCivilDays(today, i);
+    if (!isBusinessDate(date, w)) continue;
+    const opening = zonedToEpoch(date, startMinute, w.timeZone);
+    const close = zonedToEpoch(date, endMinute, w.timeZone);
+    if (!dstChangeNear(opening, close, w.timeZone)) {
+      if (opening > t) return opening;
+      continue;
+    }
+    // A DST change inside this day's window (a skipped or repeated hour): the wall-clock opening may not
+    // exist or may come twice, so look minute by minute. Twice a year, and only in zones with DST.
+    const from = Math.max(
+      Math.ceil((t + 1) / MINUTE_MS) * MINUTE_MS,
+      Math.min(opening, close) - DST_MARGIN_MS,
+    );
+    for (let m = from; m < Math.max(opening, close) + DST_MARGIN_MS; m += MINUTE_MS)
+      if (isInWindow(m, w)) return m;
+  }
+  throw new RangeError(`send window never opens within ${MAX_SEARCH_DAYS} days of ${t}`);
+}
+
+/** `t` moved `days` calendar days on the local wall clock (same local time of day, DST-safe). */
+export function addCalendarDays(t: EpochMs, days: number, timeZone: string): EpochMs {
+  if (!Number.isInteger(days) || days < 0) throw new RangeError(`days must be a whole number ≥ 0: ${days}`);
+  if (days === 0) return t;
+  const p = localParts(t, timeZone);
+  const subMinute = ((t % MINUTE_MS) + MINUTE_MS) % MINUTE_MS;
+  return zonedToEpoch(addCivilDays(p, days), p.hour * 60 + p.minute, timeZone) + subMinute;
+}
+
+/** Same local time of day, `days` business days after the local date of `t`. */
+export function addBusinessDays(t: EpochMs, days: number, w: BusinessWindow): EpochMs {
+  if (!Number.isInteger(days) || days < 0) throw new RangeError(`days must be a whole number ≥ 0: ${days}`);
+  if (days === 0) return t;
+  const p = localParts(t, w.timeZone);
+  let date: CivilDate = p;
+  let counted = 0;
+  for (let i = 0; counted < days; i++) {
+    if (i > MAX_SEARCH_DAYS * Math.max(1, days)) throw new RangeError('no business days in window');
+    date = addCivilDays(date, 1);
+    if (isBusinessDate(date, w)) counted++;
+  }
+  const subMinute = ((t % MINUTE_MS) + MINUTE_MS) % MINUTE_MS;
+  return zonedToEpoch(date, p.hour * 60 + p.minute, w.timeZone) + subMinute;
+}
+
+/**
+ * The earliest instant by which `hours` of in-window time have passed since `t`. Time outside
+ * windows does not count, so Friday 17:30 + 1h is Monday 09:30 with a 09:00–18:00 window.
+ * A deadline that uses up a window exactly ends at its closing time (e.g. Friday 18:00).
+ */
+export function addBusinessHours(t: EpochMs, hours: number, w: BusinessWindow): EpochMs {
+  if (!Number.isFinite(hours) || hours < 0) throw new RangeError(`hours must be ≥ 0: ${hours}`);
+  let remaining = Math.round(hours * 3_600_000);
+  if (remaining === 0) return t;
+  const endMinute = parseHhMm(w.end);
+  let cursor = nextWindowOpening(t, w);
+  for (;;) {
+    const close = zonedToEpoch(localParts(cursor, w.timeZone), endMinute, w.timeZone);
+    let next = Math.max(close, cursor + MINUTE_MS);
+    if (!dstChangeNear(cursor, close, w.timeZone)) {
+      const available = close - cursor;
+      if (remaining <= available) return cursor + remaining;
+      remaining -= Math.max(0, available);
+    } else {
+      // A DST change near today's window (a repeated or skipped hour): the wall-clock span is not the
+      // window time, so count it minute by minute. Twice a year, and only in zones with DST.
+      next = Math.max(close, cursor) + DST_MARGIN_MS;
+      for (let m = cursor; m < next; m += MINUTE_MS) {
+        if (!isInWindow(m, w)) continue;
+        if (remaining <= MINUTE_MS) return m + remaining;
+        remaining -= MINUTE_MS;
+      }
+    }
+    cursor = nextWindowOpening(next, w);
+  }
+}

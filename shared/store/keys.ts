@@ -1,0 +1,44 @@
+import { createHash } from 'node:crypto';
+import { DUE_SHARDS } from '#store/table-design';
+
+/** Key builders for every item type in the single table: the only place key strings are spelled. */
+export const keys = {
+  profile: (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'PROFILE' }),
+  state: (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'STATE' }),
+  emailIndex: (emailKey: string) => ({ pk: `EMAIL#${emailKey}`, sk: 'EMAIL' }),
+  timelineEvent: (leadId: string, eventId: string) => ({ pk: `LEAD#${leadId}`, sk: `EVT#${eventId}` }),
+  anonymousEvent: (anonymousId: string, eventId: string) => ({
+    pk: `ANON#${anonymousId}`,
+    sk: `EVT#${eventId}`,
+  }),
+  anonymousLink: (anonymousId: string) => ({ pk: `ANON#${anonymousId}`, sk: 'LINK' }),
+  enrollment: (leadId: string, sequenceId: string) => ({ pk: `LEAD#${leadId}`, sk: `ENR#${sequenceId}` }),
+  timer: (leadId: string, kind: string) => ({ pk: `LEAD#${leadId}`, sk: `TIMER#${kind}` }),
+  outbox: (leadId: string, eventId: string) => ({ pk: `LEAD#${leadId}`, sk: `OUTBOX#${eventId}` }),
+  roundRobin: () => ({ pk: 'ASSIGNMENT', sk: 'ROUND_ROBIN' }),
+  counter: (name: string, period: string) => ({ pk: `COUNTER#${name}`, sk: period }),
+  idempotency: (scope: string, id: string) => ({ pk: `IDEMPOTENCY#${scope}`, sk: id }),
+} as const;
+
+export const PREFIX = { timeline: 'EVT#', enrollment: 'ENR#', timer: 'TIMER#', outbox: 'OUTBOX#' } as const;
+
+export const leadIdFromPk = (pk: string): string | undefined =>
+  pk.startsWith('LEAD#') ? pk.slice('LEAD#'.length) : undefined;
+
+/** Stable shard for an item, so re-scheduling the same timer keeps it in one shard. */
+export const dueShardFor = (pk: string, sk: string): string => {
+  const n = createHash('sha1').update(`${pk}|${sk}`).digest().readUInt32BE(0) % DUE_SHARDS;
+  return `DUE#${n}`;
+};
+
+export const allDueShards = (): string[] => Array.from({ length: DUE_SHARDS }, (_, n) => `DUE#${n}`);
+
+/** Sortable due time; ISO-8601 UTC sorts lexicographically. */
+export const dueAtKey = (at: number): string => new Date(at).toISOString();
+
+/** Attributes that put an item on the due index (spread into a Put, or SET in an update). */
+export const dueAttributes = (pk: string, sk: string, at: number, timerKind: string) => ({
+  dueShard: dueShardFor(pk, sk),
+  dueAt: dueAtKey(at),
+  timerKind,
+});

@@ -1,0 +1,57 @@
+import { EVENT_HASH_LENGTH, type Lead, type LeadProfile, type LeadState } from '#domain/lead/lead';
+import { keys, leadIdFromPk } from '#store/keys';
+
+/**
+ * How a lead's items look in the table (no I/O here): the store writes and reads through these, and bulk
+ * loaders (benchmarks, tests) use `leadItems` so their data is exactly what the store would write.
+ */
+
+/**
+ * The state item as stored: index keys added, and kept under 1 KB so a tracking event's state write costs
+ * one write unit. `leadId` is not stored again (the key holds it) and the
+ * recent event hashes are one string, not a list (a list costs bytes per element).
+ */
+export const stateItem = (state: LeadState) => {
+  const { leadId, recentEvents, ...rest } = state;
+  return {
+    ...keys.state(leadId),
+    ...rest,
+    recentEvents: recentEvents.join(''),
+    stageKey: state.stage,
+    temperatureKey: state.temperature,
+    scoreKey: state.score.total,
+    ownerId: state.handoff && !state.handoff.closedAt ? state.handoff.owner.ownerId : undefined,
+  };
+};
+
+export const fromStateItem = (item: Record<string, unknown> | undefined): LeadState | undefined => {
+  const state = stripKeys<Omit<LeadState, 'recentEvents'> & { recentEvents?: unknown }>(
+    item,
+    STATE_INDEX_ATTRS,
+  );
+  if (!state || !item) return undefined;
+  const packed = typeof state.recentEvents === 'string' ? state.recentEvents : '';
+  const recentEvents: string[] = [];
+  for (let i = 0; i < packed.length; i += EVENT_HASH_LENGTH)
+    recentEvents.push(packed.slice(i, i + EVENT_HASH_LENGTH));
+  return { ...state, leadId: leadIdFromPk(String(item.pk)) ?? '', recentEvents };
+};
+
+export const profileItem = (profile: LeadProfile) => ({ ...keys.profile(profile.leadId), ...profile });
+
+/** A lead's two items exactly as the store writes them (bulk loads in benchmarks and tests). */
+export const leadItems = (lead: Lead): Record<string, unknown>[] => [
+  profileItem(lead.profile),
+  stateItem(lead.state),
+];
+
+export const stripKeys = <T>(
+  item: Record<string, unknown> | undefined,
+  drop: readonly string[],
+): T | undefined => {
+  if (!item) return undefined;
+  const copy = { ...item };
+  for (const k of ['pk', 'sk', ...drop]) delete copy[k];
+  return copy as T;
+};
+export const STATE_INDEX_ATTRS = ['stageKey', 'temperatureKey', 'scoreKey', 'ownerId'] as const;

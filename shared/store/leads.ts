@@ -1,0 +1,409 @@
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import type { AnyDomainEvent } from '#domain/lead/events';
+import type { Lead, LeadProfile, LeadState } from '#domain/lead/lead';
+import type { EpochMs, TimelineEntry } from '#domain/lead/types';
+import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
+import { dueAttributes, keys, leadIdFromPk, PREFIX } from '#store/keys';
+import { fromStateItem, profileItem, stateItem, stripKeys } from '#store/lead-items';
+import { type OutboxEvent, outboxPut } from '#store/outbox';
+
+/**
+ * The lead repository: profile, state, e-mail index, timeline and the outbox, in one table. Every write
+ * that changes a lead is conditioned on the version it read (optimistic concurrency) and carries the
+ * events it announces in the same transaction (outbox), so a crash can lose neither.
+ */
+
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+export interface StoredTimelineEntry extends TimelineEntry {
+  /** State version this entry was computed against (the tracking fast path's replay guard). */
+  baseVersion: number;
+  recordedAt: EpochMs;
+}
+
+export const toOutbox = (event: AnyDomainEvent, at: EpochMs): OutboxEvent => ({
+  leadId: event.detail.leadId,
+  source: event.source,
+  detailType: event.detailType,
+  detail: event.detail as unknown as OutboxEvent['detail'],
+  time: at,
+});
+
+export const getLead = async (leadId: string): Promise<Lead | undefined> => {
+  const result = await dynamodb.send(
+    new BatchGetCommand({
+      RequestItems: {
+        [tableName]: { Keys: [keys.profile(leadId), keys.state(leadId)], ConsistentRead: true },
+      },
+    }),
+  );
+  const items = result.Responses?.[tableName] ?? [];
+  const profile = stripKeys<LeadProfile>(
+    items.find((i) => i.sk === 'PROFILE'),
+    [],
+  );
+  const state = fromStateItem(items.find((i) => i.sk === 'STATE'));
+  return profile && state ? { profile, state } : undefined;
+};
+
+export const getLeadState = async (leadId: string): Promise<LeadState | undefined> => {
+  const result = await dynamodb.send(
+    new GetCommand({ TableName: tableName, Key: keys.state(leadId), ConsistentRead: true }),
+  );
+  return fromStateItem(result.Item);
+};
+
+export const findLeadIdByEmail = async (emailKey: string): Promise<string | undefined> => {
+  const result = await dynamodb.send(
+    new GetCommand({ TableName: tableName, Key: keys.emailIndex(emailKey), ConsistentRead: true }),
+  );
+  return typeof result.Item?.leadId === 'string' ? result.Item.leadId : undefined;
+};
+
+/** Profiles of many leads (call list, exports); missing ones are left out. */
+export const getProfiles = async (leadIds: readonly string[]): Promise<Map<string, LeadProfile>> => {
+  const out = new Map<string, LeadProfile>();
+  for (let i = 0; i < leadIds.length; i += 100) {
+    let request: Record<string, { Keys: Record<string, string>[] }> | undefined = {
+      [tableName]: { Keys: leadIds.slice(i, i + 100).map((id) => keys.profile(id)) },
+    };
+    while (request && Object.keys(request).length) {
+      const result = await dynamodb.send(new BatchGetCommand({ RequestItems: request }));
+      for (const item of result.Responses?.[tableName] ?? []) {
+        const profile = stripKeys<LeadProfile>(item, []);
+        if (profile) out.set(profile.leadId, profile);
+      }
+      request = result.UnprocessedKeys as typeof request;
+    }
+  }
+  return out;
+};
+
+const timelineItem = (leadId: string, entry: StoredTimelineEntry) => ({
+  ...keys.timelineEvent(leadId, entry.eventId),
+  ...entry,
+});
+
+/** A lead's timeline, newest first (bounded: the API shows the most recent activity). */
+export const getTimeline = async (leadId: string, limit = 200): Promise<StoredTimelineEntry[]> => {
+  const entries: StoredTimelineEntry[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const result = await dynamodb.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': keys.profile(leadId).pk, ':prefix': PREFIX.timeline },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of result.Items ?? []) {
+      const entry = stripKeys<StoredTimelineEntry>(item, []);
+      if (entry) entries.push(entry);
+    }
+    startKey = result.LastEvaluatedKey;
+  } while (startKey);
+  return entries
+    .sort((a, b) => b.occurredAt - a.occurredAt || (a.eventId < b.eventId ? 1 : -1))
+    .slice(0, limit);
+};
+
+export interface LeadWrite {
+  /** Needed when neither profile nor state is written. */
+  leadId?: string;
+  profile?: LeadProfile;
+  state?: LeadState;
+  timeline?: StoredTimelineEntry[];
+  events?: AnyDomainEvent[];
+  /** Arm (or clear, with null) the lead's temperature-decay timer. */
+  decayTimerAt?: EpochMs | null;
+  /** Anything else that must commit with this change (enrollments, timers, round-robin state). */
+  extra?: TransactItem[];
+  at: EpochMs;
+}
+
+export type WriteResult = 'saved' | 'conflict';
+
+export const versionsOf = (lead: Lead) => ({ profile: lead.profile.version, state: lead.state.version });
+
+const versionCondition = (before: number | undefined) =>
+  before === undefined
+    ? { ConditionExpression: 'attribute_not_exists(pk)' }
+    : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': before } };
+
+export const decayTimerItem = (leadId: string, at: EpochMs | null): TransactItem => {
+  const key = keys.timer(leadId, 'decay');
+  return at === null
+    ? { Delete: { TableName: tableName, Key: key } }
+    : {
+        Put: {
+          TableName: tableName,
+          Item: { ...key, leadId, ...dueAttributes(key.pk, key.sk, at, 'decay') },
+        },
+      };
+};
+
+/**
+ * Write a change to a lead in one transaction: new profile/state (each conditioned on the version that was
+ * read; pass the item with its version already incremented), timeline entries, the outbox events and any
+ * extra items. Returns 'conflict' when another writer got there first: reload and decide again.
+ */
+export const writeLead = async (
+  before: { profile?: number; state?: number },
+  change: LeadWrite,
+): Promise<WriteResult> => {
+  const items: TransactItem[] = [];
+  if (change.profile) {
+    items.push({
+      Put: { TableName: tableName, Item: profileItem(change.profile), ...versionCondition(before.profile) },
+    });
+  }
+  if (change.state) {
+    items.push({
+      Put: { TableName: tableName, Item: stateItem(change.state), ...versionCondition(before.state) },
+    });
+  }
+  const leadId = change.state?.leadId ?? change.profile?.leadId ?? change.leadId ?? '';
+  for (const entry of change.timeline ?? [])
+    items.push({ Put: { TableName: tableName, Item: timelineItem(leadId, entry) } });
+  for (const event of change.events ?? []) items.push(outboxPut(tableName, toOutbox(event, change.at)));
+  if (change.decayTimerAt !== undefined) items.push(decayTimerItem(leadId, change.decayTimerAt));
+  items.push(...(change.extra ?? []));
+  if (items.length === 0) return 'saved';
+  try {
+    await dynamodb.send(new TransactWriteCommand({ TransactItems: items }));
+    return 'saved';
+  } catch (error) {
+    if (isConditionalCheckFailure(error)) return 'conflict';
+    throw error;
+  }
+};
+
+/** The new-lead transaction also claims the e-mail: only one of many concurrent posts can create it. */
+export const createLead = async (
+  lead: Lead,
+  change: Omit<LeadWrite, 'profile' | 'state'>,
+): Promise<'created' | 'exists'> => {
+  const claimEmail: TransactItem = {
+    Put: {
+      TableName: tableName,
+      Item: {
+        ...keys.emailIndex(lead.profile.emailKey),
+        leadId: lead.profile.leadId,
+        createdAt: lead.profile.createdAt,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+  const result = await writeLead(
+    {},
+    {
+      ...change,
+      profile: lead.profile,
+      state: lead.state,
+      extra: [claimEmail, ...(change.extra ?? [])],
+    },
+  );
+  return result === 'saved' ? 'created' : 'exists';
+};
+
+/**
+ * Read-decide-write with retries: `decide` gets the current lead and returns the write to make (or null
+ * for "nothing to do"). On a version conflict the lead is read again and `decide` runs again, so concurrent
+ * writers never lose each other's changes.
+ */
+export const mutateLead = async <R>(
+  leadId: string,
+  decide: (lead: Lead) => { write: LeadWrite | null; result: R },
+  maxAttempts = 12,
+): Promise<{ found: false } | { found: true; result: R; lead: Lead }> => {
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    const lead = await getLead(leadId);
+    if (!lead) return { found: false };
+    const { write, result } = decide(lead);
+    if (!write) return { found: true, result, lead };
+    if ((await writeLead(versionsOf(lead), write)) === 'saved') {
+      return {
+        found: true,
+        result,
+        lead: { profile: write.profile ?? lead.profile, state: write.state ?? lead.state },
+      };
+    }
+    await backoff(attempt);
+  }
+  throw new Error(`lead ${leadId} is too busy: ${maxAttempts} conflicting writes`);
+};
+
+/**
+ * The tracking fast path: when an event changes only the score (no stage or temperature crossing, no timer),
+ * it costs two small writes, not a transaction: the timeline entry, then the state item conditioned on the
+ * version read. The timeline is the source of truth (rescoring replays it); the state is derived.
+ * Returns 'conflict' when the state moved meanwhile (the caller re-reads and decides again).
+ */
+export const writeTrackedEvent = async (
+  before: LeadState,
+  entry: StoredTimelineEntry,
+  after: LeadState,
+): Promise<WriteResult> => {
+  await dynamodb.send(new PutCommand({ TableName: tableName, Item: timelineItem(before.leadId, entry) }));
+  try {
+    await dynamodb.send(
+      new PutCommand({ TableName: tableName, Item: stateItem(after), ...versionCondition(before.version) }),
+    );
+    return 'saved';
+  } catch (error) {
+    if (isConditionalCheckFailure(error)) return 'conflict';
+    throw error;
+  }
+};
+
+/** Read a timeline entry (to tell a replay from a first delivery). */
+export const getTimelineEntry = async (
+  leadId: string,
+  eventId: string,
+): Promise<StoredTimelineEntry | undefined> => {
+  const result = await dynamodb.send(
+    new GetCommand({ TableName: tableName, Key: keys.timelineEvent(leadId, eventId), ConsistentRead: true }),
+  );
+  return stripKeys<StoredTimelineEntry>(result.Item, []);
+};
+
+export const backoff = (attempt: number): Promise<void> =>
+  // Exponential with full jitter, so writers that collided do not collide again in step.
+  new Promise((r) => setTimeout(r, Math.random() * Math.min(400, 10 * 2 ** attempt)));
+
+/** A lead state as the `byTemperature` index projects it (call list, reports). */
+export interface TemperatureIndexRow {
+  leadId: string;
+  email: string;
+  temperature: string;
+  stage: string;
+  grade?: string;
+  /** Set while a hand-off is open. */
+  ownerId?: string;
+  score: number;
+  lastActivityAt: number;
+}
+
+/**
+ * One page of the `byTemperature` index, highest score first (`scoreKey <= maxScore` to resume inside a
+ * partition). Optional filters run in DynamoDB on the page read: only these stages, only leads no owner has.
+ */
+export const queryByTemperature = async (
+  temperature: string,
+  options: {
+    maxScore?: number;
+    stages?: readonly string[];
+    withoutOwner?: boolean;
+    limit: number;
+    startKey?: Record<string, unknown>;
+  },
+): Promise<{ rows: TemperatureIndexRow[]; next?: Record<string, unknown> }> => {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = { ':t': temperature };
+  let condition = 'temperatureKey = :t';
+  if (options.maxScore !== undefined) {
+    condition += ' AND scoreKey <= :max';
+    values[':max'] = options.maxScore;
+  }
+  const filters: string[] = [];
+  if (options.withoutOwner) filters.push('attribute_not_exists(ownerId)');
+  if (options.stages?.length) {
+    names['#stage'] = 'stage';
+    const refs = options.stages.map((s, i) => {
+      values[`:s${i}`] = s;
+      return `:s${i}`;
+    });
+    filters.push(`#stage IN (${refs.join(', ')})`);
+  }
+  const result = await dynamodb.send(
+    new QueryCommand({
+      TableName: tableName,
+      IndexName: 'byTemperature',
+      KeyConditionExpression: condition,
+      ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
+      ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: values,
+      ScanIndexForward: false,
+      Limit: options.limit,
+      ExclusiveStartKey: options.startKey,
+    }),
+  );
+  return {
+    rows: (result.Items ?? []).map((i) => ({
+      leadId: leadIdFromPk(String(i.pk)) ?? '',
+      email: String(i.email),
+      temperature: String(i.temperatureKey),
+      stage: String(i.stage),
+      ...(typeof i.grade === 'string' ? { grade: i.grade } : {}),
+      ...(typeof i.ownerId === 'string' ? { ownerId: i.ownerId } : {}),
+      score: Number(i.scoreKey),
+      lastActivityAt: Number(i.lastActivityAt ?? 0),
+    })),
+    next: result.LastEvaluatedKey,
+  };
+};
+
+/** Rewrite timeline entries (rescoring re-explains points under new rules); derived data, so no transaction. */
+export const putTimelineEntries = async (
+  leadId: string,
+  entries: readonly StoredTimelineEntry[],
+): Promise<void> => {
+  for (let i = 0; i < entries.length; i += 25) {
+    let request: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> | undefined = {
+      [tableName]: entries
+        .slice(i, i + 25)
+        .map((entry) => ({ PutRequest: { Item: timelineItem(leadId, entry) } })),
+    };
+    for (let attempt = 1; request && Object.keys(request).length; attempt++) {
+      const result = await dynamodb.send(new BatchWriteCommand({ RequestItems: request }));
+      request = result.UnprocessedItems as typeof request;
+      if (request && Object.keys(request).length) await backoff(attempt);
+    }
+  }
+};
+
+/**
+ * One page of a parallel scan for lead ids (admin batches such as rescoring only, never a request path: it
+ * reads the whole table). Filtered to the state items, whose keys never change, so a scan that resumes from
+ * `startKey` neither misses nor repeats a lead while others write.
+ */
+export const scanLeadIds = async (options: {
+  segment: number;
+  totalSegments: number;
+  limit: number;
+  startKey?: Record<string, unknown>;
+}): Promise<{ leadIds: string[]; scanned: number; next?: Record<string, unknown> }> => {
+  const result = await dynamodb.send(
+    new ScanCommand({
+      TableName: tableName,
+      Segment: options.segment,
+      TotalSegments: options.totalSegments,
+      Limit: options.limit,
+      FilterExpression: 'sk = :state',
+      ProjectionExpression: 'pk',
+      ExpressionAttributeValues: { ':state': keys.state('').sk },
+      ExclusiveStartKey: options.startKey,
+    }),
+  );
+  const leadIds = (result.Items ?? []).flatMap((i) =>
+    typeof i.pk === 'string' && i.pk.startsWith('LEAD#') ? [i.pk.slice('LEAD#'.length)] : [],
+  );
+  return { leadIds, scanned: result.ScannedCount ?? 0, next: result.LastEvaluatedKey };
+};
+
+/** DynamoDB's approximate item count of the table (refreshed about every six hours in AWS): for progress bars. */
+export const approximateItemCount = async (): Promise<number | undefined> => {
+  const result = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
+  return result.Table?.ItemCount;
+};

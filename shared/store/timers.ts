@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
+import { allDueShards, dueAtKey, dueShardFor } from '#store/keys';
+import { INDEXES } from '#store/table-design';
+
+/**
+ * Timers on the sparse due index: step emails, SLA deadlines and temperature decay all wait here. The
+ * sweeper queries what is due (never scans), claims each timer with a conditional write so concurrent
+ * sweepers never run the same one twice, and the processor either re-arms it or clears it.
+ */
+export interface TimerKey {
+  pk: string;
+  sk: string;
+}
+
+export interface DueTimer extends TimerKey {
+  dueAt: string;
+  timerKind: string;
+}
+
+export interface ClaimedTimer extends DueTimer {
+  claimId: string;
+  /** The item as it is after the claim. */
+  item: Record<string, unknown>;
+  /** A previous claim was never completed: a sweeper died while working on this timer. */
+  interrupted: boolean;
+}
+
+/** How long a claim holds a timer; after that another sweeper may pick it up again. */
+export const CLAIM_LEASE_MS = 5 * 60_000;
+
+/** One page of due timers from one shard, oldest first. */
+export const queryDue = async (
+  shard: string,
+  now: number,
+  limit: number,
+  startKey?: Record<string, unknown>,
+): Promise<{ timers: DueTimer[]; next?: Record<string, unknown> }> => {
+  const result = await dynamodb.send(
+    new QueryCommand({
+      TableName: tableName,
+      IndexName: INDEXES.due.name,
+      KeyConditionExpression: 'dueShard = :shard AND dueAt <= :now',
+      ExpressionAttributeValues: { ':shard': shard, ':now': dueAtKey(now) },
+      Limit: limit,
+      ExclusiveStartKey: startKey,
+    }),
+  );
+  return {
+    timers: (result.Items ?? []).map((i) => ({
+      pk: String(i.pk),
+      sk: String(i.sk),
+      dueAt: String(i.dueAt),
+      timerKind: String(i.timerKind),
+    })),
+    next: result.LastEvaluatedKey,
+  };
+};
+
+export const dueShards = allDueShards;
+
+/**
+ * Claim a due timer: only succeeds if it is still due at the time we saw (nobody else claimed or moved it).
+ * The claim pushes `dueAt` out by the lease, so if this sweeper dies the timer comes back later, marked
+ * `interrupted` so the processor can refuse to repeat a side effect it cannot prove did not happen.
+ */
+export const claimTimer = async (timer: DueTimer, now: number): Promise<ClaimedTimer | undefined> => {
+  const claimId = randomUUID();
+  try {
+    const result = await dynamodb.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { pk: timer.pk, sk: timer.sk },
+        UpdateExpression: 'SET dueAt = :lease, claimId = :claim, claimedAt = :now',
+        ConditionExpression: 'dueAt = :seen',
+        ExpressionAttributeValues: {
+          ':lease': dueAtKey(now + CLAIM_LEASE_MS),
+          ':claim': claimId,
+          ':now': now,
+          ':seen': timer.dueAt,
+        },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    const old = result.Attributes ?? {};
+    return {
+      ...timer,
+      claimId,
+      item: { ...old, claimId, claimedAt: now },
+      interrupted: typeof old.claimId === 'string',
+    };
+  } catch (error) {
+    if (isConditionalCheckFailure(error)) return undefined;
+    throw error;
+  }
+};
+
+/**
+ * Is this sweeper's claim still the timer's current one? False once another writer re-armed the timer, a
+ * later claim took it over, or this claim already completed it: then the caller must not write again.
+ */
+export const isStillClaimed = async (
+  claimed: Pick<ClaimedTimer, 'pk' | 'sk' | 'claimId'>,
+): Promise<boolean> => {
+  const result = await dynamodb.send(
+    new GetCommand({
+      TableName: tableName,
+      Key: { pk: claimed.pk, sk: claimed.sk },
+      ConsistentRead: true,
+      ProjectionExpression: 'claimId',
+    }),
+  );
+  return result.Item?.claimId === claimed.claimId;
+};
+
+/**
+ * The update that completes a claim: re-arm the timer at `nextAt`, or take it off the due index when
+ * `nextAt` is null. Conditioned on our claim, so a sweeper whose lease ran out cannot overwrite a newer one.
+ * Returned as a transaction entry so processors can write it together with the state change and outbox.
+ */
+export const completeTimerUpdate = (
+  claimed: Pick<ClaimedTimer, 'pk' | 'sk' | 'claimId' | 'timerKind'>,
+  nextAt: number | null,
+  extra?: { set?: Record<string, unknown>; remove?: string[] },
+) => {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = { ':claim': claimed.claimId };
+  const sets: string[] = [];
+  const removes = ['claimId', 'claimedAt', ...(extra?.remove ?? [])];
+  Object.entries(extra?.set ?? {}).forEach(([k, v], i) => {
+    names[`#s${i}`] = k;
+    values[`:s${i}`] = v;
+    sets.push(`#s${i} = :s${i}`);
+  });
+  if (nextAt === null) {
+    removes.push('dueShard', 'dueAt');
+  } else {
+    sets.push('dueShard = :shard', 'dueAt = :due', 'timerKind = :kind');
+    values[':shard'] = dueShardFor(claimed.pk, claimed.sk);
+    values[':due'] = dueAtKey(nextAt);
+    values[':kind'] = claimed.timerKind;
+  }
+  removes.forEach((attr, i) => {
+    names[`#r${i}`] = attr;
+  });
+  const expression = [
+    sets.length ? `SET ${sets.join(', ')}` : '',
+    `REMOVE ${removes.map((_, i) => `#r${i}`).join(', ')}`,
+  ]
+    .filter(Boolean)
+    .join(' ');
+  return {
+    TableName: tableName,
+    Key: { pk: claimed.pk, sk: claimed.sk },
+    UpdateExpression: expression,
+    ConditionExpression: 'claimId = :claim',
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+};
+
+export const completeTimer = async (
+  claimed: Pick<ClaimedTimer, 'pk' | 'sk' | 'claimId' | 'timerKind'>,
+  nextAt: number | null,
+  extra?: { set?: Record<string, unknown>; remove?: string[] },
+): Promise<void> => {
+  await dynamodb.send(new UpdateCommand(completeTimerUpdate(claimed, nextAt, extra)));
+};
