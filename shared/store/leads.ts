@@ -12,6 +12,10 @@ import {
 import type { AnyDomainEvent } from '#domain/lead/events';
 import type { Lead, LeadProfile, LeadState } from '#domain/lead/lead';
 import type { EpochMs, TimelineEntry } from '#domain/lead/types';
+import { backoff, CONFLICT, retryOnConflict } from '#store/retry';
+
+export { backoff };
+
 import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
 import { dueAttributes, keys, leadIdFromPk, PREFIX } from '#store/keys';
 import { fromStateItem, profileItem, stateItem, stripKeys } from '#store/lead-items';
@@ -218,31 +222,27 @@ export const createLead = async (
 };
 
 /**
- * Read-decide-write with retries: `decide` gets the current lead and returns the write to make (or null
- * for "nothing to do"). On a version conflict the lead is read again and `decide` runs again, so concurrent
- * writers never lose each other's changes.
+ * Read-decide-write on one lead through the store's one retry loop: `decide` gets the current lead and
+ * returns the write to make (or null for "nothing to do"). On a version conflict the lead is read again and
+ * `decide` runs again, so concurrent writers never lose each other's changes.
  */
-export const mutateLead = async <R>(
+export async function mutateLead<R>(
   leadId: string,
   decide: (lead: Lead) => { write: LeadWrite | null; result: R },
-  maxAttempts = 12,
-): Promise<{ found: false } | { found: true; result: R; lead: Lead }> => {
-  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+): Promise<{ found: false } | { found: true; result: R; lead: Lead }> {
+  return retryOnConflict(`lead ${leadId}`, async () => {
     const lead = await getLead(leadId);
-    if (!lead) return { found: false };
+    if (!lead) return { found: false as const };
     const { write, result } = decide(lead);
-    if (!write) return { found: true, result, lead };
-    if ((await writeLead(versionsOf(lead), write)) === 'saved') {
-      return {
-        found: true,
-        result,
-        lead: { profile: write.profile ?? lead.profile, state: write.state ?? lead.state },
-      };
-    }
-    await backoff(attempt);
-  }
-  throw new Error(`lead ${leadId} is too busy: ${maxAttempts} conflicting writes`);
-};
+    if (!write) return { found: true as const, result, lead };
+    if ((await writeLead(versionsOf(lead), write)) === 'conflict') return CONFLICT;
+    return {
+      found: true as const,
+      result,
+      lead: { profile: write.profile ?? lead.profile, state: write.state ?? lead.state },
+    };
+  });
+}
 
 /**
  * The tracking fast path: when an event changes only the score (no stage or temperature crossing, no timer),
@@ -277,10 +277,6 @@ export const getTimelineEntry = async (
   );
   return stripKeys<StoredTimelineEntry>(result.Item, []);
 };
-
-export const backoff = (attempt: number): Promise<void> =>
-  // Exponential with full jitter, so writers that collided do not collide again in step.
-  new Promise((r) => setTimeout(r, Math.random() * Math.min(400, 10 * 2 ** attempt)));
 
 /** A lead state as the `byTemperature` index projects it (call list, reports). */
 export interface TemperatureIndexRow {
