@@ -1,8 +1,12 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { errorFields, logger } from '#adapters/logger';
+import { settings } from '#config/settings';
 import { BadRequestError, HttpError, PayloadTooLargeError, UnsupportedMediaTypeError } from '#http/errors';
 import { type HttpResult, json } from '#http/responses';
+
+/** The largest request body any route takes (`config/app.ts` api.maxBodyBytes). */
+export const MAX_BODY_BYTES = settings.app.api.maxBodyBytes;
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type { HttpResult };
@@ -52,12 +56,13 @@ export interface ParsedBody {
 /** Decode, bound and parse a request body. Throws 413, 415 or 400, never touches state. */
 export const readBody = (
   event: HttpEvent,
-  opts: { maxBytes: number; accept: readonly BodyKind[] },
+  opts: { maxBytes?: number; accept: readonly BodyKind[] },
 ): ParsedBody => {
   const bytes = event.body
     ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8')
     : Buffer.alloc(0);
-  if (bytes.length > opts.maxBytes) throw new PayloadTooLargeError(opts.maxBytes);
+  const maxBytes = opts.maxBytes ?? MAX_BODY_BYTES;
+  if (bytes.length > maxBytes) throw new PayloadTooLargeError(maxBytes);
   const mediaType = (header(event, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   const kind = opts.accept.find((k) => MEDIA_TYPES[k] === mediaType);
   if (!kind) throw new UnsupportedMediaTypeError(opts.accept.map((k) => MEDIA_TYPES[k]));
