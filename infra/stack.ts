@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import type { Settings } from '#config/settings';
 import { HandoffTargets } from './handoff-targets.ts';
 import { acknowledgeFindings } from './nag.ts';
+import { Observability } from './observability.ts';
 import { Stateful } from './stateful.ts';
 import { Stateless } from './stateless.ts';
 
@@ -27,6 +28,11 @@ export class LeadLoopStack extends Stack {
     });
     new CfnOutput(this, 'EventBusName', { value: this.stateful.bus.eventBusName });
     new CfnOutput(this, 'TableName', { value: this.stateful.table.tableName });
+    // Last: it graphs and alarms every dead-letter queue built above.
+    new Observability(this, 'Observability', {
+      stateful: this.stateful,
+      functions: this.stateless.functions,
+    });
     acknowledgeFindings(this);
   }
 }

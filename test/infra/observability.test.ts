@@ -1,0 +1,261 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseHandoffConfig } from '#config/handoff';
+import { type Settings, settings } from '#config/settings';
+import { FUNCTIONS } from '#infra/catalog';
+import { handoff as demoHandoff } from '../../config/handoff.ts';
+import { CUSTOM_METRICS, Observability, THRESHOLDS } from '../../infra/observability.ts';
+import { LeadLoopStack } from '../../infra/stack.ts';
+import { Stateful } from '../../infra/stateful.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const ALARM_EMAIL = 'ops@example.co.jp';
+
+// The demo settings plus an alarm address and an SQS hand-off target (which brings its own DLQ).
+const custom: Settings = {
+  ...settings,
+  app: { ...settings.app, alarmEmail: ALARM_EMAIL },
+  handoff: parseHandoffConfig({
+    ...demoHandoff,
+    targets: [
+      ...(demoHandoff.targets ?? []),
+      { kind: 'sqs', name: 'custom-consumers', events: ['Lead Handed Off'] },
+    ],
+  }),
+};
+
+let app: App;
+let template: Template;
+let topicId: string;
+let body: string;
+
+type Resource = { Properties: Record<string, unknown> };
+const alarms = (): Resource[] =>
+  Object.values(template.findResources('AWS::CloudWatch::Alarm')) as Resource[];
+const toTopic = { AlarmActions: [{ Ref: '' }] };
+
+beforeAll(() => {
+  // Skip esbuild bundling: these tests are about the resources, not the code assets.
+  app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new LeadLoopStack(app, 'leadloop-obs', { settings: custom });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  template = Template.fromStack(stack);
+  const topics = Object.keys(template.findResources('AWS::SNS::Topic'));
+  expect(topics).toHaveLength(1);
+  topicId = topics[0] ?? '';
+  toTopic.AlarmActions = [{ Ref: topicId }];
+  const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard')) as Resource[];
+  expect(dashboards).toHaveLength(1);
+  body = JSON.stringify(dashboards[0]?.Properties.DashboardBody);
+});
+
+describe('operations dashboard', () => {
+  it('given the stack, when synthesized, then one dashboard names every widget', () => {
+    // Assert
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', {
+      DashboardName: 'leadloop-obs-operations',
+    });
+    for (const title of [
+      'Alarms',
+      'Leads captured',
+      'Form rejections and spam blocks',
+      'Tracked events accepted / rejected',
+      'Step e-mails sent',
+      'SES bounce and complaint rate',
+      'SES sends, deliveries, bounces, complaints',
+      'Hand-offs (hot leads)',
+      'SLA breaches',
+      'Sweeper lag (oldest due timer)',
+      'Dead-letter queue depth',
+      'Lambda errors',
+      'Lambda duration p90',
+    ]) {
+      expect(body).toContain(`"title\\":\\"${title}\\"`);
+    }
+  });
+
+  it('given EMF metrics emitted with dimensions, when graphed, then each is found by a SEARCH of its exact dimension set and summed', () => {
+    for (const [name, dims] of Object.entries(CUSTOM_METRICS)) {
+      if (!dims.length) continue;
+      const schema = ['LeadLoop', ...dims].join(',');
+      expect(body).toContain(`SEARCH('{${schema}} MetricName=\\\\\\"${name}\\\\\\"', 'Sum', 300)`);
+      expect(body).toContain(`SUM(SEARCH('{${schema}} MetricName=\\\\\\"${name}\\\\\\"'`);
+    }
+    // The sweeper's lag has no dimensions: a plain metric.
+    expect(body).toContain('[\\"LeadLoop\\",\\"SweeperLagSeconds\\"');
+  });
+
+  it('given every countMetric call in the code, when compared, then the dashboard expects the dimensions it emits', () => {
+    // Arrange: every `countMetric('Name', { a: …, b })` in functions/ and shared/.
+    const emitted = new Map<string, string[]>();
+    const files = ['functions', 'shared'].flatMap((dir) =>
+      readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => join(ROOT, dir, f)),
+    );
+    for (const file of files) {
+      for (const m of readFileSync(file, 'utf8').matchAll(
+        /countMetric\(\s*'(\w+)'(?:\s*,\s*\{([^}]*)\})?/g,
+      )) {
+        const keys = (m[2] ?? '')
+          .split(',')
+          .map((part) => part.split(':')[0]?.trim() ?? '')
+          .filter(Boolean)
+          .sort();
+        emitted.set(m[1] ?? '', keys);
+      }
+    }
+
+    // Assert: SweeperLagSeconds is checked once the sweeper emits it.
+    for (const [name, dims] of Object.entries(CUSTOM_METRICS)) {
+      if (name === 'SweeperLagSeconds' && !emitted.has(name)) continue;
+      expect(emitted.get(name), name).toEqual([...dims].sort());
+    }
+  });
+
+  it('given the DLQs of the stack and of an SQS hand-off target, when synthesized, then the dashboard graphs both', () => {
+    expect(body).toContain('Stateful/DeadLetters');
+    expect(body).toContain('HandoffTargets/CustomConsumers/DeadLetters');
+  });
+});
+
+describe('alarms', () => {
+  it('given SES reputation, when synthesized, then bounce rate ≥ 5% and complaint rate ≥ 0.1% alarm to the topic', () => {
+    for (const [metricName, threshold] of [
+      ['Reputation.BounceRate', THRESHOLDS.bounceRate],
+      ['Reputation.ComplaintRate', THRESHOLDS.complaintRate],
+    ] as const) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SES',
+        MetricName: metricName,
+        Dimensions: Match.absent(),
+        Statistic: 'Maximum',
+        Threshold: threshold,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'ignore',
+        ...toTopic,
+      });
+    }
+    expect(THRESHOLDS).toMatchObject({ bounceRate: 0.05, complaintRate: 0.001 });
+  });
+
+  it('given the sweeper lag metric, when synthesized, then lag over 10 minutes for 3 minutes alarms to the topic', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'LeadLoop',
+      MetricName: 'SweeperLagSeconds',
+      Dimensions: Match.absent(),
+      Statistic: 'Maximum',
+      Period: 60,
+      EvaluationPeriods: 3,
+      Threshold: 600,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+      ...toTopic,
+    });
+  });
+
+  it('given every function, when synthesized, then errors / invocations over 1% in 5 minutes alarms to the topic', () => {
+    // Arrange
+    const rateAlarms = alarms().filter((a) =>
+      JSON.stringify(a.Properties.Metrics ?? []).includes('100 * errors / invocations'),
+    );
+
+    // Assert
+    expect(rateAlarms).toHaveLength(FUNCTIONS.length);
+    for (const spec of FUNCTIONS) {
+      const alarm = rateAlarms.find((a) => String(a.Properties.AlarmDescription).includes(` ${spec.name} `));
+      expect(alarm, spec.name).toBeDefined();
+      expect(alarm?.Properties).toMatchObject({
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+        ...toTopic,
+      });
+      const metrics = alarm?.Properties.Metrics as {
+        Id: string;
+        MetricStat?: { Metric: unknown; Period: number };
+      }[];
+      for (const name of ['Errors', 'Invocations']) {
+        expect(metrics).toContainEqual(
+          expect.objectContaining({
+            MetricStat: expect.objectContaining({
+              Metric: expect.objectContaining({ Namespace: 'AWS/Lambda', MetricName: name }),
+              Period: 300,
+              Stat: 'Sum',
+            }),
+          }),
+        );
+      }
+    }
+  });
+
+  it('given the DLQs that already have an alarm, when synthesized, then each has exactly one depth alarm', () => {
+    // Arrange
+    const depthAlarms = alarms().filter(
+      (a) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible',
+    );
+    const queues = depthAlarms.map((a) => JSON.stringify(a.Properties.Dimensions));
+
+    // Assert: the stack's DLQ and the SQS target's DLQ, no duplicate.
+    expect(depthAlarms).toHaveLength(2);
+    expect(new Set(queues).size).toBe(2);
+    for (const alarm of depthAlarms) expect(alarm.Properties).toMatchObject({ Threshold: 1, ...toTopic });
+  });
+
+  it('given a DLQ nobody alarms yet, when observed, then it gets a depth alarm to the topic', () => {
+    // Arrange
+    const orphanApp = new App();
+    const stack = new Stack(orphanApp, 'Orphan');
+    const stateful = new Stateful(stack, 'Stateful', { settings });
+    new Queue(stack, 'OrphanDeadLetters', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
+
+    // Act
+    new Observability(stack, 'Observability', { stateful, functions: new Map() });
+    const orphan = Template.fromStack(stack);
+
+    // Assert
+    const depthAlarms = Object.values(orphan.findResources('AWS::CloudWatch::Alarm')).filter(
+      (a) => (a as Resource).Properties.MetricName === 'ApproximateNumberOfMessagesVisible',
+    );
+    expect(depthAlarms).toHaveLength(2);
+    orphan.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OrphanDeadLetters'), 'QueueName'] },
+        },
+      ],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^StatefulAlarms') }],
+    });
+  });
+
+  it('given every alarm in the stack, when synthesized, then each tells the operator what to do and notifies the topic', () => {
+    for (const alarm of alarms()) {
+      expect(String(alarm.Properties.AlarmDescription).length).toBeGreaterThan(40);
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+    }
+  });
+
+  it('given an alarm e-mail in config/app.ts, when synthesized, then the topic e-mails it', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: ALARM_EMAIL,
+      TopicArn: { Ref: topicId },
+    });
+  });
+});
+
+describe('cdk-nag', () => {
+  it('given the AwsSolutions pack, when the stack with monitoring synthesizes, then there is no unacknowledged finding', () => {
+    expect(() => app.synth()).not.toThrow();
+  });
+});
