@@ -205,3 +205,42 @@ export const slaCompliance = (records: readonly SlaRecord[], now: EpochMs): SlaC
   out.rate = decided === 0 ? null : out.met / decided;
   return out;
 };
+
+// ---------------------------------------------------------------------------------------------
+// SLA counters (one item per report period)
+// ---------------------------------------------------------------------------------------------
+
+export type SlaCounter = 'started' | 'met' | 'breached' | 'reassigned';
+
+/**
+ * Month of `at` in the SLA's time zone (report periods follow the sales team's calendar). Outcomes are
+ * counted in the month they are decided (a hand-off started on the 31st and met on the 1st counts as met
+ * in the new month).
+ */
+export function reportPeriod(at: EpochMs, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+  }).formatToParts(new Date(at));
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('year')}-${get('month')}`;
+}
+
+/** What a handled breach counts: the hand-off's first breach once, and each reassignment. */
+export function slaCountersOnBreach(before: HandoffState, reassigned: boolean): SlaCounter[] {
+  return [
+    ...(before.breachedAt === undefined ? (['breached'] as const) : []),
+    ...(reassigned ? (['reassigned'] as const) : []),
+  ];
+}
+
+/**
+ * What accepting a hand-off counts. Met: accepted by the (current) deadline with no earlier breach. A late
+ * accept the sweeper had not yet seen is a breach, counted here once (the timer is gone, so it will not
+ * count it again); a breach already counted counts nothing more.
+ */
+export function slaCountersOnAccept(before: HandoffState, now: EpochMs): SlaCounter[] {
+  if (before.breachedAt !== undefined) return [];
+  return [now <= before.dueAt ? 'met' : 'breached'];
+}
