@@ -32,18 +32,19 @@ export interface HandoffLead extends CrmLeadView {
 const SALES_OWNED: readonly Stage[] = ['sal', 'sql', 'opportunity', 'customer', 'disqualified'];
 const FUNNEL_ORDER: readonly Stage[] = ['subscriber', 'lead', 'mql', 'sal', 'sql', 'opportunity', 'customer'];
 
-export const hasOpenHandoff = (lead: { handoff?: HandoffState | undefined }): boolean =>
-  lead.handoff !== undefined && lead.handoff.closedAt === undefined;
+export function hasOpenHandoff(lead: { handoff?: HandoffState | undefined }): boolean {
+  return lead.handoff !== undefined && lead.handoff.closedAt === undefined;
+}
 
 /** Whether the lead should be handed off now: trigger met, not already with sales, no open hand-off. */
-export const shouldHandOff = (
+export function shouldHandOff(
   lead: Pick<HandoffLead, 'stage' | 'temperature' | 'handoff'>,
   trigger: HandoffTrigger,
-): boolean => {
+): boolean {
   if (hasOpenHandoff(lead) || SALES_OWNED.includes(lead.stage)) return false;
   if (trigger.on === 'hot') return lead.temperature === 'hot';
   return FUNNEL_ORDER.indexOf(lead.stage) >= FUNNEL_ORDER.indexOf(trigger.stage);
-};
+}
 
 export type HandoffPlan =
   | {
@@ -61,13 +62,13 @@ export type HandoffPlan =
   | { ok: false; code: 'not_triggered' | 'no_owner_available'; message: string };
 
 /** Opens the n-th hand-off of a lead: owner, CRM record, SLA deadline and the events announcing them. */
-export const planHandoff = (
+export function planHandoff(
   lead: HandoffLead,
   policy: HandoffPolicy,
   roundRobinState: RoundRobinState,
   recentActivity: readonly TimelineEntry[],
   now: EpochMs,
-): HandoffPlan => {
+): HandoffPlan {
   if (!shouldHandOff(lead, policy.trigger)) {
     return {
       ok: false,
@@ -143,7 +144,7 @@ export const planHandoff = (
     events,
     slaCheckAt: dueAt,
   };
-};
+}
 
 /** The part of a lead a hand-off reads: scores, stage, attributes for the CRM record, the last touch's UTM. */
 export function handoffView(lead: Lead): HandoffLead {

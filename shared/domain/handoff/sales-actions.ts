@@ -62,8 +62,9 @@ export type SalesActionResult =
 const refuse = (message: string): SalesActionResult => ({ ok: false, code: 'invalid_transition', message });
 
 /** The stage an action leads to from `from`, or undefined when the table forbids it. */
-export const targetStage = (action: SalesActionName, from: Stage): Stage | undefined =>
-  SALES_ACTION_TRANSITIONS[action][from];
+export function targetStage(action: SalesActionName, from: Stage): Stage | undefined {
+  return SALES_ACTION_TRANSITIONS[action][from];
+}
 
 const actionDetail = (
   lead: SalesActionLead,
@@ -135,12 +136,12 @@ const updatedHandoff = (
 };
 
 /** Applies a validated sales action, or refuses it when the transition table does not allow it. */
-export const applySalesAction = (
+export function applySalesAction(
   lead: SalesActionLead,
   action: SalesAction,
   now: EpochMs,
   recycle: RecyclePolicy = DEFAULT_RECYCLE,
-): SalesActionResult => {
+): SalesActionResult {
   const to = targetStage(action.action, lead.stage);
   if (to === undefined) return refuse(`cannot ${action.action} a lead in stage '${lead.stage}'`);
   if (action.action === 'convert' && action.to !== undefined && action.to !== to) {
@@ -172,7 +173,7 @@ export const applySalesAction = (
     events: [event, stageChanged],
     ...(nurture === undefined ? {} : { nurture }),
   };
-};
+}
 
 // ---------------------------------------------------------------------------------------------
 // The result view (returned, stored with the idempotency record, returned again on replay)

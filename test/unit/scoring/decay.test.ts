@@ -20,7 +20,7 @@ const leadWith = (points: number, temperature: Temperature): Lead => {
       fitBreakdown: {},
       behaviour: { value: points, asOf: T0, caps: {}, once: {} },
     },
-    channel: 'inbound',
+    channel: 'inbound_web',
     locale: 'ja',
     at: T0,
   });
