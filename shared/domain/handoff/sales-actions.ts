@@ -200,7 +200,7 @@ export interface SalesActionView {
   nurture?: { at: string; sequenceId: string };
 }
 
-export function summarizeHandoff(h: HandoffState | undefined): HandoffSummary | null {
+function summarizeHandoff(h: HandoffState | undefined): HandoffSummary | null {
   return h
     ? {
         n: h.n,
