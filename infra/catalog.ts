@@ -141,8 +141,9 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     routes: [{ method: 'POST', path: '/v1/ops/leads/{leadId}/{action}', auth: 'iam' }],
   }),
   fn({
-    name: 'crm-sales-actions',
-    entry: 'functions/crm-sales-actions/handler.ts',
+    // Not 'crm-sales-actions': that is the rule's name, and construct ids must differ in the stack.
+    name: 'sales-actions-crm',
+    entry: 'functions/sales-actions-crm/handler.ts',
     description: 'Sales actions sent by the CRM on the leads bus (same use case as the ops API)',
     timeoutSeconds: 15,
     memoryMb: 512,

@@ -8,7 +8,7 @@ import { json } from '#http/responses';
  * `POST /v1/ops/leads/{leadId}/{action}` (IAM in AWS): sales' answers to a hand-off with a JSON body, e.g.
  * `{"actionId":"…","bant":{…}}` for qualify. 200 with the result; a replayed `actionId` returns the first
  * result (header `idempotent-replay: true`); 400 with field errors, 404 unknown lead, 409 refused transition.
- * The CRM's door to the same use case is `functions/crm-sales-actions`.
+ * The CRM's door to the same use case is `functions/sales-actions-crm`.
  */
 
 const issuesToFields = (issues: readonly z.core.$ZodIssue[]): FieldError[] =>
