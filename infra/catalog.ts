@@ -5,7 +5,7 @@
  */
 import type { HandoffTarget } from '#config/handoff';
 import { settings } from '#config/settings';
-import type { HandoffTrigger } from '#domain/handoff/sales-actions';
+import type { HandoffTrigger } from '#domain/handoff/handoff';
 import {
   CRM_EVENT_SOURCE,
   CRM_SALES_ACTION_DETAIL_TYPE,
@@ -135,11 +135,18 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   fn({
     name: 'sales-actions',
     entry: 'functions/sales-actions/handler.ts',
-    description:
-      'Sales actions on a hand-off (accept, qualify, convert, disqualify, recycle): ops API or CRM',
+    description: 'Ops API: sales actions on a hand-off (accept, qualify, convert, disqualify, recycle)',
     timeoutSeconds: 15,
     memoryMb: 512,
     routes: [{ method: 'POST', path: '/v1/ops/leads/{leadId}/{action}', auth: 'iam' }],
+  }),
+  fn({
+    // Not 'crm-sales-actions': that is the rule's name, and construct ids must differ in the stack.
+    name: 'sales-actions-crm',
+    entry: 'functions/sales-actions-crm/handler.ts',
+    description: 'Sales actions sent by the CRM on the leads bus (same use case as the ops API)',
+    timeoutSeconds: 15,
+    memoryMb: 512,
     triggers: [
       {
         kind: 'rule',
@@ -232,14 +239,6 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     maxConcurrency: 2,
   }),
 ];
-
-export const LEADS_SOURCE = EVENT_SOURCE;
-
-export const functionByName = (name: string): FunctionSpec => {
-  const spec = FUNCTIONS.find((f) => f.name === name);
-  if (!spec) throw new Error(`no function named ${name}`);
-  return spec;
-};
 
 /** An EventBridge rule as deployed: function targets come from the catalog, others from hand-off config. */
 export interface EventRuleSpec {

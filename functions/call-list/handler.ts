@@ -1,4 +1,4 @@
-import { type CallListItem, callList, decodeCursor, InvalidCursorError } from '#app/handoff';
+import { type CallListItem, callList, decodeCursor, InvalidCursorError } from '#app/call-list';
 import { header, httpHandler } from '#http/api';
 import { BadRequestError } from '#http/errors';
 import { json, text } from '#http/responses';

@@ -1,14 +1,9 @@
-import { settings } from '#config/settings';
-import { processDecayTimer } from './processors/decay.ts';
-import { processSlaTimer } from './processors/sla.ts';
+import { sweepDueTimers } from '#app/sweep-due-timers';
 import { processStepTimer } from './processors/step.ts';
-import { createSweeper } from './sweep.ts';
 
 /**
- * EventBridge Scheduler runs this every minute in AWS; the local scheduler every few seconds. One processor
- * per timer kind on the due index: step emails (nurture), SLA deadlines (hand-off), temperature decay.
+ * EventBridge Scheduler runs this every minute in AWS; the local scheduler every few seconds. One use case
+ * sweeps the due index and dispatches by timer kind: step emails (nurture), SLA deadlines (hand-off),
+ * temperature decay.
  */
-export const handler = createSweeper(
-  { step: processStepTimer, sla: processSlaTimer, decay: processDecayTimer },
-  { sendRatePerSecond: settings.nurtureSettings.sendRatePerSecond },
-);
+export const handler = sweepDueTimers({ step: processStepTimer });

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
-import { allDueShards, dueAtKey, dueShardFor } from '#store/keys';
+import { allDueShards, dueAtKey, dueAttributes, dueShardFor, keys, leadIdFromPk } from '#store/keys';
+import type { TransactItem } from '#store/leads';
 import { INDEXES } from '#store/table-design';
 
 /**
@@ -31,12 +32,12 @@ export interface ClaimedTimer extends DueTimer {
 export const CLAIM_LEASE_MS = 5 * 60_000;
 
 /** One page of due timers from one shard, oldest first. */
-export const queryDue = async (
+export async function queryDue(
   shard: string,
   now: number,
   limit: number,
   startKey?: Record<string, unknown>,
-): Promise<{ timers: DueTimer[]; next?: Record<string, unknown> }> => {
+): Promise<{ timers: DueTimer[]; next?: Record<string, unknown> }> {
   const result = await dynamodb.send(
     new QueryCommand({
       TableName: tableName,
@@ -56,7 +57,7 @@ export const queryDue = async (
     })),
     next: result.LastEvaluatedKey,
   };
-};
+}
 
 export const dueShards = allDueShards;
 
@@ -65,7 +66,7 @@ export const dueShards = allDueShards;
  * The claim pushes `dueAt` out by the lease, so if this sweeper dies the timer comes back later, marked
  * `interrupted` so the processor can refuse to repeat a side effect it cannot prove did not happen.
  */
-export const claimTimer = async (timer: DueTimer, now: number): Promise<ClaimedTimer | undefined> => {
+export async function claimTimer(timer: DueTimer, now: number): Promise<ClaimedTimer | undefined> {
   const claimId = randomUUID();
   try {
     const result = await dynamodb.send(
@@ -94,15 +95,13 @@ export const claimTimer = async (timer: DueTimer, now: number): Promise<ClaimedT
     if (isConditionalCheckFailure(error)) return undefined;
     throw error;
   }
-};
+}
 
 /**
  * Is this sweeper's claim still the timer's current one? False once another writer re-armed the timer, a
  * later claim took it over, or this claim already completed it: then the caller must not write again.
  */
-export const isStillClaimed = async (
-  claimed: Pick<ClaimedTimer, 'pk' | 'sk' | 'claimId'>,
-): Promise<boolean> => {
+export async function isStillClaimed(claimed: Pick<ClaimedTimer, 'pk' | 'sk' | 'claimId'>): Promise<boolean> {
   const result = await dynamodb.send(
     new GetCommand({
       TableName: tableName,
@@ -112,18 +111,18 @@ export const isStillClaimed = async (
     }),
   );
   return result.Item?.claimId === claimed.claimId;
-};
+}
 
 /**
  * The update that completes a claim: re-arm the timer at `nextAt`, or take it off the due index when
  * `nextAt` is null. Conditioned on our claim, so a sweeper whose lease ran out cannot overwrite a newer one.
  * Returned as a transaction entry so processors can write it together with the state change and outbox.
  */
-export const completeTimerUpdate = (
+export function completeTimerUpdate(
   claimed: Pick<ClaimedTimer, 'pk' | 'sk' | 'claimId' | 'timerKind'>,
   nextAt: number | null,
   extra?: { set?: Record<string, unknown>; remove?: string[] },
-) => {
+) {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = { ':claim': claimed.claimId };
   const sets: string[] = [];
@@ -158,12 +157,33 @@ export const completeTimerUpdate = (
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   };
-};
+}
 
-export const completeTimer = async (
+export async function completeTimer(
   claimed: Pick<ClaimedTimer, 'pk' | 'sk' | 'claimId' | 'timerKind'>,
   nextAt: number | null,
   extra?: { set?: Record<string, unknown>; remove?: string[] },
-): Promise<void> => {
+): Promise<void> {
   await dynamodb.send(new UpdateCommand(completeTimerUpdate(claimed, nextAt, extra)));
-};
+}
+
+/** The lead a claimed timer belongs to: its `leadId` attribute, else the lead partition it lives in. */
+export function timerLeadId(timer: Pick<ClaimedTimer, 'pk' | 'item'>): string | undefined {
+  return typeof timer.item.leadId === 'string' ? timer.item.leadId : leadIdFromPk(timer.pk);
+}
+
+/** Arm a hand-off's SLA timer at `at` (written in the hand-off's transaction). */
+export function slaTimerPut(leadId: string, handoffNumber: number, at: number): TransactItem {
+  const key = keys.timer(leadId, 'sla');
+  return {
+    Put: {
+      TableName: tableName,
+      Item: { ...key, leadId, handoffNumber, ...dueAttributes(key.pk, key.sk, at, 'sla') },
+    },
+  };
+}
+
+/** Take a hand-off's SLA timer away (accepted or closed). */
+export function slaTimerDelete(leadId: string): TransactItem {
+  return { Delete: { TableName: tableName, Key: keys.timer(leadId, 'sla') } };
+}

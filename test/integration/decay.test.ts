@@ -158,7 +158,7 @@ describe('decay timer: a hot lead cools down when nothing happens', () => {
     // Arrange
     const { claimTimer } = await import('#store/timers');
     const { dueAtKey, keys } = await import('#store/keys');
-    const { runDecayTimer } = await import('../../functions/sweeper/processors/decay.ts');
+    const { runDecayTimer } = await import('#app/run-decay-timer');
     const { leadId, state } = await hotLead('decay-refire');
     const dropAt = state.decayCheckAt ?? 0;
     await advanceTo(dropAt);
@@ -169,9 +169,9 @@ describe('decay timer: a hot lead cools down when nothing happens', () => {
     if (!claimed) throw new Error('the decay timer should be claimable');
 
     // Act
-    const first = await runDecayTimer(claimed, leadId, clockNow());
+    const first = await runDecayTimer(claimed, clockNow());
     const cooled = await getLeadState(leadId);
-    const second = await runDecayTimer(claimed, leadId, clockNow());
+    const second = await runDecayTimer(claimed, clockNow());
     await runtime.settle();
     const after = await getLeadState(leadId);
 

@@ -122,7 +122,7 @@ describe('SLA: sales must accept in time', () => {
     // Arrange
     const leadId = await makeHotLead(runtime, uniqueEmail('sla'));
     const first = detailOf<{ owner: { ownerId: string } }>(eventsOf(runtime, leadId, 'Lead Handed Off')[0]);
-    const { readSlaCounters, reportPeriod } = await import('#app/handoff');
+    const { readSlaCounters, reportPeriod } = await import('#app/sla-counting');
     const { now } = await import('#adapters/clock');
 
     // Act

@@ -34,7 +34,7 @@ describe('sales actions through the ops API', () => {
   it('given an open hand-off, when sales accepts, then the lead is SAL, the SLA timer stops and the SLA counts as met', async () => {
     // Arrange
     const leadId = await makeHotLead(runtime, uniqueEmail('accept'));
-    const { readSlaCounters, reportPeriod } = await import('#app/handoff');
+    const { readSlaCounters, reportPeriod } = await import('#app/sla-counting');
     const { now } = await import('#adapters/clock');
     const metBefore = (await readSlaCounters(reportPeriod(now()))).met;
 

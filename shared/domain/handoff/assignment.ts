@@ -71,7 +71,7 @@ const norm = (s: string): string => s.normalize('NFKC').trim().toLowerCase();
 const matchesList = (list: readonly string[] | undefined, value: string | undefined): boolean =>
   list === undefined || (value !== undefined && list.some((v) => norm(v) === norm(value)));
 
-export const ruleMatches = (when: AssignmentCondition, attributes: LeadAttributes): boolean => {
+export function ruleMatches(when: AssignmentCondition, attributes: LeadAttributes): boolean {
   if (!matchesList(when.prefecture, attributes.prefecture)) return false;
   if (!matchesList(when.country, attributes.country)) return false;
   if (!matchesList(when.industry, attributes.industry)) return false;
@@ -82,34 +82,34 @@ export const ruleMatches = (when: AssignmentCondition, attributes: LeadAttribute
     if (when.employees.max !== undefined && size > when.employees.max) return false;
   }
   return true;
-};
+}
 
 /** Least recently assigned available owner of a team; config order breaks ties. */
-export const pickRoundRobin = (
+export function pickRoundRobin(
   owners: readonly Owner[],
   team: string,
   state: RoundRobinState,
   exclude: readonly string[] = [],
-): Owner | undefined => {
+): Owner | undefined {
   let best: Owner | undefined;
   for (const owner of owners) {
     if (owner.team !== team || !owner.available || exclude.includes(owner.ownerId)) continue;
     if (best === undefined || (state[owner.ownerId] ?? 0) < (state[best.ownerId] ?? 0)) best = owner;
   }
   return best;
-};
+}
 
 /**
  * Chooses the owner for a lead. `now` is part of the signature so time-aware rules (office hours,
  * capacity per day) can be added without touching callers; today's rules do not need it.
  */
-export const assignOwner = (
+export function assignOwner(
   lead: AssignmentLead,
   config: AssignmentConfig,
   roundRobinState: RoundRobinState,
   _now: EpochMs,
   exclude: readonly string[] = [],
-): AssignmentResult => {
+): AssignmentResult {
   const rule = config.assignmentRules.find((r) => ruleMatches(r.when, lead.attributes));
   let team = config.defaultTeam;
   if (rule && 'owner' in rule.assignTo) {
@@ -144,7 +144,7 @@ export const assignOwner = (
     team,
     message: `no available owner in team '${team}'${team === config.defaultTeam ? '' : ` or default team '${config.defaultTeam}'`}`,
   };
-};
+}
 
 /**
  * The round-robin state after `owner` received a lead at `now`. The owner's mark is later than every mark
@@ -152,15 +152,19 @@ export const assignOwner = (
  * would otherwise store an older mark and make its owner look least recently assigned again (measured:
  * 20/10 instead of 15/15 for 30 concurrent hand-offs).
  */
-export const recordAssignment = (state: RoundRobinState, ownerId: string, now: EpochMs): RoundRobinState => ({
-  ...state,
-  [ownerId]: Math.max(now, ...Object.values(state).map((t) => t + 1)),
-});
+export function recordAssignment(state: RoundRobinState, ownerId: string, now: EpochMs): RoundRobinState {
+  return {
+    ...state,
+    [ownerId]: Math.max(now, ...Object.values(state).map((t) => t + 1)),
+  };
+}
 
-export const toOwnerRef = (owner: Owner): OwnerRef => ({
-  ownerId: owner.ownerId,
-  name: owner.name,
-  email: owner.email,
-  team: owner.team,
-  ...(owner.crmUserId === undefined ? {} : { crmUserId: owner.crmUserId }),
-});
+export function toOwnerRef(owner: Owner): OwnerRef {
+  return {
+    ownerId: owner.ownerId,
+    name: owner.name,
+    email: owner.email,
+    team: owner.team,
+    ...(owner.crmUserId === undefined ? {} : { crmUserId: owner.crmUserId }),
+  };
+}

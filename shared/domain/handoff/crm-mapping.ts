@@ -46,7 +46,7 @@ export const NAMED_MAPPING_SOURCES: readonly string[] = [
 const includes = <T extends string>(list: readonly T[], value: string): value is T =>
   (list as readonly string[]).includes(value);
 
-export const parseMappingSource = (source: string): MappingSource | { error: string } => {
+export function parseMappingSource(source: string): MappingSource | { error: string } {
   if (source.startsWith('const:')) return { kind: 'const', value: source.slice('const:'.length) };
   if (source.startsWith('attribute:')) {
     const name = source.slice('attribute:'.length);
@@ -62,7 +62,7 @@ export const parseMappingSource = (source: string): MappingSource | { error: str
   return {
     error: `unknown source '${source}' (expected attribute:<name>, const:<value> or one of ${NAMED_MAPPING_SOURCES.join(', ')})`,
   };
-};
+}
 
 export const CRM_TRANSFORMS = ['trim', 'lowercase', 'uppercase', 'nfkc', 'collapseWhitespace'] as const;
 export type CrmTransform = (typeof CRM_TRANSFORMS)[number];
@@ -105,7 +105,7 @@ export interface CrmLeadView {
  * Cuts a string to at most `max` UTF-16 code units without splitting a surrogate pair. Characters,
  * not bytes: a 255-character Japanese company name fits a 255-length field (it is 765 bytes in UTF-8).
  */
-export const truncateChars = (value: string, max: number): string => {
+export function truncateChars(value: string, max: number): string {
   if (value.length <= max) return value;
   let out = '';
   for (const ch of value) {
@@ -113,7 +113,7 @@ export const truncateChars = (value: string, max: number): string => {
     out += ch;
   }
   return out;
-};
+}
 
 const UNIT_MULTIPLIERS: Record<string, number> = { 万: 10_000, 千: 1_000, k: 1_000, K: 1_000 };
 
@@ -121,13 +121,13 @@ const UNIT_MULTIPLIERS: Record<string, number> = { 万: 10_000, 千: 1_000, k: 1
  * Parses a loosely written count: "250" → 250, "100-499" → 100 (the lower bound, so a size range
  * is never overstated), "1,000名以上" → 1000, "１０００人" → 1000, "5万人" → 50000. No digits → undefined.
  */
-export const parseLooseNumber = (value: string): number | undefined => {
+export function parseLooseNumber(value: string): number | undefined {
   const normalized = value.normalize('NFKC').replace(/(\d),(?=\d{3})/g, '$1');
   const match = /(\d+(?:\.\d+)?)\s*(万|千|k|K)?/.exec(normalized);
   if (!match?.[1]) return undefined;
   const multiplier = match[2] ? (UNIT_MULTIPLIERS[match[2]] ?? 1) : 1;
   return Math.round(Number(match[1]) * multiplier);
-};
+}
 
 const applyTransform = (value: string, transform: CrmTransform): string => {
   switch (transform) {
@@ -165,11 +165,11 @@ const describeActivity = (entry: TimelineEntry, timeZone: string): string => {
 };
 
 /** Score breakdown and the most recent activity, for a CRM description field read by a person. */
-export const leadSummary = (
+export function leadSummary(
   lead: CrmLeadView,
   recentActivity: readonly TimelineEntry[],
   options: CrmMapping['summary'],
-): string => {
+): string {
   const { fit, behaviour, total } = lead.score;
   const grade = lead.grade ? `, grade ${lead.grade}` : '';
   const lines = [`Lead score ${total} (fit ${fit} + behaviour ${behaviour})${grade}, ${lead.temperature}.`];
@@ -181,7 +181,7 @@ export const leadSummary = (
     for (const entry of recent) lines.push(describeActivity(entry, options.timeZone));
   }
   return lines.join('\n');
-};
+}
 
 type RawValue = string | number | undefined;
 
@@ -235,11 +235,11 @@ const limit = (value: string | number, spec: CrmFieldSpec): string | number =>
  * has) unless a fallback is configured; strings are cut to the field's length in characters.
  * Throws only on a source that config validation should have rejected.
  */
-export const mapLeadToCrm = (
+export function mapLeadToCrm(
   lead: CrmLeadView,
   mapping: CrmMapping,
   recentActivity: readonly TimelineEntry[],
-): CrmRecord => {
+): CrmRecord {
   let summaryText: string | undefined;
   const summary = (): string => {
     summaryText ??= leadSummary(lead, recentActivity, mapping.summary);
@@ -253,4 +253,4 @@ export const mapLeadToCrm = (
     if (value !== undefined) record[field] = limit(value, spec);
   }
   return record;
-};
+}

@@ -1,176 +1,20 @@
 /**
- * The hand-off lifecycle: opening a hand-off when a lead qualifies (owner, CRM record, SLA clock,
- * events), and sales' answers to it (accept, qualify, convert, disqualify, recycle) checked against
- * one transition table. Pure: (lead, action or config, now) → new state + events to write to the outbox.
+ * Sales' answers to a hand-off (accept, qualify, convert, disqualify, recycle), checked against one
+ * transition table, and the result view an action returns (and a replay returns again). Pure: (lead,
+ * action, now, recycle policy) → new stage, hand-off, events to write to the outbox.
  */
-import {
-  type AssignmentConfig,
-  assignOwner,
-  type RoundRobinState,
-  recordAssignment,
-  toOwnerRef,
-} from '#domain/handoff/assignment';
-import { type CrmLeadView, type CrmMapping, mapLeadToCrm } from '#domain/handoff/crm-mapping';
-import { type HandoffState, type SlaPolicy, slaDueAt } from '#domain/handoff/sla';
+import type { HandoffState } from '#domain/handoff/sla';
 import {
   type AnyDomainEvent,
   buildDomainEvent,
   type ConversionTarget,
-  type CrmSystem,
   isoAt,
   type SalesAction,
   type SalesActionName,
 } from '#domain/lead/events';
-import type { EpochMs, Stage, StageTransition, TimelineEntry } from '#domain/lead/types';
-
-export {
-  acceptActionSchema,
-  convertActionSchema,
-  disqualifyActionSchema,
-  qualifyActionSchema,
-  recycleActionSchema,
-  type SalesAction,
-  salesActionSchema,
-} from '#domain/lead/events';
+import type { EpochMs, Stage, StageTransition } from '#domain/lead/types';
 
 const DAY_MS = 86_400_000;
-
-// ---------------------------------------------------------------------------------------------
-// Opening a hand-off
-// ---------------------------------------------------------------------------------------------
-
-export type HandoffTrigger = { on: 'hot' } | { on: 'stage'; stage: Stage };
-
-export interface HandoffPolicy extends AssignmentConfig {
-  trigger: HandoffTrigger;
-  sla: SlaPolicy;
-  crm: { system: CrmSystem; mapping: CrmMapping };
-}
-
-export interface HandoffLead extends CrmLeadView {
-  handoff?: HandoffState;
-}
-
-/** Stages sales already owns (or that ended): no new hand-off from these. */
-const SALES_OWNED: readonly Stage[] = ['sal', 'sql', 'opportunity', 'customer', 'disqualified'];
-const FUNNEL_ORDER: readonly Stage[] = ['subscriber', 'lead', 'mql', 'sal', 'sql', 'opportunity', 'customer'];
-
-export const hasOpenHandoff = (lead: { handoff?: HandoffState | undefined }): boolean =>
-  lead.handoff !== undefined && lead.handoff.closedAt === undefined;
-
-/** Whether the lead should be handed off now: trigger met, not already with sales, no open hand-off. */
-export const shouldHandOff = (
-  lead: Pick<HandoffLead, 'stage' | 'temperature' | 'handoff'>,
-  trigger: HandoffTrigger,
-): boolean => {
-  if (hasOpenHandoff(lead) || SALES_OWNED.includes(lead.stage)) return false;
-  if (trigger.on === 'hot') return lead.temperature === 'hot';
-  return FUNNEL_ORDER.indexOf(lead.stage) >= FUNNEL_ORDER.indexOf(trigger.stage);
-};
-
-export type HandoffPlan =
-  | {
-      ok: true;
-      handoff: HandoffState;
-      /** Present when the lead was below MQL: a hand-off makes it marketing-qualified, so sales can accept it. */
-      transition?: StageTransition;
-      stage: Stage;
-      roundRobinState: RoundRobinState;
-      /** `Lead Stage Changed` (when moved), `Lead Assigned`, `Lead Handed Off`, in that order. */
-      events: AnyDomainEvent[];
-      /** When the SLA timer should fire. */
-      slaCheckAt: EpochMs;
-    }
-  | { ok: false; code: 'not_triggered' | 'no_owner_available'; message: string };
-
-/** Opens the n-th hand-off of a lead: owner, CRM record, SLA deadline and the events announcing them. */
-export const planHandoff = (
-  lead: HandoffLead,
-  policy: HandoffPolicy,
-  roundRobinState: RoundRobinState,
-  recentActivity: readonly TimelineEntry[],
-  now: EpochMs,
-): HandoffPlan => {
-  if (!shouldHandOff(lead, policy.trigger)) {
-    return {
-      ok: false,
-      code: 'not_triggered',
-      message: `lead ${lead.leadId} does not meet the hand-off trigger`,
-    };
-  }
-  const assignment = assignOwner(lead, policy, roundRobinState, now);
-  if (!assignment.ok) return { ok: false, code: assignment.code, message: assignment.message };
-
-  const n = (lead.handoff?.n ?? 0) + 1;
-  const owner = toOwnerRef(assignment.owner);
-  const dueAt = slaDueAt(now, policy.sla);
-  const handoff: HandoffState = {
-    n,
-    owner,
-    rule: assignment.rule,
-    startedAt: now,
-    dueAt,
-    reassignments: 0,
-    previousOwnerIds: [],
-  };
-  const stage: Stage = FUNNEL_ORDER.indexOf(lead.stage) >= FUNNEL_ORDER.indexOf('mql') ? lead.stage : 'mql';
-  const transition: StageTransition | undefined =
-    stage === lead.stage ? undefined : { from: lead.stage, to: stage, at: now, reason: 'handoff' };
-
-  const base = { version: 1 as const, occurredAt: isoAt(now), leadId: lead.leadId };
-  const record =
-    policy.crm.system === 'none'
-      ? {}
-      : mapLeadToCrm({ ...lead, stage, owner }, policy.crm.mapping, recentActivity);
-  const events: AnyDomainEvent[] = [];
-  if (transition) {
-    events.push(
-      buildDomainEvent('Lead Stage Changed', {
-        ...base,
-        eventId: `${lead.leadId}:stage:handoff:${n}`,
-        from: transition.from,
-        to: transition.to,
-        reason: transition.reason,
-      }),
-    );
-  }
-  events.push(
-    buildDomainEvent('Lead Assigned', {
-      ...base,
-      eventId: `${lead.leadId}:assign:${n}:0`,
-      handoffNumber: n,
-      owner,
-      previousOwner: null,
-      reason: 'handoff',
-      rule: assignment.rule,
-    }),
-    buildDomainEvent('Lead Handed Off', {
-      ...base,
-      eventId: `${lead.leadId}:handoff:${n}`,
-      handoffNumber: n,
-      owner,
-      crm: { system: policy.crm.system, record },
-      score: lead.score,
-      ...(lead.grade === undefined ? {} : { grade: lead.grade }),
-      temperature: lead.temperature,
-      stage,
-      slaDueAt: isoAt(dueAt),
-    }),
-  );
-  return {
-    ok: true,
-    handoff,
-    ...(transition ? { transition } : {}),
-    stage,
-    roundRobinState: recordAssignment(roundRobinState, owner.ownerId, now),
-    events,
-    slaCheckAt: dueAt,
-  };
-};
-
-// ---------------------------------------------------------------------------------------------
-// Sales actions
-// ---------------------------------------------------------------------------------------------
 
 const OPEN_STAGES = ['subscriber', 'lead', 'mql', 'sal', 'sql', 'opportunity', 'recycled'] as const;
 
@@ -218,8 +62,9 @@ export type SalesActionResult =
 const refuse = (message: string): SalesActionResult => ({ ok: false, code: 'invalid_transition', message });
 
 /** The stage an action leads to from `from`, or undefined when the table forbids it. */
-export const targetStage = (action: SalesActionName, from: Stage): Stage | undefined =>
-  SALES_ACTION_TRANSITIONS[action][from];
+export function targetStage(action: SalesActionName, from: Stage): Stage | undefined {
+  return SALES_ACTION_TRANSITIONS[action][from];
+}
 
 const actionDetail = (
   lead: SalesActionLead,
@@ -291,12 +136,12 @@ const updatedHandoff = (
 };
 
 /** Applies a validated sales action, or refuses it when the transition table does not allow it. */
-export const applySalesAction = (
+export function applySalesAction(
   lead: SalesActionLead,
   action: SalesAction,
   now: EpochMs,
   recycle: RecyclePolicy = DEFAULT_RECYCLE,
-): SalesActionResult => {
+): SalesActionResult {
   const to = targetStage(action.action, lead.stage);
   if (to === undefined) return refuse(`cannot ${action.action} a lead in stage '${lead.stage}'`);
   if (action.action === 'convert' && action.to !== undefined && action.to !== to) {
@@ -328,4 +173,63 @@ export const applySalesAction = (
     events: [event, stageChanged],
     ...(nurture === undefined ? {} : { nurture }),
   };
-};
+}
+
+// ---------------------------------------------------------------------------------------------
+// The result view (returned, stored with the idempotency record, returned again on replay)
+// ---------------------------------------------------------------------------------------------
+
+export interface HandoffSummary {
+  n: number;
+  ownerId: string;
+  startedAt: string;
+  dueAt: string;
+  acceptedAt?: string;
+  closedAt?: string;
+}
+
+export interface SalesActionView {
+  leadId: string;
+  action: SalesAction['action'];
+  actionId: string;
+  from: Stage;
+  stage: Stage;
+  handoff: HandoffSummary | null;
+  /** Ids of the events announced (targets de-duplicate on them). */
+  eventIds: string[];
+  nurture?: { at: string; sequenceId: string };
+}
+
+function summarizeHandoff(h: HandoffState | undefined): HandoffSummary | null {
+  return h
+    ? {
+        n: h.n,
+        ownerId: h.owner.ownerId,
+        startedAt: isoAt(h.startedAt),
+        dueAt: isoAt(h.dueAt),
+        ...(h.acceptedAt === undefined ? {} : { acceptedAt: isoAt(h.acceptedAt) }),
+        ...(h.closedAt === undefined ? {} : { closedAt: isoAt(h.closedAt) }),
+      }
+    : null;
+}
+
+/** What an applied action answers: the move, the hand-off after it, the events' ids and any nurture plan. */
+export function salesActionView(
+  leadId: string,
+  from: Stage,
+  action: SalesAction,
+  decided: Extract<SalesActionResult, { ok: true }>,
+): SalesActionView {
+  return {
+    leadId,
+    action: action.action,
+    actionId: action.actionId,
+    from,
+    stage: decided.stage,
+    handoff: summarizeHandoff(decided.handoff),
+    eventIds: decided.events.map((e) => e.detail.eventId),
+    ...(decided.nurture
+      ? { nurture: { at: isoAt(decided.nurture.at), sequenceId: decided.nurture.sequenceId } }
+      : {}),
+  };
+}

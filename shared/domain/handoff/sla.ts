@@ -49,13 +49,14 @@ export interface HandoffState {
   previousOwnerIds: string[];
 }
 
-export const slaDueAt = (
+export function slaDueAt(
   startedAt: EpochMs,
   policy: Pick<SlaPolicy, 'hours' | 'businessHours' | 'window'>,
-): EpochMs =>
-  policy.businessHours
+): EpochMs {
+  return policy.businessHours
     ? addBusinessHours(startedAt, policy.hours, policy.window)
     : startedAt + Math.round(policy.hours * HOUR_MS);
+}
 
 export type SlaStatus = 'pending' | 'met' | 'breached' | 'closed';
 
@@ -70,14 +71,14 @@ export interface SlaRecord {
  * Where a hand-off stands against its SLA at `now`. Met means accepted by the (current) deadline with
  * no earlier breach; a hand-off closed before acceptance and before its deadline is `closed`.
  */
-export const slaStatus = (record: SlaRecord, now: EpochMs): SlaStatus => {
+export function slaStatus(record: SlaRecord, now: EpochMs): SlaStatus {
   if (record.acceptedAt !== undefined) {
     return record.breachedAt === undefined && record.acceptedAt <= record.dueAt ? 'met' : 'breached';
   }
   if (record.breachedAt !== undefined) return 'breached';
   if (record.closedAt !== undefined) return record.closedAt > record.dueAt ? 'breached' : 'closed';
   return now > record.dueAt ? 'breached' : 'pending';
-};
+}
 
 export type SlaBreachOutcome =
   | { due: false; reason: 'not_yet' | 'accepted' | 'closed' | 'already_handled' }
@@ -106,14 +107,14 @@ export interface SlaLead {
  * sales accepted yields `due: false` or the same events (event ids derive from the hand-off and the
  * reassignment count).
  */
-export const onSlaTimer = (
+export function onSlaTimer(
   lead: SlaLead,
   handoff: HandoffState,
   policy: SlaPolicy,
   assignment: AssignmentConfig,
   roundRobinState: RoundRobinState,
   now: EpochMs,
-): SlaBreachOutcome => {
+): SlaBreachOutcome {
   if (handoff.acceptedAt !== undefined) return { due: false, reason: 'accepted' };
   if (handoff.closedAt !== undefined) return { due: false, reason: 'closed' };
   if (now <= handoff.dueAt) return { due: false, reason: 'not_yet' };
@@ -185,7 +186,7 @@ export const onSlaTimer = (
     roundRobinState: recordAssignment(roundRobinState, newOwner.ownerId, now),
     nextCheckAt: dueAt,
   };
-};
+}
 
 export interface SlaCompliance {
   met: number;
@@ -198,10 +199,49 @@ export interface SlaCompliance {
 }
 
 /** Met/breached counts over hand-offs, for the SLA compliance report. */
-export const slaCompliance = (records: readonly SlaRecord[], now: EpochMs): SlaCompliance => {
+export function slaCompliance(records: readonly SlaRecord[], now: EpochMs): SlaCompliance {
   const out: SlaCompliance = { met: 0, breached: 0, pending: 0, closed: 0, rate: null };
   for (const r of records) out[slaStatus(r, now)] += 1;
   const decided = out.met + out.breached;
   out.rate = decided === 0 ? null : out.met / decided;
   return out;
-};
+}
+
+// ---------------------------------------------------------------------------------------------
+// SLA counters (one item per report period)
+// ---------------------------------------------------------------------------------------------
+
+export type SlaCounter = 'started' | 'met' | 'breached' | 'reassigned';
+
+/**
+ * Month of `at` in the SLA's time zone (report periods follow the sales team's calendar). Outcomes are
+ * counted in the month they are decided (a hand-off started on the 31st and met on the 1st counts as met
+ * in the new month).
+ */
+export function reportPeriod(at: EpochMs, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+  }).formatToParts(new Date(at));
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('year')}-${get('month')}`;
+}
+
+/** What a handled breach counts: the hand-off's first breach once, and each reassignment. */
+export function slaCountersOnBreach(before: HandoffState, reassigned: boolean): SlaCounter[] {
+  return [
+    ...(before.breachedAt === undefined ? (['breached'] as const) : []),
+    ...(reassigned ? (['reassigned'] as const) : []),
+  ];
+}
+
+/**
+ * What accepting a hand-off counts. Met: accepted by the (current) deadline with no earlier breach. A late
+ * accept the sweeper had not yet seen is a breach, counted here once (the timer is gone, so it will not
+ * count it again); a breach already counted counts nothing more.
+ */
+export function slaCountersOnAccept(before: HandoffState, now: EpochMs): SlaCounter[] {
+  if (before.breachedAt !== undefined) return [];
+  return [now <= before.dueAt ? 'met' : 'breached'];
+}

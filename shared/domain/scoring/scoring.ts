@@ -72,6 +72,11 @@ export interface EventOutcome extends ScoringOutcome {
 
 const TEMPERATURE_RANK: Record<Temperature, number> = { cold: 0, warm: 1, hot: 2 };
 
+/** Cold < warm < hot: the one ordering of temperatures (decay never warms a lead, ranks say whether it cooled). */
+export function temperatureRank(temperature: Temperature): number {
+  return TEMPERATURE_RANK[temperature];
+}
+
 /** One decimal, without "-0". */
 const round1 = (x: number): number => {
   const r = Math.round(x * 10) / 10;

@@ -6,7 +6,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseHandoffConfig } from '#config/handoff';
-import { applySalesAction, planHandoff } from '#domain/handoff/sales-actions';
+import { planHandoff } from '#domain/handoff/handoff';
+import { applySalesAction } from '#domain/handoff/sales-actions';
 import { onSlaTimer } from '#domain/handoff/sla';
 import {
   type AnyDomainEvent,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCursor, encodeCursor, InvalidCursorError } from '#app/handoff';
 import { parseHandoffConfig } from '#config/handoff';
+import { decodeCursor, encodeCursor, InvalidCursorError } from '#domain/handoff/call-list';
 import { handoffTargetRules, handoffTriggerPattern } from '#infra/catalog';
 import { matchesPattern } from '#local/event-pattern';
 import { handoff as demoHandoff } from '../../../config/handoff.ts';

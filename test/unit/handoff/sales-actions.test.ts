@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { type HandoffConfig, parseHandoffConfig } from '#config/handoff';
-import {
-  applySalesAction,
-  type HandoffLead,
-  planHandoff,
-  SALES_ACTION_TRANSITIONS,
-  salesActionSchema,
-  shouldHandOff,
-} from '#domain/handoff/sales-actions';
+import { type HandoffLead, planHandoff, shouldHandOff } from '#domain/handoff/handoff';
+import { applySalesAction, SALES_ACTION_TRANSITIONS } from '#domain/handoff/sales-actions';
 import type { HandoffState } from '#domain/handoff/sla';
-import { crmSalesActionDetailSchema, type SalesAction, salesActionFromCrm } from '#domain/lead/events';
+import {
+  crmSalesActionDetailSchema,
+  type SalesAction,
+  salesActionFromCrm,
+  salesActionSchema,
+} from '#domain/lead/events';
 import { STAGES, type Stage } from '#domain/lead/types';
 import { handoff as demoHandoff } from '../../../config/handoff.ts';
 

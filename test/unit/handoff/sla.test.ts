@@ -4,8 +4,11 @@ import { toOwnerRef } from '#domain/handoff/assignment';
 import {
   type HandoffState,
   onSlaTimer,
+  reportPeriod,
   type SlaPolicy,
   slaCompliance,
+  slaCountersOnAccept,
+  slaCountersOnBreach,
   slaDueAt,
   slaStatus,
 } from '#domain/handoff/sla';
@@ -202,5 +205,25 @@ describe('SLA compliance', () => {
   it('given an open hand-off, when its deadline passes, then its status turns from pending to breached', () => {
     const h = openHandoff();
     expect([slaStatus(h, h.dueAt), slaStatus(h, h.dueAt + 1)]).toEqual(['pending', 'breached']);
+  });
+});
+
+describe('SLA counters', () => {
+  it('given an instant late on the 31st UTC, when the period is read in Tokyo, then it is the next month', () => {
+    expect(reportPeriod(Date.UTC(2025, 4, 31, 20), 'Asia/Tokyo')).toBe('2025-06');
+    expect(reportPeriod(Date.UTC(2025, 4, 31, 20), 'UTC')).toBe('2025-05');
+  });
+
+  it('given a first breach, then it counts a breach; a later breach of the same hand-off does not', () => {
+    expect(slaCountersOnBreach(openHandoff(), false)).toEqual(['breached']);
+    expect(slaCountersOnBreach(openHandoff({ breachedAt: START }), true)).toEqual(['reassigned']);
+    expect(slaCountersOnBreach(openHandoff(), true)).toEqual(['breached', 'reassigned']);
+  });
+
+  it('given an accept by the deadline, then the SLA is met; late and unseen, a breach; already breached, nothing', () => {
+    const h = openHandoff();
+    expect(slaCountersOnAccept(h, h.dueAt)).toEqual(['met']);
+    expect(slaCountersOnAccept(h, h.dueAt + 1)).toEqual(['breached']);
+    expect(slaCountersOnAccept(openHandoff({ breachedAt: h.dueAt + 1 }), h.dueAt + 2)).toEqual([]);
   });
 });

@@ -1,0 +1,83 @@
+import { now as clockNow } from '#adapters/clock';
+import { logger } from '#adapters/logger';
+import { countMetric } from '#adapters/metrics';
+import { slaCounterItems } from '#app/sla-counting';
+import { settings } from '#config/settings';
+import { handoffView, planHandoff, stateWithHandoff } from '#domain/handoff/handoff';
+import type { EpochMs } from '#domain/lead/types';
+import { getLead, getTimeline, writeLead } from '#store/leads';
+import { CONFLICT, retryOnConflict } from '#store/retry';
+import { readRoundRobin, roundRobinPut } from '#store/round-robin';
+import { slaTimerPut } from '#store/timers';
+
+export type HandoffOutcome =
+  | { status: 'handed_off'; handoffNumber: number; ownerId: string }
+  | { status: 'not_triggered' | 'not_found' | 'no_owner_available'; message?: string };
+
+/**
+ * Hands a lead to sales if the trigger holds and no hand-off is open: one transaction writes the state
+ * (hand-off, stage; version-checked), the round-robin item (version-checked), the SLA timer, the counter
+ * and the outbox events (`Lead Stage Changed` when moved to MQL, `Lead Assigned`, `Lead Handed Off`). A
+ * conflict re-reads and decides again, so concurrent hand-offs never pick from one stale round-robin
+ * state. A redelivered trigger finds the open hand-off and writes nothing. No available owner is logged
+ * and counted, not thrown: retrying would not make anyone available.
+ */
+export async function handOffLead(leadId: string, now: EpochMs): Promise<HandoffOutcome> {
+  const policy = settings.handoff;
+  // Read once: the CRM summary's recent activity need not be re-read when a retry loses a race.
+  const recent =
+    policy.crm.system === 'none' ? [] : await getTimeline(leadId, policy.crm.mapping.summary.maxActivities);
+  return retryOnConflict(`hand-off of lead ${leadId}`, async () => {
+    const lead = await getLead(leadId);
+    if (!lead) return { status: 'not_found' } as const;
+    const roundRobin = await readRoundRobin();
+    const plan = planHandoff(handoffView(lead), policy, roundRobin.state, recent, now);
+    if (!plan.ok) {
+      if (plan.code === 'no_owner_available') {
+        logger.warn('hand-off: no owner available', { leadId, message: plan.message });
+        countMetric('HandoffNoOwner');
+      }
+      return { status: plan.code, message: plan.message };
+    }
+    const { state } = lead;
+    const result = await writeLead(
+      { state: state.version },
+      {
+        state: stateWithHandoff(state, plan),
+        events: plan.events,
+        extra: [
+          roundRobinPut(roundRobin, plan.roundRobinState, now),
+          slaTimerPut(leadId, plan.handoff.n, plan.slaCheckAt),
+          ...slaCounterItems(now, ['started']),
+        ],
+        at: now,
+      },
+    );
+    if (result !== 'saved') return CONFLICT;
+    countMetric('LeadHandedOff', { team: plan.handoff.owner.team });
+    return { status: 'handed_off', handoffNumber: plan.handoff.n, ownerId: plan.handoff.owner.ownerId };
+  });
+}
+
+/** A hand-off trigger as it arrives on the bus (the rule matched; the detail is not trusted yet). */
+export interface HandoffTriggerEvent {
+  id: string;
+  detailType: string;
+  leadId: unknown;
+}
+
+/**
+ * The hand-off trigger's use case: a trigger without a usable lead id is logged and counted, never retried;
+ * otherwise the lead is handed off now. Infrastructure errors are thrown so EventBridge retries.
+ */
+export async function openHandoff(trigger: HandoffTriggerEvent): Promise<HandoffOutcome | undefined> {
+  const { leadId } = trigger;
+  if (typeof leadId !== 'string' || leadId === '' || leadId.length > 128) {
+    logger.warn('hand-off trigger without a lead id', { id: trigger.id, detailType: trigger.detailType });
+    countMetric('HandoffRejected', { reason: 'no_lead_id' });
+    return undefined;
+  }
+  const outcome = await handOffLead(leadId, clockNow());
+  logger.info('hand-off', { leadId, trigger: trigger.detailType, ...outcome });
+  return outcome;
+}

@@ -1,0 +1,150 @@
+import { now as clockNow } from '#adapters/clock';
+import { logger } from '#adapters/logger';
+import { countMetric } from '#adapters/metrics';
+import { slaCounterItems } from '#app/sla-counting';
+import { settings } from '#config/settings';
+import { emailKey } from '#domain/capture/email-address';
+import { applySalesAction, type SalesActionView, salesActionView } from '#domain/handoff/sales-actions';
+import { slaCountersOnAccept } from '#domain/handoff/sla';
+import { crmSalesActionEventSchema, type SalesAction, salesActionFromCrm } from '#domain/lead/events';
+import { appendStageHistory, type LeadState } from '#domain/lead/lead';
+import type { EpochMs } from '#domain/lead/types';
+import { readSalesActionRecord, salesActionRecordPut } from '#store/idempotency';
+import { findLeadIdByEmail, getLead, type TransactItem, writeLead } from '#store/leads';
+import { CONFLICT, retryOnConflict } from '#store/retry';
+import { slaTimerDelete } from '#store/timers';
+
+/** What the ops API's handler parses a request with (one validation for both doors). */
+export {
+  SALES_ACTIONS,
+  type SalesAction,
+  type SalesActionName,
+  salesActionSchema,
+} from '#domain/lead/events';
+export type { SalesActionView };
+
+export type SalesActionOutcome =
+  | { status: 'applied' | 'replayed'; result: SalesActionView }
+  | { status: 'not_found' }
+  | { status: 'invalid_transition'; message: string }
+  | { status: 'action_id_reused'; message: string };
+
+/** How a caller names the lead: our id (ops API, CRM records that stored it) or the e-mail address. */
+export type LeadRef = { leadId: string } | { email: string };
+
+async function resolveLeadId(ref: LeadRef): Promise<string | undefined> {
+  if ('leadId' in ref) return ref.leadId.length > 0 && ref.leadId.length <= 128 ? ref.leadId : undefined;
+  const key = emailKey(ref.email);
+  return key ? findLeadIdByEmail(key) : undefined;
+}
+
+/**
+ * Applies a sales action to a lead (from the ops API or a CRM event, same validation before). Idempotent on
+ * `actionId`: the first result is stored with the change in the same transaction, and a replay returns it
+ * unchanged. Accepting stops the SLA timer (and counts the SLA met or breached); leaving the pipeline closes
+ * the hand-off and clears its timer.
+ */
+export async function salesAction(ref: LeadRef, action: SalesAction): Promise<SalesActionOutcome> {
+  const now = clockNow();
+  const leadId = await resolveLeadId(ref);
+  if (!leadId) return { status: 'not_found' };
+  return retryOnConflict(`sales action ${action.actionId} on lead ${leadId}`, async () => {
+    // The lead first, then the record: the action and its record commit together, so if the lead read
+    // predates a concurrent duplicate's commit, the record read either sees it or our write conflicts.
+    const lead = await getLead(leadId);
+    const previous = await readSalesActionRecord<SalesActionView>(action.actionId);
+    if (previous) {
+      if (previous.leadId !== leadId || previous.action !== action.action) {
+        return {
+          status: 'action_id_reused',
+          message: `actionId '${action.actionId}' was already used for another action or lead`,
+        } as const;
+      }
+      return { status: 'replayed', result: previous.result } as const;
+    }
+    if (!lead) return { status: 'not_found' } as const;
+    const { state } = lead;
+    const decided = applySalesAction(state, action, now, settings.handoff.recycle);
+    if (!decided.ok) return { status: 'invalid_transition', message: decided.message } as const;
+
+    const view = salesActionView(leadId, state.stage, action, decided);
+    const result = await writeLead(
+      { state: state.version },
+      {
+        state: stateAfter(state, decided),
+        events: decided.events,
+        extra: extraItems(leadId, action, state, decided, view, now),
+        at: now,
+      },
+    );
+    if (result !== 'saved') return CONFLICT;
+    countMetric('SalesAction', { action: action.action });
+    return { status: 'applied', result: view } as const;
+  });
+}
+
+type Decided = Extract<ReturnType<typeof applySalesAction>, { ok: true }>;
+
+function stateAfter(state: LeadState, decided: Decided): LeadState {
+  return {
+    ...state,
+    stage: decided.stage,
+    stageHistory: appendStageHistory(state.stageHistory, decided.transition),
+    ...(decided.handoff ? { handoff: decided.handoff } : {}),
+    version: state.version + 1,
+  };
+}
+
+/** The idempotency record, the SLA timer's removal and the SLA counters that commit with the action. */
+function extraItems(
+  leadId: string,
+  action: SalesAction,
+  state: LeadState,
+  decided: Decided,
+  view: SalesActionView,
+  now: EpochMs,
+): TransactItem[] {
+  const before = state.handoff;
+  const accepted = action.action === 'accept' && before !== undefined;
+  const closedNow = decided.handoff?.closedAt !== undefined && before?.closedAt === undefined;
+  return [
+    salesActionRecordPut(action.actionId, { leadId, action: action.action, result: view }, now),
+    ...(accepted || closedNow ? [slaTimerDelete(leadId)] : []),
+    ...(accepted && before ? slaCounterItems(now, slaCountersOnAccept(before, now)) : []),
+  ];
+}
+
+/**
+ * `CRM Sales Action` events (`source: leadloop.crm`) on the leads bus: the ops API's bodies plus `leadId` or
+ * `email`. Bad or refused actions are logged and counted, never retried; only infrastructure errors throw.
+ */
+export async function crmSalesAction(event: unknown): Promise<void> {
+  const parsed = crmSalesActionEventSchema.safeParse(event);
+  if (!parsed.success) {
+    logger.warn('CRM sales action rejected: invalid event', {
+      id: (event as { id?: unknown } | null)?.id,
+      errors: parsed.error.issues.map((i) => ({
+        field: i.path.map(String).join('.') || '(body)',
+        code: i.code,
+        message: i.message,
+      })),
+    });
+    countMetric('CrmSalesActionRejected', { reason: 'invalid' });
+    return;
+  }
+  const { detail } = parsed.data;
+  const ref: LeadRef =
+    detail.leadId !== undefined ? { leadId: detail.leadId } : { email: detail.email ?? '' };
+  const outcome = await salesAction(ref, salesActionFromCrm(detail));
+  if (outcome.status === 'applied' || outcome.status === 'replayed') {
+    logger.info('CRM sales action', { status: outcome.status, ...outcome.result });
+    return;
+  }
+  logger.warn('CRM sales action refused', {
+    status: outcome.status,
+    action: detail.action,
+    actionId: detail.actionId,
+    ...('message' in outcome ? { message: outcome.message } : {}),
+  });
+  countMetric('CrmSalesActionRejected', { reason: outcome.status });
+}

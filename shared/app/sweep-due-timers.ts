@@ -1,0 +1,176 @@
+import type { Context } from 'aws-lambda';
+import { now } from '#adapters/clock';
+import { errorFields, logger } from '#adapters/logger';
+import { runDecayTimer } from '#app/run-decay-timer';
+import { runSlaTimer } from '#app/run-sla-timer';
+import { settings } from '#config/settings';
+import { type ClaimedTimer, claimTimer, type DueTimer, dueShards, queryDue } from '#store/timers';
+
+/**
+ * Sweeping due timers: step emails (nurture), SLA deadlines (hand-off) and temperature decay all wait on the
+ * sparse due index. One sweep reads what is due, claims each timer and dispatches it by kind to its use case.
+ */
+
+export type { ClaimedTimer };
+
+export interface TimerWork {
+  now: number;
+  /** Wait for a send slot: keeps SES within its per-second rate across the whole sweep. */
+  sendPermit: () => Promise<void>;
+}
+export type TimerProcessor = (timer: ClaimedTimer, work: TimerWork) => Promise<void>;
+
+export interface SweepOptions {
+  /** Timers run at once (bounded parallelism). */
+  concurrency: number;
+  /** Sends per second across the sweep. */
+  sendRatePerSecond: number;
+  /** Stop claiming new work when less than this much Lambda time is left. */
+  reserveMs: number;
+  pageSize: number;
+}
+
+export interface SweepReport {
+  due: number;
+  claimed: number;
+  done: number;
+  failed: number;
+  skippedClaimed: number;
+  unknownKind: number;
+  stoppedEarly: boolean;
+}
+
+const DEFAULT_OPTIONS: SweepOptions = {
+  concurrency: 8,
+  sendRatePerSecond: 14,
+  reserveMs: 10_000,
+  pageSize: 100,
+};
+
+/**
+ * One sweep: read what is due from every shard of the due index, claim each timer (losing a race to another
+ * sweeper is normal and skipped), and hand it to the processor for its kind. Cost follows what is due, not
+ * how many leads exist. Leaves the rest for the next run when the Lambda's time runs short.
+ */
+export function createSweeper(
+  processors: Record<string, TimerProcessor>,
+  overrides: Partial<SweepOptions> = {},
+) {
+  return async (
+    _event: unknown,
+    context?: Pick<Context, 'getRemainingTimeInMillis'>,
+  ): Promise<SweepReport> => {
+    const options = { ...DEFAULT_OPTIONS, ...overrides };
+    const report: SweepReport = {
+      due: 0,
+      claimed: 0,
+      done: 0,
+      failed: 0,
+      skippedClaimed: 0,
+      unknownKind: 0,
+      stoppedEarly: false,
+    };
+    const timeLeft = () => context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
+    const sendPermit = rateLimiter(options.sendRatePerSecond);
+    const sweepNow = now();
+
+    const queue: DueTimer[] = [];
+    let producersDone = false;
+    // Producers: page through each shard; consumers: claim and process with bounded parallelism.
+    const producers = dueShards().map(async (shard) => {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        if (timeLeft() < options.reserveMs) return;
+        const page = await queryDue(shard, sweepNow, options.pageSize, startKey);
+        report.due += page.timers.length;
+        queue.push(...page.timers);
+        startKey = page.next;
+        while (queue.length > options.pageSize * 4 && timeLeft() >= options.reserveMs) await tick();
+      } while (startKey);
+    });
+    const allProduced = Promise.all(producers).finally(() => {
+      producersDone = true;
+    });
+
+    const consumer = async () => {
+      for (;;) {
+        if (timeLeft() < options.reserveMs) {
+          report.stoppedEarly = true;
+          return;
+        }
+        const timer = queue.shift();
+        if (!timer) {
+          if (producersDone) return;
+          await tick();
+          continue;
+        }
+        const processor = processors[timer.timerKind];
+        if (!processor) {
+          report.unknownKind++;
+          logger.warn('no processor for timer kind', {
+            timerKind: timer.timerKind,
+            pk: timer.pk,
+            sk: timer.sk,
+          });
+          continue;
+        }
+        const claimed = await claimTimer(timer, now());
+        if (!claimed) {
+          report.skippedClaimed++;
+          continue;
+        }
+        report.claimed++;
+        try {
+          await processor(claimed, { now: now(), sendPermit });
+          report.done++;
+        } catch (error) {
+          // The claim's lease brings the timer back later; the processor decides what a retry may do.
+          report.failed++;
+          logger.error('timer failed', {
+            timerKind: timer.timerKind,
+            pk: timer.pk,
+            sk: timer.sk,
+            ...errorFields(error),
+          });
+        }
+      }
+    };
+    await Promise.all([allProduced, ...Array.from({ length: options.concurrency }, consumer)]);
+    if (report.due > 0) logger.info('sweep done', { ...report });
+    return report;
+  };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 5));
+
+/** Evenly spaced permits: at most `perSecond` callers pass each second. */
+export function rateLimiter(perSecond: number): () => Promise<void> {
+  const interval = 1000 / perSecond;
+  let next = 0;
+  return async () => {
+    const t = Date.now();
+    const slot = Math.max(t, next);
+    next = slot + interval;
+    if (slot > t) await new Promise((r) => setTimeout(r, slot - t));
+  };
+}
+
+/**
+ * The sweeper as deployed (EventBridge Scheduler every minute in AWS; the local scheduler every few
+ * seconds): SLA deadlines and temperature decay run here; kinds whose use case is wired by the caller
+ * (`step`, the nurture processor) come in `processors`. Sends are paced at the configured rate.
+ */
+export function sweepDueTimers(processors: Record<string, TimerProcessor>) {
+  return createSweeper(
+    {
+      ...processors,
+      sla: async (timer, work) => {
+        await runSlaTimer(timer, work.now);
+      },
+      decay: async (timer, work) => {
+        await runDecayTimer(timer, work.now);
+      },
+    },
+    { sendRatePerSecond: settings.nurtureSettings.sendRatePerSecond },
+  );
+}

@@ -1,0 +1,177 @@
+/**
+ * Opening a hand-off when a lead qualifies: the trigger, the owner (assignment rules or round-robin), the
+ * CRM record, the SLA deadline and the events announcing them. Pure: (lead, policy, round-robin state,
+ * recent activity, now) → the plan the use case writes in one transaction.
+ */
+import {
+  type AssignmentConfig,
+  assignOwner,
+  type RoundRobinState,
+  recordAssignment,
+  toOwnerRef,
+} from '#domain/handoff/assignment';
+import { type CrmLeadView, type CrmMapping, mapLeadToCrm } from '#domain/handoff/crm-mapping';
+import { type HandoffState, type SlaPolicy, slaDueAt } from '#domain/handoff/sla';
+import { type AnyDomainEvent, buildDomainEvent, type CrmSystem, isoAt } from '#domain/lead/events';
+import { appendStageHistory, type Lead, type LeadState } from '#domain/lead/lead';
+import type { EpochMs, Stage, StageTransition, TimelineEntry } from '#domain/lead/types';
+
+export type HandoffTrigger = { on: 'hot' } | { on: 'stage'; stage: Stage };
+
+export interface HandoffPolicy extends AssignmentConfig {
+  trigger: HandoffTrigger;
+  sla: SlaPolicy;
+  crm: { system: CrmSystem; mapping: CrmMapping };
+}
+
+export interface HandoffLead extends CrmLeadView {
+  handoff?: HandoffState;
+}
+
+/** Stages sales already owns (or that ended): no new hand-off from these. */
+const SALES_OWNED: readonly Stage[] = ['sal', 'sql', 'opportunity', 'customer', 'disqualified'];
+const FUNNEL_ORDER: readonly Stage[] = ['subscriber', 'lead', 'mql', 'sal', 'sql', 'opportunity', 'customer'];
+
+export function hasOpenHandoff(lead: { handoff?: HandoffState | undefined }): boolean {
+  return lead.handoff !== undefined && lead.handoff.closedAt === undefined;
+}
+
+/** Whether the lead should be handed off now: trigger met, not already with sales, no open hand-off. */
+export function shouldHandOff(
+  lead: Pick<HandoffLead, 'stage' | 'temperature' | 'handoff'>,
+  trigger: HandoffTrigger,
+): boolean {
+  if (hasOpenHandoff(lead) || SALES_OWNED.includes(lead.stage)) return false;
+  if (trigger.on === 'hot') return lead.temperature === 'hot';
+  return FUNNEL_ORDER.indexOf(lead.stage) >= FUNNEL_ORDER.indexOf(trigger.stage);
+}
+
+export type HandoffPlan =
+  | {
+      ok: true;
+      handoff: HandoffState;
+      /** Present when the lead was below MQL: a hand-off makes it marketing-qualified, so sales can accept it. */
+      transition?: StageTransition;
+      stage: Stage;
+      roundRobinState: RoundRobinState;
+      /** `Lead Stage Changed` (when moved), `Lead Assigned`, `Lead Handed Off`, in that order. */
+      events: AnyDomainEvent[];
+      /** When the SLA timer should fire. */
+      slaCheckAt: EpochMs;
+    }
+  | { ok: false; code: 'not_triggered' | 'no_owner_available'; message: string };
+
+/** Opens the n-th hand-off of a lead: owner, CRM record, SLA deadline and the events announcing them. */
+export function planHandoff(
+  lead: HandoffLead,
+  policy: HandoffPolicy,
+  roundRobinState: RoundRobinState,
+  recentActivity: readonly TimelineEntry[],
+  now: EpochMs,
+): HandoffPlan {
+  if (!shouldHandOff(lead, policy.trigger)) {
+    return {
+      ok: false,
+      code: 'not_triggered',
+      message: `lead ${lead.leadId} does not meet the hand-off trigger`,
+    };
+  }
+  const assignment = assignOwner(lead, policy, roundRobinState, now);
+  if (!assignment.ok) return { ok: false, code: assignment.code, message: assignment.message };
+
+  const n = (lead.handoff?.n ?? 0) + 1;
+  const owner = toOwnerRef(assignment.owner);
+  const dueAt = slaDueAt(now, policy.sla);
+  const handoff: HandoffState = {
+    n,
+    owner,
+    rule: assignment.rule,
+    startedAt: now,
+    dueAt,
+    reassignments: 0,
+    previousOwnerIds: [],
+  };
+  const stage: Stage = FUNNEL_ORDER.indexOf(lead.stage) >= FUNNEL_ORDER.indexOf('mql') ? lead.stage : 'mql';
+  const transition: StageTransition | undefined =
+    stage === lead.stage ? undefined : { from: lead.stage, to: stage, at: now, reason: 'handoff' };
+
+  const base = { version: 1 as const, occurredAt: isoAt(now), leadId: lead.leadId };
+  const record =
+    policy.crm.system === 'none'
+      ? {}
+      : mapLeadToCrm({ ...lead, stage, owner }, policy.crm.mapping, recentActivity);
+  const events: AnyDomainEvent[] = [];
+  if (transition) {
+    events.push(
+      buildDomainEvent('Lead Stage Changed', {
+        ...base,
+        eventId: `${lead.leadId}:stage:handoff:${n}`,
+        from: transition.from,
+        to: transition.to,
+        reason: transition.reason,
+      }),
+    );
+  }
+  events.push(
+    buildDomainEvent('Lead Assigned', {
+      ...base,
+      eventId: `${lead.leadId}:assign:${n}:0`,
+      handoffNumber: n,
+      owner,
+      previousOwner: null,
+      reason: 'handoff',
+      rule: assignment.rule,
+    }),
+    buildDomainEvent('Lead Handed Off', {
+      ...base,
+      eventId: `${lead.leadId}:handoff:${n}`,
+      handoffNumber: n,
+      owner,
+      crm: { system: policy.crm.system, record },
+      score: lead.score,
+      ...(lead.grade === undefined ? {} : { grade: lead.grade }),
+      temperature: lead.temperature,
+      stage,
+      slaDueAt: isoAt(dueAt),
+    }),
+  );
+  return {
+    ok: true,
+    handoff,
+    ...(transition ? { transition } : {}),
+    stage,
+    roundRobinState: recordAssignment(roundRobinState, owner.ownerId, now),
+    events,
+    slaCheckAt: dueAt,
+  };
+}
+
+/** The part of a lead a hand-off reads: scores, stage, attributes for the CRM record, the last touch's UTM. */
+export function handoffView(lead: Lead): HandoffLead {
+  const { profile, state } = lead;
+  const utm = profile.attribution?.lastTouch.utm ?? profile.attribution?.firstTouch.utm;
+  return {
+    leadId: state.leadId,
+    attributes: profile.attributes,
+    score: state.score,
+    grade: state.grade,
+    temperature: state.temperature,
+    stage: state.stage,
+    channel: profile.channel,
+    ...(utm ? { utm } : {}),
+    ...(state.handoff ? { handoff: state.handoff } : {}),
+  };
+}
+
+/** The lead state once a planned hand-off is opened (stage moved to MQL when it was below). */
+export function stateWithHandoff(state: LeadState, plan: Extract<HandoffPlan, { ok: true }>): LeadState {
+  return {
+    ...state,
+    stage: plan.stage,
+    stageHistory: plan.transition
+      ? appendStageHistory(state.stageHistory, plan.transition)
+      : state.stageHistory,
+    handoff: plan.handoff,
+    version: state.version + 1,
+  };
+}
