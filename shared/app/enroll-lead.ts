@@ -59,7 +59,7 @@ export async function enrollLead(request: EnrollRequest): Promise<EnrollResult> 
  * (unsubscribed, suppressed, no consent) is not enrolled; one whose double opt-in is pending is, and the
  * first step waits for the confirmation.
  */
-export async function enrollFromSignal(signal: EnrollmentSignal, at: EpochMs): Promise<EnrollResult> {
+async function enrollFromSignal(signal: EnrollmentSignal, at: EpochMs): Promise<EnrollResult> {
   const candidates = candidatesFor(signal, settings);
   if (candidates.length === 0) {
     return signal.kind === 'recycled' ? [{ sequenceId: signal.sequenceId, outcome: 'unknown_sequence' }] : [];

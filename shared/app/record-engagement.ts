@@ -68,7 +68,7 @@ async function leadOf(engagement: SesEngagement): Promise<string | undefined> {
  * per message (and link) and remembered on the enrollment for `previous_not_opened/clicked` conditions.
  * A click on our own unsubscribe link is not engagement.
  */
-export async function handleEngagement(
+async function handleEngagement(
   event: SesEngagement,
   leadId: string,
   at: EpochMs,

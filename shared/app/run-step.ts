@@ -20,7 +20,7 @@ import { type ClaimedTimer, completeTimerUpdate, isStillClaimed } from '#store/t
 export type { StepRunResult } from '#app/finish-step';
 
 /**
- * Running one due step for the sweeper (`runDueStep`): plan with the pure planner, then wait, skip, exit
+ * Running one due step for the sweeper (`runStepTimer`): plan with the pure planner, then wait, skip, exit
  * or send, at most once: the attempt (and the frequency-cap reservation) is written before SES is called, and
  * an interrupted claim never resends.
  */
@@ -44,7 +44,7 @@ export async function runStepTimer(
  * the same lead at once cannot both pass the cap, because the second reservation conflicts, re-plans and
  * sees the first.
  */
-export async function runDueStep(
+async function runDueStep(
   timer: ClaimedTimer,
   work: { now: EpochMs; sendPermit: () => Promise<void> },
 ): Promise<StepRunResult> {
