@@ -1,9 +1,6 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { z } from 'zod';
-import { now } from '#adapters/clock';
-import { logger } from '#adapters/logger';
-import { type EnrollmentSignal, enrollFromSignal } from '#app/enrollments';
-import { TEMPERATURES } from '#domain/lead/types';
+import { type EnrollmentSignal, enrollLead, TEMPERATURES } from '#app/enroll-lead';
 
 const base = { eventId: z.string().min(1).max(512), leadId: z.string().min(1).max(128) };
 const signalSchema = z.discriminatedUnion('detail-type', [
@@ -29,23 +26,15 @@ const signalSchema = z.discriminatedUnion('detail-type', [
  */
 export const handler = async (event: EventBridgeEvent<string, unknown>) => {
   const parsed = signalSchema.safeParse(event);
-  if (!parsed.success) {
-    logger.warn('nurture-enroll: event ignored', { detailType: event['detail-type'], id: event.id });
-    return { results: [] };
-  }
-  const signal = toSignal(parsed.data);
-  // A lead captured without a form (import, API) starts no form sequences.
-  if (!signal) return { results: [] };
-  const results = await enrollFromSignal(signal, now());
-  logger.info('nurture-enroll', {
-    detailType: parsed.data['detail-type'],
-    leadId: parsed.data.detail.leadId,
-    results,
-  });
+  const results = await enrollLead(
+    parsed.success
+      ? { detailType: parsed.data['detail-type'], signal: toSignal(parsed.data) }
+      : { detailType: event['detail-type'], ignoredEventId: event.id },
+  );
   return { results };
 };
 
-const toSignal = (event: z.output<typeof signalSchema>): EnrollmentSignal | undefined => {
+function toSignal(event: z.output<typeof signalSchema>): EnrollmentSignal | undefined {
   switch (event['detail-type']) {
     case 'Lead Captured': {
       const { formId, ...rest } = event.detail;
@@ -56,4 +45,4 @@ const toSignal = (event: z.output<typeof signalSchema>): EnrollmentSignal | unde
     case 'Lead Recycled':
       return { kind: 'recycled', ...event.detail, nurtureAt: Date.parse(event.detail.nurtureAt) };
   }
-};
+}

@@ -1,14 +1,8 @@
-import { now } from '#adapters/clock';
-import { leadIdFromToken } from '#app/links';
-import { unsubscribeLead } from '#app/mail-status';
-import { settings } from '#config/settings';
+import { UNSUBSCRIBE_MAX_BODY_BYTES, unsubscribeByLink } from '#app/unsubscribe';
 import { httpHandler } from '#http/api';
 import { PayloadTooLargeError } from '#http/errors';
 import { page } from '#http/pages';
 import { html } from '#http/responses';
-
-/** One-click bodies are a few bytes (`List-Unsubscribe=One-Click`); anything big is not one of ours. */
-const MAX_BODY_BYTES = 2048;
 
 const WORDS = {
   ja: {
@@ -39,34 +33,33 @@ const WORDS = {
  * one always gets the same answer, whether or not the lead still exists.
  */
 export const handler = httpHandler(async (event) => {
-  const lang = settings.app.locale;
-  const words = WORDS[lang];
   const token = event.queryStringParameters?.t;
-  const at = now();
-  const leadId = leadIdFromToken(token, 'unsubscribe', at);
-  if (!leadId || !token) {
-    return html(400, page({ lang, title: words.invalidTitle, message: words.invalid }));
+  const post =
+    event.requestContext.http.method === 'POST'
+      ? {
+          body: event.body
+            ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8')
+            : Buffer.alloc(0),
+        }
+      : undefined;
+  const { lang, outcome } = await unsubscribeByLink({ token, ...(post ? { post } : {}) });
+  const words = WORDS[lang];
+  switch (outcome) {
+    case 'invalid_link':
+      return html(400, page({ lang, title: words.invalidTitle, message: words.invalid }));
+    case 'confirm':
+      return html(
+        200,
+        page({
+          lang,
+          title: words.confirmTitle,
+          message: words.confirm,
+          form: { action: `?t=${encodeURIComponent(token ?? '')}`, button: words.button },
+        }),
+      );
+    case 'body_too_large':
+      throw new PayloadTooLargeError(UNSUBSCRIBE_MAX_BODY_BYTES);
+    case 'unsubscribed':
+      return html(200, page({ lang, title: words.doneTitle, message: words.done }));
   }
-  if (event.requestContext.http.method !== 'POST') {
-    return html(
-      200,
-      page({
-        lang,
-        title: words.confirmTitle,
-        message: words.confirm,
-        form: { action: `?t=${encodeURIComponent(token)}`, button: words.button },
-      }),
-    );
-  }
-  const body = event.body
-    ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8')
-    : Buffer.alloc(0);
-  if (body.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
-  const text = body.toString('utf8');
-  // url-encoded (`List-Unsubscribe=One-Click`) or multipart/form-data (RFC 8058 allows both).
-  const oneClick =
-    /(?:^|[&\s])List-Unsubscribe=One-Click(?:$|[&\s])/.test(text) ||
-    /name="List-Unsubscribe"\r?\n\r?\nOne-Click/.test(text);
-  await unsubscribeLead(leadId, oneClick ? 'one_click' : 'page', at);
-  return html(200, page({ lang, title: words.doneTitle, message: words.done }));
 });

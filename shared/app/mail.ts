@@ -1,5 +1,5 @@
 import { type OutgoingMail, sendMail } from '#adapters/ses';
-import { mailSender, settings, templateById } from '#config/settings';
+import { mailSender, templateById } from '#config/settings';
 import type { LeadProfile } from '#domain/lead/lead';
 import { buildListUnsubscribeHeaders, formatAddress } from '#domain/nurture/mail-headers';
 import { renderTemplate, type TemplateVars } from '#domain/nurture/templates';
@@ -18,7 +18,7 @@ export interface TemplateMail {
  * so engagement events find the lead, and for marketing mail the RFC 8058 one-click headers plus the footer
  * with the sender's name and postal address. Returns the SES message id.
  */
-export const sendTemplate = async (mail: TemplateMail): Promise<string> => {
+export async function sendTemplate(mail: TemplateMail): Promise<string> {
   const template = templateById(mail.templateId);
   if (!template) throw new Error(`unknown template ${mail.templateId}`);
   const sender = mailSender();
@@ -47,6 +47,4 @@ export const sendTemplate = async (mail: TemplateMail): Promise<string> => {
     headers,
     tags: { lead: mail.lead.leadId, template: template.id, kind: template.kind, ...mail.tags },
   });
-};
-
-export const defaultLocale = (): 'ja' | 'en' => settings.app.locale;
+}

@@ -6,10 +6,50 @@ import type { TransactItem } from '#store/leads';
 import { TTL_ATTRIBUTE } from '#store/table-design';
 
 /**
- * Idempotency records of sales actions: the first result of an `actionId`, written in the same transaction
- * as the change it records (conditioned on not existing yet), so a replay finds it and changes nothing.
+ * Idempotency records, one item per (scope, id): written in the SAME transaction as the change they record
+ * and conditioned on not existing yet, so a replay finds the record (or loses the race) and changes nothing.
+ * Two uses: "already processed" markers for events delivered at least once (SES engagement), and sales
+ * actions, whose record also keeps the first result so a replay answers it unchanged.
  */
+const MARKER_RETENTION_S = 30 * 86_400;
 const SALES_ACTION_RETENTION_S = 90 * 86_400;
+
+function recordPut(
+  scope: string,
+  id: string,
+  now: EpochMs,
+  retentionS: number,
+  fields: Record<string, unknown> = {},
+): TransactItem {
+  return {
+    Put: {
+      TableName: tableName,
+      Item: {
+        ...keys.idempotency(scope, id),
+        ...fields,
+        at: now,
+        [TTL_ATTRIBUTE]: Math.floor(now / 1000) + retentionS,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+async function readRecord(scope: string, id: string): Promise<Record<string, unknown> | undefined> {
+  const result = await dynamodb.send(
+    new GetCommand({ TableName: tableName, Key: keys.idempotency(scope, id), ConsistentRead: true }),
+  );
+  return result.Item;
+}
+
+/** Marks an event processed; fails the transaction when it already was. */
+export function idempotencyPut(scope: string, id: string, now: EpochMs): TransactItem {
+  return recordPut(scope, id, now, MARKER_RETENTION_S);
+}
+
+export async function idempotencySeen(scope: string, id: string): Promise<boolean> {
+  return (await readRecord(scope, id)) !== undefined;
+}
 
 export interface SalesActionRecord<R> {
   leadId: string;
@@ -18,14 +58,7 @@ export interface SalesActionRecord<R> {
 }
 
 export async function readSalesActionRecord<R>(actionId: string): Promise<SalesActionRecord<R> | undefined> {
-  const result = await dynamodb.send(
-    new GetCommand({
-      TableName: tableName,
-      Key: keys.idempotency('sales-action', actionId),
-      ConsistentRead: true,
-    }),
-  );
-  const item = result.Item;
+  const item = await readRecord('sales-action', actionId);
   if (!item) return undefined;
   return { leadId: String(item.leadId), action: String(item.action), result: item.result as R };
 }
@@ -36,18 +69,9 @@ export function salesActionRecordPut<R>(
   record: SalesActionRecord<R>,
   now: EpochMs,
 ): TransactItem {
-  return {
-    Put: {
-      TableName: tableName,
-      Item: {
-        ...keys.idempotency('sales-action', actionId),
-        leadId: record.leadId,
-        action: record.action,
-        result: record.result,
-        at: now,
-        [TTL_ATTRIBUTE]: Math.floor(now / 1000) + SALES_ACTION_RETENTION_S,
-      },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    },
-  };
+  return recordPut('sales-action', actionId, now, SALES_ACTION_RETENTION_S, {
+    leadId: record.leadId,
+    action: record.action,
+    result: record.result,
+  });
 }

@@ -52,7 +52,8 @@ describe('SES engagement events', () => {
   it('given a nurtured lead, when a permanent bounce arrives (twice), then the address is suppressed, the sequence ends, no more mail goes out and it counts once', async () => {
     // Arrange
     const { email, leadId, messageId } = await nurturedLead('hard-bounce');
-    const { readCounter, kpiDay } = await import('#app/email-kpis');
+    const { readCounter } = await import('#store/counters');
+    const { emailKpiDay: kpiDay } = await import('#app/email-kpis');
     const { now } = await import('#adapters/clock');
     const day = kpiDay(now());
     const bouncedBefore = await readCounter('email_bounced', day);

@@ -81,7 +81,7 @@ export const unsubscribeUrlOf = (mail: CapturedMail): string => {
 };
 
 export const enrollmentOf = async (leadId: string, sequenceId: string) => {
-  const { getEnrollment } = await import('#app/enrollments');
+  const { getEnrollment } = await import('#store/enrollments');
   return getEnrollment(leadId, sequenceId);
 };
 

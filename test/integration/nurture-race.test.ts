@@ -60,7 +60,7 @@ describe('step emails under racing sweepers', () => {
     expect(perRecipient.size).toBe(1000);
     expect(reports.reduce((n, r) => n + r.done, 0)).toBe(1000);
     expect(reports.reduce((n, r) => n + r.failed, 0)).toBe(0);
-    const { getEnrollment } = await import('#app/enrollments');
+    const { getEnrollment } = await import('#store/enrollments');
     const sample = await Promise.all(leadIds.slice(0, 50).map((id) => getEnrollment(id, SEQUENCE)));
     for (const enrollment of sample) {
       expect(enrollment?.history.filter((h) => h.outcome === 'sent')).toHaveLength(1);

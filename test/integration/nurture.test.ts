@@ -121,7 +121,8 @@ describe('step-email sequence: the whitepaper journey', () => {
     expect(timeline.some((e) => e.type === 'sequence_completed')).toBe(true);
     const state = await getLeadState(leadId);
     expect(state?.recentSends.length).toBeGreaterThanOrEqual(1);
-    const { readCounter, kpiDay } = await import('#app/email-kpis');
+    const { readCounter } = await import('#store/counters');
+    const { emailKpiDay: kpiDay } = await import('#app/email-kpis');
     expect(await readCounter('email_sent#whitepaper-nurture', kpiDay(first ?? 0))).toBeGreaterThanOrEqual(1);
   });
 

@@ -1,12 +1,10 @@
-import { logger } from '#adapters/logger';
-import { runDueStep } from '#app/step-emails';
+import { runStepTimer } from '#app/run-step';
 import type { TimerProcessor } from '../sweep.ts';
 
 /**
- * Timer kind `step`: a due enrollment of a step-email sequence. The service plans the step and acts:
- * wait (re-arm), skip / exit / complete (record), or send at most once (see `runDueStep`).
+ * Timer kind `step`: a due enrollment of a step-email sequence. The use case plans the step and acts:
+ * wait (re-arm), skip / exit / complete (record), or send at most once (see `runStepTimer` in #app/run-step).
  */
 export const processStepTimer: TimerProcessor = async (timer, work) => {
-  const result = await runDueStep(timer, work);
-  if (result === 'claim_lost') logger.info('step timer moved on meanwhile', { pk: timer.pk, sk: timer.sk });
+  await runStepTimer(timer, work);
 };

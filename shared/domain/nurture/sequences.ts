@@ -340,13 +340,16 @@ function entryMatches(sequence: Pick<SequenceConfig, 'entry'>, trigger: Enrollme
   }
 }
 
+/** What the re-entry policy reads of a sequence. */
+export type EnrollmentPolicy = Pick<SequenceConfig, 'entry' | 'reentry'>;
+
 /**
  * Whether a trigger enrolls the lead, given its latest enrollment in this sequence (if any).
  * reentry 'never': only once; 'after_exit': again once the previous run has ended (completed or
  * exited); 'always': every trigger, restarting an active run.
  */
 export function shouldEnroll(
-  sequence: Pick<SequenceConfig, 'entry' | 'reentry'>,
+  sequence: EnrollmentPolicy,
   trigger: EnrollmentTrigger,
   existing: Pick<EnrollmentState, 'status'> | undefined,
 ): boolean {

@@ -1,16 +1,11 @@
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { kpiCounterName, kpiDay } from '#app/email-kpis';
-import { candidatesFor, type EnrollmentRecord } from '#app/enrollments';
-import { snapshotOf } from '#app/step-emails';
+import { describe, expect, it } from 'vitest';
+import { settings } from '#config/settings';
 import { CONFIRM_TOKEN_TTL_MS } from '#domain/capture/tokens';
 import type { Lead } from '#domain/lead/lead';
-import { handler as enrollHandler } from '../../../functions/nurture-enroll/handler.ts';
+import { candidatesFor, type EnrollmentRecord, snapshotOf } from '#domain/nurture/enrollment';
 
-const dynamodb = mockClient(DynamoDBDocumentClient);
-
-const ids = (signal: Parameters<typeof candidatesFor>[0]) => candidatesFor(signal).map((c) => c.sequence.id);
+const ids = (signal: Parameters<typeof candidatesFor>[0]) =>
+  candidatesFor(signal, settings).map((c) => c.sequence.id);
 
 describe('nurture: which sequences a bus event starts', () => {
   it('given a whitepaper capture, then the form’s sequence', () => {
@@ -35,15 +30,45 @@ describe('nurture: which sequences a bus event starts', () => {
   });
 
   it('given a recycle, then the named sequence starting at nurtureAt', () => {
-    const [candidate] = candidatesFor({
-      kind: 'recycled',
-      eventId: 'e',
-      leadId: 'l',
-      sequenceId: 'recycle-nurture',
-      nurtureAt: 1_800_000_000_000,
-    });
+    const [candidate] = candidatesFor(
+      {
+        kind: 'recycled',
+        eventId: 'e',
+        leadId: 'l',
+        sequenceId: 'recycle-nurture',
+        nurtureAt: 1_800_000_000_000,
+      },
+      settings,
+    );
     expect(candidate?.sequence.id).toBe('recycle-nurture');
     expect(candidate?.startAt).toBe(1_800_000_000_000);
+  });
+});
+
+describe('nurture: candidates from a catalog', () => {
+  const catalog = {
+    forms: [{ id: 'f', sequenceIds: ['listed'] }],
+    sequences: [
+      { id: 'listed', reentry: 'never' as const, entry: { kind: 'recycled' as const } },
+      { id: 'by-entry', reentry: 'always' as const, entry: { kind: 'form' as const, formIds: ['f'] } },
+      { id: 'other', reentry: 'never' as const, entry: { kind: 'form' as const, formIds: ['g'] } },
+    ],
+  };
+
+  it('given a form that lists a sequence, then its policy is made to match the form', () => {
+    const found = candidatesFor({ kind: 'captured', eventId: 'e', leadId: 'l', formId: 'f' }, catalog);
+    expect(found.map((c) => c.sequence.id)).toEqual(['listed', 'by-entry']);
+    expect(found[0]?.policy).toEqual({ reentry: 'never', entry: { kind: 'form', formIds: ['f'] } });
+    expect(found[0]?.trigger).toEqual({ kind: 'form', formId: 'f' });
+  });
+
+  it('given a recycle naming an unknown sequence, then none', () => {
+    expect(
+      candidatesFor(
+        { kind: 'recycled', eventId: 'e', leadId: 'l', sequenceId: 'nope', nurtureAt: 1 },
+        catalog,
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -104,47 +129,5 @@ describe('nurture: the lead as the planner sees it', () => {
       run,
     );
     expect(snapshot.unsubscribed).toBe(true);
-  });
-});
-
-describe('nurture: KPI counters', () => {
-  it('given a time just after midnight in Tokyo, then the counter day is the Tokyo date', () => {
-    // 2026-04-13 15:30 UTC = 2026-04-14 00:30 JST
-    expect(kpiDay(Date.UTC(2026, 3, 13, 15, 30))).toBe('2026-04-14');
-  });
-
-  it('given a sequence, then a per-sequence counter name next to the total', () => {
-    expect(kpiCounterName('sent')).toBe('email_sent');
-    expect(kpiCounterName('opened', 'whitepaper-nurture')).toBe('email_opened#whitepaper-nurture');
-  });
-});
-
-describe('nurture-enroll handler', () => {
-  beforeEach(() => {
-    dynamodb.reset();
-  });
-
-  it.each([
-    ['an unknown detail-type', { 'detail-type': 'Lead Assigned', detail: { eventId: 'e', leadId: 'l' } }],
-    [
-      'a detail without leadId',
-      { 'detail-type': 'Lead Captured', detail: { eventId: 'e', formId: 'whitepaper' } },
-    ],
-    [
-      'a bad temperature',
-      { 'detail-type': 'Lead Temperature Changed', detail: { eventId: 'e', leadId: 'l', to: 'boiling' } },
-    ],
-    [
-      'a recycle without nurtureAt',
-      { 'detail-type': 'Lead Recycled', detail: { eventId: 'e', leadId: 'l', sequenceId: 's' } },
-    ],
-    ['a capture without a form', { 'detail-type': 'Lead Captured', detail: { eventId: 'e', leadId: 'l' } }],
-  ])('given %s, when delivered, then it is dropped without touching the table', async (_label, event) => {
-    // Act
-    const result = await enrollHandler({ id: 'x', source: 'leadloop.leads', ...event } as never);
-
-    // Assert
-    expect(result).toEqual({ results: [] });
-    expect(dynamodb.calls()).toHaveLength(0);
   });
 });

@@ -1,0 +1,80 @@
+import { buildDomainEvent, isoAt, type UnsubscribeMethod } from '#domain/lead/events';
+import type { LeadProfile, MarketingStatus } from '#domain/lead/lead';
+import type { EpochMs } from '#domain/lead/types';
+import { endEnrollmentUpdate, listEnrollments } from '#store/enrollments';
+import { idempotencyPut, idempotencySeen } from '#store/idempotency';
+import { getLead, type StoredTimelineEntry, type TransactItem, writeLead } from '#store/leads';
+import { CONFLICT, retryOnConflict } from '#store/retry';
+
+/**
+ * Changing a lead's marketing status (a helper of the unsubscribe and SES-event use cases): unsubscribe,
+ * suppression (hard bounce, complaint, too many soft bounces) and deliveries, each ending the lead's
+ * sequences in the same transaction that changes the profile (and, for an unsubscribe, putting
+ * `Lead Unsubscribed` in the outbox).
+ */
+
+export interface MarketingChange {
+  marketing: MarketingStatus;
+  /** End every active enrollment with this exit reason. */
+  endSequences?: string;
+  timeline: StoredTimelineEntry[];
+  unsubscribedHow?: UnsubscribeMethod;
+}
+
+export type MarketingDecision<R extends string> = (profile: LeadProfile) => {
+  change: MarketingChange | null;
+  result: R;
+};
+
+/**
+ * Change a lead's marketing status: the profile (version-checked), the timeline line, the end of its
+ * active sequences and the `Lead Unsubscribed` event, all in one transaction, re-decided on conflict.
+ * With an idempotency key, a redelivered SES event is recognised and changes nothing.
+ */
+export async function changeMarketing<R extends string>(
+  leadId: string,
+  now: EpochMs,
+  decide: MarketingDecision<R>,
+  idempotency?: { scope: string; id: string },
+): Promise<R | 'not_found' | 'duplicate'> {
+  return retryOnConflict(`marketing status of lead ${leadId}`, async () => {
+    const lead = await getLead(leadId);
+    if (!lead) return 'not_found' as const;
+    if (idempotency && (await idempotencySeen(idempotency.scope, idempotency.id)))
+      return 'duplicate' as const;
+    const { change, result } = decide(lead.profile);
+    if (!change) return result;
+    const version = lead.profile.version + 1;
+    const extra: TransactItem[] = [];
+    if (change.endSequences) {
+      const reason = change.endSequences;
+      for (const enrollment of await listEnrollments(leadId)) {
+        if (enrollment.status === 'active')
+          extra.push(endEnrollmentUpdate(leadId, enrollment.sequenceId, reason, now));
+      }
+    }
+    if (idempotency) extra.push(idempotencyPut(idempotency.scope, idempotency.id, now));
+    const events = change.unsubscribedHow
+      ? [
+          buildDomainEvent('Lead Unsubscribed', {
+            eventId: `${leadId}:unsubscribed:${version}`,
+            version: 1,
+            occurredAt: isoAt(now),
+            leadId,
+            how: change.unsubscribedHow,
+          }),
+        ]
+      : [];
+    const saved = await writeLead(
+      { profile: lead.profile.version },
+      {
+        profile: { ...lead.profile, marketing: change.marketing, updatedAt: now, version },
+        timeline: change.timeline,
+        events,
+        extra,
+        at: now,
+      },
+    );
+    return saved === 'saved' ? result : CONFLICT;
+  });
+}

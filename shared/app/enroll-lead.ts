@@ -1,0 +1,122 @@
+import { now } from '#adapters/clock';
+import { logger } from '#adapters/logger';
+import { countMetric } from '#adapters/metrics';
+import { timelineEntry } from '#app/nurture-timeline';
+import type { SequenceConfig } from '#config/sequences';
+import { settings } from '#config/settings';
+import { isoAt } from '#domain/lead/events';
+import { type Lead, marketingAllowed } from '#domain/lead/lead';
+import type { EpochMs } from '#domain/lead/types';
+import { candidatesFor, type EnrollmentCandidate, type EnrollmentSignal } from '#domain/nurture/enrollment';
+import { firstDueAt, newEnrollment, shouldEnroll } from '#domain/nurture/sequences';
+import { enrollmentPut, getEnrollment } from '#store/enrollments';
+import { getLead, writeLead } from '#store/leads';
+import { CONFLICT, retryOnConflict } from '#store/retry';
+
+export { TEMPERATURES } from '#domain/lead/types';
+export type { EnrollmentSignal } from '#domain/nurture/enrollment';
+
+/**
+ * Enrollment from bus events (`Lead Captured`, `Lead Temperature Changed`, `Lead Recycled`): the lead enters
+ * every sequence the event starts, honouring each sequence's re-entry policy.
+ */
+
+export type EnrollOutcome =
+  | 'enrolled'
+  | 'duplicate'
+  | 'not_eligible'
+  | 'not_allowed'
+  | 'lead_not_found'
+  | 'unknown_sequence';
+
+export type EnrollResult = { sequenceId: string; outcome: EnrollOutcome }[];
+
+/** What the nurture-enroll handler parsed: a signal (none for a capture without a form), or a drop. */
+export type EnrollRequest =
+  | { detailType: string; signal: EnrollmentSignal | undefined }
+  | { detailType: string; ignoredEventId: string | undefined };
+
+/** The nurture-enroll entry: enroll on a parsed signal (logged), log and drop an event that did not parse. */
+export async function enrollLead(request: EnrollRequest): Promise<EnrollResult> {
+  if (!('signal' in request)) {
+    logger.warn('nurture-enroll: event ignored', {
+      detailType: request.detailType,
+      id: request.ignoredEventId,
+    });
+    return [];
+  }
+  // A lead captured without a form (import, API) starts no form sequences.
+  if (!request.signal) return [];
+  const results = await enrollFromSignal(request.signal, now());
+  logger.info('nurture-enroll', { detailType: request.detailType, leadId: request.signal.leadId, results });
+  return results;
+}
+
+/**
+ * Enroll the lead a signal names into every sequence it starts. Idempotent: the run's item remembers the
+ * triggering event id, and the write is conditioned on the run it replaces (or on there being none), so a
+ * redelivered or concurrent event enrolls at most once. A lead who can never get marketing mail
+ * (unsubscribed, suppressed, no consent) is not enrolled; one whose double opt-in is pending is, and the
+ * first step waits for the confirmation.
+ */
+async function enrollFromSignal(signal: EnrollmentSignal, at: EpochMs): Promise<EnrollResult> {
+  const candidates = candidatesFor(signal, settings);
+  if (candidates.length === 0) {
+    return signal.kind === 'recycled' ? [{ sequenceId: signal.sequenceId, outcome: 'unknown_sequence' }] : [];
+  }
+  const lead = await getLead(signal.leadId);
+  if (!lead) return candidates.map((c) => ({ sequenceId: c.sequence.id, outcome: 'lead_not_found' }));
+  const allowed = marketingAllowed(lead.profile);
+  if (!allowed.ok && allowed.reason !== 'not_confirmed') {
+    return candidates.map((c) => ({ sequenceId: c.sequence.id, outcome: 'not_allowed' }));
+  }
+  const results: EnrollResult = [];
+  for (const candidate of candidates) {
+    results.push({
+      sequenceId: candidate.sequence.id,
+      outcome: await enrollOne(lead, candidate, signal.eventId, at),
+    });
+  }
+  return results;
+}
+
+async function enrollOne(
+  lead: Lead,
+  candidate: EnrollmentCandidate<SequenceConfig>,
+  eventId: string,
+  at: EpochMs,
+): Promise<EnrollOutcome> {
+  const { sequence } = candidate;
+  const leadId = lead.profile.leadId;
+  const outcome = await retryOnConflict(`enroll ${leadId} in ${sequence.id}`, async () => {
+    const existing = await getEnrollment(leadId, sequence.id);
+    if (existing?.triggerEventId === eventId) return 'duplicate' as const;
+    if (!shouldEnroll(candidate.policy, candidate.trigger, existing)) return 'not_eligible' as const;
+    const run = (existing?.run ?? 0) + 1;
+    const enrolledAt = candidate.startAt ?? at;
+    const dueAt =
+      firstDueAt(sequence, enrolledAt, settings.nurtureSettings, lead.profile.timeZone) ?? enrolledAt;
+    const put = enrollmentPut(
+      {
+        ...newEnrollment(sequence.id, enrolledAt),
+        leadId,
+        run,
+        triggerEventId: eventId,
+        trigger: candidate.trigger.kind,
+      },
+      dueAt,
+      existing?.run,
+    );
+    const timeline = timelineEntry(`nurture:${sequence.id}:${run}:enrolled`, 'sequence_enrolled', at, {
+      sequenceId: sequence.id,
+      run,
+      trigger: candidate.trigger.kind,
+      firstStepAt: isoAt(dueAt),
+    });
+    // Another trigger enrolled meanwhile: decide again on what is there now.
+    const result = await writeLead({}, { leadId, timeline: [timeline], extra: [put], at });
+    return result === 'saved' ? ('enrolled' as const) : CONFLICT;
+  });
+  if (outcome === 'enrolled') countMetric('SequenceEnrolled', { sequenceId: sequence.id });
+  return outcome;
+}

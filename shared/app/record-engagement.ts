@@ -1,0 +1,165 @@
+import { createHash } from 'node:crypto';
+import { now } from '#adapters/clock';
+import { logger } from '#adapters/logger';
+import { parseSesEvent, type SesEngagement, suppressInAccount } from '#adapters/ses';
+import { recordActivity } from '#app/activity';
+import { countEmail } from '#app/email-kpis';
+import { recordDelivery, recordTransientBounce, suppressLead } from '#app/suppress-lead';
+import { settings } from '#config/settings';
+import { emailKey } from '#domain/capture/email-address';
+import type { EpochMs } from '#domain/lead/types';
+import { addEngagement } from '#store/enrollments';
+import { findLeadIdByEmail } from '#store/leads';
+
+export type { SesEngagement } from '#adapters/ses';
+
+export type EngagementResult =
+  | 'applied'
+  | 'duplicate'
+  | 'suppressed'
+  | 'counted'
+  | 'ignored'
+  | 'lead_not_found'
+  | 'already';
+
+/**
+ * SES engagement from the default bus (the email-events entry). Events of another configuration set,
+ * unparseable or incomplete ones are dropped (unparseable ones logged: a retry could never succeed). Each
+ * event finds its lead through the `lead` message tag every mail of ours carries, else through the
+ * recipient. Failures writing our own state throw, so EventBridge retries; idempotency keys make that safe.
+ */
+export async function recordSesEvent(event: {
+  'detail-type'?: string;
+  id?: string;
+}): Promise<EngagementResult> {
+  const parsed = parseSesEvent(event);
+  if (!parsed.ok) {
+    if (parsed.reason === 'unparseable') {
+      logger.warn('email-events: event ignored', { detailType: event['detail-type'], id: event.id });
+    }
+    return 'ignored';
+  }
+  const { engagement } = parsed;
+  const leadId = await leadOf(engagement);
+  if (!leadId) {
+    logger.info('email-events: no lead for message', {
+      messageId: engagement.messageId,
+      kind: engagement.kind,
+    });
+    return 'lead_not_found';
+  }
+  return handleEngagement(engagement, leadId, now());
+}
+
+/** The lead tag when present, else the first recipient that is a known lead. */
+async function leadOf(engagement: SesEngagement): Promise<string | undefined> {
+  if (engagement.leadId) return engagement.leadId;
+  for (const recipient of engagement.recipients) {
+    const key = emailKey(recipient.replace(/^.*<([^>]+)>\s*$/, '$1'));
+    const leadId = key ? await findLeadIdByEmail(key) : undefined;
+    if (leadId) return leadId;
+  }
+  return undefined;
+}
+
+/**
+ * One SES engagement event for one lead. Hard bounces and complaints suppress (complaint = unsubscribe
+ * too), soft bounces count up to the limit, deliveries reset that count, opens and clicks are scored once
+ * per message (and link) and remembered on the enrollment for `previous_not_opened/clicked` conditions.
+ * A click on our own unsubscribe link is not engagement.
+ */
+async function handleEngagement(
+  event: SesEngagement,
+  leadId: string,
+  at: EpochMs,
+): Promise<EngagementResult> {
+  switch (event.kind) {
+    case 'delivery': {
+      const result = await recordDelivery(leadId, at);
+      if (result === 'not_found') return 'lead_not_found';
+      await countEmail('delivered', at, event.sequenceId);
+      return 'applied';
+    }
+    case 'bounce': {
+      const key = `${event.messageId}:bounce:${event.feedbackId ?? 'none'}`;
+      if (event.bounceType === 'Permanent') {
+        if (settings.nurtureSettings.suppressInSesAccountList) {
+          // Before our own write: a failure here is retried by EventBridge, ours then is the duplicate guard.
+          for (const recipient of event.recipients) await suppressInAccount(recipient, 'BOUNCE');
+        }
+        const result = await suppressLead(leadId, 'bounce', key, at);
+        if (result === 'not_found') return 'lead_not_found';
+        if (result !== 'duplicate') await countEmail('bounced', at, event.sequenceId);
+        return result === 'suppressed' ? 'suppressed' : result;
+      }
+      const result = await recordTransientBounce(leadId, key, at);
+      if (result === 'not_found') return 'lead_not_found';
+      if (result !== 'duplicate') await countEmail('bounced', at, event.sequenceId);
+      return result;
+    }
+    case 'complaint': {
+      if (settings.nurtureSettings.suppressInSesAccountList) {
+        for (const recipient of event.recipients) await suppressInAccount(recipient, 'COMPLAINT');
+      }
+      const result = await suppressLead(leadId, 'complaint', `${event.messageId}:complaint`, at);
+      if (result === 'not_found') return 'lead_not_found';
+      if (result !== 'duplicate') await countEmail('complained', at, event.sequenceId);
+      return result === 'suppressed' ? 'suppressed' : result;
+    }
+    case 'open':
+    case 'click':
+      return recordOpenOrClick(event, leadId, at);
+  }
+}
+
+async function recordOpenOrClick(
+  event: SesEngagement,
+  leadId: string,
+  at: EpochMs,
+): Promise<EngagementResult> {
+  if (event.kind === 'click' && event.link && isUnsubscribeLink(event.link)) return 'ignored';
+  const type = event.kind === 'open' ? 'email_open' : 'email_click';
+  const eventId =
+    event.kind === 'open'
+      ? `ses:${event.messageId}:open`
+      : `ses:${event.messageId}:click:${linkKey(event.link ?? '')}`;
+  const properties: Record<string, string> = { messageId: event.messageId };
+  if (event.sequenceId) properties.sequenceId = event.sequenceId;
+  if (event.stepId) properties.stepId = event.stepId;
+  const result = await recordActivity(
+    leadId,
+    {
+      eventId,
+      type,
+      occurredAt: Math.min(event.occurredAt, at),
+      ...(event.link ? { url: event.link.slice(0, 2000) } : {}),
+      properties,
+    },
+    at,
+  );
+  if (result === 'not_found') return 'lead_not_found';
+  if (event.sequenceId) {
+    await addEngagement(
+      leadId,
+      event.sequenceId,
+      event.kind === 'open' ? 'opened' : 'clicked',
+      event.messageId,
+    );
+  }
+  if (result === 'applied')
+    await countEmail(event.kind === 'open' ? 'opened' : 'clicked', at, event.sequenceId);
+  return result === 'applied' ? 'applied' : 'duplicate';
+}
+
+/** A click's event id names its link; a long link is hashed so the timeline key stays small. */
+function linkKey(link: string): string {
+  return link.length <= 200 ? link : `sha256:${createHash('sha256').update(link).digest('base64url')}`;
+}
+
+function isUnsubscribeLink(link: string): boolean {
+  try {
+    return new URL(link).pathname === '/v1/unsubscribe';
+  } catch {
+    return false;
+  }
+}

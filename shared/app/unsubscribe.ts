@@ -1,0 +1,77 @@
+import { now } from '#adapters/clock';
+import { countMetric } from '#adapters/metrics';
+import { changeMarketing } from '#app/change-marketing';
+import { countEmail } from '#app/email-kpis';
+import { leadIdFromToken } from '#app/links';
+import { timelineEntry } from '#app/nurture-timeline';
+import { settings } from '#config/settings';
+import type { UnsubscribeMethod } from '#domain/lead/events';
+import type { EpochMs } from '#domain/lead/types';
+
+/** One-click bodies are a few bytes (`List-Unsubscribe=One-Click`); anything big is not one of ours. */
+export const UNSUBSCRIBE_MAX_BODY_BYTES = 2048;
+
+export interface UnsubscribeRequest {
+  token: string | undefined;
+  /** Present for a POST (one-click or the confirmation page's button): the raw body. */
+  post?: { body: Buffer };
+}
+
+export interface UnsubscribeAnswer {
+  lang: 'ja' | 'en';
+  outcome: 'invalid_link' | 'confirm' | 'body_too_large' | 'unsubscribed';
+}
+
+/**
+ * The unsubscribe link (GET and POST /v1/unsubscribe?t=…). An invalid token is `invalid_link` (revealing
+ * nothing); a GET only asks for confirmation (a link scanner unsubscribes nobody); a POST is RFC 8058
+ * one-click (url-encoded or multipart `List-Unsubscribe=One-Click`) or the page's button, and the lead is
+ * out at once. A valid link always gets the same answer, whether or not the lead still exists.
+ */
+export async function unsubscribeByLink(request: UnsubscribeRequest): Promise<UnsubscribeAnswer> {
+  const lang = settings.app.locale;
+  const at = now();
+  const leadId = leadIdFromToken(request.token, 'unsubscribe', at);
+  if (!leadId || !request.token) return { lang, outcome: 'invalid_link' };
+  if (!request.post) return { lang, outcome: 'confirm' };
+  const { body } = request.post;
+  if (body.length > UNSUBSCRIBE_MAX_BODY_BYTES) return { lang, outcome: 'body_too_large' };
+  const text = body.toString('utf8');
+  const oneClick =
+    /(?:^|[&\s])List-Unsubscribe=One-Click(?:$|[&\s])/.test(text) ||
+    /name="List-Unsubscribe"\r?\n\r?\nOne-Click/.test(text);
+  await unsubscribeLead(leadId, oneClick ? 'one_click' : 'page', at);
+  return { lang, outcome: 'unsubscribed' };
+}
+
+/**
+ * Opt the lead out of marketing mail, effective at once: the profile says so, every active sequence ends
+ * (exit reason `unsubscribed`, off the due index) and `Lead Unsubscribed` goes to the outbox, in one
+ * transaction. Idempotent: a second click changes nothing. Transactional mail is not affected.
+ */
+export async function unsubscribeLead(
+  leadId: string,
+  how: UnsubscribeMethod,
+  at: EpochMs,
+): Promise<'unsubscribed' | 'already' | 'not_found'> {
+  const result = await changeMarketing(leadId, at, (profile) => {
+    if (profile.marketing.unsubscribedAt !== undefined) return { change: null, result: 'already' as const };
+    return {
+      change: {
+        marketing: { ...profile.marketing, unsubscribedAt: at, unsubscribeMethod: how },
+        endSequences: 'unsubscribed',
+        unsubscribedHow: how,
+        timeline: [
+          timelineEntry(`marketing:unsubscribed:${profile.version + 1}`, 'unsubscribed', at, { how }),
+        ],
+      },
+      result: 'unsubscribed' as const,
+    };
+  });
+  if (result === 'duplicate') return 'already';
+  if (result === 'unsubscribed') {
+    await countEmail('unsubscribed', at);
+    countMetric('Unsubscribed', { how });
+  }
+  return result;
+}

@@ -1,0 +1,131 @@
+/**
+ * Enrollments as the nurture rules see them: the stored run of a sequence for a lead, which sequences a bus
+ * signal starts, and what the step planner needs to know about the lead. Pure: no clock, no I/O.
+ */
+import { CONFIRM_TOKEN_TTL_MS } from '#domain/capture/tokens';
+import { type Lead, marketingAllowed } from '#domain/lead/lead';
+import type { EpochMs, Temperature } from '#domain/lead/types';
+import type {
+  EnrollmentPolicy,
+  EnrollmentState,
+  EnrollmentTrigger,
+  LeadSnapshot,
+} from '#domain/nurture/sequences';
+
+/** What happened last to an enrollment, for ops and the timeline. */
+export interface StepOutcomeRecord {
+  kind: 'sent' | 'skipped' | 'delayed' | 'exited' | 'completed' | 'attempting';
+  at: EpochMs;
+  stepId?: string;
+  messageId?: string;
+  reason?: string;
+  until?: EpochMs;
+}
+
+export interface EnrollmentRecord extends EnrollmentState {
+  leadId: string;
+  /** 1 for the first enrollment in this sequence; each re-entry starts run n+1 (replacing the item). */
+  run: number;
+  /** Id of the bus event that started this run: a redelivered event finds it and changes nothing. */
+  triggerEventId: string;
+  trigger: EnrollmentTrigger['kind'];
+  /** SES message ids of this run's mails the lead opened / clicked (step conditions read them). */
+  opened?: Set<string>;
+  clicked?: Set<string>;
+  lastOutcome?: StepOutcomeRecord;
+  endedAt?: EpochMs;
+}
+
+/** A bus event that may start sequences, as the nurture-enroll use case parsed it. */
+export type EnrollmentSignal =
+  | { kind: 'captured'; eventId: string; leadId: string; formId: string }
+  | { kind: 'temperature'; eventId: string; leadId: string; to: Temperature }
+  | { kind: 'recycled'; eventId: string; leadId: string; sequenceId: string; nurtureAt: EpochMs };
+
+/** A sequence as enrollment reads it (the configured sequence satisfies it). */
+export type EnrollableSequence = EnrollmentPolicy & { id: string };
+
+/** The configured sequences and, per form, the sequences it lists. */
+export interface EnrollmentCatalog<S extends EnrollableSequence> {
+  sequences: readonly S[];
+  forms: readonly { id: string; sequenceIds: readonly string[] }[];
+}
+
+export interface EnrollmentCandidate<S extends EnrollableSequence> {
+  sequence: S;
+  /** The sequence as the re-entry policy sees it (its entry made to match when a form lists it). */
+  policy: EnrollmentPolicy;
+  trigger: EnrollmentTrigger;
+  /** When the run starts (a recycled lead re-enters nurture later); default now. */
+  startAt?: EpochMs;
+}
+
+/**
+ * The sequences a signal may start. A form post starts the form's `sequenceIds` and every sequence whose
+ * entry names the form; a temperature change the sequences entered at that temperature; a recycle the
+ * sequence named in the event (hand-off config's recycle sequence), starting at `nurtureAt`.
+ */
+export function candidatesFor<S extends EnrollableSequence>(
+  signal: EnrollmentSignal,
+  catalog: EnrollmentCatalog<S>,
+): EnrollmentCandidate<S>[] {
+  switch (signal.kind) {
+    case 'captured': {
+      const listed = catalog.forms.find((f) => f.id === signal.formId)?.sequenceIds ?? [];
+      const trigger: EnrollmentTrigger = { kind: 'form', formId: signal.formId };
+      return catalog.sequences
+        .filter(
+          (q) =>
+            listed.includes(q.id) || (q.entry.kind === 'form' && q.entry.formIds.includes(signal.formId)),
+        )
+        .map((sequence) => ({
+          sequence,
+          policy: { reentry: sequence.reentry, entry: { kind: 'form', formIds: [signal.formId] } },
+          trigger,
+        }));
+    }
+    case 'temperature': {
+      const trigger: EnrollmentTrigger = { kind: 'temperature', temperature: signal.to };
+      return catalog.sequences
+        .filter((q) => q.entry.kind === 'temperature' && q.entry.temperatures.includes(signal.to))
+        .map((sequence) => ({ sequence, policy: sequence, trigger }));
+    }
+    case 'recycled': {
+      const sequence = catalog.sequences.find((q) => q.id === signal.sequenceId);
+      if (!sequence) return [];
+      return [
+        {
+          sequence,
+          policy: { reentry: sequence.reentry, entry: { kind: 'recycled' } },
+          trigger: { kind: 'recycled' },
+          startAt: signal.nurtureAt,
+        },
+      ];
+    }
+  }
+}
+
+/** The tag SES carries back on engagement events: which run of which sequence a mail belongs to. */
+export function enrollmentTag(sequenceId: string, run: number): string {
+  return `${sequenceId}.${run}`;
+}
+
+/** What the planner needs to know about the lead, from the lead and this run's engagement. */
+export function snapshotOf(
+  lead: Lead,
+  enrollment: Pick<EnrollmentRecord, 'opened' | 'clicked'>,
+): LeadSnapshot {
+  const { profile, state } = lead;
+  const allowed = marketingAllowed(profile);
+  const pending = !allowed.ok && allowed.reason === 'not_confirmed' && profile.consent;
+  return {
+    stage: state.stage,
+    temperature: state.temperature,
+    unsubscribed: profile.marketing.unsubscribedAt !== undefined,
+    suppressed: profile.marketing.suppressedAt !== undefined,
+    marketingConsent: allowed.ok || (allowed.reason !== 'no_consent' && allowed.reason !== 'not_confirmed'),
+    ...(pending ? { consentPendingUntil: pending.at + CONFIRM_TOKEN_TTL_MS } : {}),
+    ...(profile.timeZone ? { timeZone: profile.timeZone } : {}),
+    engagement: { opened: [...(enrollment.opened ?? [])], clicked: [...(enrollment.clicked ?? [])] },
+  };
+}

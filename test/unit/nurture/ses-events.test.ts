@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseSesEvent } from '#adapters/ses';
+
+const fixture = (name: string, configurationSet = process.env.SES_CONFIGURATION_SET) => {
+  const event = JSON.parse(
+    readFileSync(join(import.meta.dirname, '../../events/ses', `${name}.json`), 'utf8'),
+  );
+  event.detail.mail.tags['ses:configuration-set'] = [configurationSet];
+  return event;
+};
+
+describe('SES engagement events: reading them from EventBridge', () => {
+  it('given a permanent bounce of our configuration set, then a bounce with its recipients and feedback id', () => {
+    // Act
+    const parsed = parseSesEvent(fixture('bounce-permanent'));
+
+    // Assert
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    expect(parsed.engagement).toMatchObject({
+      kind: 'bounce',
+      bounceType: 'Permanent',
+      recipients: ['taro.yamada@example.co.jp'],
+      occurredAt: Date.parse('2026-04-13T01:00:02.000Z'),
+    });
+    expect(parsed.engagement.feedbackId).toBeDefined();
+  });
+
+  it('given an event of another configuration set, then it is foreign', () => {
+    expect(parseSesEvent(fixture('open', 'someone-else'))).toEqual({ ok: false, reason: 'foreign' });
+  });
+
+  it('given something that is not an SES event, then it is unparseable', () => {
+    expect(parseSesEvent({ source: 'aws.ses', 'detail-type': 'Email Sent' })).toEqual({
+      ok: false,
+      reason: 'unparseable',
+    });
+  });
+
+  it('given a bounce without its bounce part, then it is incomplete', () => {
+    const event = fixture('bounce-permanent');
+    delete event.detail.bounce;
+    expect(parseSesEvent(event)).toEqual({ ok: false, reason: 'incomplete' });
+  });
+});
