@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import type { ScoringConfig } from '#config/scoring';
 import type { EpochMs } from '#domain/lead/types';
 import type { BehaviourState } from '#domain/scoring/scoring';
+import { CONFLICT, type Conflict, retryOnConflict } from '#store/retry';
 
 export interface RescoreProgress {
   leads: number;
@@ -105,11 +106,11 @@ export const rescoreLead = async (
     '#domain/lead/lead'
   );
   const { rescore } = await import('#domain/scoring/scoring');
-  const { decayTimerChange } = await import('#app/activity');
+  const { decayTimerChange } = await import('#domain/tracking/activity');
   const config = options.config ?? settings.scoring;
   const { now } = options;
 
-  for (let attempt = 1; attempt <= 8; attempt++) {
+  return retryOnConflict(`lead ${leadId} (rescore)`, async (): Promise<LeadRescore | Conflict> => {
     const lead = await store.getLead(leadId);
     if (!lead) return 'missing';
     const { profile, state } = lead;
@@ -188,9 +189,8 @@ export const rescoreLead = async (
       if (reexplained.length) await store.putTimelineEntries(leadId, reexplained);
       return 'changed';
     }
-    await store.backoff(attempt);
-  }
-  throw new Error(`lead ${leadId} kept changing while being rescored`);
+    return CONFLICT;
+  });
 };
 
 const readCheckpoint = (file: string): Checkpoint | undefined => {

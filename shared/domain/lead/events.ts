@@ -200,17 +200,6 @@ export const kebabName = (detailType: string): string => detailType.toLowerCase(
 /** ISO-8601 string for an epoch-ms instant (UTC, millisecond precision). */
 export const isoAt = (at: number): string => new Date(at).toISOString();
 
-/** PutEvents entry for an event (the outbox relay or a test stand-in sends it as is). */
-export const toPutEventsEntry = (
-  event: AnyDomainEvent,
-  eventBusName: string,
-): { Source: string; DetailType: string; Detail: string; EventBusName: string } => ({
-  Source: event.source,
-  DetailType: event.detailType,
-  Detail: JSON.stringify(event.detail),
-  EventBusName: eventBusName,
-});
-
 // ---------------------------------------------------------------------------------------------
 // Sales actions: the bodies of the ops API's action routes and the inbound `CRM Sales Action`
 // events share these schemas, so both paths run the same validation before the same domain code.

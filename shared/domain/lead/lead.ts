@@ -22,7 +22,7 @@ import type {
   StageTransition,
   Temperature,
 } from '#domain/lead/types';
-import type { BehaviourState, EventOutcome, ScoringState } from '#domain/scoring/scoring';
+import type { BehaviourState, EventOutcome, LeadScoring, ScoringState } from '#domain/scoring/scoring';
 
 export type SuppressionReason = 'bounce' | 'complaint' | 'transient_bounces' | 'ops';
 
@@ -188,12 +188,30 @@ export const stateAfterEvent = (
   version: state.version + 1,
 });
 
-export const scoringOf = (lead: Lead): ScoringState => ({
-  fit: lead.state.fit,
-  grade: lead.state.grade,
-  fitBreakdown: lead.profile.fitBreakdown,
-  behaviour: lead.state.behaviour,
-});
+/**
+ * The scoring state persisted on a lead. The fit breakdown lives on the profile; a caller that loaded only
+ * the state item (the tracking fast path) passes no profile and gets an empty breakdown (events do not
+ * change the fit).
+ */
+export function scoringOf(lead: {
+  state: Pick<LeadState, 'fit' | 'grade' | 'behaviour'>;
+  profile?: Pick<LeadProfile, 'fitBreakdown'>;
+}): ScoringState {
+  return {
+    fit: lead.state.fit,
+    grade: lead.state.grade,
+    fitBreakdown: lead.profile?.fitBreakdown ?? {},
+    behaviour: lead.state.behaviour,
+  };
+}
+
+/** What `applyEvent`/`applyAttributes` take: the scoring state with the lead's stage and temperature. */
+export function leadScoringOf(lead: {
+  state: Pick<LeadState, 'fit' | 'grade' | 'behaviour' | 'stage' | 'temperature'>;
+  profile?: Pick<LeadProfile, 'fitBreakdown'>;
+}): LeadScoring {
+  return { scoring: scoringOf(lead), stage: lead.state.stage, temperature: lead.state.temperature };
+}
 
 /** May this lead receive marketing mail right now? (Transactional mail is not asked.) */
 export const marketingAllowed = (profile: LeadProfile): { ok: true } | { ok: false; reason: string } => {
