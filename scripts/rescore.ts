@@ -102,11 +102,9 @@ export const rescoreLead = async (
 ): Promise<LeadRescore> => {
   const store = await import('#store/leads');
   const { settings } = await import('#config/settings');
-  const { appendStageHistory, hasSeenEvent, rememberEvent, stateChangeEvents } = await import(
-    '#domain/lead/lead'
-  );
+  const { appendStageHistory, decayTimerChange, hasSeenEvent, rememberEvent, stateChangeEvents } =
+    await import('#domain/lead/lead');
   const { rescore } = await import('#domain/scoring/scoring');
-  const { decayTimerChange } = await import('#domain/tracking/activity');
   const config = options.config ?? settings.scoring;
   const { now } = options;
 

@@ -15,11 +15,11 @@ import {
   leadScoringOf,
   newLead,
   rememberAnonymousId,
+  scoreEventOnState,
   stateChangeEvents,
 } from '#domain/lead/lead';
 import type { Consent, EpochMs, TimelineEntry, Touch } from '#domain/lead/types';
 import { applyAttributes, initialScoringState, type ScoredEvent } from '#domain/scoring/scoring';
-import { scoreEventOnState } from '#domain/tracking/activity';
 
 /** The form's configuration and the scoring configuration, as the functions they feed declare them. */
 type FormConfig = Parameters<typeof consentRecord>[0];

@@ -1,12 +1,12 @@
 import type { AnyDomainEvent } from '#domain/lead/events';
-import { type LeadState, leadScoringOf, stateAfterEvent, stateChangeEvents } from '#domain/lead/lead';
+import { type LeadState, scoreEventOnState, stateChangeEvents } from '#domain/lead/lead';
 import type { EpochMs, TimelineEntry } from '#domain/lead/types';
-import { applyEvent, type ScoredEvent } from '#domain/scoring/scoring';
+import type { applyEvent, ScoredEvent } from '#domain/scoring/scoring';
 
 /**
  * Rules for one behaviour event on a lead (tracking, trusted events, e-mail engagement, stitched anonymous
- * history): the per-lead hourly bound, the score change with its timeline entry and announcements, and
- * when to (re)arm the temperature-decay timer. Pure: `shared/app/record-activity.ts` loads and writes.
+ * history): the per-lead hourly bound, then the score change with its timeline entry, announcements and decay
+ * timer (`scoreEventOnState` in `#domain/lead/lead`). Pure: `shared/app/record-activity.ts` loads and writes.
  */
 
 type ScoringConfig = Parameters<typeof applyEvent>[2];
@@ -24,22 +24,6 @@ export function nextActivityWindow(
   const hour = Math.floor(now / HOUR_MS);
   const count = state.activityWindow?.hour === hour ? state.activityWindow.count : 0;
   return count >= MAX_EVENTS_PER_LEAD_HOUR ? undefined : { hour, count: count + 1 };
-}
-
-/**
- * When to (re)arm the lead's decay timer: undefined = leave it as it is. New points only move the drop
- * later, so an armed timer that fires early just re-arms itself; we write a timer only when none is armed
- * or the drop now comes before it.
- */
-export function decayTimerChange(
-  state: Pick<LeadState, 'decayCheckAt'>,
-  dropAt: EpochMs | null,
-  now: EpochMs,
-): EpochMs | null | undefined {
-  const armed = state.decayCheckAt !== undefined && state.decayCheckAt > now ? state.decayCheckAt : undefined;
-  if (dropAt === null) return undefined; // an armed timer will find nothing to do and clear itself
-  if (armed === undefined || dropAt < armed) return dropAt;
-  return undefined;
 }
 
 export interface ScoredActivity {
@@ -67,22 +51,4 @@ export function scoreActivity(
   const scored = scoreEventOnState(state, undefined, event, config, now);
   scored.after.activityWindow = activityWindow;
   return { ...scored, events: stateChangeEvents(state, scored.after, now) };
-}
-
-/**
- * The state after one scored event (without announcements, so a caller that also refits can announce the
- * whole change at once), with the decay timer decision applied to `decayCheckAt`.
- */
-export function scoreEventOnState(
-  state: LeadState,
-  profile: { fitBreakdown: Record<string, number> } | undefined,
-  event: ScoredEvent,
-  config: ScoringConfig,
-  now: EpochMs,
-): { after: LeadState; entry: TimelineEntry; decay: EpochMs | null | undefined } {
-  const outcome = applyEvent(leadScoringOf({ state, ...(profile ? { profile } : {}) }), event, config, now);
-  const after = stateAfterEvent(state, outcome, event, now);
-  const decay = decayTimerChange(state, outcome.nextTemperatureDropAt, now);
-  if (decay !== undefined) after.decayCheckAt = decay ?? undefined;
-  return { after, entry: outcome.entry, decay };
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { emailKey } from '#domain/capture/email-address';
+import { MAX_TOKEN_LENGTH } from '#domain/capture/tokens';
 import type { EpochMs } from '#domain/lead/types';
 import type { ScoredEvent } from '#domain/scoring/scoring';
 
@@ -27,7 +28,6 @@ export const MAX_TITLE_LENGTH = 200;
 export const MAX_REFERRER_LENGTH = 512;
 export const MAX_PROPERTIES = 20;
 export const MAX_PROPERTY_VALUE_LENGTH = 256;
-export const MAX_TOKEN_LENGTH = 1024;
 
 /** Types a browser may not report: the product witnesses them itself (capture, SES), so a copy would double count. */
 export const SERVER_WITNESSED_TYPES: ReadonlySet<string> = new Set([

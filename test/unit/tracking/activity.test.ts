@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { LeadState } from '#domain/lead/lead';
-import {
-  decayTimerChange,
-  MAX_EVENTS_PER_LEAD_HOUR,
-  nextActivityWindow,
-  scoreActivity,
-} from '#domain/tracking/activity';
+import { decayTimerChange, type LeadState } from '#domain/lead/lead';
+import { MAX_EVENTS_PER_LEAD_HOUR, nextActivityWindow, scoreActivity } from '#domain/tracking/activity';
 import { defaultConfig, HOUR } from '../scoring/helpers.ts';
 
 const NOW = Date.UTC(2026, 4, 12, 1, 30);
