@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { Attribution } from '#domain/capture/attribution';
 import type { HandoffState } from '#domain/handoff/sla';
-import { type AnyDomainEvent, buildDomainEvent } from '#domain/lead/events';
+import { type AnyDomainEvent, buildDomainEvent, isoAt } from '#domain/lead/events';
 import type {
   Channel,
   Consent,
@@ -287,7 +287,7 @@ export function stateChangeEvents(
   at: EpochMs,
 ): AnyDomainEvent[] {
   const events: AnyDomainEvent[] = [];
-  const occurredAt = new Date(at).toISOString();
+  const occurredAt = isoAt(at);
   const fromStage = before?.stage ?? null;
   if (fromStage !== after.stage) {
     const last = after.stageHistory[after.stageHistory.length - 1];
