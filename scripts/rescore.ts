@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import type { ScoringConfig } from '#config/scoring';
 import type { EpochMs } from '#domain/lead/types';
 import type { BehaviourState } from '#domain/scoring/scoring';
+import { CONFLICT, type Conflict, retryOnConflict } from '#store/retry';
 
 export interface RescoreProgress {
   leads: number;
@@ -101,15 +102,13 @@ export const rescoreLead = async (
 ): Promise<LeadRescore> => {
   const store = await import('#store/leads');
   const { settings } = await import('#config/settings');
-  const { appendStageHistory, hasSeenEvent, rememberEvent, stateChangeEvents } = await import(
-    '#domain/lead/lead'
-  );
+  const { appendStageHistory, decayTimerChange, hasSeenEvent, rememberEvent, stateChangeEvents } =
+    await import('#domain/lead/lead');
   const { rescore } = await import('#domain/scoring/scoring');
-  const { decayTimerChange } = await import('#app/activity');
   const config = options.config ?? settings.scoring;
   const { now } = options;
 
-  for (let attempt = 1; attempt <= 8; attempt++) {
+  return retryOnConflict(`lead ${leadId} (rescore)`, async (): Promise<LeadRescore | Conflict> => {
     const lead = await store.getLead(leadId);
     if (!lead) return 'missing';
     const { profile, state } = lead;
@@ -188,9 +187,8 @@ export const rescoreLead = async (
       if (reexplained.length) await store.putTimelineEntries(leadId, reexplained);
       return 'changed';
     }
-    await store.backoff(attempt);
-  }
-  throw new Error(`lead ${leadId} kept changing while being rescored`);
+    return CONFLICT;
+  });
 };
 
 const readCheckpoint = (file: string): Checkpoint | undefined => {

@@ -1,6 +1,4 @@
-import { now } from '#adapters/clock';
-import { confirmConsent } from '#app/capture';
-import { leadIdFromToken } from '#app/links';
+import { confirmConsent } from '#app/confirm-consent';
 import { httpHandler } from '#http/api';
 import { page } from '#http/pages';
 import { html } from '#http/responses';
@@ -11,9 +9,9 @@ import { html } from '#http/responses';
  */
 export const handler = httpHandler(async (event) => {
   const token = event.queryStringParameters?.t;
-  const at = now();
-  const leadId = leadIdFromToken(token, 'confirm', at);
-  if (!leadId || !token) {
+  const isPost = event.requestContext.http.method === 'POST';
+  const result = await confirmConsent(token, isPost);
+  if (result === 'invalid_link') {
     return html(
       400,
       page({
@@ -23,19 +21,18 @@ export const handler = httpHandler(async (event) => {
       }),
     );
   }
-  if (event.requestContext.http.method !== 'POST') {
+  if (result === 'ask') {
     return html(
       200,
       page({
         lang: 'ja',
         title: 'メールアドレスの確認',
         message: '下のボタンを押すと、ご登録が完了します。',
-        form: { action: `?t=${encodeURIComponent(token)}`, button: '登録を完了する' },
+        form: { action: `?t=${encodeURIComponent(token ?? '')}`, button: '登録を完了する' },
       }),
     );
   }
-  const result = await confirmConsent(leadId, at);
-  if (result === 'not_found' || result === 'no_consent') {
+  if (result === 'not_found') {
     return html(400, page({ lang: 'ja', title: 'リンクが無効です', message: 'このリンクは無効です。' }));
   }
   return html(

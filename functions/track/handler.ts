@@ -1,7 +1,4 @@
-import { now } from '#adapters/clock';
-import { countMetric } from '#adapters/metrics';
-import { ingestBatch, parseTrackBatch } from '#app/tracking';
-import { settings } from '#config/settings';
+import { ingestEvents } from '#app/ingest-events';
 import { header, httpHandler, readBody } from '#http/api';
 import { BadRequestError, ForbiddenError } from '#http/errors';
 import { originAllowed } from '#http/origins';
@@ -15,16 +12,8 @@ import { json } from '#http/responses';
  */
 export const handler = httpHandler(async (event) => {
   if (!originAllowed(header(event, 'origin'))) throw new ForbiddenError('This origin may not send events.');
-  const body = readBody(event, { maxBytes: settings.app.api.maxBodyBytes, accept: ['json', 'text-json'] });
-  const at = now();
-  const parsed = parseTrackBatch(body.value, 'browser', {
-    now: at,
-    lateEventWindowDays: settings.scoring.behaviour.lateEventWindowDays,
-  });
-  if (!parsed.ok) throw new BadRequestError(parsed.message);
-  const outcome = await ingestBatch(parsed.items, at);
-  const rejected = [...parsed.rejected, ...outcome.rejected].sort((a, b) => a.index - b.index);
-  countMetric('TrackEventsAccepted', { route: 'track' }, outcome.accepted);
-  if (rejected.length) countMetric('TrackEventsRejected', { route: 'track' }, rejected.length);
-  return json(202, { accepted: outcome.accepted, rejected });
+  const body = readBody(event, { accept: ['json', 'text-json'] });
+  const result = await ingestEvents(body.value, 'browser');
+  if (!result.ok) throw new BadRequestError(result.message);
+  return json(202, { accepted: result.accepted, rejected: result.rejected });
 });

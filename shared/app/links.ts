@@ -15,23 +15,26 @@ import type { EpochMs } from '#domain/lead/types';
  */
 const base = env().PUBLIC_BASE_URL;
 
-export const identityToken = (leadId: string, now: EpochMs): string =>
-  signToken({ purpose: 'identity', sub: leadId, exp: now + IDENTITY_TOKEN_TTL_MS }, signingSecret);
+export function identityToken(leadId: string, now: EpochMs): string {
+  return signToken({ purpose: 'identity', sub: leadId, exp: now + IDENTITY_TOKEN_TTL_MS }, signingSecret);
+}
 
-export const confirmUrl = (leadId: string, now: EpochMs): string =>
-  `${base}/v1/confirm?t=${signToken({ purpose: 'confirm', sub: leadId, exp: now + CONFIRM_TOKEN_TTL_MS }, signingSecret)}`;
+export function confirmUrl(leadId: string, now: EpochMs): string {
+  return `${base}/v1/confirm?t=${signToken({ purpose: 'confirm', sub: leadId, exp: now + CONFIRM_TOKEN_TTL_MS }, signingSecret)}`;
+}
 
 /** No expiry: an unsubscribe link in a years-old mail must still work. */
-export const unsubscribeUrl = (leadId: string): string =>
-  `${base}/v1/unsubscribe?t=${signToken({ purpose: 'unsubscribe', sub: leadId }, signingSecret)}`;
+export function unsubscribeUrl(leadId: string): string {
+  return `${base}/v1/unsubscribe?t=${signToken({ purpose: 'unsubscribe', sub: leadId }, signingSecret)}`;
+}
 
 /** The lead id a token names, or undefined when it is not ours, expired, or for another purpose. */
-export const leadIdFromToken = (
+export function leadIdFromToken(
   token: string | undefined,
   purpose: TokenPurpose,
   now: EpochMs,
-): string | undefined => {
+): string | undefined {
   if (!token) return undefined;
   const result = verifyToken(token, purpose, signingSecret, now);
   return result.ok ? result.sub : undefined;
-};
+}

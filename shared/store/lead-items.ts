@@ -11,7 +11,7 @@ import { keys, leadIdFromPk } from '#store/keys';
  * one write unit. `leadId` is not stored again (the key holds it) and the
  * recent event hashes are one string, not a list (a list costs bytes per element).
  */
-export const stateItem = (state: LeadState) => {
+export function stateItem(state: LeadState) {
   const { leadId, recentEvents, ...rest } = state;
   return {
     ...keys.state(leadId),
@@ -22,9 +22,9 @@ export const stateItem = (state: LeadState) => {
     scoreKey: state.score.total,
     ownerId: state.handoff && !state.handoff.closedAt ? state.handoff.owner.ownerId : undefined,
   };
-};
+}
 
-export const fromStateItem = (item: Record<string, unknown> | undefined): LeadState | undefined => {
+export function fromStateItem(item: Record<string, unknown> | undefined): LeadState | undefined {
   const state = stripKeys<Omit<LeadState, 'recentEvents'> & { recentEvents?: unknown }>(
     item,
     STATE_INDEX_ATTRS,
@@ -35,23 +35,24 @@ export const fromStateItem = (item: Record<string, unknown> | undefined): LeadSt
   for (let i = 0; i < packed.length; i += EVENT_HASH_LENGTH)
     recentEvents.push(packed.slice(i, i + EVENT_HASH_LENGTH));
   return { ...state, leadId: leadIdFromPk(String(item.pk)) ?? '', recentEvents };
-};
+}
 
-export const profileItem = (profile: LeadProfile) => ({ ...keys.profile(profile.leadId), ...profile });
+export function profileItem(profile: LeadProfile) {
+  return { ...keys.profile(profile.leadId), ...profile };
+}
 
 /** A lead's two items exactly as the store writes them (bulk loads in benchmarks and tests). */
-export const leadItems = (lead: Lead): Record<string, unknown>[] => [
-  profileItem(lead.profile),
-  stateItem(lead.state),
-];
+export function leadItems(lead: Lead): Record<string, unknown>[] {
+  return [profileItem(lead.profile), stateItem(lead.state)];
+}
 
-export const stripKeys = <T>(
+export function stripKeys<T>(
   item: Record<string, unknown> | undefined,
   drop: readonly string[],
-): T | undefined => {
+): T | undefined {
   if (!item) return undefined;
   const copy = { ...item };
   for (const k of ['pk', 'sk', ...drop]) delete copy[k];
   return copy as T;
-};
-export const STATE_INDEX_ATTRS = ['stageKey', 'temperatureKey', 'scoreKey', 'ownerId'] as const;
+}
+const STATE_INDEX_ATTRS = ['stageKey', 'temperatureKey', 'scoreKey', 'ownerId'] as const;

@@ -12,14 +12,11 @@ import {
 import type { AnyDomainEvent } from '#domain/lead/events';
 import type { Lead, LeadProfile, LeadState } from '#domain/lead/lead';
 import type { EpochMs, TimelineEntry } from '#domain/lead/types';
-import { backoff, CONFLICT, retryOnConflict } from '#store/retry';
-
-export { backoff };
-
 import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
 import { dueAttributes, keys, leadIdFromPk, PREFIX } from '#store/keys';
 import { fromStateItem, profileItem, stateItem, stripKeys } from '#store/lead-items';
 import { type OutboxEvent, outboxPut } from '#store/outbox';
+import { backoff, CONFLICT, retryOnConflict } from '#store/retry';
 
 /**
  * The lead repository: profile, state, e-mail index, timeline and the outbox, in one table. Every write
@@ -35,15 +32,17 @@ export interface StoredTimelineEntry extends TimelineEntry {
   recordedAt: EpochMs;
 }
 
-export const toOutbox = (event: AnyDomainEvent, at: EpochMs): OutboxEvent => ({
-  leadId: event.detail.leadId,
-  source: event.source,
-  detailType: event.detailType,
-  detail: event.detail as unknown as OutboxEvent['detail'],
-  time: at,
-});
+function toOutbox(event: AnyDomainEvent, at: EpochMs): OutboxEvent {
+  return {
+    leadId: event.detail.leadId,
+    source: event.source,
+    detailType: event.detailType,
+    detail: event.detail as unknown as OutboxEvent['detail'],
+    time: at,
+  };
+}
 
-export const getLead = async (leadId: string): Promise<Lead | undefined> => {
+export async function getLead(leadId: string): Promise<Lead | undefined> {
   const result = await dynamodb.send(
     new BatchGetCommand({
       RequestItems: {
@@ -58,24 +57,24 @@ export const getLead = async (leadId: string): Promise<Lead | undefined> => {
   );
   const state = fromStateItem(items.find((i) => i.sk === 'STATE'));
   return profile && state ? { profile, state } : undefined;
-};
+}
 
-export const getLeadState = async (leadId: string): Promise<LeadState | undefined> => {
+export async function getLeadState(leadId: string): Promise<LeadState | undefined> {
   const result = await dynamodb.send(
     new GetCommand({ TableName: tableName, Key: keys.state(leadId), ConsistentRead: true }),
   );
   return fromStateItem(result.Item);
-};
+}
 
-export const findLeadIdByEmail = async (emailKey: string): Promise<string | undefined> => {
+export async function findLeadIdByEmail(emailKey: string): Promise<string | undefined> {
   const result = await dynamodb.send(
     new GetCommand({ TableName: tableName, Key: keys.emailIndex(emailKey), ConsistentRead: true }),
   );
   return typeof result.Item?.leadId === 'string' ? result.Item.leadId : undefined;
-};
+}
 
 /** Profiles of many leads (call list, exports); missing ones are left out. */
-export const getProfiles = async (leadIds: readonly string[]): Promise<Map<string, LeadProfile>> => {
+export async function getProfiles(leadIds: readonly string[]): Promise<Map<string, LeadProfile>> {
   const out = new Map<string, LeadProfile>();
   for (let i = 0; i < leadIds.length; i += 100) {
     let request: Record<string, { Keys: Record<string, string>[] }> | undefined = {
@@ -91,7 +90,7 @@ export const getProfiles = async (leadIds: readonly string[]): Promise<Map<strin
     }
   }
   return out;
-};
+}
 
 const timelineItem = (leadId: string, entry: StoredTimelineEntry) => ({
   ...keys.timelineEvent(leadId, entry.eventId),
@@ -99,7 +98,7 @@ const timelineItem = (leadId: string, entry: StoredTimelineEntry) => ({
 });
 
 /** A lead's timeline, newest first (bounded: the API shows the most recent activity). */
-export const getTimeline = async (leadId: string, limit = 200): Promise<StoredTimelineEntry[]> => {
+export async function getTimeline(leadId: string, limit = 200): Promise<StoredTimelineEntry[]> {
   const entries: StoredTimelineEntry[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
@@ -120,7 +119,7 @@ export const getTimeline = async (leadId: string, limit = 200): Promise<StoredTi
   return entries
     .sort((a, b) => b.occurredAt - a.occurredAt || (a.eventId < b.eventId ? 1 : -1))
     .slice(0, limit);
-};
+}
 
 export interface LeadWrite {
   /** Needed when neither profile nor state is written. */
@@ -138,14 +137,16 @@ export interface LeadWrite {
 
 export type WriteResult = 'saved' | 'conflict';
 
-export const versionsOf = (lead: Lead) => ({ profile: lead.profile.version, state: lead.state.version });
+function versionsOf(lead: Lead) {
+  return { profile: lead.profile.version, state: lead.state.version };
+}
 
 const versionCondition = (before: number | undefined) =>
   before === undefined
     ? { ConditionExpression: 'attribute_not_exists(pk)' }
     : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': before } };
 
-export const decayTimerItem = (leadId: string, at: EpochMs | null): TransactItem => {
+function decayTimerItem(leadId: string, at: EpochMs | null): TransactItem {
   const key = keys.timer(leadId, 'decay');
   return at === null
     ? { Delete: { TableName: tableName, Key: key } }
@@ -155,17 +156,17 @@ export const decayTimerItem = (leadId: string, at: EpochMs | null): TransactItem
           Item: { ...key, leadId, ...dueAttributes(key.pk, key.sk, at, 'decay') },
         },
       };
-};
+}
 
 /**
  * Write a change to a lead in one transaction: new profile/state (each conditioned on the version that was
  * read; pass the item with its version already incremented), timeline entries, the outbox events and any
  * extra items. Returns 'conflict' when another writer got there first: reload and decide again.
  */
-export const writeLead = async (
+export async function writeLead(
   before: { profile?: number; state?: number },
   change: LeadWrite,
-): Promise<WriteResult> => {
+): Promise<WriteResult> {
   const items: TransactItem[] = [];
   if (change.profile) {
     items.push({
@@ -191,13 +192,13 @@ export const writeLead = async (
     if (isConditionalCheckFailure(error)) return 'conflict';
     throw error;
   }
-};
+}
 
 /** The new-lead transaction also claims the e-mail: only one of many concurrent posts can create it. */
-export const createLead = async (
+export async function createLead(
   lead: Lead,
   change: Omit<LeadWrite, 'profile' | 'state'>,
-): Promise<'created' | 'exists'> => {
+): Promise<'created' | 'exists'> {
   const claimEmail: TransactItem = {
     Put: {
       TableName: tableName,
@@ -219,7 +220,7 @@ export const createLead = async (
     },
   );
   return result === 'saved' ? 'created' : 'exists';
-};
+}
 
 /**
  * Read-decide-write on one lead through the store's one retry loop: `decide` gets the current lead and
@@ -250,11 +251,11 @@ export async function mutateLead<R>(
  * version read. The timeline is the source of truth (rescoring replays it); the state is derived.
  * Returns 'conflict' when the state moved meanwhile (the caller re-reads and decides again).
  */
-export const writeTrackedEvent = async (
+export async function writeTrackedEvent(
   before: LeadState,
   entry: StoredTimelineEntry,
   after: LeadState,
-): Promise<WriteResult> => {
+): Promise<WriteResult> {
   await dynamodb.send(new PutCommand({ TableName: tableName, Item: timelineItem(before.leadId, entry) }));
   try {
     await dynamodb.send(
@@ -265,18 +266,18 @@ export const writeTrackedEvent = async (
     if (isConditionalCheckFailure(error)) return 'conflict';
     throw error;
   }
-};
+}
 
 /** Read a timeline entry (to tell a replay from a first delivery). */
-export const getTimelineEntry = async (
+export async function getTimelineEntry(
   leadId: string,
   eventId: string,
-): Promise<StoredTimelineEntry | undefined> => {
+): Promise<StoredTimelineEntry | undefined> {
   const result = await dynamodb.send(
     new GetCommand({ TableName: tableName, Key: keys.timelineEvent(leadId, eventId), ConsistentRead: true }),
   );
   return stripKeys<StoredTimelineEntry>(result.Item, []);
-};
+}
 
 /** A lead state as the `byTemperature` index projects it (call list, reports). */
 export interface TemperatureIndexRow {
@@ -295,7 +296,7 @@ export interface TemperatureIndexRow {
  * One page of the `byTemperature` index, highest score first (`scoreKey <= maxScore` to resume inside a
  * partition). Optional filters run in DynamoDB on the page read: only these stages, only leads no owner has.
  */
-export const queryByTemperature = async (
+export async function queryByTemperature(
   temperature: string,
   options: {
     maxScore?: number;
@@ -304,7 +305,7 @@ export const queryByTemperature = async (
     limit: number;
     startKey?: Record<string, unknown>;
   },
-): Promise<{ rows: TemperatureIndexRow[]; next?: Record<string, unknown> }> => {
+): Promise<{ rows: TemperatureIndexRow[]; next?: Record<string, unknown> }> {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = { ':t': temperature };
   let condition = 'temperatureKey = :t';
@@ -348,13 +349,13 @@ export const queryByTemperature = async (
     })),
     next: result.LastEvaluatedKey,
   };
-};
+}
 
 /** Rewrite timeline entries (rescoring re-explains points under new rules); derived data, so no transaction. */
-export const putTimelineEntries = async (
+export async function putTimelineEntries(
   leadId: string,
   entries: readonly StoredTimelineEntry[],
-): Promise<void> => {
+): Promise<void> {
   for (let i = 0; i < entries.length; i += 25) {
     let request: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> | undefined = {
       [tableName]: entries
@@ -367,19 +368,19 @@ export const putTimelineEntries = async (
       if (request && Object.keys(request).length) await backoff(attempt);
     }
   }
-};
+}
 
 /**
  * One page of a parallel scan for lead ids (admin batches such as rescoring only, never a request path: it
  * reads the whole table). Filtered to the state items, whose keys never change, so a scan that resumes from
  * `startKey` neither misses nor repeats a lead while others write.
  */
-export const scanLeadIds = async (options: {
+export async function scanLeadIds(options: {
   segment: number;
   totalSegments: number;
   limit: number;
   startKey?: Record<string, unknown>;
-}): Promise<{ leadIds: string[]; scanned: number; next?: Record<string, unknown> }> => {
+}): Promise<{ leadIds: string[]; scanned: number; next?: Record<string, unknown> }> {
   const result = await dynamodb.send(
     new ScanCommand({
       TableName: tableName,
@@ -396,10 +397,10 @@ export const scanLeadIds = async (options: {
     typeof i.pk === 'string' && i.pk.startsWith('LEAD#') ? [i.pk.slice('LEAD#'.length)] : [],
   );
   return { leadIds, scanned: result.ScannedCount ?? 0, next: result.LastEvaluatedKey };
-};
+}
 
 /** DynamoDB's approximate item count of the table (refreshed about every six hours in AWS): for progress bars. */
-export const approximateItemCount = async (): Promise<number | undefined> => {
+export async function approximateItemCount(): Promise<number | undefined> {
   const result = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
   return result.Table?.ItemCount;
-};
+}

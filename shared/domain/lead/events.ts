@@ -185,31 +185,26 @@ export interface DomainEvent<T extends DetailType = DetailType> {
 /** Any published event, discriminated on `detailType` (narrowing `detail` with a switch). */
 export type AnyDomainEvent = { [T in DetailType]: DomainEvent<T> }[DetailType];
 
-export const buildDomainEvent = <T extends DetailType>(
+export function buildDomainEvent<T extends DetailType>(
   detailType: T,
   detail: DetailByType[T],
-): DomainEvent<T> => ({
-  source: EVENT_SOURCE,
-  detailType,
-  detail,
-});
+): DomainEvent<T> {
+  return {
+    source: EVENT_SOURCE,
+    detailType,
+    detail,
+  };
+}
 
 /** `Lead Handed Off` → `lead-handed-off`: the schema and sample file name of a detail-type. */
-export const kebabName = (detailType: string): string => detailType.toLowerCase().replace(/\s+/g, '-');
+export function kebabName(detailType: string): string {
+  return detailType.toLowerCase().replace(/\s+/g, '-');
+}
 
 /** ISO-8601 string for an epoch-ms instant (UTC, millisecond precision). */
-export const isoAt = (at: number): string => new Date(at).toISOString();
-
-/** PutEvents entry for an event (the outbox relay or a test stand-in sends it as is). */
-export const toPutEventsEntry = (
-  event: AnyDomainEvent,
-  eventBusName: string,
-): { Source: string; DetailType: string; Detail: string; EventBusName: string } => ({
-  Source: event.source,
-  DetailType: event.detailType,
-  Detail: JSON.stringify(event.detail),
-  EventBusName: eventBusName,
-});
+export function isoAt(at: number): string {
+  return new Date(at).toISOString();
+}
 
 // ---------------------------------------------------------------------------------------------
 // Sales actions: the bodies of the ops API's action routes and the inbound `CRM Sales Action`
@@ -343,7 +338,7 @@ export const crmSalesActionEventSchema = z.object({
 export type CrmSalesActionEvent = z.output<typeof crmSalesActionEventSchema>;
 
 /** Strips the CRM identity, leaving the action exactly as the ops API would have parsed it. */
-export const salesActionFromCrm = (detail: CrmSalesActionDetail): SalesAction => {
+export function salesActionFromCrm(detail: CrmSalesActionDetail): SalesAction {
   const { leadId: _leadId, email: _email, ...action } = detail;
   return action;
-};
+}

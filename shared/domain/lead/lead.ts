@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { Attribution } from '#domain/capture/attribution';
 import type { HandoffState } from '#domain/handoff/sla';
-import { type AnyDomainEvent, buildDomainEvent } from '#domain/lead/events';
+import { type AnyDomainEvent, buildDomainEvent, isoAt } from '#domain/lead/events';
 import type {
   Channel,
   Consent,
@@ -21,8 +21,16 @@ import type {
   Stage,
   StageTransition,
   Temperature,
+  TimelineEntry,
 } from '#domain/lead/types';
-import type { BehaviourState, EventOutcome, ScoringState } from '#domain/scoring/scoring';
+import {
+  applyEvent,
+  type BehaviourState,
+  type EventOutcome,
+  type LeadScoring,
+  type ScoredEvent,
+  type ScoringState,
+} from '#domain/scoring/scoring';
 
 export type SuppressionReason = 'bounce' | 'complaint' | 'transient_bounces' | 'ops';
 
@@ -95,31 +103,38 @@ const SEND_WINDOW_MS = 7 * 86_400_000;
  * string), and a false "seen" among 32 recent ids has a probability around 1e-13.
  */
 export const EVENT_HASH_LENGTH = 8;
-export const eventHash = (eventId: string): string =>
-  createHash('sha256').update(eventId).digest('base64url').slice(0, EVENT_HASH_LENGTH);
+export function eventHash(eventId: string): string {
+  return createHash('sha256').update(eventId).digest('base64url').slice(0, EVENT_HASH_LENGTH);
+}
 
-export const hasSeenEvent = (state: LeadState, eventId: string): boolean =>
-  state.recentEvents.includes(eventHash(eventId));
+export function hasSeenEvent(state: LeadState, eventId: string): boolean {
+  return state.recentEvents.includes(eventHash(eventId));
+}
 
-export const rememberEvent = (recent: readonly string[], eventId: string): string[] =>
-  [...recent, eventHash(eventId)].slice(-RECENT_EVENTS);
+export function rememberEvent(recent: readonly string[], eventId: string): string[] {
+  return [...recent, eventHash(eventId)].slice(-RECENT_EVENTS);
+}
 
-export const appendStageHistory = (
+export function appendStageHistory(
   history: readonly StageTransition[],
   t: StageTransition,
-): StageTransition[] => [...history, t].slice(-MAX_STAGE_HISTORY);
+): StageTransition[] {
+  return [...history, t].slice(-MAX_STAGE_HISTORY);
+}
 
-export const rememberAnonymousId = (ids: readonly string[], id: string): string[] =>
-  ids.includes(id) ? [...ids] : [...ids, id].slice(-MAX_ANONYMOUS_IDS);
+export function rememberAnonymousId(ids: readonly string[], id: string): string[] {
+  return ids.includes(id) ? [...ids] : [...ids, id].slice(-MAX_ANONYMOUS_IDS);
+}
 
-export const recentSendsAt = (sends: readonly EpochMs[], now: EpochMs): EpochMs[] =>
-  sends.filter((t) => t > now - SEND_WINDOW_MS);
+export function recentSendsAt(sends: readonly EpochMs[], now: EpochMs): EpochMs[] {
+  return sends.filter((t) => t > now - SEND_WINDOW_MS);
+}
 
 /**
  * A new lead as the capture of its first submission (or an import) creates it: a subscriber, cold, with
  * its fit and no behaviour yet. Both items start at version 1.
  */
-export const newLead = (input: {
+export function newLead(input: {
   leadId: string;
   email: string;
   emailKey: string;
@@ -131,92 +146,148 @@ export const newLead = (input: {
   consent?: Consent;
   attribution?: Attribution;
   anonymousIds?: string[];
-}): Lead => ({
-  profile: {
-    leadId: input.leadId,
-    email: input.email,
-    emailKey: input.emailKey,
-    attributes: { ...input.attributes, email: input.email },
-    fitBreakdown: input.scoring.fitBreakdown,
-    ...(input.consent ? { consent: input.consent } : {}),
-    ...(input.attribution ? { attribution: input.attribution } : {}),
-    channel: input.channel,
-    marketing: { transientBounces: 0 },
-    anonymousIds: input.anonymousIds ?? [],
-    locale: input.locale,
-    createdAt: input.at,
-    updatedAt: input.at,
-    version: 1,
-  },
-  state: {
-    leadId: input.leadId,
-    email: input.email,
-    stage: 'subscriber',
-    stageHistory: [{ from: null, to: 'subscriber', at: input.at, reason: 'capture' }],
-    temperature: 'cold',
-    grade: input.scoring.grade,
-    fit: input.scoring.fit,
-    behaviour: input.scoring.behaviour,
-    score: { fit: input.scoring.fit, behaviour: 0, total: input.scoring.fit },
-    recentEvents: [],
-    lastActivityAt: input.at,
-    recentSends: [],
-    version: 1,
-  },
-});
+}): Lead {
+  return {
+    profile: {
+      leadId: input.leadId,
+      email: input.email,
+      emailKey: input.emailKey,
+      attributes: { ...input.attributes, email: input.email },
+      fitBreakdown: input.scoring.fitBreakdown,
+      ...(input.consent ? { consent: input.consent } : {}),
+      ...(input.attribution ? { attribution: input.attribution } : {}),
+      channel: input.channel,
+      marketing: { transientBounces: 0 },
+      anonymousIds: input.anonymousIds ?? [],
+      locale: input.locale,
+      createdAt: input.at,
+      updatedAt: input.at,
+      version: 1,
+    },
+    state: {
+      leadId: input.leadId,
+      email: input.email,
+      stage: 'subscriber',
+      stageHistory: [{ from: null, to: 'subscriber', at: input.at, reason: 'capture' }],
+      temperature: 'cold',
+      grade: input.scoring.grade,
+      fit: input.scoring.fit,
+      behaviour: input.scoring.behaviour,
+      score: { fit: input.scoring.fit, behaviour: 0, total: input.scoring.fit },
+      recentEvents: [],
+      lastActivityAt: input.at,
+      recentSends: [],
+      version: 1,
+    },
+  };
+}
 
 /**
  * The state after a scored event: new behaviour, score, temperature and stage (with the transition
  * recorded), the event remembered against replays, activity time moved on, version + 1.
  */
-export const stateAfterEvent = (
+export function stateAfterEvent(
   state: LeadState,
   outcome: Pick<EventOutcome, 'scoring' | 'score' | 'temperature' | 'stage' | 'stageChange'>,
   event: { eventId: string; occurredAt: EpochMs },
   now: EpochMs,
-): LeadState => ({
-  ...state,
-  behaviour: outcome.scoring.behaviour,
-  score: outcome.score,
-  temperature: outcome.temperature,
-  stage: outcome.stage,
-  stageHistory: outcome.stageChange
-    ? appendStageHistory(state.stageHistory, outcome.stageChange)
-    : state.stageHistory,
-  recentEvents: rememberEvent(state.recentEvents, event.eventId),
-  lastActivityAt: Math.max(state.lastActivityAt, Math.min(event.occurredAt, now)),
-  version: state.version + 1,
-});
+): LeadState {
+  return {
+    ...state,
+    behaviour: outcome.scoring.behaviour,
+    score: outcome.score,
+    temperature: outcome.temperature,
+    stage: outcome.stage,
+    stageHistory: outcome.stageChange
+      ? appendStageHistory(state.stageHistory, outcome.stageChange)
+      : state.stageHistory,
+    recentEvents: rememberEvent(state.recentEvents, event.eventId),
+    lastActivityAt: Math.max(state.lastActivityAt, Math.min(event.occurredAt, now)),
+    version: state.version + 1,
+  };
+}
 
-export const scoringOf = (lead: Lead): ScoringState => ({
-  fit: lead.state.fit,
-  grade: lead.state.grade,
-  fitBreakdown: lead.profile.fitBreakdown,
-  behaviour: lead.state.behaviour,
-});
+/**
+ * The scoring state persisted on a lead. The fit breakdown lives on the profile; a caller that loaded only
+ * the state item (the tracking fast path) passes no profile and gets an empty breakdown (events do not
+ * change the fit).
+ */
+export function scoringOf(lead: {
+  state: Pick<LeadState, 'fit' | 'grade' | 'behaviour'>;
+  profile?: Pick<LeadProfile, 'fitBreakdown'>;
+}): ScoringState {
+  return {
+    fit: lead.state.fit,
+    grade: lead.state.grade,
+    fitBreakdown: lead.profile?.fitBreakdown ?? {},
+    behaviour: lead.state.behaviour,
+  };
+}
+
+/** What `applyEvent`/`applyAttributes` take: the scoring state with the lead's stage and temperature. */
+export function leadScoringOf(lead: {
+  state: Pick<LeadState, 'fit' | 'grade' | 'behaviour' | 'stage' | 'temperature'>;
+  profile?: Pick<LeadProfile, 'fitBreakdown'>;
+}): LeadScoring {
+  return { scoring: scoringOf(lead), stage: lead.state.stage, temperature: lead.state.temperature };
+}
+
+/**
+ * When to (re)arm the lead's decay timer: undefined = leave it as it is. New points only move the drop
+ * later, so an armed timer that fires early just re-arms itself; we write a timer only when none is armed
+ * or the drop now comes before it.
+ */
+export function decayTimerChange(
+  state: Pick<LeadState, 'decayCheckAt'>,
+  dropAt: EpochMs | null,
+  now: EpochMs,
+): EpochMs | null | undefined {
+  const armed = state.decayCheckAt !== undefined && state.decayCheckAt > now ? state.decayCheckAt : undefined;
+  if (dropAt === null) return undefined; // an armed timer will find nothing to do and clear itself
+  if (armed === undefined || dropAt < armed) return dropAt;
+  return undefined;
+}
+
+/**
+ * The state after one scored event (without announcements, so a caller that also refits can announce the
+ * whole change at once), with the decay timer decision applied to `decayCheckAt`.
+ */
+export function scoreEventOnState(
+  state: LeadState,
+  profile: { fitBreakdown: Record<string, number> } | undefined,
+  event: ScoredEvent,
+  config: Parameters<typeof applyEvent>[2],
+  now: EpochMs,
+): { after: LeadState; entry: TimelineEntry; decay: EpochMs | null | undefined } {
+  const outcome = applyEvent(leadScoringOf({ state, ...(profile ? { profile } : {}) }), event, config, now);
+  const after = stateAfterEvent(state, outcome, event, now);
+  const decay = decayTimerChange(state, outcome.nextTemperatureDropAt, now);
+  if (decay !== undefined) after.decayCheckAt = decay ?? undefined;
+  return { after, entry: outcome.entry, decay };
+}
 
 /** May this lead receive marketing mail right now? (Transactional mail is not asked.) */
-export const marketingAllowed = (profile: LeadProfile): { ok: true } | { ok: false; reason: string } => {
+export function marketingAllowed(profile: LeadProfile): { ok: true } | { ok: false; reason: string } {
   if (profile.marketing.suppressedAt) return { ok: false, reason: 'suppressed' };
   if (profile.marketing.unsubscribedAt) return { ok: false, reason: 'unsubscribed' };
   if (!profile.consent) return { ok: false, reason: 'no_consent' };
   if (profile.consent.doubleOptIn && !profile.consent.confirmedAt)
     return { ok: false, reason: 'not_confirmed' };
   return { ok: true };
-};
+}
 
 /**
  * Events announcing what changed between two states. Event ids are deterministic for the change (the
  * n-th stage transition, the state version that changed the temperature), so a replayed write publishes
  * nothing new and targets can de-duplicate on `eventId`.
  */
-export const stateChangeEvents = (
+export function stateChangeEvents(
   before: Pick<LeadState, 'stage' | 'temperature' | 'stageHistory'> | undefined,
   after: LeadState,
   at: EpochMs,
-): AnyDomainEvent[] => {
+): AnyDomainEvent[] {
   const events: AnyDomainEvent[] = [];
-  const occurredAt = new Date(at).toISOString();
+  const occurredAt = isoAt(at);
   const fromStage = before?.stage ?? null;
   if (fromStage !== after.stage) {
     const last = after.stageHistory[after.stageHistory.length - 1];
@@ -247,4 +318,4 @@ export const stateChangeEvents = (
     );
   }
   return events;
-};
+}

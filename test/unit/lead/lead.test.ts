@@ -4,9 +4,11 @@ import {
   hasSeenEvent,
   type LeadProfile,
   type LeadState,
+  leadScoringOf,
   marketingAllowed,
   RECENT_EVENTS,
   rememberEvent,
+  scoringOf,
   stateChangeEvents,
 } from '#domain/lead/lead';
 
@@ -114,5 +116,22 @@ describe('state change events', () => {
 
   it('given a new cold lead, when compared with nothing, then only the stage is announced', () => {
     expect(stateChangeEvents(undefined, state(), 0).map((e) => e.detailType)).toEqual(['Lead Stage Changed']);
+  });
+});
+
+describe('scoring state of a lead', () => {
+  it('given a lead, when its scoring is taken, then the fit breakdown comes from the profile', () => {
+    const lead = { profile: profile({ fitBreakdown: { title: 10 } }), state: state() };
+    expect(scoringOf(lead)).toEqual({
+      fit: 10,
+      grade: 'C',
+      fitBreakdown: { title: 10 },
+      behaviour: lead.state.behaviour,
+    });
+    expect(leadScoringOf(lead)).toEqual({ scoring: scoringOf(lead), stage: 'lead', temperature: 'cold' });
+  });
+
+  it('given only the state item, when its scoring is taken, then the breakdown is empty', () => {
+    expect(scoringOf({ state: state() }).fitBreakdown).toEqual({});
   });
 });

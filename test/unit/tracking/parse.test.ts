@@ -5,7 +5,7 @@ import {
   type ParseOptions,
   parseTrackBatch,
   parseTrackEvent,
-} from '#app/tracking';
+} from '#domain/tracking/batch';
 
 const NOW = Date.parse('2025-06-02T01:00:00Z'); // 10:00 in Tokyo, a Monday
 const opts: ParseOptions = { now: NOW, lateEventWindowDays: 7, newEventId: () => 'generated-id-0001' };

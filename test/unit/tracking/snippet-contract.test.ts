@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { MAX_BATCH_EVENTS, parseTrackBatch } from '#app/tracking';
+import { MAX_BATCH_EVENTS, parseTrackBatch } from '#domain/tracking/batch';
 
 /**
  * The contract between examples/ma.js and POST /v1/track: whatever the snippet sends must be accepted as a

@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { leadForAnonymous, recordActivity, recordAnonymous, stitchAnonymous } from '#app/activity';
-import { leadIdFromToken } from '#app/links';
 import { emailKey } from '#domain/capture/email-address';
-import { rememberAnonymousId } from '#domain/lead/lead';
+import { MAX_TOKEN_LENGTH } from '#domain/capture/tokens';
 import type { EpochMs } from '#domain/lead/types';
 import type { ScoredEvent } from '#domain/scoring/scoring';
-import { findLeadIdByEmail, mutateLead } from '#store/leads';
 
 /**
  * Tracking batches, shared by the public `POST /v1/track` (the browser snippet) and the trusted
@@ -13,7 +10,7 @@ import { findLeadIdByEmail, mutateLead } from '#store/leads';
  *
  * Two steps: `parseTrackBatch` checks the shape and bounds of every event without touching anything (a
  * malformed body is one 400; a bad event is one rejected entry, the others still count), then `ingestBatch`
- * resolves who each event belongs to and scores it once through `recordActivity`.
+ * resolves who each event belongs to and scores it once (`shared/app/ingest-events.ts`).
  *
  * Who may name whom:
  * - the browser names itself only: an `anonymousId` (the snippet's first-party id) and/or the signed `identity`
@@ -31,7 +28,6 @@ export const MAX_TITLE_LENGTH = 200;
 export const MAX_REFERRER_LENGTH = 512;
 export const MAX_PROPERTIES = 20;
 export const MAX_PROPERTY_VALUE_LENGTH = 256;
-export const MAX_TOKEN_LENGTH = 1024;
 
 /** Types a browser may not report: the product witnesses them itself (capture, SES), so a copy would double count. */
 export const SERVER_WITNESSED_TYPES: ReadonlySet<string> = new Set([
@@ -211,12 +207,12 @@ const trustedIdentity = (raw: Record<string, unknown>): IdentityResult => {
 type ItemResult = { ok: true; item: TrackItem } | { ok: false; reason: RejectReason };
 
 /** One event of a batch: every field checked and bounded, or the first reason it cannot be taken. */
-export const parseTrackEvent = (
+export function parseTrackEvent(
   raw: unknown,
   index: number,
   source: TrackSource,
   opts: ParseOptions,
-): ItemResult => {
+): ItemResult {
   if (!isRecord(raw)) return { ok: false, reason: 'invalid_event' };
 
   let eventId: string;
@@ -263,13 +259,13 @@ export const parseTrackEvent = (
     ...(withReferrer ? { properties: withReferrer } : {}),
   };
   return { ok: true, item: { index, event, identity: identity.identity } };
-};
+}
 
 /**
  * A whole request body: `{"events": [...]}` with 1 to 20 events. A body of another shape is refused as a
  * whole (`ok: false`, answer 400); each bad event becomes a rejected entry and the rest are kept.
  */
-export const parseTrackBatch = (body: unknown, source: TrackSource, opts: ParseOptions): BatchParse => {
+export function parseTrackBatch(body: unknown, source: TrackSource, opts: ParseOptions): BatchParse {
   if (!isRecord(body) || !Array.isArray(body.events))
     return { ok: false, message: 'The body must be a JSON object {"events": [...]}.' };
   const events: unknown[] = body.events;
@@ -284,144 +280,4 @@ export const parseTrackBatch = (body: unknown, source: TrackSource, opts: ParseO
     else rejected.push({ index, reason: result.reason });
   });
   return { ok: true, items, rejected };
-};
-
-// ------------------------------------------------------------------------------------------------------
-// Ingest
-
-type Target =
-  | { kind: 'lead'; leadId: string }
-  | { kind: 'anonymous'; anonymousId: string }
-  | { kind: 'rejected'; reason: RejectReason };
-
-export interface BatchOutcome {
-  /** Events taken (scored now, kept for an anonymous visitor, or already known: a replay). */
-  accepted: number;
-  rejected: Rejection[];
 }
-
-/** Lead groups are scored side by side, each group's events one after another (no self-conflicts). */
-const GROUP_CONCURRENCY = 4;
-
-/**
- * Who an identity points at. A valid identity token names the lead; an anonymous id already linked to a lead
- * (the visitor once posted a form) routes to that lead; with a valid token and a not-yet-linked anonymous id,
- * the anonymous history is stitched to the lead first. An expired or forged token with a usable anonymous id
- * falls back to the anonymous id.
- */
-const resolveTarget = async (identity: EventIdentity, now: EpochMs): Promise<Target> => {
-  if (identity.kind === 'lead') return { kind: 'lead', leadId: identity.leadId };
-  if (identity.kind === 'email') {
-    const leadId = await findLeadIdByEmail(identity.emailKey);
-    return leadId ? { kind: 'lead', leadId } : { kind: 'rejected', reason: 'unknown_lead' };
-  }
-  const fromToken = leadIdFromToken(identity.token, 'identity', now);
-  const { anonymousId } = identity;
-  if (fromToken) {
-    if (anonymousId && !(await leadForAnonymous(anonymousId)))
-      await stitchByToken(anonymousId, fromToken, now);
-    return { kind: 'lead', leadId: fromToken };
-  }
-  if (!anonymousId) return { kind: 'rejected', reason: 'invalid_identity' };
-  const linked = await leadForAnonymous(anonymousId);
-  return linked ? { kind: 'lead', leadId: linked } : { kind: 'anonymous', anonymousId };
-};
-
-/**
- * The visitor identified itself with a token: remember the anonymous id on the profile (so erasing the lead
- * finds its anonymous history) and stitch that history to the lead, as a form post does.
- */
-const stitchByToken = async (anonymousId: string, leadId: string, now: EpochMs): Promise<void> => {
-  const remembered = await mutateLead(leadId, (lead) => ({
-    result: undefined,
-    write: lead.profile.anonymousIds.includes(anonymousId)
-      ? null
-      : {
-          profile: {
-            ...lead.profile,
-            anonymousIds: rememberAnonymousId(lead.profile.anonymousIds, anonymousId),
-            updatedAt: now,
-            version: lead.profile.version + 1,
-          },
-          at: now,
-        },
-  }));
-  if (remembered.found) await stitchAnonymous(anonymousId, leadId, now);
-};
-
-const identityKey = (identity: EventIdentity): string =>
-  identity.kind === 'browser'
-    ? `b|${identity.token ?? ''}|${identity.anonymousId ?? ''}`
-    : identity.kind === 'lead'
-      ? `l|${identity.leadId}`
-      : `e|${identity.emailKey}`;
-
-/**
- * Score a parsed batch. Each event counts once whatever happens (replays, concurrent posts of the same
- * batch). Identities are resolved once per batch; events for one lead run in order, leads side by side.
- * An unlinked visitor's events are kept (`recordAnonymous`) until a form post stitches them; if that stitch
- * ran while we were writing, the link is checked again afterwards so no event is left behind.
- */
-export const ingestBatch = async (items: readonly TrackItem[], now: EpochMs): Promise<BatchOutcome> => {
-  const targets = new Map<string, Promise<Target>>();
-  const groups = new Map<string, { target: Target; items: TrackItem[] }>();
-  for (const item of items) {
-    const key = identityKey(item.identity);
-    let target = targets.get(key);
-    if (!target) {
-      target = resolveTarget(item.identity, now);
-      targets.set(key, target);
-    }
-    const resolved = await target;
-    const groupKey =
-      resolved.kind === 'lead'
-        ? `lead|${resolved.leadId}`
-        : resolved.kind === 'anonymous'
-          ? `anon|${resolved.anonymousId}`
-          : `rejected|${resolved.reason}`;
-    const group = groups.get(groupKey) ?? { target: resolved, items: [] };
-    group.items.push(item);
-    groups.set(groupKey, group);
-  }
-
-  const outcome: BatchOutcome = { accepted: 0, rejected: [] };
-  const reject = (item: TrackItem, reason: RejectReason) =>
-    outcome.rejected.push({ index: item.index, reason });
-
-  const runGroup = async ({ target, items: groupItems }: { target: Target; items: TrackItem[] }) => {
-    if (target.kind === 'rejected') {
-      for (const item of groupItems) reject(item, target.reason);
-      return;
-    }
-    if (target.kind === 'lead') {
-      for (const item of groupItems) {
-        const result = await recordActivity(target.leadId, item.event, now);
-        if (result === 'applied' || result === 'duplicate') outcome.accepted++;
-        else reject(item, result === 'not_found' ? 'unknown_lead' : 'rate_limited');
-      }
-      return;
-    }
-    for (const item of groupItems) await recordAnonymous(target.anonymousId, item.event, now);
-    outcome.accepted += groupItems.length;
-    // A form post may have stitched this visitor between our link check and these writes.
-    const linked = await leadForAnonymous(target.anonymousId);
-    if (linked) for (const item of groupItems) await recordActivity(linked, item.event, now);
-  };
-
-  const queue = [...groups.values()];
-  const errors: unknown[] = [];
-  const worker = async () => {
-    for (let group = queue.shift(); group; group = queue.shift()) {
-      try {
-        await runGroup(group);
-      } catch (error) {
-        errors.push(error);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(GROUP_CONCURRENCY, queue.length) }, worker));
-  // Whatever was written stays written; a retry of the whole batch is safe (each event counts once).
-  if (errors.length) throw errors[0];
-  outcome.rejected.sort((a, b) => a.index - b.index);
-  return outcome;
-};

@@ -1,0 +1,50 @@
+import { now as clock } from '#adapters/clock';
+import { sendCaptureMail } from '#app/capture-mail';
+import { leadIdFromToken } from '#app/links';
+import { formById } from '#config/settings';
+import { mutateLead } from '#store/leads';
+
+export type ConfirmOutcome =
+  /** The link is not ours, or expired. */
+  | 'invalid_link'
+  /** A valid link, but no such lead (erased) or nothing to confirm. */
+  | 'not_found'
+  /** A valid link only looked at (GET): nothing changes, the page asks for the click. */
+  | 'ask'
+  | 'confirmed'
+  | 'already';
+
+/**
+ * The double opt-in link. Looking at it (`confirm: false`, mail scanners follow links) changes nothing;
+ * confirming is idempotent: a second click changes nothing and shows the same page. The form's auto-reply
+ * follows the first confirmation.
+ */
+export async function confirmConsent(token: string | undefined, confirm: boolean): Promise<ConfirmOutcome> {
+  const now = clock();
+  const leadId = leadIdFromToken(token, 'confirm', now);
+  if (!leadId || !token) return 'invalid_link';
+  if (!confirm) return 'ask';
+  const result = await mutateLead(leadId, (lead) => {
+    const consent = lead.profile.consent;
+    if (!consent) return { write: null, result: 'not_found' as const };
+    if (consent.confirmedAt) return { write: null, result: 'already' as const };
+    return {
+      write: {
+        profile: {
+          ...lead.profile,
+          consent: { ...consent, confirmedAt: now },
+          updatedAt: now,
+          version: lead.profile.version + 1,
+        },
+        at: now,
+      },
+      result: 'confirmed' as const,
+    };
+  });
+  if (!result.found) return 'not_found';
+  if (result.result === 'confirmed') {
+    const form = formById(result.lead.profile.consent?.formId ?? '');
+    if (form?.autoReplyTemplateId) await sendCaptureMail(form, result.lead.profile, false, now);
+  }
+  return result.result;
+}

@@ -1,0 +1,182 @@
+import { now as clock } from '#adapters/clock';
+import { countMetric } from '#adapters/metrics';
+import { leadIdFromToken } from '#app/links';
+import { recordActivity } from '#app/record-activity';
+import { stitchAnonymous } from '#app/stitch-anonymous';
+import { settings } from '#config/settings';
+import { rememberAnonymousId } from '#domain/lead/lead';
+import type { EpochMs } from '#domain/lead/types';
+import {
+  type EventIdentity,
+  parseTrackBatch,
+  type Rejection,
+  type RejectReason,
+  type TrackItem,
+  type TrackSource,
+} from '#domain/tracking/batch';
+import { leadForAnonymous, putAnonymousEvent } from '#store/anonymous';
+import { findLeadIdByEmail, mutateLead } from '#store/leads';
+
+/**
+ * Tracking batches, shared by the public `POST /v1/track` (the browser snippet, `source: 'browser'`) and the
+ * trusted `POST /v1/ops/events` (`source: 'trusted'`). The batch is checked by the domain
+ * (`#domain/tracking/batch`: shape, bounds, who may name whom) without touching anything; then each event's
+ * owner is resolved and the event scored once through `recordActivity`.
+ */
+
+export type IngestResult =
+  | { ok: false; message: string }
+  | { ok: true; accepted: number; rejected: Rejection[] };
+
+/** Parse, score and count one request's batch. A body that is not a batch changes nothing (`ok: false`). */
+export async function ingestEvents(body: unknown, source: TrackSource): Promise<IngestResult> {
+  const at = clock();
+  const parsed = parseTrackBatch(body, source, {
+    now: at,
+    lateEventWindowDays: settings.scoring.behaviour.lateEventWindowDays,
+  });
+  if (!parsed.ok) return parsed;
+  const outcome = await ingestBatch(parsed.items, at);
+  const rejected = [...parsed.rejected, ...outcome.rejected].sort((a, b) => a.index - b.index);
+  const route = source === 'browser' ? 'track' : 'ops-events';
+  countMetric('TrackEventsAccepted', { route }, outcome.accepted);
+  if (rejected.length) countMetric('TrackEventsRejected', { route }, rejected.length);
+  return { ok: true, accepted: outcome.accepted, rejected };
+}
+
+type Target =
+  | { kind: 'lead'; leadId: string }
+  | { kind: 'anonymous'; anonymousId: string }
+  | { kind: 'rejected'; reason: RejectReason };
+
+interface BatchOutcome {
+  /** Events taken (scored now, kept for an anonymous visitor, or already known: a replay). */
+  accepted: number;
+  rejected: Rejection[];
+}
+
+/** Lead groups are scored side by side, each group's events one after another (no self-conflicts). */
+const GROUP_CONCURRENCY = 4;
+
+/**
+ * Who an identity points at. A valid identity token names the lead; an anonymous id already linked to a lead
+ * (the visitor once posted a form) routes to that lead; with a valid token and a not-yet-linked anonymous id,
+ * the anonymous history is stitched to the lead first. An expired or forged token with a usable anonymous id
+ * falls back to the anonymous id.
+ */
+async function resolveTarget(identity: EventIdentity, now: EpochMs): Promise<Target> {
+  if (identity.kind === 'lead') return { kind: 'lead', leadId: identity.leadId };
+  if (identity.kind === 'email') {
+    const leadId = await findLeadIdByEmail(identity.emailKey);
+    return leadId ? { kind: 'lead', leadId } : { kind: 'rejected', reason: 'unknown_lead' };
+  }
+  const fromToken = leadIdFromToken(identity.token, 'identity', now);
+  const { anonymousId } = identity;
+  if (fromToken) {
+    if (anonymousId && !(await leadForAnonymous(anonymousId)))
+      await stitchByToken(anonymousId, fromToken, now);
+    return { kind: 'lead', leadId: fromToken };
+  }
+  if (!anonymousId) return { kind: 'rejected', reason: 'invalid_identity' };
+  const linked = await leadForAnonymous(anonymousId);
+  return linked ? { kind: 'lead', leadId: linked } : { kind: 'anonymous', anonymousId };
+}
+
+/**
+ * The visitor identified itself with a token: remember the anonymous id on the profile (so erasing the lead
+ * finds its anonymous history) and stitch that history to the lead, as a form post does.
+ */
+async function stitchByToken(anonymousId: string, leadId: string, now: EpochMs): Promise<void> {
+  const remembered = await mutateLead(leadId, (lead) => ({
+    result: undefined,
+    write: lead.profile.anonymousIds.includes(anonymousId)
+      ? null
+      : {
+          profile: {
+            ...lead.profile,
+            anonymousIds: rememberAnonymousId(lead.profile.anonymousIds, anonymousId),
+            updatedAt: now,
+            version: lead.profile.version + 1,
+          },
+          at: now,
+        },
+  }));
+  if (remembered.found) await stitchAnonymous(anonymousId, leadId, now);
+}
+
+const identityKey = (identity: EventIdentity): string =>
+  identity.kind === 'browser'
+    ? `b|${identity.token ?? ''}|${identity.anonymousId ?? ''}`
+    : identity.kind === 'lead'
+      ? `l|${identity.leadId}`
+      : `e|${identity.emailKey}`;
+
+/**
+ * Score a parsed batch. Each event counts once whatever happens (replays, concurrent posts of the same
+ * batch). Identities are resolved once per batch; events for one lead run in order, leads side by side.
+ * An unlinked visitor's events are kept (`putAnonymousEvent`) until a form post stitches them; if that stitch
+ * ran while we were writing, the link is checked again afterwards so no event is left behind.
+ */
+async function ingestBatch(items: readonly TrackItem[], now: EpochMs): Promise<BatchOutcome> {
+  const targets = new Map<string, Promise<Target>>();
+  const groups = new Map<string, { target: Target; items: TrackItem[] }>();
+  for (const item of items) {
+    const key = identityKey(item.identity);
+    let target = targets.get(key);
+    if (!target) {
+      target = resolveTarget(item.identity, now);
+      targets.set(key, target);
+    }
+    const resolved = await target;
+    const groupKey =
+      resolved.kind === 'lead'
+        ? `lead|${resolved.leadId}`
+        : resolved.kind === 'anonymous'
+          ? `anon|${resolved.anonymousId}`
+          : `rejected|${resolved.reason}`;
+    const group = groups.get(groupKey) ?? { target: resolved, items: [] };
+    group.items.push(item);
+    groups.set(groupKey, group);
+  }
+
+  const outcome: BatchOutcome = { accepted: 0, rejected: [] };
+  const reject = (item: TrackItem, reason: RejectReason) =>
+    outcome.rejected.push({ index: item.index, reason });
+
+  const runGroup = async ({ target, items: groupItems }: { target: Target; items: TrackItem[] }) => {
+    if (target.kind === 'rejected') {
+      for (const item of groupItems) reject(item, target.reason);
+      return;
+    }
+    if (target.kind === 'lead') {
+      for (const item of groupItems) {
+        const result = await recordActivity(target.leadId, item.event, now);
+        if (result === 'applied' || result === 'duplicate') outcome.accepted++;
+        else reject(item, result === 'not_found' ? 'unknown_lead' : 'rate_limited');
+      }
+      return;
+    }
+    for (const item of groupItems) await putAnonymousEvent(target.anonymousId, item.event, now);
+    outcome.accepted += groupItems.length;
+    // A form post may have stitched this visitor between our link check and these writes.
+    const linked = await leadForAnonymous(target.anonymousId);
+    if (linked) for (const item of groupItems) await recordActivity(linked, item.event, now);
+  };
+
+  const queue = [...groups.values()];
+  const errors: unknown[] = [];
+  const worker = async () => {
+    for (let group = queue.shift(); group; group = queue.shift()) {
+      try {
+        await runGroup(group);
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(GROUP_CONCURRENCY, queue.length) }, worker));
+  // Whatever was written stays written; a retry of the whole batch is safe (each event counts once).
+  if (errors.length) throw errors[0];
+  outcome.rejected.sort((a, b) => a.index - b.index);
+  return outcome;
+}

@@ -1,0 +1,74 @@
+import { now as clock } from '#adapters/clock';
+import { settings } from '#config/settings';
+import { emailKey } from '#domain/capture/email-address';
+import { isoAt } from '#domain/lead/events';
+import { type Lead, marketingAllowed, scoringOf } from '#domain/lead/lead';
+import type { EpochMs } from '#domain/lead/types';
+import { summarize, temperatureFor } from '#domain/scoring/scoring';
+import { findLeadIdByEmail, getLead, getTimeline } from '#store/leads';
+
+export type ViewLeadOutcome =
+  | { kind: 'found'; lead: LeadView }
+  | { kind: 'not_found' }
+  /** Neither a lead id nor an e-mail was given. */
+  | { kind: 'missing_key' }
+  | { kind: 'invalid_email' };
+
+export type LeadView = ReturnType<typeof leadView>;
+
+/**
+ * One lead as the ops API shows it, found by id or by e-mail (through the e-mail index, never a scan): who,
+ * where in the funnel, the score as of now (behaviour decayed), and an explainable timeline: each event
+ * with the points it earned and the rule that gave them.
+ */
+export async function viewLead(query: { leadId?: string; email?: string }): Promise<ViewLeadOutcome> {
+  let leadId = query.leadId;
+  if (!leadId) {
+    if (!query.email) return { kind: 'missing_key' };
+    const key = emailKey(query.email);
+    if (!key) return { kind: 'invalid_email' };
+    leadId = await findLeadIdByEmail(key);
+  }
+  if (!leadId || leadId.length > 64) return { kind: 'not_found' };
+  const lead = await getLead(leadId);
+  if (!lead) return { kind: 'not_found' };
+  const now = clock();
+  const timeline = await getTimeline(leadId);
+  return { kind: 'found', lead: leadView(lead, timeline, now) };
+}
+
+function leadView(lead: Lead, timeline: Awaited<ReturnType<typeof getTimeline>>, now: EpochMs) {
+  const score = summarize(scoringOf(lead), now, settings.scoring);
+  const { profile, state } = lead;
+  return {
+    leadId: profile.leadId,
+    email: profile.email,
+    attributes: profile.attributes,
+    stage: state.stage,
+    temperature: temperatureFor(score.total, settings.scoring),
+    grade: state.grade,
+    score,
+    fitBreakdown: profile.fitBreakdown,
+    stageHistory: state.stageHistory.map((t) => ({ ...t, at: isoAt(t.at) })),
+    owner: state.handoff && !state.handoff.closedAt ? state.handoff.owner : null,
+    handoff: state.handoff
+      ? { ...state.handoff, startedAt: isoAt(state.handoff.startedAt), dueAt: isoAt(state.handoff.dueAt) }
+      : null,
+    consent: profile.consent ?? null,
+    marketing: { ...profile.marketing, allowed: marketingAllowed(profile).ok },
+    attribution: profile.attribution ?? null,
+    channel: profile.channel,
+    createdAt: isoAt(profile.createdAt),
+    lastActivityAt: isoAt(state.lastActivityAt),
+    timeline: timeline.map((e) => ({
+      eventId: e.eventId,
+      type: e.type,
+      occurredAt: isoAt(e.occurredAt),
+      points: e.points,
+      rule: e.rule,
+      ...(e.url ? { url: e.url } : {}),
+      ...(e.title ? { title: e.title } : {}),
+      ...(e.properties ? { properties: e.properties } : {}),
+    })),
+  };
+}

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { parseSubmission } from '#domain/capture/forms';
+import {
+  awaitsConfirmation,
+  errorPageUrl,
+  leadAfterSubmission,
+  mergeConsent,
+  newLeadFromSubmission,
+  type Submission,
+  submissionFacts,
+} from '#domain/capture/submission';
+import type { Consent } from '#domain/lead/types';
+import { defaultConfig } from '../scoring/helpers.ts';
+import { contactForm, validRaw } from './fixtures.ts';
+
+const NOW = Date.UTC(2026, 4, 12, 1, 30);
+
+const consent = (over: Partial<Consent> = {}): Consent => ({
+  purpose: 'marketing_email',
+  textVersion: 'v1',
+  formId: 'contact',
+  at: 0,
+  doubleOptIn: true,
+  ...over,
+});
+
+const submission = (raw: Record<string, unknown> = {}, form = contactForm()): Submission => {
+  const parsed = parseSubmission(form, { ...validRaw(raw), _startedAt: String(NOW - 60_000) }, NOW);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  return parsed;
+};
+
+describe('consent merging', () => {
+  it('given no new consent, when merged, then the existing one stays', () => {
+    const existing = consent({ confirmedAt: 5 });
+    expect(mergeConsent(existing, null)).toBe(existing);
+  });
+
+  it('given a confirmed consent, when a newer one arrives, then it replaces the old but keeps the confirmation', () => {
+    const merged = mergeConsent(consent({ confirmedAt: 5 }), consent({ textVersion: 'v2', at: 10 }));
+    expect(merged).toEqual(consent({ textVersion: 'v2', at: 10, confirmedAt: 5 }));
+  });
+
+  it('given an unconfirmed consent, when a newer one arrives, then the newer one is taken as is', () => {
+    const incoming = consent({ textVersion: 'v2', at: 10 });
+    expect(mergeConsent(consent(), incoming)).toBe(incoming);
+    expect(mergeConsent(undefined, incoming)).toBe(incoming);
+  });
+});
+
+describe('the error page URL', () => {
+  it('given field errors, when redirected, then the field names are listed once, before the fragment', () => {
+    expect(errorPageUrl('https://x.example/err#form', ['email', 'email', 'last name'])).toBe(
+      'https://x.example/err?errors=email,last%20name#form',
+    );
+    expect(errorPageUrl('/err?lang=ja', ['email'])).toBe('/err?lang=ja&errors=email');
+  });
+});
+
+describe('a submission on a lead', () => {
+  it('given a first submission, when a lead is made, then it is version 1 with the form event on its timeline and Lead Captured announced', () => {
+    // Arrange
+    const form = contactForm();
+    const facts = submissionFacts(form, submission(), { submissionId: 's1', now: NOW, ip: '192.0.2.1' });
+    // Act
+    const created = newLeadFromSubmission(facts, 'lead-1', defaultConfig);
+    // Assert
+    expect(created.lead.state.version).toBe(1);
+    expect(created.lead.profile.version).toBe(1);
+    expect(created.baseVersion).toBe(1);
+    expect(created.entry.eventId).toBe('form:s1');
+    expect(created.lead.profile.consent).toMatchObject({ formId: 'contact', ip: '192.0.2.1', at: NOW });
+    expect(created.events[0]).toMatchObject({
+      detailType: 'Lead Captured',
+      detail: { eventId: 'lead-1:captured:s1', isNew: true, leadId: 'lead-1' },
+    });
+  });
+
+  it('given a known lead that confirmed, when it posts again, then attributes merge, confirmation carries over and both items move on', () => {
+    // Arrange
+    const form = contactForm({ doubleOptIn: true });
+    const first = newLeadFromSubmission(
+      submissionFacts(form, submission(), { submissionId: 's1', now: NOW }),
+      'lead-1',
+      defaultConfig,
+    ).lead;
+    const confirmed = {
+      ...first,
+      profile: { ...first.profile, consent: { ...(first.profile.consent as Consent), confirmedAt: NOW + 1 } },
+    };
+    const later = NOW + 60_000;
+    const facts = submissionFacts(form, submission({ phone: '03-1234-5678' }), {
+      submissionId: 's2',
+      now: later,
+    });
+    // Act
+    const change = leadAfterSubmission(confirmed, facts, defaultConfig);
+    // Assert
+    expect(change.lead.profile.version).toBe(confirmed.profile.version + 1);
+    expect(change.lead.state.version).toBe(confirmed.state.version + 1);
+    expect(change.baseVersion).toBe(confirmed.state.version);
+    expect(change.lead.profile.attributes).toMatchObject({
+      company: '株式会社サンプル',
+      phone: '03-1234-5678',
+    });
+    expect(change.lead.profile.consent?.confirmedAt).toBe(NOW + 1);
+    expect(awaitsConfirmation(form, change.lead.profile)).toBe(false);
+    expect(awaitsConfirmation(form, first.profile)).toBe(true);
+    expect(change.events[0]).toMatchObject({ detailType: 'Lead Captured', detail: { isNew: false } });
+  });
+});
