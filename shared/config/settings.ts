@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { appConfigSchema } from '#config/app';
-import { formsConfigSchema } from '#config/forms';
+import { DOUBLE_OPT_IN_TEMPLATE_ID, formsConfigSchema } from '#config/forms';
 import { handoffConfigSchema } from '#config/handoff';
 import { scoringConfigSchema } from '#config/scoring';
 import { nurtureSettingsSchema, sequencesConfigSchema, validateSequenceRefs } from '#config/sequences';
@@ -48,11 +48,11 @@ export const settingsSchema = z
         }
       });
     });
-    if (s.forms.some((f) => f.doubleOptIn) && !templateIds.has('doi-confirm')) {
+    if (s.forms.some((f) => f.doubleOptIn) && !templateIds.has(DOUBLE_OPT_IN_TEMPLATE_ID)) {
       ctx.addIssue({
         code: 'custom',
         path: ['templates'],
-        message: 'a double opt-in form needs the "doi-confirm" template',
+        message: `a double opt-in form needs the "${DOUBLE_OPT_IN_TEMPLATE_ID}" template`,
       });
     }
     // Every variable a template needs must be supplied by whoever sends it: no mail with an empty link.
@@ -85,7 +85,8 @@ export const settingsSchema = z
         ...Object.keys(form.mailVars),
       ];
       if (form.autoReplyTemplateId) requires(form.autoReplyTemplateId, supplied, ['forms', i, 'mailVars']);
-      if (form.doubleOptIn) requires('doi-confirm', ['confirmUrl', ...supplied], ['forms', i, 'mailVars']);
+      if (form.doubleOptIn)
+        requires(DOUBLE_OPT_IN_TEMPLATE_ID, ['confirmUrl', ...supplied], ['forms', i, 'mailVars']);
     });
     const recycle = s.handoff.recycle.sequenceId;
     if (recycle && !sequenceIds.has(recycle)) {

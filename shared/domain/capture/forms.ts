@@ -12,7 +12,7 @@
  * - Tracking fields (`_anonymousId`, UTM, …) never fail a submission: a malformed one is dropped.
  */
 import { z } from 'zod';
-import { CONSENT_FIELD, type FormConfig, type FormField } from '#config/forms';
+import { CONSENT_FIELD, type FormConfig, type FormField } from '#domain/capture/form-config';
 import type { Utm } from '#domain/capture/attribution';
 import { normalizeEmail } from '#domain/capture/email-address';
 import { checkSpam, readStartedAt, type SpamNote, type SpamVerdict } from '#domain/capture/spam';

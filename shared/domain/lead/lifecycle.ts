@@ -9,7 +9,7 @@
  *   at a high score from bouncing straight back on its next page view; it must cool down and warm up again.
  * - A disqualified lead never moves by score.
  */
-import type { ScoringConfig } from '#config/scoring';
+import type { ScoringConfig } from '#domain/scoring/config';
 import { FUNNEL_STAGES, type Stage } from '#domain/lead/types';
 
 /** `StageTransition.reason` for moves made by the score. */

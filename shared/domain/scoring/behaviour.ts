@@ -16,7 +16,7 @@
  *   (as long as none arrives later than `lateEventWindowDays` after a newer one for a capped rule: older cap
  *   periods are pruned, and such a late event earns 0 so a cap can never be exceeded).
  */
-import type { BehaviourRule, CapPeriod, ScoringConfig } from '#config/scoring';
+import type { BehaviourRule, CapPeriod, ScoringConfig } from '#domain/scoring/config';
 import type { EpochMs } from '#domain/lead/types';
 import { localParts } from '#domain/nurture/calendar';
 
