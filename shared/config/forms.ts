@@ -273,28 +273,3 @@ export const formsConfigSchema = z.array(formConfigSchema).superRefine((forms, c
 });
 
 export type FormsConfig = z.output<typeof formsConfigSchema>;
-
-/** Thrown by `parseFormsConfig`; the message lists every problem with its path, e.g. `forms[0].fields[1].type`. */
-export class FormsConfigError extends Error {
-  override readonly name = 'FormsConfigError';
-  constructor(readonly problems: readonly { path: string; message: string }[]) {
-    super(`Invalid forms config:\n${problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n')}`);
-  }
-}
-
-/** Renders a zod path the way marketing ops read it: `forms[0].fields[2].attribute`. */
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>(
-    (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : `${acc}.${String(key)}`),
-    'forms',
-  );
-}
-
-/** Validates marketing ops' forms; throws `FormsConfigError` naming each bad field. */
-export function parseFormsConfig(input: unknown): FormsConfig {
-  const result = formsConfigSchema.safeParse(input);
-  if (result.success) return result.data;
-  throw new FormsConfigError(
-    result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
-  );
-}

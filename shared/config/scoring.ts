@@ -228,17 +228,3 @@ export const scoringConfigSchema = z
   .strict() satisfies z.ZodType<ScoringConfig>;
 
 export type ScoringConfigInput = z.input<typeof scoringConfigSchema>;
-
-export class ScoringConfigError extends Error {
-  override name = 'ScoringConfigError';
-}
-
-/** Validates marketing ops' scoring settings; the error lists every bad field by its path. */
-export const parseScoringConfig = (input: unknown): ScoringConfig => {
-  const result = scoringConfigSchema.safeParse(input);
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `  scoring.${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new ScoringConfigError(`scoring config invalid:\n${lines.join('\n')}`);
-  }
-  return result.data;
-};

@@ -4,6 +4,7 @@
  * `sequences[0].steps[1].templateId: unknown template "case-study"`).
  */
 import { z } from 'zod';
+import type { ConfigIssue } from '#config/errors';
 import type { TemplateConfig } from '#config/templates';
 import { TEMPERATURES } from '#domain/lead/types';
 import { isValidTimeZone, parseHhMm } from '#domain/nurture/calendar';
@@ -148,11 +149,6 @@ export const nurtureSettingsSchema = z
 
 export type SequencesConfig = z.output<typeof sequencesConfigSchema>;
 
-export interface ConfigIssue {
-  path: (string | number)[];
-  message: string;
-}
-
 /**
  * Cross-checks sequences against templates: every step's template exists, and is a marketing
  * template (step emails are marketing mail and must carry the footer and unsubscribe link).
@@ -179,49 +175,4 @@ export function validateSequenceRefs(
     });
   });
   return issues;
-}
-
-/** Formats issues as "sequences[0].steps[1].templateId: message" lines. */
-export function formatConfigIssues(root: string, issues: readonly ConfigIssue[]): string {
-  return issues
-    .map((issue) => {
-      const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('');
-      return `${root}${path}: ${issue.message}`;
-    })
-    .join('\n');
-}
-
-export class NurtureConfigError extends Error {
-  override name = 'NurtureConfigError';
-}
-
-/**
- * Parses and cross-checks the whole nurture configuration; throws NurtureConfigError whose message
- * names every bad field. Call at synth time and at Lambda start-up.
- */
-export function parseNurtureConfig(
-  /** Typed as unknown on purpose: this is where untrusted or hand-written config gets checked. */
-  input: { sequences: unknown; settings?: unknown },
-  templates: readonly Pick<TemplateConfig, 'id' | 'kind'>[],
-): { sequences: SequencesConfig; settings: NurtureSettings } {
-  const sequences = sequencesConfigSchema.safeParse(input.sequences);
-  const settings = nurtureSettingsSchema.safeParse(input.settings ?? {});
-  const issues: string[] = [];
-  if (!sequences.success) issues.push(formatConfigIssues('sequences', zodIssues(sequences.error)));
-  if (!settings.success) issues.push(formatConfigIssues('nurtureSettings', zodIssues(settings.error)));
-  if (sequences.success) {
-    const refs = validateSequenceRefs(sequences.data, templates);
-    if (refs.length > 0) issues.push(formatConfigIssues('sequences', refs));
-  }
-  if (issues.length > 0 || !sequences.success || !settings.success) {
-    throw new NurtureConfigError(`invalid nurture config:\n${issues.join('\n')}`);
-  }
-  return { sequences: sequences.data, settings: settings.data };
-}
-
-function zodIssues(error: z.ZodError): ConfigIssue[] {
-  return error.issues.map((i) => ({
-    path: i.path.filter((p): p is string | number => typeof p !== 'symbol'),
-    message: i.message,
-  }));
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeCursor, encodeCursor, InvalidCursorError } from '#app/handoff';
-import { parseHandoffConfig } from '#config/handoff';
+import { handoffConfigSchema } from '#config/handoff';
 import { handoffTargetRules, handoffTriggerPattern } from '#infra/catalog';
 import { matchesPattern } from '#local/event-pattern';
 import { handoff as demoHandoff } from '../../../config/handoff.ts';
@@ -82,7 +82,7 @@ describe('hand-off trigger pattern', () => {
 
 describe('hand-off target rules', () => {
   it('given a Salesforce target asking for every event, when rules are built, then only events it can apply to a Lead are routed', () => {
-    const config = parseHandoffConfig({
+    const config = handoffConfigSchema.parse({
       ...demoHandoff,
       targets: [
         {
