@@ -5,6 +5,7 @@
  * unsubscribe link automatically; do not add one yourself.
  */
 import type { z } from 'zod';
+import { DOUBLE_OPT_IN_TEMPLATE_ID } from '#config/forms';
 import type { templatesConfigSchema } from '#config/templates';
 
 const ja = (subject: string, body: string) => ({
@@ -195,7 +196,7 @@ export const templates: z.input<typeof templatesConfigSchema> = [
     },
   },
   {
-    id: 'doi-confirm',
+    id: DOUBLE_OPT_IN_TEMPLATE_ID,
     kind: 'transactional',
     description: 'Double opt-in confirmation',
     locales: {

@@ -17,7 +17,7 @@ export interface LeadFunctionProps {
 /**
  * The one place Lambda defaults are set: ARM64, the current Node LTS runtime, ESM, minified with source
  * maps, the AWS SDK bundled (pinned with the code instead of whatever the runtime ships), a log group with
- * retention, JSON logs and X-Ray tracing.
+ * retention, JSON logs, X-Ray tracing and the Powertools settings.
  */
 export class LeadFunction extends Construct {
   readonly fn: NodejsFunction;
@@ -45,7 +45,15 @@ export class LeadFunction extends Construct {
       tracing: Tracing.ACTIVE,
       loggingFormat: LoggingFormat.JSON,
       logGroup,
-      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        // Powertools (shared/adapters/logger.ts, metrics.ts, tracer.ts): one service name per function, one
+        // metrics namespace for the product; tracing follows `tracing: ACTIVE` above.
+        POWERTOOLS_SERVICE_NAME: spec.name,
+        POWERTOOLS_METRICS_NAMESPACE: 'LeadLoop',
+        POWERTOOLS_TRACE_ENABLED: 'true',
+        ...props.environment,
+      },
       bundling: {
         format: OutputFormat.ESM,
         target: 'node24',

@@ -103,6 +103,9 @@ export const startRuntime = async (options: RuntimeOptions = {}): Promise<Runtim
     EVENT_BUS_NAME: 'leadloop-local-leads',
     SES_CONFIGURATION_SET: 'leadloop-local',
     PUBLIC_BASE_URL: apiUrl,
+    // No X-Ray daemon here: Powertools Tracer stays off (logs and EMF metrics still print).
+    POWERTOOLS_TRACE_ENABLED: 'false',
+    POWERTOOLS_SERVICE_NAME: 'lead-loop-local',
     SIGNING_SECRET: persistentSecret(options.dataDir, 'signing-secret', 32),
     OPS_TOKEN: opsToken,
   });

@@ -16,8 +16,3 @@ export const advanceClock = (ms: number): EpochMs => {
 };
 
 export const clockOffset = (): number => offsetMs;
-
-/** For test isolation only. */
-export const resetClock = (): void => {
-  offsetMs = 0;
-};

@@ -1,7 +1,8 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { traced } from '#adapters/tracer';
 import { env } from '#config/env';
 
-const client = new EventBridgeClient({});
+const client = traced(new EventBridgeClient({}));
 const busName = env().EVENT_BUS_NAME;
 
 export interface BusEvent {

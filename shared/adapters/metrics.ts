@@ -1,23 +1,42 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { powertoolsLogger } from '#adapters/logger';
+
 /**
- * Counters as CloudWatch Embedded Metric Format log lines: no SDK call, no latency, and CloudWatch turns
- * them into metrics (namespace LeadLoop). Locally they are just log lines.
+ * Counters as CloudWatch Embedded Metric Format through Powertools Metrics (namespace LeadLoop): no SDK
+ * call, no latency, and CloudWatch turns the log lines into metrics. Locally they are just log lines.
+ *
+ * A counter without dimensions is buffered and flushed once per invocation by `logMetrics` in the shared
+ * middy stack (`shared/http/lambda.ts`); a counter with dimensions is its own EMF line at once (a single
+ * metric), since dimensions are per document. LOG_LEVEL `silent` (tests) emits nothing.
  */
-export const countMetric = (name: string, dimensions: Record<string, string> = {}, value = 1): void => {
-  if (process.env.LOG_LEVEL === 'silent') return;
-  console.log(
-    JSON.stringify({
-      _aws: {
-        Timestamp: Date.now(),
-        CloudWatchMetrics: [
-          {
-            Namespace: 'LeadLoop',
-            Dimensions: [Object.keys(dimensions)],
-            Metrics: [{ Name: name, Unit: 'Count' }],
-          },
-        ],
-      },
-      ...dimensions,
-      [name]: value,
-    }),
-  );
+const silent = (): boolean => process.env.LOG_LEVEL === 'silent';
+
+/** Powertools warns on every flush without an application metric; that is normal here (the cold-start
+ * metric and the dimensioned counters are published on their own), so that one warning is dropped. */
+const metricsLog = {
+  debug: (...args: unknown[]) => powertoolsLogger.debug(String(args[0] ?? '')),
+  info: (...args: unknown[]) => powertoolsLogger.info(String(args[0] ?? '')),
+  warn: (...args: unknown[]) => {
+    const message = String(args[0] ?? '');
+    if (!message.startsWith('No application metrics to publish')) powertoolsLogger.warn(message);
+  },
+  error: (...args: unknown[]) => powertoolsLogger.error(String(args[0] ?? '')),
 };
+
+export const metrics = new Metrics({
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'LeadLoop',
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'lead-loop',
+  logger: metricsLog,
+});
+
+export function countMetric(name: string, dimensions: Record<string, string> = {}, value = 1): void {
+  if (silent()) return;
+  const entries = Object.entries(dimensions);
+  if (entries.length === 0) {
+    metrics.addMetric(name, MetricUnit.Count, value);
+    return;
+  }
+  const single = metrics.singleMetric();
+  for (const [key, dimension] of entries) single.addDimension(key, dimension);
+  single.addMetric(name, MetricUnit.Count, value);
+}

@@ -1,4 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { traced } from '#adapters/tracer';
 import { env } from '#config/env';
 
 /**
@@ -10,7 +11,7 @@ const load = async (): Promise<string> => {
   if (SIGNING_SECRET) return SIGNING_SECRET;
   if (!SIGNING_SECRET_ARN)
     throw new Error('invalid environment: SIGNING_SECRET or SIGNING_SECRET_ARN is required');
-  const client = new SecretsManagerClient({});
+  const client = traced(new SecretsManagerClient({}));
   const result = await client.send(new GetSecretValueCommand({ SecretId: SIGNING_SECRET_ARN }));
   client.destroy();
   if (!result.SecretString || result.SecretString.length < 32)

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { configPath } from '#config/errors';
 
 /**
  * Environment every function receives (set once by the CDK function wrapper, or by the local runtime).
@@ -23,7 +24,7 @@ export type Env = z.output<typeof envSchema>;
 export const parseEnv = (source: Record<string, string | undefined>): Env => {
   const result = envSchema.safeParse(source);
   if (!result.success) {
-    const fields = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    const fields = result.error.issues.map((i) => `${configPath(i.path)}: ${i.message}`).join('; ');
     throw new Error(`invalid environment: ${fields}`);
   }
   return result.data;

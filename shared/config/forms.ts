@@ -4,22 +4,20 @@
  * (e.g. `forms[0].fields[2].attribute`).
  */
 import { z } from 'zod';
+import {
+  AUTO_REPLY_TEMPLATE_IDS,
+  CONSENT_FIELD,
+  FIELD_TYPES,
+  type FieldType,
+  FORM_LOCALES,
+  type FormConfig,
+  type FormField,
+} from '#domain/capture/form-config';
 import { CHANNELS, LEAD_ATTRIBUTES } from '#domain/lead/types';
+import { DOUBLE_OPT_IN_TEMPLATE_ID } from '#domain/nurture/template-ids';
 
-export const FIELD_TYPES = ['email', 'text', 'tel', 'select', 'checkbox', 'hidden', 'textarea'] as const;
-export type FieldType = (typeof FIELD_TYPES)[number];
-
-/** Auto-reply templates a form may send at once (the templates themselves live with the mail templates). */
-export const AUTO_REPLY_TEMPLATE_IDS = [
-  'autoreply-contact',
-  'autoreply-whitepaper',
-  'autoreply-webinar',
-] as const;
-/** The template sent instead of the auto-reply while a double-opt-in form waits for confirmation. */
-export const DOUBLE_OPT_IN_TEMPLATE_ID = 'doi-confirm';
-
-/** The checkbox that carries consent; one name everywhere, like the lead attributes. */
-export const CONSENT_FIELD = 'consent';
+export type { AutoReplyTemplateId, FieldType, FormConfig, FormField } from '#domain/capture/form-config';
+export { AUTO_REPLY_TEMPLATE_IDS, CONSENT_FIELD, DOUBLE_OPT_IN_TEMPLATE_ID, FIELD_TYPES };
 
 /**
  * Meta fields the landing page and tracking snippet add. They are never form fields: a form field with one
@@ -139,9 +137,7 @@ export const formFieldSchema = z
     label: field.label ?? field.name,
     maxLength: field.maxLength ?? DEFAULT_MAX_LENGTH[field.type],
     options: field.options?.map((o) => (typeof o === 'string' ? { value: o, label: o } : o)),
-  }));
-
-export type FormField = z.output<typeof formFieldSchema>;
+  })) satisfies z.ZodType<FormField>;
 
 const behaviourEventSchema = z
   .object({
@@ -156,7 +152,7 @@ export const formConfigSchema = z
     id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lower-case letters, digits and "-" (max 64)'),
     name: z.string().min(1).max(200),
     /** Language of validation messages returned to the browser. */
-    locale: z.enum(['ja', 'en']).default('ja'),
+    locale: z.enum(FORM_LOCALES).default('ja'),
     fields: z.array(formFieldSchema).min(1).max(50),
     /** Browser origins allowed to post (CORS); exact match. */
     allowedOrigins: z.array(origin).default([]),
@@ -264,9 +260,7 @@ export const formConfigSchema = z
       type: form.behaviourEvent?.type ?? ('form_submitted' as const),
       properties: { formId: form.id, ...form.behaviourEvent?.properties },
     },
-  }));
-
-export type FormConfig = z.output<typeof formConfigSchema>;
+  })) satisfies z.ZodType<FormConfig>;
 
 export const formsConfigSchema = z.array(formConfigSchema).superRefine((forms, ctx) => {
   const seen = new Set<string>();
@@ -279,28 +273,3 @@ export const formsConfigSchema = z.array(formConfigSchema).superRefine((forms, c
 });
 
 export type FormsConfig = z.output<typeof formsConfigSchema>;
-
-/** Thrown by `parseFormsConfig`; the message lists every problem with its path, e.g. `forms[0].fields[1].type`. */
-export class FormsConfigError extends Error {
-  override readonly name = 'FormsConfigError';
-  constructor(readonly problems: readonly { path: string; message: string }[]) {
-    super(`Invalid forms config:\n${problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n')}`);
-  }
-}
-
-/** Renders a zod path the way marketing ops read it: `forms[0].fields[2].attribute`. */
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>(
-    (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : `${acc}.${String(key)}`),
-    'forms',
-  );
-}
-
-/** Validates marketing ops' forms; throws `FormsConfigError` naming each bad field. */
-export function parseFormsConfig(input: unknown): FormsConfig {
-  const result = formsConfigSchema.safeParse(input);
-  if (result.success) return result.data;
-  throw new FormsConfigError(
-    result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
-  );
-}

@@ -336,18 +336,6 @@ export type HandoffConfig = z.output<typeof handoffConfigSchema>;
 export type HandoffConfigInput = z.input<typeof handoffConfigSchema>;
 export type CrmMappingInput = z.input<typeof crmMappingSchema>;
 
-export class HandoffConfigError extends Error {
-  override readonly name = 'HandoffConfigError';
-}
-
-/** Validates the hand-off config; the error lists each problem with its path, e.g. `owners.1.team`. */
-export const parseHandoffConfig = (input: unknown): HandoffConfig => {
-  const result = handoffConfigSchema.safeParse(input);
-  if (result.success) return result.data;
-  const lines = result.error.issues.map((i) => `  handoff.${i.path.join('.')}: ${i.message}`);
-  throw new HandoffConfigError(`handoff config invalid:\n${lines.join('\n')}`);
-};
-
 // ---------------------------------------------------------------------------------------------
 // Mapping presets. Field names and lengths follow the standard objects; custom fields (`__c`, custom
 // properties) must exist in the CRM. Copy and edit in `config/handoff.ts` to change them.

@@ -10,6 +10,13 @@
 import { z } from 'zod';
 import { LEAD_ATTRIBUTES } from '#domain/lead/types';
 import { isValidTimeZone } from '#domain/nurture/calendar';
+import {
+  type BehaviourRule,
+  CAP_PERIODS,
+  type DecayConfig,
+  type FitRule,
+  type ScoringConfig,
+} from '#domain/scoring/config';
 
 /** Rule ids key the persisted cap/once state and the timeline's explanations, so they must be stable slugs. */
 const ruleId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, {
@@ -33,8 +40,8 @@ const urlPattern = z
 
 const propertyValue = z.union([z.string().max(200), z.number(), z.boolean()]);
 
-export const CAP_PERIODS = ['day', 'week', 'month'] as const;
-export type CapPeriod = (typeof CAP_PERIODS)[number];
+export type { BehaviourRule, CapPeriod, DecayConfig, FitRule, ScoringConfig } from '#domain/scoring/config';
+export { CAP_PERIODS };
 
 export const behaviourRuleSchema = z
   .object({
@@ -61,8 +68,7 @@ export const behaviourRuleSchema = z
   .refine((rule) => !(rule.once && rule.cap), {
     message: 'a once-only rule cannot also have a cap',
     path: ['cap'],
-  });
-export type BehaviourRule = z.output<typeof behaviourRuleSchema>;
+  }) satisfies z.ZodType<BehaviourRule>;
 
 export const decaySchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('none') }).strict(),
@@ -78,8 +84,7 @@ export const decaySchema = z.discriminatedUnion('kind', [
       step: z.enum(['continuous', 'day', 'week']).default('continuous'),
     })
     .strict(),
-]);
-export type DecayConfig = z.output<typeof decaySchema>;
+]) satisfies z.ZodType<DecayConfig>;
 
 const keywords = z.array(z.string().trim().min(1).max(100)).max(200);
 
@@ -151,8 +156,7 @@ export const fitRuleSchema = z.discriminatedUnion('kind', [
       otherwise,
     })
     .strict(),
-]);
-export type FitRule = z.output<typeof fitRuleSchema>;
+]) satisfies z.ZodType<FitRule>;
 
 const uniqueIds = (rules: { id: string }[], ctx: z.RefinementCtx, field: string): void => {
   const seen = new Set<string>();
@@ -221,21 +225,6 @@ export const scoringConfigSchema = z
       .refine((s) => s.lead <= s.mql, { message: 'lead must not exceed mql', path: ['lead'] })
       .prefault({}),
   })
-  .strict();
+  .strict() satisfies z.ZodType<ScoringConfig>;
 
-export type ScoringConfig = z.output<typeof scoringConfigSchema>;
 export type ScoringConfigInput = z.input<typeof scoringConfigSchema>;
-
-export class ScoringConfigError extends Error {
-  override name = 'ScoringConfigError';
-}
-
-/** Validates marketing ops' scoring settings; the error lists every bad field by its path. */
-export const parseScoringConfig = (input: unknown): ScoringConfig => {
-  const result = scoringConfigSchema.safeParse(input);
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `  scoring.${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new ScoringConfigError(`scoring config invalid:\n${lines.join('\n')}`);
-  }
-  return result.data;
-};

@@ -4,9 +4,34 @@
  * `sequences[0].steps[1].templateId: unknown template "case-study"`).
  */
 import { z } from 'zod';
+import type { ConfigIssue } from '#config/errors';
 import type { TemplateConfig } from '#config/templates';
 import { TEMPERATURES } from '#domain/lead/types';
 import { isValidTimeZone, parseHhMm } from '#domain/nurture/calendar';
+import {
+  type BusinessWindowConfig,
+  type NurtureSettings,
+  REENTRY_POLICIES,
+  SEQUENCE_EXIT_CRITERIA,
+  type SequenceConfig,
+  type SequenceEntry,
+  type SequenceStep,
+  STEP_CONDITIONS,
+  STEP_DELAY_UNITS,
+  type StepDelay,
+} from '#domain/nurture/config';
+
+export type {
+  BusinessWindowConfig,
+  NurtureSettings,
+  SequenceConfig,
+  SequenceEntry,
+  SequenceExitCriterion,
+  SequenceStep,
+  StepCondition,
+  StepDelay,
+} from '#domain/nurture/config';
+export { SEQUENCE_EXIT_CRITERIA, STEP_CONDITIONS };
 
 const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and "-" (max 64)');
 
@@ -33,32 +58,18 @@ export const businessWindowSchema = z
   .refine((w) => parseHhMm(w.start) < parseHhMm(w.end), {
     path: ['end'],
     message: 'end must be after start',
-  });
-
-export const SEQUENCE_EXIT_CRITERIA = [
-  'became_hot',
-  'reached_sal',
-  'unsubscribed',
-  'suppressed',
-  'converted',
-  'disqualified',
-  'manual',
-] as const;
-export type SequenceExitCriterion = (typeof SEQUENCE_EXIT_CRITERIA)[number];
-
-export const STEP_CONDITIONS = ['previous_not_clicked', 'previous_not_opened', 'not_hot'] as const;
-export type StepCondition = (typeof STEP_CONDITIONS)[number];
+  }) satisfies z.ZodType<BusinessWindowConfig>;
 
 export const stepDelaySchema = z
   .object({
     value: z.number().min(0).max(366),
-    unit: z.enum(['hours', 'days', 'businessDays']),
+    unit: z.enum(STEP_DELAY_UNITS),
   })
   .strict()
   .refine((d) => d.unit === 'hours' || Number.isInteger(d.value), {
     path: ['value'],
     message: 'days and businessDays must be whole numbers',
-  });
+  }) satisfies z.ZodType<StepDelay>;
 
 export const sequenceStepSchema = z
   .object({
@@ -70,14 +81,14 @@ export const sequenceStepSchema = z
     /** Values the template uses besides the lead's fields, e.g. `{ caseStudyUrl: 'https://…' }`. */
     vars: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,39}$/), z.string().max(2000)).default({}),
   })
-  .strict();
+  .strict() satisfies z.ZodType<SequenceStep>;
 
 export const sequenceEntrySchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('form'), formIds: z.array(z.string().min(1)).min(1) }).strict(),
   z.object({ kind: z.literal('temperature'), temperatures: z.array(z.enum(TEMPERATURES)).min(1) }).strict(),
   z.object({ kind: z.literal('recycled') }).strict(),
   z.object({ kind: z.literal('dormant_customer'), afterDays: z.number().int().min(1).max(3650) }).strict(),
-]);
+]) satisfies z.ZodType<SequenceEntry>;
 
 export const sequenceSchema = z
   .object({
@@ -88,7 +99,7 @@ export const sequenceSchema = z
     exit: z
       .array(z.enum(SEQUENCE_EXIT_CRITERIA))
       .default(['became_hot', 'reached_sal', 'unsubscribed', 'suppressed']),
-    reentry: z.enum(['never', 'after_exit', 'always']).default('never'),
+    reentry: z.enum(REENTRY_POLICIES).default('never'),
     /** Overrides the nurture settings' send window for this sequence. */
     window: businessWindowSchema.optional(),
   })
@@ -101,7 +112,7 @@ export const sequenceSchema = z
       }
       seen.add(step.id);
     });
-  });
+  }) satisfies z.ZodType<SequenceConfig>;
 
 export const sequencesConfigSchema = z.array(sequenceSchema).superRefine((sequences, ctx) => {
   const seen = new Set<string>();
@@ -134,21 +145,9 @@ export const nurtureSettingsSchema = z
     /** Also add hard bounces / complaints to the SES account-level suppression list. */
     suppressInSesAccountList: z.boolean().default(false),
   })
-  .strict();
+  .strict() satisfies z.ZodType<NurtureSettings>;
 
-export type BusinessWindowConfig = z.output<typeof businessWindowSchema>;
-export type StepDelay = z.output<typeof stepDelaySchema>;
-export type SequenceStep = z.output<typeof sequenceStepSchema>;
-export type SequenceEntry = z.output<typeof sequenceEntrySchema>;
-/** One sequence. */
-export type SequenceConfig = z.output<typeof sequenceSchema>;
 export type SequencesConfig = z.output<typeof sequencesConfigSchema>;
-export type NurtureSettings = z.output<typeof nurtureSettingsSchema>;
-
-export interface ConfigIssue {
-  path: (string | number)[];
-  message: string;
-}
 
 /**
  * Cross-checks sequences against templates: every step's template exists, and is a marketing
@@ -176,49 +175,4 @@ export function validateSequenceRefs(
     });
   });
   return issues;
-}
-
-/** Formats issues as "sequences[0].steps[1].templateId: message" lines. */
-export function formatConfigIssues(root: string, issues: readonly ConfigIssue[]): string {
-  return issues
-    .map((issue) => {
-      const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('');
-      return `${root}${path}: ${issue.message}`;
-    })
-    .join('\n');
-}
-
-export class NurtureConfigError extends Error {
-  override name = 'NurtureConfigError';
-}
-
-/**
- * Parses and cross-checks the whole nurture configuration; throws NurtureConfigError whose message
- * names every bad field. Call at synth time and at Lambda start-up.
- */
-export function parseNurtureConfig(
-  /** Typed as unknown on purpose: this is where untrusted or hand-written config gets checked. */
-  input: { sequences: unknown; settings?: unknown },
-  templates: readonly Pick<TemplateConfig, 'id' | 'kind'>[],
-): { sequences: SequencesConfig; settings: NurtureSettings } {
-  const sequences = sequencesConfigSchema.safeParse(input.sequences);
-  const settings = nurtureSettingsSchema.safeParse(input.settings ?? {});
-  const issues: string[] = [];
-  if (!sequences.success) issues.push(formatConfigIssues('sequences', zodIssues(sequences.error)));
-  if (!settings.success) issues.push(formatConfigIssues('nurtureSettings', zodIssues(settings.error)));
-  if (sequences.success) {
-    const refs = validateSequenceRefs(sequences.data, templates);
-    if (refs.length > 0) issues.push(formatConfigIssues('sequences', refs));
-  }
-  if (issues.length > 0 || !sequences.success || !settings.success) {
-    throw new NurtureConfigError(`invalid nurture config:\n${issues.join('\n')}`);
-  }
-  return { sequences: sequences.data, settings: settings.data };
-}
-
-function zodIssues(error: z.ZodError): ConfigIssue[] {
-  return error.issues.map((i) => ({
-    path: i.path.filter((p): p is string | number => typeof p !== 'symbol'),
-    message: i.message,
-  }));
 }

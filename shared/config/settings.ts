@@ -1,12 +1,22 @@
 import { z } from 'zod';
 import { appConfigSchema } from '#config/app';
-import { formsConfigSchema } from '#config/forms';
+import { parseConfig } from '#config/errors';
+import { DOUBLE_OPT_IN_TEMPLATE_ID, formsConfigSchema } from '#config/forms';
 import { handoffConfigSchema } from '#config/handoff';
 import { scoringConfigSchema } from '#config/scoring';
 import { nurtureSettingsSchema, sequencesConfigSchema, validateSequenceRefs } from '#config/sequences';
 import { type MailSenderConfig, templatesConfigSchema } from '#config/templates';
 import { requiredVariables } from '#domain/nurture/templates';
-import * as raw from '#settings';
+// The values marketing ops edit. Imported by relative path, and only here: everything else reads the
+// validated `settings` below (the `#settings` alias in package.json is no longer used; drop it at merge).
+import * as values from '../../config/index.ts';
+
+/*
+ * `shared/config/` is code: the zod schemas (one per area, each checked against the types the domain
+ * declares, e.g. `ScoringConfig` in shared/domain/scoring/config.ts), the one `ConfigError` and issue
+ * formatter (errors.ts), and `settings`, the values of `config/` validated together at synth and cold start.
+ * `config/` (the top-level folder) is data: what marketing ops edit. Nothing imports `config/` but this file.
+ */
 
 /**
  * All of marketing ops' settings (`config/`), validated together: at synth (the CDK app imports this) and
@@ -48,11 +58,11 @@ export const settingsSchema = z
         }
       });
     });
-    if (s.forms.some((f) => f.doubleOptIn) && !templateIds.has('doi-confirm')) {
+    if (s.forms.some((f) => f.doubleOptIn) && !templateIds.has(DOUBLE_OPT_IN_TEMPLATE_ID)) {
       ctx.addIssue({
         code: 'custom',
         path: ['templates'],
-        message: 'a double opt-in form needs the "doi-confirm" template',
+        message: `a double opt-in form needs the "${DOUBLE_OPT_IN_TEMPLATE_ID}" template`,
       });
     }
     // Every variable a template needs must be supplied by whoever sends it: no mail with an empty link.
@@ -85,7 +95,8 @@ export const settingsSchema = z
         ...Object.keys(form.mailVars),
       ];
       if (form.autoReplyTemplateId) requires(form.autoReplyTemplateId, supplied, ['forms', i, 'mailVars']);
-      if (form.doubleOptIn) requires('doi-confirm', ['confirmUrl', ...supplied], ['forms', i, 'mailVars']);
+      if (form.doubleOptIn)
+        requires(DOUBLE_OPT_IN_TEMPLATE_ID, ['confirmUrl', ...supplied], ['forms', i, 'mailVars']);
     });
     const recycle = s.handoff.recycle.sequenceId;
     if (recycle && !sequenceIds.has(recycle)) {
@@ -99,23 +110,14 @@ export const settingsSchema = z
 
 export type Settings = z.output<typeof settingsSchema>;
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
+export { ConfigError } from '#config/errors';
+
+/** Validates a whole set of settings (the shape of `config/index.ts`); throws `ConfigError` naming each field. */
+export function parseSettings(input: unknown): Settings {
+  return parseConfig(settingsSchema, input);
 }
 
-const pathOf = (path: readonly PropertyKey[]): string =>
-  path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('') || '(root)';
-
-export const parseSettings = (input: unknown): Settings => {
-  const result = settingsSchema.safeParse(input);
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${pathOf(i.path)}: ${i.message}`);
-    throw new ConfigError(`config invalid:\n${lines.join('\n')}`);
-  }
-  return result.data;
-};
-
-export const settings: Settings = parseSettings(raw);
+export const settings: Settings = parseSettings(values);
 
 /** Every origin a browser may call the public API from (the HTTP API's CORS list). */
 export const corsOrigins = (s: Settings = settings): string[] =>

@@ -84,29 +84,3 @@ export const mailSenderSchema = z
 export type TemplateConfig = z.output<typeof templateSchema>;
 export type TemplatesConfig = z.output<typeof templatesConfigSchema>;
 export type MailSenderConfig = z.output<typeof mailSenderSchema>;
-
-export class TemplatesConfigError extends Error {
-  override name = 'TemplatesConfigError';
-}
-
-/** Parses templates and sender; throws TemplatesConfigError naming each bad field. */
-export function parseTemplatesConfig(input: { templates: unknown; sender: unknown }): {
-  templates: TemplatesConfig;
-  sender: MailSenderConfig;
-} {
-  const templates = templatesConfigSchema.safeParse(input.templates);
-  const sender = mailSenderSchema.safeParse(input.sender);
-  if (templates.success && sender.success) return { templates: templates.data, sender: sender.data };
-  const lines = [
-    ...(templates.success ? [] : issueLines('templates', templates.error)),
-    ...(sender.success ? [] : issueLines('sender', sender.error)),
-  ];
-  throw new TemplatesConfigError(`invalid templates config:\n${lines.join('\n')}`);
-}
-
-function issueLines(root: string, error: z.ZodError): string[] {
-  return error.issues.map((i) => {
-    const path = i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
-    return `${root}${path}: ${i.message}`;
-  });
-}

@@ -1,8 +1,16 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { z } from 'zod';
 import { errorFields, logger } from '#adapters/logger';
 import { settings } from '#config/settings';
-import { BadRequestError, HttpError, PayloadTooLargeError, UnsupportedMediaTypeError } from '#http/errors';
+import {
+  BadRequestError,
+  type FieldError,
+  HttpError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+} from '#http/errors';
+import { withObservability } from '#http/lambda';
 import { type HttpResult, json } from '#http/responses';
 
 /** The largest request body any route takes (`config/app.ts` api.maxBodyBytes). */
@@ -11,9 +19,35 @@ export const MAX_BODY_BYTES = settings.app.api.maxBodyBytes;
 export type HttpEvent = APIGatewayProxyEventV2;
 export type { HttpResult };
 
+/** Store contention and AWS throttling/unavailability: the request may simply be tried again. */
+const UNAVAILABLE_NAMES = new Set([
+  'ContentionError', // shared/store/retry.ts: the retry budget ran out under concurrent writes
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'TimeoutError',
+]);
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET']);
+
 /**
- * Maps errors to responses in one place: `HttpError`s keep their status and message; anything else is
- * logged with the request id and answered with a bare 500, so no stack trace or internal name leaks.
+ * True for errors that say "try again shortly" rather than "this request is wrong": matched by name (and
+ * Node's network error codes) so the HTTP layer does not import the store or the SDK. Exported for tests.
+ */
+export function isUnavailable(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 2) return false;
+  const { name, code, cause } = error as { name?: unknown; code?: unknown; cause?: unknown };
+  if (typeof name === 'string' && UNAVAILABLE_NAMES.has(name)) return true;
+  if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
+  return isUnavailable(cause, depth + 1);
+}
+
+/**
+ * Maps errors to responses in one place: `HttpError`s keep their status and message; store contention and
+ * AWS throttling or unavailability become 503 with `Retry-After: 1`; anything else is logged with the
+ * request id and answered with a bare 500. No stack trace, internal name or SDK message reaches a client.
  */
 const errorMapper = (): middy.MiddlewareObj<HttpEvent, HttpResult> => ({
   onError: async (request) => {
@@ -24,13 +58,107 @@ const errorMapper = (): middy.MiddlewareObj<HttpEvent, HttpResult> => ({
       });
       return;
     }
+    if (isUnavailable(error)) {
+      logger.warn('unavailable; asked the client to retry', {
+        requestId: request.context.awsRequestId,
+        ...errorFields(error),
+      });
+      request.response = json(
+        503,
+        { error: { code: 'unavailable', message: 'The service is busy; please retry shortly.' } },
+        { 'retry-after': '1' },
+      );
+      return;
+    }
     logger.error('unhandled error', { requestId: request.context.awsRequestId, ...errorFields(error) });
     request.response = json(500, { error: { code: 'internal', message: 'Internal error.' } });
   },
 });
 
-export const httpHandler = (fn: (event: HttpEvent, context: Context) => Promise<HttpResult>) =>
-  middy<HttpEvent, HttpResult>().use(errorMapper()).handler(fn);
+/** zod issues as the field errors of a 400 (`field` is the dotted path, `(body)` / `(query)` for the root). */
+export function issuesToFields(issues: readonly z.core.$ZodIssue[], root = '(body)'): FieldError[] {
+  return issues.map((i) => ({
+    field: i.path.map(String).join('.') || root,
+    code: i.code,
+    message: i.message,
+  }));
+}
+
+/** What `httpHandler` validates before the handler runs. */
+export interface InputSchemas<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> {
+  /** The body, read with `readBody` (a form body becomes an object of its fields) and parsed with zod. */
+  body?: B;
+  /** The query string parameters (`event.queryStringParameters`, `{}` when absent). */
+  query?: Q;
+  /** Media types the body may have; JSON only by default. */
+  accept?: readonly BodyKind[];
+  /** Message of the 400 when a schema fails; the field errors list each problem. */
+  message?: string;
+}
+
+type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
+export interface TypedInput<B, Q> {
+  body: Parsed<B>;
+  query: Parsed<Q>;
+}
+
+const parseInput = <B extends z.ZodType | undefined, Q extends z.ZodType | undefined>(
+  schemas: InputSchemas<B, Q>,
+  event: HttpEvent,
+): TypedInput<B, Q> => {
+  const message = schemas.message ?? 'Some fields need attention.';
+  let body: unknown;
+  if (schemas.body) {
+    const read = readBody(event, { accept: schemas.accept ?? ['json'] });
+    const value = read.kind === 'form' ? Object.fromEntries(new URLSearchParams(read.raw)) : read.value;
+    const parsed = schemas.body.safeParse(value);
+    if (!parsed.success) throw new BadRequestError(message, issuesToFields(parsed.error.issues, '(body)'));
+    body = parsed.data;
+  }
+  let query: unknown;
+  if (schemas.query) {
+    const parsed = schemas.query.safeParse(event.queryStringParameters ?? {});
+    if (!parsed.success) throw new BadRequestError(message, issuesToFields(parsed.error.issues, '(query)'));
+    query = parsed.data;
+  }
+  return { body, query } as TypedInput<B, Q>;
+};
+
+/**
+ * The shared middy stack for HTTP routes: observability (Powertools, see `shared/http/lambda.ts`) and the one
+ * error mapper. Either `httpHandler(async (event, context) => …)`, or with zod schemas so the handler gets
+ * typed input and a bad request is a 400 with field errors before the handler runs:
+ * `httpHandler({ body: schema, query: schema }, async ({ body, query }, event, context) => …)`.
+ */
+export function httpHandler(
+  fn: (event: HttpEvent, context: Context) => Promise<HttpResult>,
+): middy.MiddyfiedHandler<HttpEvent, HttpResult>;
+export function httpHandler<
+  B extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+>(
+  schemas: InputSchemas<B, Q>,
+  fn: (input: TypedInput<B, Q>, event: HttpEvent, context: Context) => Promise<HttpResult>,
+): middy.MiddyfiedHandler<HttpEvent, HttpResult>;
+export function httpHandler(
+  first:
+    | InputSchemas<z.ZodType | undefined, z.ZodType | undefined>
+    | ((event: HttpEvent, context: Context) => Promise<HttpResult>),
+  typed?: (
+    input: TypedInput<z.ZodType | undefined, z.ZodType | undefined>,
+    event: HttpEvent,
+    context: Context,
+  ) => Promise<HttpResult>,
+): middy.MiddyfiedHandler<HttpEvent, HttpResult> {
+  const fn: (event: HttpEvent, context: Context) => Promise<HttpResult> =
+    typeof first === 'function'
+      ? first
+      : async (event, context) => {
+          if (!typed) throw new TypeError('httpHandler(schemas, fn) needs a handler');
+          return typed(parseInput(first, event), event, context);
+        };
+  return withObservability(middy<HttpEvent, HttpResult>()).use(errorMapper()).handler(fn);
+}
 
 export const header = (event: HttpEvent, name: string): string | undefined => {
   const lower = name.toLowerCase();

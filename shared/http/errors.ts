@@ -26,12 +26,6 @@ export class BadRequestError extends HttpError {
     super(400, 'bad_request', message, errors ? { errors } : undefined);
   }
 }
-export class UnauthorizedError extends HttpError {
-  override name = 'UnauthorizedError';
-  constructor(message = 'Authentication is required.') {
-    super(401, 'unauthorized', message);
-  }
-}
 export class ForbiddenError extends HttpError {
   override name = 'ForbiddenError';
   constructor(message = 'This origin or caller is not allowed.') {
@@ -60,11 +54,5 @@ export class UnsupportedMediaTypeError extends HttpError {
   override name = 'UnsupportedMediaTypeError';
   constructor(allowed: readonly string[]) {
     super(415, 'unsupported_media_type', `Content-Type must be one of: ${allowed.join(', ')}.`);
-  }
-}
-export class TooManyRequestsError extends HttpError {
-  override name = 'TooManyRequestsError';
-  constructor(message = 'Too many requests.') {
-    super(429, 'too_many_requests', message);
   }
 }

@@ -2,7 +2,7 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type HandoffConfigInput, parseHandoffConfig } from '#config/handoff';
+import { type HandoffConfigInput, handoffConfigSchema } from '#config/handoff';
 import { type Settings, settings } from '#config/settings';
 import { eventRules, handoffTargetRules } from '#infra/catalog';
 import { handoff as demoHandoff } from '../../config/handoff.ts';
@@ -33,7 +33,7 @@ const ALL_KINDS: HandoffConfigInput['targets'] = [
 
 const settingsWith = (targets: HandoffConfigInput['targets']): Settings => ({
   ...settings,
-  handoff: parseHandoffConfig({ ...demoHandoff, targets }),
+  handoff: handoffConfigSchema.parse({ ...demoHandoff, targets }),
 });
 
 let template: Template;

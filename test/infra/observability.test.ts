@@ -5,7 +5,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseHandoffConfig } from '#config/handoff';
+import { handoffConfigSchema } from '#config/handoff';
 import { type Settings, settings } from '#config/settings';
 import { FUNCTIONS } from '#infra/catalog';
 import { handoff as demoHandoff } from '../../config/handoff.ts';
@@ -20,7 +20,7 @@ const ALARM_EMAIL = 'ops@example.co.jp';
 const custom: Settings = {
   ...settings,
   app: { ...settings.app, alarmEmail: ALARM_EMAIL },
-  handoff: parseHandoffConfig({
+  handoff: handoffConfigSchema.parse({
     ...demoHandoff,
     targets: [
       ...(demoHandoff.targets ?? []),

@@ -12,9 +12,9 @@
  * - Tracking fields (`_anonymousId`, UTM, …) never fail a submission: a malformed one is dropped.
  */
 import { z } from 'zod';
-import { CONSENT_FIELD, type FormConfig, type FormField } from '#config/forms';
 import type { Utm } from '#domain/capture/attribution';
 import { normalizeEmail } from '#domain/capture/email-address';
+import { CONSENT_FIELD, type FormConfig, type FormField } from '#domain/capture/form-config';
 import { checkSpam, readStartedAt, type SpamNote, type SpamVerdict } from '#domain/capture/spam';
 import type { Consent, EpochMs, LeadAttributes } from '#domain/lead/types';
 

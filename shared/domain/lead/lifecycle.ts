@@ -9,8 +9,9 @@
  *   at a high score from bouncing straight back on its next page view; it must cool down and warm up again.
  * - A disqualified lead never moves by score.
  */
-import type { ScoringConfig } from '#config/scoring';
+
 import { FUNNEL_STAGES, type Stage } from '#domain/lead/types';
+import type { ScoringConfig } from '#domain/scoring/config';
 
 /** `StageTransition.reason` for moves made by the score. */
 export const SCORE_REASON = 'score';

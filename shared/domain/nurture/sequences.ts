@@ -5,7 +5,7 @@
  * just store the new due time) and stores the state from `applyDecision`. Nothing here reads a
  * clock or the network: (enrollment, sequence, lead, recent sends, settings, now) → decision.
  */
-import type { NurtureSettings, SequenceConfig, SequenceStep } from '#config/sequences';
+
 import { type EpochMs, FUNNEL_STAGES, type Stage, type Temperature } from '#domain/lead/types';
 import {
   addBusinessDays,
@@ -15,6 +15,7 @@ import {
   isValidTimeZone,
   nextWindowOpening,
 } from '#domain/nurture/calendar';
+import type { NurtureSettings, SequenceConfig, SequenceStep } from '#domain/nurture/config';
 
 export const ROLLING_WINDOW_MS = 7 * 86_400_000;
 

@@ -16,9 +16,10 @@
  *   (as long as none arrives later than `lateEventWindowDays` after a newer one for a capped rule: older cap
  *   periods are pruned, and such a late event earns 0 so a cap can never be exceeded).
  */
-import type { BehaviourRule, CapPeriod, ScoringConfig } from '#config/scoring';
+
 import type { EpochMs } from '#domain/lead/types';
 import { localParts } from '#domain/nurture/calendar';
+import type { BehaviourRule, CapPeriod, ScoringConfig } from '#domain/scoring/config';
 
 const DAY_MS = 86_400_000;
 

@@ -3,8 +3,9 @@
  * title/authority, industry, e-mail domain). Pure and order-free: each rule picks its first matching tier,
  * rules add up, and the sum is clamped to [fit.min, fit.max].
  */
-import type { FitRule, ScoringConfig } from '#config/scoring';
+
 import type { Grade, LeadAttributes } from '#domain/lead/types';
+import type { FitRule, ScoringConfig } from '#domain/scoring/config';
 
 export interface FitResult {
   fit: number;

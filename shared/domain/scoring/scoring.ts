@@ -12,7 +12,7 @@
  * Summaries are rounded to one decimal, and the temperature is read from the rounded total, so what ops see
  * on screen (e.g. "80.0") is exactly what decided "hot".
  */
-import type { ScoringConfig } from '#config/scoring';
+
 import { automaticStage, SCORE_REASON } from '#domain/lead/lifecycle';
 import type {
   EpochMs,
@@ -31,6 +31,7 @@ import {
   type ScoredEvent,
   scoreEvent,
 } from '#domain/scoring/behaviour';
+import type { ScoringConfig } from '#domain/scoring/config';
 import { computeFit } from '#domain/scoring/fit';
 
 export { automaticStage, isForward, SCORE_REASON, stageRank } from '#domain/lead/lifecycle';

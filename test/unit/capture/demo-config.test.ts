@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseFormsConfig } from '#config/forms';
+import { parseConfig } from '#config/errors';
+import { formsConfigSchema } from '#config/forms';
 import { forms } from '../../../config/forms.ts';
 
 const html = readFileSync(new URL('../../../examples/landing-page.html', import.meta.url), 'utf8');
@@ -8,7 +9,7 @@ const html = readFileSync(new URL('../../../examples/landing-page.html', import.
 describe('demo forms (config/forms.ts)', () => {
   it('given the shipped config, when validated, then contact, whitepaper and webinar parse', () => {
     // Act
-    const parsed = parseFormsConfig(forms);
+    const parsed = parseConfig(formsConfigSchema, forms, 'forms');
 
     // Assert
     expect(parsed.map((f) => f.id)).toEqual(['contact', 'whitepaper', 'webinar']);
@@ -19,7 +20,7 @@ describe('demo forms (config/forms.ts)', () => {
   });
 
   it('given every demo form, when its attribute fields are listed, then each field is named after its attribute', () => {
-    for (const form of parseFormsConfig(forms)) {
+    for (const form of parseConfig(formsConfigSchema, forms, 'forms')) {
       for (const field of form.fields.filter((f) => f.attribute !== undefined)) {
         expect(field.name).toBe(field.attribute);
       }
@@ -27,7 +28,7 @@ describe('demo forms (config/forms.ts)', () => {
   });
 
   it('given the example landing page, when compared with the contact form, then every field has an input with that id and name', () => {
-    const contact = parseFormsConfig(forms).find((f) => f.id === 'contact');
+    const contact = parseConfig(formsConfigSchema, forms, 'forms').find((f) => f.id === 'contact');
 
     for (const field of contact?.fields ?? []) {
       expect(html).toMatch(new RegExp(`id="${field.name}"[^>]*name="${field.name}"`));
@@ -37,7 +38,7 @@ describe('demo forms (config/forms.ts)', () => {
   });
 
   it('given the example landing page, when its select is read, then the employee options match the config', () => {
-    const employees = parseFormsConfig(forms)
+    const employees = parseConfig(formsConfigSchema, forms, 'forms')
       .find((f) => f.id === 'contact')
       ?.fields.find((f) => f.name === 'employees');
 

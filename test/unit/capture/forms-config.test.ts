@@ -1,29 +1,31 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '#config/errors';
 import {
   DEFAULT_MAX_LENGTH,
-  FormsConfigError,
   formConfigSchema,
+  formsConfigSchema,
   isOrigin,
   isRedirectTarget,
-  parseFormsConfig,
 } from '#config/forms';
 import { contactFormInput } from './fixtures.ts';
 
-/** Runs parseFormsConfig and returns the thrown error's message (or fails the test). */
+const parseForms = (input: unknown) => parseConfig(formsConfigSchema, input, 'forms');
+
+/** Validates through the forms schema and returns the thrown error's message (or fails the test). */
 function configError(input: unknown): string {
   try {
-    parseFormsConfig(input);
+    parseForms(input);
   } catch (error) {
-    expect(error).toBeInstanceOf(FormsConfigError);
+    expect(error).toBeInstanceOf(ConfigError);
     return (error as Error).message;
   }
-  throw new Error('expected parseFormsConfig to throw');
+  throw new Error('expected the forms config to be rejected');
 }
 
 describe('forms config', () => {
   it('given a minimal valid form, when parsed, then defaults are applied', () => {
     // Arrange / Act
-    const [form] = parseFormsConfig([contactFormInput]);
+    const [form] = parseForms([contactFormInput]);
 
     // Assert
     expect(form?.minFillMs).toBe(2500);
@@ -38,7 +40,7 @@ describe('forms config', () => {
   });
 
   it('given select options as plain strings, when parsed, then each becomes a value/label pair', () => {
-    const [form] = parseFormsConfig([contactFormInput]);
+    const [form] = parseForms([contactFormInput]);
 
     expect(form?.fields.find((f) => f.name === 'employees')?.options).toEqual([
       { value: '1-49', label: '1〜49名' },

@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseHandoffConfig } from '#config/handoff';
+import { handoffConfigSchema } from '#config/handoff';
 import { planHandoff } from '#domain/handoff/handoff';
 import { applySalesAction } from '#domain/handoff/sales-actions';
 import { onSlaTimer } from '#domain/handoff/sla';
@@ -253,7 +253,7 @@ const builtEvent = (t: DetailType): AnyDomainEvent => buildDomainEvent(t, BUILT[
 
 /** Events from the real producers: a hand-off, an SLA breach with reassignment, every sales action. */
 const producedEvents = (): AnyDomainEvent[] => {
-  const config = parseHandoffConfig(demoHandoff);
+  const config = handoffConfigSchema.parse(demoHandoff);
   const lead = {
     leadId: 'lead-1',
     attributes: { email: 'taro@example.co.jp', lastName: '山田', employees: '2000' },

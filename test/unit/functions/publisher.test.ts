@@ -1,6 +1,6 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import type { DynamoDBStreamEvent } from 'aws-lambda';
+import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../functions/publisher/handler.ts';
@@ -22,6 +22,8 @@ const record = (seq: string, sk: string, eventName: 'INSERT' | 'REMOVE' = 'INSER
   },
 });
 
+const context = {} as Context;
+
 const streamEvent = (...records: ReturnType<typeof record>[]) =>
   ({ Records: records }) as unknown as DynamoDBStreamEvent;
 
@@ -35,6 +37,7 @@ describe('outbox publisher', () => {
 
     const result = await handler(
       streamEvent(record('1', 'OUTBOX#e-1'), record('2', 'LEAD'), record('3', 'OUTBOX#e-3', 'REMOVE')),
+      context,
     );
 
     expect(result.batchItemFailures).toEqual([]);
@@ -56,6 +59,7 @@ describe('outbox publisher', () => {
 
     const result = await handler(
       streamEvent(record('1', 'OUTBOX#e-1'), record('2', 'OUTBOX#e-2'), record('3', 'OUTBOX#e-3')),
+      context,
     );
 
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: '2' }]);
@@ -65,7 +69,7 @@ describe('outbox publisher', () => {
   it('given the network throws, when publishing, then the record is reported, not swallowed', async () => {
     eventBridge.on(PutEventsCommand).rejects(new Error('socket hang up'));
 
-    const result = await handler(streamEvent(record('7', 'OUTBOX#e-7')));
+    const result = await handler(streamEvent(record('7', 'OUTBOX#e-7')), context);
 
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: '7' }]);
   });

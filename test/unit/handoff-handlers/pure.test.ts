@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseHandoffConfig } from '#config/handoff';
+import { handoffConfigSchema } from '#config/handoff';
 import { decodeCursor, encodeCursor, InvalidCursorError } from '#domain/handoff/call-list';
 import { handoffTargetRules, handoffTriggerPattern } from '#infra/catalog';
 import { matchesPattern } from '#local/event-pattern';
@@ -82,7 +82,7 @@ describe('hand-off trigger pattern', () => {
 
 describe('hand-off target rules', () => {
   it('given a Salesforce target asking for every event, when rules are built, then only events it can apply to a Lead are routed', () => {
-    const config = parseHandoffConfig({
+    const config = handoffConfigSchema.parse({
       ...demoHandoff,
       targets: [
         {

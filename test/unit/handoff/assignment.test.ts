@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type HandoffConfig, parseHandoffConfig } from '#config/handoff';
+import { type HandoffConfig, handoffConfigSchema } from '#config/handoff';
 import {
   type AssignmentConfig,
   assignOwner,
@@ -11,7 +11,7 @@ import {
 } from '#domain/handoff/assignment';
 import { handoff as demoHandoff } from '../../../config/handoff.ts';
 
-const demo: HandoffConfig = parseHandoffConfig(demoHandoff);
+const demo: HandoffConfig = handoffConfigSchema.parse(demoHandoff);
 const NOW = Date.UTC(2025, 4, 12, 1, 0);
 
 const owner = (ownerId: string, team: string, available = true): Owner => ({

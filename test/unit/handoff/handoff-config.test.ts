@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  HandoffConfigError,
-  type HandoffConfigInput,
-  handoffConfigSchema,
-  hubspotContactMapping,
-  parseHandoffConfig,
-} from '#config/handoff';
+import { ConfigError, parseConfig } from '#config/errors';
+import { type HandoffConfigInput, handoffConfigSchema, hubspotContactMapping } from '#config/handoff';
 import { handoff as demoHandoff } from '../../../config/handoff.ts';
 
 const minimal: HandoffConfigInput = {
@@ -17,10 +12,10 @@ const minimal: HandoffConfigInput = {
 /** Parses and returns the problem lines (`handoff.<path>: <message>`), or [] when valid. */
 const problems = (input: unknown): string[] => {
   try {
-    parseHandoffConfig(input);
+    parseConfig(handoffConfigSchema, input, 'handoff');
     return [];
   } catch (error) {
-    if (!(error instanceof HandoffConfigError)) throw error;
+    if (!(error instanceof ConfigError)) throw error;
     return error.message
       .split('\n')
       .slice(1)
@@ -31,7 +26,7 @@ const problems = (input: unknown): string[] => {
 describe('handoff config', () => {
   it('given the demo config, when parsed, then it is valid with Salesforce active and the Kansai rule first', () => {
     // Act
-    const config = parseHandoffConfig(demoHandoff);
+    const config = parseConfig(handoffConfigSchema, demoHandoff, 'handoff');
 
     // Assert
     expect(config.crm.system).toBe('salesforce');
@@ -46,7 +41,7 @@ describe('handoff config', () => {
   });
 
   it('given only owners and teams, when parsed, then the documented defaults apply', () => {
-    const config = parseHandoffConfig(minimal);
+    const config = parseConfig(handoffConfigSchema, minimal, 'handoff');
     expect(config).toMatchObject({
       trigger: { on: 'hot' },
       sla: { hours: 24, businessHours: false, reassignOnBreach: true, maxReassignments: 1 },
@@ -108,12 +103,12 @@ describe('handoff config', () => {
     [
       'an owner in an unknown team',
       { ...minimal, owners: [{ ...minimal.owners[0], team: 'kanto' }] },
-      "handoff.owners.0.team: unknown team 'kanto'",
+      "handoff.owners[0].team: unknown team 'kanto'",
     ],
     [
       'a duplicate owner',
       { ...minimal, owners: [minimal.owners[0], minimal.owners[0]] },
-      "handoff.owners.1.ownerId: duplicate owner 'suzuki'",
+      "handoff.owners[1].ownerId: duplicate owner 'suzuki'",
     ],
     [
       'a rule naming an unknown owner',
@@ -121,17 +116,17 @@ describe('handoff config', () => {
         ...minimal,
         assignmentRules: [{ id: 'vip', when: { industry: ['製薬'] }, assignTo: { owner: 'nobody' } }],
       },
-      "handoff.assignmentRules.0.assignTo.owner: unknown owner 'nobody'",
+      "handoff.assignmentRules[0].assignTo.owner: unknown owner 'nobody'",
     ],
     [
       'a rule without conditions',
       { ...minimal, assignmentRules: [{ id: 'all', when: {}, assignTo: { team: 'smb' } }] },
-      'handoff.assignmentRules.0.when: a rule needs at least one condition',
+      'handoff.assignmentRules[0].when: a rule needs at least one condition',
     ],
     [
       'an http webhook',
       { ...minimal, targets: [{ kind: 'webhook', name: 'crm', url: 'http://hooks.example.co.jp/x' }] },
-      'handoff.targets.0.url: must be an https:// URL',
+      'handoff.targets[0].url: must be an https:// URL',
     ],
     ['an unknown SLA option', { ...minimal, sla: { hours: 24, reassignOnBreech: true } }, 'handoff.sla'],
     [

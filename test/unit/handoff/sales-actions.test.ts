@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type HandoffConfig, parseHandoffConfig } from '#config/handoff';
+import { type HandoffConfig, handoffConfigSchema } from '#config/handoff';
 import { type HandoffLead, planHandoff, shouldHandOff } from '#domain/handoff/handoff';
 import { applySalesAction, SALES_ACTION_TRANSITIONS } from '#domain/handoff/sales-actions';
 import type { HandoffState } from '#domain/handoff/sla';
@@ -15,7 +15,7 @@ import { handoff as demoHandoff } from '../../../config/handoff.ts';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const NOW = Date.UTC(2025, 4, 12, 1, 0);
-const demo: HandoffConfig = parseHandoffConfig(demoHandoff);
+const demo: HandoffConfig = handoffConfigSchema.parse(demoHandoff);
 
 const hotLead = (overrides: Partial<HandoffLead> = {}): HandoffLead => ({
   leadId: 'lead-1',

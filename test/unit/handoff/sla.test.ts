@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type HandoffConfig, parseHandoffConfig } from '#config/handoff';
+import { type HandoffConfig, handoffConfigSchema } from '#config/handoff';
 import { toOwnerRef } from '#domain/handoff/assignment';
 import {
   type HandoffState,
@@ -20,7 +20,7 @@ const HOUR = 3_600_000;
 const jst = (y: number, m: number, d: number, h: number, min = 0): number =>
   Date.UTC(y, m - 1, d, h - 9, min);
 
-const demo: HandoffConfig = parseHandoffConfig(demoHandoff);
+const demo: HandoffConfig = handoffConfigSchema.parse(demoHandoff);
 const plain: SlaPolicy = { ...demo.sla, hours: 24, businessHours: false };
 const business: SlaPolicy = { ...demo.sla, hours: 24, businessHours: true, window: DEFAULT_WINDOW };
 

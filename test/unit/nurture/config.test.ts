@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '#config/errors';
 import {
   businessWindowSchema,
-  NurtureConfigError,
   nurtureSettingsSchema,
-  parseNurtureConfig,
   sequencesConfigSchema,
   validateSequenceRefs,
 } from '#config/sequences';
-import { mailSender } from '#config/settings';
-import { parseTemplatesConfig, TemplatesConfigError, templatesConfigSchema } from '#config/templates';
+import { mailSender, parseSettings } from '#config/settings';
+import { mailSenderSchema, templatesConfigSchema } from '#config/templates';
 import { renderTemplate } from '#domain/nurture/templates';
+import * as values from '../../../config/index.ts';
 import { nurtureSettings, sequences } from '../../../config/sequences.ts';
 import { templates } from '../../../config/templates.ts';
 
@@ -27,7 +27,23 @@ const sequence = (over: Record<string, unknown> = {}) => ({
   steps: [step('first', 'nurture-thanks')],
   ...over,
 });
-const demoTemplates = () => parseTemplatesConfig({ templates, sender }).templates;
+const demoTemplates = () => parseConfig(templatesConfigSchema, templates, 'templates');
+const parseTemplates = (input: unknown) => ({
+  templates: parseConfig(templatesConfigSchema, input, 'templates'),
+  sender: parseConfig(mailSenderSchema, sender, 'sender'),
+});
+/**
+ * Sequences and nurture settings validated the way settings load: the area schemas, then the cross-check
+ * against the shipped templates (`parseSettings` with the other areas as shipped).
+ */
+const parseNurture = (input: { sequences: unknown; settings?: unknown }) => {
+  const parsed = parseSettings({
+    ...values,
+    sequences: input.sequences,
+    nurtureSettings: input.settings ?? nurtureSettings,
+  });
+  return { sequences: parsed.sequences, settings: parsed.nurtureSettings };
+};
 const errorOf = (fn: () => unknown): string => {
   try {
     fn();
@@ -40,7 +56,7 @@ const errorOf = (fn: () => unknown): string => {
 describe('demo configuration', () => {
   it('given the shipped config, when parsed and cross-checked, then it is valid', () => {
     // Act
-    const parsed = parseNurtureConfig({ sequences, settings: nurtureSettings }, demoTemplates());
+    const parsed = parseNurture({ sequences, settings: nurtureSettings });
     // Assert
     expect(parsed.sequences.map((s) => s.id)).toEqual([
       'whitepaper-nurture',
@@ -76,7 +92,7 @@ describe('demo configuration', () => {
   });
 
   it('given every demo marketing template, when rendered with a sender, then the footer and unsubscribe link are present', () => {
-    const parsed = parseTemplatesConfig({ templates, sender });
+    const parsed = parseTemplates(templates);
     for (const template of parsed.templates.filter((t) => t.kind === 'marketing')) {
       const mail = renderTemplate(template, { unsubscribeUrl: 'https://ex.com/u/1' }, 'ja', {
         sender: parsed.sender,
@@ -111,7 +127,7 @@ describe('validation errors name the field', () => {
       sequence({ id: 'other', steps: [step('a', 'nurture-thanks'), step('b', 'case-study')] }),
     ];
     // Act
-    const message = errorOf(() => parseNurtureConfig({ sequences: input }, demoTemplates()));
+    const message = errorOf(() => parseNurture({ sequences: input }));
     // Assert
     expect(message).toContain('sequences[1].steps[1].templateId: unknown template "case-study"');
   });
@@ -132,20 +148,16 @@ describe('validation errors name the field', () => {
   });
 
   it('given two sequences with the same id, when parsed, then the second id is named', () => {
-    const message = errorOf(() =>
-      parseNurtureConfig({ sequences: [sequence(), sequence()] }, demoTemplates()),
-    );
+    const message = errorOf(() => parseNurture({ sequences: [sequence(), sequence()] }));
     expect(message).toContain('sequences[1].id: duplicate sequence id "demo"');
-    expect(() => parseNurtureConfig({ sequences: [sequence(), sequence()] }, demoTemplates())).toThrow(
-      NurtureConfigError,
-    );
+    expect(() => parseNurture({ sequences: [sequence(), sequence()] })).toThrow(ConfigError);
   });
 
   it('given a typo in a delay key, when parsed, then the unknown key is named', () => {
     const typo = sequence({
       steps: [{ id: 'a', delay: { value: 1, units: 'days' }, templateId: 'nurture-thanks' }],
     });
-    const message = errorOf(() => parseNurtureConfig({ sequences: [typo] }, demoTemplates()));
+    const message = errorOf(() => parseNurture({ sequences: [typo] }));
     expect(message).toContain('sequences[0].steps[0].delay');
     expect(message).toContain('units');
   });
@@ -154,9 +166,7 @@ describe('validation errors name the field', () => {
     const frac = sequence({
       steps: [{ id: 'a', delay: { value: 1.5, unit: 'businessDays' }, templateId: 'x' }],
     });
-    expect(errorOf(() => parseNurtureConfig({ sequences: [frac] }, demoTemplates()))).toContain(
-      'sequences[0].steps[0].delay.value',
-    );
+    expect(errorOf(() => parseNurture({ sequences: [frac] }))).toContain('sequences[0].steps[0].delay.value');
   });
 
   it('given an unknown time zone or an end before the start, when a window is parsed, then the field is named', () => {
@@ -169,10 +179,7 @@ describe('validation errors name the field', () => {
 
   it('given a bad nurture setting, when parsed, then the settings field is named', () => {
     const message = errorOf(() =>
-      parseNurtureConfig(
-        { sequences: [sequence()], settings: { frequencyCap: { maxPerRolling7Days: 0 } } },
-        demoTemplates(),
-      ),
+      parseNurture({ sequences: [sequence()], settings: { frequencyCap: { maxPerRolling7Days: 0 } } }),
     );
     expect(message).toContain('nurtureSettings.frequencyCap.maxPerRolling7Days');
   });
@@ -181,9 +188,9 @@ describe('validation errors name the field', () => {
     const broken = [
       { id: 'x', kind: 'marketing', locales: { ja: { subject: 'ok', html: '<p>{{lead.first name}}</p>' } } },
     ];
-    const message = errorOf(() => parseTemplatesConfig({ templates: broken, sender }));
+    const message = errorOf(() => parseTemplates(broken));
     expect(message).toContain('templates[0].locales.ja.html: template syntax');
-    expect(() => parseTemplatesConfig({ templates: broken, sender })).toThrow(TemplatesConfigError);
+    expect(() => parseTemplates(broken)).toThrow(ConfigError);
   });
 
   it('given a template without its default-locale variant, when parsed, then the missing variant is named', () => {
@@ -197,7 +204,7 @@ describe('validation errors name the field', () => {
       { id: 'x', kind: 'transactional', locales: { ja: { subject: 'a\r\nBcc: b', html: 'h' } } },
       { id: 'x', kind: 'transactional', locales: { ja: { subject: 'a', html: 'h' } } },
     ];
-    const message = errorOf(() => parseTemplatesConfig({ templates: bad, sender }));
+    const message = errorOf(() => parseTemplates(bad));
     expect(message).toContain('templates[0].locales.ja.subject');
     expect(message).toContain('templates[1].id: duplicate template id "x"');
   });
@@ -206,7 +213,7 @@ describe('validation errors name the field', () => {
 describe('template variables across config', () => {
   it('given a step whose template needs a link the step does not supply, when settings load, then the error names the step', async () => {
     const { parseSettings } = await import('#config/settings');
-    const raw = await import('#settings');
+    const raw = await import('../../../config/index.ts');
     const sequences = structuredClone(raw.sequences);
     const step = sequences[0]?.steps[1];
     if (step) step.vars = {};

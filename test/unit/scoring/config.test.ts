@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseScoringConfig, ScoringConfigError, scoringConfigSchema } from '#config/scoring';
+import { ConfigError, parseConfig } from '#config/errors';
+import { scoringConfigSchema } from '#config/scoring';
 import { scoring } from '../../../config/scoring.ts';
 
 const withBehaviourRule = (rule: Record<string, unknown>) => ({
@@ -9,9 +10,9 @@ const withBehaviourRule = (rule: Record<string, unknown>) => ({
 
 const errorOf = (input: unknown): string => {
   try {
-    parseScoringConfig(input);
+    parseConfig(scoringConfigSchema, input, 'scoring');
   } catch (error) {
-    expect(error).toBeInstanceOf(ScoringConfigError);
+    expect(error).toBeInstanceOf(ConfigError);
     return (error as Error).message;
   }
   throw new Error('expected the config to be rejected');
@@ -20,7 +21,7 @@ const errorOf = (input: unknown): string => {
 describe('scoring config', () => {
   it('given the shipped config, when validated, then it parses with the field defaults of the issue', () => {
     // Act
-    const config = parseScoringConfig(scoring);
+    const config = parseConfig(scoringConfigSchema, scoring, 'scoring');
 
     // Assert
     expect(config.timeZone).toBe('Asia/Tokyo');
@@ -57,7 +58,7 @@ describe('scoring config', () => {
     const message = errorOf(input);
 
     // Assert
-    expect(message).toMatch(/scoring\.behaviour\.rules\.\d+\.cap\.per/);
+    expect(message).toMatch(/scoring\.behaviour\.rules\[\d+\]\.cap\.per/);
   });
 
   it('given a misspelt key, when validated, then the strict schema names it', () => {
@@ -77,7 +78,7 @@ describe('scoring config', () => {
     const message = errorOf(input);
 
     // Assert
-    expect(message).toMatch(/scoring\.behaviour\.rules\.\d+\.id: duplicate rule id "download"/);
+    expect(message).toMatch(/scoring\.behaviour\.rules\[\d+\]\.id: duplicate rule id "download"/);
   });
 
   it('given a once-only rule with a cap, when validated, then the cap is refused', () => {
@@ -87,7 +88,7 @@ describe('scoring config', () => {
     );
 
     // Assert
-    expect(message).toMatch(/scoring\.behaviour\.rules\.\d+\.cap: a once-only rule cannot also have a cap/);
+    expect(message).toMatch(/scoring\.behaviour\.rules\[\d+\]\.cap: a once-only rule cannot also have a cap/);
   });
 
   it('given a regular expression as URL pattern, when validated, then it is refused', () => {
@@ -95,7 +96,7 @@ describe('scoring config', () => {
     const message = errorOf(withBehaviourRule({ id: 'z', type: 'page_view', url: '^(a+)+$', points: 1 }));
 
     // Assert
-    expect(message).toMatch(/scoring\.behaviour\.rules\.\d+\.url/);
+    expect(message).toMatch(/scoring\.behaviour\.rules\[\d+\]\.url/);
   });
 
   it('given warm at or above hot, when validated, then temperature.warm is named', () => {
@@ -140,7 +141,7 @@ describe('scoring config', () => {
     const message = errorOf(input);
 
     // Assert
-    expect(message).toContain('scoring.fit.rules.0.attribute');
+    expect(message).toContain('scoring.fit.rules[0].attribute');
   });
 
   it('given fit min above max and a bad domain, when validated, then every bad field is listed', () => {
@@ -159,6 +160,6 @@ describe('scoring config', () => {
 
     // Assert
     expect(message).toContain('scoring.fit.min: min must not exceed max');
-    expect(message).toContain('scoring.fit.rules.0.tiers.0.domains.0');
+    expect(message).toContain('scoring.fit.rules[0].tiers[0].domains[0]');
   });
 });

@@ -1,15 +1,15 @@
 /** Shared arrangements for the scoring tests: configs, clocks and an independent local-date oracle. */
-import { parseScoringConfig, type ScoringConfig, type ScoringConfigInput } from '#config/scoring';
+import { type ScoringConfig, type ScoringConfigInput, scoringConfigSchema } from '#config/scoring';
 import type { ScoredEvent } from '#domain/scoring/scoring';
 import { scoring as defaultScoringInput } from '../../../config/scoring.ts';
 
 export const DAY = 86_400_000;
 export const HOUR = 3_600_000;
 
-export const defaultConfig: ScoringConfig = parseScoringConfig(defaultScoringInput);
+export const defaultConfig: ScoringConfig = scoringConfigSchema.parse(defaultScoringInput);
 
 export const configWith = (overrides: Partial<ScoringConfigInput>): ScoringConfig =>
-  parseScoringConfig({ ...defaultScoringInput, ...overrides });
+  scoringConfigSchema.parse({ ...defaultScoringInput, ...overrides });
 
 /** Wall-clock instant in Japan (UTC+9, no DST) as epoch ms. */
 export const jst = (year: number, month: number, day: number, hour = 0, minute = 0): number =>

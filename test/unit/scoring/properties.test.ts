@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseScoringConfig, type ScoringConfig } from '#config/scoring';
+import { type ScoringConfig, scoringConfigSchema } from '#config/scoring';
 import { STAGES, type TimelineEntry } from '#domain/lead/types';
 import { emptyBehaviour } from '#domain/scoring/behaviour';
 import {
@@ -33,7 +33,7 @@ const DECAYS = [
 ] as const;
 
 const makeConfig = (timeZone: string, decay: (typeof DECAYS)[number]): ScoringConfig =>
-  parseScoringConfig({
+  scoringConfigSchema.parse({
     timeZone,
     fit: {
       rules: [

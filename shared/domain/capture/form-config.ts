@@ -1,0 +1,61 @@
+import type { Channel, LeadAttribute } from '#domain/lead/types';
+
+/**
+ * What form validation needs from configuration, declared by the domain. The zod schemas that validate
+ * marketing ops' forms (`shared/config/forms.ts`) are checked against these types, so the arrow points
+ * config → domain only.
+ */
+export const FIELD_TYPES = ['email', 'text', 'tel', 'select', 'checkbox', 'hidden', 'textarea'] as const;
+export type FieldType = (typeof FIELD_TYPES)[number];
+
+/** The checkbox that carries consent; one name everywhere, like the lead attributes. */
+export const CONSENT_FIELD = 'consent';
+
+/** Auto-reply templates a form may send at once (the templates themselves live with the mail templates). */
+export const AUTO_REPLY_TEMPLATE_IDS = [
+  'autoreply-contact',
+  'autoreply-whitepaper',
+  'autoreply-webinar',
+] as const;
+export type AutoReplyTemplateId = (typeof AUTO_REPLY_TEMPLATE_IDS)[number];
+
+export const FORM_LOCALES = ['ja', 'en'] as const;
+
+export interface FormField {
+  /** The name the browser posts. */
+  name: string;
+  type: FieldType;
+  /** Label shown to people; validation messages use it (the name when not configured). */
+  label: string;
+  required: boolean;
+  /** Maximum length in characters (code points). */
+  maxLength: number;
+  /** Allowed values of a select. */
+  options?: { value: string; label: string }[] | undefined;
+  /** The lead attribute the value is stored as; none for fields such as the consent checkbox. */
+  attribute?: LeadAttribute;
+}
+
+export interface FormConfig {
+  id: string;
+  name: string;
+  /** Language of validation messages returned to the browser. */
+  locale: (typeof FORM_LOCALES)[number];
+  fields: FormField[];
+  allowedOrigins: string[];
+  thankYouUrl: string;
+  errorUrl: string;
+  consent: { purpose: string; text: string; version: string; required: boolean };
+  doubleOptIn: boolean;
+  autoReplyTemplateId?: AutoReplyTemplateId;
+  downloadUrl?: string;
+  mailVars: Record<string, string>;
+  sequenceIds: string[];
+  channel: Channel;
+  /** What a submission counts as for behaviour scoring. */
+  behaviourEvent: { type: 'form_submitted'; properties: Record<string, string | number | boolean> };
+  /** Posts filled faster than this are treated as bots. */
+  minFillMs: number;
+  /** Visually hidden field people leave empty; bots fill it. */
+  honeypotField: string;
+}
