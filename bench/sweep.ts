@@ -35,8 +35,7 @@ const { dynamodb } = await import('#store/dynamodb');
 const { advanceClock, now } = await import('#adapters/clock');
 const { nextWindowOpening } = await import('#domain/nurture/calendar');
 const { settings } = await import('#config/settings');
-const { createSweeper } = await import('../functions/sweeper/sweep.ts');
-const { processStepTimer } = await import('../functions/sweeper/processors/step.ts');
+const { createSweeper, TIMER_PROCESSORS } = await import('#app/sweep-due-timers');
 
 // Count every call the product makes to DynamoDB (calls per step, against the floor).
 let productCalls = 0;
@@ -84,7 +83,7 @@ const seedDue = async (count: number) => {
   await writeAll(items);
 };
 
-const sweep = createSweeper({ step: processStepTimer }, { sendRatePerSecond: 1_000_000 });
+const sweep = createSweeper({ step: TIMER_PROCESSORS.step }, { sendRatePerSecond: 1_000_000 });
 
 /** Raw ops/s on one item, `parallel` at a time, on the same DynamoDB Local (the floor). */
 const rate = async (op: 'update' | 'get', total: number, parallel: number) => {

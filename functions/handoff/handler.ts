@@ -1,11 +1,14 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { openHandoff } from '#app/open-handoff';
+import { eventHandler } from '#http/lambda';
 
 /**
  * Rule target on the leads bus: the configured hand-off trigger (`Lead Temperature Changed` to hot, or
  * `Lead Stage Changed` to the configured stage) hands the lead to sales. Redeliveries find the open
  * hand-off and change nothing; infrastructure errors are thrown so EventBridge retries.
  */
-export async function handler(event: EventBridgeEvent<string, { leadId?: unknown }>): Promise<void> {
-  await openHandoff({ id: event.id, detailType: event['detail-type'], leadId: event.detail?.leadId });
-}
+export const handler = eventHandler(
+  async (event: EventBridgeEvent<string, { leadId?: unknown }>): Promise<void> => {
+    await openHandoff({ id: event.id, detailType: event['detail-type'], leadId: event.detail?.leadId });
+  },
+);

@@ -1,6 +1,7 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { type EnrollmentSignal, enrollLead, TEMPERATURES } from '#app/enroll-lead';
+import { eventHandler } from '#http/lambda';
 
 const base = { eventId: z.string().min(1).max(512), leadId: z.string().min(1).max(128) };
 const signalSchema = z.discriminatedUnion('detail-type', [
@@ -24,7 +25,7 @@ const signalSchema = z.discriminatedUnion('detail-type', [
  * `nurtureAt`. Redelivery is safe (the enrollment remembers its triggering event). An event that cannot
  * be parsed is logged and dropped: retrying it would never succeed.
  */
-export const handler = async (event: EventBridgeEvent<string, unknown>) => {
+export const handler = eventHandler(async (event: EventBridgeEvent<string, unknown>) => {
   const parsed = signalSchema.safeParse(event);
   const results = await enrollLead(
     parsed.success
@@ -32,7 +33,7 @@ export const handler = async (event: EventBridgeEvent<string, unknown>) => {
       : { detailType: event['detail-type'], ignoredEventId: event.id },
   );
   return { results };
-};
+});
 
 function toSignal(event: z.output<typeof signalSchema>): EnrollmentSignal | undefined {
   switch (event['detail-type']) {

@@ -1,7 +1,6 @@
-import type { z } from 'zod';
 import { SALES_ACTIONS, type SalesActionName, salesAction, salesActionSchema } from '#app/sales-action';
-import { httpHandler, readBody } from '#http/api';
-import { BadRequestError, ConflictError, type FieldError, NotFoundError } from '#http/errors';
+import { httpHandler, issuesToFields, readBody } from '#http/api';
+import { BadRequestError, ConflictError, NotFoundError } from '#http/errors';
 import { json } from '#http/responses';
 
 /**
@@ -10,9 +9,6 @@ import { json } from '#http/responses';
  * result (header `idempotent-replay: true`); 400 with field errors, 404 unknown lead, 409 refused transition.
  * The CRM's door to the same use case is `functions/sales-actions-crm`.
  */
-
-const issuesToFields = (issues: readonly z.core.$ZodIssue[]): FieldError[] =>
-  issues.map((i) => ({ field: i.path.map(String).join('.') || '(body)', code: i.code, message: i.message }));
 
 const isAction = (value: string | undefined): value is SalesActionName =>
   value !== undefined && (SALES_ACTIONS as readonly string[]).includes(value);

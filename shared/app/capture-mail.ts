@@ -4,6 +4,7 @@ import { sendTemplate } from '#app/mail';
 import type { FormConfig } from '#config/forms';
 import type { LeadProfile } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
+import { DOUBLE_OPT_IN_TEMPLATE_ID } from '#domain/nurture/template-ids';
 
 /** What a form's mails may use besides the lead's fields (dotted names become nested values). */
 function mailVars(form: FormConfig): Record<string, unknown> {
@@ -29,7 +30,7 @@ export async function sendCaptureMail(
   try {
     if (pending) {
       await sendTemplate({
-        templateId: 'doi-confirm',
+        templateId: DOUBLE_OPT_IN_TEMPLATE_ID,
         lead: profile,
         vars: { ...mailVars(form), confirmUrl: confirmUrl(profile.leadId, now) },
         tags: { form: form.id },

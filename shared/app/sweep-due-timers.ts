@@ -3,6 +3,7 @@ import { now } from '#adapters/clock';
 import { errorFields, logger } from '#adapters/logger';
 import { runDecayTimer } from '#app/run-decay-timer';
 import { runSlaTimer } from '#app/run-sla-timer';
+import { runStepTimer } from '#app/run-step';
 import { settings } from '#config/settings';
 import { type ClaimedTimer, claimTimer, type DueTimer, dueShards, queryDue } from '#store/timers';
 
@@ -155,22 +156,23 @@ export function rateLimiter(perSecond: number): () => Promise<void> {
   };
 }
 
+/** Every timer kind and the use case that runs it. */
+export const TIMER_PROCESSORS = {
+  step: async (timer, work) => {
+    await runStepTimer(timer, work);
+  },
+  sla: async (timer, work) => {
+    await runSlaTimer(timer, work.now);
+  },
+  decay: async (timer, work) => {
+    await runDecayTimer(timer, work.now);
+  },
+} satisfies Record<string, TimerProcessor>;
+
 /**
  * The sweeper as deployed (EventBridge Scheduler every minute in AWS; the local scheduler every few
- * seconds): SLA deadlines and temperature decay run here; kinds whose use case is wired by the caller
- * (`step`, the nurture processor) come in `processors`. Sends are paced at the configured rate.
+ * seconds): step e-mails, SLA deadlines and temperature decay, sends paced at the configured rate.
  */
-export function sweepDueTimers(processors: Record<string, TimerProcessor>) {
-  return createSweeper(
-    {
-      ...processors,
-      sla: async (timer, work) => {
-        await runSlaTimer(timer, work.now);
-      },
-      decay: async (timer, work) => {
-        await runDecayTimer(timer, work.now);
-      },
-    },
-    { sendRatePerSecond: settings.nurtureSettings.sendRatePerSecond },
-  );
+export function sweepDueTimers() {
+  return createSweeper(TIMER_PROCESSORS, { sendRatePerSecond: settings.nurtureSettings.sendRatePerSecond });
 }

@@ -1,12 +1,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { traced } from '#adapters/tracer';
 import { env } from '#config/env';
 
 /**
  * One DynamoDB document client per container, created at module scope and reused across invocations.
  * The endpoint comes from AWS_ENDPOINT_URL_DYNAMODB locally; nothing here knows where it runs.
  */
-export const dynamodb = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+export const dynamodb = DynamoDBDocumentClient.from(traced(new DynamoDBClient({})), {
   marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
 });
 

@@ -37,12 +37,11 @@ describe('step emails under racing sweepers', () => {
     await moveClockTo(runtime, at);
     const prefix = `race-${randomBytes(4).toString('hex')}`;
     const leadIds = await seedDueSteps(1000, prefix, at);
-    const { createSweeper } = await import('../../functions/sweeper/sweep.ts');
-    const { processStepTimer } = await import('../../functions/sweeper/processors/step.ts');
+    const { createSweeper, TIMER_PROCESSORS } = await import('#app/sweep-due-timers');
     // Two workers each (8 in flight in all): enough to race on every claim without starving the other test
     // files that share this DynamoDB Local.
     const sweepers = Array.from({ length: 4 }, () =>
-      createSweeper({ step: processStepTimer }, { sendRatePerSecond: 10_000, concurrency: 2 }),
+      createSweeper({ step: TIMER_PROCESSORS.step }, { sendRatePerSecond: 10_000, concurrency: 2 }),
     );
 
     // Act

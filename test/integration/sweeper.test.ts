@@ -1,9 +1,9 @@
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { createSweeper } from '#app/sweep-due-timers';
 import { dynamodb, tableName } from '#store/dynamodb';
 import { dueAttributes, keys } from '#store/keys';
 import { type ClaimedTimer, completeTimer } from '#store/timers';
-import { createSweeper } from '../../functions/sweeper/sweep.ts';
 
 const writeDueTimers = async (count: number, kind: string, at: number) => {
   const items = Array.from({ length: count }, (_, i) => {

@@ -9,10 +9,14 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { settings } from '#config/settings';
 import { handler } from '../../../functions/email-events/handler.ts';
+
+/** The handlers run inside the Powertools middy stack, which reads the Lambda context. */
+const context = {} as Context;
 
 /**
  * The SES account-level suppression list is not emulated by the local SES, so this is the one place the
@@ -72,7 +76,7 @@ describe('email-events: SES account-level suppression', () => {
     settings.nurtureSettings.suppressInSesAccountList = true;
 
     // Act
-    const result = await handler(fixture('bounce-permanent'));
+    const result = await handler(fixture('bounce-permanent'), context);
 
     // Assert
     expect(result.result).toBe('suppressed');
@@ -88,7 +92,7 @@ describe('email-events: SES account-level suppression', () => {
     settings.nurtureSettings.suppressInSesAccountList = true;
 
     // Act
-    await handler(fixture('complaint'));
+    await handler(fixture('complaint'), context);
 
     // Assert
     expect(ses).toHaveReceivedCommandWith(PutSuppressedDestinationCommand, {
@@ -102,7 +106,7 @@ describe('email-events: SES account-level suppression', () => {
     settings.nurtureSettings.suppressInSesAccountList = true;
 
     // Act
-    await handler(fixture('bounce-transient'));
+    await handler(fixture('bounce-transient'), context);
 
     // Assert
     expect(ses).not.toHaveReceivedCommand(PutSuppressedDestinationCommand);
@@ -113,7 +117,7 @@ describe('email-events: SES account-level suppression', () => {
     settings.nurtureSettings.suppressInSesAccountList = false;
 
     // Act
-    await handler(fixture('bounce-permanent'));
+    await handler(fixture('bounce-permanent'), context);
 
     // Assert
     expect(ses).not.toHaveReceivedCommand(PutSuppressedDestinationCommand);
@@ -126,7 +130,7 @@ describe('email-events: SES account-level suppression', () => {
     ses.on(PutSuppressedDestinationCommand).rejects(new Error('AccessDenied'));
 
     // Act / Assert
-    await expect(handler(fixture('bounce-permanent'))).rejects.toThrow('AccessDenied');
+    await expect(handler(fixture('bounce-permanent'), context)).rejects.toThrow('AccessDenied');
     expect(dynamodb).not.toHaveReceivedCommand(TransactWriteCommand);
   });
 });
