@@ -1,9 +1,9 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { type CfnElement, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { Settings } from '#config/settings';
 import { HandoffTargets } from './handoff-targets.ts';
-import { acknowledgeFindings } from './nag.ts';
+import { acknowledgeSchedulerRoles } from './nag.ts';
 import { Stateful } from './stateful.ts';
 import { Stateless } from './stateless.ts';
 
@@ -27,6 +27,7 @@ export class LeadLoopStack extends Stack {
     });
     new CfnOutput(this, 'EventBusName', { value: this.stateful.bus.eventBusName });
     new CfnOutput(this, 'TableName', { value: this.stateful.table.tableName });
-    acknowledgeFindings(this);
+    const sweeper = this.stateless.functions.get('sweeper')?.fn;
+    if (sweeper) acknowledgeSchedulerRoles(this, this.getLogicalId(sweeper.node.defaultChild as CfnElement));
   }
 }
