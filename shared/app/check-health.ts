@@ -1,3 +1,4 @@
+import { now } from '#adapters/clock';
 import type { EpochMs } from '#domain/lead/types';
 import { tableReachable } from '#store/health';
 
@@ -11,10 +12,11 @@ let lastDeep: { at: EpochMs; reachable: boolean } | undefined;
  * Liveness (the function runs) or, with `deep`, readiness: the table answers. The deep result is cached
  * for 10 seconds per container.
  */
-export const checkHealth = async (options: { deep: boolean; now: EpochMs }): Promise<Health> => {
+export const checkHealth = async (options: { deep: boolean }): Promise<Health> => {
   if (!options.deep) return { status: 'ok' };
-  if (!lastDeep || options.now - lastDeep.at >= DEEP_CHECK_TTL_MS || options.now < lastDeep.at) {
-    lastDeep = { at: options.now, reachable: await tableReachable() };
+  const at = now();
+  if (!lastDeep || at - lastDeep.at >= DEEP_CHECK_TTL_MS || at < lastDeep.at) {
+    lastDeep = { at, reachable: await tableReachable() };
   }
   return lastDeep.reachable ? { status: 'ok', table: 'ok' } : { status: 'unavailable', table: 'unreachable' };
 };
