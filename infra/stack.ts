@@ -11,7 +11,14 @@ export class LeadLoopStack extends Stack {
   readonly stateful: Stateful;
   readonly stateless: Stateless;
 
-  constructor(scope: Construct, id: string, props: StackProps & { settings: Settings }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: StackProps & {
+      settings: Settings /** The edge web ACL (us-east-1), when `app.edge` is on. */;
+      webAclArn?: string;
+    },
+  ) {
     super(scope, id, props);
     const logRetention = props.settings.app.logRetentionDays as RetentionDays;
     this.stateful = new Stateful(this, 'Stateful', { settings: props.settings });
@@ -19,12 +26,20 @@ export class LeadLoopStack extends Stack {
       settings: props.settings,
       stateful: this.stateful,
       logRetention,
+      ...(props.webAclArn ? { webAclArn: props.webAclArn } : {}),
     });
     new HandoffTargets(this, 'HandoffTargets', { settings: props.settings, stateful: this.stateful });
     new CfnOutput(this, 'ApiUrl', {
       value: this.stateless.api.apiEndpoint,
       description: 'Public API base URL',
     });
+    if (this.stateless.edge) {
+      new CfnOutput(this, 'PublicUrl', {
+        value: `https://${this.stateless.edge.distribution.distributionDomainName}`,
+        description:
+          'Public routes behind CloudFront and the WAF rate limits (point forms and the snippet here)',
+      });
+    }
     new CfnOutput(this, 'EventBusName', { value: this.stateful.bus.eventBusName });
     new CfnOutput(this, 'TableName', { value: this.stateful.table.tableName });
     const sweeper = this.stateless.functions.get('sweeper')?.fn;

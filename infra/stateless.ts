@@ -20,6 +20,7 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct, type IConstruct } from 'constructs';
 import { corsOrigins, type Settings } from '#config/settings';
 import { type EventPattern, FUNCTIONS, type FunctionSpec, type Grants, TABLE_ACTIONS } from './catalog.ts';
+import { EdgeDistribution } from './edge.ts';
 import { LeadFunction } from './lead-function.ts';
 import {
   acknowledgeBasicExecutionRole,
@@ -37,12 +38,14 @@ import type { Stateful } from './stateful.ts';
 export class Stateless extends Construct {
   readonly api: HttpApi;
   readonly functions = new Map<string, LeadFunction>();
+  /** CloudFront + WAF in front of the API, when `app.edge` is on. */
+  readonly edge?: EdgeDistribution;
   private readonly routes: HttpRoute[] = [];
 
   constructor(
     scope: Construct,
     id: string,
-    props: { settings: Settings; stateful: Stateful; logRetention: RetentionDays },
+    props: { settings: Settings; stateful: Stateful; logRetention: RetentionDays; webAclArn?: string },
   ) {
     super(scope, id);
     const { settings, stateful } = props;
@@ -88,7 +91,12 @@ export class Stateless extends Construct {
     );
     if (Object.keys(routeThrottles).length)
       (stage.node.defaultChild as CfnStage).routeSettings = routeThrottles;
-    const publicBaseUrl = stage.url.replace(/\/$/, '');
+    if (props.webAclArn)
+      this.edge = new EdgeDistribution(this, 'Edge', { api: this.api, webAclArn: props.webAclArn });
+    // Links in mails (confirm, unsubscribe) go through the edge when there is one, so WAF counts them too.
+    const publicBaseUrl = this.edge
+      ? `https://${this.edge.distribution.distributionDomainName}`
+      : stage.url.replace(/\/$/, '');
 
     const environment = {
       TABLE_NAME: stateful.table.tableName,
