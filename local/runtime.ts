@@ -7,7 +7,7 @@ import type { Context } from 'aws-lambda';
 import type { FunctionSpec } from '#infra/catalog';
 import { compileRoute, MalformedPathError, matchRoute, toHttpApiEvent } from '#local/api-gateway';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, startLocalSes } from '#local/engines';
-import { assertPortsFree } from '#local/ports';
+import { assertPortsFree, PortInUseError } from '#local/ports';
 import { type DeliveredEvent, LocalEventRouter, type LocalRule } from '#local/router';
 import { removeRuntimeInfo, writeRuntimeInfo } from '#local/runtime-file';
 import { StreamPoller } from '#local/stream-poller';
@@ -115,8 +115,9 @@ const start = async (
     : await startLocalSes(options.sesPort ?? 8005);
   stoppers.push(ses.stop);
 
-  // The server is bound now (the port must be known before handlers load: it is their EventBridge endpoint
-  // and public base URL), but every request waits for `ready`: none is accepted and left unanswered.
+  // The API listens only once every handler is loaded. Only with port 0 (tests: "any free port") must it bind
+  // first, to learn the port the handlers need (their EventBridge endpoint and public base URL); then every
+  // request waits for `ready`. Either way none is accepted and left unanswered.
   let markReady: () => void = () => {};
   let markFailed: (error: unknown) => void = () => {};
   const ready = new Promise<void>((ok, fail) => {
@@ -137,15 +138,22 @@ const start = async (
       },
     );
   });
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
-    server.listen(port, '127.0.0.1', () => ok());
-  });
+  const listen = () =>
+    new Promise<void>((ok, fail) => {
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        fail(
+          error.code === 'EADDRINUSE' ? new PortInUseError({ port, envVar: 'PORT', what: 'the API' }) : error,
+        ),
+      );
+      server.listen(port, '127.0.0.1', () => ok());
+    });
+  if (port === 0) await listen();
   stoppers.unshift(
     () =>
       new Promise<void>((ok) => {
         // Start-up failed (or the runtime stops): requests still waiting get a 503, not silence.
         markFailed(new Error('the local runtime is not running'));
+        if (!server.listening) return ok();
         server.close(() => ok());
         server.closeAllConnections();
       }),
@@ -434,6 +442,7 @@ const start = async (
   };
 
   markReady();
+  if (!server.listening) await listen();
   if (options.dataDir) {
     writeRuntimeInfo(options.dataDir, {
       pid: process.pid,
