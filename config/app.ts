@@ -19,5 +19,12 @@ export const app: z.input<typeof appConfigSchema> = {
   timeZone: 'Asia/Tokyo',
   locale: 'ja',
   api: { throttle: { rate: 50, burst: 100 }, maxBodyBytes: 32 * 1024 },
+  // Per-client-IP rate limits at the edge (CloudFront + WAF, deployed in us-east-1): off in the demo.
+  // Requests per IP per 5 minutes on each public route; see README → Deploy → Edge rate limits.
+  edge: {
+    enabled: false,
+    windowSeconds: 300,
+    rateLimits: { forms: 100, track: 2000, confirm: 100, unsubscribe: 100 },
+  },
   logRetentionDays: 30,
 };

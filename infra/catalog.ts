@@ -51,7 +51,46 @@ export interface FunctionSpec {
   triggers: Trigger[];
   /** Reserved concurrency cap (protects the table and SES rate); undefined = account pool. */
   maxConcurrency?: number;
+  /** What the function may touch in AWS: its IAM policy is derived from this and nothing else. */
+  grants: Grants;
 }
+
+/**
+ * Least privilege, declared per function (read from its handler and what it imports; a test compares the
+ * synthesized policy with it). Table levels:
+ * - `none`: no table access (the outbox stream of a `outbox-stream` trigger is granted by the mapping);
+ * - `probe`: GetItem on the table only (the deep health check);
+ * - `read`: GetItem, BatchGetItem, Query, ConditionCheckItem on the table and its indexes;
+ * - `readWrite`: read plus PutItem, UpdateItem, DeleteItem (TransactWriteItems needs exactly these).
+ * Scan and BatchWriteItem are never granted: only admin scripts (`npm run rescore`) use them, with the
+ * operator's own credentials.
+ */
+export interface Grants {
+  table: TableAccess;
+  /** events:PutEvents on the leads bus (only the outbox publisher: everyone else writes outbox items). */
+  putEvents?: boolean;
+  /** ses:SendEmail with our identity and configuration set. */
+  sendEmail?: boolean;
+  /** secretsmanager:GetSecretValue on the token-signing secret (loaded at cold start by `#adapters/secrets`). */
+  signingSecret?: boolean;
+}
+export type TableAccess = 'none' | 'probe' | 'read' | 'readWrite';
+
+/** The DynamoDB actions each table level allows (resources: the table, and its indexes from `read` up). */
+export const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
+  none: [],
+  probe: ['dynamodb:GetItem'],
+  read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'],
+  readWrite: [
+    'dynamodb:GetItem',
+    'dynamodb:BatchGetItem',
+    'dynamodb:Query',
+    'dynamodb:ConditionCheckItem',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+  ],
+};
 
 const fn = (spec: Omit<FunctionSpec, 'routes' | 'triggers'> & Partial<FunctionSpec>): FunctionSpec => ({
   routes: [],
@@ -63,6 +102,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   fn({
     name: 'health',
     entry: 'functions/health/handler.ts',
+    grants: { table: 'probe' },
     description: 'Liveness of the API',
     timeoutSeconds: 3,
     memoryMb: 256,
@@ -71,6 +111,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   fn({
     name: 'capture',
     entry: 'functions/capture/handler.ts',
+    grants: { table: 'readWrite', sendEmail: true, signingSecret: true },
     description: 'Landing-page form posts: validate, de-duplicate, consent, score, auto-reply',
     timeoutSeconds: 15,
     memoryMb: 512,
@@ -80,6 +121,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   fn({
     name: 'confirm',
     entry: 'functions/confirm/handler.ts',
+    grants: { table: 'readWrite', sendEmail: true, signingSecret: true },
     description: 'Double opt-in confirmation page',
     timeoutSeconds: 10,
     memoryMb: 256,
@@ -91,6 +133,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   fn({
     name: 'ops-leads',
     entry: 'functions/ops-leads/handler.ts',
+    grants: { table: 'read' },
     description: 'Ops API: a lead with its score breakdown and timeline',
     timeoutSeconds: 10,
     memoryMb: 512,
@@ -102,6 +145,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   fn({
     name: 'track',
     entry: 'functions/track/handler.ts',
+    grants: { table: 'readWrite', signingSecret: true },
     description: 'Tracking snippet batches: validate, stitch anonymous visitors, score each event once',
     timeoutSeconds: 10,
     memoryMb: 512,
@@ -111,6 +155,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   fn({
     name: 'ops-events',
     entry: 'functions/ops-events/handler.ts',
+    grants: { table: 'readWrite', signingSecret: true },
     description: 'Ops API: behaviour events from trusted systems (webinar platform, CRM) by leadId or email',
     timeoutSeconds: 15,
     memoryMb: 512,
@@ -119,6 +164,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   fn({
     name: 'handoff',
     entry: 'functions/handoff/handler.ts',
+    grants: { table: 'readWrite' },
     description: 'Hands a lead to sales on the configured trigger: owner, CRM record, SLA timer, events',
     timeoutSeconds: 30,
     memoryMb: 512,
@@ -135,6 +181,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   fn({
     name: 'sales-actions',
     entry: 'functions/sales-actions/handler.ts',
+    grants: { table: 'readWrite' },
     description: 'Ops API: sales actions on a hand-off (accept, qualify, convert, disqualify, recycle)',
     timeoutSeconds: 15,
     memoryMb: 512,
@@ -144,6 +191,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     // Not 'crm-sales-actions': that is the rule's name, and construct ids must differ in the stack.
     name: 'sales-actions-crm',
     entry: 'functions/sales-actions-crm/handler.ts',
+    grants: { table: 'readWrite' },
     description: 'Sales actions sent by the CRM on the leads bus (same use case as the ops API)',
     timeoutSeconds: 15,
     memoryMb: 512,
@@ -160,6 +208,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   fn({
     name: 'call-list',
     entry: 'functions/call-list/handler.ts',
+    grants: { table: 'read' },
     description: 'Ops API: warm and hot leads not yet with sales, best first (JSON pages or CSV)',
     timeoutSeconds: 15,
     memoryMb: 512,
@@ -168,6 +217,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   fn({
     name: 'nurture-enroll',
     entry: 'functions/nurture-enroll/handler.ts',
+    grants: { table: 'readWrite' },
     description: 'Enrolls leads into step-email sequences (form, temperature, recycle), honouring re-entry',
     timeoutSeconds: 30,
     memoryMb: 512,
@@ -187,6 +237,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   fn({
     name: 'unsubscribe',
     entry: 'functions/unsubscribe/handler.ts',
+    grants: { table: 'readWrite', signingSecret: true },
     description: 'RFC 8058 one-click unsubscribe (POST) and its confirmation page (GET)',
     timeoutSeconds: 10,
     memoryMb: 256,
@@ -198,6 +249,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   fn({
     name: 'email-events',
     entry: 'functions/email-events/handler.ts',
+    grants: { table: 'readWrite' },
     description: 'SES engagement: bounces/complaints suppress; deliveries, opens, clicks count and score',
     timeoutSeconds: 30,
     memoryMb: 512,
@@ -224,6 +276,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   fn({
     name: 'publisher',
     entry: 'functions/publisher/handler.ts',
+    grants: { table: 'none', putEvents: true },
     description: 'Outbox items from the table stream to the leads bus',
     timeoutSeconds: 30,
     memoryMb: 256,
@@ -232,6 +285,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   fn({
     name: 'sweeper',
     entry: 'functions/sweeper/handler.ts',
+    grants: { table: 'readWrite', sendEmail: true, signingSecret: true },
     description: 'Runs due timers: step emails, SLA deadlines, temperature decay',
     timeoutSeconds: 60,
     memoryMb: 512,

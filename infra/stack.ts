@@ -1,9 +1,9 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { type CfnElement, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { Settings } from '#config/settings';
 import { HandoffTargets } from './handoff-targets.ts';
-import { acknowledgeFindings } from './nag.ts';
+import { acknowledgeSchedulerRoles } from './nag.ts';
 import { Observability } from './observability.ts';
 import { Stateful } from './stateful.ts';
 import { Stateless } from './stateless.ts';
@@ -12,7 +12,14 @@ export class LeadLoopStack extends Stack {
   readonly stateful: Stateful;
   readonly stateless: Stateless;
 
-  constructor(scope: Construct, id: string, props: StackProps & { settings: Settings }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: StackProps & {
+      settings: Settings /** The edge web ACL (us-east-1), when `app.edge` is on. */;
+      webAclArn?: string;
+    },
+  ) {
     super(scope, id, props);
     const logRetention = props.settings.app.logRetentionDays as RetentionDays;
     this.stateful = new Stateful(this, 'Stateful', { settings: props.settings });
@@ -20,12 +27,20 @@ export class LeadLoopStack extends Stack {
       settings: props.settings,
       stateful: this.stateful,
       logRetention,
+      ...(props.webAclArn ? { webAclArn: props.webAclArn } : {}),
     });
     new HandoffTargets(this, 'HandoffTargets', { settings: props.settings, stateful: this.stateful });
     new CfnOutput(this, 'ApiUrl', {
       value: this.stateless.api.apiEndpoint,
       description: 'Public API base URL',
     });
+    if (this.stateless.edge) {
+      new CfnOutput(this, 'PublicUrl', {
+        value: `https://${this.stateless.edge.distribution.distributionDomainName}`,
+        description:
+          'Public routes behind CloudFront and the WAF rate limits (point forms and the snippet here)',
+      });
+    }
     new CfnOutput(this, 'EventBusName', { value: this.stateful.bus.eventBusName });
     new CfnOutput(this, 'TableName', { value: this.stateful.table.tableName });
     // Last: it graphs and alarms every dead-letter queue built above.
@@ -33,6 +48,7 @@ export class LeadLoopStack extends Stack {
       stateful: this.stateful,
       functions: this.stateless.functions,
     });
-    acknowledgeFindings(this);
+    const sweeper = this.stateless.functions.get('sweeper')?.fn;
+    if (sweeper) acknowledgeSchedulerRoles(this, this.getLogicalId(sweeper.node.defaultChild as CfnElement));
   }
 }

@@ -20,6 +20,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Settings } from '#config/settings';
 import { ALL_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from '#store/table-design';
+import { acknowledgeDeadLetterQueue, acknowledgeSigningSecretRotation } from './nag.ts';
 
 /**
  * What holds data and must outlive any deployment: the lead table (retained, deletion-protected, PITR),
@@ -103,6 +104,8 @@ export class Stateful extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
+    acknowledgeSigningSecretRotation(this.signingSecret);
+
     const dlqKey = new Key(this, 'DeadLetterKey', {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -118,6 +121,8 @@ export class Stateful extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
+
+    acknowledgeDeadLetterQueue(this.deadLetters);
 
     this.alarmTopic = new Topic(this, 'Alarms', {
       topicName: `${prefix}-alarms`,

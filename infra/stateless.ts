@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { type CfnElement, Duration, Stack } from 'aws-cdk-lib';
 import {
   type CfnStage,
   CorsHttpMethod,
@@ -17,10 +17,18 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { corsOrigins, type Settings } from '#config/settings';
-import { type EventPattern, FUNCTIONS, type FunctionSpec } from './catalog.ts';
+import { type EventPattern, FUNCTIONS, type FunctionSpec, type Grants, TABLE_ACTIONS } from './catalog.ts';
+import { EdgeDistribution } from './edge.ts';
 import { LeadFunction } from './lead-function.ts';
+import {
+  acknowledgeBasicExecutionRole,
+  acknowledgeDlqKeyActions,
+  acknowledgePublicRoute,
+  acknowledgeTableIndexes,
+  acknowledgeUnscopableActions,
+} from './nag.ts';
 import type { Stateful } from './stateful.ts';
 
 /**
@@ -30,12 +38,14 @@ import type { Stateful } from './stateful.ts';
 export class Stateless extends Construct {
   readonly api: HttpApi;
   readonly functions = new Map<string, LeadFunction>();
+  /** CloudFront + WAF in front of the API, when `app.edge` is on. */
+  readonly edge?: EdgeDistribution;
   private readonly routes: HttpRoute[] = [];
 
   constructor(
     scope: Construct,
     id: string,
-    props: { settings: Settings; stateful: Stateful; logRetention: RetentionDays },
+    props: { settings: Settings; stateful: Stateful; logRetention: RetentionDays; webAclArn?: string },
   ) {
     super(scope, id);
     const { settings, stateful } = props;
@@ -81,7 +91,12 @@ export class Stateless extends Construct {
     );
     if (Object.keys(routeThrottles).length)
       (stage.node.defaultChild as CfnStage).routeSettings = routeThrottles;
-    const publicBaseUrl = stage.url.replace(/\/$/, '');
+    if (props.webAclArn)
+      this.edge = new EdgeDistribution(this, 'Edge', { api: this.api, webAclArn: props.webAclArn });
+    // Links in mails (confirm, unsubscribe) go through the edge when there is one, so WAF counts them too.
+    const publicBaseUrl = this.edge
+      ? `https://${this.edge.distribution.distributionDomainName}`
+      : stage.url.replace(/\/$/, '');
 
     const environment = {
       TABLE_NAME: stateful.table.tableName,
@@ -94,6 +109,7 @@ export class Stateless extends Construct {
     const sesIdentityArn = `arn:${stack.partition}:ses:${stack.region}:${stack.account}:identity/${settings.app.sender.sesIdentity}`;
     const configurationSetArn = `arn:${stack.partition}:ses:${stack.region}:${stack.account}:configuration-set/${stateful.configurationSet.ref}`;
 
+    const functionRoles = new Set<IConstruct>();
     for (const spec of FUNCTIONS) {
       const lf = new LeadFunction(this, pascal(spec.name), {
         spec,
@@ -101,15 +117,14 @@ export class Stateless extends Construct {
         logRetention: props.logRetention,
       });
       this.functions.set(spec.name, lf);
-      const fn = lf.fn;
-      stateful.table.grantReadWriteData(fn);
-      stateful.bus.grantPutEventsTo(fn);
-      stateful.signingSecret.grantRead(fn);
-      fn.addToRolePolicy(
-        new PolicyStatement({ actions: ['ses:SendEmail'], resources: [sesIdentityArn, configurationSetArn] }),
-      );
+      grantDeclared(lf, spec.grants, { stateful, sesIdentityArn, configurationSetArn });
+      if (lf.fn.role) {
+        acknowledgeBasicExecutionRole(lf.fn.role);
+        functionRoles.add(lf.fn.role);
+      }
       this.wire(spec, lf, { iam, stateful });
     }
+    acknowledgeUnscopableActions(this, functionRoles);
     // The account-level suppression list has no resource ARN; only the engagement handler gets it, and only
     // when marketing ops turned the option on.
     if (settings.nurtureSettings.suppressInSesAccountList) {
@@ -138,6 +153,9 @@ export class Stateless extends Construct {
           integration,
           ...(route.auth === 'iam' ? { authorizer: ctx.iam } : {}),
         });
+        if (route.auth === 'none') {
+          for (const r of added) acknowledgePublicRoute(r, `${route.method} ${route.path}`);
+        }
         this.routes.push(...added);
       }
     }
@@ -167,6 +185,7 @@ export class Stateless extends Construct {
           target: new LambdaInvoke(fn, { retryAttempts: 0, deadLetterQueue: ctx.stateful.deadLetters }),
         });
       } else {
+        if (fn.role) acknowledgeDlqKeyActions(fn.role);
         fn.addEventSource(
           new DynamoEventSource(ctx.stateful.table, {
             startingPosition: StartingPosition.TRIM_HORIZON,
@@ -188,6 +207,44 @@ export class Stateless extends Construct {
     }
   }
 }
+
+/**
+ * The function's IAM policy, derived only from its catalog declaration (`grants`): nothing is granted to
+ * every function. The outbox stream's read actions come with its event source mapping.
+ */
+const grantDeclared = (
+  lf: LeadFunction,
+  grants: Grants,
+  ctx: { stateful: Stateful; sesIdentityArn: string; configurationSetArn: string },
+): void => {
+  const { fn } = lf;
+  const { table, bus, signingSecret } = ctx.stateful;
+  const tableActions = TABLE_ACTIONS[grants.table];
+  if (tableActions.length) {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: [...tableActions],
+        // Indexes only from `read` up: the health probe reads one key of the table itself.
+        resources:
+          grants.table === 'probe' ? [table.tableArn] : [table.tableArn, `${table.tableArn}/index/*`],
+      }),
+    );
+    if (grants.table !== 'probe') acknowledgeTableIndexes(fn.role ?? fn, logicalId(table));
+  }
+  if (grants.putEvents) bus.grantPutEventsTo(fn);
+  if (grants.signingSecret) signingSecret.grantRead(fn);
+  if (grants.sendEmail) {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['ses:SendEmail'],
+        resources: [ctx.sesIdentityArn, ctx.configurationSetArn],
+      }),
+    );
+  }
+};
+
+const logicalId = (construct: IConstruct): string =>
+  Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
 
 const pascal = (name: string): string => name.replace(/(^|[-_])(\w)/g, (_, __, c: string) => c.toUpperCase());
 

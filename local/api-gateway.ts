@@ -20,6 +20,19 @@ export const compileRoute = (functionName: string, route: RouteSpec): CompiledRo
   return { functionName, route, regex: new RegExp(`^${source}$`), params };
 };
 
+/** A path whose percent-encoding does not decode (API Gateway answers 400 before any function runs). */
+export class MalformedPathError extends Error {
+  override name = 'MalformedPathError';
+}
+
+const decodeSegment = (raw: string): string => {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new MalformedPathError(`malformed percent-encoding: ${raw.slice(0, 40)}`);
+  }
+};
+
 export const matchRoute = (
   routes: readonly CompiledRoute[],
   method: string,
@@ -36,7 +49,7 @@ export const matchRoute = (
     if (compiled.route.method !== method) continue;
     const pathParameters: Record<string, string> = {};
     compiled.params.forEach((name, i) => {
-      pathParameters[name] = decodeURIComponent(m[i + 1] ?? '');
+      pathParameters[name] = decodeSegment(m[i + 1] ?? '');
     });
     return { compiled, pathParameters };
   }

@@ -5,9 +5,11 @@ import { extname, join, normalize, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import type { FunctionSpec } from '#infra/catalog';
-import { compileRoute, matchRoute, toHttpApiEvent } from '#local/api-gateway';
+import { compileRoute, MalformedPathError, matchRoute, toHttpApiEvent } from '#local/api-gateway';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, startLocalSes } from '#local/engines';
+import { assertPortsFree, PortInUseError } from '#local/ports';
 import { type DeliveredEvent, LocalEventRouter, type LocalRule } from '#local/router';
+import { removeRuntimeInfo, writeRuntimeInfo } from '#local/runtime-file';
 import { StreamPoller } from '#local/stream-poller';
 import { ensureTable } from '#local/table';
 
@@ -15,6 +17,8 @@ const ROOT = resolve(import.meta.dirname, '..');
 const DEFAULT_TICK_MS = 15 * 60_000;
 const MAX_TICKS = 5000;
 const MAX_ADVANCE_MS = 366 * 86_400_000;
+/** API Gateway's own payload limit: a bigger body never reaches a function. */
+export const API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 export interface RuntimeOptions {
   port?: number;
@@ -27,6 +31,7 @@ export interface RuntimeOptions {
   dataDir?: string;
   fresh?: boolean;
   tableName?: string;
+  /** Bearer token for /v1/ops/* and PutEvents (at least 16 characters); default: generated once per data folder. */
   opsToken?: string;
   /** How often the local scheduler runs the real sweeper; 0 turns it off (tests sweep on demand). */
   sweepEverySeconds?: number;
@@ -66,9 +71,38 @@ export const startRuntime = async (options: RuntimeOptions = {}): Promise<Runtim
   const tableName = options.tableName ?? 'leadloop-local';
   const stoppers: (() => Promise<void>)[] = [];
 
+  if (options.opsToken !== undefined && options.opsToken.length < 16) {
+    throw new Error('OPS_TOKEN must be at least 16 characters');
+  }
+  // Every port this runtime will bind, checked before any engine starts (one clear line instead of a
+  // half-started runtime and a stack trace).
+  await assertPortsFree([
+    { port, envVar: 'PORT', what: 'the API' },
+    ...(options.dynamodbEndpoint
+      ? []
+      : [{ port: options.dynamodbPort ?? 8000, envVar: 'DYNAMODB_PORT', what: 'DynamoDB Local' }]),
+    ...(options.sesEndpoint
+      ? []
+      : [{ port: options.sesPort ?? 8005, envVar: 'SES_PORT', what: 'the local SES' }]),
+  ]);
   if (options.dataDir && options.fresh) rmSync(options.dataDir, { recursive: true, force: true });
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
 
+  try {
+    return await start(options, { log, port, tableName, stoppers });
+  } catch (error) {
+    // Requests already waiting on a server that will not become ready are answered by the stoppers'
+    // server.close + closeAllConnections.
+    for (const stop of stoppers) await stop().catch(() => {});
+    throw error;
+  }
+};
+
+const start = async (
+  options: RuntimeOptions,
+  ctx: { log: (line: string) => void; port: number; tableName: string; stoppers: (() => Promise<void>)[] },
+): Promise<Runtime> => {
+  const { log, port, tableName, stoppers } = ctx;
   const dynamo = options.dynamodbEndpoint
     ? { endpoint: options.dynamodbEndpoint, stop: async () => {} }
     : await startDynamoDbLocal(
@@ -81,21 +115,65 @@ export const startRuntime = async (options: RuntimeOptions = {}): Promise<Runtim
     : await startLocalSes(options.sesPort ?? 8005);
   stoppers.push(ses.stop);
 
-  const server = createServer();
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
-    server.listen(port, '127.0.0.1', () => ok());
+  // The API listens only once every handler is loaded. Only with port 0 (tests: "any free port") must it bind
+  // first, to learn the port the handlers need (their EventBridge endpoint and public base URL); then every
+  // request waits for `ready`. Either way none is accepted and left unanswered.
+  let markReady: () => void = () => {};
+  let markFailed: (error: unknown) => void = () => {};
+  const ready = new Promise<void>((ok, fail) => {
+    markReady = ok;
+    markFailed = fail;
   });
+  ready.catch(() => {});
+  let handleRequest: (req: IncomingMessage, res: ServerResponse) => Promise<void> = async () => {};
+  const server = createServer((req, res) => {
+    ready.then(
+      () =>
+        handleRequest(req, res).catch((error: unknown) => {
+          log(`local gateway error: ${error instanceof Error ? error.stack : String(error)}`);
+          if (!res.headersSent) send(res, 502, JSON_TYPE, '{"message":"Internal Server Error"}');
+        }),
+      () => {
+        if (!res.headersSent) send(res, 503, JSON_TYPE, '{"message":"Service Unavailable"}');
+      },
+    );
+  });
+  const listen = () =>
+    new Promise<void>((ok, fail) => {
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        fail(
+          error.code === 'EADDRINUSE' ? new PortInUseError({ port, envVar: 'PORT', what: 'the API' }) : error,
+        ),
+      );
+      server.listen(port, '127.0.0.1', () => ok());
+    });
+  if (port === 0) await listen();
+  stoppers.unshift(
+    () =>
+      new Promise<void>((ok) => {
+        // Start-up failed (or the runtime stops): requests still waiting get a 503, not silence.
+        markFailed(new Error('the local runtime is not running'));
+        if (!server.listening) return ok();
+        server.close(() => ok());
+        server.closeAllConnections();
+      }),
+  );
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const apiUrl = `http://localhost:${actualPort}`;
 
   const opsToken = options.opsToken ?? persistentSecret(options.dataDir, 'ops-token', 24);
+  // Credentials of this runtime only (random, never written anywhere): the in-process handlers sign with
+  // them, so the PutEvents endpoint can tell its own functions from anyone else on the machine.
+  const credentials = {
+    accessKeyId: `LOCAL${randomBytes(8).toString('hex').toUpperCase()}`,
+    secretAccessKey: randomBytes(24).toString('base64url'),
+  };
   // Same variables the CDK function wrapper sets in AWS; only the endpoints point here.
   Object.assign(process.env, {
     AWS_REGION: process.env.AWS_REGION ?? LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_ENDPOINT_URL_SESV2: ses.endpoint,
     AWS_ENDPOINT_URL_EVENTBRIDGE: apiUrl,
@@ -222,38 +300,55 @@ export const startRuntime = async (options: RuntimeOptions = {}): Promise<Runtim
     settle,
     invoke,
     stop: async () => {
-      await new Promise<void>((ok) => {
-        server.close(() => ok());
-        server.closeAllConnections();
-      });
+      if (options.dataDir) removeRuntimeInfo(options.dataDir);
       for (const stop of stoppers) await stop();
     },
   };
 
-  server.on('request', (req, res) => {
-    handleRequest(req, res).catch((error: unknown) => {
-      log(`local gateway error: ${error instanceof Error ? error.stack : String(error)}`);
-      if (!res.headersSent)
-        send(res, 502, { 'content-type': 'application/json' }, '{"message":"Internal Server Error"}');
-    });
-  });
-
-  const handleRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const body = await readRequestBody(req, 10 * 1024 * 1024); // API Gateway's own payload limit
+  handleRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const body = await readRequestBody(req, res, API_GATEWAY_MAX_BODY_BYTES);
+    if (!body) return; // 413 answered
     const url = new URL(req.url ?? '/', apiUrl);
     const method = req.method ?? 'GET';
     const target = req.headers['x-amz-target'];
 
     if (typeof target === 'string' && target.startsWith('AWSEvents.')) {
+      // Only this runtime's own functions (signed with its credentials) or a holder of the ops token may
+      // put events: a CRM sales action on the bus changes a lead.
+      if (!mayPutEvents(req.headers.authorization, credentials.accessKeyId, opsToken)) {
+        return send(
+          res,
+          403,
+          { 'content-type': 'application/x-amz-json-1.1' },
+          '{"__type":"AccessDeniedException","message":"PutEvents needs the ops token (Authorization: Bearer …)"}',
+        );
+      }
       if (target !== 'AWSEvents.PutEvents')
         return send(res, 400, {}, `{"message":"${target} is not emulated"}`);
-      const request = JSON.parse(body.toString('utf8')) as { Entries?: [] };
+      let request: { Entries?: [] };
+      try {
+        request = JSON.parse(body.toString('utf8')) as { Entries?: [] };
+      } catch {
+        return send(
+          res,
+          400,
+          { 'content-type': 'application/x-amz-json-1.1' },
+          '{"__type":"SerializationException"}',
+        );
+      }
       const result = router.putEvents(request.Entries ?? []);
       return send(res, 200, { 'content-type': 'application/x-amz-json-1.1' }, JSON.stringify(result));
     }
 
-    if (url.pathname.startsWith('/_local/')) return localRoute(method, url.pathname, body, res);
-    if (url.pathname.startsWith('/examples/') && method === 'GET') return serveExample(url.pathname, res);
+    let path: string;
+    try {
+      path = decodeURIComponent(url.pathname);
+    } catch {
+      // API Gateway refuses a path it cannot decode before any function runs.
+      return send(res, 400, JSON_TYPE, '{"message":"Bad Request: malformed percent-encoding in the path"}');
+    }
+    if (path.startsWith('/_local/')) return localRoute(method, url.pathname, body, res);
+    if (url.pathname.startsWith('/examples/') && method === 'GET') return serveExample(path, res);
 
     const origin = req.headers.origin;
     const cors: Record<string, string> =
@@ -277,7 +372,13 @@ export const startRuntime = async (options: RuntimeOptions = {}): Promise<Runtim
       );
     }
 
-    const matched = matchRoute(routes, method, url.pathname);
+    let matched: ReturnType<typeof matchRoute>;
+    try {
+      matched = matchRoute(routes, method, url.pathname);
+    } catch (error) {
+      if (error instanceof MalformedPathError) return send(res, 400, JSON_TYPE, `{"message":"Bad Request"}`);
+      throw error;
+    }
     if (!matched) return send(res, 404, { 'content-type': 'application/json' }, '{"message":"Not Found"}');
     if ('methodNotAllowed' in matched)
       return send(res, 404, { 'content-type': 'application/json' }, '{"message":"Not Found"}');
@@ -343,7 +444,37 @@ export const startRuntime = async (options: RuntimeOptions = {}): Promise<Runtim
     send(res, 404, { 'content-type': 'application/json' }, '{"message":"Not Found"}');
   };
 
+  markReady();
+  if (!server.listening) await listen();
+  if (options.dataDir) {
+    writeRuntimeInfo(options.dataDir, {
+      pid: process.pid,
+      apiUrl,
+      sesUrl: runtime.sesUrl,
+      dynamodbEndpoint: dynamo.endpoint,
+      tableName,
+      dataDir: options.dataDir,
+      startedAt: new Date().toISOString(),
+    });
+  }
   return runtime;
+};
+
+const JSON_TYPE = { 'content-type': 'application/json' };
+
+/**
+ * Who may call the local PutEvents: a request SigV4-signed with this runtime's own access key (its
+ * in-process functions: `Credential=<key>/…`), or one with `Authorization: Bearer <ops token>`.
+ */
+export const mayPutEvents = (
+  authorization: string | undefined,
+  runtimeAccessKeyId: string,
+  opsToken: string,
+): boolean => {
+  if (!authorization) return false;
+  if (authorization === `Bearer ${opsToken}`) return true;
+  const credential = /^AWS4-HMAC-SHA256\s+Credential=([^/,\s]+)\//.exec(authorization);
+  return credential?.[1] === runtimeAccessKeyId;
 };
 
 const EXAMPLE_TYPES: Record<string, string> = {
@@ -354,7 +485,7 @@ const EXAMPLE_TYPES: Record<string, string> = {
 
 const serveExample = (pathname: string, res: ServerResponse): void => {
   const examples = join(ROOT, 'examples');
-  const file = normalize(join(ROOT, decodeURIComponent(pathname)));
+  const file = normalize(join(ROOT, pathname));
   const type = EXAMPLE_TYPES[extname(file)];
   if (!file.startsWith(`${examples}/`) || !type || !existsSync(file)) {
     send(res, 404, { 'content-type': 'text/plain' }, 'Not Found');
@@ -373,20 +504,45 @@ const send = (
   res.end(body);
 };
 
-const readRequestBody = (req: IncomingMessage, limit: number): Promise<Buffer> =>
+/**
+ * The request body, or undefined once a body over `limit` has been answered with 413 (as API Gateway
+ * does): nothing more is buffered, the rest is drained and discarded so the client reads the answer
+ * instead of a reset connection, and the connection closes after it.
+ */
+export const readRequestBody = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  limit: number,
+): Promise<Buffer | undefined> =>
   new Promise((ok, fail) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        req.destroy();
-        fail(new Error('request body over the API Gateway limit'));
-        return;
-      }
+      if (size > limit) return tooLarge();
       chunks.push(chunk);
+    };
+    const tooLarge = () => {
+      req.removeListener('data', onData);
+      send(
+        res,
+        413,
+        { ...JSON_TYPE, connection: 'close' },
+        `{"message":"Request Entity Too Large: the body exceeds ${limit} bytes"}`,
+      );
+      // Drain what is in flight (bounded in time), then close.
+      req.resume();
+      const timer = setTimeout(() => req.socket.destroy(), 5_000);
+      timer.unref();
+      req.once('end', () => clearTimeout(timer));
+      ok(undefined);
+    };
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) return tooLarge();
+    req.on('data', onData);
+    req.on('end', () => {
+      if (size <= limit) ok(Buffer.concat(chunks));
     });
-    req.on('end', () => ok(Buffer.concat(chunks)));
     req.on('error', fail);
   });
 

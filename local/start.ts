@@ -1,30 +1,41 @@
-import { resolve } from 'node:path';
-
 // This machine runs Node 20; the Lambdas run on Node 24. The SDK's Node 20 notice is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-import { startRuntime } from '#local/runtime';
+import { PortInUseError } from '#local/ports';
+import { type Runtime, startRuntime } from '#local/runtime';
+import { localDataDir } from '#local/runtime-file';
 
 /**
  * `npm start`: the whole product on this machine. `npm start -- --fresh` wipes the local data first.
- * Ports: PORT (API, 3000), SES_PORT (inbox, 8005), DYNAMODB_PORT (8000), so two runtimes can run side by side.
+ * Ports: PORT (API, 3000), SES_PORT (inbox, 8005), DYNAMODB_PORT (8000), data folder DATA_DIR (.data), so two
+ * runtimes can run side by side; OPS_TOKEN sets the ops token (default: generated once into DATA_DIR/ops-token).
+ * The runtime writes DATA_DIR/runtime.json (its URLs) for scripts such as `npm run rescore`.
  */
 const args = new Set(process.argv.slice(2));
 const port = Number(process.env.PORT ?? 3000);
 const sesPort = Number(process.env.SES_PORT ?? 8005);
 const dynamodbPort = Number(process.env.DYNAMODB_PORT ?? 8000);
-const dataDir = resolve(process.env.DATA_DIR ?? '.data');
+const dataDir = localDataDir();
 
 const time = () => new Date().toISOString().slice(11, 19);
-const runtime = await startRuntime({
-  port,
-  sesPort,
-  dynamodbPort,
-  dataDir,
-  fresh: args.has('--fresh'),
-  sweepEverySeconds: Number(process.env.SWEEP_EVERY_SECONDS ?? 5),
-  log: (line) => console.log(`${time()} ${line}`),
-});
+let runtime: Runtime;
+try {
+  runtime = await startRuntime({
+    port,
+    sesPort,
+    dynamodbPort,
+    dataDir,
+    fresh: args.has('--fresh'),
+    ...(process.env.OPS_TOKEN ? { opsToken: process.env.OPS_TOKEN } : {}),
+    sweepEverySeconds: Number(process.env.SWEEP_EVERY_SECONDS ?? 5),
+    log: (line) => console.log(`${time()} ${line}`),
+  });
+} catch (error) {
+  // One line, no stack trace: a taken port or a bad setting is the user's to fix, not a crash.
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(error instanceof PortInUseError ? message : `npm start failed: ${message}`);
+  process.exit(1);
+}
 
 const banner = [
   '',

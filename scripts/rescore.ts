@@ -16,11 +16,12 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ScoringConfig } from '#config/scoring';
 import type { EpochMs } from '#domain/lead/types';
 import type { BehaviourState } from '#domain/scoring/scoring';
+import { localDynamoTarget } from '#local/runtime-file';
 import { CONFLICT, type Conflict, retryOnConflict } from '#store/retry';
 
 export interface RescoreProgress {
@@ -334,12 +335,13 @@ Options:
   --dry-run          count the leads that would change; write nothing
   --segments N       parallel scan segments (default 4)
   --concurrency N    leads rescored at once per segment (default 4)
-  --checkpoint FILE  where the scan position is kept (default .data/rescore-checkpoint.json)
+  --checkpoint FILE  where the scan position is kept (default $DATA_DIR/rescore-checkpoint.json)
   -h, --help         this text
 
 Where it runs:
-  TABLE_NAME unset   the local runtime's DynamoDB Local (npm start): table leadloop-local at
-                     http://localhost:8000 (or AWS_ENDPOINT_URL_DYNAMODB / DYNAMODB_PORT).
+  TABLE_NAME unset   the local runtime's DynamoDB Local (npm start): the runtime running on DATA_DIR
+                     (default .data; found through its runtime.json, whatever its ports), else
+                     http://localhost:8000; AWS_ENDPOINT_URL_DYNAMODB or DYNAMODB_PORT override it.
   TABLE_NAME set     that table, with the usual AWS credentials and region (AWS_PROFILE, AWS_REGION…).
 
 Interrupted (Ctrl-C)? Run the same command again: it resumes from the checkpoint.
@@ -383,11 +385,11 @@ const main = async (): Promise<void> => {
 
   // Environment before any adapter is imported (they read it at import time, as in Lambda).
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const local = localDynamoTarget();
   if (!process.env.TABLE_NAME) {
     Object.assign(process.env, {
-      TABLE_NAME: 'leadloop-local',
-      AWS_ENDPOINT_URL_DYNAMODB:
-        process.env.AWS_ENDPOINT_URL_DYNAMODB ?? `http://localhost:${process.env.DYNAMODB_PORT ?? 8000}`,
+      TABLE_NAME: local.tableName,
+      AWS_ENDPOINT_URL_DYNAMODB: local.endpoint,
       AWS_REGION: process.env.AWS_REGION ?? 'ap-northeast-1',
       AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
       AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
@@ -399,7 +401,7 @@ const main = async (): Promise<void> => {
   process.env.PUBLIC_BASE_URL ??= 'http://localhost:3000';
   process.env.LOG_LEVEL ??= 'warn';
 
-  const checkpointFile = resolve(values.checkpoint ?? '.data/rescore-checkpoint.json');
+  const checkpointFile = resolve(values.checkpoint ?? join(local.dataDir, 'rescore-checkpoint.json'));
   const tty = process.stdout.isTTY === true;
   let lastLine = 0;
   const onProgress = (p: RescoreProgress) => {

@@ -49,6 +49,32 @@ export const appConfigSchema = z
       })
       .strict()
       .default({ throttle: { rate: 50, burst: 100 }, maxBodyBytes: 32 * 1024 }),
+    /**
+     * Optional CloudFront distribution in front of the HTTP API with a WAF web ACL (scope CLOUDFRONT, so it
+     * lives in a small us-east-1 stack) limiting requests per client IP on the public routes. Off by default.
+     */
+    edge: z
+      .object({
+        enabled: z.boolean().default(false),
+        /** Seconds over which WAF counts each client IP's requests (WAF offers 60, 120, 300 or 600). */
+        windowSeconds: z.union([z.literal(60), z.literal(120), z.literal(300), z.literal(600)]).default(300),
+        /** Requests per client IP per window on each public route before WAF answers 429 (WAF minimum 10). */
+        rateLimits: z
+          .object({
+            forms: z.number().int().min(10).max(2_000_000_000).default(100),
+            track: z.number().int().min(10).max(2_000_000_000).default(2000),
+            confirm: z.number().int().min(10).max(2_000_000_000).default(100),
+            unsubscribe: z.number().int().min(10).max(2_000_000_000).default(100),
+          })
+          .strict()
+          .default({ forms: 100, track: 2000, confirm: 100, unsubscribe: 100 }),
+      })
+      .strict()
+      .default({
+        enabled: false,
+        windowSeconds: 300,
+        rateLimits: { forms: 100, track: 2000, confirm: 100, unsubscribe: 100 },
+      }),
     logRetentionDays: z
       .union([z.literal(7), z.literal(14), z.literal(30), z.literal(90), z.literal(180), z.literal(365)])
       .default(30),

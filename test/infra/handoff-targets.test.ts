@@ -7,7 +7,6 @@ import { type Settings, settings } from '#config/settings';
 import { eventRules, handoffTargetRules } from '#infra/catalog';
 import { handoff as demoHandoff } from '../../config/handoff.ts';
 import { HandoffTargets } from '../../infra/handoff-targets.ts';
-import { acknowledgeFindings } from '../../infra/nag.ts';
 import { Stateful } from '../../infra/stateful.ts';
 
 const ALL_KINDS: HandoffConfigInput['targets'] = [
@@ -45,7 +44,6 @@ beforeAll(() => {
   const custom = settingsWith(ALL_KINDS);
   const stateful = new Stateful(stack, 'Stateful', { settings: custom });
   new HandoffTargets(stack, 'HandoffTargets', { settings: custom, stateful });
-  acknowledgeFindings(stack);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   template = Template.fromStack(stack);
 });

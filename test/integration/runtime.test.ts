@@ -1,17 +1,63 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Runtime } from '#local/runtime';
-import { startTestRuntime } from '../support/runtime.ts';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { API_GATEWAY_MAX_BODY_BYTES, type Runtime, startRuntime } from '#local/runtime';
+import { freePort } from '../support/ports.ts';
 
+const ROOT = resolve(import.meta.dirname, '../..');
 let runtime: Runtime;
+/** What a request sent as soon as the port accepted connections got (before the handlers were loaded). */
+let earliest: { status?: number; error?: string } = {};
+
+/** GET /v1/health as soon as the port accepts a connection, while the runtime is still starting. */
+const firstAnswer = async (port: number) => {
+  for (;;) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/v1/health`, {
+        signal: AbortSignal.timeout(20_000),
+      });
+      return { status: response.status };
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause?.code;
+      // Refused: not listening yet; reset: the start-up port check's short-lived probe socket.
+      if (cause !== 'ECONNREFUSED' && cause !== 'ECONNRESET') return { error: `${String(error)} (${cause})` };
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+};
+
 beforeAll(async () => {
-  runtime = await startTestRuntime();
+  const port = await freePort();
+  const starting = startRuntime({
+    dynamodbEndpoint: inject('dynamodbEndpoint'),
+    sesEndpoint: inject('sesEndpoint'),
+    port,
+    tableName: process.env.TABLE_NAME,
+    opsToken: process.env.OPS_TOKEN,
+    sweepEverySeconds: 0,
+    pollStream: false,
+    log: () => {},
+  });
+  const early = firstAnswer(port);
+  runtime = await starting;
+  earliest = await early;
 });
 afterAll(async () => {
   await runtime.stop();
 });
 
 describe('local runtime', () => {
+  it('given the runtime is up, when GET /v1/health?deep, then the table is checked too', async () => {
+    const response = await fetch(`${runtime.apiUrl}/v1/health?deep=1`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok', table: 'ok' });
+  });
+
   it('given the runtime is up, when GET /v1/health, then the real handler answers 200 JSON', async () => {
     const response = await fetch(`${runtime.apiUrl}/v1/health`);
     expect(response.status).toBe(200);
@@ -95,4 +141,234 @@ describe('local runtime', () => {
     const response = await fetch(`${runtime.apiUrl}/v1/nope`);
     expect(response.status).toBe(404);
   });
+
+  it('given a request as soon as the port accepts connections, when the runtime is still loading handlers, then it is answered once ready', () => {
+    expect(earliest).toMatchObject({ status: 200 });
+  });
+
+  it('given a malformed percent-encoded path, when called, then 400 JSON, not a gateway error', async () => {
+    const response = await fetch(`${runtime.apiUrl}/v1/forms/%E0%A4%A`, { method: 'POST', body: '{}' });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toContain('application/json');
+    expect(await response.json()).toMatchObject({ message: expect.stringContaining('Bad Request') });
+  });
+
+  it('given a body over the configured limit, when posted to a form, then 413 from the handler', async () => {
+    const response = await fetch(`${runtime.apiUrl}/v1/forms/contact`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ email: 'big@example.co.jp', message: 'x'.repeat(64 * 1024) }),
+    });
+    expect(response.status).toBe(413);
+  });
+
+  it('given a body over API Gateway’s 10 MB, when streamed, then 413 JSON and the connection closes (no reset)', async () => {
+    // A streamed body with no content-length: the gateway must count, stop, answer and close.
+    const { status, body } = await new Promise<{ status: number; body: string }>((ok, fail) => {
+      const url = new URL(`${runtime.apiUrl}/v1/forms/contact`);
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (d: Buffer) => {
+            text += d.toString();
+          });
+          res.on('end', () => ok({ status: res.statusCode ?? 0, body: text }));
+        },
+      );
+      req.on('error', fail);
+      const chunk = Buffer.alloc(1024 * 1024, 'a');
+      let sent = 0;
+      const pump = () => {
+        while (sent <= API_GATEWAY_MAX_BODY_BYTES + chunk.length) {
+          sent += chunk.length;
+          if (!req.write(chunk)) return void req.once('drain', pump);
+        }
+        req.end();
+      };
+      pump();
+    });
+    expect(status).toBe(413);
+    expect(JSON.parse(body)).toMatchObject({ message: expect.stringContaining('Too Large') });
+    // A declared length over the limit is refused before any byte is read.
+    const declared = await fetch(`${runtime.apiUrl}/v1/forms/contact`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.alloc(API_GATEWAY_MAX_BODY_BYTES + 1, 'a'),
+    });
+    expect(declared.status).toBe(413);
+  });
+
+  it('given PutEvents from someone else on the machine, when no ops token is sent, then it is refused and nothing is put', async () => {
+    const before = runtime.events().length;
+    const body = JSON.stringify({
+      Entries: [
+        {
+          EventBusName: 'leadloop-local-leads',
+          Source: 'leadloop.crm',
+          DetailType: 'CRM Sales Action',
+          Detail: JSON.stringify({
+            email: 'x@example.co.jp',
+            action: 'disqualify',
+            actionId: 'a1',
+            reason: 'spam',
+          }),
+        },
+      ],
+    });
+    const headers = { 'x-amz-target': 'AWSEvents.PutEvents', 'content-type': 'application/x-amz-json-1.1' };
+    const anonymous = await fetch(runtime.apiUrl, { method: 'POST', headers, body });
+    const wellKnownKey = await fetch(runtime.apiUrl, {
+      method: 'POST',
+      headers: {
+        ...headers,
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=local/20250101/ap-northeast-1/events/aws4_request, SignedHeaders=host, Signature=0',
+      },
+      body,
+    });
+    expect(anonymous.status).toBe(403);
+    expect(wellKnownKey.status).toBe(403);
+    expect(runtime.events()).toHaveLength(before);
+
+    const withToken = await fetch(runtime.apiUrl, {
+      method: 'POST',
+      headers: { ...headers, authorization: `Bearer ${runtime.opsToken}` },
+      body,
+    });
+    expect(withToken.status).toBe(200);
+    expect(runtime.events()).toHaveLength(before + 1);
+    await runtime.settle();
+  });
+
+  it('given a port already taken, when the runtime starts, then it fails naming the port before starting anything', async () => {
+    const holder = createServer();
+    const port = await new Promise<number>((ok) =>
+      holder.listen(0, '127.0.0.1', () => {
+        const address = holder.address();
+        ok(typeof address === 'object' && address ? address.port : 0);
+      }),
+    );
+    try {
+      await expect(
+        startRuntime({ port, dynamodbPort: port, sweepEverySeconds: 0, pollStream: false, log: () => {} }),
+      ).rejects.toThrow(`port ${port} (the API) is already in use`);
+    } finally {
+      await new Promise<void>((ok) => holder.close(() => ok()));
+    }
+  });
+});
+
+describe('npm start (the CLI)', () => {
+  const startCli = (env: Record<string, string>) =>
+    spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        ...env,
+        TABLE_NAME: '',
+        AWS_ENDPOINT_URL_DYNAMODB: '',
+        SWEEP_EVERY_SECONDS: '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  const exitOf = (child: ReturnType<typeof spawn>) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((ok) => {
+      let stdout = '';
+      let stderr = '';
+      child.stdout?.on('data', (d: Buffer) => {
+        stdout += d.toString();
+      });
+      child.stderr?.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
+      child.on('exit', (code) => ok({ code, stdout, stderr }));
+    });
+
+  it('given a taken SES port, when npm start runs, then one line names the port and SES_PORT, and it exits non-zero', async () => {
+    const holder = createServer();
+    const sesPort = await new Promise<number>((ok) =>
+      holder.listen(0, '127.0.0.1', () => {
+        const address = holder.address();
+        ok(typeof address === 'object' && address ? address.port : 0);
+      }),
+    );
+    const dataDir = mkdtempSync(join(tmpdir(), 'leadloop-cli-'));
+    try {
+      const [port, dynamodbPort] = [await freePort(), await freePort()];
+      const result = await exitOf(
+        startCli({
+          PORT: String(port),
+          DYNAMODB_PORT: String(dynamodbPort),
+          SES_PORT: String(sesPort),
+          DATA_DIR: dataDir,
+        }),
+      );
+      expect(result.code).not.toBe(0);
+      const lines = result.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`port ${sesPort}.*SES_PORT=`));
+      expect(result.stdout).not.toContain('DynamoDB Local');
+    } finally {
+      await new Promise<void>((ok) => holder.close(() => ok()));
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('given OPS_TOKEN, other ports and another data folder, when npm start runs, then the token works and rescore finds it', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'leadloop-cli-'));
+    const [port, sesPort, dynamodbPort] = [await freePort(), await freePort(), await freePort()];
+    const token = 'cli-test-token-0123456789';
+    const child = startCli({
+      PORT: String(port),
+      SES_PORT: String(sesPort),
+      DYNAMODB_PORT: String(dynamodbPort),
+      DATA_DIR: dataDir,
+      OPS_TOKEN: token,
+    });
+    const exited = exitOf(child);
+    try {
+      const runtimeFile = join(dataDir, 'runtime.json');
+      for (let i = 0; i < 600 && !existsSync(runtimeFile); i++) await new Promise((r) => setTimeout(r, 100));
+      const info = JSON.parse(readFileSync(runtimeFile, 'utf8')) as {
+        apiUrl: string;
+        dynamodbEndpoint: string;
+      };
+      expect(info.dynamodbEndpoint).toBe(`http://127.0.0.1:${dynamodbPort}`);
+
+      const refused = await fetch(`${info.apiUrl}/v1/ops/call-list`);
+      const allowed = await fetch(`${info.apiUrl}/v1/ops/call-list`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(refused.status).toBe(403);
+      expect(allowed.status).toBe(200);
+
+      // The script is told nothing but DATA_DIR (the ports are not the defaults).
+      const rescore = spawn(process.execPath, ['--import', 'tsx', 'scripts/rescore.ts', '--dry-run'], {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          DATA_DIR: dataDir,
+          TABLE_NAME: '',
+          AWS_ENDPOINT_URL_DYNAMODB: '',
+          DYNAMODB_PORT: '',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const result = await exitOf(rescore);
+      expect(result.stdout).toContain(`at http://127.0.0.1:${dynamodbPort}`);
+      expect(result.code).toBe(0);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+      expect(existsSync(join(dataDir, 'runtime.json'))).toBe(false);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

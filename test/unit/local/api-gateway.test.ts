@@ -1,7 +1,7 @@
 import { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { compileRoute, matchRoute, toHttpApiEvent } from '#local/api-gateway';
+import { compileRoute, MalformedPathError, matchRoute, toHttpApiEvent } from '#local/api-gateway';
 
 const request = (method: string, url: string, headers: Record<string, string>) => {
   const req = new IncomingMessage(new Socket());
@@ -53,5 +53,13 @@ describe('local API Gateway', () => {
     expect(event.headers['user-agent']).toBe('test-agent');
     expect(event.queryStringParameters).toEqual({ utm_source: 'news,x' });
     expect(event.pathParameters).toEqual({ formId: 'contact' });
+  });
+});
+
+describe('local API Gateway: malformed paths', () => {
+  const routes = [compileRoute('capture', { method: 'POST', path: '/v1/forms/{formId}', auth: 'none' })];
+
+  it('given a path parameter with broken percent-encoding, when matching, then a MalformedPathError (a 400), not a crash', () => {
+    expect(() => matchRoute(routes, 'POST', '/v1/forms/%E0%A4%A')).toThrow(MalformedPathError);
   });
 });

@@ -1,0 +1,88 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/**
+ * `DATA_DIR/runtime.json`: where a running `npm start` can be reached, so scripts (`npm run rescore`, …)
+ * find a runtime started on other ports or another data folder. Written once the runtime answers, removed
+ * when it stops; a file left by a killed runtime is ignored (its process is gone). Holds no secret.
+ */
+export interface RuntimeInfo {
+  pid: number;
+  apiUrl: string;
+  sesUrl: string;
+  dynamodbEndpoint: string;
+  tableName: string;
+  dataDir: string;
+  startedAt: string;
+}
+
+export const RUNTIME_FILE = 'runtime.json';
+
+/** The data folder every tool agrees on: `DATA_DIR`, else `.data` under the current directory. */
+export const localDataDir = (environment: NodeJS.ProcessEnv = process.env): string =>
+  resolve(environment.DATA_DIR ?? '.data');
+
+export const writeRuntimeInfo = (dataDir: string, info: RuntimeInfo): void =>
+  writeFileSync(join(dataDir, RUNTIME_FILE), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+
+export const removeRuntimeInfo = (dataDir: string, pid = process.pid): void => {
+  const found = readRuntimeInfo(dataDir, { requireAlive: false });
+  if (found?.pid === pid) rmSync(join(dataDir, RUNTIME_FILE), { force: true });
+};
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** The running runtime of this data folder, or undefined (none, unreadable, or its process is gone). */
+export const readRuntimeInfo = (
+  dataDir: string,
+  options: { requireAlive?: boolean } = {},
+): RuntimeInfo | undefined => {
+  const file = join(dataDir, RUNTIME_FILE);
+  if (!existsSync(file)) return undefined;
+  try {
+    const info = JSON.parse(readFileSync(file, 'utf8')) as RuntimeInfo;
+    if (typeof info.pid !== 'number' || typeof info.dynamodbEndpoint !== 'string') return undefined;
+    if ((options.requireAlive ?? true) && !alive(info.pid)) return undefined;
+    return info;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Where a local admin script finds DynamoDB Local: `AWS_ENDPOINT_URL_DYNAMODB`, else `DYNAMODB_PORT`,
+ * else the runtime running on `DATA_DIR` (its runtime.json), else the default port 8000. The table is the
+ * running runtime's, else `leadloop-local`.
+ */
+export const localDynamoTarget = (
+  environment: NodeJS.ProcessEnv = process.env,
+): { endpoint: string; tableName: string; dataDir: string; from: string } => {
+  const dataDir = localDataDir(environment);
+  const running = readRuntimeInfo(dataDir);
+  const tableName = running?.tableName ?? 'leadloop-local';
+  if (environment.AWS_ENDPOINT_URL_DYNAMODB)
+    return {
+      endpoint: environment.AWS_ENDPOINT_URL_DYNAMODB,
+      tableName,
+      dataDir,
+      from: 'AWS_ENDPOINT_URL_DYNAMODB',
+    };
+  if (environment.DYNAMODB_PORT)
+    return {
+      endpoint: `http://localhost:${environment.DYNAMODB_PORT}`,
+      tableName,
+      dataDir,
+      from: 'DYNAMODB_PORT',
+    };
+  if (running)
+    return { endpoint: running.dynamodbEndpoint, tableName, dataDir, from: join(dataDir, RUNTIME_FILE) };
+  return { endpoint: 'http://localhost:8000', tableName, dataDir, from: 'default' };
+};
