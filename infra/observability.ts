@@ -127,12 +127,13 @@ export class Observability extends Construct {
     const sweeperLag = custom('SweeperLagSeconds', 'Maximum', Duration.minutes(1));
     addAlarm('SweeperLagAlarm', {
       alarmDescription:
-        'The oldest due timer (step e-mail, SLA deadline, decay) has waited over 10 minutes for 3 minutes running: sweeps fall behind. Check the sweeper function errors and duration on the dashboard and its logs (stoppedEarly, failed); check SES throttling and the DynamoDB due index; raise its memory/timeout or the send rate if it is just volume.',
+        'The oldest due timer (step e-mail, SLA deadline, decay) has waited over 10 minutes for 3 minutes running, or no sweep has reported for 3 minutes: sweeps fall behind or stopped (check the EventBridge Scheduler schedule too). Check the sweeper function errors and duration on the dashboard and its logs (stoppedEarly, failed); check SES throttling and the DynamoDB due index; raise its memory/timeout or the send rate if it is just volume.',
       metric: sweeperLag,
       threshold: THRESHOLDS.sweeperLagSeconds,
       evaluationPeriods: 3,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
+      // Every sweep emits the metric (0 when nothing is due): no data for 3 minutes means no sweeps at all.
+      treatMissingData: TreatMissingData.BREACHING,
     });
 
     // --- Dead-letter queues ------------------------------------------------------------------------------

@@ -29,14 +29,23 @@ export const metrics = new Metrics({
   logger: metricsLog,
 });
 
-export function countMetric(name: string, dimensions: Record<string, string> = {}, value = 1): void {
+/** A count (the default) or a duration in seconds (e.g. the sweeper's lag). */
+export type MetricKind = 'Count' | 'Seconds';
+
+export function countMetric(
+  name: string,
+  dimensions: Record<string, string> = {},
+  value = 1,
+  unit: MetricKind = 'Count',
+): void {
   if (silent()) return;
+  const metricUnit = unit === 'Seconds' ? MetricUnit.Seconds : MetricUnit.Count;
   const entries = Object.entries(dimensions);
   if (entries.length === 0) {
-    metrics.addMetric(name, MetricUnit.Count, value);
+    metrics.addMetric(name, metricUnit, value);
     return;
   }
   const single = metrics.singleMetric();
   for (const [key, dimension] of entries) single.addDimension(key, dimension);
-  single.addMetric(name, MetricUnit.Count, value);
+  single.addMetric(name, metricUnit, value);
 }

@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { now } from '#adapters/clock';
 import { errorFields, logger } from '#adapters/logger';
+import { countMetric } from '#adapters/metrics';
 import { runDecayTimer } from '#app/run-decay-timer';
 import { runSlaTimer } from '#app/run-sla-timer';
 import { runStepTimer } from '#app/run-step';
@@ -39,6 +40,8 @@ export interface SweepReport {
   skippedClaimed: number;
   unknownKind: number;
   stoppedEarly: boolean;
+  /** Age of the oldest due timer this sweep saw, in seconds (0 when nothing was due): the sweeper's lag. */
+  lagSeconds: number;
 }
 
 const DEFAULT_OPTIONS: SweepOptions = {
@@ -70,10 +73,12 @@ export function createSweeper(
       skippedClaimed: 0,
       unknownKind: 0,
       stoppedEarly: false,
+      lagSeconds: 0,
     };
     const timeLeft = () => context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
     const sendPermit = rateLimiter(options.sendRatePerSecond);
     const sweepNow = now();
+    let oldestDueAt = sweepNow;
 
     const queue: DueTimer[] = [];
     let producersDone = false;
@@ -83,6 +88,9 @@ export function createSweeper(
       do {
         if (timeLeft() < options.reserveMs) return;
         const page = await queryDue(shard, sweepNow, options.pageSize, startKey);
+        // The due index is sorted by dueAt: a shard's first item is its oldest.
+        const first = page.timers[0];
+        if (!startKey && first) oldestDueAt = Math.min(oldestDueAt, Date.parse(first.dueAt));
         report.due += page.timers.length;
         queue.push(...page.timers);
         startKey = page.next;
@@ -137,6 +145,8 @@ export function createSweeper(
       }
     };
     await Promise.all([allProduced, ...Array.from({ length: options.concurrency }, consumer)]);
+    report.lagSeconds = Math.max(0, Math.round((sweepNow - oldestDueAt) / 1000));
+    countMetric('SweeperLagSeconds', {}, report.lagSeconds, 'Seconds');
     if (report.due > 0) logger.info('sweep done', { ...report });
     return report;
   };
