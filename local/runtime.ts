@@ -181,8 +181,10 @@ const start = async (
     EVENT_BUS_NAME: 'leadloop-local-leads',
     SES_CONFIGURATION_SET: 'leadloop-local',
     PUBLIC_BASE_URL: apiUrl,
-    // No X-Ray daemon here: Powertools Tracer stays off (logs and EMF metrics still print).
+    // No X-Ray daemon here: Powertools Tracer stays off. EMF metric lines are CloudWatch's input and only
+    // noise in a terminal (the sweeper alone reports its lag every few seconds): off unless asked for.
     POWERTOOLS_TRACE_ENABLED: 'false',
+    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
     POWERTOOLS_SERVICE_NAME: 'lead-loop-local',
     SIGNING_SECRET: persistentSecret(options.dataDir, 'signing-secret', 32),
     OPS_TOKEN: opsToken,

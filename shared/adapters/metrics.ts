@@ -3,7 +3,8 @@ import { powertoolsLogger } from '#adapters/logger';
 
 /**
  * Counters as CloudWatch Embedded Metric Format through Powertools Metrics (namespace LeadLoop): no SDK
- * call, no latency, and CloudWatch turns the log lines into metrics. Locally they are just log lines.
+ * call, no latency, and CloudWatch turns the log lines into metrics. The local runtime turns them off
+ * (`POWERTOOLS_METRICS_DISABLED=false npm start` prints them).
  *
  * A counter without dimensions is buffered and flushed once per invocation by `logMetrics` in the shared
  * middy stack (`shared/http/lambda.ts`); a counter with dimensions is its own EMF line at once (a single
@@ -28,6 +29,9 @@ export const metrics = new Metrics({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'lead-loop',
   logger: metricsLog,
 });
+// No default `service` dimension: every counter carries exactly the dimensions its call names, which is what
+// the dashboard's SEARCH expressions and the alarms in infra/observability.ts look for.
+metrics.clearDefaultDimensions();
 
 /** A count (the default) or a duration in seconds (e.g. the sweeper's lag). */
 export type MetricKind = 'Count' | 'Seconds';
@@ -46,6 +50,7 @@ export function countMetric(
     return;
   }
   const single = metrics.singleMetric();
+  single.clearDefaultDimensions(); // Powertools adds `service` to every single metric; we name ours exactly
   for (const [key, dimension] of entries) single.addDimension(key, dimension);
   single.addMetric(name, metricUnit, value);
 }
