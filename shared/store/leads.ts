@@ -16,7 +16,7 @@ import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb'
 import { dueAttributes, keys, leadIdFromPk, PREFIX } from '#store/keys';
 import { fromStateItem, profileItem, stateItem, stripKeys } from '#store/lead-items';
 import { type OutboxEvent, outboxPut } from '#store/outbox';
-import { backoff, CONFLICT, retryOnConflict } from '#store/retry';
+import { CONFLICT, retryOnConflict } from '#store/retry';
 
 /**
  * The lead repository: profile, state, e-mail index, timeline and the outbox, in one table. Every write
@@ -362,11 +362,12 @@ export async function putTimelineEntries(
         .slice(i, i + 25)
         .map((entry) => ({ PutRequest: { Item: timelineItem(leadId, entry) } })),
     };
-    for (let attempt = 1; request && Object.keys(request).length; attempt++) {
+    // Items DynamoDB left unprocessed (throttling) are sent again through the one retry loop.
+    await retryOnConflict(`timeline of lead ${leadId}`, async () => {
       const result = await dynamodb.send(new BatchWriteCommand({ RequestItems: request }));
       request = result.UnprocessedItems as typeof request;
-      if (request && Object.keys(request).length) await backoff(attempt);
-    }
+      return request && Object.keys(request).length ? CONFLICT : undefined;
+    });
   }
 }
 
@@ -394,7 +395,7 @@ export async function scanLeadIds(options: {
     }),
   );
   const leadIds = (result.Items ?? []).flatMap((i) =>
-    typeof i.pk === 'string' && i.pk.startsWith('LEAD#') ? [i.pk.slice('LEAD#'.length)] : [],
+    typeof i.pk === 'string' ? (leadIdFromPk(i.pk) ?? []) : [],
   );
   return { leadIds, scanned: result.ScannedCount ?? 0, next: result.LastEvaluatedKey };
 }
