@@ -339,7 +339,7 @@ Options:
   -h, --help         this text
 
 Where it runs:
-  TABLE_NAME unset   the local runtime's DynamoDB Local (npm start): the runtime running on DATA_DIR
+  TABLE_NAME unset   table leadloop-local in the local runtime's DynamoDB Local (npm start): the one on DATA_DIR
                      (default .data; found through its runtime.json, whatever its ports), else
                      http://localhost:8000; AWS_ENDPOINT_URL_DYNAMODB or DYNAMODB_PORT override it.
   TABLE_NAME set     that table, with the usual AWS credentials and region (AWS_PROFILE, AWS_REGION…).
