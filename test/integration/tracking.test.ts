@@ -24,6 +24,19 @@ interface TrackResponse {
   body: { accepted: number; rejected: { index: number; reason: string }[] };
 }
 
+/**
+ * Behaviour points decay in whole Tokyo days (`step: 'day'`), so events meant to carry their full points must
+ * fall on today's Tokyo date: `minutesBack` ago, but never before today's Tokyo midnight (a run at 00:10 JST
+ * would otherwise put them on yesterday and see them decayed by a day).
+ */
+const TOKYO_OFFSET_MS = 9 * 3_600_000;
+const DAY_MS = 86_400_000;
+const earlierToday = (minutesBack: number): number => {
+  const now = Date.now();
+  const tokyoMidnight = Math.floor((now + TOKYO_OFFSET_MS) / DAY_MS) * DAY_MS - TOKYO_OFFSET_MS;
+  return Math.max(tokyoMidnight, now - minutesBack * 60_000);
+};
+
 const track = async (events: unknown[], contentType = 'text/plain'): Promise<TrackResponse> => {
   const response = await fetch(`${runtime.apiUrl}/v1/track`, {
     method: 'POST',
@@ -254,7 +267,7 @@ describe('POST /v1/track: each event counts once', () => {
     // Arrange: two leads see the same four pricing views (cap 15 a day), one in order, one reversed.
     const inOrder = await newInquiryLead('in-order');
     const reversed = await newInquiryLead('out-of-order');
-    const base = Date.now() - 3_600_000;
+    const base = earlierToday(60);
     const times = [0, 1, 2, 3].map((i) => new Date(base + i * 60_000).toISOString());
 
     // Act
@@ -277,7 +290,7 @@ describe('POST /v1/track: anonymous visitors and stitching', () => {
   it('given anonymous page views before the inquiry form, when the form is posted with _anonymousId, then they join the timeline and are scored', async () => {
     // Arrange
     const anonymousId = randomUUID();
-    const early = Date.now() - 30 * 60_000;
+    const early = earlierToday(30);
     const before = await track([
       pageView({ anonymousId, occurredAt: new Date(early).toISOString() }),
       pageView({
@@ -318,7 +331,7 @@ describe('POST /v1/track: anonymous visitors and stitching', () => {
     // Arrange: the form was posted without the snippet's id (e.g. from another page).
     const { identity, leadId } = await newInquiryLead('stitch-by-token');
     const anonymousId = randomUUID();
-    await track([pageView({ anonymousId, occurredAt: new Date(Date.now() - 60_000).toISOString() })]);
+    await track([pageView({ anonymousId, occurredAt: new Date(earlierToday(1)).toISOString() })]);
     const unlinked = await leadById(leadId);
 
     // Act
