@@ -3,6 +3,7 @@ import { now } from '#adapters/clock';
 import { errorFields, logger } from '#adapters/logger';
 import { runDecayTimer } from '#app/run-decay-timer';
 import { runSlaTimer } from '#app/run-sla-timer';
+import { runStitchTimer } from '#app/run-stitch-timer';
 import { runStepTimer } from '#app/run-step';
 import { settings } from '#config/settings';
 import { type ClaimedTimer, claimTimer, type DueTimer, dueShards, queryDue } from '#store/timers';
@@ -166,6 +167,9 @@ export const TIMER_PROCESSORS = {
   },
   decay: async (timer, work) => {
     await runDecayTimer(timer, work.now);
+  },
+  stitch: async (timer, work) => {
+    await runStitchTimer(timer, work.now);
   },
 } satisfies Record<string, TimerProcessor>;
 
