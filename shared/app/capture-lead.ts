@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { now as clock } from '#adapters/clock';
 import { countMetric } from '#adapters/metrics';
 import { sendCaptureMail } from '#app/capture-mail';
+import { upsertLead } from '#app/capture-upsert';
 import { identityToken, unboundIdentityToken } from '#app/links';
-import { formById, settings } from '#config/settings';
-import { grantedEntry } from '#domain/capture/consent-ledger';
+import { formById } from '#config/settings';
 import {
   type FieldError,
   FormBodyError,
@@ -12,20 +12,7 @@ import {
   parseSubmission,
   parseUrlEncoded,
 } from '#domain/capture/forms';
-import {
-  awaitsConfirmation,
-  errorPageUrl,
-  leadAfterSubmission,
-  newLeadFromSubmission,
-  type SubmissionChange,
-  type SubmissionFacts,
-  submissionFacts,
-} from '#domain/capture/submission';
-import type { Lead } from '#domain/lead/lead';
-import { createLead, findLeadIdByEmail, type LeadWrite, mutateLead } from '#store/leads';
-import { consentEntryPut } from '#store/consent-ledger';
-import { CONFLICT, retryOnConflict } from '#store/retry';
-import { anonymousLinkPut, stitchTimerPut } from '#store/stitch-queue';
+import { awaitsConfirmation, errorPageUrl, submissionFacts } from '#domain/capture/submission';
 
 export type { FieldError };
 
@@ -153,55 +140,3 @@ function safeDecode(value: string): string | undefined {
 /** An id short enough for a sealed token (tokens keep one length); a fresh one otherwise. */
 const tokenableId = (id: string | undefined): string | undefined =>
   id !== undefined && id.length <= 48 ? id : undefined;
-
-/**
- * Update the address's lead, or create it; a concurrent post that created it first makes us update. A new
- * lead with an anonymous id gets the link and a `stitch` timer in its creating transaction: the visitor's
- * earlier events are scored by the sweeper after the response, page by page, never inside the post.
- */
-async function upsertLead(facts: SubmissionFacts): Promise<{ lead: Lead; created: boolean }> {
-  const { timeZone } = settings.app;
-  return retryOnConflict(`capture of ${facts.submission.emailKey}`, async () => {
-    const existingId = await findLeadIdByEmail(facts.submission.emailKey);
-    if (existingId) {
-      const updated = await mutateLead(existingId, (lead) => {
-        const change = leadAfterSubmission(lead, facts, settings.scoring, timeZone);
-        const write = { ...changeWrite(change, facts, lead.profile.leadId), ...change.lead };
-        return { write, result: undefined };
-      });
-      return updated.found ? { lead: updated.lead, created: false } : CONFLICT;
-    }
-    const leadId = randomUUID();
-    const created = newLeadFromSubmission(facts, leadId, settings.scoring, timeZone);
-    const anonymousId = facts.submission.tracking.anonymousId;
-    const write = changeWrite(created, facts, leadId);
-    if (anonymousId) {
-      write.extra = [
-        ...(write.extra ?? []),
-        anonymousLinkPut(anonymousId, leadId, facts.now),
-        stitchTimerPut(leadId, anonymousId, facts.now),
-      ];
-    }
-    // 'exists': another post of the same address won the race; go round and update it instead.
-    const result = await createLead(created.lead, write);
-    return result === 'created' ? { lead: created.lead, created: true } : CONFLICT;
-  });
-}
-
-/**
- * What commits with the lead's items: the form event's timeline entry, the announcements, the decay timer
- * and the consent ledger entry.
- */
-function changeWrite(
-  change: SubmissionChange,
-  facts: SubmissionFacts,
-  leadId: string,
-): Omit<LeadWrite, 'profile' | 'state'> {
-  return {
-    timeline: [{ ...change.entry, baseVersion: change.baseVersion, recordedAt: facts.now }],
-    events: change.events,
-    ...(change.decay !== undefined ? { decayTimerAt: change.decay } : {}),
-    ...(facts.consent ? { extra: [consentEntryPut(leadId, grantedEntry(facts.consent, facts.submissionId))] } : {}),
-    at: facts.now,
-  };
-}
