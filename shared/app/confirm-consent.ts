@@ -34,7 +34,11 @@ export async function confirmConsent(token: string | undefined, confirm: boolean
     if (consent.confirmedAt) return { write: null, result: 'already' as const };
     // The mailbox's owner clicked: attribute changes proposed by unverified posts are theirs, apply them.
     const applied = attributesAfterConfirmation(lead, settings.scoring, now);
-    const profile = applied?.profile ?? { ...lead.profile, updatedAt: now, version: lead.profile.version + 1 };
+    const profile = applied?.profile ?? {
+      ...lead.profile,
+      updatedAt: now,
+      version: lead.profile.version + 1,
+    };
     return {
       write: {
         profile: { ...profile, consent: { ...consent, confirmedAt: now } },

@@ -3,8 +3,8 @@ import { now } from '#adapters/clock';
 import { errorFields, logger } from '#adapters/logger';
 import { runDecayTimer } from '#app/run-decay-timer';
 import { runSlaTimer } from '#app/run-sla-timer';
-import { runStitchTimer } from '#app/run-stitch-timer';
 import { runStepTimer } from '#app/run-step';
+import { runStitchTimer } from '#app/run-stitch-timer';
 import { settings } from '#config/settings';
 import { type ClaimedTimer, claimTimer, type DueTimer, dueShards, queryDue } from '#store/timers';
 

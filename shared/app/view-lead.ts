@@ -36,7 +36,10 @@ export async function viewLead(query: { leadId?: string; email?: string }): Prom
   if (!lead) return { kind: 'not_found' };
   const now = clock();
   const [timeline, consentHistory] = await Promise.all([getTimeline(leadId), getConsentHistory(leadId)]);
-  return { kind: 'found', lead: { ...leadView(lead, timeline, now), consentHistory: consentView(consentHistory) } };
+  return {
+    kind: 'found',
+    lead: { ...leadView(lead, timeline, now), consentHistory: consentView(consentHistory) },
+  };
 }
 
 /** The consent ledger, oldest first, times as ISO strings. */

@@ -2,8 +2,8 @@ import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { ConsentLedgerEntry } from '#domain/capture/consent-ledger';
 import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
 import { keys, PREFIX } from '#store/keys';
-import type { TransactItem } from '#store/leads';
 import { stripKeys } from '#store/lead-items';
+import type { TransactItem } from '#store/leads';
 
 /**
  * The consent ledger's items (`CONSENT#<time>#<entryId>` under the lead's partition): written once, never

@@ -24,7 +24,10 @@ export const keys = {
     sk: `CONSENT#${dueAtKey(at)}#${entryId}`,
   }),
   /** A rate-limit counter: `scope` (e.g. `mail-address`), a hashed subject, the window (e.g. an hour). */
-  quota: (scope: string, subject: string, window: string) => ({ pk: `QUOTA#${scope}#${subject}`, sk: window }),
+  quota: (scope: string, subject: string, window: string) => ({
+    pk: `QUOTA#${scope}#${subject}`,
+    sk: window,
+  }),
 } as const;
 
 export const PREFIX = {

@@ -1,7 +1,6 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { ScoredEvent } from '#domain/scoring/scoring';
-import { tableName } from '#store/dynamodb';
-import { dynamodb } from '#store/dynamodb';
+import { dynamodb, tableName } from '#store/dynamodb';
 import { dueAttributes, keys, PREFIX } from '#store/keys';
 import type { TransactItem } from '#store/leads';
 
@@ -51,5 +50,7 @@ export async function anonymousEventPage(
  * what came before.
  */
 export function anonymousLinkPut(anonymousId: string, leadId: string, at: number): TransactItem {
-  return { Put: { TableName: tableName, Item: { ...keys.anonymousLink(anonymousId), leadId, linkedAt: at } } };
+  return {
+    Put: { TableName: tableName, Item: { ...keys.anonymousLink(anonymousId), leadId, linkedAt: at } },
+  };
 }

@@ -11,7 +11,11 @@
 import type { LeadAttribute, LeadAttributes } from '#domain/lead/types';
 import { parseTemplate, type RenderableTemplate } from '#domain/nurture/templates';
 
-export const MAIL_SAFE_ATTRIBUTES = ['lastName', 'firstName', 'company'] as const satisfies readonly LeadAttribute[];
+export const MAIL_SAFE_ATTRIBUTES = [
+  'lastName',
+  'firstName',
+  'company',
+] as const satisfies readonly LeadAttribute[];
 
 const LINK_LIKE = /(:\/\/|www\.|@|[a-z0-9-]+\.(?:[a-z]{2,}|xn--[a-z0-9-]+)(?:[/:?#\s]|$))/i;
 
@@ -46,7 +50,8 @@ export function templateVariablePaths(template: Pick<RenderableTemplate, 'locale
   const paths: string[][] = [];
   for (const variant of Object.values(template.locales)) {
     for (const source of [variant?.subject, variant?.html, variant?.text]) {
-      for (const token of source ? parseTemplate(source) : []) if (token.type === 'var') paths.push(token.path);
+      for (const token of source ? parseTemplate(source) : [])
+        if (token.type === 'var') paths.push(token.path);
     }
   }
   return paths;

@@ -168,7 +168,12 @@ function sealingKey(secret: string): Buffer {
 
 export function sealToken(payload: SealedPayload, secret: string, iv: Uint8Array): string {
   if (iv.length !== SEALED_IV_BYTES) throw new RangeError(`iv must be ${SEALED_IV_BYTES} bytes`);
-  const compact = JSON.stringify({ p: payload.purpose, k: payload.kind, s: payload.sub, e: payload.exp ?? 0 });
+  const compact = JSON.stringify({
+    p: payload.purpose,
+    k: payload.kind,
+    s: payload.sub,
+    e: payload.exp ?? 0,
+  });
   const plain = Buffer.from(compact, 'utf8');
   if (plain.length > SEALED_PAYLOAD_BYTES) {
     throw new RangeError(`token payload too large (${plain.length} > ${SEALED_PAYLOAD_BYTES} bytes)`);

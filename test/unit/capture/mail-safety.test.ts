@@ -48,12 +48,21 @@ describe('capture mail never relays what the visitor typed', () => {
         title: '部長',
       }),
     ).toEqual({ lastName: '山田' });
-    expect(mailSafeAttributes({ company: '株式会社テスト商事', lastName: 'Smith', firstName: 'J.' })).toEqual({
-      company: '株式会社テスト商事',
-      lastName: 'Smith',
-      firstName: 'J.',
-    });
-    for (const link of ['evil.com', 'ｅｖｉｌ．ｃｏｍ', 'a@b', 'https://x', 'buy at shop.example/now', 'xn--abc.xn--p1ai'])
+    expect(mailSafeAttributes({ company: '株式会社テスト商事', lastName: 'Smith', firstName: 'J.' })).toEqual(
+      {
+        company: '株式会社テスト商事',
+        lastName: 'Smith',
+        firstName: 'J.',
+      },
+    );
+    for (const link of [
+      'evil.com',
+      'ｅｖｉｌ．ｃｏｍ',
+      'a@b',
+      'https://x',
+      'buy at shop.example/now',
+      'xn--abc.xn--p1ai',
+    ])
       expect(looksLikeLink(link)).toBe(true);
     for (const name of ['Example Co., Ltd.', 'K.K.', '山田', 'S.A.']) expect(looksLikeLink(name)).toBe(false);
   });

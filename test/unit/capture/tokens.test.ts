@@ -130,9 +130,17 @@ describe('sealed tokens (v2)', () => {
 
   it('given a person token and a bot token, when compared, then they have the same shape and neither reveals what it names', () => {
     // Arrange
-    const person = sealToken({ purpose: 'identity', kind: 'lead', sub: PERSON_LEAD, exp: NOW + 1000 }, SECRET, iv(1));
+    const person = sealToken(
+      { purpose: 'identity', kind: 'lead', sub: PERSON_LEAD, exp: NOW + 1000 },
+      SECRET,
+      iv(1),
+    );
     const bot = sealToken({ purpose: 'identity', kind: 'anon', sub: BOT_ID, exp: NOW + 1000 }, SECRET, iv(2));
-    const shortAnon = sealToken({ purpose: 'identity', kind: 'anon', sub: 'abcdefgh', exp: NOW + 1000 }, SECRET, iv(3));
+    const shortAnon = sealToken(
+      { purpose: 'identity', kind: 'anon', sub: 'abcdefgh', exp: NOW + 1000 },
+      SECRET,
+      iv(3),
+    );
     // Assert
     for (const token of [person, bot, shortAnon]) {
       expect(token).toMatch(/^[A-Za-z0-9_-]{166}$/);
@@ -162,7 +170,9 @@ describe('sealed tokens (v2)', () => {
       expect(openToken(flip(token, index), 'unsubscribe', SECRET, NOW).ok).toBe(false);
     }
     expect(openToken(`${token}A`, 'unsubscribe', SECRET, NOW)).toEqual({ ok: false, reason: 'malformed' });
-    expect(openToken(signToken({ purpose: 'unsubscribe', sub: LEAD_ID }, SECRET), 'unsubscribe', SECRET, NOW).ok).toBe(false);
+    expect(
+      openToken(signToken({ purpose: 'unsubscribe', sub: LEAD_ID }, SECRET), 'unsubscribe', SECRET, NOW).ok,
+    ).toBe(false);
   });
 
   it('given two tokens for the same payload with different IVs, when compared, then they differ (no linkability)', () => {

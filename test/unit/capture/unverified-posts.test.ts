@@ -5,8 +5,8 @@ import {
   leadAfterSubmission,
   newLeadFromSubmission,
   reconcileAttributes,
-  scorePeriod,
   type Submission,
+  scorePeriod,
   submissionFacts,
 } from '#domain/capture/submission';
 import type { Lead } from '#domain/lead/lead';
@@ -56,7 +56,10 @@ describe('an unverified post to a known address', () => {
       employees: '1-49',
       company: '偽物株式会社',
     });
-    expect(change.entry.properties).toMatchObject({ 'proposed.title': 'アルバイト', 'proposed.company': '偽物株式会社' });
+    expect(change.entry.properties).toMatchObject({
+      'proposed.title': 'アルバイト',
+      'proposed.company': '偽物株式会社',
+    });
   });
 
   it('given a lead without a phone or department, when a post brings them, then empty attributes are filled', () => {
@@ -91,7 +94,10 @@ describe('an unverified post to a known address', () => {
 
   it('given current and submitted values, when reconciled, then empty ones fill, different ones propose, equal ones do nothing', () => {
     expect(
-      reconcileAttributes({ title: '部長', company: 'A社', phone: ' ' }, { title: '部長', company: 'B社', phone: '1', email: 'x@y.jp' }),
+      reconcileAttributes(
+        { title: '部長', company: 'A社', phone: ' ' },
+        { title: '部長', company: 'B社', phone: '1', email: 'x@y.jp' },
+      ),
     ).toEqual({ filled: { phone: '1' }, proposed: { company: 'B社' } });
   });
 });
