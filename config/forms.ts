@@ -93,6 +93,10 @@ export const forms: z.input<typeof formsConfigSchema> = [
     sequenceIds: [],
     channel: 'inbound_web',
     behaviourEvent: { type: 'form_submitted', properties: { formId: 'contact' } },
+    // Points once per lead and day (the default; 'submission' scores every post).
+    scoreOncePer: 'day',
+    // Capture mails (auto-reply / opt-in request): per recipient per day, per source IP per hour (defaults).
+    mailLimits: { perAddressPerDay: 3, perSourcePerHour: 20 },
     minFillMs: 2500,
     honeypotField: 'website',
   },

@@ -144,18 +144,18 @@ export const templates: z.input<typeof templatesConfigSchema> = [
   {
     id: 'autoreply-contact',
     kind: 'transactional',
+    // Capture mail goes to addresses nobody has proven yet: it never repeats the visitor's message (config
+    // validation refuses any lead.* variable but the salutation's in the templates forms send).
     description: 'Auto-reply to the contact form',
     locales: {
       ja: ja(
         'お問い合わせありがとうございます',
         '<p>{{salutation}}</p><p>お問い合わせいただき、誠にありがとうございます。</p>' +
-          '<p>内容を確認のうえ、2営業日以内に担当者よりご連絡いたします。</p>' +
-          '<p>お問い合わせ内容:<br>{{lead.message | "（なし）"}}</p>',
+          '<p>内容を確認のうえ、2営業日以内に担当者よりご連絡いたします。</p>',
       ),
       en: en(
         'Thank you for contacting us',
-        '<p>Dear {{salutation}},</p><p>Thank you for your message. We will reply within two business days.</p>' +
-          '<p>Your message:<br>{{lead.message | "(none)"}}</p>',
+        '<p>Dear {{salutation}},</p><p>Thank you for your message. We will reply within two business days.</p>',
       ),
     },
   },

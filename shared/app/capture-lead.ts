@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { now as clock } from '#adapters/clock';
 import { countMetric } from '#adapters/metrics';
 import { sendCaptureMail } from '#app/capture-mail';
-import { identityToken } from '#app/links';
-import { stitchAnonymous } from '#app/stitch-anonymous';
-import { formById, settings } from '#config/settings';
+import { upsertLead } from '#app/capture-upsert';
+import { identityToken, unboundIdentityToken } from '#app/links';
+import { formById } from '#config/settings';
 import {
   type FieldError,
   FormBodyError,
@@ -12,19 +12,7 @@ import {
   parseSubmission,
   parseUrlEncoded,
 } from '#domain/capture/forms';
-import {
-  awaitsConfirmation,
-  errorPageUrl,
-  leadAfterSubmission,
-  newLeadFromSubmission,
-  type SubmissionChange,
-  type SubmissionFacts,
-  submissionFacts,
-} from '#domain/capture/submission';
-import type { Lead } from '#domain/lead/lead';
-import type { EpochMs } from '#domain/lead/types';
-import { createLead, findLeadIdByEmail, type LeadWrite, mutateLead } from '#store/leads';
-import { CONFLICT, retryOnConflict } from '#store/retry';
+import { awaitsConfirmation, errorPageUrl, submissionFacts } from '#domain/capture/submission';
 
 export type { FieldError };
 
@@ -60,8 +48,10 @@ export type CaptureOutcome =
 const UTM_KEYS = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'] as const;
 
 /**
- * POST /v1/forms/{formId}: validate the post against the form, drop spam, create or update the lead, stitch
- * the visitor's anonymous history, send the auto-reply or double opt-in mail, and count what happened.
+ * POST /v1/forms/{formId}: validate the post against the form, drop spam, create or update the lead, arm the
+ * stitching of the visitor's anonymous history, send the auto-reply or double opt-in mail (within the
+ * form's mail limits), and count what happened. A post to a known address is unverified: it fills empty
+ * attributes and proposes the rest (`leadAfterSubmission`), and its identity token names no lead.
  *
  * A valid, non-spam submission makes one lead per normalized e-mail (also under concurrent posts: the
  * e-mail claim is part of the creating transaction), with attributes merged, consent recorded, the
@@ -91,8 +81,11 @@ export async function captureLead(request: CaptureRequest): Promise<CaptureOutco
     const fromQuery = request.query?.[key];
     if (raw[key] === undefined && fromQuery) raw[key] = fromQuery;
   }
-  if (raw._anonymousId === undefined && request.anonymousCookie)
-    raw._anonymousId = decodeURIComponent(request.anonymousCookie);
+  if (raw._anonymousId === undefined && request.anonymousCookie) {
+    // A cookie is the browser's to mangle: one that does not decode is ignored, never fatal.
+    const cookie = safeDecode(request.anonymousCookie);
+    if (cookie !== undefined) raw._anonymousId = cookie;
+  }
 
   const now = clock();
   const parsed = parseSubmission(form, raw, now);
@@ -101,13 +94,15 @@ export async function captureLead(request: CaptureRequest): Promise<CaptureOutco
     const fields = parsed.errors.map((e) => e.field);
     return { kind: 'invalid', errors: parsed.errors, errorUrl: errorPageUrl(form.errorUrl, fields) };
   }
+  const anonymousId = parsed.tracking.anonymousId;
   if (parsed.spam) {
-    // A bot gets exactly what a person gets, but nothing is stored or sent.
+    // A bot gets exactly what a person gets (an identity token of the same shape, naming nothing), but
+    // nothing is stored or sent.
     countMetric('FormSpamBlocked', { formId: form.id, reason: parsed.spam });
     return {
       kind: 'accepted',
       status: 'received',
-      identity: identityToken(`spam-${now}`, now),
+      identity: unboundIdentityToken(now, tokenableId(anonymousId)),
       redirectUrl: form.thankYouUrl,
     };
   }
@@ -118,46 +113,30 @@ export async function captureLead(request: CaptureRequest): Promise<CaptureOutco
     ip: request.ip,
     userAgent: request.userAgent,
   });
-  const lead = await upsertLead(facts);
-  if (parsed.tracking.anonymousId) {
-    await stitchAnonymous(parsed.tracking.anonymousId, lead.profile.leadId, now);
-  }
+  const { lead, created } = await upsertLead(facts);
   const pending = awaitsConfirmation(form, lead.profile);
-  await sendCaptureMail(form, lead.profile, pending, now);
+  await sendCaptureMail(form, lead.profile, pending, now, { ...(request.ip ? { source: request.ip } : {}) });
   countMetric('LeadCaptured', { formId: form.id });
   return {
     kind: 'accepted',
     status: pending ? 'pending_confirmation' : 'received',
-    identity: identityToken(lead.profile.leadId, now),
+    // Only the post that created the lead gets a token naming it; a post to a known address proves nothing
+    // about who sent it, so its token names no lead (tracking keeps the visitor anonymous).
+    identity: created
+      ? identityToken(lead.profile.leadId, now)
+      : unboundIdentityToken(now, tokenableId(anonymousId)),
     redirectUrl: form.thankYouUrl,
   };
 }
 
-/** Update the address's lead, or create it; a concurrent post that created it first makes us update. */
-async function upsertLead(facts: SubmissionFacts): Promise<Lead> {
-  return retryOnConflict(`capture of ${facts.submission.emailKey}`, async () => {
-    const existingId = await findLeadIdByEmail(facts.submission.emailKey);
-    if (existingId) {
-      const updated = await mutateLead(existingId, (lead) => {
-        const change = leadAfterSubmission(lead, facts, settings.scoring);
-        const write = { ...changeWrite(change, facts.now), ...change.lead };
-        return { write, result: undefined };
-      });
-      return updated.found ? updated.lead : CONFLICT;
-    }
-    const created = newLeadFromSubmission(facts, randomUUID(), settings.scoring);
-    // 'exists': another post of the same address won the race; go round and update it instead.
-    const result = await createLead(created.lead, changeWrite(created, facts.now));
-    return result === 'created' ? created.lead : CONFLICT;
-  });
+function safeDecode(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
 }
 
-/** What commits with the lead's items: the form event's timeline entry, the announcements, the decay timer. */
-function changeWrite(change: SubmissionChange, now: EpochMs): Omit<LeadWrite, 'profile' | 'state'> {
-  return {
-    timeline: [{ ...change.entry, baseVersion: change.baseVersion, recordedAt: now }],
-    events: change.events,
-    ...(change.decay !== undefined ? { decayTimerAt: change.decay } : {}),
-    at: now,
-  };
-}
+/** An id short enough for a sealed token (tokens keep one length); a fresh one otherwise. */
+const tokenableId = (id: string | undefined): string | undefined =>
+  id !== undefined && id.length <= 48 ? id : undefined;

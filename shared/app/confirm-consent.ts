@@ -1,7 +1,10 @@
 import { now as clock } from '#adapters/clock';
 import { sendCaptureMail } from '#app/capture-mail';
 import { leadIdFromToken } from '#app/links';
-import { formById } from '#config/settings';
+import { formById, settings } from '#config/settings';
+import { confirmedEntry } from '#domain/capture/consent-ledger';
+import { attributesAfterConfirmation } from '#domain/capture/submission';
+import { consentEntryPut } from '#store/consent-ledger';
 import { mutateLead } from '#store/leads';
 
 export type ConfirmOutcome =
@@ -17,7 +20,8 @@ export type ConfirmOutcome =
 /**
  * The double opt-in link. Looking at it (`confirm: false`, mail scanners follow links) changes nothing;
  * confirming is idempotent: a second click changes nothing and shows the same page. The form's auto-reply
- * follows the first confirmation.
+ * follows the first confirmation. Confirming proves the address: attribute changes that unverified posts
+ * proposed are applied then, and the confirmation is appended to the consent ledger.
  */
 export async function confirmConsent(token: string | undefined, confirm: boolean): Promise<ConfirmOutcome> {
   const now = clock();
@@ -28,14 +32,18 @@ export async function confirmConsent(token: string | undefined, confirm: boolean
     const consent = lead.profile.consent;
     if (!consent) return { write: null, result: 'not_found' as const };
     if (consent.confirmedAt) return { write: null, result: 'already' as const };
+    // The mailbox's owner clicked: attribute changes proposed by unverified posts are theirs, apply them.
+    const applied = attributesAfterConfirmation(lead, settings.scoring, now);
+    const profile = applied?.profile ?? {
+      ...lead.profile,
+      updatedAt: now,
+      version: lead.profile.version + 1,
+    };
     return {
       write: {
-        profile: {
-          ...lead.profile,
-          consent: { ...consent, confirmedAt: now },
-          updatedAt: now,
-          version: lead.profile.version + 1,
-        },
+        profile: { ...profile, consent: { ...consent, confirmedAt: now } },
+        ...(applied ? { state: applied.state } : {}),
+        extra: [consentEntryPut(leadId, confirmedEntry(consent, now))],
         at: now,
       },
       result: 'confirmed' as const,

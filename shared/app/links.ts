@@ -1,40 +1,74 @@
+import { randomBytes, randomUUID } from 'node:crypto';
 import { signingSecret } from '#adapters/secrets';
 import { env } from '#config/env';
 import {
   CONFIRM_TOKEN_TTL_MS,
   IDENTITY_TOKEN_TTL_MS,
-  signToken,
+  openToken,
+  SEALED_IV_BYTES,
+  type SealedKind,
+  sealToken,
   type TokenPurpose,
   verifyToken,
 } from '#domain/capture/tokens';
 import type { EpochMs } from '#domain/lead/types';
 
 /**
- * Signed links and tokens: the browser identity a form response returns, the double opt-in link and the
- * one-click unsubscribe link. Tokens carry only the opaque lead id; the signature proves we issued them.
+ * Links and tokens: the browser identity a form response returns, the double opt-in link and the one-click
+ * unsubscribe link. Every token is sealed (AES-256-GCM, key from the signing secret via HKDF; see
+ * `shared/domain/capture/tokens.ts`): opaque to whoever holds it, and a forged one does not open.
  */
 const base = env().PUBLIC_BASE_URL;
 
+const seal = (purpose: TokenPurpose, kind: SealedKind, sub: string, exp?: EpochMs) =>
+  sealToken({ purpose, kind, sub, ...(exp ? { exp } : {}) }, signingSecret, randomBytes(SEALED_IV_BYTES));
+
+/** The identity token of a lead the post created: tracking may attribute the browser's events to it. */
 export function identityToken(leadId: string, now: EpochMs): string {
-  return signToken({ purpose: 'identity', sub: leadId, exp: now + IDENTITY_TOKEN_TTL_MS }, signingSecret);
+  return seal('identity', 'lead', leadId, now + IDENTITY_TOKEN_TTL_MS);
+}
+
+/**
+ * An identity token that names no lead: returned when a post named an address that already had a lead
+ * (nothing proves the poster owns it) and to bots. Same shape as `identityToken`; tracking reads it as the
+ * visitor's anonymous id (`anonymousIdFromToken`), so it cannot send events to the lead. The id is fresh,
+ * or the visitor's own anonymous id when they sent one.
+ */
+export function unboundIdentityToken(now: EpochMs, anonymousId: string = randomUUID()): string {
+  return seal('identity', 'anon', anonymousId, now + IDENTITY_TOKEN_TTL_MS);
 }
 
 export function confirmUrl(leadId: string, now: EpochMs): string {
-  return `${base}/v1/confirm?t=${signToken({ purpose: 'confirm', sub: leadId, exp: now + CONFIRM_TOKEN_TTL_MS }, signingSecret)}`;
+  return `${base}/v1/confirm?t=${seal('confirm', 'lead', leadId, now + CONFIRM_TOKEN_TTL_MS)}`;
 }
 
 /** No expiry: an unsubscribe link in a years-old mail must still work. */
 export function unsubscribeUrl(leadId: string): string {
-  return `${base}/v1/unsubscribe?t=${signToken({ purpose: 'unsubscribe', sub: leadId }, signingSecret)}`;
+  return `${base}/v1/unsubscribe?t=${seal('unsubscribe', 'lead', leadId)}`;
 }
 
-/** The lead id a token names, or undefined when it is not ours, expired, or for another purpose. */
+/**
+ * The lead id a token names, or undefined when it is not ours, expired, for another purpose, or names no
+ * lead (an unbound identity token). Legacy v1 signed tokens are still accepted for `confirm` and
+ * `unsubscribe` (links already in inboxes), never for `identity`: v1 identity tokens were handed to whoever
+ * posted an address, so they are retired.
+ */
 export function leadIdFromToken(
   token: string | undefined,
   purpose: TokenPurpose,
   now: EpochMs,
 ): string | undefined {
   if (!token) return undefined;
-  const result = verifyToken(token, purpose, signingSecret, now);
-  return result.ok ? result.sub : undefined;
+  const sealed = openToken(token, purpose, signingSecret, now);
+  if (sealed.ok) return sealed.payload.kind === 'lead' ? sealed.payload.sub : undefined;
+  if (purpose === 'identity' || !token.includes('.')) return undefined;
+  const legacy = verifyToken(token, purpose, signingSecret, now);
+  return legacy.ok ? legacy.sub : undefined;
+}
+
+/** The anonymous id an unbound identity token stands for (tracking treats the visitor as anonymous). */
+export function anonymousIdFromToken(token: string | undefined, now: EpochMs): string | undefined {
+  if (!token) return undefined;
+  const sealed = openToken(token, 'identity', signingSecret, now);
+  return sealed.ok && sealed.payload.kind === 'anon' ? sealed.payload.sub : undefined;
 }

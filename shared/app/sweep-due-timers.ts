@@ -5,6 +5,7 @@ import { countMetric } from '#adapters/metrics';
 import { runDecayTimer } from '#app/run-decay-timer';
 import { runSlaTimer } from '#app/run-sla-timer';
 import { runStepTimer } from '#app/run-step';
+import { runStitchTimer } from '#app/run-stitch-timer';
 import { settings } from '#config/settings';
 import { type ClaimedTimer, claimTimer, type DueTimer, dueShards, queryDue } from '#store/timers';
 
@@ -176,6 +177,9 @@ export const TIMER_PROCESSORS = {
   },
   decay: async (timer, work) => {
     await runDecayTimer(timer, work.now);
+  },
+  stitch: async (timer, work) => {
+    await runStitchTimer(timer, work.now);
   },
 } satisfies Record<string, TimerProcessor>;
 

@@ -5,8 +5,10 @@ import { countEmail } from '#app/email-kpis';
 import { leadIdFromToken } from '#app/links';
 import { timelineEntry } from '#app/nurture-timeline';
 import { settings } from '#config/settings';
+import { withdrawnEntry } from '#domain/capture/consent-ledger';
 import type { UnsubscribeMethod } from '#domain/lead/events';
 import type { EpochMs } from '#domain/lead/types';
+import { appendConsentEntry } from '#store/consent-ledger';
 
 /** One-click bodies are a few bytes (`List-Unsubscribe=One-Click`); anything big is not one of ours. */
 export const UNSUBSCRIBE_MAX_BODY_BYTES = 2048;
@@ -70,6 +72,7 @@ export async function unsubscribeLead(
   });
   if (result === 'duplicate') return 'already';
   if (result === 'unsubscribed') {
+    await appendConsentEntry(leadId, withdrawnEntry('marketing_email', how, at));
     await countEmail('unsubscribed', at);
     countMetric('Unsubscribed', { how });
   }

@@ -1,10 +1,12 @@
 import { now as clock } from '#adapters/clock';
 import { settings } from '#config/settings';
+import type { ConsentLedgerEntry } from '#domain/capture/consent-ledger';
 import { emailKey } from '#domain/capture/email-address';
 import { isoAt } from '#domain/lead/events';
 import { type Lead, marketingAllowed, scoringOf } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
 import { summarize, temperatureFor } from '#domain/scoring/scoring';
+import { getConsentHistory } from '#store/consent-ledger';
 import { findLeadIdByEmail, getLead, getTimeline } from '#store/leads';
 
 export type ViewLeadOutcome =
@@ -14,12 +16,12 @@ export type ViewLeadOutcome =
   | { kind: 'missing_key' }
   | { kind: 'invalid_email' };
 
-export type LeadView = ReturnType<typeof leadView>;
+export type LeadView = ReturnType<typeof leadView> & { consentHistory: ReturnType<typeof consentView> };
 
 /**
  * One lead as the ops API shows it, found by id or by e-mail (through the e-mail index, never a scan): who,
  * where in the funnel, the score as of now (behaviour decayed), and an explainable timeline: each event
- * with the points it earned and the rule that gave them.
+ * with the points it earned and the rule that gave them, and the consent ledger (`consentHistory`).
  */
 export async function viewLead(query: { leadId?: string; email?: string }): Promise<ViewLeadOutcome> {
   let leadId = query.leadId;
@@ -33,8 +35,16 @@ export async function viewLead(query: { leadId?: string; email?: string }): Prom
   const lead = await getLead(leadId);
   if (!lead) return { kind: 'not_found' };
   const now = clock();
-  const timeline = await getTimeline(leadId);
-  return { kind: 'found', lead: leadView(lead, timeline, now) };
+  const [timeline, consentHistory] = await Promise.all([getTimeline(leadId), getConsentHistory(leadId)]);
+  return {
+    kind: 'found',
+    lead: { ...leadView(lead, timeline, now), consentHistory: consentView(consentHistory) },
+  };
+}
+
+/** The consent ledger, oldest first, times as ISO strings. */
+function consentView(entries: readonly ConsentLedgerEntry[]) {
+  return entries.map(({ entryId: _id, ...entry }) => ({ ...entry, at: isoAt(entry.at) }));
 }
 
 function leadView(lead: Lead, timeline: Awaited<ReturnType<typeof getTimeline>>, now: EpochMs) {
@@ -55,6 +65,10 @@ function leadView(lead: Lead, timeline: Awaited<ReturnType<typeof getTimeline>>,
       ? { ...state.handoff, startedAt: isoAt(state.handoff.startedAt), dueAt: isoAt(state.handoff.dueAt) }
       : null,
     consent: profile.consent ?? null,
+    /** Attribute changes unverified form posts proposed, waiting for confirmation or sales. */
+    proposedAttributes: profile.proposedAttributes
+      ? { ...profile.proposedAttributes, at: isoAt(profile.proposedAttributes.at) }
+      : null,
     marketing: { ...profile.marketing, allowed: marketingAllowed(profile).ok },
     attribution: profile.attribution ?? null,
     channel: profile.channel,

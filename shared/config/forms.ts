@@ -12,6 +12,7 @@ import {
   FORM_LOCALES,
   type FormConfig,
   type FormField,
+  SCORE_ONCE_PER,
 } from '#domain/capture/form-config';
 import { CHANNELS, LEAD_ATTRIBUTES } from '#domain/lead/types';
 import { DOUBLE_OPT_IN_TEMPLATE_ID } from '#domain/nurture/template-ids';
@@ -179,6 +180,16 @@ export const formConfigSchema = z
     channel: z.enum(CHANNELS).default('inbound_web'),
     /** What a submission counts as for behaviour scoring; `properties.formId` defaults to the form id. */
     behaviourEvent: behaviourEventSchema.optional(),
+    /** How often a submission earns its behaviour points per lead: once a `day` (default) or every `submission`. */
+    scoreOncePer: z.enum(SCORE_ONCE_PER).default('day'),
+    /** Mail (auto-reply, double opt-in request) per recipient address per day and per source IP per hour. */
+    mailLimits: z
+      .object({
+        perAddressPerDay: z.number().int().min(1).max(100).default(3),
+        perSourcePerHour: z.number().int().min(1).max(10_000).default(20),
+      })
+      .strict()
+      .default({ perAddressPerDay: 3, perSourcePerHour: 20 }),
     /** Posts filled faster than this since `_startedAt` are treated as bots. */
     minFillMs: z.number().int().min(0).max(600_000).default(2500),
     /** Visually hidden field people leave empty; bots fill it. */

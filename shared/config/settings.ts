@@ -6,6 +6,7 @@ import { handoffConfigSchema } from '#config/handoff';
 import { scoringConfigSchema } from '#config/scoring';
 import { nurtureSettingsSchema, sequencesConfigSchema, validateSequenceRefs } from '#config/sequences';
 import { type MailSenderConfig, templatesConfigSchema } from '#config/templates';
+import { templateVariablePaths, visitorTextVariables } from '#domain/capture/mail-safety';
 import { requiredVariables } from '#domain/nurture/templates';
 // The values marketing ops edit. Imported by relative path, and only here: everything else reads the
 // validated `settings` below (the `#settings` alias in package.json is no longer used; drop it at merge).
@@ -95,6 +96,18 @@ export const settingsSchema = z
         ...Object.keys(form.mailVars),
       ];
       if (form.autoReplyTemplateId) requires(form.autoReplyTemplateId, supplied, ['forms', i, 'mailVars']);
+      // Capture mail goes to unproven addresses: it must not echo what the visitor typed (mail relay).
+      for (const id of [form.autoReplyTemplateId, form.doubleOptIn ? DOUBLE_OPT_IN_TEMPLATE_ID : undefined]) {
+        const template = id ? s.templates.find((t) => t.id === id) : undefined;
+        const echoed = template ? [...new Set(visitorTextVariables(templateVariablePaths(template)))] : [];
+        if (echoed.length) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['forms', i, id === form.autoReplyTemplateId ? 'autoReplyTemplateId' : 'doubleOptIn'],
+            message: `template "${id}" is sent by a form to unverified addresses and must not use visitor input: ${echoed.join(', ')} (only the salutation's lastName, firstName, company)`,
+          });
+        }
+      }
       if (form.doubleOptIn)
         requires(DOUBLE_OPT_IN_TEMPLATE_ID, ['confirmUrl', ...supplied], ['forms', i, 'mailVars']);
     });

@@ -18,9 +18,25 @@ export const keys = {
   roundRobin: () => ({ pk: 'ASSIGNMENT', sk: 'ROUND_ROBIN' }),
   counter: (name: string, period: string) => ({ pk: `COUNTER#${name}`, sk: period }),
   idempotency: (scope: string, id: string) => ({ pk: `IDEMPOTENCY#${scope}`, sk: id }),
+  /** One entry of a lead's append-only consent ledger, sorted by time. */
+  consentEntry: (leadId: string, at: number, entryId: string) => ({
+    pk: `LEAD#${leadId}`,
+    sk: `CONSENT#${dueAtKey(at)}#${entryId}`,
+  }),
+  /** A rate-limit counter: `scope` (e.g. `mail-address`), a hashed subject, the window (e.g. an hour). */
+  quota: (scope: string, subject: string, window: string) => ({
+    pk: `QUOTA#${scope}#${subject}`,
+    sk: window,
+  }),
 } as const;
 
-export const PREFIX = { timeline: 'EVT#', enrollment: 'ENR#', timer: 'TIMER#', outbox: 'OUTBOX#' } as const;
+export const PREFIX = {
+  timeline: 'EVT#',
+  enrollment: 'ENR#',
+  timer: 'TIMER#',
+  outbox: 'OUTBOX#',
+  consent: 'CONSENT#',
+} as const;
 
 export const leadIdFromPk = (pk: string): string | undefined =>
   pk.startsWith('LEAD#') ? pk.slice('LEAD#'.length) : undefined;

@@ -60,7 +60,7 @@ describe('capture: a landing-page form post', () => {
     expect(response.status).toBe(201);
     const body = (await response.json()) as { status: string; identity: string };
     expect(body.status).toBe('received');
-    expect(body.identity).toMatch(/^[\w-]+\.[\w-]+$/);
+    expect(body.identity).toMatch(/^[\w-]{166}$/);
     const lead = await leadByEmail(email);
     expect(lead.status).toBe(200);
     expect(lead.body).toMatchObject({
@@ -102,7 +102,7 @@ describe('capture: a landing-page form post', () => {
     expect(captured.filter((e) => (e.detail as { isNew: boolean }).isNew)).toHaveLength(1);
   });
 
-  it('given a known address, when posted again, then the response is identical to a new one and attributes merge (latest non-empty wins)', async () => {
+  it('given a known address, when posted again, then the response is identical to a new one; empty attributes fill, changed ones are only proposed', async () => {
     const email = uniqueEmail('merge');
     const first = await postJson(
       'contact',
@@ -116,11 +116,13 @@ describe('capture: a landing-page form post', () => {
     expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
     expect(b.status).toBe(a.status);
     const lead = await leadByEmail(email);
+    // An unverified post does not rewrite what sales sees: the title change waits for confirmation.
     expect(lead.body.attributes).toMatchObject({
       department: '情報システム部',
-      title: '取締役',
+      title: '営業部 部長',
       phone: '03-1234-5678',
     });
+    expect(lead.body.proposedAttributes).toMatchObject({ values: { title: '取締役' } });
   });
 
   it('given a plain HTML form post, when valid, then 303 to the thank-you page; when invalid, 303 to the error page naming the fields', async () => {

@@ -307,6 +307,8 @@ describe('POST /v1/track: anonymous visitors and stitching', () => {
 
     // Act
     const { leadId } = await newInquiryLead('stitch', anonymousId);
+    // The form post arms a `stitch` timer; the sweeper scores the earlier events after the response.
+    await runtime.sweep();
     const lead = await leadById(leadId);
     const after = await track([pageView({ anonymousId, url: 'https://www.example.co.jp/case-studies' })]);
     const later = await leadById(leadId);

@@ -21,6 +21,8 @@ export type AutoReplyTemplateId = (typeof AUTO_REPLY_TEMPLATE_IDS)[number];
 
 export const FORM_LOCALES = ['ja', 'en'] as const;
 
+export const SCORE_ONCE_PER = ['submission', 'day'] as const;
+
 export interface FormField {
   /** The name the browser posts. */
   name: string;
@@ -54,6 +56,18 @@ export interface FormConfig {
   channel: Channel;
   /** What a submission counts as for behaviour scoring. */
   behaviourEvent: { type: 'form_submitted'; properties: Record<string, string | number | boolean> };
+  /**
+   * How often a submission of this form earns its behaviour points for one lead: once per `day` (in the
+   * app's time zone; the default, so ten identical posts cannot make a lead hot) or every `submission`.
+   * Every submission is on the timeline either way.
+   */
+  scoreOncePer: (typeof SCORE_ONCE_PER)[number];
+  /**
+   * Limits on the mail a post sends (auto-reply or double opt-in request) to stop the form being used as a
+   * mail cannon: per recipient address per day (across forms) and per source IP per hour. The excess post is
+   * still stored; only its mail is suppressed.
+   */
+  mailLimits: { perAddressPerDay: number; perSourcePerHour: number };
   /** Posts filled faster than this are treated as bots. */
   minFillMs: number;
   /** Visually hidden field people leave empty; bots fill it. */

@@ -14,11 +14,18 @@ import {
   type LeadState,
   leadScoringOf,
   newLead,
-  rememberAnonymousId,
+  rememberEvent,
   scoreEventOnState,
   stateChangeEvents,
 } from '#domain/lead/lead';
-import type { Consent, EpochMs, TimelineEntry, Touch } from '#domain/lead/types';
+import {
+  type Consent,
+  type EpochMs,
+  LEAD_ATTRIBUTES,
+  type LeadAttributes,
+  type TimelineEntry,
+  type Touch,
+} from '#domain/lead/types';
 import { applyAttributes, initialScoringState, type ScoredEvent } from '#domain/scoring/scoring';
 
 /** The form's configuration and the scoring configuration, as the functions they feed declare them. */
@@ -85,6 +92,7 @@ export function newLeadFromSubmission(
   facts: SubmissionFacts,
   leadId: string,
   config: ScoringConfig,
+  timeZone: string,
 ): SubmissionChange {
   const { form, submission, formEvent, consent, touch, now, submissionId } = facts;
   const { profile, state: initial } = newLead({
@@ -100,6 +108,8 @@ export function newLeadFromSubmission(
     attribution: mergeAttribution(null, touch),
     ...(submission.tracking.anonymousId ? { anonymousIds: [submission.tracking.anonymousId] } : {}),
   });
+  const period = scorePeriod(form.scoreOncePer, now, timeZone);
+  if (period !== null) profile.formScoredIn = { [form.id]: period };
   const { after: state, entry, decay } = scoreEventOnState(initial, profile, formEvent, config, now);
   state.version = 1; // created, not updated: the first version already includes the submission
   const events = [
@@ -110,17 +120,70 @@ export function newLeadFromSubmission(
 }
 
 /**
- * A known address posted again: attributes merged (latest non-empty value wins), the fit recomputed (same
- * behaviour), consent and attribution merged, then the submission scored. Both items move one version on.
+ * The policy for a post to an address that already has a lead. A form post proves nothing about who typed
+ * it (anyone can type anyone's address), so it must not let a stranger rewrite what sales sees:
+ * - attributes the lead does not have yet are FILLED from the post;
+ * - a different value for a non-empty attribute is only PROPOSED: kept on the timeline entry
+ *   (`proposed.<attribute>`) and on the profile (`proposedAttributes`), applied when the address is
+ *   confirmed (the double opt-in link, `leadAfterConfirmation`) or by sales;
+ * - if even the filled values would lower the fit (a negative-scoring industry, say), they are proposed too:
+ *   an unverified post never lowers the fit;
+ * - the post's anonymous id is not linked to the lead (that would route the poster's browsing to it).
+ */
+export function reconcileAttributes(
+  current: LeadAttributes,
+  submitted: LeadAttributes,
+): { filled: LeadAttributes; proposed: LeadAttributes } {
+  const filled: LeadAttributes = {};
+  const proposed: LeadAttributes = {};
+  for (const key of LEAD_ATTRIBUTES) {
+    if (key === 'email') continue;
+    const value = submitted[key]?.trim();
+    if (!value) continue;
+    const known = current[key];
+    if (known === undefined || known.trim() === '') filled[key] = value;
+    else if (known !== value) proposed[key] = value;
+  }
+  return { filled, proposed };
+}
+
+/**
+ * The scoring period a submission falls in for `scoreOncePer` (`day` in the given IANA time zone), or null
+ * when every submission scores.
+ */
+export function scorePeriod(per: FormConfig['scoreOncePer'], now: EpochMs, timeZone: string): string | null {
+  if (per === 'submission') return null;
+  const day = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(now);
+  return `day:${day}`;
+}
+
+/**
+ * A known address posted again (see `reconcileAttributes` for what may change): consent and attribution
+ * merged, then the submission scored, unless this form already scored for the lead in this period
+ * (`scoreOncePer`): then the entry is on the timeline with 0 points and `notScored`. Both items move one
+ * version on.
  */
 export function leadAfterSubmission(
   lead: Lead,
   facts: SubmissionFacts,
   config: ScoringConfig,
+  timeZone: string,
 ): SubmissionChange {
   const { form, submission, formEvent, consent, touch, now, submissionId } = facts;
-  const attributes = mergeAttributes(lead.profile.attributes, submission.attributes);
-  const refit = applyAttributes(leadScoringOf(lead), attributes, config, now);
+  const split = reconcileAttributes(lead.profile.attributes, submission.attributes);
+  let filled = split.filled;
+  let proposed = split.proposed;
+  let refit = applyAttributes(leadScoringOf(lead), { ...lead.profile.attributes, ...filled }, config, now);
+  if (refit.scoring.fit < lead.state.fit) {
+    proposed = { ...proposed, ...filled };
+    filled = {};
+    refit = applyAttributes(leadScoringOf(lead), lead.profile.attributes, config, now);
+  }
   const refitted: LeadState = {
     ...lead.state,
     fit: refit.scoring.fit,
@@ -132,25 +195,107 @@ export function leadAfterSubmission(
       ? appendStageHistory(lead.state.stageHistory, refit.stageChange)
       : lead.state.stageHistory,
   };
+  const period = scorePeriod(form.scoreOncePer, now, timeZone);
+  const alreadyScored = period !== null && lead.profile.formScoredIn?.[form.id] === period;
+  const hasProposals = Object.keys(proposed).length > 0;
   const profile: LeadProfile = {
     ...lead.profile,
-    attributes: { ...attributes, email: lead.profile.email },
+    attributes: { ...lead.profile.attributes, ...filled, email: lead.profile.email },
     fitBreakdown: refit.scoring.fitBreakdown,
     consent: mergeConsent(lead.profile.consent, consent),
     attribution: mergeAttribution(lead.profile.attribution, touch),
-    anonymousIds: submission.tracking.anonymousId
-      ? rememberAnonymousId(lead.profile.anonymousIds, submission.tracking.anonymousId)
-      : lead.profile.anonymousIds,
+    ...(period !== null ? { formScoredIn: { ...lead.profile.formScoredIn, [form.id]: period } } : {}),
+    ...(hasProposals
+      ? {
+          proposedAttributes: {
+            values: { ...lead.profile.proposedAttributes?.values, ...proposed },
+            formId: form.id,
+            at: now,
+          },
+        }
+      : {}),
     updatedAt: now,
     version: lead.profile.version + 1,
   };
-  const { after: state, entry, decay } = scoreEventOnState(refitted, profile, formEvent, config, now);
+  const recorded = {
+    ...formEvent,
+    properties: {
+      ...formEvent.properties,
+      ...prefixed('filled', filled),
+      ...prefixed('proposed', proposed),
+      ...(alreadyScored ? { notScored: `once_per_${form.scoreOncePer}` } : {}),
+    },
+  };
+  let state: LeadState;
+  let entry: TimelineEntry;
+  let decay: EpochMs | null | undefined;
+  if (alreadyScored) {
+    // On the timeline, remembered against replays, counted as activity; no points, so behaviour is unchanged.
+    state = {
+      ...refitted,
+      recentEvents: rememberEvent(refitted.recentEvents, recorded.eventId),
+      lastActivityAt: Math.max(refitted.lastActivityAt, now),
+    };
+    entry = {
+      eventId: recorded.eventId,
+      type: recorded.type,
+      occurredAt: recorded.occurredAt,
+      points: 0,
+      rule: null,
+      ...(recorded.url ? { url: recorded.url } : {}),
+      properties: recorded.properties,
+    };
+    decay = undefined;
+  } else {
+    ({ after: state, entry, decay } = scoreEventOnState(refitted, profile, recorded, config, now));
+  }
   state.version = lead.state.version + 1;
   const events = [
     capturedEvent(lead.profile.leadId, form, lead.profile.email, false, submissionId, now),
     ...stateChangeEvents(lead.state, state, now),
   ];
   return { lead: { profile, state }, entry, baseVersion: refitted.version, events, decay };
+}
+
+/**
+ * The address was confirmed (double opt-in link): the post that asked for it is now proven to come from the
+ * mailbox's owner, so the attribute changes proposed by unverified posts are applied (fit recomputed, which
+ * may lower it now) and cleared. Returns null when nothing was proposed.
+ */
+export function attributesAfterConfirmation(
+  lead: Lead,
+  config: ScoringConfig,
+  now: EpochMs,
+): { profile: LeadProfile; state: LeadState; applied: LeadAttributes } | null {
+  const proposal = lead.profile.proposedAttributes;
+  if (!proposal || Object.keys(proposal.values).length === 0) return null;
+  const attributes = mergeAttributes(lead.profile.attributes, proposal.values);
+  const refit = applyAttributes(leadScoringOf(lead), attributes, config, now);
+  const { proposedAttributes: _applied, ...rest } = lead.profile;
+  const profile: LeadProfile = {
+    ...rest,
+    attributes: { ...attributes, email: lead.profile.email },
+    fitBreakdown: refit.scoring.fitBreakdown,
+    updatedAt: now,
+    version: lead.profile.version + 1,
+  };
+  const state: LeadState = {
+    ...lead.state,
+    fit: refit.scoring.fit,
+    grade: refit.scoring.grade,
+    score: refit.score,
+    temperature: refit.temperature,
+    stage: refit.stage,
+    stageHistory: refit.stageChange
+      ? appendStageHistory(lead.state.stageHistory, refit.stageChange)
+      : lead.state.stageHistory,
+    version: lead.state.version + 1,
+  };
+  return { profile, state, applied: proposal.values };
+}
+
+function prefixed(prefix: string, values: LeadAttributes): Record<string, string> {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [`${prefix}.${k}`, v ?? '']));
 }
 
 /**

@@ -1,5 +1,6 @@
 /**
- * Signed tokens for links and the browser: the `identity` token a form response returns (the tracking
+ * v1 (legacy, still verified for confirm and unsubscribe links already mailed; no longer issued): signed
+ * tokens for links and the browser: the `identity` token a form response returns (the tracking
  * snippet keeps it to attribute later events to the lead), the double-opt-in `confirm` link and the
  * `unsubscribe` link.
  *
@@ -8,7 +9,7 @@
  * id): never the email address. `purpose` is inside the signed payload so a token minted for one use is
  * refused for another. HMAC is deterministic, so this module stays pure; `now` is an argument.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import type { EpochMs } from '#domain/lead/types';
 
 export const TOKEN_PURPOSES = ['identity', 'confirm', 'unsubscribe'] as const;
@@ -114,4 +115,119 @@ function decodePayload(encoded: string): TokenPayload | null {
   const isScalar = (v: unknown) => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
   if (!Object.values(record).every(isScalar)) return null;
   return record as TokenPayload;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Sealed (encrypted) tokens, v2
+
+/**
+ * v2 tokens are opaque: `base64url(iv ‖ AES-256-GCM(payload) ‖ tag)`, no dot, with the key derived from the
+ * signing secret by HKDF-SHA256 (`info` "lead-loop token v2"). GCM authenticates as well as hides, so a
+ * forged or altered token fails to open, and nobody holding a token can read what it names: a bot's
+ * identity token looks exactly like a person's (same length, same alphabet, no verdict inside).
+ *
+ * What a token names (`kind`):
+ * - `lead`: a lead id (a new lead's identity token, confirm and unsubscribe links);
+ * - `anon`: an id that names NO lead: the identity token returned for a submission to an address that
+ *   already had a lead (the post proves nothing about who is posting), and for a bot. Tracking treats it as
+ *   the visitor's anonymous id, so it cannot be used to send events to somebody else's lead.
+ *
+ * The payload is padded to a fixed size, so tokens of one purpose all have the same length.
+ * The IV is an argument (12 random bytes from the caller), which keeps this module pure.
+ */
+export const SEALED_IV_BYTES = 12;
+const SEALED_TAG_BYTES = 16;
+const SEALED_PAYLOAD_BYTES = 96;
+const SEALED_AAD = Buffer.from('lead-loop token v2', 'utf8');
+export type SealedKind = 'lead' | 'anon';
+
+export interface SealedPayload {
+  purpose: TokenPurpose;
+  kind: SealedKind;
+  sub: string;
+  exp?: EpochMs;
+}
+
+export type OpenResult =
+  | { ok: true; payload: SealedPayload }
+  | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' | 'wrong_purpose' };
+
+const derivedKeys = new Map<string, Buffer>();
+function sealingKey(secret: string): Buffer {
+  if (secret.length < MIN_SECRET_LENGTH) {
+    throw new TokenSecretError(`token secret must be at least ${MIN_SECRET_LENGTH} characters`);
+  }
+  let key = derivedKeys.get(secret);
+  if (!key) {
+    key = Buffer.from(hkdfSync('sha256', secret, 'lead-loop', 'lead-loop token v2', 32));
+    if (derivedKeys.size > 8) derivedKeys.clear();
+    derivedKeys.set(secret, key);
+  }
+  return key;
+}
+
+export function sealToken(payload: SealedPayload, secret: string, iv: Uint8Array): string {
+  if (iv.length !== SEALED_IV_BYTES) throw new RangeError(`iv must be ${SEALED_IV_BYTES} bytes`);
+  const compact = JSON.stringify({
+    p: payload.purpose,
+    k: payload.kind,
+    s: payload.sub,
+    e: payload.exp ?? 0,
+  });
+  const plain = Buffer.from(compact, 'utf8');
+  if (plain.length > SEALED_PAYLOAD_BYTES) {
+    throw new RangeError(`token payload too large (${plain.length} > ${SEALED_PAYLOAD_BYTES} bytes)`);
+  }
+  const padded = Buffer.concat([plain, Buffer.alloc(SEALED_PAYLOAD_BYTES - plain.length, 0x20)]);
+  const cipher = createCipheriv('aes-256-gcm', sealingKey(secret), iv);
+  cipher.setAAD(SEALED_AAD);
+  const body = Buffer.concat([cipher.update(padded), cipher.final()]);
+  return Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url');
+}
+
+/** Opens a sealed token; several secrets are tried (rotation), the first is the current one. */
+export function openToken(
+  token: string,
+  purpose: TokenPurpose,
+  secret: string | readonly string[],
+  now: EpochMs,
+): OpenResult {
+  const expectedLength = Math.ceil(((SEALED_IV_BYTES + SEALED_PAYLOAD_BYTES + SEALED_TAG_BYTES) * 4) / 3);
+  if (typeof token !== 'string' || token.length !== expectedLength || !BASE64URL.test(token))
+    return { ok: false, reason: 'malformed' };
+  const raw = Buffer.from(token, 'base64url');
+  const iv = raw.subarray(0, SEALED_IV_BYTES);
+  const tag = raw.subarray(raw.length - SEALED_TAG_BYTES);
+  const body = raw.subarray(SEALED_IV_BYTES, raw.length - SEALED_TAG_BYTES);
+  let plain: Buffer | undefined;
+  for (const s of typeof secret === 'string' ? [secret] : secret) {
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', sealingKey(s), iv);
+      decipher.setAAD(SEALED_AAD);
+      decipher.setAuthTag(tag);
+      plain = Buffer.concat([decipher.update(body), decipher.final()]);
+      break;
+    } catch {
+      // not this secret (or forged): try the next
+    }
+  }
+  if (!plain) return { ok: false, reason: 'bad_signature' };
+  let value: unknown;
+  try {
+    value = JSON.parse(plain.toString('utf8'));
+  } catch {
+    return { ok: false, reason: 'malformed' };
+  }
+  const { p, k, s, e } = (value ?? {}) as Record<string, unknown>;
+  if (
+    !(TOKEN_PURPOSES as readonly unknown[]).includes(p) ||
+    (k !== 'lead' && k !== 'anon') ||
+    typeof s !== 'string' ||
+    s === '' ||
+    typeof e !== 'number'
+  )
+    return { ok: false, reason: 'malformed' };
+  if (p !== purpose) return { ok: false, reason: 'wrong_purpose' };
+  if (e !== 0 && now >= e) return { ok: false, reason: 'expired' };
+  return { ok: true, payload: { purpose: p as TokenPurpose, kind: k, sub: s, ...(e ? { exp: e } : {}) } };
 }

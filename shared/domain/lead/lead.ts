@@ -57,6 +57,13 @@ export interface LeadProfile {
   marketing: MarketingStatus;
   /** Tracking snippet ids stitched to this lead (most recent last, bounded). */
   anonymousIds: string[];
+  /** Per form, the scoring period (e.g. `day:2025-04-01`) its submission last earned points in. */
+  formScoredIn?: Record<string, string>;
+  /**
+   * Attribute changes an unverified form post proposed for non-empty attributes, kept until the address is
+   * confirmed (double opt-in link) or sales applies them; latest value per attribute.
+   */
+  proposedAttributes?: { values: LeadAttributes; formId: string; at: EpochMs };
   timeZone?: string;
   locale: 'ja' | 'en';
   createdAt: EpochMs;

@@ -14,6 +14,7 @@ import { defaultConfig } from '../scoring/helpers.ts';
 import { contactForm, validRaw } from './fixtures.ts';
 
 const NOW = Date.UTC(2026, 4, 12, 1, 30);
+const TZ = 'Asia/Tokyo';
 
 const consent = (over: Partial<Consent> = {}): Consent => ({
   purpose: 'marketing_email',
@@ -63,7 +64,7 @@ describe('a submission on a lead', () => {
     const form = contactForm();
     const facts = submissionFacts(form, submission(), { submissionId: 's1', now: NOW, ip: '192.0.2.1' });
     // Act
-    const created = newLeadFromSubmission(facts, 'lead-1', defaultConfig);
+    const created = newLeadFromSubmission(facts, 'lead-1', defaultConfig, TZ);
     // Assert
     expect(created.lead.state.version).toBe(1);
     expect(created.lead.profile.version).toBe(1);
@@ -83,6 +84,7 @@ describe('a submission on a lead', () => {
       submissionFacts(form, submission(), { submissionId: 's1', now: NOW }),
       'lead-1',
       defaultConfig,
+      TZ,
     ).lead;
     const confirmed = {
       ...first,
@@ -94,7 +96,7 @@ describe('a submission on a lead', () => {
       now: later,
     });
     // Act
-    const change = leadAfterSubmission(confirmed, facts, defaultConfig);
+    const change = leadAfterSubmission(confirmed, facts, defaultConfig, TZ);
     // Assert
     expect(change.lead.profile.version).toBe(confirmed.profile.version + 1);
     expect(change.lead.state.version).toBe(confirmed.state.version + 1);

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   CONFIRM_TOKEN_TTL_MS,
   MAX_TOKEN_LENGTH,
+  openToken,
+  SEALED_IV_BYTES,
+  sealToken,
   signToken,
   TokenSecretError,
   verifyToken,
@@ -117,5 +120,63 @@ describe('signed tokens', () => {
     expect(() => signToken({ purpose: 'identity', sub: 'x'.repeat(MAX_TOKEN_LENGTH) }, SECRET)).toThrow(
       RangeError,
     );
+  });
+});
+
+describe('sealed tokens (v2)', () => {
+  const iv = (n: number) => Buffer.alloc(SEALED_IV_BYTES, n);
+  const PERSON_LEAD = '3f0c6a1e-8a51-4a0e-9d1b-2f6a7c9e0b11';
+  const BOT_ID = '8d2f4b6a-1c3e-4f5a-9b7d-0e2c4a6b8d0f';
+
+  it('given a person token and a bot token, when compared, then they have the same shape and neither reveals what it names', () => {
+    // Arrange
+    const person = sealToken(
+      { purpose: 'identity', kind: 'lead', sub: PERSON_LEAD, exp: NOW + 1000 },
+      SECRET,
+      iv(1),
+    );
+    const bot = sealToken({ purpose: 'identity', kind: 'anon', sub: BOT_ID, exp: NOW + 1000 }, SECRET, iv(2));
+    const shortAnon = sealToken(
+      { purpose: 'identity', kind: 'anon', sub: 'abcdefgh', exp: NOW + 1000 },
+      SECRET,
+      iv(3),
+    );
+    // Assert
+    for (const token of [person, bot, shortAnon]) {
+      expect(token).toMatch(/^[A-Za-z0-9_-]{166}$/);
+      const decoded = Buffer.from(token, 'base64url').toString('latin1');
+      for (const secret of ['spam', 'identity', 'lead', 'anon', PERSON_LEAD, BOT_ID, 'sub'])
+        expect(decoded).not.toContain(secret);
+    }
+    expect(bot.length).toBe(person.length);
+    expect(shortAnon.length).toBe(person.length);
+  });
+
+  it('given a sealed token, when opened with the same secret, then its payload comes back; with another purpose or secret, refused', () => {
+    const token = sealToken({ purpose: 'confirm', kind: 'lead', sub: LEAD_ID, exp: NOW + 10 }, SECRET, iv(4));
+    expect(openToken(token, 'confirm', SECRET, NOW)).toEqual({
+      ok: true,
+      payload: { purpose: 'confirm', kind: 'lead', sub: LEAD_ID, exp: NOW + 10 },
+    });
+    expect(openToken(token, 'unsubscribe', SECRET, NOW)).toEqual({ ok: false, reason: 'wrong_purpose' });
+    expect(openToken(token, 'confirm', OTHER_SECRET, NOW)).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(openToken(token, 'confirm', [OTHER_SECRET, SECRET], NOW).ok).toBe(true);
+    expect(openToken(token, 'confirm', SECRET, NOW + 10)).toEqual({ ok: false, reason: 'expired' });
+  });
+
+  it('given any one character of a sealed token changed, when opened, then it is refused', () => {
+    const token = sealToken({ purpose: 'unsubscribe', kind: 'lead', sub: LEAD_ID }, SECRET, iv(5));
+    for (const index of [0, 20, 80, 150, 164]) {
+      expect(openToken(flip(token, index), 'unsubscribe', SECRET, NOW).ok).toBe(false);
+    }
+    expect(openToken(`${token}A`, 'unsubscribe', SECRET, NOW)).toEqual({ ok: false, reason: 'malformed' });
+    expect(
+      openToken(signToken({ purpose: 'unsubscribe', sub: LEAD_ID }, SECRET), 'unsubscribe', SECRET, NOW).ok,
+    ).toBe(false);
+  });
+
+  it('given two tokens for the same payload with different IVs, when compared, then they differ (no linkability)', () => {
+    const payload = { purpose: 'identity' as const, kind: 'lead' as const, sub: LEAD_ID, exp: NOW };
+    expect(sealToken(payload, SECRET, iv(6))).not.toBe(sealToken(payload, SECRET, iv(7)));
   });
 });

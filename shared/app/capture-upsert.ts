@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import { settings } from '#config/settings';
+import { grantedEntry } from '#domain/capture/consent-ledger';
+import {
+  leadAfterSubmission,
+  newLeadFromSubmission,
+  type SubmissionChange,
+  type SubmissionFacts,
+} from '#domain/capture/submission';
+import type { Lead } from '#domain/lead/lead';
+import { consentEntryPut } from '#store/consent-ledger';
+import { createLead, findLeadIdByEmail, type LeadWrite, mutateLead, type TransactItem } from '#store/leads';
+import { CONFLICT, retryOnConflict } from '#store/retry';
+import { anonymousLinkPut, stitchTimerPut } from '#store/stitch-queue';
+
+/**
+ * Capture's write path. Posts of one address that arrive together in one process are committed together
+ * (group commit): the first waits for nothing, the ones that arrive meanwhile queue behind it and are folded
+ * into ONE read-decide-write, submission after submission, with every timeline entry, announcement and
+ * consent entry in the same transaction. So a burst of posts costs a few transactions instead of N writers
+ * racing for one lead item (what made 50 concurrent posts of one address run out of retries). Across
+ * processes the store's retry loop still settles the race.
+ */
+
+export interface Upserted {
+  lead: Lead;
+  /** This submission created the lead. */
+  created: boolean;
+}
+
+/** At most this many submissions per transaction (each adds about five items; DynamoDB allows 100). */
+const MAX_BATCH = 12;
+
+interface Waiting {
+  facts: SubmissionFacts;
+  resolve: (value: Upserted) => void;
+  reject: (error: unknown) => void;
+}
+
+const queues = new Map<string, Waiting[]>();
+
+export function upsertLead(facts: SubmissionFacts): Promise<Upserted> {
+  const key = facts.submission.emailKey;
+  return new Promise((resolve, reject) => {
+    const queue = queues.get(key);
+    if (queue) {
+      queue.push({ facts, resolve, reject });
+      return;
+    }
+    queues.set(key, [{ facts, resolve, reject }]);
+    void drain(key);
+  });
+}
+
+async function drain(key: string): Promise<void> {
+  for (;;) {
+    const queue = queues.get(key) ?? [];
+    if (queue.length === 0) {
+      queues.delete(key);
+      return;
+    }
+    const batch = queue.splice(0, MAX_BATCH);
+    try {
+      const results = await upsertBatch(batch.map((w) => w.facts));
+      batch.forEach((w, i) => {
+        const result = results[i];
+        if (result) w.resolve(result);
+        else w.reject(new Error('capture batch lost a submission'));
+      });
+    } catch (error) {
+      for (const w of batch) w.reject(error);
+    }
+  }
+}
+
+/** Update the address's lead with every submission, or create it with the first; one transaction. */
+async function upsertBatch(batch: readonly SubmissionFacts[]): Promise<Upserted[]> {
+  const { timeZone } = settings.app;
+  const first = batch[0];
+  if (!first) return [];
+  return retryOnConflict(`capture of ${first.submission.emailKey}`, async () => {
+    const existingId = await findLeadIdByEmail(first.submission.emailKey);
+    if (existingId) {
+      const updated = await mutateLead(existingId, (lead) => {
+        const folded = fold(lead, batch, timeZone);
+        return { write: { ...folded.write, ...folded.lead }, result: folded.leads };
+      });
+      return updated.found ? updated.result.map((lead) => ({ lead, created: false })) : CONFLICT;
+    }
+    const leadId = randomUUID();
+    const created = newLeadFromSubmission(first, leadId, settings.scoring, timeZone);
+    const rest = fold(created.lead, batch.slice(1), timeZone);
+    const write = mergeWrites(changeWrite(created, first, leadId), rest.write);
+    const anonymousId = first.submission.tracking.anonymousId;
+    if (anonymousId) {
+      // From the response on, the visitor's events go to the lead; the sweeper scores the earlier ones.
+      write.extra = [
+        ...(write.extra ?? []),
+        anonymousLinkPut(anonymousId, leadId, first.now),
+        stitchTimerPut(leadId, anonymousId, first.now),
+      ];
+    }
+    // 'exists': another process created it first; go round and update it instead.
+    const result = await createLead(rest.lead, write);
+    if (result !== 'created') return CONFLICT;
+    return [{ lead: created.lead, created: true }, ...rest.leads.map((lead) => ({ lead, created: false }))];
+  });
+}
+
+/** Every submission applied in order to the lead; the writes of all of them together. */
+function fold(start: Lead, batch: readonly SubmissionFacts[], timeZone: string) {
+  let lead = start;
+  const leads: Lead[] = [];
+  let write: Omit<LeadWrite, 'profile' | 'state'> = { at: start.profile.updatedAt };
+  for (const facts of batch) {
+    const change = leadAfterSubmission(lead, facts, settings.scoring, timeZone);
+    write = mergeWrites(write, changeWrite(change, facts, lead.profile.leadId));
+    lead = change.lead;
+    leads.push(lead);
+  }
+  return { lead, leads, write };
+}
+
+type PartialWrite = Omit<LeadWrite, 'profile' | 'state'>;
+
+function mergeWrites(a: PartialWrite, b: PartialWrite): PartialWrite {
+  return {
+    timeline: [...(a.timeline ?? []), ...(b.timeline ?? [])],
+    events: [...(a.events ?? []), ...(b.events ?? [])],
+    ...(b.decayTimerAt !== undefined
+      ? { decayTimerAt: b.decayTimerAt }
+      : a.decayTimerAt !== undefined
+        ? { decayTimerAt: a.decayTimerAt }
+        : {}),
+    extra: [...(a.extra ?? []), ...(b.extra ?? [])] as TransactItem[],
+    at: Math.max(a.at, b.at),
+  };
+}
+
+/**
+ * What commits with the lead's items: the form event's timeline entry, the announcements, the decay timer
+ * and the consent ledger entry.
+ */
+function changeWrite(change: SubmissionChange, facts: SubmissionFacts, leadId: string): PartialWrite {
+  return {
+    timeline: [{ ...change.entry, baseVersion: change.baseVersion, recordedAt: facts.now }],
+    events: change.events,
+    ...(change.decay !== undefined ? { decayTimerAt: change.decay } : {}),
+    extra: facts.consent ? [consentEntryPut(leadId, grantedEntry(facts.consent, facts.submissionId))] : [],
+    at: facts.now,
+  };
+}

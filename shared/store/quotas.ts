@@ -1,0 +1,40 @@
+import { createHash } from 'node:crypto';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
+import { keys } from '#store/keys';
+import { TTL_ATTRIBUTE } from '#store/table-design';
+
+/**
+ * Rate limits as atomic counter items (`QUOTA#<scope>#<hashed subject>`, one item per window): one
+ * conditional `ADD` takes a unit only while the count is under the limit, so concurrent callers can never
+ * take more than `limit` between them. The subject (an e-mail key, an IP) is stored only as a SHA-256 hash,
+ * and the item expires (TTL) a day after its window.
+ */
+export async function takeQuota(
+  scope: string,
+  subject: string,
+  window: { key: string; endsAt: number },
+  limit: number,
+): Promise<boolean> {
+  const hashed = createHash('sha256').update(`${scope}|${subject}`).digest('base64url').slice(0, 22);
+  try {
+    await dynamodb.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: keys.quota(scope, hashed, window.key),
+        UpdateExpression: 'ADD #count :one SET #ttl = :ttl',
+        ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
+        ExpressionAttributeNames: { '#count': 'count', '#ttl': TTL_ATTRIBUTE },
+        ExpressionAttributeValues: {
+          ':one': 1,
+          ':limit': limit,
+          ':ttl': Math.floor(window.endsAt / 1000) + 86_400,
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailure(error)) return false;
+    throw error;
+  }
+}

@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runtime } from '#local/runtime';
+import { inbox, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
+
+/**
+ * Issue 10, forms side: limits on capture mail. Its own file, so its own table and counters: the
+ * per-source limit counts every post of the file (they all come from 127.0.0.1).
+ */
+
+let runtime: Runtime;
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+});
+afterAll(async () => {
+  await runtime.stop();
+});
+
+const person = (email: string, extra: Record<string, unknown> = {}) => ({
+  email,
+  lastName: '山田',
+  firstName: '太郎',
+  company: '株式会社テスト商事',
+  title: '代表取締役社長',
+  employees: '1000-4999',
+  consent: true,
+  ...extra,
+});
+
+const postJson = (formId: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${runtime.apiUrl}/v1/forms/${formId}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+
+interface LeadBody {
+  leadId: string;
+  attributes: Record<string, string>;
+  grade: string;
+  temperature: string;
+  owner: unknown;
+  score: { total: number };
+  timeline: { type: string; points: number; properties?: Record<string, unknown> }[];
+  proposedAttributes: { values: Record<string, string> } | null;
+  consentHistory: {
+    kind: string;
+    purpose: string;
+    formId?: string;
+    textVersion?: string;
+    ip?: string;
+    userAgent?: string;
+    at: string;
+    method?: string;
+  }[];
+}
+
+const leadByEmail = async (email: string) => {
+  const response = await fetch(`${runtime.apiUrl}/v1/ops/leads?email=${encodeURIComponent(email)}`, {
+    headers: { authorization: `Bearer ${runtime.opsToken}` },
+  });
+  return { status: response.status, body: (await response.json()) as LeadBody };
+};
+
+describe('abuse limits on capture mail', () => {
+  it('given 6 posts of one address in a day, when captured, then all are stored and only 3 mails go out', async () => {
+    const email = uniqueEmail('flood');
+    const statuses = [];
+    for (let i = 0; i < 6; i++) statuses.push((await postJson('whitepaper', person(email))).status);
+    expect(statuses).toEqual(Array(6).fill(201));
+    expect((await leadByEmail(email)).body.timeline.filter((t) => t.type === 'form_submitted')).toHaveLength(
+      6,
+    );
+    expect(await inbox(runtime.sesUrl, email)).toHaveLength(3);
+  });
+
+  it('given 25 addresses posted from one source IP within the hour, when captured, then every lead is stored and at most 20 mails go out', async () => {
+    const emails = Array.from({ length: 25 }, (_, i) => uniqueEmail(`source${i}`));
+    for (const email of emails) expect((await postJson('whitepaper', person(email))).status).toBe(201);
+    let mails = 0;
+    for (const email of emails) {
+      expect((await leadByEmail(email)).status).toBe(200);
+      mails += (await inbox(runtime.sesUrl, email)).length;
+    }
+    expect(mails).toBeLessThanOrEqual(20);
+    expect(25 - mails).toBeGreaterThanOrEqual(5);
+  }, 60_000);
+});
