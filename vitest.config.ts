@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Four tiers, each runnable alone (`npm run test:unit` …); `npm test` runs them all.
+// Five tiers, each runnable alone (`npm run test:unit` …); `npm test` runs them all.
 export default defineConfig({
   test: {
     // The SDK warns on Node 20 (this machine's runtime); Lambdas run on the Node 24 runtime.
@@ -15,6 +15,19 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/integration/global-setup.ts'],
+          setupFiles: ['test/integration/setup-file.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Issue 10's reliability suite: request fuzzing, racing sweepers and injected faults, on the same
+          // real engines as the integration tier (see README → Guarantees).
+          name: 'reliability',
+          include: ['test/reliability/**/*.test.ts'],
           globalSetup: ['test/integration/global-setup.ts'],
           setupFiles: ['test/integration/setup-file.ts'],
           testTimeout: 60_000,

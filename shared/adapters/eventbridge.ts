@@ -2,7 +2,8 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from 
 import { traced } from '#adapters/tracer';
 import { env } from '#config/env';
 
-const client = traced(new EventBridgeClient({}));
+/** The EventBridge client (exported so tests can add SDK middleware, e.g. to inject faults). */
+export const eventBridgeClient = traced(new EventBridgeClient({}));
 const busName = env().EVENT_BUS_NAME;
 
 export interface BusEvent {
@@ -33,7 +34,7 @@ export const publish = async (events: readonly BusEvent[]): Promise<void> => {
       Detail: JSON.stringify(e.detail),
       ...(e.time === undefined ? {} : { Time: new Date(e.time) }),
     }));
-    const result = await client.send(new PutEventsCommand({ Entries: entries }));
+    const result = await eventBridgeClient.send(new PutEventsCommand({ Entries: entries }));
     if ((result.FailedEntryCount ?? 0) > 0) {
       const codes = (result.Entries ?? []).map((e) => e.ErrorCode).filter(Boolean);
       throw new PublishError(

@@ -8,7 +8,8 @@ import { z } from 'zod';
 import { env } from '#config/env';
 import type { EpochMs } from '#domain/lead/types';
 
-const client = new SESv2Client({});
+/** The SES client (exported so tests can add SDK middleware, e.g. to inject faults). */
+export const sesClient = new SESv2Client({});
 const configurationSet = env().SES_CONFIGURATION_SET;
 
 export interface OutgoingMail {
@@ -34,7 +35,7 @@ export class MailRejectedError extends Error {
 /** Send one mail through the project's configuration set; returns the SES message id. */
 export async function sendMail(mail: OutgoingMail): Promise<string> {
   try {
-    const result = await client.send(
+    const result = await sesClient.send(
       new SendEmailCommand({
         FromEmailAddress: mail.from,
         ReplyToAddresses: mail.replyTo,
@@ -68,7 +69,7 @@ export async function sendMail(mail: OutgoingMail): Promise<string> {
 
 /** Add an address to the SES account-level suppression list (optional, per nurture settings). */
 export async function suppressInAccount(email: string, reason: 'BOUNCE' | 'COMPLAINT'): Promise<void> {
-  await client.send(new PutSuppressedDestinationCommand({ EmailAddress: email, Reason: reason }));
+  await sesClient.send(new PutSuppressedDestinationCommand({ EmailAddress: email, Reason: reason }));
 }
 
 // ------------------------------------------------------------------------------------------------------

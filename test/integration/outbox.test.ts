@@ -2,6 +2,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime';
 import { startTestRuntime, uniqueEmail } from '../support/runtime.ts';
+import { injectFault, throttling, timedOut } from '../support/sdk-faults.ts';
 import { eventsOf, makeHotLead } from './handoff-support.ts';
 
 let runtime: Runtime;
@@ -93,5 +94,60 @@ describe('outbox reliability', () => {
     expect(eventsOf(runtime, leadId, 'Lead Assigned')).toHaveLength(1);
     const ids = runtime.events().map((e) => (e.detail as { eventId?: string }).eventId);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+  it('given PutEvents throws ThrottlingException 3 times at the SDK client, when the outbox is drained again and again, then the event is delivered exactly once', async () => {
+    // Arrange: the fault sits on the publisher's own EventBridge client (outside the SDK's retries).
+    const leadId = await makeHotLead(runtime, uniqueEmail('outbox-throttle'));
+    const { eventBridgeClient } = await import('#adapters/eventbridge');
+    const fault = injectFault(eventBridgeClient, {
+      operations: ['PutEvents'],
+      nth: 1,
+      times: 3,
+      error: throttling,
+    });
+
+    // Act
+    const eventId = await announceStageChange(leadId, 'throttle');
+    const seenAfter: number[] = [];
+    try {
+      for (let round = 0; round < 6; round++) {
+        await runtime.settle();
+        seenAfter.push(published(eventId).length);
+      }
+    } finally {
+      fault.remove();
+    }
+
+    // Assert
+    expect(fault.fired()).toBe(3);
+    expect(seenAfter[0]).toBe(0);
+    expect(seenAfter.every((n) => n <= 1)).toBe(true);
+    expect(seenAfter.at(-1)).toBe(1);
+  });
+
+  it('given PutEvents reaches the bus but its answer is lost (timeout), when the outbox is retried, then the event arrives again with the same eventId for targets to de-duplicate, and nothing is lost', async () => {
+    // Arrange
+    const leadId = await makeHotLead(runtime, uniqueEmail('outbox-lost-answer'));
+    const { eventBridgeClient } = await import('#adapters/eventbridge');
+    const fault = injectFault(eventBridgeClient, {
+      operations: ['PutEvents'],
+      nth: 1,
+      error: timedOut,
+      when: 'after',
+    });
+
+    // Act
+    const eventId = await announceStageChange(leadId, 'lost-answer');
+    try {
+      for (let round = 0; round < 4; round++) await runtime.settle();
+    } finally {
+      fault.remove();
+    }
+
+    // Assert: at least once, never lost; a duplicate carries the same deterministic eventId.
+    expect(fault.fired()).toBe(1);
+    const copies = published(eventId);
+    expect(copies.length).toBe(2);
+    expect(new Set(copies.map((e) => JSON.stringify(e.detail))).size).toBe(1);
   });
 });

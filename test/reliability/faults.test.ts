@@ -1,0 +1,307 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { advanceClock, now } from '#adapters/clock';
+import { sesClient } from '#adapters/ses';
+import { createSweeper, TIMER_PROCESSORS } from '#app/sweep-due-timers';
+import { nextWindowOpening } from '#domain/nurture/calendar';
+import { dynamodb, tableName } from '#store/dynamodb';
+import { getEnrollment } from '#store/enrollments';
+import { findLeadIdByEmail } from '#store/leads';
+import { CLAIM_LEASE_MS } from '#store/timers';
+import { batchWriteAll, consentingLeadItems, dueEnrollmentItem } from '../support/fixtures.ts';
+import { type Api, type ApiResponse, internalsIn, loadApi } from '../support/http-harness.ts';
+import { inbox } from '../support/runtime.ts';
+import {
+  type FaultPlan,
+  injectFault,
+  serviceError,
+  throttled,
+  throttling,
+  timedOut,
+} from '../support/sdk-faults.ts';
+
+/**
+ * Injected faults at the adapters (SDK middleware on the product's own clients, see test/support/sdk-faults.ts),
+ * each with the guarantee it shows in the test name. DynamoDB faults are injected outside the SDK's retry
+ * loop, i.e. as the product sees a throttle that outlasted the SDK's retries, or a timeout.
+ */
+
+let api: Api;
+const sesUrl = () => inject('sesEndpoint');
+let removeFault: (() => void) | undefined;
+
+beforeAll(async () => {
+  api = await loadApi();
+});
+afterEach(() => {
+  removeFault?.();
+  removeFault = undefined;
+});
+
+const fault = (client: Parameters<typeof injectFault>[0], plan: FaultPlan) => {
+  const injected = injectFault(client, plan);
+  removeFault = injected.remove;
+  return injected;
+};
+
+const formBody = (email: string) =>
+  JSON.stringify({
+    email,
+    lastName: '山田',
+    firstName: '太郎',
+    company: '株式会社サンプル商事',
+    employees: '1-49',
+    consent: true,
+    _startedAt: now() - 60_000,
+  });
+const postForm = (email: string) =>
+  api.call({
+    method: 'POST',
+    url: '/v1/forms/whitepaper',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: formBody(email),
+  });
+const postTrack = (events: object[]) =>
+  api.call({
+    method: 'POST',
+    url: '/v1/track',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ events }),
+  });
+const viewLead = async (leadId: string) => {
+  const response = await api.call({
+    method: 'GET',
+    url: `/v1/ops/leads/${leadId}`,
+    headers: { authorization: `Bearer ${api.opsToken}` },
+  });
+  expect(response.status).toBe(200);
+  return JSON.parse(response.body) as {
+    score: { behaviour: number; total: number };
+    timeline: { eventId: string; type: string }[];
+  };
+};
+
+/** The 503 the issue asks for: Retry-After, a fixed body, nothing internal. */
+const expectUnavailable = (response: ApiResponse) => {
+  expect(response.status, response.body).toBe(503);
+  expect(response.headers['retry-after']).toBe('1');
+  expect(internalsIn(response.body)).toBeUndefined();
+  expect(JSON.parse(response.body)).toEqual({
+    error: { code: 'unavailable', message: 'The service is busy; please retry shortly.' },
+  });
+};
+
+const email = (label: string) => `${label}-${randomBytes(5).toString('hex')}@example.co.jp`;
+
+const DYNAMO_FAULTS = [
+  ['ProvisionedThroughputExceededException', throttled],
+  ['ThrottlingException', throttling],
+  ['a timeout', timedOut],
+] as const;
+
+describe('dependency down → 503 with Retry-After, and a client retry changes things once', () => {
+  // A new lead's capture makes 2 DynamoDB calls: the e-mail index read, then one transaction with everything.
+  for (const [name, error] of DYNAMO_FAULTS) {
+    for (const nth of [1, 2]) {
+      it(`given DynamoDB answers ${name} on call ${nth} of a form post, then 503 + Retry-After, nothing stored or sent, and the retry captures once`, async () => {
+        // Arrange
+        const address = email('capture-fault');
+        const injected = fault(dynamodb, { nth, error });
+
+        // Act
+        const first = await postForm(address);
+        injected.remove();
+        const storedAfterFault = await findLeadIdByEmail(address);
+        const mailsAfterFault = (await inbox(sesUrl(), address)).length;
+        const retry = await postForm(address);
+
+        // Assert
+        expect(injected.fired()).toBe(1);
+        expectUnavailable(first);
+        expect(storedAfterFault).toBeUndefined();
+        expect(mailsAfterFault).toBe(0);
+        expect(retry.status).toBe(201);
+        const leadId = await findLeadIdByEmail(address);
+        expect(leadId).toBeDefined();
+        const lead = await viewLead(leadId ?? '');
+        expect(lead.timeline.filter((e) => e.type === 'form_submitted')).toHaveLength(1);
+        expect(await inbox(sesUrl(), address)).toHaveLength(1);
+      });
+    }
+  }
+
+  it('given the capture transaction commits but its answer is lost (timeout), then 503, and the retry finds the same one lead and sends one auto-reply', async () => {
+    // Arrange
+    const address = email('capture-lost-answer');
+    const injected = fault(dynamodb, {
+      operations: ['TransactWriteItems'],
+      nth: 1,
+      error: timedOut,
+      when: 'after',
+    });
+
+    // Act
+    const first = await postForm(address);
+    injected.remove();
+    const leadAfterFault = await findLeadIdByEmail(address);
+    const retry = await postForm(address);
+
+    // Assert: the commit happened; the retry is recognised as the same address (no second lead).
+    expectUnavailable(first);
+    expect(leadAfterFault).toBeDefined();
+    expect(retry.status).toBe(201);
+    expect(await findLeadIdByEmail(address)).toBe(leadAfterFault);
+    expect(await inbox(sesUrl(), address)).toHaveLength(1);
+    // A form post carries no idempotency key: the retried post is recorded as a second submission.
+    const lead = await viewLead(leadAfterFault ?? '');
+    expect(lead.timeline.filter((e) => e.type === 'form_submitted')).toHaveLength(2);
+  });
+
+  // A 2-event batch for a known lead makes 8 DynamoDB calls: per event the state, the timeline entry, then
+  // two writes (timeline entry, state). Every one of them fails in turn, before and after the service acted.
+  const trackBatch = (identity: string, tag: string) => [
+    { eventId: `${tag}-pricing-0001`, type: 'page_view', identity, url: 'https://www.example.co.jp/pricing' },
+    {
+      eventId: `${tag}-download-01`,
+      type: 'download',
+      identity,
+      url: 'https://www.example.co.jp/whitepaper.pdf',
+    },
+  ];
+  const newLead = async (label: string) => {
+    const address = email(label);
+    const response = await postForm(address);
+    expect(response.status).toBe(201);
+    const leadId = await findLeadIdByEmail(address);
+    return { leadId: leadId ?? '', identity: (JSON.parse(response.body) as { identity: string }).identity };
+  };
+
+  const TRACK_FAULTS: [string, () => Error, 'before' | 'after'][] = [
+    ['ProvisionedThroughputExceededException', throttled, 'before'],
+    ['ThrottlingException', throttling, 'before'],
+    ['a timeout before the write', timedOut, 'before'],
+    ['a timeout after the write (answer lost)', timedOut, 'after'],
+  ];
+  for (const [name, error, when] of TRACK_FAULTS) {
+    it(`given DynamoDB answers ${name} on each call 1…8 of a tracking batch in turn, then 503 + Retry-After, and the retry scores each event exactly once`, async () => {
+      // Arrange: a control lead that gets the batch without faults.
+      const control = await newLead('track-control');
+      expect((await postTrack(trackBatch(control.identity, 'c'))).status).toBe(202);
+      const expected = await viewLead(control.leadId);
+
+      for (let nth = 1; nth <= 8; nth++) {
+        const lead = await newLead('track-fault');
+        const batch = trackBatch(lead.identity, `f${nth}`);
+        const injected = fault(dynamodb, { nth, error, when });
+
+        // Act
+        const first = await postTrack(batch);
+        injected.remove();
+        const retry = await postTrack(batch);
+        const again = await postTrack(batch);
+
+        // Assert
+        expect(injected.fired(), `call ${nth}`).toBe(1);
+        expectUnavailable(first);
+        expect(JSON.parse(retry.body), `call ${nth}`).toEqual({ accepted: 2, rejected: [] });
+        expect(JSON.parse(again.body)).toEqual({ accepted: 2, rejected: [] });
+        const view = await viewLead(lead.leadId);
+        expect(view.score, `call ${nth}`).toEqual(expected.score);
+        expect(view.timeline.length, `call ${nth}`).toBe(expected.timeline.length);
+      }
+    });
+  }
+});
+
+describe('step e-mails under SES faults and crashes', () => {
+  const SEQUENCE = 'whitepaper-nurture';
+  const sweeper = createSweeper({ step: TIMER_PROCESSORS.step }, { sendRatePerSecond: 10_000 });
+  const TOKYO = {
+    timeZone: 'Asia/Tokyo',
+    days: [1, 2, 3, 4, 5],
+    start: '09:00',
+    end: '18:00',
+    skipJapaneseHolidays: true,
+  };
+
+  /** A consenting lead whose first step is due now, inside the Tokyo send window. */
+  const dueStep = async (label: string) => {
+    const at = nextWindowOpening(now(), TOKYO) + 30 * 60_000;
+    if (at > now()) advanceClock(at - now());
+    const leadId = randomUUID();
+    const address = email(label);
+    await batchWriteAll(dynamodb, tableName, [
+      ...consentingLeadItems(leadId, address, now()),
+      dueEnrollmentItem(leadId, SEQUENCE, now() - 1000),
+    ]);
+    return { leadId, address };
+  };
+  /** Sweep now, then after each lease for an hour of clock time (the step's retries, if any, happen here). */
+  const sweepThroughLeases = async () => {
+    for (let i = 0; i < 4; i++) {
+      await sweeper({});
+      advanceClock(CLAIM_LEASE_MS + 60_000);
+    }
+    await sweeper({});
+  };
+
+  const sesThrottle = () => serviceError('TooManyRequestsException', 'Maximum sending rate exceeded.', 429);
+
+  it('given SES throttles the step send (TooManyRequestsException), then the step is not marked sent and no mail goes out twice', async () => {
+    // Arrange
+    const { leadId, address } = await dueStep('ses-throttle');
+    const injected = fault(sesClient, { operations: ['SendEmail'], nth: 1, error: sesThrottle });
+
+    // Act
+    const report = await sweeper({});
+    injected.remove();
+    const afterFault = await getEnrollment(leadId, SEQUENCE);
+    await sweepThroughLeases();
+
+    // Assert
+    expect(injected.fired()).toBe(1);
+    expect(report.failed).toBe(1);
+    expect(afterFault?.history.some((h) => h.outcome === 'sent')).toBe(false);
+    expect((await inbox(sesUrl(), address)).length).toBeLessThanOrEqual(1);
+  });
+
+  it('given SES throttles the step send (TooManyRequestsException), when the lease runs out, then the step is retried and sent exactly once', async () => {
+    // Arrange
+    const { leadId, address } = await dueStep('ses-throttle-retry');
+    const injected = fault(sesClient, { operations: ['SendEmail'], nth: 1, error: sesThrottle });
+
+    // Act
+    await sweeper({});
+    injected.remove();
+    await sweepThroughLeases();
+
+    // Assert: SES refused the first attempt outright (a throttle sends nothing), so the step must still go out.
+    const enrollment = await getEnrollment(leadId, SEQUENCE);
+    expect(await inbox(sesUrl(), address)).toHaveLength(1);
+    expect(enrollment?.history.filter((h) => h.outcome === 'sent')).toHaveLength(1);
+  });
+
+  it('given a crash right after SES accepted the step mail (before it was recorded), then the step is never sent again and the sequence moves on', async () => {
+    // Arrange: the send succeeds at SES, then the sweeper "dies" (the error stands for the process ending).
+    const { leadId, address } = await dueStep('crash-after-send');
+    const injected = fault(sesClient, {
+      operations: ['SendEmail'],
+      nth: 1,
+      when: 'after',
+      error: () => Object.assign(new Error('Runtime exited'), { name: 'Runtime.ExitError' }),
+    });
+
+    // Act
+    const report = await sweeper({});
+    injected.remove();
+    await sweepThroughLeases();
+
+    // Assert: the attempt was recorded before SES was called; the interrupted claim is not repeated.
+    const enrollment = await getEnrollment(leadId, SEQUENCE);
+    expect(report.failed).toBe(1);
+    expect(await inbox(sesUrl(), address)).toHaveLength(1);
+    expect(enrollment?.history[0]).toMatchObject({ outcome: 'uncertain' });
+    expect(enrollment?.history.filter((h) => h.outcome === 'sent')).toHaveLength(0);
+    expect(enrollment?.stepIndex).toBe(1);
+  });
+});
