@@ -310,7 +310,13 @@ const start = async (
   handleRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const body = await readRequestBody(req, res, API_GATEWAY_MAX_BODY_BYTES);
     if (!body) return; // 413 answered
-    const url = new URL(req.url ?? '/', apiUrl);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', apiUrl);
+    } catch {
+      // e.g. `//`: a target that is not a path. API Gateway refuses it before any function runs.
+      return send(res, 400, JSON_TYPE, '{"message":"Bad Request: malformed request target"}');
+    }
     const method = req.method ?? 'GET';
     const target = req.headers['x-amz-target'];
 

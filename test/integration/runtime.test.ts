@@ -153,6 +153,20 @@ describe('local runtime', () => {
     expect(await response.json()).toMatchObject({ message: expect.stringContaining('Bad Request') });
   });
 
+  it('given a request target that is not a path (`//`), when called, then 400 JSON, not a gateway error', async () => {
+    const { request } = await import('node:http');
+    const { port } = new URL(runtime.apiUrl);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '//', method: 'GET' }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(400);
+  });
+
   it('given a body over the configured limit, when posted to a form, then 413 from the handler', async () => {
     const response = await fetch(`${runtime.apiUrl}/v1/forms/contact`, {
       method: 'POST',

@@ -86,8 +86,9 @@ export async function loadApi(): Promise<Api> {
       const pathname = new URL(request.url, 'http://localhost').pathname;
       matched = matchRoute(routes, request.method, pathname);
     } catch {
-      // What `npm start` answers when its gateway fails on a request ("local gateway error" → 502).
-      return gatewayAnswer(502, 'Internal Server Error');
+      // What `npm start` answers, as API Gateway does, for a target it cannot parse or a path whose
+      // percent-encoding does not decode: 400 before any function runs.
+      return gatewayAnswer(400, 'Bad Request');
     }
     if (!matched || 'methodNotAllowed' in matched) return gatewayAnswer(404, 'Not Found');
     if (matched.compiled.route.auth === 'iam' && headers.authorization !== `Bearer ${opsToken}`) {
