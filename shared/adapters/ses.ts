@@ -32,6 +32,21 @@ export class MailRejectedError extends Error {
   override name = 'MailRejectedError';
 }
 
+/**
+ * SES refused to take the message for now (sending rate or daily quota exceeded, sending paused): nothing was
+ * sent, and the same mail may be sent later. Distinct from an unknown result (a timeout), where it may have.
+ */
+export class MailNotSentError extends Error {
+  override name = 'MailNotSentError';
+}
+
+const NOT_SENT_ERRORS = new Set([
+  'TooManyRequestsException',
+  'LimitExceededException',
+  'ThrottlingException',
+  'SendingPausedException',
+]);
+
 /** Send one mail through the project's configuration set; returns the SES message id. */
 export async function sendMail(mail: OutgoingMail): Promise<string> {
   try {
@@ -63,6 +78,7 @@ export async function sendMail(mail: OutgoingMail): Promise<string> {
     ) {
       throw new MailRejectedError(error.message);
     }
+    if (error instanceof Error && NOT_SENT_ERRORS.has(error.name)) throw new MailNotSentError(error.message);
     throw error;
   }
 }

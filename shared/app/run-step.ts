@@ -1,6 +1,6 @@
 import { errorFields, logger } from '#adapters/logger';
 import { countMetric } from '#adapters/metrics';
-import { MailRejectedError } from '#adapters/ses';
+import { MailNotSentError, MailRejectedError } from '#adapters/ses';
 import { countEmail } from '#app/email-kpis';
 import { completedEntry, endedAt, finishStep, nextTimerAt, type StepRunResult } from '#app/finish-step';
 import { unsubscribeUrl } from '#app/links';
@@ -118,6 +118,7 @@ async function sendStep(
       tags: { sequence: sequence.id, step: step.id, enrollment: enrollmentTag(sequence.id, enrollment.run) },
     });
   } catch (error) {
+    if (error instanceof MailNotSentError) return deferStep(timer, enrollment, step.id, lead, now, error);
     if (!(error instanceof MailRejectedError)) throw error; // unknown result: the uncertain attempt stands
     // SES refused it outright (nothing was sent): record the step as skipped and go on.
     logger.warn('step mail rejected', {
@@ -172,4 +173,48 @@ async function sendStep(
   await countEmail('sent', now, sequence.id);
   countMetric('StepEmailSent', { sequenceId: sequence.id });
   return 'sent';
+}
+
+/** How long a step SES refused for now (throttled) waits before it is tried again. */
+export const THROTTLED_RETRY_MS = 60_000;
+
+/**
+ * SES refused to take the mail for now (throttled, quota): nothing went out. Undo the attempt in one
+ * transaction while the claim is still ours: the attempt becomes `not_sent` (the planner may send the step
+ * again), the frequency-cap reservation is released, and the timer comes back in a minute. If the claim was
+ * lost meanwhile, the attempt stays `uncertain` and the step is not sent again: at most once beats at least once.
+ */
+async function deferStep(
+  timer: ClaimedTimer,
+  enrollment: EnrollmentRecord,
+  stepId: string,
+  reserved: Lead,
+  now: EpochMs,
+  error: MailNotSentError,
+): Promise<StepRunResult> {
+  const leadId = reserved.profile.leadId;
+  const until = now + THROTTLED_RETRY_MS;
+  logger.warn('step mail not sent (SES throttled): retried later', {
+    leadId,
+    sequenceId: enrollment.sequenceId,
+    stepId,
+    ...errorFields(error),
+  });
+  const update = stepTimerUpdate(timer, until, {
+    next: { ...enrollment, history: [...enrollment.history, { stepId, outcome: 'not_sent', at: now }] },
+    outcome: { kind: 'delayed', at: now, stepId, reason: 'ses_throttled', until },
+  });
+  return retryOnConflict(`defer step ${stepId} of lead ${leadId}`, async () => {
+    const lead = await getLead(leadId);
+    if (!lead) return 'lead_not_found';
+    const at = lead.state.recentSends.lastIndexOf(now);
+    const state: LeadState = {
+      ...lead.state,
+      recentSends: lead.state.recentSends.filter((_, i) => i !== at),
+      version: lead.state.version + 1,
+    };
+    const saved = await writeLead({ state: lead.state.version }, { state, extra: [update], at: now });
+    if (saved === 'saved') return 'delayed';
+    return (await isStillClaimed(timer)) ? CONFLICT : 'claim_lost';
+  });
 }

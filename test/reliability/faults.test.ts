@@ -247,7 +247,7 @@ describe('step e-mails under SES faults and crashes', () => {
 
   const sesThrottle = () => serviceError('TooManyRequestsException', 'Maximum sending rate exceeded.', 429);
 
-  it('given SES throttles the step send (TooManyRequestsException), then the step is not marked sent and no mail goes out twice', async () => {
+  it('given SES throttles the step send (TooManyRequestsException), then the step is recorded not_sent, retried in a minute, and no mail goes out twice', async () => {
     // Arrange
     const { leadId, address } = await dueStep('ses-throttle');
     const injected = fault(sesClient, { operations: ['SendEmail'], nth: 1, error: sesThrottle });
@@ -260,12 +260,14 @@ describe('step e-mails under SES faults and crashes', () => {
 
     // Assert
     expect(injected.fired()).toBe(1);
-    expect(report.failed).toBe(1);
+    expect(report.failed).toBe(0);
     expect(afterFault?.history.some((h) => h.outcome === 'sent')).toBe(false);
+    expect(afterFault?.history.at(-1)).toMatchObject({ outcome: 'not_sent' });
+    expect(afterFault?.lastOutcome).toMatchObject({ kind: 'delayed', reason: 'ses_throttled' });
     expect((await inbox(sesUrl(), address)).length).toBeLessThanOrEqual(1);
   });
 
-  it('given SES throttles the step send (TooManyRequestsException), when the lease runs out, then the step is retried and sent exactly once', async () => {
+  it('given SES throttles the step send (TooManyRequestsException), when the clock moves on, then the step is retried and sent exactly once', async () => {
     // Arrange
     const { leadId, address } = await dueStep('ses-throttle-retry');
     const injected = fault(sesClient, { operations: ['SendEmail'], nth: 1, error: sesThrottle });

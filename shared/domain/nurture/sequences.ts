@@ -22,11 +22,14 @@ export const ROLLING_WINDOW_MS = 7 * 86_400_000;
 /** How often a step waiting for a double opt-in confirmation looks again. */
 export const CONSENT_RECHECK_MS = 3_600_000;
 
-export type StepOutcome = 'sent' | 'skipped' | 'uncertain';
+export type StepOutcome = 'sent' | 'skipped' | 'uncertain' | 'not_sent';
 
 export interface EnrollmentHistoryEntry {
   stepId: string;
-  /** 'uncertain': a send was attempted but its result is unknown (crash/timeout); never retried. */
+  /**
+   * 'uncertain': a send was attempted but its result is unknown (crash/timeout); never retried.
+   * 'not_sent': SES refused to take it for now (throttled): nothing went out, so the step may be sent later.
+   */
   outcome: StepOutcome;
   at: EpochMs;
   messageId?: string;
@@ -248,7 +251,11 @@ export function planStep(
   if (!step) return { action: 'complete' };
 
   // At most once: a step already sent, or attempted with an unknown result, is never sent again.
-  if (enrollment.history.some((h) => h.stepId === step.id && h.outcome !== 'skipped')) {
+  if (
+    enrollment.history.some(
+      (h) => h.stepId === step.id && h.outcome !== 'skipped' && h.outcome !== 'not_sent',
+    )
+  ) {
     return { action: 'skip', step, reason: 'already_attempted' };
   }
 
