@@ -2,6 +2,7 @@ import type { Context } from 'aws-lambda';
 import { now } from '#adapters/clock';
 import { errorFields, logger } from '#adapters/logger';
 import { runDecayTimer } from '#app/run-decay-timer';
+import { runPendingEvents } from '#app/run-pending-events';
 import { runSlaTimer } from '#app/run-sla-timer';
 import { runStepTimer } from '#app/run-step';
 import { settings } from '#config/settings';
@@ -166,6 +167,9 @@ export const TIMER_PROCESSORS = {
   },
   decay: async (timer, work) => {
     await runDecayTimer(timer, work.now);
+  },
+  'pending-events': async (timer, work) => {
+    await runPendingEvents(timer, work.now);
   },
 } satisfies Record<string, TimerProcessor>;
 

@@ -12,6 +12,10 @@ export const keys = {
     sk: `EVT#${eventId}`,
   }),
   anonymousLink: (anonymousId: string) => ({ pk: `ANON#${anonymousId}`, sk: 'LINK' }),
+  /** How many events an anonymous visitor has kept in the current window (the per-visitor cap). */
+  anonymousQuota: (anonymousId: string) => ({ pk: `ANON#${anonymousId}`, sk: 'QUOTA' }),
+  /** A tracking event parked under contention, waiting for the sweeper (`pending-events` timer). */
+  pendingEvent: (leadId: string, eventId: string) => ({ pk: `LEAD#${leadId}`, sk: `PENDING#${eventId}` }),
   enrollment: (leadId: string, sequenceId: string) => ({ pk: `LEAD#${leadId}`, sk: `ENR#${sequenceId}` }),
   timer: (leadId: string, kind: string) => ({ pk: `LEAD#${leadId}`, sk: `TIMER#${kind}` }),
   outbox: (leadId: string, eventId: string) => ({ pk: `LEAD#${leadId}`, sk: `OUTBOX#${eventId}` }),
@@ -20,7 +24,13 @@ export const keys = {
   idempotency: (scope: string, id: string) => ({ pk: `IDEMPOTENCY#${scope}`, sk: id }),
 } as const;
 
-export const PREFIX = { timeline: 'EVT#', enrollment: 'ENR#', timer: 'TIMER#', outbox: 'OUTBOX#' } as const;
+export const PREFIX = {
+  timeline: 'EVT#',
+  enrollment: 'ENR#',
+  timer: 'TIMER#',
+  outbox: 'OUTBOX#',
+  pending: 'PENDING#',
+} as const;
 
 export const leadIdFromPk = (pk: string): string | undefined =>
   pk.startsWith('LEAD#') ? pk.slice('LEAD#'.length) : undefined;
