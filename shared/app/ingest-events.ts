@@ -6,6 +6,8 @@ import { stitchAnonymous } from '#app/stitch-anonymous';
 import { settings } from '#config/settings';
 import { rememberAnonymousId } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
+import type { ScoredEvent } from '#domain/scoring/scoring';
+import { anonymousAllowance } from '#domain/tracking/anonymous';
 import {
   type EventIdentity,
   parseTrackBatch,
@@ -14,8 +16,6 @@ import {
   type TrackItem,
   type TrackSource,
 } from '#domain/tracking/batch';
-import type { ScoredEvent } from '#domain/scoring/scoring';
-import { anonymousAllowance } from '#domain/tracking/anonymous';
 import { keepAnonymousEvents, leadForAnonymous } from '#store/anonymous';
 import { findLeadIdByEmail, mutateLead } from '#store/leads';
 import { parkEvents } from '#store/pending-events';
@@ -55,6 +55,12 @@ export async function ingestEvents(body: unknown, source: TrackSource): Promise<
 }
 
 /**
+ * Attempts a request makes on a contended lead before parking its events: a few, so a burst on one lead
+ * drains through the sweeper's 20-event writes instead of 64 requests spinning on one item for seconds.
+ */
+const LIVE_ATTEMPTS = 2;
+
+/**
  * Score a lead's events; when the lead stays too busy for the retry budget (nothing of them was written
  * then), park them for the sweeper and report them accepted: they will be scored exactly once.
  */
@@ -64,7 +70,7 @@ async function scoreOrPark(
   now: EpochMs,
 ): Promise<Map<string, ActivityResult | 'parked'>> {
   try {
-    return await recordActivities(leadId, events, now);
+    return await recordActivities(leadId, events, now, { attempts: LIVE_ATTEMPTS });
   } catch (error) {
     if (!(error instanceof ContentionError)) throw error;
     await parkEvents(leadId, events, now);
@@ -172,10 +178,7 @@ async function ingestBatch(items: readonly TrackItem[], now: EpochMs): Promise<B
   const reject = (item: TrackItem, reason: RejectReason) =>
     outcome.rejected.push({ index: item.index, reason });
 
-  const countLead = (
-    groupItems: readonly TrackItem[],
-    results: Map<string, ActivityResult | 'parked'>,
-  ) => {
+  const countLead = (groupItems: readonly TrackItem[], results: Map<string, ActivityResult | 'parked'>) => {
     for (const item of groupItems) {
       const result = results.get(item.event.eventId) ?? 'duplicate';
       if (result === 'applied' || result === 'duplicate' || result === 'parked') outcome.accepted++;

@@ -26,19 +26,20 @@ export const EVENTS_PER_WRITE = 20;
 
 /**
  * Score events for one lead, each exactly once (replays, even concurrent or long after, change nothing).
- * Returns each event id's result. Throws `ContentionError` when the lead stayed too busy for the store's
- * retry budget: nothing of that chunk was written then, so repeating the call is safe (the tracking
+ * Returns each event id's result. Throws `ContentionError` when the lead stayed too busy for the retry
+ * budget (the store's, or a lower `attempts`): nothing of that chunk was written then, so repeating the call is safe (the tracking
  * routes park the events instead, see `ingest-events`).
  */
 export async function recordActivities(
   leadId: string,
   events: readonly ScoredEvent[],
   now: EpochMs,
+  options: { attempts?: number } = {},
 ): Promise<Map<string, ActivityResult>> {
   const results = new Map<string, ActivityResult>();
   for (let i = 0; i < events.length; i += EVENTS_PER_WRITE) {
     const chunk = events.slice(i, i + EVENTS_PER_WRITE);
-    for (const [id, result] of await recordChunk(leadId, chunk, now)) results.set(id, result);
+    for (const [id, result] of await recordChunk(leadId, chunk, now, options)) results.set(id, result);
   }
   return results;
 }
@@ -56,32 +57,37 @@ async function recordChunk(
   leadId: string,
   events: readonly ScoredEvent[],
   now: EpochMs,
+  options: { attempts?: number },
 ): Promise<Map<string, ActivityResult>> {
   // Replays the table's guard named stay replays across attempts.
   const replays = new Set<string>();
-  return retryOnConflict(`lead ${leadId} recording ${events.length} event(s)`, async () => {
-    const state = await getLeadState(leadId);
-    if (!state) return new Map(events.map((e) => [e.eventId, 'not_found' as const]));
-    // Each round either writes or learns at least one more replay, so this ends within events.length + 1.
-    for (;;) {
-      const decision = decideActivities(state, events, replays, settings.scoring, now);
-      const results = new Map<string, ActivityOutcome>(decision.outcomes);
-      if (!decision.after) return results;
-      const timeline: StoredTimelineEntry[] = decision.entries.map(({ entry, baseVersion }) => ({
-        ...entry,
-        baseVersion,
-        recordedAt: now,
-      }));
-      const written = await writeScoredEvents(state, {
-        state: decision.after,
-        timeline,
-        events: decision.events,
-        ...(decision.decay !== undefined ? { decayTimerAt: decision.decay } : {}),
-        at: now,
-      });
-      if (written === 'saved') return results;
-      for (const id of written.replayed) replays.add(id);
-      if (written.otherFailed || written.replayed.length === 0) return CONFLICT;
-    }
-  });
+  return retryOnConflict(
+    `lead ${leadId} recording ${events.length} event(s)`,
+    async () => {
+      const state = await getLeadState(leadId);
+      if (!state) return new Map(events.map((e) => [e.eventId, 'not_found' as const]));
+      // Each round either writes or learns at least one more replay, so this ends within events.length + 1.
+      for (;;) {
+        const decision = decideActivities(state, events, replays, settings.scoring, now);
+        const results = new Map<string, ActivityOutcome>(decision.outcomes);
+        if (!decision.after) return results;
+        const timeline: StoredTimelineEntry[] = decision.entries.map(({ entry, baseVersion }) => ({
+          ...entry,
+          baseVersion,
+          recordedAt: now,
+        }));
+        const written = await writeScoredEvents(state, {
+          state: decision.after,
+          timeline,
+          events: decision.events,
+          ...(decision.decay !== undefined ? { decayTimerAt: decision.decay } : {}),
+          at: now,
+        });
+        if (written === 'saved') return results;
+        for (const id of written.replayed) replays.add(id);
+        if (written.otherFailed || written.replayed.length === 0) return CONFLICT;
+      }
+    },
+    options,
+  );
 }

@@ -1,8 +1,14 @@
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { EpochMs } from '#domain/lead/types';
 import type { ScoredEvent } from '#domain/scoring/scoring';
-import type { AnonymousQuota } from '#domain/tracking/anonymous';
 import { readCancellation } from '#domain/tracking/activity';
+import type { AnonymousQuota } from '#domain/tracking/anonymous';
 import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
 import { keys, PREFIX } from '#store/keys';
 import { CONFLICT, retryOnConflict } from '#store/retry';
@@ -41,19 +47,19 @@ export async function keepAnonymousEvents(
   anonymousId: string,
   events: readonly ScoredEvent[],
   now: EpochMs,
-  allow: (
-    quota: AnonymousQuota | undefined,
-    offered: number,
-  ) => { keep: number; quota: AnonymousQuota },
+  allow: (quota: AnonymousQuota | undefined, offered: number) => { keep: number; quota: AnonymousQuota },
 ): Promise<Map<string, AnonymousOutcome>> {
   const replays = new Set<string>();
   const quotaKey = keys.anonymousQuota(anonymousId);
   return retryOnConflict(`anonymous ${anonymousId}`, async () => {
-    const read = await dynamodb.send(new GetCommand({ TableName: tableName, Key: quotaKey, ConsistentRead: true }));
+    const read = await dynamodb.send(
+      new GetCommand({ TableName: tableName, Key: quotaKey, ConsistentRead: true }),
+    );
     const stored =
       typeof read.Item?.kept === 'number' && typeof read.Item.windowStart === 'number'
         ? { kept: read.Item.kept, windowStart: read.Item.windowStart }
         : undefined;
+    let checked = false;
     for (;;) {
       const outcomes = new Map<string, AnonymousOutcome>();
       const fresh: ScoredEvent[] = [];
@@ -67,6 +73,14 @@ export async function keepAnonymousEvents(
       }
       const { keep, quota } = allow(stored, fresh.length);
       const kept = fresh.slice(0, keep);
+      const refused = fresh.slice(keep);
+      if (refused.length && !checked) {
+        // Over the bound: an event kept before is a replay (accepted), not a refusal. Read only then.
+        checked = true;
+        const known = await existingAnonymousEvents(anonymousId, refused);
+        for (const id of known) replays.add(id);
+        if (known.length) continue;
+      }
       if (kept.length === 0) return outcomes;
       const expiresAt = Math.floor(now / 1000) + ANONYMOUS_RETENTION_S;
       const items = [
@@ -101,7 +115,9 @@ export async function keepAnonymousEvents(
       } catch (error) {
         if (!isConditionalCheckFailure(error)) throw error;
         const refusal = readCancellation(
-          ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map((r) => r.Code),
+          ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map(
+            (r) => r.Code,
+          ),
           kept.map((e) => e.eventId),
         );
         for (const id of refusal.replayed) replays.add(id);
@@ -109,6 +125,25 @@ export async function keepAnonymousEvents(
       }
     }
   });
+}
+
+/** Which of these events this visitor already keeps. */
+async function existingAnonymousEvents(
+  anonymousId: string,
+  events: readonly ScoredEvent[],
+): Promise<string[]> {
+  const result = await dynamodb.send(
+    new BatchGetCommand({
+      RequestItems: {
+        [tableName]: {
+          Keys: events.slice(0, 100).map((e) => keys.anonymousEvent(anonymousId, e.eventId)),
+          ProjectionExpression: 'sk',
+          ConsistentRead: true,
+        },
+      },
+    }),
+  );
+  return (result.Responses?.[tableName] ?? []).map((i) => String(i.sk).slice(PREFIX.timeline.length));
 }
 
 /** Link an anonymous id to a lead (later events of that visitor go to the lead). */

@@ -1,11 +1,11 @@
-import { BatchWriteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { EpochMs } from '#domain/lead/types';
 import type { ScoredEvent } from '#domain/scoring/scoring';
 import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
 import { dueAtKey, dueShardFor, keys, PREFIX } from '#store/keys';
 import { backoff } from '#store/retry';
-import type { ClaimedTimer } from '#store/timers';
 import { TTL_ATTRIBUTE } from '#store/table-design';
+import type { ClaimedTimer } from '#store/timers';
 
 /**
  * Tracking events parked when a lead is too contended to score them within the retry budget: the request is
@@ -13,9 +13,9 @@ import { TTL_ATTRIBUTE } from '#store/table-design';
  *
  * Layout: one item per parked event (`LEAD#id / PENDING#eventId`, idempotent on the event id, no size limit
  * per lead) and one timer per lead (`TIMER#pending-events`) on the due index. The timer carries `parked`, a
- * counter every parking adds to AFTER its event items are written; the processor reads it when it claims
- * the timer and takes the timer away only if it is unchanged, so an event parked while the processor ran is
- * never stranded (its timer stays due).
+ * counter every parking adds to in the same transaction as its event items; the processor reads it when it
+ * claims the timer and takes the timer away only if it is unchanged, so an event parked while the processor
+ * ran is never stranded (its timer stays due).
  */
 
 export const PENDING_EVENTS_TIMER = 'pending-events';
@@ -36,38 +36,54 @@ async function batchWrite(requests: Record<string, unknown>[]): Promise<void> {
   }
 }
 
-/** Park events for a lead and make sure its `pending-events` timer is due (idempotent on event ids). */
-export async function parkEvents(leadId: string, events: readonly ScoredEvent[], now: EpochMs): Promise<void> {
+/**
+ * Park events for a lead and make sure its `pending-events` timer is due: one transaction (the event items,
+ * idempotent on their ids, and the timer's `parked` counter), so a parked event always has a due timer.
+ * Cost: 2(n + 1) WCU for n events. Up to 20 events per call (a tracking batch).
+ */
+export async function parkEvents(
+  leadId: string,
+  events: readonly ScoredEvent[],
+  now: EpochMs,
+): Promise<void> {
   if (events.length === 0) return;
-  await batchWrite(
-    events.map((event) => ({
-      PutRequest: {
-        Item: {
-          ...keys.pendingEvent(leadId, event.eventId),
-          event,
-          parkedAt: now,
-          [TTL_ATTRIBUTE]: Math.floor(now / 1000) + PENDING_RETENTION_S,
-        },
-      },
-    })),
-  );
   const key = keys.timer(leadId, PENDING_EVENTS_TIMER);
-  // dueAt is kept when set (due already, or claimed: the processor sees `parked` moved and re-arms).
-  await dynamodb.send(
-    new UpdateCommand({
-      TableName: tableName,
-      Key: key,
-      UpdateExpression:
-        'SET leadId = :lead, timerKind = :kind, dueShard = :shard, dueAt = if_not_exists(dueAt, :due) ADD parked :one',
-      ExpressionAttributeValues: {
-        ':lead': leadId,
-        ':kind': PENDING_EVENTS_TIMER,
-        ':shard': dueShardFor(key.pk, key.sk),
-        ':due': dueAtKey(now),
-        ':one': 1,
-      },
-    }),
-  );
+  const unique = [...new Map(events.map((e) => [e.eventId, e] as const)).values()];
+  for (let i = 0; i < unique.length; i += 20) {
+    await dynamodb.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          ...unique.slice(i, i + 20).map((event) => ({
+            Put: {
+              TableName: tableName,
+              Item: {
+                ...keys.pendingEvent(leadId, event.eventId),
+                event,
+                parkedAt: now,
+                [TTL_ATTRIBUTE]: Math.floor(now / 1000) + PENDING_RETENTION_S,
+              },
+            },
+          })),
+          {
+            // dueAt is kept when set (due already, or claimed: the processor sees `parked` moved and re-arms).
+            Update: {
+              TableName: tableName,
+              Key: key,
+              UpdateExpression:
+                'SET leadId = :lead, timerKind = :kind, dueShard = :shard, dueAt = if_not_exists(dueAt, :due) ADD parked :one',
+              ExpressionAttributeValues: {
+                ':lead': leadId,
+                ':kind': PENDING_EVENTS_TIMER,
+                ':shard': dueShardFor(key.pk, key.sk),
+                ':due': dueAtKey(now),
+                ':one': 1,
+              },
+            },
+          },
+        ],
+      }),
+    );
+  }
 }
 
 /** A lead's parked events, oldest first. */

@@ -249,7 +249,12 @@ const canonical = (value: unknown): string =>
  */
 export function derivedEventId(
   identity: EventIdentity,
-  content: { type: string; url?: string; title?: string; properties?: Record<string, string | number | boolean> },
+  content: {
+    type: string;
+    url?: string;
+    title?: string;
+    properties?: Record<string, string | number | boolean>;
+  },
   occurredAt: EpochMs | null,
 ): string {
   const who =
@@ -319,7 +324,11 @@ export function parseTrackEvent(
   const eventId =
     typeof raw.eventId === 'string' && hasEventId
       ? raw.eventId
-      : derivedEventId(identity.identity, content, raw.occurredAt === undefined || raw.occurredAt === null ? null : time.at);
+      : derivedEventId(
+          identity.identity,
+          content,
+          raw.occurredAt === undefined || raw.occurredAt === null ? null : time.at,
+        );
   const event: ScoredEvent = {
     eventId,
     type: raw.type,

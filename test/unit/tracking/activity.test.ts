@@ -171,14 +171,18 @@ describe('the guard decision: reading a cancelled batch write', () => {
   const ids = ['e1', 'e2', 'e3'];
 
   it('given only timeline guards failed, when read, then those events are replays and the same state may be decided again', () => {
-    expect(readCancellation(['None', 'ConditionalCheckFailed', 'None', 'ConditionalCheckFailed'], ids)).toEqual({
+    expect(
+      readCancellation(['None', 'ConditionalCheckFailed', 'None', 'ConditionalCheckFailed'], ids),
+    ).toEqual({
       replayed: ['e1', 'e3'],
       otherFailed: false,
     });
   });
 
   it('given the state version failed, when read, then it is a conflict (read again), with any replays named', () => {
-    expect(readCancellation(['ConditionalCheckFailed', 'ConditionalCheckFailed', 'None', 'None'], ids)).toEqual({
+    expect(
+      readCancellation(['ConditionalCheckFailed', 'ConditionalCheckFailed', 'None', 'None'], ids),
+    ).toEqual({
       replayed: ['e1'],
       otherFailed: true,
     });
@@ -214,7 +218,10 @@ describe('the per-visitor bound on anonymous events', () => {
 
   it('given a full window that ended, when events come, then a new window starts', () => {
     const quota = { kept: 500, windowStart: NOW - 90 * DAY };
-    expect(anonymousAllowance(quota, 3, NOW, limits)).toEqual({ keep: 3, quota: { kept: 3, windowStart: NOW } });
+    expect(anonymousAllowance(quota, 3, NOW, limits)).toEqual({
+      keep: 3,
+      quota: { kept: 3, windowStart: NOW },
+    });
   });
 
   it('property: the kept count never exceeds the bound', () => {

@@ -72,7 +72,10 @@ describe('derived event ids for trusted events sent without one', () => {
         fc.integer({ min: 0, max: 86_400_000 }),
         (properties, ago) => {
           const content = { type: 'download', properties };
-          const shuffled = { properties: Object.fromEntries(Object.entries(properties).reverse()), type: 'download' };
+          const shuffled = {
+            properties: Object.fromEntries(Object.entries(properties).reverse()),
+            type: 'download',
+          };
           const identity = { kind: 'lead', leadId: 'lead-1' } as const;
           const id = derivedEventId(identity, content, NOW - ago);
           expect(derivedEventId(identity, shuffled, NOW - ago)).toBe(id);
@@ -96,7 +99,9 @@ describe('property names and values the table cannot take are refused before any
     'given a property named %s (parsed from JSON, as the handler does), when parsed, then the event is rejected as invalid_properties',
     (name) => {
       // Arrange: JSON.parse makes "__proto__" an own property, exactly like a request body.
-      const raw = JSON.parse(`{"type":"download","eventId":"b7e1b2c3-d4e5","anonymousId":"anon-12345","properties":{"${name}":"x"}}`);
+      const raw = JSON.parse(
+        `{"type":"download","eventId":"b7e1b2c3-d4e5","anonymousId":"anon-12345","properties":{"${name}":"x"}}`,
+      );
       const body = JSON.parse(`{"events":[${JSON.stringify(snippet({ asset: 'guide.pdf' }))}]}`);
       body.events.push(raw);
 
@@ -123,7 +128,12 @@ describe('property names and values the table cannot take are refused before any
   });
 
   it('given a lone surrogate in a property value and the title, when parsed, then it is replaced and the event is kept', () => {
-    const result = parseTrackEvent({ ...snippet({ note: 'a\ud800b' }), title: 'x\udc00' }, 0, 'browser', opts);
+    const result = parseTrackEvent(
+      { ...snippet({ note: 'a\ud800b' }), title: 'x\udc00' },
+      0,
+      'browser',
+      opts,
+    );
     expect(result.ok && result.item.event.properties).toEqual({ note: 'a\ufffdb' });
     expect(result.ok && result.item.event.title).toBe('x\ufffd');
   });
@@ -133,19 +143,31 @@ describe('property names and values the table cannot take are refused before any
       fc.string({ unit: fc.constantFrom(...'abcXYZ_09.-'), minLength: 1, maxLength: 8 }),
       fc.constantFrom(...RESERVED_PROPERTY_NAMES),
     );
-    const value = fc.oneof(fc.string({ unit: 'binary', maxLength: 24 }), fc.double(), fc.integer(), fc.boolean());
+    const value = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 24 }),
+      fc.double(),
+      fc.integer(),
+      fc.boolean(),
+    );
     fc.assert(
-      fc.property(fc.dictionary(key, value, { maxKeys: 6 }), fc.string({ unit: 'binary', maxLength: 24 }), (properties, title) => {
-        // As the handler sees it: the body went through JSON.
-        const raw = JSON.parse(JSON.stringify({ ...snippet(properties), title }));
-        const result = parseTrackEvent(raw, 0, 'browser', opts);
-        if (!result.ok) return;
-        expect(() =>
-          marshall({ event: result.item.event }, { removeUndefinedValues: true, convertClassInstanceToMap: false }),
-        ).not.toThrow();
-        for (const k of Object.keys(result.item.event.properties ?? {}))
-          expect(RESERVED_PROPERTY_NAMES.has(k)).toBe(false);
-      }),
+      fc.property(
+        fc.dictionary(key, value, { maxKeys: 6 }),
+        fc.string({ unit: 'binary', maxLength: 24 }),
+        (properties, title) => {
+          // As the handler sees it: the body went through JSON.
+          const raw = JSON.parse(JSON.stringify({ ...snippet(properties), title }));
+          const result = parseTrackEvent(raw, 0, 'browser', opts);
+          if (!result.ok) return;
+          expect(() =>
+            marshall(
+              { event: result.item.event },
+              { removeUndefinedValues: true, convertClassInstanceToMap: false },
+            ),
+          ).not.toThrow();
+          for (const k of Object.keys(result.item.event.properties ?? {}))
+            expect(RESERVED_PROPERTY_NAMES.has(k)).toBe(false);
+        },
+      ),
       { numRuns: 100 },
     );
   });
