@@ -55,10 +55,12 @@ export async function ingestEvents(body: unknown, source: TrackSource): Promise<
 }
 
 /**
- * Attempts a request makes on a contended lead before parking its events: a few, so a burst on one lead
- * drains through the sweeper's 20-event writes instead of 64 requests spinning on one item for seconds.
+ * Attempts a request makes on a contended lead before parking its events. Enough that ordinary contention
+ * (a dozen concurrent requests for one lead) is scored within the request as before (well under a second
+ * of backoff); under a burst beyond that the events go to the sweeper's 20-event writes instead of every
+ * request spinning on one item for the store's whole budget (about 12 s).
  */
-const LIVE_ATTEMPTS = 2;
+const LIVE_ATTEMPTS = 12;
 
 /**
  * Score a lead's events; when the lead stays too busy for the retry budget (nothing of them was written

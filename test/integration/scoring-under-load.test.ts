@@ -80,10 +80,14 @@ describe('scoring under load', () => {
       properties: { n: i },
     }));
     const all = [...distinct];
-    while (all.length < EVENTS) all.push(distinct[Math.floor(random() * DISTINCT)] ?? distinct[0]!);
+    while (all.length < EVENTS) {
+      const duplicate = distinct[Math.floor(random() * DISTINCT)];
+      if (duplicate) all.push(duplicate);
+    }
     for (let i = all.length - 1; i > 0; i--) {
       const j = Math.floor(random() * (i + 1));
-      [all[i], all[j]] = [all[j]!, all[i]!];
+      const [a, b] = [all[i], all[j]];
+      if (a && b) [all[i], all[j]] = [b, a];
     }
     const expectedPoints = distinct.reduce((sum, e) => sum + (POINTS[e.type] ?? 0), 0);
 
