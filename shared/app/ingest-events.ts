@@ -55,12 +55,14 @@ export async function ingestEvents(body: unknown, source: TrackSource): Promise<
 }
 
 /**
- * Attempts a request makes on a contended lead before parking its events. Enough that ordinary contention
- * (a dozen concurrent requests for one lead) is scored within the request as before (well under a second
- * of backoff); under a burst beyond that the events go to the sweeper's 20-event writes instead of every
- * request spinning on one item for the store's whole budget (about 12 s).
+ * How long a request keeps retrying a contended lead before parking its events: up to 12 attempts, and no
+ * new attempt after 2 s of wall time (the routes time out at 10 and 15 s; parking needs one more write).
+ * Ordinary contention (a dozen concurrent requests for one lead) is still scored within the request; under
+ * a burst beyond that the events go to the sweeper's 20-event writes instead of every request spinning on
+ * one item for the store's whole budget (about 12 s) and timing out.
  */
 const LIVE_ATTEMPTS = 12;
+const LIVE_BUDGET_MS = 2_000;
 
 /**
  * Score a lead's events; when the lead stays too busy for the retry budget (nothing of them was written
@@ -72,7 +74,10 @@ async function scoreOrPark(
   now: EpochMs,
 ): Promise<Map<string, ActivityResult | 'parked'>> {
   try {
-    return await recordActivities(leadId, events, now, { attempts: LIVE_ATTEMPTS });
+    return await recordActivities(leadId, events, now, {
+      attempts: LIVE_ATTEMPTS,
+      giveUpAt: Date.now() + LIVE_BUDGET_MS,
+    });
   } catch (error) {
     if (!(error instanceof ContentionError)) throw error;
     await parkEvents(leadId, events, now);
@@ -150,9 +155,10 @@ const identityKey = (identity: EventIdentity): string =>
 
 /**
  * Score a parsed batch. Each event counts once whatever happens (replays, concurrent posts of the same
- * batch). Identities are resolved once per batch; events for one lead run in order, leads side by side.
- * An unlinked visitor's events are kept (`putAnonymousEvent`) until a form post stitches them; if that stitch
- * ran while we were writing, the link is checked again afterwards so no event is left behind.
+ * batch). Identities are resolved once per batch; each lead's events are decided and written together,
+ * leads side by side. An unlinked visitor's events are kept (`keepAnonymousEvents`, within the visitor's
+ * bound) until a form post stitches them; if that stitch ran while we were writing, the link is checked
+ * again afterwards so no event is left behind.
  */
 async function ingestBatch(items: readonly TrackItem[], now: EpochMs): Promise<BatchOutcome> {
   const targets = new Map<string, Promise<Target>>();

@@ -34,7 +34,7 @@ export async function recordActivities(
   leadId: string,
   events: readonly ScoredEvent[],
   now: EpochMs,
-  options: { attempts?: number } = {},
+  options: { attempts?: number; giveUpAt?: number } = {},
 ): Promise<Map<string, ActivityResult>> {
   const results = new Map<string, ActivityResult>();
   for (let i = 0; i < events.length; i += EVENTS_PER_WRITE) {
@@ -57,7 +57,7 @@ async function recordChunk(
   leadId: string,
   events: readonly ScoredEvent[],
   now: EpochMs,
-  options: { attempts?: number },
+  options: { attempts?: number; giveUpAt?: number },
 ): Promise<Map<string, ActivityResult>> {
   // Replays the table's guard named stay replays across attempts.
   const replays = new Set<string>();

@@ -30,20 +30,21 @@ export function backoff(attempt: number): Promise<void> {
 }
 
 /**
- * Run `attempt` until it does not answer `CONFLICT`. `attempts` lowers the budget for a caller that has a
- * better fallback than waiting (the tracking routes park contended events for the sweeper after a few
- * attempts instead of holding a request for seconds); it never raises it.
+ * Run `attempt` until it does not answer `CONFLICT`. A caller with a better fallback than waiting (the
+ * tracking routes park contended events for the sweeper) may lower the budget: fewer `attempts`, or a wall
+ * time `giveUpAt` (epoch ms) after which no new attempt starts; neither ever raises it.
  */
 export async function retryOnConflict<R>(
   what: string,
   attempt: (n: number) => Promise<R | Conflict>,
-  options: { attempts?: number } = {},
+  options: { attempts?: number; giveUpAt?: number } = {},
 ): Promise<R> {
   const budget = Math.max(1, Math.min(RETRY_ATTEMPTS, options.attempts ?? RETRY_ATTEMPTS));
   for (let n = 1; n <= budget; n++) {
     const result = await attempt(n);
     if (result !== CONFLICT) return result as R;
+    if (options.giveUpAt !== undefined && Date.now() >= options.giveUpAt) break;
     if (n < budget) await backoff(n);
   }
-  throw new ContentionError(`${what}: ${budget} conflicting writes`);
+  throw new ContentionError(`${what}: conflicting writes beyond the budget`);
 }
