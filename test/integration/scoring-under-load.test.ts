@@ -193,7 +193,6 @@ describe('scoring under load', () => {
         `${statuses.filter((s) => s !== 202).length} non-202, ${sweeps} sweeps`,
     );
     expect(outcomes.length).toBeGreaterThan(EVENTS / 8);
-    expect(statuses.filter((s) => s >= 500)).toEqual([]);
     expect(await pendingEvents(leadId)).toEqual([]);
     expect(after?.behaviour.value).toBe(before.behaviour.value + expectedPoints);
     expect(timeline).toHaveLength(DISTINCT);
@@ -212,5 +211,7 @@ describe('scoring under load', () => {
       (i) => i.detailType === 'Lead Temperature Changed' && (i.detail as { to: string }).to === 'hot',
     );
     expect(hot).toHaveLength(1);
+    // Contention is never the client's error (a 503 here is the route's timeout on an overloaded machine).
+    expect(statuses.filter((s) => s >= 500)).toEqual([]);
   });
 });
