@@ -1,11 +1,13 @@
 import { now as clock } from '#adapters/clock';
 import { countMetric } from '#adapters/metrics';
 import { leadIdFromToken } from '#app/links';
-import { recordActivity } from '#app/record-activity';
+import { type ActivityResult, recordActivities } from '#app/record-activity';
 import { stitchAnonymous } from '#app/stitch-anonymous';
 import { settings } from '#config/settings';
 import { rememberAnonymousId } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
+import type { ScoredEvent } from '#domain/scoring/scoring';
+import { anonymousAllowance } from '#domain/tracking/anonymous';
 import {
   type EventIdentity,
   parseTrackBatch,
@@ -14,14 +16,22 @@ import {
   type TrackItem,
   type TrackSource,
 } from '#domain/tracking/batch';
-import { leadForAnonymous, putAnonymousEvent } from '#store/anonymous';
+import { keepAnonymousEvents, leadForAnonymous } from '#store/anonymous';
 import { findLeadIdByEmail, mutateLead } from '#store/leads';
+import { parkEvents } from '#store/pending-events';
+import { ContentionError } from '#store/retry';
 
 /**
  * Tracking batches, shared by the public `POST /v1/track` (the browser snippet, `source: 'browser'`) and the
  * trusted `POST /v1/ops/events` (`source: 'trusted'`). The batch is checked by the domain
- * (`#domain/tracking/batch`: shape, bounds, who may name whom) without touching anything; then each event's
- * owner is resolved and the event scored once through `recordActivity`.
+ * (`#domain/tracking/batch`: shape, bounds, property names, who may name whom, event ids) without touching
+ * anything, so a refusal is a rejected entry and never a failure after part of the batch was written. Then
+ * each event's owner is resolved and each lead's events are scored together, exactly once, through
+ * `recordActivities` (one conditional write per lead and batch).
+ *
+ * Contention is never the client's error: when a lead stays too busy for the store's retry budget, its
+ * events are parked (`parkEvents`: pending items and a `pending-events` timer on the due index), the answer
+ * is 202 all the same, and the sweeper scores them through the same exact path (`run-pending-events`).
  */
 
 export type IngestResult =
@@ -44,6 +54,38 @@ export async function ingestEvents(body: unknown, source: TrackSource): Promise<
   return { ok: true, accepted: outcome.accepted, rejected };
 }
 
+/**
+ * How long a request keeps retrying a contended lead before parking its events: up to 12 attempts, and no
+ * new attempt after 2 s of wall time (the routes time out at 10 and 15 s; parking needs one more write).
+ * Ordinary contention (a dozen concurrent requests for one lead) is still scored within the request; under
+ * a burst beyond that the events go to the sweeper's 20-event writes instead of every request spinning on
+ * one item for the store's whole budget (about 12 s) and timing out.
+ */
+const LIVE_ATTEMPTS = 12;
+const LIVE_BUDGET_MS = 2_000;
+
+/**
+ * Score a lead's events; when the lead stays too busy for the retry budget (nothing of them was written
+ * then), park them for the sweeper and report them accepted: they will be scored exactly once.
+ */
+async function scoreOrPark(
+  leadId: string,
+  events: readonly ScoredEvent[],
+  now: EpochMs,
+): Promise<Map<string, ActivityResult | 'parked'>> {
+  try {
+    return await recordActivities(leadId, events, now, {
+      attempts: LIVE_ATTEMPTS,
+      giveUpAt: Date.now() + LIVE_BUDGET_MS,
+    });
+  } catch (error) {
+    if (!(error instanceof ContentionError)) throw error;
+    await parkEvents(leadId, events, now);
+    countMetric('TrackEventsParked', {}, events.length);
+    return new Map(events.map((e) => [e.eventId, 'parked' as const]));
+  }
+}
+
 type Target =
   | { kind: 'lead'; leadId: string }
   | { kind: 'anonymous'; anonymousId: string }
@@ -55,7 +97,7 @@ interface BatchOutcome {
   rejected: Rejection[];
 }
 
-/** Lead groups are scored side by side, each group's events one after another (no self-conflicts). */
+/** Lead groups are scored side by side, each group's events in one write (no self-conflicts). */
 const GROUP_CONCURRENCY = 4;
 
 /**
@@ -113,9 +155,10 @@ const identityKey = (identity: EventIdentity): string =>
 
 /**
  * Score a parsed batch. Each event counts once whatever happens (replays, concurrent posts of the same
- * batch). Identities are resolved once per batch; events for one lead run in order, leads side by side.
- * An unlinked visitor's events are kept (`putAnonymousEvent`) until a form post stitches them; if that stitch
- * ran while we were writing, the link is checked again afterwards so no event is left behind.
+ * batch). Identities are resolved once per batch; each lead's events are decided and written together,
+ * leads side by side. An unlinked visitor's events are kept (`keepAnonymousEvents`, within the visitor's
+ * bound) until a form post stitches them; if that stitch ran while we were writing, the link is checked
+ * again afterwards so no event is left behind.
  */
 async function ingestBatch(items: readonly TrackItem[], now: EpochMs): Promise<BatchOutcome> {
   const targets = new Map<string, Promise<Target>>();
@@ -143,24 +186,43 @@ async function ingestBatch(items: readonly TrackItem[], now: EpochMs): Promise<B
   const reject = (item: TrackItem, reason: RejectReason) =>
     outcome.rejected.push({ index: item.index, reason });
 
+  const countLead = (groupItems: readonly TrackItem[], results: Map<string, ActivityResult | 'parked'>) => {
+    for (const item of groupItems) {
+      const result = results.get(item.event.eventId) ?? 'duplicate';
+      if (result === 'applied' || result === 'duplicate' || result === 'parked') outcome.accepted++;
+      else reject(item, result === 'not_found' ? 'unknown_lead' : 'rate_limited');
+    }
+  };
+
   const runGroup = async ({ target, items: groupItems }: { target: Target; items: TrackItem[] }) => {
     if (target.kind === 'rejected') {
       for (const item of groupItems) reject(item, target.reason);
       return;
     }
+    const events = groupItems.map((item) => item.event);
     if (target.kind === 'lead') {
-      for (const item of groupItems) {
-        const result = await recordActivity(target.leadId, item.event, now);
-        if (result === 'applied' || result === 'duplicate') outcome.accepted++;
-        else reject(item, result === 'not_found' ? 'unknown_lead' : 'rate_limited');
-      }
+      countLead(groupItems, await scoreOrPark(target.leadId, events, now));
       return;
     }
-    for (const item of groupItems) await putAnonymousEvent(target.anonymousId, item.event, now);
-    outcome.accepted += groupItems.length;
+    const kept = await keepAnonymousEvents(target.anonymousId, events, now, (quota, offered) =>
+      anonymousAllowance(quota, offered, now, settings.app.tracking),
+    );
+    let refused = 0;
+    for (const item of groupItems) {
+      if (kept.get(item.event.eventId) === 'rate_limited') {
+        reject(item, 'rate_limited');
+        refused++;
+      } else outcome.accepted++;
+    }
+    if (refused) countMetric('AnonymousEventsRefused', {}, refused);
     // A form post may have stitched this visitor between our link check and these writes.
     const linked = await leadForAnonymous(target.anonymousId);
-    if (linked) for (const item of groupItems) await recordActivity(linked, item.event, now);
+    if (linked)
+      await scoreOrPark(
+        linked,
+        events.filter((e) => kept.get(e.eventId) !== 'rate_limited'),
+        now,
+      );
   };
 
   const queue = [...groups.values()];

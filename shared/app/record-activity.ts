@@ -1,64 +1,93 @@
 import { settings } from '#config/settings';
-import { hasSeenEvent, RECENT_EVENTS } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
 import type { ScoredEvent } from '#domain/scoring/scoring';
-import { scoreActivity } from '#domain/tracking/activity';
-import {
-  getLeadState,
-  getTimelineEntry,
-  type StoredTimelineEntry,
-  writeLead,
-  writeTrackedEvent,
-} from '#store/leads';
+import { type ActivityOutcome, decideActivities } from '#domain/tracking/activity';
+import { getLeadState, type StoredTimelineEntry, writeScoredEvents } from '#store/leads';
 import { CONFLICT, retryOnConflict } from '#store/retry';
 
 /**
  * Behaviour on a lead's timeline: tracking events, trusted events from ops, e-mail engagement, form
- * submissions and stitched anonymous history all go through `recordActivity`, which scores each event
- * exactly once and announces threshold crossings through the outbox.
+ * submissions, stitched anonymous history and parked events all go through `recordActivities`, which scores
+ * each event exactly once and announces threshold crossings through the outbox.
+ *
+ * Why exact: the events of one call are decided together on one read of the state and written as ONE
+ * conditional unit (`writeScoredEvents`: the state conditioned on its version, each timeline entry on not
+ * existing yet). A timeline entry therefore exists if and only if its points are in the state, so when the
+ * entry's guard refuses a write the event is a replay for certain, whatever its age; when the version
+ * refuses it, nothing was written and the batch is decided again (`retryOnConflict`). The state's recent
+ * event hashes only spare a write for an obvious replay. One read-decide-write per batch also means a batch
+ * of 20 events contends once, not 20 times.
  */
 
 export type ActivityResult = 'applied' | 'duplicate' | 'not_found' | 'rate_limited';
 
+/** Events one transaction decides (20 timeline entries + state + announcements stay under 100 items). */
+export const EVENTS_PER_WRITE = 20;
+
 /**
- * Score one event for a lead. Idempotent on `eventId` (a replay, even concurrent, changes nothing) and safe
- * under concurrent events for the same lead (version-checked writes, re-decided on conflict).
- *
- * Cost: an event that crosses no threshold writes two small items (timeline entry + state item); a
- * crossing adds the outbox item in one transaction. Replays are recognised from the state item's recent
- * event hashes, and beyond them from the timeline entry itself.
+ * Score events for one lead, each exactly once (replays, even concurrent or long after, change nothing).
+ * Returns each event id's result. Throws `ContentionError` when the lead stayed too busy for the retry
+ * budget (the store's, or a lower `attempts`): nothing of that chunk was written then, so repeating the call is safe (the tracking
+ * routes park the events instead, see `ingest-events`).
  */
+export async function recordActivities(
+  leadId: string,
+  events: readonly ScoredEvent[],
+  now: EpochMs,
+  options: { attempts?: number; giveUpAt?: number } = {},
+): Promise<Map<string, ActivityResult>> {
+  const results = new Map<string, ActivityResult>();
+  for (let i = 0; i < events.length; i += EVENTS_PER_WRITE) {
+    const chunk = events.slice(i, i + EVENTS_PER_WRITE);
+    for (const [id, result] of await recordChunk(leadId, chunk, now, options)) results.set(id, result);
+  }
+  return results;
+}
+
+/** Score one event for a lead (see `recordActivities`). */
 export async function recordActivity(
   leadId: string,
   event: ScoredEvent,
   now: EpochMs,
 ): Promise<ActivityResult> {
-  return retryOnConflict(`lead ${leadId} recording ${event.eventId}`, async (attempt) => {
-    const state = await getLeadState(leadId);
-    if (!state) return 'not_found';
-    if (hasSeenEvent(state, event.eventId)) return 'duplicate';
-    if (attempt === 1) {
-      // Older than the recent-event window: the timeline entry tells whether this event was applied.
-      const existing = await getTimelineEntry(leadId, event.eventId);
-      if (existing && state.version - existing.baseVersion >= RECENT_EVENTS) return 'duplicate';
-    }
-    const scored = scoreActivity(state, event, settings.scoring, now);
-    if (scored === 'rate_limited') return 'rate_limited';
-    const { after, events, decay } = scored;
-    const entry: StoredTimelineEntry = { ...scored.entry, baseVersion: state.version, recordedAt: now };
-    const result =
-      events.length === 0 && decay === undefined
-        ? await writeTrackedEvent(state, entry, after)
-        : await writeLead(
-            { state: state.version },
-            {
-              state: after,
-              timeline: [entry],
-              events,
-              ...(decay !== undefined ? { decayTimerAt: decay } : {}),
-              at: now,
-            },
-          );
-    return result === 'saved' ? 'applied' : CONFLICT;
-  });
+  return (await recordActivities(leadId, [event], now)).get(event.eventId) ?? 'duplicate';
+}
+
+async function recordChunk(
+  leadId: string,
+  events: readonly ScoredEvent[],
+  now: EpochMs,
+  options: { attempts?: number; giveUpAt?: number },
+): Promise<Map<string, ActivityResult>> {
+  // Replays the table's guard named stay replays across attempts.
+  const replays = new Set<string>();
+  return retryOnConflict(
+    `lead ${leadId} recording ${events.length} event(s)`,
+    async () => {
+      const state = await getLeadState(leadId);
+      if (!state) return new Map(events.map((e) => [e.eventId, 'not_found' as const]));
+      // Each round either writes or learns at least one more replay, so this ends within events.length + 1.
+      for (;;) {
+        const decision = decideActivities(state, events, replays, settings.scoring, now);
+        const results = new Map<string, ActivityOutcome>(decision.outcomes);
+        if (!decision.after) return results;
+        const timeline: StoredTimelineEntry[] = decision.entries.map(({ entry, baseVersion }) => ({
+          ...entry,
+          baseVersion,
+          recordedAt: now,
+        }));
+        const written = await writeScoredEvents(state, {
+          state: decision.after,
+          timeline,
+          events: decision.events,
+          ...(decision.decay !== undefined ? { decayTimerAt: decision.decay } : {}),
+          at: now,
+        });
+        if (written === 'saved') return results;
+        for (const id of written.replayed) replays.add(id);
+        if (written.otherFailed || written.replayed.length === 0) return CONFLICT;
+      }
+    },
+    options,
+  );
 }

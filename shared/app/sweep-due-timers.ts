@@ -3,6 +3,7 @@ import { now } from '#adapters/clock';
 import { errorFields, logger } from '#adapters/logger';
 import { countMetric } from '#adapters/metrics';
 import { runDecayTimer } from '#app/run-decay-timer';
+import { runPendingEvents } from '#app/run-pending-events';
 import { runSlaTimer } from '#app/run-sla-timer';
 import { runStepTimer } from '#app/run-step';
 import { runStitchTimer } from '#app/run-stitch-timer';
@@ -180,6 +181,9 @@ export const TIMER_PROCESSORS = {
   },
   stitch: async (timer, work) => {
     await runStitchTimer(timer, work.now);
+  },
+  'pending-events': async (timer, work) => {
+    await runPendingEvents(timer, work.now);
   },
 } satisfies Record<string, TimerProcessor>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AnonymousLimits } from '#domain/tracking/anonymous';
 
 const origin = z
   .string()
@@ -78,6 +79,14 @@ export const appConfigSchema = z
     logRetentionDays: z
       .union([z.literal(7), z.literal(14), z.literal(30), z.literal(90), z.literal(180), z.literal(365)])
       .default(30),
+    /** Tracking bounds: events an anonymous visitor may keep per window (then `rate_limited`). */
+    tracking: z
+      .object({
+        maxEventsPerVisitor: z.number().int().positive().max(100_000),
+        windowDays: z.number().int().positive().max(365),
+      })
+      .strict()
+      .default({ maxEventsPerVisitor: 500, windowDays: 90 }) satisfies z.ZodType<AnonymousLimits>,
     /** Optional address that receives alarm notifications (DLQ depth, SLA breaches). */
     alarmEmail: z.email().optional(),
   })

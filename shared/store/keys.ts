@@ -12,6 +12,10 @@ export const keys = {
     sk: `EVT#${eventId}`,
   }),
   anonymousLink: (anonymousId: string) => ({ pk: `ANON#${anonymousId}`, sk: 'LINK' }),
+  /** How many events an anonymous visitor has kept in the current window (the per-visitor cap). */
+  anonymousQuota: (anonymousId: string) => ({ pk: `ANON#${anonymousId}`, sk: 'QUOTA' }),
+  /** A tracking event parked under contention, waiting for the sweeper (`pending-events` timer). */
+  pendingEvent: (leadId: string, eventId: string) => ({ pk: `LEAD#${leadId}`, sk: `PENDING#${eventId}` }),
   enrollment: (leadId: string, sequenceId: string) => ({ pk: `LEAD#${leadId}`, sk: `ENR#${sequenceId}` }),
   timer: (leadId: string, kind: string) => ({ pk: `LEAD#${leadId}`, sk: `TIMER#${kind}` }),
   outbox: (leadId: string, eventId: string) => ({ pk: `LEAD#${leadId}`, sk: `OUTBOX#${eventId}` }),
@@ -36,6 +40,7 @@ export const PREFIX = {
   timer: 'TIMER#',
   outbox: 'OUTBOX#',
   consent: 'CONSENT#',
+  pending: 'PENDING#',
 } as const;
 
 export const leadIdFromPk = (pk: string): string | undefined =>

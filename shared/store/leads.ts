@@ -3,7 +3,6 @@ import {
   BatchGetCommand,
   BatchWriteCommand,
   GetCommand,
-  PutCommand,
   QueryCommand,
   ScanCommand,
   TransactWriteCommand,
@@ -12,6 +11,7 @@ import {
 import type { AnyDomainEvent } from '#domain/lead/events';
 import type { Lead, LeadProfile, LeadState } from '#domain/lead/lead';
 import type { EpochMs, TimelineEntry } from '#domain/lead/types';
+import { readCancellation, type ScoredBatchRefusal } from '#domain/tracking/activity';
 import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
 import { dueAttributes, keys, leadIdFromPk, PREFIX } from '#store/keys';
 import { fromStateItem, profileItem, stateItem, stripKeys } from '#store/lead-items';
@@ -246,27 +246,60 @@ export async function mutateLead<R>(
 }
 
 /**
- * The tracking fast path: when an event changes only the score (no stage or temperature crossing, no timer),
- * it costs two small writes, not a transaction: the timeline entry, then the state item conditioned on the
- * version read. The timeline is the source of truth (rescoring replays it); the state is derived.
- * Returns 'conflict' when the state moved meanwhile (the caller re-reads and decides again).
+ * Behaviour events for one lead written as ONE conditional unit (a TransactWrite): the new state, conditioned
+ * on the version that was read, and each event's timeline entry, conditioned on `attribute_not_exists` (the
+ * event-id guard: exact for any history, not just a recent window), plus the announcements (outbox) and the
+ * decay timer. Either everything is written or nothing is, so a timeline entry always has its points in the
+ * state and a retry can never be mistaken for a replay. Up to 20 events go in one transaction (TransactWrite
+ * takes 100 items: 20 entries + state + at most 2 announcements per event + the timer).
+ *
+ * Returns 'saved', or the refusal read from the transaction's CancellationReasons (entries that already
+ * exist are named; any other failed condition or a transaction conflict is `otherFailed`).
+ *
+ * Cost: a transaction bills each item twice, so one event costs 4 WCU (entry + state, both under 1 KB)
+ * where the earlier two plain writes cost 2 and could lose points; a batch of n events for one lead costs
+ * 2(n + 1) WCU. A later cost issue may revisit this (e.g. a plain conditional state write for single
+ * events with a repair sweep); exactness comes first.
  */
-export async function writeTrackedEvent(
+export async function writeScoredEvents(
   before: LeadState,
-  entry: StoredTimelineEntry,
-  after: LeadState,
-): Promise<WriteResult> {
-  await dynamodb.send(new PutCommand({ TableName: tableName, Item: timelineItem(before.leadId, entry) }));
+  change: {
+    state: LeadState;
+    timeline: readonly StoredTimelineEntry[];
+    events: readonly AnyDomainEvent[];
+    decayTimerAt?: EpochMs | null;
+    at: EpochMs;
+  },
+): Promise<'saved' | ScoredBatchRefusal> {
+  const leadId = before.leadId;
+  const items: TransactItem[] = [
+    { Put: { TableName: tableName, Item: stateItem(change.state), ...versionCondition(before.version) } },
+    ...change.timeline.map(
+      (entry): TransactItem => ({
+        Put: {
+          TableName: tableName,
+          Item: timelineItem(leadId, entry),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      }),
+    ),
+    ...change.events.map((event) => outboxPut(tableName, toOutbox(event, change.at))),
+  ];
+  if (change.decayTimerAt !== undefined) items.push(decayTimerItem(leadId, change.decayTimerAt));
   try {
-    await dynamodb.send(
-      new PutCommand({ TableName: tableName, Item: stateItem(after), ...versionCondition(before.version) }),
-    );
+    await dynamodb.send(new TransactWriteCommand({ TransactItems: items }));
     return 'saved';
   } catch (error) {
-    if (isConditionalCheckFailure(error)) return 'conflict';
-    throw error;
+    if (!isConditionalCheckFailure(error)) throw error;
+    return readCancellation(
+      cancellationCodes(error),
+      change.timeline.map((e) => e.eventId),
+    );
   }
 }
+
+const cancellationCodes = (error: unknown): (string | undefined)[] =>
+  ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map((r) => r.Code);
 
 /** Read a timeline entry (to tell a replay from a first delivery). */
 export async function getTimelineEntry(

@@ -29,14 +29,22 @@ export function backoff(attempt: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
 }
 
+/**
+ * Run `attempt` until it does not answer `CONFLICT`. A caller with a better fallback than waiting (the
+ * tracking routes park contended events for the sweeper) may lower the budget: fewer `attempts`, or a wall
+ * time `giveUpAt` (epoch ms) after which no new attempt starts; neither ever raises it.
+ */
 export async function retryOnConflict<R>(
   what: string,
   attempt: (n: number) => Promise<R | Conflict>,
+  options: { attempts?: number; giveUpAt?: number } = {},
 ): Promise<R> {
-  for (let n = 1; n <= RETRY_ATTEMPTS; n++) {
+  const budget = Math.max(1, Math.min(RETRY_ATTEMPTS, options.attempts ?? RETRY_ATTEMPTS));
+  for (let n = 1; n <= budget; n++) {
     const result = await attempt(n);
     if (result !== CONFLICT) return result as R;
-    if (n < RETRY_ATTEMPTS) await backoff(n);
+    if (options.giveUpAt !== undefined && Date.now() >= options.giveUpAt) break;
+    if (n < budget) await backoff(n);
   }
-  throw new ContentionError(`${what}: ${RETRY_ATTEMPTS} conflicting writes`);
+  throw new ContentionError(`${what}: conflicting writes beyond the budget`);
 }

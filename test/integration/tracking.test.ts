@@ -352,6 +352,29 @@ describe('POST /v1/track: anonymous visitors and stitching', () => {
     expect((await getLead(leadId))?.profile.anonymousIds).toContain(anonymousId);
   });
 
+  it('given an anonymous visitor over its bound (500 per 90 days), when more events come, then only 500 are kept and the rest are rejected as rate_limited; replays still count as accepted', async () => {
+    // Arrange: 26 beacons of 20 events (520).
+    const anonymousId = randomUUID();
+    const beacons = Array.from({ length: 26 }, () =>
+      Array.from({ length: 20 }, () => pageView({ anonymousId, url: 'https://www.example.co.jp/blog' })),
+    );
+
+    // Act
+    const responses = [];
+    for (const beacon of beacons) responses.push(await track(beacon));
+    const replay = await track(beacons[0] ?? []);
+    const { anonymousEventPages } = await import('#store/anonymous');
+    let stored = 0;
+    for await (const page of anonymousEventPages(anonymousId)) stored += page.length;
+
+    // Assert
+    expect(responses.reduce((sum, r) => sum + r.body.accepted, 0)).toBe(500);
+    expect(responses.at(-1)?.body.rejected).toHaveLength(20);
+    expect(responses.at(-1)?.body.rejected.every((r) => r.reason === 'rate_limited')).toBe(true);
+    expect(stored).toBe(500);
+    expect(replay.body).toEqual({ accepted: 20, rejected: [] });
+  });
+
   it('given a forged identity token and no anonymous id, when tracked, then the event is rejected as invalid_identity and nothing changes', async () => {
     const { identity, leadId } = await newInquiryLead('forged');
     const forged = `${identity.split('.')[0]}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`;
@@ -476,6 +499,71 @@ describe('POST /v1/track and /v1/ops/events: refusals', () => {
     expect(first.body.accepted).toBe(1);
     expect(second.body.accepted).toBe(1);
     expect(lead.score.total).toBe(83);
+  });
+
+  it.each(['constructor', '__proto__', 'prototype'])(
+    'given a batch whose third event has a property named %s, when posted to /v1/track and /v1/ops/events, then that event is rejected, the others count, and a retry changes nothing',
+    async (name) => {
+      // Arrange
+      const { identity, leadId } = await newInquiryLead(`reserved-${name.replace(/_/g, '')}`);
+      const events = [
+        { ...pageView({ identity }), url: 'https://www.example.co.jp/pricing' },
+        { eventId: randomUUID(), type: 'download', identity, url: 'https://www.example.co.jp/d/a.pdf' },
+      ];
+      const body = `{"events":[${events.map((e) => JSON.stringify(e)).join(',')},{"eventId":"${randomUUID()}","type":"download","identity":"${identity}","properties":{"${name}":"x"}}]}`;
+      const opsBody = `{"events":[{"eventId":"crm:${name}-1","type":"webinar_registered","leadId":"${leadId}","properties":{"${name}":"x"}},{"eventId":"crm:${name}-2","type":"webinar_registered","leadId":"${leadId}"}]}`;
+      const post = (path: string, payload: string, auth: boolean) =>
+        fetch(`${runtime.apiUrl}${path}`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            ...(auth ? { authorization: `Bearer ${runtime.opsToken}` } : {}),
+          },
+          body: payload,
+        });
+
+      // Act
+      const first = await post('/v1/track', body, false);
+      const retry = await post('/v1/track', body, false);
+      const ops = await post('/v1/ops/events', opsBody, true);
+      const lead = await leadById(leadId);
+
+      // Assert
+      for (const response of [first, retry])
+        expect({ status: response.status, body: await response.json() }).toEqual({
+          status: 202,
+          body: { accepted: 2, rejected: [{ index: 2, reason: 'invalid_properties' }] },
+        });
+      expect({ status: ops.status, body: await ops.json() }).toEqual({
+        status: 202,
+        body: { accepted: 1, rejected: [{ index: 0, reason: 'invalid_properties' }] },
+      });
+      expect(lead.score.total).toBe(73 + 5 + 10 + 10);
+    },
+  );
+
+  it('given a browser event without eventId, when tracked, then it is rejected as missing_event_id and nothing changes', async () => {
+    const { identity, leadId } = await newInquiryLead('no-event-id');
+
+    const response = await track([{ ...pageView({ identity }), eventId: undefined }]);
+    const lead = await leadById(leadId);
+
+    expect(response.body).toEqual({ accepted: 0, rejected: [{ index: 0, reason: 'missing_event_id' }] });
+    expect(lead.score.total).toBe(73);
+  });
+
+  it('given a trusted event without eventId posted twice (a webhook retry), when ingested, then it counts once', async () => {
+    const { email, leadId } = await newInquiryLead('derived-id');
+    const event = { type: 'webinar_attended', email, properties: { webinarId: 'w-2025-06' } };
+
+    const first = await opsEvents([event]);
+    const retry = await opsEvents([event]);
+    const lead = await leadById(leadId);
+
+    expect(first.body).toEqual({ accepted: 1, rejected: [] });
+    expect(retry.body).toEqual({ accepted: 1, rejected: [] });
+    expect(lead.score.total).toBe(73 + 20);
+    expect(lead.timeline.filter((e) => e.type === 'webinar_attended')).toHaveLength(1);
   });
 
   it('given no ops token, when posting to /v1/ops/events, then it is refused before the handler runs', async () => {

@@ -1,5 +1,5 @@
 import type { AnyDomainEvent } from '#domain/lead/events';
-import { type LeadState, scoreEventOnState, stateChangeEvents } from '#domain/lead/lead';
+import { hasSeenEvent, type LeadState, scoreEventOnState, stateChangeEvents } from '#domain/lead/lead';
 import type { EpochMs, TimelineEntry } from '#domain/lead/types';
 import type { applyEvent, ScoredEvent } from '#domain/scoring/scoring';
 
@@ -51,4 +51,93 @@ export function scoreActivity(
   const scored = scoreEventOnState(state, undefined, event, config, now);
   scored.after.activityWindow = activityWindow;
   return { ...scored, events: stateChangeEvents(state, scored.after, now) };
+}
+
+/** What became of one event offered to a lead. */
+export type ActivityOutcome = 'applied' | 'duplicate' | 'rate_limited';
+
+/** A scored timeline entry with the state version it was computed against (kept on the stored entry). */
+export interface DecidedEntry {
+  entry: TimelineEntry;
+  baseVersion: number;
+}
+
+export interface ActivityDecision {
+  /** Per event id, in the order given. */
+  outcomes: Map<string, ActivityOutcome>;
+  /** The state to write, or undefined when no event is applied (nothing to write). */
+  after: LeadState | undefined;
+  entries: DecidedEntry[];
+  /** Stage/temperature changes to announce, in event order (ids are those sequential scoring would give). */
+  events: AnyDomainEvent[];
+  /** The decay timer to write after the whole batch (the last decision wins), undefined to leave it. */
+  decay: EpochMs | null | undefined;
+}
+
+/**
+ * Decide a batch of events for one lead in one go: the same result as scoring them one after another
+ * (`scoreActivity` each, version + 1 each), so the whole batch is written as one conditional unit.
+ * An event is a `duplicate` when it is a known replay (`replays`: the table's event-id guard said so), when
+ * it repeats an id earlier in the batch, or when the state's recent-event hashes hold it (the cheap
+ * pre-check that spares a write for an obvious replay). Pure.
+ */
+export function decideActivities(
+  state: LeadState,
+  events: readonly ScoredEvent[],
+  replays: ReadonlySet<string>,
+  config: ScoringConfig,
+  now: EpochMs,
+): ActivityDecision {
+  const outcomes = new Map<string, ActivityOutcome>();
+  const entries: DecidedEntry[] = [];
+  const announced: AnyDomainEvent[] = [];
+  let current = state;
+  let decay: EpochMs | null | undefined;
+  for (const event of events) {
+    if (outcomes.has(event.eventId) || replays.has(event.eventId) || hasSeenEvent(current, event.eventId)) {
+      if (!outcomes.has(event.eventId)) outcomes.set(event.eventId, 'duplicate');
+      continue;
+    }
+    const scored = scoreActivity(current, event, config, now);
+    if (scored === 'rate_limited') {
+      outcomes.set(event.eventId, 'rate_limited');
+      continue;
+    }
+    outcomes.set(event.eventId, 'applied');
+    entries.push({ entry: scored.entry, baseVersion: current.version });
+    announced.push(...scored.events);
+    if (scored.decay !== undefined) decay = scored.decay;
+    current = scored.after;
+  }
+  return { outcomes, after: entries.length ? current : undefined, entries, events: announced, decay };
+}
+
+/** Why a scored batch was not written. */
+export interface ScoredBatchRefusal {
+  /** Event ids whose timeline entry already exists: replays, exactly. */
+  replayed: string[];
+  /** Something else failed (the state's version, an outbox item, a concurrent transaction): decide again. */
+  otherFailed: boolean;
+}
+
+/**
+ * The guard decision: read a cancelled batch write's reasons (one code per item, in the order written: the
+ * state first, then one timeline entry per event id in `entryIds`, then anything else). An entry that already
+ * exists is a replay of an event written before, exactly: an entry and the state that scored it are only
+ * ever written together. Any other failure (the version moved, a transaction conflict, an outbox item), or
+ * no reasons at all, means another writer got there first: read again and decide again.
+ */
+export function readCancellation(
+  codes: readonly (string | undefined)[],
+  entryIds: readonly string[],
+): ScoredBatchRefusal {
+  const replayed: string[] = [];
+  let otherFailed = codes.length === 0;
+  codes.forEach((code, i) => {
+    if (code === undefined || code === 'None') return;
+    const entryId = i >= 1 ? entryIds[i - 1] : undefined;
+    if (entryId !== undefined && code === 'ConditionalCheckFailed') replayed.push(entryId);
+    else otherFailed = true;
+  });
+  return { replayed, otherFailed };
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { emailKey } from '#domain/capture/email-address';
 import { MAX_TOKEN_LENGTH } from '#domain/capture/tokens';
 import type { EpochMs } from '#domain/lead/types';
@@ -45,6 +45,20 @@ const LEAD_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** Known types (page_view, download, webinar_registered, webinar_attended, …) and custom ones alike. */
 const EVENT_TYPE = /^[a-z][a-z0-9_]{0,63}$/;
 const PROPERTY_KEY = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+/**
+ * Property names refused although they match `PROPERTY_KEY`: the names of `Object.prototype`'s members
+ * (`constructor` makes the SDK's marshaller refuse the whole item; `__proto__` would be dropped or, worse,
+ * change the object's prototype) and `prototype`. Refused as `invalid_properties`, before anything is written.
+ */
+export const RESERVED_PROPERTY_NAMES: ReadonlySet<string> = new Set([
+  ...Object.getOwnPropertyNames(Object.prototype),
+  'prototype',
+]);
+/** DynamoDB numbers hold 38 digits from 1e-130 to 1e126; property numbers stay well inside (and exact in JS). */
+const MIN_PROPERTY_MAGNITUDE = 1e-9;
+// A lone UTF-16 surrogate cannot be written as UTF-8: replaced in text, refused in URLs.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const wellFormed = (value: string): string => value.replace(LONE_SURROGATE, '\uFFFD');
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
@@ -56,6 +70,7 @@ export type TrackSource = 'browser' | 'trusted';
 export type RejectReason =
   | 'invalid_event'
   | 'invalid_event_id'
+  | 'missing_event_id'
   | 'invalid_type'
   | 'type_not_allowed'
   | 'missing_identity'
@@ -98,8 +113,6 @@ export interface ParseOptions {
   now: EpochMs;
   /** The scoring config's `behaviour.lateEventWindowDays`: older events are refused. */
   lateEventWindowDays: number;
-  /** Id for an event sent without one (injectable for tests). */
-  newEventId?: () => string;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
@@ -110,7 +123,7 @@ const has = (o: Record<string, unknown>, key: string): boolean =>
 
 /** Trims, removes control characters and cuts to `max` characters (code points, never half a surrogate pair). */
 const cleanText = (value: string, max: number): string => {
-  const clean = value.replace(CONTROLS, ' ').trim();
+  const clean = wellFormed(value).replace(CONTROLS, ' ').trim();
   const chars = Array.from(clean);
   return chars.length > max ? chars.slice(0, max).join('') : clean;
 };
@@ -119,6 +132,7 @@ const cleanText = (value: string, max: number): string => {
 const parseUrl = (raw: unknown): string | undefined | null => {
   if (raw === undefined || raw === null || raw === '') return undefined;
   if (typeof raw !== 'string' || raw.length > MAX_URL_LENGTH || CONTROL.test(raw)) return null;
+  if (wellFormed(raw) !== raw) return null;
   if (raw.startsWith('/') && !raw.startsWith('//')) return raw;
   if (!URL.canParse(raw)) return null;
   const { protocol } = new URL(raw);
@@ -132,11 +146,13 @@ const parseProperties = (raw: unknown): Record<string, string | number | boolean
   if (entries.length > MAX_PROPERTIES) return null;
   const out: Record<string, string | number | boolean> = {};
   for (const [key, value] of entries) {
-    if (!PROPERTY_KEY.test(key)) return null;
+    if (!PROPERTY_KEY.test(key) || RESERVED_PROPERTY_NAMES.has(key)) return null;
     if (typeof value === 'string') {
       if (value.length > MAX_PROPERTY_VALUE_LENGTH) return null;
-      out[key] = value.replace(CONTROLS, ' ');
-    } else if (typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) {
+      out[key] = wellFormed(value).replace(CONTROLS, ' ');
+    } else if (typeof value === 'boolean') {
+      out[key] = value;
+    } else if (typeof value === 'number' && storableNumber(value)) {
       out[key] = value;
     } else {
       return null; // nested objects, arrays, null, NaN: primitive values only
@@ -144,6 +160,12 @@ const parseProperties = (raw: unknown): Record<string, string | number | boolean
   }
   return entries.length ? out : undefined;
 };
+
+/** A number the table can hold exactly: finite, within safe integers, not vanishingly small. */
+const storableNumber = (n: number): boolean =>
+  Number.isFinite(n) &&
+  Math.abs(n) <= Number.MAX_SAFE_INTEGER &&
+  (n === 0 || Math.abs(n) >= MIN_PROPERTY_MAGNITUDE);
 
 type TimeResult = { ok: true; at: EpochMs } | { ok: false; reason: RejectReason };
 
@@ -204,6 +226,49 @@ const trustedIdentity = (raw: Record<string, unknown>): IdentityResult => {
     : { ok: false, reason: 'invalid_email' };
 };
 
+/** Prefix of ids the product derives for trusted events sent without one. */
+export const DERIVED_EVENT_ID_PREFIX = 'derived:';
+
+/** JSON with object keys sorted, so equal content always serializes the same way. */
+const canonical = (value: unknown): string =>
+  Array.isArray(value)
+    ? `[${value.map(canonical).join(',')}]`
+    : typeof value === 'object' && value !== null
+      ? `{${Object.keys(value)
+          .sort()
+          .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+          .join(',')}}`
+      : JSON.stringify(value);
+
+/**
+ * The id of a trusted event sent without `eventId`: a hash of the canonical event (who it names, type, the
+ * time it says it happened, url, title, properties), so a retry of the same event gets the same id and
+ * counts once. `occurredAt` is the parsed time when the caller gave one, else null (our clock would differ on
+ * a retry): two identical events without a time are one event; a source that means two must send an
+ * `eventId` or an `occurredAt`. The lead is named as the caller named it (`leadId` or the normalized e-mail).
+ */
+export function derivedEventId(
+  identity: EventIdentity,
+  content: {
+    type: string;
+    url?: string;
+    title?: string;
+    properties?: Record<string, string | number | boolean>;
+  },
+  occurredAt: EpochMs | null,
+): string {
+  const who =
+    identity.kind === 'lead'
+      ? { leadId: identity.leadId }
+      : identity.kind === 'email'
+        ? { emailKey: identity.emailKey }
+        : { anonymousId: identity.anonymousId ?? null, token: identity.token ?? null };
+  const digest = createHash('sha256')
+    .update(canonical({ who, occurredAt, ...content }))
+    .digest('base64url');
+  return `${DERIVED_EVENT_ID_PREFIX}${digest.slice(0, 32)}`;
+}
+
 type ItemResult = { ok: true; item: TrackItem } | { ok: false; reason: RejectReason };
 
 /** One event of a batch: every field checked and bounded, or the first reason it cannot be taken. */
@@ -215,14 +280,14 @@ export function parseTrackEvent(
 ): ItemResult {
   if (!isRecord(raw)) return { ok: false, reason: 'invalid_event' };
 
-  let eventId: string;
-  if (raw.eventId === undefined || raw.eventId === null || raw.eventId === '') {
-    eventId = (opts.newEventId ?? randomUUID)();
-  } else {
+  // The id must not change when the same event is sent again (a retry): the browser must send one (the
+  // snippet always does); a trusted event without one gets an id derived from its content (`derivedEventId`).
+  const hasEventId = !(raw.eventId === undefined || raw.eventId === null || raw.eventId === '');
+  if (!hasEventId && source === 'browser') return { ok: false, reason: 'missing_event_id' };
+  if (hasEventId) {
     const pattern = source === 'browser' ? BROWSER_ID : TRUSTED_EVENT_ID;
     if (typeof raw.eventId !== 'string' || !pattern.test(raw.eventId))
       return { ok: false, reason: 'invalid_event_id' };
-    eventId = raw.eventId;
   }
 
   if (typeof raw.type !== 'string' || !EVENT_TYPE.test(raw.type))
@@ -250,6 +315,20 @@ export function parseTrackEvent(
   const time = parseOccurredAt(raw.occurredAt, opts);
   if (!time.ok) return time;
 
+  const content = {
+    type: raw.type,
+    ...(url !== undefined ? { url } : {}),
+    ...(title ? { title } : {}),
+    ...(withReferrer ? { properties: withReferrer } : {}),
+  };
+  const eventId =
+    typeof raw.eventId === 'string' && hasEventId
+      ? raw.eventId
+      : derivedEventId(
+          identity.identity,
+          content,
+          raw.occurredAt === undefined || raw.occurredAt === null ? null : time.at,
+        );
   const event: ScoredEvent = {
     eventId,
     type: raw.type,

@@ -1,6 +1,14 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decayTimerChange, type LeadState } from '#domain/lead/lead';
-import { MAX_EVENTS_PER_LEAD_HOUR, nextActivityWindow, scoreActivity } from '#domain/tracking/activity';
+import {
+  decideActivities,
+  MAX_EVENTS_PER_LEAD_HOUR,
+  nextActivityWindow,
+  readCancellation,
+  scoreActivity,
+} from '#domain/tracking/activity';
+import { anonymousAllowance } from '#domain/tracking/anonymous';
 import { defaultConfig, HOUR } from '../scoring/helpers.ts';
 
 const NOW = Date.UTC(2026, 4, 12, 1, 30);
@@ -89,5 +97,148 @@ describe('scoring one activity', () => {
     expect(scored.entry.eventId).toBe('e1');
     expect(scored.after.behaviour.value).toBeGreaterThanOrEqual(before.behaviour.value);
     if (scored.decay !== undefined) expect(scored.after.decayCheckAt).toBe(scored.decay ?? undefined);
+  });
+});
+
+describe('deciding a batch of events for one lead (one write)', () => {
+  const download = (eventId: string, at = NOW - 60_000) => ({
+    eventId,
+    type: 'download',
+    occurredAt: at,
+  });
+
+  it('given three new events, when decided, then the result equals scoring them one after another', () => {
+    // Arrange
+    const before = state();
+    const events = [download('e1'), download('e2'), download('e3')];
+
+    // Act
+    const batch = decideActivities(before, events, new Set(), defaultConfig, NOW);
+    let sequential = before;
+    for (const event of events) {
+      const scored = scoreActivity(sequential, event, defaultConfig, NOW);
+      if (scored === 'rate_limited') throw new Error('unexpected');
+      sequential = scored.after;
+    }
+
+    // Assert
+    expect(batch.after).toEqual(sequential);
+    expect(batch.after?.version).toBe(before.version + 3);
+    expect(batch.entries.map((e) => [e.entry.eventId, e.baseVersion])).toEqual([
+      ['e1', 3],
+      ['e2', 4],
+      ['e3', 5],
+    ]);
+    expect([...batch.outcomes.values()]).toEqual(['applied', 'applied', 'applied']);
+  });
+
+  it('given a known replay, a repeat inside the batch and a recently seen id, when decided, then each is a duplicate and only the new one is scored', () => {
+    const seen = decideActivities(state(), [download('old')], new Set(), defaultConfig, NOW).after;
+    if (!seen) throw new Error('unexpected');
+
+    const batch = decideActivities(
+      seen,
+      [download('old'), download('replayed'), download('new'), download('new')],
+      new Set(['replayed']),
+      defaultConfig,
+      NOW,
+    );
+
+    expect(Object.fromEntries(batch.outcomes)).toEqual({
+      old: 'duplicate',
+      replayed: 'duplicate',
+      new: 'applied',
+    });
+    expect(batch.entries.map((e) => e.entry.eventId)).toEqual(['new']);
+    expect(batch.after?.version).toBe(seen.version + 1);
+  });
+
+  it('given only replays, when decided, then there is nothing to write', () => {
+    const batch = decideActivities(state(), [download('a')], new Set(['a']), defaultConfig, NOW);
+    expect(batch.after).toBeUndefined();
+    expect(batch.entries).toEqual([]);
+  });
+
+  it('given a lead one event short of its hourly bound, when two arrive in one batch, then the first is applied and the second rate_limited', () => {
+    const hour = Math.floor(NOW / HOUR);
+    const almost = state({ activityWindow: { hour, count: MAX_EVENTS_PER_LEAD_HOUR - 1 } });
+    const batch = decideActivities(almost, [download('a'), download('b')], new Set(), defaultConfig, NOW);
+    expect(Object.fromEntries(batch.outcomes)).toEqual({ a: 'applied', b: 'rate_limited' });
+  });
+});
+
+describe('the guard decision: reading a cancelled batch write', () => {
+  const ids = ['e1', 'e2', 'e3'];
+
+  it('given only timeline guards failed, when read, then those events are replays and the same state may be decided again', () => {
+    expect(
+      readCancellation(['None', 'ConditionalCheckFailed', 'None', 'ConditionalCheckFailed'], ids),
+    ).toEqual({
+      replayed: ['e1', 'e3'],
+      otherFailed: false,
+    });
+  });
+
+  it('given the state version failed, when read, then it is a conflict (read again), with any replays named', () => {
+    expect(
+      readCancellation(['ConditionalCheckFailed', 'ConditionalCheckFailed', 'None', 'None'], ids),
+    ).toEqual({
+      replayed: ['e1'],
+      otherFailed: true,
+    });
+  });
+
+  it.each([
+    ['a transaction conflict on an entry', ['None', 'TransactionConflict', 'None', 'None']],
+    ['an outbox item beyond the entries', ['None', 'None', 'None', 'None', 'ConditionalCheckFailed']],
+    ['no reasons at all', []],
+  ])('given %s, when read, then it is a conflict and no replay', (_label, codes) => {
+    expect(readCancellation(codes, ids)).toEqual({ replayed: [], otherFailed: true });
+  });
+});
+
+describe('the per-visitor bound on anonymous events', () => {
+  const limits = { maxEventsPerVisitor: 500, windowDays: 90 };
+  const DAY = 86_400_000;
+
+  it('given a new visitor, when 20 events come, then all are kept and the window starts now', () => {
+    expect(anonymousAllowance(undefined, 20, NOW, limits)).toEqual({
+      keep: 20,
+      quota: { kept: 20, windowStart: NOW },
+    });
+  });
+
+  it('given a visitor 5 short of the bound, when 20 come, then 5 are kept', () => {
+    const quota = { kept: 495, windowStart: NOW - DAY };
+    expect(anonymousAllowance(quota, 20, NOW, limits)).toEqual({
+      keep: 5,
+      quota: { kept: 500, windowStart: NOW - DAY },
+    });
+  });
+
+  it('given a full window that ended, when events come, then a new window starts', () => {
+    const quota = { kept: 500, windowStart: NOW - 90 * DAY };
+    expect(anonymousAllowance(quota, 3, NOW, limits)).toEqual({
+      keep: 3,
+      quota: { kept: 3, windowStart: NOW },
+    });
+  });
+
+  it('property: the kept count never exceeds the bound', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 60 }), (offers) => {
+        let quota: { kept: number; windowStart: number } | undefined;
+        let total = 0;
+        for (const offered of offers) {
+          const result = anonymousAllowance(quota, offered, NOW, limits);
+          expect(result.keep).toBeLessThanOrEqual(offered);
+          total += result.keep;
+          quota = result.quota;
+        }
+        expect(total).toBeLessThanOrEqual(limits.maxEventsPerVisitor);
+        expect(quota?.kept ?? 0).toBe(total);
+      }),
+      { numRuns: 200 },
+    );
   });
 });

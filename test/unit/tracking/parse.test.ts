@@ -8,7 +8,7 @@ import {
 } from '#domain/tracking/batch';
 
 const NOW = Date.parse('2025-06-02T01:00:00Z'); // 10:00 in Tokyo, a Monday
-const opts: ParseOptions = { now: NOW, lateEventWindowDays: 7, newEventId: () => 'generated-id-0001' };
+const opts: ParseOptions = { now: NOW, lateEventWindowDays: 7 };
 const ANON = '3f1c2a9e-8b7d-4c6e-9f00-123456789abc';
 
 /** An event as examples/ma.js sends it. */
@@ -96,10 +96,12 @@ describe('tracking event: what the snippet sends', () => {
     });
   });
 
-  it('given no eventId, when parsed, then one is assigned', () => {
-    const result = parseTrackEvent(snippetEvent({ eventId: undefined }), 0, 'browser', opts);
-    expect(result.ok && result.item.event.eventId).toBe('generated-id-0001');
-  });
+  it.each([undefined, null, ''])(
+    'given a browser event with eventId %j, when parsed, then it is rejected as missing_event_id (a random id would count a retry twice)',
+    (eventId) => {
+      expect(reasonOf(snippetEvent({ eventId }))).toBe('missing_event_id');
+    },
+  );
 
   it('given no occurredAt, when parsed, then the event happened now', () => {
     const result = parseTrackEvent(snippetEvent({ occurredAt: undefined }), 0, 'browser', opts);
