@@ -4,6 +4,7 @@ import { parseConfig } from '#config/errors';
 import { DOUBLE_OPT_IN_TEMPLATE_ID, formsConfigSchema } from '#config/forms';
 import { handoffConfigSchema } from '#config/handoff';
 import { scoringConfigSchema } from '#config/scoring';
+import { reportsConfigSchema } from '#config/reports';
 import { nurtureSettingsSchema, sequencesConfigSchema, validateSequenceRefs } from '#config/sequences';
 import { type MailSenderConfig, templatesConfigSchema } from '#config/templates';
 import { requiredVariables } from '#domain/nurture/templates';
@@ -33,6 +34,7 @@ export const settingsSchema = z
     sequences: sequencesConfigSchema,
     nurtureSettings: nurtureSettingsSchema.default(nurtureSettingsSchema.parse({})),
     handoff: handoffConfigSchema,
+    reports: reportsConfigSchema.default(reportsConfigSchema.parse({})),
   })
   .superRefine((s, ctx) => {
     const templateIds = new Set(s.templates.map((t) => t.id));

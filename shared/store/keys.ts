@@ -18,9 +18,13 @@ export const keys = {
   roundRobin: () => ({ pk: 'ASSIGNMENT', sk: 'ROUND_ROBIN' }),
   counter: (name: string, period: string) => ({ pk: `COUNTER#${name}`, sk: period }),
   idempotency: (scope: string, id: string) => ({ pk: `IDEMPOTENCY#${scope}`, sk: id }),
+  /** Report counters: one item per dimension kind (`f:channel`, `s:owner`, `g`…) and day (or `current`). */
+  reportCounter: (kind: string, period: string) => ({ pk: `REPORT#${kind}`, sk: period }),
+  /** A counted fact of a lead (what a stage change or hand-off event added to the reports). */
+  reportFact: (leadId: string, eventId: string) => ({ pk: `LEAD#${leadId}`, sk: `RPT#${eventId}` }),
 } as const;
 
-export const PREFIX = { timeline: 'EVT#', enrollment: 'ENR#', timer: 'TIMER#', outbox: 'OUTBOX#' } as const;
+export const PREFIX = { timeline: 'EVT#', enrollment: 'ENR#', timer: 'TIMER#', outbox: 'OUTBOX#', reportFact: 'RPT#' } as const;
 
 export const leadIdFromPk = (pk: string): string | undefined =>
   pk.startsWith('LEAD#') ? pk.slice('LEAD#'.length) : undefined;
