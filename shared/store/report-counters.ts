@@ -104,7 +104,7 @@ export async function addReportCounters(adds: readonly CounterAdd[]): Promise<vo
 
 function numericFields(item: Record<string, unknown> | undefined): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(item ?? {})) if (k !== 'pk' && k !== 'sk' && typeof v === 'number') out[k] = v;
+  for (const [k, v] of Object.entries(item ?? {})) if (k !== 'pk' && k !== 'sk' && typeof v === 'number' && v !== 0) out[k] = v;
   return out;
 }
 
