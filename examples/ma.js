@@ -122,7 +122,8 @@
   for (const kv of (location.search || '').slice(1).split('&')) {
     const i = kv.indexOf('=');
     try {
-      if (i > 0) q[decodeURIComponent(kv.slice(0, i))] = decodeURIComponent(kv.slice(i + 1).replace(/\+/g, ' '));
+      if (i > 0)
+        q[decodeURIComponent(kv.slice(0, i))] = decodeURIComponent(kv.slice(i + 1).replace(/\+/g, ' '));
     } catch (_) {}
   }
   const here = { r: d.referrer, l: location.href };
@@ -223,7 +224,10 @@
     if (typeof token === 'string' && token.length <= 1024 && !optedOut()) {
       set(IDT, token);
       const props = {};
-      for (const [p, k] of [['first', FIRST], ['last', LAST]]) {
+      for (const [p, k] of [
+        ['first', FIRST],
+        ['last', LAST],
+      ]) {
         const s = readSet(k) || {};
         for (const u of UTM) if (s[u]) props[`${p}_utm_${u}`] = s[u];
       }

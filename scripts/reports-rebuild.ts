@@ -47,7 +47,8 @@ export async function rebuildReports(options: {
     renameSync(`${file}.tmp`, file);
   };
   while (!state.done) {
-    if (options.signal?.aborted) return { leads: state.leads, items: 0, removed: 0, interrupted: true, resumed };
+    if (options.signal?.aborted)
+      return { leads: state.leads, items: 0, removed: 0, interrupted: true, resumed };
     state = await rebuildPage(state, options.pageSize ?? 200, true);
     save(state);
     options.onProgress?.({ leads: state.leads, estimated });
@@ -79,12 +80,14 @@ async function main(): Promise<void> {
     return;
   }
   const pageSize = values.page === undefined ? 200 : Number(values.page);
-  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw new Error('--page must be an integer from 1 to 1000');
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000)
+    throw new Error('--page must be an integer from 1 to 1000');
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   if (!process.env.TABLE_NAME) {
     Object.assign(process.env, {
       TABLE_NAME: 'leadloop-local',
-      AWS_ENDPOINT_URL_DYNAMODB: process.env.AWS_ENDPOINT_URL_DYNAMODB ?? `http://localhost:${process.env.DYNAMODB_PORT ?? 8000}`,
+      AWS_ENDPOINT_URL_DYNAMODB:
+        process.env.AWS_ENDPOINT_URL_DYNAMODB ?? `http://localhost:${process.env.DYNAMODB_PORT ?? 8000}`,
       AWS_REGION: process.env.AWS_REGION ?? 'ap-northeast-1',
       AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
       AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',

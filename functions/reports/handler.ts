@@ -17,11 +17,14 @@ export const handler = httpHandler(async (event) => {
   const query = event.queryStringParameters ?? {};
   const format = query.format ?? ((header(event, 'accept') ?? '').includes('text/csv') ? 'csv' : 'json');
   if (format !== 'csv' && format !== 'json') {
-    throw new BadRequestError('Unknown format.', [{ field: 'format', code: 'invalid', message: 'csv or json' }]);
+    throw new BadRequestError('Unknown format.', [
+      { field: 'format', code: 'invalid', message: 'csv or json' },
+    ]);
   }
   const raw = Object.fromEntries(PARAMS.flatMap((p) => (query[p] === undefined ? [] : [[p, query[p]]])));
   const outcome = await viewReport(name as ReportName, raw);
-  if (outcome.kind === 'invalid') throw new BadRequestError('Some parameters need attention.', outcome.errors);
+  if (outcome.kind === 'invalid')
+    throw new BadRequestError('Some parameters need attention.', outcome.errors);
   if (format === 'json') return json(200, outcome.body);
   return text(200, toCsv(outcome.table), 'text/csv; charset=utf-8', {
     'content-disposition': `attachment; filename="${name}-report.csv"`,

@@ -89,7 +89,8 @@ async function handleEngagement(
         }
         const result = await suppressLead(leadId, 'bounce', key, at);
         if (result === 'not_found') return 'lead_not_found';
-        if (result !== 'duplicate') await countEmail('bounced', at, event.sequenceId, { stepId: event.stepId });
+        if (result !== 'duplicate')
+          await countEmail('bounced', at, event.sequenceId, { stepId: event.stepId });
         return result === 'suppressed' ? 'suppressed' : result;
       }
       const result = await recordTransientBounce(leadId, key, at);
@@ -103,7 +104,8 @@ async function handleEngagement(
       }
       const result = await suppressLead(leadId, 'complaint', `${event.messageId}:complaint`, at);
       if (result === 'not_found') return 'lead_not_found';
-      if (result !== 'duplicate') await countEmail('complained', at, event.sequenceId, { stepId: event.stepId });
+      if (result !== 'duplicate')
+        await countEmail('complained', at, event.sequenceId, { stepId: event.stepId });
       return result === 'suppressed' ? 'suppressed' : result;
     }
     case 'open':

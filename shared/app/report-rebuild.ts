@@ -64,7 +64,11 @@ export function legacyFacts(lead: Lead, timeZone: string): ReportFact[] {
     channel: profile.channel,
     isNew: true,
   });
-  const snapshot = (n: number) => ({ createdAt: profile.createdAt, stageHistory: state.stageHistory.slice(0, n), handoff: state.handoff });
+  const snapshot = (n: number) => ({
+    createdAt: profile.createdAt,
+    stageHistory: state.stageHistory.slice(0, n),
+    handoff: state.handoff,
+  });
   const facts = factsFor([captured], snapshot(1), timeZone);
   state.stageHistory.forEach((t, i) => {
     const event: AnyDomainEvent = buildDomainEvent('Lead Stage Changed', {
@@ -82,7 +86,11 @@ export function legacyFacts(lead: Lead, timeZone: string): ReportFact[] {
 }
 
 /** Count one lead into the accumulator (facts under the current grouping, and its gauges). */
-export async function rebuildLead(acc: Accumulator, leadId: string, options: { writeFacts: boolean }): Promise<boolean> {
+export async function rebuildLead(
+  acc: Accumulator,
+  leadId: string,
+  options: { writeFacts: boolean },
+): Promise<boolean> {
   const lead = await getLead(leadId);
   if (!lead) return false;
   let facts = await readLeadFacts(leadId);
@@ -105,7 +113,11 @@ export const REBUILT_KINDS = [
 ];
 
 /** One page of the scan: counts its leads into `state` (which is the checkpoint). */
-export async function rebuildPage(state: RebuildState, pageSize: number, writeFacts: boolean): Promise<RebuildState> {
+export async function rebuildPage(
+  state: RebuildState,
+  pageSize: number,
+  writeFacts: boolean,
+): Promise<RebuildState> {
   const page = await scanLeadIds({ segment: 0, totalSegments: 1, limit: pageSize, startKey: state.startKey });
   let leads = state.leads;
   for (const leadId of page.leadIds) if (await rebuildLead(state.counters, leadId, { writeFacts })) leads++;
@@ -113,14 +125,17 @@ export async function rebuildPage(state: RebuildState, pageSize: number, writeFa
 }
 
 /** Replace the stored counters with the accumulated ones (and delete counter items that count nothing now). */
-export async function writeRebuiltCounters(counters: Accumulator): Promise<{ items: number; removed: number }> {
+export async function writeRebuiltCounters(
+  counters: Accumulator,
+): Promise<{ items: number; removed: number }> {
   const items = Object.entries(counters).map(([key, fields]) => {
     const [kind = '', period = ''] = key.split('\u0000');
     return { kind, period, fields: Object.fromEntries(Object.entries(fields).filter(([, n]) => n !== 0)) };
   });
   const remove: { kind: string; period: string }[] = [];
   for (const kind of REBUILT_KINDS) {
-    for (const period of await listReportPeriods(kind)) if (!(keyOf(kind, period) in counters)) remove.push({ kind, period });
+    for (const period of await listReportPeriods(kind))
+      if (!(keyOf(kind, period) in counters)) remove.push({ kind, period });
   }
   await putReportItems(items, remove);
   return { items: items.length, removed: remove.length };

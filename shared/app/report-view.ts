@@ -1,19 +1,26 @@
 import { now } from '#adapters/clock';
 import { settings } from '#config/settings';
 import {
-  cohortKind,
   type CohortDim,
-  emailKind,
+  cohortKind,
   type EmailDim,
-  funnelKind,
+  emailKind,
   type FunnelDim,
-  slaKind,
+  funnelKind,
   type SlaDim,
+  slaKind,
 } from '#domain/reports/counting';
-import { type ParamError, type RawParams, type RangedReport, reportParams } from '#domain/reports/params';
+import { type ParamError, type RangedReport, type RawParams, reportParams } from '#domain/reports/params';
 import { daysBetween } from '#domain/reports/periods';
 import { emailReport, funnelReport, leadsReport, scoresReport, slaReport } from '#domain/reports/reports';
-import { type Cell, emailTable, funnelTable, leadsTable, scoresTable, slaTable } from '#domain/reports/tables';
+import {
+  type Cell,
+  emailTable,
+  funnelTable,
+  leadsTable,
+  scoresTable,
+  slaTable,
+} from '#domain/reports/tables';
 import { readGauges, readReportDays } from '#store/report-counters';
 
 /**
@@ -50,7 +57,10 @@ export async function viewReport(name: ReportName, raw: RawParams): Promise<Repo
   const head = { from, to, timeZone, groupBy };
   switch (name) {
     case 'funnel': {
-      const kindOf = view === 'cohort' ? (d: string) => cohortKind(d as CohortDim) : (d: string) => funnelKind(d as FunnelDim);
+      const kindOf =
+        view === 'cohort'
+          ? (d: string) => cohortKind(d as CohortDim)
+          : (d: string) => funnelKind(d as FunnelDim);
       const { grouped, totals } = await readKinds(kindOf(groupBy), kindOf('none'), days);
       const report = funnelReport(grouped, totals, view, groupBy);
       return { kind: 'report', body: { ...head, view, ...report }, table: funnelTable(report.rows) };

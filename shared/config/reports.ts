@@ -8,7 +8,12 @@ import type { TargetsConfig } from '#domain/reports/reports';
 
 const count = z.number().int().min(0).max(1e9);
 const figures = z
-  .object({ leads: count.optional(), mql: count.optional(), sql: count.optional(), opportunities: count.optional() })
+  .object({
+    leads: count.optional(),
+    mql: count.optional(),
+    sql: count.optional(),
+    opportunities: count.optional(),
+  })
   .strict();
 
 /** Monthly targets: `{ '2026-12': { leads: 300, mql: 60, sql: 20, opportunities: 8, byChannel: { event: {…} } } }`. */
@@ -49,7 +54,12 @@ export const channelGroupingSchema = z
 export const reportsConfigSchema = z
   .object({
     targets: targetsSchema.default({ months: {} }),
-    channelGrouping: channelGroupingSchema.default({ mediums: {}, searchEngines: [], socialNetworks: [], ownHosts: [] }),
+    channelGrouping: channelGroupingSchema.default({
+      mediums: {},
+      searchEngines: [],
+      socialNetworks: [],
+      ownHosts: [],
+    }),
   })
   .strict();
 export type ReportsConfigInput = z.input<typeof reportsConfigSchema>;

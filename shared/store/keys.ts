@@ -24,7 +24,13 @@ export const keys = {
   reportFact: (leadId: string, eventId: string) => ({ pk: `LEAD#${leadId}`, sk: `RPT#${eventId}` }),
 } as const;
 
-export const PREFIX = { timeline: 'EVT#', enrollment: 'ENR#', timer: 'TIMER#', outbox: 'OUTBOX#', reportFact: 'RPT#' } as const;
+export const PREFIX = {
+  timeline: 'EVT#',
+  enrollment: 'ENR#',
+  timer: 'TIMER#',
+  outbox: 'OUTBOX#',
+  reportFact: 'RPT#',
+} as const;
 
 export const leadIdFromPk = (pk: string): string | undefined =>
   pk.startsWith('LEAD#') ? pk.slice('LEAD#'.length) : undefined;

@@ -44,13 +44,27 @@ export interface CountedWrite {
   leadId: string;
   events: readonly AnyDomainEvent[];
   /** The state as this write leaves it (undefined when the write does not touch the state). */
-  after?: (GaugeState & { stageHistory: readonly StageTransition[]; handoff?: { owner: { ownerId: string; team: string }; startedAt: EpochMs } | undefined }) | undefined;
+  after?:
+    | (GaugeState & {
+        stageHistory: readonly StageTransition[];
+        handoff?: { owner: { ownerId: string; team: string }; startedAt: EpochMs } | undefined;
+      })
+    | undefined;
   /** The state this write replaces (undefined for a new lead). */
   before?: GaugeState | undefined;
-  profile?: { createdAt: EpochMs; attribution?: Attribution | undefined; channel?: Channel | undefined } | undefined;
+  profile?:
+    | { createdAt: EpochMs; attribution?: Attribution | undefined; channel?: Channel | undefined }
+    | undefined;
 }
 
-const COUNTED = new Set(['Lead Captured', 'Lead Stage Changed', 'Lead Handed Off', 'Lead Accepted', 'Lead SLA Breached', 'Lead Assigned']);
+const COUNTED = new Set([
+  'Lead Captured',
+  'Lead Stage Changed',
+  'Lead Handed Off',
+  'Lead Accepted',
+  'Lead SLA Breached',
+  'Lead Assigned',
+]);
 
 /** True when the write's events may add to the report counters (then the profile is needed). */
 export function countsEvents(events: readonly AnyDomainEvent[] | undefined): boolean {
@@ -75,13 +89,25 @@ export function reportItems(write: CountedWrite): TransactItem[] {
   const items: TransactItem[] = [];
   if (write.after) {
     const delta = gaugeDelta(write.before, write.after);
-    if (Object.keys(delta).length) items.push(addItem({ kind: GAUGE_KIND, period: GAUGE_PERIOD, fields: delta }));
+    if (Object.keys(delta).length)
+      items.push(addItem({ kind: GAUGE_KIND, period: GAUGE_PERIOD, fields: delta }));
   }
   if (write.after && write.profile && countsEvents(write.events)) {
-    const facts = factsFor(write.events, { createdAt: write.profile.createdAt, stageHistory: write.after.stageHistory, handoff: write.after.handoff }, settings.app.timeZone);
+    const facts = factsFor(
+      write.events,
+      {
+        createdAt: write.profile.createdAt,
+        stageHistory: write.after.stageHistory,
+        handoff: write.after.handoff,
+      },
+      settings.app.timeZone,
+    );
     const dims = leadDims(write.profile, settings.reports.channelGrouping);
     for (const add of counterAddsFor(facts, dims)) items.push(addItem(add));
-    for (const fact of facts) items.push({ Put: { TableName: tableName, Item: { ...keys.reportFact(write.leadId, fact.id), ...fact } } });
+    for (const fact of facts)
+      items.push({
+        Put: { TableName: tableName, Item: { ...keys.reportFact(write.leadId, fact.id), ...fact } },
+      });
   }
   return items;
 }
@@ -89,7 +115,9 @@ export function reportItems(write: CountedWrite): TransactItem[] {
 /** The gauge update alone (the tracking fast path, when a score crosses a bucket boundary). */
 export function gaugeItems(before: GaugeState, after: GaugeState): TransactItem[] {
   const delta = gaugeDelta(before, after);
-  return Object.keys(delta).length ? [addItem({ kind: GAUGE_KIND, period: GAUGE_PERIOD, fields: delta })] : [];
+  return Object.keys(delta).length
+    ? [addItem({ kind: GAUGE_KIND, period: GAUGE_PERIOD, fields: delta })]
+    : [];
 }
 
 /** Add to counter items at once, outside any lead transaction (e-mail KPIs). */
@@ -104,7 +132,8 @@ export async function addReportCounters(adds: readonly CounterAdd[]): Promise<vo
 
 function numericFields(item: Record<string, unknown> | undefined): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(item ?? {})) if (k !== 'pk' && k !== 'sk' && typeof v === 'number' && v !== 0) out[k] = v;
+  for (const [k, v] of Object.entries(item ?? {}))
+    if (k !== 'pk' && k !== 'sk' && typeof v === 'number' && v !== 0) out[k] = v;
   return out;
 }
 
@@ -112,7 +141,10 @@ function numericFields(item: Record<string, unknown> | undefined): Record<string
  * The counter items of one kind for the given days (BatchGet, 100 keys a call; a missing day is empty).
  * Eventually consistent reads: a report may trail a write by a moment, never by a count.
  */
-export async function readReportDays(kind: string, days: readonly string[]): Promise<Map<string, Record<string, number>>> {
+export async function readReportDays(
+  kind: string,
+  days: readonly string[],
+): Promise<Map<string, Record<string, number>>> {
   const out = new Map<string, Record<string, number>>(days.map((d) => [d, {}]));
   const chunks: string[][] = [];
   for (let i = 0; i < days.length; i += 100) chunks.push(days.slice(i, i + 100));
@@ -134,7 +166,9 @@ export async function readReportDays(kind: string, days: readonly string[]): Pro
 
 /** The gauge item (current leads per temperature, stage, score bucket). */
 export async function readGauges(): Promise<Record<string, number>> {
-  const result = await dynamodb.send(new GetCommand({ TableName: tableName, Key: keys.reportCounter(GAUGE_KIND, GAUGE_PERIOD) }));
+  const result = await dynamodb.send(
+    new GetCommand({ TableName: tableName, Key: keys.reportCounter(GAUGE_KIND, GAUGE_PERIOD) }),
+  );
   return numericFields(result.Item);
 }
 
@@ -196,7 +230,9 @@ export async function putReportItems(
   ]);
 }
 
-type WriteRequest = { PutRequest: { Item: Record<string, unknown> } } | { DeleteRequest: { Key: Record<string, unknown> } };
+type WriteRequest =
+  | { PutRequest: { Item: Record<string, unknown> } }
+  | { DeleteRequest: { Key: Record<string, unknown> } };
 
 async function batchWrite(requests: readonly WriteRequest[]): Promise<void> {
   for (let i = 0; i < requests.length; i += 25) {

@@ -27,14 +27,63 @@ interface Planned {
 const cpc = { utm_source: 'google', utm_medium: 'cpc', utm_campaign: 'winter-sale' };
 const PLAN: Planned[] = [
   { key: 'l0', channel: 'direct', campaign: '(none)', day: 'A', body: {}, hot: true, actions: ['accept'] },
-  { key: 'l1', channel: 'paid_search', campaign: 'winter-sale', day: 'B', body: cpc, hot: true, actions: ['accept', 'qualify', 'convert'] },
-  { key: 'l2', channel: 'paid_search', campaign: 'winter-sale', day: 'B', body: cpc, hot: true, actions: ['disqualify'] },
-  { key: 'l3', channel: 'paid_search', campaign: '=HYPERLINK("x")', day: 'B', body: { ...cpc, utm_campaign: '=HYPERLINK("x")' } },
-  { key: 'l4', channel: 'event', campaign: 'expo-2026', day: 'B', body: { utm_medium: 'event', utm_campaign: 'expo-2026' }, hot: true, actions: ['accept'] },
-  { key: 'l5', channel: 'event', campaign: 'expo-2026', day: 'B', body: { utm_medium: 'Trade-Show', utm_campaign: 'expo-2026' } },
-  { key: 'l6', channel: 'organic_search', campaign: '(none)', day: 'B', body: { _referrer: 'https://www.google.co.jp/search?q=ma' } },
+  {
+    key: 'l1',
+    channel: 'paid_search',
+    campaign: 'winter-sale',
+    day: 'B',
+    body: cpc,
+    hot: true,
+    actions: ['accept', 'qualify', 'convert'],
+  },
+  {
+    key: 'l2',
+    channel: 'paid_search',
+    campaign: 'winter-sale',
+    day: 'B',
+    body: cpc,
+    hot: true,
+    actions: ['disqualify'],
+  },
+  {
+    key: 'l3',
+    channel: 'paid_search',
+    campaign: '=HYPERLINK("x")',
+    day: 'B',
+    body: { ...cpc, utm_campaign: '=HYPERLINK("x")' },
+  },
+  {
+    key: 'l4',
+    channel: 'event',
+    campaign: 'expo-2026',
+    day: 'B',
+    body: { utm_medium: 'event', utm_campaign: 'expo-2026' },
+    hot: true,
+    actions: ['accept'],
+  },
+  {
+    key: 'l5',
+    channel: 'event',
+    campaign: 'expo-2026',
+    day: 'B',
+    body: { utm_medium: 'Trade-Show', utm_campaign: 'expo-2026' },
+  },
+  {
+    key: 'l6',
+    channel: 'organic_search',
+    campaign: '(none)',
+    day: 'B',
+    body: { _referrer: 'https://www.google.co.jp/search?q=ma' },
+  },
   // Posted five times at once: one lead, and its repeated inquiries (plus the webinar) make it hot.
-  { key: 'l7', channel: 'paid_social', campaign: 'retarget', day: 'B', body: { utm_source: 'facebook', utm_medium: 'cpc', utm_campaign: 'retarget' }, hot: true },
+  {
+    key: 'l7',
+    channel: 'paid_social',
+    campaign: 'retarget',
+    day: 'B',
+    body: { utm_source: 'facebook', utm_medium: 'cpc', utm_campaign: 'retarget' },
+    hot: true,
+  },
 ];
 const STAGE_AFTER: Record<string, string[]> = {
   accept: ['sal'],
@@ -86,9 +135,11 @@ async function makeHot(p: Planned) {
 }
 
 async function lookUp(key: string) {
-  const lead = await getJson<{ leadId: string; owner: { ownerId: string; team: string } | null; score: { total: number } }>(
-    `/v1/ops/leads?email=${encodeURIComponent(emailOf(key))}`,
-  );
+  const lead = await getJson<{
+    leadId: string;
+    owner: { ownerId: string; team: string } | null;
+    score: { total: number };
+  }>(`/v1/ops/leads?email=${encodeURIComponent(emailOf(key))}`);
   leadIds.set(key, lead.leadId);
   if (lead.owner) owners.set(key, { ownerId: lead.owner.ownerId, team: lead.owner.team });
   scores.set(key, lead.score.total);
@@ -125,7 +176,9 @@ beforeAll(async () => {
       // Every action is replayed (same actionId); accept also races four other accepts.
       const tries =
         action === 'accept'
-          ? await Promise.all(Array.from({ length: 5 }, (_, i) => act(id, action, `${action}-${p.key}-${i % 2}`)))
+          ? await Promise.all(
+              Array.from({ length: 5 }, (_, i) => act(id, action, `${action}-${p.key}-${i % 2}`)),
+            )
           : [await act(id, action, `${action}-${p.key}`), await act(id, action, `${action}-${p.key}`)];
       expect(tries.some((r) => r.status === 200)).toBe(true);
     }
@@ -140,7 +193,16 @@ afterAll(async () => {
 
 /** Expected stage counts, computed from the plan: born MQL (lead, mql), then one stage per action. */
 function expectedFunnel(filter: (p: Planned) => boolean, view: 'period' | 'cohort', day: 'A' | 'B') {
-  const counts: Record<string, number> = { lead: 0, mql: 0, sal: 0, sql: 0, opportunity: 0, customer: 0, disqualified: 0, recycled: 0 };
+  const counts: Record<string, number> = {
+    lead: 0,
+    mql: 0,
+    sal: 0,
+    sql: 0,
+    opportunity: 0,
+    customer: 0,
+    disqualified: 0,
+    recycled: 0,
+  };
   for (const p of PLAN.filter(filter)) {
     const born = p.day === day;
     // Actions all happen on day B; a day-A lead's actions count in period B, and in cohort A.
@@ -149,7 +211,8 @@ function expectedFunnel(filter: (p: Planned) => boolean, view: 'period' | 'cohor
       counts.lead = (counts.lead ?? 0) + 1;
       counts.mql = (counts.mql ?? 0) + 1;
     }
-    if (actionsCount) for (const a of p.actions ?? []) for (const s of STAGE_AFTER[a] ?? []) counts[s] = (counts[s] ?? 0) + 1;
+    if (actionsCount)
+      for (const a of p.actions ?? []) for (const s of STAGE_AFTER[a] ?? []) counts[s] = (counts[s] ?? 0) + 1;
   }
   return counts;
 }
@@ -158,9 +221,11 @@ const rate = (num: number, den: number) => (den === 0 ? null : Math.round((num /
 
 describe('funnel report', () => {
   it('given the dataset, when grouped by channel for day B, then each channel has its planned stages and rates (null on a zero denominator)', async () => {
-    const report = await getJson<{ rows: { group: string; counts: Record<string, number>; rates: Record<string, number | null> }[]; total: { counts: Record<string, number> }; timeZone: string }>(
-      `/v1/ops/reports/funnel?from=${dayB}&to=${dayB}&groupBy=channel`,
-    );
+    const report = await getJson<{
+      rows: { group: string; counts: Record<string, number>; rates: Record<string, number | null> }[];
+      total: { counts: Record<string, number> };
+      timeZone: string;
+    }>(`/v1/ops/reports/funnel?from=${dayB}&to=${dayB}&groupBy=channel`);
     expect(report.timeZone).toBe('Asia/Tokyo');
     const channels = new Set(PLAN.map((p) => p.channel));
     for (const channel of channels) {
@@ -183,11 +248,16 @@ describe('funnel report', () => {
   });
 
   it('given a lead born at 23:59 Tokyo time, when day A alone is asked, then only it counts, and the two days sum to the range', async () => {
-    const a = await getJson<{ total: { counts: Record<string, number> } }>(`/v1/ops/reports/funnel?from=${dayA}&to=${dayA}`);
+    const a = await getJson<{ total: { counts: Record<string, number> } }>(
+      `/v1/ops/reports/funnel?from=${dayA}&to=${dayA}`,
+    );
     expect(a.total.counts).toEqual(expectedFunnel(() => true, 'period', 'A'));
-    const both = await getJson<{ total: { counts: Record<string, number> } }>(`/v1/ops/reports/funnel?from=${dayA}&to=${dayB}`);
+    const both = await getJson<{ total: { counts: Record<string, number> } }>(
+      `/v1/ops/reports/funnel?from=${dayA}&to=${dayB}`,
+    );
     const sum = expectedFunnel(() => true, 'period', 'A');
-    for (const [k, v] of Object.entries(expectedFunnel(() => true, 'period', 'B'))) sum[k] = (sum[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(expectedFunnel(() => true, 'period', 'B')))
+      sum[k] = (sum[k] ?? 0) + v;
     expect(both.total.counts).toEqual(sum);
   });
 
@@ -197,7 +267,10 @@ describe('funnel report', () => {
     );
     expect(report.view).toBe('cohort');
     expect(report.rows).toEqual([
-      expect.objectContaining({ group: 'direct', counts: expectedFunnel((p) => p.day === 'A', 'cohort', 'A') }),
+      expect.objectContaining({
+        group: 'direct',
+        counts: expectedFunnel((p) => p.day === 'A', 'cohort', 'A'),
+      }),
     ]);
   });
 
@@ -214,22 +287,41 @@ describe('funnel report', () => {
       `/v1/ops/reports/funnel?from=${dayB}&to=${dayB}&groupBy=owner`,
     );
     const salByOwner = new Map<string, number>();
-    for (const p of PLAN) if (p.actions?.includes('accept')) {
-      const owner = owners.get(p.key)?.ownerId ?? '';
-      salByOwner.set(owner, (salByOwner.get(owner) ?? 0) + 1);
-    }
-    for (const [owner, sal] of salByOwner) expect(byOwner.rows.find((r) => r.group === owner)?.counts.sal, owner).toBe(sal);
+    for (const p of PLAN)
+      if (p.actions?.includes('accept')) {
+        const owner = owners.get(p.key)?.ownerId ?? '';
+        salByOwner.set(owner, (salByOwner.get(owner) ?? 0) + 1);
+      }
+    for (const [owner, sal] of salByOwner)
+      expect(byOwner.rows.find((r) => r.group === owner)?.counts.sal, owner).toBe(sal);
   });
 
   it('given ?format=csv, when grouped by campaign, then the CSV has a BOM, a header and a formula-safe campaign cell', async () => {
-    const response = await api(runtime).opsGet(`/v1/ops/reports/funnel?from=${dayB}&to=${dayB}&groupBy=campaign&format=csv`);
+    const response = await api(runtime).opsGet(
+      `/v1/ops/reports/funnel?from=${dayB}&to=${dayB}&groupBy=campaign&format=csv`,
+    );
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/csv');
     const bytes = new Uint8Array(await response.arrayBuffer());
     expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const csv = new TextDecoder().decode(bytes.slice(3));
     expect(csv.split('\r\n')[0]).toBe(
-      ['group', 'lead', 'mql', 'sal', 'sql', 'opportunity', 'customer', 'disqualified', 'recycled', 'rate_mql', 'rate_sal', 'rate_sql', 'rate_opportunity', 'rate_customer']
+      [
+        'group',
+        'lead',
+        'mql',
+        'sal',
+        'sql',
+        'opportunity',
+        'customer',
+        'disqualified',
+        'recycled',
+        'rate_mql',
+        'rate_sal',
+        'rate_sql',
+        'rate_opportunity',
+        'rate_customer',
+      ]
         .map((c) => `"${c}"`)
         .join(','),
     );
@@ -239,7 +331,9 @@ describe('funnel report', () => {
 
 describe('other reports', () => {
   it('given the hand-offs, when the SLA report is asked, then hand-offs, acceptances and minutes to accept match the plan', async () => {
-    const report = await getJson<{ total: Json; rows: Json[] }>(`/v1/ops/reports/sla?from=${dayA}&to=${dayB}&groupBy=owner`);
+    const report = await getJson<{ total: Json; rows: Json[] }>(
+      `/v1/ops/reports/sla?from=${dayA}&to=${dayB}&groupBy=owner`,
+    );
     const hot = PLAN.filter((p) => p.hot);
     const accepted = PLAN.filter((p) => p.actions?.includes('accept'));
     expect(report.total).toMatchObject({
@@ -254,22 +348,31 @@ describe('other reports', () => {
       p90MinutesToAccept: 4.5,
     });
     const perOwner = new Map<string, number>();
-    for (const p of hot) perOwner.set(owners.get(p.key)?.ownerId ?? '', (perOwner.get(owners.get(p.key)?.ownerId ?? '') ?? 0) + 1);
-    for (const [owner, n] of perOwner) expect(report.rows.find((r) => r.group === owner)?.handoffs, owner).toBe(n);
+    for (const p of hot)
+      perOwner.set(
+        owners.get(p.key)?.ownerId ?? '',
+        (perOwner.get(owners.get(p.key)?.ownerId ?? '') ?? 0) + 1,
+      );
+    for (const [owner, n] of perOwner)
+      expect(report.rows.find((r) => r.group === owner)?.handoffs, owner).toBe(n);
   });
 
   it('given the leads, when the leads series is asked per day, then each day has its leads, MQLs and SQLs and the configured targets', async () => {
     const { settings } = await import('#config/settings');
     const { daysInMonth, monthOf } = await import('#domain/reports/periods');
-    const report = await getJson<{ series: { period: string; actual: Json; target: Json; attainment: Json }[] }>(
-      `/v1/ops/reports/leads?from=${dayA}&to=${dayB}&interval=day`,
-    );
-    for (const [day, key] of [[dayA, 'A'], [dayB, 'B']] as const) {
+    const report = await getJson<{
+      series: { period: string; actual: Json; target: Json; attainment: Json }[];
+    }>(`/v1/ops/reports/leads?from=${dayA}&to=${dayB}&interval=day`);
+    for (const [day, key] of [
+      [dayA, 'A'],
+      [dayB, 'B'],
+    ] as const) {
       const point = report.series.find((s) => s.period === day);
       const f = expectedFunnel(() => true, 'period', key);
       expect(point?.actual).toEqual({ leads: f.lead, mql: f.mql, sql: f.sql, opportunities: f.opportunity });
       const monthly = settings.reports.targets.months[monthOf(day)]?.leads;
-      const target = monthly === undefined ? null : Math.round((monthly / daysInMonth(monthOf(day))) * 100) / 100;
+      const target =
+        monthly === undefined ? null : Math.round((monthly / daysInMonth(monthOf(day))) * 100) / 100;
       expect(point?.target.leads).toBe(target);
       expect(point?.attainment.leads).toBe(target ? rate(f.lead ?? 0, target) : null);
     }
@@ -278,22 +381,36 @@ describe('other reports', () => {
   it('given counted mails, when the e-mail report is grouped by step, then the counts and rates follow, and an empty range has null rates', async () => {
     const { countEmail } = await import('#app/email-kpis');
     const { now } = await import('#adapters/clock');
-    for (let i = 0; i < 4; i++) await countEmail('sent', now(), 'whitepaper-nurture', { stepId: 'day0', templateId: 'wp-thanks' });
-    for (let i = 0; i < 3; i++) await countEmail('delivered', now(), 'whitepaper-nurture', { stepId: 'day0' });
+    for (let i = 0; i < 4; i++)
+      await countEmail('sent', now(), 'whitepaper-nurture', { stepId: 'day0', templateId: 'wp-thanks' });
+    for (let i = 0; i < 3; i++)
+      await countEmail('delivered', now(), 'whitepaper-nurture', { stepId: 'day0' });
     await countEmail('opened', now(), 'whitepaper-nurture', { stepId: 'day0' });
-    const report = await getJson<{ rows: { group: string; counts: Json; rates: Json }[] }>(`/v1/ops/reports/email?from=${dayB}&to=${dayB}&groupBy=step`);
+    const report = await getJson<{ rows: { group: string; counts: Json; rates: Json }[] }>(
+      `/v1/ops/reports/email?from=${dayB}&to=${dayB}&groupBy=step`,
+    );
     expect(report.rows.find((r) => r.group === 'whitepaper-nurture/day0')).toMatchObject({
       counts: { sent: 4, delivered: 3, opened: 1, clicked: 0 },
       rates: { delivery: 0.75, open: 0.3333, click: 0 },
     });
     const empty = await getJson<{ total: { rates: Json } }>(`/v1/ops/reports/email?from=${dayA}&to=${dayA}`);
-    expect(empty.total.rates).toEqual({ delivery: null, open: null, click: null, bounce: null, complaint: null, unsubscribe: null });
+    expect(empty.total.rates).toEqual({
+      delivery: null,
+      open: null,
+      click: null,
+      bounce: null,
+      complaint: null,
+      unsubscribe: null,
+    });
   });
 
   it('given the leads, when the scores report is asked, then the gauges match the leads as they are now', async () => {
-    const report = await getJson<{ total: number; byStage: Record<string, number>; byTemperature: Record<string, number>; histogram: { from: number; count: number }[] }>(
-      '/v1/ops/reports/scores',
-    );
+    const report = await getJson<{
+      total: number;
+      byStage: Record<string, number>;
+      byTemperature: Record<string, number>;
+      histogram: { from: number; count: number }[];
+    }>('/v1/ops/reports/scores');
     expect(report.total).toBe(PLAN.length);
     const expectedStages: Record<string, number> = {};
     for (const p of PLAN) {
@@ -303,7 +420,9 @@ describe('other reports', () => {
     for (const [stage, n] of Object.entries(expectedStages)) expect(report.byStage[stage], stage).toBe(n);
     expect(report.byTemperature.hot).toBe(PLAN.filter((p) => p.hot).length);
     for (const bucket of report.histogram) {
-      const n = [...scores.values()].filter((s) => Math.min(10, Math.floor(s / 10)) * 10 === bucket.from).length;
+      const n = [...scores.values()].filter(
+        (s) => Math.min(10, Math.floor(s / 10)) * 10 === bucket.from,
+      ).length;
       expect(bucket.count, `bucket ${bucket.from}`).toBe(n);
     }
   });
@@ -322,7 +441,10 @@ describe('other reports', () => {
       const response = await get(path);
       expect(response.status, path).toBe(400);
       const body = (await response.body.json()) as { error: { errors: { field: string }[] } };
-      expect(body.error.errors.map((e) => e.field), path).toContain(field);
+      expect(
+        body.error.errors.map((e) => e.field),
+        path,
+      ).toContain(field);
     }
     expect((await fetch(`${runtime.apiUrl}/v1/ops/reports/funnel`)).status).toBe(403);
   });
@@ -331,14 +453,20 @@ describe('other reports', () => {
 describe('rebuild', () => {
   it('given the live counters, when every counter is rebuilt from the stored leads (also after wiping them), then the result equals the live counters', async () => {
     const { readReportDays, readGauges, putReportItems } = await import('#store/report-counters');
-    const { REBUILT_KINDS, emptyRebuild, rebuildPage, writeRebuiltCounters } = await import('#app/report-rebuild');
+    const { REBUILT_KINDS, emptyRebuild, rebuildPage, writeRebuiltCounters } = await import(
+      '#app/report-rebuild'
+    );
     const snapshot = async () => {
       const out: Record<string, unknown> = { gauges: await readGauges() };
-      for (const kind of REBUILT_KINDS.filter((k) => k !== 'g')) out[kind] = Object.fromEntries(await readReportDays(kind, [dayA, dayB]));
+      for (const kind of REBUILT_KINDS.filter((k) => k !== 'g'))
+        out[kind] = Object.fromEntries(await readReportDays(kind, [dayA, dayB]));
       return out;
     };
     const live = await snapshot();
-    await putReportItems([], REBUILT_KINDS.flatMap((kind) => [dayA, dayB, 'current'].map((period) => ({ kind, period }))));
+    await putReportItems(
+      [],
+      REBUILT_KINDS.flatMap((kind) => [dayA, dayB, 'current'].map((period) => ({ kind, period }))),
+    );
     expect((await snapshot()).gauges).toEqual({});
     let state = emptyRebuild();
     while (!state.done) state = await rebuildPage(state, 7, true);

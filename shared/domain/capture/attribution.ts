@@ -175,8 +175,33 @@ export const DEFAULT_CHANNEL_GROUPING: ChannelGroupingConfig = {
     outbound: 'outbound',
     import: 'import',
   },
-  searchEngines: ['google', 'bing.com', 'yahoo.co.jp', 'yahoo.com', 'duckduckgo.com', 'baidu.com', 'naver.com', 'ecosia.org', 'yandex'],
-  socialNetworks: ['facebook', 'fb', 'instagram', 'linkedin', 'lnkd.in', 'twitter', 't.co', 'x.com', 'x', 'youtube', 'line', 'note.com', 'threads.net', 'tiktok'],
+  searchEngines: [
+    'google',
+    'bing.com',
+    'yahoo.co.jp',
+    'yahoo.com',
+    'duckduckgo.com',
+    'baidu.com',
+    'naver.com',
+    'ecosia.org',
+    'yandex',
+  ],
+  socialNetworks: [
+    'facebook',
+    'fb',
+    'instagram',
+    'linkedin',
+    'lnkd.in',
+    'twitter',
+    't.co',
+    'x.com',
+    'x',
+    'youtube',
+    'line',
+    'note.com',
+    'threads.net',
+    'tiktok',
+  ],
   ownHosts: [],
 };
 
@@ -221,7 +246,8 @@ export function channelGroup(
     if (group === 'paid_search' && source && matches(source, config.socialNetworks)) return 'paid_social';
     return group;
   }
-  if (touch.channel === 'event' || touch.channel === 'webinar' || touch.channel === 'outbound') return touch.channel;
+  if (touch.channel === 'event' || touch.channel === 'webinar' || touch.channel === 'outbound')
+    return touch.channel;
   if (touch.channel === 'import') return 'import';
   if (touch.channel === 'referral') return 'partner';
   if (medium !== undefined) return 'other';

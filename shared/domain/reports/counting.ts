@@ -17,17 +17,32 @@
  * transitions). The cohort counts a stage the first time the lead ever reaches it.
  */
 import {
+  type Attribution,
   type ChannelGroup,
   type ChannelGroupingConfig,
   channelGroup,
-  type Attribution,
 } from '#domain/capture/attribution';
 import type { AnyDomainEvent } from '#domain/lead/events';
 import { stageRank } from '#domain/lead/lifecycle';
-import { type Channel, type EpochMs, FUNNEL_STAGES, type Stage, type StageTransition } from '#domain/lead/types';
+import {
+  type Channel,
+  type EpochMs,
+  FUNNEL_STAGES,
+  type Stage,
+  type StageTransition,
+} from '#domain/lead/types';
 import { dayOf } from '#domain/reports/periods';
 
-export const STAGE_METRICS = ['lead', 'mql', 'sal', 'sql', 'opportunity', 'customer', 'disqualified', 'recycled'] as const;
+export const STAGE_METRICS = [
+  'lead',
+  'mql',
+  'sal',
+  'sql',
+  'opportunity',
+  'customer',
+  'disqualified',
+  'recycled',
+] as const;
 export type StageMetric = (typeof STAGE_METRICS)[number];
 export const FUNNEL_METRICS = ['created', ...STAGE_METRICS] as const;
 
@@ -44,7 +59,21 @@ export const SLA_METRICS = ['handoffs', 'accepted', 'acceptedWithinSla', 'breach
 export type SlaMetric = (typeof SLA_METRICS)[number];
 
 /** Upper bounds (minutes, inclusive) of the time-to-accept histogram; the last bucket is open. */
-export const TTA_BUCKETS = [5, 15, 30, 60, 120, 240, 480, 1440, 2880, 4320, 10080, 20160, Number.POSITIVE_INFINITY] as const;
+export const TTA_BUCKETS = [
+  5,
+  15,
+  30,
+  60,
+  120,
+  240,
+  480,
+  1440,
+  2880,
+  4320,
+  10080,
+  20160,
+  Number.POSITIVE_INFINITY,
+] as const;
 export const ttaField = (i: number): string => `tta${i}`;
 
 /** Score histogram buckets of 10 points: 0 = 0–9 (and below), …, 10 = 100 and above. */
@@ -110,7 +139,9 @@ export function stagesPassed(from: Stage | null, to: Stage): StageMetric[] {
   if (to === 'recycled' || to === 'disqualified') return [to];
   const low = from === null ? 0 : Math.max(0, stageRank(from));
   const high = stageRank(to);
-  return FUNNEL_STAGES.filter((s) => s !== 'subscriber' && stageRank(s) > low && stageRank(s) <= high) as StageMetric[];
+  return FUNNEL_STAGES.filter(
+    (s) => s !== 'subscriber' && stageRank(s) > low && stageRank(s) <= high,
+  ) as StageMetric[];
 }
 
 /**
@@ -133,23 +164,40 @@ export function factsFor(
     switch (event.detailType) {
       case 'Lead Captured':
         if (event.detail.isNew)
-          facts.push({ ...base, scope: 'funnel', metrics: { created: 1 }, cohortDay, cohort: { lead: 1 }, ...owner });
+          facts.push({
+            ...base,
+            scope: 'funnel',
+            metrics: { created: 1 },
+            cohortDay,
+            cohort: { lead: 1 },
+            ...owner,
+          });
         break;
       case 'Lead Stage Changed': {
         const { from, to } = event.detail;
         const prior = priorHistory(lead.stageHistory, to);
-        const sameDay = new Set(prior.filter((t) => dayOf(t.at, timeZone) === day).flatMap((t) => stagesPassed(t.from, t.to)));
+        const sameDay = new Set(
+          prior.filter((t) => dayOf(t.at, timeZone) === day).flatMap((t) => stagesPassed(t.from, t.to)),
+        );
         const ever = new Set(prior.flatMap((t) => stagesPassed(t.from, t.to)));
         const passed = stagesPassed(from, to);
         const metrics = Object.fromEntries(passed.filter((s) => !sameDay.has(s)).map((s) => [s, 1]));
         // `lead` in the cohort means "created", counted with the capture; the other stages on first reach.
-        const cohort = Object.fromEntries(passed.filter((s) => s !== 'lead' && !ever.has(s)).map((s) => [s, 1]));
+        const cohort = Object.fromEntries(
+          passed.filter((s) => s !== 'lead' && !ever.has(s)).map((s) => [s, 1]),
+        );
         if (Object.keys(metrics).length || Object.keys(cohort).length)
           facts.push({ ...base, scope: 'funnel', metrics, cohortDay, cohort, ...owner });
         break;
       }
       case 'Lead Handed Off':
-        facts.push({ ...base, scope: 'sla', metrics: { handoffs: 1 }, ownerId: event.detail.owner.ownerId, team: event.detail.owner.team });
+        facts.push({
+          ...base,
+          scope: 'sla',
+          metrics: { handoffs: 1 },
+          ownerId: event.detail.owner.ownerId,
+          team: event.detail.owner.team,
+        });
         break;
       case 'Lead Accepted': {
         const startedAt = lead.handoff?.startedAt ?? at;
@@ -158,19 +206,35 @@ export function factsFor(
         facts.push({
           ...base,
           scope: 'sla',
-          metrics: { accepted: 1, ...(event.detail.withinSla ? { acceptedWithinSla: 1 } : {}), [ttaField(bucket)]: 1 },
+          metrics: {
+            accepted: 1,
+            ...(event.detail.withinSla ? { acceptedWithinSla: 1 } : {}),
+            [ttaField(bucket)]: 1,
+          },
           ownerId: event.detail.ownerId,
           team: lead.handoff?.owner.ownerId === event.detail.ownerId ? lead.handoff.owner.team : NONE_VALUE,
         });
         break;
       }
       case 'Lead SLA Breached':
-        facts.push({ ...base, scope: 'sla', metrics: { breached: 1 }, ownerId: event.detail.owner.ownerId, team: event.detail.owner.team });
+        facts.push({
+          ...base,
+          scope: 'sla',
+          metrics: { breached: 1 },
+          ownerId: event.detail.owner.ownerId,
+          team: event.detail.owner.team,
+        });
         break;
       case 'Lead Assigned':
         if (event.detail.reason === 'sla_reassign') {
           const who = event.detail.previousOwner ?? event.detail.owner;
-          facts.push({ ...base, scope: 'sla', metrics: { reassigned: 1 }, ownerId: who.ownerId, team: who.team });
+          facts.push({
+            ...base,
+            scope: 'sla',
+            metrics: { reassigned: 1 },
+            ownerId: who.ownerId,
+            team: who.team,
+          });
         }
         break;
       default:
@@ -254,7 +318,10 @@ function gaugeFields(s: GaugeState): string[] {
  * How the gauges move from `before` to `after` (undefined = the lead did not exist / no longer counts):
  * −1 where it was, +1 where it is; nothing when it stays in the same temperature, stage and score bucket.
  */
-export function gaugeDelta(before: GaugeState | undefined, after: GaugeState | undefined): Record<string, number> {
+export function gaugeDelta(
+  before: GaugeState | undefined,
+  after: GaugeState | undefined,
+): Record<string, number> {
   const delta: Record<string, number> = {};
   for (const f of before ? gaugeFields(before) : []) delta[f] = (delta[f] ?? 0) - 1;
   for (const f of after ? gaugeFields(after) : []) delta[f] = (delta[f] ?? 0) + 1;
@@ -279,5 +346,9 @@ export function emailAdds(
     step: valueKey(mail.sequenceId && mail.stepId ? `${mail.sequenceId}/${mail.stepId}` : mail.stepId),
     template: valueKey(mail.templateId),
   };
-  return EMAIL_DIMS.map((dim) => ({ kind: emailKind(dim), period: day, fields: { [fieldOf(values[dim], kpi)]: 1 } }));
+  return EMAIL_DIMS.map((dim) => ({
+    kind: emailKind(dim),
+    period: day,
+    fields: { [fieldOf(values[dim], kpi)]: 1 },
+  }));
 }

@@ -1,6 +1,12 @@
 /** The report routes' parameters, checked (pure): defaults, known values, a valid and bounded range. */
 import type { EpochMs } from '#domain/lead/types';
-import { currentMonth, type Interval, isCalendarDay, MAX_RANGE_DAYS, rangeLength } from '#domain/reports/periods';
+import {
+  currentMonth,
+  type Interval,
+  isCalendarDay,
+  MAX_RANGE_DAYS,
+  rangeLength,
+} from '#domain/reports/periods';
 
 export const REPORT_GROUPS = {
   funnel: ['none', 'channel', 'source', 'campaign', 'form', 'owner'],
@@ -51,11 +57,16 @@ export function reportParams(
   const fromRaw = date('from');
   const toRaw = date('to');
   const from = fromRaw ?? (toRaw ? `${toRaw.slice(0, 7)}-01` : month.from);
-  const to = toRaw ?? (fromRaw ? (fromRaw > month.to || fromRaw < month.from ? fromRaw : month.to) : month.to);
+  const to =
+    toRaw ?? (fromRaw ? (fromRaw > month.to || fromRaw < month.from ? fromRaw : month.to) : month.to);
   if (errors.length === 0) {
     if (from > to) errors.push({ field: 'from', code: 'after_to', message: 'from must not be after to' });
     else if (rangeLength(from, to) > MAX_RANGE_DAYS)
-      errors.push({ field: 'to', code: 'range_too_long', message: `a range covers at most ${MAX_RANGE_DAYS} days` });
+      errors.push({
+        field: 'to',
+        code: 'range_too_long',
+        message: `a range covers at most ${MAX_RANGE_DAYS} days`,
+      });
   }
   const groups: readonly string[] = REPORT_GROUPS[report];
   const groupBy = raw.groupBy ?? 'none';
@@ -65,10 +76,17 @@ export function reportParams(
   if (view !== 'period' && view !== 'cohort')
     errors.push({ field: 'view', code: 'invalid', message: 'period or cohort' });
   else if (view === 'cohort' && report === 'funnel' && groupBy === 'owner')
-    errors.push({ field: 'groupBy', code: 'invalid', message: 'the cohort view groups by none, channel, source, campaign or form' });
+    errors.push({
+      field: 'groupBy',
+      code: 'invalid',
+      message: 'the cohort view groups by none, channel, source, campaign or form',
+    });
   const interval = raw.interval ?? 'day';
   if (interval !== 'day' && interval !== 'week' && interval !== 'month')
     errors.push({ field: 'interval', code: 'invalid', message: 'day, week or month' });
   if (errors.length) return { ok: false, errors };
-  return { ok: true, params: { from, to, groupBy, view: view as 'period' | 'cohort', interval: interval as Interval } };
+  return {
+    ok: true,
+    params: { from, to, groupBy, view: view as 'period' | 'cohort', interval: interval as Interval },
+  };
 }

@@ -17,7 +17,10 @@ import { bucketOf, daysBetween, daysInMonth, type Interval, monthOf } from '#dom
 export type DayCounters = ReadonlyMap<string, Readonly<Record<string, number>>>;
 
 /** Sums the days' fields into group value → metric → count. */
-export function sumByGroup(days: DayCounters, only?: ReadonlySet<string>): Map<string, Record<string, number>> {
+export function sumByGroup(
+  days: DayCounters,
+  only?: ReadonlySet<string>,
+): Map<string, Record<string, number>> {
   const out = new Map<string, Record<string, number>>();
   for (const [day, fields] of days) {
     if (only && !only.has(day)) continue;
@@ -34,7 +37,8 @@ export function sumByGroup(days: DayCounters, only?: ReadonlySet<string>): Map<s
   return out;
 }
 
-const ratio = (num: number, den: number): number | null => (den === 0 ? null : Math.round((num / den) * 10_000) / 10_000);
+const ratio = (num: number, den: number): number | null =>
+  den === 0 ? null : Math.round((num / den) * 10_000) / 10_000;
 const n = (rec: Record<string, number> | undefined, k: string): number => rec?.[k] ?? 0;
 
 /** Groups ordered by their first metric, largest first, then by name (stable output). */
@@ -58,7 +62,10 @@ export interface FunnelRow {
   rates: FunnelRates;
 }
 
-function funnelOf(rec: Record<string, number> | undefined, view: 'period' | 'cohort'): { counts: FunnelCounts; rates: FunnelRates } {
+function funnelOf(
+  rec: Record<string, number> | undefined,
+  view: 'period' | 'cohort',
+): { counts: FunnelCounts; rates: FunnelRates } {
   const counts = Object.fromEntries(STAGE_METRICS.map((s) => [s, n(rec, s)])) as FunnelCounts;
   if (view === 'period') counts.lead = n(rec, 'created');
   return {
@@ -100,7 +107,9 @@ export interface TargetFigures {
   opportunities?: number | undefined;
 }
 export interface TargetsConfig {
-  months: Readonly<Record<string, TargetFigures & { byChannel?: Readonly<Record<string, TargetFigures>> | undefined }>>;
+  months: Readonly<
+    Record<string, TargetFigures & { byChannel?: Readonly<Record<string, TargetFigures>> | undefined }>
+  >;
 }
 
 const SERIES = [
@@ -144,9 +153,15 @@ export function leadsReport(
     const sums = sumByGroup(counters, new Set(bucketDays));
     for (const group of groups) {
       const rec = sums.get(group);
-      const actual = Object.fromEntries(SERIES.map(([name, metric]) => [name, n(rec, metric)])) as Record<SeriesName, number>;
+      const actual = Object.fromEntries(SERIES.map(([name, metric]) => [name, n(rec, metric)])) as Record<
+        SeriesName,
+        number
+      >;
       const target = Object.fromEntries(
-        SERIES.map(([name]) => [name, targetFor(targets, bucketDays, name, groupBy === 'channel' ? group : undefined, groupBy)]),
+        SERIES.map(([name]) => [
+          name,
+          targetFor(targets, bucketDays, name, groupBy === 'channel' ? group : undefined, groupBy),
+        ]),
       ) as Record<SeriesName, number | null>;
       const attainment = Object.fromEntries(
         SERIES.map(([name]) => [name, target[name] ? ratio(actual[name], target[name] as number) : null]),
@@ -180,11 +195,26 @@ function targetFor(
 
 // ----- e-mail -----------------------------------------------------------------------------------------------
 
-export const EMAIL_COUNTS = ['sent', 'delivered', 'bounced', 'complained', 'opened', 'clicked', 'unsubscribed'] as const;
+export const EMAIL_COUNTS = [
+  'sent',
+  'delivered',
+  'bounced',
+  'complained',
+  'opened',
+  'clicked',
+  'unsubscribed',
+] as const;
 export interface EmailRow {
   group: string;
   counts: Record<(typeof EMAIL_COUNTS)[number], number>;
-  rates: { delivery: number | null; open: number | null; click: number | null; bounce: number | null; complaint: number | null; unsubscribe: number | null };
+  rates: {
+    delivery: number | null;
+    open: number | null;
+    click: number | null;
+    bounce: number | null;
+    complaint: number | null;
+    unsubscribe: number | null;
+  };
 }
 
 function emailOf(group: string, rec: Record<string, number> | undefined): EmailRow {
@@ -203,7 +233,11 @@ function emailOf(group: string, rec: Record<string, number> | undefined): EmailR
   };
 }
 
-export function emailReport(grouped: DayCounters, totals: DayCounters, groupBy: string): { rows: EmailRow[]; total: EmailRow } {
+export function emailReport(
+  grouped: DayCounters,
+  totals: DayCounters,
+  groupBy: string,
+): { rows: EmailRow[]; total: EmailRow } {
   const total = emailOf('all', sumByGroup(totals).get(ALL));
   if (groupBy === 'none') return { rows: [total], total };
   const rows = [...sumByGroup(grouped)].map(([group, rec]) => emailOf(group, rec));
@@ -264,7 +298,11 @@ function slaOf(group: string, rec: Record<string, number> | undefined): SlaRow {
   };
 }
 
-export function slaReport(grouped: DayCounters, totals: DayCounters, groupBy: string): { rows: SlaRow[]; total: SlaRow } {
+export function slaReport(
+  grouped: DayCounters,
+  totals: DayCounters,
+  groupBy: string,
+): { rows: SlaRow[]; total: SlaRow } {
   const total = slaOf('all', sumByGroup(totals).get(ALL));
   if (groupBy === 'none') return { rows: [total], total };
   const rows = [...sumByGroup(grouped)].map(([group, rec]) => slaOf(group, rec));

@@ -4,7 +4,16 @@ import type { EmailRow, FunnelRow, LeadsPoint, ScoresReport, SlaRow } from '#dom
 export type Cell = string | number | null;
 
 export function funnelTable(rows: readonly FunnelRow[]): Cell[][] {
-  const stages = ['lead', 'mql', 'sal', 'sql', 'opportunity', 'customer', 'disqualified', 'recycled'] as const;
+  const stages = [
+    'lead',
+    'mql',
+    'sal',
+    'sql',
+    'opportunity',
+    'customer',
+    'disqualified',
+    'recycled',
+  ] as const;
   const rates = ['mql', 'sal', 'sql', 'opportunity', 'customer'] as const;
   return [
     ['group', ...stages, ...rates.map((r) => `rate_${r}`)],
@@ -15,7 +24,13 @@ export function funnelTable(rows: readonly FunnelRow[]): Cell[][] {
 export function leadsTable(points: readonly LeadsPoint[]): Cell[][] {
   const series = ['leads', 'mql', 'sql', 'opportunities'] as const;
   return [
-    ['period', 'group', ...series, ...series.map((s) => `target_${s}`), ...series.map((s) => `attainment_${s}`)],
+    [
+      'period',
+      'group',
+      ...series,
+      ...series.map((s) => `target_${s}`),
+      ...series.map((s) => `attainment_${s}`),
+    ],
     ...points.map((p) => [
       p.period,
       p.group,

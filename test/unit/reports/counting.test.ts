@@ -13,7 +13,12 @@ const TZ = 'Asia/Tokyo';
 const LATE = Date.UTC(2026, 11, 4, 14, 30);
 const EARLY = Date.UTC(2026, 11, 4, 15, 30);
 
-const stageEvent = (n: number, from: StageTransition['from'], to: StageTransition['to'], at: number): AnyDomainEvent =>
+const stageEvent = (
+  n: number,
+  from: StageTransition['from'],
+  to: StageTransition['to'],
+  at: number,
+): AnyDomainEvent =>
   buildDomainEvent('Lead Stage Changed', {
     eventId: `L1:stage:${n}:${to}`,
     version: 1,
@@ -65,24 +70,61 @@ describe('stage entries', () => {
       { from: 'mql', to: 'recycled', at: LATE - 100_000, reason: 'recycle' },
       { from: 'recycled', to: 'mql', at: LATE, reason: 'score' },
     ];
-    const sameDay = factsFor([stageEvent(4, 'recycled', 'mql', LATE)], { createdAt: LATE - 600_000, stageHistory: history }, TZ);
+    const sameDay = factsFor(
+      [stageEvent(4, 'recycled', 'mql', LATE)],
+      { createdAt: LATE - 600_000, stageHistory: history },
+      TZ,
+    );
     expect(sameDay).toEqual([]);
-    const nextDayHistory = [...history.slice(0, 3), { from: 'recycled' as const, to: 'mql' as const, at: EARLY, reason: 'score' }];
-    const nextDay = factsFor([stageEvent(4, 'recycled', 'mql', EARLY)], { createdAt: LATE - 600_000, stageHistory: nextDayHistory }, TZ);
+    const nextDayHistory = [
+      ...history.slice(0, 3),
+      { from: 'recycled' as const, to: 'mql' as const, at: EARLY, reason: 'score' },
+    ];
+    const nextDay = factsFor(
+      [stageEvent(4, 'recycled', 'mql', EARLY)],
+      { createdAt: LATE - 600_000, stageHistory: nextDayHistory },
+      TZ,
+    );
     // Counted in the period (a new day) but not again in the cohort (reached before).
-    expect(nextDay).toEqual([expect.objectContaining({ day: '2026-12-05', metrics: { mql: 1 }, cohortDay: '2026-12-04', cohort: {} })]);
+    expect(nextDay).toEqual([
+      expect.objectContaining({
+        day: '2026-12-05',
+        metrics: { mql: 1 },
+        cohortDay: '2026-12-04',
+        cohort: {},
+      }),
+    ]);
   });
 
   it('given facts, when spread over dimensions, then each dimension kind gets one ADD per day with the group value', () => {
     const facts = factsFor(
       [
-        buildDomainEvent('Lead Captured', { eventId: 'c1', version: 1, occurredAt: new Date(EARLY).toISOString(), leadId: 'L1', email: 'a@b.jp', channel: 'inbound_web', isNew: true }),
+        buildDomainEvent('Lead Captured', {
+          eventId: 'c1',
+          version: 1,
+          occurredAt: new Date(EARLY).toISOString(),
+          leadId: 'L1',
+          email: 'a@b.jp',
+          channel: 'inbound_web',
+          isNew: true,
+        }),
         stageEvent(2, 'subscriber', 'mql', EARLY),
       ],
-      { createdAt: EARLY, stageHistory: [{ from: null, to: 'subscriber', at: EARLY, reason: 'capture' }, { from: 'subscriber', to: 'mql', at: EARLY, reason: 'score' }] },
+      {
+        createdAt: EARLY,
+        stageHistory: [
+          { from: null, to: 'subscriber', at: EARLY, reason: 'capture' },
+          { from: 'subscriber', to: 'mql', at: EARLY, reason: 'score' },
+        ],
+      },
       TZ,
     );
-    const adds = counterAddsFor(facts, { channel: 'paid_search', source: 'google', campaign: 'w', form: 'contact' });
+    const adds = counterAddsFor(facts, {
+      channel: 'paid_search',
+      source: 'google',
+      campaign: 'w',
+      form: 'contact',
+    });
     expect(adds.find((a) => a.kind === 'f:channel')).toEqual({
       kind: 'f:channel',
       period: '2026-12-05',
@@ -111,7 +153,10 @@ describe('periods, parameters and figures', () => {
   });
 
   it('given no dates, when checked, then the range is the current month; bad values name their field', () => {
-    expect(reportParams('funnel', {}, EARLY, TZ)).toMatchObject({ ok: true, params: { from: '2026-12-01', to: '2026-12-31', groupBy: 'none', view: 'period' } });
+    expect(reportParams('funnel', {}, EARLY, TZ)).toMatchObject({
+      ok: true,
+      params: { from: '2026-12-01', to: '2026-12-31', groupBy: 'none', view: 'period' },
+    });
     const bad = reportParams('funnel', { from: '2026-02-30', groupBy: 'x', view: 'y' }, EARLY, TZ);
     expect(bad.ok ? [] : bad.errors.map((e) => e.field)).toEqual(['from', 'groupBy', 'view']);
     const long = reportParams('sla', { from: '2025-01-01', to: '2026-02-05' }, EARLY, TZ);
@@ -126,7 +171,13 @@ describe('periods, parameters and figures', () => {
 
   it('given zero leads in a group, when the funnel is built, then rates are null rather than a division by zero', () => {
     const counters = new Map([['2026-12-05', { '*|created': 0, '*|mql': 0 }]]);
-    expect(funnelReport(counters, counters, 'period', 'none').total.rates).toEqual({ mql: null, sal: null, sql: null, opportunity: null, customer: null });
+    expect(funnelReport(counters, counters, 'period', 'none').total.rates).toEqual({
+      mql: null,
+      sal: null,
+      sql: null,
+      opportunity: null,
+      customer: null,
+    });
   });
 
   it('given cells a spreadsheet would run, when written as CSV, then they are defused, quoted, with a BOM', () => {

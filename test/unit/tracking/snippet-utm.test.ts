@@ -7,7 +7,10 @@ const source = readFileSync('examples/ma.js', 'utf8');
 
 function openPage(href: string, storage: Map<string, string>, referrer = '') {
   const inputs = new Map<string, { value: string }>(
-    ['_anonymousId', 'utm_source', 'utm_medium', 'utm_campaign', '_referrer', '_landingUrl'].map((n) => [n, { value: '' }]),
+    ['_anonymousId', 'utm_source', 'utm_medium', 'utm_campaign', '_referrer', '_landingUrl'].map((n) => [
+      n,
+      { value: '' },
+    ]),
   );
   const beacons: { events: { type: string; properties: Record<string, string> }[] }[] = [];
   const document = {
@@ -50,7 +53,11 @@ function openPage(href: string, storage: Map<string, string>, referrer = '') {
 describe('tracking snippet UTM persistence', () => {
   it('given a visitor from an ad who posts the form on a later, untagged page, when the form is filled, then it carries the first UTM set and referrer', () => {
     const storage = new Map<string, string>();
-    openPage('https://www.example.co.jp/lp?utm_source=google&utm_medium=cpc&utm_campaign=%E5%86%AC', storage, 'https://www.google.com/');
+    openPage(
+      'https://www.example.co.jp/lp?utm_source=google&utm_medium=cpc&utm_campaign=%E5%86%AC',
+      storage,
+      'https://www.google.com/',
+    );
     const later = openPage('https://www.example.co.jp/contact', storage, 'https://www.example.co.jp/lp');
 
     expect(later.inputs.get('utm_source')?.value).toBe('google');
