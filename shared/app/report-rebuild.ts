@@ -17,7 +17,7 @@ import {
   slaKind,
 } from '#domain/reports/counting';
 import { getLead, scanLeadIds } from '#store/leads';
-import { listReportPeriods, putLeadFacts, putReportItems, readLeadFacts } from '#store/report-counters';
+import { listReportItems, putLeadFacts, putReportItems, readLeadFacts } from '#store/report-counters';
 
 /**
  * `npm run reports:rebuild`: recompute the funnel, cohort, SLA and gauge counters from the stored leads,
@@ -124,7 +124,10 @@ export async function rebuildPage(
   return { ...state, leads, startKey: page.next, done: page.next === undefined };
 }
 
-/** Replace the stored counters with the accumulated ones (and delete counter items that count nothing now). */
+/**
+ * Replace the stored counters with the accumulated ones: each (kind, day) written whole into the bulk
+ * shard, every other stored item of the rebuilt kinds deleted.
+ */
 export async function writeRebuiltCounters(
   counters: Accumulator,
 ): Promise<{ items: number; removed: number }> {
@@ -132,11 +135,9 @@ export async function writeRebuiltCounters(
     const [kind = '', period = ''] = key.split('\u0000');
     return { kind, period, fields: Object.fromEntries(Object.entries(fields).filter(([, n]) => n !== 0)) };
   });
-  const remove: { kind: string; period: string }[] = [];
-  for (const kind of REBUILT_KINDS) {
-    for (const period of await listReportPeriods(kind))
-      if (!(keyOf(kind, period) in counters)) remove.push({ kind, period });
-  }
+  // Every stored item of the rebuilt kinds goes (live shards included); the rebuilt ones are written whole.
+  const remove: { kind: string; sk: string }[] = [];
+  for (const kind of REBUILT_KINDS) for (const sk of await listReportItems(kind)) remove.push({ kind, sk });
   await putReportItems(items, remove);
   return { items: items.length, removed: remove.length };
 }

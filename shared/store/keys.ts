@@ -18,8 +18,14 @@ export const keys = {
   roundRobin: () => ({ pk: 'ASSIGNMENT', sk: 'ROUND_ROBIN' }),
   counter: (name: string, period: string) => ({ pk: `COUNTER#${name}`, sk: period }),
   idempotency: (scope: string, id: string) => ({ pk: `IDEMPOTENCY#${scope}`, sk: id }),
-  /** Report counters: one item per dimension kind (`f:channel`, `s:owner`, `g`…) and day (or `current`). */
-  reportCounter: (kind: string, period: string) => ({ pk: `REPORT#${kind}`, sk: period }),
+  /**
+   * Report counters: per dimension kind (`f:channel`, `s:owner`, `g`…), day (or `current`) and write shard
+   * (`2026-12-04#07`): concurrent transactions of different leads touch different items.
+   */
+  reportCounter: (kind: string, period: string, shard: string) => ({
+    pk: `REPORT#${kind}`,
+    sk: `${period}#${shard}`,
+  }),
   /** A counted fact of a lead (what a stage change or hand-off event added to the reports). */
   reportFact: (leadId: string, eventId: string) => ({ pk: `LEAD#${leadId}`, sk: `RPT#${eventId}` }),
 } as const;

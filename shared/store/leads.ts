@@ -294,7 +294,7 @@ export async function writeTrackedEvent(
 ): Promise<WriteResult> {
   // The score gauges must stay exact: a change that moves the lead to another score bucket (or temperature
   // or stage) goes through a transaction with the gauge update; the common case stays two plain writes.
-  const gauges = gaugeItems(before, after);
+  const gauges = gaugeItems(before.leadId, before, after);
   if (gauges.length) {
     try {
       await dynamodb.send(

@@ -1,7 +1,6 @@
+import { createHash } from 'node:crypto';
 import {
-  BatchGetCommand,
   BatchWriteCommand,
-  GetCommand,
   QueryCommand,
   type TransactWriteCommandInput,
   UpdateCommand,
@@ -28,8 +27,10 @@ import { backoff } from '#store/retry';
 /**
  * Report counters (`REPORT#<kind>` / day): one item per dimension kind and calendar day, numeric fields
  * `<group value>|<metric>` moved with `ADD` in the SAME transaction as the change they count (see
- * `shared/domain/reports/counting.ts` for the exactly-once argument). Reads are BatchGets of one item per
- * day and kind: a report's cost follows the length of its range, never the number of leads.
+ * `shared/domain/reports/counting.ts` for the exactly-once argument). Each day's item is split into
+ * `REPORT_SHARDS` write shards chosen by lead id, so concurrent captures of different leads do not collide
+ * on one hot item (a DynamoDB transaction conflicts with any other transaction on the same item). A report
+ * reads one Query per kind over its range: at most days × shards small items, whatever the number of leads.
  *
  * Item size: a field per (group value, metric) seen that day. The `none`, `channel`, `form`, `owner` and
  * `team` items stay small (a few dozen values × 9 metrics ≈ 30 bytes each); `source` and `campaign` grow
@@ -38,6 +39,16 @@ import { backoff } from '#store/retry';
  */
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** Write shards per counter item and day. */
+export const REPORT_SHARDS = 16;
+/** The shard a rebuild (or a bench seed) writes whole items into. */
+export const BULK_SHARD = '00';
+const shardName = (n: number): string => String(n).padStart(2, '0');
+/** A lead's counters always go to the same shard (its changes are serialized by its version anyway). */
+export function shardOf(leadId: string): string {
+  return shardName(createHash('sha1').update(leadId).digest().readUInt32BE(0) % REPORT_SHARDS);
+}
 
 /** What the counting needs besides the events: the lead as written and its immutable profile bits. */
 export interface CountedWrite {
@@ -71,12 +82,12 @@ export function countsEvents(events: readonly AnyDomainEvent[] | undefined): boo
   return (events ?? []).some((e) => COUNTED.has(e.detailType));
 }
 
-function addItem(add: CounterAdd): TransactItem {
+function addItem(add: CounterAdd, shard: string): TransactItem {
   const entries = Object.entries(add.fields);
   return {
     Update: {
       TableName: tableName,
-      Key: keys.reportCounter(add.kind, add.period),
+      Key: keys.reportCounter(add.kind, add.period, shard),
       UpdateExpression: `ADD ${entries.map((_, i) => `#f${i} :v${i}`).join(', ')}`,
       ExpressionAttributeNames: Object.fromEntries(entries.map(([f], i) => [`#f${i}`, f])),
       ExpressionAttributeValues: Object.fromEntries(entries.map(([, n], i) => [`:v${i}`, n])),
@@ -87,10 +98,11 @@ function addItem(add: CounterAdd): TransactItem {
 /** The transaction items a counted change adds: counter `ADD`s, the gauges, and the facts kept per lead. */
 export function reportItems(write: CountedWrite): TransactItem[] {
   const items: TransactItem[] = [];
+  const shard = shardOf(write.leadId);
   if (write.after) {
     const delta = gaugeDelta(write.before, write.after);
     if (Object.keys(delta).length)
-      items.push(addItem({ kind: GAUGE_KIND, period: GAUGE_PERIOD, fields: delta }));
+      items.push(addItem({ kind: GAUGE_KIND, period: GAUGE_PERIOD, fields: delta }, shard));
   }
   if (write.after && write.profile && countsEvents(write.events)) {
     const facts = factsFor(
@@ -103,7 +115,7 @@ export function reportItems(write: CountedWrite): TransactItem[] {
       settings.app.timeZone,
     );
     const dims = leadDims(write.profile, settings.reports.channelGrouping);
-    for (const add of counterAddsFor(facts, dims)) items.push(addItem(add));
+    for (const add of counterAddsFor(facts, dims)) items.push(addItem(add, shard));
     for (const fact of facts)
       items.push({
         Put: { TableName: tableName, Item: { ...keys.reportFact(write.leadId, fact.id), ...fact } },
@@ -113,10 +125,10 @@ export function reportItems(write: CountedWrite): TransactItem[] {
 }
 
 /** The gauge update alone (the tracking fast path, when a score crosses a bucket boundary). */
-export function gaugeItems(before: GaugeState, after: GaugeState): TransactItem[] {
+export function gaugeItems(leadId: string, before: GaugeState, after: GaugeState): TransactItem[] {
   const delta = gaugeDelta(before, after);
   return Object.keys(delta).length
-    ? [addItem({ kind: GAUGE_KIND, period: GAUGE_PERIOD, fields: delta })]
+    ? [addItem({ kind: GAUGE_KIND, period: GAUGE_PERIOD, fields: delta }, shardOf(leadId))]
     : [];
 }
 
@@ -124,7 +136,7 @@ export function gaugeItems(before: GaugeState, after: GaugeState): TransactItem[
 export async function addReportCounters(adds: readonly CounterAdd[]): Promise<void> {
   await Promise.all(
     adds.map((a) => {
-      const update = addItem(a).Update;
+      const update = addItem(a, shardName(Math.floor(Math.random() * REPORT_SHARDS))).Update;
       return update ? dynamodb.send(new UpdateCommand(update)) : undefined;
     }),
   );
@@ -137,39 +149,58 @@ function numericFields(item: Record<string, unknown> | undefined): Record<string
   return out;
 }
 
+/** Every item of a kind with a sort key from `low` to `high`, summed per period (shards merged). */
+async function querySummed(
+  kind: string,
+  low: string,
+  high: string,
+): Promise<Map<string, Record<string, number>>> {
+  const out = new Map<string, Record<string, number>>();
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const result = await dynamodb.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :low AND :high',
+        ExpressionAttributeValues: { ':pk': keys.reportCounter(kind, '', '').pk, ':low': low, ':high': high },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of result.Items ?? []) {
+      const sk = String(item.sk);
+      const period = sk.slice(0, sk.lastIndexOf('#'));
+      const sum = out.get(period) ?? {};
+      for (const [f, v] of Object.entries(numericFields(item))) sum[f] = (sum[f] ?? 0) + v;
+      out.set(period, sum);
+    }
+    startKey = result.LastEvaluatedKey;
+  } while (startKey);
+  for (const [period, fields] of out) {
+    for (const [f, v] of Object.entries(fields)) if (v === 0) delete fields[f];
+    out.set(period, fields);
+  }
+  return out;
+}
+
 /**
- * The counter items of one kind for the given days (BatchGet, 100 keys a call; a missing day is empty).
- * Eventually consistent reads: a report may trail a write by a moment, never by a count.
+ * The counters of one kind for a range of days (one Query over `from#` … `to#~`, shards summed; a day
+ * without counts is an empty record). Eventually consistent: a report may trail a write by a moment.
  */
 export async function readReportDays(
   kind: string,
   days: readonly string[],
 ): Promise<Map<string, Record<string, number>>> {
   const out = new Map<string, Record<string, number>>(days.map((d) => [d, {}]));
-  const chunks: string[][] = [];
-  for (let i = 0; i < days.length; i += 100) chunks.push(days.slice(i, i + 100));
-  await Promise.all(
-    chunks.map(async (chunk) => {
-      let request: Record<string, { Keys: Record<string, string>[] }> | undefined = {
-        [tableName]: { Keys: chunk.map((d) => keys.reportCounter(kind, d)) },
-      };
-      for (let attempt = 1; request && Object.keys(request).length; attempt++) {
-        const result = await dynamodb.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of result.Responses?.[tableName] ?? []) out.set(String(item.sk), numericFields(item));
-        request = result.UnprocessedKeys as typeof request;
-        if (request && Object.keys(request).length) await backoff(attempt);
-      }
-    }),
-  );
+  if (days.length === 0) return out;
+  const sorted = [...days].sort();
+  const summed = await querySummed(kind, `${sorted[0]}#`, `${sorted[sorted.length - 1]}#~`);
+  for (const [day, fields] of summed) if (out.has(day)) out.set(day, fields);
   return out;
 }
 
-/** The gauge item (current leads per temperature, stage, score bucket). */
+/** The gauges (current leads per temperature, stage, score bucket), shards summed. */
 export async function readGauges(): Promise<Record<string, number>> {
-  const result = await dynamodb.send(
-    new GetCommand({ TableName: tableName, Key: keys.reportCounter(GAUGE_KIND, GAUGE_PERIOD) }),
-  );
-  return numericFields(result.Item);
+  return (await querySummed(GAUGE_KIND, `${GAUGE_PERIOD}#`, `${GAUGE_PERIOD}#~`)).get(GAUGE_PERIOD) ?? {};
 }
 
 /** The facts counted for one lead (rebuild). */
@@ -196,8 +227,8 @@ export async function putLeadFacts(leadId: string, facts: readonly ReportFact[])
   await batchWrite(facts.map((f) => ({ PutRequest: { Item: { ...keys.reportFact(leadId, f.id), ...f } } })));
 }
 
-/** Every stored period of a counter kind (rebuild: to clear days that no longer count anything). */
-export async function listReportPeriods(kind: string): Promise<string[]> {
+/** Every stored item (sort key `period#shard`) of a counter kind (rebuild: to clear what it replaces). */
+export async function listReportItems(kind: string): Promise<string[]> {
   const periods: string[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
@@ -205,7 +236,7 @@ export async function listReportPeriods(kind: string): Promise<string[]> {
       new QueryCommand({
         TableName: tableName,
         KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.reportCounter(kind, '').pk },
+        ExpressionAttributeValues: { ':pk': keys.reportCounter(kind, '', '').pk },
         ProjectionExpression: 'sk',
         ExclusiveStartKey: startKey,
       }),
@@ -217,16 +248,22 @@ export async function listReportPeriods(kind: string): Promise<string[]> {
 }
 
 /**
- * Replace counter items wholesale (rebuild, benchmark seeding): each given item is written as given, and
- * `remove` lists items to delete. Not for live counting: a live `ADD` racing this is overwritten.
+ * Replace counter items wholesale (rebuild, benchmark seeding): each given item is written whole into the
+ * bulk shard, and `remove` deletes items by kind and sort key (`period#shard`). Not for live counting: a
+ * live `ADD` racing this is overwritten.
  */
 export async function putReportItems(
   items: readonly { kind: string; period: string; fields: Readonly<Record<string, number>> }[],
-  remove: readonly { kind: string; period: string }[] = [],
+  remove: readonly { kind: string; sk: string }[] = [],
 ): Promise<void> {
+  const written = new Set(items.map((i) => `${i.kind}\u0000${i.period}#${BULK_SHARD}`));
   await batchWrite([
-    ...items.map((i) => ({ PutRequest: { Item: { ...keys.reportCounter(i.kind, i.period), ...i.fields } } })),
-    ...remove.map((r) => ({ DeleteRequest: { Key: keys.reportCounter(r.kind, r.period) } })),
+    ...items.map((i) => ({
+      PutRequest: { Item: { ...keys.reportCounter(i.kind, i.period, BULK_SHARD), ...i.fields } },
+    })),
+    ...remove
+      .filter((r) => !written.has(`${r.kind}\u0000${r.sk}`))
+      .map((r) => ({ DeleteRequest: { Key: { pk: keys.reportCounter(r.kind, '', '').pk, sk: r.sk } } })),
   ]);
 }
 

@@ -452,7 +452,9 @@ describe('other reports', () => {
 
 describe('rebuild', () => {
   it('given the live counters, when every counter is rebuilt from the stored leads (also after wiping them), then the result equals the live counters', async () => {
-    const { readReportDays, readGauges, putReportItems } = await import('#store/report-counters');
+    const { readReportDays, readGauges, putReportItems, listReportItems } = await import(
+      '#store/report-counters'
+    );
     const { REBUILT_KINDS, emptyRebuild, rebuildPage, writeRebuiltCounters } = await import(
       '#app/report-rebuild'
     );
@@ -465,7 +467,11 @@ describe('rebuild', () => {
     const live = await snapshot();
     await putReportItems(
       [],
-      REBUILT_KINDS.flatMap((kind) => [dayA, dayB, 'current'].map((period) => ({ kind, period }))),
+      (
+        await Promise.all(
+          REBUILT_KINDS.map(async (kind) => (await listReportItems(kind)).map((sk) => ({ kind, sk }))),
+        )
+      ).flat(),
     );
     expect((await snapshot()).gauges).toEqual({});
     let state = emptyRebuild();
