@@ -11,8 +11,7 @@ import type { AnyDomainEvent } from '#domain/lead/events';
 import type { Channel, EpochMs, StageTransition } from '#domain/lead/types';
 import {
   type CounterAdd,
-  counterAddsFor,
-  factsFor,
+  counterUpdatesFor,
   GAUGE_KIND,
   GAUGE_PERIOD,
   type GaugeState,
@@ -41,7 +40,7 @@ import { backoff } from '#store/retry';
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /** Write shards per counter item and day. */
-export const REPORT_SHARDS = 16;
+export const REPORT_SHARDS = 64;
 /** The shard a rebuild (or a bench seed) writes whole items into. */
 export const BULK_SHARD = '00';
 const shardName = (n: number): string => String(n).padStart(2, '0');
@@ -105,7 +104,7 @@ export function reportItems(write: CountedWrite): TransactItem[] {
       items.push(addItem({ kind: GAUGE_KIND, period: GAUGE_PERIOD, fields: delta }, shard));
   }
   if (write.after && write.profile && countsEvents(write.events)) {
-    const facts = factsFor(
+    const { facts, adds } = counterUpdatesFor(
       write.events,
       {
         createdAt: write.profile.createdAt,
@@ -113,9 +112,9 @@ export function reportItems(write: CountedWrite): TransactItem[] {
         handoff: write.after.handoff,
       },
       settings.app.timeZone,
+      leadDims(write.profile, settings.reports.channelGrouping),
     );
-    const dims = leadDims(write.profile, settings.reports.channelGrouping);
-    for (const add of counterAddsFor(facts, dims)) items.push(addItem(add, shard));
+    for (const add of adds) items.push(addItem(add, shard));
     for (const fact of facts)
       items.push({
         Put: { TableName: tableName, Item: { ...keys.reportFact(write.leadId, fact.id), ...fact } },

@@ -352,3 +352,17 @@ export function emailAdds(
     fields: { [fieldOf(values[dim], kpi)]: 1 },
   }));
 }
+
+/**
+ * What one write adds to the reports: its facts (kept per lead for rebuilds) and the counter `ADD`s they
+ * make under the lead's dimensions. The store appends both to the write's own transaction.
+ */
+export function counterUpdatesFor(
+  events: readonly AnyDomainEvent[],
+  lead: CountingSnapshot,
+  timeZone: string,
+  dims: LeadDims,
+): { facts: ReportFact[]; adds: CounterAdd[] } {
+  const facts = factsFor(events, lead, timeZone);
+  return { facts, adds: counterAddsFor(facts, dims) };
+}
