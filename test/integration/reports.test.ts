@@ -480,4 +480,40 @@ describe('rebuild', () => {
     expect(state.leads).toBe(PLAN.length);
     expect(await snapshot()).toEqual(live);
   });
+
+  it('given the rebuild command interrupted after its first page, when it runs again, then it resumes from the checkpoint and ends with the live counters', async () => {
+    const { mkdtempSync, existsSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { readReportDays, readGauges } = await import('#store/report-counters');
+    const { rebuildReports } = await import('../../scripts/reports-rebuild.ts');
+    const live = {
+      gauges: await readGauges(),
+      funnel: Object.fromEntries(await readReportDays('f:channel', [dayA, dayB])),
+    };
+    const checkpointFile = join(mkdtempSync(join(tmpdir(), 'rebuild-')), 'checkpoint.json');
+    const controller = new AbortController();
+    const progress: number[] = [];
+
+    const first = await rebuildReports({
+      checkpointFile,
+      pageSize: 3,
+      signal: controller.signal,
+      onProgress: (p) => {
+        progress.push(p.leads);
+        controller.abort();
+      },
+    });
+    expect(first.interrupted).toBe(true);
+    expect(existsSync(checkpointFile)).toBe(true);
+    const second = await rebuildReports({ checkpointFile, pageSize: 3 });
+
+    expect(second).toMatchObject({ interrupted: false, resumed: true, leads: PLAN.length });
+    expect(progress.length).toBe(1);
+    expect(existsSync(checkpointFile)).toBe(false);
+    expect({
+      gauges: await readGauges(),
+      funnel: Object.fromEntries(await readReportDays('f:channel', [dayA, dayB])),
+    }).toEqual(live);
+  });
 });
