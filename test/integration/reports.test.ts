@@ -517,3 +517,42 @@ describe('rebuild', () => {
     }).toEqual(live);
   });
 });
+
+describe('score gauges on the tracking fast path', () => {
+  it('given a lead whose score crosses buckets without changing temperature or stage, when tracked, then the histogram still matches every lead', async () => {
+    const email = `report-fast-${RUN}@example.co.jp`;
+    const posted = await api(runtime).postForm('whitepaper', { ...contactForm(email), message: undefined });
+    expect(posted.status).toBe(201);
+    // 31 points after the form; +5 a view: 61 and 71 cross a bucket with no temperature or stage change.
+    for (let i = 0; i < 9; i++) {
+      const r = await api(runtime).opsPost('/v1/ops/events', {
+        events: [
+          {
+            type: 'page_view',
+            email,
+            eventId: `fast-${RUN}-${i}`,
+            url: 'https://www.example.co.jp/product/overview',
+          },
+        ],
+      });
+      expect(r.status).toBe(202);
+    }
+    const all = [...PLAN.map((p) => emailOf(p.key)), email];
+    const totals = await Promise.all(
+      all.map(
+        async (e) =>
+          (await getJson<{ score: { total: number } }>(`/v1/ops/leads?email=${encodeURIComponent(e)}`)).score
+            .total,
+      ),
+    );
+    const report = await getJson<{ total: number; histogram: { from: number; count: number }[] }>(
+      '/v1/ops/reports/scores',
+    );
+    expect(report.total).toBe(all.length);
+    for (const bucket of report.histogram) {
+      expect(bucket.count, `bucket ${bucket.from}`).toBe(
+        totals.filter((s) => Math.min(10, Math.floor(s / 10)) * 10 === bucket.from).length,
+      );
+    }
+  });
+});
