@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 
-const BENCHES = ['snippet', 'tracking', 'capture', 'sweep'] as const;
+const BENCHES = ['snippet', 'tracking', 'capture', 'sweep', 'reports'] as const;
 const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 let failed = 0;
 for (const bench of BENCHES.filter((b) => only.length === 0 || only.includes(b))) {

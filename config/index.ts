@@ -5,6 +5,7 @@
 export { app } from './app.ts';
 export { forms } from './forms.ts';
 export { handoff } from './handoff.ts';
+export { reports } from './reports.ts';
 export { scoring } from './scoring.ts';
 export { nurtureSettings, sequences } from './sequences.ts';
 export { templates } from './templates.ts';

@@ -14,6 +14,12 @@
  *   flush()              send queued events now
  *   _onFormResponse(json) used by landing pages after a form post (picks up json.identity)
  *
+ * Attribution: the first and the latest UTM set (utm_source … utm_content, with the referrer and landing
+ * URL of that page) are kept in localStorage (ma_utm_f, ma_utm_l). Forms get the FIRST set in their hidden
+ * utm_* / _referrer / _landingUrl inputs (first touch: what brought the visitor), so a visitor who arrived
+ * from an ad and posts a form three pages later is still counted as paid search; identify() sends both sets
+ * (first_utm_*, last_utm_*) as an `identify` event.
+ *
  * Privacy decision: a browser sending Do Not Track or Global Privacy Control counts as opted out until
  * the page calls ma.optIn() (an explicit choice, e.g. from a consent banner), which then wins.
  *
@@ -101,9 +107,44 @@
     return aid;
   };
 
+  const UTM = ['source', 'medium', 'campaign', 'term', 'content'];
+  const FIRST = 'ma_utm_f';
+  const LAST = 'ma_utm_l';
+  const readSet = (k) => {
+    try {
+      return JSON.parse(get(k) || 'null');
+    } catch (_) {
+      return null;
+    }
+  };
+  // This page's UTM set, when it has one (or the visit's first page, when nothing is kept yet).
+  const q = {};
+  for (const kv of (location.search || '').slice(1).split('&')) {
+    const i = kv.indexOf('=');
+    try {
+      if (i > 0)
+        q[decodeURIComponent(kv.slice(0, i))] = decodeURIComponent(kv.slice(i + 1).replace(/\+/g, ' '));
+    } catch (_) {}
+  }
+  const here = { r: d.referrer, l: location.href };
+  for (const k of UTM) if (q[`utm_${k}`]) here[k] = q[`utm_${k}`].slice(0, 200);
+  const tagged = UTM.some((k) => here[k]);
+
   const fillIds = () => {
     const id = anonymousId() || '';
     for (const input of d.querySelectorAll('input[name="_anonymousId"]')) input.value = id;
+    if (!id) return;
+    if (tagged || !readSet(FIRST)) {
+      if (!readSet(FIRST)) set(FIRST, JSON.stringify(here));
+      if (tagged) set(LAST, JSON.stringify(here));
+    }
+    const first = readSet(FIRST) || {};
+    const fill = (name, v) => {
+      for (const input of d.querySelectorAll(`input[name="${name}"]`)) if (v) input.value = v;
+    };
+    for (const k of UTM) fill(`utm_${k}`, first[k]);
+    fill('_referrer', first.r);
+    fill('_landingUrl', first.l);
   };
 
   // The in-memory copy keeps events when localStorage is unavailable.
@@ -180,7 +221,18 @@
   };
 
   const identify = (token) => {
-    if (typeof token === 'string' && token.length <= 1024 && !optedOut()) set(IDT, token);
+    if (typeof token === 'string' && token.length <= 1024 && !optedOut()) {
+      set(IDT, token);
+      const props = {};
+      for (const [p, k] of [
+        ['first', FIRST],
+        ['last', LAST],
+      ]) {
+        const s = readSet(k) || {};
+        for (const u of UTM) if (s[u]) props[`${p}_utm_${u}`] = s[u];
+      }
+      track('identify', props);
+    }
   };
 
   const optOut = () => {

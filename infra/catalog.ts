@@ -215,6 +215,19 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     routes: [{ method: 'GET', path: '/v1/ops/call-list', auth: 'iam' }],
   }),
   fn({
+    name: 'reports',
+    entry: 'functions/reports/handler.ts',
+    grants: { table: 'read' },
+    description: 'Ops API: funnel, leads, e-mail, SLA and score reports from counters (JSON or CSV)',
+    timeoutSeconds: 15,
+    memoryMb: 512,
+    routes: ['funnel', 'leads', 'email', 'sla', 'scores'].map((report) => ({
+      method: 'GET' as const,
+      path: `/v1/ops/reports/${report}`,
+      auth: 'iam' as const,
+    })),
+  }),
+  fn({
     name: 'nurture-enroll',
     entry: 'functions/nurture-enroll/handler.ts',
     grants: { table: 'readWrite' },

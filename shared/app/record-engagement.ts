@@ -77,7 +77,7 @@ async function handleEngagement(
     case 'delivery': {
       const result = await recordDelivery(leadId, at);
       if (result === 'not_found') return 'lead_not_found';
-      await countEmail('delivered', at, event.sequenceId);
+      await countEmail('delivered', at, event.sequenceId, { stepId: event.stepId });
       return 'applied';
     }
     case 'bounce': {
@@ -89,12 +89,13 @@ async function handleEngagement(
         }
         const result = await suppressLead(leadId, 'bounce', key, at);
         if (result === 'not_found') return 'lead_not_found';
-        if (result !== 'duplicate') await countEmail('bounced', at, event.sequenceId);
+        if (result !== 'duplicate')
+          await countEmail('bounced', at, event.sequenceId, { stepId: event.stepId });
         return result === 'suppressed' ? 'suppressed' : result;
       }
       const result = await recordTransientBounce(leadId, key, at);
       if (result === 'not_found') return 'lead_not_found';
-      if (result !== 'duplicate') await countEmail('bounced', at, event.sequenceId);
+      if (result !== 'duplicate') await countEmail('bounced', at, event.sequenceId, { stepId: event.stepId });
       return result;
     }
     case 'complaint': {
@@ -103,7 +104,8 @@ async function handleEngagement(
       }
       const result = await suppressLead(leadId, 'complaint', `${event.messageId}:complaint`, at);
       if (result === 'not_found') return 'lead_not_found';
-      if (result !== 'duplicate') await countEmail('complained', at, event.sequenceId);
+      if (result !== 'duplicate')
+        await countEmail('complained', at, event.sequenceId, { stepId: event.stepId });
       return result === 'suppressed' ? 'suppressed' : result;
     }
     case 'open':
@@ -147,7 +149,9 @@ async function recordOpenOrClick(
     );
   }
   if (result === 'applied')
-    await countEmail(event.kind === 'open' ? 'opened' : 'clicked', at, event.sequenceId);
+    await countEmail(event.kind === 'open' ? 'opened' : 'clicked', at, event.sequenceId, {
+      stepId: event.stepId,
+    });
   return result === 'applied' ? 'applied' : 'duplicate';
 }
 

@@ -170,7 +170,7 @@ async function sendStep(
     });
     await writeLead({}, { leadId, timeline, at: now });
   }
-  await countEmail('sent', now, sequence.id);
+  await countEmail('sent', now, sequence.id, { stepId: step.id, templateId: step.templateId });
   countMetric('StepEmailSent', { sequenceId: sequence.id });
   return 'sent';
 }

@@ -3,6 +3,7 @@ import { appConfigSchema } from '#config/app';
 import { parseConfig } from '#config/errors';
 import { DOUBLE_OPT_IN_TEMPLATE_ID, formsConfigSchema } from '#config/forms';
 import { handoffConfigSchema } from '#config/handoff';
+import { reportsConfigSchema } from '#config/reports';
 import { scoringConfigSchema } from '#config/scoring';
 import { nurtureSettingsSchema, sequencesConfigSchema, validateSequenceRefs } from '#config/sequences';
 import { type MailSenderConfig, templatesConfigSchema } from '#config/templates';
@@ -34,6 +35,7 @@ export const settingsSchema = z
     sequences: sequencesConfigSchema,
     nurtureSettings: nurtureSettingsSchema.default(nurtureSettingsSchema.parse({})),
     handoff: handoffConfigSchema,
+    reports: reportsConfigSchema.default(reportsConfigSchema.parse({})),
   })
   .superRefine((s, ctx) => {
     const templateIds = new Set(s.templates.map((t) => t.id));

@@ -32,6 +32,16 @@ export const keys = {
     pk: `QUOTA#${scope}#${subject}`,
     sk: window,
   }),
+  /**
+   * Report counters: per dimension kind (`f:channel`, `s:owner`, `g`…), day (or `current`) and write shard
+   * (`2026-12-04#07`): concurrent transactions of different leads touch different items.
+   */
+  reportCounter: (kind: string, period: string, shard: string) => ({
+    pk: `REPORT#${kind}`,
+    sk: `${period}#${shard}`,
+  }),
+  /** A counted fact of a lead (what a stage change or hand-off event added to the reports). */
+  reportFact: (leadId: string, eventId: string) => ({ pk: `LEAD#${leadId}`, sk: `RPT#${eventId}` }),
 } as const;
 
 export const PREFIX = {
@@ -41,6 +51,7 @@ export const PREFIX = {
   outbox: 'OUTBOX#',
   consent: 'CONSENT#',
   pending: 'PENDING#',
+  reportFact: 'RPT#',
 } as const;
 
 export const leadIdFromPk = (pk: string): string | undefined =>

@@ -16,6 +16,7 @@ import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb'
 import { dueAttributes, keys, leadIdFromPk, PREFIX } from '#store/keys';
 import { fromStateItem, profileItem, stateItem, stripKeys } from '#store/lead-items';
 import { type OutboxEvent, outboxPut } from '#store/outbox';
+import { countsEvents, reportItems } from '#store/report-counters';
 import { CONFLICT, retryOnConflict } from '#store/retry';
 
 /**
@@ -132,6 +133,11 @@ export interface LeadWrite {
   decayTimerAt?: EpochMs | null;
   /** Anything else that must commit with this change (enrollments, timers, round-robin state). */
   extra?: TransactItem[];
+  /**
+   * The lead as read before this change, for the report counters (gauges, dimensions). Optional: when the
+   * state changes (or counted events need the profile) and it is absent, the store reads it.
+   */
+  previous?: Lead;
   at: EpochMs;
 }
 
@@ -184,6 +190,7 @@ export async function writeLead(
   for (const event of change.events ?? []) items.push(outboxPut(tableName, toOutbox(event, change.at)));
   if (change.decayTimerAt !== undefined) items.push(decayTimerItem(leadId, change.decayTimerAt));
   items.push(...(change.extra ?? []));
+  items.push(...(await reportItemsOf(before, change, leadId)));
   if (items.length === 0) return 'saved';
   try {
     await dynamodb.send(new TransactWriteCommand({ TransactItems: items }));
@@ -192,6 +199,35 @@ export async function writeLead(
     if (isConditionalCheckFailure(error)) return 'conflict';
     throw error;
   }
+}
+
+/**
+ * The report counters of a write, appended to its transaction (exactly once: see
+ * shared/domain/reports/counting.ts). Reads the lead first only when the caller did not pass `previous` and
+ * the gauges or counted events need it; a read that does not match `before` is harmless, since the
+ * version-conditioned transaction then fails and the caller decides again.
+ */
+async function reportItemsOf(
+  before: { profile?: number; state?: number },
+  change: LeadWrite,
+  leadId: string,
+): Promise<TransactItem[]> {
+  const counted = countsEvents(change.events);
+  if (!change.state && !counted) return [];
+  const isNew = before.state === undefined && change.state !== undefined;
+  const needsRead =
+    !change.previous && ((!isNew && change.state !== undefined) || (counted && !change.profile));
+  const previous = change.previous ?? (needsRead ? await getLead(leadId) : undefined);
+  const after = change.state ?? previous?.state;
+  // A new lead enters the gauges; a write that leaves the state alone does not move them.
+  const gaugeBefore = isNew ? undefined : change.state ? previous?.state : after;
+  return reportItems({
+    leadId,
+    events: change.events ?? [],
+    after,
+    before: gaugeBefore,
+    profile: change.profile ?? previous?.profile,
+  });
 }
 
 /** The new-lead transaction also claims the e-mail: only one of many concurrent posts can create it. */
@@ -236,7 +272,7 @@ export async function mutateLead<R>(
     if (!lead) return { found: false as const };
     const { write, result } = decide(lead);
     if (!write) return { found: true as const, result, lead };
-    if ((await writeLead(versionsOf(lead), write)) === 'conflict') return CONFLICT;
+    if ((await writeLead(versionsOf(lead), { previous: lead, ...write })) === 'conflict') return CONFLICT;
     return {
       found: true as const,
       result,
@@ -286,6 +322,10 @@ export async function writeScoredEvents(
     ...change.events.map((event) => outboxPut(tableName, toOutbox(event, change.at))),
   ];
   if (change.decayTimerAt !== undefined) items.push(decayTimerItem(leadId, change.decayTimerAt));
+  // The report counters and score gauges go in the same transaction (exactly once). A crossing that enters
+  // a stage needs the profile's dimensions (channel, campaign, form…): read only then, which is rare.
+  const profile = countsEvents(change.events) ? (await getLead(leadId))?.profile : undefined;
+  items.push(...reportItems({ leadId, events: change.events, before, after: change.state, profile }));
   try {
     await dynamodb.send(new TransactWriteCommand({ TransactItems: items }));
     return 'saved';

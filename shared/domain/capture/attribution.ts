@@ -98,3 +98,167 @@ export function mergeAttributes(existing: LeadAttributes, incoming: LeadAttribut
   }
   return merged;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Channel grouping for reports: what a touch means to marketing (paid search, organic social, an event…),
+// finer than the form's `channel`. Derived when counting (and again by `npm run reports:rebuild` after a
+// rule change) from the lead's first touch, which never changes, so the figures follow the rules in force.
+// ---------------------------------------------------------------------------------------------
+
+export const CHANNEL_GROUPS = [
+  'paid_search',
+  'paid_social',
+  'organic_search',
+  'organic_social',
+  'email',
+  'referral',
+  'direct',
+  'event',
+  'webinar',
+  'outbound',
+  'partner',
+  'import',
+  'other',
+] as const;
+export type ChannelGroup = (typeof CHANNEL_GROUPS)[number];
+
+/** The rules of the grouping; `config/reports.ts` may extend or override them. */
+export interface ChannelGroupingConfig {
+  /** Normalized utm_medium (lower-case, `-`/space → `_`) → group. `paid_search` on a social source becomes `paid_social`. */
+  mediums: Readonly<Record<string, ChannelGroup>>;
+  /** Host suffixes of search engines (referrer → organic search, utm_source → paid search vs social). */
+  searchEngines: readonly string[];
+  /** Host suffixes (and utm_source names) of social networks. */
+  socialNetworks: readonly string[];
+  /** Hosts that are ours: a referrer from them is not a referral (the visit counts as direct). */
+  ownHosts: readonly string[];
+}
+
+export const DEFAULT_CHANNEL_GROUPING: ChannelGroupingConfig = {
+  mediums: {
+    cpc: 'paid_search',
+    ppc: 'paid_search',
+    paid: 'paid_search',
+    paidsearch: 'paid_search',
+    paid_search: 'paid_search',
+    sem: 'paid_search',
+    listing: 'paid_search',
+    paid_social: 'paid_social',
+    paidsocial: 'paid_social',
+    social_paid: 'paid_social',
+    social_ads: 'paid_social',
+    social: 'organic_social',
+    social_media: 'organic_social',
+    sns: 'organic_social',
+    organic_social: 'organic_social',
+    organic: 'organic_search',
+    email: 'email',
+    e_mail: 'email',
+    mail: 'email',
+    newsletter: 'email',
+    mailmagazine: 'email',
+    mail_magazine: 'email',
+    referral: 'referral',
+    partner: 'partner',
+    affiliate: 'partner',
+    event: 'event',
+    events: 'event',
+    exhibition: 'event',
+    expo: 'event',
+    tradeshow: 'event',
+    trade_show: 'event',
+    booth: 'event',
+    seminar: 'event',
+    offline: 'event',
+    webinar: 'webinar',
+    online_seminar: 'webinar',
+    outbound: 'outbound',
+    import: 'import',
+  },
+  searchEngines: [
+    'google',
+    'bing.com',
+    'yahoo.co.jp',
+    'yahoo.com',
+    'duckduckgo.com',
+    'baidu.com',
+    'naver.com',
+    'ecosia.org',
+    'yandex',
+  ],
+  socialNetworks: [
+    'facebook',
+    'fb',
+    'instagram',
+    'linkedin',
+    'lnkd.in',
+    'twitter',
+    't.co',
+    'x.com',
+    'x',
+    'youtube',
+    'line',
+    'note.com',
+    'threads.net',
+    'tiktok',
+  ],
+  ownHosts: [],
+};
+
+const normalize = (s: string): string =>
+  s
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
+
+function hostOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return new URL(url).hostname.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when `host` (or a utm_source name) is one of `names`: an exact name, a host suffix, or a brand label. */
+function matches(host: string, names: readonly string[]): boolean {
+  const labels = host.split('.');
+  return names.some(
+    (n) => host === n || host.endsWith(`.${n}`) || (!n.includes('.') && labels.slice(0, -1).includes(n)),
+  );
+}
+
+/**
+ * The channel group of a touch. In order: utm_medium by the configured table (a paid medium whose source
+ * is a social network is paid social); then the offline channel of the form or import (event, webinar,
+ * outbound, import, referral → partner); then the referrer (search engine → organic search, social network
+ * → organic social, another site → referral); no referrer → direct. Without a touch: `import`.
+ */
+export function channelGroup(
+  touch: Pick<Touch, 'channel' | 'utm' | 'referrer'> | undefined,
+  config: ChannelGroupingConfig = DEFAULT_CHANNEL_GROUPING,
+): ChannelGroup {
+  if (!touch) return 'import';
+  const medium = touch.utm?.medium ? normalize(touch.utm.medium) : undefined;
+  const source = touch.utm?.source ? touch.utm.source.trim().toLowerCase() : undefined;
+  if (medium !== undefined && Object.hasOwn(config.mediums, medium)) {
+    const group = config.mediums[medium] ?? 'other';
+    if (group === 'paid_search' && source && matches(source, config.socialNetworks)) return 'paid_social';
+    return group;
+  }
+  if (touch.channel === 'event' || touch.channel === 'webinar' || touch.channel === 'outbound')
+    return touch.channel;
+  if (touch.channel === 'import') return 'import';
+  if (touch.channel === 'referral') return 'partner';
+  if (medium !== undefined) return 'other';
+  const host = hostOf(touch.referrer);
+  if (source && !host) {
+    if (matches(source, config.searchEngines)) return 'organic_search';
+    if (matches(source, config.socialNetworks)) return 'organic_social';
+    return 'referral';
+  }
+  if (!host || matches(host, config.ownHosts)) return 'direct';
+  if (matches(host, config.searchEngines)) return 'organic_search';
+  if (matches(host, config.socialNetworks)) return 'organic_social';
+  return 'referral';
+}

@@ -1,0 +1,27 @@
+import type { ReportsConfigInput } from '#config/reports';
+
+/**
+ * Reports (demo values). Targets per month (leads created, MQLs, SQLs, opportunities), optionally per
+ * channel group; `GET /v1/ops/reports/leads` shows attainment against them. `channelGrouping` adds to the
+ * default grouping (paid/organic search and social, e-mail, referral, direct, event, webinar, outbound,
+ * partner, import); after changing it, run `npm run reports:rebuild`.
+ */
+export const reports: ReportsConfigInput = {
+  targets: {
+    months: {
+      '2026-11': { leads: 200, mql: 40, sql: 12, opportunities: 5 },
+      '2026-12': {
+        leads: 240,
+        mql: 48,
+        sql: 15,
+        opportunities: 6,
+        byChannel: { event: { leads: 60, mql: 15 }, paid_search: { leads: 80, mql: 12 } },
+      },
+      '2027-01': { leads: 260, mql: 52, sql: 16, opportunities: 7 },
+    },
+  },
+  channelGrouping: {
+    mediums: { qr: 'event', dm: 'outbound' },
+    ownHosts: ['example.co.jp', 'localhost'],
+  },
+};

@@ -1,0 +1,33 @@
+import { REPORT_NAMES, type ReportName, viewReport } from '#app/report-view';
+import { header, httpHandler } from '#http/api';
+import { toCsv } from '#http/csv';
+import { BadRequestError, NotFoundError } from '#http/errors';
+import { json, text } from '#http/responses';
+
+/**
+ * GET /v1/ops/reports/{funnel|leads|email|sla|scores} (IAM in AWS, bearer token locally): figures from the
+ * report counters. JSON, or CSV with `?format=csv` (or `Accept: text/csv`): UTF-8 with BOM, formula-safe.
+ * Bad parameters get 400 naming the field.
+ */
+const PARAMS = ['from', 'to', 'groupBy', 'view', 'interval'] as const;
+
+export const handler = httpHandler(async (event) => {
+  const name = event.pathParameters?.report ?? event.rawPath.split('/').pop() ?? '';
+  if (!(REPORT_NAMES as readonly string[]).includes(name)) throw new NotFoundError('No such report.');
+  const query = event.queryStringParameters ?? {};
+  const format = query.format ?? ((header(event, 'accept') ?? '').includes('text/csv') ? 'csv' : 'json');
+  if (format !== 'csv' && format !== 'json') {
+    throw new BadRequestError('Unknown format.', [
+      { field: 'format', code: 'invalid', message: 'csv or json' },
+    ]);
+  }
+  const raw = Object.fromEntries(PARAMS.flatMap((p) => (query[p] === undefined ? [] : [[p, query[p]]])));
+  const outcome = await viewReport(name as ReportName, raw);
+  if (outcome.kind === 'invalid')
+    throw new BadRequestError('Some parameters need attention.', outcome.errors);
+  if (format === 'json') return json(200, outcome.body);
+  return text(200, toCsv(outcome.table), 'text/csv; charset=utf-8', {
+    'content-disposition': `attachment; filename="${name}-report.csv"`,
+    'cache-control': 'no-store',
+  });
+});

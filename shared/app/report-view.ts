@@ -1,0 +1,84 @@
+import { now } from '#adapters/clock';
+import { settings } from '#config/settings';
+import {
+  type CohortDim,
+  cohortKind,
+  type EmailDim,
+  emailKind,
+  type FunnelDim,
+  funnelKind,
+  type SlaDim,
+  slaKind,
+} from '#domain/reports/counting';
+import { type ParamError, type RangedReport, type RawParams, reportParams } from '#domain/reports/params';
+import { daysBetween } from '#domain/reports/periods';
+import { emailReport, funnelReport, leadsReport, scoresReport, slaReport } from '#domain/reports/reports';
+import {
+  type Cell,
+  emailTable,
+  funnelTable,
+  leadsTable,
+  scoresTable,
+  slaTable,
+} from '#domain/reports/tables';
+import { readGauges, readReportDays } from '#store/report-counters';
+
+/**
+ * The report routes (`/v1/ops/reports/{funnel,leads,email,sla,scores}`): parameters checked by the domain,
+ * figures from counter items only. A ranged report reads at most two counter kinds × the days of its range
+ * (BatchGet), the scores report one item: the same number of reads at 1k or 10M leads.
+ */
+
+export type ReportName = RangedReport | 'scores';
+export const REPORT_NAMES: readonly ReportName[] = ['funnel', 'leads', 'email', 'sla', 'scores'];
+
+export type ReportOutcome =
+  | { kind: 'invalid'; errors: ParamError[] }
+  | { kind: 'report'; body: Record<string, unknown>; table: Cell[][] };
+
+async function readKinds(kind: string, totalKind: string, days: readonly string[]) {
+  const [grouped, totals] = await Promise.all([
+    kind === totalKind ? undefined : readReportDays(kind, days),
+    readReportDays(totalKind, days),
+  ]);
+  return { grouped: grouped ?? totals, totals };
+}
+
+export async function viewReport(name: ReportName, raw: RawParams): Promise<ReportOutcome> {
+  const timeZone = settings.app.timeZone;
+  if (name === 'scores') {
+    const report = scoresReport(await readGauges());
+    return { kind: 'report', body: { timeZone, ...report }, table: scoresTable(report) };
+  }
+  const checked = reportParams(name, raw, now(), timeZone);
+  if (!checked.ok) return { kind: 'invalid', errors: checked.errors };
+  const { from, to, groupBy, view, interval } = checked.params;
+  const days = daysBetween(from, to);
+  const head = { from, to, timeZone, groupBy };
+  switch (name) {
+    case 'funnel': {
+      const kindOf =
+        view === 'cohort'
+          ? (d: string) => cohortKind(d as CohortDim)
+          : (d: string) => funnelKind(d as FunnelDim);
+      const { grouped, totals } = await readKinds(kindOf(groupBy), kindOf('none'), days);
+      const report = funnelReport(grouped, totals, view, groupBy);
+      return { kind: 'report', body: { ...head, view, ...report }, table: funnelTable(report.rows) };
+    }
+    case 'leads': {
+      const counters = await readReportDays(funnelKind(groupBy as FunnelDim), days);
+      const series = leadsReport(counters, from, to, interval, groupBy, settings.reports.targets);
+      return { kind: 'report', body: { ...head, interval, series }, table: leadsTable(series) };
+    }
+    case 'email': {
+      const { grouped, totals } = await readKinds(emailKind(groupBy as EmailDim), emailKind('none'), days);
+      const report = emailReport(grouped, totals, groupBy);
+      return { kind: 'report', body: { ...head, ...report }, table: emailTable(report.rows) };
+    }
+    case 'sla': {
+      const { grouped, totals } = await readKinds(slaKind(groupBy as SlaDim), slaKind('none'), days);
+      const report = slaReport(grouped, totals, groupBy);
+      return { kind: 'report', body: { ...head, ...report }, table: slaTable(report.rows) };
+    }
+  }
+}

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import {
+  CHANNEL_GROUPS,
+  type ChannelGroupingConfig,
+  DEFAULT_CHANNEL_GROUPING,
+} from '#domain/capture/attribution';
+import type { TargetsConfig } from '#domain/reports/reports';
+
+const count = z.number().int().min(0).max(1e9);
+const figures = z
+  .object({
+    leads: count.optional(),
+    mql: count.optional(),
+    sql: count.optional(),
+    opportunities: count.optional(),
+  })
+  .strict();
+
+/** Monthly targets: `{ '2026-12': { leads: 300, mql: 60, sql: 20, opportunities: 8, byChannel: { event: {…} } } }`. */
+export const targetsSchema = z
+  .object({
+    months: z
+      .record(
+        z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'months are keyed YYYY-MM'),
+        figures.extend({ byChannel: z.partialRecord(z.enum(CHANNEL_GROUPS), figures).optional() }).strict(),
+      )
+      .default({}),
+  })
+  .strict() satisfies z.ZodType<TargetsConfig>;
+
+const normalizedMedium = z
+  .string()
+  .regex(/^[a-z0-9_]{1,40}$/, 'a utm_medium as matched: lower-case, `-` and spaces written as `_`');
+
+/** Channel grouping: the default rules plus marketing ops' additions (a medium mapped here wins). */
+export const channelGroupingSchema = z
+  .object({
+    mediums: z.record(normalizedMedium, z.enum(CHANNEL_GROUPS)).default({}),
+    searchEngines: z.array(z.string().min(1).max(100)).default([]),
+    socialNetworks: z.array(z.string().min(1).max(100)).default([]),
+    ownHosts: z.array(z.string().min(1).max(253)).default([]),
+  })
+  .strict()
+  .transform(
+    (c): ChannelGroupingConfig => ({
+      mediums: { ...DEFAULT_CHANNEL_GROUPING.mediums, ...c.mediums },
+      searchEngines: [...DEFAULT_CHANNEL_GROUPING.searchEngines, ...c.searchEngines],
+      socialNetworks: [...DEFAULT_CHANNEL_GROUPING.socialNetworks, ...c.socialNetworks],
+      ownHosts: [...DEFAULT_CHANNEL_GROUPING.ownHosts, ...c.ownHosts],
+    }),
+  );
+
+/** Reports: targets and channel grouping. Counting days follow `app.timeZone`. */
+export const reportsConfigSchema = z
+  .object({
+    targets: targetsSchema.default({ months: {} }),
+    channelGrouping: channelGroupingSchema.default({
+      mediums: {},
+      searchEngines: [],
+      socialNetworks: [],
+      ownHosts: [],
+    }),
+  })
+  .strict();
+export type ReportsConfigInput = z.input<typeof reportsConfigSchema>;

@@ -1,0 +1,368 @@
+/**
+ * What a change to a lead adds to the report counters. Pure: a function of the events a write announces,
+ * the lead as written and the report configuration.
+ *
+ * **Exactly once.** Every stage change, hand-off, acceptance and breach is announced by an outbox event
+ * written in the same DynamoDB transaction as the change (`writeLead`). The store appends the counter
+ * `ADD`s computed here to that very transaction, so:
+ * - a replayed request or event decides "nothing to do" and writes nothing (no event, no increment);
+ * - two concurrent writers are version-checked: the loser's whole transaction (increments included) is
+ *   refused, and it decides again from the winner's state, where the stage is already entered;
+ * - a crash leaves either the change with its increments, or neither.
+ * The counted facts are also kept per lead (`RPT#<eventId>` items, same transaction), so
+ * `npm run reports:rebuild` can recompute every counter under new grouping rules and get the live figures.
+ *
+ * **Once per lead and day.** A stage entered twice on the same calendar day (recycled, then MQL again) is
+ * counted once for that day, judged from the lead's stage history (the state keeps the last 20
+ * transitions). The cohort counts a stage the first time the lead ever reaches it.
+ */
+import {
+  type Attribution,
+  type ChannelGroup,
+  type ChannelGroupingConfig,
+  channelGroup,
+} from '#domain/capture/attribution';
+import type { AnyDomainEvent } from '#domain/lead/events';
+import { stageRank } from '#domain/lead/lifecycle';
+import {
+  type Channel,
+  type EpochMs,
+  FUNNEL_STAGES,
+  type Stage,
+  type StageTransition,
+} from '#domain/lead/types';
+import { dayOf } from '#domain/reports/periods';
+
+export const STAGE_METRICS = [
+  'lead',
+  'mql',
+  'sal',
+  'sql',
+  'opportunity',
+  'customer',
+  'disqualified',
+  'recycled',
+] as const;
+export type StageMetric = (typeof STAGE_METRICS)[number];
+export const FUNNEL_METRICS = ['created', ...STAGE_METRICS] as const;
+
+export const FUNNEL_DIMS = ['none', 'channel', 'source', 'campaign', 'form', 'owner', 'team'] as const;
+export type FunnelDim = (typeof FUNNEL_DIMS)[number];
+export const COHORT_DIMS = ['none', 'channel', 'source', 'campaign', 'form'] as const;
+export type CohortDim = (typeof COHORT_DIMS)[number];
+export const SLA_DIMS = ['none', 'owner', 'team'] as const;
+export type SlaDim = (typeof SLA_DIMS)[number];
+export const EMAIL_DIMS = ['none', 'sequence', 'step', 'template'] as const;
+export type EmailDim = (typeof EMAIL_DIMS)[number];
+
+export const SLA_METRICS = ['handoffs', 'accepted', 'acceptedWithinSla', 'breached', 'reassigned'] as const;
+export type SlaMetric = (typeof SLA_METRICS)[number];
+
+/** Upper bounds (minutes, inclusive) of the time-to-accept histogram; the last bucket is open. */
+export const TTA_BUCKETS = [
+  5,
+  15,
+  30,
+  60,
+  120,
+  240,
+  480,
+  1440,
+  2880,
+  4320,
+  10080,
+  20160,
+  Number.POSITIVE_INFINITY,
+] as const;
+export const ttaField = (i: number): string => `tta${i}`;
+
+/** Score histogram buckets of 10 points: 0 = 0–9 (and below), …, 10 = 100 and above. */
+export const SCORE_BUCKETS = 11;
+export function scoreBucket(total: number): number {
+  return Math.max(0, Math.min(SCORE_BUCKETS - 1, Math.floor(total / 10)));
+}
+
+/** The value under which a group is counted: trimmed, at most 64 characters, `(none)` when absent. */
+export const NONE_VALUE = '(none)';
+export const ALL = '*';
+export function valueKey(value: string | undefined | null): string {
+  const v = (value ?? '').trim().replace(/\|/g, '/').slice(0, 64);
+  return v === '' ? NONE_VALUE : v;
+}
+
+/** Counter field name: `<group value>|<metric>`. */
+export const fieldOf = (value: string, metric: string): string => `${value}|${metric}`;
+
+/** A counted fact: one event's contribution, before it is spread over the dimensions. */
+export interface ReportFact {
+  /** The event id that announced it (the fact's key: a replayed event has the same id). */
+  id: string;
+  scope: 'funnel' | 'sla';
+  day: string;
+  metrics: Record<string, number>;
+  cohortDay?: string;
+  cohort?: Record<string, number>;
+  ownerId?: string;
+  team?: string;
+}
+
+/** What a counted change needs to know about the lead (the state as written, the immutable profile bits). */
+export interface CountingSnapshot {
+  createdAt: EpochMs;
+  stageHistory: readonly StageTransition[];
+  handoff?: { owner: { ownerId: string; team: string }; startedAt: EpochMs } | undefined;
+}
+
+/** The lead's report dimensions, from its first touch (which never changes) under the grouping rules. */
+export interface LeadDims {
+  channel: ChannelGroup;
+  source: string;
+  campaign: string;
+  form: string;
+}
+
+export function leadDims(
+  profile: { attribution?: Attribution | undefined; channel?: Channel | undefined },
+  grouping: ChannelGroupingConfig | undefined,
+): LeadDims {
+  const first = profile.attribution?.firstTouch;
+  return {
+    channel: channelGroup(first ?? (profile.channel ? { channel: profile.channel } : undefined), grouping),
+    source: valueKey(first?.utm?.source),
+    campaign: valueKey(first?.utm?.campaign),
+    form: valueKey(first?.formId),
+  };
+}
+
+/** Funnel stages a move from `from` to `to` passes through (entering `to` included; subscriber never counted). */
+export function stagesPassed(from: Stage | null, to: Stage): StageMetric[] {
+  if (to === 'recycled' || to === 'disqualified') return [to];
+  const low = from === null ? 0 : Math.max(0, stageRank(from));
+  const high = stageRank(to);
+  return FUNNEL_STAGES.filter(
+    (s) => s !== 'subscriber' && stageRank(s) > low && stageRank(s) <= high,
+  ) as StageMetric[];
+}
+
+/**
+ * The facts of one write: `Lead Captured` (a new lead) counts `created`; `Lead Stage Changed` counts each
+ * stage passed (once per lead and day) and, in the cohort of the lead's creation day, each stage reached for
+ * the first time; hand-off events count for the owner and team concerned.
+ */
+export function factsFor(
+  events: readonly AnyDomainEvent[],
+  lead: CountingSnapshot,
+  timeZone: string,
+): ReportFact[] {
+  const facts: ReportFact[] = [];
+  const cohortDay = dayOf(lead.createdAt, timeZone);
+  const owner = lead.handoff ? { ownerId: lead.handoff.owner.ownerId, team: lead.handoff.owner.team } : {};
+  for (const event of events) {
+    const at = Date.parse(event.detail.occurredAt);
+    const day = dayOf(at, timeZone);
+    const base = { id: event.detail.eventId, day };
+    switch (event.detailType) {
+      case 'Lead Captured':
+        if (event.detail.isNew)
+          facts.push({
+            ...base,
+            scope: 'funnel',
+            metrics: { created: 1 },
+            cohortDay,
+            cohort: { lead: 1 },
+            ...owner,
+          });
+        break;
+      case 'Lead Stage Changed': {
+        const { from, to } = event.detail;
+        const prior = priorHistory(lead.stageHistory, to);
+        const sameDay = new Set(
+          prior.filter((t) => dayOf(t.at, timeZone) === day).flatMap((t) => stagesPassed(t.from, t.to)),
+        );
+        const ever = new Set(prior.flatMap((t) => stagesPassed(t.from, t.to)));
+        const passed = stagesPassed(from, to);
+        const metrics = Object.fromEntries(passed.filter((s) => !sameDay.has(s)).map((s) => [s, 1]));
+        // `lead` in the cohort means "created", counted with the capture; the other stages on first reach.
+        const cohort = Object.fromEntries(
+          passed.filter((s) => s !== 'lead' && !ever.has(s)).map((s) => [s, 1]),
+        );
+        if (Object.keys(metrics).length || Object.keys(cohort).length)
+          facts.push({ ...base, scope: 'funnel', metrics, cohortDay, cohort, ...owner });
+        break;
+      }
+      case 'Lead Handed Off':
+        facts.push({
+          ...base,
+          scope: 'sla',
+          metrics: { handoffs: 1 },
+          ownerId: event.detail.owner.ownerId,
+          team: event.detail.owner.team,
+        });
+        break;
+      case 'Lead Accepted': {
+        const startedAt = lead.handoff?.startedAt ?? at;
+        const minutes = Math.max(0, (at - startedAt) / 60_000);
+        const bucket = TTA_BUCKETS.findIndex((b) => minutes <= b);
+        facts.push({
+          ...base,
+          scope: 'sla',
+          metrics: {
+            accepted: 1,
+            ...(event.detail.withinSla ? { acceptedWithinSla: 1 } : {}),
+            [ttaField(bucket)]: 1,
+          },
+          ownerId: event.detail.ownerId,
+          team: lead.handoff?.owner.ownerId === event.detail.ownerId ? lead.handoff.owner.team : NONE_VALUE,
+        });
+        break;
+      }
+      case 'Lead SLA Breached':
+        facts.push({
+          ...base,
+          scope: 'sla',
+          metrics: { breached: 1 },
+          ownerId: event.detail.owner.ownerId,
+          team: event.detail.owner.team,
+        });
+        break;
+      case 'Lead Assigned':
+        if (event.detail.reason === 'sla_reassign') {
+          const who = event.detail.previousOwner ?? event.detail.owner;
+          facts.push({
+            ...base,
+            scope: 'sla',
+            metrics: { reassigned: 1 },
+            ownerId: who.ownerId,
+            team: who.team,
+          });
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  return facts;
+}
+
+/** The transitions before the one that entered `to` (the last transition into `to`, which this write added). */
+function priorHistory(history: readonly StageTransition[], to: Stage): readonly StageTransition[] {
+  for (let i = history.length - 1; i >= 0; i--) if (history[i]?.to === to) return history.slice(0, i);
+  return history;
+}
+
+/** One `ADD` on one counter item: `kind` names the item family, `period` the day. */
+export interface CounterAdd {
+  kind: string;
+  period: string;
+  fields: Record<string, number>;
+}
+
+export const funnelKind = (dim: FunnelDim): string => `f:${dim}`;
+export const cohortKind = (dim: CohortDim): string => `c:${dim}`;
+export const slaKind = (dim: SlaDim): string => `s:${dim}`;
+export const emailKind = (dim: EmailDim): string => `e:${dim}`;
+
+function dimValues(dims: LeadDims, fact: ReportFact): Record<FunnelDim, string> {
+  return {
+    none: ALL,
+    channel: dims.channel,
+    source: dims.source,
+    campaign: dims.campaign,
+    form: dims.form,
+    owner: valueKey(fact.ownerId),
+    team: valueKey(fact.team),
+  };
+}
+
+/** Spread facts over the dimensions: one `ADD` per counter item (kind and day), fields summed. */
+export function counterAddsFor(facts: readonly ReportFact[], dims: LeadDims): CounterAdd[] {
+  const adds = new Map<string, CounterAdd>();
+  const add = (kind: string, period: string, value: string, metrics: Record<string, number>) => {
+    const key = `${kind}\u0000${period}`;
+    const entry = adds.get(key) ?? { kind, period, fields: {} };
+    for (const [metric, n] of Object.entries(metrics)) {
+      const f = fieldOf(value, metric);
+      entry.fields[f] = (entry.fields[f] ?? 0) + n;
+    }
+    adds.set(key, entry);
+  };
+  for (const fact of facts) {
+    const values = dimValues(dims, fact);
+    if (fact.scope === 'funnel') {
+      if (Object.keys(fact.metrics).length)
+        for (const dim of FUNNEL_DIMS) add(funnelKind(dim), fact.day, values[dim], fact.metrics);
+      if (fact.cohortDay && fact.cohort && Object.keys(fact.cohort).length)
+        for (const dim of COHORT_DIMS) add(cohortKind(dim), fact.cohortDay, values[dim], fact.cohort);
+    } else {
+      for (const dim of SLA_DIMS) add(slaKind(dim), fact.day, values[dim], fact.metrics);
+    }
+  }
+  return [...adds.values()].filter((a) => Object.keys(a.fields).length > 0);
+}
+
+/** The gauges (current leads per temperature, stage and score bucket) a lead stands in. */
+export interface GaugeState {
+  stage: Stage;
+  temperature: string;
+  score: { total: number };
+}
+
+export const GAUGE_PERIOD = 'current';
+export const GAUGE_KIND = 'g';
+
+function gaugeFields(s: GaugeState): string[] {
+  return [`temperature|${s.temperature}`, `stage|${s.stage}`, `score|${scoreBucket(s.score.total)}`];
+}
+
+/**
+ * How the gauges move from `before` to `after` (undefined = the lead did not exist / no longer counts):
+ * −1 where it was, +1 where it is; nothing when it stays in the same temperature, stage and score bucket.
+ */
+export function gaugeDelta(
+  before: GaugeState | undefined,
+  after: GaugeState | undefined,
+): Record<string, number> {
+  const delta: Record<string, number> = {};
+  for (const f of before ? gaugeFields(before) : []) delta[f] = (delta[f] ?? 0) - 1;
+  for (const f of after ? gaugeFields(after) : []) delta[f] = (delta[f] ?? 0) + 1;
+  for (const [f, n] of Object.entries(delta)) if (n === 0) delete delta[f];
+  return delta;
+}
+
+/** True when a change moves a gauge, i.e. must go through a transaction to keep the gauges exact. */
+export function movesGauges(before: GaugeState, after: GaugeState): boolean {
+  return Object.keys(gaugeDelta(before, after)).length > 0;
+}
+
+/** The e-mail KPI counters one counted mail event adds to (per day; dims: sequence, step, template). */
+export function emailAdds(
+  kpi: string,
+  day: string,
+  mail: { sequenceId?: string | undefined; stepId?: string | undefined; templateId?: string | undefined },
+): CounterAdd[] {
+  const values: Record<EmailDim, string> = {
+    none: ALL,
+    sequence: valueKey(mail.sequenceId),
+    step: valueKey(mail.sequenceId && mail.stepId ? `${mail.sequenceId}/${mail.stepId}` : mail.stepId),
+    template: valueKey(mail.templateId),
+  };
+  return EMAIL_DIMS.map((dim) => ({
+    kind: emailKind(dim),
+    period: day,
+    fields: { [fieldOf(values[dim], kpi)]: 1 },
+  }));
+}
+
+/**
+ * What one write adds to the reports: its facts (kept per lead for rebuilds) and the counter `ADD`s they
+ * make under the lead's dimensions. The store appends both to the write's own transaction.
+ */
+export function counterUpdatesFor(
+  events: readonly AnyDomainEvent[],
+  lead: CountingSnapshot,
+  timeZone: string,
+  dims: LeadDims,
+): { facts: ReportFact[]; adds: CounterAdd[] } {
+  const facts = factsFor(events, lead, timeZone);
+  return { facts, adds: counterAddsFor(facts, dims) };
+}

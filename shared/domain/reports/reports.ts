@@ -1,0 +1,336 @@
+/**
+ * The report routes' figures, computed from counter items only (pure). A counter item holds, for one day
+ * and one dimension kind, fields `<group value>|<metric>`; a range sums its days.
+ */
+import { STAGES, TEMPERATURES } from '#domain/lead/types';
+import {
+  ALL,
+  SCORE_BUCKETS,
+  STAGE_METRICS,
+  type StageMetric,
+  TTA_BUCKETS,
+  ttaField,
+} from '#domain/reports/counting';
+import { bucketOf, daysBetween, daysInMonth, type Interval, monthOf } from '#domain/reports/periods';
+
+/** Counter fields per day (a missing day is an empty record). */
+export type DayCounters = ReadonlyMap<string, Readonly<Record<string, number>>>;
+
+/** Sums the days' fields into group value → metric → count. */
+export function sumByGroup(
+  days: DayCounters,
+  only?: ReadonlySet<string>,
+): Map<string, Record<string, number>> {
+  const out = new Map<string, Record<string, number>>();
+  for (const [day, fields] of days) {
+    if (only && !only.has(day)) continue;
+    for (const [field, n] of Object.entries(fields)) {
+      const cut = field.lastIndexOf('|');
+      if (cut < 0 || typeof n !== 'number') continue;
+      const group = field.slice(0, cut);
+      const metric = field.slice(cut + 1);
+      const rec = out.get(group) ?? {};
+      rec[metric] = (rec[metric] ?? 0) + n;
+      out.set(group, rec);
+    }
+  }
+  return out;
+}
+
+const ratio = (num: number, den: number): number | null =>
+  den === 0 ? null : Math.round((num / den) * 10_000) / 10_000;
+const n = (rec: Record<string, number> | undefined, k: string): number => rec?.[k] ?? 0;
+
+/** Groups ordered by their first metric, largest first, then by name (stable output). */
+function orderGroups<T extends { group: string }>(rows: T[], size: (r: T) => number): T[] {
+  return rows.sort((a, b) => size(b) - size(a) || (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
+}
+
+// ----- funnel ---------------------------------------------------------------------------------------------
+
+export type FunnelCounts = Record<StageMetric, number>;
+export interface FunnelRates {
+  mql: number | null;
+  sal: number | null;
+  sql: number | null;
+  opportunity: number | null;
+  customer: number | null;
+}
+export interface FunnelRow {
+  group: string;
+  counts: FunnelCounts;
+  rates: FunnelRates;
+}
+
+function funnelOf(
+  rec: Record<string, number> | undefined,
+  view: 'period' | 'cohort',
+): { counts: FunnelCounts; rates: FunnelRates } {
+  const counts = Object.fromEntries(STAGE_METRICS.map((s) => [s, n(rec, s)])) as FunnelCounts;
+  if (view === 'period') counts.lead = n(rec, 'created');
+  return {
+    counts,
+    rates: {
+      mql: ratio(counts.mql, counts.lead),
+      sal: ratio(counts.sal, counts.mql),
+      sql: ratio(counts.sql, counts.sal),
+      opportunity: ratio(counts.opportunity, counts.sql),
+      customer: ratio(counts.customer, counts.opportunity),
+    },
+  };
+}
+
+/**
+ * Funnel rows from the funnel counters (`view=period`: stage entries in the range, `lead` = leads created)
+ * or the cohort counters (`view=cohort`: leads created in the range and the stages they reached so far).
+ * `total` is read from the `none` item, so a lead without a group value still counts in the total.
+ */
+export function funnelReport(
+  grouped: DayCounters,
+  totals: DayCounters,
+  view: 'period' | 'cohort',
+  groupBy: string,
+): { rows: FunnelRow[]; total: { counts: FunnelCounts; rates: FunnelRates } } {
+  const total = funnelOf(sumByGroup(totals).get(ALL), view);
+  if (groupBy === 'none') return { rows: [{ group: 'all', ...total }], total };
+  const rows = [...sumByGroup(grouped)].map(([group, rec]) => ({ group, ...funnelOf(rec, view) }));
+  return { rows: orderGroups(rows, (r) => r.counts.lead), total };
+}
+
+// ----- leads over time ------------------------------------------------------------------------------------
+
+/** Targets per month (`YYYY-MM`): overall and optionally per channel group. */
+export interface TargetFigures {
+  leads?: number | undefined;
+  mql?: number | undefined;
+  sql?: number | undefined;
+  opportunities?: number | undefined;
+}
+export interface TargetsConfig {
+  months: Readonly<
+    Record<string, TargetFigures & { byChannel?: Readonly<Record<string, TargetFigures>> | undefined }>
+  >;
+}
+
+const SERIES = [
+  ['leads', 'created'],
+  ['mql', 'mql'],
+  ['sql', 'sql'],
+  ['opportunities', 'opportunity'],
+] as const;
+type SeriesName = (typeof SERIES)[number][0];
+
+export interface LeadsPoint {
+  period: string;
+  group: string;
+  actual: Record<SeriesName, number>;
+  target: Record<SeriesName, number | null>;
+  attainment: Record<SeriesName, number | null>;
+}
+
+/**
+ * Time series of leads created, MQLs, SQLs and opportunities per interval (and group), with targets: a
+ * month's target, or for a day or week the month's target prorated over the days it covers in the range.
+ */
+export function leadsReport(
+  counters: DayCounters,
+  from: string,
+  to: string,
+  interval: Interval,
+  groupBy: string,
+  targets: TargetsConfig,
+): LeadsPoint[] {
+  const days = daysBetween(from, to);
+  const buckets = new Map<string, string[]>();
+  for (const day of days) {
+    const b = bucketOf(day, interval);
+    buckets.set(b, [...(buckets.get(b) ?? []), day]);
+  }
+  const all = sumByGroup(counters);
+  const groups = groupBy === 'none' ? [ALL] : [...all.keys()].sort();
+  const points: LeadsPoint[] = [];
+  for (const [period, bucketDays] of buckets) {
+    const sums = sumByGroup(counters, new Set(bucketDays));
+    for (const group of groups) {
+      const rec = sums.get(group);
+      const actual = Object.fromEntries(SERIES.map(([name, metric]) => [name, n(rec, metric)])) as Record<
+        SeriesName,
+        number
+      >;
+      const target = Object.fromEntries(
+        SERIES.map(([name]) => [
+          name,
+          targetFor(targets, bucketDays, name, groupBy === 'channel' ? group : undefined, groupBy),
+        ]),
+      ) as Record<SeriesName, number | null>;
+      const attainment = Object.fromEntries(
+        SERIES.map(([name]) => [name, target[name] ? ratio(actual[name], target[name] as number) : null]),
+      ) as Record<SeriesName, number | null>;
+      points.push({ period, group: group === ALL ? 'all' : group, actual, target, attainment });
+    }
+  }
+  return points;
+}
+
+function targetFor(
+  targets: TargetsConfig,
+  days: readonly string[],
+  name: SeriesName,
+  channel: string | undefined,
+  groupBy: string,
+): number | null {
+  if (groupBy !== 'none' && groupBy !== 'channel') return null;
+  let sum = 0;
+  let any = false;
+  for (const day of days) {
+    const month = targets.months[monthOf(day)];
+    const figures = channel === undefined ? month : month?.byChannel?.[channel];
+    const value = figures?.[name];
+    if (value === undefined) continue;
+    any = true;
+    sum += value / daysInMonth(monthOf(day));
+  }
+  return any ? Math.round(sum * 100) / 100 : null;
+}
+
+// ----- e-mail -----------------------------------------------------------------------------------------------
+
+export const EMAIL_COUNTS = [
+  'sent',
+  'delivered',
+  'bounced',
+  'complained',
+  'opened',
+  'clicked',
+  'unsubscribed',
+] as const;
+export interface EmailRow {
+  group: string;
+  counts: Record<(typeof EMAIL_COUNTS)[number], number>;
+  rates: {
+    delivery: number | null;
+    open: number | null;
+    click: number | null;
+    bounce: number | null;
+    complaint: number | null;
+    unsubscribe: number | null;
+  };
+}
+
+function emailOf(group: string, rec: Record<string, number> | undefined): EmailRow {
+  const counts = Object.fromEntries(EMAIL_COUNTS.map((k) => [k, n(rec, k)])) as EmailRow['counts'];
+  return {
+    group,
+    counts,
+    rates: {
+      delivery: ratio(counts.delivered, counts.sent),
+      open: ratio(counts.opened, counts.delivered),
+      click: ratio(counts.clicked, counts.delivered),
+      bounce: ratio(counts.bounced, counts.sent),
+      complaint: ratio(counts.complained, counts.delivered),
+      unsubscribe: ratio(counts.unsubscribed, counts.delivered),
+    },
+  };
+}
+
+export function emailReport(
+  grouped: DayCounters,
+  totals: DayCounters,
+  groupBy: string,
+): { rows: EmailRow[]; total: EmailRow } {
+  const total = emailOf('all', sumByGroup(totals).get(ALL));
+  if (groupBy === 'none') return { rows: [total], total };
+  const rows = [...sumByGroup(grouped)].map(([group, rec]) => emailOf(group, rec));
+  return { rows: orderGroups(rows, (r) => r.counts.sent), total };
+}
+
+// ----- SLA --------------------------------------------------------------------------------------------------
+
+export interface SlaRow {
+  group: string;
+  handoffs: number;
+  accepted: number;
+  acceptedWithinSla: number;
+  breached: number;
+  reassigned: number;
+  /** Of the hand-offs decided in the range (accepted in time, or breached), the share accepted in time. */
+  complianceRate: number | null;
+  medianMinutesToAccept: number | null;
+  p90MinutesToAccept: number | null;
+}
+
+/**
+ * A quantile of the time-to-accept histogram: the bucket holding it, linearly interpolated inside the
+ * bucket (the open last bucket answers its lower bound). Exact to the bucket; null without acceptances.
+ */
+export function histogramQuantile(counts: readonly number[], q: number): number | null {
+  const total = counts.reduce((a, b) => a + b, 0);
+  if (total === 0) return null;
+  const rank = q * total;
+  let seen = 0;
+  for (let i = 0; i < counts.length; i++) {
+    const c = counts[i] ?? 0;
+    if (c > 0 && seen + c >= rank) {
+      const low = i === 0 ? 0 : (TTA_BUCKETS[i - 1] as number);
+      const high = TTA_BUCKETS[i] as number;
+      if (!Number.isFinite(high)) return low;
+      return Math.round((low + ((rank - seen) / c) * (high - low)) * 10) / 10;
+    }
+    seen += c;
+  }
+  return null;
+}
+
+function slaOf(group: string, rec: Record<string, number> | undefined): SlaRow {
+  const histogram = TTA_BUCKETS.map((_, i) => n(rec, ttaField(i)));
+  const within = n(rec, 'acceptedWithinSla');
+  const breached = n(rec, 'breached');
+  return {
+    group,
+    handoffs: n(rec, 'handoffs'),
+    accepted: n(rec, 'accepted'),
+    acceptedWithinSla: within,
+    breached,
+    reassigned: n(rec, 'reassigned'),
+    complianceRate: ratio(within, within + breached),
+    medianMinutesToAccept: histogramQuantile(histogram, 0.5),
+    p90MinutesToAccept: histogramQuantile(histogram, 0.9),
+  };
+}
+
+export function slaReport(
+  grouped: DayCounters,
+  totals: DayCounters,
+  groupBy: string,
+): { rows: SlaRow[]; total: SlaRow } {
+  const total = slaOf('all', sumByGroup(totals).get(ALL));
+  if (groupBy === 'none') return { rows: [total], total };
+  const rows = [...sumByGroup(grouped)].map(([group, rec]) => slaOf(group, rec));
+  return { rows: orderGroups(rows, (r) => r.handoffs), total };
+}
+
+// ----- scores -----------------------------------------------------------------------------------------------
+
+export interface ScoresReport {
+  total: number;
+  byTemperature: Record<string, number>;
+  byStage: Record<string, number>;
+  histogram: { from: number; to: number | null; count: number }[];
+}
+
+/** Current leads per temperature, stage and score bucket of 10, from the gauge item. */
+export function scoresReport(gauges: Readonly<Record<string, number>>): ScoresReport {
+  const g = (k: string) => gauges[k] ?? 0;
+  const byTemperature = Object.fromEntries(TEMPERATURES.map((t) => [t, g(`temperature|${t}`)]));
+  const byStage = Object.fromEntries(STAGES.map((s) => [s, g(`stage|${s}`)]));
+  return {
+    total: Object.values(byTemperature).reduce((a, b) => a + b, 0),
+    byTemperature,
+    byStage,
+    histogram: Array.from({ length: SCORE_BUCKETS }, (_, i) => ({
+      from: i * 10,
+      to: i === SCORE_BUCKETS - 1 ? null : i * 10 + 9,
+      count: g(`score|${i}`),
+    })),
+  };
+}

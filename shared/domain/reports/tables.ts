@@ -1,0 +1,74 @@
+/** Reports as tables (header row first) for CSV: one row per group, or per period and group. */
+import type { EmailRow, FunnelRow, LeadsPoint, ScoresReport, SlaRow } from '#domain/reports/reports';
+
+export type Cell = string | number | null;
+
+export function funnelTable(rows: readonly FunnelRow[]): Cell[][] {
+  const stages = [
+    'lead',
+    'mql',
+    'sal',
+    'sql',
+    'opportunity',
+    'customer',
+    'disqualified',
+    'recycled',
+  ] as const;
+  const rates = ['mql', 'sal', 'sql', 'opportunity', 'customer'] as const;
+  return [
+    ['group', ...stages, ...rates.map((r) => `rate_${r}`)],
+    ...rows.map((r) => [r.group, ...stages.map((s) => r.counts[s]), ...rates.map((k) => r.rates[k])]),
+  ];
+}
+
+export function leadsTable(points: readonly LeadsPoint[]): Cell[][] {
+  const series = ['leads', 'mql', 'sql', 'opportunities'] as const;
+  return [
+    [
+      'period',
+      'group',
+      ...series,
+      ...series.map((s) => `target_${s}`),
+      ...series.map((s) => `attainment_${s}`),
+    ],
+    ...points.map((p) => [
+      p.period,
+      p.group,
+      ...series.map((s) => p.actual[s]),
+      ...series.map((s) => p.target[s]),
+      ...series.map((s) => p.attainment[s]),
+    ]),
+  ];
+}
+
+export function emailTable(rows: readonly EmailRow[]): Cell[][] {
+  const counts = ['sent', 'delivered', 'bounced', 'complained', 'opened', 'clicked', 'unsubscribed'] as const;
+  const rates = ['delivery', 'open', 'click', 'bounce', 'complaint', 'unsubscribe'] as const;
+  return [
+    ['group', ...counts, ...rates.map((r) => `rate_${r}`)],
+    ...rows.map((r) => [r.group, ...counts.map((c) => r.counts[c]), ...rates.map((k) => r.rates[k])]),
+  ];
+}
+
+export function slaTable(rows: readonly SlaRow[]): Cell[][] {
+  const cols = [
+    'handoffs',
+    'accepted',
+    'acceptedWithinSla',
+    'breached',
+    'reassigned',
+    'complianceRate',
+    'medianMinutesToAccept',
+    'p90MinutesToAccept',
+  ] as const;
+  return [['group', ...cols], ...rows.map((r) => [r.group, ...cols.map((c) => r[c])])];
+}
+
+export function scoresTable(report: ScoresReport): Cell[][] {
+  return [
+    ['kind', 'key', 'count'],
+    ...Object.entries(report.byTemperature).map(([k, v]) => ['temperature', k, v]),
+    ...Object.entries(report.byStage).map(([k, v]) => ['stage', k, v]),
+    ...report.histogram.map((b) => ['score', b.to === null ? `${b.from}+` : `${b.from}-${b.to}`, b.count]),
+  ];
+}

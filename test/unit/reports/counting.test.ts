@@ -1,0 +1,189 @@
+import { describe, expect, it } from 'vitest';
+import { channelGroup } from '#domain/capture/attribution';
+import { type AnyDomainEvent, buildDomainEvent } from '#domain/lead/events';
+import type { StageTransition } from '#domain/lead/types';
+import { counterAddsFor, factsFor, gaugeDelta, leadDims, stagesPassed } from '#domain/reports/counting';
+import { reportParams } from '#domain/reports/params';
+import { currentMonth, dayOf, weekOf } from '#domain/reports/periods';
+import { funnelReport, histogramQuantile } from '#domain/reports/reports';
+import { csvCell, toCsv } from '#http/csv';
+
+const TZ = 'Asia/Tokyo';
+// 2026-12-04 23:30 and 2026-12-05 00:30 in Tokyo.
+const LATE = Date.UTC(2026, 11, 4, 14, 30);
+const EARLY = Date.UTC(2026, 11, 4, 15, 30);
+
+const stageEvent = (
+  n: number,
+  from: StageTransition['from'],
+  to: StageTransition['to'],
+  at: number,
+): AnyDomainEvent =>
+  buildDomainEvent('Lead Stage Changed', {
+    eventId: `L1:stage:${n}:${to}`,
+    version: 1,
+    occurredAt: new Date(at).toISOString(),
+    leadId: 'L1',
+    from,
+    to,
+    reason: 'score',
+  });
+
+describe('channel grouping', () => {
+  it.each([
+    [{ channel: 'inbound_web', utm: { medium: 'cpc', source: 'google' } }, 'paid_search'],
+    [{ channel: 'inbound_web', utm: { medium: 'cpc', source: 'facebook' } }, 'paid_social'],
+    [{ channel: 'inbound_web', utm: { medium: 'social' } }, 'organic_social'],
+    [{ channel: 'inbound_web', utm: { medium: 'Mail-Magazine' } }, 'email'],
+    [{ channel: 'inbound_web', referrer: 'https://www.google.co.jp/search?q=x' }, 'organic_search'],
+    [{ channel: 'inbound_web', referrer: 'https://t.co/abc' }, 'organic_social'],
+    [{ channel: 'inbound_web', referrer: 'https://blog.example.org/post' }, 'referral'],
+    [{ channel: 'inbound_web' }, 'direct'],
+    [{ channel: 'webinar' }, 'webinar'],
+    [{ channel: 'inbound_web', utm: { medium: 'exhibition' } }, 'event'],
+    [{ channel: 'inbound_web', utm: { medium: 'affiliate' } }, 'partner'],
+    [{ channel: 'inbound_web', utm: { medium: 'banner' } }, 'other'],
+    [{ channel: 'inbound_web', utm: { medium: '__proto__' } }, 'other'],
+  ] as const)('given touch %j, when grouped, then the channel is %s', (touch, group) => {
+    expect(channelGroup(touch)).toBe(group);
+  });
+
+  it('given no touch at all (an import), when grouped, then it is import', () => {
+    expect(channelGroup(undefined)).toBe('import');
+    expect(leadDims({ channel: 'import' }, undefined).channel).toBe('import');
+  });
+});
+
+describe('stage entries', () => {
+  it('given a lead born an MQL or accepted straight to SAL, when counted, then every stage passed counts once', () => {
+    expect(stagesPassed(null, 'mql')).toEqual(['lead', 'mql']);
+    expect(stagesPassed('subscriber', 'sal')).toEqual(['lead', 'mql', 'sal']);
+    expect(stagesPassed('recycled', 'mql')).toEqual(['mql']);
+    expect(stagesPassed('sql', 'disqualified')).toEqual(['disqualified']);
+    expect(stagesPassed(null, 'subscriber')).toEqual([]);
+  });
+
+  it('given a lead that re-enters MQL the same Tokyo day, when counted, then MQL counts once that day but again on another day', () => {
+    const history: StageTransition[] = [
+      { from: null, to: 'subscriber', at: LATE - 600_000, reason: 'capture' },
+      { from: 'subscriber', to: 'mql', at: LATE - 300_000, reason: 'score' },
+      { from: 'mql', to: 'recycled', at: LATE - 100_000, reason: 'recycle' },
+      { from: 'recycled', to: 'mql', at: LATE, reason: 'score' },
+    ];
+    const sameDay = factsFor(
+      [stageEvent(4, 'recycled', 'mql', LATE)],
+      { createdAt: LATE - 600_000, stageHistory: history },
+      TZ,
+    );
+    expect(sameDay).toEqual([]);
+    const nextDayHistory = [
+      ...history.slice(0, 3),
+      { from: 'recycled' as const, to: 'mql' as const, at: EARLY, reason: 'score' },
+    ];
+    const nextDay = factsFor(
+      [stageEvent(4, 'recycled', 'mql', EARLY)],
+      { createdAt: LATE - 600_000, stageHistory: nextDayHistory },
+      TZ,
+    );
+    // Counted in the period (a new day) but not again in the cohort (reached before).
+    expect(nextDay).toEqual([
+      expect.objectContaining({
+        day: '2026-12-05',
+        metrics: { mql: 1 },
+        cohortDay: '2026-12-04',
+        cohort: {},
+      }),
+    ]);
+  });
+
+  it('given facts, when spread over dimensions, then each dimension kind gets one ADD per day with the group value', () => {
+    const facts = factsFor(
+      [
+        buildDomainEvent('Lead Captured', {
+          eventId: 'c1',
+          version: 1,
+          occurredAt: new Date(EARLY).toISOString(),
+          leadId: 'L1',
+          email: 'a@b.jp',
+          channel: 'inbound_web',
+          isNew: true,
+        }),
+        stageEvent(2, 'subscriber', 'mql', EARLY),
+      ],
+      {
+        createdAt: EARLY,
+        stageHistory: [
+          { from: null, to: 'subscriber', at: EARLY, reason: 'capture' },
+          { from: 'subscriber', to: 'mql', at: EARLY, reason: 'score' },
+        ],
+      },
+      TZ,
+    );
+    const adds = counterAddsFor(facts, {
+      channel: 'paid_search',
+      source: 'google',
+      campaign: 'w',
+      form: 'contact',
+    });
+    expect(adds.find((a) => a.kind === 'f:channel')).toEqual({
+      kind: 'f:channel',
+      period: '2026-12-05',
+      fields: { 'paid_search|created': 1, 'paid_search|lead': 1, 'paid_search|mql': 1 },
+    });
+    expect(adds.find((a) => a.kind === 'c:none')?.fields).toEqual({ '*|lead': 1, '*|mql': 1 });
+    expect(adds.filter((a) => a.kind.startsWith('f:')).length).toBe(7);
+  });
+});
+
+describe('gauges', () => {
+  it('given a score that stays in its bucket, when compared, then nothing moves; crossing a boundary moves one lead', () => {
+    const s = (total: number) => ({ stage: 'mql' as const, temperature: 'warm', score: { total } });
+    expect(gaugeDelta(s(51), s(58))).toEqual({});
+    expect(gaugeDelta(s(58), s(61))).toEqual({ 'score|5': -1, 'score|6': 1 });
+    expect(gaugeDelta(undefined, s(5))).toEqual({ 'temperature|warm': 1, 'stage|mql': 1, 'score|0': 1 });
+  });
+});
+
+describe('periods, parameters and figures', () => {
+  it('given instants either side of midnight in Tokyo, when bucketed, then they fall on their Tokyo days and weeks start on Monday', () => {
+    expect(dayOf(LATE, TZ)).toBe('2026-12-04');
+    expect(dayOf(EARLY, TZ)).toBe('2026-12-05');
+    expect(weekOf('2026-12-06')).toBe('2026-11-30');
+    expect(currentMonth(EARLY, TZ)).toEqual({ from: '2026-12-01', to: '2026-12-31' });
+  });
+
+  it('given no dates, when checked, then the range is the current month; bad values name their field', () => {
+    expect(reportParams('funnel', {}, EARLY, TZ)).toMatchObject({
+      ok: true,
+      params: { from: '2026-12-01', to: '2026-12-31', groupBy: 'none', view: 'period' },
+    });
+    const bad = reportParams('funnel', { from: '2026-02-30', groupBy: 'x', view: 'y' }, EARLY, TZ);
+    expect(bad.ok ? [] : bad.errors.map((e) => e.field)).toEqual(['from', 'groupBy', 'view']);
+    const long = reportParams('sla', { from: '2025-01-01', to: '2026-02-05' }, EARLY, TZ);
+    expect(long.ok ? [] : long.errors.map((e) => e.field)).toEqual(['to']);
+  });
+
+  it('given a histogram of minutes to accept, when quantiles are asked, then they are interpolated inside the bucket', () => {
+    expect(histogramQuantile([2, 2], 0.5)).toBe(5);
+    expect(histogramQuantile([0, 0, 4], 0.5)).toBe(22.5);
+    expect(histogramQuantile([], 0.5)).toBeNull();
+  });
+
+  it('given zero leads in a group, when the funnel is built, then rates are null rather than a division by zero', () => {
+    const counters = new Map([['2026-12-05', { '*|created': 0, '*|mql': 0 }]]);
+    expect(funnelReport(counters, counters, 'period', 'none').total.rates).toEqual({
+      mql: null,
+      sal: null,
+      sql: null,
+      opportunity: null,
+      customer: null,
+    });
+  });
+
+  it('given cells a spreadsheet would run, when written as CSV, then they are defused, quoted, with a BOM', () => {
+    expect(csvCell('=SUM(A1)')).toBe(`"'=SUM(A1)"`);
+    expect(csvCell('株式会社"A"')).toBe('"株式会社""A"""');
+    expect(csvCell(null)).toBe('');
+    expect(toCsv([['a', 1]])).toBe('\uFEFF"a",1\r\n');
+  });
+});
