@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { now as clock } from '#adapters/clock';
 import { countMetric } from '#adapters/metrics';
 import { sendCaptureMail } from '#app/capture-mail';
+import { liftErasedAddress } from '#app/erased-address';
 import { identityToken } from '#app/links';
 import { stitchAnonymous } from '#app/stitch-anonymous';
 import { formById, settings } from '#config/settings';
@@ -146,8 +147,12 @@ async function upsertLead(facts: SubmissionFacts): Promise<Lead> {
       return updated.found ? updated.lead : CONFLICT;
     }
     const created = newLeadFromSubmission(facts, randomUUID(), settings.scoring);
+    // A form post is the person's own act: if their address was erased, it comes back as a new lead and
+    // leaves the suppression list in the same transaction (see #app/erased-address).
+    const write = changeWrite(created, facts.now);
+    const lift = liftErasedAddress(facts.submission.emailKey);
     // 'exists': another post of the same address won the race; go round and update it instead.
-    const result = await createLead(created.lead, changeWrite(created, facts.now));
+    const result = await createLead(created.lead, { ...write, extra: [...(write.extra ?? []), lift] });
     return result === 'created' ? created.lead : CONFLICT;
   });
 }

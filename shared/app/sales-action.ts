@@ -9,7 +9,7 @@ import { slaCountersOnAccept } from '#domain/handoff/sla';
 import { crmSalesActionEventSchema, type SalesAction, salesActionFromCrm } from '#domain/lead/events';
 import { appendStageHistory, type LeadState } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
-import { readSalesActionRecord, salesActionRecordPut } from '#store/idempotency';
+import { readSalesActionRecord, salesActionRecordPut, salesActionRefPut } from '#store/idempotency';
 import { findLeadIdByEmail, getLead, type TransactItem, writeLead } from '#store/leads';
 import { CONFLICT, retryOnConflict } from '#store/retry';
 import { slaTimerDelete } from '#store/timers';
@@ -109,6 +109,7 @@ function extraItems(
   const closedNow = decided.handoff?.closedAt !== undefined && before?.closedAt === undefined;
   return [
     salesActionRecordPut(action.actionId, { leadId, action: action.action, result: view }, now),
+    salesActionRefPut(leadId, action.actionId, now),
     ...(accepted || closedNow ? [slaTimerDelete(leadId)] : []),
     ...(accepted && before ? slaCounterItems(now, slaCountersOnAccept(before, now)) : []),
   ];
