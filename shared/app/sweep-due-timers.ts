@@ -3,6 +3,7 @@ import { now } from '#adapters/clock';
 import { errorFields, logger } from '#adapters/logger';
 import { countMetric } from '#adapters/metrics';
 import { runDecayTimer } from '#app/run-decay-timer';
+import { runRetentionTimer } from '#app/run-retention-timer';
 import { runSlaTimer } from '#app/run-sla-timer';
 import { runStepTimer } from '#app/run-step';
 import { settings } from '#config/settings';
@@ -176,6 +177,9 @@ export const TIMER_PROCESSORS = {
   },
   decay: async (timer, work) => {
     await runDecayTimer(timer, work.now);
+  },
+  retention: async (timer, work) => {
+    await runRetentionTimer(timer, work.now);
   },
 } satisfies Record<string, TimerProcessor>;
 

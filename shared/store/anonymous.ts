@@ -3,14 +3,12 @@ import type { EpochMs } from '#domain/lead/types';
 import type { ScoredEvent } from '#domain/scoring/scoring';
 import { dynamodb, tableName } from '#store/dynamodb';
 import { keys, PREFIX } from '#store/keys';
-import { TTL_ATTRIBUTE } from '#store/table-design';
+import { anonymousExpiry } from '#store/retention';
 
 /**
  * Anonymous visitors: their events, kept until they identify themselves (then expired by TTL), and the link
  * item that names the lead an anonymous id was stitched to.
  */
-
-const ANONYMOUS_RETENTION_S = 90 * 86_400;
 
 /** The lead an anonymous id was stitched to, if any. */
 export async function leadForAnonymous(anonymousId: string): Promise<string | undefined> {
@@ -32,7 +30,8 @@ export async function putAnonymousEvent(
       Item: {
         ...keys.anonymousEvent(anonymousId, event.eventId),
         event,
-        [TTL_ATTRIBUTE]: Math.floor(now / 1000) + ANONYMOUS_RETENTION_S,
+        // config/app.ts retention.anonymousDays (13 months by default).
+        ...anonymousExpiry(now),
       },
     }),
   );

@@ -274,3 +274,57 @@ describe('export and erase', () => {
     expect(await scanAll()).toEqual(before);
   });
 });
+
+describe('retention', () => {
+  it('given a disqualified lead, when it stays inactive for the configured period, then the sweeper erases it; timeline and anonymous items carry the configured TTLs', async () => {
+    // Arrange
+    const who = person();
+    const { leadId, anonymousId } = await fullLead(who);
+    const { settings } = await import('#config/settings');
+    const { retention } = settings.app;
+    const { exportLead } = await import('#app/export-lead');
+    const exported = await exportLead(leadId);
+    if (exported.kind !== 'found') throw new Error('lead not found');
+    const timeline = exported.document.items.timeline as { recordedAt: number; expiresAt: number }[];
+    const anonymousEvent = exported.document.related.anonymous[anonymousId]?.find((i) =>
+      String(i.sk).startsWith('EVT#'),
+    );
+    const disqualified = await api(runtime).opsPost(`/v1/ops/leads/${leadId}/disqualify`, {
+      actionId: `dq-${leadId}`,
+      reason: '予算なし',
+    });
+    expect(disqualified.status).toBe(200);
+    const timerOf = async () => {
+      const { getItem } = await import('#store/lead-items-all');
+      const { keys } = await import('#store/keys');
+      return getItem(keys.timer(leadId, 'retention'));
+    };
+    const armed = await timerOf();
+
+    // Act
+    await runtime.advanceClock((retention.disqualifiedInactiveDays - 1) * 24 * HOUR);
+    await runtime.sweep();
+    const stillThere = (await exportOf(leadId)).status;
+    await runtime.advanceClock(2 * 24 * HOUR);
+    await runtime.sweep();
+    await runtime.settle();
+
+    // Assert
+    for (const entry of timeline) {
+      expect(entry.expiresAt).toBe(
+        Math.floor((entry.recordedAt + retention.timelineDays * 24 * HOUR) / 1000),
+      );
+    }
+    expect(Number(anonymousEvent?.expiresAt)).toBeGreaterThan(
+      Date.now() / 1000 + (retention.anonymousDays - 2) * 86_400,
+    );
+    expect(armed).toMatchObject({ timerKind: 'retention', leadId });
+    expect(stillThere).toBe(200);
+    expect((await exportOf(leadId)).status).toBe(404);
+    expect(await timerOf()).toBeUndefined();
+    const erased = eventsOf(runtime, leadId, 'Lead Erased');
+    expect(erased.map((e) => (e.detail as { reason: string }).reason)).toEqual([
+      'retention: disqualified and inactive',
+    ]);
+  });
+});

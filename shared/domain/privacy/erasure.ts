@@ -16,9 +16,6 @@ export const eraseRequestSchema = z
   .meta({ id: 'EraseRequest', example: { reason: 'Erasure request from the person (ticket 4711)' } });
 export type EraseRequest = z.output<typeof eraseRequestSchema>;
 
-/** The reason the retention timer gives when it erases a disqualified lead that stayed inactive. */
-export const RETENTION_REASON = 'retention: disqualified and inactive';
-
 /** `Lead Erased`: the id, when, and why; one per lead (the id is derived from the lead, replays collapse). */
 export function leadErasedEvent(leadId: string, reason: string, now: EpochMs): DomainEvent<'Lead Erased'> {
   return buildDomainEvent('Lead Erased', {
