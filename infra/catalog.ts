@@ -119,6 +119,15 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     routes: [{ method: 'POST', path: '/v1/forms/{formId}', auth: 'none', throttle: { rate: 20, burst: 40 } }],
   }),
   fn({
+    name: 'openapi',
+    entry: 'functions/openapi/handler.ts',
+    grants: { table: 'none' },
+    description: 'The OpenAPI 3.1 document of this API, generated from the request schemas',
+    timeoutSeconds: 3,
+    memoryMb: 256,
+    routes: [{ method: 'GET', path: '/v1/openapi.json', auth: 'none' }],
+  }),
+  fn({
     name: 'confirm',
     entry: 'functions/confirm/handler.ts',
     grants: { table: 'readWrite', sendEmail: true, signingSecret: true },

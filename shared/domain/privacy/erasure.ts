@@ -13,7 +13,7 @@ export const eraseRequestSchema = z
       .meta({ description: 'Why the lead is erased (ticket, request); kept with the erasure record.' }),
   })
   .strict()
-  .meta({ id: 'EraseRequest', example: { reason: 'Erasure request from the person (ticket 4711)' } });
+  .meta({ example: { reason: 'Erasure request from the person (ticket 4711)' } });
 export type EraseRequest = z.output<typeof eraseRequestSchema>;
 
 /** `Lead Erased`: the id, when, and why; one per lead (the id is derived from the lead, replays collapse). */
