@@ -1,8 +1,10 @@
 import { z } from 'zod';
-import { eraseRequestSchema } from '#app/erase-lead';
-import { salesActionSchema } from '#app/sales-action';
 import { env } from '#config/env';
 import { formById, settings } from '#config/settings';
+// The schemas the handlers validate with, from where they are defined (the use cases re-export them):
+// importing the use cases would bundle the store and the secret into this table-less function.
+import { salesActionSchema } from '#domain/lead/events';
+import { eraseRequestSchema } from '#domain/privacy/erasure';
 
 /**
  * The OpenAPI 3.1 document of the HTTP API (`GET /v1/openapi.json`). Request schemas are the very zod

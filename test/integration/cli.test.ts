@@ -61,6 +61,7 @@ describe('leadloop CLI', () => {
     const help = await leadloop('report', 'funnel', '--help');
     const missingLead = await leadloop('--json', 'export', 'no-such-lead');
     const table = await leadloop('leads', 'show', 'no-such-lead');
+    const report = await leadloop('--json', 'report', 'funnel');
 
     // Assert
     expect(noReason.code).toBe(2);
@@ -71,5 +72,8 @@ describe('leadloop CLI', () => {
     expect(missingLead.code).toBe(3);
     expect(missingLead.stderr).toContain('No such lead.');
     expect(table.code).toBe(3);
+    // Routes other branches add answer 404 until they exist: the API's answer is printed, exit 3.
+    expect(report.code).toBe(3);
+    expect(report.stderr).toMatch(/^leadloop: report funnel: HTTP 404/);
   });
 });
