@@ -27,4 +27,7 @@ export const app: z.input<typeof appConfigSchema> = {
     rateLimits: { forms: 100, track: 2000, confirm: 100, unsubscribe: 100 },
   },
   logRetentionDays: 30,
+  // Personal data retention (README → Privacy and retention): timeline 25 months, anonymous visitors 13 months,
+  // disqualified leads without activity erased after 24 months.
+  retention: { timelineDays: 761, anonymousDays: 396, disqualifiedInactiveDays: 730 },
 };

@@ -13,7 +13,7 @@ import {
   EVENT_SOURCE,
 } from '#domain/lead/events';
 
-export type HttpMethod = 'GET' | 'POST';
+export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 export interface RouteSpec {
   method: HttpMethod;
   /** API Gateway path syntax, e.g. /v1/forms/{formId}. */
@@ -119,6 +119,15 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     routes: [{ method: 'POST', path: '/v1/forms/{formId}', auth: 'none', throttle: { rate: 20, burst: 40 } }],
   }),
   fn({
+    name: 'openapi',
+    entry: 'functions/openapi/handler.ts',
+    grants: { table: 'none' },
+    description: 'The OpenAPI 3.1 document of this API, generated from the request schemas',
+    timeoutSeconds: 3,
+    memoryMb: 256,
+    routes: [{ method: 'GET', path: '/v1/openapi.json', auth: 'none' }],
+  }),
+  fn({
     name: 'confirm',
     entry: 'functions/confirm/handler.ts',
     grants: { table: 'readWrite', sendEmail: true, signingSecret: true },
@@ -141,6 +150,25 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       { method: 'GET', path: '/v1/ops/leads', auth: 'iam' },
       { method: 'GET', path: '/v1/ops/leads/{leadId}', auth: 'iam' },
     ],
+  }),
+  fn({
+    name: 'ops-lead-export',
+    entry: 'functions/ops-lead-export/handler.ts',
+    grants: { table: 'read' },
+    description: 'Ops API: everything stored about one lead as one JSON document (access requests)',
+    timeoutSeconds: 30,
+    memoryMb: 512,
+    routes: [{ method: 'GET', path: '/v1/ops/leads/{leadId}/export', auth: 'iam' }],
+  }),
+  fn({
+    name: 'ops-lead-erase',
+    entry: 'functions/ops-lead-erase/handler.ts',
+    // DeleteItem is in readWrite; the signing secret keys the erased address's one-way hash.
+    grants: { table: 'readWrite', signingSecret: true },
+    description: 'Ops API: erases a lead (every item, a hashed suppression entry, Lead Erased published)',
+    timeoutSeconds: 60,
+    memoryMb: 512,
+    routes: [{ method: 'DELETE', path: '/v1/ops/leads/{leadId}', auth: 'iam' }],
   }),
   fn({
     name: 'track',

@@ -21,6 +21,7 @@ export const PUBLIC_ROUTES: Readonly<Record<string, string>> = {
   'POST /v1/track': 'The tracking snippet runs in anonymous browsers.',
   'GET /v1/unsubscribe': 'The unsubscribe link opened from a mail client (RFC 8058, Japanese law).',
   'POST /v1/unsubscribe': 'RFC 8058 one-click unsubscribe, posted by mailbox providers.',
+  'GET /v1/openapi.json': 'The API description for integrators: static, generated at cold start, no data.',
 };
 
 export const acknowledgePublicRoute = (route: HttpRoute, routeKey: string): void => {

@@ -57,7 +57,12 @@ export class Stateless extends Construct {
       createDefaultStage: false,
       corsPreflight: {
         allowOrigins: corsOrigins(settings),
-        allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
+        allowMethods: [
+          CorsHttpMethod.GET,
+          CorsHttpMethod.POST,
+          CorsHttpMethod.DELETE,
+          CorsHttpMethod.OPTIONS,
+        ],
         allowHeaders: ['content-type', 'accept'],
         maxAge: Duration.minutes(10),
       },
@@ -149,7 +154,7 @@ export class Stateless extends Construct {
       for (const route of spec.routes) {
         const added = this.api.addRoutes({
           path: route.path,
-          methods: [route.method === 'GET' ? HttpMethod.GET : HttpMethod.POST],
+          methods: [HttpMethod[route.method]],
           integration,
           ...(route.auth === 'iam' ? { authorizer: ctx.iam } : {}),
         });

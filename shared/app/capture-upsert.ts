@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { liftErasedAddress } from '#app/erased-address';
 import { settings } from '#config/settings';
 import { grantedEntry } from '#domain/capture/consent-ledger';
 import {
@@ -100,6 +101,9 @@ async function upsertBatch(batch: readonly SubmissionFacts[]): Promise<Upserted[
         stitchTimerPut(leadId, anonymousId, first.now),
       ];
     }
+    // A form post is the person's own act: if their address was erased, it comes back as a new lead and
+    // leaves the suppression list in the same transaction (see #app/erased-address).
+    write.extra = [...(write.extra ?? []), liftErasedAddress(first.submission.emailKey)];
     // 'exists': another process created it first; go round and update it instead.
     const result = await createLead(rest.lead, write);
     if (result !== 'created') return CONFLICT;

@@ -9,8 +9,10 @@ import { slaCountersOnAccept } from '#domain/handoff/sla';
 import { crmSalesActionEventSchema, type SalesAction, salesActionFromCrm } from '#domain/lead/events';
 import { appendStageHistory, type LeadState } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
-import { readSalesActionRecord, salesActionRecordPut } from '#store/idempotency';
+import { retentionDueAt } from '#domain/privacy/retention';
+import { readSalesActionRecord, salesActionRecordPut, salesActionRefPut } from '#store/idempotency';
 import { findLeadIdByEmail, getLead, type TransactItem, writeLead } from '#store/leads';
+import { retentionTimerPut } from '#store/retention';
 import { CONFLICT, retryOnConflict } from '#store/retry';
 import { slaTimerDelete } from '#store/timers';
 
@@ -109,9 +111,20 @@ function extraItems(
   const closedNow = decided.handoff?.closedAt !== undefined && before?.closedAt === undefined;
   return [
     salesActionRecordPut(action.actionId, { leadId, action: action.action, result: view }, now),
+    salesActionRefPut(leadId, action.actionId, now),
+    ...retentionTimer(leadId, state, decided),
     ...(accepted || closedNow ? [slaTimerDelete(leadId)] : []),
     ...(accepted && before ? slaCounterItems(now, slaCountersOnAccept(before, now)) : []),
   ];
+}
+
+/** Disqualified: arm the retention timer that erases the lead after the configured inactive period. */
+function retentionTimer(leadId: string, state: LeadState, decided: Decided): TransactItem[] {
+  const at = retentionDueAt(
+    { stage: decided.stage, lastActivityAt: state.lastActivityAt },
+    settings.app.retention,
+  );
+  return at === null ? [] : [retentionTimerPut(leadId, at)];
 }
 
 /**

@@ -4,6 +4,7 @@ import { errorFields, logger } from '#adapters/logger';
 import { countMetric } from '#adapters/metrics';
 import { runDecayTimer } from '#app/run-decay-timer';
 import { runPendingEvents } from '#app/run-pending-events';
+import { runRetentionTimer } from '#app/run-retention-timer';
 import { runSlaTimer } from '#app/run-sla-timer';
 import { runStepTimer } from '#app/run-step';
 import { runStitchTimer } from '#app/run-stitch-timer';
@@ -184,6 +185,9 @@ export const TIMER_PROCESSORS = {
   },
   'pending-events': async (timer, work) => {
     await runPendingEvents(timer, work.now);
+  },
+  retention: async (timer, work) => {
+    await runRetentionTimer(timer, work.now);
   },
 } satisfies Record<string, TimerProcessor>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { RetentionConfig } from '#domain/privacy/retention';
 import type { AnonymousLimits } from '#domain/tracking/anonymous';
 
 const origin = z
@@ -10,6 +11,18 @@ const origin = z
         'must be an origin such as https://www.example.co.jp (https, or http://localhost for development)',
     },
   );
+
+/** How long personal data is kept (README → Privacy and retention). */
+export const retentionConfigSchema = z
+  .object({
+    /** Timeline entries: 25 months by default (a year-on-year comparison plus a month). */
+    timelineDays: z.number().int().min(30).max(3650).default(761),
+    /** Anonymous visitors who never identify: 13 months by default. */
+    anonymousDays: z.number().int().min(1).max(3650).default(396),
+    /** Disqualified leads with no activity: 24 months by default, then erased by the sweeper. */
+    disqualifiedInactiveDays: z.number().int().min(30).max(3650).default(730),
+  })
+  .strict() satisfies z.ZodType<RetentionConfig>;
 
 /** Deployment-wide settings: who mails are from, which origins may post, the stage name, limits. */
 export const appConfigSchema = z
@@ -89,6 +102,12 @@ export const appConfigSchema = z
       .default({ maxEventsPerVisitor: 500, windowDays: 90 }) satisfies z.ZodType<AnonymousLimits>,
     /** Optional address that receives alarm notifications (DLQ depth, SLA breaches). */
     alarmEmail: z.email().optional(),
+    /** How long personal data is kept (README → Privacy and retention). */
+    retention: retentionConfigSchema.default({
+      timelineDays: 761,
+      anonymousDays: 396,
+      disqualifiedInactiveDays: 730,
+    }),
   })
   .strict();
 

@@ -11,6 +11,7 @@ import { readCancellation } from '#domain/tracking/activity';
 import type { AnonymousQuota } from '#domain/tracking/anonymous';
 import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
 import { keys, PREFIX } from '#store/keys';
+import { anonymousExpiry } from '#store/retention';
 import { CONFLICT, retryOnConflict } from '#store/retry';
 import { TTL_ATTRIBUTE } from '#store/table-design';
 
@@ -19,7 +20,6 @@ import { TTL_ATTRIBUTE } from '#store/table-design';
  * item that names the lead an anonymous id was stitched to.
  */
 
-const ANONYMOUS_RETENTION_S = 90 * 86_400;
 /** A quota item outlives any window the config allows (at most 365 days); the rule resets ended windows. */
 const QUOTA_RETENTION_S = 366 * 86_400;
 
@@ -82,7 +82,6 @@ export async function keepAnonymousEvents(
         if (known.length) continue;
       }
       if (kept.length === 0) return outcomes;
-      const expiresAt = Math.floor(now / 1000) + ANONYMOUS_RETENTION_S;
       const items = [
         {
           Put: {
@@ -103,7 +102,7 @@ export async function keepAnonymousEvents(
         ...kept.map((event) => ({
           Put: {
             TableName: tableName,
-            Item: { ...keys.anonymousEvent(anonymousId, event.eventId), event, [TTL_ATTRIBUTE]: expiresAt },
+            Item: { ...keys.anonymousEvent(anonymousId, event.eventId), event, ...anonymousExpiry(now) },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         })),

@@ -63,6 +63,23 @@ export async function readSalesActionRecord<R>(actionId: string): Promise<SalesA
   return { leadId: String(item.leadId), action: String(item.action), result: item.result as R };
 }
 
+/**
+ * A pointer from the lead's partition to its sales-action record (which names the lead but is keyed by
+ * `actionId`), so export and erase find the record by key, never by a scan. Expires with the record.
+ */
+export function salesActionRefPut(leadId: string, actionId: string, now: EpochMs): TransactItem {
+  return {
+    Put: {
+      TableName: tableName,
+      Item: {
+        ...keys.leadRef(leadId, 'sales-action', actionId),
+        at: now,
+        [TTL_ATTRIBUTE]: Math.floor(now / 1000) + SALES_ACTION_RETENTION_S,
+      },
+    },
+  };
+}
+
 /** The record's put; fails the transaction when the `actionId` was recorded meanwhile. */
 export function salesActionRecordPut<R>(
   actionId: string,

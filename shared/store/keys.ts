@@ -42,6 +42,15 @@ export const keys = {
   }),
   /** A counted fact of a lead (what a stage change or hand-off event added to the reports). */
   reportFact: (leadId: string, eventId: string) => ({ pk: `LEAD#${leadId}`, sk: `RPT#${eventId}` }),
+  /** A pointer, under the lead's partition, to an item elsewhere that names the lead (export and erase follow it). */
+  leadRef: (leadId: string, scope: string, id: string) => ({
+    pk: `LEAD#${leadId}`,
+    sk: `REF#${scope}#${id}`,
+  }),
+  /** An erased address: only a salted one-way hash of the normalized e-mail (no personal data). */
+  suppression: (addressHash: string) => ({ pk: `SUPPRESSED#${addressHash}`, sk: 'SUPPRESSED' }),
+  /** The record that a lead was erased (id, time, reason): makes a second erase answer `alreadyErased`. */
+  erasure: (leadId: string) => ({ pk: `ERASED#${leadId}`, sk: 'ERASED' }),
 } as const;
 
 export const PREFIX = {
@@ -52,7 +61,40 @@ export const PREFIX = {
   consent: 'CONSENT#',
   pending: 'PENDING#',
   reportFact: 'RPT#',
+  ref: 'REF#',
 } as const;
+
+/**
+ * The kind of an item under a lead's partition (`LEAD#<id>`), read from its sort key: a single-word key
+ * (`PROFILE`, `STATE`) is its own kind, otherwise the part before the first `#` (`EVT#…` → `evt`). A kind
+ * added later (`CONSENT#…`) is therefore classified, exported and erased without touching this function.
+ */
+export function leadItemKind(sk: string): string {
+  const hash = sk.indexOf('#');
+  return (hash === -1 ? sk : sk.slice(0, hash)).toLowerCase();
+}
+
+/** Readable names of the kinds this file spells (anything else is exported under its own kind). */
+export const LEAD_ITEM_KIND_NAMES: Record<string, string> = {
+  profile: 'profile',
+  state: 'state',
+  evt: 'timeline',
+  enr: 'enrollments',
+  timer: 'timers',
+  outbox: 'outbox',
+  ref: 'references',
+  consent: 'consentHistory',
+  pending: 'pendingEvents',
+  rpt: 'reportFacts',
+};
+
+/** A `REF#<scope>#<id>` sort key back to the idempotency record it points at. */
+export function refTarget(sk: string): { scope: string; id: string } | undefined {
+  if (!sk.startsWith(PREFIX.ref)) return undefined;
+  const rest = sk.slice(PREFIX.ref.length);
+  const hash = rest.indexOf('#');
+  return hash <= 0 ? undefined : { scope: rest.slice(0, hash), id: rest.slice(hash + 1) };
+}
 
 export const leadIdFromPk = (pk: string): string | undefined =>
   pk.startsWith('LEAD#') ? pk.slice('LEAD#'.length) : undefined;

@@ -17,7 +17,9 @@ import { dueAttributes, keys, leadIdFromPk, PREFIX } from '#store/keys';
 import { fromStateItem, profileItem, stateItem, stripKeys } from '#store/lead-items';
 import { type OutboxEvent, outboxPut } from '#store/outbox';
 import { countsEvents, reportItems } from '#store/report-counters';
+import { timelineExpiry } from '#store/retention';
 import { CONFLICT, retryOnConflict } from '#store/retry';
+import { TTL_ATTRIBUTE } from '#store/table-design';
 
 /**
  * The lead repository: profile, state, e-mail index, timeline and the outbox, in one table. Every write
@@ -96,6 +98,7 @@ export async function getProfiles(leadIds: readonly string[]): Promise<Map<strin
 const timelineItem = (leadId: string, entry: StoredTimelineEntry) => ({
   ...keys.timelineEvent(leadId, entry.eventId),
   ...entry,
+  ...timelineExpiry(entry.recordedAt),
 });
 
 /** A lead's timeline, newest first (bounded: the API shows the most recent activity). */
@@ -112,7 +115,7 @@ export async function getTimeline(leadId: string, limit = 200): Promise<StoredTi
       }),
     );
     for (const item of result.Items ?? []) {
-      const entry = stripKeys<StoredTimelineEntry>(item, []);
+      const entry = stripKeys<StoredTimelineEntry>(item, [TTL_ATTRIBUTE]);
       if (entry) entries.push(entry);
     }
     startKey = result.LastEvaluatedKey;
@@ -349,7 +352,7 @@ export async function getTimelineEntry(
   const result = await dynamodb.send(
     new GetCommand({ TableName: tableName, Key: keys.timelineEvent(leadId, eventId), ConsistentRead: true }),
   );
-  return stripKeys<StoredTimelineEntry>(result.Item, []);
+  return stripKeys<StoredTimelineEntry>(result.Item, [TTL_ATTRIBUTE]);
 }
 
 /** A lead state as the `byTemperature` index projects it (call list, reports). */

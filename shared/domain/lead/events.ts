@@ -24,6 +24,7 @@ export const DETAIL_TYPES = [
   'Lead Disqualified',
   'Lead Recycled',
   'Lead Unsubscribed',
+  'Lead Erased',
 ] as const;
 export type DetailType = (typeof DETAIL_TYPES)[number];
 
@@ -161,6 +162,16 @@ export interface LeadUnsubscribedDetail extends DetailBase {
   how: UnsubscribeMethod;
 }
 
+/**
+ * Everything stored about the lead was deleted (ops request or retention): CRM targets delete their copy
+ * too. Carries the id only, never the address or name; `reason` is the operator's note.
+ */
+export interface LeadErasedDetail extends DetailBase {
+  /** ISO-8601 UTC. */
+  erasedAt: string;
+  reason: string;
+}
+
 export interface DetailByType {
   'Lead Captured': LeadCapturedDetail;
   'Lead Stage Changed': LeadStageChangedDetail;
@@ -174,6 +185,7 @@ export interface DetailByType {
   'Lead Disqualified': LeadDisqualifiedDetail;
   'Lead Recycled': LeadRecycledDetail;
   'Lead Unsubscribed': LeadUnsubscribedDetail;
+  'Lead Erased': LeadErasedDetail;
 }
 
 export interface DomainEvent<T extends DetailType = DetailType> {

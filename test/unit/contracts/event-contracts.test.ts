@@ -247,6 +247,7 @@ const BUILT: { [T in DetailType]: DetailByType[T] } = {
     sequenceId: 'recycle-nurture',
   },
   'Lead Unsubscribed': { ...base, eventId: 'lead-1:unsubscribed:1', how: 'complaint' },
+  'Lead Erased': { ...base, eventId: 'lead-1:erased', erasedAt: occurredAt, reason: '本人からの削除依頼' },
 };
 
 const builtEvent = (t: DetailType): AnyDomainEvent => buildDomainEvent(t, BUILT[t]) as AnyDomainEvent;
@@ -375,6 +376,7 @@ describe('event catalogue', () => {
       'Lead Disqualified',
       'Lead Recycled',
       'Lead Unsubscribed',
+      'Lead Erased',
     ]);
   });
 

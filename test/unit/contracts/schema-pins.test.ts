@@ -278,6 +278,14 @@ const PINNED: Record<string, Pin> = {
       how: 'enum(one_click,page,complaint,ops)',
     },
   },
+  'lead-erased.v1.json': {
+    required: [...BASE_REQUIRED, 'erasedAt', 'reason'],
+    types: {
+      ...BASE_TYPES,
+      erasedAt: 'string format(date-time)',
+      reason: 'string',
+    },
+  },
 };
 
 const SCHEMA_DIR = new URL('../../../shared/domain/lead/event-schemas/', import.meta.url);

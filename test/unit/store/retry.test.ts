@@ -75,7 +75,7 @@ describe('retryOnConflict, the one read-decide-write loop', () => {
       const error = await outcome;
       // Assert
       expect(error).toBeInstanceOf(ContentionError);
-      expect(String(error)).toContain("lead L1: conflicting writes");
+      expect(String(error)).toContain('lead L1: conflicting writes');
       expect(attempts).toBe(RETRY_ATTEMPTS);
     } finally {
       vi.useRealTimers();

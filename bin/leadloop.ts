@@ -1,0 +1,342 @@
+/**
+ * `leadloop`: the ops API from a terminal. Talks to the local runtime by default (`$DATA_DIR/runtime.json`
+ * and `$DATA_DIR/ops-token`), or to a deployed stack (`--api URL` / `LEADLOOP_API_URL`, token `--token` /
+ * `LEADLOOP_TOKEN`). Tables for people, `--json` for scripts. Exit codes: 0 ok, 1 failure, 2 usage,
+ * 3 not found. A lead is named by id or by e-mail everywhere (an e-mail is resolved through
+ * `GET /v1/ops/leads?email=`).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { localDataDir, readRuntimeInfo } from '#local/runtime-file';
+
+export const EXIT = { ok: 0, failure: 1, usage: 2, notFound: 3 } as const;
+
+class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+interface Target {
+  api: string;
+  token: string | undefined;
+}
+
+interface GlobalOptions {
+  api?: string;
+  token?: string;
+  json?: boolean;
+}
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+function target(options: GlobalOptions): Target {
+  const api = options.api ?? process.env.LEADLOOP_API_URL;
+  const token = options.token ?? process.env.LEADLOOP_TOKEN;
+  if (api) return { api: api.replace(/\/+$/, ''), token };
+  const dataDir = localDataDir();
+  const running = readRuntimeInfo(dataDir);
+  if (!running) {
+    throw new CliError(
+      `No local runtime found in ${dataDir} (start one with \`npm start\`), and no --api / LEADLOOP_API_URL given.`,
+      EXIT.failure,
+    );
+  }
+  const tokenFile = join(dataDir, 'ops-token');
+  const localToken = token ?? (existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : undefined);
+  return { api: running.apiUrl, token: localToken };
+}
+
+interface ApiResult {
+  status: number;
+  body: unknown;
+  text: string;
+}
+
+async function call(t: Target, method: string, path: string, body?: unknown): Promise<ApiResult> {
+  let response: Response;
+  try {
+    response = await fetch(`${t.api}${path}`, {
+      method,
+      headers: {
+        ...(t.token ? { authorization: `Bearer ${t.token}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        accept: 'application/json',
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+  } catch (error) {
+    throw new CliError(`Cannot reach ${t.api}: ${(error as Error).message}`, EXIT.failure);
+  }
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    // Not JSON (CSV, HTML): keep the text.
+  }
+  return { status: response.status, body: parsed, text };
+}
+
+/** The API's error, as it said it; 404 → exit 3, other 4xx/5xx → exit 1. */
+function failIfError(result: ApiResult, what: string): void {
+  if (result.status < 400) return;
+  const error = (result.body as { error?: { code?: string; message?: string; errors?: unknown[] } } | null)
+    ?.error;
+  const detail = error
+    ? `${error.message ?? ''}${error.code ? ` (${error.code})` : ''}${
+        error.errors ? `\n${JSON.stringify(error.errors, null, 2)}` : ''
+      }`
+    : result.text.slice(0, 500);
+  throw new CliError(
+    `${what}: HTTP ${result.status} ${detail}`.trim(),
+    result.status === 404 ? EXIT.notFound : EXIT.failure,
+  );
+}
+
+/** A lead named by id or by e-mail → its id. */
+async function resolveLead(t: Target, ref: string): Promise<string> {
+  if (!ref.includes('@')) return ref;
+  const result = await call(t, 'GET', `/v1/ops/leads?email=${encodeURIComponent(ref)}`);
+  failIfError(result, `lead ${ref}`);
+  const leadId = (result.body as { leadId?: unknown }).leadId;
+  if (typeof leadId !== 'string') throw new CliError(`lead ${ref}: no leadId in the answer`, EXIT.failure);
+  return leadId;
+}
+
+function print(options: GlobalOptions, value: unknown, table?: () => string): void {
+  if (options.json || !table) process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  else process.stdout.write(`${table()}\n`);
+}
+
+/** A plain text table (East Asian wide characters count double, so Japanese names line up). */
+export function formatTable(rows: Record<string, unknown>[], columns: string[]): string {
+  const width = (s: string) => [...s].reduce((w, c) => w + (/[\u1100-\uffdc]/.test(c) ? 2 : 1), 0);
+  const cell = (v: unknown) =>
+    v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  const widths = columns.map((c) => Math.max(width(c), ...rows.map((r) => width(cell(r[c])))));
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => v + ' '.repeat((widths[i] ?? 0) - width(v)))
+      .join('  ')
+      .trimEnd();
+  return [
+    line(columns),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map((r) => line(columns.map((c) => cell(r[c])))),
+  ].join('\n');
+}
+
+const keyValues = (value: Record<string, unknown>, keys: string[]): string =>
+  formatTable(
+    keys.map((k) => ({ field: k, value: value[k] })),
+    ['field', 'value'],
+  );
+
+function runScript(script: string, args: string[]): never {
+  const tsx = join(ROOT, 'node_modules', '.bin', 'tsx');
+  const result = spawnSync(tsx, [join(ROOT, 'scripts', script), ...args], { stdio: 'inherit' });
+  process.exit(result.status ?? EXIT.failure);
+}
+
+export function buildProgram(): Command {
+  const program = new Command('leadloop')
+    .description('Lead loop ops from the terminal: leads, imports, reports, export and erase.')
+    .option(
+      '--api <url>',
+      'API base URL of a deployed stack (default: LEADLOOP_API_URL, else the local runtime)',
+    )
+    .option('--token <token>', 'ops bearer token (default: LEADLOOP_TOKEN, else $DATA_DIR/ops-token)')
+    .option('--json', 'print JSON (for scripts) instead of tables')
+    .exitOverride()
+    .showHelpAfterError()
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 ok, 1 failure, 2 usage, 3 not found.\nA lead is named by its id or its e-mail address.',
+    );
+  const g = (): GlobalOptions => program.opts<GlobalOptions>();
+
+  const leads = program.command('leads').description('Leads: list, show, create');
+  leads
+    .command('list')
+    .description('List leads (GET /v1/ops/leads?…)')
+    .option('--stage <stage>', 'only this lifecycle stage')
+    .option('--temperature <temperature>', 'only cold, warm or hot')
+    .option('--limit <n>', 'at most this many', '50')
+    .option('--cursor <cursor>', 'continue from a previous page')
+    .action(async (o: Record<string, string | undefined>) => {
+      const t = target(g());
+      const query = new URLSearchParams(
+        Object.entries(o).filter((e): e is [string, string] => typeof e[1] === 'string'),
+      );
+      const result = await call(t, 'GET', `/v1/ops/leads?${query}`);
+      failIfError(result, 'leads list');
+      const items = ((result.body as { items?: Record<string, unknown>[] }).items ?? []) as Record<
+        string,
+        unknown
+      >[];
+      print(g(), result.body, () => formatTable(items, ['leadId', 'email', 'stage', 'temperature', 'score']));
+    });
+  leads
+    .command('show')
+    .argument('<lead>', 'lead id or e-mail')
+    .description('One lead with its score and timeline (GET /v1/ops/leads/{leadId})')
+    .action(async (ref: string) => {
+      const t = target(g());
+      const leadId = await resolveLead(t, ref);
+      const result = await call(t, 'GET', `/v1/ops/leads/${encodeURIComponent(leadId)}`);
+      failIfError(result, `lead ${ref}`);
+      const lead = result.body as Record<string, unknown> & { score?: { total?: number } };
+      print(g(), lead, () =>
+        keyValues({ ...lead, score: lead.score?.total }, [
+          'leadId',
+          'email',
+          'stage',
+          'temperature',
+          'score',
+          'channel',
+        ]),
+      );
+    });
+  leads
+    .command('create')
+    .description('Create a lead (POST /v1/ops/leads)')
+    .requiredOption('--email <email>', 'e-mail address')
+    .option('--last-name <name>', 'family name')
+    .option('--first-name <name>', 'given name')
+    .option('--company <company>', 'company')
+    .action(async (o: { email: string; lastName?: string; firstName?: string; company?: string }) => {
+      const t = target(g());
+      const result = await call(t, 'POST', '/v1/ops/leads', o);
+      failIfError(result, 'leads create');
+      print(g(), result.body, () => keyValues(result.body as Record<string, unknown>, ['leadId', 'email']));
+    });
+
+  program
+    .command('import')
+    .argument('<file>', 'CSV or JSON file of leads')
+    .description('Import leads (POST /v1/ops/imports)')
+    .action(async (file: string) => {
+      if (!existsSync(file)) throw new CliError(`No such file: ${file}`, EXIT.usage);
+      const t = target(g());
+      const raw = readFileSync(file, 'utf8');
+      const body = file.endsWith('.json') ? (JSON.parse(raw) as unknown) : { csv: raw };
+      const result = await call(t, 'POST', '/v1/ops/imports', body);
+      failIfError(result, 'import');
+      print(g(), result.body, () => JSON.stringify(result.body, null, 2));
+    });
+
+  const report = program.command('report').description('Reports (GET /v1/ops/reports/{name})');
+  for (const name of ['funnel', 'leads', 'email', 'sla'] as const) {
+    report
+      .command(name)
+      .description(`The ${name} report`)
+      .option('--from <date>', 'first day (YYYY-MM-DD)')
+      .option('--to <date>', 'last day (YYYY-MM-DD)')
+      .action(async (o: { from?: string; to?: string }) => {
+        const t = target(g());
+        const query = new URLSearchParams(Object.entries(o).filter((e): e is [string, string] => !!e[1]));
+        const result = await call(t, 'GET', `/v1/ops/reports/${name}${query.size ? `?${query}` : ''}`);
+        failIfError(result, `report ${name}`);
+        const rows = (result.body as { rows?: Record<string, unknown>[] }).rows;
+        print(
+          g(),
+          result.body,
+          rows?.length ? () => formatTable(rows, Object.keys(rows[0] ?? {})) : undefined,
+        );
+      });
+  }
+  program
+    .command('reports')
+    .description('Report maintenance')
+    .command('rebuild')
+    .description('Rebuild the report counters (POST /v1/ops/reports/rebuild)')
+    .action(async () => {
+      const t = target(g());
+      const result = await call(t, 'POST', '/v1/ops/reports/rebuild', {});
+      failIfError(result, 'reports rebuild');
+      print(g(), result.body, () => JSON.stringify(result.body, null, 2));
+    });
+
+  program
+    .command('export')
+    .argument('<lead>', 'lead id or e-mail')
+    .description('Everything stored about a lead, as JSON (GET /v1/ops/leads/{leadId}/export)')
+    .action(async (ref: string) => {
+      const t = target(g());
+      const leadId = await resolveLead(t, ref);
+      const result = await call(t, 'GET', `/v1/ops/leads/${encodeURIComponent(leadId)}/export`);
+      failIfError(result, `export ${ref}`);
+      // The export is a document: always JSON.
+      print({ ...g(), json: true }, result.body);
+    });
+  program
+    .command('erase')
+    .argument('<lead>', 'lead id or e-mail')
+    .requiredOption('--reason <text>', 'why (kept with the erasure record), 1–500 characters')
+    .description('Erase a lead and everything stored about it (DELETE /v1/ops/leads/{leadId})')
+    .action(async (ref: string, o: { reason: string }) => {
+      const t = target(g());
+      const leadId = await resolveLead(t, ref);
+      const result = await call(t, 'DELETE', `/v1/ops/leads/${encodeURIComponent(leadId)}`, {
+        reason: o.reason,
+      });
+      failIfError(result, `erase ${ref}`);
+      const body = result.body as Record<string, unknown>;
+      print(g(), body, () =>
+        body.alreadyErased
+          ? `${leadId} was already erased at ${String(body.erasedAt)}`
+          : `${leadId} erased (${String(body.deletedItems)} items)`,
+      );
+    });
+
+  program
+    .command('rescore')
+    .description('Recompute every lead score after a scoring change (same as `npm run rescore`)')
+    .allowUnknownOption()
+    .helpOption(false)
+    .argument('[args...]', 'passed to scripts/rescore.ts (try `leadloop rescore --help`)')
+    .action((args: string[]) => runScript('rescore.ts', args));
+  program
+    .command('preview')
+    .description('Render a mail template with sample data (same as `npm run preview`)')
+    .allowUnknownOption()
+    .helpOption(false)
+    .argument('[args...]', 'passed to scripts/preview-template.ts')
+    .action((args: string[]) => runScript('preview-template.ts', args));
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  for (const sub of program.commands) {
+    sub.exitOverride();
+    for (const s of sub.commands) s.exitOverride();
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.ok;
+      if (error.code === 'commander.help') return EXIT.ok;
+      return EXIT.usage;
+    }
+    if (error instanceof CliError) {
+      process.stderr.write(`leadloop: ${error.message}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`leadloop: ${(error as Error).message}\n`);
+    return EXIT.failure;
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,0 +1,10 @@
+import { apiDocument } from '#app/api-description';
+import { httpHandler } from '#http/api';
+import { json } from '#http/responses';
+
+/** `GET /v1/openapi.json` (public): the OpenAPI 3.1 document, generated from the handlers' zod schemas. */
+const document = apiDocument();
+
+export const handler = httpHandler(async () =>
+  json(200, document, { 'cache-control': 'public, max-age=300' }),
+);

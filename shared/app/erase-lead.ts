@@ -1,0 +1,120 @@
+import { now as clock } from '#adapters/clock';
+import { logger } from '#adapters/logger';
+import { countMetric } from '#adapters/metrics';
+import { signingSecret } from '#adapters/secrets';
+import { isoAt } from '#domain/lead/events';
+import type { EpochMs } from '#domain/lead/types';
+import { addressHash } from '#domain/privacy/address-hash';
+import { leadErasedEvent } from '#domain/privacy/erasure';
+import { keys } from '#store/keys';
+import {
+  anonymousItems,
+  commitErasure,
+  deleteItems,
+  getErasure,
+  getItem,
+  type Item,
+  type ItemKey,
+  isRefKey,
+  itemKeys,
+  leadPartitionPages,
+  referencedItems,
+} from '#store/lead-items-all';
+
+/** The request body (the handler validates with it; the OpenAPI document is generated from it). */
+export { type EraseRequest, eraseRequestSchema } from '#domain/privacy/erasure';
+
+export type EraseOutcome =
+  | { kind: 'erased'; leadId: string; erasedAt: string; deletedItems: number }
+  | { kind: 'already_erased'; leadId: string; erasedAt: string }
+  | { kind: 'not_found' };
+
+const MAX_LEAD_ID = 128;
+
+/**
+ * DELETE /v1/ops/leads/{leadId} (and the retention timer): removes every item stored about the lead and
+ * keeps only what the law and the product need afterwards: the erasure record (id, time, reason), a salted
+ * one-way hash of the address on the suppression list (no mail, no silent re-creation by an import) and
+ * the aggregate counters. `Lead Erased` is published through the outbox so CRM targets delete too.
+ *
+ * Order, so a crash at any point leaves a retry able to finish: (1) the dependents (partition items other
+ * than profile and state, the anonymous visitors' items, the records `REF#` pointers name); (2) one
+ * transaction: profile, state and e-mail claim out, erasure record, suppression and outbox event in;
+ * (3) a last sweep of the partition for anything a concurrent writer added meanwhile. A second erase finds
+ * the erasure record, sweeps again (normally nothing) and answers `already_erased`.
+ */
+export async function eraseLead(leadId: string, reason: string, at?: EpochMs): Promise<EraseOutcome> {
+  if (leadId.length === 0 || leadId.length > MAX_LEAD_ID) return { kind: 'not_found' };
+  const now = at ?? clock();
+  const profile = await getItem(keys.profile(leadId));
+  if (!profile) return finishEarlierErasure(leadId);
+
+  let deleted = await deleteDependents(leadId, profile);
+  const event = leadErasedEvent(leadId, reason, now);
+  const emailKey = String(profile.emailKey ?? '');
+  const committed = await commitErasure({
+    leadId,
+    emailKey,
+    addressHash: addressHash(emailKey, signingSecret),
+    erasedAt: now,
+    reason,
+    event: {
+      leadId,
+      source: event.source,
+      detailType: event.detailType,
+      detail: event.detail as unknown as Item & { eventId: string },
+      time: now,
+    },
+  });
+  if (committed === 'gone') return finishEarlierErasure(leadId);
+  // + the profile, the state and the e-mail claim, which every lead has.
+  deleted += 3 + (await sweepPartition(leadId));
+  countMetric('LeadErased', {});
+  logger.info('lead erased', { leadId, deletedItems: deleted });
+  return { kind: 'erased', leadId, erasedAt: isoAt(now), deletedItems: deleted };
+}
+
+async function finishEarlierErasure(leadId: string): Promise<EraseOutcome> {
+  const erasure = await getErasure(leadId);
+  if (!erasure) return { kind: 'not_found' };
+  const leftovers = await sweepPartition(leadId);
+  if (leftovers > 0)
+    logger.warn('erase finished an interrupted erasure', { leadId, deletedItems: leftovers });
+  return { kind: 'already_erased', leadId, erasedAt: isoAt(erasure.erasedAt) };
+}
+
+/** Step 1: everything but the profile and state (they go in the transaction that records the erasure). */
+async function deleteDependents(leadId: string, profile: Item): Promise<number> {
+  const own: ItemKey[] = [];
+  const refs: string[] = [];
+  for await (const page of leadPartitionPages(leadId)) {
+    for (const item of page) {
+      const sk = String(item.sk);
+      if (sk === 'PROFILE' || sk === 'STATE') continue;
+      if (isRefKey(sk)) refs.push(sk);
+      own.push({ pk: String(item.pk), sk });
+    }
+  }
+  const records = (await referencedItems(refs)).filter((r) => r.leadId === leadId);
+  const anonymous: Item[] = [];
+  const anonymousIds = Array.isArray(profile.anonymousIds) ? profile.anonymousIds.map(String) : [];
+  for (const id of anonymousIds) {
+    const items = await anonymousItems(id);
+    const link = items.find((i) => i.sk === 'LINK');
+    // An anonymous id later stitched to someone else is theirs now: leave it.
+    if (link && link.leadId !== leadId) continue;
+    anonymous.push(...items);
+  }
+  return deleteItems([...itemKeys(records), ...itemKeys(anonymous), ...own]);
+}
+
+/** Step 3: what a concurrent writer may have added; the `Lead Erased` outbox item stays (it holds the id only). */
+async function sweepPartition(leadId: string): Promise<number> {
+  const erasedOutbox = keys.outbox(leadId, `${leadId}:erased`).sk;
+  const left: ItemKey[] = [];
+  for await (const page of leadPartitionPages(leadId)) {
+    for (const item of page)
+      if (item.sk !== erasedOutbox) left.push({ pk: String(item.pk), sk: String(item.sk) });
+  }
+  return deleteItems(left);
+}

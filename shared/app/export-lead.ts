@@ -1,0 +1,85 @@
+import { now as clock } from '#adapters/clock';
+import { isoAt } from '#domain/lead/events';
+import { keys, LEAD_ITEM_KIND_NAMES, leadItemKind } from '#store/keys';
+import {
+  anonymousItems,
+  getItem,
+  type Item,
+  isRefKey,
+  leadPartitionPages,
+  referencedItems,
+} from '#store/lead-items-all';
+
+export type ExportOutcome = { kind: 'found'; document: LeadExport } | { kind: 'not_found' };
+
+/** Items of the lead's partition grouped by kind; `profile` and `state` are single items. */
+export type LeadItemsByKind = { profile: Item; state: Item | null } & Record<string, Item | Item[] | null>;
+
+export interface LeadExport {
+  format: 'leadloop.lead-export.v1';
+  leadId: string;
+  exportedAt: string;
+  /** Every item under the lead's partition (`LEAD#<id>`), grouped by kind (a new kind appears by itself). */
+  items: LeadItemsByKind;
+  /** Items stored elsewhere that name the lead, fetched by key. */
+  related: {
+    emailClaim: Item | null;
+    /** Per stitched anonymous id: its link and its kept events. */
+    anonymous: Record<string, Item[]>;
+    /** Records the lead's `REF#` pointers name (sales actions and their first results). */
+    records: Item[];
+  };
+}
+
+const MAX_LEAD_ID = 128;
+const withoutPk = (item: Item): Item => {
+  const { pk: _pk, ...rest } = item;
+  return rest;
+};
+
+/**
+ * GET /v1/ops/leads/{leadId}/export: everything stored about one lead as one JSON document, for a data
+ * subject's access request. The lead's partition is read whole with a paged Query (profile, state, every
+ * timeline page, enrollments, timers, outbox leftovers, consent items, …: grouped by the kind in the sort
+ * key, so a kind added later is exported without a change here); what lives elsewhere is read by key.
+ */
+export async function exportLead(leadId: string): Promise<ExportOutcome> {
+  if (leadId.length === 0 || leadId.length > MAX_LEAD_ID) return { kind: 'not_found' };
+  const grouped: Record<string, Item[]> = {};
+  const refs: string[] = [];
+  for await (const page of leadPartitionPages(leadId)) {
+    for (const item of page) {
+      const sk = String(item.sk);
+      if (isRefKey(sk)) refs.push(sk);
+      const kind = LEAD_ITEM_KIND_NAMES[leadItemKind(sk)] ?? leadItemKind(sk);
+      const list = grouped[kind] ?? [];
+      list.push(withoutPk(item));
+      grouped[kind] = list;
+    }
+  }
+  const profile = grouped.profile?.[0];
+  if (!profile) return { kind: 'not_found' };
+  const { profile: _p, state, ...rest } = grouped;
+
+  const anonymousIds = Array.isArray(profile.anonymousIds) ? profile.anonymousIds.map(String) : [];
+  const anonymous: Record<string, Item[]> = {};
+  for (const id of anonymousIds) anonymous[id] = await anonymousItems(id);
+  const emailClaim =
+    typeof profile.emailKey === 'string' ? await getItem(keys.emailIndex(profile.emailKey)) : undefined;
+  const records = await referencedItems(refs);
+
+  return {
+    kind: 'found',
+    document: {
+      format: 'leadloop.lead-export.v1',
+      leadId,
+      exportedAt: isoAt(clock()),
+      items: { profile, state: state?.[0] ?? null, ...rest },
+      related: {
+        emailClaim: emailClaim && emailClaim.leadId === leadId ? emailClaim : null,
+        anonymous,
+        records: records.filter((r) => r.leadId === leadId),
+      },
+    },
+  };
+}

@@ -1,0 +1,200 @@
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { EpochMs } from '#domain/lead/types';
+import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
+import { keys, PREFIX, refTarget } from '#store/keys';
+import type { TransactItem } from '#store/leads';
+import { type OutboxEvent, outboxPut } from '#store/outbox';
+
+/**
+ * Every item the table holds about one lead, for export and erase: the lead's own partition (`LEAD#<id>`,
+ * read with a paged Query, whatever kinds it holds), and the items elsewhere that name the lead, fetched
+ * by key: its e-mail claim, its anonymous visitors' link and events, and the idempotency records its
+ * `REF#` pointers name. No scan anywhere; no business rule here.
+ */
+
+export type Item = Record<string, unknown>;
+export interface ItemKey {
+  pk: string;
+  sk: string;
+}
+
+const keyOf = (item: Item): ItemKey => ({ pk: String(item.pk), sk: String(item.sk) });
+
+/** The lead's partition, one page at a time (consistent reads: an erase must see its own deletes). */
+export async function* leadPartitionPages(leadId: string): AsyncGenerator<Item[]> {
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamodb.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.profile(leadId).pk },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    yield page.Items ?? [];
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+}
+
+/** Every item of an anonymous visitor's partition (`ANON#<id>`: its link and its kept events). */
+export async function anonymousItems(anonymousId: string): Promise<Item[]> {
+  const items: Item[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamodb.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.anonymousLink(anonymousId).pk },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
+/** The items the lead's `REF#` pointers name (missing ones, e.g. expired, are left out). */
+export async function referencedItems(refSortKeys: readonly string[]): Promise<Item[]> {
+  const targets = refSortKeys.flatMap((sk) => {
+    const t = refTarget(sk);
+    return t ? [keys.idempotency(t.scope, t.id)] : [];
+  });
+  return getItems(targets);
+}
+
+/** Items by key (BatchGet in chunks of 100, unprocessed keys asked again). */
+export async function getItems(itemKeys: readonly ItemKey[]): Promise<Item[]> {
+  const found: Item[] = [];
+  for (let i = 0; i < itemKeys.length; i += 100) {
+    let pending: Record<string, unknown>[] = itemKeys.slice(i, i + 100).map((k) => ({ pk: k.pk, sk: k.sk }));
+    for (let round = 0; pending.length > 0 && round < 10; round++) {
+      const result = await dynamodb.send(
+        new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }),
+      );
+      found.push(...(result.Responses?.[tableName] ?? []));
+      pending = (result.UnprocessedKeys?.[tableName]?.Keys ?? []) as Record<string, unknown>[];
+    }
+    if (pending.length > 0)
+      throw Object.assign(new Error('BatchGet left keys unprocessed'), { name: 'ThrottlingException' });
+  }
+  return found;
+}
+
+export async function getItem(key: ItemKey): Promise<Item | undefined> {
+  const result = await dynamodb.send(
+    new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
+  );
+  return result.Item;
+}
+
+/**
+ * Delete items by key, a few at a time (DeleteItem: the function's grant has no BatchWriteItem). Deleting
+ * an item that is already gone is a no-op, so a retried erase simply finishes the work.
+ */
+export async function deleteItems(itemKeys: readonly ItemKey[], concurrency = 8): Promise<number> {
+  let next = 0;
+  let deleted = 0;
+  const worker = async () => {
+    while (next < itemKeys.length) {
+      const key = itemKeys[next++] as ItemKey;
+      const result = await dynamodb.send(
+        new DeleteCommand({ TableName: tableName, Key: key, ReturnValues: 'ALL_OLD' }),
+      );
+      if (result.Attributes) deleted++;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, itemKeys.length) }, worker));
+  return deleted;
+}
+
+export const itemKeys = (items: readonly Item[]): ItemKey[] => items.map(keyOf);
+
+export interface ErasureRecord {
+  leadId: string;
+  erasedAt: EpochMs;
+  reason: string;
+}
+
+export async function getErasure(leadId: string): Promise<ErasureRecord | undefined> {
+  const item = await getItem(keys.erasure(leadId));
+  if (!item) return undefined;
+  return { leadId, erasedAt: Number(item.erasedAt), reason: String(item.reason) };
+}
+
+/**
+ * The erase's one atomic step: the profile, state and e-mail claim go, the erasure record and the
+ * address's suppression item (a hash, no personal data) arrive, and the `Lead Erased` event is put in the
+ * outbox, all together. Conditioned on the profile still existing: 'gone' when another erase won.
+ */
+export async function commitErasure(input: {
+  leadId: string;
+  emailKey: string;
+  addressHash: string;
+  erasedAt: EpochMs;
+  reason: string;
+  event: OutboxEvent;
+}): Promise<'erased' | 'gone'> {
+  const { leadId } = input;
+  const items: TransactItem[] = [
+    {
+      Delete: {
+        TableName: tableName,
+        Key: keys.profile(leadId),
+        ConditionExpression: 'attribute_exists(pk)',
+      },
+    },
+    { Delete: { TableName: tableName, Key: keys.state(leadId) } },
+    {
+      // Only our own claim: after an earlier erase the address may already belong to a new lead.
+      Delete: {
+        TableName: tableName,
+        Key: keys.emailIndex(input.emailKey),
+        ConditionExpression: 'attribute_not_exists(pk) OR leadId = :id',
+        ExpressionAttributeValues: { ':id': leadId },
+      },
+    },
+    {
+      Put: {
+        TableName: tableName,
+        Item: { ...keys.erasure(leadId), erasedAt: input.erasedAt, reason: input.reason },
+      },
+    },
+    {
+      Put: {
+        TableName: tableName,
+        Item: { ...keys.suppression(input.addressHash), reason: 'erased', suppressedAt: input.erasedAt },
+      },
+    },
+    outboxPut(tableName, input.event),
+  ];
+  try {
+    await dynamodb.send(new TransactWriteCommand({ TransactItems: items }));
+    return 'erased';
+  } catch (error) {
+    if (isConditionalCheckFailure(error)) return 'gone';
+    throw error;
+  }
+}
+
+/** True when the address (by its hash) was erased and has not come back through a form since. */
+export async function isSuppressed(addressHash: string): Promise<boolean> {
+  return (await getItem(keys.suppression(addressHash))) !== undefined;
+}
+
+/** Lifts an erased address's suppression in the same transaction that creates its new lead. */
+export function suppressionDelete(addressHash: string): TransactItem {
+  return { Delete: { TableName: tableName, Key: keys.suppression(addressHash) } };
+}
+
+export const isRefKey = (sk: unknown): boolean => typeof sk === 'string' && sk.startsWith(PREFIX.ref);

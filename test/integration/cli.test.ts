@@ -1,0 +1,79 @@
+/**
+ * The `leadloop` command as a user runs it (the bin shim through tsx, a child process) against a runtime
+ * started here: `--json` output parsed, exit codes checked.
+ */
+import { execFile } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runtime } from '#local/runtime';
+import { startTestRuntime, uniqueEmail } from '../support/runtime.ts';
+import { api, contactForm } from './handoff-support.ts';
+
+let runtime: Runtime;
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+});
+afterAll(async () => {
+  await runtime.stop();
+});
+
+const leadloop = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
+  new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['bin/leadloop.js', '--api', runtime.apiUrl, '--token', runtime.opsToken, ...args],
+      { env: { ...process.env, LEADLOOP_API_URL: '', LEADLOOP_TOKEN: '' }, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+
+describe('leadloop CLI', () => {
+  it('given a captured lead, when shown, exported and erased by e-mail with --json, then each prints JSON and exits 0; afterwards the lead is not found (3)', async () => {
+    // Arrange
+    const email = uniqueEmail('cli');
+    expect((await api(runtime).postForm('contact', contactForm(email))).status).toBe(201);
+    await runtime.settle();
+
+    // Act
+    const shown = await leadloop('--json', 'leads', 'show', email);
+    const exported = await leadloop('export', email);
+    const erased = await leadloop('--json', 'erase', email, '--reason', 'request by the person');
+    const again = await leadloop('--json', 'leads', 'show', email);
+
+    // Assert
+    expect(shown.code).toBe(0);
+    const lead = JSON.parse(shown.stdout) as { leadId: string; email: string };
+    expect(lead.email).toBe(email);
+    expect(exported.code).toBe(0);
+    expect(JSON.parse(exported.stdout)).toMatchObject({ leadId: lead.leadId, items: { profile: { email } } });
+    expect(erased.code).toBe(0);
+    expect(JSON.parse(erased.stdout)).toMatchObject({ leadId: lead.leadId, erased: true });
+    expect(again.code).toBe(3);
+    expect(again.stderr).toContain('HTTP 404');
+  });
+
+  it('given usage mistakes and missing routes, then exit codes say so: 2 usage, 3 not found, 0 for --help', async () => {
+    // Act
+    const noReason = await leadloop('erase', 'someone@example.co.jp');
+    const unknownCommand = await leadloop('frobnicate');
+    const help = await leadloop('report', 'funnel', '--help');
+    const missingLead = await leadloop('--json', 'export', 'no-such-lead');
+    const table = await leadloop('leads', 'show', 'no-such-lead');
+    const report = await leadloop('--json', 'report', 'funnel');
+
+    // Assert
+    expect(noReason.code).toBe(2);
+    expect(noReason.stderr).toContain("required option '--reason <text>'");
+    expect(unknownCommand.code).toBe(2);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: leadloop report funnel');
+    expect(missingLead.code).toBe(3);
+    expect(missingLead.stderr).toContain('No such lead.');
+    expect(table.code).toBe(3);
+    // Routes other branches add answer 404 until they exist: the API's answer is printed, exit 3.
+    expect(report.code).toBe(3);
+    expect(report.stderr).toMatch(/^leadloop: report funnel: HTTP 404/);
+  });
+});

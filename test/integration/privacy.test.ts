@@ -1,0 +1,330 @@
+/**
+ * Privacy end to end on DynamoDB Local with the real handlers: a lead with every kind of item (capture,
+ * tracking with stitched anonymous history, a step mail sent by the sweeper, a hand-off and a sales
+ * action) is exported whole, then erased; a table SCAN finds nothing of the person afterwards.
+ */
+import { randomUUID } from 'node:crypto';
+import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runtime } from '#local/runtime';
+import { startTestRuntime, uniqueEmail } from '../support/runtime.ts';
+import { api, contactForm, eventsOf, HOUR } from './handoff-support.ts';
+import { marketingMails, moveClockTo, nextBusinessMoment, sweepUntil } from './nurture-helpers.ts';
+
+let runtime: Runtime;
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+});
+afterAll(async () => {
+  await runtime.stop();
+});
+
+const scanAll = async (): Promise<Record<string, unknown>[]> => {
+  const { dynamodb, tableName } = await import('#store/dynamodb');
+  const items: Record<string, unknown>[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamodb.send(
+      new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey: startKey }),
+    );
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+};
+
+const erase = (leadId: string, body: unknown) =>
+  fetch(`${runtime.apiUrl}/v1/ops/leads/${leadId}`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${runtime.opsToken}`, 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+
+const exportOf = async (leadId: string) => {
+  const response = await api(runtime).opsGet(`/v1/ops/leads/${leadId}/export`);
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+};
+
+/** Unique person: name and company appear nowhere else in this file's table. */
+const person = () => {
+  const tag = Math.random().toString(36).slice(2, 8);
+  return {
+    email: uniqueEmail('erase'),
+    lastName: `消去${tag}`,
+    firstName: `花子${tag}`,
+    company: `株式会社消去${tag}商事`,
+  };
+};
+
+/**
+ * A lead with every kind of item: anonymous page views, the whitepaper form (enrolls into the nurture
+ * sequence; the sweeper sends the first step mail), the contact form stitching the anonymous id, a webinar
+ * that makes it hot (hand-off, SLA timer), and sales accepting it (sales-action record).
+ */
+const fullLead = async (who: ReturnType<typeof person>) => {
+  const { postForm, opsPost, opsGet } = api(runtime);
+  await moveClockTo(runtime, await nextBusinessMoment());
+  const { now } = await import('#adapters/clock');
+  const anonymousId = randomUUID();
+  const tracked = await fetch(`${runtime.apiUrl}/v1/track`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain' },
+    body: JSON.stringify({
+      events: [
+        {
+          eventId: randomUUID(),
+          type: 'page_view',
+          anonymousId,
+          url: 'https://www.example.co.jp/ja/pricing',
+          title: '料金プラン',
+          properties: {},
+          occurredAt: new Date(now() - 60_000).toISOString(),
+        },
+      ],
+    }),
+  });
+  expect(tracked.status).toBe(202);
+
+  const paper = await postForm('whitepaper', { ...who, employees: '1-49', consent: true });
+  expect(paper.status).toBe(201);
+  await runtime.settle();
+  await sweepUntil(runtime, async () => (await marketingMails(runtime, who.email)).length >= 1, {
+    stepMs: HOUR,
+    maxMs: 96 * HOUR,
+  });
+  expect((await marketingMails(runtime, who.email)).length).toBeGreaterThanOrEqual(1);
+
+  const contact = await postForm('contact', contactForm(who.email, { ...who, _anonymousId: anonymousId }));
+  expect(contact.status).toBe(201);
+  const webinar = await opsPost('/v1/ops/events', {
+    events: [{ type: 'webinar_attended', email: who.email, eventId: `webinar-${who.email}` }],
+  });
+  expect(webinar.status).toBe(202);
+  await runtime.settle();
+  const lead = (await (await opsGet(`/v1/ops/leads?email=${encodeURIComponent(who.email)}`)).json()) as {
+    leadId: string;
+    handoff: unknown;
+  };
+  expect(lead.handoff).not.toBeNull();
+  const accepted = await opsPost(`/v1/ops/leads/${lead.leadId}/accept`, {
+    actionId: `accept-${lead.leadId}`,
+  });
+  expect(accepted.status).toBe(200);
+  await runtime.settle();
+
+  // A kind this code has never heard of (e.g. a consent ledger entry): export and erase must cover it.
+  const { dynamodb, tableName } = await import('#store/dynamodb');
+  await dynamodb.send(
+    new PutCommand({
+      TableName: tableName,
+      Item: { pk: `LEAD#${lead.leadId}`, sk: 'CONSENT#2025-01-01', email: who.email, agreed: true },
+    }),
+  );
+  return { leadId: lead.leadId, anonymousId };
+};
+
+const mentions = (item: Record<string, unknown>, needles: string[]): boolean => {
+  const text = JSON.stringify(item).toLowerCase();
+  return needles.some((n) => text.includes(n.toLowerCase()));
+};
+
+describe('export and erase', () => {
+  it('given a lead with every kind of item, when exported, then the document holds each of them', async () => {
+    // Arrange
+    const who = person();
+    const { leadId, anonymousId } = await fullLead(who);
+
+    // Act
+    const { status, body } = await exportOf(leadId);
+
+    // Assert
+    expect(status).toBe(200);
+    const items = body.items as Record<string, unknown> & { profile: { email: string } };
+    expect(body).toMatchObject({ format: 'leadloop.lead-export.v1', leadId });
+    expect(items.profile.email).toBe(who.email);
+    expect(items.state).toMatchObject({ sk: 'STATE', handoff: expect.any(Object) });
+    const timeline = items.timeline as { entry?: { type?: string }; type?: string }[];
+    const types = new Set(timeline.map((t) => t.type ?? t.entry?.type));
+    expect([...types]).toEqual(
+      expect.arrayContaining(['form_submitted', 'page_view', 'email_sent', 'webinar_attended']),
+    );
+    expect((items.enrollments as unknown[]).length).toBeGreaterThanOrEqual(1);
+    expect((items.timers as { sk: string }[]).map((t) => t.sk)).toContain('TIMER#decay');
+    expect((items.outbox as { detailType: string }[]).map((o) => o.detailType)).toEqual(
+      expect.arrayContaining(['Lead Captured', 'Lead Handed Off', 'Lead Accepted']),
+    );
+    expect(items.consent).toEqual([expect.objectContaining({ sk: 'CONSENT#2025-01-01', agreed: true })]);
+    const related = body.related as {
+      emailClaim: { leadId: string };
+      anonymous: Record<string, { sk: string }[]>;
+      records: { action: string; leadId: string }[];
+    };
+    expect(related.emailClaim.leadId).toBe(leadId);
+    expect(related.anonymous[anonymousId]?.map((i) => i.sk)).toEqual(expect.arrayContaining(['LINK']));
+    expect(related.anonymous[anonymousId]?.some((i) => i.sk.startsWith('EVT#'))).toBe(true);
+    expect(related.records).toEqual([expect.objectContaining({ leadId, action: 'accept' })]);
+  });
+
+  it('given that lead, when erased, then a scan finds nothing of the person, counters stay, Lead Erased is published, and a second erase changes nothing', async () => {
+    // Arrange
+    const who = person();
+    const { leadId, anonymousId } = await fullLead(who);
+    const needles = [who.email, who.lastName, who.firstName, who.company];
+    const before = await scanAll();
+    expect(before.filter((i) => mentions(i, needles)).length).toBeGreaterThan(5);
+    const counters = before.filter((i) => String(i.pk).startsWith('COUNTER#')).length;
+
+    // Act
+    const first = await erase(leadId, { reason: 'Erasure request from the person (ticket 4711)' });
+    await runtime.settle();
+    const after = await scanAll();
+    const second = await erase(leadId, { reason: 'again' });
+    const afterSecond = await scanAll();
+
+    // Assert
+    expect(first.status).toBe(200);
+    expect(await first.json()).toMatchObject({ leadId, erased: true });
+    expect(after.filter((i) => mentions(i, needles))).toEqual([]);
+    expect(after.filter((i) => String(i.pk) === `ANON#${anonymousId}`)).toEqual([]);
+    const left = after.filter((i) => String(i.pk) === `LEAD#${leadId}`);
+    expect(left).toEqual([expect.objectContaining({ detailType: 'Lead Erased' })]);
+    expect(after.filter((i) => String(i.pk).startsWith('SUPPRESSED#'))).toHaveLength(1);
+    expect(after.filter((i) => String(i.pk).startsWith('COUNTER#')).length).toBe(counters);
+    const published = eventsOf(runtime, leadId, 'Lead Erased');
+    expect(published).toHaveLength(1);
+    expect(published[0]?.detail).toEqual({
+      eventId: `${leadId}:erased`,
+      version: 1,
+      occurredAt: expect.any(String),
+      leadId,
+      erasedAt: expect.any(String),
+      reason: 'Erasure request from the person (ticket 4711)',
+    });
+    expect(second.status).toBe(200);
+    expect(await second.json()).toMatchObject({ leadId, alreadyErased: true });
+    expect(afterSecond).toEqual(after);
+    expect((await exportOf(leadId)).status).toBe(404);
+  });
+
+  it('given an erased address, when the person posts a form again, then a NEW lead is created and the suppression lifted; an ops event naming it is refused', async () => {
+    // Arrange
+    const who = person();
+    const { postForm, opsPost, opsGet } = api(runtime);
+    expect((await postForm('contact', contactForm(who.email, who))).status).toBe(201);
+    await runtime.settle();
+    const old = (await (await opsGet(`/v1/ops/leads?email=${encodeURIComponent(who.email)}`)).json()) as {
+      leadId: string;
+    };
+    expect((await erase(old.leadId, { reason: 'request' })).status).toBe(200);
+    const { isErasedAddress } = await import('#app/erased-address');
+    const suppressedBefore = await isErasedAddress(who.email.toUpperCase());
+
+    // Act
+    const event = await opsPost('/v1/ops/events', {
+      events: [{ type: 'webinar_attended', email: who.email, eventId: `w-${who.email}` }],
+    });
+    const eventBody = (await event.json()) as { accepted: number };
+    const again = await postForm('contact', contactForm(who.email, who));
+    await runtime.settle();
+    const fresh = (await (await opsGet(`/v1/ops/leads?email=${encodeURIComponent(who.email)}`)).json()) as {
+      leadId: string;
+    };
+
+    // Assert
+    expect(suppressedBefore).toBe(true);
+    expect(eventBody.accepted).toBe(0);
+    expect(again.status).toBe(201);
+    expect(fresh.leadId).not.toBe(old.leadId);
+    expect(await isErasedAddress(who.email)).toBe(false);
+  });
+
+  it('given bad erase requests, then each gets a clear 4xx and changes nothing', async () => {
+    // Arrange
+    const who = person();
+    const { postForm, opsGet } = api(runtime);
+    expect((await postForm('contact', contactForm(who.email, who))).status).toBe(201);
+    await runtime.settle();
+    const lead = (await (await opsGet(`/v1/ops/leads?email=${encodeURIComponent(who.email)}`)).json()) as {
+      leadId: string;
+    };
+    const before = await scanAll();
+
+    // Act
+    const noReason = await erase(lead.leadId, {});
+    const empty = await erase(lead.leadId, { reason: '   ' });
+    const long = await erase(lead.leadId, { reason: 'x'.repeat(501) });
+    const extra = await erase(lead.leadId, { reason: 'ok', force: true });
+    const notJson = await erase(lead.leadId, 'reason=x');
+    const unknown = await erase('no-such-lead', { reason: 'request' });
+    const noAuth = await fetch(`${runtime.apiUrl}/v1/ops/leads/${lead.leadId}`, {
+      method: 'DELETE',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'x' }),
+    });
+
+    // Assert
+    expect([noReason.status, empty.status, long.status, extra.status, notJson.status]).toEqual([
+      400, 400, 400, 400, 400,
+    ]);
+    expect(
+      ((await noReason.json()) as { error: { errors: { field: string }[] } }).error.errors[0]?.field,
+    ).toBe('reason');
+    expect(unknown.status).toBe(404);
+    expect(noAuth.status).toBe(403);
+    expect(await scanAll()).toEqual(before);
+  });
+});
+
+describe('retention', () => {
+  it('given a disqualified lead, when it stays inactive for the configured period, then the sweeper erases it; timeline and anonymous items carry the configured TTLs', async () => {
+    // Arrange
+    const who = person();
+    const { leadId, anonymousId } = await fullLead(who);
+    const { settings } = await import('#config/settings');
+    const { retention } = settings.app;
+    const { exportLead } = await import('#app/export-lead');
+    const exported = await exportLead(leadId);
+    if (exported.kind !== 'found') throw new Error('lead not found');
+    const timeline = exported.document.items.timeline as { recordedAt: number; expiresAt: number }[];
+    const anonymousEvent = exported.document.related.anonymous[anonymousId]?.find((i) =>
+      String(i.sk).startsWith('EVT#'),
+    );
+    const disqualified = await api(runtime).opsPost(`/v1/ops/leads/${leadId}/disqualify`, {
+      actionId: `dq-${leadId}`,
+      reason: '予算なし',
+    });
+    expect(disqualified.status).toBe(200);
+    const timerOf = async () => {
+      const { getItem } = await import('#store/lead-items-all');
+      const { keys } = await import('#store/keys');
+      return getItem(keys.timer(leadId, 'retention'));
+    };
+    const armed = await timerOf();
+
+    // Act
+    await runtime.advanceClock((retention.disqualifiedInactiveDays - 1) * 24 * HOUR);
+    await runtime.sweep();
+    const stillThere = (await exportOf(leadId)).status;
+    await runtime.advanceClock(2 * 24 * HOUR);
+    await runtime.sweep();
+    await runtime.settle();
+
+    // Assert
+    for (const entry of timeline) {
+      expect(entry.expiresAt).toBe(
+        Math.floor((entry.recordedAt + retention.timelineDays * 24 * HOUR) / 1000),
+      );
+    }
+    expect(Number(anonymousEvent?.expiresAt)).toBeGreaterThan(
+      Date.now() / 1000 + (retention.anonymousDays - 2) * 86_400,
+    );
+    expect(armed).toMatchObject({ timerKind: 'retention', leadId });
+    expect(stillThere).toBe(200);
+    expect((await exportOf(leadId)).status).toBe(404);
+    expect(await timerOf()).toBeUndefined();
+    const erased = eventsOf(runtime, leadId, 'Lead Erased');
+    expect(erased.map((e) => (e.detail as { reason: string }).reason)).toEqual([
+      'retention: disqualified and inactive',
+    ]);
+  });
+});
