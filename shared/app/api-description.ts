@@ -5,6 +5,7 @@ import { formById, settings } from '#config/settings';
 // importing the use cases would bundle the store and the secret into this table-less function.
 import { salesActionSchema } from '#domain/lead/events';
 import { eraseRequestSchema } from '#domain/privacy/erasure';
+import { REPORT_GROUPS } from '#domain/reports/params';
 
 /**
  * The OpenAPI 3.1 document of the HTTP API (`GET /v1/openapi.json`). Request schemas are the very zod
@@ -36,6 +37,14 @@ const contactExample = {
   company: '株式会社サンプル商事',
   consent: true,
 };
+
+const REPORT_SUMMARIES = {
+  funnel:
+    'Funnel counts and conversion rates by stage, per period or cohort, by channel, source, campaign, form or owner',
+  leads: 'Leads, MQLs, SQLs and opportunities per day, week or month, against the configured targets',
+  email: 'E-mail KPIs (sent, delivered, bounced, complained, opened, clicked, unsubscribed) and their rates',
+  sla: 'Hand-offs, acceptance within the SLA, breaches, reassignments, median and p90 minutes to accept',
+} as const;
 
 export const OPERATIONS: readonly OperationSpec[] = [
   {
@@ -185,6 +194,33 @@ export const OPERATIONS: readonly OperationSpec[] = [
       format: { description: '`csv` for a spreadsheet' },
     },
     responses: { '200': 'A page of leads', '400': 'Bad limit or cursor' },
+  },
+  ...(['funnel', 'leads', 'email', 'sla'] as const).map(
+    (report): OperationSpec => ({
+      method: 'GET',
+      path: `/v1/ops/reports/${report}`,
+      auth: 'ops',
+      summary: REPORT_SUMMARIES[report],
+      query: {
+        from: {
+          description: 'First day, YYYY-MM-DD (default: the first of this month in the configured zone)',
+        },
+        to: { description: 'Last day, YYYY-MM-DD (default: the end of this month; at most 400 days)' },
+        groupBy: { description: `One of ${REPORT_GROUPS[report].join(', ')}` },
+        ...(report === 'funnel' ? { view: { description: '`period` (stage entries) or `cohort`' } } : {}),
+        ...(report === 'leads' ? { interval: { description: '`day`, `week` or `month`' } } : {}),
+        format: { description: '`csv` for a spreadsheet (UTF-8 with BOM)' },
+      },
+      responses: { '200': 'The report', '400': 'A parameter needs attention (the field is named)' },
+    }),
+  ),
+  {
+    method: 'GET',
+    path: '/v1/ops/reports/scores',
+    auth: 'ops',
+    summary: 'Current leads per temperature and stage, and the score histogram (buckets of 10)',
+    query: { format: { description: '`csv` for a spreadsheet (UTF-8 with BOM)' } },
+    responses: { '200': 'The gauges' },
   },
   {
     method: 'GET',
