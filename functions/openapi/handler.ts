@@ -1,5 +1,5 @@
-import { apiDocument } from '#app/api-description';
 import { httpHandler } from '#http/api';
+import { apiDocument } from '#http/openapi';
 import { json } from '#http/responses';
 
 /** `GET /v1/openapi.json` (public): the OpenAPI 3.1 document, generated from the handlers' zod schemas. */

@@ -1,7 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { traced } from '#adapters/tracer';
 import { env } from '#config/env';
+import { CONFLICT, retryOnConflict } from '#store/retry';
 
 /**
  * One DynamoDB document client per container, created at module scope and reused across invocations.
@@ -28,3 +29,23 @@ export const isConditionalCheckFailure = (error: unknown): boolean => {
   }
   return false;
 };
+
+export type WriteRequest =
+  | { PutRequest: { Item: Record<string, unknown> } }
+  | { DeleteRequest: { Key: Record<string, unknown> } };
+
+/**
+ * Unconditional puts and deletes in pages of 25 (BatchWriteItem), for admin batches (rescore, report
+ * rebuild) that run with the operator's credentials: no function is granted BatchWriteItem. Items DynamoDB
+ * leaves unprocessed (throttling) are sent again through the one retry loop.
+ */
+export async function batchWrite(requests: readonly WriteRequest[]): Promise<void> {
+  for (let i = 0; i < requests.length; i += 25) {
+    let pending: Record<string, WriteRequest[]> = { [tableName]: requests.slice(i, i + 25) };
+    await retryOnConflict(`batch write of ${requests.length} items`, async () => {
+      const result = await dynamodb.send(new BatchWriteCommand({ RequestItems: pending }));
+      pending = (result.UnprocessedItems ?? {}) as Record<string, WriteRequest[]>;
+      return Object.values(pending).some((list) => list.length > 0) ? CONFLICT : undefined;
+    });
+  }
+}

@@ -1,7 +1,6 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
-  BatchWriteCommand,
   GetCommand,
   QueryCommand,
   ScanCommand,
@@ -12,7 +11,7 @@ import type { AnyDomainEvent } from '#domain/lead/events';
 import type { Lead, LeadProfile, LeadState } from '#domain/lead/lead';
 import type { EpochMs, TimelineEntry } from '#domain/lead/types';
 import { readCancellation, type ScoredBatchRefusal } from '#domain/tracking/activity';
-import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
+import { batchWrite, dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
 import { dueAttributes, keys, leadIdFromPk, PREFIX } from '#store/keys';
 import { fromStateItem, profileItem, stateItem, stripKeys } from '#store/lead-items';
 import { type OutboxEvent, outboxPut } from '#store/outbox';
@@ -432,19 +431,7 @@ export async function putTimelineEntries(
   leadId: string,
   entries: readonly StoredTimelineEntry[],
 ): Promise<void> {
-  for (let i = 0; i < entries.length; i += 25) {
-    let request: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> | undefined = {
-      [tableName]: entries
-        .slice(i, i + 25)
-        .map((entry) => ({ PutRequest: { Item: timelineItem(leadId, entry) } })),
-    };
-    // Items DynamoDB left unprocessed (throttling) are sent again through the one retry loop.
-    await retryOnConflict(`timeline of lead ${leadId}`, async () => {
-      const result = await dynamodb.send(new BatchWriteCommand({ RequestItems: request }));
-      request = result.UnprocessedItems as typeof request;
-      return request && Object.keys(request).length ? CONFLICT : undefined;
-    });
-  }
+  await batchWrite(entries.map((entry) => ({ PutRequest: { Item: timelineItem(leadId, entry) } })));
 }
 
 /**

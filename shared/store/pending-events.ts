@@ -1,9 +1,8 @@
-import { BatchWriteCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { EpochMs } from '#domain/lead/types';
 import type { ScoredEvent } from '#domain/scoring/scoring';
 import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
 import { dueAtKey, dueShardFor, keys, PREFIX } from '#store/keys';
-import { backoff } from '#store/retry';
 import { TTL_ATTRIBUTE } from '#store/table-design';
 import type { ClaimedTimer } from '#store/timers';
 
@@ -22,19 +21,6 @@ export const PENDING_EVENTS_TIMER = 'pending-events';
 
 /** Kept this long at most (the sweeper normally takes them within minutes): then TTL removes them. */
 const PENDING_RETENTION_S = 7 * 86_400;
-
-async function batchWrite(requests: Record<string, unknown>[]): Promise<void> {
-  for (let i = 0; i < requests.length; i += 25) {
-    let request: Record<string, Record<string, unknown>[]> | undefined = {
-      [tableName]: requests.slice(i, i + 25),
-    };
-    for (let attempt = 1; request && Object.keys(request).length; attempt++) {
-      const result = await dynamodb.send(new BatchWriteCommand({ RequestItems: request }));
-      request = result.UnprocessedItems as typeof request;
-      if (request && Object.keys(request).length) await backoff(attempt);
-    }
-  }
-}
 
 /**
  * Park events for a lead and make sure its `pending-events` timer is due: one transaction (the event items,
@@ -108,7 +94,16 @@ export async function pendingEvents(leadId: string): Promise<ScoredEvent[]> {
 
 /** Remove parked events once they are decided (scored, replays or refused). */
 export async function dropPendingEvents(leadId: string, eventIds: readonly string[]): Promise<void> {
-  await batchWrite(eventIds.map((id) => ({ DeleteRequest: { Key: keys.pendingEvent(leadId, id) } })));
+  // One DeleteItem each (the sweeper is granted no BatchWriteItem); a handful per lead at most.
+  for (let i = 0; i < eventIds.length; i += 10) {
+    await Promise.all(
+      eventIds
+        .slice(i, i + 10)
+        .map((id) =>
+          dynamodb.send(new DeleteCommand({ TableName: tableName, Key: keys.pendingEvent(leadId, id) })),
+        ),
+    );
+  }
 }
 
 /**

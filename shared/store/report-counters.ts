@@ -1,10 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  BatchWriteCommand,
-  QueryCommand,
-  type TransactWriteCommandInput,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, type TransactWriteCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { settings } from '#config/settings';
 import type { Attribution } from '#domain/capture/attribution';
 import type { AnyDomainEvent } from '#domain/lead/events';
@@ -19,9 +14,8 @@ import {
   leadDims,
   type ReportFact,
 } from '#domain/reports/counting';
-import { dynamodb, tableName } from '#store/dynamodb';
+import { batchWrite, dynamodb, tableName } from '#store/dynamodb';
 import { keys, PREFIX } from '#store/keys';
-import { backoff } from '#store/retry';
 
 /**
  * Report counters (`REPORT#<kind>` / day): one item per dimension kind and calendar day, numeric fields
@@ -264,19 +258,4 @@ export async function putReportItems(
       .filter((r) => !written.has(`${r.kind}\u0000${r.sk}`))
       .map((r) => ({ DeleteRequest: { Key: { pk: keys.reportCounter(r.kind, '', '').pk, sk: r.sk } } })),
   ]);
-}
-
-type WriteRequest =
-  | { PutRequest: { Item: Record<string, unknown> } }
-  | { DeleteRequest: { Key: Record<string, unknown> } };
-
-async function batchWrite(requests: readonly WriteRequest[]): Promise<void> {
-  for (let i = 0; i < requests.length; i += 25) {
-    let request: Record<string, WriteRequest[]> | undefined = { [tableName]: requests.slice(i, i + 25) };
-    for (let attempt = 1; request && Object.keys(request).length; attempt++) {
-      const result = await dynamodb.send(new BatchWriteCommand({ RequestItems: request }));
-      request = result.UnprocessedItems as typeof request;
-      if (request && Object.keys(request).length) await backoff(attempt);
-    }
-  }
 }

@@ -4,7 +4,7 @@
  * and the document is served by the real handler.
  */
 import { describe, expect, it } from 'vitest';
-import { apiDocument, OPERATIONS } from '#app/api-description';
+import { apiDocument, OPERATIONS } from '#http/openapi';
 import { FUNCTIONS } from '#infra/catalog';
 
 const catalogRoutes = FUNCTIONS.flatMap((f) => f.routes.map((r) => `${r.method} ${r.path}`)).sort();
