@@ -68,6 +68,7 @@ export async function changeMarketing<R extends string>(
     const saved = await writeLead(
       { profile: lead.profile.version },
       {
+        previous: lead,
         profile: { ...lead.profile, marketing: change.marketing, updatedAt: now, version },
         timeline: change.timeline,
         events,

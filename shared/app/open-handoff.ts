@@ -43,6 +43,7 @@ export async function handOffLead(leadId: string, now: EpochMs): Promise<Handoff
     const result = await writeLead(
       { state: state.version },
       {
+        previous: lead,
         state: stateWithHandoff(state, plan),
         events: plan.events,
         extra: [

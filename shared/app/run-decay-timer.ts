@@ -46,7 +46,13 @@ async function decayLead(timer: ClaimedTimer, leadId: string, now: EpochMs): Pro
     const events = cooled ? stateChangeEvents(state, after, now) : [];
     const result = await writeLead(
       { state: state.version },
-      { state: after, events, extra: [{ Update: completeTimerUpdate(timer, nextAt) }], at: now },
+      {
+        previous: lead,
+        state: after,
+        events,
+        extra: [{ Update: completeTimerUpdate(timer, nextAt) }],
+        at: now,
+      },
     );
     if (result === 'saved') return cooled ? 'cooled' : nextAt === null ? 'cleared' : 'rearmed';
     // Either the state moved (re-read and decide again) or our claim is gone: the timer was re-armed by new

@@ -64,6 +64,7 @@ async function handleSlaTimer(timer: ClaimedTimer, now: EpochMs): Promise<SlaTim
     const result = await writeLead(
       { state: state.version },
       {
+        previous: lead,
         state: { ...state, handoff: outcome.handoff, version: state.version + 1 },
         events: outcome.events,
         extra: [

@@ -77,6 +77,7 @@ async function runDueStep(
     const reserved = await writeLead(
       { state: lead.state.version },
       {
+        previous: lead,
         state: withSend(lead.state, now),
         extra: [stepAttemptUpdate(timer, enrollment.stepIndex, decision.step.id, now)],
         at: now,
@@ -213,7 +214,10 @@ async function deferStep(
       recentSends: lead.state.recentSends.filter((_, i) => i !== at),
       version: lead.state.version + 1,
     };
-    const saved = await writeLead({ state: lead.state.version }, { state, extra: [update], at: now });
+    const saved = await writeLead(
+      { state: lead.state.version },
+      { previous: lead, state, extra: [update], at: now },
+    );
     if (saved === 'saved') return 'delayed';
     return (await isStillClaimed(timer)) ? CONFLICT : 'claim_lost';
   });

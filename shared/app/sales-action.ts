@@ -73,6 +73,7 @@ export async function salesAction(ref: LeadRef, action: SalesAction): Promise<Sa
     const result = await writeLead(
       { state: state.version },
       {
+        previous: lead,
         state: stateAfter(state, decided),
         events: decided.events,
         extra: extraItems(leadId, action, state, decided, view, now),
