@@ -233,36 +233,49 @@ export function buildProgram(): Command {
     });
 
   const report = program.command('report').description('Reports (GET /v1/ops/reports/{name})');
+  const GROUPS = {
+    funnel: 'none|channel|source|campaign|form|owner',
+    leads: 'none|channel|source|form',
+    email: 'none|sequence|step|template',
+    sla: 'none|owner|team',
+  } as const;
   for (const name of ['funnel', 'leads', 'email', 'sla'] as const) {
-    report
+    const command = report
       .command(name)
       .description(`The ${name} report`)
-      .option('--from <date>', 'first day (YYYY-MM-DD)')
-      .option('--to <date>', 'last day (YYYY-MM-DD)')
-      .action(async (o: { from?: string; to?: string }) => {
-        const t = target(g());
-        const query = new URLSearchParams(Object.entries(o).filter((e): e is [string, string] => !!e[1]));
-        const result = await call(t, 'GET', `/v1/ops/reports/${name}${query.size ? `?${query}` : ''}`);
-        failIfError(result, `report ${name}`);
-        const rows = (result.body as { rows?: Record<string, unknown>[] }).rows;
-        print(
-          g(),
-          result.body,
-          rows?.length ? () => formatTable(rows, Object.keys(rows[0] ?? {})) : undefined,
-        );
-      });
+      .option('--from <date>', 'first day (YYYY-MM-DD; default: the first of this month)')
+      .option('--to <date>', 'last day (YYYY-MM-DD; default: the end of this month)')
+      .option('--group-by <group>', GROUPS[name]);
+    if (name === 'funnel') command.option('--view <view>', 'period|cohort');
+    if (name === 'leads') command.option('--interval <interval>', 'day|week|month');
+    command.action(async (o: Record<string, string | undefined>) => {
+      const t = target(g());
+      const params: Record<string, string | undefined> = {
+        from: o.from,
+        to: o.to,
+        groupBy: o.groupBy,
+        view: o.view,
+        interval: o.interval,
+      };
+      const query = new URLSearchParams(
+        Object.entries(params).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''),
+      );
+      const result = await call(t, 'GET', `/v1/ops/reports/${name}${query.size ? `?${query}` : ''}`);
+      failIfError(result, `report ${name}`);
+      const body = result.body as { rows?: Record<string, unknown>[]; series?: Record<string, unknown>[] };
+      const rows = (body.rows ?? body.series ?? []).map(flattenRow);
+      print(g(), result.body, rows.length ? () => formatTable(rows, Object.keys(rows[0] ?? {})) : undefined);
+    });
   }
   program
     .command('reports')
     .description('Report maintenance')
     .command('rebuild')
-    .description('Rebuild the report counters (POST /v1/ops/reports/rebuild)')
-    .action(async () => {
-      const t = target(g());
-      const result = await call(t, 'POST', '/v1/ops/reports/rebuild', {});
-      failIfError(result, 'reports rebuild');
-      print(g(), result.body, () => JSON.stringify(result.body, null, 2));
-    });
+    .description('Recompute every report counter from the stored leads (same as `npm run reports:rebuild`)')
+    .allowUnknownOption()
+    .helpOption(false)
+    .argument('[args...]', 'passed to scripts/reports-rebuild.ts')
+    .action((args: string[]) => runScript('reports-rebuild.ts', args));
 
   program
     .command('export')
@@ -339,4 +352,15 @@ export async function main(argv: string[]): Promise<number> {
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   process.exitCode = await main(process.argv.slice(2));
+}
+
+/** A report row for a table: nested figures (`counts.mql`, `rates.mql`) become their own columns. */
+function flattenRow(row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row)) {
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [inner, v] of Object.entries(value)) out[`${key}.${inner}`] = v;
+    } else out[key] = value;
+  }
+  return out;
 }
