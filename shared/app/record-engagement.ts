@@ -9,6 +9,7 @@ import { settings } from '#config/settings';
 import { emailKey } from '#domain/capture/email-address';
 import type { EpochMs } from '#domain/lead/types';
 import { addEngagement } from '#store/enrollments';
+import { markFirstTime } from '#store/idempotency';
 import { findLeadIdByEmail } from '#store/leads';
 
 export type { SesEngagement } from '#adapters/ses';
@@ -77,6 +78,8 @@ async function handleEngagement(
     case 'delivery': {
       const result = await recordDelivery(leadId, at);
       if (result === 'not_found') return 'lead_not_found';
+      // SES events arrive at least once: a message's delivery counts the first time only.
+      if (!(await markFirstTime('ses-delivery', event.messageId, at))) return 'duplicate';
       await countEmail('delivered', at, event.sequenceId, { stepId: event.stepId });
       return 'applied';
     }

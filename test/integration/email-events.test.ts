@@ -141,6 +141,26 @@ describe('SES engagement events', () => {
     expect((await profileOf(leadId))?.marketing.transientBounces).toBe(0);
   });
 
+  it('given a delivery event, when EventBridge delivers it twice, then it counts as delivered once', async () => {
+    // Arrange
+    const { leadId, messageId } = await nurturedLead('delivered-twice');
+    const { readCounter } = await import('#store/counters');
+    const { emailKpiDay: kpiDay } = await import('#app/email-kpis');
+    const { now } = await import('#adapters/clock');
+    const day = kpiDay(now());
+    const before = await readCounter('email_delivered', day);
+    const fixture = sesFixture('delivery', { leadId, messageId });
+
+    // Act
+    const first = await invoke(fixture);
+    const replay = await invoke(fixture);
+
+    // Assert
+    expect(first.result).toBe('applied');
+    expect(replay.result).toBe('duplicate');
+    expect(await readCounter('email_delivered', day)).toBe(before + 1);
+  });
+
   it('given an open and a click on a step mail, when the events arrive (and are redelivered), then each is scored once and remembered on the enrollment', async () => {
     // Arrange
     const { leadId, messageId } = await nurturedLead('engaged');
