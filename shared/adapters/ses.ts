@@ -5,11 +5,12 @@ import {
   SendEmailCommand,
 } from '@aws-sdk/client-sesv2';
 import { z } from 'zod';
+import { traced } from '#adapters/tracer';
 import { env } from '#config/env';
 import type { EpochMs } from '#domain/lead/types';
 
 /** The SES client (exported so tests can add SDK middleware, e.g. to inject faults). */
-export const sesClient = new SESv2Client({});
+export const sesClient = traced(new SESv2Client({}));
 const configurationSet = env().SES_CONFIGURATION_SET;
 
 export interface OutgoingMail {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unsubscribeUrl } from '#app/links';
 import type { Runtime } from '#local/runtime';
-import { inbox, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
+import { api, inbox, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
 
 /** Issue 10, forms side: exact under load, safe under abuse. */
 
@@ -26,11 +26,7 @@ const person = (email: string, extra: Record<string, unknown> = {}) => ({
 });
 
 const postJson = (formId: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${runtime.apiUrl}/v1/forms/${formId}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
+  api(runtime).postForm(formId, body, headers);
 
 const identityOf = async (response: Response) => ((await response.json()) as { identity: string }).identity;
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime';
-import { inbox, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
+import { api, inbox, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
 
 /**
  * Issue 10, forms side: limits on capture mail. Its own file, so its own table and counters: the
@@ -27,11 +27,7 @@ const person = (email: string, extra: Record<string, unknown> = {}) => ({
 });
 
 const postJson = (formId: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${runtime.apiUrl}/v1/forms/${formId}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
+  api(runtime).postForm(formId, body, headers);
 
 interface LeadBody {
   leadId: string;

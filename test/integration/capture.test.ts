@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime';
-import { inbox, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
+import { api, inbox, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
 
 let runtime: Runtime;
 beforeAll(async () => {
@@ -22,11 +22,7 @@ const contact = (email: string, extra: Record<string, unknown> = {}) => ({
 });
 
 const postJson = (formId: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${runtime.apiUrl}/v1/forms/${formId}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
+  api(runtime).postForm(formId, body, headers);
 
 const postForm = (formId: string, fields: Record<string, string>, query = '') =>
   fetch(`${runtime.apiUrl}/v1/forms/${formId}${query}`, {

@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import type { DeliveredEvent } from '#local/router';
 import type { Runtime } from '#local/runtime';
+import { api } from '../support/runtime.ts';
 
 /** Helpers shared by the hand-off, sales-action, call-list and outbox integration tests. */
 
@@ -16,25 +17,7 @@ export const contactForm = (email: string, extra: Record<string, unknown> = {}) 
   ...extra,
 });
 
-export const api = (runtime: Runtime) => {
-  const ops = { authorization: `Bearer ${runtime.opsToken}` };
-  return {
-    postForm: (formId: string, body: unknown) =>
-      fetch(`${runtime.apiUrl}/v1/forms/${formId}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify(body),
-      }),
-    opsPost: (path: string, body: unknown) =>
-      fetch(`${runtime.apiUrl}${path}`, {
-        method: 'POST',
-        headers: { ...ops, 'content-type': 'application/json' },
-        body: typeof body === 'string' ? body : JSON.stringify(body),
-      }),
-    opsGet: (path: string, headers: Record<string, string> = {}) =>
-      fetch(`${runtime.apiUrl}${path}`, { headers: { ...ops, ...headers } }),
-  };
-};
+export { api };
 
 /**
  * A lead that turns hot the way a real one does: the contact form (fit 21 + inquiry 50 = warm MQL), then

@@ -36,3 +36,24 @@ export const inbox = async (sesUrl: string, to: string): Promise<CapturedMail[]>
 
 export const uniqueEmail = (label: string): string =>
   `${label}-${Math.random().toString(36).slice(2, 10)}@example.co.jp`;
+
+/** The runtime's API as tests call it: a JSON form post, and ops calls with the runtime's token. */
+export const api = (runtime: Runtime) => {
+  const ops = { authorization: `Bearer ${runtime.opsToken}` };
+  return {
+    postForm: (formId: string, body: unknown, headers: Record<string, string> = {}) =>
+      fetch(`${runtime.apiUrl}/v1/forms/${formId}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+        body: JSON.stringify(body),
+      }),
+    opsPost: (path: string, body: unknown) =>
+      fetch(`${runtime.apiUrl}${path}`, {
+        method: 'POST',
+        headers: { ...ops, 'content-type': 'application/json' },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      }),
+    opsGet: (path: string, headers: Record<string, string> = {}) =>
+      fetch(`${runtime.apiUrl}${path}`, { headers: { ...ops, ...headers } }),
+  };
+};
