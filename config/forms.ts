@@ -90,7 +90,10 @@ export const forms: z.input<typeof formsConfigSchema> = [
     consent: CONSENT,
     doubleOptIn: false,
     autoReplyTemplateId: 'autoreply-contact',
-    sequenceIds: [],
+    // Inquiry fast lane: a contact / demo request goes to sales at once, whatever the score (owner, SLA
+    // clock), and gets only its own short follow-up — never the whitepaper nurture.
+    handoff: 'immediate',
+    sequenceIds: ['inquiry-followup'],
     channel: 'inbound_web',
     behaviourEvent: { type: 'form_submitted', properties: { formId: 'contact' } },
     // Points once per lead and day (the default; 'submission' scores every post).

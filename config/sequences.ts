@@ -25,7 +25,7 @@ export const sequences: z.input<typeof sequencesConfigSchema> = [
   {
     id: 'whitepaper-nurture',
     name: '資料ダウンロード後フォロー',
-    entry: { kind: 'form', formIds: ['whitepaper', 'contact'] },
+    entry: { kind: 'form', formIds: ['whitepaper'] },
     steps: [
       { id: 'thanks', delay: { value: 0, unit: 'days' }, templateId: 'nurture-thanks' },
       {
@@ -44,6 +44,16 @@ export const sequences: z.input<typeof sequencesConfigSchema> = [
       },
     ],
     exit: ['became_hot', 'reached_sal', 'unsubscribed', 'suppressed'],
+    reentry: 'after_exit',
+  },
+  {
+    // The contact form's own sequence (it uses the inquiry fast lane): one mail naming the sales rep who
+    // now has the inquiry. It ends as soon as sales accepts (the rep has been in touch by then).
+    id: 'inquiry-followup',
+    name: 'お問い合わせ後フォロー',
+    entry: { kind: 'form', formIds: ['contact'] },
+    steps: [{ id: 'owner-intro', delay: { value: 0, unit: 'days' }, templateId: 'inquiry-owner-intro' }],
+    exit: ['reached_sal', 'unsubscribed', 'suppressed', 'disqualified'],
     reentry: 'after_exit',
   },
   {

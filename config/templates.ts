@@ -70,6 +70,25 @@ export const templates: z.input<typeof templatesConfigSchema> = [
       ),
     },
   },
+  // --- inquiry-followup (contact form, fast lane) ---------------------------------------------
+  {
+    id: 'inquiry-owner-intro',
+    kind: 'marketing',
+    description: 'Contact form: the sales rep who has the inquiry will be in touch',
+    locales: {
+      ja: ja(
+        '担当者よりご連絡いたします',
+        '<p>{{salutation}}</p>' +
+          '<p>このたびはお問い合わせいただき、誠にありがとうございます。</p>' +
+          '<p>担当の{{owner.name | "営業担当者"}}より、改めてご連絡いたします。今しばらくお待ちください。</p>',
+      ),
+      en: en(
+        'Your contact person',
+        '<p>Dear {{salutation}},</p><p>Thank you for your inquiry.</p>' +
+          '<p>{{owner.name | "Our sales team"}} will contact you shortly.</p>',
+      ),
+    },
+  },
   // --- recycle-nurture ----------------------------------------------------------------------
   {
     id: 'recycle-checkin',

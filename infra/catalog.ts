@@ -204,6 +204,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
         pattern: handoffTriggerPattern(settings.handoff.trigger),
         description: 'The hand-off trigger (config/handoff.ts → trigger)',
       },
+      ...inquiryHandoffRules(settings.forms),
     ],
   }),
   fn({
@@ -371,6 +372,26 @@ export function handoffTriggerPattern(trigger: HandoffTrigger): EventPattern {
     'detail-type': ['Lead Stage Changed'],
     detail: { to: from === -1 ? [trigger.stage] : presales.slice(from) },
   };
+}
+
+/**
+ * The inquiry fast lane: captures of forms with `handoff: 'immediate'` (contact, demo request, quote) go to
+ * the hand-off at once, whatever the score. No such form, no rule.
+ */
+export function inquiryHandoffRules(
+  forms: readonly { id: string; handoff?: 'score' | 'immediate' }[],
+): Trigger[] {
+  const formIds = forms.filter((f) => f.handoff === 'immediate').map((f) => f.id);
+  if (formIds.length === 0) return [];
+  return [
+    {
+      kind: 'rule',
+      name: 'handoff-inquiry',
+      bus: 'leads',
+      pattern: { source: [EVENT_SOURCE], 'detail-type': ['Lead Captured'], detail: { formId: formIds } },
+      description: 'Inquiry fast lane: captures of forms with handoff: immediate (config/forms.ts)',
+    },
+  ];
 }
 
 /** A rule to an external hand-off target (API destination or SQS): `infra/handoff-targets.ts` deploys one per entry. */

@@ -1,22 +1,24 @@
-import { SALES_ACTIONS, type SalesActionName, salesAction, salesActionSchema } from '#app/sales-action';
+import { LEAD_ACTIONS, type LeadActionName, leadActionSchema, salesAction } from '#app/sales-action';
 import { httpHandler, issuesToFields, readBody } from '#http/api';
-import { BadRequestError, ConflictError, NotFoundError } from '#http/errors';
+import { BadRequestError, ConflictError, HttpError, NotFoundError } from '#http/errors';
 import { json } from '#http/responses';
 
 /**
- * `POST /v1/ops/leads/{leadId}/{action}` (IAM in AWS): sales' answers to a hand-off with a JSON body, e.g.
- * `{"actionId":"…","bant":{…}}` for qualify. 200 with the result; a replayed `actionId` returns the first
- * result (header `idempotent-replay: true`); 400 with field errors, 404 unknown lead, 409 refused transition.
+ * `POST /v1/ops/leads/{leadId}/{action}` (IAM in AWS): sales' answers to a hand-off (accept, qualify,
+ * convert, disqualify, recycle) and the owner actions (handoff, reassign) with a JSON body, e.g.
+ * `{"actionId":"…","bant":{…}}` for qualify or `{"actionId":"…","ownerId":"sato","reason":"…"}` for
+ * handoff. 200 with the result; a replayed `actionId` returns the first result (header
+ * `idempotent-replay: true`); 400 with field errors, 404 unknown lead or owner, 409 refused action.
  * The CRM's door to the same use case is `functions/sales-actions-crm`.
  */
 
-const isAction = (value: string | undefined): value is SalesActionName =>
-  value !== undefined && (SALES_ACTIONS as readonly string[]).includes(value);
+const isAction = (value: string | undefined): value is LeadActionName =>
+  value !== undefined && (LEAD_ACTIONS as readonly string[]).includes(value);
 
 export const handler = httpHandler(async (event) => {
   const leadId = event.pathParameters?.leadId ?? '';
   const action = event.pathParameters?.action;
-  if (!isAction(action)) throw new NotFoundError(`Unknown action; use one of: ${SALES_ACTIONS.join(', ')}.`);
+  if (!isAction(action)) throw new NotFoundError(`Unknown action; use one of: ${LEAD_ACTIONS.join(', ')}.`);
   if (leadId === '' || leadId.length > 64) throw new NotFoundError('No such lead.');
   const body = readBody(event, { accept: ['json'] });
   if (typeof body.value !== 'object' || body.value === null || Array.isArray(body.value)) {
@@ -28,7 +30,7 @@ export const handler = httpHandler(async (event) => {
       { field: 'action', code: 'mismatch', message: `expected '${action}' or nothing` },
     ]);
   }
-  const parsed = salesActionSchema.safeParse({ ...raw, action });
+  const parsed = leadActionSchema.safeParse({ ...raw, action });
   if (!parsed.success)
     throw new BadRequestError('Some fields need attention.', issuesToFields(parsed.error.issues));
 
@@ -36,8 +38,14 @@ export const handler = httpHandler(async (event) => {
   switch (outcome.status) {
     case 'not_found':
       throw new NotFoundError('No such lead.');
+    case 'unknown_owner':
+      throw new HttpError(404, 'unknown_owner', `No such owner: ${outcome.message}.`, {
+        errors: [{ field: outcome.field, code: 'unknown_owner', message: outcome.message }],
+      });
     case 'invalid_transition':
       throw new ConflictError(outcome.message, 'invalid_transition');
+    case 'no_owner_available':
+      throw new ConflictError(outcome.message, 'no_owner_available');
     case 'action_id_reused':
       throw new ConflictError(outcome.message, 'action_id_reused');
     case 'replayed':

@@ -2,8 +2,8 @@ import { now as clockNow } from '#adapters/clock';
 import { logger } from '#adapters/logger';
 import { countMetric } from '#adapters/metrics';
 import { slaCounterItems } from '#app/sla-counting';
-import { settings } from '#config/settings';
-import { handoffView, planHandoff, stateWithHandoff } from '#domain/handoff/handoff';
+import { formById, settings } from '#config/settings';
+import { type HandoffOpening, handoffView, planHandoff, stateWithHandoff } from '#domain/handoff/handoff';
 import type { EpochMs } from '#domain/lead/types';
 import { getLead, getTimeline, writeLead } from '#store/leads';
 import { CONFLICT, retryOnConflict } from '#store/retry';
@@ -22,7 +22,11 @@ export type HandoffOutcome =
  * state. A redelivered trigger finds the open hand-off and writes nothing. No available owner is logged
  * and counted, not thrown: retrying would not make anyone available.
  */
-export async function handOffLead(leadId: string, now: EpochMs): Promise<HandoffOutcome> {
+export async function handOffLead(
+  leadId: string,
+  now: EpochMs,
+  opening?: HandoffOpening,
+): Promise<HandoffOutcome> {
   const policy = settings.handoff;
   // Read once: the CRM summary's recent activity need not be re-read when a retry loses a race.
   const recent =
@@ -31,7 +35,7 @@ export async function handOffLead(leadId: string, now: EpochMs): Promise<Handoff
     const lead = await getLead(leadId);
     if (!lead) return { status: 'not_found' } as const;
     const roundRobin = await readRoundRobin();
-    const plan = planHandoff(handoffView(lead), policy, roundRobin.state, recent, now);
+    const plan = planHandoff(handoffView(lead), policy, roundRobin.state, recent, now, opening);
     if (!plan.ok) {
       if (plan.code === 'no_owner_available') {
         logger.warn('hand-off: no owner available', { leadId, message: plan.message });
@@ -65,6 +69,16 @@ export interface HandoffTriggerEvent {
   id: string;
   detailType: string;
   leadId: unknown;
+  /** `Lead Captured` only: the form posted (the inquiry fast lane's rule matches forms with `handoff: 'immediate'`). */
+  formId?: unknown;
+}
+
+/** A `Lead Captured` of an inquiry form (`handoff: 'immediate'`) opens a hand-off whatever the score. */
+function inquiryOpening(trigger: HandoffTriggerEvent): HandoffOpening | undefined {
+  if (trigger.detailType !== 'Lead Captured' || typeof trigger.formId !== 'string') return undefined;
+  const form = formById(trigger.formId);
+  if (form?.handoff !== 'immediate') return undefined;
+  return { trigger: 'inquiry', reason: `inquiry form '${form.id}' (${form.name})` };
 }
 
 /**
@@ -78,7 +92,12 @@ export async function openHandoff(trigger: HandoffTriggerEvent): Promise<Handoff
     countMetric('HandoffRejected', { reason: 'no_lead_id' });
     return undefined;
   }
-  const outcome = await handOffLead(leadId, clockNow());
+  const opening = inquiryOpening(trigger);
+  if (trigger.detailType === 'Lead Captured' && opening === undefined) {
+    // Only inquiry forms' captures are routed here; any other capture (config changed since) opens nothing.
+    return { status: 'not_triggered', message: 'not an inquiry form' };
+  }
+  const outcome = await handOffLead(leadId, clockNow(), opening);
   logger.info('hand-off', { leadId, trigger: trigger.detailType, ...outcome });
   return outcome;
 }

@@ -4,20 +4,30 @@ import { countMetric } from '#adapters/metrics';
 import { slaCounterItems } from '#app/sla-counting';
 import { settings } from '#config/settings';
 import { emailKey } from '#domain/capture/email-address';
-import { applySalesAction, type SalesActionView, salesActionView } from '#domain/handoff/sales-actions';
-import { slaCountersOnAccept } from '#domain/handoff/sla';
-import { crmSalesActionEventSchema, type SalesAction, salesActionFromCrm } from '#domain/lead/events';
+import { handoffView } from '#domain/handoff/handoff';
+import {
+  decideLeadAction,
+  type LeadActionDecision,
+  type SalesActionView,
+  salesActionView,
+} from '#domain/handoff/sales-actions';
+import { crmSalesActionEventSchema, type LeadAction, salesActionFromCrm } from '#domain/lead/events';
 import { appendStageHistory, type LeadState } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
 import { retentionDueAt } from '#domain/privacy/retention';
 import { readSalesActionRecord, salesActionRecordPut, salesActionRefPut } from '#store/idempotency';
-import { findLeadIdByEmail, getLead, type TransactItem, writeLead } from '#store/leads';
+import { findLeadIdByEmail, getLead, getTimeline, type TransactItem, writeLead } from '#store/leads';
 import { retentionTimerPut } from '#store/retention';
 import { CONFLICT, retryOnConflict } from '#store/retry';
-import { slaTimerDelete } from '#store/timers';
+import { type RoundRobinRecord, readRoundRobin, roundRobinPut } from '#store/round-robin';
+import { slaTimerDelete, slaTimerPut } from '#store/timers';
 
 /** What the ops API's handler parses a request with (one validation for both doors). */
 export {
+  LEAD_ACTIONS,
+  type LeadAction,
+  type LeadActionName,
+  leadActionSchema,
   SALES_ACTIONS,
   type SalesAction,
   type SalesActionName,
@@ -28,7 +38,8 @@ export type { SalesActionView };
 export type SalesActionOutcome =
   | { status: 'applied' | 'replayed'; result: SalesActionView }
   | { status: 'not_found' }
-  | { status: 'invalid_transition'; message: string }
+  | { status: 'unknown_owner'; message: string; field: string }
+  | { status: 'invalid_transition' | 'no_owner_available'; message: string }
   | { status: 'action_id_reused'; message: string };
 
 /** How a caller names the lead: our id (ops API, CRM records that stored it) or the e-mail address. */
@@ -40,16 +51,28 @@ async function resolveLeadId(ref: LeadRef): Promise<string | undefined> {
   return key ? findLeadIdByEmail(key) : undefined;
 }
 
+/** Actions that may assign an owner read the round-robin state (and write it, version-checked). */
+const assigns = (action: LeadAction): boolean =>
+  action.action === 'handoff' || action.action === 'reassign' || action.action === 'accept';
+
 /**
- * Applies a sales action to a lead (from the ops API or a CRM event, same validation before). Idempotent on
+ * Applies an action to a lead (from the ops API or a CRM event, same validation before). Idempotent on
  * `actionId`: the first result is stored with the change in the same transaction, and a replay returns it
  * unchanged. Accepting stops the SLA timer (and counts the SLA met or breached); leaving the pipeline closes
- * the hand-off and clears its timer.
+ * the hand-off and clears its timer. A manual hand-off, a reassignment and an accept that opens the missing
+ * hand-off write the owner, the round-robin state (version-checked), the SLA timer and the same events as
+ * the automatic hand-off in that one transaction, so a concurrent automatic hand-off either commits first
+ * (and the action decides again on it) or finds the hand-off open and writes nothing.
  */
-export async function salesAction(ref: LeadRef, action: SalesAction): Promise<SalesActionOutcome> {
+export async function salesAction(ref: LeadRef, action: LeadAction): Promise<SalesActionOutcome> {
   const now = clockNow();
   const leadId = await resolveLeadId(ref);
   if (!leadId) return { status: 'not_found' };
+  const policy = settings.handoff;
+  const recent =
+    assigns(action) && policy.crm.system !== 'none'
+      ? await getTimeline(leadId, policy.crm.mapping.summary.maxActivities)
+      : [];
   return retryOnConflict(`sales action ${action.actionId} on lead ${leadId}`, async () => {
     // The lead first, then the record: the action and its record commit together, so if the lead read
     // predates a concurrent duplicate's commit, the record read either sees it or our write conflicts.
@@ -65,9 +88,21 @@ export async function salesAction(ref: LeadRef, action: SalesAction): Promise<Sa
       return { status: 'replayed', result: previous.result } as const;
     }
     if (!lead) return { status: 'not_found' } as const;
+    const roundRobin: RoundRobinRecord = assigns(action)
+      ? await readRoundRobin()
+      : { state: {}, version: undefined };
     const { state } = lead;
-    const decided = applySalesAction(state, action, now, settings.handoff.recycle);
-    if (!decided.ok) return { status: 'invalid_transition', message: decided.message } as const;
+    const decided = decideLeadAction(handoffView(lead), action, now, {
+      policy,
+      roundRobin: roundRobin.state,
+      recent,
+      recycle: settings.handoff.recycle,
+    });
+    if (!decided.ok) {
+      return decided.code === 'unknown_owner'
+        ? ({ status: 'unknown_owner', message: decided.message, field: decided.field } as const)
+        : ({ status: decided.code, message: decided.message } as const);
+    }
 
     const view = salesActionView(leadId, state.stage, action, decided);
     const result = await writeLead(
@@ -76,7 +111,7 @@ export async function salesAction(ref: LeadRef, action: SalesAction): Promise<Sa
         previous: lead,
         state: stateAfter(state, decided),
         events: decided.events,
-        extra: extraItems(leadId, action, state, decided, view, now),
+        extra: extraItems(leadId, action, state, decided, view, roundRobin, now),
         at: now,
       },
     );
@@ -86,36 +121,36 @@ export async function salesAction(ref: LeadRef, action: SalesAction): Promise<Sa
   });
 }
 
-type Decided = Extract<ReturnType<typeof applySalesAction>, { ok: true }>;
+type Decided = Extract<LeadActionDecision, { ok: true }>;
 
 function stateAfter(state: LeadState, decided: Decided): LeadState {
   return {
     ...state,
     stage: decided.stage,
-    stageHistory: appendStageHistory(state.stageHistory, decided.transition),
+    stageHistory: decided.transitions.reduce(appendStageHistory, state.stageHistory),
     ...(decided.handoff ? { handoff: decided.handoff } : {}),
     version: state.version + 1,
   };
 }
 
-/** The idempotency record, the SLA timer's removal and the SLA counters that commit with the action. */
+/** The idempotency record, the owner's round-robin mark, the SLA timer and counters that commit with the action. */
 function extraItems(
   leadId: string,
-  action: SalesAction,
+  action: LeadAction,
   state: LeadState,
   decided: Decided,
   view: SalesActionView,
+  roundRobin: RoundRobinRecord,
   now: EpochMs,
 ): TransactItem[] {
-  const before = state.handoff;
-  const accepted = action.action === 'accept' && before !== undefined;
-  const closedNow = decided.handoff?.closedAt !== undefined && before?.closedAt === undefined;
+  const timer = decided.slaTimer;
   return [
     salesActionRecordPut(action.actionId, { leadId, action: action.action, result: view }, now),
     salesActionRefPut(leadId, action.actionId, now),
     ...retentionTimer(leadId, state, decided),
-    ...(accepted || closedNow ? [slaTimerDelete(leadId)] : []),
-    ...(accepted && before ? slaCounterItems(now, slaCountersOnAccept(before, now)) : []),
+    ...(decided.roundRobinState ? [roundRobinPut(roundRobin, decided.roundRobinState, now)] : []),
+    ...(timer === 'clear' ? [slaTimerDelete(leadId)] : timer ? [slaTimerPut(leadId, timer.n, timer.at)] : []),
+    ...slaCounterItems(now, decided.slaCounters),
   ];
 }
 

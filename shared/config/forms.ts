@@ -9,6 +9,7 @@ import {
   CONSENT_FIELD,
   FIELD_TYPES,
   type FieldType,
+  FORM_HANDOFF_MODES,
   FORM_LOCALES,
   type FormConfig,
   type FormField,
@@ -177,6 +178,11 @@ export const formConfigSchema = z
     /** Other values the form's mails use, e.g. a webinar's `joinUrl` and `webinar.startsAt`. */
     mailVars: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,39}$/), z.string().max(2000)).default({}),
     sequenceIds: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/)).default([]),
+    /**
+     * `immediate` (contact, demo request, quote): every post hands the lead to sales at once, whatever its
+     * score, and enrolls it only in this form's `sequenceIds`. `score` (default): the hand-off trigger decides.
+     */
+    handoff: z.enum(FORM_HANDOFF_MODES).default('score'),
     channel: z.enum(CHANNELS).default('inbound_web'),
     /** What a submission counts as for behaviour scoring; `properties.formId` defaults to the form id. */
     behaviourEvent: behaviourEventSchema.optional(),

@@ -3,7 +3,7 @@ import { env } from '#config/env';
 import { formById, settings } from '#config/settings';
 // The schemas the handlers validate with, from where they are defined (the use cases re-export them):
 // importing the use cases would bundle the store and the secret into this table-less function.
-import { salesActionSchema } from '#domain/lead/events';
+import { leadActionSchema } from '#domain/lead/events';
 import { eraseRequestSchema } from '#domain/privacy/erasure';
 import { REPORT_GROUPS } from '#domain/reports/params';
 
@@ -174,13 +174,14 @@ export const OPERATIONS: readonly OperationSpec[] = [
     method: 'POST',
     path: '/v1/ops/leads/{leadId}/{action}',
     auth: 'ops',
-    summary: 'A sales action on a hand-off: accept, qualify, convert, disqualify, recycle',
-    body: { schema: salesActionSchema, example: { action: 'accept', actionId: 'crm-7781', by: 'k.sato' } },
+    summary:
+      'A lead action: accept, qualify, convert, disqualify, recycle; handoff (manual) and reassign (owner actions)',
+    body: { schema: leadActionSchema, example: { action: 'accept', actionId: 'crm-7781', by: 'k.sato' } },
     responses: {
       '200': 'Applied (or the first result of a replayed actionId)',
       '400': 'Fields need attention',
-      '404': 'No such lead or action',
-      '409': 'Refused transition, or actionId reused',
+      '404': 'No such lead, action or owner (ownerId)',
+      '409': 'Refused transition (e.g. an open hand-off already), no owner available, or actionId reused',
     },
   },
   {

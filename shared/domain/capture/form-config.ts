@@ -23,6 +23,10 @@ export const FORM_LOCALES = ['ja', 'en'] as const;
 
 export const SCORE_ONCE_PER = ['submission', 'day'] as const;
 
+/** `immediate`: the inquiry fast lane (hand-off at once, only the form's own sequences). */
+export const FORM_HANDOFF_MODES = ['score', 'immediate'] as const;
+export type FormHandoffMode = (typeof FORM_HANDOFF_MODES)[number];
+
 export interface FormField {
   /** The name the browser posts. */
   name: string;
@@ -53,6 +57,12 @@ export interface FormConfig {
   downloadUrl?: string;
   mailVars: Record<string, string>;
   sequenceIds: string[];
+  /**
+   * `immediate` (contact, demo request, quote): a post hands the lead to sales at once, whatever its score,
+   * and enrolls it only in `sequenceIds` (sequences whose entry names the form are not started by it).
+   * `score` or absent: the configured hand-off trigger decides.
+   */
+  handoff?: FormHandoffMode;
   channel: Channel;
   /** What a submission counts as for behaviour scoring. */
   behaviourEvent: { type: 'form_submitted'; properties: Record<string, string | number | boolean> };

@@ -5,14 +5,22 @@
  */
 import {
   type AssignmentConfig,
+  type AssignmentResult,
   assignOwner,
+  type Owner,
   type RoundRobinState,
   recordAssignment,
   toOwnerRef,
 } from '#domain/handoff/assignment';
 import { type CrmLeadView, type CrmMapping, mapLeadToCrm } from '#domain/handoff/crm-mapping';
 import { type HandoffState, type SlaPolicy, slaDueAt } from '#domain/handoff/sla';
-import { type AnyDomainEvent, buildDomainEvent, type CrmSystem, isoAt } from '#domain/lead/events';
+import {
+  type AnyDomainEvent,
+  buildDomainEvent,
+  type CrmSystem,
+  type HandoffTriggerKind,
+  isoAt,
+} from '#domain/lead/events';
 import { appendStageHistory, type Lead, type LeadState } from '#domain/lead/lead';
 import type { EpochMs, Stage, StageTransition, TimelineEntry } from '#domain/lead/types';
 
@@ -61,6 +69,27 @@ export type HandoffPlan =
     }
   | { ok: false; code: 'not_triggered' | 'no_owner_available'; message: string };
 
+/**
+ * A hand-off opened by something other than the score/stage trigger: an inquiry form (`handoff:
+ * 'immediate'`), a person, or an accept. It opens whatever the score, but never while a hand-off is open
+ * or once sales owns the lead. `owner` names who gets it (else the assignment rules pick).
+ */
+export interface HandoffOpening {
+  trigger: Exclude<HandoffTriggerKind, 'score'>;
+  reason: string;
+  owner?: Owner;
+}
+
+/** Whether a hand-off may open now: by the configured trigger, or for an inquiry/person whatever the score. */
+export function mayOpenHandoff(
+  lead: Pick<HandoffLead, 'stage' | 'temperature' | 'handoff'>,
+  trigger: HandoffTrigger,
+  opening?: HandoffOpening,
+): boolean {
+  if (opening === undefined) return shouldHandOff(lead, trigger);
+  return !hasOpenHandoff(lead) && !SALES_OWNED.includes(lead.stage);
+}
+
 /** Opens the n-th hand-off of a lead: owner, CRM record, SLA deadline and the events announcing them. */
 export function planHandoff(
   lead: HandoffLead,
@@ -68,15 +97,25 @@ export function planHandoff(
   roundRobinState: RoundRobinState,
   recentActivity: readonly TimelineEntry[],
   now: EpochMs,
+  opening?: HandoffOpening,
 ): HandoffPlan {
-  if (!shouldHandOff(lead, policy.trigger)) {
+  if (!mayOpenHandoff(lead, policy.trigger, opening)) {
     return {
       ok: false,
       code: 'not_triggered',
       message: `lead ${lead.leadId} does not meet the hand-off trigger`,
     };
   }
-  const assignment = assignOwner(lead, policy, roundRobinState, now);
+  const assignment: AssignmentResult = opening?.owner
+    ? {
+        ok: true,
+        owner: opening.owner,
+        team: opening.owner.team,
+        rule: null,
+        via: 'rule_owner',
+        fallback: false,
+      }
+    : assignOwner(lead, policy, roundRobinState, now);
   if (!assignment.ok) return { ok: false, code: assignment.code, message: assignment.message };
 
   const n = (lead.handoff?.n ?? 0) + 1;
@@ -119,7 +158,7 @@ export function planHandoff(
       handoffNumber: n,
       owner,
       previousOwner: null,
-      reason: 'handoff',
+      reason: opening === undefined || opening.trigger === 'inquiry' ? 'handoff' : 'manual',
       rule: assignment.rule,
     }),
     buildDomainEvent('Lead Handed Off', {
@@ -133,6 +172,8 @@ export function planHandoff(
       temperature: lead.temperature,
       stage,
       slaDueAt: isoAt(dueAt),
+      trigger: opening?.trigger ?? 'score',
+      ...(opening === undefined ? {} : { reason: opening.reason }),
     }),
   );
   return {

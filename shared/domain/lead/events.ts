@@ -80,9 +80,20 @@ export interface LeadHandedOffDetail extends DetailBase {
   stage: Stage;
   /** ISO-8601: sales must accept before this or the SLA is breached. */
   slaDueAt: string;
+  /**
+   * What opened the hand-off: the score/stage trigger (`score`), an inquiry form with `handoff: 'immediate'`
+   * (`inquiry`), a person from the ops API (`manual`), or an accept of a lead that had no open hand-off
+   * (`accept`). Absent in events published before it existed (read as `score`).
+   */
+  trigger?: HandoffTriggerKind;
+  /** Why, in words: the inquiry form's name, or the person's reason. */
+  reason?: string;
 }
 
-export const ASSIGNMENT_REASONS = ['handoff', 'sla_reassign', 'manual'] as const;
+export const HANDOFF_TRIGGER_KINDS = ['score', 'inquiry', 'manual', 'accept'] as const;
+export type HandoffTriggerKind = (typeof HANDOFF_TRIGGER_KINDS)[number];
+
+export const ASSIGNMENT_REASONS = ['handoff', 'sla_reassign', 'manual', 'reassigned'] as const;
 export type AssignmentReason = (typeof ASSIGNMENT_REASONS)[number];
 
 export interface LeadAssignedDetail extends DetailBase {
@@ -259,8 +270,27 @@ export const bantchSchema = z
   })
   .strict();
 
+/** A configured owner's id (config/handoff.ts → owners[].ownerId). */
+const ownerIdSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9._@-]+$/, 'ownerId may contain letters, digits and . _ @ - only');
+
 export const acceptActionSchema = z
-  .object({ action: z.literal('accept'), actionId: actionIdSchema, by: actorSchema, note: noteSchema })
+  .object({
+    action: z.literal('accept'),
+    actionId: actionIdSchema,
+    by: actorSchema,
+    /**
+     * The owner accepting. When the lead has no open hand-off (taken from the call list, or the automatic
+     * hand-off is still on its way), the accept opens one for this owner (else for the owner `by` names by
+     * id or e-mail); when another owner's hand-off is open and not yet accepted, this owner takes it over.
+     */
+    ownerId: ownerIdSchema.optional(),
+    note: noteSchema,
+  })
   .strict();
 export const qualifyActionSchema = z
   .object({
@@ -308,6 +338,35 @@ export const recycleActionSchema = z
   })
   .strict();
 
+/**
+ * Owner actions of the ops API (not from the CRM): `handoff` opens a hand-off by hand (from the call list;
+ * without `ownerId` the assignment rules pick), `reassign` gives the open hand-off to another owner.
+ */
+export const OWNER_ACTIONS = ['handoff', 'reassign'] as const;
+export type OwnerActionName = (typeof OWNER_ACTIONS)[number];
+
+export const handoffActionSchema = z
+  .object({
+    action: z.literal('handoff'),
+    actionId: actionIdSchema,
+    ownerId: ownerIdSchema.optional(),
+    reason: reasonSchema,
+    by: actorSchema,
+    note: noteSchema,
+  })
+  .strict();
+export const reassignActionSchema = z
+  .object({
+    action: z.literal('reassign'),
+    actionId: actionIdSchema,
+    ownerId: ownerIdSchema.optional(),
+    reason: reasonSchema,
+    by: actorSchema,
+    note: noteSchema,
+  })
+  .strict();
+export type OwnerAction = z.output<typeof handoffActionSchema> | z.output<typeof reassignActionSchema>;
+
 /** Body of `POST …/actions` on the ops API (the route may also put `action` in the path and merge it). */
 export const salesActionSchema = z.discriminatedUnion('action', [
   acceptActionSchema,
@@ -318,6 +377,20 @@ export const salesActionSchema = z.discriminatedUnion('action', [
 ]);
 export type SalesAction = z.output<typeof salesActionSchema>;
 export type SalesActionInput = z.input<typeof salesActionSchema>;
+
+/** Every action of `POST /v1/ops/leads/{leadId}/{action}`: sales' answers and the owner actions. */
+export const LEAD_ACTIONS = [...SALES_ACTIONS, ...OWNER_ACTIONS] as const;
+export type LeadActionName = (typeof LEAD_ACTIONS)[number];
+export const leadActionSchema = z.discriminatedUnion('action', [
+  acceptActionSchema,
+  qualifyActionSchema,
+  convertActionSchema,
+  disqualifyActionSchema,
+  recycleActionSchema,
+  handoffActionSchema,
+  reassignActionSchema,
+]);
+export type LeadAction = z.output<typeof leadActionSchema>;
 
 export const CRM_EVENT_SOURCE = 'leadloop.crm';
 export const CRM_SALES_ACTION_DETAIL_TYPE = 'CRM Sales Action';

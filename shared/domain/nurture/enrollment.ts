@@ -48,7 +48,7 @@ export type EnrollableSequence = EnrollmentPolicy & { id: string };
 /** The configured sequences and, per form, the sequences it lists. */
 export interface EnrollmentCatalog<S extends EnrollableSequence> {
   sequences: readonly S[];
-  forms: readonly { id: string; sequenceIds: readonly string[] }[];
+  forms: readonly { id: string; sequenceIds: readonly string[]; handoff?: 'score' | 'immediate' }[];
 }
 
 export interface EnrollmentCandidate<S extends EnrollableSequence> {
@@ -62,7 +62,7 @@ export interface EnrollmentCandidate<S extends EnrollableSequence> {
 
 /**
  * The sequences a signal may start. A form post starts the form's `sequenceIds` and every sequence whose
- * entry names the form; a temperature change the sequences entered at that temperature; a recycle the
+ * entry names the form (an inquiry form with `handoff: 'immediate'`: only its `sequenceIds`); a temperature change the sequences entered at that temperature; a recycle the
  * sequence named in the event (hand-off config's recycle sequence), starting at `nurtureAt`.
  */
 export function candidatesFor<S extends EnrollableSequence>(
@@ -71,12 +71,16 @@ export function candidatesFor<S extends EnrollableSequence>(
 ): EnrollmentCandidate<S>[] {
   switch (signal.kind) {
     case 'captured': {
-      const listed = catalog.forms.find((f) => f.id === signal.formId)?.sequenceIds ?? [];
+      const form = catalog.forms.find((f) => f.id === signal.formId);
+      const listed = form?.sequenceIds ?? [];
+      // An inquiry form (fast lane) starts only the sequences it names: its people are with sales now.
+      const onlyListed = form?.handoff === 'immediate';
       const trigger: EnrollmentTrigger = { kind: 'form', formId: signal.formId };
       return catalog.sequences
         .filter(
           (q) =>
-            listed.includes(q.id) || (q.entry.kind === 'form' && q.entry.formIds.includes(signal.formId)),
+            listed.includes(q.id) ||
+            (!onlyListed && q.entry.kind === 'form' && q.entry.formIds.includes(signal.formId)),
         )
         .map((sequence) => ({
           sequence,
