@@ -1,6 +1,6 @@
 import { type OutgoingMail, sendMail } from '#adapters/ses';
 import { mailSender, templateById } from '#config/settings';
-import type { LeadProfile } from '#domain/lead/lead';
+import type { Lead, LeadProfile } from '#domain/lead/lead';
 import { buildListUnsubscribeHeaders, formatAddress } from '#domain/nurture/mail-headers';
 import { renderTemplate, type TemplateVars } from '#domain/nurture/templates';
 
@@ -47,4 +47,11 @@ export async function sendTemplate(mail: TemplateMail): Promise<string> {
     headers,
     tags: { lead: mail.lead.leadId, template: template.id, kind: template.kind, ...mail.tags },
   });
+}
+
+/** `{{owner.name}}` / `{{owner.email}}` for a lead's mail: the owner of its open hand-off, if any. */
+export function ownerVars(lead: Pick<Lead, 'state'>): TemplateVars {
+  const handoff = lead.state.handoff;
+  if (handoff === undefined || handoff.closedAt !== undefined) return {};
+  return { owner: { name: handoff.owner.name, email: handoff.owner.email } };
 }

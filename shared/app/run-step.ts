@@ -4,7 +4,7 @@ import { MailNotSentError, MailRejectedError } from '#adapters/ses';
 import { countEmail } from '#app/email-kpis';
 import { completedEntry, endedAt, finishStep, nextTimerAt, type StepRunResult } from '#app/finish-step';
 import { unsubscribeUrl } from '#app/links';
-import { sendTemplate } from '#app/mail';
+import { ownerVars, sendTemplate } from '#app/mail';
 import { timelineEntry } from '#app/nurture-timeline';
 import type { SequenceConfig } from '#config/sequences';
 import { sequenceById, settings } from '#config/settings';
@@ -114,7 +114,7 @@ async function sendStep(
     messageId = await sendTemplate({
       templateId: step.templateId,
       lead: lead.profile,
-      vars: step.vars,
+      vars: { ...ownerVars(lead), ...step.vars },
       unsubscribeUrl: unsubscribeUrl(leadId),
       tags: { sequence: sequence.id, step: step.id, enrollment: enrollmentTag(sequence.id, enrollment.run) },
     });
