@@ -1,0 +1,263 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runtime } from '#local/runtime';
+import { startTestRuntime, uniqueEmail } from '../support/runtime.ts';
+import { api, contactForm, detailOf, eventsOf } from './handoff-support.ts';
+import { leadIdOf } from './nurture-helpers.ts';
+
+/**
+ * Manual hand-off, reassignment and accept-opens-a-hand-off through `POST /v1/ops/leads/{leadId}/{action}`
+ * (issue 12, item 9), on DynamoDB Local with the real handlers and the local bus.
+ */
+
+let runtime: Runtime;
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+});
+afterAll(async () => {
+  await runtime.stop();
+});
+
+const getItem = async (key: { pk: string; sk: string }) => {
+  const { dynamodb, tableName } = await import('#store/dynamodb');
+  return (await dynamodb.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
+};
+const stateOf = async (leadId: string) => getItem((await import('#store/keys')).keys.state(leadId));
+const slaTimerOf = async (leadId: string) => getItem((await import('#store/keys')).keys.timer(leadId, 'sla'));
+
+const act = async (leadId: string, action: string, body: unknown) => {
+  const response = await api(runtime).opsPost(`/v1/ops/leads/${leadId}/${action}`, body);
+  return {
+    status: response.status,
+    replay: response.headers.get('idempotent-replay'),
+    body: (await response.json()) as Record<string, unknown> & {
+      handoff?: { n: number; ownerId: string; dueAt: string; acceptedAt?: string } | null;
+      error?: { code: string; message: string; errors?: { field: string }[] };
+    },
+  };
+};
+
+/**
+ * A warm MQL that is not with sales, as the call list shows it: the whitepaper (fit 21 + 10) and a webinar
+ * attended (+20) = 51: MQL, warm, below the hot trigger; the whitepaper form has no fast lane.
+ */
+const warmMql = async (label: string): Promise<string> => {
+  const email = uniqueEmail(label);
+  const { postForm, opsPost } = api(runtime);
+  const { phone: _phone, ...body } = contactForm(email);
+  expect((await postForm('whitepaper', body)).status).toBe(201);
+  const tracked = await opsPost('/v1/ops/events', {
+    events: [{ type: 'webinar_attended', email, eventId: `webinar-${email}` }],
+  });
+  expect(tracked.status).toBe(202);
+  await runtime.settle();
+  const leadId = await leadIdOf(email);
+  const state = await stateOf(leadId);
+  expect(state).toMatchObject({ stage: 'mql', temperature: 'warm' });
+  expect(state?.handoff).toBeUndefined();
+  return leadId;
+};
+
+describe('manual hand-off from the call list', () => {
+  it('given a warm MQL, when sales hands it off without an owner, then the rules pick one, with the automatic hand-off’s events (trigger manual), an SLA timer, and a replay changes nothing', async () => {
+    // Arrange
+    const leadId = await warmMql('manual');
+    const body = { actionId: `h-${leadId}`, reason: '電話で温度感が高い', by: 'inside-sales' };
+
+    // Act
+    const first = await act(leadId, 'handoff', body);
+    const replay = await act(leadId, 'handoff', body);
+    const again = await act(leadId, 'handoff', { ...body, actionId: `h2-${leadId}` });
+    await runtime.settle();
+
+    // Assert
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ action: 'handoff', from: 'mql', stage: 'mql', handoff: { n: 1 } });
+    expect(['suzuki', 'takahashi']).toContain(first.body.handoff?.ownerId); // 300-999 employees: SMB team
+    expect(replay).toMatchObject({ status: 200, replay: 'true', body: first.body });
+    expect(again.status).toBe(409);
+    expect(again.body.error?.message).toMatch(/already has an open hand-off/);
+    expect(detailOf(eventsOf(runtime, leadId, 'Lead Handed Off')[0])).toMatchObject({
+      trigger: 'manual',
+      reason: '電話で温度感が高い',
+      handoffNumber: 1,
+    });
+    expect(eventsOf(runtime, leadId, 'Lead Handed Off')).toHaveLength(1);
+    expect(eventsOf(runtime, leadId, 'Lead Assigned').map((e) => detailOf(e).reason)).toEqual(['manual']);
+    expect((await slaTimerOf(leadId))?.handoffNumber).toBe(1);
+  });
+
+  it('given a warm MQL, when sales hands it to a named owner, then that owner has it; unknown owner 404, bad input 400 and a disqualified lead 409 change nothing', async () => {
+    // Arrange
+    const leadId = await warmMql('named');
+    const other = await warmMql('dq');
+    expect((await act(other, 'disqualify', { actionId: `d-${other}`, reason: '競合' })).status).toBe(200);
+    const version = (await stateOf(leadId))?.version;
+
+    // Act
+    const unknown = await act(leadId, 'handoff', { actionId: `u-${leadId}`, ownerId: 'nobody', reason: 'x' });
+    const noReason = await act(leadId, 'handoff', { actionId: `r-${leadId}`, ownerId: 'tanaka' });
+    const noLead = await act('no-such-lead', 'handoff', { actionId: 'nl-1', reason: 'x' });
+    const disqualified = await act(other, 'handoff', { actionId: `hd-${other}`, reason: 'x' });
+    const unchanged = (await stateOf(leadId))?.version;
+    const named = await act(leadId, 'handoff', { actionId: `n-${leadId}`, ownerId: 'tanaka', reason: '関西の案件' });
+    await runtime.settle();
+
+    // Assert
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error?.errors?.map((e) => e.field)).toEqual(['ownerId']);
+    expect(noReason.status).toBe(400);
+    expect(noReason.body.error?.errors?.map((e) => e.field)).toEqual(['reason']);
+    expect(noLead.status).toBe(404);
+    expect(disqualified.status).toBe(409);
+    expect(disqualified.body.error?.message).toMatch(/stage 'disqualified'/);
+    expect(unchanged).toBe(version);
+    expect(named.status).toBe(200);
+    expect(named.body.handoff?.ownerId).toBe('tanaka');
+    expect(detailOf(eventsOf(runtime, leadId, 'Lead Assigned')[0])).toMatchObject({
+      reason: 'manual',
+      owner: { ownerId: 'tanaka' },
+    });
+    expect(eventsOf(runtime, other, 'Lead Handed Off')).toHaveLength(0);
+  });
+});
+
+describe('reassignment', () => {
+  it('given an open hand-off, when sales reassigns it to a colleague and then lets the rules pick, then each owner change is a Lead Assigned (reassigned) with a fresh SLA deadline; same owner or no hand-off is 409', async () => {
+    // Arrange
+    const leadId = await warmMql('reassign');
+    const bare = await warmMql('bare');
+    const opened = await act(leadId, 'handoff', { actionId: `h-${leadId}`, ownerId: 'suzuki', reason: 'x' });
+    expect(opened.status).toBe(200);
+
+    // Act
+    const same = await act(leadId, 'reassign', { actionId: `s-${leadId}`, ownerId: 'suzuki', reason: 'x' });
+    const toIto = await act(leadId, 'reassign', { actionId: `r1-${leadId}`, ownerId: 'ito', reason: '大型案件' });
+    const replay = await act(leadId, 'reassign', { actionId: `r1-${leadId}`, ownerId: 'ito', reason: '大型案件' });
+    const picked = await act(leadId, 'reassign', { actionId: `r2-${leadId}`, reason: '不在のため' });
+    const none = await act(bare, 'reassign', { actionId: `r-${bare}`, reason: 'x' });
+    await runtime.settle();
+
+    // Assert
+    expect(same.status).toBe(409);
+    expect(same.body.error?.message).toMatch(/already owned by 'suzuki'/);
+    expect(toIto.status).toBe(200);
+    expect(toIto.body.handoff).toMatchObject({ n: 1, ownerId: 'ito' });
+    expect(replay).toMatchObject({ status: 200, replay: 'true', body: toIto.body });
+    expect(picked.status).toBe(200);
+    expect(picked.body.handoff?.ownerId).not.toBe('ito');
+    expect(none.status).toBe(409);
+    expect(none.body.error?.message).toMatch(/no open hand-off to reassign/);
+    const assigned = eventsOf(runtime, leadId, 'Lead Assigned').map((e) =>
+      detailOf<{ reason: string; owner: { ownerId: string }; previousOwner: { ownerId: string } | null }>(e),
+    );
+    expect(assigned.map((a) => a.reason)).toEqual(['manual', 'reassigned', 'reassigned']);
+    expect(assigned[1]).toMatchObject({ owner: { ownerId: 'ito' }, previousOwner: { ownerId: 'suzuki' } });
+    expect(eventsOf(runtime, leadId, 'Lead Handed Off')).toHaveLength(1);
+    const state = await stateOf(leadId);
+    expect(state?.handoff).toMatchObject({ reassignments: 2, previousOwnerIds: ['suzuki', 'ito'] });
+    expect((await slaTimerOf(leadId))?.dueAt ?? (await slaTimerOf(leadId))?.handoffNumber).toBeDefined();
+    expect(Date.parse(picked.body.handoff?.dueAt ?? '')).toBe(state?.handoff.dueAt);
+  });
+});
+
+describe('accept without an open hand-off', () => {
+  it('given a warm MQL from the call list, when its owner accepts it, then one step opens the hand-off for them and accepts it (SAL, SLA met), and a later automatic hand-off is a no-op', async () => {
+    // Arrange
+    const leadId = await warmMql('accept-open');
+    const { readSlaCounters, reportPeriod } = await import('#app/sla-counting');
+    const { now } = await import('#adapters/clock');
+    const before = await readSlaCounters(reportPeriod(now()));
+
+    // Act
+    const nobody = await act(leadId, 'accept', { actionId: `a0-${leadId}` });
+    const accepted = await act(leadId, 'accept', { actionId: `a-${leadId}`, by: 'K.Sato@example.co.jp' });
+    const { handOffLead } = await import('#app/open-handoff');
+    const automatic = await handOffLead(leadId, now(), { trigger: 'inquiry', reason: 'late bus delivery' });
+    await runtime.settle();
+
+    // Assert
+    expect(nobody.status).toBe(409);
+    expect(nobody.body.error?.message).toMatch(/no open hand-off to accept; name the accepting owner/);
+    expect(accepted.status).toBe(200);
+    expect(accepted.body).toMatchObject({ from: 'mql', stage: 'sal', handoff: { n: 1, ownerId: 'sato' } });
+    expect(accepted.body.handoff?.acceptedAt).toBeDefined();
+    expect(automatic.status).toBe('not_triggered');
+    expect(detailOf(eventsOf(runtime, leadId, 'Lead Handed Off')[0])).toMatchObject({ trigger: 'accept' });
+    expect(eventsOf(runtime, leadId, 'Lead Handed Off')).toHaveLength(1);
+    expect(detailOf(eventsOf(runtime, leadId, 'Lead Accepted')[0])).toMatchObject({
+      ownerId: 'sato',
+      withinSla: true,
+    });
+    expect(await slaTimerOf(leadId)).toBeUndefined();
+    const after = await readSlaCounters(reportPeriod(now()));
+    expect(after.started - before.started).toBe(1);
+    expect(after.met - before.met).toBe(1);
+  });
+
+  /** A demo request whose automatic hand-off is still in the outbox (the stream is not polled until settle). */
+  const inquiryOnItsWay = async (label: string): Promise<string> => {
+    const email = uniqueEmail(label);
+    expect((await api(runtime).postForm('contact', contactForm(email))).status).toBe(201);
+    return leadIdOf(email);
+  };
+
+  const expectOneHandoffOwnedBy = async (leadId: string, ownerId: string) => {
+    const state = await stateOf(leadId);
+    expect(state).toMatchObject({ stage: 'sal', handoff: { n: 1, owner: { ownerId } } });
+    expect(state?.handoff.acceptedAt).toBeDefined();
+    expect(eventsOf(runtime, leadId, 'Lead Handed Off')).toHaveLength(1);
+    expect(eventsOf(runtime, leadId, 'Lead Accepted')).toHaveLength(1);
+    expect(await slaTimerOf(leadId)).toBeUndefined();
+  };
+
+  it('given the automatic hand-off still on the bus, when the accept arrives first, then the accept opens the hand-off and the bus hand-off changes nothing', async () => {
+    // Arrange
+    const leadId = await inquiryOnItsWay('race-accept-first');
+
+    // Act
+    const accepted = await act(leadId, 'accept', { actionId: `a-${leadId}`, ownerId: 'ito' });
+    await runtime.settle();
+
+    // Assert
+    expect(accepted.status).toBe(200);
+    await expectOneHandoffOwnedBy(leadId, 'ito');
+    expect(detailOf(eventsOf(runtime, leadId, 'Lead Handed Off')[0])).toMatchObject({ trigger: 'accept' });
+    expect(eventsOf(runtime, leadId, 'Lead Assigned')).toHaveLength(1);
+  });
+
+  it('given the automatic hand-off delivered first, when the accept names its owner, then the owner takes it over (reassigned) and accepts it in one step', async () => {
+    // Arrange
+    const leadId = await inquiryOnItsWay('race-bus-first');
+
+    // Act
+    await runtime.settle();
+    const accepted = await act(leadId, 'accept', { actionId: `a-${leadId}`, ownerId: 'ito' });
+    await runtime.settle();
+
+    // Assert
+    expect(accepted.status).toBe(200);
+    await expectOneHandoffOwnedBy(leadId, 'ito');
+    expect(detailOf(eventsOf(runtime, leadId, 'Lead Handed Off')[0])).toMatchObject({ trigger: 'inquiry' });
+    expect(eventsOf(runtime, leadId, 'Lead Assigned').map((e) => detailOf(e).reason)).toEqual([
+      'handoff',
+      'reassigned',
+    ]);
+  });
+
+  it('given the automatic hand-off on the bus, when it and the accept run at the same time (five leads), then each lead has exactly one hand-off, owned and accepted by the caller', async () => {
+    // Arrange
+    const leadIds = await Promise.all([1, 2, 3, 4, 5].map((i) => inquiryOnItsWay(`race-${i}`)));
+
+    // Act
+    const [, ...results] = await Promise.all([
+      runtime.settle(),
+      ...leadIds.map((leadId) => act(leadId, 'accept', { actionId: `a-${leadId}`, ownerId: 'ito' })),
+    ]);
+    await runtime.settle();
+
+    // Assert
+    expect(results.map((r) => (r as { status: number }).status)).toEqual([200, 200, 200, 200, 200]);
+    for (const leadId of leadIds) await expectOneHandoffOwnedBy(leadId, 'ito');
+  });
+});

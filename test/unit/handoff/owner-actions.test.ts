@@ -1,0 +1,176 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type HandoffConfig, handoffConfigSchema } from '#config/handoff';
+import { type HandoffLead, planHandoff } from '#domain/handoff/handoff';
+import { decideLeadAction, type OwnerContext } from '#domain/handoff/sales-actions';
+import type { HandoffState } from '#domain/handoff/sla';
+import { type LeadAction, leadActionSchema } from '#domain/lead/events';
+import { STAGES } from '#domain/lead/types';
+import { candidatesFor } from '#domain/nurture/enrollment';
+import { handoff as demoHandoff } from '../../../config/handoff.ts';
+
+const HOUR = 3_600_000;
+const NOW = Date.UTC(2025, 4, 12, 1, 0);
+const demo: HandoffConfig = handoffConfigSchema.parse(demoHandoff);
+const ctx: OwnerContext = { policy: demo, roundRobin: {}, recent: [] };
+
+const warmMql = (overrides: Partial<HandoffLead> = {}): HandoffLead => ({
+  leadId: 'lead-1',
+  attributes: { email: 'taro@example.co.jp', lastName: '山田', company: '株式会社テスト', employees: '300-999' },
+  score: { fit: 21, behaviour: 30, total: 51 },
+  temperature: 'warm',
+  stage: 'mql',
+  ...overrides,
+});
+
+const open = (overrides: Partial<HandoffState> = {}): HandoffState => ({
+  n: 1,
+  owner: { ownerId: 'suzuki', name: '鈴木 花子', email: 'h.suzuki@example.co.jp', team: 'smb' },
+  rule: null,
+  startedAt: NOW - HOUR,
+  dueAt: NOW + 23 * HOUR,
+  reassignments: 0,
+  previousOwnerIds: [],
+  ...overrides,
+});
+
+const decide = (lead: HandoffLead, action: LeadAction) => decideLeadAction(lead, action, NOW, ctx);
+
+describe('planHandoff with an opening (fast lane, by hand, by accept)', () => {
+  it('given a warm lead the score trigger ignores, when an inquiry opens it, then it is handed off with trigger and reason on the event', () => {
+    const lead = warmMql({ stage: 'lead', score: { fit: 23, behaviour: 50, total: 73 } });
+    expect(planHandoff(lead, demo, {}, [], NOW).ok).toBe(false);
+    const plan = planHandoff(lead, demo, {}, [], NOW, { trigger: 'inquiry', reason: "inquiry form 'contact'" });
+    if (!plan.ok) throw new Error(plan.message);
+    expect(plan.stage).toBe('mql');
+    const handedOff = plan.events.find((e) => e.detailType === 'Lead Handed Off');
+    expect(handedOff?.detail).toMatchObject({ trigger: 'inquiry', reason: "inquiry form 'contact'" });
+    expect(plan.events.find((e) => e.detailType === 'Lead Assigned')?.detail).toMatchObject({
+      reason: 'handoff',
+    });
+  });
+
+  it('given any stage and hand-off, when an opening is tried, then it opens only when no hand-off is open and sales does not own the lead', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...STAGES), fc.boolean(), (stage, withOpen) => {
+        const lead = warmMql({ stage, ...(withOpen ? { handoff: open() } : {}) });
+        const plan = planHandoff(lead, demo, {}, [], NOW, { trigger: 'manual', reason: 'x' });
+        const allowed = !withOpen && ['subscriber', 'lead', 'mql', 'recycled'].includes(stage);
+        expect(plan.ok).toBe(allowed);
+      }),
+    );
+  });
+});
+
+describe('decideLeadAction: manual hand-off and reassignment', () => {
+  it('given a warm MQL, when handed off by hand to a named owner, then the owner has it, Lead Assigned says manual and an SLA timer is armed', () => {
+    const d = decide(warmMql(), { action: 'handoff', actionId: 'h', ownerId: 'tanaka', reason: '関西' });
+    if (!d.ok) throw new Error(d.message);
+    expect(d.handoff?.owner.ownerId).toBe('tanaka');
+    expect(d.events.map((e) => e.detailType)).toEqual(['Lead Assigned', 'Lead Handed Off']);
+    expect(d.events[0]?.detail).toMatchObject({ reason: 'manual' });
+    expect(d.slaTimer).toEqual({ n: 1, at: d.handoff?.dueAt });
+    expect(d.slaCounters).toEqual(['started']);
+    expect(d.roundRobinState?.tanaka).toBeGreaterThanOrEqual(NOW);
+  });
+
+  it('given refusals, when decided, then the code and message say why', () => {
+    expect(decide(warmMql({ handoff: open() }), { action: 'handoff', actionId: 'h', reason: 'x' })).toMatchObject(
+      { ok: false, code: 'invalid_transition', message: expect.stringMatching(/already has an open hand-off/) },
+    );
+    expect(decide(warmMql(), { action: 'handoff', actionId: 'h', ownerId: 'ghost', reason: 'x' })).toMatchObject({
+      ok: false,
+      code: 'unknown_owner',
+      field: 'ownerId',
+    });
+    expect(decide(warmMql(), { action: 'reassign', actionId: 'r', reason: 'x' })).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/no open hand-off to reassign/),
+    });
+    expect(
+      decide(warmMql({ handoff: open() }), { action: 'reassign', actionId: 'r', ownerId: 'suzuki', reason: 'x' }),
+    ).toMatchObject({ ok: false, message: "lead is already owned by 'suzuki'" });
+  });
+
+  it('given an open hand-off, when reassigned without a named owner, then the rules pick someone other than the current owner and the SLA clock restarts', () => {
+    const d = decide(warmMql({ handoff: open() }), { action: 'reassign', actionId: 'r', reason: '不在' });
+    if (!d.ok) throw new Error(d.message);
+    expect(d.handoff?.owner.ownerId).toBe('takahashi');
+    expect(d.handoff).toMatchObject({ reassignments: 1, previousOwnerIds: ['suzuki'], startedAt: NOW });
+    expect(d.slaTimer).toEqual({ n: 1, at: NOW + 24 * HOUR });
+    expect(d.events[0]?.detail).toMatchObject({
+      eventId: 'lead-1:assign:1:1',
+      reason: 'reassigned',
+      previousOwner: { ownerId: 'suzuki' },
+    });
+  });
+});
+
+describe('decideLeadAction: accept without an open hand-off', () => {
+  it('given a warm MQL without a hand-off, when an owner accepts (by e-mail), then the hand-off opens for them and is accepted in the same decision', () => {
+    const d = decide(warmMql(), { action: 'accept', actionId: 'a', by: 'M.Ito@example.co.jp' });
+    if (!d.ok) throw new Error(d.message);
+    expect(d.stage).toBe('sal');
+    expect(d.handoff).toMatchObject({ n: 1, owner: { ownerId: 'ito' }, acceptedAt: NOW });
+    expect(d.events.map((e) => e.detailType)).toEqual([
+      'Lead Assigned',
+      'Lead Handed Off',
+      'Lead Accepted',
+      'Lead Stage Changed',
+    ]);
+    expect(d.events[1]?.detail).toMatchObject({ trigger: 'accept' });
+    expect(d.slaTimer).toBe('clear');
+    expect(d.slaCounters).toEqual(['started', 'met']);
+  });
+
+  it('given a lead below MQL, when accepted by its owner, then it moves lead → MQL → SAL in order', () => {
+    const d = decide(warmMql({ stage: 'lead' }), { action: 'accept', actionId: 'a', ownerId: 'sato' });
+    if (!d.ok) throw new Error(d.message);
+    expect(d.transitions.map((t) => `${t.from}>${t.to}`)).toEqual(['lead>mql', 'mql>sal']);
+  });
+
+  it('given no hand-off and no owner named, when accepted, then 409 explains how to take the lead', () => {
+    expect(decide(warmMql(), { action: 'accept', actionId: 'a', by: 'someone' })).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/no open hand-off to accept; name the accepting owner/),
+    });
+  });
+
+  it('given another owner’s open hand-off, when accepted with ownerId, then the caller takes it over and accepts; without ownerId the open hand-off is accepted as it is', () => {
+    const taken = decide(warmMql({ handoff: open() }), { action: 'accept', actionId: 'a', ownerId: 'ito' });
+    if (!taken.ok) throw new Error(taken.message);
+    expect(taken.handoff).toMatchObject({ owner: { ownerId: 'ito' }, acceptedAt: NOW, reassignments: 1 });
+    expect(taken.events.map((e) => e.detailType)).toEqual(['Lead Assigned', 'Lead Accepted', 'Lead Stage Changed']);
+    expect(taken.slaTimer).toBe('clear');
+    const asIs = decide(warmMql({ handoff: open() }), { action: 'accept', actionId: 'a', by: 'ito' });
+    if (!asIs.ok) throw new Error(asIs.message);
+    expect(asIs.handoff?.owner.ownerId).toBe('suzuki');
+  });
+});
+
+describe('lead action bodies', () => {
+  it('given handoff and reassign bodies, when parsed, then reason is required and ownerId is checked', () => {
+    expect(leadActionSchema.safeParse({ action: 'handoff', actionId: 'h' }).success).toBe(false);
+    expect(
+      leadActionSchema.safeParse({ action: 'reassign', actionId: 'r', reason: 'x', ownerId: 'a b' }).success,
+    ).toBe(false);
+    expect(leadActionSchema.safeParse({ action: 'handoff', actionId: 'h', reason: '電話' }).success).toBe(true);
+  });
+});
+
+describe('enrollment of an inquiry form', () => {
+  const sequences = [
+    { id: 'wp', entry: { kind: 'form' as const, formIds: ['contact', 'whitepaper'] }, reentry: 'after_exit' as const },
+    { id: 'ack', entry: { kind: 'form' as const, formIds: [] }, reentry: 'after_exit' as const },
+  ];
+  it('given a fast-lane form, when captured, then only the sequences it names start (not those whose entry names it)', () => {
+    const signal = { kind: 'captured' as const, eventId: 'e', leadId: 'l', formId: 'contact' };
+    const fast = candidatesFor(signal, {
+      sequences,
+      forms: [{ id: 'contact', sequenceIds: ['ack'], handoff: 'immediate' }],
+    });
+    expect(fast.map((c) => c.sequence.id)).toEqual(['ack']);
+    const normal = candidatesFor(signal, { sequences, forms: [{ id: 'contact', sequenceIds: ['ack'] }] });
+    expect(normal.map((c) => c.sequence.id)).toEqual(['wp', 'ack']);
+  });
+});
