@@ -151,7 +151,7 @@ describe('reassignment', () => {
     const assigned = eventsOf(runtime, leadId, 'Lead Assigned').map((e) =>
       detailOf<{ reason: string; owner: { ownerId: string }; previousOwner: { ownerId: string } | null }>(e),
     );
-    expect(assigned.map((a) => a.reason)).toEqual(['manual', 'reassigned', 'reassigned']);
+    expect(assigned.map((a) => a.reason)).toEqual(['manual', 'manual', 'manual']);
     expect(assigned[1]).toMatchObject({ owner: { ownerId: 'ito' }, previousOwner: { ownerId: 'suzuki' } });
     expect(eventsOf(runtime, leadId, 'Lead Handed Off')).toHaveLength(1);
     const state = await stateOf(leadId);
@@ -242,7 +242,7 @@ describe('accept without an open hand-off', () => {
     expect(detailOf(eventsOf(runtime, leadId, 'Lead Handed Off')[0])).toMatchObject({ trigger: 'inquiry' });
     expect(eventsOf(runtime, leadId, 'Lead Assigned').map((e) => detailOf(e).reason)).toEqual([
       'handoff',
-      'reassigned',
+      'manual',
     ]);
   });
 

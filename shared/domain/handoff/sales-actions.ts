@@ -407,7 +407,7 @@ function reassignOpen(
         handoffNumber: handoff.n,
         owner: newOwner,
         previousOwner: handoff.owner,
-        reason: 'reassigned',
+        reason: 'manual',
         rule: next.rule,
       }),
     ],

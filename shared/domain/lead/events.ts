@@ -93,7 +93,11 @@ export interface LeadHandedOffDetail extends DetailBase {
 export const HANDOFF_TRIGGER_KINDS = ['score', 'inquiry', 'manual', 'accept'] as const;
 export type HandoffTriggerKind = (typeof HANDOFF_TRIGGER_KINDS)[number];
 
-export const ASSIGNMENT_REASONS = ['handoff', 'sla_reassign', 'manual', 'reassigned'] as const;
+/**
+ * `manual`: by a person through the ops API, a hand-off (`previousOwner: null`) or a reassignment
+ * (`previousOwner` set). A new value would need a v2 of the pinned Lead Assigned schema.
+ */
+export const ASSIGNMENT_REASONS = ['handoff', 'sla_reassign', 'manual'] as const;
 export type AssignmentReason = (typeof ASSIGNMENT_REASONS)[number];
 
 export interface LeadAssignedDetail extends DetailBase {

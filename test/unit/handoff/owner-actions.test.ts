@@ -100,7 +100,7 @@ describe('decideLeadAction: manual hand-off and reassignment', () => {
     expect(d.slaTimer).toEqual({ n: 1, at: NOW + 24 * HOUR });
     expect(d.events[0]?.detail).toMatchObject({
       eventId: 'lead-1:assign:1:1',
-      reason: 'reassigned',
+      reason: 'manual',
       previousOwner: { ownerId: 'suzuki' },
     });
   });

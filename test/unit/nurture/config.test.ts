@@ -60,6 +60,7 @@ describe('demo configuration', () => {
     // Assert
     expect(parsed.sequences.map((s) => s.id)).toEqual([
       'whitepaper-nurture',
+      'inquiry-followup',
       'recycle-nurture',
       'cold-reengage',
     ]);
@@ -71,7 +72,8 @@ describe('demo configuration', () => {
     const days = whitepaper?.steps.map((s) => s.delay.value) ?? [];
     const landing = days.map((_, i) => days.slice(0, i + 1).reduce((a, b) => a + b, 0));
     expect(landing).toEqual([0, 3, 7]);
-    expect(whitepaper?.entry).toEqual({ kind: 'form', formIds: ['whitepaper', 'contact'] });
+    // The contact form is an inquiry (fast lane) with its own follow-up, never the whitepaper thank-you.
+    expect(whitepaper?.entry).toEqual({ kind: 'form', formIds: ['whitepaper'] });
   });
 
   it('given the transactional templates the capture flow uses, when rendered, then they carry their links', () => {

@@ -14,10 +14,14 @@ describe('nurture: which sequences a bus event starts', () => {
     ]);
   });
 
-  it('given a contact capture, then the sequences whose entry names the form', () => {
-    expect(ids({ kind: 'captured', eventId: 'e', leadId: 'l', formId: 'contact' })).toEqual([
+  it('given a whitepaper capture, then the sequences whose entry names the form', () => {
+    expect(ids({ kind: 'captured', eventId: 'e', leadId: 'l', formId: 'whitepaper' })).toEqual([
       'whitepaper-nurture',
     ]);
+  });
+
+  it('given a contact capture (inquiry fast lane), then only the contact form’s own follow-up', () => {
+    expect(ids({ kind: 'captured', eventId: 'e', leadId: 'l', formId: 'contact' })).toEqual(['inquiry-followup']);
   });
 
   it('given an unknown form, then none', () => {
