@@ -31,7 +31,9 @@ const stateOf = async (leadId: string) => {
   const { dynamodb, tableName } = await import('#store/dynamodb');
   const { keys } = await import('#store/keys');
   return (
-    await dynamodb.send(new GetCommand({ TableName: tableName, Key: keys.state(leadId), ConsistentRead: true }))
+    await dynamodb.send(
+      new GetCommand({ TableName: tableName, Key: keys.state(leadId), ConsistentRead: true }),
+    )
   ).Item;
 };
 const slaTimerOf = async (leadId: string) => {
@@ -120,7 +122,12 @@ describe('inquiry fast lane: the demo contact form', () => {
     const again = await api(runtime).postForm('contact', demoRequest(email));
     await runtime.settle();
     const { openHandoff } = await import('#app/open-handoff');
-    const replay = await openHandoff({ id: 'replayed', detailType: 'Lead Captured', leadId, formId: 'contact' });
+    const replay = await openHandoff({
+      id: 'replayed',
+      detailType: 'Lead Captured',
+      leadId,
+      formId: 'contact',
+    });
 
     // Assert
     expect(again.status).toBe(201);

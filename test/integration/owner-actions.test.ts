@@ -100,7 +100,11 @@ describe('manual hand-off from the call list', () => {
     const noLead = await act('no-such-lead', 'handoff', { actionId: 'nl-1', reason: 'x' });
     const disqualified = await act(other, 'handoff', { actionId: `hd-${other}`, reason: 'x' });
     const unchanged = (await stateOf(leadId))?.version;
-    const named = await act(leadId, 'handoff', { actionId: `n-${leadId}`, ownerId: 'tanaka', reason: '関西の案件' });
+    const named = await act(leadId, 'handoff', {
+      actionId: `n-${leadId}`,
+      ownerId: 'tanaka',
+      reason: '関西の案件',
+    });
     await runtime.settle();
 
     // Assert
@@ -132,8 +136,16 @@ describe('reassignment', () => {
 
     // Act
     const same = await act(leadId, 'reassign', { actionId: `s-${leadId}`, ownerId: 'suzuki', reason: 'x' });
-    const toIto = await act(leadId, 'reassign', { actionId: `r1-${leadId}`, ownerId: 'ito', reason: '大型案件' });
-    const replay = await act(leadId, 'reassign', { actionId: `r1-${leadId}`, ownerId: 'ito', reason: '大型案件' });
+    const toIto = await act(leadId, 'reassign', {
+      actionId: `r1-${leadId}`,
+      ownerId: 'ito',
+      reason: '大型案件',
+    });
+    const replay = await act(leadId, 'reassign', {
+      actionId: `r1-${leadId}`,
+      ownerId: 'ito',
+      reason: '大型案件',
+    });
     const picked = await act(leadId, 'reassign', { actionId: `r2-${leadId}`, reason: '不在のため' });
     const none = await act(bare, 'reassign', { actionId: `r-${bare}`, reason: 'x' });
     await runtime.settle();

@@ -452,7 +452,12 @@ function accept(
         'no open hand-off to accept; name the accepting owner (ownerId, or by as an owner id or e-mail) to take the lead',
       );
     }
-    const opened = openByHand(lead, { trigger: 'accept', reason: `accepted by ${owner.ownerId}`, owner }, now, ctx);
+    const opened = openByHand(
+      lead,
+      { trigger: 'accept', reason: `accepted by ${owner.ownerId}`, owner },
+      now,
+      ctx,
+    );
     if (!opened.ok) return opened;
     // Opened and accepted in one step: the clock starts and stops together (the accept clears the timer).
     return chain(opened, answer(after(lead, opened), action, now, ctx));
@@ -494,7 +499,12 @@ function ownerAction(lead: ActionLead, action: OwnerAction, now: EpochMs, ctx: O
   const owner = action.ownerId === undefined ? undefined : namedOwner(ctx.policy.owners, action.ownerId);
   if (owner !== undefined && isDecision(owner)) return owner;
   if (action.action === 'handoff') {
-    return openByHand(lead, { trigger: 'manual', reason: action.reason, ...(owner ? { owner } : {}) }, now, ctx);
+    return openByHand(
+      lead,
+      { trigger: 'manual', reason: action.reason, ...(owner ? { owner } : {}) },
+      now,
+      ctx,
+    );
   }
   const open = hasOpenHandoff(lead) ? lead.handoff : undefined;
   if (open === undefined) return refuseAction('no open hand-off to reassign; use handoff to open one');

@@ -16,7 +16,12 @@ const ctx: OwnerContext = { policy: demo, roundRobin: {}, recent: [] };
 
 const warmMql = (overrides: Partial<HandoffLead> = {}): HandoffLead => ({
   leadId: 'lead-1',
-  attributes: { email: 'taro@example.co.jp', lastName: '山田', company: '株式会社テスト', employees: '300-999' },
+  attributes: {
+    email: 'taro@example.co.jp',
+    lastName: '山田',
+    company: '株式会社テスト',
+    employees: '300-999',
+  },
   score: { fit: 21, behaviour: 30, total: 51 },
   temperature: 'warm',
   stage: 'mql',
@@ -40,7 +45,10 @@ describe('planHandoff with an opening (fast lane, by hand, by accept)', () => {
   it('given a warm lead the score trigger ignores, when an inquiry opens it, then it is handed off with trigger and reason on the event', () => {
     const lead = warmMql({ stage: 'lead', score: { fit: 23, behaviour: 50, total: 73 } });
     expect(planHandoff(lead, demo, {}, [], NOW).ok).toBe(false);
-    const plan = planHandoff(lead, demo, {}, [], NOW, { trigger: 'inquiry', reason: "inquiry form 'contact'" });
+    const plan = planHandoff(lead, demo, {}, [], NOW, {
+      trigger: 'inquiry',
+      reason: "inquiry form 'contact'",
+    });
     if (!plan.ok) throw new Error(plan.message);
     expect(plan.stage).toBe('mql');
     const handedOff = plan.events.find((e) => e.detailType === 'Lead Handed Off');
@@ -75,10 +83,16 @@ describe('decideLeadAction: manual hand-off and reassignment', () => {
   });
 
   it('given refusals, when decided, then the code and message say why', () => {
-    expect(decide(warmMql({ handoff: open() }), { action: 'handoff', actionId: 'h', reason: 'x' })).toMatchObject(
-      { ok: false, code: 'invalid_transition', message: expect.stringMatching(/already has an open hand-off/) },
-    );
-    expect(decide(warmMql(), { action: 'handoff', actionId: 'h', ownerId: 'ghost', reason: 'x' })).toMatchObject({
+    expect(
+      decide(warmMql({ handoff: open() }), { action: 'handoff', actionId: 'h', reason: 'x' }),
+    ).toMatchObject({
+      ok: false,
+      code: 'invalid_transition',
+      message: expect.stringMatching(/already has an open hand-off/),
+    });
+    expect(
+      decide(warmMql(), { action: 'handoff', actionId: 'h', ownerId: 'ghost', reason: 'x' }),
+    ).toMatchObject({
       ok: false,
       code: 'unknown_owner',
       field: 'ownerId',
@@ -88,7 +102,12 @@ describe('decideLeadAction: manual hand-off and reassignment', () => {
       message: expect.stringMatching(/no open hand-off to reassign/),
     });
     expect(
-      decide(warmMql({ handoff: open() }), { action: 'reassign', actionId: 'r', ownerId: 'suzuki', reason: 'x' }),
+      decide(warmMql({ handoff: open() }), {
+        action: 'reassign',
+        actionId: 'r',
+        ownerId: 'suzuki',
+        reason: 'x',
+      }),
     ).toMatchObject({ ok: false, message: "lead is already owned by 'suzuki'" });
   });
 
@@ -140,7 +159,11 @@ describe('decideLeadAction: accept without an open hand-off', () => {
     const taken = decide(warmMql({ handoff: open() }), { action: 'accept', actionId: 'a', ownerId: 'ito' });
     if (!taken.ok) throw new Error(taken.message);
     expect(taken.handoff).toMatchObject({ owner: { ownerId: 'ito' }, acceptedAt: NOW, reassignments: 1 });
-    expect(taken.events.map((e) => e.detailType)).toEqual(['Lead Assigned', 'Lead Accepted', 'Lead Stage Changed']);
+    expect(taken.events.map((e) => e.detailType)).toEqual([
+      'Lead Assigned',
+      'Lead Accepted',
+      'Lead Stage Changed',
+    ]);
     expect(taken.slaTimer).toBe('clear');
     const asIs = decide(warmMql({ handoff: open() }), { action: 'accept', actionId: 'a', by: 'ito' });
     if (!asIs.ok) throw new Error(asIs.message);
@@ -154,13 +177,19 @@ describe('lead action bodies', () => {
     expect(
       leadActionSchema.safeParse({ action: 'reassign', actionId: 'r', reason: 'x', ownerId: 'a b' }).success,
     ).toBe(false);
-    expect(leadActionSchema.safeParse({ action: 'handoff', actionId: 'h', reason: '電話' }).success).toBe(true);
+    expect(leadActionSchema.safeParse({ action: 'handoff', actionId: 'h', reason: '電話' }).success).toBe(
+      true,
+    );
   });
 });
 
 describe('enrollment of an inquiry form', () => {
   const sequences = [
-    { id: 'wp', entry: { kind: 'form' as const, formIds: ['contact', 'whitepaper'] }, reentry: 'after_exit' as const },
+    {
+      id: 'wp',
+      entry: { kind: 'form' as const, formIds: ['contact', 'whitepaper'] },
+      reentry: 'after_exit' as const,
+    },
     { id: 'ack', entry: { kind: 'form' as const, formIds: [] }, reentry: 'after_exit' as const },
   ];
   it('given a fast-lane form, when captured, then only the sequences it names start (not those whose entry names it)', () => {

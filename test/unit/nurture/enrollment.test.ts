@@ -21,7 +21,9 @@ describe('nurture: which sequences a bus event starts', () => {
   });
 
   it('given a contact capture (inquiry fast lane), then only the contact form’s own follow-up', () => {
-    expect(ids({ kind: 'captured', eventId: 'e', leadId: 'l', formId: 'contact' })).toEqual(['inquiry-followup']);
+    expect(ids({ kind: 'captured', eventId: 'e', leadId: 'l', formId: 'contact' })).toEqual([
+      'inquiry-followup',
+    ]);
   });
 
   it('given an unknown form, then none', () => {
