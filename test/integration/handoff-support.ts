@@ -22,6 +22,9 @@ export { api };
 /**
  * A lead that turns hot the way a real one does: the contact form (fit 21 + inquiry 50 = warm MQL), then
  * a webinar attended reported by the webinar platform through the ops API (+20 = 91, hot). Returns its id.
+ * The demo's contact form is an inquiry fast lane, so the hand-off opens on the capture (trigger
+ * `inquiry`) and the hot trigger finds it open; the score trigger alone is covered in
+ * inquiry-fast-lane.test.ts.
  */
 export const makeHotLead = async (
   runtime: Runtime,

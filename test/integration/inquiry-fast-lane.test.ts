@@ -157,4 +157,35 @@ describe('inquiry fast lane: the demo contact form', () => {
     expect(forced?.status).toBe('not_triggered');
     expect((await stateOf(leadId))?.handoff).toBeUndefined();
   });
+
+  it('given a lead that turns hot without an inquiry form (whitepaper, webinar, download, pricing pages), when it turns hot, then the score trigger still hands it off (trigger score)', async () => {
+    // Arrange
+    const email = uniqueEmail('hot-no-inquiry');
+    const { postForm, opsPost } = api(runtime);
+    const { phone: _phone, message: _message, ...body } = demoRequest(email) as Record<string, unknown>;
+    await postForm('whitepaper', body);
+    await runtime.settle();
+    const leadId = await leadIdOf(email);
+    expect((await stateOf(leadId))?.handoff).toBeUndefined();
+
+    // Act
+    const tracked = await opsPost('/v1/ops/events', {
+      events: [
+        { type: 'webinar_registered', email, eventId: `reg-${email}` },
+        { type: 'webinar_attended', email, eventId: `att-${email}` },
+        { type: 'download', email, eventId: `dl-${email}`, url: 'https://www.example.co.jp/downloads/a.pdf' },
+        { type: 'page_view', email, eventId: `pv1-${email}`, url: 'https://www.example.co.jp/pricing' },
+        { type: 'page_view', email, eventId: `pv2-${email}`, url: 'https://www.example.co.jp/product' },
+      ],
+    });
+    await runtime.settle();
+
+    // Assert
+    expect(tracked.status).toBe(202);
+    expect((await stateOf(leadId))?.temperature).toBe('hot');
+    const handedOff = eventsOf(runtime, leadId, 'Lead Handed Off');
+    expect(handedOff).toHaveLength(1);
+    expect(detailOf(handedOff[0])).toMatchObject({ trigger: 'score' });
+    expect(detailOf(handedOff[0]).reason).toBeUndefined();
+  });
 });
