@@ -5,12 +5,8 @@ import { slaCounterItems } from '#app/sla-counting';
 import { settings } from '#config/settings';
 import { emailKey } from '#domain/capture/email-address';
 import { handoffView } from '#domain/handoff/handoff';
-import {
-  decideLeadAction,
-  type LeadActionDecision,
-  type SalesActionView,
-  salesActionView,
-} from '#domain/handoff/sales-actions';
+import { decideLeadAction, type LeadActionDecision } from '#domain/handoff/owner-actions';
+import { type SalesActionView, salesActionView } from '#domain/handoff/sales-actions';
 import { crmSalesActionEventSchema, type LeadAction, salesActionFromCrm } from '#domain/lead/events';
 import { appendStageHistory, type LeadState } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';

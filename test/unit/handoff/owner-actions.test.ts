@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type HandoffConfig, handoffConfigSchema } from '#config/handoff';
 import { type HandoffLead, planHandoff } from '#domain/handoff/handoff';
-import { decideLeadAction, type OwnerContext } from '#domain/handoff/sales-actions';
+import { decideLeadAction, type OwnerContext } from '#domain/handoff/owner-actions';
 import type { HandoffState } from '#domain/handoff/sla';
 import { type LeadAction, leadActionSchema } from '#domain/lead/events';
 import { STAGES } from '#domain/lead/types';
