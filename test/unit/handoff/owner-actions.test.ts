@@ -203,3 +203,22 @@ describe('enrollment of an inquiry form', () => {
     expect(normal.map((c) => c.sequence.id)).toEqual(['wp', 'ack']);
   });
 });
+
+describe('the inquiry fast lane rule', () => {
+  it('given the demo forms, when events reach the leads bus, then only captures of the contact form go to the hand-off', async () => {
+    const { eventRules } = await import('../../../infra/catalog.ts');
+    const { matchesPattern } = await import('#local/event-pattern');
+    const rule = eventRules().find((r) => r.name === 'handoff-inquiry');
+    expect(rule?.functionName).toBe('handoff');
+    const captured = (formId: string | undefined) => ({
+      source: 'leadloop.leads',
+      'detail-type': 'Lead Captured',
+      detail: { leadId: 'l', ...(formId ? { formId } : {}) },
+    });
+    expect(matchesPattern(rule?.pattern ?? {}, captured('contact'))).toBe(true);
+    expect(matchesPattern(rule?.pattern ?? {}, captured('whitepaper'))).toBe(false);
+    expect(matchesPattern(rule?.pattern ?? {}, captured(undefined))).toBe(false);
+    const { inquiryHandoffRules } = await import('../../../infra/catalog.ts');
+    expect(inquiryHandoffRules([{ id: 'whitepaper', handoff: 'score' }, { id: 'webinar' }])).toEqual([]);
+  });
+});
