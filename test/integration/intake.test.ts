@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime';
@@ -413,5 +414,47 @@ describe('import use case and CLI', () => {
     const lead = await leadByEmail(email);
     expect(lead?.profile.attributes).toMatchObject({ lastName: '佐藤', firstName: '花子', title: '課長' });
     expect(lead?.profile.channel).toBe('referral');
+  });
+
+  it('property: malformed bodies to both routes get a 4xx (never a 5xx) and change nothing', async () => {
+    const before = await snapshot();
+    const junk = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.constantFrom('null', '[]', '{"email":1}', '{"__proto__":{"x":1}}', '"csv"'),
+      fc
+        .record({
+          email: fc.oneof(fc.string({ maxLength: 30 }), fc.constant('a@example.jp')),
+          attributes: fc.dictionary(
+            fc.constantFrom('company', 'phone', 'timeZone', 'x', 'name'),
+            fc.string({ maxLength: 20 }),
+          ),
+          channel: fc.constantFrom('event', 'fax', ''),
+          source: fc.string({ maxLength: 5 }),
+          consentBasis: fc.constantFrom('maybe', 'none', ''),
+          csv: fc.constantFrom('', 'a,b\n', '会社名\nA社\n', '"unclosed\n'),
+          consent: fc.constantFrom('maybe', ''),
+        })
+        .map((v) => JSON.stringify(v)),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('/v1/ops/leads', '/v1/ops/imports'),
+        junk,
+        fc.constantFrom('application/json', 'text/csv', 'text/plain'),
+        async (path, body, type) => {
+          const response = await fetch(`${runtime.apiUrl}${path}`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${runtime.opsToken}`, 'content-type': type },
+            body,
+          });
+          const text = await response.text();
+          // A JSON body whose every field happens to be valid would be accepted: the generators never make one.
+          expect(response.status, `${path} ${type} ${body} → ${text}`).toBeGreaterThanOrEqual(400);
+          expect(response.status, text).toBeLessThan(500);
+        },
+      ),
+      { numRuns: 60 },
+    );
+    expect(await snapshot()).toBe(before);
   });
 });
