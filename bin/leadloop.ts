@@ -206,31 +206,63 @@ export function buildProgram(): Command {
     });
   leads
     .command('create')
-    .description('Create a lead (POST /v1/ops/leads)')
+    .description(
+      'Create a lead by hand (POST /v1/ops/leads); an existing address is updated (exit 0 either way)',
+    )
     .requiredOption('--email <email>', 'e-mail address')
-    .option('--last-name <name>', 'family name')
-    .option('--first-name <name>', 'given name')
-    .option('--company <company>', 'company')
-    .action(async (o: { email: string; lastName?: string; firstName?: string; company?: string }) => {
+    .requiredOption(
+      '--channel <channel>',
+      'event | webinar | outbound | referral | partner | inbound_web | import',
+    )
+    .requiredOption('--source <text>', 'where the lead comes from, e.g. "展示会 2026 東京"')
+    .requiredOption(
+      '--consent <basis>',
+      'form | business_card | existing_relationship | none (none: no marketing mail)',
+    )
+    .option('--owner <id>', 'owner to note on the entry')
+    .option('--last-name <name>', 'family name (姓)')
+    .option('--first-name <name>', 'given name (名)')
+    .option('--name <name>', 'full name (氏名), split when --last-name/--first-name are not given')
+    .option('--company <company>', 'company (会社名)')
+    .option('--department <department>', 'department (部署)')
+    .option('--title <title>', 'title (役職)')
+    .option('--phone <phone>', 'phone (電話番号)')
+    .option('--prefecture <prefecture>', 'prefecture (都道府県)')
+    .option('--employees <n>', 'employees (従業員数)')
+    .option('--country <country>', 'country (JP, US, …)')
+    .option('--time-zone <zone>', 'IANA time zone (default: from the country)')
+    .action(async (o: Record<string, string | undefined>) => {
       const t = target(g());
-      const result = await call(t, 'POST', '/v1/ops/leads', o);
+      const { email, channel, source, consent, owner, ...rest } = o;
+      const attributes = Object.fromEntries(
+        Object.entries(rest).filter((e): e is [string, string] => typeof e[1] === 'string'),
+      );
+      const result = await call(t, 'POST', '/v1/ops/leads', {
+        email,
+        attributes,
+        channel,
+        source,
+        consentBasis: consent,
+        ...(owner ? { ownerId: owner } : {}),
+      });
       failIfError(result, 'leads create');
-      print(g(), result.body, () => keyValues(result.body as Record<string, unknown>, ['leadId', 'email']));
+      print(g(), result.body, () => keyValues(result.body as Record<string, unknown>, ['leadId', 'created']));
     });
 
   program
     .command('import')
-    .argument('<file>', 'CSV or JSON file of leads')
-    .description('Import leads (POST /v1/ops/imports)')
-    .action(async (file: string) => {
-      if (!existsSync(file)) throw new CliError(`No such file: ${file}`, EXIT.usage);
-      const t = target(g());
-      const raw = readFileSync(file, 'utf8');
-      const body = file.endsWith('.json') ? (JSON.parse(raw) as unknown) : { csv: raw };
-      const result = await call(t, 'POST', '/v1/ops/imports', body);
-      failIfError(result, 'import');
-      print(g(), result.body, () => JSON.stringify(result.body, null, 2));
-    });
+    .description(
+      'Import leads from a CSV file into the table, with a progress bar; resumable (same as `npm run import`; try `leadloop import --help`)',
+    )
+    .allowUnknownOption()
+    .helpOption(false)
+    .argument(
+      '[args...]',
+      'FILE.csv --channel C --source TEXT --consent BASIS [--owner ID] [--encoding sjis] [--map SPEC] [--dry-run] [--json]',
+    )
+    .action((args: string[]) =>
+      runScript('import-leads.ts', [...args, ...(g().json && !args.includes('--json') ? ['--json'] : [])]),
+    );
 
   const report = program.command('report').description('Reports (GET /v1/ops/reports/{name})');
   const GROUPS = {

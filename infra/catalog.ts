@@ -152,6 +152,25 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     ],
   }),
   fn({
+    name: 'ops-lead-create',
+    entry: 'functions/ops-lead-create/handler.ts',
+    // The signing secret keys the erased-address hash the door checks.
+    grants: { table: 'readWrite', signingSecret: true },
+    description: 'Ops API: a lead entered by sales (de-duplicated like capture, consent basis recorded)',
+    timeoutSeconds: 15,
+    memoryMb: 512,
+    routes: [{ method: 'POST', path: '/v1/ops/leads', auth: 'iam' }],
+  }),
+  fn({
+    name: 'ops-imports',
+    entry: 'functions/ops-imports/handler.ts',
+    grants: { table: 'readWrite', signingSecret: true },
+    description: 'Ops API: CSV import of up to 1,000 leads (UTF-8 or Shift_JIS, Japanese or English headers)',
+    timeoutSeconds: 120,
+    memoryMb: 1024,
+    routes: [{ method: 'POST', path: '/v1/ops/imports', auth: 'iam' }],
+  }),
+  fn({
     name: 'ops-lead-export',
     entry: 'functions/ops-lead-export/handler.ts',
     grants: { table: 'read' },

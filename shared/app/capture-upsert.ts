@@ -8,7 +8,7 @@ import {
   type SubmissionChange,
   type SubmissionFacts,
 } from '#domain/capture/submission';
-import type { Lead } from '#domain/lead/lead';
+import { hasSeenEvent, type Lead } from '#domain/lead/lead';
 import { consentEntryPut } from '#store/consent-ledger';
 import { createLead, findLeadIdByEmail, type LeadWrite, mutateLead, type TransactItem } from '#store/leads';
 import { CONFLICT, retryOnConflict } from '#store/retry';
@@ -27,6 +27,8 @@ export interface Upserted {
   lead: Lead;
   /** This submission created the lead. */
   created: boolean;
+  /** The lead already had this submission's event (a resumed or repeated import row): nothing changed. */
+  replayed?: boolean;
 }
 
 /** At most this many submissions per transaction (each adds about five items; DynamoDB allows 100). */
@@ -84,9 +86,10 @@ async function upsertBatch(batch: readonly SubmissionFacts[]): Promise<Upserted[
     if (existingId) {
       const updated = await mutateLead(existingId, (lead) => {
         const folded = fold(lead, batch, timeZone);
-        return { write: { ...folded.write, ...folded.lead }, result: folded.leads };
+        const changed = folded.results.some((r) => !r.replayed);
+        return { write: changed ? { ...folded.write, ...folded.lead } : null, result: folded.results };
       });
-      return updated.found ? updated.result.map((lead) => ({ lead, created: false })) : CONFLICT;
+      return updated.found ? updated.result : CONFLICT;
     }
     const leadId = randomUUID();
     const created = newLeadFromSubmission(first, leadId, settings.scoring, timeZone);
@@ -103,26 +106,32 @@ async function upsertBatch(batch: readonly SubmissionFacts[]): Promise<Upserted[
     }
     // A form post is the person's own act: if their address was erased, it comes back as a new lead and
     // leaves the suppression list in the same transaction (see #app/erased-address).
-    write.extra = [...(write.extra ?? []), liftErasedAddress(first.submission.emailKey)];
+    // Ops entries (manual, import) never lift it: their door refuses erased addresses.
+    if (!first.byOps) write.extra = [...(write.extra ?? []), liftErasedAddress(first.submission.emailKey)];
     // 'exists': another process created it first; go round and update it instead.
     const result = await createLead(rest.lead, write);
     if (result !== 'created') return CONFLICT;
-    return [{ lead: created.lead, created: true }, ...rest.leads.map((lead) => ({ lead, created: false }))];
+    return [{ lead: created.lead, created: true }, ...rest.results];
   });
 }
 
 /** Every submission applied in order to the lead; the writes of all of them together. */
 function fold(start: Lead, batch: readonly SubmissionFacts[], timeZone: string) {
   let lead = start;
-  const leads: Lead[] = [];
+  const results: Upserted[] = [];
   let write: Omit<LeadWrite, 'profile' | 'state'> = { at: start.profile.updatedAt };
   for (const facts of batch) {
+    // An event the lead already has (an import row done before an interruption): changes nothing.
+    if (hasSeenEvent(lead.state, facts.formEvent.eventId)) {
+      results.push({ lead, created: false, replayed: true });
+      continue;
+    }
     const change = leadAfterSubmission(lead, facts, settings.scoring, timeZone);
     write = mergeWrites(write, changeWrite(change, facts, lead.profile.leadId));
     lead = change.lead;
-    leads.push(lead);
+    results.push({ lead, created: false });
   }
-  return { lead, leads, write };
+  return { lead, results, write };
 }
 
 type PartialWrite = Omit<LeadWrite, 'profile' | 'state'>;

@@ -3,6 +3,8 @@ import { env } from '#config/env';
 import { formById, settings } from '#config/settings';
 // The schemas the handlers validate with, from where they are defined (the use cases re-export them):
 // importing the use cases would bundle the store and the secret into this table-less function.
+import { importRequestSchema } from '#domain/capture/csv-import';
+import { leadEntrySchema } from '#domain/capture/manual-entry';
 import { leadActionSchema } from '#domain/lead/events';
 import { eraseRequestSchema } from '#domain/privacy/erasure';
 import { REPORT_GROUPS } from '#domain/reports/params';
@@ -132,6 +134,67 @@ export const OPERATIONS: readonly OperationSpec[] = [
       '200': 'Erased, or `alreadyErased: true` (nothing changed)',
       '400': 'No reason',
       '404': 'No such lead',
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/ops/leads',
+    auth: 'ops',
+    summary: 'Enter a lead by hand (business card, call): de-duplicated on the e-mail like capture',
+    body: {
+      schema: leadEntrySchema,
+      example: {
+        email: 'hanako.sato@example.co.jp',
+        attributes: {
+          lastName: '佐藤',
+          firstName: '花子',
+          company: '株式会社サンプル',
+          title: '部長',
+          country: 'JP',
+        },
+        channel: 'event',
+        source: '展示会 2026 東京',
+        consentBasis: 'business_card',
+      },
+    },
+    responses: {
+      '201': 'Created `{leadId, created: true}`',
+      '200': 'The address had a lead: updated, `{leadId, created: false}`',
+      '400': 'Fields need attention (named)',
+      '409': 'The address was erased on request; nothing stored',
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/ops/imports',
+    auth: 'ops',
+    summary: 'Import up to 1,000 leads from a CSV (UTF-8 or Shift_JIS; Japanese or English headers)',
+    description:
+      'JSON `{csv, channel, source, consent, …}`, or the file itself as `text/csv` (UTF-8) or `application/octet-stream` (any encoding) with the options in the query string. Idempotent: the same file again changes nothing.',
+    query: {
+      channel: { description: 'event, outbound, referral, partner, … (text/csv bodies)' },
+      source: { description: 'Where the list comes from, e.g. 展示会 2026 東京 (text/csv bodies)' },
+      consent: { description: 'form, business_card, existing_relationship or none (text/csv bodies)' },
+      ownerId: { description: 'Owner to note on the entries' },
+      encoding: { description: 'utf8 or sjis (default: detected)' },
+      map: { description: "Column mapping overrides, 'column=field,…'" },
+      dryRun: { description: 'true: count, write nothing' },
+    },
+    body: {
+      schema: importRequestSchema,
+      example: {
+        csv: '会社名,氏名,メールアドレス\n株式会社サンプル,山田 太郎,taro@example.co.jp\n',
+        channel: 'event',
+        source: '展示会 2026 東京',
+        consent: 'business_card',
+      },
+      mediaTypes: ['application/json', 'text/csv', 'application/octet-stream'],
+    },
+    responses: {
+      '200':
+        'Summary `{created, updated, rejected, skipped, duplicates, …}` and `rejectedRows` (line, e-mail, reason)',
+      '400': 'The file or the options cannot be used (named)',
+      '413': 'More than 1,000 rows or 1 MiB',
     },
   },
   {

@@ -120,7 +120,8 @@ describe('least privilege: the declarations match what each handler really calls
         logLevel: 'silent',
       });
       const code = result.outputFiles[0]?.text ?? '';
-      const uses = (command: string) => new RegExp(`new ${command}\\(`).test(code);
+      // esbuild renames a second import of the same name (`TransactWriteCommand2`): count those too.
+      const uses = (command: string) => new RegExp(`new ${command}\\d*\\(`).test(code);
       const needed = Object.entries(COMMAND_ACTIONS).flatMap(([command, actions]) =>
         uses(command) ? actions : [],
       );

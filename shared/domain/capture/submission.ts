@@ -18,6 +18,7 @@ import {
   scoreEventOnState,
   stateChangeEvents,
 } from '#domain/lead/lead';
+import { leadTimeZone } from '#domain/lead/time-zone';
 import {
   type Consent,
   type EpochMs,
@@ -43,6 +44,23 @@ export interface SubmissionFacts {
   touch: Touch;
   now: EpochMs;
   submissionId: string;
+  /**
+   * Entered by ops (manual entry, CSV import), not by the person: never lifts an erased address's
+   * suppression (the door refuses erased addresses before it gets here).
+   */
+  byOps?: boolean;
+}
+
+/**
+ * The time zone a submission gives the lead: a `timeZone` field (form or import) when it is a valid IANA
+ * zone, else the zone of the `country` attribute, else undefined (the configured default applies).
+ */
+export function submissionTimeZone(submission: Pick<Submission, 'extra' | 'attributes'>): string | undefined {
+  const given = submission.extra.timeZone;
+  return leadTimeZone({
+    given: typeof given === 'string' ? given : undefined,
+    country: submission.attributes.country,
+  });
 }
 
 /** The facts of a submission: its behaviour event, consent record and attribution touch. */
@@ -108,6 +126,8 @@ export function newLeadFromSubmission(
     attribution: mergeAttribution(null, touch),
     ...(submission.tracking.anonymousId ? { anonymousIds: [submission.tracking.anonymousId] } : {}),
   });
+  const ownZone = submissionTimeZone(submission);
+  if (ownZone) profile.timeZone = ownZone;
   const period = scorePeriod(form.scoreOncePer, now, timeZone);
   if (period !== null) profile.formScoredIn = { [form.id]: period };
   const { after: state, entry, decay } = scoreEventOnState(initial, profile, formEvent, config, now);
@@ -198,8 +218,16 @@ export function leadAfterSubmission(
   const period = scorePeriod(form.scoreOncePer, now, timeZone);
   const alreadyScored = period !== null && lead.profile.formScoredIn?.[form.id] === period;
   const hasProposals = Object.keys(proposed).length > 0;
+  // A lead without a zone gets the one this submission gives; a known zone is kept (like any attribute).
+  const ownZone = lead.profile.timeZone
+    ? undefined
+    : submissionTimeZone({
+        ...submission,
+        attributes: { ...lead.profile.attributes, ...filled, ...submission.attributes },
+      });
   const profile: LeadProfile = {
     ...lead.profile,
+    ...(ownZone ? { timeZone: ownZone } : {}),
     attributes: { ...lead.profile.attributes, ...filled, email: lead.profile.email },
     fitBreakdown: refit.scoring.fitBreakdown,
     consent: mergeConsent(lead.profile.consent, consent),

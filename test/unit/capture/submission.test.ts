@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { FormConfig } from '#config/forms';
 import { parseSubmission } from '#domain/capture/forms';
 import {
   awaitsConfirmation,
@@ -109,5 +110,66 @@ describe('a submission on a lead', () => {
     expect(awaitsConfirmation(form, change.lead.profile)).toBe(false);
     expect(awaitsConfirmation(form, first.profile)).toBe(true);
     expect(change.events[0]).toMatchObject({ detailType: 'Lead Captured', detail: { isNew: false } });
+  });
+});
+
+describe("the lead's time zone (profile.timeZone, which send windows honour)", () => {
+  const withFields = (): FormConfig => {
+    const form = contactForm();
+    return {
+      ...form,
+      fields: [
+        ...form.fields,
+        { name: 'country', type: 'text', label: '国', required: false, maxLength: 40, attribute: 'country' },
+        { name: 'timeZone', type: 'hidden', label: 'timeZone', required: false, maxLength: 64 },
+      ],
+    };
+  };
+
+  it('given a valid timeZone field, when a new lead is captured, then it is the profile zone', () => {
+    const form = withFields();
+    const facts = submissionFacts(form, submission({ timeZone: 'America/Chicago', country: 'JP' }, form), {
+      submissionId: 's',
+      now: NOW,
+    });
+    expect(newLeadFromSubmission(facts, 'l', defaultConfig, TZ).lead.profile.timeZone).toBe(
+      'America/Chicago',
+    );
+  });
+
+  it('given no (or an invalid) zone but a country, then the country decides; given neither, none is set', () => {
+    const form = withFields();
+    const fromCountry = submissionFacts(form, submission({ timeZone: 'Nowhere/City', country: 'US' }, form), {
+      submissionId: 's',
+      now: NOW,
+    });
+    expect(newLeadFromSubmission(fromCountry, 'l', defaultConfig, TZ).lead.profile.timeZone).toBe(
+      'America/New_York',
+    );
+    const neither = submissionFacts(form, submission({}, form), { submissionId: 's', now: NOW });
+    expect(newLeadFromSubmission(neither, 'l', defaultConfig, TZ).lead.profile).not.toHaveProperty(
+      'timeZone',
+    );
+  });
+
+  it('given a lead without a zone, a later post fills it; a lead with one keeps it', () => {
+    const form = withFields();
+    const first = newLeadFromSubmission(
+      submissionFacts(form, submission({}, form), { submissionId: 's1', now: NOW }),
+      'l',
+      defaultConfig,
+      TZ,
+    ).lead;
+    const later = submissionFacts(form, submission({ country: '日本' }, form), {
+      submissionId: 's2',
+      now: NOW + 1,
+    });
+    const filled = leadAfterSubmission(first, later, defaultConfig, TZ).lead;
+    expect(filled.profile.timeZone).toBe('Asia/Tokyo');
+    const other = submissionFacts(form, submission({ timeZone: 'Europe/Paris' }, form), {
+      submissionId: 's3',
+      now: NOW + 2,
+    });
+    expect(leadAfterSubmission(filled, other, defaultConfig, TZ).lead.profile.timeZone).toBe('Asia/Tokyo');
   });
 });

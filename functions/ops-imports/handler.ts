@@ -1,0 +1,74 @@
+import {
+  importLeads,
+  importQuerySchema,
+  importRequestSchema,
+  MAX_API_IMPORT_BYTES,
+  MAX_API_IMPORT_ROWS,
+} from '#app/import-leads';
+import { header, httpHandler, issuesToFields } from '#http/api';
+import { BadRequestError, HttpError, PayloadTooLargeError, UnsupportedMediaTypeError } from '#http/errors';
+import { json } from '#http/responses';
+
+/**
+ * Entries written at once (rows of one address are one entry, so writers never share a lead). New leads of
+ * one day share report counter shards, so many more writers mostly buy transaction conflicts.
+ */
+const API_IMPORT_CONCURRENCY = 4;
+
+/**
+ * `POST /v1/ops/imports` (ops auth): a CSV of up to 1,000 rows, either as `text/csv` (UTF-8 or Shift_JIS
+ * bytes; options in the query: `?channel=event&source=…&consent=business_card[&ownerId=…&encoding=sjis&map=…]`)
+ * or as JSON `{csv, channel, source, consent, ownerId?, encoding?, map?, dryRun?}`. 200 with the summary
+ * and the rejected rows (line, e-mail, reason); 400 for an unusable file or options, 413 beyond the limits.
+ */
+export const handler = httpHandler(async (event) => {
+  const bytes = event.body
+    ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8')
+    : Buffer.alloc(0);
+  if (bytes.length > MAX_API_IMPORT_BYTES) throw new PayloadTooLargeError(MAX_API_IMPORT_BYTES);
+  const mediaType = (header(event, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+  let input: { bytes: Uint8Array; options: ReturnType<typeof importQuerySchema.parse> };
+  // A text/csv body reaches the function as text (UTF-8); send Shift_JIS bytes as application/octet-stream.
+  if (mediaType === 'text/csv' || mediaType === 'application/octet-stream') {
+    const parsed = importQuerySchema.safeParse(event.queryStringParameters ?? {});
+    if (!parsed.success)
+      throw new BadRequestError(
+        'Some options need attention.',
+        issuesToFields(parsed.error.issues, '(query)'),
+      );
+    input = { bytes, options: parsed.data };
+  } else if (mediaType === 'application/json') {
+    let value: unknown;
+    try {
+      value = JSON.parse(bytes.toString('utf8'));
+    } catch {
+      throw new BadRequestError('The body is not valid JSON.');
+    }
+    const parsed = importRequestSchema.safeParse(value);
+    if (!parsed.success)
+      throw new BadRequestError('Some fields need attention.', issuesToFields(parsed.error.issues));
+    const { csv, ...options } = parsed.data;
+    input = { bytes: Buffer.from(csv, 'utf8'), options };
+  } else {
+    throw new UnsupportedMediaTypeError(['text/csv', 'application/octet-stream', 'application/json']);
+  }
+  const result = await importLeads({
+    ...input,
+    maxRows: MAX_API_IMPORT_ROWS,
+    concurrency: API_IMPORT_CONCURRENCY,
+  });
+  switch (result.kind) {
+    case 'bad_file':
+      throw new BadRequestError(`The file cannot be imported: ${result.errors.join('; ')}`, [
+        ...result.errors.map((message) => ({ field: 'csv', code: 'bad_file', message })),
+      ]);
+    case 'too_many_rows':
+      throw new HttpError(
+        413,
+        'too_many_rows',
+        `The file has ${result.rows} rows; this route takes up to ${result.limit}. Use \`leadloop import\` for bigger files.`,
+      );
+    case 'done':
+      return json(200, { ...result.summary, rejectedRows: result.rejected });
+  }
+});

@@ -1,0 +1,195 @@
+import { now as clock } from '#adapters/clock';
+import { countMetric } from '#adapters/metrics';
+import { enterLead } from '#app/create-lead';
+import { isErasedAddress } from '#app/erased-address';
+import {
+  type CsvEncoding,
+  CsvFormatError,
+  decodeCsv,
+  errorCsv,
+  type ImportOptions,
+  type ImportQuery,
+  importIdOf,
+  importQuerySchema,
+  importRequestSchema,
+  MapSpecError,
+  type MergedEntry,
+  mapHeaders,
+  mergeDuplicates,
+  parseCsv,
+  parseMapSpec,
+  type RowResult,
+  validateRow,
+} from '#domain/capture/csv-import';
+import { idempotencySeen, markFirstTime } from '#store/idempotency';
+import { findLeadIdByEmail } from '#store/leads';
+
+/** Rows `POST /v1/ops/imports` takes in one request (bigger files: the CLI). */
+export const MAX_API_IMPORT_ROWS = 1000;
+/** Bytes `POST /v1/ops/imports` takes (1,000 rows of a wide sheet fit). */
+export const MAX_API_IMPORT_BYTES = 1024 * 1024;
+
+export { importQuerySchema, importRequestSchema };
+export type ImportRequestOptions = ImportQuery;
+
+export interface ImportProgress {
+  total: number;
+  done: number;
+  created: number;
+  updated: number;
+  rejected: number;
+  skipped: number;
+}
+
+export interface ImportInput {
+  bytes: Uint8Array;
+  options: ImportRequestOptions;
+  /** Refuse files with more data rows than this (the API's limit). */
+  maxRows?: number;
+  /** Entries written at once (default 4; rows of one address are one entry). */
+  concurrency?: number;
+  onProgress?: (progress: ImportProgress) => void;
+  /** Stops after the entries in flight; a later run of the same file resumes. */
+  signal?: AbortSignal;
+}
+
+export interface RejectedRow {
+  line: number;
+  email: string;
+  reason: string;
+}
+
+export interface ImportSummary {
+  importId: string;
+  encoding: CsvEncoding;
+  rows: number;
+  created: number;
+  updated: number;
+  rejected: number;
+  /** Entries done by an earlier run of the same file (resume, or the same file again). */
+  skipped: number;
+  /** Rows merged into an earlier row of the same address. */
+  duplicates: number;
+  unmappedColumns: string[];
+  dryRun: boolean;
+  interrupted: boolean;
+}
+
+export type ImportResult =
+  | { kind: 'bad_file'; errors: string[] }
+  | { kind: 'too_many_rows'; rows: number; limit: number }
+  | { kind: 'done'; summary: ImportSummary; rejected: RejectedRow[]; errorCsv: string | null };
+
+/**
+ * Import leads from a CSV file: decode (UTF-8 / Shift_JIS), map headers, validate rows, merge rows of one
+ * address, then write each entry through the creation path of `POST /v1/ops/leads` (`enterLead`), refusing
+ * erased addresses. Idempotent and resumable: each entry is `import:<importId>:<line>` with `importId` the
+ * hash of the file and options; a marker per finished entry lets a later run skip it, and the lead itself
+ * remembers the entry's event, so an entry interrupted between its write and its marker changes nothing
+ * when run again.
+ */
+export async function importLeads(input: ImportInput): Promise<ImportResult> {
+  const { options } = input;
+  const importOptions: ImportOptions = {
+    channel: options.channel,
+    source: options.source,
+    consentBasis: options.consent,
+    ...(options.ownerId ? { ownerId: options.ownerId } : {}),
+  };
+  let parsed: ReturnType<typeof parseCsv>;
+  let overrides: ReturnType<typeof parseMapSpec>;
+  let encoding: CsvEncoding;
+  try {
+    overrides = parseMapSpec(options.map);
+    const decoded = decodeCsv(input.bytes, options.encoding);
+    encoding = decoded.encoding;
+    parsed = parseCsv(decoded.text);
+  } catch (error) {
+    if (error instanceof CsvFormatError || error instanceof MapSpecError)
+      return { kind: 'bad_file', errors: [error.message] };
+    throw error;
+  }
+  const mapping = mapHeaders(parsed.headers, overrides);
+  if (mapping.errors.length) return { kind: 'bad_file', errors: mapping.errors };
+  if (input.maxRows !== undefined && parsed.rows.length > input.maxRows) {
+    return { kind: 'too_many_rows', rows: parsed.rows.length, limit: input.maxRows };
+  }
+
+  const importId = importIdOf(input.bytes, importOptions);
+  const results: RowResult[] = parsed.rows.map((row) => validateRow(row, mapping, importOptions));
+  const rejected: RejectedRow[] = results.flatMap((r) =>
+    r.ok ? [] : [{ line: r.line, email: r.email, reason: r.reason }],
+  );
+  const entries = mergeDuplicates(results.filter((r): r is Extract<RowResult, { ok: true }> => r.ok));
+  const progress: ImportProgress = {
+    total: entries.length,
+    done: 0,
+    created: 0,
+    updated: 0,
+    rejected: 0,
+    skipped: 0,
+  };
+  const dryRun = options.dryRun === true;
+
+  const one = async (item: MergedEntry): Promise<void> => {
+    const rowId = `${importId}:${item.line}`;
+    if (await idempotencySeen('import-row', rowId)) {
+      progress.skipped += 1;
+      return;
+    }
+    if (dryRun) {
+      if (await isErasedAddress(item.entry.email)) rejected.push(erasedRow(item));
+      else if (await findLeadIdByEmail(item.emailKey)) progress.updated += 1;
+      else progress.created += 1;
+      return;
+    }
+    const now = clock();
+    const outcome = await enterLead(item.entry, { kind: 'import', importId, line: item.line }, now);
+    if (outcome.kind === 'erased') {
+      rejected.push(erasedRow(item));
+      return;
+    }
+    if (outcome.kind === 'created') progress.created += 1;
+    else if (outcome.kind === 'updated') progress.updated += 1;
+    else progress.skipped += 1;
+    await markFirstTime('import-row', rowId, now);
+  };
+
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      if (input.signal?.aborted) return;
+      const item = entries[next++];
+      if (!item) return;
+      await one(item);
+      progress.done += 1;
+      progress.rejected = rejected.length;
+      input.onProgress?.({ ...progress });
+    }
+  };
+  const concurrency = Math.max(1, Math.min(16, input.concurrency ?? 4));
+  await Promise.all(Array.from({ length: concurrency }, worker));
+
+  rejected.sort((a, b) => a.line - b.line);
+  const summary: ImportSummary = {
+    importId,
+    encoding,
+    rows: parsed.rows.length,
+    created: progress.created,
+    updated: progress.updated,
+    rejected: rejected.length,
+    skipped: progress.skipped,
+    duplicates: entries.reduce((n, e) => n + e.merged.length, 0),
+    unmappedColumns: mapping.unmapped,
+    dryRun,
+    interrupted: progress.done < entries.length,
+  };
+  if (!dryRun) countMetric('LeadsImported', { channel: options.channel }, summary.created + summary.updated);
+  return { kind: 'done', summary, rejected, errorCsv: rejected.length ? errorCsv(rejected) : null };
+}
+
+const erasedRow = (item: MergedEntry): RejectedRow => ({
+  line: item.line,
+  email: item.entry.email,
+  reason: 'email: this address was erased on request (本人の削除請求); it cannot be imported',
+});

@@ -1,0 +1,347 @@
+/**
+ * CSV import of leads, the pure part: bytes → text (UTF-8 with or without BOM, or Shift_JIS/CP932 as Excel
+ * in Japan writes it), text → rows (csv-parse), headers → entry fields (Japanese and English names, or an
+ * explicit `--map`), rows → validated lead entries, and rows of one address merged into one. The use case
+ * (`#app/import-leads`) writes the entries through the same path as `POST /v1/ops/leads`.
+ *
+ * Identity: an import is named by a hash of the file's bytes and its options (`importId`), a row by its line
+ * number, so the same file imported twice (or resumed after Ctrl-C) names the same rows and changes nothing.
+ */
+import { createHash } from 'node:crypto';
+import { parse } from 'csv-parse/sync';
+import iconv from 'iconv-lite';
+import { z } from 'zod';
+import { normalizeEmail } from '#domain/capture/email-address';
+import {
+  CONSENT_BASES,
+  type ConsentBasis,
+  ENTRY_ATTRIBUTES,
+  ENTRY_CHANNELS,
+  type EntryAttribute,
+  type EntryChannel,
+  type LeadEntry,
+  leadEntrySchema,
+} from '#domain/capture/manual-entry';
+
+export const CSV_ENCODINGS = ['utf8', 'sjis'] as const;
+export type CsvEncoding = (typeof CSV_ENCODINGS)[number];
+
+/** What a column can be mapped to: the e-mail, an entry attribute, or nothing (`-`, ignored). */
+export type ImportField = 'email' | EntryAttribute;
+export const IMPORT_FIELDS: readonly ImportField[] = ['email', ...ENTRY_ATTRIBUTES];
+
+/** Header names (normalized with `headerKey`) → field. Unknown headers are ignored and reported. */
+const HEADER_ALIASES: Readonly<Record<string, ImportField>> = Object.fromEntries(
+  (
+    [
+      [
+        'email',
+        [
+          'email',
+          'emailaddress',
+          'mail',
+          'mailaddress',
+          'eメール',
+          'メール',
+          'メールアドレス',
+          'eメールアドレス',
+          'mailアドレス',
+        ],
+      ],
+      [
+        'company',
+        [
+          'company',
+          'companyname',
+          'organization',
+          'organisation',
+          'account',
+          '会社名',
+          '会社',
+          '企業名',
+          '法人名',
+          '社名',
+          '組織名',
+        ],
+      ],
+      ['department', ['department', 'dept', 'division', '部署', '部署名', '部門', '所属', '所属部署']],
+      ['title', ['title', 'jobtitle', 'position', 'role', '役職', '役職名', '肩書', '肩書き']],
+      ['name', ['name', 'fullname', 'contactname', '氏名', '名前', 'お名前', '担当者名', '担当者']],
+      ['lastName', ['lastname', 'familyname', 'surname', '姓', '苗字', '名字', '氏']],
+      ['firstName', ['firstname', 'givenname', '名', '下の名前']],
+      [
+        'phone',
+        [
+          'phone',
+          'phonenumber',
+          'tel',
+          'telephone',
+          'mobile',
+          '電話番号',
+          '電話',
+          'tel番号',
+          '携帯電話',
+          '携帯電話番号',
+          '代表電話',
+        ],
+      ],
+      ['prefecture', ['prefecture', 'state', 'region', '都道府県', '所在地都道府県', '県']],
+      [
+        'employees',
+        [
+          'employees',
+          'employeecount',
+          'companysize',
+          'numberofemployees',
+          '従業員数',
+          '社員数',
+          '従業員規模',
+          '企業規模',
+        ],
+      ],
+      ['industry', ['industry', 'sector', '業種', '業界']],
+      ['country', ['country', 'countrycode', '国', '国名', '国・地域']],
+      [
+        'message',
+        [
+          'message',
+          'note',
+          'notes',
+          'memo',
+          'comment',
+          'comments',
+          '備考',
+          'メモ',
+          'コメント',
+          '問い合わせ内容',
+        ],
+      ],
+      ['timeZone', ['timezone', 'tz', 'タイムゾーン', '時間帯']],
+    ] as const
+  ).flatMap(([field, names]) => names.map((n) => [headerKey(n), field])),
+);
+
+/** A header as compared: NFKC (full-width → half-width), lower case, no spaces, `_`, `-`, `.`, `:`. */
+export function headerKey(header: string): string {
+  return header
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\s_\-.:：()（）]+/g, '');
+}
+
+const importOptionFields = {
+  channel: z.enum(ENTRY_CHANNELS),
+  source: z.string().trim().min(1).max(200),
+  consent: z.enum(CONSENT_BASES),
+  ownerId: z.string().trim().min(1).max(128).optional(),
+  encoding: z.enum(CSV_ENCODINGS).optional(),
+  map: z.string().max(2000).optional(),
+  dryRun: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).optional(),
+};
+/** `POST /v1/ops/imports` with a JSON body: the CSV text and the import's options. */
+export const importRequestSchema = z.object({ csv: z.string().min(1), ...importOptionFields }).strict();
+/** `POST /v1/ops/imports` with a `text/csv` body: the options in the query string. */
+export const importQuerySchema = z.object(importOptionFields).strict();
+export type ImportQuery = z.output<typeof importQuerySchema>;
+
+export class MapSpecError extends Error {
+  override readonly name = 'MapSpecError';
+}
+
+/**
+ * `--map 'col=field,…'`: explicit column → field pairs (header as written or normalized; field one of
+ * `IMPORT_FIELDS`, or `-` to ignore the column). Throws `MapSpecError` naming the bad pair.
+ */
+export function parseMapSpec(spec: string | undefined): Map<string, ImportField | null> {
+  const out = new Map<string, ImportField | null>();
+  if (!spec) return out;
+  for (const pair of spec.split(',')) {
+    if (!pair.trim()) continue;
+    const at = pair.lastIndexOf('=');
+    if (at <= 0) throw new MapSpecError(`--map: "${pair}" is not column=field`);
+    const column = headerKey(pair.slice(0, at));
+    const field = pair.slice(at + 1).trim();
+    if (field === '-') out.set(column, null);
+    else if ((IMPORT_FIELDS as readonly string[]).includes(field)) out.set(column, field as ImportField);
+    else
+      throw new MapSpecError(`--map: "${field}" is not a field (one of ${IMPORT_FIELDS.join(', ')}, or -)`);
+  }
+  return out;
+}
+
+export interface HeaderMapping {
+  /** Per column index, the field it fills (null: ignored). */
+  columns: (ImportField | null)[];
+  /** Headers mapped to nothing (shown to the user so a typo is visible). */
+  unmapped: string[];
+  /** Problems that make the file unusable (no e-mail column, a field given twice). */
+  errors: string[];
+}
+
+/** Map a header row: explicit `--map` first, then the known names; each field at most once. */
+export function mapHeaders(
+  headers: readonly string[],
+  overrides = new Map<string, ImportField | null>(),
+): HeaderMapping {
+  const columns: (ImportField | null)[] = [];
+  const unmapped: string[] = [];
+  const errors: string[] = [];
+  const seen = new Map<ImportField, string>();
+  for (const header of headers) {
+    const key = headerKey(header);
+    const field = overrides.has(key) ? (overrides.get(key) ?? null) : (HEADER_ALIASES[key] ?? null);
+    if (field === null) {
+      if (!overrides.has(key) && header.trim() !== '') unmapped.push(header);
+      columns.push(null);
+      continue;
+    }
+    const previous = seen.get(field);
+    if (previous !== undefined) errors.push(`columns "${previous}" and "${header}" both map to ${field}`);
+    seen.set(field, header);
+    columns.push(field);
+  }
+  if (!seen.has('email'))
+    errors.push('no e-mail column (メールアドレス / email), or name it with --map COLUMN=email');
+  return { columns, unmapped, errors };
+}
+
+/** The encoding of a file: a UTF-8 BOM or valid UTF-8 → utf8, anything else → Shift_JIS (CP932). */
+export function detectEncoding(bytes: Uint8Array): CsvEncoding {
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return 'utf8';
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return 'utf8';
+  } catch {
+    return 'sjis';
+  }
+}
+
+/** Bytes → text in the given (or detected) encoding; a UTF-8 BOM is dropped. CP932 covers Excel's extras (①, ㈱, 髙). */
+export function decodeCsv(
+  bytes: Uint8Array,
+  encoding?: CsvEncoding,
+): { text: string; encoding: CsvEncoding } {
+  const used = encoding ?? detectEncoding(bytes);
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const text = used === 'utf8' ? new TextDecoder('utf-8').decode(buffer) : iconv.decode(buffer, 'cp932');
+  return { text: text.replace(/^\uFEFF/, ''), encoding: used };
+}
+
+/** The import's id: the file's bytes and the options that change what is written. */
+export function importIdOf(bytes: Uint8Array, options: ImportOptions): string {
+  return createHash('sha256')
+    .update(bytes)
+    .update(JSON.stringify([options.channel, options.source, options.consentBasis, options.ownerId ?? '']))
+    .digest('hex')
+    .slice(0, 20);
+}
+
+export interface ImportOptions {
+  channel: EntryChannel;
+  source: string;
+  consentBasis: ConsentBasis;
+  ownerId?: string | undefined;
+}
+
+/** One data row: its first line in the file and its raw values. */
+export interface CsvRow {
+  line: number;
+  values: string[];
+}
+
+export class CsvFormatError extends Error {
+  override readonly name = 'CsvFormatError';
+}
+
+/** Text → header and data rows, with each row's first line number (1 = the header). Blank rows are skipped. */
+export function parseCsv(text: string): { headers: string[]; rows: CsvRow[] } {
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    records = parse(text, {
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: false,
+      bom: true,
+    }) as unknown as typeof records;
+  } catch (error) {
+    throw new CsvFormatError(`not a readable CSV: ${(error as Error).message}`);
+  }
+  const [head, ...data] = records;
+  if (!head) throw new CsvFormatError('the file is empty');
+  const rows: CsvRow[] = [];
+  for (const { record, info } of data) {
+    if (record.every((v) => v.trim() === '')) continue;
+    const breaks = record.reduce((n, v) => n + (v.match(/\n/g)?.length ?? 0), 0);
+    rows.push({ line: info.lines - breaks, values: record });
+  }
+  return { headers: head.record, rows };
+}
+
+export type RowResult =
+  | { ok: true; line: number; entry: LeadEntry; emailKey: string }
+  | { ok: false; line: number; email: string; reason: string };
+
+/** One row → an entry for the creation path, or the reason it is refused (fields named). */
+export function validateRow(row: CsvRow, mapping: HeaderMapping, options: ImportOptions): RowResult {
+  const raw: Record<string, string> = {};
+  mapping.columns.forEach((field, i) => {
+    const value = row.values[i]?.trim();
+    if (field && value) raw[field] = value;
+  });
+  const { email = '', ...attributes } = raw;
+  const parsed = leadEntrySchema.safeParse({
+    email,
+    attributes,
+    channel: options.channel,
+    source: options.source,
+    consentBasis: options.consentBasis,
+    ...(options.ownerId ? { ownerId: options.ownerId } : {}),
+  });
+  if (!parsed.success) {
+    const reason = parsed.error.issues
+      .map(
+        (i) =>
+          `${i.path[0] === 'attributes' ? String(i.path[1]) : String(i.path[0] ?? 'row')}: ${email === '' && i.path[0] === 'email' ? 'missing' : i.message}`,
+      )
+      .join('; ');
+    return { ok: false, line: row.line, email, reason };
+  }
+  const key = normalizeEmail(parsed.data.email);
+  if (!key.ok) return { ok: false, line: row.line, email, reason: 'email: not a valid e-mail address' };
+  return { ok: true, line: row.line, entry: parsed.data, emailKey: key.key };
+}
+
+/** Rows of one address merged into the first: later rows fill what earlier ones left empty. */
+export interface MergedEntry {
+  line: number;
+  entry: LeadEntry;
+  emailKey: string;
+  /** Lines of later rows merged into this one. */
+  merged: number[];
+}
+
+export function mergeDuplicates(rows: readonly Extract<RowResult, { ok: true }>[]): MergedEntry[] {
+  const byKey = new Map<string, MergedEntry>();
+  for (const row of rows) {
+    const first = byKey.get(row.emailKey);
+    if (!first) {
+      byKey.set(row.emailKey, { line: row.line, entry: row.entry, emailKey: row.emailKey, merged: [] });
+      continue;
+    }
+    first.entry = { ...first.entry, attributes: { ...row.entry.attributes, ...first.entry.attributes } };
+    first.merged.push(row.line);
+  }
+  return [...byKey.values()].sort((a, b) => a.line - b.line);
+}
+
+/** The error CSV: line, e-mail and reason per refused row (UTF-8 with BOM, so Excel opens it as such). */
+export function errorCsv(rejected: readonly { line: number; email: string; reason: string }[]): string {
+  const cell = (v: string | number) => {
+    const s = String(v);
+    // A leading =, +, - or @ would be a formula in a spreadsheet: quote it away.
+    const safe = /^[=+\-@]/.test(s) ? `'${s}` : s;
+    return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  };
+  const lines = [['line', 'email', 'reason'], ...rejected.map((r) => [r.line, r.email, r.reason])];
+  return `\uFEFF${lines.map((l) => l.map(cell).join(',')).join('\r\n')}\r\n`;
+}

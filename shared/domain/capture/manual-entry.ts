@@ -1,0 +1,215 @@
+/**
+ * Leads that do not come from a form: entered by sales (`POST /v1/ops/leads`) or imported from a
+ * spreadsheet (business cards scanned at a trade show, an outbound list). They go through capture's own
+ * write path (`upsertLead`): the same e-mail normalization and de-duplication, the same "fill empty
+ * attributes, propose the rest" policy for a known address, a timeline entry, `Lead Captured`, and the
+ * consent ledger. What differs is decided here, without I/O:
+ * - the consent comes from `consentBasis`: `form`, `business_card` or `existing_relationship` record a
+ *   marketing consent on that basis (ledger entry `granted`, text version `basis:<basis>`); `none` records
+ *   none, so no marketing mail goes out (`marketingAllowed` asks for a consent);
+ * - the timeline entry is a `lead_entered` event (manual) or `lead_imported` (import) worth 0 points: a
+ *   scanned business card is not behaviour;
+ * - its event id is deterministic for an import row (`import:<importId>:<line>`), so a resumed or repeated
+ *   import finds the row already on the lead and changes nothing.
+ */
+import { z } from 'zod';
+import { buildTouch, channelFor } from '#domain/capture/attribution';
+import { normalizeEmail } from '#domain/capture/email-address';
+import type { FormConfig } from '#domain/capture/form-config';
+import type { Submission, SubmissionFacts } from '#domain/capture/submission';
+import { CHANNELS, type Channel, type Consent, type EpochMs, type LeadAttributes } from '#domain/lead/types';
+import { isValidTimeZone } from '#domain/nurture/calendar';
+
+export const CONSENT_BASES = ['form', 'business_card', 'existing_relationship', 'none'] as const;
+export type ConsentBasis = (typeof CONSENT_BASES)[number];
+
+/** Channels sales may name; `partner` is counted as `referral` (see `UTM_MEDIUM_CHANNELS`). */
+export const ENTRY_CHANNELS = [
+  'event',
+  'webinar',
+  'outbound',
+  'referral',
+  'partner',
+  'inbound_web',
+  'import',
+] as const;
+export type EntryChannel = (typeof ENTRY_CHANNELS)[number];
+
+/** The attributes an entry may carry: the lead attributes, `name` (split into family/given) and `timeZone`. */
+export const ENTRY_ATTRIBUTES = [
+  'lastName',
+  'firstName',
+  'name',
+  'company',
+  'department',
+  'title',
+  'phone',
+  'prefecture',
+  'employees',
+  'industry',
+  'country',
+  'message',
+  'timeZone',
+] as const;
+export type EntryAttribute = (typeof ENTRY_ATTRIBUTES)[number];
+
+export const MAX_ENTRY_VALUE_LENGTH = 200;
+const MAX_MESSAGE_LENGTH = 2000;
+/** Control characters other than tab and line breaks (those are allowed in `message` only). */
+const CONTROL = /[\p{Cc}\p{Cf}]/u;
+/** Control characters with tab, LF and CR allowed (a textarea's line breaks). */
+const hasControlBesidesBreaks = (value: string): boolean => CONTROL.test(value.replace(/[\t\r\n]/g, ''));
+
+/** Why a value is refused, or null when it is fine. Shared by the route's schema and the CSV rows. */
+export function valueProblem(field: EntryAttribute, value: string): string | null {
+  const max = field === 'message' ? MAX_MESSAGE_LENGTH : MAX_ENTRY_VALUE_LENGTH;
+  if ([...value].length > max) return `longer than ${max} characters`;
+  if (field === 'message' ? hasControlBesidesBreaks(value) : CONTROL.test(value))
+    return 'contains control characters';
+  if (field === 'phone' && !/^[0-9０-９+()（）\-－ー‐ 　.]+$/.test(value)) return 'not a phone number';
+  if (field === 'timeZone' && !isValidTimeZone(value)) return 'not an IANA time zone (e.g. Asia/Tokyo)';
+  return null;
+}
+
+const attributeSchema = (field: EntryAttribute) =>
+  z
+    .string()
+    .transform((v) => v.trim())
+    .superRefine((v, ctx) => {
+      const problem = valueProblem(field, v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
+
+/** The body of `POST /v1/ops/leads` (also what an import row becomes). */
+export const leadEntrySchema = z
+  .object({
+    email: z
+      .string()
+      .max(1024)
+      .superRefine((v, ctx) => {
+        const n = normalizeEmail(v);
+        if (!n.ok) ctx.addIssue({ code: 'custom', message: `not a valid e-mail address (${n.error})` });
+      }),
+    attributes: z
+      .object(
+        Object.fromEntries(ENTRY_ATTRIBUTES.map((f) => [f, attributeSchema(f).optional()])) as {
+          [K in EntryAttribute]: z.ZodOptional<ReturnType<typeof attributeSchema>>;
+        },
+      )
+      .strict()
+      .default({}),
+    channel: z.enum(ENTRY_CHANNELS),
+    source: z.string().trim().min(1).max(MAX_ENTRY_VALUE_LENGTH),
+    ownerId: z.string().trim().min(1).max(128).optional(),
+    consentBasis: z.enum(CONSENT_BASES),
+  })
+  .strict();
+export type LeadEntry = z.output<typeof leadEntrySchema>;
+export type EntryAttributes = LeadEntry['attributes'];
+
+/**
+ * `name` as one string (氏名 / "Taro Yamada") → family and given names. Japanese (with kanji or kana) is
+ * written family name first, Latin script given name first; one word is the family name.
+ */
+export function splitName(name: string): { lastName?: string; firstName?: string } {
+  const parts = name.normalize('NFKC').trim().split(/\s+/).filter(Boolean);
+  if (parts.length === 0) return {};
+  if (parts.length === 1) return { lastName: parts[0] as string };
+  const cjk = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u.test(name);
+  if (cjk) return { lastName: parts[0] as string, firstName: parts.slice(1).join(' ') };
+  return { firstName: parts.slice(0, -1).join(' '), lastName: parts[parts.length - 1] as string };
+}
+
+/** The lead attributes of an entry: `name` split unless family/given names are given; `timeZone` apart. */
+export function entryLeadAttributes(attributes: EntryAttributes): LeadAttributes {
+  const { name, timeZone: _zone, ...rest } = attributes;
+  const out: LeadAttributes = {};
+  for (const [k, v] of Object.entries(rest)) if (v) out[k as keyof LeadAttributes] = v;
+  if (name && !out.lastName && !out.firstName) Object.assign(out, splitName(name));
+  return out;
+}
+
+/** Where an entry comes from: a manual entry (`ops:manual`) or one row of an import. */
+export type EntryOrigin =
+  | { kind: 'manual'; entryId: string }
+  | { kind: 'import'; importId: string; line: number };
+
+/** The id capture's path uses as the "form" of an entry (Lead Captured's `formId`, consent's `formId`). */
+export function entryFormId(origin: EntryOrigin): string {
+  return origin.kind === 'manual' ? 'ops:manual' : `import:${origin.importId}`;
+}
+
+/** The consent an entry records, or null for `none`. */
+export function entryConsent(basis: ConsentBasis, formId: string, now: EpochMs): Consent | null {
+  if (basis === 'none') return null;
+  return { purpose: 'marketing_email', textVersion: `basis:${basis}`, formId, at: now, doubleOptIn: false };
+}
+
+/** Capture's facts for an entry (the entry must have passed `leadEntrySchema`). */
+export function entryFacts(entry: LeadEntry, origin: EntryOrigin, now: EpochMs): SubmissionFacts {
+  const normalized = normalizeEmail(entry.email);
+  if (!normalized.ok) throw new TypeError('entryFacts: the entry was not validated');
+  const formId = entryFormId(origin);
+  const channel: Channel = (CHANNELS as readonly string[]).includes(entry.channel)
+    ? (entry.channel as Channel)
+    : channelFor('referral', entry.channel);
+  const submissionId = origin.kind === 'manual' ? origin.entryId : `${origin.importId}:${origin.line}`;
+  const attributes = entryLeadAttributes(entry.attributes);
+  const submission: Submission = {
+    ok: true,
+    spam: null,
+    spamNote: null,
+    attributes,
+    email: normalized.email,
+    emailKey: normalized.key,
+    consent: entry.consentBasis !== 'none',
+    extra: entry.attributes.timeZone ? { timeZone: entry.attributes.timeZone } : {},
+    tracking: { utm: { source: entry.source, medium: entry.channel } },
+  };
+  const properties: Record<string, string | number | boolean> = {
+    channel: entry.channel,
+    source: entry.source,
+    consentBasis: entry.consentBasis,
+    ...(entry.ownerId ? { ownerId: entry.ownerId } : {}),
+    ...(origin.kind === 'import' ? { importId: origin.importId, line: origin.line } : {}),
+  };
+  return {
+    form: entryForm(formId, channel),
+    submission,
+    formEvent: {
+      eventId:
+        origin.kind === 'manual' ? `entry:${origin.entryId}` : `import:${origin.importId}:${origin.line}`,
+      type: origin.kind === 'manual' ? 'lead_entered' : 'lead_imported',
+      occurredAt: now,
+      properties,
+    },
+    consent: entryConsent(entry.consentBasis, formId, now),
+    touch: buildTouch({ formId, channel, utm: submission.tracking.utm }, now),
+    now,
+    submissionId,
+    byOps: true,
+  };
+}
+
+/** The "form" capture's path sees for an entry: no fields, no mail, no sequences, every entry on the timeline. */
+function entryForm(id: string, channel: Channel): FormConfig {
+  return {
+    id,
+    name: id,
+    locale: 'ja',
+    fields: [],
+    allowedOrigins: [],
+    thankYouUrl: '',
+    errorUrl: '',
+    consent: { purpose: 'marketing_email', text: '', version: '', required: false },
+    doubleOptIn: false,
+    mailVars: {},
+    sequenceIds: [],
+    channel,
+    behaviourEvent: { type: 'form_submitted', properties: {} },
+    scoreOncePer: 'submission',
+    mailLimits: { perAddressPerDay: 0, perSourcePerHour: 0 },
+    minFillMs: 0,
+    honeypotField: '',
+  };
+}

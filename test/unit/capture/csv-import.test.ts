@@ -1,0 +1,238 @@
+import fc from 'fast-check';
+import iconv from 'iconv-lite';
+import { describe, expect, it } from 'vitest';
+import {
+  type CsvRow,
+  decodeCsv,
+  detectEncoding,
+  errorCsv,
+  headerKey,
+  type ImportOptions,
+  importIdOf,
+  MapSpecError,
+  mapHeaders,
+  mergeDuplicates,
+  parseCsv,
+  parseMapSpec,
+  type RowResult,
+  validateRow,
+} from '#domain/capture/csv-import';
+import { entryFacts, entryLeadAttributes, splitName } from '#domain/capture/manual-entry';
+import { countryCode, leadTimeZone } from '#domain/lead/time-zone';
+
+const OPTIONS: ImportOptions = {
+  channel: 'event',
+  source: '展示会 2026 東京',
+  consentBasis: 'business_card',
+};
+const JA_HEADER = '会社名,部署,役職,姓,名,メールアドレス,電話番号,都道府県,従業員数';
+
+describe('header mapping', () => {
+  it('given Japanese headers with 姓/名, when mapped, then each column names its field and nothing is left over', () => {
+    const mapping = mapHeaders(JA_HEADER.split(','));
+    expect(mapping.errors).toEqual([]);
+    expect(mapping.unmapped).toEqual([]);
+    expect(mapping.columns).toEqual([
+      'company',
+      'department',
+      'title',
+      'lastName',
+      'firstName',
+      'email',
+      'phone',
+      'prefecture',
+      'employees',
+    ]);
+  });
+
+  it('given English headers in any case and spacing (and full-width), when mapped, then they are recognized', () => {
+    const mapping = mapHeaders([
+      'E-mail Address',
+      'Company Name',
+      'First Name',
+      'LAST_NAME',
+      'Ｔｉｔｌｅ',
+      'Fax',
+    ]);
+    expect(mapping.columns).toEqual(['email', 'company', 'firstName', 'lastName', 'title', null]);
+    expect(mapping.unmapped).toEqual(['Fax']);
+  });
+
+  it('given no e-mail column, then the mapping is refused with a message naming the fix', () => {
+    expect(mapHeaders(['会社名', '氏名']).errors[0]).toMatch(/no e-mail column.*--map/);
+  });
+
+  it('given two columns for one field, then the mapping is refused naming both', () => {
+    expect(mapHeaders(['メール', 'Email']).errors).toEqual([
+      'columns "メール" and "Email" both map to email',
+    ]);
+  });
+
+  it('given --map, then it overrides the known names and can ignore a column', () => {
+    const overrides = parseMapSpec('勤務先=company, メモ=-,連絡先=email');
+    const mapping = mapHeaders(['勤務先', 'メモ', '連絡先'], overrides);
+    expect(mapping.columns).toEqual(['company', null, 'email']);
+    expect(mapping.unmapped).toEqual([]);
+    expect(() => parseMapSpec('a=b')).toThrow(MapSpecError);
+    expect(() => parseMapSpec('novalue')).toThrow(/not column=field/);
+  });
+});
+
+describe('names', () => {
+  it('given 氏名 with a full-width space, when split, then the family name comes first', () => {
+    expect(splitName('山田　太郎')).toEqual({ lastName: '山田', firstName: '太郎' });
+    expect(splitName('Taro Yamada')).toEqual({ firstName: 'Taro', lastName: 'Yamada' });
+    expect(splitName('山田太郎')).toEqual({ lastName: '山田太郎' });
+  });
+
+  it('given 姓/名 and 氏名 together, then 姓/名 win and 氏名 is not stored', () => {
+    expect(entryLeadAttributes({ name: '別人 花子', lastName: '山田', firstName: '太郎' })).toEqual({
+      lastName: '山田',
+      firstName: '太郎',
+    });
+  });
+});
+
+describe('encodings', () => {
+  const text = `${JA_HEADER}\n株式会社サンプル,営業部,部長,髙橋,①郎,taro@example.co.jp,03-1234-5678,東京都,1000\n`;
+
+  it('given Shift_JIS (CP932) bytes, when decoded without a hint, then it is detected and read exactly', () => {
+    const bytes = iconv.encode(text, 'cp932');
+    expect(detectEncoding(bytes)).toBe('sjis');
+    expect(decodeCsv(bytes)).toEqual({ text, encoding: 'sjis' });
+  });
+
+  it('given UTF-8 with and without a BOM, then both read the same text', () => {
+    const plain = Buffer.from(text, 'utf8');
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), plain]);
+    expect(decodeCsv(plain)).toEqual({ text, encoding: 'utf8' });
+    expect(decodeCsv(bom)).toEqual({ text, encoding: 'utf8' });
+  });
+
+  it('given --encoding sjis, then the hint is used', () => {
+    expect(decodeCsv(iconv.encode(text, 'cp932'), 'sjis').text).toBe(text);
+  });
+});
+
+describe('rows', () => {
+  const mapping = mapHeaders(JA_HEADER.split(','));
+  const row = (line: number, values: string): CsvRow => ({ line, values: values.split(',') });
+
+  it('given a quoted value with a line break, then the next row keeps its own first line number', () => {
+    const { rows } = parseCsv(`会社名,メールアドレス\n"株式会社\n改行",a@example.jp\n\nB社,b@example.jp\n`);
+    expect(rows.map((r) => r.line)).toEqual([2, 5]);
+  });
+
+  it('given bad rows, when validated, then each is refused with its line and the field named', () => {
+    const bad = [
+      validateRow(row(2, 'A社,,,山田,太郎,not-an-address,,,'), mapping, OPTIONS),
+      validateRow(row(3, 'A社,,,山田,太郎,,,,'), mapping, OPTIONS),
+      validateRow(row(4, 'A社,,,山田,太郎,ok@example.jp,電話なし,,'), mapping, OPTIONS),
+    ];
+    expect(bad).toEqual([
+      {
+        ok: false,
+        line: 2,
+        email: 'not-an-address',
+        reason: expect.stringMatching(/^email: not a valid e-mail/),
+      },
+      { ok: false, line: 3, email: '', reason: 'email: missing' },
+      { ok: false, line: 4, email: 'ok@example.jp', reason: 'phone: not a phone number' },
+    ]);
+  });
+
+  it('given rows of one address, when merged, then the first keeps its values and later rows only fill gaps', () => {
+    const rows = [
+      validateRow(row(2, 'A社,,部長,山田,太郎,Taro@Example.jp,,,'), mapping, OPTIONS),
+      validateRow(row(3, 'B社,営業部,,山田,太郎,taro@example.jp,,,'), mapping, OPTIONS),
+    ].filter((r): r is Extract<RowResult, { ok: true }> => r.ok);
+    const merged = mergeDuplicates(rows);
+    expect(merged).toHaveLength(1);
+    expect(merged[0]?.line).toBe(2);
+    expect(merged[0]?.merged).toEqual([3]);
+    expect(merged[0]?.entry.attributes).toMatchObject({
+      company: 'A社',
+      department: '営業部',
+      title: '部長',
+    });
+  });
+
+  it('property: merging leaves exactly one entry per normalized address, at its first line, and loses no row', () => {
+    const locals = fc.constantFrom('taro', 'Taro', 'hanako', 'ＴＡＲＯ', 'jiro');
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(locals, fc.constantFrom('A社', 'B社', '')), { maxLength: 30 }),
+        (spec) => {
+          const results = spec.map(([local, company], i) =>
+            validateRow(row(i + 2, `${company},,,,,${local}@example.jp,,,`), mapping, OPTIONS),
+          );
+          const ok = results.filter((r): r is Extract<RowResult, { ok: true }> => r.ok);
+          const merged = mergeDuplicates(ok);
+          const keys = merged.map((m) => m.emailKey);
+          expect(new Set(keys).size).toBe(keys.length);
+          expect(merged.reduce((n, m) => n + 1 + m.merged.length, 0)).toBe(ok.length);
+          for (const m of merged) {
+            expect(m.line).toBe(Math.min(...ok.filter((r) => r.emailKey === m.emailKey).map((r) => r.line)));
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('property: any header spelled with extra spaces, case or full-width forms maps like its plain spelling', () => {
+    const names = ['メールアドレス', '会社名', 'email', 'Company', '従業員数', 'first name'];
+    fc.assert(
+      fc.property(fc.constantFrom(...names), fc.boolean(), fc.boolean(), (name, upper, wide) => {
+        let spelled = upper ? name.toUpperCase() : name;
+        if (wide)
+          spelled = [...spelled]
+            .map((c) => (c >= '!' && c <= '~' ? String.fromCharCode(c.charCodeAt(0) + 0xfee0) : c))
+            .join('');
+        expect(headerKey(` ${spelled} `)).toBe(headerKey(name));
+        expect(mapHeaders([spelled]).columns).toEqual(mapHeaders([name]).columns);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('given the same bytes and options, the import id is the same; other options give another id', () => {
+    const bytes = Buffer.from('a,b\n');
+    expect(importIdOf(bytes, OPTIONS)).toBe(importIdOf(Buffer.from('a,b\n'), OPTIONS));
+    expect(importIdOf(bytes, { ...OPTIONS, consentBasis: 'none' })).not.toBe(importIdOf(bytes, OPTIONS));
+  });
+
+  it('given rejected rows, the error CSV has line, e-mail and reason, with formulas defused', () => {
+    const csv = errorCsv([{ line: 7, email: '=cmd@x', reason: 'email: bad, really' }]);
+    expect(csv).toBe('\uFEFFline,email,reason\r\n7,\'=cmd@x,"email: bad, really"\r\n');
+  });
+});
+
+describe('entries and time zones', () => {
+  it('given consent basis none, then no consent is recorded; business_card records one on that basis', () => {
+    const base = { email: 'a@example.jp', attributes: {}, channel: 'partner' as const, source: 's' };
+    const none = entryFacts({ ...base, consentBasis: 'none' }, { kind: 'manual', entryId: 'x' }, 1);
+    const card = entryFacts(
+      { ...base, consentBasis: 'business_card' },
+      { kind: 'import', importId: 'i', line: 3 },
+      1,
+    );
+    expect(none.consent).toBeNull();
+    expect(card.consent).toMatchObject({
+      textVersion: 'basis:business_card',
+      formId: 'import:i',
+      doubleOptIn: false,
+    });
+    expect(card.formEvent.eventId).toBe('import:i:3');
+    expect(card.touch.channel).toBe('referral'); // partner counts as referral
+    expect(card.byOps).toBe(true);
+  });
+
+  it('given a valid zone it wins; else the country decides; else nothing (the configured default applies)', () => {
+    expect(leadTimeZone({ given: 'America/Los_Angeles', country: 'JP' })).toBe('America/Los_Angeles');
+    expect(leadTimeZone({ given: 'Mars/Base', country: '日本' })).toBe('Asia/Tokyo');
+    expect(leadTimeZone({ country: 'us' })).toBe('America/New_York');
+    expect(leadTimeZone({ country: 'Atlantis' })).toBeUndefined();
+    expect(countryCode('Japan')).toBe('JP');
+  });
+});
