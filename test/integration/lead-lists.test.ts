@@ -351,3 +351,57 @@ describe('lead view timeline pages', () => {
     ).toBe('timelineCursor');
   });
 });
+
+describe('migration of items written before the sharded indexes', () => {
+  it('given a legacy state item and timeline entry, when the one-off re-index runs, then lists, call list and timeline find them, and a re-run changes nothing', async () => {
+    const { dynamodb, tableName } = await import('#store/dynamodb');
+    const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { leadItems } = await import('#store/lead-items');
+    const { keys } = await import('#store/keys');
+    const lead = leadOf({ id: 'legacy-1', score: 93, temperature: 'hot', stage: 'recycled' });
+    const [profile, state] = leadItems(lead) as [Record<string, unknown>, Record<string, unknown>];
+    const { activityAt, callKey: _c, activityKey: _k, activityDay: _d, ...rest } = state;
+    const legacy = {
+      ...rest,
+      stageKey: 'recycled',
+      temperatureKey: 'hot',
+      scoreKey: 93,
+      lastActivityAt: activityAt,
+    };
+    for (const Item of [
+      profile,
+      legacy,
+      {
+        ...keys.timelineEvent('legacy-1', 'old-1'),
+        eventId: 'old-1',
+        type: 'page_view',
+        occurredAt: T,
+        points: 5,
+        rule: 'page_view',
+        baseVersion: 1,
+        recordedAt: T,
+      },
+    ])
+      await dynamodb.send(new PutCommand({ TableName: tableName, Item }));
+    const listed = async () => (await listAll('stage=recycled', 10)).ids;
+    expect(await listed()).not.toContain('legacy-1');
+
+    const { reindexAll } = await import('../../scripts/reindex-leads.ts');
+    const first = await reindexAll(2);
+    expect(first.states).toBeGreaterThanOrEqual(1);
+    expect(first.timeline).toBeGreaterThanOrEqual(1);
+
+    expect(await listed()).toContain('legacy-1');
+    const callPage = (await (await get('/v1/ops/call-list?limit=200')).json()) as {
+      items: { leadId: string }[];
+    };
+    expect(callPage.items.map((i) => i.leadId)).toContain('legacy-1');
+    const view = (await (await get('/v1/ops/leads/legacy-1')).json()) as {
+      timeline: { eventId: string }[];
+      lastActivityAt: string;
+    };
+    expect(view.timeline.map((e) => e.eventId)).toEqual(['old-1']);
+    expect(view.lastActivityAt).toBe(new Date(T).toISOString());
+    expect(await reindexAll(2)).toMatchObject({ states: 0, timeline: 0 });
+  });
+});

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { LeadState } from '#domain/lead/lead';
 import { activityDay, allIndexKeys, indexShard, scoreBand, shardedIndexKey } from '#store/keys';
-import { decodeIndexCursor, encodeIndexCursor, InvalidCursorError } from '#store/lead-index';
+import {
+  decodeIndexCursor,
+  encodeIndexCursor,
+  type IndexPositions,
+  InvalidCursorError,
+} from '#store/lead-index';
 import { fromStateItem, indexAttributes, stateItem } from '#store/lead-items';
 import { INDEX_SHARDS, SCORE_BAND } from '#store/table-design';
 
@@ -183,7 +188,8 @@ describe('list cursor', () => {
   });
 
   it('given a checksum-valid cursor with a bad position, then strict validation refuses it', () => {
-    for (const p of [{ 5: 'done' as const }, { 0: { leadId: 'x#y', sortValue: 1 } }])
+    const cases: IndexPositions[] = [{ 5: 'done' }, { 0: { leadId: 'x#y', sortValue: 1 } }];
+    for (const p of cases)
       expect(() => decodeIndexCursor(encodeIndexCursor(p, binding), binding, 2)).toThrow(InvalidCursorError);
   });
 });
