@@ -405,3 +405,69 @@ describe('migration of items written before the sharded indexes', () => {
     expect(await reindexAll(2)).toMatchObject({ states: 0, timeline: 0 });
   });
 });
+
+describe('write units of a steady-state tracking event', () => {
+  it('given a second page view the same day (same band, no threshold, in time order), then no list-index item moves and the writes are counted', async () => {
+    const { dynamodb, tableName } = await import('#store/dynamodb');
+    const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { keys } = await import('#store/keys');
+    const INDEX_ATTRS = [
+      'stageKey',
+      'temperatureKey',
+      'scoreKey',
+      'callKey',
+      'activityKey',
+      'activityDay',
+      'ownerId',
+      'email',
+      'stage',
+      'temperature',
+      'grade',
+    ];
+    const stateItem = async () =>
+      (
+        await dynamodb.send(
+          new GetCommand({ TableName: tableName, Key: keys.state('ll-06'), ConsistentRead: true }),
+        )
+      ).Item ?? {};
+    const writes: { command: string; wru: number }[] = [];
+    dynamodb.middlewareStack.add(
+      (next, context) => async (args) => {
+        const command = String(context.commandName);
+        const input = args.input as { TransactItems?: Record<string, { Item?: Record<string, unknown> }>[] };
+        if (
+          context.commandName === 'TransactWriteItemsCommand' ||
+          context.commandName === 'TransactWriteCommand'
+        ) {
+          // AWS bills a transaction twice per item, 1 KB per unit.
+          const wru = (input.TransactItems ?? []).reduce((n, t) => {
+            const op = Object.values(t)[0];
+            return n + 2 * Math.max(1, Math.ceil(itemSize(op?.Item ?? {}) / 1024));
+          }, 0);
+          writes.push({ command, wru });
+        } else if (/Put|Update|Delete|BatchWrite/.test(command)) writes.push({ command, wru: 1 });
+        return next(args);
+      },
+      { step: 'initialize', name: 'countWriteUnits' },
+    );
+    const post = (eventId: string) =>
+      api(runtime).opsPost('/v1/ops/events', {
+        events: [{ eventId, type: 'page_view', leadId: 'll-06', url: 'https://example.co.jp/blog/a' }],
+      });
+    expect((await post('steady-1')).status).toBe(202); // the first event today moves the activity day
+    const before = await stateItem();
+    writes.length = 0;
+    expect((await post('steady-2')).status).toBe(202);
+    const after = await stateItem();
+    dynamodb.middlewareStack.remove('countWriteUnits');
+
+    expect(after.version).toBe(Number(before.version) + 1);
+    for (const attr of INDEX_ATTRS) expect(after[attr], attr).toEqual(before[attr]);
+    // The timeline entry carries its `timeline` index key: one index write (under 1 KB).
+    const tableWru = writes.reduce((n, w) => n + w.wru, 0);
+    console.info(
+      `steady-state tracking event: ${JSON.stringify(writes)}; table ${tableWru} WRU + 1 timeline-index WRU + 0 list-index WRU`,
+    );
+    expect(writes.filter((w) => w.command.startsWith('TransactWrite'))).toHaveLength(1);
+  });
+});
