@@ -109,7 +109,9 @@ export const OPERATIONS: readonly OperationSpec[] = [
       owner: { description: 'Owner id, or `me` for the signed-in owner' },
       channel: { description: 'Only leads of this acquisition channel' },
       updatedSince: { description: 'ISO-8601: only leads active since then' },
-      sort: { description: '`score` (score band, highest first; default) or `lastActivity` (newest day first)' },
+      sort: {
+        description: '`score` (score band, highest first; default) or `lastActivity` (newest day first)',
+      },
       limit: { description: 'Page size (JSON ≤ 200, default 50; CSV ≤ 1000)' },
       cursor: { description: 'The `cursor` of the previous page of the same list' },
       format: { description: '`json` or `csv` (or `Accept: text/csv`; next cursor in `x-next-cursor`)' },
