@@ -1,16 +1,99 @@
+import {
+  InvalidCursorError,
+  type LeadListItem,
+  LIST_LIMITS,
+  listLeads,
+  listLeadsQuerySchema,
+} from '#app/list-leads';
 import { viewLead } from '#app/view-lead';
-import { httpHandler } from '#http/api';
+import { type HttpEvent, type HttpResult, header, httpHandler, issuesToFields } from '#http/api';
+import { callerOwnerId } from '#http/caller';
+import { toCsv } from '#http/csv';
 import { BadRequestError, NotFoundError } from '#http/errors';
-import { json } from '#http/responses';
+import { json, text } from '#http/responses';
 
 /**
- * GET /v1/ops/leads/{leadId} and GET /v1/ops/leads?email=…: one lead with its score breakdown and
- * timeline. IAM-authorized in AWS (bearer token locally); e-mail lookups go through the e-mail index, never a scan.
+ * GET /v1/ops/leads/{leadId} and GET /v1/ops/leads?email=…: one lead with its score breakdown and the newest
+ * page of its timeline (`?timelineCursor=` for older entries). GET /v1/ops/leads?stage=&temperature=&owner=
+ * &channel=&updatedSince=&sort=&limit=&cursor=&format=: a list served by the sharded indexes, never a scan
+ * (JSON `{items, cursor}` or CSV with the next cursor in `x-next-cursor`). IAM-authorized in AWS (bearer token
+ * locally); e-mail lookups go through the e-mail index.
  */
 export const handler = httpHandler(async (event) => {
+  const query = event.queryStringParameters ?? {};
+  if (event.pathParameters?.leadId || query.email !== undefined) return showLead(event);
+  return listPage(event);
+});
+
+const CSV_COLUMNS: readonly (keyof LeadListItem)[] = [
+  'leadId',
+  'email',
+  'name',
+  'company',
+  'stage',
+  'temperature',
+  'score',
+  'ownerId',
+  'lastActivityAt',
+];
+
+async function listPage(event: HttpEvent): Promise<HttpResult> {
+  const parsed = listLeadsQuerySchema.safeParse(event.queryStringParameters ?? {});
+  if (!parsed.success)
+    throw new BadRequestError(
+      'Some list parameters need attention.',
+      issuesToFields(parsed.error.issues, '(query)'),
+    );
+  const q = parsed.data;
+  const format = q.format ?? ((header(event, 'accept') ?? '').includes('text/csv') ? 'csv' : 'json');
+  const bounds = LIST_LIMITS[format];
+  const limit = q.limit ?? bounds.default;
+  if (limit > bounds.max)
+    throw new BadRequestError('The limit is out of range.', [
+      { field: 'limit', code: 'out_of_range', message: `an integer from 1 to ${bounds.max}` },
+    ]);
+  let ownerId = q.owner;
+  if (ownerId === 'me') {
+    ownerId = callerOwnerId(event);
+    if (!ownerId)
+      throw new BadRequestError('owner=me needs a signed-in owner', [
+        { field: 'owner', code: 'no_owner', message: 'owner=me needs a signed-in owner' },
+      ]);
+  }
+  let page: Awaited<ReturnType<typeof listLeads>>;
+  try {
+    page = await listLeads({
+      ...(q.stage ? { stage: q.stage } : {}),
+      ...(q.temperature ? { temperature: q.temperature } : {}),
+      ...(ownerId ? { ownerId } : {}),
+      ...(q.channel ? { channel: q.channel } : {}),
+      ...(q.updatedSince ? { updatedSince: Date.parse(q.updatedSince) } : {}),
+      sort: q.sort,
+      limit,
+      ...(q.cursor ? { cursor: q.cursor } : {}),
+    });
+  } catch (error) {
+    if (error instanceof InvalidCursorError)
+      throw new BadRequestError('The cursor is invalid.', [
+        { field: 'cursor', code: 'invalid', message: 'use the cursor of a previous page of the same list' },
+      ]);
+    throw error;
+  }
+  if (format === 'json') return json(200, page);
+  const rows = [CSV_COLUMNS, ...page.items.map((item) => CSV_COLUMNS.map((c) => item[c]))];
+  return text(200, toCsv(rows), 'text/csv; charset=utf-8', {
+    'content-disposition': 'attachment; filename="leads.csv"',
+    'cache-control': 'no-store',
+    ...(page.cursor ? { 'x-next-cursor': page.cursor } : {}),
+  });
+}
+
+async function showLead(event: HttpEvent): Promise<HttpResult> {
+  const query = event.queryStringParameters ?? {};
   const result = await viewLead({
     ...(event.pathParameters?.leadId ? { leadId: event.pathParameters.leadId } : {}),
-    ...(event.queryStringParameters?.email ? { email: event.queryStringParameters.email } : {}),
+    ...(query.email ? { email: query.email } : {}),
+    ...(query.timelineCursor !== undefined ? { timelineCursor: query.timelineCursor } : {}),
   });
   switch (result.kind) {
     case 'missing_key':
@@ -19,9 +102,13 @@ export const handler = httpHandler(async (event) => {
       throw new BadRequestError('That is not a valid e-mail address.', [
         { field: 'email', code: 'invalid', message: 'invalid e-mail address' },
       ]);
+    case 'invalid_cursor':
+      throw new BadRequestError('The timeline cursor is invalid.', [
+        { field: 'timelineCursor', code: 'invalid', message: 'use the timelineCursor of this lead’s view' },
+      ]);
     case 'not_found':
       throw new NotFoundError('No such lead.');
     case 'found':
       return json(200, result.lead);
   }
-});
+}

@@ -1,70 +1,95 @@
 import {
-  CALL_LIST_STAGES,
   CALL_LIST_TEMPERATURES,
-  type CallListCursor,
   type CallListItem,
   callListItem,
-  encodeCursor,
-  readEnough,
-  skipOf,
-  takePage,
+  waitsForSales,
 } from '#domain/handoff/call-list';
-import { getProfiles, queryByTemperature, type TemperatureIndexRow } from '#store/leads';
+import { allIndexKeys } from '#store/keys';
+import {
+  decodeIndexCursor,
+  encodeIndexCursor,
+  getListedLeads,
+  IndexMerge,
+  type IndexPositions,
+  type IndexRow,
+} from '#store/lead-index';
 
-export {
-  type CallListCursor,
-  type CallListItem,
-  decodeCursor,
-  InvalidCursorError,
-} from '#domain/handoff/call-list';
+export type { CallListItem } from '#domain/handoff/call-list';
+export { InvalidCursorError } from '#store/lead-index';
 
-const INDEX_PAGE = 100;
+/** The sparse index's partitions: every shard of `hot`, then every shard of `warm` (hot first). */
+const PARTITIONS = CALL_LIST_TEMPERATURES.flatMap((t) => allIndexKeys(t));
+const BINDING = `callList|${PARTITIONS.join(',')}`;
+
+export type CallListCursor = IndexPositions;
+
+/** Check a client's cursor (throws InvalidCursorError: the handler answers 400). */
+export function decodeCursor(text: string): CallListCursor {
+  return decodeIndexCursor(text, BINDING, PARTITIONS.length);
+}
 
 /**
- * Warm and hot leads nobody in sales has yet, for outbound calls: read from the `byTemperature` index (score
- * descending), never a scan. The index orders by score only, so each page reads on to the end of its last
- * score group and orders the group by recent activity (see `#domain/handoff/call-list`); the cursor
- * remembers how far into a group it got.
+ * Warm and hot leads nobody in sales has yet, for outbound calls: read from the sparse `callList` index, which
+ * only such leads carry (owned, closed, cold and sales-stage leads have no key), so no row read is thrown
+ * away: read units per page are about the rows returned (a small index page per shard plus each lead's state
+ * and profile). Hot first (every hot shard outranks every warm one: the index value is the temperature), then
+ * by score band, highest first, in the index's stable order.
  */
 export async function callList(options: {
   limit: number;
   cursor?: CallListCursor;
 }): Promise<{ items: CallListItem[]; nextCursor: string | null }> {
-  const rows: TemperatureIndexRow[] = [];
-  let position: CallListCursor | undefined = options.cursor ?? { t: 0 };
-  while (position && rows.length < options.limit) {
-    const temperature = CALL_LIST_TEMPERATURES[position.t] ?? 'hot';
-    const need = options.limit - rows.length;
-    const skip = skipOf(position);
-    const read: TemperatureIndexRow[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    let exhausted = false;
-    for (;;) {
-      const page = await queryByTemperature(temperature, {
-        ...(position.s === undefined ? {} : { maxScore: position.s }),
-        stages: CALL_LIST_STAGES,
-        withoutOwner: true,
-        limit: INDEX_PAGE,
-        ...(startKey ? { startKey } : {}),
-      });
-      read.push(...page.rows);
-      startKey = page.next;
-      if (!startKey) {
-        exhausted = true;
-        break;
-      }
-      if (readEnough(read, skip, need)) break;
+  const items: CallListItem[] = [];
+  // Temperatures in order: the hot shards are merged and drained before any warm one is read.
+  let positions: IndexPositions = { ...(options.cursor ?? {}) };
+  for (const [t, temperature] of CALL_LIST_TEMPERATURES.entries()) {
+    const offset = t * (PARTITIONS.length / CALL_LIST_TEMPERATURES.length);
+    const shards = allIndexKeys(temperature);
+    const local: IndexPositions = {};
+    for (let i = 0; i < shards.length; i++) {
+      const p = positions[offset + i];
+      if (p !== undefined) local[i] = p;
     }
-    const taken: { rows: TemperatureIndexRow[]; next: CallListCursor | undefined } = takePage(
-      read,
-      position,
-      need,
-      exhausted,
-    );
-    rows.push(...taken.rows);
-    position = taken.next;
+    if (shards.every((_, i) => local[i] === 'done')) continue;
+    const need = options.limit - items.length;
+    if (need <= 0) break;
+    const reader = new IndexMerge('callList', shards, local, {
+      pageSize: Math.min(100, Math.ceil(need / shards.length) + 1),
+    });
+    const rows: IndexRow[] = [];
+    while (rows.length < need) {
+      const row = await reader.next();
+      if (!row) break;
+      rows.push(row);
+    }
+    const leads = await getListedLeads(rows.map((r) => r.leadId));
+    for (const row of rows) {
+      const lead = leads.get(row.leadId);
+      // The index is eventually consistent: a lead taken by sales a moment ago is skipped.
+      if (!lead || !waitsForSales(lead.state)) continue;
+      const { state, profile } = lead;
+      items.push(
+        callListItem(
+          {
+            leadId: row.leadId,
+            email: state.email,
+            temperature: state.temperature,
+            stage: state.stage,
+            ...(state.grade ? { grade: state.grade } : {}),
+            score: state.score.total,
+            lastActivityAt: state.lastActivityAt,
+          },
+          profile.attributes,
+        ),
+      );
+    }
+    const after = reader.positions();
+    positions = { ...positions };
+    for (let i = 0; i < shards.length; i++) {
+      const p = after[i];
+      if (p !== undefined) positions[offset + i] = p;
+    }
   }
-  const profiles = await getProfiles(rows.map((r) => r.leadId));
-  const items = rows.map((r) => callListItem(r, profiles.get(r.leadId)?.attributes ?? {}));
-  return { items, nextCursor: position ? encodeCursor(position) : null };
+  const finished = PARTITIONS.every((_, i) => positions[i] === 'done');
+  return { items, nextCursor: finished ? null : encodeIndexCursor(positions, BINDING) };
 }

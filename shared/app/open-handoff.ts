@@ -5,7 +5,7 @@ import { slaCounterItems } from '#app/sla-counting';
 import { formById, settings } from '#config/settings';
 import { type HandoffOpening, handoffView, planHandoff, stateWithHandoff } from '#domain/handoff/handoff';
 import type { EpochMs } from '#domain/lead/types';
-import { getLead, getTimeline, writeLead } from '#store/leads';
+import { getLead, getTimelinePage, writeLead } from '#store/leads';
 import { CONFLICT, retryOnConflict } from '#store/retry';
 import { readRoundRobin, roundRobinPut } from '#store/round-robin';
 import { slaTimerPut } from '#store/timers';
@@ -30,7 +30,10 @@ export async function handOffLead(
   const policy = settings.handoff;
   // Read once: the CRM summary's recent activity need not be re-read when a retry loses a race.
   const recent =
-    policy.crm.system === 'none' ? [] : await getTimeline(leadId, policy.crm.mapping.summary.maxActivities);
+    policy.crm.system === 'none'
+      ? []
+      : (await getTimelinePage(leadId, { limit: Math.max(1, policy.crm.mapping.summary.maxActivities) }))
+          .entries;
   return retryOnConflict(`hand-off of lead ${leadId}`, async () => {
     const lead = await getLead(leadId);
     if (!lead) return { status: 'not_found' } as const;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { now as clock } from '#adapters/clock';
 import { settings } from '#config/settings';
 import type { ConsentLedgerEntry } from '#domain/capture/consent-ledger';
@@ -7,23 +8,53 @@ import { type Lead, marketingAllowed, scoringOf } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
 import { summarize, temperatureFor } from '#domain/scoring/scoring';
 import { getConsentHistory } from '#store/consent-ledger';
-import { findLeadIdByEmail, getLead, getTimeline } from '#store/leads';
+import { findLeadIdByEmail, getLead, getTimelinePage, type StoredTimelineEntry } from '#store/leads';
 
 export type ViewLeadOutcome =
   | { kind: 'found'; lead: LeadView }
   | { kind: 'not_found' }
   /** Neither a lead id nor an e-mail was given. */
   | { kind: 'missing_key' }
-  | { kind: 'invalid_email' };
+  | { kind: 'invalid_email' }
+  /** `timelineCursor` is not one this API issued for this lead. */
+  | { kind: 'invalid_cursor' };
 
-export type LeadView = ReturnType<typeof leadView> & { consentHistory: ReturnType<typeof consentView> };
+/** Timeline entries per page of the lead view. */
+export const TIMELINE_PAGE = 200;
+
+const TIMELINE_AT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z#[^#]{1,200}$/;
+const cursorCheck = (leadId: string, at: string): string =>
+  createHash('sha256').update(`timeline\n${leadId}\n${at}`).digest('hex').slice(0, 12);
+
+/** Opaque `timelineCursor`: the position in this lead's timeline plus a checksum binding it to the lead. */
+export function encodeTimelineCursor(leadId: string, at: string): string {
+  return Buffer.from(`${cursorCheck(leadId, at)}|${at}`).toString('base64url');
+}
+
+export function decodeTimelineCursor(leadId: string, cursor: string): string | undefined {
+  if (cursor.length > 400) return undefined;
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const bar = text.indexOf('|');
+  const at = text.slice(bar + 1);
+  return bar > 0 && TIMELINE_AT.test(at) && text.slice(0, bar) === cursorCheck(leadId, at) ? at : undefined;
+}
+
+export type LeadView = ReturnType<typeof leadView> & {
+  consentHistory: ReturnType<typeof consentView>;
+  /** Older timeline entries: pass as `?timelineCursor=`; null when the timeline shown is complete. */
+  timelineCursor: string | null;
+};
 
 /**
  * One lead as the ops API shows it, found by id or by e-mail (through the e-mail index, never a scan): who,
  * where in the funnel, the score as of now (behaviour decayed), and an explainable timeline: each event
  * with the points it earned and the rule that gave them, and the consent ledger (`consentHistory`).
  */
-export async function viewLead(query: { leadId?: string; email?: string }): Promise<ViewLeadOutcome> {
+export async function viewLead(query: {
+  leadId?: string;
+  email?: string;
+  timelineCursor?: string;
+}): Promise<ViewLeadOutcome> {
   let leadId = query.leadId;
   if (!leadId) {
     if (!query.email) return { kind: 'missing_key' };
@@ -32,13 +63,26 @@ export async function viewLead(query: { leadId?: string; email?: string }): Prom
     leadId = await findLeadIdByEmail(key);
   }
   if (!leadId || leadId.length > 64) return { kind: 'not_found' };
+  let after: string | undefined;
+  if (query.timelineCursor !== undefined) {
+    after = decodeTimelineCursor(leadId, query.timelineCursor);
+    if (!after) return { kind: 'invalid_cursor' };
+  }
   const lead = await getLead(leadId);
   if (!lead) return { kind: 'not_found' };
   const now = clock();
-  const [timeline, consentHistory] = await Promise.all([getTimeline(leadId), getConsentHistory(leadId)]);
+  // Only the newest page of the timeline (a descending index query with a limit), never the whole history.
+  const [page, consentHistory] = await Promise.all([
+    getTimelinePage(leadId, { limit: TIMELINE_PAGE, ...(after ? { after } : {}) }),
+    getConsentHistory(leadId),
+  ]);
   return {
     kind: 'found',
-    lead: { ...leadView(lead, timeline, now), consentHistory: consentView(consentHistory) },
+    lead: {
+      ...leadView(lead, page.entries, now),
+      timelineCursor: page.next ? encodeTimelineCursor(leadId, page.next) : null,
+      consentHistory: consentView(consentHistory),
+    },
   };
 }
 
@@ -47,7 +91,7 @@ function consentView(entries: readonly ConsentLedgerEntry[]) {
   return entries.map(({ entryId: _id, ...entry }) => ({ ...entry, at: isoAt(entry.at) }));
 }
 
-function leadView(lead: Lead, timeline: Awaited<ReturnType<typeof getTimeline>>, now: EpochMs) {
+function leadView(lead: Lead, timeline: readonly StoredTimelineEntry[], now: EpochMs) {
   const score = summarize(scoringOf(lead), now, settings.scoring);
   const { profile, state } = lead;
   return {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DUE_SHARDS } from '#store/table-design';
+import { ACTIVITY_BAND_MS, DUE_SHARDS, INDEX_SHARDS, SCORE_BAND } from '#store/table-design';
 
 /** Key builders for every item type in the single table: the only place key strings are spelled. */
 export const keys = {
@@ -116,3 +116,28 @@ export const dueAttributes = (pk: string, sk: string, at: number, timerKind: str
   dueAt: dueAtKey(at),
   timerKind,
 });
+
+/** The write shard (0 … INDEX_SHARDS-1) of a lead's list-index items: a hash of its id, so it never changes. */
+export function indexShard(leadId: string): number {
+  return createHash('sha1').update(leadId).digest().readUInt32BE(0) % INDEX_SHARDS;
+}
+
+/** A sharded list-index partition key: `mql#3`, `hot#0`, `act#5`. */
+export const shardedIndexKey = (value: string, leadId: string): string => `${value}#${indexShard(leadId)}`;
+
+/** Every shard of a list-index partition key value, shard 0 first (the reads scatter over these). */
+export const allIndexKeys = (value: string): string[] =>
+  Array.from({ length: INDEX_SHARDS }, (_, n) => `${value}#${n}`);
+
+/** The `byActivity` partition key value (all leads, sharded). */
+export const ACTIVITY_INDEX_VALUE = 'act';
+
+/** The score band an index sorts by: the band's lower bound (`87` → `80`). */
+export const scoreBand = (score: number): number => Math.floor(score / SCORE_BAND) * SCORE_BAND;
+
+/** The last-activity band (days since the epoch) `byActivity` sorts by. */
+export const activityDay = (at: number): number => Math.floor(at / ACTIVITY_BAND_MS);
+
+/** The `timeline` index sort key of an entry: newest first when read descending, ties by event id. */
+export const timelineAtKey = (occurredAt: number, eventId: string): string =>
+  `${new Date(occurredAt).toISOString()}#${eventId}`;

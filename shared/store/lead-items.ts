@@ -1,5 +1,13 @@
+import { waitsForSales } from '#domain/handoff/call-list';
 import { EVENT_HASH_LENGTH, type Lead, type LeadProfile, type LeadState } from '#domain/lead/lead';
-import { keys, leadIdFromPk } from '#store/keys';
+import {
+  ACTIVITY_INDEX_VALUE,
+  activityDay,
+  keys,
+  leadIdFromPk,
+  scoreBand,
+  shardedIndexKey,
+} from '#store/keys';
 
 /**
  * How a lead's items look in the table (no I/O here): the store writes and reads through these, and bulk
@@ -10,17 +18,34 @@ import { keys, leadIdFromPk } from '#store/keys';
  * The state item as stored: index keys added, and kept under 1 KB so a tracking event's state write costs
  * one write unit. `leadId` is not stored again (the key holds it) and the
  * recent event hashes are one string, not a list (a list costs bytes per element).
+ *
+ * Index attributes (see table-design.ts): sharded partition keys (`mql#3`), the score BAND as sort key, the
+ * sparse `callKey` only while the lead waits for sales, the activity DAY for `byActivity`; the exact last
+ * activity is stored as `activityAt`, an attribute no index projects, so a steady-state event (same band,
+ * same day, no threshold) changes no index item and costs no index write.
  */
 export function stateItem(state: LeadState) {
-  const { leadId, recentEvents, ...rest } = state;
+  const { leadId, recentEvents, lastActivityAt, ...rest } = state;
   return {
     ...keys.state(leadId),
     ...rest,
+    activityAt: lastActivityAt,
     recentEvents: recentEvents.join(''),
-    stageKey: state.stage,
-    temperatureKey: state.temperature,
-    scoreKey: state.score.total,
+    ...indexAttributes(state),
+  };
+}
+
+/** The list-index attributes of a state (also what the one-off re-index script writes). */
+export function indexAttributes(state: LeadState) {
+  const { leadId } = state;
+  return {
+    stageKey: shardedIndexKey(state.stage, leadId),
+    temperatureKey: shardedIndexKey(state.temperature, leadId),
+    scoreKey: scoreBand(state.score.total),
     ownerId: state.handoff && !state.handoff.closedAt ? state.handoff.owner.ownerId : undefined,
+    callKey: waitsForSales(state) ? shardedIndexKey(state.temperature, leadId) : undefined,
+    activityKey: shardedIndexKey(ACTIVITY_INDEX_VALUE, leadId),
+    activityDay: activityDay(state.lastActivityAt),
   };
 }
 
@@ -34,7 +59,14 @@ export function fromStateItem(item: Record<string, unknown> | undefined): LeadSt
   const recentEvents: string[] = [];
   for (let i = 0; i < packed.length; i += EVENT_HASH_LENGTH)
     recentEvents.push(packed.slice(i, i + EVENT_HASH_LENGTH));
-  return { ...state, leadId: leadIdFromPk(String(item.pk)) ?? '', recentEvents };
+  // `activityAt` since the sharded index keys; items written before carry `lastActivityAt`.
+  const { activityAt, ...fields } = state as typeof state & { activityAt?: number };
+  return {
+    ...fields,
+    lastActivityAt: Number(activityAt ?? state.lastActivityAt ?? 0),
+    leadId: leadIdFromPk(String(item.pk)) ?? '',
+    recentEvents,
+  };
 }
 
 export function profileItem(profile: LeadProfile) {
@@ -55,4 +87,12 @@ export function stripKeys<T>(
   for (const k of ['pk', 'sk', ...drop]) delete copy[k];
   return copy as T;
 }
-const STATE_INDEX_ATTRS = ['stageKey', 'temperatureKey', 'scoreKey', 'ownerId'] as const;
+const STATE_INDEX_ATTRS = [
+  'stageKey',
+  'temperatureKey',
+  'scoreKey',
+  'ownerId',
+  'callKey',
+  'activityKey',
+  'activityDay',
+] as const;

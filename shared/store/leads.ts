@@ -12,13 +12,13 @@ import type { Lead, LeadProfile, LeadState } from '#domain/lead/lead';
 import type { EpochMs, TimelineEntry } from '#domain/lead/types';
 import { readCancellation, type ScoredBatchRefusal } from '#domain/tracking/activity';
 import { batchWrite, dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
-import { dueAttributes, keys, leadIdFromPk, PREFIX } from '#store/keys';
+import { dueAttributes, keys, leadIdFromPk, PREFIX, timelineAtKey } from '#store/keys';
 import { fromStateItem, profileItem, stateItem, stripKeys } from '#store/lead-items';
 import { type OutboxEvent, outboxPut } from '#store/outbox';
 import { countsEvents, reportItems } from '#store/report-counters';
 import { timelineExpiry } from '#store/retention';
 import { CONFLICT, retryOnConflict } from '#store/retry';
-import { TTL_ATTRIBUTE } from '#store/table-design';
+import { INDEXES, TTL_ATTRIBUTE } from '#store/table-design';
 
 /**
  * The lead repository: profile, state, e-mail index, timeline and the outbox, in one table. Every write
@@ -97,10 +97,52 @@ export async function getProfiles(leadIds: readonly string[]): Promise<Map<strin
 const timelineItem = (leadId: string, entry: StoredTimelineEntry) => ({
   ...keys.timelineEvent(leadId, entry.eventId),
   ...entry,
+  timelineAt: timelineAtKey(entry.occurredAt, entry.eventId),
   ...timelineExpiry(entry.recordedAt),
 });
 
-/** A lead's timeline, newest first (bounded: the API shows the most recent activity). */
+/**
+ * The newest page of a lead's timeline, newest first, from the `timeline` index: one descending query with a
+ * limit, whatever the length of the history (read units grow with the page, not with the timeline). `cursor`
+ * (from the previous page's `next`) continues with older entries. The index is eventually consistent: an
+ * entry written a moment ago may appear a moment later.
+ */
+export async function getTimelinePage(
+  leadId: string,
+  options: { limit: number; after?: string },
+): Promise<{ entries: StoredTimelineEntry[]; next?: string }> {
+  const pk = keys.profile(leadId).pk;
+  const eventId = options.after?.slice(options.after.indexOf('#') + 1);
+  const result = await dynamodb.send(
+    new QueryCommand({
+      TableName: tableName,
+      IndexName: INDEXES.timeline.name,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': pk },
+      ScanIndexForward: false,
+      Limit: options.limit,
+      ...(options.after && eventId
+        ? {
+            ExclusiveStartKey: {
+              ...keys.timelineEvent(leadId, eventId),
+              [INDEXES.timeline.sortKey.name]: options.after,
+            },
+          }
+        : {}),
+    }),
+  );
+  const entries = (result.Items ?? []).flatMap((item) => {
+    const entry = stripKeys<StoredTimelineEntry>(item, [TTL_ATTRIBUTE, INDEXES.timeline.sortKey.name]);
+    return entry ? [entry] : [];
+  });
+  const last = result.LastEvaluatedKey?.[INDEXES.timeline.sortKey.name];
+  return { entries, ...(typeof last === 'string' ? { next: last } : {}) };
+}
+
+/**
+ * A lead's WHOLE timeline read from the table, newest first, then cut to `limit` (admin batches such as
+ * rescoring, and tests; request paths use `getTimelinePage`).
+ */
 export async function getTimeline(leadId: string, limit = 200): Promise<StoredTimelineEntry[]> {
   const entries: StoredTimelineEntry[] = [];
   let startKey: Record<string, unknown> | undefined;
@@ -114,7 +156,7 @@ export async function getTimeline(leadId: string, limit = 200): Promise<StoredTi
       }),
     );
     for (const item of result.Items ?? []) {
-      const entry = stripKeys<StoredTimelineEntry>(item, [TTL_ATTRIBUTE]);
+      const entry = stripKeys<StoredTimelineEntry>(item, [TTL_ATTRIBUTE, INDEXES.timeline.sortKey.name]);
       if (entry) entries.push(entry);
     }
     startKey = result.LastEvaluatedKey;
@@ -351,79 +393,7 @@ export async function getTimelineEntry(
   const result = await dynamodb.send(
     new GetCommand({ TableName: tableName, Key: keys.timelineEvent(leadId, eventId), ConsistentRead: true }),
   );
-  return stripKeys<StoredTimelineEntry>(result.Item, [TTL_ATTRIBUTE]);
-}
-
-/** A lead state as the `byTemperature` index projects it (call list, reports). */
-export interface TemperatureIndexRow {
-  leadId: string;
-  email: string;
-  temperature: string;
-  stage: string;
-  grade?: string;
-  /** Set while a hand-off is open. */
-  ownerId?: string;
-  score: number;
-  lastActivityAt: number;
-}
-
-/**
- * One page of the `byTemperature` index, highest score first (`scoreKey <= maxScore` to resume inside a
- * partition). Optional filters run in DynamoDB on the page read: only these stages, only leads no owner has.
- */
-export async function queryByTemperature(
-  temperature: string,
-  options: {
-    maxScore?: number;
-    stages?: readonly string[];
-    withoutOwner?: boolean;
-    limit: number;
-    startKey?: Record<string, unknown>;
-  },
-): Promise<{ rows: TemperatureIndexRow[]; next?: Record<string, unknown> }> {
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = { ':t': temperature };
-  let condition = 'temperatureKey = :t';
-  if (options.maxScore !== undefined) {
-    condition += ' AND scoreKey <= :max';
-    values[':max'] = options.maxScore;
-  }
-  const filters: string[] = [];
-  if (options.withoutOwner) filters.push('attribute_not_exists(ownerId)');
-  if (options.stages?.length) {
-    names['#stage'] = 'stage';
-    const refs = options.stages.map((s, i) => {
-      values[`:s${i}`] = s;
-      return `:s${i}`;
-    });
-    filters.push(`#stage IN (${refs.join(', ')})`);
-  }
-  const result = await dynamodb.send(
-    new QueryCommand({
-      TableName: tableName,
-      IndexName: 'byTemperature',
-      KeyConditionExpression: condition,
-      ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
-      ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-      ExpressionAttributeValues: values,
-      ScanIndexForward: false,
-      Limit: options.limit,
-      ExclusiveStartKey: options.startKey,
-    }),
-  );
-  return {
-    rows: (result.Items ?? []).map((i) => ({
-      leadId: leadIdFromPk(String(i.pk)) ?? '',
-      email: String(i.email),
-      temperature: String(i.temperatureKey),
-      stage: String(i.stage),
-      ...(typeof i.grade === 'string' ? { grade: i.grade } : {}),
-      ...(typeof i.ownerId === 'string' ? { ownerId: i.ownerId } : {}),
-      score: Number(i.scoreKey),
-      lastActivityAt: Number(i.lastActivityAt ?? 0),
-    })),
-    next: result.LastEvaluatedKey,
-  };
+  return stripKeys<StoredTimelineEntry>(result.Item, [TTL_ATTRIBUTE, INDEXES.timeline.sortKey.name]);
 }
 
 /** Rewrite timeline entries (rescoring re-explains points under new rules); derived data, so no transaction. */

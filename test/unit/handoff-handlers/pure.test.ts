@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { handoffConfigSchema } from '#config/handoff';
-import { decodeCursor, encodeCursor, InvalidCursorError } from '#domain/handoff/call-list';
 import { handoffTargetRules, handoffTriggerPattern } from '#infra/catalog';
 import { matchesPattern } from '#local/event-pattern';
 import { handoff as demoHandoff } from '../../../config/handoff.ts';
@@ -45,18 +44,7 @@ describe('call-list CSV cells', () => {
   });
 });
 
-describe('call-list cursor', () => {
-  it('given a cursor, when encoded and decoded, then it round-trips', () => {
-    expect(decodeCursor(encodeCursor({ t: 1, s: 85, k: 2 }))).toEqual({ t: 1, s: 85, k: 2 });
-  });
-
-  it.each(['', 'e30', 'eyJ0Ijo1fQ', 'not base64 at all!', 'x'.repeat(300)])(
-    'given the forged cursor %j, when decoded, then it is refused',
-    (text) => {
-      expect(() => decodeCursor(text)).toThrow(InvalidCursorError);
-    },
-  );
-});
+// The call-list cursor is the list indexes' cursor: test/unit/store/list-index.test.ts.
 
 describe('hand-off trigger pattern', () => {
   const event = (detailType: string, to: string) => ({

@@ -1,0 +1,63 @@
+/**
+ * One-off: move a deployed table's leads onto the sharded list indexes (see shared/store/reindex.ts).
+ * Run once after deploying the version that introduced them, against AWS or the local table:
+ *
+ *   TABLE_NAME=leadloop-prod-table AWS_REGION=ap-northeast-1 npx tsx scripts/reindex-leads.ts [--segments 4]
+ *   npx tsx scripts/reindex-leads.ts          # the local table of `npm start`
+ *
+ * Until it has run, lists, the call list and the lead view's timeline miss leads and entries written before
+ * the upgrade (anything written since is already indexed). Idempotent and safe to interrupt and re-run.
+ */
+import { parseArgs } from 'node:util';
+import { localDynamoTarget } from '#local/runtime-file';
+
+export async function reindexAll(
+  totalSegments = 4,
+  onPage: (p: { states: number; timeline: number }) => void = () => {},
+): Promise<{ states: number; timeline: number; skipped: number }> {
+  const { reindexPage } = await import('#store/reindex');
+  const totals = { states: 0, timeline: 0, skipped: 0 };
+  await Promise.all(
+    Array.from({ length: totalSegments }, async (_, segment) => {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await reindexPage({
+          segment,
+          totalSegments,
+          limit: 200,
+          ...(startKey ? { startKey } : {}),
+        });
+        totals.states += page.states;
+        totals.timeline += page.timeline;
+        totals.skipped += page.skipped;
+        onPage(totals);
+        startKey = page.next;
+      } while (startKey);
+    }),
+  );
+  return totals;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { segments: { type: 'string', default: '4' } } });
+  const segments = Number(values.segments);
+  if (!Number.isInteger(segments) || segments < 1 || segments > 64) throw new Error('--segments: 1 to 64');
+  if (!process.env.TABLE_NAME) {
+    const local = localDynamoTarget();
+    process.env.TABLE_NAME = local.tableName;
+    process.env.AWS_ENDPOINT_URL_DYNAMODB ??= local.endpoint;
+    process.env.AWS_REGION ??= 'ap-northeast-1';
+  }
+  const totals = await reindexAll(segments, (t) =>
+    process.stderr.write(`\rstate items ${t.states}, timeline entries ${t.timeline}`),
+  );
+  process.stderr.write('\n');
+  console.info(JSON.stringify(totals));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}

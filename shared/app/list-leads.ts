@@ -1,0 +1,169 @@
+import { z } from 'zod';
+import { isoAt } from '#domain/lead/events';
+import type { Lead } from '#domain/lead/lead';
+import { CHANNELS, type EpochMs, STAGES, TEMPERATURES } from '#domain/lead/types';
+import { ACTIVITY_INDEX_VALUE, activityDay, allIndexKeys } from '#store/keys';
+import {
+  decodeIndexCursor,
+  encodeIndexCursor,
+  getListedLeads,
+  IndexMerge,
+  type IndexRow,
+  type ListIndexName,
+} from '#store/lead-index';
+
+export { InvalidCursorError } from '#store/lead-index';
+
+/** Page sizes: JSON pages for screens, CSV for spreadsheets. */
+export const LIST_LIMITS = { json: { default: 50, max: 200 }, csv: { default: 1000, max: 1000 } } as const;
+/** At most this many index rows are examined per request (filters on fields no index holds: channel). */
+export const MAX_EXAMINED = 2_000;
+
+/**
+ * GET /v1/ops/leads list parameters (without `email`, which looks one lead up). Stage-generic: any stage of
+ * the domain's list (a new stage such as `tql` is accepted as soon as the domain has it).
+ */
+export const listLeadsQuerySchema = z
+  .object({
+    stage: z.enum(STAGES).optional(),
+    temperature: z.enum(TEMPERATURES).optional(),
+    owner: z.string().trim().min(1).max(64).optional(),
+    channel: z.enum(CHANNELS).optional(),
+    updatedSince: z.iso.datetime({ offset: true }).optional(),
+    sort: z.enum(['score', 'lastActivity']).default('score'),
+    limit: z.coerce.number().int().min(1).max(LIST_LIMITS.csv.max).optional(),
+    cursor: z.string().min(1).max(4_000).optional(),
+    format: z.enum(['json', 'csv']).optional(),
+  })
+  .strict();
+export type ListLeadsQuery = z.output<typeof listLeadsQuerySchema>;
+
+export interface LeadListItem {
+  leadId: string;
+  email: string;
+  name: string | null;
+  company: string | null;
+  stage: string;
+  temperature: string;
+  score: number;
+  ownerId: string | null;
+  lastActivityAt: string;
+}
+
+export interface ListLeadsInput {
+  stage?: string;
+  temperature?: string;
+  /** Already resolved (`me` → the caller) by the handler. */
+  ownerId?: string;
+  channel?: string;
+  updatedSince?: EpochMs;
+  sort: 'score' | 'lastActivity';
+  limit: number;
+  cursor?: string;
+}
+
+interface Plan {
+  index: ListIndexName;
+  partitions: string[];
+  equals: Record<string, string>;
+  minSortValue?: number;
+}
+
+/**
+ * Which index serves a list, never a scan. By score: the stage's shards (`byStage`), else the temperature's
+ * (`byTemperature`), else every temperature's shards merged; the other filters (temperature with a stage,
+ * owner) are conditions on the index page (projected attributes). By last activity: every `byActivity` shard,
+ * `updatedSince` a key condition on the activity day, stage/temperature/owner conditions on the page.
+ */
+export function planList(input: ListLeadsInput): Plan {
+  const equals: Record<string, string> = {};
+  if (input.ownerId) equals.ownerId = input.ownerId;
+  if (input.sort === 'lastActivity') {
+    if (input.stage) equals.stage = input.stage;
+    if (input.temperature) equals.temperature = input.temperature;
+    return {
+      index: 'byActivity',
+      partitions: allIndexKeys(ACTIVITY_INDEX_VALUE),
+      equals,
+      ...(input.updatedSince === undefined ? {} : { minSortValue: activityDay(input.updatedSince) }),
+    };
+  }
+  if (input.stage) {
+    if (input.temperature) equals.temperature = input.temperature;
+    return { index: 'byStage', partitions: allIndexKeys(input.stage), equals };
+  }
+  const temperatures = input.temperature ? [input.temperature] : [...TEMPERATURES].reverse();
+  return { index: 'byTemperature', partitions: temperatures.flatMap((t) => allIndexKeys(t)), equals };
+}
+
+/** What a cursor is bound to: the same plan and the filters applied after the index. */
+const bindingOf = (plan: Plan, input: ListLeadsInput): string =>
+  JSON.stringify([plan, input.channel ?? null, input.updatedSince ?? null, input.sort]);
+
+/** The filters no index page can apply (or that the eventually consistent index may be behind on). */
+function keeps(lead: Lead, input: ListLeadsInput): boolean {
+  const { state, profile } = lead;
+  const owner = state.handoff && !state.handoff.closedAt ? state.handoff.owner.ownerId : undefined;
+  return (
+    (!input.stage || state.stage === input.stage) &&
+    (!input.temperature || state.temperature === input.temperature) &&
+    (!input.ownerId || owner === input.ownerId) &&
+    (!input.channel || profile.channel === input.channel) &&
+    (input.updatedSince === undefined || state.lastActivityAt >= input.updatedSince)
+  );
+}
+
+function itemOf({ state, profile }: Lead): LeadListItem {
+  const a = profile.attributes;
+  const name = [a.lastName, a.firstName].filter(Boolean).join(' ');
+  return {
+    leadId: profile.leadId,
+    email: profile.email,
+    name: name || null,
+    company: a.company ?? null,
+    stage: state.stage,
+    temperature: state.temperature,
+    score: state.score.total,
+    ownerId: state.handoff && !state.handoff.closedAt ? state.handoff.owner.ownerId : null,
+    lastActivityAt: isoAt(state.lastActivityAt),
+  };
+}
+
+/**
+ * A page of leads from the sharded list indexes (scatter-gather, merged by score band or activity day, highest
+ * first; inside a band the index's own stable order). Each row is completed from the lead's state and profile
+ * (exact score, name, company, channel). `cursor` is null on the last page; a bad cursor throws
+ * InvalidCursorError.
+ */
+export async function listLeads(
+  input: ListLeadsInput,
+): Promise<{ items: LeadListItem[]; cursor: string | null }> {
+  const plan = planList(input);
+  const binding = bindingOf(plan, input);
+  const positions = input.cursor ? decodeIndexCursor(input.cursor, binding, plan.partitions.length) : {};
+  const merge = new IndexMerge(plan.index, plan.partitions, positions, {
+    equals: plan.equals,
+    ...(plan.minSortValue === undefined ? {} : { minSortValue: plan.minSortValue }),
+    pageSize: Math.min(100, Math.max(2, Math.ceil(input.limit / plan.partitions.length) + 1)),
+  });
+  const items: LeadListItem[] = [];
+  let examined = 0;
+  while (items.length < input.limit && examined < MAX_EXAMINED) {
+    const want = Math.min(input.limit - items.length, MAX_EXAMINED - examined);
+    const rows: IndexRow[] = [];
+    while (rows.length < want) {
+      const row = await merge.next();
+      if (!row) break;
+      rows.push(row);
+    }
+    if (rows.length === 0) break;
+    examined += rows.length;
+    const leads = await getListedLeads(rows.map((r) => r.leadId));
+    for (const row of rows) {
+      const lead = leads.get(row.leadId);
+      if (lead && keeps(lead, input)) items.push(itemOf(lead));
+    }
+    if (rows.length < want) break;
+  }
+  return { items, cursor: merge.done() ? null : encodeIndexCursor(merge.positions(), binding) };
+}
