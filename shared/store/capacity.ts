@@ -1,5 +1,19 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { type AttributeValue, GetItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  type DynamoDBClient,
+  GetItemCommand,
+  QueryCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type {
+  BuildHandler,
+  BuildHandlerArguments,
+  BuildHandlerOutput,
+  HandlerExecutionContext,
+  MiddlewareStack,
+} from '@smithy/types';
 import { ALL_INDEXES, type IndexDesign, TABLE_KEYS } from '#store/table-design';
 
 /**
@@ -144,19 +158,8 @@ export function itemWriteCost(
 // -------------------------------------------------------------------------------------------------------
 // The middleware
 
-interface MiddlewareClient {
-  middlewareStack: {
-    add: (
-      middleware: (
-        next: (args: { input: object }) => Promise<{ output: object }>,
-        context: { commandName?: string },
-      ) => (args: { input: object }) => Promise<{ output: object }>,
-      options: { step: 'build'; name: string; override?: boolean },
-    ) => void;
-  };
-  // biome-ignore lint/suspicious/noExplicitAny: any command of the low-level client, sent for pre-reads
-  send: (command: any) => Promise<any>;
-}
+/** The product's document client or a plain client: both share one middleware stack. */
+type MiddlewareClient = DynamoDBClient | DynamoDBDocumentClient;
 
 export interface CapacityMeter {
   /** Run `fn` and charge everything it sends to `label` (nested labels charge the innermost). */
@@ -198,17 +201,22 @@ export function attachCapacityAccounting(
     }
   };
   const quiet = <T>(fn: () => Promise<T>) => skip.run(true, fn);
+  // Low-level commands (raw AttributeValues in and out), sent through the same client and stack.
+  const send = (command: GetItemCommand | QueryCommand | ScanCommand) =>
+    (client as DynamoDBClient).send(command as GetItemCommand) as Promise<{ Item?: Item; Items?: Item[] }>;
   const getItem = async (TableName: string, Key: Item): Promise<Item | undefined> =>
-    (await quiet(() => client.send(new GetItemCommand({ TableName, Key, ConsistentRead: true })))).Item;
+    (await quiet(() => send(new GetItemCommand({ TableName, Key, ConsistentRead: true })))).Item as
+      | Item
+      | undefined;
 
   const accountWrite = async (
-    next: () => Promise<{ output: object }>,
+    next: () => Promise<BuildHandlerOutput<object>>,
     items: { table: string; key: Item; put?: Item; kind: 'put' | 'update' | 'delete' | 'check' }[],
     transactional: boolean,
   ) => {
     const before = await Promise.all(items.map((i) => getItem(i.table, i.key)));
     let succeeded = true;
-    let result: { output: object } | undefined;
+    let result: BuildHandlerOutput<object> | undefined;
     let failure: unknown;
     try {
       result = await next();
@@ -234,149 +242,152 @@ export function attachCapacityAccounting(
     return { units, result, failure };
   };
 
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (skip.getStore()) return next(args);
-      const command = context.commandName ?? 'unknown';
-      // biome-ignore lint/suspicious/noExplicitAny: the marshalled input of whichever command this is
-      const input = args.input as any;
-      const units = emptyUnits();
-      units.calls = 1;
-      const keyOf = (table: string, item: Item): Item => {
-        void table;
-        return {
-          [TABLE_KEYS.partitionKey]: item[TABLE_KEYS.partitionKey],
-          [TABLE_KEYS.sortKey]: item[TABLE_KEYS.sortKey],
-        } as Item;
-      };
-      const write = async (
-        items: Parameters<typeof accountWrite>[1],
-        transactional: boolean,
-      ): Promise<{ output: object }> => {
-        const done = await accountWrite(() => next(args), items, transactional);
-        charge(command, done.units);
-        if (done.failure !== undefined) throw done.failure;
-        return done.result as { output: object };
-      };
-      switch (command) {
-        case 'PutItemCommand':
-          return write(
-            [
-              {
-                table: input.TableName,
-                key: keyOf(input.TableName, input.Item),
-                put: input.Item,
-                kind: 'put',
-              },
-            ],
-            false,
-          );
-        case 'UpdateItemCommand':
-          return write([{ table: input.TableName, key: input.Key, kind: 'update' }], false);
-        case 'DeleteItemCommand':
-          return write([{ table: input.TableName, key: input.Key, kind: 'delete' }], false);
-        case 'TransactWriteItemsCommand':
-          return write(
-            // biome-ignore lint/suspicious/noExplicitAny: marshalled transact items
-            input.TransactItems.map((t: any) => {
-              if (t.Put)
-                return {
-                  table: t.Put.TableName,
-                  key: keyOf(t.Put.TableName, t.Put.Item),
-                  put: t.Put.Item,
+  (client.middlewareStack as MiddlewareStack<object, object>).add(
+    (next: BuildHandler<object, object>, context: HandlerExecutionContext) =>
+      async (args: BuildHandlerArguments<object>): Promise<BuildHandlerOutput<object>> => {
+        if (skip.getStore()) return next(args);
+        const command = context.commandName ?? 'unknown';
+        // biome-ignore lint/suspicious/noExplicitAny: the marshalled input of whichever command this is
+        const input = args.input as any;
+        const units = emptyUnits();
+        units.calls = 1;
+        const keyOf = (table: string, item: Item): Item => {
+          void table;
+          return {
+            [TABLE_KEYS.partitionKey]: item[TABLE_KEYS.partitionKey],
+            [TABLE_KEYS.sortKey]: item[TABLE_KEYS.sortKey],
+          } as Item;
+        };
+        const write = async (
+          items: Parameters<typeof accountWrite>[1],
+          transactional: boolean,
+        ): Promise<BuildHandlerOutput<object>> => {
+          const done = await accountWrite(() => next(args), items, transactional);
+          charge(command, done.units);
+          if (done.failure !== undefined) throw done.failure;
+          return done.result as BuildHandlerOutput<object>;
+        };
+        switch (command) {
+          case 'PutItemCommand':
+            return write(
+              [
+                {
+                  table: input.TableName,
+                  key: keyOf(input.TableName, input.Item),
+                  put: input.Item,
                   kind: 'put',
-                };
-              if (t.Update) return { table: t.Update.TableName, key: t.Update.Key, kind: 'update' };
-              if (t.Delete) return { table: t.Delete.TableName, key: t.Delete.Key, kind: 'delete' };
-              return { table: t.ConditionCheck.TableName, key: t.ConditionCheck.Key, kind: 'check' };
-            }),
-            true,
-          );
-        case 'BatchWriteItemCommand': {
-          const items = Object.entries(
-            input.RequestItems as Record<
-              string,
-              { PutRequest?: { Item: Item }; DeleteRequest?: { Key: Item } }[]
-            >,
-          ).flatMap(([table, requests]) =>
-            requests.map((r) =>
-              r.PutRequest
-                ? {
-                    table,
-                    key: keyOf(table, r.PutRequest.Item),
-                    put: r.PutRequest.Item,
-                    kind: 'put' as const,
-                  }
-                : { table, key: r.DeleteRequest?.Key as Item, kind: 'delete' as const },
-            ),
-          );
-          return write(items, false);
-        }
-        case 'GetItemCommand': {
-          // The output may be unmarshalled already (document client): size the item from a raw re-read,
-          // which also sizes the whole item when a projection was asked for.
-          const result = await next(args);
-          const item = await getItem(input.TableName, input.Key);
-          units.read = readUnits(itemSize(item), input.ConsistentRead === true);
-          charge(command, units);
-          return result;
-        }
-        case 'BatchGetItemCommand': {
-          const result = await next(args);
-          const keys = Object.entries(
-            input.RequestItems as Record<string, { Keys: Item[]; ConsistentRead?: boolean }>,
-          );
-          for (const [table, request] of keys)
-            for (const key of request.Keys)
-              units.read += readUnits(itemSize(await getItem(table, key)), request.ConsistentRead === true);
-          charge(command, units);
-          return result;
-        }
-        case 'TransactGetItemsCommand': {
-          const result = await next(args);
-          // biome-ignore lint/suspicious/noExplicitAny: marshalled transact items
-          for (const t of input.TransactItems as any[])
-            units.read += 2 * readUnits(itemSize(await getItem(t.Get.TableName, t.Get.Key)), true);
-          charge(command, units);
-          return result;
-        }
-        case 'QueryCommand':
-        case 'ScanCommand': {
-          const result = await next(args);
-          // The same page, raw and without filter or projection: what DynamoDB read to answer.
-          {
-            const {
-              FilterExpression: _f,
-              ProjectionExpression: _p,
-              Select: _s,
-              ...rest
-            } = input as Record<string, unknown>;
-            const names = rest.ExpressionAttributeNames as Record<string, string> | undefined;
-            const used = JSON.stringify([rest.KeyConditionExpression ?? '']);
-            if (names) rest.ExpressionAttributeNames = pickUsed(names, used);
-            const values = rest.ExpressionAttributeValues as Item | undefined;
-            if (values) rest.ExpressionAttributeValues = pickUsed(values, used);
-            if (rest.ExpressionAttributeNames && Object.keys(rest.ExpressionAttributeNames).length === 0)
-              delete rest.ExpressionAttributeNames;
-            if (rest.ExpressionAttributeValues && Object.keys(rest.ExpressionAttributeValues).length === 0)
-              delete rest.ExpressionAttributeValues;
-            const shadow = await quiet(() =>
-              client.send(
-                command === 'QueryCommand' ? new QueryCommand(rest as never) : new ScanCommand(rest as never),
+                },
+              ],
+              false,
+            );
+          case 'UpdateItemCommand':
+            return write([{ table: input.TableName, key: input.Key, kind: 'update' }], false);
+          case 'DeleteItemCommand':
+            return write([{ table: input.TableName, key: input.Key, kind: 'delete' }], false);
+          case 'TransactWriteItemsCommand':
+            return write(
+              // biome-ignore lint/suspicious/noExplicitAny: marshalled transact items
+              input.TransactItems.map((t: any) => {
+                if (t.Put)
+                  return {
+                    table: t.Put.TableName,
+                    key: keyOf(t.Put.TableName, t.Put.Item),
+                    put: t.Put.Item,
+                    kind: 'put',
+                  };
+                if (t.Update) return { table: t.Update.TableName, key: t.Update.Key, kind: 'update' };
+                if (t.Delete) return { table: t.Delete.TableName, key: t.Delete.Key, kind: 'delete' };
+                return { table: t.ConditionCheck.TableName, key: t.ConditionCheck.Key, kind: 'check' };
+              }),
+              true,
+            );
+          case 'BatchWriteItemCommand': {
+            const items = Object.entries(
+              input.RequestItems as Record<
+                string,
+                { PutRequest?: { Item: Item }; DeleteRequest?: { Key: Item } }[]
+              >,
+            ).flatMap(([table, requests]) =>
+              requests.map((r) =>
+                r.PutRequest
+                  ? {
+                      table,
+                      key: keyOf(table, r.PutRequest.Item),
+                      put: r.PutRequest.Item,
+                      kind: 'put' as const,
+                    }
+                  : { table, key: r.DeleteRequest?.Key as Item, kind: 'delete' as const },
               ),
             );
-            units.read = readUnits(
-              ((shadow.Items ?? []) as Item[]).reduce((n, i) => n + itemSize(i), 0),
-              input.ConsistentRead === true,
-            );
+            return write(items, false);
           }
-          charge(command, units);
-          return result;
+          case 'GetItemCommand': {
+            // The output may be unmarshalled already (document client): size the item from a raw re-read,
+            // which also sizes the whole item when a projection was asked for.
+            const result = await next(args);
+            const item = await getItem(input.TableName, input.Key);
+            units.read = readUnits(itemSize(item), input.ConsistentRead === true);
+            charge(command, units);
+            return result;
+          }
+          case 'BatchGetItemCommand': {
+            const result = await next(args);
+            const keys = Object.entries(
+              input.RequestItems as Record<string, { Keys: Item[]; ConsistentRead?: boolean }>,
+            );
+            for (const [table, request] of keys)
+              for (const key of request.Keys)
+                units.read += readUnits(itemSize(await getItem(table, key)), request.ConsistentRead === true);
+            charge(command, units);
+            return result;
+          }
+          case 'TransactGetItemsCommand': {
+            const result = await next(args);
+            // biome-ignore lint/suspicious/noExplicitAny: marshalled transact items
+            for (const t of input.TransactItems as any[])
+              units.read += 2 * readUnits(itemSize(await getItem(t.Get.TableName, t.Get.Key)), true);
+            charge(command, units);
+            return result;
+          }
+          case 'QueryCommand':
+          case 'ScanCommand': {
+            const result = await next(args);
+            // The same page, raw and without filter or projection: what DynamoDB read to answer.
+            {
+              const {
+                FilterExpression: _f,
+                ProjectionExpression: _p,
+                Select: _s,
+                ...rest
+              } = input as Record<string, unknown>;
+              const names = rest.ExpressionAttributeNames as Record<string, string> | undefined;
+              const used = JSON.stringify([rest.KeyConditionExpression ?? '']);
+              if (names) rest.ExpressionAttributeNames = pickUsed(names, used);
+              const values = rest.ExpressionAttributeValues as Item | undefined;
+              if (values) rest.ExpressionAttributeValues = pickUsed(values, used);
+              if (rest.ExpressionAttributeNames && Object.keys(rest.ExpressionAttributeNames).length === 0)
+                delete rest.ExpressionAttributeNames;
+              if (rest.ExpressionAttributeValues && Object.keys(rest.ExpressionAttributeValues).length === 0)
+                delete rest.ExpressionAttributeValues;
+              const shadow = await quiet(() =>
+                send(
+                  command === 'QueryCommand'
+                    ? new QueryCommand(rest as never)
+                    : new ScanCommand(rest as never),
+                ),
+              );
+              units.read = readUnits(
+                ((shadow.Items ?? []) as Item[]).reduce((n, i) => n + itemSize(i), 0),
+                input.ConsistentRead === true,
+              );
+            }
+            charge(command, units);
+            return result;
+          }
+          default:
+            return next(args);
         }
-        default:
-          return next(args);
-      }
-    },
+      },
     { step: 'build', name: 'capacityAccounting', override: true },
   );
 
