@@ -3,7 +3,8 @@
  * disturb each other's measurements. Name some to run only those (`npm run bench -- tracking cost`).
  * Each writes bench/results/<name>.json ({bench, date, pass, figures: [{name, figure, unit, floor, ratio,
  * target, pass}]}); this exits non-zero when a bench fails or any figure misses its target.
- * `--readme` rewrites README's benchmark figures (between the bench:figures markers) from the results.
+ * `--readme` rewrites README's benchmark figures (between the bench:figures markers) from the results;
+ * `--report` runs nothing and only checks (and with --readme writes) the stored results.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -28,7 +29,8 @@ if (unknown.length) {
 }
 const chosen = BENCHES.filter((b) => only.length === 0 || only.includes(b));
 const failed: string[] = [];
-for (const bench of chosen) {
+// `--report`: only check the stored results (and rewrite README with --readme), run nothing.
+for (const bench of process.argv.includes('--report') ? [] : chosen) {
   console.log(`\n=== bench/${bench}.ts`);
   const run = spawnSync(process.execPath, ['--import', 'tsx', `bench/${bench}.ts`], { stdio: 'inherit' });
   if (run.status !== 0) failed.push(`${bench} (exit ${run.status})`);
