@@ -58,12 +58,15 @@ const DEFAULT_OPTIONS: SweepOptions = {
 /** Seconds one step may take end to end (claim, reads, writes, the SES call): sizes the parallelism. */
 const STEP_SECONDS = 0.25;
 
+/** Most timers in flight in one sweep (each idle consumer polls the queue; enough for 512 mails/s). */
+const MAX_CONCURRENCY = 128;
+
 /**
  * Timers in flight needed to keep `sendRatePerSecond` busy when each step takes up to STEP_SECONDS
- * (Little's law), never below the historical 8.
+ * (Little's law), never below the historical 8 nor above MAX_CONCURRENCY (tests lift the rate to 10,000/s).
  */
 export function concurrencyFor(sendRatePerSecond: number): number {
-  return Math.max(8, Math.ceil(sendRatePerSecond * STEP_SECONDS));
+  return Math.min(MAX_CONCURRENCY, Math.max(8, Math.ceil(sendRatePerSecond * STEP_SECONDS)));
 }
 
 /**

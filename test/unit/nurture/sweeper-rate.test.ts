@@ -4,10 +4,11 @@ import { appConfigSchema } from '#config/app';
 import { app } from '../../../config/app.ts';
 
 describe('sweeper send rate', () => {
-  it('keeps enough steps in flight for the rate (Little’s law, never below 8)', () => {
+  it('keeps enough steps in flight for the rate (Little’s law, between 8 and 128)', () => {
     expect(concurrencyFor(14)).toBe(8);
     expect(concurrencyFor(100)).toBe(25);
-    expect(concurrencyFor(1000)).toBe(250);
+    expect(concurrencyFor(512)).toBe(128);
+    expect(concurrencyFor(10_000)).toBe(128);
   });
 
   it('takes the rate from config/app.ts and refuses one above the account quota', () => {
