@@ -6,13 +6,12 @@
  *
  *   npx tsx bench/capture.ts [--rounds 5] [--posts 100]
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, startLocalSes } from '#local/engines';
 import { startRuntime } from '#local/runtime';
 import { freePort } from '../test/support/ports.ts';
-import { median, numberArg } from './support.ts';
+import { figure, median, numberArg, writeResult } from './support.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.LOG_LEVEL = 'silent';
@@ -101,7 +100,17 @@ const summary = {
 };
 console.table(summary.medianOpsPerSecond);
 console.table(summary.ratios);
-mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/capture.json', `${JSON.stringify(summary, null, 2)}\n`);
+writeResult(
+  'capture',
+  [
+    figure(
+      'form captures/s through the route',
+      median(results.capture),
+      'captures/s',
+      median(results.transactFloor),
+    ),
+  ],
+  summary,
+);
 await runtime.stop();
 await Promise.all([dynamo.stop(), ses.stop()]);

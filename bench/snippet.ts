@@ -4,9 +4,10 @@
  *
  *   npx tsx bench/snippet.ts
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { transform } from 'esbuild';
+import { figure, writeResult } from './support.ts';
 
 const source = readFileSync('examples/ma.js', 'utf8');
 const floorSource =
@@ -20,4 +21,14 @@ const floor = await sizes(floorSource);
 const result = { snippet, floor, gzipOverFloor: +(snippet.gzip / floor.gzip).toFixed(2) };
 console.table({ snippet, floor });
 console.log(`gzip size ${snippet.gzip} B = ${result.gzipOverFloor}× the bare page-view beacon`);
-writeFileSync('bench/results/snippet.json', `${JSON.stringify(result, null, 2)}\n`);
+writeResult(
+  'snippet',
+  [
+    figure('tracking snippet, minified + gzip', snippet.gzip, 'B', floor.gzip, {
+      on: 'figure',
+      max: 4096,
+      source: 'README: the snippet stays under 4 KB',
+    }),
+  ],
+  result,
+);

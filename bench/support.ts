@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, startLocalSes } from '#local/engines';
@@ -53,3 +54,67 @@ export const startBenchEngines = async (table: string, options: { ses?: boolean 
     },
   };
 };
+
+/** One measured figure against its floor and target: what every bench writes and `npm run bench` checks. */
+export interface Figure {
+  name: string;
+  figure: number;
+  unit: string;
+  /** The same quantity for the least the operation could do, measured in the same run (or stated). */
+  floor: number;
+  /** figure ÷ floor. */
+  ratio: number;
+  /** What must hold: an upper (`max`) or lower (`min`) bound on the figure or on the ratio. */
+  target: { on: 'figure' | 'ratio'; max?: number; min?: number; source: string } | null;
+  pass: boolean;
+}
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** A figure and whether it meets its target (a figure without target passes: it is recorded only). */
+export function figure(
+  name: string,
+  value: number,
+  unit: string,
+  floor: number,
+  target: Figure['target'] = null,
+): Figure {
+  const ratio = floor > 0 ? value / floor : 0;
+  const checked = target?.on === 'ratio' ? ratio : value;
+  const pass =
+    !target ||
+    ((target.max === undefined || checked <= target.max) &&
+      (target.min === undefined || checked >= target.min));
+  return { name, figure: round3(value), unit, floor: round3(floor), ratio: round3(ratio), target, pass };
+}
+
+export interface BenchResult {
+  bench: string;
+  date: string;
+  pass: boolean;
+  figures: Figure[];
+  details: unknown;
+}
+
+/** Writes bench/results/<bench>.json, prints the figures, and sets a failing exit code on a missed target. */
+export function writeResult(bench: string, figures: Figure[], details: unknown = {}): BenchResult {
+  const result: BenchResult = {
+    bench,
+    date: new Date().toISOString(),
+    pass: figures.every((f) => f.pass),
+    figures,
+    details,
+  };
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  writeFileSync(new URL(`./results/${bench}.json`, import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
+  for (const f of figures) {
+    const bound = f.target
+      ? `${f.target.on} ${f.target.max !== undefined ? `≤ ${f.target.max}` : `≥ ${f.target.min}`}`
+      : 'recorded';
+    console.log(
+      `  ${f.pass ? 'PASS' : 'MISS'}  ${f.name.padEnd(48)} ${f.figure} ${f.unit} (floor ${f.floor}, ratio ${f.ratio}; ${bound})`,
+    );
+  }
+  if (!result.pass) process.exitCode = 1;
+  return result;
+}

@@ -12,10 +12,9 @@
  *   npx tsx bench/sweep.ts [--rounds 3] [--due 1000] [--large 100000]
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { batchWriteAll, consentingLeadItems, dueEnrollmentItem } from '../test/support/fixtures.ts';
-import { median, numberArg, startBenchEngines } from './support.ts';
+import { figure, median, numberArg, startBenchEngines, writeResult } from './support.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.LOG_LEVEL = 'silent';
@@ -218,8 +217,23 @@ try {
   console.log(
     `steps/s ${stepsPerSecond.toFixed(0)}, DynamoDB calls per step ${small.callsPerStep.toFixed(1)}; floor at start: UpdateItem ${floorStart.updateSequential.toFixed(0)} ops/s sequential, ${floorStart.updateParallel8.toFixed(0)} at 8 concurrent, GetItem ${floorStart.getParallel8.toFixed(0)} at 8`,
   );
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  writeFileSync(new URL('./results/sweep.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
+  writeResult(
+    'sweep',
+    [
+      figure(
+        `sweep of ${DUE} due with ${LARGE} enrolled (floor: ${SMALL} enrolled)`,
+        large.medianFloorOps,
+        'floor ops',
+        small.medianFloorOps,
+        {
+          on: 'ratio',
+          max: 1.25,
+          source: 'what is not due costs nothing',
+        },
+      ),
+    ],
+    result,
+  );
 } finally {
   raw.destroy();
   await engines.stop();

@@ -1,27 +1,28 @@
 /**
- * Tracking cost and speed: `recordActivity` (what POST /v1/track and /v1/ops/events run per event) on its own
- * DynamoDB Local, against a floor measured in the same run: a raw UpdateItem ADD on one counter item.
+ * Tracking through the route: POST /v1/ops/events (the trusted batch route; /v1/track runs the same
+ * `ingestEvents`) through the real handler in-process (the catalog's route, the local API Gateway's payload
+ * 2.0 event), one event per request, every answer checked (202, accepted 1, nothing rejected) and every
+ * event's timeline item read back afterwards: a duplicate, a refusal or a lost event fails the bench.
  *
- * Cost: every write the product sends is asked for `ReturnConsumedCapacity: 'INDEXES'` (DynamoDB Local reports
- * it by AWS's rules: 1 WCU per started KB of the larger of the old and new item, 2x in transactions, a GSI key
- * change = delete + put) and summed per event, table and each GSI separately, over a realistic event mix for
- * leads with Japanese attributes in steady state (recent-event guard full, cap periods in use). Item sizes are
- * also computed from the stored items by AWS's size rules as a cross-check.
+ * Figures (medians of rounds):
+ * - request units per event, steady state (leads past the recent-event guard, events in time order, the
+ *   realistic mix below), from the capacity-accounting middleware (`#store/capacity`, AWS's rules);
+ *   floor: one raw UpdateItem ADD on a counter item (1 WRU), target: issue 16's ≤ 3 WRU and ≤ 2 RRU;
+ * - events/s through the route vs the raw UpdateItem floor, sequential (recorded, no target).
  *
- *   npx tsx bench/tracking.ts [--rounds 3] [--events 200]
+ *   npx tsx bench/tracking.ts [--rounds 2] [--events 40]
  */
 
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { median, numberArg, startBenchEngines } from './support.ts';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { figure, median, numberArg, startBenchEngines, writeResult } from './support.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.LOG_LEVEL = 'silent';
-const rounds = numberArg('rounds', 3);
-const eventsPerRound = numberArg('events', 200);
-const CONCURRENCY = 16;
-const LEADS_PER_ROUND = CONCURRENCY * 2;
+process.env.OPS_TOKEN = 'bench-ops-token-0123456789';
+const rounds = numberArg('rounds', 2);
+const eventsPerRound = numberArg('events', 40);
+const LEADS_PER_ROUND = 4;
 const WARM_EVENTS = 36; // more than the 32-entry recent-event guard: steady-state state item
 
 const TABLE = 'bench-tracking';
@@ -30,81 +31,17 @@ const { raw } = engines;
 
 // Modules read the environment at import time: import them only now.
 const { dynamodb } = await import('#store/dynamodb');
+const { attachCapacityAccounting } = await import('#store/capacity');
 const { createLead } = await import('#store/leads');
 const { keys } = await import('#store/keys');
 const { settings } = await import('#config/settings');
 const { initialScoringState } = await import('#domain/scoring/scoring');
-const { recordActivity } = await import('#app/record-activity');
-type ScoredEvent = import('#domain/scoring/scoring').ScoredEvent;
+const { loadApi } = await import('../test/support/http-harness.ts');
 type LeadState = import('#domain/lead/lead').LeadState;
 type LeadProfile = import('#domain/lead/lead').LeadProfile;
 
-// ------------------------------------------------------------------------------------------------------
-// Capacity accounting: a middleware on the product's own client.
-
-interface Capacity {
-  table: number;
-  gsi: Record<string, number>;
-  writes: number;
-  transactions: number;
-}
-const capacity: Capacity = { table: 0, gsi: {}, writes: 0, transactions: 0 };
-const resetCapacity = () => {
-  capacity.table = 0;
-  capacity.gsi = {};
-  capacity.writes = 0;
-  capacity.transactions = 0;
-};
-const WRITE_COMMANDS = new Set([
-  'PutItemCommand',
-  'UpdateItemCommand',
-  'DeleteItemCommand',
-  'TransactWriteItemsCommand',
-]);
-interface ConsumedCapacity {
-  Table?: { CapacityUnits?: number };
-  GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number }>;
-}
-dynamodb.middlewareStack.add(
-  (next, context) => async (args) => {
-    const command = context.commandName ?? '';
-    if (!WRITE_COMMANDS.has(command)) return next(args);
-    (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'INDEXES';
-    const result = await next(args);
-    capacity.writes++;
-    if (command === 'TransactWriteItemsCommand') capacity.transactions++;
-    const consumed = (result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] })
-      .ConsumedCapacity;
-    for (const c of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) {
-      capacity.table += c.Table?.CapacityUnits ?? 0;
-      for (const [index, v] of Object.entries(c.GlobalSecondaryIndexes ?? {}))
-        capacity.gsi[index] = (capacity.gsi[index] ?? 0) + (v.CapacityUnits ?? 0);
-    }
-    return result;
-  },
-  { step: 'initialize', name: 'benchConsumedCapacity' },
-);
-
-/** Item size by DynamoDB's rules (attribute names + values; numbers ~ digits/2 + 1; maps/lists 3 + 1 each). */
-const sizeOf = (value: unknown): number => {
-  if (value === null || value === undefined || typeof value === 'boolean') return 1;
-  if (typeof value === 'string') return Buffer.byteLength(value);
-  if (typeof value === 'number')
-    return Math.ceil(String(Math.abs(value)).replace(/[.-]/g, '').length / 2) + 1;
-  if (Array.isArray(value)) return 3 + value.reduce((n: number, v) => n + 1 + sizeOf(v), 0);
-  return (
-    3 +
-    Object.entries(value as Record<string, unknown>).reduce(
-      (n, [k, v]) => n + Buffer.byteLength(k) + 1 + sizeOf(v),
-      0,
-    )
-  );
-};
-const itemSize = (item: Record<string, unknown>): number =>
-  Object.entries(item).reduce((n, [k, v]) => n + Buffer.byteLength(k) + sizeOf(v), 0);
-
-// ------------------------------------------------------------------------------------------------------
-// Leads and the event mix
+const meter = attachCapacityAccounting(dynamodb);
+const api = await loadApi();
 
 let seed = 42;
 const random = () => {
@@ -128,11 +65,10 @@ const TITLES = [
   'ウェビナー運営のコツ',
 ];
 
-/** A realistic mix: reading, pricing, e-mail engagement, downloads, webinars. */
-const mixedEvent = (): ScoredEvent => {
+/** A realistic mix: reading, pricing, e-mail engagement, downloads, webinars (wire format, no time: now). */
+const mixedEvent = (leadId: string): Record<string, unknown> => {
   const roll = random();
-  const occurredAt = Date.now() - Math.floor(random() * 3_600_000);
-  const base = { eventId: randomUUID(), occurredAt };
+  const base = { leadId, eventId: randomUUID() };
   const i = Math.floor(random() * BLOG.length);
   if (roll < 0.45)
     return {
@@ -140,7 +76,7 @@ const mixedEvent = (): ScoredEvent => {
       type: 'page_view',
       url: `https://www.example.co.jp/ja/blog/${BLOG[i]}?utm_source=newsletter&utm_medium=email`,
       title: `${TITLES[i]}｜株式会社サンプル`,
-      properties: { referrer: 'https://www.google.co.jp/' },
+      referrer: 'https://www.google.co.jp/',
     };
   if (roll < 0.6)
     return {
@@ -149,18 +85,12 @@ const mixedEvent = (): ScoredEvent => {
       url: pick(['https://www.example.co.jp/ja/pricing', 'https://www.example.co.jp/ja/product/ma']),
       title: '料金プラン｜株式会社サンプル',
     };
-  if (roll < 0.75)
-    return {
-      ...base,
-      type: 'email_open',
-      properties: { messageId: randomUUID(), sequenceId: 'whitepaper-nurture', step: 2 },
-    };
   if (roll < 0.85)
     return {
       ...base,
-      type: 'email_click',
-      url: 'https://www.example.co.jp/ja/case-studies/seizou?utm_source=ses&utm_medium=email',
-      properties: { messageId: randomUUID(), sequenceId: 'whitepaper-nurture', step: 2 },
+      type: 'case_study_view',
+      url: 'https://www.example.co.jp/ja/case-studies/seizou',
+      properties: { sequenceId: 'whitepaper-nurture' },
     };
   if (roll < 0.93)
     return {
@@ -228,189 +158,100 @@ const createJapaneseLead = async (): Promise<string> => {
   return leadId;
 };
 
+/** One event through the route; the answer must say it was taken. */
+const sendEvent = async (event: Record<string, unknown>) => {
+  const res = await api.call({
+    method: 'POST',
+    url: '/v1/ops/events',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${api.opsToken}` },
+    body: JSON.stringify({ events: [event] }),
+  });
+  const answer =
+    res.status === 202 ? (JSON.parse(res.body) as { accepted: number; rejected: unknown[] }) : null;
+  if (answer?.accepted !== 1 || answer.rejected.length !== 0)
+    throw new Error(`event ${event.eventId} answered ${res.status} ${res.body}`);
+};
+
 const newWarmLeads = async (n: number): Promise<string[]> => {
   const leadIds: string[] = [];
   for (let i = 0; i < n; i++) {
     const leadId = await createJapaneseLead();
-    for (let e = 0; e < WARM_EVENTS; e++) await recordActivity(leadId, mixedEvent(), Date.now());
+    for (let e = 0; e < WARM_EVENTS; e++) await sendEvent(mixedEvent(leadId));
     leadIds.push(leadId);
   }
   return leadIds;
 };
 
-// ------------------------------------------------------------------------------------------------------
-// Measurements
-
 const FLOOR_KEY = { pk: 'BENCH#floor', sk: 'COUNTER' };
-const floorOps = async (n: number, workers: number): Promise<number> => {
-  const start = performance.now();
-  let left = n;
-  await Promise.all(
-    Array.from({ length: workers }, async () => {
-      while (left-- > 0)
-        await raw.send(
-          new UpdateCommand({
-            TableName: TABLE,
-            Key: FLOOR_KEY,
-            UpdateExpression: 'ADD n :one',
-            ExpressionAttributeValues: { ':one': 1 },
-          }),
-        );
+const floorOnce = () =>
+  dynamodb.send(
+    new UpdateCommand({
+      TableName: TABLE,
+      Key: FLOOR_KEY,
+      UpdateExpression: 'ADD n :one',
+      ExpressionAttributeValues: { ':one': 1 },
     }),
   );
-  return n / ((performance.now() - start) / 1000);
-};
 
-/** `n` events over `leadIds`, `workers` at a time, each worker on its own leads (different visitors). */
-const activityOps = async (
-  leadIds: string[],
-  n: number,
-  workers: number,
-): Promise<{ opsPerSecond: number; outcomes: Record<string, number> }> => {
-  const outcomes: Record<string, number> = {};
-  const perWorker = Math.ceil(n / workers);
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: workers }, async (_, w) => {
-      const mine = leadIds.filter((_, i) => i % workers === w);
-      for (let i = 0; i < perWorker; i++) {
-        const outcome = await recordActivity(mine[i % mine.length] ?? '', mixedEvent(), Date.now());
-        outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
-      }
-    }),
-  );
-  return { opsPerSecond: (perWorker * workers) / ((performance.now() - start) / 1000), outcomes };
-};
-
-const rows: Record<string, number[]> = {
-  floorSequential: [],
-  floorConcurrent: [],
-  activitySequential: [],
-  activityConcurrent: [],
-  tableWcuPerEvent: [],
-  gsiWcuPerEvent: [],
-  writesPerEvent: [],
-  transactionShare: [],
-  sequentialRatio: [],
-  concurrentRatio: [],
-};
-const gsiPerEvent: Record<string, number[]> = {};
-const stateSizes: number[] = [];
-const timelineSizes: number[] = [];
-const stateAttributes: Record<string, number[]> = {};
-const push = (into: Record<string, number[]>, key: string, value: number) => {
-  into[key] = [...(into[key] ?? []), value];
-};
-
+const rows = { floorOps: [] as number[], eventOps: [] as number[], wru: [] as number[], rru: [] as number[] };
+const indexWru: Record<string, number[]> = {};
+let floorWru = 0;
+let checked = 0;
 for (let round = 0; round < rounds; round++) {
   const leadIds = await newWarmLeads(LEADS_PER_ROUND);
-  await floorOps(50, 1); // warm the floor path too
-  rows.floorSequential?.push(await floorOps(eventsPerRound, 1));
-  rows.floorConcurrent?.push(await floorOps(eventsPerRound * 2, CONCURRENCY));
+  meter.reset();
+  let started = performance.now();
+  for (let i = 0; i < eventsPerRound; i++) await meter.measure('floor', floorOnce);
+  rows.floorOps.push(eventsPerRound / ((performance.now() - started) / 1000));
+  floorWru = (meter.byLabel().floor?.write ?? 0) / eventsPerRound;
 
-  resetCapacity();
-  const sequential = await activityOps(leadIds, eventsPerRound, 1);
-  const events = Object.values(sequential.outcomes).reduce((a, b) => a + b, 0);
-  rows.activitySequential?.push(sequential.opsPerSecond);
-  rows.tableWcuPerEvent?.push(capacity.table / events);
-  const gsiTotal = Object.values(capacity.gsi).reduce((a, b) => a + b, 0);
-  rows.gsiWcuPerEvent?.push(gsiTotal / events);
-  for (const [index, units] of Object.entries(capacity.gsi)) push(gsiPerEvent, index, units / events);
-  rows.writesPerEvent?.push(capacity.writes / events);
-  rows.transactionShare?.push(capacity.transactions / events);
+  const sent: { leadId: string; eventId: string }[] = [];
+  started = performance.now();
+  for (let i = 0; i < eventsPerRound; i++) {
+    const leadId = leadIds[i % leadIds.length] as string;
+    const event = mixedEvent(leadId);
+    await meter.measure('event', () => sendEvent(event));
+    sent.push({ leadId, eventId: event.eventId as string });
+  }
+  rows.eventOps.push(eventsPerRound / ((performance.now() - started) / 1000));
+  const units = meter.byLabel().event;
+  rows.wru.push((units?.write ?? 0) / eventsPerRound);
+  rows.rru.push((units?.read ?? 0) / eventsPerRound);
+  for (const [index, w] of Object.entries(units?.indexes ?? {}))
+    indexWru[index] = [...(indexWru[index] ?? []), w / eventsPerRound];
 
-  rows.activityConcurrent?.push((await activityOps(leadIds, eventsPerRound * 2, CONCURRENCY)).opsPerSecond);
-  // Ratios per round (floor and product measured back to back), then their median: robust to a noisy machine.
-  rows.sequentialRatio?.push(sequential.opsPerSecond / (rows.floorSequential?.at(-1) ?? 1));
-  rows.concurrentRatio?.push((rows.activityConcurrent?.at(-1) ?? 0) / (rows.floorConcurrent?.at(-1) ?? 1));
-
-  for (const leadId of leadIds) {
-    const state = await raw.send(new GetCommand({ TableName: TABLE, Key: keys.state(leadId) }));
-    if (!state.Item) continue;
-    stateSizes.push(itemSize(state.Item));
-    for (const [k, v] of Object.entries(state.Item))
-      push(stateAttributes, k, Buffer.byteLength(k) + sizeOf(v));
+  // Every event is on its lead's timeline exactly where it should be (read outside the accounting).
+  for (const { leadId, eventId } of sent) {
+    const item = await raw.send(
+      new GetCommand({ TableName: TABLE, Key: keys.timelineEvent(leadId, eventId) }),
+    );
+    if (!item.Item) throw new Error(`event ${eventId} of lead ${leadId} is not on its timeline`);
+    checked++;
   }
 }
 
-// Timeline entry sizes: every stored entry of one freshly warmed lead.
-{
-  const [sampleLead = ''] = await newWarmLeads(1);
-  const page = await raw.send(
-    new QueryCommand({
-      TableName: TABLE,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :evt)',
-      ExpressionAttributeValues: { ':pk': keys.state(sampleLead).pk, ':evt': 'EVT#' },
-    }),
-  );
-  for (const item of page.Items ?? []) timelineSizes.push(itemSize(item));
-}
-
-const m = (k: string) => median(rows[k] ?? []);
-const round2 = (x: number) => Math.round(x * 100) / 100;
-const result = {
-  rounds,
-  eventsPerRound,
-  concurrency: CONCURRENCY,
-  floor: {
-    sequentialOpsPerSecond: round2(m('floorSequential')),
-    concurrentOpsPerSecond: round2(m('floorConcurrent')),
-  },
-  recordActivity: {
-    sequentialOpsPerSecond: round2(m('activitySequential')),
-    concurrentOpsPerSecond: round2(m('activityConcurrent')),
-    sequentialRatioToFloor: round2(m('sequentialRatio')),
-    concurrentRatioToFloor: round2(m('concurrentRatio')),
-  },
-  wcuPerEvent: {
-    table: round2(m('tableWcuPerEvent')),
-    gsiTotal: round2(m('gsiWcuPerEvent')),
-    gsi: Object.fromEntries(Object.entries(gsiPerEvent).map(([k, v]) => [k, round2(median(v))])),
-    writeRequestsPerEvent: round2(m('writesPerEvent')),
-    transactionShare: round2(m('transactionShare')),
-  },
-  itemBytes: {
-    stateMedian: median(stateSizes),
-    stateMax: Math.max(...stateSizes),
-    timelineMedian: median(timelineSizes),
-    timelineMax: Math.max(...timelineSizes),
-    /** The state item's largest attributes (name + value bytes, medians): where trimming would pay. */
-    stateByAttribute: Object.fromEntries(
-      Object.entries(stateAttributes)
-        .map(([k, v]) => [k, median(v)] as const)
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, 8),
-    ),
-  },
-};
-
-const line = (label: string, value: string) => console.log(`  ${label.padEnd(44)} ${value}`);
+const target = (max: number) => ({ on: 'figure' as const, max, source: 'issue 16 item 2' });
+const wru = median(rows.wru);
+const rru = median(rows.rru);
+const speed = median(rows.eventOps);
+const floorSpeed = median(rows.floorOps);
 console.log(
-  `\ntracking bench: ${rounds} rounds, ${eventsPerRound} events sequential + ${eventsPerRound * 2} at ${CONCURRENCY} concurrent, medians\n`,
+  `\ntracking bench: ${rounds} rounds × ${eventsPerRound} events through POST /v1/ops/events, ${checked} outcomes checked\n`,
 );
-line('floor UpdateItem ADD, sequential', `${result.floor.sequentialOpsPerSecond} ops/s`);
-line(`floor UpdateItem ADD, ${CONCURRENCY} concurrent`, `${result.floor.concurrentOpsPerSecond} ops/s`);
-line(
-  'recordActivity, sequential',
-  `${result.recordActivity.sequentialOpsPerSecond} events/s  (${result.recordActivity.sequentialRatioToFloor}x floor)`,
+writeResult(
+  'tracking',
+  [
+    figure('write units per tracking event (table + indexes)', wru, 'WRU', floorWru, target(3)),
+    figure('read units per tracking event', rru, 'RRU', 1, target(2)),
+    figure('events/s through the route, sequential', speed, 'events/s', floorSpeed),
+  ],
+  {
+    rounds,
+    eventsPerRound,
+    outcomesChecked: checked,
+    indexWruPerEvent: Object.fromEntries(Object.entries(indexWru).map(([k, v]) => [k, median(v)])),
+    floor: 'raw UpdateItem ADD on one counter item, same client, same run',
+  },
 );
-line(
-  `recordActivity, ${CONCURRENCY} concurrent`,
-  `${result.recordActivity.concurrentOpsPerSecond} events/s  (${result.recordActivity.concurrentRatioToFloor}x floor)`,
-);
-line('table WCU per event', String(result.wcuPerEvent.table));
-line('GSI WCU per event (all)', `${result.wcuPerEvent.gsiTotal}  ${JSON.stringify(result.wcuPerEvent.gsi)}`);
-line('write requests per event', String(result.wcuPerEvent.writeRequestsPerEvent));
-line('events written in a transaction', `${Math.round(result.wcuPerEvent.transactionShare * 100)}%`);
-line('state item bytes (median / max)', `${result.itemBytes.stateMedian} / ${result.itemBytes.stateMax}`);
-line(
-  'timeline item bytes (median / max)',
-  `${result.itemBytes.timelineMedian} / ${result.itemBytes.timelineMax}`,
-);
-line('state item, largest attributes (bytes)', JSON.stringify(result.itemBytes.stateByAttribute));
-
-mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(new URL('./results/tracking.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
-console.log('\n  written to bench/results/tracking.json\n');
 raw.destroy();
 await engines.stop();

@@ -15,6 +15,8 @@ export const app: z.input<typeof appConfigSchema> = {
     postalAddress: '〒100-0005 東京都千代田区丸の内1-1-1',
     sesIdentity: 'example.co.jp',
   },
+  // SES sending rate for step e-mails, up to the account's quota (README → Sweeper throughput).
+  ses: { accountMaxSendRate: 14, sendRatePerSecond: 14 },
   allowedOrigins: ['https://www.example.co.jp', 'http://localhost:3000'],
   timeZone: 'Asia/Tokyo',
   locale: 'ja',

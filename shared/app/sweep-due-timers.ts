@@ -50,9 +50,24 @@ export interface SweepReport {
 const DEFAULT_OPTIONS: SweepOptions = {
   concurrency: 8,
   sendRatePerSecond: 14,
-  reserveMs: 10_000,
+  // A step takes well under a second; 5 s left in a 60 s invocation keeps 54 s of every minute sending.
+  reserveMs: 5_000,
   pageSize: 100,
 };
+
+/** Seconds one step may take end to end (claim, reads, writes, the SES call): sizes the parallelism. */
+const STEP_SECONDS = 0.25;
+
+/** Most timers in flight in one sweep (each idle consumer polls the queue; enough for 512 mails/s). */
+const MAX_CONCURRENCY = 128;
+
+/**
+ * Timers in flight needed to keep `sendRatePerSecond` busy when each step takes up to STEP_SECONDS
+ * (Little's law), never below the historical 8 nor above MAX_CONCURRENCY (tests lift the rate to 10,000/s).
+ */
+export function concurrencyFor(sendRatePerSecond: number): number {
+  return Math.min(MAX_CONCURRENCY, Math.max(8, Math.ceil(sendRatePerSecond * STEP_SECONDS)));
+}
 
 /**
  * One sweep: read what is due from every shard of the due index, claim each timer (losing a race to another
@@ -67,7 +82,11 @@ export function createSweeper(
     _event: unknown,
     context?: Pick<Context, 'getRemainingTimeInMillis'>,
   ): Promise<SweepReport> => {
-    const options = { ...DEFAULT_OPTIONS, ...overrides };
+    const options = {
+      ...DEFAULT_OPTIONS,
+      concurrency: concurrencyFor(overrides.sendRatePerSecond ?? DEFAULT_OPTIONS.sendRatePerSecond),
+      ...overrides,
+    };
     const report: SweepReport = {
       due: 0,
       claimed: 0,
@@ -193,8 +212,10 @@ export const TIMER_PROCESSORS = {
 
 /**
  * The sweeper as deployed (EventBridge Scheduler every minute in AWS; the local scheduler every few
- * seconds): step e-mails, SLA deadlines and temperature decay, sends paced at the configured rate.
+ * seconds): step e-mails, SLA deadlines and temperature decay. Every shard of the due index is read at once
+ * and its timers processed side by side (parallelism sized from the rate), sends paced at
+ * `config/app.ts` → `ses.sendRatePerSecond` (at most the account's SES quota, checked at synth).
  */
 export function sweepDueTimers() {
-  return createSweeper(TIMER_PROCESSORS, { sendRatePerSecond: settings.nurtureSettings.sendRatePerSecond });
+  return createSweeper(TIMER_PROCESSORS, { sendRatePerSecond: settings.app.ses.sendRatePerSecond });
 }

@@ -44,6 +44,23 @@ export const appConfigSchema = z
         sesIdentity: z.string().min(3),
       })
       .strict(),
+    /**
+     * SES sending as the sweeper paces step e-mails (README → Sweeper throughput). `accountMaxSendRate` is the
+     * account's maximum send rate in this region (SES console → Account dashboard, or Service Quotas
+     * "Sending rate"; a new production account starts at 14/s); `sendRatePerSecond` is what step e-mails use
+     * of it (at most the quota). A backlog of N due steps drains in about N ÷ sendRatePerSecond × 60 ÷ 54 s.
+     */
+    ses: z
+      .object({
+        accountMaxSendRate: z.number().positive().max(10_000).default(14),
+        sendRatePerSecond: z.number().positive().max(10_000).default(14),
+      })
+      .strict()
+      .refine((s) => s.sendRatePerSecond <= s.accountMaxSendRate, {
+        message: 'sendRatePerSecond must not exceed accountMaxSendRate (the SES account quota)',
+        path: ['sendRatePerSecond'],
+      })
+      .default({ accountMaxSendRate: 14, sendRatePerSecond: 14 }),
     /** Origins that may call the public API from a browser (union with each form's own list). */
     allowedOrigins: z.array(origin).default([]),
     timeZone: z.string().default('Asia/Tokyo'),

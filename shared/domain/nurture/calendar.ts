@@ -3,11 +3,12 @@
  *
  * All arithmetic is done on the zone's *wall clock* with `Intl.DateTimeFormat` (no tz library),
  * so it stays correct across DST changes (e.g. America/New_York) as well as in Asia/Tokyo.
- * Japanese public holidays come from the maintained `@holiday-jp/holiday_jp` data set, looked up
- * by the calendar date *in the window's time zone* (never the process's local zone).
+ * Japanese public holidays come from the maintained `@holiday-jp/holiday_jp` data set (the years in use,
+ * extracted by scripts/holidays-jp.ts into `holidays-jp.ts`, so bundles do not carry 1970–2050 with names),
+ * looked up by the calendar date *in the window's time zone* (never the process's local zone).
  */
-import holidayJp from '@holiday-jp/holiday_jp';
 import type { EpochMs } from '#domain/lead/types';
+import { HOLIDAYS_FIRST_YEAR, HOLIDAYS_JP, HOLIDAYS_LAST_YEAR } from '#domain/nurture/holidays-jp';
 
 export interface BusinessWindow {
   /** IANA zone, e.g. "Asia/Tokyo". */
@@ -168,11 +169,16 @@ export function civilDateKey(date: CivilDate): string {
 }
 
 /**
- * Whether a civil (calendar) date is a Japanese public holiday. We read the package's data keys
- * rather than `isHoliday(Date)`, which formats the Date in the *process's* time zone.
+ * Whether a civil (calendar) date is a Japanese public holiday, by the data set's date keys (never
+ * `isHoliday(Date)`, which formats the Date in the *process's* time zone). Outside the years the data covers
+ * the answer would be a guess: that is an error, not a silent "no".
  */
 export function isJapaneseHoliday(date: CivilDate): boolean {
-  return Object.hasOwn(holidayJp.holidays, civilDateKey(date));
+  if (date.year < HOLIDAYS_FIRST_YEAR || date.year > HOLIDAYS_LAST_YEAR)
+    throw new RangeError(
+      `no Japanese holiday data for ${date.year} (${HOLIDAYS_FIRST_YEAR}–${HOLIDAYS_LAST_YEAR}): run scripts/holidays-jp.ts`,
+    );
+  return HOLIDAYS_JP.has(civilDateKey(date));
 }
 
 /** Parses "HH:MM" into minutes after local midnight ("24:00" → 1440). */

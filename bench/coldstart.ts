@@ -1,0 +1,125 @@
+/**
+ * Cold start: each handler's bundle as the CDK wrapper builds it (infra/lead-function.ts: esbuild, ESM,
+ * minified, SDK bundled, the require banner), imported in a fresh Node process, against a floor built the
+ * same way that only constructs the same SDK clients the bundle contains (found from esbuild's metafile).
+ * Figure: median import time of the handler ÷ median of its floor, runs interleaved. Target (issue 16
+ * item 7): ≤ 1.3×. Also the bundle's bytes and its largest inputs (where trimming pays).
+ *
+ *   npx tsx bench/coldstart.ts [--runs 3] [--only track,capture]
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build, type Metafile } from 'esbuild';
+import { FUNCTIONS } from '#infra/catalog';
+import { figure, median, numberArg, writeResult } from './support.ts';
+
+const RUNS = numberArg('runs', 3);
+const onlyArg = process.argv.indexOf('--only');
+const only = onlyArg > 0 ? (process.argv[onlyArg + 1] ?? '').split(',') : [];
+const ROOT = resolve(import.meta.dirname, '..');
+const OUT = mkdtempSync(join(tmpdir(), 'leadloop-coldstart-'));
+const BANNER = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
+
+const bundle = async (entry: string, outfile: string, stdin?: string) => {
+  const result = await build({
+    ...(stdin ? { stdin: { contents: stdin, resolveDir: ROOT, loader: 'ts' } } : { entryPoints: [entry] }),
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    minify: true,
+    metafile: true,
+    tsconfig: join(ROOT, 'tsconfig.json'),
+    banner: { js: BANNER },
+    logLevel: 'silent',
+  });
+  return result.metafile as Metafile;
+};
+
+const CLIENTS: [RegExp, string, string][] = [
+  [/@aws-sdk\/client-dynamodb\//, '@aws-sdk/client-dynamodb', 'DynamoDBClient'],
+  [/@aws-sdk\/client-sesv2\//, '@aws-sdk/client-sesv2', 'SESv2Client'],
+  [/@aws-sdk\/client-eventbridge\//, '@aws-sdk/client-eventbridge', 'EventBridgeClient'],
+  [/@aws-sdk\/client-secrets-manager\//, '@aws-sdk/client-secrets-manager', 'SecretsManagerClient'],
+];
+
+const ENV = {
+  ...process.env,
+  AWS_REGION: 'ap-northeast-1',
+  AWS_ACCESS_KEY_ID: 'x',
+  AWS_SECRET_ACCESS_KEY: 'x',
+  TABLE_NAME: 'coldstart',
+  EVENT_BUS_NAME: 'coldstart',
+  SES_CONFIGURATION_SET: 'coldstart',
+  PUBLIC_BASE_URL: 'http://localhost:3000',
+  SIGNING_SECRET: 'coldstart-signing-secret-that-is-long-enough-0123',
+  OPS_TOKEN: 'coldstart-ops-token-0123456789',
+  LOG_LEVEL: 'silent',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
+const importMs = (file: string): number => {
+  const script = `const t=performance.now();await import(${JSON.stringify(file)});process.stdout.write(String(performance.now()-t));process.exit(0)`;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    env: ENV,
+    encoding: 'utf8',
+  });
+  const ms = Number(run.stdout);
+  if (run.status !== 0 || !Number.isFinite(ms))
+    throw new Error(`import of ${file} failed: ${run.stderr.slice(0, 500)}`);
+  return ms;
+};
+
+mkdirSync(OUT, { recursive: true });
+const figures = [];
+const details: Record<string, unknown> = {};
+for (const spec of FUNCTIONS.filter((f) => only.length === 0 || only.includes(f.name))) {
+  const file = join(OUT, `${spec.name}.mjs`);
+  const meta = await bundle(join(ROOT, spec.entry), file);
+  const inputs = Object.keys(meta.inputs);
+  const clients = CLIENTS.filter(([re]) => inputs.some((i) => re.test(i)));
+  const floorSource = clients
+    .map(([, pkg, cls], i) => `import { ${cls} as C${i} } from '${pkg}';\nnew C${i}({});`)
+    .join('\n');
+  const floorFile = join(OUT, `${spec.name}.floor.mjs`);
+  await bundle('', floorFile, `${floorSource}\nexport const handler = () => undefined;\n`);
+  const byPackage: Record<string, number> = {};
+  for (const [path, input] of Object.entries(meta.inputs)) {
+    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? 'app';
+    byPackage[pkg] = (byPackage[pkg] ?? 0) + input.bytes;
+  }
+  const outBytes = Object.values(meta.outputs).reduce((n, o) => n + o.bytes, 0);
+  const handlerMs: number[] = [];
+  const floorMs: number[] = [];
+  importMs(file); // warm the file cache
+  importMs(floorFile);
+  for (let r = 0; r < RUNS; r++) {
+    handlerMs.push(importMs(file));
+    floorMs.push(importMs(floorFile));
+  }
+  const h = median(handlerMs);
+  const f = median(floorMs);
+  figures.push(
+    figure(`${spec.name}: cold import vs SDK-only floor`, h, 'ms', f, {
+      on: 'ratio',
+      max: 1.3,
+      source: 'issue 16 item 7',
+    }),
+  );
+  details[spec.name] = {
+    bundleBytes: outBytes,
+    clients: clients.map(([, pkg]) => pkg),
+    largestInputs: Object.fromEntries(
+      Object.entries(byPackage)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 6),
+    ),
+    handlerMs,
+    floorMs,
+  };
+  console.error(`[coldstart] ${spec.name}: ${h.toFixed(0)} ms vs floor ${f.toFixed(0)} ms, ${outBytes} B`);
+}
+writeFileSync(join(OUT, 'done'), '');
+writeResult('coldstart', figures, { runs: RUNS, node: process.version, details });

@@ -1,0 +1,181 @@
+/**
+ * `npm run bench -- cost`: the monthly AWS bill of issue 16's workload from the measured request units
+ * (bench/results/tracking.json and units.json, written by the capacity-accounting benches) and invocation
+ * counts, at public on-demand list prices for Asia Pacific (Tokyo), ap-northeast-1.
+ *
+ * Prices (USD, on-demand, no free tier counted), as published on the AWS pricing pages on 2026-12-04's
+ * reading of them (check before relying on them; they change):
+ * - DynamoDB on-demand https://aws.amazon.com/dynamodb/pricing/on-demand/ : $0.715 per million write request
+ *   units, $0.143 per million read request units, storage $0.285 per GB-month.
+ * - Lambda https://aws.amazon.com/lambda/pricing/ : $0.20 per million requests, $0.0000133334 per GB-second (Arm).
+ * - API Gateway HTTP API https://aws.amazon.com/api-gateway/pricing/ : $1.29 per million requests (Tokyo).
+ * - EventBridge https://aws.amazon.com/eventbridge/pricing/ : $1.00 per million custom events; Scheduler
+ *   $1.00 per million invocations after 14 million free a month (the sweeps stay inside the free part).
+ * - Secrets Manager https://aws.amazon.com/secrets-manager/pricing/ : $0.40 per secret-month, $0.05 per 10,000 calls.
+ * - Systems Manager Parameter Store https://aws.amazon.com/systems-manager/pricing/ : standard parameters
+ *   (SecureString included) free; KMS https://aws.amazon.com/kms/pricing/ : $1 per customer-managed key-month,
+ *   AWS-managed keys free, $0.03 per 10,000 requests.
+ * - CloudWatch https://aws.amazon.com/cloudwatch/pricing/ : $0.10 per standard alarm metric-month (a
+ *   metric-math alarm over two metrics counts two), logs ingestion $0.76 per GB (Tokyo).
+ * - SES https://aws.amazon.com/ses/pricing/ : $0.10 per 1,000 mails (reported apart: the issue's target
+ *   excludes SES's own per-mail price).
+ *
+ * Workload (issue 16 item 8): 1,000 new leads a month, 20 tracked events and 5 step e-mails each, 1% become
+ * hot (a hand-off), a sweep every minute over the due index's shards. Lambda durations are stated
+ * assumptions (not measured here), memory from infra/catalog.ts.
+ *
+ *   npx tsx bench/cost.ts [--leads 1000]
+ */
+import { readFileSync } from 'node:fs';
+import { FUNCTIONS } from '#infra/catalog';
+import { DUE_SHARDS } from '#store/table-design';
+import type { BenchResult } from './support.ts';
+import { figure, numberArg, writeResult } from './support.ts';
+
+export const PRICES = {
+  date: '2026-12-04',
+  region: 'ap-northeast-1',
+  dynamodbPerMillionWru: 0.715,
+  dynamodbPerMillionRru: 0.143,
+  dynamodbPerGbMonth: 0.285,
+  lambdaPerMillionRequests: 0.2,
+  lambdaPerGbSecond: 0.0000133334, // Arm (the functions run on ARM_64)
+  httpApiPerMillion: 1.29,
+  eventBridgePerMillionEvents: 1.0,
+  secretPerMonth: 0.4,
+  secretsPer10kCalls: 0.05,
+  kmsKeyPerMonth: 1.0,
+  alarmMetricPerMonth: 0.1,
+  logsPerGb: 0.76,
+  sesPer1000: 0.1,
+} as const;
+
+const LEADS = numberArg('leads', 1000);
+const EVENTS_PER_LEAD = 20;
+const MAILS_PER_LEAD = 5;
+const HOT_SHARE = 0.01;
+const SWEEPS_PER_MONTH = 30 * 24 * 60;
+/** Assumed Lambda durations (ms): an API request, an idle sweep, a step within a sweep. */
+const MS = { request: 60, idleSweep: 150, step: 40 };
+/** Cold starts fetch the secret; assume one container per function renewed every 2 hours. */
+const SECRET_CALLS_PER_MONTH = FUNCTIONS.filter((f) => f.grants?.signingSecret).length * 12 * 30;
+
+const read = (name: string): BenchResult | undefined => {
+  try {
+    return JSON.parse(
+      readFileSync(new URL(`./results/${name}.json`, import.meta.url), 'utf8'),
+    ) as BenchResult;
+  } catch {
+    return undefined;
+  }
+};
+const value = (result: BenchResult | undefined, prefix: string): number => {
+  const f = result?.figures?.find((x) => x.name.startsWith(prefix));
+  if (!f)
+    throw new Error(`no figure "${prefix}" in bench/results: run npm run bench -- tracking units first`);
+  return f.figure;
+};
+const tracking = read('tracking');
+const units = read('units');
+const per = {
+  event: {
+    w: value(tracking, 'write units per tracking event'),
+    r: value(tracking, 'read units per tracking event'),
+  },
+  capture: {
+    w: value(units, 'write units per form capture'),
+    r: value(units, 'read units per form capture'),
+  },
+  step: { w: value(units, 'write units per step e-mail'), r: value(units, 'read units per step e-mail') },
+};
+
+const events = LEADS * EVENTS_PER_LEAD;
+const mails = LEADS * MAILS_PER_LEAD;
+// An idle sweep reads one (empty) page per shard: the minimum 0.5 RRU each, eventually consistent.
+const idleSweepRru = DUE_SHARDS * 0.5;
+const wru = LEADS * per.capture.w + events * per.event.w + mails * per.step.w;
+const rru =
+  LEADS * per.capture.r + events * per.event.r + mails * per.step.r + SWEEPS_PER_MONTH * idleSweepRru;
+const requests = LEADS + events + LEADS * HOT_SHARE * 3; // captures, events, hand-off actions
+const gbs = (mb: number, ms: number, n: number) => (mb / 1024) * (ms / 1000) * n;
+const lambdaGbS =
+  gbs(512, MS.request, requests) + gbs(512, MS.idleSweep, SWEEPS_PER_MONTH) + gbs(512, MS.step, mails);
+const lambdaRequests = requests + SWEEPS_PER_MONTH + LEADS * 3; // + outbox / EventBridge-driven invocations
+const busEvents = LEADS * 3 + LEADS * HOT_SHARE * 2;
+const alarmMetrics = 3 + FUNCTIONS.length * 2 + 2; // SES x2, lag, error-rate math (2 metrics each), DLQs
+const storageGb = (LEADS * (2 + 1 + EVENTS_PER_LEAD + MAILS_PER_LEAD) * 500) / 1024 ** 3;
+
+const usd = (x: number) => Math.round(x * 10_000) / 10_000;
+const lines = {
+  dynamodbWrites: usd((wru / 1e6) * PRICES.dynamodbPerMillionWru),
+  dynamodbReads: usd((rru / 1e6) * PRICES.dynamodbPerMillionRru),
+  dynamodbStorage: usd(storageGb * PRICES.dynamodbPerGbMonth),
+  lambda: usd(
+    (lambdaRequests / 1e6) * PRICES.lambdaPerMillionRequests + lambdaGbS * PRICES.lambdaPerGbSecond,
+  ),
+  httpApi: usd((requests / 1e6) * PRICES.httpApiPerMillion),
+  eventBridge: usd((busEvents / 1e6) * PRICES.eventBridgePerMillionEvents),
+  secret: usd(PRICES.secretPerMonth + (SECRET_CALLS_PER_MONTH / 10_000) * PRICES.secretsPer10kCalls),
+  kmsKey: PRICES.kmsKeyPerMonth,
+  alarms: usd(alarmMetrics * PRICES.alarmMetricPerMonth),
+};
+const idle = {
+  sweeps: usd(
+    ((SWEEPS_PER_MONTH * idleSweepRru) / 1e6) * PRICES.dynamodbPerMillionRru +
+      (SWEEPS_PER_MONTH / 1e6) * PRICES.lambdaPerMillionRequests +
+      gbs(512, MS.idleSweep, SWEEPS_PER_MONTH) * PRICES.lambdaPerGbSecond,
+  ),
+  secret: PRICES.secretPerMonth,
+  kmsKey: PRICES.kmsKeyPerMonth,
+  alarms: lines.alarms,
+};
+const total = Object.values(lines).reduce((a, b) => a + b, 0);
+const idleTotal = Object.values(idle).reduce((a, b) => a + b, 0);
+const perThousand = ((total - idleTotal) / LEADS) * 1000;
+const ses = (mails / 1000) * PRICES.sesPer1000;
+
+console.log(`\ncost model: ${LEADS} leads/month, ${PRICES.region} on-demand list prices of ${PRICES.date}\n`);
+console.table(lines);
+console.log(`  total ${usd(total)} USD/month (+ SES ${usd(ses)}); idle stack ${usd(idleTotal)} USD/month`);
+writeResult(
+  'cost',
+  [
+    figure('bill per 1,000 leads a month, beyond the idle stack (excl. SES)', perThousand, 'USD', 0, {
+      on: 'figure',
+      max: 0.5,
+      source: 'issue 16 item 8',
+    }),
+    figure('idle stack (no leads, no traffic)', idleTotal, 'USD/month', 0, {
+      on: 'figure',
+      max: 0.5,
+      source: 'issue 16 item 8',
+    }),
+  ],
+  {
+    prices: PRICES,
+    workload: {
+      leads: LEADS,
+      eventsPerLead: EVENTS_PER_LEAD,
+      mailsPerLead: MAILS_PER_LEAD,
+      hotShare: HOT_SHARE,
+      sweepsPerMonth: SWEEPS_PER_MONTH,
+    },
+    unitsPerOperation: per,
+    monthly: {
+      wru,
+      rru,
+      lambdaRequests,
+      lambdaGbS: usd(lambdaGbS),
+      alarmMetrics,
+      secretCalls: SECRET_CALLS_PER_MONTH,
+    },
+    lines,
+    idle,
+    totalUsd: usd(total),
+    sesUsd: usd(ses),
+    assumptions: {
+      lambdaMs: MS,
+      note: 'no free tier counted; alarm metrics counted from infra/observability.ts',
+    },
+  },
+);

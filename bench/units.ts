@@ -1,0 +1,124 @@
+/**
+ * Request units per operation, by AWS's on-demand billing rules, from the capacity-accounting middleware
+ * (`#store/capacity`) on the product's own DynamoDB client, on DynamoDB Local + the local SES:
+ * - a form capture: POST /v1/forms/contact through the real handler (a new lead: the new-lead transaction,
+ *   enrollment, auto-reply), answer 201 checked;
+ * - a step e-mail: the real sweeper with the real `step` processor over due first steps, every mail checked
+ *   in the local SES.
+ * Floors: one raw PutItem of a small item (1 WRU); targets: issue 16 item 2 (capture ≤ 14 WRU, step
+ * e-mail ≤ 10 WRU). The figures feed `npm run bench -- cost`.
+ *
+ *   npx tsx bench/units.ts [--captures 20] [--steps 20]
+ */
+import { randomUUID } from 'node:crypto';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { batchWriteAll, consentingLeadItems, dueEnrollmentItem } from '../test/support/fixtures.ts';
+import { figure, numberArg, startBenchEngines, writeResult } from './support.ts';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+process.env.LOG_LEVEL = 'silent';
+process.env.OPS_TOKEN = 'bench-ops-token-0123456789';
+const CAPTURES = numberArg('captures', 20);
+const STEPS = numberArg('steps', 20);
+const TABLE = 'bench-units';
+const engines = await startBenchEngines(TABLE, { ses: true });
+const { raw } = engines;
+
+const { dynamodb } = await import('#store/dynamodb');
+const { attachCapacityAccounting } = await import('#store/capacity');
+const { advanceClock, now } = await import('#adapters/clock');
+const { nextWindowOpening } = await import('#domain/nurture/calendar');
+const { settings } = await import('#config/settings');
+const { createSweeper, TIMER_PROCESSORS } = await import('#app/sweep-due-timers');
+const { loadApi } = await import('../test/support/http-harness.ts');
+const meter = attachCapacityAccounting(dynamodb);
+const api = await loadApi();
+
+// Business hours in Tokyo, so every due step may send now.
+advanceClock(
+  Math.max(0, nextWindowOpening(now(), settings.nurtureSettings.sendWindow) + 30 * 60_000 - now()),
+);
+
+try {
+  meter.reset();
+  await meter.measure('floor', () =>
+    dynamodb.send(new PutCommand({ TableName: TABLE, Item: { pk: 'BENCH#floor', sk: 'X', v: 1 } })),
+  );
+  const floor = meter.byLabel().floor?.write ?? 1;
+
+  for (let i = 0; i < CAPTURES; i++) {
+    const res = await meter.measure('capture', () =>
+      api.call({
+        method: 'POST',
+        url: '/v1/forms/contact',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json',
+          origin: 'https://www.example.co.jp',
+        },
+        body: JSON.stringify({
+          email: `units-${i}-${randomUUID().slice(0, 8)}@example.co.jp`,
+          lastName: '山田',
+          firstName: '太郎',
+          company: '株式会社ベンチマーク',
+          title: '部長',
+          employees: '300-999',
+          consent: true,
+        }),
+      }),
+    );
+    if (res.status !== 201) throw new Error(`capture answered ${res.status} ${res.body}`);
+  }
+  const capture = meter.byLabel().capture;
+  const captureByCommand = meter.byCommand();
+
+  const at = now();
+  const items = Array.from({ length: STEPS }, (_, i) => {
+    const leadId = randomUUID();
+    return [
+      ...consentingLeadItems(leadId, `units-step-${i}-${leadId.slice(0, 8)}@example.co.jp`, at, {
+        lastName: '山本',
+        firstName: '健',
+        company: '株式会社ベンチマーク',
+      }),
+      dueEnrollmentItem(leadId, 'whitepaper-nurture', at - 1000),
+    ];
+  }).flat();
+  await batchWriteAll(raw, TABLE, items, 4);
+  await fetch(`${engines.sesEndpoint}/clear-store`, { method: 'POST' });
+  meter.reset();
+  const sweep = createSweeper({ step: TIMER_PROCESSORS.step }, { sendRatePerSecond: 1000 });
+  const report = await meter.measure('step', () => sweep({}));
+  if (report.done !== STEPS || report.failed !== 0) throw new Error(`sweep did ${report.done}/${STEPS}`);
+  const store = (await (await fetch(`${engines.sesEndpoint}/store`)).json()) as { emails: unknown[] };
+  if (store.emails.length !== STEPS)
+    throw new Error(`expected ${STEPS} mails, SES has ${store.emails.length}`);
+  const step = meter.byLabel().step;
+  const stepByCommand = meter.byCommand();
+
+  const per = (u: typeof capture, n: number) => ({
+    write: (u?.write ?? 0) / n,
+    read: (u?.read ?? 0) / n,
+    calls: (u?.calls ?? 0) / n,
+    indexes: Object.fromEntries(Object.entries(u?.indexes ?? {}).map(([k, v]) => [k, v / n])),
+  });
+  const c = per(capture, CAPTURES);
+  const s = per(step, STEPS);
+  const target = (max: number) => ({ on: 'figure' as const, max, source: 'issue 16 item 2' });
+  console.log(
+    `\nunits bench: ${CAPTURES} captures through the route, ${STEPS} step e-mails through the sweeper\n`,
+  );
+  writeResult(
+    'units',
+    [
+      figure('write units per form capture', c.write, 'WRU', floor, target(14)),
+      figure('read units per form capture', c.read, 'RRU', 1),
+      figure('write units per step e-mail (incl. the sweep)', s.write, 'WRU', floor, target(10)),
+      figure('read units per step e-mail (incl. the sweep)', s.read, 'RRU', 1),
+    ],
+    { capture: c, step: s, captureByCommand, stepByCommand, floor: 'one raw PutItem of a small item' },
+  );
+} finally {
+  raw.destroy();
+  await engines.stop();
+}
