@@ -1,4 +1,5 @@
 import { SALES_ACTIONS, type SalesActionName, salesAction, salesActionSchema } from '#app/sales-action';
+import { actorOf, callerOf } from '#http/access';
 import { httpHandler, issuesToFields, readBody } from '#http/api';
 import { BadRequestError, ConflictError, NotFoundError } from '#http/errors';
 import { json } from '#http/responses';
@@ -28,7 +29,9 @@ export const handler = httpHandler(async (event) => {
       { field: 'action', code: 'mismatch', message: `expected '${action}' or nothing` },
     ]);
   }
-  const parsed = salesActionSchema.safeParse({ ...raw, action });
+  // `by` comes from the token for a person (a body cannot act in someone else's name).
+  const by = actorOf(callerOf(event), typeof raw.by === 'string' ? raw.by : undefined);
+  const parsed = salesActionSchema.safeParse({ ...raw, action, ...(by === undefined ? {} : { by }) });
   if (!parsed.success)
     throw new BadRequestError('Some fields need attention.', issuesToFields(parsed.error.issues));
 

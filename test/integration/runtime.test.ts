@@ -360,7 +360,7 @@ describe('npm start (the CLI)', () => {
       const allowed = await fetch(`${info.apiUrl}/v1/ops/call-list`, {
         headers: { authorization: `Bearer ${token}` },
       });
-      expect(refused.status).toBe(403);
+      expect(refused.status).toBe(401);
       expect(allowed.status).toBe(200);
 
       // The script is told nothing but DATA_DIR (the ports are not the defaults).
