@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { build, buildSync } from 'esbuild';
 
 /**
  * The console's bundle: one esbuild pass over `console/src/main.ts` (Preact + htm + uPlot), minified, plus
@@ -46,4 +46,20 @@ export async function bundleConsole(): Promise<ConsoleFile[]> {
     body: readFileSync(join(CONSOLE_DIR, 'index.html')),
   });
   return files;
+}
+
+/** The same bundle, synchronously, into a folder (the CDK app needs it at synth: `Source.asset`). */
+export function bundleConsoleSync(outDir: string): string {
+  buildSync({
+    entryPoints: [join(CONSOLE_DIR, 'src/main.ts')],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    target: ['es2022'],
+    outdir: outDir,
+    legalComments: 'none',
+    logLevel: 'silent',
+  });
+  copyFileSync(join(CONSOLE_DIR, 'index.html'), join(outDir, 'index.html'));
+  return outDir;
 }

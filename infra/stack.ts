@@ -2,6 +2,7 @@ import { type CfnElement, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib'
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { Settings } from '#config/settings';
+import { ConsoleSite } from './console-site.ts';
 import { HandoffTargets } from './handoff-targets.ts';
 import { Identity } from './identity.ts';
 import { acknowledgeSchedulerRoles } from './nag.ts';
@@ -13,6 +14,7 @@ export class LeadLoopStack extends Stack {
   readonly stateful: Stateful;
   readonly stateless: Stateless;
   readonly identity: Identity;
+  readonly console: ConsoleSite;
 
   constructor(
     scope: Construct,
@@ -45,6 +47,11 @@ export class LeadLoopStack extends Stack {
           'Public routes behind CloudFront and the WAF rate limits (point forms and the snippet here)',
       });
     }
+    this.console = new ConsoleSite(this, 'Console', { api: this.stateless.api, identity: this.identity });
+    new CfnOutput(this, 'ConsoleUrl', {
+      value: `https://${this.console.distribution.distributionDomainName}/`,
+      description: 'The web console (sign in with a Cognito user)',
+    });
     new CfnOutput(this, 'UserPoolId', { value: this.identity.userPool.userPoolId });
     new CfnOutput(this, 'ConsoleClientId', { value: this.identity.consoleClient.userPoolClientId });
     new CfnOutput(this, 'MachineClientId', {

@@ -50,7 +50,8 @@ const banner = [
   `  Move the clock    curl -X POST ${runtime.apiUrl}/_local/clock -d '{"advanceMs":86400000}'`,
   `  Console           ${runtime.consoleUrl}   (sign in as a demo user)`,
   ...runtime.auth.users.map(
-    (u) => `      ${u.group.padEnd(10)} ${u.username.padEnd(10)} password ${u.password}   ${u.name} <${u.email}>`,
+    (u) =>
+      `      ${u.group.padEnd(10)} ${u.username.padEnd(10)} password ${u.password}   ${u.name} <${u.email}>`,
   ),
   `  Machine client    LEADLOOP_CLIENT_ID=${runtime.auth.machineClient.clientId} LEADLOOP_CLIENT_SECRET=${runtime.auth.machineClient.clientSecret}`,
   `                    LEADLOOP_TOKEN_URL=${runtime.auth.tokenUrl}   (client_credentials, every scope)`,

@@ -1,5 +1,5 @@
+import type { APIGatewayProxyEventV2 as HttpEvent } from 'aws-lambda';
 import { settings } from '#config/settings';
-import type { HttpEvent } from '#http/api';
 import { HttpError } from '#http/errors';
 
 /**
