@@ -210,9 +210,21 @@ const STAGES = [
 ];
 
 export function LeadsPage({ t, session }: { t: T; session: Session }) {
+  // "My leads" for sales: the owner whose e-mail is the signed-in person's (owners from the settings route).
   const mine = session.groups.includes('sales');
-  const [query, setQuery] = useState(mine ? 'owner=me' : '');
-  const [load] = useGet<{ items: LeadRow[]; cursor?: string }>(`/v1/ops/leads?${query}`);
+  const [settings] = useGet<{ handoff: { owners: { ownerId: string; email: string }[] } }>(
+    mine ? '/v1/ops/settings' : undefined,
+  );
+  const me =
+    settings.state === 'ok'
+      ? settings.value.handoff.owners.find((o) => o.email.toLowerCase() === session.email.toLowerCase())
+          ?.ownerId
+      : undefined;
+  const [query, setQuery] = useState<string | undefined>(mine ? undefined : '');
+  const effective = query ?? (mine && settings.state !== 'loading' ? (me ? `owner=${me}` : '') : undefined);
+  const [load] = useGet<{ items: LeadRow[]; cursor?: string }>(
+    effective === undefined ? undefined : `/v1/ops/leads?${effective}`,
+  );
   const submit = (e: Event) => {
     e.preventDefault();
     const form = new FormData(e.target as HTMLFormElement);
@@ -233,7 +245,7 @@ export function LeadsPage({ t, session }: { t: T; session: Session }) {
     <form class="filters" onSubmit=${submit} aria-label=${t('filter')}>
       <label>${t('stage')}<select name="stage"><option value="">${t('any')}</option>${STAGES.map((s) => html`<option value=${s}>${s}</option>`)}</select></label>
       <label>${t('temperature')}<select name="temperature"><option value="">${t('any')}</option>${['hot', 'warm', 'cold'].map((s) => html`<option value=${s}>${s}</option>`)}</select></label>
-      <label>${t('owner')}<input name="owner" defaultValue=${mine ? 'me' : ''} size="10" /></label>
+      <label>${t('owner')}<input name="owner" defaultValue=${me ?? ''} key=${me ?? ''} size="10" /></label>
       <button class="primary" type="submit">${t('filter')}</button>
     </form>
     <form class="filters" onSubmit=${find}><label>${t('email')}<input name="email" type="email" required /></label><button class="secondary" type="submit">${t('open')}</button></form>
