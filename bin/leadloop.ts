@@ -1,12 +1,13 @@
 /**
  * `leadloop`: the ops API from a terminal. Talks to the local runtime by default (`$DATA_DIR/runtime.json`
  * and `$DATA_DIR/ops-token`), or to a deployed stack (`--api URL` / `LEADLOOP_API_URL`, token `--token` /
- * `LEADLOOP_TOKEN`). Tables for people, `--json` for scripts. Exit codes: 0 ok, 1 failure, 2 usage,
+ * `LEADLOOP_TOKEN`, or the machine client's credentials `LEADLOOP_CLIENT_ID` / `LEADLOOP_CLIENT_SECRET` /
+ * `LEADLOOP_TOKEN_URL`, exchanged for an access token with the OAuth2 client_credentials grant). Tables for people, `--json` for scripts. Exit codes: 0 ok, 1 failure, 2 usage,
  * 3 not found. A lead is named by id or by e-mail everywhere (an e-mail is resolved through
  * `GET /v1/ops/leads?email=`).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
@@ -23,9 +24,67 @@ class CliError extends Error {
   }
 }
 
+interface ClientCredentials {
+  clientId: string;
+  clientSecret: string;
+  tokenUrl: string;
+  scope?: string;
+}
 interface Target {
   api: string;
   token: string | undefined;
+  credentials?: ClientCredentials;
+}
+
+function clientCredentials(): ClientCredentials | undefined {
+  const {
+    LEADLOOP_CLIENT_ID: clientId,
+    LEADLOOP_CLIENT_SECRET: clientSecret,
+    LEADLOOP_TOKEN_URL: tokenUrl,
+  } = process.env;
+  if (!clientId && !clientSecret) return undefined;
+  if (!clientId || !clientSecret || !tokenUrl) {
+    throw new CliError(
+      'Client credentials need LEADLOOP_CLIENT_ID, LEADLOOP_CLIENT_SECRET and LEADLOOP_TOKEN_URL together.',
+      EXIT.usage,
+    );
+  }
+  return {
+    clientId,
+    clientSecret,
+    tokenUrl,
+    ...(process.env.LEADLOOP_SCOPE ? { scope: process.env.LEADLOOP_SCOPE } : {}),
+  };
+}
+
+/** The OAuth2 client_credentials grant (Cognito's /oauth2/token, or `npm start`'s stand-in). */
+async function fetchClientToken(c: ClientCredentials): Promise<string> {
+  let response: Response;
+  try {
+    response = await fetch(c.tokenUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${c.clientId}:${c.clientSecret}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({ grant_type: 'client_credentials', ...(c.scope ? { scope: c.scope } : {}) }),
+    });
+  } catch (error) {
+    throw new CliError(`Cannot reach ${c.tokenUrl}: ${(error as Error).message}`, EXIT.failure);
+  }
+  const body = (await response.json().catch(() => ({}))) as { access_token?: string; error?: string };
+  if (!response.ok || !body.access_token) {
+    throw new CliError(
+      `The token endpoint refused the client: ${body.error ?? response.status}`,
+      EXIT.failure,
+    );
+  }
+  return body.access_token;
+}
+
+async function bearer(t: Target): Promise<string | undefined> {
+  if (t.token === undefined && t.credentials) t.token = await fetchClientToken(t.credentials);
+  return t.token;
 }
 
 interface GlobalOptions {
@@ -39,7 +98,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 function target(options: GlobalOptions): Target {
   const api = options.api ?? process.env.LEADLOOP_API_URL;
   const token = options.token ?? process.env.LEADLOOP_TOKEN;
-  if (api) return { api: api.replace(/\/+$/, ''), token };
+  const credentials = token === undefined ? clientCredentials() : undefined;
+  if (api) return { api: api.replace(/\/+$/, ''), token, ...(credentials ? { credentials } : {}) };
   const dataDir = localDataDir();
   const running = readRuntimeInfo(dataDir);
   if (!running) {
@@ -48,9 +108,10 @@ function target(options: GlobalOptions): Target {
       EXIT.failure,
     );
   }
-  const tokenFile = join(dataDir, 'ops-token');
-  const localToken = token ?? (existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : undefined);
-  return { api: running.apiUrl, token: localToken };
+  // A person's token saved by `leadloop login`, else the ops token (the local machine credential).
+  const saved = [join(dataDir, 'cli-token'), join(dataDir, 'ops-token')].find((f) => existsSync(f));
+  const localToken = token ?? (credentials || !saved ? undefined : readFileSync(saved, 'utf8').trim());
+  return { api: running.apiUrl, token: localToken, ...(credentials ? { credentials } : {}) };
 }
 
 interface ApiResult {
@@ -61,11 +122,12 @@ interface ApiResult {
 
 async function call(t: Target, method: string, path: string, body?: unknown): Promise<ApiResult> {
   let response: Response;
+  const token = await bearer(t);
   try {
     response = await fetch(`${t.api}${path}`, {
       method,
       headers: {
-        ...(t.token ? { authorization: `Bearer ${t.token}` } : {}),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
         accept: 'application/json',
       },
@@ -152,7 +214,10 @@ export function buildProgram(): Command {
       '--api <url>',
       'API base URL of a deployed stack (default: LEADLOOP_API_URL, else the local runtime)',
     )
-    .option('--token <token>', 'ops bearer token (default: LEADLOOP_TOKEN, else $DATA_DIR/ops-token)')
+    .option(
+      '--token <token>',
+      "bearer token (default: LEADLOOP_TOKEN, else client credentials LEADLOOP_CLIENT_ID/SECRET + LEADLOOP_TOKEN_URL, else locally `leadloop login`'s or the ops token)",
+    )
     .option('--json', 'print JSON (for scripts) instead of tables')
     .exitOverride()
     .showHelpAfterError()
@@ -161,6 +226,51 @@ export function buildProgram(): Command {
       '\nExit codes: 0 ok, 1 failure, 2 usage, 3 not found.\nA lead is named by its id or its e-mail address.',
     );
   const g = (): GlobalOptions => program.opts<GlobalOptions>();
+
+  program
+    .command('login')
+    .description('Sign in as a person on the local runtime (a demo user from the banner); saves the token')
+    .argument('<username>', 'admin, marketing, sales or the e-mail address')
+    .option('--password <password>', 'default: LEADLOOP_PASSWORD')
+    .action(async (username: string, opts: { password?: string }) => {
+      const password = opts.password ?? process.env.LEADLOOP_PASSWORD;
+      if (!password) throw new CliError('Give --password or LEADLOOP_PASSWORD.', EXIT.usage);
+      const dataDir = localDataDir();
+      const running = readRuntimeInfo(dataDir);
+      if (!running)
+        throw new CliError('No local runtime found: `leadloop login` signs in to `npm start`.', EXIT.failure);
+      const response = await fetch(`${running.apiUrl}/_local/cognito/`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-amz-json-1.1',
+          'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth',
+        },
+        body: JSON.stringify({
+          AuthFlow: 'USER_PASSWORD_AUTH',
+          ClientId: 'leadloop-console-local',
+          AuthParameters: { USERNAME: username, PASSWORD: password },
+        }),
+      });
+      const body = (await response.json().catch(() => ({}))) as {
+        AuthenticationResult?: { IdToken: string; ExpiresIn: number };
+        message?: string;
+      };
+      if (!body.AuthenticationResult) throw new CliError(body.message ?? 'Sign-in failed.', EXIT.failure);
+      writeFileSync(join(dataDir, 'cli-token'), body.AuthenticationResult.IdToken, { mode: 0o600 });
+      print(
+        g(),
+        { signedIn: username, expiresIn: body.AuthenticationResult.ExpiresIn },
+        () =>
+          `Signed in as ${username} for ${body.AuthenticationResult?.ExpiresIn ?? 0} s (token in ${join(dataDir, 'cli-token')}; \`leadloop logout\` forgets it).`,
+      );
+    });
+  program
+    .command('logout')
+    .description('Forget the token saved by `leadloop login` (back to the ops token)')
+    .action(() => {
+      rmSync(join(localDataDir(), 'cli-token'), { force: true });
+      print(g(), { signedOut: true }, () => 'Signed out.');
+    });
 
   const leads = program.command('leads').description('Leads: list, show, create');
   leads

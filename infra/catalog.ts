@@ -18,8 +18,12 @@ export interface RouteSpec {
   method: HttpMethod;
   /** API Gateway path syntax, e.g. /v1/forms/{formId}. */
   path: string;
-  /** `iam` in AWS; locally the runtime asks for the ops bearer token instead. */
-  auth: 'none' | 'iam';
+  /**
+   * `jwt`: a bearer token from the Cognito user pool (a person's ID token or a machine client's access
+   * token), verified by the HTTP API JWT authorizer in AWS and by the local runtime the same way; the roles
+   * and scopes each route allows are in `shared/http/access.ts` (ROUTE_ACCESS), checked by `httpHandler`.
+   */
+  auth: 'none' | 'jwt';
   /** Route-level API Gateway throttling (requests per second and burst), tighter than the API default. */
   throttle?: { rate: number; burst: number };
 }
@@ -147,8 +151,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     timeoutSeconds: 10,
     memoryMb: 512,
     routes: [
-      { method: 'GET', path: '/v1/ops/leads', auth: 'iam' },
-      { method: 'GET', path: '/v1/ops/leads/{leadId}', auth: 'iam' },
+      { method: 'GET', path: '/v1/ops/leads', auth: 'jwt' },
+      { method: 'GET', path: '/v1/ops/leads/{leadId}', auth: 'jwt' },
     ],
   }),
   fn({
@@ -159,7 +163,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'Ops API: a lead entered by sales (de-duplicated like capture, consent basis recorded)',
     timeoutSeconds: 15,
     memoryMb: 512,
-    routes: [{ method: 'POST', path: '/v1/ops/leads', auth: 'iam' }],
+    routes: [{ method: 'POST', path: '/v1/ops/leads', auth: 'jwt' }],
   }),
   fn({
     name: 'ops-imports',
@@ -168,7 +172,16 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'Ops API: CSV import of up to 1,000 leads (UTF-8 or Shift_JIS, Japanese or English headers)',
     timeoutSeconds: 120,
     memoryMb: 1024,
-    routes: [{ method: 'POST', path: '/v1/ops/imports', auth: 'iam' }],
+    routes: [{ method: 'POST', path: '/v1/ops/imports', auth: 'jwt' }],
+  }),
+  fn({
+    name: 'ops-settings',
+    entry: 'functions/ops-settings/handler.ts',
+    grants: { table: 'none' },
+    description: 'Ops API: the configuration summary (forms, scoring, sequences, hand-off) for the console',
+    timeoutSeconds: 3,
+    memoryMb: 256,
+    routes: [{ method: 'GET', path: '/v1/ops/settings', auth: 'jwt' }],
   }),
   fn({
     name: 'ops-lead-export',
@@ -177,7 +190,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'Ops API: everything stored about one lead as one JSON document (access requests)',
     timeoutSeconds: 30,
     memoryMb: 512,
-    routes: [{ method: 'GET', path: '/v1/ops/leads/{leadId}/export', auth: 'iam' }],
+    routes: [{ method: 'GET', path: '/v1/ops/leads/{leadId}/export', auth: 'jwt' }],
   }),
   fn({
     name: 'ops-lead-erase',
@@ -187,7 +200,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'Ops API: erases a lead (every item, a hashed suppression entry, Lead Erased published)',
     timeoutSeconds: 60,
     memoryMb: 512,
-    routes: [{ method: 'DELETE', path: '/v1/ops/leads/{leadId}', auth: 'iam' }],
+    routes: [{ method: 'DELETE', path: '/v1/ops/leads/{leadId}', auth: 'jwt' }],
   }),
   fn({
     name: 'track',
@@ -206,7 +219,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'Ops API: behaviour events from trusted systems (webinar platform, CRM) by leadId or email',
     timeoutSeconds: 15,
     memoryMb: 512,
-    routes: [{ method: 'POST', path: '/v1/ops/events', auth: 'iam' }],
+    routes: [{ method: 'POST', path: '/v1/ops/events', auth: 'jwt' }],
   }),
   fn({
     name: 'handoff',
@@ -233,7 +246,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'Ops API: sales actions on a hand-off (accept, qualify, convert, disqualify, recycle)',
     timeoutSeconds: 15,
     memoryMb: 512,
-    routes: [{ method: 'POST', path: '/v1/ops/leads/{leadId}/{action}', auth: 'iam' }],
+    routes: [{ method: 'POST', path: '/v1/ops/leads/{leadId}/{action}', auth: 'jwt' }],
   }),
   fn({
     // Not 'crm-sales-actions': that is the rule's name, and construct ids must differ in the stack.
@@ -260,7 +273,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'Ops API: warm and hot leads not yet with sales, best first (JSON pages or CSV)',
     timeoutSeconds: 15,
     memoryMb: 512,
-    routes: [{ method: 'GET', path: '/v1/ops/call-list', auth: 'iam' }],
+    routes: [{ method: 'GET', path: '/v1/ops/call-list', auth: 'jwt' }],
   }),
   fn({
     name: 'reports',
@@ -272,7 +285,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     routes: ['funnel', 'leads', 'email', 'sla', 'scores'].map((report) => ({
       method: 'GET' as const,
       path: `/v1/ops/reports/${report}`,
-      auth: 'iam' as const,
+      auth: 'jwt' as const,
     })),
   }),
   fn({

@@ -2,7 +2,9 @@ import { type CfnElement, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib'
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { Settings } from '#config/settings';
+import { ConsoleSite } from './console-site.ts';
 import { HandoffTargets } from './handoff-targets.ts';
+import { Identity } from './identity.ts';
 import { acknowledgeSchedulerRoles } from './nag.ts';
 import { Observability } from './observability.ts';
 import { Stateful } from './stateful.ts';
@@ -11,6 +13,8 @@ import { Stateless } from './stateless.ts';
 export class LeadLoopStack extends Stack {
   readonly stateful: Stateful;
   readonly stateless: Stateless;
+  readonly identity: Identity;
+  readonly console: ConsoleSite;
 
   constructor(
     scope: Construct,
@@ -23,9 +27,11 @@ export class LeadLoopStack extends Stack {
     super(scope, id, props);
     const logRetention = props.settings.app.logRetentionDays as RetentionDays;
     this.stateful = new Stateful(this, 'Stateful', { settings: props.settings });
+    this.identity = new Identity(this, 'Identity', { settings: props.settings });
     this.stateless = new Stateless(this, 'Stateless', {
       settings: props.settings,
       stateful: this.stateful,
+      identity: this.identity,
       logRetention,
       ...(props.webAclArn ? { webAclArn: props.webAclArn } : {}),
     });
@@ -41,6 +47,18 @@ export class LeadLoopStack extends Stack {
           'Public routes behind CloudFront and the WAF rate limits (point forms and the snippet here)',
       });
     }
+    this.console = new ConsoleSite(this, 'Console', { api: this.stateless.api, identity: this.identity });
+    new CfnOutput(this, 'ConsoleUrl', {
+      value: `https://${this.console.distribution.distributionDomainName}/`,
+      description: 'The web console (sign in with a Cognito user)',
+    });
+    new CfnOutput(this, 'UserPoolId', { value: this.identity.userPool.userPoolId });
+    new CfnOutput(this, 'ConsoleClientId', { value: this.identity.consoleClient.userPoolClientId });
+    new CfnOutput(this, 'MachineClientId', {
+      value: this.identity.machineClient.userPoolClientId,
+      description: 'Client credentials for CRM/scripts/CLI (secret in the Cognito console)',
+    });
+    new CfnOutput(this, 'TokenUrl', { value: this.identity.tokenUrl });
     new CfnOutput(this, 'EventBusName', { value: this.stateful.bus.eventBusName });
     new CfnOutput(this, 'TableName', { value: this.stateful.table.tableName });
     // Last: it graphs and alarms every dead-letter queue built above.

@@ -7,7 +7,7 @@ import {
   type HttpRoute,
   HttpStage,
 } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import type { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -21,6 +21,7 @@ import { Construct, type IConstruct } from 'constructs';
 import { corsOrigins, type Settings } from '#config/settings';
 import { type EventPattern, FUNCTIONS, type FunctionSpec, type Grants, TABLE_ACTIONS } from './catalog.ts';
 import { EdgeDistribution } from './edge.ts';
+import type { Identity } from './identity.ts';
 import { LeadFunction } from './lead-function.ts';
 import {
   acknowledgeBasicExecutionRole,
@@ -45,7 +46,13 @@ export class Stateless extends Construct {
   constructor(
     scope: Construct,
     id: string,
-    props: { settings: Settings; stateful: Stateful; logRetention: RetentionDays; webAclArn?: string },
+    props: {
+      settings: Settings;
+      stateful: Stateful;
+      identity: Identity;
+      logRetention: RetentionDays;
+      webAclArn?: string;
+    },
   ) {
     super(scope, id);
     const { settings, stateful } = props;
@@ -63,7 +70,7 @@ export class Stateless extends Construct {
           CorsHttpMethod.DELETE,
           CorsHttpMethod.OPTIONS,
         ],
-        allowHeaders: ['content-type', 'accept'],
+        allowHeaders: ['content-type', 'accept', 'authorization'],
         maxAge: Duration.minutes(10),
       },
     });
@@ -110,7 +117,7 @@ export class Stateless extends Construct {
       PUBLIC_BASE_URL: publicBaseUrl,
       SIGNING_SECRET_ARN: stateful.signingSecret.secretArn,
     };
-    const iam = new HttpIamAuthorizer();
+    const jwt = props.identity.authorizer;
     const sesIdentityArn = `arn:${stack.partition}:ses:${stack.region}:${stack.account}:identity/${settings.app.sender.sesIdentity}`;
     const configurationSetArn = `arn:${stack.partition}:ses:${stack.region}:${stack.account}:configuration-set/${stateful.configurationSet.ref}`;
 
@@ -127,7 +134,7 @@ export class Stateless extends Construct {
         acknowledgeBasicExecutionRole(lf.fn.role);
         functionRoles.add(lf.fn.role);
       }
-      this.wire(spec, lf, { iam, stateful });
+      this.wire(spec, lf, { jwt, stateful });
     }
     acknowledgeUnscopableActions(this, functionRoles);
     // The account-level suppression list has no resource ARN; only the engagement handler gets it, and only
@@ -146,7 +153,7 @@ export class Stateless extends Construct {
   private wire(
     spec: FunctionSpec,
     lf: LeadFunction,
-    ctx: { iam: HttpIamAuthorizer; stateful: Stateful },
+    ctx: { jwt: HttpJwtAuthorizer; stateful: Stateful },
   ): void {
     const fn = lf.fn;
     if (spec.routes.length) {
@@ -156,7 +163,7 @@ export class Stateless extends Construct {
           path: route.path,
           methods: [HttpMethod[route.method]],
           integration,
-          ...(route.auth === 'iam' ? { authorizer: ctx.iam } : {}),
+          ...(route.auth === 'jwt' ? { authorizer: ctx.jwt } : {}),
         });
         if (route.auth === 'none') {
           for (const r of added) acknowledgePublicRoute(r, `${route.method} ${route.path}`);

@@ -111,3 +111,15 @@ export const toHttpApiEvent = (
     isBase64Encoded: !isText,
   };
 };
+
+/** What the JWT authorizer adds to the event: the token's claims for the function. */
+export function withClaims<E extends { requestContext: object }>(
+  event: E,
+  claims: Record<string, string> | undefined,
+): E {
+  if (!claims) return event;
+  return {
+    ...event,
+    requestContext: { ...event.requestContext, authorizer: { jwt: { claims, scopes: null } } },
+  };
+}

@@ -5,7 +5,9 @@ import { extname, join, normalize, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import type { FunctionSpec } from '#infra/catalog';
-import { compileRoute, MalformedPathError, matchRoute, toHttpApiEvent } from '#local/api-gateway';
+import { compileRoute, MalformedPathError, matchRoute, toHttpApiEvent, withClaims } from '#local/api-gateway';
+import { createLocalAuth, type LocalAuth } from '#local/auth';
+import { buildConsole, type ConsoleBundle } from '#local/console';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, startLocalSes } from '#local/engines';
 import { assertPortsFree, PortInUseError } from '#local/ports';
 import { type DeliveredEvent, LocalEventRouter, type LocalRule } from '#local/router';
@@ -48,6 +50,10 @@ export interface Runtime {
   dynamodbEndpoint: string;
   tableName: string;
   opsToken: string;
+  /** The sign-in stand-in (demo users, machine client, token verification). */
+  auth: LocalAuth;
+  /** The web console's URL (`/console/`). */
+  consoleUrl: string;
   router: LocalEventRouter;
   events: () => readonly DeliveredEvent[];
   /** Run the real sweeper once, then deliver what it caused. */
@@ -286,6 +292,13 @@ const start = async (
   }
 
   const routes = FUNCTIONS.flatMap((spec) => spec.routes.map((route) => compileRoute(spec.name, route)));
+  const auth = await createLocalAuth({
+    apiUrl,
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    opsToken,
+    now: () => clock.now(),
+  });
+  let consoleBundle: Promise<ConsoleBundle> | undefined;
   const { corsOrigins } = await import('#config/settings');
   const allowedOrigins = new Set(corsOrigins());
 
@@ -295,6 +308,8 @@ const start = async (
     dynamodbEndpoint: dynamo.endpoint,
     tableName,
     opsToken,
+    auth,
+    consoleUrl: `${apiUrl}/console/`,
     router,
     events: () => router.events(),
     sweep,
@@ -355,6 +370,17 @@ const start = async (
       // API Gateway refuses a path it cannot decode before any function runs.
       return send(res, 400, JSON_TYPE, '{"message":"Bad Request: malformed percent-encoding in the path"}');
     }
+    if (path.startsWith('/_local/cognito/')) {
+      const answer = await auth.handle(method, url.pathname, req.headers, body);
+      if (answer) return send(res, answer.status, answer.headers, answer.body);
+      return send(res, 404, JSON_TYPE, '{"message":"Not Found"}');
+    }
+    if ((path === '/console' || path.startsWith('/console/')) && method === 'GET') {
+      consoleBundle ??= buildConsole({ apiUrl, cognitoEndpoint: auth.cognitoEndpoint });
+      const file = (await consoleBundle).serve(path);
+      if (!file) return send(res, 404, JSON_TYPE, '{"message":"Not Found"}');
+      return send(res, 200, file.headers, file.body);
+    }
     if (path.startsWith('/_local/')) return localRoute(method, url.pathname, body, res);
     if (url.pathname.startsWith('/examples/') && method === 'GET') return serveExample(path, res);
 
@@ -371,7 +397,7 @@ const start = async (
           ...(cors['access-control-allow-origin']
             ? {
                 'access-control-allow-methods': 'GET,POST,OPTIONS',
-                'access-control-allow-headers': 'content-type,accept',
+                'access-control-allow-headers': 'content-type,accept,authorization',
                 'access-control-max-age': '600',
               }
             : {}),
@@ -390,11 +416,24 @@ const start = async (
     if (!matched) return send(res, 404, { 'content-type': 'application/json' }, '{"message":"Not Found"}');
     if ('methodNotAllowed' in matched)
       return send(res, 404, { 'content-type': 'application/json' }, '{"message":"Not Found"}');
-    if (matched.compiled.route.auth === 'iam' && req.headers.authorization !== `Bearer ${opsToken}`) {
-      // In AWS, IAM authorization refuses the call before the function runs; locally a bearer token does.
-      return send(res, 403, { 'content-type': 'application/json' }, '{"message":"Forbidden"}');
+    let claims: Record<string, string> | undefined;
+    if (matched.compiled.route.auth === 'jwt') {
+      // As the HTTP API JWT authorizer: no valid token, no function (401 like API Gateway's).
+      const verified = await auth.verify(req.headers.authorization);
+      if ('error' in verified) {
+        return send(
+          res,
+          401,
+          { ...cors, 'content-type': 'application/json', 'www-authenticate': 'Bearer' },
+          '{"message":"Unauthorized"}',
+        );
+      }
+      claims = verified.claims;
     }
-    const event = toHttpApiEvent(req, body, matched.compiled, matched.pathParameters, clock.now());
+    const event = withClaims(
+      toHttpApiEvent(req, body, matched.compiled, matched.pathParameters, clock.now()),
+      claims,
+    );
     const result = (await invoke(matched.compiled.functionName, event)) as {
       statusCode?: number;
       headers?: Record<string, string>;

@@ -48,7 +48,14 @@ const banner = [
   `  Events            ${runtime.apiUrl}/_local/events`,
   `  Sweep now         curl -X POST ${runtime.apiUrl}/_local/sweep`,
   `  Move the clock    curl -X POST ${runtime.apiUrl}/_local/clock -d '{"advanceMs":86400000}'`,
-  `  Ops token         ${runtime.opsToken}`,
+  `  Console           ${runtime.consoleUrl}   (sign in as a demo user)`,
+  ...runtime.auth.users.map(
+    (u) =>
+      `      ${u.group.padEnd(10)} ${u.username.padEnd(10)} password ${u.password}   ${u.name} <${u.email}>`,
+  ),
+  `  Machine client    LEADLOOP_CLIENT_ID=${runtime.auth.machineClient.clientId} LEADLOOP_CLIENT_SECRET=${runtime.auth.machineClient.clientSecret}`,
+  `                    LEADLOOP_TOKEN_URL=${runtime.auth.tokenUrl}   (client_credentials, every scope)`,
+  `  Ops token         ${runtime.opsToken}   (local machine credential, every scope; tests and scripts)`,
   `                    curl -H "Authorization: Bearer ${runtime.opsToken}" "${runtime.apiUrl}/v1/ops/leads?email=…"`,
   `  Data              ${dataDir}   (npm start -- --fresh wipes it)`,
   '',

@@ -1,4 +1,5 @@
 import { LEAD_ACTIONS, type LeadActionName, leadActionSchema, salesAction } from '#app/sales-action';
+import { actorOf, callerOf } from '#http/access';
 import { httpHandler, issuesToFields, readBody } from '#http/api';
 import { BadRequestError, ConflictError, HttpError, NotFoundError } from '#http/errors';
 import { json } from '#http/responses';
@@ -30,7 +31,9 @@ export const handler = httpHandler(async (event) => {
       { field: 'action', code: 'mismatch', message: `expected '${action}' or nothing` },
     ]);
   }
-  const parsed = leadActionSchema.safeParse({ ...raw, action });
+  // `by` comes from the token for a person (a body cannot act in someone else's name).
+  const by = actorOf(callerOf(event), typeof raw.by === 'string' ? raw.by : undefined);
+  const parsed = leadActionSchema.safeParse({ ...raw, action, ...(by === undefined ? {} : { by }) });
   if (!parsed.success)
     throw new BadRequestError('Some fields need attention.', issuesToFields(parsed.error.issues));
 

@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { errorFields, logger } from '#adapters/logger';
 import { settings } from '#config/settings';
+import { authorize, rememberCaller } from '#http/access';
 import {
   BadRequestError,
   type FieldError,
@@ -157,7 +158,12 @@ export function httpHandler(
           if (!typed) throw new TypeError('httpHandler(schemas, fn) needs a handler');
           return typed(parseInput(first, event), event, context);
         };
-  return withObservability(middy<HttpEvent, HttpResult>()).use(errorMapper()).handler(fn);
+  // Ops routes: the caller's role or scope is checked before the handler runs (see `#http/access`).
+  const guarded = async (event: HttpEvent, context: Context): Promise<HttpResult> => {
+    rememberCaller(event, authorize(event));
+    return fn(event, context);
+  };
+  return withObservability(middy<HttpEvent, HttpResult>()).use(errorMapper()).handler(guarded);
 }
 
 export const header = (event: HttpEvent, name: string): string | undefined => {

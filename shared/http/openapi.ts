@@ -267,6 +267,13 @@ export const OPERATIONS: readonly OperationSpec[] = [
   },
   {
     method: 'GET',
+    path: '/v1/ops/settings',
+    auth: 'ops',
+    summary: 'The configuration summary: forms, scoring, sequences, templates, hand-off rules and owners',
+    responses: { '200': 'The summary (read-only)' },
+  },
+  {
+    method: 'GET',
     path: '/v1/ops/call-list',
     auth: 'ops',
     summary: 'Warm and hot leads not yet with sales, best first (JSON pages or CSV)',
@@ -399,7 +406,7 @@ export function apiDocument(serverUrl: string = env().PUBLIC_BASE_URL) {
       title: `Lead loop API (${settings.app.stage})`,
       version: '1',
       description:
-        'Forms, tracking, unsubscribe and the ops API of the lead loop. Ops routes: IAM (SigV4) in AWS, a bearer token locally.',
+        'Forms, tracking, unsubscribe and the ops API of the lead loop. Ops routes: a Cognito JWT (people by group, machines by scope).',
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     servers: [{ url: serverUrl }],
@@ -408,7 +415,8 @@ export function apiDocument(serverUrl: string = env().PUBLIC_BASE_URL) {
         ops: {
           type: 'http',
           scheme: 'bearer',
-          description: 'Locally the ops token ($DATA_DIR/ops-token); in AWS the ops routes use IAM (SigV4).',
+          description:
+            "A Cognito token: a person's ID token (groups admin, marketing, sales) or a machine client's access token (client credentials, scopes leadloop/*). Locally `npm start` issues them, and the ops token ($DATA_DIR/ops-token) stands for a machine with every scope.",
         },
       },
     },

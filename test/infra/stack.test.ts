@@ -61,11 +61,11 @@ describe('stateless part', () => {
     template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, FUNCTIONS.length + 1);
   });
 
-  it('given the routes, when synthesized, then each catalog route exists and ops routes use IAM', () => {
+  it('given the routes, when synthesized, then each catalog route exists and ops routes use the JWT authorizer', () => {
     for (const route of FUNCTIONS.flatMap((f) => f.routes)) {
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
         RouteKey: `${route.method} ${route.path}`,
-        AuthorizationType: route.auth === 'iam' ? 'AWS_IAM' : 'NONE',
+        AuthorizationType: route.auth === 'jwt' ? 'JWT' : 'NONE',
       });
     }
   });

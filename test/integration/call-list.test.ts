@@ -198,8 +198,8 @@ describe('call list', () => {
     }
   });
 
-  it('given no ops token, when the call list is requested, then it is refused', async () => {
+  it('given no token, when the call list is requested, then it is refused (401, as the JWT authorizer)', async () => {
     const response = await fetch(`${runtime.apiUrl}/v1/ops/call-list`);
-    expect(response.status).toBe(403);
+    expect(response.status).toBe(401);
   });
 });

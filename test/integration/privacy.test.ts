@@ -284,7 +284,7 @@ describe('export and erase', () => {
       ((await noReason.json()) as { error: { errors: { field: string }[] } }).error.errors[0]?.field,
     ).toBe('reason');
     expect(unknown.status).toBe(404);
-    expect(noAuth.status).toBe(403);
+    expect(noAuth.status).toBe(401);
     expect(await scanAll()).toEqual(before);
   });
 });

@@ -448,7 +448,7 @@ describe('other reports', () => {
         path,
       ).toContain(field);
     }
-    expect((await fetch(`${runtime.apiUrl}/v1/ops/reports/funnel`)).status).toBe(403);
+    expect((await fetch(`${runtime.apiUrl}/v1/ops/reports/funnel`)).status).toBe(401);
   });
 });
 

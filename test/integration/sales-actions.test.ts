@@ -184,7 +184,7 @@ describe('sales actions through the ops API', () => {
     });
     expect(unknownLead.status).toBe(404);
     expect(unknownAction.status).toBe(404);
-    expect(anonymous.status).toBe(403);
+    expect(anonymous.status).toBe(401);
   });
 
   it('given an open hand-off, when sales disqualifies the lead, then the hand-off closes and its SLA timer is removed', async () => {

@@ -15,7 +15,7 @@ const request = (method: string, url: string, headers: Record<string, string>) =
 describe('local API Gateway', () => {
   const routes = [
     compileRoute('capture', { method: 'POST', path: '/v1/forms/{formId}', auth: 'none' }),
-    compileRoute('ops', { method: 'GET', path: '/v1/ops/leads/{leadId}', auth: 'iam' }),
+    compileRoute('ops', { method: 'GET', path: '/v1/ops/leads/{leadId}', auth: 'jwt' }),
   ];
 
   it('given a path template, when a request path matches, then path parameters are decoded', () => {

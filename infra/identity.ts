@@ -1,0 +1,156 @@
+import { Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import {
+  AccountRecovery,
+  CfnUserPoolGroup,
+  CfnUserPoolUser,
+  CfnUserPoolUserToGroupAttachment,
+  FeaturePlan,
+  Mfa,
+  OAuthScope,
+  ResourceServerScope,
+  type UserPool,
+  type UserPoolClient,
+  UserPool as UserPoolConstruct,
+  UserPoolResourceServer,
+} from 'aws-cdk-lib/aws-cognito';
+import { Construct } from 'constructs';
+import type { Settings } from '#config/settings';
+import { RESOURCE_SERVER, ROLES, SCOPES, type Scope } from '#http/access';
+
+const ROLE_DESCRIPTIONS = {
+  admin: 'Everything, incl. personal-data export and erasure',
+  marketing: 'Reports, imports, lead lists, settings',
+  sales: 'Leads, activities, sales actions, own call list',
+} as const;
+
+/**
+ * Who signs in: a Cognito user pool with the groups `admin`, `marketing`, `sales` (the `cognito:groups`
+ * claim decides a person's role, see `shared/http/access.ts`), the console's app client (people, no secret)
+ * and a client-credentials app client with the resource server's scopes (CRM, scripts, the CLI). Every
+ * sales owner of `config/handoff.ts` gets a user in `sales`, named by their e-mail (the claim that links
+ * a token to an owner). The HTTP API JWT authorizer accepts tokens of both clients.
+ */
+export class Identity extends Construct {
+  readonly userPool: UserPool;
+  readonly consoleClient: UserPoolClient;
+  readonly machineClient: UserPoolClient;
+  readonly authorizer: HttpJwtAuthorizer;
+  readonly tokenUrl: string;
+
+  constructor(scope: Construct, id: string, props: { settings: Settings }) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.userPool = new UserPoolConstruct(this, 'Users', {
+      userPoolName: `${stack.stackName}-users`,
+      selfSignUpEnabled: false,
+      signInAliases: { email: true },
+      signInCaseSensitive: false,
+      autoVerify: { email: true },
+      standardAttributes: {
+        email: { required: true, mutable: true },
+        fullname: { required: false, mutable: true },
+      },
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      mfa: Mfa.OPTIONAL,
+      mfaSecondFactor: { sms: false, otp: true },
+      accountRecovery: AccountRecovery.EMAIL_ONLY,
+      featurePlan: FeaturePlan.PLUS,
+      // Who may sign in is data worth keeping when the stack goes.
+      removalPolicy: RemovalPolicy.RETAIN,
+      deletionProtection: true,
+    });
+
+    Validations.of(this.userPool).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-COG2',
+      reason:
+        'MFA (TOTP) is optional so that demo and new staff can sign in; set Mfa.REQUIRED for production teams.',
+    });
+    for (const role of ROLES) {
+      new CfnUserPoolGroup(this, `Group${role}`, {
+        userPoolId: this.userPool.userPoolId,
+        groupName: role,
+        description: ROLE_DESCRIPTIONS[role],
+      });
+    }
+    props.settings.handoff.owners.forEach((owner, i) => {
+      const user = new CfnUserPoolUser(this, `Owner${i}`, {
+        userPoolId: this.userPool.userPoolId,
+        username: owner.email,
+        userAttributes: [
+          { name: 'email', value: owner.email },
+          { name: 'email_verified', value: 'true' },
+          { name: 'name', value: owner.name },
+        ],
+        desiredDeliveryMediums: ['EMAIL'],
+      });
+      const link = new CfnUserPoolUserToGroupAttachment(this, `Owner${i}Sales`, {
+        userPoolId: this.userPool.userPoolId,
+        groupName: 'sales',
+        username: owner.email,
+      });
+      link.addDependency(user);
+      for (const group of this.node.children.filter((c) => c instanceof CfnUserPoolGroup))
+        link.addDependency(group);
+    });
+
+    const scopes = (Object.keys(SCOPES) as Scope[]).map(
+      (name) => new ResourceServerScope({ scopeName: name, scopeDescription: SCOPES[name] }),
+    );
+    const server = new UserPoolResourceServer(this, 'Api', {
+      userPool: this.userPool,
+      identifier: RESOURCE_SERVER,
+      userPoolResourceServerName: 'Lead loop ops API',
+      scopes,
+    });
+    const domain = this.userPool.addDomain('Domain', {
+      // Globally unique per region: the construct path's hash (the account is a token at synth time).
+      cognitoDomain: {
+        domainPrefix: `leadloop-${Names.uniqueResourceName(this, { maxLength: 40 }).toLowerCase()}`.replace(
+          /[^a-z0-9-]/g,
+          '',
+        ),
+      },
+    });
+    this.tokenUrl = `${domain.baseUrl()}/oauth2/token`;
+
+    this.consoleClient = this.userPool.addClient('Console', {
+      userPoolClientName: 'console',
+      generateSecret: false,
+      authFlows: { userPassword: true, userSrp: true },
+      preventUserExistenceErrors: true,
+      idTokenValidity: Duration.hours(1),
+      accessTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.hours(12),
+      disableOAuth: true,
+    });
+    this.machineClient = this.userPool.addClient('Machine', {
+      userPoolClientName: 'machine',
+      generateSecret: true,
+      authFlows: {},
+      accessTokenValidity: Duration.hours(1),
+      oAuth: {
+        flows: { clientCredentials: true },
+        scopes: scopes.map((s) => OAuthScope.resourceServer(server, s)),
+      },
+    });
+    this.machineClient.node.addDependency(server);
+
+    this.authorizer = new HttpJwtAuthorizer(
+      'Cognito',
+      `https://cognito-idp.${stack.region}.amazonaws.com/${this.userPool.userPoolId}`,
+      {
+        authorizerName: 'cognito',
+        identitySource: ['$request.header.Authorization'],
+        jwtAudience: [this.consoleClient.userPoolClientId, this.machineClient.userPoolClientId],
+      },
+    );
+  }
+}

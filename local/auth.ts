@@ -1,0 +1,302 @@
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  type CryptoKey,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  type JWK,
+  type JWTPayload,
+  jwtVerify,
+  SignJWT,
+} from 'jose';
+import { fullScope, type Role, SCOPES, type Scope } from '#http/access';
+
+/**
+ * The sign-in of `npm start`: a stand-in for the Cognito user pool with the same JWT flow. It signs RS256
+ * tokens with a key generated once per data folder, publishes the JWKS, answers Cognito's `InitiateAuth`
+ * (USER_PASSWORD_AUTH, the call the console makes in AWS too) and the OAuth2 `client_credentials` grant of
+ * the machine client, and verifies tokens as the HTTP API JWT authorizer does (signature, issuer,
+ * audience/client, expiry) before a function runs.
+ *
+ * Why not the cognito-local package: it has no client_credentials grant (machines could not sign in), its
+ * issuer and JWKS URL are fixed to port 9229 and its data folder to `./.cognito` of the working directory,
+ * so two runtimes (tests run several) would share users and ports.
+ */
+
+export const LOCAL_POOL_ID = 'ap-northeast-1_LOCAL';
+export const CONSOLE_CLIENT_ID = 'leadloop-console-local';
+export const MACHINE_CLIENT_ID = 'leadloop-machine-local';
+/** Claims the old shared ops token stands for: a machine credential with every scope (tests, scripts). */
+export const OPS_TOKEN_CLIENT_ID = 'local-ops-token';
+export const OPS_TOKEN_CLAIMS: Record<string, string> = {
+  sub: OPS_TOKEN_CLIENT_ID,
+  client_id: OPS_TOKEN_CLIENT_ID,
+  token_use: 'access',
+  scope: fullScope('admin'),
+};
+
+export interface DemoUser {
+  username: string;
+  email: string;
+  name: string;
+  group: Role;
+  password: string;
+}
+
+const DEMO_USERS: Omit<DemoUser, 'password'>[] = [
+  { username: 'admin', email: 'n.kobayashi@example.co.jp', name: '小林 直樹', group: 'admin' },
+  { username: 'marketing', email: 'm.nakamura@example.co.jp', name: '中村 美穂', group: 'marketing' },
+  // An owner of config/handoff.ts: the sales user's `by` and "my leads" are owner `sato`.
+  { username: 'sales', email: 'k.sato@example.co.jp', name: '佐藤 健', group: 'sales' },
+];
+
+const TOKEN_SECONDS = 3600;
+const ALL_SCOPES = (Object.keys(SCOPES) as Scope[]).map(fullScope);
+
+export interface LocalAuth {
+  issuer: string;
+  jwksUrl: string;
+  /** Cognito's API endpoint stand-in (POST with `X-Amz-Target: AWSCognitoIdentityProviderService.…`). */
+  cognitoEndpoint: string;
+  tokenUrl: string;
+  users: readonly DemoUser[];
+  machineClient: { clientId: string; clientSecret: string };
+  /** Verified claims as API Gateway passes them (`requestContext.authorizer.jwt.claims`), or the reason. */
+  verify: (
+    authorization: string | undefined,
+  ) => Promise<{ claims: Record<string, string> } | { error: string }>;
+  /** Signs in a demo user (what InitiateAuth answers). */
+  signIn: (
+    username: string,
+    password: string,
+  ) => Promise<{ idToken: string; accessToken: string } | undefined>;
+  /** Answers `/_local/cognito/*`; false when the path is not its. */
+  handle: (
+    method: string,
+    path: string,
+    headers: Record<string, string | string[] | undefined>,
+    body: Buffer,
+  ) => Promise<{ status: number; headers: Record<string, string>; body: string } | undefined>;
+}
+
+const secretFile = (dataDir: string | undefined, name: string, make: () => string): string => {
+  if (!dataDir) return make();
+  const file = join(dataDir, name);
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const value = make();
+  writeFileSync(file, value, { mode: 0o600 });
+  return value;
+};
+
+const same = (a: string, b: string): boolean => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+};
+
+/** API Gateway hands claims to the function as strings; arrays become `[a b]`. */
+const flatten = (payload: JWTPayload): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(payload).map(([k, v]) => [
+      k,
+      Array.isArray(v) ? `[${v.join(' ')}]` : typeof v === 'object' ? JSON.stringify(v) : String(v),
+    ]),
+  );
+
+export async function createLocalAuth(options: {
+  apiUrl: string;
+  dataDir?: string;
+  opsToken: string;
+  now: () => number;
+}): Promise<LocalAuth> {
+  const base = `${options.apiUrl}/_local/cognito`;
+  const issuer = `${base}/${LOCAL_POOL_ID}`;
+  let privateKey: CryptoKey;
+  let publicJwk: JWK;
+  const keyText = secretFile(options.dataDir, 'auth-key.json', () => '');
+  if (keyText) {
+    const jwk = JSON.parse(keyText) as JWK;
+    privateKey = (await importJWK(jwk, 'RS256')) as CryptoKey;
+    const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub } = jwk;
+    publicJwk = pub;
+  } else {
+    const pair = await generateKeyPair('RS256', { extractable: true });
+    privateKey = pair.privateKey;
+    const kid = randomUUID();
+    publicJwk = { ...(await exportJWK(pair.publicKey)), kid, alg: 'RS256', use: 'sig' };
+    if (options.dataDir) {
+      const full = { ...(await exportJWK(pair.privateKey)), kid, alg: 'RS256', use: 'sig' };
+      writeFileSync(join(options.dataDir, 'auth-key.json'), JSON.stringify(full), { mode: 0o600 });
+    }
+  }
+  const publicKey = (await importJWK(publicJwk, 'RS256')) as CryptoKey;
+  const kid = publicJwk.kid ?? 'local';
+
+  const users: DemoUser[] = DEMO_USERS.map((u) => ({
+    ...u,
+    password: secretFile(
+      options.dataDir,
+      `password-${u.username}`,
+      () => `Ll-${randomBytes(6).toString('base64url')}1!`,
+    ),
+  }));
+  const machineClient = {
+    clientId: MACHINE_CLIENT_ID,
+    clientSecret: secretFile(options.dataDir, 'machine-client-secret', () =>
+      randomBytes(24).toString('base64url'),
+    ),
+  };
+
+  const nowSeconds = () => Math.floor(options.now() / 1000);
+  const sign = (claims: JWTPayload) =>
+    new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid })
+      .setIssuer(issuer)
+      .setIssuedAt(nowSeconds())
+      .setExpirationTime(nowSeconds() + TOKEN_SECONDS)
+      .setJti(randomUUID())
+      .sign(privateKey);
+
+  const signIn: LocalAuth['signIn'] = async (username, password) => {
+    const user = users.find((u) => u.username === username || u.email === username.toLowerCase());
+    if (!user || !same(user.password, password)) return undefined;
+    const sub = `local-${user.username}`;
+    const groups = [user.group];
+    const idToken = await sign({
+      sub,
+      aud: CONSOLE_CLIENT_ID,
+      token_use: 'id',
+      email: user.email,
+      email_verified: true,
+      name: user.name,
+      'cognito:username': user.username,
+      'cognito:groups': groups,
+      auth_time: nowSeconds(),
+    });
+    const accessToken = await sign({
+      sub,
+      client_id: CONSOLE_CLIENT_ID,
+      token_use: 'access',
+      scope: 'aws.cognito.signin.user.admin',
+      username: user.username,
+      'cognito:groups': groups,
+    });
+    return { idToken, accessToken };
+  };
+
+  const verify: LocalAuth['verify'] = async (authorization) => {
+    const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+    if (!token) return { error: 'Unauthorized' };
+    if (same(token, options.opsToken)) {
+      return { claims: OPS_TOKEN_CLAIMS };
+    }
+    try {
+      const { payload } = await jwtVerify(token, publicKey, {
+        issuer,
+        algorithms: ['RS256'],
+        currentDate: new Date(options.now()),
+      });
+      // The authorizer's audience list: the console client (ID tokens: `aud`) and the machine client
+      // (access tokens: `client_id`).
+      const audience = payload.token_use === 'id' ? payload.aud : payload.client_id;
+      if (audience !== CONSOLE_CLIENT_ID && audience !== MACHINE_CLIENT_ID) return { error: 'Unauthorized' };
+      return { claims: flatten(payload) };
+    } catch {
+      return { error: 'Unauthorized' };
+    }
+  };
+
+  const reply = (status: number, value: unknown, type = 'application/json') => ({
+    status,
+    headers: { 'content-type': type, 'cache-control': 'no-store' },
+    body: JSON.stringify(value),
+  });
+
+  const handle: LocalAuth['handle'] = async (method, path, headers, body) => {
+    if (method === 'GET' && path === `/_local/cognito/${LOCAL_POOL_ID}/.well-known/jwks.json`) {
+      return reply(200, { keys: [publicJwk] });
+    }
+    if (method === 'GET' && path === `/_local/cognito/${LOCAL_POOL_ID}/.well-known/openid-configuration`) {
+      return reply(200, {
+        issuer,
+        jwks_uri: `${issuer}/.well-known/jwks.json`,
+        token_endpoint: `${base}/oauth2/token`,
+        grant_types_supported: ['client_credentials'],
+        id_token_signing_alg_values_supported: ['RS256'],
+      });
+    }
+    if (method === 'POST' && path === '/_local/cognito/oauth2/token') {
+      const form = new URLSearchParams(body.toString('utf8'));
+      const basic = /^Basic\s+(\S+)$/i.exec(String(headers.authorization ?? ''))?.[1];
+      const [id, secret] = basic
+        ? Buffer.from(basic, 'base64').toString('utf8').split(':')
+        : [form.get('client_id') ?? '', form.get('client_secret') ?? ''];
+      if (form.get('grant_type') !== 'client_credentials')
+        return reply(400, { error: 'unsupported_grant_type' });
+      if (id !== machineClient.clientId || !same(secret ?? '', machineClient.clientSecret)) {
+        return reply(400, { error: 'invalid_client' });
+      }
+      const asked = (form.get('scope') ?? '').split(/\s+/).filter(Boolean);
+      const bad = asked.filter((s) => !ALL_SCOPES.includes(s));
+      if (bad.length) return reply(400, { error: 'invalid_scope' });
+      const scope = (asked.length ? asked : ALL_SCOPES).join(' ');
+      const accessToken = await sign({ sub: id, client_id: id, token_use: 'access', scope });
+      return reply(200, { access_token: accessToken, expires_in: TOKEN_SECONDS, token_type: 'Bearer' });
+    }
+    if (method === 'POST' && path === '/_local/cognito/') {
+      const target = String(headers['x-amz-target'] ?? '');
+      const amz = 'application/x-amz-json-1.1';
+      if (target !== 'AWSCognitoIdentityProviderService.InitiateAuth') {
+        return reply(400, { __type: 'InvalidParameterException', message: `${target} is not emulated` }, amz);
+      }
+      let input: { AuthFlow?: string; ClientId?: string; AuthParameters?: Record<string, string> };
+      try {
+        input = JSON.parse(body.toString('utf8')) as typeof input;
+      } catch {
+        return reply(400, { __type: 'SerializationException' }, amz);
+      }
+      if (input.AuthFlow !== 'USER_PASSWORD_AUTH' || input.ClientId !== CONSOLE_CLIENT_ID) {
+        return reply(
+          400,
+          { __type: 'InvalidParameterException', message: 'USER_PASSWORD_AUTH with the console client' },
+          amz,
+        );
+      }
+      const tokens = await signIn(input.AuthParameters?.USERNAME ?? '', input.AuthParameters?.PASSWORD ?? '');
+      if (!tokens)
+        return reply(
+          400,
+          { __type: 'NotAuthorizedException', message: 'Incorrect username or password.' },
+          amz,
+        );
+      return reply(
+        200,
+        {
+          AuthenticationResult: {
+            IdToken: tokens.idToken,
+            AccessToken: tokens.accessToken,
+            ExpiresIn: TOKEN_SECONDS,
+            TokenType: 'Bearer',
+          },
+          ChallengeParameters: {},
+        },
+        amz,
+      );
+    }
+    return undefined;
+  };
+
+  return {
+    issuer,
+    jwksUrl: `${issuer}/.well-known/jwks.json`,
+    cognitoEndpoint: `${base}/`,
+    tokenUrl: `${base}/oauth2/token`,
+    users,
+    machineClient,
+    verify,
+    signIn,
+    handle,
+  };
+}

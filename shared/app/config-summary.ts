@@ -1,0 +1,31 @@
+import { settings } from '#config/settings';
+
+/**
+ * What `config/` says, for people who do not read TypeScript (the console's read-only Settings page):
+ * forms, scoring rules, sequences with their steps, templates, hand-off rules and owners, report targets.
+ * Hand-off targets are left out (they name secrets and endpoints); nothing here is personal data beyond the
+ * sales owners' work e-mails, which every signed-in user may see.
+ */
+export function configSummary() {
+  const { handoff } = settings;
+  return {
+    stage: settings.app.stage,
+    timeZone: 'Asia/Tokyo',
+    forms: settings.forms,
+    scoring: settings.scoring,
+    sequences: settings.sequences,
+    templates: settings.templates,
+    handoff: {
+      teams: handoff.teams,
+      owners: handoff.owners.map(({ ownerId, name, email, team }) => ({ ownerId, name, email, team })),
+      assignmentRules: handoff.assignmentRules,
+      ...Object.fromEntries(
+        Object.entries(handoff).filter(
+          ([k]) => !['teams', 'owners', 'assignmentRules', 'targets', 'crmMapping'].includes(k),
+        ),
+      ),
+    },
+    reports: settings.reports,
+  };
+}
+export type ConfigSummary = ReturnType<typeof configSummary>;

@@ -1,0 +1,220 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runtime } from '#local/runtime';
+import { api, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
+
+/**
+ * The web console in Chromium against the local runtime: people sign in with the demo users of `npm start`
+ * (the same JWT flow as Cognito), the dashboard shows what the report routes say, a sales user is refused
+ * what is not theirs, and axe-core finds no serious accessibility violation. Screenshots of every page go to
+ * test-results/console/ (git-ignored) for a person to look at.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = resolve(import.meta.dirname, '../../test-results/console');
+
+let runtime: Runtime;
+let browser: Browser;
+const leadIds: string[] = [];
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  runtime = await startTestRuntime();
+  const { postForm, opsGet } = api(runtime);
+  for (const [i, employees] of ['300-999', '50-299', '300-999'].entries()) {
+    const email = uniqueEmail(`console-${i}`);
+    const response = await postForm('contact', {
+      email,
+      lastName: ['山田', '佐々木', '高木'][i],
+      firstName: ['太郎', '花子', '一郎'][i],
+      company: `株式会社コンソール試験${i}`,
+      employees,
+      consent: true,
+    });
+    expect(response.status).toBe(201);
+    leadIds.push(
+      (
+        (await (await opsGet(`/v1/ops/leads?email=${encodeURIComponent(email)}`)).json()) as {
+          leadId: string;
+        }
+      ).leadId,
+    );
+  }
+  await runtime.settle();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await runtime?.stop();
+});
+
+const user = (group: string) => {
+  const found = runtime.auth.users.find((u) => u.group === group);
+  if (!found) throw new Error(`no demo user ${group}`);
+  return found;
+};
+
+const signIn = async (group: string, viewport = { width: 1280, height: 900 }): Promise<Page> => {
+  const context = await browser.newContext({ locale: 'ja-JP', viewport });
+  const page = await context.newPage();
+  await page.goto(runtime.consoleUrl);
+  await page.getByLabel('ユーザー名またはメールアドレス').fill(user(group).username);
+  await page.getByLabel('パスワード').fill(user(group).password);
+  await page.getByRole('button', { name: 'サインイン' }).click();
+  await page.getByText(`サインイン中: ${user(group).name}`).waitFor();
+  return page;
+};
+
+const settled = (page: Page) => page.waitForFunction(() => !document.querySelector('[role=status].muted'));
+
+const seriousViolations = async (page: Page) => {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+};
+
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+const report = async (path: string) =>
+  (await (await api(runtime).opsGet(path)).json()) as Record<string, unknown>;
+
+describe('web console in Chromium', () => {
+  it("given the marketing user, when signed in, then the dashboard shows the report routes' figures and has no serious a11y violation", async () => {
+    // Arrange
+    const page = await signIn('marketing');
+
+    // Act
+    await page.goto(`${runtime.consoleUrl}#/dashboard`);
+    await page.getByTestId('attainment').waitFor();
+    await page.getByTestId('funnel').waitFor();
+    await settled(page);
+
+    // Assert: this month's actuals and the funnel's total row equal the routes' JSON
+    const month = (await report('/v1/ops/reports/leads?interval=month')) as {
+      series: { actual: Record<string, number> }[];
+    };
+    const actual = month.series[0]?.actual ?? {};
+    expect(actual.leads).toBeGreaterThanOrEqual(3);
+    for (const metric of ['leads', 'mql', 'sql', 'opportunities']) {
+      const cell = page.locator(`[data-testid=attainment] tr[data-metric=${metric}] td[data-actual]`);
+      expect(await cell.textContent(), metric).toBe((actual[metric] ?? 0).toLocaleString('ja-JP'));
+    }
+    const funnel = (await report('/v1/ops/reports/funnel?groupBy=channel')) as {
+      rows: { group: string; counts: { lead: number } }[];
+    };
+    for (const row of funnel.rows) {
+      const first = page.locator(`[data-testid=funnel] tr[data-group="${row.group}"] td`).first();
+      expect(await first.textContent()).toContain(String(row.counts.lead));
+    }
+    const scores = (await report('/v1/ops/reports/scores')) as { histogram: { count: number }[] };
+    const shown = await page.locator('[data-testid=scores] tbody tr td.num').allTextContents();
+    expect(shown.map(Number)).toEqual(scores.histogram.map((b) => b.count));
+    expect(await seriousViolations(page)).toEqual([]);
+    await shot(page, 'dashboard-marketing-ja');
+
+    // The English switch
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('heading', { name: 'This month against targets' }).waitFor();
+    await shot(page, 'dashboard-marketing-en');
+    await page.context().close();
+  });
+
+  it('given the sales user on a phone, when signed in, then the call list opens with its leads, and the dashboard is refused with a 403 shown', async () => {
+    // Arrange
+    const page = await signIn('sales', { width: 390, height: 844 });
+
+    // Assert: sales lands on the call list
+    await page.getByRole('heading', { name: 'コールリスト' }).waitFor();
+    await settled(page);
+    expect(await page.locator('.calls li').count()).toBeGreaterThanOrEqual(3);
+    expect(await seriousViolations(page)).toEqual([]);
+    await shot(page, 'call-list-sales-phone');
+
+    // Act: a page that is not theirs (reports need marketing or admin)
+    await page.goto(`${runtime.consoleUrl}#/dashboard`);
+    await page.locator('[data-status="403"]').first().waitFor();
+
+    // Assert
+    expect(await page.locator('[data-status="403"]').first().textContent()).toMatch(
+      /権限がありません \(403\)/,
+    );
+    await shot(page, 'dashboard-refused-sales');
+    await page.context().close();
+  });
+
+  it("given the sales user on a lead page, when an action is refused and another applied, then the API's message shows, the event records them as `by` from the token, and erasure stays admin-only", async () => {
+    // Arrange
+    const page = await signIn('sales');
+    const leadId = leadIds[0] ?? '';
+    await page.goto(`${runtime.consoleUrl}#/lead/${leadId}`);
+    await page.getByTestId('stage').waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // Act: accept without a hand-off (409 with the API's message), then disqualify with a reason
+    await page.locator('button[data-action=accept]').click();
+    await page.getByText(/409: no open hand-off/).waitFor();
+    await page.locator('form[aria-label="失格"] input[name=reason]').fill('予算なし');
+    await page.locator('button[data-action=disqualify]').click();
+    await page.getByText('完了しました').first().waitFor();
+    await runtime.settle();
+    await shot(page, 'lead-actions-sales');
+
+    // Assert: `by` is the signed-in owner (sato), from the token
+    const events = runtime.events() as unknown as { detail: { leadId?: string; by?: string } }[];
+    const mine = events.filter((e) => e.detail?.leadId === leadId && e.detail.by !== undefined);
+    expect(mine.map((e) => e.detail.by)).toContain('sato');
+    expect(mine.every((e) => e.detail.by === 'sato')).toBe(true);
+    const token = await page.evaluate(
+      () => JSON.parse(sessionStorage.getItem('leadloop.session') ?? '{}').idToken,
+    );
+    const erase = await fetch(`${runtime.apiUrl}/v1/ops/leads/${leadId}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: '本人からの削除依頼' }),
+    });
+    expect(erase.status).toBe(403);
+    expect(((await erase.json()) as { error: { message: string } }).error.message).toMatch(
+      /needs one of the roles admin/,
+    );
+    await page.context().close();
+  });
+
+  it('given the admin user, when they open every page, then each renders without a serious a11y violation', async () => {
+    const page = await signIn('admin');
+    for (const [route, heading] of [
+      ['leads', 'リード'],
+      ['import', 'インポート'],
+      ['settings', 'フォーム'],
+      ['calls', 'コールリスト'],
+    ] as const) {
+      await page.goto(`${runtime.consoleUrl}#/${route}`);
+      await page.getByRole('heading', { name: heading, exact: true }).first().waitFor();
+      await settled(page);
+      expect(await seriousViolations(page), route).toEqual([]);
+      await shot(page, `${route}-admin`);
+    }
+    await page.context().close();
+  });
+
+  it('given a wrong password or no token, when used, then sign-in fails visibly and the API answers 401', async () => {
+    const context = await browser.newContext({ locale: 'ja-JP' });
+    const page = await context.newPage();
+    await page.goto(runtime.consoleUrl);
+    await page.getByLabel('ユーザー名またはメールアドレス').fill('sales');
+    await page.getByLabel('パスワード').fill('wrong-password');
+    await page.getByRole('button', { name: 'サインイン' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toMatch(/サインインできませんでした/);
+    expect((await fetch(`${runtime.apiUrl}/v1/ops/reports/funnel`)).status).toBe(401);
+    await context.close();
+  });
+});

@@ -1,0 +1,137 @@
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { settings } from '#config/settings';
+import { fullScope, ROLES, SCOPES, type Scope } from '#http/access';
+import { FUNCTIONS } from '#infra/catalog';
+import { buildApp } from '../../infra/app.ts';
+
+let template: Template;
+
+beforeAll(() => {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  template = Template.fromStack(buildApp(app).stack);
+});
+
+describe('sign-in (Cognito) and the JWT authorizer', () => {
+  it('given the stack, when synthesized, then one user pool without self sign-up, with a strong password policy and retained', () => {
+    template.resourceCountIs('AWS::Cognito::UserPool', 1);
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      Policies: { PasswordPolicy: Match.objectLike({ MinimumLength: 12, RequireSymbols: true }) },
+      UsernameAttributes: ['email'],
+    });
+    template.hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Retain' });
+  });
+
+  it('given the roles, when synthesized, then each is a group and every sales owner is a user in sales', () => {
+    for (const role of ROLES)
+      template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: role });
+    for (const owner of settings.handoff.owners) {
+      template.hasResourceProperties('AWS::Cognito::UserPoolUser', { Username: owner.email });
+      template.hasResourceProperties('AWS::Cognito::UserPoolUserToGroupAttachment', {
+        Username: owner.email,
+        GroupName: 'sales',
+      });
+    }
+  });
+
+  it('given machine clients, when synthesized, then a client-credentials client holds every resource-server scope', () => {
+    const scopes = (Object.keys(SCOPES) as Scope[]).map(fullScope);
+    template.hasResourceProperties('AWS::Cognito::UserPoolResourceServer', {
+      Identifier: 'leadloop',
+      Scopes: Match.arrayWith(scopes.map((s) => Match.objectLike({ ScopeName: s.split('/')[1] }))),
+    });
+    const machine = Object.values(
+      template.findResources('AWS::Cognito::UserPoolClient', {
+        Properties: { GenerateSecret: true, AllowedOAuthFlows: ['client_credentials'] },
+      }),
+    );
+    expect(machine).toHaveLength(1);
+    // Each scope is `<resource server>/<name>` (the server's identifier is a reference in the template).
+    const granted = JSON.stringify(machine[0]?.Properties.AllowedOAuthScopes);
+    expect(machine[0]?.Properties.AllowedOAuthScopes).toHaveLength(scopes.length);
+    for (const scope of Object.keys(SCOPES)) expect(granted).toContain(`/${scope}`);
+    // The console's client is public (no secret) and has no OAuth flows.
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      GenerateSecret: false,
+      ExplicitAuthFlows: Match.arrayWith(['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH']),
+    });
+  });
+
+  it('given the ops routes, when synthesized, then each one uses the Cognito JWT authorizer and no public route does', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: {
+        Audience: Match.anyValue(),
+        Issuer: Match.anyValue(),
+      },
+    });
+    const [authorizer] = Object.values(template.findResources('AWS::ApiGatewayV2::Authorizer'));
+    // Both app clients: people (console) and machines (client credentials).
+    expect(authorizer?.Properties.JwtConfiguration.Audience).toHaveLength(2);
+    const routes = FUNCTIONS.flatMap((f) => f.routes);
+    const ops = routes.filter((r) => r.path.startsWith('/v1/ops/'));
+    expect(ops.length).toBeGreaterThan(5);
+    for (const route of ops) {
+      expect(route.auth).toBe('jwt');
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: `${route.method} ${route.path}`,
+        AuthorizationType: 'JWT',
+        AuthorizerId: Match.anyValue(),
+      });
+    }
+    for (const route of routes.filter((r) => !r.path.startsWith('/v1/ops/'))) expect(route.auth).toBe('none');
+  });
+});
+
+describe('the web console in AWS (S3 + CloudFront)', () => {
+  it('given the console bucket, when synthesized, then it blocks all public access, enforces TLS and is read only through OAC', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'bucket/' }),
+    });
+    template.hasResourceProperties('AWS::CloudFront::OriginAccessControl', {
+      OriginAccessControlConfig: Match.objectLike({
+        OriginAccessControlOriginType: 's3',
+        SigningBehavior: 'always',
+      }),
+    });
+    const policies = JSON.stringify(template.findResources('AWS::S3::BucketPolicy'));
+    expect(policies).toContain('cloudfront.amazonaws.com');
+    expect(policies).toContain('aws:SecureTransport');
+  });
+
+  it('given the distribution, when synthesized, then the console is served with security headers and /v1/* goes to the API uncached', () => {
+    template.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
+      ResponseHeadersPolicyConfig: Match.objectLike({
+        SecurityHeadersConfig: Match.objectLike({
+          ContentSecurityPolicy: Match.objectLike({ Override: true }),
+          StrictTransportSecurity: Match.objectLike({ Override: true }),
+          FrameOptions: { FrameOption: 'DENY', Override: true },
+          ContentTypeOptions: { Override: true },
+        }),
+      }),
+    });
+    template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        DefaultRootObject: 'index.html',
+        DefaultCacheBehavior: Match.objectLike({
+          ViewerProtocolPolicy: 'redirect-to-https',
+          ResponseHeadersPolicyId: Match.anyValue(),
+        }),
+        CacheBehaviors: [Match.objectLike({ PathPattern: '/v1/*', ViewerProtocolPolicy: 'https-only' })],
+      }),
+    });
+    template.hasResourceProperties('Custom::CDKBucketDeployment', {
+      DistributionPaths: ['/index.html', '/config.json'],
+    });
+  });
+});

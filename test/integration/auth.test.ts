@@ -1,0 +1,121 @@
+import { generateKeyPair, SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONSOLE_CLIENT_ID, MACHINE_CLIENT_ID } from '#local/auth';
+import type { Runtime } from '#local/runtime';
+import { startTestRuntime } from '../support/runtime.ts';
+
+/**
+ * The local stand-in of Cognito + the HTTP API JWT authorizer: what a person and a machine client get, and
+ * what the gateway refuses before any function runs (401) versus what a function refuses by role (403).
+ */
+let runtime: Runtime;
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+});
+afterAll(async () => runtime?.stop());
+
+const initiateAuth = (username: string, password: string, clientId = CONSOLE_CLIENT_ID) =>
+  fetch(`${runtime.apiUrl}/_local/cognito/`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth',
+    },
+    body: JSON.stringify({
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      ClientId: clientId,
+      AuthParameters: { USERNAME: username, PASSWORD: password },
+    }),
+  });
+
+const personToken = async (group: string): Promise<string> => {
+  const user = runtime.auth.users.find((u) => u.group === group);
+  const response = await initiateAuth(user?.username ?? '', user?.password ?? '');
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { AuthenticationResult: { IdToken: string } }).AuthenticationResult
+    .IdToken;
+};
+
+const clientToken = (secret: string, scope?: string) =>
+  fetch(runtime.auth.tokenUrl, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${MACHINE_CLIENT_ID}:${secret}`).toString('base64')}`,
+    },
+    body: new URLSearchParams({ grant_type: 'client_credentials', ...(scope ? { scope } : {}) }),
+  });
+
+const get = (path: string, token: string) =>
+  fetch(`${runtime.apiUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+
+describe('local sign-in and the JWT authorizer', () => {
+  it('given each demo user, when they sign in, then the ID token carries their group and e-mail and opens only their routes', async () => {
+    const sales = await personToken('sales');
+    const marketing = await personToken('marketing');
+    const admin = await personToken('admin');
+    expect((await get('/v1/ops/call-list', sales)).status).toBe(200);
+    const refused = await get('/v1/ops/reports/funnel', sales);
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain(
+      'roles: sales',
+    );
+    expect((await get('/v1/ops/reports/funnel', marketing)).status).toBe(200);
+    expect((await get('/v1/ops/call-list', marketing)).status).toBe(403);
+    for (const path of ['/v1/ops/reports/sla', '/v1/ops/call-list', '/v1/ops/settings'])
+      expect((await get(path, admin)).status, path).toBe(200);
+  });
+
+  it("given a wrong password or an unknown client, when signing in, then Cognito's NotAuthorized / InvalidParameter errors", async () => {
+    const wrong = await initiateAuth('sales', 'not-the-password');
+    expect(wrong.status).toBe(400);
+    expect(((await wrong.json()) as { __type: string }).__type).toBe('NotAuthorizedException');
+    const sales = runtime.auth.users.find((u) => u.group === 'sales');
+    const client = await initiateAuth('sales', sales?.password ?? '', 'someone-elses-client');
+    expect(((await client.json()) as { __type: string }).__type).toBe('InvalidParameterException');
+  });
+
+  it("given the machine client, when it asks for a scope, then its token opens exactly that scope's routes; a bad secret gets no token", async () => {
+    const response = await clientToken(runtime.auth.machineClient.clientSecret, 'leadloop/reports.read');
+    expect(response.status).toBe(200);
+    const { access_token: token } = (await response.json()) as { access_token: string };
+    expect((await get('/v1/ops/reports/leads', token)).status).toBe(200);
+    const refused = await get('/v1/ops/call-list', token);
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain(
+      'leadloop/leads.read',
+    );
+    expect((await clientToken('wrong-secret')).status).toBe(400);
+    expect((await clientToken(runtime.auth.machineClient.clientSecret, 'leadloop/everything')).status).toBe(
+      400,
+    );
+  });
+
+  it('given a token signed by another key, malformed, or expired, when used, then the gateway answers 401 before any function', async () => {
+    const { privateKey } = await generateKeyPair('RS256');
+    const forged = await new SignJWT({
+      sub: 'x',
+      aud: CONSOLE_CLIENT_ID,
+      token_use: 'id',
+      'cognito:groups': ['admin'],
+    })
+      .setProtectedHeader({ alg: 'RS256' })
+      .setIssuer(runtime.auth.issuer)
+      .setExpirationTime('1h')
+      .sign(privateKey);
+    expect((await get('/v1/ops/settings', forged)).status).toBe(401);
+    expect((await get('/v1/ops/settings', 'not-a-jwt')).status).toBe(401);
+    const admin = await personToken('admin');
+    expect((await get('/v1/ops/settings', admin)).status).toBe(200);
+    // An hour and a minute later (the local clock moves; tokens live an hour, as Cognito's here).
+    await runtime.advanceClock(61 * 60 * 1000);
+    expect((await get('/v1/ops/settings', admin)).status).toBe(401);
+  });
+
+  it('given the JWKS, when fetched, then it publishes the signing key (public part only)', async () => {
+    const jwks = (await (await fetch(runtime.auth.jwksUrl)).json()) as { keys: Record<string, unknown>[] };
+    expect(jwks.keys).toHaveLength(1);
+    expect(jwks.keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256' });
+    expect(jwks.keys[0]).not.toHaveProperty('d');
+  });
+});
