@@ -6,8 +6,8 @@ import {
   listLeadsQuerySchema,
 } from '#app/list-leads';
 import { viewLead } from '#app/view-lead';
+import { callerOf } from '#http/access';
 import { type HttpEvent, type HttpResult, header, httpHandler, issuesToFields } from '#http/api';
-import { callerOwnerId } from '#http/caller';
 import { toCsv } from '#http/csv';
 import { BadRequestError, NotFoundError } from '#http/errors';
 import { json, text } from '#http/responses';
@@ -54,7 +54,7 @@ async function listPage(event: HttpEvent): Promise<HttpResult> {
     ]);
   let ownerId = q.owner;
   if (ownerId === 'me') {
-    ownerId = callerOwnerId(event);
+    ownerId = callerOf(event)?.ownerId;
     if (!ownerId)
       throw new BadRequestError('owner=me needs a signed-in owner', [
         { field: 'owner', code: 'no_owner', message: 'owner=me needs a signed-in owner' },
