@@ -4,6 +4,7 @@ import { countMetric } from '#adapters/metrics';
 import { slaCounterItems } from '#app/sla-counting';
 import { settings } from '#config/settings';
 import { handoffView, planHandoff, stateWithHandoff } from '#domain/handoff/handoff';
+import type { HandoffTriggerName } from '#domain/handoff/routing';
 import type { EpochMs } from '#domain/lead/types';
 import { getLead, getTimeline, writeLead } from '#store/leads';
 import { CONFLICT, retryOnConflict } from '#store/retry';
@@ -22,7 +23,12 @@ export type HandoffOutcome =
  * state. A redelivered trigger finds the open hand-off and writes nothing. No available owner is logged
  * and counted, not thrown: retrying would not make anyone available.
  */
-export async function handOffLead(leadId: string, now: EpochMs): Promise<HandoffOutcome> {
+export async function handOffLead(
+  leadId: string,
+  now: EpochMs,
+  /** Default: the configured automatic trigger (`hot`/`mql`); `inquiry`/`manual` hand off at once. */
+  trigger?: HandoffTriggerName,
+): Promise<HandoffOutcome> {
   const policy = settings.handoff;
   // Read once: the CRM summary's recent activity need not be re-read when a retry loses a race.
   const recent =
@@ -31,7 +37,7 @@ export async function handOffLead(leadId: string, now: EpochMs): Promise<Handoff
     const lead = await getLead(leadId);
     if (!lead) return { status: 'not_found' } as const;
     const roundRobin = await readRoundRobin();
-    const plan = planHandoff(handoffView(lead), policy, roundRobin.state, recent, now);
+    const plan = planHandoff(handoffView(lead), policy, roundRobin.state, recent, now, trigger);
     if (!plan.ok) {
       if (plan.code === 'no_owner_available') {
         logger.warn('hand-off: no owner available', { leadId, message: plan.message });

@@ -5,7 +5,7 @@ import { slaCounterItems } from '#app/sla-counting';
 import { settings } from '#config/settings';
 import { emailKey } from '#domain/capture/email-address';
 import { applySalesAction, type SalesActionView, salesActionView } from '#domain/handoff/sales-actions';
-import { slaCountersOnAccept } from '#domain/handoff/sla';
+import { nextSlaCheckAt, slaCountersOnAccept } from '#domain/handoff/sla';
 import { crmSalesActionEventSchema, type SalesAction, salesActionFromCrm } from '#domain/lead/events';
 import { appendStageHistory, type LeadState } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
@@ -14,7 +14,7 @@ import { readSalesActionRecord, salesActionRecordPut, salesActionRefPut } from '
 import { findLeadIdByEmail, getLead, type TransactItem, writeLead } from '#store/leads';
 import { retentionTimerPut } from '#store/retention';
 import { CONFLICT, retryOnConflict } from '#store/retry';
-import { slaTimerDelete } from '#store/timers';
+import { slaTimerDelete, slaTimerPut } from '#store/timers';
 
 /** What the ops API's handler parses a request with (one validation for both doors). */
 export {
@@ -114,9 +114,17 @@ function extraItems(
     salesActionRecordPut(action.actionId, { leadId, action: action.action, result: view }, now),
     salesActionRefPut(leadId, action.actionId, now),
     ...retentionTimer(leadId, state, decided),
-    ...(accepted || closedNow ? [slaTimerDelete(leadId)] : []),
+    ...(accepted || closedNow ? [slaTimerAfter(leadId, decided)] : []),
     ...(accepted && before ? slaCounterItems(now, slaCountersOnAccept(before, now)) : []),
   ];
+}
+
+/** Accepted or closed: the timer goes, unless the first-contact clock still runs (then it fires at its deadline). */
+function slaTimerAfter(leadId: string, decided: Decided): TransactItem {
+  const next = decided.handoff ? nextSlaCheckAt(decided.handoff) : undefined;
+  return next === undefined || !decided.handoff
+    ? slaTimerDelete(leadId)
+    : slaTimerPut(leadId, decided.handoff.n, next);
 }
 
 /** Disqualified: arm the retention timer that erases the lead after the configured inactive period. */

@@ -117,6 +117,11 @@ export function reportItems(write: CountedWrite): TransactItem[] {
   return items;
 }
 
+/** One counter `ADD` for a lead's change, in the lead's write shard (for counters outside `reportItems`). */
+export function counterAddItem(leadId: string, add: CounterAdd): TransactItem {
+  return addItem(add, shardOf(leadId));
+}
+
 /** The gauge update alone (the tracking fast path, when a score crosses a bucket boundary). */
 export function gaugeItems(leadId: string, before: GaugeState, after: GaugeState): TransactItem[] {
   const delta = gaugeDelta(before, after);

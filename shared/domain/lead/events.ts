@@ -18,6 +18,7 @@ export const DETAIL_TYPES = [
   'Lead Handed Off',
   'Lead Assigned',
   'Lead SLA Breached',
+  'Lead First Contacted',
   'Lead Accepted',
   'Lead Qualified',
   'Lead Converted',
@@ -80,6 +81,10 @@ export interface LeadHandedOffDetail extends DetailBase {
   stage: Stage;
   /** ISO-8601: sales must accept before this or the SLA is breached. */
   slaDueAt: string;
+  /** What opened the hand-off: hot, mql, inquiry, appointment_set (TQL → field sales) or manual. */
+  trigger?: string;
+  /** ISO-8601: the owner must first contact the lead before this (when the hand-off has that clock). */
+  firstContactDueAt?: string;
 }
 
 export const ASSIGNMENT_REASONS = ['handoff', 'sla_reassign', 'manual'] as const;
@@ -99,12 +104,28 @@ export type EscalationAction = (typeof ESCALATION_ACTIONS)[number];
 
 export interface LeadSlaBreachedDetail extends DetailBase {
   handoffNumber: number;
+  /** Which clock ran out: time to accept, or time to first contact. */
+  clock: 'accept' | 'first_contact';
   /** ISO-8601 deadline that passed. */
   dueAt: string;
   owner: OwnerRef;
   escalation: { action: EscalationAction; reassignTo?: OwnerRef };
   /** Reassignments done before this breach. */
   reassignments: number;
+}
+
+/** The hand-off's owner logged their first activity (call, meeting, e-mail, note) after the hand-off. */
+export interface LeadFirstContactedDetail extends DetailBase {
+  handoffNumber: number;
+  owner: OwnerRef;
+  activityId: string;
+  activityType: string;
+  outcome?: string;
+  /** ISO-8601: when the contact happened (the activity's time). */
+  contactedAt: string;
+  /** ISO-8601 first-contact deadline, when the hand-off has that clock. */
+  dueAt?: string;
+  withinSla: boolean;
 }
 
 export interface LeadAcceptedDetail extends DetailBase {
@@ -179,6 +200,7 @@ export interface DetailByType {
   'Lead Handed Off': LeadHandedOffDetail;
   'Lead Assigned': LeadAssignedDetail;
   'Lead SLA Breached': LeadSlaBreachedDetail;
+  'Lead First Contacted': LeadFirstContactedDetail;
   'Lead Accepted': LeadAcceptedDetail;
   'Lead Qualified': LeadQualifiedDetail;
   'Lead Converted': LeadConvertedDetail;

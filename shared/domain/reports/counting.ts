@@ -36,6 +36,7 @@ import { dayOf } from '#domain/reports/periods';
 export const STAGE_METRICS = [
   'lead',
   'mql',
+  'tql',
   'sal',
   'sql',
   'opportunity',
@@ -139,8 +140,13 @@ export function stagesPassed(from: Stage | null, to: Stage): StageMetric[] {
   if (to === 'recycled' || to === 'disqualified') return [to];
   const low = from === null ? 0 : Math.max(0, stageRank(from));
   const high = stageRank(to);
+  // tql counts only when entered or left explicitly: a move past it (mql → sal with TQL switched off) skips it.
   return FUNNEL_STAGES.filter(
-    (s) => s !== 'subscriber' && stageRank(s) > low && stageRank(s) <= high,
+    (s) =>
+      s !== 'subscriber' &&
+      (s !== 'tql' || to === 'tql') &&
+      stageRank(s) > low &&
+      stageRank(s) <= high,
   ) as StageMetric[];
 }
 
