@@ -381,6 +381,7 @@ describe('event catalogue', () => {
       'Lead Handed Off',
       'Lead Assigned',
       'Lead SLA Breached',
+      'Lead First Contacted',
       'Lead Accepted',
       'Lead Qualified',
       'Lead Converted',
