@@ -20,9 +20,27 @@ export const handoff: HandoffConfigInput = {
     { teamId: 'kansai', name: '関西営業所' },
   ],
   owners: [
-    { ownerId: 'kobayashi', name: '小林 直樹', email: 'n.kobayashi@example.co.jp', team: 'inside-sales' },
-    { ownerId: 'nakamura', name: '中村 あゆみ', email: 'a.nakamura@example.co.jp', team: 'inside-sales' },
-    { ownerId: 'yoshida', name: '吉田 拓也', email: 't.yoshida@example.co.jp', team: 'inside-sales' },
+    {
+      ownerId: 'kobayashi',
+      name: '小林 直樹',
+      email: 'n.kobayashi@example.co.jp',
+      team: 'inside-sales',
+      crmUserId: '0055g00000AAAAAAB1',
+    },
+    {
+      ownerId: 'nakamura',
+      name: '中村 あゆみ',
+      email: 'a.nakamura@example.co.jp',
+      team: 'inside-sales',
+      crmUserId: '0055g00000AAAAAAB2',
+    },
+    {
+      ownerId: 'yoshida',
+      name: '吉田 拓也',
+      email: 't.yoshida@example.co.jp',
+      team: 'inside-sales',
+      crmUserId: '0055g00000AAAAAAB3',
+    },
     {
       ownerId: 'sato',
       name: '佐藤 健',
