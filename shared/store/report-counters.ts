@@ -67,6 +67,7 @@ const COUNTED = new Set([
   'Lead Handed Off',
   'Lead Accepted',
   'Lead SLA Breached',
+  'Lead First Contacted',
   'Lead Assigned',
 ]);
 

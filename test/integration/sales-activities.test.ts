@@ -88,6 +88,15 @@ describe('activities: POST /v1/ops/leads/{leadId}/activities', () => {
     // Not accepted yet: the timer now waits for the accept deadline only.
     const timer = await getItem(keys.timer(leadId, 'sla'));
     expect(timer?.dueAt).toBe(first?.slaDueAt);
+    // The SLA report counts the first contact (per owner), once.
+    const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(new Date(await clockNow()));
+    const sla = (await (
+      await api(runtime).opsGet(`/v1/ops/reports/sla?from=${day}&to=${day}&groupBy=owner`)
+    ).json()) as { rows: { group: string; firstContacted: number; firstContactWithinSla: number }[] };
+    expect(sla.rows.find((r) => r.group === first?.owner.ownerId)).toMatchObject({
+      firstContacted: 1,
+      firstContactWithinSla: 1,
+    });
   });
 
   it('given bad bodies, when posted, then 400 names the field and nothing is stored; an unknown lead is 404; an activityId reused on another lead is 409', async () => {

@@ -56,7 +56,16 @@ export type SlaDim = (typeof SLA_DIMS)[number];
 export const EMAIL_DIMS = ['none', 'sequence', 'step', 'template'] as const;
 export type EmailDim = (typeof EMAIL_DIMS)[number];
 
-export const SLA_METRICS = ['handoffs', 'accepted', 'acceptedWithinSla', 'breached', 'reassigned'] as const;
+export const SLA_METRICS = [
+  'handoffs',
+  'accepted',
+  'acceptedWithinSla',
+  'breached',
+  'reassigned',
+  'firstContacted',
+  'firstContactWithinSla',
+  'firstContactBreached',
+] as const;
 export type SlaMetric = (typeof SLA_METRICS)[number];
 
 /** Upper bounds (minutes, inclusive) of the time-to-accept histogram; the last bucket is open. */
@@ -226,7 +235,17 @@ export function factsFor(
         facts.push({
           ...base,
           scope: 'sla',
-          metrics: { breached: 1 },
+          // The first-contact clock counts apart: `breached` stays the accept clock's.
+          metrics: event.detail.clock === 'first_contact' ? { firstContactBreached: 1 } : { breached: 1 },
+          ownerId: event.detail.owner.ownerId,
+          team: event.detail.owner.team,
+        });
+        break;
+      case 'Lead First Contacted':
+        facts.push({
+          ...base,
+          scope: 'sla',
+          metrics: { firstContacted: 1, ...(event.detail.withinSla ? { firstContactWithinSla: 1 } : {}) },
           ownerId: event.detail.owner.ownerId,
           team: event.detail.owner.team,
         });

@@ -261,6 +261,12 @@ export interface SlaRow {
   complianceRate: number | null;
   medianMinutesToAccept: number | null;
   p90MinutesToAccept: number | null;
+  /** First-contact clock: hand-offs first contacted, in time, and first-contact breaches. */
+  firstContacted: number;
+  firstContactWithinSla: number;
+  firstContactBreached: number;
+  /** firstContactWithinSla / (firstContactWithinSla + firstContactBreached); null when nothing decided. */
+  firstContactComplianceRate: number | null;
 }
 
 /**
@@ -299,6 +305,13 @@ function slaOf(group: string, rec: Record<string, number> | undefined): SlaRow {
     complianceRate: ratio(within, within + breached),
     medianMinutesToAccept: histogramQuantile(histogram, 0.5),
     p90MinutesToAccept: histogramQuantile(histogram, 0.9),
+    firstContacted: n(rec, 'firstContacted'),
+    firstContactWithinSla: n(rec, 'firstContactWithinSla'),
+    firstContactBreached: n(rec, 'firstContactBreached'),
+    firstContactComplianceRate: ratio(
+      n(rec, 'firstContactWithinSla'),
+      n(rec, 'firstContactWithinSla') + n(rec, 'firstContactBreached'),
+    ),
   };
 }
 

@@ -61,6 +61,10 @@ export function slaTable(rows: readonly SlaRow[]): Cell[][] {
     'complianceRate',
     'medianMinutesToAccept',
     'p90MinutesToAccept',
+    'firstContacted',
+    'firstContactWithinSla',
+    'firstContactBreached',
+    'firstContactComplianceRate',
   ] as const;
   return [['group', ...cols], ...rows.map((r) => [r.group, ...cols.map((c) => r[c])])];
 }
