@@ -23,7 +23,11 @@ export type ActivityReportQuery = z.output<typeof activityReportQuerySchema>;
 const DAY_MS = 86_400_000;
 function daysBetween(from: string, to: string): string[] {
   const out: string[] = [];
-  for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`) && out.length <= 366; t += DAY_MS)
+  for (
+    let t = Date.parse(`${from}T00:00:00Z`);
+    t <= Date.parse(`${to}T00:00:00Z`) && out.length <= 366;
+    t += DAY_MS
+  )
     out.push(new Date(t).toISOString().slice(0, 10));
   return out;
 }

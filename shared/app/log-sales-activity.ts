@@ -65,7 +65,9 @@ export async function logSalesActivity(leadId: string, activity: SalesActivity):
   const tql = movesToTql(activity.outcome, policy);
   // The CRM record of a TQL hand-off summarizes recent activity: read once, outside the retry loop.
   const recent =
-    tql && policy.crm.system !== 'none' ? await getTimeline(leadId, policy.crm.mapping.summary.maxActivities) : [];
+    tql && policy.crm.system !== 'none'
+      ? await getTimeline(leadId, policy.crm.mapping.summary.maxActivities)
+      : [];
   const replays = new Set<string>();
   return retryOnConflict(`activity ${activity.activityId} on lead ${leadId}`, async () => {
     const lead = await getLead(leadId);
@@ -86,7 +88,10 @@ export async function logSalesActivity(leadId: string, activity: SalesActivity):
     const entry = decision.entries[0];
     if (outcome !== 'applied' || !decision.after || !entry) {
       // On the timeline but its record expired (kept 90 days): an old replay, answered from what is known.
-      return { status: 'replayed', result: view(leadId, activity, 0, lead.state.stage, false, null) } as const;
+      return {
+        status: 'replayed',
+        result: view(leadId, activity, 0, lead.state.stage, false, null),
+      } as const;
     }
     const roundRobin = tql ? await readRoundRobin() : undefined;
     const effects = salesEffects(lead, decision.after, activity, roundRobin, recent, now);
@@ -105,9 +110,11 @@ export async function logSalesActivity(leadId: string, activity: SalesActivity):
       ...(decision.decay !== undefined ? { decayTimerAt: decision.decay } : {}),
       extra: [
         ...effects.extra,
-        ...activityCounterAdds(activity, ownerTeam(activity.by), dayOf(event.occurredAt, settings.app.timeZone)).map(
-          (add) => counterAddItem(leadId, add),
-        ),
+        ...activityCounterAdds(
+          activity,
+          ownerTeam(activity.by),
+          dayOf(event.occurredAt, settings.app.timeZone),
+        ).map((add) => counterAddItem(leadId, add)),
         ...activityRecordPuts(activity.activityId, { leadId, result }, now),
       ],
       at: now,
@@ -189,7 +196,13 @@ function salesEffects(
   const extra: TransactItem[] = [];
   let opened: ActivityView['handoff'] = null;
   const plan = roundRobin
-    ? planTqlHandoff(handoffView({ profile: lead.profile, state }), settings.handoff, roundRobin.state, recent, now)
+    ? planTqlHandoff(
+        handoffView({ profile: lead.profile, state }),
+        settings.handoff,
+        roundRobin.state,
+        recent,
+        now,
+      )
     : undefined;
   if (plan?.ok && roundRobin) {
     state = { ...stateWithHandoff(state, plan), version: state.version };

@@ -288,7 +288,10 @@ export const handoffConfigSchema = z
      * TQL: when on, a logged activity with outcome `appointment_set` moves the lead to `tql` and opens a
      * second hand-off (trigger `appointment_set`, e.g. to field sales). Off: the outcome is only logged.
      */
-    tql: z.object({ enabled: z.boolean().default(true) }).strict().prefault({}),
+    tql: z
+      .object({ enabled: z.boolean().default(true) })
+      .strict()
+      .prefault({}),
     crm: z
       .object({ system: z.enum(CRM_SYSTEMS), mapping: crmMappingSchema.prefault({ fields: {} }) })
       .strict()

@@ -128,7 +128,11 @@ export async function readActivityRecord<R>(activityId: string): Promise<Activit
 }
 
 /** The record's put and the lead's pointer to it; the put fails the transaction when the id was recorded meanwhile. */
-export function activityRecordPuts<R>(activityId: string, record: ActivityRecord<R>, now: EpochMs): TransactItem[] {
+export function activityRecordPuts<R>(
+  activityId: string,
+  record: ActivityRecord<R>,
+  now: EpochMs,
+): TransactItem[] {
   return [
     recordPut(ACTIVITY_SCOPE, activityId, now, SALES_ACTION_RETENTION_S, {
       leadId: record.leadId,

@@ -192,7 +192,9 @@ describe('SLA: sales must accept in time', () => {
     // Arrange
     const leadId = await makeHotLead(runtime, uniqueEmail('accept'));
     const { opsPost } = api(runtime);
-    const owner = detailOf<{ owner: { ownerId: string } }>(eventsOf(runtime, leadId, 'Lead Handed Off')[0]).owner;
+    const owner = detailOf<{ owner: { ownerId: string } }>(
+      eventsOf(runtime, leadId, 'Lead Handed Off')[0],
+    ).owner;
 
     // Act: accepted and contacted in time, so neither clock breaches
     const accepted = await opsPost(`/v1/ops/leads/${leadId}/accept`, { actionId: `acc-${leadId}` });

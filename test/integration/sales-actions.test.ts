@@ -46,7 +46,9 @@ describe('sales actions through the ops API', () => {
     expect(result.status).toBe(200);
     expect(result.body).toMatchObject({ leadId, action: 'accept', from: 'mql', stage: 'sal' });
     expect((result.body.handoff as { acceptedAt?: string }).acceptedAt).toBeDefined();
-    const handedOff = detailOf<{ firstContactDueAt: string }>(eventsOf(runtime, leadId, 'Lead Handed Off')[0]);
+    const handedOff = detailOf<{ firstContactDueAt: string }>(
+      eventsOf(runtime, leadId, 'Lead Handed Off')[0],
+    );
     expect((await slaTimerOf(leadId))?.dueAt).toBe(handedOff.firstContactDueAt);
     expect(detailOf(eventsOf(runtime, leadId, 'Lead Accepted')[0])).toMatchObject({
       withinSla: true,

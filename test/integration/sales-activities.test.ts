@@ -73,7 +73,8 @@ describe('activities: POST /v1/ops/leads/{leadId}/activities', () => {
     expect(answer).toMatchObject({ leadId, points: 5, firstContact: true, stage: 'mql', handoff: null });
     const after = await stateOf(leadId);
     expect(after?.version).toBe((before?.version as number) + 1);
-    expect((after?.score as { total: number }).total).toBe((before?.score as { total: number }).total + 5);
+    const totalOf = (state: Record<string, unknown> | undefined) => (state?.score as { total: number }).total;
+    expect(totalOf(after)).toBe(totalOf(before) + 5);
     const { keys } = await import('#store/keys');
     const entry = await getItem(keys.timelineEvent(leadId, `activity:${body.activityId}`));
     expect(entry).toMatchObject({ type: 'sales_activity', points: 5, rule: 'sales-connect' });
@@ -89,7 +90,9 @@ describe('activities: POST /v1/ops/leads/{leadId}/activities', () => {
     const timer = await getItem(keys.timer(leadId, 'sla'));
     expect(timer?.dueAt).toBe(first?.slaDueAt);
     // The SLA report counts the first contact (per owner), once.
-    const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(new Date(await clockNow()));
+    const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(
+      new Date(await clockNow()),
+    );
     const sla = (await (
       await api(runtime).opsGet(`/v1/ops/reports/sla?from=${day}&to=${day}&groupBy=owner`)
     ).json()) as { rows: { group: string; firstContacted: number; firstContactWithinSla: number }[] };
@@ -143,7 +146,9 @@ describe('first-contact SLA', () => {
     const posted = await api(runtime).postForm('contact', contactForm(email));
     expect(posted.status).toBe(201);
     await runtime.settle();
-    const lead = (await (await api(runtime).opsGet(`/v1/ops/leads?email=${encodeURIComponent(email)}`)).json()) as {
+    const lead = (await (
+      await api(runtime).opsGet(`/v1/ops/leads?email=${encodeURIComponent(email)}`)
+    ).json()) as {
       leadId: string;
     };
     const { handOffLead } = await import('#app/open-handoff');
@@ -206,16 +211,25 @@ describe('first-contact SLA', () => {
     // Act
     await runtime.advanceClock(Date.parse(first?.firstContactDueAt ?? '') - (await clockNow()) + 60_000);
     await runtime.sweep();
-    const late = await logActivity(leadId, await activity({ by: first?.owner.ownerId, type: 'email', outcome: undefined }));
+    const late = await logActivity(
+      leadId,
+      await activity({ by: first?.owner.ownerId, type: 'email', outcome: undefined }),
+    );
     await runtime.settle();
 
     // Assert
     const breaches = eventsOf(runtime, leadId, 'Lead SLA Breached').map((e) => detailOf(e));
     expect(breaches).toEqual([
-      expect.objectContaining({ clock: 'first_contact', escalation: { action: 'notify' }, owner: first?.owner }),
+      expect.objectContaining({
+        clock: 'first_contact',
+        escalation: { action: 'notify' },
+        owner: first?.owner,
+      }),
     ]);
     expect(late.status).toBe(201);
-    expect(detailOf(eventsOf(runtime, leadId, 'Lead First Contacted')[0])).toMatchObject({ withinSla: false });
+    expect(detailOf(eventsOf(runtime, leadId, 'Lead First Contacted')[0])).toMatchObject({
+      withinSla: false,
+    });
     expect(await getItem(keys.timer(leadId, 'sla'))).toBeUndefined();
   });
 });
@@ -234,7 +248,10 @@ describe('TQL: appointment_set hands the lead to field sales', () => {
 
     // Assert
     expect(response.status).toBe(201);
-    const answer = (await response.json()) as { stage: string; handoff: { handoffNumber: number; team: string } };
+    const answer = (await response.json()) as {
+      stage: string;
+      handoff: { handoffNumber: number; team: string };
+    };
     expect(answer).toMatchObject({
       stage: 'tql',
       firstContact: true,
@@ -272,7 +289,9 @@ describe('TQL: appointment_set hands the lead to field sales', () => {
     // Arrange
     const leadId = await makeHotLead(runtime, uniqueEmail('act-report'));
     const owner = handedOff(leadId)[0]?.owner.ownerId ?? '';
-    const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(new Date(await clockNow()));
+    const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(
+      new Date(await clockNow()),
+    );
     const read = async () =>
       (await (
         await api(runtime).opsGet(`/v1/ops/reports/activities?from=${day}&to=${day}&groupBy=owner`)

@@ -145,7 +145,8 @@ export function activityReport(days: ReadonlyMap<string, Record<string, number>>
       const metric = field.slice(bar + 1) as ActivityMetric;
       if (!(ACTIVITY_METRICS as readonly string[]).includes(metric)) continue;
       const counts =
-        byGroup.get(group) ?? (Object.fromEntries(ACTIVITY_METRICS.map((m) => [m, 0])) as Record<ActivityMetric, number>);
+        byGroup.get(group) ??
+        (Object.fromEntries(ACTIVITY_METRICS.map((m) => [m, 0])) as Record<ActivityMetric, number>);
       counts[metric] += n;
       byGroup.set(group, counts);
     }

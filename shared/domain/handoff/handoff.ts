@@ -132,7 +132,16 @@ export function planTqlHandoff(
       message: `lead ${lead.leadId} is not eligible for TQL (stage ${lead.stage})`,
     };
   }
-  return openHandoff(lead, policy, roundRobinState, recentActivity, now, 'appointment_set', 'tql', 'appointment_set');
+  return openHandoff(
+    lead,
+    policy,
+    roundRobinState,
+    recentActivity,
+    now,
+    'appointment_set',
+    'tql',
+    'appointment_set',
+  );
 }
 
 function openHandoff(

@@ -166,7 +166,8 @@ export function onSlaTimer(
   now: EpochMs,
 ): SlaBreachOutcome {
   const fcDueAt = handoff.firstContactDueAt;
-  const acceptDue = acceptPending(handoff) && now > handoff.dueAt && handoff.lastBreachedDueAt !== handoff.dueAt;
+  const acceptDue =
+    acceptPending(handoff) && now > handoff.dueAt && handoff.lastBreachedDueAt !== handoff.dueAt;
   const fcDue =
     fcDueAt !== undefined &&
     firstContactPending(handoff) &&
@@ -180,12 +181,18 @@ export function onSlaTimer(
     return { due: false, reason: 'already_handled' };
   }
 
-  const clocks: SlaClockName[] = [...(acceptDue ? ['accept' as const] : []), ...(fcDue ? ['first_contact' as const] : [])];
+  const clocks: SlaClockName[] = [
+    ...(acceptDue ? ['accept' as const] : []),
+    ...(fcDue ? ['first_contact' as const] : []),
+  ];
   const breached: HandoffState = {
     ...handoff,
     ...(acceptDue ? { breachedAt: handoff.breachedAt ?? now, lastBreachedDueAt: handoff.dueAt } : {}),
     ...(fcDue
-      ? { firstContactBreachedAt: handoff.firstContactBreachedAt ?? now, lastFirstContactBreachedDueAt: fcDueAt }
+      ? {
+          firstContactBreachedAt: handoff.firstContactBreachedAt ?? now,
+          lastFirstContactBreachedDueAt: fcDueAt,
+        }
       : {}),
   };
   const base = { version: 1 as const, occurredAt: isoAt(now), leadId: lead.leadId };

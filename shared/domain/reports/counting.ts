@@ -151,11 +151,7 @@ export function stagesPassed(from: Stage | null, to: Stage): StageMetric[] {
   const high = stageRank(to);
   // tql counts only when entered or left explicitly: a move past it (mql → sal with TQL switched off) skips it.
   return FUNNEL_STAGES.filter(
-    (s) =>
-      s !== 'subscriber' &&
-      (s !== 'tql' || to === 'tql') &&
-      stageRank(s) > low &&
-      stageRank(s) <= high,
+    (s) => s !== 'subscriber' && (s !== 'tql' || to === 'tql') && stageRank(s) > low && stageRank(s) <= high,
   ) as StageMetric[];
 }
 

@@ -23,7 +23,12 @@ const MONDAY_10 = jst(2025, 5, 12, 10);
 
 const lead = (overrides: Partial<HandoffLead> = {}): HandoffLead => ({
   leadId: 'lead-1',
-  attributes: { email: 'taro@example.co.jp', lastName: '山田', company: '株式会社サンプル', employees: '1000-4999' },
+  attributes: {
+    email: 'taro@example.co.jp',
+    lastName: '山田',
+    company: '株式会社サンプル',
+    employees: '1000-4999',
+  },
   score: { fit: 30, behaviour: 55, total: 85 },
   grade: 'A',
   temperature: 'hot',
@@ -55,7 +60,10 @@ describe('routing rules', () => {
   });
 
   it('given a route team nobody in config knows, when the config is parsed, then the error names routes.N.team', () => {
-    const result = handoffConfigSchema.safeParse({ ...demoHandoff, routes: [{ trigger: 'hot', team: 'nobody' }] });
+    const result = handoffConfigSchema.safeParse({
+      ...demoHandoff,
+      routes: [{ trigger: 'hot', team: 'nobody' }],
+    });
     expect(result.success).toBe(false);
     expect(result.error?.issues.map((i) => i.path.join('.'))).toContain('routes.0.team');
   });
@@ -64,14 +72,27 @@ describe('routing rules', () => {
     const first = planHandoff(lead({ stage: 'lead' }), demo, {}, [], MONDAY_10);
     if (!first.ok) throw new Error(first.message);
     expect(first.handoff).toMatchObject({ trigger: 'hot', owner: { team: 'inside-sales' } });
-    const tql = planTqlHandoff(lead({ handoff: first.handoff }), demo, first.roundRobinState, [], MONDAY_10 + HOUR);
+    const tql = planTqlHandoff(
+      lead({ handoff: first.handoff }),
+      demo,
+      first.roundRobinState,
+      [],
+      MONDAY_10 + HOUR,
+    );
     if (!tql.ok) throw new Error(tql.message);
     expect(tql.stage).toBe('tql');
     expect(tql.handoff).toMatchObject({ n: 2, trigger: 'appointment_set', rule: 'enterprise-size' });
     expect(tql.transition).toMatchObject({ from: 'mql', to: 'tql', reason: 'appointment_set' });
-    expect(tql.events.map((e) => e.detailType)).toEqual(['Lead Stage Changed', 'Lead Assigned', 'Lead Handed Off']);
+    expect(tql.events.map((e) => e.detailType)).toEqual([
+      'Lead Stage Changed',
+      'Lead Assigned',
+      'Lead Handed Off',
+    ]);
     const off = { ...demo, tql: { enabled: false } };
-    expect(planTqlHandoff(lead(), off, {}, [], MONDAY_10)).toMatchObject({ ok: false, code: 'not_triggered' });
+    expect(planTqlHandoff(lead(), off, {}, [], MONDAY_10)).toMatchObject({
+      ok: false,
+      code: 'not_triggered',
+    });
     expect(planTqlHandoff(lead({ stage: 'sal' }), demo, {}, [], MONDAY_10)).toMatchObject({ ok: false });
     // A TQL is sales-owned: the automatic trigger does not hand it off again.
     expect(planHandoff(lead({ stage: 'tql' }), demo, {}, [], MONDAY_10)).toMatchObject({ ok: false });
@@ -96,7 +117,10 @@ describe('routing rules', () => {
 });
 
 describe('SLA arithmetic per clock', () => {
-  const clocks = { accept: { hours: 4, businessHours: true }, firstContact: { hours: 9, businessHours: true } };
+  const clocks = {
+    accept: { hours: 4, businessHours: true },
+    firstContact: { hours: 9, businessHours: true },
+  };
 
   it('given a Monday 10:00 Tokyo hand-off, then accept is due 14:00 and first contact (1 business day) Tuesday 10:00', () => {
     expect(clockDeadlines(MONDAY_10, clocks, demo.sla.window)).toEqual({
@@ -142,7 +166,12 @@ describe('SLA arithmetic per clock', () => {
 
   const handoffAt = (at: number, d: { dueAt: number; firstContactDueAt?: number }): HandoffState => ({
     n: 1,
-    owner: { ownerId: 'kobayashi', name: '小林 直樹', email: 'n.kobayashi@example.co.jp', team: 'inside-sales' },
+    owner: {
+      ownerId: 'kobayashi',
+      name: '小林 直樹',
+      email: 'n.kobayashi@example.co.jp',
+      team: 'inside-sales',
+    },
     rule: null,
     startedAt: at,
     ...d,
@@ -161,7 +190,9 @@ describe('SLA arithmetic per clock', () => {
     expect(outcome).toMatchObject({ action: 'notify', clocks: ['first_contact'] });
     expect(outcome.events.map((e) => e.detail.eventId)).toEqual(['lead-1:sla-first-contact:1:0']);
     expect(slaCountersOnBreach(h, false, outcome.clocks)).toEqual(['firstContactBreached']);
-    expect(onSlaTimer({ leadId: 'lead-1', attributes: {} }, outcome.handoff, demo.sla, demo, {}, at + HOUR)).toMatchObject({
+    expect(
+      onSlaTimer({ leadId: 'lead-1', attributes: {} }, outcome.handoff, demo.sla, demo, {}, at + HOUR),
+    ).toMatchObject({
       due: false,
     });
   });
@@ -171,7 +202,9 @@ describe('SLA arithmetic per clock', () => {
     const h = handoffAt(MONDAY_10, d);
     const call = { activityId: 'c1', type: 'call', by: 'kobayashi', occurredAt: MONDAY_10 + HOUR };
     expect(recordFirstContact('lead-1', h, { ...call, by: 'sato' }, MONDAY_10 + HOUR)).toBeUndefined();
-    expect(recordFirstContact('lead-1', h, { ...call, occurredAt: MONDAY_10 - 1 }, MONDAY_10 + HOUR)).toBeUndefined();
+    expect(
+      recordFirstContact('lead-1', h, { ...call, occurredAt: MONDAY_10 - 1 }, MONDAY_10 + HOUR),
+    ).toBeUndefined();
     const met = recordFirstContact('lead-1', h, call, MONDAY_10 + HOUR);
     expect(met?.counters).toEqual(['firstContactMet']);
     expect(met?.event.detail).toMatchObject({ withinSla: true, eventId: 'lead-1:first-contact:1' });
