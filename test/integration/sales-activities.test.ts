@@ -73,7 +73,8 @@ describe('activities: POST /v1/ops/leads/{leadId}/activities', () => {
     expect(answer).toMatchObject({ leadId, points: 5, firstContact: true, stage: 'mql', handoff: null });
     const after = await stateOf(leadId);
     expect(after?.version).toBe((before?.version as number) + 1);
-    const totalOf = (state: Record<string, unknown> | undefined) => (state?.score as { total: number }).total;
+    const totalOf = (state: Record<string, unknown> | undefined) =>
+      (state?.score as { total: number } | undefined)?.total ?? Number.NaN;
     expect(totalOf(after)).toBe(totalOf(before) + 5);
     const { keys } = await import('#store/keys');
     const entry = await getItem(keys.timelineEvent(leadId, `activity:${body.activityId}`));
