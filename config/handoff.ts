@@ -2,18 +2,45 @@ import type { HandoffConfigInput } from '#config/handoff';
 import { salesforceLeadMapping } from '#config/handoff';
 
 /**
- * Hand-off to sales (demo values). A lead is handed off when it turns hot: Kansai leads go to the Kansai
- * team, companies with 1,000+ employees to enterprise, the rest to SMB, round-robin inside each team.
- * Sales must accept within 24 hours or the lead is escalated and reassigned once.
+ * Hand-off to sales (demo values). Two steps (TQL routing):
+ * 1. A lead that turns hot (or a demo request, trigger `inquiry`) goes to INSIDE SALES, round-robin.
+ * 2. When inside sales logs a call with outcome `appointment_set`, the lead becomes a TQL and is handed to
+ *    FIELD SALES: Kansai leads to the Kansai team, companies with 1,000+ employees to enterprise, the rest
+ *    to SMB (the assignment rules), round-robin inside each team.
+ * Each hand-off runs two clocks in Tokyo business hours (09:00–18:00, weekdays, Japanese holidays off):
+ * accept within 4 business hours; first contact within 1 business day (9 business hours), or within 1
+ * business hour for a demo request. A breach is escalated and the lead reassigned once (while unaccepted).
  */
 export const handoff: HandoffConfigInput = {
   trigger: { on: 'hot' },
   teams: [
+    { teamId: 'inside-sales', name: 'インサイドセールス部' },
     { teamId: 'enterprise', name: 'エンタープライズ営業部' },
     { teamId: 'smb', name: 'SMB営業部' },
     { teamId: 'kansai', name: '関西営業所' },
   ],
   owners: [
+    {
+      ownerId: 'kobayashi',
+      name: '小林 直樹',
+      email: 'n.kobayashi@example.co.jp',
+      team: 'inside-sales',
+      crmUserId: '0055g00000AAAAAAB1',
+    },
+    {
+      ownerId: 'nakamura',
+      name: '中村 あゆみ',
+      email: 'a.nakamura@example.co.jp',
+      team: 'inside-sales',
+      crmUserId: '0055g00000AAAAAAB2',
+    },
+    {
+      ownerId: 'yoshida',
+      name: '吉田 拓也',
+      email: 't.yoshida@example.co.jp',
+      team: 'inside-sales',
+      crmUserId: '0055g00000AAAAAAB3',
+    },
     {
       ownerId: 'sato',
       name: '佐藤 健',
@@ -66,7 +93,21 @@ export const handoff: HandoffConfigInput = {
     { id: 'enterprise-size', when: { employees: { min: 1000 } }, assignTo: { team: 'enterprise' } },
   ],
   defaultTeam: 'smb',
-  sla: { hours: 24, businessHours: false, reassignOnBreach: true, maxReassignments: 1 },
+  sla: {
+    hours: 4,
+    businessHours: true,
+    firstContact: { hours: 9, businessHours: true },
+    reassignOnBreach: true,
+    maxReassignments: 1,
+  },
+  // The first matching route decides the team and the clocks; no team: the assignment rules above.
+  routes: [
+    { trigger: 'hot', team: 'inside-sales' },
+    { trigger: 'mql', team: 'inside-sales' },
+    { trigger: 'inquiry', team: 'inside-sales', firstContact: { hours: 1, businessHours: true } },
+    { trigger: 'appointment_set' },
+  ],
+  tql: { enabled: true },
   crm: { system: 'salesforce', mapping: salesforceLeadMapping },
   recycle: { nurtureAfterDays: 30, sequenceId: 'recycle-nurture' },
   targets: [

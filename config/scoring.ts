@@ -171,6 +171,26 @@ export const scoring: z.input<typeof scoringConfigSchema> = {
         once: true,
       },
       { id: 'page-view', type: 'page_view', points: 1, cap: { points: 10, per: 'day' } },
+      // Sales activities logged through the ops API (type sales_activity; properties activityType, outcome).
+      {
+        id: 'appointment-set',
+        type: 'sales_activity',
+        properties: { outcome: 'appointment_set' },
+        points: 20,
+      },
+      { id: 'sales-meeting', type: 'sales_activity', properties: { activityType: 'meeting' }, points: 10 },
+      {
+        id: 'sales-connect',
+        type: 'sales_activity',
+        properties: { activityType: 'call', outcome: ['connected', 'callback_requested'] },
+        points: 5,
+      },
+      {
+        id: 'sales-not-interested',
+        type: 'sales_activity',
+        properties: { outcome: 'not_interested' },
+        points: -10,
+      },
       // Opens are unreliable (privacy proxies open every mail), so they count little.
       { id: 'email-open', type: 'email_open', points: 3, cap: { points: 9, per: 'week' } },
       // Security scanners click every link of a mail; the cap limits what that can add.

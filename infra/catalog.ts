@@ -239,6 +239,26 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       ...inquiryHandoffRules(settings.forms),
     ],
   }),
+  // Before 'sales-actions': its `/v1/ops/leads/{leadId}/{action}` would match `…/activities` too (the
+  // local gateway takes the first match; API Gateway prefers the static segment anyway).
+  fn({
+    name: 'sales-activities',
+    entry: 'functions/sales-activities/handler.ts',
+    grants: { table: 'readWrite' },
+    description: 'Ops API: log a call, meeting, e-mail or note on a lead (first contact, TQL hand-off)',
+    timeoutSeconds: 15,
+    memoryMb: 512,
+    routes: [{ method: 'POST', path: '/v1/ops/leads/{leadId}/activities', auth: 'jwt' }],
+  }),
+  fn({
+    name: 'activity-report',
+    entry: 'functions/activity-report/handler.ts',
+    grants: { table: 'read' },
+    description: 'Ops API: calls, connects, meetings and appointments per owner, team or in total',
+    timeoutSeconds: 15,
+    memoryMb: 512,
+    routes: [{ method: 'GET', path: '/v1/ops/reports/activities', auth: 'jwt' }],
+  }),
   fn({
     name: 'sales-actions',
     entry: 'functions/sales-actions/handler.ts',

@@ -19,7 +19,7 @@ import {
 export type SlaTimerOutcome = 'breached' | 'reassigned' | 'rearmed' | 'cleared' | 'lost_claim';
 
 /**
- * A due SLA timer (a hand-off's first-contact deadline): breach → `Lead SLA Breached` (and, if configured,
+ * A due SLA timer (a hand-off's accept or first-contact deadline, whichever is earliest and pending): breach → `Lead SLA Breached` (and, if configured,
  * reassignment with `Lead Assigned` `sla_reassign` and a new deadline); accepted or closed → the timer is
  * cleared; early → re-armed at the deadline. The timer's completion is part of the same transaction as the
  * state change, so a re-fired or interrupted timer changes nothing twice (the domain also refuses a
@@ -57,7 +57,9 @@ async function handleSlaTimer(timer: ClaimedTimer, now: EpochMs): Promise<SlaTim
       now,
     );
     if (!outcome.due) {
-      return outcome.reason === 'not_yet' ? finish(handoff.dueAt, 'rearmed') : finish(null, 'cleared');
+      return outcome.nextCheckAt !== undefined
+        ? finish(outcome.nextCheckAt, 'rearmed')
+        : finish(null, 'cleared');
     }
     const reassigned = outcome.action === 'reassign';
     const state = lead.state;
@@ -76,13 +78,13 @@ async function handleSlaTimer(timer: ClaimedTimer, now: EpochMs): Promise<SlaTim
           ...(reassigned && outcome.reassignTo
             ? [roundRobinPut(roundRobin, outcome.roundRobinState, now)]
             : []),
-          ...slaCounterItems(now, slaCountersOnBreach(handoff, reassigned)),
+          ...slaCounterItems(now, slaCountersOnBreach(handoff, reassigned, outcome.clocks)),
         ],
         at: now,
       },
     );
     if (result === 'saved') {
-      countMetric('LeadSlaBreached', { action: outcome.action });
+      for (const clock of outcome.clocks) countMetric('LeadSlaBreached', { action: outcome.action, clock });
       return reassigned ? 'reassigned' : 'breached';
     }
     // The lead or the round-robin item moved (decide again), or our claim is gone (stop: not ours any more).

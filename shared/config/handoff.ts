@@ -7,7 +7,9 @@
  */
 import { z } from 'zod';
 import { CRM_TRANSFORMS, type CrmFieldSpec, parseMappingSource } from '#domain/handoff/crm-mapping';
+import { HANDOFF_TRIGGERS } from '#domain/handoff/routing';
 import { CRM_SYSTEMS, DETAIL_TYPES } from '#domain/lead/events';
+import { TEMPERATURES } from '#domain/lead/types';
 import { isValidTimeZone, parseHhMm } from '#domain/nurture/calendar';
 
 const id = z
@@ -79,9 +81,20 @@ export const businessWindowSchema = z
     path: ['end'],
   });
 
+/** One SLA clock: hours on the wall clock, or inside the SLA's `window` when `businessHours` is true. */
+const clockSchema = z
+  .object({
+    hours: z
+      .number()
+      .positive()
+      .max(24 * 30),
+    businessHours: z.boolean().default(false),
+  })
+  .strict();
+
 const slaSchema = z
   .object({
-    /** First-contact deadline: wall-clock hours, or hours inside `window` when `businessHours` is true. */
+    /** Accept deadline: wall-clock hours, or hours inside `window` when `businessHours` is true. */
     hours: z
       .number()
       .positive()
@@ -91,6 +104,23 @@ const slaSchema = z
     window: businessWindowSchema.prefault({}),
     reassignOnBreach: z.boolean().default(true),
     maxReassignments: z.number().int().min(0).max(10).default(1),
+    /** Default first-contact clock (the owner's first logged activity); absent: no first-contact SLA. */
+    firstContact: clockSchema.optional(),
+  })
+  .strict();
+
+/**
+ * A routing rule: for hand-offs opened by `trigger` (and, if given, only at these temperatures), the team
+ * that gets them and the clocks they run. The first matching route wins; no route: the assignment rules,
+ * the default team and the default clocks.
+ */
+const routeSchema = z
+  .object({
+    trigger: z.enum(HANDOFF_TRIGGERS),
+    temperature: z.array(z.enum(TEMPERATURES)).min(1).optional(),
+    team: id.optional(),
+    accept: clockSchema.optional(),
+    firstContact: clockSchema.optional(),
   })
   .strict();
 
@@ -252,6 +282,16 @@ export const handoffConfigSchema = z
     /** Team for leads no rule matches, and the fallback when a rule's team has nobody available. */
     defaultTeam: id,
     sla: slaSchema.prefault({}),
+    /** Team and clocks per hand-off trigger (hot, mql, inquiry, appointment_set, manual). */
+    routes: z.array(routeSchema).default([]),
+    /**
+     * TQL: when on, a logged activity with outcome `appointment_set` moves the lead to `tql` and opens a
+     * second hand-off (trigger `appointment_set`, e.g. to field sales). Off: the outcome is only logged.
+     */
+    tql: z
+      .object({ enabled: z.boolean().default(true) })
+      .strict()
+      .prefault({}),
     crm: z
       .object({ system: z.enum(CRM_SYSTEMS), mapping: crmMappingSchema.prefault({ fields: {} }) })
       .strict()
@@ -310,6 +350,15 @@ export const handoffConfigSchema = z
           code: 'custom',
           path: ['assignmentRules', i, 'assignTo', 'owner'],
           message: `unknown owner '${target.owner}'`,
+        });
+      }
+    });
+    config.routes.forEach((route, i) => {
+      if (route.team !== undefined && !teamIds.has(route.team)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['routes', i, 'team'],
+          message: `unknown team '${route.team}'`,
         });
       }
     });
@@ -383,6 +432,7 @@ export const hubspotContactMapping: CrmMappingInput = {
         subscriber: 'NEW',
         lead: 'NEW',
         mql: 'NEW',
+        tql: 'OPEN',
         sal: 'OPEN',
         sql: 'IN_PROGRESS',
         opportunity: 'OPEN_DEAL',
@@ -397,6 +447,7 @@ export const hubspotContactMapping: CrmMappingInput = {
         subscriber: 'subscriber',
         lead: 'lead',
         mql: 'marketingqualifiedlead',
+        tql: 'marketingqualifiedlead',
         sal: 'marketingqualifiedlead',
         sql: 'salesqualifiedlead',
         opportunity: 'opportunity',

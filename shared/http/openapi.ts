@@ -5,6 +5,7 @@ import { formById, settings } from '#config/settings';
 // importing the use cases would bundle the store and the secret into this table-less function.
 import { importRequestSchema } from '#domain/capture/csv-import';
 import { leadEntrySchema } from '#domain/capture/manual-entry';
+import { salesActivitySchema } from '#domain/handoff/activities';
 import { leadActionSchema } from '#domain/lead/events';
 import { eraseRequestSchema } from '#domain/privacy/erasure';
 import { REPORT_GROUPS } from '#domain/reports/params';
@@ -303,6 +304,43 @@ export const OPERATIONS: readonly OperationSpec[] = [
       responses: { '200': 'The report', '400': 'A parameter needs attention (the field is named)' },
     }),
   ),
+  {
+    method: 'POST',
+    path: '/v1/ops/leads/{leadId}/activities',
+    auth: 'ops',
+    summary: 'Log a call, meeting, e-mail or note (first contact; appointment_set → TQL → field sales)',
+    body: {
+      schema: salesActivitySchema,
+      example: {
+        activityId: 'call-20261204-0001',
+        type: 'call',
+        outcome: 'appointment_set',
+        occurredAt: '2026-12-04T10:30:00+09:00',
+        durationSeconds: 420,
+        note: '来週火曜 14:00 に訪問のアポイント',
+        by: 'kobayashi',
+      },
+    },
+    responses: {
+      '201': 'Recorded',
+      '200': 'The first answer of a replayed activityId',
+      '400': 'Fields need attention (the field is named)',
+      '404': 'No such lead',
+      '409': 'activityId already used for another lead',
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/ops/reports/activities',
+    auth: 'ops',
+    summary: 'Calls, connects, meetings and appointments set per owner, team or in total',
+    query: {
+      from: { description: 'First day, YYYY-MM-DD', required: true },
+      to: { description: 'Last day, YYYY-MM-DD (at most 366 days)', required: true },
+      groupBy: { description: 'none, owner or team' },
+    },
+    responses: { '200': 'The report', '400': 'A parameter needs attention (the field is named)' },
+  },
   {
     method: 'GET',
     path: '/v1/ops/reports/scores',

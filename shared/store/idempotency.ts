@@ -108,3 +108,45 @@ export function salesActionRecordPut<R>(
     result: record.result,
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// Logged sales activities (`POST …/activities`): the record keeps the lead and the first answer, so a replay
+// answers it unchanged; a pointer under the lead lets export and erase find it.
+// ---------------------------------------------------------------------------------------------
+
+const ACTIVITY_SCOPE = 'sales-activity';
+
+export interface ActivityRecord<R> {
+  leadId: string;
+  result: R;
+}
+
+export async function readActivityRecord<R>(activityId: string): Promise<ActivityRecord<R> | undefined> {
+  const item = await readRecord(ACTIVITY_SCOPE, activityId);
+  if (!item) return undefined;
+  return { leadId: String(item.leadId), result: item.result as R };
+}
+
+/** The record's put and the lead's pointer to it; the put fails the transaction when the id was recorded meanwhile. */
+export function activityRecordPuts<R>(
+  activityId: string,
+  record: ActivityRecord<R>,
+  now: EpochMs,
+): TransactItem[] {
+  return [
+    recordPut(ACTIVITY_SCOPE, activityId, now, SALES_ACTION_RETENTION_S, {
+      leadId: record.leadId,
+      result: record.result,
+    }),
+    {
+      Put: {
+        TableName: tableName,
+        Item: {
+          ...keys.leadRef(record.leadId, ACTIVITY_SCOPE, activityId),
+          at: now,
+          [TTL_ATTRIBUTE]: Math.floor(now / 1000) + SALES_ACTION_RETENTION_S,
+        },
+      },
+    },
+  ];
+}

@@ -348,6 +348,8 @@ export async function writeScoredEvents(
     timeline: readonly StoredTimelineEntry[];
     events: readonly AnyDomainEvent[];
     decayTimerAt?: EpochMs | null;
+    /** Anything else that must commit with the events (after the entries, so the refusal reading holds). */
+    extra?: readonly TransactItem[];
     at: EpochMs;
   },
 ): Promise<'saved' | ScoredBatchRefusal> {
@@ -366,6 +368,7 @@ export async function writeScoredEvents(
     ...change.events.map((event) => outboxPut(tableName, toOutbox(event, change.at))),
   ];
   if (change.decayTimerAt !== undefined) items.push(decayTimerItem(leadId, change.decayTimerAt));
+  items.push(...(change.extra ?? []));
   // The report counters and score gauges go in the same transaction (exactly once). A crossing that enters
   // a stage needs the profile's dimensions (channel, campaign, form…): read only then, which is rare.
   const profile = countsEvents(change.events) ? (await getLead(leadId))?.profile : undefined;

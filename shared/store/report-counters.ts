@@ -67,6 +67,7 @@ const COUNTED = new Set([
   'Lead Handed Off',
   'Lead Accepted',
   'Lead SLA Breached',
+  'Lead First Contacted',
   'Lead Assigned',
 ]);
 
@@ -115,6 +116,11 @@ export function reportItems(write: CountedWrite): TransactItem[] {
       });
   }
   return items;
+}
+
+/** One counter `ADD` for a lead's change, in the lead's write shard (for counters outside `reportItems`). */
+export function counterAddItem(leadId: string, add: CounterAdd): TransactItem {
+  return addItem(add, shardOf(leadId));
 }
 
 /** The gauge update alone (the tracking fast path, when a score crosses a bucket boundary). */

@@ -5,7 +5,8 @@ import { keys } from '#store/keys';
 import type { TransactItem } from '#store/leads';
 
 /**
- * One counter item per report period (`COUNTER#sla`): hand-offs started, SLA met, breached, reassignments.
+ * One counter item per report period (`COUNTER#sla`): hand-offs started, SLA met, breached, reassignments, and the
+ * first-contact clock's met/breached.
  * Written in the transaction of the change it counts, so a replay (which writes nothing) never counts twice,
  * and the compliance report reads one item per period, whatever the number of leads.
  */
@@ -27,5 +28,12 @@ export async function readSlaCounters(period: string): Promise<Record<SlaCounter
   );
   const item = result.Item ?? {};
   const n = (k: SlaCounter) => (typeof item[k] === 'number' ? (item[k] as number) : 0);
-  return { started: n('started'), met: n('met'), breached: n('breached'), reassigned: n('reassigned') };
+  return {
+    started: n('started'),
+    met: n('met'),
+    breached: n('breached'),
+    reassigned: n('reassigned'),
+    firstContactMet: n('firstContactMet'),
+    firstContactBreached: n('firstContactBreached'),
+  };
 }

@@ -35,7 +35,8 @@ describe('hand-off: a lead that turns hot goes to sales', () => {
       slaDueAt: string;
     }>(handedOff[0]);
     expect(detail.handoffNumber).toBe(1);
-    expect(detail.owner.team).toBe('smb');
+    // Hot leads go to inside sales first (config/handoff.ts → routes).
+    expect(detail.owner.team).toBe('inside-sales');
     expect(detail.crm.system).toBe('salesforce');
     expect(detail.crm.record).toMatchObject({
       FirstName: '太郎',
@@ -87,13 +88,26 @@ describe('hand-off: a lead that turns hot goes to sales', () => {
     expect(runtime.events().length).toBe(published);
   });
 
-  it('given a lead in Osaka with 1,000+ employees, when it turns hot, then the Kansai territory rule picks the team', async () => {
+  it('given a lead in Osaka with 1,000+ employees, when inside sales sets an appointment, then the Kansai territory rule picks the field-sales team', async () => {
     const leadId = await makeHotLead(runtime, uniqueEmail('kansai'), {
       prefecture: '大阪府',
       employees: '1000-4999',
     });
-    const detail = detailOf<{ owner: { team: string }; rule: string }>(
+    const insideSales = detailOf<{ owner: { ownerId: string; team: string } }>(
       eventsOf(runtime, leadId, 'Lead Assigned')[0],
+    ).owner;
+    expect(insideSales.team).toBe('inside-sales');
+    const logged = await api(runtime).opsPost(`/v1/ops/leads/${leadId}/activities`, {
+      activityId: `appt-${leadId}`,
+      type: 'call',
+      outcome: 'appointment_set',
+      occurredAt: new Date((await import('#adapters/clock')).now()).toISOString(),
+      by: insideSales.ownerId,
+    });
+    expect(logged.status).toBe(201);
+    await runtime.settle();
+    const detail = detailOf<{ owner: { team: string }; rule: string }>(
+      eventsOf(runtime, leadId, 'Lead Assigned')[1],
     );
     expect(detail).toMatchObject({ owner: { team: 'kansai' }, rule: 'kansai-territory' });
   });
@@ -118,15 +132,17 @@ describe('hand-off: a lead that turns hot goes to sales', () => {
 });
 
 describe('SLA: sales must accept in time', () => {
-  it('given a hand-off nobody accepts, when the clock passes 24 h and the sweeper runs, then Lead SLA Breached is published and the lead goes to the next owner, once', async () => {
+  it('given a hand-off nobody accepts, when the clock passes the accept deadline and the sweeper runs, then Lead SLA Breached is published and the lead goes to the next owner, once', async () => {
     // Arrange
     const leadId = await makeHotLead(runtime, uniqueEmail('sla'));
-    const first = detailOf<{ owner: { ownerId: string } }>(eventsOf(runtime, leadId, 'Lead Handed Off')[0]);
+    const first = detailOf<{ owner: { ownerId: string }; slaDueAt: string }>(
+      eventsOf(runtime, leadId, 'Lead Handed Off')[0],
+    );
     const { readSlaCounters, reportPeriod } = await import('#app/sla-counting');
     const { now } = await import('#adapters/clock');
 
-    // Act
-    await runtime.advanceClock(25 * HOUR);
+    // Act: the demo's accept clock is 4 Tokyo business hours; go just past the deadline
+    await runtime.advanceClock(Date.parse(first.slaDueAt) - now() + 60_000);
     await runtime.sweep();
     await runtime.sweep(); // a second sweep (or a re-fired timer) changes nothing
 
@@ -135,8 +151,10 @@ describe('SLA: sales must accept in time', () => {
     expect(breached).toHaveLength(1);
     const breach = detailOf<{
       owner: { ownerId: string };
+      clock: string;
       escalation: { action: string; reassignTo: { ownerId: string } };
     }>(breached[0]);
+    expect(breach.clock).toBe('accept');
     expect(breach.owner.ownerId).toBe(first.owner.ownerId);
     expect(breach.escalation.action).toBe('reassign');
     expect(breach.escalation.reassignTo.ownerId).not.toBe(first.owner.ownerId);
@@ -150,26 +168,44 @@ describe('SLA: sales must accept in time', () => {
     });
 
     // The second owner does not accept either: one more breach, notify only (maxReassignments 1).
-    await runtime.advanceClock(25 * HOUR);
+    const { keys } = await import('#store/keys');
+    const state = await getItem(keys.state(leadId));
+    const handoff = state?.handoff as { dueAt: number; firstContactDueAt: number };
+    await runtime.advanceClock(handoff.dueAt - now() + 60_000);
     await runtime.sweep();
     const again = eventsOf(runtime, leadId, 'Lead SLA Breached');
     expect(again).toHaveLength(2);
-    expect(detailOf(again[1])).toMatchObject({ escalation: { action: 'notify' }, reassignments: 1 });
-    const { keys } = await import('#store/keys');
+    expect(detailOf(again[1])).toMatchObject({
+      clock: 'accept',
+      escalation: { action: 'notify' },
+      reassignments: 1,
+    });
+    // The first-contact clock of the second owner still runs: the timer waits for it.
     const timer = await getItem(keys.timer(leadId, 'sla'));
-    expect(timer?.dueAt).toBeUndefined();
+    expect(timer?.dueAt).toBe(new Date(handoff.firstContactDueAt).toISOString());
     const counters = await readSlaCounters(reportPeriod(now()));
     expect(counters.breached).toBeGreaterThanOrEqual(1);
     expect(counters.reassigned).toBeGreaterThanOrEqual(1);
   });
 
-  it('given a hot lead, when sales accepts and later recycles it, then no breach follows and the lead goes back to nurture', async () => {
+  it('given a hot lead, when sales accepts, calls and later recycles it, then no breach follows and the lead goes back to nurture', async () => {
     // Arrange
     const leadId = await makeHotLead(runtime, uniqueEmail('accept'));
     const { opsPost } = api(runtime);
+    const owner = detailOf<{ owner: { ownerId: string } }>(
+      eventsOf(runtime, leadId, 'Lead Handed Off')[0],
+    ).owner;
 
-    // Act
+    // Act: accepted and contacted in time, so neither clock breaches
     const accepted = await opsPost(`/v1/ops/leads/${leadId}/accept`, { actionId: `acc-${leadId}` });
+    const called = await opsPost(`/v1/ops/leads/${leadId}/activities`, {
+      activityId: `call-${leadId}`,
+      type: 'call',
+      outcome: 'connected',
+      occurredAt: new Date((await import('#adapters/clock')).now()).toISOString(),
+      by: owner.ownerId,
+    });
+    expect(called.status).toBe(201);
     await runtime.advanceClock(25 * HOUR);
     await runtime.sweep();
     const recycled = await opsPost(`/v1/ops/leads/${leadId}/recycle`, {

@@ -185,7 +185,7 @@ describe('inquiry fast lane: the demo contact form', () => {
     expect((await stateOf(leadId))?.temperature).toBe('hot');
     const handedOff = eventsOf(runtime, leadId, 'Lead Handed Off');
     expect(handedOff).toHaveLength(1);
-    expect(detailOf(handedOff[0])).toMatchObject({ trigger: 'score' });
+    expect(detailOf(handedOff[0])).toMatchObject({ trigger: 'hot' });
     expect(detailOf(handedOff[0]).reason).toBeUndefined();
   });
 });

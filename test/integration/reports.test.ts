@@ -196,6 +196,8 @@ function expectedFunnel(filter: (p: Planned) => boolean, view: 'period' | 'cohor
   const counts: Record<string, number> = {
     lead: 0,
     mql: 0,
+    // No lead of this dataset books an appointment: tql stays 0 (a move past it does not count it).
+    tql: 0,
     sal: 0,
     sql: 0,
     opportunity: 0,
@@ -235,6 +237,8 @@ describe('funnel report', () => {
       expect(row?.counts, channel).toEqual(expected);
       expect(row?.rates).toEqual({
         mql: rate(expected.mql ?? 0, expected.lead ?? 0),
+        tql: rate(expected.tql ?? 0, expected.mql ?? 0),
+        // Over mql: nothing entered tql in the range.
         sal: rate(expected.sal ?? 0, expected.mql ?? 0),
         sql: rate(expected.sql ?? 0, expected.sal ?? 0),
         opportunity: rate(expected.opportunity ?? 0, expected.sql ?? 0),
@@ -310,6 +314,7 @@ describe('funnel report', () => {
         'group',
         'lead',
         'mql',
+        'tql',
         'sal',
         'sql',
         'opportunity',
@@ -317,6 +322,7 @@ describe('funnel report', () => {
         'disqualified',
         'recycled',
         'rate_mql',
+        'rate_tql',
         'rate_sal',
         'rate_sql',
         'rate_opportunity',

@@ -31,7 +31,7 @@ const act = async (leadId: string, action: string, body: unknown) => {
 };
 
 describe('sales actions through the ops API', () => {
-  it('given an open hand-off, when sales accepts, then the lead is SAL, the SLA timer stops and the SLA counts as met', async () => {
+  it('given an open hand-off, when sales accepts, then the lead is SAL, the accept clock stops (the timer waits for first contact only) and the SLA counts as met', async () => {
     // Arrange
     const leadId = await makeHotLead(runtime, uniqueEmail('accept'));
     const { readSlaCounters, reportPeriod } = await import('#app/sla-counting');
@@ -46,7 +46,10 @@ describe('sales actions through the ops API', () => {
     expect(result.status).toBe(200);
     expect(result.body).toMatchObject({ leadId, action: 'accept', from: 'mql', stage: 'sal' });
     expect((result.body.handoff as { acceptedAt?: string }).acceptedAt).toBeDefined();
-    expect(await slaTimerOf(leadId)).toBeUndefined();
+    const handedOff = detailOf<{ firstContactDueAt: string }>(
+      eventsOf(runtime, leadId, 'Lead Handed Off')[0],
+    );
+    expect((await slaTimerOf(leadId))?.dueAt).toBe(handedOff.firstContactDueAt);
     expect(detailOf(eventsOf(runtime, leadId, 'Lead Accepted')[0])).toMatchObject({
       withinSla: true,
       handoffNumber: 1,

@@ -13,7 +13,16 @@ import {
   toOwnerRef,
 } from '#domain/handoff/assignment';
 import { type CrmLeadView, type CrmMapping, mapLeadToCrm } from '#domain/handoff/crm-mapping';
-import { type HandoffState, type SlaPolicy, slaDueAt } from '#domain/handoff/sla';
+import {
+  assignmentFor,
+  automaticTrigger,
+  clocksFor,
+  type HandoffRoute,
+  type HandoffTriggerName,
+  routeFor,
+  type SlaClock,
+} from '#domain/handoff/routing';
+import { clockDeadlines, type HandoffState, nextSlaCheckAt, type SlaPolicy } from '#domain/handoff/sla';
 import {
   type AnyDomainEvent,
   buildDomainEvent,
@@ -22,13 +31,18 @@ import {
   isoAt,
 } from '#domain/lead/events';
 import { appendStageHistory, type Lead, type LeadState } from '#domain/lead/lead';
+import { stageRank } from '#domain/lead/lifecycle';
 import type { EpochMs, Stage, StageTransition, TimelineEntry } from '#domain/lead/types';
 
 export type HandoffTrigger = { on: 'hot' } | { on: 'stage'; stage: Stage };
 
 export interface HandoffPolicy extends AssignmentConfig {
   trigger: HandoffTrigger;
-  sla: SlaPolicy;
+  sla: SlaPolicy & { firstContact?: SlaClock | undefined };
+  /** Team and clocks per trigger (see `#domain/handoff/routing`); absent: rules, default team and clocks. */
+  routes?: readonly HandoffRoute[];
+  /** TQL on: `appointment_set` moves the lead to tql and opens a second hand-off. */
+  tql?: { enabled: boolean };
   crm: { system: CrmSystem; mapping: CrmMapping };
 }
 
@@ -37,8 +51,17 @@ export interface HandoffLead extends CrmLeadView {
 }
 
 /** Stages sales already owns (or that ended): no new hand-off from these. */
-const SALES_OWNED: readonly Stage[] = ['sal', 'sql', 'opportunity', 'customer', 'disqualified'];
-const FUNNEL_ORDER: readonly Stage[] = ['subscriber', 'lead', 'mql', 'sal', 'sql', 'opportunity', 'customer'];
+const SALES_OWNED: readonly Stage[] = ['tql', 'sal', 'sql', 'opportunity', 'customer', 'disqualified'];
+const FUNNEL_ORDER: readonly Stage[] = [
+  'subscriber',
+  'lead',
+  'mql',
+  'tql',
+  'sal',
+  'sql',
+  'opportunity',
+  'customer',
+];
 
 export function hasOpenHandoff(lead: { handoff?: HandoffState | undefined }): boolean {
   return lead.handoff !== undefined && lead.handoff.closedAt === undefined;
@@ -75,7 +98,7 @@ export type HandoffPlan =
  * or once sales owns the lead. `owner` names who gets it (else the assignment rules pick).
  */
 export interface HandoffOpening {
-  trigger: Exclude<HandoffTriggerKind, 'score'>;
+  trigger: Extract<HandoffTriggerKind, 'inquiry' | 'manual' | 'accept'>;
   reason: string;
   owner?: Owner;
 }
@@ -90,7 +113,12 @@ export function mayOpenHandoff(
   return !hasOpenHandoff(lead) && !SALES_OWNED.includes(lead.stage);
 }
 
-/** Opens the n-th hand-off of a lead: owner, CRM record, SLA deadline and the events announcing them. */
+/**
+ * Opens the n-th hand-off of a lead: owner, CRM record, SLA deadlines and the events announcing them.
+ * Without `opening` it is the configured automatic trigger (`hot` or `mql`); an opening (`inquiry`,
+ * `manual`, `accept`) hands off whatever the score, as long as no hand-off is open and sales does not own
+ * the lead yet. The trigger picks the route (team and clocks). `appointment_set` goes through `planTqlHandoff`.
+ */
 export function planHandoff(
   lead: HandoffLead,
   policy: HandoffPolicy,
@@ -106,6 +134,54 @@ export function planHandoff(
       message: `lead ${lead.leadId} does not meet the hand-off trigger`,
     };
   }
+  const stage: Stage = FUNNEL_ORDER.indexOf(lead.stage) >= FUNNEL_ORDER.indexOf('mql') ? lead.stage : 'mql';
+  const trigger: HandoffTriggerName = opening?.trigger ?? automaticTrigger(policy.trigger);
+  return openHandoff(lead, policy, roundRobinState, recentActivity, now, trigger, stage, 'handoff', opening);
+}
+
+/**
+ * TQL: inside sales booked an appointment. When TQL is on and the lead is below tql (and not disqualified),
+ * it moves to tql and a NEW hand-off (n + 1, trigger `appointment_set`) replaces the current one: its own
+ * owner (the route's team, else the assignment rules: field sales), clocks, timer and events.
+ */
+export function planTqlHandoff(
+  lead: HandoffLead,
+  policy: HandoffPolicy,
+  roundRobinState: RoundRobinState,
+  recentActivity: readonly TimelineEntry[],
+  now: EpochMs,
+): HandoffPlan {
+  if (!policy.tql?.enabled || lead.stage === 'disqualified' || stageRank(lead.stage) >= stageRank('tql')) {
+    return {
+      ok: false,
+      code: 'not_triggered',
+      message: `lead ${lead.leadId} is not eligible for TQL (stage ${lead.stage})`,
+    };
+  }
+  return openHandoff(
+    lead,
+    policy,
+    roundRobinState,
+    recentActivity,
+    now,
+    'appointment_set',
+    'tql',
+    'appointment_set',
+  );
+}
+
+function openHandoff(
+  lead: HandoffLead,
+  policy: HandoffPolicy,
+  roundRobinState: RoundRobinState,
+  recentActivity: readonly TimelineEntry[],
+  now: EpochMs,
+  trigger: HandoffTriggerName,
+  stage: Stage,
+  reason: string,
+  opening?: HandoffOpening,
+): HandoffPlan {
+  const route = routeFor(policy.routes ?? [], trigger, lead.temperature);
   const assignment: AssignmentResult = opening?.owner
     ? {
         ok: true,
@@ -115,24 +191,29 @@ export function planHandoff(
         via: 'rule_owner',
         fallback: false,
       }
-    : assignOwner(lead, policy, roundRobinState, now);
+    : assignOwner(lead, assignmentFor(policy, route), roundRobinState, now);
   if (!assignment.ok) return { ok: false, code: assignment.code, message: assignment.message };
 
   const n = (lead.handoff?.n ?? 0) + 1;
   const owner = toOwnerRef(assignment.owner);
-  const dueAt = slaDueAt(now, policy.sla);
+  const clocks = clocksFor(
+    { routes: policy.routes ?? [], sla: policy.sla, tql: policy.tql ?? { enabled: false } },
+    route,
+  );
+  const deadlines = clockDeadlines(now, clocks, policy.sla.window);
   const handoff: HandoffState = {
     n,
     owner,
     rule: assignment.rule,
     startedAt: now,
-    dueAt,
+    ...deadlines,
     reassignments: 0,
     previousOwnerIds: [],
+    trigger,
+    clocks,
   };
-  const stage: Stage = FUNNEL_ORDER.indexOf(lead.stage) >= FUNNEL_ORDER.indexOf('mql') ? lead.stage : 'mql';
   const transition: StageTransition | undefined =
-    stage === lead.stage ? undefined : { from: lead.stage, to: stage, at: now, reason: 'handoff' };
+    stage === lead.stage ? undefined : { from: lead.stage, to: stage, at: now, reason };
 
   const base = { version: 1 as const, occurredAt: isoAt(now), leadId: lead.leadId };
   const record =
@@ -171,9 +252,12 @@ export function planHandoff(
       ...(lead.grade === undefined ? {} : { grade: lead.grade }),
       temperature: lead.temperature,
       stage,
-      slaDueAt: isoAt(dueAt),
-      trigger: opening?.trigger ?? 'score',
+      slaDueAt: isoAt(deadlines.dueAt),
+      trigger,
       ...(opening === undefined ? {} : { reason: opening.reason }),
+      ...(deadlines.firstContactDueAt === undefined
+        ? {}
+        : { firstContactDueAt: isoAt(deadlines.firstContactDueAt) }),
     }),
   );
   return {
@@ -183,7 +267,7 @@ export function planHandoff(
     stage,
     roundRobinState: recordAssignment(roundRobinState, owner.ownerId, now),
     events,
-    slaCheckAt: dueAt,
+    slaCheckAt: nextSlaCheckAt(handoff) ?? deadlines.dueAt,
   };
 }
 
@@ -204,7 +288,7 @@ export function handoffView(lead: Lead): HandoffLead {
   };
 }
 
-/** The lead state once a planned hand-off is opened (stage moved to MQL when it was below). */
+/** The lead state once a planned hand-off is opened (stage moved to MQL when it was below, or to TQL). */
 export function stateWithHandoff(state: LeadState, plan: Extract<HandoffPlan, { ok: true }>): LeadState {
   return {
     ...state,

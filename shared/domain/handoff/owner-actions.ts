@@ -19,7 +19,14 @@ import {
   planHandoff,
 } from '#domain/handoff/handoff';
 import { applySalesAction, type RecyclePolicy } from '#domain/handoff/sales-actions';
-import { type HandoffState, type SlaCounter, slaCountersOnAccept, slaDueAt } from '#domain/handoff/sla';
+import {
+  clockDeadlines,
+  type HandoffState,
+  nextSlaCheckAt,
+  type SlaCounter,
+  slaCountersOnAccept,
+  slaDueAt,
+} from '#domain/handoff/sla';
 import {
   type AnyDomainEvent,
   buildDomainEvent,
@@ -99,7 +106,7 @@ function answer(lead: ActionLead, action: SalesAction, now: EpochMs, ctx: OwnerC
     ...(decided.handoff ? { handoff: decided.handoff } : {}),
     events: decided.events,
     ...(decided.nurture ? { nurture: decided.nurture } : {}),
-    ...(accepted || closedNow ? { slaTimer: 'clear' as const } : {}),
+    ...(accepted || closedNow ? { slaTimer: timerAfter(decided.handoff) } : {}),
     slaCounters: accepted && before ? slaCountersOnAccept(before, now) : [],
   };
 }
@@ -159,16 +166,23 @@ function reassignOpen(
   const newOwner = toOwnerRef(next.owner);
   const reassignments = handoff.reassignments + 1;
   const accepted = handoff.acceptedAt !== undefined;
-  const dueAt = accepted ? handoff.dueAt : slaDueAt(now, ctx.policy.sla);
+  // The new owner gets fresh clocks: accept (unless already accepted) and first contact (unless made).
+  const fresh = handoff.clocks
+    ? clockDeadlines(now, handoff.clocks, ctx.policy.sla.window)
+    : { dueAt: slaDueAt(now, ctx.policy.sla) };
+  const firstContactDueAt =
+    handoff.firstContactAt === undefined ? fresh.firstContactDueAt : handoff.firstContactDueAt;
   const reassigned: HandoffState = {
     ...handoff,
     owner: newOwner,
     rule: next.rule,
     startedAt: now,
-    dueAt,
+    dueAt: accepted ? handoff.dueAt : fresh.dueAt,
+    ...(firstContactDueAt === undefined ? {} : { firstContactDueAt }),
     reassignments,
     previousOwnerIds: [...handoff.previousOwnerIds, handoff.owner.ownerId],
   };
+  const checkAt = nextSlaCheckAt(reassigned);
   return {
     ok: true,
     stage: lead.stage,
@@ -188,7 +202,7 @@ function reassignOpen(
       }),
     ],
     roundRobinState: recordAssignment(ctx.roundRobin, newOwner.ownerId, now),
-    ...(accepted ? {} : { slaTimer: { n: handoff.n, at: dueAt } }),
+    ...(checkAt === undefined ? {} : { slaTimer: { n: handoff.n, at: checkAt } }),
     slaCounters: [],
   };
 }
@@ -285,4 +299,10 @@ function ownerAction(lead: ActionLead, action: OwnerAction, now: EpochMs, ctx: O
   const open = hasOpenHandoff(lead) ? lead.handoff : undefined;
   if (open === undefined) return refuseAction('no open hand-off to reassign; use handoff to open one');
   return reassignOpen(lead, open, owner, now, ctx);
+}
+
+/** After an accept or a close: the timer goes, unless the first-contact clock still runs (then it fires at its deadline). */
+function timerAfter(handoff: HandoffState | undefined): { n: number; at: EpochMs } | 'clear' {
+  const next = handoff ? nextSlaCheckAt(handoff) : undefined;
+  return handoff === undefined || next === undefined ? 'clear' : { n: handoff.n, at: next };
 }

@@ -17,7 +17,7 @@ import type { EpochMs, Stage, StageTransition } from '#domain/lead/types';
 
 const DAY_MS = 86_400_000;
 
-const OPEN_STAGES = ['subscriber', 'lead', 'mql', 'sal', 'sql', 'opportunity', 'recycled'] as const;
+const OPEN_STAGES = ['subscriber', 'lead', 'mql', 'tql', 'sal', 'sql', 'opportunity', 'recycled'] as const;
 
 /**
  * Allowed transitions: action → (from stage → to stage). Anything not listed is refused with 409.
@@ -26,11 +26,11 @@ const OPEN_STAGES = ['subscriber', 'lead', 'mql', 'sal', 'sql', 'opportunity', '
 export const SALES_ACTION_TRANSITIONS: Readonly<
   Record<SalesActionName, Readonly<Partial<Record<Stage, Stage>>>>
 > = {
-  accept: { mql: 'sal' },
+  accept: { mql: 'sal', tql: 'sal' },
   qualify: { sal: 'sql' },
   convert: { sql: 'opportunity', opportunity: 'customer' },
   disqualify: Object.fromEntries(OPEN_STAGES.map((s) => [s, 'disqualified'])),
-  recycle: { mql: 'recycled', sal: 'recycled', sql: 'recycled' },
+  recycle: { mql: 'recycled', tql: 'recycled', sal: 'recycled', sql: 'recycled' },
 };
 
 export interface RecyclePolicy {

@@ -1,7 +1,9 @@
 /**
- * The first-contact SLA of a hand-off: when sales must accept by, what happens when it does not
- * (an escalation event, optionally reassignment to the next owner, a bounded number of times), and
- * met/breached counting for reports.
+ * The SLA clocks of a hand-off: time to ACCEPT (`dueAt`) and time to FIRST CONTACT (`firstContactDueAt`,
+ * stopped by the owner's first logged activity after the hand-off). When a clock runs out: an escalation
+ * event naming the clock, optionally reassignment to the next owner (a bounded number of times, both clocks
+ * restart for the new owner), and met/breached counting for reports. One SLA timer per lead fires at the
+ * earliest deadline still pending (`nextSlaCheckAt`).
  */
 import {
   type AssignmentConfig,
@@ -10,6 +12,7 @@ import {
   recordAssignment,
   toOwnerRef,
 } from '#domain/handoff/assignment';
+import type { HandoffClocks, HandoffTriggerName } from '#domain/handoff/routing';
 import { type AnyDomainEvent, buildDomainEvent, isoAt, type OwnerRef } from '#domain/lead/events';
 import type { EpochMs, LeadAttributes } from '#domain/lead/types';
 import { addBusinessHours, type BusinessWindow } from '#domain/nurture/calendar';
@@ -47,6 +50,33 @@ export interface HandoffState {
   lastBreachedDueAt?: EpochMs;
   reassignments: number;
   previousOwnerIds: string[];
+  /** What opened the hand-off (absent on hand-offs opened before routing by trigger existed: `hot`/`mql`). */
+  trigger?: HandoffTriggerName;
+  /** The clocks this hand-off runs (kept so a reassignment restarts the same ones). */
+  clocks?: HandoffClocks;
+  /** First-contact deadline of the current owner (absent: no first-contact clock). */
+  firstContactDueAt?: EpochMs;
+  /** When the owner first contacted the lead (activity time) after the hand-off. */
+  firstContactAt?: EpochMs;
+  /** First first-contact breach of this hand-off (counted once across reassignments). */
+  firstContactBreachedAt?: EpochMs;
+  /** The first-contact deadline whose breach was last handled. */
+  lastFirstContactBreachedDueAt?: EpochMs;
+}
+
+export type SlaClockName = 'accept' | 'first_contact';
+
+const acceptPending = (h: HandoffState): boolean => h.acceptedAt === undefined && h.closedAt === undefined;
+const firstContactPending = (h: HandoffState): boolean =>
+  h.closedAt === undefined && h.firstContactDueAt !== undefined && h.firstContactAt === undefined;
+
+/** The earliest deadline not yet met nor handled: when the SLA timer must fire next (undefined: none). */
+export function nextSlaCheckAt(h: HandoffState): EpochMs | undefined {
+  const due: EpochMs[] = [];
+  if (acceptPending(h) && h.lastBreachedDueAt !== h.dueAt) due.push(h.dueAt);
+  const fc = h.firstContactDueAt;
+  if (fc !== undefined && firstContactPending(h) && h.lastFirstContactBreachedDueAt !== fc) due.push(fc);
+  return due.length ? Math.min(...due) : undefined;
 }
 
 export function slaDueAt(
@@ -81,19 +111,26 @@ export function slaStatus(record: SlaRecord, now: EpochMs): SlaStatus {
 }
 
 export type SlaBreachOutcome =
-  | { due: false; reason: 'not_yet' | 'accepted' | 'closed' | 'already_handled' }
+  | {
+      due: false;
+      reason: 'not_yet' | 'accepted' | 'closed' | 'already_handled';
+      /** When a pending deadline is still ahead: fire again then. */
+      nextCheckAt?: EpochMs;
+    }
   | {
       due: true;
       escalate: true;
       action: 'notify' | 'reassign';
+      /** The clocks that ran out (accept first when both did). */
+      clocks: SlaClockName[];
       /** The next owner, when reassigning. */
       reassignTo?: OwnerRef;
       handoff: HandoffState;
-      /** `Lead SLA Breached`, then `Lead Assigned` when reassigned. */
+      /** `Lead SLA Breached` per clock, then `Lead Assigned` when reassigned. */
       events: AnyDomainEvent[];
       /** Round-robin state with the new owner recorded (unchanged when notifying). */
       roundRobinState: RoundRobinState;
-      /** When to check again: the new owner's deadline; undefined when nothing more is due. */
+      /** When to check again: the earliest deadline still pending; undefined when nothing more is due. */
       nextCheckAt?: EpochMs;
     };
 
@@ -102,10 +139,23 @@ export interface SlaLead {
   attributes: LeadAttributes;
 }
 
+/** The deadlines a hand-off's clocks give an owner who got the lead at `startedAt`. */
+export function clockDeadlines(
+  startedAt: EpochMs,
+  clocks: HandoffClocks,
+  window: BusinessWindow,
+): { dueAt: EpochMs; firstContactDueAt?: EpochMs } {
+  const dueAt = slaDueAt(startedAt, { ...clocks.accept, window });
+  return clocks.firstContact
+    ? { dueAt, firstContactDueAt: slaDueAt(startedAt, { ...clocks.firstContact, window }) }
+    : { dueAt };
+}
+
 /**
- * Handles an SLA timer firing at `now`. Idempotent: a timer that fires early, late, twice, or after
- * sales accepted yields `due: false` or the same events (event ids derive from the hand-off and the
- * reassignment count).
+ * Handles an SLA timer firing at `now`, for both clocks. Idempotent: a timer that fires early, late, twice,
+ * or after sales accepted and contacted yields `due: false` or the same events (event ids derive from the
+ * hand-off, the clock and the reassignment count). A breach reassigns (when configured and allowed) only a
+ * hand-off not yet accepted: an owner who accepted but did not call is escalated, not replaced.
  */
 export function onSlaTimer(
   lead: SlaLead,
@@ -115,29 +165,58 @@ export function onSlaTimer(
   roundRobinState: RoundRobinState,
   now: EpochMs,
 ): SlaBreachOutcome {
-  if (handoff.acceptedAt !== undefined) return { due: false, reason: 'accepted' };
-  if (handoff.closedAt !== undefined) return { due: false, reason: 'closed' };
-  if (now <= handoff.dueAt) return { due: false, reason: 'not_yet' };
-  if (handoff.lastBreachedDueAt === handoff.dueAt) return { due: false, reason: 'already_handled' };
+  const fcDueAt = handoff.firstContactDueAt;
+  const acceptDue =
+    acceptPending(handoff) && now > handoff.dueAt && handoff.lastBreachedDueAt !== handoff.dueAt;
+  const fcDue =
+    fcDueAt !== undefined &&
+    firstContactPending(handoff) &&
+    now > fcDueAt &&
+    handoff.lastFirstContactBreachedDueAt !== fcDueAt;
+  if (!acceptDue && !fcDue) {
+    const nextCheckAt = nextSlaCheckAt(handoff);
+    if (nextCheckAt !== undefined) return { due: false, reason: 'not_yet', nextCheckAt };
+    if (handoff.closedAt !== undefined) return { due: false, reason: 'closed' };
+    if (handoff.acceptedAt !== undefined) return { due: false, reason: 'accepted' };
+    return { due: false, reason: 'already_handled' };
+  }
 
+  const clocks: SlaClockName[] = [
+    ...(acceptDue ? ['accept' as const] : []),
+    ...(fcDue ? ['first_contact' as const] : []),
+  ];
   const breached: HandoffState = {
     ...handoff,
-    breachedAt: handoff.breachedAt ?? now,
-    lastBreachedDueAt: handoff.dueAt,
+    ...(acceptDue ? { breachedAt: handoff.breachedAt ?? now, lastBreachedDueAt: handoff.dueAt } : {}),
+    ...(fcDue
+      ? {
+          firstContactBreachedAt: handoff.firstContactBreachedAt ?? now,
+          lastFirstContactBreachedDueAt: fcDueAt,
+        }
+      : {}),
   };
   const base = { version: 1 as const, occurredAt: isoAt(now), leadId: lead.leadId };
-  const breachEvent = (escalation: { action: 'notify' | 'reassign'; reassignTo?: OwnerRef }) =>
-    buildDomainEvent('Lead SLA Breached', {
-      ...base,
-      eventId: `${lead.leadId}:sla:${handoff.n}:${handoff.reassignments}`,
-      handoffNumber: handoff.n,
-      dueAt: isoAt(handoff.dueAt),
-      owner: handoff.owner,
-      escalation,
-      reassignments: handoff.reassignments,
-    });
+  const breachEvents = (escalation: { action: 'notify' | 'reassign'; reassignTo?: OwnerRef }) =>
+    clocks.map((clock) =>
+      buildDomainEvent('Lead SLA Breached', {
+        ...base,
+        eventId:
+          clock === 'accept'
+            ? `${lead.leadId}:sla:${handoff.n}:${handoff.reassignments}`
+            : `${lead.leadId}:sla-first-contact:${handoff.n}:${handoff.reassignments}`,
+        handoffNumber: handoff.n,
+        clock,
+        dueAt: isoAt(clock === 'accept' ? handoff.dueAt : (fcDueAt ?? handoff.dueAt)),
+        owner: handoff.owner,
+        escalation,
+        reassignments: handoff.reassignments,
+      }),
+    );
 
-  const mayReassign = policy.reassignOnBreach && handoff.reassignments < policy.maxReassignments;
+  const mayReassign =
+    policy.reassignOnBreach &&
+    handoff.reassignments < policy.maxReassignments &&
+    handoff.acceptedAt === undefined;
   const next = mayReassign
     ? assignOwner(lead, assignment, roundRobinState, now, [
         handoff.owner.ownerId,
@@ -145,25 +224,31 @@ export function onSlaTimer(
       ])
     : undefined;
   if (!next?.ok) {
+    const nextCheckAt = nextSlaCheckAt(breached);
     return {
       due: true,
       escalate: true,
       action: 'notify',
+      clocks,
       handoff: breached,
-      events: [breachEvent({ action: 'notify' })],
+      events: breachEvents({ action: 'notify' }),
       roundRobinState,
+      ...(nextCheckAt === undefined ? {} : { nextCheckAt }),
     };
   }
 
   const newOwner = toOwnerRef(next.owner);
   const reassignments = handoff.reassignments + 1;
-  const dueAt = slaDueAt(now, policy);
+  const deadlines = handoff.clocks
+    ? clockDeadlines(now, handoff.clocks, policy.window)
+    : { dueAt: slaDueAt(now, policy) };
+  const { firstContactDueAt: _previousFc, ...rest } = breached;
   const reassigned: HandoffState = {
-    ...breached,
+    ...rest,
     owner: newOwner,
     rule: next.rule,
     startedAt: now,
-    dueAt,
+    ...deadlines,
     reassignments,
     previousOwnerIds: [...handoff.previousOwnerIds, handoff.owner.ownerId],
   };
@@ -176,15 +261,17 @@ export function onSlaTimer(
     reason: 'sla_reassign',
     rule: next.rule,
   });
+  const nextCheckAt = nextSlaCheckAt(reassigned);
   return {
     due: true,
     escalate: true,
     action: 'reassign',
+    clocks,
     reassignTo: newOwner,
     handoff: reassigned,
-    events: [breachEvent({ action: 'reassign', reassignTo: newOwner }), assigned],
+    events: [...breachEvents({ action: 'reassign', reassignTo: newOwner }), assigned],
     roundRobinState: recordAssignment(roundRobinState, newOwner.ownerId, now),
-    nextCheckAt: dueAt,
+    ...(nextCheckAt === undefined ? {} : { nextCheckAt }),
   };
 }
 
@@ -211,7 +298,15 @@ export function slaCompliance(records: readonly SlaRecord[], now: EpochMs): SlaC
 // SLA counters (one item per report period)
 // ---------------------------------------------------------------------------------------------
 
-export type SlaCounter = 'started' | 'met' | 'breached' | 'reassigned';
+export const SLA_COUNTERS = [
+  'started',
+  'met',
+  'breached',
+  'reassigned',
+  'firstContactMet',
+  'firstContactBreached',
+] as const;
+export type SlaCounter = (typeof SLA_COUNTERS)[number];
 
 /**
  * Month of `at` in the SLA's time zone (report periods follow the sales team's calendar). Outcomes are
@@ -228,12 +323,69 @@ export function reportPeriod(at: EpochMs, timeZone: string): string {
   return `${get('year')}-${get('month')}`;
 }
 
-/** What a handled breach counts: the hand-off's first breach once, and each reassignment. */
-export function slaCountersOnBreach(before: HandoffState, reassigned: boolean): SlaCounter[] {
+/**
+ * What a handled breach counts: each clock's first breach of the hand-off once, and each reassignment.
+ * `clocks` (default: accept) names the clocks that ran out in this firing.
+ */
+export function slaCountersOnBreach(
+  before: HandoffState,
+  reassigned: boolean,
+  clocks: readonly SlaClockName[] = ['accept'],
+): SlaCounter[] {
   return [
-    ...(before.breachedAt === undefined ? (['breached'] as const) : []),
+    ...(clocks.includes('accept') && before.breachedAt === undefined ? (['breached'] as const) : []),
+    ...(clocks.includes('first_contact') && before.firstContactBreachedAt === undefined
+      ? (['firstContactBreached'] as const)
+      : []),
     ...(reassigned ? (['reassigned'] as const) : []),
   ];
+}
+
+export interface ContactActivity {
+  activityId: string;
+  type: string;
+  outcome?: string | undefined;
+  /** Owner id of whoever logged it. */
+  by: string;
+  occurredAt: EpochMs;
+}
+
+/**
+ * The first contact of a hand-off: the first activity BY THE CURRENT OWNER at or after the hand-off reached
+ * them, while the hand-off is open. Returns the hand-off with the contact recorded, the counters (met when
+ * by the deadline with no breach before; a late contact the sweeper had not seen yet is the breach, counted
+ * once) and `Lead First Contacted`; undefined when the activity is not a first contact.
+ */
+export function recordFirstContact(
+  leadId: string,
+  handoff: HandoffState | undefined,
+  activity: ContactActivity,
+  now: EpochMs,
+): { handoff: HandoffState; counters: SlaCounter[]; event: AnyDomainEvent } | undefined {
+  if (!handoff || handoff.closedAt !== undefined || handoff.firstContactAt !== undefined) return undefined;
+  if (activity.by !== handoff.owner.ownerId || activity.occurredAt < handoff.startedAt) return undefined;
+  const at = Math.min(activity.occurredAt, now);
+  const due = handoff.firstContactDueAt;
+  const withinSla = due === undefined || (handoff.firstContactBreachedAt === undefined && at <= due);
+  const counters: SlaCounter[] =
+    due === undefined || handoff.firstContactBreachedAt !== undefined
+      ? []
+      : [withinSla ? 'firstContactMet' : 'firstContactBreached'];
+  const event = buildDomainEvent('Lead First Contacted', {
+    version: 1,
+    eventId: `${leadId}:first-contact:${handoff.n}`,
+    occurredAt: isoAt(now),
+    leadId,
+    handoffNumber: handoff.n,
+    owner: handoff.owner,
+    activityId: activity.activityId,
+    activityType: activity.type,
+    ...(activity.outcome === undefined ? {} : { outcome: activity.outcome }),
+    contactedAt: isoAt(at),
+    ...(due === undefined ? {} : { dueAt: isoAt(due) }),
+    withinSla,
+  });
+  return { handoff: { ...handoff, firstContactAt: at }, counters, event };
 }
 
 /**

@@ -18,6 +18,7 @@ export const DETAIL_TYPES = [
   'Lead Handed Off',
   'Lead Assigned',
   'Lead SLA Breached',
+  'Lead First Contacted',
   'Lead Accepted',
   'Lead Qualified',
   'Lead Converted',
@@ -81,16 +82,26 @@ export interface LeadHandedOffDetail extends DetailBase {
   /** ISO-8601: sales must accept before this or the SLA is breached. */
   slaDueAt: string;
   /**
-   * What opened the hand-off: the score/stage trigger (`score`), an inquiry form with `handoff: 'immediate'`
-   * (`inquiry`), a person from the ops API (`manual`), or an accept of a lead that had no open hand-off
-   * (`accept`). Absent in events published before it existed (read as `score`).
+   * What opened the hand-off: the automatic trigger (`hot`, `mql`), an inquiry form with `handoff:
+   * 'immediate'` (`inquiry`), a person from the ops API (`manual`), an accept of a lead that had no open
+   * hand-off (`accept`), or a booked appointment that made the lead a TQL for field sales
+   * (`appointment_set`). Absent in events published before it existed.
    */
   trigger?: HandoffTriggerKind;
   /** Why, in words: the inquiry form's name, or the person's reason. */
   reason?: string;
+  /** ISO-8601: the owner must first contact the lead before this (when the hand-off has that clock). */
+  firstContactDueAt?: string;
 }
 
-export const HANDOFF_TRIGGER_KINDS = ['score', 'inquiry', 'manual', 'accept'] as const;
+export const HANDOFF_TRIGGER_KINDS = [
+  'hot',
+  'mql',
+  'inquiry',
+  'appointment_set',
+  'manual',
+  'accept',
+] as const;
 export type HandoffTriggerKind = (typeof HANDOFF_TRIGGER_KINDS)[number];
 
 /**
@@ -114,12 +125,28 @@ export type EscalationAction = (typeof ESCALATION_ACTIONS)[number];
 
 export interface LeadSlaBreachedDetail extends DetailBase {
   handoffNumber: number;
+  /** Which clock ran out: time to accept, or time to first contact. */
+  clock: 'accept' | 'first_contact';
   /** ISO-8601 deadline that passed. */
   dueAt: string;
   owner: OwnerRef;
   escalation: { action: EscalationAction; reassignTo?: OwnerRef };
   /** Reassignments done before this breach. */
   reassignments: number;
+}
+
+/** The hand-off's owner logged their first activity (call, meeting, e-mail, note) after the hand-off. */
+export interface LeadFirstContactedDetail extends DetailBase {
+  handoffNumber: number;
+  owner: OwnerRef;
+  activityId: string;
+  activityType: string;
+  outcome?: string;
+  /** ISO-8601: when the contact happened (the activity's time). */
+  contactedAt: string;
+  /** ISO-8601 first-contact deadline, when the hand-off has that clock. */
+  dueAt?: string;
+  withinSla: boolean;
 }
 
 export interface LeadAcceptedDetail extends DetailBase {
@@ -194,6 +221,7 @@ export interface DetailByType {
   'Lead Handed Off': LeadHandedOffDetail;
   'Lead Assigned': LeadAssignedDetail;
   'Lead SLA Breached': LeadSlaBreachedDetail;
+  'Lead First Contacted': LeadFirstContactedDetail;
   'Lead Accepted': LeadAcceptedDetail;
   'Lead Qualified': LeadQualifiedDetail;
   'Lead Converted': LeadConvertedDetail;

@@ -21,8 +21,21 @@ export const LEAD_ATTRIBUTES = [
 export type LeadAttribute = (typeof LEAD_ATTRIBUTES)[number];
 export type LeadAttributes = Partial<Record<LeadAttribute, string>>;
 
-/** Lifecycle stages in funnel order; recycled and disqualified sit outside the forward path. */
-export const FUNNEL_STAGES = ['subscriber', 'lead', 'mql', 'sal', 'sql', 'opportunity', 'customer'] as const;
+/**
+ * Lifecycle stages in funnel order; recycled and disqualified sit outside the forward path. `tql`
+ * (teleprospecting-qualified: inside sales booked an appointment) sits between mql and sal; it is only entered
+ * when `config/handoff.ts → tql.enabled` (see shared/domain/handoff/routing.ts).
+ */
+export const FUNNEL_STAGES = [
+  'subscriber',
+  'lead',
+  'mql',
+  'tql',
+  'sal',
+  'sql',
+  'opportunity',
+  'customer',
+] as const;
 export const STAGES = [...FUNNEL_STAGES, 'recycled', 'disqualified'] as const;
 export type Stage = (typeof STAGES)[number];
 

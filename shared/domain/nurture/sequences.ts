@@ -152,7 +152,7 @@ export function firstDueAt(
 
 function reachedSal(stage: Stage): boolean {
   const index = (FUNNEL_STAGES as readonly string[]).indexOf(stage);
-  return index >= FUNNEL_STAGES.indexOf('sal');
+  return index >= FUNNEL_STAGES.indexOf('tql');
 }
 
 /** Why the lead must leave the sequence now, or undefined. Compliance exits apply always. */

@@ -36,6 +36,7 @@ import { dayOf } from '#domain/reports/periods';
 export const STAGE_METRICS = [
   'lead',
   'mql',
+  'tql',
   'sal',
   'sql',
   'opportunity',
@@ -55,7 +56,16 @@ export type SlaDim = (typeof SLA_DIMS)[number];
 export const EMAIL_DIMS = ['none', 'sequence', 'step', 'template'] as const;
 export type EmailDim = (typeof EMAIL_DIMS)[number];
 
-export const SLA_METRICS = ['handoffs', 'accepted', 'acceptedWithinSla', 'breached', 'reassigned'] as const;
+export const SLA_METRICS = [
+  'handoffs',
+  'accepted',
+  'acceptedWithinSla',
+  'breached',
+  'reassigned',
+  'firstContacted',
+  'firstContactWithinSla',
+  'firstContactBreached',
+] as const;
 export type SlaMetric = (typeof SLA_METRICS)[number];
 
 /** Upper bounds (minutes, inclusive) of the time-to-accept histogram; the last bucket is open. */
@@ -139,8 +149,9 @@ export function stagesPassed(from: Stage | null, to: Stage): StageMetric[] {
   if (to === 'recycled' || to === 'disqualified') return [to];
   const low = from === null ? 0 : Math.max(0, stageRank(from));
   const high = stageRank(to);
+  // tql counts only when entered or left explicitly: a move past it (mql → sal with TQL switched off) skips it.
   return FUNNEL_STAGES.filter(
-    (s) => s !== 'subscriber' && stageRank(s) > low && stageRank(s) <= high,
+    (s) => s !== 'subscriber' && (s !== 'tql' || to === 'tql') && stageRank(s) > low && stageRank(s) <= high,
   ) as StageMetric[];
 }
 
@@ -220,7 +231,17 @@ export function factsFor(
         facts.push({
           ...base,
           scope: 'sla',
-          metrics: { breached: 1 },
+          // The first-contact clock counts apart: `breached` stays the accept clock's.
+          metrics: event.detail.clock === 'first_contact' ? { firstContactBreached: 1 } : { breached: 1 },
+          ownerId: event.detail.owner.ownerId,
+          team: event.detail.owner.team,
+        });
+        break;
+      case 'Lead First Contacted':
+        facts.push({
+          ...base,
+          scope: 'sla',
+          metrics: { firstContacted: 1, ...(event.detail.withinSla ? { firstContactWithinSla: 1 } : {}) },
           ownerId: event.detail.owner.ownerId,
           team: event.detail.owner.team,
         });

@@ -51,6 +51,9 @@ function orderGroups<T extends { group: string }>(rows: T[], size: (r: T) => num
 export type FunnelCounts = Record<StageMetric, number>;
 export interface FunnelRates {
   mql: number | null;
+  /** tql / mql. */
+  tql: number | null;
+  /** sal / tql when leads entered tql in the range (TQL on), else sal / mql. */
   sal: number | null;
   sql: number | null;
   opportunity: number | null;
@@ -72,7 +75,8 @@ function funnelOf(
     counts,
     rates: {
       mql: ratio(counts.mql, counts.lead),
-      sal: ratio(counts.sal, counts.mql),
+      tql: ratio(counts.tql, counts.mql),
+      sal: ratio(counts.sal, counts.tql > 0 ? counts.tql : counts.mql),
       sql: ratio(counts.sql, counts.sal),
       opportunity: ratio(counts.opportunity, counts.sql),
       customer: ratio(counts.customer, counts.opportunity),
@@ -257,6 +261,12 @@ export interface SlaRow {
   complianceRate: number | null;
   medianMinutesToAccept: number | null;
   p90MinutesToAccept: number | null;
+  /** First-contact clock: hand-offs first contacted, in time, and first-contact breaches. */
+  firstContacted: number;
+  firstContactWithinSla: number;
+  firstContactBreached: number;
+  /** firstContactWithinSla / (firstContactWithinSla + firstContactBreached); null when nothing decided. */
+  firstContactComplianceRate: number | null;
 }
 
 /**
@@ -295,6 +305,13 @@ function slaOf(group: string, rec: Record<string, number> | undefined): SlaRow {
     complianceRate: ratio(within, within + breached),
     medianMinutesToAccept: histogramQuantile(histogram, 0.5),
     p90MinutesToAccept: histogramQuantile(histogram, 0.9),
+    firstContacted: n(rec, 'firstContacted'),
+    firstContactWithinSla: n(rec, 'firstContactWithinSla'),
+    firstContactBreached: n(rec, 'firstContactBreached'),
+    firstContactComplianceRate: ratio(
+      n(rec, 'firstContactWithinSla'),
+      n(rec, 'firstContactWithinSla') + n(rec, 'firstContactBreached'),
+    ),
   };
 }
 

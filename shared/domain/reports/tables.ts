@@ -7,6 +7,7 @@ export function funnelTable(rows: readonly FunnelRow[]): Cell[][] {
   const stages = [
     'lead',
     'mql',
+    'tql',
     'sal',
     'sql',
     'opportunity',
@@ -14,7 +15,7 @@ export function funnelTable(rows: readonly FunnelRow[]): Cell[][] {
     'disqualified',
     'recycled',
   ] as const;
-  const rates = ['mql', 'sal', 'sql', 'opportunity', 'customer'] as const;
+  const rates = ['mql', 'tql', 'sal', 'sql', 'opportunity', 'customer'] as const;
   return [
     ['group', ...stages, ...rates.map((r) => `rate_${r}`)],
     ...rows.map((r) => [r.group, ...stages.map((s) => r.counts[s]), ...rates.map((k) => r.rates[k])]),
@@ -60,6 +61,10 @@ export function slaTable(rows: readonly SlaRow[]): Cell[][] {
     'complianceRate',
     'medianMinutesToAccept',
     'p90MinutesToAccept',
+    'firstContacted',
+    'firstContactWithinSla',
+    'firstContactBreached',
+    'firstContactComplianceRate',
   ] as const;
   return [['group', ...cols], ...rows.map((r) => [r.group, ...cols.map((c) => r[c])])];
 }

@@ -16,6 +16,12 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const NOW = Date.UTC(2025, 4, 12, 1, 0);
 const demo: HandoffConfig = handoffConfigSchema.parse(demoHandoff);
+/** The demo without routes and with one 24 h wall-clock accept clock: the assignment rules alone decide. */
+const direct: HandoffConfig = {
+  ...demo,
+  routes: [],
+  sla: { ...demo.sla, hours: 24, businessHours: false, firstContact: undefined },
+};
 
 const hotLead = (overrides: Partial<HandoffLead> = {}): HandoffLead => ({
   leadId: 'lead-1',
@@ -59,25 +65,26 @@ const ACTIONS: Record<SalesAction['action'], SalesAction> = {
 
 /** The table the product promises, written out independently of the implementation's table. */
 const EXPECTED: Record<SalesAction['action'], Partial<Record<Stage, Stage>>> = {
-  accept: { mql: 'sal' },
+  accept: { mql: 'sal', tql: 'sal' },
   qualify: { sal: 'sql' },
   convert: { sql: 'opportunity', opportunity: 'customer' },
   disqualify: {
     subscriber: 'disqualified',
     lead: 'disqualified',
     mql: 'disqualified',
+    tql: 'disqualified',
     sal: 'disqualified',
     sql: 'disqualified',
     opportunity: 'disqualified',
     recycled: 'disqualified',
   },
-  recycle: { mql: 'recycled', sal: 'recycled', sql: 'recycled' },
+  recycle: { mql: 'recycled', tql: 'recycled', sal: 'recycled', sql: 'recycled' },
 };
 
 describe('planHandoff', () => {
   it('given a hot lead below MQL, when handed off, then it becomes MQL, gets an owner and a CRM record, and three events are written', () => {
     // Act
-    const plan = planHandoff(hotLead(), demo, {}, [], NOW);
+    const plan = planHandoff(hotLead(), direct, {}, [], NOW);
 
     // Assert
     if (!plan.ok) throw new Error(plan.message);

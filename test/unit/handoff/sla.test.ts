@@ -73,7 +73,7 @@ describe('slaDueAt', () => {
 describe('onSlaTimer', () => {
   it('given the deadline has not passed, when the timer fires, then nothing is due', () => {
     const outcome = onSlaTimer(enterpriseLead, openHandoff(), plain, demo, {}, START + 24 * HOUR);
-    expect(outcome).toEqual({ due: false, reason: 'not_yet' });
+    expect(outcome).toEqual({ due: false, reason: 'not_yet', nextCheckAt: openHandoff().dueAt });
   });
 
   it('given sales accepted in time, when the timer fires, then nothing is escalated', () => {

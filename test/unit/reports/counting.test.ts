@@ -173,6 +173,7 @@ describe('periods, parameters and figures', () => {
     const counters = new Map([['2026-12-05', { '*|created': 0, '*|mql': 0 }]]);
     expect(funnelReport(counters, counters, 'period', 'none').total.rates).toEqual({
       mql: null,
+      tql: null,
       sal: null,
       sql: null,
       opportunity: null,

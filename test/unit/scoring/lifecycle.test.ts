@@ -12,7 +12,7 @@ describe('stage order', () => {
     const ranks = FUNNEL_STAGES.map(stageRank);
 
     // Assert
-    expect(ranks).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(ranks).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   });
 
   it.each<[Stage, Stage, boolean]>([

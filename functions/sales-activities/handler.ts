@@ -1,0 +1,32 @@
+import { logSalesActivity, salesActivitySchema } from '#app/log-sales-activity';
+import { httpHandler } from '#http/api';
+import { BadRequestError, ConflictError, HttpError, NotFoundError } from '#http/errors';
+import { json } from '#http/responses';
+
+/**
+ * `POST /v1/ops/leads/{leadId}/activities` (IAM in AWS): a call, meeting, e-mail or note logged by sales.
+ * 201 with the result the first time; a replayed `activityId` answers the same body with 200 (header
+ * `idempotent-replay: true`) and changes nothing. 400 naming the field, 404 unknown lead, 409 when the
+ * `activityId` was used for another lead, 429 when the lead's hourly activity bound is reached.
+ */
+export const handler = httpHandler({ body: salesActivitySchema }, async ({ body }, event) => {
+  const leadId = event.pathParameters?.leadId ?? '';
+  if (leadId === '' || leadId.length > 64) throw new NotFoundError('No such lead.');
+  const outcome = await logSalesActivity(leadId, body);
+  switch (outcome.status) {
+    case 'not_found':
+      throw new NotFoundError('No such lead.');
+    case 'invalid':
+      throw new BadRequestError('Some fields need attention.', [
+        { field: outcome.field, code: 'invalid', message: outcome.message },
+      ]);
+    case 'activity_id_reused':
+      throw new ConflictError(outcome.message, 'activity_id_reused');
+    case 'rate_limited':
+      throw new HttpError(429, 'rate_limited', 'Too many activities on this lead this hour.');
+    case 'replayed':
+      return json(200, outcome.result, { 'idempotent-replay': 'true' });
+    case 'recorded':
+      return json(201, outcome.result);
+  }
+});

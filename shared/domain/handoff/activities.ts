@@ -1,0 +1,161 @@
+/**
+ * Sales activities (calls, meetings, e-mails, notes) logged against a lead: the request schema, the
+ * timeline event they become (scored by the ordinary behaviour rules: `type: 'sales_activity'` with
+ * properties `activityType` and `outcome`, see `config/scoring.ts`), and what they count for reports
+ * (calls, connects, appointments per owner and day). Pure.
+ */
+import { z } from 'zod';
+import type { EpochMs } from '#domain/lead/types';
+import type { ScoredEvent } from '#domain/scoring/behaviour';
+
+export const ACTIVITY_TYPES = ['call', 'meeting', 'email', 'note'] as const;
+export type ActivityType = (typeof ACTIVITY_TYPES)[number];
+
+export const ACTIVITY_OUTCOMES = [
+  'connected',
+  'no_answer',
+  'voicemail',
+  'appointment_set',
+  'not_interested',
+  'wrong_number',
+  'callback_requested',
+] as const;
+export type ActivityOutcomeName = (typeof ACTIVITY_OUTCOMES)[number];
+
+/** The timeline event type of a logged sales activity (what scoring rules match on). */
+export const SALES_ACTIVITY_EVENT = 'sales_activity';
+
+/** Body of `POST /v1/ops/leads/{leadId}/activities`. */
+export const salesActivitySchema = z
+  .object({
+    /** Client-chosen idempotency key: the same activity logged twice is recorded once. */
+    activityId: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[A-Za-z0-9._:-]+$/, 'activityId may contain letters, digits and . _ : - only'),
+    type: z.enum(ACTIVITY_TYPES),
+    outcome: z.enum(ACTIVITY_OUTCOMES).optional(),
+    /** ISO-8601 with an offset, e.g. 2026-12-04T10:30:00+09:00. */
+    occurredAt: z.iso.datetime({ offset: true }),
+    durationSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 3600)
+      .optional(),
+    note: z.string().max(2000).optional(),
+    /** Who did it: the owner id (as in config/handoff.ts) for the first-contact clock to see it. */
+    by: z.string().trim().min(1).max(200),
+  })
+  .strict();
+export type SalesActivity = z.output<typeof salesActivitySchema>;
+
+/** How far in the future an activity's time may be (clock skew), beyond which it is refused. */
+export const MAX_FUTURE_MS = 5 * 60_000;
+
+/** Why a well-formed activity is refused (the field named), or undefined. */
+export function activityProblem(
+  activity: SalesActivity,
+  now: EpochMs,
+): { field: string; message: string } | undefined {
+  if (Date.parse(activity.occurredAt) > now + MAX_FUTURE_MS)
+    return { field: 'occurredAt', message: 'occurredAt is in the future' };
+  if (activity.outcome === 'appointment_set' && activity.type !== 'call' && activity.type !== 'meeting')
+    return { field: 'outcome', message: 'appointment_set is an outcome of a call or a meeting' };
+  return undefined;
+}
+
+/** The timeline event id of an activity (never collides with tracking ids, which have no `activity:`). */
+export const activityEventId = (activityId: string): string => `activity:${activityId}`;
+
+/** The scored timeline event of an activity. */
+export function activityEvent(activity: SalesActivity): ScoredEvent {
+  return {
+    eventId: activityEventId(activity.activityId),
+    type: SALES_ACTIVITY_EVENT,
+    occurredAt: Date.parse(activity.occurredAt),
+    title: activity.outcome ? `${activity.type}: ${activity.outcome}` : activity.type,
+    properties: {
+      activityType: activity.type,
+      ...(activity.outcome === undefined ? {} : { outcome: activity.outcome }),
+      by: activity.by,
+      ...(activity.durationSeconds === undefined ? {} : { durationSeconds: activity.durationSeconds }),
+      ...(activity.note === undefined ? {} : { note: activity.note }),
+    },
+  };
+}
+
+export const ACTIVITY_METRICS = ['activities', 'calls', 'connects', 'meetings', 'appointments'] as const;
+export type ActivityMetric = (typeof ACTIVITY_METRICS)[number];
+
+/** What one activity counts: every activity; calls; connected calls; meetings; appointments set. */
+export function activityMetrics(activity: Pick<SalesActivity, 'type' | 'outcome'>): ActivityMetric[] {
+  const out: ActivityMetric[] = ['activities'];
+  if (activity.type === 'call') out.push('calls');
+  if (activity.type === 'meeting') out.push('meetings');
+  const connected =
+    activity.outcome === 'connected' ||
+    activity.outcome === 'appointment_set' ||
+    activity.outcome === 'not_interested' ||
+    activity.outcome === 'callback_requested';
+  if (activity.type === 'call' && connected) out.push('connects');
+  if (activity.outcome === 'appointment_set') out.push('appointments');
+  return out;
+}
+
+export const ACTIVITY_DIMS = ['none', 'owner', 'team'] as const;
+export type ActivityDim = (typeof ACTIVITY_DIMS)[number];
+/** Report counter kind of the activity counters by dimension. */
+export const activityKind = (dim: ActivityDim): string => `a:${dim}`;
+
+/**
+ * The report counter adds of one activity, on the day it happened (in the report time zone): fields
+ * `<group>|<metric>` under `a:none` (group `all`), `a:owner` (the `by`) and `a:team` (the owner's team,
+ * `unknown` when `by` is not a configured owner).
+ */
+export function activityCounterAdds(
+  activity: Pick<SalesActivity, 'type' | 'outcome' | 'by'>,
+  team: string | undefined,
+  day: string,
+): { kind: string; period: string; fields: Record<string, number> }[] {
+  const metrics = activityMetrics(activity);
+  const fields = (group: string) => Object.fromEntries(metrics.map((m) => [`${group}|${m}`, 1]));
+  return [
+    { kind: activityKind('none'), period: day, fields: fields('all') },
+    { kind: activityKind('owner'), period: day, fields: fields(activity.by) },
+    { kind: activityKind('team'), period: day, fields: fields(team ?? 'unknown') },
+  ];
+}
+
+export interface ActivityReportRow {
+  group: string;
+  counts: Record<ActivityMetric, number>;
+  /** connects / calls; null without calls. */
+  connectRate: number | null;
+}
+
+/** Rows of the activity report from per-day counters (`<group>|<metric>` fields), largest first. */
+export function activityReport(days: ReadonlyMap<string, Record<string, number>>): ActivityReportRow[] {
+  const byGroup = new Map<string, Record<ActivityMetric, number>>();
+  for (const fields of days.values()) {
+    for (const [field, n] of Object.entries(fields)) {
+      const bar = field.lastIndexOf('|');
+      const group = field.slice(0, bar);
+      const metric = field.slice(bar + 1) as ActivityMetric;
+      if (!(ACTIVITY_METRICS as readonly string[]).includes(metric)) continue;
+      const counts =
+        byGroup.get(group) ??
+        (Object.fromEntries(ACTIVITY_METRICS.map((m) => [m, 0])) as Record<ActivityMetric, number>);
+      counts[metric] += n;
+      byGroup.set(group, counts);
+    }
+  }
+  return [...byGroup]
+    .map(([group, counts]) => ({
+      group,
+      counts,
+      connectRate: counts.calls === 0 ? null : Math.round((counts.connects / counts.calls) * 10_000) / 10_000,
+    }))
+    .sort((a, b) => b.counts.activities - a.counts.activities || (a.group < b.group ? -1 : 1));
+}

@@ -1,0 +1,327 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runtime } from '#local/runtime';
+import { startTestRuntime, uniqueEmail } from '../support/runtime.ts';
+import { api, contactForm, detailOf, eventsOf, makeHotLead } from './handoff-support.ts';
+
+let runtime: Runtime;
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+});
+afterAll(async () => {
+  await runtime.stop();
+});
+
+const getItem = async (key: { pk: string; sk: string }) => {
+  const { dynamodb, tableName } = await import('#store/dynamodb');
+  return (await dynamodb.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
+};
+
+const clockNow = async (): Promise<number> => (await import('#adapters/clock')).now();
+
+interface HandedOff {
+  handoffNumber: number;
+  owner: { ownerId: string; team: string };
+  slaDueAt: string;
+  firstContactDueAt?: string;
+  trigger?: string;
+  stage: string;
+}
+
+const handedOff = (leadId: string): HandedOff[] =>
+  eventsOf(runtime, leadId, 'Lead Handed Off').map((e) => detailOf<HandedOff>(e));
+
+const logActivity = (leadId: string, body: Record<string, unknown>) =>
+  api(runtime).opsPost(`/v1/ops/leads/${leadId}/activities`, body);
+
+const activity = async (overrides: Record<string, unknown>) => ({
+  activityId: `act-${Math.random().toString(36).slice(2)}`,
+  type: 'call',
+  outcome: 'connected',
+  occurredAt: new Date(await clockNow()).toISOString(),
+  durationSeconds: 300,
+  note: '課題ヒアリング済み',
+  ...overrides,
+});
+
+const stateOf = async (leadId: string) => {
+  const { keys } = await import('#store/keys');
+  return getItem(keys.state(leadId));
+};
+
+describe('activities: POST /v1/ops/leads/{leadId}/activities', () => {
+  it('given a hot lead with an inside-sales owner, when the owner logs a connected call twice, then it is recorded, scored and counted once and the replay gets the same answer', async () => {
+    // Arrange
+    const leadId = await makeHotLead(runtime, uniqueEmail('act-replay'));
+    const [first] = handedOff(leadId);
+    expect(first?.owner.team).toBe('inside-sales');
+    expect(first?.trigger).toBe('hot');
+    const before = await stateOf(leadId);
+    const body = await activity({ by: first?.owner.ownerId });
+
+    // Act
+    const recorded = await logActivity(leadId, body);
+    const replayed = await logActivity(leadId, body);
+    await runtime.settle();
+
+    // Assert
+    expect(recorded.status).toBe(201);
+    expect(replayed.status).toBe(200);
+    expect(replayed.headers.get('idempotent-replay')).toBe('true');
+    const answer = await recorded.json();
+    expect(await replayed.json()).toEqual(answer);
+    expect(answer).toMatchObject({ leadId, points: 5, firstContact: true, stage: 'mql', handoff: null });
+    const after = await stateOf(leadId);
+    expect(after?.version).toBe((before?.version as number) + 1);
+    const totalOf = (state: Record<string, unknown> | undefined) =>
+      (state?.score as { total: number } | undefined)?.total ?? Number.NaN;
+    expect(totalOf(after)).toBe(totalOf(before) + 5);
+    const { keys } = await import('#store/keys');
+    const entry = await getItem(keys.timelineEvent(leadId, `activity:${body.activityId}`));
+    expect(entry).toMatchObject({ type: 'sales_activity', points: 5, rule: 'sales-connect' });
+    const contacted = eventsOf(runtime, leadId, 'Lead First Contacted');
+    expect(contacted).toHaveLength(1);
+    expect(detailOf(contacted[0])).toMatchObject({
+      handoffNumber: 1,
+      activityId: body.activityId,
+      withinSla: true,
+      dueAt: first?.firstContactDueAt,
+    });
+    // Not accepted yet: the timer now waits for the accept deadline only.
+    const timer = await getItem(keys.timer(leadId, 'sla'));
+    expect(timer?.dueAt).toBe(first?.slaDueAt);
+    // The SLA report counts the first contact (per owner), once.
+    const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(
+      new Date(await clockNow()),
+    );
+    const sla = (await (
+      await api(runtime).opsGet(`/v1/ops/reports/sla?from=${day}&to=${day}&groupBy=owner`)
+    ).json()) as { rows: { group: string; firstContacted: number; firstContactWithinSla: number }[] };
+    expect(sla.rows.find((r) => r.group === first?.owner.ownerId)).toMatchObject({
+      firstContacted: 1,
+      firstContactWithinSla: 1,
+    });
+  });
+
+  it('given bad bodies, when posted, then 400 names the field and nothing is stored; an unknown lead is 404; an activityId reused on another lead is 409', async () => {
+    // Arrange
+    const leadId = await makeHotLead(runtime, uniqueEmail('act-bad'));
+    const otherId = await makeHotLead(runtime, uniqueEmail('act-bad-other'));
+    const before = await stateOf(leadId);
+    const good = await activity({ by: 'kobayashi' });
+    const future = new Date((await clockNow()) + 3_600_000).toISOString();
+    const cases: [Record<string, unknown>, string][] = [
+      [{ ...good, type: 'fax' }, 'type'],
+      [{ ...good, outcome: 'maybe' }, 'outcome'],
+      [{ ...good, occurredAt: 'yesterday' }, 'occurredAt'],
+      [{ ...good, occurredAt: future }, 'occurredAt'],
+      [{ ...good, by: '' }, 'by'],
+      [{ ...good, durationSeconds: -1 }, 'durationSeconds'],
+      [{ ...good, activityId: 'has space' }, 'activityId'],
+      [{ ...good, type: 'note', outcome: 'appointment_set' }, 'outcome'],
+      [{ ...good, extra: 1 }, ''],
+    ];
+
+    // Act + Assert
+    for (const [body, field] of cases) {
+      const response = await logActivity(leadId, body);
+      expect(response.status, JSON.stringify(body)).toBe(400);
+      const problem = (await response.json()) as { error: { errors?: { field: string }[] } };
+      const fields = problem.error.errors?.map((e) => e.field) ?? [];
+      if (field) expect(fields).toContain(field);
+      else expect(fields.length).toBeGreaterThan(0);
+    }
+    expect((await stateOf(leadId))?.version).toBe(before?.version);
+    expect((await logActivity('no-such-lead', good)).status).toBe(404);
+    expect((await logActivity(leadId, good)).status).toBe(201);
+    const reused = await logActivity(otherId, good);
+    expect(reused.status).toBe(409);
+    expect(await reused.json()).toMatchObject({ error: { code: 'activity_id_reused' } });
+  });
+});
+
+describe('first-contact SLA', () => {
+  it('given a demo request handed off at once (trigger inquiry, 1 business hour), when nobody calls in time, then Lead SLA Breached {clock: first_contact} escalates and reassigns, once', async () => {
+    // Arrange: a warm lead (contact form only), handed off by the fast lane's trigger
+    const email = uniqueEmail('fc-breach');
+    const posted = await api(runtime).postForm('contact', contactForm(email));
+    expect(posted.status).toBe(201);
+    await runtime.settle();
+    const lead = (await (
+      await api(runtime).opsGet(`/v1/ops/leads?email=${encodeURIComponent(email)}`)
+    ).json()) as {
+      leadId: string;
+    };
+    const { handOffLead } = await import('#app/open-handoff');
+    const opened = await handOffLead(lead.leadId, await clockNow(), {
+      trigger: 'inquiry',
+      reason: 'test inquiry',
+    });
+    expect(opened.status).toBe('handed_off');
+    await runtime.settle();
+    const [first] = handedOff(lead.leadId);
+    expect(first).toMatchObject({ trigger: 'inquiry', owner: { team: 'inside-sales' } });
+    const fcDue = Date.parse(first?.firstContactDueAt ?? '');
+    expect(fcDue).toBeLessThan(Date.parse(first?.slaDueAt ?? ''));
+    const { readSlaCounters, reportPeriod } = await import('#app/sla-counting');
+    const countersBefore = await readSlaCounters(reportPeriod(await clockNow()));
+
+    // Act: just past the first-contact deadline (before the accept deadline), twice
+    await runtime.advanceClock(fcDue - (await clockNow()) + 60_000);
+    await runtime.sweep();
+    await runtime.sweep();
+
+    // Assert
+    const breaches = eventsOf(runtime, lead.leadId, 'Lead SLA Breached').map((e) =>
+      detailOf<{ clock: string; escalation: { action: string; reassignTo?: { ownerId: string } } }>(e),
+    );
+    expect(breaches).toHaveLength(1);
+    expect(breaches[0]).toMatchObject({ clock: 'first_contact', escalation: { action: 'reassign' } });
+    const newOwner = breaches[0]?.escalation.reassignTo?.ownerId;
+    expect(newOwner).toBeDefined();
+    expect(newOwner).not.toBe(first?.owner.ownerId);
+    const counters = await readSlaCounters(reportPeriod(await clockNow()));
+    expect(counters.firstContactBreached - countersBefore.firstContactBreached).toBe(1);
+    expect(counters.reassigned - countersBefore.reassigned).toBe(1);
+
+    // The old owner's call no longer counts; the new owner's does (met against the new deadline).
+    const late = await logActivity(lead.leadId, await activity({ by: first?.owner.ownerId }));
+    expect(await late.json()).toMatchObject({ firstContact: false });
+    const met = await logActivity(lead.leadId, await activity({ by: newOwner }));
+    expect(await met.json()).toMatchObject({ firstContact: true });
+    await runtime.settle();
+    const contacted = eventsOf(runtime, lead.leadId, 'Lead First Contacted');
+    expect(contacted).toHaveLength(1);
+    // A breach was already counted for this hand-off: the contact counts nothing more.
+    expect(detailOf(contacted[0])).toMatchObject({ withinSla: false, owner: { ownerId: newOwner } });
+    const final = await readSlaCounters(reportPeriod(await clockNow()));
+    expect(final.firstContactBreached - countersBefore.firstContactBreached).toBe(1);
+    expect(final.firstContactMet).toBe(countersBefore.firstContactMet);
+  });
+
+  it('given a hot lead whose owner accepts but does not call, when the first-contact deadline passes, then a first_contact breach notifies (no reassignment) and a late call counts as breached once', async () => {
+    // Arrange
+    const leadId = await makeHotLead(runtime, uniqueEmail('fc-accepted'));
+    const [first] = handedOff(leadId);
+    const accepted = await api(runtime).opsPost(`/v1/ops/leads/${leadId}/accept`, {
+      actionId: `acc-${leadId}`,
+      by: first?.owner.ownerId,
+    });
+    expect(accepted.status).toBe(200);
+    const { keys } = await import('#store/keys');
+    // Accepting left the timer armed for the first-contact clock.
+    expect((await getItem(keys.timer(leadId, 'sla')))?.dueAt).toBe(first?.firstContactDueAt);
+
+    // Act
+    await runtime.advanceClock(Date.parse(first?.firstContactDueAt ?? '') - (await clockNow()) + 60_000);
+    await runtime.sweep();
+    const late = await logActivity(
+      leadId,
+      await activity({ by: first?.owner.ownerId, type: 'email', outcome: undefined }),
+    );
+    await runtime.settle();
+
+    // Assert
+    const breaches = eventsOf(runtime, leadId, 'Lead SLA Breached').map((e) => detailOf(e));
+    expect(breaches).toEqual([
+      expect.objectContaining({
+        clock: 'first_contact',
+        escalation: { action: 'notify' },
+        owner: first?.owner,
+      }),
+    ]);
+    expect(late.status).toBe(201);
+    expect(detailOf(eventsOf(runtime, leadId, 'Lead First Contacted')[0])).toMatchObject({
+      withinSla: false,
+    });
+    expect(await getItem(keys.timer(leadId, 'sla'))).toBeUndefined();
+  });
+});
+
+describe('TQL: appointment_set hands the lead to field sales', () => {
+  it('given an inside-sales hand-off in Osaka, when the owner logs a call with appointment_set, then the lead becomes a TQL with a second hand-off to the Kansai team, its own SLA timer and events', async () => {
+    // Arrange
+    const leadId = await makeHotLead(runtime, uniqueEmail('tql'), { prefecture: '大阪府' });
+    const [first] = handedOff(leadId);
+    const body = await activity({ by: first?.owner.ownerId, outcome: 'appointment_set' });
+
+    // Act
+    const response = await logActivity(leadId, body);
+    const replay = await logActivity(leadId, body);
+    await runtime.settle();
+
+    // Assert
+    expect(response.status).toBe(201);
+    const answer = (await response.json()) as {
+      stage: string;
+      handoff: { handoffNumber: number; team: string };
+    };
+    expect(answer).toMatchObject({
+      stage: 'tql',
+      firstContact: true,
+      points: 20,
+      handoff: { handoffNumber: 2, team: 'kansai', trigger: 'appointment_set' },
+    });
+    expect(await replay.json()).toEqual(answer);
+    const offs = handedOff(leadId);
+    expect(offs.map((h) => [h.handoffNumber, h.owner.team, h.trigger, h.stage])).toEqual([
+      [1, 'inside-sales', 'hot', 'mql'],
+      [2, 'kansai', 'appointment_set', 'tql'],
+    ]);
+    expect(offs[1]?.firstContactDueAt).toBeDefined();
+    const stageChanges = eventsOf(runtime, leadId, 'Lead Stage Changed').map((e) => detailOf(e));
+    expect(stageChanges.at(-1)).toMatchObject({ from: 'mql', to: 'tql', reason: 'appointment_set' });
+    expect(eventsOf(runtime, leadId, 'Lead Assigned').map((e) => detailOf(e).handoffNumber)).toEqual([1, 2]);
+    const { keys } = await import('#store/keys');
+    const timer = await getItem(keys.timer(leadId, 'sla'));
+    expect(timer).toMatchObject({ handoffNumber: 2, dueAt: offs[1]?.slaDueAt });
+    const view = (await (await api(runtime).opsGet(`/v1/ops/leads/${leadId}`)).json()) as {
+      stage: string;
+      owner: { team: string };
+    };
+    expect(view).toMatchObject({ stage: 'tql', owner: { team: 'kansai' } });
+
+    // Field sales accepts the TQL: it becomes a SAL.
+    const accepted = await api(runtime).opsPost(`/v1/ops/leads/${leadId}/accept`, {
+      actionId: `acc-tql-${leadId}`,
+    });
+    expect(accepted.status).toBe(200);
+    expect(await accepted.json()).toMatchObject({ stage: 'sal' });
+  });
+
+  it('given activities logged today, when the activity report is read by owner, then calls, connects and appointments are counted per owner', async () => {
+    // Arrange
+    const leadId = await makeHotLead(runtime, uniqueEmail('act-report'));
+    const owner = handedOff(leadId)[0]?.owner.ownerId ?? '';
+    const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(
+      new Date(await clockNow()),
+    );
+    const read = async () =>
+      (await (
+        await api(runtime).opsGet(`/v1/ops/reports/activities?from=${day}&to=${day}&groupBy=owner`)
+      ).json()) as { rows: { group: string; counts: Record<string, number> }[] };
+    const zero = { activities: 0, calls: 0, connects: 0, meetings: 0, appointments: 0 };
+    const before = (await read()).rows.find((r) => r.group === owner)?.counts ?? zero;
+
+    // Act
+    for (const overrides of [
+      { outcome: 'no_answer' },
+      { outcome: 'connected' },
+      { type: 'meeting', outcome: 'appointment_set' },
+    ]) {
+      expect((await logActivity(leadId, await activity({ by: owner, ...overrides }))).status).toBe(201);
+    }
+
+    // Assert
+    const after = (await read()).rows.find((r) => r.group === owner)?.counts;
+    expect(after).toEqual({
+      activities: before.activities + 3,
+      calls: before.calls + 2,
+      connects: before.connects + 1,
+      meetings: before.meetings + 1,
+      appointments: before.appointments + 1,
+    });
+    const bad = await api(runtime).opsGet('/v1/ops/reports/activities?from=2026-13-01&to=2026-12-01');
+    expect(bad.status).toBe(400);
+  });
+});
