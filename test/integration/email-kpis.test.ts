@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime';
 import { startTestRuntime, uniqueEmail } from '../support/runtime.ts';
+import type { SdkClientLike } from '../support/sdk-faults.ts';
 import {
   emailKpiCount,
   enrollmentOf,
@@ -44,7 +45,8 @@ async function failSendRecord(when: 'before' | 'after') {
   const { dynamodb } = await import('#store/dynamodb');
   const name = `fail-send-record-${randomUUID()}`;
   let fired = 0;
-  dynamodb.middlewareStack.add(
+  const client = dynamodb as unknown as SdkClientLike;
+  client.middlewareStack.add(
     (next: Next) => async (args: Args) => {
       const body = JSON.stringify(args.input ?? '');
       if (fired > 0 || !body.includes('RPT#email:sent:')) return next(args);
@@ -56,7 +58,7 @@ async function failSendRecord(when: 'before' | 'after') {
   );
   return {
     fired: () => fired,
-    remove: () => dynamodb.middlewareStack.remove(name),
+    remove: () => client.middlewareStack.remove(name),
   };
 }
 
