@@ -65,7 +65,7 @@ export function legacyFacts(lead: Lead, timeZone: string): ReportFact[] {
     occurredAt: isoAt(profile.createdAt),
     leadId: state.leadId,
     email: profile.email,
-    channel: profile.channel,
+    channel: profile.attribution?.firstTouch.origin ?? 'inbound_web',
     isNew: true,
   });
   const snapshot = (n: number) => ({

@@ -8,7 +8,7 @@ import {
 import { settings } from '#config/settings';
 import type { Attribution } from '#domain/capture/attribution';
 import type { AnyDomainEvent } from '#domain/lead/events';
-import type { Channel, EpochMs, StageTransition } from '#domain/lead/types';
+import type { Channel, ChannelGroup, EpochMs, StageTransition } from '#domain/lead/types';
 import {
   type CounterAdd,
   counterUpdatesFor,
@@ -63,7 +63,11 @@ export interface CountedWrite {
   /** The state this write replaces (undefined for a new lead). */
   before?: GaugeState | undefined;
   profile?:
-    | { createdAt: EpochMs; attribution?: Attribution | undefined; channel?: Channel | undefined }
+    | {
+        createdAt: EpochMs;
+        attribution?: Attribution | undefined;
+        channel?: Channel | ChannelGroup | undefined;
+      }
     | undefined;
 }
 

@@ -10,6 +10,7 @@
 import type { CrmRecord } from '#domain/lead/events';
 import {
   type Channel,
+  type ChannelGroup,
   type Grade,
   LEAD_ATTRIBUTES,
   type LeadAttribute,
@@ -96,7 +97,7 @@ export interface CrmLeadView {
   grade?: Grade;
   temperature: Temperature;
   stage: Stage;
-  channel?: Channel;
+  channel?: Channel | ChannelGroup;
   utm?: Touch['utm'];
   owner?: { ownerId: string; name: string; email: string; crmUserId?: string };
 }

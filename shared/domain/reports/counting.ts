@@ -21,6 +21,7 @@ import {
   type ChannelGroup,
   type ChannelGroupingConfig,
   channelGroup,
+  groupingInput,
 } from '#domain/capture/attribution';
 import type { AnyDomainEvent } from '#domain/lead/events';
 import { stageRank } from '#domain/lead/lifecycle';
@@ -145,12 +146,15 @@ export interface LeadDims {
 }
 
 export function leadDims(
-  profile: { attribution?: Attribution | undefined; channel?: Channel | undefined },
+  profile: { attribution?: Attribution | undefined; channel?: Channel | ChannelGroup | undefined },
   grouping: ChannelGroupingConfig | undefined,
 ): LeadDims {
   const first = profile.attribution?.firstTouch;
   return {
-    channel: channelGroup(first ?? (profile.channel ? { channel: profile.channel } : undefined), grouping),
+    channel: channelGroup(
+      first ? groupingInput(first) : profile.channel ? { channel: profile.channel } : undefined,
+      grouping,
+    ),
     source: valueKey(first?.utm?.source),
     campaign: valueKey(first?.utm?.campaign),
     form: valueKey(first?.formId),
