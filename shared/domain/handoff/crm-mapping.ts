@@ -255,3 +255,27 @@ export function mapLeadToCrm(
   }
   return record;
 }
+
+/**
+ * What each published event does to the lead's record in a CRM target: a hand-off upserts it (mapped
+ * fields), a reassignment updates its owner, an erasure (`Lead Erased`, APPI/GDPR) DELETES it; other events
+ * only notify. The targets (infra/catalog.ts `handoffTargetRules`, infra/handoff-targets.ts) follow this
+ * table: Salesforce deletes the Lead by our external id, a webhook receives the event with
+ * `x-leadloop-operation: delete`. Every CRM target receives `Lead Erased`, whatever events it chose.
+ */
+export type CrmOperation = 'upsert' | 'update_owner' | 'delete' | 'notify';
+
+export const CRM_ERASE_EVENT = 'Lead Erased' as const;
+
+export function crmOperation(detailType: string): CrmOperation {
+  switch (detailType) {
+    case 'Lead Handed Off':
+      return 'upsert';
+    case 'Lead Assigned':
+      return 'update_owner';
+    case CRM_ERASE_EVENT:
+      return 'delete';
+    default:
+      return 'notify';
+  }
+}
