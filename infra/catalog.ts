@@ -5,6 +5,7 @@
  */
 import type { HandoffTarget } from '#config/handoff';
 import { settings } from '#config/settings';
+import { CRM_ERASE_EVENT, type CrmOperation, crmOperation } from '#domain/handoff/crm-mapping';
 import type { HandoffTrigger } from '#domain/handoff/handoff';
 import {
   CRM_EVENT_SOURCE,
@@ -452,17 +453,24 @@ export interface HandoffTargetRuleSpec extends EventRuleSpec {
   target: string;
   kind: HandoffTarget['kind'];
   detailTypes: DetailType[];
+  /** What the rule's events do to the CRM record (`crmOperation`): `delete` for `Lead Erased`. */
+  operation: CrmOperation;
 }
 
-/** What a Salesforce target does with each event: upsert the Lead record, or just its owner. */
-export const SALESFORCE_SUPPORTED: readonly DetailType[] = ['Lead Handed Off', 'Lead Assigned'];
+/** What a Salesforce target does with each event: upsert the Lead record, just its owner, or delete it. */
+export const SALESFORCE_SUPPORTED: readonly DetailType[] = [
+  'Lead Handed Off',
+  'Lead Assigned',
+  CRM_ERASE_EVENT,
+];
 
 const kebab = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, '-');
 
 /**
  * The rules for the configured hand-off targets (CDK deploys them; the local router logs "would POST to …").
  * Slack gets one rule per detail-type (each with its own message); Salesforce only the events it can
- * apply to a Lead record; a webhook or queue one rule with every chosen event.
+ * apply to a Lead record; a webhook or queue one rule with every chosen event. The CRM targets (webhook,
+ * Salesforce) always get `Lead Erased` too, in a rule of its own, so an erasure deletes the CRM's copy.
  */
 export function handoffTargetRules(targets: readonly HandoffTarget[]): HandoffTargetRuleSpec[] {
   const rule = (target: HandoffTarget, detailTypes: DetailType[], suffix: string, description: string) => ({
@@ -473,15 +481,27 @@ export function handoffTargetRules(targets: readonly HandoffTarget[]): HandoffTa
     target: target.name,
     kind: target.kind,
     detailTypes,
+    operation: detailTypes.length === 1 ? crmOperation(detailTypes[0] ?? '') : ('notify' as const),
   });
   return targets.flatMap((t): HandoffTargetRuleSpec[] => {
-    if (t.kind === 'webhook') return [rule(t, [...t.events], '', `would POST to ${t.url}`)];
+    if (t.kind === 'webhook') {
+      const events = t.events.filter((e) => e !== CRM_ERASE_EVENT);
+      return [
+        ...(events.length ? [rule(t, events, '', `would POST to ${t.url}`)] : []),
+        rule(t, [CRM_ERASE_EVENT], '-lead-erased', `would POST the erasure (delete) to ${t.url}`),
+      ];
+    }
     if (t.kind === 'sqs') return [rule(t, [...t.events], '', `would send to SQS queue ${t.name}`)];
     if (t.kind === 'salesforce') {
-      return t.events
+      return [...new Set<DetailType>([...t.events, CRM_ERASE_EVENT])]
         .filter((e) => SALESFORCE_SUPPORTED.includes(e))
         .map((e) =>
-          rule(t, [e], `-${kebab(e)}`, `would upsert a Salesforce Lead at ${t.instanceUrl} (${e})`),
+          rule(
+            t,
+            [e],
+            `-${kebab(e)}`,
+            `would ${crmOperation(e) === 'delete' ? 'delete' : 'upsert'} a Salesforce Lead at ${t.instanceUrl} (${e})`,
+          ),
         );
     }
     return t.events.map((e) => rule(t, [e], `-${kebab(e)}`, `would post a Slack message (${e})`));

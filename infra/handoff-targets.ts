@@ -24,10 +24,11 @@ import type { Stateful } from './stateful.ts';
 /**
  * Where hand-off events go outside the product, as chosen in `config/handoff.ts` → `targets`: a rule on the
  * leads bus per target (from `handoffTargetRules`, the same list the local router logs) to
- * - `webhook`: an API destination POSTing the whole event, with an API key header from Secrets Manager;
+ * - `webhook`: an API destination POSTing the whole event, with an API key header from Secrets Manager and
+ *   `x-leadloop-operation: upsert|delete` (`Lead Erased` is a delete: see `crmOperation`);
  * - `slack`: an incoming webhook (URL in Secrets Manager) with a message built by an input transformer;
- * - `salesforce`: the Lead record upserted by our lead id (external id field `LeadLoop_Id__c`), OAuth 2.0
- *   client credentials of a connected app;
+ * - `salesforce`: the Lead record upserted by our lead id (external id field `LeadLoop_Id__c`), and deleted
+ *   by it on `Lead Erased`, OAuth 2.0 client credentials of a connected app;
  * - `sqs`: an encrypted queue (SSL only, its own DLQ) for custom consumers.
  * Every target retries for up to 24 hours, then dead-letters to the stack's DLQ; an alarm fires on failed
  * invocations. Receivers de-duplicate on `detail.eventId`; the bus archive can replay a CRM outage.
@@ -101,7 +102,12 @@ export class HandoffTargets extends Construct {
           httpMethod: HttpMethod.POST,
           rateLimitPerSecond: 10,
         });
-        return () => new ApiDestinationTarget(destination, retry);
+        // An erasure reaches the webhook marked as a delete (the body is the Lead Erased event: id only).
+        return (spec) =>
+          new ApiDestinationTarget(destination, {
+            ...retry,
+            headerParameters: { 'x-leadloop-operation': spec.operation === 'delete' ? 'delete' : 'upsert' },
+          });
       }
       case 'slack': {
         // The incoming-webhook URL is the credential, so it lives in Secrets Manager and reaches the
@@ -142,15 +148,33 @@ export class HandoffTargets extends Construct {
           httpMethod: HttpMethod.PATCH,
           rateLimitPerSecond: 5,
         });
-        return (spec) =>
-          new ApiDestinationTarget(destination, {
-            ...retry,
-            pathParameterValues: ['$.detail.leadId'],
-            event:
-              spec.detailTypes[0] === 'Lead Assigned'
-                ? RuleTargetInput.fromObject({ OwnerId: EventField.fromPath('$.detail.owner.crmUserId') })
-                : RuleTargetInput.fromEventPath('$.detail.crm.record'),
+        // Lead Erased deletes the Lead by the same external id (APPI/GDPR: the CRM's copy goes too).
+        let eraser: ApiDestination | undefined;
+        const deletion = () => {
+          eraser ??= new ApiDestination(scope, 'DeleteDestination', {
+            description: `Salesforce Lead delete ${target.name}`,
+            connection,
+            endpoint: `${target.instanceUrl}/services/data/${target.apiVersion}/sobjects/Lead/${SALESFORCE_EXTERNAL_ID_FIELD}/*`,
+            httpMethod: HttpMethod.DELETE,
+            rateLimitPerSecond: 5,
           });
+          return eraser;
+        };
+        return (spec) =>
+          spec.operation === 'delete'
+            ? new ApiDestinationTarget(deletion(), {
+                ...retry,
+                pathParameterValues: ['$.detail.leadId'],
+                event: RuleTargetInput.fromObject({}),
+              })
+            : new ApiDestinationTarget(destination, {
+                ...retry,
+                pathParameterValues: ['$.detail.leadId'],
+                event:
+                  spec.detailTypes[0] === 'Lead Assigned'
+                    ? RuleTargetInput.fromObject({ OwnerId: EventField.fromPath('$.detail.owner.crmUserId') })
+                    : RuleTargetInput.fromEventPath('$.detail.crm.record'),
+              });
       }
       case 'sqs': {
         const deadLetters = new Queue(scope, 'DeadLetters', {

@@ -4,7 +4,7 @@ import { countMetric } from '#adapters/metrics';
 import { sendCaptureMail } from '#app/capture-mail';
 import { upsertLead } from '#app/capture-upsert';
 import { identityToken, unboundIdentityToken } from '#app/links';
-import { formById } from '#config/settings';
+import { formById, settings } from '#config/settings';
 import {
   type FieldError,
   FormBodyError,
@@ -112,6 +112,7 @@ export async function captureLead(request: CaptureRequest): Promise<CaptureOutco
     now,
     ip: request.ip,
     userAgent: request.userAgent,
+    grouping: settings.reports.channelGrouping,
   });
   const { lead, created } = await upsertLead(facts);
   const pending = awaitsConfirmation(form, lead.profile);

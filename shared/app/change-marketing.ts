@@ -1,3 +1,4 @@
+import { type EmailCount, emailCounted, emailCountWrite } from '#app/email-kpis';
 import { buildDomainEvent, isoAt, type UnsubscribeMethod } from '#domain/lead/events';
 import type { LeadProfile, MarketingStatus } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
@@ -24,12 +25,15 @@ export interface MarketingChange {
 export type MarketingDecision<R extends string> = (profile: LeadProfile) => {
   change: MarketingChange | null;
   result: R;
+  /** The e-mail KPI this event counts (with the change, or alone when nothing changes), exactly once. */
+  count?: EmailCount | undefined;
 };
 
 /**
  * Change a lead's marketing status: the profile (version-checked), the timeline line, the end of its
  * active sequences and the `Lead Unsubscribed` event, all in one transaction, re-decided on conflict.
- * With an idempotency key, a redelivered SES event is recognised and changes nothing.
+ * With an idempotency key, a redelivered SES event is recognised and changes nothing. The decision's
+ * e-mail count (bounced, complained, unsubscribed) commits in that same transaction (see app/email-kpis.ts).
  */
 export async function changeMarketing<R extends string>(
   leadId: string,
@@ -42,8 +46,14 @@ export async function changeMarketing<R extends string>(
     if (!lead) return 'not_found' as const;
     if (idempotency && (await idempotencySeen(idempotency.scope, idempotency.id)))
       return 'duplicate' as const;
-    const { change, result } = decide(lead.profile);
-    if (!change) return result;
+    const { change, result, count } = decide(lead.profile);
+    // A fact counted already (the same event recorded before, e.g. while nothing changed) is not counted again.
+    const counts = count && !(await emailCounted(leadId, count)) ? emailCountWrite(leadId, count) : [];
+    if (!change) {
+      if (counts.length && (await writeLead({}, { leadId, extra: counts, at: now })) !== 'saved')
+        return CONFLICT;
+      return result;
+    }
     const version = lead.profile.version + 1;
     const extra: TransactItem[] = [];
     if (change.endSequences) {
@@ -54,6 +64,7 @@ export async function changeMarketing<R extends string>(
       }
     }
     if (idempotency) extra.push(idempotencyPut(idempotency.scope, idempotency.id, now));
+    extra.push(...counts);
     const events = change.unsubscribedHow
       ? [
           buildDomainEvent('Lead Unsubscribed', {

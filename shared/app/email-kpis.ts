@@ -1,22 +1,30 @@
-import { errorFields, logger } from '#adapters/logger';
-import { settings } from '#config/settings';
+import { sequenceById, settings } from '#config/settings';
 import type { EpochMs } from '#domain/lead/types';
-import { type EmailKpi, kpiCounterNames, kpiDay } from '#domain/nurture/email-kpis';
-import { emailAdds } from '#domain/reports/counting';
-import { incrementCounter } from '#store/counters';
-import { addReportCounters } from '#store/report-counters';
+import { type EmailKpi, kpiDay } from '#domain/nurture/email-kpis';
+import { type EmailMail, emailFact, type ReportFact } from '#domain/reports/counting';
+import type { TransactItem } from '#store/leads';
+import { emailCountItems, emailFactCounted, writeEmailCount } from '#store/report-counters';
+import { CONFLICT, retryOnConflict } from '#store/retry';
 
 /**
- * E-mail KPI counters: one item per counter and day (in the app's time zone, Asia/Tokyo by default),
- * incremented with `ADD`, so a report costs the same at any volume. Besides the per-KPI items, the report
- * counters (`REPORT#e:<dim>` / day: none, sequence, step, template) feed `GET /v1/ops/reports/email`.
+ * E-mail KPI counters (sent, delivered, bounced, complained, opened, clicked, unsubscribed), per day in the
+ * app's time zone and per sequence, step and template: the report counters `REPORT#e:<dim>` behind
+ * `GET /v1/ops/reports/email`.
  *
- * Exactly-once story (stated, not hidden): these increments follow the write that records the mail event,
- * outside its transaction. Duplicates never count: each caller counts only after its own guard said "first
- * time" (the step claim for `sent`, the idempotency record for bounces and complaints, the timeline's replay
- * guard for opens and clicks, the unsubscribe state change). A crash between that write and the increment
- * loses one count (at most once): SES event volumes make that an accepted error for e-mail rates, unlike
- * the funnel and SLA counters, which commit with the change itself.
+ * **Exactly once.** Each counted mail event is an e-mail fact kept in the lead's partition
+ * (`RPT#email:<kpi>:<event id>`), put with the condition "not there yet" in the SAME transaction as the
+ * `ADD`s on the counters, and, where the event changes the lead, as that change:
+ * - a step mail: the fact and the `ADD`s ride on the transaction that records the send (run-step);
+ * - a hard bounce, complaint, or soft bounce: on the marketing-status change with its SES idempotency record;
+ * - an unsubscribe: on the profile change that records it;
+ * - a delivery, or a mail event that changes nothing (bounce of an address suppressed already): the fact is
+ *   the only record, written with its `ADD`s in a transaction of its own;
+ * - opens and clicks: the timeline's replay guard records the activity; the count follows in its own
+ *   fact-guarded transaction on every delivery of the SES event (a replay included), so a crash between
+ *   the two is made good by EventBridge's retry, and a replay never counts twice.
+ * A crash thus leaves either the event with its counts or neither; replays and concurrent duplicate
+ * deliveries fail the fact's condition and add nothing. The facts also let `reports:rebuild` recompute
+ * the e-mail counters (see app/report-rebuild.ts).
  */
 
 /** The day a KPI counted at `at` belongs to. */
@@ -24,19 +32,38 @@ export function emailKpiDay(at: EpochMs): string {
   return kpiDay(at, settings.app.timeZone);
 }
 
-/** Add one to the day's counters (and the sequence's, step's and template's, when known). */
-export async function countEmail(
-  kpi: EmailKpi,
-  at: EpochMs,
-  sequenceId?: string,
-  mail: { stepId?: string | undefined; templateId?: string | undefined } = {},
-): Promise<void> {
-  const day = emailKpiDay(at);
-  await Promise.all([
-    ...kpiCounterNames(kpi, sequenceId).map((name) => incrementCounter(name, day, { count: 1 })),
-    addReportCounters(emailAdds(kpi, day, { sequenceId, ...mail })),
-  ]).catch((error: unknown) => {
-    // A report off by one beats a retried event that would send or suppress twice.
-    logger.warn('counter not updated', { kpi, ...errorFields(error) });
+/** A mail event to count: which KPI, the event's identity (same on a replay), which mail. */
+export interface EmailCount {
+  kpi: EmailKpi;
+  id: string;
+  at: EpochMs;
+  mail?: EmailMail;
+}
+
+/** The fact for a count; a step's template is looked up in the sequences when the event does not name it. */
+export function emailFactOf(count: EmailCount): ReportFact {
+  const mail = { ...(count.mail ?? {}) };
+  if (!mail.templateId && mail.sequenceId && mail.stepId)
+    mail.templateId = sequenceById(mail.sequenceId)?.steps.find((s) => s.id === mail.stepId)?.templateId;
+  return emailFact(count.kpi, count.id, emailKpiDay(count.at), mail);
+}
+
+/** The transaction items that count the event once (append them to the write that records it). */
+export function emailCountWrite(leadId: string, count: EmailCount): TransactItem[] {
+  return emailCountItems(leadId, emailFactOf(count));
+}
+
+/** True when the event was counted already (so a write that records it again must not carry the count). */
+export async function emailCounted(leadId: string, count: EmailCount): Promise<boolean> {
+  return emailFactCounted(leadId, emailFactOf(count).id);
+}
+
+/** Count the event in a transaction of its own: true the first time, false for a replay. */
+export async function countEmailOnce(leadId: string, count: EmailCount): Promise<boolean> {
+  const fact = emailFactOf(count);
+  return retryOnConflict(`e-mail count ${fact.id} of lead ${leadId}`, async () => {
+    const result = await writeEmailCount(leadId, fact);
+    if (result === 'conflict') return CONFLICT;
+    return result === 'counted';
   });
 }

@@ -2,14 +2,14 @@ import { createHash } from 'node:crypto';
 import { now } from '#adapters/clock';
 import { logger } from '#adapters/logger';
 import { parseSesEvent, type SesEngagement, suppressInAccount } from '#adapters/ses';
-import { countEmail } from '#app/email-kpis';
+import { countEmailOnce } from '#app/email-kpis';
 import { recordActivity } from '#app/record-activity';
 import { recordDelivery, recordTransientBounce, suppressLead } from '#app/suppress-lead';
 import { settings } from '#config/settings';
 import { emailKey } from '#domain/capture/email-address';
 import type { EpochMs } from '#domain/lead/types';
+import type { EmailMail } from '#domain/reports/counting';
 import { addEngagement } from '#store/enrollments';
-import { markFirstTime } from '#store/idempotency';
 import { findLeadIdByEmail } from '#store/leads';
 
 export type { SesEngagement } from '#adapters/ses';
@@ -78,10 +78,14 @@ async function handleEngagement(
     case 'delivery': {
       const result = await recordDelivery(leadId, at);
       if (result === 'not_found') return 'lead_not_found';
-      // SES events arrive at least once: a message's delivery counts the first time only.
-      if (!(await markFirstTime('ses-delivery', event.messageId, at))) return 'duplicate';
-      await countEmail('delivered', at, event.sequenceId, { stepId: event.stepId });
-      return 'applied';
+      // SES events arrive at least once: the delivery's fact (its record) counts it the first time only.
+      const first = await countEmailOnce(leadId, {
+        kpi: 'delivered',
+        id: event.messageId,
+        at,
+        mail: mailOf(event),
+      });
+      return first ? 'applied' : 'duplicate';
     }
     case 'bounce': {
       const key = `${event.messageId}:bounce:${event.feedbackId ?? 'none'}`;
@@ -90,25 +94,26 @@ async function handleEngagement(
           // Before our own write: a failure here is retried by EventBridge, ours then is the duplicate guard.
           for (const recipient of event.recipients) await suppressInAccount(recipient, 'BOUNCE');
         }
-        const result = await suppressLead(leadId, 'bounce', key, at);
+        const result = await suppressLead(leadId, 'bounce', key, at, mailOf(event));
         if (result === 'not_found') return 'lead_not_found';
-        if (result !== 'duplicate')
-          await countEmail('bounced', at, event.sequenceId, { stepId: event.stepId });
         return result === 'suppressed' ? 'suppressed' : result;
       }
-      const result = await recordTransientBounce(leadId, key, at);
+      const result = await recordTransientBounce(leadId, key, at, mailOf(event));
       if (result === 'not_found') return 'lead_not_found';
-      if (result !== 'duplicate') await countEmail('bounced', at, event.sequenceId, { stepId: event.stepId });
       return result;
     }
     case 'complaint': {
       if (settings.nurtureSettings.suppressInSesAccountList) {
         for (const recipient of event.recipients) await suppressInAccount(recipient, 'COMPLAINT');
       }
-      const result = await suppressLead(leadId, 'complaint', `${event.messageId}:complaint`, at);
+      const result = await suppressLead(
+        leadId,
+        'complaint',
+        `${event.messageId}:complaint`,
+        at,
+        mailOf(event),
+      );
       if (result === 'not_found') return 'lead_not_found';
-      if (result !== 'duplicate')
-        await countEmail('complained', at, event.sequenceId, { stepId: event.stepId });
       return result === 'suppressed' ? 'suppressed' : result;
     }
     case 'open':
@@ -151,11 +156,20 @@ async function recordOpenOrClick(
       event.messageId,
     );
   }
-  if (result === 'applied')
-    await countEmail(event.kind === 'open' ? 'opened' : 'clicked', at, event.sequenceId, {
-      stepId: event.stepId,
-    });
+  // Counted on every delivery of the event (a replay too): the fact guard counts it once, and a crash
+  // between the timeline write and the count is made good by EventBridge's retry.
+  await countEmailOnce(leadId, {
+    kpi: event.kind === 'open' ? 'opened' : 'clicked',
+    id: eventId,
+    at,
+    mail: mailOf(event),
+  });
   return result === 'applied' ? 'applied' : 'duplicate';
+}
+
+/** The mail an SES event is about (from our message tags). */
+function mailOf(event: SesEngagement): EmailMail {
+  return { sequenceId: event.sequenceId, stepId: event.stepId };
 }
 
 /** A click's event id names its link; a long link is hashed so the timeline key stays small. */

@@ -5,6 +5,8 @@ import {
   COHORT_DIMS,
   cohortKind,
   counterAddsFor,
+  EMAIL_DIMS,
+  emailKind,
   FUNNEL_DIMS,
   factsFor,
   funnelKind,
@@ -20,13 +22,15 @@ import { getLead, scanLeadIds } from '#store/leads';
 import { listReportItems, putLeadFacts, putReportItems, readLeadFacts } from '#store/report-counters';
 
 /**
- * `npm run reports:rebuild`: recompute the funnel, cohort, SLA and gauge counters from the stored leads,
+ * `npm run reports:rebuild`: recompute the funnel, cohort, SLA, e-mail and gauge counters from the stored leads,
  * for upgrades and after a change of the channel grouping. Each lead's counted facts (`RPT#` items, written
  * with the change they count) are spread again over the dimensions under the rules in force, and the
  * gauges are recounted from each lead's current state; the result equals what live counting would have
  * written under the same rules. A lead stored before facts existed gets them from its stage history
  * (creation and every stage transition kept; its hand-off history is not recoverable, so it adds no SLA
- * counts). E-mail counters are not derived from leads and are left as they are.
+ * counts). E-mail counters come from the lead's e-mail facts (`RPT#email:…`, one per counted mail event,
+ * written with the count: app/email-kpis.ts); mail events counted before facts existed have none, so a
+ * rebuild drops them from the e-mail counters (and so do erased leads, from every counter).
  *
  * The accumulated counters live in memory (they are small: kinds × days × groups) and in the checkpoint, so
  * a run resumes where it stopped. Counters are written at the end, replacing the stored ones; live writes
@@ -61,7 +65,7 @@ export function legacyFacts(lead: Lead, timeZone: string): ReportFact[] {
     occurredAt: isoAt(profile.createdAt),
     leadId: state.leadId,
     email: profile.email,
-    channel: profile.channel,
+    channel: profile.attribution?.firstTouch.origin ?? 'inbound_web',
     isNew: true,
   });
   const snapshot = (n: number) => ({
@@ -93,10 +97,12 @@ export async function rebuildLead(
 ): Promise<boolean> {
   const lead = await getLead(leadId);
   if (!lead) return false;
-  let facts = await readLeadFacts(leadId);
-  if (facts.length === 0) {
-    facts = legacyFacts(lead, settings.app.timeZone);
-    if (options.writeFacts) await putLeadFacts(leadId, facts);
+  const facts = await readLeadFacts(leadId);
+  // Funnel facts exist from the lead's capture on; a lead without any predates them (e-mail facts aside).
+  if (!facts.some((f) => f.scope !== 'email')) {
+    const legacy = legacyFacts(lead, settings.app.timeZone);
+    if (options.writeFacts) await putLeadFacts(leadId, legacy);
+    facts.push(...legacy);
   }
   for (const add of counterAddsFor(facts, leadDims(lead.profile, settings.reports.channelGrouping)))
     accumulate(acc, add.kind, add.period, add.fields);
@@ -104,11 +110,12 @@ export async function rebuildLead(
   return true;
 }
 
-/** The kinds a rebuild owns (all but the e-mail counters). */
+/** The kinds a rebuild owns: every report counter (funnel, cohort, SLA, e-mail, gauges). */
 export const REBUILT_KINDS = [
   ...FUNNEL_DIMS.map(funnelKind),
   ...COHORT_DIMS.map(cohortKind),
   ...SLA_DIMS.map(slaKind),
+  ...EMAIL_DIMS.map(emailKind),
   GAUGE_KIND,
 ];
 

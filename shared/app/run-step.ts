@@ -1,7 +1,7 @@
 import { errorFields, logger } from '#adapters/logger';
 import { countMetric } from '#adapters/metrics';
 import { MailNotSentError, MailRejectedError } from '#adapters/ses';
-import { countEmail } from '#app/email-kpis';
+import { type EmailCount, emailCounted, emailCountWrite } from '#app/email-kpis';
 import { completedEntry, endedAt, finishStep, nextTimerAt, type StepRunResult } from '#app/finish-step';
 import { unsubscribeUrl } from '#app/links';
 import { ownerVars, sendTemplate } from '#app/mail';
@@ -153,9 +153,20 @@ async function sendStep(
     outcome: { kind: 'sent', at: now, stepId: step.id, messageId },
     endedAt: endedAt(next, now),
   });
+  // The KPI count rides on the transaction that records the send: counted exactly once with its record.
+  const sent: EmailCount = {
+    kpi: 'sent',
+    id: `${sequence.id}:${enrollment.run}:${step.id}`,
+    at: now,
+    mail: { sequenceId: sequence.id, stepId: step.id, templateId: step.templateId },
+  };
+  const count = emailCountWrite(leadId, sent);
   // The mail went: record it, retrying a momentary transaction conflict while the claim is still ours.
   const recorded = await retryOnConflict(`record step ${step.id} of lead ${leadId}`, async () => {
-    if ((await writeLead({}, { leadId, timeline, extra: [update], at: now })) === 'saved') return true;
+    if ((await writeLead({}, { leadId, timeline, extra: [update, ...count], at: now })) === 'saved')
+      return true;
+    // The count's fact exists only if this very transaction committed (its answer was lost).
+    if (await emailCounted(leadId, sent)) return true;
     return (await isStillClaimed(timer)) ? CONFLICT : false;
   }).catch((error: unknown) => {
     // Contention that outlasts the budget is treated like a lost claim: the mail's record must not be lost.
@@ -169,9 +180,9 @@ async function sendStep(
       sequenceId: sequence.id,
       stepId: step.id,
     });
-    await writeLead({}, { leadId, timeline, at: now });
+    const counted = await emailCounted(leadId, sent);
+    await writeLead({}, { leadId, timeline, extra: counted ? [] : count, at: now });
   }
-  await countEmail('sent', now, sequence.id, { stepId: step.id, templateId: step.templateId });
   countMetric('StepEmailSent', { sequenceId: sequence.id });
   return 'sent';
 }

@@ -1,12 +1,15 @@
 import { changeMarketing } from '#app/change-marketing';
+import type { EmailCount } from '#app/email-kpis';
 import { timelineEntry } from '#app/nurture-timeline';
 import { settings } from '#config/settings';
 import type { MarketingStatus, SuppressionReason } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
+import type { EmailMail } from '#domain/reports/counting';
 
 /**
  * Bounces, complaints and deliveries on a lead's marketing status (helpers of the SES-event use case).
- * `eventKey` is the SES event's identity: the same event delivered twice changes nothing.
+ * `eventKey` is the SES event's identity: the same event delivered twice changes nothing, and its e-mail KPI
+ * (bounced, complained) is counted once, in the same transaction as the change (app/email-kpis.ts).
  */
 
 /**
@@ -18,14 +21,22 @@ export async function suppressLead(
   reason: Extract<SuppressionReason, 'bounce' | 'complaint'>,
   eventKey: string,
   now: EpochMs,
+  mail: EmailMail = {},
 ): Promise<'suppressed' | 'already' | 'not_found' | 'duplicate'> {
+  const count: EmailCount = {
+    kpi: reason === 'bounce' ? 'bounced' : 'complained',
+    id: eventKey,
+    at: now,
+    mail,
+  };
   return changeMarketing(
     leadId,
     now,
     (profile) => {
       const m = profile.marketing;
       const unsubscribe = reason === 'complaint' && m.unsubscribedAt === undefined;
-      if (m.suppressedAt !== undefined && !unsubscribe) return { change: null, result: 'already' as const };
+      if (m.suppressedAt !== undefined && !unsubscribe)
+        return { change: null, result: 'already' as const, count };
       const marketing: MarketingStatus = {
         ...m,
         ...(m.suppressedAt === undefined ? { suppressedAt: now, suppressionReason: reason } : {}),
@@ -41,6 +52,7 @@ export async function suppressLead(
           ],
         },
         result: 'suppressed' as const,
+        count,
       };
     },
     { scope: 'ses', id: eventKey },
@@ -55,13 +67,15 @@ export async function recordTransientBounce(
   leadId: string,
   eventKey: string,
   now: EpochMs,
+  mail: EmailMail = {},
 ): Promise<'counted' | 'suppressed' | 'already' | 'not_found' | 'duplicate'> {
+  const bounced: EmailCount = { kpi: 'bounced', id: eventKey, at: now, mail };
   return changeMarketing(
     leadId,
     now,
     (profile) => {
       const m = profile.marketing;
-      if (m.suppressedAt !== undefined) return { change: null, result: 'already' as const };
+      if (m.suppressedAt !== undefined) return { change: null, result: 'already' as const, count: bounced };
       const count = (m.transientBounces ?? 0) + 1;
       const limit = settings.nurtureSettings.transientBounceLimit;
       if (count < limit) {
@@ -76,6 +90,7 @@ export async function recordTransientBounce(
             ],
           },
           result: 'counted' as const,
+          count: bounced,
         };
       }
       return {
@@ -95,6 +110,7 @@ export async function recordTransientBounce(
           ],
         },
         result: 'suppressed' as const,
+        count: bounced,
       };
     },
     { scope: 'ses', id: eventKey },

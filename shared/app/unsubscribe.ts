@@ -1,7 +1,6 @@
 import { now } from '#adapters/clock';
 import { countMetric } from '#adapters/metrics';
 import { changeMarketing } from '#app/change-marketing';
-import { countEmail } from '#app/email-kpis';
 import { leadIdFromToken } from '#app/links';
 import { timelineEntry } from '#app/nurture-timeline';
 import { settings } from '#config/settings';
@@ -68,12 +67,12 @@ export async function unsubscribeLead(
         ],
       },
       result: 'unsubscribed' as const,
+      count: { kpi: 'unsubscribed' as const, id: String(profile.version + 1), at },
     };
   });
   if (result === 'duplicate') return 'already';
   if (result === 'unsubscribed') {
     await appendConsentEntry(leadId, withdrawnEntry('marketing_email', how, at));
-    await countEmail('unsubscribed', at);
     countMetric('Unsubscribed', { how });
   }
   return result;

@@ -7,6 +7,8 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { settings } from '#config/settings';
+import { upcastProfile } from '#domain/capture/attribution';
 import type { AnyDomainEvent } from '#domain/lead/events';
 import type { Lead, LeadProfile, LeadState } from '#domain/lead/lead';
 import type { EpochMs, TimelineEntry } from '#domain/lead/types';
@@ -44,6 +46,12 @@ function toOutbox(event: AnyDomainEvent, at: EpochMs): OutboxEvent {
   };
 }
 
+/** A stored profile, in today's channel vocabulary (legacy `inbound_web` touches upcast on read). */
+function readProfile(item: Record<string, unknown> | undefined): LeadProfile | undefined {
+  const profile = stripKeys<LeadProfile>(item, []);
+  return profile && upcastProfile(profile, settings.reports.channelGrouping);
+}
+
 export async function getLead(leadId: string): Promise<Lead | undefined> {
   const result = await dynamodb.send(
     new BatchGetCommand({
@@ -53,10 +61,7 @@ export async function getLead(leadId: string): Promise<Lead | undefined> {
     }),
   );
   const items = result.Responses?.[tableName] ?? [];
-  const profile = stripKeys<LeadProfile>(
-    items.find((i) => i.sk === 'PROFILE'),
-    [],
-  );
+  const profile = readProfile(items.find((i) => i.sk === 'PROFILE'));
   const state = fromStateItem(items.find((i) => i.sk === 'STATE'));
   return profile && state ? { profile, state } : undefined;
 }
@@ -85,7 +90,7 @@ export async function getProfiles(leadIds: readonly string[]): Promise<Map<strin
     while (request && Object.keys(request).length) {
       const result = await dynamodb.send(new BatchGetCommand({ RequestItems: request }));
       for (const item of result.Responses?.[tableName] ?? []) {
-        const profile = stripKeys<LeadProfile>(item, []);
+        const profile = readProfile(item);
         if (profile) out.set(profile.leadId, profile);
       }
       request = result.UnprocessedKeys as typeof request;

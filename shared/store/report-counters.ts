@@ -1,12 +1,18 @@
 import { createHash } from 'node:crypto';
-import { QueryCommand, type TransactWriteCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { settings } from '#config/settings';
 import type { Attribution } from '#domain/capture/attribution';
 import type { AnyDomainEvent } from '#domain/lead/events';
-import type { Channel, EpochMs, StageTransition } from '#domain/lead/types';
+import type { Channel, ChannelGroup, EpochMs, StageTransition } from '#domain/lead/types';
 import {
   type CounterAdd,
   counterUpdatesFor,
+  emailAdds,
   GAUGE_KIND,
   GAUGE_PERIOD,
   type GaugeState,
@@ -14,7 +20,7 @@ import {
   leadDims,
   type ReportFact,
 } from '#domain/reports/counting';
-import { batchWrite, dynamodb, tableName } from '#store/dynamodb';
+import { batchWrite, dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
 import { keys, PREFIX } from '#store/keys';
 
 /**
@@ -57,7 +63,11 @@ export interface CountedWrite {
   /** The state this write replaces (undefined for a new lead). */
   before?: GaugeState | undefined;
   profile?:
-    | { createdAt: EpochMs; attribution?: Attribution | undefined; channel?: Channel | undefined }
+    | {
+        createdAt: EpochMs;
+        attribution?: Attribution | undefined;
+        channel?: Channel | ChannelGroup | undefined;
+      }
     | undefined;
 }
 
@@ -131,14 +141,53 @@ export function gaugeItems(leadId: string, before: GaugeState, after: GaugeState
     : [];
 }
 
-/** Add to counter items at once, outside any lead transaction (e-mail KPIs). */
-export async function addReportCounters(adds: readonly CounterAdd[]): Promise<void> {
-  await Promise.all(
-    adds.map((a) => {
-      const update = addItem(a, shardName(Math.floor(Math.random() * REPORT_SHARDS))).Update;
-      return update ? dynamodb.send(new UpdateCommand(update)) : undefined;
-    }),
+/**
+ * The transaction items that count one e-mail fact exactly once: the fact item (`RPT#email:…` in the lead's
+ * partition, put only if absent: it is the counting's idempotency record) and the `ADD`s on the e-mail
+ * counter items of the lead's shard (four distinct items: none, sequence, step, template). Append them to
+ * the transaction that records the mail event; a replay fails the fact's condition.
+ */
+export function emailCountItems(leadId: string, fact: ReportFact): TransactItem[] {
+  const shard = shardOf(leadId);
+  return [
+    {
+      Put: {
+        TableName: tableName,
+        Item: { ...keys.reportFact(leadId, fact.id), ...fact },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+    ...emailAdds(fact).map((add) => addItem(add, shard)),
+  ];
+}
+
+/** True when the e-mail fact was counted already. */
+export async function emailFactCounted(leadId: string, factId: string): Promise<boolean> {
+  const result = await dynamodb.send(
+    new GetCommand({ TableName: tableName, Key: keys.reportFact(leadId, factId), ConsistentRead: true }),
   );
+  return result.Item !== undefined;
+}
+
+/**
+ * Count an e-mail fact in a transaction of its own (for a mail event whose recording write is the fact
+ * itself, e.g. a delivery, or one recorded by its own idempotent write, e.g. an open on the timeline):
+ * `counted` the first time, `duplicate` when the fact exists, `conflict` when another transaction touched
+ * the same counter item meanwhile (retry).
+ */
+export async function writeEmailCount(
+  leadId: string,
+  fact: ReportFact,
+): Promise<'counted' | 'duplicate' | 'conflict'> {
+  try {
+    await dynamodb.send(new TransactWriteCommand({ TransactItems: emailCountItems(leadId, fact) }));
+    return 'counted';
+  } catch (error) {
+    const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+    if (reasons?.[0]?.Code === 'ConditionalCheckFailed') return 'duplicate';
+    if (isConditionalCheckFailure(error)) return 'conflict';
+    throw error;
+  }
 }
 
 function numericFields(item: Record<string, unknown> | undefined): Record<string, number> {

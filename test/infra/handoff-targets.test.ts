@@ -53,9 +53,10 @@ describe('hand-off targets in CDK', () => {
     // Arrange
     const specs = handoffTargetRules(settingsWith(ALL_KINDS).handoff.targets);
 
-    // Assert: webhook 1 + slack 3 (one per event) + salesforce 2 (Handed Off, Assigned) + sqs 1.
-    expect(specs).toHaveLength(7);
-    template.resourceCountIs('AWS::Events::Rule', 7);
+    // Assert: webhook 2 (its events; Lead Erased) + slack 3 (one per event) + salesforce 3 (Handed Off,
+    // Assigned, Erased) + sqs 1.
+    expect(specs).toHaveLength(9);
+    template.resourceCountIs('AWS::Events::Rule', 9);
     template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: Match.anyValue(),
       EventPattern: {
@@ -151,8 +152,37 @@ describe('hand-off targets in CDK', () => {
     template.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       { MetricName: 'FailedInvocations', Namespace: 'AWS/Events' },
-      7,
+      9,
     );
+  });
+
+  it('given Lead Erased, when synthesized, then Salesforce deletes the Lead by our external id and the webhook gets the event marked as a delete', () => {
+    // Arrange
+    const specs = handoffTargetRules(settingsWith(ALL_KINDS).handoff.targets);
+    const erased = specs.filter((s) => s.detailTypes.includes('Lead Erased'));
+
+    // Assert: the catalog says delete for the CRM targets only (not Slack, not the queue that did not ask).
+    expect(erased.map((s) => [s.target, s.operation, s.detailTypes])).toEqual([
+      ['sales-inbox', 'delete', ['Lead Erased']],
+      ['salesforce', 'delete', ['Lead Erased']],
+    ]);
+    template.hasResourceProperties('AWS::Events::ApiDestination', {
+      InvocationEndpoint:
+        'https://example.my.salesforce.com/services/data/v61.0/sobjects/Lead/LeadLoop_Id__c/*',
+      HttpMethod: 'DELETE',
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['leadloop.leads'], 'detail-type': ['Lead Erased'] },
+      Targets: [
+        Match.objectLike({ Input: '{}', HttpParameters: { PathParameterValues: ['$.detail.leadId'] } }),
+      ],
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['leadloop.leads'], 'detail-type': ['Lead Erased'] },
+      Targets: [
+        Match.objectLike({ HttpParameters: { HeaderParameters: { 'x-leadloop-operation': 'delete' } } }),
+      ],
+    });
   });
 
   it('given the SQS target, when synthesized, then the queue is encrypted, SSL-only and has its own DLQ', () => {
@@ -182,6 +212,11 @@ describe('hand-off targets in the catalog', () => {
         name: 'handoff-sales-inbox',
         bus: 'leads',
         description: 'would POST to https://hooks.example.co.jp/leadloop/handoff',
+      }),
+      expect.objectContaining({
+        name: 'handoff-sales-inbox-lead-erased',
+        bus: 'leads',
+        pattern: { source: ['leadloop.leads'], 'detail-type': ['Lead Erased'] },
       }),
     ]);
   });

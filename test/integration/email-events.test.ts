@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime';
 import { startTestRuntime, uniqueEmail } from '../support/runtime.ts';
 import {
+  emailKpiCount,
   enrollmentOf,
   eventsOfType,
   leadIdOf,
@@ -52,11 +53,10 @@ describe('SES engagement events', () => {
   it('given a nurtured lead, when a permanent bounce arrives (twice), then the address is suppressed, the sequence ends, no more mail goes out and it counts once', async () => {
     // Arrange
     const { email, leadId, messageId } = await nurturedLead('hard-bounce');
-    const { readCounter } = await import('#store/counters');
     const { emailKpiDay: kpiDay } = await import('#app/email-kpis');
     const { now } = await import('#adapters/clock');
     const day = kpiDay(now());
-    const bouncedBefore = await readCounter('email_bounced', day);
+    const bouncedBefore = await emailKpiCount('bounced', day);
     const fixture = sesFixture('bounce-permanent', { leadId, messageId });
 
     // Act
@@ -73,7 +73,7 @@ describe('SES engagement events', () => {
       exitReason: 'suppressed',
     });
     expect(await marketingMails(runtime, email)).toHaveLength(1);
-    expect(await readCounter('email_bounced', day)).toBe(bouncedBefore + 1);
+    expect(await emailKpiCount('bounced', day)).toBe(bouncedBefore + 1);
   });
 
   it('given a nurtured lead, when a complaint arrives, then the address is suppressed, the lead unsubscribed and Lead Unsubscribed (complaint) published', async () => {
@@ -144,11 +144,10 @@ describe('SES engagement events', () => {
   it('given a delivery event, when EventBridge delivers it twice, then it counts as delivered once', async () => {
     // Arrange
     const { leadId, messageId } = await nurturedLead('delivered-twice');
-    const { readCounter } = await import('#store/counters');
     const { emailKpiDay: kpiDay } = await import('#app/email-kpis');
     const { now } = await import('#adapters/clock');
     const day = kpiDay(now());
-    const before = await readCounter('email_delivered', day);
+    const before = await emailKpiCount('delivered', day);
     const fixture = sesFixture('delivery', { leadId, messageId });
 
     // Act
@@ -158,7 +157,7 @@ describe('SES engagement events', () => {
     // Assert
     expect(first.result).toBe('applied');
     expect(replay.result).toBe('duplicate');
-    expect(await readCounter('email_delivered', day)).toBe(before + 1);
+    expect(await emailKpiCount('delivered', day)).toBe(before + 1);
   });
 
   it('given an open and a click on a step mail, when the events arrive (and are redelivered), then each is scored once and remembered on the enrollment', async () => {

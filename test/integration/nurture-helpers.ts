@@ -147,3 +147,9 @@ export const eventsOfType = (runtime: Runtime, detailType: string, leadId: strin
   runtime
     .events()
     .filter((e) => e['detail-type'] === detailType && (e.detail as { leadId?: string }).leadId === leadId);
+
+/** An e-mail KPI as the report counters hold it for a day (`e:none`, all shards summed). */
+export const emailKpiCount = async (kpi: string, day: string, dim = 'none', group = '*'): Promise<number> => {
+  const { readReportDays } = await import('#store/report-counters');
+  return (await readReportDays(`e:${dim}`, [day])).get(day)?.[`${group}|${kpi}`] ?? 0;
+};

@@ -121,9 +121,11 @@ describe('step-email sequence: the whitepaper journey', () => {
     expect(timeline.some((e) => e.type === 'sequence_completed')).toBe(true);
     const state = await getLeadState(leadId);
     expect(state?.recentSends.length).toBeGreaterThanOrEqual(1);
-    const { readCounter } = await import('#store/counters');
     const { emailKpiDay: kpiDay } = await import('#app/email-kpis');
-    expect(await readCounter('email_sent#whitepaper-nurture', kpiDay(first ?? 0))).toBeGreaterThanOrEqual(1);
+    const { emailKpiCount } = await import('./nurture-helpers.ts');
+    expect(
+      await emailKpiCount('sent', kpiDay(first ?? 0), 'sequence', 'whitepaper-nurture'),
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it('given the Lead Captured event delivered twice, when enrolling, then one enrollment run exists', async () => {

@@ -386,32 +386,6 @@ describe('other reports', () => {
     }
   });
 
-  it('given counted mails, when the e-mail report is grouped by step, then the counts and rates follow, and an empty range has null rates', async () => {
-    const { countEmail } = await import('#app/email-kpis');
-    const { now } = await import('#adapters/clock');
-    for (let i = 0; i < 4; i++)
-      await countEmail('sent', now(), 'whitepaper-nurture', { stepId: 'day0', templateId: 'wp-thanks' });
-    for (let i = 0; i < 3; i++)
-      await countEmail('delivered', now(), 'whitepaper-nurture', { stepId: 'day0' });
-    await countEmail('opened', now(), 'whitepaper-nurture', { stepId: 'day0' });
-    const report = await getJson<{ rows: { group: string; counts: Json; rates: Json }[] }>(
-      `/v1/ops/reports/email?from=${dayB}&to=${dayB}&groupBy=step`,
-    );
-    expect(report.rows.find((r) => r.group === 'whitepaper-nurture/day0')).toMatchObject({
-      counts: { sent: 4, delivered: 3, opened: 1, clicked: 0 },
-      rates: { delivery: 0.75, open: 0.3333, click: 0 },
-    });
-    const empty = await getJson<{ total: { rates: Json } }>(`/v1/ops/reports/email?from=${dayA}&to=${dayA}`);
-    expect(empty.total.rates).toEqual({
-      delivery: null,
-      open: null,
-      click: null,
-      bounce: null,
-      complaint: null,
-      unsubscribe: null,
-    });
-  });
-
   it('given the leads, when the scores report is asked, then the gauges match the leads as they are now', async () => {
     const report = await getJson<{
       total: number;
@@ -456,6 +430,87 @@ describe('other reports', () => {
     }
     expect((await fetch(`${runtime.apiUrl}/v1/ops/reports/funnel`)).status).toBe(401);
   });
+  it('given mail events on the dataset (SES replays, concurrent duplicate deliveries, a replayed unsubscribe), when the e-mail report is asked, then each event counts once, and an empty range has null rates', async () => {
+    // Arrange: every lead got one step mail (its count replayed); SES reports on it, each event at least twice.
+    const { countEmailOnce } = await import('#app/email-kpis');
+    const { unsubscribeLead } = await import('#app/unsubscribe');
+    const { now } = await import('#adapters/clock');
+    const { sesFixture } = await import('./nurture-helpers.ts');
+    const invoke = (event: Record<string, unknown>) => runtime.invoke('email-events', event);
+    const mail = { sequenceId: 'whitepaper-nurture', stepId: 'case-study', templateId: 'nurture-case-study' };
+    const idOf = (key: string) => leadIds.get(key) ?? '';
+    const messageOf = (key: string) => `report-${key}-${RUN}`;
+    const opened = ['l0', 'l1', 'l2', 'l4'];
+    const clicked = ['l0', 'l4'];
+    // Act
+    for (const p of PLAN) {
+      const leadId = idOf(p.key);
+      const messageId = messageOf(p.key);
+      for (let i = 0; i < 2; i++)
+        await countEmailOnce(leadId, { kpi: 'sent', id: messageId, at: now(), mail });
+      const delivery = sesFixture('delivery', { leadId, messageId });
+      await Promise.all([invoke(delivery), invoke(delivery), invoke(delivery)]);
+      await invoke(delivery);
+    }
+    for (const key of opened) {
+      const open = sesFixture('open', { leadId: idOf(key), messageId: messageOf(key), at: now() - 1000 });
+      await Promise.all([invoke(open), invoke(open)]);
+    }
+    for (const key of clicked) {
+      const click = sesFixture('click', { leadId: idOf(key), messageId: messageOf(key), at: now() - 1000 });
+      await invoke(click);
+      await invoke(click);
+    }
+    const hard = sesFixture('bounce-permanent', { leadId: idOf('l5'), messageId: messageOf('l5') });
+    const soft = sesFixture('bounce-transient', { leadId: idOf('l7'), messageId: messageOf('l7') });
+    const complaint = sesFixture('complaint', { leadId: idOf('l3'), messageId: messageOf('l3') });
+    for (const event of [hard, soft, complaint]) await Promise.all([invoke(event), invoke(event)]);
+    await invoke(hard);
+    await Promise.all([
+      unsubscribeLead(idOf('l6'), 'page', now()),
+      unsubscribeLead(idOf('l6'), 'page', now()),
+    ]);
+
+    // Assert: the expected figures follow from the events sent, not from the counters.
+    const expected = {
+      sent: PLAN.length,
+      delivered: PLAN.length,
+      bounced: 2,
+      complained: 1,
+      opened: opened.length,
+      clicked: clicked.length,
+      unsubscribed: 1,
+    };
+    const report = await getJson<{ rows: { group: string; counts: Json; rates: Json }[]; total: Json }>(
+      `/v1/ops/reports/email?from=${dayB}&to=${dayB}&groupBy=step`,
+    );
+    expect(report.rows.find((r) => r.group === 'whitepaper-nurture/case-study')).toMatchObject({
+      counts: { ...expected, unsubscribed: 0 },
+      rates: {
+        delivery: 1,
+        open: rate(opened.length, PLAN.length),
+        click: rate(clicked.length, PLAN.length),
+      },
+    });
+    expect(report.total).toMatchObject({ counts: expected });
+    const byTemplate = await getJson<{ rows: { group: string; counts: Json }[] }>(
+      `/v1/ops/reports/email?from=${dayB}&to=${dayB}&groupBy=template`,
+    );
+    expect(byTemplate.rows.find((r) => r.group === 'nurture-case-study')?.counts).toMatchObject({
+      sent: PLAN.length,
+      delivered: PLAN.length,
+      opened: opened.length,
+    });
+    const empty = await getJson<{ total: { rates: Json } }>(`/v1/ops/reports/email?from=${dayA}&to=${dayA}`);
+    expect(empty.total.rates).toEqual({
+      delivery: null,
+      open: null,
+      click: null,
+      bounce: null,
+      complaint: null,
+      unsubscribe: null,
+    });
+  });
 });
 
 describe('rebuild', () => {
@@ -473,6 +528,8 @@ describe('rebuild', () => {
       return out;
     };
     const live = await snapshot();
+    // The e-mail counters are among the rebuilt ones (the mail events of the e-mail report test).
+    expect(live['e:none']).toMatchObject({ [dayB]: { '*|sent': PLAN.length, '*|opened': 4 } });
     await putReportItems(
       [],
       (

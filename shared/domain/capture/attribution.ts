@@ -3,47 +3,26 @@
  * A lead keeps its first touch forever (what brought it to us) and its last touch (what brought it back),
  * which is replaced on each newer submission.
  *
- * The channel comes from the form (`contact` → inbound_web, `webinar` → webinar) unless `utm_medium` says
- * otherwise, per `UTM_MEDIUM_CHANNELS`: a contact form reached from an exhibition QR code tagged
- * `utm_medium=event` counts as an event lead. Matching ignores case and `-`/`_`/space differences.
+ * ONE channel vocabulary: a touch's stored `channel` is its channel group under the configured grouping
+ * (`channelGroup` below: paid/organic search and social, e-mail, referral, direct, event, webinar,
+ * outbound, partner, import), the same value the reports group by; the lead's `channel` is its first
+ * touch's. The channel the form or import declared (`inbound_web`, `event`, …) is kept as the touch's
+ * `origin`, the grouping's input, so `npm run reports:rebuild` can regroup after a rule change. Touches
+ * stored before (a `Channel` such as `inbound_web` and no `origin`) are upcast on read (`upcastProfile`).
  */
 import {
+  CHANNEL_GROUPS,
   type Channel,
+  type ChannelGroup,
   type EpochMs,
   LEAD_ATTRIBUTES,
   type LeadAttributes,
   type Touch,
 } from '#domain/lead/types';
 
+export { CHANNEL_GROUPS, type ChannelGroup };
+
 export type Utm = NonNullable<Touch['utm']>;
-
-/** utm_medium values (normalized: lower-case, `-`/space → `_`) that override the form's channel. */
-export const UTM_MEDIUM_CHANNELS: Readonly<Record<string, Channel>> = {
-  event: 'event',
-  events: 'event',
-  exhibition: 'event',
-  expo: 'event',
-  tradeshow: 'event',
-  trade_show: 'event',
-  booth: 'event',
-  seminar: 'event',
-  offline: 'event',
-  webinar: 'webinar',
-  online_seminar: 'webinar',
-  referral: 'referral',
-  partner: 'referral',
-  affiliate: 'referral',
-  outbound: 'outbound',
-};
-
-export function channelFor(formChannel: Channel, utmMedium: string | undefined): Channel {
-  if (utmMedium === undefined) return formChannel;
-  const key = utmMedium
-    .trim()
-    .toLowerCase()
-    .replace(/[\s-]+/g, '_');
-  return Object.hasOwn(UTM_MEDIUM_CHANNELS, key) ? (UTM_MEDIUM_CHANNELS[key] ?? formChannel) : formChannel;
-}
 
 export interface TouchInput {
   formId?: string;
@@ -53,14 +32,24 @@ export interface TouchInput {
   referrer?: string;
 }
 
-/** One touch; empty values are left out so stored touches stay small. */
-export function buildTouch(input: TouchInput, at: EpochMs): Touch {
+/** One touch, its channel grouped by `grouping`; empty values are left out so stored touches stay small. */
+export function buildTouch(
+  input: TouchInput,
+  at: EpochMs,
+  grouping: ChannelGroupingConfig = DEFAULT_CHANNEL_GROUPING,
+): Touch {
   const utm = Object.fromEntries(
     Object.entries(input.utm ?? {}).filter(([, v]) => typeof v === 'string' && v !== ''),
   ) as Utm;
+  const raw = {
+    channel: input.channel,
+    ...(Object.keys(utm).length > 0 ? { utm } : {}),
+    ...(input.referrer ? { referrer: input.referrer } : {}),
+  };
   return {
     at,
-    channel: channelFor(input.channel, utm.medium),
+    channel: channelGroup(raw, grouping),
+    origin: input.channel,
     ...(input.formId ? { formId: input.formId } : {}),
     ...(input.landingUrl ? { landingUrl: input.landingUrl } : {}),
     ...(input.referrer ? { referrer: input.referrer } : {}),
@@ -104,23 +93,6 @@ export function mergeAttributes(existing: LeadAttributes, incoming: LeadAttribut
 // finer than the form's `channel`. Derived when counting (and again by `npm run reports:rebuild` after a
 // rule change) from the lead's first touch, which never changes, so the figures follow the rules in force.
 // ---------------------------------------------------------------------------------------------
-
-export const CHANNEL_GROUPS = [
-  'paid_search',
-  'paid_social',
-  'organic_search',
-  'organic_social',
-  'email',
-  'referral',
-  'direct',
-  'event',
-  'webinar',
-  'outbound',
-  'partner',
-  'import',
-  'other',
-] as const;
-export type ChannelGroup = (typeof CHANNEL_GROUPS)[number];
 
 /** The rules of the grouping; `config/reports.ts` may extend or override them. */
 export interface ChannelGroupingConfig {
@@ -235,7 +207,7 @@ function matches(host: string, names: readonly string[]): boolean {
  * → organic social, another site → referral); no referrer → direct. Without a touch: `import`.
  */
 export function channelGroup(
-  touch: Pick<Touch, 'channel' | 'utm' | 'referrer'> | undefined,
+  touch: { channel: Channel | ChannelGroup; utm?: Touch['utm']; referrer?: string } | undefined,
   config: ChannelGroupingConfig = DEFAULT_CHANNEL_GROUPING,
 ): ChannelGroup {
   if (!touch) return 'import';
@@ -261,4 +233,55 @@ export function channelGroup(
   if (matches(host, config.searchEngines)) return 'organic_search';
   if (matches(host, config.socialNetworks)) return 'organic_social';
   return 'referral';
+}
+
+const isGroup = (value: string): value is ChannelGroup =>
+  (CHANNEL_GROUPS as readonly string[]).includes(value);
+
+/** The grouping's input of a stored touch: its declared `origin`, or (legacy touch) the `Channel` it holds. */
+export function groupingInput(touch: Touch): {
+  channel: Channel | ChannelGroup;
+  utm?: Touch['utm'];
+  referrer?: string;
+} {
+  return {
+    channel: touch.origin ?? touch.channel,
+    ...(touch.utm ? { utm: touch.utm } : {}),
+    ...(touch.referrer ? { referrer: touch.referrer } : {}),
+  };
+}
+
+/**
+ * A stored touch in today's vocabulary: a legacy touch (no `origin`; `channel` = `inbound_web`, `event`, …)
+ * gets its group as `channel` and its old value as `origin`; a current touch is returned as it is.
+ */
+export function upcastTouch(touch: Touch, grouping: ChannelGroupingConfig = DEFAULT_CHANNEL_GROUPING): Touch {
+  if (touch.origin !== undefined) return touch;
+  const origin = touch.channel as Channel;
+  return { ...touch, channel: channelGroup({ ...groupingInput(touch), channel: origin }, grouping), origin };
+}
+
+/**
+ * A stored profile in today's channel vocabulary (reading legacy items): touches upcast, and the lead's
+ * `channel` = its first touch's group (`inbound_web` without any touch reads as `direct`).
+ */
+export function upcastProfile<
+  P extends { channel: Channel | ChannelGroup; attribution?: Attribution | undefined },
+>(profile: P, grouping: ChannelGroupingConfig = DEFAULT_CHANNEL_GROUPING): P {
+  const a = profile.attribution;
+  if (a && a.firstTouch.origin !== undefined && a.lastTouch.origin !== undefined) return profile;
+  if (!a) {
+    if (isGroup(profile.channel) && profile.channel !== 'referral') return profile;
+    return {
+      ...profile,
+      channel:
+        profile.channel === 'inbound_web' ? 'direct' : channelGroup({ channel: profile.channel }, grouping),
+    };
+  }
+  const firstTouch = upcastTouch(a.firstTouch, grouping);
+  return {
+    ...profile,
+    channel: a.firstTouch.origin === undefined ? firstTouch.channel : profile.channel,
+    attribution: { firstTouch, lastTouch: upcastTouch(a.lastTouch, grouping) },
+  };
 }

@@ -4,7 +4,12 @@
  * merged, fit recomputed, consent merged, the event scored), and the events that announce the change.
  * `shared/app/capture-lead.ts` loads, writes and mails.
  */
-import { buildTouch, mergeAttributes, mergeAttribution } from '#domain/capture/attribution';
+import {
+  buildTouch,
+  type ChannelGroupingConfig,
+  mergeAttributes,
+  mergeAttribution,
+} from '#domain/capture/attribution';
 import { consentRecord, type ParsedSubmission } from '#domain/capture/forms';
 import { type AnyDomainEvent, buildDomainEvent, isoAt } from '#domain/lead/events';
 import {
@@ -67,7 +72,14 @@ export function submissionTimeZone(submission: Pick<Submission, 'extra' | 'attri
 export function submissionFacts(
   form: FormConfig,
   submission: Submission,
-  context: { submissionId: string; now: EpochMs; ip?: string; userAgent?: string },
+  context: {
+    submissionId: string;
+    now: EpochMs;
+    ip?: string;
+    userAgent?: string;
+    /** The channel grouping the touch is stored under (the default grouping when absent). */
+    grouping?: ChannelGroupingConfig;
+  },
 ): SubmissionFacts {
   const { submissionId, now } = context;
   const formEvent: ScoredEvent = {
@@ -90,6 +102,7 @@ export function submissionFacts(
       referrer: submission.tracking.referrer,
     },
     now,
+    context.grouping,
   );
   return { form, submission, formEvent, consent, touch, now, submissionId };
 }

@@ -10,6 +10,7 @@
 import type { CrmRecord } from '#domain/lead/events';
 import {
   type Channel,
+  type ChannelGroup,
   type Grade,
   LEAD_ATTRIBUTES,
   type LeadAttribute,
@@ -96,7 +97,7 @@ export interface CrmLeadView {
   grade?: Grade;
   temperature: Temperature;
   stage: Stage;
-  channel?: Channel;
+  channel?: Channel | ChannelGroup;
   utm?: Touch['utm'];
   owner?: { ownerId: string; name: string; email: string; crmUserId?: string };
 }
@@ -253,4 +254,28 @@ export function mapLeadToCrm(
     if (value !== undefined) record[field] = limit(value, spec);
   }
   return record;
+}
+
+/**
+ * What each published event does to the lead's record in a CRM target: a hand-off upserts it (mapped
+ * fields), a reassignment updates its owner, an erasure (`Lead Erased`, APPI/GDPR) DELETES it; other events
+ * only notify. The targets (infra/catalog.ts `handoffTargetRules`, infra/handoff-targets.ts) follow this
+ * table: Salesforce deletes the Lead by our external id, a webhook receives the event with
+ * `x-leadloop-operation: delete`. Every CRM target receives `Lead Erased`, whatever events it chose.
+ */
+export type CrmOperation = 'upsert' | 'update_owner' | 'delete' | 'notify';
+
+export const CRM_ERASE_EVENT = 'Lead Erased' as const;
+
+export function crmOperation(detailType: string): CrmOperation {
+  switch (detailType) {
+    case 'Lead Handed Off':
+      return 'upsert';
+    case 'Lead Assigned':
+      return 'update_owner';
+    case CRM_ERASE_EVENT:
+      return 'delete';
+    default:
+      return 'notify';
+  }
 }

@@ -13,6 +13,7 @@ import type { HandoffState } from '#domain/handoff/sla';
 import { type AnyDomainEvent, buildDomainEvent, isoAt } from '#domain/lead/events';
 import type {
   Channel,
+  ChannelGroup,
   Consent,
   EpochMs,
   Grade,
@@ -53,7 +54,8 @@ export interface LeadProfile {
   fitBreakdown: Record<string, number>;
   consent?: Consent;
   attribution?: Attribution;
-  channel: Channel;
+  /** The first touch's channel group (a lead stored before the grouping holds a `Channel`: upcast on read). */
+  channel: ChannelGroup | Channel;
   marketing: MarketingStatus;
   /** Tracking snippet ids stitched to this lead (most recent last, bounded). */
   anonymousIds: string[];
@@ -147,7 +149,7 @@ export function newLead(input: {
   emailKey: string;
   attributes: LeadAttributes;
   scoring: ScoringState;
-  channel: Channel;
+  channel: ChannelGroup | Channel;
   locale: 'ja' | 'en';
   at: EpochMs;
   consent?: Consent;

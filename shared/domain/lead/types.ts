@@ -51,9 +51,33 @@ export type Channel = (typeof CHANNELS)[number];
 /** Epoch milliseconds. Domain functions take `now` as an argument: no clock inside the domain. */
 export type EpochMs = number;
 
+/**
+ * The default channel grouping (what a touch means to marketing), stored as a touch's and a lead's channel.
+ * `shared/domain/capture/attribution.ts` has the rules.
+ */
+export const CHANNEL_GROUPS = [
+  'paid_search',
+  'paid_social',
+  'organic_search',
+  'organic_social',
+  'email',
+  'referral',
+  'direct',
+  'event',
+  'webinar',
+  'outbound',
+  'partner',
+  'import',
+  'other',
+] as const;
+export type ChannelGroup = (typeof CHANNEL_GROUPS)[number];
+
 export interface Touch {
   at: EpochMs;
-  channel: Channel;
+  /** The channel group (e.g. `paid_search`); a touch stored before the grouping holds a `Channel` (read: legacy). */
+  channel: ChannelGroup | Channel;
+  /** The channel the form or import declared (`inbound_web`, `event`, …): the grouping's input. Absent = legacy. */
+  origin?: Channel;
   formId?: string;
   landingUrl?: string;
   referrer?: string;

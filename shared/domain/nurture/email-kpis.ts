@@ -17,13 +17,3 @@ export type EmailKpi = (typeof EMAIL_KPIS)[number];
 export function kpiDay(at: EpochMs, timeZone: string): string {
   return civilDateKey(localParts(at, timeZone));
 }
-
-/** Counter item names: `email_sent`, and per sequence `email_sent#whitepaper-nurture`. */
-export function kpiCounterName(kpi: EmailKpi, sequenceId?: string): string {
-  return sequenceId ? `email_${kpi}#${sequenceId}` : `email_${kpi}`;
-}
-
-/** The counters one event adds to: the day's total and, when the mail belongs to a sequence, the sequence's. */
-export function kpiCounterNames(kpi: EmailKpi, sequenceId?: string): string[] {
-  return [kpiCounterName(kpi), ...(sequenceId ? [kpiCounterName(kpi, sequenceId)] : [])];
-}

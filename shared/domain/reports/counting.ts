@@ -21,6 +21,7 @@ import {
   type ChannelGroup,
   type ChannelGroupingConfig,
   channelGroup,
+  groupingInput,
 } from '#domain/capture/attribution';
 import type { AnyDomainEvent } from '#domain/lead/events';
 import { stageRank } from '#domain/lead/lifecycle';
@@ -107,13 +108,36 @@ export const fieldOf = (value: string, metric: string): string => `${value}|${me
 export interface ReportFact {
   /** The event id that announced it (the fact's key: a replayed event has the same id). */
   id: string;
-  scope: 'funnel' | 'sla';
+  scope: 'funnel' | 'sla' | 'email';
   day: string;
   metrics: Record<string, number>;
   cohortDay?: string;
   cohort?: Record<string, number>;
   ownerId?: string;
   team?: string;
+  /** E-mail facts: the mail's sequence, step and template (each optional). */
+  mail?: EmailMail;
+}
+
+/** Which mail an e-mail fact is about (the e-mail report's dimensions). */
+export interface EmailMail {
+  sequenceId?: string | undefined;
+  stepId?: string | undefined;
+  templateId?: string | undefined;
+}
+
+/**
+ * An e-mail KPI fact: one mail event (a step mail sent, an SES delivery, bounce, complaint, open, click, an
+ * unsubscribe) counted once. `id` names the event (a replay has the same id): the fact item keyed by it is
+ * the counting's own idempotency record, written with a condition in the transaction that adds to the
+ * counters, so the e-mail counters are exactly once and `reports:rebuild` can recompute them.
+ */
+export function emailFact(kpi: string, id: string, day: string, mail: EmailMail): ReportFact {
+  const kept: EmailMail = {};
+  if (mail.sequenceId) kept.sequenceId = mail.sequenceId;
+  if (mail.stepId) kept.stepId = mail.stepId;
+  if (mail.templateId) kept.templateId = mail.templateId;
+  return { id: `email:${kpi}:${id}`, scope: 'email', day, metrics: { [kpi]: 1 }, mail: kept };
 }
 
 /** What a counted change needs to know about the lead (the state as written, the immutable profile bits). */
@@ -132,12 +156,15 @@ export interface LeadDims {
 }
 
 export function leadDims(
-  profile: { attribution?: Attribution | undefined; channel?: Channel | undefined },
+  profile: { attribution?: Attribution | undefined; channel?: Channel | ChannelGroup | undefined },
   grouping: ChannelGroupingConfig | undefined,
 ): LeadDims {
   const first = profile.attribution?.firstTouch;
   return {
-    channel: channelGroup(first ?? (profile.channel ? { channel: profile.channel } : undefined), grouping),
+    channel: channelGroup(
+      first ? groupingInput(first) : profile.channel ? { channel: profile.channel } : undefined,
+      grouping,
+    ),
     source: valueKey(first?.utm?.source),
     campaign: valueKey(first?.utm?.campaign),
     form: valueKey(first?.formId),
@@ -308,6 +335,11 @@ export function counterAddsFor(facts: readonly ReportFact[], dims: LeadDims): Co
     adds.set(key, entry);
   };
   for (const fact of facts) {
+    if (fact.scope === 'email') {
+      const values = emailValues(fact.mail ?? {});
+      for (const dim of EMAIL_DIMS) add(emailKind(dim), fact.day, values[dim], fact.metrics);
+      continue;
+    }
     const values = dimValues(dims, fact);
     if (fact.scope === 'funnel') {
       if (Object.keys(fact.metrics).length)
@@ -355,23 +387,18 @@ export function movesGauges(before: GaugeState, after: GaugeState): boolean {
   return Object.keys(gaugeDelta(before, after)).length > 0;
 }
 
-/** The e-mail KPI counters one counted mail event adds to (per day; dims: sequence, step, template). */
-export function emailAdds(
-  kpi: string,
-  day: string,
-  mail: { sequenceId?: string | undefined; stepId?: string | undefined; templateId?: string | undefined },
-): CounterAdd[] {
-  const values: Record<EmailDim, string> = {
+function emailValues(mail: EmailMail): Record<EmailDim, string> {
+  return {
     none: ALL,
     sequence: valueKey(mail.sequenceId),
     step: valueKey(mail.sequenceId && mail.stepId ? `${mail.sequenceId}/${mail.stepId}` : mail.stepId),
     template: valueKey(mail.templateId),
   };
-  return EMAIL_DIMS.map((dim) => ({
-    kind: emailKind(dim),
-    period: day,
-    fields: { [fieldOf(values[dim], kpi)]: 1 },
-  }));
+}
+
+/** The e-mail KPI counters one counted mail event adds to (per day; dims: none, sequence, step, template). */
+export function emailAdds(fact: ReportFact): CounterAdd[] {
+  return counterAddsFor([fact], { channel: 'direct', source: ALL, campaign: ALL, form: ALL });
 }
 
 /**

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import { emailKey } from '#domain/capture/email-address';
 import { MAX_TOKEN_LENGTH } from '#domain/capture/tokens';
 import type { EpochMs } from '#domain/lead/types';
@@ -226,6 +227,96 @@ const trustedIdentity = (raw: Record<string, unknown>): IdentityResult => {
     : { ok: false, reason: 'invalid_email' };
 };
 
+/** Absent, null or empty: the parser treats these alike. */
+const blank = z.union([z.null(), z.literal('')]).optional();
+const primitive = z.union([z.string().max(MAX_PROPERTY_VALUE_LENGTH), z.number(), z.boolean()]);
+
+/**
+ * The zod schema of one tracked event as a caller sends it (`source` = who may send it): the first gate
+ * `parseTrackEvent` applies (a failure names the field, which becomes the rejection reason) and the schema
+ * the OpenAPI document describes. The rules zod cannot say alone (time window, URL scheme, reserved property
+ * names, exactly one of leadId/email) follow in `parseTrackEvent`.
+ */
+export function trackEventSchema(source: TrackSource) {
+  const browser = source === 'browser';
+  return z
+    .object({
+      eventId: browser
+        ? z.union([z.string().regex(BROWSER_ID), blank]).meta({
+            description: 'Required: unique per event (the snippet sends a UUID); a replay is ignored',
+          })
+        : z.union([z.string().regex(TRUSTED_EVENT_ID), blank]).meta({
+            description: 'Your id of the event (a replay is ignored); derived from the content when absent',
+          }),
+      type: z
+        .string()
+        .regex(EVENT_TYPE)
+        .meta({ description: 'Event type, e.g. page_view, download, webinar_attended' }),
+      ...(browser
+        ? {
+            anonymousId: z
+              .union([z.string().regex(BROWSER_ID), blank])
+              .meta({ description: "The snippet's first-party visitor id" }),
+            identity: z
+              .union([z.string().max(MAX_TOKEN_LENGTH), blank])
+              .meta({ description: 'The signed identity token a form response gave' }),
+          }
+        : {
+            leadId: z
+              .union([z.string().regex(LEAD_ID), z.null()])
+              .optional()
+              .meta({ description: 'The lead (or give email)' }),
+            email: z
+              .union([z.string().max(254), z.null()])
+              .optional()
+              .meta({ description: "The lead's address (or give leadId)" }),
+          }),
+      url: z.union([z.string().max(MAX_URL_LENGTH), blank]).meta({ description: 'http(s) URL or a path' }),
+      title: z.union([z.string(), z.null()]).optional(),
+      properties: z
+        .union([z.record(z.string().regex(PROPERTY_KEY), primitive), z.null()])
+        .optional()
+        .meta({ description: `At most ${MAX_PROPERTIES} primitive values` }),
+      referrer: z.unknown().optional().meta({ description: 'Referring URL (dropped when not http(s))' }),
+      occurredAt: z
+        .union([z.string().regex(ISO_TIME), z.number().int(), z.null()])
+        .optional()
+        .meta({ description: 'ISO-8601 time or epoch ms; now when absent' }),
+    })
+    .meta({
+      description: browser ? 'A browser event (names itself only)' : 'A trusted event naming the lead',
+    });
+}
+
+/** The request body of `POST /v1/track` and `POST /v1/ops/events`: `{events: [...]}`, 1 to 20 events. */
+export function trackBatchSchema(source: TrackSource) {
+  return z.object({ events: z.array(trackEventSchema(source)).min(1).max(MAX_BATCH_EVENTS) });
+}
+
+/** The batch envelope the whole request must pass (a bad event is a rejected entry, not a 400). */
+export const trackBatchEnvelopeSchema = z.object({
+  events: z
+    .array(z.unknown())
+    .min(1, 'The batch has no events.')
+    .max(MAX_BATCH_EVENTS, `A batch holds at most ${MAX_BATCH_EVENTS} events.`),
+});
+
+const EVENT_SCHEMAS = { browser: trackEventSchema('browser'), trusted: trackEventSchema('trusted') };
+
+/** The rejection reason of a field the event schema refused. */
+const REASON_OF: Record<string, RejectReason> = {
+  eventId: 'invalid_event_id',
+  type: 'invalid_type',
+  anonymousId: 'invalid_anonymous_id',
+  identity: 'invalid_identity',
+  leadId: 'invalid_lead_id',
+  email: 'invalid_email',
+  url: 'invalid_url',
+  title: 'invalid_title',
+  properties: 'invalid_properties',
+  occurredAt: 'invalid_occurred_at',
+};
+
 /** Prefix of ids the product derives for trusted events sent without one. */
 export const DERIVED_EVENT_ID_PREFIX = 'derived:';
 
@@ -279,6 +370,13 @@ export function parseTrackEvent(
   opts: ParseOptions,
 ): ItemResult {
   if (!isRecord(raw)) return { ok: false, reason: 'invalid_event' };
+  if (source === 'browser' && (has(raw, 'leadId') || has(raw, 'email')))
+    return { ok: false, reason: 'identity_not_allowed' };
+  const checked = EVENT_SCHEMAS[source].safeParse(raw);
+  if (!checked.success) {
+    const field = String(checked.error.issues[0]?.path[0] ?? '');
+    return { ok: false, reason: REASON_OF[field] ?? 'invalid_event' };
+  }
 
   // The id must not change when the same event is sent again (a retry): the browser must send one (the
   // snippet always does); a trusted event without one gets an id derived from its content (`derivedEventId`).
@@ -347,10 +445,10 @@ export function parseTrackEvent(
 export function parseTrackBatch(body: unknown, source: TrackSource, opts: ParseOptions): BatchParse {
   if (!isRecord(body) || !Array.isArray(body.events))
     return { ok: false, message: 'The body must be a JSON object {"events": [...]}.' };
-  const events: unknown[] = body.events;
-  if (events.length === 0) return { ok: false, message: 'The batch has no events.' };
-  if (events.length > MAX_BATCH_EVENTS)
-    return { ok: false, message: `A batch holds at most ${MAX_BATCH_EVENTS} events.` };
+  const envelope = trackBatchEnvelopeSchema.safeParse(body);
+  if (!envelope.success)
+    return { ok: false, message: envelope.error.issues[0]?.message ?? 'Not a batch of events.' };
+  const events = envelope.data.events;
   const items: TrackItem[] = [];
   const rejected: Rejection[] = [];
   events.forEach((raw, index) => {

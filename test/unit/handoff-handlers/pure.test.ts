@@ -69,7 +69,7 @@ describe('hand-off trigger pattern', () => {
 });
 
 describe('hand-off target rules', () => {
-  it('given a Salesforce target asking for every event, when rules are built, then only events it can apply to a Lead are routed', () => {
+  it('given a Salesforce target asking for every event, when rules are built, then only events it can apply to a Lead are routed (and Lead Erased, always, as a delete)', () => {
     const config = handoffConfigSchema.parse({
       ...demoHandoff,
       targets: [
@@ -82,9 +82,10 @@ describe('hand-off target rules', () => {
         },
       ],
     });
-    expect(handoffTargetRules(config.targets).map((r) => r.detailTypes)).toEqual([
-      ['Lead Handed Off'],
-      ['Lead Assigned'],
+    expect(handoffTargetRules(config.targets).map((r) => [r.detailTypes, r.operation])).toEqual([
+      [['Lead Handed Off'], 'upsert'],
+      [['Lead Assigned'], 'update_owner'],
+      [['Lead Erased'], 'delete'],
     ]);
   });
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { crmMappingSchema, hubspotContactMapping, salesforceLeadMapping } from '#config/handoff';
 import {
   type CrmLeadView,
+  crmOperation,
   leadSummary,
   mapLeadToCrm,
   parseLooseNumber,
@@ -285,5 +286,14 @@ describe('leadSummary', () => {
     expect(text).toBe(
       'Lead score 85 (fit 40 + behaviour 45), hot.\nRecent activity (Asia/Tokyo):\n- 2025-05-12 11:00 download 導入事例集 (+20)',
     );
+  });
+});
+
+describe('CRM operations per event', () => {
+  it('given the published events, when mapped to CRM operations, then a hand-off upserts, a reassignment moves the owner and Lead Erased deletes', () => {
+    expect(crmOperation('Lead Handed Off')).toBe('upsert');
+    expect(crmOperation('Lead Assigned')).toBe('update_owner');
+    expect(crmOperation('Lead Erased')).toBe('delete');
+    expect(crmOperation('Lead SLA Breached')).toBe('notify');
   });
 });

@@ -35,6 +35,61 @@ describe('OpenAPI document', () => {
     },
   );
 
+  it('given the tracking routes, then their bodies are generated from the zod schemas the parser gates each event with, and the examples are accepted without a rejection', async () => {
+    // Arrange
+    const { parseTrackBatch } = await import('#domain/tracking/batch');
+    const document = apiDocument('https://api.example.co.jp');
+    const schemaOf = (path: string) =>
+      (
+        (document.paths[path] ?? {}).post as {
+          requestBody: {
+            content: Record<
+              string,
+              { schema: { properties: { events: { items: { properties: object } } } } }
+            >;
+          };
+        }
+      ).requestBody.content['application/json']?.schema;
+
+    // Assert: the documented event has the parser's fields (not a free-form object).
+    expect(Object.keys(schemaOf('/v1/track')?.properties.events.items.properties ?? {})).toEqual(
+      expect.arrayContaining(['eventId', 'type', 'anonymousId', 'identity', 'url', 'occurredAt']),
+    );
+    expect(Object.keys(schemaOf('/v1/ops/events')?.properties.events.items.properties ?? {})).toEqual(
+      expect.arrayContaining(['eventId', 'type', 'leadId', 'email']),
+    );
+    for (const [path, source] of [
+      ['/v1/track', 'browser'],
+      ['/v1/ops/events', 'trusted'],
+    ] as const) {
+      const op = OPERATIONS.find((o) => o.path === path);
+      const parsed = parseTrackBatch(op?.body?.example, source, {
+        now: Date.parse('2025-06-02T01:01:00.000Z'),
+        lateEventWindowDays: 7,
+      });
+      expect(parsed).toMatchObject({ ok: true, rejected: [] });
+    }
+  });
+
+  it('given the form route, then the documented body is built from the form definition and the example passes the form validator', async () => {
+    // Arrange
+    const { parseSubmission } = await import('#domain/capture/forms');
+    const { formById } = await import('#config/settings');
+    const form = formById('contact');
+    const op = OPERATIONS.find((o) => o.path === '/v1/forms/{formId}');
+
+    // Act
+    const parsed = form ? parseSubmission(form, op?.body?.example, Date.now()) : undefined;
+    const documented = op?.body?.document?.safeParse(op.body.example);
+
+    // Assert
+    expect(parsed?.ok).toBe(true);
+    expect(documented?.success).toBe(true);
+    expect(form?.fields.filter((f) => f.required).map((f) => f.name)).toEqual(
+      expect.arrayContaining(['email']),
+    );
+  });
+
   it('given the erase route, then its request schema is the JSON Schema of the zod schema (reason 1–500, nothing else)', () => {
     // Act
     const document = apiDocument('https://api.example.co.jp');

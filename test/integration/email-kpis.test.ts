@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runtime } from '#local/runtime';
+import { startTestRuntime, uniqueEmail } from '../support/runtime.ts';
+import type { SdkClientLike } from '../support/sdk-faults.ts';
+import {
+  emailKpiCount,
+  enrollmentOf,
+  leadIdOf,
+  marketingMails,
+  moveClockTo,
+  nextBusinessMoment,
+  postForm,
+  sesFixture,
+  whitepaperBody,
+} from './nurture-helpers.ts';
+
+/**
+ * E-mail KPIs are exactly once: the count commits in the transaction that records the mail event (the step
+ * send record; SES events' own records). A failure injected around the send record's transaction leaves the
+ * counters equal to the records: both or neither. Replayed and concurrent SES events count once.
+ */
+
+let runtime: Runtime;
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+});
+afterAll(async () => {
+  await runtime.stop();
+});
+
+const SEQUENCE = 'whitepaper-nurture';
+
+interface Args {
+  input?: unknown;
+}
+type Next = (args: Args) => Promise<unknown>;
+
+/**
+ * Fail the DynamoDB call that carries the step's `sent` record (recognised by its e-mail fact's key), once:
+ * `before` it reaches the table (nothing written), or `after` it committed (the answer lost, as in a crash
+ * right after the write).
+ */
+async function failSendRecord(when: 'before' | 'after') {
+  const { dynamodb } = await import('#store/dynamodb');
+  const name = `fail-send-record-${randomUUID()}`;
+  let fired = 0;
+  const client = dynamodb as unknown as SdkClientLike;
+  client.middlewareStack.add(
+    (next: Next) => async (args: Args) => {
+      const body = JSON.stringify(args.input ?? '');
+      if (fired > 0 || !body.includes('RPT#email:sent:')) return next(args);
+      fired++;
+      if (when === 'after') await next(args);
+      throw Object.assign(new Error('Runtime exited'), { name: 'Runtime.ExitError' });
+    },
+    { step: 'build', name, priority: 'low' },
+  );
+  return {
+    fired: () => fired,
+    remove: () => client.middlewareStack.remove(name),
+  };
+}
+
+/** What the store holds for a lead's sends: `email_sent` timeline lines and `sent` e-mail facts. */
+async function sendRecords(leadId: string) {
+  const { getTimeline } = await import('#store/leads');
+  const { readLeadFacts } = await import('#store/report-counters');
+  const timeline = (await getTimeline(leadId)).filter((e) => e.type === 'email_sent');
+  const facts = (await readLeadFacts(leadId)).filter((f) => f.scope === 'email' && f.metrics.sent);
+  return { timeline: timeline.length, facts: facts.length };
+}
+
+async function dueWhitepaperLead(label: string) {
+  const email = uniqueEmail(label);
+  await moveClockTo(runtime, await nextBusinessMoment());
+  expect((await postForm(runtime, 'whitepaper', whitepaperBody(email))).status).toBe(201);
+  await runtime.settle();
+  const { emailKpiDay } = await import('#app/email-kpis');
+  const { now } = await import('#adapters/clock');
+  return { email, leadId: await leadIdOf(email), day: emailKpiDay(now()) };
+}
+
+const stepCount = (day: string) => emailKpiCount('sent', day, 'step', `${SEQUENCE}/thanks`);
+
+describe('e-mail KPIs, exactly once', () => {
+  it('given a crash right after the step send record committed, then the sent count committed with it, and sweeping again neither resends nor recounts', async () => {
+    // Arrange
+    const { email, leadId, day } = await dueWhitepaperLead('kpi-crash-after');
+    const before = await stepCount(day);
+    const injected = await failSendRecord('after');
+
+    // Act
+    await runtime.sweep();
+    injected.remove();
+    await runtime.sweep();
+
+    // Assert: the record and its count are both there, once.
+    expect(injected.fired()).toBe(1);
+    expect(await marketingMails(runtime, email)).toHaveLength(1);
+    expect(await sendRecords(leadId)).toEqual({ timeline: 1, facts: 1 });
+    expect(await stepCount(day)).toBe(before + 1);
+    expect((await enrollmentOf(leadId, SEQUENCE))?.history.filter((h) => h.outcome === 'sent')).toHaveLength(
+      1,
+    );
+  });
+
+  it('given the send record transaction fails before it reaches the table, then neither the record nor the count exists (counters equal records), and nothing is resent', async () => {
+    // Arrange
+    const { email, leadId, day } = await dueWhitepaperLead('kpi-fail-before');
+    const before = await stepCount(day);
+    const injected = await failSendRecord('before');
+
+    // Act
+    await runtime.sweep();
+    injected.remove();
+    await runtime.sweep();
+
+    // Assert: the mail went (SES accepted it), its record was lost, and so was its count: no count without record.
+    expect(injected.fired()).toBe(1);
+    expect(await marketingMails(runtime, email)).toHaveLength(1);
+    expect(await sendRecords(leadId)).toEqual({ timeline: 0, facts: 0 });
+    expect(await stepCount(day)).toBe(before);
+    expect((await enrollmentOf(leadId, SEQUENCE))?.history[0]).toMatchObject({ outcome: 'uncertain' });
+  });
+
+  it('given the same SES events delivered concurrently and replayed, then each KPI counts once', async () => {
+    // Arrange
+    const { leadId, day } = await dueWhitepaperLead('kpi-ses-replays');
+    await runtime.sweep();
+    const sent = (await enrollmentOf(leadId, SEQUENCE))?.history.find((h) => h.outcome === 'sent');
+    const messageId = sent?.messageId ?? '';
+    const { now } = await import('#adapters/clock');
+    const kpis = ['delivered', 'opened', 'clicked', 'bounced'] as const;
+    const before = Object.fromEntries(
+      await Promise.all(kpis.map(async (k) => [k, await emailKpiCount(k, day)])),
+    );
+    const events = [
+      sesFixture('delivery', { leadId, messageId }),
+      sesFixture('open', { leadId, messageId, at: now() - 1000 }),
+      sesFixture('click', { leadId, messageId, at: now() - 1000 }),
+      sesFixture('bounce-transient', { leadId, messageId }),
+    ];
+
+    // Act: each event four times at once, then once more.
+    for (const event of events) {
+      await Promise.all(Array.from({ length: 4 }, () => runtime.invoke('email-events', event)));
+      await runtime.invoke('email-events', event);
+    }
+
+    // Assert
+    for (const kpi of kpis) expect(await emailKpiCount(kpi, day), kpi).toBe((before[kpi] ?? 0) + 1);
+    const { readLeadFacts } = await import('#store/report-counters');
+    const facts = (await readLeadFacts(leadId)).filter((f) => f.scope === 'email');
+    expect(facts.map((f) => Object.keys(f.metrics)[0]).sort()).toEqual(
+      ['bounced', 'clicked', 'delivered', 'opened', 'sent'].sort(),
+    );
+  });
+});
