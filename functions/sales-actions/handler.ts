@@ -1,22 +1,27 @@
+import { dealAction, opportunityActionSchema } from '#app/deal-action';
 import { SALES_ACTIONS, type SalesActionName, salesAction, salesActionSchema } from '#app/sales-action';
 import { httpHandler, issuesToFields, readBody } from '#http/api';
-import { BadRequestError, ConflictError, NotFoundError } from '#http/errors';
+import { BadRequestError, ConflictError, HttpError, NotFoundError } from '#http/errors';
 import { json } from '#http/responses';
 
 /**
  * `POST /v1/ops/leads/{leadId}/{action}` (IAM in AWS): sales' answers to a hand-off with a JSON body, e.g.
  * `{"actionId":"…","bant":{…}}` for qualify. 200 with the result; a replayed `actionId` returns the first
  * result (header `idempotent-replay: true`); 400 with field errors, 404 unknown lead, 409 refused transition.
- * The CRM's door to the same use case is `functions/sales-actions-crm`.
+ * The CRM's door to the same use case is `functions/sales-actions-crm`. Deals: `convert` opens the
+ * opportunity, `opportunity` moves its phase (`{actionId, phase, …}`; won / lost), `qualify` answers 422
+ * naming the BANTCH items SQL still needs.
  */
 
-const isAction = (value: string | undefined): value is SalesActionName =>
-  value !== undefined && (SALES_ACTIONS as readonly string[]).includes(value);
+type RouteAction = SalesActionName | 'opportunity';
+const isAction = (value: string | undefined): value is RouteAction =>
+  value !== undefined && (value === 'opportunity' || (SALES_ACTIONS as readonly string[]).includes(value));
 
 export const handler = httpHandler(async (event) => {
   const leadId = event.pathParameters?.leadId ?? '';
   const action = event.pathParameters?.action;
-  if (!isAction(action)) throw new NotFoundError(`Unknown action; use one of: ${SALES_ACTIONS.join(', ')}.`);
+  if (!isAction(action))
+    throw new NotFoundError(`Unknown action; use one of: ${[...SALES_ACTIONS, 'opportunity'].join(', ')}.`);
   if (leadId === '' || leadId.length > 64) throw new NotFoundError('No such lead.');
   const body = readBody(event, { accept: ['json'] });
   if (typeof body.value !== 'object' || body.value === null || Array.isArray(body.value)) {
@@ -28,12 +33,20 @@ export const handler = httpHandler(async (event) => {
       { field: 'action', code: 'mismatch', message: `expected '${action}' or nothing` },
     ]);
   }
-  const parsed = salesActionSchema.safeParse({ ...raw, action });
-  if (!parsed.success)
-    throw new BadRequestError('Some fields need attention.', issuesToFields(parsed.error.issues));
-
-  const outcome = await salesAction({ leadId }, parsed.data);
+  const outcome = action === 'opportunity' ? await opportunity(leadId, raw) : await sales(leadId, raw, action);
   switch (outcome.status) {
+    case 'bantch_incomplete':
+      throw new HttpError(422, 'bantch_incomplete', outcome.message, {
+        errors: outcome.missing.map((field) => ({
+          field: `bant.${field}`,
+          code: 'required_for_sql',
+          message: `${field} must be known before the lead becomes SQL`,
+        })),
+      });
+    case 'invalid':
+      throw new BadRequestError('Some fields need attention.', [
+        { field: outcome.field, code: 'invalid', message: outcome.message },
+      ]);
     case 'not_found':
       throw new NotFoundError('No such lead.');
     case 'invalid_transition':
@@ -46,3 +59,17 @@ export const handler = httpHandler(async (event) => {
       return json(200, outcome.result);
   }
 });
+
+async function sales(leadId: string, raw: Record<string, unknown>, action: SalesActionName) {
+  const parsed = salesActionSchema.safeParse({ ...raw, action });
+  if (!parsed.success)
+    throw new BadRequestError('Some fields need attention.', issuesToFields(parsed.error.issues));
+  return salesAction({ leadId }, parsed.data);
+}
+
+async function opportunity(leadId: string, raw: Record<string, unknown>) {
+  const parsed = opportunityActionSchema.safeParse({ ...raw, action: 'opportunity' });
+  if (!parsed.success)
+    throw new BadRequestError('Some fields need attention.', issuesToFields(parsed.error.issues));
+  return dealAction(leadId, parsed.data);
+}

@@ -6,7 +6,9 @@ import { isoAt } from '#domain/lead/events';
 import { type Lead, marketingAllowed, scoringOf } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
 import { summarize, temperatureFor } from '#domain/scoring/scoring';
+import { dealSummary } from '#app/deal-view';
 import { getConsentHistory } from '#store/consent-ledger';
+import { getDeal } from '#store/deals';
 import { findLeadIdByEmail, getLead, getTimeline } from '#store/leads';
 
 export type ViewLeadOutcome =
@@ -16,7 +18,11 @@ export type ViewLeadOutcome =
   | { kind: 'missing_key' }
   | { kind: 'invalid_email' };
 
-export type LeadView = ReturnType<typeof leadView> & { consentHistory: ReturnType<typeof consentView> };
+export type LeadView = ReturnType<typeof leadView> & {
+  consentHistory: ReturnType<typeof consentView>;
+  /** BANTCH and opportunities (deals); null before sales qualified or converted the lead. */
+  deal: ReturnType<typeof dealSummary>;
+};
 
 /**
  * One lead as the ops API shows it, found by id or by e-mail (through the e-mail index, never a scan): who,
@@ -35,10 +41,18 @@ export async function viewLead(query: { leadId?: string; email?: string }): Prom
   const lead = await getLead(leadId);
   if (!lead) return { kind: 'not_found' };
   const now = clock();
-  const [timeline, consentHistory] = await Promise.all([getTimeline(leadId), getConsentHistory(leadId)]);
+  const [timeline, consentHistory, deal] = await Promise.all([
+    getTimeline(leadId),
+    getConsentHistory(leadId),
+    getDeal(leadId),
+  ]);
   return {
     kind: 'found',
-    lead: { ...leadView(lead, timeline, now), consentHistory: consentView(consentHistory) },
+    lead: {
+      ...leadView(lead, timeline, now),
+      consentHistory: consentView(consentHistory),
+      deal: dealSummary(deal),
+    },
   };
 }
 

@@ -4,7 +4,7 @@
  * stage and the events to announce. At most one opportunity is open at a time; closed ones stay in the
  * history (bounded) so a recycled lead that comes back keeps its past deals.
  */
-import type { Bantch } from '#domain/lead/events';
+import type { Bantch, OpportunityRef } from '#domain/lead/events';
 import type { EpochMs, Stage } from '#domain/lead/types';
 
 export const BANTCH_FIELDS = ['budget', 'authority', 'needs', 'timing', 'competitor', 'humanResources'] as const;
@@ -234,9 +234,6 @@ export function moveOpportunityPhase(
   if (input.phase === 'lost' && (input.reason === undefined || input.reason.trim() === '')) {
     return invalid('reason', 'a lost opportunity needs a reason');
   }
-  if (input.phase !== 'lost' && input.competitor !== undefined && input.phase !== open.phase) {
-    // A competitor is noted with a loss; elsewhere it belongs to BANTCH (qualify).
-  }
   if (input.phase === open.phase && !terminal) {
     return conflict(`opportunity ${open.opportunityId} is already in phase '${open.phase}'`);
   }
@@ -272,5 +269,18 @@ export function moveOpportunityPhase(
       stage: status === 'won' ? 'customer' : status === 'lost' ? 'recycled' : stage,
       ...(status === 'lost' ? { nurtureAt: now + config.lostNurtureAfterDays * DAY_MS } : {}),
     },
+  };
+}
+
+/** The opportunity as events and the CRM carry it. */
+export function opportunityRef(o: Opportunity, config: Pick<DealsConfig, 'phases'>): OpportunityRef {
+  return {
+    opportunityId: o.opportunityId,
+    phase: o.phase,
+    phaseLabel: phaseLabel(o.phase, config),
+    amount: o.amount,
+    currency: o.currency,
+    expectedCloseDate: o.expectedCloseDate,
+    probability: o.probability,
   };
 }
