@@ -221,7 +221,11 @@ export const targetSchema = z.discriminatedUnion('kind', [
           tokenUrl: httpsUrl.optional(),
         })
         .strict(),
-      events: targetEvents,
+      // Salesforce also upserts the coalesced `Lead Updated` record (deals: CRM kept in sync after hand-off).
+      events: z
+        .array(z.enum(DETAIL_TYPES))
+        .min(1)
+        .default(['Lead Handed Off', 'Lead Assigned', 'Lead SLA Breached', 'Lead Updated']),
     })
     .strict(),
   z

@@ -53,9 +53,9 @@ describe('hand-off targets in CDK', () => {
     // Arrange
     const specs = handoffTargetRules(settingsWith(ALL_KINDS).handoff.targets);
 
-    // Assert: webhook 1 + slack 3 (one per event) + salesforce 2 (Handed Off, Assigned) + sqs 1.
-    expect(specs).toHaveLength(7);
-    template.resourceCountIs('AWS::Events::Rule', 7);
+    // Assert: webhook 1 + slack 3 (one per event) + salesforce 3 (Handed Off, Assigned, Updated) + sqs 1.
+    expect(specs).toHaveLength(8);
+    template.resourceCountIs('AWS::Events::Rule', 8);
     template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: Match.anyValue(),
       EventPattern: {
@@ -139,6 +139,23 @@ describe('hand-off targets in CDK', () => {
     });
   });
 
+  it('given the Salesforce target, when synthesized, then the coalesced Lead Updated is upserted by lead id with the CRM record', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['leadloop.leads'], 'detail-type': ['Lead Updated'] },
+      Targets: [
+        Match.objectLike({
+          InputPath: '$.detail.crm.record',
+          HttpParameters: { PathParameterValues: ['$.detail.leadId'] },
+        }),
+      ],
+    });
+  });
+
+  it('given the demo webhook target, when its rules are read, then it receives Lead Updated to upsert on', () => {
+    const [webhook] = handoffTargetRules(settings.handoff.targets).filter((r) => r.kind === 'webhook');
+    expect(webhook?.detailTypes).toContain('Lead Updated');
+  });
+
   it('given every target, when synthesized, then each retries for 24 h and dead-letters to the stack DLQ, with an alarm', () => {
     const rules = Object.values(template.findResources('AWS::Events::Rule'));
     for (const rule of rules) {
@@ -151,7 +168,7 @@ describe('hand-off targets in CDK', () => {
     template.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       { MetricName: 'FailedInvocations', Namespace: 'AWS/Events' },
-      7,
+      8,
     );
   });
 
