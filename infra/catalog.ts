@@ -280,7 +280,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'crm-sync',
     entry: 'functions/crm-sync/handler.ts',
     grants: { table: 'readWrite' },
-    description: 'Notes changes of handed-off leads for the coalesced CRM update (Lead Updated, crm-sync timer)',
+    description:
+      'Notes changes of handed-off leads for the coalesced CRM update (Lead Updated, crm-sync timer)',
     timeoutSeconds: 15,
     memoryMb: 256,
     triggers: [
@@ -400,7 +401,11 @@ export interface HandoffTargetRuleSpec extends EventRuleSpec {
 }
 
 /** What a Salesforce target does with each event: upsert the Lead record, or just its owner. */
-export const SALESFORCE_SUPPORTED: readonly DetailType[] = ['Lead Handed Off', 'Lead Assigned', 'Lead Updated'];
+export const SALESFORCE_SUPPORTED: readonly DetailType[] = [
+  'Lead Handed Off',
+  'Lead Assigned',
+  'Lead Updated',
+];
 
 const kebab = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, '-');
 

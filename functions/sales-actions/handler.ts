@@ -33,7 +33,8 @@ export const handler = httpHandler(async (event) => {
       { field: 'action', code: 'mismatch', message: `expected '${action}' or nothing` },
     ]);
   }
-  const outcome = action === 'opportunity' ? await opportunity(leadId, raw) : await sales(leadId, raw, action);
+  const outcome =
+    action === 'opportunity' ? await opportunity(leadId, raw) : await sales(leadId, raw, action);
   switch (outcome.status) {
     case 'bantch_incomplete':
       throw new HttpError(422, 'bantch_incomplete', outcome.message, {

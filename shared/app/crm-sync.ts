@@ -4,7 +4,7 @@ import { countMetric } from '#adapters/metrics';
 import { settings } from '#config/settings';
 import { crmSyncDueAt, crmSyncView, crmSyncWanted, leadUpdatedEvent } from '#domain/deals/crm-sync';
 import type { EpochMs } from '#domain/lead/types';
-import { crmSyncDoneUpdate, getDeal, noteCrmChange, rearmCrmSync, readCrmSync } from '#store/deals';
+import { crmSyncDoneUpdate, getDeal, noteCrmChange, readCrmSync, rearmCrmSync } from '#store/deals';
 import { getLead, getLeadState, getTimeline, writeLead } from '#store/leads';
 import type { ClaimedTimer } from '#store/timers';
 import { timerLeadId } from '#store/timers';

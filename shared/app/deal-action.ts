@@ -6,16 +6,16 @@ import { emptyDeal, type Opportunity, phaseLabel } from '#domain/deals/opportuni
 import type { SalesActionView } from '#domain/handoff/sales-actions';
 import { type Bantch, isoAt, opportunityActionSchema } from '#domain/lead/events';
 import { appendStageHistory, type LeadState } from '#domain/lead/lead';
-import type { EpochMs, Stage } from '#domain/lead/types';
+import type { Stage } from '#domain/lead/types';
 import { dealPut, getDeal } from '#store/deals';
 import { readSalesActionRecord, salesActionRecordPut, salesActionRefPut } from '#store/idempotency';
 import { getLead, writeLead } from '#store/leads';
 import { CONFLICT, retryOnConflict } from '#store/retry';
 import { slaTimerDelete } from '#store/timers';
 
+export type { DealAction };
 /** The body of `POST /v1/ops/leads/{leadId}/opportunity` (the handler adds `action` from the path). */
 export { opportunityActionSchema };
-export type { DealAction };
 
 /** The opportunity as a deal action answers it (times as ISO strings, the phase with its label). */
 export interface OpportunityView {
@@ -93,7 +93,12 @@ export async function dealAction(leadId: string, action: DealAction): Promise<De
     const { state, profile } = lead;
     const deal = (await getDeal(leadId)) ?? emptyDeal(leadId);
     const decided = decideDealAction(
-      { leadId, stage: state.stage, channel: profile.channel, ...(state.handoff ? { handoff: state.handoff } : {}) },
+      {
+        leadId,
+        stage: state.stage,
+        channel: profile.channel,
+        ...(state.handoff ? { handoff: state.handoff } : {}),
+      },
       deal,
       action,
       { deals: settings.deals, recycle: settings.handoff.recycle },

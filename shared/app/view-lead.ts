@@ -1,4 +1,5 @@
 import { now as clock } from '#adapters/clock';
+import { dealSummary } from '#app/deal-view';
 import { settings } from '#config/settings';
 import type { ConsentLedgerEntry } from '#domain/capture/consent-ledger';
 import { emailKey } from '#domain/capture/email-address';
@@ -6,7 +7,6 @@ import { isoAt } from '#domain/lead/events';
 import { type Lead, marketingAllowed, scoringOf } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
 import { summarize, temperatureFor } from '#domain/scoring/scoring';
-import { dealSummary } from '#app/deal-view';
 import { getConsentHistory } from '#store/consent-ledger';
 import { getDeal } from '#store/deals';
 import { findLeadIdByEmail, getLead, getTimeline } from '#store/leads';

@@ -27,7 +27,8 @@ export const dealsConfigSchema = z
       .superRefine((phases, ctx) => {
         const seen = new Set<string>();
         phases.forEach((p, i) => {
-          if (seen.has(p.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate phase "${p.id}"` });
+          if (seen.has(p.id))
+            ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate phase "${p.id}"` });
           seen.add(p.id);
         });
       }),

@@ -65,10 +65,7 @@ export async function noteCrmChange(leadId: string, changedAt: number, dueAt: nu
  * was noted since the run read the lead (`changes` still as claimed) and the claim is still ours. Fails the
  * transaction otherwise, and the run reads again.
  */
-export function crmSyncDoneUpdate(
-  leadId: string,
-  claim: { claimId: string; changes: number },
-): TransactItem {
+export function crmSyncDoneUpdate(leadId: string, claim: { claimId: string; changes: number }): TransactItem {
   return {
     Update: {
       TableName: tableName,
@@ -106,7 +103,11 @@ export async function rearmCrmSync(leadId: string, claimId: string, at: number):
         Key: key,
         UpdateExpression: 'SET dueShard = :shard, dueAt = :due REMOVE claimId, claimedAt',
         ConditionExpression: 'claimId = :claim',
-        ExpressionAttributeValues: { ':shard': dueShardFor(key.pk, key.sk), ':due': dueAtKey(at), ':claim': claimId },
+        ExpressionAttributeValues: {
+          ':shard': dueShardFor(key.pk, key.sk),
+          ':due': dueAtKey(at),
+          ':claim': claimId,
+        },
       }),
     );
     return true;

@@ -44,7 +44,11 @@ describe('CRM kept in sync after the hand-off (coalesced Lead Updated)', () => {
     // Act: accept, qualify, convert (3 stage changes, opportunity created), six phase moves: 10 changes.
     await act(leadId, 'accept', { actionId: `a-${leadId}` });
     await act(leadId, 'qualify', { actionId: `q-${leadId}`, bant: BANTCH });
-    await act(leadId, 'convert', { actionId: `c-${leadId}`, amount: 3_000_000, expectedCloseDate: '2026-12-25' });
+    await act(leadId, 'convert', {
+      actionId: `c-${leadId}`,
+      amount: 3_000_000,
+      expectedCloseDate: '2026-12-25',
+    });
     for (const [i, phase] of ['quote', 'proposal', 'quote', 'negotiation', 'quote', 'negotiation'].entries())
       await act(leadId, 'opportunity', { actionId: `p${i}-${leadId}`, phase });
     await runtime.settle();
@@ -80,7 +84,9 @@ describe('CRM kept in sync after the hand-off (coalesced Lead Updated)', () => {
     expect(quiet).toBe(before + 1);
     expect(updatesOf(leadId)).toHaveLength(before + 2);
     expect(detailOf<Updated>(updatesOf(leadId).at(-1)).stage).toBe('customer');
-    expect(detailOf<Updated>(updatesOf(leadId).at(-1)).crm.record).toMatchObject({ Opportunity_Phase__c: '受注' });
+    expect(detailOf<Updated>(updatesOf(leadId).at(-1)).crm.record).toMatchObject({
+      Opportunity_Phase__c: '受注',
+    });
     expect(await syncTimerOf(leadId)).not.toHaveProperty('dueAt');
   });
 
@@ -99,7 +105,9 @@ describe('CRM kept in sync after the hand-off (coalesced Lead Updated)', () => {
     });
 
     // Act
-    const outcomes = await Promise.all(Array.from({ length: 100 }, (_, i) => runtime.invoke('crm-sync', event(i))));
+    const outcomes = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => runtime.invoke('crm-sync', event(i))),
+    );
     const timer = await syncTimerOf(leadId);
     await pass(16 * MINUTE);
     await pass(16 * MINUTE);
@@ -115,7 +123,9 @@ describe('CRM kept in sync after the hand-off (coalesced Lead Updated)', () => {
     const email = uniqueEmail('nohandoff');
     expect((await api(runtime).postForm('contact', contactForm(email))).status).toBe(201);
     await runtime.settle();
-    const lead = (await (await api(runtime).opsGet(`/v1/ops/leads?email=${encodeURIComponent(email)}`)).json()) as {
+    const lead = (await (
+      await api(runtime).opsGet(`/v1/ops/leads?email=${encodeURIComponent(email)}`)
+    ).json()) as {
       leadId: string;
       handoff: unknown;
     };

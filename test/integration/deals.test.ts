@@ -136,8 +136,16 @@ describe('convert and the opportunity', () => {
     await act(leadId, 'convert', convertBody(leadId, { phase: 'proposal' }));
 
     // Act
-    const quote = await act(leadId, 'opportunity', { actionId: `p1-${leadId}`, phase: 'quote', amount: 5_200_000 });
-    const replay = await act(leadId, 'opportunity', { actionId: `p1-${leadId}`, phase: 'quote', amount: 5_200_000 });
+    const quote = await act(leadId, 'opportunity', {
+      actionId: `p1-${leadId}`,
+      phase: 'quote',
+      amount: 5_200_000,
+    });
+    const replay = await act(leadId, 'opportunity', {
+      actionId: `p1-${leadId}`,
+      phase: 'quote',
+      amount: 5_200_000,
+    });
     const negotiation = await act(leadId, 'opportunity', {
       actionId: `p2-${leadId}`,
       phase: 'negotiation',
@@ -152,9 +160,17 @@ describe('convert and the opportunity', () => {
     expect([quote.status, replay.status, negotiation.status, won.status]).toEqual([200, 200, 200, 200]);
     expect(replay.replay).toBe('true');
     expect(replay.body).toEqual(quote.body);
-    expect(quote.body.opportunity).toMatchObject({ phase: 'quote', phaseLabel: '見積', probability: 50, amount: 5_200_000 });
+    expect(quote.body.opportunity).toMatchObject({
+      phase: 'quote',
+      phaseLabel: '見積',
+      probability: 50,
+      amount: 5_200_000,
+    });
     expect(negotiation.body.opportunity).toMatchObject({ phase: 'negotiation', probability: 80 });
-    expect(won.body).toMatchObject({ stage: 'customer', opportunity: { status: 'won', phaseLabel: '受注', probability: 100 } });
+    expect(won.body).toMatchObject({
+      stage: 'customer',
+      opportunity: { status: 'won', phaseLabel: '受注', probability: 100 },
+    });
     expect(after.status).toBe(409);
     expect(after.body.error?.message).toContain('already won');
     const changes = eventsOf(runtime, leadId, 'Opportunity Phase Changed').map((e) => detailOf(e));
@@ -191,7 +207,11 @@ describe('convert and the opportunity', () => {
       expectedCloseDate: '2026-02-30',
       probability: 120,
     });
-    const badPhaseOnConvert = await act(sql, 'convert', convertBody(sql, { actionId: `x5-${sql}`, phase: 'won' }));
+    const badPhaseOnConvert = await act(
+      sql,
+      'convert',
+      convertBody(sql, { actionId: `x5-${sql}`, phase: 'won' }),
+    );
     const samePhase = await act(leadId, 'opportunity', { actionId: `x6-${leadId}`, phase: 'first_meeting' });
 
     // Assert
@@ -251,16 +271,25 @@ describe('closed-lost (moves the clock: keep last)', () => {
     expect(lost.status).toBe(200);
     expect(lost.body).toMatchObject({
       stage: 'recycled',
-      opportunity: { status: 'lost', phaseLabel: '失注', lostReason: '価格で競合に劣後', competitor: '競合B社' },
+      opportunity: {
+        status: 'lost',
+        phaseLabel: '失注',
+        lostReason: '価格で競合に劣後',
+        competitor: '競合B社',
+      },
       nurture: { sequenceId: 'recycle-nurture' },
     });
     expect((lost.body.handoff as { closedAt?: string }).closedAt).toBeDefined();
-    const lostEvent = detailOf<{ nurtureAt: string; reason: string }>(eventsOf(runtime, leadId, 'Opportunity Lost')[0]);
+    const lostEvent = detailOf<{ nurtureAt: string; reason: string }>(
+      eventsOf(runtime, leadId, 'Opportunity Lost')[0],
+    );
     expect(lostEvent.reason).toBe('価格で競合に劣後');
     const nurtureAt = Date.parse(lostEvent.nurtureAt);
     expect(nurtureAt - lostAt).toBeGreaterThanOrEqual(90 * DAY);
     expect(nurtureAt - lostAt).toBeLessThan(90 * DAY + 60_000);
-    expect(detailOf(eventsOf(runtime, leadId, 'Lead Recycled')[0])).toMatchObject({ sequenceId: 'recycle-nurture' });
+    expect(detailOf(eventsOf(runtime, leadId, 'Lead Recycled')[0])).toMatchObject({
+      sequenceId: 'recycle-nurture',
+    });
     expect(await getItem((await keysOf()).enrollment(leadId, 'recycle-nurture'))).toBeDefined();
     expect(mailsAt89).toBe(mailsBefore);
     expect(mails.length).toBeGreaterThan(mailsBefore);

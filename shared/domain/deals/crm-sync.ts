@@ -7,12 +7,18 @@
  * `Lead Updated`; a change noted while it ran re-arms it. So a burst of any size is one update per lead per
  * interval, and two updates are never closer than the interval.
  */
+
+import type { DealRecord, DealsConfig } from '#domain/deals/opportunity';
+import { opportunityRef } from '#domain/deals/opportunity';
 import type { CrmLeadView, CrmMapping } from '#domain/handoff/crm-mapping';
 import { mapLeadToCrm } from '#domain/handoff/crm-mapping';
-import type { DealRecord } from '#domain/deals/opportunity';
-import { opportunityRef } from '#domain/deals/opportunity';
-import type { DealsConfig } from '#domain/deals/opportunity';
-import { buildDomainEvent, type CrmSystem, type DetailType, type DomainEvent, isoAt } from '#domain/lead/events';
+import {
+  buildDomainEvent,
+  type CrmSystem,
+  type DetailType,
+  type DomainEvent,
+  isoAt,
+} from '#domain/lead/events';
 import type { LeadProfile, LeadState } from '#domain/lead/lead';
 import type { EpochMs, TimelineEntry } from '#domain/lead/types';
 
@@ -31,7 +37,10 @@ export function crmSyncWanted(detailType: string, state: Pick<LeadState, 'handof
   return (CRM_SYNC_TRIGGERS as readonly string[]).includes(detailType) && state?.handoff !== undefined;
 }
 
-export function crmSyncDueAt(changedAt: EpochMs, config: Pick<DealsConfig, 'crmSyncIntervalMinutes'>): EpochMs {
+export function crmSyncDueAt(
+  changedAt: EpochMs,
+  config: Pick<DealsConfig, 'crmSyncIntervalMinutes'>,
+): EpochMs {
   return changedAt + config.crmSyncIntervalMinutes * 60_000;
 }
 
@@ -83,7 +92,10 @@ export function leadUpdatedEvent(
     version: 1,
     occurredAt: isoAt(now),
     leadId: view.leadId,
-    crm: { system: crm.system, record: crm.system === 'none' ? {} : mapLeadToCrm(view, crm.mapping, recentActivity) },
+    crm: {
+      system: crm.system,
+      record: crm.system === 'none' ? {} : mapLeadToCrm(view, crm.mapping, recentActivity),
+    },
     stage: view.stage,
     temperature: view.temperature,
     changedSince: isoAt(changedSince),

@@ -133,7 +133,10 @@ export function decideDealAction(
     ...common,
     deal: won.value.deal,
     opportunity: won.value.opportunity,
-    events: [...base.events, ...phaseEvents(lead, won.value.before, won.value.opportunity, action, config, now)],
+    events: [
+      ...base.events,
+      ...phaseEvents(lead, won.value.before, won.value.opportunity, action, config, now),
+    ],
   };
 }
 
@@ -147,7 +150,12 @@ function phaseEvents(
   lead: DealLead,
   before: Opportunity,
   after: Opportunity,
-  action: { actionId: string; by?: string | undefined; reason?: string | undefined; competitor?: string | undefined },
+  action: {
+    actionId: string;
+    by?: string | undefined;
+    reason?: string | undefined;
+    competitor?: string | undefined;
+  },
   config: DealActionConfig,
   now: EpochMs,
   nurtureAt?: EpochMs,

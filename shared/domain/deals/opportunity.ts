@@ -7,7 +7,14 @@
 import type { Bantch, OpportunityRef } from '#domain/lead/events';
 import type { EpochMs, Stage } from '#domain/lead/types';
 
-export const BANTCH_FIELDS = ['budget', 'authority', 'needs', 'timing', 'competitor', 'humanResources'] as const;
+export const BANTCH_FIELDS = [
+  'budget',
+  'authority',
+  'needs',
+  'timing',
+  'competitor',
+  'humanResources',
+] as const;
 export type BantchField = (typeof BANTCH_FIELDS)[number];
 
 /** The fixed terminal phases; the open phases before them come from configuration. */
@@ -120,14 +127,19 @@ export function mergeBantch(kept: Bantch | undefined, given: Bantch): Bantch {
   return out;
 }
 
-export type DealDecision<T> = { ok: true; value: T } | { ok: false; code: 'conflict' | 'invalid'; message: string; field?: string };
+export type DealDecision<T> =
+  | { ok: true; value: T }
+  | { ok: false; code: 'conflict' | 'invalid'; message: string; field?: string };
 
 const conflict = (message: string): { ok: false; code: 'conflict'; message: string } => ({
   ok: false,
   code: 'conflict',
   message,
 });
-const invalid = (field: string, message: string): { ok: false; code: 'invalid'; message: string; field: string } => ({
+const invalid = (
+  field: string,
+  message: string,
+): { ok: false; code: 'invalid'; message: string; field: string } => ({
   ok: false,
   code: 'invalid',
   message,
@@ -154,8 +166,13 @@ export function createOpportunity(
 ): DealDecision<{ deal: DealRecord; opportunity: Opportunity }> {
   const open = openOpportunity(deal);
   if (open) return conflict(`opportunity ${open.opportunityId} is still open (phase '${open.phase}')`);
-  const phase = input.phase === undefined ? config.phases[0] : config.phases.find((p) => p.id === input.phase);
-  if (!phase) return invalid('phase', `unknown phase '${input.phase}' (expected one of ${config.phases.map((p) => p.id).join(', ')})`);
+  const phase =
+    input.phase === undefined ? config.phases[0] : config.phases.find((p) => p.id === input.phase);
+  if (!phase)
+    return invalid(
+      'phase',
+      `unknown phase '${input.phase}' (expected one of ${config.phases.map((p) => p.id).join(', ')})`,
+    );
   const n = (deal.opportunities.at(-1)?.n ?? 0) + 1;
   const opportunity: Opportunity = {
     opportunityId: `${deal.leadId}:${n}`,
@@ -220,7 +237,9 @@ export function moveOpportunityPhase(
   if (!open) {
     const last = deal.opportunities.at(-1);
     return conflict(
-      last ? `opportunity ${last.opportunityId} is already ${last.status}` : 'the lead has no open opportunity',
+      last
+        ? `opportunity ${last.opportunityId} is already ${last.status}`
+        : 'the lead has no open opportunity',
     );
   }
   const terminal = input.phase === 'won' || input.phase === 'lost';
@@ -239,7 +258,8 @@ export function moveOpportunityPhase(
   }
   const status = input.phase === 'won' ? 'won' : input.phase === 'lost' ? 'lost' : 'open';
   const probability =
-    input.probability ?? (status === 'won' ? 100 : status === 'lost' ? 0 : (configured?.probability ?? open.probability));
+    input.probability ??
+    (status === 'won' ? 100 : status === 'lost' ? 0 : (configured?.probability ?? open.probability));
   const moved: Opportunity = {
     ...open,
     status,

@@ -28,7 +28,14 @@ const SCORE_PARTS = ['fit', 'behaviour', 'total'] as const;
 const OWNER_FIELDS = ['crmUserId', 'ownerId', 'name', 'email'] as const;
 const UTM_PARTS = ['source', 'medium', 'campaign', 'term', 'content'] as const;
 const BANTCH_PARTS = ['budget', 'authority', 'needs', 'timing', 'competitor', 'humanResources'] as const;
-const OPPORTUNITY_PARTS = ['phase', 'phaseLabel', 'amount', 'currency', 'probability', 'expectedCloseDate'] as const;
+const OPPORTUNITY_PARTS = [
+  'phase',
+  'phaseLabel',
+  'amount',
+  'currency',
+  'probability',
+  'expectedCloseDate',
+] as const;
 
 export type MappingSource =
   | { kind: 'attribute'; name: LeadAttribute }

@@ -141,7 +141,12 @@ describe('CRM sync fields (deals)', () => {
 
   it('given a lead with no BANTCH and no deal yet, when mapped, then those fields are left out (an update never blanks them)', () => {
     const record = mapLeadToCrm(lead(), salesforce, []);
-    for (const field of ['Budget__c', 'Opportunity_Phase__c', 'Opportunity_Amount__c', 'Last_Activity_Date__c'])
+    for (const field of [
+      'Budget__c',
+      'Opportunity_Phase__c',
+      'Opportunity_Amount__c',
+      'Last_Activity_Date__c',
+    ])
       expect(record).not.toHaveProperty(field);
   });
 
