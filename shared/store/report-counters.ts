@@ -68,6 +68,8 @@ const COUNTED = new Set([
   'Lead Accepted',
   'Lead SLA Breached',
   'Lead Assigned',
+  'Opportunity Won',
+  'Opportunity Lost',
 ]);
 
 /** True when the write's events may add to the report counters (then the profile is needed). */

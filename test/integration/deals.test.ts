@@ -151,7 +151,22 @@ describe('convert and the opportunity', () => {
       phase: 'negotiation',
       probability: 80,
     });
+    const funnel = async () => {
+      const { dayOf } = await import('#domain/reports/periods');
+      const { now } = await import('#adapters/clock');
+      const day = dayOf(now(), 'Asia/Tokyo');
+      const response = await api(runtime).opsGet(
+        `/v1/ops/reports/funnel?from=${day}&to=${day}&groupBy=channel`,
+      );
+      const body = (await response.json()) as {
+        rows: { group: string; deals: { won: number; lost: number; amountWon: Record<string, number> } }[];
+      };
+      return body.rows.find((r) => r.group === 'direct')?.deals;
+    };
+    const dealsBefore = await funnel();
     const won = await act(leadId, 'opportunity', { actionId: `p3-${leadId}`, phase: 'won' });
+    const wonAgain = await act(leadId, 'opportunity', { actionId: `p3-${leadId}`, phase: 'won' });
+    const dealsAfter = await funnel();
     const after = await act(leadId, 'opportunity', { actionId: `p4-${leadId}`, phase: 'proposal' });
     await runtime.settle();
     const view = await viewOf(leadId);
@@ -173,6 +188,11 @@ describe('convert and the opportunity', () => {
     });
     expect(after.status).toBe(409);
     expect(after.body.error?.message).toContain('already won');
+    // The funnel counts the deal once (a replay adds nothing), per channel, with the amount won.
+    expect(wonAgain.replay).toBe('true');
+    expect(dealsAfter?.won).toBe((dealsBefore?.won ?? 0) + 1);
+    expect(dealsAfter?.amountWon.JPY).toBe((dealsBefore?.amountWon.JPY ?? 0) + 5_200_000);
+    expect(dealsAfter?.lost).toBe(dealsBefore?.lost ?? 0);
     const changes = eventsOf(runtime, leadId, 'Opportunity Phase Changed').map((e) => detailOf(e));
     expect(changes.map((d) => [d.from, d.to])).toEqual([
       ['proposal', 'quote'],
