@@ -3,6 +3,7 @@
  * up on restart. Everything is validated together by `shared/config/settings.ts`.
  */
 export { app } from './app.ts';
+export { deals } from './deals.ts';
 export { forms } from './forms.ts';
 export { handoff } from './handoff.ts';
 export { reports } from './reports.ts';

@@ -5,6 +5,7 @@
  */
 import type { HandoffTarget } from '#config/handoff';
 import { settings } from '#config/settings';
+import { CRM_SYNC_TRIGGERS } from '#domain/deals/crm-sync';
 import { CRM_ERASE_EVENT, type CrmOperation, crmOperation } from '#domain/handoff/crm-mapping';
 import type { HandoffTrigger } from '#domain/handoff/handoff';
 import {
@@ -330,6 +331,24 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     ],
   }),
   fn({
+    name: 'crm-sync',
+    entry: 'functions/crm-sync/handler.ts',
+    grants: { table: 'readWrite' },
+    description:
+      'Notes changes of handed-off leads for the coalesced CRM update (Lead Updated, crm-sync timer)',
+    timeoutSeconds: 15,
+    memoryMb: 256,
+    triggers: [
+      {
+        kind: 'rule',
+        name: 'crm-sync-changes',
+        bus: 'leads',
+        pattern: { source: [EVENT_SOURCE], 'detail-type': [...CRM_SYNC_TRIGGERS] },
+        description: 'Changes sales cares about: stage, owner, temperature, opportunity phase, unsubscribe',
+      },
+    ],
+  }),
+  fn({
     name: 'unsubscribe',
     entry: 'functions/unsubscribe/handler.ts',
     grants: { table: 'readWrite', signingSecret: true },
@@ -461,6 +480,7 @@ export interface HandoffTargetRuleSpec extends EventRuleSpec {
 export const SALESFORCE_SUPPORTED: readonly DetailType[] = [
   'Lead Handed Off',
   'Lead Assigned',
+  'Lead Updated',
   CRM_ERASE_EVENT,
 ];
 

@@ -1,3 +1,4 @@
+import { dealAction, opportunityActionSchema } from '#app/deal-action';
 import { LEAD_ACTIONS, type LeadActionName, leadActionSchema, salesAction } from '#app/sales-action';
 import { actorOf, callerOf } from '#http/access';
 import { httpHandler, issuesToFields, readBody } from '#http/api';
@@ -5,21 +6,24 @@ import { BadRequestError, ConflictError, HttpError, NotFoundError } from '#http/
 import { json } from '#http/responses';
 
 /**
- * `POST /v1/ops/leads/{leadId}/{action}` (IAM in AWS): sales' answers to a hand-off (accept, qualify,
- * convert, disqualify, recycle) and the owner actions (handoff, reassign) with a JSON body, e.g.
- * `{"actionId":"…","bant":{…}}` for qualify or `{"actionId":"…","ownerId":"sato","reason":"…"}` for
- * handoff. 200 with the result; a replayed `actionId` returns the first result (header
- * `idempotent-replay: true`); 400 with field errors, 404 unknown lead or owner, 409 refused action.
- * The CRM's door to the same use case is `functions/sales-actions-crm`.
+ * `POST /v1/ops/leads/{leadId}/{action}` (JWT in AWS): sales' answers to a hand-off (accept, qualify,
+ * convert, disqualify, recycle), the owner actions (handoff, reassign) and deals (`opportunity`) with a JSON
+ * body, e.g. `{"actionId":"…","bant":{…}}` for qualify or `{"actionId":"…","ownerId":"sato","reason":"…"}`
+ * for handoff. 200 with the result; a replayed `actionId` returns the first result (header
+ * `idempotent-replay: true`); 400 with field errors, 404 unknown lead or owner, 409 refused action, 422 when
+ * qualify lacks the BANTCH items SQL needs. `convert` opens the opportunity, `opportunity` moves its phase
+ * (`{actionId, phase, …}`; won / lost). The CRM's door to the same use case is `functions/sales-actions-crm`.
  */
 
-const isAction = (value: string | undefined): value is LeadActionName =>
-  value !== undefined && (LEAD_ACTIONS as readonly string[]).includes(value);
+type RouteAction = LeadActionName | 'opportunity';
+const isAction = (value: string | undefined): value is RouteAction =>
+  value !== undefined && (value === 'opportunity' || (LEAD_ACTIONS as readonly string[]).includes(value));
 
 export const handler = httpHandler(async (event) => {
   const leadId = event.pathParameters?.leadId ?? '';
   const action = event.pathParameters?.action;
-  if (!isAction(action)) throw new NotFoundError(`Unknown action; use one of: ${LEAD_ACTIONS.join(', ')}.`);
+  if (!isAction(action))
+    throw new NotFoundError(`Unknown action; use one of: ${[...LEAD_ACTIONS, 'opportunity'].join(', ')}.`);
   if (leadId === '' || leadId.length > 64) throw new NotFoundError('No such lead.');
   const body = readBody(event, { accept: ['json'] });
   if (typeof body.value !== 'object' || body.value === null || Array.isArray(body.value)) {
@@ -33,12 +37,22 @@ export const handler = httpHandler(async (event) => {
   }
   // `by` comes from the token for a person (a body cannot act in someone else's name).
   const by = actorOf(callerOf(event), typeof raw.by === 'string' ? raw.by : undefined);
-  const parsed = leadActionSchema.safeParse({ ...raw, action, ...(by === undefined ? {} : { by }) });
-  if (!parsed.success)
-    throw new BadRequestError('Some fields need attention.', issuesToFields(parsed.error.issues));
-
-  const outcome = await salesAction({ leadId }, parsed.data);
+  const input = { ...raw, ...(by === undefined ? {} : { by }) };
+  const outcome =
+    action === 'opportunity' ? await opportunity(leadId, input) : await lead(leadId, input, action);
   switch (outcome.status) {
+    case 'bantch_incomplete':
+      throw new HttpError(422, 'bantch_incomplete', outcome.message, {
+        errors: outcome.missing.map((field) => ({
+          field: `bant.${field}`,
+          code: 'required_for_sql',
+          message: `${field} must be known before the lead becomes SQL`,
+        })),
+      });
+    case 'invalid':
+      throw new BadRequestError('Some fields need attention.', [
+        { field: outcome.field, code: 'invalid', message: outcome.message },
+      ]);
     case 'not_found':
       throw new NotFoundError('No such lead.');
     case 'unknown_owner':
@@ -57,3 +71,17 @@ export const handler = httpHandler(async (event) => {
       return json(200, outcome.result);
   }
 });
+
+async function lead(leadId: string, raw: Record<string, unknown>, action: LeadActionName) {
+  const parsed = leadActionSchema.safeParse({ ...raw, action });
+  if (!parsed.success)
+    throw new BadRequestError('Some fields need attention.', issuesToFields(parsed.error.issues));
+  return salesAction({ leadId }, parsed.data);
+}
+
+async function opportunity(leadId: string, raw: Record<string, unknown>) {
+  const parsed = opportunityActionSchema.safeParse({ ...raw, action: 'opportunity' });
+  if (!parsed.success)
+    throw new BadRequestError('Some fields need attention.', issuesToFields(parsed.error.issues));
+  return dealAction(leadId, parsed.data);
+}

@@ -1,6 +1,7 @@
 import { now as clockNow } from '#adapters/clock';
 import { logger } from '#adapters/logger';
 import { countMetric } from '#adapters/metrics';
+import { dealAction } from '#app/deal-action';
 import { slaCounterItems } from '#app/sla-counting';
 import { settings } from '#config/settings';
 import { emailKey } from '#domain/capture/email-address';
@@ -36,7 +37,10 @@ export type SalesActionOutcome =
   | { status: 'not_found' }
   | { status: 'unknown_owner'; message: string; field: string }
   | { status: 'invalid_transition' | 'no_owner_available'; message: string }
-  | { status: 'action_id_reused'; message: string };
+  | { status: 'action_id_reused'; message: string }
+  // Deals (qualify, convert): BANTCH required for SQL missing (422), or a bad field such as the phase (400).
+  | { status: 'bantch_incomplete'; message: string; missing: string[] }
+  | { status: 'invalid'; message: string; field: string };
 
 /** How a caller names the lead: our id (ops API, CRM records that stored it) or the e-mail address. */
 export type LeadRef = { leadId: string } | { email: string };
@@ -64,6 +68,10 @@ export async function salesAction(ref: LeadRef, action: LeadAction): Promise<Sal
   const now = clockNow();
   const leadId = await resolveLeadId(ref);
   if (!leadId) return { status: 'not_found' };
+  // Qualify and convert keep the deal (BANTCH, opportunity) beside the stage move: shared/app/deal-action.ts.
+  // (The view's `action` is the request's: qualify or convert, never 'opportunity', hence the cast.)
+  if (action.action === 'qualify' || action.action === 'convert')
+    return (await dealAction(leadId, action)) as SalesActionOutcome;
   const policy = settings.handoff;
   const recent =
     assigns(action) && policy.crm.system !== 'none'

@@ -2,6 +2,7 @@ import type { Context } from 'aws-lambda';
 import { now } from '#adapters/clock';
 import { errorFields, logger } from '#adapters/logger';
 import { countMetric } from '#adapters/metrics';
+import { runCrmSyncTimer } from '#app/crm-sync';
 import { runDecayTimer } from '#app/run-decay-timer';
 import { runPendingEvents } from '#app/run-pending-events';
 import { runRetentionTimer } from '#app/run-retention-timer';
@@ -207,6 +208,9 @@ export const TIMER_PROCESSORS = {
   },
   retention: async (timer, work) => {
     await runRetentionTimer(timer, work.now);
+  },
+  'crm-sync': async (timer, work) => {
+    await runCrmSyncTimer(timer, work.now);
   },
 } satisfies Record<string, TimerProcessor>;
 

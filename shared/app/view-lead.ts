@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { now as clock } from '#adapters/clock';
+import { dealSummary } from '#app/deal-view';
 import { settings } from '#config/settings';
 import type { ConsentLedgerEntry } from '#domain/capture/consent-ledger';
 import { emailKey } from '#domain/capture/email-address';
@@ -8,6 +9,7 @@ import { type Lead, marketingAllowed, scoringOf } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
 import { summarize, temperatureFor } from '#domain/scoring/scoring';
 import { getConsentHistory } from '#store/consent-ledger';
+import { getDeal } from '#store/deals';
 import { findLeadIdByEmail, getLead, getTimelinePage, type StoredTimelineEntry } from '#store/leads';
 
 export type ViewLeadOutcome =
@@ -43,6 +45,8 @@ export type LeadView = ReturnType<typeof leadView> & {
   consentHistory: ReturnType<typeof consentView>;
   /** Older timeline entries: pass as `?timelineCursor=`; null when the timeline shown is complete. */
   timelineCursor: string | null;
+  /** BANTCH and opportunities (deals); null before sales qualified or converted the lead. */
+  deal: ReturnType<typeof dealSummary>;
 };
 
 /**
@@ -72,9 +76,10 @@ export async function viewLead(query: {
   if (!lead) return { kind: 'not_found' };
   const now = clock();
   // Only the newest page of the timeline (a descending index query with a limit), never the whole history.
-  const [page, consentHistory] = await Promise.all([
+  const [page, consentHistory, deal] = await Promise.all([
     getTimelinePage(leadId, { limit: TIMELINE_PAGE, ...(after ? { after } : {}) }),
     getConsentHistory(leadId),
+    getDeal(leadId),
   ]);
   return {
     kind: 'found',
@@ -82,6 +87,7 @@ export async function viewLead(query: {
       ...leadView(lead, page.entries, now),
       timelineCursor: page.next ? encodeTimelineCursor(leadId, page.next) : null,
       consentHistory: consentView(consentHistory),
+      deal: dealSummary(deal),
     },
   };
 }

@@ -251,7 +251,11 @@ export const targetSchema = z.discriminatedUnion('kind', [
           tokenUrl: httpsUrl.optional(),
         })
         .strict(),
-      events: targetEvents,
+      // Salesforce also upserts the coalesced `Lead Updated` record (deals: CRM kept in sync after hand-off).
+      events: z
+        .array(z.enum(DETAIL_TYPES))
+        .min(1)
+        .default(['Lead Handed Off', 'Lead Assigned', 'Lead SLA Breached', 'Lead Updated']),
     })
     .strict(),
   z
@@ -392,6 +396,30 @@ export type CrmMappingInput = z.input<typeof crmMappingSchema>;
 
 const RATING_BY_TEMPERATURE = { hot: 'Hot', warm: 'Warm', cold: 'Cold' };
 
+/** Salesforce Lead `Status` (standard picklist) from the stage; every stage listed (tql too). */
+const SALESFORCE_STATUS_BY_STAGE = {
+  subscriber: 'Open - Not Contacted',
+  lead: 'Open - Not Contacted',
+  mql: 'Open - Not Contacted',
+  tql: 'Open - Not Contacted',
+  sal: 'Working - Contacted',
+  sql: 'Working - Contacted',
+  opportunity: 'Closed - Converted',
+  customer: 'Closed - Converted',
+  recycled: 'Closed - Not Converted',
+  disqualified: 'Closed - Not Converted',
+};
+
+/** Salesforce `LeadSource` from the first-touch channel (not the utm source: the channel is the report's). */
+const SALESFORCE_SOURCE_BY_CHANNEL = {
+  inbound_web: 'Web',
+  event: 'Event',
+  webinar: 'Webinar',
+  outbound: 'Outbound',
+  referral: 'Partner Referral',
+  import: 'Purchased List',
+};
+
 /** Salesforce Lead. LastName and Company are required by Salesforce, so they fall back to 「(不明)」. */
 export const salesforceLeadMapping: CrmMappingInput = {
   fields: {
@@ -401,7 +429,8 @@ export const salesforceLeadMapping: CrmMappingInput = {
     Email: { source: 'attribute:email', transforms: ['trim', 'lowercase'], maxLength: 80 },
     Phone: { source: 'attribute:phone', transforms: ['trim', 'nfkc'], maxLength: 40 },
     Title: { source: 'attribute:title', maxLength: 128 },
-    LeadSource: { source: 'utm.source', maxLength: 255, fallback: 'Web' },
+    LeadSource: { source: 'channel', values: SALESFORCE_SOURCE_BY_CHANNEL, maxLength: 255, fallback: 'Web' },
+    Status: { source: 'stage', values: SALESFORCE_STATUS_BY_STAGE, maxLength: 40 },
     Industry: { source: 'attribute:industry', maxLength: 255 },
     NumberOfEmployees: { source: 'attribute:employees', type: 'number' },
     Rating: { source: 'temperature', values: RATING_BY_TEMPERATURE },
@@ -411,6 +440,15 @@ export const salesforceLeadMapping: CrmMappingInput = {
     Behaviour_Score__c: { source: 'score.behaviour', type: 'number' },
     Grade__c: { source: 'grade', maxLength: 1 },
     OwnerId: 'owner.crmUserId',
+    Last_Activity_Date__c: 'lastActivityDate',
+    Budget__c: { source: 'bantch.budget', maxLength: 255 },
+    Authority__c: { source: 'bantch.authority', maxLength: 255 },
+    Needs__c: { source: 'bantch.needs', maxLength: 255 },
+    Timing__c: { source: 'bantch.timing', maxLength: 255 },
+    Competitor__c: { source: 'bantch.competitor', maxLength: 255 },
+    Human_Resources__c: { source: 'bantch.humanResources', maxLength: 255 },
+    Opportunity_Phase__c: { source: 'opportunity.phaseLabel', maxLength: 40 },
+    Opportunity_Amount__c: { source: 'opportunity.amount', type: 'number' },
   },
 };
 
@@ -462,5 +500,15 @@ export const hubspotContactMapping: CrmMappingInput = {
     leadloop_behaviour_score: { source: 'score.behaviour', type: 'number' },
     leadloop_grade: 'grade',
     leadloop_summary: { source: 'summary', maxLength: 65_536 },
+    leadloop_lead_source: 'channel',
+    leadloop_last_activity_date: 'lastActivityDate',
+    leadloop_budget: 'bantch.budget',
+    leadloop_authority: 'bantch.authority',
+    leadloop_needs: 'bantch.needs',
+    leadloop_timing: 'bantch.timing',
+    leadloop_competitor: 'bantch.competitor',
+    leadloop_human_resources: 'bantch.humanResources',
+    leadloop_deal_phase: 'opportunity.phaseLabel',
+    leadloop_deal_amount: { source: 'opportunity.amount', type: 'number' },
   },
 };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { appConfigSchema } from '#config/app';
+import { DEFAULT_DEALS, dealsConfigSchema } from '#config/deals';
 import { parseConfig } from '#config/errors';
 import { DOUBLE_OPT_IN_TEMPLATE_ID, formsConfigSchema } from '#config/forms';
 import { handoffConfigSchema } from '#config/handoff';
@@ -36,6 +37,7 @@ export const settingsSchema = z
     nurtureSettings: nurtureSettingsSchema.default(nurtureSettingsSchema.parse({})),
     handoff: handoffConfigSchema,
     reports: reportsConfigSchema.default(reportsConfigSchema.parse({})),
+    deals: dealsConfigSchema.default(dealsConfigSchema.parse(DEFAULT_DEALS)),
   })
   .superRefine((s, ctx) => {
     const templateIds = new Set(s.templates.map((t) => t.id));

@@ -240,13 +240,15 @@ export const OPERATIONS: readonly OperationSpec[] = [
     method: 'POST',
     path: '/v1/ops/leads/{leadId}/{action}',
     auth: 'ops',
-    summary: 'A sales action on a hand-off: accept, qualify, convert, disqualify, recycle',
+    summary:
+      'A sales action on a hand-off: accept, qualify (BANTCH kept), convert (opens the opportunity), disqualify, recycle, opportunity (moves its phase; body: opportunityActionSchema)',
     body: { schema: salesActionSchema, example: { action: 'accept', actionId: 'crm-7781', by: 'k.sato' } },
     responses: {
       '200': 'Applied (or the first result of a replayed actionId)',
       '400': 'Fields need attention',
       '404': 'No such lead or action',
-      '409': 'Refused transition, or actionId reused',
+      '409': 'Refused transition (e.g. a phase after won or lost, no open opportunity), or actionId reused',
+      '422': 'qualify: BANTCH items required for SQL are missing (named in errors)',
     },
   },
   {

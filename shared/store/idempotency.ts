@@ -1,6 +1,6 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { EpochMs } from '#domain/lead/types';
-import { dynamodb, tableName } from '#store/dynamodb';
+import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
 import { keys } from '#store/keys';
 import type { TransactItem } from '#store/leads';
 import { TTL_ATTRIBUTE } from '#store/table-design';
@@ -45,6 +45,22 @@ async function readRecord(scope: string, id: string): Promise<Record<string, unk
 /** Marks an event processed; fails the transaction when it already was. */
 export function idempotencyPut(scope: string, id: string, now: EpochMs): TransactItem {
   return recordPut(scope, id, now, MARKER_RETENTION_S);
+}
+
+/**
+ * Mark an id processed on its own (no change to commit with it): true the first time, false for a replay.
+ * For work whose effect is already idempotent and only needs a "done" marker, e.g. an imported row.
+ */
+export async function markFirstTime(scope: string, id: string, now: EpochMs): Promise<boolean> {
+  const put = idempotencyPut(scope, id, now).Put;
+  if (!put) return true;
+  try {
+    await dynamodb.send(new PutCommand(put));
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailure(error)) return false;
+    throw error;
+  }
 }
 
 export async function idempotencySeen(scope: string, id: string): Promise<boolean> {

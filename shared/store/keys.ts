@@ -51,6 +51,8 @@ export const keys = {
   suppression: (addressHash: string) => ({ pk: `SUPPRESSED#${addressHash}`, sk: 'SUPPRESSED' }),
   /** The record that a lead was erased (id, time, reason): makes a second erase answer `alreadyErased`. */
   erasure: (leadId: string) => ({ pk: `ERASED#${leadId}`, sk: 'ERASED' }),
+  /** The lead's deal item: BANTCH and its opportunities (shared/domain/deals). */
+  deal: (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'DEAL' }),
 } as const;
 
 export const PREFIX = {
@@ -86,6 +88,7 @@ export const LEAD_ITEM_KIND_NAMES: Record<string, string> = {
   consent: 'consentHistory',
   pending: 'pendingEvents',
   rpt: 'reportFacts',
+  deal: 'deal',
 };
 
 /** A `REF#<scope>#<id>` sort key back to the idempotency record it points at. */

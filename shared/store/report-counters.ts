@@ -79,6 +79,8 @@ const COUNTED = new Set([
   'Lead SLA Breached',
   'Lead First Contacted',
   'Lead Assigned',
+  'Opportunity Won',
+  'Opportunity Lost',
 ]);
 
 /** True when the write's events may add to the report counters (then the profile is needed). */

@@ -53,10 +53,10 @@ describe('hand-off targets in CDK', () => {
     // Arrange
     const specs = handoffTargetRules(settingsWith(ALL_KINDS).handoff.targets);
 
-    // Assert: webhook 2 (its events; Lead Erased) + slack 3 (one per event) + salesforce 3 (Handed Off,
-    // Assigned, Erased) + sqs 1.
-    expect(specs).toHaveLength(9);
-    template.resourceCountIs('AWS::Events::Rule', 9);
+    // Assert: webhook 2 (its events; Lead Erased) + slack 3 (one per event) + salesforce 4 (Handed Off,
+    // Assigned, Updated, Erased) + sqs 1.
+    expect(specs).toHaveLength(10);
+    template.resourceCountIs('AWS::Events::Rule', 10);
     template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: Match.anyValue(),
       EventPattern: {
@@ -140,6 +140,23 @@ describe('hand-off targets in CDK', () => {
     });
   });
 
+  it('given the Salesforce target, when synthesized, then the coalesced Lead Updated is upserted by lead id with the CRM record', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['leadloop.leads'], 'detail-type': ['Lead Updated'] },
+      Targets: [
+        Match.objectLike({
+          InputPath: '$.detail.crm.record',
+          HttpParameters: { PathParameterValues: ['$.detail.leadId'] },
+        }),
+      ],
+    });
+  });
+
+  it('given the demo webhook target, when its rules are read, then it receives Lead Updated to upsert on', () => {
+    const [webhook] = handoffTargetRules(settings.handoff.targets).filter((r) => r.kind === 'webhook');
+    expect(webhook?.detailTypes).toContain('Lead Updated');
+  });
+
   it('given every target, when synthesized, then each retries for 24 h and dead-letters to the stack DLQ, with an alarm', () => {
     const rules = Object.values(template.findResources('AWS::Events::Rule'));
     for (const rule of rules) {
@@ -152,7 +169,7 @@ describe('hand-off targets in CDK', () => {
     template.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       { MetricName: 'FailedInvocations', Namespace: 'AWS/Events' },
-      9,
+      10,
     );
   });
 

@@ -112,7 +112,7 @@ const getJson = async <T = Json>(path: string): Promise<T> => {
 async function act(leadId: string, action: string, actionId: string) {
   const bodies: Record<string, Json> = {
     accept: { actionId },
-    qualify: { actionId, bant: { budget: '500万円', authority: '部長' } },
+    qualify: { actionId, bant: { budget: '500万円', authority: '部長', needs: 'MA導入', timing: '下期' } },
     convert: { actionId, amount: 3_000_000, expectedCloseDate: '2027-03-31' },
     disqualify: { actionId, reason: '競合採用済み' },
   };

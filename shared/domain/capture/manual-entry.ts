@@ -13,7 +13,7 @@
  *   import finds the row already on the lead and changes nothing.
  */
 import { z } from 'zod';
-import { buildTouch, channelFor } from '#domain/capture/attribution';
+import { buildTouch } from '#domain/capture/attribution';
 import { normalizeEmail } from '#domain/capture/email-address';
 import type { FormConfig } from '#domain/capture/form-config';
 import type { Submission, SubmissionFacts } from '#domain/capture/submission';
@@ -152,7 +152,7 @@ export function entryFacts(entry: LeadEntry, origin: EntryOrigin, now: EpochMs):
   const formId = entryFormId(origin);
   const channel: Channel = (CHANNELS as readonly string[]).includes(entry.channel)
     ? (entry.channel as Channel)
-    : channelFor('referral', entry.channel);
+    : 'referral'; // partner and the like: the grouping reads a declared referral as `partner`
   const submissionId = origin.kind === 'manual' ? origin.entryId : `${origin.importId}:${origin.line}`;
   const attributes = entryLeadAttributes(entry.attributes);
   const submission: Submission = {

@@ -5,9 +5,12 @@
  * Source grammar (validated at config load by `parseMappingSource`):
  *   attribute:<lead attribute> · score.fit · score.behaviour · score.total · grade · temperature ·
  *   stage · channel · leadId · owner.crmUserId · owner.ownerId · owner.name · owner.email ·
- *   utm.source · utm.medium · utm.campaign · utm.term · utm.content · summary · const:<value>
+ *   utm.source · utm.medium · utm.campaign · utm.term · utm.content · summary · const:<value> ·
+ *   bantch.<budget|authority|needs|timing|competitor|humanResources> · lastActivityDate ·
+ *   opportunity.<phase|phaseLabel|amount|currency|probability|expectedCloseDate>
+ * (`channel` is the lead's first-touch channel: it is set when the lead is created and never changes.)
  */
-import type { CrmRecord } from '#domain/lead/events';
+import type { Bantch, CrmRecord } from '#domain/lead/events';
 import {
   type Channel,
   type ChannelGroup,
@@ -25,6 +28,15 @@ import {
 const SCORE_PARTS = ['fit', 'behaviour', 'total'] as const;
 const OWNER_FIELDS = ['crmUserId', 'ownerId', 'name', 'email'] as const;
 const UTM_PARTS = ['source', 'medium', 'campaign', 'term', 'content'] as const;
+const BANTCH_PARTS = ['budget', 'authority', 'needs', 'timing', 'competitor', 'humanResources'] as const;
+const OPPORTUNITY_PARTS = [
+  'phase',
+  'phaseLabel',
+  'amount',
+  'currency',
+  'probability',
+  'expectedCloseDate',
+] as const;
 
 export type MappingSource =
   | { kind: 'attribute'; name: LeadAttribute }
@@ -32,15 +44,27 @@ export type MappingSource =
   | { kind: 'score'; part: (typeof SCORE_PARTS)[number] }
   | { kind: 'owner'; field: (typeof OWNER_FIELDS)[number] }
   | { kind: 'utm'; part: (typeof UTM_PARTS)[number] }
-  | { kind: 'grade' | 'temperature' | 'stage' | 'channel' | 'leadId' | 'summary' };
+  | { kind: 'bantch'; part: (typeof BANTCH_PARTS)[number] }
+  | { kind: 'opportunity'; part: (typeof OPPORTUNITY_PARTS)[number] }
+  | { kind: 'grade' | 'temperature' | 'stage' | 'channel' | 'leadId' | 'summary' | 'lastActivityDate' };
 
-const SIMPLE_SOURCES = ['grade', 'temperature', 'stage', 'channel', 'leadId', 'summary'] as const;
+const SIMPLE_SOURCES = [
+  'grade',
+  'temperature',
+  'stage',
+  'channel',
+  'leadId',
+  'summary',
+  'lastActivityDate',
+] as const;
 
 /** Every source name except the open-ended `attribute:` and `const:` ones, for error messages. */
 export const NAMED_MAPPING_SOURCES: readonly string[] = [
   ...SCORE_PARTS.map((p) => `score.${p}`),
   ...OWNER_FIELDS.map((f) => `owner.${f}`),
   ...UTM_PARTS.map((p) => `utm.${p}`),
+  ...BANTCH_PARTS.map((p) => `bantch.${p}`),
+  ...OPPORTUNITY_PARTS.map((p) => `opportunity.${p}`),
   ...SIMPLE_SOURCES,
 ];
 
@@ -59,6 +83,8 @@ export function parseMappingSource(source: string): MappingSource | { error: str
   if (head === 'score' && includes(SCORE_PARTS, part)) return { kind: 'score', part };
   if (head === 'owner' && includes(OWNER_FIELDS, part)) return { kind: 'owner', field: part };
   if (head === 'utm' && includes(UTM_PARTS, part)) return { kind: 'utm', part };
+  if (head === 'bantch' && includes(BANTCH_PARTS, part)) return { kind: 'bantch', part };
+  if (head === 'opportunity' && includes(OPPORTUNITY_PARTS, part)) return { kind: 'opportunity', part };
   if (includes(SIMPLE_SOURCES, source)) return { kind: source };
   return {
     error: `unknown source '${source}' (expected attribute:<name>, const:<value> or one of ${NAMED_MAPPING_SOURCES.join(', ')})`,
@@ -100,6 +126,18 @@ export interface CrmLeadView {
   channel?: Channel | ChannelGroup;
   utm?: Touch['utm'];
   owner?: { ownerId: string; name: string; email: string; crmUserId?: string };
+  /** BANTCH as sales last qualified it (deals). */
+  bantch?: Bantch;
+  /** The lead's latest opportunity (open or closed). */
+  opportunity?: {
+    phase: string;
+    phaseLabel: string;
+    amount: number;
+    currency: string;
+    probability: number;
+    expectedCloseDate: string;
+  };
+  lastActivityAt?: number;
 }
 
 /**
@@ -186,7 +224,12 @@ export function leadSummary(
 
 type RawValue = string | number | undefined;
 
-const readSource = (source: MappingSource, lead: CrmLeadView, summary: () => string): RawValue => {
+const readSource = (
+  source: MappingSource,
+  lead: CrmLeadView,
+  summary: () => string,
+  timeZone: string,
+): RawValue => {
   switch (source.kind) {
     case 'attribute':
       return lead.attributes[source.name];
@@ -210,8 +253,17 @@ const readSource = (source: MappingSource, lead: CrmLeadView, summary: () => str
       return lead.leadId;
     case 'summary':
       return summary();
+    case 'bantch':
+      return lead.bantch?.[source.part];
+    case 'opportunity':
+      return lead.opportunity?.[source.part];
+    case 'lastActivityDate':
+      return lead.lastActivityAt === undefined ? undefined : localDate(lead.lastActivityAt, timeZone);
   }
 };
+
+/** YYYY-MM-DD of an instant in a time zone (a CRM date field, e.g. Salesforce `Last_Activity_Date__c`). */
+const localDate = (at: number, timeZone: string): string => formatLocal(at, timeZone).slice(0, 10);
 
 const toFieldValue = (raw: RawValue, spec: CrmFieldSpec): string | number | undefined => {
   let value = raw;
@@ -250,7 +302,8 @@ export function mapLeadToCrm(
   for (const [field, spec] of Object.entries(mapping.fields)) {
     const source = parseMappingSource(spec.source);
     if ('error' in source) throw new Error(`crm mapping field ${field}: ${source.error}`);
-    const value = toFieldValue(readSource(source, lead, summary), spec) ?? spec.fallback;
+    const value =
+      toFieldValue(readSource(source, lead, summary, mapping.summary.timeZone), spec) ?? spec.fallback;
     if (value !== undefined) record[field] = limit(value, spec);
   }
   return record;

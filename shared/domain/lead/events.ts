@@ -7,7 +7,7 @@
  * item or a retried handler produces the same id and targets can de-duplicate on it.
  */
 import { z } from 'zod';
-import type { Channel, Grade, ScoreSummary, Stage, Temperature } from '#domain/lead/types';
+import type { Channel, ChannelGroup, Grade, ScoreSummary, Stage, Temperature } from '#domain/lead/types';
 
 export const EVENT_SOURCE = 'leadloop.leads';
 
@@ -26,6 +26,11 @@ export const DETAIL_TYPES = [
   'Lead Recycled',
   'Lead Unsubscribed',
   'Lead Erased',
+  'Opportunity Created',
+  'Opportunity Phase Changed',
+  'Opportunity Won',
+  'Opportunity Lost',
+  'Lead Updated',
 ] as const;
 export type DetailType = (typeof DETAIL_TYPES)[number];
 
@@ -214,6 +219,61 @@ export interface LeadErasedDetail extends DetailBase {
   reason: string;
 }
 
+/** An opportunity as events carry it (amount in `currency`, dates as YYYY-MM-DD, phase ids and labels). */
+export interface OpportunityRef {
+  opportunityId: string;
+  phase: string;
+  phaseLabel: string;
+  amount: number;
+  currency: string;
+  expectedCloseDate: string;
+  /** Percent. */
+  probability: number;
+}
+
+export interface OpportunityCreatedDetail extends DetailBase {
+  opportunity: OpportunityRef;
+  account?: { name: string; domain?: string };
+  contact?: { lastName?: string; firstName?: string; email?: string; title?: string; phone?: string };
+  by?: string;
+}
+
+export interface OpportunityPhaseChangedDetail extends DetailBase {
+  opportunity: OpportunityRef;
+  from: string;
+  to: string;
+  by?: string;
+}
+
+export interface OpportunityWonDetail extends DetailBase {
+  opportunity: OpportunityRef;
+  /** The first-touch channel group (report dimension). */
+  channel: ChannelGroup;
+  by?: string;
+}
+
+export interface OpportunityLostDetail extends DetailBase {
+  opportunity: OpportunityRef;
+  reason: string;
+  competitor?: string;
+  channel: ChannelGroup;
+  /** ISO-8601: when the lead re-enters nurture. */
+  nurtureAt: string;
+  by?: string;
+}
+
+/**
+ * The CRM record of a handed-off lead after changes sales cares about (stage, owner, temperature,
+ * opportunity phase, unsubscribe), coalesced: at most one per lead per configured interval. Targets upsert.
+ */
+export interface LeadUpdatedDetail extends DetailBase {
+  crm: { system: CrmSystem; record: CrmRecord };
+  stage: Stage;
+  temperature: Temperature;
+  /** ISO-8601: the first change this update carries. */
+  changedSince: string;
+}
+
 export interface DetailByType {
   'Lead Captured': LeadCapturedDetail;
   'Lead Stage Changed': LeadStageChangedDetail;
@@ -229,6 +289,11 @@ export interface DetailByType {
   'Lead Recycled': LeadRecycledDetail;
   'Lead Unsubscribed': LeadUnsubscribedDetail;
   'Lead Erased': LeadErasedDetail;
+  'Opportunity Created': OpportunityCreatedDetail;
+  'Opportunity Phase Changed': OpportunityPhaseChangedDetail;
+  'Opportunity Won': OpportunityWonDetail;
+  'Opportunity Lost': OpportunityLostDetail;
+  'Lead Updated': LeadUpdatedDetail;
 }
 
 export interface DomainEvent<T extends DetailType = DetailType> {
@@ -345,10 +410,61 @@ export const convertActionSchema = z
       .regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as JPY')
       .default('JPY'),
     expectedCloseDate: calendarDateSchema,
+    /** The opportunity's first phase (a configured phase id); default: the first configured phase. */
+    phase: z.string().trim().min(1).max(64).optional(),
+    /** Win probability in percent; default: the phase's configured probability. */
+    probability: z.number().int().min(0).max(100).optional(),
+    /** 取引先 */
+    account: z
+      .object({
+        name: z.string().trim().min(1).max(255),
+        domain: z
+          .string()
+          .trim()
+          .toLowerCase()
+          .max(253)
+          .regex(/^[a-z0-9.-]+\.[a-z]{2,}$/, 'expected a domain such as example.co.jp')
+          .optional(),
+      })
+      .strict()
+      .optional(),
+    /** 取引先責任者 */
+    contact: z
+      .object({
+        lastName: z.string().trim().min(1).max(80).optional(),
+        firstName: z.string().trim().min(1).max(40).optional(),
+        email: z.string().trim().toLowerCase().pipe(z.email()).optional(),
+        title: z.string().trim().min(1).max(128).optional(),
+        phone: z.string().trim().min(1).max(40).optional(),
+      })
+      .strict()
+      .optional(),
     by: actorSchema,
     note: noteSchema,
   })
   .strict();
+
+/** `POST /v1/ops/leads/{leadId}/opportunity`: moves the open opportunity to a phase (or won / lost). */
+export const opportunityActionSchema = z
+  .object({
+    action: z.literal('opportunity'),
+    actionId: actionIdSchema,
+    phase: z.string().trim().min(1).max(64),
+    amount: z.number().finite().min(0).max(1e13).optional(),
+    expectedCloseDate: calendarDateSchema.optional(),
+    probability: z.number().int().min(0).max(100).optional(),
+    /** Required when `phase` is `lost` (失注理由). */
+    reason: z.string().trim().min(1).max(500).optional(),
+    competitor: z.string().trim().min(1).max(200).optional(),
+    by: actorSchema,
+    note: noteSchema,
+  })
+  .strict()
+  .refine((a) => a.phase !== 'lost' || a.reason !== undefined, {
+    message: 'a lost opportunity needs a reason',
+    path: ['reason'],
+  });
+export type OpportunityAction = z.output<typeof opportunityActionSchema>;
 export const disqualifyActionSchema = z
   .object({
     action: z.literal('disqualify'),

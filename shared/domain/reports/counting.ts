@@ -47,6 +47,9 @@ export const STAGE_METRICS = [
 ] as const;
 export type StageMetric = (typeof STAGE_METRICS)[number];
 export const FUNNEL_METRICS = ['created', ...STAGE_METRICS] as const;
+/** Deal metrics on the funnel counters (deals): opportunities won and lost, amount won per currency. */
+export const DEAL_METRICS = { won: 'dealsWon', lost: 'dealsLost', wonAmountPrefix: 'amountWon:' } as const;
+export const wonAmountMetric = (currency: string): string => `${DEAL_METRICS.wonAmountPrefix}${currency}`;
 
 export const FUNNEL_DIMS = ['none', 'channel', 'source', 'campaign', 'form', 'owner', 'team'] as const;
 export type FunnelDim = (typeof FUNNEL_DIMS)[number];
@@ -254,6 +257,21 @@ export function factsFor(
         });
         break;
       }
+      // Deals: won and lost opportunities, and the amount won per currency, by the lead's dimensions.
+      case 'Opportunity Won':
+        facts.push({
+          ...base,
+          scope: 'funnel',
+          metrics: {
+            [DEAL_METRICS.won]: 1,
+            [wonAmountMetric(event.detail.opportunity.currency)]: event.detail.opportunity.amount,
+          },
+          ...owner,
+        });
+        break;
+      case 'Opportunity Lost':
+        facts.push({ ...base, scope: 'funnel', metrics: { [DEAL_METRICS.lost]: 1 }, ...owner });
+        break;
       case 'Lead SLA Breached':
         facts.push({
           ...base,

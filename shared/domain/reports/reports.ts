@@ -5,6 +5,7 @@
 import { STAGES, TEMPERATURES } from '#domain/lead/types';
 import {
   ALL,
+  DEAL_METRICS,
   SCORE_BUCKETS,
   STAGE_METRICS,
   type StageMetric,
@@ -59,20 +60,33 @@ export interface FunnelRates {
   opportunity: number | null;
   customer: number | null;
 }
+/** Deals closed in the range (period view) or by the cohort so far: counts and amount won per currency. */
+export interface FunnelDeals {
+  won: number;
+  lost: number;
+  amountWon: Record<string, number>;
+}
 export interface FunnelRow {
   group: string;
   counts: FunnelCounts;
   rates: FunnelRates;
+  deals: FunnelDeals;
 }
 
 function funnelOf(
   rec: Record<string, number> | undefined,
   view: 'period' | 'cohort',
-): { counts: FunnelCounts; rates: FunnelRates } {
+): { counts: FunnelCounts; rates: FunnelRates; deals: FunnelDeals } {
   const counts = Object.fromEntries(STAGE_METRICS.map((s) => [s, n(rec, s)])) as FunnelCounts;
   if (view === 'period') counts.lead = n(rec, 'created');
+  const amountWon = Object.fromEntries(
+    Object.entries(rec ?? {})
+      .filter(([k]) => k.startsWith(DEAL_METRICS.wonAmountPrefix))
+      .map(([k, v]) => [k.slice(DEAL_METRICS.wonAmountPrefix.length), v]),
+  );
   return {
     counts,
+    deals: { won: n(rec, DEAL_METRICS.won), lost: n(rec, DEAL_METRICS.lost), amountWon },
     rates: {
       mql: ratio(counts.mql, counts.lead),
       tql: ratio(counts.tql, counts.mql),
@@ -94,7 +108,7 @@ export function funnelReport(
   totals: DayCounters,
   view: 'period' | 'cohort',
   groupBy: string,
-): { rows: FunnelRow[]; total: { counts: FunnelCounts; rates: FunnelRates } } {
+): { rows: FunnelRow[]; total: { counts: FunnelCounts; rates: FunnelRates; deals: FunnelDeals } } {
   const total = funnelOf(sumByGroup(totals).get(ALL), view);
   if (groupBy === 'none') return { rows: [{ group: 'all', ...total }], total };
   const rows = [...sumByGroup(grouped)].map(([group, rec]) => ({ group, ...funnelOf(rec, view) }));

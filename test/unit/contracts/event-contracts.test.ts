@@ -177,6 +177,16 @@ const base = { version: 1 as const, occurredAt, leadId: 'lead-1' };
 const owner = { ownerId: 'sato', name: '佐藤 健', email: 'k.sato@example.co.jp', team: 'enterprise' };
 
 /** One hand-written detail per type; the mapped type makes the compiler demand every detail-type. */
+const opportunity = {
+  opportunityId: 'lead-1:1',
+  phase: 'proposal',
+  phaseLabel: '提案',
+  amount: 1_200_000,
+  currency: 'JPY',
+  expectedCloseDate: '2025-12-31',
+  probability: 40,
+};
+
 const BUILT: { [T in DetailType]: DetailByType[T] } = {
   'Lead Captured': {
     ...base,
@@ -259,6 +269,31 @@ const BUILT: { [T in DetailType]: DetailByType[T] } = {
   },
   'Lead Unsubscribed': { ...base, eventId: 'lead-1:unsubscribed:1', how: 'complaint' },
   'Lead Erased': { ...base, eventId: 'lead-1:erased', erasedAt: occurredAt, reason: '本人からの削除依頼' },
+  'Opportunity Created': { ...base, eventId: 'lead-1:opportunity:1:created', opportunity },
+  'Opportunity Phase Changed': {
+    ...base,
+    eventId: 'lead-1:opportunity:1:p',
+    opportunity,
+    from: 'first_meeting',
+    to: 'proposal',
+  },
+  'Opportunity Won': { ...base, eventId: 'lead-1:opportunity:1:won', opportunity, channel: 'event' },
+  'Opportunity Lost': {
+    ...base,
+    eventId: 'lead-1:opportunity:1:lost',
+    opportunity,
+    reason: '予算凍結',
+    channel: 'import',
+    nurtureAt: occurredAt,
+  },
+  'Lead Updated': {
+    ...base,
+    eventId: 'lead-1:updated:1',
+    crm: { system: 'hubspot', record: { hs_lead_status: 'OPEN_DEAL' } },
+    stage: 'opportunity',
+    temperature: 'warm',
+    changedSince: occurredAt,
+  },
 };
 
 const builtEvent = (t: DetailType): AnyDomainEvent => buildDomainEvent(t, BUILT[t]) as AnyDomainEvent;
@@ -389,6 +424,11 @@ describe('event catalogue', () => {
       'Lead Recycled',
       'Lead Unsubscribed',
       'Lead Erased',
+      'Opportunity Created',
+      'Opportunity Phase Changed',
+      'Opportunity Won',
+      'Opportunity Lost',
+      'Lead Updated',
     ]);
   });
 

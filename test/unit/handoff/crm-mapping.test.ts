@@ -31,6 +31,7 @@ const lead = (overrides: Partial<CrmLeadView> = {}): CrmLeadView => ({
   grade: 'A',
   temperature: 'hot',
   stage: 'mql',
+  channel: 'webinar',
   utm: { source: 'google', medium: 'cpc' },
   owner: { ownerId: 'sato', name: '佐藤 健', email: 'k.sato@example.co.jp', crmUserId: '0055g00000AAAAAAA1' },
   ...overrides,
@@ -65,6 +66,99 @@ const activity: TimelineEntry[] = [
   },
 ];
 
+const deal: Partial<CrmLeadView> = {
+  stage: 'opportunity',
+  channel: 'event',
+  bantch: {
+    budget: '年間500万円',
+    authority: '情報システム部長が決裁',
+    needs: '名刺管理とMAの統合',
+    timing: '2025年度下期',
+    competitor: '競合A社',
+    humanResources: '専任担当者1名',
+  },
+  opportunity: {
+    phase: 'quote',
+    phaseLabel: '見積',
+    amount: 4_800_000,
+    currency: 'JPY',
+    probability: 50,
+    expectedCloseDate: '2025-09-30',
+  },
+  // 2025-05-12 23:30 UTC is already 05-13 in Tokyo.
+  lastActivityAt: Date.UTC(2025, 4, 12, 23, 30),
+};
+
+describe('CRM sync fields (deals)', () => {
+  it('given a lead in a deal with BANTCH, when mapped for Salesforce, then Status, LeadSource (first-touch channel, not utm), last activity date (Tokyo) and BANTCH fields are set in Japanese', () => {
+    // Act
+    const record = mapLeadToCrm(lead(deal), salesforce, []);
+
+    // Assert
+    expect(record).toMatchObject({
+      Status: 'Closed - Converted',
+      LeadSource: 'Event',
+      Last_Activity_Date__c: '2025-05-13',
+      Budget__c: '年間500万円',
+      Authority__c: '情報システム部長が決裁',
+      Needs__c: '名刺管理とMAの統合',
+      Timing__c: '2025年度下期',
+      Competitor__c: '競合A社',
+      Human_Resources__c: '専任担当者1名',
+      Opportunity_Phase__c: '見積',
+      Opportunity_Amount__c: 4_800_000,
+    });
+  });
+
+  it('given the same lead, when mapped for HubSpot, then the same facts land in its property names', () => {
+    // Act
+    const record = mapLeadToCrm(lead(deal), hubspot, []);
+
+    // Assert
+    expect(record).toMatchObject({
+      hs_lead_status: 'OPEN_DEAL',
+      lifecyclestage: 'opportunity',
+      leadloop_lead_source: 'event',
+      leadloop_last_activity_date: '2025-05-13',
+      leadloop_budget: '年間500万円',
+      leadloop_authority: '情報システム部長が決裁',
+      leadloop_needs: '名刺管理とMAの統合',
+      leadloop_timing: '2025年度下期',
+      leadloop_competitor: '競合A社',
+      leadloop_human_resources: '専任担当者1名',
+      leadloop_deal_phase: '見積',
+      leadloop_deal_amount: 4_800_000,
+    });
+  });
+
+  it.each([
+    ['sal', 'Working - Contacted'],
+    ['customer', 'Closed - Converted'],
+    ['recycled', 'Closed - Not Converted'],
+    ['disqualified', 'Closed - Not Converted'],
+  ] as const)('given stage %s, when mapped for Salesforce, then Status is %s', (stage, status) => {
+    expect(mapLeadToCrm(lead({ stage }), salesforce, []).Status).toBe(status);
+  });
+
+  it('given a lead with no BANTCH and no deal yet, when mapped, then those fields are left out (an update never blanks them)', () => {
+    const record = mapLeadToCrm(lead(), salesforce, []);
+    for (const field of [
+      'Budget__c',
+      'Opportunity_Phase__c',
+      'Opportunity_Amount__c',
+      'Last_Activity_Date__c',
+    ])
+      expect(record).not.toHaveProperty(field);
+  });
+
+  it('given the new source names, when parsed, then they are accepted and a typo is named', () => {
+    expect(parseMappingSource('bantch.humanResources')).toEqual({ kind: 'bantch', part: 'humanResources' });
+    expect(parseMappingSource('opportunity.phaseLabel')).toEqual({ kind: 'opportunity', part: 'phaseLabel' });
+    expect(parseMappingSource('lastActivityDate')).toEqual({ kind: 'lastActivityDate' });
+    expect(parseMappingSource('bantch.budjet')).toHaveProperty('error');
+  });
+});
+
 describe('Salesforce Lead mapping', () => {
   it('given a Japanese lead, when mapped, then names and company pass through unchanged and scores land in custom fields', () => {
     // Act
@@ -78,7 +172,8 @@ describe('Salesforce Lead mapping', () => {
       Email: 'taro.yamada@example.co.jp',
       Phone: '03-1234-5678',
       Title: '情報システム部 部長',
-      LeadSource: 'google',
+      LeadSource: 'Webinar',
+      Status: 'Open - Not Contacted',
       Industry: '製造業',
       NumberOfEmployees: 1000,
       Rating: 'Hot',
@@ -116,9 +211,9 @@ describe('Salesforce Lead mapping', () => {
     expect(String(record.Company)).toHaveLength(255);
   });
 
-  it('given a lead without a utm source or owner, when mapped, then LeadSource falls back to Web and OwnerId is left out', () => {
+  it('given a lead without a channel or owner, when mapped, then LeadSource falls back to Web and OwnerId is left out', () => {
     // Act
-    const record = mapLeadToCrm(lead({ utm: undefined, owner: undefined }), salesforce, []);
+    const record = mapLeadToCrm(lead({ channel: undefined, owner: undefined }), salesforce, []);
 
     // Assert
     expect(record.LeadSource).toBe('Web');

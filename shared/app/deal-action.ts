@@ -1,0 +1,178 @@
+import { now as clockNow } from '#adapters/clock';
+import { countMetric } from '#adapters/metrics';
+import { settings } from '#config/settings';
+import { type DealAction, type DealDecided, decideDealAction } from '#domain/deals/deal-actions';
+import { emptyDeal, type Opportunity, phaseLabel } from '#domain/deals/opportunity';
+import type { SalesActionView } from '#domain/handoff/sales-actions';
+import { type Bantch, isoAt, opportunityActionSchema } from '#domain/lead/events';
+import { appendStageHistory, type LeadState } from '#domain/lead/lead';
+import type { Stage } from '#domain/lead/types';
+import { leadDims } from '#domain/reports/counting';
+import { dealPut, getDeal } from '#store/deals';
+import { readSalesActionRecord, salesActionRecordPut, salesActionRefPut } from '#store/idempotency';
+import { getLead, writeLead } from '#store/leads';
+import { CONFLICT, retryOnConflict } from '#store/retry';
+import { slaTimerDelete } from '#store/timers';
+
+export type { DealAction };
+/** The body of `POST /v1/ops/leads/{leadId}/opportunity` (the handler adds `action` from the path). */
+export { opportunityActionSchema };
+
+/** The opportunity as a deal action answers it (times as ISO strings, the phase with its label). */
+export interface OpportunityView {
+  opportunityId: string;
+  status: Opportunity['status'];
+  phase: string;
+  phaseLabel: string;
+  amount: number;
+  currency: string;
+  expectedCloseDate: string;
+  probability: number;
+  account?: Opportunity['account'];
+  contact?: Opportunity['contact'];
+  createdAt: string;
+  closedAt?: string;
+  lostReason?: string;
+  competitor?: string;
+  phaseHistory: { from: string | null; to: string; at: string }[];
+}
+
+export interface DealActionView extends Omit<SalesActionView, 'action'> {
+  action: DealAction['action'];
+  opportunity?: OpportunityView;
+  bantch?: Bantch;
+}
+
+export type DealActionOutcome =
+  | { status: 'applied' | 'replayed'; result: DealActionView }
+  | { status: 'not_found' }
+  | { status: 'invalid_transition'; message: string }
+  | { status: 'action_id_reused'; message: string }
+  | { status: 'bantch_incomplete'; message: string; missing: string[] }
+  | { status: 'invalid'; message: string; field: string };
+
+export function opportunityView(o: Opportunity): OpportunityView {
+  return {
+    opportunityId: o.opportunityId,
+    status: o.status,
+    phase: o.phase,
+    phaseLabel: phaseLabel(o.phase, settings.deals),
+    amount: o.amount,
+    currency: o.currency,
+    expectedCloseDate: o.expectedCloseDate,
+    probability: o.probability,
+    ...(o.account ? { account: o.account } : {}),
+    ...(o.contact ? { contact: o.contact } : {}),
+    createdAt: isoAt(o.createdAt),
+    ...(o.closedAt === undefined ? {} : { closedAt: isoAt(o.closedAt) }),
+    ...(o.lostReason === undefined ? {} : { lostReason: o.lostReason }),
+    ...(o.competitor === undefined ? {} : { competitor: o.competitor }),
+    phaseHistory: o.phaseHistory.map((h) => ({ from: h.from, to: h.to, at: isoAt(h.at) })),
+  };
+}
+
+/**
+ * Qualify, convert and the opportunity's phase moves on a lead (ops API and CRM, through `salesAction`).
+ * Same guarantees as every sales action: idempotent on `actionId` (the first result is stored with the
+ * change), the state, the deal item and the events commit in one transaction, a refused move changes nothing.
+ */
+export async function dealAction(leadId: string, action: DealAction): Promise<DealActionOutcome> {
+  const now = clockNow();
+  return retryOnConflict(`deal action ${action.actionId} on lead ${leadId}`, async () => {
+    const lead = await getLead(leadId);
+    const previous = await readSalesActionRecord<DealActionView>(action.actionId);
+    if (previous) {
+      if (previous.leadId !== leadId || previous.action !== action.action) {
+        return {
+          status: 'action_id_reused',
+          message: `actionId '${action.actionId}' was already used for another action or lead`,
+        } as const;
+      }
+      return { status: 'replayed', result: previous.result } as const;
+    }
+    if (!lead) return { status: 'not_found' } as const;
+    const { state, profile } = lead;
+    const deal = (await getDeal(leadId)) ?? emptyDeal(leadId);
+    const decided = decideDealAction(
+      {
+        leadId,
+        stage: state.stage,
+        channel: leadDims(profile, settings.reports.channelGrouping).channel,
+        ...(state.handoff ? { handoff: state.handoff } : {}),
+      },
+      deal,
+      action,
+      { deals: settings.deals, recycle: settings.handoff.recycle },
+      now,
+    );
+    if (!decided.ok) {
+      switch (decided.code) {
+        case 'bantch_incomplete':
+          return { status: 'bantch_incomplete', message: decided.message, missing: decided.missing } as const;
+        case 'invalid':
+          return { status: 'invalid', message: decided.message, field: decided.field } as const;
+        case 'invalid_transition':
+          return { status: 'invalid_transition', message: decided.message } as const;
+      }
+    }
+    const view = dealView(leadId, state.stage, action, decided);
+    const closedNow = decided.handoff?.closedAt !== undefined && state.handoff?.closedAt === undefined;
+    const result = await writeLead(
+      { state: state.version },
+      {
+        previous: lead,
+        state: stateAfter(state, decided),
+        events: decided.events,
+        extra: [
+          dealPut(decided.deal, deal.version),
+          salesActionRecordPut(action.actionId, { leadId, action: action.action, result: view }, now),
+          salesActionRefPut(leadId, action.actionId, now),
+          ...(closedNow ? [slaTimerDelete(leadId)] : []),
+        ],
+        at: now,
+      },
+    );
+    if (result !== 'saved') return CONFLICT;
+    countMetric('SalesAction', { action: action.action });
+    return { status: 'applied', result: view } as const;
+  });
+}
+
+function stateAfter(state: LeadState, decided: DealDecided): LeadState {
+  return {
+    ...state,
+    stage: decided.stage,
+    stageHistory: decided.transition
+      ? appendStageHistory(state.stageHistory, decided.transition)
+      : state.stageHistory,
+    ...(decided.handoff ? { handoff: decided.handoff } : {}),
+    version: state.version + 1,
+  };
+}
+
+function dealView(leadId: string, from: Stage, action: DealAction, decided: DealDecided): DealActionView {
+  const h = decided.handoff;
+  return {
+    leadId,
+    action: action.action,
+    actionId: action.actionId,
+    from,
+    stage: decided.stage,
+    handoff: h
+      ? {
+          n: h.n,
+          ownerId: h.owner.ownerId,
+          startedAt: isoAt(h.startedAt),
+          dueAt: isoAt(h.dueAt),
+          ...(h.acceptedAt === undefined ? {} : { acceptedAt: isoAt(h.acceptedAt) }),
+          ...(h.closedAt === undefined ? {} : { closedAt: isoAt(h.closedAt) }),
+        }
+      : null,
+    eventIds: decided.events.map((e) => e.detail.eventId),
+    ...(decided.nurture
+      ? { nurture: { at: isoAt(decided.nurture.at), sequenceId: decided.nurture.sequenceId } }
+      : {}),
+    ...(decided.opportunity ? { opportunity: opportunityView(decided.opportunity) } : {}),
+    ...(action.action === 'qualify' && decided.deal.bantch ? { bantch: decided.deal.bantch } : {}),
+  };
+}

@@ -1,0 +1,259 @@
+/**
+ * Sales actions that touch the deal: qualify (BANTCH kept and required for SQL), convert (opens the
+ * opportunity; a second convert wins it) and the opportunity's phase moves (won → customer, lost → recycled
+ * into nurture). The stage move itself is the hand-off's transition table (`applySalesAction`); this module
+ * adds the deal record and its events. Pure: (lead, deal, action, config, now) → decision.
+ */
+import {
+  type BantchField,
+  createOpportunity,
+  type DealRecord,
+  type DealsConfig,
+  mergeBantch,
+  missingBantch,
+  moveOpportunityPhase,
+  type Opportunity,
+  openOpportunity,
+  opportunityRef,
+} from '#domain/deals/opportunity';
+import { applySalesAction, type RecyclePolicy, type SalesActionLead } from '#domain/handoff/sales-actions';
+import type { HandoffState } from '#domain/handoff/sla';
+import {
+  type AnyDomainEvent,
+  buildDomainEvent,
+  isoAt,
+  type OpportunityAction,
+  type SalesAction,
+} from '#domain/lead/events';
+import type { ChannelGroup, EpochMs, Stage, StageTransition } from '#domain/lead/types';
+
+export type DealAction = Extract<SalesAction, { action: 'qualify' | 'convert' }> | OpportunityAction;
+
+export interface DealLead extends SalesActionLead {
+  /** First-touch channel (report dimension of won and lost deals). */
+  channel: ChannelGroup;
+}
+
+export interface DealActionConfig {
+  deals: DealsConfig;
+  recycle: RecyclePolicy;
+}
+
+export type DealDecided = {
+  ok: true;
+  stage: Stage;
+  transition?: StageTransition;
+  handoff?: HandoffState;
+  deal: DealRecord;
+  opportunity?: Opportunity;
+  events: AnyDomainEvent[];
+  nurture?: { at: EpochMs; sequenceId: string };
+};
+
+export type DealRefusal =
+  | { ok: false; code: 'invalid_transition'; message: string }
+  | { ok: false; code: 'bantch_incomplete'; message: string; missing: BantchField[] }
+  | { ok: false; code: 'invalid'; message: string; field: string };
+
+const refuse = (message: string): DealRefusal => ({ ok: false, code: 'invalid_transition', message });
+
+const actor = (by: string | undefined) => (by === undefined ? {} : { by });
+
+/** Decides a deal action. The caller writes the state, the deal item and the events together. */
+export function decideDealAction(
+  lead: DealLead,
+  deal: DealRecord,
+  action: DealAction,
+  config: DealActionConfig,
+  now: EpochMs,
+): DealDecided | DealRefusal {
+  if (action.action === 'opportunity') return movePhase(lead, deal, action, config, now);
+  const base = applySalesAction(lead, action, now, config.recycle);
+  if (!base.ok) return refuse(base.message);
+  const common = {
+    ok: true as const,
+    stage: base.stage,
+    transition: base.transition,
+    ...(base.handoff ? { handoff: base.handoff } : {}),
+  };
+  if (action.action === 'qualify') {
+    const bantch = mergeBantch(deal.bantch, action.bant);
+    const missing = missingBantch(bantch, config.deals.requiredForSql);
+    if (missing.length > 0) {
+      return {
+        ok: false,
+        code: 'bantch_incomplete',
+        missing,
+        message: `BANTCH needed before SQL is missing: ${missing.join(', ')}`,
+      };
+    }
+    return {
+      ...common,
+      deal: { ...deal, bantch, updatedAt: now, version: deal.version + 1 },
+      events: base.events,
+    };
+  }
+  // convert
+  if (base.stage === 'opportunity') {
+    const created = createOpportunity(deal, action, config.deals, now);
+    if (!created.ok) {
+      return created.code === 'invalid'
+        ? { ok: false, code: 'invalid', message: created.message, field: created.field ?? 'phase' }
+        : refuse(created.message);
+    }
+    const { opportunity } = created.value;
+    const event = buildDomainEvent('Opportunity Created', {
+      eventId: `${lead.leadId}:opportunity:${opportunity.n}:created`,
+      version: 1,
+      occurredAt: isoAt(now),
+      leadId: lead.leadId,
+      opportunity: opportunityRef(opportunity, config.deals),
+      ...(opportunity.account ? { account: definedOnly(opportunity.account) } : {}),
+      ...(opportunity.contact ? { contact: definedOnly(opportunity.contact) } : {}),
+      ...actor(action.by),
+    });
+    return { ...common, deal: created.value.deal, opportunity, events: [...base.events, event] };
+  }
+  // opportunity → customer: the open opportunity (if any) is won with the convert's figures.
+  if (!openOpportunity(deal)) return { ...common, deal, events: base.events };
+  const won = moveOpportunityPhase(
+    deal,
+    lead.stage,
+    {
+      actionId: action.actionId,
+      phase: 'won',
+      amount: action.amount,
+      expectedCloseDate: action.expectedCloseDate,
+    },
+    config.deals,
+    now,
+  );
+  if (!won.ok) return refuse(won.message);
+  return {
+    ...common,
+    deal: won.value.deal,
+    opportunity: won.value.opportunity,
+    events: [
+      ...base.events,
+      ...phaseEvents(lead, won.value.before, won.value.opportunity, action, config, now),
+    ],
+  };
+}
+
+const definedOnly = <T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>;
+  };
+
+/** `Opportunity Phase Changed`, then `Opportunity Won` or `Opportunity Lost` when it closed. */
+function phaseEvents(
+  lead: DealLead,
+  before: Opportunity,
+  after: Opportunity,
+  action: {
+    actionId: string;
+    by?: string | undefined;
+    reason?: string | undefined;
+    competitor?: string | undefined;
+  },
+  config: DealActionConfig,
+  now: EpochMs,
+  nurtureAt?: EpochMs,
+): AnyDomainEvent[] {
+  const base = { version: 1 as const, occurredAt: isoAt(now), leadId: lead.leadId, ...actor(action.by) };
+  const ref = opportunityRef(after, config.deals);
+  const events: AnyDomainEvent[] = [
+    buildDomainEvent('Opportunity Phase Changed', {
+      ...base,
+      eventId: `${lead.leadId}:opportunity:${after.n}:${action.actionId}`,
+      opportunity: ref,
+      from: before.phase,
+      to: after.phase,
+    }),
+  ];
+  if (after.status === 'won') {
+    events.push(
+      buildDomainEvent('Opportunity Won', {
+        ...base,
+        eventId: `${lead.leadId}:opportunity:${after.n}:won`,
+        opportunity: ref,
+        channel: lead.channel,
+      }),
+    );
+  }
+  if (after.status === 'lost') {
+    events.push(
+      buildDomainEvent('Opportunity Lost', {
+        ...base,
+        eventId: `${lead.leadId}:opportunity:${after.n}:lost`,
+        opportunity: ref,
+        reason: after.lostReason ?? action.reason ?? '',
+        ...(after.competitor ? { competitor: after.competitor } : {}),
+        channel: lead.channel,
+        nurtureAt: isoAt(nurtureAt ?? now),
+      }),
+    );
+  }
+  return events;
+}
+
+function movePhase(
+  lead: DealLead,
+  deal: DealRecord,
+  action: OpportunityAction,
+  config: DealActionConfig,
+  now: EpochMs,
+): DealDecided | DealRefusal {
+  if (lead.stage !== 'opportunity' && openOpportunity(deal)) {
+    return refuse(`the lead is '${lead.stage}', not in an open opportunity`);
+  }
+  const moved = moveOpportunityPhase(deal, lead.stage, action, config.deals, now);
+  if (!moved.ok) {
+    return moved.code === 'invalid'
+      ? { ok: false, code: 'invalid', message: moved.message, field: moved.field ?? 'phase' }
+      : refuse(moved.message);
+  }
+  const { before, opportunity, stage, nurtureAt } = moved.value;
+  const events = phaseEvents(lead, before, opportunity, action, config, now, nurtureAt);
+  if (stage === lead.stage) return { ok: true, stage, deal: moved.value.deal, opportunity, events };
+
+  const reason = opportunity.status; // 'won' | 'lost'
+  const transition: StageTransition = { from: lead.stage, to: stage, at: now, reason };
+  const base = { version: 1 as const, occurredAt: isoAt(now), leadId: lead.leadId };
+  events.push(
+    buildDomainEvent('Lead Stage Changed', {
+      ...base,
+      eventId: `${lead.leadId}:stage:opportunity:${action.actionId}`,
+      from: lead.stage,
+      to: stage,
+      reason,
+    }),
+  );
+  let nurture: { at: EpochMs; sequenceId: string } | undefined;
+  if (nurtureAt !== undefined) {
+    nurture = { at: nurtureAt, sequenceId: config.recycle.sequenceId };
+    // The recycle path: nurture-enroll enrols the lead into the recycle sequence at nurtureAt.
+    events.push(
+      buildDomainEvent('Lead Recycled', {
+        ...base,
+        eventId: `${lead.leadId}:recycle:${action.actionId}`,
+        reason: `lost: ${opportunity.lostReason ?? ''}`.trim(),
+        nurtureAt: isoAt(nurtureAt),
+        sequenceId: config.recycle.sequenceId,
+        ...actor(action.by),
+      }),
+    );
+  }
+  const handoff =
+    lead.handoff && lead.handoff.closedAt === undefined ? { ...lead.handoff, closedAt: now } : lead.handoff;
+  return {
+    ok: true,
+    stage,
+    transition,
+    ...(handoff ? { handoff } : {}),
+    deal: moved.value.deal,
+    opportunity,
+    events,
+    ...(nurture ? { nurture } : {}),
+  };
+}

@@ -1,0 +1,147 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runtime } from '#local/runtime';
+import { startTestRuntime, uniqueEmail } from '../support/runtime.ts';
+import { api, contactForm, detailOf, eventsOf, makeHotLead } from './handoff-support.ts';
+
+let runtime: Runtime;
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+});
+afterAll(async () => {
+  await runtime.stop();
+});
+
+const MINUTE = 60_000;
+const BANTCH = { budget: '年間500万円', authority: '部長決裁', needs: 'MA導入', timing: '下期' };
+
+const getItem = async (key: { pk: string; sk: string }) => {
+  const { dynamodb, tableName } = await import('#store/dynamodb');
+  return (await dynamodb.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
+};
+const syncTimerOf = async (leadId: string) =>
+  getItem((await import('#store/keys')).keys.timer(leadId, 'crm-sync'));
+const act = async (leadId: string, action: string, body: Record<string, unknown>) => {
+  const response = await api(runtime).opsPost(`/v1/ops/leads/${leadId}/${action}`, body);
+  expect(response.status, `${action} ${JSON.stringify(await response.clone().json())}`).toBe(200);
+};
+const updatesOf = (leadId: string) => eventsOf(runtime, leadId, 'Lead Updated');
+type Updated = { crm: { system: string; record: Record<string, unknown> }; stage: string };
+
+/** Lets the interval pass in one jump and runs the sweeper once (the scheduler's next tick). */
+const pass = async (ms: number) => {
+  await runtime.advanceClock(ms);
+  await runtime.sweep();
+};
+
+describe('CRM kept in sync after the hand-off (coalesced Lead Updated)', () => {
+  it('given a handed-off lead, when ten changes sales cares about happen within 15 minutes, then exactly one Lead Updated carries the latest record, not before the interval; a later change makes one more', async () => {
+    // Arrange: the hand-off itself (assigned, hot) arms a sync; flush it so the burst starts clean.
+    const leadId = await makeHotLead(runtime, uniqueEmail('sync'));
+    await pass(16 * MINUTE);
+    const before = updatesOf(leadId).length;
+
+    // Act: accept, qualify, convert (3 stage changes, opportunity created), six phase moves: 10 changes.
+    await act(leadId, 'accept', { actionId: `a-${leadId}` });
+    await act(leadId, 'qualify', { actionId: `q-${leadId}`, bant: BANTCH });
+    await act(leadId, 'convert', {
+      actionId: `c-${leadId}`,
+      amount: 3_000_000,
+      expectedCloseDate: '2026-12-25',
+    });
+    for (const [i, phase] of ['quote', 'proposal', 'quote', 'negotiation', 'quote', 'negotiation'].entries())
+      await act(leadId, 'opportunity', { actionId: `p${i}-${leadId}`, phase });
+    await runtime.settle();
+    const timer = await syncTimerOf(leadId);
+    await pass(14 * MINUTE);
+    const atFourteen = updatesOf(leadId).length;
+    await pass(2 * MINUTE);
+    const afterInterval = updatesOf(leadId).slice(before);
+    await pass(30 * MINUTE);
+    const quiet = updatesOf(leadId).length;
+    await act(leadId, 'opportunity', { actionId: `won-${leadId}`, phase: 'won' });
+    await runtime.settle();
+    await pass(16 * MINUTE);
+
+    // Assert
+    expect(before).toBe(1);
+    expect(timer).toMatchObject({ changes: 10, timerKind: 'crm-sync' });
+    expect(atFourteen).toBe(before);
+    expect(afterInterval).toHaveLength(1);
+    const first = detailOf<Updated>(afterInterval[0]);
+    expect(first.stage).toBe('opportunity');
+    expect(first.crm.system).toBe('salesforce');
+    expect(first.crm.record).toMatchObject({
+      Status: 'Closed - Converted',
+      LeadSource: 'Web',
+      Opportunity_Phase__c: '交渉',
+      Opportunity_Amount__c: 3_000_000,
+      Budget__c: '年間500万円',
+      Timing__c: '下期',
+      LastName: '山田',
+    });
+    expect(first.crm.record.Last_Activity_Date__c).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(quiet).toBe(before + 1);
+    expect(updatesOf(leadId)).toHaveLength(before + 2);
+    expect(detailOf<Updated>(updatesOf(leadId).at(-1)).stage).toBe('customer');
+    expect(detailOf<Updated>(updatesOf(leadId).at(-1)).crm.record).toMatchObject({
+      Opportunity_Phase__c: '受注',
+    });
+    expect(await syncTimerOf(leadId)).not.toHaveProperty('dueAt');
+  });
+
+  it('given a burst of 100 change events for one handed-off lead (delivered at once), then one timer counts them and exactly one Lead Updated follows', async () => {
+    // Arrange
+    const leadId = await makeHotLead(runtime, uniqueEmail('burst'));
+    await pass(16 * MINUTE);
+    const before = updatesOf(leadId).length;
+    const event = (i: number) => ({
+      version: '0',
+      id: `burst-${i}`,
+      source: 'leadloop.leads',
+      'detail-type': i % 2 ? 'Lead Temperature Changed' : 'Lead Stage Changed',
+      time: new Date().toISOString(),
+      detail: { leadId, eventId: `${leadId}:burst:${i}` },
+    });
+
+    // Act
+    const outcomes = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => runtime.invoke('crm-sync', event(i))),
+    );
+    const timer = await syncTimerOf(leadId);
+    await pass(16 * MINUTE);
+    await pass(16 * MINUTE);
+
+    // Assert
+    expect(outcomes.every((o) => (o as { outcome: string }).outcome === 'noted')).toBe(true);
+    expect(timer).toMatchObject({ changes: 100 });
+    expect(updatesOf(leadId)).toHaveLength(before + 1);
+  });
+
+  it('given a warm lead never handed off, when its stage changes, then nothing is armed and no Lead Updated is published', async () => {
+    // Arrange
+    const email = uniqueEmail('nohandoff');
+    expect((await api(runtime).postForm('contact', contactForm(email))).status).toBe(201);
+    await runtime.settle();
+    const lead = (await (
+      await api(runtime).opsGet(`/v1/ops/leads?email=${encodeURIComponent(email)}`)
+    ).json()) as {
+      leadId: string;
+      handoff: unknown;
+    };
+
+    // Act
+    const outcome = await runtime.invoke('crm-sync', {
+      source: 'leadloop.leads',
+      'detail-type': 'Lead Stage Changed',
+      detail: { leadId: lead.leadId },
+    });
+    await pass(16 * MINUTE);
+
+    // Assert
+    expect(lead.handoff).toBeNull();
+    expect(outcome).toEqual({ outcome: 'ignored' });
+    expect(await syncTimerOf(lead.leadId)).toBeUndefined();
+    expect(updatesOf(lead.leadId)).toHaveLength(0);
+  });
+});

@@ -1,0 +1,317 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runtime } from '#local/runtime';
+import { inbox, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
+import { api, detailOf, eventsOf, makeHotLead } from './handoff-support.ts';
+
+let runtime: Runtime;
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+});
+afterAll(async () => {
+  await runtime.stop();
+});
+
+const DAY = 86_400_000;
+const BANTCH = {
+  budget: '年間500万円',
+  authority: '情報システム部長が決裁',
+  needs: '名刺管理とMAの統合',
+  timing: '2026年度下期',
+  competitor: '競合A社',
+  humanResources: '専任担当者1名',
+};
+
+const getItem = async (key: { pk: string; sk: string }) => {
+  const { dynamodb, tableName } = await import('#store/dynamodb');
+  return (await dynamodb.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
+};
+const keysOf = async () => (await import('#store/keys')).keys;
+
+type Body = Record<string, unknown> & {
+  error?: { code: string; message: string; errors?: { field: string; code: string }[] };
+};
+const act = async (leadId: string, action: string, body: unknown) => {
+  const response = await api(runtime).opsPost(`/v1/ops/leads/${leadId}/${action}`, body);
+  return {
+    status: response.status,
+    replay: response.headers.get('idempotent-replay'),
+    body: (await response.json()) as Body,
+  };
+};
+const viewOf = async (leadId: string) =>
+  (await (await api(runtime).opsGet(`/v1/ops/leads/${leadId}`)).json()) as Record<string, unknown> & {
+    stage: string;
+    deal: {
+      bantch: Record<string, string> | null;
+      openOpportunity: Record<string, unknown> | null;
+      opportunities: Record<string, unknown>[];
+    } | null;
+  };
+
+/** A hot lead accepted and qualified with full BANTCH: an SQL ready to convert. */
+const sqlLead = async (label: string): Promise<string> => {
+  const leadId = await makeHotLead(runtime, uniqueEmail(label));
+  expect((await act(leadId, 'accept', { actionId: `a-${leadId}` })).status).toBe(200);
+  expect((await act(leadId, 'qualify', { actionId: `q-${leadId}`, bant: BANTCH })).status).toBe(200);
+  return leadId;
+};
+
+const convertBody = (leadId: string, extra: Record<string, unknown> = {}) => ({
+  actionId: `c-${leadId}`,
+  amount: 4_800_000,
+  currency: 'JPY',
+  expectedCloseDate: '2026-09-30',
+  account: { name: '株式会社テスト商事', domain: 'Test-Shoji.co.jp' },
+  contact: { lastName: '山田', firstName: '太郎', title: '情報システム部長' },
+  ...extra,
+});
+
+describe('BANTCH on qualify', () => {
+  it('given an accepted lead, when sales qualifies without timing and needs, then 422 names them and nothing changes; with them, the lead is SQL and BANTCH shows in the lead view', async () => {
+    // Arrange
+    const leadId = await makeHotLead(runtime, uniqueEmail('bantch'));
+    await act(leadId, 'accept', { actionId: `a-${leadId}` });
+    const version = (await getItem((await keysOf()).state(leadId)))?.version;
+
+    // Act
+    const refused = await act(leadId, 'qualify', {
+      actionId: `q1-${leadId}`,
+      bant: { budget: '未定', authority: '部長' },
+    });
+    const versionAfterRefusal = (await getItem((await keysOf()).state(leadId)))?.version;
+    const qualified = await act(leadId, 'qualify', { actionId: `q2-${leadId}`, bant: BANTCH });
+    await runtime.settle();
+    const view = await viewOf(leadId);
+
+    // Assert
+    expect(refused.status).toBe(422);
+    expect(refused.body.error?.code).toBe('bantch_incomplete');
+    expect(refused.body.error?.errors?.map((e) => e.field)).toEqual(['bant.needs', 'bant.timing']);
+    expect(versionAfterRefusal).toBe(version);
+    expect(await getItem((await keysOf()).deal(leadId))).toMatchObject({ bantch: BANTCH });
+    expect(qualified.status).toBe(200);
+    expect(view.stage).toBe('sql');
+    expect(view.deal?.bantch).toEqual(BANTCH);
+  });
+});
+
+describe('convert and the opportunity', () => {
+  it('given an SQL, when sales converts, then the opportunity opens in the first phase with account and contact, and the lead view shows it', async () => {
+    // Arrange
+    const leadId = await sqlLead('convert');
+
+    // Act
+    const converted = await act(leadId, 'convert', convertBody(leadId));
+    await runtime.settle();
+    const view = await viewOf(leadId);
+
+    // Assert
+    expect(converted.status).toBe(200);
+    expect(converted.body).toMatchObject({
+      from: 'sql',
+      stage: 'opportunity',
+      opportunity: {
+        opportunityId: `${leadId}:1`,
+        status: 'open',
+        phase: 'first_meeting',
+        phaseLabel: '初回商談',
+        probability: 10,
+        amount: 4_800_000,
+        account: { name: '株式会社テスト商事', domain: 'test-shoji.co.jp' },
+      },
+    });
+    expect(detailOf(eventsOf(runtime, leadId, 'Opportunity Created')[0])).toMatchObject({
+      opportunity: { phase: 'first_meeting', phaseLabel: '初回商談', amount: 4_800_000, currency: 'JPY' },
+      account: { name: '株式会社テスト商事' },
+      contact: { lastName: '山田' },
+    });
+    expect(view.stage).toBe('opportunity');
+    expect(view.deal?.openOpportunity).toMatchObject({ phase: 'first_meeting', status: 'open' });
+  });
+
+  it('given an open opportunity, when it moves through the phases to won, then each move is announced, won makes a customer, and the same actionId replays without a second event', async () => {
+    // Arrange
+    const leadId = await sqlLead('won');
+    await act(leadId, 'convert', convertBody(leadId, { phase: 'proposal' }));
+
+    // Act
+    const quote = await act(leadId, 'opportunity', {
+      actionId: `p1-${leadId}`,
+      phase: 'quote',
+      amount: 5_200_000,
+    });
+    const replay = await act(leadId, 'opportunity', {
+      actionId: `p1-${leadId}`,
+      phase: 'quote',
+      amount: 5_200_000,
+    });
+    const negotiation = await act(leadId, 'opportunity', {
+      actionId: `p2-${leadId}`,
+      phase: 'negotiation',
+      probability: 80,
+    });
+    const funnel = async () => {
+      const { dayOf } = await import('#domain/reports/periods');
+      const { now } = await import('#adapters/clock');
+      const day = dayOf(now(), 'Asia/Tokyo');
+      const response = await api(runtime).opsGet(
+        `/v1/ops/reports/funnel?from=${day}&to=${day}&groupBy=channel`,
+      );
+      const body = (await response.json()) as {
+        rows: { group: string; deals: { won: number; lost: number; amountWon: Record<string, number> } }[];
+      };
+      return body.rows.find((r) => r.group === 'direct')?.deals;
+    };
+    const dealsBefore = await funnel();
+    const won = await act(leadId, 'opportunity', { actionId: `p3-${leadId}`, phase: 'won' });
+    const wonAgain = await act(leadId, 'opportunity', { actionId: `p3-${leadId}`, phase: 'won' });
+    const dealsAfter = await funnel();
+    const after = await act(leadId, 'opportunity', { actionId: `p4-${leadId}`, phase: 'proposal' });
+    await runtime.settle();
+    const view = await viewOf(leadId);
+
+    // Assert
+    expect([quote.status, replay.status, negotiation.status, won.status]).toEqual([200, 200, 200, 200]);
+    expect(replay.replay).toBe('true');
+    expect(replay.body).toEqual(quote.body);
+    expect(quote.body.opportunity).toMatchObject({
+      phase: 'quote',
+      phaseLabel: '見積',
+      probability: 50,
+      amount: 5_200_000,
+    });
+    expect(negotiation.body.opportunity).toMatchObject({ phase: 'negotiation', probability: 80 });
+    expect(won.body).toMatchObject({
+      stage: 'customer',
+      opportunity: { status: 'won', phaseLabel: '受注', probability: 100 },
+    });
+    expect(after.status).toBe(409);
+    expect(after.body.error?.message).toContain('already won');
+    // The funnel counts the deal once (a replay adds nothing), per channel, with the amount won.
+    expect(wonAgain.replay).toBe('true');
+    expect(dealsAfter?.won).toBe((dealsBefore?.won ?? 0) + 1);
+    expect(dealsAfter?.amountWon.JPY).toBe((dealsBefore?.amountWon.JPY ?? 0) + 5_200_000);
+    expect(dealsAfter?.lost).toBe(dealsBefore?.lost ?? 0);
+    const changes = eventsOf(runtime, leadId, 'Opportunity Phase Changed').map((e) => detailOf(e));
+    expect(changes.map((d) => [d.from, d.to])).toEqual([
+      ['proposal', 'quote'],
+      ['quote', 'negotiation'],
+      ['negotiation', 'won'],
+    ]);
+    expect(detailOf(eventsOf(runtime, leadId, 'Opportunity Won')[0])).toMatchObject({
+      opportunity: { amount: 5_200_000, phase: 'won' },
+      channel: 'inbound_web',
+    });
+    expect(eventsOf(runtime, leadId, 'Opportunity Won')).toHaveLength(1);
+    expect(eventsOf(runtime, leadId, 'Lead Stage Changed').map((e) => detailOf(e).to)).toContain('customer');
+    expect(view.stage).toBe('customer');
+    expect(view.deal?.openOpportunity).toBeNull();
+    expect(view.deal?.opportunities).toHaveLength(1);
+  });
+
+  it('given leads in the wrong place, when phases are moved, then 409 (no open opportunity, a second convert… ) and 400 names bad fields; nothing changes', async () => {
+    // Arrange
+    const sql = await sqlLead('refused');
+    const leadId = await sqlLead('refused-open');
+    await act(leadId, 'convert', convertBody(leadId));
+    const version = (await getItem((await keysOf()).state(leadId)))?.version;
+
+    // Act
+    const noOpportunity = await act(sql, 'opportunity', { actionId: `x1-${sql}`, phase: 'proposal' });
+    const unknownPhase = await act(leadId, 'opportunity', { actionId: `x2-${leadId}`, phase: 'closing' });
+    const lostWithoutReason = await act(leadId, 'opportunity', { actionId: `x3-${leadId}`, phase: 'lost' });
+    const badConvert = await act(sql, 'convert', {
+      actionId: `x4-${sql}`,
+      amount: -1,
+      expectedCloseDate: '2026-02-30',
+      probability: 120,
+    });
+    const badPhaseOnConvert = await act(
+      sql,
+      'convert',
+      convertBody(sql, { actionId: `x5-${sql}`, phase: 'won' }),
+    );
+    const samePhase = await act(leadId, 'opportunity', { actionId: `x6-${leadId}`, phase: 'first_meeting' });
+
+    // Assert
+    expect(noOpportunity.status).toBe(409);
+    expect(noOpportunity.body.error?.message).toContain('no open opportunity');
+    expect(unknownPhase.status).toBe(400);
+    expect(unknownPhase.body.error?.errors?.map((e) => e.field)).toEqual(['phase']);
+    expect(lostWithoutReason.status).toBe(400);
+    expect(lostWithoutReason.body.error?.errors?.map((e) => e.field)).toEqual(['reason']);
+    expect(badConvert.status).toBe(400);
+    expect(badConvert.body.error?.errors?.map((e) => e.field).sort()).toEqual([
+      'amount',
+      'expectedCloseDate',
+      'probability',
+    ]);
+    expect(badPhaseOnConvert.status).toBe(400);
+    expect(badPhaseOnConvert.body.error?.errors?.map((e) => e.field)).toEqual(['phase']);
+    expect(samePhase.status).toBe(409);
+    expect((await getItem((await keysOf()).state(leadId)))?.version).toBe(version);
+    expect((await getItem((await keysOf()).state(sql)))?.stage).toBe('sql');
+    expect(await getItem((await keysOf()).deal(sql))).not.toHaveProperty('opportunities.0');
+  });
+});
+
+describe('closed-lost (moves the clock: keep last)', () => {
+  it('given an open opportunity, when it is lost to a competitor, then the lead is recycled and re-enters nurture after the configured 90 days, not before', async () => {
+    // Arrange
+    const email = uniqueEmail('lost');
+    const leadId = await makeHotLead(runtime, email);
+    await act(leadId, 'accept', { actionId: `a-${leadId}` });
+    await act(leadId, 'qualify', { actionId: `q-${leadId}`, bant: BANTCH });
+    await act(leadId, 'convert', convertBody(leadId));
+    const { now } = await import('#adapters/clock');
+    const lostAt = now();
+
+    // Act
+    const lost = await act(leadId, 'opportunity', {
+      actionId: `l-${leadId}`,
+      phase: 'lost',
+      reason: '価格で競合に劣後',
+      competitor: '競合B社',
+    });
+    await runtime.settle();
+    const mailsBefore = (await inbox(runtime.sesUrl, email)).length;
+    await runtime.advanceClock(89 * DAY);
+    await runtime.sweep();
+    const mailsAt89 = (await inbox(runtime.sesUrl, email)).length;
+    await runtime.advanceClock(DAY);
+    for (let day = 0; day < 4; day++) {
+      await runtime.sweep();
+      await runtime.advanceClock(DAY / 4);
+    }
+    await runtime.sweep();
+    const mails = await inbox(runtime.sesUrl, email);
+
+    // Assert
+    expect(lost.status).toBe(200);
+    expect(lost.body).toMatchObject({
+      stage: 'recycled',
+      opportunity: {
+        status: 'lost',
+        phaseLabel: '失注',
+        lostReason: '価格で競合に劣後',
+        competitor: '競合B社',
+      },
+      nurture: { sequenceId: 'recycle-nurture' },
+    });
+    expect((lost.body.handoff as { closedAt?: string }).closedAt).toBeDefined();
+    const lostEvent = detailOf<{ nurtureAt: string; reason: string }>(
+      eventsOf(runtime, leadId, 'Opportunity Lost')[0],
+    );
+    expect(lostEvent.reason).toBe('価格で競合に劣後');
+    const nurtureAt = Date.parse(lostEvent.nurtureAt);
+    expect(nurtureAt - lostAt).toBeGreaterThanOrEqual(90 * DAY);
+    expect(nurtureAt - lostAt).toBeLessThan(90 * DAY + 60_000);
+    expect(detailOf(eventsOf(runtime, leadId, 'Lead Recycled')[0])).toMatchObject({
+      sequenceId: 'recycle-nurture',
+    });
+    expect(await getItem((await keysOf()).enrollment(leadId, 'recycle-nurture'))).toBeDefined();
+    expect(mailsAt89).toBe(mailsBefore);
+    expect(mails.length).toBeGreaterThan(mailsBefore);
+  });
+});
