@@ -2,11 +2,14 @@ import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-ope
 import { z } from 'zod';
 import { env } from '#config/env';
 import { formById, settings } from '#config/settings';
-import type { FormConfig } from '#domain/capture/form-config';
-import { buildSubmissionSchema } from '#domain/capture/forms';
 // The schemas the handlers validate with, from where they are defined (the use cases re-export them):
 // importing the use cases would bundle the store and the secret into this table-less function.
-import { salesActionSchema } from '#domain/lead/events';
+import { importRequestSchema } from '#domain/capture/csv-import';
+import type { FormConfig } from '#domain/capture/form-config';
+import { buildSubmissionSchema } from '#domain/capture/forms';
+import { leadEntrySchema } from '#domain/capture/manual-entry';
+import { salesActivitySchema } from '#domain/handoff/activities';
+import { leadActionSchema } from '#domain/lead/events';
 import { eraseRequestSchema } from '#domain/privacy/erasure';
 import { REPORT_GROUPS } from '#domain/reports/params';
 import { trackBatchSchema } from '#domain/tracking/batch';
@@ -164,16 +167,34 @@ export const OPERATIONS: readonly OperationSpec[] = [
     method: 'GET',
     path: '/v1/ops/leads',
     auth: 'ops',
-    summary: 'A lead by e-mail (?email=)',
-    query: { email: { description: 'The lead’s e-mail address' } },
-    responses: { '200': 'The lead', '400': 'No or invalid e-mail', '404': 'No such lead' },
+    summary: 'A lead by e-mail (?email=), or a list of leads served by the sharded indexes (JSON or CSV)',
+    query: {
+      email: { description: 'The lead’s e-mail address (a lookup; the list parameters are then ignored)' },
+      stage: { description: 'Only this lifecycle stage' },
+      temperature: { description: 'cold, warm or hot' },
+      owner: { description: 'Owner id, or `me` for the signed-in owner' },
+      channel: { description: 'Only leads of this acquisition channel' },
+      updatedSince: { description: 'ISO-8601: only leads active since then' },
+      sort: {
+        description: '`score` (score band, highest first; default) or `lastActivity` (newest day first)',
+      },
+      limit: { description: 'Page size (JSON ≤ 200, default 50; CSV ≤ 1000)' },
+      cursor: { description: 'The `cursor` of the previous page of the same list' },
+      format: { description: '`json` or `csv` (or `Accept: text/csv`; next cursor in `x-next-cursor`)' },
+    },
+    responses: {
+      '200': 'The lead, or `{items, cursor}` / CSV',
+      '400': 'Invalid e-mail, parameter or cursor; owner=me without a signed-in owner',
+      '404': 'No such lead',
+    },
   },
   {
     method: 'GET',
     path: '/v1/ops/leads/{leadId}',
     auth: 'ops',
-    summary: 'A lead with its score breakdown and timeline',
-    responses: { '200': 'The lead', '404': 'No such lead' },
+    summary: 'A lead with its score breakdown and the newest page of its timeline',
+    query: { timelineCursor: { description: 'The `timelineCursor` of the previous view: older entries' } },
+    responses: { '200': 'The lead', '400': 'Invalid timeline cursor', '404': 'No such lead' },
   },
   {
     method: 'GET',
@@ -196,6 +217,74 @@ export const OPERATIONS: readonly OperationSpec[] = [
       '400': 'No reason',
       '404': 'No such lead',
     },
+  },
+  {
+    method: 'POST',
+    path: '/v1/ops/leads',
+    auth: 'ops',
+    summary: 'Enter a lead by hand (business card, call): de-duplicated on the e-mail like capture',
+    body: {
+      schema: leadEntrySchema,
+      example: {
+        email: 'hanako.sato@example.co.jp',
+        attributes: {
+          lastName: '佐藤',
+          firstName: '花子',
+          company: '株式会社サンプル',
+          title: '部長',
+          country: 'JP',
+        },
+        channel: 'event',
+        source: '展示会 2026 東京',
+        consentBasis: 'business_card',
+      },
+    },
+    responses: {
+      '201': 'Created `{leadId, created: true}`',
+      '200': 'The address had a lead: updated, `{leadId, created: false}`',
+      '400': 'Fields need attention (named)',
+      '409': 'The address was erased on request; nothing stored',
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/ops/imports',
+    auth: 'ops',
+    summary: 'Import up to 1,000 leads from a CSV (UTF-8 or Shift_JIS; Japanese or English headers)',
+    description:
+      'JSON `{csv, channel, source, consent, …}`, or the file itself as `text/csv` (UTF-8) or `application/octet-stream` (any encoding) with the options in the query string. Idempotent: the same file again changes nothing.',
+    query: {
+      channel: { description: 'event, outbound, referral, partner, … (text/csv bodies)' },
+      source: { description: 'Where the list comes from, e.g. 展示会 2026 東京 (text/csv bodies)' },
+      consent: { description: 'form, business_card, existing_relationship or none (text/csv bodies)' },
+      ownerId: { description: 'Owner to note on the entries' },
+      encoding: { description: 'utf8 or sjis (default: detected)' },
+      map: { description: "Column mapping overrides, 'column=field,…'" },
+      dryRun: { description: 'true: count, write nothing' },
+    },
+    body: {
+      schema: importRequestSchema,
+      example: {
+        csv: '会社名,氏名,メールアドレス\n株式会社サンプル,山田 太郎,taro@example.co.jp\n',
+        channel: 'event',
+        source: '展示会 2026 東京',
+        consent: 'business_card',
+      },
+      mediaTypes: ['application/json', 'text/csv', 'application/octet-stream'],
+    },
+    responses: {
+      '200':
+        'Summary `{created, updated, rejected, skipped, duplicates, …}` and `rejectedRows` (line, e-mail, reason)',
+      '400': 'The file or the options cannot be used (named)',
+      '413': 'More than 1,000 rows or 1 MiB',
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/ops/settings',
+    auth: 'ops',
+    summary: 'The configuration summary: forms, scoring, sequences, templates, hand-off rules and owners',
+    responses: { '200': 'The summary (read-only)' },
   },
   {
     method: 'POST',
@@ -241,13 +330,14 @@ export const OPERATIONS: readonly OperationSpec[] = [
     path: '/v1/ops/leads/{leadId}/{action}',
     auth: 'ops',
     summary:
-      'A sales action on a hand-off: accept, qualify (BANTCH kept), convert (opens the opportunity), disqualify, recycle, opportunity (moves its phase; body: opportunityActionSchema)',
-    body: { schema: salesActionSchema, example: { action: 'accept', actionId: 'crm-7781', by: 'k.sato' } },
+      'A sales action: accept (opens the hand-off first when none is open), qualify (BANTCH kept), convert (opens the opportunity), disqualify, recycle, handoff and reassign (by hand), opportunity (moves its phase; body: opportunityActionSchema)',
+    body: { schema: leadActionSchema, example: { action: 'accept', actionId: 'crm-7781', by: 'k.sato' } },
     responses: {
       '200': 'Applied (or the first result of a replayed actionId)',
       '400': 'Fields need attention',
-      '404': 'No such lead or action',
-      '409': 'Refused transition (e.g. a phase after won or lost, no open opportunity), or actionId reused',
+      '404': 'No such lead, action or owner (ownerId)',
+      '409':
+        'Refused transition (e.g. a phase after won or lost, an open hand-off already), no owner available, or actionId reused',
       '422': 'qualify: BANTCH items required for SQL are missing (named in errors)',
     },
   },
@@ -289,6 +379,43 @@ export const OPERATIONS: readonly OperationSpec[] = [
     summary: 'Current leads per temperature and stage, and the score histogram (buckets of 10)',
     query: { format: { description: '`csv` for a spreadsheet (UTF-8 with BOM)' } },
     responses: { '200': 'The gauges' },
+  },
+  {
+    method: 'POST',
+    path: '/v1/ops/leads/{leadId}/activities',
+    auth: 'ops',
+    summary: 'Log a call, meeting, e-mail or note (first contact; appointment_set → TQL → field sales)',
+    body: {
+      schema: salesActivitySchema,
+      example: {
+        activityId: 'call-20261204-0001',
+        type: 'call',
+        outcome: 'appointment_set',
+        occurredAt: '2026-12-04T10:30:00+09:00',
+        durationSeconds: 420,
+        note: '来週火曜 14:00 に訪問のアポイント',
+        by: 'kobayashi',
+      },
+    },
+    responses: {
+      '201': 'Recorded',
+      '200': 'The first answer of a replayed activityId',
+      '400': 'Fields need attention (the field is named)',
+      '404': 'No such lead',
+      '409': 'activityId already used for another lead',
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/ops/reports/activities',
+    auth: 'ops',
+    summary: 'Calls, connects, meetings and appointments set per owner, team or in total',
+    query: {
+      from: { description: 'First day, YYYY-MM-DD', required: true },
+      to: { description: 'Last day, YYYY-MM-DD (at most 366 days)', required: true },
+      groupBy: { description: 'none, owner or team' },
+    },
+    responses: { '200': 'The report', '400': 'A parameter needs attention (the field is named)' },
   },
   {
     method: 'GET',
@@ -363,7 +490,8 @@ export function apiDocument(serverUrl: string = env().PUBLIC_BASE_URL) {
   const bearer = registry.registerComponent('securitySchemes', 'ops', {
     type: 'http',
     scheme: 'bearer',
-    description: 'Locally the ops token ($DATA_DIR/ops-token); in AWS the ops routes use IAM (SigV4).',
+    description:
+      'A Cognito access token (people: the console sign-in; machines: the client-credentials app client). Locally `npm start` issues the same tokens; the ops token ($DATA_DIR/ops-token) is a local machine credential.',
   });
   for (const op of OPERATIONS) register(registry, op, bearer);
   const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
@@ -372,7 +500,7 @@ export function apiDocument(serverUrl: string = env().PUBLIC_BASE_URL) {
       title: `Lead loop API (${settings.app.stage})`,
       version: '1',
       description:
-        'Forms, tracking, unsubscribe and the ops API of the lead loop. Ops routes: IAM (SigV4) in AWS, a bearer token locally.',
+        'Forms, tracking, unsubscribe and the ops API of the lead loop. Ops routes: a JWT bearer token (Cognito in AWS, the same flow locally); roles and scopes per route.',
     },
     servers: [{ url: serverUrl }],
   });
