@@ -34,7 +34,7 @@ export const CUSTOM_METRICS = {
   TrackEventsRejected: ['route'],
   StepEmailSent: ['sequenceId'],
   LeadHandedOff: ['team'],
-  LeadSlaBreached: ['action'],
+  LeadSlaBreached: ['action', 'clock'],
   /** Emitted by the sweeper with no dimensions: age in seconds of the oldest due timer a sweep saw. */
   SweeperLagSeconds: [],
 } as const satisfies Record<string, readonly string[]>;

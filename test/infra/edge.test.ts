@@ -41,12 +41,15 @@ describe('edge rate limits: configuration', () => {
     expect(paths).toEqual(expect.arrayContaining(['edge.windowSeconds', 'edge.rateLimits.forms']));
   });
 
-  it('given the demo configuration, when built, then there is no distribution and no web ACL', () => {
+  it('given the demo configuration, when built, then no edge distribution and no web ACL (only the console is served by CloudFront)', () => {
     const built = buildApp(noBundling());
     expect(settings.app.edge.enabled).toBe(false);
     expect(built.edge).toBeUndefined();
     const template = Template.fromStack(built.stack);
-    template.resourceCountIs('AWS::CloudFront::Distribution', 0);
+    template.resourceCountIs('AWS::CloudFront::Distribution', 1);
+    template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({ WebACLId: Match.absent() }),
+    });
     template.resourceCountIs('AWS::WAFv2::WebACL', 0);
   });
 

@@ -224,7 +224,7 @@ describe('entries and time zones', () => {
       doubleOptIn: false,
     });
     expect(card.formEvent.eventId).toBe('import:i:3');
-    expect(card.touch.channel).toBe('referral'); // partner counts as referral
+    expect(card.touch.channel).toBe('partner'); // a declared partner/referral groups as referral
     expect(card.byOps).toBe(true);
   });
 
