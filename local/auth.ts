@@ -46,8 +46,8 @@ export interface DemoUser {
 }
 
 const DEMO_USERS: Omit<DemoUser, 'password'>[] = [
-  { username: 'admin', email: 'n.kobayashi@example.co.jp', name: '小林 直樹', group: 'admin' },
-  { username: 'marketing', email: 'm.nakamura@example.co.jp', name: '中村 美穂', group: 'marketing' },
+  { username: 'admin', email: 'n.mori@example.co.jp', name: '森 直人', group: 'admin' },
+  { username: 'marketing', email: 'm.nakajima@example.co.jp', name: '中島 美穂', group: 'marketing' },
   // An owner of config/handoff.ts: the sales user's `by` and "my leads" are owner `sato`.
   { username: 'sales', email: 'k.sato@example.co.jp', name: '佐藤 健', group: 'sales' },
 ];

@@ -412,12 +412,21 @@ const SALESFORCE_STATUS_BY_STAGE = {
 
 /** Salesforce `LeadSource` from the first-touch channel (not the utm source: the channel is the report's). */
 const SALESFORCE_SOURCE_BY_CHANNEL = {
-  inbound_web: 'Web',
-  event: 'Event',
+  paid_search: 'Advertisement',
+  paid_social: 'Advertisement',
+  organic_search: 'Web',
+  organic_social: 'Web',
+  email: 'Email',
+  referral: 'External Referral',
+  direct: 'Web',
+  event: 'Trade Show',
   webinar: 'Webinar',
   outbound: 'Outbound',
-  referral: 'Partner Referral',
+  partner: 'Partner Referral',
   import: 'Purchased List',
+  other: 'Other',
+  // Leads stored before the channel grouping.
+  inbound_web: 'Web',
 };
 
 /** Salesforce Lead. LastName and Company are required by Salesforce, so they fall back to 「(不明)」. */

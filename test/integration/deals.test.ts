@@ -201,7 +201,7 @@ describe('convert and the opportunity', () => {
     ]);
     expect(detailOf(eventsOf(runtime, leadId, 'Opportunity Won')[0])).toMatchObject({
       opportunity: { amount: 5_200_000, phase: 'won' },
-      channel: 'inbound_web',
+      channel: 'direct', // the first-touch channel group: a form post without UTM or referrer
     });
     expect(eventsOf(runtime, leadId, 'Opportunity Won')).toHaveLength(1);
     expect(eventsOf(runtime, leadId, 'Lead Stage Changed').map((e) => detailOf(e).to)).toContain('customer');

@@ -33,6 +33,7 @@ describe('hand-off: a lead that turns hot goes to sales', () => {
       crm: { system: string; record: Record<string, unknown> };
       handoffNumber: number;
       slaDueAt: string;
+      firstContactDueAt?: string;
     }>(handedOff[0]);
     expect(detail.handoffNumber).toBe(1);
     // Hot leads go to inside sales first (config/handoff.ts → routes).
@@ -65,7 +66,11 @@ describe('hand-off: a lead that turns hot goes to sales', () => {
     expect(view.stage).toBe('mql');
     const { keys } = await import('#store/keys');
     const timer = await getItem(keys.timer(leadId, 'sla'));
-    expect(timer).toMatchObject({ timerKind: 'sla', dueAt: detail.slaDueAt, handoffNumber: 1 });
+    // The timer fires at the earlier of the two clocks (an inquiry's first contact comes before its accept).
+    const firstDeadline = [detail.slaDueAt, detail.firstContactDueAt]
+      .filter((at): at is string => at !== undefined)
+      .sort()[0];
+    expect(timer).toMatchObject({ timerKind: 'sla', dueAt: firstDeadline, handoffNumber: 1 });
   });
 
   it('given an open hand-off, when the trigger event is delivered again, then nothing changes and nothing is published', async () => {
@@ -133,8 +138,21 @@ describe('hand-off: a lead that turns hot goes to sales', () => {
 
 describe('SLA: sales must accept in time', () => {
   it('given a hand-off nobody accepts, when the clock passes the accept deadline and the sweeper runs, then Lead SLA Breached is published and the lead goes to the next owner, once', async () => {
-    // Arrange
-    const leadId = await makeHotLead(runtime, uniqueEmail('sla'));
+    // Arrange: this test is about the accept clock. makeHotLead's contact form is an inquiry (first contact
+    // within 1 business hour) racing the hot trigger (1 business day); give the inquiry route the hot
+    // route's first-contact clock so that, whichever opens the hand-off, accept is the first deadline.
+    const { settings } = await import('#config/settings');
+    const routes = settings.handoff.routes as { trigger: string; firstContact?: unknown }[];
+    const inquiry = routes.find((r) => r.trigger === 'inquiry');
+    const hot = routes.find((r) => r.trigger === 'hot');
+    const saved = inquiry?.firstContact;
+    if (inquiry) inquiry.firstContact = hot?.firstContact ?? settings.handoff.sla.firstContact;
+    let leadId: string;
+    try {
+      leadId = await makeHotLead(runtime, uniqueEmail('sla'));
+    } finally {
+      if (inquiry) inquiry.firstContact = saved;
+    }
     const first = detailOf<{ owner: { ownerId: string }; slaDueAt: string }>(
       eventsOf(runtime, leadId, 'Lead Handed Off')[0],
     );

@@ -50,7 +50,8 @@ const slaTimerOf = async (leadId: string) => {
 const demoRequest = (email: string) =>
   contactForm(email, { employees: '1000-4999', title: '情報システム部 部長', message: 'デモを見たい' });
 
-const ENTERPRISE = ['佐藤 健', '伊藤 美咲'];
+/** The demo routes inquiries to inside sales, who call within the hour (first-contact clock). */
+const INSIDE_SALES = ['小林 直樹', '中村 あゆみ', '吉田 拓也'];
 
 describe('inquiry fast lane: the demo contact form', () => {
   it('given a 部長 of a 1,000+ employee company who asks for a demo, when the form is posted, then the lead is handed off at once (warm, not hot): owner, SLA deadline, trigger inquiry', async () => {
@@ -68,7 +69,7 @@ describe('inquiry fast lane: the demo contact form', () => {
     expect(state?.temperature).toBe('warm'); // scores 73: the score trigger alone would not hand it off
     expect(state?.score.total).toBeLessThan(80);
     expect(state?.stage).toBe('mql');
-    expect(state?.handoff).toMatchObject({ n: 1, owner: { team: 'enterprise' } });
+    expect(state?.handoff).toMatchObject({ n: 1, owner: { team: 'inside-sales' } });
     const handedOff = eventsOf(runtime, leadId, 'Lead Handed Off');
     expect(handedOff).toHaveLength(1);
     const detail = detailOf<{ trigger: string; reason: string; slaDueAt: string; owner: { name: string } }>(
@@ -76,7 +77,7 @@ describe('inquiry fast lane: the demo contact form', () => {
     );
     expect(detail.trigger).toBe('inquiry');
     expect(detail.reason).toContain("'contact'");
-    expect(ENTERPRISE).toContain(detail.owner.name);
+    expect(INSIDE_SALES).toContain(detail.owner.name);
     expect(Date.parse(detail.slaDueAt)).toBe(state?.handoff.dueAt);
     expect(detailOf(eventsOf(runtime, leadId, 'Lead Assigned')[0])).toMatchObject({ reason: 'handoff' });
     expect((await slaTimerOf(leadId))?.handoffNumber).toBe(1);
@@ -104,10 +105,10 @@ describe('inquiry fast lane: the demo contact form', () => {
     expect(mails.map((m) => m.subject)).not.toContain('資料ダウンロードありがとうございます');
     const marketing = await marketingMails(runtime, email);
     expect(marketing.map((m) => m.subject)).toEqual(['担当者よりご連絡いたします']);
-    // The owner at send time (the clock passed the 24 h SLA on the way to business hours, so it may be the
-    // enterprise colleague the breach reassigned it to).
+    // The owner at send time (the clock passed the SLA on the way to business hours, so it may be the
+    // inside-sales colleague the breach reassigned it to).
     const html = marketing[0]?.body.html ?? '';
-    expect(ENTERPRISE.filter((name) => html.includes(`担当の${name}より`))).toHaveLength(1);
+    expect(INSIDE_SALES.filter((name) => html.includes(`担当の${name}より`))).toHaveLength(1);
   });
 
   it('given a demo request, when the same person posts again and the capture event is delivered twice, then there is still one hand-off, one owner and one set of events', async () => {

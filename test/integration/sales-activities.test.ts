@@ -55,7 +55,10 @@ describe('activities: POST /v1/ops/leads/{leadId}/activities', () => {
     const leadId = await makeHotLead(runtime, uniqueEmail('act-replay'));
     const [first] = handedOff(leadId);
     expect(first?.owner.team).toBe('inside-sales');
-    expect(first?.trigger).toBe('hot');
+    // makeHotLead posts the contact form (an inquiry: the fast lane) and a webinar (hot): whichever arrives
+    // first opens the one hand-off, both routed to inside sales.
+    expect(['inquiry', 'hot']).toContain(first?.trigger);
+    expect(handedOff(leadId)).toHaveLength(1);
     const before = await stateOf(leadId);
     const body = await activity({ by: first?.owner.ownerId });
 
@@ -152,19 +155,21 @@ describe('first-contact SLA', () => {
     ).json()) as {
       leadId: string;
     };
-    const { handOffLead } = await import('#app/open-handoff');
-    const opened = await handOffLead(lead.leadId, await clockNow(), {
-      trigger: 'inquiry',
-      reason: 'test inquiry',
-    });
-    expect(opened.status).toBe('handed_off');
-    await runtime.settle();
+    // (the contact form is an inquiry form: the fast lane opened the hand-off already)
     const [first] = handedOff(lead.leadId);
     expect(first).toMatchObject({ trigger: 'inquiry', owner: { team: 'inside-sales' } });
     const fcDue = Date.parse(first?.firstContactDueAt ?? '');
     expect(fcDue).toBeLessThan(Date.parse(first?.slaDueAt ?? ''));
     const { readSlaCounters, reportPeriod } = await import('#app/sla-counting');
     const countersBefore = await readSlaCounters(reportPeriod(await clockNow()));
+    // Other leads of this file (inquiries too) may breach on the same clock move: count every breach event.
+    const breachEvents = (clock: string) =>
+      runtime
+        .events()
+        .filter(
+          (e) => e['detail-type'] === 'Lead SLA Breached' && (e.detail as { clock?: string }).clock === clock,
+        ).length;
+    const fcBreachesBefore = breachEvents('first_contact');
 
     // Act: just past the first-contact deadline (before the accept deadline), twice
     await runtime.advanceClock(fcDue - (await clockNow()) + 60_000);
@@ -181,8 +186,10 @@ describe('first-contact SLA', () => {
     expect(newOwner).toBeDefined();
     expect(newOwner).not.toBe(first?.owner.ownerId);
     const counters = await readSlaCounters(reportPeriod(await clockNow()));
-    expect(counters.firstContactBreached - countersBefore.firstContactBreached).toBe(1);
-    expect(counters.reassigned - countersBefore.reassigned).toBe(1);
+    // Each breach is counted exactly once: the counter moved by the breaches published (ours among them).
+    const published = breachEvents('first_contact') - fcBreachesBefore;
+    expect(published).toBeGreaterThanOrEqual(1);
+    expect(counters.firstContactBreached - countersBefore.firstContactBreached).toBe(published);
 
     // The old owner's call no longer counts; the new owner's does (met against the new deadline).
     const late = await logActivity(lead.leadId, await activity({ by: first?.owner.ownerId }));
@@ -195,7 +202,7 @@ describe('first-contact SLA', () => {
     // A breach was already counted for this hand-off: the contact counts nothing more.
     expect(detailOf(contacted[0])).toMatchObject({ withinSla: false, owner: { ownerId: newOwner } });
     const final = await readSlaCounters(reportPeriod(await clockNow()));
-    expect(final.firstContactBreached - countersBefore.firstContactBreached).toBe(1);
+    expect(final.firstContactBreached).toBe(counters.firstContactBreached);
     expect(final.firstContactMet).toBe(countersBefore.firstContactMet);
   });
 
@@ -265,7 +272,7 @@ describe('TQL: appointment_set hands the lead to field sales', () => {
     expect(await replay.json()).toEqual(answer);
     const offs = handedOff(leadId);
     expect(offs.map((h) => [h.handoffNumber, h.owner.team, h.trigger, h.stage])).toEqual([
-      [1, 'inside-sales', 'hot', 'mql'],
+      [1, 'inside-sales', 'inquiry', 'mql'],
       [2, 'kansai', 'appointment_set', 'tql'],
     ]);
     expect(offs[1]?.firstContactDueAt).toBeDefined();

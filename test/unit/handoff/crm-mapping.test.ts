@@ -97,7 +97,7 @@ describe('CRM sync fields (deals)', () => {
     // Assert
     expect(record).toMatchObject({
       Status: 'Closed - Converted',
-      LeadSource: 'Event',
+      LeadSource: 'Trade Show',
       Last_Activity_Date__c: '2025-05-13',
       Budget__c: '年間500万円',
       Authority__c: '情報システム部長が決裁',
