@@ -55,21 +55,25 @@ export class HandoffTargets extends Construct {
           targets: [targetFor(spec)],
         });
         this.rules.set(spec.name, rule);
-        new Alarm(scopeOf, `${pascal(spec.name)}FailedAlarm`, {
-          alarmDescription: `Hand-off events could not be delivered to ${target.name} (${target.kind}); they are retried for 24 h, then dead-lettered`,
-          metric: new Metric({
-            namespace: 'AWS/Events',
-            metricName: 'FailedInvocations',
-            dimensionsMap: { RuleName: rule.ruleName },
-            statistic: 'Sum',
-            period: Duration.minutes(5),
-          }),
-          threshold: 1,
-          evaluationPeriods: 1,
-          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          treatMissingData: TreatMissingData.NOT_BREACHING,
-        }).addAlarmAction(new SnsAction(stateful.alarmTopic));
       }
+    }
+    // ONE alarm for every target rule: CloudWatch bills each metric an alarm reads ($0.10 a month), and
+    // EventBridge also publishes FailedInvocations without dimensions (every rule of the account in the
+    // Region), so one metric watches all of them, and the stack's own rules too (README → Cost).
+    if (this.rules.size) {
+      new Alarm(this, 'FailedAlarm', {
+        alarmDescription: `Events could not be delivered to a hand-off target (${settings.handoff.targets.map((t) => `${t.name} (${t.kind})`).join(', ')}) or another rule's target; they are retried for 24 h, then dead-lettered. The EventBridge console's rule metrics show which rule; check the target's connection (credentials, endpoint) and the stack's dead-letter queue.`,
+        metric: new Metric({
+          namespace: 'AWS/Events',
+          metricName: 'FailedInvocations',
+          statistic: 'Sum',
+          period: Duration.minutes(5),
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }).addAlarmAction(new SnsAction(stateful.alarmTopic));
     }
   }
 

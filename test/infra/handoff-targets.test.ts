@@ -166,11 +166,19 @@ describe('hand-off targets in CDK', () => {
         DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^StatefulDeadLetters/), 'Arn'] } },
       });
     }
+    // One alarm on the account-level FailedInvocations (no dimension) for all 10 rules: one billed metric.
     template.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       { MetricName: 'FailedInvocations', Namespace: 'AWS/Events' },
-      10,
+      1,
     );
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'FailedInvocations',
+      Namespace: 'AWS/Events',
+      Dimensions: Match.absent(),
+      Statistic: 'Sum',
+      Threshold: 1,
+    });
   });
 
   it('given Lead Erased, when synthesized, then Salesforce deletes the Lead by our external id and the webhook gets the event marked as a delete', () => {
