@@ -1,5 +1,5 @@
 import { Duration, SecretValue, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import {
   ApiDestination,
@@ -57,24 +57,10 @@ export class HandoffTargets extends Construct {
         this.rules.set(spec.name, rule);
       }
     }
-    // ONE alarm for every target rule: CloudWatch bills each metric an alarm reads ($0.10 a month), and
-    // EventBridge also publishes FailedInvocations without dimensions (every rule of the account in the
-    // Region), so one metric watches all of them, and the stack's own rules too (README → Cost).
-    if (this.rules.size) {
-      new Alarm(this, 'FailedAlarm', {
-        alarmDescription: `Events could not be delivered to a hand-off target (${settings.handoff.targets.map((t) => `${t.name} (${t.kind})`).join(', ')}) or another rule's target; they are retried for 24 h, then dead-lettered. The EventBridge console's rule metrics show which rule; check the target's connection (credentials, endpoint) and the stack's dead-letter queue.`,
-        metric: new Metric({
-          namespace: 'AWS/Events',
-          metricName: 'FailedInvocations',
-          statistic: 'Sum',
-          period: Duration.minutes(5),
-        }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }).addAlarmAction(new SnsAction(stateful.alarmTopic));
-    }
+    // No alarm per rule: EventBridge counts an invocation in FailedInvocations only once it failed for good,
+    // which is when it lands in the stack's dead-letter queue (every target rule has it, after 24 h of
+    // retries), and that queue's depth alarm (infra/stateful.ts) fires then. An alarm per rule cost $0.10 a
+    // month each for the same moment (README → Cost).
   }
 
   /** One connection/destination or queue per target, and a rule target per rule spec. */

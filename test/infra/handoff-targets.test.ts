@@ -166,17 +166,20 @@ describe('hand-off targets in CDK', () => {
         DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^StatefulDeadLetters/), 'Arn'] } },
       });
     }
-    // One alarm on the account-level FailedInvocations (no dimension) for all 10 rules: one billed metric.
+    // A permanent failure is dead-lettered: the stack DLQ's depth alarm covers every rule, no alarm per rule.
     template.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       { MetricName: 'FailedInvocations', Namespace: 'AWS/Events' },
-      1,
+      0,
     );
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'FailedInvocations',
-      Namespace: 'AWS/Events',
-      Dimensions: Match.absent(),
-      Statistic: 'Sum',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^StatefulDeadLetters'), 'QueueName'] },
+        },
+      ],
       Threshold: 1,
     });
   });

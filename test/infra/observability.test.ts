@@ -212,15 +212,15 @@ describe('alarms', () => {
     for (const spec of FUNCTIONS) expect(body).toContain(`\\"label\\":\\"${spec.name}\\"`);
   });
 
-  it('given the stack with one SQS hand-off target, when counted, then its alarms read 8 billed metrics and nothing else is billed monthly', () => {
+  it('given the stack with one SQS hand-off target, when counted, then its alarms read 7 billed metrics and nothing else is billed monthly', () => {
     // Act
     const inventory = fixedInventory(template.toJSON());
 
-    // Assert: errors 1, SES 2, sweeper 2 (lag + invocations), DLQs 2 (the stack's and the target's), hand-off
-    // deliveries 1 (every target rule). 43 before (one error-rate alarm per function, one per target rule).
+    // Assert: errors 1, SES 2, sweeper 2 (lag + invocations), DLQs 2 (the stack's and the target's). Before:
+    // an error-rate alarm per function (2 metrics each) and a FailedInvocations alarm per target rule.
     expect(inventory).toEqual({
-      alarms: 7,
-      alarmMetrics: 8,
+      alarms: 6,
+      alarmMetrics: 7,
       compositeAlarms: 0,
       kmsKeys: 0,
       secrets: 0,
