@@ -31,6 +31,7 @@ const bundle = async (entry: string, outfile: string, stdin?: string) => {
     format: 'esm',
     target: 'node20',
     minify: true,
+    mainFields: ['module', 'main'], // as infra/lead-function.ts
     metafile: true,
     tsconfig: join(ROOT, 'tsconfig.json'),
     banner: { js: BANNER },

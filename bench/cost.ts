@@ -3,20 +3,29 @@
  * (bench/results/tracking.json and units.json, written by the capacity-accounting benches) and invocation
  * counts, at public on-demand list prices for Asia Pacific (Tokyo), ap-northeast-1.
  *
- * Prices (USD, on-demand, no free tier counted), as published on the AWS pricing pages on 2026-12-04's
- * reading of them (check before relying on them; they change):
- * - DynamoDB on-demand https://aws.amazon.com/dynamodb/pricing/on-demand/ : $0.715 per million write request
- *   units, $0.143 per million read request units, storage $0.285 per GB-month.
- * - Lambda https://aws.amazon.com/lambda/pricing/ : $0.20 per million requests, $0.0000133334 per GB-second (Arm).
- * - API Gateway HTTP API https://aws.amazon.com/api-gateway/pricing/ : $1.29 per million requests (Tokyo).
+ * Prices (USD, on-demand, list price), as read on 2026-12-04 (check before relying on them; they change).
+ * "verified" = read that day on the page named (or an AWS document quoting it); "carried" = kept from the
+ * round-1 bench, not found in the stored pages that day:
+ * - DynamoDB on-demand https://aws.amazon.com/dynamodb/pricing/on-demand/ (Tokyo): $0.715 per million write
+ *   request units, $0.143 per million read request units, storage $0.285 per GB-month (carried; the unit
+ *   rules, 1 WRU per KB, 1 RRU per 4 KB strongly consistent, ½ eventually consistent, ×2 in a transaction:
+ *   verified on https://aws.amazon.com/dynamodb/pricing/provisioned/).
+ * - Lambda https://aws.amazon.com/lambda/pricing/ : $0.20 per million requests, $0.0000133334 per GB-second
+ *   on Arm (verified as the first-tier Arm rate; the Tokyo page not stored, carried), free tier 1M requests
+ *   and 400,000 GB-seconds a month (verified, https://docs.aws.amazon.com/whitepapers/latest/how-aws-pricing-works/lambda.html).
+ * - API Gateway HTTP API https://aws.amazon.com/api-gateway/pricing/ : $1.29 per million requests (Tokyo, carried).
  * - EventBridge https://aws.amazon.com/eventbridge/pricing/ : $1.00 per million custom events; Scheduler
- *   $1.00 per million invocations after 14 million free a month (the sweeps stay inside the free part).
- * - Secrets Manager https://aws.amazon.com/secrets-manager/pricing/ : $0.40 per secret-month, $0.05 per 10,000 calls.
- * - Systems Manager Parameter Store https://aws.amazon.com/systems-manager/pricing/ : standard parameters
- *   (SecureString included) free; KMS https://aws.amazon.com/kms/pricing/ : $1 per customer-managed key-month,
- *   AWS-managed keys free, $0.03 per 10,000 requests.
- * - CloudWatch https://aws.amazon.com/cloudwatch/pricing/ : $0.10 per standard alarm metric-month (a
- *   metric-math alarm over two metrics counts two), logs ingestion $0.76 per GB (Tokyo).
+ *   $1.00 per million invocations after 14 million free a month (verified, third-party summaries of the page,
+ *   March–May 2026): the 43,200 sweeps a month are inside the free part.
+ * - CloudWatch https://aws.amazon.com/cloudwatch/pricing/ : $0.10 per standard-resolution alarm metric-month;
+ *   a metric-math alarm is billed per metric it reads and may read at most 10
+ *   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-limits.html, verified); composite
+ *   alarms $0.50 each; custom metrics $0.30 per metric-month, pro-rated by the hours with data; always-free:
+ *   10 alarm metrics and 10 custom metrics per account (verified on the pricing page's free-tier table).
+ * - Secrets Manager https://aws.amazon.com/secrets-manager/pricing/ : $0.40 per secret-month (verified,
+ *   same rate quoted); KMS https://aws.amazon.com/kms/pricing/ : $1 per customer-managed key-month, AWS-managed
+ *   and AWS-owned keys no monthly fee, 20,000 requests free then $0.03 per 10,000 (verified, 2026 summaries).
+ *   The stack now has neither (the signing key is a table item: one 1-RRU read per cold start).
  * - SES https://aws.amazon.com/ses/pricing/ : $0.10 per 1,000 mails (reported apart: the issue's target
  *   excludes SES's own per-mail price).
  *
@@ -27,7 +36,11 @@
  *   npx tsx bench/cost.ts [--leads 1000]
  */
 import { readFileSync } from 'node:fs';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { buildApp } from '#infra/app';
 import { FUNCTIONS } from '#infra/catalog';
+import { fixedInventory } from '#infra/inventory';
 import { DUE_SHARDS } from '#store/table-design';
 import type { BenchResult } from './support.ts';
 import { figure, numberArg, writeResult } from './support.ts';
@@ -46,6 +59,11 @@ export const PRICES = {
   secretsPer10kCalls: 0.05,
   kmsKeyPerMonth: 1.0,
   alarmMetricPerMonth: 0.1,
+  compositeAlarmPerMonth: 0.5,
+  customMetricPerMonth: 0.3,
+  freeAlarmMetrics: 10,
+  freeLambdaRequests: 1_000_000,
+  freeLambdaGbS: 400_000,
   logsPerGb: 0.76,
   sesPer1000: 0.1,
 } as const;
@@ -57,8 +75,16 @@ const HOT_SHARE = 0.01;
 const SWEEPS_PER_MONTH = 30 * 24 * 60;
 /** Assumed Lambda durations (ms): an API request, an idle sweep, a step within a sweep. */
 const MS = { request: 60, idleSweep: 150, step: 40 };
-/** Cold starts fetch the secret; assume one container per function renewed every 2 hours. */
-const SECRET_CALLS_PER_MONTH = FUNCTIONS.filter((f) => f.grants?.signingSecret).length * 12 * 30;
+/**
+ * Cold starts of the functions that sign tokens read the key item (1 RRU, strongly consistent); assume one
+ * container per function renewed every 2 hours.
+ */
+const KEY_READS_PER_MONTH = FUNCTIONS.filter((f) => f.grants?.signingSecret).length * 12 * 30;
+
+/** What the synthesized stack (config/ as it is) bills every month: alarms, keys, secrets. */
+const inventory = fixedInventory(
+  Template.fromStack(buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } })).stack).toJSON(),
+);
 
 const read = (name: string): BenchResult | undefined => {
   try {
@@ -95,14 +121,18 @@ const mails = LEADS * MAILS_PER_LEAD;
 const idleSweepRru = DUE_SHARDS * 0.5;
 const wru = LEADS * per.capture.w + events * per.event.w + mails * per.step.w;
 const rru =
-  LEADS * per.capture.r + events * per.event.r + mails * per.step.r + SWEEPS_PER_MONTH * idleSweepRru;
+  LEADS * per.capture.r +
+  events * per.event.r +
+  mails * per.step.r +
+  SWEEPS_PER_MONTH * idleSweepRru +
+  KEY_READS_PER_MONTH;
 const requests = LEADS + events + LEADS * HOT_SHARE * 3; // captures, events, hand-off actions
 const gbs = (mb: number, ms: number, n: number) => (mb / 1024) * (ms / 1000) * n;
 const lambdaGbS =
   gbs(512, MS.request, requests) + gbs(512, MS.idleSweep, SWEEPS_PER_MONTH) + gbs(512, MS.step, mails);
 const lambdaRequests = requests + SWEEPS_PER_MONTH + LEADS * 3; // + outbox / EventBridge-driven invocations
 const busEvents = LEADS * 3 + LEADS * HOT_SHARE * 2;
-const alarmMetrics = 3 + FUNCTIONS.length * 2 + 2; // SES x2, lag, error-rate math (2 metrics each), DLQs
+const alarmMetrics = inventory.alarmMetrics;
 const storageGb = (LEADS * (2 + 1 + EVENTS_PER_LEAD + MAILS_PER_LEAD) * 500) / 1024 ** 3;
 
 const usd = (x: number) => Math.round(x * 10_000) / 10_000;
@@ -115,9 +145,11 @@ const lines = {
   ),
   httpApi: usd((requests / 1e6) * PRICES.httpApiPerMillion),
   eventBridge: usd((busEvents / 1e6) * PRICES.eventBridgePerMillionEvents),
-  secret: usd(PRICES.secretPerMonth + (SECRET_CALLS_PER_MONTH / 10_000) * PRICES.secretsPer10kCalls),
-  kmsKey: PRICES.kmsKeyPerMonth,
-  alarms: usd(alarmMetrics * PRICES.alarmMetricPerMonth),
+  secret: usd(inventory.secrets * PRICES.secretPerMonth),
+  kmsKey: usd(inventory.kmsKeys * PRICES.kmsKeyPerMonth),
+  alarms: usd(
+    alarmMetrics * PRICES.alarmMetricPerMonth + inventory.compositeAlarms * PRICES.compositeAlarmPerMonth,
+  ),
 };
 const idle = {
   sweeps: usd(
@@ -125,18 +157,40 @@ const idle = {
       (SWEEPS_PER_MONTH / 1e6) * PRICES.lambdaPerMillionRequests +
       gbs(512, MS.idleSweep, SWEEPS_PER_MONTH) * PRICES.lambdaPerGbSecond,
   ),
-  secret: PRICES.secretPerMonth,
-  kmsKey: PRICES.kmsKeyPerMonth,
+  secret: lines.secret,
+  kmsKey: lines.kmsKey,
   alarms: lines.alarms,
+  // The one custom metric an alarm reads (SweeperLagSeconds) is emitted only when something is due: an
+  // idle stack publishes none (custom metrics are billed by the hours with data).
+  customMetrics: 0,
 };
 const total = Object.values(lines).reduce((a, b) => a + b, 0);
 const idleTotal = Object.values(idle).reduce((a, b) => a + b, 0);
 const perThousand = ((total - idleTotal) / LEADS) * 1000;
+/**
+ * The same idle stack after AWS's always-free allowances (per account: they hold when the stack has its
+ * account to itself, as AWS recommends per workload): 10 alarm metrics, Lambda's 1M requests and 400,000
+ * GB-seconds; the Scheduler's 14M invocations are already counted free above.
+ */
+const idleAfterFreeTier = usd(
+  idle.sweeps -
+    Math.min(
+      (SWEEPS_PER_MONTH / 1e6) * PRICES.lambdaPerMillionRequests +
+        gbs(512, MS.idleSweep, SWEEPS_PER_MONTH) * PRICES.lambdaPerGbSecond,
+      idle.sweeps,
+    ) +
+    Math.max(0, alarmMetrics - PRICES.freeAlarmMetrics) * PRICES.alarmMetricPerMonth +
+    idle.kmsKey +
+    idle.secret,
+);
 const ses = (mails / 1000) * PRICES.sesPer1000;
 
 console.log(`\ncost model: ${LEADS} leads/month, ${PRICES.region} on-demand list prices of ${PRICES.date}\n`);
 console.table(lines);
-console.log(`  total ${usd(total)} USD/month (+ SES ${usd(ses)}); idle stack ${usd(idleTotal)} USD/month`);
+console.table(idle);
+console.log(
+  `  total ${usd(total)} USD/month (+ SES ${usd(ses)}); idle stack ${usd(idleTotal)} USD/month at list price, ${idleAfterFreeTier} after the always-free allowances; ${alarmMetrics} alarm metrics in ${inventory.alarms} alarms`,
+);
 writeResult(
   'cost',
   [
@@ -145,11 +199,12 @@ writeResult(
       max: 0.5,
       source: 'issue 16 item 8',
     }),
-    figure('idle stack (no leads, no traffic)', idleTotal, 'USD/month', 0, {
+    figure('idle stack (no leads, no traffic), list price', idleTotal, 'USD/month', 0, {
       on: 'figure',
       max: 0.5,
       source: 'issue 16 item 8',
     }),
+    figure('idle stack after the always-free allowances (informative)', idleAfterFreeTier, 'USD/month', 0),
   ],
   {
     prices: PRICES,
@@ -167,15 +222,17 @@ writeResult(
       lambdaRequests,
       lambdaGbS: usd(lambdaGbS),
       alarmMetrics,
-      secretCalls: SECRET_CALLS_PER_MONTH,
+      signingKeyReads: KEY_READS_PER_MONTH,
     },
+    inventory,
+    idleAfterFreeTier,
     lines,
     idle,
     totalUsd: usd(total),
     sesUsd: usd(ses),
     assumptions: {
       lambdaMs: MS,
-      note: 'no free tier counted; alarm metrics counted from infra/observability.ts',
+      note: 'list prices, no free tier counted (idleAfterFreeTier apart); alarm metrics, keys and secrets counted from the synthesized stack (infra/inventory.ts)',
     },
   },
 );

@@ -77,7 +77,10 @@ export interface Grants {
   putEvents?: boolean;
   /** ses:SendEmail with our identity and configuration set. */
   sendEmail?: boolean;
-  /** secretsmanager:GetSecretValue on the token-signing secret (loaded at cold start by `#adapters/secrets`). */
+  /**
+   * Reads (and, first, creates) the token-signing key item of the table at cold start (`#adapters/secrets`);
+   * needs `table: 'readWrite'`. Functions without it are denied that partition.
+   */
   signingSecret?: boolean;
 }
 export type TableAccess = 'none' | 'probe' | 'read' | 'readWrite';

@@ -1,5 +1,5 @@
 import { Duration, SecretValue, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import {
   ApiDestination,
@@ -55,22 +55,12 @@ export class HandoffTargets extends Construct {
           targets: [targetFor(spec)],
         });
         this.rules.set(spec.name, rule);
-        new Alarm(scopeOf, `${pascal(spec.name)}FailedAlarm`, {
-          alarmDescription: `Hand-off events could not be delivered to ${target.name} (${target.kind}); they are retried for 24 h, then dead-lettered`,
-          metric: new Metric({
-            namespace: 'AWS/Events',
-            metricName: 'FailedInvocations',
-            dimensionsMap: { RuleName: rule.ruleName },
-            statistic: 'Sum',
-            period: Duration.minutes(5),
-          }),
-          threshold: 1,
-          evaluationPeriods: 1,
-          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          treatMissingData: TreatMissingData.NOT_BREACHING,
-        }).addAlarmAction(new SnsAction(stateful.alarmTopic));
       }
     }
+    // No alarm per rule: EventBridge counts an invocation in FailedInvocations only once it failed for good,
+    // which is when it lands in the stack's dead-letter queue (every target rule has it, after 24 h of
+    // retries), and that queue's depth alarm (infra/stateful.ts) fires then. An alarm per rule cost $0.10 a
+    // month each for the same moment (README → Cost).
   }
 
   /** One connection/destination or queue per target, and a rule target per rule spec. */

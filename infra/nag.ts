@@ -50,17 +50,6 @@ export const acknowledgeTableIndexes = (policyScope: IConstruct, tableLogicalId:
     "The function queries the table's own indexes (due, byStage, byTemperature); the wildcard covers only this table's indexes.",
   );
 
-/** kms:GenerateDataKey* / kms:ReEncrypt* that SqsDlq grants on the dead-letter key. */
-export const acknowledgeDlqKeyActions = (policyScope: IConstruct): void => {
-  for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
-    acknowledge(
-      policyScope,
-      `IAM5[Action::${action}]`,
-      'Granted by SqsDlq for the dead-letter queue key only.',
-    );
-  }
-};
-
 export const acknowledgeDeadLetterQueue = (queue: IConstruct): void =>
   acknowledge(
     queue,
@@ -68,11 +57,12 @@ export const acknowledgeDeadLetterQueue = (queue: IConstruct): void =>
     'This queue is the dead-letter queue of the rules, the schedule and the outbox stream; it has no DLQ of its own.',
   );
 
-export const acknowledgeSigningSecretRotation = (secret: IConstruct): void =>
+/** The alarm topic carries alarm names and states only; CloudWatch cannot publish to an aws/sns-encrypted topic. */
+export const acknowledgeAlarmTopicEncryption = (topic: IConstruct): void =>
   acknowledge(
-    secret,
-    'SMG4',
-    'The signing key backs unsubscribe links already in inboxes, which must keep working (RFC 8058, Japanese law); it is rotated by hand with a grace period, not on a schedule.',
+    topic,
+    'SNS2',
+    'Alarm notifications carry alarm names, states and thresholds, no personal data. CloudWatch cannot publish to a topic encrypted with the AWS-managed aws/sns key, and a customer-managed key costs $1 a month on an idle stack (README → Cost); TLS is enforced (SNS3).',
   );
 
 /**

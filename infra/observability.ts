@@ -35,10 +35,16 @@ export const CUSTOM_METRICS = {
   StepEmailSent: ['sequenceId'],
   LeadHandedOff: ['team'],
   LeadSlaBreached: ['action', 'clock'],
-  /** Emitted by the sweeper with no dimensions: age in seconds of the oldest due timer a sweep saw. */
+  /**
+   * Emitted by the sweeper with no dimensions, only when something was due: age in seconds of the oldest
+   * due timer a sweep saw.
+   */
   SweeperLagSeconds: [],
 } as const satisfies Record<string, readonly string[]>;
 export type CustomMetricName = keyof typeof CUSTOM_METRICS;
+
+/** The lag the sweeper alarm reads for a minute without a sweep (anything over the threshold). */
+export const SWEEPS_STOPPED = 86_400;
 
 /** Alarm thresholds, exported for the tests and the README. */
 export const THRESHOLDS = {
@@ -47,8 +53,8 @@ export const THRESHOLDS = {
   /** SES reviews an account at a 0.1% complaint rate. */
   complaintRate: 0.001,
   sweeperLagSeconds: 600,
-  /** Percent of invocations that end in an error, per function, over 5 minutes. */
-  functionErrorRatePercent: 1,
+  /** Function errors (all functions of the account in the Region) in 5 minutes that raise the alarm. */
+  functionErrors: 1,
 } as const;
 
 export interface ObservabilityProps {
@@ -123,16 +129,32 @@ export class Observability extends Construct {
     });
 
     // --- Sweeper lag -------------------------------------------------------------------------------------
-    // No unit filter on purpose: an alarm that names a unit ignores datapoints emitted with another one.
+    // The sweeper emits SweeperLagSeconds only when something was due (a custom metric is billed for every
+    // hour it receives data: a heartbeat every minute was $0.30 a month on an idle stack). "Sweeps stopped"
+    // is read from the sweeper's own Invocations instead (an AWS metric, free): no invocation in a minute
+    // reads as a lag of SWEEPS_STOPPED seconds. No unit filter on purpose: an alarm that names a unit ignores
+    // datapoints emitted with another one.
     const sweeperLag = custom('SweeperLagSeconds', 'Maximum', Duration.minutes(1));
+    const sweeper = props.functions.get('sweeper')?.fn;
+    const sweeperHealth = sweeper
+      ? new MathExpression({
+          expression: `IF(FILL(sweeps, 0) < 1, ${SWEEPS_STOPPED}, FILL(lag, 0))`,
+          usingMetrics: {
+            lag: sweeperLag,
+            sweeps: sweeper.metricInvocations({ statistic: 'Sum', period: Duration.minutes(1) }),
+          },
+          label: 'sweeper lag (s); no sweep = stopped',
+          period: Duration.minutes(1),
+        })
+      : sweeperLag;
     addAlarm('SweeperLagAlarm', {
       alarmDescription:
-        'The oldest due timer (step e-mail, SLA deadline, decay) has waited over 10 minutes for 3 minutes running, or no sweep has reported for 3 minutes: sweeps fall behind or stopped (check the EventBridge Scheduler schedule too). Check the sweeper function errors and duration on the dashboard and its logs (stoppedEarly, failed); check SES throttling and the DynamoDB due index; raise its memory/timeout or the send rate if it is just volume.',
-      metric: sweeperLag,
+        'The oldest due timer (step e-mail, SLA deadline, decay) has waited over 10 minutes for 3 minutes running, or the sweeper was not invoked for 3 minutes: sweeps fall behind or stopped (check the EventBridge Scheduler schedule too). Check the sweeper function errors and duration on the dashboard and its logs (stoppedEarly, failed); check SES throttling and the DynamoDB due index; raise its memory/timeout or the send rate if it is just volume.',
+      metric: sweeperHealth,
       threshold: THRESHOLDS.sweeperLagSeconds,
       evaluationPeriods: 3,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      // Every sweep emits the metric (0 when nothing is due): no data for 3 minutes means no sweeps at all.
+      // No data at all (no invocation, no lag) for 3 minutes means no sweeps at all.
       treatMissingData: TreatMissingData.BREACHING,
     });
 
@@ -178,28 +200,30 @@ export class Observability extends Construct {
       });
     }
 
-    // --- Function error rate -----------------------------------------------------------------------------
+    // --- Function errors ---------------------------------------------------------------------------------
+    // ONE alarm for every function: CloudWatch bills each metric an alarm reads ($0.10 a month; a metric-math
+    // alarm over N metrics is N, and one may read at most 10), so an error-rate alarm per function (errors
+    // and invocations) cost 2 × $0.10 per function a month. Lambda also publishes Errors without dimensions, the
+    // sum over every function of the account in the Region: one metric covers them all (README → Cost;
+    // deploy the stack in its own account, as AWS recommends per workload, and it is exactly this stack's).
+    // Any error in 5 minutes trips it: as sensitive as the old 1% per function below 100 invocations per
+    // 5 minutes, more above. The dashboard still graphs errors per function to find which one failed.
+    const accountErrors = new Metric({
+      namespace: 'AWS/Lambda',
+      metricName: 'Errors',
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+    });
+    addAlarm('FunctionErrorsAlarm', {
+      alarmDescription: `A Lambda function failed (Errors, summed over the account's functions in the Region) in the last 5 minutes. The dashboard's "Lambda errors" graph shows which one; open its log group (/aws/lambda/${stack.stackName}-<name>) for the errors and X-Ray for the failing call; events behind a rule, the schedule or the stream are retried and then dead-lettered, so also check the DLQ.`,
+      metric: accountErrors,
+      threshold: THRESHOLDS.functionErrors,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
     const functions = [...props.functions.entries()];
-    for (const [name, { fn }] of functions) {
-      // Lambda publishes Errors (zero included) with every Invocations datapoint; no invocations, no data.
-      const errorRate = new MathExpression({
-        expression: '100 * errors / invocations',
-        usingMetrics: {
-          errors: fn.metricErrors({ statistic: 'Sum', period: Duration.minutes(5) }),
-          invocations: fn.metricInvocations({ statistic: 'Sum', period: Duration.minutes(5) }),
-        },
-        label: `${name} error rate (%)`,
-        period: Duration.minutes(5),
-      });
-      addAlarm(`${pascal(name)}ErrorRateAlarm`, {
-        alarmDescription: `Over 1% of ${name} invocations failed in 5 minutes. Open its log group (/aws/lambda/<stack>-${name}) for the errors and X-Ray for the failing call; events behind a rule, the schedule or the stream are retried and then dead-lettered, so also check the DLQ.`,
-        metric: errorRate,
-        threshold: THRESHOLDS.functionErrorRatePercent,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      });
-    }
 
     // --- Dashboard ---------------------------------------------------------------------------------------
     const width = 12;

@@ -10,9 +10,6 @@ import {
   TableV2,
 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
-import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { CfnConfigurationSet, CfnConfigurationSetEventDestination } from 'aws-cdk-lib/aws-ses';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -20,17 +17,18 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Settings } from '#config/settings';
 import { ALL_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from '#store/table-design';
-import { acknowledgeDeadLetterQueue, acknowledgeSigningSecretRotation } from './nag.ts';
+import { acknowledgeAlarmTopicEncryption, acknowledgeDeadLetterQueue } from './nag.ts';
 
 /**
  * What holds data and must outlive any deployment: the lead table (retained, deletion-protected, PITR),
- * the custom bus with its archive, the SES configuration set, the signing secret and the dead-letter queue.
+ * the custom bus with its archive, the SES configuration set and the dead-letter queue. The token signing
+ * key is an item of the table (`#store/signing-key`): no Secrets Manager secret, no customer-managed KMS
+ * key (each a fixed monthly charge on an idle stack; README → Cost).
  */
 export class Stateful extends Construct {
   readonly table: TableV2;
   readonly bus: EventBus;
   readonly configurationSet: CfnConfigurationSet;
-  readonly signingSecret: Secret;
   readonly deadLetters: Queue;
   readonly alarmTopic: Topic;
 
@@ -97,27 +95,11 @@ export class Stateful extends Construct {
       },
     });
 
-    this.signingSecret = new Secret(this, 'SigningSecret', {
-      secretName: `${prefix}/signing-secret`,
-      description: 'HMAC key for identity, double opt-in and unsubscribe tokens',
-      generateSecretString: { passwordLength: 48, excludePunctuation: true },
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-
-    acknowledgeSigningSecretRotation(this.signingSecret);
-
-    const dlqKey = new Key(this, 'DeadLetterKey', {
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    // EventBridge (rule DLQs) and CloudWatch (alarm notifications) must be able to use the key.
-    for (const service of ['events.amazonaws.com', 'cloudwatch.amazonaws.com']) {
-      dlqKey.grant(new ServicePrincipal(service), 'kms:Decrypt', 'kms:GenerateDataKey');
-    }
+    // SQS-managed encryption (SSE-SQS): EventBridge rules, the scheduler and Lambda on-failure destinations
+    // can all write to it without a key policy, and it costs nothing (a customer-managed key is $1/month).
     this.deadLetters = new Queue(this, 'DeadLetters', {
       queueName: `${prefix}-dead-letters`,
-      encryption: QueueEncryption.KMS,
-      encryptionMasterKey: dlqKey,
+      encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
@@ -127,8 +109,8 @@ export class Stateful extends Construct {
     this.alarmTopic = new Topic(this, 'Alarms', {
       topicName: `${prefix}-alarms`,
       enforceSSL: true,
-      masterKey: dlqKey,
     });
+    acknowledgeAlarmTopicEncryption(this.alarmTopic);
     if (app.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(app.alarmEmail));
     new Alarm(this, 'DeadLettersAlarm', {
       alarmDescription: 'Events or outbox records could not be delivered: check the dead-letter queue',

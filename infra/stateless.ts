@@ -11,7 +11,7 @@ import type { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -19,13 +19,13 @@ import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct, type IConstruct } from 'constructs';
 import { corsOrigins, type Settings } from '#config/settings';
+import { keys } from '#store/keys';
 import { type EventPattern, FUNCTIONS, type FunctionSpec, type Grants, TABLE_ACTIONS } from './catalog.ts';
 import { EdgeDistribution } from './edge.ts';
 import type { Identity } from './identity.ts';
 import { LeadFunction } from './lead-function.ts';
 import {
   acknowledgeBasicExecutionRole,
-  acknowledgeDlqKeyActions,
   acknowledgePublicRoute,
   acknowledgeTableIndexes,
   acknowledgeUnscopableActions,
@@ -115,7 +115,6 @@ export class Stateless extends Construct {
       EVENT_BUS_NAME: stateful.bus.eventBusName,
       SES_CONFIGURATION_SET: stateful.configurationSet.ref,
       PUBLIC_BASE_URL: publicBaseUrl,
-      SIGNING_SECRET_ARN: stateful.signingSecret.secretArn,
     };
     const jwt = props.identity.authorizer;
     const sesIdentityArn = `arn:${stack.partition}:ses:${stack.region}:${stack.account}:identity/${settings.app.sender.sesIdentity}`;
@@ -197,7 +196,6 @@ export class Stateless extends Construct {
           target: new LambdaInvoke(fn, { retryAttempts: 0, deadLetterQueue: ctx.stateful.deadLetters }),
         });
       } else {
-        if (fn.role) acknowledgeDlqKeyActions(fn.role);
         fn.addEventSource(
           new DynamoEventSource(ctx.stateful.table, {
             startingPosition: StartingPosition.TRIM_HORIZON,
@@ -230,7 +228,7 @@ const grantDeclared = (
   ctx: { stateful: Stateful; sesIdentityArn: string; configurationSetArn: string },
 ): void => {
   const { fn } = lf;
-  const { table, bus, signingSecret } = ctx.stateful;
+  const { table, bus } = ctx.stateful;
   const tableActions = TABLE_ACTIONS[grants.table];
   if (tableActions.length) {
     fn.addToRolePolicy(
@@ -244,7 +242,19 @@ const grantDeclared = (
     if (grants.table !== 'probe') acknowledgeTableIndexes(fn.role ?? fn, logicalId(table));
   }
   if (grants.putEvents) bus.grantPutEventsTo(fn);
-  if (grants.signingSecret) signingSecret.grantRead(fn);
+  // The signing key is an item of the table (`#store/signing-key`): the functions that sign or verify
+  // tokens read (and the first one creates) it with their readWrite grant; every other function with table
+  // access is denied its partition, so a reader of reports or call lists cannot read the key.
+  if (!grants.signingSecret && tableActions.length) {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.DENY,
+        actions: [...tableActions],
+        resources: [table.tableArn],
+        conditions: { 'ForAnyValue:StringEquals': { 'dynamodb:LeadingKeys': [SIGNING_KEY_PARTITION] } },
+      }),
+    );
+  }
   if (grants.sendEmail) {
     fn.addToRolePolicy(
       new PolicyStatement({
@@ -254,6 +264,9 @@ const grantDeclared = (
     );
   }
 };
+
+/** The partition of the signing key item, denied to functions without the `signingSecret` grant. */
+const SIGNING_KEY_PARTITION = keys.signingKey().pk;
 
 const logicalId = (construct: IConstruct): string =>
   Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);

@@ -39,8 +39,9 @@ Options:
   -h, --help         this text
 
 Where it runs: like rescore. TABLE_NAME unset: the local runtime's DynamoDB Local (npm start);
-TABLE_NAME set: that table with the usual AWS credentials and region. SIGNING_SECRET (or
-SIGNING_SECRET_ARN) must match the stack's, so erased addresses are recognized (locally it is set for you).
+TABLE_NAME set: that table with the usual AWS credentials and region; the signing key is read from the
+table's key item (or SIGNING_SECRET, which must then match it), so erased addresses are recognized
+(locally it is set for you).
 
 Interrupted (Ctrl-C)? Run the same command again: done rows are skipped.
 `;

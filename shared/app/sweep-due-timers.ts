@@ -169,7 +169,9 @@ export function createSweeper(
     };
     await Promise.all([allProduced, ...Array.from({ length: options.concurrency }, consumer)]);
     report.lagSeconds = Math.max(0, Math.round((sweepNow - oldestDueAt) / 1000));
-    countMetric('SweeperLagSeconds', {}, report.lagSeconds, 'Seconds');
+    // Only when something was due: an idle stack publishes no custom metric (billed per hour with data);
+    // the alarm reads "no sweep" from the function's Invocations (infra/observability.ts).
+    if (report.due > 0) countMetric('SweeperLagSeconds', {}, report.lagSeconds, 'Seconds');
     if (report.due > 0) logger.info('sweep done', { ...report });
     return report;
   };

@@ -11,9 +11,8 @@ const envSchema = z.object({
   SES_CONFIGURATION_SET: z.string().min(1),
   /** Public base URL of the HTTP API, for links in mails (unsubscribe, confirm). No trailing slash. */
   PUBLIC_BASE_URL: z.url().transform((u) => u.replace(/\/+$/, '')),
-  /** HMAC secret for identity, confirmation and unsubscribe tokens. In AWS it comes from Secrets Manager. */
+  /** HMAC secret for identity, confirmation and unsubscribe tokens. In AWS it is the table's key item. */
   SIGNING_SECRET: z.string().min(32).optional(),
-  SIGNING_SECRET_ARN: z.string().min(1).optional(),
   /** Locally, the bearer token for /v1/ops/*. In AWS the ops routes use IAM auth instead. */
   OPS_TOKEN: z.string().min(16).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),

@@ -20,6 +20,8 @@ export const keys = {
   timer: (leadId: string, kind: string) => ({ pk: `LEAD#${leadId}`, sk: `TIMER#${kind}` }),
   outbox: (leadId: string, eventId: string) => ({ pk: `LEAD#${leadId}`, sk: `OUTBOX#${eventId}` }),
   roundRobin: () => ({ pk: 'ASSIGNMENT', sk: 'ROUND_ROBIN' }),
+  /** The HMAC signing key of tokens and erasure hashes (created once, by the first function that needs it). */
+  signingKey: () => ({ pk: 'SECRET#signing', sk: 'KEY' }),
   counter: (name: string, period: string) => ({ pk: `COUNTER#${name}`, sk: period }),
   idempotency: (scope: string, id: string) => ({ pk: `IDEMPOTENCY#${scope}`, sk: id }),
   /** One entry of a lead's append-only consent ledger, sorted by time. */

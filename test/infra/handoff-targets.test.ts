@@ -166,11 +166,22 @@ describe('hand-off targets in CDK', () => {
         DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^StatefulDeadLetters/), 'Arn'] } },
       });
     }
+    // A permanent failure is dead-lettered: the stack DLQ's depth alarm covers every rule, no alarm per rule.
     template.resourcePropertiesCountIs(
       'AWS::CloudWatch::Alarm',
       { MetricName: 'FailedInvocations', Namespace: 'AWS/Events' },
-      10,
+      0,
     );
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^StatefulDeadLetters'), 'QueueName'] },
+        },
+      ],
+      Threshold: 1,
+    });
   });
 
   it('given Lead Erased, when synthesized, then Salesforce deletes the Lead by our external id and the webhook gets the event marked as a delete', () => {

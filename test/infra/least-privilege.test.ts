@@ -4,10 +4,11 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS, type FunctionSpec, TABLE_ACTIONS, type TableAccess } from '#infra/catalog';
+import { keys } from '#store/keys';
 import { buildApp } from '../../infra/app.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-type Statement = { Action: string | string[]; Resource: unknown };
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Condition?: unknown };
 
 let template: Template;
 let stackResources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
@@ -21,7 +22,10 @@ beforeAll(() => {
 const pascal = (name: string): string => name.replace(/(^|[-_])(\w)/g, (_, __, c: string) => c.toUpperCase());
 
 /** Every statement of every policy attached to the function's role (inline policies and the default one). */
-const statementsOf = (spec: FunctionSpec): { action: string; resource: string }[] => {
+const statementsOf = (
+  spec: FunctionSpec,
+  effect: 'Allow' | 'Deny' = 'Allow',
+): { action: string; resource: string; condition?: unknown }[] => {
   const fnId = Object.keys(stackResources).find(
     (id) =>
       id.startsWith(`Stateless${pascal(spec.name)}Function`) &&
@@ -33,10 +37,13 @@ const statementsOf = (spec: FunctionSpec): { action: string; resource: string }[
   return Object.values(template.findResources('AWS::IAM::Policy'))
     .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleRef }]))
     .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[])
+    .filter((s) => s.Effect === effect)
     .flatMap((s) =>
       [s.Action]
         .flat()
-        .flatMap((action) => [s.Resource].flat().map((r) => ({ action, resource: JSON.stringify(r) }))),
+        .flatMap((action) =>
+          [s.Resource].flat().map((r) => ({ action, resource: JSON.stringify(r), condition: s.Condition })),
+        ),
     );
 };
 
@@ -61,13 +68,24 @@ describe('least privilege: each function gets what its catalog entry declares, n
       );
       expect(actionsOf(spec, 'events:')).toEqual(spec.grants.putEvents ? ['events:PutEvents'] : []);
       expect(actionsOf(spec, 'ses:SendEmail')).toEqual(spec.grants.sendEmail ? ['ses:SendEmail'] : []);
-      expect(actionsOf(spec, 'secretsmanager:').length > 0).toBe(spec.grants.signingSecret === true);
-      // Nothing but these services, and no admin-batch actions for anyone.
+      // The signing key is an item of the table: its users need readWrite (the first creates it); every
+      // other function with table access is denied its partition.
+      if (spec.grants.signingSecret) expect(spec.grants.table).toBe('readWrite');
+      const denied = statementsOf(spec, 'Deny');
+      if (spec.grants.signingSecret || spec.grants.table === 'none') expect(denied).toEqual([]);
+      else {
+        expect(denied.map((d) => d.action).sort()).toEqual([...TABLE_ACTIONS[spec.grants.table]].sort());
+        for (const d of denied)
+          expect(d.condition).toEqual({
+            'ForAnyValue:StringEquals': { 'dynamodb:LeadingKeys': [keys.signingKey().pk] },
+          });
+      }
+      // Nothing but these services (no Secrets Manager, no KMS), and no admin-batch actions for anyone.
       for (const { action } of statementsOf(spec)) {
-        expect(action).toMatch(/^(dynamodb|events|ses|secretsmanager|xray|sqs|kms):/);
+        expect(action).toMatch(/^(dynamodb|events|ses|xray|sqs):/);
         expect(['dynamodb:Scan', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteTable']).not.toContain(action);
       }
-      // SQS/KMS only for the outbox mapping's on-failure destination.
+      // SQS only for the outbox mapping's on-failure destination.
       expect(actionsOf(spec, 'sqs:').length > 0).toBe(stream);
     },
   );
@@ -129,7 +147,10 @@ describe('least privilege: the declarations match what each handler really calls
       expect(spec.grants.table).toBe(minimal);
       expect(spec.grants.putEvents === true).toBe(uses('PutEventsCommand'));
       expect(spec.grants.sendEmail === true).toBe(uses('SendEmailCommand'));
-      expect(spec.grants.signingSecret === true).toBe(uses('GetSecretValueCommand'));
+      // Only the signing-key loader (`#adapters/secrets`) carries this message.
+      expect(spec.grants.signingSecret === true).toBe(
+        code.includes('the signing secret is missing or too short'),
+      );
     },
   );
 });

@@ -300,3 +300,35 @@ export function addBusinessHours(t: EpochMs, hours: number, w: BusinessWindow): 
     cursor = nextWindowOpening(next, w);
   }
 }
+
+/**
+ * Send-window jitter: a send that would wait for the window to open (everything held overnight or over a
+ * weekend falls due at 09:00 sharp) is spread over the window's first `spreadMinutes` minutes instead of
+ * bursting at the opening. The offset is a whole number of minutes in [0, spreadMinutes), derived from
+ * `seed` (the enrollment's key): the same enrollment always gets the same minute, so a replay or a second
+ * sweep decides the same instant. A time already inside the window is returned unchanged (nothing waits),
+ * and an offset that would leave the window (a short window, a DST day) falls back to the opening itself.
+ */
+export function spreadWindowOpening(
+  t: EpochMs,
+  w: BusinessWindow,
+  seed: string,
+  spreadMinutes: number,
+): EpochMs {
+  if (!Number.isInteger(spreadMinutes) || spreadMinutes < 0)
+    throw new RangeError(`spreadMinutes must be a whole number ≥ 0: ${spreadMinutes}`);
+  const opening = nextWindowOpening(t, w);
+  if (opening === t || spreadMinutes <= 1) return opening;
+  const spread = opening + (fnv1a(seed) % spreadMinutes) * MINUTE_MS;
+  return isInWindow(spread, w) && isInWindow(spread - 1, w) ? spread : opening;
+}
+
+/** FNV-1a, 32 bits: a stable, well-mixed hash of a short string (not for secrets). */
+const fnv1a = (text: string): number => {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+};
