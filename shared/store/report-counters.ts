@@ -100,6 +100,9 @@ export function countsEvents(events: readonly AnyDomainEvent[] | undefined): boo
   return (events ?? []).some((e) => COUNTED.has(e.detailType));
 }
 
+/** The attribute of a fact item holding the other facts written with it (one item per counted write). */
+const MORE_FACTS = 'moreFacts';
+
 /** Separator between a kind and its field in a folded counter item (kinds never contain it). */
 const KIND_SEP = '/';
 const foldedName = (kind: string, field: string): string => `${kind}${KIND_SEP}${field}`;
@@ -201,9 +204,20 @@ export function reportItems(write: CountedWrite): TransactItem[] {
       leadDims(write.profile, settings.reports.channelGrouping),
     );
     items.push(...addItems(adds, shard));
-    for (const fact of facts)
+    // The facts of one write go in ONE item (keyed by the first fact's id, the rest in `facts`): a capture's
+    // "captured" and "stage" facts cost one transactional put, not two. Plain puts: the version-conditioned
+    // transaction is what makes them once (see counting.ts); `readLeadFacts` reads both shapes.
+    const [first, ...more] = facts;
+    if (first)
       items.push({
-        Put: { TableName: tableName, Item: { ...keys.reportFact(write.leadId, fact.id), ...fact } },
+        Put: {
+          TableName: tableName,
+          Item: {
+            ...keys.reportFact(write.leadId, first.id),
+            ...first,
+            ...(more.length ? { [MORE_FACTS]: more } : {}),
+          },
+        },
       });
   }
   return items;
@@ -383,7 +397,8 @@ export async function readLeadFacts(leadId: string): Promise<ReportFact[]> {
         ExclusiveStartKey: startKey,
       }),
     );
-    for (const { pk: _pk, sk: _sk, ...fact } of result.Items ?? []) facts.push(fact as ReportFact);
+    for (const { pk: _pk, sk: _sk, [MORE_FACTS]: more, ...fact } of result.Items ?? [])
+      facts.push(fact as ReportFact, ...((more as ReportFact[] | undefined) ?? []));
     startKey = result.LastEvaluatedKey;
   } while (startKey);
   return facts;
