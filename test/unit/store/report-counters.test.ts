@@ -21,7 +21,7 @@ const added = (u: Update): Record<string, number> =>
   Object.fromEntries(
     Object.entries(u.ExpressionAttributeNames ?? {}).map(([alias, name]) => [
       name,
-      (u.ExpressionAttributeValues ?? {})[alias.replace('#f', ':v')] as number,
+      u.ExpressionAttributeValues?.[alias.replace('#f', ':v')] as number,
     ]),
   );
 
