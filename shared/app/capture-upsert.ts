@@ -107,7 +107,8 @@ async function upsertBatch(batch: readonly SubmissionFacts[]): Promise<Upserted[
     // A form post is the person's own act: if their address was erased, it comes back as a new lead and
     // leaves the suppression list in the same transaction (see #app/erased-address).
     // Ops entries (manual, import) never lift it: their door refuses erased addresses.
-    if (!first.byOps) write.extra = [...(write.extra ?? []), liftErasedAddress(first.submission.emailKey)];
+    if (!first.byOps)
+      write.extra = [...(write.extra ?? []), ...(await liftErasedAddress(first.submission.emailKey))];
     // 'exists': another process created it first; go round and update it instead.
     const result = await createLead(rest.lead, write);
     if (result !== 'created') return CONFLICT;

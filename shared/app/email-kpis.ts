@@ -8,7 +8,7 @@ import { CONFLICT, retryOnConflict } from '#store/retry';
 
 /**
  * E-mail KPI counters (sent, delivered, bounced, complained, opened, clicked, unsubscribed), per day in the
- * app's time zone and per sequence, step and template: the report counters `REPORT#e:<dim>` behind
+ * app's time zone and per sequence, step and template: the report counters (`e:<dim>` fields of the day items) behind
  * `GET /v1/ops/reports/email`.
  *
  * **Exactly once.** Each counted mail event is an e-mail fact kept in the lead's partition

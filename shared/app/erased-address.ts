@@ -15,7 +15,14 @@ export async function isErasedAddress(email: string): Promise<boolean> {
   return key !== null && isSuppressed(addressHash(key, signingSecret));
 }
 
-/** The transaction item that lifts the suppression (a no-op when the address was never erased). */
-export function liftErasedAddress(normalizedKey: string): TransactItem {
-  return suppressionDelete(addressHash(normalizedKey, signingSecret));
+/**
+ * The transaction items that lift the suppression: a delete when the address is on the list, nothing when it
+ * is not. Read first (strongly consistent, 1 RRU) rather than always deleting in the transaction (an
+ * unconditional transactional delete bills 2 WRU even when there is nothing to delete). No race is lost: a
+ * new lead is created only while the address has no lead, and an erase writes the suppression in the same
+ * transaction that removes the address's lead index, so it was either on the list when read or is not erased.
+ */
+export async function liftErasedAddress(normalizedKey: string): Promise<TransactItem[]> {
+  const hash = addressHash(normalizedKey, signingSecret);
+  return (await isSuppressed(hash)) ? [suppressionDelete(hash)] : [];
 }

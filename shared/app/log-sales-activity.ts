@@ -18,7 +18,7 @@ import { dayOf } from '#domain/reports/periods';
 import { decideActivities } from '#domain/tracking/activity';
 import { activityRecordPuts, readActivityRecord } from '#store/idempotency';
 import { getLead, getTimeline, type TransactItem, writeScoredEvents } from '#store/leads';
-import { counterAddItem } from '#store/report-counters';
+import { counterAddItems } from '#store/report-counters';
 import { CONFLICT, retryOnConflict } from '#store/retry';
 import { type RoundRobinRecord, readRoundRobin, roundRobinPut } from '#store/round-robin';
 import { slaTimerDelete, slaTimerPut } from '#store/timers';
@@ -110,11 +110,14 @@ export async function logSalesActivity(leadId: string, activity: SalesActivity):
       ...(decision.decay !== undefined ? { decayTimerAt: decision.decay } : {}),
       extra: [
         ...effects.extra,
-        ...activityCounterAdds(
-          activity,
-          ownerTeam(activity.by),
-          dayOf(event.occurredAt, settings.app.timeZone),
-        ).map((add) => counterAddItem(leadId, add)),
+        ...counterAddItems(
+          leadId,
+          activityCounterAdds(
+            activity,
+            ownerTeam(activity.by),
+            dayOf(event.occurredAt, settings.app.timeZone),
+          ),
+        ),
         ...activityRecordPuts(activity.activityId, { leadId, result }, now),
       ],
       at: now,

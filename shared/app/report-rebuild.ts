@@ -1,4 +1,5 @@
 import { settings } from '#config/settings';
+import { ACTIVITY_DIMS, activityKind } from '#domain/handoff/activities';
 import { type AnyDomainEvent, buildDomainEvent, isoAt } from '#domain/lead/events';
 import type { Lead } from '#domain/lead/lead';
 import {
@@ -19,7 +20,16 @@ import {
   slaKind,
 } from '#domain/reports/counting';
 import { getLead, scanLeadIds } from '#store/leads';
-import { listReportItems, putLeadFacts, putReportItems, readLeadFacts } from '#store/report-counters';
+import {
+  BULK_SHARD,
+  fieldOfKinds,
+  foldFields,
+  listLegacyReportItems,
+  listReportItems,
+  putLeadFacts,
+  putReportItems,
+  readLeadFacts,
+} from '#store/report-counters';
 
 /**
  * `npm run reports:rebuild`: recompute the funnel, cohort, SLA, e-mail and gauge counters from the stored leads,
@@ -132,19 +142,44 @@ export async function rebuildPage(
 }
 
 /**
- * Replace the stored counters with the accumulated ones: each (kind, day) written whole into the bulk
- * shard, every other stored item of the rebuilt kinds deleted.
+ * Replace the stored counters with the accumulated ones: each day's rebuilt fields written whole into the
+ * bulk shard's item of that day, the rebuilt kinds' fields removed from every other stored item (kinds a
+ * rebuild does not own, the sales-activity counters, are kept where they are). Also the one-off migration
+ * from the earlier layout (`REPORT#<kind>` items): their rebuilt kinds are recomputed anyway, their activity
+ * counters are folded into the bulk shard, and the old items are deleted.
  */
 export async function writeRebuiltCounters(
   counters: Accumulator,
 ): Promise<{ items: number; removed: number }> {
-  const items = Object.entries(counters).map(([key, fields]) => {
+  const owned = new Set(REBUILT_KINDS);
+  const byPeriod = new Map<string, Record<string, number>>();
+  const addTo = (period: string, fields: Record<string, number>) => {
+    const into = byPeriod.get(period) ?? {};
+    for (const [f, n] of Object.entries(fields)) if (n !== 0) into[f] = (into[f] ?? 0) + n;
+    byPeriod.set(period, into);
+  };
+  for (const [key, fields] of Object.entries(counters)) {
     const [kind = '', period = ''] = key.split('\u0000');
-    return { kind, period, fields: Object.fromEntries(Object.entries(fields).filter(([, n]) => n !== 0)) };
-  });
-  // Every stored item of the rebuilt kinds goes (live shards included); the rebuilt ones are written whole.
-  const remove: { kind: string; sk: string }[] = [];
-  for (const kind of REBUILT_KINDS) for (const sk of await listReportItems(kind)) remove.push({ kind, sk });
-  await putReportItems(items, remove);
-  return { items: items.length, removed: remove.length };
+    addTo(period, foldFields(kind, fields));
+  }
+  const legacy = await listLegacyReportItems([...REBUILT_KINDS, ...ACTIVITY_DIMS.map(activityKind)]);
+  for (const item of legacy.filter((i) => !owned.has(i.kind)))
+    addTo(item.period, foldFields(item.kind, item.fields));
+  const put: { shard: string; period: string; fields: Record<string, number> }[] = [];
+  const remove: { shard: string; period: string }[] = [];
+  for (const item of await listReportItems()) {
+    const kept = Object.fromEntries(Object.entries(item.fields).filter(([f]) => !fieldOfKinds(f, owned)));
+    if (item.shard === BULK_SHARD) {
+      addTo(item.period, kept);
+      continue;
+    }
+    if (Object.keys(kept).length === Object.keys(item.fields).length) continue;
+    if (Object.keys(kept).length) put.push({ shard: item.shard, period: item.period, fields: kept });
+    else remove.push({ shard: item.shard, period: item.period });
+  }
+  for (const [period, fields] of byPeriod)
+    if (Object.keys(fields).length) put.push({ shard: BULK_SHARD, period, fields });
+    else remove.push({ shard: BULK_SHARD, period });
+  await putReportItems(put, remove, legacy);
+  return { items: put.length, removed: remove.length + legacy.length };
 }

@@ -21,12 +21,13 @@ import {
   scoresTable,
   slaTable,
 } from '#domain/reports/tables';
-import { readGauges, readReportDays } from '#store/report-counters';
+import { readGauges, readReportDays, readReportKinds } from '#store/report-counters';
 
 /**
  * The report routes (`/v1/ops/reports/{funnel,leads,email,sla,scores}`): parameters checked by the domain,
- * figures from counter items only. A ranged report reads at most two counter kinds × the days of its range
- * (BatchGet), the scores report one item: the same number of reads at 1k or 10M leads.
+ * figures from counter items only. A ranged report reads the counter items of its range's days in every
+ * write shard (one Query per shard), the scores report the gauge item of every shard: the same number of
+ * reads at 1k or 10M leads.
  */
 
 export type ReportName = RangedReport | 'scores';
@@ -37,11 +38,10 @@ export type ReportOutcome =
   | { kind: 'report'; body: Record<string, unknown>; table: Cell[][] };
 
 async function readKinds(kind: string, totalKind: string, days: readonly string[]) {
-  const [grouped, totals] = await Promise.all([
-    kind === totalKind ? undefined : readReportDays(kind, days),
-    readReportDays(totalKind, days),
-  ]);
-  return { grouped: grouped ?? totals, totals };
+  // One scatter-gather over the counter shards serves both kinds (they share the items).
+  const read = await readReportKinds([kind, totalKind], days);
+  const totals = read.get(totalKind) as Map<string, Record<string, number>>;
+  return { grouped: read.get(kind) ?? totals, totals };
 }
 
 export async function viewReport(name: ReportName, raw: RawParams): Promise<ReportOutcome> {

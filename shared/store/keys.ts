@@ -35,10 +35,14 @@ export const keys = {
     sk: window,
   }),
   /**
-   * Report counters: per dimension kind (`f:channel`, `s:owner`, `g`…), day (or `current`) and write shard
-   * (`2026-12-04#07`): concurrent transactions of different leads touch different items.
+   * Report counters: ONE item per write shard and day (or `current`, the gauges), holding every dimension
+   * kind's fields (`f:channel/<value>|<metric>`). The shard is in the partition key (`REPORTS#07`), so the
+   * writes of one busy day spread over `REPORT_SHARDS` partition keys; a report reads each shard's range of
+   * days (scatter-gather). Concurrent transactions of different leads touch different items.
    */
-  reportCounter: (kind: string, period: string, shard: string) => ({
+  reportCounter: (period: string, shard: string) => ({ pk: `REPORTS#${shard}`, sk: period }),
+  /** The earlier layout (before 2026-12): one partition key per kind, the shard in the sort key. Migration only. */
+  legacyReportCounter: (kind: string, period: string, shard: string) => ({
     pk: `REPORT#${kind}`,
     sk: `${period}#${shard}`,
   }),

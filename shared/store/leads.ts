@@ -17,7 +17,7 @@ import { batchWrite, dynamodb, isConditionalCheckFailure, tableName } from '#sto
 import { dueAttributes, keys, leadIdFromPk, PREFIX, timelineAtKey } from '#store/keys';
 import { fromStateItem, profileItem, stateItem, stripKeys } from '#store/lead-items';
 import { type OutboxEvent, outboxPut } from '#store/outbox';
-import { countsEvents, reportItems } from '#store/report-counters';
+import { countsEvents, mergeCounterItems, reportItems } from '#store/report-counters';
 import { timelineExpiry } from '#store/retention';
 import { CONFLICT, retryOnConflict } from '#store/retry';
 import { INDEXES, TTL_ATTRIBUTE } from '#store/table-design';
@@ -242,7 +242,7 @@ export async function writeLead(
   items.push(...(await reportItemsOf(before, change, leadId)));
   if (items.length === 0) return 'saved';
   try {
-    await dynamodb.send(new TransactWriteCommand({ TransactItems: items }));
+    await dynamodb.send(new TransactWriteCommand({ TransactItems: mergeCounterItems(items) }));
     return 'saved';
   } catch (error) {
     if (isConditionalCheckFailure(error)) return 'conflict';
@@ -379,7 +379,7 @@ export async function writeScoredEvents(
   const profile = countsEvents(change.events) ? (await getLead(leadId))?.profile : undefined;
   items.push(...reportItems({ leadId, events: change.events, before, after: change.state, profile }));
   try {
-    await dynamodb.send(new TransactWriteCommand({ TransactItems: items }));
+    await dynamodb.send(new TransactWriteCommand({ TransactItems: mergeCounterItems(items) }));
     return 'saved';
   } catch (error) {
     if (!isConditionalCheckFailure(error)) throw error;

@@ -24,17 +24,29 @@ import { batchWrite, dynamodb, isConditionalCheckFailure, tableName } from '#sto
 import { keys, PREFIX } from '#store/keys';
 
 /**
- * Report counters (`REPORT#<kind>` / day): one item per dimension kind and calendar day, numeric fields
- * `<group value>|<metric>` moved with `ADD` in the SAME transaction as the change they count (see
- * `shared/domain/reports/counting.ts` for the exactly-once argument). Each day's item is split into
- * `REPORT_SHARDS` write shards chosen by lead id, so concurrent captures of different leads do not collide
- * on one hot item (a DynamoDB transaction conflicts with any other transaction on the same item). A report
- * reads one Query per kind over its range: at most days × shards small items, whatever the number of leads.
+ * Report counters: ONE item per write shard and day (`REPORTS#<shard>` / `<day>`, the gauges under the period
+ * `current`), holding the numeric fields of every dimension kind as `<kind>/<group value>|<metric>`
+ * (`f:channel/web|lead`), moved with `ADD` in the SAME transaction as the change they count (see
+ * `shared/domain/reports/counting.ts` for the exactly-once argument). A change's counts therefore cost one
+ * item per period it touches (a capture: its day and the gauges), not one per dimension kind: a transaction
+ * bills every item twice, so folding the kinds took a capture from about 11 counter items to 2.
  *
- * Item size: a field per (group value, metric) seen that day. The `none`, `channel`, `form`, `owner` and
- * `team` items stay small (a few dozen values × 9 metrics ≈ 30 bytes each); `source` and `campaign` grow
- * with the distinct values used on one day (values are cut to 64 characters): about 1 KB per 10 campaigns,
- * so the 400 KB item limit is a few thousand distinct campaigns on a single day.
+ * Shards: `REPORT_SHARDS` chosen by lead id, in the PARTITION key, so the counter writes of one day spread
+ * over that many partition keys (none takes more than 1/REPORT_SHARDS of the counting load) and concurrent
+ * transactions of different leads rarely touch the same item (a transaction conflicts with any other on the
+ * same item). A report reads every shard's range of days (one Query per shard, in parallel: scatter-gather)
+ * and sums them: at most days × shards small items, whatever the number of leads.
+ *
+ * Item size: a field per (kind, group value, metric) seen that day in that shard. Funnel, cohort, SLA, e-mail
+ * and activity fields for a few dozen group values are a few hundred bytes to a few KB per item (each ADD is
+ * billed by the item's size, 1 WRU per started KB, ×2 in a transaction); `source` and `campaign` grow with the
+ * distinct values used on one day in one shard (values are cut to 64 characters). The bulk shard a rebuild
+ * writes holds a whole day: the 400 KB item limit is a few thousand distinct campaigns on a single day.
+ *
+ * Migration from the earlier layout (`REPORT#<kind>` / `<day>#<shard>`, every shard under one partition key):
+ * run `npm run reports:rebuild` once after deploying. It recomputes every rebuilt kind from the stored facts
+ * into this layout, folds the activity counters (`a:*`, not recomputable) of the old items into it, and
+ * deletes the old items. Until it has run, reports show only what was counted after the deploy.
  */
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -88,17 +100,87 @@ export function countsEvents(events: readonly AnyDomainEvent[] | undefined): boo
   return (events ?? []).some((e) => COUNTED.has(e.detailType));
 }
 
-function addItem(add: CounterAdd, shard: string): TransactItem {
-  const entries = Object.entries(add.fields);
-  return {
+/** The attribute of a fact item holding the other facts written with it (one item per counted write). */
+const MORE_FACTS = 'moreFacts';
+
+/** Separator between a kind and its field in a folded counter item (kinds never contain it). */
+const KIND_SEP = '/';
+const foldedName = (kind: string, field: string): string => `${kind}${KIND_SEP}${field}`;
+
+/** What a counter update item adds, kept per item so a transaction's updates of one item can be merged. */
+const counterUpdates = new WeakMap<
+  object,
+  { period: string; shard: string; fields: Record<string, number> }
+>();
+
+function counterUpdate(period: string, shard: string, fields: Record<string, number>): TransactItem {
+  const entries = Object.entries(fields);
+  const item: TransactItem = {
     Update: {
       TableName: tableName,
-      Key: keys.reportCounter(add.kind, add.period, shard),
+      Key: keys.reportCounter(period, shard),
       UpdateExpression: `ADD ${entries.map((_, i) => `#f${i} :v${i}`).join(', ')}`,
       ExpressionAttributeNames: Object.fromEntries(entries.map(([f], i) => [`#f${i}`, f])),
       ExpressionAttributeValues: Object.fromEntries(entries.map(([, n], i) => [`:v${i}`, n])),
     },
   };
+  counterUpdates.set(item, { period, shard, fields });
+  return item;
+}
+
+/** The `ADD`s folded into one update per period (every kind's fields in the one item of that day). */
+function addItems(adds: readonly CounterAdd[], shard: string): TransactItem[] {
+  const byPeriod = new Map<string, Record<string, number>>();
+  for (const add of adds) {
+    const fields = byPeriod.get(add.period) ?? {};
+    for (const [f, n] of Object.entries(add.fields)) {
+      const name = foldedName(add.kind, f);
+      fields[name] = (fields[name] ?? 0) + n;
+    }
+    byPeriod.set(add.period, fields);
+  }
+  return [...byPeriod].flatMap(([period, fields]) => {
+    const nonZero = Object.fromEntries(Object.entries(fields).filter(([, n]) => n !== 0));
+    return Object.keys(nonZero).length ? [counterUpdate(period, shard, nonZero)] : [];
+  });
+}
+
+/**
+ * Merge the counter updates of one transaction that touch the same item (a transaction may not name an item
+ * twice): e.g. a sales activity's own counts and the stage counts of the change it causes, on the same day.
+ * Other items pass through in their order; merged counters go where the first of them was.
+ */
+export function mergeCounterItems(items: readonly TransactItem[]): TransactItem[] {
+  const merged = new Map<string, { period: string; shard: string; fields: Record<string, number> }>();
+  const out: (TransactItem | string)[] = [];
+  let folded = 0;
+  for (const item of items) {
+    const update = counterUpdates.get(item);
+    if (!update) {
+      out.push(item);
+      continue;
+    }
+    const key = `${update.shard}\u0000${update.period}`;
+    const into = merged.get(key);
+    if (!into) {
+      merged.set(key, { ...update, fields: { ...update.fields } });
+      out.push(key);
+      continue;
+    }
+    folded++;
+    for (const [f, n] of Object.entries(update.fields)) into.fields[f] = (into.fields[f] ?? 0) + n;
+  }
+  if (folded === 0) return [...items];
+  return out.flatMap((entry) => {
+    if (typeof entry !== 'string') return [entry];
+    const { period, shard, fields } = merged.get(entry) as {
+      period: string;
+      shard: string;
+      fields: Record<string, number>;
+    };
+    const nonZero = Object.fromEntries(Object.entries(fields).filter(([, n]) => n !== 0));
+    return Object.keys(nonZero).length ? [counterUpdate(period, shard, nonZero)] : [];
+  });
 }
 
 /** The transaction items a counted change adds: counter `ADD`s, the gauges, and the facts kept per lead. */
@@ -108,7 +190,7 @@ export function reportItems(write: CountedWrite): TransactItem[] {
   if (write.after) {
     const delta = gaugeDelta(write.before, write.after);
     if (Object.keys(delta).length)
-      items.push(addItem({ kind: GAUGE_KIND, period: GAUGE_PERIOD, fields: delta }, shard));
+      items.push(...addItems([{ kind: GAUGE_KIND, period: GAUGE_PERIOD, fields: delta }], shard));
   }
   if (write.after && write.profile && countsEvents(write.events)) {
     const { facts, adds } = counterUpdatesFor(
@@ -121,32 +203,43 @@ export function reportItems(write: CountedWrite): TransactItem[] {
       settings.app.timeZone,
       leadDims(write.profile, settings.reports.channelGrouping),
     );
-    for (const add of adds) items.push(addItem(add, shard));
-    for (const fact of facts)
+    items.push(...addItems(adds, shard));
+    // The facts of one write go in ONE item (keyed by the first fact's id, the rest in `facts`): a capture's
+    // "captured" and "stage" facts cost one transactional put, not two. Plain puts: the version-conditioned
+    // transaction is what makes them once (see counting.ts); `readLeadFacts` reads both shapes.
+    const [first, ...more] = facts;
+    if (first)
       items.push({
-        Put: { TableName: tableName, Item: { ...keys.reportFact(write.leadId, fact.id), ...fact } },
+        Put: {
+          TableName: tableName,
+          Item: {
+            ...keys.reportFact(write.leadId, first.id),
+            ...first,
+            ...(more.length ? { [MORE_FACTS]: more } : {}),
+          },
+        },
       });
   }
   return items;
 }
 
-/** One counter `ADD` for a lead's change, in the lead's write shard (for counters outside `reportItems`). */
-export function counterAddItem(leadId: string, add: CounterAdd): TransactItem {
-  return addItem(add, shardOf(leadId));
+/** Counter `ADD`s for a lead's change, folded per day, in the lead's write shard (counters outside `reportItems`). */
+export function counterAddItems(leadId: string, adds: readonly CounterAdd[]): TransactItem[] {
+  return addItems(adds, shardOf(leadId));
 }
 
 /** The gauge update alone (the tracking fast path, when a score crosses a bucket boundary). */
 export function gaugeItems(leadId: string, before: GaugeState, after: GaugeState): TransactItem[] {
   const delta = gaugeDelta(before, after);
   return Object.keys(delta).length
-    ? [addItem({ kind: GAUGE_KIND, period: GAUGE_PERIOD, fields: delta }, shardOf(leadId))]
+    ? addItems([{ kind: GAUGE_KIND, period: GAUGE_PERIOD, fields: delta }], shardOf(leadId))
     : [];
 }
 
 /**
  * The transaction items that count one e-mail fact exactly once: the fact item (`RPT#email:…` in the lead's
  * partition, put only if absent: it is the counting's idempotency record) and the `ADD`s on the e-mail
- * counter items of the lead's shard (four distinct items: none, sequence, step, template). Append them to
+ * counter item of the lead's shard and the fact's day (the none, sequence, step and template fields). Append them to
  * the transaction that records the mail event; a replay fails the fact's condition.
  */
 export function emailCountItems(leadId: string, fact: ReportFact): TransactItem[] {
@@ -159,7 +252,7 @@ export function emailCountItems(leadId: string, fact: ReportFact): TransactItem[
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },
-    ...emailAdds(fact).map((add) => addItem(add, shard)),
+    ...addItems(emailAdds(fact), shard),
   ];
 }
 
@@ -199,58 +292,96 @@ function numericFields(item: Record<string, unknown> | undefined): Record<string
   return out;
 }
 
-/** Every item of a kind with a sort key from `low` to `high`, summed per period (shards merged). */
-async function querySummed(
-  kind: string,
+const allShards = (): string[] => Array.from({ length: REPORT_SHARDS }, (_, n) => shardName(n));
+
+/** Every item of one shard with a period from `low` to `high` (inclusive), whole. */
+async function queryShard(
+  shard: string,
   low: string,
   high: string,
-): Promise<Map<string, Record<string, number>>> {
-  const out = new Map<string, Record<string, number>>();
+  consistent = false,
+): Promise<{ period: string; fields: Record<string, number> }[]> {
+  const out: { period: string; fields: Record<string, number> }[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
     const result = await dynamodb.send(
       new QueryCommand({
         TableName: tableName,
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :low AND :high',
-        ExpressionAttributeValues: { ':pk': keys.reportCounter(kind, '', '').pk, ':low': low, ':high': high },
+        ExpressionAttributeValues: { ':pk': keys.reportCounter('', shard).pk, ':low': low, ':high': high },
         ExclusiveStartKey: startKey,
+        ConsistentRead: consistent,
       }),
     );
-    for (const item of result.Items ?? []) {
-      const sk = String(item.sk);
-      const period = sk.slice(0, sk.lastIndexOf('#'));
-      const sum = out.get(period) ?? {};
-      for (const [f, v] of Object.entries(numericFields(item))) sum[f] = (sum[f] ?? 0) + v;
-      out.set(period, sum);
-    }
+    for (const item of result.Items ?? []) out.push({ period: String(item.sk), fields: numericFields(item) });
     startKey = result.LastEvaluatedKey;
   } while (startKey);
-  for (const [period, fields] of out) {
-    for (const [f, v] of Object.entries(fields)) if (v === 0) delete fields[f];
-    out.set(period, fields);
-  }
   return out;
 }
 
 /**
- * The counters of one kind for a range of days (one Query over `from#` … `to#~`, shards summed; a day
- * without counts is an empty record). Eventually consistent: a report may trail a write by a moment.
+ * The counters of several kinds for the periods from `low` to `high`: every shard read (in parallel) and
+ * summed, split by kind. Result: kind → period → fields (zero sums dropped).
  */
+async function readFolded(
+  kinds: readonly string[],
+  low: string,
+  high: string,
+): Promise<Map<string, Map<string, Record<string, number>>>> {
+  const wanted = new Set(kinds);
+  const out = new Map<string, Map<string, Record<string, number>>>(kinds.map((k) => [k, new Map()]));
+  const pages = await Promise.all(allShards().map((shard) => queryShard(shard, low, high)));
+  for (const { period, fields } of pages.flat())
+    for (const [name, n] of Object.entries(fields)) {
+      const sep = name.indexOf(KIND_SEP);
+      const kind = name.slice(0, sep);
+      if (sep <= 0 || !wanted.has(kind)) continue;
+      const byPeriod = out.get(kind) as Map<string, Record<string, number>>;
+      const sum = byPeriod.get(period) ?? {};
+      const field = name.slice(sep + 1);
+      sum[field] = (sum[field] ?? 0) + n;
+      byPeriod.set(period, sum);
+    }
+  for (const byPeriod of out.values())
+    for (const fields of byPeriod.values())
+      for (const [f, v] of Object.entries(fields)) if (v === 0) delete fields[f];
+  return out;
+}
+
+/**
+ * The counters of several kinds for a set of days (one Query per shard over the days' range, shards summed;
+ * a day without counts is an empty record). Eventually consistent: a report may trail a write by a moment.
+ */
+export async function readReportKinds(
+  kinds: readonly string[],
+  days: readonly string[],
+): Promise<Map<string, Map<string, Record<string, number>>>> {
+  const out = new Map<string, Map<string, Record<string, number>>>(
+    kinds.map((k) => [k, new Map(days.map((d) => [d, {}]))]),
+  );
+  if (days.length === 0 || kinds.length === 0) return out;
+  const sorted = [...days].sort();
+  const read = await readFolded(kinds, sorted[0] as string, sorted[sorted.length - 1] as string);
+  for (const [kind, byPeriod] of read) {
+    const target = out.get(kind) as Map<string, Record<string, number>>;
+    for (const [day, fields] of byPeriod) if (target.has(day)) target.set(day, fields);
+  }
+  return out;
+}
+
+/** The counters of one kind for a set of days (see `readReportKinds`). */
 export async function readReportDays(
   kind: string,
   days: readonly string[],
 ): Promise<Map<string, Record<string, number>>> {
-  const out = new Map<string, Record<string, number>>(days.map((d) => [d, {}]));
-  if (days.length === 0) return out;
-  const sorted = [...days].sort();
-  const summed = await querySummed(kind, `${sorted[0]}#`, `${sorted[sorted.length - 1]}#~`);
-  for (const [day, fields] of summed) if (out.has(day)) out.set(day, fields);
-  return out;
+  return (await readReportKinds([kind], days)).get(kind) as Map<string, Record<string, number>>;
 }
 
 /** The gauges (current leads per temperature, stage, score bucket), shards summed. */
 export async function readGauges(): Promise<Record<string, number>> {
-  return (await querySummed(GAUGE_KIND, `${GAUGE_PERIOD}#`, `${GAUGE_PERIOD}#~`)).get(GAUGE_PERIOD) ?? {};
+  return (
+    (await readFolded([GAUGE_KIND], GAUGE_PERIOD, GAUGE_PERIOD)).get(GAUGE_KIND)?.get(GAUGE_PERIOD) ?? {}
+  );
 }
 
 /** The facts counted for one lead (rebuild). */
@@ -266,7 +397,8 @@ export async function readLeadFacts(leadId: string): Promise<ReportFact[]> {
         ExclusiveStartKey: startKey,
       }),
     );
-    for (const { pk: _pk, sk: _sk, ...fact } of result.Items ?? []) facts.push(fact as ReportFact);
+    for (const { pk: _pk, sk: _sk, [MORE_FACTS]: more, ...fact } of result.Items ?? [])
+      facts.push(fact as ReportFact, ...((more as ReportFact[] | undefined) ?? []));
     startKey = result.LastEvaluatedKey;
   } while (startKey);
   return facts;
@@ -277,42 +409,80 @@ export async function putLeadFacts(leadId: string, facts: readonly ReportFact[])
   await batchWrite(facts.map((f) => ({ PutRequest: { Item: { ...keys.reportFact(leadId, f.id), ...f } } })));
 }
 
-/** Every stored item (sort key `period#shard`) of a counter kind (rebuild: to clear what it replaces). */
-export async function listReportItems(kind: string): Promise<string[]> {
-  const periods: string[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const result = await dynamodb.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.reportCounter(kind, '', '').pk },
-        ProjectionExpression: 'sk',
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of result.Items ?? []) periods.push(String(item.sk));
-    startKey = result.LastEvaluatedKey;
-  } while (startKey);
-  return periods;
+/** One stored counter item, folded: its shard, period and every kind's fields (`<kind>/<field>`). */
+export interface StoredCounterItem {
+  shard: string;
+  period: string;
+  fields: Record<string, number>;
+}
+
+/** Every stored counter item of the current layout (rebuild: to replace the kinds it owns). */
+export async function listReportItems(): Promise<StoredCounterItem[]> {
+  const pages = await Promise.all(
+    allShards().map(async (shard) => ({ shard, items: await queryShard(shard, ' ', '~', true) })),
+  );
+  return pages.flatMap(({ shard, items }) => items.map((i) => ({ shard, ...i })));
+}
+
+/** The earlier layout's items of the given kinds (`REPORT#<kind>` / `<day>#<shard>`), for the migration. */
+export async function listLegacyReportItems(
+  kinds: readonly string[],
+): Promise<{ kind: string; sk: string; period: string; fields: Record<string, number> }[]> {
+  const out: { kind: string; sk: string; period: string; fields: Record<string, number> }[] = [];
+  for (const kind of kinds) {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const result = await dynamodb.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.legacyReportCounter(kind, '', '').pk },
+          ExclusiveStartKey: startKey,
+          ConsistentRead: true,
+        }),
+      );
+      for (const item of result.Items ?? []) {
+        const sk = String(item.sk);
+        out.push({ kind, sk, period: sk.slice(0, sk.lastIndexOf('#')), fields: numericFields(item) });
+      }
+      startKey = result.LastEvaluatedKey;
+    } while (startKey);
+  }
+  return out;
+}
+
+/** The folded field names of one kind's fields. */
+export function foldFields(kind: string, fields: Readonly<Record<string, number>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(fields).map(([f, n]) => [foldedName(kind, f), n]));
+}
+
+/** True when a folded field belongs to one of `kinds`. */
+export function fieldOfKinds(name: string, kinds: ReadonlySet<string>): boolean {
+  const sep = name.indexOf(KIND_SEP);
+  return sep > 0 && kinds.has(name.slice(0, sep));
 }
 
 /**
- * Replace counter items wholesale (rebuild, benchmark seeding): each given item is written whole into the
- * bulk shard, and `remove` deletes items by kind and sort key (`period#shard`). Not for live counting: a
- * live `ADD` racing this is overwritten.
+ * Replace counter items wholesale (rebuild, benchmark seeding): `put` writes each (shard, period) item whole
+ * with the given folded fields (`<kind>/<field>`; the shard defaults to the bulk shard), `remove` deletes
+ * items of this layout by shard and period and `removeLegacy` items of the earlier one by kind and sort key.
+ * Not for live counting: a live `ADD` racing this is overwritten.
  */
 export async function putReportItems(
-  items: readonly { kind: string; period: string; fields: Readonly<Record<string, number>> }[],
-  remove: readonly { kind: string; sk: string }[] = [],
+  put: readonly { shard?: string; period: string; fields: Readonly<Record<string, number>> }[],
+  remove: readonly { shard: string; period: string }[] = [],
+  removeLegacy: readonly { kind: string; sk: string }[] = [],
 ): Promise<void> {
-  const written = new Set(items.map((i) => `${i.kind}\u0000${i.period}#${BULK_SHARD}`));
+  const written = new Set(put.map((i) => `${i.shard ?? BULK_SHARD}\u0000${i.period}`));
   await batchWrite([
-    ...items.map((i) => ({
-      PutRequest: { Item: { ...keys.reportCounter(i.kind, i.period, BULK_SHARD), ...i.fields } },
+    ...put.map((i) => ({
+      PutRequest: { Item: { ...keys.reportCounter(i.period, i.shard ?? BULK_SHARD), ...i.fields } },
     })),
     ...remove
-      .filter((r) => !written.has(`${r.kind}\u0000${r.sk}`))
-      .map((r) => ({ DeleteRequest: { Key: { pk: keys.reportCounter(r.kind, '', '').pk, sk: r.sk } } })),
+      .filter((r) => !written.has(`${r.shard}\u0000${r.period}`))
+      .map((r) => ({ DeleteRequest: { Key: keys.reportCounter(r.period, r.shard) } })),
+    ...removeLegacy.map((r) => ({
+      DeleteRequest: { Key: { pk: keys.legacyReportCounter(r.kind, '', '').pk, sk: r.sk } },
+    })),
   ]);
 }

@@ -514,29 +514,38 @@ describe('other reports', () => {
 });
 
 describe('rebuild', () => {
-  it('given the live counters, when every counter is rebuilt from the stored leads (also after wiping them), then the result equals the live counters', async () => {
-    const { readReportDays, readGauges, putReportItems, listReportItems } = await import(
+  it('given the live counters and items of the earlier layout, when every counter is rebuilt from the stored leads (also after wiping them), then the result equals the live counters, the old activity counts are folded in and the old items are gone', async () => {
+    const { readReportDays, readReportKinds, readGauges, putReportItems, listReportItems } = await import(
       '#store/report-counters'
     );
     const { REBUILT_KINDS, emptyRebuild, rebuildPage, writeRebuiltCounters } = await import(
       '#app/report-rebuild'
     );
+    const { dynamodb, tableName } = await import('#store/dynamodb');
+    const { keys } = await import('#store/keys');
+    const { GetCommand, PutCommand } = await import('@aws-sdk/lib-dynamodb');
+    const kinds = REBUILT_KINDS.filter((k) => k !== 'g');
+    // One scatter-gather over the shards for every kind at once.
     const snapshot = async () => {
+      const read = await readReportKinds(kinds, [dayA, dayB]);
       const out: Record<string, unknown> = { gauges: await readGauges() };
-      for (const kind of REBUILT_KINDS.filter((k) => k !== 'g'))
-        out[kind] = Object.fromEntries(await readReportDays(kind, [dayA, dayB]));
+      for (const kind of kinds) out[kind] = Object.fromEntries(read.get(kind) ?? []);
       return out;
     };
     const live = await snapshot();
     // The e-mail counters are among the rebuilt ones (the mail events of the e-mail report test).
     expect(live['e:none']).toMatchObject({ [dayB]: { '*|sent': PLAN.length, '*|opened': 4 } });
+    // Items of the earlier layout (`REPORT#<kind>`, shard in the sort key): a stale funnel count, which the
+    // rebuild recomputes (so it must vanish), and an activity count, which it cannot recompute (folded in).
+    const legacyFunnel = keys.legacyReportCounter('f:none', dayA, '05');
+    const legacyActivity = keys.legacyReportCounter('a:none', dayA, '05');
+    await dynamodb.send(new PutCommand({ TableName: tableName, Item: { ...legacyFunnel, '*|lead': 99 } }));
+    await dynamodb.send(
+      new PutCommand({ TableName: tableName, Item: { ...legacyActivity, 'all|calls': 3 } }),
+    );
     await putReportItems(
       [],
-      (
-        await Promise.all(
-          REBUILT_KINDS.map(async (kind) => (await listReportItems(kind)).map((sk) => ({ kind, sk }))),
-        )
-      ).flat(),
+      (await listReportItems()).map(({ shard, period }) => ({ shard, period })),
     );
     expect((await snapshot()).gauges).toEqual({});
     let state = emptyRebuild();
@@ -544,6 +553,10 @@ describe('rebuild', () => {
     await writeRebuiltCounters(state.counters);
     expect(state.leads).toBe(PLAN.length);
     expect(await snapshot()).toEqual(live);
+    // (The wipe above removed every current-layout item: the activity count is the old item's alone.)
+    expect((await readReportDays('a:none', [dayA])).get(dayA)).toEqual({ 'all|calls': 3 });
+    for (const Key of [legacyFunnel, legacyActivity])
+      expect((await dynamodb.send(new GetCommand({ TableName: tableName, Key }))).Item).toBeUndefined();
   });
 
   it('given the rebuild command interrupted after its first page, when it runs again, then it resumes from the checkpoint and ends with the live counters', async () => {
