@@ -231,17 +231,7 @@ function OwnerActions({
     <//></section>`;
 }
 
-function LogActivity({
-  t,
-  leadId,
-  by,
-  onDone,
-}: {
-  t: T;
-  leadId: string;
-  by: string;
-  onDone: () => void;
-}) {
+function LogActivity({ t, leadId, by, onDone }: { t: T; leadId: string; by: string; onDone: () => void }) {
   const local = new Date(Date.now() - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
   return html`<section class="card" aria-labelledby="h-activity"><h2 id="h-activity">${t('logActivity')}</h2>
     <${ActionForm} t=${t} path=${`/v1/ops/leads/${encodeURIComponent(leadId)}/activities`} name="activity"
@@ -252,7 +242,10 @@ function LogActivity({
         ...(v.outcome ? { outcome: v.outcome } : {}),
         // Unchanged (the time the page showed, to the minute): now, to the second, so a call just made
         // is not placed before a hand-off opened a few seconds ago.
-        occurredAt: (!v.occurredAt || v.occurredAt === local ? new Date() : new Date(v.occurredAt)).toISOString(),
+        occurredAt: (!v.occurredAt || v.occurredAt === local
+          ? new Date()
+          : new Date(v.occurredAt)
+        ).toISOString(),
         ...(v.note ? { note: v.note } : {}),
         by,
       })}>
@@ -263,17 +256,7 @@ function LogActivity({
     <//></section>`;
 }
 
-function Deal({
-  t,
-  lead,
-  phases,
-  reload,
-}: {
-  t: T;
-  lead: Lead;
-  phases: Phase[];
-  reload: () => void;
-}) {
+function Deal({ t, lead, phases, reload }: { t: T; lead: Lead; phases: Phase[]; reload: () => void }) {
   const deal = lead.deal;
   const [phase, setPhase] = useState('');
   const open = deal?.openOpportunity ?? null;
@@ -296,7 +279,7 @@ function Deal({
     ${
       open &&
       html`<h3>${t('movePhase')}</h3>
-      <${ActionForm} t=${t} path=${`/v1/ops/leads/${encodeURIComponent(lead.leadId)}/opportunity`} name="opportunity"
+      <${ActionForm} key=${open.phase} t=${t} path=${`/v1/ops/leads/${encodeURIComponent(lead.leadId)}/opportunity`} name="opportunity"
         label=${t('movePhase')} onDone=${reload}
         build=${(v: Record<string, string>) => ({
           actionId: newId(),
@@ -399,6 +382,6 @@ const touch = (x: Record<string, unknown> | undefined) =>
   x
     ? Object.entries(x)
         .filter(([, v]) => typeof v === 'string' || typeof v === 'number')
-        .map(([k, v]) => `${k}=${v}`)
+        .map(([k, v]) => `${k}=${k === 'at' && typeof v === 'number' ? when(new Date(v).toISOString()) : v}`)
         .join(', ')
     : '—';

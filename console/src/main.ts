@@ -72,7 +72,8 @@ function App() {
   const visible = PAGES.filter((p) => p.roles.some((r) => session.groups.includes(r)));
   const [page = visible[0]?.id ?? 'leads', arg] = path.split('/');
   let body: unknown;
-  if (page === 'lead' && arg) body = html`<${LeadPage} t=${t} leadId=${decodeURIComponent(arg)} session=${session} />`;
+  if (page === 'lead' && arg)
+    body = html`<${LeadPage} t=${t} leadId=${decodeURIComponent(arg)} session=${session} />`;
   else if (page === 'dashboard') body = html`<${DashboardPage} t=${t} />`;
   else if (page === 'calls') body = html`<${CallListPage} t=${t} session=${session} />`;
   else if (page === 'import') body = html`<${ImportPage} t=${t} />`;

@@ -155,7 +155,10 @@ function TemplatePreview({ t, settings }: { t: T; settings: Settings }) {
   useEffect(() => {
     if (!id) return;
     let live = true;
-    api<Preview>('GET', `/v1/ops/settings/templates/${encodeURIComponent(id)}/preview${locale ? `?locale=${locale}` : ''}`)
+    api<Preview>(
+      'GET',
+      `/v1/ops/settings/templates/${encodeURIComponent(id)}/preview${locale ? `?locale=${locale}` : ''}`,
+    )
       .then((p) => {
         if (!live) return;
         setPreview(p);
@@ -195,7 +198,10 @@ export function SettingsPage({ t }: { t: T }) {
   return html`<h2 class="sr-only">${t('settings')}</h2><${Show} t=${t} load=${load}>${(v: Settings) => html`
     <${TemplatePreview} t=${t} settings=${v} />
     ${sections.map(
-      ([key, label]) => html`<section class="card" aria-labelledby=${`h-${key}`}><h2 id=${`h-${key}`}>${t(label)}</h2>
-        <details open=${key === 'handoff'}><summary>${t(label)} (JSON)</summary><pre>${JSON.stringify(v[key], null, 2)}</pre></details></section>`,
+      ([
+        key,
+        label,
+      ]) => html`<section class="card" aria-labelledby=${`h-${key}`}><h2 id=${`h-${key}`}>${t(label)}</h2>
+        <details><summary>${t(label)} (JSON)</summary><pre>${JSON.stringify(v[key], null, 2)}</pre></details></section>`,
     )}`}<//>`;
 }

@@ -1,8 +1,19 @@
 import { useState } from 'preact/hooks';
-import { ApiError, api, loadConfig, newId, currentSession, type Session } from './api.ts';
+import { ApiError, api, currentSession, loadConfig, newId, type Session } from './api.ts';
 import type { Key, T } from './i18n.ts';
 import { OUTCOMES } from './lead.ts';
-import { errorText, html, Message, ownerOf, type Result, Show, saveFile, useGet, useSettings, when } from './ui.ts';
+import {
+  errorText,
+  html,
+  Message,
+  ownerOf,
+  type Result,
+  Show,
+  saveFile,
+  useGet,
+  useSettings,
+  when,
+} from './ui.ts';
 
 // ----- Leads (GET /v1/ops/leads?stage=&temperature=&owner=&channel=&updatedSince=&sort=&cursor=) ----------
 

@@ -84,9 +84,14 @@ beforeAll(async () => {
   await runtime.settle();
 
   // The warm lead waits on the call list (the precondition of the walk below).
-  const list = (await (await opsGet('/v1/ops/call-list?limit=200')).json()) as { items: { leadId: string }[] };
+  const list = (await (await opsGet('/v1/ops/call-list?limit=200')).json()) as {
+    items: { leadId: string }[];
+  };
   const warm = (await (await opsGet(`/v1/ops/leads/${waiting.leadId}`)).json()) as Record<string, unknown>;
-  expect(list.items.map((i) => i.leadId), JSON.stringify([warm.score, warm.temperature, warm.stage, warm.owner])).toContain(waiting.leadId);
+  expect(
+    list.items.map((i) => i.leadId),
+    JSON.stringify([warm.score, warm.temperature, warm.stage, warm.owner]),
+  ).toContain(waiting.leadId);
 
   browser = await launchChromium();
 });
@@ -171,7 +176,10 @@ describe('console work pages in Chromium', () => {
     await convert.getByLabel('金額').fill('3600000');
     await convert.getByLabel('受注予定日').fill('2027-03-31');
     await convert.locator('button[data-action=convert]').click();
-    await page.getByTestId('stage').filter({ hasText: /^opportunity$/ }).waitFor();
+    await page
+      .getByTestId('stage')
+      .filter({ hasText: /^opportunity$/ })
+      .waitFor();
     await page.getByTestId('opportunities').getByText('初回商談').waitFor();
 
     // Act 6: move the opportunity to the proposal phase
@@ -196,7 +204,10 @@ describe('console work pages in Chromium', () => {
       'Opportunity Phase Changed',
     ];
     const positions = order.map((type) => types.indexOf(type));
-    expect(positions.every((p) => p >= 0), `${types.join(', ')}`).toBe(true);
+    expect(
+      positions.every((p) => p >= 0),
+      `${types.join(', ')}`,
+    ).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
     expect(types.filter((type) => type === 'Lead Qualified')).toHaveLength(1);
     const by = events.filter((e) => order.includes(e['detail-type'])).map((e) => e.detail.by);
@@ -281,7 +292,12 @@ describe('console work pages in Chromium', () => {
       summary.getByRole('button', { name: 'エラー行をCSVでダウンロード' }).click(),
     ]);
     const errors = readFileSync((await download.path()) ?? '', 'utf8');
-    expect(errors.replace(/^\uFEFF/, '').split('\r\n').slice(0, 2)).toEqual([
+    expect(
+      errors
+        .replace(/^\uFEFF/, '')
+        .split('\r\n')
+        .slice(0, 2),
+    ).toEqual([
       'line,email,reason',
       `3,not-an-address,${cells[2]?.includes(',') ? `"${cells[2]}"` : cells[2]}`,
     ]);

@@ -45,7 +45,6 @@ beforeAll(async () => {
   }
   await runtime.settle();
   browser = await launchChromium();
-
 });
 
 afterAll(async () => {
