@@ -130,6 +130,29 @@ describe('console work pages in Chromium', () => {
     };
     const calls = lead.timeline.filter((e) => e.type === 'sales_activity');
     expect(calls.map((e) => [e.properties?.outcome, e.properties?.by])).toEqual([['no_answer', 'sato']]);
+
+    // A person cannot log in another rep's name: `by` comes from the token, as for the sales actions
+    const token = await page.evaluate(
+      () => JSON.parse(sessionStorage.getItem('leadloop.session') ?? '{}').idToken as string,
+    );
+    const forged = await fetch(`${runtime.apiUrl}/v1/ops/leads/${mine.leadId}/activities`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        activityId: `e2e-forged-${mine.leadId}`,
+        type: 'note',
+        occurredAt: new Date().toISOString(),
+        by: 'kobayashi',
+      }),
+    });
+    expect(forged.status).toBe(201);
+    expect(((await forged.json()) as { activityId: string }).activityId).toBe(`e2e-forged-${mine.leadId}`);
+    const after = (await (await api(runtime).opsGet(`/v1/ops/leads/${mine.leadId}`)).json()) as typeof lead;
+    const note = after.timeline.find(
+      (e) =>
+        e.properties?.by !== undefined && e.type === 'sales_activity' && e.properties.outcome === undefined,
+    );
+    expect(note?.properties?.by).toBe('sato');
     await page.context().close();
   });
 
