@@ -186,7 +186,10 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'Ops API: the configuration summary (forms, scoring, sequences, hand-off) for the console',
     timeoutSeconds: 3,
     memoryMb: 256,
-    routes: [{ method: 'GET', path: '/v1/ops/settings', auth: 'jwt' }],
+    routes: [
+      { method: 'GET', path: '/v1/ops/settings', auth: 'jwt' },
+      { method: 'GET', path: '/v1/ops/settings/templates/{templateId}/preview', auth: 'jwt' },
+    ],
   }),
   fn({
     name: 'ops-lead-export',

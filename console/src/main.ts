@@ -3,7 +3,10 @@ import { h, render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { currentSession, type Session, signIn, signOut } from './api.ts';
 import { initialLang, type Lang, saveLang, type T, translate } from './i18n.ts';
-import { CallListPage, DashboardPage, ImportPage, LeadPage, LeadsPage, SettingsPage } from './pages.ts';
+import { ImportPage } from './import.ts';
+import { LeadPage } from './lead.ts';
+import { DashboardPage, SettingsPage } from './pages.ts';
+import { CallListPage, LeadsPage } from './work.ts';
 import './style.css';
 
 const html = htm.bind(h);
@@ -69,7 +72,8 @@ function App() {
   const visible = PAGES.filter((p) => p.roles.some((r) => session.groups.includes(r)));
   const [page = visible[0]?.id ?? 'leads', arg] = path.split('/');
   let body: unknown;
-  if (page === 'lead' && arg) body = html`<${LeadPage} t=${t} leadId=${decodeURIComponent(arg)} />`;
+  if (page === 'lead' && arg)
+    body = html`<${LeadPage} t=${t} leadId=${decodeURIComponent(arg)} session=${session} />`;
   else if (page === 'dashboard') body = html`<${DashboardPage} t=${t} />`;
   else if (page === 'calls') body = html`<${CallListPage} t=${t} session=${session} />`;
   else if (page === 'import') body = html`<${ImportPage} t=${t} />`;

@@ -1,4 +1,5 @@
 import { logSalesActivity, salesActivitySchema } from '#app/log-sales-activity';
+import { actorOf, callerOf } from '#http/access';
 import { httpHandler } from '#http/api';
 import { BadRequestError, ConflictError, HttpError, NotFoundError } from '#http/errors';
 import { json } from '#http/responses';
@@ -12,7 +13,10 @@ import { json } from '#http/responses';
 export const handler = httpHandler({ body: salesActivitySchema }, async ({ body }, event) => {
   const leadId = event.pathParameters?.leadId ?? '';
   if (leadId === '' || leadId.length > 64) throw new NotFoundError('No such lead.');
-  const outcome = await logSalesActivity(leadId, body);
+  // A person logs in their own name (the token's owner id, else e-mail), whatever the body says, as for the
+  // sales actions; a machine client (CRM, script) names the rep it acts for.
+  const by = actorOf(callerOf(event), body.by) ?? body.by;
+  const outcome = await logSalesActivity(leadId, { ...body, by });
   switch (outcome.status) {
     case 'not_found':
       throw new NotFoundError('No such lead.');

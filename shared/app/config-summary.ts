@@ -26,6 +26,8 @@ export function configSummary() {
       ),
     },
     reports: settings.reports,
+    /** Opportunity phases (before the fixed won / lost) and the BANTCH items SQL needs. */
+    deals: settings.deals,
   };
 }
 export type ConfigSummary = ReturnType<typeof configSummary>;

@@ -71,6 +71,8 @@ export interface ImportSummary {
   /** Rows merged into an earlier row of the same address. */
   duplicates: number;
   unmappedColumns: string[];
+  /** Each column of the file and the field it fills (null: ignored), in file order: the mapping preview. */
+  columns: { header: string; field: string | null }[];
   dryRun: boolean;
   interrupted: boolean;
 }
@@ -181,6 +183,7 @@ export async function importLeads(input: ImportInput): Promise<ImportResult> {
     skipped: progress.skipped,
     duplicates: entries.reduce((n, e) => n + e.merged.length, 0),
     unmappedColumns: mapping.unmapped,
+    columns: parsed.headers.map((header, i) => ({ header, field: mapping.columns[i] ?? null })),
     dryRun,
     interrupted: progress.done < entries.length,
   };

@@ -50,6 +50,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/ops/call-list': { groups: SALES, scope: 'leads.read' },
   'GET /v1/ops/reports/{report}': { groups: MARKETING, scope: 'reports.read' },
   'GET /v1/ops/settings': { groups: BOTH, scope: 'reports.read' },
+  'GET /v1/ops/settings/templates/{templateId}/preview': { groups: BOTH, scope: 'reports.read' },
   'POST /v1/ops/imports': { groups: MARKETING, scope: 'imports.write' },
   'GET /v1/ops/imports/{importId}': { groups: MARKETING, scope: 'imports.write' },
   'GET /v1/ops/leads/{leadId}/export': { groups: ADMIN_ONLY, scope: 'admin' },

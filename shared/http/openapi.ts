@@ -274,7 +274,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
     },
     responses: {
       '200':
-        'Summary `{created, updated, rejected, skipped, duplicates, …}` and `rejectedRows` (line, e-mail, reason)',
+        'Summary `{created, updated, rejected, skipped, duplicates, columns: [{header, field}], …}` and `rejectedRows` (line, e-mail, reason)',
       '400': 'The file or the options cannot be used (named)',
       '413': 'More than 1,000 rows or 1 MiB',
     },
@@ -285,6 +285,18 @@ export const OPERATIONS: readonly OperationSpec[] = [
     auth: 'ops',
     summary: 'The configuration summary: forms, scoring, sequences, templates, hand-off rules and owners',
     responses: { '200': 'The summary (read-only)' },
+  },
+  {
+    method: 'GET',
+    path: '/v1/ops/settings/templates/{templateId}/preview',
+    auth: 'ops',
+    summary: 'An e-mail template rendered for a sample lead, as a send would render it (read-only)',
+    query: { locale: { description: 'ja or en (default: the template’s default locale)' } },
+    responses: {
+      '200': '`{templateId, kind, locale, locales, subject, html, text, headers}`',
+      '400': 'The locale is not ja or en',
+      '404': 'No such template',
+    },
   },
   {
     method: 'POST',

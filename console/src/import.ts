@@ -1,0 +1,136 @@
+import { useState } from 'preact/hooks';
+import { api } from './api.ts';
+import type { T } from './i18n.ts';
+import { errorText, html, Message, num, type Result, saveFile } from './ui.ts';
+
+/** What `POST /v1/ops/imports` answers (shared/app/import-leads.ts). */
+interface ImportAnswer {
+  importId: string;
+  rows: number;
+  created: number;
+  updated: number;
+  rejected: number;
+  skipped: number;
+  duplicates: number;
+  unmappedColumns: string[];
+  columns?: { header: string; field: string | null }[];
+  dryRun: boolean;
+  rejectedRows: { line: number; email: string; reason: string }[];
+}
+
+const CHANNELS = ['event', 'outbound', 'referral', 'webinar', 'partner', 'import'];
+const CONSENTS = ['business_card', 'form', 'existing_relationship', 'none'];
+
+/** The file as text: UTF-8 if it is valid UTF-8, else Shift_JIS (Excel in Japan), decoded by the browser. */
+async function readCsv(file: File): Promise<{ text: string; encoding: string }> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), encoding: 'UTF-8' };
+  } catch {
+    return { text: new TextDecoder('shift_jis').decode(bytes), encoding: 'Shift_JIS' };
+  }
+}
+
+/** The rejected rows as a CSV (BOM for Excel; cells that look like formulas quoted away). */
+function errorCsv(rows: ImportAnswer['rejectedRows']): string {
+  const cell = (v: string | number) => {
+    const s = String(v);
+    const safe = /^[=+\-@]/.test(s) ? `'${s}` : s;
+    return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  };
+  const lines = [['line', 'email', 'reason'], ...rows.map((r) => [r.line, r.email, r.reason])];
+  return `\uFEFF${lines.map((l) => l.map(cell).join(',')).join('\r\n')}\r\n`;
+}
+
+function Summary({ t, answer }: { t: T; answer: ImportAnswer }) {
+  return html`<section class="card" aria-labelledby="h-summary" data-testid=${answer.dryRun ? 'preview' : 'summary'}>
+    <h2 id="h-summary">${answer.dryRun ? t('importPreview') : t('importSummary')}</h2>
+    <dl class="figures">
+      ${(['rows', 'created', 'updated', 'rejected', 'skipped', 'duplicates'] as const).map(
+        (k) => html`<div><dt>${t(k)}</dt><dd data-figure=${k}>${num(answer[k])}</dd></div>`,
+      )}
+    </dl>
+    ${
+      answer.columns &&
+      html`<h3>${t('columnMapping')}</h3><div class="scroll"><table data-testid="mapping"><thead><tr><th scope="col">${t('column')}</th><th scope="col">${t('field')}</th></tr></thead><tbody>
+      ${answer.columns.map((c) => html`<tr><td>${c.header}</td><td>${c.field ?? html`<span class="muted">${t('ignored')}</span>`}</td></tr>`)}
+    </tbody></table></div>`
+    }
+    ${answer.unmappedColumns.length > 0 && html`<p class="notice">${t('ignoredColumns')}: ${answer.unmappedColumns.join(', ')}</p>`}
+    <h3>${t('rejected')}</h3>
+    ${
+      answer.rejectedRows.length === 0
+        ? html`<p>${t('noData')}</p>`
+        : html`<div class="scroll"><table data-testid="rejected"><thead><tr><th scope="col" class="num">${t('line')}</th><th scope="col">${t('email')}</th><th scope="col">${t('reason')}</th></tr></thead><tbody>
+        ${answer.rejectedRows.map((r) => html`<tr><td class="num">${r.line}</td><td>${r.email}</td><td>${r.reason}</td></tr>`)}
+      </tbody></table></div>
+      <button type="button" class="secondary" onClick=${() => saveFile(`import-errors-${answer.importId.slice(0, 8)}.csv`, errorCsv(answer.rejectedRows))}>${t('downloadErrors')}</button>`
+    }
+  </section>`;
+}
+
+/**
+ * Upload → preview (a dry run: the column mapping and what would be created, updated or rejected, nothing
+ * written) → run (the same request without dryRun: idempotent, the same file again changes nothing) →
+ * the summary and the rejected rows with their line and reason, downloadable as an error CSV.
+ */
+export function ImportPage({ t }: { t: T }) {
+  const [request, setRequest] = useState<Record<string, unknown> | undefined>();
+  const [encoding, setEncoding] = useState('');
+  const [preview, setPreview] = useState<ImportAnswer | undefined>();
+  const [done, setDone] = useState<ImportAnswer | undefined>();
+  const [result, setResult] = useState<Result>();
+  const [busy, setBusy] = useState(false);
+
+  const send = async (body: Record<string, unknown>, dryRun: boolean) => {
+    setBusy(true);
+    setResult(undefined);
+    try {
+      const answer = await api<ImportAnswer>('POST', '/v1/ops/imports', { ...body, dryRun });
+      if (dryRun) setPreview(answer);
+      else setDone(answer);
+    } catch (err) {
+      setResult({ ok: false, text: errorText(t, err) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const form = new FormData(e.target as HTMLFormElement);
+    const file = form.get('file');
+    if (!(file instanceof File) || file.size === 0) return;
+    const csv = await readCsv(file);
+    const body = {
+      csv: csv.text,
+      channel: String(form.get('channel')),
+      source: String(form.get('source')).trim() || file.name,
+      consent: String(form.get('consent')),
+    };
+    setEncoding(csv.encoding);
+    setRequest(body);
+    setPreview(undefined);
+    setDone(undefined);
+    await send(body, true);
+  };
+  return html`<section class="card" aria-labelledby="h-import"><h2 id="h-import">${t('import')}</h2>
+    <form class="stack" onSubmit=${submit} data-form="import">
+      <label>${t('uploadCsv')}<input type="file" name="file" accept=".csv,text/csv" required /></label>
+      <label>${t('channel')}<select name="channel">${CHANNELS.map((c) => html`<option value=${c}>${c}</option>`)}</select></label>
+      <label>${t('source')}<input name="source" placeholder="展示会 2026 東京" maxLength="200" /></label>
+      <label>${t('consentBasis')}<select name="consent">${CONSENTS.map((c) => html`<option value=${c}>${c}</option>`)}</select></label>
+      <button class="primary" type="submit" disabled=${busy}>${t('previewImport')}</button>
+    </form>
+    ${busy && html`<p class="muted" role="status">${t('loading')}</p>`}
+    <${Message} result=${result} />
+    ${encoding && html`<p class="muted">${t('encoding')}: ${encoding}</p>`}
+  </section>
+  ${preview && html`<${Summary} t=${t} answer=${preview} />`}
+  ${
+    preview &&
+    request &&
+    !done &&
+    html`<p><button class="primary" type="button" data-action="run-import" disabled=${busy} onClick=${() => send(request, false)}>${t('runImport')}</button></p>`
+  }
+  ${done && html`<${Summary} t=${t} answer=${done} />`}`;
+}

@@ -1,0 +1,387 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, api, newId, type Session } from './api.ts';
+import type { Key, T } from './i18n.ts';
+import {
+  errorText,
+  html,
+  Message,
+  num,
+  type Phase,
+  type Result,
+  type Settings,
+  Show,
+  useGet,
+  useSettings,
+  when,
+} from './ui.ts';
+
+// ----- What GET /v1/ops/leads/{leadId} answers (shared/app/view-lead.ts) ------------------------------------
+
+interface TimelineEntry {
+  eventId: string;
+  type: string;
+  occurredAt: string;
+  points: number;
+  rule: string | null;
+  title?: string;
+  properties?: Record<string, unknown>;
+}
+interface Opportunity {
+  opportunityId: string;
+  status: string;
+  phase: string;
+  phaseLabel: string;
+  amount: number;
+  currency: string;
+  expectedCloseDate: string;
+  probability: number;
+  lostReason?: string;
+  phaseHistory: { from: string | null; to: string; at: string }[];
+}
+export interface Lead {
+  leadId: string;
+  email: string;
+  attributes: Record<string, string>;
+  stage: string;
+  temperature: string;
+  grade?: string;
+  channel?: string;
+  createdAt?: string;
+  score: { fit: number; behaviour: number; total: number };
+  fitBreakdown?: Record<string, number>;
+  owner?: { ownerId: string; name?: string; team?: string } | null;
+  handoff?: { acceptedAt?: unknown; dueAt?: string; handoffNumber?: number } | null;
+  timeline: TimelineEntry[];
+  timelineCursor: string | null;
+  stageHistory?: { from: string | null; to: string; at: string; reason: string }[];
+  attribution?: { firstTouch?: Record<string, unknown>; lastTouch?: Record<string, unknown> } | null;
+  consent?: Record<string, unknown> | null;
+  consentHistory?: {
+    kind: string;
+    purpose: string;
+    at: string;
+    formId?: string;
+    textVersion?: string;
+    method?: string;
+  }[];
+  marketing?: { allowed?: boolean };
+  deal?: {
+    bantch: Record<string, string> | null;
+    openOpportunity: Opportunity | null;
+    opportunities: Opportunity[];
+  } | null;
+}
+
+export const BANTCH = ['budget', 'authority', 'needs', 'timing', 'competitor', 'humanResources'] as const;
+export const OUTCOMES = [
+  'connected',
+  'no_answer',
+  'voicemail',
+  'appointment_set',
+  'not_interested',
+  'wrong_number',
+  'callback_requested',
+] as const;
+const ACTIVITY_TYPES = ['call', 'meeting', 'email', 'note'] as const;
+
+const values = (form: HTMLFormElement): Record<string, string> =>
+  Object.fromEntries(
+    [...new FormData(form)].map(([k, v]) => [k, String(v).trim()]).filter(([, v]) => v !== ''),
+  );
+
+/**
+ * One action form: POSTs what `build` makes of the form's fields, shows "done" or the API's refusal (status,
+ * message, each field), and reloads the lead. `onError` sees the refusal (qualify marks the missing BANTCH).
+ */
+function ActionForm({
+  t,
+  path,
+  name,
+  label,
+  build,
+  onDone,
+  onError,
+  children,
+}: {
+  t: T;
+  path: string;
+  name: string;
+  label: string;
+  build: (v: Record<string, string>) => Record<string, unknown>;
+  onDone: () => void;
+  onError?: (e: unknown) => void;
+  children?: ComponentChildren;
+}) {
+  const [result, setResult] = useState<Result>();
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    try {
+      await api('POST', path, build(values(e.target as HTMLFormElement)));
+      setResult({ ok: true, text: t('done') });
+      onError?.(undefined);
+      onDone();
+    } catch (err) {
+      setResult({ ok: false, text: errorText(t, err) });
+      onError?.(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<form class="stack" onSubmit=${submit} aria-label=${label} data-form=${name}>
+    ${children}
+    <button class="primary" type="submit" data-action=${name} disabled=${busy}>${label}</button>
+    <${Message} result=${result} />
+  </form>`;
+}
+
+const OwnerSelect = ({ t, settings, name }: { t: T; settings: Settings | undefined; name: string }) =>
+  html`<label>${t('owner')}<select name=${name}>
+    <option value="">${t('byRules')}</option>
+    ${(settings?.handoff.owners ?? []).map((o) => html`<option value=${o.ownerId}>${o.name} (${o.ownerId}, ${o.team})</option>`)}
+  </select></label>`;
+
+function SalesActions({ t, lead, reload }: { t: T; lead: Lead; reload: () => void }) {
+  const [missing, setMissing] = useState<string[]>([]);
+  const path = (a: string) => `/v1/ops/leads/${encodeURIComponent(lead.leadId)}/${a}`;
+  const bantch = lead.deal?.bantch ?? {};
+  const today = new Date(Date.now() + 9 * 3600_000).toISOString().slice(0, 10);
+  return html`<section class="card" aria-labelledby="h-actions"><h2 id="h-actions">${t('actions')}</h2>
+    <div class="grid">
+      <div>
+        <h3>${t('accept')}</h3>
+        <${ActionForm} t=${t} path=${path('accept')} name="accept" label=${t('accept')} onDone=${reload}
+          build=${(v: Record<string, string>) => ({ actionId: newId(), ...(v.note ? { note: v.note } : {}) })}>
+          <label>${t('note')}<input name="note" /></label>
+        <//>
+      </div>
+      <div>
+        <h3>${t('qualify')}</h3>
+        <${ActionForm} t=${t} path=${path('qualify')} name="qualify" label=${t('qualify')} onDone=${reload}
+          onError=${(e: unknown) => setMissing(e instanceof ApiError && e.status === 422 ? e.fields.map((f) => f.field.replace(/^bant\./, '')) : [])}
+          build=${(v: Record<string, string>) => ({
+            actionId: newId(),
+            bant: Object.fromEntries(BANTCH.filter((k) => v[k]).map((k) => [k, v[k]])),
+          })}>
+          ${BANTCH.map(
+            (k) => html`<label>${t(k as Key)}<input name=${k} defaultValue=${bantch[k] ?? ''}
+              aria-invalid=${missing.includes(k) ? 'true' : undefined} class=${missing.includes(k) ? 'invalid' : ''} /></label>`,
+          )}
+          ${missing.length > 0 && html`<p class="error" data-testid="missing">${t('missingForSql')}: ${missing.map((k) => t(k as Key)).join(', ')}</p>`}
+        <//>
+      </div>
+      <div>
+        <h3>${t('convert')}</h3>
+        <${ActionForm} t=${t} path=${path('convert')} name="convert" label=${t('convert')} onDone=${reload}
+          build=${(v: Record<string, string>) => ({
+            actionId: newId(),
+            amount: Number(v.amount),
+            currency: v.currency ?? 'JPY',
+            expectedCloseDate: v.expectedCloseDate,
+            ...(v.account ? { account: { name: v.account } } : {}),
+          })}>
+          <label>${t('amount')}<input name="amount" type="number" min="0" step="1" required /></label>
+          <label>${t('currency')}<select name="currency"><option value="JPY">JPY</option><option value="USD">USD</option></select></label>
+          <label>${t('expectedCloseDate')}<input name="expectedCloseDate" type="date" min=${today} required /></label>
+          <label>${t('account')}<input name="account" defaultValue=${lead.attributes.company ?? ''} /></label>
+        <//>
+      </div>
+      <div>
+        <h3>${t('disqualify')}</h3>
+        <${ActionForm} t=${t} path=${path('disqualify')} name="disqualify" label=${t('disqualify')} onDone=${reload}
+          build=${(v: Record<string, string>) => ({ actionId: newId(), reason: v.reason ?? '' })}>
+          <label>${t('reason')}<input name="reason" required /></label>
+        <//>
+        <h3>${t('recycle')}</h3>
+        <${ActionForm} t=${t} path=${path('recycle')} name="recycle" label=${t('recycle')} onDone=${reload}
+          build=${(v: Record<string, string>) => ({ actionId: newId(), reason: v.reason ?? '' })}>
+          <label>${t('reason')}<input name="reason" required /></label>
+        <//>
+      </div>
+    </div></section>`;
+}
+
+function OwnerActions({
+  t,
+  lead,
+  settings,
+  reload,
+}: {
+  t: T;
+  lead: Lead;
+  settings: Settings | undefined;
+  reload: () => void;
+}) {
+  const path = (a: string) => `/v1/ops/leads/${encodeURIComponent(lead.leadId)}/${a}`;
+  const build = (v: Record<string, string>) => ({
+    actionId: newId(),
+    reason: v.reason ?? '',
+    ...(v.ownerId ? { ownerId: v.ownerId } : {}),
+  });
+  const open = Boolean(lead.owner);
+  return html`<section class="card" aria-labelledby="h-owner"><h2 id="h-owner">${t('ownerActions')}</h2>
+    <p>${t('owner')}: <strong data-testid="owner">${lead.owner ? `${lead.owner.name ?? ''} (${lead.owner.ownerId})` : '—'}</strong>
+      ${lead.handoff?.dueAt && open ? html` · ${t('dueAt')}: ${when(lead.handoff.dueAt)}` : ''}</p>
+    <${ActionForm} t=${t} path=${path(open ? 'reassign' : 'handoff')} name=${open ? 'reassign' : 'handoff'}
+      label=${t(open ? 'reassign' : 'handoffNow')} build=${build} onDone=${reload}>
+      <${OwnerSelect} t=${t} settings=${settings} name="ownerId" />
+      <label>${t('reason')}<input name="reason" required /></label>
+    <//></section>`;
+}
+
+function LogActivity({ t, leadId, by, onDone }: { t: T; leadId: string; by: string; onDone: () => void }) {
+  const local = new Date(Date.now() - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+  return html`<section class="card" aria-labelledby="h-activity"><h2 id="h-activity">${t('logActivity')}</h2>
+    <${ActionForm} t=${t} path=${`/v1/ops/leads/${encodeURIComponent(leadId)}/activities`} name="activity"
+      label=${t('logActivity')} onDone=${onDone}
+      build=${(v: Record<string, string>) => ({
+        activityId: newId(),
+        type: v.type ?? 'call',
+        ...(v.outcome ? { outcome: v.outcome } : {}),
+        // Unchanged (the time the page showed, to the minute): now, to the second, so a call just made
+        // is not placed before a hand-off opened a few seconds ago.
+        occurredAt: (!v.occurredAt || v.occurredAt === local
+          ? new Date()
+          : new Date(v.occurredAt)
+        ).toISOString(),
+        ...(v.note ? { note: v.note } : {}),
+        by,
+      })}>
+      <label>${t('activityType')}<select name="type">${ACTIVITY_TYPES.map((a) => html`<option value=${a}>${t(`type_${a}` as Key)}</option>`)}</select></label>
+      <label>${t('outcome')}<select name="outcome"><option value="">—</option>${OUTCOMES.map((o) => html`<option value=${o}>${t(o as Key)}</option>`)}</select></label>
+      <label>${t('occurredAt')}<input name="occurredAt" type="datetime-local" defaultValue=${local} required /></label>
+      <label>${t('note')}<textarea name="note" rows="2" maxLength="2000"></textarea></label>
+    <//></section>`;
+}
+
+function Deal({ t, lead, phases, reload }: { t: T; lead: Lead; phases: Phase[]; reload: () => void }) {
+  const deal = lead.deal;
+  const [phase, setPhase] = useState('');
+  const open = deal?.openOpportunity ?? null;
+  return html`<section class="card" aria-labelledby="h-deal"><h2 id="h-deal">${t('deal')}</h2>
+    ${
+      !deal
+        ? html`<p class="muted">${t('noDeal')}</p>`
+        : html`
+      <h3>BANTCH</h3>
+      <table data-testid="bantch"><tbody>${BANTCH.map((k) => html`<tr><th scope="row">${t(k as Key)}</th><td>${deal.bantch?.[k] ?? '—'}</td></tr>`)}</tbody></table>
+      <h3>${t('opportunities')}</h3>
+      ${
+        deal.opportunities.length === 0
+          ? html`<p class="muted">${t('noData')}</p>`
+          : html`<div class="scroll"><table data-testid="opportunities"><thead><tr><th scope="col">${t('phase')}</th><th scope="col">${t('status')}</th><th scope="col" class="num">${t('amount')}</th><th scope="col">${t('expectedCloseDate')}</th><th scope="col" class="num">%</th></tr></thead><tbody>
+        ${deal.opportunities.map((o) => html`<tr data-status=${o.status}><td>${o.phaseLabel}</td><td>${o.status}${o.lostReason ? ` (${o.lostReason})` : ''}</td><td class="num">${num(o.amount)} ${o.currency}</td><td>${o.expectedCloseDate}</td><td class="num">${o.probability}</td></tr>`)}
+      </tbody></table></div>`
+      }`
+    }
+    ${
+      open &&
+      html`<h3>${t('movePhase')}</h3>
+      <${ActionForm} key=${open.phase} t=${t} path=${`/v1/ops/leads/${encodeURIComponent(lead.leadId)}/opportunity`} name="opportunity"
+        label=${t('movePhase')} onDone=${reload}
+        build=${(v: Record<string, string>) => ({
+          actionId: newId(),
+          phase: v.phase ?? '',
+          ...(v.amount ? { amount: Number(v.amount) } : {}),
+          ...(v.reason ? { reason: v.reason } : {}),
+        })}>
+        <label>${t('phase')}<select name="phase" required onChange=${(e: Event) => setPhase((e.target as HTMLSelectElement).value)}>
+          <option value="">—</option>
+          ${phases.filter((p) => p.id !== open.phase).map((p) => html`<option value=${p.id}>${p.label} (${p.probability}%)</option>`)}
+          <option value="won">${t('won')}</option>
+          <option value="lost">${t('lost')}</option>
+        </select></label>
+        <label>${t('amount')}<input name="amount" type="number" min="0" step="1" placeholder=${String(open.amount)} /></label>
+        ${phase === 'lost' && html`<label>${t('lostReason')}<input name="reason" required /></label>`}
+      <//>`
+    }</section>`;
+}
+
+function Consent({ t, lead }: { t: T; lead: Lead }) {
+  const history = lead.consentHistory ?? [];
+  return html`<section class="card" aria-labelledby="h-consent"><h2 id="h-consent">${t('consent')}</h2>
+    <p>${t('marketingAllowed')}: <strong>${lead.marketing?.allowed ? t('yes') : t('no')}</strong></p>
+    ${
+      history.length === 0
+        ? html`<p class="muted">${t('noData')}</p>`
+        : html`<div class="scroll"><table data-testid="consent"><thead><tr><th scope="col">${t('at')}</th><th scope="col">${t('kind')}</th><th scope="col">${t('purpose')}</th><th scope="col">${t('source')}</th></tr></thead><tbody>
+      ${history.map((c) => html`<tr><td>${when(c.at)}</td><td>${c.kind}</td><td>${c.purpose}</td><td>${[c.formId, c.textVersion, c.method].filter(Boolean).join(' · ')}</td></tr>`)}
+    </tbody></table></div>`
+    }</section>`;
+}
+
+function StageHistory({ t, lead }: { t: T; lead: Lead }) {
+  return html`<section class="card" aria-labelledby="h-stages"><h2 id="h-stages">${t('stageHistory')}</h2>
+    <div class="scroll"><table data-testid="stage-history"><thead><tr><th scope="col">${t('at')}</th><th scope="col">${t('stage')}</th><th scope="col">${t('reason')}</th></tr></thead><tbody>
+    ${(lead.stageHistory ?? []).map((s) => html`<tr><td>${when(s.at)}</td><td>${s.from ?? '—'} → <strong>${s.to}</strong></td><td>${s.reason}</td></tr>`)}
+    </tbody></table></div></section>`;
+}
+
+function Timeline({ t, lead }: { t: T; lead: Lead }) {
+  const [older, setOlder] = useState<TimelineEntry[]>([]);
+  const [cursor, setCursor] = useState<string | null>(lead.timelineCursor);
+  const [result, setResult] = useState<Result>();
+  useEffect(() => {
+    setOlder([]);
+    setCursor(lead.timelineCursor);
+  }, [lead]);
+  const more = async () => {
+    if (!cursor) return;
+    try {
+      const page = await api<Lead>(
+        'GET',
+        `/v1/ops/leads/${encodeURIComponent(lead.leadId)}?timelineCursor=${encodeURIComponent(cursor)}`,
+      );
+      setOlder((o) => [...o, ...page.timeline]);
+      setCursor(page.timelineCursor);
+    } catch (err) {
+      setResult({ ok: false, text: errorText(t, err) });
+    }
+  };
+  return html`<section class="card" aria-labelledby="h-timeline"><h2 id="h-timeline">${t('timeline')}</h2>
+    <ol class="timeline" data-testid="timeline">${[...lead.timeline, ...older].map(
+      (e) =>
+        html`<li><time datetime=${e.occurredAt}>${when(e.occurredAt)}</time> ${e.title ?? e.type}${e.points ? html` <strong>(${e.points > 0 ? '+' : ''}${e.points})</strong>` : ''}${e.rule ? html` <small class="muted">${e.rule}</small>` : ''}${typeof e.properties?.note === 'string' ? html` — ${e.properties.note}` : ''}</li>`,
+    )}</ol>
+    ${cursor && html`<button type="button" class="secondary" onClick=${more}>${t('older')}</button>`}
+    <${Message} result=${result} /></section>`;
+}
+
+export function LeadPage({ t, leadId, session }: { t: T; leadId: string; session: Session }) {
+  const [load, reload] = useGet<Lead>(`/v1/ops/leads/${encodeURIComponent(leadId)}`);
+  const settings = useSettings();
+  const me = settings?.handoff.owners.find((o) => o.email.toLowerCase() === session.email.toLowerCase());
+  const phases = settings?.deals?.phases ?? [];
+  return html`<${Show} t=${t} load=${load}>${(l: Lead) => html`
+    <section class="card" aria-labelledby="h-lead"><h2 id="h-lead">${l.attributes.lastName ?? ''} ${l.attributes.firstName ?? ''} <small class="muted">${l.email}</small></h2>
+      <p>${l.attributes.company ?? ''}${l.attributes.title ? ` · ${l.attributes.title}` : ''}${l.attributes.phone ? html` · <a href=${`tel:${l.attributes.phone}`}>${l.attributes.phone}</a>` : ''}</p>
+      <p>${t('stage')}: <strong data-testid="stage">${l.stage}</strong> · ${t('temperature')}: ${l.temperature} · ${t('score')}: <strong>${l.score.total}</strong> (fit ${l.score.fit} / behaviour ${l.score.behaviour}) · ${t('channel')}: ${l.channel ?? '—'}</p>
+      <p class="muted">${t('firstTouch')}: ${touch(l.attribution?.firstTouch)} · ${t('lastTouch')}: ${touch(l.attribution?.lastTouch)}</p>
+    </section>
+    <${SalesActions} t=${t} lead=${l} reload=${reload} />
+    <div class="grid">
+      <${LogActivity} t=${t} leadId=${l.leadId} by=${me?.ownerId ?? session.email} onDone=${reload} />
+      <${OwnerActions} t=${t} lead=${l} settings=${settings} reload=${reload} />
+    </div>
+    <${Deal} t=${t} lead=${l} phases=${phases} reload=${reload} />
+    <div class="grid">
+      <section class="card" aria-labelledby="h-breakdown"><h2 id="h-breakdown">${t('scoreBreakdown')}</h2>
+        <table><tbody>
+          ${Object.entries(l.fitBreakdown ?? {}).map(([rule, points]) => html`<tr><th scope="row">fit: ${rule}</th><td class="num">${points}</td></tr>`)}
+          ${l.timeline.filter((e) => e.points).map((e) => html`<tr><th scope="row">${e.rule ?? e.type}</th><td class="num">${e.points}</td></tr>`)}
+        </tbody></table></section>
+      <${StageHistory} t=${t} lead=${l} />
+    </div>
+    <${Consent} t=${t} lead=${l} />
+    <${Timeline} t=${t} lead=${l} />`}<//>`;
+}
+
+const touch = (x: Record<string, unknown> | undefined) =>
+  x
+    ? Object.entries(x)
+        .filter(([, v]) => typeof v === 'string' || typeof v === 'number')
+        .map(([k, v]) => `${k}=${k === 'at' && typeof v === 'number' ? when(new Date(v).toISOString()) : v}`)
+        .join(', ')
+    : '—';

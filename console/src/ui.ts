@@ -1,0 +1,123 @@
+import htm from 'htm';
+import { h } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, api, type Session } from './api.ts';
+import type { T } from './i18n.ts';
+
+/** Shared pieces of every page: the htm tag, GET with loading/error states, messages, the signed-in owner. */
+export const html = htm.bind(h);
+
+export type Load<V> = { state: 'loading' } | { state: 'ok'; value: V } | { state: 'error'; error: ApiError };
+
+/** GET with the three states every page shows: loading, the data, or a clear error (403, 404 = not here yet). */
+export function useGet<V>(path: string | undefined, deps: unknown[] = []): [Load<V>, () => void] {
+  const [load, setLoad] = useState<Load<V>>({ state: 'loading' });
+  const [n, setN] = useState(0);
+  useEffect(() => {
+    if (!path) return;
+    let live = true;
+    // A reload keeps the shown data until the new one arrives (forms below keep their messages).
+    setLoad((prev) => (prev.state === 'ok' && n > 0 ? prev : { state: 'loading' }));
+    api<V>('GET', path)
+      .then((value) => live && setLoad({ state: 'ok', value }))
+      .catch((e: unknown) => {
+        const error = e instanceof ApiError ? e : new ApiError(0, String(e));
+        if (live) setLoad({ state: 'error', error });
+      });
+    return () => {
+      live = false;
+    };
+  }, [path, n, ...deps]);
+  return [load, () => setN((x) => x + 1)];
+}
+
+/** API Gateway's own 404 `{"message":"Not Found"}` (route not deployed on this stack): "not available". */
+export const notAvailable = (e: ApiError) => e.status === 404 && e.message === 'Not Found';
+
+export function Problem({ t, error }: { t: T; error: ApiError }) {
+  if (error.status === 403)
+    return html`<p class="error" role="alert" data-status="403">${t('forbidden')} (403): ${error.message}</p>`;
+  if (notAvailable(error))
+    return html`<p class="notice" role="status" data-status=${error.status}>${t('notAvailable')}</p>`;
+  return html`<p class="error" role="alert" data-status=${error.status}>${error.status}: ${error.message}</p>`;
+}
+
+export function Show<V>({ t, load, children }: { t: T; load: Load<V>; children: (v: V) => unknown }) {
+  if (load.state === 'loading') return html`<p class="muted" role="status">${t('loading')}</p>`;
+  if (load.state === 'error') return html`<${Problem} t=${t} error=${load.error} />`;
+  return children(load.value);
+}
+
+/** An API error as one line: status, message and each field's message (e.g. the 422's missing BANTCH items). */
+export function errorText(t: T, err: unknown): string {
+  if (!(err instanceof ApiError)) return String(err);
+  const status = err.status === 403 ? `${t('forbidden')} (403)` : String(err.status);
+  const fields = err.fields.map((f) => `${f.field}: ${f.message}`).join('; ');
+  return `${status}: ${err.message}${fields ? ` (${fields})` : ''}`;
+}
+
+export type Result = { ok: boolean; text: string } | undefined;
+
+/** The message under a form: a status for success, an alert for a refusal. */
+export const Message = ({ result }: { result: Result }) =>
+  result
+    ? html`<p class=${result.ok ? 'ok' : 'error'} role=${result.ok ? 'status' : 'alert'}>${result.text}</p>`
+    : '';
+
+export const pct = (x: number | null | undefined) =>
+  x === null || x === undefined ? '—' : `${(x * 100).toFixed(1)}%`;
+export const num = (x: number | null | undefined) =>
+  x === null || x === undefined ? '—' : x.toLocaleString();
+export const when = (iso: string | undefined | null) => (iso ? iso.slice(0, 16).replace('T', ' ') : '');
+
+export interface Owner {
+  ownerId: string;
+  name: string;
+  email: string;
+  team: string;
+}
+export interface Phase {
+  id: string;
+  label: string;
+  probability: number;
+}
+export interface Settings {
+  handoff: { owners: Owner[]; teams: { teamId: string; name: string }[] };
+  deals?: { phases: Phase[]; requiredForSql: string[] };
+  templates: { id: string; kind: string; defaultLocale: string; locales: Record<string, unknown> }[];
+  [key: string]: unknown;
+}
+
+/** The settings route, read once per page load (owners for pickers, deal phases). */
+let settingsPromise: Promise<Settings> | undefined;
+export function useSettings(): Settings | undefined {
+  const [value, setValue] = useState<Settings | undefined>();
+  useEffect(() => {
+    settingsPromise ??= api<Settings>('GET', '/v1/ops/settings').catch((e) => {
+      settingsPromise = undefined;
+      throw e;
+    });
+    let live = true;
+    settingsPromise.then((s) => live && setValue(s)).catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, []);
+  return value;
+}
+
+/** The sales owner the signed-in person is (matched by e-mail, as the API does), if any. */
+export const ownerOf = (settings: Settings | undefined, session: Session): Owner | undefined =>
+  settings?.handoff.owners.find((o) => o.email.toLowerCase() === session.email.toLowerCase());
+
+/** Saves text as a file (CSV downloads): a Blob link clicked once. */
+export function saveFile(name: string, text: string, type = 'text/csv;charset=utf-8'): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}

@@ -1,0 +1,204 @@
+import { useState } from 'preact/hooks';
+import { ApiError, api, currentSession, loadConfig, newId, type Session } from './api.ts';
+import type { Key, T } from './i18n.ts';
+import { OUTCOMES } from './lead.ts';
+import {
+  errorText,
+  html,
+  Message,
+  ownerOf,
+  type Result,
+  Show,
+  saveFile,
+  useGet,
+  useSettings,
+  when,
+} from './ui.ts';
+
+// ----- Leads (GET /v1/ops/leads?stage=&temperature=&owner=&channel=&updatedSince=&sort=&cursor=) ----------
+
+interface LeadRow {
+  leadId: string;
+  email: string;
+  name: string | null;
+  company: string | null;
+  stage: string;
+  temperature: string;
+  score: number;
+  ownerId: string | null;
+  lastActivityAt: string;
+}
+interface LeadPage {
+  items: LeadRow[];
+  cursor: string | null;
+}
+const STAGES = [
+  'subscriber',
+  'lead',
+  'mql',
+  'sal',
+  'tql',
+  'sql',
+  'opportunity',
+  'customer',
+  'recycled',
+  'disqualified',
+];
+const CHANNELS = ['inbound_web', 'event', 'webinar', 'outbound', 'referral', 'import'];
+
+function LeadTable({ t, items }: { t: T; items: LeadRow[] }) {
+  return html`<div class="scroll"><table data-testid="leads"><thead><tr><th scope="col">${t('name')}</th><th scope="col">${t('company')}</th><th scope="col">${t('stage')}</th><th scope="col">${t('temperature')}</th><th scope="col" class="num">${t('score')}</th><th scope="col">${t('owner')}</th><th scope="col">${t('lastActivity')}</th></tr></thead><tbody>
+    ${items.map((l) => html`<tr data-lead=${l.leadId}><td><a href=${`#/lead/${encodeURIComponent(l.leadId)}`}>${l.name || l.email}</a></td><td>${l.company ?? ''}</td><td>${l.stage}</td><td>${l.temperature}</td><td class="num">${l.score}</td><td>${l.ownerId ?? ''}</td><td>${when(l.lastActivityAt)}</td></tr>`)}
+  </tbody></table></div>`;
+}
+
+export function LeadsPage({ t, session }: { t: T; session: Session }) {
+  // "My leads" by default for sales (owner=me: the API reads the owner from the token).
+  const sales = session.groups.includes('sales') && !session.groups.includes('admin');
+  const [query, setQuery] = useState(sales ? 'owner=me' : '');
+  // Pages already shown (older cursors) and the one being read.
+  const [cursors, setCursors] = useState<string[]>([]);
+  const cursor = cursors[cursors.length - 1];
+  const path = `/v1/ops/leads?${[query, cursor ? `cursor=${encodeURIComponent(cursor)}` : ''].filter(Boolean).join('&')}`;
+  const [load] = useGet<LeadPage>(path);
+  const [message, setMessage] = useState<Result>();
+  const initial = new URLSearchParams(query);
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const q = new URLSearchParams();
+    for (const [k, v] of new FormData(e.target as HTMLFormElement)) {
+      const value = String(v).trim();
+      if (!value) continue;
+      q.set(k, k === 'updatedSince' ? `${value}T00:00:00+09:00` : value);
+    }
+    setCursors([]);
+    setQuery(q.toString());
+  };
+  const csv = async () => {
+    try {
+      const c = await loadConfig();
+      const response = await fetch(`${c.apiUrl}/v1/ops/leads?${query ? `${query}&` : ''}format=csv`, {
+        headers: { authorization: `Bearer ${currentSession()?.idToken ?? ''}`, accept: 'text/csv' },
+      });
+      if (!response.ok) throw new ApiError(response.status, response.statusText);
+      saveFile('leads.csv', await response.text());
+    } catch (err) {
+      setMessage({ ok: false, text: errorText(t, err) });
+    }
+  };
+  const find = (e: Event) => {
+    e.preventDefault();
+    const email = String(new FormData(e.target as HTMLFormElement).get('email') ?? '');
+    api<{ leadId: string }>('GET', `/v1/ops/leads?email=${encodeURIComponent(email)}`)
+      .then((lead) => {
+        location.hash = `#/lead/${encodeURIComponent(lead.leadId)}`;
+      })
+      .catch((err) => setMessage({ ok: false, text: errorText(t, err) }));
+  };
+  const select = (name: string, options: string[]) =>
+    html`<select name=${name} defaultValue=${initial.get(name) ?? ''}><option value="">${t('any')}</option>${options.map((s) => html`<option value=${s}>${s}</option>`)}</select>`;
+  return html`<section class="card" aria-labelledby="h-leads"><h2 id="h-leads">${t(query.includes('owner=me') ? 'myLeads' : 'leads')}</h2>
+    <form class="filters" onSubmit=${submit} aria-label=${t('filter')} key=${query}>
+      <label>${t('stage')}${select('stage', STAGES)}</label>
+      <label>${t('temperature')}${select('temperature', ['hot', 'warm', 'cold'])}</label>
+      <label>${t('channel')}${select('channel', CHANNELS)}</label>
+      <label>${t('owner')}<input name="owner" defaultValue=${initial.get('owner') ?? ''} size="8" placeholder="me" /></label>
+      <label>${t('updatedSince')}<input name="updatedSince" type="date" defaultValue=${initial.get('updatedSince')?.slice(0, 10) ?? ''} /></label>
+      <label>${t('sort')}<select name="sort" defaultValue=${initial.get('sort') ?? 'score'}><option value="score">${t('score')}</option><option value="lastActivity">${t('lastActivity')}</option></select></label>
+      <button class="primary" type="submit">${t('filter')}</button>
+      <button class="secondary" type="button" onClick=${csv}>${t('downloadCsv')}</button>
+    </form>
+    <form class="filters" onSubmit=${find}><label>${t('email')}<input name="email" type="email" required /></label><button class="secondary" type="submit">${t('open')}</button></form>
+    <${Message} result=${message} />
+    <${Show} t=${t} load=${load}>${(v: LeadPage) => html`
+      ${v.items.length === 0 ? html`<p>${t('noData')}</p>` : html`<${LeadTable} t=${t} items=${v.items} />`}
+      <div class="row pager">
+        ${cursors.length > 0 && html`<button type="button" class="secondary" onClick=${() => setCursors(cursors.slice(0, -1))}>${t('previous')}</button>`}
+        ${v.cursor && html`<button type="button" class="secondary" onClick=${() => setCursors([...cursors, v.cursor ?? ''])}>${t('next')}</button>`}
+      </div>`}<//></section>`;
+}
+
+// ----- Call list ------------------------------------------------------------------------------------------
+
+interface CallItem {
+  leadId: string;
+  lastName?: string;
+  firstName?: string;
+  company?: string;
+  title?: string;
+  phone?: string;
+  score: number;
+  temperature: string;
+  stage: string;
+}
+
+/** One click: the outcome chosen, the call logged (`by` the signed-in owner; the API takes a person's from the token). */
+function LogCall({ t, leadId, by, onDone }: { t: T; leadId: string; by: string; onDone: () => void }) {
+  const [result, setResult] = useState<Result>();
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const outcome = String(new FormData(e.target as HTMLFormElement).get('outcome'));
+    try {
+      await api('POST', `/v1/ops/leads/${encodeURIComponent(leadId)}/activities`, {
+        activityId: newId(),
+        type: 'call',
+        outcome,
+        occurredAt: new Date().toISOString(),
+        by,
+      });
+      setResult({ ok: true, text: `${t('done')}: ${t(outcome as Key)}` });
+      onDone();
+    } catch (err) {
+      setResult({ ok: false, text: errorText(t, err) });
+    }
+  };
+  const id = `outcome-${leadId}`;
+  return html`<form class="row" onSubmit=${submit} data-form="log-call">
+    <label for=${id} class="sr-only">${t('outcome')}</label>
+    <select id=${id} name="outcome">${OUTCOMES.map((o) => html`<option value=${o}>${t(o as Key)}</option>`)}</select>
+    <button class="primary" type="submit">${t('logCall')}</button>
+    <${Message} result=${result} />
+  </form>`;
+}
+
+function CallCard({ t, c, by, onDone }: { t: T; c: CallItem; by: string; onDone: () => void }) {
+  return html`<li data-lead=${c.leadId}>
+    <div class="row"><a href=${`#/lead/${encodeURIComponent(c.leadId)}`}><strong>${c.lastName ?? ''} ${c.firstName ?? ''}</strong></a> <span>${c.company ?? ''}</span> <span class="muted">${c.temperature} · ${c.score} · ${c.stage}</span></div>
+    ${c.phone ? html`<div><a class="tel" href=${`tel:${c.phone}`}>${t('phone')}: ${c.phone}</a></div>` : ''}
+    <${LogCall} t=${t} leadId=${c.leadId} by=${by} onDone=${onDone} />
+  </li>`;
+}
+
+export function CallListPage({ t, session }: { t: T; session: Session }) {
+  const settings = useSettings();
+  const me = ownerOf(settings, session);
+  const by = me?.ownerId ?? session.email;
+  const [waiting, reloadWaiting] = useGet<{ items: CallItem[] }>('/v1/ops/call-list?limit=50');
+  const [mine, reloadMine] = useGet<LeadPage>(me ? '/v1/ops/leads?owner=me&sort=lastActivity' : undefined, [
+    me?.ownerId,
+  ]);
+  return html`<section aria-labelledby="h-calls" class="calls-section"><h2 id="h-calls">${t('callList')}</h2>
+    <p class="muted">${t('waitingForSales')}</p>
+    <${Show} t=${t} load=${waiting}>${(v: { items: CallItem[] }) =>
+      v.items.length === 0
+        ? html`<p>${t('noData')}</p>`
+        : html`<ul class="calls" data-testid="waiting">${v.items.map((c) => html`<${CallCard} t=${t} c=${c} by=${by} onDone=${reloadWaiting} />`)}</ul>`}<//></section>
+    ${
+      me &&
+      html`<section aria-labelledby="h-mine" class="calls-section"><h2 id="h-mine">${t('myHandoffs')}</h2>
+      <${Show} t=${t} load=${mine}>${(v: LeadPage) =>
+        v.items.length === 0
+          ? html`<p>${t('noData')}</p>`
+          : html`<ul class="calls" data-testid="mine">${v.items.map(
+              (l) =>
+                html`<${CallCard} t=${t} by=${by} onDone=${reloadMine} c=${{
+                  leadId: l.leadId,
+                  lastName: l.name ?? l.email,
+                  company: l.company ?? '',
+                  score: l.score,
+                  temperature: l.temperature,
+                  stage: l.stage,
+                }} />`,
+            )}</ul>`}<//></section>`
+    }`;
+}

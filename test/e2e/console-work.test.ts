@@ -1,0 +1,353 @@
+import { readFileSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runtime } from '#local/runtime';
+import { launchChromium, seriousViolations, settled, shot, signIn } from '../support/console-browser.ts';
+import { api, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
+
+/**
+ * The console's working pages in Chromium against the local runtime, as sales and marketing use them: the
+ * call list on a phone (leads waiting for sales and the rep's own open hand-offs, a call logged in one
+ * click), a lead walked from the call list through accept → log call → qualify (the 422's missing BANTCH
+ * shown first) → convert → phase move with the events checked in /_local/events, "my leads" with its CSV, a
+ * CSV import with a bad row (preview, run, rejected row, error CSV) and the template preview. axe-core on
+ * every page; screenshots to test-results/console/.
+ */
+
+let runtime: Runtime;
+let browser: Browser;
+let waiting = { leadId: '', email: '' };
+let mine = { leadId: '', email: '' };
+
+type Event = { 'detail-type': string; detail: { leadId?: string; by?: string; [k: string]: unknown } };
+const eventsOf = async (leadId: string): Promise<Event[]> => {
+  await runtime.settle();
+  const all = (await (await fetch(`${runtime.apiUrl}/_local/events`)).json()) as Event[];
+  return all.filter((e) => e.detail?.leadId === leadId);
+};
+
+const leadIdOf = async (email: string): Promise<string> => {
+  const response = await api(runtime).opsGet(`/v1/ops/leads?email=${encodeURIComponent(email)}`);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { leadId: string }).leadId;
+};
+
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+  const { postForm, opsPost, opsGet } = api(runtime);
+
+  // A warm lead nobody in sales has: a whitepaper download from a good-fit company (on the call list).
+  waiting = { leadId: '', email: uniqueEmail('console-warm') };
+  const white = await postForm('whitepaper', {
+    email: waiting.email,
+    lastName: '高橋',
+    firstName: '誠',
+    company: '株式会社ウォーク製作所',
+    title: '情報システム部 部長',
+    employees: '1000-4999',
+    industry: '製造業',
+    consent: true,
+  });
+  expect(white.status).toBe(201);
+  waiting.leadId = await leadIdOf(waiting.email);
+  // … who registers for a webinar: warm (40+), not hot, so no automatic hand-off.
+  const registered = await opsPost('/v1/ops/events', {
+    events: [{ email: waiting.email, type: 'webinar_registered', eventId: `e2e-webinar-${waiting.leadId}` }],
+  });
+  expect(registered.status).toBeLessThan(300);
+
+  // A demo request handed off at once (inquiry), then given to the demo sales user 佐藤 (owner `sato`).
+  mine = { leadId: '', email: uniqueEmail('console-mine') };
+  const contact = await postForm('contact', {
+    email: mine.email,
+    lastName: '伊藤',
+    firstName: 'さくら',
+    company: '株式会社ハンドオフ商会',
+    employees: '300-999',
+    consent: true,
+    message: 'デモを見たい',
+  });
+  expect(contact.status).toBe(201);
+  mine.leadId = await leadIdOf(mine.email);
+  await runtime.settle();
+  const view = (await (await opsGet(`/v1/ops/leads/${mine.leadId}`)).json()) as {
+    owner: { ownerId: string } | null;
+  };
+  if (view.owner?.ownerId !== 'sato') {
+    const moved = await opsPost(`/v1/ops/leads/${mine.leadId}/reassign`, {
+      actionId: `e2e-reassign-${mine.leadId}`,
+      ownerId: 'sato',
+      reason: 'e2e: the demo sales user works this lead',
+    });
+    expect(moved.status).toBe(200);
+  }
+  await runtime.settle();
+
+  // The warm lead waits on the call list (the precondition of the walk below).
+  const list = (await (await opsGet('/v1/ops/call-list?limit=200')).json()) as {
+    items: { leadId: string }[];
+  };
+  const warm = (await (await opsGet(`/v1/ops/leads/${waiting.leadId}`)).json()) as Record<string, unknown>;
+  expect(
+    list.items.map((i) => i.leadId),
+    JSON.stringify([warm.score, warm.temperature, warm.stage, warm.owner]),
+  ).toContain(waiting.leadId);
+
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await runtime?.stop();
+});
+
+const done = (page: Page, form: string) =>
+  page.locator(`form[data-form=${form}] [role=status]`).filter({ hasText: '完了しました' }).waitFor();
+
+describe('console work pages in Chromium', () => {
+  it('given the sales user on a phone, when the call list opens, then it shows the leads waiting for sales and their own open hand-offs, and one click logs a call', async () => {
+    // Arrange
+    const page = await signIn(browser, runtime, 'sales', { width: 390, height: 844 });
+    await page.getByRole('heading', { name: 'コールリスト' }).waitFor();
+    await page.locator(`[data-testid=mine] li[data-lead="${mine.leadId}"]`).waitFor();
+    await settled(page);
+
+    // Assert: both lists, no horizontal scrolling on a phone, no serious a11y violation
+    expect(await page.locator(`[data-testid=waiting] li[data-lead="${waiting.leadId}"]`).count()).toBe(1);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await seriousViolations(page)).toEqual([]);
+    await shot(page, 'call-list-sales-phone');
+
+    // Act: one click logs "no answer" on the own hand-off
+    const card = page.locator(`[data-testid=mine] li[data-lead="${mine.leadId}"]`);
+    await card.locator('select').selectOption('no_answer');
+    await card.getByRole('button', { name: '通話を記録' }).click();
+    await card.getByText('完了しました: 不在').waitFor();
+
+    // Assert: the activity is on the lead's timeline, by the signed-in owner
+    const lead = (await (await api(runtime).opsGet(`/v1/ops/leads/${mine.leadId}`)).json()) as {
+      timeline: { type: string; properties?: { outcome?: string; by?: string } }[];
+    };
+    const calls = lead.timeline.filter((e) => e.type === 'sales_activity');
+    expect(calls.map((e) => [e.properties?.outcome, e.properties?.by])).toEqual([['no_answer', 'sato']]);
+
+    // A person cannot log in another rep's name: `by` comes from the token, as for the sales actions
+    const token = await page.evaluate(
+      () => JSON.parse(sessionStorage.getItem('leadloop.session') ?? '{}').idToken as string,
+    );
+    const forged = await fetch(`${runtime.apiUrl}/v1/ops/leads/${mine.leadId}/activities`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        activityId: `e2e-forged-${mine.leadId}`,
+        type: 'note',
+        occurredAt: new Date().toISOString(),
+        by: 'kobayashi',
+      }),
+    });
+    expect(forged.status).toBe(201);
+    expect(((await forged.json()) as { activityId: string }).activityId).toBe(`e2e-forged-${mine.leadId}`);
+    const after = (await (await api(runtime).opsGet(`/v1/ops/leads/${mine.leadId}`)).json()) as typeof lead;
+    const note = after.timeline.find(
+      (e) =>
+        e.properties?.by !== undefined && e.type === 'sales_activity' && e.properties.outcome === undefined,
+    );
+    expect(note?.properties?.by).toBe('sato');
+    await page.context().close();
+  });
+
+  it('given a warm lead on the call list, when sales accepts, logs a call, qualifies, converts and moves the phase in the UI, then each step shows and the events are published', async () => {
+    // Arrange: from the call list to the lead page
+    const page = await signIn(browser, runtime, 'sales');
+    await page.locator(`[data-testid=waiting] li[data-lead="${waiting.leadId}"] a`).first().click();
+    await page.getByTestId('stage').waitFor();
+    await settled(page);
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // Act 1: accept (no hand-off yet: the accept opens one for the signed-in owner)
+    await page.locator('button[data-action=accept]').click();
+    await done(page, 'accept');
+    await page.getByTestId('owner').filter({ hasText: 'sato' }).waitFor();
+
+    // Act 2: log a connected call
+    const activity = page.locator('form[data-form=activity]');
+    await activity.getByLabel('種類').selectOption('call');
+    await activity.getByLabel('結果').selectOption('connected');
+    await activity.getByLabel('メモ', { exact: true }).fill('課題をヒアリング。来期に予算化の予定。');
+    await activity.locator('button[data-action=activity]').click();
+    await done(page, 'activity');
+
+    // Act 3: qualify with half of BANTCH → the API's 422 names the missing items, nothing changes
+    const qualify = page.locator('form[data-form=qualify]');
+    await qualify.getByLabel('予算').fill('年間500万円');
+    await qualify.getByLabel('決裁権').fill('情報システム部長');
+    await qualify.locator('button[data-action=qualify]').click();
+    await page.getByTestId('missing').waitFor();
+    expect(await page.getByTestId('missing').textContent()).toMatch(/ニーズ.*導入時期/);
+    expect(await qualify.getByRole('alert').textContent()).toMatch(/^422: /);
+    expect(await page.getByTestId('stage').textContent()).not.toBe('sql');
+    await shot(page, 'lead-qualify-422');
+
+    // Act 4: the rest of BANTCH → SQL
+    await qualify.getByLabel('ニーズ').fill('営業とマーケの連携');
+    await qualify.getByLabel('導入時期').fill('2027年4月');
+    await qualify.locator('button[data-action=qualify]').click();
+    await page.getByTestId('stage').filter({ hasText: /^sql$/ }).waitFor();
+
+    // Act 5: convert → opportunity (JPY, expected close date)
+    const convert = page.locator('form[data-form=convert]');
+    await convert.getByLabel('金額').fill('3600000');
+    await convert.getByLabel('受注予定日').fill('2027-03-31');
+    await convert.locator('button[data-action=convert]').click();
+    await page
+      .getByTestId('stage')
+      .filter({ hasText: /^opportunity$/ })
+      .waitFor();
+    await page.getByTestId('opportunities').getByText('初回商談').waitFor();
+
+    // Act 6: move the opportunity to the proposal phase
+    const move = page.locator('form[data-form=opportunity]');
+    await move.getByLabel('フェーズ').selectOption('proposal');
+    await move.locator('button[data-action=opportunity]').click();
+    await page.getByTestId('opportunities').getByText('提案').waitFor();
+    await settled(page);
+    expect(await page.getByTestId('bantch').textContent()).toContain('年間500万円');
+    expect(await seriousViolations(page)).toEqual([]);
+    await shot(page, 'lead-walk-sales');
+
+    // Assert: the events in /_local/events, in order, each by the signed-in owner where it names one
+    const events = await eventsOf(waiting.leadId);
+    const types = events.map((e) => e['detail-type']);
+    const order = [
+      'Lead Accepted',
+      'Lead First Contacted',
+      'Lead Qualified',
+      'Lead Converted',
+      'Opportunity Created',
+      'Opportunity Phase Changed',
+    ];
+    const positions = order.map((type) => types.indexOf(type));
+    expect(
+      positions.every((p) => p >= 0),
+      `${types.join(', ')}`,
+    ).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    expect(types.filter((type) => type === 'Lead Qualified')).toHaveLength(1);
+    const by = events.filter((e) => order.includes(e['detail-type'])).map((e) => e.detail.by);
+    expect(by.filter((b) => b !== undefined).every((b) => b === 'sato')).toBe(true);
+    const created = events.find((e) => e['detail-type'] === 'Opportunity Created')?.detail as
+      | { amount?: number; currency?: string }
+      | undefined;
+    expect(JSON.stringify(created)).toContain('3600000');
+    await page.context().close();
+  });
+
+  it('given the sales user, when the leads page opens, then it lists their own leads by default and downloads them as CSV', async () => {
+    // Arrange
+    const page = await signIn(browser, runtime, 'sales');
+
+    // Act
+    await page.goto(`${runtime.consoleUrl}#/leads`);
+    await page.getByRole('heading', { name: '自分のリード' }).waitFor();
+    await page.locator(`[data-testid=leads] tr[data-lead="${mine.leadId}"]`).waitFor();
+    await settled(page);
+
+    // Assert: only the signed-in owner's leads; CSV of the same list
+    const owners = await page.locator('[data-testid=leads] tbody tr td:nth-child(6)').allTextContents();
+    expect(owners.length).toBeGreaterThan(0);
+    expect(owners.every((o) => o === 'sato')).toBe(true);
+    expect(await seriousViolations(page)).toEqual([]);
+    await shot(page, 'leads-mine-sales');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'CSVダウンロード' }).click(),
+    ]);
+    const csv = readFileSync((await download.path()) ?? '', 'utf8');
+    expect(csv.split(/\r?\n/)[0]).toContain('leadId');
+    expect(csv).toContain(mine.email);
+    await page.context().close();
+  });
+
+  it('given a CSV with a bad row, when marketing previews and runs the import, then the mapping, the summary and the rejected row (line, reason) show, and only the good row is imported', async () => {
+    // Arrange
+    const good = uniqueEmail('console-import-good');
+    const file = `会社名,氏名,メールアドレス,電話番号,名刺メモ\n株式会社インポート,山本 一郎,${good},03-1234-5678,展示会で名刺交換\n株式会社エラー,田中 次郎,not-an-address,03-0000-0000,\n`;
+    const page = await signIn(browser, runtime, 'marketing');
+    await page.goto(`${runtime.consoleUrl}#/import`);
+    await page.getByRole('heading', { name: 'インポート', exact: true }).waitFor();
+
+    // Act 1: upload → preview (dry run)
+    await page.getByLabel('CSVファイルをアップロード').setInputFiles({
+      name: 'tenjikai.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(file, 'utf8'),
+    });
+    await page.getByLabel('チャネル').selectOption('event');
+    await page.getByLabel('取得元').fill('展示会 2026 東京');
+    await page.getByRole('button', { name: 'プレビュー' }).click();
+    await page.getByTestId('preview').waitFor();
+
+    // Assert: the mapping, what would happen, nothing written yet
+    const mapping = await page.locator('[data-testid=mapping] tbody tr').allTextContents();
+    expect(mapping).toContain('メールアドレスemail');
+    expect(mapping).toContain('会社名company');
+    expect(await page.locator('[data-testid=preview] [data-figure=created]').textContent()).toBe('1');
+    expect(await page.locator('[data-testid=preview] [data-testid=rejected] tbody tr').count()).toBe(1);
+    expect((await api(runtime).opsGet(`/v1/ops/leads?email=${encodeURIComponent(good)}`)).status).toBe(404);
+    expect(await seriousViolations(page)).toEqual([]);
+    await shot(page, 'import-preview-marketing');
+
+    // Act 2: run
+    await page.locator('button[data-action=run-import]').click();
+    await page.getByTestId('summary').waitFor();
+
+    // Assert: the summary, the rejected row with its line and reason, the good row imported
+    const summary = page.getByTestId('summary');
+    expect(await summary.locator('[data-figure=created]').textContent()).toBe('1');
+    expect(await summary.locator('[data-figure=rejected]').textContent()).toBe('1');
+    const cells = await summary.locator('[data-testid=rejected] tbody tr td').allTextContents();
+    expect(cells[0]).toBe('3');
+    expect(cells[1]).toBe('not-an-address');
+    expect(cells[2]).toMatch(/email/);
+    expect((await api(runtime).opsGet(`/v1/ops/leads?email=${encodeURIComponent(good)}`)).status).toBe(200);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      summary.getByRole('button', { name: 'エラー行をCSVでダウンロード' }).click(),
+    ]);
+    const errors = readFileSync((await download.path()) ?? '', 'utf8');
+    expect(
+      errors
+        .replace(/^\uFEFF/, '')
+        .split('\r\n')
+        .slice(0, 2),
+    ).toEqual([
+      'line,email,reason',
+      `3,not-an-address,${cells[2]?.includes(',') ? `"${cells[2]}"` : cells[2]}`,
+    ]);
+    expect(await seriousViolations(page)).toEqual([]);
+    await shot(page, 'import-summary-marketing');
+    await page.context().close();
+  });
+
+  it('given the settings page, when a template is chosen, then the API renders its preview for the sample lead', async () => {
+    // Arrange
+    const page = await signIn(browser, runtime, 'marketing');
+
+    // Act
+    await page.goto(`${runtime.consoleUrl}#/settings`);
+    await page.locator('[data-testid=preview-subject], [role=alert]').first().waitFor();
+    expect(await page.locator('[role=alert]').allTextContents()).toEqual([]);
+    await settled(page);
+
+    // Assert: the subject as the route renders it, the HTML part in a sandboxed frame
+    const templateId = await page.locator('select[name=template]').inputValue();
+    const preview = (await (
+      await api(runtime).opsGet(`/v1/ops/settings/templates/${templateId}/preview`)
+    ).json()) as { subject: string; html: string };
+    expect(await page.getByTestId('preview-subject').textContent()).toBe(preview.subject);
+    expect(await page.locator('iframe.mail').getAttribute('sandbox')).toBe('');
+    expect(await seriousViolations(page)).toEqual([]);
+    await shot(page, 'settings-preview-marketing');
+    await page.context().close();
+  });
+});

@@ -1,0 +1,67 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Runtime } from '#local/runtime';
+
+/**
+ * The console's browser tests' common steps: Debian's Chromium, sign-in as a demo user of the runtime, axe
+ * checks and screenshots into the git-ignored test-results/console/.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const SHOTS = resolve(import.meta.dirname, '../../test-results/console');
+
+export async function launchChromium(): Promise<Browser> {
+  mkdirSync(SHOTS, { recursive: true });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
+  });
+}
+
+export const demoUser = (runtime: Runtime, group: string) => {
+  const found = runtime.auth.users.find((u) => u.group === group);
+  if (!found) throw new Error(`no demo user ${group}`);
+  return found;
+};
+
+export async function signIn(
+  browser: Browser,
+  runtime: Runtime,
+  group: string,
+  viewport = { width: 1280, height: 900 },
+): Promise<Page> {
+  const context = await browser.newContext({ locale: 'ja-JP', viewport, acceptDownloads: true });
+  const page = await context.newPage();
+  await page.goto(runtime.consoleUrl);
+  await page.getByLabel('ユーザー名またはメールアドレス').fill(demoUser(runtime, group).username);
+  await page.getByLabel('パスワード').fill(demoUser(runtime, group).password);
+  await page.getByRole('button', { name: 'サインイン' }).click();
+  await page.getByText(`サインイン中: ${demoUser(runtime, group).name}`).waitFor();
+  return page;
+}
+
+/** Every "loading" status gone. */
+export const settled = (page: Page) =>
+  page.waitForFunction(() => !document.querySelector('[role=status].muted'));
+
+/**
+ * axe-core's serious and critical findings. The template preview's sandboxed frame (scripts off, so axe
+ * cannot run inside it and would wait for it) is the e-mail's own HTML, not the console's: left out.
+ */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).exclude('iframe.mail').analyze();
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+export const shot = (page: Page, name: string, fullPage = true) =>
+  page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
