@@ -413,7 +413,7 @@ describe('import use case and CLI', () => {
     expect(JSON.parse(second.stdout)).toMatchObject({ created: false });
     const lead = await leadByEmail(email);
     expect(lead?.profile.attributes).toMatchObject({ lastName: '佐藤', firstName: '花子', title: '課長' });
-    expect(lead?.profile.channel).toBe('referral');
+    expect(lead?.profile.channel).toBe('partner'); // a declared referral's channel group
   });
 
   it('property: malformed bodies to both routes get a 4xx (never a 5xx) and change nothing', async () => {

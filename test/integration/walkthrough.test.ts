@@ -40,7 +40,7 @@ interface LeadView {
     n: number;
     trigger: string;
     dueAt: string;
-    firstContactDueAt?: number | string;
+    firstContactDueAt?: string;
     acceptedAt?: string;
   } | null;
   deal: { bantch: Record<string, string> | null; opportunities: { phase: string; status: string }[] } | null;
@@ -83,7 +83,11 @@ describe('a week in the loop (README walkthrough)', () => {
     const leadId = captured.leadId;
     expect(captured.stage).toBe('mql');
     expect(captured.handoff).toMatchObject({ n: 1, trigger: 'inquiry' });
-    expect(captured.handoff?.firstContactDueAt).toBeDefined();
+    // The lead view gives every hand-off time as ISO-8601 (demo requests: first contact within 1 business hour).
+    expect(captured.handoff?.firstContactDueAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(Date.parse(String(captured.handoff?.firstContactDueAt))).toBeLessThanOrEqual(
+      Date.parse(String(captured.handoff?.dueAt)),
+    );
     const insideSales = captured.owner?.ownerId ?? '';
     expect(captured.owner?.team).toBe('inside-sales');
 
