@@ -116,7 +116,8 @@ describe('decideLeadAction: manual hand-off and reassignment', () => {
     if (!d.ok) throw new Error(d.message);
     expect(d.handoff?.owner.ownerId).toBe('takahashi');
     expect(d.handoff).toMatchObject({ reassignments: 1, previousOwnerIds: ['suzuki'], startedAt: NOW });
-    expect(d.slaTimer).toEqual({ n: 1, at: NOW + 24 * HOUR });
+    // The accept clock restarts: 4 business hours from Monday 10:00 Tokyo is 14:00, the earliest deadline.
+    expect(d.slaTimer).toEqual({ n: 1, at: NOW + 4 * HOUR });
     expect(d.events[0]?.detail).toMatchObject({
       eventId: 'lead-1:assign:1:1',
       reason: 'manual',
@@ -138,7 +139,10 @@ describe('decideLeadAction: accept without an open hand-off', () => {
       'Lead Stage Changed',
     ]);
     expect(d.events[1]?.detail).toMatchObject({ trigger: 'accept' });
-    expect(d.slaTimer).toBe('clear');
+    // The accept stops the accept clock; the first-contact clock (9 business hours: Monday 10:00 → Tuesday
+    // 10:00 Tokyo) keeps the timer armed.
+    expect(d.slaTimer).toEqual({ n: 1, at: NOW + 24 * HOUR });
+    expect(d.handoff?.firstContactDueAt).toBe(NOW + 24 * HOUR);
     expect(d.slaCounters).toEqual(['started', 'met']);
   });
 
