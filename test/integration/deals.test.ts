@@ -201,7 +201,7 @@ describe('convert and the opportunity', () => {
     ]);
     expect(detailOf(eventsOf(runtime, leadId, 'Opportunity Won')[0])).toMatchObject({
       opportunity: { amount: 5_200_000, phase: 'won' },
-      channel: 'inbound_web',
+      channel: 'direct', // the channel group (the reports' leadDims), not the raw capture channel
     });
     expect(eventsOf(runtime, leadId, 'Opportunity Won')).toHaveLength(1);
     expect(eventsOf(runtime, leadId, 'Lead Stage Changed').map((e) => detailOf(e).to)).toContain('customer');
