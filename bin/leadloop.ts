@@ -302,16 +302,41 @@ export function buildProgram(): Command {
       const leadId = await resolveLead(t, ref);
       const result = await call(t, 'GET', `/v1/ops/leads/${encodeURIComponent(leadId)}`);
       failIfError(result, `lead ${ref}`);
-      const lead = result.body as Record<string, unknown> & { score?: { total?: number } };
+      const lead = result.body as Record<string, unknown> & {
+        score?: { total?: number };
+        owner?: { ownerId?: string; name?: string; team?: string } | null;
+        handoff?: { n?: number; trigger?: string; dueAt?: string; firstContactDueAt?: string } | null;
+        deal?: { opportunities?: { phase?: string; amount?: number; currency?: string }[] } | null;
+      };
+      const { owner, handoff } = lead;
+      const opportunity = lead.deal?.opportunities?.at(-1);
       print(g(), lead, () =>
-        keyValues({ ...lead, score: lead.score?.total }, [
-          'leadId',
-          'email',
-          'stage',
-          'temperature',
-          'score',
-          'channel',
-        ]),
+        keyValues(
+          {
+            ...lead,
+            score: lead.score?.total,
+            owner: owner ? `${owner.name ?? owner.ownerId} (${owner.ownerId}, ${owner.team})` : undefined,
+            handoff: handoff ? `#${handoff.n} ${handoff.trigger ?? ''}`.trim() : undefined,
+            acceptBy: handoff?.dueAt,
+            firstContactBy: handoff?.firstContactDueAt,
+            opportunity: opportunity
+              ? `${opportunity.phase} ${opportunity.amount ?? ''} ${opportunity.currency ?? ''}`.trim()
+              : undefined,
+          },
+          [
+            'leadId',
+            'email',
+            'stage',
+            'temperature',
+            'score',
+            'channel',
+            'owner',
+            'handoff',
+            'acceptBy',
+            'firstContactBy',
+            'opportunity',
+          ],
+        ),
       );
     });
   leads
@@ -404,9 +429,26 @@ export function buildProgram(): Command {
       );
       const result = await call(t, 'GET', `/v1/ops/reports/${name}${query.size ? `?${query}` : ''}`);
       failIfError(result, `report ${name}`);
-      const body = result.body as { rows?: Record<string, unknown>[]; series?: Record<string, unknown>[] };
-      const rows = (body.rows ?? body.series ?? []).map(flattenRow);
-      print(g(), result.body, rows.length ? () => formatTable(rows, Object.keys(rows[0] ?? {})) : undefined);
+      const body = result.body as {
+        from?: string;
+        to?: string;
+        rows?: Record<string, unknown>[];
+        series?: Record<string, unknown>[];
+        total?: Record<string, unknown>;
+      };
+      // The rows, then the total as the last row (an empty range still shows its zero total, as a table).
+      const rows = [
+        ...(body.rows ?? body.series ?? []),
+        ...(body.total && (body.rows ?? body.series) ? [{ group: 'total', ...body.total }] : []),
+      ].map(flattenRow);
+      const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+      print(
+        g(),
+        result.body,
+        rows.length
+          ? () => `${body.from ?? ''} – ${body.to ?? ''}\n${formatTable(rows, columns)}`
+          : undefined,
+      );
     });
   }
   program
@@ -501,8 +543,16 @@ function flattenRow(row: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(row)) {
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-      for (const [inner, v] of Object.entries(value)) out[`${key}.${inner}`] = v;
+      for (const [inner, v] of Object.entries(value)) out[`${key}.${inner}`] = amounts(v);
     } else out[key] = value;
   }
   return out;
+}
+
+/** `{JPY: 4800000}` (amounts per currency) as `JPY 4800000`; other values unchanged. */
+function amounts(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const entries = Object.entries(value);
+  if (!entries.every(([k, v]) => /^[A-Z]{3}$/.test(k) && typeof v === 'number')) return value;
+  return entries.map(([k, v]) => `${k} ${v}`).join(', ');
 }

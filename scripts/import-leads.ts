@@ -154,6 +154,12 @@ async function main(argv: string[]): Promise<number> {
     return IMPORT_EXIT.usage;
   }
   if (result.kind === 'too_many_rows') return IMPORT_EXIT.usage; // no limit is set here
+  if (result.kind === 'unknown_owner') {
+    process.stderr.write(
+      `import: --owner '${result.ownerId}' is not a configured owner (config/handoff.ts)\n`,
+    );
+    return IMPORT_EXIT.usage;
+  }
   const { summary, rejected } = result;
   const errorsFile = resolve(values.errors ?? `${file.replace(/\.csv$/i, '')}.errors.csv`);
   if (result.errorCsv) writeFileSync(errorsFile, result.errorCsv);

@@ -68,6 +68,10 @@ export const handler = httpHandler(async (event) => {
         'too_many_rows',
         `The file has ${result.rows} rows; this route takes up to ${result.limit}. Use \`leadloop import\` for bigger files.`,
       );
+    case 'unknown_owner':
+      throw new HttpError(404, 'unknown_owner', `No such owner: '${result.ownerId}'.`, {
+        errors: [{ field: 'ownerId', code: 'unknown_owner', message: `no owner '${result.ownerId}'` }],
+      });
     case 'done':
       return json(200, { ...result.summary, rejectedRows: result.rejected });
   }

@@ -3,6 +3,8 @@ import { now as clock } from '#adapters/clock';
 import { countMetric } from '#adapters/metrics';
 import { upsertLead } from '#app/capture-upsert';
 import { isErasedAddress } from '#app/erased-address';
+import { salesAction } from '#app/sales-action';
+import { settings } from '#config/settings';
 import { type EntryOrigin, entryFacts, type LeadEntry, leadEntrySchema } from '#domain/capture/manual-entry';
 import type { EpochMs } from '#domain/lead/types';
 
@@ -10,13 +12,43 @@ import type { EpochMs } from '#domain/lead/types';
 export const createLeadRequestSchema = leadEntrySchema;
 export type { LeadEntry };
 
+/**
+ * What an entry's `ownerId` did: the hand-off opened for that owner (trigger `manual`), or why none was
+ * opened (the lead already has an open hand-off, sales owns it, the owner is away); `null` without ownerId.
+ */
+export type EntryAssignment = { handoffNumber: number; ownerId: string } | { skipped: string } | null;
+
 export type EntryOutcome =
-  | { kind: 'created'; leadId: string }
-  | { kind: 'updated'; leadId: string }
+  | { kind: 'created'; leadId: string; assignment: EntryAssignment }
+  | { kind: 'updated'; leadId: string; assignment: EntryAssignment }
   /** This entry (an import row) is already on the lead: nothing changed. */
-  | { kind: 'unchanged'; leadId: string }
+  | { kind: 'unchanged'; leadId: string; assignment: EntryAssignment }
   /** The address was erased on request: refused, nothing stored. */
-  | { kind: 'erased' };
+  | { kind: 'erased' }
+  /** `ownerId` names no configured owner: refused before anything is stored. */
+  | { kind: 'unknown_owner'; ownerId: string };
+
+/** Whether `ownerId` is a configured owner (config/handoff.ts → owners). */
+export function isKnownOwner(ownerId: string): boolean {
+  return settings.handoff.owners.some((o) => o.ownerId === ownerId);
+}
+
+/**
+ * Gives an entered lead to the entry's owner through the manual hand-off path (`salesAction` handoff:
+ * owner, round-robin mark, clocks, SLA timer, `Lead Assigned`/`Lead Handed Off` with trigger `manual`).
+ * `actionId` is derived from the entry, so running an import row again replays instead of opening twice.
+ */
+async function assignEntryOwner(leadId: string, ownerId: string, actionId: string): Promise<EntryAssignment> {
+  const outcome = await salesAction(
+    { leadId },
+    { action: 'handoff', actionId, ownerId, reason: 'owner named at entry' },
+  );
+  if (outcome.status === 'applied' || outcome.status === 'replayed') {
+    const h = outcome.result.handoff;
+    return h ? { handoffNumber: h.n, ownerId: h.ownerId } : { skipped: 'no hand-off opened' };
+  }
+  return { skipped: 'message' in outcome ? outcome.message : outcome.status };
+}
 
 /**
  * One lead entered by ops (manual entry or one import row) through capture's write path (`upsertLead`):
@@ -25,16 +57,25 @@ export type EntryOutcome =
  * lifted only by the person's own form post, see `#app/erased-address`).
  */
 export async function enterLead(entry: LeadEntry, origin: EntryOrigin, now: EpochMs): Promise<EntryOutcome> {
+  if (entry.ownerId !== undefined && !isKnownOwner(entry.ownerId))
+    return { kind: 'unknown_owner', ownerId: entry.ownerId };
   if (await isErasedAddress(entry.email)) return { kind: 'erased' };
   const { lead, created, replayed } = await upsertLead(entryFacts(entry, origin, now));
   const leadId = lead.profile.leadId;
-  if (created) return { kind: 'created', leadId };
-  return replayed ? { kind: 'unchanged', leadId } : { kind: 'updated', leadId };
+  const assignment = entry.ownerId
+    ? await assignEntryOwner(leadId, entry.ownerId, entryActionId(origin))
+    : null;
+  if (created) return { kind: 'created', leadId, assignment };
+  return replayed ? { kind: 'unchanged', leadId, assignment } : { kind: 'updated', leadId, assignment };
 }
 
-/** `POST /v1/ops/leads`: a lead typed in by sales (201 created, 200 updated, 409 erased). */
+const entryActionId = (origin: EntryOrigin): string =>
+  origin.kind === 'manual' ? `entry:${origin.entryId}` : `import:${origin.importId}:${origin.line}`;
+
+/** `POST /v1/ops/leads`: a lead typed in by sales (201 created, 200 updated, 404 unknown owner, 409 erased). */
 export async function createLeadManually(entry: LeadEntry): Promise<EntryOutcome> {
   const outcome = await enterLead(entry, { kind: 'manual', entryId: randomUUID() }, clock());
-  if (outcome.kind !== 'erased') countMetric('LeadEntered', { channel: entry.channel });
+  if (outcome.kind !== 'erased' && outcome.kind !== 'unknown_owner')
+    countMetric('LeadEntered', { channel: entry.channel });
   return outcome;
 }

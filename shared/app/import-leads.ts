@@ -1,6 +1,6 @@
 import { now as clock } from '#adapters/clock';
 import { countMetric } from '#adapters/metrics';
-import { enterLead } from '#app/create-lead';
+import { enterLead, isKnownOwner } from '#app/create-lead';
 import { isErasedAddress } from '#app/erased-address';
 import {
   type CsvEncoding,
@@ -80,6 +80,8 @@ export interface ImportSummary {
 export type ImportResult =
   | { kind: 'bad_file'; errors: string[] }
   | { kind: 'too_many_rows'; rows: number; limit: number }
+  /** `ownerId` names no configured owner: nothing imported. */
+  | { kind: 'unknown_owner'; ownerId: string }
   | { kind: 'done'; summary: ImportSummary; rejected: RejectedRow[]; errorCsv: string | null };
 
 /**
@@ -92,6 +94,8 @@ export type ImportResult =
  */
 export async function importLeads(input: ImportInput): Promise<ImportResult> {
   const { options } = input;
+  if (options.ownerId !== undefined && !isKnownOwner(options.ownerId))
+    return { kind: 'unknown_owner', ownerId: options.ownerId };
   const importOptions: ImportOptions = {
     channel: options.channel,
     source: options.source,
@@ -147,6 +151,8 @@ export async function importLeads(input: ImportInput): Promise<ImportResult> {
     }
     const now = clock();
     const outcome = await enterLead(item.entry, { kind: 'import', importId, line: item.line }, now);
+    if (outcome.kind === 'unknown_owner')
+      throw new Error(`owner '${outcome.ownerId}' vanished during the import`);
     if (outcome.kind === 'erased') {
       rejected.push(erasedRow(item));
       return;

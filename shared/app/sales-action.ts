@@ -1,14 +1,19 @@
 import { now as clockNow } from '#adapters/clock';
 import { logger } from '#adapters/logger';
 import { countMetric } from '#adapters/metrics';
-import { dealAction } from '#app/deal-action';
+import { type DealActionOutcome, dealAction } from '#app/deal-action';
 import { slaCounterItems } from '#app/sla-counting';
 import { settings } from '#config/settings';
 import { emailKey } from '#domain/capture/email-address';
 import { handoffView } from '#domain/handoff/handoff';
 import { decideLeadAction, type LeadActionDecision } from '#domain/handoff/owner-actions';
 import { type SalesActionView, salesActionView } from '#domain/handoff/sales-actions';
-import { crmSalesActionEventSchema, type LeadAction, salesActionFromCrm } from '#domain/lead/events';
+import {
+  crmSalesActionEventSchema,
+  type LeadAction,
+  type OpportunityAction,
+  salesActionFromCrm,
+} from '#domain/lead/events';
 import { appendStageHistory, type LeadState } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
 import { retentionDueAt } from '#domain/privacy/retention';
@@ -188,7 +193,9 @@ export async function crmSalesAction(event: unknown): Promise<void> {
   const { detail } = parsed.data;
   const ref: LeadRef =
     detail.leadId !== undefined ? { leadId: detail.leadId } : { email: detail.email ?? '' };
-  const outcome = await salesAction(ref, salesActionFromCrm(detail));
+  const action = salesActionFromCrm(detail);
+  const outcome: SalesActionOutcome | DealActionOutcome =
+    action.action === 'opportunity' ? await opportunityFromCrm(ref, action) : await salesAction(ref, action);
   if (outcome.status === 'applied' || outcome.status === 'replayed') {
     logger.info('CRM sales action', { status: outcome.status, ...outcome.result });
     return;
@@ -200,4 +207,10 @@ export async function crmSalesAction(event: unknown): Promise<void> {
     ...('message' in outcome ? { message: outcome.message } : {}),
   });
   countMetric('CrmSalesActionRejected', { reason: outcome.status });
+}
+
+/** A phase move from the CRM (the ops API's `POST …/opportunity` body): the deal path, the lead named either way. */
+async function opportunityFromCrm(ref: LeadRef, action: OpportunityAction): Promise<DealActionOutcome> {
+  const leadId = await resolveLeadId(ref);
+  return leadId ? dealAction(leadId, action) : { status: 'not_found' };
 }

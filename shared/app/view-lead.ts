@@ -4,6 +4,7 @@ import { dealSummary } from '#app/deal-view';
 import { settings } from '#config/settings';
 import type { ConsentLedgerEntry } from '#domain/capture/consent-ledger';
 import { emailKey } from '#domain/capture/email-address';
+import type { HandoffState } from '#domain/handoff/sla';
 import { isoAt } from '#domain/lead/events';
 import { type Lead, marketingAllowed, scoringOf } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
@@ -111,9 +112,7 @@ function leadView(lead: Lead, timeline: readonly StoredTimelineEntry[], now: Epo
     fitBreakdown: profile.fitBreakdown,
     stageHistory: state.stageHistory.map((t) => ({ ...t, at: isoAt(t.at) })),
     owner: state.handoff && !state.handoff.closedAt ? state.handoff.owner : null,
-    handoff: state.handoff
-      ? { ...state.handoff, startedAt: isoAt(state.handoff.startedAt), dueAt: isoAt(state.handoff.dueAt) }
-      : null,
+    handoff: state.handoff ? handoffTimes(state.handoff) : null,
     consent: profile.consent ?? null,
     /** Attribute changes unverified form posts proposed, waiting for confirmation or sales. */
     proposedAttributes: profile.proposedAttributes
@@ -136,3 +135,25 @@ function leadView(lead: Lead, timeline: readonly StoredTimelineEntry[], now: Epo
     })),
   };
 }
+
+/** The hand-off with every time as ISO-8601 (accept and first-contact deadlines, when each was met or breached). */
+function handoffTimes(handoff: HandoffState): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...handoff };
+  for (const key of HANDOFF_TIMES) {
+    const at = handoff[key];
+    if (at !== undefined) out[key] = isoAt(at);
+  }
+  return out;
+}
+const HANDOFF_TIMES = [
+  'startedAt',
+  'dueAt',
+  'acceptedAt',
+  'closedAt',
+  'breachedAt',
+  'lastBreachedDueAt',
+  'firstContactDueAt',
+  'firstContactAt',
+  'firstContactBreachedAt',
+  'lastFirstContactBreachedDueAt',
+] as const satisfies readonly (keyof HandoffState)[];

@@ -240,9 +240,11 @@ export const OPERATIONS: readonly OperationSpec[] = [
       },
     },
     responses: {
-      '201': 'Created `{leadId, created: true}`',
+      '201':
+        'Created `{leadId, created: true}`; with `ownerId` also `assignment: {handoffNumber, ownerId}` (handed off to that owner) or `{skipped}`',
       '200': 'The address had a lead: updated, `{leadId, created: false}`',
       '400': 'Fields need attention (named)',
+      '404': '`ownerId` names no configured owner (field ownerId); nothing stored',
       '409': 'The address was erased on request; nothing stored',
     },
   },
@@ -257,7 +259,9 @@ export const OPERATIONS: readonly OperationSpec[] = [
       channel: { description: 'event, outbound, referral, partner, … (text/csv bodies)' },
       source: { description: 'Where the list comes from, e.g. 展示会 2026 東京 (text/csv bodies)' },
       consent: { description: 'form, business_card, existing_relationship or none (text/csv bodies)' },
-      ownerId: { description: 'Owner to note on the entries' },
+      ownerId: {
+        description: 'Owner each entry is handed off to (manual hand-off); 404 when not configured',
+      },
       encoding: { description: 'utf8 or sjis (default: detected)' },
       map: { description: "Column mapping overrides, 'column=field,…'" },
       dryRun: { description: 'true: count, write nothing' },
@@ -276,6 +280,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
       '200':
         'Summary `{created, updated, rejected, skipped, duplicates, columns: [{header, field}], …}` and `rejectedRows` (line, e-mail, reason)',
       '400': 'The file or the options cannot be used (named)',
+      '404': '`ownerId` names no configured owner; nothing imported',
       '413': 'More than 1,000 rows or 1 MiB',
     },
   },

@@ -76,4 +76,39 @@ describe('leadloop CLI', () => {
     expect(report.code).toBe(0);
     expect(JSON.parse(report.stdout)).toMatchObject({ groupBy: 'none', view: 'period' });
   });
+  it('given a demo request, when a person runs `leads show` and `report funnel --group-by channel` without --json, then the tables show the owner, the hand-off, both deadlines and a total row', async () => {
+    // Arrange
+    const email = uniqueEmail('cli-table');
+    expect(
+      (await api(runtime).postForm('contact', contactForm(email, { message: 'デモを見たい' }))).status,
+    ).toBe(201);
+    await runtime.settle();
+    const view = (await (
+      await api(runtime).opsGet(`/v1/ops/leads?email=${encodeURIComponent(email)}`)
+    ).json()) as {
+      owner: { ownerId: string };
+      handoff: { dueAt: string; firstContactDueAt: string };
+    };
+
+    // Act
+    const shown = await leadloop('leads', 'show', email);
+    const funnel = await leadloop('report', 'funnel', '--group-by', 'channel');
+
+    // Assert
+    expect(shown.code).toBe(0);
+    const field = (name: string) =>
+      shown.stdout
+        .split('\n')
+        .find((line) => line.startsWith(`${name} `))
+        ?.slice(name.length)
+        .trim();
+    expect(field('owner')).toContain(`(${view.owner.ownerId}, inside-sales)`);
+    expect(field('handoff')).toBe('#1 inquiry');
+    expect(field('acceptBy')).toBe(view.handoff.dueAt);
+    expect(field('firstContactBy')).toBe(view.handoff.firstContactDueAt);
+    expect(funnel.code).toBe(0);
+    const lines = funnel.stdout.trim().split('\n');
+    expect(lines[1]).toMatch(/^group\s+counts\.lead/);
+    expect(lines.at(-1)).toMatch(/^total\s+\d+/);
+  });
 });

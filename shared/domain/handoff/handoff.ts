@@ -151,7 +151,7 @@ export function planTqlHandoff(
   recentActivity: readonly TimelineEntry[],
   now: EpochMs,
 ): HandoffPlan {
-  if (!policy.tql?.enabled || lead.stage === 'disqualified' || stageRank(lead.stage) >= stageRank('tql')) {
+  if (!policy.tql?.enabled || !tqlEligible(lead)) {
     return {
       ok: false,
       code: 'not_triggered',
@@ -168,6 +168,18 @@ export function planTqlHandoff(
     'tql',
     'appointment_set',
   );
+}
+
+/**
+ * Below tql (not disqualified), or at sal by inside sales' own accept: with TQL on, inside sales qualifies
+ * by booking the appointment, so a lead whose inside-sales hand-off (any trigger but `appointment_set`) was
+ * accepted (mql → sal) still goes to field sales on `appointment_set` (sal → tql, then field sales'
+ * accept: tql → sal). A lead field sales already has (a TQL hand-off, or past sal) is not handed off again.
+ */
+function tqlEligible(lead: Pick<HandoffLead, 'stage' | 'handoff'>): boolean {
+  if (lead.stage === 'disqualified') return false;
+  if (stageRank(lead.stage) < stageRank('tql')) return true;
+  return lead.stage === 'sal' && lead.handoff !== undefined && lead.handoff.trigger !== 'appointment_set';
 }
 
 function openHandoff(

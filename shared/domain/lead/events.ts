@@ -558,6 +558,8 @@ export const crmSalesActionDetailSchema = z
     convertActionSchema.extend(crmIdentity),
     disqualifyActionSchema.extend(crmIdentity),
     recycleActionSchema.extend(crmIdentity),
+    // The opportunity's phase (proposal … won/lost) moved in the CRM; keeps its own "lost needs a reason".
+    opportunityActionSchema.safeExtend(crmIdentity),
   ])
   .refine(hasIdentity, { message: 'either leadId or email is required', path: ['leadId'] });
 export type CrmSalesActionDetail = z.output<typeof crmSalesActionDetailSchema>;
@@ -571,7 +573,7 @@ export const crmSalesActionEventSchema = z.object({
 export type CrmSalesActionEvent = z.output<typeof crmSalesActionEventSchema>;
 
 /** Strips the CRM identity, leaving the action exactly as the ops API would have parsed it. */
-export function salesActionFromCrm(detail: CrmSalesActionDetail): SalesAction {
+export function salesActionFromCrm(detail: CrmSalesActionDetail): SalesAction | OpportunityAction {
   const { leadId: _leadId, email: _email, ...action } = detail;
   return action;
 }

@@ -177,6 +177,8 @@ export function leadDims(
 /** Funnel stages a move from `from` to `to` passes through (entering `to` included; subscriber never counted). */
 export function stagesPassed(from: Stage | null, to: Stage): StageMetric[] {
   if (to === 'recycled' || to === 'disqualified') return [to];
+  // Back to tql from sal (inside sales had accepted, then booked the appointment): tql is entered now.
+  if (to === 'tql' && from !== null && stageRank(from) > stageRank('tql')) return ['tql'];
   const low = from === null ? 0 : Math.max(0, stageRank(from));
   const high = stageRank(to);
   // tql counts only when entered or left explicitly: a move past it (mql → sal with TQL switched off) skips it.

@@ -104,6 +104,37 @@ describe('routing rules', () => {
     expect(stagesPassed('tql', 'sal')).toEqual(['sal']);
   });
 
+  it('given inside sales accepted its hand-off (mql → sal), when it books the appointment, then the lead still goes to field sales (sal → tql, hand-off 2), but not once field sales has it', () => {
+    // Arrange
+    const first = planHandoff(lead({ stage: 'mql' }), demo, {}, [], MONDAY_10, {
+      trigger: 'inquiry',
+      reason: 'demo request',
+    });
+    if (!first.ok) throw new Error(first.message);
+    const accepted = { ...first.handoff, acceptedAt: MONDAY_10 + HOUR };
+
+    // Act
+    const tql = planTqlHandoff(lead({ stage: 'sal', handoff: accepted }), demo, {}, [], MONDAY_10 + 2 * HOUR);
+
+    // Assert
+    if (!tql.ok) throw new Error(tql.message);
+    expect(tql.stage).toBe('tql');
+    expect(tql.handoff).toMatchObject({ n: 2, trigger: 'appointment_set' });
+    expect(tql.transition).toMatchObject({ from: 'sal', to: 'tql', reason: 'appointment_set' });
+    const fieldSales = { ...tql.handoff, acceptedAt: MONDAY_10 + 3 * HOUR };
+    expect(
+      planTqlHandoff(lead({ stage: 'sal', handoff: fieldSales }), demo, {}, [], MONDAY_10),
+    ).toMatchObject({
+      ok: false,
+      code: 'not_triggered',
+    });
+    expect(planTqlHandoff(lead({ stage: 'sql', handoff: accepted }), demo, {}, [], MONDAY_10)).toMatchObject({
+      ok: false,
+    });
+    // The funnel counts entering tql from sal (the later field-sales accept counts sal once per day).
+    expect(stagesPassed('sal', 'tql')).toEqual(['tql']);
+  });
+
   it('given activity types and outcomes, then calls, connects, meetings and appointments count as documented', () => {
     expect(activityMetrics({ type: 'call', outcome: 'no_answer' })).toEqual(['activities', 'calls']);
     expect(activityMetrics({ type: 'call', outcome: 'appointment_set' })).toEqual([
