@@ -54,7 +54,10 @@ export interface FunnelRates {
   mql: number | null;
   /** tql / mql. */
   tql: number | null;
-  /** sal / tql when leads entered tql in the range (TQL on), else sal / mql. */
+  /**
+   * sal / mql: the share of MQLs that sales accepted. Not sal / tql: a lead reaches sal with or without a
+   * TQL step (inside sales may accept before booking), so sal / tql could exceed 1 in a mixed range.
+   */
   sal: number | null;
   sql: number | null;
   opportunity: number | null;
@@ -90,7 +93,7 @@ function funnelOf(
     rates: {
       mql: ratio(counts.mql, counts.lead),
       tql: ratio(counts.tql, counts.mql),
-      sal: ratio(counts.sal, counts.tql > 0 ? counts.tql : counts.mql),
+      sal: ratio(counts.sal, counts.mql),
       sql: ratio(counts.sql, counts.sal),
       opportunity: ratio(counts.opportunity, counts.sql),
       customer: ratio(counts.customer, counts.opportunity),
