@@ -12,6 +12,7 @@ import type { DealRecord, DealsConfig } from '#domain/deals/opportunity';
 import { opportunityRef } from '#domain/deals/opportunity';
 import type { CrmLeadView, CrmMapping } from '#domain/handoff/crm-mapping';
 import { mapLeadToCrm } from '#domain/handoff/crm-mapping';
+import { handoffView } from '#domain/handoff/handoff';
 import {
   buildDomainEvent,
   type CrmSystem,
@@ -19,7 +20,7 @@ import {
   type DomainEvent,
   isoAt,
 } from '#domain/lead/events';
-import type { LeadProfile, LeadState } from '#domain/lead/lead';
+import type { Lead, LeadState } from '#domain/lead/lead';
 import type { EpochMs, TimelineEntry } from '#domain/lead/types';
 
 /** Changes that reach the CRM: stage, owner, temperature (a score crossing a threshold), deal phase, opt-out. */
@@ -46,23 +47,17 @@ export function crmSyncDueAt(
 
 /** What the mapper reads about a lead in a deal: the hand-off view plus BANTCH, the latest deal, last activity. */
 export function crmSyncView(
-  lead: { profile: LeadProfile; state: LeadState },
+  lead: Lead,
   deal: DealRecord | undefined,
   config: Pick<DealsConfig, 'phases'>,
 ): CrmLeadView {
-  const { profile, state } = lead;
-  const utm = profile.attribution?.lastTouch.utm ?? profile.attribution?.firstTouch.utm;
+  const { state } = lead;
   const latest = deal?.opportunities.at(-1);
   const owner = state.handoff?.owner;
+  // The hand-off's own view of the lead (scores, stage, attributes, channel, last UTM), without its state.
+  const { handoff: _handoff, ...base } = handoffView(lead);
   return {
-    leadId: state.leadId,
-    attributes: profile.attributes,
-    score: state.score,
-    grade: state.grade,
-    temperature: state.temperature,
-    stage: state.stage,
-    channel: profile.channel,
-    ...(utm ? { utm } : {}),
+    ...base,
     ...(owner
       ? {
           owner: {

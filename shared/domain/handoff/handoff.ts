@@ -32,7 +32,13 @@ import {
 } from '#domain/lead/events';
 import { appendStageHistory, type Lead, type LeadState } from '#domain/lead/lead';
 import { stageRank } from '#domain/lead/lifecycle';
-import type { EpochMs, Stage, StageTransition, TimelineEntry } from '#domain/lead/types';
+import {
+  type EpochMs,
+  FUNNEL_STAGES,
+  type Stage,
+  type StageTransition,
+  type TimelineEntry,
+} from '#domain/lead/types';
 
 export type HandoffTrigger = { on: 'hot' } | { on: 'stage'; stage: Stage };
 
@@ -52,16 +58,7 @@ export interface HandoffLead extends CrmLeadView {
 
 /** Stages sales already owns (or that ended): no new hand-off from these. */
 const SALES_OWNED: readonly Stage[] = ['tql', 'sal', 'sql', 'opportunity', 'customer', 'disqualified'];
-const FUNNEL_ORDER: readonly Stage[] = [
-  'subscriber',
-  'lead',
-  'mql',
-  'tql',
-  'sal',
-  'sql',
-  'opportunity',
-  'customer',
-];
+const FUNNEL_ORDER: readonly Stage[] = FUNNEL_STAGES;
 
 export function hasOpenHandoff(lead: { handoff?: HandoffState | undefined }): boolean {
   return lead.handoff !== undefined && lead.handoff.closedAt === undefined;
