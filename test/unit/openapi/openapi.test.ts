@@ -41,7 +41,7 @@ describe('OpenAPI document', () => {
     const document = apiDocument('https://api.example.co.jp');
     const schemaOf = (path: string) =>
       (
-        (document.paths[path] ?? {}).post as {
+        document.paths[path]?.post as {
           requestBody: {
             content: Record<
               string,
