@@ -133,7 +133,10 @@ export class LocalEventRouter {
   }
 
   private async deliver(rule: LocalRule, functionName: string, event: DeliveredEvent): Promise<void> {
-    const attempts = this.options.maxAttempts ?? 3;
+    // EventBridge retries a failed target with exponential backoff (for up to 24 hours in AWS); locally a few
+    // attempts with a short backoff, so that a target that lost a race (a 503-style contention error) gets
+    // its retry as it would in AWS, and a target that always fails is dead-lettered within seconds.
+    const attempts = this.options.maxAttempts ?? 6;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
         await this.options.invoke(functionName, event);
@@ -143,6 +146,9 @@ export class LocalEventRouter {
         if (attempt === attempts) {
           this.deadLetters.push({ rule: rule.name, event, error: message });
           this.options.log(`target ${rule.name} failed ${attempts} times, dead-lettered: ${message}`);
+        } else {
+          const backoff = Math.min(2_000, 50 * 2 ** attempt);
+          await new Promise((resolve) => setTimeout(resolve, backoff / 2 + Math.random() * (backoff / 2)));
         }
       }
     }

@@ -73,7 +73,7 @@ describe('CRM kept in sync after the hand-off (coalesced Lead Updated)', () => {
     expect(first.crm.system).toBe('salesforce');
     expect(first.crm.record).toMatchObject({
       Status: 'Closed - Converted',
-      LeadSource: 'direct', // the first-touch channel group, not the utm source
+      LeadSource: 'Web', // from the first-touch channel group (direct), not the utm source
       Opportunity_Phase__c: '交渉',
       Opportunity_Amount__c: 3_000_000,
       Budget__c: '年間500万円',

@@ -1,5 +1,6 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPS_TOKEN_CLAIMS } from '#local/auth';
 import type { Runtime } from '#local/runtime';
 import { startTestRuntime, uniqueEmail } from '../support/runtime.ts';
 
@@ -112,6 +113,8 @@ describe('scoring under load', () => {
         },
         requestId: `load-${n}`,
         routeKey: 'POST /v1/ops/events',
+        // What the JWT authorizer passes on for the local machine credential (every scope).
+        authorizer: { jwt: { claims: OPS_TOKEN_CLAIMS, scopes: [] } },
         stage: '$default',
         time: new Date().toISOString(),
         timeEpoch: Date.now(),
