@@ -39,17 +39,13 @@ describe('OpenAPI document', () => {
     // Arrange
     const { parseTrackBatch } = await import('#domain/tracking/batch');
     const document = apiDocument('https://api.example.co.jp');
+    type Post = {
+      requestBody: {
+        content: Record<string, { schema: { properties: { events: { items: { properties: object } } } } }>;
+      };
+    };
     const schemaOf = (path: string) =>
-      (
-        document.paths[path]?.post as {
-          requestBody: {
-            content: Record<
-              string,
-              { schema: { properties: { events: { items: { properties: object } } } } }
-            >;
-          };
-        }
-      ).requestBody.content['application/json']?.schema;
+      (document.paths[path]?.post as Post | undefined)?.requestBody.content['application/json']?.schema;
 
     // Assert: the documented event has the parser's fields (not a free-form object).
     expect(Object.keys(schemaOf('/v1/track')?.properties.events.items.properties ?? {})).toEqual(
