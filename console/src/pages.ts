@@ -45,7 +45,7 @@ function Attainment({ t }: { t: T }) {
 
 function Funnel({ t }: { t: T }) {
   const [load] = useGet<{ rows: FunnelRow[]; total: FunnelRow }>('/v1/ops/reports/funnel?groupBy=channel');
-  const stages = ['lead', 'mql', 'sal', 'sql', 'opportunity', 'customer'];
+  const stages = ['lead', 'mql', 'tql', 'sal', 'sql', 'opportunity', 'customer'];
   return html`<section class="card" aria-labelledby="h-funnel"><h2 id="h-funnel">${t('funnel')}</h2>
     <${Show} t=${t} load=${load}>${(v: {
       rows: FunnelRow[];
