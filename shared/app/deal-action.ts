@@ -1,5 +1,6 @@
 import { now as clockNow } from '#adapters/clock';
 import { countMetric } from '#adapters/metrics';
+import { replayOf } from '#app/action-replay';
 import { settings } from '#config/settings';
 import { type DealAction, type DealDecided, decideDealAction } from '#domain/deals/deal-actions';
 import { emptyDeal, type Opportunity, phaseLabel } from '#domain/deals/opportunity';
@@ -80,16 +81,8 @@ export async function dealAction(leadId: string, action: DealAction): Promise<De
   const now = clockNow();
   return retryOnConflict(`deal action ${action.actionId} on lead ${leadId}`, async () => {
     const lead = await getLead(leadId);
-    const previous = await readSalesActionRecord<DealActionView>(action.actionId);
-    if (previous) {
-      if (previous.leadId !== leadId || previous.action !== action.action) {
-        return {
-          status: 'action_id_reused',
-          message: `actionId '${action.actionId}' was already used for another action or lead`,
-        } as const;
-      }
-      return { status: 'replayed', result: previous.result } as const;
-    }
+    const replay = replayOf(await readSalesActionRecord<DealActionView>(action.actionId), leadId, action);
+    if (replay) return replay;
     if (!lead) return { status: 'not_found' } as const;
     const { state, profile } = lead;
     const deal = (await getDeal(leadId)) ?? emptyDeal(leadId);

@@ -1,6 +1,7 @@
 import { now as clockNow } from '#adapters/clock';
 import { logger } from '#adapters/logger';
 import { countMetric } from '#adapters/metrics';
+import { replayOf } from '#app/action-replay';
 import { type DealActionOutcome, dealAction } from '#app/deal-action';
 import { slaCounterItems } from '#app/sla-counting';
 import { settings } from '#config/settings';
@@ -86,16 +87,8 @@ export async function salesAction(ref: LeadRef, action: LeadAction): Promise<Sal
     // The lead first, then the record: the action and its record commit together, so if the lead read
     // predates a concurrent duplicate's commit, the record read either sees it or our write conflicts.
     const lead = await getLead(leadId);
-    const previous = await readSalesActionRecord<SalesActionView>(action.actionId);
-    if (previous) {
-      if (previous.leadId !== leadId || previous.action !== action.action) {
-        return {
-          status: 'action_id_reused',
-          message: `actionId '${action.actionId}' was already used for another action or lead`,
-        } as const;
-      }
-      return { status: 'replayed', result: previous.result } as const;
-    }
+    const replay = replayOf(await readSalesActionRecord<SalesActionView>(action.actionId), leadId, action);
+    if (replay) return replay;
     if (!lead) return { status: 'not_found' } as const;
     const roundRobin: RoundRobinRecord = assigns(action)
       ? await readRoundRobin()
