@@ -1,20 +1,11 @@
 /** Reports as tables (header row first) for CSV: one row per group, or per period and group. */
+import { STAGE_METRICS } from '#domain/reports/counting';
 import type { EmailRow, FunnelRow, LeadsPoint, ScoresReport, SlaRow } from '#domain/reports/reports';
 
 export type Cell = string | number | null;
 
 export function funnelTable(rows: readonly FunnelRow[]): Cell[][] {
-  const stages = [
-    'lead',
-    'mql',
-    'tql',
-    'sal',
-    'sql',
-    'opportunity',
-    'customer',
-    'disqualified',
-    'recycled',
-  ] as const;
+  const stages = STAGE_METRICS;
   const rates = ['mql', 'tql', 'sal', 'sql', 'opportunity', 'customer'] as const;
   return [
     ['group', ...stages, ...rates.map((r) => `rate_${r}`)],
