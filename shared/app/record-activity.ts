@@ -2,7 +2,7 @@ import { settings } from '#config/settings';
 import type { EpochMs } from '#domain/lead/types';
 import type { ScoredEvent } from '#domain/scoring/scoring';
 import { type ActivityOutcome, decideActivities } from '#domain/tracking/activity';
-import { getLeadState, type StoredTimelineEntry, writeScoredEvents } from '#store/leads';
+import { getStateForEvents, type StoredTimelineEntry, writeScoredEvents } from '#store/leads';
 import { CONFLICT, retryOnConflict } from '#store/retry';
 
 /**
@@ -10,13 +10,13 @@ import { CONFLICT, retryOnConflict } from '#store/retry';
  * submissions, stitched anonymous history and parked events all go through `recordActivities`, which scores
  * each event exactly once and announces threshold crossings through the outbox.
  *
- * Why exact: the events of one call are decided together on one read of the state and written as ONE
- * conditional unit (`writeScoredEvents`: the state conditioned on its version, each timeline entry on not
- * existing yet). A timeline entry therefore exists if and only if its points are in the state, so when the
- * entry's guard refuses a write the event is a replay for certain, whatever its age; when the version
- * refuses it, nothing was written and the batch is decided again (`retryOnConflict`). The state's recent
- * event hashes only spare a write for an obvious replay. One read-decide-write per batch also means a batch
- * of 20 events contends once, not 20 times.
+ * Why exact: the events of one call are decided together on one read of the state (which also names the
+ * events whose timeline entry exists: replays, whatever their age) and written by `writeScoredEvents`, whose
+ * commit is the state write conditioned on the version that was read: when the version refuses it, nothing
+ * was written and the batch is decided again (`retryOnConflict`). A timeline entry exists only once its
+ * points are in the state, and an entry whose item is not written yet stays on the state (`timelinePending`)
+ * until a later write puts it; the state's recent event hashes cover replays in between. One
+ * read-decide-write per batch also means a batch of 20 events contends once, not 20 times.
  */
 
 export type ActivityResult = 'applied' | 'duplicate' | 'not_found' | 'rate_limited';
@@ -64,8 +64,13 @@ async function recordChunk(
   return retryOnConflict(
     `lead ${leadId} recording ${events.length} event(s)`,
     async () => {
-      const state = await getLeadState(leadId);
+      const read = await getStateForEvents(
+        leadId,
+        events.map((e) => e.eventId),
+      );
+      const state = read.state;
       if (!state) return new Map(events.map((e) => [e.eventId, 'not_found' as const]));
+      for (const id of read.replayed) replays.add(id);
       // Each round either writes or learns at least one more replay, so this ends within events.length + 1.
       for (;;) {
         const decision = decideActivities(state, events, replays, settings.scoring, now);

@@ -85,12 +85,25 @@ export async function viewLead(query: {
   return {
     kind: 'found',
     lead: {
-      ...leadView(lead, page.entries, now),
+      ...leadView(lead, after ? page.entries : withPending(page.entries, lead.state.timelinePending), now),
       timelineCursor: page.next ? encodeTimelineCursor(leadId, page.next) : null,
       consentHistory: consentView(consentHistory),
       deal: dealSummary(deal),
     },
   };
+}
+
+/**
+ * The first page with the entries whose points are in the state but whose timeline item a failed write left
+ * unwritten (`timelinePending`, until the next write puts it), newest first.
+ */
+function withPending(
+  entries: readonly StoredTimelineEntry[],
+  pending: readonly StoredTimelineEntry[] | undefined,
+): StoredTimelineEntry[] {
+  const missing = (pending ?? []).filter((p) => !entries.some((e) => e.eventId === p.eventId));
+  if (missing.length === 0) return [...entries];
+  return [...entries, ...missing].sort((a, b) => b.occurredAt - a.occurredAt).slice(0, TIMELINE_PAGE);
 }
 
 /** The consent ledger, oldest first, times as ISO strings. */

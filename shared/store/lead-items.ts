@@ -25,10 +25,12 @@ import {
  * same day, no threshold) changes no index item and costs no index write.
  */
 export function stateItem(state: LeadState) {
-  const { leadId, recentEvents, lastActivityAt, ...rest } = state;
+  const { leadId, recentEvents, lastActivityAt, timelinePending, ...rest } = state;
   return {
     ...keys.state(leadId),
     ...rest,
+    // Only while some entry may still lack its timeline item (usually the last tracking write's entries).
+    ...(timelinePending?.length ? { timelinePending } : {}),
     activityAt: lastActivityAt,
     recentEvents: recentEvents.join(''),
     ...indexAttributes(state),

@@ -2,6 +2,7 @@ import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   GetCommand,
+  PutCommand,
   QueryCommand,
   ScanCommand,
   TransactWriteCommand,
@@ -10,8 +11,8 @@ import {
 import { settings } from '#config/settings';
 import { upcastProfile } from '#domain/capture/attribution';
 import type { AnyDomainEvent } from '#domain/lead/events';
-import type { Lead, LeadProfile, LeadState } from '#domain/lead/lead';
-import type { EpochMs, TimelineEntry } from '#domain/lead/types';
+import type { Lead, LeadProfile, LeadState, PendingTimelineEntry } from '#domain/lead/lead';
+import type { EpochMs } from '#domain/lead/types';
 import { readCancellation, type ScoredBatchRefusal } from '#domain/tracking/activity';
 import { batchWrite, dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
 import { dueAttributes, keys, leadIdFromPk, PREFIX, timelineAtKey } from '#store/keys';
@@ -30,11 +31,8 @@ import { INDEXES, TTL_ATTRIBUTE } from '#store/table-design';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
-export interface StoredTimelineEntry extends TimelineEntry {
-  /** State version this entry was computed against (the tracking fast path's replay guard). */
-  baseVersion: number;
-  recordedAt: EpochMs;
-}
+/** A timeline entry as stored: with the state version it was scored against and when it was recorded. */
+export type StoredTimelineEntry = PendingTimelineEntry;
 
 function toOutbox(event: AnyDomainEvent, at: EpochMs): OutboxEvent {
   return {
@@ -63,14 +61,81 @@ export async function getLead(leadId: string): Promise<Lead | undefined> {
   const items = result.Responses?.[tableName] ?? [];
   const profile = readProfile(items.find((i) => i.sk === 'PROFILE'));
   const state = fromStateItem(items.find((i) => i.sk === 'STATE'));
-  return profile && state ? { profile, state } : undefined;
+  return profile && state ? { profile, state: await confirmPending(state) } : undefined;
 }
 
 export async function getLeadState(leadId: string): Promise<LeadState | undefined> {
+  return (await getStateForEvents(leadId, [])).state;
+}
+
+/**
+ * The state, read strongly, for scoring events: with its pending timeline entries confirmed (those whose
+ * item exists are dropped from `timelinePending`) and the ids among `eventIds` whose timeline item exists
+ * (`replayed`: those events were scored before, whatever their age). Both checks share ONE eventually
+ * consistent BatchGet (0.5 RRU per entry): a stale "missing" is harmless for a pending entry (it is put
+ * again) and cannot hide a replay, since an entry written within the replication lag was scored by one of
+ * the last writes and its hash is still in the state's recent events (`hasSeenEvent`).
+ */
+export async function getStateForEvents(
+  leadId: string,
+  eventIds: readonly string[],
+): Promise<{ state: LeadState | undefined; replayed: string[] }> {
   const result = await dynamodb.send(
     new GetCommand({ TableName: tableName, Key: keys.state(leadId), ConsistentRead: true }),
   );
-  return fromStateItem(result.Item);
+  const state = fromStateItem(result.Item);
+  if (!state) return { state, replayed: [] };
+  const pending = state.timelinePending ?? [];
+  const found = await existingEntries(leadId, [...pending.map((e) => e.eventId), ...eventIds]);
+  return {
+    state: withPending(
+      state,
+      pending.filter((e) => !found.has(e.eventId)),
+    ),
+    replayed: eventIds.filter((id) => found.has(id)),
+  };
+}
+
+/** The state with only the pending entries whose timeline item is still missing. */
+async function confirmPending(state: LeadState): Promise<LeadState> {
+  const pending = state.timelinePending ?? [];
+  if (pending.length === 0) return state;
+  const found = await existingEntries(
+    state.leadId,
+    pending.map((e) => e.eventId),
+  );
+  return withPending(
+    state,
+    pending.filter((e) => !found.has(e.eventId)),
+  );
+}
+
+function withPending(state: LeadState, pending: PendingTimelineEntry[]): LeadState {
+  const { timelinePending: _, ...rest } = state;
+  return pending.length ? { ...rest, timelinePending: pending } : rest;
+}
+
+/** Which of these events have a timeline item (eventually consistent reads; see `getStateForEvents`). */
+async function existingEntries(leadId: string, eventIds: readonly string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  const unique = [...new Set(eventIds)];
+  for (let i = 0; i < unique.length; i += 100) {
+    let request:
+      | Record<string, { Keys: Record<string, string>[]; ProjectionExpression: string }>
+      | undefined = {
+      [tableName]: {
+        Keys: unique.slice(i, i + 100).map((id) => keys.timelineEvent(leadId, id)),
+        ProjectionExpression: 'eventId',
+      },
+    };
+    while (request && Object.keys(request).length) {
+      const result = await dynamodb.send(new BatchGetCommand({ RequestItems: request }));
+      for (const item of result.Responses?.[tableName] ?? [])
+        if (typeof item.eventId === 'string') found.add(item.eventId);
+      request = result.UnprocessedKeys as typeof request;
+    }
+  }
+  return found;
 }
 
 export async function findLeadIdByEmail(emailKey: string): Promise<string | undefined> {
@@ -228,13 +293,19 @@ export async function writeLead(
       Put: { TableName: tableName, Item: profileItem(change.profile), ...versionCondition(before.profile) },
     });
   }
+  // Entries a tracking write left pending (rare: its entry write failed) commit here with the state.
+  const pending = change.state?.timelinePending ?? [];
   if (change.state) {
     items.push({
-      Put: { TableName: tableName, Item: stateItem(change.state), ...versionCondition(before.state) },
+      Put: {
+        TableName: tableName,
+        Item: stateItem(withPending(change.state, [])),
+        ...versionCondition(before.state),
+      },
     });
   }
   const leadId = change.state?.leadId ?? change.profile?.leadId ?? change.leadId ?? '';
-  for (const entry of change.timeline ?? [])
+  for (const entry of [...(change.timeline ?? []), ...pending])
     items.push({ Put: { TableName: tableName, Item: timelineItem(leadId, entry) } });
   for (const event of change.events ?? []) items.push(outboxPut(tableName, toOutbox(event, change.at)));
   if (change.decayTimerAt !== undefined) items.push(decayTimerItem(leadId, change.decayTimerAt));
@@ -331,20 +402,24 @@ export async function mutateLead<R>(
 }
 
 /**
- * Behaviour events for one lead written as ONE conditional unit (a TransactWrite): the new state, conditioned
- * on the version that was read, and each event's timeline entry, conditioned on `attribute_not_exists` (the
- * event-id guard: exact for any history, not just a recent window), plus the announcements (outbox) and the
- * decay timer. Either everything is written or nothing is, so a timeline entry always has its points in the
- * state and a retry can never be mistaken for a replay. Up to 20 events go in one transaction (TransactWrite
- * takes 100 items: 20 entries + state + at most 2 announcements per event + the timer).
+ * Behaviour events for one lead, scored on `before` (read with `getStateForEvents`), written exactly once.
+ * Two ways, chosen by what the change carries:
  *
- * Returns 'saved', or the refusal read from the transaction's CancellationReasons (entries that already
- * exist are named; any other failed condition or a transaction conflict is `otherFailed`).
+ * - The steady state (no announcement, no decay timer, no report counter moves: most tracking events): ONE
+ *   plain conditional write of the state (conditioned on the version that was read) that also keeps the new
+ *   entries in `timelinePending`, then the entries' timeline items (plain puts). The state write is the
+ *   commit: if the entry writes fail or the process dies after it, the entries stay pending on the state,
+ *   and the next read that finds their items missing (`getStateForEvents`, `getLead`) hands them to the next
+ *   write, which puts them again (tracking) or in its transaction (`writeLead`). So a point in the state
+ *   always has its timeline entry, now or at the next write. Cost for one event: 1 WRU state + 1 WRU entry +
+ *   1 timeline-index write, where a transaction bills 2 + 2 + 1.
+ * - Anything else (announcements, the decay timer, report counters, `extra`): ONE TransactWrite of the
+ *   state, each entry conditioned on `attribute_not_exists` (an exact replay guard) and the pending entries
+ *   the state carried, plus the outbox items, the timer and the counters.
  *
- * Cost: a transaction bills each item twice, so one event costs 4 WCU (entry + state, both under 1 KB)
- * where the earlier two plain writes cost 2 and could lose points; a batch of n events for one lead costs
- * 2(n + 1) WCU. A later cost issue may revisit this (e.g. a plain conditional state write for single
- * events with a repair sweep); exactness comes first.
+ * Replays: the read names events whose entry exists (`replayed`) and the state's recent hashes catch the
+ * rest; the transaction's entry condition catches a replay that raced the read. Returns 'saved', or why
+ * not (a version conflict is `otherFailed`: read and decide again).
  */
 export async function writeScoredEvents(
   before: LeadState,
@@ -359,8 +434,26 @@ export async function writeScoredEvents(
   },
 ): Promise<'saved' | ScoredBatchRefusal> {
   const leadId = before.leadId;
+  const carried = before.timelinePending ?? [];
+  // The report counters and score gauges go in the same transaction (exactly once). A crossing that enters
+  // a stage needs the profile's dimensions (channel, campaign, form…): read only then, which is rare.
+  const profile = countsEvents(change.events) ? (await getLead(leadId))?.profile : undefined;
+  const counters = reportItems({ leadId, events: change.events, before, after: change.state, profile });
+  const steady =
+    change.events.length === 0 &&
+    change.decayTimerAt === undefined &&
+    (change.extra ?? []).length === 0 &&
+    counters.length === 0;
+  if (steady) return writeSteadyEvents(before, withPending(change.state, [...carried, ...change.timeline]));
+
   const items: TransactItem[] = [
-    { Put: { TableName: tableName, Item: stateItem(change.state), ...versionCondition(before.version) } },
+    {
+      Put: {
+        TableName: tableName,
+        Item: stateItem(withPending(change.state, [])),
+        ...versionCondition(before.version),
+      },
+    },
     ...change.timeline.map(
       (entry): TransactItem => ({
         Put: {
@@ -370,14 +463,13 @@ export async function writeScoredEvents(
         },
       }),
     ),
+    ...carried.map(
+      (entry): TransactItem => ({ Put: { TableName: tableName, Item: timelineItem(leadId, entry) } }),
+    ),
     ...change.events.map((event) => outboxPut(tableName, toOutbox(event, change.at))),
   ];
   if (change.decayTimerAt !== undefined) items.push(decayTimerItem(leadId, change.decayTimerAt));
-  items.push(...(change.extra ?? []));
-  // The report counters and score gauges go in the same transaction (exactly once). A crossing that enters
-  // a stage needs the profile's dimensions (channel, campaign, form…): read only then, which is rare.
-  const profile = countsEvents(change.events) ? (await getLead(leadId))?.profile : undefined;
-  items.push(...reportItems({ leadId, events: change.events, before, after: change.state, profile }));
+  items.push(...(change.extra ?? []), ...counters);
   try {
     await dynamodb.send(new TransactWriteCommand({ TransactItems: mergeCounterItems(items) }));
     return 'saved';
@@ -388,6 +480,25 @@ export async function writeScoredEvents(
       change.timeline.map((e) => e.eventId),
     );
   }
+}
+
+/** The steady-state write: the state (with its pending entries) first, then the entries' items. */
+async function writeSteadyEvents(before: LeadState, after: LeadState): Promise<'saved' | ScoredBatchRefusal> {
+  try {
+    await dynamodb.send(
+      new PutCommand({ TableName: tableName, Item: stateItem(after), ...versionCondition(before.version) }),
+    );
+  } catch (error) {
+    if (isConditionalCheckFailure(error)) return { replayed: [], otherFailed: true };
+    throw error;
+  }
+  // Plain puts, not BatchWriteItem (no function is granted it); the same units either way.
+  await Promise.all(
+    (after.timelinePending ?? []).map((entry) =>
+      dynamodb.send(new PutCommand({ TableName: tableName, Item: timelineItem(before.leadId, entry) })),
+    ),
+  );
+  return 'saved';
 }
 
 const cancellationCodes = (error: unknown): (string | undefined)[] =>

@@ -94,7 +94,19 @@ export interface LeadState {
   activityWindow?: { hour: number; count: number };
   /** When the temperature-decay timer will next look at this lead, if armed. */
   decayCheckAt?: EpochMs;
+  /**
+   * Store bookkeeping, not a business fact: timeline entries whose points are in this state but whose own
+   * timeline item may not be written yet (the tracking write path writes the state first, then the entries;
+   * see `writeScoredEvents` in `#store/leads`). Rules never read it; every state write carries it on.
+   */
+  timelinePending?: PendingTimelineEntry[];
   version: number;
+}
+
+/** A timeline entry as the store keeps it: with the state version it was scored against and when. */
+export interface PendingTimelineEntry extends TimelineEntry {
+  baseVersion: number;
+  recordedAt: EpochMs;
 }
 
 export interface Lead {
