@@ -9,6 +9,7 @@ import {
   leadPartitionPages,
   referencedItems,
 } from '#store/lead-items-all';
+import { outboxEntriesOf } from '#store/outbox';
 
 export type ExportOutcome = { kind: 'found'; document: LeadExport } | { kind: 'not_found' };
 
@@ -59,6 +60,8 @@ export async function exportLead(leadId: string): Promise<ExportOutcome> {
   }
   const profile = grouped.profile?.[0];
   if (!profile) return { kind: 'not_found' };
+  // One outbox item may hold several events (one per write): exported one entry per event.
+  if (grouped.outbox) grouped.outbox = grouped.outbox.flatMap(outboxEntriesOf);
   const { profile: _p, state, ...rest } = grouped;
 
   const anonymousIds = Array.isArray(profile.anonymousIds) ? profile.anonymousIds.map(String) : [];

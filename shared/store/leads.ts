@@ -309,7 +309,13 @@ export async function writeLead(
   const leadId = change.state?.leadId ?? change.profile?.leadId ?? change.leadId ?? '';
   for (const entry of [...(change.timeline ?? []), ...pending])
     items.push({ Put: { TableName: tableName, Item: timelineItem(leadId, entry) } });
-  for (const event of change.events ?? []) items.push(outboxPut(tableName, toOutbox(event, change.at)));
+  if (change.events?.length)
+    items.push(
+      outboxPut(
+        tableName,
+        change.events.map((event) => toOutbox(event, change.at)),
+      ),
+    );
   if (change.decayTimerAt !== undefined) items.push(decayTimerItem(leadId, change.decayTimerAt));
   items.push(...(change.extra ?? []));
   items.push(...(await reportItemsOf(before, change, leadId)));
@@ -468,7 +474,14 @@ export async function writeScoredEvents(
     ...carried.map(
       (entry): TransactItem => ({ Put: { TableName: tableName, Item: timelineItem(leadId, entry) } }),
     ),
-    ...change.events.map((event) => outboxPut(tableName, toOutbox(event, change.at))),
+    ...(change.events.length
+      ? [
+          outboxPut(
+            tableName,
+            change.events.map((event) => toOutbox(event, change.at)),
+          ),
+        ]
+      : []),
   ];
   if (change.decayTimerAt !== undefined) items.push(decayTimerItem(leadId, change.decayTimerAt));
   items.push(...(change.extra ?? []), ...counters);

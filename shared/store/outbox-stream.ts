@@ -14,19 +14,21 @@ export interface StreamedOutboxEvent {
 }
 
 /**
- * The outbox event a stream record carries, or undefined for anything else (other items, updates, removes).
- * The stream is filtered to outbox inserts in AWS; this checks again so the local poller can hand over
- * every record.
+ * The outbox events a stream record carries (one item holds one event, or several as `events`), or none for
+ * anything else (other items, updates, removes). The stream is filtered to outbox inserts in AWS; this
+ * checks again so the local poller can hand over every record.
  */
-export function outboxEventOf(record: DynamoDBRecord): StreamedOutboxEvent | undefined {
+export function outboxEventsOf(record: DynamoDBRecord): StreamedOutboxEvent[] {
   const image = record.dynamodb?.NewImage;
-  if (record.eventName !== 'INSERT' || !image || !isOutboxKey(image.sk?.S)) return undefined;
+  if (record.eventName !== 'INSERT' || !image || !isOutboxKey(image.sk?.S)) return [];
   const item = unmarshall(image as Record<string, AttributeValue>);
-  return {
-    source: String(item.source),
-    detailType: String(item.detailType),
-    detail: (item.detail ?? {}) as StreamedOutboxEvent['detail'],
-    time: Number(item.time),
-    sequenceNumber: record.dynamodb?.SequenceNumber ?? '',
-  };
+  const sequenceNumber = record.dynamodb?.SequenceNumber ?? '';
+  const bodies = Array.isArray(item.events) ? (item.events as Record<string, unknown>[]) : [item];
+  return bodies.map((body) => ({
+    source: String(body.source),
+    detailType: String(body.detailType),
+    detail: (body.detail ?? {}) as StreamedOutboxEvent['detail'],
+    time: Number(body.time),
+    sequenceNumber,
+  }));
 }

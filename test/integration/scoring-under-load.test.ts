@@ -213,7 +213,11 @@ describe('scoring under load', () => {
         ExpressionAttributeValues: { ':pk': `LEAD#${leadId}`, ':outbox': 'OUTBOX#' },
       }),
     );
-    const hot = (outbox.Items ?? []).filter(
+    // One item per write: a single event flat, several as `events`.
+    const announced = (outbox.Items ?? []).flatMap((i) =>
+      Array.isArray(i.events) ? (i.events as Record<string, unknown>[]) : [i],
+    );
+    const hot = announced.filter(
       (i) => i.detailType === 'Lead Temperature Changed' && (i.detail as { to: string }).to === 'hot',
     );
     expect(hot).toHaveLength(1);

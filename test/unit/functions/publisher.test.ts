@@ -51,6 +51,43 @@ describe('outbox publisher', () => {
     expect(JSON.parse(entry?.Detail ?? '{}')).toMatchObject({ eventId: 'e-1', leadId: 'l1' });
   });
 
+  it('given one outbox item holding three events (a new lead), when it arrives, then all three go in one PutEvents call', async () => {
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{}, {}, {}] });
+    const body = (detailType: string, eventId: string) => ({
+      source: 'leadloop.leads',
+      detailType,
+      detail: { eventId, leadId: 'l1' },
+      time: 1_700_000_000_000,
+    });
+    const multi = {
+      eventName: 'INSERT' as const,
+      dynamodb: {
+        SequenceNumber: '9',
+        NewImage: marshall({
+          pk: 'LEAD#l1',
+          sk: 'OUTBOX#c-1',
+          events: [
+            body('Lead Captured', 'c-1'),
+            body('Lead Stage Changed', 's-1'),
+            body('Lead Temperature Changed', 't-1'),
+          ],
+        }),
+      },
+    };
+
+    const result = await handler(streamEvent(multi as unknown as ReturnType<typeof record>), context);
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 1);
+    const entries = eventBridge.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries ?? [];
+    expect(entries.map((e) => e.DetailType)).toEqual([
+      'Lead Captured',
+      'Lead Stage Changed',
+      'Lead Temperature Changed',
+    ]);
+    expect(entries.map((e) => JSON.parse(e.Detail ?? '{}').eventId)).toEqual(['c-1', 's-1', 't-1']);
+  });
+
   it('given PutEvents fails for the second record, when the batch is handled, then the retry starts at that record', async () => {
     eventBridge
       .on(PutEventsCommand)
