@@ -104,9 +104,10 @@ const value = (result: BenchResult | undefined, prefix: string): number => {
 const tracking = read('tracking');
 const units = read('units');
 const per = {
+  // The whole mix (band and threshold crossings included), not only the steady state the target is on.
   event: {
-    w: value(tracking, 'write units per tracking event'),
-    r: value(tracking, 'read units per tracking event'),
+    w: value(tracking, 'write units per tracking event, whole mix'),
+    r: value(tracking, 'read units per tracking event, whole mix'),
   },
   capture: {
     w: value(units, 'write units per form capture'),
