@@ -1,78 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HandoffState } from '#domain/handoff/sla';
-import type { Lead } from '#domain/lead/lead';
-import type { Stage, Temperature } from '#domain/lead/types';
 import type { Runtime } from '#local/runtime';
+import { type ListLeadSpec, listLead } from '../support/fixtures.ts';
 import { startTestRuntime } from '../support/runtime.ts';
 import { api } from './handoff-support.ts';
 
 let runtime: Runtime;
 const T = Date.UTC(2025, 4, 12, 1, 0);
 
-interface Spec {
-  id: string;
-  score: number;
-  temperature: Temperature;
-  stage?: Stage;
-  activityAt?: number;
-  company?: string;
-  lastName?: string;
-  owner?: boolean;
-}
-
-const leadOf = (s: Spec): Lead => {
-  const email = `${s.id}@example.co.jp`;
-  const handoff: HandoffState | undefined = s.owner
-    ? {
-        n: 1,
-        owner: { ownerId: 'sato', name: '佐藤 健', email: 'k.sato@example.co.jp', team: 'enterprise' },
-        rule: null,
-        startedAt: T,
-        dueAt: T + 86_400_000,
-        reassignments: 0,
-        previousOwnerIds: [],
-      }
-    : undefined;
-  return {
-    profile: {
-      leadId: s.id,
-      email,
-      emailKey: email,
-      attributes: {
-        email,
-        lastName: s.lastName ?? '佐々木',
-        firstName: '一郎',
-        company: s.company ?? `株式会社${s.id}`,
-        title: '部長',
-        phone: '03-0000-0000',
-      },
-      fitBreakdown: {},
-      channel: 'inbound_web',
-      marketing: { transientBounces: 0 },
-      anonymousIds: [],
-      locale: 'ja',
-      createdAt: T,
-      updatedAt: T,
-      version: 1,
-    },
-    state: {
-      leadId: s.id,
-      email,
-      stage: s.stage ?? 'mql',
-      stageHistory: [],
-      temperature: s.temperature,
-      grade: 'B',
-      fit: 20,
-      behaviour: { value: s.score - 20, asOf: T, caps: {}, once: {} },
-      score: { fit: 20, behaviour: s.score - 20, total: s.score },
-      recentEvents: [],
-      lastActivityAt: s.activityAt ?? T,
-      recentSends: [],
-      ...(handoff ? { handoff } : {}),
-      version: 1,
-    },
-  };
-};
+type Spec = ListLeadSpec;
+const leadOf = (s: Spec) => listLead(s, T);
 
 const LEADS: Spec[] = [
   { id: 'cl-warm-45', score: 45, temperature: 'warm', stage: 'lead' },
@@ -83,7 +19,7 @@ const LEADS: Spec[] = [
   { id: 'cl-hot-85-mid', score: 85, temperature: 'hot', activityAt: T },
   // Not on the call list: cold, already with sales, owned by sales, out of the funnel.
   { id: 'cl-cold-10', score: 10, temperature: 'cold', stage: 'lead' },
-  { id: 'cl-hot-owned', score: 99, temperature: 'hot', owner: true },
+  { id: 'cl-hot-owned', score: 99, temperature: 'hot', owner: 'sato' },
   { id: 'cl-hot-sal', score: 97, temperature: 'hot', stage: 'sal' },
   { id: 'cl-warm-dq', score: 70, temperature: 'warm', stage: 'disqualified' },
 ];
@@ -135,7 +71,7 @@ describe('call list', () => {
       score: 95,
       temperature: 'hot',
       stage: 'mql',
-      lastName: '佐々木',
+      lastName: '山田',
       email: 'cl-hot-95@example.co.jp',
     });
     expect(page.nextCursor).toBeNull();

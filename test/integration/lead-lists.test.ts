@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HandoffState } from '#domain/handoff/sla';
-import type { Lead } from '#domain/lead/lead';
-import type { Channel, Stage, Temperature } from '#domain/lead/types';
 import type { Runtime } from '#local/runtime';
+import { type ListLeadSpec, listLead } from '../support/fixtures.ts';
 import { startTestRuntime } from '../support/runtime.ts';
 import { api } from './handoff-support.ts';
 
@@ -15,62 +13,8 @@ let runtime: Runtime;
 const T = Date.UTC(2026, 10, 2, 1, 0);
 const DAY = 86_400_000;
 
-interface Spec {
-  id: string;
-  score: number;
-  temperature: Temperature;
-  stage?: Stage;
-  owner?: string;
-  channel?: Channel;
-  activityAt?: number;
-}
-
-const leadOf = (s: Spec): Lead => {
-  const email = `${s.id}@example.co.jp`;
-  const handoff: HandoffState | undefined = s.owner
-    ? {
-        n: 1,
-        owner: { ownerId: s.owner, name: '佐藤 健', email: 'k.sato@example.co.jp', team: 'enterprise' },
-        rule: null,
-        startedAt: T,
-        dueAt: T + DAY,
-        reassignments: 0,
-        previousOwnerIds: [],
-      }
-    : undefined;
-  return {
-    profile: {
-      leadId: s.id,
-      email,
-      emailKey: email,
-      attributes: { email, lastName: '山田', firstName: '花子', company: `株式会社${s.id}`, title: '部長' },
-      fitBreakdown: {},
-      channel: s.channel ?? 'inbound_web',
-      marketing: { transientBounces: 0 },
-      anonymousIds: [],
-      locale: 'ja',
-      createdAt: T,
-      updatedAt: T,
-      version: 1,
-    },
-    state: {
-      leadId: s.id,
-      email,
-      stage: s.stage ?? 'mql',
-      stageHistory: [],
-      temperature: s.temperature,
-      grade: 'B',
-      fit: 20,
-      behaviour: { value: s.score - 20, asOf: T, caps: {}, once: {} },
-      score: { fit: 20, behaviour: s.score - 20, total: s.score },
-      recentEvents: [],
-      lastActivityAt: s.activityAt ?? T,
-      recentSends: [],
-      ...(handoff ? { handoff } : {}),
-      version: 1,
-    },
-  };
-};
+type Spec = ListLeadSpec;
+const leadOf = (s: Spec) => listLead(s, T);
 
 // 40 list leads: stages and temperatures mixed, a few owned, two channels, activity spread over days.
 const LIST: Spec[] = Array.from({ length: 40 }, (_, n) => ({

@@ -1,6 +1,7 @@
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { newLead } from '#domain/lead/lead';
-import type { EpochMs, LeadAttributes } from '#domain/lead/types';
+import type { HandoffState } from '#domain/handoff/sla';
+import { type Lead, newLead } from '#domain/lead/lead';
+import type { Channel, EpochMs, LeadAttributes, Stage, Temperature } from '#domain/lead/types';
 import { newEnrollment } from '#domain/nurture/sequences';
 import { emptyBehaviour } from '#domain/scoring/scoring';
 import { dueAttributes, keys } from '#store/keys';
@@ -79,4 +80,73 @@ export const batchWriteAll = async (
     }
   };
   await Promise.all(Array.from({ length: parallel }, worker));
+};
+
+/** A lead for list and call-list tests: score, temperature, stage and (with `owner`) an open hand-off. */
+export interface ListLeadSpec {
+  id: string;
+  score: number;
+  temperature: Temperature;
+  stage?: Stage;
+  /** The owner id of an open hand-off (none: the lead waits for sales when warm or hot). */
+  owner?: string;
+  channel?: Channel;
+  activityAt?: EpochMs;
+  company?: string;
+  lastName?: string;
+}
+
+/** The lead a `ListLeadSpec` describes, at time `at` (fit 20, grade B, Japanese attributes). */
+export const listLead = (s: ListLeadSpec, at: EpochMs): Lead => {
+  const email = `${s.id}@example.co.jp`;
+  const handoff: HandoffState | undefined = s.owner
+    ? {
+        n: 1,
+        owner: { ownerId: s.owner, name: '佐藤 健', email: 'k.sato@example.co.jp', team: 'enterprise' },
+        rule: null,
+        startedAt: at,
+        dueAt: at + 86_400_000,
+        reassignments: 0,
+        previousOwnerIds: [],
+      }
+    : undefined;
+  return {
+    profile: {
+      leadId: s.id,
+      email,
+      emailKey: email,
+      attributes: {
+        email,
+        lastName: s.lastName ?? '山田',
+        firstName: '花子',
+        company: s.company ?? `株式会社${s.id}`,
+        title: '部長',
+        phone: '03-0000-0000',
+      },
+      fitBreakdown: {},
+      channel: s.channel ?? 'inbound_web',
+      marketing: { transientBounces: 0 },
+      anonymousIds: [],
+      locale: 'ja',
+      createdAt: at,
+      updatedAt: at,
+      version: 1,
+    },
+    state: {
+      leadId: s.id,
+      email,
+      stage: s.stage ?? 'mql',
+      stageHistory: [],
+      temperature: s.temperature,
+      grade: 'B',
+      fit: 20,
+      behaviour: { value: s.score - 20, asOf: at, caps: {}, once: {} },
+      score: { fit: 20, behaviour: s.score - 20, total: s.score },
+      recentEvents: [],
+      lastActivityAt: s.activityAt ?? at,
+      recentSends: [],
+      ...(handoff ? { handoff } : {}),
+      version: 1,
+    },
+  };
 };
