@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unsubscribeUrl } from '#app/links';
 import type { Runtime } from '#local/runtime';
 import { api, inbox, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
+import { leadByEmail as leadByEmailOf, person } from './capture-support.ts';
 
 /** Issue 10, forms side: exact under load, safe under abuse. */
 
@@ -14,49 +15,12 @@ afterAll(async () => {
   await runtime.stop();
 });
 
-const person = (email: string, extra: Record<string, unknown> = {}) => ({
-  email,
-  lastName: '山田',
-  firstName: '太郎',
-  company: '株式会社テスト商事',
-  title: '代表取締役社長',
-  employees: '1000-4999',
-  consent: true,
-  ...extra,
-});
-
 const postJson = (formId: string, body: unknown, headers: Record<string, string> = {}) =>
   api(runtime).postForm(formId, body, headers);
 
 const identityOf = async (response: Response) => ((await response.json()) as { identity: string }).identity;
 
-interface LeadBody {
-  leadId: string;
-  attributes: Record<string, string>;
-  grade: string;
-  temperature: string;
-  owner: unknown;
-  score: { total: number };
-  timeline: { type: string; points: number; properties?: Record<string, unknown> }[];
-  proposedAttributes: { values: Record<string, string> } | null;
-  consentHistory: {
-    kind: string;
-    purpose: string;
-    formId?: string;
-    textVersion?: string;
-    ip?: string;
-    userAgent?: string;
-    at: string;
-    method?: string;
-  }[];
-}
-
-const leadByEmail = async (email: string) => {
-  const response = await fetch(`${runtime.apiUrl}/v1/ops/leads?email=${encodeURIComponent(email)}`, {
-    headers: { authorization: `Bearer ${runtime.opsToken}` },
-  });
-  return { status: response.status, body: (await response.json()) as LeadBody };
-};
+const leadByEmail = (email: string) => leadByEmailOf(runtime, email);
 
 const track = (events: unknown[]) =>
   fetch(`${runtime.apiUrl}/v1/track`, {
