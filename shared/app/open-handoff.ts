@@ -4,6 +4,7 @@ import { countMetric } from '#adapters/metrics';
 import { slaCounterItems } from '#app/sla-counting';
 import { formById, settings } from '#config/settings';
 import { type HandoffOpening, handoffView, planHandoff, stateWithHandoff } from '#domain/handoff/handoff';
+import type { Lead } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
 import { getLead, getTimelinePage, writeLead } from '#store/leads';
 import { CONFLICT, retryOnConflict } from '#store/retry';
@@ -38,7 +39,16 @@ export async function handOffLead(
     const lead = await getLead(leadId);
     if (!lead) return { status: 'not_found' } as const;
     const roundRobin = await readRoundRobin();
-    const plan = planHandoff(handoffView(lead), policy, roundRobin.state, recent, now, opening);
+    // A score trigger for a lead whose inquiry no hand-off has answered yet is that inquiry's hand-off: the
+    // capture announces `Lead Captured` and the crossing together, and the bus delivers them in any order.
+    const plan = planHandoff(
+      handoffView(lead),
+      policy,
+      roundRobin.state,
+      recent,
+      now,
+      opening ?? unansweredInquiry(lead),
+    );
     if (!plan.ok) {
       if (plan.code === 'no_owner_available') {
         logger.warn('hand-off: no owner available', { leadId, message: plan.message });
@@ -79,9 +89,21 @@ export interface HandoffTriggerEvent {
 /** A `Lead Captured` of an inquiry form (`handoff: 'immediate'`) opens a hand-off whatever the score. */
 function inquiryOpening(trigger: HandoffTriggerEvent): HandoffOpening | undefined {
   if (trigger.detailType !== 'Lead Captured' || typeof trigger.formId !== 'string') return undefined;
-  const form = formById(trigger.formId);
+  return inquiryFormOpening(trigger.formId);
+}
+
+function inquiryFormOpening(formId: string): HandoffOpening | undefined {
+  const form = formById(formId);
   if (form?.handoff !== 'immediate') return undefined;
   return { trigger: 'inquiry', reason: `inquiry form '${form.id}' (${form.name})` };
+}
+
+/** The lead's last touch is an inquiry form posted after its last hand-off opened (or it never had one). */
+function unansweredInquiry(lead: Lead): HandoffOpening | undefined {
+  const touch = lead.profile.attribution?.lastTouch;
+  if (!touch?.formId || (lead.state.handoff?.startedAt ?? Number.NEGATIVE_INFINITY) >= touch.at)
+    return undefined;
+  return inquiryFormOpening(touch.formId);
 }
 
 /**

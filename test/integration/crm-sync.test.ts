@@ -1,8 +1,7 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime';
 import { startTestRuntime, uniqueEmail } from '../support/runtime.ts';
-import { api, contactForm, detailOf, eventsOf, makeHotLead } from './handoff-support.ts';
+import { api, contactForm, detailOf, eventsOf, getItem, makeHotLead } from './handoff-support.ts';
 
 let runtime: Runtime;
 beforeAll(async () => {
@@ -15,10 +14,6 @@ afterAll(async () => {
 const MINUTE = 60_000;
 const BANTCH = { budget: '年間500万円', authority: '部長決裁', needs: 'MA導入', timing: '下期' };
 
-const getItem = async (key: { pk: string; sk: string }) => {
-  const { dynamodb, tableName } = await import('#store/dynamodb');
-  return (await dynamodb.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
-};
 const syncTimerOf = async (leadId: string) =>
   getItem((await import('#store/keys')).keys.timer(leadId, 'crm-sync'));
 const act = async (leadId: string, action: string, body: Record<string, unknown>) => {

@@ -1,8 +1,7 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime';
 import { inbox, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
-import { api, detailOf, eventsOf, makeHotLead } from './handoff-support.ts';
+import { api, detailOf, eventsOf, getItem, makeHotLead } from './handoff-support.ts';
 
 let runtime: Runtime;
 beforeAll(async () => {
@@ -22,10 +21,6 @@ const BANTCH = {
   humanResources: '専任担当者1名',
 };
 
-const getItem = async (key: { pk: string; sk: string }) => {
-  const { dynamodb, tableName } = await import('#store/dynamodb');
-  return (await dynamodb.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
-};
 const keysOf = async () => (await import('#store/keys')).keys;
 
 type Body = Record<string, unknown> & {

@@ -1,3 +1,4 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
 import type { DeliveredEvent } from '#local/router';
 import type { Runtime } from '#local/runtime';
@@ -59,3 +60,9 @@ export const detailOf = <T = Record<string, unknown>>(event: DeliveredEvent | un
   (event?.detail ?? {}) as T;
 
 export const HOUR = 3_600_000;
+
+/** One item of this file's table, read strongly (what the handler wrote). */
+export const getItem = async (key: { pk: string; sk: string }) => {
+  const { dynamodb, tableName } = await import('#store/dynamodb');
+  return (await dynamodb.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
+};

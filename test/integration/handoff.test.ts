@@ -1,8 +1,7 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime';
 import { startTestRuntime, uniqueEmail } from '../support/runtime.ts';
-import { api, detailOf, eventsOf, HOUR, makeHotLead } from './handoff-support.ts';
+import { api, detailOf, eventsOf, getItem, HOUR, makeHotLead } from './handoff-support.ts';
 
 let runtime: Runtime;
 beforeAll(async () => {
@@ -11,11 +10,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await runtime.stop();
 });
-
-const getItem = async (key: { pk: string; sk: string }) => {
-  const { dynamodb, tableName } = await import('#store/dynamodb');
-  return (await dynamodb.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
-};
 
 describe('hand-off: a lead that turns hot goes to sales', () => {
   it('given a strong-fit contact and a webinar, when the lead turns hot, then an owner is assigned and Lead Handed Off carries the Salesforce record', async () => {

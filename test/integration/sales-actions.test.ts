@@ -1,8 +1,7 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime';
 import { startTestRuntime, uniqueEmail } from '../support/runtime.ts';
-import { api, detailOf, eventsOf, makeHotLead } from './handoff-support.ts';
+import { api, detailOf, eventsOf, getItem, makeHotLead } from './handoff-support.ts';
 
 let runtime: Runtime;
 beforeAll(async () => {
@@ -12,10 +11,6 @@ afterAll(async () => {
   await runtime.stop();
 });
 
-const getItem = async (key: { pk: string; sk: string }) => {
-  const { dynamodb, tableName } = await import('#store/dynamodb');
-  return (await dynamodb.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
-};
 const stateOf = async (leadId: string) => getItem((await import('#store/keys')).keys.state(leadId));
 const slaTimerOf = async (leadId: string) => getItem((await import('#store/keys')).keys.timer(leadId, 'sla'));
 

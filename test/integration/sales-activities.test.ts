@@ -1,8 +1,7 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime';
 import { startTestRuntime, uniqueEmail } from '../support/runtime.ts';
-import { api, contactForm, detailOf, eventsOf, makeHotLead } from './handoff-support.ts';
+import { api, contactForm, detailOf, eventsOf, getItem, makeHotLead } from './handoff-support.ts';
 
 let runtime: Runtime;
 beforeAll(async () => {
@@ -11,11 +10,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await runtime.stop();
 });
-
-const getItem = async (key: { pk: string; sk: string }) => {
-  const { dynamodb, tableName } = await import('#store/dynamodb');
-  return (await dynamodb.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
-};
 
 const clockNow = async (): Promise<number> => (await import('#adapters/clock')).now();
 
