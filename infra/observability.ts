@@ -63,12 +63,15 @@ export interface ObservabilityProps {
   stateful: Stateful;
   /** The stack's functions by catalog name (`Stateless.functions`). */
   functions: ReadonlyMap<string, { fn: IFunction }>;
+  /** Deploy the dashboard ($3.00 a month at list price): `config/app.ts` → `monitoring.dashboard`. */
+  dashboard?: boolean;
 }
 
 /**
- * What the people who run the product watch: one CloudWatch dashboard (the lead loop's business metrics,
- * SES reputation, sweeper lag, dead-letter queues, and errors and p90 duration per function) and alarms
- * on the stack's alarm topic (which e-mails `config/app.ts` → `alarmEmail` when set).
+ * What the people who run the product watch: alarms and operations alerts (`Sweeper Lagging`) on the stack's
+ * alarm topic (which e-mails `config/app.ts` → `alarmEmail` when set), and, when `monitoring.dashboard` is
+ * on, one CloudWatch dashboard (the lead loop's business metrics, SES reputation, sweeper lag, dead-letter
+ * queues, and errors and p90 duration per function).
  *
  * Instantiate it LAST in the stack: it finds the dead-letter queues by walking the construct tree. A DLQ
  * is any SQS queue with no DLQ of its own (cdk-nag's SQS3 makes every other queue name one), so a DLQ
@@ -83,7 +86,8 @@ export interface ObservabilityProps {
  * CloudWatch event destination, which the stack does not have (engagement goes to EventBridge).
  */
 export class Observability extends Construct {
-  readonly dashboard: Dashboard;
+  /** Undefined unless `dashboard` is asked for. */
+  readonly dashboard: Dashboard | undefined;
   readonly alarms: Alarm[] = [];
   readonly deadLetterQueues: Queue[];
 
@@ -227,6 +231,11 @@ export class Observability extends Construct {
     const functions = [...props.functions.entries()];
 
     // --- Dashboard ---------------------------------------------------------------------------------------
+    // $3.00 a month at list price, busy or idle (an account's first 3 are free): only when asked for.
+    if (!props.dashboard) {
+      this.dashboard = undefined;
+      return;
+    }
     const width = 12;
     const height = 6;
     const graph = (

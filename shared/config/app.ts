@@ -123,10 +123,12 @@ export const appConfigSchema = z
     /**
      * What the stack watches without an alarm metric (README → Monitoring). `sweeperLag`: a sweep whose
      * oldest due timer waited over `thresholdSeconds` publishes one `Sweeper Lagging` event, routed to the
-     * alarm topic, then none for `quietMinutes`.
+     * alarm topic, then none for `quietMinutes`. `dashboard`: the operations dashboard, $3.00 a month at list
+     * price (an account's first 3 dashboards are free): off unless asked, so an idle stack stays under $0.50.
      */
     monitoring: z
       .object({
+        dashboard: z.boolean().default(false),
         sweeperLag: z
           .object({
             thresholdSeconds: z.number().int().min(60).max(86_400).default(600),
@@ -136,7 +138,7 @@ export const appConfigSchema = z
           .default({ thresholdSeconds: 600, quietMinutes: 60 }) satisfies z.ZodType<SweeperLagConfig>,
       })
       .strict()
-      .default({ sweeperLag: { thresholdSeconds: 600, quietMinutes: 60 } }),
+      .default({ dashboard: false, sweeperLag: { thresholdSeconds: 600, quietMinutes: 60 } }),
     /** How long personal data is kept (README → Privacy and retention). */
     retention: retentionConfigSchema.default({
       timelineDays: 761,

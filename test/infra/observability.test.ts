@@ -20,7 +20,11 @@ const ALARM_EMAIL = 'ops@example.co.jp';
 // The demo settings plus an alarm address and an SQS hand-off target (which brings its own DLQ).
 const custom: Settings = {
   ...settings,
-  app: { ...settings.app, alarmEmail: ALARM_EMAIL },
+  app: {
+    ...settings.app,
+    alarmEmail: ALARM_EMAIL,
+    monitoring: { ...settings.app.monitoring, dashboard: true },
+  },
   handoff: handoffConfigSchema.parse({
     ...demoHandoff,
     targets: [
@@ -260,6 +264,7 @@ describe('alarms', () => {
       alarms: 5,
       alarmMetrics: 5,
       compositeAlarms: 0,
+      dashboards: 1,
       kmsKeys: 0,
       secrets: 0,
       customAlarmMetrics: [],
@@ -321,6 +326,32 @@ describe('alarms', () => {
       Protocol: 'email',
       Endpoint: ALARM_EMAIL,
       TopicArn: { Ref: topicId },
+    });
+  });
+});
+
+describe('the demo stack', () => {
+  it('given the demo config (monitoring.dashboard off), when counted, then 4 alarm metrics, no dashboard, nothing else billed monthly', () => {
+    // Arrange
+    const demoApp = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const demo = Template.fromStack(new LeadLoopStack(demoApp, 'leadloop-demo', { settings }));
+
+    // Act
+    const inventory = fixedInventory(demo.toJSON());
+
+    // Assert: errors, bounce rate, complaint rate, the stack's DLQ; $0.40 a month at list price.
+    expect(settings.app.monitoring.dashboard).toBe(false);
+    expect(inventory).toEqual({
+      alarms: 4,
+      alarmMetrics: 4,
+      compositeAlarms: 0,
+      dashboards: 0,
+      kmsKeys: 0,
+      secrets: 0,
+      customAlarmMetrics: [],
+    });
+    demo.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['leadloop.sweeper'], 'detail-type': ['Sweeper Lagging'] },
     });
   });
 });
