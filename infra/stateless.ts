@@ -197,8 +197,8 @@ export class Stateless extends Construct {
           target: new LambdaInvoke(fn, { retryAttempts: 0, deadLetterQueue: ctx.stateful.deadLetters }),
         });
         // The scheduler invokes asynchronously: its DLQ holds what it could not hand to Lambda; a run that
-        // then fails, or waits in Lambda's queue past the lag threshold (throttled), lands in the same
-        // alarmed DLQ. Not retried: the next scheduled run is the retry.
+        // then fails, or waits over 10 minutes in Lambda's queue (throttled), lands in the same alarmed DLQ.
+        // Not retried: the next scheduled run is the retry.
         fn.configureAsyncInvoke({
           onFailure: new SqsDestination(ctx.stateful.deadLetters),
           retryAttempts: 0,
