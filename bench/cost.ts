@@ -28,10 +28,18 @@
  *   The stack now has neither (the signing key is a table item: one 1-RRU read per cold start).
  * - SES https://aws.amazon.com/ses/pricing/ : $0.10 per 1,000 mails (reported apart: the issue's target
  *   excludes SES's own per-mail price).
+ * - X-Ray https://aws.amazon.com/xray/pricing/ : $5.00 per million traces recorded, first 100,000 a month free
+ *   (verified). Lambda with active tracing records the first request of each second: an every-minute sweep
+ *   would be 43,200 traces a month; the sweeper is `passThrough` (infra/catalog.ts), so none.
+ * - CloudWatch dashboards: $3.00 per dashboard-month, first 3 per account free (carried, 2026 summaries of the
+ *   pricing page); Logs ingestion $0.76 per GB in Tokyo (carried). Idle log volume is measured below.
  *
  * Workload (issue 16 item 8): 1,000 new leads a month, 20 tracked events and 5 step e-mails each, 1% become
- * hot (a hand-off), a sweep every minute over the due index's shards. Lambda durations are stated
- * assumptions (not measured here), memory from infra/catalog.ts.
+ * hot (a hand-off), a sweep every minute over the due index's shards. The idle sweep is MEASURED here: the
+ * deployed sweeper handler (middy, Powertools, the real use case) on its own DynamoDB Local with nothing due,
+ * its wall time, Node CPU time, DynamoDB calls and log bytes per run; its Lambda duration at the catalog's
+ * memory is the I/O wait plus the CPU time scaled to the memory's vCPU share (1,769 MB = 1 vCPU), an upper
+ * bound on this loaded machine. Other Lambda durations are stated assumptions, memory from infra/catalog.ts.
  *
  *   npx tsx bench/cost.ts [--leads 1000]
  */
@@ -43,7 +51,7 @@ import { FUNCTIONS } from '#infra/catalog';
 import { fixedInventory } from '#infra/inventory';
 import { DUE_SHARDS } from '#store/table-design';
 import type { BenchResult } from './support.ts';
-import { figure, numberArg, writeResult } from './support.ts';
+import { figure, median, numberArg, startBenchEngines, writeResult } from './support.ts';
 
 export const PRICES = {
   date: '2026-12-04',
@@ -66,6 +74,8 @@ export const PRICES = {
   freeLambdaGbS: 400_000,
   logsPerGb: 0.76,
   sesPer1000: 0.1,
+  xrayPerMillionTraces: 5.0,
+  dashboardPerMonth: 3.0,
 } as const;
 
 const LEADS = numberArg('leads', 1000);
@@ -73,8 +83,20 @@ const EVENTS_PER_LEAD = 20;
 const MAILS_PER_LEAD = 5;
 const HOT_SHARE = 0.01;
 const SWEEPS_PER_MONTH = 30 * 24 * 60;
-/** Assumed Lambda durations (ms): an API request, an idle sweep, a step within a sweep. */
-const MS = { request: 60, idleSweep: 150, step: 40 };
+const SWEEPER = FUNCTIONS.find((f) => f.name === 'sweeper');
+if (!SWEEPER) throw new Error('no sweeper in the catalog');
+const SWEEPER_MB = SWEEPER.memoryMb;
+/** Lambda gives a function 1 vCPU at 1,769 MB, in proportion below. */
+const MB_PER_VCPU = 1769;
+/** Lambda's own lines per invocation (JSON format: platform.start and platform.report), bytes. */
+const PLATFORM_LOG_BYTES = 420;
+/** Cold starts of an always-warm function (one every 2 hours, as for the key reads below). */
+const COLD_STARTS_PER_MONTH = 12 * 30;
+
+const idleSweep = await measureIdleSweep(numberArg('sweeps', 40));
+
+/** Lambda durations (ms): an API request and a step within a sweep (assumed), an idle sweep (measured). */
+const MS = { request: 60, idleSweep: idleSweep.lambdaMs, step: 40 };
 /**
  * Cold starts of the functions that sign tokens read the key item (1 RRU, strongly consistent); assume one
  * container per function renewed every 2 hours.
@@ -130,7 +152,7 @@ const rru =
 const requests = LEADS + events + LEADS * HOT_SHARE * 3; // captures, events, hand-off actions
 const gbs = (mb: number, ms: number, n: number) => (mb / 1024) * (ms / 1000) * n;
 const lambdaGbS =
-  gbs(512, MS.request, requests) + gbs(512, MS.idleSweep, SWEEPS_PER_MONTH) + gbs(512, MS.step, mails);
+  gbs(512, MS.request, requests) + gbs(SWEEPER_MB, MS.idleSweep, SWEEPS_PER_MONTH) + gbs(512, MS.step, mails);
 const lambdaRequests = requests + SWEEPS_PER_MONTH + LEADS * 3; // + outbox / EventBridge-driven invocations
 const busEvents = LEADS * 3 + LEADS * HOT_SHARE * 2;
 const alarmMetrics = inventory.alarmMetrics;
@@ -151,21 +173,42 @@ const lines = {
   alarms: usd(
     alarmMetrics * PRICES.alarmMetricPerMonth + inventory.compositeAlarms * PRICES.compositeAlarmPerMonth,
   ),
+  dashboards: usd(inventory.dashboards * PRICES.dashboardPerMonth),
 };
+/** Traces an idle month records: every scheduled run of an actively traced function (Lambda samples it). */
+const idleTraces =
+  FUNCTIONS.filter((f) => f.tracing !== 'passThrough' && f.triggers.some((t) => t.kind === 'schedule'))
+    .length * SWEEPS_PER_MONTH;
+/**
+ * Custom metrics an idle sweeper publishes (EMF seen in its measured output): each is billed for the hours it
+ * receives data. In every run: all hours; only at a cold start (Powertools' ColdStart): the hours with one.
+ */
+const idleMetricHours =
+  idleSweep.metricsEveryRun.length * 730 +
+  idleSweep.metricsAtColdStart.length * Math.min(730, COLD_STARTS_PER_MONTH);
 const idle = {
   sweeps: usd(
     ((SWEEPS_PER_MONTH * idleSweepRru) / 1e6) * PRICES.dynamodbPerMillionRru +
       (SWEEPS_PER_MONTH / 1e6) * PRICES.lambdaPerMillionRequests +
-      gbs(512, MS.idleSweep, SWEEPS_PER_MONTH) * PRICES.lambdaPerGbSecond,
+      gbs(SWEEPER_MB, MS.idleSweep, SWEEPS_PER_MONTH) * PRICES.lambdaPerGbSecond,
   ),
   secret: lines.secret,
   kmsKey: lines.kmsKey,
   alarms: lines.alarms,
-  // The one custom metric an alarm reads (SweeperLagSeconds) is emitted only when something is due: an
-  // idle stack publishes none (custom metrics are billed by the hours with data).
-  customMetrics: 0,
+  dashboards: lines.dashboards,
+  // Measured: what an idle sweep writes to its log group, plus Lambda's own lines.
+  sweeperLogs: usd(
+    ((SWEEPS_PER_MONTH * (idleSweep.logBytes + PLATFORM_LOG_BYTES)) / 1024 ** 3) * PRICES.logsPerGb,
+  ),
+  xrayTraces: usd((idleTraces / 1e6) * PRICES.xrayPerMillionTraces),
+  // SweeperLagSeconds is emitted only when something is due; the ColdStart metric is off (shared/http/lambda.ts).
+  customMetrics: usd((idleMetricHours / 730) * PRICES.customMetricPerMonth),
 };
-const total = Object.values(lines).reduce((a, b) => a + b, 0);
+
+// The month's bill: the traffic lines plus the idle-only lines they do not already hold (logs, traces and
+// metrics of traffic are not modelled: the per-lead figure counts units, requests and durations).
+const total =
+  Object.values(lines).reduce((a, b) => a + b, 0) + idle.sweeperLogs + idle.xrayTraces + idle.customMetrics;
 const idleTotal = Object.values(idle).reduce((a, b) => a + b, 0);
 const perThousand = ((total - idleTotal) / LEADS) * 1000;
 /**
@@ -177,10 +220,14 @@ const idleAfterFreeTier = usd(
   idle.sweeps -
     Math.min(
       (SWEEPS_PER_MONTH / 1e6) * PRICES.lambdaPerMillionRequests +
-        gbs(512, MS.idleSweep, SWEEPS_PER_MONTH) * PRICES.lambdaPerGbSecond,
+        gbs(SWEEPER_MB, MS.idleSweep, SWEEPS_PER_MONTH) * PRICES.lambdaPerGbSecond,
       idle.sweeps,
     ) +
     Math.max(0, alarmMetrics - PRICES.freeAlarmMetrics) * PRICES.alarmMetricPerMonth +
+    Math.max(0, inventory.dashboards - 3) * PRICES.dashboardPerMonth +
+    Math.max(0, idleTraces - 100_000) * (PRICES.xrayPerMillionTraces / 1e6) +
+    idle.sweeperLogs +
+    idle.customMetrics +
     idle.kmsKey +
     idle.secret,
 );
@@ -206,6 +253,8 @@ writeResult(
       source: 'issue 16 item 8',
     }),
     figure('idle stack after the always-free allowances (informative)', idleAfterFreeTier, 'USD/month', 0),
+    figure('idle sweep, measured wall time here (informative)', idleSweep.wallMs, 'ms', 0),
+    figure(`idle sweep, modelled Lambda duration at ${SWEEPER_MB} MB`, idleSweep.lambdaMs, 'ms', 0),
   ],
   {
     prices: PRICES,
@@ -227,13 +276,126 @@ writeResult(
     },
     inventory,
     idleAfterFreeTier,
+    idleSweep: {
+      ...idleSweep,
+      memoryMb: SWEEPER_MB,
+      model: 'lambdaMs = (wall − cpu) + cpu × max(1, 1769 ÷ MB)',
+    },
+    idleTraces,
     lines,
     idle,
     totalUsd: usd(total),
     sesUsd: usd(ses),
     assumptions: {
       lambdaMs: MS,
+      platformLogBytesPerInvocation: PLATFORM_LOG_BYTES,
+      coldStartsPerMonth: COLD_STARTS_PER_MONTH,
       note: 'list prices, no free tier counted (idleAfterFreeTier apart); alarm metrics, keys and secrets counted from the synthesized stack (infra/inventory.ts)',
     },
   },
 );
+
+/**
+ * The deployed sweeper handler, idle: nothing due, so each run is the 8 shard queries and the middleware.
+ * Asserts what it timed: every run found nothing due and made exactly one DynamoDB call per shard.
+ */
+async function measureIdleSweep(runs: number) {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  // As deployed (infra/lead-function.ts): log level info, the function's service name, the metrics namespace.
+  Object.assign(process.env, {
+    LOG_LEVEL: 'info',
+    POWERTOOLS_SERVICE_NAME: 'sweeper',
+    POWERTOOLS_METRICS_NAMESPACE: 'LeadLoop',
+    // What Lambda sets in an on-demand environment (Powertools counts a cold start only then).
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+  });
+  const engines = await startBenchEngines('bench-cost');
+  try {
+    const { dynamodb } = await import('#store/dynamodb');
+    let calls = 0;
+    dynamodb.middlewareStack.add(
+      (next) => async (args) => {
+        calls++;
+        return next(args);
+      },
+      { step: 'initialize', name: 'costBenchCallCounter' },
+    );
+    const { handler } = await import('../functions/sweeper/handler.ts');
+    const context = {
+      functionName: 'leadloop-sweeper',
+      functionVersion: '$LATEST',
+      invokedFunctionArn: 'arn:aws:lambda:ap-northeast-1:123456789012:function:leadloop-sweeper',
+      memoryLimitInMB: String(SWEEPER_MB),
+      awsRequestId: '',
+      logGroupName: '/aws/lambda/leadloop-sweeper',
+      logStreamName: 'bench',
+      callbackWaitsForEmptyEventLoop: false,
+      getRemainingTimeInMillis: () => 60_000,
+      done: () => {},
+      fail: () => {},
+      succeed: () => {},
+    };
+    // Everything the handler writes (Lambda ships stdout and stderr to the log group).
+    let output = '';
+    const capture = (stream: NodeJS.WriteStream) => {
+      const write = stream.write.bind(stream);
+      // Kept, not printed: the bench's own output stays readable (a callback, if any, is not called).
+      stream.write = ((chunk: string | Uint8Array) => {
+        output += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+        return true;
+      }) as typeof stream.write;
+      return () => {
+        stream.write = write;
+      };
+    };
+    const emfMetrics = (text: string): string[] =>
+      [...text.matchAll(/"Metrics":\[([^\]]*)\]/g)].flatMap((m) =>
+        [...(m[1] ?? '').matchAll(/"Name":"([^"]+)"/g)].map((n) => n[1] ?? ''),
+      );
+    const run = async (i: number) => {
+      context.awsRequestId = `bench-${i}`;
+      calls = 0;
+      output = '';
+      const restore = [capture(process.stdout), capture(process.stderr)];
+      const cpu = process.cpuUsage();
+      const started = performance.now();
+      let report: { due: number };
+      try {
+        report = (await handler({ source: 'aws.scheduler' }, context as never)) as { due: number };
+      } finally {
+        for (const r of restore) r();
+      }
+      const wall = performance.now() - started;
+      const used = process.cpuUsage(cpu);
+      if (report.due !== 0) throw new Error(`idle sweep found ${report.due} due`);
+      if (calls !== DUE_SHARDS)
+        throw new Error(`idle sweep made ${calls} DynamoDB calls, expected ${DUE_SHARDS}`);
+      return {
+        wall,
+        cpu: (used.user + used.system) / 1000,
+        bytes: Buffer.byteLength(output),
+        metrics: emfMetrics(output),
+      };
+    };
+    const cold = await run(0);
+    for (let i = 1; i <= 5; i++) await run(i); // warm: JIT, connections
+    const warm = [];
+    for (let i = 0; i < runs; i++) warm.push(await run(100 + i));
+    const wallMs = median(warm.map((r) => r.wall));
+    const cpuMs = median(warm.map((r) => r.cpu));
+    const lambdaMs = Math.ceil(Math.max(0, wallMs - cpuMs) + cpuMs * Math.max(1, MB_PER_VCPU / SWEEPER_MB));
+    const everyRun = [...new Set(warm.flatMap((r) => r.metrics))];
+    return {
+      runs,
+      wallMs: Math.round(wallMs * 10) / 10,
+      cpuMs: Math.round(cpuMs * 10) / 10,
+      lambdaMs,
+      dynamodbCalls: DUE_SHARDS,
+      logBytes: Math.round(median(warm.map((r) => r.bytes))),
+      metricsEveryRun: everyRun,
+      metricsAtColdStart: cold.metrics.filter((m) => !everyRun.includes(m)),
+    };
+  } finally {
+    await engines.stop();
+  }
+}

@@ -29,6 +29,10 @@ export const app: z.input<typeof appConfigSchema> = {
     rateLimits: { forms: 100, track: 2000, confirm: 100, unsubscribe: 100 },
   },
   logRetentionDays: 30,
+  // A sweep whose oldest due timer waited over 10 minutes e-mails the alarm topic once an hour at most. The
+  // operations dashboard costs $3.00 a month at list price (free for an account's first 3): set
+  // `dashboard: true` to deploy it (README → Monitoring).
+  monitoring: { dashboard: false, sweeperLag: { thresholdSeconds: 600, quietMinutes: 60 } },
   // Personal data retention (README → Privacy and retention): timeline 25 months, anonymous visitors 13 months,
   // disqualified leads without activity erased after 24 months.
   retention: { timelineDays: 761, anonymousDays: 396, disqualifiedInactiveDays: 730 },

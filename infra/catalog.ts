@@ -14,6 +14,7 @@ import {
   type DetailType,
   EVENT_SOURCE,
 } from '#domain/lead/events';
+import { SWEEPER_EVENT_SOURCE, SWEEPER_LAGGING } from '#domain/operations/sweeper-lag';
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 export interface RouteSpec {
@@ -57,6 +58,11 @@ export interface FunctionSpec {
   triggers: Trigger[];
   /** Reserved concurrency cap (protects the table and SES rate); undefined = account pool. */
   maxConcurrency?: number;
+  /**
+   * X-Ray: `active` (default) samples invocations itself (Lambda traces the first request each second and 5%
+   * of the rest); `passThrough` traces only requests that arrive with a sampled trace header.
+   */
+  tracing?: 'active' | 'passThrough';
   /** What the function may touch in AWS: its IAM policy is derived from this and nothing else. */
   grants: Grants;
 }
@@ -405,12 +411,17 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   fn({
     name: 'sweeper',
     entry: 'functions/sweeper/handler.ts',
-    grants: { table: 'readWrite', sendEmail: true, signingSecret: true },
+    // putEvents: `Sweeper Lagging` (README → Monitoring); every other event goes through the outbox.
+    grants: { table: 'readWrite', sendEmail: true, signingSecret: true, putEvents: true },
     description: 'Runs due timers: step emails, SLA deadlines, temperature decay',
     timeoutSeconds: 60,
     memoryMb: 512,
     triggers: [{ kind: 'schedule', everyMinutes: 1 }],
     maxConcurrency: 2,
+    // Active tracing would record every run (each is the first request of its second): 43,200 traces a month,
+    // $0.22 at list price on an idle stack. The scheduler sends no trace header, so none are recorded; the
+    // sweeper's logs ("sweep done") and the dashboard's duration graph show what a sweep did.
+    tracing: 'passThrough',
   }),
 ];
 
@@ -422,7 +433,27 @@ export interface EventRuleSpec {
   description: string;
   /** Set when the target is one of our functions; otherwise the target is external (API destination, SQS). */
   functionName?: string;
+  /** The target is the stack's alarm topic (an operations alert): `message` is what its e-mail says. */
+  alarmTopic?: { message: string };
 }
+
+/**
+ * Operations alerts: events the stack's own functions publish for the people who run it, routed by a rule to
+ * the alarm topic (README → Monitoring). They cost nothing until something is wrong, where an alarm metric
+ * costs $0.10 every month. `<path>` in a message is filled from the event (an EventBridge input template).
+ */
+export const ALERT_RULES: readonly (EventRuleSpec & { alarmTopic: { message: string } })[] = [
+  {
+    name: 'sweeper-lagging',
+    bus: 'leads',
+    pattern: { source: [SWEEPER_EVENT_SOURCE], 'detail-type': [SWEEPER_LAGGING] },
+    description: 'Sweeper Lagging → the alarm topic',
+    alarmTopic: {
+      message:
+        'Lead loop: the sweeper is lagging. The oldest due timer (step e-mail, SLA deadline, decay) waited <$.detail.lagSeconds> s (threshold <$.detail.thresholdSeconds> s; due since <$.detail.oldestDueAt>, shard <$.detail.shards.oldest>). That sweep found <$.detail.due> due, finished <$.detail.done>, failed <$.detail.failed>, ran out of time: <$.detail.stoppedEarly>. Check the sweeper function errors and duration on the dashboard and its logs (stoppedEarly, failed); check SES throttling and the DynamoDB due index; raise its memory/timeout, the send rate (config/app.ts ses.sendRatePerSecond) or the send-window spread if it is just volume. No other such alert for <$.detail.quietMinutes> minutes.',
+    },
+  },
+];
 
 export const eventRules = (): EventRuleSpec[] => [
   ...FUNCTIONS.flatMap((f) =>
@@ -433,6 +464,7 @@ export const eventRules = (): EventRuleSpec[] => [
     ),
   ),
   ...handoffTargetRules(settings.handoff.targets),
+  ...ALERT_RULES,
 ];
 
 /**

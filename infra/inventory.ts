@@ -1,13 +1,15 @@
 /**
  * What a synthesized template bills every month whatever the traffic, counted from its resources (the cost
  * bench and the infra tests read the same count): CloudWatch bills each metric an alarm reads (a metric
- * alarm reads one; a metric-math alarm one per `MetricStat` it lists), composite alarms, customer-managed
- * KMS keys and Secrets Manager secrets.
+ * alarm reads one; a metric-math alarm one per `MetricStat` it lists), composite alarms, dashboards,
+ * customer-managed KMS keys and Secrets Manager secrets.
  */
 export interface FixedInventory {
   alarms: number;
   alarmMetrics: number;
   compositeAlarms: number;
+  /** CloudWatch dashboards: $3.00 each a month at list price. */
+  dashboards: number;
   kmsKeys: number;
   secrets: number;
   /** Alarm metrics that are custom (namespace LeadLoop): billed as custom metrics for every hour with data. */
@@ -39,6 +41,7 @@ export function fixedInventory(template: { Resources?: Resources }): FixedInvent
     alarms: of('AWS::CloudWatch::Alarm').length,
     alarmMetrics,
     compositeAlarms: of('AWS::CloudWatch::CompositeAlarm').length,
+    dashboards: of('AWS::CloudWatch::Dashboard').length,
     kmsKeys: of('AWS::KMS::Key').length,
     secrets: of('AWS::SecretsManager::Secret').length,
     customAlarmMetrics: [...custom],

@@ -44,7 +44,7 @@ export class LeadFunction extends Construct {
       memorySize: spec.memoryMb,
       timeout: Duration.seconds(spec.timeoutSeconds),
       reservedConcurrentExecutions: spec.maxConcurrency,
-      tracing: Tracing.ACTIVE,
+      tracing: spec.tracing === 'passThrough' ? Tracing.PASS_THROUGH : Tracing.ACTIVE,
       loggingFormat: LoggingFormat.JSON,
       logGroup,
       environment: {

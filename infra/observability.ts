@@ -13,9 +13,13 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { EventField, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
+import { SnsTopic } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { settings } from '#config/settings';
+import { ALERT_RULES } from './catalog.ts';
 import type { Stateful } from './stateful.ts';
 
 /** Namespace of every metric the functions emit as EMF (`shared/adapters/metrics.ts`). */
@@ -37,14 +41,11 @@ export const CUSTOM_METRICS = {
   LeadSlaBreached: ['action', 'clock'],
   /**
    * Emitted by the sweeper with no dimensions, only when something was due: age in seconds of the oldest
-   * due timer a sweep saw.
+   * due timer a sweep saw. Graphed, not alarmed: the sweeper publishes `Sweeper Lagging` instead.
    */
   SweeperLagSeconds: [],
 } as const satisfies Record<string, readonly string[]>;
 export type CustomMetricName = keyof typeof CUSTOM_METRICS;
-
-/** The lag the sweeper alarm reads for a minute without a sweep (anything over the threshold). */
-export const SWEEPS_STOPPED = 86_400;
 
 /** Alarm thresholds, exported for the tests and the README. */
 export const THRESHOLDS = {
@@ -52,7 +53,8 @@ export const THRESHOLDS = {
   bounceRate: 0.05,
   /** SES reviews an account at a 0.1% complaint rate. */
   complaintRate: 0.001,
-  sweeperLagSeconds: 600,
+  /** A sweep whose oldest due timer waited longer publishes `Sweeper Lagging` (config/app.ts → monitoring). */
+  sweeperLagSeconds: settings.app.monitoring.sweeperLag.thresholdSeconds,
   /** Function errors (all functions of the account in the Region) in 5 minutes that raise the alarm. */
   functionErrors: 1,
 } as const;
@@ -61,12 +63,15 @@ export interface ObservabilityProps {
   stateful: Stateful;
   /** The stack's functions by catalog name (`Stateless.functions`). */
   functions: ReadonlyMap<string, { fn: IFunction }>;
+  /** Deploy the dashboard ($3.00 a month at list price): `config/app.ts` → `monitoring.dashboard`. */
+  dashboard?: boolean;
 }
 
 /**
- * What the people who run the product watch: one CloudWatch dashboard (the lead loop's business metrics,
- * SES reputation, sweeper lag, dead-letter queues, and errors and p90 duration per function) and alarms
- * on the stack's alarm topic (which e-mails `config/app.ts` → `alarmEmail` when set).
+ * What the people who run the product watch: alarms and operations alerts (`Sweeper Lagging`) on the stack's
+ * alarm topic (which e-mails `config/app.ts` → `alarmEmail` when set), and, when `monitoring.dashboard` is
+ * on, one CloudWatch dashboard (the lead loop's business metrics, SES reputation, sweeper lag, dead-letter
+ * queues, and errors and p90 duration per function).
  *
  * Instantiate it LAST in the stack: it finds the dead-letter queues by walking the construct tree. A DLQ
  * is any SQS queue with no DLQ of its own (cdk-nag's SQS3 makes every other queue name one), so a DLQ
@@ -81,7 +86,8 @@ export interface ObservabilityProps {
  * CloudWatch event destination, which the stack does not have (engagement goes to EventBridge).
  */
 export class Observability extends Construct {
-  readonly dashboard: Dashboard;
+  /** Undefined unless `dashboard` is asked for. */
+  readonly dashboard: Dashboard | undefined;
   readonly alarms: Alarm[] = [];
   readonly deadLetterQueues: Queue[];
 
@@ -128,35 +134,34 @@ export class Observability extends Construct {
       treatMissingData: TreatMissingData.IGNORE,
     });
 
-    // --- Sweeper lag -------------------------------------------------------------------------------------
-    // The sweeper emits SweeperLagSeconds only when something was due (a custom metric is billed for every
-    // hour it receives data: a heartbeat every minute was $0.30 a month on an idle stack). "Sweeps stopped"
-    // is read from the sweeper's own Invocations instead (an AWS metric, free): no invocation in a minute
-    // reads as a lag of SWEEPS_STOPPED seconds. No unit filter on purpose: an alarm that names a unit ignores
-    // datapoints emitted with another one.
+    // --- Sweeper lag: an event, not an alarm ----------------------------------------------------------------
+    // An alarm bills each metric it reads every month, busy or idle (the lag alarm read two: $0.20 of an idle
+    // stack's bill). The sweeper itself publishes `Sweeper Lagging` when its oldest due timer waited over the
+    // threshold (at most once per quiet period), and this rule e-mails it through the alarm topic: nothing is
+    // billed until something is late. "Sweeps stopped" is covered by the schedule's dead-letter queue (the
+    // stack's DLQ, alarmed: the scheduler could not invoke the sweeper), the sweeper's own async on-failure
+    // destination (the same DLQ: an invocation that failed or aged out) and the Errors alarm; a schedule
+    // disabled by hand is not (README → Monitoring).
     const sweeperLag = custom('SweeperLagSeconds', 'Maximum', Duration.minutes(1));
-    const sweeper = props.functions.get('sweeper')?.fn;
-    const sweeperHealth = sweeper
-      ? new MathExpression({
-          expression: `IF(FILL(sweeps, 0) < 1, ${SWEEPS_STOPPED}, FILL(lag, 0))`,
-          usingMetrics: {
-            lag: sweeperLag,
-            sweeps: sweeper.metricInvocations({ statistic: 'Sum', period: Duration.minutes(1) }),
-          },
-          label: 'sweeper lag (s); no sweep = stopped',
-          period: Duration.minutes(1),
-        })
-      : sweeperLag;
-    addAlarm('SweeperLagAlarm', {
-      alarmDescription:
-        'The oldest due timer (step e-mail, SLA deadline, decay) has waited over 10 minutes for 3 minutes running, or the sweeper was not invoked for 3 minutes: sweeps fall behind or stopped (check the EventBridge Scheduler schedule too). Check the sweeper function errors and duration on the dashboard and its logs (stoppedEarly, failed); check SES throttling and the DynamoDB due index; raise its memory/timeout or the send rate if it is just volume.',
-      metric: sweeperHealth,
-      threshold: THRESHOLDS.sweeperLagSeconds,
-      evaluationPeriods: 3,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      // No data at all (no invocation, no lag) for 3 minutes means no sweeps at all.
-      treatMissingData: TreatMissingData.BREACHING,
-    });
+    for (const alert of ALERT_RULES) {
+      new Rule(this, `${pascal(alert.name)}Alert`, {
+        ruleName: `${stack.stackName}-${alert.name}`,
+        description: alert.description,
+        eventBus: stateful.bus,
+        eventPattern: {
+          source: alert.pattern.source as string[],
+          detailType: alert.pattern['detail-type'] as string[],
+        },
+        targets: [
+          new SnsTopic(stateful.alarmTopic, {
+            message: RuleTargetInput.fromText(inputTemplate(alert.alarmTopic.message)),
+            deadLetterQueue: stateful.deadLetters,
+            retryAttempts: 8,
+            maxEventAge: Duration.hours(6),
+          }),
+        ],
+      });
+    }
 
     // --- Dead-letter queues ------------------------------------------------------------------------------
     this.deadLetterQueues = stack.node
@@ -226,6 +231,11 @@ export class Observability extends Construct {
     const functions = [...props.functions.entries()];
 
     // --- Dashboard ---------------------------------------------------------------------------------------
+    // $3.00 a month at list price, busy or idle (an account's first 3 are free): only when asked for.
+    if (!props.dashboard) {
+      this.dashboard = undefined;
+      return;
+    }
     const width = 12;
     const height = 6;
     const graph = (
@@ -322,6 +332,10 @@ export class Observability extends Construct {
     );
   }
 }
+
+/** `<$.detail.x>` placeholders of a catalog alert message as EventBridge input-transformer fields. */
+const inputTemplate = (message: string): string =>
+  message.replace(/<(\$\.[A-Za-z0-9_.]+)>/g, (_, path: string) => EventField.fromPath(path));
 
 /** A custom metric as emitted with no dimensions (only SweeperLagSeconds is). */
 const custom = (metricName: CustomMetricName, statistic: string, period: Duration): Metric =>

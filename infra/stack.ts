@@ -65,6 +65,7 @@ export class LeadLoopStack extends Stack {
     new Observability(this, 'Observability', {
       stateful: this.stateful,
       functions: this.stateless.functions,
+      dashboard: props.settings.app.monitoring.dashboard,
     });
     const sweeper = this.stateless.functions.get('sweeper')?.fn;
     if (sweeper) acknowledgeSchedulerRoles(this, this.getLogicalId(sweeper.node.defaultChild as CfnElement));

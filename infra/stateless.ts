@@ -13,6 +13,7 @@ import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
@@ -194,6 +195,14 @@ export class Stateless extends Construct {
           description: `Runs ${spec.name} every ${trigger.everyMinutes} minute(s)`,
           schedule: ScheduleExpression.rate(Duration.minutes(trigger.everyMinutes)),
           target: new LambdaInvoke(fn, { retryAttempts: 0, deadLetterQueue: ctx.stateful.deadLetters }),
+        });
+        // The scheduler invokes asynchronously: its DLQ holds what it could not hand to Lambda; a run that
+        // then fails, or waits over 10 minutes in Lambda's queue (throttled), lands in the same alarmed DLQ.
+        // Not retried: the next scheduled run is the retry.
+        fn.configureAsyncInvoke({
+          onFailure: new SqsDestination(ctx.stateful.deadLetters),
+          retryAttempts: 0,
+          maxEventAge: Duration.minutes(10),
         });
       } else {
         fn.addEventSource(

@@ -95,7 +95,7 @@ async function enrollOne(
     const run = (existing?.run ?? 0) + 1;
     const enrolledAt = candidate.startAt ?? at;
     const dueAt =
-      firstDueAt(sequence, enrolledAt, settings.nurtureSettings, lead.profile.timeZone) ?? enrolledAt;
+      firstDueAt(sequence, enrolledAt, settings.nurtureSettings, lead.profile.timeZone, leadId) ?? enrolledAt;
     const put = enrollmentPut(
       {
         ...newEnrollment(sequence.id, enrolledAt),

@@ -9,7 +9,9 @@ import { runRetentionTimer } from '#app/run-retention-timer';
 import { runSlaTimer } from '#app/run-sla-timer';
 import { runStepTimer } from '#app/run-step';
 import { runStitchTimer } from '#app/run-stitch-timer';
+import { alertIfLagging, type LagAlertOutcome } from '#app/sweeper-lag-alert';
 import { settings } from '#config/settings';
+import type { SweeperLagConfig } from '#domain/operations/sweeper-lag';
 import { type ClaimedTimer, claimTimer, type DueTimer, dueShards, queryDue } from '#store/timers';
 
 /**
@@ -34,6 +36,8 @@ export interface SweepOptions {
   /** Stop claiming new work when less than this much Lambda time is left. */
   reserveMs: number;
   pageSize: number;
+  /** Publish `Sweeper Lagging` when the oldest due timer waited over the threshold (off when absent). */
+  lagAlert?: SweeperLagConfig;
 }
 
 export interface SweepReport {
@@ -46,6 +50,8 @@ export interface SweepReport {
   stoppedEarly: boolean;
   /** Age of the oldest due timer this sweep saw, in seconds (0 when nothing was due): the sweeper's lag. */
   lagSeconds: number;
+  /** What the lag check did: `off` without `lagAlert`; `published` / `quiet` only when lagging. */
+  lagAlert: LagAlertOutcome | 'off';
 }
 
 const DEFAULT_OPTIONS: SweepOptions = {
@@ -97,23 +103,29 @@ export function createSweeper(
       unknownKind: 0,
       stoppedEarly: false,
       lagSeconds: 0,
+      lagAlert: 'off',
     };
     const timeLeft = () => context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
     const sendPermit = rateLimiter(options.sendRatePerSecond);
     const sweepNow = now();
     let oldestDueAt = sweepNow;
+    let oldestShard: string | undefined;
+    const shards = dueShards();
 
     const queue: DueTimer[] = [];
     let producersDone = false;
     // Producers: page through each shard; consumers: claim and process with bounded parallelism.
-    const producers = dueShards().map(async (shard) => {
+    const producers = shards.map(async (shard) => {
       let startKey: Record<string, unknown> | undefined;
       do {
         if (timeLeft() < options.reserveMs) return;
         const page = await queryDue(shard, sweepNow, options.pageSize, startKey);
         // The due index is sorted by dueAt: a shard's first item is its oldest.
         const first = page.timers[0];
-        if (!startKey && first) oldestDueAt = Math.min(oldestDueAt, Date.parse(first.dueAt));
+        if (!startKey && first && Date.parse(first.dueAt) < oldestDueAt) {
+          oldestDueAt = Date.parse(first.dueAt);
+          oldestShard = shard;
+        }
         report.due += page.timers.length;
         queue.push(...page.timers);
         startKey = page.next;
@@ -169,9 +181,16 @@ export function createSweeper(
     };
     await Promise.all([allProduced, ...Array.from({ length: options.concurrency }, consumer)]);
     report.lagSeconds = Math.max(0, Math.round((sweepNow - oldestDueAt) / 1000));
-    // Only when something was due: an idle stack publishes no custom metric (billed per hour with data);
-    // the alarm reads "no sweep" from the function's Invocations (infra/observability.ts).
+    // Only when something was due: an idle stack publishes no custom metric (billed per hour with data).
     if (report.due > 0) countMetric('SweeperLagSeconds', {}, report.lagSeconds, 'Seconds');
+    // Lag is an event, not an alarm metric (an alarm bills every month, idle or not): README → Monitoring.
+    if (options.lagAlert && report.due > 0) {
+      report.lagAlert = await alertIfLagging(
+        { ...report, oldestDueAt, oldestShard, shards: shards.length },
+        options.lagAlert,
+        sweepNow,
+      );
+    }
     if (report.due > 0) logger.info('sweep done', { ...report });
     return report;
   };
@@ -223,5 +242,8 @@ export const TIMER_PROCESSORS = {
  * `config/app.ts` → `ses.sendRatePerSecond` (at most the account's SES quota, checked at synth).
  */
 export function sweepDueTimers() {
-  return createSweeper(TIMER_PROCESSORS, { sendRatePerSecond: settings.app.ses.sendRatePerSecond });
+  return createSweeper(TIMER_PROCESSORS, {
+    sendRatePerSecond: settings.app.ses.sendRatePerSecond,
+    lagAlert: settings.app.monitoring.sweeperLag,
+  });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SweeperLagConfig } from '#domain/operations/sweeper-lag';
 import type { RetentionConfig } from '#domain/privacy/retention';
 import type { AnonymousLimits } from '#domain/tracking/anonymous';
 
@@ -119,6 +120,25 @@ export const appConfigSchema = z
       .default({ maxEventsPerVisitor: 500, windowDays: 90 }) satisfies z.ZodType<AnonymousLimits>,
     /** Optional address that receives alarm notifications (DLQ depth, SLA breaches). */
     alarmEmail: z.email().optional(),
+    /**
+     * What the stack watches without an alarm metric (README → Monitoring). `sweeperLag`: a sweep whose
+     * oldest due timer waited over `thresholdSeconds` publishes one `Sweeper Lagging` event, routed to the
+     * alarm topic, then none for `quietMinutes`. `dashboard`: the operations dashboard, $3.00 a month at list
+     * price (an account's first 3 dashboards are free): off unless asked, so an idle stack stays under $0.50.
+     */
+    monitoring: z
+      .object({
+        dashboard: z.boolean().default(false),
+        sweeperLag: z
+          .object({
+            thresholdSeconds: z.number().int().min(60).max(86_400).default(600),
+            quietMinutes: z.number().int().min(1).max(1_440).default(60),
+          })
+          .strict()
+          .default({ thresholdSeconds: 600, quietMinutes: 60 }) satisfies z.ZodType<SweeperLagConfig>,
+      })
+      .strict()
+      .default({ dashboard: false, sweeperLag: { thresholdSeconds: 600, quietMinutes: 60 } }),
     /** How long personal data is kept (README → Privacy and retention). */
     retention: retentionConfigSchema.default({
       timelineDays: 761,

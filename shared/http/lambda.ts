@@ -10,14 +10,17 @@ import { tracer } from '#adapters/tracer';
 /**
  * The one observability stack every Lambda entry gets (Powertools): the request id, cold start and function
  * name on every log line (`injectLambdaContext`), the invocation's buffered EMF metrics flushed at the end
- * (`logMetrics`, which never throws when nothing was counted) plus a cold-start metric, and an X-Ray segment
+ * (`logMetrics`, which never throws when nothing was counted; no cold-start metric), and an X-Ray segment
  * for the handler when tracing is on (`captureLambdaHandler`; off locally and in tests).
  * `httpHandler` (shared/http/api.ts) and `eventHandler` below are the only two places it is wired.
  */
 export function withObservability<E, R>(handler: middy.MiddyfiedHandler<E, R>): middy.MiddyfiedHandler<E, R> {
   handler
     .use(injectLambdaContext(powertoolsLogger))
-    .use(logMetrics(metrics, { captureColdStartMetric: process.env.LOG_LEVEL !== 'silent' }));
+    // No ColdStart metric: a custom metric is billed for every hour it receives data, and a function invoked
+    // every minute (the sweeper) starts cold every few hours, idle or not (about $0.15 a month per function
+    // at list price; README → Cost). Lambda's own REPORT line carries the Init Duration of each cold start.
+    .use(logMetrics(metrics, { captureColdStartMetric: false }));
   if (tracer.isTracingEnabled()) handler.use(captureLambdaHandler(tracer));
   return handler;
 }

@@ -59,6 +59,8 @@ export const keys = {
   erasure: (leadId: string) => ({ pk: `ERASED#${leadId}`, sk: 'ERASED' }),
   /** The lead's deal item: BANTCH and its opportunities (shared/domain/deals). */
   deal: (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'DEAL' }),
+  /** When an operations alert (e.g. `sweeper-lagging`) was last raised: its quiet period (#store/alerts). */
+  alert: (name: string) => ({ pk: `ALERT#${name}`, sk: 'ALERT' }),
 } as const;
 
 export const PREFIX = {

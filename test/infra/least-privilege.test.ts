@@ -85,8 +85,10 @@ describe('least privilege: each function gets what its catalog entry declares, n
         expect(action).toMatch(/^(dynamodb|events|ses|xray|sqs):/);
         expect(['dynamodb:Scan', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteTable']).not.toContain(action);
       }
-      // SQS only for the outbox mapping's on-failure destination.
-      expect(actionsOf(spec, 'sqs:').length > 0).toBe(stream);
+      // SQS only for an on-failure destination: the outbox mapping's, or a scheduled run's (the stack's DLQ).
+      const scheduled = spec.triggers.some((t) => t.kind === 'schedule');
+      expect(actionsOf(spec, 'sqs:').length > 0).toBe(stream || scheduled);
+      if (scheduled) expect(actionsOf(spec, 'sqs:')).toContain('sqs:SendMessage');
     },
   );
 

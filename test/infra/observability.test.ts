@@ -10,7 +10,7 @@ import { type Settings, settings } from '#config/settings';
 import { FUNCTIONS } from '#infra/catalog';
 import { handoff as demoHandoff } from '../../config/handoff.ts';
 import { fixedInventory } from '../../infra/inventory.ts';
-import { CUSTOM_METRICS, Observability, SWEEPS_STOPPED, THRESHOLDS } from '../../infra/observability.ts';
+import { CUSTOM_METRICS, Observability, THRESHOLDS } from '../../infra/observability.ts';
 import { LeadLoopStack } from '../../infra/stack.ts';
 import { Stateful } from '../../infra/stateful.ts';
 
@@ -20,7 +20,11 @@ const ALARM_EMAIL = 'ops@example.co.jp';
 // The demo settings plus an alarm address and an SQS hand-off target (which brings its own DLQ).
 const custom: Settings = {
   ...settings,
-  app: { ...settings.app, alarmEmail: ALARM_EMAIL },
+  app: {
+    ...settings.app,
+    alarmEmail: ALARM_EMAIL,
+    monitoring: { ...settings.app.monitoring, dashboard: true },
+  },
   handoff: handoffConfigSchema.parse({
     ...demoHandoff,
     targets: [
@@ -144,44 +148,81 @@ describe('alarms', () => {
     expect(THRESHOLDS).toMatchObject({ bounceRate: 0.05, complaintRate: 0.001 });
   });
 
-  it('given the sweeper, when synthesized, then lag over 10 minutes or no invocation, for 3 minutes, alarms to the topic', () => {
+  it('given the sweeper, when synthesized, then no alarm reads its lag or invocations (billed every month): its lag is an event', () => {
     // Arrange
-    const lagAlarms = alarms().filter((a) =>
-      JSON.stringify(a.Properties.Metrics ?? []).includes('SweeperLagSeconds'),
+    const sweeperAlarms = alarms().filter((a) =>
+      /SweeperLagSeconds|"Invocations"/.test(JSON.stringify(a.Properties)),
     );
 
-    // Assert: one alarm reading the lag (emitted only when something is due) and the sweeper's invocations.
-    expect(lagAlarms).toHaveLength(1);
-    const alarm = lagAlarms[0]?.Properties ?? {};
-    expect(alarm).toMatchObject({
-      EvaluationPeriods: 3,
-      Threshold: THRESHOLDS.sweeperLagSeconds,
-      ComparisonOperator: 'GreaterThanThreshold',
-      TreatMissingData: 'breaching',
-      ...toTopic,
-    });
-    const metrics = alarm.Metrics as {
-      Expression?: string;
-      MetricStat?: { Metric: Record<string, unknown>; Period: number; Stat: string };
+    // Assert
+    expect(sweeperAlarms).toEqual([]);
+    expect(THRESHOLDS.sweeperLagSeconds).toBe(settings.app.monitoring.sweeperLag.thresholdSeconds);
+    expect(THRESHOLDS.sweeperLagSeconds).toBe(600);
+  });
+
+  it('given a Sweeper Lagging event on the bus, when synthesized, then a rule e-mails it through the alarm topic with a readable message, dead-lettering what it cannot deliver', () => {
+    // Arrange
+    const rules = Object.values(template.findResources('AWS::Events::Rule')).filter((r) =>
+      JSON.stringify((r as Resource).Properties.EventPattern ?? {}).includes('leadloop.sweeper'),
+    ) as Resource[];
+
+    // Assert: one rule on the stack's bus, exactly this event, one target: the alarm topic.
+    expect(rules).toHaveLength(1);
+    const rule = rules[0]?.Properties ?? {};
+    expect(rule.EventPattern).toEqual({ source: ['leadloop.sweeper'], 'detail-type': ['Sweeper Lagging'] });
+    expect(rule.EventBusName).toEqual({ Ref: expect.stringMatching(/^StatefulBus/) });
+    const targets = rule.Targets as {
+      Arn: unknown;
+      InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string };
+      DeadLetterConfig: { Arn: unknown };
+      RetryPolicy: Record<string, number>;
     }[];
-    expect(metrics.find((m) => m.Expression)?.Expression).toBe(
-      `IF(FILL(sweeps, 0) < 1, ${SWEEPS_STOPPED}, FILL(lag, 0))`,
-    );
-    expect(SWEEPS_STOPPED).toBeGreaterThan(THRESHOLDS.sweeperLagSeconds);
-    const stat = (name: string) => metrics.find((m) => m.MetricStat?.Metric.MetricName === name)?.MetricStat;
-    expect(stat('SweeperLagSeconds')).toMatchObject({
-      Period: 60,
-      Stat: 'Maximum',
-      Metric: { Namespace: 'LeadLoop' },
+    expect(targets).toHaveLength(1);
+    expect(targets[0]?.Arn).toEqual({ Ref: topicId });
+    expect(targets[0]?.DeadLetterConfig.Arn).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/^StatefulDeadLetters/), 'Arn'],
     });
-    expect(stat('SweeperLagSeconds')?.Metric.Dimensions).toBeUndefined();
-    expect(stat('Invocations')).toMatchObject({
-      Period: 60,
-      Stat: 'Sum',
-      Metric: {
-        Namespace: 'AWS/Lambda',
-        Dimensions: [{ Name: 'FunctionName', Value: { Ref: expect.stringMatching(/^StatelessSweeper/) } }],
+    const { InputPathsMap, InputTemplate } = targets[0]?.InputTransformer ?? {
+      InputPathsMap: {},
+      InputTemplate: '',
+    };
+    for (const path of ['$.detail.lagSeconds', '$.detail.thresholdSeconds', '$.detail.oldestDueAt'])
+      expect(Object.values(InputPathsMap)).toContain(path);
+    expect(InputTemplate).toMatch(
+      /^"Lead loop: the sweeper is lagging\. The oldest due timer .* waited <[^>]+> s/,
+    );
+    expect(InputTemplate).not.toContain('$.detail');
+    // EventBridge may publish to the topic: the topic policy allows events.amazonaws.com.
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: 'sns:Publish', Principal: { Service: 'events.amazonaws.com' } }),
+        ]),
       },
+    });
+  });
+
+  it('given the sweeper stops, when synthesized, then what the scheduler cannot invoke, and a run that fails or waits past the lag threshold, goes to the alarmed stack DLQ', () => {
+    const stackDlq = { 'Fn::GetAtt': [Match.stringLikeRegexp('^StatefulDeadLetters'), 'Arn'] };
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Target: { DeadLetterConfig: { Arn: stackDlq }, RetryPolicy: { MaximumRetryAttempts: 0 } },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: Match.stringLikeRegexp('^StatelessSweeper') },
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 600,
+      DestinationConfig: { OnFailure: { Destination: stackDlq } },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^StatefulDeadLetters'), 'QueueName'] },
+        },
+      ],
+      ...toTopic,
     });
   });
 
@@ -212,19 +253,21 @@ describe('alarms', () => {
     for (const spec of FUNCTIONS) expect(body).toContain(`\\"label\\":\\"${spec.name}\\"`);
   });
 
-  it('given the stack with one SQS hand-off target, when counted, then its alarms read 7 billed metrics and nothing else is billed monthly', () => {
+  it('given the stack with one SQS hand-off target, when counted, then its alarms read 5 billed metrics and nothing else is billed monthly', () => {
     // Act
     const inventory = fixedInventory(template.toJSON());
 
-    // Assert: errors 1, SES 2, sweeper 2 (lag + invocations), DLQs 2 (the stack's and the target's). Before:
-    // an error-rate alarm per function (2 metrics each) and a FailedInvocations alarm per target rule.
+    // Assert: errors 1, SES 2, DLQs 2 (the stack's and the target's); the sweeper's lag is an event. Before:
+    // an error-rate alarm per function (2 metrics each), a FailedInvocations alarm per target rule, and a
+    // sweeper-lag alarm over 2 metrics.
     expect(inventory).toEqual({
-      alarms: 6,
-      alarmMetrics: 7,
+      alarms: 5,
+      alarmMetrics: 5,
       compositeAlarms: 0,
+      dashboards: 1,
       kmsKeys: 0,
       secrets: 0,
-      customAlarmMetrics: ['SweeperLagSeconds'],
+      customAlarmMetrics: [],
     });
   });
 
@@ -283,6 +326,32 @@ describe('alarms', () => {
       Protocol: 'email',
       Endpoint: ALARM_EMAIL,
       TopicArn: { Ref: topicId },
+    });
+  });
+});
+
+describe('the demo stack', () => {
+  it('given the demo config (monitoring.dashboard off), when counted, then 4 alarm metrics, no dashboard, nothing else billed monthly', () => {
+    // Arrange
+    const demoApp = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const demo = Template.fromStack(new LeadLoopStack(demoApp, 'leadloop-demo', { settings }));
+
+    // Act
+    const inventory = fixedInventory(demo.toJSON());
+
+    // Assert: errors, bounce rate, complaint rate, the stack's DLQ; $0.40 a month at list price.
+    expect(settings.app.monitoring.dashboard).toBe(false);
+    expect(inventory).toEqual({
+      alarms: 4,
+      alarmMetrics: 4,
+      compositeAlarms: 0,
+      dashboards: 0,
+      kmsKeys: 0,
+      secrets: 0,
+      customAlarmMetrics: [],
+    });
+    demo.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['leadloop.sweeper'], 'detail-type': ['Sweeper Lagging'] },
     });
   });
 });

@@ -53,11 +53,21 @@ describe('stateful part', () => {
 });
 
 describe('stateless part', () => {
-  it('given the catalog, when synthesized, then every function is ARM64 on the Node 24 runtime with its log group', () => {
+  it('given the catalog, when synthesized, then every function is ARM64 on the Node 24 runtime with its log group, traced as declared', () => {
     const functions = template.findResources('AWS::Lambda::Function', {
-      Properties: { Architectures: ['arm64'], Runtime: 'nodejs24.x', TracingConfig: { Mode: 'Active' } },
+      Properties: { Architectures: ['arm64'], Runtime: 'nodejs24.x' },
     });
     expect(Object.keys(functions)).toHaveLength(FUNCTIONS.length);
+    // Active tracing everywhere but the every-minute sweeper (43,200 traces a month on an idle stack).
+    const active = template.findResources('AWS::Lambda::Function', {
+      Properties: { TracingConfig: { Mode: 'Active' } },
+    });
+    expect(Object.keys(active)).toHaveLength(FUNCTIONS.filter((f) => f.tracing !== 'passThrough').length);
+    expect(FUNCTIONS.filter((f) => f.tracing === 'passThrough').map((f) => f.name)).toEqual(['sweeper']);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Runs due timers'),
+      TracingConfig: { Mode: 'PassThrough' },
+    });
     template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, FUNCTIONS.length + 1);
   });
 

@@ -23,8 +23,16 @@ export type StepCondition = (typeof STEP_CONDITIONS)[number];
 export const STEP_DELAY_UNITS = ['hours', 'days', 'businessDays'] as const;
 export const REENTRY_POLICIES = ['never', 'after_exit', 'always'] as const;
 
-/** A send window as configured; the same shape as the calendar's `BusinessWindow`. */
-export type BusinessWindowConfig = BusinessWindow;
+/**
+ * A send window as configured: the calendar's `BusinessWindow` plus how a morning's sends are spread.
+ * `spreadMinutes`: a step that waits for the window to open (held overnight, over a weekend or a holiday)
+ * goes out at a per-enrollment minute in the window's first `spreadMinutes` minutes instead of all at the
+ * opening (`spreadWindowOpening`); 0 sends them all at the opening. A sequence's own window without it
+ * takes the nurture settings' value.
+ */
+export interface BusinessWindowConfig extends BusinessWindow {
+  spreadMinutes?: number | undefined;
+}
 
 export interface StepDelay {
   value: number;

@@ -13,7 +13,7 @@ import {
   type BusinessWindow,
   isInWindow,
   isValidTimeZone,
-  nextWindowOpening,
+  spreadWindowOpening,
 } from '#domain/nurture/calendar';
 import type { NurtureSettings, SequenceConfig, SequenceStep } from '#domain/nurture/config';
 
@@ -37,6 +37,8 @@ export interface EnrollmentHistoryEntry {
 }
 
 export interface EnrollmentState {
+  /** The lead enrolled (stored records carry it): seeds the send-window spread. */
+  leadId?: string;
   sequenceId: string;
   enrolledAt: EpochMs;
   /** Index of the next step to run. */
@@ -99,15 +101,44 @@ export function stepRef(sequenceId: string, stepId: string): string {
   return `${sequenceId}#${stepId}`;
 }
 
-/** The send window for this sequence and lead: the sequence's or the default, in the lead's zone. */
+/** A send window resolved for one lead: its zone, and the spread of sends that wait for the opening. */
+export interface SendWindow extends BusinessWindow {
+  /** Whole minutes (0: every waiting send at the opening itself). */
+  spreadMinutes: number;
+}
+
+/**
+ * The send window for this sequence and lead: the sequence's or the default, in the lead's zone. A
+ * sequence's window without its own `spreadMinutes` takes the settings' (absent there too: 0).
+ */
 export function resolveWindow(
   sequence: Pick<PlannableSequence, 'window'>,
   settings: Pick<PlannerSettings, 'sendWindow'>,
   leadTimeZone?: string,
-): BusinessWindow {
+): SendWindow {
   const base = sequence.window ?? settings.sendWindow;
   const timeZone = leadTimeZone && isValidTimeZone(leadTimeZone) ? leadTimeZone : base.timeZone;
-  return { ...base, timeZone };
+  const spreadMinutes = base.spreadMinutes ?? settings.sendWindow.spreadMinutes ?? 0;
+  return { ...base, timeZone, spreadMinutes };
+}
+
+/**
+ * The seed of an enrollment's place in the spread: the lead (when the caller knows it), the sequence, the
+ * step and the instant its delay counts from. All stored state, never random: a replay, a retried sweep or a
+ * second sweeper plans the same minute.
+ */
+export function spreadSeed(sequenceId: string, stepIndex: number, from: EpochMs, leadId?: string): string {
+  return `${leadId ?? ''}|${sequenceId}|${stepIndex}|${from}`;
+}
+
+/**
+ * When a step that may go from `t` on is planned: `t` itself when the window is open then; otherwise the
+ * next opening, moved to the enrollment's minute in the window's first `spreadMinutes` (so a morning's
+ * backlog arrives spread instead of at 09:00 sharp). Always inside the window (weekends, Japanese holidays
+ * and DST days included: `spreadWindowOpening`).
+ */
+export function plannedSendAt(t: EpochMs, window: SendWindow, seed: string): EpochMs {
+  return spreadWindowOpening(t, window, seed, window.spreadMinutes);
 }
 
 /** When a step is due by its delay alone (not yet moved into the send window). */
@@ -125,7 +156,8 @@ export function stepDueAt(step: Pick<SequenceStep, 'delay'>, from: EpochMs, wind
 
 /**
  * When the step at `stepIndex` should next be looked at: its delay from `from`, moved into the send
- * window. Undefined when there is no such step (the sequence is done).
+ * window (spread over its first minutes when it waits for the opening: `plannedSendAt`). Undefined when
+ * there is no such step (the sequence is done). `leadId`, when given, joins the spread's seed.
  */
 export function nextDueAt(
   sequence: PlannableSequence,
@@ -133,11 +165,16 @@ export function nextDueAt(
   from: EpochMs,
   settings: PlannerSettings,
   leadTimeZone?: string,
+  leadId?: string,
 ): EpochMs | undefined {
   const step = sequence.steps[stepIndex];
   if (!step) return undefined;
   const window = resolveWindow(sequence, settings, leadTimeZone);
-  return nextWindowOpening(stepDueAt(step, from, window), window);
+  return plannedSendAt(
+    stepDueAt(step, from, window),
+    window,
+    spreadSeed(sequence.id, stepIndex, from, leadId),
+  );
 }
 
 /** Due time of the first step for a lead enrolled at `enrolledAt`. */
@@ -146,8 +183,9 @@ export function firstDueAt(
   enrolledAt: EpochMs,
   settings: PlannerSettings,
   leadTimeZone?: string,
+  leadId?: string,
 ): EpochMs | undefined {
-  return nextDueAt(sequence, 0, enrolledAt, settings, leadTimeZone);
+  return nextDueAt(sequence, 0, enrolledAt, settings, leadTimeZone, leadId);
 }
 
 function reachedSal(stage: Stage): boolean {
@@ -260,17 +298,20 @@ export function planStep(
   }
 
   const window = resolveWindow(sequence, settings, lead.timeZone);
-  const dueAt = stepDueAt(step, enrollment.lastStepAt ?? enrollment.enrolledAt, window);
-  if (now < dueAt) return { action: 'wait', until: nextWindowOpening(dueAt, window), reason: 'delay' };
+  const from = enrollment.lastStepAt ?? enrollment.enrolledAt;
+  const dueAt = stepDueAt(step, from, window);
+  // Every wait lands inside the window, spread over its first minutes when it waits for the opening.
+  const seed = spreadSeed(sequence.id, enrollment.stepIndex, from, enrollment.leadId);
+  if (now < dueAt) return { action: 'wait', until: plannedSendAt(dueAt, window, seed), reason: 'delay' };
   if (!isInWindow(now, window))
-    return { action: 'wait', until: nextWindowOpening(now, window), reason: 'window' };
+    return { action: 'wait', until: plannedSendAt(now, window, seed), reason: 'window' };
 
   const failure = conditionFailure(sequence, enrollment, step, lead);
   if (failure) return { action: 'skip', step, reason: 'condition_not_met', detail: failure };
 
   const release = frequencyCapReleaseAt(recentSends, settings.frequencyCap.maxPerRolling7Days, now);
   if (release !== undefined) {
-    return { action: 'wait', until: nextWindowOpening(release, window), reason: 'frequency_cap' };
+    return { action: 'wait', until: plannedSendAt(release, window, seed), reason: 'frequency_cap' };
   }
   return { action: 'send', step };
 }

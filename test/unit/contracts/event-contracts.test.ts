@@ -21,6 +21,7 @@ import {
   EVENT_SOURCE,
   kebabName,
 } from '#domain/lead/events';
+import { SWEEPER_EVENT_SOURCE, SWEEPER_LAGGING, sweeperLagging } from '#domain/operations/sweeper-lag';
 import { handoff as demoHandoff } from '../../../config/handoff.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -568,5 +569,85 @@ describe('breaking changes are rejected', () => {
       crm: { system: 'salesforce', record: { Address: { city: '大阪市' } } },
     };
     expect(validate(currentSchema('Lead Handed Off').schema, detail)).not.toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Operations events: about the product's own health, not a lead (no leadId), from their producer.
+// ---------------------------------------------------------------------------------------------
+
+describe('operations events', () => {
+  const OPS_SCHEMA_DIR = new URL('../../../shared/domain/operations/event-schemas/', import.meta.url);
+  const schema = asSchema(readJson(new URL('sweeper-lagging.v1.json', OPS_SCHEMA_DIR)), 'sweeper-lagging');
+  const built = (): { [key: string]: Json } => {
+    const detail = sweeperLagging(
+      {
+        lagSeconds: 720,
+        oldestDueAt: NOW - 720_000,
+        oldestShard: 'DUE#3',
+        shards: 8,
+        due: 4100,
+        done: 756,
+        failed: 1,
+        stoppedEarly: true,
+      },
+      { thresholdSeconds: 600, quietMinutes: 60 },
+      NOW,
+    );
+    if (!detail) throw new Error('expected a lagging detail');
+    return JSON.parse(JSON.stringify(detail)) as { [key: string]: Json };
+  };
+
+  it('given the Sweeper Lagging schema, then it declares its detail-type, source, draft and version', () => {
+    expect(readdirSync(OPS_SCHEMA_DIR)).toEqual(['sweeper-lagging.v1.json']);
+    expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+    expect(schema['x-detail-type']).toBe(SWEEPER_LAGGING);
+    expect(schema['x-source']).toBe(SWEEPER_EVENT_SOURCE);
+    expect(SWEEPER_EVENT_SOURCE).toBe('leadloop.sweeper');
+    expect(schema.$id).toBe(`urn:leadloop:event-schema:${kebabName(SWEEPER_LAGGING)}:v1`);
+    expect(asSchema(asSchema(schema.properties, 'properties').version, 'version')).toEqual({ const: 1 });
+    expect(schema.additionalProperties).toBe(false);
+  });
+
+  it('given the Sweeper Lagging sample, then the envelope and the detail validate', () => {
+    const sample = readJson(new URL('sweeper-lagging.json', SAMPLE_DIR));
+    expect(validate(ENVELOPE, sample)).toEqual([]);
+    expect(isObject(sample) ? validate(schema, sample.detail) : ['not an object']).toEqual([]);
+    expect(sample).toMatchObject({ 'detail-type': SWEEPER_LAGGING, source: SWEEPER_EVENT_SOURCE });
+  });
+
+  it('given a lagging sweep, when the domain builds the detail, then it validates; an on-time sweep builds none', () => {
+    expect(validate(schema, built())).toEqual([]);
+    expect(
+      sweeperLagging(
+        {
+          lagSeconds: 600,
+          oldestDueAt: NOW - 600_000,
+          oldestShard: 'DUE#0',
+          shards: 8,
+          due: 1,
+          done: 1,
+          failed: 0,
+          stoppedEarly: false,
+        },
+        { thresholdSeconds: 600, quietMinutes: 60 },
+        NOW,
+      ),
+    ).toBeUndefined();
+  });
+
+  it('given a Sweeper Lagging detail, when a required field is removed, retyped or an undeclared one added, then it fails validation', () => {
+    const detail = built();
+    const required = (schema.required as string[]) ?? [];
+    expect(required.length).toBeGreaterThan(4);
+    for (const field of required) {
+      const { [field]: _removed, ...broken } = detail;
+      expect(validate(schema, broken), `without ${field}`).toContain(`$: missing required '${field}'`);
+    }
+    for (const [field, value] of Object.entries(detail)) {
+      const wrong = typeof value === 'string' ? 42 : 'not-the-right-type';
+      expect(validate(schema, { ...detail, [field]: wrong }), `${field} retyped`).not.toEqual([]);
+    }
+    expect(validate(schema, { ...detail, undeclared: 'x' })).toContain("$: unexpected property 'undeclared'");
   });
 });

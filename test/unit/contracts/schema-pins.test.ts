@@ -528,3 +528,59 @@ describe('breaking-change detection', () => {
     expect(breakingChanges(pin, fingerprint(cleaned))).toContain(expected);
   });
 });
+
+/** Operations events (no lead: `shared/domain/operations/event-schemas/`), pinned the same way. */
+const OPERATIONS_PINNED: Record<string, Pin> = {
+  'sweeper-lagging.v1.json': {
+    required: [
+      'eventId',
+      'version',
+      'occurredAt',
+      'lagSeconds',
+      'thresholdSeconds',
+      'oldestDueAt',
+      'due',
+      'done',
+      'failed',
+      'stoppedEarly',
+      'shards',
+      'quietMinutes',
+      'shards.swept',
+      'shards.oldest',
+    ],
+    types: {
+      eventId: 'string',
+      version: 'const(1)',
+      occurredAt: 'string format(date-time)',
+      lagSeconds: 'integer',
+      thresholdSeconds: 'integer',
+      oldestDueAt: 'string format(date-time)',
+      due: 'integer',
+      done: 'integer',
+      failed: 'integer',
+      stoppedEarly: 'boolean',
+      shards: 'object',
+      'shards.swept': 'integer',
+      'shards.oldest': 'string',
+      quietMinutes: 'integer',
+    },
+  },
+};
+
+const OPERATIONS_DIR = new URL('../../../shared/domain/operations/event-schemas/', import.meta.url);
+
+describe('schema pins: operations events', () => {
+  it('given the operations schema folder, then every schema version has a pin and every pinned version is still published', () => {
+    const files = readdirSync(OPERATIONS_DIR).filter((f) => f.endsWith('.json'));
+    expect(files.sort()).toEqual(Object.keys(OPERATIONS_PINNED).sort());
+  });
+
+  it.each(Object.keys(OPERATIONS_PINNED))(
+    'given %s, then its required fields and property types match the pin',
+    (file) => {
+      const schema = JSON.parse(readFileSync(new URL(file, OPERATIONS_DIR), 'utf8')) as SchemaNode;
+      const changes = breakingChanges(OPERATIONS_PINNED[file] as Pin, fingerprint(schema));
+      expect(changes, `${file} changed incompatibly: publish a new version instead`).toEqual([]);
+    },
+  );
+});

@@ -1,0 +1,45 @@
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { EpochMs } from '#domain/lead/types';
+import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
+import { keys } from '#store/keys';
+
+/**
+ * The quiet period of an operations alert: one item per alert name holding when it was last raised. A
+ * conditional put claims the right to raise it, so of several sweepers that see the same lag at once exactly
+ * one publishes, and none again until the quiet period has passed. Written only when something is already
+ * late: an idle or on-time stack never touches it.
+ */
+
+/** True when this caller may raise `name` at `now` (it was not raised within the last `quietMs`). */
+export async function claimAlert(name: string, now: EpochMs, quietMs: number): Promise<boolean> {
+  try {
+    await dynamodb.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: { ...keys.alert(name), raisedAt: now },
+        ConditionExpression: 'attribute_not_exists(pk) OR raisedAt <= :quietSince',
+        ExpressionAttributeValues: { ':quietSince': now - quietMs },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailure(error)) return false;
+    throw error;
+  }
+}
+
+/** Gives back a claim whose alert could not be published, so the next sweep tries again (only if still ours). */
+export async function releaseAlert(name: string, raisedAt: EpochMs): Promise<void> {
+  try {
+    await dynamodb.send(
+      new DeleteCommand({
+        TableName: tableName,
+        Key: keys.alert(name),
+        ConditionExpression: 'raisedAt = :raisedAt',
+        ExpressionAttributeValues: { ':raisedAt': raisedAt },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionalCheckFailure(error)) throw error;
+  }
+}
