@@ -39,8 +39,10 @@ import {
  * written under the same rules. A lead stored before facts existed gets them from its stage history
  * (creation and every stage transition kept; its hand-off history is not recoverable, so it adds no SLA
  * counts). E-mail counters come from the lead's e-mail facts (`RPT#email:…`, one per counted mail event,
- * written with the count: app/email-kpis.ts); mail events counted before facts existed have none, so a
- * rebuild drops them from the e-mail counters (and so do erased leads, from every counter).
+ * written with the count: app/email-kpis.ts; a step mail's `sent` fact is on its timeline entry, which
+ * expires with the timeline's retention); mail events counted before facts existed have none, so a rebuild
+ * drops them from the e-mail counters (and so do erased leads, from every counter, and step sends older than
+ * the timeline's retention).
  *
  * The accumulated counters live in memory (they are small: kinds × days × groups) and in the checkpoint, so
  * a run resumes where it stopped. Counters are written at the end, replacing the stored ones; live writes
