@@ -224,10 +224,16 @@ describe('sweepers racing for one step', () => {
   });
 
   it('given two sweepers that both read the step before either reserved it, then the second reservation fails, and on fresh reads that sweeper leaves the step alone: one mail', async () => {
-    // Arrange: the first read of the enrollment waits until a reservation of this lead's state went through.
+    // Arrange: the first read of the enrollment waits until a reservation of this lead's state went through,
+    // and the winner's mail waits until the other's reservation was tried (so the step is still due for it).
     const { leadId, address } = await dueSteps('race-both-read');
     const reservations = countSettled(dynamodb, reservationOf(leadId));
     holdFirst(dynamodb, enrollmentReadOf(leadId), () => once(() => reservations() > 0));
+    holdFirst(
+      sesClient,
+      (command) => command === 'SendEmailCommand',
+      () => once(() => reservations() > 1),
+    );
 
     // Act: the two sweepers run side by side.
     const reports = await Promise.all([sweeper()({}), sweeper()({})]);
