@@ -3,15 +3,23 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
 import { advanceClock, now } from '#adapters/clock';
 import { emailKpiDay } from '#app/email-kpis';
-import { type Accumulator, rebuildLead } from '#app/report-rebuild';
+import {
+  type Accumulator,
+  emptyRebuild,
+  rebuildLead,
+  rebuildPage,
+  sentKeptBefore,
+  writeRebuiltCounters,
+} from '#app/report-rebuild';
 import { createSweeper, TIMER_PROCESSORS } from '#app/sweep-due-timers';
+import { settings } from '#config/settings';
 import { isInWindow, nextWindowOpening } from '#domain/nurture/calendar';
 import { EMAIL_DIMS, emailKind } from '#domain/reports/counting';
 import { attachCapacityAccounting } from '#store/capacity';
 import { dynamodb, tableName } from '#store/dynamodb';
 import { getEnrollment } from '#store/enrollments';
 import { keys } from '#store/keys';
-import { readReportKinds } from '#store/report-counters';
+import { putReportItems, readReportKinds } from '#store/report-counters';
 import { batchWriteAll, consentingLeadItems, dueEnrollmentItem } from '../support/fixtures.ts';
 import { inbox } from '../support/runtime.ts';
 
@@ -133,5 +141,28 @@ describe('write units of a step e-mail', () => {
         if (kind === emailKind('none')) sent += recomputed['*|sent'] ?? 0;
       }
     expect(sent).toBe(3 * LEADS);
+  });
+
+  it('given those sends and an e-mail counter item of a day past the timeline retention, when every counter is rebuilt and written, then the recent e-mail counters equal the live ones and the old sent count is kept', async () => {
+    // Arrange: a day whose step mails' timeline entries (and so their sent facts) have expired.
+    const kinds = EMAIL_DIMS.map(emailKind);
+    const live = await readReportKinds(kinds, [...days]);
+    const oldDay = emailKpiDay(now() - (settings.app.retention.timelineDays + 30) * 86_400_000);
+    expect(oldDay < sentKeptBefore(now())).toBe(true);
+    await putReportItems([
+      { shard: '07', period: oldDay, fields: { 'e:none/*|sent': 5, 'e:none/*|opened': 2 } },
+    ]);
+
+    // Act
+    let state = emptyRebuild();
+    while (!state.done) state = await rebuildPage(state, 50, false);
+    await writeRebuiltCounters(state.counters);
+
+    // Assert: the old opens had facts to recompute them from (none here), the old sends had none to keep.
+    const rebuilt = await readReportKinds(kinds, [...days]);
+    for (const kind of kinds)
+      for (const day of days) expect(rebuilt.get(kind)?.get(day)).toEqual(live.get(kind)?.get(day));
+    const old = await readReportKinds([emailKind('none')], [oldDay]);
+    expect(old.get(emailKind('none'))?.get(oldDay)).toEqual({ '*|sent': 5 });
   });
 });
