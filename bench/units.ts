@@ -4,7 +4,8 @@
  * - a form capture: POST /v1/forms/contact through the real handler (a new lead: the new-lead transaction,
  *   enrollment, auto-reply), answer 201 checked;
  * - a step e-mail: the real sweeper with the real `step` processor over due first steps, every mail checked
- *   in the local SES.
+ *   in the local SES (a first or middle step; a sequence's last step adds its completion line on the timeline,
+ *   12 WRU: test/integration/step-units.test.ts).
  * Floors: one raw PutItem of a small item (1 WRU); targets: issue 16 item 2 (capture ≤ 14 WRU, step
  * e-mail ≤ 10 WRU). The figures feed `npm run bench -- cost`.
  *

@@ -3,7 +3,14 @@ import type { EpochMs } from '#domain/lead/types';
 import { type EmailKpi, kpiDay } from '#domain/nurture/email-kpis';
 import { type EmailMail, emailFact, type ReportFact } from '#domain/reports/counting';
 import type { TransactItem } from '#store/leads';
-import { emailCountItems, emailFactCounted, writeEmailCount } from '#store/report-counters';
+import {
+  emailAddItems,
+  emailCountItems,
+  emailFactCounted,
+  TIMELINE_FACT,
+  timelineFactCounted,
+  writeEmailCount,
+} from '#store/report-counters';
 import { CONFLICT, retryOnConflict } from '#store/retry';
 
 /**
@@ -14,7 +21,9 @@ import { CONFLICT, retryOnConflict } from '#store/retry';
  * **Exactly once.** Each counted mail event is an e-mail fact kept in the lead's partition
  * (`RPT#email:<kpi>:<event id>`), put with the condition "not there yet" in the SAME transaction as the
  * `ADD`s on the counters, and, where the event changes the lead, as that change:
- * - a step mail: the fact and the `ADD`s ride on the transaction that records the send (run-step);
+ * - a step mail: the `ADD`s ride on the transaction that records the send (run-step), and the fact on the
+ *   mail's timeline entry in it (`sentCountWrite`), not as an item of its own: that transaction is
+ *   conditioned on the enrollment's position, which makes it commit once;
  * - a hard bounce, complaint, or soft bounce: on the marketing-status change with its SES idempotency record;
  * - an unsubscribe: on the profile change that records it;
  * - a delivery, or a mail event that changes nothing (bounce of an address suppressed already): the fact is
@@ -66,4 +75,22 @@ export async function countEmailOnce(leadId: string, count: EmailCount): Promise
     if (result === 'conflict') return CONFLICT;
     return result === 'counted';
   });
+}
+
+/**
+ * A step mail's `sent` count, for the transaction that records the send: the timeline entry with its fact
+ * on it (what the rebuild reads, see `TIMELINE_FACT`) and the counter `ADD`s.
+ */
+export function sentCountWrite<E extends object>(
+  leadId: string,
+  entry: E,
+  count: EmailCount,
+): { entry: E & { [TIMELINE_FACT]: ReportFact }; adds: TransactItem[] } {
+  const fact = emailFactOf(count);
+  return { entry: { ...entry, [TIMELINE_FACT]: fact }, adds: emailAddItems(leadId, fact) };
+}
+
+/** True when a step mail's timeline entry was recorded with its count (a lost answer that committed). */
+export async function sentCounted(leadId: string, timelineEventId: string): Promise<boolean> {
+  return timelineFactCounted(leadId, timelineEventId);
 }

@@ -6,13 +6,12 @@ import type { Lead } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
 import type { EnrollmentRecord, StepOutcomeRecord } from '#domain/nurture/enrollment';
 import { applyDecision, type EnrollmentState, nextDueAt, type StepDecision } from '#domain/nurture/sequences';
-import { stepTimerUpdate } from '#store/enrollments';
+import { type StepTimer, stepTimerUpdate } from '#store/enrollments';
 import { type StoredTimelineEntry, writeLead } from '#store/leads';
-import type { ClaimedTimer } from '#store/timers';
 
 /**
- * Recording a step decision on its claimed timer (a helper of `run-step`): re-arm or clear the timer and
- * write the enrollment's progress with its timeline line, in one write conditioned on the claim.
+ * Recording a step decision on its timer (a helper of `run-step`): re-arm or clear the timer and write the
+ * enrollment's progress with its timeline line, in one write conditioned on where the enrollment was read.
  */
 
 export type StepRunResult =
@@ -56,7 +55,7 @@ export function completedEntry(sequenceId: string, run: number, now: EpochMs): S
 
 /** Store the outcome of a decision that sends nothing: re-arm or clear the timer, with a timeline line. */
 export async function finishStep(
-  timer: ClaimedTimer,
+  timer: StepTimer,
   enrollment: EnrollmentRecord,
   decision: Exclude<StepDecision, { action: 'send' }>,
   now: EpochMs,

@@ -1,7 +1,11 @@
+import { now } from '#adapters/clock';
+import { emailKpiDay } from '#app/email-kpis';
 import { settings } from '#config/settings';
 import { ACTIVITY_DIMS, activityKind } from '#domain/handoff/activities';
 import { type AnyDomainEvent, buildDomainEvent, isoAt } from '#domain/lead/events';
 import type { Lead } from '#domain/lead/lead';
+import type { EpochMs } from '#domain/lead/types';
+import { DAY_MS } from '#domain/privacy/retention';
 import {
   COHORT_DIMS,
   cohortKind,
@@ -40,7 +44,9 @@ import {
  * (creation and every stage transition kept; its hand-off history is not recoverable, so it adds no SLA
  * counts). E-mail counters come from the lead's e-mail facts (`RPT#email:…`, one per counted mail event,
  * written with the count: app/email-kpis.ts); mail events counted before facts existed have none, so a
- * rebuild drops them from the e-mail counters (and so do erased leads, from every counter).
+ * rebuild drops them from the e-mail counters (and so do erased leads, from every counter). A step mail's
+ * `sent` fact is on its timeline entry, which expires with the timeline's retention: the `sent` counts of
+ * days older than that (`sentKeptBefore`) are kept as stored, not recomputed.
  *
  * The accumulated counters live in memory (they are small: kinds × days × groups) and in the checkpoint, so
  * a run resumes where it stopped. Counters are written at the end, replacing the stored ones; live writes
@@ -141,17 +147,35 @@ export async function rebuildPage(
   return { ...state, leads, startKey: page.next, done: page.next === undefined };
 }
 
+const EMAIL_KINDS = new Set(EMAIL_DIMS.map(emailKind));
+
+/**
+ * The first day whose e-mail `sent` counts a rebuild recomputes: step mails' `sent` facts live on timeline
+ * entries, which expire `timelineDays` after they were written (TTL deletion may lag; two days of margin).
+ * Earlier days keep their stored `sent` counts (the e-mail kinds do not depend on the channel grouping).
+ */
+export function sentKeptBefore(at: EpochMs): string {
+  return emailKpiDay(at - (settings.app.retention.timelineDays - 2) * DAY_MS);
+}
+
+/** A folded e-mail `sent` field of a day whose stored count the rebuild keeps. */
+const keptSent = (folded: string, period: string, keepBefore: string) =>
+  period < keepBefore && fieldOfKinds(folded, EMAIL_KINDS) && folded.endsWith('|sent');
+
 /**
  * Replace the stored counters with the accumulated ones: each day's rebuilt fields written whole into the
  * bulk shard's item of that day, the rebuilt kinds' fields removed from every other stored item (kinds a
  * rebuild does not own, the sales-activity counters, are kept where they are). Also the one-off migration
  * from the earlier layout (`REPORT#<kind>` items): their rebuilt kinds are recomputed anyway, their activity
- * counters are folded into the bulk shard, and the old items are deleted.
+ * counters are folded into the bulk shard, and the old items are deleted. E-mail `sent` counts of days before
+ * `sentKeptBefore(at)` are kept as stored (in either layout): their facts may have expired.
  */
 export async function writeRebuiltCounters(
   counters: Accumulator,
+  at: EpochMs = now(),
 ): Promise<{ items: number; removed: number }> {
   const owned = new Set(REBUILT_KINDS);
+  const keepBefore = sentKeptBefore(at);
   const byPeriod = new Map<string, Record<string, number>>();
   const addTo = (period: string, fields: Record<string, number>) => {
     const into = byPeriod.get(period) ?? {};
@@ -160,15 +184,26 @@ export async function writeRebuiltCounters(
   };
   for (const [key, fields] of Object.entries(counters)) {
     const [kind = '', period = ''] = key.split('\u0000');
-    addTo(period, foldFields(kind, fields));
+    const folded = foldFields(kind, fields);
+    addTo(
+      period,
+      Object.fromEntries(Object.entries(folded).filter(([f]) => !keptSent(f, period, keepBefore))),
+    );
   }
   const legacy = await listLegacyReportItems([...REBUILT_KINDS, ...ACTIVITY_DIMS.map(activityKind)]);
-  for (const item of legacy.filter((i) => !owned.has(i.kind)))
-    addTo(item.period, foldFields(item.kind, item.fields));
+  for (const item of legacy) {
+    const folded = Object.entries(foldFields(item.kind, item.fields));
+    const keep = owned.has(item.kind) ? folded.filter(([f]) => keptSent(f, item.period, keepBefore)) : folded;
+    addTo(item.period, Object.fromEntries(keep));
+  }
   const put: { shard: string; period: string; fields: Record<string, number> }[] = [];
   const remove: { shard: string; period: string }[] = [];
   for (const item of await listReportItems()) {
-    const kept = Object.fromEntries(Object.entries(item.fields).filter(([f]) => !fieldOfKinds(f, owned)));
+    const kept = Object.fromEntries(
+      Object.entries(item.fields).filter(
+        ([f]) => !fieldOfKinds(f, owned) || keptSent(f, item.period, keepBefore),
+      ),
+    );
     if (item.shard === BULK_SHARD) {
       addTo(item.period, kept);
       continue;

@@ -1,33 +1,49 @@
 import { errorFields, logger } from '#adapters/logger';
 import { countMetric } from '#adapters/metrics';
 import { MailNotSentError, MailRejectedError } from '#adapters/ses';
-import { type EmailCount, emailCounted, emailCountWrite } from '#app/email-kpis';
+import { type EmailCount, sentCounted, sentCountWrite } from '#app/email-kpis';
 import { completedEntry, endedAt, finishStep, nextTimerAt, type StepRunResult } from '#app/finish-step';
 import { unsubscribeUrl } from '#app/links';
 import { ownerVars, sendTemplate } from '#app/mail';
 import { timelineEntry } from '#app/nurture-timeline';
 import type { SequenceConfig } from '#config/sequences';
 import { sequenceById, settings } from '#config/settings';
-import { type Lead, type LeadState, recentSendsAt } from '#domain/lead/lead';
+import type { Lead } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
+import {
+  attemptStatus,
+  type StepPosition,
+  withoutStepAttempt,
+  withStepAttempt,
+  withUncertainAttempt,
+} from '#domain/nurture/attempts';
 import { type EnrollmentRecord, enrollmentTag, snapshotOf } from '#domain/nurture/enrollment';
 import { applyDecision, planStep, type StepDecision } from '#domain/nurture/sequences';
-import { enrollmentFromItem, stepAttemptUpdate, stepTimerUpdate } from '#store/enrollments';
-import { getLead, writeLead } from '#store/leads';
+import {
+  clearStepTimerUpdate,
+  isStepTimerAt,
+  readStepTimer,
+  reserveStepSend,
+  type StepTimer,
+  stepTimerUpdate,
+} from '#store/enrollments';
+import { leadIdFromPk } from '#store/keys';
+import { getLead, type StoredTimelineEntry, writeLead } from '#store/leads';
 import { CONFLICT, ContentionError, retryOnConflict } from '#store/retry';
-import { type ClaimedTimer, completeTimerUpdate, isStillClaimed } from '#store/timers';
+import { CLAIM_LEASE_MS, type DueTimer } from '#store/timers';
 
 export type { StepRunResult } from '#app/finish-step';
 
 /**
  * Running one due step for the sweeper (`runStepTimer`): plan with the pure planner, then wait, skip, exit
- * or send, at most once: the attempt (and the frequency-cap reservation) is written before SES is called, and
- * an interrupted claim never resends.
+ * or send, at most once, with no claim written on the timer: the send is reserved on the lead state (with
+ * the frequency-cap entry) before SES is called, and the enrollment is moved on by one write conditioned on
+ * where it was read (see `#domain/nurture/attempts`).
  */
 
-/** The sweeper's `step` processor: run the due step, noting a timer that moved on meanwhile. */
+/** The sweeper's `step` processor: run the due step; `claim_lost` when another sweeper has it. */
 export async function runStepTimer(
-  timer: ClaimedTimer,
+  timer: DueTimer,
   work: { now: EpochMs; sendPermit: () => Promise<void> },
 ): Promise<StepRunResult> {
   const result = await runDueStep(timer, work);
@@ -36,71 +52,66 @@ export async function runStepTimer(
 }
 
 /**
- * Run one claimed enrollment timer. At most one mail per step, even across crashes and racing sweepers:
- * before calling SES the attempt is recorded as `uncertain` together with the send in the lead state's
- * `recentSends` (one transaction, conditioned on our claim and the state version); a claim that comes back
- * after a crash finds the uncertain attempt and moves on without resending. Reserving the send in the state
- * before the mail goes out is what makes the frequency cap hold across sequences: two sequences due for
- * the same lead at once cannot both pass the cap, because the second reservation conflicts, re-plans and
- * sees the first.
+ * Run one due enrollment timer. At most one mail per step, even across crashes and racing sweepers: before
+ * calling SES the send is reserved in ONE write of the lead state (conditioned on its version): the send in
+ * `recentSends` and the attempt (sequence, run, step) in `stepAttempts`. A sweeper that then finds the
+ * attempt for the step it is about to run leaves it alone while it is young (another sweeper is sending it)
+ * and, after the lease, records it as `uncertain` and moves on without resending. The lead is read BEFORE the
+ * enrollment, so a reservation made after our read fails our version condition, and one made before is in
+ * what we read. Reserving the send in the state is also what makes the frequency cap hold across sequences:
+ * two sequences due for the same lead at once cannot both pass the cap, because the second reservation
+ * conflicts, re-plans and sees the first.
  */
 async function runDueStep(
-  timer: ClaimedTimer,
+  due: DueTimer,
   work: { now: EpochMs; sendPermit: () => Promise<void> },
 ): Promise<StepRunResult> {
   const now = work.now;
-  const enrollment = enrollmentFromItem(timer.item);
-  const leadId = enrollment.leadId;
-  const sequence = sequenceById(enrollment.sequenceId);
-  if (!sequence) {
-    await finishStep(timer, enrollment, { action: 'exit', reason: 'sequence_removed' }, now, undefined);
-    return 'sequence_removed';
-  }
-  return retryOnConflict(`step ${enrollment.sequenceId} of lead ${leadId}`, async () => {
+  const leadId = leadIdFromPk(due.pk) ?? '';
+  return retryOnConflict(`step ${due.sk} of lead ${leadId}`, async () => {
     const lead = await getLead(leadId);
+    const read = await readStepTimer(due);
+    if (!read) return 'claim_lost';
+    const { timer, enrollment } = read;
+    const sequence = sequenceById(enrollment.sequenceId);
+    if (!sequence) {
+      const exit = { action: 'exit', reason: 'sequence_removed' } as const;
+      const result = await finishStep(timer, enrollment, exit, now, undefined);
+      return result === 'claim_lost' ? result : 'sequence_removed';
+    }
     if (!lead) {
       // Erased: take the timer off the due index; there is no timeline left to write to.
-      await writeLead({}, { leadId, extra: [{ Update: completeTimerUpdate(timer, null) }], at: now });
-      return 'lead_not_found';
+      const saved = await writeLead({}, { leadId, extra: [clearStepTimerUpdate(timer)], at: now });
+      return saved === 'saved' ? 'lead_not_found' : 'claim_lost';
     }
+    const position: StepPosition = { sequenceId: sequence.id, run: timer.run, stepIndex: timer.stepIndex };
+    const attempt = attemptStatus(lead.state.stepAttempts, position, now, CLAIM_LEASE_MS);
+    if (attempt.kind === 'in_flight') return 'claim_lost';
+    const stepId = sequence.steps[timer.stepIndex]?.id;
+    const planned =
+      attempt.kind === 'uncertain' && stepId
+        ? withUncertainAttempt(enrollment, stepId, attempt.attempt)
+        : enrollment;
     const decision = planStep(
-      enrollment,
+      planned,
       sequence,
       snapshotOf(lead, enrollment),
       lead.state.recentSends,
       settings.nurtureSettings,
       now,
     );
-    if (decision.action !== 'send') return finishStep(timer, enrollment, decision, now, lead);
+    if (decision.action !== 'send') return finishStep(timer, planned, decision, now, lead);
 
     await work.sendPermit();
-    const reserved = await writeLead(
-      { state: lead.state.version },
-      {
-        previous: lead,
-        state: withSend(lead.state, now),
-        extra: [stepAttemptUpdate(timer, enrollment.stepIndex, decision.step.id, now)],
-        at: now,
-      },
-    );
-    if (reserved === 'conflict') {
-      // The lead changed meanwhile: plan again on fresh state, unless the timer is no longer ours.
-      return (await isStillClaimed(timer)) ? CONFLICT : 'claim_lost';
-    }
+    const reserved = await reserveStepSend(withStepAttempt(lead.state, position, now), lead.state.version);
+    // The lead changed meanwhile (another sequence's reservation, a tracked event): read and plan again.
+    if (reserved === 'conflict') return CONFLICT;
     return sendStep(timer, enrollment, sequence, decision, lead, now);
   });
 }
 
-function withSend(state: LeadState, now: EpochMs): LeadState {
-  return {
-    ...state,
-    recentSends: [...recentSendsAt(state.recentSends, now), now],
-    version: state.version + 1,
-  };
-}
-
 async function sendStep(
-  timer: ClaimedTimer,
+  timer: StepTimer,
   enrollment: EnrollmentRecord,
   sequence: SequenceConfig,
   decision: Extract<StepDecision, { action: 'send' }>,
@@ -119,8 +130,8 @@ async function sendStep(
       tags: { sequence: sequence.id, step: step.id, enrollment: enrollmentTag(sequence.id, enrollment.run) },
     });
   } catch (error) {
-    if (error instanceof MailNotSentError) return deferStep(timer, enrollment, step.id, lead, now, error);
-    if (!(error instanceof MailRejectedError)) throw error; // unknown result: the uncertain attempt stands
+    if (error instanceof MailNotSentError) return deferStep(timer, enrollment, step.id, leadId, now, error);
+    if (!(error instanceof MailRejectedError)) throw error; // unknown result: the reserved attempt stands
     // SES refused it outright (nothing was sent): record the step as skipped and go on.
     logger.warn('step mail rejected', {
       leadId,
@@ -128,60 +139,61 @@ async function sendStep(
       stepId: step.id,
       ...errorFields(error),
     });
-    await finishStep(
-      timer,
-      enrollment,
-      { action: 'skip', step, reason: 'condition_not_met', detail: 'rejected by SES' },
-      now,
-      lead,
-    );
-    return 'rejected';
+    const skip = { action: 'skip', step, reason: 'condition_not_met', detail: 'rejected by SES' } as const;
+    const result = await finishStep(timer, enrollment, skip, now, lead);
+    return result === 'claim_lost' ? result : 'rejected';
   }
 
   const next = applyDecision(enrollment, sequence, decision, now, { messageId, outcome: 'sent' });
-  const timeline = [
-    timelineEntry(`nurture:${sequence.id}:${enrollment.run}:${step.id}:sent`, 'email_sent', now, {
-      sequenceId: sequence.id,
-      stepId: step.id,
-      templateId: step.templateId,
-      messageId,
-    }),
-  ];
-  if (next.status === 'completed') timeline.push(completedEntry(sequence.id, enrollment.run, now));
-  const update = stepTimerUpdate(timer, nextTimerAt(next, sequence, lead), {
-    next,
-    outcome: { kind: 'sent', at: now, stepId: step.id, messageId },
-    endedAt: endedAt(next, now),
-  });
-  // The KPI count rides on the transaction that records the send: counted exactly once with its record.
+  // The KPI count rides on the transaction that records the send, its fact on the mail's timeline entry:
+  // counted exactly once with its record (the transaction commits once: it is conditioned on the position).
   const sent: EmailCount = {
     kpi: 'sent',
     id: `${sequence.id}:${enrollment.run}:${step.id}`,
     at: now,
     mail: { sequenceId: sequence.id, stepId: step.id, templateId: step.templateId },
   };
-  const count = emailCountWrite(leadId, sent);
-  // The mail went: record it, retrying a momentary transaction conflict while the claim is still ours.
+  const mailEntry = timelineEntry(
+    `nurture:${sequence.id}:${enrollment.run}:${step.id}:sent`,
+    'email_sent',
+    now,
+    {
+      sequenceId: sequence.id,
+      stepId: step.id,
+      templateId: step.templateId,
+      messageId,
+    },
+  );
+  const { entry, adds } = sentCountWrite(leadId, mailEntry, sent);
+  const timeline: StoredTimelineEntry[] = [entry];
+  if (next.status === 'completed') timeline.push(completedEntry(sequence.id, enrollment.run, now));
+  const update = stepTimerUpdate(timer, nextTimerAt(next, sequence, lead), {
+    next,
+    outcome: { kind: 'sent', at: now, stepId: step.id, messageId },
+    endedAt: endedAt(next, now),
+  });
+  // The mail went: record it, retrying a momentary transaction conflict while the enrollment is still ours.
   const recorded = await retryOnConflict(`record step ${step.id} of lead ${leadId}`, async () => {
-    if ((await writeLead({}, { leadId, timeline, extra: [update, ...count], at: now })) === 'saved')
+    if ((await writeLead({}, { leadId, timeline, extra: [update, ...adds], at: now })) === 'saved')
       return true;
-    // The count's fact exists only if this very transaction committed (its answer was lost).
-    if (await emailCounted(leadId, sent)) return true;
-    return (await isStillClaimed(timer)) ? CONFLICT : false;
+    // The entry carries its count only if this very transaction committed (its answer was lost).
+    if (await sentCounted(leadId, mailEntry.eventId)) return true;
+    return (await isStepTimerAt(timer)) ? CONFLICT : false;
   }).catch((error: unknown) => {
-    // Contention that outlasts the budget is treated like a lost claim: the mail's record must not be lost.
+    // Contention that outlasts the budget is treated like a lost position: the mail's record must not be lost.
     if (error instanceof ContentionError) return false;
     throw error;
   });
   if (!recorded) {
-    // Our claim was taken (unsubscribed meanwhile, or the lease ran out): the mail went, keep its record.
+    // The enrollment moved on without us (unsubscribed meanwhile, or taken as uncertain after the lease):
+    // the mail went, keep its timeline entry and its count.
     logger.warn('step sent but the enrollment moved on', {
       leadId,
       sequenceId: sequence.id,
       stepId: step.id,
     });
-    const counted = await emailCounted(leadId, sent);
-    await writeLead({}, { leadId, timeline, extra: counted ? [] : count, at: now });
+    if (!(await sentCounted(leadId, mailEntry.eventId)))
+      await writeLead({}, { leadId, timeline: [entry], extra: adds, at: now });
   }
   countMetric('StepEmailSent', { sequenceId: sequence.id });
   return 'sent';
@@ -191,20 +203,20 @@ async function sendStep(
 export const THROTTLED_RETRY_MS = 60_000;
 
 /**
- * SES refused to take the mail for now (throttled, quota): nothing went out. Undo the attempt in one
- * transaction while the claim is still ours: the attempt becomes `not_sent` (the planner may send the step
- * again), the frequency-cap reservation is released, and the timer comes back in a minute. If the claim was
- * lost meanwhile, the attempt stays `uncertain` and the step is not sent again: at most once beats at least once.
+ * SES refused to take the mail for now (throttled, quota): nothing went out. Undo the reservation in one
+ * transaction while the enrollment is still where we read it: the attempt and its frequency-cap send are
+ * released from the state, the step is recorded `not_sent` (the planner may send it again) and the timer
+ * comes back in a minute. If the enrollment moved on meanwhile, the reservation stays and the step is not
+ * sent again: at most once beats at least once.
  */
 async function deferStep(
-  timer: ClaimedTimer,
+  timer: StepTimer,
   enrollment: EnrollmentRecord,
   stepId: string,
-  reserved: Lead,
+  leadId: string,
   now: EpochMs,
   error: MailNotSentError,
 ): Promise<StepRunResult> {
-  const leadId = reserved.profile.leadId;
   const until = now + THROTTLED_RETRY_MS;
   logger.warn('step mail not sent (SES throttled): retried later', {
     leadId,
@@ -216,20 +228,21 @@ async function deferStep(
     next: { ...enrollment, history: [...enrollment.history, { stepId, outcome: 'not_sent', at: now }] },
     outcome: { kind: 'delayed', at: now, stepId, reason: 'ses_throttled', until },
   });
+  const position: StepPosition = {
+    sequenceId: enrollment.sequenceId,
+    run: timer.run,
+    stepIndex: timer.stepIndex,
+  };
   return retryOnConflict(`defer step ${stepId} of lead ${leadId}`, async () => {
     const lead = await getLead(leadId);
     if (!lead) return 'lead_not_found';
-    const at = lead.state.recentSends.lastIndexOf(now);
-    const state: LeadState = {
-      ...lead.state,
-      recentSends: lead.state.recentSends.filter((_, i) => i !== at),
-      version: lead.state.version + 1,
-    };
+    const state = withoutStepAttempt(lead.state, position, now);
+    if (!state) return 'claim_lost';
     const saved = await writeLead(
       { state: lead.state.version },
       { previous: lead, state, extra: [update], at: now },
     );
     if (saved === 'saved') return 'delayed';
-    return (await isStillClaimed(timer)) ? CONFLICT : 'claim_lost';
+    return (await isStepTimerAt(timer)) ? CONFLICT : 'claim_lost';
   });
 }

@@ -16,7 +16,8 @@ import { type ClaimedTimer, claimTimer, type DueTimer, dueShards, queryDue } fro
 
 /**
  * Sweeping due timers: step emails (nurture), SLA deadlines (hand-off) and temperature decay all wait on the
- * sparse due index. One sweep reads what is due, claims each timer and dispatches it by kind to its use case.
+ * sparse due index. One sweep reads what is due, claims each timer (step e-mails need no claim: see
+ * `UnclaimedProcessor`) and dispatches it by kind to its use case.
  */
 
 export type { ClaimedTimer };
@@ -27,6 +28,16 @@ export interface TimerWork {
   sendPermit: () => Promise<void>;
 }
 export type TimerProcessor = (timer: ClaimedTimer, work: TimerWork) => Promise<void>;
+
+/**
+ * A processor that needs no claim: it guards its own work with conditional writes on what it read (racing
+ * sweepers fail a condition instead of both acting) and says whether it did the timer's work (`true`) or
+ * found it taken or moved on (`false`). It saves the claim's write; the step e-mail is one (run-step).
+ */
+export interface UnclaimedProcessor {
+  unclaimed: (timer: DueTimer, work: TimerWork) => Promise<boolean>;
+}
+export type AnyTimerProcessor = TimerProcessor | UnclaimedProcessor;
 
 export interface SweepOptions {
   /** Timers run at once (bounded parallelism). */
@@ -82,7 +93,7 @@ export function concurrencyFor(sendRatePerSecond: number): number {
  * how many leads exist. Leaves the rest for the next run when the Lambda's time runs short.
  */
 export function createSweeper(
-  processors: Record<string, TimerProcessor>,
+  processors: Record<string, AnyTimerProcessor>,
   overrides: Partial<SweepOptions> = {},
 ) {
   return async (
@@ -158,25 +169,25 @@ export function createSweeper(
           });
           continue;
         }
-        const claimed = await claimTimer(timer, now());
-        if (!claimed) {
+        const outcome = await runTimer(timer, processor, { now: now(), sendPermit });
+        if (outcome === 'skipped') {
           report.skippedClaimed++;
           continue;
         }
         report.claimed++;
-        try {
-          await processor(claimed, { now: now(), sendPermit });
+        if (outcome === 'done') {
           report.done++;
-        } catch (error) {
-          // The claim's lease brings the timer back later; the processor decides what a retry may do.
-          report.failed++;
-          logger.error('timer failed', {
-            timerKind: timer.timerKind,
-            pk: timer.pk,
-            sk: timer.sk,
-            ...errorFields(error),
-          });
+          continue;
         }
+        // The claim's lease (or, unclaimed, the timer left due) brings it back later; the processor decides
+        // what a retry may do.
+        report.failed++;
+        logger.error('timer failed', {
+          timerKind: timer.timerKind,
+          pk: timer.pk,
+          sk: timer.sk,
+          ...errorFields(outcome.error),
+        });
       }
     };
     await Promise.all([allProduced, ...Array.from({ length: options.concurrency }, consumer)]);
@@ -198,6 +209,23 @@ export function createSweeper(
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
+/**
+ * Claim a timer (unless its processor needs no claim) and process it: `skipped` when another sweeper has it,
+ * `done`, or the error the processor failed with while it had the timer.
+ */
+async function runTimer(
+  timer: DueTimer,
+  processor: AnyTimerProcessor,
+  work: TimerWork,
+): Promise<'skipped' | 'done' | { error: unknown }> {
+  const failed = (error: unknown) => ({ error });
+  if (typeof processor !== 'function')
+    return processor.unclaimed(timer, work).then((did) => (did ? 'done' : 'skipped'), failed);
+  const claimed = await claimTimer(timer, work.now);
+  if (!claimed) return 'skipped';
+  return processor(claimed, work).then(() => 'done' as const, failed);
+}
+
 /** Evenly spaced permits: at most `perSecond` callers pass each second. */
 export function rateLimiter(perSecond: number): () => Promise<void> {
   const interval = 1000 / perSecond;
@@ -212,8 +240,9 @@ export function rateLimiter(perSecond: number): () => Promise<void> {
 
 /** Every timer kind and the use case that runs it. */
 export const TIMER_PROCESSORS = {
-  step: async (timer, work) => {
-    await runStepTimer(timer, work);
+  // No claim write: the step guards itself (reservation on the lead state, position-conditioned record).
+  step: {
+    unclaimed: async (timer, work) => (await runStepTimer(timer, work)) !== 'claim_lost',
   },
   sla: async (timer, work) => {
     await runSlaTimer(timer, work.now);
@@ -233,7 +262,7 @@ export const TIMER_PROCESSORS = {
   'crm-sync': async (timer, work) => {
     await runCrmSyncTimer(timer, work.now);
   },
-} satisfies Record<string, TimerProcessor>;
+} satisfies Record<string, AnyTimerProcessor>;
 
 /**
  * The sweeper as deployed (EventBridge Scheduler every minute in AWS; the local scheduler every few

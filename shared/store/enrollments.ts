@@ -1,11 +1,13 @@
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { LeadState } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
 import type { EnrollmentRecord, StepOutcomeRecord } from '#domain/nurture/enrollment';
 import type { EnrollmentState } from '#domain/nurture/sequences';
 import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
 import { dueAttributes, keys, PREFIX } from '#store/keys';
+import { stateItem } from '#store/lead-items';
 import type { TransactItem } from '#store/leads';
-import { type ClaimedTimer, completeTimerUpdate } from '#store/timers';
+import { type DueTimer, timerUpdate } from '#store/timers';
 
 /**
  * Enrollment items (`keys.enrollment(leadId, sequenceId)`): one per lead and sequence, holding the current
@@ -77,7 +79,7 @@ export function enrollmentPut(
   };
 }
 
-/** Ends a run now (exit reason given), off the due index; any sweeper's claim on it is void. */
+/** Ends a run now (exit reason given), off the due index; a sweeper that read it before cannot record over it. */
 export function endEnrollmentUpdate(
   leadId: string,
   sequenceId: string,
@@ -101,40 +103,64 @@ export function endEnrollmentUpdate(
   };
 }
 
-/** Record a send attempt as `uncertain` before SES is called; only the claim holder, at this step, may. */
-export function stepAttemptUpdate(
-  timer: Pick<ClaimedTimer, 'pk' | 'sk' | 'claimId'>,
-  stepIndex: number,
-  stepId: string,
-  now: EpochMs,
-): TransactItem {
-  return {
-    Update: {
+/**
+ * A due step timer as a sweeper found it, with the position it was read at: the enrollment item's `dueAt`
+ * (as the due index showed it), run and step index. Every write that completes this round of the timer is
+ * conditioned on that position (`stepTimerCondition`), so of racing sweepers only one moves the enrollment
+ * on; no claim is written (a claim that moves `dueAt` costs 1 write unit and 2 due-index writes per step).
+ */
+export interface StepTimer extends DueTimer {
+  run: number;
+  stepIndex: number;
+}
+
+/**
+ * Read a due step timer's enrollment (strongly consistent). Undefined when the item is gone or has moved on
+ * since the due index listed it (another sweeper recorded the step, or it was re-armed or ended).
+ */
+export async function readStepTimer(
+  timer: DueTimer,
+): Promise<{ timer: StepTimer; enrollment: EnrollmentRecord } | undefined> {
+  const result = await dynamodb.send(
+    new GetCommand({ TableName: tableName, Key: { pk: timer.pk, sk: timer.sk }, ConsistentRead: true }),
+  );
+  const item = result.Item;
+  if (!item || item.dueAt !== timer.dueAt) return undefined;
+  const enrollment = enrollmentFromItem(item);
+  return { timer: { ...timer, run: enrollment.run, stepIndex: enrollment.stepIndex }, enrollment };
+}
+
+/** True while the enrollment is still where the sweeper read it (strongly consistent). */
+export async function isStepTimerAt(timer: StepTimer): Promise<boolean> {
+  const result = await dynamodb.send(
+    new GetCommand({
       TableName: tableName,
       Key: { pk: timer.pk, sk: timer.sk },
-      UpdateExpression: 'SET #history = list_append(#history, :attempt), #outcome = :outcome',
-      ConditionExpression: 'claimId = :claim AND #stepIndex = :index',
-      ExpressionAttributeNames: {
-        '#history': 'history',
-        '#outcome': 'lastOutcome',
-        '#stepIndex': 'stepIndex',
-      },
-      ExpressionAttributeValues: {
-        ':attempt': [{ stepId, outcome: 'uncertain', at: now }],
-        ':outcome': { kind: 'attempting', at: now, stepId },
-        ':claim': timer.claimId,
-        ':index': stepIndex,
-      },
-    },
+      ConsistentRead: true,
+      ProjectionExpression: 'dueAt, #run, stepIndex',
+      ExpressionAttributeNames: { '#run': 'run' },
+    }),
+  );
+  const item = result.Item;
+  return item?.dueAt === timer.dueAt && item.run === timer.run && item.stepIndex === timer.stepIndex;
+}
+
+/** The enrollment is still where the sweeper read it: same run, same step, same due time. */
+function stepTimerCondition(timer: StepTimer) {
+  return {
+    expression: 'dueAt = :seenDue AND #run = :seenRun AND #seenIndex = :seenIndex',
+    names: { '#run': 'run', '#seenIndex': 'stepIndex' },
+    values: { ':seenDue': timer.dueAt, ':seenRun': timer.run, ':seenIndex': timer.stepIndex },
   };
 }
 
 /**
- * Complete a step timer's claim: re-arm it at `nextAt` (or clear it with null) and store the outcome, and
- * with `next` the enrollment's progress (never an undefined value). Conditioned on the claim.
+ * Complete a step timer's round: re-arm it at `nextAt` (or clear it with null) and store the outcome, and
+ * with `next` the enrollment's progress (never an undefined value). Conditioned on the position it was read
+ * at, so only one writer moves the enrollment on from there.
  */
 export function stepTimerUpdate(
-  timer: Pick<ClaimedTimer, 'pk' | 'sk' | 'claimId' | 'timerKind'>,
+  timer: StepTimer,
   nextAt: EpochMs | null,
   change: { outcome: StepOutcomeRecord; next?: EnrollmentState; endedAt?: EpochMs },
 ): TransactItem {
@@ -148,7 +174,36 @@ export function stepTimerUpdate(
   if (change.next?.lastStepAt !== undefined) set.lastStepAt = change.next.lastStepAt;
   if (change.next?.exitReason !== undefined) set.exitReason = change.next.exitReason;
   if (change.endedAt !== undefined) set.endedAt = change.endedAt;
-  return { Update: completeTimerUpdate(timer, nextAt, { set }) };
+  return { Update: timerUpdate(timer, nextAt, { set }, stepTimerCondition(timer)) };
+}
+
+/** Take a step timer off the due index (its lead is gone), if it is still where it was read. */
+export function clearStepTimerUpdate(timer: StepTimer): TransactItem {
+  return { Update: timerUpdate(timer, null, undefined, stepTimerCondition(timer)) };
+}
+
+/**
+ * Reserve a step mail: ONE plain conditional put of the lead's state item (`withStepAttempt`: the send in
+ * `recentSends` and the attempt in `stepAttempts`), conditioned on the version read. About 1 write unit while
+ * the state item stays under 1 KB, against 4 for a transaction with the enrollment. Only for a state change
+ * that nothing counts: the reservation moves no gauge, stage or index attribute, so it needs none of the
+ * report items `writeLead` would add. `conflict` when the state changed meanwhile (plan again).
+ */
+export async function reserveStepSend(state: LeadState, readVersion: number): Promise<'saved' | 'conflict'> {
+  try {
+    await dynamodb.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: stateItem(state),
+        ConditionExpression: 'version = :v',
+        ExpressionAttributeValues: { ':v': readVersion },
+      }),
+    );
+    return 'saved';
+  } catch (error) {
+    if (isConditionalCheckFailure(error)) return 'conflict';
+    throw error;
+  }
 }
 
 function withoutUndefined<T extends object>(value: T): T {

@@ -123,8 +123,25 @@ export function completeTimerUpdate(
   nextAt: number | null,
   extra?: { set?: Record<string, unknown>; remove?: string[] },
 ) {
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = { ':claim': claimed.claimId };
+  return timerUpdate(claimed, nextAt, extra, {
+    expression: 'claimId = :claim',
+    values: { ':claim': claimed.claimId },
+  });
+}
+
+/**
+ * Re-arm a timer at `nextAt` (or take it off the due index with null), with extra attributes set or removed,
+ * under `condition` (what makes the write the one that completes this round of the timer). Any claim left on
+ * the item is cleared.
+ */
+export function timerUpdate(
+  timer: Pick<DueTimer, 'pk' | 'sk' | 'timerKind'>,
+  nextAt: number | null,
+  extra: { set?: Record<string, unknown>; remove?: string[] } | undefined,
+  condition: { expression: string; names?: Record<string, string>; values?: Record<string, unknown> },
+) {
+  const names: Record<string, string> = { ...(condition.names ?? {}) };
+  const values: Record<string, unknown> = { ...(condition.values ?? {}) };
   const sets: string[] = [];
   const removes = ['claimId', 'claimedAt', ...(extra?.remove ?? [])];
   Object.entries(extra?.set ?? {}).forEach(([k, v], i) => {
@@ -136,9 +153,9 @@ export function completeTimerUpdate(
     removes.push('dueShard', 'dueAt');
   } else {
     sets.push('dueShard = :shard', 'dueAt = :due', 'timerKind = :kind');
-    values[':shard'] = dueShardFor(claimed.pk, claimed.sk);
+    values[':shard'] = dueShardFor(timer.pk, timer.sk);
     values[':due'] = dueAtKey(nextAt);
-    values[':kind'] = claimed.timerKind;
+    values[':kind'] = timer.timerKind;
   }
   removes.forEach((attr, i) => {
     names[`#r${i}`] = attr;
@@ -151,9 +168,9 @@ export function completeTimerUpdate(
     .join(' ');
   return {
     TableName: tableName,
-    Key: { pk: claimed.pk, sk: claimed.sk },
+    Key: { pk: timer.pk, sk: timer.sk },
     UpdateExpression: expression,
-    ConditionExpression: 'claimId = :claim',
+    ConditionExpression: condition.expression,
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   };

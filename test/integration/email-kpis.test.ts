@@ -37,9 +37,9 @@ interface Args {
 type Next = (args: Args) => Promise<unknown>;
 
 /**
- * Fail the DynamoDB call that carries the step's `sent` record (recognised by its e-mail fact's key), once:
- * `before` it reaches the table (nothing written), or `after` it committed (the answer lost, as in a crash
- * right after the write).
+ * Fail the DynamoDB call that carries the step's `sent` record (recognised by the e-mail fact on its timeline
+ * entry, in a transaction), once: `before` it reaches the table (nothing written), or `after` it committed (the
+ * answer lost, as in a crash right after the write).
  */
 async function failSendRecord(when: 'before' | 'after') {
   const { dynamodb } = await import('#store/dynamodb');
@@ -49,7 +49,7 @@ async function failSendRecord(when: 'before' | 'after') {
   client.middlewareStack.add(
     (next: Next) => async (args: Args) => {
       const body = JSON.stringify(args.input ?? '');
-      if (fired > 0 || !body.includes('RPT#email:sent:')) return next(args);
+      if (fired > 0 || !body.includes('TransactItems') || !body.includes('"emailFact"')) return next(args);
       fired++;
       if (when === 'after') await next(args);
       throw Object.assign(new Error('Runtime exited'), { name: 'Runtime.ExitError' });
@@ -111,9 +111,11 @@ describe('e-mail KPIs, exactly once', () => {
     const before = await stepCount(day);
     const injected = await failSendRecord('before');
 
-    // Act
+    // Act: sweep again once the crashed attempt's lease has run out (until then it counts as in flight).
     await runtime.sweep();
     injected.remove();
+    const { CLAIM_LEASE_MS } = await import('#store/timers');
+    await runtime.advanceClock(CLAIM_LEASE_MS + 60_000);
     await runtime.sweep();
 
     // Assert: the mail went (SES accepted it), its record was lost, and so was its count: no count without record.

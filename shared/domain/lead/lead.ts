@@ -90,6 +90,11 @@ export interface LeadState {
   handoff?: HandoffState;
   /** Marketing mails sent in the last 7 days (frequency cap across sequences). */
   recentSends: EpochMs[];
+  /**
+   * The latest step-mail attempt per sequence (`<run>:<stepIndex>:<at>`), reserved with the send before SES
+   * is called: at most one mail per step without a claim on the timer (see `#domain/nurture/attempts`).
+   */
+  stepAttempts?: Record<string, string>;
   /** Events kept this hour (per-lead rate bound against page loops). */
   activityWindow?: { hour: number; count: number };
   /** When the temperature-decay timer will next look at this lead, if armed. */

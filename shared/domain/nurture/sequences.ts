@@ -248,14 +248,15 @@ function conditionFailure(
 
 /**
  * When the frequency cap lets another marketing mail go, or undefined when it does now.
- * A send at `s` counts while `now - s < 7 days`.
+ * A send at `s` counts while `now - s < 7 days`, and so does one reserved a moment after `now` (another
+ * sweeper's clock, or a timer that started a moment later): racing sequences must see each other's sends.
  */
 export function frequencyCapReleaseAt(
   recentSends: readonly EpochMs[],
   maxPerRolling7Days: number,
   now: EpochMs,
 ): EpochMs | undefined {
-  const inWindow = recentSends.filter((s) => s > now - ROLLING_WINDOW_MS && s <= now).sort((a, b) => a - b);
+  const inWindow = recentSends.filter((s) => s > now - ROLLING_WINDOW_MS).sort((a, b) => a - b);
   if (inWindow.length < maxPerRolling7Days) return undefined;
   // Once this many of the oldest sends have aged out, one slot is free.
   const releasing = inWindow[inWindow.length - maxPerRolling7Days];

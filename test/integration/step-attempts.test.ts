@@ -1,0 +1,286 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { advanceClock, now } from '#adapters/clock';
+import { sesClient } from '#adapters/ses';
+import { emailKpiDay } from '#app/email-kpis';
+import { createSweeper, TIMER_PROCESSORS } from '#app/sweep-due-timers';
+import { isInWindow, nextWindowOpening } from '#domain/nurture/calendar';
+import { emailKind } from '#domain/reports/counting';
+import { dynamodb, tableName } from '#store/dynamodb';
+import { getEnrollment } from '#store/enrollments';
+import { keys } from '#store/keys';
+import { getLeadState, getTimeline } from '#store/leads';
+import { readLeadFacts, readReportDays } from '#store/report-counters';
+import { CLAIM_LEASE_MS } from '#store/timers';
+import { batchWriteAll, consentingLeadItems, dueEnrollmentItem } from '../support/fixtures.ts';
+import { inbox } from '../support/runtime.ts';
+import { injectFault, type SdkClientLike } from '../support/sdk-faults.ts';
+
+/**
+ * The failure windows of a step e-mail with no claim write (shared/domain/nurture/attempts.ts): the send is
+ * reserved on the lead state before SES is called, and the enrollment is moved on by one write conditioned on
+ * where it was read. A crash before or after the send, two sweepers on one step in either interleaving, and
+ * two sequences racing for the last send under the frequency cap: at most one mail, never a second.
+ */
+
+const sesUrl = () => inject('sesEndpoint');
+const SEQUENCE = 'whitepaper-nurture';
+const TOKYO = {
+  timeZone: 'Asia/Tokyo',
+  days: [1, 2, 3, 4, 5],
+  start: '09:00',
+  end: '18:00',
+  skipJapaneseHolidays: true,
+};
+const crash = () => Object.assign(new Error('Runtime exited'), { name: 'Runtime.ExitError' });
+const sweeper = () => createSweeper({ step: TIMER_PROCESSORS.step }, { sendRatePerSecond: 10_000 });
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
+/** A consenting lead whose sequences' first steps are due now, inside the Tokyo window (`sends`: recent mails). */
+const dueSteps = async (label: string, sequenceIds: string[] = [SEQUENCE], sends: number[] = []) => {
+  // Inside the window with an hour to spare (the clock stays put between tests, so steps seeded by earlier
+  // tests, next due days later, stay out of this test's sweeps).
+  if (!isInWindow(now(), TOKYO) || !isInWindow(now() + 3_600_000, TOKYO))
+    advanceClock(nextWindowOpening(now(), TOKYO) + 30 * 60_000 - now());
+  const leadId = randomUUID();
+  const address = `${label}-${randomBytes(5).toString('hex')}@example.co.jp`;
+  const [profile, state] = consentingLeadItems(leadId, address, now());
+  await batchWriteAll(dynamodb, tableName, [
+    profile as Record<string, unknown>,
+    { ...state, recentSends: sends },
+    ...sequenceIds.map((id) => dueEnrollmentItem(leadId, id, now() - 1000)),
+  ]);
+  return { leadId, address };
+};
+
+type Next = (args: { input?: unknown }) => Promise<unknown>;
+type Matcher = (command: string, body: string) => boolean;
+
+/** Add a middleware to a client for this test only (removed after it). */
+const intercept = (
+  client: SdkClientLike,
+  handle: (command: string, body: string, next: () => Promise<unknown>) => Promise<unknown>,
+) => {
+  const name = `intercept-${randomUUID()}`;
+  client.middlewareStack.add(
+    (next: Next, context: { commandName?: string }) => async (args: { input?: unknown }) =>
+      handle(context.commandName ?? '', JSON.stringify(args.input ?? ''), () => next(args)),
+    { step: 'initialize', name, priority: 'high' },
+  );
+  cleanups.push(() => client.middlewareStack.remove(name));
+};
+
+/** Hold the first call that `matches` until `release` resolves; `reached` resolves when it is held. */
+function holdFirst(client: SdkClientLike, matches: Matcher, release: () => Promise<unknown>) {
+  let held = false;
+  let reached: () => void = () => {};
+  const reachedPromise = new Promise<void>((r) => {
+    reached = r;
+  });
+  intercept(client, async (command, body, next) => {
+    if (held || !matches(command, body)) return next();
+    held = true;
+    reached();
+    await release();
+    return next();
+  });
+  return { reached: reachedPromise };
+}
+
+/** Count the calls that `matches` once they have returned (succeeded or failed). */
+function countSettled(client: SdkClientLike, matches: Matcher) {
+  let settled = 0;
+  intercept(client, async (command, body, next) => {
+    if (!matches(command, body)) return next();
+    try {
+      return await next();
+    } finally {
+      settled++;
+    }
+  });
+  return () => settled;
+}
+
+/** Resolves once `check` holds (polled; the race itself is ordered by the holds, not by time). */
+const once = async (check: () => boolean) => {
+  while (!check()) await new Promise((r) => setTimeout(r, 5));
+};
+
+/** The step-send reservation: a plain put of the lead's state item (commands as the client stack sees them). */
+const reservationOf =
+  (leadId: string): Matcher =>
+  (command, body) =>
+    command === 'PutItemCommand' && body.includes(`"${keys.state(leadId).pk}"`) && body.includes('"STATE"');
+/** A read of one of the lead's enrollment items. */
+const enrollmentReadOf =
+  (leadId: string): Matcher =>
+  (command, body) =>
+    command === 'GetItemCommand' && body.includes(`"${keys.state(leadId).pk}"`) && body.includes('"ENR#');
+
+const stepAttempt = async (leadId: string) => (await getLeadState(leadId))?.stepAttempts?.[SEQUENCE];
+const sentRecords = async (leadId: string) => ({
+  timeline: (await getTimeline(leadId)).filter((e) => e.type === 'email_sent').length,
+  facts: (await readLeadFacts(leadId)).filter((f) => f.scope === 'email' && f.metrics.sent).length,
+});
+
+describe('a step e-mail crashing in its failure windows', () => {
+  it('given a crash after the reservation, before SES is called, then no mail goes out: a sweep within the lease leaves the step alone, and after it the step is recorded uncertain and never sent', async () => {
+    // Arrange
+    const { leadId, address } = await dueSteps('crash-before-send');
+    const fault = injectFault(sesClient, { operations: ['SendEmail'], nth: 1, when: 'before', error: crash });
+    cleanups.push(fault.remove);
+    const sweep = sweeper();
+
+    // Act
+    const first = await sweep({});
+    fault.remove();
+    const withinLease = await sweep({});
+    const reserved = await stepAttempt(leadId);
+    advanceClock(CLAIM_LEASE_MS + 60_000);
+    const afterLease = await sweep({});
+    advanceClock(CLAIM_LEASE_MS + 60_000);
+    await sweep({});
+
+    // Assert
+    expect(fault.fired()).toBe(1);
+    expect(first).toMatchObject({ claimed: 1, failed: 1 });
+    expect(withinLease).toMatchObject({ claimed: 0, skippedClaimed: 1 });
+    expect(reserved).toMatch(/^1:0:\d+$/);
+    expect(afterLease).toMatchObject({ claimed: 1, done: 1, failed: 0 });
+    expect(await inbox(sesUrl(), address)).toHaveLength(0);
+    const enrollment = await getEnrollment(leadId, SEQUENCE);
+    expect(enrollment?.history).toEqual([
+      expect.objectContaining({ stepId: 'thanks', outcome: 'uncertain' }),
+    ]);
+    expect(enrollment?.stepIndex).toBe(1);
+    expect(await sentRecords(leadId)).toEqual({ timeline: 0, facts: 0 });
+    // The reservation's frequency-cap send stays: a mail that may have gone counts against the cap.
+    expect((await getLeadState(leadId))?.recentSends).toHaveLength(1);
+  });
+
+  it('given a crash after SES took the mail, before it was recorded, then a sweep within the lease does not resend, and after it the step is uncertain: one mail, no sent count', async () => {
+    // Arrange
+    const { leadId, address } = await dueSteps('crash-after-send');
+    const fault = injectFault(sesClient, { operations: ['SendEmail'], nth: 1, when: 'after', error: crash });
+    cleanups.push(fault.remove);
+    const sweep = sweeper();
+    const day = emailKpiDay(now());
+    const sentBefore = (await readReportDays(emailKind('step'), [day])).get(day)?.[`${SEQUENCE}/thanks|sent`];
+
+    // Act
+    const first = await sweep({});
+    fault.remove();
+    const withinLease = await sweep({});
+    advanceClock(CLAIM_LEASE_MS + 60_000);
+    const afterLease = await sweep({});
+
+    // Assert
+    expect(first).toMatchObject({ claimed: 1, failed: 1 });
+    expect(withinLease).toMatchObject({ claimed: 0, skippedClaimed: 1 });
+    expect(afterLease).toMatchObject({ claimed: 1, done: 1 });
+    expect(await inbox(sesUrl(), address)).toHaveLength(1);
+    const enrollment = await getEnrollment(leadId, SEQUENCE);
+    expect(enrollment?.history).toEqual([
+      expect.objectContaining({ stepId: 'thanks', outcome: 'uncertain' }),
+    ]);
+    expect(enrollment?.stepIndex).toBe(1);
+    // Counters equal records: the send was never recorded, so it is not counted either.
+    expect(await sentRecords(leadId)).toEqual({ timeline: 0, facts: 0 });
+    const sentAfter = (await readReportDays(emailKind('step'), [day])).get(day)?.[`${SEQUENCE}/thanks|sent`];
+    expect(sentAfter).toBe(sentBefore);
+  });
+});
+
+describe('sweepers racing for one step', () => {
+  it('given two sweepers on one step, when the second runs while the first is sending, then it leaves the step alone and one mail goes out, recorded once', async () => {
+    // Arrange: the first sweeper's SES call waits until the second sweeper has finished.
+    const { leadId, address } = await dueSteps('race-in-flight');
+    let secondDone = false;
+    const hold = holdFirst(
+      sesClient,
+      (command) => command === 'SendEmailCommand',
+      () => once(() => secondDone),
+    );
+
+    // Act
+    const first = sweeper()({});
+    await hold.reached;
+    const second = await sweeper()({});
+    secondDone = true;
+    const firstReport = await first;
+
+    // Assert
+    expect(second).toMatchObject({ claimed: 0, skippedClaimed: 1, failed: 0 });
+    expect(firstReport).toMatchObject({ claimed: 1, done: 1, failed: 0 });
+    expect(await inbox(sesUrl(), address)).toHaveLength(1);
+    const enrollment = await getEnrollment(leadId, SEQUENCE);
+    expect(enrollment?.history).toEqual([expect.objectContaining({ stepId: 'thanks', outcome: 'sent' })]);
+    expect(await sentRecords(leadId)).toEqual({ timeline: 1, facts: 1 });
+  });
+
+  it('given two sweepers that both read the step before either reserved it, then the second reservation fails, and on fresh reads that sweeper leaves the step alone: one mail', async () => {
+    // Arrange: the first read of the enrollment waits until a reservation of this lead's state went through,
+    // and the winner's mail waits until the other's reservation was tried (so the step is still due for it).
+    const { leadId, address } = await dueSteps('race-both-read');
+    const reservations = countSettled(dynamodb, reservationOf(leadId));
+    holdFirst(dynamodb, enrollmentReadOf(leadId), () => once(() => reservations() > 0));
+    holdFirst(
+      sesClient,
+      (command) => command === 'SendEmailCommand',
+      () => once(() => reservations() > 1),
+    );
+
+    // Act: the two sweepers run side by side.
+    const reports = await Promise.all([sweeper()({}), sweeper()({})]);
+
+    // Assert: both reached the reservation (the race happened); one won, the other stood back.
+    expect(reservations()).toBe(2);
+    expect(reports.reduce((n, r) => n + r.claimed, 0)).toBe(1);
+    expect(reports.reduce((n, r) => n + r.skippedClaimed, 0)).toBe(1);
+    expect(reports.reduce((n, r) => n + r.failed, 0)).toBe(0);
+    expect(await inbox(sesUrl(), address)).toHaveLength(1);
+    expect((await getEnrollment(leadId, SEQUENCE))?.history).toEqual([
+      expect.objectContaining({ outcome: 'sent' }),
+    ]);
+    expect(await sentRecords(leadId)).toEqual({ timeline: 1, facts: 1 });
+  });
+
+  it('given two sequences due for one lead at once with one send left under the frequency cap, when both race, then one mail goes out and the other step waits for the cap', async () => {
+    // Arrange: cap 3 in 7 days, two sent already; both enrollments' reads wait until one reservation went through.
+    const day = 86_400_000;
+    const recycle = 'recycle-nurture';
+    const { leadId, address } = await dueSteps(
+      'cap-race',
+      [SEQUENCE, recycle],
+      [now() - day, now() - 2 * day],
+    );
+    const reservations = countSettled(dynamodb, reservationOf(leadId));
+    holdFirst(dynamodb, enrollmentReadOf(leadId), () => once(() => reservations() > 0));
+
+    // Act: one sweeper, two timers in flight at once.
+    const report = await createSweeper(
+      { step: TIMER_PROCESSORS.step },
+      { sendRatePerSecond: 10_000, concurrency: 2 },
+    )({});
+
+    // Assert: both planned a send on the same state; the second reservation lost and re-planned under the cap.
+    expect(reservations()).toBe(2);
+    expect(report).toMatchObject({ claimed: 2, done: 2, failed: 0 });
+    expect(await inbox(sesUrl(), address)).toHaveLength(1);
+    const [first, second] = await Promise.all([
+      getEnrollment(leadId, SEQUENCE),
+      getEnrollment(leadId, recycle),
+    ]);
+    const outcomes = [first?.lastOutcome, second?.lastOutcome];
+    expect(outcomes.filter((o) => o?.kind === 'sent')).toHaveLength(1);
+    expect(outcomes.filter((o) => o?.kind === 'delayed' && o.reason === 'frequency_cap')).toHaveLength(1);
+    expect((await getLeadState(leadId))?.recentSends).toHaveLength(3);
+    const stored = await dynamodb.send(new GetCommand({ TableName: tableName, Key: keys.state(leadId) }));
+    expect(Object.keys(stored.Item?.stepAttempts ?? {})).toHaveLength(1);
+  });
+});
