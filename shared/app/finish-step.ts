@@ -45,6 +45,7 @@ export function nextTimerAt(
         next.lastStepAt ?? next.enrolledAt,
         settings.nurtureSettings,
         lead?.profile.timeZone,
+        lead?.profile.leadId,
       ) ?? null)
     : null;
 }
