@@ -82,16 +82,25 @@ export function attemptStatus(
  * the cap's window dropped), the attempt recorded for the position, version + 1.
  */
 export function withStepAttempt(state: LeadState, position: StepPosition, now: EpochMs): LeadState {
+  // Other sequences' attempts older than a week are dropped: a sweep settles an attempt within minutes of
+  // its lease, and the state item (written on every tracking event) must stay small however many
+  // sequences the lead was ever mailed from.
+  const kept = Object.entries(state.stepAttempts ?? {}).filter(
+    ([, value]) => (decodeAttempt(value)?.at ?? 0) >= now - ATTEMPT_KEEP_MS,
+  );
   return {
     ...state,
     recentSends: [...recentSendsAt(state.recentSends, now), now],
     stepAttempts: {
-      ...(state.stepAttempts ?? {}),
+      ...Object.fromEntries(kept),
       [position.sequenceId]: encodeAttempt({ run: position.run, stepIndex: position.stepIndex, at: now }),
     },
     version: state.version + 1,
   };
 }
+
+/** How long another sequence's attempt is kept on the state (far beyond any lease). */
+export const ATTEMPT_KEEP_MS = 7 * 86_400_000;
 
 /**
  * The state after a reserved mail was NOT sent (SES throttled): its frequency-cap send and its attempt

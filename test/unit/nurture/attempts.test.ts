@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { newLead } from '#domain/lead/lead';
 import {
+  ATTEMPT_KEEP_MS,
   attemptStatus,
   decodeAttempt,
   type StepPosition,
@@ -72,6 +73,18 @@ describe('step-mail attempts on the lead state', () => {
     expect(next.stepAttempts).toEqual({
       'whitepaper-nurture': `1:1:${T}`,
       'cold-reengage': `1:0:${T - DAY}`,
+    });
+  });
+
+  it('given an attempt of another sequence older than a week, when a step is reserved, then it is dropped (the state stays small)', () => {
+    const old = withStepAttempt(state(), at('cold-reengage', 1, 0), T - ATTEMPT_KEEP_MS - 1);
+    const recent = withStepAttempt(old, at('webinar-follow', 1, 0), T - DAY);
+
+    const next = withStepAttempt(recent, at('whitepaper-nurture', 1, 0), T);
+
+    expect(next.stepAttempts).toEqual({
+      'webinar-follow': `1:0:${T - DAY}`,
+      'whitepaper-nurture': `1:0:${T}`,
     });
   });
 
