@@ -12,6 +12,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build, type Metafile } from 'esbuild';
+import { settings } from '#config/settings';
+import { bundleOptions } from '#infra/bundling';
 import { FUNCTIONS } from '#infra/catalog';
 import { figure, median, numberArg, writeResult } from './support.ts';
 
@@ -20,21 +22,13 @@ const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg > 0 ? (process.argv[onlyArg + 1] ?? '').split(',') : [];
 const ROOT = resolve(import.meta.dirname, '..');
 const OUT = mkdtempSync(join(tmpdir(), 'leadloop-coldstart-'));
-const BANNER = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
 
 const bundle = async (entry: string, outfile: string, stdin?: string) => {
   const result = await build({
+    ...bundleOptions(ROOT, settings), // exactly infra/lead-function.ts's options (infra/bundling.ts)
     ...(stdin ? { stdin: { contents: stdin, resolveDir: ROOT, loader: 'ts' } } : { entryPoints: [entry] }),
     outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    minify: true,
-    mainFields: ['module', 'main'], // as infra/lead-function.ts
     metafile: true,
-    tsconfig: join(ROOT, 'tsconfig.json'),
-    banner: { js: BANNER },
     logLevel: 'silent',
   });
   return result.metafile as Metafile;

@@ -119,6 +119,13 @@ export const appConfigSchema = z
       .default({ maxEventsPerVisitor: 500, windowDays: 90 }) satisfies z.ZodType<AnonymousLimits>,
     /** Optional address that receives alarm notifications (DLQ depth, SLA breaches). */
     alarmEmail: z.email().optional(),
+    /**
+     * X-Ray subsegments for every AWS SDK call and the handler (Powertools Tracer), on top of the segments
+     * Lambda's active tracing records by itself (invocation, initialization, overhead). Off by default:
+     * the Tracer brings aws-xray-sdk-core into every bundle and costs about 15-20 ms of each cold start
+     * (README → Cold start). Turn it on to see DynamoDB/SES/EventBridge calls inside a trace.
+     */
+    sdkTracing: z.boolean().default(false),
     /** How long personal data is kept (README → Privacy and retention). */
     retention: retentionConfigSchema.default({
       timelineDays: 761,

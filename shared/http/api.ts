@@ -1,8 +1,8 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import type { z } from 'zod';
 import { errorFields, logger } from '#adapters/logger';
 import { settings } from '#config/settings';
+import { z } from '#domain/lead/validation';
 import { authorize, rememberCaller } from '#http/access';
 import {
   BadRequestError,
@@ -86,7 +86,10 @@ export function issuesToFields(issues: readonly z.core.$ZodIssue[], root = '(bod
 }
 
 /** What `httpHandler` validates before the handler runs. */
-export interface InputSchemas<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> {
+/** A zod schema, classic or zod/mini (request schemas on a cold path are zod/mini: `#domain/lead/validation`). */
+export type Schema = z.core.$ZodType;
+
+export interface InputSchemas<B extends Schema | undefined, Q extends Schema | undefined> {
   /** The body, read with `readBody` (a form body becomes an object of its fields) and parsed with zod. */
   body?: B;
   /** The query string parameters (`event.queryStringParameters`, `{}` when absent). */
@@ -97,13 +100,13 @@ export interface InputSchemas<B extends z.ZodType | undefined, Q extends z.ZodTy
   message?: string;
 }
 
-type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
+type Parsed<S> = S extends Schema ? z.output<S> : undefined;
 export interface TypedInput<B, Q> {
   body: Parsed<B>;
   query: Parsed<Q>;
 }
 
-const parseInput = <B extends z.ZodType | undefined, Q extends z.ZodType | undefined>(
+const parseInput = <B extends Schema | undefined, Q extends Schema | undefined>(
   schemas: InputSchemas<B, Q>,
   event: HttpEvent,
 ): TypedInput<B, Q> => {
@@ -112,13 +115,13 @@ const parseInput = <B extends z.ZodType | undefined, Q extends z.ZodType | undef
   if (schemas.body) {
     const read = readBody(event, { accept: schemas.accept ?? ['json'] });
     const value = read.kind === 'form' ? Object.fromEntries(new URLSearchParams(read.raw)) : read.value;
-    const parsed = schemas.body.safeParse(value);
+    const parsed = z.safeParse(schemas.body, value);
     if (!parsed.success) throw new BadRequestError(message, issuesToFields(parsed.error.issues, '(body)'));
     body = parsed.data;
   }
   let query: unknown;
   if (schemas.query) {
-    const parsed = schemas.query.safeParse(event.queryStringParameters ?? {});
+    const parsed = z.safeParse(schemas.query, event.queryStringParameters ?? {});
     if (!parsed.success) throw new BadRequestError(message, issuesToFields(parsed.error.issues, '(query)'));
     query = parsed.data;
   }
@@ -135,18 +138,18 @@ export function httpHandler(
   fn: (event: HttpEvent, context: Context) => Promise<HttpResult>,
 ): middy.MiddyfiedHandler<HttpEvent, HttpResult>;
 export function httpHandler<
-  B extends z.ZodType | undefined = undefined,
-  Q extends z.ZodType | undefined = undefined,
+  B extends Schema | undefined = undefined,
+  Q extends Schema | undefined = undefined,
 >(
   schemas: InputSchemas<B, Q>,
   fn: (input: TypedInput<B, Q>, event: HttpEvent, context: Context) => Promise<HttpResult>,
 ): middy.MiddyfiedHandler<HttpEvent, HttpResult>;
 export function httpHandler(
   first:
-    | InputSchemas<z.ZodType | undefined, z.ZodType | undefined>
+    | InputSchemas<Schema | undefined, Schema | undefined>
     | ((event: HttpEvent, context: Context) => Promise<HttpResult>),
   typed?: (
-    input: TypedInput<z.ZodType | undefined, z.ZodType | undefined>,
+    input: TypedInput<Schema | undefined, Schema | undefined>,
     event: HttpEvent,
     context: Context,
   ) => Promise<HttpResult>,

@@ -1,24 +1,24 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { powertoolsLogger } from '#adapters/logger';
 import { metrics } from '#adapters/metrics';
-import { tracer } from '#adapters/tracer';
+import { tracingMiddleware } from '#adapters/tracer';
 
 /**
  * The one observability stack every Lambda entry gets (Powertools): the request id, cold start and function
  * name on every log line (`injectLambdaContext`), the invocation's buffered EMF metrics flushed at the end
  * (`logMetrics`, which never throws when nothing was counted) plus a cold-start metric, and an X-Ray segment
- * for the handler when tracing is on (`captureLambdaHandler`; off locally and in tests).
+ * for the handler when SDK tracing is on (`captureLambdaHandler`: `app.sdkTracing`, off locally and in tests).
  * `httpHandler` (shared/http/api.ts) and `eventHandler` below are the only two places it is wired.
  */
 export function withObservability<E, R>(handler: middy.MiddyfiedHandler<E, R>): middy.MiddyfiedHandler<E, R> {
   handler
     .use(injectLambdaContext(powertoolsLogger))
     .use(logMetrics(metrics, { captureColdStartMetric: process.env.LOG_LEVEL !== 'silent' }));
-  if (tracer.isTracingEnabled()) handler.use(captureLambdaHandler(tracer));
+  const tracing = tracingMiddleware();
+  if (tracing) handler.use(tracing);
   return handler;
 }
 
