@@ -2,9 +2,9 @@
  * SES engagement events (SES → default EventBridge bus) as our use cases read them. Apart from the SES
  * client (ses.ts) so the functions that only send mail do not bundle this validator.
  */
-import { z } from 'zod';
 import { env } from '#config/env';
 import type { EpochMs } from '#domain/lead/types';
+import * as z from '#domain/lead/validation';
 
 const configurationSet = env().SES_CONFIGURATION_SET;
 
@@ -32,16 +32,16 @@ export interface SesEngagement {
   link?: string;
 }
 
-/** SES puts message tags in `mail.tags` as arrays of strings. */
-const tags = z.record(z.string(), z.array(z.string())).default({});
-const timestamp = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'timestamp');
+/** SES puts message tags in `mail.tags` as arrays of strings. (zod/mini: the email-events cold path.) */
+const tags = z._default(z.record(z.string(), z.array(z.string())), {});
+const timestamp = z.string().check(z.refine((s) => !Number.isNaN(Date.parse(s)), 'timestamp'));
 const mail = z.object({
-  messageId: z.string().min(1).max(256),
+  messageId: z.string().check(z.minLength(1), z.maxLength(256)),
   timestamp,
-  destination: z.array(z.string()).default([]),
+  destination: z._default(z.array(z.string()), []),
   tags,
 });
-const recipients = z.array(z.object({ emailAddress: z.string() })).default([]);
+const recipients = z._default(z.array(z.object({ emailAddress: z.string() })), []);
 
 const sesEventSchema = z.object({
   source: z.literal('aws.ses'),
@@ -49,21 +49,25 @@ const sesEventSchema = z.object({
   detail: z.object({
     eventType: z.string(),
     mail,
-    delivery: z.object({ timestamp }).optional(),
-    bounce: z
-      .object({
+    delivery: z.optional(z.object({ timestamp })),
+    bounce: z.optional(
+      z.object({
         bounceType: z.string(),
-        bounceSubType: z.string().optional(),
+        bounceSubType: z.optional(z.string()),
         bouncedRecipients: recipients,
         timestamp,
-        feedbackId: z.string().max(256).optional(),
-      })
-      .optional(),
-    complaint: z
-      .object({ complainedRecipients: recipients, timestamp, feedbackId: z.string().max(256).optional() })
-      .optional(),
-    open: z.object({ timestamp }).optional(),
-    click: z.object({ timestamp, link: z.string().max(8192) }).optional(),
+        feedbackId: z.optional(z.string().check(z.maxLength(256))),
+      }),
+    ),
+    complaint: z.optional(
+      z.object({
+        complainedRecipients: recipients,
+        timestamp,
+        feedbackId: z.optional(z.string().check(z.maxLength(256))),
+      }),
+    ),
+    open: z.optional(z.object({ timestamp })),
+    click: z.optional(z.object({ timestamp, link: z.string().check(z.maxLength(8192)) })),
   }),
 });
 type SesEvent = z.output<typeof sesEventSchema>;

@@ -1,10 +1,6 @@
-import * as z from 'zod/mini';
-import en from 'zod/v4/locales/en.js';
 import { configPath } from '#config/errors';
-
-// zod/mini (tree-shakable: a few KB in a bundle instead of classic zod's 450 KB) loads no messages by
-// itself; English is the default classic zod sets too, so messages read the same either way.
-z.config(en());
+// zod/mini with zod's English messages: this is on every function's import path.
+import * as z from '#domain/lead/validation';
 
 /**
  * Environment every function receives (set once by the CDK function wrapper, or by the local runtime).

@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { errorFields, logger } from '#adapters/logger';
 import { settings } from '#config/settings';
-import { z } from '#domain/lead/validation';
+import * as z from '#domain/lead/validation';
 import { authorize, rememberCaller } from '#http/access';
 import {
   BadRequestError,
