@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { BuildOptions } from 'esbuild';
 import type { Settings } from '#config/settings';
+import { apiDocument } from '#http/openapi';
 
 /**
  * How every Lambda bundle is built, in one place: the CDK wrapper (infra/lead-function.ts) and the cold-start
@@ -28,20 +29,39 @@ export const SETTINGS_SOURCE_ALIAS = {
   '#config/settings-source': './shared/config/settings-source.bundled.ts',
 } as const;
 
+/** The OpenAPI document is static: generated at synth, served from the bundle (shared/http/openapi-document.ts). */
+export const OPENAPI_DOCUMENT_ALIAS = {
+  '#http/openapi-document': './shared/http/openapi-document.bundled.ts',
+} as const;
+
 /** Without `app.sdkTracing`, the tracer adapter is swapped for its no-op twin (no X-Ray SDK in the bundle). */
 export const TRACER_OFF_ALIAS = { '#adapters/tracer': './shared/adapters/tracer.off.ts' } as const;
 
 /** Every module swap of a bundle built with these settings. */
 export function bundleAliases(settings: Settings): Record<string, string> {
-  return { ...SETTINGS_SOURCE_ALIAS, ...(settings.app.sdkTracing ? {} : TRACER_OFF_ALIAS) };
+  return {
+    ...SETTINGS_SOURCE_ALIAS,
+    ...OPENAPI_DOCUMENT_ALIAS,
+    ...(settings.app.sdkTracing ? {} : TRACER_OFF_ALIAS),
+  };
 }
 
 /** The identifier settings-source.bundled.ts reads. */
 export const SETTINGS_DEFINE_NAME = 'LEADLOOP_SETTINGS';
 
-/** esbuild `define` for the validated settings (a JSON literal). */
+/** The identifier openapi-document.bundled.ts reads. */
+export const OPENAPI_DEFINE_NAME = 'LEADLOOP_OPENAPI';
+
+let openapiJson: string | undefined;
+/** The document with a placeholder server (the bundle puts the deployment's URL in), generated once. */
+const openapiDocumentJson = (): string => {
+  openapiJson ??= JSON.stringify(apiDocument('https://example.invalid'));
+  return openapiJson;
+};
+
+/** esbuild `define` for the validated settings and the OpenAPI document (JSON literals). */
 export function settingsDefine(settings: Settings): Record<string, string> {
-  return { [SETTINGS_DEFINE_NAME]: JSON.stringify(settings) };
+  return { [SETTINGS_DEFINE_NAME]: JSON.stringify(settings), [OPENAPI_DEFINE_NAME]: openapiDocumentJson() };
 }
 
 /** The same aliases as esbuild command-line arguments (what CDK's `bundling.esbuildArgs` passes). */

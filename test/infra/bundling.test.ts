@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Settings, settings } from '#config/settings';
+import { apiDocument } from '#http/openapi';
 import { bundleAliases, bundleOptions, SETTINGS_DEFINE_NAME } from '#infra/bundling';
 
 /*
@@ -75,6 +76,25 @@ describe('Lambda bundles', () => {
     expect(bundleAliases(traced)).not.toHaveProperty('#adapters/tracer');
     expect(inputs).toContain('shared/adapters/tracer.ts');
     expect(inputs.some((i) => i.includes('aws-xray-sdk-core'))).toBe(true);
+  });
+
+  it('given the OpenAPI function, when bundled, then it serves the document generated from source, without classic zod or zod-to-openapi', async () => {
+    const { outfile, inputs } = await bundle(
+      'openapi',
+      "export { servedDocument } from '#http/openapi-document';",
+    );
+    const bundled = (await import(pathToFileURL(outfile).href)) as {
+      servedDocument: (url: string) => unknown;
+    };
+
+    expect(bundled.servedDocument('https://api.example.co.jp')).toStrictEqual(
+      JSON.parse(JSON.stringify(apiDocument('https://api.example.co.jp'))),
+    );
+    expect(
+      inputs.filter((i) =>
+        /zod-to-openapi|node_modules\/zod\/(index|v4\/classic)|shared\/http\/openapi\.ts/.test(i),
+      ),
+    ).toEqual([]);
   });
 
   it('given a bundle built without the settings define, when imported, then it fails naming the missing settings', async () => {
