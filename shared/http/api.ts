@@ -1,8 +1,10 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { ZodType } from 'zod';
+import type { ZodMiniType } from 'zod/mini';
+import type * as z from 'zod/v4/core';
 import { errorFields, logger } from '#adapters/logger';
 import { settings } from '#config/settings';
-import * as z from '#domain/lead/validation';
 import { authorize, rememberCaller } from '#http/access';
 import {
   BadRequestError,
@@ -77,7 +79,7 @@ const errorMapper = (): middy.MiddlewareObj<HttpEvent, HttpResult> => ({
 });
 
 /** zod issues as the field errors of a 400 (`field` is the dotted path, `(body)` / `(query)` for the root). */
-export function issuesToFields(issues: readonly z.core.$ZodIssue[], root = '(body)'): FieldError[] {
+export function issuesToFields(issues: readonly z.$ZodIssue[], root = '(body)'): FieldError[] {
   return issues.map((i) => ({
     field: i.path.map(String).join('.') || root,
     code: i.code,
@@ -86,8 +88,12 @@ export function issuesToFields(issues: readonly z.core.$ZodIssue[], root = '(bod
 }
 
 /** What `httpHandler` validates before the handler runs. */
-/** A zod schema, classic or zod/mini (request schemas on a cold path are zod/mini: `#domain/lead/validation`). */
-export type Schema = z.core.$ZodType;
+/**
+ * A zod schema, classic or zod/mini (request schemas on a cold path are zod/mini: `#domain/lead/validation`).
+ * Parsed through the schema's own `safeParse`, so this module imports no zod at run time and a handler
+ * without schemas bundles none.
+ */
+export type Schema = ZodType | ZodMiniType;
 
 export interface InputSchemas<B extends Schema | undefined, Q extends Schema | undefined> {
   /** The body, read with `readBody` (a form body becomes an object of its fields) and parsed with zod. */
@@ -115,13 +121,13 @@ const parseInput = <B extends Schema | undefined, Q extends Schema | undefined>(
   if (schemas.body) {
     const read = readBody(event, { accept: schemas.accept ?? ['json'] });
     const value = read.kind === 'form' ? Object.fromEntries(new URLSearchParams(read.raw)) : read.value;
-    const parsed = z.safeParse(schemas.body, value);
+    const parsed = schemas.body.safeParse(value);
     if (!parsed.success) throw new BadRequestError(message, issuesToFields(parsed.error.issues, '(body)'));
     body = parsed.data;
   }
   let query: unknown;
   if (schemas.query) {
-    const parsed = z.safeParse(schemas.query, event.queryStringParameters ?? {});
+    const parsed = schemas.query.safeParse(event.queryStringParameters ?? {});
     if (!parsed.success) throw new BadRequestError(message, issuesToFields(parsed.error.issues, '(query)'));
     query = parsed.data;
   }
