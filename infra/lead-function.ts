@@ -4,6 +4,8 @@ import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-l
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { Settings } from '#config/settings';
+import { aliasArgs, BUNDLE_BANNER, BUNDLE_MAIN_FIELDS, BUNDLE_TARGET, settingsDefine } from './bundling.ts';
 import type { FunctionSpec } from './catalog.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -12,6 +14,8 @@ export interface LeadFunctionProps {
   spec: FunctionSpec;
   environment: Record<string, string>;
   logRetention: RetentionDays;
+  /** The settings validated at synth: built into the bundle (infra/bundling.ts), never parsed at cold start. */
+  settings: Settings;
 }
 
 /**
@@ -19,7 +23,8 @@ export interface LeadFunctionProps {
  * maps, the AWS SDK bundled (pinned with the code instead of whatever the runtime ships: the nodejs24.x
  * runtime carries an SDK v3 of its own choosing and updates it without notice, and the capacity
  * middleware, retry and marshalling behaviour the tests pin would then differ in AWS), a log group with
- * retention, JSON logs, X-Ray tracing and the Powertools settings.
+ * retention, JSON logs, X-Ray tracing and the Powertools settings. The esbuild options themselves are in
+ * infra/bundling.ts (shared with bench/coldstart.ts), including the validated settings built in.
  */
 export class LeadFunction extends Construct {
   readonly fn: NodejsFunction;
@@ -50,24 +55,24 @@ export class LeadFunction extends Construct {
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         // Powertools (shared/adapters/logger.ts, metrics.ts, tracer.ts): one service name per function, one
-        // metrics namespace for the product; tracing follows `tracing: ACTIVE` above.
+        // metrics namespace for the product. `tracing: ACTIVE` above records each invocation; the Tracer's SDK
+        // subsegments only with `app.sdkTracing` (otherwise the bundle has no Tracer, see infra/bundling.ts).
         POWERTOOLS_SERVICE_NAME: spec.name,
         POWERTOOLS_METRICS_NAMESPACE: 'LeadLoop',
-        POWERTOOLS_TRACE_ENABLED: 'true',
+        POWERTOOLS_TRACE_ENABLED: String(props.settings.app.sdkTracing),
         ...props.environment,
       },
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node24',
+        target: BUNDLE_TARGET,
         minify: true,
         sourceMap: true,
         bundleAwsSDK: true,
-        // ESM builds first: the SDK's and Powertools' `module` entries tree-shake where their CommonJS
-        // `main` cannot (about 200 KB less per bundle; bench/coldstart.ts builds the same way).
-        mainFields: ['module', 'main'],
+        mainFields: BUNDLE_MAIN_FIELDS,
         tsconfig: resolve(ROOT, 'tsconfig.json'),
-        // Some CommonJS dependencies call require(); give the ESM bundle one.
-        banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+        banner: BUNDLE_BANNER,
+        define: settingsDefine(props.settings),
+        esbuildArgs: aliasArgs(props.settings),
       },
     });
   }

@@ -127,6 +127,7 @@ export class Stateless extends Construct {
         spec,
         environment,
         logRetention: props.logRetention,
+        settings,
       });
       this.functions.set(spec.name, lf);
       grantDeclared(lf, spec.grants, { stateful, sesIdentityArn, configurationSetArn });

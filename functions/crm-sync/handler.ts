@@ -1,11 +1,12 @@
 import type { EventBridgeEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { noteCrmSync } from '#app/crm-sync';
 import { eventHandler } from '#http/lambda';
 
+// zod/mini: tree-shakable (this is the function's cold path); messages are not surfaced here.
 const changeSchema = z.object({
-  'detail-type': z.string().min(1).max(64),
-  detail: z.object({ leadId: z.string().min(1).max(128) }),
+  'detail-type': z.string().check(z.minLength(1), z.maxLength(64)),
+  detail: z.object({ leadId: z.string().check(z.minLength(1), z.maxLength(128)) }),
 });
 
 /**

@@ -1,13 +1,17 @@
 import type { EventBridgeEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type EnrollmentSignal, enrollLead, TEMPERATURES } from '#app/enroll-lead';
 import { eventHandler } from '#http/lambda';
 
-const base = { eventId: z.string().min(1).max(512), leadId: z.string().min(1).max(128) };
+// zod/mini: tree-shakable (this is the function's cold path); messages are not surfaced here.
+const base = {
+  eventId: z.string().check(z.minLength(1), z.maxLength(512)),
+  leadId: z.string().check(z.minLength(1), z.maxLength(128)),
+};
 const signalSchema = z.discriminatedUnion('detail-type', [
   z.object({
     'detail-type': z.literal('Lead Captured'),
-    detail: z.object({ ...base, formId: z.string().min(1).max(64).optional() }),
+    detail: z.object({ ...base, formId: z.optional(z.string().check(z.minLength(1), z.maxLength(64))) }),
   }),
   z.object({
     'detail-type': z.literal('Lead Temperature Changed'),
@@ -15,7 +19,11 @@ const signalSchema = z.discriminatedUnion('detail-type', [
   }),
   z.object({
     'detail-type': z.literal('Lead Recycled'),
-    detail: z.object({ ...base, sequenceId: z.string().min(1).max(64), nurtureAt: z.iso.datetime() }),
+    detail: z.object({
+      ...base,
+      sequenceId: z.string().check(z.minLength(1), z.maxLength(64)),
+      nurtureAt: z.iso.datetime(),
+    }),
   }),
 ]);
 

@@ -1,4 +1,5 @@
-import { eraseLead, eraseRequestSchema } from '#app/erase-lead';
+import { eraseLead } from '#app/erase-lead';
+import { eraseRequestSchema } from '#app/erase-request';
 import { httpHandler } from '#http/api';
 import { NotFoundError } from '#http/errors';
 import { json } from '#http/responses';

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { settings } from '#config/settings';
 import {
   ACTIVITY_DIMS,
@@ -6,18 +5,20 @@ import {
   activityKind,
   activityReport,
 } from '#domain/handoff/activities';
+import * as z from '#domain/lead/validation';
 import { readReportDays } from '#store/report-counters';
 
 /** Query of `GET /v1/ops/reports/activities`: an inclusive day range (at most a year) and a grouping. */
 export const activityReportQuerySchema = z
-  .object({
+  .strictObject({
     from: z.iso.date(),
     to: z.iso.date(),
-    groupBy: z.enum(ACTIVITY_DIMS).default('none'),
+    groupBy: z._default(z.enum(ACTIVITY_DIMS), 'none'),
   })
-  .strict()
-  .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['to'] })
-  .refine((q) => daysBetween(q.from, q.to).length <= 366, { message: 'at most 366 days', path: ['to'] });
+  .check(
+    z.refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['to'] }),
+    z.refine((q) => daysBetween(q.from, q.to).length <= 366, { message: 'at most 366 days', path: ['to'] }),
+  );
 export type ActivityReportQuery = z.output<typeof activityReportQuerySchema>;
 
 const DAY_MS = 86_400_000;

@@ -1,11 +1,13 @@
 import { now as clockNow } from '#adapters/clock';
 import { countMetric } from '#adapters/metrics';
 import { replayOf } from '#app/action-replay';
+import { type OpportunityView, opportunityView } from '#app/deal-view';
 import { settings } from '#config/settings';
 import { type DealAction, type DealDecided, decideDealAction } from '#domain/deals/deal-actions';
-import { emptyDeal, type Opportunity, phaseLabel } from '#domain/deals/opportunity';
+import { emptyDeal } from '#domain/deals/opportunity';
 import type { SalesActionView } from '#domain/handoff/sales-actions';
-import { type Bantch, isoAt, opportunityActionSchema } from '#domain/lead/events';
+import { opportunityActionSchema } from '#domain/lead/actions';
+import { type Bantch, isoAt } from '#domain/lead/events';
 import { appendStageHistory, type LeadState } from '#domain/lead/lead';
 import type { Stage } from '#domain/lead/types';
 import { leadDims } from '#domain/reports/counting';
@@ -15,28 +17,9 @@ import { getLead, writeLead } from '#store/leads';
 import { CONFLICT, retryOnConflict } from '#store/retry';
 import { slaTimerDelete } from '#store/timers';
 
-export type { DealAction };
+export type { DealAction, OpportunityView };
 /** The body of `POST /v1/ops/leads/{leadId}/opportunity` (the handler adds `action` from the path). */
 export { opportunityActionSchema };
-
-/** The opportunity as a deal action answers it (times as ISO strings, the phase with its label). */
-export interface OpportunityView {
-  opportunityId: string;
-  status: Opportunity['status'];
-  phase: string;
-  phaseLabel: string;
-  amount: number;
-  currency: string;
-  expectedCloseDate: string;
-  probability: number;
-  account?: Opportunity['account'];
-  contact?: Opportunity['contact'];
-  createdAt: string;
-  closedAt?: string;
-  lostReason?: string;
-  competitor?: string;
-  phaseHistory: { from: string | null; to: string; at: string }[];
-}
 
 export interface DealActionView extends Omit<SalesActionView, 'action'> {
   action: DealAction['action'];
@@ -51,26 +34,6 @@ export type DealActionOutcome =
   | { status: 'action_id_reused'; message: string }
   | { status: 'bantch_incomplete'; message: string; missing: string[] }
   | { status: 'invalid'; message: string; field: string };
-
-export function opportunityView(o: Opportunity): OpportunityView {
-  return {
-    opportunityId: o.opportunityId,
-    status: o.status,
-    phase: o.phase,
-    phaseLabel: phaseLabel(o.phase, settings.deals),
-    amount: o.amount,
-    currency: o.currency,
-    expectedCloseDate: o.expectedCloseDate,
-    probability: o.probability,
-    ...(o.account ? { account: o.account } : {}),
-    ...(o.contact ? { contact: o.contact } : {}),
-    createdAt: isoAt(o.createdAt),
-    ...(o.closedAt === undefined ? {} : { closedAt: isoAt(o.closedAt) }),
-    ...(o.lostReason === undefined ? {} : { lostReason: o.lostReason }),
-    ...(o.competitor === undefined ? {} : { competitor: o.competitor }),
-    phaseHistory: o.phaseHistory.map((h) => ({ from: h.from, to: h.to, at: isoAt(h.at) })),
-  };
-}
 
 /**
  * Qualify, convert and the opportunity's phase moves on a lead (ops API and CRM, through `salesAction`).

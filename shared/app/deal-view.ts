@@ -1,6 +1,48 @@
-import { opportunityView } from '#app/deal-action';
-import { type DealRecord, openOpportunity } from '#domain/deals/opportunity';
+import { settings } from '#config/settings';
+import { type DealRecord, type Opportunity, openOpportunity, phaseLabel } from '#domain/deals/opportunity';
 import { isoAt } from '#domain/lead/events';
+
+// The views live here, not with the deal action (deal-action.ts), so the lead view does not bundle the
+// action's validator and writes.
+
+/** The opportunity as a deal action answers it (times as ISO strings, the phase with its label). */
+export interface OpportunityView {
+  opportunityId: string;
+  status: Opportunity['status'];
+  phase: string;
+  phaseLabel: string;
+  amount: number;
+  currency: string;
+  expectedCloseDate: string;
+  probability: number;
+  account?: Opportunity['account'];
+  contact?: Opportunity['contact'];
+  createdAt: string;
+  closedAt?: string;
+  lostReason?: string;
+  competitor?: string;
+  phaseHistory: { from: string | null; to: string; at: string }[];
+}
+
+export function opportunityView(o: Opportunity): OpportunityView {
+  return {
+    opportunityId: o.opportunityId,
+    status: o.status,
+    phase: o.phase,
+    phaseLabel: phaseLabel(o.phase, settings.deals),
+    amount: o.amount,
+    currency: o.currency,
+    expectedCloseDate: o.expectedCloseDate,
+    probability: o.probability,
+    ...(o.account ? { account: o.account } : {}),
+    ...(o.contact ? { contact: o.contact } : {}),
+    createdAt: isoAt(o.createdAt),
+    ...(o.closedAt === undefined ? {} : { closedAt: isoAt(o.closedAt) }),
+    ...(o.lostReason === undefined ? {} : { lostReason: o.lostReason }),
+    ...(o.competitor === undefined ? {} : { competitor: o.competitor }),
+    phaseHistory: o.phaseHistory.map((h) => ({ from: h.from, to: h.to, at: isoAt(h.at) })),
+  };
+}
 
 /**
  * The deal as the lead view shows it: BANTCH as kept, the open opportunity (if any) and every opportunity,

@@ -22,7 +22,6 @@ import {
 } from '#store/lead-items-all';
 
 /** The request body (the handler validates with it; the OpenAPI document is generated from it). */
-export { type EraseRequest, eraseRequestSchema } from '#domain/privacy/erasure';
 
 export type EraseOutcome =
   | { kind: 'erased'; leadId: string; erasedAt: string; deletedItems: number }

@@ -1,7 +1,7 @@
-import { z } from 'zod';
 import { isoAt } from '#domain/lead/events';
 import type { Lead } from '#domain/lead/lead';
 import { CHANNELS, type EpochMs, STAGES, TEMPERATURES } from '#domain/lead/types';
+import * as z from '#domain/lead/validation';
 import { ACTIVITY_INDEX_VALUE, activityDay, allIndexKeys } from '#store/keys';
 import {
   decodeIndexCursor,
@@ -23,19 +23,17 @@ export const MAX_EXAMINED = 2_000;
  * GET /v1/ops/leads list parameters (without `email`, which looks one lead up). Stage-generic: any stage of
  * the domain's list (a new stage such as `tql` is accepted as soon as the domain has it).
  */
-export const listLeadsQuerySchema = z
-  .object({
-    stage: z.enum(STAGES).optional(),
-    temperature: z.enum(TEMPERATURES).optional(),
-    owner: z.string().trim().min(1).max(64).optional(),
-    channel: z.enum(CHANNELS).optional(),
-    updatedSince: z.iso.datetime({ offset: true }).optional(),
-    sort: z.enum(['score', 'lastActivity']).default('score'),
-    limit: z.coerce.number().int().min(1).max(LIST_LIMITS.csv.max).optional(),
-    cursor: z.string().min(1).max(4_000).optional(),
-    format: z.enum(['json', 'csv']).optional(),
-  })
-  .strict();
+export const listLeadsQuerySchema = z.strictObject({
+  stage: z.optional(z.enum(STAGES)),
+  temperature: z.optional(z.enum(TEMPERATURES)),
+  owner: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(64))),
+  channel: z.optional(z.enum(CHANNELS)),
+  updatedSince: z.optional(z.iso.datetime({ offset: true })),
+  sort: z._default(z.enum(['score', 'lastActivity']), 'score'),
+  limit: z.optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(LIST_LIMITS.csv.max))),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(4_000))),
+  format: z.optional(z.enum(['json', 'csv'])),
+});
 export type ListLeadsQuery = z.output<typeof listLeadsQuerySchema>;
 
 export interface LeadListItem {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { now } from '#adapters/clock';
 import { logger } from '#adapters/logger';
-import { parseSesEvent, type SesEngagement, suppressInAccount } from '#adapters/ses';
+import { suppressInAccount } from '#adapters/ses';
+import { parseSesEvent, type SesEngagement } from '#adapters/ses-events';
 import { countEmailOnce } from '#app/email-kpis';
 import { recordActivity } from '#app/record-activity';
 import { recordDelivery, recordTransientBounce, suppressLead } from '#app/suppress-lead';
@@ -12,7 +13,7 @@ import type { EmailMail } from '#domain/reports/counting';
 import { addEngagement } from '#store/enrollments';
 import { findLeadIdByEmail } from '#store/leads';
 
-export type { SesEngagement } from '#adapters/ses';
+export type { SesEngagement } from '#adapters/ses-events';
 
 export type EngagementResult =
   | 'applied'

@@ -14,7 +14,7 @@ import {
   type LeadAction,
   type OpportunityAction,
   salesActionFromCrm,
-} from '#domain/lead/events';
+} from '#domain/lead/actions';
 import { appendStageHistory, type LeadState } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
 import { retentionDueAt } from '#domain/privacy/retention';
@@ -27,14 +27,16 @@ import { slaTimerDelete, slaTimerPut } from '#store/timers';
 
 /** What the ops API's handler parses a request with (one validation for both doors). */
 export {
-  LEAD_ACTIONS,
   type LeadAction,
-  type LeadActionName,
   leadActionSchema,
-  SALES_ACTIONS,
   type SalesAction,
-  type SalesActionName,
   salesActionSchema,
+} from '#domain/lead/actions';
+export {
+  LEAD_ACTIONS,
+  type LeadActionName,
+  SALES_ACTIONS,
+  type SalesActionName,
 } from '#domain/lead/events';
 export type { SalesActionView };
 

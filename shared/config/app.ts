@@ -139,6 +139,13 @@ export const appConfigSchema = z
       })
       .strict()
       .default({ dashboard: false, sweeperLag: { thresholdSeconds: 600, quietMinutes: 60 } }),
+    /**
+     * X-Ray subsegments for every AWS SDK call and the handler (Powertools Tracer), on top of the segments
+     * Lambda's active tracing records by itself (invocation, initialization, overhead). Off by default:
+     * the Tracer brings aws-xray-sdk-core into every bundle and costs about 15-20 ms of each cold start
+     * (README → Cold start). Turn it on to see DynamoDB/SES/EventBridge calls inside a trace.
+     */
+    sdkTracing: z.boolean().default(false),
     /** How long personal data is kept (README → Privacy and retention). */
     retention: retentionConfigSchema.default({
       timelineDays: 761,

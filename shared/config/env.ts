@@ -1,32 +1,60 @@
-import { z } from 'zod';
-import { configPath } from '#config/errors';
-
 /**
  * Environment every function receives (set once by the CDK function wrapper, or by the local runtime).
- * Parsed at import time so a missing variable fails the cold start, not a request.
+ * Parsed on first use (the store reads it at import) so a missing variable fails the cold start, not a
+ * request. Checked by hand rather than with zod: seven variables do not need a validator, and this module is
+ * on every function's import path (bench/coldstart.ts).
  */
-const envSchema = z.object({
-  TABLE_NAME: z.string().min(1),
-  EVENT_BUS_NAME: z.string().min(1),
-  SES_CONFIGURATION_SET: z.string().min(1),
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+
+export interface Env {
+  TABLE_NAME: string;
+  EVENT_BUS_NAME: string;
+  SES_CONFIGURATION_SET: string;
   /** Public base URL of the HTTP API, for links in mails (unsubscribe, confirm). No trailing slash. */
-  PUBLIC_BASE_URL: z.url().transform((u) => u.replace(/\/+$/, '')),
+  PUBLIC_BASE_URL: string;
   /** HMAC secret for identity, confirmation and unsubscribe tokens. In AWS it is the table's key item. */
-  SIGNING_SECRET: z.string().min(32).optional(),
+  SIGNING_SECRET?: string;
   /** Locally, the bearer token for /v1/ops/*. In AWS the ops routes use IAM auth instead. */
-  OPS_TOKEN: z.string().min(16).optional(),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
-});
+  OPS_TOKEN?: string;
+  LOG_LEVEL: (typeof LOG_LEVELS)[number];
+}
 
-export type Env = z.output<typeof envSchema>;
+type Source = Record<string, string | undefined>;
 
-export const parseEnv = (source: Record<string, string | undefined>): Env => {
-  const result = envSchema.safeParse(source);
-  if (!result.success) {
-    const fields = result.error.issues.map((i) => `${configPath(i.path)}: ${i.message}`).join('; ');
-    throw new Error(`invalid environment: ${fields}`);
-  }
-  return result.data;
+/** Throws `invalid environment: NAME: problem; …` naming every bad variable. */
+export const parseEnv = (source: Source): Env => {
+  const problems: string[] = [];
+  const text = (name: string, minLength = 1): string => {
+    const value = source[name];
+    if (value === undefined) problems.push(`${name}: required`);
+    else if (value.length < minLength) problems.push(`${name}: at least ${minLength} characters`);
+    return value ?? '';
+  };
+  const optional = (name: string, minLength: number): string | undefined =>
+    source[name] === undefined ? undefined : text(name, minLength);
+  const tableName = text('TABLE_NAME');
+  const eventBusName = text('EVENT_BUS_NAME');
+  const configurationSet = text('SES_CONFIGURATION_SET');
+  const url = text('PUBLIC_BASE_URL');
+  if (url && !URL.canParse(url)) problems.push('PUBLIC_BASE_URL: not a URL');
+  const level = source.LOG_LEVEL ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(level))
+    problems.push(`LOG_LEVEL: one of ${LOG_LEVELS.join(', ')}`);
+  const env: Env = {
+    TABLE_NAME: tableName,
+    EVENT_BUS_NAME: eventBusName,
+    SES_CONFIGURATION_SET: configurationSet,
+    PUBLIC_BASE_URL: url.replace(/\/+$/, ''),
+    LOG_LEVEL: level as Env['LOG_LEVEL'],
+  };
+  const secret = optional('SIGNING_SECRET', 32);
+  const opsToken = optional('OPS_TOKEN', 16);
+  if (problems.length) throw new Error(`invalid environment: ${problems.join('; ')}`);
+  return {
+    ...env,
+    ...(secret !== undefined ? { SIGNING_SECRET: secret } : {}),
+    ...(opsToken !== undefined ? { OPS_TOKEN: opsToken } : {}),
+  };
 };
 
 let cached: Env | undefined;

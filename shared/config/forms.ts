@@ -134,11 +134,12 @@ export const formFieldSchema = z
       ctx.addIssue({ code: 'custom', path: ['name'], message: `"${field.name}" is reserved for tracking` });
     }
   })
-  .transform((field) => ({
+  // Absent stays absent (not `undefined`): the settings must survive JSON as they are (infra/bundling.ts).
+  .transform(({ options, ...field }) => ({
     ...field,
     label: field.label ?? field.name,
     maxLength: field.maxLength ?? DEFAULT_MAX_LENGTH[field.type],
-    options: field.options?.map((o) => (typeof o === 'string' ? { value: o, label: o } : o)),
+    ...(options ? { options: options.map((o) => (typeof o === 'string' ? { value: o, label: o } : o)) } : {}),
   })) satisfies z.ZodType<FormField>;
 
 const behaviourEventSchema = z

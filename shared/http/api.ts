@@ -1,6 +1,8 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type { ZodType } from 'zod';
+import type { ZodMiniType } from 'zod/mini';
+import type * as z from 'zod/v4/core';
 import { errorFields, logger } from '#adapters/logger';
 import { settings } from '#config/settings';
 import { authorize, rememberCaller } from '#http/access';
@@ -77,7 +79,7 @@ const errorMapper = (): middy.MiddlewareObj<HttpEvent, HttpResult> => ({
 });
 
 /** zod issues as the field errors of a 400 (`field` is the dotted path, `(body)` / `(query)` for the root). */
-export function issuesToFields(issues: readonly z.core.$ZodIssue[], root = '(body)'): FieldError[] {
+export function issuesToFields(issues: readonly z.$ZodIssue[], root = '(body)'): FieldError[] {
   return issues.map((i) => ({
     field: i.path.map(String).join('.') || root,
     code: i.code,
@@ -86,7 +88,14 @@ export function issuesToFields(issues: readonly z.core.$ZodIssue[], root = '(bod
 }
 
 /** What `httpHandler` validates before the handler runs. */
-export interface InputSchemas<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> {
+/**
+ * A zod schema, classic or zod/mini (request schemas on a cold path are zod/mini: `#domain/lead/validation`).
+ * Parsed through the schema's own `safeParse`, so this module imports no zod at run time and a handler
+ * without schemas bundles none.
+ */
+export type Schema = ZodType | ZodMiniType;
+
+export interface InputSchemas<B extends Schema | undefined, Q extends Schema | undefined> {
   /** The body, read with `readBody` (a form body becomes an object of its fields) and parsed with zod. */
   body?: B;
   /** The query string parameters (`event.queryStringParameters`, `{}` when absent). */
@@ -97,13 +106,13 @@ export interface InputSchemas<B extends z.ZodType | undefined, Q extends z.ZodTy
   message?: string;
 }
 
-type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
+type Parsed<S> = S extends Schema ? z.output<S> : undefined;
 export interface TypedInput<B, Q> {
   body: Parsed<B>;
   query: Parsed<Q>;
 }
 
-const parseInput = <B extends z.ZodType | undefined, Q extends z.ZodType | undefined>(
+const parseInput = <B extends Schema | undefined, Q extends Schema | undefined>(
   schemas: InputSchemas<B, Q>,
   event: HttpEvent,
 ): TypedInput<B, Q> => {
@@ -135,18 +144,18 @@ export function httpHandler(
   fn: (event: HttpEvent, context: Context) => Promise<HttpResult>,
 ): middy.MiddyfiedHandler<HttpEvent, HttpResult>;
 export function httpHandler<
-  B extends z.ZodType | undefined = undefined,
-  Q extends z.ZodType | undefined = undefined,
+  B extends Schema | undefined = undefined,
+  Q extends Schema | undefined = undefined,
 >(
   schemas: InputSchemas<B, Q>,
   fn: (input: TypedInput<B, Q>, event: HttpEvent, context: Context) => Promise<HttpResult>,
 ): middy.MiddyfiedHandler<HttpEvent, HttpResult>;
 export function httpHandler(
   first:
-    | InputSchemas<z.ZodType | undefined, z.ZodType | undefined>
+    | InputSchemas<Schema | undefined, Schema | undefined>
     | ((event: HttpEvent, context: Context) => Promise<HttpResult>),
   typed?: (
-    input: TypedInput<z.ZodType | undefined, z.ZodType | undefined>,
+    input: TypedInput<Schema | undefined, Schema | undefined>,
     event: HttpEvent,
     context: Context,
   ) => Promise<HttpResult>,

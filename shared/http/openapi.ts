@@ -1,5 +1,10 @@
-import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import {
+  OpenAPIRegistry,
+  OpenApiGeneratorV31,
+  type ZodMediaTypeObject,
+} from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import type { ZodMiniType } from 'zod/mini';
 import { env } from '#config/env';
 import { formById, settings } from '#config/settings';
 // The schemas the handlers validate with, from where they are defined (the use cases re-export them):
@@ -9,8 +14,8 @@ import type { FormConfig } from '#domain/capture/form-config';
 import { buildSubmissionSchema } from '#domain/capture/forms';
 import { leadEntrySchema } from '#domain/capture/manual-entry';
 import { salesActivitySchema } from '#domain/handoff/activities';
-import { leadActionSchema } from '#domain/lead/events';
-import { eraseRequestSchema } from '#domain/privacy/erasure';
+import { leadActionSchema } from '#domain/lead/actions';
+import { eraseRequestSchema } from '#domain/privacy/erase-request';
 import { REPORT_GROUPS } from '#domain/reports/params';
 import { trackBatchSchema } from '#domain/tracking/batch';
 
@@ -43,7 +48,8 @@ export interface OperationSpec {
    * is not describable, e.g. a transform) a zod schema of the same shape for the document.
    */
   body?: {
-    schema: z.ZodType;
+    /** Classic zod or zod/mini (request schemas on a cold path are zod/mini, see `#domain/lead/validation`). */
+    schema: z.ZodType | ZodMiniType;
     example: unknown;
     document?: z.ZodType;
     description?: string;
@@ -455,6 +461,16 @@ export const OPERATIONS: readonly OperationSpec[] = [
 const operationId = (op: OperationSpec): string =>
   `${op.method.toLowerCase()}${op.path.replace(/[^A-Za-z0-9]+(\w)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`;
 
+/**
+ * zod-to-openapi reads classic zod schemas only; a zod/mini schema goes in as its JSON Schema (zod's own
+ * `toJSONSchema`, draft 2020-12 as OpenAPI 3.1 uses, with the metadata `describe()` registered).
+ */
+function documented(schema: z.ZodType | ZodMiniType): ZodMediaTypeObject['schema'] {
+  if (schema instanceof z.ZodType) return schema;
+  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+  return json as ZodMediaTypeObject['schema'];
+}
+
 function register(registry: OpenAPIRegistry, op: OperationSpec, bearer: { name: string }): void {
   const params = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? '');
   const query = Object.entries(op.query ?? {});
@@ -488,7 +504,7 @@ function register(registry: OpenAPIRegistry, op: OperationSpec, bearer: { name: 
               content: Object.fromEntries(
                 (body.mediaTypes ?? ['application/json']).map((t) => [
                   t,
-                  { schema: body.document ?? body.schema, example: body.example },
+                  { schema: documented(body.document ?? body.schema), example: body.example },
                 ]),
               ),
             },

@@ -10,7 +10,6 @@
 import { createHash } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import iconv from 'iconv-lite';
-import { z } from 'zod';
 import { normalizeEmail } from '#domain/capture/email-address';
 import {
   CONSENT_BASES,
@@ -22,6 +21,7 @@ import {
   type LeadEntry,
   leadEntrySchema,
 } from '#domain/capture/manual-entry';
+import * as z from '#domain/lead/validation';
 
 export const CSV_ENCODINGS = ['utf8', 'sjis'] as const;
 export type CsvEncoding = (typeof CSV_ENCODINGS)[number];
@@ -129,19 +129,31 @@ export function headerKey(header: string): string {
     .replace(/[\s_\-.:：()（）]+/g, '');
 }
 
+// zod/mini (`#domain/lead/validation`): the import route's cold path.
 const importOptionFields = {
   channel: z.enum(ENTRY_CHANNELS),
-  source: z.string().trim().min(1).max(200),
+  source: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
   consent: z.enum(CONSENT_BASES),
-  ownerId: z.string().trim().min(1).max(128).optional(),
-  encoding: z.enum(CSV_ENCODINGS).optional(),
-  map: z.string().max(2000).optional(),
-  dryRun: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).optional(),
+  ownerId: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(128))),
+  encoding: z.optional(z.enum(CSV_ENCODINGS)),
+  map: z.optional(z.string().check(z.maxLength(2000))),
+  dryRun: z.optional(
+    z.union([
+      z.boolean(),
+      z.pipe(
+        z.enum(['true', 'false']),
+        z.transform((v: 'true' | 'false') => v === 'true'),
+      ),
+    ]),
+  ),
 };
 /** `POST /v1/ops/imports` with a JSON body: the CSV text and the import's options. */
-export const importRequestSchema = z.object({ csv: z.string().min(1), ...importOptionFields }).strict();
+export const importRequestSchema = z.strictObject({
+  csv: z.string().check(z.minLength(1)),
+  ...importOptionFields,
+});
 /** `POST /v1/ops/imports` with a `text/csv` body: the options in the query string. */
-export const importQuerySchema = z.object(importOptionFields).strict();
+export const importQuerySchema = z.strictObject(importOptionFields);
 export type ImportQuery = z.output<typeof importQuerySchema>;
 
 export class MapSpecError extends Error {

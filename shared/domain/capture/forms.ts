@@ -11,12 +11,12 @@
  * - Empty optional fields are left out, so merging keeps what we already knew.
  * - Tracking fields (`_anonymousId`, UTM, …) never fail a submission: a malformed one is dropped.
  */
-import { z } from 'zod';
 import type { Utm } from '#domain/capture/attribution';
 import { normalizeEmail } from '#domain/capture/email-address';
 import { CONSENT_FIELD, type FormConfig, type FormField } from '#domain/capture/form-config';
 import { checkSpam, readStartedAt, type SpamNote, type SpamVerdict } from '#domain/capture/spam';
 import type { Consent, EpochMs, LeadAttributes } from '#domain/lead/types';
+import * as z from '#domain/lead/validation';
 
 /** Most keys a submission may carry (fields + tracking fields + slack for page-specific extras). */
 export const MAX_SUBMISSION_KEYS = 100;
@@ -298,8 +298,9 @@ function issue(field: string, code: FieldErrorCode, messageText: string) {
   return { code: 'custom' as const, path: [field], message: messageText, params: { code }, input: undefined };
 }
 
+// zod/mini (`#domain/lead/validation`): this runs on the capture route's cold path.
 function buildSchema(form: FormConfig) {
-  return z
+  const body = z
     .custom<Record<string, unknown>>(isRecord, {
       error: message(form.locale, 'invalid_body'),
       params: { code: 'invalid_body' },
@@ -310,8 +311,10 @@ function buildSchema(form: FormConfig) {
       if (Object.keys(ctx.value).length > MAX_SUBMISSION_KEYS) {
         ctx.issues.push(issue('_form', 'too_many_fields', message(form.locale, 'too_many_fields')));
       }
-    })
-    .transform((raw, ctx): SubmissionFields => {
+    });
+  return z.pipe(
+    body,
+    z.transform((raw: Record<string, unknown>, ctx): SubmissionFields => {
       const attributes: LeadAttributes = {};
       const extra: Record<string, string | boolean> = {};
       let consent = false;
@@ -323,7 +326,7 @@ function buildSchema(form: FormConfig) {
           Object.hasOwn(raw, field.name) ? raw[field.name] : undefined,
         );
         if (!result.ok) {
-          ctx.addIssue(issue(field.name, result.code, message(form.locale, result.code, field)));
+          ctx.issues.push(issue(field.name, result.code, message(form.locale, result.code, field)));
           continue;
         }
         if (field.name === CONSENT_FIELD && field.type === 'checkbox') consent = result.value === true;
@@ -341,7 +344,8 @@ function buildSchema(form: FormConfig) {
         extra,
         tracking: readTracking(raw),
       };
-    });
+    }),
+  );
 }
 
 export type SubmissionSchema = ReturnType<typeof buildSchema>;

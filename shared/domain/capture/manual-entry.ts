@@ -12,12 +12,12 @@
  * - its event id is deterministic for an import row (`import:<importId>:<line>`), so a resumed or repeated
  *   import finds the row already on the lead and changes nothing.
  */
-import { z } from 'zod';
 import { buildTouch } from '#domain/capture/attribution';
 import { normalizeEmail } from '#domain/capture/email-address';
 import type { FormConfig } from '#domain/capture/form-config';
 import type { Submission, SubmissionFacts } from '#domain/capture/submission';
 import { CHANNELS, type Channel, type Consent, type EpochMs, type LeadAttributes } from '#domain/lead/types';
+import * as z from '#domain/lead/validation';
 import { isValidTimeZone } from '#domain/nurture/calendar';
 
 export const CONSENT_BASES = ['form', 'business_card', 'existing_relationship', 'none'] as const;
@@ -71,39 +71,42 @@ export function valueProblem(field: EntryAttribute, value: string): string | nul
   return null;
 }
 
+// zod/mini (`#domain/lead/validation`): the entry and import routes' cold path.
 const attributeSchema = (field: EntryAttribute) =>
   z
-    .string()
-    .transform((v) => v.trim())
-    .superRefine((v, ctx) => {
-      const problem = valueProblem(field, v);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    });
+    .pipe(
+      z.string(),
+      z.transform((v: string) => v.trim()),
+    )
+    .check(
+      z.superRefine((v, ctx) => {
+        const problem = valueProblem(field, v);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+    );
 
 /** The body of `POST /v1/ops/leads` (also what an import row becomes). */
-export const leadEntrySchema = z
-  .object({
-    email: z
-      .string()
-      .max(1024)
-      .superRefine((v, ctx) => {
-        const n = normalizeEmail(v);
-        if (!n.ok) ctx.addIssue({ code: 'custom', message: `not a valid e-mail address (${n.error})` });
-      }),
-    attributes: z
-      .object(
-        Object.fromEntries(ENTRY_ATTRIBUTES.map((f) => [f, attributeSchema(f).optional()])) as {
-          [K in EntryAttribute]: z.ZodOptional<ReturnType<typeof attributeSchema>>;
-        },
-      )
-      .strict()
-      .default({}),
-    channel: z.enum(ENTRY_CHANNELS),
-    source: z.string().trim().min(1).max(MAX_ENTRY_VALUE_LENGTH),
-    ownerId: z.string().trim().min(1).max(128).optional(),
-    consentBasis: z.enum(CONSENT_BASES),
-  })
-  .strict();
+export const leadEntrySchema = z.strictObject({
+  email: z.string().check(
+    z.maxLength(1024),
+    z.superRefine((v, ctx) => {
+      const n = normalizeEmail(v);
+      if (!n.ok) ctx.addIssue({ code: 'custom', message: `not a valid e-mail address (${n.error})` });
+    }),
+  ),
+  attributes: z._default(
+    z.strictObject(
+      Object.fromEntries(ENTRY_ATTRIBUTES.map((f) => [f, z.optional(attributeSchema(f))])) as {
+        [K in EntryAttribute]: z.ZodMiniOptional<ReturnType<typeof attributeSchema>>;
+      },
+    ),
+    {},
+  ),
+  channel: z.enum(ENTRY_CHANNELS),
+  source: z.string().check(z.trim(), z.minLength(1), z.maxLength(MAX_ENTRY_VALUE_LENGTH)),
+  ownerId: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(128))),
+  consentBasis: z.enum(CONSENT_BASES),
+});
 export type LeadEntry = z.output<typeof leadEntrySchema>;
 export type EntryAttributes = LeadEntry['attributes'];
 

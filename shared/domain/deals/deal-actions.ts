@@ -18,13 +18,8 @@ import {
 } from '#domain/deals/opportunity';
 import { applySalesAction, type RecyclePolicy, type SalesActionLead } from '#domain/handoff/sales-actions';
 import type { HandoffState } from '#domain/handoff/sla';
-import {
-  type AnyDomainEvent,
-  buildDomainEvent,
-  isoAt,
-  type OpportunityAction,
-  type SalesAction,
-} from '#domain/lead/events';
+import type { OpportunityAction, SalesAction } from '#domain/lead/actions';
+import { type AnyDomainEvent, buildDomainEvent, isoAt } from '#domain/lead/events';
 import type { ChannelGroup, EpochMs, Stage, StageTransition } from '#domain/lead/types';
 
 export type DealAction = Extract<SalesAction, { action: 'qualify' | 'convert' }> | OpportunityAction;

@@ -4,8 +4,8 @@
  * properties `activityType` and `outcome`, see `config/scoring.ts`), and what they count for reports
  * (calls, connects, appointments per owner and day). Pure.
  */
-import { z } from 'zod';
 import type { EpochMs } from '#domain/lead/types';
+import * as z from '#domain/lead/validation';
 import type { ScoredEvent } from '#domain/scoring/behaviour';
 
 export const ACTIVITY_TYPES = ['call', 'meeting', 'email', 'note'] as const;
@@ -26,29 +26,24 @@ export type ActivityOutcomeName = (typeof ACTIVITY_OUTCOMES)[number];
 export const SALES_ACTIVITY_EVENT = 'sales_activity';
 
 /** Body of `POST /v1/ops/leads/{leadId}/activities`. */
-export const salesActivitySchema = z
-  .object({
-    /** Client-chosen idempotency key: the same activity logged twice is recorded once. */
-    activityId: z
-      .string()
-      .min(1)
-      .max(128)
-      .regex(/^[A-Za-z0-9._:-]+$/, 'activityId may contain letters, digits and . _ : - only'),
-    type: z.enum(ACTIVITY_TYPES),
-    outcome: z.enum(ACTIVITY_OUTCOMES).optional(),
-    /** ISO-8601 with an offset, e.g. 2026-12-04T10:30:00+09:00. */
-    occurredAt: z.iso.datetime({ offset: true }),
-    durationSeconds: z
-      .number()
-      .int()
-      .min(0)
-      .max(24 * 3600)
-      .optional(),
-    note: z.string().max(2000).optional(),
-    /** Who did it: the owner id (as in config/handoff.ts) for the first-contact clock to see it. */
-    by: z.string().trim().min(1).max(200),
-  })
-  .strict();
+export const salesActivitySchema = z.strictObject({
+  /** Client-chosen idempotency key: the same activity logged twice is recorded once. */
+  activityId: z
+    .string()
+    .check(
+      z.minLength(1),
+      z.maxLength(128),
+      z.regex(/^[A-Za-z0-9._:-]+$/, 'activityId may contain letters, digits and . _ : - only'),
+    ),
+  type: z.enum(ACTIVITY_TYPES),
+  outcome: z.optional(z.enum(ACTIVITY_OUTCOMES)),
+  /** ISO-8601 with an offset, e.g. 2026-12-04T10:30:00+09:00. */
+  occurredAt: z.iso.datetime({ offset: true }),
+  durationSeconds: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(24 * 3600))),
+  note: z.optional(z.string().check(z.maxLength(2000))),
+  /** Who did it: the owner id (as in config/handoff.ts) for the first-contact clock to see it. */
+  by: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
+});
 export type SalesActivity = z.output<typeof salesActivitySchema>;
 
 /** How far in the future an activity's time may be (clock skew), beyond which it is refused. */

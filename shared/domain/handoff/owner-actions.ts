@@ -27,14 +27,8 @@ import {
   slaCountersOnAccept,
   slaDueAt,
 } from '#domain/handoff/sla';
-import {
-  type AnyDomainEvent,
-  buildDomainEvent,
-  isoAt,
-  type LeadAction,
-  type OwnerAction,
-  type SalesAction,
-} from '#domain/lead/events';
+import type { LeadAction, OwnerAction, SalesAction } from '#domain/lead/actions';
+import { type AnyDomainEvent, buildDomainEvent, isoAt } from '#domain/lead/events';
 import type { EpochMs, Stage, StageTransition, TimelineEntry } from '#domain/lead/types';
 
 /** What an owner-aware decision needs besides the lead: hand-off policy, round-robin state, recent activity. */

@@ -4,13 +4,12 @@
  * action, now, recycle policy) → new stage, hand-off, events to write to the outbox.
  */
 import type { HandoffState } from '#domain/handoff/sla';
+import type { LeadAction, SalesAction } from '#domain/lead/actions';
 import {
   type AnyDomainEvent,
   buildDomainEvent,
   type ConversionTarget,
   isoAt,
-  type LeadAction,
-  type SalesAction,
   type SalesActionName,
 } from '#domain/lead/events';
 import type { EpochMs, Stage, StageTransition } from '#domain/lead/types';

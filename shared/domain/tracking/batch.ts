@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import { emailKey } from '#domain/capture/email-address';
 import { MAX_TOKEN_LENGTH } from '#domain/capture/tokens';
 import type { EpochMs } from '#domain/lead/types';
+import * as z from '#domain/lead/validation';
 import type { ScoredEvent } from '#domain/scoring/scoring';
 
 /**
@@ -228,77 +228,85 @@ const trustedIdentity = (raw: Record<string, unknown>): IdentityResult => {
 };
 
 /** Absent, null or empty: the parser treats these alike. */
-const blank = z.union([z.null(), z.literal('')]).optional();
-const primitive = z.union([z.string().max(MAX_PROPERTY_VALUE_LENGTH), z.number(), z.boolean()]);
+const blank = z.optional(z.union([z.null(), z.literal('')]));
+const primitive = z.union([
+  z.string().check(z.maxLength(MAX_PROPERTY_VALUE_LENGTH)),
+  z.number(),
+  z.boolean(),
+]);
 
 /**
  * The zod schema of one tracked event as a caller sends it (`source` = who may send it): the first gate
  * `parseTrackEvent` applies (a failure names the field, which becomes the rejection reason) and the schema
  * the OpenAPI document describes. The rules zod cannot say alone (time window, URL scheme, reserved property
- * names, exactly one of leadId/email) follow in `parseTrackEvent`.
+ * names, exactly one of leadId/email) follow in `parseTrackEvent`. zod/mini: it is on the tracking route's
+ * cold path (`#domain/lead/validation`).
  */
 export function trackEventSchema(source: TrackSource) {
   const browser = source === 'browser';
-  return z
-    .object({
+  return z.withMeta(
+    z.object({
       eventId: browser
-        ? z.union([z.string().regex(BROWSER_ID), blank]).meta({
+        ? z.withMeta(z.union([z.string().check(z.regex(BROWSER_ID)), blank]), {
             description: 'Required: unique per event (the snippet sends a UUID); a replay is ignored',
           })
-        : z.union([z.string().regex(TRUSTED_EVENT_ID), blank]).meta({
+        : z.withMeta(z.union([z.string().check(z.regex(TRUSTED_EVENT_ID)), blank]), {
             description: 'Your id of the event (a replay is ignored); derived from the content when absent',
           }),
-      type: z
-        .string()
-        .regex(EVENT_TYPE)
-        .meta({ description: 'Event type, e.g. page_view, download, webinar_attended' }),
+      type: z.withMeta(z.string().check(z.regex(EVENT_TYPE)), {
+        description: 'Event type, e.g. page_view, download, webinar_attended',
+      }),
       ...(browser
         ? {
-            anonymousId: z
-              .union([z.string().regex(BROWSER_ID), blank])
-              .meta({ description: "The snippet's first-party visitor id" }),
-            identity: z
-              .union([z.string().max(MAX_TOKEN_LENGTH), blank])
-              .meta({ description: 'The signed identity token a form response gave' }),
+            anonymousId: z.withMeta(z.union([z.string().check(z.regex(BROWSER_ID)), blank]), {
+              description: "The snippet's first-party visitor id",
+            }),
+            identity: z.withMeta(z.union([z.string().check(z.maxLength(MAX_TOKEN_LENGTH)), blank]), {
+              description: 'The signed identity token a form response gave',
+            }),
           }
         : {
-            leadId: z
-              .union([z.string().regex(LEAD_ID), z.null()])
-              .optional()
-              .meta({ description: 'The lead (or give email)' }),
-            email: z
-              .union([z.string().max(254), z.null()])
-              .optional()
-              .meta({ description: "The lead's address (or give leadId)" }),
+            leadId: z.withMeta(z.optional(z.union([z.string().check(z.regex(LEAD_ID)), z.null()])), {
+              description: 'The lead (or give email)',
+            }),
+            email: z.withMeta(z.optional(z.union([z.string().check(z.maxLength(254)), z.null()])), {
+              description: "The lead's address (or give leadId)",
+            }),
           }),
-      url: z.union([z.string().max(MAX_URL_LENGTH), blank]).meta({ description: 'http(s) URL or a path' }),
-      title: z.union([z.string(), z.null()]).optional(),
-      properties: z
-        .union([z.record(z.string().regex(PROPERTY_KEY), primitive), z.null()])
-        .optional()
-        .meta({ description: `At most ${MAX_PROPERTIES} primitive values` }),
-      referrer: z.unknown().optional().meta({ description: 'Referring URL (dropped when not http(s))' }),
-      occurredAt: z
-        .union([z.string().regex(ISO_TIME), z.number().int(), z.null()])
-        .optional()
-        .meta({ description: 'ISO-8601 time or epoch ms; now when absent' }),
-    })
-    .meta({
-      description: browser ? 'A browser event (names itself only)' : 'A trusted event naming the lead',
-    });
+      url: z.withMeta(z.union([z.string().check(z.maxLength(MAX_URL_LENGTH)), blank]), {
+        description: 'http(s) URL or a path',
+      }),
+      title: z.optional(z.union([z.string(), z.null()])),
+      properties: z.withMeta(
+        z.optional(z.union([z.record(z.string().check(z.regex(PROPERTY_KEY)), primitive), z.null()])),
+        { description: `At most ${MAX_PROPERTIES} primitive values` },
+      ),
+      referrer: z.withMeta(z.optional(z.unknown()), {
+        description: 'Referring URL (dropped when not http(s))',
+      }),
+      occurredAt: z.withMeta(z.optional(z.union([z.string().check(z.regex(ISO_TIME)), z.int(), z.null()])), {
+        description: 'ISO-8601 time or epoch ms; now when absent',
+      }),
+    }),
+    { description: browser ? 'A browser event (names itself only)' : 'A trusted event naming the lead' },
+  );
 }
 
 /** The request body of `POST /v1/track` and `POST /v1/ops/events`: `{events: [...]}`, 1 to 20 events. */
 export function trackBatchSchema(source: TrackSource) {
-  return z.object({ events: z.array(trackEventSchema(source)).min(1).max(MAX_BATCH_EVENTS) });
+  return z.object({
+    events: z.array(trackEventSchema(source)).check(z.minLength(1), z.maxLength(MAX_BATCH_EVENTS)),
+  });
 }
 
 /** The batch envelope the whole request must pass (a bad event is a rejected entry, not a 400). */
 export const trackBatchEnvelopeSchema = z.object({
   events: z
     .array(z.unknown())
-    .min(1, 'The batch has no events.')
-    .max(MAX_BATCH_EVENTS, `A batch holds at most ${MAX_BATCH_EVENTS} events.`),
+    .check(
+      z.minLength(1, 'The batch has no events.'),
+      z.maxLength(MAX_BATCH_EVENTS, `A batch holds at most ${MAX_BATCH_EVENTS} events.`),
+    ),
 });
 
 const EVENT_SCHEMAS = { browser: trackEventSchema('browser'), trusted: trackEventSchema('trusted') };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseSettings } from '#config/settings';
+import { ConfigError, parseSettings } from '#config/settings-schema';
 import { looksLikeLink, mailSafeAttributes, visitorTextVariables } from '#domain/capture/mail-safety';
 import * as values from '../../../config/index.ts';
 

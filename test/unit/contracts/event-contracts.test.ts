@@ -9,12 +9,12 @@ import { handoffConfigSchema } from '#config/handoff';
 import { planHandoff } from '#domain/handoff/handoff';
 import { applySalesAction } from '#domain/handoff/sales-actions';
 import { onSlaTimer } from '#domain/handoff/sla';
+import { crmSalesActionEventSchema } from '#domain/lead/actions';
 import {
   type AnyDomainEvent,
   buildDomainEvent,
   CRM_EVENT_SOURCE,
   CRM_SALES_ACTION_DETAIL_TYPE,
-  crmSalesActionEventSchema,
   DETAIL_TYPES,
   type DetailByType,
   type DetailType,

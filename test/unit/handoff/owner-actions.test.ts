@@ -4,7 +4,7 @@ import { type HandoffConfig, handoffConfigSchema } from '#config/handoff';
 import { type HandoffLead, planHandoff } from '#domain/handoff/handoff';
 import { decideLeadAction, type OwnerContext } from '#domain/handoff/owner-actions';
 import type { HandoffState } from '#domain/handoff/sla';
-import { type LeadAction, leadActionSchema } from '#domain/lead/events';
+import { type LeadAction, leadActionSchema } from '#domain/lead/actions';
 import { STAGES } from '#domain/lead/types';
 import { candidatesFor } from '#domain/nurture/enrollment';
 import { handoff as demoHandoff } from '../../../config/handoff.ts';

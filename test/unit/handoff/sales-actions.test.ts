@@ -8,7 +8,7 @@ import {
   type SalesAction,
   salesActionFromCrm,
   salesActionSchema,
-} from '#domain/lead/events';
+} from '#domain/lead/actions';
 import { STAGES, type Stage } from '#domain/lead/types';
 import { handoff as demoHandoff } from '../../../config/handoff.ts';
 

@@ -6,7 +6,8 @@ import {
   sequencesConfigSchema,
   validateSequenceRefs,
 } from '#config/sequences';
-import { mailSender, parseSettings } from '#config/settings';
+import { mailSender } from '#config/settings';
+import { parseSettings } from '#config/settings-schema';
 import { mailSenderSchema, templatesConfigSchema } from '#config/templates';
 import { renderTemplate } from '#domain/nurture/templates';
 import * as values from '../../../config/index.ts';
@@ -214,7 +215,7 @@ describe('validation errors name the field', () => {
 
 describe('template variables across config', () => {
   it('given a step whose template needs a link the step does not supply, when settings load, then the error names the step', async () => {
-    const { parseSettings } = await import('#config/settings');
+    const { parseSettings } = await import('#config/settings-schema');
     const raw = await import('../../../config/index.ts');
     const sequences = structuredClone(raw.sequences);
     const step = sequences[0]?.steps[1];

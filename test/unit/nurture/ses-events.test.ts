@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseSesEvent } from '#adapters/ses';
+import { parseSesEvent } from '#adapters/ses-events';
 
 const fixture = (name: string, configurationSet = process.env.SES_CONFIGURATION_SET) => {
   const event = JSON.parse(

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { addressHash } from '#domain/privacy/address-hash';
-import { eraseRequestSchema, leadErasedEvent } from '#domain/privacy/erasure';
+import { eraseRequestSchema } from '#domain/privacy/erase-request';
+import { leadErasedEvent } from '#domain/privacy/erasure';
 import { DAY_MS, onRetentionTimer, retentionDueAt } from '#domain/privacy/retention';
 
 const config = { timelineDays: 761, anonymousDays: 396, disqualifiedInactiveDays: 730 };

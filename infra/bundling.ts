@@ -1,0 +1,90 @@
+import { join } from 'node:path';
+import type { BuildOptions } from 'esbuild';
+import type { Settings } from '#config/settings';
+import { apiDocument } from '#http/openapi';
+
+/**
+ * How every Lambda bundle is built, in one place: the CDK wrapper (infra/lead-function.ts) and the cold-start
+ * bench (bench/coldstart.ts) both take their esbuild options from here, so the bench measures what deploys.
+ *
+ * The settings: the CDK app has validated `config/` at synth (importing `#config/settings` runs
+ * `parseSettings`), so a bundle takes that result as it is. `#config/settings-source` is aliased to
+ * shared/config/settings-source.bundled.ts and the settings are defined as a JSON literal; no config schema,
+ * no zod parse and no time-zone check is left on a function's import path. The settings are plain JSON by
+ * construction (test/infra/bundling.test.ts builds a bundle and compares them with the validated ones).
+ */
+
+/** Node's target in the bundle: the Lambda runtime's (infra/lead-function.ts uses Node.js 24). */
+export const BUNDLE_TARGET = 'node24';
+
+/** ESM builds first: the SDK's and Powertools' `module` entries tree-shake where their CommonJS `main` cannot. */
+export const BUNDLE_MAIN_FIELDS = ['module', 'main'];
+
+/** Some CommonJS dependencies call require(); give the ESM bundle one. */
+export const BUNDLE_BANNER =
+  "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
+
+/** Module swapped in bundles (paths relative to the project root, where esbuild runs). */
+export const SETTINGS_SOURCE_ALIAS = {
+  '#config/settings-source': './shared/config/settings-source.bundled.ts',
+} as const;
+
+/** The OpenAPI document is static: generated at synth, served from the bundle (shared/http/openapi-document.ts). */
+export const OPENAPI_DOCUMENT_ALIAS = {
+  '#http/openapi-document': './shared/http/openapi-document.bundled.ts',
+} as const;
+
+/** Without `app.sdkTracing`, the tracer adapter is swapped for its no-op twin (no X-Ray SDK in the bundle). */
+export const TRACER_OFF_ALIAS = { '#adapters/tracer': './shared/adapters/tracer.off.ts' } as const;
+
+/** Every module swap of a bundle built with these settings. */
+export function bundleAliases(settings: Settings): Record<string, string> {
+  return {
+    ...SETTINGS_SOURCE_ALIAS,
+    ...OPENAPI_DOCUMENT_ALIAS,
+    ...(settings.app.sdkTracing ? {} : TRACER_OFF_ALIAS),
+  };
+}
+
+/** The identifier settings-source.bundled.ts reads. */
+export const SETTINGS_DEFINE_NAME = 'LEADLOOP_SETTINGS';
+
+/** The identifier openapi-document.bundled.ts reads. */
+export const OPENAPI_DEFINE_NAME = 'LEADLOOP_OPENAPI';
+
+let openapiJson: string | undefined;
+/** The document with a placeholder server (the bundle puts the deployment's URL in), generated once. */
+const openapiDocumentJson = (): string => {
+  openapiJson ??= JSON.stringify(apiDocument('https://example.invalid'));
+  return openapiJson;
+};
+
+/** esbuild `define` for the validated settings and the OpenAPI document (JSON literals). */
+export function settingsDefine(settings: Settings): Record<string, string> {
+  return { [SETTINGS_DEFINE_NAME]: JSON.stringify(settings), [OPENAPI_DEFINE_NAME]: openapiDocumentJson() };
+}
+
+/** The same aliases as esbuild command-line arguments (what CDK's `bundling.esbuildArgs` passes). */
+export function aliasArgs(settings: Settings): Record<string, string[]> {
+  return { '--alias': Object.entries(bundleAliases(settings)).map(([from, to]) => `${from}=${to}`) };
+}
+
+/**
+ * The same build through esbuild's API (bench/coldstart.ts, test/infra/bundling.test.ts): what
+ * NodejsFunction runs for infra/lead-function.ts, minus the source map file.
+ */
+export function bundleOptions(root: string, settings: Settings): BuildOptions {
+  return {
+    absWorkingDir: root,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: BUNDLE_TARGET,
+    minify: true,
+    mainFields: BUNDLE_MAIN_FIELDS,
+    tsconfig: join(root, 'tsconfig.json'),
+    banner: { js: BUNDLE_BANNER },
+    define: settingsDefine(settings),
+    alias: bundleAliases(settings),
+  };
+}

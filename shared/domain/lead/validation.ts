@@ -1,0 +1,27 @@
+import { config, globalRegistry } from 'zod/mini';
+import type { $ZodType } from 'zod/v4/core';
+import en from 'zod/v4/locales/en.js';
+
+/**
+ * Request validation on a Lambda's cold path uses zod/mini: the same zod core (same checks, same issues,
+ * same paths and messages), but tree-shakable functions instead of classic zod's chained methods, so a
+ * bundle carries a few KB of it instead of about 450 KB (bench/coldstart.ts). Import it as
+ * `import * as z from '#domain/lead/validation'` (a namespace import keeps esbuild's tree-shaking): this
+ * module re-exports zod/mini and loads zod's English messages, which classic zod sets by itself and
+ * zod/mini does not, so a 400's field errors read word for word as before.
+ *
+ * Classic zod stays where nothing is on a cold path: the config schemas (shared/config, validated at synth)
+ * and the OpenAPI document.
+ */
+config(en());
+
+export * from 'zod/mini';
+
+/** Metadata for the OpenAPI document (classic zod's `.meta()`): description, example. Returns the schema. */
+export function withMeta<T extends $ZodType>(
+  schema: T,
+  meta: { description?: string; example?: unknown },
+): T {
+  globalRegistry.add(schema, meta);
+  return schema;
+}
