@@ -25,7 +25,7 @@ process.env.OPS_TOKEN = 'bench-ops-token-0123456789';
 const rounds = numberArg('rounds', 2);
 const eventsPerRound = numberArg('events', 40);
 const LEADS_PER_ROUND = 4;
-const WARM_EVENTS = 36; // more than the 32-entry recent-event guard: steady-state state item
+const WARM_EVENTS = 36; // well past the recent-event ring (RECENT_EVENTS): a steady-state state item
 
 const TABLE = 'bench-tracking';
 const engines = await startBenchEngines(TABLE);
