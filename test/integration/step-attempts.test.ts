@@ -16,6 +16,7 @@ import { CLAIM_LEASE_MS } from '#store/timers';
 import { batchWriteAll, consentingLeadItems, dueEnrollmentItem } from '../support/fixtures.ts';
 import { inbox } from '../support/runtime.ts';
 import { injectFault, type SdkClientLike } from '../support/sdk-faults.ts';
+import { TOKYO_WINDOW as TOKYO } from './nurture-helpers.ts';
 
 /**
  * The failure windows of a step e-mail with no claim write (shared/domain/nurture/attempts.ts): the send is
@@ -26,13 +27,6 @@ import { injectFault, type SdkClientLike } from '../support/sdk-faults.ts';
 
 const sesUrl = () => inject('sesEndpoint');
 const SEQUENCE = 'whitepaper-nurture';
-const TOKYO = {
-  timeZone: 'Asia/Tokyo',
-  days: [1, 2, 3, 4, 5],
-  start: '09:00',
-  end: '18:00',
-  skipJapaneseHolidays: true,
-};
 const crash = () => Object.assign(new Error('Runtime exited'), { name: 'Runtime.ExitError' });
 const sweeper = () => createSweeper({ step: TIMER_PROCESSORS.step }, { sendRatePerSecond: 10_000 });
 

@@ -22,6 +22,7 @@ import { keys } from '#store/keys';
 import { putReportItems, readReportKinds } from '#store/report-counters';
 import { batchWriteAll, consentingLeadItems, dueEnrollmentItem } from '../support/fixtures.ts';
 import { inbox } from '../support/runtime.ts';
+import { TOKYO_WINDOW as TOKYO } from './nurture-helpers.ts';
 
 /**
  * Write units of a step e-mail, all-in (table and index writes, the sweep's own included), by AWS's billing
@@ -34,13 +35,6 @@ const meter = attachCapacityAccounting(dynamodb);
 const sesUrl = () => inject('sesEndpoint');
 const SEQUENCE = 'whitepaper-nurture';
 const LEADS = 4;
-const TOKYO = {
-  timeZone: 'Asia/Tokyo',
-  days: [1, 2, 3, 4, 5],
-  start: '09:00',
-  end: '18:00',
-  skipJapaneseHolidays: true,
-};
 const sweep = createSweeper({ step: TIMER_PROCESSORS.step }, { sendRatePerSecond: 10_000 });
 const days = new Set<string>();
 

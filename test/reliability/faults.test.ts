@@ -8,6 +8,7 @@ import { dynamodb, tableName } from '#store/dynamodb';
 import { getEnrollment } from '#store/enrollments';
 import { findLeadIdByEmail } from '#store/leads';
 import { CLAIM_LEASE_MS } from '#store/timers';
+import { TOKYO_WINDOW as TOKYO } from '../integration/nurture-helpers.ts';
 import { batchWriteAll, consentingLeadItems, dueEnrollmentItem } from '../support/fixtures.ts';
 import { type Api, type ApiResponse, internalsIn, loadApi } from '../support/http-harness.ts';
 import { inbox } from '../support/runtime.ts';
@@ -224,13 +225,6 @@ describe('dependency down → 503 with Retry-After, and a client retry changes t
 describe('step e-mails under SES faults and crashes', () => {
   const SEQUENCE = 'whitepaper-nurture';
   const sweeper = createSweeper({ step: TIMER_PROCESSORS.step }, { sendRatePerSecond: 10_000 });
-  const TOKYO = {
-    timeZone: 'Asia/Tokyo',
-    days: [1, 2, 3, 4, 5],
-    start: '09:00',
-    end: '18:00',
-    skipJapaneseHolidays: true,
-  };
 
   /** A consenting lead whose first step is due now, inside the Tokyo send window. */
   const dueStep = async (label: string) => {
