@@ -11,33 +11,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { mailSender, settings, templateById } from '#config/settings';
+import { previewTemplate, SAMPLE_LEAD, SAMPLE_VARS } from '#app/preview-template';
+import { settings, templateById } from '#config/settings';
 import { LEAD_ATTRIBUTES, type LeadAttributes } from '#domain/lead/types';
-import { buildListUnsubscribeHeaders } from '#domain/nurture/mail-headers';
-import {
-  type Locale,
-  type RenderableTemplate,
-  renderTemplate,
-  type TemplateVars,
-} from '#domain/nurture/templates';
-
-const SAMPLE_LEAD: LeadAttributes = {
-  email: 'taro.yamada@example.co.jp',
-  lastName: '山田',
-  firstName: '太郎',
-  company: '株式会社サンプル商事',
-  department: 'マーケティング部',
-  title: '部長',
-  employees: '300-999',
-  industry: '製造業',
-  prefecture: '東京都',
-};
-const SAMPLE_UNSUBSCRIBE_URL = 'https://api.example.co.jp/v1/unsubscribe?t=SAMPLE-TOKEN';
-const SAMPLE_VARS: TemplateVars = {
-  confirmUrl: 'https://api.example.co.jp/v1/confirm?t=SAMPLE-TOKEN',
-  downloadUrl: 'https://www.example.co.jp/downloads/sample.pdf',
-  formName: '資料ダウンロード',
-};
+import type { Locale, RenderableTemplate, TemplateVars } from '#domain/nurture/templates';
 
 const usage = `usage: npm run preview -- <templateId> [--lead lead.json] [--locale ja|en] [--html] [--var name=value]
 templates: ${settings.templates.map((t) => t.id).join(', ')}`;
@@ -121,29 +98,20 @@ const main = () => {
     if (eq <= 0) return fail(`--var expects name=value, got "${pair}"`);
     extra[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
-  const marketing = template.kind === 'marketing';
-  const vars: TemplateVars = {
-    ...SAMPLE_VARS,
-    ...extra,
-    lead: lead.attributes,
-    ...(marketing ? { unsubscribeUrl: SAMPLE_UNSUBSCRIBE_URL } : {}),
-  };
-  const rendered = renderTemplate(template, vars, locale, { sender: mailSender() });
+  const preview = previewTemplate(template.id, locale, { lead: lead.attributes, vars: extra });
+  if (!preview) return fail(`unknown template "${templateId}"`);
   const out: string[] = [
-    `Template: ${template.id} (${template.kind}, ${rendered.locale})`,
+    `Template: ${preview.templateId} (${preview.kind}, ${preview.locale})`,
     `To:       ${lead.attributes.email ?? '(no address)'}`,
-    `Subject:  ${rendered.subject}`,
+    `Subject:  ${preview.subject}`,
+    ...preview.headers.map((header) => `${header.name}: ${header.value}`),
   ];
-  if (marketing) {
-    for (const header of buildListUnsubscribeHeaders(SAMPLE_UNSUBSCRIBE_URL)) {
-      out.push(`${header.name}: ${header.value}`);
-    }
-  }
+  const vars: TemplateVars = { ...SAMPLE_VARS, ...extra, lead: lead.attributes };
   const missing = missingVariables(template, vars);
   if (missing.length)
     out.push(`Warning:  no value for ${missing.join(', ')} (renders empty; pass --var name=value)`);
-  out.push('', '--- text ---', rendered.text);
-  if (values.html) out.push('', '--- html ---', rendered.html);
+  out.push('', '--- text ---', preview.text);
+  if (values.html) out.push('', '--- html ---', preview.html);
   console.log(out.join('\n'));
 };
 

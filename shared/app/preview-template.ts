@@ -36,17 +36,22 @@ export interface TemplatePreview {
 }
 
 /**
- * A configured e-mail template rendered for the sample lead, exactly as a send would render it (escaping,
- * salutation, the marketing footer and RFC 8058 headers), for the console's Settings page. Reads only
- * configuration. Undefined for an unknown template.
+ * A configured e-mail template rendered for the sample lead (or the given one, with extra variables),
+ * exactly as a send would render it (escaping, salutation, the marketing footer and RFC 8058 headers), for the
+ * console's Settings page and `npm run preview`. Reads only configuration. Undefined for an unknown template.
  */
-export function previewTemplate(templateId: string, locale?: Locale): TemplatePreview | undefined {
+export function previewTemplate(
+  templateId: string,
+  locale?: Locale,
+  input: { lead?: LeadAttributes; vars?: TemplateVars } = {},
+): TemplatePreview | undefined {
   const template = templateById(templateId);
   if (!template) return undefined;
   const marketing = template.kind === 'marketing';
   const vars: TemplateVars = {
     ...SAMPLE_VARS,
-    lead: SAMPLE_LEAD,
+    ...input.vars,
+    lead: input.lead ?? SAMPLE_LEAD,
     ...(marketing ? { unsubscribeUrl: SAMPLE_UNSUBSCRIBE_URL } : {}),
   };
   const rendered = renderTemplate(template, vars, locale, { sender: mailSender() });
