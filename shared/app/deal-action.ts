@@ -5,7 +5,7 @@ import { type OpportunityView, opportunityView } from '#app/deal-view';
 import { settings } from '#config/settings';
 import { type DealAction, type DealDecided, decideDealAction } from '#domain/deals/deal-actions';
 import { emptyDeal } from '#domain/deals/opportunity';
-import type { SalesActionView } from '#domain/handoff/sales-actions';
+import { type SalesActionView, summarizeHandoff } from '#domain/handoff/sales-actions';
 import { opportunityActionSchema } from '#domain/lead/actions';
 import { type Bantch, isoAt } from '#domain/lead/events';
 import { appendStageHistory, type LeadState } from '#domain/lead/lead';
@@ -107,23 +107,13 @@ function stateAfter(state: LeadState, decided: DealDecided): LeadState {
 }
 
 function dealView(leadId: string, from: Stage, action: DealAction, decided: DealDecided): DealActionView {
-  const h = decided.handoff;
   return {
     leadId,
     action: action.action,
     actionId: action.actionId,
     from,
     stage: decided.stage,
-    handoff: h
-      ? {
-          n: h.n,
-          ownerId: h.owner.ownerId,
-          startedAt: isoAt(h.startedAt),
-          dueAt: isoAt(h.dueAt),
-          ...(h.acceptedAt === undefined ? {} : { acceptedAt: isoAt(h.acceptedAt) }),
-          ...(h.closedAt === undefined ? {} : { closedAt: isoAt(h.closedAt) }),
-        }
-      : null,
+    handoff: summarizeHandoff(decided.handoff),
     eventIds: decided.events.map((e) => e.detail.eventId),
     ...(decided.nurture
       ? { nurture: { at: isoAt(decided.nurture.at), sequenceId: decided.nurture.sequenceId } }

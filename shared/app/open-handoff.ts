@@ -3,8 +3,13 @@ import { logger } from '#adapters/logger';
 import { countMetric } from '#adapters/metrics';
 import { slaCounterItems } from '#app/sla-counting';
 import { formById, settings } from '#config/settings';
-import { type HandoffOpening, handoffView, planHandoff, stateWithHandoff } from '#domain/handoff/handoff';
-import type { Lead } from '#domain/lead/lead';
+import {
+  type HandoffOpening,
+  handoffView,
+  planHandoff,
+  stateWithHandoff,
+  unansweredInquiry,
+} from '#domain/handoff/handoff';
 import type { EpochMs } from '#domain/lead/types';
 import { getLead, getTimelinePage, writeLead } from '#store/leads';
 import { CONFLICT, retryOnConflict } from '#store/retry';
@@ -39,15 +44,13 @@ export async function handOffLead(
     const lead = await getLead(leadId);
     if (!lead) return { status: 'not_found' } as const;
     const roundRobin = await readRoundRobin();
-    // A score trigger for a lead whose inquiry no hand-off has answered yet is that inquiry's hand-off: the
-    // capture announces `Lead Captured` and the crossing together, and the bus delivers them in any order.
     const plan = planHandoff(
       handoffView(lead),
       policy,
       roundRobin.state,
       recent,
       now,
-      opening ?? unansweredInquiry(lead),
+      opening ?? unansweredInquiry(lead, inquiryFormOpening),
     );
     if (!plan.ok) {
       if (plan.code === 'no_owner_available') {
@@ -96,14 +99,6 @@ function inquiryFormOpening(formId: string): HandoffOpening | undefined {
   const form = formById(formId);
   if (form?.handoff !== 'immediate') return undefined;
   return { trigger: 'inquiry', reason: `inquiry form '${form.id}' (${form.name})` };
-}
-
-/** The lead's last touch is an inquiry form posted after its last hand-off opened (or it never had one). */
-function unansweredInquiry(lead: Lead): HandoffOpening | undefined {
-  const touch = lead.profile.attribution?.lastTouch;
-  if (!touch?.formId || (lead.state.handoff?.startedAt ?? Number.NEGATIVE_INFINITY) >= touch.at)
-    return undefined;
-  return inquiryFormOpening(touch.formId);
 }
 
 /**

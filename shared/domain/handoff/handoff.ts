@@ -100,6 +100,22 @@ export interface HandoffOpening {
   owner?: Owner;
 }
 
+/**
+ * The inquiry a lead made that no hand-off has answered yet: its last touch is a form posted after its last
+ * hand-off opened (or it never had one), and `inquiryOf` says that form opens a hand-off at once. A score
+ * trigger for such a lead is that inquiry's hand-off: a capture announces `Lead Captured` and the crossing
+ * together, and the bus delivers them in any order.
+ */
+export function unansweredInquiry(
+  lead: Lead,
+  inquiryOf: (formId: string) => HandoffOpening | undefined,
+): HandoffOpening | undefined {
+  const touch = lead.profile.attribution?.lastTouch;
+  if (!touch?.formId || (lead.state.handoff?.startedAt ?? Number.NEGATIVE_INFINITY) >= touch.at)
+    return undefined;
+  return inquiryOf(touch.formId);
+}
+
 /** Whether a hand-off may open now: by the configured trigger, or for an inquiry/person whatever the score. */
 export function mayOpenHandoff(
   lead: Pick<HandoffLead, 'stage' | 'temperature' | 'handoff'>,

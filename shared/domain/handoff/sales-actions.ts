@@ -200,7 +200,8 @@ export interface SalesActionView {
   nurture?: { at: string; sequenceId: string };
 }
 
-function summarizeHandoff(h: HandoffState | undefined): HandoffSummary | null {
+/** A hand-off as an action's answer shows it (times as ISO strings), or null. */
+export function summarizeHandoff(h: HandoffState | undefined): HandoffSummary | null {
   return h
     ? {
         n: h.n,
