@@ -86,3 +86,26 @@ export const localDynamoTarget = (
     return { endpoint: running.dynamodbEndpoint, tableName, dataDir, from: join(dataDir, RUNTIME_FILE) };
   return { endpoint: 'http://localhost:8000', tableName, dataDir, from: 'default' };
 };
+
+/**
+ * Points an admin script at the local runtime's table, unless `TABLE_NAME` already names one (then the
+ * environment, e.g. an AWS profile, is left as it is). Call it before any adapter or store module is
+ * imported: they read the environment at import time, as in Lambda. Returns the local target (its data
+ * directory holds checkpoints and the local signing key).
+ */
+export const useLocalTable = (
+  environment: NodeJS.ProcessEnv = process.env,
+): ReturnType<typeof localDynamoTarget> => {
+  const local = localDynamoTarget(environment);
+  environment.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  if (!environment.TABLE_NAME) {
+    Object.assign(environment, {
+      TABLE_NAME: local.tableName,
+      AWS_ENDPOINT_URL_DYNAMODB: local.endpoint,
+      AWS_REGION: environment.AWS_REGION ?? 'ap-northeast-1',
+      AWS_ACCESS_KEY_ID: environment.AWS_ACCESS_KEY_ID ?? 'local',
+      AWS_SECRET_ACCESS_KEY: environment.AWS_SECRET_ACCESS_KEY ?? 'local',
+    });
+  }
+  return local;
+};

@@ -14,7 +14,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { localDynamoTarget } from '#local/runtime-file';
+import { useLocalTable } from '#local/runtime-file';
 
 export const IMPORT_EXIT = { ok: 0, failure: 1, usage: 2, rejected: 4, interrupted: 130 } as const;
 
@@ -73,18 +73,9 @@ async function main(argv: string[]): Promise<number> {
   }
 
   // Environment before any adapter or store module is imported (they read it at import time).
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  if (!process.env.TABLE_NAME) {
-    const local = localDynamoTarget();
-    Object.assign(process.env, {
-      TABLE_NAME: local.tableName,
-      AWS_ENDPOINT_URL_DYNAMODB: local.endpoint,
-      AWS_REGION: process.env.AWS_REGION ?? 'ap-northeast-1',
-      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
-      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
-    });
-    process.env.SIGNING_SECRET ??= localSigningSecret(local.dataDir);
-  }
+  const onLocalTable = !process.env.TABLE_NAME;
+  const local = useLocalTable();
+  if (onLocalTable) process.env.SIGNING_SECRET ??= localSigningSecret(local.dataDir);
   process.env.EVENT_BUS_NAME ??= 'unused-by-import';
   process.env.SES_CONFIGURATION_SET ??= 'unused-by-import';
   process.env.PUBLIC_BASE_URL ??= 'http://localhost:3000';

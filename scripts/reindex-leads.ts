@@ -9,7 +9,7 @@
  * the upgrade (anything written since is already indexed). Idempotent and safe to interrupt and re-run.
  */
 import { parseArgs } from 'node:util';
-import { localDynamoTarget } from '#local/runtime-file';
+import { useLocalTable } from '#local/runtime-file';
 
 export async function reindexAll(
   totalSegments = 4,
@@ -42,12 +42,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { segments: { type: 'string', default: '4' } } });
   const segments = Number(values.segments);
   if (!Number.isInteger(segments) || segments < 1 || segments > 64) throw new Error('--segments: 1 to 64');
-  if (!process.env.TABLE_NAME) {
-    const local = localDynamoTarget();
-    process.env.TABLE_NAME = local.tableName;
-    process.env.AWS_ENDPOINT_URL_DYNAMODB ??= local.endpoint;
-    process.env.AWS_REGION ??= 'ap-northeast-1';
-  }
+  useLocalTable();
   const totals = await reindexAll(segments, (t) =>
     process.stderr.write(`\rstate items ${t.states}, timeline entries ${t.timeline}`),
   );

@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import type { ScoringConfig } from '#config/scoring';
 import type { EpochMs } from '#domain/lead/types';
 import type { BehaviourState } from '#domain/scoring/scoring';
-import { localDynamoTarget } from '#local/runtime-file';
+import { useLocalTable } from '#local/runtime-file';
 import { CONFLICT, type Conflict, retryOnConflict } from '#store/retry';
 
 export interface RescoreProgress {
@@ -384,17 +384,7 @@ const main = async (): Promise<void> => {
   const concurrency = positive(values.concurrency, 'concurrency', 4);
 
   // Environment before any adapter is imported (they read it at import time, as in Lambda).
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const local = localDynamoTarget();
-  if (!process.env.TABLE_NAME) {
-    Object.assign(process.env, {
-      TABLE_NAME: local.tableName,
-      AWS_ENDPOINT_URL_DYNAMODB: local.endpoint,
-      AWS_REGION: process.env.AWS_REGION ?? 'ap-northeast-1',
-      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
-      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
-    });
-  }
+  const local = useLocalTable();
   // Required by the shared environment schema, unused by rescoring.
   process.env.EVENT_BUS_NAME ??= 'unused-by-rescore';
   process.env.SES_CONFIGURATION_SET ??= 'unused-by-rescore';

@@ -1,10 +1,10 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
 import type { DeliveredEvent } from '#local/router';
 import type { Runtime } from '#local/runtime';
 import { api } from '../support/runtime.ts';
 
-/** Helpers shared by the hand-off, sales-action, call-list and outbox integration tests. */
+/** Helpers shared by the hand-off, sales-action, call-list, outbox, intake and privacy integration tests. */
 
 export const contactForm = (email: string, extra: Record<string, unknown> = {}) => ({
   email,
@@ -65,4 +65,19 @@ export const HOUR = 3_600_000;
 export const getItem = async (key: { pk: string; sk: string }) => {
   const { dynamodb, tableName } = await import('#store/dynamodb');
   return (await dynamodb.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
+};
+
+/** Every item of this file's table (a small test table only), read strongly. */
+export const scanAll = async (): Promise<Record<string, unknown>[]> => {
+  const { dynamodb, tableName } = await import('#store/dynamodb');
+  const items: Record<string, unknown>[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamodb.send(
+      new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey: startKey }),
+    );
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
 };

@@ -8,12 +8,13 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime';
 import { api, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
+import { scanAll } from './handoff-support.ts';
 
 let runtime: Runtime;
 beforeAll(async () => {
@@ -26,19 +27,6 @@ afterAll(async () => {
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const JA_HEADER = '会社名,部署,役職,姓,名,メールアドレス,電話番号,都道府県,従業員数';
 
-const scanAll = async (): Promise<Record<string, unknown>[]> => {
-  const { dynamodb, tableName } = await import('#store/dynamodb');
-  const items: Record<string, unknown>[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamodb.send(
-      new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey: startKey }),
-    );
-    items.push(...(page.Items ?? []));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return items;
-};
 /** A comparable picture of the table (every item, sorted), to prove that a run changed nothing. */
 const snapshot = async () => JSON.stringify((await scanAll()).map((i) => JSON.stringify(i)).sort());
 

@@ -4,11 +4,11 @@
  * action) is exported whole, then erased; a table SCAN finds nothing of the person afterwards.
  */
 import { randomUUID } from 'node:crypto';
-import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime';
 import { startTestRuntime, uniqueEmail } from '../support/runtime.ts';
-import { api, contactForm, eventsOf, HOUR } from './handoff-support.ts';
+import { api, contactForm, eventsOf, HOUR, scanAll } from './handoff-support.ts';
 import { marketingMails, moveClockTo, nextBusinessMoment, sweepUntil } from './nurture-helpers.ts';
 
 let runtime: Runtime;
@@ -18,20 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await runtime.stop();
 });
-
-const scanAll = async (): Promise<Record<string, unknown>[]> => {
-  const { dynamodb, tableName } = await import('#store/dynamodb');
-  const items: Record<string, unknown>[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamodb.send(
-      new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey: startKey }),
-    );
-    items.push(...(page.Items ?? []));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return items;
-};
 
 const erase = (leadId: string, body: unknown) =>
   fetch(`${runtime.apiUrl}/v1/ops/leads/${leadId}`, {
