@@ -12,6 +12,7 @@ import type { BenchResult } from './support.ts';
 
 const BENCHES = [
   'snippet',
+  'console-size',
   'tracking',
   'units',
   'capture',
