@@ -9,7 +9,7 @@ import { apiDocument } from '#http/openapi';
  *
  * The settings: the CDK app has validated `config/` at synth (importing `#config/settings` runs
  * `parseSettings`), so a bundle takes that result as it is. `#config/settings-source` is aliased to
- * shared/config/settings-source.bundled.ts and the settings are defined as a JSON literal; no config schema,
+ * shared/config/settings-source.bundled.ts and the settings are defined as their JSON; no config schema,
  * no zod parse and no time-zone check is left on a function's import path. The settings are plain JSON by
  * construction (test/infra/bundling.test.ts builds a bundle and compares them with the validated ones).
  */
@@ -59,9 +59,16 @@ const openapiDocumentJson = (): string => {
   return openapiJson;
 };
 
-/** esbuild `define` for the validated settings and the OpenAPI document (JSON literals). */
+/**
+ * esbuild `define` for the validated settings and the OpenAPI document, each as a string literal of its JSON
+ * that the bundle parses once at import (`JSON.parse`): V8 scans a string literal and parses JSON faster than
+ * it compiles the same data as an object literal, about 1.5 ms of every cold start (bench/coldstart.ts).
+ */
 export function settingsDefine(settings: Settings): Record<string, string> {
-  return { [SETTINGS_DEFINE_NAME]: JSON.stringify(settings), [OPENAPI_DEFINE_NAME]: openapiDocumentJson() };
+  return {
+    [SETTINGS_DEFINE_NAME]: JSON.stringify(JSON.stringify(settings)),
+    [OPENAPI_DEFINE_NAME]: JSON.stringify(openapiDocumentJson()),
+  };
 }
 
 /** The same aliases as esbuild command-line arguments (what CDK's `bundling.esbuildArgs` passes). */

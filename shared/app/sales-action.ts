@@ -10,7 +10,7 @@ import { handoffView } from '#domain/handoff/handoff';
 import { decideLeadAction, type LeadActionDecision } from '#domain/handoff/owner-actions';
 import { type SalesActionView, salesActionView } from '#domain/handoff/sales-actions';
 import {
-  crmSalesActionEventSchema,
+  crmSalesActionEventSchemaFor,
   type LeadAction,
   type OpportunityAction,
   salesActionFromCrm,
@@ -27,6 +27,7 @@ import { slaTimerDelete, slaTimerPut } from '#store/timers';
 
 /** What the ops API's handler parses a request with (one validation for both doors). */
 export {
+  ACTION_SCHEMAS,
   type LeadAction,
   leadActionSchema,
   type SalesAction,
@@ -172,7 +173,7 @@ function retentionTimer(leadId: string, state: LeadState, decided: Decided): Tra
  * `email`. Bad or refused actions are logged and counted, never retried; only infrastructure errors throw.
  */
 export async function crmSalesAction(event: unknown): Promise<void> {
-  const parsed = crmSalesActionEventSchema.safeParse(event);
+  const parsed = crmSalesActionEventSchemaFor(event).safeParse(event);
   if (!parsed.success) {
     logger.warn('CRM sales action rejected: invalid event', {
       id: (event as { id?: unknown } | null)?.id,

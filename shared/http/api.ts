@@ -14,7 +14,7 @@ import {
   UnsupportedMediaTypeError,
 } from '#http/errors';
 import { withObservability } from '#http/lambda';
-import { type HttpResult, json } from '#http/responses';
+import { type HttpResult, httpErrorResponse, json } from '#http/responses';
 
 /** The largest request body any route takes (`config/app.ts` api.maxBodyBytes). */
 export const MAX_BODY_BYTES = settings.app.api.maxBodyBytes;
@@ -56,9 +56,7 @@ const errorMapper = (): middy.MiddlewareObj<HttpEvent, HttpResult> => ({
   onError: async (request) => {
     const { error } = request;
     if (error instanceof HttpError) {
-      request.response = json(error.statusCode, {
-        error: { code: error.code, message: error.message, ...(error.details ?? {}) },
-      });
+      request.response = httpErrorResponse(error);
       return;
     }
     if (isUnavailable(error)) {

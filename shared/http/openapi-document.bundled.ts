@@ -8,8 +8,8 @@ type ApiDocument = ReturnType<typeof apiDocument>;
  * generated, written into the bundle by esbuild `define` (LEADLOOP_OPENAPI), with this deployment's server
  * URL. test/infra/bundling.test.ts checks it equals the document generated from source.
  */
-declare const LEADLOOP_OPENAPI: ApiDocument;
+declare const LEADLOOP_OPENAPI: string;
 
 export function servedDocument(serverUrl: string = env().PUBLIC_BASE_URL): ApiDocument {
-  return { ...LEADLOOP_OPENAPI, servers: [{ url: serverUrl }] };
+  return { ...(JSON.parse(LEADLOOP_OPENAPI) as ApiDocument), servers: [{ url: serverUrl }] };
 }

@@ -354,7 +354,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
     auth: 'ops',
     summary:
       'A sales action: accept (opens the hand-off first when none is open), qualify (BANTCH kept), convert (opens the opportunity), disqualify, recycle, handoff and reassign (by hand), opportunity (moves its phase; body: opportunityActionSchema)',
-    body: { schema: leadActionSchema, example: { action: 'accept', actionId: 'crm-7781', by: 'k.sato' } },
+    body: { schema: leadActionSchema(), example: { action: 'accept', actionId: 'crm-7781', by: 'k.sato' } },
     responses: {
       '200': 'Applied (or the first result of a replayed actionId)',
       '400': 'Fields need attention',
@@ -409,7 +409,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
     auth: 'ops',
     summary: 'Log a call, meeting, e-mail or note (first contact; appointment_set → TQL → field sales)',
     body: {
-      schema: salesActivitySchema,
+      schema: salesActivitySchema(),
       example: {
         activityId: 'call-20261204-0001',
         type: 'call',

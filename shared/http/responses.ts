@@ -1,4 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { HttpError } from '#http/errors';
 
 export type HttpResult = APIGatewayProxyStructuredResultV2 & {
   statusCode: number;
@@ -24,6 +25,10 @@ export const json = (
   },
   body: JSON.stringify(body),
 });
+
+/** The answer to a named error (`HttpError`): its status, code, message and field errors, nothing else. */
+export const httpErrorResponse = (error: HttpError): HttpResult =>
+  json(error.statusCode, { error: { code: error.code, message: error.message, ...(error.details ?? {}) } });
 
 export const text = (
   statusCode: number,

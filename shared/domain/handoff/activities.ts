@@ -25,26 +25,31 @@ export type ActivityOutcomeName = (typeof ACTIVITY_OUTCOMES)[number];
 /** The timeline event type of a logged sales activity (what scoring rules match on). */
 export const SALES_ACTIVITY_EVENT = 'sales_activity';
 
-/** Body of `POST /v1/ops/leads/{leadId}/activities`. */
-export const salesActivitySchema = z.strictObject({
-  /** Client-chosen idempotency key: the same activity logged twice is recorded once. */
-  activityId: z
-    .string()
-    .check(
-      z.minLength(1),
-      z.maxLength(128),
-      z.regex(/^[A-Za-z0-9._:-]+$/, 'activityId may contain letters, digits and . _ : - only'),
-    ),
-  type: z.enum(ACTIVITY_TYPES),
-  outcome: z.optional(z.enum(ACTIVITY_OUTCOMES)),
-  /** ISO-8601 with an offset, e.g. 2026-12-04T10:30:00+09:00. */
-  occurredAt: z.iso.datetime({ offset: true }),
-  durationSeconds: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(24 * 3600))),
-  note: z.optional(z.string().check(z.maxLength(2000))),
-  /** Who did it: the owner id (as in config/handoff.ts) for the first-contact clock to see it. */
-  by: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
-});
-export type SalesActivity = z.output<typeof salesActivitySchema>;
+/**
+ * Body of `POST /v1/ops/leads/{leadId}/activities`. Built on first use (`lazySchema`): the activity report,
+ * which bundles this module for its counting, parses no activity.
+ */
+export const salesActivitySchema = z.lazySchema(() =>
+  z.strictObject({
+    /** Client-chosen idempotency key: the same activity logged twice is recorded once. */
+    activityId: z
+      .string()
+      .check(
+        z.minLength(1),
+        z.maxLength(128),
+        z.regex(/^[A-Za-z0-9._:-]+$/, 'activityId may contain letters, digits and . _ : - only'),
+      ),
+    type: z.enum(ACTIVITY_TYPES),
+    outcome: z.optional(z.enum(ACTIVITY_OUTCOMES)),
+    /** ISO-8601 with an offset, e.g. 2026-12-04T10:30:00+09:00. */
+    occurredAt: z.iso.datetime({ offset: true }),
+    durationSeconds: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(24 * 3600))),
+    note: z.optional(z.string().check(z.maxLength(2000))),
+    /** Who did it: the owner id (as in config/handoff.ts) for the first-contact clock to see it. */
+    by: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
+  }),
+);
+export type SalesActivity = z.output<ReturnType<typeof salesActivitySchema>>;
 
 /** How far in the future an activity's time may be (clock skew), beyond which it is refused. */
 export const MAX_FUTURE_MS = 5 * 60_000;

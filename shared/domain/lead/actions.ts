@@ -2,26 +2,12 @@
  * Sales actions: the bodies of the ops API's action routes and the inbound `CRM Sales Action` events share
  * these schemas, so both paths run the same validation before the same domain code. Kept apart from the
  * event catalogue (events.ts) so that the many modules that only name events do not bundle a validator.
- * zod/mini (`#domain/lead/validation`): the action routes' and the CRM events' cold path.
+ * zod/mini (`#domain/lead/validation`): the action routes' and the CRM events' cold path. Every schema is a
+ * getter (`lazySchema`), built on first use: a bundle that only names actions (the manual lead entry opens an
+ * accept) builds none, the action route builds the one action a request names.
  */
 import { CONVERSION_TARGETS, CRM_EVENT_SOURCE, CRM_SALES_ACTION_DETAIL_TYPE } from '#domain/lead/events';
 import * as z from '#domain/lead/validation';
-
-/** Client-chosen idempotency key: the same action retried with the same id announces the same event. */
-const actionIdSchema = z
-  .string()
-  .check(
-    z.minLength(1),
-    z.maxLength(128),
-    z.regex(/^[A-Za-z0-9._:-]+$/, 'actionId may contain letters, digits and . _ : - only'),
-  );
-const actorSchema = z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200)));
-const noteSchema = z.optional(z.string().check(z.maxLength(2000)));
-const bantFieldSchema = z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(500)));
-const reasonSchema = z.string().check(z.trim(), z.minLength(1), z.maxLength(500));
-const amountSchema = z.number().check(z.minimum(0), z.maximum(1e13));
-const probabilitySchema = z.number().check(z.int(), z.minimum(0), z.maximum(100));
-const phaseSchema = z.string().check(z.trim(), z.minLength(1), z.maxLength(64));
 
 const isCalendarDate = (s: string): boolean => {
   const [y, m, d] = s.split('-').map(Number);
@@ -29,205 +15,339 @@ const isCalendarDate = (s: string): boolean => {
   const date = new Date(Date.UTC(y, m - 1, d));
   return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 };
-const calendarDateSchema = z
-  .string()
-  .check(
-    z.regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD'),
-    z.refine(isCalendarDate, 'not a calendar date'),
-  );
+/** The parts the actions share, built with the first action schema a bundle asks for. */
+const parts = z.lazySchema(() => {
+  /** Client-chosen idempotency key: the same action retried with the same id announces the same event. */
+  const actionIdSchema = z
+    .string()
+    .check(
+      z.minLength(1),
+      z.maxLength(128),
+      z.regex(/^[A-Za-z0-9._:-]+$/, 'actionId may contain letters, digits and . _ : - only'),
+    );
+  const actorSchema = z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200)));
+  const noteSchema = z.optional(z.string().check(z.maxLength(2000)));
+  const bantFieldSchema = z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(500)));
+  const reasonSchema = z.string().check(z.trim(), z.minLength(1), z.maxLength(500));
+  const amountSchema = z.number().check(z.minimum(0), z.maximum(1e13));
+  const probabilitySchema = z.number().check(z.int(), z.minimum(0), z.maximum(100));
+  const phaseSchema = z.string().check(z.trim(), z.minLength(1), z.maxLength(64));
 
-export const bantchSchema = z.strictObject({
-  budget: bantFieldSchema,
-  authority: bantFieldSchema,
-  needs: bantFieldSchema,
-  timing: bantFieldSchema,
-  competitor: bantFieldSchema,
-  humanResources: bantFieldSchema,
+  const calendarDateSchema = z
+    .string()
+    .check(
+      z.regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD'),
+      z.refine(isCalendarDate, 'not a calendar date'),
+    );
+
+  const bantchSchema = z.strictObject({
+    budget: bantFieldSchema,
+    authority: bantFieldSchema,
+    needs: bantFieldSchema,
+    timing: bantFieldSchema,
+    competitor: bantFieldSchema,
+    humanResources: bantFieldSchema,
+  });
+
+  /** A configured owner's id (config/handoff.ts → owners[].ownerId). */
+  const ownerIdSchema = z
+    .string()
+    .check(
+      z.trim(),
+      z.minLength(1),
+      z.maxLength(64),
+      z.regex(/^[A-Za-z0-9._@-]+$/, 'ownerId may contain letters, digits and . _ @ - only'),
+    );
+  return {
+    actionIdSchema,
+    actorSchema,
+    noteSchema,
+    reasonSchema,
+    amountSchema,
+    probabilitySchema,
+    phaseSchema,
+    calendarDateSchema,
+    bantchSchema,
+    ownerIdSchema,
+  };
 });
 
-/** A configured owner's id (config/handoff.ts → owners[].ownerId). */
-const ownerIdSchema = z
-  .string()
-  .check(
-    z.trim(),
-    z.minLength(1),
-    z.maxLength(64),
-    z.regex(/^[A-Za-z0-9._@-]+$/, 'ownerId may contain letters, digits and . _ @ - only'),
-  );
-
-export const acceptActionSchema = z.strictObject({
-  action: z.literal('accept'),
-  actionId: actionIdSchema,
-  by: actorSchema,
-  /**
-   * The owner accepting. When the lead has no open hand-off (taken from the call list, or the automatic
-   * hand-off is still on its way), the accept opens one for this owner (else for the owner `by` names by
-   * id or e-mail); when another owner's hand-off is open and not yet accepted, this owner takes it over.
-   */
-  ownerId: z.optional(ownerIdSchema),
-  note: noteSchema,
+export const acceptActionSchema = z.lazySchema(() => {
+  const { actionIdSchema, actorSchema, noteSchema, ownerIdSchema } = parts();
+  return z.strictObject({
+    action: z.literal('accept'),
+    actionId: actionIdSchema,
+    by: actorSchema,
+    /**
+     * The owner accepting. When the lead has no open hand-off (taken from the call list, or the automatic
+     * hand-off is still on its way), the accept opens one for this owner (else for the owner `by` names by
+     * id or e-mail); when another owner's hand-off is open and not yet accepted, this owner takes it over.
+     */
+    ownerId: z.optional(ownerIdSchema),
+    note: noteSchema,
+  });
 });
-export const qualifyActionSchema = z.strictObject({
-  action: z.literal('qualify'),
-  actionId: actionIdSchema,
-  bant: bantchSchema,
-  by: actorSchema,
-  note: noteSchema,
+export const qualifyActionSchema = z.lazySchema(() => {
+  const { actionIdSchema, actorSchema, noteSchema, bantchSchema } = parts();
+  return z.strictObject({
+    action: z.literal('qualify'),
+    actionId: actionIdSchema,
+    bant: bantchSchema,
+    by: actorSchema,
+    note: noteSchema,
+  });
 });
-export const convertActionSchema = z.strictObject({
-  action: z.literal('convert'),
-  actionId: actionIdSchema,
-  /** Omitted: the next step from the current stage (sql → opportunity, opportunity → customer). */
-  to: z.optional(z.enum(CONVERSION_TARGETS)),
-  amount: amountSchema,
-  currency: z._default(
-    z.string().check(z.regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as JPY')),
-    'JPY',
-  ),
-  expectedCloseDate: calendarDateSchema,
-  /** The opportunity's first phase (a configured phase id); default: the first configured phase. */
-  phase: z.optional(phaseSchema),
-  /** Win probability in percent; default: the phase's configured probability. */
-  probability: z.optional(probabilitySchema),
-  /** 取引先 */
-  account: z.optional(
-    z.strictObject({
-      name: z.string().check(z.trim(), z.minLength(1), z.maxLength(255)),
-      domain: z.optional(
-        z
-          .string()
-          .check(
-            z.trim(),
-            z.toLowerCase(),
-            z.maxLength(253),
-            z.regex(/^[a-z0-9.-]+\.[a-z]{2,}$/, 'expected a domain such as example.co.jp'),
-          ),
-      ),
-    }),
-  ),
-  /** 取引先責任者 */
-  contact: z.optional(
-    z.strictObject({
-      lastName: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(80))),
-      firstName: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(40))),
-      email: z.optional(z.pipe(z.string().check(z.trim(), z.toLowerCase()), z.email())),
-      title: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(128))),
-      phone: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(40))),
-    }),
-  ),
-  by: actorSchema,
-  note: noteSchema,
+export const convertActionSchema = z.lazySchema(() => {
+  const {
+    actionIdSchema,
+    actorSchema,
+    noteSchema,
+    amountSchema,
+    probabilitySchema,
+    phaseSchema,
+    calendarDateSchema,
+  } = parts();
+  return z.strictObject({
+    action: z.literal('convert'),
+    actionId: actionIdSchema,
+    /** Omitted: the next step from the current stage (sql → opportunity, opportunity → customer). */
+    to: z.optional(z.enum(CONVERSION_TARGETS)),
+    amount: amountSchema,
+    currency: z._default(
+      z.string().check(z.regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as JPY')),
+      'JPY',
+    ),
+    expectedCloseDate: calendarDateSchema,
+    /** The opportunity's first phase (a configured phase id); default: the first configured phase. */
+    phase: z.optional(phaseSchema),
+    /** Win probability in percent; default: the phase's configured probability. */
+    probability: z.optional(probabilitySchema),
+    /** 取引先 */
+    account: z.optional(
+      z.strictObject({
+        name: z.string().check(z.trim(), z.minLength(1), z.maxLength(255)),
+        domain: z.optional(
+          z
+            .string()
+            .check(
+              z.trim(),
+              z.toLowerCase(),
+              z.maxLength(253),
+              z.regex(/^[a-z0-9.-]+\.[a-z]{2,}$/, 'expected a domain such as example.co.jp'),
+            ),
+        ),
+      }),
+    ),
+    /** 取引先責任者 */
+    contact: z.optional(
+      z.strictObject({
+        lastName: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(80))),
+        firstName: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(40))),
+        email: z.optional(z.pipe(z.string().check(z.trim(), z.toLowerCase()), z.email())),
+        title: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(128))),
+        phone: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(40))),
+      }),
+    ),
+    by: actorSchema,
+    note: noteSchema,
+  });
 });
 
 /** `POST /v1/ops/leads/{leadId}/opportunity`: moves the open opportunity to a phase (or won / lost). */
-export const opportunityActionSchema = z
-  .strictObject({
-    action: z.literal('opportunity'),
+export const opportunityActionSchema = z.lazySchema(() => {
+  const {
+    actionIdSchema,
+    actorSchema,
+    noteSchema,
+    amountSchema,
+    probabilitySchema,
+    phaseSchema,
+    calendarDateSchema,
+  } = parts();
+  return z
+    .strictObject({
+      action: z.literal('opportunity'),
+      actionId: actionIdSchema,
+      phase: phaseSchema,
+      amount: z.optional(amountSchema),
+      expectedCloseDate: z.optional(calendarDateSchema),
+      probability: z.optional(probabilitySchema),
+      /** Required when `phase` is `lost` (失注理由). */
+      reason: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(500))),
+      competitor: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),
+      by: actorSchema,
+      note: noteSchema,
+    })
+    .check(
+      z.refine((a) => a.phase !== 'lost' || a.reason !== undefined, {
+        message: 'a lost opportunity needs a reason',
+        path: ['reason'],
+      }),
+    );
+});
+export type OpportunityAction = z.output<ReturnType<typeof opportunityActionSchema>>;
+export const disqualifyActionSchema = z.lazySchema(() => {
+  const { actionIdSchema, actorSchema, noteSchema, reasonSchema } = parts();
+  return z.strictObject({
+    action: z.literal('disqualify'),
     actionId: actionIdSchema,
-    phase: phaseSchema,
-    amount: z.optional(amountSchema),
-    expectedCloseDate: z.optional(calendarDateSchema),
-    probability: z.optional(probabilitySchema),
-    /** Required when `phase` is `lost` (失注理由). */
-    reason: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(500))),
-    competitor: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),
+    reason: reasonSchema,
     by: actorSchema,
     note: noteSchema,
-  })
-  .check(
-    z.refine((a) => a.phase !== 'lost' || a.reason !== undefined, {
-      message: 'a lost opportunity needs a reason',
-      path: ['reason'],
-    }),
-  );
-export type OpportunityAction = z.output<typeof opportunityActionSchema>;
-export const disqualifyActionSchema = z.strictObject({
-  action: z.literal('disqualify'),
-  actionId: actionIdSchema,
-  reason: reasonSchema,
-  by: actorSchema,
-  note: noteSchema,
+  });
 });
-export const recycleActionSchema = z.strictObject({
-  action: z.literal('recycle'),
-  actionId: actionIdSchema,
-  reason: reasonSchema,
-  /** Overrides the configured delay before the lead re-enters nurture. */
-  nurtureAfterDays: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(365))),
-  by: actorSchema,
-  note: noteSchema,
+export const recycleActionSchema = z.lazySchema(() => {
+  const { actionIdSchema, actorSchema, noteSchema, reasonSchema } = parts();
+  return z.strictObject({
+    action: z.literal('recycle'),
+    actionId: actionIdSchema,
+    reason: reasonSchema,
+    /** Overrides the configured delay before the lead re-enters nurture. */
+    nurtureAfterDays: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(365))),
+    by: actorSchema,
+    note: noteSchema,
+  });
 });
 
 /** Owner actions of the ops API (events.ts → OWNER_ACTIONS). */
-export const handoffActionSchema = z.strictObject({
-  action: z.literal('handoff'),
-  actionId: actionIdSchema,
-  ownerId: z.optional(ownerIdSchema),
-  reason: reasonSchema,
-  by: actorSchema,
-  note: noteSchema,
+export const handoffActionSchema = z.lazySchema(() => {
+  const { actionIdSchema, actorSchema, noteSchema, reasonSchema, ownerIdSchema } = parts();
+  return z.strictObject({
+    action: z.literal('handoff'),
+    actionId: actionIdSchema,
+    ownerId: z.optional(ownerIdSchema),
+    reason: reasonSchema,
+    by: actorSchema,
+    note: noteSchema,
+  });
 });
-export const reassignActionSchema = z.strictObject({
-  action: z.literal('reassign'),
-  actionId: actionIdSchema,
-  ownerId: z.optional(ownerIdSchema),
-  reason: reasonSchema,
-  by: actorSchema,
-  note: noteSchema,
+export const reassignActionSchema = z.lazySchema(() => {
+  const { actionIdSchema, actorSchema, noteSchema, reasonSchema, ownerIdSchema } = parts();
+  return z.strictObject({
+    action: z.literal('reassign'),
+    actionId: actionIdSchema,
+    ownerId: z.optional(ownerIdSchema),
+    reason: reasonSchema,
+    by: actorSchema,
+    note: noteSchema,
+  });
 });
-export type OwnerAction = z.output<typeof handoffActionSchema> | z.output<typeof reassignActionSchema>;
+export type OwnerAction =
+  | z.output<ReturnType<typeof handoffActionSchema>>
+  | z.output<ReturnType<typeof reassignActionSchema>>;
 
 /** Body of `POST …/actions` on the ops API (the route may also put `action` in the path and merge it). */
-export const salesActionSchema = z.discriminatedUnion('action', [
-  acceptActionSchema,
-  qualifyActionSchema,
-  convertActionSchema,
-  disqualifyActionSchema,
-  recycleActionSchema,
-]);
-export type SalesAction = z.output<typeof salesActionSchema>;
-export type SalesActionInput = z.input<typeof salesActionSchema>;
+export const salesActionSchema = z.lazySchema(() =>
+  z.discriminatedUnion('action', [
+    acceptActionSchema(),
+    qualifyActionSchema(),
+    convertActionSchema(),
+    disqualifyActionSchema(),
+    recycleActionSchema(),
+  ]),
+);
+export type SalesAction = z.output<ReturnType<typeof salesActionSchema>>;
+export type SalesActionInput = z.input<ReturnType<typeof salesActionSchema>>;
 
 /** Every action of `POST /v1/ops/leads/{leadId}/{action}`: sales' answers and the owner actions. */
-export const leadActionSchema = z.discriminatedUnion('action', [
-  acceptActionSchema,
-  qualifyActionSchema,
-  convertActionSchema,
-  disqualifyActionSchema,
-  recycleActionSchema,
-  handoffActionSchema,
-  reassignActionSchema,
-]);
-export type LeadAction = z.output<typeof leadActionSchema>;
+export const leadActionSchema = z.lazySchema(() =>
+  z.discriminatedUnion('action', [
+    acceptActionSchema(),
+    qualifyActionSchema(),
+    convertActionSchema(),
+    disqualifyActionSchema(),
+    recycleActionSchema(),
+    handoffActionSchema(),
+    reassignActionSchema(),
+  ]),
+);
+export type LeadAction = z.output<ReturnType<typeof leadActionSchema>>;
+
+/**
+ * The schema of one action, as the route `POST /v1/ops/leads/{leadId}/{action}` parses a body whose action the
+ * path names: the same checks, issues and paths as `leadActionSchema`'s option for it, and only that option
+ * is built.
+ */
+export const ACTION_SCHEMAS = {
+  accept: acceptActionSchema,
+  qualify: qualifyActionSchema,
+  convert: convertActionSchema,
+  disqualify: disqualifyActionSchema,
+  recycle: recycleActionSchema,
+  handoff: handoffActionSchema,
+  reassign: reassignActionSchema,
+} as const satisfies Record<LeadAction['action'], () => unknown>;
 
 /** The CRM names the lead by our id (stored on the CRM record) or, failing that, by email. */
-const crmIdentity = {
+const crmIdentity = () => ({
   leadId: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
   email: z.optional(z.pipe(z.string().check(z.trim(), z.toLowerCase()), z.email())),
-};
+});
 const hasIdentity = (d: { leadId?: string | undefined; email?: string | undefined }): boolean =>
   d.leadId !== undefined || d.email !== undefined;
 
-export const crmSalesActionDetailSchema = z
-  .discriminatedUnion('action', [
-    z.extend(acceptActionSchema, crmIdentity),
-    z.extend(qualifyActionSchema, crmIdentity),
-    z.extend(convertActionSchema, crmIdentity),
-    z.extend(disqualifyActionSchema, crmIdentity),
-    z.extend(recycleActionSchema, crmIdentity),
-    // The opportunity's phase (proposal … won/lost) moved in the CRM; keeps its own "lost needs a reason".
-    z.safeExtend(opportunityActionSchema, crmIdentity),
-  ])
-  .check(z.refine(hasIdentity, { message: 'either leadId or email is required', path: ['leadId'] }));
-export type CrmSalesActionDetail = z.output<typeof crmSalesActionDetailSchema>;
+const identityRequired = () =>
+  z.refine<{ leadId?: string | undefined; email?: string | undefined }>(hasIdentity, {
+    message: 'either leadId or email is required',
+    path: ['leadId'],
+  });
+
+/** Each action's CRM detail: the ops API's body plus the identity (built on first use, like the actions). */
+const CRM_DETAIL_SCHEMAS = {
+  accept: z.lazySchema(() => z.extend(acceptActionSchema(), crmIdentity())),
+  qualify: z.lazySchema(() => z.extend(qualifyActionSchema(), crmIdentity())),
+  convert: z.lazySchema(() => z.extend(convertActionSchema(), crmIdentity())),
+  disqualify: z.lazySchema(() => z.extend(disqualifyActionSchema(), crmIdentity())),
+  recycle: z.lazySchema(() => z.extend(recycleActionSchema(), crmIdentity())),
+  // The opportunity's phase (proposal … won/lost) moved in the CRM; keeps its own "lost needs a reason".
+  opportunity: z.lazySchema(() => z.safeExtend(opportunityActionSchema(), crmIdentity())),
+};
+type CrmAction = keyof typeof CRM_DETAIL_SCHEMAS;
+
+export const crmSalesActionDetailSchema = z.lazySchema(() =>
+  z
+    .discriminatedUnion('action', [
+      CRM_DETAIL_SCHEMAS.accept(),
+      CRM_DETAIL_SCHEMAS.qualify(),
+      CRM_DETAIL_SCHEMAS.convert(),
+      CRM_DETAIL_SCHEMAS.disqualify(),
+      CRM_DETAIL_SCHEMAS.recycle(),
+      CRM_DETAIL_SCHEMAS.opportunity(),
+    ])
+    .check(identityRequired()),
+);
+export type CrmSalesActionDetail = z.output<ReturnType<typeof crmSalesActionDetailSchema>>;
+
+const crmEnvelope = <D extends z.ZodMiniType>(detail: D) =>
+  z.object({
+    source: z.literal(CRM_EVENT_SOURCE),
+    'detail-type': z.literal(CRM_SALES_ACTION_DETAIL_TYPE),
+    detail,
+  });
 
 /** The EventBridge envelope of an inbound CRM action as a bus rule delivers it to a Lambda target. */
-export const crmSalesActionEventSchema = z.object({
-  source: z.literal(CRM_EVENT_SOURCE),
-  'detail-type': z.literal(CRM_SALES_ACTION_DETAIL_TYPE),
-  detail: crmSalesActionDetailSchema,
-});
-export type CrmSalesActionEvent = z.output<typeof crmSalesActionEventSchema>;
+export const crmSalesActionEventSchema = z.lazySchema(() => crmEnvelope(crmSalesActionDetailSchema()));
+export type CrmSalesActionEvent = z.output<ReturnType<typeof crmSalesActionEventSchema>>;
+
+const CRM_EVENT_SCHEMAS = Object.fromEntries(
+  Object.entries(CRM_DETAIL_SCHEMAS).map(([action, detail]) => [
+    action,
+    z.lazySchema(() => crmEnvelope(detail().check(identityRequired()))),
+  ]),
+  // Each one's output is one member of the union's: the cast widens it to the event type.
+) as unknown as Record<CrmAction, () => z.ZodMiniType<CrmSalesActionEvent>>;
+
+/**
+ * The schema to parse one CRM event with: the one action its `detail.action` names (the same checks, issues
+ * and paths as `crmSalesActionEventSchema`'s option for it), so a cold start builds one action's schema, not
+ * six; an event naming no known action is parsed with the whole union, whose issues say so.
+ */
+export function crmSalesActionEventSchemaFor(event: unknown): z.ZodMiniType<CrmSalesActionEvent> {
+  const action = (event as { detail?: { action?: unknown } } | null)?.detail?.action;
+  return typeof action === 'string' && Object.hasOwn(CRM_EVENT_SCHEMAS, action)
+    ? CRM_EVENT_SCHEMAS[action as CrmAction]()
+    : crmSalesActionEventSchema();
+}
 
 /** Strips the CRM identity, leaving the action exactly as the ops API would have parsed it. */
 export function salesActionFromCrm(detail: CrmSalesActionDetail): SalesAction | OpportunityAction {

@@ -25,3 +25,18 @@ export function withMeta<T extends $ZodType>(
   globalRegistry.add(schema, meta);
   return schema;
 }
+
+/**
+ * A schema built on first use, then kept. zod/mini builds a schema when its definition runs, and at a cold
+ * start building one costs more than parsing with it (bench/coldstart.ts), so a module defining many schemas
+ * (every sales action, both tracking sources) defines them with this, and a bundle builds only those its
+ * handler parses with. A handler that parses with the same schema on every request builds it at import
+ * (calls the getter at module scope), so the first request does not pay for it either.
+ */
+export function lazySchema<T>(build: () => T): () => T {
+  let built: T | undefined;
+  return () => {
+    built ??= build();
+    return built;
+  };
+}

@@ -309,7 +309,16 @@ export const trackBatchEnvelopeSchema = z.object({
     ),
 });
 
-const EVENT_SCHEMAS = { browser: trackEventSchema('browser'), trusted: trackEventSchema('trusted') };
+/** One schema per source, built on first use: the track route parses browser events only, ops-events trusted ones. */
+const EVENT_SCHEMAS = {
+  browser: z.lazySchema(() => trackEventSchema('browser')),
+  trusted: z.lazySchema(() => trackEventSchema('trusted')),
+};
+
+/** Builds the event schema of one source now: a handler calls it at import, so its first batch does not pay for it. */
+export function prepareTrackSchema(source: TrackSource): void {
+  EVENT_SCHEMAS[source]();
+}
 
 /** The rejection reason of a field the event schema refused. */
 const REASON_OF: Record<string, RejectReason> = {
@@ -380,7 +389,7 @@ export function parseTrackEvent(
   if (!isRecord(raw)) return { ok: false, reason: 'invalid_event' };
   if (source === 'browser' && (has(raw, 'leadId') || has(raw, 'email')))
     return { ok: false, reason: 'identity_not_allowed' };
-  const checked = EVENT_SCHEMAS[source].safeParse(raw);
+  const checked = EVENT_SCHEMAS[source]().safeParse(raw);
   if (!checked.success) {
     const field = String(checked.error.issues[0]?.path[0] ?? '');
     return { ok: false, reason: REASON_OF[field] ?? 'invalid_event' };

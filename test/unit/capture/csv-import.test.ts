@@ -112,6 +112,30 @@ describe('encodings', () => {
   it('given --encoding sjis, then the hint is used', () => {
     expect(decodeCsv(iconv.encode(text, 'cp932'), 'sjis').text).toBe(text);
   });
+
+  it('given every valid CP932 character and every single byte, then the decoder reads them as iconv-lite cp932 does', () => {
+    // The runtime's ICU converter replaces a bundled table (cold start): it must agree on every character a
+    // spreadsheet can hold, double-byte (JIS X 0208 with the NEC and IBM extensions) and single-byte alike.
+    const chunks: Buffer[] = [];
+    let expected = '';
+    for (let lead = 0x81; lead <= 0xfc; lead++) {
+      if (lead > 0x9f && lead < 0xe0) continue;
+      for (let trail = 0x40; trail <= 0xfc; trail++) {
+        const pair = Buffer.from([lead, trail]);
+        const char = iconv.decode(pair, 'cp932');
+        if ([...char].length !== 1 || char === '\ufffd') continue;
+        chunks.push(pair);
+        expected += char;
+      }
+    }
+    expect(expected.length).toBeGreaterThan(9000);
+    for (let byte = 0x00; byte <= 0xdf; byte++) {
+      if (byte >= 0x80 && byte <= 0xa0) continue; // lead bytes and unassigned
+      chunks.push(Buffer.from([byte]));
+      expected += iconv.decode(Buffer.from([byte]), 'cp932');
+    }
+    expect(decodeCsv(Buffer.concat(chunks), 'sjis').text).toBe(expected);
+  });
 });
 
 describe('rows', () => {

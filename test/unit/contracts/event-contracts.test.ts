@@ -478,7 +478,7 @@ describe('sample events', () => {
   it('given the inbound CRM sales action sample, then the envelope validates and its detail parses', () => {
     const sample = readJson(new URL('crm-sales-action.json', SAMPLE_DIR));
     expect(validate(ENVELOPE, sample)).toEqual([]);
-    expect(crmSalesActionEventSchema.parse(sample)).toMatchObject({
+    expect(crmSalesActionEventSchema().parse(sample)).toMatchObject({
       source: CRM_EVENT_SOURCE,
       'detail-type': CRM_SALES_ACTION_DETAIL_TYPE,
       detail: { email: 'taro.yamada@example.co.jp', action: 'accept' },

@@ -177,11 +177,12 @@ describe('decideLeadAction: accept without an open hand-off', () => {
 
 describe('lead action bodies', () => {
   it('given handoff and reassign bodies, when parsed, then reason is required and ownerId is checked', () => {
-    expect(leadActionSchema.safeParse({ action: 'handoff', actionId: 'h' }).success).toBe(false);
+    expect(leadActionSchema().safeParse({ action: 'handoff', actionId: 'h' }).success).toBe(false);
     expect(
-      leadActionSchema.safeParse({ action: 'reassign', actionId: 'r', reason: 'x', ownerId: 'a b' }).success,
+      leadActionSchema().safeParse({ action: 'reassign', actionId: 'r', reason: 'x', ownerId: 'a b' })
+        .success,
     ).toBe(false);
-    expect(leadActionSchema.safeParse({ action: 'handoff', actionId: 'h', reason: '電話' }).success).toBe(
+    expect(leadActionSchema().safeParse({ action: 'handoff', actionId: 'h', reason: '電話' }).success).toBe(
       true,
     );
   });
