@@ -1,4 +1,4 @@
-import { ingestEvents, prepareTrackSchema } from '#app/ingest-events';
+import { ingestEvents } from '#app/ingest-events';
 import { httpHandler, readBody } from '#http/api';
 import { BadRequestError } from '#http/errors';
 import { json } from '#http/responses';
@@ -8,9 +8,6 @@ import { json } from '#http/responses';
  * the CRM, the back office - naming the lead by `leadId` or `email`. Same batch format and bounds as
  * /v1/track; an unknown lead is a rejected entry `unknown_lead`, never a new lead.
  */
-// Every request parses trusted events: their schema is built at import (the init phase), not on the first batch.
-prepareTrackSchema('trusted');
-
 export const handler = httpHandler(async (event) => {
   const body = readBody(event, { accept: ['json'] });
   const result = await ingestEvents(body.value, 'trusted');

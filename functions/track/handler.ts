@@ -1,4 +1,4 @@
-import { ingestEvents, prepareTrackSchema } from '#app/ingest-events';
+import { ingestEvents } from '#app/ingest-events';
 import { header, httpHandler, readBody } from '#http/api';
 import { BadRequestError, ForbiddenError } from '#http/errors';
 import { originAllowed } from '#http/origins';
@@ -10,9 +10,6 @@ import { json } from '#http/responses';
  * anonymous id and the signed identity token; `leadId`/`email` are refused. Answers 202 with
  * `{accepted, rejected: [{index, reason}]}`; a body that is not such a batch gets 400 and changes nothing.
  */
-// Every request parses browser events: their schema is built at import (the init phase), not on the first batch.
-prepareTrackSchema('browser');
-
 export const handler = httpHandler(async (event) => {
   if (!originAllowed(header(event, 'origin'))) throw new ForbiddenError('This origin may not send events.');
   const body = readBody(event, { accept: ['json', 'text-json'] });

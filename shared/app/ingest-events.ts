@@ -34,9 +34,6 @@ import { ContentionError } from '#store/retry';
  * is 202 all the same, and the sweeper scores them through the same exact path (`run-pending-events`).
  */
 
-/** See `prepareTrackSchema`: the tracking handlers build their source's event schema at import. */
-export { prepareTrackSchema } from '#domain/tracking/batch';
-
 export type IngestResult =
   | { ok: false; message: string }
   | { ok: true; accepted: number; rejected: Rejection[] };

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { emailKey } from '#domain/capture/email-address';
 import { MAX_TOKEN_LENGTH } from '#domain/capture/tokens';
 import type { EpochMs } from '#domain/lead/types';
-import * as z from '#domain/lead/validation';
 import type { ScoredEvent } from '#domain/scoring/scoring';
 
 /**
@@ -22,6 +21,11 @@ import type { ScoredEvent } from '#domain/scoring/scoring';
 
 /** Events per request: the snippet sends at most 20 per beacon. */
 export const MAX_BATCH_EVENTS = 20;
+/** The answers (400) to a batch of no events or too many. */
+export const BATCH_MESSAGES = {
+  empty: 'The batch has no events.',
+  tooMany: `A batch holds at most ${MAX_BATCH_EVENTS} events.`,
+} as const;
 /** Events may be this far ahead of our clock (browser clocks drift), no further. */
 export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
 export const MAX_URL_LENGTH = 2048;
@@ -39,13 +43,15 @@ export const SERVER_WITNESSED_TYPES: ReadonlySet<string> = new Set([
 
 const DAY_MS = 86_400_000;
 /** The snippet's ids (UUIDs) and anonymous ids; the same rule the form's `_anonymousId` follows. */
-const BROWSER_ID = /^[A-Za-z0-9_-]{8,64}$/;
+export const BROWSER_ID = /^[A-Za-z0-9_-]{8,64}$/;
 /** Trusted sources may use their own ids (`zoom:123:attended`); no `#`, which separates key parts. */
-const TRUSTED_EVENT_ID = /^[A-Za-z0-9][A-Za-z0-9_:.@-]{0,127}$/;
-const LEAD_ID = /^[A-Za-z0-9_-]{1,64}$/;
+export const TRUSTED_EVENT_ID = /^[A-Za-z0-9][A-Za-z0-9_:.@-]{0,127}$/;
+export const LEAD_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** Known types (page_view, download, webinar_registered, webinar_attended, …) and custom ones alike. */
-const EVENT_TYPE = /^[a-z][a-z0-9_]{0,63}$/;
-const PROPERTY_KEY = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+export const EVENT_TYPE = /^[a-z][a-z0-9_]{0,63}$/;
+export const PROPERTY_KEY = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+/** The longest e-mail address a trusted event may name. */
+export const MAX_EMAIL_LENGTH = 254;
 /**
  * Property names refused although they match `PROPERTY_KEY`: the names of `Object.prototype`'s members
  * (`constructor` makes the SDK's marshaller refuse the whole item; `__proto__` would be dropped or, worse,
@@ -60,7 +66,7 @@ const MIN_PROPERTY_MAGNITUDE = 1e-9;
 // A lone UTF-16 surrogate cannot be written as UTF-8: replaced in text, refused in URLs.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const wellFormed = (value: string): string => value.replace(LONE_SURROGATE, '\uFFFD');
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+export const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is removed.
@@ -227,101 +233,8 @@ const trustedIdentity = (raw: Record<string, unknown>): IdentityResult => {
     : { ok: false, reason: 'invalid_email' };
 };
 
-/** Absent, null or empty: the parser treats these alike. */
-const blank = z.optional(z.union([z.null(), z.literal('')]));
-const primitive = z.union([
-  z.string().check(z.maxLength(MAX_PROPERTY_VALUE_LENGTH)),
-  z.number(),
-  z.boolean(),
-]);
-
-/**
- * The zod schema of one tracked event as a caller sends it (`source` = who may send it): the first gate
- * `parseTrackEvent` applies (a failure names the field, which becomes the rejection reason) and the schema
- * the OpenAPI document describes. The rules zod cannot say alone (time window, URL scheme, reserved property
- * names, exactly one of leadId/email) follow in `parseTrackEvent`. zod/mini: it is on the tracking route's
- * cold path (`#domain/lead/validation`).
- */
-export function trackEventSchema(source: TrackSource) {
-  const browser = source === 'browser';
-  return z.withMeta(
-    z.object({
-      eventId: browser
-        ? z.withMeta(z.union([z.string().check(z.regex(BROWSER_ID)), blank]), {
-            description: 'Required: unique per event (the snippet sends a UUID); a replay is ignored',
-          })
-        : z.withMeta(z.union([z.string().check(z.regex(TRUSTED_EVENT_ID)), blank]), {
-            description: 'Your id of the event (a replay is ignored); derived from the content when absent',
-          }),
-      type: z.withMeta(z.string().check(z.regex(EVENT_TYPE)), {
-        description: 'Event type, e.g. page_view, download, webinar_attended',
-      }),
-      ...(browser
-        ? {
-            anonymousId: z.withMeta(z.union([z.string().check(z.regex(BROWSER_ID)), blank]), {
-              description: "The snippet's first-party visitor id",
-            }),
-            identity: z.withMeta(z.union([z.string().check(z.maxLength(MAX_TOKEN_LENGTH)), blank]), {
-              description: 'The signed identity token a form response gave',
-            }),
-          }
-        : {
-            leadId: z.withMeta(z.optional(z.union([z.string().check(z.regex(LEAD_ID)), z.null()])), {
-              description: 'The lead (or give email)',
-            }),
-            email: z.withMeta(z.optional(z.union([z.string().check(z.maxLength(254)), z.null()])), {
-              description: "The lead's address (or give leadId)",
-            }),
-          }),
-      url: z.withMeta(z.union([z.string().check(z.maxLength(MAX_URL_LENGTH)), blank]), {
-        description: 'http(s) URL or a path',
-      }),
-      title: z.optional(z.union([z.string(), z.null()])),
-      properties: z.withMeta(
-        z.optional(z.union([z.record(z.string().check(z.regex(PROPERTY_KEY)), primitive), z.null()])),
-        { description: `At most ${MAX_PROPERTIES} primitive values` },
-      ),
-      referrer: z.withMeta(z.optional(z.unknown()), {
-        description: 'Referring URL (dropped when not http(s))',
-      }),
-      occurredAt: z.withMeta(z.optional(z.union([z.string().check(z.regex(ISO_TIME)), z.int(), z.null()])), {
-        description: 'ISO-8601 time or epoch ms; now when absent',
-      }),
-    }),
-    { description: browser ? 'A browser event (names itself only)' : 'A trusted event naming the lead' },
-  );
-}
-
-/** The request body of `POST /v1/track` and `POST /v1/ops/events`: `{events: [...]}`, 1 to 20 events. */
-export function trackBatchSchema(source: TrackSource) {
-  return z.object({
-    events: z.array(trackEventSchema(source)).check(z.minLength(1), z.maxLength(MAX_BATCH_EVENTS)),
-  });
-}
-
-/** The batch envelope the whole request must pass (a bad event is a rejected entry, not a 400). */
-export const trackBatchEnvelopeSchema = z.object({
-  events: z
-    .array(z.unknown())
-    .check(
-      z.minLength(1, 'The batch has no events.'),
-      z.maxLength(MAX_BATCH_EVENTS, `A batch holds at most ${MAX_BATCH_EVENTS} events.`),
-    ),
-});
-
-/** One schema per source, built on first use: the track route parses browser events only, ops-events trusted ones. */
-const EVENT_SCHEMAS = {
-  browser: z.lazySchema(() => trackEventSchema('browser')),
-  trusted: z.lazySchema(() => trackEventSchema('trusted')),
-};
-
-/** Builds the event schema of one source now: a handler calls it at import, so its first batch does not pay for it. */
-export function prepareTrackSchema(source: TrackSource): void {
-  EVENT_SCHEMAS[source]();
-}
-
-/** The rejection reason of a field the event schema refused. */
-const REASON_OF: Record<string, RejectReason> = {
+/** The rejection reason of a field whose shape is wrong (`shapeProblem`), by field. */
+export const REASON_OF: Readonly<Record<string, RejectReason>> = {
   eventId: 'invalid_event_id',
   type: 'invalid_type',
   anonymousId: 'invalid_anonymous_id',
@@ -379,6 +292,56 @@ export function derivedEventId(
 
 type ItemResult = { ok: true; item: TrackItem } | { ok: false; reason: RejectReason };
 
+const blank = (v: unknown): boolean => v === undefined || v === null || v === '';
+const absent = (v: unknown): boolean => v === undefined || v === null;
+const matches = (v: unknown, pattern: RegExp): boolean => typeof v === 'string' && pattern.test(v);
+const within = (v: unknown, max: number): boolean => typeof v === 'string' && v.length <= max;
+const primitiveValue = (v: unknown): boolean =>
+  within(v, MAX_PROPERTY_VALUE_LENGTH) ||
+  typeof v === 'boolean' ||
+  (typeof v === 'number' && Number.isFinite(v));
+
+/** Each field's shape rule, in the order the contract lists the fields (the first one broken names the reason). */
+const SHAPES: Record<TrackSource, readonly [field: string, ok: (v: unknown) => boolean][]> = {
+  browser: [
+    ['eventId', (v) => blank(v) || matches(v, BROWSER_ID)],
+    ['type', (v) => matches(v, EVENT_TYPE)],
+    ['anonymousId', (v) => blank(v) || matches(v, BROWSER_ID)],
+    ['identity', (v) => blank(v) || within(v, MAX_TOKEN_LENGTH)],
+  ],
+  trusted: [
+    ['eventId', (v) => blank(v) || matches(v, TRUSTED_EVENT_ID)],
+    ['type', (v) => matches(v, EVENT_TYPE)],
+    ['leadId', (v) => absent(v) || matches(v, LEAD_ID)],
+    ['email', (v) => absent(v) || within(v, MAX_EMAIL_LENGTH)],
+  ],
+};
+const COMMON_SHAPES: readonly [field: string, ok: (v: unknown) => boolean][] = [
+  ['url', (v) => blank(v) || within(v, MAX_URL_LENGTH)],
+  ['title', (v) => absent(v) || typeof v === 'string'],
+  [
+    'properties',
+    (v) =>
+      absent(v) ||
+      (isRecord(v) && Object.entries(v).every(([k, value]) => PROPERTY_KEY.test(k) && primitiveValue(value))),
+  ],
+  ['occurredAt', (v) => absent(v) || matches(v, ISO_TIME) || Number.isSafeInteger(v)],
+];
+
+/**
+ * The first gate of an event: each field's type and format, in the contract's field order, as the event's
+ * schema in the OpenAPI document states them (`trackEventSchema`, #domain/tracking/batch-schema; a property
+ * test holds the two to the same answer on every input). Hand-written rather than parsed with zod: the rules
+ * after it (`parseTrackEvent`) read the fields themselves anyway, and the tracking routes, the product's
+ * volume, then carry no schema library at a cold start. The reason of the first field whose shape is wrong,
+ * or null.
+ */
+export function shapeProblem(raw: Record<string, unknown>, source: TrackSource): RejectReason | null {
+  for (const [field, ok] of SHAPES[source]) if (!ok(raw[field])) return REASON_OF[field] ?? 'invalid_event';
+  for (const [field, ok] of COMMON_SHAPES) if (!ok(raw[field])) return REASON_OF[field] ?? 'invalid_event';
+  return null;
+}
+
 /** One event of a batch: every field checked and bounded, or the first reason it cannot be taken. */
 export function parseTrackEvent(
   raw: unknown,
@@ -389,11 +352,8 @@ export function parseTrackEvent(
   if (!isRecord(raw)) return { ok: false, reason: 'invalid_event' };
   if (source === 'browser' && (has(raw, 'leadId') || has(raw, 'email')))
     return { ok: false, reason: 'identity_not_allowed' };
-  const checked = EVENT_SCHEMAS[source]().safeParse(raw);
-  if (!checked.success) {
-    const field = String(checked.error.issues[0]?.path[0] ?? '');
-    return { ok: false, reason: REASON_OF[field] ?? 'invalid_event' };
-  }
+  const shape = shapeProblem(raw, source);
+  if (shape) return { ok: false, reason: shape };
 
   // The id must not change when the same event is sent again (a retry): the browser must send one (the
   // snippet always does); a trusted event without one gets an id derived from its content (`derivedEventId`).
@@ -462,10 +422,9 @@ export function parseTrackEvent(
 export function parseTrackBatch(body: unknown, source: TrackSource, opts: ParseOptions): BatchParse {
   if (!isRecord(body) || !Array.isArray(body.events))
     return { ok: false, message: 'The body must be a JSON object {"events": [...]}.' };
-  const envelope = trackBatchEnvelopeSchema.safeParse(body);
-  if (!envelope.success)
-    return { ok: false, message: envelope.error.issues[0]?.message ?? 'Not a batch of events.' };
-  const events = envelope.data.events;
+  const events: unknown[] = body.events;
+  if (events.length < 1) return { ok: false, message: BATCH_MESSAGES.empty };
+  if (events.length > MAX_BATCH_EVENTS) return { ok: false, message: BATCH_MESSAGES.tooMany };
   const items: TrackItem[] = [];
   const rejected: Rejection[] = [];
   events.forEach((raw, index) => {
