@@ -29,7 +29,7 @@ export const SALES_ACTIVITY_EVENT = 'sales_activity';
  * Body of `POST /v1/ops/leads/{leadId}/activities`. Built on first use (`lazySchema`): the activity report,
  * which bundles this module for its counting, parses no activity.
  */
-export const salesActivitySchema = z.lazySchema(() =>
+export const salesActivitySchema = /* @__PURE__ */ z.lazySchema(() =>
   z.strictObject({
     /** Client-chosen idempotency key: the same activity logged twice is recorded once. */
     activityId: z

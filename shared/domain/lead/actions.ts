@@ -8,6 +8,7 @@
  */
 import { CONVERSION_TARGETS, CRM_EVENT_SOURCE, CRM_SALES_ACTION_DETAIL_TYPE } from '#domain/lead/events';
 import * as z from '#domain/lead/validation';
+import { lazySchema } from '#domain/lead/validation';
 
 const isCalendarDate = (s: string): boolean => {
   const [y, m, d] = s.split('-').map(Number);
@@ -16,7 +17,7 @@ const isCalendarDate = (s: string): boolean => {
   return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 };
 /** The parts the actions share, built with the first action schema a bundle asks for. */
-const parts = z.lazySchema(() => {
+const parts = /* @__PURE__ */ lazySchema(() => {
   /** Client-chosen idempotency key: the same action retried with the same id announces the same event. */
   const actionIdSchema = z
     .string()
@@ -72,7 +73,7 @@ const parts = z.lazySchema(() => {
   };
 });
 
-export const acceptActionSchema = z.lazySchema(() => {
+export const acceptActionSchema = /* @__PURE__ */ lazySchema(() => {
   const { actionIdSchema, actorSchema, noteSchema, ownerIdSchema } = parts();
   return z.strictObject({
     action: z.literal('accept'),
@@ -87,7 +88,7 @@ export const acceptActionSchema = z.lazySchema(() => {
     note: noteSchema,
   });
 });
-export const qualifyActionSchema = z.lazySchema(() => {
+export const qualifyActionSchema = /* @__PURE__ */ lazySchema(() => {
   const { actionIdSchema, actorSchema, noteSchema, bantchSchema } = parts();
   return z.strictObject({
     action: z.literal('qualify'),
@@ -97,7 +98,7 @@ export const qualifyActionSchema = z.lazySchema(() => {
     note: noteSchema,
   });
 });
-export const convertActionSchema = z.lazySchema(() => {
+export const convertActionSchema = /* @__PURE__ */ lazySchema(() => {
   const {
     actionIdSchema,
     actorSchema,
@@ -154,7 +155,7 @@ export const convertActionSchema = z.lazySchema(() => {
 });
 
 /** `POST /v1/ops/leads/{leadId}/opportunity`: moves the open opportunity to a phase (or won / lost). */
-export const opportunityActionSchema = z.lazySchema(() => {
+export const opportunityActionSchema = /* @__PURE__ */ lazySchema(() => {
   const {
     actionIdSchema,
     actorSchema,
@@ -186,7 +187,7 @@ export const opportunityActionSchema = z.lazySchema(() => {
     );
 });
 export type OpportunityAction = z.output<ReturnType<typeof opportunityActionSchema>>;
-export const disqualifyActionSchema = z.lazySchema(() => {
+export const disqualifyActionSchema = /* @__PURE__ */ lazySchema(() => {
   const { actionIdSchema, actorSchema, noteSchema, reasonSchema } = parts();
   return z.strictObject({
     action: z.literal('disqualify'),
@@ -196,7 +197,7 @@ export const disqualifyActionSchema = z.lazySchema(() => {
     note: noteSchema,
   });
 });
-export const recycleActionSchema = z.lazySchema(() => {
+export const recycleActionSchema = /* @__PURE__ */ lazySchema(() => {
   const { actionIdSchema, actorSchema, noteSchema, reasonSchema } = parts();
   return z.strictObject({
     action: z.literal('recycle'),
@@ -210,7 +211,7 @@ export const recycleActionSchema = z.lazySchema(() => {
 });
 
 /** Owner actions of the ops API (events.ts → OWNER_ACTIONS). */
-export const handoffActionSchema = z.lazySchema(() => {
+export const handoffActionSchema = /* @__PURE__ */ lazySchema(() => {
   const { actionIdSchema, actorSchema, noteSchema, reasonSchema, ownerIdSchema } = parts();
   return z.strictObject({
     action: z.literal('handoff'),
@@ -221,7 +222,7 @@ export const handoffActionSchema = z.lazySchema(() => {
     note: noteSchema,
   });
 });
-export const reassignActionSchema = z.lazySchema(() => {
+export const reassignActionSchema = /* @__PURE__ */ lazySchema(() => {
   const { actionIdSchema, actorSchema, noteSchema, reasonSchema, ownerIdSchema } = parts();
   return z.strictObject({
     action: z.literal('reassign'),
@@ -237,7 +238,7 @@ export type OwnerAction =
   | z.output<ReturnType<typeof reassignActionSchema>>;
 
 /** Body of `POST …/actions` on the ops API (the route may also put `action` in the path and merge it). */
-export const salesActionSchema = z.lazySchema(() =>
+export const salesActionSchema = /* @__PURE__ */ lazySchema(() =>
   z.discriminatedUnion('action', [
     acceptActionSchema(),
     qualifyActionSchema(),
@@ -250,7 +251,7 @@ export type SalesAction = z.output<ReturnType<typeof salesActionSchema>>;
 export type SalesActionInput = z.input<ReturnType<typeof salesActionSchema>>;
 
 /** Every action of `POST /v1/ops/leads/{leadId}/{action}`: sales' answers and the owner actions. */
-export const leadActionSchema = z.lazySchema(() =>
+export const leadActionSchema = /* @__PURE__ */ lazySchema(() =>
   z.discriminatedUnion('action', [
     acceptActionSchema(),
     qualifyActionSchema(),
@@ -294,17 +295,17 @@ const identityRequired = () =>
 
 /** Each action's CRM detail: the ops API's body plus the identity (built on first use, like the actions). */
 const CRM_DETAIL_SCHEMAS = {
-  accept: z.lazySchema(() => z.extend(acceptActionSchema(), crmIdentity())),
-  qualify: z.lazySchema(() => z.extend(qualifyActionSchema(), crmIdentity())),
-  convert: z.lazySchema(() => z.extend(convertActionSchema(), crmIdentity())),
-  disqualify: z.lazySchema(() => z.extend(disqualifyActionSchema(), crmIdentity())),
-  recycle: z.lazySchema(() => z.extend(recycleActionSchema(), crmIdentity())),
+  accept: /* @__PURE__ */ lazySchema(() => z.extend(acceptActionSchema(), crmIdentity())),
+  qualify: /* @__PURE__ */ lazySchema(() => z.extend(qualifyActionSchema(), crmIdentity())),
+  convert: /* @__PURE__ */ lazySchema(() => z.extend(convertActionSchema(), crmIdentity())),
+  disqualify: /* @__PURE__ */ lazySchema(() => z.extend(disqualifyActionSchema(), crmIdentity())),
+  recycle: /* @__PURE__ */ lazySchema(() => z.extend(recycleActionSchema(), crmIdentity())),
   // The opportunity's phase (proposal … won/lost) moved in the CRM; keeps its own "lost needs a reason".
-  opportunity: z.lazySchema(() => z.safeExtend(opportunityActionSchema(), crmIdentity())),
+  opportunity: /* @__PURE__ */ lazySchema(() => z.safeExtend(opportunityActionSchema(), crmIdentity())),
 };
 type CrmAction = keyof typeof CRM_DETAIL_SCHEMAS;
 
-export const crmSalesActionDetailSchema = z.lazySchema(() =>
+export const crmSalesActionDetailSchema = /* @__PURE__ */ lazySchema(() =>
   z
     .discriminatedUnion('action', [
       CRM_DETAIL_SCHEMAS.accept(),
@@ -326,16 +327,23 @@ const crmEnvelope = <D extends z.ZodMiniType>(detail: D) =>
   });
 
 /** The EventBridge envelope of an inbound CRM action as a bus rule delivers it to a Lambda target. */
-export const crmSalesActionEventSchema = z.lazySchema(() => crmEnvelope(crmSalesActionDetailSchema()));
+export const crmSalesActionEventSchema = /* @__PURE__ */ lazySchema(() =>
+  crmEnvelope(crmSalesActionDetailSchema()),
+);
 export type CrmSalesActionEvent = z.output<ReturnType<typeof crmSalesActionEventSchema>>;
 
-const CRM_EVENT_SCHEMAS = Object.fromEntries(
-  Object.entries(CRM_DETAIL_SCHEMAS).map(([action, detail]) => [
-    action,
-    z.lazySchema(() => crmEnvelope(detail().check(identityRequired()))),
-  ]),
-  // Each one's output is one member of the union's: the cast widens it to the event type.
-) as unknown as Record<CrmAction, () => z.ZodMiniType<CrmSalesActionEvent>>;
+type WithIdentity = z.ZodMiniType<{ leadId?: string | undefined; email?: string | undefined }>;
+const crmEvent = (detail: () => WithIdentity) =>
+  /* @__PURE__ */ lazySchema(() => crmEnvelope(detail().check(identityRequired())));
+// Each one's output is one member of the union's: the cast widens it to the event type.
+const CRM_EVENT_SCHEMAS = {
+  accept: /* @__PURE__ */ crmEvent(() => CRM_DETAIL_SCHEMAS.accept()),
+  qualify: /* @__PURE__ */ crmEvent(() => CRM_DETAIL_SCHEMAS.qualify()),
+  convert: /* @__PURE__ */ crmEvent(() => CRM_DETAIL_SCHEMAS.convert()),
+  disqualify: /* @__PURE__ */ crmEvent(() => CRM_DETAIL_SCHEMAS.disqualify()),
+  recycle: /* @__PURE__ */ crmEvent(() => CRM_DETAIL_SCHEMAS.recycle()),
+  opportunity: /* @__PURE__ */ crmEvent(() => CRM_DETAIL_SCHEMAS.opportunity()),
+} as unknown as Record<CrmAction, () => z.ZodMiniType<CrmSalesActionEvent>>;
 
 /**
  * The schema to parse one CRM event with: the one action its `detail.action` names (the same checks, issues

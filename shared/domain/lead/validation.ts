@@ -31,7 +31,9 @@ export function withMeta<T extends $ZodType>(
  * start building one costs more than parsing with it (bench/coldstart.ts), so a module defining many schemas
  * (every sales action, both tracking sources) defines them with this, and a bundle builds only those its
  * handler parses with. A handler that parses with the same schema on every request builds it at import
- * (calls the getter at module scope), so the first request does not pay for it either.
+ * (calls the getter at module scope), so the first request does not pay for it either. Give each call
+ * esbuild's pure annotation (`@__PURE__`): a getter no code of the bundle reads is then dropped with the schema
+ * code only it holds (the manual lead entry bundles the sales actions' module and parses with none of them).
  */
 export function lazySchema<T>(build: () => T): () => T {
   let built: T | undefined;
