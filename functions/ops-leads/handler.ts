@@ -38,7 +38,7 @@ const CSV_COLUMNS: readonly (keyof LeadListItem)[] = [
 ];
 
 async function listPage(event: HttpEvent): Promise<HttpResult> {
-  const parsed = listLeadsQuerySchema.safeParse(event.queryStringParameters ?? {});
+  const parsed = listLeadsQuerySchema().safeParse(event.queryStringParameters ?? {});
   if (!parsed.success)
     throw new BadRequestError(
       'Some list parameters need attention.',

@@ -21,20 +21,23 @@ export const MAX_EXAMINED = 2_000;
 
 /**
  * GET /v1/ops/leads list parameters (without `email`, which looks one lead up). Stage-generic: any stage of
- * the domain's list (a new stage such as `tql` is accepted as soon as the domain has it).
+ * the domain's list (a new stage such as `tql` is accepted as soon as the domain has it). Built on first use:
+ * the same function answers the lead view (`GET /v1/ops/leads/{leadId}`), which parses no list query.
  */
-export const listLeadsQuerySchema = z.strictObject({
-  stage: z.optional(z.enum(STAGES)),
-  temperature: z.optional(z.enum(TEMPERATURES)),
-  owner: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(64))),
-  channel: z.optional(z.enum(CHANNELS)),
-  updatedSince: z.optional(z.iso.datetime({ offset: true })),
-  sort: z._default(z.enum(['score', 'lastActivity']), 'score'),
-  limit: z.optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(LIST_LIMITS.csv.max))),
-  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(4_000))),
-  format: z.optional(z.enum(['json', 'csv'])),
-});
-export type ListLeadsQuery = z.output<typeof listLeadsQuerySchema>;
+export const listLeadsQuerySchema = /* @__PURE__ */ z.lazySchema(() =>
+  z.strictObject({
+    stage: z.optional(z.enum(STAGES)),
+    temperature: z.optional(z.enum(TEMPERATURES)),
+    owner: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(64))),
+    channel: z.optional(z.enum(CHANNELS)),
+    updatedSince: z.optional(z.iso.datetime({ offset: true })),
+    sort: z._default(z.enum(['score', 'lastActivity']), 'score'),
+    limit: z.optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(LIST_LIMITS.csv.max))),
+    cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(4_000))),
+    format: z.optional(z.enum(['json', 'csv'])),
+  }),
+);
+export type ListLeadsQuery = z.output<ReturnType<typeof listLeadsQuerySchema>>;
 
 export interface LeadListItem {
   leadId: string;
