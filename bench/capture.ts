@@ -96,7 +96,7 @@ const summary = {
     captureVsPutItem: +(median(results.capture) / median(results.putFloor)).toFixed(3),
     captureVs4ItemTransaction: +(median(results.capture) / median(results.transactFloor)).toFixed(3),
   },
-  note: 'capture = HTTP + validation + new-lead transaction (profile, state, e-mail claim, timeline, 3 outbox items) + auto-reply via local SES',
+  note: 'capture = HTTP + validation + new-lead transaction (profile, state, e-mail claim, timeline entry, one outbox item, decay timer, consent entry, report counters and facts) + auto-reply via local SES',
 };
 console.table(summary.medianOpsPerSecond);
 console.table(summary.ratios);
