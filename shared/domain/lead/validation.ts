@@ -28,9 +28,9 @@ export function withMeta<T extends $ZodType>(
 
 /**
  * A schema built on first use, then kept. zod/mini builds a schema when its definition runs, and at a cold
- * start building one costs more than parsing with it (bench/coldstart.ts), so a module defining many schemas
- * (every sales action, both tracking sources) defines them with this, and a bundle builds only those its
- * handler parses with. A handler that parses with the same schema on every request builds it at import
+ * start building one costs more than parsing with it (bench/coldstart.ts), so a module whose schemas a bundle
+ * may use only some of (the sales actions, the activity, the lead list's query) defines them with this, and a
+ * bundle builds only those its handler parses with. A handler that parses with the same schema on every request builds it at import
  * (calls the getter at module scope), so the first request does not pay for it either. Give each call
  * esbuild's pure annotation (`@__PURE__`): a getter no code of the bundle reads is then dropped with the schema
  * code only it holds (the manual lead entry bundles the sales actions' module and parses with none of them).
