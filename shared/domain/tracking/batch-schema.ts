@@ -1,7 +1,6 @@
 import { MAX_TOKEN_LENGTH } from '#domain/capture/tokens';
 import * as z from '#domain/lead/validation';
 import {
-  BATCH_MESSAGES,
   BROWSER_ID,
   EVENT_TYPE,
   ISO_TIME,
@@ -96,11 +95,3 @@ export function trackBatchSchema(source: TrackSource) {
     events: z.array(trackEventSchema(source)).check(z.minLength(1), z.maxLength(MAX_BATCH_EVENTS)),
   });
 }
-
-/** The batch envelope the whole request must pass (a bad event is a rejected entry, not a 400). */
-export const trackBatchEnvelopeSchema = () =>
-  z.object({
-    events: z
-      .array(z.unknown())
-      .check(z.minLength(1, BATCH_MESSAGES.empty), z.maxLength(MAX_BATCH_EVENTS, BATCH_MESSAGES.tooMany)),
-  });

@@ -3,11 +3,12 @@ import { describe, expect, it } from 'vitest';
 import {
   BATCH_MESSAGES,
   MAX_BATCH_EVENTS,
+  parseTrackBatch,
   REASON_OF,
   shapeProblem,
   type TrackSource,
 } from '#domain/tracking/batch';
-import { trackBatchEnvelopeSchema, trackEventSchema } from '#domain/tracking/batch-schema';
+import { trackEventSchema } from '#domain/tracking/batch-schema';
 
 /**
  * The tracking routes check an event's shape by hand (`shapeProblem`, so they carry no schema library at a
@@ -137,10 +138,13 @@ describe('tracking shape gate', () => {
     [0, BATCH_MESSAGES.empty],
     [MAX_BATCH_EVENTS + 1, BATCH_MESSAGES.tooMany],
   ])(
-    'given %i events, when the envelope is checked, then the contract gives the message the parser answers',
+    'given %i events, when the batch is parsed, then the whole request is refused with its message',
     (n, message) => {
-      const parsed = trackBatchEnvelopeSchema().safeParse({ events: Array.from({ length: n }, () => ({})) });
-      expect(parsed.error?.issues[0]?.message).toBe(message);
+      const events = Array.from({ length: n }, () => ({}));
+      expect(parseTrackBatch({ events }, 'browser', { now: 0, lateEventWindowDays: 7 })).toEqual({
+        ok: false,
+        message,
+      });
     },
   );
 });
