@@ -73,17 +73,13 @@ export function valueProblem(field: EntryAttribute, value: string): string | nul
 
 // zod/mini (`#domain/lead/validation`): the entry and import routes' cold path.
 const attributeSchema = (field: EntryAttribute) =>
-  z
-    .pipe(
-      z.string(),
-      z.transform((v: string) => v.trim()),
-    )
-    .check(
-      z.superRefine((v, ctx) => {
-        const problem = valueProblem(field, v);
-        if (problem) ctx.addIssue({ code: 'custom', message: problem });
-      }),
-    );
+  z.string().check(
+    z.trim(),
+    z.superRefine((v, ctx) => {
+      const problem = valueProblem(field, v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  );
 
 /**
  * Every attribute without a rule of its own (`valueProblem` checks them alike: length and control characters)
