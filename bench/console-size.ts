@@ -8,7 +8,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { bundleConsole } from '../console/build.ts';
+import { bundleConsole, CONSOLE_BUILD_OPTIONS } from '../console/build.ts';
 import { figure, writeResult } from './support.ts';
 
 const BUDGET_GZIP_BYTES = 250 * 1024;
@@ -45,14 +45,7 @@ const libraries = await build({
     resolveDir: process.cwd(),
     loader: 'ts',
   },
-  bundle: true,
-  minify: true,
-  format: 'esm',
-  target: ['es2022'],
-  outdir: 'out',
-  write: false,
-  legalComments: 'none',
-  logLevel: 'silent',
+  ...CONSOLE_BUILD_OPTIONS,
 });
 const floor = libraries.outputFiles.reduce((n, f) => n + gzip(f.contents), 0);
 

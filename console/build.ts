@@ -1,6 +1,6 @@
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { build, buildSync } from 'esbuild';
+import { type BuildOptions, build, buildSync } from 'esbuild';
 
 /**
  * The console's bundle: one esbuild pass over `console/src/main.ts` (Preact + htm + uPlot), minified, plus
@@ -24,18 +24,20 @@ const TYPES: Record<string, string> = {
 export const contentTypeOf = (path: string): string =>
   TYPES[path.slice(path.lastIndexOf('.'))] ?? 'application/octet-stream';
 
+/** How the console is bundled (also what bench/console-size.ts builds its floor with). */
+export const CONSOLE_BUILD_OPTIONS = {
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  target: ['es2022'],
+  outdir: 'out',
+  write: false,
+  legalComments: 'none',
+  logLevel: 'silent',
+} as const satisfies BuildOptions;
+
 export async function bundleConsole(): Promise<ConsoleFile[]> {
-  const result = await build({
-    entryPoints: [join(CONSOLE_DIR, 'src/main.ts')],
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    target: ['es2022'],
-    outdir: 'out',
-    write: false,
-    legalComments: 'none',
-    logLevel: 'silent',
-  });
+  const result = await build({ ...CONSOLE_BUILD_OPTIONS, entryPoints: [join(CONSOLE_DIR, 'src/main.ts')] });
   const files: ConsoleFile[] = result.outputFiles.map((f) => {
     const name = f.path.slice(f.path.lastIndexOf('/') + 1);
     return { path: name, contentType: contentTypeOf(name), body: Buffer.from(f.contents) };

@@ -1,20 +1,18 @@
 import { settings } from '#config/settings';
-import { type DealRecord, type Opportunity, openOpportunity, phaseLabel } from '#domain/deals/opportunity';
-import { isoAt } from '#domain/lead/events';
+import {
+  type DealRecord,
+  type Opportunity,
+  openOpportunity,
+  opportunityRef,
+} from '#domain/deals/opportunity';
+import { isoAt, type OpportunityRef } from '#domain/lead/events';
 
 // The views live here, not with the deal action (deal-action.ts), so the lead view does not bundle the
 // action's validator and writes.
 
-/** The opportunity as a deal action answers it (times as ISO strings, the phase with its label). */
-export interface OpportunityView {
-  opportunityId: string;
+/** The opportunity as a deal action answers it: as events carry it, plus its state (times as ISO strings). */
+export interface OpportunityView extends OpportunityRef {
   status: Opportunity['status'];
-  phase: string;
-  phaseLabel: string;
-  amount: number;
-  currency: string;
-  expectedCloseDate: string;
-  probability: number;
   account?: Opportunity['account'];
   contact?: Opportunity['contact'];
   createdAt: string;
@@ -25,15 +23,11 @@ export interface OpportunityView {
 }
 
 export function opportunityView(o: Opportunity): OpportunityView {
+  const { opportunityId, ...ref } = opportunityRef(o, settings.deals);
   return {
-    opportunityId: o.opportunityId,
+    opportunityId,
     status: o.status,
-    phase: o.phase,
-    phaseLabel: phaseLabel(o.phase, settings.deals),
-    amount: o.amount,
-    currency: o.currency,
-    expectedCloseDate: o.expectedCloseDate,
-    probability: o.probability,
+    ...ref,
     ...(o.account ? { account: o.account } : {}),
     ...(o.contact ? { contact: o.contact } : {}),
     createdAt: isoAt(o.createdAt),
