@@ -93,7 +93,7 @@ export const templates: z.input<typeof templatesConfigSchema> = [
   {
     id: 'recycle-checkin',
     kind: 'marketing',
-    description: 'Recycled lead, 14 days: light check-in',
+    description: 'Recycled lead (30 days after a recycle, 90 after a lost deal): light check-in',
     locales: {
       ja: ja(
         '最近の取り組みはいかがですか',

@@ -275,12 +275,13 @@ describe('closed-lost (moves the clock: keep last)', () => {
     await runtime.sweep();
     const mailsAt89 = (await inbox(runtime.sesUrl, email)).length;
     await runtime.advanceClock(DAY);
-    for (let day = 0; day < 4; day++) {
+    // Day 90 may fall on a weekend or a holiday: sweep every 6 hours until the send window lets it go.
+    let mails = await inbox(runtime.sesUrl, email);
+    for (let sweep = 0; sweep < 7 * 4 && mails.length === mailsBefore; sweep++) {
       await runtime.sweep();
-      await runtime.advanceClock(DAY / 4);
+      mails = await inbox(runtime.sesUrl, email);
+      if (mails.length === mailsBefore) await runtime.advanceClock(DAY / 4);
     }
-    await runtime.sweep();
-    const mails = await inbox(runtime.sesUrl, email);
 
     // Assert
     expect(lost.status).toBe(200);
@@ -307,6 +308,8 @@ describe('closed-lost (moves the clock: keep last)', () => {
     });
     expect(await getItem((await keysOf()).enrollment(leadId, 'recycle-nurture'))).toBeDefined();
     expect(mailsAt89).toBe(mailsBefore);
-    expect(mails.length).toBeGreaterThan(mailsBefore);
+    // Only the recycle's check-in: the contact form's follow-up ended when sales accepted, even when its
+    // mail was still waiting for the send window then (a capture on a weekend).
+    expect(mails.slice(mailsBefore).map((m) => m.subject)).toEqual(['最近の取り組みはいかがですか']);
   });
 });

@@ -117,13 +117,15 @@ export function enrollmentTag(sequenceId: string, run: number): string {
 /** What the planner needs to know about the lead, from the lead and this run's engagement. */
 export function snapshotOf(
   lead: Lead,
-  enrollment: Pick<EnrollmentRecord, 'opened' | 'clicked'>,
+  enrollment: Pick<EnrollmentRecord, 'opened' | 'clicked' | 'enrolledAt'>,
 ): LeadSnapshot {
   const { profile, state } = lead;
+  const stagesEntered = state.stageHistory.filter((t) => t.at >= enrollment.enrolledAt).map((t) => t.to);
   const allowed = marketingAllowed(profile);
   const pending = !allowed.ok && allowed.reason === 'not_confirmed' && profile.consent;
   return {
     stage: state.stage,
+    ...(stagesEntered.length > 0 ? { stagesEntered } : {}),
     temperature: state.temperature,
     unsubscribed: profile.marketing.unsubscribedAt !== undefined,
     suppressed: profile.marketing.suppressedAt !== undefined,

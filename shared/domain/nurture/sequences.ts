@@ -52,6 +52,12 @@ export interface EnrollmentState {
 
 export interface LeadSnapshot {
   stage: Stage;
+  /**
+   * Stages the lead entered since this run began, oldest first. A stage exit holds once the lead passed
+   * through the stage, not only while it is there: a lead accepted by sales and later recycled has left
+   * the sequence it was in at acceptance. Absent = only the current stage is known.
+   */
+  stagesEntered?: readonly Stage[];
   temperature: Temperature;
   unsubscribed: boolean;
   suppressed: boolean;
@@ -193,6 +199,10 @@ function reachedSal(stage: Stage): boolean {
   return index >= FUNNEL_STAGES.indexOf('tql');
 }
 
+function converted(stage: Stage): boolean {
+  return stage === 'opportunity' || stage === 'customer';
+}
+
 /** Why the lead must leave the sequence now, or undefined. Compliance exits apply always. */
 export function exitReasonFor(
   sequence: Pick<PlannableSequence, 'exit'>,
@@ -203,10 +213,10 @@ export function exitReasonFor(
   if (!lead.marketingConsent) return 'no_consent';
   const exits = new Set(sequence.exit);
   if (exits.has('became_hot') && lead.temperature === 'hot') return 'became_hot';
-  if (exits.has('converted') && (lead.stage === 'opportunity' || lead.stage === 'customer'))
-    return 'converted';
-  if (exits.has('reached_sal') && reachedSal(lead.stage)) return 'reached_sal';
-  if (exits.has('disqualified') && lead.stage === 'disqualified') return 'disqualified';
+  const stages = [lead.stage, ...(lead.stagesEntered ?? [])];
+  if (exits.has('converted') && stages.some(converted)) return 'converted';
+  if (exits.has('reached_sal') && stages.some(reachedSal)) return 'reached_sal';
+  if (exits.has('disqualified') && stages.includes('disqualified')) return 'disqualified';
   return undefined;
 }
 

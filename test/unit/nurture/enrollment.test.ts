@@ -84,9 +84,13 @@ const lead = (
 ) =>
   ({
     profile: { leadId: 'l', consent, marketing, timeZone: 'Asia/Tokyo' },
-    state: { stage: 'lead', temperature: 'warm' },
+    state: { stage: 'lead', temperature: 'warm', stageHistory: [] },
   }) as unknown as Lead;
-const run = { opened: new Set(['m1']), clicked: new Set<string>() } as unknown as EnrollmentRecord;
+const run = {
+  opened: new Set(['m1']),
+  clicked: new Set<string>(),
+  enrolledAt: 1000,
+} as unknown as EnrollmentRecord;
 
 describe('nurture: the lead as the planner sees it', () => {
   it('given a double opt-in not yet confirmed, then no consent yet, pending until the link expires', () => {
@@ -135,5 +139,25 @@ describe('nurture: the lead as the planner sees it', () => {
       run,
     );
     expect(snapshot.unsubscribed).toBe(true);
+  });
+
+  it('given stage moves before and after the run began, then only those since count as entered', () => {
+    const base = lead(undefined);
+    const moved = {
+      ...base,
+      state: {
+        ...base.state,
+        stage: 'recycled',
+        stageHistory: [
+          { from: 'lead', to: 'sal', at: 500, reason: 'accept' },
+          { from: 'sal', to: 'recycled', at: 900, reason: 'recycle' },
+          { from: 'recycled', to: 'mql', at: 1000, reason: 'score' },
+          { from: 'mql', to: 'sal', at: 1500, reason: 'accept' },
+          { from: 'sal', to: 'recycled', at: 2000, reason: 'recycle' },
+        ],
+      },
+    } as Lead;
+    expect(snapshotOf(moved, run).stagesEntered).toEqual(['mql', 'sal', 'recycled']);
+    expect(snapshotOf(base, run).stagesEntered).toBeUndefined();
   });
 });

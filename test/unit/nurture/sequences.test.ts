@@ -180,11 +180,26 @@ describe('planStep: exits and completion', () => {
     ['hot', { temperature: 'hot' }, 'became_hot'],
     ['at SAL', { stage: 'sal' }, 'reached_sal'],
     ['at SQL', { stage: 'sql' }, 'reached_sal'],
+    [
+      'accepted by sales and since recycled',
+      { stage: 'recycled', stagesEntered: ['sal', 'recycled'] },
+      'reached_sal',
+    ],
+    [
+      'lost as an opportunity and since recycled',
+      { stage: 'recycled', stagesEntered: ['sql', 'opportunity', 'recycled'] },
+      'reached_sal',
+    ],
   ])('given a lead %s, when planned, then the enrollment exits', (_label, over, reason) => {
     expect(planStep(enrollment, whitepaper, warmLead(over), [], settings, now)).toEqual({
       action: 'exit',
       reason,
     });
+  });
+
+  it('given a lead recycled with no stage at or past TQL since the run began, when planned, then it sends', () => {
+    const recycled = warmLead({ stage: 'recycled', stagesEntered: ['mql', 'recycled'] });
+    expect(planStep(enrollment, whitepaper, recycled, [], settings, now).action).toBe('send');
   });
 
   it('given a sequence that does not list unsubscribed, when the lead unsubscribed, then it still exits', () => {
