@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { now as clockNow } from '#adapters/clock';
 import type { Runtime } from '#local/runtime';
 import { launchChromium, seriousViolations, settled, shot, signIn } from '../support/console-browser.ts';
 import { api, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
@@ -141,7 +142,7 @@ describe('console work pages in Chromium', () => {
       body: JSON.stringify({
         activityId: `e2e-forged-${mine.leadId}`,
         type: 'note',
-        occurredAt: new Date().toISOString(),
+        occurredAt: new Date(clockNow()).toISOString(),
         by: 'kobayashi',
       }),
     });

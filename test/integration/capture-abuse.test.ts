@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { now as clockNow } from '#adapters/clock';
 import { unsubscribeUrl } from '#app/links';
 import type { Runtime } from '#local/runtime';
 import { api, inbox, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
@@ -35,7 +36,7 @@ const pageView = (over: Record<string, unknown>) => ({
   url: 'https://www.example.co.jp/ja/pricing',
   title: '料金プラン',
   properties: {},
-  occurredAt: new Date().toISOString(),
+  occurredAt: new Date(clockNow()).toISOString(),
   ...over,
 });
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { now as clockNow } from '#adapters/clock';
 import type { Runtime } from '#local/runtime';
 import { startTestRuntime, uniqueEmail } from '../support/runtime.ts';
 import { api, contactForm, detailOf, eventsOf, getItem, makeHotLead } from './handoff-support.ts';
@@ -95,7 +96,7 @@ describe('CRM kept in sync after the hand-off (coalesced Lead Updated)', () => {
       id: `burst-${i}`,
       source: 'leadloop.leads',
       'detail-type': i % 2 ? 'Lead Temperature Changed' : 'Lead Stage Changed',
-      time: new Date().toISOString(),
+      time: new Date(clockNow()).toISOString(),
       detail: { leadId, eventId: `${leadId}:burst:${i}` },
     });
 

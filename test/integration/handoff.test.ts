@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { now as clockNow } from '#adapters/clock';
 import type { Runtime } from '#local/runtime';
 import { startTestRuntime, uniqueEmail } from '../support/runtime.ts';
 import { api, detailOf, eventsOf, getItem, HOUR, makeHotLead } from './handoff-support.ts';
@@ -237,7 +238,7 @@ describe('SLA: sales must accept in time', () => {
       eventsOf(runtime, leadId, 'Lead Recycled')[0],
     );
     expect(recycledEvent.sequenceId).toBe('recycle-nurture');
-    expect(Date.parse(recycledEvent.nurtureAt)).toBeGreaterThan(Date.now() + 29 * 24 * HOUR);
+    expect(Date.parse(recycledEvent.nurtureAt)).toBeGreaterThan(clockNow() + 29 * 24 * HOUR);
     const { keys } = await import('#store/keys');
     expect(await getItem(keys.enrollment(leadId, 'recycle-nurture'))).toBeDefined();
     const view = (await (await api(runtime).opsGet(`/v1/ops/leads/${leadId}`)).json()) as {

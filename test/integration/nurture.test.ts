@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { now as clockNow } from '#adapters/clock';
 import { civilDateKey, isInWindow, isJapaneseHoliday, localParts } from '#domain/nurture/calendar';
 import type { Runtime } from '#local/runtime';
 import { inbox, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
@@ -46,13 +47,13 @@ const enrollEvent = (leadId: string, formId: string) => ({
   'detail-type': 'Lead Captured',
   source: 'leadloop.leads',
   account: '000000000000',
-  time: new Date().toISOString(),
+  time: new Date(clockNow()).toISOString(),
   region: 'ap-northeast-1',
   resources: [],
   detail: {
     eventId: `${leadId}:captured:${randomUUID()}`,
     version: 1,
-    occurredAt: new Date().toISOString(),
+    occurredAt: new Date(clockNow()).toISOString(),
     leadId,
     email: 'x@example.co.jp',
     channel: 'inbound_web',

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { now as clockNow } from '#adapters/clock';
 import type { Runtime } from '#local/runtime';
 import { startTestRuntime, uniqueEmail } from '../support/runtime.ts';
 import { api, contactForm, eventsOf, HOUR, scanAll } from './handoff-support.ts';
@@ -280,6 +281,7 @@ describe('retention', () => {
     // Arrange
     const who = person();
     const { leadId, anonymousId } = await fullLead(who);
+    const arrangedAt = clockNow();
     const { settings } = await import('#config/settings');
     const { retention } = settings.app;
     const { exportLead } = await import('#app/export-lead');
@@ -316,7 +318,7 @@ describe('retention', () => {
       );
     }
     expect(Number(anonymousEvent?.expiresAt)).toBeGreaterThan(
-      Date.now() / 1000 + (retention.anonymousDays - 2) * 86_400,
+      arrangedAt / 1000 + (retention.anonymousDays - 2) * 86_400,
     );
     expect(armed).toMatchObject({ timerKind: 'retention', leadId });
     expect(stillThere).toBe(200);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { now as clockNow } from '#adapters/clock';
 import { API_GATEWAY_MAX_BODY_BYTES, type Runtime, startRuntime } from '#local/runtime';
 import { freePort } from '../support/ports.ts';
 
@@ -79,7 +80,7 @@ describe('local runtime', () => {
             source: 'leadloop.leads',
             detailType: 'Lead Captured',
             detail: { eventId, leadId: 'slice', version: 1 },
-            time: Date.now(),
+            time: clockNow(),
           }),
         ],
       }),
@@ -111,7 +112,7 @@ describe('local runtime', () => {
   });
 
   it('given the local clock, when advanced, then handlers see the new time and it never goes back', async () => {
-    const before = Date.now();
+    const before = clockNow();
     const response = await fetch(`${runtime.apiUrl}/_local/clock`, {
       method: 'POST',
       body: JSON.stringify({ advanceMs: 86_400_000 }),

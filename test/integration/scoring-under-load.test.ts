@@ -1,5 +1,6 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { now as clockNow } from '#adapters/clock';
 import { OPS_TOKEN_CLAIMS } from '#local/auth';
 import type { Runtime } from '#local/runtime';
 import { startTestRuntime, uniqueEmail } from '../support/runtime.ts';
@@ -116,8 +117,8 @@ describe('scoring under load', () => {
         // What the JWT authorizer passes on for the local machine credential (every scope).
         authorizer: { jwt: { claims: OPS_TOKEN_CLAIMS, scopes: [] } },
         stage: '$default',
-        time: new Date().toISOString(),
-        timeEpoch: Date.now(),
+        time: new Date(clockNow()).toISOString(),
+        timeEpoch: clockNow(),
       },
       isBase64Encoded: false,
       body: JSON.stringify({ events }),

@@ -32,3 +32,16 @@ Object.assign(process.env, {
     tableName,
   ),
 });
+
+/**
+ * Calendar check: `LEADLOOP_TEST_CLOCK=2027-12-05T03:00:00+09:00 npm run test:integration` runs the tier as
+ * if it were that instant (a Sunday night in Tokyo here), so a test that only passes on a weekday, in
+ * business hours or outside a holiday shows up on any day. The clock only moves forward.
+ */
+const startAt = process.env.LEADLOOP_TEST_CLOCK;
+if (startAt) {
+  const { advanceClock, now } = await import('#adapters/clock');
+  const at = Date.parse(startAt);
+  if (!(at >= now())) throw new Error(`LEADLOOP_TEST_CLOCK must be a future instant, got ${startAt}`);
+  advanceClock(at - now());
+}

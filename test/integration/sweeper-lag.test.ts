@@ -1,5 +1,6 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { now as clockNow } from '#adapters/clock';
 import { createSweeper } from '#app/sweep-due-timers';
 import { dynamodb, tableName } from '#store/dynamodb';
 import { dueAttributes, keys } from '#store/keys';
@@ -17,7 +18,7 @@ describe('sweeper lag', () => {
 
   it('given timers due 3 and 1 minutes ago, when swept, then the lag is the oldest one’s age', async () => {
     // Arrange
-    const now = Date.now();
+    const now = clockNow();
     for (const [lead, minutesAgo] of [
       ['lag-a', 3],
       ['lag-b', 1],

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { now as clockNow } from '#adapters/clock';
 import { createSweeper } from '#app/sweep-due-timers';
 import { dynamodb, tableName } from '#store/dynamodb';
 import { dueAttributes, keys } from '#store/keys';
@@ -50,7 +51,7 @@ describe('sweeper on the due index', () => {
     // average 15-27), 200 timers with 2 workers each did not finish in 60 s and 100 took 36 s. DynamoDB Local
     // serializes writes, and every lost claim is a write.
     const kind = ownKind('race');
-    const timers = await writeDueTimers(60, kind, Date.now() - 1000);
+    const timers = await writeDueTimers(60, kind, clockNow() - 1000);
     const processed = new Map<string, number>();
     const processor = async (timer: ClaimedTimer) => {
       processed.set(timer.pk, (processed.get(timer.pk) ?? 0) + 1);
@@ -76,7 +77,7 @@ describe('sweeper on the due index', () => {
 
   it('given a timer not yet due, when swept, then it is left alone', async () => {
     const kind = ownKind('later');
-    const timers = await writeDueTimers(1, kind, Date.now() + 3_600_000);
+    const timers = await writeDueTimers(1, kind, clockNow() + 3_600_000);
     let ran = 0;
     const report = await createSweeper({ [kind]: async () => void ran++ })({});
     expect(ran).toBe(0);
@@ -86,7 +87,7 @@ describe('sweeper on the due index', () => {
 
   it('given a processor that fails, when swept, then the timer stays claimed under a lease and comes back interrupted', async () => {
     const kind = ownKind('flaky');
-    await writeDueTimers(1, kind, Date.now() - 1);
+    await writeDueTimers(1, kind, clockNow() - 1);
     const seen: boolean[] = [];
     const failing = createSweeper({
       [kind]: async (t) => {

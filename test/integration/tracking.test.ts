@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { now as clockNow } from '#adapters/clock';
 import type { Runtime } from '#local/runtime';
 import { startTestRuntime, uniqueEmail } from '../support/runtime.ts';
 
@@ -32,7 +33,7 @@ interface TrackResponse {
 const TOKYO_OFFSET_MS = 9 * 3_600_000;
 const DAY_MS = 86_400_000;
 const earlierToday = (minutesBack: number): number => {
-  const now = Date.now();
+  const now = clockNow();
   const tokyoMidnight = Math.floor((now + TOKYO_OFFSET_MS) / DAY_MS) * DAY_MS - TOKYO_OFFSET_MS;
   return Math.max(tokyoMidnight, now - minutesBack * 60_000);
 };
@@ -120,7 +121,7 @@ const pageView = (over: Record<string, unknown>) => ({
   title: '料金プラン｜株式会社サンプル',
   referrer: 'https://www.google.co.jp/',
   properties: {},
-  occurredAt: new Date().toISOString(),
+  occurredAt: new Date(clockNow()).toISOString(),
   ...over,
 });
 
@@ -142,7 +143,7 @@ describe('POST /v1/track and /v1/ops/events: the inquiry-to-hot flow', () => {
         url: 'https://www.example.co.jp/downloads/ma-guide-2025.pdf',
         title: 'MA導入ガイド2025',
         properties: { asset: 'ma-guide-2025.pdf' },
-        occurredAt: new Date().toISOString(),
+        occurredAt: new Date(clockNow()).toISOString(),
       },
     ]);
     const afterDownload = await leadById(leadId);
@@ -196,7 +197,7 @@ describe('POST /v1/track and /v1/ops/events: the inquiry-to-hot flow', () => {
             type: 'download',
             identity,
             url: `https://www.example.co.jp/downloads/case-${i}.pdf`,
-            occurredAt: new Date().toISOString(),
+            occurredAt: new Date(clockNow()).toISOString(),
           },
         ]),
       ),
@@ -414,9 +415,9 @@ describe('POST /v1/track and /v1/ops/events: refusals', () => {
     const response = await track(
       [
         pageView({ identity }),
-        pageView({ identity, occurredAt: new Date(Date.now() + 3_600_000).toISOString() }),
+        pageView({ identity, occurredAt: new Date(clockNow() + 3_600_000).toISOString() }),
         { ...pageView({ identity }), type: 'form_submitted', properties: { formId: 'contact' } },
-        pageView({ identity, occurredAt: new Date(Date.now() - 8 * 86_400_000).toISOString() }),
+        pageView({ identity, occurredAt: new Date(clockNow() - 8 * 86_400_000).toISOString() }),
       ],
       'application/json',
     );
