@@ -240,12 +240,12 @@ function LogActivity({ t, leadId, by, onDone }: { t: T; leadId: string; by: stri
         activityId: newId(),
         type: v.type ?? 'call',
         ...(v.outcome ? { outcome: v.outcome } : {}),
-        // Unchanged (the time the page showed, to the minute): now, to the second, so a call just made
-        // is not placed before a hand-off opened a few seconds ago.
-        occurredAt: (!v.occurredAt || v.occurredAt === local
-          ? new Date()
-          : new Date(v.occurredAt)
-        ).toISOString(),
+        // Unchanged (the time the page showed, to the minute): no time, so the server stamps it with its
+        // own clock. A call just made is then never placed before a hand-off opened seconds ago, even when
+        // this device's clock is behind.
+        ...(!v.occurredAt || v.occurredAt === local
+          ? {}
+          : { occurredAt: new Date(v.occurredAt).toISOString() }),
         ...(v.note ? { note: v.note } : {}),
         by,
       })}>

@@ -143,7 +143,7 @@ function LogCall({ t, leadId, by, onDone }: { t: T; leadId: string; by: string; 
         activityId: newId(),
         type: 'call',
         outcome,
-        occurredAt: new Date().toISOString(),
+        // No occurredAt: the server stamps the call with its own clock (this device's may be off).
         by,
       });
       setResult({ ok: true, text: `${t('done')}: ${t(outcome as Key)}` });

@@ -3,10 +3,12 @@ import { countMetric } from '#adapters/metrics';
 import { slaCounterItems } from '#app/sla-counting';
 import { settings } from '#config/settings';
 import {
+  activityAt,
   activityCounterAdds,
   activityEvent,
   activityProblem,
   type SalesActivity,
+  type SalesActivityRequest,
 } from '#domain/handoff/activities';
 import { handoffView, planTqlHandoff, stateWithHandoff } from '#domain/handoff/handoff';
 import { movesToTql } from '#domain/handoff/routing';
@@ -23,7 +25,7 @@ import { CONFLICT, retryOnConflict } from '#store/retry';
 import { type RoundRobinRecord, readRoundRobin, roundRobinPut } from '#store/round-robin';
 import { slaTimerDelete, slaTimerPut } from '#store/timers';
 
-export { type SalesActivity, salesActivitySchema } from '#domain/handoff/activities';
+export { type SalesActivityRequest, salesActivitySchema } from '#domain/handoff/activities';
 
 /** What `POST …/activities` answers (and a replay answers again, unchanged). */
 export interface ActivityView {
@@ -56,8 +58,12 @@ export type LogActivityOutcome =
  * idempotency record with the answer. Idempotent on `activityId`: a replay returns the first answer and
  * writes nothing; the same id on another lead is refused.
  */
-export async function logSalesActivity(leadId: string, activity: SalesActivity): Promise<LogActivityOutcome> {
+export async function logSalesActivity(
+  leadId: string,
+  request: SalesActivityRequest,
+): Promise<LogActivityOutcome> {
   const now = clockNow();
+  const activity = activityAt(request, now);
   const problem = activityProblem(activity, now);
   if (problem) return { status: 'invalid', ...problem };
   const event = activityEvent(activity);

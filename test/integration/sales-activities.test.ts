@@ -100,6 +100,36 @@ describe('activities: POST /v1/ops/leads/{leadId}/activities', () => {
     });
   });
 
+  it('given a call logged right after the hand-off, when the caller’s device clock is two minutes behind, then a stated time does not count as the first contact and a call without a time (stamped by the server) does', async () => {
+    // Arrange
+    const leadId = await makeHotLead(runtime, uniqueEmail('act-skew'));
+    const [first] = handedOff(leadId);
+    const by = first?.owner.ownerId;
+    const skewed = new Date((await clockNow()) - 2 * 60_000).toISOString();
+    const { occurredAt: _stated, ...untimed } = await activity({ by });
+
+    // Act
+    const behind = await logActivity(
+      leadId,
+      await activity({ by, outcome: 'no_answer', occurredAt: skewed }),
+    );
+    const stamped = await logActivity(leadId, untimed);
+    await runtime.settle();
+
+    // Assert
+    expect(behind.status).toBe(201);
+    expect(await behind.json()).toMatchObject({ firstContact: false });
+    expect(stamped.status).toBe(201);
+    expect(await stamped.json()).toMatchObject({ firstContact: true });
+    const { keys } = await import('#store/keys');
+    const entry = await getItem(keys.timelineEvent(leadId, `activity:${untimed.activityId}`));
+    expect(Math.abs((entry?.occurredAt as number) - (await clockNow()))).toBeLessThan(60_000);
+    const contacted = eventsOf(runtime, leadId, 'Lead First Contacted');
+    expect(contacted.map((e) => detailOf<{ activityId: string }>(e).activityId)).toEqual([
+      untimed.activityId,
+    ]);
+  });
+
   it('given bad bodies, when posted, then 400 names the field and nothing is stored; an unknown lead is 404; an activityId reused on another lead is 409', async () => {
     // Arrange
     const leadId = await makeHotLead(runtime, uniqueEmail('act-bad'));

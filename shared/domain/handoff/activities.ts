@@ -4,6 +4,7 @@
  * properties `activityType` and `outcome`, see `config/scoring.ts`), and what they count for reports
  * (calls, connects, appointments per owner and day). Pure.
  */
+import { isoAt } from '#domain/lead/events';
 import type { EpochMs } from '#domain/lead/types';
 import * as z from '#domain/lead/validation';
 import type { ScoredEvent } from '#domain/scoring/behaviour';
@@ -41,15 +42,26 @@ export const salesActivitySchema = /* @__PURE__ */ z.lazySchema(() =>
       ),
     type: z.enum(ACTIVITY_TYPES),
     outcome: z.optional(z.enum(ACTIVITY_OUTCOMES)),
-    /** ISO-8601 with an offset, e.g. 2026-12-04T10:30:00+09:00. */
-    occurredAt: z.iso.datetime({ offset: true }),
+    /**
+     * ISO-8601 with an offset, e.g. 2026-12-04T10:30:00+09:00. Absent: now, on the server's clock. A call
+     * just made should leave it out: a laptop's or phone's clock a minute behind would place the call
+     * before a hand-off opened seconds ago, and it would not count as the first contact.
+     */
+    occurredAt: z.optional(z.iso.datetime({ offset: true })),
     durationSeconds: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(24 * 3600))),
     note: z.optional(z.string().check(z.maxLength(2000))),
     /** Who did it: the owner id (as in config/handoff.ts) for the first-contact clock to see it. */
     by: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
   }),
 );
-export type SalesActivity = z.output<ReturnType<typeof salesActivitySchema>>;
+export type SalesActivityRequest = z.output<ReturnType<typeof salesActivitySchema>>;
+/** An activity with its time decided (the request's, or now). */
+export type SalesActivity = Omit<SalesActivityRequest, 'occurredAt'> & { occurredAt: string };
+
+/** The activity at its stated time, or at `now` when the request states none. */
+export function activityAt(request: SalesActivityRequest, now: EpochMs): SalesActivity {
+  return { ...request, occurredAt: request.occurredAt ?? isoAt(now) };
+}
 
 /** How far in the future an activity's time may be (clock skew), beyond which it is refused. */
 export const MAX_FUTURE_MS = 5 * 60_000;
