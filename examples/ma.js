@@ -167,7 +167,8 @@
   };
 
   const post = (events) => {
-    const body = JSON.stringify({ events });
+    // sentAt: the server corrects the events' times by this clock's difference from its own.
+    const body = JSON.stringify({ events, sentAt: new Date().toISOString() });
     try {
       if (n.sendBeacon) {
         if (n.sendBeacon(endpoint, new Blob([body], { type: 'text/plain' }))) return Promise.resolve(true);

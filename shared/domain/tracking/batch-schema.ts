@@ -93,5 +93,13 @@ export function trackEventSchema(source: TrackSource) {
 export function trackBatchSchema(source: TrackSource) {
   return z.object({
     events: z.array(trackEventSchema(source)).check(z.minLength(1), z.maxLength(MAX_BATCH_EVENTS)),
+    ...(source === 'browser'
+      ? {
+          sentAt: z.withMeta(z.optional(z.string()), {
+            description:
+              "The browser's clock when it sent the batch (ISO-8601): each event's time is moved by its difference from the server's clock (an unreadable one is ignored)",
+          }),
+        }
+      : {}),
   });
 }

@@ -120,6 +120,11 @@ export interface ParseOptions {
   now: EpochMs;
   /** The scoring config's `behaviour.lateEventWindowDays`: older events are refused. */
   lateEventWindowDays: number;
+  /**
+   * How far the sender's clock is behind ours (ms; negative when ahead), from the batch's `sentAt`: added to
+   * each stated time before it is checked and kept. 0 when the batch names no `sentAt`.
+   */
+  clockSkewMs?: number;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
@@ -183,6 +188,7 @@ const parseOccurredAt = (raw: unknown, opts: ParseOptions): TimeResult => {
   else if (typeof raw === 'number' && Number.isSafeInteger(raw)) at = raw;
   else return { ok: false, reason: 'invalid_occurred_at' };
   if (!Number.isFinite(at) || at <= 0) return { ok: false, reason: 'invalid_occurred_at' };
+  at += opts.clockSkewMs ?? 0;
   if (at > opts.now + MAX_FUTURE_SKEW_MS) return { ok: false, reason: 'occurred_in_future' };
   if (at < opts.now - opts.lateEventWindowDays * DAY_MS) return { ok: false, reason: 'too_old' };
   return { ok: true, at };
@@ -416,6 +422,21 @@ export function parseTrackEvent(
 }
 
 /**
+ * A browser's clock against ours, from the batch's `sentAt` (the browser's time when it sent the batch):
+ * `now - sentAt`. A visitor's computer may be minutes or days off, which would refuse its events as in the
+ * future or too old, or misplace them on the timeline; so every stated time of a browser batch is moved by
+ * the difference (a queued event sent later keeps its place: both its time and `sentAt` come from the same
+ * clock). The transit time of the request is in the difference too, a second or less. Only browser batches:
+ * they always carry event ids, while a trusted event without one gets an id from its stated time, which must
+ * not move with each retry's `sentAt`. An unreadable `sentAt` is ignored (no correction).
+ */
+export function clockSkewOf(sentAt: unknown, now: EpochMs): number {
+  if (typeof sentAt !== 'string' || !ISO_TIME.test(sentAt)) return 0;
+  const at = Date.parse(sentAt);
+  return Number.isFinite(at) && at > 0 ? now - at : 0;
+}
+
+/**
  * A whole request body: `{"events": [...]}` with 1 to 20 events. A body of another shape is refused as a
  * whole (`ok: false`, answer 400); each bad event becomes a rejected entry and the rest are kept.
  */
@@ -425,10 +446,12 @@ export function parseTrackBatch(body: unknown, source: TrackSource, opts: ParseO
   const events: unknown[] = body.events;
   if (events.length < 1) return { ok: false, message: BATCH_MESSAGES.empty };
   if (events.length > MAX_BATCH_EVENTS) return { ok: false, message: BATCH_MESSAGES.tooMany };
+  const skew = source === 'browser' ? clockSkewOf(body.sentAt, opts.now) : 0;
+  const eventOpts = skew === 0 ? opts : { ...opts, clockSkewMs: skew };
   const items: TrackItem[] = [];
   const rejected: Rejection[] = [];
   events.forEach((raw, index) => {
-    const result = parseTrackEvent(raw, index, source, opts);
+    const result = parseTrackEvent(raw, index, source, eventOpts);
     if (result.ok) items.push(result.item);
     else rejected.push({ index, reason: result.reason });
   });

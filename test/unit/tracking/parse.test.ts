@@ -179,6 +179,53 @@ describe('tracking event: bounds', () => {
     expect(reasonOf(snippetEvent({ occurredAt: NOW - 6 * 86_400_000 }))).toBe('ok');
   });
 
+  it.each([
+    ['10 minutes ahead', 10 * 60_000],
+    ['two days behind', -2 * 86_400_000],
+    ['a year behind', -365 * 86_400_000],
+  ])(
+    'given a browser whose clock is %s, when its batch names sentAt, then its events are moved onto our clock and kept',
+    (_label, offset) => {
+      const browserNow = NOW + offset;
+      const batch = {
+        events: [
+          snippetEvent({ occurredAt: new Date(browserNow - 30_000).toISOString() }),
+          snippetEvent({
+            eventId: 'b7e1b2c3-d4e5-4f60-8a9b-0c1d2e3f4a5b',
+            occurredAt: new Date(browserNow).toISOString(),
+          }),
+        ],
+        sentAt: new Date(browserNow).toISOString(),
+      };
+      const parsed = parseTrackBatch(batch, 'browser', opts);
+      expect(parsed.ok && parsed.rejected).toEqual([]);
+      expect(parsed.ok && parsed.items.map((i) => i.event.occurredAt)).toEqual([NOW - 30_000, NOW]);
+    },
+  );
+
+  it('given the same skewed events without sentAt, then they are refused as before', () => {
+    const ahead = snippetEvent({ occurredAt: new Date(NOW + 10 * 60_000).toISOString() });
+    const parsed = parseTrackBatch({ events: [ahead] }, 'browser', opts);
+    expect(parsed.ok && parsed.rejected).toEqual([{ index: 0, reason: 'occurred_in_future' }]);
+  });
+
+  it('given an unreadable sentAt, when parsed, then it is ignored and the events keep their stated times', () => {
+    for (const sentAt of ['yesterday', 12345, null, '']) {
+      const parsed = parseTrackBatch({ events: [snippetEvent()], sentAt }, 'browser', opts);
+      expect(parsed.ok && parsed.items[0]?.event.occurredAt).toBe(NOW - 60_000);
+    }
+  });
+
+  it('given a trusted batch with sentAt, when parsed, then its times are not moved (a derived event id hangs on them)', () => {
+    const trusted = { type: 'webinar_attended', email: 'a@example.co.jp', occurredAt: NOW - 60_000 };
+    const parsed = parseTrackBatch(
+      { events: [trusted], sentAt: new Date(NOW - 3_600_000).toISOString() },
+      'trusted',
+      opts,
+    );
+    expect(parsed.ok && parsed.items[0]?.event.occurredAt).toBe(NOW - 60_000);
+  });
+
   it('given an ISO time with a +09:00 offset, when parsed, then it is read in that offset', () => {
     const result = parseTrackEvent(
       snippetEvent({ occurredAt: '2025-06-02T09:30:00+09:00' }),

@@ -77,6 +77,9 @@ describe('tracking snippet contract (examples/ma.js → POST /v1/track)', () => 
       expect(beacon.type).toBe('text/plain'); // readBody kind 'text-json'
       const parsed = parseTrackBatch(beacon.body, 'browser', { now: Date.now(), lateEventWindowDays: 7 });
       expect(parsed).toMatchObject({ ok: true, rejected: [] });
+      // The browser's clock at sending, for the server to correct the events' times by.
+      const sentAt = (beacon.body as { sentAt?: string }).sentAt ?? '';
+      expect(Math.abs(Date.parse(sentAt) - Date.now())).toBeLessThan(60_000);
     }
     const events = sent.flatMap((b) => (b.body as { events: { type: string }[] }).events.map((e) => e.type));
     expect(events).toEqual(expect.arrayContaining(['page_view', 'download', 'webinar_registered']));
