@@ -387,6 +387,7 @@ export function parseSubmission(form: FormConfig, raw: unknown, now: EpochMs): P
     {
       honeypot: Object.hasOwn(raw, form.honeypotField) ? raw[form.honeypotField] : undefined,
       startedAt: raw._startedAt,
+      submittedAt: raw._submittedAt,
     },
     { minFillMs: form.minFillMs },
     now,

@@ -5,7 +5,10 @@
  * nothing is stored and no mail is sent. Validation runs first, so an invalid post gets the same 400 a
  * person would get.
  *
- * The fill time is `now - _startedAt`, where `_startedAt` is the browser's clock when the form was rendered.
+ * The fill time is `_submittedAt - _startedAt`: the browser's clock when the form was rendered and when it was
+ * sent, so a visitor's clock that is off by a minute changes nothing (measured against our clock, a clock 30 s
+ * fast made a person who took 31 s look like a 1 s bot, and the lead was silently dropped). Without a usable
+ * `_submittedAt` (a page that does not send it, or one before `_startedAt`) it is `now - _startedAt`.
  * Decisions for the awkward cases (we would rather let a bot through than drop a lead):
  * - missing (no JavaScript, or a form embedded without the snippet): human, noted `started_at_missing`;
  * - not a positive integer: human, noted `started_at_invalid`;
@@ -53,7 +56,7 @@ export function isHoneypotFilled(raw: unknown): boolean {
 }
 
 export function checkSpam(
-  input: { honeypot: unknown; startedAt: unknown },
+  input: { honeypot: unknown; startedAt: unknown; submittedAt?: unknown },
   options: { minFillMs: number },
   now: EpochMs,
 ): SpamCheck {
@@ -63,7 +66,9 @@ export function checkSpam(
     const note = started.kind === 'missing' ? 'started_at_missing' : 'started_at_invalid';
     return { verdict: honeypot ? 'honeypot' : null, note, fillMs: null };
   }
-  const fillMs = now - started.at;
+  const submitted = readStartedAt(input.submittedAt);
+  const fillMs =
+    submitted.kind === 'ok' && submitted.at >= started.at ? submitted.at - started.at : now - started.at;
   if (honeypot) return { verdict: 'honeypot', note: null, fillMs };
   if (fillMs < 0) return { verdict: null, note: 'started_at_in_future', fillMs: null };
   if (fillMs > STALE_STARTED_AT_MS) return { verdict: null, note: 'started_at_stale', fillMs };

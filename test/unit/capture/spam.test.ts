@@ -52,6 +52,36 @@ describe('checkSpam', () => {
     );
   });
 
+  it('given a browser clock 30 s ahead and a person who took 31 s, when _submittedAt comes with the post, then the fill is measured on that clock alone: a person', () => {
+    const ahead = 30_000;
+    const startedAt = NOW - 31_000 + ahead;
+    const submittedAt = NOW + ahead;
+    expect(checkSpam({ honeypot: '', startedAt, submittedAt }, options, NOW)).toEqual({
+      verdict: null,
+      note: null,
+      fillMs: 31_000,
+    });
+    // Measured against our clock (a page that sends no _submittedAt), the same person looks like a 1 s bot.
+    expect(checkSpam({ honeypot: '', startedAt }, options, NOW)).toMatchObject({
+      verdict: 'too_fast',
+      fillMs: 1000,
+    });
+  });
+
+  it('given a post filled in 1 s by its own clock, when checked, then it is too_fast even though it arrived late', () => {
+    const startedAt = NOW - 60_000;
+    expect(
+      checkSpam({ honeypot: '', startedAt, submittedAt: String(startedAt + 1000) }, options, NOW).verdict,
+    ).toBe('too_fast');
+  });
+
+  it('given a _submittedAt before _startedAt or unreadable, when checked, then the fill is measured against our clock', () => {
+    const startedAt = NOW - 10_000;
+    for (const submittedAt of [startedAt - 1, 'soon', '', undefined]) {
+      expect(checkSpam({ honeypot: '', startedAt, submittedAt }, options, NOW).fillMs).toBe(10_000);
+    }
+  });
+
   it('given a garbage _startedAt, when checked, then it is a person noted invalid', () => {
     expect(checkSpam({ honeypot: '', startedAt: 'yesterday' }, options, NOW)).toMatchObject({
       verdict: null,
