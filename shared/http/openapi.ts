@@ -68,7 +68,10 @@ const FORM_EXTRAS = {
   _startedAt: z
     .union([z.string(), z.number()])
     .optional()
-    .meta({ description: 'When the form was shown (bot check)' }),
+    .meta({ description: "When the form was shown, epoch ms on the visitor's clock (bot check)" }),
+  _submittedAt: z.union([z.string(), z.number()]).optional().meta({
+    description: 'When the form was sent, epoch ms on the same clock: the fill time is the difference',
+  }),
   utm_source: z.string().optional(),
   utm_medium: z.string().optional(),
   utm_campaign: z.string().optional(),
