@@ -11,7 +11,7 @@ import { DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-s
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, startLocalSes } from '#local/engines';
 import { startRuntime } from '#local/runtime';
 import { freePort } from '../test/support/ports.ts';
-import { figure, median, numberArg, writeResult } from './support.ts';
+import { benchFormBody, figure, median, numberArg, writeResult } from './support.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.LOG_LEVEL = 'silent';
@@ -68,15 +68,7 @@ for (let r = 0; r < rounds; r++) {
       fetch(`${runtime.apiUrl}/v1/forms/contact`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify({
-          email: `bench-${r}-${i}@example.co.jp`,
-          lastName: '山田',
-          firstName: '太郎',
-          company: '株式会社ベンチマーク',
-          title: '部長',
-          employees: '300-999',
-          consent: true,
-        }),
+        body: benchFormBody(`bench-${r}-${i}@example.co.jp`),
       }).then((res) => {
         if (res.status !== 201) throw new Error(`capture answered ${res.status}`);
       }),

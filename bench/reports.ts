@@ -11,7 +11,7 @@
 import { startDynamoDbLocal, startLocalSes } from '#local/engines';
 import { startRuntime } from '#local/runtime';
 import { freePort } from '../test/support/ports.ts';
-import { figure, median, numberArg, writeResult } from './support.ts';
+import { benchFormBody, figure, median, numberArg, writeResult } from './support.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.LOG_LEVEL = 'silent';
@@ -77,16 +77,7 @@ try {
         const res = await fetch(`${runtime.apiUrl}/v1/forms/contact`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', accept: 'application/json' },
-          body: JSON.stringify({
-            email: `bench-report-${i}@example.co.jp`,
-            lastName: '山田',
-            firstName: '太郎',
-            company: '株式会社ベンチマーク',
-            title: '部長',
-            employees: '300-999',
-            consent: true,
-            ...CHANNELS[i % CHANNELS.length]?.[1],
-          }),
+          body: benchFormBody(`bench-report-${i}@example.co.jp`, CHANNELS[i % CHANNELS.length]?.[1]),
         });
         if (res.status !== 201) throw new Error(`capture answered ${res.status}`);
       }

@@ -118,3 +118,16 @@ export function writeResult(bench: string, figures: Figure[], details: unknown =
   if (!result.pass) process.exitCode = 1;
   return result;
 }
+
+/** The body of a form post the benches send: a new lead with consent (`extra` adds or overrides fields). */
+export const benchFormBody = (email: string, extra: Record<string, unknown> = {}): string =>
+  JSON.stringify({
+    email,
+    lastName: '山田',
+    firstName: '太郎',
+    company: '株式会社ベンチマーク',
+    title: '部長',
+    employees: '300-999',
+    consent: true,
+    ...extra,
+  });

@@ -17,7 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { batchWriteAll, consentingLeadItems, dueEnrollmentItem } from '../test/support/fixtures.ts';
-import { figure, numberArg, startBenchEngines, writeResult } from './support.ts';
+import { benchFormBody, figure, numberArg, startBenchEngines, writeResult } from './support.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.LOG_LEVEL = 'silent';
@@ -101,15 +101,7 @@ try {
           accept: 'application/json',
           origin: 'https://www.example.co.jp',
         },
-        body: JSON.stringify({
-          email: `units-${i}-${randomUUID().slice(0, 8)}@example.co.jp`,
-          lastName: '山田',
-          firstName: '太郎',
-          company: '株式会社ベンチマーク',
-          title: '部長',
-          employees: '300-999',
-          consent: true,
-        }),
+        body: benchFormBody(`units-${i}-${randomUUID().slice(0, 8)}@example.co.jp`),
       }),
     );
     if (res.status !== 201) throw new Error(`capture answered ${res.status} ${res.body}`);
