@@ -14,7 +14,7 @@ import {
   UnsupportedMediaTypeError,
 } from '#http/errors';
 import { withObservability } from '#http/lambda';
-import { type HttpResult, httpErrorResponse, json } from '#http/responses';
+import { type HttpResult, httpErrorResponse, internalErrorResponse, json } from '#http/responses';
 
 /** The largest request body any route takes (`config/app.ts` api.maxBodyBytes). */
 export const MAX_BODY_BYTES = settings.app.api.maxBodyBytes;
@@ -72,7 +72,7 @@ const errorMapper = (): middy.MiddlewareObj<HttpEvent, HttpResult> => ({
       return;
     }
     logger.error('unhandled error', { requestId: request.context.awsRequestId, ...errorFields(error) });
-    request.response = json(500, { error: { code: 'internal', message: 'Internal error.' } });
+    request.response = internalErrorResponse();
   },
 });
 

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { authorize, rememberCaller } from '#http/access';
 import { HttpError } from '#http/errors';
-import { type HttpResult, httpErrorResponse, json } from '#http/responses';
+import { type HttpResult, httpErrorResponse, internalErrorResponse } from '#http/responses';
 
 /**
  * For the few routes whose answer is computed from the built-in configuration alone (no SDK client, no store,
@@ -31,7 +31,7 @@ export function lightHttpHandler(
           errorMessage: error instanceof Error ? error.message : String(error),
         }),
       );
-      return json(500, { error: { code: 'internal', message: 'Internal error.' } });
+      return internalErrorResponse();
     }
   };
 }

@@ -26,6 +26,10 @@ export const json = (
   body: JSON.stringify(body),
 });
 
+/** The answer to an unexpected error: a bare 500, never the error's message or name. */
+export const internalErrorResponse = (): HttpResult =>
+  json(500, { error: { code: 'internal', message: 'Internal error.' } });
+
 /** The answer to a named error (`HttpError`): its status, code, message and field errors, nothing else. */
 export const httpErrorResponse = (error: HttpError): HttpResult =>
   json(error.statusCode, { error: { code: error.code, message: error.message, ...(error.details ?? {}) } });

@@ -73,56 +73,53 @@ const parts = /* @__PURE__ */ lazySchema(() => {
   };
 });
 
-export const acceptActionSchema = /* @__PURE__ */ lazySchema(() => {
-  const { actionIdSchema, actorSchema, noteSchema, ownerIdSchema } = parts();
+/**
+ * An action's body: its name, the idempotency key, its own fields, then who did it and a note, the parts every
+ * action shares.
+ */
+const actionBody = <A extends string, F extends Record<string, z.ZodMiniType>>(action: A, fields: F) => {
+  const p = parts();
   return z.strictObject({
-    action: z.literal('accept'),
-    actionId: actionIdSchema,
-    by: actorSchema,
+    action: z.literal(action),
+    actionId: p.actionIdSchema,
+    ...fields,
+    by: p.actorSchema,
+    note: p.noteSchema,
+  });
+};
+
+export const acceptActionSchema = /* @__PURE__ */ lazySchema(() => {
+  const p = parts();
+  return actionBody('accept', {
     /**
      * The owner accepting. When the lead has no open hand-off (taken from the call list, or the automatic
      * hand-off is still on its way), the accept opens one for this owner (else for the owner `by` names by
      * id or e-mail); when another owner's hand-off is open and not yet accepted, this owner takes it over.
      */
-    ownerId: z.optional(ownerIdSchema),
-    note: noteSchema,
+    ownerId: z.optional(p.ownerIdSchema),
   });
 });
 export const qualifyActionSchema = /* @__PURE__ */ lazySchema(() => {
-  const { actionIdSchema, actorSchema, noteSchema, bantchSchema } = parts();
-  return z.strictObject({
-    action: z.literal('qualify'),
-    actionId: actionIdSchema,
-    bant: bantchSchema,
-    by: actorSchema,
-    note: noteSchema,
+  const p = parts();
+  return actionBody('qualify', {
+    bant: p.bantchSchema,
   });
 });
 export const convertActionSchema = /* @__PURE__ */ lazySchema(() => {
-  const {
-    actionIdSchema,
-    actorSchema,
-    noteSchema,
-    amountSchema,
-    probabilitySchema,
-    phaseSchema,
-    calendarDateSchema,
-  } = parts();
-  return z.strictObject({
-    action: z.literal('convert'),
-    actionId: actionIdSchema,
+  const p = parts();
+  return actionBody('convert', {
     /** Omitted: the next step from the current stage (sql → opportunity, opportunity → customer). */
     to: z.optional(z.enum(CONVERSION_TARGETS)),
-    amount: amountSchema,
+    amount: p.amountSchema,
     currency: z._default(
       z.string().check(z.regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as JPY')),
       'JPY',
     ),
-    expectedCloseDate: calendarDateSchema,
+    expectedCloseDate: p.calendarDateSchema,
     /** The opportunity's first phase (a configured phase id); default: the first configured phase. */
-    phase: z.optional(phaseSchema),
+    phase: z.optional(p.phaseSchema),
     /** Win probability in percent; default: the phase's configured probability. */
-    probability: z.optional(probabilitySchema),
+    probability: z.optional(p.probabilitySchema),
     /** 取引先 */
     account: z.optional(
       z.strictObject({
@@ -149,90 +146,51 @@ export const convertActionSchema = /* @__PURE__ */ lazySchema(() => {
         phone: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(40))),
       }),
     ),
-    by: actorSchema,
-    note: noteSchema,
   });
 });
 
 /** `POST /v1/ops/leads/{leadId}/opportunity`: moves the open opportunity to a phase (or won / lost). */
 export const opportunityActionSchema = /* @__PURE__ */ lazySchema(() => {
-  const {
-    actionIdSchema,
-    actorSchema,
-    noteSchema,
-    amountSchema,
-    probabilitySchema,
-    phaseSchema,
-    calendarDateSchema,
-  } = parts();
-  return z
-    .strictObject({
-      action: z.literal('opportunity'),
-      actionId: actionIdSchema,
-      phase: phaseSchema,
-      amount: z.optional(amountSchema),
-      expectedCloseDate: z.optional(calendarDateSchema),
-      probability: z.optional(probabilitySchema),
-      /** Required when `phase` is `lost` (失注理由). */
-      reason: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(500))),
-      competitor: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),
-      by: actorSchema,
-      note: noteSchema,
-    })
-    .check(
-      z.refine((a) => a.phase !== 'lost' || a.reason !== undefined, {
-        message: 'a lost opportunity needs a reason',
-        path: ['reason'],
-      }),
-    );
+  const p = parts();
+  return actionBody('opportunity', {
+    phase: p.phaseSchema,
+    amount: z.optional(p.amountSchema),
+    expectedCloseDate: z.optional(p.calendarDateSchema),
+    probability: z.optional(p.probabilitySchema),
+    /** Required when `phase` is `lost` (失注理由). */
+    reason: z.optional(p.reasonSchema),
+    competitor: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),
+  }).check(
+    z.refine((a) => a.phase !== 'lost' || a.reason !== undefined, {
+      message: 'a lost opportunity needs a reason',
+      path: ['reason'],
+    }),
+  );
 });
 export type OpportunityAction = z.output<ReturnType<typeof opportunityActionSchema>>;
 export const disqualifyActionSchema = /* @__PURE__ */ lazySchema(() => {
-  const { actionIdSchema, actorSchema, noteSchema, reasonSchema } = parts();
-  return z.strictObject({
-    action: z.literal('disqualify'),
-    actionId: actionIdSchema,
-    reason: reasonSchema,
-    by: actorSchema,
-    note: noteSchema,
+  const p = parts();
+  return actionBody('disqualify', {
+    reason: p.reasonSchema,
   });
 });
 export const recycleActionSchema = /* @__PURE__ */ lazySchema(() => {
-  const { actionIdSchema, actorSchema, noteSchema, reasonSchema } = parts();
-  return z.strictObject({
-    action: z.literal('recycle'),
-    actionId: actionIdSchema,
-    reason: reasonSchema,
+  const p = parts();
+  return actionBody('recycle', {
+    reason: p.reasonSchema,
     /** Overrides the configured delay before the lead re-enters nurture. */
     nurtureAfterDays: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(365))),
-    by: actorSchema,
-    note: noteSchema,
   });
 });
 
-/** Owner actions of the ops API (events.ts → OWNER_ACTIONS). */
-export const handoffActionSchema = /* @__PURE__ */ lazySchema(() => {
-  const { actionIdSchema, actorSchema, noteSchema, reasonSchema, ownerIdSchema } = parts();
-  return z.strictObject({
-    action: z.literal('handoff'),
-    actionId: actionIdSchema,
-    ownerId: z.optional(ownerIdSchema),
-    reason: reasonSchema,
-    by: actorSchema,
-    note: noteSchema,
+/** Owner actions of the ops API (events.ts → OWNER_ACTIONS): the same body under two names. */
+const ownerActionSchema = <A extends 'handoff' | 'reassign'>(action: A) =>
+  lazySchema(() => {
+    const p = parts();
+    return actionBody(action, { ownerId: z.optional(p.ownerIdSchema), reason: p.reasonSchema });
   });
-});
-export const reassignActionSchema = /* @__PURE__ */ lazySchema(() => {
-  const { actionIdSchema, actorSchema, noteSchema, reasonSchema, ownerIdSchema } = parts();
-  return z.strictObject({
-    action: z.literal('reassign'),
-    actionId: actionIdSchema,
-    ownerId: z.optional(ownerIdSchema),
-    reason: reasonSchema,
-    by: actorSchema,
-    note: noteSchema,
-  });
-});
+export const handoffActionSchema = /* @__PURE__ */ ownerActionSchema('handoff');
+export const reassignActionSchema = /* @__PURE__ */ ownerActionSchema('reassign');
 export type OwnerAction =
   | z.output<ReturnType<typeof handoffActionSchema>>
   | z.output<ReturnType<typeof reassignActionSchema>>;
