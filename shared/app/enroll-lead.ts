@@ -9,8 +9,8 @@ import { type Lead, marketingAllowed } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
 import { candidatesFor, type EnrollmentCandidate, type EnrollmentSignal } from '#domain/nurture/enrollment';
 import { firstDueAt, newEnrollment, shouldEnroll } from '#domain/nurture/sequences';
-import { enrollmentPut, getEnrollment } from '#store/enrollments';
-import { getLead, writeLead } from '#store/leads';
+import { enrollmentPut, getEnrollment, startEnrollment } from '#store/enrollments';
+import { getLead, putTimelineEntry } from '#store/leads';
 import { CONFLICT, retryOnConflict } from '#store/retry';
 
 export { TEMPERATURES } from '#domain/lead/types';
@@ -90,12 +90,18 @@ async function enrollOne(
   const leadId = lead.profile.leadId;
   const outcome = await retryOnConflict(`enroll ${leadId} in ${sequence.id}`, async () => {
     const existing = await getEnrollment(leadId, sequence.id);
-    if (existing?.triggerEventId === eventId) return 'duplicate' as const;
+    if (existing?.triggerEventId === eventId) {
+      // This event started the run already. If that invocation stopped before the run's timeline line, put it
+      // now, dated now (only where it is missing: the line first written stays as it was).
+      const firstStep = firstStepAt(sequence, existing.enrolledAt, lead);
+      const line = enrolledLine(sequence.id, existing.run, existing.trigger, at, firstStep);
+      await putTimelineEntry(leadId, line, { ifAbsent: true });
+      return 'duplicate' as const;
+    }
     if (!shouldEnroll(candidate.policy, candidate.trigger, existing)) return 'not_eligible' as const;
     const run = (existing?.run ?? 0) + 1;
     const enrolledAt = candidate.startAt ?? at;
-    const dueAt =
-      firstDueAt(sequence, enrolledAt, settings.nurtureSettings, lead.profile.timeZone, leadId) ?? enrolledAt;
+    const dueAt = firstStepAt(sequence, enrolledAt, lead);
     const put = enrollmentPut(
       {
         ...newEnrollment(sequence.id, enrolledAt),
@@ -107,16 +113,25 @@ async function enrollOne(
       dueAt,
       existing?.run,
     );
-    const timeline = timelineEntry(`nurture:${sequence.id}:${run}:enrolled`, 'sequence_enrolled', at, {
-      sequenceId: sequence.id,
-      run,
-      trigger: candidate.trigger.kind,
-      firstStepAt: isoAt(dueAt),
-    });
     // Another trigger enrolled meanwhile: decide again on what is there now.
-    const result = await writeLead({}, { leadId, timeline: [timeline], extra: [put], at });
+    const line = enrolledLine(sequence.id, run, candidate.trigger.kind, at, dueAt);
+    const result = await startEnrollment(put, line, leadId);
     return result === 'saved' ? ('enrolled' as const) : CONFLICT;
   });
   if (outcome === 'enrolled') countMetric('SequenceEnrolled', { sequenceId: sequence.id });
   return outcome;
 }
+
+/** When a run started at `enrolledAt` sends its first step (the sequence's delay, send window, holidays). */
+const firstStepAt = (sequence: SequenceConfig, enrolledAt: EpochMs, lead: Lead): EpochMs =>
+  firstDueAt(sequence, enrolledAt, settings.nurtureSettings, lead.profile.timeZone, lead.profile.leadId) ??
+  enrolledAt;
+
+/** The run's `sequence_enrolled` timeline line, dated `at` (its id is the run's: one line per run). */
+const enrolledLine = (sequenceId: string, run: number, trigger: string, at: EpochMs, firstStep: EpochMs) =>
+  timelineEntry(`nurture:${sequenceId}:${run}:enrolled`, 'sequence_enrolled', at, {
+    sequenceId,
+    run,
+    trigger,
+    firstStepAt: isoAt(firstStep),
+  });

@@ -6,7 +6,7 @@ import type { EnrollmentState } from '#domain/nurture/sequences';
 import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
 import { dueAttributes, keys, PREFIX } from '#store/keys';
 import { stateItem } from '#store/lead-items';
-import type { TransactItem } from '#store/leads';
+import { putTimelineEntry, type StoredTimelineEntry, type TransactItem } from '#store/leads';
 import { type DueTimer, timerUpdate } from '#store/timers';
 
 /**
@@ -52,6 +52,29 @@ export async function listEnrollments(leadId: string): Promise<EnrollmentRecord[
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return out;
+}
+
+/**
+ * Start a run with two single writes instead of one transaction (1 + 1 write units instead of 2 + 2): the
+ * enrollment first (`enrollmentPut`'s condition makes it the commit: a trigger that lost the race writes
+ * nothing and decides again), then its timeline line. If the process stops between the two, the run stands
+ * without its line until the triggering event is delivered again (the failed invocation is retried) and the
+ * caller puts the line where it is missing (`putTimelineEntry` with `ifAbsent`), like any step of the run.
+ */
+export async function startEnrollment(
+  put: TransactItem,
+  line: StoredTimelineEntry,
+  leadId: string,
+): Promise<'saved' | 'conflict'> {
+  if (!put.Put) throw new Error('startEnrollment takes an enrollmentPut');
+  try {
+    await dynamodb.send(new PutCommand(put.Put));
+  } catch (error) {
+    if (isConditionalCheckFailure(error)) return 'conflict';
+    throw error;
+  }
+  await putTimelineEntry(leadId, line);
+  return 'saved';
 }
 
 /**

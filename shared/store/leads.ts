@@ -530,6 +530,28 @@ export async function getTimelineEntry(
   return stripKeys<StoredTimelineEntry>(result.Item, [TTL_ATTRIBUTE, INDEXES.timeline.sortKey.name]);
 }
 
+/**
+ * One timeline entry as a single write (no transaction). `ifAbsent`: only when the lead has no entry with that
+ * id yet (a refused put changes nothing; it still bills its write unit).
+ */
+export async function putTimelineEntry(
+  leadId: string,
+  entry: StoredTimelineEntry,
+  options: { ifAbsent?: boolean } = {},
+): Promise<void> {
+  try {
+    await dynamodb.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: timelineItem(leadId, entry),
+        ...(options.ifAbsent ? { ConditionExpression: 'attribute_not_exists(pk)' } : {}),
+      }),
+    );
+  } catch (error) {
+    if (!(options.ifAbsent && isConditionalCheckFailure(error))) throw error;
+  }
+}
+
 /** Rewrite timeline entries (rescoring re-explains points under new rules); derived data, so no transaction. */
 export async function putTimelineEntries(
   leadId: string,

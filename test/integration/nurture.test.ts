@@ -156,6 +156,45 @@ describe('step-email sequence: the whitepaper journey', () => {
     expect((await getTimeline(leadId)).filter((e) => e.type === 'sequence_enrolled')).toHaveLength(1);
   });
 
+  it('given an enrollment whose invocation stopped before its timeline line, when the event is delivered again, then the line is put once and the run is unchanged', async () => {
+    // Arrange: a run starts with two single writes (the enrollment, then its line); the state a crash between
+    // them leaves is the run without its line.
+    const email = uniqueEmail('enroll-crash');
+    await postForm(runtime, 'whitepaper', whitepaperBody(email));
+    await runtime.settle();
+    const leadId = await leadIdOf(email);
+    const delivered = runtime
+      .events()
+      .find(
+        (e) => e['detail-type'] === 'Lead Captured' && (e.detail as { leadId: string }).leadId === leadId,
+      );
+    const { DeleteCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { dynamodb, tableName } = await import('#store/dynamodb');
+    const { keys } = await import('#store/keys');
+    const { getTimeline } = await import('#store/leads');
+    const lines = async () => (await getTimeline(leadId)).filter((e) => e.type === 'sequence_enrolled');
+    const [written] = await lines();
+    expect(written?.properties).toMatchObject({ sequenceId: SEQUENCE, run: 1, trigger: 'form' });
+    await dynamodb.send(
+      new DeleteCommand({ TableName: tableName, Key: keys.timelineEvent(leadId, written?.eventId ?? '') }),
+    );
+    const before = await enrollmentOf(leadId, SEQUENCE);
+
+    // Act: the failed invocation is retried (the same event), then delivered once more.
+    const retried = (await runtime.invoke('nurture-enroll', delivered)) as { results: unknown[] };
+    const [repaired] = await lines();
+    const again = (await runtime.invoke('nurture-enroll', delivered)) as { results: unknown[] };
+
+    // Assert: one run (the same item), and its line is back with what the first one said; a further
+    // delivery leaves it as it is.
+    expect(retried.results).toEqual([{ sequenceId: SEQUENCE, outcome: 'duplicate' }]);
+    expect(again.results).toEqual([{ sequenceId: SEQUENCE, outcome: 'duplicate' }]);
+    expect(await enrollmentOf(leadId, SEQUENCE)).toEqual(before);
+    expect(repaired?.eventId).toBe(written?.eventId);
+    expect(repaired?.properties).toEqual(written?.properties);
+    expect(await lines()).toEqual([repaired]);
+  });
+
   it('given a sweeper died after recording an attempt, when the claim comes back interrupted, then the step is not sent again and the sequence moves on', async () => {
     // Arrange: the state a crash leaves: an uncertain attempt for step 0, a stale claim, due again.
     const email = uniqueEmail('crash');
