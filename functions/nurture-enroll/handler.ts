@@ -15,7 +15,8 @@ const signalSchema = z.discriminatedUnion('detail-type', [
   }),
   z.object({
     'detail-type': z.literal('Lead Temperature Changed'),
-    detail: z.object({ ...base, to: z.enum(TEMPERATURES) }),
+    // `occurredAt` only dates the change; an unreadable one is ignored, not a reason to drop the event.
+    detail: z.object({ ...base, to: z.enum(TEMPERATURES), occurredAt: z.optional(z.string()) }),
   }),
   z.object({
     'detail-type': z.literal('Lead Recycled'),
@@ -30,7 +31,7 @@ const signalSchema = z.discriminatedUnion('detail-type', [
 /**
  * Target of the `nurture-enroll` rule on the leads bus: a captured lead enters its form's sequences, a
  * temperature change the sequences entered at that temperature, a recycled lead the recycle sequence at
- * `nurtureAt`. Redelivery is safe (the enrollment remembers its triggering event). An event that cannot
+ * `nurtureAt`; a lead that turned hot leaves the sequences that exit on `became_hot` at once. Redelivery is safe (the enrollment remembers its triggering event). An event that cannot
  * be parsed is logged and dropped: retrying it would never succeed.
  */
 export const handler = eventHandler(async (event: EventBridgeEvent<string, unknown>) => {
@@ -49,8 +50,11 @@ function toSignal(event: z.output<typeof signalSchema>): EnrollmentSignal | unde
       const { formId, ...rest } = event.detail;
       return formId ? { kind: 'captured', ...rest, formId } : undefined;
     }
-    case 'Lead Temperature Changed':
-      return { kind: 'temperature', ...event.detail };
+    case 'Lead Temperature Changed': {
+      const { occurredAt, ...rest } = event.detail;
+      const at = occurredAt === undefined ? Number.NaN : Date.parse(occurredAt);
+      return { kind: 'temperature', ...rest, ...(Number.isFinite(at) ? { occurredAt: at } : {}) };
+    }
     case 'Lead Recycled':
       return { kind: 'recycled', ...event.detail, nurtureAt: Date.parse(event.detail.nurtureAt) };
   }

@@ -1,16 +1,28 @@
 import { now } from '#adapters/clock';
 import { logger } from '#adapters/logger';
 import { countMetric } from '#adapters/metrics';
-import { timelineEntry } from '#app/nurture-timeline';
+import { exitedEntry, timelineEntry } from '#app/nurture-timeline';
 import type { SequenceConfig } from '#config/sequences';
 import { settings } from '#config/settings';
 import { isoAt } from '#domain/lead/events';
 import { type Lead, marketingAllowed } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
-import { candidatesFor, type EnrollmentCandidate, type EnrollmentSignal } from '#domain/nurture/enrollment';
-import { firstDueAt, newEnrollment, shouldEnroll } from '#domain/nurture/sequences';
-import { enrollmentPut, getEnrollment, startEnrollment } from '#store/enrollments';
-import { getLead, putTimelineEntry } from '#store/leads';
+import {
+  candidatesFor,
+  type EnrollmentCandidate,
+  type EnrollmentSignal,
+  runsEndedBy,
+  turnedHot,
+} from '#domain/nurture/enrollment';
+import { type ExitReason, firstDueAt, newEnrollment, shouldEnroll } from '#domain/nurture/sequences';
+import {
+  endEnrollmentUpdate,
+  enrollmentPut,
+  getEnrollment,
+  listEnrollments,
+  startEnrollment,
+} from '#store/enrollments';
+import { getLead, putTimelineEntry, writeLead } from '#store/leads';
 import { CONFLICT, retryOnConflict } from '#store/retry';
 
 export { TEMPERATURES } from '#domain/lead/types';
@@ -23,6 +35,8 @@ export type { EnrollmentSignal } from '#domain/nurture/enrollment';
 
 export type EnrollOutcome =
   | 'enrolled'
+  /** A run this signal ended (the lead turned hot). */
+  | 'exited'
   | 'duplicate'
   | 'not_eligible'
   | 'not_allowed'
@@ -53,13 +67,19 @@ export async function enrollLead(request: EnrollRequest): Promise<EnrollResult> 
 }
 
 /**
- * Enroll the lead a signal names into every sequence it starts. Idempotent: the run's item remembers the
+ * Apply a bus signal to the lead it names: first end the runs it ends (a lead that turned hot, `endRunsOn`),
+ * then enroll the lead into every sequence it starts. Idempotent: the run's item remembers the
  * triggering event id, and the write is conditioned on the run it replaces (or on there being none), so a
  * redelivered or concurrent event enrolls at most once. A lead who can never get marketing mail
  * (unsubscribed, suppressed, no consent) is not enrolled; one whose double opt-in is pending is, and the
  * first step waits for the confirmation.
  */
 async function enrollFromSignal(signal: EnrollmentSignal, at: EpochMs): Promise<EnrollResult> {
+  const ended = await endRunsOn(signal, at);
+  return [...ended, ...(await enrollCandidates(signal, at))];
+}
+
+async function enrollCandidates(signal: EnrollmentSignal, at: EpochMs): Promise<EnrollResult> {
   const candidates = candidatesFor(signal, settings);
   if (candidates.length === 0) {
     return signal.kind === 'recycled' ? [{ sequenceId: signal.sequenceId, outcome: 'unknown_sequence' }] : [];
@@ -78,6 +98,33 @@ async function enrollFromSignal(signal: EnrollmentSignal, at: EpochMs): Promise<
     });
   }
   return results;
+}
+
+const BECAME_HOT: ExitReason = 'became_hot';
+
+/**
+ * End the runs the signal ends (`runsEndedBy`: a lead that turned hot leaves the sequences that exit on
+ * `became_hot`): each run off the due index with its `sequence_exited` line, in one transaction conditioned
+ * on each run still being the active one, so a sweeper or a newer run that got there first is re-read.
+ */
+async function endRunsOn(signal: EnrollmentSignal, at: EpochMs): Promise<EnrollResult> {
+  if (!turnedHot(signal)) return [];
+  const { leadId } = signal;
+  return retryOnConflict(`end runs of ${leadId} on ${signal.eventId}`, async () => {
+    const runs = runsEndedBy(signal, await listEnrollments(leadId), settings.sequences);
+    if (runs.length === 0) return [];
+    const saved = await writeLead(
+      {},
+      {
+        leadId,
+        timeline: runs.map((r) => exitedEntry(r.sequenceId, r.run, BECAME_HOT, at)),
+        extra: runs.map((r) => endEnrollmentUpdate(leadId, r.sequenceId, BECAME_HOT, at, r.run)),
+        at,
+      },
+    );
+    if (saved !== 'saved') return CONFLICT;
+    return runs.map((r) => ({ sequenceId: r.sequenceId, outcome: 'exited' as const }));
+  });
 }
 
 async function enrollOne(

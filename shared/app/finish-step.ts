@@ -1,4 +1,4 @@
-import { timelineEntry } from '#app/nurture-timeline';
+import { exitedEntry, timelineEntry } from '#app/nurture-timeline';
 import type { SequenceConfig } from '#config/sequences';
 import { sequenceById, settings } from '#config/settings';
 import { isoAt } from '#domain/lead/events';
@@ -113,12 +113,7 @@ export async function finishStep(
       const next = applyDecision(enrollment, { steps }, decision, now);
       nextAt = null;
       change = { next, outcome: { kind: 'exited', at: now, reason: decision.reason }, endedAt: now };
-      timeline.push(
-        timelineEntry(`nurture:${sequenceId}:${run}:exited`, 'sequence_exited', now, {
-          sequenceId,
-          reason: decision.reason,
-        }),
-      );
+      timeline.push(exitedEntry(sequenceId, run, decision.reason, now));
       result = 'exited';
       break;
     }

@@ -21,3 +21,13 @@ export function timelineEntry(
     recordedAt: at,
   };
 }
+
+/** A run's `sequence_exited` line (one per run: its id is the run's). */
+export function exitedEntry(
+  sequenceId: string,
+  run: number,
+  reason: string,
+  at: EpochMs,
+): StoredTimelineEntry {
+  return timelineEntry(`nurture:${sequenceId}:${run}:exited`, 'sequence_exited', at, { sequenceId, reason });
+}

@@ -102,12 +102,16 @@ export function enrollmentPut(
   };
 }
 
-/** Ends a run now (exit reason given), off the due index; a sweeper that read it before cannot record over it. */
+/**
+ * Ends a run now (exit reason given), off the due index; a sweeper that read it before cannot record over it.
+ * With `run`: only that run while it is active (a newer run or an ended one refuses the write).
+ */
 export function endEnrollmentUpdate(
   leadId: string,
   sequenceId: string,
   reason: string,
   now: EpochMs,
+  run?: number,
 ): TransactItem {
   return {
     Update: {
@@ -115,12 +119,14 @@ export function endEnrollmentUpdate(
       Key: keys.enrollment(leadId, sequenceId),
       UpdateExpression:
         'SET #status = :exited, exitReason = :reason, endedAt = :now, lastOutcome = :outcome REMOVE dueShard, dueAt, claimId, claimedAt',
-      ExpressionAttributeNames: { '#status': 'status' },
+      ...(run === undefined ? {} : { ConditionExpression: '#run = :run AND #status = :active' }),
+      ExpressionAttributeNames: { '#status': 'status', ...(run === undefined ? {} : { '#run': 'run' }) },
       ExpressionAttributeValues: {
         ':exited': 'exited',
         ':reason': reason,
         ':now': now,
         ':outcome': { kind: 'exited', at: now, reason },
+        ...(run === undefined ? {} : { ':run': run, ':active': 'active' }),
       },
     },
   };

@@ -62,6 +62,26 @@ const enrollEvent = (leadId: string, formId: string) => ({
   },
 });
 
+/** `Lead Temperature Changed` as the bus delivers it. */
+const temperatureEvent = (leadId: string, to: 'hot' | 'warm' | 'cold', occurredAt: number) => ({
+  version: '0',
+  id: randomUUID(),
+  'detail-type': 'Lead Temperature Changed',
+  source: 'leadloop.leads',
+  account: '000000000000',
+  time: new Date(occurredAt).toISOString(),
+  region: 'ap-northeast-1',
+  resources: [],
+  detail: {
+    eventId: `${leadId}:temperature:${randomUUID()}`,
+    version: 1,
+    occurredAt: new Date(occurredAt).toISOString(),
+    leadId,
+    from: 'warm',
+    to,
+  },
+});
+
 describe('step-email sequence: the whitepaper journey', () => {
   it('given a whitepaper download the evening before a weekday holiday, when the clock runs 8+ days with sweeps, then three mails arrive in order, in Tokyo business hours, holiday skipped, each with one-click unsubscribe and the footer', async () => {
     // Arrange: 18:30 Tokyo on the day before a weekday holiday (after hours, and the next day is closed).
@@ -193,6 +213,38 @@ describe('step-email sequence: the whitepaper journey', () => {
     expect(repaired?.eventId).toBe(written?.eventId);
     expect(repaired?.properties).toEqual(written?.properties);
     expect(await lines()).toEqual([repaired]);
+  });
+
+  it('given a lead that turned hot and cooled again before its next step, when the step comes due, then it never goes out: the run ended when the lead turned hot', async () => {
+    // Arrange: the first mail sent, then `Lead Temperature Changed` to hot. The lead's state is not hot when
+    // the next step comes due (it cooled), which is what the planner alone would see then.
+    const email = uniqueEmail('hot-then-cool');
+    await postForm(runtime, 'whitepaper', whitepaperBody(email));
+    await runtime.settle();
+    const leadId = await leadIdOf(email);
+    await sweepUntil(runtime, async () => (await marketingMails(runtime, email)).length >= 1, {
+      stepMs: 6 * HOUR,
+      maxMs: 5 * DAY,
+    });
+    const hot = temperatureEvent(leadId, 'hot', clockNow());
+
+    // Act
+    const ended = (await runtime.invoke('nurture-enroll', hot)) as { results: unknown[] };
+    await sweepUntil(runtime, async () => false, { stepMs: 12 * HOUR, maxMs: 10 * DAY });
+    const after = await enrollmentOf(leadId, SEQUENCE);
+    const again = (await runtime.invoke('nurture-enroll', hot)) as { results: unknown[] };
+
+    // Assert: one mail in all; the run exited with became_hot, off the due index, with its timeline line; a
+    // redelivery changes nothing.
+    expect(ended.results).toEqual([{ sequenceId: SEQUENCE, outcome: 'exited' }]);
+    expect(await marketingMails(runtime, email)).toHaveLength(1);
+    expect(after).toMatchObject({ status: 'exited', exitReason: 'became_hot', run: 1 });
+    expect((await enrollmentItem(leadId, SEQUENCE))?.dueAt).toBeUndefined();
+    const { getTimeline } = await import('#store/leads');
+    const exits = (await getTimeline(leadId)).filter((e) => e.type === 'sequence_exited');
+    expect(exits.map((e) => e.properties)).toEqual([{ sequenceId: SEQUENCE, reason: 'became_hot' }]);
+    expect(again.results).toEqual([]);
+    expect(await enrollmentOf(leadId, SEQUENCE)).toEqual(after);
   });
 
   it('given a sweeper died after recording an attempt, when the claim comes back interrupted, then the step is not sent again and the sequence moves on', async () => {

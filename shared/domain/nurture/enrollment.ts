@@ -39,7 +39,14 @@ export interface EnrollmentRecord extends EnrollmentState {
 /** A bus event that may start sequences, as the nurture-enroll use case parsed it. */
 export type EnrollmentSignal =
   | { kind: 'captured'; eventId: string; leadId: string; formId: string }
-  | { kind: 'temperature'; eventId: string; leadId: string; to: Temperature }
+  | {
+      kind: 'temperature';
+      eventId: string;
+      leadId: string;
+      to: Temperature;
+      /** When the temperature changed (the event's `occurredAt`), if the event said. */
+      occurredAt?: EpochMs;
+    }
   | { kind: 'recycled'; eventId: string; leadId: string; sequenceId: string; nurtureAt: EpochMs };
 
 /** A sequence as enrollment reads it (the configured sequence satisfies it). */
@@ -107,6 +114,39 @@ export function candidatesFor<S extends EnrollableSequence>(
       ];
     }
   }
+}
+
+/**
+ * The runs a signal ends. A lead that turns hot leaves, at once, every active run of a sequence that exits on
+ * `became_hot` and began before it turned hot: the planner's own check sees only the temperature when the
+ * next step comes due, and a lead that has cooled by then would get the step. A run this very signal started
+ * is kept (a redelivered event changes nothing); so is one that began after the lead turned hot (a late
+ * delivery).
+ */
+/** The signal says the lead turned hot. */
+export const turnedHot = (signal: EnrollmentSignal): boolean =>
+  signal.kind === 'temperature' && signal.to === 'hot';
+
+export function runsEndedBy(
+  signal: EnrollmentSignal,
+  enrollments: readonly Pick<
+    EnrollmentRecord,
+    'sequenceId' | 'run' | 'status' | 'enrolledAt' | 'triggerEventId'
+  >[],
+  sequences: readonly { id: string; exit: readonly string[] }[],
+): { sequenceId: string; run: number }[] {
+  if (!turnedHot(signal)) return [];
+  const occurredAt = signal.kind === 'temperature' ? signal.occurredAt : undefined;
+  const exitsOnHot = new Set(sequences.filter((q) => q.exit.includes('became_hot')).map((q) => q.id));
+  return enrollments
+    .filter(
+      (e) =>
+        e.status === 'active' &&
+        exitsOnHot.has(e.sequenceId) &&
+        e.triggerEventId !== signal.eventId &&
+        (occurredAt === undefined || e.enrolledAt <= occurredAt),
+    )
+    .map((e) => ({ sequenceId: e.sequenceId, run: e.run }));
 }
 
 /** The tag SES carries back on engagement events: which run of which sequence a mail belongs to. */

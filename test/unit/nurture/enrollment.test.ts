@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { settings } from '#config/settings';
 import { CONFIRM_TOKEN_TTL_MS } from '#domain/capture/tokens';
 import type { Lead } from '#domain/lead/lead';
-import { candidatesFor, type EnrollmentRecord, snapshotOf } from '#domain/nurture/enrollment';
+import { candidatesFor, type EnrollmentRecord, runsEndedBy, snapshotOf } from '#domain/nurture/enrollment';
 
 const ids = (signal: Parameters<typeof candidatesFor>[0]) =>
   candidatesFor(signal, settings).map((c) => c.sequence.id);
@@ -48,6 +48,59 @@ describe('nurture: which sequences a bus event starts', () => {
     );
     expect(candidate?.sequence.id).toBe('recycle-nurture');
     expect(candidate?.startAt).toBe(1_800_000_000_000);
+  });
+});
+
+describe('nurture: the runs a lead that turns hot leaves', () => {
+  const sequences = [
+    { id: 'nurture', exit: ['became_hot', 'reached_sal'] },
+    { id: 'onboarding', exit: ['reached_sal'] },
+  ];
+  const run = (sequenceId: string, over: Partial<EnrollmentRecord> = {}) => ({
+    sequenceId,
+    run: 1,
+    status: 'active' as const,
+    enrolledAt: 1_000,
+    triggerEventId: 'capture-1',
+    ...over,
+  });
+  const hot = {
+    kind: 'temperature' as const,
+    eventId: 'hot-1',
+    leadId: 'l',
+    to: 'hot' as const,
+    occurredAt: 5_000,
+  };
+
+  it('given active runs, when the lead turns hot, then those of sequences exiting on became_hot end', () => {
+    expect(runsEndedBy(hot, [run('nurture', { run: 2 }), run('onboarding')], sequences)).toEqual([
+      { sequenceId: 'nurture', run: 2 },
+    ]);
+  });
+
+  it('given a run already ended, or one that began after the lead turned hot, then it is left alone', () => {
+    expect(runsEndedBy(hot, [run('nurture', { status: 'exited' })], sequences)).toEqual([]);
+    expect(runsEndedBy(hot, [run('nurture', { enrolledAt: 6_000 })], sequences)).toEqual([]);
+  });
+
+  it('given the run this very event started (a redelivery), then it is kept', () => {
+    expect(runsEndedBy(hot, [run('nurture', { triggerEventId: 'hot-1' })], sequences)).toEqual([]);
+  });
+
+  it('given a change to warm or cold, or a capture, then no run ends', () => {
+    const runs = [run('nurture')];
+    expect(runsEndedBy({ ...hot, to: 'warm' }, runs, sequences)).toEqual([]);
+    expect(runsEndedBy({ ...hot, to: 'cold' }, runs, sequences)).toEqual([]);
+    expect(
+      runsEndedBy({ kind: 'captured', eventId: 'e', leadId: 'l', formId: 'f' }, runs, sequences),
+    ).toEqual([]);
+  });
+
+  it('given an event without its time, then every active run of such a sequence ends', () => {
+    const { occurredAt: _, ...undated } = hot;
+    expect(runsEndedBy(undated, [run('nurture', { enrolledAt: 9_999 })], sequences)).toEqual([
+      { sequenceId: 'nurture', run: 1 },
+    ]);
   });
 });
 
