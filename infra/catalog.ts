@@ -326,7 +326,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'nurture-enroll',
     entry: 'functions/nurture-enroll/handler.ts',
     grants: { table: 'readWrite' },
-    description: 'Enrolls leads into step-email sequences (form, temperature, recycle), honouring re-entry',
+    description:
+      'Enrolls leads into step-email sequences (form, temperature, recycle), honouring re-entry; ends runs that exit when the lead turns hot',
     timeoutSeconds: 30,
     memoryMb: 512,
     triggers: [

@@ -31,8 +31,9 @@ const signalSchema = z.discriminatedUnion('detail-type', [
 /**
  * Target of the `nurture-enroll` rule on the leads bus: a captured lead enters its form's sequences, a
  * temperature change the sequences entered at that temperature, a recycled lead the recycle sequence at
- * `nurtureAt`; a lead that turned hot leaves the sequences that exit on `became_hot` at once. Redelivery is safe (the enrollment remembers its triggering event). An event that cannot
- * be parsed is logged and dropped: retrying it would never succeed.
+ * `nurtureAt`; a lead that turned hot leaves the sequences that exit on `became_hot` at once. Redelivery is
+ * safe (the enrollment remembers its triggering event). An event that cannot be parsed is logged and dropped:
+ * retrying it would never succeed.
  */
 export const handler = eventHandler(async (event: EventBridgeEvent<string, unknown>) => {
   const parsed = signalSchema.safeParse(event);

@@ -58,8 +58,8 @@ export async function listEnrollments(leadId: string): Promise<EnrollmentRecord[
  * Start a run with two single writes instead of one transaction (1 + 1 write units instead of 2 + 2): the
  * enrollment first (`enrollmentPut`'s condition makes it the commit: a trigger that lost the race writes
  * nothing and decides again), then its timeline line. If the process stops between the two, the run stands
- * without its line until the triggering event is delivered again (the failed invocation is retried) and the
- * caller puts the line where it is missing (`putTimelineEntry` with `ifAbsent`), like any step of the run.
+ * without its line until the triggering event is delivered again (the failed invocation is retried): the
+ * caller finds its run already started and puts the line if it is missing (`putTimelineEntry`, `ifAbsent`).
  */
 export async function startEnrollment(
   put: TransactItem,

@@ -82,6 +82,18 @@ const temperatureEvent = (leadId: string, to: 'hot' | 'warm' | 'cold', occurredA
   },
 });
 
+/** A whitepaper download, settled (enrolled), with the `Lead Captured` event the bus delivered for it. */
+const whitepaperLead = async (label: string) => {
+  const email = uniqueEmail(label);
+  await postForm(runtime, 'whitepaper', whitepaperBody(email));
+  await runtime.settle();
+  const leadId = await leadIdOf(email);
+  const delivered = runtime
+    .events()
+    .find((e) => e['detail-type'] === 'Lead Captured' && (e.detail as { leadId: string }).leadId === leadId);
+  return { email, leadId, delivered };
+};
+
 describe('step-email sequence: the whitepaper journey', () => {
   it('given a whitepaper download the evening before a weekday holiday, when the clock runs 8+ days with sweeps, then three mails arrive in order, in Tokyo business hours, holiday skipped, each with one-click unsubscribe and the footer', async () => {
     // Arrange: 18:30 Tokyo on the day before a weekday holiday (after hours, and the next day is closed).
@@ -151,15 +163,7 @@ describe('step-email sequence: the whitepaper journey', () => {
 
   it('given the Lead Captured event delivered twice, when enrolling, then one enrollment run exists', async () => {
     // Arrange
-    const email = uniqueEmail('redeliver');
-    await postForm(runtime, 'whitepaper', whitepaperBody(email));
-    await runtime.settle();
-    const leadId = await leadIdOf(email);
-    const delivered = runtime
-      .events()
-      .find(
-        (e) => e['detail-type'] === 'Lead Captured' && (e.detail as { leadId: string }).leadId === leadId,
-      );
+    const { leadId, delivered } = await whitepaperLead('redeliver');
 
     // Act: EventBridge delivers the same event again; then another capture arrives while the run is active.
     const again = (await runtime.invoke('nurture-enroll', delivered)) as { results: unknown[] };
@@ -179,15 +183,7 @@ describe('step-email sequence: the whitepaper journey', () => {
   it('given an enrollment whose invocation stopped before its timeline line, when the event is delivered again, then the line is put once and the run is unchanged', async () => {
     // Arrange: a run starts with two single writes (the enrollment, then its line); the state a crash between
     // them leaves is the run without its line.
-    const email = uniqueEmail('enroll-crash');
-    await postForm(runtime, 'whitepaper', whitepaperBody(email));
-    await runtime.settle();
-    const leadId = await leadIdOf(email);
-    const delivered = runtime
-      .events()
-      .find(
-        (e) => e['detail-type'] === 'Lead Captured' && (e.detail as { leadId: string }).leadId === leadId,
-      );
+    const { leadId, delivered } = await whitepaperLead('enroll-crash');
     const { DeleteCommand } = await import('@aws-sdk/lib-dynamodb');
     const { dynamodb, tableName } = await import('#store/dynamodb');
     const { keys } = await import('#store/keys');
@@ -218,10 +214,7 @@ describe('step-email sequence: the whitepaper journey', () => {
   it('given a lead that turned hot and cooled again before its next step, when the step comes due, then it never goes out: the run ended when the lead turned hot', async () => {
     // Arrange: the first mail sent, then `Lead Temperature Changed` to hot. The lead's state is not hot when
     // the next step comes due (it cooled), which is what the planner alone would see then.
-    const email = uniqueEmail('hot-then-cool');
-    await postForm(runtime, 'whitepaper', whitepaperBody(email));
-    await runtime.settle();
-    const leadId = await leadIdOf(email);
+    const { email, leadId } = await whitepaperLead('hot-then-cool');
     await sweepUntil(runtime, async () => (await marketingMails(runtime, email)).length >= 1, {
       stepMs: 6 * HOUR,
       maxMs: 5 * DAY,

@@ -116,6 +116,10 @@ export function candidatesFor<S extends EnrollableSequence>(
   }
 }
 
+/** The signal says the lead turned hot. */
+export const turnedHot = (signal: EnrollmentSignal): boolean =>
+  signal.kind === 'temperature' && signal.to === 'hot';
+
 /**
  * The runs a signal ends. A lead that turns hot leaves, at once, every active run of a sequence that exits on
  * `became_hot` and began before it turned hot: the planner's own check sees only the temperature when the
@@ -123,10 +127,6 @@ export function candidatesFor<S extends EnrollableSequence>(
  * is kept (a redelivered event changes nothing); so is one that began after the lead turned hot (a late
  * delivery).
  */
-/** The signal says the lead turned hot. */
-export const turnedHot = (signal: EnrollmentSignal): boolean =>
-  signal.kind === 'temperature' && signal.to === 'hot';
-
 export function runsEndedBy(
   signal: EnrollmentSignal,
   enrollments: readonly Pick<
