@@ -217,7 +217,7 @@ describe('step-email sequence: the whitepaper journey', () => {
     const { email, leadId } = await whitepaperLead('hot-then-cool');
     await sweepUntil(runtime, async () => (await marketingMails(runtime, email)).length >= 1, {
       stepMs: 6 * HOUR,
-      maxMs: 5 * DAY,
+      maxMs: 8 * DAY,
     });
     const hot = temperatureEvent(leadId, 'hot', clockNow());
 
