@@ -152,6 +152,7 @@ async function enrollOne(
     const put = enrollmentPut(
       {
         ...newEnrollment(sequence.id, enrolledAt),
+        createdAt: at,
         leadId,
         run,
         triggerEventId: eventId,

@@ -29,6 +29,11 @@ export interface EnrollmentRecord extends EnrollmentState {
   /** Id of the bus event that started this run: a redelivered event finds it and changes nothing. */
   triggerEventId: string;
   trigger: EnrollmentTrigger['kind'];
+  /**
+   * When the run was written. `enrolledAt` is when it starts, later for a delayed start (a recycled lead
+   * re-enters nurture after `nurtureAt`); absent on runs written before it was kept (`enrolledAt` stands in).
+   */
+  createdAt?: EpochMs;
   /** SES message ids of this run's mails the lead opened / clicked (step conditions read them). */
   opened?: Set<string>;
   clicked?: Set<string>;
@@ -122,16 +127,16 @@ export const turnedHot = (signal: EnrollmentSignal): boolean =>
 
 /**
  * The runs a signal ends. A lead that turns hot leaves, at once, every active run of a sequence that exits on
- * `became_hot` and began before it turned hot: the planner's own check sees only the temperature when the
+ * `became_hot` and was written before it turned hot (a run that starts later included): the planner's own check sees only the temperature when the
  * next step comes due, and a lead that has cooled by then would get the step. A run this very signal started
- * is kept (a redelivered event changes nothing); so is one that began after the lead turned hot (a late
+ * is kept (a redelivered event changes nothing); so is one written after the lead turned hot (a late
  * delivery).
  */
 export function runsEndedBy(
   signal: EnrollmentSignal,
   enrollments: readonly Pick<
     EnrollmentRecord,
-    'sequenceId' | 'run' | 'status' | 'enrolledAt' | 'triggerEventId'
+    'sequenceId' | 'run' | 'status' | 'enrolledAt' | 'createdAt' | 'triggerEventId'
   >[],
   sequences: readonly { id: string; exit: readonly string[] }[],
 ): { sequenceId: string; run: number }[] {
@@ -144,7 +149,7 @@ export function runsEndedBy(
         e.status === 'active' &&
         exitsOnHot.has(e.sequenceId) &&
         e.triggerEventId !== signal.eventId &&
-        (occurredAt === undefined || e.enrolledAt <= occurredAt),
+        (occurredAt === undefined || (e.createdAt ?? e.enrolledAt) <= occurredAt),
     )
     .map((e) => ({ sequenceId: e.sequenceId, run: e.run }));
 }

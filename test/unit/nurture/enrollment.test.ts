@@ -78,9 +78,18 @@ describe('nurture: the runs a lead that turns hot leaves', () => {
     ]);
   });
 
-  it('given a run already ended, or one that began after the lead turned hot, then it is left alone', () => {
+  it('given a run already ended, or one written after the lead turned hot, then it is left alone', () => {
     expect(runsEndedBy(hot, [run('nurture', { status: 'exited' })], sequences)).toEqual([]);
     expect(runsEndedBy(hot, [run('nurture', { enrolledAt: 6_000 })], sequences)).toEqual([]);
+    expect(runsEndedBy(hot, [run('nurture', { createdAt: 6_000, enrolledAt: 9_000 })], sequences)).toEqual(
+      [],
+    );
+  });
+
+  it('given a run written before the lead turned hot that starts later (a recycle), then it ends', () => {
+    expect(runsEndedBy(hot, [run('nurture', { createdAt: 2_000, enrolledAt: 90_000 })], sequences)).toEqual([
+      { sequenceId: 'nurture', run: 1 },
+    ]);
   });
 
   it('given the run this very event started (a redelivery), then it is kept', () => {
