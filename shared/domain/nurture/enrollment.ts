@@ -127,10 +127,10 @@ export const turnedHot = (signal: EnrollmentSignal): boolean =>
 
 /**
  * The runs a signal ends. A lead that turns hot leaves, at once, every active run of a sequence that exits on
- * `became_hot` and was written before it turned hot (a run that starts later included): the planner's own check sees only the temperature when the
- * next step comes due, and a lead that has cooled by then would get the step. A run this very signal started
- * is kept (a redelivered event changes nothing); so is one written after the lead turned hot (a late
- * delivery).
+ * `became_hot` and was written before it turned hot (a run that starts later included): the planner's own
+ * check sees only the temperature when the next step comes due, and a lead that has cooled by then would get
+ * the step. A run this very signal started is kept (a redelivered event changes nothing); so is one written
+ * after the lead turned hot (a late delivery).
  */
 export function runsEndedBy(
   signal: EnrollmentSignal,
