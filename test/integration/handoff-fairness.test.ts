@@ -12,18 +12,18 @@ afterAll(async () => {
 });
 
 describe('round-robin under concurrency', () => {
-  it('given 30 leads of one team turning hot at once, when their hand-offs race, then each is handed off once and owners differ by at most one', async () => {
-    // Arrange: 30 SMB leads (no territory, under 1,000 employees), hot before any hand-off runs.
+  it('given 18 leads of one team turning hot at once, when their hand-offs race, then each is handed off once and owners differ by at most one', async () => {
+    // Arrange: 18 SMB leads (no territory, under 1,000 employees), hot before any hand-off runs.
     const leadIds = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => makeHotLead(runtime, uniqueEmail(`rr${i}`), {}, false)),
+      Array.from({ length: 18 }, (_, i) => makeHotLead(runtime, uniqueEmail(`rr${i}`), {}, false)),
     );
 
-    // Act: one settle delivers the 30 `Lead Temperature Changed` events to the hand-off concurrently.
+    // Act: one settle delivers the 18 `Lead Temperature Changed` events to the hand-off concurrently.
     await runtime.settle();
 
     // Assert
     const handedOff = runtime.events().filter((e) => e['detail-type'] === 'Lead Handed Off');
-    expect(handedOff).toHaveLength(30);
+    expect(handedOff).toHaveLength(18);
     expect(new Set(handedOff.map((e) => detailOf<{ leadId: string }>(e).leadId))).toEqual(new Set(leadIds));
     const perOwner = new Map<string, number>();
     for (const e of handedOff) {
@@ -37,6 +37,8 @@ describe('round-robin under concurrency', () => {
     const failed = runtime.router.failedDeliveries();
     if (failed.length > 0) console.info(JSON.stringify(failed.slice(0, 3)).slice(0, 3000));
     expect(failed).toHaveLength(0);
-    // 30 transactions race for one round-robin item: sized for a 2-core machine running the whole suite.
-  }, 180_000);
+    // 18 transactions race for one round-robin item, so the attempts grow with the square of the leads. 30 took
+    // 16 s alone but 172 s and more in a fresh clone's CI, where the whole suite shares one DynamoDB Local and
+    // this file ran beside the heaviest ones: 18 (6 per owner) keep the race and its fairness check.
+  }, 420_000);
 });
