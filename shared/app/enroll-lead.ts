@@ -15,13 +15,7 @@ import {
   turnedHot,
 } from '#domain/nurture/enrollment';
 import { type ExitReason, firstDueAt, newEnrollment, shouldEnroll } from '#domain/nurture/sequences';
-import {
-  endEnrollmentUpdate,
-  enrollmentPut,
-  getEnrollment,
-  listEnrollments,
-  startEnrollment,
-} from '#store/enrollments';
+import { endEnrollmentUpdate, getEnrollment, listEnrollments, startEnrollment } from '#store/enrollments';
 import { getLead, putTimelineEntry, writeLead } from '#store/leads';
 import { CONFLICT, retryOnConflict } from '#store/retry';
 
@@ -149,21 +143,17 @@ async function enrollOne(
     const run = (existing?.run ?? 0) + 1;
     const enrolledAt = candidate.startAt ?? at;
     const dueAt = firstStepAt(sequence, enrolledAt, lead);
-    const put = enrollmentPut(
-      {
-        ...newEnrollment(sequence.id, enrolledAt),
-        createdAt: at,
-        leadId,
-        run,
-        triggerEventId: eventId,
-        trigger: candidate.trigger.kind,
-      },
-      dueAt,
-      existing?.run,
-    );
-    // Another trigger enrolled meanwhile: decide again on what is there now.
+    const record = {
+      ...newEnrollment(sequence.id, enrolledAt),
+      createdAt: at,
+      leadId,
+      run,
+      triggerEventId: eventId,
+      trigger: candidate.trigger.kind,
+    };
     const line = enrolledLine(sequence.id, run, candidate.trigger.kind, at, dueAt);
-    const result = await startEnrollment(put, line, leadId);
+    // Another trigger enrolled meanwhile: decide again on what is there now.
+    const result = await startEnrollment(record, dueAt, existing?.run, line);
     return result === 'saved' ? ('enrolled' as const) : CONFLICT;
   });
   if (outcome === 'enrolled') countMetric('SequenceEnrolled', { sequenceId: sequence.id });

@@ -56,50 +56,39 @@ export async function listEnrollments(leadId: string): Promise<EnrollmentRecord[
 
 /**
  * Start a run with two single writes instead of one transaction (1 + 1 write units instead of 2 + 2): the
- * enrollment first (`enrollmentPut`'s condition makes it the commit: a trigger that lost the race writes
- * nothing and decides again), then its timeline line. If the process stops between the two, the run stands
- * without its line until the triggering event is delivered again (the failed invocation is retried): the
- * caller finds its run already started and puts the line if it is missing (`putTimelineEntry`, `ifAbsent`).
+ * enrollment first, put on the due index at `dueAt` and conditioned on the run it replaces (or on there being
+ * none), so of two triggers racing to enroll only one wins and the other decides again; then its timeline line.
+ * If the process stops between the two, the run stands without its line until the triggering event is
+ * delivered again (the failed invocation is retried): the caller finds its run already started and puts the
+ * line if it is missing (`putTimelineEntry`, `ifAbsent`).
  */
 export async function startEnrollment(
-  put: TransactItem,
+  record: Omit<EnrollmentRecord, 'opened' | 'clicked' | 'lastOutcome' | 'endedAt'>,
+  dueAt: EpochMs,
+  replacesRun: number | undefined,
   line: StoredTimelineEntry,
-  leadId: string,
 ): Promise<'saved' | 'conflict'> {
-  if (!put.Put) throw new Error('startEnrollment takes an enrollmentPut');
+  const key = keys.enrollment(record.leadId, record.sequenceId);
   try {
-    await dynamodb.send(new PutCommand(put.Put));
+    await dynamodb.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: { ...key, ...dueAttributes(key.pk, key.sk, dueAt, STEP_TIMER_KIND), ...record },
+        ...(replacesRun !== undefined
+          ? {
+              ConditionExpression: '#run = :run',
+              ExpressionAttributeNames: { '#run': 'run' },
+              ExpressionAttributeValues: { ':run': replacesRun },
+            }
+          : { ConditionExpression: 'attribute_not_exists(pk)' }),
+      }),
+    );
   } catch (error) {
     if (isConditionalCheckFailure(error)) return 'conflict';
     throw error;
   }
-  await putTimelineEntry(leadId, line);
+  await putTimelineEntry(record.leadId, line);
   return 'saved';
-}
-
-/**
- * Start a run: the item put on the due index at `dueAt`, conditioned on the run it replaces (or on there
- * being none), so two triggers racing to enroll cannot both win.
- */
-export function enrollmentPut(
-  record: Omit<EnrollmentRecord, 'opened' | 'clicked' | 'lastOutcome' | 'endedAt'>,
-  dueAt: EpochMs,
-  replacesRun: number | undefined,
-): TransactItem {
-  const key = keys.enrollment(record.leadId, record.sequenceId);
-  return {
-    Put: {
-      TableName: tableName,
-      Item: { ...key, ...dueAttributes(key.pk, key.sk, dueAt, STEP_TIMER_KIND), ...record },
-      ...(replacesRun !== undefined
-        ? {
-            ConditionExpression: '#run = :run',
-            ExpressionAttributeNames: { '#run': 'run' },
-            ExpressionAttributeValues: { ':run': replacesRun },
-          }
-        : { ConditionExpression: 'attribute_not_exists(pk)' }),
-    },
-  };
 }
 
 /**

@@ -508,11 +508,7 @@ async function writeSteadyEvents(before: LeadState, after: LeadState): Promise<'
     throw error;
   }
   // Plain puts, not BatchWriteItem (no function is granted it); the same units either way.
-  await Promise.all(
-    (after.timelinePending ?? []).map((entry) =>
-      dynamodb.send(new PutCommand({ TableName: tableName, Item: timelineItem(before.leadId, entry) })),
-    ),
-  );
+  await Promise.all((after.timelinePending ?? []).map((entry) => putTimelineEntry(before.leadId, entry)));
   return 'saved';
 }
 

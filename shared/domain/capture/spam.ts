@@ -37,7 +37,10 @@ export type StartedAt = { kind: 'missing' } | { kind: 'invalid' } | { kind: 'ok'
 
 export const STALE_STARTED_AT_MS = 30 * 24 * 60 * 60 * 1000;
 
-/** Reads `_startedAt` as posted: a number (JSON) or a decimal string (url-encoded). Empty counts as missing. */
+/**
+ * Reads `_startedAt` as posted (and `_submittedAt`, the same format): epoch ms as a number (JSON) or a decimal
+ * string (url-encoded). Empty counts as missing.
+ */
 export function readStartedAt(raw: unknown): StartedAt {
   if (raw === undefined || raw === null || raw === '') return { kind: 'missing' };
   let at: number;

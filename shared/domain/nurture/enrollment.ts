@@ -122,7 +122,9 @@ export function candidatesFor<S extends EnrollableSequence>(
 }
 
 /** The signal says the lead turned hot. */
-export const turnedHot = (signal: EnrollmentSignal): boolean =>
+export const turnedHot = (
+  signal: EnrollmentSignal,
+): signal is Extract<EnrollmentSignal, { kind: 'temperature' }> =>
   signal.kind === 'temperature' && signal.to === 'hot';
 
 /**
@@ -141,7 +143,7 @@ export function runsEndedBy(
   sequences: readonly { id: string; exit: readonly string[] }[],
 ): { sequenceId: string; run: number }[] {
   if (!turnedHot(signal)) return [];
-  const occurredAt = signal.kind === 'temperature' ? signal.occurredAt : undefined;
+  const { occurredAt } = signal;
   const exitsOnHot = new Set(sequences.filter((q) => q.exit.includes('became_hot')).map((q) => q.id));
   return enrollments
     .filter(
