@@ -82,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
   process.env.LOG_LEVEL ??= 'warn';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
-  const { importLeads, importQuerySchema } = await import('#app/import-leads');
+  const { importLeads, importQuerySchema, queryOptions } = await import('#app/import-leads');
   const options = importQuerySchema.safeParse({
     channel: values.channel,
     source: values.source,
@@ -94,7 +94,7 @@ async function main(argv: string[]): Promise<number> {
         }
       : {}),
     ...(values.map ? { map: values.map } : {}),
-    dryRun: values['dry-run'],
+    ...(values['dry-run'] ? { dryRun: 'true' } : {}),
   });
   if (!options.success) {
     for (const issue of options.error.issues)
@@ -123,7 +123,7 @@ async function main(argv: string[]): Promise<number> {
   process.once('SIGINT', onSigint);
   const result = await importLeads({
     bytes,
-    options: options.data,
+    options: queryOptions(options.data),
     concurrency: Number(values.concurrency ?? 4) || 4,
     signal: controller.signal,
     onProgress: (p) => {

@@ -1,9 +1,11 @@
 import {
+  type ImportRequestOptions,
   importLeads,
   importQuerySchema,
   importRequestSchema,
   MAX_API_IMPORT_BYTES,
   MAX_API_IMPORT_ROWS,
+  queryOptions,
 } from '#app/import-leads';
 import { header, httpHandler, issuesToFields } from '#http/api';
 import { BadRequestError, HttpError, PayloadTooLargeError, UnsupportedMediaTypeError } from '#http/errors';
@@ -27,7 +29,7 @@ export const handler = httpHandler(async (event) => {
     : Buffer.alloc(0);
   if (bytes.length > MAX_API_IMPORT_BYTES) throw new PayloadTooLargeError(MAX_API_IMPORT_BYTES);
   const mediaType = (header(event, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase();
-  let input: { bytes: Uint8Array; options: ReturnType<typeof importQuerySchema.parse> };
+  let input: { bytes: Uint8Array; options: ImportRequestOptions };
   // A text/csv body reaches the function as text (UTF-8); send Shift_JIS bytes as application/octet-stream.
   if (mediaType === 'text/csv' || mediaType === 'application/octet-stream') {
     const parsed = importQuerySchema.safeParse(event.queryStringParameters ?? {});
@@ -36,7 +38,7 @@ export const handler = httpHandler(async (event) => {
         'Some options need attention.',
         issuesToFields(parsed.error.issues, '(query)'),
       );
-    input = { bytes, options: parsed.data };
+    input = { bytes, options: queryOptions(parsed.data) };
   } else if (mediaType === 'application/json') {
     let value: unknown;
     try {

@@ -18,6 +18,7 @@ import {
   mergeDuplicates,
   parseCsv,
   parseMapSpec,
+  queryOptions,
   type RowResult,
   validateRow,
 } from '#domain/capture/csv-import';
@@ -29,7 +30,7 @@ export const MAX_API_IMPORT_ROWS = 1000;
 /** Bytes `POST /v1/ops/imports` takes (1,000 rows of a wide sheet fit). */
 export const MAX_API_IMPORT_BYTES = 1024 * 1024;
 
-export { importQuerySchema, importRequestSchema };
+export { importQuerySchema, importRequestSchema, queryOptions };
 export type ImportRequestOptions = ImportQuery;
 
 export interface ImportProgress {

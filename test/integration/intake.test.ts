@@ -266,6 +266,18 @@ describe('POST /v1/ops/imports', () => {
     expect(tooMany.status).toBe(413);
     expect(await snapshot()).toBe(before);
   });
+
+  it('given a text/csv body with ?dryRun=true, then the summary counts the rows and nothing is stored; dryRun=yes is a 400', async () => {
+    const before = await snapshot();
+    const csv = `会社名,メールアドレス\n株式会社下見,${uniqueEmail('dryquery')}\n`;
+    const dry = await postImport(csv, 'text/csv', '?channel=event&source=s&consent=none&dryRun=true');
+    expect(dry.status).toBe(200);
+    expect(await dry.json()).toMatchObject({ dryRun: true, created: 1, rejected: 0 });
+    const bad = await postImport(csv, 'text/csv', '?channel=event&source=s&consent=none&dryRun=yes');
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(await bad.json())).toMatch(/"field":"dryRun"/);
+    expect(await snapshot()).toBe(before);
+  });
 });
 
 describe('import use case and CLI', () => {
