@@ -183,6 +183,9 @@ export class Stateless extends Construct {
           description: trigger.description,
           eventBus,
           eventPattern: toCdkPattern(trigger.pattern),
+          // retryAttempts and the DLQ here cover only delivering the event to Lambda (throttled, no such
+          // function). Once Lambda has taken it, a failed run is retried by Lambda's own async retries,
+          // configured below.
           targets: [
             new LambdaFunction(fn, {
               deadLetterQueue: ctx.stateful.deadLetters,
@@ -224,6 +227,18 @@ export class Stateless extends Construct {
           }),
         );
       }
+    }
+    // A rule invokes its function asynchronously: a run that throws (DynamoDB throttled, a conflict that
+    // outlasted its retries, a timeout) is retried twice by Lambda (after about 1 and 2 minutes), and without
+    // an on-failure destination the event would then be dropped silently: a hot lead never handed off, a
+    // bounce never suppressed. It goes to the alarmed stack DLQ instead, with the event and the function
+    // (README → Monitoring: redrive). Every such handler is idempotent on the event, so a redrive is safe.
+    if (spec.triggers.some((t) => t.kind === 'rule')) {
+      fn.configureAsyncInvoke({
+        onFailure: new SqsDestination(ctx.stateful.deadLetters),
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(6),
+      });
     }
   }
 }

@@ -85,10 +85,11 @@ describe('least privilege: each function gets what its catalog entry declares, n
         expect(action).toMatch(/^(dynamodb|events|ses|xray|sqs):/);
         expect(['dynamodb:Scan', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteTable']).not.toContain(action);
       }
-      // SQS only for an on-failure destination: the outbox mapping's, or a scheduled run's (the stack's DLQ).
-      const scheduled = spec.triggers.some((t) => t.kind === 'schedule');
-      expect(actionsOf(spec, 'sqs:').length > 0).toBe(stream || scheduled);
-      if (scheduled) expect(actionsOf(spec, 'sqs:')).toContain('sqs:SendMessage');
+      // SQS only for an on-failure destination: the outbox mapping's, or an asynchronous run's (a scheduled
+      // or rule-invoked function's failed run goes to the stack's DLQ).
+      const asynchronous = spec.triggers.some((t) => t.kind === 'schedule' || t.kind === 'rule');
+      expect(actionsOf(spec, 'sqs:').length > 0).toBe(stream || asynchronous);
+      if (asynchronous) expect(actionsOf(spec, 'sqs:')).toContain('sqs:SendMessage');
     },
   );
 

@@ -226,6 +226,34 @@ describe('alarms', () => {
     });
   });
 
+  it('given a function a rule invokes, when a run fails for good, then the event goes to the alarmed stack DLQ, not into the void', () => {
+    // Arrange: every Lambda function that some rule targets (the rule's DLQ covers delivery only).
+    const rules = template.findResources('AWS::Events::Rule');
+    const targeted = new Set<string>();
+    for (const rule of Object.values(rules)) {
+      for (const target of rule.Properties.Targets ?? []) {
+        const arn = target.Arn?.['Fn::GetAtt'];
+        if (Array.isArray(arn) && /^Stateless/.test(arn[0])) targeted.add(arn[0]);
+      }
+    }
+    const configs = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig'));
+    const stackDlq = Object.keys(template.findResources('AWS::SQS::Queue')).find((id) =>
+      id.startsWith('StatefulDeadLetters'),
+    );
+
+    // Assert: handoff, nurture-enroll, crm-sync, email-events and sales-actions-crm at least
+    expect(targeted.size).toBeGreaterThanOrEqual(5);
+    for (const fn of targeted) {
+      const config = configs.find((c) => c.Properties.FunctionName?.Ref === fn);
+      expect(config, fn).toBeDefined();
+      expect(config?.Properties).toMatchObject({
+        MaximumRetryAttempts: 2,
+        MaximumEventAgeInSeconds: 6 * 3600,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [stackDlq, 'Arn'] } } },
+      });
+    }
+  });
+
   it('given every function, when synthesized, then one alarm on the account-level Errors (any error in 5 minutes) covers them all', () => {
     // Arrange
     const errorAlarms = alarms().filter(
