@@ -37,6 +37,13 @@ export class MailRejectedError extends Error {
  */
 export class MailNotSentError extends Error {
   override name = 'MailNotSentError';
+  /** `throttled`: SES refused it for now; `unreachable`: the request never reached SES. */
+  constructor(
+    message: string,
+    readonly reason: 'throttled' | 'unreachable' = 'throttled',
+  ) {
+    super(message);
+  }
 }
 
 const NOT_SENT_ERRORS = new Set([
@@ -78,9 +85,22 @@ export async function sendMail(mail: OutgoingMail): Promise<string> {
       throw new MailRejectedError(error.message);
     }
     if (error instanceof Error && NOT_SENT_ERRORS.has(error.name)) throw new MailNotSentError(error.message);
+    if (error instanceof Error && neverReached(error))
+      throw new MailNotSentError(error.message, 'unreachable');
     throw error;
   }
 }
+
+/**
+ * Network errors raised before a request could be written (no route, no DNS answer, refused): SES never saw
+ * it, so nothing was sent. A reset or a timeout may come after SES took the message: those stay uncertain.
+ */
+const NOT_REACHED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const neverReached = (error: unknown, depth = 0): boolean => {
+  if (typeof error !== 'object' || error === null || depth > 2) return false;
+  const { code, cause } = error as { code?: unknown; cause?: unknown };
+  return (typeof code === 'string' && NOT_REACHED_CODES.has(code)) || neverReached(cause, depth + 1);
+};
 
 /** Add an address to the SES account-level suppression list (optional, per nurture settings). */
 export async function suppressInAccount(email: string, reason: 'BOUNCE' | 'COMPLAINT'): Promise<void> {

@@ -218,7 +218,7 @@ async function deferStep(
   error: MailNotSentError,
 ): Promise<StepRunResult> {
   const until = now + THROTTLED_RETRY_MS;
-  logger.warn('step mail not sent (SES throttled): retried later', {
+  logger.warn(`step mail not sent (SES ${error.reason}): retried later`, {
     leadId,
     sequenceId: enrollment.sequenceId,
     stepId,
@@ -226,7 +226,7 @@ async function deferStep(
   });
   const update = stepTimerUpdate(timer, until, {
     next: { ...enrollment, history: [...enrollment.history, { stepId, outcome: 'not_sent', at: now }] },
-    outcome: { kind: 'delayed', at: now, stepId, reason: 'ses_throttled', until },
+    outcome: { kind: 'delayed', at: now, stepId, reason: `ses_${error.reason}`, until },
   });
   const position: StepPosition = {
     sequenceId: enrollment.sequenceId,

@@ -28,22 +28,59 @@ const UNAVAILABLE_NAMES = new Set([
   'ProvisionedThroughputExceededException',
   'ThrottlingException',
   'RequestLimitExceeded',
+  'TooManyRequestsException', // SES v2's throttling
   'InternalServerError',
+  'InternalFailure',
   'ServiceUnavailable',
   'ServiceUnavailableException',
   'TimeoutError',
 ]);
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET']);
+/** Node's network error codes: the service was not reached, or its answer was lost. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+/** A transaction cancelled for one of these reasons was throttled, not refused: try again. */
+const THROTTLED_REASONS = new Set([
+  'ThrottlingError',
+  'ProvisionedThroughputExceeded',
+  'RequestLimitExceeded',
+]);
 
 /**
- * True for errors that say "try again shortly" rather than "this request is wrong": matched by name (and
- * Node's network error codes) so the HTTP layer does not import the store or the SDK. Exported for tests.
+ * True for errors that say "try again shortly" rather than "this request is wrong": matched by name, by
+ * Node's network error codes, by a transaction's throttled cancellation reasons, and by the SDK's own marks
+ * (`$retryable`; an HTTP status of 429 or 5xx), so the HTTP layer does not import the store or the SDK.
+ * Exported for tests.
  */
 export function isUnavailable(error: unknown, depth = 0): boolean {
   if (typeof error !== 'object' || error === null || depth > 2) return false;
-  const { name, code, cause } = error as { name?: unknown; code?: unknown; cause?: unknown };
+  const { name, code, cause, $retryable, $metadata, CancellationReasons } = error as {
+    name?: unknown;
+    code?: unknown;
+    cause?: unknown;
+    $retryable?: unknown;
+    $metadata?: { httpStatusCode?: unknown };
+    CancellationReasons?: unknown;
+  };
   if (typeof name === 'string' && UNAVAILABLE_NAMES.has(name)) return true;
   if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
+  if ($retryable) return true;
+  const status = $metadata?.httpStatusCode;
+  if (typeof status === 'number' && (status === 429 || status >= 500)) return true;
+  if (
+    name === 'TransactionCanceledException' &&
+    Array.isArray(CancellationReasons) &&
+    CancellationReasons.some((r: { Code?: unknown } | null) => THROTTLED_REASONS.has(String(r?.Code)))
+  )
+    return true;
   return isUnavailable(cause, depth + 1);
 }
 

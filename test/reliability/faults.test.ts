@@ -98,6 +98,19 @@ const DYNAMO_FAULTS = [
   ['ProvisionedThroughputExceededException', throttled],
   ['ThrottlingException', throttling],
   ['a timeout', timedOut],
+  // A transaction cancelled because one of its items was throttled (a hot key): not a refusal, not a conflict.
+  [
+    'a transaction cancelled by throttling',
+    () =>
+      Object.assign(serviceError('TransactionCanceledException', 'Transaction cancelled', 400), {
+        CancellationReasons: [{ Code: 'None' }, { Code: 'ThrottlingError' }],
+      }),
+  ],
+  [
+    'a socket timeout (ETIMEDOUT)',
+    () => Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' }),
+  ],
+  ['an unmodelled 502', () => serviceError('UnknownError', 'Bad Gateway', 502)],
 ] as const;
 
 describe('dependency down → 503 with Retry-After, and a client retry changes things once', () => {
@@ -283,6 +296,31 @@ describe('step e-mails under SES faults and crashes', () => {
     const enrollment = await getEnrollment(leadId, SEQUENCE);
     expect(await inbox(sesUrl(), address)).toHaveLength(1);
     expect(enrollment?.history.filter((h) => h.outcome === 'sent')).toHaveLength(1);
+  });
+
+  it('given SES cannot be reached (ECONNREFUSED before the request), when the clock moves on, then the step is deferred, not taken as uncertain, and sent exactly once', async () => {
+    // Arrange
+    const { leadId, address } = await dueStep('ses-unreachable');
+    const injected = fault(sesClient, {
+      operations: ['SendEmail'],
+      nth: 1,
+      error: () => Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' }),
+    });
+
+    // Act
+    const report = await sweeper({});
+    injected.remove();
+    const afterFault = await getEnrollment(leadId, SEQUENCE);
+    await sweepThroughLeases();
+
+    // Assert
+    expect(injected.fired()).toBe(1);
+    expect(report.failed).toBe(0);
+    expect(afterFault?.lastOutcome).toMatchObject({ kind: 'delayed', reason: 'ses_unreachable' });
+    const enrollment = await getEnrollment(leadId, SEQUENCE);
+    expect(await inbox(sesUrl(), address)).toHaveLength(1);
+    expect(enrollment?.history.filter((h) => h.outcome === 'sent')).toHaveLength(1);
+    expect(enrollment?.history.some((h) => h.outcome === 'uncertain')).toBe(false);
   });
 
   it('given a crash right after SES accepted the step mail (before it was recorded), then the step is never sent again and the sequence moves on', async () => {

@@ -130,6 +130,29 @@ describe('retryable failures', () => {
     expect(isUnavailable('ECONNRESET')).toBe(false);
     expect(isUnavailable(undefined)).toBe(false);
   });
+
+  it('given a throttled transaction, a lost connection or a 429/5xx from any AWS service, then it is unavailable; a refusal or a bad request is not', () => {
+    const cancelled = (...codes: string[]) =>
+      Object.assign(named('TransactionCanceledException'), {
+        CancellationReasons: codes.map((Code) => ({ Code })),
+      });
+    expect(isUnavailable(cancelled('None', 'ThrottlingError'))).toBe(true);
+    expect(isUnavailable(cancelled('ConditionalCheckFailed', 'None'))).toBe(false);
+    expect(isUnavailable(cancelled('ValidationError'))).toBe(false);
+    for (const code of ['ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH'])
+      expect(isUnavailable(Object.assign(new Error(code), { code })), code).toBe(true);
+    expect(isUnavailable(Object.assign(named('UnknownError'), { $metadata: { httpStatusCode: 502 } }))).toBe(
+      true,
+    );
+    expect(isUnavailable(Object.assign(named('UnknownError'), { $metadata: { httpStatusCode: 429 } }))).toBe(
+      true,
+    );
+    expect(isUnavailable(Object.assign(named('Anything'), { $retryable: { throttling: true } }))).toBe(true);
+    expect(
+      isUnavailable(Object.assign(named('ValidationException'), { $metadata: { httpStatusCode: 400 } })),
+    ).toBe(false);
+    expect(isUnavailable(named('TooManyRequestsException'))).toBe(true);
+  });
 });
 
 describe('typed input (zod body and query)', () => {
