@@ -59,6 +59,12 @@ export class IndexMerge {
     positions: IndexPositions,
     private readonly options: IndexReadOptions,
   ) {
+    // A position below the key condition's lower bound can only be forged (every row read is at or above it),
+    // and DynamoDB would refuse it as a start key that does not match the condition.
+    const min = options.minSortValue;
+    for (const p of Object.values(positions))
+      if (min !== undefined && p !== 'done' && p.sortValue < min)
+        throw new InvalidCursorError('position outside the query');
     this.pos = { ...positions };
     this.state = partitions.map((_, i) => ({ rows: [], exhausted: positions[i] === 'done' }));
   }
@@ -207,7 +213,9 @@ const checksum = (binding: string, payload: string): string =>
  * Opaque cursor: base64url of the positions plus a checksum over them and the query they belong to. A cursor
  * edited by hand, or used with other filters, fails the check (400). The checksum is an integrity check, not a
  * secret; a forged cursor that passes it can only move where the read starts inside the same index
- * partitions, never reach another partition or another item type (positions are validated strictly).
+ * partitions, never reach another partition or another item type (positions are validated strictly: a lead
+ * id, a safe integer, and in IndexMerge no lower than the query's key condition), so it too is a 400, not a
+ * 500 from the SDK or DynamoDB.
  */
 export function encodeIndexCursor(positions: IndexPositions, binding: string): string {
   const p = Object.entries(positions).map(([i, v]) =>
@@ -244,10 +252,9 @@ export function decodeIndexCursor(text: string, binding: string, partitions: num
       entry.length === 3 &&
       typeof leadId === 'string' &&
       LEAD_ID.test(leadId) &&
-      typeof sortValue === 'number' &&
-      Number.isFinite(sortValue)
+      Number.isSafeInteger(sortValue) // a score band or an activity day: never a fraction or beyond 2^53
     )
-      positions[i as number] = { leadId, sortValue };
+      positions[i as number] = { leadId, sortValue: sortValue as number };
     else throw new InvalidCursorError('bad position');
   }
   return positions;

@@ -4,6 +4,7 @@ import { activityDay, allIndexKeys, indexShard, scoreBand, shardedIndexKey } fro
 import {
   decodeIndexCursor,
   encodeIndexCursor,
+  IndexMerge,
   type IndexPositions,
   InvalidCursorError,
 } from '#store/lead-index';
@@ -188,8 +189,25 @@ describe('list cursor', () => {
   });
 
   it('given a checksum-valid cursor with a bad position, then strict validation refuses it', () => {
-    const cases: IndexPositions[] = [{ 5: 'done' }, { 0: { leadId: 'x#y', sortValue: 1 } }];
+    const cases: IndexPositions[] = [
+      { 5: 'done' },
+      { 0: { leadId: 'x#y', sortValue: 1 } },
+      // Numbers the SDK cannot marshal (beyond 2^53) or no band or day can be.
+      { 0: { leadId: 'lead-1', sortValue: 1e16 } },
+      { 0: { leadId: 'lead-1', sortValue: 0.5 } },
+      { 0: { leadId: 'lead-1', sortValue: 1e-200 } },
+    ];
     for (const p of cases)
       expect(() => decodeIndexCursor(encodeIndexCursor(p, binding), binding, 2)).toThrow(InvalidCursorError);
+  });
+
+  it("given a checksum-valid position below the query's lower bound (updatedSince), then the merge refuses it before any read", () => {
+    const positions = { 0: { leadId: 'lead-1', sortValue: 19_000 } };
+    expect(
+      () => new IndexMerge('byActivity', ['act#0'], positions, { minSortValue: 20_000, pageSize: 10 }),
+    ).toThrow(InvalidCursorError);
+    expect(
+      () => new IndexMerge('byActivity', ['act#0'], positions, { minSortValue: 19_000, pageSize: 10 }),
+    ).not.toThrow();
   });
 });
