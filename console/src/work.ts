@@ -44,7 +44,23 @@ const STAGES = [
   'recycled',
   'disqualified',
 ];
-const CHANNELS = ['inbound_web', 'event', 'webinar', 'outbound', 'referral', 'import'];
+/** The list filter's channels: the channel groups leads are stored by, then `inbound_web` (first touch a web form). */
+const CHANNELS = [
+  'direct',
+  'organic_search',
+  'paid_search',
+  'organic_social',
+  'paid_social',
+  'email',
+  'referral',
+  'event',
+  'webinar',
+  'outbound',
+  'partner',
+  'import',
+  'other',
+  'inbound_web',
+];
 
 function LeadTable({ t, items }: { t: T; items: LeadRow[] }) {
   return html`<div class="scroll"><table data-testid="leads"><thead><tr><th scope="col">${t('name')}</th><th scope="col">${t('company')}</th><th scope="col">${t('stage')}</th><th scope="col">${t('temperature')}</th><th scope="col" class="num">${t('score')}</th><th scope="col">${t('owner')}</th><th scope="col">${t('lastActivity')}</th></tr></thead><tbody>

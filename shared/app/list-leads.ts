@@ -1,6 +1,6 @@
 import { isoAt } from '#domain/lead/events';
 import type { Lead } from '#domain/lead/lead';
-import { CHANNELS, type EpochMs, STAGES, TEMPERATURES } from '#domain/lead/types';
+import { CHANNEL_GROUPS, CHANNELS, type EpochMs, STAGES, TEMPERATURES } from '#domain/lead/types';
 import * as z from '#domain/lead/validation';
 import { ACTIVITY_INDEX_VALUE, activityDay, allIndexKeys } from '#store/keys';
 import {
@@ -20,6 +20,16 @@ export const LIST_LIMITS = { json: { default: 50, max: 200 }, csv: { default: 10
 export const MAX_EXAMINED = 2_000;
 
 /**
+ * What `channel=` takes: a channel group, the lead's channel as reports group it (`direct`, `paid_search`,
+ * `event`, …), or a channel a form or an import declared (`inbound_web`, …), matched against the lead's first
+ * touch. A lead is stored by its group, so a declared channel alone would miss every form lead.
+ */
+export const LIST_CHANNELS = [...new Set([...CHANNEL_GROUPS, ...CHANNELS])] as [
+  (typeof CHANNEL_GROUPS)[number] | (typeof CHANNELS)[number],
+  ...((typeof CHANNEL_GROUPS)[number] | (typeof CHANNELS)[number])[],
+];
+
+/**
  * GET /v1/ops/leads list parameters (without `email`, which looks one lead up). Stage-generic: any stage of
  * the domain's list (a new stage such as `tql` is accepted as soon as the domain has it). Built on first use:
  * the same function answers the lead view (`GET /v1/ops/leads/{leadId}`), which parses no list query.
@@ -29,7 +39,7 @@ export const listLeadsQuerySchema = /* @__PURE__ */ z.lazySchema(() =>
     stage: z.optional(z.enum(STAGES)),
     temperature: z.optional(z.enum(TEMPERATURES)),
     owner: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(64))),
-    channel: z.optional(z.enum(CHANNELS)),
+    channel: z.optional(z.enum(LIST_CHANNELS)),
     updatedSince: z.optional(z.iso.datetime({ offset: true })),
     sort: z._default(z.enum(['score', 'lastActivity']), 'score'),
     limit: z.optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(LIST_LIMITS.csv.max))),
@@ -109,7 +119,9 @@ function keeps(lead: Lead, input: ListLeadsInput): boolean {
     (!input.stage || state.stage === input.stage) &&
     (!input.temperature || state.temperature === input.temperature) &&
     (!input.ownerId || owner === input.ownerId) &&
-    (!input.channel || profile.channel === input.channel) &&
+    (!input.channel ||
+      profile.channel === input.channel ||
+      profile.attribution?.firstTouch.origin === input.channel) &&
     (input.updatedSince === undefined || state.lastActivityAt >= input.updatedSince)
   );
 }

@@ -4,6 +4,7 @@ import type { Lead, LeadProfile } from '#domain/lead/lead';
 import { dynamodb, tableName } from '#store/dynamodb';
 import { keys, leadIdFromPk } from '#store/keys';
 import { fromStateItem, stripKeys } from '#store/lead-items';
+import { readProfile } from '#store/leads';
 import { INDEXES } from '#store/table-design';
 
 /**
@@ -183,7 +184,7 @@ export async function getListedLeads(leadIds: readonly string[]): Promise<Map<st
           const state = fromStateItem(item);
           if (state) states.set(state.leadId, state);
         } else {
-          const profile = stripKeys<LeadProfile>(item, []);
+          const profile = readProfile(item); // in today's channel vocabulary, as the lead view reads it
           if (profile) profiles.set(profile.leadId, profile);
         }
       }

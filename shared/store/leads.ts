@@ -45,7 +45,7 @@ function toOutbox(event: AnyDomainEvent, at: EpochMs): OutboxEvent {
 }
 
 /** A stored profile, in today's channel vocabulary (legacy `inbound_web` touches upcast on read). */
-function readProfile(item: Record<string, unknown> | undefined): LeadProfile | undefined {
+export function readProfile(item: Record<string, unknown> | undefined): LeadProfile | undefined {
   const profile = stripKeys<LeadProfile>(item, []);
   return profile && upcastProfile(profile, settings.reports.channelGrouping);
 }
