@@ -21,6 +21,7 @@ import {
   EVENT_SOURCE,
   kebabName,
 } from '#domain/lead/events';
+import { STAGES } from '#domain/lead/types';
 import { SWEEPER_EVENT_SOURCE, SWEEPER_LAGGING, sweeperLagging } from '#domain/operations/sweeper-lag';
 import { handoff as demoHandoff } from '../../../config/handoff.ts';
 
@@ -497,6 +498,15 @@ describe('events built by the domain', () => {
       );
     },
   );
+
+  it('given every stage the domain knows (tql too), then a stage change to and from it and a hand-off at it validate', () => {
+    for (const stage of STAGES) {
+      const changed = { ...BUILT['Lead Stage Changed'], from: stage, to: stage };
+      const handedOff = { ...BUILT['Lead Handed Off'], stage };
+      expect(validate(currentSchema('Lead Stage Changed').schema, changed), stage).toEqual([]);
+      expect(validate(currentSchema('Lead Handed Off').schema, handedOff), stage).toEqual([]);
+    }
+  });
 
   it('given a hand-off, an SLA breach and every sales action, then every event the producers write validates', () => {
     // Act

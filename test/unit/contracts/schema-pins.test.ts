@@ -5,6 +5,11 @@
  * Allowed without a new version: adding an optional property, editing descriptions.
  * Anything else (removing or retyping a property, changing enum values, adding or dropping a required
  * field) needs a new file `<name>.v<n+1>.json` with its own pin here; the old version stays published.
+ *
+ * One correction was made in place: `tql` in the stage enums of `Lead Stage Changed` (`from`, `to`) and
+ * `Lead Handed Off` (`stage`). The producers emit it whenever TQL is enabled (the demo enables it) since the
+ * stage came in, while these two enums lagged; the v1 schemas now describe what v1 events carry. The test
+ * "every stage the domain knows" in event-contracts.test.ts keeps them in step with `STAGES`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -214,7 +219,7 @@ const PINNED: Record<string, Pin> = {
       'score.total': 'number',
       grade: 'enum(A,B,C,D)',
       temperature: 'enum(cold,warm,hot)',
-      stage: 'enum(subscriber,lead,mql,sal,sql,opportunity,customer,recycled,disqualified)',
+      stage: 'enum(subscriber,lead,mql,tql,sal,sql,opportunity,customer,recycled,disqualified)',
       slaDueAt: 'string format(date-time)',
     },
   },
@@ -285,8 +290,8 @@ const PINNED: Record<string, Pin> = {
     required: [...BASE_REQUIRED, 'from', 'to', 'reason'],
     types: {
       ...BASE_TYPES,
-      from: 'string|null enum(subscriber,lead,mql,sal,sql,opportunity,customer,recycled,disqualified,null)',
-      to: 'enum(subscriber,lead,mql,sal,sql,opportunity,customer,recycled,disqualified)',
+      from: 'string|null enum(subscriber,lead,mql,tql,sal,sql,opportunity,customer,recycled,disqualified,null)',
+      to: 'enum(subscriber,lead,mql,tql,sal,sql,opportunity,customer,recycled,disqualified)',
       reason: 'string',
     },
   },
