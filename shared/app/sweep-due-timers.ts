@@ -3,6 +3,7 @@ import { now } from '#adapters/clock';
 import { errorFields, logger } from '#adapters/logger';
 import { countMetric } from '#adapters/metrics';
 import { runCrmSyncTimer } from '#app/crm-sync';
+import { runCaptureMailTimer } from '#app/run-capture-mail-timer';
 import { runDecayTimer } from '#app/run-decay-timer';
 import { runPendingEvents } from '#app/run-pending-events';
 import { runRetentionTimer } from '#app/run-retention-timer';
@@ -12,7 +13,14 @@ import { runStitchTimer } from '#app/run-stitch-timer';
 import { alertIfLagging, type LagAlertOutcome } from '#app/sweeper-lag-alert';
 import { settings } from '#config/settings';
 import type { SweeperLagConfig } from '#domain/operations/sweeper-lag';
-import { type ClaimedTimer, claimTimer, type DueTimer, dueShards, queryDue } from '#store/timers';
+import {
+  CAPTURE_MAIL_TIMER,
+  type ClaimedTimer,
+  claimTimer,
+  type DueTimer,
+  dueShards,
+  queryDue,
+} from '#store/timers';
 
 /**
  * Sweeping due timers: step emails (nurture), SLA deadlines (hand-off) and temperature decay all wait on the
@@ -261,6 +269,9 @@ export const TIMER_PROCESSORS = {
   },
   'crm-sync': async (timer, work) => {
     await runCrmSyncTimer(timer, work.now);
+  },
+  [CAPTURE_MAIL_TIMER]: async (timer, work) => {
+    await runCaptureMailTimer(timer, work.now);
   },
 } satisfies Record<string, AnyTimerProcessor>;
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
 import { allDueShards, dueAtKey, dueAttributes, dueShardFor, keys, leadIdFromPk } from '#store/keys';
 import type { TransactItem } from '#store/leads';
@@ -203,4 +203,31 @@ export function slaTimerPut(leadId: string, handoffNumber: number, at: number): 
 /** Take a hand-off's SLA timer away (accepted or closed). */
 export function slaTimerDelete(leadId: string): TransactItem {
   return { Delete: { TableName: tableName, Key: keys.timer(leadId, 'sla') } };
+}
+
+/** The `capture-mail` timer kind: a form's mail that SES did not take, sent again by the sweeper. */
+export const CAPTURE_MAIL_TIMER = 'capture-mail';
+
+/** What a `capture-mail` timer carries besides its due time. */
+export interface CaptureMailRetry {
+  leadId: string;
+  formId: string;
+  /** The double opt-in request (true) or the form's auto-reply (false). */
+  pending: boolean;
+  /** When SES first refused it: the retries stop a day later. */
+  firstFailedAt: number;
+}
+
+/**
+ * Arm (or re-arm) the retry of one form's mail to one lead at `at`: one item per lead and form
+ * (`TIMER#capture-mail#<formId>`), so a second failure of the same mail replaces the first, never doubles it.
+ */
+export async function armCaptureMailRetry(retry: CaptureMailRetry, at: number): Promise<void> {
+  const key = keys.timer(retry.leadId, `${CAPTURE_MAIL_TIMER}#${retry.formId}`);
+  await dynamodb.send(
+    new PutCommand({
+      TableName: tableName,
+      Item: { ...key, ...retry, ...dueAttributes(key.pk, key.sk, at, CAPTURE_MAIL_TIMER) },
+    }),
+  );
 }

@@ -7,7 +7,7 @@ import { nextWindowOpening } from '#domain/nurture/calendar';
 import { dynamodb, tableName } from '#store/dynamodb';
 import { getEnrollment } from '#store/enrollments';
 import { findLeadIdByEmail } from '#store/leads';
-import { CLAIM_LEASE_MS } from '#store/timers';
+import { CAPTURE_MAIL_TIMER, CLAIM_LEASE_MS } from '#store/timers';
 import { TOKYO_WINDOW as TOKYO } from '../integration/nurture-helpers.ts';
 import { batchWriteAll, consentingLeadItems, dueEnrollmentItem } from '../support/fixtures.ts';
 import { type Api, type ApiResponse, internalsIn, loadApi } from '../support/http-harness.ts';
@@ -233,6 +233,122 @@ describe('dependency down → 503 with Retry-After, and a client retry changes t
       expect(faulted).toBeGreaterThanOrEqual(2);
     });
   }
+});
+
+describe('form mails under SES faults', () => {
+  const sweeper = createSweeper(
+    { [CAPTURE_MAIL_TIMER]: TIMER_PROCESSORS[CAPTURE_MAIL_TIMER] },
+    { sendRatePerSecond: 10_000 },
+  );
+  const sesThrottle = () => serviceError('TooManyRequestsException', 'Maximum sending rate exceeded.', 429);
+  const sweepMinutes = async (minutes: number) => {
+    for (let i = 0; i < minutes; i++) {
+      advanceClock(61_000);
+      await sweeper({});
+    }
+  };
+  const postWebinar = (address: string) =>
+    api.call({
+      method: 'POST',
+      url: '/v1/forms/webinar',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({
+        email: address,
+        lastName: '佐々木',
+        firstName: '花子',
+        company: '株式会社ウェビナー',
+        consent: true,
+        _startedAt: now() - 60_000,
+      }),
+    });
+
+  it('given SES throttles the auto-reply of a form post, then the post still succeeds and the sweeper sends the mail once a minute later', async () => {
+    // Arrange
+    const address = email('autoreply-throttled');
+    const injected = fault(sesClient, { operations: ['SendEmail'], nth: 1, error: sesThrottle });
+
+    // Act
+    const posted = await postForm(address);
+    injected.remove();
+    const mailsAtPost = (await inbox(sesUrl(), address)).length;
+    await sweepMinutes(5);
+
+    // Assert
+    expect(injected.fired()).toBe(1);
+    expect(posted.status).toBe(201);
+    expect(mailsAtPost).toBe(0);
+    expect(await inbox(sesUrl(), address)).toHaveLength(1);
+  });
+
+  it('given SES refuses the double opt-in request at the post and at the first retry, then it arrives exactly once, and its link confirms', async () => {
+    // Arrange
+    const address = email('doi-throttled');
+    const injected = fault(sesClient, { operations: ['SendEmail'], nth: 1, times: 2, error: sesThrottle });
+
+    // Act
+    const posted = await postWebinar(address);
+    await sweepMinutes(1);
+    const afterFirstRetry = (await inbox(sesUrl(), address)).length;
+    injected.remove();
+    await sweepMinutes(5);
+
+    // Assert
+    expect(posted.status).toBe(201);
+    expect(JSON.parse(posted.body)).toMatchObject({ status: 'pending_confirmation' });
+    expect(injected.fired()).toBe(2);
+    expect(afterFirstRetry).toBe(0);
+    const mails = await inbox(sesUrl(), address);
+    expect(mails).toHaveLength(1);
+    const token = /\/v1\/confirm\?t=([\w.-]+)/.exec(mails[0]?.body.text ?? '')?.[1];
+    expect(token).toBeTruthy();
+    const confirmed = await api.call({ method: 'POST', url: `/v1/confirm?t=${token}`, headers: {} });
+    expect(confirmed.status).toBe(200);
+    await sweepMinutes(2);
+    // The confirmation sends the webinar's auto-reply; the retry of the request is long gone: 2 mails in all.
+    expect(await inbox(sesUrl(), address)).toHaveLength(2);
+  });
+
+  it('given SES refuses the auto-reply for over a day, then the retries stop and nothing goes out later', async () => {
+    // Arrange
+    const address = email('autoreply-refused-for-a-day');
+    const injected = fault(sesClient, {
+      operations: ['SendEmail'],
+      nth: 1,
+      times: 1_000,
+      error: sesThrottle,
+    });
+
+    // Act: a retry a minute later, then the clock jumps past the day; the next retry gives up.
+    const posted = await postForm(address);
+    await sweepMinutes(1);
+    const refusals = injected.fired();
+    advanceClock(24 * 3_600_000);
+    await sweepMinutes(1);
+    const refusalsAtGiveUp = injected.fired();
+    injected.remove();
+    await sweepMinutes(3);
+
+    // Assert
+    expect(posted.status).toBe(201);
+    expect(refusals).toBe(2);
+    expect(refusalsAtGiveUp).toBe(3);
+    expect(await inbox(sesUrl(), address)).toHaveLength(0);
+  });
+
+  it('given SES may have taken the auto-reply (its answer lost), then it is not sent again', async () => {
+    // Arrange
+    const address = email('autoreply-uncertain');
+    const injected = fault(sesClient, { operations: ['SendEmail'], nth: 1, when: 'after', error: timedOut });
+
+    // Act
+    const posted = await postForm(address);
+    injected.remove();
+    await sweepMinutes(3);
+
+    // Assert: SES did send it; nothing sends it a second time.
+    expect(posted.status).toBe(201);
+    expect(await inbox(sesUrl(), address)).toHaveLength(1);
+  });
 });
 
 describe('step e-mails under SES faults and crashes', () => {
