@@ -21,6 +21,8 @@ export interface ApiRequest {
   url: string;
   headers?: Record<string, string>;
   body?: string | Buffer;
+  /** The client's address as API Gateway reports it (default 203.0.113.7, shared by every test). */
+  sourceIp?: string;
 }
 
 export interface ApiResponse {
@@ -101,7 +103,7 @@ export async function loadApi(): Promise<Api> {
       url: request.url,
       headers,
       httpVersion: '1.1',
-      socket: { remoteAddress: '203.0.113.7' },
+      socket: { remoteAddress: request.sourceIp ?? '203.0.113.7' },
     } as unknown as IncomingMessage;
     const event = withClaims(
       toHttpApiEvent(incoming, body, matched.compiled, matched.pathParameters, now()),
