@@ -62,6 +62,13 @@ export function emailCountWrite(leadId: string, count: EmailCount): TransactItem
   return emailCountItems(leadId, emailFactOf(count));
 }
 
+/**
+ * The KPIs cover step mails (a sequence's mails, whose `sent` the sweeper counts). Form mails (auto-replies,
+ * double opt-in requests) are not counted: with no `sent` of theirs, their deliveries would push the delivery
+ * rate past 1. Their bounces and complaints still suppress the address.
+ */
+export const countsInKpis = (mail: EmailMail | undefined): boolean => mail?.sequenceId !== undefined;
+
 /** True when the event was counted already (so a write that records it again must not carry the count). */
 export async function emailCounted(leadId: string, count: EmailCount): Promise<boolean> {
   return emailFactCounted(leadId, emailFactOf(count).id);

@@ -3,7 +3,7 @@ import { now } from '#adapters/clock';
 import { logger } from '#adapters/logger';
 import { suppressInAccount } from '#adapters/ses';
 import { parseSesEvent, type SesEngagement } from '#adapters/ses-events';
-import { countEmailOnce } from '#app/email-kpis';
+import { countEmailOnce, countsInKpis } from '#app/email-kpis';
 import { recordActivity } from '#app/record-activity';
 import { recordDelivery, recordTransientBounce, suppressLead } from '#app/suppress-lead';
 import { settings } from '#config/settings';
@@ -79,6 +79,7 @@ async function handleEngagement(
     case 'delivery': {
       const result = await recordDelivery(leadId, at);
       if (result === 'not_found') return 'lead_not_found';
+      if (!countsInKpis(mailOf(event))) return 'applied';
       // SES events arrive at least once: the delivery's fact (its record) counts it the first time only.
       const first = await countEmailOnce(leadId, {
         kpi: 'delivered',
@@ -158,13 +159,15 @@ async function recordOpenOrClick(
     );
   }
   // Counted on every delivery of the event (a replay too): the fact guard counts it once, and a crash
-  // between the timeline write and the count is made good by EventBridge's retry.
-  await countEmailOnce(leadId, {
-    kpi: event.kind === 'open' ? 'opened' : 'clicked',
-    id: eventId,
-    at,
-    mail: mailOf(event),
-  });
+  // between the timeline write and the count is made good by EventBridge's retry. Unique per message: a
+  // second link clicked in the same mail is on the timeline (and scored) but not a second click in the KPI.
+  if (countsInKpis(mailOf(event)))
+    await countEmailOnce(leadId, {
+      kpi: event.kind === 'open' ? 'opened' : 'clicked',
+      id: `ses:${event.messageId}:${event.kind}`,
+      at,
+      mail: mailOf(event),
+    });
   return result === 'applied' ? 'applied' : 'duplicate';
 }
 

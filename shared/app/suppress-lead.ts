@@ -1,5 +1,5 @@
 import { changeMarketing } from '#app/change-marketing';
-import type { EmailCount } from '#app/email-kpis';
+import { countsInKpis, type EmailCount } from '#app/email-kpis';
 import { timelineEntry } from '#app/nurture-timeline';
 import { settings } from '#config/settings';
 import type { MarketingStatus, SuppressionReason } from '#domain/lead/lead';
@@ -23,12 +23,9 @@ export async function suppressLead(
   now: EpochMs,
   mail: EmailMail = {},
 ): Promise<'suppressed' | 'already' | 'not_found' | 'duplicate'> {
-  const count: EmailCount = {
-    kpi: reason === 'bounce' ? 'bounced' : 'complained',
-    id: eventKey,
-    at: now,
-    mail,
-  };
+  const count: EmailCount | undefined = countsInKpis(mail)
+    ? { kpi: reason === 'bounce' ? 'bounced' : 'complained', id: eventKey, at: now, mail }
+    : undefined;
   return changeMarketing(
     leadId,
     now,
@@ -69,7 +66,9 @@ export async function recordTransientBounce(
   now: EpochMs,
   mail: EmailMail = {},
 ): Promise<'counted' | 'suppressed' | 'already' | 'not_found' | 'duplicate'> {
-  const bounced: EmailCount = { kpi: 'bounced', id: eventKey, at: now, mail };
+  const bounced: EmailCount | undefined = countsInKpis(mail)
+    ? { kpi: 'bounced', id: eventKey, at: now, mail }
+    : undefined;
   return changeMarketing(
     leadId,
     now,

@@ -158,4 +158,47 @@ describe('e-mail KPIs, exactly once', () => {
       ['bounced', 'clicked', 'delivered', 'opened', 'sent'].sort(),
     );
   });
+
+  it('given two links clicked in one step mail, then the click KPI counts the mail once (unique clicks, as opens)', async () => {
+    // Arrange
+    const { leadId, day } = await dueWhitepaperLead('kpi-two-links');
+    await runtime.sweep();
+    const sent = (await enrollmentOf(leadId, SEQUENCE))?.history.find((h) => h.outcome === 'sent');
+    const messageId = sent?.messageId ?? '';
+    const { now } = await import('#adapters/clock');
+    const before = await emailKpiCount('clicked', day);
+
+    // Act
+    for (const link of ['https://example.co.jp/case-study', 'https://example.co.jp/pricing'])
+      await runtime.invoke(
+        'email-events',
+        sesFixture('click', { leadId, messageId, link, at: now() - 1000 }),
+      );
+
+    // Assert
+    expect(await emailKpiCount('clicked', day)).toBe(before + 1);
+  });
+
+  it('given SES events for a form auto-reply (no step), then no KPI counts them, so delivered never exceeds sent', async () => {
+    // Arrange: a lead with its auto-reply; the KPIs count step mails, whose sends the sweeper counts.
+    const { leadId, day } = await dueWhitepaperLead('kpi-autoreply');
+    const kpis = ['sent', 'delivered', 'opened', 'clicked', 'bounced'] as const;
+    const before = Object.fromEntries(
+      await Promise.all(kpis.map(async (k) => [k, await emailKpiCount(k, day)])),
+    );
+    const { now } = await import('#adapters/clock');
+    const messageId = `autoreply-${randomUUID()}`;
+
+    // Act
+    for (const name of ['delivery', 'open', 'click', 'bounce-transient'])
+      await runtime.invoke(
+        'email-events',
+        sesFixture(name, { leadId, messageId, form: 'whitepaper', at: now() - 1000 }),
+      );
+
+    // Assert: nothing counted; the lead still saw the events (the soft bounce is on the profile).
+    for (const kpi of kpis) expect(await emailKpiCount(kpi, day), kpi).toBe(before[kpi]);
+    const { getLead } = await import('#store/leads');
+    expect((await getLead(leadId))?.profile.marketing.transientBounces).toBe(1);
+  });
 });

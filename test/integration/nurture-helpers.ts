@@ -109,6 +109,8 @@ export const sesFixture = (
     configurationSet?: string;
     /** When the engagement happened (epoch ms); the fixture's own timestamps otherwise. */
     at?: number;
+    /** A form's mail (an auto-reply) instead of a step mail: no sequence, step or enrollment tags. */
+    form?: string;
   },
 ): Record<string, unknown> => {
   const file = join(import.meta.dirname, '..', 'events', 'ses', `${name}.json`);
@@ -126,6 +128,12 @@ export const sesFixture = (
   else mail.tags.lead = [over.leadId];
   if (over.messageId) mail.messageId = over.messageId;
   if (over.sequenceId) mail.tags.sequence = [over.sequenceId];
+  if (over.form) {
+    for (const tag of ['sequence', 'step', 'enrollment']) delete mail.tags[tag];
+    mail.tags.form = [over.form];
+    mail.tags.template = [`autoreply-${over.form}`];
+    mail.tags.kind = ['transactional'];
+  }
   if (over.recipient) {
     mail.destination = [over.recipient];
     for (const r of event.detail.bounce?.bouncedRecipients ?? []) r.emailAddress = over.recipient;

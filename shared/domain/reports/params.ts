@@ -57,8 +57,7 @@ export function reportParams(
   const fromRaw = date('from');
   const toRaw = date('to');
   const from = fromRaw ?? (toRaw ? `${toRaw.slice(0, 7)}-01` : month.from);
-  const to =
-    toRaw ?? (fromRaw ? (fromRaw > month.to || fromRaw < month.from ? fromRaw : month.to) : month.to);
+  const to = toRaw ?? (fromRaw ? lastDayOfMonth(fromRaw) : month.to);
   if (errors.length === 0) {
     if (from > to) errors.push({ field: 'from', code: 'after_to', message: 'from must not be after to' });
     else if (rangeLength(from, to) > MAX_RANGE_DAYS)
@@ -89,4 +88,10 @@ export function reportParams(
     ok: true,
     params: { from, to, groupBy, view: view as 'period' | 'cohort', interval: interval as Interval },
   };
+}
+
+/** The last calendar day of a day's month (`2026-11-10` → `2026-11-30`, `2028-02-03` → `2028-02-29`). */
+function lastDayOfMonth(day: string): string {
+  const [year, month] = day.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(year, month, 0)).toISOString().slice(0, 10);
 }

@@ -159,6 +159,14 @@ describe('periods, parameters and figures', () => {
     });
     const bad = reportParams('funnel', { from: '2026-02-30', groupBy: 'x', view: 'y' }, EARLY, TZ);
     expect(bad.ok ? [] : bad.errors.map((e) => e.field)).toEqual(['from', 'groupBy', 'view']);
+    // One bound alone: the other from the same month, whichever month that is.
+    const fromOnly = (from: string) => reportParams('funnel', { from }, EARLY, TZ);
+    expect(fromOnly('2026-11-10')).toMatchObject({ params: { from: '2026-11-10', to: '2026-11-30' } });
+    expect(fromOnly('2028-02-03')).toMatchObject({ params: { to: '2028-02-29' } });
+    expect(fromOnly('2026-12-10')).toMatchObject({ params: { to: '2026-12-31' } });
+    expect(reportParams('funnel', { to: '2026-11-10' }, EARLY, TZ)).toMatchObject({
+      params: { from: '2026-11-01', to: '2026-11-10' },
+    });
     const long = reportParams('sla', { from: '2025-01-01', to: '2026-02-05' }, EARLY, TZ);
     expect(long.ok ? [] : long.errors.map((e) => e.field)).toEqual(['to']);
   });
