@@ -147,7 +147,15 @@ export function emailFact(kpi: string, id: string, day: string, mail: EmailMail)
 export interface CountingSnapshot {
   createdAt: EpochMs;
   stageHistory: readonly StageTransition[];
-  handoff?: { owner: { ownerId: string; team: string }; startedAt: EpochMs } | undefined;
+  handoff?:
+    | {
+        owner: { ownerId: string; team: string };
+        startedAt: EpochMs;
+        /** Set by the SLA timer when it saw the accept deadline pass (`Lead SLA Breached` counted then). */
+        breachedAt?: EpochMs | undefined;
+        firstContactBreachedAt?: EpochMs | undefined;
+      }
+    | undefined;
 }
 
 /** The lead's report dimensions, from its first touch (which never changes) under the grouping rules. */
@@ -252,6 +260,9 @@ export function factsFor(
           metrics: {
             accepted: 1,
             ...(event.detail.withinSla ? { acceptedWithinSla: 1 } : {}),
+            // Late, but before the sweeper saw the deadline pass: no `Lead SLA Breached` came (the accept
+            // took the timer away), so the breach is counted here, once.
+            ...(!event.detail.withinSla && lead.handoff?.breachedAt === undefined ? { breached: 1 } : {}),
             [ttaField(bucket)]: 1,
           },
           ownerId: event.detail.ownerId,
@@ -288,7 +299,14 @@ export function factsFor(
         facts.push({
           ...base,
           scope: 'sla',
-          metrics: { firstContacted: 1, ...(event.detail.withinSla ? { firstContactWithinSla: 1 } : {}) },
+          metrics: {
+            firstContacted: 1,
+            ...(event.detail.withinSla ? { firstContactWithinSla: 1 } : {}),
+            // Late, before the sweeper saw it: the breach is counted here (as on accept).
+            ...(!event.detail.withinSla && lead.handoff?.firstContactBreachedAt === undefined
+              ? { firstContactBreached: 1 }
+              : {}),
+          },
           ownerId: event.detail.owner.ownerId,
           team: event.detail.owner.team,
         });

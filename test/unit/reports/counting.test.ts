@@ -196,3 +196,61 @@ describe('periods, parameters and figures', () => {
     expect(toCsv([['a', 1]])).toBe('\uFEFF"a",1\r\n');
   });
 });
+
+describe('SLA facts of a late accept or first contact', () => {
+  const owner = { ownerId: 'sato', name: '佐藤 健', email: 'k.sato@example.co.jp', team: 'enterprise' };
+  const started = Date.UTC(2026, 11, 4, 1, 0); // 10:00 Tokyo
+  const accepted = (withinSla: boolean) =>
+    buildDomainEvent('Lead Accepted', {
+      eventId: 'L1:accept:1',
+      version: 1,
+      occurredAt: new Date(started + 4 * 3_600_000 + 30_000).toISOString(),
+      leadId: 'L1',
+      handoffNumber: 1,
+      ownerId: 'sato',
+      withinSla,
+    });
+  const contacted = (withinSla: boolean) =>
+    buildDomainEvent('Lead First Contacted', {
+      eventId: 'L1:first-contact:1',
+      version: 1,
+      occurredAt: new Date(started + 3_600_000 + 40_000).toISOString(),
+      leadId: 'L1',
+      handoffNumber: 1,
+      owner,
+      activityId: 'call-1',
+      activityType: 'call',
+      contactedAt: new Date(started + 3_600_000 + 40_000).toISOString(),
+      withinSla,
+    });
+  const snapshot = (marks: { breachedAt?: number; firstContactBreachedAt?: number } = {}) => ({
+    createdAt: started,
+    stageHistory: [],
+    handoff: { owner: { ownerId: 'sato', team: 'enterprise' }, startedAt: started, ...marks },
+  });
+  const metrics = (event: AnyDomainEvent, lead: ReturnType<typeof snapshot>) =>
+    factsFor([event], lead, TZ).find((f) => f.scope === 'sla')?.metrics;
+
+  it('given an accept 30 s after the deadline, before the sweeper saw it, then it counts as a breach (compliance 0, not null)', () => {
+    expect(metrics(accepted(false), snapshot())).toMatchObject({ accepted: 1, breached: 1 });
+    expect(metrics(accepted(false), snapshot())?.acceptedWithinSla).toBeUndefined();
+  });
+
+  it('given the sweeper counted the breach already (Lead SLA Breached), then a late accept counts no second breach', () => {
+    expect(
+      metrics(accepted(false), snapshot({ breachedAt: started + 4 * 3_600_000 }))?.breached,
+    ).toBeUndefined();
+    expect(metrics(accepted(true), snapshot())?.breached).toBeUndefined();
+  });
+
+  it('given a first contact after its deadline, then it is a first-contact breach once', () => {
+    expect(metrics(contacted(false), snapshot())).toMatchObject({
+      firstContacted: 1,
+      firstContactBreached: 1,
+    });
+    expect(
+      metrics(contacted(false), snapshot({ firstContactBreachedAt: started + 3_600_000 }))
+        ?.firstContactBreached,
+    ).toBeUndefined();
+  });
+});
