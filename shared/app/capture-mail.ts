@@ -1,5 +1,6 @@
 import { errorFields, logger } from '#adapters/logger';
 import { countMetric } from '#adapters/metrics';
+import { signingSecret } from '#adapters/secrets';
 import { MailNotSentError } from '#adapters/ses';
 import { confirmUrl } from '#app/links';
 import { sendTemplate } from '#app/mail';
@@ -8,6 +9,7 @@ import { mailSafeAttributes } from '#domain/capture/mail-safety';
 import type { LeadProfile } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
 import { DOUBLE_OPT_IN_TEMPLATE_ID } from '#domain/nurture/template-ids';
+import { quotaSubjectKey } from '#domain/privacy/address-hash';
 import { takeQuota } from '#store/quotas';
 import { armCaptureMailRetry } from '#store/timers';
 
@@ -40,7 +42,7 @@ async function mailLimitReached(
   const day = Math.floor(now / DAY_MS);
   const byAddress = await takeQuota(
     'capture-mail-address',
-    profile.emailKey,
+    quotaSubjectKey('capture-mail-address', profile.emailKey, signingSecret),
     { key: `day:${day}`, endsAt: (day + 1) * DAY_MS },
     form.mailLimits.perAddressPerDay,
   );
@@ -49,7 +51,7 @@ async function mailLimitReached(
   const hour = Math.floor(now / HOUR_MS);
   const bySource = await takeQuota(
     'capture-mail-source',
-    source,
+    quotaSubjectKey('capture-mail-source', source, signingSecret),
     { key: `hour:${hour}`, endsAt: (hour + 1) * HOUR_MS },
     form.mailLimits.perSourcePerHour,
   );

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
 import { keys } from '#store/keys';
@@ -7,16 +6,16 @@ import { TTL_ATTRIBUTE } from '#store/table-design';
 /**
  * Rate limits as atomic counter items (`QUOTA#<scope>#<hashed subject>`, one item per window): one
  * conditional `ADD` takes a unit only while the count is under the limit, so concurrent callers can never
- * take more than `limit` between them. The subject (an e-mail key, an IP) is stored only as a SHA-256 hash,
- * and the item expires (TTL) a day after its window.
+ * take more than `limit` between them. The subject (an e-mail key, an IP) arrives already keyed one way by
+ * the caller (`quotaSubjectKey`, an HMAC under the signing secret), and the item expires (TTL) a day after
+ * its window.
  */
 export async function takeQuota(
   scope: string,
-  subject: string,
+  hashed: string,
   window: { key: string; endsAt: number },
   limit: number,
 ): Promise<boolean> {
-  const hashed = createHash('sha256').update(`${scope}|${subject}`).digest('base64url').slice(0, 22);
   try {
     await dynamodb.send(
       new UpdateCommand({

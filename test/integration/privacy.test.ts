@@ -3,7 +3,7 @@
  * tracking with stitched anonymous history, a step mail sent by the sweeper, a hand-off and a sales
  * action) is exported whole, then erased; a table SCAN finds nothing of the person afterwards.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { now as clockNow } from '#adapters/clock';
@@ -174,6 +174,14 @@ describe('export and erase', () => {
     const before = await scanAll();
     expect(before.filter((i) => mentions(i, needles)).length).toBeGreaterThan(5);
     const counters = before.filter((i) => String(i.pk).startsWith('COUNTER#')).length;
+    // The capture mail's rate-limit item keys the address one way under the signing secret: a plain hash
+    // of the address, which anyone who reads the table could recompute from a guess, is nowhere.
+    const plainHash = createHash('sha256')
+      .update(`capture-mail-address|${who.email.toLowerCase()}`)
+      .digest('base64url')
+      .slice(0, 22);
+    expect(before.some((i) => String(i.pk).startsWith('QUOTA#capture-mail-address#'))).toBe(true);
+    expect(before.filter((i) => mentions(i, [plainHash]))).toEqual([]);
 
     // Act
     const first = await erase(leadId, { reason: 'Erasure request from the person (ticket 4711)' });
