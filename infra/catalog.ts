@@ -529,7 +529,8 @@ const kebab = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, '-')
  * The rules for the configured hand-off targets (CDK deploys them; the local router logs "would POST to …").
  * Slack gets one rule per detail-type (each with its own message); Salesforce only the events it can
  * apply to a Lead record; a webhook or queue one rule with every chosen event. The CRM targets (webhook,
- * Salesforce) always get `Lead Erased` too, in a rule of its own, so an erasure deletes the CRM's copy.
+ * Salesforce) always get `Lead Erased` too, in a rule of its own, so an erasure deletes the CRM's copy; a
+ * queue gets it in its one rule, so its consumers can delete what they keep.
  */
 export function handoffTargetRules(targets: readonly HandoffTarget[]): HandoffTargetRuleSpec[] {
   const rule = (target: HandoffTarget, detailTypes: DetailType[], suffix: string, description: string) => ({
@@ -550,7 +551,16 @@ export function handoffTargetRules(targets: readonly HandoffTarget[]): HandoffTa
         rule(t, [CRM_ERASE_EVENT], '-lead-erased', `would POST the erasure (delete) to ${t.url}`),
       ];
     }
-    if (t.kind === 'sqs') return [rule(t, [...t.events], '', `would send to SQS queue ${t.name}`)];
+    // A queue's consumers hold what the events carried (a hand-off's CRM record): they hear of erasures too.
+    if (t.kind === 'sqs')
+      return [
+        rule(
+          t,
+          [...new Set<DetailType>([...t.events, CRM_ERASE_EVENT])],
+          '',
+          `would send to SQS queue ${t.name}`,
+        ),
+      ];
     if (t.kind === 'salesforce') {
       return [...new Set<DetailType>([...t.events, CRM_ERASE_EVENT])]
         .filter((e) => SALESFORCE_SUPPORTED.includes(e))

@@ -54,7 +54,7 @@ describe('hand-off targets in CDK', () => {
     const specs = handoffTargetRules(settingsWith(ALL_KINDS).handoff.targets);
 
     // Assert: webhook 2 (its events; Lead Erased) + slack 3 (one per event) + salesforce 4 (Handed Off,
-    // Assigned, Updated, Erased) + sqs 1.
+    // Assigned, Updated, Erased) + sqs 1 (its events and Lead Erased, always: its consumers keep copies).
     expect(specs).toHaveLength(10);
     template.resourceCountIs('AWS::Events::Rule', 10);
     template.hasResourceProperties('AWS::Events::Rule', {
@@ -65,7 +65,10 @@ describe('hand-off targets in CDK', () => {
       },
     });
     template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { source: ['leadloop.leads'], 'detail-type': ['Lead Handed Off', 'Lead Accepted'] },
+      EventPattern: {
+        source: ['leadloop.leads'],
+        'detail-type': ['Lead Handed Off', 'Lead Accepted', 'Lead Erased'],
+      },
     });
   });
 
@@ -189,10 +192,12 @@ describe('hand-off targets in CDK', () => {
     const specs = handoffTargetRules(settingsWith(ALL_KINDS).handoff.targets);
     const erased = specs.filter((s) => s.detailTypes.includes('Lead Erased'));
 
-    // Assert: the catalog says delete for the CRM targets only (not Slack, not the queue that did not ask).
+    // Assert: the catalog says delete for the CRM targets; the queue gets the event with its others (its
+    // consumers keep what the hand-offs carried); Slack never.
     expect(erased.map((s) => [s.target, s.operation, s.detailTypes])).toEqual([
       ['sales-inbox', 'delete', ['Lead Erased']],
       ['salesforce', 'delete', ['Lead Erased']],
+      ['custom-consumers', 'notify', ['Lead Handed Off', 'Lead Accepted', 'Lead Erased']],
     ]);
     template.hasResourceProperties('AWS::Events::ApiDestination', {
       InvocationEndpoint:
