@@ -104,6 +104,20 @@ export function valueKey(value: string | undefined | null): string {
   return v === '' ? NONE_VALUE : v;
 }
 
+/**
+ * A UTM value as a report group, unless it names a person: counter items are kept through erasures (they
+ * are counts), so a `utm_campaign` that carries an e-mail address or a phone number (a link built from a
+ * mailing list, a tracking template gone wrong) is counted as `(redacted)` instead.
+ */
+export const REDACTED_VALUE = '(redacted)';
+const PERSONAL = [/[^\s@/]+@[^\s@/]+\.[a-z]{2,}/i, /(?:\+\d{1,3}|\b0\d{1,4})[-\s]\d{1,4}[-\s]\d{4}\b/];
+export function utmValueKey(value: string | undefined | null): string {
+  const key = valueKey(value);
+  return PERSONAL.some((p) => p.test(key)) || PERSONAL.some((p) => p.test(value ?? ''))
+    ? REDACTED_VALUE
+    : key;
+}
+
 /** Counter field name: `<group value>|<metric>`. */
 export const fieldOf = (value: string, metric: string): string => `${value}|${metric}`;
 
@@ -176,8 +190,8 @@ export function leadDims(
       first ? groupingInput(first) : profile.channel ? { channel: profile.channel } : undefined,
       grouping,
     ),
-    source: valueKey(first?.utm?.source),
-    campaign: valueKey(first?.utm?.campaign),
+    source: utmValueKey(first?.utm?.source),
+    campaign: utmValueKey(first?.utm?.campaign),
     form: valueKey(first?.formId),
   };
 }

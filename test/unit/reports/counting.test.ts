@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { channelGroup } from '#domain/capture/attribution';
 import { type AnyDomainEvent, buildDomainEvent } from '#domain/lead/events';
 import type { StageTransition } from '#domain/lead/types';
-import { counterAddsFor, factsFor, gaugeDelta, leadDims, stagesPassed } from '#domain/reports/counting';
+import {
+  counterAddsFor,
+  factsFor,
+  gaugeDelta,
+  leadDims,
+  REDACTED_VALUE,
+  stagesPassed,
+  utmValueKey,
+} from '#domain/reports/counting';
 import { reportParams } from '#domain/reports/params';
 import { currentMonth, dayOf, weekOf } from '#domain/reports/periods';
 import { funnelReport, histogramQuantile } from '#domain/reports/reports';
@@ -252,5 +260,32 @@ describe('SLA facts of a late accept or first contact', () => {
       metrics(contacted(false), snapshot({ firstContactBreachedAt: started + 3_600_000 }))
         ?.firstContactBreached,
     ).toBeUndefined();
+  });
+});
+
+describe('UTM values that name a person', () => {
+  it.each([
+    ['winter-sale', 'winter-sale'],
+    ['2026-12-05-expo', '2026-12-05-expo'],
+    ['newsletter_20261205120000', 'newsletter_20261205120000'],
+    ['taro.yamada@example.co.jp', REDACTED_VALUE],
+    ['list-Hanako.Sato@Example.JP-dec', REDACTED_VALUE],
+    ['03-1234-5678', REDACTED_VALUE],
+    ['+81 90 1234 5678', REDACTED_VALUE],
+  ])('given %s, then the report group is %s', (value, expected) => {
+    expect(utmValueKey(value)).toBe(expected);
+  });
+
+  it('given a first touch whose campaign is an e-mail address, then the lead is counted under (redacted), never the address', () => {
+    const dims = leadDims(
+      {
+        attribution: {
+          firstTouch: { at: 0, channel: 'email', origin: 'inbound_web', utm: { campaign: 'a@b.co.jp' } },
+          lastTouch: { at: 0, channel: 'email', origin: 'inbound_web' },
+        },
+      },
+      undefined,
+    );
+    expect(dims.campaign).toBe(REDACTED_VALUE);
   });
 });
