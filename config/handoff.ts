@@ -7,7 +7,8 @@ import { salesforceLeadMapping } from '#config/handoff';
  * 2. When inside sales logs a call with outcome `appointment_set`, the lead becomes a TQL and is handed to
  *    FIELD SALES: Kansai leads to the Kansai team, companies with 1,000+ employees to enterprise, the rest
  *    to SMB (the assignment rules), round-robin inside each team.
- * Each hand-off runs two clocks in Tokyo business hours (09:00–18:00, weekdays, Japanese holidays off):
+ * Each hand-off runs two clocks in Tokyo business hours (09:00–18:00, weekdays, Japanese holidays and the
+ * New Year closure 12-29 … 01-03 off):
  * accept within 4 business hours; first contact within 1 business day (9 business hours), or within 1
  * business hour for a demo request. A breach is escalated and the lead reassigned once (while unaccepted).
  */
@@ -96,6 +97,8 @@ export const handoff: HandoffConfigInput = {
   sla: {
     hours: 4,
     businessHours: true,
+    // Tokyo office hours, Japanese holidays and the New Year closure (年末年始休業) off.
+    window: { closedDates: ['12-29', '12-30', '12-31', '01-01', '01-02', '01-03'] },
     firstContact: { hours: 9, businessHours: true },
     reassignOnBreach: true,
     maxReassignments: 1,

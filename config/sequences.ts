@@ -15,6 +15,8 @@ export const nurtureSettings: z.input<typeof nurtureSettingsSchema> = {
     start: '09:00',
     end: '18:00',
     skipJapaneseHolidays: true,
+    // No marketing mail during the New Year closure (年末年始): it waits for the first business day.
+    closedDates: ['12-29', '12-30', '12-31', '01-01', '01-02', '01-03'],
     // Steps held overnight go out over 09:00–09:29 (each enrollment at its own minute), not all at 09:00:
     // 30 minutes carry 25,200 steps at the demo's 14 mails/s without a queue (README → Sweeper throughput).
     spreadMinutes: 30,

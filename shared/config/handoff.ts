@@ -10,7 +10,7 @@ import { CRM_TRANSFORMS, type CrmFieldSpec, parseMappingSource } from '#domain/h
 import { HANDOFF_TRIGGERS } from '#domain/handoff/routing';
 import { CRM_SYSTEMS, DETAIL_TYPES } from '#domain/lead/events';
 import { TEMPERATURES } from '#domain/lead/types';
-import { isValidTimeZone, parseHhMm } from '#domain/nurture/calendar';
+import { isMonthDay, isValidTimeZone, parseHhMm } from '#domain/nurture/calendar';
 
 const id = z
   .string()
@@ -74,6 +74,8 @@ export const businessWindowSchema = z
     start: hhmm.default('09:00'),
     end: hhmm.default('18:00'),
     skipJapaneseHolidays: z.boolean().default(true),
+    /** Closed every year on these local dates, "MM-DD" (e.g. 年末年始: 12-29 … 01-03). */
+    closedDates: z.array(z.string().refine(isMonthDay, 'a date as "MM-DD"')).max(366).optional(),
   })
   .strict()
   .refine((w) => parseHhMm(w.start) < parseHhMm(w.end), {

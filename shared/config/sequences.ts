@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { ConfigIssue } from '#config/errors';
 import type { TemplateConfig } from '#config/templates';
 import { TEMPERATURES } from '#domain/lead/types';
-import { isValidTimeZone, parseHhMm } from '#domain/nurture/calendar';
+import { isMonthDay, isValidTimeZone, parseHhMm } from '#domain/nurture/calendar';
 import {
   type BusinessWindowConfig,
   type NurtureSettings,
@@ -53,6 +53,8 @@ export const businessWindowSchema = z
     start: hhmm.default('09:00'),
     end: hhmm.default('18:00'),
     skipJapaneseHolidays: z.boolean().default(true),
+    /** Closed every year on these local dates, "MM-DD" (e.g. 年末年始: 12-29 … 01-03). */
+    closedDates: z.array(z.string().refine(isMonthDay, 'a date as "MM-DD"')).max(366).optional(),
     /**
      * Sends that wait for the window to open go out over its first `spreadMinutes` minutes, each enrollment
      * at its own fixed minute, instead of all at the opening (0: all at the opening). Size it from the

@@ -21,6 +21,20 @@ export interface BusinessWindow {
   end: string;
   /** Treat Japanese public holidays (by the local date) as closed days. */
   skipJapaneseHolidays: boolean;
+  /**
+   * Closed every year on these local dates, "MM-DD": a company's own days off, e.g. 年末年始 (the New Year
+   * closure most Japanese offices take, 12-29 … 01-03) or お盆. Absent: none.
+   */
+  closedDates?: readonly string[] | undefined;
+}
+
+/** A `closedDates` entry: "MM-DD" of a date that exists in some year (02-29 included). */
+export function isMonthDay(value: string): boolean {
+  const m = /^(\d{2})-(\d{2})$/.exec(value);
+  if (!m) return false;
+  const month = Number(m[1]);
+  const day = Number(m[2]);
+  return month >= 1 && month <= 12 && day >= 1 && day <= new Date(Date.UTC(2028, month, 0)).getUTCDate();
 }
 
 export const DEFAULT_WINDOW: BusinessWindow = Object.freeze({
@@ -194,6 +208,7 @@ export function parseHhMm(value: string): number {
 
 function isBusinessDate(date: CivilDate, w: BusinessWindow): boolean {
   if (!w.days.includes(isoWeekday(date))) return false;
+  if (w.closedDates?.includes(`${pad2(date.month)}-${pad2(date.day)}`)) return false;
   return !(w.skipJapaneseHolidays && isJapaneseHoliday(date));
 }
 

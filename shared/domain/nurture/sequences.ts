@@ -115,7 +115,8 @@ export interface SendWindow extends BusinessWindow {
 
 /**
  * The send window for this sequence and lead: the sequence's or the default, in the lead's zone. A
- * sequence's window without its own `spreadMinutes` takes the settings' (absent there too: 0).
+ * sequence's window without its own `spreadMinutes` or `closedDates` takes the settings' (absent there too:
+ * 0, none).
  */
 export function resolveWindow(
   sequence: Pick<PlannableSequence, 'window'>,
@@ -125,7 +126,9 @@ export function resolveWindow(
   const base = sequence.window ?? settings.sendWindow;
   const timeZone = leadTimeZone && isValidTimeZone(leadTimeZone) ? leadTimeZone : base.timeZone;
   const spreadMinutes = base.spreadMinutes ?? settings.sendWindow.spreadMinutes ?? 0;
-  return { ...base, timeZone, spreadMinutes };
+  // A sequence's window without closed dates of its own keeps the company's (the settings').
+  const closedDates = base.closedDates ?? settings.sendWindow.closedDates;
+  return { ...base, timeZone, spreadMinutes, ...(closedDates ? { closedDates } : {}) };
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   isBusinessDay,
   isInWindow,
   isJapaneseHoliday,
+  isMonthDay,
   localParts,
   nextWindowOpening,
 } from '#domain/nurture/calendar';
@@ -299,5 +300,28 @@ describe('calendar across a repeated hour (DST ending)', () => {
 
   it('given a time between the two occurrences, when the next opening is asked, then it is the second 01:30', () => {
     expect(nextWindowOpening(Date.UTC(2026, 10, 1, 6, 10), w)).toBe(Date.UTC(2026, 10, 1, 6, 30));
+  });
+});
+
+describe('closed dates (年末年始)', () => {
+  const CLOSURE: BusinessWindow = {
+    ...DEFAULT_WINDOW,
+    closedDates: ['12-29', '12-30', '12-31', '01-01', '01-02', '01-03'],
+  };
+
+  it('given a hand-off on Monday 28 December at 17:00 with 4 business hours, then the deadline is Monday 4 January 12:00, not 29 December', () => {
+    expect(addBusinessHours(jst('2026-12-28T17:00'), 4, CLOSURE)).toBe(jst('2027-01-04T12:00'));
+    expect(addBusinessHours(jst('2026-12-28T17:00'), 4, DEFAULT_WINDOW)).toBe(jst('2026-12-29T12:00'));
+  });
+
+  it('given a step due on 30 December, then the send window next opens on the first business day of the year', () => {
+    expect(nextWindowOpening(jst('2026-12-30T10:00'), CLOSURE)).toBe(jst('2027-01-04T09:00'));
+    expect(isBusinessDay(jst('2027-12-29T10:00'), CLOSURE)).toBe(false);
+    expect(isBusinessDay(jst('2027-12-28T10:00'), CLOSURE)).toBe(true);
+  });
+
+  it('given closed-date entries, then only real month-days are accepted', () => {
+    expect(['12-29', '01-03', '02-29'].every(isMonthDay)).toBe(true);
+    expect(['12-32', '13-01', '02-30', '1-3', '12/29', ''].some(isMonthDay)).toBe(false);
   });
 });

@@ -140,6 +140,18 @@ describe('planner: send-window spread', () => {
     expect(resolveWindow(trial, withSpread(undefined)).spreadMinutes).toBe(0);
   });
 
+  it("given a sequence window without closed dates, then it keeps the settings' (the New Year closure); with its own, its own", () => {
+    const base = withSpread(30);
+    const settings = { ...base, sendWindow: { ...base.sendWindow, closedDates: ['12-29', '01-03'] } };
+    const inherits = sequenceSchema.parse({ ...trial, window: { start: '10:00', end: '12:00' } });
+    const own = sequenceSchema.parse({
+      ...trial,
+      window: { start: '10:00', end: '12:00', closedDates: ['08-13'] },
+    });
+    expect(resolveWindow(inherits, settings).closedDates).toEqual(['12-29', '01-03']);
+    expect(resolveWindow(own, settings).closedDates).toEqual(['08-13']);
+  });
+
   it('given a spread longer than the window, or negative, or fractional, when the config is read, then it is refused naming the field', () => {
     for (const sendWindow of [
       { start: '09:00', end: '09:20', spreadMinutes: 30 },
