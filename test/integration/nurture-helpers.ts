@@ -4,15 +4,19 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { BusinessWindow } from '#domain/nurture/calendar';
 import type { Runtime } from '#local/runtime';
+import { nurtureSettings } from '../../config/sequences.ts';
 import { type CapturedMail, inbox } from '../support/runtime.ts';
 
-export const TOKYO_WINDOW = {
+/** The demo's send window as the sweeper plans with it: Tokyo office hours, holidays and 年末年始 closed. */
+export const TOKYO_WINDOW: BusinessWindow = {
   timeZone: 'Asia/Tokyo',
   days: [1, 2, 3, 4, 5],
   start: '09:00',
   end: '18:00',
   skipJapaneseHolidays: true,
+  closedDates: nurtureSettings.sendWindow?.closedDates,
 };
 
 /** A small-company lead: scores stay cold, so no temperature sequence or exit interferes. */
