@@ -29,6 +29,14 @@ const DAY_MS = 24 * HOUR_MS;
 export const CAPTURE_MAIL_RETRY_MS = 60_000;
 export const CAPTURE_MAIL_RETRY_FOR_MS = DAY_MS;
 
+/** One unit of a quota whose subject (an address, an IP) is stored only keyed one way (`quotaSubjectKey`). */
+const takeMailQuota = (
+  scope: string,
+  subject: string,
+  window: { key: string; endsAt: number },
+  limit: number,
+): Promise<boolean> => takeQuota(scope, quotaSubjectKey(scope, subject, signingSecret), window, limit);
+
 /**
  * Takes one unit of the form's mail limits: per recipient address per (UTC) day, then per source IP per
  * hour. Returns the reason the mail must not go, or null.
@@ -40,18 +48,18 @@ async function mailLimitReached(
   now: EpochMs,
 ): Promise<'address_limit' | 'source_limit' | null> {
   const day = Math.floor(now / DAY_MS);
-  const byAddress = await takeQuota(
+  const byAddress = await takeMailQuota(
     'capture-mail-address',
-    quotaSubjectKey('capture-mail-address', profile.emailKey, signingSecret),
+    profile.emailKey,
     { key: `day:${day}`, endsAt: (day + 1) * DAY_MS },
     form.mailLimits.perAddressPerDay,
   );
   if (!byAddress) return 'address_limit';
   if (!source) return null;
   const hour = Math.floor(now / HOUR_MS);
-  const bySource = await takeQuota(
+  const bySource = await takeMailQuota(
     'capture-mail-source',
-    quotaSubjectKey('capture-mail-source', source, signingSecret),
+    source,
     { key: `hour:${hour}`, endsAt: (hour + 1) * HOUR_MS },
     form.mailLimits.perSourcePerHour,
   );

@@ -1,6 +1,14 @@
 import { isoAt } from '#domain/lead/events';
 import type { Lead } from '#domain/lead/lead';
-import { CHANNEL_GROUPS, CHANNELS, type EpochMs, STAGES, TEMPERATURES } from '#domain/lead/types';
+import {
+  CHANNEL_GROUPS,
+  CHANNELS,
+  type Channel,
+  type ChannelGroup,
+  type EpochMs,
+  STAGES,
+  TEMPERATURES,
+} from '#domain/lead/types';
 import * as z from '#domain/lead/validation';
 import { ACTIVITY_INDEX_VALUE, activityDay, allIndexKeys } from '#store/keys';
 import {
@@ -25,8 +33,8 @@ export const MAX_EXAMINED = 2_000;
  * touch. A lead is stored by its group, so a declared channel alone would miss every form lead.
  */
 export const LIST_CHANNELS = [...new Set([...CHANNEL_GROUPS, ...CHANNELS])] as [
-  (typeof CHANNEL_GROUPS)[number] | (typeof CHANNELS)[number],
-  ...((typeof CHANNEL_GROUPS)[number] | (typeof CHANNELS)[number])[],
+  ChannelGroup | Channel,
+  ...(ChannelGroup | Channel)[],
 ];
 
 /**

@@ -6,9 +6,14 @@ import { createHmac } from 'node:crypto';
  * the secret, and a token signature can never collide with it). Pure: the caller passes the secret.
  */
 export function addressHash(emailKey: string, signingSecret: string): string {
-  const key = createHmac('sha256', signingSecret).update('leadloop/erasure-suppression/v1').digest();
-  return createHmac('sha256', key).update(emailKey).digest('base64url');
+  return createHmac('sha256', purposeKey(signingSecret, 'leadloop/erasure-suppression/v1'))
+    .update(emailKey)
+    .digest('base64url');
 }
+
+/** A key for one purpose only, derived from the signing secret (so no two uses of the secret can collide). */
+const purposeKey = (signingSecret: string, purpose: string): Buffer =>
+  createHmac('sha256', signingSecret).update(purpose).digest();
 
 /**
  * The one-way key of a rate-limit subject (an e-mail key, a source IP) for the quota items: HMAC-SHA-256
@@ -17,6 +22,8 @@ export function addressHash(emailKey: string, signingSecret: string): string {
  * table; this one cannot without the secret.
  */
 export function quotaSubjectKey(scope: string, subject: string, signingSecret: string): string {
-  const key = createHmac('sha256', signingSecret).update('leadloop/quota-subject/v1').digest();
-  return createHmac('sha256', key).update(`${scope}|${subject}`).digest('base64url').slice(0, 22);
+  return createHmac('sha256', purposeKey(signingSecret, 'leadloop/quota-subject/v1'))
+    .update(`${scope}|${subject}`)
+    .digest('base64url')
+    .slice(0, 22);
 }

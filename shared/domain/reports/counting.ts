@@ -112,10 +112,7 @@ export function valueKey(value: string | undefined | null): string {
 export const REDACTED_VALUE = '(redacted)';
 const PERSONAL = [/[^\s@/]+@[^\s@/]+\.[a-z]{2,}/i, /(?:\+\d{1,3}|\b0\d{1,4})[-\s]\d{1,4}[-\s]\d{4}\b/];
 export function utmValueKey(value: string | undefined | null): string {
-  const key = valueKey(value);
-  return PERSONAL.some((p) => p.test(key)) || PERSONAL.some((p) => p.test(value ?? ''))
-    ? REDACTED_VALUE
-    : key;
+  return PERSONAL.some((p) => p.test(value ?? '')) ? REDACTED_VALUE : valueKey(value);
 }
 
 /** Counter field name: `<group value>|<metric>`. */
