@@ -75,6 +75,9 @@ async function handleEngagement(
   leadId: string,
   at: EpochMs,
 ): Promise<EngagementResult> {
+  // The KPIs count a mail event on the day SES saw it, not the day it was processed (a redrive from the
+  // dead-letter queue, or an event retried past midnight, still counts on its own day); never in the future.
+  const occurredAt = Math.min(event.occurredAt, at);
   switch (event.kind) {
     case 'delivery': {
       const result = await recordDelivery(leadId, at);
@@ -84,7 +87,7 @@ async function handleEngagement(
       const first = await countEmailOnce(leadId, {
         kpi: 'delivered',
         id: event.messageId,
-        at,
+        at: occurredAt,
         mail: mailOf(event),
       });
       return first ? 'applied' : 'duplicate';
@@ -96,11 +99,11 @@ async function handleEngagement(
           // Before our own write: a failure here is retried by EventBridge, ours then is the duplicate guard.
           for (const recipient of event.recipients) await suppressInAccount(recipient, 'BOUNCE');
         }
-        const result = await suppressLead(leadId, 'bounce', key, at, mailOf(event));
+        const result = await suppressLead(leadId, 'bounce', key, at, mailOf(event), occurredAt);
         if (result === 'not_found') return 'lead_not_found';
         return result === 'suppressed' ? 'suppressed' : result;
       }
-      const result = await recordTransientBounce(leadId, key, at, mailOf(event));
+      const result = await recordTransientBounce(leadId, key, at, mailOf(event), occurredAt);
       if (result === 'not_found') return 'lead_not_found';
       return result;
     }
@@ -114,6 +117,7 @@ async function handleEngagement(
         `${event.messageId}:complaint`,
         at,
         mailOf(event),
+        occurredAt,
       );
       if (result === 'not_found') return 'lead_not_found';
       return result === 'suppressed' ? 'suppressed' : result;
@@ -138,12 +142,13 @@ async function recordOpenOrClick(
   const properties: Record<string, string> = { messageId: event.messageId };
   if (event.sequenceId) properties.sequenceId = event.sequenceId;
   if (event.stepId) properties.stepId = event.stepId;
+  const occurredAt = Math.min(event.occurredAt, at);
   const result = await recordActivity(
     leadId,
     {
       eventId,
       type,
-      occurredAt: Math.min(event.occurredAt, at),
+      occurredAt,
       ...(event.link ? { url: event.link.slice(0, 2000) } : {}),
       properties,
     },
@@ -165,7 +170,7 @@ async function recordOpenOrClick(
     await countEmailOnce(leadId, {
       kpi: event.kind === 'open' ? 'opened' : 'clicked',
       id: `ses:${event.messageId}:${event.kind}`,
-      at,
+      at: occurredAt,
       mail: mailOf(event),
     });
   return result === 'applied' ? 'applied' : 'duplicate';

@@ -22,9 +22,11 @@ export async function suppressLead(
   eventKey: string,
   now: EpochMs,
   mail: EmailMail = {},
+  /** When SES saw the bounce or complaint: the KPI day it counts on. */
+  occurredAt: EpochMs = now,
 ): Promise<'suppressed' | 'already' | 'not_found' | 'duplicate'> {
   const count: EmailCount | undefined = countsInKpis(mail)
-    ? { kpi: reason === 'bounce' ? 'bounced' : 'complained', id: eventKey, at: now, mail }
+    ? { kpi: reason === 'bounce' ? 'bounced' : 'complained', id: eventKey, at: occurredAt, mail }
     : undefined;
   return changeMarketing(
     leadId,
@@ -65,9 +67,11 @@ export async function recordTransientBounce(
   eventKey: string,
   now: EpochMs,
   mail: EmailMail = {},
+  /** When SES saw the bounce: the KPI day it counts on. */
+  occurredAt: EpochMs = now,
 ): Promise<'counted' | 'suppressed' | 'already' | 'not_found' | 'duplicate'> {
   const bounced: EmailCount | undefined = countsInKpis(mail)
-    ? { kpi: 'bounced', id: eventKey, at: now, mail }
+    ? { kpi: 'bounced', id: eventKey, at: occurredAt, mail }
     : undefined;
   return changeMarketing(
     leadId,

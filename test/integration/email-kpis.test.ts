@@ -159,6 +159,34 @@ describe('e-mail KPIs, exactly once', () => {
     );
   });
 
+  it('given SES events processed two days after they happened (a redrive), then each KPI counts on the day SES saw it', async () => {
+    // Arrange: the step mail goes today; its delivery, open and soft bounce reach us two days later.
+    const { leadId, day } = await dueWhitepaperLead('kpi-redrive');
+    await runtime.sweep();
+    const sent = (await enrollmentOf(leadId, SEQUENCE))?.history.find((h) => h.outcome === 'sent');
+    const messageId = sent?.messageId ?? '';
+    const { now } = await import('#adapters/clock');
+    const happenedAt = now();
+    await runtime.advanceClock(2 * 24 * 60 * 60_000);
+    const { emailKpiDay } = await import('#app/email-kpis');
+    const processedDay = emailKpiDay(now());
+    const kpis = ['delivered', 'opened', 'bounced'] as const;
+    const count = async (d: string) =>
+      Object.fromEntries(await Promise.all(kpis.map(async (k) => [k, await emailKpiCount(k, d)])));
+    const [onDay, onProcessedDay] = [await count(day), await count(processedDay)];
+
+    // Act
+    for (const name of ['delivery', 'open', 'bounce-transient'])
+      await runtime.invoke('email-events', sesFixture(name, { leadId, messageId, at: happenedAt }));
+
+    // Assert
+    expect(processedDay).not.toBe(day);
+    for (const kpi of kpis) {
+      expect(await emailKpiCount(kpi, day), kpi).toBe((onDay[kpi] ?? 0) + 1);
+      expect(await emailKpiCount(kpi, processedDay), kpi).toBe(onProcessedDay[kpi] ?? 0);
+    }
+  });
+
   it('given two links clicked in one step mail, then the click KPI counts the mail once (unique clicks, as opens)', async () => {
     // Arrange
     const { leadId, day } = await dueWhitepaperLead('kpi-two-links');

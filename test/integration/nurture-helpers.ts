@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { now } from '#adapters/clock';
 import type { BusinessWindow } from '#domain/nurture/calendar';
 import type { Runtime } from '#local/runtime';
 import { nurtureSettings } from '../../config/sequences.ts';
@@ -123,7 +124,7 @@ export const sesFixture = (
     feedbackId?: string;
     link?: string;
     configurationSet?: string;
-    /** When the engagement happened (epoch ms); the fixture's own timestamps otherwise. */
+    /** When SES saw the event (epoch ms; the KPIs count it on that day): the shared clock's now by default. */
     at?: number;
     /** A form's mail (an auto-reply) instead of a step mail: no sequence, step or enrollment tags. */
     form?: string;
@@ -158,11 +159,9 @@ export const sesFixture = (
   if (over.feedbackId && event.detail.bounce) event.detail.bounce.feedbackId = over.feedbackId;
   if (over.feedbackId && event.detail.complaint) event.detail.complaint.feedbackId = over.feedbackId;
   if (over.link && event.detail.click) event.detail.click.link = over.link;
-  if (over.at !== undefined) {
-    for (const part of ['delivery', 'bounce', 'complaint', 'open', 'click']) {
-      const section = event.detail[part];
-      if (section) section.timestamp = new Date(over.at).toISOString();
-    }
+  for (const part of ['delivery', 'bounce', 'complaint', 'open', 'click']) {
+    const section = event.detail[part];
+    if (section) section.timestamp = new Date(over.at ?? now()).toISOString();
   }
   return event as unknown as Record<string, unknown>;
 };
