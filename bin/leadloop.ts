@@ -460,6 +460,17 @@ export function buildProgram(): Command {
     .helpOption(false)
     .argument('[args...]', 'passed to scripts/reports-rebuild.ts')
     .action((args: string[]) => runScript('reports-rebuild.ts', args));
+  program
+    .command('outbox')
+    .description('Outbox maintenance')
+    .command('republish')
+    .description(
+      'Put the outbox events of a time range on the bus again (same as `npm run outbox:republish`; `--since` required)',
+    )
+    .allowUnknownOption()
+    .helpOption(false)
+    .argument('[args...]', 'passed to scripts/republish-outbox.ts (try `leadloop outbox republish --help`)')
+    .action((args: string[]) => runScript('republish-outbox.ts', args));
 
   program
     .command('export')

@@ -215,7 +215,14 @@ export class Stateless extends Construct {
             batchSize: 25,
             bisectBatchOnError: true,
             reportBatchItemFailures: true,
-            retryAttempts: 20,
+            // A stream retries at once, without backoff: a count of retries (it was 20) is a few minutes of
+            // an EventBridge outage, after which Lambda skips the records and the DLQ gets only their
+            // sequence range, not the events: hand-offs and enrollments lost. So retry until the records are
+            // OUTBOX_MAX_RECORD_AGE old (an outage that long still loses nothing); only then are they skipped,
+            // the alarmed DLQ gets their range and time, and `leadloop outbox republish --since` puts the
+            // events (kept 7 days in the outbox items) on the bus again. Also the most a record that can
+            // never be published holds up the leads behind it on its shard.
+            maxRecordAge: OUTBOX_MAX_RECORD_AGE,
             onFailure: new SqsDlq(ctx.stateful.deadLetters),
             // Only new outbox items wake the publisher; every other write costs nothing here.
             filters: [
@@ -291,6 +298,9 @@ const grantDeclared = (
 };
 
 /** The partition of the signing key item, denied to functions without the `signingSecret` grant. */
+/** How long the outbox stream retries a record before skipping it to the DLQ (see the publisher's source). */
+export const OUTBOX_MAX_RECORD_AGE = Duration.hours(6);
+
 const SIGNING_KEY_PARTITION = keys.signingKey().pk;
 
 const logicalId = (construct: IConstruct): string =>

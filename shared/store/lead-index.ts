@@ -3,7 +3,7 @@ import { BatchGetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Lead, LeadProfile } from '#domain/lead/lead';
 import { dynamodb, tableName } from '#store/dynamodb';
 import { keys, leadIdFromPk } from '#store/keys';
-import { fromStateItem, stripKeys } from '#store/lead-items';
+import { fromStateItem } from '#store/lead-items';
 import { readProfile } from '#store/leads';
 import { INDEXES } from '#store/table-design';
 

@@ -15,8 +15,8 @@ export interface OutboxEvent {
   time: number;
 }
 
-/** Kept a week after publishing: long enough to debug, short enough not to grow the table. */
-const OUTBOX_RETENTION_SECONDS = 7 * 24 * 3600;
+/** Kept a week after publishing: long enough to debug or republish, short enough not to grow the table. */
+export const OUTBOX_RETENTION_SECONDS = 7 * 24 * 3600;
 
 /**
  * The outbox item of one write: a single event flat (`source`, `detailType`, `detail`, `time`), several as

@@ -254,6 +254,24 @@ describe('alarms', () => {
     }
   });
 
+  it('given the outbox stream, when the bus fails for hours, then its records are retried until 6 hours old (not 20 quick retries), then dead-lettered', () => {
+    // Arrange
+    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
+    const stackDlq = Object.keys(template.findResources('AWS::SQS::Queue')).find((id) =>
+      id.startsWith('StatefulDeadLetters'),
+    );
+
+    // Assert: no retry count (infinite until the age), the age in seconds, the alarmed DLQ for what is skipped.
+    expect(mappings).toHaveLength(1);
+    const props = mappings[0]?.Properties;
+    expect(props?.MaximumRetryAttempts).toBeUndefined();
+    expect(props).toMatchObject({
+      MaximumRecordAgeInSeconds: 6 * 3600,
+      BisectBatchOnFunctionError: true,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [stackDlq, 'Arn'] } } },
+    });
+  });
+
   it('given every function, when synthesized, then one alarm on the account-level Errors (any error in 5 minutes) covers them all', () => {
     // Arrange
     const errorAlarms = alarms().filter(

@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime';
@@ -149,5 +152,70 @@ describe('outbox reliability', () => {
     const copies = published(eventId);
     expect(copies.length).toBe(2);
     expect(new Set(copies.map((e) => JSON.stringify(e.detail))).size).toBe(1);
+  });
+
+  it('given outbox events the stream never delivered (records skipped after the retry age), when the range is republished, then each event in it reaches the bus with its stored body, and nothing outside it', async () => {
+    // Arrange: the poller (the stream's event source mapping) is down while these are written.
+    const leadId = await makeHotLead(runtime, uniqueEmail('republish'));
+    await runtime.settle();
+    const before = await announceStageChange(leadId, 'before-range');
+    await runtime.advanceClock(60_000);
+    const { now } = await import('#adapters/clock');
+    const since = now();
+    const lost = [await announceStageChange(leadId, 'lost-1'), await announceStageChange(leadId, 'lost-2')];
+    const { republishOutbox } = await import('#app/republish-outbox');
+
+    // Act
+    const dryRun = await republishOutbox({ since, until: now(), dryRun: true });
+    const afterDryRun = lost.map((id) => published(id).length);
+    const summary = await republishOutbox({ since, until: now(), totalSegments: 2 });
+
+    // Assert: the dry run counts and publishes nothing; the run publishes the two, not the one before.
+    expect(dryRun).toMatchObject({ found: 2, published: 0 });
+    expect(afterDryRun).toEqual([0, 0]);
+    expect(summary).toMatchObject({ found: 2, published: 2 });
+    for (const id of lost)
+      expect(published(id).map((e) => [e['detail-type'], (e.detail as { reason?: string }).reason])).toEqual([
+        ['Lead Stage Changed', `outbox-test-${id.split(':').at(-1)}`],
+      ]);
+    expect(published(before)).toHaveLength(0);
+  });
+});
+
+describe('npm run outbox:republish (command line)', () => {
+  const run = promisify(execFile);
+  const root = resolve(import.meta.dirname, '../..');
+  const tsx = join(root, 'node_modules/.bin/tsx');
+
+  it('given TABLE_NAME and EVENT_BUS_NAME (a stack), when a range is republished, then its events reach that bus and a JSON summary is printed', async () => {
+    // Arrange: an event the stream has not delivered yet (the poller is idle between settles).
+    const leadId = await makeHotLead(runtime, uniqueEmail('republish-cli'));
+    await runtime.settle();
+    const { now } = await import('#adapters/clock');
+    const since = new Date(now()).toISOString();
+    const eventId = await announceStageChange(leadId, 'cli');
+    const until = new Date(now()).toISOString();
+
+    // Act: the test process's environment is the runtime's (table, bus, endpoints, credentials).
+    const { stdout } = await run(tsx, ['scripts/republish-outbox.ts', '--since', since, '--until', until], {
+      cwd: root,
+      env: { ...process.env, LOG_LEVEL: 'silent' },
+    });
+
+    // Assert
+    expect(JSON.parse(stdout)).toMatchObject({ found: 1, published: 1 });
+    expect(published(eventId)).toHaveLength(1);
+  });
+
+  it('given a --since that is not a time, when run, then it exits 2 with the expected form and publishes nothing', async () => {
+    // Act
+    const failure = await run(tsx, ['scripts/republish-outbox.ts', '--since', 'yesterday'], {
+      cwd: root,
+      env: { ...process.env, LOG_LEVEL: 'silent' },
+    }).catch((error: { code?: number; stderr?: string }) => error);
+
+    // Assert
+    expect(failure).toMatchObject({ code: 2 });
+    expect((failure as { stderr?: string }).stderr).toContain('--since must be an ISO 8601 time');
   });
 });
