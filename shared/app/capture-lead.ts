@@ -114,7 +114,10 @@ export async function captureLead(request: CaptureRequest): Promise<CaptureOutco
     userAgent: request.userAgent,
     grouping: settings.reports.channelGrouping,
   });
-  const { lead, created } = await upsertLead(facts);
+  const upserted = await upsertLead(facts);
+  // Only ops entries are ever refused as erased; a form post lifts the suppression instead.
+  if ('erased' in upserted) throw new Error('capture: a form post was refused as an erased address');
+  const { lead, created } = upserted;
   const pending = awaitsConfirmation(form, lead.profile);
   await sendCaptureMail(form, lead.profile, pending, now, { ...(request.ip ? { source: request.ip } : {}) });
   countMetric('LeadCaptured', { formId: form.id });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { liftErasedAddress } from '#app/erased-address';
+import { erasedAddressGuard, liftErasedAddress } from '#app/erased-address';
 import { settings } from '#config/settings';
 import { grantedEntry } from '#domain/capture/consent-ledger';
 import {
@@ -20,7 +20,8 @@ import { anonymousLinkPut, stitchTimerPut } from '#store/stitch-queue';
  * into ONE read-decide-write, submission after submission, with every timeline entry, announcement and
  * consent entry in the same transaction. So a burst of posts costs a few transactions instead of N writers
  * racing for one lead item (what made 50 concurrent posts of one address run out of retries). Across
- * processes the store's retry loop still settles the race.
+ * processes the store's retry loop still settles the race. A batch holds form posts only or ops entries only
+ * (ops entries refuse an erased address, form posts lift its suppression: never in one transaction).
  */
 
 export interface Upserted {
@@ -31,18 +32,27 @@ export interface Upserted {
   replayed?: boolean;
 }
 
+/**
+ * An ops entry (`byOps`) refused because its address was erased on request: the suppression check in the
+ * creating transaction failed (an erase committed after the entry's `isErasedAddress` read). Nothing stored.
+ * A form post is never refused this way.
+ */
+export interface ErasedRefusal {
+  erased: true;
+}
+
 /** At most this many submissions per transaction (each adds about five items; DynamoDB allows 100). */
 const MAX_BATCH = 12;
 
 interface Waiting {
   facts: SubmissionFacts;
-  resolve: (value: Upserted) => void;
+  resolve: (value: Upserted | ErasedRefusal) => void;
   reject: (error: unknown) => void;
 }
 
 const queues = new Map<string, Waiting[]>();
 
-export function upsertLead(facts: SubmissionFacts): Promise<Upserted> {
+export function upsertLead(facts: SubmissionFacts): Promise<Upserted | ErasedRefusal> {
   const key = facts.submission.emailKey;
   return new Promise((resolve, reject) => {
     const queue = queues.get(key);
@@ -62,9 +72,13 @@ async function drain(key: string): Promise<void> {
       queues.delete(key);
       return;
     }
-    const batch = queue.splice(0, MAX_BATCH);
+    const batch = takeBatch(queue);
     try {
       const results = await upsertBatch(batch.map((w) => w.facts));
+      if (results === 'erased') {
+        for (const w of batch) w.resolve({ erased: true });
+        continue;
+      }
       batch.forEach((w, i) => {
         const result = results[i];
         if (result) w.resolve(result);
@@ -76,8 +90,20 @@ async function drain(key: string): Promise<void> {
   }
 }
 
-/** Update the address's lead with every submission, or create it with the first; one transaction. */
-async function upsertBatch(batch: readonly SubmissionFacts[]): Promise<Upserted[]> {
+/** The queue's next batch: up to `MAX_BATCH` submissions from its head, all form posts or all ops entries. */
+function takeBatch(queue: Waiting[]): Waiting[] {
+  const byOps = (w: Waiting | undefined) => w?.facts.byOps === true;
+  const kind = byOps(queue[0]);
+  let n = 0;
+  while (n < queue.length && n < MAX_BATCH && byOps(queue[n]) === kind) n++;
+  return queue.splice(0, n);
+}
+
+/**
+ * Update the address's lead with every submission, or create it with the first; one transaction. 'erased':
+ * a batch of ops entries whose address was erased meanwhile (see `erasedAddressGuard`).
+ */
+async function upsertBatch(batch: readonly SubmissionFacts[]): Promise<Upserted[] | 'erased'> {
   const { timeZone } = settings.app;
   const first = batch[0];
   if (!first) return [];
@@ -106,11 +132,14 @@ async function upsertBatch(batch: readonly SubmissionFacts[]): Promise<Upserted[
     }
     // A form post is the person's own act: if their address was erased, it comes back as a new lead and
     // leaves the suppression list in the same transaction (see #app/erased-address).
-    // Ops entries (manual, import) never lift it: their door refuses erased addresses.
+    // Ops entries (manual, import) never lift it: their door refuses erased addresses, and their
+    // transaction checks the list again, so an erase that committed since the door's read refuses them too.
     if (!first.byOps)
       write.extra = [...(write.extra ?? []), ...(await liftErasedAddress(first.submission.emailKey))];
+    const guard = first.byOps ? erasedAddressGuard(first.submission.emailKey) : undefined;
+    const result = await createLead(rest.lead, write, guard);
+    if (result === 'refused') return 'erased';
     // 'exists': another process created it first; go round and update it instead.
-    const result = await createLead(rest.lead, write);
     if (result !== 'created') return CONFLICT;
     return [{ lead: created.lead, created: true }, ...rest.results];
   });

@@ -54,13 +54,17 @@ async function assignEntryOwner(leadId: string, ownerId: string, actionId: strin
  * One lead entered by ops (manual entry or one import row) through capture's write path (`upsertLead`):
  * de-duplicated on the normalized e-mail, an existing lead updated with a timeline entry, consent recorded
  * per `consentBasis`, `Lead Captured` in the outbox. An erased address is refused (the suppression list is
- * lifted only by the person's own form post, see `#app/erased-address`).
+ * lifted only by the person's own form post, see `#app/erased-address`): by the read here, and by the
+ * creating transaction's check when an erase commits after that read.
  */
 export async function enterLead(entry: LeadEntry, origin: EntryOrigin, now: EpochMs): Promise<EntryOutcome> {
   if (entry.ownerId !== undefined && !isKnownOwner(entry.ownerId))
     return { kind: 'unknown_owner', ownerId: entry.ownerId };
   if (await isErasedAddress(entry.email)) return { kind: 'erased' };
-  const { lead, created, replayed } = await upsertLead(entryFacts(entry, origin, now));
+  const upserted = await upsertLead(entryFacts(entry, origin, now));
+  // Erased between the read above and the write: the write's own check refused it (nothing stored).
+  if ('erased' in upserted) return { kind: 'erased' };
+  const { lead, created, replayed } = upserted;
   const leadId = lead.profile.leadId;
   const assignment = entry.ownerId
     ? await assignEntryOwner(leadId, entry.ownerId, entryActionId(origin))

@@ -197,4 +197,18 @@ export function suppressionDelete(addressHash: string): TransactItem {
   return { Delete: { TableName: tableName, Key: keys.suppression(addressHash) } };
 }
 
+/**
+ * A ConditionCheck that the address (by its hash) is NOT on the suppression list: put in a transaction that
+ * must not commit for an erased address (an ops entry creating a lead), it fails when an erase won the race.
+ */
+export function suppressionAbsent(addressHash: string): TransactItem {
+  return {
+    ConditionCheck: {
+      TableName: tableName,
+      Key: keys.suppression(addressHash),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
 export const isRefKey = (sk: unknown): boolean => typeof sk === 'string' && sk.startsWith(PREFIX.ref);

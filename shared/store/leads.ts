@@ -289,7 +289,20 @@ export async function writeLead(
   before: { profile?: number; state?: number },
   change: LeadWrite,
 ): Promise<WriteResult> {
-  const items: TransactItem[] = [];
+  return (await commitLeadWrite(before, change, undefined)) === 'saved' ? 'saved' : 'conflict';
+}
+
+/**
+ * `writeLead`'s transaction, optionally with a `guard`: a ConditionCheck put FIRST in the transaction
+ * (`mergeCounterItems` keeps the other items in place), so a cancellation whose first reason is a failed
+ * condition is told apart from a lost race: 'refused'.
+ */
+async function commitLeadWrite(
+  before: { profile?: number; state?: number },
+  change: LeadWrite,
+  guard: TransactItem | undefined,
+): Promise<WriteResult | 'refused'> {
+  const items: TransactItem[] = guard ? [guard] : [];
   if (change.profile) {
     items.push({
       Put: { TableName: tableName, Item: profileItem(change.profile), ...versionCondition(before.profile) },
@@ -324,8 +337,8 @@ export async function writeLead(
     await dynamodb.send(new TransactWriteCommand({ TransactItems: mergeCounterItems(items) }));
     return 'saved';
   } catch (error) {
-    if (isConditionalCheckFailure(error)) return 'conflict';
-    throw error;
+    if (!isConditionalCheckFailure(error)) throw error;
+    return guard && cancellationCodes(error)[0] === 'ConditionalCheckFailed' ? 'refused' : 'conflict';
   }
 }
 
@@ -358,11 +371,16 @@ async function reportItemsOf(
   });
 }
 
-/** The new-lead transaction also claims the e-mail: only one of many concurrent posts can create it. */
+/**
+ * The new-lead transaction also claims the e-mail: only one of many concurrent posts can create it
+ * ('exists': another writer claimed it first). `guard`, a ConditionCheck that must hold when the lead is
+ * created (an ops entry's "the address is not erased"), commits with it: 'refused' when it failed.
+ */
 export async function createLead(
   lead: Lead,
   change: Omit<LeadWrite, 'profile' | 'state'>,
-): Promise<'created' | 'exists'> {
+  guard?: TransactItem,
+): Promise<'created' | 'exists' | 'refused'> {
   const claimEmail: TransactItem = {
     Put: {
       TableName: tableName,
@@ -374,7 +392,7 @@ export async function createLead(
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   };
-  const result = await writeLead(
+  const result = await commitLeadWrite(
     {},
     {
       ...change,
@@ -382,8 +400,9 @@ export async function createLead(
       state: lead.state,
       extra: [claimEmail, ...(change.extra ?? [])],
     },
+    guard,
   );
-  return result === 'saved' ? 'created' : 'exists';
+  return result === 'saved' ? 'created' : result === 'refused' ? 'refused' : 'exists';
 }
 
 /**

@@ -13,6 +13,7 @@ import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime';
+import { dynamodb } from '#store/dynamodb';
 import { api, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
 import { scanAll } from './handoff-support.ts';
 
@@ -152,6 +153,130 @@ describe('POST /v1/ops/leads', () => {
       error: { code: 'address_erased', message: expect.stringMatching(/erased on request/) },
     });
     expect(await snapshot()).toBe(before);
+  });
+});
+
+/** The partition key an SDK call names first (a Get's key, a BatchGet's first key), plain or marshalled. */
+const firstPk = (input: unknown): string => {
+  const { Key, RequestItems } = input as {
+    Key?: { pk?: unknown };
+    RequestItems?: Record<string, { Keys?: { pk?: unknown }[] }>;
+  };
+  const pk = Key?.pk ?? Object.values(RequestItems ?? {})[0]?.Keys?.[0]?.pk;
+  return typeof pk === 'string' ? pk : String((pk as { S?: string } | undefined)?.S ?? '');
+};
+
+/**
+ * Erases `leadId` (the real route) once, right after the first DynamoDB read that `isTrigger` names has come
+ * back: SDK middleware on the product's own client, so the erase lands between an ops entry's read and its
+ * write. `erasedStatus()` is the erase's answer (undefined while it has not run).
+ */
+const eraseAfterRead = (leadId: string, isTrigger: (command: string, pk: string) => boolean) => {
+  const name = `erase-after-read-${leadId}`;
+  let armed = true;
+  let erasedStatus: number | undefined;
+  dynamodb.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      if (armed && isTrigger(String(context.commandName), firstPk(args.input))) {
+        armed = false;
+        const response = await fetch(`${runtime.apiUrl}/v1/ops/leads/${leadId}`, {
+          method: 'DELETE',
+          headers: { authorization: `Bearer ${runtime.opsToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ reason: '本人からの削除依頼 (ticket 4711)' }),
+        });
+        erasedStatus = response.status;
+      }
+      return result;
+    },
+    { step: 'initialize', name },
+  );
+  return { erasedStatus: () => erasedStatus, remove: () => dynamodb.middlewareStack.remove(name) };
+};
+
+/** Every item in the table that names the address (an erased person leaves none). */
+const itemsNaming = async (email: string) =>
+  (await scanAll()).filter((i) => JSON.stringify(i).toLowerCase().includes(email.toLowerCase()));
+
+describe('an ops entry racing an erase', () => {
+  it.each([
+    // The door's check saw no suppression; the erase commits before the entry looks for the address's lead.
+    [
+      'the suppression read',
+      (command: string, pk: string) => /^Get(Item)?Command$/.test(command) && pk.startsWith('SUPPRESSED#'),
+    ],
+    // The entry found the lead by its e-mail claim; the erase removes lead and claim before it is read.
+    [
+      'the e-mail claim read',
+      (command: string, pk: string) => /^Get(Item)?Command$/.test(command) && pk.startsWith('EMAIL#'),
+    ],
+    // The entry read the lead to update it; the erase deletes it before the update's transaction.
+    [
+      'the lead read',
+      (command: string, pk: string) => /^BatchGet(Item)?Command$/.test(command) && pk.startsWith('LEAD#'),
+    ],
+  ])(
+    'given an erase that commits right after %s, then the entry is refused as erased (409) and no lead is left',
+    async (_label, isTrigger) => {
+      // Arrange
+      const email = uniqueEmail('race');
+      const created = await api(runtime).opsPost('/v1/ops/leads', entry(email));
+      expect(created.status).toBe(201);
+      const { leadId } = (await created.json()) as { leadId: string };
+      const fault = eraseAfterRead(leadId, isTrigger);
+
+      // Act
+      let response: Response;
+      try {
+        response = await api(runtime).opsPost('/v1/ops/leads', entry(email, { channel: 'outbound' }));
+      } finally {
+        fault.remove();
+      }
+
+      // Assert
+      expect(fault.erasedStatus()).toBe(200);
+      expect(response.status).toBe(409);
+      expect(await response.json()).toMatchObject({ error: { code: 'address_erased' } });
+      expect(await leadByEmail(email)).toBeUndefined();
+      expect(await itemsNaming(email)).toEqual([]);
+      const { isErasedAddress } = await import('#app/erased-address');
+      expect(await isErasedAddress(email)).toBe(true);
+    },
+  );
+
+  it("given an import row whose address is erased right after the row's suppression read, then the row is rejected as erased and no lead is left", async () => {
+    // Arrange
+    const email = uniqueEmail('race-import');
+    const created = await api(runtime).opsPost('/v1/ops/leads', entry(email));
+    expect(created.status).toBe(201);
+    const { leadId } = (await created.json()) as { leadId: string };
+    const fault = eraseAfterRead(
+      leadId,
+      (command, pk) => /^Get(Item)?Command$/.test(command) && pk.startsWith('SUPPRESSED#'),
+    );
+
+    // Act
+    let response: Response;
+    try {
+      response = await postImport(
+        `email,姓\n${email},佐藤\n`,
+        'text/csv',
+        '?channel=event&source=s&consent=none',
+      );
+    } finally {
+      fault.remove();
+    }
+
+    // Assert
+    expect(fault.erasedStatus()).toBe(200);
+    expect(response.status).toBe(200);
+    const summary = (await response.json()) as Summary;
+    expect(summary).toMatchObject({ created: 0, updated: 0, rejected: 1 });
+    expect(summary.rejectedRows).toEqual([
+      expect.objectContaining({ line: 2, reason: expect.stringMatching(/^email: this address was erased/) }),
+    ]);
+    expect(await leadByEmail(email)).toBeUndefined();
+    expect(await itemsNaming(email)).toEqual([]);
   });
 });
 
