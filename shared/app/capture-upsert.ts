@@ -12,7 +12,7 @@ import { hasSeenEvent, type Lead } from '#domain/lead/lead';
 import { consentEntryPut } from '#store/consent-ledger';
 import { createLead, findLeadIdByEmail, type LeadWrite, mutateLead, type TransactItem } from '#store/leads';
 import { CONFLICT, retryOnConflict } from '#store/retry';
-import { anonymousLinkPut, stitchTimerPut } from '#store/stitch-queue';
+import { anonymousLinkPuts, stitchTimerPut } from '#store/stitch-queue';
 
 /**
  * Capture's write path. Posts of one address that arrive together in one process are committed together
@@ -126,7 +126,7 @@ async function upsertBatch(batch: readonly SubmissionFacts[]): Promise<Upserted[
       // From the response on, the visitor's events go to the lead; the sweeper scores the earlier ones.
       write.extra = [
         ...(write.extra ?? []),
-        anonymousLinkPut(anonymousId, leadId, first.now),
+        ...anonymousLinkPuts(anonymousId, leadId, first.now),
         stitchTimerPut(leadId, anonymousId, first.now),
       ];
     }

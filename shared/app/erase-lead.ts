@@ -8,7 +8,6 @@ import { addressHash } from '#domain/privacy/address-hash';
 import { leadErasedEvent } from '#domain/privacy/erasure';
 import { keys } from '#store/keys';
 import {
-  anonymousItems,
   commitErasure,
   deleteItems,
   getErasure,
@@ -19,6 +18,8 @@ import {
   itemKeys,
   leadPartitionPages,
   referencedItems,
+  stitchedAnonymousIds,
+  stitchedAnonymousItems,
 } from '#store/lead-items-all';
 
 /** The request body (the handler validates with it; the OpenAPI document is generated from it). */
@@ -40,7 +41,9 @@ const MAX_LEAD_ID = 128;
  * than profile and state, the anonymous visitors' items, the records `REF#` pointers name); (2) one
  * transaction: profile, state and e-mail claim out, erasure record, suppression and outbox event in;
  * (3) a last sweep of the partition for anything a concurrent writer added meanwhile. A second erase finds
- * the erasure record, sweeps again (normally nothing) and answers `already_erased`.
+ * the erasure record, sweeps again (normally nothing) and answers `already_erased`. Steps 1 and 3 delete
+ * what a pointer names before the pointer (`deleteFollowingPointers`), so an interrupted run leaves every
+ * pointer whose target is not gone yet for the retry to follow.
  */
 export async function eraseLead(leadId: string, reason: string, at?: EpochMs): Promise<EraseOutcome> {
   if (leadId.length === 0 || leadId.length > MAX_LEAD_ID) return { kind: 'not_found' };
@@ -85,26 +88,14 @@ async function finishEarlierErasure(leadId: string): Promise<EraseOutcome> {
 /** Step 1: everything but the profile and state (they go in the transaction that records the erasure). */
 async function deleteDependents(leadId: string, profile: Item): Promise<number> {
   const own: ItemKey[] = [];
-  const refs: string[] = [];
   for await (const page of leadPartitionPages(leadId)) {
     for (const item of page) {
       const sk = String(item.sk);
       if (sk === 'PROFILE' || sk === 'STATE') continue;
-      if (isRefKey(sk)) refs.push(sk);
       own.push({ pk: String(item.pk), sk });
     }
   }
-  const records = (await referencedItems(refs)).filter((r) => r.leadId === leadId);
-  const anonymous: Item[] = [];
-  const anonymousIds = Array.isArray(profile.anonymousIds) ? profile.anonymousIds.map(String) : [];
-  for (const id of anonymousIds) {
-    const items = await anonymousItems(id);
-    const link = items.find((i) => i.sk === 'LINK');
-    // An anonymous id later stitched to someone else is theirs now: leave it.
-    if (link && link.leadId !== leadId) continue;
-    anonymous.push(...items);
-  }
-  return deleteItems([...itemKeys(records), ...itemKeys(anonymous), ...own]);
+  return deleteFollowingPointers(leadId, own, profile);
 }
 
 /** Step 3: what a concurrent writer may have added; the `Lead Erased` outbox item stays (it holds the id only). */
@@ -115,5 +106,22 @@ async function sweepPartition(leadId: string): Promise<number> {
     for (const item of page)
       if (item.sk !== erasedOutbox) left.push({ pk: String(item.pk), sk: String(item.sk) });
   }
-  return deleteItems(left);
+  return deleteFollowingPointers(leadId, left);
+}
+
+/**
+ * Deletes `own` (items of the lead's partition) after what they point at: the records its `REF#` pointers
+ * name and the items of every anonymous visitor stitched to the lead (its `REF#anon#` pointers, however
+ * many, and the ids the profile remembers), each only while it still names this lead.
+ */
+async function deleteFollowingPointers(
+  leadId: string,
+  own: readonly ItemKey[],
+  profile?: Item,
+): Promise<number> {
+  const refs = own.map((k) => k.sk).filter(isRefKey);
+  const records = (await referencedItems(refs)).filter((r) => r.leadId === leadId);
+  const anonymous = await stitchedAnonymousItems(leadId, stitchedAnonymousIds(profile ?? {}, refs));
+  const followed = await deleteItems([...itemKeys(records), ...itemKeys([...anonymous.values()].flat())]);
+  return followed + (await deleteItems(own));
 }

@@ -2,12 +2,13 @@ import { now as clock } from '#adapters/clock';
 import { isoAt } from '#domain/lead/events';
 import { keys, LEAD_ITEM_KIND_NAMES, leadItemKind } from '#store/keys';
 import {
-  anonymousItems,
   getItem,
   type Item,
   isRefKey,
   leadPartitionPages,
   referencedItems,
+  stitchedAnonymousIds,
+  stitchedAnonymousItems,
 } from '#store/lead-items-all';
 import { outboxEntriesOf } from '#store/outbox';
 
@@ -25,7 +26,10 @@ export interface LeadExport {
   /** Items stored elsewhere that name the lead, fetched by key. */
   related: {
     emailClaim: Item | null;
-    /** Per stitched anonymous id: its link and its kept events. */
+    /**
+     * Per stitched anonymous id (every one the lead's `REF#anon#` pointers or its profile name, unless it
+     * was stitched to another lead since): its link and its kept events.
+     */
     anonymous: Record<string, Item[]>;
     /** Records the lead's `REF#` pointers name (sales actions and their first results). */
     records: Item[];
@@ -64,9 +68,9 @@ export async function exportLead(leadId: string): Promise<ExportOutcome> {
   if (grouped.outbox) grouped.outbox = grouped.outbox.flatMap(outboxEntriesOf);
   const { profile: _p, state, ...rest } = grouped;
 
-  const anonymousIds = Array.isArray(profile.anonymousIds) ? profile.anonymousIds.map(String) : [];
-  const anonymous: Record<string, Item[]> = {};
-  for (const id of anonymousIds) anonymous[id] = await anonymousItems(id);
+  const anonymous = Object.fromEntries(
+    await stitchedAnonymousItems(leadId, stitchedAnonymousIds(profile, refs)),
+  );
   const emailClaim =
     typeof profile.emailKey === 'string' ? await getItem(keys.emailIndex(profile.emailKey)) : undefined;
   const records = await referencedItems(refs);

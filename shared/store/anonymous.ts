@@ -1,10 +1,4 @@
-import {
-  BatchGetCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { EpochMs } from '#domain/lead/types';
 import type { ScoredEvent } from '#domain/scoring/scoring';
 import { readCancellation } from '#domain/tracking/activity';
@@ -13,6 +7,7 @@ import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb'
 import { keys, PREFIX } from '#store/keys';
 import { anonymousExpiry } from '#store/retention';
 import { CONFLICT, retryOnConflict } from '#store/retry';
+import { anonymousLinkPuts } from '#store/stitch-queue';
 import { TTL_ATTRIBUTE } from '#store/table-design';
 
 /**
@@ -145,13 +140,13 @@ async function existingAnonymousEvents(
   return (result.Responses?.[tableName] ?? []).map((i) => String(i.sk).slice(PREFIX.timeline.length));
 }
 
-/** Link an anonymous id to a lead (later events of that visitor go to the lead). */
+/**
+ * Link an anonymous id to a lead (later events of that visitor go to the lead), with the lead's pointer to
+ * it in the same transaction (`anonymousLinkPuts`). Rare: once per visitor that identifies itself.
+ */
 export async function linkAnonymous(anonymousId: string, leadId: string, now: EpochMs): Promise<void> {
   await dynamodb.send(
-    new PutCommand({
-      TableName: tableName,
-      Item: { ...keys.anonymousLink(anonymousId), leadId, linkedAt: now },
-    }),
+    new TransactWriteCommand({ TransactItems: anonymousLinkPuts(anonymousId, leadId, now) }),
   );
 }
 

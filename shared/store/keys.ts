@@ -53,6 +53,15 @@ export const keys = {
     pk: `LEAD#${leadId}`,
     sk: `REF#${scope}#${id}`,
   }),
+  /**
+   * A pointer, under the lead's partition, to an anonymous visitor stitched to it (`ANON#<id>`: the link and
+   * the kept events), written with the link. The profile remembers only the newest ids; export and erase
+   * follow these to every one.
+   */
+  anonymousRef: (leadId: string, anonymousId: string) => ({
+    pk: `LEAD#${leadId}`,
+    sk: `REF#anon#${anonymousId}`,
+  }),
   /** An erased address: only a salted one-way hash of the normalized e-mail (no personal data). */
   suppression: (addressHash: string) => ({ pk: `SUPPRESSED#${addressHash}`, sk: 'SUPPRESSED' }),
   /** The record that a lead was erased (id, time, reason): makes a second erase answer `alreadyErased`. */
@@ -72,6 +81,7 @@ export const PREFIX = {
   pending: 'PENDING#',
   reportFact: 'RPT#',
   ref: 'REF#',
+  anonymousRef: 'REF#anon#',
 } as const;
 
 /**
@@ -99,12 +109,21 @@ export const LEAD_ITEM_KIND_NAMES: Record<string, string> = {
   deal: 'deal',
 };
 
-/** A `REF#<scope>#<id>` sort key back to the idempotency record it points at. */
+/**
+ * A `REF#<scope>#<id>` sort key back to the idempotency record it points at (an anonymous visitor's pointer,
+ * `REF#anon#<id>`, points at no record: `anonymousIdOfRef`).
+ */
 export function refTarget(sk: string): { scope: string; id: string } | undefined {
-  if (!sk.startsWith(PREFIX.ref)) return undefined;
+  if (!sk.startsWith(PREFIX.ref) || sk.startsWith(PREFIX.anonymousRef)) return undefined;
   const rest = sk.slice(PREFIX.ref.length);
   const hash = rest.indexOf('#');
   return hash <= 0 ? undefined : { scope: rest.slice(0, hash), id: rest.slice(hash + 1) };
+}
+
+/** The anonymous id a `REF#anon#<id>` sort key names. */
+export function anonymousIdOfRef(sk: string): string | undefined {
+  const id = sk.startsWith(PREFIX.anonymousRef) ? sk.slice(PREFIX.anonymousRef.length) : '';
+  return id === '' ? undefined : id;
 }
 
 export const leadIdFromPk = (pk: string): string | undefined =>

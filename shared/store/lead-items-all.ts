@@ -7,15 +7,17 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { EpochMs } from '#domain/lead/types';
 import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
-import { keys, PREFIX, refTarget } from '#store/keys';
+import { anonymousIdOfRef, keys, PREFIX, refTarget } from '#store/keys';
 import type { TransactItem } from '#store/leads';
 import { type OutboxEvent, outboxPut } from '#store/outbox';
 
 /**
  * Every item the table holds about one lead, for export and erase: the lead's own partition (`LEAD#<id>`,
  * read with a paged Query, whatever kinds it holds), and the items elsewhere that name the lead, fetched
- * by key: its e-mail claim, its anonymous visitors' link and events, and the idempotency records its
- * `REF#` pointers name. No scan anywhere; no business rule here.
+ * by key: its e-mail claim, the link and kept events of each anonymous visitor its `REF#anon#<id>` pointers
+ * (and its profile) name, and the idempotency records its other `REF#` pointers name. No scan anywhere; no
+ * business rule here beyond whose items are whose (a visitor whose link names another lead is not this
+ * lead's).
  */
 
 export type Item = Record<string, unknown>;
@@ -62,6 +64,34 @@ export async function anonymousItems(anonymousId: string): Promise<Item[]> {
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return items;
+}
+
+/**
+ * The anonymous visitors stitched to a lead: one per `REF#anon#<id>` pointer (written with each link,
+ * however many) and the ids its profile remembers (the newest ten; the only record of links made before the
+ * pointers existed), each once.
+ */
+export function stitchedAnonymousIds(profile: Item, refSortKeys: readonly string[]): string[] {
+  const remembered = Array.isArray(profile.anonymousIds) ? profile.anonymousIds.map(String) : [];
+  return [...new Set([...remembered, ...refSortKeys.flatMap((sk) => anonymousIdOfRef(sk) ?? [])])];
+}
+
+/**
+ * The items (`ANON#<id>`: link and kept events) of each of these visitors that still names the lead: a
+ * visitor whose link names another lead now (stitched to someone else later) is theirs and left out.
+ */
+export async function stitchedAnonymousItems(
+  leadId: string,
+  anonymousIds: readonly string[],
+): Promise<Map<string, Item[]>> {
+  const out = new Map<string, Item[]>();
+  for (const id of anonymousIds) {
+    const items = await anonymousItems(id);
+    const link = items.find((i) => i.sk === keys.anonymousLink(id).sk);
+    if (link && link.leadId !== leadId) continue;
+    out.set(id, items);
+  }
+  return out;
 }
 
 /** The items the lead's `REF#` pointers name (missing ones, e.g. expired, are left out). */

@@ -45,12 +45,15 @@ export async function anonymousEventPage(
 }
 
 /**
- * Link an anonymous id to the lead in the capture transaction (the same item `linkAnonymous` writes), so
- * from the response on the visitor's new events go to the lead and the stitch timer only has to catch up on
- * what came before.
+ * Link an anonymous id to the lead: the link item in the visitor's partition (from then on the visitor's new
+ * events go to the lead, and the stitch timer only has to catch up on what came before) and, in the same
+ * transaction, the lead's pointer to it (`REF#anon#<id>`), by which export and erase find every visitor ever
+ * stitched to the lead (its profile remembers only the newest). In the capture transaction, and what
+ * `linkAnonymous` writes.
  */
-export function anonymousLinkPut(anonymousId: string, leadId: string, at: number): TransactItem {
-  return {
-    Put: { TableName: tableName, Item: { ...keys.anonymousLink(anonymousId), leadId, linkedAt: at } },
-  };
+export function anonymousLinkPuts(anonymousId: string, leadId: string, at: number): TransactItem[] {
+  return [
+    { Put: { TableName: tableName, Item: { ...keys.anonymousLink(anonymousId), leadId, linkedAt: at } } },
+    { Put: { TableName: tableName, Item: { ...keys.anonymousRef(leadId, anonymousId), anonymousId, at } } },
+  ];
 }

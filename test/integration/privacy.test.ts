@@ -248,6 +248,78 @@ describe('export and erase', () => {
     expect(await isErasedAddress(who.email)).toBe(false);
   });
 
+  it('given a lead stitched to 12 anonymous visitors (more than its profile remembers), when exported and erased, then the export lists all 12 and the erase removes every link and kept event', async () => {
+    // Arrange: each visitor browses anonymously first (a kept event), then is linked to the lead: the first by
+    // the post that creates it, the other 11 by tracking with the lead's identity token.
+    const who = person();
+    const anonymousIds = Array.from({ length: 12 }, () => randomUUID());
+    const browse = async (anonymousId: string, identity?: string) => {
+      const response = await fetch(`${runtime.apiUrl}/v1/track`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: JSON.stringify({
+          events: [
+            {
+              eventId: randomUUID(),
+              type: 'page_view',
+              anonymousId,
+              ...(identity ? { identity } : {}),
+              url: 'https://www.example.co.jp/ja/pricing',
+              properties: {},
+              occurredAt: new Date(clockNow()).toISOString(),
+            },
+          ],
+        }),
+      });
+      expect(response.status).toBe(202);
+    };
+    const [first, ...others] = anonymousIds as [string, ...string[]];
+    await browse(first);
+    const posted = await api(runtime).postForm('contact', {
+      ...contactForm(who.email, who),
+      _anonymousId: first,
+    });
+    expect(posted.status).toBe(201);
+    const { identity } = (await posted.json()) as { identity: string };
+    for (const anonymousId of others) {
+      await browse(anonymousId);
+      await browse(anonymousId, identity);
+    }
+    await runtime.sweep();
+    await runtime.settle();
+    const lead = (await (
+      await api(runtime).opsGet(`/v1/ops/leads?email=${encodeURIComponent(who.email)}`)
+    ).json()) as { leadId: string };
+    const anonymousPartitions = (items: Record<string, unknown>[]) =>
+      items.filter((i) => anonymousIds.some((id) => i.pk === `ANON#${id}`));
+    const before = anonymousPartitions(await scanAll());
+
+    // Act
+    const exported = await exportOf(lead.leadId);
+    const erased = await erase(lead.leadId, { reason: 'Erasure request (ticket 4712)' });
+    const after = await scanAll();
+
+    // Assert
+    const profile = (exported.body.items as { profile: { anonymousIds: string[] } }).profile;
+    expect(profile.anonymousIds).toHaveLength(10);
+    const related = (exported.body.related as { anonymous: Record<string, { sk: string }[]> }).anonymous;
+    expect(Object.keys(related).sort()).toEqual([...anonymousIds].sort());
+    for (const id of anonymousIds) {
+      expect(related[id]?.map((i) => i.sk)).toContain('LINK');
+      expect(related[id]?.some((i) => i.sk.startsWith('EVT#'))).toBe(true);
+    }
+    for (const id of anonymousIds) {
+      expect(before.filter((i) => i.pk === `ANON#${id}`).map((i) => i.sk)).toEqual(
+        expect.arrayContaining(['LINK', expect.stringMatching(/^EVT#/)]),
+      );
+    }
+    expect(erased.status).toBe(200);
+    expect(anonymousPartitions(after)).toEqual([]);
+    expect(after.filter((i) => i.pk === `LEAD#${lead.leadId}` && String(i.sk).startsWith('REF#'))).toEqual(
+      [],
+    );
+  });
+
   it('given bad erase requests, then each gets a clear 4xx and changes nothing', async () => {
     // Arrange
     const who = person();
