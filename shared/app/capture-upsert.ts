@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { erasedAddressGuard, liftErasedAddress } from '#app/erased-address';
+import { erasedAddressAtCreate, erasedAddressGuard, liftHeldAddress, liftsAtPost } from '#app/erased-address';
 import { settings } from '#config/settings';
 import { grantedEntry } from '#domain/capture/consent-ledger';
 import {
@@ -113,12 +113,31 @@ async function upsertBatch(batch: readonly SubmissionFacts[]): Promise<Upserted[
       const updated = await mutateLead(existingId, (lead) => {
         const folded = fold(lead, batch, timeZone);
         const changed = folded.results.some((r) => !r.replayed);
-        return { write: changed ? { ...folded.write, ...folded.lead } : null, result: folded.results };
+        if (!changed) return { write: null, result: folded.results };
+        // A lead whose erased address waits for its double opt-in: a post on a form without it is the
+        // person's own act, as for a new lead, and lifts the suppression with this write.
+        const held = batch.some(liftsAtPost) ? liftHeldAddress(folded.lead.profile) : null;
+        const lifted = held
+          ? { profile: held.profile, extra: [...(folded.write.extra ?? []), ...held.lift] }
+          : {};
+        return { write: { ...folded.write, ...folded.lead, ...lifted }, result: folded.results };
       });
       return updated.found ? updated.result : CONFLICT;
     }
     const leadId = randomUUID();
-    const created = newLeadFromSubmission(first, leadId, settings.scoring, timeZone);
+    const made = newLeadFromSubmission(first, leadId, settings.scoring, timeZone);
+    // A form post is the person's own act: if their address was erased, it comes back as a new lead and
+    // leaves the suppression list in the same transaction, unless the form asks for double opt-in: then the
+    // lead is marked and the suppression waits for the confirmation (see #app/erased-address). Ops entries
+    // (manual, import) never lift it: their door refuses erased addresses, and their transaction checks the
+    // list again (`erasedAddressGuard`), so an erase that committed since the door's read refuses them too.
+    const erased = await erasedAddressAtCreate(first.submission.emailKey, batch);
+    const created = erased.held
+      ? {
+          ...made,
+          lead: { ...made.lead, profile: { ...made.lead.profile, erasedAddressHeld: true as const } },
+        }
+      : made;
     const rest = fold(created.lead, batch.slice(1), timeZone);
     const write = mergeWrites(changeWrite(created, first, leadId), rest.write);
     const anonymousId = first.submission.tracking.anonymousId;
@@ -130,12 +149,7 @@ async function upsertBatch(batch: readonly SubmissionFacts[]): Promise<Upserted[
         stitchTimerPut(leadId, anonymousId, first.now),
       ];
     }
-    // A form post is the person's own act: if their address was erased, it comes back as a new lead and
-    // leaves the suppression list in the same transaction (see #app/erased-address).
-    // Ops entries (manual, import) never lift it: their door refuses erased addresses, and their
-    // transaction checks the list again, so an erase that committed since the door's read refuses them too.
-    if (!first.byOps)
-      write.extra = [...(write.extra ?? []), ...(await liftErasedAddress(first.submission.emailKey))];
+    write.extra = [...(write.extra ?? []), ...erased.lift];
     const guard = first.byOps ? erasedAddressGuard(first.submission.emailKey) : undefined;
     const result = await createLead(rest.lead, write, guard);
     if (result === 'refused') return 'erased';

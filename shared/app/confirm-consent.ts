@@ -1,5 +1,6 @@
 import { now as clock } from '#adapters/clock';
 import { sendCaptureMail } from '#app/capture-mail';
+import { liftHeldAddress } from '#app/erased-address';
 import { leadIdFromToken } from '#app/links';
 import { formById, settings } from '#config/settings';
 import { confirmedEntry } from '#domain/capture/consent-ledger';
@@ -21,7 +22,8 @@ export type ConfirmOutcome =
  * The double opt-in link. Looking at it (`confirm: false`, mail scanners follow links) changes nothing;
  * confirming is idempotent: a second click changes nothing and shows the same page. The form's auto-reply
  * follows the first confirmation. Confirming proves the address: attribute changes that unverified posts
- * proposed are applied then, and the confirmation is appended to the consent ledger.
+ * proposed are applied then, the confirmation is appended to the consent ledger, and an erased address's
+ * suppression held by the pending lead is lifted, all in one write.
  */
 export async function confirmConsent(token: string | undefined, confirm: boolean): Promise<ConfirmOutcome> {
   const now = clock();
@@ -39,11 +41,14 @@ export async function confirmConsent(token: string | undefined, confirm: boolean
       updatedAt: now,
       version: lead.profile.version + 1,
     };
+    // An erased address that came back through this double opt-in form: the person proved it, so its
+    // suppression is lifted in this same write (see #app/erased-address).
+    const held = liftHeldAddress(profile);
     return {
       write: {
-        profile: { ...profile, consent: { ...consent, confirmedAt: now } },
+        profile: { ...(held?.profile ?? profile), consent: { ...consent, confirmedAt: now } },
         ...(applied ? { state: applied.state } : {}),
-        extra: [consentEntryPut(leadId, confirmedEntry(consent, now))],
+        extra: [consentEntryPut(leadId, confirmedEntry(consent, now)), ...(held?.lift ?? [])],
         at: now,
       },
       result: 'confirmed' as const,

@@ -8,7 +8,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { now as clockNow } from '#adapters/clock';
 import type { Runtime } from '#local/runtime';
-import { startTestRuntime, uniqueEmail } from '../support/runtime.ts';
+import { inbox, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
 import { api, contactForm, eventsOf, HOUR, scanAll } from './handoff-support.ts';
 import { marketingMails, moveClockTo, nextBusinessMoment, sweepUntil } from './nurture-helpers.ts';
 
@@ -318,6 +318,78 @@ describe('export and erase', () => {
     expect(after.filter((i) => i.pk === `LEAD#${lead.leadId}` && String(i.sk).startsWith('REF#'))).toEqual(
       [],
     );
+  });
+
+  it('given an erased address, when it is posted on a double opt-in form, then the suppression stays and ops entries are refused until the person follows the link, which lifts it', async () => {
+    // Arrange
+    const who = person();
+    const { postForm, opsPost, opsGet } = api(runtime);
+    expect((await postForm('contact', contactForm(who.email, who))).status).toBe(201);
+    await runtime.settle();
+    const old = (await (await opsGet(`/v1/ops/leads?email=${encodeURIComponent(who.email)}`)).json()) as {
+      leadId: string;
+    };
+    expect((await erase(old.leadId, { reason: 'request' })).status).toBe(200);
+    const { isErasedAddress } = await import('#app/erased-address');
+    const mailsBefore = (await inbox(runtime.sesUrl, who.email)).length;
+    const entry = {
+      email: who.email,
+      attributes: { lastName: who.lastName, company: who.company },
+      channel: 'event',
+      source: '古い展示会リスト',
+      consentBasis: 'business_card',
+    };
+
+    // Act
+    const posted = await postForm('webinar', { ...who, consent: true });
+    await runtime.settle();
+    const suppressedWhilePending = await isErasedAddress(who.email);
+    const entryWhilePending = await opsPost('/v1/ops/leads', entry);
+    const mails = (await inbox(runtime.sesUrl, who.email)).slice(mailsBefore);
+    const link = /href="([^"]*\/v1\/confirm\?t=[^"]+)"/
+      .exec(mails[0]?.body.html ?? '')?.[1]
+      ?.replace(/&amp;/g, '&');
+    const url = new URL(link ?? 'http://no-link/');
+    const confirmed = await fetch(`${runtime.apiUrl}${url.pathname}${url.search}`, { method: 'POST' });
+    const suppressedAfterConfirmation = await isErasedAddress(who.email);
+    const entryAfterConfirmation = await opsPost('/v1/ops/leads', entry);
+
+    // Assert
+    expect(posted.status).toBe(201);
+    expect(((await posted.json()) as { status: string }).status).toBe('pending_confirmation');
+    expect(suppressedWhilePending).toBe(true);
+    expect(entryWhilePending.status).toBe(409);
+    expect(await entryWhilePending.json()).toMatchObject({ error: { code: 'address_erased' } });
+    // The pending lead gets the confirmation request and nothing else.
+    expect(mails).toHaveLength(1);
+    expect(link).toBeDefined();
+    expect(confirmed.status).toBe(200);
+    expect(suppressedAfterConfirmation).toBe(false);
+    expect(entryAfterConfirmation.status).toBe(200);
+  });
+
+  it('given an erased address held by an unconfirmed double opt-in lead, when the person posts a form without double opt-in, then that post lifts the suppression', async () => {
+    // Arrange
+    const who = person();
+    const { postForm, opsGet } = api(runtime);
+    expect((await postForm('contact', contactForm(who.email, who))).status).toBe(201);
+    await runtime.settle();
+    const old = (await (await opsGet(`/v1/ops/leads?email=${encodeURIComponent(who.email)}`)).json()) as {
+      leadId: string;
+    };
+    expect((await erase(old.leadId, { reason: 'request' })).status).toBe(200);
+    expect((await postForm('webinar', { ...who, consent: true })).status).toBe(201);
+    const { isErasedAddress } = await import('#app/erased-address');
+    const heldBefore = await isErasedAddress(who.email);
+
+    // Act
+    const contact = await postForm('contact', contactForm(who.email, who));
+    await runtime.settle();
+
+    // Assert
+    expect(heldBefore).toBe(true);
+    expect(contact.status).toBe(201);
+    expect(await isErasedAddress(who.email)).toBe(false);
   });
 
   it('given bad erase requests, then each gets a clear 4xx and changes nothing', async () => {

@@ -66,6 +66,13 @@ export interface LeadProfile {
    * confirmed (double opt-in link) or sales applies them; latest value per attribute.
    */
   proposedAttributes?: { values: LeadAttributes; formId: string; at: EpochMs };
+  /**
+   * The address was erased on request, and this lead came back through a post on a double opt-in form: the
+   * address's suppression item stays (an ops entry or an import naming it is still refused) until the person
+   * confirms the link or posts a form without double opt-in, which lift it in their own write (see
+   * `#app/erased-address`). Absent on every other lead.
+   */
+  erasedAddressHeld?: true;
   timeZone?: string;
   locale: 'ja' | 'en';
   createdAt: EpochMs;
