@@ -5,7 +5,7 @@ import { signingSecret } from '#adapters/secrets';
 import { isoAt } from '#domain/lead/events';
 import type { EpochMs } from '#domain/lead/types';
 import { addressHash } from '#domain/privacy/address-hash';
-import { leadErasedEvent } from '#domain/privacy/erasure';
+import { ERASE_SWEEP_DELAY_MS, leadErasedEvent } from '#domain/privacy/erasure';
 import { keys } from '#store/keys';
 import {
   commitErasure,
@@ -21,6 +21,7 @@ import {
   stitchedAnonymousIds,
   stitchedAnonymousItems,
 } from '#store/lead-items-all';
+import { type ClaimedTimer, completeTimer, isStillClaimed, timerLeadId } from '#store/timers';
 
 /** The request body (the handler validates with it; the OpenAPI document is generated from it). */
 
@@ -40,10 +41,12 @@ const MAX_LEAD_ID = 128;
  * Order, so a crash at any point leaves a retry able to finish: (1) the dependents (partition items other
  * than profile and state, the anonymous visitors' items, the records `REF#` pointers name); (2) one
  * transaction: profile, state and e-mail claim out, erasure record, suppression and outbox event in;
- * (3) a last sweep of the partition for anything a concurrent writer added meanwhile. A second erase finds
- * the erasure record, sweeps again (normally nothing) and answers `already_erased`. Steps 1 and 3 delete
- * what a pointer names before the pointer (`deleteFollowingPointers`), so an interrupted run leaves every
- * pointer whose target is not gone yet for the retry to follow.
+ * (3) a last sweep of the partition for anything a concurrent writer added meanwhile; (4) the same sweep again
+ * `ERASE_SWEEP_DELAY_MS` later (`runEraseSweepTimer`, the erasure record is its timer), for the plain writes
+ * that follow their commit and may still land after (3). A second erase finds the erasure record, sweeps
+ * again (normally nothing) and answers `already_erased`. Steps 1, 3 and 4 delete what a pointer names before
+ * the pointer (`deleteFollowingPointers`), so an interrupted run leaves every pointer whose target is not gone
+ * yet for the retry to follow.
  */
 export async function eraseLead(leadId: string, reason: string, at?: EpochMs): Promise<EraseOutcome> {
   if (leadId.length === 0 || leadId.length > MAX_LEAD_ID) return { kind: 'not_found' };
@@ -67,6 +70,9 @@ export async function eraseLead(leadId: string, reason: string, at?: EpochMs): P
       detail: event.detail as unknown as Item & { eventId: string },
       time: now,
     },
+    // Counted from about the commit (`now` is when the erase began, or the retention sweep's time): a writer
+    // that read the lead before it puts what it still puts within a Lambda's lifetime.
+    sweepAt: Math.max(now, clock()) + ERASE_SWEEP_DELAY_MS,
   });
   if (committed === 'gone') return finishEarlierErasure(leadId);
   // + the profile, the state and the e-mail claim, which every lead has.
@@ -124,4 +130,18 @@ async function deleteFollowingPointers(
   const anonymous = await stitchedAnonymousItems(leadId, stitchedAnonymousIds(profile ?? {}, refs));
   const followed = await deleteItems([...itemKeys(records), ...itemKeys([...anonymous.values()].flat())]);
   return followed + (await deleteItems(own));
+}
+
+/**
+ * The erase's delayed second sweep (`erase-sweep` timer, due `ERASE_SWEEP_DELAY_MS` after the erase
+ * committed): a plain write that followed its own commit (see `ERASE_SWEEP_DELAY_MS`) may have landed in
+ * the partition after the erase's sweep; this one removes it, the `Lead Erased` outbox item excepted. The
+ * erasure record stays, off the due index. Returns how many items it removed.
+ */
+export async function runEraseSweepTimer(timer: ClaimedTimer): Promise<number> {
+  const leadId = timerLeadId(timer) ?? '';
+  const removed = leadId ? await sweepPartition(leadId) : 0;
+  if (removed > 0) logger.warn('erase sweep removed late writes', { leadId, deletedItems: removed });
+  if (await isStillClaimed(timer)) await completeTimer(timer, null);
+  return removed;
 }

@@ -3,6 +3,7 @@ import { now } from '#adapters/clock';
 import { errorFields, logger } from '#adapters/logger';
 import { countMetric } from '#adapters/metrics';
 import { runCrmSyncTimer } from '#app/crm-sync';
+import { runEraseSweepTimer } from '#app/erase-lead';
 import { runCaptureMailTimer } from '#app/run-capture-mail-timer';
 import { runDecayTimer } from '#app/run-decay-timer';
 import { runPendingEvents } from '#app/run-pending-events';
@@ -13,6 +14,7 @@ import { runStitchTimer } from '#app/run-stitch-timer';
 import { alertIfLagging, type LagAlertOutcome } from '#app/sweeper-lag-alert';
 import { settings } from '#config/settings';
 import type { SweeperLagConfig } from '#domain/operations/sweeper-lag';
+import { ERASE_SWEEP_TIMER_KIND } from '#domain/privacy/erasure';
 import {
   CAPTURE_MAIL_TIMER,
   type ClaimedTimer,
@@ -266,6 +268,9 @@ export const TIMER_PROCESSORS = {
   },
   retention: async (timer, work) => {
     await runRetentionTimer(timer, work.now);
+  },
+  [ERASE_SWEEP_TIMER_KIND]: async (timer) => {
+    await runEraseSweepTimer(timer);
   },
   'crm-sync': async (timer, work) => {
     await runCrmSyncTimer(timer, work.now);

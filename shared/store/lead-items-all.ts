@@ -6,8 +6,9 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { EpochMs } from '#domain/lead/types';
+import { ERASE_SWEEP_TIMER_KIND } from '#domain/privacy/erasure';
 import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
-import { anonymousIdOfRef, keys, PREFIX, refTarget } from '#store/keys';
+import { anonymousIdOfRef, dueAttributes, keys, PREFIX, refTarget } from '#store/keys';
 import type { TransactItem } from '#store/leads';
 import { type OutboxEvent, outboxPut } from '#store/outbox';
 
@@ -165,7 +166,8 @@ export async function getErasure(leadId: string): Promise<ErasureRecord | undefi
 /**
  * The erase's one atomic step: the profile, state and e-mail claim go, the erasure record and the
  * address's suppression item (a hash, no personal data) arrive, and the `Lead Erased` event is put in the
- * outbox, all together. Conditioned on the profile still existing: 'gone' when another erase won.
+ * outbox, all together. The erasure record is also the timer of the delayed second sweep of the partition
+ * (`erase-sweep`, due at `sweepAt`). Conditioned on the profile still existing: 'gone' when another erase won.
  */
 export async function commitErasure(input: {
   leadId: string;
@@ -174,8 +176,10 @@ export async function commitErasure(input: {
   erasedAt: EpochMs;
   reason: string;
   event: OutboxEvent;
+  sweepAt: EpochMs;
 }): Promise<'erased' | 'gone'> {
   const { leadId } = input;
+  const erasure = keys.erasure(leadId);
   const items: TransactItem[] = [
     {
       Delete: {
@@ -197,7 +201,13 @@ export async function commitErasure(input: {
     {
       Put: {
         TableName: tableName,
-        Item: { ...keys.erasure(leadId), erasedAt: input.erasedAt, reason: input.reason },
+        Item: {
+          ...erasure,
+          leadId,
+          erasedAt: input.erasedAt,
+          reason: input.reason,
+          ...dueAttributes(erasure.pk, erasure.sk, input.sweepAt, ERASE_SWEEP_TIMER_KIND),
+        },
       },
     },
     {

@@ -392,6 +392,51 @@ describe('export and erase', () => {
     expect(await isErasedAddress(who.email)).toBe(false);
   });
 
+  it('given an erased lead, when plain writes that followed their commit land in its partition after the erase, then the delayed sweep removes them and the partition stays empty', async () => {
+    // Arrange
+    const who = person();
+    const { postForm, opsGet } = api(runtime);
+    expect((await postForm('contact', contactForm(who.email, who))).status).toBe(201);
+    await runtime.settle();
+    const { leadId } = (await (
+      await opsGet(`/v1/ops/leads?email=${encodeURIComponent(who.email)}`)
+    ).json()) as { leadId: string };
+    expect((await erase(leadId, { reason: 'request' })).status).toBe(200);
+    // What a tracking event's entry put, a CRM-sync note and a capture-mail retry would write after their
+    // commit, had they read the lead just before the erase (ids and times only).
+    const { putTimelineEntry } = await import('#store/leads');
+    const { noteCrmChange } = await import('#store/deals');
+    const { armCaptureMailRetry } = await import('#store/timers');
+    const at = clockNow();
+    await putTimelineEntry(leadId, {
+      eventId: `late-${leadId}`,
+      type: 'page_view',
+      occurredAt: at,
+      points: 1,
+      rule: null,
+      baseVersion: 3,
+      recordedAt: at,
+    });
+    await noteCrmChange(leadId, at, at + HOUR);
+    await armCaptureMailRetry({ leadId, formId: 'contact', pending: false, firstFailedAt: at }, at + HOUR);
+    const partition = async () =>
+      (await scanAll()).filter((i) => String(i.pk) === `LEAD#${leadId}`).map((i) => String(i.sk));
+    const landed = await partition();
+
+    // Act: past the window README states (the erase sweeps its partition again 16 minutes after it).
+    await runtime.advanceClock(17 * 60_000);
+    await runtime.sweep();
+    const { getItem } = await import('#store/lead-items-all');
+    const { keys } = await import('#store/keys');
+
+    // Assert
+    expect(landed).toHaveLength(4);
+    expect(await partition()).toEqual([`OUTBOX#${leadId}:erased`]);
+    const record = await getItem(keys.erasure(leadId));
+    expect(record).toMatchObject({ leadId, reason: 'request' });
+    expect(record?.dueAt).toBeUndefined();
+  });
+
   it('given bad erase requests, then each gets a clear 4xx and changes nothing', async () => {
     // Arrange
     const who = person();
