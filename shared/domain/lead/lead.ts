@@ -316,9 +316,9 @@ export function marketingAllowed(profile: LeadProfile): { ok: true } | { ok: fal
 }
 
 /**
- * Events announcing what changed between two states. Event ids are deterministic for the change (the
- * n-th stage transition, the state version that changed the temperature), so a replayed write publishes
- * nothing new and targets can de-duplicate on `eventId`.
+ * Events announcing what changed between two states. Event ids are deterministic for the change (the state
+ * version that moved the stage or the temperature), so a replayed write publishes nothing new and targets
+ * can de-duplicate on `eventId`.
  */
 export function stateChangeEvents(
   before: Pick<LeadState, 'stage' | 'temperature' | 'stageHistory'> | undefined,
@@ -332,7 +332,9 @@ export function stateChangeEvents(
     const last = after.stageHistory[after.stageHistory.length - 1];
     events.push(
       buildDomainEvent('Lead Stage Changed', {
-        eventId: `${after.leadId}:stage:${after.stageHistory.length}:${after.stage}`,
+        // The state version that made the move: the history stops growing at MAX_STAGE_HISTORY, so its length
+        // would give a lead's later moves into one stage the same id (its outbox put then fails as a replay).
+        eventId: `${after.leadId}:stage:${after.version}:${after.stage}`,
         version: 1,
         occurredAt,
         leadId: after.leadId,

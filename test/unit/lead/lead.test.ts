@@ -110,6 +110,30 @@ describe('state change events', () => {
     expect(stateChangeEvents(before, after, 10)).toEqual(events);
   });
 
+  it('given a stage history at its cap (20 kept), when the lead enters the same stage again in a later write, then the event id is new (ids follow the state version, not the history length)', () => {
+    // Arrange: 20 transitions kept; the history no longer grows, so its length cannot name a transition.
+    const full = Array.from({ length: 20 }, (_, i) => ({
+      from: i % 2 ? ('mql' as const) : ('lead' as const),
+      to: i % 2 ? ('lead' as const) : ('mql' as const),
+      at: i,
+      reason: 'score',
+    }));
+    const enter = (version: number) =>
+      stateChangeEvents(
+        state({ stage: 'lead', stageHistory: full, version: version - 1 }),
+        state({ stage: 'mql', stageHistory: full, version }),
+        100 + version,
+      )[0]?.detail.eventId;
+
+    // Act
+    const first = enter(41);
+    const again = enter(43);
+
+    // Assert: two real transitions, two ids (one id would make the second outbox put fail its condition).
+    expect(first).toBe('l1:stage:41:mql');
+    expect(again).toBe('l1:stage:43:mql');
+  });
+
   it('given nothing changed, when compared, then no event', () => {
     expect(stateChangeEvents(state(), state({ version: 2 }), 10)).toEqual([]);
   });
