@@ -25,13 +25,16 @@ export type HandoffOutcome =
  * (hand-off, stage; version-checked), the round-robin item (version-checked), the SLA timer, the counter
  * and the outbox events (`Lead Stage Changed` when moved to MQL, `Lead Assigned`, `Lead Handed Off`). A
  * conflict re-reads and decides again, so concurrent hand-offs never pick from one stale round-robin
- * state. A redelivered trigger finds the open hand-off and writes nothing. No available owner is logged
+ * state. A redelivered trigger finds the open hand-off and writes nothing, or, once that hand-off is closed,
+ * is spent (`isSpentTrigger`) and writes nothing either. No available owner is logged
  * and counted, not thrown: retrying would not make anyone available.
  */
 export async function handOffLead(
   leadId: string,
   now: EpochMs,
   opening?: HandoffOpening,
+  /** When the bus event that triggers it happened: one older than the last hand-off's close is spent. */
+  triggeredAt?: EpochMs,
 ): Promise<HandoffOutcome> {
   const policy = settings.handoff;
   // Read once: the CRM summary's recent activity need not be re-read when a retry loses a race.
@@ -51,6 +54,7 @@ export async function handOffLead(
       recent,
       now,
       opening ?? unansweredInquiry(lead, inquiryFormOpening),
+      triggeredAt,
     );
     if (!plan.ok) {
       if (plan.code === 'no_owner_available') {
@@ -87,6 +91,8 @@ export interface HandoffTriggerEvent {
   leadId: unknown;
   /** `Lead Captured` only: the form posted (the inquiry fast lane's rule matches forms with `handoff: 'immediate'`). */
   formId?: unknown;
+  /** The event's `occurredAt` (ISO 8601): a redelivered event older than the last hand-off's close is spent. */
+  occurredAt?: unknown;
 }
 
 /** A `Lead Captured` of an inquiry form (`handoff: 'immediate'`) opens a hand-off whatever the score. */
@@ -117,7 +123,13 @@ export async function openHandoff(trigger: HandoffTriggerEvent): Promise<Handoff
     // Only inquiry forms' captures are routed here; any other capture (config changed since) opens nothing.
     return { status: 'not_triggered', message: 'not an inquiry form' };
   }
-  const outcome = await handOffLead(leadId, clockNow(), opening);
+  const occurredAt = typeof trigger.occurredAt === 'string' ? Date.parse(trigger.occurredAt) : Number.NaN;
+  const outcome = await handOffLead(
+    leadId,
+    clockNow(),
+    opening,
+    Number.isFinite(occurredAt) ? occurredAt : undefined,
+  );
   logger.info('hand-off', { leadId, trigger: trigger.detailType, ...outcome });
   return outcome;
 }

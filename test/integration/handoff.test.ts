@@ -88,6 +88,33 @@ describe('hand-off: a lead that turns hot goes to sales', () => {
     expect(runtime.events().length).toBe(published);
   });
 
+  it('given a hand-off sales closed (recycled, still hot), when the old hot trigger is delivered again (a retry, a redrive), then no second hand-off opens', async () => {
+    // Arrange
+    const leadId = await makeHotLead(runtime, uniqueEmail('spent-trigger'));
+    const trigger = eventsOf(runtime, leadId, 'Lead Temperature Changed').find(
+      (e) => (e.detail as { to: string }).to === 'hot',
+    );
+    const recycled = await api(runtime).opsPost(`/v1/ops/leads/${leadId}/recycle`, {
+      actionId: `recycle-${leadId}`,
+      reason: '今期は予算なし',
+    });
+    expect(recycled.status).toBe(200);
+    await runtime.settle();
+    const { keys } = await import('#store/keys');
+    const before = await getItem(keys.state(leadId));
+    const handoffs = eventsOf(runtime, leadId, 'Lead Handed Off').length;
+
+    // Act
+    await runtime.invoke('handoff', trigger);
+    await runtime.settle();
+
+    // Assert: still recycled and hot, hand-off #1 closed, no new one, nothing written.
+    expect(before).toMatchObject({ stage: 'recycled', temperature: 'hot', handoff: { n: 1 } });
+    expect((before?.handoff as { closedAt?: number } | undefined)?.closedAt).toBeDefined();
+    expect((await getItem(keys.state(leadId)))?.version).toBe(before?.version);
+    expect(eventsOf(runtime, leadId, 'Lead Handed Off')).toHaveLength(handoffs);
+  });
+
   it('given a lead in Osaka with 1,000+ employees, when inside sales sets an appointment, then the Kansai territory rule picks the field-sales team', async () => {
     const leadId = await makeHotLead(runtime, uniqueEmail('kansai'), {
       prefecture: '大阪府',

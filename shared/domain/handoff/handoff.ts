@@ -132,6 +132,21 @@ export function mayOpenHandoff(
  * `manual`, `accept`) hands off whatever the score, as long as no hand-off is open and sales does not own
  * the lead yet. The trigger picks the route (team and clocks). `appointment_set` goes through `planTqlHandoff`.
  */
+/**
+ * A trigger event (a crossing, an inquiry's capture) that happened before the lead's last hand-off closed:
+ * sales has dealt with the lead since (recycled, disqualified, won or lost it), so the event is spent. Bus
+ * delivery is at least once, and a retried run, a DLQ redrive or an outbox republish can bring an old event
+ * back; a recycled lead keeps its temperature, so without this it would open a second hand-off. A trigger
+ * after the close (the lead heats up again, a new inquiry) opens one as usual.
+ */
+export function isSpentTrigger(
+  lead: Pick<HandoffLead, 'handoff'>,
+  triggeredAt: EpochMs | undefined,
+): boolean {
+  const closedAt = lead.handoff?.closedAt;
+  return triggeredAt !== undefined && closedAt !== undefined && triggeredAt <= closedAt;
+}
+
 export function planHandoff(
   lead: HandoffLead,
   policy: HandoffPolicy,
@@ -139,7 +154,16 @@ export function planHandoff(
   recentActivity: readonly TimelineEntry[],
   now: EpochMs,
   opening?: HandoffOpening,
+  /** When the trigger event happened (automatic triggers only): a spent one opens nothing. */
+  triggeredAt?: EpochMs,
 ): HandoffPlan {
+  if (isSpentTrigger(lead, triggeredAt)) {
+    return {
+      ok: false,
+      code: 'not_triggered',
+      message: `lead ${lead.leadId}: the trigger predates the close of its last hand-off`,
+    };
+  }
   if (!mayOpenHandoff(lead, policy.trigger, opening)) {
     return {
       ok: false,

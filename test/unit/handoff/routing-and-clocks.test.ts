@@ -147,6 +147,25 @@ describe('routing rules', () => {
   });
 });
 
+describe('spent triggers', () => {
+  it('given a hand-off closed at 12:00 (recycled, still hot), when a hot trigger from before the close arrives, then nothing opens; one from after the close opens hand-off 2', () => {
+    // Arrange
+    const first = planHandoff(lead({ stage: 'lead' }), demo, {}, [], MONDAY_10);
+    if (!first.ok) throw new Error(first.message);
+    const closedAt = MONDAY_10 + 2 * HOUR;
+    const recycled = lead({ stage: 'recycled', handoff: { ...first.handoff, closedAt } });
+    const plan = (triggeredAt: number | undefined) =>
+      planHandoff(recycled, demo, first.roundRobinState, [], closedAt + HOUR, undefined, triggeredAt);
+
+    // Act + Assert: the redelivered trigger (10:00), one at the close itself, and a new one (12:30).
+    expect(plan(MONDAY_10)).toMatchObject({ ok: false, code: 'not_triggered' });
+    expect(plan(closedAt)).toMatchObject({ ok: false, code: 'not_triggered' });
+    expect(plan(closedAt + HOUR / 2)).toMatchObject({ ok: true, handoff: { n: 2 } });
+    // Without a time (a person's action, an accept): the rules alone decide, as before.
+    expect(plan(undefined)).toMatchObject({ ok: true, handoff: { n: 2 } });
+  });
+});
+
 describe('SLA arithmetic per clock', () => {
   const clocks = {
     accept: { hours: 4, businessHours: true },
