@@ -11,7 +11,9 @@ import {
   candidatesFor,
   type EnrollmentCandidate,
   type EnrollmentSignal,
+  earlierTriggersAfter,
   runsEndedBy,
+  startedEarlierRun,
   turnedHot,
 } from '#domain/nurture/enrollment';
 import { type ExitReason, firstDueAt, newEnrollment, shouldEnroll } from '#domain/nurture/sequences';
@@ -63,8 +65,9 @@ export async function enrollLead(request: EnrollRequest): Promise<EnrollResult> 
 /**
  * Apply a bus signal to the lead it names: first end the runs it ends (a lead that turned hot, `endRunsOn`),
  * then enroll the lead into every sequence it starts. Idempotent: the run's item remembers the
- * triggering event id, and the write is conditioned on the run it replaces (or on there being none), so a
- * redelivered or concurrent event enrolls at most once. A lead who can never get marketing mail
+ * triggering event id and those of the runs before it (the last `REMEMBERED_TRIGGERS`), and the write is
+ * conditioned on the run it replaces (or on there being none), so a redelivered or concurrent event enrolls
+ * at most once, also when it comes back after newer events restarted the sequence. A lead who can never get marketing mail
  * (unsubscribed, suppressed, no consent) is not enrolled; one whose double opt-in is pending is, and the
  * first step waits for the confirmation.
  */
@@ -139,16 +142,21 @@ async function enrollOne(
       await putTimelineEntry(leadId, line, { ifAbsent: true });
       return 'duplicate' as const;
     }
+    // An event that started an earlier run, delivered again after newer triggers (a retried invocation, a
+    // redriven dead letter): its run happened; another would mail its first step again.
+    if (startedEarlierRun(existing, eventId)) return 'duplicate' as const;
     if (!shouldEnroll(candidate.policy, candidate.trigger, existing)) return 'not_eligible' as const;
     const run = (existing?.run ?? 0) + 1;
     const enrolledAt = candidate.startAt ?? at;
     const dueAt = firstStepAt(sequence, enrolledAt, lead);
+    const earlierTriggers = earlierTriggersAfter(existing);
     const record = {
       ...newEnrollment(sequence.id, enrolledAt),
       createdAt: at,
       leadId,
       run,
       triggerEventId: eventId,
+      ...(earlierTriggers ? { earlierTriggers } : {}),
       trigger: candidate.trigger.kind,
     };
     const line = enrolledLine(sequence.id, run, candidate.trigger.kind, at, dueAt);

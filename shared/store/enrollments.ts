@@ -58,6 +58,8 @@ export async function listEnrollments(leadId: string): Promise<EnrollmentRecord[
  * Start a run with two single writes instead of one transaction (1 + 1 write units instead of 2 + 2): the
  * enrollment first, put on the due index at `dueAt` and conditioned on the run it replaces (or on there being
  * none), so of two triggers racing to enroll only one wins and the other decides again; then its timeline line.
+ * The put replaces the whole item: `record` carries the triggers the new run remembers (`earlierTriggers`),
+ * so they are written by the same conditional write that starts the run.
  * If the process stops between the two, the run stands without its line until the triggering event is
  * delivered again (the failed invocation is retried): the caller finds its run already started and puts the
  * line if it is missing (`putTimelineEntry`, `ifAbsent`).

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { now as clockNow } from '#adapters/clock';
 import { civilDateKey, isInWindow, isJapaneseHoliday, localParts } from '#domain/nurture/calendar';
 import type { Runtime } from '#local/runtime';
+import { batchWriteAll, consentingLeadItems } from '../support/fixtures.ts';
 import { inbox, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
 import {
   enrollmentItem,
@@ -30,6 +31,8 @@ afterAll(async () => {
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const SEQUENCE = 'whitepaper-nurture';
+/** The subject of recycle-nurture's first step (`recycle-checkin`, Japanese). */
+const CHECK_IN = '最近の取り組みはいかがですか';
 
 /** The next weekday that is a Japanese public holiday, at least two days after `from`. */
 const nextWeekdayHoliday = (from: number): number => {
@@ -79,6 +82,26 @@ const temperatureEvent = (leadId: string, to: 'hot' | 'warm' | 'cold', occurredA
     leadId,
     from: 'warm',
     to,
+  },
+});
+
+/** `Lead Recycled` as the bus delivers it: the lead re-enters `sequenceId` at `nurtureAt`. */
+const recycledEvent = (leadId: string, sequenceId: string, nurtureAt: number) => ({
+  version: '0',
+  id: randomUUID(),
+  'detail-type': 'Lead Recycled',
+  source: 'leadloop.leads',
+  account: '000000000000',
+  time: new Date(clockNow()).toISOString(),
+  region: 'ap-northeast-1',
+  resources: [],
+  detail: {
+    eventId: `${leadId}:recycled:${randomUUID()}`,
+    version: 1,
+    occurredAt: new Date(clockNow()).toISOString(),
+    leadId,
+    sequenceId,
+    nurtureAt: new Date(nurtureAt).toISOString(),
   },
 });
 
@@ -275,6 +298,47 @@ describe('step-email sequence: the whitepaper journey', () => {
     expect(enrollment?.history).toEqual([
       expect.objectContaining({ stepId: 'thanks', outcome: 'uncertain' }),
     ]);
+  });
+});
+
+describe('step-email sequence: re-entry', () => {
+  it('given a re-entry always sequence restarted by a second trigger, when the first trigger is delivered again, then it starts no third run: two runs, one first-step mail each', async () => {
+    // Arrange: a consenting lead with no other sequence (no other mail counts against the frequency cap),
+    // recycled twice in business hours, each run's first step (the check-in, due at once) swept out.
+    const RECYCLE = 'recycle-nurture';
+    await moveClockTo(runtime, await nextBusinessMoment());
+    const email = uniqueEmail('recycle-replay');
+    const leadId = randomUUID();
+    const { dynamodb, tableName } = await import('#store/dynamodb');
+    await batchWriteAll(dynamodb, tableName, consentingLeadItems(leadId, email, clockNow() - DAY));
+    const checkIns = async () => (await marketingMails(runtime, email)).filter((m) => m.subject === CHECK_IN);
+    const sweepToCheckIns = (n: number) =>
+      sweepUntil(runtime, async () => (await checkIns()).length >= n, { stepMs: 10 * 60_000, maxMs: HOUR });
+    const first = recycledEvent(leadId, RECYCLE, clockNow());
+    const started = [(await runtime.invoke('nurture-enroll', first)) as { results: unknown[] }];
+    await sweepToCheckIns(1);
+    const second = recycledEvent(leadId, RECYCLE, clockNow());
+    started.push((await runtime.invoke('nurture-enroll', second)) as { results: unknown[] });
+    await sweepToCheckIns(2);
+
+    // Act: the first event comes back (a retried invocation, a redriven dead letter), and the sweeper runs on.
+    const replayed = (await runtime.invoke('nurture-enroll', first)) as { results: unknown[] };
+    await sweepToCheckIns(3);
+
+    // Assert
+    expect(await checkIns()).toHaveLength(2);
+    expect(started.map((r) => r.results)).toEqual([
+      [{ sequenceId: RECYCLE, outcome: 'enrolled' }],
+      [{ sequenceId: RECYCLE, outcome: 'enrolled' }],
+    ]);
+    expect(replayed.results).toEqual([{ sequenceId: RECYCLE, outcome: 'duplicate' }]);
+    expect(await enrollmentOf(leadId, RECYCLE)).toMatchObject({
+      run: 2,
+      triggerEventId: second.detail.eventId,
+    });
+    const { getTimeline } = await import('#store/leads');
+    const runs = (await getTimeline(leadId)).filter((e) => e.type === 'sequence_enrolled');
+    expect(runs.map((e) => e.properties?.run).sort()).toEqual([1, 2]);
   });
 });
 

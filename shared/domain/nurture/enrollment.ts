@@ -3,7 +3,7 @@
  * signal starts, and what the step planner needs to know about the lead. Pure: no clock, no I/O.
  */
 import { CONFIRM_TOKEN_TTL_MS } from '#domain/capture/tokens';
-import { type Lead, marketingAllowed } from '#domain/lead/lead';
+import { eventHash, type Lead, marketingAllowed } from '#domain/lead/lead';
 import type { EpochMs, Temperature } from '#domain/lead/types';
 import type {
   EnrollmentPolicy,
@@ -28,6 +28,12 @@ export interface EnrollmentRecord extends EnrollmentState {
   run: number;
   /** Id of the bus event that started this run: a redelivered event finds it and changes nothing. */
   triggerEventId: string;
+  /**
+   * The events that started the runs before this one (`eventHash` of each id, oldest first, at most
+   * `REMEMBERED_TRIGGERS - 1`): with `triggerEventId`, the last runs' triggers, so that a redelivered older
+   * trigger starts nothing either. Absent on a first run.
+   */
+  earlierTriggers?: string[];
   trigger: EnrollmentTrigger['kind'];
   /**
    * When the run was written. `enrolledAt` is when it starts, later for a delayed start (a recycled lead
@@ -39,6 +45,36 @@ export interface EnrollmentRecord extends EnrollmentState {
   clicked?: Set<string>;
   lastOutcome?: StepOutcomeRecord;
   endedAt?: EpochMs;
+}
+
+/**
+ * How many of a sequence's latest triggers an enrollment remembers (the current run's and the runs' before
+ * it): EventBridge delivers at least once, a failed invocation is retried and a dead-letter queue can be
+ * redriven, so an event may come back after later events started newer runs. Hashes of 8 characters keep the
+ * item small (the enrollment is rewritten on every step).
+ */
+export const REMEMBERED_TRIGGERS = 8;
+
+/**
+ * The event started one of the runs before the current one (a redelivery): it starts nothing now. Without
+ * this, a sequence with re-entry `always` (or `after_exit`, once the run ended) would start another run for
+ * an old event and mail its first step again.
+ */
+export function startedEarlierRun(
+  existing: Pick<EnrollmentRecord, 'earlierTriggers'> | undefined,
+  eventId: string,
+): boolean {
+  return existing?.earlierTriggers?.includes(eventHash(eventId)) ?? false;
+}
+
+/** What a run that replaces `existing` remembers of the triggers before it (none for a first run). */
+export function earlierTriggersAfter(
+  existing: Pick<EnrollmentRecord, 'triggerEventId' | 'earlierTriggers'> | undefined,
+): string[] | undefined {
+  if (!existing) return undefined;
+  return [...(existing.earlierTriggers ?? []), eventHash(existing.triggerEventId)].slice(
+    -(REMEMBERED_TRIGGERS - 1),
+  );
 }
 
 /** A bus event that may start sequences, as the nurture-enroll use case parsed it. */

@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { settings } from '#config/settings';
 import { CONFIRM_TOKEN_TTL_MS } from '#domain/capture/tokens';
-import type { Lead } from '#domain/lead/lead';
-import { candidatesFor, type EnrollmentRecord, runsEndedBy, snapshotOf } from '#domain/nurture/enrollment';
+import { eventHash, type Lead } from '#domain/lead/lead';
+import {
+  candidatesFor,
+  type EnrollmentRecord,
+  earlierTriggersAfter,
+  REMEMBERED_TRIGGERS,
+  runsEndedBy,
+  snapshotOf,
+  startedEarlierRun,
+} from '#domain/nurture/enrollment';
 
 const ids = (signal: Parameters<typeof candidatesFor>[0]) =>
   candidatesFor(signal, settings).map((c) => c.sequence.id);
@@ -110,6 +118,51 @@ describe('nurture: the runs a lead that turns hot leaves', () => {
     expect(runsEndedBy(undated, [run('nurture', { enrolledAt: 9_999 })], sequences)).toEqual([
       { sequenceId: 'nurture', run: 1 },
     ]);
+  });
+});
+
+describe('nurture: the triggers an enrollment remembers', () => {
+  /** The enrollment after `events` each started a run, in order. */
+  const afterRuns = (events: string[]) =>
+    events.reduce<Pick<EnrollmentRecord, 'triggerEventId' | 'earlierTriggers'> | undefined>(
+      (existing, eventId) => {
+        const earlierTriggers = earlierTriggersAfter(existing);
+        return { triggerEventId: eventId, ...(earlierTriggers ? { earlierTriggers } : {}) };
+      },
+      undefined,
+    );
+
+  it('given a first run, then it remembers no earlier trigger', () => {
+    // Arrange
+    const first = afterRuns(['e1']);
+
+    // Act / Assert
+    expect(first).toEqual({ triggerEventId: 'e1' });
+    expect(startedEarlierRun(first, 'e1')).toBe(false); // the current run's trigger is `triggerEventId`
+    expect(startedEarlierRun(undefined, 'e1')).toBe(false);
+  });
+
+  it('given E1 then E2 started runs, when E1 comes back, then it started an earlier run; a new event did not', () => {
+    // Arrange
+    const second = afterRuns(['e1', 'e2']);
+
+    // Act / Assert
+    expect(startedEarlierRun(second, 'e1')).toBe(true);
+    expect(startedEarlierRun(second, 'e3')).toBe(false);
+    expect(second?.earlierTriggers).toEqual([eventHash('e1')]); // a short hash, not the id
+  });
+
+  it('given more runs than it remembers, then the last triggers are kept and the oldest forgotten', () => {
+    // Arrange
+    const events = Array.from({ length: REMEMBERED_TRIGGERS + 2 }, (_, i) => `event-${i}`);
+
+    // Act
+    const latest = afterRuns(events);
+
+    // Assert: the current trigger and the REMEMBERED_TRIGGERS - 1 before it.
+    expect(latest?.earlierTriggers).toHaveLength(REMEMBERED_TRIGGERS - 1);
+    const remembered = events.filter((e) => startedEarlierRun(latest, e) || latest?.triggerEventId === e);
+    expect(remembered).toEqual(events.slice(-REMEMBERED_TRIGGERS));
   });
 });
 
