@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { errorFields, logger } from '#adapters/logger';
 import { countMetric } from '#adapters/metrics';
 import { MailNotSentError, MailRejectedError } from '#adapters/ses';
@@ -12,6 +13,7 @@ import type { Lead } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
 import {
   attemptStatus,
+  isOwnAttempt,
   type StepPosition,
   withoutStepAttempt,
   withStepAttempt,
@@ -22,6 +24,7 @@ import { applyDecision, planStep, type StepDecision } from '#domain/nurture/sequ
 import {
   clearStepTimerUpdate,
   isStepTimerAt,
+  readStepAttempts,
   readStepTimer,
   reserveStepSend,
   type StepTimer,
@@ -60,7 +63,8 @@ export async function runStepTimer(
  * enrollment, so a reservation made after our read fails our version condition, and one made before is in
  * what we read. Reserving the send in the state is also what makes the frequency cap hold across sequences:
  * two sequences due for the same lead at once cannot both pass the cap, because the second reservation
- * conflicts, re-plans and sees the first.
+ * conflicts, re-plans and sees the first. The attempt carries this run's nonce, so a reservation that
+ * committed while its answer was lost is known as ours and sent (`reserveSend`), not left to the lease.
  */
 async function runDueStep(
   due: DueTimer,
@@ -68,6 +72,8 @@ async function runDueStep(
 ): Promise<StepRunResult> {
   const now = work.now;
   const leadId = leadIdFromPk(due.pk) ?? '';
+  // This run's id on the attempt it reserves (8 characters, no `:`), the same on every retry below.
+  const nonce = randomBytes(6).toString('base64url');
   return retryOnConflict(`step ${due.sk} of lead ${leadId}`, async () => {
     const lead = await getLead(leadId);
     const read = await readStepTimer(due);
@@ -103,11 +109,44 @@ async function runDueStep(
     if (decision.action !== 'send') return finishStep(timer, planned, decision, now, lead);
 
     await work.sendPermit();
-    const reserved = await reserveStepSend(withStepAttempt(lead.state, position, now), lead.state.version);
+    const reserved = await reserveSend(lead, position, now, nonce);
     // The lead changed meanwhile (another sequence's reservation, a tracked event): read and plan again.
     if (reserved === 'conflict') return CONFLICT;
-    return sendStep(timer, enrollment, sequence, decision, lead, now);
+    return sendStep(timer, enrollment, sequence, decision, lead, now, nonce);
   });
+}
+
+/**
+ * Reserve the step's send on the lead state read (`reserveStepSend`), with our nonce on the attempt. The put
+ * may commit while its answer is lost (a timeout on the way back): the SDK's retry of it then fails its
+ * version condition against that very write (`conflict`), or the error reaches us. Either way the attempts
+ * are read again, and an attempt at this position with our nonce is our reservation: `saved`, send. Anything
+ * else is not ours (never twice): a conflict re-plans, an error stands (the timer comes back on the next
+ * sweep, where a put that committed after all is an attempt in flight, left alone and then taken as
+ * uncertain).
+ */
+async function reserveSend(
+  lead: Lead,
+  position: StepPosition,
+  now: EpochMs,
+  nonce: string,
+): Promise<'saved' | 'conflict'> {
+  const ours = async () => isOwnAttempt(await readStepAttempts(lead.profile.leadId), position, nonce);
+  let reserved: 'saved' | 'conflict';
+  try {
+    reserved = await reserveStepSend(withStepAttempt(lead.state, position, now, nonce), lead.state.version);
+  } catch (error) {
+    if (await ours().catch(() => false)) return 'saved';
+    throw error;
+  }
+  if (reserved === 'conflict' && (await ours())) {
+    logger.info('step reservation committed, its answer lost: sending', {
+      leadId: lead.profile.leadId,
+      sequenceId: position.sequenceId,
+    });
+    return 'saved';
+  }
+  return reserved;
 }
 
 async function sendStep(
@@ -117,6 +156,7 @@ async function sendStep(
   decision: Extract<StepDecision, { action: 'send' }>,
   lead: Lead,
   now: EpochMs,
+  nonce: string,
 ): Promise<StepRunResult> {
   const { step } = decision;
   const leadId = lead.profile.leadId;
@@ -130,7 +170,8 @@ async function sendStep(
       tags: { sequence: sequence.id, step: step.id, enrollment: enrollmentTag(sequence.id, enrollment.run) },
     });
   } catch (error) {
-    if (error instanceof MailNotSentError) return deferStep(timer, enrollment, step.id, leadId, now, error);
+    if (error instanceof MailNotSentError)
+      return deferStep(timer, enrollment, step.id, { leadId, now, nonce }, error);
     if (!(error instanceof MailRejectedError)) throw error; // unknown result: the reserved attempt stands
     // SES refused it outright (nothing was sent): record the step as skipped and go on.
     logger.warn('step mail rejected', {
@@ -213,10 +254,10 @@ async function deferStep(
   timer: StepTimer,
   enrollment: EnrollmentRecord,
   stepId: string,
-  leadId: string,
-  now: EpochMs,
+  reserved: { leadId: string; now: EpochMs; nonce: string },
   error: MailNotSentError,
 ): Promise<StepRunResult> {
+  const { leadId, now, nonce } = reserved;
   const until = now + THROTTLED_RETRY_MS;
   logger.warn(`step mail not sent (SES ${error.reason}): retried later`, {
     leadId,
@@ -236,7 +277,7 @@ async function deferStep(
   return retryOnConflict(`defer step ${stepId} of lead ${leadId}`, async () => {
     const lead = await getLead(leadId);
     if (!lead) return 'lead_not_found';
-    const state = withoutStepAttempt(lead.state, position, now);
+    const state = withoutStepAttempt(lead.state, position, now, nonce);
     if (!state) return 'claim_lost';
     const saved = await writeLead(
       { state: lead.state.version },

@@ -207,7 +207,9 @@ export function clearStepTimerUpdate(timer: StepTimer): TransactItem {
  * `recentSends` and the attempt in `stepAttempts`), conditioned on the version read. About 1 write unit while
  * the state item stays under 1 KB, against 4 for a transaction with the enrollment. Only for a state change
  * that nothing counts: the reservation moves no gauge, stage or index attribute, so it needs none of the
- * report items `writeLead` would add. `conflict` when the state changed meanwhile (plan again).
+ * report items `writeLead` would add. `conflict` when the state changed meanwhile (plan again), or when the
+ * SDK retried a put that had committed (its answer lost): the caller tells the two apart with
+ * `readStepAttempts` and the attempt's nonce.
  */
 export async function reserveStepSend(state: LeadState, readVersion: number): Promise<'saved' | 'conflict'> {
   try {
@@ -224,6 +226,22 @@ export async function reserveStepSend(state: LeadState, readVersion: number): Pr
     if (isConditionalCheckFailure(error)) return 'conflict';
     throw error;
   }
+}
+
+/**
+ * The lead's step-mail attempts as they are now (strongly consistent: 1 read unit while the state item stays
+ * under 4 KB; only that attribute is returned): read after a reservation whose outcome is unknown.
+ */
+export async function readStepAttempts(leadId: string): Promise<LeadState['stepAttempts']> {
+  const result = await dynamodb.send(
+    new GetCommand({
+      TableName: tableName,
+      Key: keys.state(leadId),
+      ConsistentRead: true,
+      ProjectionExpression: 'stepAttempts',
+    }),
+  );
+  return result.Item?.stepAttempts as LeadState['stepAttempts'];
 }
 
 function withoutUndefined<T extends object>(value: T): T {

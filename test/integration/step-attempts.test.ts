@@ -15,7 +15,7 @@ import { readLeadFacts, readReportDays } from '#store/report-counters';
 import { CLAIM_LEASE_MS } from '#store/timers';
 import { batchWriteAll, consentingLeadItems, dueEnrollmentItem } from '../support/fixtures.ts';
 import { inbox } from '../support/runtime.ts';
-import { injectFault, type SdkClientLike } from '../support/sdk-faults.ts';
+import { injectFault, type SdkClientLike, timedOut } from '../support/sdk-faults.ts';
 import { TOKYO_WINDOW as TOKYO } from './nurture-helpers.ts';
 
 /**
@@ -55,19 +55,44 @@ const dueSteps = async (label: string, sequenceIds: string[] = [SEQUENCE], sends
 type Next = (args: { input?: unknown }) => Promise<unknown>;
 type Matcher = (command: string, body: string) => boolean;
 
-/** Add a middleware to a client for this test only (removed after it). */
+/**
+ * Add a middleware to a client for this test only (removed after it). In the `initialize` step (default) it
+ * sees each logical call once, outside the SDK's retries; in `deserialize` it sees every HTTP attempt, inside
+ * them (an error thrown there is retried by the SDK when it is transient).
+ */
 const intercept = (
   client: SdkClientLike,
   handle: (command: string, body: string, next: () => Promise<unknown>) => Promise<unknown>,
+  step: 'initialize' | 'deserialize' = 'initialize',
 ) => {
   const name = `intercept-${randomUUID()}`;
   client.middlewareStack.add(
     (next: Next, context: { commandName?: string }) => async (args: { input?: unknown }) =>
       handle(context.commandName ?? '', JSON.stringify(args.input ?? ''), () => next(args)),
-    { step: 'initialize', name, priority: 'high' },
+    { step, name, priority: 'high' },
   );
   cleanups.push(() => client.middlewareStack.remove(name));
 };
+
+/**
+ * The first call that `matches` reaches DynamoDB and commits, then its answer is lost (`timedOut`, a
+ * transient error). Counts every attempt of a matching call that reached the middleware.
+ */
+function loseFirstAnswer(client: SdkClientLike, matches: Matcher, step: 'initialize' | 'deserialize') {
+  let attempts = 0;
+  intercept(
+    client,
+    async (command, body, next) => {
+      if (!matches(command, body)) return next();
+      attempts++;
+      const result = await next();
+      if (attempts === 1) throw timedOut();
+      return result;
+    },
+    step,
+  );
+  return { attempts: () => attempts };
+}
 
 /** Hold the first call that `matches` until `release` resolves; `reached` resolves when it is held. */
 function holdFirst(client: SdkClientLike, matches: Matcher, release: () => Promise<unknown>) {
@@ -144,7 +169,7 @@ describe('a step e-mail crashing in its failure windows', () => {
     expect(fault.fired()).toBe(1);
     expect(first).toMatchObject({ claimed: 1, failed: 1 });
     expect(withinLease).toMatchObject({ claimed: 0, skippedClaimed: 1 });
-    expect(reserved).toMatch(/^1:0:\d+$/);
+    expect(reserved).toMatch(/^1:0:\d+:[\w-]{8}$/); // run, step, when, the sweep's nonce
     expect(afterLease).toMatchObject({ claimed: 1, done: 1, failed: 0 });
     expect(await inbox(sesUrl(), address)).toHaveLength(0);
     const enrollment = await getEnrollment(leadId, SEQUENCE);
@@ -188,6 +213,46 @@ describe('a step e-mail crashing in its failure windows', () => {
     const sentAfter = (await readReportDays(emailKind('step'), [day])).get(day)?.[`${SEQUENCE}/thanks|sent`];
     expect(sentAfter).toBe(sentBefore);
   });
+});
+
+describe('a step e-mail whose reservation committed but whose answer was lost', () => {
+  it.each([
+    {
+      who: 'the SDK retries the put',
+      step: 'deserialize' as const,
+      reservationAttempts: 2,
+    },
+    {
+      who: 'the sweeper gets the error',
+      step: 'initialize' as const,
+      reservationAttempts: 1,
+    },
+  ])(
+    'given the reservation put committed but its answer was lost (TimeoutError), when $who, then the attempt is known as ours: one mail, recorded sent, never sent again',
+    async ({ step, reservationAttempts }) => {
+      // Arrange: the SDK's retry of the put fails its version condition against the put's own first write;
+      // an error that reaches the sweeper leaves it not knowing whether the put committed.
+      const { leadId, address } = await dueSteps(`lost-reservation-${step}`);
+      const lost = loseFirstAnswer(dynamodb, reservationOf(leadId), step);
+      const sweep = sweeper();
+
+      // Act: the sweep, then another after the lease (an attempt left in flight would be taken as uncertain).
+      const first = await sweep({});
+      advanceClock(CLAIM_LEASE_MS + 60_000);
+      await sweep({});
+
+      // Assert
+      expect(lost.attempts()).toBe(reservationAttempts);
+      expect(await inbox(sesUrl(), address)).toHaveLength(1);
+      expect(first).toMatchObject({ claimed: 1, done: 1, failed: 0 });
+      const enrollment = await getEnrollment(leadId, SEQUENCE);
+      expect(enrollment?.history).toEqual([expect.objectContaining({ stepId: 'thanks', outcome: 'sent' })]);
+      expect(enrollment?.stepIndex).toBe(1);
+      expect(await sentRecords(leadId)).toEqual({ timeline: 1, facts: 1 });
+      // One reservation: one frequency-cap send.
+      expect((await getLeadState(leadId))?.recentSends).toHaveLength(1);
+    },
+  );
 });
 
 describe('sweepers racing for one step', () => {

@@ -98,8 +98,9 @@ export interface LeadState {
   /** Marketing mails sent in the last 7 days (frequency cap across sequences). */
   recentSends: EpochMs[];
   /**
-   * The latest step-mail attempt per sequence (`<run>:<stepIndex>:<at>`), reserved with the send before SES
-   * is called: at most one mail per step without a claim on the timer (see `#domain/nurture/attempts`).
+   * The latest step-mail attempt per sequence (`<run>:<stepIndex>:<at>:<nonce>`), reserved with the send
+   * before SES is called: at most one mail per step without a claim on the timer (see
+   * `#domain/nurture/attempts`).
    */
   stepAttempts?: Record<string, string>;
   /** Events kept this hour (per-lead rate bound against page loops). */

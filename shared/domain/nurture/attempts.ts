@@ -4,9 +4,13 @@
  *
  * Before SES is called, the sweeper writes the lead state ONCE (conditioned on its version): the send goes
  * into `recentSends` (the frequency cap across sequences) and the attempt into `stepAttempts`, one entry per
- * sequence, `<run>:<stepIndex>:<at>`. The enrollment is recorded after the send (its due time and step
- * move), which is what makes the attempt "done". A sweeper that finds an attempt for the very step it is about
- * to run (same run, same step index) while the enrollment still waits on that step:
+ * sequence, `<run>:<stepIndex>:<at>:<nonce>`. The nonce is the reserving sweep's own random id: when the
+ * answer to the reservation is lost (a timeout after the write committed; the SDK's retry of the write then
+ * fails its condition against that very write), the sweep reads the state again and an attempt with its nonce
+ * is its own reservation, so it sends; any other attempt is someone else's. The enrollment is recorded after
+ * the send (its due time and step move), which is what makes the attempt "done". A sweeper that finds an
+ * attempt for the very step it is about to run (same run, same step index) while the enrollment still waits
+ * on that step:
  * - backs off while the attempt is younger than the lease (another sweeper is sending it now);
  * - after the lease, treats it as `uncertain` (the sender died before or after SES took the mail): the step is
  *   recorded as attempted with an unknown result and never sent again. At most once beats at least once.
@@ -18,7 +22,7 @@ import { type LeadState, recentSendsAt } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
 import type { EnrollmentState } from '#domain/nurture/sequences';
 
-/** Sequence id → `<run>:<stepIndex>:<at>` of the latest step-mail attempt of that sequence. */
+/** Sequence id → `<run>:<stepIndex>:<at>:<nonce>` of the latest step-mail attempt of that sequence. */
 export type StepAttempts = Record<string, string>;
 
 export interface StepAttempt {
@@ -26,6 +30,11 @@ export interface StepAttempt {
   stepIndex: number;
   /** When the attempt was reserved (also the `recentSends` entry it added). */
   at: EpochMs;
+  /**
+   * The reserving sweep's random id (no `:`), which tells it its own reservation from another sweeper's.
+   * Absent on attempts stored before it was kept.
+   */
+  nonce?: string;
 }
 
 /** Where an enrollment stands: its run and the index of the step it waits on. */
@@ -36,14 +45,16 @@ export interface StepPosition {
 }
 
 export function encodeAttempt(attempt: StepAttempt): string {
-  return `${attempt.run}:${attempt.stepIndex}:${attempt.at}`;
+  const nonce = attempt.nonce ? `:${attempt.nonce}` : '';
+  return `${attempt.run}:${attempt.stepIndex}:${attempt.at}${nonce}`;
 }
 
 export function decodeAttempt(value: string | undefined): StepAttempt | undefined {
-  const parts = (value ?? '').split(':').map(Number);
-  if (parts.length !== 3 || parts.some((n) => !Number.isFinite(n))) return undefined;
-  const [run = 0, stepIndex = 0, at = 0] = parts;
-  return { run, stepIndex, at };
+  const [first, second, third, nonce, ...rest] = (value ?? '').split(':');
+  const numbers = [first, second, third].map(Number);
+  if (rest.length > 0 || nonce === '' || numbers.some((n) => !Number.isFinite(n))) return undefined;
+  const [run = 0, stepIndex = 0, at = 0] = numbers;
+  return { run, stepIndex, at, ...(nonce ? { nonce } : {}) };
 }
 
 /** The attempt recorded for exactly this run and step, if any. */
@@ -78,10 +89,27 @@ export function attemptStatus(
 }
 
 /**
- * The state that reserves a step mail at `now`: the send counted for the frequency cap (older sends than
- * the cap's window dropped), the attempt recorded for the position, version + 1.
+ * The attempt for this position is the one the sweep with `nonce` reserved: its own write, committed even if
+ * its answer was lost. Never true for another sweeper's attempt, nor for one stored without a nonce.
  */
-export function withStepAttempt(state: LeadState, position: StepPosition, now: EpochMs): LeadState {
+export function isOwnAttempt(
+  attempts: StepAttempts | undefined,
+  position: StepPosition,
+  nonce: string,
+): boolean {
+  return attemptAt(attempts, position)?.nonce === nonce;
+}
+
+/**
+ * The state that reserves a step mail at `now` for the sweep with `nonce`: the send counted for the frequency
+ * cap (older sends than the cap's window dropped), the attempt recorded for the position, version + 1.
+ */
+export function withStepAttempt(
+  state: LeadState,
+  position: StepPosition,
+  now: EpochMs,
+  nonce: string,
+): LeadState {
   // Other sequences' attempts older than a week are dropped: a sweep settles an attempt within minutes of
   // its lease, and the state item (written on every tracking event) must stay small however many
   // sequences the lead was ever mailed from.
@@ -93,7 +121,12 @@ export function withStepAttempt(state: LeadState, position: StepPosition, now: E
     recentSends: [...recentSendsAt(state.recentSends, now), now],
     stepAttempts: {
       ...Object.fromEntries(kept),
-      [position.sequenceId]: encodeAttempt({ run: position.run, stepIndex: position.stepIndex, at: now }),
+      [position.sequenceId]: encodeAttempt({
+        run: position.run,
+        stepIndex: position.stepIndex,
+        at: now,
+        nonce,
+      }),
     },
     version: state.version + 1,
   };
@@ -104,15 +137,17 @@ export const ATTEMPT_KEEP_MS = 7 * 86_400_000;
 
 /**
  * The state after a reserved mail was NOT sent (SES throttled): its frequency-cap send and its attempt
- * released, so the step may be sent later. Unchanged (undefined) when the attempt is no longer there.
+ * released, so the step may be sent later. Unchanged (undefined) when the attempt is no longer the one the
+ * sweep with `nonce` reserved at `at`.
  */
 export function withoutStepAttempt(
   state: LeadState,
   position: StepPosition,
   at: EpochMs,
+  nonce: string,
 ): LeadState | undefined {
   const attempt = attemptAt(state.stepAttempts, position);
-  if (!attempt || attempt.at !== at) return undefined;
+  if (!attempt || attempt.at !== at || attempt.nonce !== nonce) return undefined;
   const { [position.sequenceId]: _released, ...rest } = state.stepAttempts ?? {};
   const send = state.recentSends.lastIndexOf(at);
   return {
