@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { now } from '#adapters/clock';
-import type { BusinessWindow } from '#domain/nurture/calendar';
+import { type BusinessWindow, isInWindow, nextWindowOpening } from '#domain/nurture/calendar';
 import type { Runtime } from '#local/runtime';
 import { nurtureSettings } from '../../config/sequences.ts';
 import { type CapturedMail, inbox } from '../support/runtime.ts';
@@ -54,21 +54,29 @@ export const moveClockTo = async (runtime: Runtime, at: number): Promise<void> =
 /** What a test does after `nextBusinessMoment` (posts, sweeps, a lease run out) fits in this much window. */
 const TEST_WORK_MS = 60 * 60_000;
 
+/** Open at `at` and still open `TEST_WORK_MS` later. */
+const hasRoom = (at: number): boolean =>
+  isInWindow(at, TOKYO_WINDOW) && isInWindow(at + TEST_WORK_MS, TOKYO_WINDOW);
+
 /**
- * The next time (after the clock's now + `afterMs`) that the Tokyo business window is open, plus `intoMs`,
- * with an hour of window still left after it: at 17:45 that is 09:30 the next business day, not 18:15 (closed:
- * a step due then would wait for the morning, and the test would see no mail).
+ * The first window opening at or after `from`, plus `intoMs`, with an hour of window still left after it: at
+ * 17:45 that is 09:30 the next business day, not 18:15 (closed: a step due then would wait for the morning,
+ * and the test would see no mail).
  */
-export const nextBusinessMoment = async (afterMs = 0, intoMs = 30 * 60_000): Promise<number> => {
-  const { now } = await import('#adapters/clock');
-  const { isInWindow, nextWindowOpening } = await import('#domain/nurture/calendar');
-  let from = now() + afterMs;
-  for (;;) {
-    const at = nextWindowOpening(from, TOKYO_WINDOW) + intoMs;
-    if (isInWindow(at, TOKYO_WINDOW) && isInWindow(at + TEST_WORK_MS, TOKYO_WINDOW)) return at;
-    from = at + TEST_WORK_MS;
+export const openingWithRoom = (from: number, intoMs = 30 * 60_000): number => {
+  for (let after = from; ; ) {
+    const at = nextWindowOpening(after, TOKYO_WINDOW) + intoMs;
+    if (hasRoom(at)) return at;
+    after = at + TEST_WORK_MS;
   }
 };
+
+/** `at` itself when the window is open then with an hour to spare, else `openingWithRoom(at)`. */
+export const inWindowWithRoom = (at: number): number => (hasRoom(at) ? at : openingWithRoom(at));
+
+/** The next time (after the clock's now + `afterMs`) that the Tokyo window is open, plus `intoMs` (with room). */
+export const nextBusinessMoment = async (afterMs = 0, intoMs = 30 * 60_000): Promise<number> =>
+  openingWithRoom(now() + afterMs, intoMs);
 
 /** Sweep, advancing the clock by `stepMs` each time, until `done()` or `maxMs` of clock time passed. */
 export const sweepUntil = async (

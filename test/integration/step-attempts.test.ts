@@ -5,7 +5,6 @@ import { advanceClock, now } from '#adapters/clock';
 import { sesClient } from '#adapters/ses';
 import { emailKpiDay } from '#app/email-kpis';
 import { createSweeper, TIMER_PROCESSORS } from '#app/sweep-due-timers';
-import { isInWindow, nextWindowOpening } from '#domain/nurture/calendar';
 import { emailKind } from '#domain/reports/counting';
 import { dynamodb, tableName } from '#store/dynamodb';
 import { getEnrollment } from '#store/enrollments';
@@ -16,7 +15,7 @@ import { CLAIM_LEASE_MS } from '#store/timers';
 import { batchWriteAll, consentingLeadItems, dueEnrollmentItem } from '../support/fixtures.ts';
 import { inbox } from '../support/runtime.ts';
 import { injectFault, type SdkClientLike, timedOut } from '../support/sdk-faults.ts';
-import { TOKYO_WINDOW as TOKYO } from './nurture-helpers.ts';
+import { inWindowWithRoom } from './nurture-helpers.ts';
 
 /**
  * The failure windows of a step e-mail with no claim write (shared/domain/nurture/attempts.ts): the send is
@@ -39,8 +38,7 @@ afterEach(() => {
 const dueSteps = async (label: string, sequenceIds: string[] = [SEQUENCE], sends: number[] = []) => {
   // Inside the window with an hour to spare (the clock stays put between tests, so steps seeded by earlier
   // tests, next due days later, stay out of this test's sweeps).
-  if (!isInWindow(now(), TOKYO) || !isInWindow(now() + 3_600_000, TOKYO))
-    advanceClock(nextWindowOpening(now(), TOKYO) + 30 * 60_000 - now());
+  advanceClock(inWindowWithRoom(now()) - now());
   const leadId = randomUUID();
   const address = `${label}-${randomBytes(5).toString('hex')}@example.co.jp`;
   const [profile, state] = consentingLeadItems(leadId, address, now());

@@ -3,12 +3,11 @@ import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { advanceClock, now } from '#adapters/clock';
 import { sesClient } from '#adapters/ses';
 import { createSweeper, TIMER_PROCESSORS } from '#app/sweep-due-timers';
-import { nextWindowOpening } from '#domain/nurture/calendar';
 import { dynamodb, tableName } from '#store/dynamodb';
 import { getEnrollment } from '#store/enrollments';
 import { findLeadIdByEmail } from '#store/leads';
 import { CAPTURE_MAIL_TIMER, CLAIM_LEASE_MS } from '#store/timers';
-import { TOKYO_WINDOW as TOKYO } from '../integration/nurture-helpers.ts';
+import { inWindowWithRoom } from '../integration/nurture-helpers.ts';
 import { batchWriteAll, consentingLeadItems, dueEnrollmentItem } from '../support/fixtures.ts';
 import { type Api, type ApiResponse, internalsIn, loadApi } from '../support/http-harness.ts';
 import { inbox } from '../support/runtime.ts';
@@ -362,8 +361,7 @@ describe('step e-mails under SES faults and crashes', () => {
 
   /** A consenting lead whose first step is due now, inside the Tokyo send window. */
   const dueStep = async (label: string) => {
-    const at = nextWindowOpening(now(), TOKYO) + 30 * 60_000;
-    if (at > now()) advanceClock(at - now());
+    advanceClock(inWindowWithRoom(now()) - now());
     const leadId = randomUUID();
     const address = email(label);
     await batchWriteAll(dynamodb, tableName, [
