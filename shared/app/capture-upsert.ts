@@ -10,7 +10,14 @@ import {
 } from '#domain/capture/submission';
 import { hasSeenEvent, type Lead } from '#domain/lead/lead';
 import { consentEntryPut } from '#store/consent-ledger';
-import { createLead, findLeadIdByEmail, type LeadWrite, mutateLead, type TransactItem } from '#store/leads';
+import {
+  createLead,
+  findLeadIdByEmail,
+  type LeadWrite,
+  mutateLead,
+  type TransactItem,
+  timelineEntriesExisting,
+} from '#store/leads';
 import { CONFLICT, retryOnConflict } from '#store/retry';
 import { anonymousLinkPuts, stitchTimerPut } from '#store/stitch-queue';
 
@@ -110,8 +117,12 @@ async function upsertBatch(batch: readonly SubmissionFacts[]): Promise<Upserted[
   return retryOnConflict(`capture of ${first.submission.emailKey}`, async () => {
     const existingId = await findLeadIdByEmail(first.submission.emailKey);
     if (existingId) {
+      // Import rows offered again: their timeline entry, written in the row's own transaction, says whether
+      // the row committed, however many events the lead had since (the recent hashes hold only the last 8).
+      const repeats = batch.filter((f) => f.mayRepeat).map((f) => f.formEvent.eventId);
+      const done = repeats.length ? await timelineEntriesExisting(existingId, repeats) : NONE;
       const updated = await mutateLead(existingId, (lead) => {
-        const folded = fold(lead, batch, timeZone);
+        const folded = fold(lead, batch, timeZone, done);
         const changed = folded.results.some((r) => !r.replayed);
         if (!changed) return { write: null, result: folded.results };
         // A lead whose erased address waits for its double opt-in: a post on a form without it is the
@@ -159,14 +170,26 @@ async function upsertBatch(batch: readonly SubmissionFacts[]): Promise<Upserted[
   });
 }
 
-/** Every submission applied in order to the lead; the writes of all of them together. */
-function fold(start: Lead, batch: readonly SubmissionFacts[], timeZone: string) {
+const NONE: ReadonlySet<string> = new Set();
+
+/**
+ * Every submission applied in order to the lead; the writes of all of them together. `done`: events whose
+ * timeline entry exists (read strongly before the lead); with the state's recent hashes (which also catch a
+ * row committed by a concurrent run between that read and the lead's), they name what the lead already has.
+ */
+function fold(
+  start: Lead,
+  batch: readonly SubmissionFacts[],
+  timeZone: string,
+  done: ReadonlySet<string> = NONE,
+) {
   let lead = start;
   const results: Upserted[] = [];
   let write: Omit<LeadWrite, 'profile' | 'state'> = { at: start.profile.updatedAt };
   for (const facts of batch) {
     // An event the lead already has (an import row done before an interruption): changes nothing.
-    if (hasSeenEvent(lead.state, facts.formEvent.eventId)) {
+    const eventId = facts.formEvent.eventId;
+    if (done.has(eventId) || hasSeenEvent(lead.state, eventId)) {
       results.push({ lead, created: false, replayed: true });
       continue;
     }

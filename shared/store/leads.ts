@@ -117,17 +117,34 @@ function withPending(state: LeadState, pending: PendingTimelineEntry[]): LeadSta
   return pending.length ? { ...rest, timelinePending: pending } : rest;
 }
 
-/** Which of these events have a timeline item (eventually consistent reads; see `getStateForEvents`). */
-async function existingEntries(leadId: string, eventIds: readonly string[]): Promise<Set<string>> {
+/**
+ * Which of these events have a timeline item, read strongly (1 RRU per id, where `getStateForEvents` spends
+ * 0.5): for events that may be offered again long after their hash left the state's recent events (an import
+ * row, see `upsertLead`), where a stale "missing" would apply the event a second time.
+ */
+export function timelineEntriesExisting(leadId: string, eventIds: readonly string[]): Promise<Set<string>> {
+  return existingEntries(leadId, eventIds, { consistent: true });
+}
+
+/** Which of these events have a timeline item (eventually consistent reads unless `consistent`). */
+async function existingEntries(
+  leadId: string,
+  eventIds: readonly string[],
+  options: { consistent?: boolean } = {},
+): Promise<Set<string>> {
   const found = new Set<string>();
   const unique = [...new Set(eventIds)];
   for (let i = 0; i < unique.length; i += 100) {
     let request:
-      | Record<string, { Keys: Record<string, string>[]; ProjectionExpression: string }>
+      | Record<
+          string,
+          { Keys: Record<string, string>[]; ProjectionExpression: string; ConsistentRead?: boolean }
+        >
       | undefined = {
       [tableName]: {
         Keys: unique.slice(i, i + 100).map((id) => keys.timelineEvent(leadId, id)),
         ProjectionExpression: 'eventId',
+        ...(options.consistent ? { ConsistentRead: true } : {}),
       },
     };
     while (request && Object.keys(request).length) {

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime';
 import { dynamodb } from '#store/dynamodb';
 import { api, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
-import { scanAll } from './handoff-support.ts';
+import { eventsOf, scanAll } from './handoff-support.ts';
 
 let runtime: Runtime;
 beforeAll(async () => {
@@ -192,6 +192,48 @@ const eraseAfterRead = (leadId: string, isTrigger: (command: string, pk: string)
     { step: 'initialize', name },
   );
   return { erasedStatus: () => erasedStatus, remove: () => dynamodb.middlewareStack.remove(name) };
+};
+
+/**
+ * Fails the first import-row marker put before it reaches the table, as a process that dies between a row's
+ * transaction and its marker would: SDK middleware on the product's own client. `rowId()`: the row it hit.
+ */
+const crashOnMarker = () => {
+  const name = `crash-on-marker-${Math.random()}`;
+  let rowId: string | undefined;
+  dynamodb.middlewareStack.add(
+    (next, context) => async (args) => {
+      const item = (args.input as { Item?: { pk?: unknown; sk?: unknown } }).Item;
+      const text = (v: unknown) => (typeof v === 'string' ? v : String((v as { S?: string })?.S ?? ''));
+      if (
+        rowId === undefined &&
+        /^Put(Item)?Command$/.test(String(context.commandName)) &&
+        text(item?.pk) === 'IDEMPOTENCY#import-row'
+      ) {
+        rowId = text(item?.sk);
+        throw new Error('injected: the process died before the row marker');
+      }
+      return next(args);
+    },
+    { step: 'initialize', name },
+  );
+  return { rowId: () => rowId ?? '', remove: () => dynamodb.middlewareStack.remove(name) };
+};
+
+/** The items of a lead's partition. */
+const partition = async (leadId: string) => {
+  const { QueryCommand } = await import('@aws-sdk/lib-dynamodb');
+  const { tableName } = await import('#store/dynamodb');
+  const { keys } = await import('#store/keys');
+  const result = await dynamodb.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.profile(leadId).pk },
+      ConsistentRead: true,
+    }),
+  );
+  return { items: result.Items ?? [] };
 };
 
 /** Every item in the table that names the address (an erased person leaves none). */
@@ -448,6 +490,79 @@ describe('import use case and CLI', () => {
     const lead = await leadByEmail(rows[0]?.split(',')[1] ?? '');
     expect(lead?.timeline.filter((e) => e.type === 'lead_imported')).toHaveLength(1);
   });
+
+  it.each([
+    ['within the outbox week', false],
+    ['after its outbox item expired', true],
+  ])(
+    'given a row that committed but lost its marker and a lead with 10 tracked events since (%s), when the import resumes, then it completes, the row is skipped and not applied again',
+    async (_label, outboxExpired) => {
+      // Arrange
+      const { importLeads } = await import('#app/import-leads');
+      const { getConsentHistory } = await import('#store/consent-ledger');
+      const { eventHash } = await import('#domain/lead/lead');
+      const { dynamodb, tableName } = await import('#store/dynamodb');
+      const { findLeadIdByEmail, getLead, getTimeline } = await import('#store/leads');
+      const { emailKey } = await import('#domain/capture/email-address');
+      const [first, second] = [uniqueEmail('marker-lost-a'), uniqueEmail('marker-lost-b')];
+      const bytes = Buffer.from(`会社名,メールアドレス\n株式会社標識,${first}\n株式会社後続,${second}\n`);
+      const options = { channel: 'event' as const, source: 'marker', consent: 'business_card' as const };
+      // The process dies right after the first row's transaction: its marker never reaches the table.
+      const crash = crashOnMarker();
+      try {
+        await expect(importLeads({ bytes, options, concurrency: 1 })).rejects.toThrow('process died');
+      } finally {
+        crash.remove();
+      }
+      const rowId = crash.rowId();
+      expect(rowId).toMatch(/:2$/);
+      const leadId = (await findLeadIdByEmail(emailKey(first) ?? '')) ?? '';
+      expect(leadId).not.toBe('');
+      const tracked = await api(runtime).opsPost('/v1/ops/events', {
+        events: Array.from({ length: 10 }, (_, i) => ({
+          eventId: `after-import-${leadId}-${i}`,
+          type: 'page_view',
+          leadId,
+          url: `https://www.example.co.jp/blog/${i}`,
+        })),
+      });
+      expect(tracked.status).toBe(202);
+      // The row's event has left the state's recent hashes.
+      expect((await getLead(leadId))?.state.recentEvents).not.toContain(eventHash(`import:${rowId}`));
+      await runtime.settle();
+      if (outboxExpired) {
+        const { items } = await partition(leadId);
+        for (const item of items.filter((i) => String(i.sk).startsWith('OUTBOX#')))
+          await dynamodb.send(
+            new DeleteCommand({ TableName: tableName, Key: { pk: String(item.pk), sk: String(item.sk) } }),
+          );
+      }
+      const consentsBefore = (await getConsentHistory(leadId)).length;
+      const stateBefore = (await getLead(leadId))?.state;
+
+      // Act
+      const resumed = await importLeads({ bytes, options, concurrency: 1 });
+      await runtime.settle();
+
+      // Assert
+      if (resumed.kind !== 'done') throw new Error(resumed.kind);
+      expect(resumed.summary).toMatchObject({
+        created: 1,
+        updated: 0,
+        skipped: 1,
+        rejected: 0,
+        interrupted: false,
+      });
+      expect(eventsOf(runtime, leadId, 'Lead Captured')).toHaveLength(1);
+      expect(consentsBefore).toBe(1);
+      expect(await getConsentHistory(leadId)).toHaveLength(1);
+      expect((await getLead(leadId))?.state).toEqual(stateBefore);
+      expect((await getTimeline(leadId)).filter((e) => e.type === 'lead_imported')).toHaveLength(1);
+      // The resumed run left the row's marker: a third run skips it on the marker alone.
+      const { idempotencySeen } = await import('#store/idempotency');
+      expect(await idempotencySeen('import-row', rowId)).toBe(true);
+    },
+  );
 
   it('given the CLI with --json and --dry-run, then it reports what would happen, writes nothing, and exits 0; a missing option exits 2', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'import-cli-'));

@@ -197,6 +197,7 @@ export function entryFacts(entry: LeadEntry, origin: EntryOrigin, now: EpochMs):
     now,
     submissionId,
     byOps: true,
+    ...(origin.kind === 'import' ? { mayRepeat: true } : {}),
   };
 }
 

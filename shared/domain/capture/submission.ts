@@ -54,6 +54,12 @@ export interface SubmissionFacts {
    * suppression (the door refuses erased addresses before it gets here).
    */
   byOps?: boolean;
+  /**
+   * The event id is deterministic (an import row, `import:<importId>:<line>`): the same submission may be
+   * offered again (a resumed import whose row marker was lost, the same file again), long after its hash left
+   * the state's recent events. Capture then looks for the event's timeline entry before applying it.
+   */
+  mayRepeat?: boolean;
 }
 
 /**

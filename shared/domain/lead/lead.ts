@@ -130,8 +130,10 @@ export interface Lead {
 /**
  * Recent event hashes kept on the state. They cover what the timeline items cannot answer yet: a replay
  * racing the eventually consistent entry check of the tracking write path (`getStateForEvents` in
- * `#store/leads`), and form events re-offered by a resumed import. Older replays are named by their
- * timeline item, so a short ring suffices and keeps the state item, written on every event, small.
+ * `#store/leads`), and an import row committed by a concurrent run between capture's strong read of the
+ * row's entry and its read of the lead (`upsertLead`). Older replays, a resumed import's rows included, are
+ * named by their timeline item, so a short ring suffices and keeps the state item, written on every event,
+ * small.
  */
 export const RECENT_EVENTS = 8;
 const MAX_STAGE_HISTORY = 20;

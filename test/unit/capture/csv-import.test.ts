@@ -250,6 +250,9 @@ describe('entries and time zones', () => {
     expect(card.formEvent.eventId).toBe('import:i:3');
     expect(card.touch.channel).toBe('partner'); // a declared partner/referral groups as referral
     expect(card.byOps).toBe(true);
+    // An import row's event may be offered again (a resumed import); a manual entry's id is new each time.
+    expect(card.mayRepeat).toBe(true);
+    expect(none.mayRepeat).toBeUndefined();
   });
 
   it('given a valid zone it wins; else the country decides; else nothing (the configured default applies)', () => {
