@@ -73,7 +73,7 @@ export async function getLeadState(leadId: string): Promise<LeadState | undefine
  * item exists are dropped from `timelinePending`) and the ids among `eventIds` whose timeline item exists
  * (`replayed`: those events were scored before, whatever their age). Both checks share ONE eventually
  * consistent BatchGet (0.5 RRU per entry): a stale "missing" is harmless for a pending entry (it is put
- * again) and cannot hide a replay, since an entry written within the replication lag was scored by one of
+ * again, only if its item is still missing: see `putCarriedEntries`) and cannot hide a replay, since an entry written within the replication lag was scored by one of
  * the last writes and its hash is still in the state's recent events (`hasSeenEvent`).
  */
 export async function getStateForEvents(
@@ -300,7 +300,8 @@ function decayTimerItem(leadId: string, at: EpochMs | null): TransactItem {
 /**
  * Write a change to a lead in one transaction: new profile/state (each conditioned on the version that was
  * read; pass the item with its version already incremented), timeline entries, the outbox events and any
- * extra items. Returns 'conflict' when another writer got there first: reload and decide again.
+ * extra items. Entries the state still carries as pending are put before it, each only if missing (see
+ * `putCarriedEntries`). Returns 'conflict' when another writer got there first: reload and decide again.
  */
 export async function writeLead(
   before: { profile?: number; state?: number },
@@ -319,14 +320,17 @@ async function commitLeadWrite(
   change: LeadWrite,
   guard: TransactItem | undefined,
 ): Promise<WriteResult | 'refused'> {
+  const leadId = change.state?.leadId ?? change.profile?.leadId ?? change.leadId ?? '';
+  // Entries a tracking write left pending (rare: its entry write failed, or is still on its way) are put
+  // first, each only where its item is missing, so the state below can leave them off: they exist once it
+  // commits. Not in the transaction: a put there could not be conditioned without cancelling the whole write.
+  await putCarriedEntries(leadId, change.state?.timelinePending ?? []);
   const items: TransactItem[] = guard ? [guard] : [];
   if (change.profile) {
     items.push({
       Put: { TableName: tableName, Item: profileItem(change.profile), ...versionCondition(before.profile) },
     });
   }
-  // Entries a tracking write left pending (rare: its entry write failed) commit here with the state.
-  const pending = change.state?.timelinePending ?? [];
   if (change.state) {
     items.push({
       Put: {
@@ -336,8 +340,7 @@ async function commitLeadWrite(
       },
     });
   }
-  const leadId = change.state?.leadId ?? change.profile?.leadId ?? change.leadId ?? '';
-  for (const entry of [...(change.timeline ?? []), ...pending])
+  for (const entry of change.timeline ?? [])
     items.push({ Put: { TableName: tableName, Item: timelineItem(leadId, entry) } });
   if (change.events?.length)
     items.push(
@@ -454,12 +457,14 @@ export async function mutateLead<R>(
  *   entries in `timelinePending`, then the entries' timeline items (plain puts). The state write is the
  *   commit: if the entry writes fail or the process dies after it, the entries stay pending on the state,
  *   and the next read that finds their items missing (`getStateForEvents`, `getLead`) hands them to the next
- *   write, which puts them again (tracking) or in its transaction (`writeLead`). So a point in the state
- *   always has its timeline entry, now or at the next write. Cost for one event: 1 WRU state + 1 WRU entry +
+ *   write, which puts each again only if its item is still missing (after its state write for tracking,
+ *   before its transaction for `writeLead` and the path below), so the packed form never replaces the full
+ *   entry its own writer put. So a point in the state always has its timeline entry, now or at the next
+ *   write. Cost for one event: 1 WRU state + 1 WRU entry +
  *   1 timeline-index write, where a transaction bills 2 + 2 + 1.
- * - Anything else (announcements, the decay timer, report counters, `extra`): ONE TransactWrite of the
- *   state, each entry conditioned on `attribute_not_exists` (an exact replay guard) and the pending entries
- *   the state carried, plus the outbox items, the timer and the counters.
+ * - Anything else (announcements, the decay timer, report counters, `extra`): the pending entries the state
+ *   carried, put where missing, then ONE TransactWrite of the state, each entry conditioned on
+ *   `attribute_not_exists` (an exact replay guard), the outbox items, the timer and the counters.
  *
  * Replays: the read names events whose entry exists (`replayed`) and the state's recent hashes catch the
  * rest; the transaction's entry condition catches a replay that raced the read. Returns 'saved', or why
@@ -488,8 +493,10 @@ export async function writeScoredEvents(
     change.decayTimerAt === undefined &&
     (change.extra ?? []).length === 0 &&
     counters.length === 0;
-  if (steady) return writeSteadyEvents(before, withPending(change.state, [...carried, ...change.timeline]));
+  if (steady) return writeSteadyEvents(before, change.state, change.timeline, carried);
 
+  // As in `writeLead`: the carried entries first, each only where missing, then the transaction.
+  await putCarriedEntries(leadId, carried);
   const items: TransactItem[] = [
     {
       Put: {
@@ -506,9 +513,6 @@ export async function writeScoredEvents(
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       }),
-    ),
-    ...carried.map(
-      (entry): TransactItem => ({ Put: { TableName: tableName, Item: timelineItem(leadId, entry) } }),
     ),
     ...(change.events.length
       ? [
@@ -533,8 +537,18 @@ export async function writeScoredEvents(
   }
 }
 
-/** The steady-state write: the state (with its pending entries) first, then the entries' items. */
-async function writeSteadyEvents(before: LeadState, after: LeadState): Promise<'saved' | ScoredBatchRefusal> {
+/**
+ * The steady-state write: the state, keeping the `carried` entries (pending on the state read) and this
+ * write's `own` as pending, first; then the entries' items: its own in full, the carried ones only where
+ * still missing.
+ */
+async function writeSteadyEvents(
+  before: LeadState,
+  state: LeadState,
+  own: readonly StoredTimelineEntry[],
+  carried: readonly StoredTimelineEntry[],
+): Promise<'saved' | ScoredBatchRefusal> {
+  const after = withPending(state, [...carried, ...own]);
   try {
     await dynamodb.send(
       new PutCommand({ TableName: tableName, Item: stateItem(after), ...versionCondition(before.version) }),
@@ -544,8 +558,22 @@ async function writeSteadyEvents(before: LeadState, after: LeadState): Promise<'
     throw error;
   }
   // Plain puts, not BatchWriteItem (no function is granted it); the same units either way.
-  await Promise.all((after.timelinePending ?? []).map((entry) => putTimelineEntry(before.leadId, entry)));
+  await Promise.all([
+    ...own.map((entry) => putTimelineEntry(before.leadId, entry)),
+    putCarriedEntries(before.leadId, carried),
+  ]);
   return 'saved';
+}
+
+/**
+ * Put entries carried over from a state's `timelinePending`, each only if the lead has no item with its id
+ * yet. The pending form keeps what scoring decided, not the event's description (URL, title, properties:
+ * an e-mail engagement's messageId and sequenceId): put unconditionally, it would replace the full entry its
+ * own writer put meanwhile (after this writer's eventually consistent check missed it, or landing first).
+ * A refused put bills its write unit and changes nothing.
+ */
+async function putCarriedEntries(leadId: string, entries: readonly StoredTimelineEntry[]): Promise<void> {
+  await Promise.all(entries.map((entry) => putTimelineEntry(leadId, entry, { ifAbsent: true })));
 }
 
 const cancellationCodes = (error: unknown): (string | undefined)[] =>

@@ -9,14 +9,15 @@ import { eventHash } from '#domain/lead/lead';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#local/engines';
 import { dynamodb, tableName } from '#store/dynamodb';
 import { keys } from '#store/keys';
-import { getLead, getTimeline, mutateLead } from '#store/leads';
+import { getLead, getStateForEvents, getTimeline, mutateLead, writeScoredEvents } from '#store/leads';
 import { batchWriteAll, consentingLeadItems } from '../support/fixtures.ts';
 
 /**
  * The tracking write path without a transaction (`writeScoredEvents`' steady state): the state write is the
  * commit and carries the new entries as `timelinePending`; the timeline items follow as plain puts. These
  * tests break the window between the two and check that points and entries still agree: the entry is
- * written by the next write, a replay in between is a duplicate, and nothing is scored twice.
+ * written by the next write, a replay in between is a duplicate, and nothing is scored twice; and a later
+ * writer that read an entry as pending (packed: no URL, title or properties) never replaces the full entry.
  */
 const raw = DynamoDBDocumentClient.from(
   new DynamoDBClient({
@@ -47,9 +48,73 @@ dynamodb.middlewareStack.add(
   },
   { step: 'initialize', name: 'failEntryPuts' },
 );
+
+const textOf = (value: unknown): string =>
+  typeof value === 'string' ? value : String((value as { S?: string } | undefined)?.S ?? '');
+
+/**
+ * Holds the first timeline put of `eventId` (its own writer's, in full, right after that writer's state
+ * write) until the next lead commit (a TransactWriteItems, or a PutItem of a state item), and lets it land
+ * just before that commit: the order in which a writer that read the state while the entry was still
+ * missing commits after the full entry is in. `held` resolves once the put is held; `commit` names the
+ * commit it waited for.
+ */
+interface EntryGate {
+  eventId: string;
+  held: Promise<void>;
+  commit?: string;
+}
+let gate:
+  | (EntryGate & { holding: boolean; onHeld: () => void; release: () => void; released: Promise<void> })
+  | undefined;
+let landed: Promise<void> = Promise.resolve();
+const holdEntryUntilNextCommit = (eventId: string): EntryGate => {
+  let onHeld = () => {};
+  let release = () => {};
+  const held = new Promise<void>((resolve) => {
+    onHeld = resolve;
+  });
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  gate = { eventId, held, holding: false, onHeld, release, released };
+  return gate;
+};
+dynamodb.middlewareStack.add(
+  (next, context) => async (args) => {
+    const g = gate;
+    if (!g) return next(args);
+    const command = String(context.commandName);
+    const sk = textOf((args.input as { Item?: { sk?: unknown } }).Item?.sk);
+    const isPut = /^Put(Item)?Command$/.test(command);
+    if (!g.holding && isPut && sk === `EVT#${g.eventId}`) {
+      g.holding = true;
+      let done = () => {};
+      landed = new Promise<void>((resolve) => {
+        done = resolve;
+      });
+      g.onHeld();
+      await g.released;
+      try {
+        return await next(args);
+      } finally {
+        done();
+      }
+    }
+    if (g.holding && !g.commit && (/^TransactWrite/.test(command) || (isPut && sk === 'STATE'))) {
+      g.commit = command;
+      g.release();
+      await landed;
+    }
+    return next(args);
+  },
+  { step: 'initialize', name: 'holdEntryUntilNextCommit' },
+);
+
 beforeEach(() => {
   failEntryPuts = 0;
   failedEntryPuts = 0;
+  gate = undefined;
 });
 
 const newLeadId = async () => {
@@ -105,7 +170,7 @@ describe('tracking events whose timeline item is written after the state', () =>
     expect((await getLead(leadId))?.state.timelinePending).toBeUndefined();
   });
 
-  it('given an entry left pending, when another use case writes the lead (a transaction), then the entry commits with it and the state carries no pending entry', async () => {
+  it('given an entry left pending, when another use case writes the lead (a transaction), then that write puts the entry and the state carries no pending entry', async () => {
     const leadId = await newLeadId();
     await recordActivities(leadId, [pageView('pv-a')], clock());
     failEntryPuts = 1;
@@ -120,6 +185,71 @@ describe('tracking events whose timeline item is written after the state', () =>
     expect(await entryIds(leadId)).toEqual(['pv-a', 'pv-b']);
     expect((await storedState(leadId)).timelinePending).toBeUndefined();
   });
+
+  it.each([
+    [
+      'the next tracking event, a steady write',
+      /^Put/,
+      (leadId: string) => recordActivities(leadId, [pageView('pv-next')], clock()),
+    ],
+    [
+      'a tracking write with a decay timer, a transaction',
+      /^TransactWrite/,
+      async (leadId: string) => {
+        const { state } = await getStateForEvents(leadId, []);
+        if (!state) throw new Error('no state');
+        expect(state.timelinePending?.map((e) => e.eventId)).toEqual(['pv-full']);
+        const written = await writeScoredEvents(state, {
+          state: { ...state, version: state.version + 1 },
+          timeline: [],
+          events: [],
+          decayTimerAt: clock() + 3_600_000,
+          at: clock(),
+        });
+        expect(written).toBe('saved');
+      },
+    ],
+    [
+      'another use case, a transaction',
+      /^TransactWrite/,
+      (leadId: string) =>
+        mutateLead(leadId, (lead) => ({
+          write: { state: { ...lead.state, version: lead.state.version + 1 }, at: clock() },
+          result: true,
+        })),
+    ],
+  ])(
+    'given a writer that read an entry as pending and commits after the full entry landed (%s), then the entry keeps its URL, title and properties',
+    async (_label, commit, write) => {
+      // Arrange
+      const leadId = await newLeadId();
+      await recordActivities(leadId, [pageView('pv-warm')], clock());
+      const entryGate = holdEntryUntilNextCommit('pv-full');
+      // The event's state write commits (the entry pending on it); its full entry put is held.
+      const first = recordActivities(
+        leadId,
+        [{ ...pageView('pv-full'), properties: { section: 'blog' } }],
+        clock(),
+      );
+      await entryGate.held;
+
+      // Act
+      await write(leadId);
+      expect((await first).get('pv-full')).toBe('applied');
+
+      // Assert
+      expect(entryGate.commit).toMatch(commit);
+      const entry = (await getTimeline(leadId)).find((e) => e.eventId === 'pv-full');
+      expect(entry).toMatchObject({
+        type: 'page_view',
+        points: 1,
+        url: 'https://www.example.co.jp/blog/dx-guide',
+        title: 'DX推進ガイド',
+        properties: { section: 'blog' },
+      });
+      expect((await getLead(leadId))?.state.timelinePending).toBeUndefined();
+    },
+  );
 
   it('given an event replayed after 40 later events (its hash long gone from the state), then its entry still names it a duplicate', async () => {
     const leadId = await newLeadId();
