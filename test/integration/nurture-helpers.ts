@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { now } from '#adapters/clock';
+import { advanceClock, now } from '#adapters/clock';
 import { type BusinessWindow, isInWindow, nextWindowOpening } from '#domain/nurture/calendar';
 import type { Runtime } from '#local/runtime';
 import { nurtureSettings } from '../../config/sequences.ts';
@@ -71,8 +71,14 @@ export const openingWithRoom = (from: number, intoMs = 30 * 60_000): number => {
   }
 };
 
-/** `at` itself when the window is open then with an hour to spare, else `openingWithRoom(at)`. */
-export const inWindowWithRoom = (at: number): number => (hasRoom(at) ? at : openingWithRoom(at));
+/**
+ * Move this process's clock into the send window with an hour to spare: not at all when it is there already,
+ * else to `openingWithRoom` (for tests that drive the sweeper in-process rather than through a runtime).
+ */
+export const advanceIntoWindow = (): void => {
+  const from = now();
+  if (!hasRoom(from)) advanceClock(openingWithRoom(from) - from);
+};
 
 /** The next time (after the clock's now + `afterMs`) that the Tokyo window is open, plus `intoMs` (with room). */
 export const nextBusinessMoment = async (afterMs = 0, intoMs = 30 * 60_000): Promise<number> =>

@@ -15,7 +15,7 @@ import { CLAIM_LEASE_MS } from '#store/timers';
 import { batchWriteAll, consentingLeadItems, dueEnrollmentItem } from '../support/fixtures.ts';
 import { inbox } from '../support/runtime.ts';
 import { injectFault, type SdkClientLike, timedOut } from '../support/sdk-faults.ts';
-import { inWindowWithRoom } from './nurture-helpers.ts';
+import { advanceIntoWindow } from './nurture-helpers.ts';
 
 /**
  * The failure windows of a step e-mail with no claim write (shared/domain/nurture/attempts.ts): the send is
@@ -38,7 +38,7 @@ afterEach(() => {
 const dueSteps = async (label: string, sequenceIds: string[] = [SEQUENCE], sends: number[] = []) => {
   // Inside the window with an hour to spare (the clock stays put between tests, so steps seeded by earlier
   // tests, next due days later, stay out of this test's sweeps).
-  advanceClock(inWindowWithRoom(now()) - now());
+  advanceIntoWindow();
   const leadId = randomUUID();
   const address = `${label}-${randomBytes(5).toString('hex')}@example.co.jp`;
   const [profile, state] = consentingLeadItems(leadId, address, now());

@@ -21,7 +21,7 @@ import { keys } from '#store/keys';
 import { putReportItems, readReportKinds } from '#store/report-counters';
 import { batchWriteAll, consentingLeadItems, dueEnrollmentItem } from '../support/fixtures.ts';
 import { inbox } from '../support/runtime.ts';
-import { inWindowWithRoom } from './nurture-helpers.ts';
+import { advanceIntoWindow } from './nurture-helpers.ts';
 
 /**
  * Write units of a step e-mail, all-in (table and index writes, the sweep's own included), by AWS's billing
@@ -76,7 +76,7 @@ describe('write units of a step e-mail', () => {
 
   it(`given ${LEADS} first steps due, when swept, then each mail costs at most 10 WRU all-in: no claim write, one state write, one record transaction`, async () => {
     // Arrange: inside the Tokyo window with time to spare.
-    advanceClock(inWindowWithRoom(now()) - now());
+    advanceIntoWindow();
     await batchWriteAll(
       dynamodb,
       tableName,

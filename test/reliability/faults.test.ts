@@ -7,7 +7,7 @@ import { dynamodb, tableName } from '#store/dynamodb';
 import { getEnrollment } from '#store/enrollments';
 import { findLeadIdByEmail } from '#store/leads';
 import { CAPTURE_MAIL_TIMER, CLAIM_LEASE_MS } from '#store/timers';
-import { inWindowWithRoom } from '../integration/nurture-helpers.ts';
+import { advanceIntoWindow } from '../integration/nurture-helpers.ts';
 import { batchWriteAll, consentingLeadItems, dueEnrollmentItem } from '../support/fixtures.ts';
 import { type Api, type ApiResponse, internalsIn, loadApi } from '../support/http-harness.ts';
 import { inbox } from '../support/runtime.ts';
@@ -361,7 +361,7 @@ describe('step e-mails under SES faults and crashes', () => {
 
   /** A consenting lead whose first step is due now, inside the Tokyo send window. */
   const dueStep = async (label: string) => {
-    advanceClock(inWindowWithRoom(now()) - now());
+    advanceIntoWindow();
     const leadId = randomUUID();
     const address = email(label);
     await batchWriteAll(dynamodb, tableName, [
