@@ -44,66 +44,49 @@ const nextWeekdayHoliday = (from: number): number => {
 };
 const tokyoDate = (t: number) => civilDateKey(localParts(t, 'Asia/Tokyo'));
 
-const enrollEvent = (leadId: string, formId: string) => ({
+/** A `leadloop.leads` event as the bus delivers it (a fresh envelope and event id each time). */
+const busEvent = (
+  detailType: string,
+  leadId: string,
+  kind: string,
+  at: number,
+  detail: Record<string, unknown>,
+) => ({
   version: '0',
   id: randomUUID(),
-  'detail-type': 'Lead Captured',
+  'detail-type': detailType,
   source: 'leadloop.leads',
   account: '000000000000',
-  time: new Date(clockNow()).toISOString(),
+  time: new Date(at).toISOString(),
   region: 'ap-northeast-1',
   resources: [],
   detail: {
-    eventId: `${leadId}:captured:${randomUUID()}`,
+    eventId: `${leadId}:${kind}:${randomUUID()}`,
     version: 1,
-    occurredAt: new Date(clockNow()).toISOString(),
+    occurredAt: new Date(at).toISOString(),
     leadId,
+    ...detail,
+  },
+});
+
+const enrollEvent = (leadId: string, formId: string) =>
+  busEvent('Lead Captured', leadId, 'captured', clockNow(), {
     email: 'x@example.co.jp',
     channel: 'inbound_web',
     formId,
     isNew: false,
-  },
-});
+  });
 
 /** `Lead Temperature Changed` as the bus delivers it. */
-const temperatureEvent = (leadId: string, to: 'hot' | 'warm' | 'cold', occurredAt: number) => ({
-  version: '0',
-  id: randomUUID(),
-  'detail-type': 'Lead Temperature Changed',
-  source: 'leadloop.leads',
-  account: '000000000000',
-  time: new Date(occurredAt).toISOString(),
-  region: 'ap-northeast-1',
-  resources: [],
-  detail: {
-    eventId: `${leadId}:temperature:${randomUUID()}`,
-    version: 1,
-    occurredAt: new Date(occurredAt).toISOString(),
-    leadId,
-    from: 'warm',
-    to,
-  },
-});
+const temperatureEvent = (leadId: string, to: 'hot' | 'warm' | 'cold', occurredAt: number) =>
+  busEvent('Lead Temperature Changed', leadId, 'temperature', occurredAt, { from: 'warm', to });
 
 /** `Lead Recycled` as the bus delivers it: the lead re-enters `sequenceId` at `nurtureAt`. */
-const recycledEvent = (leadId: string, sequenceId: string, nurtureAt: number) => ({
-  version: '0',
-  id: randomUUID(),
-  'detail-type': 'Lead Recycled',
-  source: 'leadloop.leads',
-  account: '000000000000',
-  time: new Date(clockNow()).toISOString(),
-  region: 'ap-northeast-1',
-  resources: [],
-  detail: {
-    eventId: `${leadId}:recycled:${randomUUID()}`,
-    version: 1,
-    occurredAt: new Date(clockNow()).toISOString(),
-    leadId,
+const recycledEvent = (leadId: string, sequenceId: string, nurtureAt: number) =>
+  busEvent('Lead Recycled', leadId, 'recycled', clockNow(), {
     sequenceId,
     nurtureAt: new Date(nurtureAt).toISOString(),
-  },
-});
+  });
 
 /** A whitepaper download, settled (enrolled), with the `Lead Captured` event the bus delivered for it. */
 const whitepaperLead = async (label: string) => {

@@ -43,6 +43,19 @@ const person = () => {
   };
 };
 
+/** A person who posted the contact form and whose lead was then erased on request (its id). */
+const erasedPerson = async () => {
+  const who = person();
+  const { postForm, opsGet } = api(runtime);
+  expect((await postForm('contact', contactForm(who.email, who))).status).toBe(201);
+  await runtime.settle();
+  const { leadId } = (await (
+    await opsGet(`/v1/ops/leads?email=${encodeURIComponent(who.email)}`)
+  ).json()) as { leadId: string };
+  expect((await erase(leadId, { reason: 'request' })).status).toBe(200);
+  return { who, leadId };
+};
+
 /**
  * A lead with every kind of item: anonymous page views, the whitepaper form (enrolls into the nurture
  * sequence; the sweeper sends the first step mail), the contact form stitching the anonymous id, a webinar
@@ -218,14 +231,8 @@ describe('export and erase', () => {
 
   it('given an erased address, when the person posts a form again, then a NEW lead is created and the suppression lifted; an ops event naming it is refused', async () => {
     // Arrange
-    const who = person();
+    const { who, leadId: oldLeadId } = await erasedPerson();
     const { postForm, opsPost, opsGet } = api(runtime);
-    expect((await postForm('contact', contactForm(who.email, who))).status).toBe(201);
-    await runtime.settle();
-    const old = (await (await opsGet(`/v1/ops/leads?email=${encodeURIComponent(who.email)}`)).json()) as {
-      leadId: string;
-    };
-    expect((await erase(old.leadId, { reason: 'request' })).status).toBe(200);
     const { isErasedAddress } = await import('#app/erased-address');
     const suppressedBefore = await isErasedAddress(who.email.toUpperCase());
 
@@ -244,7 +251,7 @@ describe('export and erase', () => {
     expect(suppressedBefore).toBe(true);
     expect(eventBody.accepted).toBe(0);
     expect(again.status).toBe(201);
-    expect(fresh.leadId).not.toBe(old.leadId);
+    expect(fresh.leadId).not.toBe(oldLeadId);
     expect(await isErasedAddress(who.email)).toBe(false);
   });
 
@@ -322,14 +329,8 @@ describe('export and erase', () => {
 
   it('given an erased address, when it is posted on a double opt-in form, then the suppression stays and ops entries are refused until the person follows the link, which lifts it', async () => {
     // Arrange
-    const who = person();
-    const { postForm, opsPost, opsGet } = api(runtime);
-    expect((await postForm('contact', contactForm(who.email, who))).status).toBe(201);
-    await runtime.settle();
-    const old = (await (await opsGet(`/v1/ops/leads?email=${encodeURIComponent(who.email)}`)).json()) as {
-      leadId: string;
-    };
-    expect((await erase(old.leadId, { reason: 'request' })).status).toBe(200);
+    const { who } = await erasedPerson();
+    const { postForm, opsPost } = api(runtime);
     const { isErasedAddress } = await import('#app/erased-address');
     const mailsBefore = (await inbox(runtime.sesUrl, who.email)).length;
     const entry = {
@@ -370,14 +371,8 @@ describe('export and erase', () => {
 
   it('given an erased address held by an unconfirmed double opt-in lead, when the person posts a form without double opt-in, then that post lifts the suppression', async () => {
     // Arrange
-    const who = person();
-    const { postForm, opsGet } = api(runtime);
-    expect((await postForm('contact', contactForm(who.email, who))).status).toBe(201);
-    await runtime.settle();
-    const old = (await (await opsGet(`/v1/ops/leads?email=${encodeURIComponent(who.email)}`)).json()) as {
-      leadId: string;
-    };
-    expect((await erase(old.leadId, { reason: 'request' })).status).toBe(200);
+    const { who } = await erasedPerson();
+    const { postForm } = api(runtime);
     expect((await postForm('webinar', { ...who, consent: true })).status).toBe(201);
     const { isErasedAddress } = await import('#app/erased-address');
     const heldBefore = await isErasedAddress(who.email);
@@ -394,14 +389,7 @@ describe('export and erase', () => {
 
   it('given an erased lead, when plain writes that followed their commit land in its partition after the erase, then the delayed sweep removes them and the partition stays empty', async () => {
     // Arrange
-    const who = person();
-    const { postForm, opsGet } = api(runtime);
-    expect((await postForm('contact', contactForm(who.email, who))).status).toBe(201);
-    await runtime.settle();
-    const { leadId } = (await (
-      await opsGet(`/v1/ops/leads?email=${encodeURIComponent(who.email)}`)
-    ).json()) as { leadId: string };
-    expect((await erase(leadId, { reason: 'request' })).status).toBe(200);
+    const { leadId } = await erasedPerson();
     // What a tracking event's entry put, a CRM-sync note and a capture-mail retry would write after their
     // commit, had they read the lead just before the erase (ids and times only).
     const { putTimelineEntry } = await import('#store/leads');
