@@ -73,8 +73,11 @@ export async function getLeadState(leadId: string): Promise<LeadState | undefine
  * item exists are dropped from `timelinePending`) and the ids among `eventIds` whose timeline item exists
  * (`replayed`: those events were scored before, whatever their age). Both checks share ONE eventually
  * consistent BatchGet (0.5 RRU per entry): a stale "missing" is harmless for a pending entry (it is put
- * again, only if its item is still missing: see `putCarriedEntries`) and cannot hide a replay, since an entry written within the replication lag was scored by one of
- * the last writes and its hash is still in the state's recent events (`hasSeenEvent`).
+ * again, only if its item is still missing: see `putCarriedEntries`) and cannot hide a replay, since an entry
+ * written within the replication lag was scored by one of the last writes and its hash is still in the
+ * state's recent events (`hasSeenEvent`). The one gap: more than `RECENT_EVENTS` (8) events of one lead
+ * written within that lag (well under a second) and a replay of the oldest arriving in it; a strongly
+ * consistent read would close it at 0.5 RRU more per event.
  */
 export async function getStateForEvents(
   leadId: string,
@@ -460,8 +463,8 @@ export async function mutateLead<R>(
  *   write, which puts each again only if its item is still missing (after its state write for tracking,
  *   before its transaction for `writeLead` and the path below), so the packed form never replaces the full
  *   entry its own writer put. So a point in the state always has its timeline entry, now or at the next
- *   write. Cost for one event: 1 WRU state + 1 WRU entry +
- *   1 timeline-index write, where a transaction bills 2 + 2 + 1.
+ *   write. Cost for one event: 1 WRU state + 1 WRU entry + 1 timeline-index write, where a transaction
+ *   bills 2 + 2 + 1.
  * - Anything else (announcements, the decay timer, report counters, `extra`): the pending entries the state
  *   carried, put where missing, then ONE TransactWrite of the state, each entry conditioned on
  *   `attribute_not_exists` (an exact replay guard), the outbox items, the timer and the counters.
