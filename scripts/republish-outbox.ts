@@ -78,12 +78,12 @@ async function main(): Promise<void> {
     throw new UsageError('--segments must be an integer from 1 to 64');
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   process.env.LOG_LEVEL ??= 'warn';
+  // Required by the shared environment schema (read when the adapters load), unused here.
+  process.env.SES_CONFIGURATION_SET ??= 'unused-by-republish';
+  process.env.PUBLIC_BASE_URL ??= 'http://localhost:3000';
   if (process.env.TABLE_NAME) {
     if (!process.env.EVENT_BUS_NAME) throw new UsageError('EVENT_BUS_NAME must name the stack bus');
   } else await useLocalRuntime();
-  // Required by the shared environment schema, unused here.
-  process.env.SES_CONFIGURATION_SET ??= 'unused-by-republish';
-  process.env.PUBLIC_BASE_URL ??= 'http://localhost:3000';
   const { oldestRepublishable, republishOutbox } = await import('#app/republish-outbox');
   if (since < oldestRepublishable(Date.now()))
     process.stderr.write('note: outbox events older than 7 days have expired; they cannot be republished\n');
