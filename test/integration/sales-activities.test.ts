@@ -272,6 +272,56 @@ describe('first-contact SLA', () => {
   });
 });
 
+describe('first contact: what counts', () => {
+  it('given an accepted hand-off, when the owner logs a note and a wrong-number call, then the first-contact clock keeps running (no event, no counter), and a call not answered then stops it', async () => {
+    // Arrange
+    const leadId = await makeHotLead(runtime, uniqueEmail('fc-note'));
+    const [first] = handedOff(leadId);
+    const by = first?.owner.ownerId;
+    const accepted = await api(runtime).opsPost(`/v1/ops/leads/${leadId}/accept`, {
+      actionId: `acc-${leadId}`,
+      by,
+    });
+    expect(accepted.status).toBe(200);
+    const { keys } = await import('#store/keys');
+    const { readSlaCounters, reportPeriod } = await import('#app/sla-counting');
+    const period = reportPeriod(await clockNow());
+    const countersBefore = await readSlaCounters(period);
+
+    // Act
+    const note = await logActivity(
+      leadId,
+      await activity({ by, type: 'note', outcome: undefined, note: '後で電話する' }),
+    );
+    const wrongNumber = await logActivity(leadId, await activity({ by, outcome: 'wrong_number' }));
+    await runtime.settle();
+    const afterNote = await readSlaCounters(period);
+    const timerAfterNote = await getItem(keys.timer(leadId, 'sla'));
+    const contactedAfterNote = eventsOf(runtime, leadId, 'Lead First Contacted').length;
+    const noAnswer = await logActivity(leadId, await activity({ by, outcome: 'no_answer' }));
+    await runtime.settle();
+
+    // Assert: the note and the wrong number touched nobody; the clock ran on
+    expect(note.status).toBe(201);
+    expect(await note.json()).toMatchObject({ firstContact: false });
+    expect(wrongNumber.status).toBe(201);
+    expect(await wrongNumber.json()).toMatchObject({ firstContact: false });
+    expect(contactedAfterNote).toBe(0);
+    expect(afterNote.firstContactMet).toBe(countersBefore.firstContactMet);
+    expect(timerAfterNote?.dueAt).toBe(first?.firstContactDueAt);
+    // ...the call attempt stopped it, within the SLA
+    expect(noAnswer.status).toBe(201);
+    const answered = (await noAnswer.json()) as { activityId: string };
+    expect(answered).toMatchObject({ firstContact: true });
+    const contacted = eventsOf(runtime, leadId, 'Lead First Contacted');
+    expect(contacted.map((e) => detailOf(e))).toEqual([
+      expect.objectContaining({ activityId: answered.activityId, outcome: 'no_answer', withinSla: true }),
+    ]);
+    expect((await readSlaCounters(period)).firstContactMet).toBe(countersBefore.firstContactMet + 1);
+    expect(await getItem(keys.timer(leadId, 'sla'))).toBeUndefined();
+  });
+});
+
 describe('TQL: appointment_set hands the lead to field sales', () => {
   it('given an inside-sales hand-off in Osaka, when the owner logs a call with appointment_set, then the lead becomes a TQL with a second hand-off to the Kansai team, its own SLA timer and events', async () => {
     // Arrange

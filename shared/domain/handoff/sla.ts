@@ -351,8 +351,18 @@ export interface ContactActivity {
 }
 
 /**
- * The first contact of a hand-off: the first activity BY THE CURRENT OWNER at or after the hand-off reached
- * them, while the hand-off is open. Returns the hand-off with the contact recorded, the counters (met when
+ * Does this activity reach (or try to reach) the lead? A `note` is internal and touches nobody; a call that
+ * reached a `wrong_number` reached nobody related to the lead. Every other activity counts: a meeting, an
+ * e-mail, and a call attempt whatever its outcome (`no_answer` and `voicemail` included), as speed-to-lead
+ * SLAs usually count the first attempt.
+ */
+export function isContactAttempt(activity: { type: string; outcome?: string | undefined }): boolean {
+  return activity.type !== 'note' && activity.outcome !== 'wrong_number';
+}
+
+/**
+ * The first contact of a hand-off: the first contact attempt (`isContactAttempt`) BY THE CURRENT OWNER at or
+ * after the hand-off reached them, while the hand-off is open. Returns the hand-off with the contact recorded, the counters (met when
  * by the deadline with no breach before; a late contact the sweeper had not seen yet is the breach, counted
  * once) and `Lead First Contacted`; undefined when the activity is not a first contact.
  */
@@ -364,6 +374,7 @@ export function recordFirstContact(
 ): { handoff: HandoffState; counters: SlaCounter[]; event: AnyDomainEvent } | undefined {
   if (!handoff || handoff.closedAt !== undefined || handoff.firstContactAt !== undefined) return undefined;
   if (activity.by !== handoff.owner.ownerId || activity.occurredAt < handoff.startedAt) return undefined;
+  if (!isContactAttempt(activity)) return undefined;
   const at = Math.min(activity.occurredAt, now);
   const due = handoff.firstContactDueAt;
   const withinSla = due === undefined || (handoff.firstContactBreachedAt === undefined && at <= due);

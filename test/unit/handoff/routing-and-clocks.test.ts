@@ -263,4 +263,28 @@ describe('SLA arithmetic per clock', () => {
     const late = recordFirstContact('lead-1', h, { ...call, occurredAt: lateAt }, lateAt);
     expect(late?.counters).toEqual(['firstContactBreached']);
   });
+
+  it('given a note or a call to a wrong number by the owner, then it is not a first contact; a call attempt, a meeting or an e-mail is', () => {
+    // Arrange
+    const d = clockDeadlines(MONDAY_10, clocks, demo.sla.window);
+    const h = handoffAt(MONDAY_10, d);
+    const base = { activityId: 'a1', by: 'kobayashi', occurredAt: MONDAY_10 + HOUR };
+    const contactOf = (type: string, outcome?: string) =>
+      recordFirstContact('lead-1', h, { ...base, type, outcome }, MONDAY_10 + HOUR);
+
+    // Act
+    const note = contactOf('note');
+    const wrongNumber = contactOf('call', 'wrong_number');
+    const attempts = [
+      contactOf('call', 'no_answer'),
+      contactOf('call', 'voicemail'),
+      contactOf('meeting'),
+      contactOf('email'),
+    ];
+
+    // Assert
+    expect(note).toBeUndefined();
+    expect(wrongNumber).toBeUndefined();
+    for (const attempt of attempts) expect(attempt?.counters).toEqual(['firstContactMet']);
+  });
 });
