@@ -251,6 +251,49 @@ describe('convert and the opportunity', () => {
   });
 });
 
+describe('amounts and currencies', () => {
+  it('given an SQL, when sales converts 4800000.5 YEN or 4800000.5 JPY, then 400 names currency, then amount, and nothing changes; a fractional yen on a phase move is 400 amount too', async () => {
+    // Arrange
+    const leadId = await sqlLead('currency');
+    const open = await sqlLead('currency-open');
+    expect((await act(open, 'convert', convertBody(open))).status).toBe(200);
+    const stateBefore = await getItem((await keysOf()).state(leadId));
+    const openDealBefore = await getItem((await keysOf()).deal(open));
+
+    // Act
+    const yen = await act(
+      leadId,
+      'convert',
+      convertBody(leadId, { actionId: `y1-${leadId}`, amount: 4_800_000.5, currency: 'YEN' }),
+    );
+    const fractional = await act(
+      leadId,
+      'convert',
+      convertBody(leadId, { actionId: `y2-${leadId}`, amount: 4_800_000.5 }),
+    );
+    const move = await act(open, 'opportunity', {
+      actionId: `y3-${open}`,
+      phase: 'quote',
+      amount: 5_200_000.5,
+    });
+
+    // Assert
+    expect(yen.status).toBe(400);
+    expect(yen.body.error?.errors?.map((e) => e.field)).toEqual(['currency']);
+    expect(fractional.status).toBe(400);
+    expect(fractional.body.error?.errors?.map((e) => e.field)).toEqual(['amount']);
+    expect(move.status).toBe(400);
+    expect(move.body.error?.errors?.map((e) => e.field)).toEqual(['amount']);
+    expect(await getItem((await keysOf()).state(leadId))).toMatchObject({
+      stage: 'sql',
+      version: stateBefore?.version,
+    });
+    expect(await getItem((await keysOf()).deal(leadId))).not.toHaveProperty('opportunities.0');
+    expect(await getItem((await keysOf()).deal(open))).toMatchObject({ version: openDealBefore?.version });
+    expect(eventsOf(runtime, leadId, 'Opportunity Created')).toHaveLength(0);
+  });
+});
+
 describe('closed-lost (moves the clock: keep last)', () => {
   it('given an open opportunity, when it is lost to a competitor, then the lead is recycled and re-enters nurture after the configured 90 days, not before', async () => {
     // Arrange

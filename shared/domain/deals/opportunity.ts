@@ -4,6 +4,7 @@
  * stage and the events to announce. At most one opportunity is open at a time; closed ones stay in the
  * history (bounded) so a recycled lead that comes back keeps its past deals.
  */
+import { amountIssue, fitsCurrency } from '#domain/deals/money';
 import type { Bantch, OpportunityRef } from '#domain/lead/events';
 import type { EpochMs, Stage } from '#domain/lead/types';
 
@@ -249,6 +250,9 @@ export function moveOpportunityPhase(
       'phase',
       `unknown phase '${input.phase}' (expected one of ${[...config.phases.map((p) => p.id), 'won', 'lost'].join(', ')})`,
     );
+  }
+  if (input.amount !== undefined && !fitsCurrency(input.amount, open.currency)) {
+    return invalid('amount', amountIssue(open.currency));
   }
   if (input.phase === 'lost' && (input.reason === undefined || input.reason.trim() === '')) {
     return invalid('reason', 'a lost opportunity needs a reason');

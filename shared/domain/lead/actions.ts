@@ -6,6 +6,7 @@
  * getter (`lazySchema`), built on first use: a bundle that only names actions (the manual lead entry opens an
  * accept) builds none, the action route builds the one action a request names.
  */
+import { amountIssue, fitsCurrency, isCurrencyCode } from '#domain/deals/money';
 import { CONVERSION_TARGETS, CRM_EVENT_SOURCE, CRM_SALES_ACTION_DETAIL_TYPE } from '#domain/lead/events';
 import * as z from '#domain/lead/validation';
 import { lazySchema } from '#domain/lead/validation';
@@ -110,9 +111,16 @@ export const convertActionSchema = /* @__PURE__ */ lazySchema(() => {
   return actionBody('convert', {
     /** Omitted: the next step from the current stage (sql → opportunity, opportunity → customer). */
     to: z.optional(z.enum(CONVERSION_TARGETS)),
+    /** In `currency`: a whole number for JPY or KRW, at most the currency's minor-unit digits otherwise. */
     amount: p.amountSchema,
+    /** An ISO 4217 code the runtime knows (`Intl.supportedValuesOf('currency')`). */
     currency: z._default(
-      z.string().check(z.regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as JPY')),
+      z
+        .string()
+        .check(
+          z.regex(/^[A-Z]{3}$/, { message: 'expected an ISO 4217 code such as JPY', abort: true }),
+          z.refine(isCurrencyCode, 'not an ISO 4217 currency code (e.g. JPY, USD, EUR)'),
+        ),
       'JPY',
     ),
     expectedCloseDate: p.calendarDateSchema,
@@ -146,7 +154,14 @@ export const convertActionSchema = /* @__PURE__ */ lazySchema(() => {
         phone: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(40))),
       }),
     ),
-  });
+  }).check(
+    // Runs on a body with other issues too: only an amount valid on its own gets this one.
+    z.superRefine((a, ctx) => {
+      const valid = typeof a.amount === 'number' && a.amount >= 0 && typeof a.currency === 'string';
+      if (valid && !fitsCurrency(a.amount, a.currency))
+        ctx.addIssue({ code: 'custom', message: amountIssue(a.currency), path: ['amount'], input: a.amount });
+    }),
+  );
 });
 
 /** `POST /v1/ops/leads/{leadId}/opportunity`: moves the open opportunity to a phase (or won / lost). */
@@ -154,6 +169,7 @@ export const opportunityActionSchema = /* @__PURE__ */ lazySchema(() => {
   const p = parts();
   return actionBody('opportunity', {
     phase: p.phaseSchema,
+    /** In the opportunity's currency (checked against it when the move is decided: moveOpportunityPhase). */
     amount: z.optional(p.amountSchema),
     expectedCloseDate: z.optional(p.calendarDateSchema),
     probability: z.optional(p.probabilitySchema),
