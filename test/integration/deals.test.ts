@@ -294,6 +294,60 @@ describe('amounts and currencies', () => {
   });
 });
 
+describe('closed-lost and the call list', () => {
+  it('given a hot lead whose deal was lost, when the call list is read the next day, then it is not on it (no callList key); after new activity it is back', async () => {
+    // Arrange
+    const email = uniqueEmail('lost-call');
+    const leadId = await makeHotLead(runtime, email);
+    await act(leadId, 'accept', { actionId: `a-${leadId}` });
+    await act(leadId, 'qualify', { actionId: `q-${leadId}`, bant: BANTCH });
+    await act(leadId, 'convert', convertBody(leadId));
+    const lost = await act(leadId, 'opportunity', {
+      actionId: `l-${leadId}`,
+      phase: 'lost',
+      reason: '競合A社に決定',
+    });
+    expect(lost.status).toBe(200);
+    await runtime.settle();
+    const onCallList = async () => {
+      const ids: string[] = [];
+      let cursor: string | null = '';
+      while (cursor !== null) {
+        const query = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+        const page = (await (await api(runtime).opsGet(`/v1/ops/call-list?limit=200${query}`)).json()) as {
+          items: { leadId: string }[];
+          nextCursor: string | null;
+        };
+        ids.push(...page.items.map((i) => i.leadId));
+        cursor = page.nextCursor;
+      }
+      return ids.includes(leadId);
+    };
+
+    // Act
+    await runtime.advanceClock(DAY);
+    const nextDay = await getItem((await keysOf()).state(leadId));
+    const listedNextDay = await onCallList();
+    const tracked = await api(runtime).opsPost('/v1/ops/events', {
+      events: [
+        { type: 'page_view', email, eventId: `pv-${leadId}`, url: 'https://www.example.co.jp/pricing' },
+      ],
+    });
+    expect(tracked.status).toBe(202);
+    await runtime.settle();
+    const active = await getItem((await keysOf()).state(leadId));
+
+    // Assert: recycled and still warm or hot, yet off the list until it shows activity again
+    expect(nextDay).toMatchObject({ stage: 'recycled' });
+    expect(['warm', 'hot']).toContain(nextDay?.temperature);
+    expect(nextDay).not.toHaveProperty('callKey');
+    expect(listedNextDay).toBe(false);
+    expect(active).toMatchObject({ stage: 'recycled' });
+    expect(active?.callKey).toBeDefined();
+    expect(await onCallList()).toBe(true);
+  });
+});
+
 describe('closed-lost (moves the clock: keep last)', () => {
   it('given an open opportunity, when it is lost to a competitor, then the lead is recycled and re-enters nurture after the configured 90 days, not before', async () => {
     // Arrange

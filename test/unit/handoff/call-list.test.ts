@@ -24,6 +24,26 @@ describe('waitsForSales', () => {
     expect(waitsForSales({ ...base, stage: 'disqualified' })).toBe(false);
     expect(waitsForSales({ ...base, handoff: {} })).toBe(false);
   });
+  it('given a recycled lead, then it waits for sales only once it was active after it was recycled', () => {
+    // Arrange
+    const lostAt = Date.UTC(2026, 11, 4);
+    const recycled = {
+      stage: 'recycled',
+      temperature: 'hot',
+      handoff: { closedAt: lostAt },
+      stageHistory: [
+        { to: 'opportunity', at: lostAt - 86_400_000 },
+        { to: 'recycled', at: lostAt },
+      ],
+    };
+
+    // Act / Assert
+    expect(waitsForSales({ ...recycled, lastActivityAt: lostAt - 3_600_000 })).toBe(false);
+    expect(waitsForSales({ ...recycled, lastActivityAt: lostAt })).toBe(false);
+    expect(waitsForSales({ ...recycled, lastActivityAt: lostAt + 1 })).toBe(true);
+    // Without its stage history, the hand-off's close stands in.
+    expect(waitsForSales({ ...recycled, stageHistory: [], lastActivityAt: lostAt - 3_600_000 })).toBe(false);
+  });
 });
 
 describe('callListItem', () => {
