@@ -213,6 +213,34 @@ describe('accept without an open hand-off', () => {
     expect(after.met - before.met).toBe(1);
   });
 
+  it('given a field rep took a warm MQL with accept, when they log the appointment they booked, then the lead stays theirs: no TQL hand-off, hand-off 1, stage sal', async () => {
+    // Arrange
+    const leadId = await warmMql('accept-field-appointment');
+    const accepted = await act(leadId, 'accept', { actionId: `a-${leadId}`, ownerId: 'sato' });
+    expect(accepted.body).toMatchObject({ stage: 'sal', handoff: { n: 1, ownerId: 'sato' } });
+
+    // Act
+    const logged = await act(leadId, 'activities', {
+      activityId: `appt-${leadId}`,
+      type: 'meeting',
+      outcome: 'appointment_set',
+      by: 'sato',
+    });
+    await runtime.settle();
+
+    // Assert
+    expect(logged.status).toBe(201);
+    expect(logged.body).toMatchObject({ stage: 'sal', handoff: null });
+    const state = await stateOf(leadId);
+    expect(state).toMatchObject({
+      stage: 'sal',
+      handoff: { n: 1, trigger: 'accept', owner: { ownerId: 'sato' } },
+    });
+    expect(eventsOf(runtime, leadId, 'Lead Handed Off')).toHaveLength(1);
+    expect(eventsOf(runtime, leadId, 'Lead Assigned')).toHaveLength(1);
+    expect(eventsOf(runtime, leadId, 'Lead Stage Changed').map((e) => detailOf(e).to)).not.toContain('tql');
+  });
+
   /** A demo request whose automatic hand-off is still in the outbox (the stream is not polled until settle). */
   const inquiryOnItsWay = async (label: string): Promise<string> => {
     const email = uniqueEmail(label);

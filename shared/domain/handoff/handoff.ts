@@ -6,6 +6,7 @@
 import {
   type AssignmentConfig,
   type AssignmentResult,
+  type AssignmentRule,
   assignOwner,
   type Owner,
   type RoundRobinState,
@@ -37,6 +38,7 @@ import {
   FUNNEL_STAGES,
   type Stage,
   type StageTransition,
+  TEMPERATURES,
   type TimelineEntry,
 } from '#domain/lead/types';
 
@@ -179,7 +181,8 @@ export function planHandoff(
 /**
  * TQL: inside sales booked an appointment. When TQL is on and the lead is below tql (and not disqualified),
  * it moves to tql and a NEW hand-off (n + 1, trigger `appointment_set`) replaces the current one: its own
- * owner (the route's team, else the assignment rules: field sales), clocks, timer and events.
+ * owner (the route's team, else the assignment rules: field sales), clocks, timer and events. A lead whose
+ * open hand-off is already field sales' is not handed off again (see `tqlEligible`).
  */
 export function planTqlHandoff(
   lead: HandoffLead,
@@ -188,11 +191,11 @@ export function planTqlHandoff(
   recentActivity: readonly TimelineEntry[],
   now: EpochMs,
 ): HandoffPlan {
-  if (!policy.tql?.enabled || !tqlEligible(lead)) {
+  if (!policy.tql?.enabled || !tqlEligible(lead, fieldSalesTeams(policy))) {
     return {
       ok: false,
       code: 'not_triggered',
-      message: `lead ${lead.leadId} is not eligible for TQL (stage ${lead.stage})`,
+      message: `lead ${lead.leadId} is not eligible for TQL (stage ${lead.stage}, owner ${lead.handoff?.owner.ownerId ?? 'none'})`,
     };
   }
   return openHandoff(
@@ -208,13 +211,37 @@ export function planTqlHandoff(
 }
 
 /**
+ * Field sales: every team an `appointment_set` hand-off can go to, at any temperature. A route naming a team
+ * gives that team; a route without one (or no route) gives the assignment rules' teams (a rule naming an
+ * owner: that owner's team) and the default team (also the fallback when a rule's team has nobody).
+ */
+export function fieldSalesTeams(
+  policy: Pick<HandoffPolicy, 'routes' | 'assignmentRules' | 'defaultTeam' | 'owners'>,
+): ReadonlySet<string> {
+  const teamOf = (assignTo: AssignmentRule['assignTo']): string | undefined =>
+    'team' in assignTo ? assignTo.team : policy.owners.find((o) => o.ownerId === assignTo.owner)?.team;
+  const byRules = [policy.defaultTeam, ...policy.assignmentRules.map((rule) => teamOf(rule.assignTo))];
+  const teams = new Set<string>();
+  for (const temperature of TEMPERATURES) {
+    const route = routeFor(policy.routes ?? [], 'appointment_set', temperature);
+    for (const team of route?.team === undefined ? byRules : [route.team]) {
+      if (team !== undefined) teams.add(team);
+    }
+  }
+  return teams;
+}
+
+/**
  * Below tql (not disqualified), or at sal by inside sales' own accept: with TQL on, inside sales qualifies
  * by booking the appointment, so a lead whose inside-sales hand-off (any trigger but `appointment_set`) was
  * accepted (mql → sal) still goes to field sales on `appointment_set` (sal → tql, then field sales'
- * accept: tql → sal). A lead field sales already has (a TQL hand-off, or past sal) is not handed off again.
+ * accept: tql → sal). A lead field sales already has is not handed off again and keeps its stage and owner:
+ * past sal, a TQL hand-off, or an open hand-off whose owner is on a field-sales team (a field rep who took
+ * the lead with `accept`, or was given it by `handoff`, and books the appointment themself).
  */
-function tqlEligible(lead: Pick<HandoffLead, 'stage' | 'handoff'>): boolean {
+function tqlEligible(lead: Pick<HandoffLead, 'stage' | 'handoff'>, fieldSales: ReadonlySet<string>): boolean {
   if (lead.stage === 'disqualified') return false;
+  if (hasOpenHandoff(lead) && fieldSales.has(lead.handoff?.owner.team ?? '')) return false;
   if (stageRank(lead.stage) < stageRank('tql')) return true;
   return lead.stage === 'sal' && lead.handoff !== undefined && lead.handoff.trigger !== 'appointment_set';
 }

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type HandoffConfig, handoffConfigSchema } from '#config/handoff';
 import { activityMetrics } from '#domain/handoff/activities';
-import { type HandoffLead, planHandoff, planTqlHandoff } from '#domain/handoff/handoff';
+import { fieldSalesTeams, type HandoffLead, planHandoff, planTqlHandoff } from '#domain/handoff/handoff';
 import { assignmentFor, clocksFor, routeFor } from '#domain/handoff/routing';
 import {
   clockDeadlines,
@@ -20,6 +20,11 @@ const jst = (y: number, m: number, d: number, h: number, min = 0): number =>
   Date.UTC(y, m - 1, d, h - 9, min);
 const demo: HandoffConfig = handoffConfigSchema.parse(demoHandoff);
 const MONDAY_10 = jst(2025, 5, 12, 10);
+const ownerNamed = (ownerId: string): HandoffConfig['owners'][number] => {
+  const owner = demo.owners.find((o) => o.ownerId === ownerId);
+  if (!owner) throw new Error(`no demo owner ${ownerId}`);
+  return owner;
+};
 
 const lead = (overrides: Partial<HandoffLead> = {}): HandoffLead => ({
   leadId: 'lead-1',
@@ -133,6 +138,101 @@ describe('routing rules', () => {
     });
     // The funnel counts entering tql from sal (the later field-sales accept counts sal once per day).
     expect(stagesPassed('sal', 'tql')).toEqual(['tql']);
+  });
+
+  it("given a field rep took the lead with accept (mql → sal, hand-off 1), when they book the appointment, then no TQL hand-off: owner, hand-off and stage stay; inside sales' own accept still hands off", () => {
+    // Arrange
+    const sato = ownerNamed('sato');
+    const byFieldRep = planHandoff(lead({ temperature: 'warm' }), demo, {}, [], MONDAY_10, {
+      trigger: 'accept',
+      reason: 'accepted from the call list',
+      owner: sato,
+    });
+    if (!byFieldRep.ok) throw new Error(byFieldRep.message);
+    const accepted = { ...byFieldRep.handoff, acceptedAt: MONDAY_10 };
+    const insideSales = planHandoff(lead({ temperature: 'warm' }), demo, {}, [], MONDAY_10, {
+      trigger: 'accept',
+      reason: 'accepted from the call list',
+      owner: ownerNamed('kobayashi'),
+    });
+    if (!insideSales.ok) throw new Error(insideSales.message);
+
+    // Act
+    const fieldRepBooks = planTqlHandoff(
+      lead({ stage: 'sal', temperature: 'warm', handoff: accepted }),
+      demo,
+      {},
+      [],
+      MONDAY_10 + HOUR,
+    );
+    const unacceptedFieldRepBooks = planTqlHandoff(
+      lead({ stage: 'mql', handoff: byFieldRep.handoff }),
+      demo,
+      {},
+      [],
+      MONDAY_10 + HOUR,
+    );
+    const insideSalesBooks = planTqlHandoff(
+      lead({ stage: 'sal', handoff: { ...insideSales.handoff, acceptedAt: MONDAY_10 } }),
+      demo,
+      {},
+      [],
+      MONDAY_10 + HOUR,
+    );
+
+    // Assert
+    expect([...fieldSalesTeams(demo)].sort()).toEqual(['enterprise', 'kansai', 'smb']);
+    expect(accepted).toMatchObject({
+      n: 1,
+      trigger: 'accept',
+      owner: { ownerId: 'sato', team: 'enterprise' },
+    });
+    expect(fieldRepBooks).toMatchObject({ ok: false, code: 'not_triggered' });
+    expect(unacceptedFieldRepBooks).toMatchObject({ ok: false, code: 'not_triggered' });
+    expect(insideSalesBooks).toMatchObject({
+      ok: true,
+      stage: 'tql',
+      handoff: { n: 2, trigger: 'appointment_set', owner: { team: 'enterprise' } },
+    });
+  });
+
+  it('given a route that names the field team, then only that team is field sales and a closed hand-off of a field rep does not block a new TQL', () => {
+    // Arrange
+    const routed: HandoffConfig = {
+      ...demo,
+      routes: [
+        ...demo.routes.filter((r) => r.trigger !== 'appointment_set'),
+        { trigger: 'appointment_set', team: 'kansai' },
+      ],
+    };
+    const first = planHandoff(lead(), routed, {}, [], MONDAY_10, {
+      trigger: 'manual',
+      reason: 'business card',
+      owner: ownerNamed('sato'),
+    });
+    if (!first.ok) throw new Error(first.message);
+
+    // Act
+    const enterpriseRepBooks = planTqlHandoff(
+      lead({ handoff: first.handoff }),
+      routed,
+      {},
+      [],
+      MONDAY_10 + HOUR,
+    );
+    const afterClose = planTqlHandoff(
+      lead({ stage: 'recycled', handoff: { ...first.handoff, closedAt: MONDAY_10 + HOUR } }),
+      demo,
+      {},
+      [],
+      MONDAY_10 + 2 * HOUR,
+    );
+
+    // Assert
+    expect(first.handoff.owner).toMatchObject({ ownerId: 'sato', team: 'enterprise' });
+    expect([...fieldSalesTeams(routed)]).toEqual(['kansai']);
+    expect(enterpriseRepBooks).toMatchObject({ ok: true, handoff: { n: 2, owner: { team: 'kansai' } } });
+    expect(afterClose).toMatchObject({ ok: true, stage: 'tql', handoff: { n: 2 } });
   });
 
   it('given activity types and outcomes, then calls, connects, meetings and appointments count as documented', () => {
