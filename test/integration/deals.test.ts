@@ -348,6 +348,65 @@ describe('closed-lost and the call list', () => {
   });
 });
 
+describe('leaving an open opportunity', () => {
+  it('given an open opportunity in negotiation, when sales disqualifies or recycles the lead, then 409 says to mark it lost first and nothing changes; marked lost, the lead is recycled and the loss counted', async () => {
+    // Arrange
+    const leadId = await sqlLead('disqualify-opportunity');
+    expect((await act(leadId, 'convert', convertBody(leadId))).status).toBe(200);
+    expect((await act(leadId, 'opportunity', { actionId: `n-${leadId}`, phase: 'negotiation' })).status).toBe(
+      200,
+    );
+    await runtime.settle();
+    const keys = await keysOf();
+    const stateBefore = await getItem(keys.state(leadId));
+    const dealBefore = await getItem(keys.deal(leadId));
+    const eventCount = eventsOf(runtime, leadId).length;
+    const lostCount = async () => {
+      const { dayOf } = await import('#domain/reports/periods');
+      const { now } = await import('#adapters/clock');
+      const day = dayOf(now(), 'Asia/Tokyo');
+      const response = await api(runtime).opsGet(`/v1/ops/reports/funnel?from=${day}&to=${day}`);
+      const body = (await response.json()) as { total: { deals: { lost: number } } };
+      return body.total.deals.lost;
+    };
+    const lostBefore = await lostCount();
+
+    // Act
+    const disqualified = await act(leadId, 'disqualify', { actionId: `d-${leadId}`, reason: '予算消滅' });
+    const recycled = await act(leadId, 'recycle', { actionId: `r-${leadId}`, reason: '予算消滅' });
+    await runtime.settle();
+    const stateAfterRefusals = await getItem(keys.state(leadId));
+    const dealAfterRefusals = await getItem(keys.deal(leadId));
+    const eventsAfterRefusals = eventsOf(runtime, leadId).length;
+    const lost = await act(leadId, 'opportunity', {
+      actionId: `l-${leadId}`,
+      phase: 'lost',
+      reason: '予算消滅',
+    });
+    await runtime.settle();
+    const view = await viewOf(leadId);
+
+    // Assert
+    for (const refused of [disqualified, recycled]) {
+      expect(refused.status).toBe(409);
+      expect(refused.body.error?.code).toBe('invalid_transition');
+      expect(refused.body.error?.message).toContain('mark the opportunity lost first');
+    }
+    expect(stateAfterRefusals).toEqual(stateBefore);
+    expect(dealAfterRefusals).toEqual(dealBefore);
+    expect(eventsAfterRefusals).toBe(eventCount);
+    expect(lost.status).toBe(200);
+    expect(lost.body).toMatchObject({
+      from: 'opportunity',
+      stage: 'recycled',
+      opportunity: { status: 'lost', lostReason: '予算消滅' },
+      nurture: { sequenceId: 'recycle-nurture' },
+    });
+    expect(view).toMatchObject({ stage: 'recycled', deal: { openOpportunity: null } });
+    expect(await lostCount()).toBe(lostBefore + 1);
+  });
+});
+
 describe('closed-lost (moves the clock: keep last)', () => {
   it('given an open opportunity, when it is lost to a competitor, then the lead is recycled and re-enters nurture after the configured 90 days, not before', async () => {
     // Arrange

@@ -16,7 +16,12 @@ import type { EpochMs, Stage, StageTransition } from '#domain/lead/types';
 
 const DAY_MS = 86_400_000;
 
-const OPEN_STAGES = ['subscriber', 'lead', 'mql', 'tql', 'sal', 'sql', 'opportunity', 'recycled'] as const;
+/**
+ * Stages a lead can be disqualified from. Not `opportunity`: its open deal would stay open with nothing
+ * left to close it (a phase move needs the lead in opportunity), so the deal is closed first: lost recycles
+ * the lead (see `leavingAnOpportunity`).
+ */
+const OPEN_STAGES = ['subscriber', 'lead', 'mql', 'tql', 'sal', 'sql', 'recycled'] as const;
 
 /**
  * Allowed transitions: action → (from stage → to stage). Anything not listed is refused with 409.
@@ -135,6 +140,18 @@ const updatedHandoff = (
   return leavesPipeline && handoff.closedAt === undefined ? { ...handoff, closedAt: now } : handoff;
 };
 
+/**
+ * Why a lead in `opportunity` cannot be disqualified or recycled: the deal is closed through its phase
+ * (`lost` recycles the lead, `won` makes it a customer), never around it.
+ */
+function leavingAnOpportunity(action: SalesActionName, stage: Stage): string | undefined {
+  if (stage !== 'opportunity' || (action !== 'disqualify' && action !== 'recycle')) return undefined;
+  return (
+    `cannot ${action} a lead in stage 'opportunity': mark the opportunity lost first ` +
+    `(POST /v1/ops/leads/{leadId}/opportunity {"phase":"lost","reason":…}), which recycles the lead`
+  );
+}
+
 /** Applies a validated sales action, or refuses it when the transition table does not allow it. */
 export function applySalesAction(
   lead: SalesActionLead,
@@ -143,7 +160,12 @@ export function applySalesAction(
   recycle: RecyclePolicy = DEFAULT_RECYCLE,
 ): SalesActionResult {
   const to = targetStage(action.action, lead.stage);
-  if (to === undefined) return refuse(`cannot ${action.action} a lead in stage '${lead.stage}'`);
+  if (to === undefined) {
+    return refuse(
+      leavingAnOpportunity(action.action, lead.stage) ??
+        `cannot ${action.action} a lead in stage '${lead.stage}'`,
+    );
+  }
   if (action.action === 'convert' && action.to !== undefined && action.to !== to) {
     return refuse(`a lead in stage '${lead.stage}' converts to '${to}', not '${action.to}'`);
   }

@@ -80,7 +80,6 @@ const EXPECTED: Record<SalesAction['action'], Partial<Record<Stage, Stage>>> = {
     tql: 'disqualified',
     sal: 'disqualified',
     sql: 'disqualified',
-    opportunity: 'disqualified',
     recycled: 'disqualified',
   },
   recycle: { mql: 'recycled', tql: 'recycled', sal: 'recycled', sql: 'recycled' },
@@ -179,11 +178,14 @@ describe('applySalesAction transition table', () => {
 
       // Assert
       const expected = EXPECTED[action][stage];
+      const closeTheDealFirst = stage === 'opportunity' && (action === 'disqualify' || action === 'recycle');
       if (expected === undefined) {
         expect(result).toEqual({
           ok: false,
           code: 'invalid_transition',
-          message: `cannot ${action} a lead in stage '${stage}'`,
+          message: closeTheDealFirst
+            ? `cannot ${action} a lead in stage 'opportunity': mark the opportunity lost first (POST /v1/ops/leads/{leadId}/opportunity {"phase":"lost","reason":…}), which recycles the lead`
+            : `cannot ${action} a lead in stage '${stage}'`,
         });
       } else {
         expect(result).toMatchObject({
