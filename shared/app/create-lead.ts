@@ -3,7 +3,7 @@ import { now as clock } from '#adapters/clock';
 import { countMetric } from '#adapters/metrics';
 import { upsertLead } from '#app/capture-upsert';
 import { isErasedAddress } from '#app/erased-address';
-import { salesAction } from '#app/sales-action';
+import { applyLeadAction } from '#app/lead-action';
 import { settings } from '#config/settings';
 import { type EntryOrigin, entryFacts, type LeadEntry, leadEntrySchema } from '#domain/capture/manual-entry';
 import type { EpochMs } from '#domain/lead/types';
@@ -34,15 +34,17 @@ export function isKnownOwner(ownerId: string): boolean {
 }
 
 /**
- * Gives an entered lead to the entry's owner through the manual hand-off path (`salesAction` handoff:
+ * Gives an entered lead to the entry's owner through the manual hand-off path (`applyLeadAction` handoff:
  * owner, round-robin mark, clocks, SLA timer, `Lead Assigned`/`Lead Handed Off` with trigger `manual`).
  * `actionId` is derived from the entry, so running an import row again replays instead of opening twice.
  */
 async function assignEntryOwner(leadId: string, ownerId: string, actionId: string): Promise<EntryAssignment> {
-  const outcome = await salesAction(
-    { leadId },
-    { action: 'handoff', actionId, ownerId, reason: 'owner named at entry' },
-  );
+  const outcome = await applyLeadAction(leadId, {
+    action: 'handoff',
+    actionId,
+    ownerId,
+    reason: 'owner named at entry',
+  });
   if (outcome.status === 'applied' || outcome.status === 'replayed') {
     const h = outcome.result.handoff;
     return h ? { handoffNumber: h.n, ownerId: h.ownerId } : { skipped: 'no hand-off opened' };
