@@ -67,9 +67,9 @@ export async function enrollLead(request: EnrollRequest): Promise<EnrollResult> 
  * then enroll the lead into every sequence it starts. Idempotent: the run's item remembers the
  * triggering event id and those of the runs before it (the last `REMEMBERED_TRIGGERS`), and the write is
  * conditioned on the run it replaces (or on there being none), so a redelivered or concurrent event enrolls
- * at most once, also when it comes back after newer events restarted the sequence. A lead who can never get marketing mail
- * (unsubscribed, suppressed, no consent) is not enrolled; one whose double opt-in is pending is, and the
- * first step waits for the confirmation.
+ * at most once, also when it comes back after newer events restarted the sequence. A lead who can never get
+ * marketing mail (unsubscribed, suppressed, no consent) is not enrolled; one whose double opt-in is pending
+ * is, and the first step waits for the confirmation.
  */
 async function enrollFromSignal(signal: EnrollmentSignal, at: EpochMs): Promise<EnrollResult> {
   const ended = await endRunsOn(signal, at);

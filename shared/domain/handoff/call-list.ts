@@ -1,8 +1,8 @@
 /**
  * The call list: warm and hot leads nobody in sales has yet (a recycled one only once it is active again),
- * best first, for outbound calls. Hot before
- * warm; inside each, by score band (`SCORE_BAND` points, highest first): the index moves a lead only when it
- * changes band, so the order inside a band is the index's own (stable while paging), not the exact score.
+ * best first, for outbound calls. Hot before warm; inside each, by score band (`SCORE_BAND` points, highest
+ * first): the index moves a lead only when it changes band, so the order inside a band is the index's own
+ * (stable while paging), not the exact score.
  * Pure: which leads qualify and what a line shows; the use case reads the sparse index.
  */
 import { isoAt } from '#domain/lead/events';

@@ -362,9 +362,10 @@ export function isContactAttempt(activity: { type: string; outcome?: string | un
 
 /**
  * The first contact of a hand-off: the first contact attempt (`isContactAttempt`) BY THE CURRENT OWNER at or
- * after the hand-off reached them, while the hand-off is open. Returns the hand-off with the contact recorded, the counters (met when
- * by the deadline with no breach before; a late contact the sweeper had not seen yet is the breach, counted
- * once) and `Lead First Contacted`; undefined when the activity is not a first contact.
+ * after the hand-off reached them, while the hand-off is open. Returns the hand-off with the contact
+ * recorded, the counters (met when by the deadline with no breach before; a late contact the sweeper had not
+ * seen yet is the breach, counted once) and `Lead First Contacted`; undefined when the activity is not a
+ * first contact.
  */
 export function recordFirstContact(
   leadId: string,
