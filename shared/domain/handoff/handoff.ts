@@ -129,12 +129,6 @@ export function mayOpenHandoff(
 }
 
 /**
- * Opens the n-th hand-off of a lead: owner, CRM record, SLA deadlines and the events announcing them.
- * Without `opening` it is the configured automatic trigger (`hot` or `mql`); an opening (`inquiry`,
- * `manual`, `accept`) hands off whatever the score, as long as no hand-off is open and sales does not own
- * the lead yet. The trigger picks the route (team and clocks). `appointment_set` goes through `planTqlHandoff`.
- */
-/**
  * A trigger event (a crossing, an inquiry's capture) that happened before the lead's last hand-off closed:
  * sales has dealt with the lead since (recycled, disqualified, won or lost it), so the event is spent. Bus
  * delivery is at least once, and a retried run, a DLQ redrive or an outbox republish can bring an old event
@@ -149,6 +143,12 @@ export function isSpentTrigger(
   return triggeredAt !== undefined && closedAt !== undefined && triggeredAt <= closedAt;
 }
 
+/**
+ * Opens the n-th hand-off of a lead: owner, CRM record, SLA deadlines and the events announcing them.
+ * Without `opening` it is the configured automatic trigger (`hot` or `mql`); an opening (`inquiry`,
+ * `manual`, `accept`) hands off whatever the score, as long as no hand-off is open and sales does not own
+ * the lead yet. The trigger picks the route (team and clocks). `appointment_set` goes through `planTqlHandoff`.
+ */
 export function planHandoff(
   lead: HandoffLead,
   policy: HandoffPolicy,
