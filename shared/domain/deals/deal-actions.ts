@@ -1,6 +1,6 @@
 /**
  * Sales actions that touch the deal: qualify (BANTCH kept and required for SQL), convert (opens the
- * opportunity; a second convert wins it) and the opportunity's phase moves (won → customer, lost → recycled
+ * opportunity; a convert with `to: 'customer'` wins it) and the opportunity's phase moves (won → customer, lost → recycled
  * into nurture). The stage move itself is the hand-off's transition table (`applySalesAction`); this module
  * adds the deal record and its events. Pure: (lead, deal, action, config, now) → decision.
  */

@@ -169,6 +169,14 @@ export function applySalesAction(
   if (action.action === 'convert' && action.to !== undefined && action.to !== to) {
     return refuse(`a lead in stage '${lead.stage}' converts to '${to}', not '${action.to}'`);
   }
+  // Winning a deal is said out loud: a convert sent twice (a double click on 商談を作成, a resent CRM
+  // message; each with its own actionId) must not turn the opportunity it just opened into a won deal.
+  if (action.action === 'convert' && to === 'customer' && action.to === undefined) {
+    return refuse(
+      `the lead is already in an open opportunity: to win it, move it to won ` +
+        `(POST /v1/ops/leads/{leadId}/opportunity {"phase":"won"}) or convert with "to":"customer"`,
+    );
+  }
   if (action.action === 'accept') {
     const h = lead.handoff;
     if (h === undefined || h.closedAt !== undefined) return refuse('no open hand-off to accept');

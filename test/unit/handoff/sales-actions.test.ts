@@ -54,16 +54,17 @@ const openHandoff = (overrides: Partial<HandoffState> = {}): HandoffState => ({
   ...overrides,
 });
 
+const CONVERT: Extract<SalesAction, { action: 'convert' }> = {
+  action: 'convert',
+  actionId: 'c-1',
+  amount: 4_800_000,
+  currency: 'JPY',
+  expectedCloseDate: '2025-09-30',
+};
 const ACTIONS: Record<SalesAction['action'], SalesAction> = {
   accept: { action: 'accept', actionId: 'a-1' },
   qualify: { action: 'qualify', actionId: 'q-1', bant: { budget: '500万円', needs: 'MA導入' } },
-  convert: {
-    action: 'convert',
-    actionId: 'c-1',
-    amount: 4_800_000,
-    currency: 'JPY',
-    expectedCloseDate: '2025-09-30',
-  },
+  convert: CONVERT,
   disqualify: { action: 'disqualify', actionId: 'd-1', reason: '競合調査' },
   recycle: { action: 'recycle', actionId: 'r-1', reason: '来期に再検討' },
 };
@@ -158,6 +159,22 @@ describe('planHandoff', () => {
   });
 });
 
+describe('winning a deal is said out loud', () => {
+  it('given a lead in opportunity, when convert comes without "to" (a double click on 商談を作成, a resent CRM message), then 409 and no win; with "to":"customer" it wins', () => {
+    // Arrange
+    const lead = { leadId: 'lead-1', stage: 'opportunity' as const, handoff: openHandoff() };
+
+    // Act
+    const again = applySalesAction(lead, ACTIONS.convert, NOW);
+    const won = applySalesAction(lead, { ...CONVERT, to: 'customer' }, NOW);
+
+    // Assert
+    expect(again).toMatchObject({ ok: false, code: 'invalid_transition' });
+    expect(again.ok ? '' : again.message).toContain('already in an open opportunity');
+    expect(won).toMatchObject({ ok: true, stage: 'customer' });
+  });
+});
+
 describe('applySalesAction transition table', () => {
   const cases = Object.keys(ACTIONS).flatMap((action) =>
     STAGES.map((stage) => [action as SalesAction['action'], stage] as const),
@@ -170,11 +187,15 @@ describe('applySalesAction transition table', () => {
   it.each(cases)(
     'given %s from stage %s, then it is applied or refused exactly as the table says',
     (action, stage) => {
-      // Arrange: an open hand-off, so only the table decides
+      // Arrange: an open hand-off, so only the table decides (winning a deal names its target, see below)
       const lead = { leadId: 'lead-1', stage, handoff: openHandoff() };
+      const body =
+        action === 'convert' && stage === 'opportunity'
+          ? { ...CONVERT, to: 'customer' as const }
+          : ACTIONS[action];
 
       // Act
-      const result = applySalesAction(lead, ACTIONS[action], NOW);
+      const result = applySalesAction(lead, body, NOW);
 
       // Assert
       const expected = EXPECTED[action][stage];
