@@ -56,6 +56,26 @@ const erasedPerson = async () => {
   return { who, leadId };
 };
 
+/** One view of the pricing page through `POST /v1/track`, by an anonymous visitor or a known one (`identity`). */
+const trackPricingView = (visitor: { anonymousId?: string; identity?: string }, occurredAt: number) =>
+  fetch(`${runtime.apiUrl}/v1/track`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain' },
+    body: JSON.stringify({
+      events: [
+        {
+          eventId: randomUUID(),
+          type: 'page_view',
+          ...visitor,
+          url: 'https://www.example.co.jp/ja/pricing',
+          title: '料金プラン',
+          properties: {},
+          occurredAt: new Date(occurredAt).toISOString(),
+        },
+      ],
+    }),
+  });
+
 /**
  * A lead with every kind of item: anonymous page views, the whitepaper form (enrolls into the nurture
  * sequence; the sweeper sends the first step mail), the contact form stitching the anonymous id, a webinar
@@ -66,24 +86,7 @@ const fullLead = async (who: ReturnType<typeof person>) => {
   await moveClockTo(runtime, await nextBusinessMoment());
   const { now } = await import('#adapters/clock');
   const anonymousId = randomUUID();
-  const tracked = await fetch(`${runtime.apiUrl}/v1/track`, {
-    method: 'POST',
-    headers: { 'content-type': 'text/plain' },
-    body: JSON.stringify({
-      events: [
-        {
-          eventId: randomUUID(),
-          type: 'page_view',
-          anonymousId,
-          url: 'https://www.example.co.jp/ja/pricing',
-          title: '料金プラン',
-          properties: {},
-          occurredAt: new Date(now() - 60_000).toISOString(),
-        },
-      ],
-    }),
-  });
-  expect(tracked.status).toBe(202);
+  expect((await trackPricingView({ anonymousId }, now() - 60_000)).status).toBe(202);
 
   // The post that creates the lead links the visitor's anonymous history (a later post to an existing lead,
   // unverified, may not); the sweeper's stitch timer scores it.
@@ -260,26 +263,10 @@ describe('export and erase', () => {
     // the post that creates it, the other 11 by tracking with the lead's identity token.
     const who = person();
     const anonymousIds = Array.from({ length: 12 }, () => randomUUID());
-    const browse = async (anonymousId: string, identity?: string) => {
-      const response = await fetch(`${runtime.apiUrl}/v1/track`, {
-        method: 'POST',
-        headers: { 'content-type': 'text/plain' },
-        body: JSON.stringify({
-          events: [
-            {
-              eventId: randomUUID(),
-              type: 'page_view',
-              anonymousId,
-              ...(identity ? { identity } : {}),
-              url: 'https://www.example.co.jp/ja/pricing',
-              properties: {},
-              occurredAt: new Date(clockNow()).toISOString(),
-            },
-          ],
-        }),
-      });
-      expect(response.status).toBe(202);
-    };
+    const browse = async (anonymousId: string, identity?: string) =>
+      expect(
+        (await trackPricingView({ anonymousId, ...(identity ? { identity } : {}) }, clockNow())).status,
+      ).toBe(202);
     const [first, ...others] = anonymousIds as [string, ...string[]];
     await browse(first);
     const posted = await api(runtime).postForm('contact', {
