@@ -3,7 +3,6 @@ import { countMetric } from '#adapters/metrics';
 import { replayOf } from '#app/action-replay';
 import { slaCounterItems } from '#app/sla-counting';
 import { settings } from '#config/settings';
-import { emailKey } from '#domain/capture/email-address';
 import { handoffView } from '#domain/handoff/handoff';
 import { decideLeadAction, type LeadActionDecision } from '#domain/handoff/owner-actions';
 import { type SalesActionView, salesActionView } from '#domain/handoff/sales-actions';
@@ -12,7 +11,7 @@ import { appendStageHistory, type LeadState } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
 import { retentionDueAt } from '#domain/privacy/retention';
 import { readSalesActionRecord, salesActionRecordPut, salesActionRefPut } from '#store/idempotency';
-import { findLeadIdByEmail, getLead, getTimeline, type TransactItem, writeLead } from '#store/leads';
+import { getLead, getTimeline, type TransactItem, writeLead } from '#store/leads';
 import { retentionTimerPut } from '#store/retention';
 import { CONFLICT, retryOnConflict } from '#store/retry';
 import { type RoundRobinRecord, readRoundRobin, roundRobinPut } from '#store/round-robin';
@@ -34,15 +33,6 @@ export type SalesActionOutcome =
   // Deals (qualify, convert): BANTCH required for SQL missing (422), or a bad field such as the phase (400).
   | { status: 'bantch_incomplete'; message: string; missing: string[] }
   | { status: 'invalid'; message: string; field: string };
-
-/** How a caller names the lead: our id (ops API, CRM records that stored it) or the e-mail address. */
-export type LeadRef = { leadId: string } | { email: string };
-
-export async function resolveLeadId(ref: LeadRef): Promise<string | undefined> {
-  if ('leadId' in ref) return ref.leadId.length > 0 && ref.leadId.length <= 128 ? ref.leadId : undefined;
-  const key = emailKey(ref.email);
-  return key ? findLeadIdByEmail(key) : undefined;
-}
 
 /** Actions that may assign an owner read the round-robin state (and write it, version-checked). */
 const assigns = (action: LeadAction): boolean =>

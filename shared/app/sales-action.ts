@@ -1,7 +1,8 @@
 import { logger } from '#adapters/logger';
 import { countMetric } from '#adapters/metrics';
 import { type DealActionOutcome, dealAction } from '#app/deal-action';
-import { applyLeadAction, type LeadRef, resolveLeadId, type SalesActionOutcome } from '#app/lead-action';
+import { applyLeadAction, type SalesActionOutcome } from '#app/lead-action';
+import { emailKey } from '#domain/capture/email-address';
 import type { SalesActionView } from '#domain/handoff/sales-actions';
 import {
   crmSalesActionEventSchemaFor,
@@ -9,6 +10,7 @@ import {
   type OpportunityAction,
   salesActionFromCrm,
 } from '#domain/lead/actions';
+import { findLeadIdByEmail } from '#store/leads';
 
 /** What the ops API's handler parses a request with (one validation for both doors). */
 export {
@@ -24,7 +26,16 @@ export {
   SALES_ACTIONS,
   type SalesActionName,
 } from '#domain/lead/events';
-export type { LeadRef, SalesActionOutcome, SalesActionView };
+export type { SalesActionOutcome, SalesActionView };
+
+/** How a caller names the lead: our id (ops API, CRM records that stored it) or the e-mail address. */
+export type LeadRef = { leadId: string } | { email: string };
+
+async function resolveLeadId(ref: LeadRef): Promise<string | undefined> {
+  if ('leadId' in ref) return ref.leadId.length > 0 && ref.leadId.length <= 128 ? ref.leadId : undefined;
+  const key = emailKey(ref.email);
+  return key ? findLeadIdByEmail(key) : undefined;
+}
 
 /**
  * Applies an action to a lead named by id or e-mail (the ops API, a CRM event; same validation before).
