@@ -82,8 +82,8 @@ async function main(argv: string[]): Promise<number> {
   process.env.LOG_LEVEL ??= 'warn';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
-  const { importLeads, importQuerySchema, queryOptions } = await import('#app/import-leads');
-  const options = importQuerySchema.safeParse({
+  const { importLeads, importQueryGate, queryOptions } = await import('#app/import-leads');
+  const options = importQueryGate.safeParse({
     channel: values.channel,
     source: values.source,
     consent: values.consent,

@@ -1,8 +1,8 @@
 import {
   type ImportRequestOptions,
   importLeads,
-  importQuerySchema,
-  importRequestSchema,
+  importQueryGate,
+  importRequestGate,
   MAX_API_IMPORT_BYTES,
   MAX_API_IMPORT_ROWS,
   queryOptions,
@@ -32,7 +32,7 @@ export const handler = httpHandler(async (event) => {
   let input: { bytes: Uint8Array; options: ImportRequestOptions };
   // A text/csv body reaches the function as text (UTF-8); send Shift_JIS bytes as application/octet-stream.
   if (mediaType === 'text/csv' || mediaType === 'application/octet-stream') {
-    const parsed = importQuerySchema.safeParse(event.queryStringParameters ?? {});
+    const parsed = importQueryGate.safeParse(event.queryStringParameters ?? {});
     if (!parsed.success)
       throw new BadRequestError(
         'Some options need attention.',
@@ -46,7 +46,7 @@ export const handler = httpHandler(async (event) => {
     } catch {
       throw new BadRequestError('The body is not valid JSON.');
     }
-    const parsed = importRequestSchema.safeParse(value);
+    const parsed = importRequestGate.safeParse(value);
     if (!parsed.success)
       throw new BadRequestError('Some fields need attention.', issuesToFields(parsed.error.issues));
     const { csv, ...options } = parsed.data;

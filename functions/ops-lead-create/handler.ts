@@ -1,4 +1,4 @@
-import { createLeadManually, createLeadRequestSchema } from '#app/create-lead';
+import { createLeadManually, createLeadRequestGate } from '#app/create-lead';
 import { httpHandler } from '#http/api';
 import { ConflictError, HttpError } from '#http/errors';
 import { json } from '#http/responses';
@@ -10,7 +10,7 @@ import { json } from '#http/responses';
  * erased on request (nothing stored). With `ownerId` the lead is handed off to that owner (the manual
  * hand-off path; `assignment` in the answer), 404 when no such owner is configured (nothing stored).
  */
-export const handler = httpHandler({ body: createLeadRequestSchema }, async ({ body }) => {
+export const handler = httpHandler({ body: createLeadRequestGate }, async ({ body }) => {
   const outcome = await createLeadManually(body);
   if (outcome.kind === 'unknown_owner') {
     throw new HttpError(404, 'unknown_owner', `No such owner: '${outcome.ownerId}'.`, {

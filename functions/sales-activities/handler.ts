@@ -1,4 +1,4 @@
-import { logSalesActivity, salesActivitySchema } from '#app/log-sales-activity';
+import { logSalesActivity, salesActivityGate } from '#app/log-sales-activity';
 import { actorOf, callerOf } from '#http/access';
 import { httpHandler } from '#http/api';
 import { BadRequestError, ConflictError, HttpError, NotFoundError } from '#http/errors';
@@ -10,7 +10,7 @@ import { json } from '#http/responses';
  * `idempotent-replay: true`) and changes nothing. 400 naming the field, 404 unknown lead, 409 when the
  * `activityId` was used for another lead, 429 when the lead's hourly activity bound is reached.
  */
-export const handler = httpHandler({ body: salesActivitySchema() }, async ({ body }, event) => {
+export const handler = httpHandler({ body: salesActivityGate }, async ({ body }, event) => {
   const leadId = event.pathParameters?.leadId ?? '';
   if (leadId === '' || leadId.length > 64) throw new NotFoundError('No such lead.');
   // A person logs in their own name (the token's owner id, else e-mail), whatever the body says, as for the

@@ -5,11 +5,11 @@ import { upsertLead } from '#app/capture-upsert';
 import { isErasedAddress } from '#app/erased-address';
 import { applyLeadAction } from '#app/lead-action';
 import { settings } from '#config/settings';
-import { type EntryOrigin, entryFacts, type LeadEntry, leadEntrySchema } from '#domain/capture/manual-entry';
+import { type EntryOrigin, entryFacts, type LeadEntry, leadEntryGate } from '#domain/capture/manual-entry';
 import type { EpochMs } from '#domain/lead/types';
 
-/** The body of `POST /v1/ops/leads` (exported for the handler and the OpenAPI document). */
-export const createLeadRequestSchema = leadEntrySchema;
+/** The body of `POST /v1/ops/leads`, checked (the contract is `leadEntrySchema`, #domain/capture/entry-schema). */
+export const createLeadRequestGate = leadEntryGate;
 export type { LeadEntry };
 
 /**

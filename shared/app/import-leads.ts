@@ -10,8 +10,8 @@ import {
   type ImportOptions,
   type ImportQuery,
   importIdOf,
-  importQuerySchema,
-  importRequestSchema,
+  importQueryGate,
+  importRequestGate,
   MapSpecError,
   type MergedEntry,
   mapHeaders,
@@ -30,7 +30,7 @@ export const MAX_API_IMPORT_ROWS = 1000;
 /** Bytes `POST /v1/ops/imports` takes (1,000 rows of a wide sheet fit). */
 export const MAX_API_IMPORT_BYTES = 1024 * 1024;
 
-export { importQuerySchema, importRequestSchema, queryOptions };
+export { importQueryGate, importRequestGate, queryOptions };
 export type ImportRequestOptions = ImportQuery;
 
 export interface ImportProgress {

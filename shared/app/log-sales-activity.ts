@@ -25,7 +25,8 @@ import { CONFLICT, retryOnConflict } from '#store/retry';
 import { type RoundRobinRecord, readRoundRobin, roundRobinPut } from '#store/round-robin';
 import { slaTimerDelete, slaTimerPut } from '#store/timers';
 
-export { type SalesActivityRequest, salesActivitySchema } from '#domain/handoff/activities';
+export type { SalesActivityRequest } from '#domain/handoff/activities';
+export { salesActivityGate } from '#domain/handoff/activity-gate';
 
 /** What `POST …/activities` answers (and a replay answers again, unchanged). */
 export interface ActivityView {

@@ -5,6 +5,7 @@ import type { ZodMiniType } from 'zod/mini';
 import type * as z from 'zod/v4/core';
 import { errorFields, logger } from '#adapters/logger';
 import { settings } from '#config/settings';
+import type { Gate, Issue } from '#domain/lead/request-gate';
 import { authorize, rememberCaller } from '#http/access';
 import {
   BadRequestError,
@@ -113,8 +114,8 @@ const errorMapper = (): middy.MiddlewareObj<HttpEvent, HttpResult> => ({
   },
 });
 
-/** zod issues as the field errors of a 400 (`field` is the dotted path, `(body)` / `(query)` for the root). */
-export function issuesToFields(issues: readonly z.$ZodIssue[], root = '(body)'): FieldError[] {
+/** zod's (or a gate's) issues as the field errors of a 400 (`field` is the dotted path, `(body)` / `(query)` for the root). */
+export function issuesToFields(issues: readonly (z.$ZodIssue | Issue)[], root = '(body)'): FieldError[] {
   return issues.map((i) => ({
     field: i.path.map(String).join('.') || root,
     code: i.code,
@@ -124,11 +125,12 @@ export function issuesToFields(issues: readonly z.$ZodIssue[], root = '(body)'):
 
 /** What `httpHandler` validates before the handler runs. */
 /**
- * A zod schema, classic or zod/mini (request schemas on a cold path are zod/mini: `#domain/lead/validation`).
- * Parsed through the schema's own `safeParse`, so this module imports no zod at run time and a handler
+ * A zod schema, classic or zod/mini (request schemas on a cold path are zod/mini: `#domain/lead/validation`),
+ * or a gate of `#domain/lead/request-gate` (zod's twin without a schema to build: the routes whose cold start
+ * it decides). Parsed through its own `safeParse`, so this module imports no zod at run time and a handler
  * without schemas bundles none.
  */
-export type Schema = ZodType | ZodMiniType;
+export type Schema = ZodType | ZodMiniType | Gate<unknown>;
 
 export interface InputSchemas<B extends Schema | undefined, Q extends Schema | undefined> {
   /** The body, read with `readBody` (a form body becomes an object of its fields) and parsed with zod. */
@@ -141,7 +143,7 @@ export interface InputSchemas<B extends Schema | undefined, Q extends Schema | u
   message?: string;
 }
 
-type Parsed<S> = S extends Schema ? z.output<S> : undefined;
+type Parsed<S> = S extends Gate<infer T> ? T : S extends ZodType | ZodMiniType ? z.output<S> : undefined;
 export interface TypedInput<B, Q> {
   body: Parsed<B>;
   query: Parsed<Q>;

@@ -9,10 +9,9 @@ import { env } from '#config/env';
 import { formById, settings } from '#config/settings';
 // The schemas the handlers validate with, from where they are defined (the use cases re-export them):
 // importing the use cases would bundle the store and the secret into this table-less function.
-import { importRequestSchema } from '#domain/capture/csv-import';
+import { importRequestSchema, leadEntrySchema } from '#domain/capture/entry-schema';
 import type { FormConfig } from '#domain/capture/form-config';
 import { buildSubmissionSchema } from '#domain/capture/forms';
-import { leadEntrySchema } from '#domain/capture/manual-entry';
 import { salesActivitySchema } from '#domain/handoff/activities';
 import { leadActionSchema } from '#domain/lead/actions';
 import { eraseRequestSchema } from '#domain/privacy/erase-request';

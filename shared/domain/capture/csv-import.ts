@@ -18,9 +18,9 @@ import {
   type EntryAttribute,
   type EntryChannel,
   type LeadEntry,
-  leadEntrySchema,
+  leadEntryGate,
 } from '#domain/capture/manual-entry';
-import * as z from '#domain/lead/validation';
+import * as g from '#domain/lead/request-gate';
 
 export const CSV_ENCODINGS = ['utf8', 'sjis'] as const;
 export type CsvEncoding = (typeof CSV_ENCODINGS)[number];
@@ -128,35 +128,50 @@ export function headerKey(header: string): string {
     .replace(/[\s_\-.:：()（）]+/g, '');
 }
 
-// zod/mini (`#domain/lead/validation`): the import route's cold path.
+/** `POST /v1/ops/imports` with a JSON body, as checked (`importRequestSchema`'s output, #domain/capture/entry-schema). */
+export interface ImportRequest {
+  csv: string;
+  channel: EntryChannel;
+  source: string;
+  consent: ConsentBasis;
+  ownerId?: string | undefined;
+  encoding?: CsvEncoding | undefined;
+  map?: string | undefined;
+  dryRun?: boolean | undefined;
+}
+/** The options in a query string, as checked (`importQuerySchema`'s output): `dryRun` as text. */
+export interface ImportQueryInput extends Omit<ImportRequest, 'csv' | 'dryRun'> {
+  dryRun?: 'true' | 'false' | undefined;
+}
+/** The options either door gives, `dryRun` as a boolean. */
+export type ImportQuery = Omit<ImportRequest, 'csv'>;
+
+// The options' gates: twins of `importRequestSchema` and `importQuerySchema` (#domain/capture/entry-schema).
 const importOptionFields = {
-  channel: z.enum(ENTRY_CHANNELS),
-  source: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
-  consent: z.enum(CONSENT_BASES),
-  ownerId: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(128))),
-  encoding: z.optional(z.enum(CSV_ENCODINGS)),
-  map: z.optional(z.string().check(z.maxLength(2000))),
+  channel: g.enumOf(ENTRY_CHANNELS),
+  source: g.string(g.trim(), g.minLength(1), g.maxLength(200)),
+  consent: g.enumOf(CONSENT_BASES),
+  ownerId: g.optional(g.string(g.trim(), g.minLength(1), g.maxLength(128))),
+  encoding: g.optional(g.enumOf(CSV_ENCODINGS)),
+  map: g.optional(g.string(g.maxLength(2000))),
 };
 /** `POST /v1/ops/imports` with a JSON body: the CSV text and the import's options. */
-export const importRequestSchema = z.strictObject({
-  csv: z.string().check(z.minLength(1)),
+export const importRequestGate = g.strictObject<ImportRequest>({
+  csv: g.string(g.minLength(1)),
   ...importOptionFields,
-  dryRun: z.optional(z.boolean()),
+  dryRun: g.optional(g.boolean()),
 });
 /**
- * `POST /v1/ops/imports` with a `text/csv` body: the options in the query string, where `dryRun` is the
- * text `true` or `false` (an enum, not a union with a transform: two fewer kinds of zod schema to build at
- * the import route's cold start).
+ * `POST /v1/ops/imports` with a `text/csv` body (and `leadloop import`): the options in the query string,
+ * where `dryRun` is the text `true` or `false`.
  */
-export const importQuerySchema = z.strictObject({
+export const importQueryGate = g.strictObject<ImportQueryInput>({
   ...importOptionFields,
-  dryRun: z.optional(z.enum(['true', 'false'])),
+  dryRun: g.optional(g.enumOf(['true', 'false'] as const)),
 });
-/** The options either door gives, `dryRun` as a boolean. */
-export type ImportQuery = Omit<z.output<typeof importRequestSchema>, 'csv'>;
 
 /** The query's options as `ImportQuery` (`dryRun=true` → `true`). */
-export function queryOptions({ dryRun, ...rest }: z.output<typeof importQuerySchema>): ImportQuery {
+export function queryOptions({ dryRun, ...rest }: ImportQueryInput): ImportQuery {
   return dryRun === undefined ? rest : { ...rest, dryRun: dryRun === 'true' };
 }
 
@@ -321,7 +336,7 @@ export function validateRow(row: CsvRow, mapping: HeaderMapping, options: Import
     if (field && value) raw[field] = value;
   });
   const { email = '', ...attributes } = raw;
-  const parsed = leadEntrySchema.safeParse({
+  const parsed = leadEntryGate.safeParse({
     email,
     attributes,
     channel: options.channel,

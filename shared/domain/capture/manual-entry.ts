@@ -16,8 +16,8 @@ import { buildTouch } from '#domain/capture/attribution';
 import { normalizeEmail } from '#domain/capture/email-address';
 import type { FormConfig } from '#domain/capture/form-config';
 import type { Submission, SubmissionFacts } from '#domain/capture/submission';
+import * as g from '#domain/lead/request-gate';
 import { CHANNELS, type Channel, type Consent, type EpochMs, type LeadAttributes } from '#domain/lead/types';
-import * as z from '#domain/lead/validation';
 import { isValidTimeZone } from '#domain/nurture/calendar';
 
 export const CONSENT_BASES = ['form', 'business_card', 'existing_relationship', 'none'] as const;
@@ -60,7 +60,7 @@ const CONTROL = /[\p{Cc}\p{Cf}]/u;
 /** Control characters with tab, LF and CR allowed (a textarea's line breaks). */
 const hasControlBesidesBreaks = (value: string): boolean => CONTROL.test(value.replace(/[\t\r\n]/g, ''));
 
-/** Why a value is refused, or null when it is fine. Shared by the route's schema and the CSV rows. */
+/** Why a value is refused, or null when it is fine. Shared by the entry's gate and schema (and so the CSV rows). */
 export function valueProblem(field: EntryAttribute, value: string): string | null {
   const max = field === 'message' ? MAX_MESSAGE_LENGTH : MAX_ENTRY_VALUE_LENGTH;
   if ([...value].length > max) return `longer than ${max} characters`;
@@ -71,50 +71,53 @@ export function valueProblem(field: EntryAttribute, value: string): string | nul
   return null;
 }
 
-// zod/mini (`#domain/lead/validation`): the entry and import routes' cold path.
-const attributeSchema = (field: EntryAttribute) =>
-  z.string().check(
-    z.trim(),
-    z.superRefine((v, ctx) => {
-      const problem = valueProblem(field, v);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    }),
+/** An entry's attributes, each trimmed (`leadEntrySchema`'s output, #domain/capture/entry-schema). */
+export type EntryAttributes = { [K in EntryAttribute]?: string | undefined };
+/** A lead entered by sales or one import row, as checked (`leadEntrySchema`'s output). */
+export interface LeadEntry {
+  email: string;
+  attributes: EntryAttributes;
+  channel: EntryChannel;
+  source: string;
+  ownerId?: string | undefined;
+  consentBasis: ConsentBasis;
+}
+
+/** A value of an entry attribute: trimmed, then `valueProblem`'s rules. */
+const attributeGate = (field: EntryAttribute) =>
+  g.optional(
+    g.string(
+      g.trim(),
+      g.refine((v: string) => valueProblem(field, v)),
+    ),
   );
 
 /**
- * Every attribute without a rule of its own (`valueProblem` checks them alike: length and control characters)
- * shares one schema; message, phone and time zone have theirs. A schema is immutable, so sharing it changes no
- * answer, and building 4 instead of 13 is most of this module's cold-start cost.
+ * The body of `POST /v1/ops/leads` (also what an import row becomes), checked by hand: the twin of
+ * `leadEntrySchema` (#domain/capture/entry-schema, the contract), which a cold start would spend about 3 ms
+ * building (`#domain/lead/request-gate`).
  */
-const OWN_RULE: ReadonlySet<EntryAttribute> = new Set(['message', 'phone', 'timeZone']);
-const plainAttribute = z.optional(attributeSchema('company'));
-const attributeOf = (field: EntryAttribute) =>
-  OWN_RULE.has(field) ? z.optional(attributeSchema(field)) : plainAttribute;
-
-/** The body of `POST /v1/ops/leads` (also what an import row becomes). */
-export const leadEntrySchema = z.strictObject({
-  email: z.string().check(
-    z.maxLength(1024),
-    z.superRefine((v, ctx) => {
+export const leadEntryGate = g.strictObject<LeadEntry>({
+  email: g.string(
+    g.maxLength(1024),
+    g.refine((v: string) => {
       const n = normalizeEmail(v);
-      if (!n.ok) ctx.addIssue({ code: 'custom', message: `not a valid e-mail address (${n.error})` });
+      return n.ok ? null : `not a valid e-mail address (${n.error})`;
     }),
   ),
-  attributes: z._default(
-    z.strictObject(
-      Object.fromEntries(ENTRY_ATTRIBUTES.map((f) => [f, attributeOf(f)])) as {
-        [K in EntryAttribute]: z.ZodMiniOptional<ReturnType<typeof attributeSchema>>;
+  attributes: g.withDefault(
+    g.strictObject<EntryAttributes>(
+      Object.fromEntries(ENTRY_ATTRIBUTES.map((f) => [f, attributeGate(f)])) as {
+        [K in EntryAttribute]: ReturnType<typeof attributeGate>;
       },
     ),
-    {},
+    () => ({}),
   ),
-  channel: z.enum(ENTRY_CHANNELS),
-  source: z.string().check(z.trim(), z.minLength(1), z.maxLength(MAX_ENTRY_VALUE_LENGTH)),
-  ownerId: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(128))),
-  consentBasis: z.enum(CONSENT_BASES),
+  channel: g.enumOf(ENTRY_CHANNELS),
+  source: g.string(g.trim(), g.minLength(1), g.maxLength(MAX_ENTRY_VALUE_LENGTH)),
+  ownerId: g.optional(g.string(g.trim(), g.minLength(1), g.maxLength(128))),
+  consentBasis: g.enumOf(CONSENT_BASES),
 });
-export type LeadEntry = z.output<typeof leadEntrySchema>;
-export type EntryAttributes = LeadEntry['attributes'];
 
 /**
  * `name` as one string (氏名 / "Taro Yamada") → family and given names. Japanese (with kanji or kana) is
@@ -154,7 +157,7 @@ export function entryConsent(basis: ConsentBasis, formId: string, now: EpochMs):
   return { purpose: 'marketing_email', textVersion: `basis:${basis}`, formId, at: now, doubleOptIn: false };
 }
 
-/** Capture's facts for an entry (the entry must have passed `leadEntrySchema`). */
+/** Capture's facts for an entry (the entry must have passed `leadEntryGate`). */
 export function entryFacts(entry: LeadEntry, origin: EntryOrigin, now: EpochMs): SubmissionFacts {
   const normalized = normalizeEmail(entry.email);
   if (!normalized.ok) throw new TypeError('entryFacts: the entry was not validated');

@@ -27,8 +27,9 @@ export type ActivityOutcomeName = (typeof ACTIVITY_OUTCOMES)[number];
 export const SALES_ACTIVITY_EVENT = 'sales_activity';
 
 /**
- * Body of `POST /v1/ops/leads/{leadId}/activities`. Built on first use (`lazySchema`): the activity report,
- * which bundles this module for its counting, parses no activity.
+ * Body of `POST /v1/ops/leads/{leadId}/activities`: the contract (the OpenAPI document). The route checks
+ * requests with its twin `salesActivityGate` (#domain/handoff/activity-gate); built on first use
+ * (`lazySchema`), so no bundle builds it.
  */
 export const salesActivitySchema = /* @__PURE__ */ z.lazySchema(() =>
   z.strictObject({
