@@ -52,6 +52,8 @@ export interface Lead {
   fitBreakdown?: Record<string, number>;
   owner?: { ownerId: string; name?: string; team?: string } | null;
   handoff?: { acceptedAt?: unknown; dueAt?: string; handoffNumber?: number } | null;
+  /** The actions the lead's stage and hand-off allow (sales actions, then handoff or reassign). */
+  availableActions?: string[];
   timeline: TimelineEntry[];
   timelineCursor: string | null;
   stageHistory?: { from: string | null; to: string; at: string; reason: string }[];
@@ -148,16 +150,22 @@ function SalesActions({ t, lead, reload }: { t: T; lead: Lead; reload: () => voi
   const path = (a: string) => `/v1/ops/leads/${encodeURIComponent(lead.leadId)}/${a}`;
   const bantch = lead.deal?.bantch ?? {};
   const today = new Date(Date.now() + 9 * 3600_000).toISOString().slice(0, 10);
-  return html`<section class="card" aria-labelledby="h-actions"><h2 id="h-actions">${t('actions')}</h2>
-    <div class="grid">
-      <div>
+  // Only the forms the lead's stage allows. At opportunity, `convert` means winning the deal: the deal
+  // section below moves it to won or lost, so this form (which opens an opportunity) is not offered.
+  const offered = new Set(
+    (lead.availableActions ?? []).filter((a) => a !== 'convert' || lead.stage !== 'opportunity'),
+  );
+  const forms = [
+    offered.has('accept') &&
+      html`<div>
         <h3>${t('accept')}</h3>
         <${ActionForm} t=${t} path=${path('accept')} name="accept" label=${t('accept')} onDone=${reload}
           build=${(v: Record<string, string>) => ({ actionId: newId(), ...(v.note ? { note: v.note } : {}) })}>
           <label>${t('note')}<input name="note" /></label>
         <//>
-      </div>
-      <div>
+      </div>`,
+    offered.has('qualify') &&
+      html`<div>
         <h3>${t('qualify')}</h3>
         <${ActionForm} t=${t} path=${path('qualify')} name="qualify" label=${t('qualify')} onDone=${reload}
           onError=${(e: unknown) => setMissing(e instanceof ApiError && e.status === 422 ? e.fields.map((f) => f.field.replace(/^bant\./, '')) : [])}
@@ -171,8 +179,9 @@ function SalesActions({ t, lead, reload }: { t: T; lead: Lead; reload: () => voi
           )}
           ${missing.length > 0 && html`<p class="error" data-testid="missing">${t('missingForSql')}: ${missing.map((k) => t(k as Key)).join(', ')}</p>`}
         <//>
-      </div>
-      <div>
+      </div>`,
+    offered.has('convert') &&
+      html`<div>
         <h3>${t('convert')}</h3>
         <${ActionForm} t=${t} path=${path('convert')} name="convert" label=${t('convert')} onDone=${reload}
           build=${(v: Record<string, string>) => ({
@@ -187,20 +196,33 @@ function SalesActions({ t, lead, reload }: { t: T; lead: Lead; reload: () => voi
           <label>${t('expectedCloseDate')}<input name="expectedCloseDate" type="date" min=${today} required /></label>
           <label>${t('account')}<input name="account" defaultValue=${lead.attributes.company ?? ''} /></label>
         <//>
-      </div>
-      <div>
-        <h3>${t('disqualify')}</h3>
+      </div>`,
+    (offered.has('disqualify') || offered.has('recycle')) &&
+      html`<div>
+        ${
+          offered.has('disqualify') &&
+          html`<h3>${t('disqualify')}</h3>
         <${ActionForm} t=${t} path=${path('disqualify')} name="disqualify" label=${t('disqualify')} onDone=${reload}
           build=${(v: Record<string, string>) => ({ actionId: newId(), reason: v.reason ?? '' })}>
           <label>${t('reason')}<input name="reason" required /></label>
-        <//>
-        <h3>${t('recycle')}</h3>
+        <//>`
+        }
+        ${
+          offered.has('recycle') &&
+          html`<h3>${t('recycle')}</h3>
         <${ActionForm} t=${t} path=${path('recycle')} name="recycle" label=${t('recycle')} onDone=${reload}
           build=${(v: Record<string, string>) => ({ actionId: newId(), reason: v.reason ?? '' })}>
           <label>${t('reason')}<input name="reason" required /></label>
-        <//>
-      </div>
-    </div></section>`;
+        <//>`
+        }
+      </div>`,
+  ].filter(Boolean);
+  return html`<section class="card" aria-labelledby="h-actions"><h2 id="h-actions">${t('actions')}</h2>
+    ${
+      forms.length > 0
+        ? html`<div class="grid">${forms}</div>`
+        : html`<p class="muted" data-testid="no-actions">${t(lead.stage === 'opportunity' ? 'dealDecides' : 'noActionsHere')}</p>`
+    }</section>`;
 }
 
 function OwnerActions({
@@ -221,14 +243,19 @@ function OwnerActions({
     ...(v.ownerId ? { ownerId: v.ownerId } : {}),
   });
   const open = Boolean(lead.owner);
+  // Reassign an open hand-off, or open one by hand where the stage allows it (not once sales owns the lead).
+  const action = (lead.availableActions ?? []).find((a) => a === 'reassign' || a === 'handoff');
   return html`<section class="card" aria-labelledby="h-owner"><h2 id="h-owner">${t('ownerActions')}</h2>
     <p>${t('owner')}: <strong data-testid="owner">${lead.owner ? `${lead.owner.name ?? ''} (${lead.owner.ownerId})` : '—'}</strong>
       ${lead.handoff?.dueAt && open ? html` · ${t('dueAt')}: ${when(lead.handoff.dueAt)}` : ''}</p>
-    <${ActionForm} t=${t} path=${path(open ? 'reassign' : 'handoff')} name=${open ? 'reassign' : 'handoff'}
-      label=${t(open ? 'reassign' : 'handoffNow')} build=${build} onDone=${reload}>
+    ${
+      action &&
+      html`<${ActionForm} t=${t} path=${path(action)} name=${action}
+      label=${t(action === 'reassign' ? 'reassign' : 'handoffNow')} build=${build} onDone=${reload}>
       <${OwnerSelect} t=${t} settings=${settings} name="ownerId" />
       <label>${t('reason')}<input name="reason" required /></label>
-    <//></section>`;
+    <//>`
+    }</section>`;
 }
 
 function LogActivity({ t, leadId, by, onDone }: { t: T; leadId: string; by: string; onDone: () => void }) {

@@ -4,6 +4,7 @@ import { dealSummary } from '#app/deal-view';
 import { settings } from '#config/settings';
 import type { ConsentLedgerEntry } from '#domain/capture/consent-ledger';
 import { emailKey } from '#domain/capture/email-address';
+import { availableLeadActions } from '#domain/handoff/owner-actions';
 import type { HandoffState } from '#domain/handoff/sla';
 import { isoAt } from '#domain/lead/events';
 import { type Lead, marketingAllowed, scoringOf } from '#domain/lead/lead';
@@ -126,6 +127,8 @@ function leadView(lead: Lead, timeline: readonly StoredTimelineEntry[], now: Epo
     stageHistory: state.stageHistory.map((t) => ({ ...t, at: isoAt(t.at) })),
     owner: state.handoff && !state.handoff.closedAt ? state.handoff.owner : null,
     handoff: state.handoff ? handoffTimes(state.handoff) : null,
+    /** The lead actions its stage and hand-off allow (`availableLeadActions`). */
+    availableActions: availableLeadActions(state),
     consent: profile.consent ?? null,
     /** Attribute changes unverified form posts proposed, waiting for confirmation or sales. */
     proposedAttributes: profile.proposedAttributes

@@ -167,8 +167,12 @@ describe('console work pages in Chromium', () => {
 
     // Act 1: accept (no hand-off yet: the accept opens one for the signed-in owner)
     await page.locator('button[data-action=accept]').click();
-    await done(page, 'accept');
+    await page.getByTestId('stage').filter({ hasText: /^sal$/ }).waitFor();
     await page.getByTestId('owner').filter({ hasText: 'sato' }).waitFor();
+    // Accepted: the page offers what comes next (qualify), no second accept and no hand-off by hand
+    expect(await page.locator('form[data-form=accept]').count()).toBe(0);
+    expect(await page.locator('form[data-form=qualify]').count()).toBe(1);
+    expect(await page.locator('form[data-form=handoff]').count()).toBe(0);
 
     // Act 2: log a connected call
     const activity = page.locator('form[data-form=activity]');
@@ -205,6 +209,9 @@ describe('console work pages in Chromium', () => {
       .filter({ hasText: /^opportunity$/ })
       .waitFor();
     await page.getByTestId('opportunities').getByText('初回商談').waitFor();
+    // An open opportunity is won or lost through its phase: no convert, disqualify or recycle form
+    await page.getByTestId('no-actions').waitFor();
+    expect(await page.locator('section[aria-labelledby=h-actions] form').count()).toBe(0);
 
     // Act 6: move the opportunity to the proposal phase
     const move = page.locator('form[data-form=opportunity]');

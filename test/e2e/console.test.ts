@@ -123,7 +123,7 @@ describe('web console in Chromium', () => {
     await page.context().close();
   });
 
-  it("given the sales user on a lead page, when an action is refused and another applied, then the API's message shows, the event records them as `by` from the token, and erasure stays admin-only", async () => {
+  it("given the sales user on a lead page, when an action is applied and the same one sent again from a stale tab, then only the actions the API takes are offered, the API's refusal shows, the event records them as `by` from the token, and erasure stays admin-only", async () => {
     // Arrange
     const page = await signIn('sales');
     const leadId = leadIds[0] ?? '';
@@ -131,17 +131,33 @@ describe('web console in Chromium', () => {
     await page.getByTestId('stage').waitFor();
     await settled(page);
     expect(await seriousViolations(page)).toEqual([]);
+    // A lead short of SQL: no opportunity to open, no BANTCH to fill; it can be disqualified
+    expect(await page.locator('form[data-form=convert]').count()).toBe(0);
+    expect(await page.locator('form[data-form=qualify]').count()).toBe(0);
+    // The same user in a second tab (the session lives in each tab's sessionStorage)
+    const session = await page.evaluate(() => sessionStorage.getItem('leadloop.session') ?? '');
+    const stale = await page.context().newPage();
+    await stale.addInitScript((s) => sessionStorage.setItem('leadloop.session', s), session);
+    await stale.goto(`${runtime.consoleUrl}#/lead/${leadId}`);
+    await stale.locator('form[data-form=disqualify]').waitFor();
 
-    // Act: convert before the lead is SQL (409 with the API's message), then disqualify with a reason
-    const convert = page.locator('form[data-form=convert]');
-    await convert.getByLabel('金額').fill('1000000');
-    await convert.getByLabel('受注予定日').fill('2027-03-31');
-    await convert.locator('button[data-action=convert]').click();
-    await convert.getByRole('alert').waitFor();
-    expect(await convert.getByRole('alert').textContent()).toMatch(/^409: /);
+    // Act: disqualify with a reason, then again from the tab opened before (409 with the API's message)
     await page.locator('form[data-form=disqualify] input[name=reason]').fill('予算なし');
     await page.locator('button[data-action=disqualify]').click();
     await page.getByTestId('stage').filter({ hasText: 'disqualified' }).waitFor();
+    const again = stale.locator('form[data-form=disqualify]');
+    await again.locator('input[name=reason]').fill('予算なし');
+    await again.locator('button[data-action=disqualify]').click();
+    await again.getByRole('alert').waitFor();
+    expect(await again.getByRole('alert').textContent()).toMatch(
+      /^409: cannot disqualify a lead in stage 'disqualified'/,
+    );
+    await stale.close();
+
+    // Assert: a disqualified lead offers no sales action, and no hand-off by hand
+    await page.getByTestId('no-actions').waitFor();
+    expect(await page.locator('section[aria-labelledby=h-actions] form').count()).toBe(0);
+    expect(await page.locator('section[aria-labelledby=h-owner] form').count()).toBe(0);
     await runtime.settle();
     await shot(page, 'lead-actions-sales');
 

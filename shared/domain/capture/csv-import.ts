@@ -29,8 +29,11 @@ export type CsvEncoding = (typeof CSV_ENCODINGS)[number];
 export type ImportField = 'email' | EntryAttribute;
 export const IMPORT_FIELDS: readonly ImportField[] = ['email', ...ENTRY_ATTRIBUTES];
 
-/** Header names (normalized with `headerKey`) → field. Unknown headers are ignored and reported. */
-const HEADER_ALIASES: Readonly<Record<string, ImportField>> = Object.fromEntries(
+/**
+ * Header names → field, each written as `headerKey` leaves it (a unit test checks), so the table is built
+ * without normalizing at a cold start. Unknown headers are ignored and reported.
+ */
+export const HEADER_ALIASES: Readonly<Record<string, ImportField>> = Object.fromEntries(
   (
     [
       [
@@ -117,7 +120,7 @@ const HEADER_ALIASES: Readonly<Record<string, ImportField>> = Object.fromEntries
       ],
       ['timeZone', ['timezone', 'tz', 'タイムゾーン', '時間帯']],
     ] as const
-  ).flatMap(([field, names]) => names.map((n) => [headerKey(n), field])),
+  ).flatMap(([field, names]) => names.map((n) => [n, field])),
 );
 
 /** A header as compared: NFKC (full-width → half-width), lower case, no spaces, `_`, `-`, `.`, `:`. */

@@ -1,4 +1,4 @@
-import type { Channel, LeadAttribute } from '#domain/lead/types';
+import type { Channel, Consent, EpochMs, LeadAttribute } from '#domain/lead/types';
 
 /**
  * What form validation needs from configuration, declared by the domain. The zod schemas that validate
@@ -82,4 +82,23 @@ export interface FormConfig {
   minFillMs: number;
   /** Visually hidden field people leave empty; bots fill it. */
   honeypotField: string;
+}
+
+/** The consent record to store with the lead, or null when the box was not ticked. */
+export function consentRecord(
+  form: FormConfig,
+  consented: boolean,
+  at: EpochMs,
+  context: { ip?: string; userAgent?: string } = {},
+): Consent | null {
+  if (!consented) return null;
+  return {
+    purpose: form.consent.purpose,
+    textVersion: form.consent.version,
+    formId: form.id,
+    at,
+    doubleOptIn: form.doubleOptIn,
+    ...(context.ip ? { ip: context.ip } : {}),
+    ...(context.userAgent ? { userAgent: context.userAgent.slice(0, 512) } : {}),
+  };
 }

@@ -111,25 +111,6 @@ export function multiValuedFields(form: FormConfig): string[] {
   return form.fields.filter((f) => f.type === 'checkbox').map((f) => f.name);
 }
 
-/** The consent record to store with the lead, or null when the box was not ticked. */
-export function consentRecord(
-  form: FormConfig,
-  consented: boolean,
-  at: EpochMs,
-  context: { ip?: string; userAgent?: string } = {},
-): Consent | null {
-  if (!consented) return null;
-  return {
-    purpose: form.consent.purpose,
-    textVersion: form.consent.version,
-    formId: form.id,
-    at,
-    doubleOptIn: form.doubleOptIn,
-    ...(context.ip ? { ip: context.ip } : {}),
-    ...(context.userAgent ? { userAgent: context.userAgent.slice(0, 512) } : {}),
-  };
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // Messages
 

@@ -10,7 +10,8 @@ import {
   mergeAttributes,
   mergeAttribution,
 } from '#domain/capture/attribution';
-import { consentRecord, type ParsedSubmission } from '#domain/capture/forms';
+import { consentRecord } from '#domain/capture/form-config';
+import type { ParsedSubmission } from '#domain/capture/forms';
 import { type AnyDomainEvent, buildDomainEvent, isoAt } from '#domain/lead/events';
 import {
   appendStageHistory,

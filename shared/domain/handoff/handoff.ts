@@ -125,6 +125,11 @@ export function mayOpenHandoff(
   opening?: HandoffOpening,
 ): boolean {
   if (opening === undefined) return shouldHandOff(lead, trigger);
+  return mayHandOffByHand(lead);
+}
+
+/** A hand-off by hand (the ops API's `handoff`, an accept that opens one): none open, not sales' stage yet. */
+export function mayHandOffByHand(lead: Pick<HandoffLead, 'stage' | 'handoff'>): boolean {
   return !hasOpenHandoff(lead) && !SALES_OWNED.includes(lead.stage);
 }
 

@@ -15,10 +15,16 @@ import {
   type HandoffLead,
   type HandoffPolicy,
   hasOpenHandoff,
+  mayHandOffByHand,
   mayOpenHandoff,
   planHandoff,
 } from '#domain/handoff/handoff';
-import { applySalesAction, type RecyclePolicy } from '#domain/handoff/sales-actions';
+import {
+  applySalesAction,
+  availableSalesActions,
+  type RecyclePolicy,
+  targetStage,
+} from '#domain/handoff/sales-actions';
 import {
   clockDeadlines,
   type HandoffState,
@@ -255,6 +261,25 @@ function accept(
   const moved = reassignOpen(lead, open, owner, now, ctx);
   if (!moved.ok) return moved;
   return chain(moved, answer(after(lead, moved), action, now, ctx));
+}
+
+/**
+ * The actions of the ops API's lead-action route that this lead's stage and hand-off allow, in the order of
+ * the funnel: sales' answers (the transition table; `accept` also where it would first open the missing
+ * hand-off for the accepting owner), then a hand-off by hand or a reassignment. The lead view lists them
+ * (`availableActions`), so the console offers only these forms; one can still be refused for a reason of
+ * its own (qualify: BANTCH incomplete; accept: no accepting owner named; every owner away).
+ */
+export function availableLeadActions(lead: Pick<ActionLead, 'stage' | 'handoff'>): LeadAction['action'][] {
+  const open = hasOpenHandoff(lead);
+  const accept = open
+    ? lead.handoff?.acceptedAt === undefined && targetStage('accept', lead.stage) !== undefined
+    : mayHandOffByHand(lead);
+  return [
+    ...(accept ? (['accept'] as const) : []),
+    ...availableSalesActions(lead.stage).filter((action) => action !== 'accept'),
+    ...(open ? (['reassign'] as const) : mayHandOffByHand(lead) ? (['handoff'] as const) : []),
+  ];
 }
 
 /**

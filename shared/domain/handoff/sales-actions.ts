@@ -10,6 +10,7 @@ import {
   buildDomainEvent,
   type ConversionTarget,
   isoAt,
+  SALES_ACTIONS,
   type SalesActionName,
 } from '#domain/lead/events';
 import type { EpochMs, Stage, StageTransition } from '#domain/lead/types';
@@ -150,6 +151,17 @@ function leavingAnOpportunity(action: SalesActionName, stage: Stage): string | u
     `cannot ${action} a lead in stage 'opportunity': mark the opportunity lost first ` +
     `(POST /v1/ops/leads/{leadId}/opportunity {"phase":"lost","reason":…}), which recycles the lead`
   );
+}
+
+/**
+ * The sales actions the lead's stage allows (the transition table), in the order of the funnel. The lead
+ * view lists them (`availableActions`), so the console offers a form only where the stage lets the API take
+ * it; an action can still be refused for a reason of its own (accept: the hand-off is someone else's or
+ * already accepted; qualify: BANTCH incomplete). At `opportunity` this is `convert` with `"to":"customer"`,
+ * winning the deal (the console's deal section does that).
+ */
+export function availableSalesActions(stage: Stage): SalesActionName[] {
+  return SALES_ACTIONS.filter((action) => targetStage(action, stage) !== undefined);
 }
 
 /** Applies a validated sales action, or refuses it when the transition table does not allow it. */

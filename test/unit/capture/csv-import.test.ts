@@ -6,6 +6,7 @@ import {
   decodeCsv,
   detectEncoding,
   errorCsv,
+  HEADER_ALIASES,
   headerKey,
   type ImportOptions,
   importIdOf,
@@ -202,6 +203,12 @@ describe('rows', () => {
       ),
       { numRuns: 100 },
     );
+  });
+
+  it('writes every header alias as headerKey leaves it (the table is not normalized at import)', () => {
+    const keys = Object.keys(HEADER_ALIASES);
+    expect(keys.length).toBeGreaterThan(60);
+    expect(keys.filter((k) => headerKey(k) !== k)).toEqual([]);
   });
 
   it('property: any header spelled with extra spaces, case or full-width forms maps like its plain spelling', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { consentRecord } from '#domain/capture/form-config';
 import {
   buildSubmissionSchema,
-  consentRecord,
   FormBodyError,
   MAX_SUBMISSION_KEYS,
   MAX_URLENCODED_PAIRS,

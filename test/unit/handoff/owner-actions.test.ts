@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type HandoffConfig, handoffConfigSchema } from '#config/handoff';
 import { type HandoffLead, planHandoff } from '#domain/handoff/handoff';
-import { decideLeadAction, type OwnerContext } from '#domain/handoff/owner-actions';
+import { availableLeadActions, decideLeadAction, type OwnerContext } from '#domain/handoff/owner-actions';
 import type { HandoffState } from '#domain/handoff/sla';
 import { type LeadAction, leadActionSchema } from '#domain/lead/actions';
 import { STAGES } from '#domain/lead/types';
@@ -226,4 +226,35 @@ describe('the inquiry fast lane rule', () => {
     const { inquiryHandoffRules } = await import('../../../infra/catalog.ts');
     expect(inquiryHandoffRules([{ id: 'whitepaper', handoff: 'score' }, { id: 'webinar' }])).toEqual([]);
   });
+});
+
+describe('availableLeadActions', () => {
+  const handoffs: [string, HandoffState | undefined][] = [
+    ['no hand-off', undefined],
+    ['an open hand-off', open()],
+    ['an accepted hand-off', open({ acceptedAt: NOW - HOUR / 2 })],
+    ['a closed hand-off', open({ acceptedAt: NOW - HOUR / 2, closedAt: NOW - HOUR / 4 })],
+  ];
+  // sato names himself: an accept with no open hand-off opens one for him, one with suzuki's open takes it over
+  const actions: LeadAction[] = [
+    { action: 'accept', actionId: 'a-1', ownerId: 'sato' },
+    { action: 'disqualify', actionId: 'd-1', reason: '予算なし' },
+    { action: 'recycle', actionId: 'r-1', reason: '来期' },
+    { action: 'handoff', actionId: 'h-1', reason: '展示会で名刺交換', ownerId: 'sato' },
+    { action: 'reassign', actionId: 'm-1', reason: '担当替え', ownerId: 'sato' },
+  ];
+  it.each(STAGES.flatMap((stage) => handoffs.map(([name, handoff]) => [stage, name, handoff] as const)))(
+    'given a lead in %s with %s, then it lists exactly the lead actions decideLeadAction takes',
+    (stage, _name, handoff) => {
+      // Arrange
+      const lead = warmMql({ stage, ...(handoff ? { handoff } : {}) });
+
+      // Act
+      const listed = availableLeadActions(lead).filter((a) => a !== 'qualify' && a !== 'convert');
+
+      // Assert (qualify and convert are the transition table's, tested with it)
+      const taken = actions.filter((action) => decide(lead, action).ok).map((action) => action.action);
+      expect(listed).toEqual(taken);
+    },
+  );
 });

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { type HandoffConfig, handoffConfigSchema } from '#config/handoff';
 import { type HandoffLead, planHandoff, shouldHandOff } from '#domain/handoff/handoff';
-import { applySalesAction, SALES_ACTION_TRANSITIONS } from '#domain/handoff/sales-actions';
+import {
+  applySalesAction,
+  availableSalesActions,
+  SALES_ACTION_TRANSITIONS,
+} from '#domain/handoff/sales-actions';
 import type { HandoffState } from '#domain/handoff/sla';
 import {
   ACTION_SCHEMAS,
@@ -418,4 +422,17 @@ describe('sales action bodies', () => {
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.message).toBe('either leadId or email is required');
   });
+});
+
+describe('availableSalesActions', () => {
+  it.each(STAGES)(
+    'given a lead in %s, then it lists the actions the promised table allows from it, in funnel order',
+    (stage) => {
+      expect(availableSalesActions(stage)).toEqual(
+        (Object.keys(EXPECTED) as SalesAction['action'][]).filter(
+          (action) => EXPECTED[action][stage] !== undefined,
+        ),
+      );
+    },
+  );
 });
