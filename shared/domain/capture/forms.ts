@@ -15,7 +15,7 @@ import type { Utm } from '#domain/capture/attribution';
 import { normalizeEmail } from '#domain/capture/email-address';
 import { CONSENT_FIELD, type FormConfig, type FormField } from '#domain/capture/form-config';
 import { checkSpam, readStartedAt, type SpamNote, type SpamVerdict } from '#domain/capture/spam';
-import type { Consent, EpochMs, LeadAttributes } from '#domain/lead/types';
+import type { EpochMs, LeadAttributes } from '#domain/lead/types';
 import * as z from '#domain/lead/validation';
 
 /** Most keys a submission may carry (fields + tracking fields + slack for page-specific extras). */
