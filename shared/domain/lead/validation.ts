@@ -11,7 +11,8 @@ import en from 'zod/v4/locales/en.js';
  * zod/mini does not, so a 400's field errors read word for word as before.
  *
  * Classic zod stays where nothing is on a cold path: the config schemas (shared/config, validated at synth)
- * and the OpenAPI document.
+ * and the OpenAPI document. The manual lead entry, the import and the sales activity build no schema at all:
+ * they check requests with `#domain/lead/request-gate`, their zod schemas' hand-written twins.
  */
 config(en());
 
