@@ -7,9 +7,10 @@ import { json } from '#http/responses';
 
 /**
  * `POST /v1/ops/leads/{leadId}/{action}` (JWT in AWS): sales' answers to a hand-off (accept, qualify,
- * convert, disqualify, recycle), the owner actions (handoff, reassign) and deals (`opportunity`) with a JSON
- * body, e.g. `{"actionId":"…","bant":{…}}` for qualify or `{"actionId":"…","ownerId":"sato","reason":"…"}`
- * for handoff. 200 with the result; a replayed `actionId` returns the first result (header
+ * convert, disqualify, recycle), BANTCH saved without a stage move (`bantch`: the answer names the items SQL
+ * still needs), the owner actions (handoff, reassign) and deals (`opportunity`) with a JSON body, e.g.
+ * `{"actionId":"…","bant":{…}}` for qualify or bantch, `{"actionId":"…","ownerId":"sato","reason":"…"}` for
+ * handoff. 200 with the result; a replayed `actionId` returns the first result (header
  * `idempotent-replay: true`); 400 with field errors, 404 unknown lead or owner, 409 refused action, 422 when
  * qualify lacks the BANTCH items SQL needs. `convert` opens the opportunity, `opportunity` moves its phase
  * (`{actionId, phase, …}`; won / lost). The CRM's door to the same use case is `functions/sales-actions-crm`.
@@ -74,7 +75,7 @@ export const handler = httpHandler(async (event) => {
 
 /**
  * Each request names one action, so only that action's schema is parsed with (and built, on its first use:
- * a cold start builds one of eight instead of all; the issues and paths are those of the union's option).
+ * a cold start builds one of nine instead of all; the issues and paths are those of the union's option).
  */
 async function lead(leadId: string, raw: Record<string, unknown>, action: LeadActionName) {
   const parsed = ACTION_SCHEMAS[action]().safeParse({ ...raw, action });

@@ -4,7 +4,7 @@ import { replayOf } from '#app/action-replay';
 import { type OpportunityView, opportunityView } from '#app/deal-view';
 import { settings } from '#config/settings';
 import { type DealAction, type DealDecided, decideDealAction } from '#domain/deals/deal-actions';
-import { emptyDeal } from '#domain/deals/opportunity';
+import { type BantchField, emptyDeal } from '#domain/deals/opportunity';
 import { type SalesActionView, summarizeHandoff } from '#domain/handoff/sales-actions';
 import { opportunityActionSchema } from '#domain/lead/actions';
 import { type Bantch, isoAt } from '#domain/lead/events';
@@ -24,7 +24,10 @@ export { opportunityActionSchema };
 export interface DealActionView extends Omit<SalesActionView, 'action'> {
   action: DealAction['action'];
   opportunity?: OpportunityView;
+  /** qualify and bantch: BANTCH as kept after the action (the items given merged over the earlier ones). */
   bantch?: Bantch;
+  /** bantch: the items `config/deals.ts` requires for SQL that are still unknown (empty: qualify may go). */
+  missingForSql?: BantchField[];
 }
 
 export type DealActionOutcome =
@@ -36,9 +39,10 @@ export type DealActionOutcome =
   | { status: 'invalid'; message: string; field: string };
 
 /**
- * Qualify, convert and the opportunity's phase moves on a lead (ops API and CRM, through `salesAction`).
- * Same guarantees as every sales action: idempotent on `actionId` (the first result is stored with the
- * change), the state, the deal item and the events commit in one transaction, a refused move changes nothing.
+ * Qualify, convert, BANTCH recorded along the way (`bantch`) and the opportunity's phase moves on a lead (ops
+ * API and CRM, through `salesAction`). Same guarantees as every sales action: idempotent on `actionId` (the
+ * first result is stored with the change), the state (version-checked, even when the stage stays), the deal
+ * item, the timeline line and the events commit in one transaction, a refused move changes nothing.
  */
 export async function dealAction(leadId: string, action: DealAction): Promise<DealActionOutcome> {
   const now = clockNow();
@@ -79,6 +83,8 @@ export async function dealAction(leadId: string, action: DealAction): Promise<De
         previous: lead,
         state: stateAfter(state, decided),
         events: decided.events,
+        // Not scored (no points), so never "in flight" for a rescoring (baseVersion 0, as nurture's lines).
+        timeline: (decided.timeline ?? []).map((entry) => ({ ...entry, baseVersion: 0, recordedAt: now })),
         extra: [
           dealPut(decided.deal, deal.version),
           salesActionRecordPut(action.actionId, { leadId, action: action.action, result: view }, now),
@@ -119,6 +125,9 @@ function dealView(leadId: string, from: Stage, action: DealAction, decided: Deal
       ? { nurture: { at: isoAt(decided.nurture.at), sequenceId: decided.nurture.sequenceId } }
       : {}),
     ...(decided.opportunity ? { opportunity: opportunityView(decided.opportunity) } : {}),
-    ...(action.action === 'qualify' && decided.deal.bantch ? { bantch: decided.deal.bantch } : {}),
+    ...((action.action === 'qualify' || action.action === 'bantch') && decided.deal.bantch
+      ? { bantch: decided.deal.bantch }
+      : {}),
+    ...(decided.missingForSql ? { missingForSql: decided.missingForSql } : {}),
   };
 }

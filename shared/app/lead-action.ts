@@ -19,7 +19,7 @@ import { slaTimerDelete, slaTimerPut } from '#store/timers';
 
 /**
  * The lead actions that are not deals (hand-off, reassign, accept, disqualify, recycle, …), on a lead named
- * by id: `#app/sales-action` sends qualify and convert to the deal path (`#app/deal-action`) and everything
+ * by id: `#app/sales-action` sends qualify, convert and bantch to the deal path (`#app/deal-action`) and everything
  * else here. Apart so that what only hands a lead off (an ops entry naming its owner, `#app/create-lead`)
  * does not load the deal path and the CRM event parsing (a smaller bundle, a faster cold start).
  */
@@ -49,7 +49,7 @@ const assigns = (action: LeadAction): boolean =>
  */
 export async function applyLeadAction(
   leadId: string,
-  action: Exclude<LeadAction, { action: 'qualify' | 'convert' }>,
+  action: Exclude<LeadAction, { action: 'qualify' | 'convert' | 'bantch' }>,
 ): Promise<SalesActionOutcome> {
   const now = clockNow();
   const policy = settings.handoff;

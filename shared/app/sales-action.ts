@@ -39,14 +39,14 @@ async function resolveLeadId(ref: LeadRef): Promise<string | undefined> {
 
 /**
  * Applies an action to a lead named by id or e-mail (the ops API, a CRM event; same validation before).
- * Qualify and convert keep the deal (BANTCH, opportunity) beside the stage move (`#app/deal-action`); every
+ * Qualify, convert and bantch keep the deal (BANTCH, opportunity) beside the stage move (`#app/deal-action`); every
  * other action is `applyLeadAction` (`#app/lead-action`). Idempotent on `actionId` either way.
  */
 export async function salesAction(ref: LeadRef, action: LeadAction): Promise<SalesActionOutcome> {
   const leadId = await resolveLeadId(ref);
   if (!leadId) return { status: 'not_found' };
-  // (The view's `action` is the request's: qualify or convert, never 'opportunity', hence the cast.)
-  if (action.action === 'qualify' || action.action === 'convert')
+  // (The view's `action` is the request's: qualify, convert or bantch, never 'opportunity', hence the cast.)
+  if (action.action === 'qualify' || action.action === 'convert' || action.action === 'bantch')
     return (await dealAction(leadId, action)) as SalesActionOutcome;
   return applyLeadAction(leadId, action);
 }

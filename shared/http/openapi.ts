@@ -50,6 +50,8 @@ export interface OperationSpec {
     /** Classic zod or zod/mini (request schemas on a cold path are zod/mini, see `#domain/lead/validation`). */
     schema: z.ZodType | ZodMiniType;
     example: unknown;
+    /** More named examples (a route whose body has several shapes, e.g. one per action); each passes `schema`. */
+    examples?: Record<string, { summary: string; value: unknown }>;
     document?: z.ZodType;
     description?: string;
     mediaTypes?: readonly string[];
@@ -355,14 +357,42 @@ export const OPERATIONS: readonly OperationSpec[] = [
     path: '/v1/ops/leads/{leadId}/{action}',
     auth: 'ops',
     summary:
-      'A sales action: accept (opens the hand-off first when none is open), qualify (BANTCH kept), convert (opens the opportunity), disqualify, recycle, handoff and reassign (by hand), opportunity (moves its phase; body: opportunityActionSchema)',
-    body: { schema: leadActionSchema(), example: { action: 'accept', actionId: 'crm-7781', by: 'k.sato' } },
+      'A sales action: accept (opens the hand-off first when none is open), qualify (BANTCH kept), bantch (saves BANTCH items learned so far, the stage unchanged), convert (opens the opportunity), disqualify, recycle, handoff and reassign (by hand), opportunity (moves its phase; body: opportunityActionSchema)',
+    body: {
+      schema: leadActionSchema(),
+      example: { action: 'accept', actionId: 'crm-7781', by: 'k.sato' },
+      examples: {
+        accept: {
+          summary: 'accept: sales takes the lead',
+          value: { action: 'accept', actionId: 'crm-7781', by: 'k.sato' },
+        },
+        bantch: {
+          summary:
+            'bantch: save the BANTCH items learned on this call (one or more; merged into the deal, the stage stays). The answer names the items SQL still needs (missingForSql)',
+          value: {
+            action: 'bantch',
+            actionId: 'call-2-4711',
+            bant: { budget: '年間500万円', authority: '情報システム部長が決裁' },
+            note: '2回目の電話',
+          },
+        },
+        qualify: {
+          summary: 'qualify: sal → sql; only the items required for SQL not saved before are needed',
+          value: {
+            action: 'qualify',
+            actionId: 'call-3-4711',
+            bant: { needs: '名刺管理とMAの統合', timing: '2026年度下期' },
+          },
+        },
+      },
+    },
     responses: {
-      '200': 'Applied (or the first result of a replayed actionId)',
-      '400': 'Fields need attention',
+      '200':
+        'Applied (or the first result of a replayed actionId); bantch and qualify answer the BANTCH kept, bantch also `missingForSql`',
+      '400': 'Fields need attention (bantch: an empty `bant` names `bant`)',
       '404': 'No such lead, action or owner (ownerId)',
       '409':
-        'Refused transition (e.g. a phase after won or lost, an open hand-off already), no owner available, or actionId reused',
+        'Refused transition (e.g. a phase after won or lost, an open hand-off already, bantch on a disqualified lead or a customer), no owner available, or actionId reused',
       '422': 'qualify: BANTCH items required for SQL are missing (named in errors)',
     },
   },
@@ -506,7 +536,11 @@ function register(registry: OpenAPIRegistry, op: OperationSpec, bearer: { name: 
               content: Object.fromEntries(
                 (body.mediaTypes ?? ['application/json']).map((t) => [
                   t,
-                  { schema: documented(body.document ?? body.schema), example: body.example },
+                  {
+                    schema: documented(body.document ?? body.schema),
+                    example: body.example,
+                    ...(body.examples ? { examples: body.examples } : {}),
+                  },
                 ]),
               ),
             },

@@ -88,7 +88,7 @@ describe('BANTCH on qualify', () => {
     expect(qualified.status).toBe(200);
     expect(view.stage).toBe('sql');
     expect(view.deal?.bantch).toEqual(BANTCH);
-    expect(view.availableActions).toEqual(['convert', 'disqualify', 'recycle', 'reassign']);
+    expect(view.availableActions).toEqual(['convert', 'disqualify', 'recycle', 'bantch', 'reassign']);
   });
 });
 
@@ -124,8 +124,9 @@ describe('convert and the opportunity', () => {
     });
     expect(view.stage).toBe('opportunity');
     expect(view.deal?.openOpportunity).toMatchObject({ phase: 'first_meeting', status: 'open' });
-    // Neither disqualify nor recycle while the deal is open; convert here is winning it ("to":"customer")
-    expect(view.availableActions).toEqual(['convert', 'reassign']);
+    // Neither disqualify nor recycle while the deal is open; convert here is winning it ("to":"customer");
+    // BANTCH can still be recorded (bantch)
+    expect(view.availableActions).toEqual(['convert', 'bantch', 'reassign']);
   });
 
   it('given an open opportunity, when it moves through the phases to won, then each move is announced, won makes a customer, and the same actionId replays without a second event', async () => {

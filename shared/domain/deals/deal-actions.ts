@@ -1,10 +1,12 @@
 /**
- * Sales actions that touch the deal: qualify (BANTCH kept and required for SQL), convert (opens the
- * opportunity; a convert with `to: 'customer'` wins it) and the opportunity's phase moves (won → customer, lost → recycled
- * into nurture). The stage move itself is the hand-off's transition table (`applySalesAction`); this module
- * adds the deal record and its events. Pure: (lead, deal, action, config, now) → decision.
+ * Sales actions that touch the deal: bantch (BANTCH items recorded, the stage unchanged), qualify (BANTCH kept
+ * and required for SQL), convert (opens the opportunity; a convert with `to: 'customer'` wins it) and the
+ * opportunity's phase moves (won → customer, lost → recycled into nurture). The stage move itself is the
+ * hand-off's transition table (`applySalesAction`); this module adds the deal record and its events. Pure:
+ * (lead, deal, action, config, now) → decision.
  */
 import {
+  BANTCH_FIELDS,
   type BantchField,
   createOpportunity,
   type DealRecord,
@@ -16,13 +18,21 @@ import {
   openOpportunity,
   opportunityRef,
 } from '#domain/deals/opportunity';
-import { applySalesAction, type RecyclePolicy, type SalesActionLead } from '#domain/handoff/sales-actions';
+import {
+  applySalesAction,
+  type RecyclePolicy,
+  recordsBantch,
+  type SalesActionLead,
+} from '#domain/handoff/sales-actions';
 import type { HandoffState } from '#domain/handoff/sla';
-import type { OpportunityAction, SalesAction } from '#domain/lead/actions';
+import type { BantchAction, OpportunityAction, SalesAction } from '#domain/lead/actions';
 import { type AnyDomainEvent, buildDomainEvent, isoAt } from '#domain/lead/events';
-import type { ChannelGroup, EpochMs, Stage, StageTransition } from '#domain/lead/types';
+import type { ChannelGroup, EpochMs, Stage, StageTransition, TimelineEntry } from '#domain/lead/types';
 
-export type DealAction = Extract<SalesAction, { action: 'qualify' | 'convert' }> | OpportunityAction;
+export type DealAction =
+  | Extract<SalesAction, { action: 'qualify' | 'convert' }>
+  | BantchAction
+  | OpportunityAction;
 
 export interface DealLead extends SalesActionLead {
   /** First-touch channel (report dimension of won and lost deals). */
@@ -43,6 +53,10 @@ export type DealDecided = {
   opportunity?: Opportunity;
   events: AnyDomainEvent[];
   nurture?: { at: EpochMs; sequenceId: string };
+  /** Lines for the lead's timeline (no points): what `bantch` recorded. */
+  timeline?: TimelineEntry[];
+  /** `bantch`: the items required for SQL the merged BANTCH still lacks, in configured order. */
+  missingForSql?: BantchField[];
 };
 
 export type DealRefusal =
@@ -63,6 +77,7 @@ export function decideDealAction(
   now: EpochMs,
 ): DealDecided | DealRefusal {
   if (action.action === 'opportunity') return movePhase(lead, deal, action, config, now);
+  if (action.action === 'bantch') return recordBantch(lead, deal, action, config, now);
   const base = applySalesAction(lead, action, now, config.recycle);
   if (!base.ok) return refuse(base.message);
   const common = {
@@ -82,10 +97,17 @@ export function decideDealAction(
         message: `BANTCH needed before SQL is missing: ${missing.join(', ')}`,
       };
     }
+    // The CRM hears BANTCH with `Lead Qualified`: all of it as kept (items saved earlier with `bantch`
+    // included), not only the items this qualify gave.
+    const events = base.events.map((event) =>
+      event.detailType === 'Lead Qualified'
+        ? buildDomainEvent('Lead Qualified', { ...event.detail, bant: bantch })
+        : event,
+    );
     return {
       ...common,
       deal: { ...deal, bantch, updatedAt: now, version: deal.version + 1 },
-      events: base.events,
+      events,
     };
   }
   // convert
@@ -132,6 +154,50 @@ export function decideDealAction(
       ...base.events,
       ...phaseEvents(lead, won.value.before, won.value.opportunity, action, config, now),
     ],
+  };
+}
+
+/**
+ * `bantch`: merges the items given over the deal's BANTCH (an item not given keeps its value) on a lead that
+ * is still worked, from subscriber to an open opportunity. The stage and hand-off stay as they are and no
+ * event is announced; the lead's timeline gets a `bantch_recorded` line naming the items (with `by` and the note), and the answer
+ * says which items SQL still needs. Refused on a disqualified lead or a customer.
+ */
+function recordBantch(
+  lead: DealLead,
+  deal: DealRecord,
+  action: BantchAction,
+  config: DealActionConfig,
+  now: EpochMs,
+): DealDecided | DealRefusal {
+  if (!recordsBantch(lead.stage)) {
+    return refuse(
+      `cannot record BANTCH on a lead in stage '${lead.stage}': it is no longer worked (only from subscriber to an open opportunity, or recycled)`,
+    );
+  }
+  const bantch = mergeBantch(deal.bantch, action.bant);
+  const items = BANTCH_FIELDS.filter((field) => action.bant[field] !== undefined);
+  return {
+    ok: true,
+    stage: lead.stage,
+    ...(lead.handoff ? { handoff: lead.handoff } : {}),
+    deal: { ...deal, bantch, updatedAt: now, version: deal.version + 1 },
+    events: [],
+    timeline: [
+      {
+        eventId: `${lead.leadId}:bantch:${action.actionId}`,
+        type: 'bantch_recorded',
+        occurredAt: now,
+        points: 0,
+        rule: null,
+        properties: {
+          items: items.join(','),
+          ...(action.by === undefined ? {} : { by: action.by }),
+          ...(action.note === undefined ? {} : { note: action.note }),
+        },
+      },
+    ],
+    missingForSql: missingBantch(bantch, config.deals.requiredForSql),
   };
 }
 

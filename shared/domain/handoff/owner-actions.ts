@@ -23,6 +23,7 @@ import {
   applySalesAction,
   availableSalesActions,
   type RecyclePolicy,
+  recordsBantch,
   targetStage,
 } from '#domain/handoff/sales-actions';
 import {
@@ -44,6 +45,9 @@ export interface OwnerContext {
   recent: readonly TimelineEntry[];
   recycle?: RecyclePolicy;
 }
+
+/** The lead-route actions this module decides: all but `bantch`, which only records (the deal path). */
+export type HandoffLeadAction = Exclude<LeadAction, { action: 'bantch' }>;
 
 /** The lead as an action decides on it: the hand-off view (scores, attributes for the CRM record, hand-off). */
 export type ActionLead = HandoffLead;
@@ -266,7 +270,8 @@ function accept(
 /**
  * The actions of the ops API's lead-action route that this lead's stage and hand-off allow, in the order of
  * the funnel: sales' answers (the transition table; `accept` also where it would first open the missing
- * hand-off for the accepting owner), then a hand-off by hand or a reassignment. The lead view lists them
+ * hand-off for the accepting owner), `bantch` wherever the lead is still worked (the deal path decides it:
+ * `decideDealAction`), then a hand-off by hand or a reassignment. The lead view lists them
  * (`availableActions`), so the console offers only these forms; one can still be refused for a reason of
  * its own (qualify: BANTCH incomplete; accept: no accepting owner named; every owner away).
  */
@@ -278,6 +283,7 @@ export function availableLeadActions(lead: Pick<ActionLead, 'stage' | 'handoff'>
   return [
     ...(accept ? (['accept'] as const) : []),
     ...availableSalesActions(lead.stage).filter((action) => action !== 'accept'),
+    ...(recordsBantch(lead.stage) ? (['bantch'] as const) : []),
     ...(open ? (['reassign'] as const) : mayHandOffByHand(lead) ? (['handoff'] as const) : []),
   ];
 }
@@ -289,7 +295,7 @@ export function availableLeadActions(lead: Pick<ActionLead, 'stage' | 'handoff'>
  */
 export function decideLeadAction(
   lead: ActionLead,
-  action: LeadAction,
+  action: HandoffLeadAction,
   now: EpochMs,
   ctx: OwnerContext,
 ): LeadActionDecision {

@@ -25,6 +25,26 @@ const DAY_MS = 86_400_000;
 const OPEN_STAGES = ['subscriber', 'lead', 'mql', 'tql', 'sal', 'sql', 'recycled'] as const;
 
 /**
+ * Stages where the lead is still worked, so sales may record BANTCH on it (`bantch`, the stage unchanged):
+ * every stage but the two ends, `disqualified` and `customer`.
+ */
+export const BANTCH_STAGES = [
+  'subscriber',
+  'lead',
+  'mql',
+  'tql',
+  'sal',
+  'sql',
+  'opportunity',
+  'recycled',
+] as const satisfies readonly Stage[];
+
+/** Whether a lead in `stage` may have BANTCH recorded (`bantch`). */
+export function recordsBantch(stage: Stage): boolean {
+  return (BANTCH_STAGES as readonly Stage[]).includes(stage);
+}
+
+/**
  * Allowed transitions: action → (from stage → to stage). Anything not listed is refused with 409.
  * Accept additionally needs an open, not yet accepted hand-off (the SLA clock it stops).
  */

@@ -106,6 +106,30 @@ export const qualifyActionSchema = /* @__PURE__ */ lazySchema(() => {
     bant: p.bantchSchema,
   });
 });
+
+/** At least one BANTCH item given (a `bantch` body records something). */
+const namesAnItem = (bant: Record<string, string | undefined>): boolean =>
+  Object.values(bant).some((value) => value !== undefined);
+
+/**
+ * `POST /v1/ops/leads/{leadId}/bantch`: the BANTCH items learned so far (each as qualify checks it, every one
+ * optional, at least one given), merged into the lead's deal; the stage stays where it is.
+ */
+export const bantchActionSchema = /* @__PURE__ */ lazySchema(() => {
+  const p = parts();
+  return actionBody('bantch', {
+    bant: p.bantchSchema.check(
+      z.refine(namesAnItem, {
+        message:
+          'give at least one BANTCH item: budget, authority, needs, timing, competitor or humanResources',
+        // Only a bant with no issue of its own (an unknown or blank item is named as such, not twice).
+        when: (payload) => payload.issues.length === 0,
+      }),
+    ),
+  });
+});
+export type BantchAction = z.output<ReturnType<typeof bantchActionSchema>>;
+
 export const convertActionSchema = /* @__PURE__ */ lazySchema(() => {
   const p = parts();
   return actionBody('convert', {
@@ -224,7 +248,7 @@ export const salesActionSchema = /* @__PURE__ */ lazySchema(() =>
 export type SalesAction = z.output<ReturnType<typeof salesActionSchema>>;
 export type SalesActionInput = z.input<ReturnType<typeof salesActionSchema>>;
 
-/** Every action of `POST /v1/ops/leads/{leadId}/{action}`: sales' answers and the owner actions. */
+/** Every action of `POST /v1/ops/leads/{leadId}/{action}`: sales' answers, BANTCH and the owner actions. */
 export const leadActionSchema = /* @__PURE__ */ lazySchema(() =>
   z.discriminatedUnion('action', [
     acceptActionSchema(),
@@ -232,6 +256,7 @@ export const leadActionSchema = /* @__PURE__ */ lazySchema(() =>
     convertActionSchema(),
     disqualifyActionSchema(),
     recycleActionSchema(),
+    bantchActionSchema(),
     handoffActionSchema(),
     reassignActionSchema(),
   ]),
@@ -249,6 +274,7 @@ export const ACTION_SCHEMAS = {
   convert: convertActionSchema,
   disqualify: disqualifyActionSchema,
   recycle: recycleActionSchema,
+  bantch: bantchActionSchema,
   handoff: handoffActionSchema,
   reassign: reassignActionSchema,
 } as const satisfies Record<LeadAction['action'], () => unknown>;

@@ -337,8 +337,16 @@ export type SalesActionName = (typeof SALES_ACTIONS)[number];
 export const OWNER_ACTIONS = ['handoff', 'reassign'] as const;
 export type OwnerActionName = (typeof OWNER_ACTIONS)[number];
 
-/** Every action of `POST /v1/ops/leads/{leadId}/{action}`: sales' answers and the owner actions. */
-export const LEAD_ACTIONS = [...SALES_ACTIONS, ...OWNER_ACTIONS] as const;
+/**
+ * Actions that record what sales learned without moving the stage: `bantch` merges BANTCH items into the
+ * lead's deal (one call at a time; qualify then needs only what is still missing). No event of their own:
+ * the CRM receives BANTCH with `Lead Qualified`.
+ */
+export const RECORD_ACTIONS = ['bantch'] as const;
+export type RecordActionName = (typeof RECORD_ACTIONS)[number];
+
+/** Every action of `POST /v1/ops/leads/{leadId}/{action}`: sales' answers, BANTCH and the owner actions. */
+export const LEAD_ACTIONS = [...SALES_ACTIONS, ...RECORD_ACTIONS, ...OWNER_ACTIONS] as const;
 export type LeadActionName = (typeof LEAD_ACTIONS)[number];
 
 export const CRM_EVENT_SOURCE = 'leadloop.crm';

@@ -1,17 +1,27 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { dealsConfigSchema } from '#config/deals';
 import { type HandoffConfig, handoffConfigSchema } from '#config/handoff';
+import { decideDealAction } from '#domain/deals/deal-actions';
+import { emptyDeal } from '#domain/deals/opportunity';
 import { type HandoffLead, planHandoff } from '#domain/handoff/handoff';
-import { availableLeadActions, decideLeadAction, type OwnerContext } from '#domain/handoff/owner-actions';
+import {
+  availableLeadActions,
+  decideLeadAction,
+  type HandoffLeadAction,
+  type OwnerContext,
+} from '#domain/handoff/owner-actions';
 import type { HandoffState } from '#domain/handoff/sla';
-import { type LeadAction, leadActionSchema } from '#domain/lead/actions';
+import { leadActionSchema } from '#domain/lead/actions';
 import { STAGES } from '#domain/lead/types';
 import { candidatesFor } from '#domain/nurture/enrollment';
+import { deals as demoDeals } from '../../../config/deals.ts';
 import { handoff as demoHandoff } from '../../../config/handoff.ts';
 
 const HOUR = 3_600_000;
 const NOW = Date.UTC(2025, 4, 12, 1, 0);
 const demo: HandoffConfig = handoffConfigSchema.parse(demoHandoff);
+const dealsConfig = dealsConfigSchema.parse(demoDeals);
 const ctx: OwnerContext = { policy: demo, roundRobin: {}, recent: [] };
 
 const warmMql = (overrides: Partial<HandoffLead> = {}): HandoffLead => ({
@@ -39,7 +49,7 @@ const open = (overrides: Partial<HandoffState> = {}): HandoffState => ({
   ...overrides,
 });
 
-const decide = (lead: HandoffLead, action: LeadAction) => decideLeadAction(lead, action, NOW, ctx);
+const decide = (lead: HandoffLead, action: HandoffLeadAction) => decideLeadAction(lead, action, NOW, ctx);
 
 describe('planHandoff with an opening (fast lane, by hand, by accept)', () => {
   it('given a warm lead the score trigger ignores, when an inquiry opens it, then it is handed off with trigger and reason on the event', () => {
@@ -236,7 +246,7 @@ describe('availableLeadActions', () => {
     ['a closed hand-off', open({ acceptedAt: NOW - HOUR / 2, closedAt: NOW - HOUR / 4 })],
   ];
   // sato names himself: an accept with no open hand-off opens one for him, one with suzuki's open takes it over
-  const actions: LeadAction[] = [
+  const actions: HandoffLeadAction[] = [
     { action: 'accept', actionId: 'a-1', ownerId: 'sato' },
     { action: 'disqualify', actionId: 'd-1', reason: '予算なし' },
     { action: 'recycle', actionId: 'r-1', reason: '来期' },
@@ -250,11 +260,34 @@ describe('availableLeadActions', () => {
       const lead = warmMql({ stage, ...(handoff ? { handoff } : {}) });
 
       // Act
-      const listed = availableLeadActions(lead).filter((a) => a !== 'qualify' && a !== 'convert');
+      const listed = availableLeadActions(lead).filter(
+        (a) => a !== 'qualify' && a !== 'convert' && a !== 'bantch',
+      );
 
-      // Assert (qualify and convert are the transition table's, tested with it)
+      // Assert (qualify and convert are the transition table's, tested with it; bantch is the deal path's)
       const taken = actions.filter((action) => decide(lead, action).ok).map((action) => action.action);
       expect(listed).toEqual(taken);
+    },
+  );
+  it.each(STAGES.flatMap((stage) => handoffs.map(([name, handoff]) => [stage, name, handoff] as const)))(
+    'given a lead in %s with %s, then it lists bantch exactly where the deal decision takes it',
+    (stage, _name, handoff) => {
+      // Arrange
+      const lead = warmMql({ stage, ...(handoff ? { handoff } : {}) });
+      const deals = { deals: dealsConfig, recycle: { nurtureAfterDays: 30, sequenceId: 'recycle-nurture' } };
+
+      // Act
+      const listed = availableLeadActions(lead).includes('bantch');
+
+      // Assert
+      const taken = decideDealAction(
+        { ...lead, channel: 'direct' },
+        emptyDeal(lead.leadId),
+        { action: 'bantch', actionId: 'b-1', bant: { budget: '年間500万円' } },
+        deals,
+        NOW,
+      ).ok;
+      expect(listed).toBe(taken);
     },
   );
 });

@@ -35,6 +35,41 @@ describe('OpenAPI document', () => {
     },
   );
 
+  it.each(
+    OPERATIONS.flatMap((op) =>
+      Object.entries(op.body?.examples ?? {}).map(
+        ([name, example]) => [`${op.method} ${op.path}`, name, op, example.value] as const,
+      ),
+    ),
+  )(
+    'given %s, then its named example %s passes the schema the handler validates with',
+    (_, _name, op, value) => {
+      expect(op.body?.schema.safeParse(value).success).toBe(true);
+    },
+  );
+
+  it('given the lead-action route, then the document lists bantch among the actions with its example', () => {
+    // Act
+    const document = apiDocument('https://api.example.co.jp');
+    type Post = {
+      requestBody: {
+        content: Record<
+          string,
+          {
+            schema: { oneOf?: { properties: { action: { const?: string } } }[] };
+            examples?: Record<string, { value: { action: string } }>;
+          }
+        >;
+      };
+    };
+    const json = (document.paths['/v1/ops/leads/{leadId}/{action}']?.post as Post | undefined)?.requestBody
+      .content['application/json'];
+
+    // Assert
+    expect(json?.schema.oneOf?.map((o) => o.properties.action.const)).toContain('bantch');
+    expect(json?.examples?.bantch?.value.action).toBe('bantch');
+  });
+
   it('given the tracking routes, then their bodies are generated from the zod schemas the parser gates each event with, and the examples are accepted without a rejection', async () => {
     // Arrange
     const { parseTrackBatch } = await import('#domain/tracking/batch');
