@@ -92,9 +92,18 @@ const values = (form: HTMLFormElement): Record<string, string> =>
     [...new FormData(form)].map(([k, v]) => [k, String(v).trim()]).filter(([, v]) => v !== ''),
   );
 
+/** A second submit button of an action form: the same fields, POSTed to another action's path. */
+interface AlsoSubmit {
+  name: string;
+  label: string;
+  path: string;
+}
+
 /**
  * One action form: POSTs what `build` makes of the form's fields, shows "done" or the API's refusal (status,
- * message, each field), and reloads the lead. `onError` sees the refusal (qualify marks the missing BANTCH).
+ * message, each field), and reloads the lead. `onError` sees the refusal (qualify marks the missing BANTCH),
+ * `onAnswer` the API's answer; both get the action the button named. `also` adds a second button that posts
+ * the same fields to another action (the qualify card's "Save BANTCH").
  */
 function ActionForm({
   t,
@@ -104,6 +113,8 @@ function ActionForm({
   build,
   onDone,
   onError,
+  onAnswer,
+  also,
   children,
 }: {
   t: T;
@@ -112,29 +123,38 @@ function ActionForm({
   label: string;
   build: (v: Record<string, string>) => Record<string, unknown>;
   onDone: () => void;
-  onError?: (e: unknown) => void;
+  onError?: (e: unknown, action: string) => void;
+  onAnswer?: (answer: unknown, action: string) => void;
+  also?: AlsoSubmit;
   children?: ComponentChildren;
 }) {
   const [result, setResult] = useState<Result>();
   const [busy, setBusy] = useState(false);
-  const submit = async (e: Event) => {
+  const submit = async (e: SubmitEvent) => {
     e.preventDefault();
+    const chosen =
+      also && (e.submitter as HTMLElement | null)?.dataset.action === also.name ? also : undefined;
+    const action = chosen?.name ?? name;
     setBusy(true);
     try {
-      await api('POST', path, build(values(e.target as HTMLFormElement)));
+      const answer = await api('POST', chosen?.path ?? path, build(values(e.target as HTMLFormElement)));
       setResult({ ok: true, text: t('done') });
-      onError?.(undefined);
+      onError?.(undefined, action);
+      onAnswer?.(answer, action);
       onDone();
     } catch (err) {
       setResult({ ok: false, text: errorText(t, err) });
-      onError?.(err);
+      onError?.(err, action);
     } finally {
       setBusy(false);
     }
   };
   return html`<form class="stack" onSubmit=${submit} aria-label=${label} data-form=${name}>
     ${children}
-    <button class="primary" type="submit" data-action=${name} disabled=${busy}>${label}</button>
+    <div class="buttons">
+      <button class="primary" type="submit" data-action=${name} disabled=${busy}>${label}</button>
+      ${also && html`<button class="secondary" type="submit" data-action=${also.name} disabled=${busy}>${also.label}</button>`}
+    </div>
     <${Message} result=${result} />
   </form>`;
 }
@@ -145,8 +165,12 @@ const OwnerSelect = ({ t, settings, name }: { t: T; settings: Settings | undefin
     ${(settings?.handoff.owners ?? []).map((o) => html`<option value=${o.ownerId}>${o.name} (${o.ownerId}, ${o.team})</option>`)}
   </select></label>`;
 
+/** Which BANTCH items SQL still needs: from qualify's 422 (refused) or a saved BANTCH's `missingForSql`. */
+type Missing = { items: string[]; refused: boolean };
+
 function SalesActions({ t, lead, reload }: { t: T; lead: Lead; reload: () => void }) {
-  const [missing, setMissing] = useState<string[]>([]);
+  const [missing, setMissing] = useState<Missing>();
+  const refused = (k: string) => missing?.refused === true && missing.items.includes(k);
   const path = (a: string) => `/v1/ops/leads/${encodeURIComponent(lead.leadId)}/${a}`;
   const bantch = lead.deal?.bantch ?? {};
   const today = new Date(Date.now() + 9 * 3600_000).toISOString().slice(0, 10);
@@ -164,20 +188,37 @@ function SalesActions({ t, lead, reload }: { t: T; lead: Lead; reload: () => voi
           <label>${t('note')}<input name="note" /></label>
         <//>
       </div>`,
-    offered.has('qualify') &&
+    // Qualify (sal → sql) with a second button that saves the items filled so far (`bantch`, the stage
+    // unchanged); where only `bantch` is taken (e.g. an MQL, an SQL, an open opportunity), the save alone.
+    (offered.has('qualify') || offered.has('bantch')) &&
       html`<div>
-        <h3>${t('qualify')}</h3>
-        <${ActionForm} t=${t} path=${path('qualify')} name="qualify" label=${t('qualify')} onDone=${reload}
-          onError=${(e: unknown) => setMissing(e instanceof ApiError && e.status === 422 ? e.fields.map((f) => f.field.replace(/^bant\./, '')) : [])}
+        <h3>${offered.has('qualify') ? t('qualify') : 'BANTCH'}</h3>
+        <${ActionForm} t=${t}
+          path=${path(offered.has('qualify') ? 'qualify' : 'bantch')}
+          name=${offered.has('qualify') ? 'qualify' : 'bantch'}
+          label=${t(offered.has('qualify') ? 'qualify' : 'saveBantch')}
+          also=${offered.has('qualify') && offered.has('bantch') ? { name: 'bantch', label: t('saveBantch'), path: path('bantch') } : undefined}
+          onDone=${reload}
+          onError=${(e: unknown) => setMissing(e instanceof ApiError && e.status === 422 ? { items: e.fields.map((f) => f.field.replace(/^bant\./, '')), refused: true } : undefined)}
+          onAnswer=${(answer: unknown, action: string) => {
+            const items =
+              action === 'bantch' ? (answer as { missingForSql?: string[] }).missingForSql : undefined;
+            setMissing(items ? { items, refused: false } : undefined);
+          }}
           build=${(v: Record<string, string>) => ({
             actionId: newId(),
             bant: Object.fromEntries(BANTCH.filter((k) => v[k]).map((k) => [k, v[k]])),
           })}>
           ${BANTCH.map(
             (k) => html`<label>${t(k as Key)}<input name=${k} defaultValue=${bantch[k] ?? ''}
-              aria-invalid=${missing.includes(k) ? 'true' : undefined} class=${missing.includes(k) ? 'invalid' : ''} /></label>`,
+              aria-invalid=${refused(k) ? 'true' : undefined} class=${refused(k) ? 'invalid' : ''} /></label>`,
           )}
-          ${missing.length > 0 && html`<p class="error" data-testid="missing">${t('missingForSql')}: ${missing.map((k) => t(k as Key)).join(', ')}</p>`}
+          ${
+            missing &&
+            (missing.items.length > 0
+              ? html`<p class=${missing.refused ? 'error' : 'notice'} data-testid="missing">${t('missingForSql')}: ${missing.items.map((k) => t(k as Key)).join(', ')}</p>`
+              : html`<p class="ok" data-testid="missing">${t('bantchComplete')}</p>`)
+          }
         <//>
       </div>`,
     offered.has('convert') &&

@@ -9,8 +9,8 @@ import { api, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
 /**
  * The console's working pages in Chromium against the local runtime, as sales and marketing use them: the
  * call list on a phone (leads waiting for sales and the rep's own open hand-offs, a call logged in one
- * click), a lead walked from the call list through accept → log call → qualify (the 422's missing BANTCH
- * shown first) → convert → phase move with the events checked in /_local/events, "my leads" with its CSV, a
+ * click), a lead walked from the call list through accept → log call → BANTCH saved in part (SQL's missing
+ * items shown) → qualify (the 422 first, then only the remaining items) → convert → phase move with the events checked in /_local/events, "my leads" with its CSV, a
  * CSV import with a bad row (preview, run, rejected row, error CSV) and the template preview. axe-core on
  * every page; screenshots to test-results/console/.
  */
@@ -157,7 +157,7 @@ describe('console work pages in Chromium', () => {
     await page.context().close();
   });
 
-  it('given a warm lead on the call list, when sales accepts, logs a call, qualifies, converts and moves the phase in the UI, then each step shows and the events are published', async () => {
+  it('given a warm lead on the call list, when sales accepts, logs a call, saves part of BANTCH, qualifies with the rest, converts and moves the phase in the UI, then each step shows and the events are published', async () => {
     // Arrange: from the call list to the lead page
     const page = await signIn(browser, runtime, 'sales');
     await page.locator(`[data-testid=waiting] li[data-lead="${waiting.leadId}"] a`).first().click();
@@ -182,24 +182,56 @@ describe('console work pages in Chromium', () => {
     await activity.locator('button[data-action=activity]').click();
     await done(page, 'activity');
 
-    // Act 3: qualify with half of BANTCH → the API's 422 names the missing items, nothing changes
+    // Act 3: save what the call told (half of BANTCH) → stored, the stage stays sal, SQL's missing items shown
     const qualify = page.locator('form[data-form=qualify]');
     await qualify.getByLabel('予算').fill('年間500万円');
     await qualify.getByLabel('決裁権').fill('情報システム部長');
-    await qualify.locator('button[data-action=qualify]').click();
+    await qualify.locator('button[data-action=bantch]').click();
+    await done(page, 'qualify');
     await page.getByTestId('missing').waitFor();
     expect(await page.getByTestId('missing').textContent()).toMatch(/ニーズ.*導入時期/);
+    expect(await page.getByTestId('missing').getAttribute('class')).toBe('notice');
+    await page.getByTestId('bantch').getByText('年間500万円').waitFor();
+    expect(await page.getByTestId('stage').textContent()).toBe('sal');
+    const saved = (await (await api(runtime).opsGet(`/v1/ops/leads/${waiting.leadId}`)).json()) as {
+      stage: string;
+      deal: { bantch: Record<string, string> | null } | null;
+      timeline: { type: string; properties?: { items?: string; by?: string } }[];
+    };
+    expect(saved.stage).toBe('sal');
+    expect(saved.deal?.bantch).toEqual({ budget: '年間500万円', authority: '情報システム部長' });
+    expect(saved.timeline.find((e) => e.type === 'bantch_recorded')?.properties).toEqual({
+      items: 'budget,authority',
+      by: 'sato',
+    });
+    await settled(page);
+    expect(await seriousViolations(page)).toEqual([]);
+    await shot(page, 'lead-bantch-saved');
+
+    // Act 4: qualify with only what was saved → the API's 422 names the missing items, nothing changes
+    await qualify.locator('button[data-action=qualify]').click();
+    await qualify.getByRole('alert').waitFor();
+    expect(await page.getByTestId('missing').textContent()).toMatch(/ニーズ.*導入時期/);
     expect(await qualify.getByRole('alert').textContent()).toMatch(/^422: /);
-    expect(await page.getByTestId('stage').textContent()).not.toBe('sql');
+    expect(await page.getByTestId('stage').textContent()).toBe('sal');
     await shot(page, 'lead-qualify-422');
 
-    // Act 4: the rest of BANTCH → SQL
+    // Act 5: on the next call, qualify with only the remaining items (the saved ones are on the deal) → SQL
+    await qualify.getByLabel('予算').fill('');
+    await qualify.getByLabel('決裁権').fill('');
     await qualify.getByLabel('ニーズ').fill('営業とマーケの連携');
     await qualify.getByLabel('導入時期').fill('2027年4月');
+    const sent = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/qualify'));
     await qualify.locator('button[data-action=qualify]').click();
+    expect((await sent).postDataJSON()).toMatchObject({
+      bant: { needs: '営業とマーケの連携', timing: '2027年4月' },
+    });
+    expect(Object.keys((await sent).postDataJSON().bant as object)).toEqual(['needs', 'timing']);
     await page.getByTestId('stage').filter({ hasText: /^sql$/ }).waitFor();
+    await page.getByTestId('bantch').getByText('2027年4月').waitFor();
+    expect(await page.getByTestId('bantch').textContent()).toContain('情報システム部長');
 
-    // Act 5: convert → opportunity (JPY, expected close date)
+    // Act 6: convert → opportunity (JPY, expected close date)
     const convert = page.locator('form[data-form=convert]');
     await convert.getByLabel('金額').fill('3600000');
     await convert.getByLabel('受注予定日').fill('2027-03-31');
@@ -209,11 +241,16 @@ describe('console work pages in Chromium', () => {
       .filter({ hasText: /^opportunity$/ })
       .waitFor();
     await page.getByTestId('opportunities').getByText('初回商談').waitFor();
-    // An open opportunity is won or lost through its phase: no convert, disqualify or recycle form
-    await page.getByTestId('no-actions').waitFor();
-    expect(await page.locator('section[aria-labelledby=h-actions] form').count()).toBe(0);
+    // An open opportunity is won or lost through its phase: no convert, disqualify or recycle form; BANTCH
+    // can still be saved (the budget confirmed during the deal), with no qualify button
+    await page.locator('form[data-form=bantch]').waitFor();
+    expect(await page.locator('section[aria-labelledby=h-actions] form').count()).toBe(1);
+    expect(await page.locator('section[aria-labelledby=h-actions] button[data-action=qualify]').count()).toBe(
+      0,
+    );
+    expect(await page.getByTestId('no-actions').count()).toBe(0);
 
-    // Act 6: move the opportunity to the proposal phase
+    // Act 7: move the opportunity to the proposal phase
     const move = page.locator('form[data-form=opportunity]');
     await move.getByLabel('フェーズ').selectOption('proposal');
     await move.locator('button[data-action=opportunity]').click();

@@ -131,9 +131,11 @@ describe('web console in Chromium', () => {
     await page.getByTestId('stage').waitFor();
     await settled(page);
     expect(await seriousViolations(page)).toEqual([]);
-    // A lead short of SQL: no opportunity to open, no BANTCH to fill; it can be disqualified
+    // A lead short of SQL: no opportunity to open, nothing to qualify (BANTCH can only be saved); it can be
+    // disqualified
     expect(await page.locator('form[data-form=convert]').count()).toBe(0);
     expect(await page.locator('form[data-form=qualify]').count()).toBe(0);
+    expect(await page.locator('form[data-form=bantch] button').count()).toBe(1);
     // The same user in a second tab (the session lives in each tab's sessionStorage)
     const session = await page.evaluate(() => sessionStorage.getItem('leadloop.session') ?? '');
     const stale = await page.context().newPage();
