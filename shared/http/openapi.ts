@@ -538,8 +538,8 @@ function register(registry: OpenAPIRegistry, op: OperationSpec, bearer: { name: 
                   t,
                   {
                     schema: documented(body.document ?? body.schema),
-                    example: body.example,
-                    ...(body.examples ? { examples: body.examples } : {}),
+                    // OpenAPI 3: `example` and `examples` are mutually exclusive; named ones win.
+                    ...(body.examples ? { examples: body.examples } : { example: body.example }),
                   },
                 ]),
               ),
