@@ -3,6 +3,7 @@ import { countMetric } from '#adapters/metrics';
 import { replayOf } from '#app/action-replay';
 import { type OpportunityView, opportunityView } from '#app/deal-view';
 import { settings } from '#config/settings';
+import { crmSyncDueAt } from '#domain/deals/crm-sync';
 import { type DealAction, type DealDecided, decideDealAction } from '#domain/deals/deal-actions';
 import { type BantchField, emptyDeal } from '#domain/deals/opportunity';
 import { type SalesActionView, summarizeHandoff } from '#domain/handoff/sales-actions';
@@ -11,7 +12,7 @@ import { type Bantch, isoAt } from '#domain/lead/events';
 import { appendStageHistory, type LeadState } from '#domain/lead/lead';
 import type { Stage } from '#domain/lead/types';
 import { leadDims } from '#domain/reports/counting';
-import { dealPut, getDeal } from '#store/deals';
+import { crmChangeUpdate, dealPut, getDeal } from '#store/deals';
 import { readSalesActionRecord, salesActionRecordPut, salesActionRefPut } from '#store/idempotency';
 import { getLead, writeLead } from '#store/leads';
 import { CONFLICT, retryOnConflict } from '#store/retry';
@@ -90,6 +91,10 @@ export async function dealAction(leadId: string, action: DealAction): Promise<De
           salesActionRecordPut(action.actionId, { leadId, action: action.action, result: view }, now),
           salesActionRefPut(leadId, action.actionId, now),
           ...(closedNow ? [slaTimerDelete(leadId)] : []),
+          // BANTCH saved on a handed-off lead: the CRM record carries it, and no event will arm the sync.
+          ...(decided.crmRecordChanged
+            ? [crmChangeUpdate(leadId, now, crmSyncDueAt(now, settings.deals))]
+            : []),
         ],
         at: now,
       },

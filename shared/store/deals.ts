@@ -39,10 +39,16 @@ export const CRM_SYNC_TIMER = 'crm-sync';
  * Idempotent enough for redelivery: a repeated note only bumps the count.
  */
 export async function noteCrmChange(leadId: string, changedAt: number, dueAt: number): Promise<void> {
+  const { Update } = crmChangeUpdate(leadId, changedAt, dueAt);
+  if (Update) await dynamodb.send(new UpdateCommand(Update));
+}
+
+/** `noteCrmChange` as an item of a writer's transaction (a change no event announces, e.g. BANTCH saved). */
+export function crmChangeUpdate(leadId: string, changedAt: number, dueAt: number): TransactItem {
   const key = keys.timer(leadId, CRM_SYNC_TIMER);
   const due = dueAttributes(key.pk, key.sk, dueAt, CRM_SYNC_TIMER);
-  await dynamodb.send(
-    new UpdateCommand({
+  return {
+    Update: {
       TableName: tableName,
       Key: key,
       UpdateExpression:
@@ -56,8 +62,8 @@ export async function noteCrmChange(leadId: string, changedAt: number, dueAt: nu
         ':changed': changedAt,
         ':one': 1,
       },
-    }),
-  );
+    },
+  };
 }
 
 /**

@@ -142,4 +142,40 @@ describe('CRM kept in sync after the hand-off (coalesced Lead Updated)', () => {
     expect(await syncTimerOf(lead.leadId)).toBeUndefined();
     expect(updatesOf(lead.leadId)).toHaveLength(0);
   });
+
+  it('given BANTCH saved on a handed-off lead (no event announces it), then the save arms the sync and one Lead Updated carries it; on a lead never handed off it arms nothing', async () => {
+    // Arrange: a handed-off lead with its first sync done, and a warm lead never handed off
+    const leadId = await makeHotLead(runtime, uniqueEmail('bantch-sync'));
+    await act(leadId, 'accept', { actionId: `a-${leadId}` });
+    await runtime.settle();
+    await pass(16 * MINUTE);
+    const before = updatesOf(leadId).length;
+    const email = uniqueEmail('bantch-nohandoff');
+    const { phone: _phone, ...whitepaperFields } = contactForm(email);
+    expect((await api(runtime).postForm('whitepaper', whitepaperFields)).status).toBe(201);
+    await runtime.settle();
+    const warm = (await (
+      await api(runtime).opsGet(`/v1/ops/leads?email=${encodeURIComponent(email)}`)
+    ).json()) as { leadId: string; handoff: unknown };
+
+    // Act: BANTCH learned on a call, saved without a stage move
+    await act(leadId, 'bantch', { actionId: `b-${leadId}`, bant: { budget: '年間800万円', timing: '来期' } });
+    await act(warm.leadId, 'bantch', { actionId: `b-${warm.leadId}`, bant: { budget: '未定' } });
+    await runtime.settle();
+    const timer = await syncTimerOf(leadId);
+    await pass(16 * MINUTE);
+
+    // Assert
+    expect(timer).toMatchObject({ changes: 1, timerKind: 'crm-sync' });
+    const after = updatesOf(leadId).slice(before);
+    expect(after).toHaveLength(1);
+    expect(detailOf<Updated>(after[0]).stage).toBe('sal');
+    expect(detailOf<Updated>(after[0]).crm.record).toMatchObject({
+      Budget__c: '年間800万円',
+      Timing__c: '来期',
+    });
+    expect(warm.handoff).toBeNull();
+    expect(await syncTimerOf(warm.leadId)).toBeUndefined();
+    expect(updatesOf(warm.leadId)).toHaveLength(0);
+  });
 });

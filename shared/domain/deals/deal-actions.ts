@@ -57,6 +57,11 @@ export type DealDecided = {
   timeline?: TimelineEntry[];
   /** `bantch`: the items required for SQL the merged BANTCH still lacks, in configured order. */
   missingForSql?: BantchField[];
+  /**
+   * The lead's CRM record changes and no event says so (`bantch` on a handed-off lead: the record carries
+   * BANTCH): the writer notes the change for the CRM sync itself.
+   */
+  crmRecordChanged?: true;
 };
 
 export type DealRefusal =
@@ -160,8 +165,9 @@ export function decideDealAction(
 /**
  * `bantch`: merges the items given over the deal's BANTCH (an item not given keeps its value) on a lead that
  * is still worked, from subscriber to an open opportunity. The stage and hand-off stay as they are and no
- * event is announced; the lead's timeline gets a `bantch_recorded` line naming the items (with `by` and the note), and the answer
- * says which items SQL still needs. Refused on a disqualified lead or a customer.
+ * event is announced (a handed-off lead's CRM record is refreshed through `crmRecordChanged`); the lead's
+ * timeline gets a `bantch_recorded` line naming the items (with `by` and the note), and the answer says which
+ * items SQL still needs. Refused on a disqualified lead or a customer.
  */
 function recordBantch(
   lead: DealLead,
@@ -198,6 +204,8 @@ function recordBantch(
       },
     ],
     missingForSql: missingBantch(bantch, config.deals.requiredForSql),
+    // Only handed-off leads are in the CRM (`crmSyncWanted`).
+    ...(lead.handoff ? { crmRecordChanged: true as const } : {}),
   };
 }
 

@@ -340,7 +340,7 @@ export type OwnerActionName = (typeof OWNER_ACTIONS)[number];
 /**
  * Actions that record what sales learned without moving the stage: `bantch` merges BANTCH items into the
  * lead's deal (one call at a time; qualify then needs only what is still missing). No event of their own:
- * the CRM receives BANTCH with `Lead Qualified`.
+ * on a handed-off lead the save arms the CRM sync itself (`Lead Updated`), and `Lead Qualified` carries BANTCH.
  */
 export const RECORD_ACTIONS = ['bantch'] as const;
 export type RecordActionName = (typeof RECORD_ACTIONS)[number];
