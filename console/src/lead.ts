@@ -168,7 +168,18 @@ const OwnerSelect = ({ t, settings, name }: { t: T; settings: Settings | undefin
 /** Which BANTCH items SQL still needs: from qualify's 422 (refused) or a saved BANTCH's `missingForSql`. */
 type Missing = { items: string[]; refused: boolean };
 
-function SalesActions({ t, lead, reload }: { t: T; lead: Lead; reload: () => void }) {
+function SalesActions({
+  t,
+  lead,
+  me,
+  reload,
+}: {
+  t: T;
+  lead: Lead;
+  /** The signed-in user's owner id, when they are a configured owner. */
+  me: string | undefined;
+  reload: () => void;
+}) {
   const [missing, setMissing] = useState<Missing>();
   const refused = (k: string) => missing?.refused === true && missing.items.includes(k);
   const path = (a: string) => `/v1/ops/leads/${encodeURIComponent(lead.leadId)}/${a}`;
@@ -184,7 +195,13 @@ function SalesActions({ t, lead, reload }: { t: T; lead: Lead; reload: () => voi
       html`<div>
         <h3>${t('accept')}</h3>
         <${ActionForm} t=${t} path=${path('accept')} name="accept" label=${t('accept')} onDone=${reload}
-          build=${(v: Record<string, string>) => ({ actionId: newId(), ...(v.note ? { note: v.note } : {}) })}>
+          build=${(v: Record<string, string>) => ({
+            actionId: newId(),
+            // The signed-in owner accepts for themself: an open hand-off of a colleague not yet accepted is
+            // taken over, and with none open one is opened for them (the API's accept with ownerId).
+            ...(me ? { ownerId: me } : {}),
+            ...(v.note ? { note: v.note } : {}),
+          })}>
           <label>${t('note')}<input name="note" /></label>
         <//>
       </div>`,
@@ -194,6 +211,7 @@ function SalesActions({ t, lead, reload }: { t: T; lead: Lead; reload: () => voi
       html`<div>
         <h3>${offered.has('qualify') ? t('qualify') : 'BANTCH'}</h3>
         <${ActionForm} t=${t}
+          key=${JSON.stringify(bantch)}
           path=${path(offered.has('qualify') ? 'qualify' : 'bantch')}
           name=${offered.has('qualify') ? 'qualify' : 'bantch'}
           label=${t(offered.has('qualify') ? 'qualify' : 'saveBantch')}
@@ -207,7 +225,12 @@ function SalesActions({ t, lead, reload }: { t: T; lead: Lead; reload: () => voi
           }}
           build=${(v: Record<string, string>) => ({
             actionId: newId(),
-            bant: Object.fromEntries(BANTCH.filter((k) => v[k]).map((k) => [k, v[k]])),
+            // Only what the rep filled in or changed since the deal was loaded: the items shown as loaded are
+            // already on the deal, and sending them again would put back a value another tab changed since.
+            // (The form is keyed on the deal's BANTCH, so after a save it shows the deal as it now is.)
+            bant: Object.fromEntries(
+              BANTCH.filter((k) => v[k] && v[k] !== (bantch[k] ?? '')).map((k) => [k, v[k]]),
+            ),
           })}>
           ${BANTCH.map(
             (k) => html`<label>${t(k as Key)}<input name=${k} defaultValue=${bantch[k] ?? ''}
@@ -259,10 +282,11 @@ function SalesActions({ t, lead, reload }: { t: T; lead: Lead; reload: () => voi
       </div>`,
   ].filter(Boolean);
   return html`<section class="card" aria-labelledby="h-actions"><h2 id="h-actions">${t('actions')}</h2>
+    ${lead.stage === 'opportunity' && html`<p class="muted" data-testid="deal-decides">${t('dealDecides')}</p>`}
     ${
       forms.length > 0
         ? html`<div class="grid">${forms}</div>`
-        : html`<p class="muted" data-testid="no-actions">${t(lead.stage === 'opportunity' ? 'dealDecides' : 'noActionsHere')}</p>`
+        : html`<p class="muted" data-testid="no-actions">${t('noActionsHere')}</p>`
     }</section>`;
 }
 
@@ -428,7 +452,7 @@ export function LeadPage({ t, leadId, session }: { t: T; leadId: string; session
       <p>${t('stage')}: <strong data-testid="stage">${l.stage}</strong> · ${t('temperature')}: ${l.temperature} · ${t('score')}: <strong>${l.score.total}</strong> (fit ${l.score.fit} / behaviour ${l.score.behaviour}) · ${t('channel')}: ${l.channel ?? '—'}</p>
       <p class="muted">${t('firstTouch')}: ${touch(l.attribution?.firstTouch)} · ${t('lastTouch')}: ${touch(l.attribution?.lastTouch)}</p>
     </section>
-    <${SalesActions} t=${t} lead=${l} reload=${reload} />
+    <${SalesActions} t=${t} lead=${l} me=${me?.ownerId} reload=${reload} />
     <div class="grid">
       <${LogActivity} t=${t} leadId=${l.leadId} by=${me?.ownerId ?? session.email} onDone=${reload} />
       <${OwnerActions} t=${t} lead=${l} settings=${settings} reload=${reload} />

@@ -249,6 +249,7 @@ describe('console work pages in Chromium', () => {
       0,
     );
     expect(await page.getByTestId('no-actions').count()).toBe(0);
+    await page.getByTestId('deal-decides').waitFor();
 
     // Act 7: move the opportunity to the proposal phase
     const move = page.locator('form[data-form=opportunity]');

@@ -223,7 +223,9 @@ export function mapHeaders(
   const seen = new Map<ImportField, string>();
   for (const header of headers) {
     const key = headerKey(header);
-    const field = overrides.has(key) ? (overrides.get(key) ?? null) : (HEADER_ALIASES[key] ?? null);
+    // Own keys only: a header such as `constructor` must not find Object.prototype's.
+    const alias = Object.hasOwn(HEADER_ALIASES, key) ? HEADER_ALIASES[key] : undefined;
+    const field = overrides.has(key) ? (overrides.get(key) ?? null) : (alias ?? null);
     if (field === null) {
       if (!overrides.has(key) && header.trim() !== '') unmapped.push(header);
       columns.push(null);

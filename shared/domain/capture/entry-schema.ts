@@ -2,7 +2,7 @@
  * The contract of the manual lead entry (`POST /v1/ops/leads`) and the import (`POST /v1/ops/imports`) as
  * zod schemas: what the OpenAPI document states and the types of an entry and of an import's options. The
  * routes check requests with their twins in `#domain/lead/request-gate` (`leadEntryGate`, `importRequestGate`,
- * `importQueryGate`), so no schema is built at their cold start; test/unit/capture/request-gate.test.ts holds
+ * `importQueryGate`), so no schema is built at their cold start; test/unit/lead/request-gate.test.ts holds
  * each gate to its schema here on generated inputs, and their types to the gates' (`LeadEntry`,
  * `ImportRequest`, `ImportQueryInput`).
  */

@@ -205,6 +205,11 @@ describe('rows', () => {
     );
   });
 
+  it('maps a header named like an Object.prototype member (constructor, toString) to nothing, not to a function', () => {
+    const mapped = mapHeaders(['email', 'Constructor', 'toString', '会社名']);
+    expect(mapped.columns).toEqual(['email', null, null, 'company']);
+  });
+
   it('writes every header alias as headerKey leaves it (the table is not normalized at import)', () => {
     const keys = Object.keys(HEADER_ALIASES);
     expect(keys.length).toBeGreaterThan(60);
