@@ -30,6 +30,17 @@ const pass = async (ms: number) => {
   await runtime.sweep();
 };
 
+/** A warm lead from the whitepaper form, never handed off (a contact post is an inquiry, handed off at once). */
+const warmLead = async (email: string) => {
+  const { phone: _phone, ...whitepaperFields } = contactForm(email);
+  expect((await api(runtime).postForm('whitepaper', whitepaperFields)).status).toBe(201);
+  await runtime.settle();
+  return (await (await api(runtime).opsGet(`/v1/ops/leads?email=${encodeURIComponent(email)}`)).json()) as {
+    leadId: string;
+    handoff: unknown;
+  };
+};
+
 describe('CRM kept in sync after the hand-off (coalesced Lead Updated)', () => {
   it('given a handed-off lead, when ten changes sales cares about happen within 15 minutes, then exactly one Lead Updated carries the latest record, not before the interval; a later change makes one more', async () => {
     // Arrange: the hand-off itself (assigned, hot) arms a sync; flush it so the burst starts clean.
@@ -116,17 +127,7 @@ describe('CRM kept in sync after the hand-off (coalesced Lead Updated)', () => {
 
   it('given a warm lead never handed off, when its stage changes, then nothing is armed and no Lead Updated is published', async () => {
     // Arrange
-    const email = uniqueEmail('nohandoff');
-    // (the whitepaper form, not the contact form: a contact post is an inquiry, handed off at once)
-    const { phone: _phone, ...whitepaperFields } = contactForm(email);
-    expect((await api(runtime).postForm('whitepaper', whitepaperFields)).status).toBe(201);
-    await runtime.settle();
-    const lead = (await (
-      await api(runtime).opsGet(`/v1/ops/leads?email=${encodeURIComponent(email)}`)
-    ).json()) as {
-      leadId: string;
-      handoff: unknown;
-    };
+    const lead = await warmLead(uniqueEmail('nohandoff'));
 
     // Act
     const outcome = await runtime.invoke('crm-sync', {
@@ -150,13 +151,7 @@ describe('CRM kept in sync after the hand-off (coalesced Lead Updated)', () => {
     await runtime.settle();
     await pass(16 * MINUTE);
     const before = updatesOf(leadId).length;
-    const email = uniqueEmail('bantch-nohandoff');
-    const { phone: _phone, ...whitepaperFields } = contactForm(email);
-    expect((await api(runtime).postForm('whitepaper', whitepaperFields)).status).toBe(201);
-    await runtime.settle();
-    const warm = (await (
-      await api(runtime).opsGet(`/v1/ops/leads?email=${encodeURIComponent(email)}`)
-    ).json()) as { leadId: string; handoff: unknown };
+    const warm = await warmLead(uniqueEmail('bantch-nohandoff'));
 
     // Act: BANTCH learned on a call, saved without a stage move
     await act(leadId, 'bantch', { actionId: `b-${leadId}`, bant: { budget: '年間800万円', timing: '来期' } });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime';
 import { inbox, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
-import { api, detailOf, eventsOf, getItem, makeHotLead } from './handoff-support.ts';
+import { api, detailOf, eventsOf, getItem, leadAction, makeHotLead } from './handoff-support.ts';
 
 let runtime: Runtime;
 beforeAll(async () => {
@@ -23,17 +23,7 @@ const BANTCH = {
 
 const keysOf = async () => (await import('#store/keys')).keys;
 
-type Body = Record<string, unknown> & {
-  error?: { code: string; message: string; errors?: { field: string; code: string }[] };
-};
-const act = async (leadId: string, action: string, body: unknown) => {
-  const response = await api(runtime).opsPost(`/v1/ops/leads/${leadId}/${action}`, body);
-  return {
-    status: response.status,
-    replay: response.headers.get('idempotent-replay'),
-    body: (await response.json()) as Body,
-  };
-};
+const act = (leadId: string, action: string, body: unknown) => leadAction(runtime, leadId, action, body);
 const viewOf = async (leadId: string) =>
   (await (await api(runtime).opsGet(`/v1/ops/leads/${leadId}`)).json()) as Record<string, unknown> & {
     stage: string;

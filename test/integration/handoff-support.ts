@@ -81,3 +81,17 @@ export const scanAll = async (): Promise<Record<string, unknown>[]> => {
   } while (startKey);
   return items;
 };
+
+/** An ops API answer as the action tests read it: status, the replay header and the body. */
+export type ActionAnswerBody = Record<string, unknown> & {
+  error?: { code: string; message: string; errors?: { field: string; code: string; message: string }[] };
+};
+/** `POST /v1/ops/leads/{leadId}/{action}` through the runtime's API. */
+export const leadAction = async (runtime: Runtime, leadId: string, action: string, body: unknown) => {
+  const response = await api(runtime).opsPost(`/v1/ops/leads/${leadId}/${action}`, body);
+  return {
+    status: response.status,
+    replay: response.headers.get('idempotent-replay'),
+    body: (await response.json()) as ActionAnswerBody,
+  };
+};

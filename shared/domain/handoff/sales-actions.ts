@@ -13,7 +13,7 @@ import {
   SALES_ACTIONS,
   type SalesActionName,
 } from '#domain/lead/events';
-import type { EpochMs, Stage, StageTransition } from '#domain/lead/types';
+import { type EpochMs, STAGES, type Stage, type StageTransition } from '#domain/lead/types';
 
 const DAY_MS = 86_400_000;
 
@@ -28,20 +28,13 @@ const OPEN_STAGES = ['subscriber', 'lead', 'mql', 'tql', 'sal', 'sql', 'recycled
  * Stages where the lead is still worked, so sales may record BANTCH on it (`bantch`, the stage unchanged):
  * every stage but the two ends, `disqualified` and `customer`.
  */
-export const BANTCH_STAGES = [
-  'subscriber',
-  'lead',
-  'mql',
-  'tql',
-  'sal',
-  'sql',
-  'opportunity',
-  'recycled',
-] as const satisfies readonly Stage[];
+export const BANTCH_STAGES: readonly Stage[] = STAGES.filter(
+  (stage) => stage !== 'disqualified' && stage !== 'customer',
+);
 
 /** Whether a lead in `stage` may have BANTCH recorded (`bantch`). */
 export function recordsBantch(stage: Stage): boolean {
-  return (BANTCH_STAGES as readonly Stage[]).includes(stage);
+  return BANTCH_STAGES.includes(stage);
 }
 
 /**
