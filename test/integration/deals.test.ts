@@ -35,8 +35,8 @@ const viewOf = async (leadId: string) =>
   };
 
 /** A hot lead accepted and qualified with full BANTCH: an SQL ready to convert. */
-const sqlLead = async (label: string): Promise<string> => {
-  const leadId = await makeHotLead(runtime, uniqueEmail(label));
+const sqlLead = async (label: string, email = uniqueEmail(label)): Promise<string> => {
+  const leadId = await makeHotLead(runtime, email);
   expect((await act(leadId, 'accept', { actionId: `a-${leadId}` })).status).toBe(200);
   expect((await act(leadId, 'qualify', { actionId: `q-${leadId}`, bant: BANTCH })).status).toBe(200);
   return leadId;
@@ -292,9 +292,7 @@ describe('closed-lost and the call list', () => {
   it('given a hot lead whose deal was lost, when the call list is read the next day, then it is not on it (no callList key); after new activity it is back', async () => {
     // Arrange
     const email = uniqueEmail('lost-call');
-    const leadId = await makeHotLead(runtime, email);
-    await act(leadId, 'accept', { actionId: `a-${leadId}` });
-    await act(leadId, 'qualify', { actionId: `q-${leadId}`, bant: BANTCH });
+    const leadId = await sqlLead('lost-call', email);
     await act(leadId, 'convert', convertBody(leadId));
     const lost = await act(leadId, 'opportunity', {
       actionId: `l-${leadId}`,
@@ -405,9 +403,7 @@ describe('closed-lost (moves the clock: keep last)', () => {
   it('given an open opportunity, when it is lost to a competitor, then the lead is recycled and re-enters nurture after the configured 90 days, not before', async () => {
     // Arrange
     const email = uniqueEmail('lost');
-    const leadId = await makeHotLead(runtime, email);
-    await act(leadId, 'accept', { actionId: `a-${leadId}` });
-    await act(leadId, 'qualify', { actionId: `q-${leadId}`, bant: BANTCH });
+    const leadId = await sqlLead('lost', email);
     await act(leadId, 'convert', convertBody(leadId));
     const { now } = await import('#adapters/clock');
     const lostAt = now();

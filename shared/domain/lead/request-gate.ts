@@ -41,8 +41,6 @@ export interface Gate<T> {
   readonly absent?: 'optional' | 'defaulted';
   run(payload: Payload): void;
   safeParse(input: unknown): ParseResult<T>;
-  /** The type it gives (never read). */
-  readonly output?: T;
 }
 
 function gate<T>(run: (payload: Payload) => void, absent?: 'optional' | 'defaulted'): Gate<T> {
