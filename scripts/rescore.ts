@@ -103,7 +103,7 @@ export const rescoreLead = async (
 ): Promise<LeadRescore> => {
   const store = await import('#store/leads');
   const { settings } = await import('#config/settings');
-  const { appendStageHistory, decayTimerChange, hasSeenEvent, rememberEvent, stateChangeEvents } =
+  const { appendStageHistory, decayTimerChange, hasSeenEvent, rememberEvents, stateChangeEvents } =
     await import('#domain/lead/lead');
   const { rescore } = await import('#domain/scoring/scoring');
   const config = options.config ?? settings.scoring;
@@ -160,7 +160,13 @@ export const rescoreLead = async (
       stageHistory: result.stageChange
         ? appendStageHistory(state.stageHistory, result.stageChange)
         : state.stageHistory,
-      recentEvents: inFlight.reduce((recent, e) => rememberEvent(recent, e.eventId), state.recentEvents),
+      ...(inFlight.length
+        ? rememberEvents(
+            state,
+            inFlight.map((e) => e.eventId),
+            now,
+          )
+        : {}),
       ...(decay !== undefined && decay !== null ? { decayCheckAt: decay } : {}),
       version: state.version + 1,
     };

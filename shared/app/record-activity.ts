@@ -67,6 +67,7 @@ async function recordChunk(
       const read = await getStateForEvents(
         leadId,
         events.map((e) => e.eventId),
+        now,
       );
       const state = read.state;
       if (!state) return new Map(events.map((e) => [e.eventId, 'not_found' as const]));

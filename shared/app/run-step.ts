@@ -134,7 +134,11 @@ async function reserveSend(
   const ours = async () => isOwnAttempt(await readStepAttempts(lead.profile.leadId), position, nonce);
   let reserved: 'saved' | 'conflict';
   try {
-    reserved = await reserveStepSend(withStepAttempt(lead.state, position, now, nonce), lead.state.version);
+    reserved = await reserveStepSend(
+      withStepAttempt(lead.state, position, now, nonce),
+      lead.state.version,
+      now,
+    );
   } catch (error) {
     if (await ours().catch(() => false)) return 'saved';
     throw error;

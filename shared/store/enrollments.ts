@@ -6,7 +6,7 @@ import type { EnrollmentState } from '#domain/nurture/sequences';
 import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
 import { dueAttributes, keys, PREFIX } from '#store/keys';
 import { stateItem } from '#store/lead-items';
-import { putTimelineEntry, type StoredTimelineEntry, type TransactItem } from '#store/leads';
+import { putTimelineEntry, type StoredTimelineEntry, settledState, type TransactItem } from '#store/leads';
 import { type DueTimer, timerUpdate } from '#store/timers';
 
 /**
@@ -211,12 +211,16 @@ export function clearStepTimerUpdate(timer: StepTimer): TransactItem {
  * SDK retried a put that had committed (its answer lost): the caller tells the two apart with
  * `readStepAttempts` and the attempt's nonce.
  */
-export async function reserveStepSend(state: LeadState, readVersion: number): Promise<'saved' | 'conflict'> {
+export async function reserveStepSend(
+  state: LeadState,
+  readVersion: number,
+  at: EpochMs,
+): Promise<'saved' | 'conflict'> {
   try {
     await dynamodb.send(
       new PutCommand({
         TableName: tableName,
-        Item: stateItem(state),
+        Item: stateItem(settledState(state, state.timelinePending ?? [], [], at)),
         ConditionExpression: 'version = :v',
         ExpressionAttributeValues: { ':v': readVersion },
       }),

@@ -31,7 +31,8 @@ import {
  * same day, no threshold) changes no index item and costs no index write.
  */
 export function stateItem(state: LeadState) {
-  const { leadId, recentEvents, lastActivityAt, timelinePending, ...rest } = state;
+  // `timelineSettled` is read bookkeeping, never stored (the writes consume it: `settledState`).
+  const { leadId, recentEvents, lastActivityAt, timelinePending, timelineSettled: _, ...rest } = state;
   return {
     ...keys.state(leadId),
     ...rest,

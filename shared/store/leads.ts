@@ -11,7 +11,14 @@ import {
 import { settings } from '#config/settings';
 import { upcastProfile } from '#domain/capture/attribution';
 import type { AnyDomainEvent } from '#domain/lead/events';
-import type { Lead, LeadProfile, LeadState, PendingTimelineEntry } from '#domain/lead/lead';
+import {
+  type Lead,
+  type LeadProfile,
+  type LeadState,
+  needsStrongReplayCheck,
+  type PendingTimelineEntry,
+  rememberEvents,
+} from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
 import { readCancellation, type ScoredBatchRefusal } from '#domain/tracking/activity';
 import { batchWrite, dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
@@ -70,18 +77,19 @@ export async function getLeadState(leadId: string): Promise<LeadState | undefine
 
 /**
  * The state, read strongly, for scoring events: with its pending timeline entries confirmed (those whose
- * item exists are dropped from `timelinePending`) and the ids among `eventIds` whose timeline item exists
- * (`replayed`: those events were scored before, whatever their age). Both checks share ONE eventually
- * consistent BatchGet (0.5 RRU per entry): a stale "missing" is harmless for a pending entry (it is put
- * again, only if its item is still missing: see `putCarriedEntries`) and cannot hide a replay, since an entry
- * written within the replication lag was scored by one of the last writes and its hash is still in the
- * state's recent events (`hasSeenEvent`). The one gap: more than `RECENT_EVENTS` (8) events of one lead
- * written within that lag (well under a second) and a replay of the oldest arriving in it; a strongly
- * consistent read would close it at 0.5 RRU more per event.
+ * item exists leave `timelinePending` for `timelineSettled`) and the ids among `eventIds` whose timeline item
+ * exists (`replayed`: those events were scored before, whatever their age). Both checks share ONE
+ * eventually consistent BatchGet (0.5 RRU per entry): a stale "missing" is harmless for a pending entry (it
+ * is put again, only if its item is still missing: see `putCarriedEntries`) and cannot hide a replay, since
+ * an entry that may not be visible yet still has its hash in the state's recent events (`hasSeenEvent`; why
+ * exactly: "the replay guard" in `#domain/lead/lead`). Within `ENTRY_SETTLE_MS` of a burst that overflowed that
+ * ring (more than 32 events of one lead in seconds) the read is strongly consistent instead (1 RRU per
+ * entry).
  */
 export async function getStateForEvents(
   leadId: string,
   eventIds: readonly string[],
+  now?: EpochMs,
 ): Promise<{ state: LeadState | undefined; replayed: string[] }> {
   const result = await dynamodb.send(
     new GetCommand({ TableName: tableName, Key: keys.state(leadId), ConsistentRead: true }),
@@ -89,14 +97,14 @@ export async function getStateForEvents(
   const state = fromStateItem(result.Item);
   if (!state) return { state, replayed: [] };
   const pending = state.timelinePending ?? [];
-  const found = await existingEntries(leadId, [...pending.map((e) => e.eventId), ...eventIds]);
+  const strong = eventIds.length > 0 && now !== undefined && needsStrongReplayCheck(state, now);
+  const found = await existingEntries(leadId, [...pending.map((e) => e.eventId), ...eventIds], {
+    consistent: strong,
+  });
   // An event still pending on the state was scored too: a replay as much as one whose item exists.
   const pendingIds = new Set(pending.map((e) => e.eventId));
   return {
-    state: withPending(
-      state,
-      pending.filter((e) => !found.has(e.eventId)),
-    ),
+    state: confirmed(state, found),
     replayed: eventIds.filter((id) => found.has(id) || pendingIds.has(id)),
   };
 }
@@ -109,15 +117,41 @@ async function confirmPending(state: LeadState): Promise<LeadState> {
     state.leadId,
     pending.map((e) => e.eventId),
   );
-  return withPending(
+  return confirmed(state, found);
+}
+
+/** The pending entries found written leave `timelinePending` for `timelineSettled` (see `settledState`). */
+function confirmed(state: LeadState, found: ReadonlySet<string>): LeadState {
+  const pending = state.timelinePending ?? [];
+  const settled = pending.filter((e) => found.has(e.eventId)).map((e) => e.eventId);
+  const rest = withPending(
     state,
     pending.filter((e) => !found.has(e.eventId)),
   );
+  return settled.length ? { ...rest, timelineSettled: settled } : rest;
 }
 
 function withPending(state: LeadState, pending: PendingTimelineEntry[]): LeadState {
   const { timelinePending: _, ...rest } = state;
   return pending.length ? { ...rest, timelinePending: pending } : rest;
+}
+
+/**
+ * The state as a write that drops pending entries stores it: the entries its read found written
+ * (`timelineSettled`) and those it puts itself before committing (`putFirst`) leave the state, and their
+ * hashes are remembered afresh at `at`, so each stays in the recent events until its entry is visible to
+ * any read ("the replay guard" in `#domain/lead/lead`). `pending` are the entries the state keeps. Every state write of a state
+ * read through `getLead` or `getStateForEvents` goes through it.
+ */
+export function settledState(
+  state: LeadState,
+  pending: PendingTimelineEntry[],
+  putFirst: readonly StoredTimelineEntry[],
+  at: EpochMs,
+): LeadState {
+  const { timelineSettled, ...rest } = withPending(state, pending);
+  const ids = [...(timelineSettled ?? []), ...putFirst.map((e) => e.eventId)];
+  return ids.length ? { ...rest, ...rememberEvents(rest, ids, at) } : rest;
 }
 
 /**
@@ -338,7 +372,7 @@ async function commitLeadWrite(
     items.push({
       Put: {
         TableName: tableName,
-        Item: stateItem(withPending(change.state, [])),
+        Item: stateItem(settledState(change.state, [], change.state.timelinePending ?? [], change.at)),
         ...versionCondition(before.state),
       },
     });
@@ -496,7 +530,7 @@ export async function writeScoredEvents(
     change.decayTimerAt === undefined &&
     (change.extra ?? []).length === 0 &&
     counters.length === 0;
-  if (steady) return writeSteadyEvents(before, change.state, change.timeline, carried);
+  if (steady) return writeSteadyEvents(before, change.state, change.timeline, carried, change.at);
 
   // As in `writeLead`: the carried entries first, each only where missing, then the transaction.
   await putCarriedEntries(leadId, carried);
@@ -504,7 +538,7 @@ export async function writeScoredEvents(
     {
       Put: {
         TableName: tableName,
-        Item: stateItem(withPending(change.state, [])),
+        Item: stateItem(settledState(change.state, [], carried, change.at)),
         ...versionCondition(before.version),
       },
     },
@@ -550,8 +584,9 @@ async function writeSteadyEvents(
   state: LeadState,
   own: readonly StoredTimelineEntry[],
   carried: readonly StoredTimelineEntry[],
+  at: EpochMs,
 ): Promise<'saved' | ScoredBatchRefusal> {
-  const after = withPending(state, [...carried, ...own]);
+  const after = settledState(state, [...carried, ...own], [], at);
   try {
     await dynamodb.send(
       new PutCommand({ TableName: tableName, Item: stateItem(after), ...versionCondition(before.version) }),

@@ -500,7 +500,7 @@ describe('import use case and CLI', () => {
       // Arrange
       const { importLeads } = await import('#app/import-leads');
       const { getConsentHistory } = await import('#store/consent-ledger');
-      const { eventHash } = await import('#domain/lead/lead');
+      const { ENTRY_SETTLE_MS, eventHash } = await import('#domain/lead/lead');
       const { dynamodb, tableName } = await import('#store/dynamodb');
       const { findLeadIdByEmail, getLead, getTimeline } = await import('#store/leads');
       const { emailKey } = await import('#domain/capture/email-address');
@@ -527,7 +527,13 @@ describe('import use case and CLI', () => {
         })),
       });
       expect(tracked.status).toBe(202);
-      // The row's event has left the state's recent hashes.
+      // One more event two settle times later starts the ring afresh: the row's event has left the state's
+      // recent hashes.
+      await runtime.advanceClock(2 * ENTRY_SETTLE_MS);
+      const later = await api(runtime).opsPost('/v1/ops/events', {
+        events: [{ eventId: `after-import-${leadId}-later`, type: 'page_view', leadId }],
+      });
+      expect(later.status).toBe(202);
       expect((await getLead(leadId))?.state.recentEvents).not.toContain(eventHash(`import:${rowId}`));
       await runtime.settle();
       if (outboxExpired) {

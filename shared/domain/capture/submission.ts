@@ -20,7 +20,7 @@ import {
   type LeadState,
   leadScoringOf,
   newLead,
-  rememberEvent,
+  rememberEvents,
   scoreEventOnState,
   stateChangeEvents,
 } from '#domain/lead/lead';
@@ -281,7 +281,7 @@ export function leadAfterSubmission(
     // On the timeline, remembered against replays, counted as activity; no points, so behaviour is unchanged.
     state = {
       ...refitted,
-      recentEvents: rememberEvent(refitted.recentEvents, recorded.eventId),
+      ...rememberEvents(refitted, [recorded.eventId], now),
       lastActivityAt: Math.max(refitted.lastActivityAt, now),
     };
     entry = {

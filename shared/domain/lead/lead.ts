@@ -91,8 +91,18 @@ export interface LeadState {
   fit: number;
   behaviour: BehaviourState;
   score: ScoreSummary;
-  /** Short hashes of the most recent event ids: the replay guard of the tracking fast path. */
+  /** Short hashes of the most recent event ids: the replay guard of the tracking fast path (`rememberEvents`). */
   recentEvents: string[];
+  /** When the newest generation of `recentEvents` began (`rememberEvents`). */
+  recentEventsAt?: EpochMs;
+  /** How many of `recentEvents`, the first ones, are the generation before it (absent: none). */
+  recentEventsOlder?: number;
+  /**
+   * When the ring last dropped a hash whose timeline entry may not be visible to an eventually consistent
+   * read yet (more than `MAX_RECENT_EVENTS` events within `ENTRY_SETTLE_MS`): until `ENTRY_SETTLE_MS` after
+   * it, replays are checked with strongly consistent reads (`needsStrongReplayCheck`).
+   */
+  recentOverflowAt?: EpochMs;
   lastActivityAt: EpochMs;
   handoff?: HandoffState;
   /** Marketing mails sent in the last 7 days (frequency cap across sequences). */
@@ -113,6 +123,11 @@ export interface LeadState {
    * see `writeScoredEvents` in `#store/leads`). Rules never read it; every state write carries it on.
    */
   timelinePending?: PendingTimelineEntry[];
+  /**
+   * Store bookkeeping, never stored: ids of pending entries that the read found written (so they leave
+   * `timelinePending`); the write that drops them remembers their hashes afresh (`rememberEvents`).
+   */
+  timelineSettled?: string[];
   version: number;
 }
 
@@ -127,34 +142,95 @@ export interface Lead {
   state: LeadState;
 }
 
-/**
- * Recent event hashes kept on the state. They cover what the timeline items cannot answer yet: a replay
- * racing the eventually consistent entry check of the tracking write path (`getStateForEvents` in
- * `#store/leads`), and an import row committed by a concurrent run between capture's strong read of the
- * row's entry and its read of the lead (`upsertLead`). Older replays, a resumed import's rows included, are
- * named by their timeline item, so a short ring suffices and keeps the state item, written on every event,
- * small.
+/*
+ * The replay guard: recent event hashes kept on the state (`rememberEvents`). They cover what the timeline
+ * items cannot answer yet: a replay racing the eventually consistent entry check of the tracking write path
+ * (`getStateForEvents` in `#store/leads`), and an import row committed by a concurrent run between capture's
+ * strong read of the row's entry and its read of the lead (`upsertLead`). Older replays, a resumed import's
+ * rows included, are named by their timeline item.
+ *
+ * The ring is exact, not a heuristic: a hash leaves it only once its entry is visible to any read. An entry
+ * is written with its hash (a transaction) or, on the tracking fast path, kept pending on the state until a
+ * read finds it, and the write that drops it remembers the hash again; so every entry that is not pending was
+ * written no later than the last time its hash was added. The ring keeps two generations, each at least
+ * `ENTRY_SETTLE_MS` long: the first write after the newest generation has lasted that long drops the
+ * generation before (every hash in it was added at least `ENTRY_SETTLE_MS` ago, so its entry is visible) and
+ * starts a new one. So it holds the events of the last 10 to 20 seconds: a handful of hashes (8 bytes each) on
+ * the state item, which is written on every event, for a person browsing. A burst past `MAX_RECENT_EVENTS`
+ * drops hashes that may not be visible yet and says so (`recentOverflowAt`): replays are then checked with
+ * strongly consistent reads until the burst has settled.
  */
-export const RECENT_EVENTS = 8;
+
+/** The ring's bound within a burst: 32 hashes are 256 bytes, which keeps a typical state item under 1 KB. */
+export const MAX_RECENT_EVENTS = 32;
+/**
+ * How long a timeline entry may stay invisible to an eventually consistent read after the time its hash was
+ * remembered: DynamoDB's replication lag (usually well under a second) plus the time between a request's
+ * decision and its writes (its SDK retries included), with a wide margin.
+ */
+export const ENTRY_SETTLE_MS = 10_000;
 const MAX_STAGE_HISTORY = 20;
 const MAX_ANONYMOUS_IDS = 10;
 const SEND_WINDOW_MS = 7 * 86_400_000;
 
 /**
- * 8 base64url characters (48 bits) of SHA-256: 8 of them cost 64 bytes on the state item (stored as one
- * string), and a false "seen" among 8 recent ids has a probability around 3e-14.
+ * 8 base64url characters (48 bits) of SHA-256, stored as one string (a list costs bytes per element): a
+ * false "seen" among 32 recent ids has a probability around 1e-13.
  */
 export const EVENT_HASH_LENGTH = 8;
 export function eventHash(eventId: string): string {
   return createHash('sha256').update(eventId).digest('base64url').slice(0, EVENT_HASH_LENGTH);
 }
 
-export function hasSeenEvent(state: LeadState, eventId: string): boolean {
+export function hasSeenEvent(state: Pick<LeadState, 'recentEvents'>, eventId: string): boolean {
   return state.recentEvents.includes(eventHash(eventId));
 }
 
-export function rememberEvent(recent: readonly string[], eventId: string): string[] {
-  return [...recent, eventHash(eventId)].slice(-RECENT_EVENTS);
+type RecentEvents = Pick<
+  LeadState,
+  'recentEvents' | 'recentEventsAt' | 'recentEventsOlder' | 'recentOverflowAt'
+>;
+
+/**
+ * The ring after remembering `eventIds` at `now` (hashes already in it move to the newest end). See "the
+ * replay guard" above `MAX_RECENT_EVENTS` for why each hash stays until its entry is visible to any read.
+ */
+export function rememberEvents(
+  recent: RecentEvents,
+  eventIds: readonly string[],
+  now: EpochMs,
+): RecentEvents {
+  const added = [...new Set(eventIds.map(eventHash))];
+  const start = recent.recentEventsAt;
+  const olderCount = recent.recentEventsOlder ?? 0;
+  // The generations as they stand at `now`: the newest goes on, becomes the one before, or both have settled.
+  const [older, newer, since] =
+    start === undefined || now - start >= 2 * ENTRY_SETTLE_MS
+      ? [[], [], now]
+      : now - start >= ENTRY_SETTLE_MS
+        ? [recent.recentEvents.slice(olderCount), [], now]
+        : [recent.recentEvents.slice(0, olderCount), recent.recentEvents.slice(olderCount), start];
+  const keptOlder = older.filter((h) => !added.includes(h));
+  const ring = [...keptOlder, ...newer.filter((h) => !added.includes(h)), ...added];
+  const dropped = Math.max(0, ring.length - MAX_RECENT_EVENTS);
+  const overflowAt = dropped > 0 ? now : recent.recentOverflowAt;
+  return {
+    recentEvents: ring.slice(dropped),
+    recentEventsAt: since,
+    // Absent rather than 0, and the overflow time forgotten once its burst has settled (undefined, so a spread
+    // state does not carry either on): bytes on an item written on every event.
+    recentEventsOlder: keptOlder.length > dropped ? keptOlder.length - dropped : undefined,
+    recentOverflowAt: overflowAt !== undefined && now - overflowAt < ENTRY_SETTLE_MS ? overflowAt : undefined,
+  };
+}
+
+/**
+ * Must a replay check at `now` read the timeline entries strongly? Only within `ENTRY_SETTLE_MS` of a burst
+ * that overflowed the ring (an entry whose hash it dropped may not be visible to an eventually consistent
+ * read yet).
+ */
+export function needsStrongReplayCheck(state: Pick<LeadState, 'recentOverflowAt'>, now: EpochMs): boolean {
+  return state.recentOverflowAt !== undefined && now - state.recentOverflowAt < ENTRY_SETTLE_MS;
 }
 
 export function appendStageHistory(
@@ -243,7 +319,7 @@ export function stateAfterEvent(
     stageHistory: outcome.stageChange
       ? appendStageHistory(state.stageHistory, outcome.stageChange)
       : state.stageHistory,
-    recentEvents: rememberEvent(state.recentEvents, event.eventId),
+    ...rememberEvents(state, [event.eventId], now),
     lastActivityAt: Math.max(state.lastActivityAt, Math.min(event.occurredAt, now)),
     version: state.version + 1,
   };

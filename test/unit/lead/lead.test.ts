@@ -1,13 +1,16 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  ENTRY_SETTLE_MS,
   eventHash,
   hasSeenEvent,
   type LeadProfile,
   type LeadState,
   leadScoringOf,
+  MAX_RECENT_EVENTS,
   marketingAllowed,
-  RECENT_EVENTS,
-  rememberEvent,
+  needsStrongReplayCheck,
+  rememberEvents,
   scoringOf,
   stateChangeEvents,
 } from '#domain/lead/lead';
@@ -77,14 +80,104 @@ describe('marketing consent', () => {
 });
 
 describe('replay guard', () => {
-  it('given an event id, when remembered, then it is seen; the window keeps only the most recent ids', () => {
-    let recent: string[] = [];
-    for (let i = 0; i < RECENT_EVENTS + 5; i++) recent = rememberEvent(recent, `e${i}`);
-    expect(recent).toHaveLength(RECENT_EVENTS);
-    expect(hasSeenEvent(state({ recentEvents: recent }), `e${RECENT_EVENTS + 4}`)).toBe(true);
-    expect(hasSeenEvent(state({ recentEvents: recent }), 'e0')).toBe(false);
+  const W = ENTRY_SETTLE_MS;
+  const ring = (): Parameters<typeof rememberEvents>[0] => ({ recentEvents: [] });
+
+  it('given events a settle time apart, when remembered, then the ring holds the two newest generations', () => {
+    let recent = ring();
+    for (let i = 0; i < 13; i++) recent = rememberEvents(recent, [`e${i}`], 1_000 + i * W);
+    expect(recent.recentEvents).toEqual([eventHash('e11'), eventHash('e12')]);
+    expect(recent.recentEventsOlder).toBe(1);
+    // Twice the settle time later both have settled.
+    recent = rememberEvents(recent, ['quiet'], 1_000 + 12 * W + 2 * W);
+    expect(recent.recentEvents).toEqual([eventHash('quiet')]);
+    expect(recent.recentEventsOlder).toBeUndefined();
+    expect(recent.recentOverflowAt).toBeUndefined();
     expect(eventHash('x')).toHaveLength(8);
   });
+
+  it('given a visit with an event every 2 s, when remembered, then the ring holds only the last 10 to 20 seconds', () => {
+    let recent = ring();
+    for (let i = 0; i < 300; i++) {
+      recent = rememberEvents(recent, [`e${i}`], 1_000 + i * 2_000);
+      expect(recent.recentEvents.length).toBeLessThanOrEqual(10);
+      expect(hasSeenEvent(recent, `e${Math.max(0, i - 4)}`)).toBe(true);
+    }
+    expect(recent.recentOverflowAt).toBeUndefined();
+  });
+
+  it('given a burst within the settle time, when remembered, then nothing is dropped until it has settled', () => {
+    let recent = ring();
+    for (let i = 0; i < 20; i++) recent = rememberEvents(recent, [`e${i}`], 1_000 + i);
+    expect(recent.recentEvents).toHaveLength(20);
+    expect(needsStrongReplayCheck(recent, 1_020)).toBe(false);
+    // A settle time after the burst began it becomes the generation before, still kept...
+    recent = rememberEvents(recent, ['next'], 1_000 + W);
+    expect(recent.recentEvents).toHaveLength(21);
+    expect(recent.recentEventsOlder).toBe(20);
+    // ...and the next generation's end drops it.
+    recent = rememberEvents(recent, ['later'], 1_000 + 2 * W);
+    expect(recent.recentEvents).toEqual([eventHash('next'), eventHash('later')]);
+  });
+
+  it('given a burst past the bound, when remembered, then strong replay checks until it settles, then it is forgotten', () => {
+    let recent = ring();
+    for (let i = 0; i <= MAX_RECENT_EVENTS; i++) recent = rememberEvents(recent, [`e${i}`], 5_000);
+    expect(recent.recentEvents).toHaveLength(MAX_RECENT_EVENTS);
+    expect(hasSeenEvent(recent, 'e0')).toBe(false);
+    expect(recent.recentOverflowAt).toBe(5_000);
+    expect(needsStrongReplayCheck(recent, 5_000 + W - 1)).toBe(true);
+    expect(needsStrongReplayCheck(recent, 5_000 + W)).toBe(false);
+    const later = rememberEvents(recent, ['quiet'], 5_000 + 2 * W);
+    expect(later.recentEvents).toEqual([eventHash('quiet')]);
+    expect(later.recentOverflowAt).toBeUndefined();
+    expect({ ...recent, ...later }.recentOverflowAt).toBeUndefined();
+  });
+
+  it('given a remembered id again, when remembered, then it moves to the newest generation', () => {
+    let recent = ring();
+    for (let i = 0; i < 4; i++) recent = rememberEvents(recent, [`e${i}`], 1_000 + i);
+    recent = rememberEvents(recent, ['e0', 'new'], 1_000 + W);
+    expect(recent.recentEvents).toEqual(['e1', 'e2', 'e3', 'e0', 'new'].map(eventHash));
+    expect(recent.recentEventsOlder).toBe(3);
+    recent = rememberEvents(recent, [], 1_000 + 2 * W);
+    expect(recent.recentEvents).toEqual(['e0', 'new'].map(eventHash));
+  });
+
+  it('given any sequence of writes, when an id was remembered less than a settle time ago, then it is seen or replays are read strongly', () => {
+    // The invariant the eventually consistent replay check rests on ("the replay guard"): an entry whose hash
+    // was remembered at A is visible to any read from A + ENTRY_SETTLE_MS; before that the ring names it, or
+    // the replay check reads strongly.
+    const write = fc.record({
+      gap: fc.oneof(
+        fc.constantFrom(0, 1, W - 1, W, W + 1, 2 * W - 1, 2 * W),
+        fc.integer({ min: 0, max: 3_000 }),
+        fc.integer({ min: 0, max: 3 * W }),
+      ),
+      ids: fc.array(fc.integer({ min: 0, max: 60 }), { minLength: 0, maxLength: 20 }),
+    });
+    fc.assert(
+      fc.property(fc.array(write, { minLength: 1, maxLength: 80 }), (writes) => {
+        let recent = ring();
+        let at = 1_000;
+        const rememberedAt = new Map<string, number>();
+        for (const [i, w] of writes.entries()) {
+          at += w.gap;
+          const ids = w.ids.map((n) => `e${n}`);
+          recent = rememberEvents(recent, ids, at);
+          for (const id of ids) rememberedAt.set(id, at);
+          if (recent.recentEvents.length > MAX_RECENT_EVENTS) return false;
+          // The state stands until the next write: check at its start and at its last instant.
+          const until = at + Math.max(0, (writes[i + 1]?.gap ?? W) - 1);
+          for (const t of [at, until])
+            for (const [id, a] of rememberedAt)
+              if (t < a + W && !hasSeenEvent(recent, id) && !needsStrongReplayCheck(recent, t)) return false;
+        }
+        return true;
+      }),
+      { numRuns: 300 },
+    );
+  }, 20_000);
 });
 
 describe('state change events', () => {
