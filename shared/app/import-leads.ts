@@ -89,11 +89,12 @@ export type ImportResult =
  * Import leads from a CSV file: decode (UTF-8 / Shift_JIS), map headers, validate rows, merge rows of one
  * address, then write each entry through the creation path of `POST /v1/ops/leads` (`enterLead`), refusing
  * erased addresses. Idempotent and resumable: each entry is `import:<importId>:<line>` with `importId` the
- * hash of the file and options; a marker per finished entry lets a later run skip it. The marker is a
- * separate write after the entry's transaction; an entry interrupted between the two is named done by its
- * own timeline entry (written in that transaction; `upsertLead` reads it strongly for rows of an existing
- * lead), however many events the lead had since, so it is counted `skipped` and changes nothing when run
- * again.
+ * hash of the file, the options and how the file was read (encoding, column mapping: a run with a corrected
+ * `map` or `encoding` is a new import, not a replay); a marker per finished entry lets a later run skip it.
+ * The marker is a separate write after the entry's transaction; an entry interrupted between the two is named
+ * done by its own timeline entry (written in that transaction; `upsertLead` reads it strongly for rows of an
+ * existing lead), however many events the lead had since, so it is counted `skipped` and changes nothing when
+ * run again.
  */
 export async function importLeads(input: ImportInput): Promise<ImportResult> {
   const { options } = input;
@@ -124,7 +125,11 @@ export async function importLeads(input: ImportInput): Promise<ImportResult> {
     return { kind: 'too_many_rows', rows: parsed.rows.length, limit: input.maxRows };
   }
 
-  const importId = importIdOf(input.bytes, importOptions);
+  const importId = importIdOf(input.bytes, importOptions, {
+    encoding,
+    headers: parsed.headers,
+    columns: mapping.columns,
+  });
   const results: RowResult[] = parsed.rows.map((row) => validateRow(row, mapping, importOptions));
   const rejected: RejectedRow[] = results.flatMap((r) =>
     r.ok ? [] : [{ line: r.line, email: r.email, reason: r.reason }],

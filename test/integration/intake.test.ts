@@ -491,6 +491,61 @@ describe('import use case and CLI', () => {
     expect(lead?.timeline.filter((e) => e.type === 'lead_imported')).toHaveLength(1);
   });
 
+  it('given a file whose company column was not recognised, when imported again with --map naming it, then the company is written; the corrected run again (its map spelled otherwise) is a replay', async () => {
+    // Arrange
+    const { importLeads } = await import('#app/import-leads');
+    const email = uniqueEmail('remap');
+    const bytes = Buffer.from(`勤務先,メールアドレス\n株式会社リマップ,${email}\n`);
+    const options = { channel: 'event' as const, source: 'remap', consent: 'business_card' as const };
+    const first = await importLeads({ bytes, options });
+    if (first.kind !== 'done') throw new Error(first.kind);
+    expect(first.summary.unmappedColumns).toEqual(['勤務先']);
+    expect(first.summary.created).toBe(1);
+    expect((await leadByEmail(email))?.profile.attributes.company).toBeUndefined();
+
+    // Act: the operator fixes the mapping and runs the import again, as the summary suggests.
+    const second = await importLeads({ bytes, options: { ...options, map: '勤務先=company' } });
+
+    // Assert
+    if (second.kind !== 'done') throw new Error(second.kind);
+    expect(second.summary.importId).not.toBe(first.summary.importId);
+    expect(second.summary.columns).toEqual([
+      { header: '勤務先', field: 'company' },
+      { header: 'メールアドレス', field: 'email' },
+    ]);
+    expect({ skipped: second.summary.skipped, updated: second.summary.updated }).toEqual({
+      skipped: 0,
+      updated: 1,
+    });
+    expect((await leadByEmail(email))?.profile.attributes.company).toBe('株式会社リマップ');
+    const before = await snapshot();
+    const replay = await importLeads({ bytes, options: { ...options, map: ' 勤務先 = company ,' } });
+    if (replay.kind !== 'done') throw new Error(replay.kind);
+    expect(replay.summary).toMatchObject({ importId: second.summary.importId, skipped: 1, updated: 0 });
+    expect(await snapshot()).toBe(before);
+  });
+
+  it('given a UTF-8 file first imported with the wrong --encoding, when imported again without it, then the column it garbled is written', async () => {
+    // Arrange: read as Shift_JIS, the header 会社名 is mojibake and maps to nothing.
+    const { importLeads } = await import('#app/import-leads');
+    const email = uniqueEmail('re-encode');
+    const bytes = Buffer.from(`email,会社名\n${email},株式会社文字化け\n`);
+    const options = { channel: 'event' as const, source: 're-encode', consent: 'business_card' as const };
+    const wrong = await importLeads({ bytes, options: { ...options, encoding: 'sjis' } });
+    if (wrong.kind !== 'done') throw new Error(wrong.kind);
+    expect(wrong.summary).toMatchObject({ encoding: 'sjis', created: 1 });
+    expect(wrong.summary.unmappedColumns).toHaveLength(1);
+    expect((await leadByEmail(email))?.profile.attributes.company).toBeUndefined();
+
+    // Act
+    const fixed = await importLeads({ bytes, options });
+
+    // Assert
+    if (fixed.kind !== 'done') throw new Error(fixed.kind);
+    expect(fixed.summary).toMatchObject({ encoding: 'utf8', skipped: 0, updated: 1, unmappedColumns: [] });
+    expect((await leadByEmail(email))?.profile.attributes.company).toBe('株式会社文字化け');
+  });
+
   it.each([
     ['within the outbox week', false],
     ['after its outbox item expired', true],

@@ -4,8 +4,10 @@
  * explicit `--map`), rows → validated lead entries, and rows of one address merged into one. The use case
  * (`#app/import-leads`) writes the entries through the same path as `POST /v1/ops/leads`.
  *
- * Identity: an import is named by a hash of the file's bytes and its options (`importId`), a row by its line
- * number, so the same file imported twice (or resumed after Ctrl-C) names the same rows and changes nothing.
+ * Identity: an import is named by a hash of the file's bytes, its options and how the file was read (encoding
+ * and column mapping: `importIdOf`), a row by its line number, so the same file imported twice the same way
+ * (or resumed after Ctrl-C) names the same rows and changes nothing, while a run with a corrected `--map` or
+ * `--encoding` is a new import.
  */
 import { createHash } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
@@ -279,14 +281,37 @@ export function decodeCsv(
   return { text: text.replace(/^\uFEFF/, ''), encoding: used };
 }
 
-/** The import's id: the file's bytes and the options that change what is written. */
-export function importIdOf(bytes: Uint8Array, options: ImportOptions): string {
+/** How the file was read: the encoding used and, per column, the field it fills (`mapHeaders(…).columns`). */
+export interface ImportReading {
+  encoding: CsvEncoding;
+  /** The header row as decoded with `encoding`. */
+  headers: readonly string[];
+  columns: readonly (ImportField | null)[];
+}
+
+/**
+ * The import's id: the file's bytes and everything that changes what is written: the options, the encoding
+ * the file was decoded with, and the resolved column mapping. A run that reads the file differently (a
+ * corrected `--map` or `--encoding`) is another import and writes its rows; one that reads it the same way
+ * is a replay and skips them, however its `--map` was spelled (the resolved columns are hashed, not the
+ * spec). A file read as it would be without `--map` and `--encoding` (the detected encoding, the known
+ * header names) keeps the id of the file and options alone, the id imports had before the reading was
+ * hashed, so those stay replays.
+ */
+export function importIdOf(bytes: Uint8Array, options: ImportOptions, reading: ImportReading): string {
+  const named = [options.channel, options.source, options.consentBasis, options.ownerId ?? ''];
+  const automatic =
+    reading.encoding === detectEncoding(bytes) &&
+    sameColumns(reading.columns, mapHeaders(reading.headers).columns);
   return createHash('sha256')
     .update(bytes)
-    .update(JSON.stringify([options.channel, options.source, options.consentBasis, options.ownerId ?? '']))
+    .update(JSON.stringify(automatic ? named : [...named, reading.encoding, reading.columns]))
     .digest('hex')
     .slice(0, 20);
 }
+
+const sameColumns = (a: readonly (ImportField | null)[], b: readonly (ImportField | null)[]): boolean =>
+  a.length === b.length && a.every((field, i) => field === b[i]);
 
 export interface ImportOptions {
   channel: EntryChannel;

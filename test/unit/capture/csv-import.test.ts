@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import {
+  type CsvEncoding,
   type CsvRow,
   decodeCsv,
   detectEncoding,
@@ -232,15 +234,62 @@ describe('rows', () => {
     );
   });
 
-  it('given the same bytes and options, the import id is the same; other options give another id', () => {
-    const bytes = Buffer.from('a,b\n');
-    expect(importIdOf(bytes, OPTIONS)).toBe(importIdOf(Buffer.from('a,b\n'), OPTIONS));
-    expect(importIdOf(bytes, { ...OPTIONS, consentBasis: 'none' })).not.toBe(importIdOf(bytes, OPTIONS));
-  });
-
   it('given rejected rows, the error CSV has line, e-mail and reason, with formulas defused', () => {
     const csv = errorCsv([{ line: 7, email: '=cmd@x', reason: 'email: bad, really' }]);
     expect(csv).toBe('\uFEFFline,email,reason\r\n7,\'=cmd@x,"email: bad, really"\r\n');
+  });
+});
+
+describe('import id', () => {
+  /** The id of a run over `bytes` with an optional `--map` and `--encoding`, read as `importLeads` reads it. */
+  const idOf = (bytes: Uint8Array, map?: string, encoding?: CsvEncoding, options = OPTIONS) => {
+    const decoded = decodeCsv(bytes, encoding);
+    const { headers } = parseCsv(decoded.text);
+    const { columns } = mapHeaders(headers, parseMapSpec(map));
+    return importIdOf(bytes, options, { encoding: decoded.encoding, headers, columns });
+  };
+  const FILE = Buffer.from('勤務先,メールアドレス,メモ\n株式会社例,a@example.co.jp,x\n');
+
+  it('given the same bytes, options and reading, then the id is the same; other options give another id', () => {
+    expect(idOf(FILE)).toBe(idOf(Buffer.from(FILE)));
+    expect(idOf(FILE, undefined, undefined, { ...OPTIONS, consentBasis: 'none' })).not.toBe(idOf(FILE));
+    expect(idOf(FILE, undefined, undefined, { ...OPTIONS, ownerId: 'tanaka' })).not.toBe(idOf(FILE));
+  });
+
+  it('given a --map that changes a column, then the id changes; a --map that changes nothing keeps it', () => {
+    expect(idOf(FILE, '勤務先=company')).not.toBe(idOf(FILE));
+    expect(idOf(FILE, '勤務先=company')).not.toBe(idOf(FILE, '勤務先=department'));
+    expect(idOf(FILE, 'メモ=-')).not.toBe(idOf(FILE));
+    // Restating what the known names resolve to, or ignoring a column that was ignored anyway.
+    expect(idOf(FILE, 'メールアドレス=email')).toBe(idOf(FILE));
+    expect(idOf(FILE, '勤務先=-')).toBe(idOf(FILE));
+  });
+
+  it('given equivalent --map specs (spacing, case, full-width, order, empty pairs), then the id is the same', () => {
+    const id = idOf(FILE, '勤務先=company,メモ=-');
+    expect(idOf(FILE, ' メモ = - , 勤務先=company ,')).toBe(id);
+    expect(idOf(FILE, '勤務先=company,メモ=-,メールアドレス=email')).toBe(id);
+    const en = Buffer.from('Work Place,E-Mail\nExample,a@example.co.jp\n');
+    expect(idOf(en, 'WORK_PLACE=company')).toBe(idOf(en, 'ｗｏｒｋ ｐｌａｃｅ=company'));
+    expect(idOf(en, 'WORK_PLACE=company')).not.toBe(idOf(en));
+  });
+
+  it('given the encoding forced to the one detected, then the id is the same; forced to another, it changes', () => {
+    const sjis = iconv.encode('会社名,メールアドレス\n株式会社例,a@example.co.jp\n', 'cp932');
+    expect(idOf(sjis, undefined, 'sjis')).toBe(idOf(sjis));
+    expect(idOf(FILE, undefined, 'utf8')).toBe(idOf(FILE));
+    expect(idOf(FILE, undefined, 'sjis')).not.toBe(idOf(FILE));
+  });
+
+  it('given a file read as it would be without --map and --encoding, then the id is the hash of the file and options alone (the id of earlier imports)', () => {
+    const legacy = createHash('sha256')
+      .update(FILE)
+      .update(JSON.stringify([OPTIONS.channel, OPTIONS.source, OPTIONS.consentBasis, '']))
+      .digest('hex')
+      .slice(0, 20);
+    expect(idOf(FILE)).toBe(legacy);
+    expect(idOf(FILE, 'メールアドレス=email', 'utf8')).toBe(legacy);
+    expect(idOf(FILE, '勤務先=company')).not.toBe(legacy);
   });
 });
 
