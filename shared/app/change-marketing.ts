@@ -2,7 +2,7 @@ import { type EmailCount, emailCounted, emailCountWrite } from '#app/email-kpis'
 import { buildDomainEvent, isoAt, type UnsubscribeMethod } from '#domain/lead/events';
 import type { LeadProfile, MarketingStatus } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
-import { endEnrollmentUpdate, listEnrollments } from '#store/enrollments';
+import { endEnrollmentUpdate, listEnrollments, stateVersionFence } from '#store/enrollments';
 import { idempotencyPut, idempotencySeen } from '#store/idempotency';
 import { getLead, type StoredTimelineEntry, type TransactItem, writeLead } from '#store/leads';
 import { CONFLICT, retryOnConflict } from '#store/retry';
@@ -12,6 +12,14 @@ import { CONFLICT, retryOnConflict } from '#store/retry';
  * suppression (hard bounce, complaint, too many soft bounces) and deliveries, each ending the lead's
  * sequences in the same transaction that changes the profile (and, for an unsubscribe, putting
  * `Lead Unsubscribed` in the outbox).
+ *
+ * Effective at once, also for a step mail already past its reads: a change that ends the sequences also
+ * moves the lead state's version on (`stateVersionFence`). The sweeper reserves a send with a put of the
+ * state conditioned on the version it read (`run-step`), so a reservation built on a read from before this
+ * commit fails, reads again and finds the lead unsubscribed or suppressed (and its enrollment ended); one
+ * read after it sees both. Only a send reserved before the commit can still go (it was under way: SES is
+ * called next). This costs the rare unsubscribe and suppression one state update; the step mail's own
+ * path writes nothing more.
  */
 
 export interface MarketingChange {
@@ -62,6 +70,9 @@ export async function changeMarketing<R extends string>(
         if (enrollment.status === 'active')
           extra.push(endEnrollmentUpdate(leadId, enrollment.sequenceId, reason, now));
       }
+      // A step mail whose send is not reserved yet must not go out after this commits: its reservation is
+      // conditioned on the state version it read, so move that version on.
+      extra.push(stateVersionFence(leadId));
     }
     if (idempotency) extra.push(idempotencyPut(idempotency.scope, idempotency.id, now));
     extra.push(...counts);

@@ -124,6 +124,26 @@ export function endEnrollmentUpdate(
 }
 
 /**
+ * Moves the lead state's version on (`version + 1`, nothing else), so that a step send reserved on a state
+ * read before (`reserveStepSend`, conditioned on that version) fails and is planned again on what this
+ * transaction wrote: put in a transaction that stops the lead's mail (unsubscribe, suppression). Only while
+ * the state exists (an erased lead: the transaction fails and is decided again). Every state write already
+ * moves the version by one, so it stays unique per write and every version-conditioned writer simply reads
+ * again; the state itself (score, stage, report gauges, pending entries) is untouched.
+ */
+export function stateVersionFence(leadId: string): TransactItem {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: keys.state(leadId),
+      UpdateExpression: 'SET version = version + :one',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':one': 1 },
+    },
+  };
+}
+
+/**
  * A due step timer as a sweeper found it, with the position it was read at: the enrollment item's `dueAt`
  * (as the due index showed it), run and step index. Every write that completes this round of the timer is
  * conditioned on that position (`stepTimerCondition`), so of racing sweepers only one moves the enrollment

@@ -4,12 +4,14 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { advanceClock, now } from '#adapters/clock';
 import { sesClient } from '#adapters/ses';
 import { emailKpiDay } from '#app/email-kpis';
+import { suppressLead } from '#app/suppress-lead';
 import { createSweeper, TIMER_PROCESSORS } from '#app/sweep-due-timers';
+import { unsubscribeLead } from '#app/unsubscribe';
 import { emailKind } from '#domain/reports/counting';
 import { dynamodb, tableName } from '#store/dynamodb';
 import { getEnrollment } from '#store/enrollments';
 import { keys } from '#store/keys';
-import { getLeadState, getTimeline } from '#store/leads';
+import { getLead, getLeadState, getTimeline } from '#store/leads';
 import { readLeadFacts, readReportDays } from '#store/report-counters';
 import { CLAIM_LEASE_MS } from '#store/timers';
 import { batchWriteAll, consentingLeadItems, dueEnrollmentItem } from '../support/fixtures.ts';
@@ -21,7 +23,8 @@ import { advanceIntoWindow } from './nurture-helpers.ts';
  * The failure windows of a step e-mail with no claim write (shared/domain/nurture/attempts.ts): the send is
  * reserved on the lead state before SES is called, and the enrollment is moved on by one write conditioned on
  * where it was read. A crash before or after the send, two sweepers on one step in either interleaving, and
- * two sequences racing for the last send under the frequency cap: at most one mail, never a second.
+ * two sequences racing for the last send under the frequency cap: at most one mail, never a second. An
+ * unsubscribe or a suppression that commits before the reservation: no mail.
  */
 
 const sesUrl = () => inject('sesEndpoint');
@@ -340,4 +343,52 @@ describe('sweepers racing for one step', () => {
     const stored = await dynamodb.send(new GetCommand({ TableName: tableName, Key: keys.state(leadId) }));
     expect(Object.keys(stored.Item?.stepAttempts ?? {})).toHaveLength(1);
   });
+});
+
+describe('a step e-mail racing an unsubscribe or a suppression', () => {
+  it.each([
+    ['a one-click unsubscribe', 'unsubscribed'],
+    ['a hard bounce', 'suppressed'],
+    ['a complaint', 'unsubscribed'],
+  ] as const)(
+    'given a step e-mail past its reads, when %s commits before its reservation, then the reservation fails and no mail goes out',
+    async (what, exitReason) => {
+      // Arrange: the change lands between the sweeper's reads (lead, then enrollment) and its reservation put.
+      const { leadId, address } = await dueSteps(`stop-race-${exitReason}`);
+      const stop = () =>
+        what === 'a one-click unsubscribe'
+          ? unsubscribeLead(leadId, 'one_click', now())
+          : suppressLead(leadId, what === 'a hard bounce' ? 'bounce' : 'complaint', `race-${leadId}`, now());
+      let stopped: string | undefined;
+      let before: Awaited<ReturnType<typeof getLeadState>>;
+      const reservations = countSettled(dynamodb, reservationOf(leadId));
+      intercept(dynamodb, async (command, body, next) => {
+        if (reservationOf(leadId)(command, body) && stopped === undefined) {
+          before = await getLeadState(leadId);
+          stopped = await stop();
+        }
+        return next();
+      });
+
+      // Act
+      const report = await sweeper()({});
+
+      // Assert: the change committed first; the reservation built on the older read failed its version
+      // condition, and on fresh reads the step was over (its run ended): nothing sent, nothing reserved.
+      expect(stopped).toBe(what === 'a one-click unsubscribe' ? 'unsubscribed' : 'suppressed');
+      expect(reservations()).toBe(1);
+      expect(report).toMatchObject({ failed: 0 });
+      expect(await inbox(sesUrl(), address)).toHaveLength(0);
+      expect(await stepAttempt(leadId)).toBeUndefined();
+      expect(await sentRecords(leadId)).toEqual({ timeline: 0, facts: 0 });
+      expect(await getEnrollment(leadId, SEQUENCE)).toMatchObject({ status: 'exited', exitReason });
+      // The change moved the state's version on and nothing else.
+      expect(before).toBeDefined();
+      expect(await getLeadState(leadId)).toEqual({ ...before, version: (before?.version ?? 0) + 1 });
+      const marketing = (await getLead(leadId))?.profile.marketing;
+      expect(
+        exitReason === 'unsubscribed' ? marketing?.unsubscribedAt : marketing?.suppressedAt,
+      ).toBeDefined();
+    },
+  );
 });
