@@ -82,8 +82,8 @@ export async function getLeadState(leadId: string): Promise<LeadState | undefine
  * eventually consistent BatchGet (0.5 RRU per entry): a stale "missing" is harmless for a pending entry (it
  * is put again, only if its item is still missing: see `putCarriedEntries`) and cannot hide a replay, since
  * an entry that may not be visible yet still has its hash in the state's recent events (`hasSeenEvent`; why
- * exactly: "the replay guard" in `#domain/lead/lead`). Within `ENTRY_SETTLE_MS` of a burst that overflowed that
- * ring (more than 32 events of one lead in seconds) the read is strongly consistent instead (1 RRU per
+ * exactly: "the replay guard" in `#domain/lead/lead`). Within `ENTRY_SETTLE_MS` of a burst that overflowed
+ * those (more than 32 events of one lead in seconds) the read is strongly consistent instead (1 RRU per
  * entry).
  */
 export async function getStateForEvents(
@@ -140,8 +140,8 @@ function withPending(state: LeadState, pending: PendingTimelineEntry[]): LeadSta
  * The state as a write that drops pending entries stores it: the entries its read found written
  * (`timelineSettled`) and those it puts itself before committing (`putFirst`) leave the state, and their
  * hashes are remembered afresh at `at`, so each stays in the recent events until its entry is visible to
- * any read ("the replay guard" in `#domain/lead/lead`). `pending` are the entries the state keeps. Every state write of a state
- * read through `getLead` or `getStateForEvents` goes through it.
+ * any read ("the replay guard" in `#domain/lead/lead`). `pending` are the entries the state keeps. Every
+ * write of a state read through `getLead` or `getStateForEvents` goes through it.
  */
 export function settledState(
   state: LeadState,

@@ -91,7 +91,7 @@ export interface LeadState {
   fit: number;
   behaviour: BehaviourState;
   score: ScoreSummary;
-  /** Short hashes of the most recent event ids: the replay guard of the tracking fast path (`rememberEvents`). */
+  /** Short hashes of recent event ids: the replay guard of the tracking fast path (`rememberEvents`). */
   recentEvents: string[];
   /** When the newest generation of `recentEvents` began (`rememberEvents`). */
   recentEventsAt?: EpochMs;
@@ -155,8 +155,8 @@ export interface Lead {
  * written no later than the last time its hash was added. The ring keeps two generations, each at least
  * `ENTRY_SETTLE_MS` long: the first write after the newest generation has lasted that long drops the
  * generation before (every hash in it was added at least `ENTRY_SETTLE_MS` ago, so its entry is visible) and
- * starts a new one. So it holds the events of the last 10 to 20 seconds: a handful of hashes (8 bytes each) on
- * the state item, which is written on every event, for a person browsing. A burst past `MAX_RECENT_EVENTS`
+ * starts a new one. So it holds the events of the last 10 to 20 seconds: for a person browsing, a handful of
+ * hashes (8 bytes each) on the state item, which is written on every event. A burst past `MAX_RECENT_EVENTS`
  * drops hashes that may not be visible yet and says so (`recentOverflowAt`): replays are then checked with
  * strongly consistent reads until the burst has settled.
  */
@@ -217,8 +217,8 @@ export function rememberEvents(
   return {
     recentEvents: ring.slice(dropped),
     recentEventsAt: since,
-    // Absent rather than 0, and the overflow time forgotten once its burst has settled (undefined, so a spread
-    // state does not carry either on): bytes on an item written on every event.
+    // Absent rather than 0, and the overflow time forgotten once its burst has settled (undefined, so a
+    // spread state does not carry either on): bytes on an item written on every event.
     recentEventsOlder: keptOlder.length > dropped ? keptOlder.length - dropped : undefined,
     recentOverflowAt: overflowAt !== undefined && now - overflowAt < ENTRY_SETTLE_MS ? overflowAt : undefined,
   };
