@@ -17,10 +17,12 @@ import {
   isRefKey,
   itemKeys,
   leadPartitionPages,
+  pointAtAnonymous,
   referencedItems,
   stitchedAnonymousIds,
   stitchedAnonymousItems,
 } from '#store/lead-items-all';
+import { CONFLICT, retryOnConflict } from '#store/retry';
 import { type ClaimedTimer, completeTimer, isStillClaimed, timerLeadId } from '#store/timers';
 
 /** The request body (the handler validates with it; the OpenAPI document is generated from it). */
@@ -30,6 +32,12 @@ export type EraseOutcome =
   | { kind: 'already_erased'; leadId: string; erasedAt: string }
   | { kind: 'not_found' };
 
+/** A conditional erase (`expectStateVersion`) found the lead changed since that version: nothing was deleted. */
+export interface LeadChanged {
+  kind: 'changed';
+  leadId: string;
+}
+
 const MAX_LEAD_ID = 128;
 
 /**
@@ -38,45 +46,78 @@ const MAX_LEAD_ID = 128;
  * one-way hash of the address on the suppression list (no mail, no silent re-creation by an import) and
  * the aggregate counters. `Lead Erased` is published through the outbox so CRM targets delete too.
  *
- * Order, so a crash at any point leaves a retry able to finish: (1) the dependents (partition items other
- * than profile and state, the anonymous visitors' items, the records `REF#` pointers name); (2) one
- * transaction: profile, state and e-mail claim out, erasure record, suppression and outbox event in;
- * (3) a last sweep of the partition for anything a concurrent writer added meanwhile; (4) the same sweep again
+ * Order, so a crash at any point leaves a retry able to finish and nothing is deleted before the commit
+ * decides: (1) a pointer `REF#anon#<id>` for each anonymous visitor only the profile remembers (the sweeps
+ * after the commit no longer have the profile; nothing is deleted here); (2) one transaction: profile, state
+ * and e-mail claim out, erasure record, suppression and outbox event in; (3) a sweep of the partition: every
+ * dependent (timeline, enrollments, timers, deal, …, the anonymous visitors' items, the records `REF#`
+ * pointers name) and anything a concurrent writer added meanwhile; (4) the same sweep again
  * `ERASE_SWEEP_DELAY_MS` later (`runEraseSweepTimer`, the erasure record is its timer), for the plain writes
- * that follow their commit and may still land after (3). A second erase finds the erasure record, sweeps
- * again (normally nothing) and answers `already_erased`. Steps 1, 3 and 4 delete what a pointer names before
- * the pointer (`deleteFollowingPointers`), so an interrupted run leaves every pointer whose target is not gone
- * yet for the retry to follow.
+ * that follow their commit and may still land after (3). A crash after (2) is finished by a second erase
+ * (it finds the erasure record and sweeps) or, at the latest, by (4). A second erase answers
+ * `already_erased`. The sweeps delete what a pointer names before the pointer (`deleteFollowingPointers`),
+ * so an interrupted run leaves every pointer whose target is not gone yet for the retry to follow.
+ *
+ * A privacy erasure (the person asked; the ops route, the CLI) is unconditional. The retention timer passes
+ * `expectStateVersion`, the version of the state it decided on: the commit (2) then deletes the state only
+ * at that version, so a lead written meanwhile (the person came back: a webinar, a visit, a form, a sales
+ * action) answers `changed` with every item still in place, and the timer decides again on a fresh read.
+ * Because (2) is the first delete, there is no window in which a changed lead loses its dependents: the
+ * only thing (1) may leave behind on a changed lead is pointers for visitors its profile names anyway.
  */
-export async function eraseLead(leadId: string, reason: string, at?: EpochMs): Promise<EraseOutcome> {
+export function eraseLead(leadId: string, reason: string, at?: EpochMs): Promise<EraseOutcome>;
+export function eraseLead(
+  leadId: string,
+  reason: string,
+  at: EpochMs | undefined,
+  condition: { expectStateVersion: number },
+): Promise<EraseOutcome | LeadChanged>;
+export async function eraseLead(
+  leadId: string,
+  reason: string,
+  at?: EpochMs,
+  condition?: { expectStateVersion: number },
+): Promise<EraseOutcome | LeadChanged> {
   if (leadId.length === 0 || leadId.length > MAX_LEAD_ID) return { kind: 'not_found' };
   const now = at ?? clock();
-  const profile = await getItem(keys.profile(leadId));
-  if (!profile) return finishEarlierErasure(leadId);
-
-  let deleted = await deleteDependents(leadId, profile);
   const event = leadErasedEvent(leadId, reason, now);
-  const emailKey = String(profile.emailKey ?? '');
-  const committed = await commitErasure({
-    leadId,
-    emailKey,
-    addressHash: addressHash(emailKey, signingSecret),
-    erasedAt: now,
-    reason,
-    event: {
+  let pointersAdded = 0;
+  // The one loop: a transaction that collided with another in flight on the lead's items runs again on a
+  // fresh read of the profile.
+  const commit = await retryOnConflict('erase lead', async () => {
+    const profile = await getItem(keys.profile(leadId));
+    if (!profile) return { kind: 'gone' as const };
+    pointersAdded += await pointAtAnonymous(leadId, stitchedAnonymousIds(profile, []), now);
+    const emailKey = String(profile.emailKey ?? '');
+    const committed = await commitErasure({
       leadId,
-      source: event.source,
-      detailType: event.detailType,
-      detail: event.detail as unknown as Item & { eventId: string },
-      time: now,
-    },
-    // Counted from about the commit (`now` is when the erase began, or the retention sweep's time): a writer
-    // that read the lead before it puts what it still puts within a Lambda's lifetime.
-    sweepAt: Math.max(now, clock()) + ERASE_SWEEP_DELAY_MS,
+      emailKey,
+      addressHash: addressHash(emailKey, signingSecret),
+      erasedAt: now,
+      reason,
+      event: {
+        leadId,
+        source: event.source,
+        detailType: event.detailType,
+        detail: event.detail as unknown as Item & { eventId: string },
+        time: now,
+      },
+      // Counted from about the commit (`now` is when the erase began, or the retention sweep's time): a writer
+      // that read the lead before it puts what it still puts within a Lambda's lifetime.
+      sweepAt: Math.max(now, clock()) + ERASE_SWEEP_DELAY_MS,
+      ...(condition ? { stateVersion: condition.expectStateVersion } : {}),
+    });
+    if (committed === 'conflict') return CONFLICT;
+    return committed === 'erased' ? { kind: 'erased' as const, profile } : { kind: committed };
   });
-  if (committed === 'gone') return finishEarlierErasure(leadId);
-  // + the profile, the state and the e-mail claim, which every lead has.
-  deleted += 3 + (await sweepPartition(leadId));
+  if (commit.kind === 'changed') {
+    logger.info('erase skipped: the lead changed since it was read', { leadId });
+    return { kind: 'changed', leadId };
+  }
+  if (commit.kind === 'gone') return finishEarlierErasure(leadId);
+  // The profile, the state and the e-mail claim, which every lead has, + its dependents (not the pointers
+  // step 1 added: they only stood in for the profile's list).
+  const deleted = 3 + (await sweepPartition(leadId, commit.profile)) - pointersAdded;
   countMetric('LeadErased', {});
   logger.info('lead erased', { leadId, deletedItems: deleted });
   return { kind: 'erased', leadId, erasedAt: isoAt(now), deletedItems: deleted };
@@ -91,28 +132,19 @@ async function finishEarlierErasure(leadId: string): Promise<EraseOutcome> {
   return { kind: 'already_erased', leadId, erasedAt: isoAt(erasure.erasedAt) };
 }
 
-/** Step 1: everything but the profile and state (they go in the transaction that records the erasure). */
-async function deleteDependents(leadId: string, profile: Item): Promise<number> {
-  const own: ItemKey[] = [];
-  for await (const page of leadPartitionPages(leadId)) {
-    for (const item of page) {
-      const sk = String(item.sk);
-      if (sk === 'PROFILE' || sk === 'STATE') continue;
-      own.push({ pk: String(item.pk), sk });
-    }
-  }
-  return deleteFollowingPointers(leadId, own, profile);
-}
-
-/** Step 3: what a concurrent writer may have added; the `Lead Erased` outbox item stays (it holds the id only). */
-async function sweepPartition(leadId: string): Promise<number> {
+/**
+ * Steps 3 and 4: everything left in the partition after the commit (the dependents and what a concurrent
+ * writer added meanwhile), following its pointers (and the erased `profile`'s remembered visitors, when the
+ * caller still holds it); the `Lead Erased` outbox item stays (it holds the id only).
+ */
+async function sweepPartition(leadId: string, profile?: Item): Promise<number> {
   const erasedOutbox = keys.outbox(leadId, `${leadId}:erased`).sk;
   const left: ItemKey[] = [];
   for await (const page of leadPartitionPages(leadId)) {
     for (const item of page)
       if (item.sk !== erasedOutbox) left.push({ pk: String(item.pk), sk: String(item.sk) });
   }
-  return deleteFollowingPointers(leadId, left);
+  return deleteFollowingPointers(leadId, left, profile);
 }
 
 /**

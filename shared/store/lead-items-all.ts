@@ -2,6 +2,7 @@ import {
   BatchGetCommand,
   DeleteCommand,
   GetCommand,
+  PutCommand,
   QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -164,10 +165,67 @@ export async function getErasure(leadId: string): Promise<ErasureRecord | undefi
 }
 
 /**
+ * A pointer (`REF#anon#<id>`, as a link writes it) under the lead's partition for each of these visitors
+ * that has none yet: the ids only the profile names (links made before the pointers existed). The erase puts
+ * them before it commits, so the sweeps after the commit, which no longer have the profile, still find those
+ * visitors. Conditional puts (an existing pointer is left as it is); returns how many it created.
+ */
+export async function pointAtAnonymous(
+  leadId: string,
+  anonymousIds: readonly string[],
+  at: EpochMs,
+): Promise<number> {
+  if (anonymousIds.length === 0) return 0;
+  const existing = new Set<string>();
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamodb.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :ref)',
+        ExpressionAttributeValues: { ':pk': keys.profile(leadId).pk, ':ref': PREFIX.anonymousRef },
+        ProjectionExpression: 'sk',
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) existing.add(String(item.sk));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  let created = 0;
+  for (const anonymousId of new Set(anonymousIds)) {
+    const pointer = keys.anonymousRef(leadId, anonymousId);
+    if (existing.has(pointer.sk)) continue;
+    try {
+      await dynamodb.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { ...pointer, anonymousId, at },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      created++;
+    } catch (error) {
+      if (!isConditionalCheckFailure(error)) throw error;
+    }
+  }
+  return created;
+}
+
+/**
+ * What `commitErasure` found: `erased`; `gone` when the profile is no longer there (another erase won);
+ * `changed` when the state is not at the version the caller expected (`stateVersion`); `conflict` when the
+ * transaction collided with another one in flight on the same items (try again).
+ */
+export type ErasureCommit = 'erased' | 'gone' | 'changed' | 'conflict';
+
+/**
  * The erase's one atomic step: the profile, state and e-mail claim go, the erasure record and the
  * address's suppression item (a hash, no personal data) arrive, and the `Lead Erased` event is put in the
  * outbox, all together. The erasure record is also the timer of the delayed second sweep of the partition
- * (`erase-sweep`, due at `sweepAt`). Conditioned on the profile still existing: 'gone' when another erase won.
+ * (`erase-sweep`, due at `sweepAt`). Conditioned on the profile still existing ('gone' when another erase
+ * won) and, with `stateVersion`, on the state still being at that version ('changed' when any write of the
+ * lead committed since it was read: the retention timer erases only the lead it decided on).
  */
 export async function commitErasure(input: {
   leadId: string;
@@ -177,7 +235,8 @@ export async function commitErasure(input: {
   reason: string;
   event: OutboxEvent;
   sweepAt: EpochMs;
-}): Promise<'erased' | 'gone'> {
+  stateVersion?: number;
+}): Promise<ErasureCommit> {
   const { leadId } = input;
   const erasure = keys.erasure(leadId);
   const items: TransactItem[] = [
@@ -188,7 +247,15 @@ export async function commitErasure(input: {
         ConditionExpression: 'attribute_exists(pk)',
       },
     },
-    { Delete: { TableName: tableName, Key: keys.state(leadId) } },
+    {
+      Delete: {
+        TableName: tableName,
+        Key: keys.state(leadId),
+        ...(input.stateVersion === undefined
+          ? {}
+          : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': input.stateVersion } }),
+      },
+    },
     {
       // Only our own claim: after an earlier erase the address may already belong to a new lead.
       Delete: {
@@ -222,8 +289,15 @@ export async function commitErasure(input: {
     await dynamodb.send(new TransactWriteCommand({ TransactItems: items }));
     return 'erased';
   } catch (error) {
-    if (isConditionalCheckFailure(error)) return 'gone';
-    throw error;
+    if (!isConditionalCheckFailure(error)) throw error;
+    const codes = ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map(
+      (r) => r.Code,
+    );
+    if (codes[0] === 'ConditionalCheckFailed') return 'gone';
+    if (codes[1] === 'ConditionalCheckFailed') return 'changed';
+    // The e-mail claim is another lead's: as before, nothing of ours to commit.
+    if (codes.includes('ConditionalCheckFailed')) return 'gone';
+    return 'conflict';
   }
 }
 

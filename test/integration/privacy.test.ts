@@ -4,12 +4,13 @@
  * action) is exported whole, then erased; a table SCAN finds nothing of the person afterwards.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { now as clockNow } from '#adapters/clock';
 import type { Runtime } from '#local/runtime';
 import { inbox, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
-import { api, contactForm, eventsOf, HOUR, scanAll } from './handoff-support.ts';
+import type { SdkClientLike } from '../support/sdk-faults.ts';
+import { api, contactForm, eventsOf, HOUR, makeHotLead, scanAll } from './handoff-support.ts';
 import { marketingMails, moveClockTo, nextBusinessMoment, sweepUntil } from './nurture-helpers.ts';
 
 let runtime: Runtime;
@@ -19,6 +20,38 @@ beforeAll(async () => {
 afterAll(async () => {
   await runtime.stop();
 });
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
+type Next = (args: { input?: unknown }) => Promise<unknown>;
+
+/**
+ * Runs `act` once, inside the product's own DynamoDB client, just before the first call `matches` (its
+ * command name and JSON input) lets through; `act`'s own calls pass. Removed after the test.
+ */
+const beforeCall = async (
+  matches: (commandName: string, input: string) => boolean,
+  act: () => Promise<void>,
+): Promise<{ fired: () => boolean }> => {
+  const { dynamodb } = await import('#store/dynamodb');
+  const client = dynamodb as unknown as SdkClientLike;
+  let fired = false;
+  const name = `before-call-${randomUUID()}`;
+  client.middlewareStack.add(
+    (next: Next, context: { commandName?: string }) => async (args: { input?: unknown }) => {
+      if (!fired && matches(context.commandName ?? '', JSON.stringify(args.input ?? ''))) {
+        fired = true;
+        await act();
+      }
+      return next(args);
+    },
+    { step: 'initialize', name, priority: 'high' },
+  );
+  cleanups.push(() => client.middlewareStack.remove(name));
+  return { fired: () => fired };
+};
 
 const erase = (leadId: string, body: unknown) =>
   fetch(`${runtime.apiUrl}/v1/ops/leads/${leadId}`, {
@@ -412,6 +445,60 @@ describe('export and erase', () => {
     expect(record?.dueAt).toBeUndefined();
   });
 
+  it("given a lead whose profile alone remembers an anonymous visitor, when the erase fails right after its commit, then a second erase finishes it: the visitor's link and events are gone too", async () => {
+    // Arrange: the visitor browses, then the post that creates the lead links it; its pointer is removed, as
+    // for a link made before the pointers existed (the profile's list is then the only record).
+    const who = person();
+    const anonymousId = randomUUID();
+    expect((await trackPricingView({ anonymousId }, clockNow())).status).toBe(202);
+    const posted = await api(runtime).postForm('contact', {
+      ...contactForm(who.email, who),
+      _anonymousId: anonymousId,
+    });
+    expect(posted.status).toBe(201);
+    await runtime.sweep();
+    await runtime.settle();
+    const { leadId } = (await (
+      await api(runtime).opsGet(`/v1/ops/leads?email=${encodeURIComponent(who.email)}`)
+    ).json()) as { leadId: string };
+    const { dynamodb, tableName } = await import('#store/dynamodb');
+    const { keys } = await import('#store/keys');
+    await dynamodb.send(
+      new DeleteCommand({ TableName: tableName, Key: keys.anonymousRef(leadId, anonymousId) }),
+    );
+    const visitor = async () => (await scanAll()).filter((i) => i.pk === `ANON#${anonymousId}`);
+    const visitorBefore = await visitor();
+    // The crash: the first delete after the erase's commit fails (the Lambda dies there).
+    let committed = false;
+    await beforeCall(
+      (command, input) => {
+        if (command === 'TransactWriteItemsCommand' && input.includes(`ERASED#${leadId}`)) committed = true;
+        return committed && command === 'DeleteItemCommand';
+      },
+      async () => {
+        throw new Error('crash after the commit');
+      },
+    );
+
+    // Act
+    const first = await erase(leadId, { reason: 'request' });
+    const second = await erase(leadId, { reason: 'request' });
+    const after = await scanAll();
+
+    // Assert
+    expect(visitorBefore.map((i) => i.sk)).toEqual(
+      expect.arrayContaining(['LINK', expect.stringMatching(/^EVT#/)]),
+    );
+    expect(committed).toBe(true);
+    expect(first.status).toBe(500);
+    expect(second.status).toBe(200);
+    expect(await second.json()).toMatchObject({ leadId, alreadyErased: true });
+    expect(after.filter((i) => i.pk === `ANON#${anonymousId}`)).toEqual([]);
+    expect(after.filter((i) => i.pk === `LEAD#${leadId}`).map((i) => i.sk)).toEqual([
+      `OUTBOX#${leadId}:erased`,
+    ]);
+  });
+
   it('given bad erase requests, then each gets a clear 4xx and changes nothing', async () => {
     // Arrange
     const who = person();
@@ -501,5 +588,113 @@ describe('retention', () => {
     expect(erased.map((e) => (e.detail as { reason: string }).reason)).toEqual([
       'retention: disqualified and inactive',
     ]);
+  });
+
+  /** A hot lead, disqualified by sales, with the clock moved past the retention period: the next sweep erases it. */
+  const disqualifiedLeadDue = async (tag: string) => {
+    const { settings } = await import('#config/settings');
+    const email = uniqueEmail(tag);
+    const leadId = await makeHotLead(runtime, email);
+    const dq = await api(runtime).opsPost(`/v1/ops/leads/${leadId}/disqualify`, {
+      actionId: `dq-${leadId}`,
+      reason: '予算なし',
+    });
+    expect(dq.status).toBe(200);
+    await runtime.settle();
+    await runtime.advanceClock((settings.app.retention.disqualifiedInactiveDays + 1) * 24 * HOUR);
+    return { email, leadId, days: settings.app.retention.disqualifiedInactiveDays };
+  };
+  const partitionOf = async (leadId: string) =>
+    (await scanAll()).filter((i) => i.pk === `LEAD#${leadId}`).map((i) => String(i.sk));
+  /** The retention erase's first read: the profile (the timer has read the state and decided by then). */
+  const isProfileRead = (leadId: string) => (command: string, input: string) =>
+    command === 'GetItemCommand' && input.includes(`"LEAD#${leadId}"`) && input.includes('"PROFILE"');
+
+  it('given a disqualified lead due for retention, when it shows activity after the timer read its state, then it is not erased, keeps every item, and the timer is re-armed from that activity', async () => {
+    // Arrange: the person comes back (a webinar attended, reported by the platform) just after the retention
+    // timer read the state and decided, i.e. when the erase reads the profile.
+    const { email, leadId, days } = await disqualifiedLeadDue('retention-race');
+    const before = await partitionOf(leadId);
+    let activity: number | undefined;
+    await beforeCall(isProfileRead(leadId), async () => {
+      const tracked = await api(runtime).opsPost('/v1/ops/events', {
+        events: [{ type: 'webinar_attended', email, eventId: `comeback-${leadId}` }],
+      });
+      activity = tracked.status;
+    });
+
+    // Act
+    await runtime.sweep();
+    await runtime.settle();
+    const { getLead, getLeadState } = await import('#store/leads');
+    const { getItem } = await import('#store/lead-items-all');
+    const { keys, dueAtKey } = await import('#store/keys');
+    const lead = await getLead(leadId);
+    const state = await getLeadState(leadId);
+    const timer = await getItem(keys.timer(leadId, 'retention'));
+    const after = await partitionOf(leadId);
+    // No activity since: the re-armed timer erases it when the new period is over.
+    await runtime.advanceClock((days + 1) * 24 * HOUR);
+    await runtime.sweep();
+    await runtime.settle();
+
+    // Assert
+    expect(activity).toBe(202);
+    expect(lead, 'the lead that just attended a webinar was erased by retention').toBeDefined();
+    expect(after).toEqual(expect.arrayContaining(before));
+    expect(state?.lastActivityAt).toBeGreaterThan(Number(lead?.state.stageHistory.at(-1)?.at ?? 0));
+    expect(timer).toMatchObject({
+      timerKind: 'retention',
+      dueAt: dueAtKey((state?.lastActivityAt ?? 0) + days * 24 * HOUR),
+    });
+    expect(eventsOf(runtime, leadId, 'Lead Erased')).toHaveLength(1);
+    expect(await getLead(leadId)).toBeUndefined();
+  });
+
+  it('given a disqualified lead due for retention, when the same activity comes just before the sweep, then the timer is re-armed and the lead kept', async () => {
+    // Arrange
+    const { email, leadId } = await disqualifiedLeadDue('retention-control');
+    const tracked = await api(runtime).opsPost('/v1/ops/events', {
+      events: [{ type: 'webinar_attended', email, eventId: `comeback-${leadId}` }],
+    });
+
+    // Act
+    await runtime.sweep();
+    await runtime.settle();
+
+    // Assert
+    const { getLead } = await import('#store/leads');
+    expect(tracked.status).toBe(202);
+    expect(await getLead(leadId)).toBeDefined();
+  });
+
+  it('given a disqualified lead due for retention, when a write without activity changes its state after the timer read it, then the timer decides again and erases it in the same sweep', async () => {
+    // Arrange: a write that moves the state's version but is no activity (as a recomputation would).
+    const { leadId } = await disqualifiedLeadDue('retention-version');
+    const { dynamodb, tableName } = await import('#store/dynamodb');
+    const { keys } = await import('#store/keys');
+    const bump = await beforeCall(isProfileRead(leadId), async () => {
+      await dynamodb.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: keys.state(leadId),
+          UpdateExpression: 'SET version = version + :one',
+          ExpressionAttributeValues: { ':one': 1 },
+        }),
+      );
+    });
+
+    // Act
+    await runtime.sweep();
+    await runtime.settle();
+
+    // Assert
+    const { getLead } = await import('#store/leads');
+    expect(bump.fired()).toBe(true);
+    expect(await getLead(leadId)).toBeUndefined();
+    expect(await partitionOf(leadId)).toEqual([`OUTBOX#${leadId}:erased`]);
+    expect(
+      eventsOf(runtime, leadId, 'Lead Erased').map((e) => (e.detail as { reason: string }).reason),
+    ).toEqual(['retention: disqualified and inactive']);
   });
 });
