@@ -1,5 +1,6 @@
 import { type CallListItem, callList, decodeCursor, InvalidCursorError } from '#app/call-list';
 import { header, httpHandler } from '#http/api';
+import { csvCell } from '#http/csv';
 import { BadRequestError } from '#http/errors';
 import { json, text } from '#http/responses';
 
@@ -7,7 +8,8 @@ import { json, text } from '#http/responses';
  * GET /v1/ops/call-list (IAM in AWS): warm and hot leads not yet with sales, best first, for outbound
  * calls. JSON pages (`limit` ≤ 200, `cursor` from the previous page's `nextCursor`), or CSV with
  * `?format=csv` or `Accept: text/csv` (`limit` ≤ 1000, next cursor in the `x-next-cursor` header): UTF-8 with
- * a BOM so Excel in Japan opens it correctly, and every text cell guarded against formula injection.
+ * a BOM so Excel in Japan opens it correctly, every text cell guarded against formula injection, and a phone
+ * number of digits only written as `="0312345678"` so Excel keeps its leading 0 (`#http/csv`).
  */
 
 const LIMITS = { json: { default: 50, max: 200 }, csv: { default: 1000, max: 1000 } } as const;
@@ -29,17 +31,7 @@ const COLUMNS: readonly (keyof CallListItem)[] = [
   'lastActivityAt',
 ];
 
-/**
- * One CSV cell: text that a spreadsheet would read as a formula (= + - @, or a leading tab/CR) gets a `'`
- * prefix; every cell is quoted with inner quotes doubled, so commas and line breaks stay inside it.
- */
-export const csvCell = (value: string | number | undefined): string => {
-  if (value === undefined) return '';
-  if (typeof value === 'number') return String(value);
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return `"${safe.replace(/"/g, '""')}"`;
-};
-
+/** The call list as CSV: the header row, then one line per lead, its cells written by `#http/csv`. */
 export const toCsv = (items: readonly CallListItem[]): string =>
   `\uFEFF${[COLUMNS.join(','), ...items.map((item) => COLUMNS.map((c) => csvCell(item[c])).join(','))].join('\r\n')}\r\n`;
 

@@ -11,8 +11,8 @@ type Spec = ListLeadSpec;
 const leadOf = (s: Spec) => listLead(s, T);
 
 const LEADS: Spec[] = [
-  { id: 'cl-warm-45', score: 45, temperature: 'warm', stage: 'lead' },
-  { id: 'cl-hot-85-old', score: 85, temperature: 'hot', activityAt: T - 3_600_000 },
+  { id: 'cl-warm-45', score: 45, temperature: 'warm', stage: 'lead', phone: '0312345678' },
+  { id: 'cl-hot-85-old', score: 85, temperature: 'hot', activityAt: T - 3_600_000, phone: '+81312345678' },
   { id: 'cl-hot-95', score: 95, temperature: 'hot', company: '=HYPERLINK("http://evil.example","押して")' },
   { id: 'cl-warm-60', score: 60, temperature: 'warm', stage: 'recycled', lastName: '+81 "渡辺", 次郎' },
   { id: 'cl-hot-85-new', score: 85, temperature: 'hot', activityAt: T + 3_600_000 },
@@ -117,6 +117,10 @@ describe('call list', () => {
     expect(lines[1]).toContain(',95,');
     const recycled = lines.find((l) => l.startsWith('"cl-warm-60"'));
     expect(recycled).toContain(`"'+81 ""渡辺"", 次郎"`);
+    // A digits-only phone as the text formula Excel keeps as text (quoted, Excel would drop the 0).
+    expect(lines.find((l) => l.startsWith('"cl-warm-45"'))).toContain(',="0312345678",');
+    expect(lines.find((l) => l.startsWith('"cl-hot-85-old"'))).toContain(',="+81312345678",');
+    expect(lines.find((l) => l.startsWith('"cl-hot-95"'))).toContain(',"03-0000-0000",');
   });
 
   it('given Accept: text/csv, when requested, then CSV comes back with the next cursor in a header', async () => {
@@ -137,5 +141,39 @@ describe('call list', () => {
   it('given no token, when the call list is requested, then it is refused (401, as the JWT authorizer)', async () => {
     const response = await fetch(`${runtime.apiUrl}/v1/ops/call-list`);
     expect(response.status).toBe(401);
+  });
+
+  // Last in this file: the import updates the listed leads (a timeline entry each).
+  it('given the call list exported as CSV, when the file is imported again (as exported, and with the phones as Excel saves them back), then each digits-only phone reads exactly as stored', async () => {
+    // Arrange
+    const { importLeads } = await import('#app/import-leads');
+    const { getLead } = await import('#store/leads');
+    const response = await api(runtime).opsGet('/v1/ops/call-list?format=csv');
+    const exported = new Uint8Array(await response.arrayBuffer());
+    const text = new TextDecoder().decode(exported); // the BOM dropped
+    expect(text).toContain(',="0312345678",');
+    // Excel (CSV UTF-8 or Shift_JIS) writes a ="…" cell back as its value, bare.
+    const resaved = new TextEncoder().encode(`\uFEFF${text.replace(/,="(\+?[0-9]+)",/g, ',$1,')}`);
+    expect(new TextDecoder().decode(resaved)).toContain(',0312345678,');
+    const options = { channel: 'outbound' as const, source: 'call list', consent: 'none' as const };
+
+    for (const bytes of [exported, resaved]) {
+      // Act
+      const result = await importLeads({ bytes, options });
+
+      // Assert: every row read (a ="…" cell read as written would be "not a phone number")
+      if (result.kind !== 'done') throw new Error(`${result.kind}: ${JSON.stringify(result)}`);
+      expect(result.summary).toMatchObject({ rows: EXPECTED_COUNT, rejected: 0, updated: EXPECTED_COUNT });
+      expect(result.summary.columns).toContainEqual({ header: 'phone', field: 'phone' });
+    }
+    // Read exactly as stored: any other value (312345678, say) would be kept as a proposed phone.
+    for (const [leadId, phone] of [
+      ['cl-warm-45', '0312345678'],
+      ['cl-hot-85-old', '+81312345678'],
+    ] as const) {
+      const lead = await getLead(leadId);
+      expect(lead?.profile.attributes.phone).toBe(phone);
+      expect(lead?.profile.proposedAttributes?.values.phone).toBeUndefined();
+    }
   });
 });

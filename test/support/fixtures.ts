@@ -94,6 +94,7 @@ export interface ListLeadSpec {
   activityAt?: EpochMs;
   company?: string;
   lastName?: string;
+  phone?: string;
 }
 
 /** The lead a `ListLeadSpec` describes, at time `at` (fit 20, grade B, Japanese attributes). */
@@ -121,7 +122,7 @@ export const listLead = (s: ListLeadSpec, at: EpochMs): Lead => {
         firstName: '花子',
         company: s.company ?? `株式会社${s.id}`,
         title: '部長',
-        phone: '03-0000-0000',
+        phone: s.phone ?? '03-0000-0000',
       },
       fitBreakdown: {},
       channel: s.channel ?? 'inbound_web',

@@ -330,11 +330,26 @@ export class CsvFormatError extends Error {
   override readonly name = 'CsvFormatError';
 }
 
-/** Text → header and data rows, with each row's first line number (1 = the header). Blank rows are skipped. */
+/**
+ * A whole cell `="<digits>"` (at most one `+` first; ASCII or full-width digits): how our exports write a
+ * phone number so Excel keeps its leading 0 (`#http/csv`). A CSV parser refuses the quote after `=` in an
+ * unquoted cell, so such a cell is rewritten to the quoted digits before parsing. It cannot match inside a
+ * quoted cell: there a `"` is doubled or ends the cell, and here it follows `=` and precedes a digit.
+ * Excel writes the same cell back (CSV UTF-8 or Shift_JIS) as the bare digits, which read as they are.
+ */
+const EXCEL_DIGITS_CELL = /(?<=^|[,\r\n])="(\+?[0-9０-９]+)"(?=[,\r\n]|$)/g;
+
+/** The text with each `="<digits>"` cell as the quoted digits; every other cell is left as it is. */
+const unwrapDigitCells = (text: string): string => text.replace(EXCEL_DIGITS_CELL, '"$1"');
+
+/**
+ * Text → header and data rows, with each row's first line number (1 = the header). Blank rows are skipped.
+ * A cell `="0312345678"` (our exports' phone numbers) reads as 0312345678 (`unwrapDigitCells`).
+ */
 export function parseCsv(text: string): { headers: string[]; rows: CsvRow[] } {
   let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = parse(text, {
+    records = parse(unwrapDigitCells(text), {
       info: true,
       relax_column_count: true,
       skip_empty_lines: false,

@@ -4,6 +4,7 @@ import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import {
   type CsvEncoding,
+  CsvFormatError,
   type CsvRow,
   decodeCsv,
   detectEncoding,
@@ -22,6 +23,7 @@ import {
 } from '#domain/capture/csv-import';
 import { entryFacts, entryLeadAttributes, splitName } from '#domain/capture/manual-entry';
 import { countryCode, leadTimeZone } from '#domain/lead/time-zone';
+import { toCsv } from '#http/csv';
 
 const OPTIONS: ImportOptions = {
   channel: 'event',
@@ -237,6 +239,88 @@ describe('rows', () => {
   it('given rejected rows, the error CSV has line, e-mail and reason, with formulas defused', () => {
     const csv = errorCsv([{ line: 7, email: '=cmd@x', reason: 'email: bad, really' }]);
     expect(csv).toBe('\uFEFFline,email,reason\r\n7,\'=cmd@x,"email: bad, really"\r\n');
+  });
+});
+
+describe('cells as the exports write them', () => {
+  const HEADER = 'email,phone,message';
+  const read = (text: string) => parseCsv(text).rows.map((r) => r.values);
+
+  it('given a call list with ="<digits>" cells, when read, then each is the digits with its leading 0 (and +, full-width as written)', () => {
+    // Arrange: what #http/csv writes for digits-only text (Excel shows ="…" as that text).
+    const csv = `${HEADER}\r\n"a@example.jp",="0312345678",="0600001"\r\n"b@example.jp",="+81312345678",="０３１２"\r\n`;
+
+    // Act
+    const values = read(csv);
+    const entry = validateRow({ line: 2, values: values[0] ?? [] }, mapHeaders(HEADER.split(',')), OPTIONS);
+
+    // Assert
+    expect(values).toEqual([
+      ['a@example.jp', '0312345678', '0600001'],
+      ['b@example.jp', '+81312345678', '０３１２'],
+    ]);
+    expect(entry).toMatchObject({ ok: true, entry: { attributes: { phone: '0312345678' } } });
+  });
+
+  it('given the file as Excel saves it back (CSV UTF-8 with a BOM, or Shift_JIS), then the bare digits read as they are', () => {
+    // Excel writes a ="0312345678" cell back as its value, unquoted.
+    const text = '会社名,メールアドレス,電話番号\r\n株式会社テスト,a@example.jp,0312345678\r\n';
+    for (const bytes of [Buffer.from(`\uFEFF${text}`), iconv.encode(text, 'cp932')]) {
+      const decoded = decodeCsv(bytes);
+      expect(read(decoded.text)).toEqual([['株式会社テスト', 'a@example.jp', '0312345678']]);
+    }
+  });
+
+  it('given text that only looks like the form (a quoted cell, the form inside other text, an apostrophe), then it reads as written', () => {
+    const csv = [
+      HEADER,
+      // A person typed ="0312345678" as text: CSV quotes it, so it stays text (and is no phone number).
+      `a@example.jp,"=""0312345678""",x`,
+      `b@example.jp,0312345678,"メモ ,=""0312345678"",\r\n=""03"""`,
+      `c@example.jp,'0312345678,x`,
+    ].join('\r\n');
+    const values = read(csv);
+    expect(values).toEqual([
+      ['a@example.jp', '="0312345678"', 'x'],
+      ['b@example.jp', '0312345678', 'メモ ,="0312345678",\r\n="03"'],
+      ['c@example.jp', "'0312345678", 'x'],
+    ]);
+    const mapping = mapHeaders(HEADER.split(','));
+    expect(validateRow({ line: 2, values: values[0] ?? [] }, mapping, OPTIONS)).toMatchObject({
+      ok: false,
+      reason: 'phone: not a phone number',
+    });
+  });
+
+  it.each([
+    '="abc"',
+    '=HYPERLINK("http://evil.example","0312345678")',
+    '="03"12',
+    '="03""12"',
+    '=""',
+    '="03-1234-5678"',
+    '="++81"',
+    ' ="0312345678"',
+    '="0312345678" ',
+    '=+"0312345678"',
+    `'="0312345678"`,
+  ])('given the unquoted cell %s (not exactly ="<digits>"), then the file is refused as before', (cell) => {
+    expect(() => parseCsv(`${HEADER}\r\na@example.jp,${cell},x\r\n`)).toThrow(CsvFormatError);
+  });
+
+  it("property: any text the exports write reads back as itself (a formula-like one with the guard's apostrophe)", () => {
+    const digits = fc.stringMatching(/^\+?[0-9０-９]{1,300}$/);
+    const shaped = fc.stringMatching(/^[=+\-@'" ,\r\n0-9a-z０３]{0,20}$/);
+    fc.assert(
+      fc.property(fc.oneof(digits, shaped, fc.string({ maxLength: 40 })), (value) => {
+        const csv = toCsv([HEADER.split(','), ['a@example.jp', value, 'x']]);
+        const [row] = parseCsv(decodeCsv(Buffer.from(csv)).text).rows;
+        const digitsOnly = value.length <= 255 && /^\+?[0-9０-９]+$/.test(value);
+        const expected = !digitsOnly && /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+        expect(row?.values).toEqual(['a@example.jp', expected, 'x']);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
