@@ -110,9 +110,13 @@ export function useSettings(): Settings | undefined {
 export const ownerOf = (settings: Settings | undefined, session: Session): Owner | undefined =>
   settings?.handoff.owners.find((o) => o.email.toLowerCase() === session.email.toLowerCase());
 
-/** Saves text as a file (CSV downloads): a Blob link clicked once. */
-export function saveFile(name: string, text: string, type = 'text/csv;charset=utf-8'): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+/**
+ * Saves `data` as a file (CSV downloads): a Blob link clicked once. Pass a server's CSV as its bytes
+ * (`response.arrayBuffer()`), not as text: `response.text()` drops the UTF-8 BOM, without which Excel in
+ * Japan reads the file as Shift_JIS.
+ */
+export function saveFile(name: string, data: string | ArrayBuffer, type = 'text/csv;charset=utf-8'): void {
+  const url = URL.createObjectURL(new Blob([data], { type }));
   const a = document.createElement('a');
   a.href = url;
   a.download = name;

@@ -97,7 +97,7 @@ export function LeadsPage({ t, session }: { t: T; session: Session }) {
         headers: { authorization: `Bearer ${currentSession()?.idToken ?? ''}`, accept: 'text/csv' },
       });
       if (!response.ok) throw new ApiError(response.status, response.statusText);
-      saveFile('leads.csv', await response.text());
+      saveFile('leads.csv', await response.arrayBuffer());
     } catch (err) {
       setMessage({ ok: false, text: errorText(t, err) });
     }

@@ -309,6 +309,8 @@ describe('console work pages in Chromium', () => {
       page.getByRole('button', { name: 'CSVダウンロード' }).click(),
     ]);
     const csv = readFileSync((await download.path()) ?? '', 'utf8');
+    // The server's bytes as served, BOM included (without it, Excel in Japan reads the file as Shift_JIS).
+    expect(csv.startsWith('\uFEFF')).toBe(true);
     expect(csv.split(/\r?\n/)[0]).toContain('leadId');
     expect(csv).toContain(mine.email);
     await page.context().close();
