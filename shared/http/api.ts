@@ -255,10 +255,14 @@ export const readBody = (
   }
 };
 
-/** True when the caller wants JSON back (fetch) rather than a browser redirect. */
+/**
+ * True when the caller wants JSON back (fetch) rather than a browser redirect. Media types are
+ * case-insensitive (RFC 9110 §8.3.1), and `readBody` reads the body as JSON whatever the case, so both
+ * headers are compared lower-cased: `Application/JSON` gets JSON, as `application/json` does.
+ */
 export const wantsJson = (event: HttpEvent): boolean => {
-  const accept = header(event, 'accept') ?? '';
-  const contentType = header(event, 'content-type') ?? '';
+  const accept = (header(event, 'accept') ?? '').toLowerCase();
+  const contentType = (header(event, 'content-type') ?? '').trim().toLowerCase();
   return accept.includes('application/json') || contentType.startsWith('application/json');
 };
 

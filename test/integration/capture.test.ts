@@ -143,6 +143,30 @@ describe('capture: a landing-page form post', () => {
     );
   });
 
+  it('given a fetch post whose media type is not lower case (Content-Type "Application/JSON", no Accept), then JSON answers as for application/json: 400 with field errors when invalid, 201 with the identity when valid', async () => {
+    // Arrange: media types are case-insensitive (RFC 9110 §8.3.1); the body is read as JSON either way.
+    const send = (body: unknown) =>
+      fetch(`${runtime.apiUrl}/v1/forms/contact`, {
+        method: 'POST',
+        headers: { 'content-type': 'Application/JSON' },
+        body: JSON.stringify(body),
+        redirect: 'manual',
+      });
+    const email = uniqueEmail('media-type-case');
+
+    // Act
+    const invalid = await send({ email: 'not-an-address', consent: true });
+    const valid = await send(contact(email));
+
+    // Assert: not a 303 to the error or thank-you page.
+    expect(invalid.status).toBe(400);
+    const error = (await invalid.json()) as { error: { errors: { field: string }[] } };
+    expect(error.error.errors.map((e) => e.field)).toContain('email');
+    expect(valid.status).toBe(201);
+    expect(((await valid.json()) as { identity: string }).identity).toMatch(/^[\w-]{166}$/);
+    expect((await leadByEmail(email)).status).toBe(200);
+  });
+
   it('given invalid JSON input, when posted, then 400 with field errors and nothing stored', async () => {
     const email = uniqueEmail('invalid');
     const response = await postJson('contact', { email, lastName: 'x'.repeat(500), consent: false });
