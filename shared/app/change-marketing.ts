@@ -1,7 +1,9 @@
 import { type EmailCount, emailCounted, emailCountWrite } from '#app/email-kpis';
+import type { ConsentLedgerEntry } from '#domain/capture/consent-ledger';
 import { buildDomainEvent, isoAt, type UnsubscribeMethod } from '#domain/lead/events';
 import type { LeadProfile, MarketingStatus } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
+import { consentEntryPut } from '#store/consent-ledger';
 import { endEnrollmentUpdate, listEnrollments, stateVersionFence } from '#store/enrollments';
 import { idempotencyPut, idempotencySeen } from '#store/idempotency';
 import { getLead, type StoredTimelineEntry, type TransactItem, writeLead } from '#store/leads';
@@ -28,6 +30,12 @@ export interface MarketingChange {
   endSequences?: string;
   timeline: StoredTimelineEntry[];
   unsubscribedHow?: UnsubscribeMethod;
+  /**
+   * A consent-ledger entry (an unsubscribe's withdrawal), written in the same transaction: evidence that
+   * cannot be lost between the change and a separate write, and that a retry finding the change made
+   * (and so changing nothing) does not need to repeat.
+   */
+  ledger?: ConsentLedgerEntry;
 }
 
 export type MarketingDecision<R extends string> = (profile: LeadProfile) => {
@@ -39,7 +47,7 @@ export type MarketingDecision<R extends string> = (profile: LeadProfile) => {
 
 /**
  * Change a lead's marketing status: the profile (version-checked), the timeline line, the end of its
- * active sequences and the `Lead Unsubscribed` event, all in one transaction, re-decided on conflict.
+ * active sequences, the consent-ledger entry and the `Lead Unsubscribed` event, all in one transaction, re-decided on conflict.
  * With an idempotency key, a redelivered SES event is recognised and changes nothing. The decision's
  * e-mail count (bounced, complained, unsubscribed) commits in that same transaction (see app/email-kpis.ts).
  */
@@ -75,6 +83,7 @@ export async function changeMarketing<R extends string>(
       extra.push(stateVersionFence(leadId));
     }
     if (idempotency) extra.push(idempotencyPut(idempotency.scope, idempotency.id, now));
+    if (change.ledger) extra.push(consentEntryPut(leadId, change.ledger));
     extra.push(...counts);
     const events = change.unsubscribedHow
       ? [

@@ -7,7 +7,6 @@ import { settings } from '#config/settings';
 import { withdrawnEntry } from '#domain/capture/consent-ledger';
 import type { UnsubscribeMethod } from '#domain/lead/events';
 import type { EpochMs } from '#domain/lead/types';
-import { appendConsentEntry } from '#store/consent-ledger';
 
 /** One-click bodies are a few bytes (`List-Unsubscribe=One-Click`); anything big is not one of ours. */
 export const UNSUBSCRIBE_MAX_BODY_BYTES = 2048;
@@ -62,6 +61,9 @@ export async function unsubscribeLead(
         marketing: { ...profile.marketing, unsubscribedAt: at, unsubscribeMethod: how },
         endSequences: 'unsubscribed',
         unsubscribedHow: how,
+        // The withdrawal's consent-ledger entry commits with the change: a retry that finds the lead
+        // unsubscribed ('already') finds the entry too.
+        ledger: withdrawnEntry('marketing_email', how, at),
         timeline: [
           timelineEntry(`marketing:unsubscribed:${profile.version + 1}`, 'unsubscribed', at, { how }),
         ],
@@ -71,9 +73,6 @@ export async function unsubscribeLead(
     };
   });
   if (result === 'duplicate') return 'already';
-  if (result === 'unsubscribed') {
-    await appendConsentEntry(leadId, withdrawnEntry('marketing_email', how, at));
-    countMetric('Unsubscribed', { how });
-  }
+  if (result === 'unsubscribed') countMetric('Unsubscribed', { how });
   return result;
 }

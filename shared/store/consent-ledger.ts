@@ -1,6 +1,6 @@
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { ConsentLedgerEntry } from '#domain/capture/consent-ledger';
-import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
+import { dynamodb, tableName } from '#store/dynamodb';
 import { keys, PREFIX } from '#store/keys';
 import { stripKeys } from '#store/lead-items';
 import type { TransactItem } from '#store/leads';
@@ -15,7 +15,7 @@ const entryItem = (leadId: string, entry: ConsentLedgerEntry) => ({
   ...entry,
 });
 
-/** The entry as part of the lead's transaction (capture, confirmation). */
+/** The entry as part of the lead's transaction (capture, confirmation, unsubscribe). */
 export function consentEntryPut(leadId: string, entry: ConsentLedgerEntry): TransactItem {
   return {
     Put: {
@@ -24,21 +24,6 @@ export function consentEntryPut(leadId: string, entry: ConsentLedgerEntry): Tran
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   };
-}
-
-/** Append one entry on its own; a replay of the same entry changes nothing. */
-export async function appendConsentEntry(leadId: string, entry: ConsentLedgerEntry): Promise<void> {
-  try {
-    await dynamodb.send(
-      new PutCommand({
-        TableName: tableName,
-        Item: entryItem(leadId, entry),
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-  } catch (error) {
-    if (!isConditionalCheckFailure(error)) throw error;
-  }
 }
 
 /** A lead's consent history, oldest first (bounded: the newest `limit` entries). */

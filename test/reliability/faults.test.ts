@@ -2,10 +2,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { advanceClock, now } from '#adapters/clock';
 import { sesClient } from '#adapters/ses';
+import { unsubscribeUrl } from '#app/links';
 import { createSweeper, TIMER_PROCESSORS } from '#app/sweep-due-timers';
+import { getConsentHistory } from '#store/consent-ledger';
 import { dynamodb, tableName } from '#store/dynamodb';
 import { getEnrollment } from '#store/enrollments';
-import { findLeadIdByEmail } from '#store/leads';
+import { findLeadIdByEmail, getLead } from '#store/leads';
 import { CAPTURE_MAIL_TIMER, CLAIM_LEASE_MS } from '#store/timers';
 import { advanceIntoWindow } from '../integration/nurture-helpers.ts';
 import { batchWriteAll, consentingLeadItems, dueEnrollmentItem } from '../support/fixtures.ts';
@@ -230,6 +232,62 @@ describe('dependency down → 503 with Retry-After, and a client retry changes t
         expect(view.timeline.length, `call ${nth}`).toBe(expected.timeline.length);
       }
       // Resolving the identity, reading the state and the one transaction: at least those were faulted.
+      expect(faulted).toBeGreaterThanOrEqual(2);
+    });
+  }
+});
+
+describe('unsubscribe under DynamoDB faults: a withdrawal is never lost from the consent ledger', () => {
+  const oneClick = (leadId: string) => {
+    const url = new URL(unsubscribeUrl(leadId));
+    return api.call({
+      method: 'POST',
+      url: `${url.pathname}${url.search}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
+  };
+  const UNSUBSCRIBE_FAULTS: [string, () => Error, 'before' | 'after'][] = [
+    ['ProvisionedThroughputExceededException', throttled, 'before'],
+    ['a timeout after the write (answer lost)', timedOut, 'after'],
+  ];
+  for (const [name, error, when] of UNSUBSCRIBE_FAULTS) {
+    it(`given DynamoDB answers ${name} on each of a one-click unsubscribe's calls in turn, then 503 + Retry-After, and after the provider's retry the lead is unsubscribed with its withdrawal in the consent ledger exactly once`, async () => {
+      let faulted = 0;
+      for (let nth = 1; nth <= 10; nth++) {
+        // Arrange: a lead captured with consent (its ledger holds the consent entry).
+        const address = email('unsubscribe-fault');
+        expect((await postForm(address)).status).toBe(201);
+        const leadId = (await findLeadIdByEmail(address)) ?? '';
+        const injected = fault(dynamodb, { nth, error, when });
+
+        // Act
+        const first = await oneClick(leadId);
+        injected.remove();
+        if (injected.fired() === 0) {
+          // The one-click makes fewer than `nth` calls: every one of them has had its fault.
+          expect(first.status).toBe(200);
+          break;
+        }
+        faulted++;
+        const retry = await oneClick(leadId);
+        const again = await oneClick(leadId);
+
+        // Assert: README → "every withdrawal (unsubscribe, with its method) is appended as its own item".
+        expectUnavailable(first);
+        expect(retry.status, `call ${nth}`).toBe(200);
+        expect(again.status).toBe(200);
+        expect((await getLead(leadId))?.profile.marketing).toMatchObject({ unsubscribeMethod: 'one_click' });
+        const withdrawals = (await getConsentHistory(leadId)).filter((e) => e.kind === 'withdrawn');
+        expect(withdrawals, `call ${nth}`).toHaveLength(1);
+        expect(withdrawals[0]).toMatchObject({ purpose: 'marketing_email', method: 'one_click' });
+        const view = await viewLead(leadId);
+        expect(
+          view.timeline.filter((e) => e.type === 'unsubscribed'),
+          `call ${nth}`,
+        ).toHaveLength(1);
+      }
+      // Reading the lead, its enrollments and the one transaction: at least those were faulted.
       expect(faulted).toBeGreaterThanOrEqual(2);
     });
   }
