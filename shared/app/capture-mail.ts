@@ -11,7 +11,7 @@ import type { EpochMs } from '#domain/lead/types';
 import { DOUBLE_OPT_IN_TEMPLATE_ID } from '#domain/nurture/template-ids';
 import { quotaSubjectKey } from '#domain/privacy/address-hash';
 import { takeQuota } from '#store/quotas';
-import { armCaptureMailRetry } from '#store/timers';
+import { armCaptureMailRetry, type CaptureMailLimits } from '#store/timers';
 
 /** What a form's mails may use besides the lead's fields (dotted names become nested values). */
 function mailVars(form: FormConfig): Record<string, unknown> {
@@ -29,41 +29,74 @@ const DAY_MS = 24 * HOUR_MS;
 export const CAPTURE_MAIL_RETRY_MS = 60_000;
 export const CAPTURE_MAIL_RETRY_FOR_MS = DAY_MS;
 
-/** One unit of a quota whose subject (an address, an IP) is stored only keyed one way (`quotaSubjectKey`). */
-const takeMailQuota = (
-  scope: string,
-  subject: string,
-  window: { key: string; endsAt: number },
-  limit: number,
-): Promise<boolean> => takeQuota(scope, quotaSubjectKey(scope, subject, signingSecret), window, limit);
+/** The limits a form post's mail takes: the recipient address's, and the source IP's when the post has one. */
+const postLimits = (source: string | undefined): CaptureMailLimits => ({
+  address: true,
+  ...(source ? { sourceKey: quotaSubjectKey('capture-mail-source', source, signingSecret) } : {}),
+});
 
 /**
- * Takes one unit of the form's mail limits: per recipient address per (UTC) day, then per source IP per
- * hour. Returns the reason the mail must not go, or null.
+ * A mail limit could not be taken (DynamoDB throttled, timed out, …): SES was not called, so the mail may
+ * be deferred and sent by the sweeper, which must first take the limits in `left` (never more: one taken
+ * already is not taken twice; one whose answer was lost may be, which errs on the side of fewer mails).
  */
-async function mailLimitReached(
+export class MailLimitsNotTakenError extends Error {
+  override name = 'MailLimitsNotTakenError';
+  constructor(
+    readonly left: CaptureMailLimits,
+    override readonly cause: unknown,
+  ) {
+    super('capture mail limits could not be taken', { cause });
+  }
+}
+
+/**
+ * Takes one unit of each of the form's mail limits in `limits`: per recipient address per (UTC) day, then
+ * per source IP per hour (the subjects are stored only keyed one way, `quotaSubjectKey`). Returns the
+ * reason the mail must not go, or null; throws MailLimitsNotTakenError when a quota write failed.
+ */
+export async function takeMailLimits(
   form: FormConfig,
   profile: LeadProfile,
-  source: string | undefined,
+  limits: CaptureMailLimits,
   now: EpochMs,
 ): Promise<'address_limit' | 'source_limit' | null> {
-  const day = Math.floor(now / DAY_MS);
-  const byAddress = await takeMailQuota(
-    'capture-mail-address',
-    profile.emailKey,
-    { key: `day:${day}`, endsAt: (day + 1) * DAY_MS },
-    form.mailLimits.perAddressPerDay,
-  );
-  if (!byAddress) return 'address_limit';
-  if (!source) return null;
+  if (limits.address) {
+    const day = Math.floor(now / DAY_MS);
+    const scope = 'capture-mail-address';
+    let byAddress: boolean;
+    try {
+      byAddress = await takeQuota(
+        scope,
+        quotaSubjectKey(scope, profile.emailKey, signingSecret),
+        { key: `day:${day}`, endsAt: (day + 1) * DAY_MS },
+        form.mailLimits.perAddressPerDay,
+      );
+    } catch (error) {
+      throw new MailLimitsNotTakenError(limits, error);
+    }
+    if (!byAddress) return 'address_limit';
+  }
+  if (!limits.sourceKey) return null;
   const hour = Math.floor(now / HOUR_MS);
-  const bySource = await takeMailQuota(
-    'capture-mail-source',
-    source,
-    { key: `hour:${hour}`, endsAt: (hour + 1) * HOUR_MS },
-    form.mailLimits.perSourcePerHour,
-  );
+  let bySource: boolean;
+  try {
+    bySource = await takeQuota(
+      'capture-mail-source',
+      limits.sourceKey,
+      { key: `hour:${hour}`, endsAt: (hour + 1) * HOUR_MS },
+      form.mailLimits.perSourcePerHour,
+    );
+  } catch (error) {
+    throw new MailLimitsNotTakenError({ sourceKey: limits.sourceKey }, error);
+  }
   return bySource ? null : 'source_limit';
+}
+
+/** Over a mail limit: nothing is sent, and `CaptureMailSuppressed` is counted with the reason. */
+export function mailSuppressed(form: FormConfig, leadId: string, reason: 'address_limit' | 'source_limit') {
+  countMetric('CaptureMailSuppressed', { formId: form.id, reason });
+  logger.info('capture mail suppressed', { leadId, formId: form.id, reason });
 }
 
 /** The template of a form's mail: the double opt-in request while confirmation is pending, else the auto-reply. */
@@ -98,9 +131,10 @@ export async function deliverCaptureMail(
  * (`mailSafeAttributes`). A post's mail (`limits` given) counts against the form's `mailLimits`; over
  * them, nothing is sent and `CaptureMailSuppressed` is counted with the reason. Never throws: the lead is
  * already safe, and a failed auto-reply must not turn the visitor's submission into an error. When SES took
- * nothing (throttled, paused, not reached), the mail is not lost: a `capture-mail` timer has the sweeper send
- * it again a minute later, for up to a day (`deferred`). A mail whose result is unknown (a timeout) is not
- * retried, so it never goes twice.
+ * nothing (throttled, paused, not reached), or SES was never called because a mail-limit write failed, the
+ * mail is not lost: a `capture-mail` timer has the sweeper send it a minute later, for up to a day
+ * (`deferred`; limits not taken yet are taken by the retry first). A mail whose result is unknown (a
+ * timeout) is not retried, so it never goes twice.
  */
 export async function sendCaptureMail(
   form: FormConfig,
@@ -112,16 +146,23 @@ export async function sendCaptureMail(
   if (!templateOf(form, pending)) return 'none';
   try {
     if (limits) {
-      const reason = await mailLimitReached(form, profile, limits.source, now);
+      const reason = await takeMailLimits(form, profile, postLimits(limits.source), now);
       if (reason) {
-        countMetric('CaptureMailSuppressed', { formId: form.id, reason });
-        logger.info('capture mail suppressed', { leadId: profile.leadId, formId: form.id, reason });
+        mailSuppressed(form, profile.leadId, reason);
         return 'suppressed';
       }
     }
     return await deliverCaptureMail(form, profile, pending, now);
   } catch (error) {
-    if (error instanceof MailNotSentError) return deferCaptureMail(form, profile, pending, now, error);
+    if (error instanceof MailNotSentError)
+      return deferCaptureMail(form, profile, pending, now, { reason: error.reason, error });
+    // SES was never called: deferring cannot send the mail twice, and the retry takes the limits left.
+    if (error instanceof MailLimitsNotTakenError)
+      return deferCaptureMail(form, profile, pending, now, {
+        reason: 'limits_unavailable',
+        error: error.cause,
+        limits: error.left,
+      });
     logger.error('capture mail not sent', { leadId: profile.leadId, formId: form.id, ...errorFields(error) });
     return 'failed';
   }
@@ -132,12 +173,18 @@ async function deferCaptureMail(
   profile: LeadProfile,
   pending: boolean,
   now: EpochMs,
-  error: MailNotSentError,
+  why: { reason: string; error: unknown; limits?: CaptureMailLimits },
 ): Promise<'deferred' | 'failed'> {
-  const fields = { leadId: profile.leadId, formId: form.id, reason: error.reason, ...errorFields(error) };
+  const fields = { leadId: profile.leadId, formId: form.id, reason: why.reason, ...errorFields(why.error) };
   try {
     await armCaptureMailRetry(
-      { leadId: profile.leadId, formId: form.id, pending, firstFailedAt: now },
+      {
+        leadId: profile.leadId,
+        formId: form.id,
+        pending,
+        firstFailedAt: now,
+        ...(why.limits ? { limits: why.limits } : {}),
+      },
       now + CAPTURE_MAIL_RETRY_MS,
     );
   } catch (armError) {
@@ -148,6 +195,6 @@ async function deferCaptureMail(
     return 'failed';
   }
   countMetric('CaptureMailDeferred', { formId: form.id });
-  logger.warn('capture mail not sent (SES took nothing): the sweeper sends it again', fields);
+  logger.warn('capture mail not sent (SES took nothing, or was not called): the sweeper sends it', fields);
   return 'deferred';
 }

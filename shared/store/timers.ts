@@ -214,8 +214,19 @@ export interface CaptureMailRetry {
   formId: string;
   /** The double opt-in request (true) or the form's auto-reply (false). */
   pending: boolean;
-  /** When SES first refused it: the retries stop a day later. */
+  /** When SES first refused it (or the mail limits could not be taken): the retries stop a day later. */
   firstFailedAt: number;
+  /** Mail limits the mail must still take before it may go (a form post's, whose quota write failed). */
+  limits?: CaptureMailLimits;
+}
+
+/**
+ * A capture mail's limits not taken yet: the recipient address's (`address`, keyed from the lead's e-mail
+ * key when taken) and the source IP's, as its one-way key (`sourceKey`, never the IP itself).
+ */
+export interface CaptureMailLimits {
+  address?: boolean;
+  sourceKey?: string;
 }
 
 /**

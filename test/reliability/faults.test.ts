@@ -293,7 +293,7 @@ describe('unsubscribe under DynamoDB faults: a withdrawal is never lost from the
   }
 });
 
-describe('form mails under SES faults', () => {
+describe('form mails under SES faults and mail-limit write faults', () => {
   const sweeper = createSweeper(
     { [CAPTURE_MAIL_TIMER]: TIMER_PROCESSORS[CAPTURE_MAIL_TIMER] },
     { sendRatePerSecond: 10_000 },
@@ -395,6 +395,58 @@ describe('form mails under SES faults', () => {
     expect(refusals).toBe(2);
     expect(refusalsAtGiveUp).toBe(3);
     expect(await inbox(sesUrl(), address)).toHaveLength(0);
+  });
+
+  // A post's mail takes the form's mail limits first: UpdateItem 1 is the address's quota, 2 the source's.
+  const QUOTA_FAULTS: [string, () => Error, 'before' | 'after'][] = [
+    ['ProvisionedThroughputExceededException', throttled, 'before'],
+    ['a timeout after the write (answer lost)', timedOut, 'after'],
+  ];
+  for (const [name, error, when] of QUOTA_FAULTS) {
+    for (const [nth, quota] of [
+      [1, 'address'],
+      [2, 'source'],
+    ] as const) {
+      it(`given DynamoDB answers ${name} on the ${quota} mail-limit write of a double opt-in post, then 201 pending_confirmation, and the sweeper sends the confirmation request once a minute later`, async () => {
+        // Arrange
+        const address = email(`doi-quota-${quota}`);
+        const injected = fault(dynamodb, { operations: ['UpdateItem'], nth, error, when });
+
+        // Act
+        const posted = await postWebinar(address);
+        injected.remove();
+        const mailsAtPost = (await inbox(sesUrl(), address)).length;
+        await sweepMinutes(5);
+
+        // Assert: SES was never called by the post, so the deferred mail is the only one.
+        expect(injected.fired()).toBe(1);
+        expect(posted.status).toBe(201);
+        expect(JSON.parse(posted.body)).toMatchObject({ status: 'pending_confirmation' });
+        expect(mailsAtPost).toBe(0);
+        const mails = await inbox(sesUrl(), address);
+        expect(mails).toHaveLength(1);
+        expect(mails[0]?.body.text).toMatch(/\/v1\/confirm\?t=/);
+      });
+    }
+  }
+
+  it("given the address's daily mail limit is spent, when a later post's mail-limit write is throttled, then the sweeper's retry takes the limit first and sends nothing", async () => {
+    // Arrange: 3 auto-replies today, the address's limit (perAddressPerDay 3).
+    const address = email('quota-spent');
+    const source = ownSource();
+    for (let i = 0; i < 3; i++) expect((await postForm(address, source)).status).toBe(201);
+    expect(await inbox(sesUrl(), address)).toHaveLength(3);
+    const injected = fault(dynamodb, { operations: ['UpdateItem'], nth: 1, error: throttled });
+
+    // Act
+    const posted = await postForm(address, source);
+    injected.remove();
+    await sweepMinutes(3);
+
+    // Assert
+    expect(injected.fired()).toBe(1);
+    expect(posted.status).toBe(201);
+    expect(await inbox(sesUrl(), address)).toHaveLength(3);
   });
 
   it('given SES may have taken the auto-reply (its answer lost), then it is not sent again', async () => {
