@@ -1,5 +1,5 @@
 import { now as clock } from '#adapters/clock';
-import { sendCaptureMail } from '#app/capture-mail';
+import { CAPTURE_MAIL_RETRY_MS, sendArmedCaptureMail } from '#app/capture-mail';
 import { liftHeldAddress } from '#app/erased-address';
 import { leadIdFromToken } from '#app/links';
 import { formById, settings } from '#config/settings';
@@ -7,6 +7,7 @@ import { confirmedEntry } from '#domain/capture/consent-ledger';
 import { attributesAfterConfirmation } from '#domain/capture/submission';
 import { consentEntryPut } from '#store/consent-ledger';
 import { mutateLead } from '#store/leads';
+import { captureMailTimerPut } from '#store/timers';
 
 export type ConfirmOutcome =
   /** The link is not ours, or expired. */
@@ -21,9 +22,11 @@ export type ConfirmOutcome =
 /**
  * The double opt-in link. Looking at it (`confirm: false`, mail scanners follow links) changes nothing;
  * confirming is idempotent: a second click changes nothing and shows the same page. The form's auto-reply
- * follows the first confirmation. Confirming proves the address: attribute changes that unverified posts
- * proposed are applied then, the confirmation is appended to the consent ledger, and an erased address's
- * suppression held by the pending lead is lifted, all in one write.
+ * follows the first confirmation, once: armed as a `capture-mail` timer in the confirming write and sent by
+ * this request, by a retry of it whose first answer was lost, or else by the sweeper. Confirming proves the
+ * address: attribute changes that unverified posts proposed are applied then, the confirmation is appended
+ * to the consent ledger, and an erased address's suppression held by the pending lead is lifted, all in one
+ * write.
  */
 export async function confirmConsent(token: string | undefined, confirm: boolean): Promise<ConfirmOutcome> {
   const now = clock();
@@ -44,20 +47,34 @@ export async function confirmConsent(token: string | undefined, confirm: boolean
     // An erased address that came back through this double opt-in form: the person proved it, so its
     // suppression is lifted in this same write (see #app/erased-address).
     const held = liftHeldAddress(profile);
+    // The form's auto-reply is owed from this commit on: armed in it as a `capture-mail` timer, so a lost
+    // answer cannot lose it (the sweeper sends it a minute later if no request does).
+    const form = formById(consent.formId);
+    const autoReply = form?.autoReplyTemplateId
+      ? [
+          captureMailTimerPut(
+            { leadId, formId: consent.formId, pending: false, firstFailedAt: now },
+            now + CAPTURE_MAIL_RETRY_MS,
+          ),
+        ]
+      : [];
     return {
       write: {
         profile: { ...(held?.profile ?? profile), consent: { ...consent, confirmedAt: now } },
         ...(applied ? { state: applied.state } : {}),
-        extra: [consentEntryPut(leadId, confirmedEntry(consent, now)), ...(held?.lift ?? [])],
+        extra: [consentEntryPut(leadId, confirmedEntry(consent, now)), ...(held?.lift ?? []), ...autoReply],
         at: now,
       },
       result: 'confirmed' as const,
     };
   });
   if (!result.found) return 'not_found';
-  if (result.result === 'confirmed') {
+  if (result.result !== 'not_found') {
+    // Send the armed auto-reply now: after this request's commit, or, on a click that finds the address
+    // confirmed, when the confirming request's answer was lost before it could (a 503 the person retried).
+    // The timer's claim lets it go once; a confirmation long done finds the timer completed (one read).
     const form = formById(result.lead.profile.consent?.formId ?? '');
-    if (form?.autoReplyTemplateId) await sendCaptureMail(form, result.lead.profile, false, now);
+    if (form?.autoReplyTemplateId) await sendArmedCaptureMail(form, result.lead.profile, false, now);
   }
   return result.result;
 }

@@ -66,8 +66,11 @@ export const dueShards = allDueShards;
  * The claim pushes `dueAt` out by the lease, so if this sweeper dies the timer comes back later, marked
  * `interrupted` so the processor can refuse to repeat a side effect it cannot prove did not happen.
  */
-export async function claimTimer(timer: DueTimer, now: number): Promise<ClaimedTimer | undefined> {
-  const claimId = randomUUID();
+export async function claimTimer(
+  timer: DueTimer,
+  now: number,
+  claimId: string = randomUUID(),
+): Promise<ClaimedTimer | undefined> {
   try {
     const result = await dynamodb.send(
       new UpdateCommand({
@@ -229,16 +232,40 @@ export interface CaptureMailLimits {
   sourceKey?: string;
 }
 
+const captureMailItem = (retry: CaptureMailRetry, at: number) => {
+  const key = keys.timer(retry.leadId, `${CAPTURE_MAIL_TIMER}#${retry.formId}`);
+  return { ...key, ...retry, ...dueAttributes(key.pk, key.sk, at, CAPTURE_MAIL_TIMER) };
+};
+
 /**
  * Arm (or re-arm) the retry of one form's mail to one lead at `at`: one item per lead and form
  * (`TIMER#capture-mail#<formId>`), so a second failure of the same mail replaces the first, never doubles it.
  */
 export async function armCaptureMailRetry(retry: CaptureMailRetry, at: number): Promise<void> {
-  const key = keys.timer(retry.leadId, `${CAPTURE_MAIL_TIMER}#${retry.formId}`);
-  await dynamodb.send(
-    new PutCommand({
-      TableName: tableName,
-      Item: { ...key, ...retry, ...dueAttributes(key.pk, key.sk, at, CAPTURE_MAIL_TIMER) },
-    }),
+  await dynamodb.send(new PutCommand({ TableName: tableName, Item: captureMailItem(retry, at) }));
+}
+
+/**
+ * The same timer as part of a lead's transaction: a mail that the change itself makes due (the auto-reply a
+ * double opt-in confirmation owes), armed in the commit so that it is owed even if the answer is lost.
+ */
+export function captureMailTimerPut(retry: CaptureMailRetry, at: number): TransactItem {
+  return { Put: { TableName: tableName, Item: captureMailItem(retry, at) } };
+}
+
+/**
+ * A lead's `capture-mail` timer for a form while it is armed and no sweeper has claimed it (strongly
+ * consistent), with the kind of mail it owes; undefined once it was claimed or completed.
+ */
+export async function armedCaptureMailTimer(
+  leadId: string,
+  formId: string,
+): Promise<(DueTimer & { pending: boolean }) | undefined> {
+  const key = keys.timer(leadId, `${CAPTURE_MAIL_TIMER}#${formId}`);
+  const result = await dynamodb.send(
+    new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
   );
+  const item = result.Item;
+  if (!item || typeof item.dueAt !== 'string' || item.claimId !== undefined) return undefined;
+  return { ...key, dueAt: item.dueAt, timerKind: CAPTURE_MAIL_TIMER, pending: item.pending === true };
 }

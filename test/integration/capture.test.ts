@@ -290,6 +290,40 @@ describe('capture: double opt-in', () => {
     expect(mails).toHaveLength(2);
   });
 
+  it('given the confirm button pressed 5 times at once, then the address is confirmed once and the auto-reply goes out once', async () => {
+    // Arrange
+    const email = uniqueEmail('doi-burst');
+    const response = await postJson('webinar', {
+      email,
+      lastName: '鈴木',
+      firstName: '花子',
+      company: '鈴木製作所',
+      consent: true,
+    });
+    expect(response.status).toBe(201);
+    const [confirmation] = await inbox(runtime.sesUrl, email);
+    const link = /href="([^"]*\/v1\/confirm\?t=[^"]+)"/
+      .exec(confirmation?.body.html ?? '')?.[1]
+      ?.replace(/&amp;/g, '&');
+    const url = new URL(link ?? '');
+
+    // Act
+    const presses = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        fetch(`${runtime.apiUrl}${url.pathname}${url.search}`, { method: 'POST' }),
+      ),
+    );
+    await runtime.sweep();
+
+    // Assert
+    expect(presses.map((p) => p.status)).toEqual(Array(5).fill(200));
+    const lead = await leadByEmail(email);
+    expect(
+      (lead.body.consentHistory as { kind: string }[]).filter((e) => e.kind === 'confirmed'),
+    ).toHaveLength(1);
+    expect(await inbox(runtime.sesUrl, email)).toHaveLength(2);
+  });
+
   it('given a tampered or foreign token, when confirming, then 400 and nothing changes', async () => {
     const bad = await fetch(`${runtime.apiUrl}/v1/confirm?t=eyJmb28iOjF9.AAAA`, { method: 'POST' });
     expect(bad.status).toBe(400);

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { advanceClock, now } from '#adapters/clock';
 import { sesClient } from '#adapters/ses';
-import { unsubscribeUrl } from '#app/links';
+import { confirmUrl, unsubscribeUrl } from '#app/links';
 import { createSweeper, TIMER_PROCESSORS } from '#app/sweep-due-timers';
 import { getConsentHistory } from '#store/consent-ledger';
 import { dynamodb, tableName } from '#store/dynamodb';
@@ -447,6 +447,77 @@ describe('form mails under SES faults and mail-limit write faults', () => {
     expect(injected.fired()).toBe(1);
     expect(posted.status).toBe(201);
     expect(await inbox(sesUrl(), address)).toHaveLength(3);
+  });
+
+  const confirmedWebinar = async (label: string) => {
+    const address = email(label);
+    expect((await postWebinar(address)).status).toBe(201);
+    const leadId = (await findLeadIdByEmail(address)) ?? '';
+    const url = new URL(confirmUrl(leadId, now()));
+    const press = () => api.call({ method: 'POST', url: `${url.pathname}${url.search}`, headers: {} });
+    return { address, leadId, press };
+  };
+  const lostConfirmAnswer = () =>
+    fault(dynamodb, { operations: ['TransactWriteItems'], nth: 1, error: timedOut, when: 'after' });
+
+  it('given the double opt-in confirmation commits but its answer is lost (timeout), when the person presses the button again, then the webinar auto-reply goes out at once, and only once', async () => {
+    // Arrange: the confirmation request mail is in the inbox.
+    const { address, leadId, press } = await confirmedWebinar('confirm-lost-answer');
+    const injected = lostConfirmAnswer();
+
+    // Act
+    const first = await press();
+    injected.remove();
+    const again = await press();
+    const mailsAfterRetry = (await inbox(sesUrl(), address)).length;
+    const third = await press();
+    await sweepMinutes(3);
+
+    // Assert: the request mail and the auto-reply, with no sweep needed and none sending it again.
+    expect(injected.fired()).toBe(1);
+    expectUnavailable(first);
+    expect(again.status).toBe(200);
+    expect(third.status).toBe(200);
+    expect((await getLead(leadId))?.profile.consent?.confirmedAt).toBeDefined();
+    expect(mailsAfterRetry).toBe(2);
+    expect(await inbox(sesUrl(), address)).toHaveLength(2);
+  });
+
+  it('given the double opt-in confirmation commits but its answer is lost, when the person never presses again, then the sweeper sends the auto-reply a minute later, once', async () => {
+    // Arrange
+    const { address, press } = await confirmedWebinar('confirm-lost-no-retry');
+    const injected = lostConfirmAnswer();
+
+    // Act
+    const first = await press();
+    injected.remove();
+    const mailsAtFirst = (await inbox(sesUrl(), address)).length;
+    await sweepMinutes(3);
+
+    // Assert
+    expectUnavailable(first);
+    expect(mailsAtFirst).toBe(1);
+    expect(await inbox(sesUrl(), address)).toHaveLength(2);
+  });
+
+  it('given SES throttles the auto-reply that a double opt-in confirmation sends, then the confirmation succeeds and the sweeper sends the auto-reply once', async () => {
+    // Arrange
+    const { address, press } = await confirmedWebinar('confirm-autoreply-throttled');
+    const injected = fault(sesClient, { operations: ['SendEmail'], nth: 1, error: sesThrottle });
+
+    // Act
+    const confirmed = await press();
+    injected.remove();
+    const mailsAtConfirm = (await inbox(sesUrl(), address)).length;
+    const again = await press();
+    await sweepMinutes(3);
+
+    // Assert
+    expect(injected.fired()).toBe(1);
+    expect(confirmed.status).toBe(200);
+    expect(again.status).toBe(200);
+    expect(mailsAtConfirm).toBe(1);
+    expect(await inbox(sesUrl(), address)).toHaveLength(2);
   });
 
   it('given SES may have taken the auto-reply (its answer lost), then it is not sent again', async () => {
