@@ -11,6 +11,7 @@ import type { Attribution } from '#domain/capture/attribution';
 import type { AnyDomainEvent } from '#domain/lead/events';
 import type { Channel, ChannelGroup, EpochMs, StageTransition } from '#domain/lead/types';
 import {
+  type CountedHandoff,
   type CounterAdd,
   counterUpdatesFor,
   emailAdds,
@@ -68,13 +69,10 @@ export interface CountedWrite {
   events: readonly AnyDomainEvent[];
   /** The state as this write leaves it (undefined when the write does not touch the state). */
   after?:
-    | (GaugeState & {
-        stageHistory: readonly StageTransition[];
-        handoff?: { owner: { ownerId: string; team: string }; startedAt: EpochMs } | undefined;
-      })
+    | (GaugeState & { stageHistory: readonly StageTransition[]; handoff?: CountedHandoff | undefined })
     | undefined;
   /** The state this write replaces (undefined for a new lead). */
-  before?: GaugeState | undefined;
+  before?: (GaugeState & { handoff?: CountedHandoff | undefined }) | undefined;
   profile?:
     | {
         createdAt: EpochMs;
@@ -200,6 +198,7 @@ export function reportItems(write: CountedWrite): TransactItem[] {
         createdAt: write.profile.createdAt,
         stageHistory: write.after.stageHistory,
         handoff: write.after.handoff,
+        before: write.before ? { handoff: write.before.handoff } : undefined,
       },
       settings.app.timeZone,
       leadDims(write.profile, settings.reports.channelGrouping),

@@ -154,19 +154,37 @@ export function emailFact(kpi: string, id: string, day: string, mail: EmailMail)
   return { id: `email:${kpi}:${id}`, scope: 'email', day, metrics: { [kpi]: 1 }, mail: kept };
 }
 
+/** A hand-off as the counting sees it. */
+export interface CountedHandoff {
+  /** The hand-off's number (`handoffNumber` in the events about it). */
+  n: number;
+  owner: { ownerId: string; team: string };
+  startedAt: EpochMs;
+  /** Set by the SLA timer when it saw the accept deadline pass (`Lead SLA Breached` counted then). */
+  breachedAt?: EpochMs | undefined;
+  /** The same for the first-contact deadline. */
+  firstContactBreachedAt?: EpochMs | undefined;
+}
+
 /** What a counted change needs to know about the lead (the state as written, the immutable profile bits). */
 export interface CountingSnapshot {
   createdAt: EpochMs;
   stageHistory: readonly StageTransition[];
-  handoff?:
-    | {
-        owner: { ownerId: string; team: string };
-        startedAt: EpochMs;
-        /** Set by the SLA timer when it saw the accept deadline pass (`Lead SLA Breached` counted then). */
-        breachedAt?: EpochMs | undefined;
-        firstContactBreachedAt?: EpochMs | undefined;
-      }
-    | undefined;
+  /** The hand-off as the write leaves it. */
+  handoff?: CountedHandoff | undefined;
+  /**
+   * The state as the write found it (absent for a new lead). A write can replace the hand-off an event is
+   * about: an `appointment_set` call records the first contact of hand-off n and opens hand-off n + 1 to
+   * field sales in one write, so what the SLA timer recorded on hand-off n is only here.
+   */
+  before?: { handoff?: CountedHandoff | undefined } | undefined;
+}
+
+/** The hand-off an SLA event names (`handoffNumber`): as the write leaves it, or as the write found it. */
+function handoffNamed(lead: CountingSnapshot, n: number): CountedHandoff | undefined {
+  if (lead.handoff?.n === n) return lead.handoff;
+  if (lead.before?.handoff?.n === n) return lead.before.handoff;
+  return undefined;
 }
 
 /** The lead's report dimensions, from its first touch (which never changes) under the grouping rules. */
@@ -262,7 +280,8 @@ export function factsFor(
         });
         break;
       case 'Lead Accepted': {
-        const startedAt = lead.handoff?.startedAt ?? at;
+        const handoff = handoffNamed(lead, event.detail.handoffNumber);
+        const startedAt = handoff?.startedAt ?? at;
         const minutes = Math.max(0, (at - startedAt) / 60_000);
         const bucket = TTA_BUCKETS.findIndex((b) => minutes <= b);
         facts.push({
@@ -273,11 +292,11 @@ export function factsFor(
             ...(event.detail.withinSla ? { acceptedWithinSla: 1 } : {}),
             // Late, but before the sweeper saw the deadline pass: no `Lead SLA Breached` came (the accept
             // took the timer away), so the breach is counted here, once.
-            ...(!event.detail.withinSla && lead.handoff?.breachedAt === undefined ? { breached: 1 } : {}),
+            ...(!event.detail.withinSla && handoff?.breachedAt === undefined ? { breached: 1 } : {}),
             [ttaField(bucket)]: 1,
           },
           ownerId: event.detail.ownerId,
-          team: lead.handoff?.owner.ownerId === event.detail.ownerId ? lead.handoff.owner.team : NONE_VALUE,
+          team: handoff?.owner.ownerId === event.detail.ownerId ? handoff.owner.team : NONE_VALUE,
         });
         break;
       }
@@ -306,7 +325,9 @@ export function factsFor(
           team: event.detail.owner.team,
         });
         break;
-      case 'Lead First Contacted':
+      case 'Lead First Contacted': {
+        // The hand-off contacted, not the one the write leaves: `appointment_set` opens the next in the same write.
+        const handoff = handoffNamed(lead, event.detail.handoffNumber);
         facts.push({
           ...base,
           scope: 'sla',
@@ -314,7 +335,7 @@ export function factsFor(
             firstContacted: 1,
             ...(event.detail.withinSla ? { firstContactWithinSla: 1 } : {}),
             // Late, before the sweeper saw it: the breach is counted here (as on accept).
-            ...(!event.detail.withinSla && lead.handoff?.firstContactBreachedAt === undefined
+            ...(!event.detail.withinSla && handoff?.firstContactBreachedAt === undefined
               ? { firstContactBreached: 1 }
               : {}),
           },
@@ -322,6 +343,7 @@ export function factsFor(
           team: event.detail.owner.team,
         });
         break;
+      }
       case 'Lead Assigned':
         if (event.detail.reason === 'sla_reassign') {
           const who = event.detail.previousOwner ?? event.detail.owner;

@@ -3,6 +3,7 @@ import { channelGroup } from '#domain/capture/attribution';
 import { type AnyDomainEvent, buildDomainEvent } from '#domain/lead/events';
 import type { StageTransition } from '#domain/lead/types';
 import {
+  type CountingSnapshot,
   counterAddsFor,
   factsFor,
   gaugeDelta,
@@ -234,9 +235,16 @@ describe('SLA facts of a late accept or first contact', () => {
   const snapshot = (marks: { breachedAt?: number; firstContactBreachedAt?: number } = {}) => ({
     createdAt: started,
     stageHistory: [],
-    handoff: { owner: { ownerId: 'sato', team: 'enterprise' }, startedAt: started, ...marks },
+    handoff: { n: 1, owner: { ownerId: 'sato', team: 'enterprise' }, startedAt: started, ...marks },
   });
-  const metrics = (event: AnyDomainEvent, lead: ReturnType<typeof snapshot>) =>
+  /** The write also opened hand-off #2 to field sales (appointment_set): #1 is the state it found. */
+  const tqlSnapshot = (marks: { breachedAt?: number; firstContactBreachedAt?: number } = {}) => ({
+    createdAt: started,
+    stageHistory: [],
+    handoff: { n: 2, owner: { ownerId: 'tanaka', team: 'kansai' }, startedAt: started + 2 * 3_600_000 },
+    before: { handoff: snapshot(marks).handoff },
+  });
+  const metrics = (event: AnyDomainEvent, lead: CountingSnapshot) =>
     factsFor([event], lead, TZ).find((f) => f.scope === 'sla')?.metrics;
 
   it('given an accept 30 s after the deadline, before the sweeper saw it, then it counts as a breach (compliance 0, not null)', () => {
@@ -260,6 +268,20 @@ describe('SLA facts of a late accept or first contact', () => {
       metrics(contacted(false), snapshot({ firstContactBreachedAt: started + 3_600_000 }))
         ?.firstContactBreached,
     ).toBeUndefined();
+  });
+
+  it('given a late call that books the appointment (first contact of hand-off #1, hand-off #2 opened in the same write), when the sweeper had counted the breach of #1, then the contact counts no second breach', () => {
+    const breached = tqlSnapshot({ firstContactBreachedAt: started + 3_600_000 });
+    expect(metrics(contacted(false), breached)).toEqual({ firstContacted: 1 });
+    // Not seen by the sweeper: the late contact is the breach, once.
+    expect(metrics(contacted(false), tqlSnapshot())).toEqual({ firstContacted: 1, firstContactBreached: 1 });
+  });
+
+  it('given an accept of a hand-off the write replaced, then its breach, start and team are that hand-off’s', () => {
+    const facts = factsFor([accepted(false)], tqlSnapshot({ breachedAt: started + 4 * 3_600_000 }), TZ);
+    expect(facts).toEqual([
+      expect.objectContaining({ metrics: { accepted: 1, tta6: 1 }, ownerId: 'sato', team: 'enterprise' }),
+    ]);
   });
 });
 
