@@ -10,6 +10,7 @@ import {
   COHORT_DIMS,
   cohortKind,
   counterAddsFor,
+  currentFact,
   EMAIL_DIMS,
   emailKind,
   FUNNEL_DIMS,
@@ -42,11 +43,12 @@ import {
  * gauges are recounted from each lead's current state; the result equals what live counting would have
  * written under the same rules. A lead stored before facts existed gets them from its stage history
  * (creation and every stage transition kept; its hand-off history is not recoverable, so it adds no SLA
- * counts). E-mail counters come from the lead's e-mail facts (`RPT#email:…`, one per counted mail event,
- * written with the count: app/email-kpis.ts); mail events counted before facts existed have none, so a
- * rebuild drops them from the e-mail counters (and so do erased leads, from every counter). A step mail's
- * `sent` fact is on its timeline entry, which expires with the timeline's retention: the `sent` counts of
- * days older than that (`sentKeptBefore`) are kept as stored, not recomputed.
+ * counts). Deal facts stored before they carried the cohort count in the cohort of the lead's creation day
+ * (`currentFact`), as live counting does now. E-mail counters come from the lead's e-mail facts
+ * (`RPT#email:…`, one per counted mail event, written with the count: app/email-kpis.ts); mail events counted
+ * before facts existed have none, so a rebuild drops them from the e-mail counters (and so do erased leads,
+ * from every counter). A step mail's `sent` fact is on its timeline entry, which expires with the timeline's
+ * retention: the `sent` counts of days older than that (`sentKeptBefore`) are kept as stored, not recomputed.
  *
  * The accumulated counters live in memory (they are small: kinds × days × groups) and in the checkpoint, so
  * a run resumes where it stopped. Counters are written at the end, replacing the stored ones; live writes
@@ -113,7 +115,10 @@ export async function rebuildLead(
 ): Promise<boolean> {
   const lead = await getLead(leadId);
   if (!lead) return false;
-  const facts = await readLeadFacts(leadId);
+  // Stored facts as live counting writes them now (deal facts stored before they had the cohort get it).
+  const facts = (await readLeadFacts(leadId)).map((f) =>
+    currentFact(f, lead.profile.createdAt, settings.app.timeZone),
+  );
   // Funnel facts exist from the lead's capture on; a lead without any predates them (e-mail facts aside).
   if (!facts.some((f) => f.scope !== 'email')) {
     const legacy = legacyFacts(lead, settings.app.timeZone);

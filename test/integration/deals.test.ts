@@ -399,6 +399,101 @@ describe('leaving an open opportunity', () => {
   });
 });
 
+describe('deals in the cohort view', () => {
+  it('given two leads created today and walked to an opportunity, when one deal is won and the other lost, then the cohort of today shows the customer, the deal won with its amount and the deal lost, as the period view does; a rebuild agrees, also from deal facts stored before they carried the cohort', async () => {
+    // Arrange
+    const { dayOf } = await import('#domain/reports/periods');
+    const { now } = await import('#adapters/clock');
+    const day = dayOf(now(), 'Asia/Tokyo');
+    type Funnel = {
+      total: {
+        counts: Record<string, number>;
+        deals: { won: number; lost: number; amountWon: Record<string, number> };
+      };
+    };
+    const funnel = async (view: 'period' | 'cohort') => {
+      const response = await api(runtime).opsGet(`/v1/ops/reports/funnel?from=${day}&to=${day}&view=${view}`);
+      expect(response.status).toBe(200);
+      return ((await response.json()) as Funnel).total;
+    };
+    const wonId = await sqlLead('cohort-won');
+    const lostId = await sqlLead('cohort-lost');
+    for (const leadId of [wonId, lostId])
+      expect((await act(leadId, 'convert', convertBody(leadId))).status).toBe(200);
+    await runtime.settle();
+    const before = { period: await funnel('period'), cohort: await funnel('cohort') };
+
+    // Act
+    expect((await act(wonId, 'opportunity', { actionId: `w-${wonId}`, phase: 'won' })).status).toBe(200);
+    const lost = await act(lostId, 'opportunity', { actionId: `l-${lostId}`, phase: 'lost', reason: '価格' });
+    expect(lost.status).toBe(200);
+    await runtime.settle();
+    const after = { period: await funnel('period'), cohort: await funnel('cohort') };
+
+    // Assert: the same deals in both views (both leads were created today); the cohort's customer with them
+    for (const view of ['period', 'cohort'] as const)
+      expect(after[view].deals, view).toEqual({
+        won: before[view].deals.won + 1,
+        lost: before[view].deals.lost + 1,
+        amountWon: {
+          ...before[view].deals.amountWon,
+          JPY: (before[view].deals.amountWon.JPY ?? 0) + 4_800_000,
+        },
+      });
+    expect(after.cohort.counts.customer).toBe((before.cohort.counts.customer ?? 0) + 1);
+
+    // The rebuild counts the same from the leads' facts, and from deal facts stored before the fix (no
+    // cohort on them): it takes the cohort day from the lead's creation.
+    const { rebuildLead } = await import('#app/report-rebuild');
+    const rebuilt = async () => {
+      const acc = {};
+      for (const leadId of [wonId, lostId]) await rebuildLead(acc, leadId, { writeFacts: false });
+      return acc as Record<string, Record<string, number>>;
+    };
+    const fromFacts = await rebuilt();
+    expect(fromFacts[`c:none\u0000${day}`]).toMatchObject({
+      '*|dealsWon': 1,
+      '*|amountWon:JPY': 4_800_000,
+      '*|dealsLost': 1,
+      '*|customer': 1,
+    });
+    for (const leadId of [wonId, lostId]) await storeDealFactsWithoutCohort(leadId);
+    expect(await rebuilt()).toEqual(fromFacts);
+  });
+});
+
+/** Rewrites a lead's stored deal facts as they were written before deal facts carried the cohort. */
+async function storeDealFactsWithoutCohort(leadId: string): Promise<void> {
+  const { QueryCommand, PutCommand } = await import('@aws-sdk/lib-dynamodb');
+  const { dynamodb, tableName } = await import('#store/dynamodb');
+  const keys = await keysOf();
+  type Fact = Record<string, unknown> & { metrics?: Record<string, number> };
+  const withoutCohort = (fact: Fact): Fact => {
+    if (!Object.keys(fact.metrics ?? {}).some((m) => m === 'dealsWon' || m === 'dealsLost')) return fact;
+    const { cohortDay: _day, cohort: _cohort, ...rest } = fact;
+    return rest;
+  };
+  const { Items = [] } = await dynamodb.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+      ExpressionAttributeValues: { ':pk': keys.profile(leadId).pk, ':p': 'RPT#' },
+      ConsistentRead: true,
+    }),
+  );
+  let rewritten = 0;
+  for (const { moreFacts, ...first } of Items as (Fact & { moreFacts?: Fact[] })[]) {
+    const item = {
+      ...withoutCohort(first),
+      ...(moreFacts ? { moreFacts: moreFacts.map(withoutCohort) } : {}),
+    };
+    if (JSON.stringify(item) === JSON.stringify({ ...first, ...(moreFacts ? { moreFacts } : {}) })) continue;
+    await dynamodb.send(new PutCommand({ TableName: tableName, Item: item }));
+    rewritten++;
+  }
+  expect(rewritten).toBeGreaterThan(0);
+}
+
 describe('closed-lost (moves the clock: keep last)', () => {
   it('given an open opportunity, when it is lost to a competitor, then the lead is recycled and re-enters nurture after the configured 90 days, not before', async () => {
     // Arrange

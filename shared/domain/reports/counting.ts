@@ -50,6 +50,10 @@ export const FUNNEL_METRICS = ['created', ...STAGE_METRICS] as const;
 /** Deal metrics on the funnel counters (deals): opportunities won and lost, amount won per currency. */
 export const DEAL_METRICS = { won: 'dealsWon', lost: 'dealsLost', wonAmountPrefix: 'amountWon:' } as const;
 export const wonAmountMetric = (currency: string): string => `${DEAL_METRICS.wonAmountPrefix}${currency}`;
+const isDealMetric = (metric: string): boolean =>
+  metric === DEAL_METRICS.won ||
+  metric === DEAL_METRICS.lost ||
+  metric.startsWith(DEAL_METRICS.wonAmountPrefix);
 
 export const FUNNEL_DIMS = ['none', 'channel', 'source', 'campaign', 'form', 'owner', 'team'] as const;
 export type FunnelDim = (typeof FUNNEL_DIMS)[number];
@@ -227,7 +231,8 @@ export function stagesPassed(from: Stage | null, to: Stage): StageMetric[] {
 /**
  * The facts of one write: `Lead Captured` (a new lead) counts `created`; `Lead Stage Changed` counts each
  * stage passed (once per lead and day) and, in the cohort of the lead's creation day, each stage reached for
- * the first time; hand-off events count for the owner and team concerned.
+ * the first time; `Opportunity Won` / `Lost` count the deal (and the amount won) on its day and in that
+ * cohort; hand-off events count for the owner and team concerned.
  */
 export function factsFor(
   events: readonly AnyDomainEvent[],
@@ -300,20 +305,25 @@ export function factsFor(
         });
         break;
       }
-      // Deals: won and lost opportunities, and the amount won per currency, by the lead's dimensions.
-      case 'Opportunity Won':
+      // Deals: won and lost opportunities, and the amount won per currency, by the lead's dimensions; in the
+      // period of the day closed and in the cohort of the lead's creation day (every deal, not a first reach).
+      case 'Opportunity Won': {
+        const metrics = {
+          [DEAL_METRICS.won]: 1,
+          [wonAmountMetric(event.detail.opportunity.currency)]: event.detail.opportunity.amount,
+        };
+        facts.push({ ...base, scope: 'funnel', metrics, cohortDay, cohort: { ...metrics }, ...owner });
+        break;
+      }
+      case 'Opportunity Lost':
         facts.push({
           ...base,
           scope: 'funnel',
-          metrics: {
-            [DEAL_METRICS.won]: 1,
-            [wonAmountMetric(event.detail.opportunity.currency)]: event.detail.opportunity.amount,
-          },
+          metrics: { [DEAL_METRICS.lost]: 1 },
+          cohortDay,
+          cohort: { [DEAL_METRICS.lost]: 1 },
           ...owner,
         });
-        break;
-      case 'Opportunity Lost':
-        facts.push({ ...base, scope: 'funnel', metrics: { [DEAL_METRICS.lost]: 1 }, ...owner });
         break;
       case 'Lead SLA Breached':
         facts.push({
@@ -361,6 +371,18 @@ export function factsFor(
     }
   }
   return facts;
+}
+
+/**
+ * A stored fact as `factsFor` writes it now. Deal facts (`Opportunity Won` / `Lost`) stored before they
+ * carried the cohort have none: they count in the cohort of the lead's creation day, as live counting does.
+ * The rebuild reads stored facts through this, so its cohort counters equal the live ones.
+ */
+export function currentFact(fact: ReportFact, createdAt: EpochMs, timeZone: string): ReportFact {
+  if (fact.scope !== 'funnel' || fact.cohortDay !== undefined) return fact;
+  const cohort = Object.fromEntries(Object.entries(fact.metrics).filter(([m]) => isDealMetric(m)));
+  if (Object.keys(cohort).length === 0) return fact;
+  return { ...fact, cohortDay: dayOf(createdAt, timeZone), cohort };
 }
 
 /** The transitions before the one that entered `to` (the last transition into `to`, which this write added). */

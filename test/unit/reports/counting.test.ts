@@ -5,6 +5,7 @@ import type { StageTransition } from '#domain/lead/types';
 import {
   type CountingSnapshot,
   counterAddsFor,
+  currentFact,
   factsFor,
   gaugeDelta,
   leadDims,
@@ -141,6 +142,88 @@ describe('stage entries', () => {
     });
     expect(adds.find((a) => a.kind === 'c:none')?.fields).toEqual({ '*|lead': 1, '*|mql': 1 });
     expect(adds.filter((a) => a.kind.startsWith('f:')).length).toBe(7);
+  });
+});
+
+describe('deals in the period and in the cohort', () => {
+  const CREATED = LATE; // 2026-12-04 in Tokyo
+  const CLOSED = EARLY + 30 * 86_400_000; // 2027-01-04
+  const opportunity = {
+    opportunityId: 'L1-1',
+    phase: 'won',
+    phaseLabel: '受注',
+    amount: 4_800_000,
+    currency: 'JPY',
+    expectedCloseDate: '2027-01-31',
+    probability: 100,
+  };
+  const won = buildDomainEvent('Opportunity Won', {
+    eventId: 'L1:opportunity:1:won',
+    version: 1,
+    occurredAt: new Date(CLOSED).toISOString(),
+    leadId: 'L1',
+    opportunity,
+    channel: 'direct',
+  });
+  const lost = buildDomainEvent('Opportunity Lost', {
+    eventId: 'L1:opportunity:2:lost',
+    version: 1,
+    occurredAt: new Date(CLOSED).toISOString(),
+    leadId: 'L1',
+    opportunity: { ...opportunity, opportunityId: 'L1-2', phase: 'lost', phaseLabel: '失注', probability: 0 },
+    reason: '価格',
+    channel: 'direct',
+    nurtureAt: new Date(CLOSED + 90 * 86_400_000).toISOString(),
+  });
+  const lead = { createdAt: CREATED, stageHistory: [] };
+  const dims = { channel: 'direct', source: '(none)', campaign: '(none)', form: 'contact' } as const;
+
+  it('given a deal won a month after the lead was created, when counted, then it counts on the day it closed and in the cohort of the creation day, with its amount', () => {
+    const facts = factsFor([won, lost], lead, TZ);
+    expect(facts).toEqual([
+      expect.objectContaining({
+        day: '2027-01-04',
+        metrics: { dealsWon: 1, 'amountWon:JPY': 4_800_000 },
+        cohortDay: '2026-12-04',
+        cohort: { dealsWon: 1, 'amountWon:JPY': 4_800_000 },
+      }),
+      expect.objectContaining({
+        day: '2027-01-04',
+        metrics: { dealsLost: 1 },
+        cohortDay: '2026-12-04',
+        cohort: { dealsLost: 1 },
+      }),
+    ]);
+    const adds = counterAddsFor(facts, dims);
+    expect(adds.find((a) => a.kind === 'c:channel')).toEqual({
+      kind: 'c:channel',
+      period: '2026-12-04',
+      fields: { 'direct|dealsWon': 1, 'direct|amountWon:JPY': 4_800_000, 'direct|dealsLost': 1 },
+    });
+    expect(adds.find((a) => a.kind === 'f:none')).toEqual({
+      kind: 'f:none',
+      period: '2027-01-04',
+      fields: { '*|dealsWon': 1, '*|amountWon:JPY': 4_800_000, '*|dealsLost': 1 },
+    });
+    // The cohort view reads them (deals of the leads created in the range, whenever they closed).
+    const cohort = new Map(adds.filter((a) => a.kind === 'c:none').map((a) => [a.period, a.fields] as const));
+    expect(funnelReport(cohort, cohort, 'cohort', 'none').total.deals).toEqual({
+      won: 1,
+      lost: 1,
+      amountWon: { JPY: 4_800_000 },
+    });
+  });
+
+  it('given deal facts stored before they carried the cohort, when a rebuild reads them, then they count as live counting does now; other facts are left as they are', () => {
+    const live = factsFor([won, lost], lead, TZ);
+    const stored = live.map(({ cohortDay: _d, cohort: _c, ...f }) => f);
+    expect(stored.map((f) => currentFact(f, CREATED, TZ))).toEqual(live);
+    const others = [
+      ...factsFor([stageEvent(2, 'subscriber', 'mql', EARLY)], { createdAt: EARLY, stageHistory: [] }, TZ),
+      { id: 'L1:sla', scope: 'sla' as const, day: '2026-12-05', metrics: { handoffs: 1 } },
+      { id: 'L1:old', scope: 'funnel' as const, day: '2026-12-05', metrics: { mql: 1 } },
+    ];
+    for (const fact of others) expect(currentFact(fact, CREATED, TZ)).toBe(fact);
   });
 });
 
