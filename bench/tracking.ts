@@ -39,6 +39,7 @@ const { keys } = await import('#store/keys');
 const { settings } = await import('#config/settings');
 const { initialScoringState } = await import('#domain/scoring/scoring');
 const { ENTRY_SETTLE_MS } = await import('#domain/lead/lead');
+const { stageBit } = await import('#domain/lead/lifecycle');
 const { advanceClock } = await import('#adapters/clock');
 const { loadApi } = await import('../test/support/http-harness.ts');
 type LeadState = import('#domain/lead/lead').LeadState;
@@ -148,6 +149,7 @@ const createJapaneseLead = async (): Promise<string> => {
       { from: null, to: 'subscriber', at: now, reason: 'capture' },
       { from: 'subscriber', to: 'lead', at: now, reason: 'score' },
     ],
+    stagesReached: stageBit('subscriber') | stageBit('lead'),
     temperature: 'cold',
     grade: scoring.grade,
     fit: scoring.fit,

@@ -103,7 +103,7 @@ export const rescoreLead = async (
 ): Promise<LeadRescore> => {
   const store = await import('#store/leads');
   const { settings } = await import('#config/settings');
-  const { appendStageHistory, decayTimerChange, hasSeenEvent, rememberEvents, stateChangeEvents } =
+  const { decayTimerChange, hasSeenEvent, rememberEvents, stateChangeEvents, withStageTransitions } =
     await import('#domain/lead/lead');
   const { rescore } = await import('#domain/scoring/scoring');
   const config = options.config ?? settings.scoring;
@@ -157,9 +157,7 @@ export const rescoreLead = async (
       score: result.score,
       temperature: result.temperature,
       stage: result.stage,
-      stageHistory: result.stageChange
-        ? appendStageHistory(state.stageHistory, result.stageChange)
-        : state.stageHistory,
+      ...withStageTransitions(state, result.stageChange ? [result.stageChange] : []),
       ...(inFlight.length
         ? rememberEvents(
             state,

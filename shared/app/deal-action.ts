@@ -9,7 +9,7 @@ import { type BantchField, emptyDeal } from '#domain/deals/opportunity';
 import { type SalesActionView, summarizeHandoff } from '#domain/handoff/sales-actions';
 import { opportunityActionSchema } from '#domain/lead/actions';
 import { type Bantch, isoAt } from '#domain/lead/events';
-import { appendStageHistory, type LeadState } from '#domain/lead/lead';
+import { type LeadState, withStageTransitions } from '#domain/lead/lead';
 import type { Stage } from '#domain/lead/types';
 import { leadDims } from '#domain/reports/counting';
 import { crmChangeUpdate, dealPut, getDeal } from '#store/deals';
@@ -109,9 +109,7 @@ function stateAfter(state: LeadState, decided: DealDecided): LeadState {
   return {
     ...state,
     stage: decided.stage,
-    stageHistory: decided.transition
-      ? appendStageHistory(state.stageHistory, decided.transition)
-      : state.stageHistory,
+    ...withStageTransitions(state, decided.transition ? [decided.transition] : []),
     ...(decided.handoff ? { handoff: decided.handoff } : {}),
     version: state.version + 1,
   };

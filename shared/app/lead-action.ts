@@ -7,7 +7,7 @@ import { handoffView } from '#domain/handoff/handoff';
 import { decideLeadAction, type LeadActionDecision } from '#domain/handoff/owner-actions';
 import { type SalesActionView, salesActionView } from '#domain/handoff/sales-actions';
 import type { LeadAction } from '#domain/lead/actions';
-import { appendStageHistory, type LeadState } from '#domain/lead/lead';
+import { type LeadState, withStageTransitions } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
 import { retentionDueAt } from '#domain/privacy/retention';
 import { readSalesActionRecord, salesActionRecordPut, salesActionRefPut } from '#store/idempotency';
@@ -103,7 +103,7 @@ function stateAfter(state: LeadState, decided: Decided): LeadState {
   return {
     ...state,
     stage: decided.stage,
-    stageHistory: decided.transitions.reduce(appendStageHistory, state.stageHistory),
+    ...withStageTransitions(state, decided.transitions),
     ...(decided.handoff ? { handoff: decided.handoff } : {}),
     version: state.version + 1,
   };

@@ -9,6 +9,7 @@ import {
 import { settings } from '#config/settings';
 import type { Attribution } from '#domain/capture/attribution';
 import type { AnyDomainEvent } from '#domain/lead/events';
+import { type LeadState, stagesReachedOf } from '#domain/lead/lead';
 import type { Channel, ChannelGroup, EpochMs, StageTransition } from '#domain/lead/types';
 import {
   type CountedHandoff,
@@ -72,7 +73,10 @@ export interface CountedWrite {
     | (GaugeState & { stageHistory: readonly StageTransition[]; handoff?: CountedHandoff | undefined })
     | undefined;
   /** The state this write replaces (undefined for a new lead). */
-  before?: (GaugeState & { handoff?: CountedHandoff | undefined }) | undefined;
+  before?:
+    | (GaugeState &
+        Pick<LeadState, 'stageHistory' | 'stagesReached'> & { handoff?: CountedHandoff | undefined })
+    | undefined;
   profile?:
     | {
         createdAt: EpochMs;
@@ -198,7 +202,9 @@ export function reportItems(write: CountedWrite): TransactItem[] {
         createdAt: write.profile.createdAt,
         stageHistory: write.after.stageHistory,
         handoff: write.after.handoff,
-        before: write.before ? { handoff: write.before.handoff } : undefined,
+        before: write.before
+          ? { handoff: write.before.handoff, stagesReached: stagesReachedOf(write.before) }
+          : undefined,
       },
       settings.app.timeZone,
       leadDims(write.profile, settings.reports.channelGrouping),

@@ -14,7 +14,6 @@ import { consentRecord } from '#domain/capture/form-config';
 import type { ParsedSubmission } from '#domain/capture/forms';
 import { type AnyDomainEvent, buildDomainEvent, isoAt } from '#domain/lead/events';
 import {
-  appendStageHistory,
   type Lead,
   type LeadProfile,
   type LeadState,
@@ -23,6 +22,7 @@ import {
   rememberEvents,
   scoreEventOnState,
   stateChangeEvents,
+  withStageTransitions,
 } from '#domain/lead/lead';
 import { leadTimeZone } from '#domain/lead/time-zone';
 import {
@@ -231,9 +231,7 @@ export function leadAfterSubmission(
     score: refit.score,
     temperature: refit.temperature,
     stage: refit.stage,
-    stageHistory: refit.stageChange
-      ? appendStageHistory(lead.state.stageHistory, refit.stageChange)
-      : lead.state.stageHistory,
+    ...withStageTransitions(lead.state, refit.stageChange ? [refit.stageChange] : []),
   };
   const period = scorePeriod(form.scoreOncePer, now, timeZone);
   const alreadyScored = period !== null && lead.profile.formScoredIn?.[form.id] === period;
@@ -334,9 +332,7 @@ export function attributesAfterConfirmation(
     score: refit.score,
     temperature: refit.temperature,
     stage: refit.stage,
-    stageHistory: refit.stageChange
-      ? appendStageHistory(lead.state.stageHistory, refit.stageChange)
-      : lead.state.stageHistory,
+    ...withStageTransitions(lead.state, refit.stageChange ? [refit.stageChange] : []),
     version: lead.state.version + 1,
   };
   return { profile, state, applied: proposal.values };

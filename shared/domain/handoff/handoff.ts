@@ -31,7 +31,7 @@ import {
   type HandoffTriggerKind,
   isoAt,
 } from '#domain/lead/events';
-import { appendStageHistory, type Lead, type LeadState } from '#domain/lead/lead';
+import { type Lead, type LeadState, withStageTransitions } from '#domain/lead/lead';
 import { stageRank } from '#domain/lead/lifecycle';
 import {
   type EpochMs,
@@ -374,9 +374,7 @@ export function stateWithHandoff(state: LeadState, plan: Extract<HandoffPlan, { 
   return {
     ...state,
     stage: plan.stage,
-    stageHistory: plan.transition
-      ? appendStageHistory(state.stageHistory, plan.transition)
-      : state.stageHistory,
+    ...withStageTransitions(state, plan.transition ? [plan.transition] : []),
     handoff: plan.handoff,
     version: state.version + 1,
   };

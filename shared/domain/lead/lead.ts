@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import type { Attribution } from '#domain/capture/attribution';
 import type { HandoffState } from '#domain/handoff/sla';
 import { type AnyDomainEvent, buildDomainEvent, isoAt } from '#domain/lead/events';
+import { stageBit } from '#domain/lead/lifecycle';
 import type {
   Channel,
   ChannelGroup,
@@ -86,6 +87,12 @@ export interface LeadState {
   stage: Stage;
   /** Every stage transition with its time (funnel velocity); bounded to the most recent. */
   stageHistory: StageTransition[];
+  /**
+   * Every stage the lead has ever been in, as a `stageBit` set: what the bounded history forgets (the cohort
+   * report counts a stage on its first reach ever). Absent on states written before it existed: read it with
+   * `stagesReachedOf`, and change the history only with `withStageTransitions`, which keeps it.
+   */
+  stagesReached?: number;
   temperature: Temperature;
   grade: Grade;
   fit: number;
@@ -233,11 +240,32 @@ export function needsStrongReplayCheck(state: Pick<LeadState, 'recentOverflowAt'
   return state.recentOverflowAt !== undefined && now - state.recentOverflowAt < ENTRY_SETTLE_MS;
 }
 
-export function appendStageHistory(
-  history: readonly StageTransition[],
-  t: StageTransition,
-): StageTransition[] {
-  return [...history, t].slice(-MAX_STAGE_HISTORY);
+/**
+ * The stages the lead has ever been in (a `stageBit` set): the stored set joined with the stages of the
+ * history, which is all a state written before the set existed has.
+ */
+export function stagesReachedOf(state: Pick<LeadState, 'stagesReached' | 'stageHistory'>): number {
+  return state.stageHistory.reduce(
+    (set, t) => set | (t.from === null ? 0 : stageBit(t.from)) | stageBit(t.to),
+    state.stagesReached ?? 0,
+  );
+}
+
+/**
+ * Stage transitions recorded on the state: appended to the history (the most recent `MAX_STAGE_HISTORY`
+ * kept) and to `stagesReached`, which keeps what the history drops. Every state write that moves the stage
+ * goes through here.
+ */
+export function withStageTransitions(
+  state: Pick<LeadState, 'stagesReached' | 'stageHistory'>,
+  transitions: readonly StageTransition[],
+): Pick<LeadState, 'stagesReached' | 'stageHistory'> {
+  return {
+    stageHistory: transitions.length
+      ? [...state.stageHistory, ...transitions].slice(-MAX_STAGE_HISTORY)
+      : state.stageHistory,
+    stagesReached: transitions.reduce((set, t) => set | stageBit(t.to), stagesReachedOf(state)),
+  };
 }
 
 export function rememberAnonymousId(ids: readonly string[], id: string): string[] {
@@ -287,6 +315,7 @@ export function newLead(input: {
       email: input.email,
       stage: 'subscriber',
       stageHistory: [{ from: null, to: 'subscriber', at: input.at, reason: 'capture' }],
+      stagesReached: stageBit('subscriber'),
       temperature: 'cold',
       grade: input.scoring.grade,
       fit: input.scoring.fit,
@@ -316,9 +345,7 @@ export function stateAfterEvent(
     score: outcome.score,
     temperature: outcome.temperature,
     stage: outcome.stage,
-    stageHistory: outcome.stageChange
-      ? appendStageHistory(state.stageHistory, outcome.stageChange)
-      : state.stageHistory,
+    ...withStageTransitions(state, outcome.stageChange ? [outcome.stageChange] : []),
     ...rememberEvents(state, [event.eventId], now),
     lastActivityAt: Math.max(state.lastActivityAt, Math.min(event.occurredAt, now)),
     version: state.version + 1,

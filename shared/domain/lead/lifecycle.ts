@@ -10,8 +10,17 @@
  * - A disqualified lead never moves by score.
  */
 
-import { FUNNEL_STAGES, type Stage } from '#domain/lead/types';
+import { FUNNEL_STAGES, STAGES, type Stage } from '#domain/lead/types';
 import type { ScoringConfig } from '#domain/scoring/config';
+
+/**
+ * A set of stages as one number: bit i stands for `STAGES[i]` (all ten fit below 1024). The state keeps the
+ * stages a lead has ever been in this way (`stagesReached`): a few bytes on an item written on every
+ * tracking event and billed per started KB, where a list of names would cost tens.
+ */
+export const stageBit = (stage: Stage): number => 1 << STAGES.indexOf(stage);
+/** The stages of a `stageBit` set, in lifecycle order. */
+export const stagesOf = (set: number): Stage[] => STAGES.filter((s) => (set & stageBit(s)) !== 0);
 
 /** `StageTransition.reason` for moves made by the score. */
 export const SCORE_REASON = 'score';

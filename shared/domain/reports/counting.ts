@@ -14,7 +14,8 @@
  *
  * **Once per lead and day.** A stage entered twice on the same calendar day (recycled, then MQL again) is
  * counted once for that day, judged from the lead's stage history (the state keeps the last 20
- * transitions). The cohort counts a stage the first time the lead ever reaches it.
+ * transitions). The cohort counts a stage the first time the lead ever reaches it, judged from the stages
+ * the state says the lead has ever been in (`stagesReached`, which the history's bound does not trim).
  */
 import {
   type Attribution,
@@ -24,7 +25,7 @@ import {
   groupingInput,
 } from '#domain/capture/attribution';
 import type { AnyDomainEvent } from '#domain/lead/events';
-import { stageRank } from '#domain/lead/lifecycle';
+import { stageRank, stagesOf } from '#domain/lead/lifecycle';
 import {
   type Channel,
   type EpochMs,
@@ -179,9 +180,10 @@ export interface CountingSnapshot {
   /**
    * The state as the write found it (absent for a new lead). A write can replace the hand-off an event is
    * about: an `appointment_set` call records the first contact of hand-off n and opens hand-off n + 1 to
-   * field sales in one write, so what the SLA timer recorded on hand-off n is only here.
+   * field sales in one write, so what the SLA timer recorded on hand-off n is only here. `stagesReached`:
+   * every stage the lead had been in (`stagesReachedOf`), which the bounded stage history may have dropped.
    */
-  before?: { handoff?: CountedHandoff | undefined } | undefined;
+  before?: { handoff?: CountedHandoff | undefined; stagesReached?: number | undefined } | undefined;
 }
 
 /** The hand-off an SLA event names (`handoffNumber`): as the write leaves it, or as the write found it. */
@@ -264,7 +266,12 @@ export function factsFor(
         const sameDay = new Set(
           prior.filter((t) => dayOf(t.at, timeZone) === day).flatMap((t) => stagesPassed(t.from, t.to)),
         );
-        const ever = new Set(prior.flatMap((t) => stagesPassed(t.from, t.to)));
+        // Reached before: what the lead had been in when the write began (a stage passes the stages before
+        // it), and what this write's earlier transitions passed.
+        const ever = new Set([
+          ...stagesOf(lead.before?.stagesReached ?? 0).flatMap((s) => stagesPassed(null, s)),
+          ...prior.flatMap((t) => stagesPassed(t.from, t.to)),
+        ]);
         const passed = stagesPassed(from, to);
         const metrics = Object.fromEntries(passed.filter((s) => !sameDay.has(s)).map((s) => [s, 1]));
         // `lead` in the cohort means "created", counted with the capture; the other stages on first reach.

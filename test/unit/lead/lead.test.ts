@@ -10,10 +10,16 @@ import {
   MAX_RECENT_EVENTS,
   marketingAllowed,
   needsStrongReplayCheck,
+  newLead,
   rememberEvents,
   scoringOf,
+  stagesReachedOf,
+  stateAfterEvent,
   stateChangeEvents,
+  withStageTransitions,
 } from '#domain/lead/lead';
+import { stageBit, stagesOf } from '#domain/lead/lifecycle';
+import type { Stage, StageTransition } from '#domain/lead/types';
 
 const profile = (over: Partial<LeadProfile> = {}): LeadProfile => ({
   leadId: 'l1',
@@ -233,6 +239,75 @@ describe('state change events', () => {
 
   it('given a new cold lead, when compared with nothing, then only the stage is announced', () => {
     expect(stateChangeEvents(undefined, state(), 0).map((e) => e.detailType)).toEqual(['Lead Stage Changed']);
+  });
+});
+
+describe('stages ever reached', () => {
+  const move = (from: Stage, to: Stage, at: number): StageTransition => ({ from, to, at, reason: 'x' });
+
+  it('given a lead recycled and re-qualified past the history bound (20 transitions), when the stages it reached are read, then the ones the history dropped are still there', () => {
+    // Arrange: reached SQL once, then 10 rounds of mql → recycled (20 more transitions)
+    let s = state({ stage: 'lead', stagesReached: stageBit('lead') });
+    let at = 1;
+    for (const [from, to] of [
+      ['lead', 'mql'],
+      ['mql', 'sal'],
+      ['sal', 'sql'],
+      ['sql', 'recycled'],
+    ] as const)
+      s = { ...s, ...withStageTransitions(s, [move(from, to, at++)]), stage: to };
+    for (let i = 0; i < 10; i++)
+      s = {
+        ...s,
+        ...withStageTransitions(s, [move('recycled', 'mql', at++), move('mql', 'recycled', at++)]),
+      };
+
+    // Assert: the history kept the last 20 (no SQL in them), the set kept SQL
+    expect(s.stageHistory).toHaveLength(20);
+    expect(s.stageHistory.some((t) => t.to === 'sql' || t.from === 'sql')).toBe(false);
+    expect(stagesOf(stagesReachedOf(s))).toEqual(['lead', 'mql', 'sal', 'sql', 'recycled']);
+  });
+
+  it('given a state written before the set existed, when read, then the set comes from its stage history (from and to)', () => {
+    const old = state({ stageHistory: [move('mql', 'sal', 1), move('sal', 'recycled', 2)] });
+    expect(old.stagesReached).toBeUndefined();
+    expect(stagesOf(stagesReachedOf(old))).toEqual(['mql', 'sal', 'recycled']);
+    // The first write that moves the stage stores it, with the new stage.
+    expect(stagesOf(withStageTransitions(old, [move('recycled', 'mql', 3)]).stagesReached ?? 0)).toEqual([
+      'mql',
+      'sal',
+      'recycled',
+    ]);
+  });
+
+  it('given a new lead and a scored event that moves it, when the state is built, then the set holds subscriber, then the new stage; an event without a move keeps it', () => {
+    const lead = newLead({
+      leadId: 'l1',
+      email: 'a@example.co.jp',
+      emailKey: 'a@example.co.jp',
+      attributes: {},
+      scoring: { fit: 0, grade: 'D', fitBreakdown: {}, behaviour: { value: 0, asOf: 0, caps: {}, once: {} } },
+      channel: 'inbound_web',
+      locale: 'ja',
+      at: 0,
+    });
+    expect(lead.state.stagesReached).toBe(stageBit('subscriber'));
+    const outcome = {
+      scoring: scoringOf(lead),
+      score: { fit: 0, behaviour: 40, total: 40 },
+      temperature: 'warm' as const,
+      stage: 'lead' as const,
+    };
+    const moved = stateAfterEvent(
+      lead.state,
+      { ...outcome, stageChange: move('subscriber', 'lead', 5) },
+      { eventId: 'e1', occurredAt: 5 },
+      5,
+    );
+    expect(stagesOf(moved.stagesReached ?? 0)).toEqual(['subscriber', 'lead']);
+    const still = stateAfterEvent(moved, outcome, { eventId: 'e2', occurredAt: 6 }, 6);
+    expect(still.stagesReached).toBe(moved.stagesReached);
+    expect(still.stageHistory).toBe(moved.stageHistory);
   });
 });
 

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { channelGroup } from '#domain/capture/attribution';
 import { type AnyDomainEvent, buildDomainEvent } from '#domain/lead/events';
-import type { StageTransition } from '#domain/lead/types';
+import { type LeadState, stagesReachedOf, withStageTransitions } from '#domain/lead/lead';
+import { stageBit } from '#domain/lead/lifecycle';
+import type { Stage, StageTransition } from '#domain/lead/types';
 import {
   type CountingSnapshot,
   counterAddsFor,
@@ -104,6 +106,68 @@ describe('stage entries', () => {
         cohort: {},
       }),
     ]);
+  });
+
+  it('given a lead that reached SQL once, then was recycled and re-accepted 6 times without reaching SQL (more than the 20 transitions the history keeps), when it reaches SQL again, then the cohort does not count SQL a second time', () => {
+    // Arrange: the state as the writes keep it (history bounded, stages reached kept); each write is counted
+    // with the state it found (`before`), as the store does.
+    const DAY = 86_400_000;
+    let lead: Pick<LeadState, 'stage' | 'stageHistory' | 'stagesReached'> = {
+      stage: 'subscriber',
+      stageHistory: [{ from: null, to: 'subscriber', at: LATE, reason: 'capture' }],
+      stagesReached: stageBit('subscriber'),
+    };
+    let day = 0;
+    const move = (to: Stage) => {
+      day += 1;
+      const at = LATE + day * DAY;
+      const before = lead;
+      lead = { ...withStageTransitions(before, [{ from: before.stage, to, at, reason: 'x' }]), stage: to };
+      return factsFor(
+        [stageEvent(day, before.stage, to, at)],
+        {
+          createdAt: LATE,
+          stageHistory: lead.stageHistory,
+          before: { stagesReached: stagesReachedOf(before) },
+        },
+        TZ,
+      );
+    };
+    const cohortSql = (facts: ReturnType<typeof move>) => facts.reduce((n, f) => n + (f.cohort?.sql ?? 0), 0);
+    let counted = 0;
+    for (const to of ['mql', 'sal', 'sql', 'recycled'] as const) counted += cohortSql(move(to));
+    expect(counted).toBe(1);
+    for (let cycle = 0; cycle < 6; cycle++)
+      for (const to of ['mql', 'sal', 'recycled'] as const) counted += cohortSql(move(to));
+    counted += cohortSql(move('mql')) + cohortSql(move('sal'));
+    expect(lead.stageHistory.some((t) => t.to === 'sql')).toBe(false); // the first SQL is out of the history
+
+    // Act: back to SQL
+    const again = move('sql');
+
+    // Assert: still ONE lead of the cohort that reached SQL; the period counts the new SQL entry
+    expect(counted + cohortSql(again)).toBe(1);
+    expect(again).toEqual([expect.objectContaining({ metrics: { sql: 1 }, cohort: {} })]);
+  });
+
+  it('given the stages a lead had been in when a write began, when it moves, then a stage passed on the way counts in the cohort only if never passed before (a stage reached passes the ones before it)', () => {
+    const history: StageTransition[] = [{ from: 'recycled', to: 'sql', at: EARLY, reason: 'qualify' }];
+    const cohortOf = (reached: Stage[]) =>
+      factsFor(
+        [stageEvent(9, 'recycled', 'sql', EARLY)],
+        {
+          createdAt: LATE,
+          stageHistory: history,
+          before: { stagesReached: reached.reduce((set, s) => set | stageBit(s), 0) },
+        },
+        TZ,
+      )[0]?.cohort;
+    // Reached opportunity long ago: mql, sal and sql were passed then.
+    expect(cohortOf(['opportunity', 'recycled'])).toEqual({});
+    // Only mql and recycled: sal and sql are first reached now (recycled → sql passes mql, sal, sql).
+    expect(cohortOf(['mql', 'recycled'])).toEqual({ sal: 1, sql: 1 });
+    // tql counts only when entered: a lead that reached sal without it reaches tql for the first time.
+    expect(stagesPassed(null, 'sal')).not.toContain('tql');
   });
 
   it('given facts, when spread over dimensions, then each dimension kind gets one ADD per day with the group value', () => {

@@ -131,6 +131,13 @@ describe('state item index attributes', () => {
     expect(fromStateItem(item)).toEqual(after);
   });
 
+  it('given the stages a lead ever reached, then the state item keeps them as one small number that reads back', () => {
+    const reached = { ...state, stagesReached: 0b1111111111 }; // all ten stages
+    const item = stateItem(reached) as Record<string, unknown>;
+    expect(item.stagesReached).toBe(1023); // about 16 bytes of the state item (name 13, number 3)
+    expect(fromStateItem(item)).toEqual(reached);
+  });
+
   it('given a lead waiting for sales, then it carries the sparse call-list key; owned, it does not', () => {
     expect(indexAttributes(state).callKey).toBe(shardedIndexKey('warm', 'lead-1'));
     const owned: LeadState = {
