@@ -8,7 +8,14 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], setupFiles: ['test/unit/setup-env.ts'] },
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          setupFiles: ['test/unit/setup-env.ts'],
+          // Property tests (thousands of generated cases) take about a second alone; under a full run on a
+          // loaded 2-core machine one took over the 5 s default. Budgets hold there, not on a quiet laptop.
+          testTimeout: 30_000,
+        },
       },
       {
         extends: true,
