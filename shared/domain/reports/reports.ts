@@ -152,6 +152,8 @@ export interface LeadsPoint {
 /**
  * Time series of leads created, MQLs, SQLs and opportunities per interval (and group), with targets: a
  * month's target, or for a day or week the month's target prorated over the days it covers in the range.
+ * Grouped by channel, the groups are those with counts in the range and every channel with a target in a
+ * month the range covers (a target met by no lead is a row at 0).
  */
 export function leadsReport(
   counters: DayCounters,
@@ -168,7 +170,10 @@ export function leadsReport(
     buckets.set(b, [...(buckets.get(b) ?? []), day]);
   }
   const all = sumByGroup(counters);
-  const groups = groupBy === 'none' ? [ALL] : [...all.keys()].sort();
+  const groups =
+    groupBy === 'none'
+      ? [ALL]
+      : [...new Set([...all.keys(), ...(groupBy === 'channel' ? targetChannels(targets, days) : [])])].sort();
   const points: LeadsPoint[] = [];
   for (const [period, bucketDays] of buckets) {
     const sums = sumByGroup(counters, new Set(bucketDays));
@@ -191,6 +196,15 @@ export function leadsReport(
     }
   }
   return points;
+}
+
+/**
+ * The channels the months covering `days` name in their targets (`byChannel`): each gets a row per
+ * interval even with no leads, so a channel short of its target shows 0 attainment instead of vanishing.
+ */
+function targetChannels(targets: TargetsConfig, days: readonly string[]): string[] {
+  const months = new Set(days.map(monthOf));
+  return [...months].flatMap((m) => Object.keys(targets.months[m]?.byChannel ?? {}));
 }
 
 function targetFor(

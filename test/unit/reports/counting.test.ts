@@ -17,7 +17,7 @@ import {
 } from '#domain/reports/counting';
 import { reportParams } from '#domain/reports/params';
 import { currentMonth, dayOf, weekOf } from '#domain/reports/periods';
-import { funnelReport, histogramQuantile } from '#domain/reports/reports';
+import { funnelReport, histogramQuantile, leadsReport } from '#domain/reports/reports';
 import { csvCell, toCsv } from '#http/csv';
 
 const TZ = 'Asia/Tokyo';
@@ -350,6 +350,32 @@ describe('periods, parameters and figures', () => {
     expect(csvCell('株式会社"A"')).toBe('"株式会社""A"""');
     expect(csvCell(null)).toBe('');
     expect(toCsv([['a', 1]])).toBe('\uFEFF"a",1\r\n');
+  });
+});
+
+describe('leads report per channel with targets', () => {
+  it('given December targets for event (62 leads) and paid_search, when no event lead came in a week, then the event row is still there with its target and 0 attainment', () => {
+    // Arrange: the week of 2026-12-07, only paid_search leads were created
+    const days = new Map<string, Record<string, number>>([['2026-12-07', { 'paid_search|created': 3 }]]);
+    const targets = {
+      months: {
+        '2026-12': {
+          leads: 240,
+          byChannel: { event: { leads: 62, mql: 15 }, paid_search: { leads: 31, mql: 12 } },
+        },
+      },
+    };
+
+    // Act
+    const series = leadsReport(days, '2026-12-07', '2026-12-13', 'week', 'channel', targets);
+
+    // Assert
+    expect(series.find((p) => p.group === 'paid_search')?.target.leads).toBe(7);
+    expect(series.find((p) => p.group === 'event')).toMatchObject({
+      actual: { leads: 0 },
+      target: { leads: 14 },
+      attainment: { leads: 0 },
+    });
   });
 });
 
