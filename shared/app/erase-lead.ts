@@ -7,6 +7,7 @@ import type { EpochMs } from '#domain/lead/types';
 import { addressHash } from '#domain/privacy/address-hash';
 import { ERASE_SWEEP_DELAY_MS, leadErasedEvent } from '#domain/privacy/erasure';
 import { keys } from '#store/keys';
+import { fromStateItem } from '#store/lead-items';
 import {
   commitErasure,
   deleteItems,
@@ -49,19 +50,24 @@ const MAX_LEAD_ID = 128;
  * Order, so a crash at any point leaves a retry able to finish and nothing is deleted before the commit
  * decides: (1) a pointer `REF#anon#<id>` for each anonymous visitor only the profile remembers (the sweeps
  * after the commit no longer have the profile; nothing is deleted here); (2) one transaction: profile, state
- * and e-mail claim out, erasure record, suppression and outbox event in; (3) a sweep of the partition: every
- * dependent (timeline, enrollments, timers, deal, …, the anonymous visitors' items, the records `REF#`
- * pointers name) and anything a concurrent writer added meanwhile; (4) the same sweep again
- * `ERASE_SWEEP_DELAY_MS` later (`runEraseSweepTimer`, the erasure record is its timer), for the plain writes
- * that follow their commit and may still land after (3). A crash after (2) is finished by a second erase
+ * and e-mail claim out, erasure record, suppression and outbox event in, the gauges decremented; (3) a sweep
+ * of the partition: every dependent (timeline, enrollments, timers, deal, …, the anonymous visitors' items,
+ * the records `REF#` pointers name) and anything a concurrent writer added meanwhile; (4) the same sweep
+ * again `ERASE_SWEEP_DELAY_MS` later (`runEraseSweepTimer`, the erasure record is its timer), for the plain
+ * writes that follow their commit and may still land after (3). A crash after (2) is finished by a second erase
  * (it finds the erasure record and sweeps) or, at the latest, by (4). A second erase answers
  * `already_erased`. The sweeps delete what a pointer names before the pointer (`deleteFollowingPointers`),
  * so an interrupted run leaves every pointer whose target is not gone yet for the retry to follow.
  *
- * A privacy erasure (the person asked; the ops route, the CLI) is unconditional. The retention timer passes
- * `expectStateVersion`, the version of the state it decided on: the commit (2) then deletes the state only
- * at that version, so a lead written meanwhile (the person came back: a webinar, a visit, a form, a sales
- * action) answers `changed` with every item still in place, and the timer decides again on a fresh read.
+ * The state is read with the profile, and the commit (2) deletes it only at the version read, taking that
+ * state off the current-lead gauges (temperature, stage, score bucket) in the same transaction, so the
+ * gauges lose exactly the state that was deleted (the funnel, SLA and e-mail counts of the lead stay). A
+ * privacy erasure (the person asked; the ops route, the CLI) is unconditional in effect: a write of the lead
+ * that commits between the read and the commit makes it read again and retry, until it wins (or the retry
+ * budget is spent: `ContentionError`, a 503 the caller may retry). The retention timer passes
+ * `expectStateVersion`, the version of the state it decided on: a state read at another version, or one
+ * written between the read and the commit (the person came back: a webinar, a visit, a form, a sales
+ * action), answers `changed` with every item still in place, and the timer decides again on a fresh read.
  * Because (2) is the first delete, there is no window in which a changed lead loses its dependents: the
  * only thing (1) may leave behind on a changed lead is pointers for visitors its profile names anyway.
  */
@@ -82,11 +88,14 @@ export async function eraseLead(
   const now = at ?? clock();
   const event = leadErasedEvent(leadId, reason, now);
   let pointersAdded = 0;
-  // The one loop: a transaction that collided with another in flight on the lead's items runs again on a
-  // fresh read of the profile.
+  // The one loop: a transaction that collided with another in flight on the lead's items, or found the state
+  // changed since it was read (a privacy erasure), runs again on a fresh read of the profile and state.
   const commit = await retryOnConflict('erase lead', async () => {
     const profile = await getItem(keys.profile(leadId));
     if (!profile) return { kind: 'gone' as const };
+    // The state as it is deleted: the commit is conditioned on its version and takes it off the gauges.
+    const state = fromStateItem(await getItem(keys.state(leadId)));
+    if (condition && state?.version !== condition.expectStateVersion) return { kind: 'changed' as const };
     pointersAdded += await pointAtAnonymous(leadId, stitchedAnonymousIds(profile, []), now);
     const emailKey = String(profile.emailKey ?? '');
     const committed = await commitErasure({
@@ -105,9 +114,11 @@ export async function eraseLead(
       // Counted from about the commit (`now` is when the erase began, or the retention sweep's time): a writer
       // that read the lead before it puts what it still puts within a Lambda's lifetime.
       sweepAt: Math.max(now, clock()) + ERASE_SWEEP_DELAY_MS,
-      ...(condition ? { stateVersion: condition.expectStateVersion } : {}),
+      state,
     });
-    if (committed === 'conflict') return CONFLICT;
+    // A privacy erasure is unconditional: a write that moved the state on since the read only means reading
+    // again (the gauges must lose the state that is deleted). The retention timer's erase answers `changed`.
+    if (committed === 'conflict' || (committed === 'changed' && !condition)) return CONFLICT;
     return committed === 'erased' ? { kind: 'erased' as const, profile } : { kind: committed };
   });
   if (commit.kind === 'changed') {

@@ -8,10 +8,12 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { EpochMs } from '#domain/lead/types';
 import { ERASE_SWEEP_TIMER_KIND } from '#domain/privacy/erasure';
+import type { GaugeState } from '#domain/reports/counting';
 import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
 import { anonymousIdOfRef, dueAttributes, keys, PREFIX, refTarget } from '#store/keys';
 import type { TransactItem } from '#store/leads';
 import { type OutboxEvent, outboxPut } from '#store/outbox';
+import { gaugeItems } from '#store/report-counters';
 
 /**
  * Every item the table holds about one lead, for export and erase: the lead's own partition (`LEAD#<id>`,
@@ -214,18 +216,19 @@ export async function pointAtAnonymous(
 
 /**
  * What `commitErasure` found: `erased`; `gone` when the profile is no longer there (another erase won);
- * `changed` when the state is not at the version the caller expected (`stateVersion`); `conflict` when the
- * transaction collided with another one in flight on the same items (try again).
+ * `changed` when the state is no longer the one read (`state`: another write of the lead committed since);
+ * `conflict` when the transaction collided with another one in flight on the same items (try again).
  */
 export type ErasureCommit = 'erased' | 'gone' | 'changed' | 'conflict';
 
 /**
  * The erase's one atomic step: the profile, state and e-mail claim go, the erasure record and the
- * address's suppression item (a hash, no personal data) arrive, and the `Lead Erased` event is put in the
- * outbox, all together. The erasure record is also the timer of the delayed second sweep of the partition
+ * address's suppression item (a hash, no personal data) arrive, the `Lead Erased` event is put in the
+ * outbox and the lead leaves the current-lead gauges (−1 on its temperature, stage and score bucket), all
+ * together. The erasure record is also the timer of the delayed second sweep of the partition
  * (`erase-sweep`, due at `sweepAt`). Conditioned on the profile still existing ('gone' when another erase
- * won) and, with `stateVersion`, on the state still being at that version ('changed' when any write of the
- * lead committed since it was read: the retention timer erases only the lead it decided on).
+ * won) and on the state still being the one read (`state`, by its version; `undefined`: no state item), so
+ * the gauges lose exactly what is deleted ('changed' when any write of the lead committed since it was read).
  */
 export async function commitErasure(input: {
   leadId: string;
@@ -235,7 +238,7 @@ export async function commitErasure(input: {
   reason: string;
   event: OutboxEvent;
   sweepAt: EpochMs;
-  stateVersion?: number;
+  state: (GaugeState & { version: number }) | undefined;
 }): Promise<ErasureCommit> {
   const { leadId } = input;
   const erasure = keys.erasure(leadId);
@@ -251,9 +254,12 @@ export async function commitErasure(input: {
       Delete: {
         TableName: tableName,
         Key: keys.state(leadId),
-        ...(input.stateVersion === undefined
-          ? {}
-          : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': input.stateVersion } }),
+        ...(input.state === undefined
+          ? { ConditionExpression: 'attribute_not_exists(pk)' }
+          : {
+              ConditionExpression: 'version = :v',
+              ExpressionAttributeValues: { ':v': input.state.version },
+            }),
       },
     },
     {
@@ -284,6 +290,8 @@ export async function commitErasure(input: {
       },
     },
     outboxPut(tableName, input.event),
+    // Last: a collision on the shard's gauge item (another lead's write) is a plain conflict.
+    ...(input.state ? gaugeItems(leadId, input.state, undefined) : []),
   ];
   try {
     await dynamodb.send(new TransactWriteCommand({ TransactItems: items }));

@@ -234,8 +234,15 @@ export function counterAddItems(leadId: string, adds: readonly CounterAdd[]): Tr
   return addItems(adds, shardOf(leadId));
 }
 
-/** The gauge update alone (the tracking fast path, when a score crosses a bucket boundary). */
-export function gaugeItems(leadId: string, before: GaugeState, after: GaugeState): TransactItem[] {
+/**
+ * The gauge update alone (the tracking fast path, when a score crosses a bucket boundary; the erase, whose
+ * lead leaves the gauges: `after` undefined).
+ */
+export function gaugeItems(
+  leadId: string,
+  before: GaugeState | undefined,
+  after: GaugeState | undefined,
+): TransactItem[] {
   const delta = gaugeDelta(before, after);
   return Object.keys(delta).length
     ? addItems([{ kind: GAUGE_KIND, period: GAUGE_PERIOD, fields: delta }], shardOf(leadId))

@@ -499,6 +499,38 @@ describe('export and erase', () => {
     ]);
   });
 
+  it('given a lead whose stage changes between the erase reading it and committing, when erased for privacy, then the erase reads again and wins, and the current-lead gauges lose the lead as it was last written', async () => {
+    // Arrange: sales disqualifies the lead just before the erase's commit (after its read of the state).
+    const { readGauges } = await import('#store/report-counters');
+    const gaugesBefore = await readGauges();
+    const leadId = await makeHotLead(runtime, uniqueEmail('erase-race'));
+    expect(await readGauges()).not.toEqual(gaugesBefore);
+    let disqualified: number | undefined;
+    const race = await beforeCall(
+      (command, input) => command === 'TransactWriteItemsCommand' && input.includes(`"ERASED#${leadId}"`),
+      async () => {
+        const response = await api(runtime).opsPost(`/v1/ops/leads/${leadId}/disqualify`, {
+          actionId: `dq-${leadId}`,
+          reason: '予算なし',
+        });
+        disqualified = response.status;
+      },
+    );
+
+    // Act
+    const erased = await erase(leadId, { reason: 'ticket 4712' });
+    await runtime.settle();
+
+    // Assert: erased all the same, and the gauges are back where they were before the lead existed (the
+    // disqualified stage it was written to is not left behind, nor its earlier stage counted off twice).
+    expect(race.fired()).toBe(true);
+    expect(disqualified).toBe(200);
+    expect(erased.status).toBe(200);
+    expect(await erased.json()).toMatchObject({ leadId, erased: true });
+    expect((await exportOf(leadId)).status).toBe(404);
+    expect(await readGauges()).toEqual(gaugesBefore);
+  });
+
   it('given bad erase requests, then each gets a clear 4xx and changes nothing', async () => {
     // Arrange
     const who = person();
@@ -562,6 +594,9 @@ describe('retention', () => {
       return getItem(keys.timer(leadId, 'retention'));
     };
     const armed = await timerOf();
+    const { readGauges } = await import('#store/report-counters');
+    const disqualifiedNow = async () => (await readGauges())['stage|disqualified'] ?? 0;
+    const gaugedBefore = await disqualifiedNow();
 
     // Act
     await runtime.advanceClock((retention.disqualifiedInactiveDays - 1) * 24 * HOUR);
@@ -588,6 +623,8 @@ describe('retention', () => {
     expect(erased.map((e) => (e.detail as { reason: string }).reason)).toEqual([
       'retention: disqualified and inactive',
     ]);
+    // The erased lead no longer counts among the current disqualified leads.
+    expect(await disqualifiedNow()).toBe(gaugedBefore - 1);
   });
 
   /** A hot lead, disqualified by sales, with the clock moved past the retention period: the next sweep erases it. */

@@ -634,3 +634,39 @@ describe('score gauges on the tracking fast path', () => {
     }
   });
 });
+
+describe('gauges after an erasure', () => {
+  it('given a lead captured then erased for privacy, when the scores report is read, then it no longer counts as a current lead (and a rebuild agrees with the live gauges)', async () => {
+    // Arrange
+    const before = await getJson<{ total: number; byStage: Record<string, number> }>(
+      '/v1/ops/reports/scores',
+    );
+    const email = `report-erase-${RUN}@example.co.jp`;
+    expect((await api(runtime).postForm('contact', contactForm(email))).status).toBe(201);
+    await runtime.settle();
+    const { leadId } = await getJson<{ leadId: string }>(`/v1/ops/leads?email=${encodeURIComponent(email)}`);
+    const withLead = await getJson<{ total: number }>('/v1/ops/reports/scores');
+    expect(withLead.total).toBe(before.total + 1);
+
+    // Act
+    const erased = await fetch(`${runtime.apiUrl}/v1/ops/leads/${leadId}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${runtime.opsToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'ticket 4711' }),
+    });
+    expect(erased.status).toBe(200);
+    await runtime.settle();
+
+    // Assert: the lead is gone; "current leads" must not count it
+    const after = await getJson<{ total: number; byStage: Record<string, number> }>('/v1/ops/reports/scores');
+    const { readGauges } = await import('#store/report-counters');
+    const live = await readGauges();
+    const { emptyRebuild, rebuildPage } = await import('#app/report-rebuild');
+    let state = emptyRebuild();
+    while (!state.done) state = await rebuildPage(state, 50, false);
+    const rebuilt = Object.fromEntries(
+      Object.entries(state.counters['g\u0000current'] ?? {}).filter(([, n]) => n !== 0),
+    );
+    expect({ total: after.total, gauges: live }).toEqual({ total: before.total, gauges: rebuilt });
+  });
+});
