@@ -7,6 +7,7 @@ import {
   openToken,
   SEALED_IV_BYTES,
   type SealedKind,
+  type SealedMail,
   sealToken,
   type TokenPurpose,
   verifyToken,
@@ -20,8 +21,12 @@ import type { EpochMs } from '#domain/lead/types';
  */
 const base = env().PUBLIC_BASE_URL;
 
-const seal = (purpose: TokenPurpose, kind: SealedKind, sub: string, exp?: EpochMs) =>
-  sealToken({ purpose, kind, sub, ...(exp ? { exp } : {}) }, signingSecret, randomBytes(SEALED_IV_BYTES));
+const seal = (purpose: TokenPurpose, kind: SealedKind, sub: string, exp?: EpochMs, mail?: SealedMail) =>
+  sealToken(
+    { purpose, kind, sub, ...(exp ? { exp } : {}), ...(mail ? { mail } : {}) },
+    signingSecret,
+    randomBytes(SEALED_IV_BYTES),
+  );
 
 /** The identity token of a lead the post created: tracking may attribute the browser's events to it. */
 export function identityToken(leadId: string, now: EpochMs): string {
@@ -42,9 +47,39 @@ export function confirmUrl(leadId: string, now: EpochMs): string {
   return `${base}/v1/confirm?t=${seal('confirm', 'lead', leadId, now + CONFIRM_TOKEN_TTL_MS)}`;
 }
 
-/** No expiry: an unsubscribe link in a years-old mail must still work. */
-export function unsubscribeUrl(leadId: string): string {
-  return `${base}/v1/unsubscribe?t=${seal('unsubscribe', 'lead', leadId)}`;
+/**
+ * The unsubscribe link of a mail. No expiry: an unsubscribe link in a years-old mail must still work. A step
+ * mail's link also names the mail (`mail`: its sequence and step), so an unsubscribe through it is counted
+ * under them in the e-mail report; ids too long to seal (config allows none) leave the link unattributed.
+ */
+export function unsubscribeUrl(leadId: string, mail?: SealedMail): string {
+  let token: string;
+  try {
+    token = seal('unsubscribe', 'lead', leadId, undefined, mail);
+  } catch (error) {
+    if (!(mail && error instanceof RangeError)) throw error;
+    token = seal('unsubscribe', 'lead', leadId);
+  }
+  return `${base}/v1/unsubscribe?t=${token}`;
+}
+
+/**
+ * What an unsubscribe token names: the lead, and the step mail it was sent in when the token says (links
+ * mailed before tokens named their mail, and legacy v1 links, name the lead alone). Undefined when the token
+ * is not a valid unsubscribe token of ours.
+ */
+export function unsubscribeTarget(
+  token: string | undefined,
+  now: EpochMs,
+): { leadId: string; mail?: SealedMail } | undefined {
+  if (!token) return undefined;
+  const sealed = openToken(token, 'unsubscribe', signingSecret, now);
+  if (sealed.ok) {
+    const { kind, sub, mail } = sealed.payload;
+    return kind === 'lead' ? { leadId: sub, ...(mail ? { mail } : {}) } : undefined;
+  }
+  const leadId = leadIdFromToken(token, 'unsubscribe', now);
+  return leadId ? { leadId } : undefined;
 }
 
 /**

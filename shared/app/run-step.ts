@@ -170,7 +170,7 @@ async function sendStep(
       templateId: step.templateId,
       lead: lead.profile,
       vars: { ...ownerVars(lead), ...step.vars },
-      unsubscribeUrl: unsubscribeUrl(leadId),
+      unsubscribeUrl: unsubscribeUrl(leadId, { sequenceId: sequence.id, stepId: step.id }),
       tags: { sequence: sequence.id, step: step.id, enrollment: enrollmentTag(sequence.id, enrollment.run) },
     });
   } catch (error) {

@@ -1,12 +1,13 @@
 import { now } from '#adapters/clock';
 import { countMetric } from '#adapters/metrics';
 import { changeMarketing } from '#app/change-marketing';
-import { leadIdFromToken } from '#app/links';
+import { unsubscribeTarget } from '#app/links';
 import { timelineEntry } from '#app/nurture-timeline';
 import { settings } from '#config/settings';
 import { withdrawnEntry } from '#domain/capture/consent-ledger';
 import type { UnsubscribeMethod } from '#domain/lead/events';
 import type { EpochMs } from '#domain/lead/types';
+import type { EmailMail } from '#domain/reports/counting';
 
 /** One-click bodies are a few bytes (`List-Unsubscribe=One-Click`); anything big is not one of ours. */
 export const UNSUBSCRIBE_MAX_BODY_BYTES = 2048;
@@ -31,8 +32,8 @@ export interface UnsubscribeAnswer {
 export async function unsubscribeByLink(request: UnsubscribeRequest): Promise<UnsubscribeAnswer> {
   const lang = settings.app.locale;
   const at = now();
-  const leadId = leadIdFromToken(request.token, 'unsubscribe', at);
-  if (!leadId || !request.token) return { lang, outcome: 'invalid_link' };
+  const target = unsubscribeTarget(request.token, at);
+  if (!target || !request.token) return { lang, outcome: 'invalid_link' };
   if (!request.post) return { lang, outcome: 'confirm' };
   const { body } = request.post;
   if (body.length > UNSUBSCRIBE_MAX_BODY_BYTES) return { lang, outcome: 'body_too_large' };
@@ -40,19 +41,22 @@ export async function unsubscribeByLink(request: UnsubscribeRequest): Promise<Un
   const oneClick =
     /(?:^|[&\s])List-Unsubscribe=One-Click(?:$|[&\s])/.test(text) ||
     /name="List-Unsubscribe"\r?\n\r?\nOne-Click/.test(text);
-  await unsubscribeLead(leadId, oneClick ? 'one_click' : 'page', at);
+  await unsubscribeLead(target.leadId, oneClick ? 'one_click' : 'page', at, target.mail);
   return { lang, outcome: 'unsubscribed' };
 }
 
 /**
  * Opt the lead out of marketing mail, effective at once: the profile says so, every active sequence ends
  * (exit reason `unsubscribed`, off the due index) and `Lead Unsubscribed` goes to the outbox, in one
- * transaction. Idempotent: a second click changes nothing. Transactional mail is not affected.
+ * transaction. Idempotent: a second click changes nothing. Transactional mail is not affected. `mail`, the
+ * step mail whose link was used (its sequence and step, from the link's token), is what the `unsubscribed`
+ * KPI is counted under; without it (a link mailed before tokens named their mail) it is unattributed.
  */
 export async function unsubscribeLead(
   leadId: string,
   how: UnsubscribeMethod,
   at: EpochMs,
+  mail?: EmailMail,
 ): Promise<'unsubscribed' | 'already' | 'not_found'> {
   const result = await changeMarketing(leadId, at, (profile) => {
     if (profile.marketing.unsubscribedAt !== undefined) return { change: null, result: 'already' as const };
@@ -69,7 +73,7 @@ export async function unsubscribeLead(
         ],
       },
       result: 'unsubscribed' as const,
-      count: { kpi: 'unsubscribed' as const, id: String(profile.version + 1), at },
+      count: { kpi: 'unsubscribed' as const, id: String(profile.version + 1), at, ...(mail ? { mail } : {}) },
     };
   });
   if (result === 'duplicate') return 'already';

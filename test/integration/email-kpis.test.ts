@@ -12,6 +12,7 @@ import {
   nextBusinessMoment,
   postForm,
   sesFixture,
+  unsubscribeUrlOf,
   whitepaperBody,
 } from './nurture-helpers.ts';
 
@@ -228,5 +229,104 @@ describe('e-mail KPIs, exactly once', () => {
     for (const kpi of kpis) expect(await emailKpiCount(kpi, day), kpi).toBe(before[kpi]);
     const { getLead } = await import('#store/leads');
     expect((await getLead(leadId))?.profile.marketing.transientBounces).toBe(1);
+  });
+});
+
+describe('unsubscribes per sequence and step', () => {
+  type EmailReport = {
+    rows: { group: string; counts: Record<string, number> }[];
+    total: { counts: Record<string, number> };
+  };
+  /** The unsubscribes of one day: the total and the row of each group, per grouping (the report route). */
+  const unsubscribes = async (day: string) => {
+    const out: Record<string, number> = {};
+    for (const groupBy of ['sequence', 'step', 'template']) {
+      const response = await fetch(
+        `${runtime.apiUrl}/v1/ops/reports/email?from=${day}&to=${day}&groupBy=${groupBy}`,
+        { headers: { authorization: `Bearer ${runtime.opsToken}` } },
+      );
+      expect(response.status).toBe(200);
+      const report = (await response.json()) as EmailReport;
+      out.total = report.total.counts.unsubscribed ?? 0;
+      for (const row of report.rows) out[`${groupBy}:${row.group}`] = row.counts.unsubscribed ?? 0;
+    }
+    return out;
+  };
+  const moved = (before: Record<string, number>, after: Record<string, number>) =>
+    Object.fromEntries(
+      Object.keys({ ...before, ...after })
+        .map((k) => [k, (after[k] ?? 0) - (before[k] ?? 0)] as const)
+        .filter(([, n]) => n !== 0),
+    );
+  /** A whitepaper lead who received the first step mail (`thanks`), and that mail's List-Unsubscribe URL. */
+  const afterFirstStep = async (label: string) => {
+    const { email, leadId, day } = await dueWhitepaperLead(label);
+    await runtime.sweep();
+    const [mail] = await marketingMails(runtime, email);
+    if (!mail) throw new Error('no step mail');
+    return { leadId, day, url: unsubscribeUrlOf(mail) };
+  };
+  const post = (url: string, body?: string) =>
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      ...(body === undefined ? {} : { body }),
+    });
+  const THANKS = {
+    'sequence:whitepaper-nurture': 1,
+    'step:whitepaper-nurture/thanks': 1,
+    'template:nurture-thanks': 1,
+  };
+
+  it('given a step mail of whitepaper-nurture, when its recipient clicks the one-click List-Unsubscribe of that mail, then the e-mail report counts the unsubscribe under that sequence and step (not only in the total)', async () => {
+    // Arrange: a whitepaper lead who received the first step mail
+    const { day, url } = await afterFirstStep('kpi-unsub-one-click');
+    const before = await unsubscribes(day);
+
+    // Act: the mailbox provider's one-click POST on this mail's List-Unsubscribe URL
+    const response = await post(url, 'List-Unsubscribe=One-Click');
+    await runtime.settle();
+
+    // Assert
+    expect(response.status).toBe(200);
+    expect(moved(before, await unsubscribes(day))).toEqual({ total: 1, ...THANKS });
+  });
+
+  it("given the same mail's footer link, when the person confirms on the page (empty POST), then the unsubscribe is counted under that sequence and step too", async () => {
+    // Arrange
+    const { day, url } = await afterFirstStep('kpi-unsub-page');
+    const before = await unsubscribes(day);
+
+    // Act
+    const response = await post(url);
+    await runtime.settle();
+
+    // Assert
+    expect(response.status).toBe(200);
+    expect(moved(before, await unsubscribes(day))).toEqual({ total: 1, ...THANKS });
+  });
+
+  it('given an unsubscribe link mailed before links named their mail (its token names the lead alone), when used, then the lead is unsubscribed and counted unattributed', async () => {
+    // Arrange: the token every step mail carried until now (sealed with the lead id alone, 166 characters)
+    const { leadId, day } = await afterFirstStep('kpi-unsub-old-link');
+    const { unsubscribeUrl } = await import('#app/links');
+    const token = new URL(unsubscribeUrl(leadId)).searchParams.get('t') ?? '';
+    expect(token).toHaveLength(166);
+    const before = await unsubscribes(day);
+
+    // Act
+    const response = await post(`${runtime.apiUrl}/v1/unsubscribe?t=${token}`, 'List-Unsubscribe=One-Click');
+    await runtime.settle();
+
+    // Assert
+    expect(response.status).toBe(200);
+    const { getLead } = await import('#store/leads');
+    expect((await getLead(leadId))?.profile.marketing.unsubscribedAt).toBeDefined();
+    expect(moved(before, await unsubscribes(day))).toEqual({
+      total: 1,
+      'sequence:(none)': 1,
+      'step:(none)': 1,
+      'template:(none)': 1,
+    });
   });
 });

@@ -132,21 +132,39 @@ function decodePayload(encoded: string): TokenPayload | null {
  *   already had a lead (the post proves nothing about who is posting), and for a bot. Tracking treats it as
  *   the visitor's anonymous id, so it cannot be used to send events to somebody else's lead.
  *
- * The payload is padded to a fixed size, so tokens of one purpose all have the same length.
- * The IV is an argument (12 random bytes from the caller), which keeps this module pure.
+ * A token may also name the mail it was sent in (`mail`: sequence and step, the e-mail report's keys): the
+ * unsubscribe link of a step mail does, so an unsubscribe through it is counted under that sequence and step.
+ *
+ * The payload is padded to a fixed size, so tokens of one purpose and shape all have the same length: 96
+ * bytes (166 characters), or 224 (336 characters) for a token that names a mail, room for the longest ids
+ * config allows (64 characters each). Both sizes open; unsubscribe links mailed before tokens named a mail
+ * are the short ones and keep working (unattributed). The IV is an argument (12 random bytes from the
+ * caller), which keeps this module pure.
  */
 export const SEALED_IV_BYTES = 12;
 const SEALED_TAG_BYTES = 16;
 const SEALED_PAYLOAD_BYTES = 96;
+const SEALED_MAIL_PAYLOAD_BYTES = 224;
 const SEALED_AAD = Buffer.from('lead-loop token v2', 'utf8');
 export type SealedKind = 'lead' | 'anon';
+
+/** The step mail a token was sent in (sequence and step ids; the template follows from the sequence). */
+export interface SealedMail {
+  sequenceId: string;
+  stepId: string;
+}
 
 export interface SealedPayload {
   purpose: TokenPurpose;
   kind: SealedKind;
   sub: string;
   exp?: EpochMs;
+  mail?: SealedMail;
 }
+
+const sealedLength = (payloadBytes: number): number =>
+  Math.ceil(((SEALED_IV_BYTES + payloadBytes + SEALED_TAG_BYTES) * 4) / 3);
+const SEALED_LENGTHS = new Set([sealedLength(SEALED_PAYLOAD_BYTES), sealedLength(SEALED_MAIL_PAYLOAD_BYTES)]);
 
 export type OpenResult =
   | { ok: true; payload: SealedPayload }
@@ -173,12 +191,14 @@ export function sealToken(payload: SealedPayload, secret: string, iv: Uint8Array
     k: payload.kind,
     s: payload.sub,
     e: payload.exp ?? 0,
+    ...(payload.mail ? { q: payload.mail.sequenceId, t: payload.mail.stepId } : {}),
   });
   const plain = Buffer.from(compact, 'utf8');
-  if (plain.length > SEALED_PAYLOAD_BYTES) {
-    throw new RangeError(`token payload too large (${plain.length} > ${SEALED_PAYLOAD_BYTES} bytes)`);
+  const size = payload.mail ? SEALED_MAIL_PAYLOAD_BYTES : SEALED_PAYLOAD_BYTES;
+  if (plain.length > size) {
+    throw new RangeError(`token payload too large (${plain.length} > ${size} bytes)`);
   }
-  const padded = Buffer.concat([plain, Buffer.alloc(SEALED_PAYLOAD_BYTES - plain.length, 0x20)]);
+  const padded = Buffer.concat([plain, Buffer.alloc(size - plain.length, 0x20)]);
   const cipher = createCipheriv('aes-256-gcm', sealingKey(secret), iv);
   cipher.setAAD(SEALED_AAD);
   const body = Buffer.concat([cipher.update(padded), cipher.final()]);
@@ -192,8 +212,7 @@ export function openToken(
   secret: string | readonly string[],
   now: EpochMs,
 ): OpenResult {
-  const expectedLength = Math.ceil(((SEALED_IV_BYTES + SEALED_PAYLOAD_BYTES + SEALED_TAG_BYTES) * 4) / 3);
-  if (typeof token !== 'string' || token.length !== expectedLength || !BASE64URL.test(token))
+  if (typeof token !== 'string' || !SEALED_LENGTHS.has(token.length) || !BASE64URL.test(token))
     return { ok: false, reason: 'malformed' };
   const raw = Buffer.from(token, 'base64url');
   const iv = raw.subarray(0, SEALED_IV_BYTES);
@@ -218,16 +237,27 @@ export function openToken(
   } catch {
     return { ok: false, reason: 'malformed' };
   }
-  const { p, k, s, e } = (value ?? {}) as Record<string, unknown>;
+  const { p, k, s, e, q, t } = (value ?? {}) as Record<string, unknown>;
+  const named = (v: unknown) => typeof v === 'string' && v !== '';
   if (
     !(TOKEN_PURPOSES as readonly unknown[]).includes(p) ||
     (k !== 'lead' && k !== 'anon') ||
     typeof s !== 'string' ||
     s === '' ||
-    typeof e !== 'number'
+    typeof e !== 'number' ||
+    ((q !== undefined || t !== undefined) && !(named(q) && named(t)))
   )
     return { ok: false, reason: 'malformed' };
   if (p !== purpose) return { ok: false, reason: 'wrong_purpose' };
   if (e !== 0 && now >= e) return { ok: false, reason: 'expired' };
-  return { ok: true, payload: { purpose: p as TokenPurpose, kind: k, sub: s, ...(e ? { exp: e } : {}) } };
+  return {
+    ok: true,
+    payload: {
+      purpose: p as TokenPurpose,
+      kind: k,
+      sub: s,
+      ...(e ? { exp: e } : {}),
+      ...(named(q) && named(t) ? { mail: { sequenceId: q as string, stepId: t as string } } : {}),
+    },
+  };
 }

@@ -175,6 +175,63 @@ describe('sealed tokens (v2)', () => {
     ).toBe(false);
   });
 
+  it('given an unsubscribe token that names the step mail it was sent in, when opened, then the lead and the mail come back; its length is fixed whatever the ids, and any change is refused', () => {
+    // Arrange
+    const mail = { sequenceId: 'whitepaper-nurture', stepId: 'case-study' };
+    const longest = { sequenceId: 's'.repeat(64), stepId: 't'.repeat(64) };
+    const token = sealToken({ purpose: 'unsubscribe', kind: 'lead', sub: PERSON_LEAD, mail }, SECRET, iv(8));
+    const long = sealToken(
+      { purpose: 'unsubscribe', kind: 'lead', sub: PERSON_LEAD, mail: longest },
+      SECRET,
+      iv(9),
+    );
+
+    // Act
+    const opened = openToken(token, 'unsubscribe', SECRET, NOW);
+
+    // Assert
+    expect(opened).toEqual({
+      ok: true,
+      payload: { purpose: 'unsubscribe', kind: 'lead', sub: PERSON_LEAD, mail },
+    });
+    expect(openToken(long, 'unsubscribe', SECRET, NOW)).toMatchObject({
+      ok: true,
+      payload: { mail: longest },
+    });
+    expect(token).toMatch(/^[A-Za-z0-9_-]{336}$/);
+    expect(long.length).toBe(token.length);
+    const decoded = Buffer.from(token, 'base64url').toString('latin1');
+    for (const plain of ['whitepaper', 'case-study', PERSON_LEAD]) expect(decoded).not.toContain(plain);
+    for (const index of [0, 20, 150, 300, 334])
+      expect(openToken(flip(token, index), 'unsubscribe', SECRET, NOW).ok).toBe(false);
+    expect(openToken(token.slice(0, 166), 'unsubscribe', SECRET, NOW).ok).toBe(false);
+    expect(openToken(token, 'confirm', SECRET, NOW)).toEqual({ ok: false, reason: 'wrong_purpose' });
+    expect(() =>
+      sealToken(
+        {
+          purpose: 'unsubscribe',
+          kind: 'lead',
+          sub: PERSON_LEAD,
+          mail: { ...longest, stepId: 't'.repeat(200) },
+        },
+        SECRET,
+        iv(10),
+      ),
+    ).toThrow(RangeError);
+  });
+
+  it('given an unsubscribe token sealed before tokens named their mail (the lead alone), when opened, then it still opens, naming no mail', () => {
+    // Arrange: the shape every unsubscribe link mailed until now has (166 characters, no mail inside)
+    const old = sealToken({ purpose: 'unsubscribe', kind: 'lead', sub: PERSON_LEAD }, SECRET, iv(11));
+
+    // Act
+    const opened = openToken(old, 'unsubscribe', SECRET, NOW);
+
+    // Assert
+    expect(old).toHaveLength(166);
+    expect(opened).toEqual({ ok: true, payload: { purpose: 'unsubscribe', kind: 'lead', sub: PERSON_LEAD } });
+  });
+
   it('given two tokens for the same payload with different IVs, when compared, then they differ (no linkability)', () => {
     const payload = { purpose: 'identity' as const, kind: 'lead' as const, sub: LEAD_ID, exp: NOW };
     expect(sealToken(payload, SECRET, iv(6))).not.toBe(sealToken(payload, SECRET, iv(7)));
