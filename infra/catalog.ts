@@ -84,8 +84,9 @@ export interface Grants {
   /** ses:SendEmail with our identity and configuration set. */
   sendEmail?: boolean;
   /**
-   * Reads (and, first, creates) the token-signing key item of the table at cold start (`#adapters/secrets`);
-   * needs `table: 'readWrite'`. Functions without it are denied that partition.
+   * Reads (and, first, creates) the token-signing key item of the table: the read starts at cold start and
+   * the first use awaits it (`#adapters/secrets`); needs `table: 'readWrite'`. Functions without it are
+   * denied that partition.
    */
   signingSecret?: boolean;
 }

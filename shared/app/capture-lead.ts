@@ -102,7 +102,7 @@ export async function captureLead(request: CaptureRequest): Promise<CaptureOutco
     return {
       kind: 'accepted',
       status: 'received',
-      identity: unboundIdentityToken(now, tokenableId(anonymousId)),
+      identity: await unboundIdentityToken(now, tokenableId(anonymousId)),
       redirectUrl: form.thankYouUrl,
     };
   }
@@ -127,8 +127,8 @@ export async function captureLead(request: CaptureRequest): Promise<CaptureOutco
     // Only the post that created the lead gets a token naming it; a post to a known address proves nothing
     // about who sent it, so its token names no lead (tracking keeps the visitor anonymous).
     identity: created
-      ? identityToken(lead.profile.leadId, now)
-      : unboundIdentityToken(now, tokenableId(anonymousId)),
+      ? await identityToken(lead.profile.leadId, now)
+      : await unboundIdentityToken(now, tokenableId(anonymousId)),
     redirectUrl: form.thankYouUrl,
   };
 }

@@ -39,11 +39,22 @@ const DAY_MS = 24 * HOUR_MS;
 export const CAPTURE_MAIL_RETRY_MS = 60_000;
 export const CAPTURE_MAIL_RETRY_FOR_MS = DAY_MS;
 
-/** The limits a form post's mail takes: the recipient address's, and the source IP's if the post has one. */
-const postLimits = (source: string | undefined): CaptureMailLimits => ({
-  address: true,
-  ...(source ? { sourceKey: quotaSubjectKey('capture-mail-source', source, signingSecret) } : {}),
-});
+/**
+ * The limits a form post's mail takes: the recipient address's, and the source IP's if the post has one
+ * (stored only keyed one way, `quotaSubjectKey`). A signing key that cannot be read takes none now: the
+ * retry takes the address's (the IP itself is never stored, so its limit then goes untaken).
+ */
+async function postLimits(source: string | undefined): Promise<CaptureMailLimits> {
+  if (!source) return { address: true };
+  try {
+    return {
+      address: true,
+      sourceKey: quotaSubjectKey('capture-mail-source', source, await signingSecret()),
+    };
+  } catch (error) {
+    throw new MailLimitsNotTakenError({ address: true }, error);
+  }
+}
 
 /**
  * A mail limit could not be taken (DynamoDB throttled, timed out, …): SES was not called, so the mail may
@@ -78,7 +89,7 @@ export async function takeMailLimits(
     try {
       byAddress = await takeQuota(
         scope,
-        quotaSubjectKey(scope, profile.emailKey, signingSecret),
+        quotaSubjectKey(scope, profile.emailKey, await signingSecret()),
         { key: `day:${day}`, endsAt: (day + 1) * DAY_MS },
         form.mailLimits.perAddressPerDay,
       );
@@ -114,6 +125,20 @@ const templateOf = (form: FormConfig, pending: boolean): string | undefined =>
   pending ? DOUBLE_OPT_IN_TEMPLATE_ID : form.autoReplyTemplateId;
 
 /**
+ * The double opt-in link. Its token needs the signing key: a key that cannot be read (the table throttled)
+ * means nothing was sent and the mail may go later, so it is a `MailNotSentError` like SES's own refusal
+ * (the capture arms a retry; the sweeper's retry re-arms), never an unknown result that ends the retries.
+ */
+async function confirmLink(leadId: string, now: EpochMs): Promise<string> {
+  try {
+    return await confirmUrl(leadId, now);
+  } catch (error) {
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    throw new MailNotSentError(`the signing key could not be read (${reason})`, 'unreachable');
+  }
+}
+
+/**
  * Sends a form's mail now (no limits, no catch): throws MailNotSentError when SES took nothing, anything else
  * when the result is unknown. The sweeper's retry (`#app/run-capture-mail-timer`) calls this directly.
  */
@@ -126,10 +151,11 @@ export async function deliverCaptureMail(
   const templateId = templateOf(form, pending);
   if (!templateId) return 'none';
   const lead = { ...profile, attributes: mailSafeAttributes(profile.attributes) };
+  const link = pending ? { confirmUrl: await confirmLink(profile.leadId, now) } : {};
   await sendTemplate({
     templateId,
     lead,
-    vars: { ...mailVars(form), ...(pending ? { confirmUrl: confirmUrl(profile.leadId, now) } : {}) },
+    vars: { ...mailVars(form), ...link },
     tags: { form: form.id },
   });
   return 'sent';
@@ -156,7 +182,7 @@ export async function sendCaptureMail(
   if (!templateOf(form, pending)) return 'none';
   try {
     if (limits) {
-      const reason = await takeMailLimits(form, profile, postLimits(limits.source), now);
+      const reason = await takeMailLimits(form, profile, await postLimits(limits.source), now);
       if (reason) {
         mailSuppressed(form, profile.leadId, reason);
         return 'suppressed';

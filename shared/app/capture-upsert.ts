@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { signingSecret } from '#adapters/secrets';
 import { erasedAddressAtCreate, erasedAddressGuard, liftHeldAddress, liftsAtPost } from '#app/erased-address';
 import { settings } from '#config/settings';
 import { grantedEntry } from '#domain/capture/consent-ledger';
@@ -114,6 +115,8 @@ async function upsertBatch(batch: readonly SubmissionFacts[]): Promise<Upserted[
   const { timeZone } = settings.app;
   const first = batch[0];
   if (!first) return [];
+  // Before anything is written: a key that cannot be read fails the request whole (503, retry is safe).
+  const secret = await signingSecret();
   return retryOnConflict(`capture of ${first.submission.emailKey}`, async () => {
     const existingId = await findLeadIdByEmail(first.submission.emailKey);
     if (existingId) {
@@ -127,7 +130,7 @@ async function upsertBatch(batch: readonly SubmissionFacts[]): Promise<Upserted[
         if (!changed) return { write: null, result: folded.results };
         // A lead whose erased address waits for its double opt-in: a post on a form without it is the
         // person's own act, as for a new lead, and lifts the suppression with this write.
-        const held = batch.some(liftsAtPost) ? liftHeldAddress(folded.lead.profile) : null;
+        const held = batch.some(liftsAtPost) ? liftHeldAddress(folded.lead.profile, secret) : null;
         const lifted = held
           ? { profile: held.profile, extra: [...(folded.write.extra ?? []), ...held.lift] }
           : {};
@@ -161,7 +164,7 @@ async function upsertBatch(batch: readonly SubmissionFacts[]): Promise<Upserted[
       ];
     }
     write.extra = [...(write.extra ?? []), ...erased.lift];
-    const guard = first.byOps ? erasedAddressGuard(first.submission.emailKey) : undefined;
+    const guard = first.byOps ? await erasedAddressGuard(first.submission.emailKey) : undefined;
     const result = await createLead(rest.lead, write, guard);
     if (result === 'refused') return 'erased';
     // 'exists': another process created it first; go round and update it instead.

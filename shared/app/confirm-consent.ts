@@ -1,4 +1,5 @@
 import { now as clock } from '#adapters/clock';
+import { signingSecret } from '#adapters/secrets';
 import { CAPTURE_MAIL_RETRY_MS, sendArmedCaptureMail } from '#app/capture-mail';
 import { liftHeldAddress } from '#app/erased-address';
 import { leadIdFromToken } from '#app/links';
@@ -30,9 +31,11 @@ export type ConfirmOutcome =
  */
 export async function confirmConsent(token: string | undefined, confirm: boolean): Promise<ConfirmOutcome> {
   const now = clock();
-  const leadId = leadIdFromToken(token, 'confirm', now);
+  const leadId = await leadIdFromToken(token, 'confirm', now);
   if (!leadId || !token) return 'invalid_link';
   if (!confirm) return 'ask';
+  const secret = await signingSecret(); // read by `leadIdFromToken` already: the cached key
+
   const result = await mutateLead(leadId, (lead) => {
     const consent = lead.profile.consent;
     if (!consent) return { write: null, result: 'not_found' as const };
@@ -46,7 +49,7 @@ export async function confirmConsent(token: string | undefined, confirm: boolean
     };
     // An erased address that came back through this double opt-in form: the person proved it, so its
     // suppression is lifted in this same write (see #app/erased-address).
-    const held = liftHeldAddress(profile);
+    const held = liftHeldAddress(profile, secret);
     // The form's auto-reply is owed from this commit on: armed in it as a `capture-mail` timer, so a lost
     // answer cannot lose it (the sweeper sends it a minute later if no request does).
     const form = formById(consent.formId);

@@ -87,6 +87,8 @@ export async function eraseLead(
   if (leadId.length === 0 || leadId.length > MAX_LEAD_ID) return { kind: 'not_found' };
   const now = at ?? clock();
   const event = leadErasedEvent(leadId, reason, now);
+  // The erased address's hash is keyed by the signing key: read it before anything is deleted.
+  const secret = await signingSecret();
   let pointersAdded = 0;
   // The one loop: a transaction that collided with another in flight on the lead's items, or found the state
   // changed since it was read (a privacy erasure), runs again on a fresh read of the profile and state.
@@ -101,7 +103,7 @@ export async function eraseLead(
     const committed = await commitErasure({
       leadId,
       emailKey,
-      addressHash: addressHash(emailKey, signingSecret),
+      addressHash: addressHash(emailKey, secret),
       erasedAt: now,
       reason,
       event: {

@@ -24,7 +24,7 @@ import type { TransactItem } from '#store/leads';
  */
 export async function isErasedAddress(email: string): Promise<boolean> {
   const key = emailKey(email);
-  return key !== null && isSuppressed(addressHash(key, signingSecret));
+  return key !== null && isSuppressed(addressHash(key, await signingSecret()));
 }
 
 /** Is this submission the person's own act that lifts a suppression at once (no confirmation needed)? */
@@ -46,7 +46,7 @@ export async function erasedAddressAtCreate(
   batch: readonly Pick<SubmissionFacts, 'byOps' | 'form'>[],
 ): Promise<{ lift: TransactItem[]; held: boolean }> {
   if (batch.every((facts) => facts.byOps)) return { lift: [], held: false };
-  const hash = addressHash(normalizedKey, signingSecret);
+  const hash = addressHash(normalizedKey, await signingSecret());
   if (!(await isSuppressed(hash))) return { lift: [], held: false };
   return batch.some(liftsAtPost)
     ? { lift: [suppressionDelete(hash)], held: false }
@@ -57,12 +57,16 @@ export async function erasedAddressAtCreate(
  * The write that proves the address of a lead whose suppression was held (the double opt-in confirmation,
  * or a post on a form without it): the profile without the mark, and the suppression's delete to commit in
  * the same transaction. The lead's version condition orders it with an erase of the same lead (which puts
- * the suppression back). Null when the lead holds nothing.
+ * the suppression back). Null when the lead holds nothing. `secret`: the signing key, awaited by the caller
+ * before its read-decide-write (`signingSecret()`), since the decision is synchronous.
  */
-export function liftHeldAddress(profile: LeadProfile): { profile: LeadProfile; lift: TransactItem[] } | null {
+export function liftHeldAddress(
+  profile: LeadProfile,
+  secret: string,
+): { profile: LeadProfile; lift: TransactItem[] } | null {
   if (!profile.erasedAddressHeld) return null;
   const { erasedAddressHeld: _lifted, ...rest } = profile;
-  return { profile: rest, lift: [suppressionDelete(addressHash(profile.emailKey, signingSecret))] };
+  return { profile: rest, lift: [suppressionDelete(addressHash(profile.emailKey, secret))] };
 }
 
 /**
@@ -73,6 +77,6 @@ export function liftHeldAddress(profile: LeadProfile): { profile: LeadProfile; l
  * is conditioned on the versions of the profile and state it read, which an erase deletes, so it goes round
  * and meets this check on the create path.)
  */
-export function erasedAddressGuard(normalizedKey: string): TransactItem {
-  return suppressionAbsent(addressHash(normalizedKey, signingSecret));
+export async function erasedAddressGuard(normalizedKey: string): Promise<TransactItem> {
+  return suppressionAbsent(addressHash(normalizedKey, await signingSecret()));
 }

@@ -112,7 +112,7 @@ async function resolveTarget(identity: EventIdentity, now: EpochMs): Promise<Tar
     const leadId = await findLeadIdByEmail(identity.emailKey);
     return leadId ? { kind: 'lead', leadId } : { kind: 'rejected', reason: 'unknown_lead' };
   }
-  const fromToken = leadIdFromToken(identity.token, 'identity', now);
+  const fromToken = await leadIdFromToken(identity.token, 'identity', now);
   const { anonymousId } = identity;
   if (fromToken) {
     if (anonymousId && !(await leadForAnonymous(anonymousId)))

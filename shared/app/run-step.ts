@@ -108,11 +108,15 @@ async function runDueStep(
     );
     if (decision.action !== 'send') return finishStep(timer, planned, decision, now, lead);
 
+    // The link needs the signing key: built before the reservation, so a key that cannot be read fails the
+    // timer with nothing reserved (the next sweep runs it again) instead of leaving an attempt behind.
+    // The link names this mail (its sequence and step), so an unsubscribe through it counts under them.
+    const unsubscribe = await unsubscribeUrl(leadId, { sequenceId: sequence.id, stepId: decision.step.id });
     await work.sendPermit();
     const reserved = await reserveSend(lead, position, now, nonce);
     // The lead changed meanwhile (another sequence's reservation, a tracked event): read and plan again.
     if (reserved === 'conflict') return CONFLICT;
-    return sendStep(timer, enrollment, sequence, decision, lead, now, nonce);
+    return sendStep(timer, enrollment, sequence, decision, { lead, now, nonce, unsubscribe });
   });
 }
 
@@ -158,9 +162,7 @@ async function sendStep(
   enrollment: EnrollmentRecord,
   sequence: SequenceConfig,
   decision: Extract<StepDecision, { action: 'send' }>,
-  lead: Lead,
-  now: EpochMs,
-  nonce: string,
+  { lead, now, nonce, unsubscribe }: { lead: Lead; now: EpochMs; nonce: string; unsubscribe: string },
 ): Promise<StepRunResult> {
   const { step } = decision;
   const leadId = lead.profile.leadId;
@@ -170,7 +172,7 @@ async function sendStep(
       templateId: step.templateId,
       lead: lead.profile,
       vars: { ...ownerVars(lead), ...step.vars },
-      unsubscribeUrl: unsubscribeUrl(leadId, { sequenceId: sequence.id, stepId: step.id }),
+      unsubscribeUrl: unsubscribe,
       tags: { sequence: sequence.id, step: step.id, enrollment: enrollmentTag(sequence.id, enrollment.run) },
     });
   } catch (error) {

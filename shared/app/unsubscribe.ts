@@ -32,7 +32,7 @@ export interface UnsubscribeAnswer {
 export async function unsubscribeByLink(request: UnsubscribeRequest): Promise<UnsubscribeAnswer> {
   const lang = settings.app.locale;
   const at = now();
-  const target = unsubscribeTarget(request.token, at);
+  const target = await unsubscribeTarget(request.token, at);
   if (!target || !request.token) return { lang, outcome: 'invalid_link' };
   if (!request.post) return { lang, outcome: 'confirm' };
   const { body } = request.post;

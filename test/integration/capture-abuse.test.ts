@@ -208,7 +208,7 @@ describe('the consent ledger', () => {
     await postJson('whitepaper', person(email), { 'user-agent': 'ledger-test/1' });
     await postJson('contact', person(email), { 'user-agent': 'ledger-test/2' });
     const { leadId } = (await leadByEmail(email)).body;
-    const url = new URL(unsubscribeUrl(leadId));
+    const url = new URL(await unsubscribeUrl(leadId));
     const out = await fetch(`${runtime.apiUrl}${url.pathname}${url.search}`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },

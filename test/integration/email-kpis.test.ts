@@ -310,7 +310,7 @@ describe('unsubscribes per sequence and step', () => {
     // Arrange: the token every step mail carried until now (sealed with the lead id alone, 166 characters)
     const { leadId, day } = await afterFirstStep('kpi-unsub-old-link');
     const { unsubscribeUrl } = await import('#app/links');
-    const token = new URL(unsubscribeUrl(leadId)).searchParams.get('t') ?? '';
+    const token = new URL(await unsubscribeUrl(leadId)).searchParams.get('t') ?? '';
     expect(token).toHaveLength(166);
     const before = await unsubscribes(day);
 

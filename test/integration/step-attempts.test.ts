@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import { advanceClock, now } from '#adapters/clock';
+import { afterEach, describe, expect, inject, it, vi } from 'vitest';
+import { advanceClock, clockOffset, now } from '#adapters/clock';
 import { sesClient } from '#adapters/ses';
 import { emailKpiDay } from '#app/email-kpis';
 import { suppressLead } from '#app/suppress-lead';
@@ -16,7 +16,7 @@ import { readLeadFacts, readReportDays } from '#store/report-counters';
 import { CLAIM_LEASE_MS } from '#store/timers';
 import { batchWriteAll, consentingLeadItems, dueEnrollmentItem } from '../support/fixtures.ts';
 import { inbox } from '../support/runtime.ts';
-import { injectFault, type SdkClientLike, timedOut } from '../support/sdk-faults.ts';
+import { injectFault, type SdkClientLike, throttled, timedOut } from '../support/sdk-faults.ts';
 import { advanceIntoWindow } from './nurture-helpers.ts';
 
 /**
@@ -391,4 +391,48 @@ describe('a step e-mail racing an unsubscribe or a suppression', () => {
       ).toBeDefined();
     },
   );
+});
+
+describe('a step e-mail whose signing key cannot be read', () => {
+  it('given a sweeper container whose key read is throttled (in AWS the key is a table item, read on first use), when a step is due, then that sweep fails the timer with nothing reserved or sent, and the next sweep sends it once', async () => {
+    // Arrange: a fresh container in AWS (no SIGNING_SECRET: the unsubscribe link's key comes from the table).
+    const { leadId, address } = await dueSteps('key-unreadable');
+    const given = process.env.SIGNING_SECRET;
+    delete process.env.SIGNING_SECRET;
+    vi.resetModules();
+    cleanups.push(() => {
+      process.env.SIGNING_SECRET = given;
+      vi.resetModules();
+    });
+    const fresh = await import('#store/dynamodb');
+    let keyDown = true;
+    let keyReads = 0;
+    intercept(fresh.dynamodb, async (command, body, next) => {
+      if (command === 'GetItemCommand' && body.includes(`"${keys.signingKey().pk}"`)) {
+        keyReads++;
+        if (keyDown) throw throttled();
+      }
+      return next();
+    });
+    (await import('#adapters/clock')).advanceClock(clockOffset());
+    // Importing the sweeper must not fail on the key (it did, at Lambda's init: a top-level await).
+    const { createSweeper: containerSweeper, TIMER_PROCESSORS: processors } = await import(
+      '#app/sweep-due-timers'
+    );
+    const sweep = containerSweeper({ step: processors.step }, { sendRatePerSecond: 10_000 });
+
+    // Act
+    const first = await sweep({});
+    const reserved = await stepAttempt(leadId);
+    keyDown = false;
+    const second = await sweep({});
+
+    // Assert
+    expect(first).toMatchObject({ failed: 1, done: 0 });
+    expect(reserved).toBeUndefined();
+    expect(second).toMatchObject({ failed: 0, done: 1 });
+    expect(keyReads).toBeGreaterThanOrEqual(2); // the failed read was forgotten and made again
+    expect(await inbox(sesUrl(), address)).toHaveLength(1);
+    expect(await sentRecords(leadId)).toEqual({ timeline: 1, facts: 1 });
+  });
 });

@@ -238,8 +238,8 @@ describe('dependency down → 503 with Retry-After, and a client retry changes t
 });
 
 describe('unsubscribe under DynamoDB faults: a withdrawal is never lost from the consent ledger', () => {
-  const oneClick = (leadId: string) => {
-    const url = new URL(unsubscribeUrl(leadId));
+  const oneClick = async (leadId: string) => {
+    const url = new URL(await unsubscribeUrl(leadId));
     return api.call({
       method: 'POST',
       url: `${url.pathname}${url.search}`,
@@ -453,7 +453,7 @@ describe('form mails under SES faults and mail-limit write faults', () => {
     const address = email(label);
     expect((await postWebinar(address)).status).toBe(201);
     const leadId = (await findLeadIdByEmail(address)) ?? '';
-    const url = new URL(confirmUrl(leadId, now()));
+    const url = new URL(await confirmUrl(leadId, now()));
     const press = () => api.call({ method: 'POST', url: `${url.pathname}${url.search}`, headers: {} });
     return { address, leadId, press };
   };
