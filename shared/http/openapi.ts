@@ -1,6 +1,7 @@
 import {
   OpenAPIRegistry,
   OpenApiGeneratorV31,
+  type ResponseConfig,
   type ZodMediaTypeObject,
 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
@@ -13,7 +14,8 @@ import { importRequestSchema, leadEntrySchema } from '#domain/capture/entry-sche
 import type { FormConfig } from '#domain/capture/form-config';
 import { buildSubmissionSchema } from '#domain/capture/forms';
 import { salesActivitySchema } from '#domain/handoff/activities';
-import { leadActionSchema } from '#domain/lead/actions';
+import { ACTION_SCHEMAS, opportunityActionSchema } from '#domain/lead/actions';
+import * as zm from '#domain/lead/validation';
 import { eraseRequestSchema } from '#domain/privacy/erase-request';
 import { REPORT_GROUPS } from '#domain/reports/params';
 import { trackBatchSchema } from '#domain/tracking/batch-schema';
@@ -31,6 +33,14 @@ import { trackBatchSchema } from '#domain/tracking/batch-schema';
  * function does not bundle the store) and `example` a body that passes it. When the validator is not
  * describable as JSON Schema (a `z.custom` or a transform, e.g. form posts), give `body.document`: a zod
  * schema of the same shape for the document; the test still runs the example through `body.schema`.
+ *
+ * **Responses.** List the statuses the route itself decides (`'404': 'No such lead'`); an error status gets
+ * the one `Error` body (`{error: {code, message, errors?}}`, what `shared/http/responses.ts` writes), or
+ * `{ description, html: true }` for a route that answers with an HTML page. What every route can answer is
+ * added in one place (`sharedResponses`): 500, and 503 with `Retry-After` (a dependency down, contention);
+ * on ops routes 401 and 403 (token, role or scope); on routes with a body 413 and 415. A reliability test
+ * (`test/reliability/http-fuzz.test.ts`) sends requests to every route of the catalog and fails on an
+ * answer whose status the route's operation does not list.
  */
 
 type Method = 'GET' | 'POST' | 'DELETE';
@@ -53,11 +63,57 @@ export interface OperationSpec {
     /** More named examples (a route whose body has several shapes, e.g. one per action); each passes `schema`. */
     examples?: Record<string, { summary: string; value: unknown }>;
     document?: z.ZodType;
+    /** The documented schema derived from the JSON Schema of `schema` (built when the document is). */
+    documentJson?: () => ZodMediaTypeObject['schema'];
     description?: string;
     mediaTypes?: readonly string[];
   };
-  responses: Record<string, string>;
+  /** The statuses the route decides itself (shared ones are added by `sharedResponses`). */
+  responses: Record<string, ResponseSpec>;
 }
+
+/**
+ * A documented answer: its description (an error status gets the `Error` body), an HTML page, or a body of
+ * its own (`schema`; an error status may still answer the `Error` body, so the document admits either).
+ */
+export type ResponseSpec =
+  | string
+  | { description: string; html: true }
+  | { description: string; schema: z.ZodType };
+
+/** What `GET /v1/health` answers (`#app/check-health`): `table` only with `?deep=1`. */
+const healthSchema = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  table: z.enum(['ok', 'unreachable']).optional(),
+});
+
+/** What every error answer of the functions carries (`httpErrorResponse`, `internalErrorResponse`, 503). */
+export const errorBodySchema = z
+  .object({
+    error: z.object({
+      code: z.string().meta({
+        description:
+          "Machine-readable: bad_request, unauthorized, forbidden, not_found, conflict, payload_too_large, unsupported_media_type, unavailable, internal, or a route's own (e.g. address_erased, bantch_incomplete)",
+      }),
+      message: z.string().meta({ description: 'For people; never an internal name or a stack trace' }),
+      errors: z
+        .array(
+          z.object({
+            field: z.string().meta({ description: 'Dotted path; `(body)` or `(query)` for the whole' }),
+            code: z.string(),
+            message: z.string(),
+          }),
+        )
+        .optional()
+        .meta({ description: 'What needs attention, field by field (400, 404 unknown_owner, 422)' }),
+    }),
+  })
+  .meta({ description: 'The body of every error answer a function gives' });
+
+/** API Gateway's own answers, before a function runs (the JWT authorizer's 401, a failed Lambda's 500). */
+const gatewayErrorSchema = z
+  .object({ message: z.string() })
+  .meta({ description: 'An answer of API Gateway itself, e.g. `{"message":"Unauthorized"}`' });
 
 /** What a form post may carry besides its fields (tracking, spam checks): never a reason to refuse it. */
 const FORM_EXTRAS = {
@@ -116,6 +172,29 @@ const REPORT_SUMMARIES = {
   sla: 'Hand-offs, acceptance within the SLA, breaches, reassignments, median and p90 minutes to accept',
 } as const;
 
+/**
+ * Every body `POST /v1/ops/leads/{leadId}/{action}` takes: the lead actions (`ACTION_SCHEMAS`) and the deal's
+ * `opportunity`, each the schema the handler parses the named action with. Built when the document is.
+ */
+const actionRouteSchema = () =>
+  zm.discriminatedUnion('action', [
+    ...(Object.values(ACTION_SCHEMAS).map((schema) => schema()) as [
+      ReturnType<(typeof ACTION_SCHEMAS)['accept']>,
+    ]),
+    opportunityActionSchema(),
+  ]);
+
+/**
+ * The action route's body as documented: the same alternatives, with `action` not required, since the
+ * handler takes it from the path (a body may repeat it, and must then agree).
+ */
+const actionRouteDocument = (): ZodMediaTypeObject['schema'] => {
+  const json = documented(actionRouteSchema()) as { oneOf?: { required?: string[] }[] };
+  for (const option of json.oneOf ?? [])
+    if (option.required) option.required = option.required.filter((name) => name !== 'action');
+  return json as ZodMediaTypeObject['schema'];
+};
+
 export const OPERATIONS: readonly OperationSpec[] = [
   {
     method: 'GET',
@@ -123,7 +202,14 @@ export const OPERATIONS: readonly OperationSpec[] = [
     auth: 'none',
     summary: 'Liveness (and with ?deep=1, the table answers)',
     query: { deep: { description: 'Also probe the table' } },
-    responses: { '200': 'Healthy', '503': 'The table does not answer' },
+    responses: {
+      '200': { description: 'Healthy', schema: healthSchema },
+      '503': {
+        description:
+          'The table does not answer (`?deep=1`; the result is kept 10 s per container, hence `Retry-After: 10`)',
+        schema: healthSchema,
+      },
+    },
   },
   {
     method: 'GET',
@@ -163,7 +249,10 @@ export const OPERATIONS: readonly OperationSpec[] = [
     auth: 'none',
     summary: 'Double opt-in confirmation page',
     query: { t: { description: 'Confirmation token from the mail', required: true } },
-    responses: { '200': 'Confirmation page (HTML)' },
+    responses: {
+      '200': 'Confirmation page (HTML)',
+      '400': { description: 'Invalid or expired token (a page that reveals nothing)', html: true },
+    },
   },
   {
     method: 'POST',
@@ -171,7 +260,13 @@ export const OPERATIONS: readonly OperationSpec[] = [
     auth: 'none',
     summary: 'Confirms a double opt-in',
     query: { t: { description: 'Confirmation token from the mail', required: true } },
-    responses: { '200': 'Confirmed (HTML)', '400': 'Invalid or expired token' },
+    responses: {
+      '200': 'Confirmed (HTML)',
+      '400': {
+        description: 'Invalid or expired token, or no such lead (a page that reveals nothing)',
+        html: true,
+      },
+    },
   },
   {
     method: 'GET',
@@ -335,7 +430,11 @@ export const OPERATIONS: readonly OperationSpec[] = [
       },
       mediaTypes: ['application/json', 'text/plain'],
     },
-    responses: { '202': 'Accepted (with per-event rejections)', '400': 'Not a batch' },
+    responses: {
+      '202': 'Accepted (with per-event rejections)',
+      '400': 'Not a batch',
+      '403': 'Origin not allowed (config/app.ts allowedOrigins)',
+    },
   },
   {
     method: 'POST',
@@ -359,7 +458,10 @@ export const OPERATIONS: readonly OperationSpec[] = [
     summary:
       'A sales action: accept (opens the hand-off first when none is open), qualify (BANTCH kept), bantch (saves BANTCH items learned so far, the stage unchanged), convert (opens the opportunity), disqualify, recycle, handoff and reassign (by hand), opportunity (moves its phase; body: opportunityActionSchema)',
     body: {
-      schema: leadActionSchema(),
+      schema: actionRouteSchema(),
+      documentJson: actionRouteDocument,
+      description:
+        'The body of the action the path names (one of the alternatives below: the `{action}` segment chooses it, not the body). `action` may be left out; when given it must equal the path segment.',
       example: { action: 'accept', actionId: 'crm-7781', by: 'k.sato' },
       examples: {
         accept: {
@@ -383,6 +485,10 @@ export const OPERATIONS: readonly OperationSpec[] = [
             actionId: 'call-3-4711',
             bant: { needs: '名刺管理とMAの統合', timing: '2026年度下期' },
           },
+        },
+        opportunity: {
+          summary: 'opportunity: move the open opportunity to a phase (won, lost with a reason, …)',
+          value: { action: 'opportunity', actionId: 'crm-7790', phase: 'proposal', probability: 40 },
         },
       },
     },
@@ -433,7 +539,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
     auth: 'ops',
     summary: 'Current leads per temperature and stage, and the score histogram (buckets of 10)',
     query: { format: { description: '`csv` for a spreadsheet (UTF-8 with BOM)' } },
-    responses: { '200': 'The gauges' },
+    responses: { '200': 'The gauges', '400': 'A parameter needs attention (the field is named)' },
   },
   {
     method: 'POST',
@@ -478,15 +584,24 @@ export const OPERATIONS: readonly OperationSpec[] = [
     auth: 'none',
     summary: 'Unsubscribe confirmation page',
     query: { t: { description: 'Unsubscribe token from the mail', required: true } },
-    responses: { '200': 'Page (HTML)' },
+    responses: {
+      '200': 'Page (HTML)',
+      '400': { description: 'Invalid token (a page that reveals nothing)', html: true },
+    },
   },
   {
     method: 'POST',
     path: '/v1/unsubscribe',
     auth: 'none',
     summary: 'RFC 8058 one-click unsubscribe',
+    description:
+      "A mailbox provider posts `List-Unsubscribe=One-Click` (any content type); the confirmation page's button posts an empty body.",
     query: { t: { description: 'Unsubscribe token from the mail', required: true } },
-    responses: { '200': 'Unsubscribed' },
+    responses: {
+      '200': 'Unsubscribed (HTML)',
+      '400': { description: 'Invalid token (a page that reveals nothing)', html: true },
+      '413': 'The body is larger than the one-click form needs',
+    },
   },
 ];
 
@@ -503,7 +618,104 @@ function documented(schema: z.ZodType | ZodMiniType): ZodMediaTypeObject['schema
   return json as ZodMediaTypeObject['schema'];
 }
 
-function register(registry: OpenAPIRegistry, op: OperationSpec, bearer: { name: string }): void {
+const ERROR_REF = { $ref: '#/components/schemas/Error' };
+const GATEWAY_ERROR_REF = { $ref: '#/components/schemas/GatewayError' };
+type JsonSchema = Exclude<ZodMediaTypeObject['schema'], z.ZodType | undefined>;
+/** A zod schema as a JSON Schema object of the document (draft 2020-12, as OpenAPI 3.1 uses). */
+const jsonSchemaOf = (schema: z.ZodType): JsonSchema => {
+  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { io: 'input' });
+  return json as JsonSchema;
+};
+
+type SharedStatus = 'internal' | 'unavailable' | 'unauthorized' | 'forbidden' | 'tooLarge' | 'mediaType';
+
+/**
+ * The shared answers, registered once as response components, with the two error bodies as schema
+ * components: `Error` (every error a function answers) and `GatewayError` (API Gateway's own).
+ */
+function registerShared(registry: OpenAPIRegistry): Record<SharedStatus, { $ref: string }> {
+  registry.registerComponent('schemas', 'Error', jsonSchemaOf(errorBodySchema));
+  registry.registerComponent('schemas', 'GatewayError', jsonSchemaOf(gatewayErrorSchema));
+  const errorContent = { 'application/json': { schema: ERROR_REF } };
+  const eitherContent = { 'application/json': { schema: { anyOf: [ERROR_REF, GATEWAY_ERROR_REF] } } };
+  const response = (
+    name: string,
+    description: string,
+    content: typeof errorContent | typeof eitherContent = errorContent,
+    more: { headers?: Record<string, typeof RETRY_AFTER_HEADER> } = {},
+  ) => registry.registerComponent('responses', name, { description, content, ...more }).ref;
+  return {
+    internal: response(
+      'InternalError',
+      'Unexpected error: logged with the request id, answered `{"error":{"code":"internal",…}}` with nothing internal (API Gateway answers `{"message":"Internal Server Error"}` when the function itself failed)',
+      eitherContent,
+    ),
+    unavailable: response(
+      'Unavailable',
+      'A dependency is throttled or unavailable, or the store stayed contended (`code: unavailable`): nothing was changed that a retry would repeat; retry after the `Retry-After` seconds',
+      errorContent,
+      { headers: { 'Retry-After': RETRY_AFTER_HEADER } },
+    ),
+    unauthorized: response(
+      'Unauthorized',
+      'No valid bearer token: API Gateway\'s JWT authorizer answers `{"message":"Unauthorized"}` before the function runs',
+      eitherContent,
+    ),
+    forbidden: response(
+      'Forbidden',
+      'The token is valid but its roles (people) or scopes (machines) do not include this route (shared/http/access.ts)',
+    ),
+    tooLarge: response('PayloadTooLarge', 'The body is larger than the route takes'),
+    mediaType: response(
+      'UnsupportedMediaType',
+      'The Content-Type is not one the route takes (the message lists them)',
+    ),
+  };
+}
+
+const RETRY_AFTER_HEADER = {
+  description: 'Seconds to wait before trying again',
+  schema: { type: 'integer' as const, minimum: 1 },
+};
+
+/**
+ * What every route may answer besides its own statuses, in one place: 500 and 503 everywhere; 401 and 403 on
+ * ops routes (token; role or scope); 413 and 415 on routes with a body (`readBody`). A route's own entry for
+ * the same status wins (its description is more precise).
+ */
+function sharedResponses(
+  op: OperationSpec,
+  r: Record<SharedStatus, { $ref: string }>,
+): Record<string, { $ref: string }> {
+  return {
+    '500': r.internal,
+    '503': r.unavailable,
+    ...(op.auth === 'ops' ? { '401': r.unauthorized, '403': r.forbidden } : {}),
+    ...(op.body ? { '413': r.tooLarge, '415': r.mediaType } : {}),
+  };
+}
+
+/** A route's own answer: no body documented below 400 (unless given), the `Error` body from 400 on. */
+function routeResponse(status: string, spec: ResponseSpec): ResponseConfig {
+  const failure = Number(status) >= 400;
+  const headers = status === '503' ? { headers: { 'Retry-After': RETRY_AFTER_HEADER } } : {};
+  if (typeof spec === 'string')
+    return failure
+      ? { description: spec, ...headers, content: { 'application/json': { schema: ERROR_REF } } }
+      : { description: spec };
+  if ('html' in spec)
+    return { description: spec.description, content: { 'text/html': { schema: { type: 'string' } } } };
+  const body = jsonSchemaOf(spec.schema);
+  const schema = failure ? ({ anyOf: [body, ERROR_REF] } as JsonSchema) : body;
+  return { description: spec.description, ...headers, content: { 'application/json': { schema } } };
+}
+
+function register(
+  registry: OpenAPIRegistry,
+  op: OperationSpec,
+  bearer: { name: string },
+  shared: Record<SharedStatus, { $ref: string }>,
+): void {
   const params = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? '');
   const query = Object.entries(op.query ?? {});
   const body = op.body;
@@ -537,7 +749,7 @@ function register(registry: OpenAPIRegistry, op: OperationSpec, bearer: { name: 
                 (body.mediaTypes ?? ['application/json']).map((t) => [
                   t,
                   {
-                    schema: documented(body.document ?? body.schema),
+                    schema: body.documentJson?.() ?? documented(body.document ?? body.schema),
                     // OpenAPI 3: `example` and `examples` are mutually exclusive; named ones win.
                     ...(body.examples ? { examples: body.examples } : { example: body.example }),
                   },
@@ -547,9 +759,12 @@ function register(registry: OpenAPIRegistry, op: OperationSpec, bearer: { name: 
           }
         : {}),
     },
-    responses: Object.fromEntries(
-      Object.entries(op.responses).map(([status, description]) => [status, { description }]),
-    ),
+    responses: {
+      ...sharedResponses(op, shared),
+      ...Object.fromEntries(
+        Object.entries(op.responses).map(([status, spec]) => [status, routeResponse(status, spec)]),
+      ),
+    },
   });
 }
 
@@ -562,7 +777,8 @@ export function apiDocument(serverUrl: string = env().PUBLIC_BASE_URL) {
     description:
       'A Cognito access token (people: the console sign-in; machines: the client-credentials app client). Locally `npm start` issues the same tokens; the ops token ($DATA_DIR/ops-token) is a local machine credential.',
   });
-  for (const op of OPERATIONS) register(registry, op, bearer);
+  const shared = registerShared(registry);
+  for (const op of OPERATIONS) register(registry, op, bearer, shared);
   const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {

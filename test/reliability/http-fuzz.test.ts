@@ -1,11 +1,12 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { now } from '#adapters/clock';
 import { sesClient } from '#adapters/ses';
-import { identityToken, unsubscribeUrl } from '#app/links';
+import { confirmUrl, identityToken, unsubscribeUrl } from '#app/links';
 import { settings } from '#config/settings';
 import { signToken } from '#domain/capture/tokens';
+import { FUNCTIONS } from '#infra/catalog';
 import { dynamodb } from '#store/dynamodb';
 import {
   type Api,
@@ -14,7 +15,7 @@ import {
   internalsIn,
   loadApi,
 } from '../support/http-harness.ts';
-import { DYNAMODB_WRITES, recordCalls } from '../support/sdk-faults.ts';
+import { DYNAMODB_WRITES, injectFault, recordCalls, throttled } from '../support/sdk-faults.ts';
 
 /**
  * Guarantee: bad input gets a clear 4xx and changes nothing; no request, however malformed, gets a 5xx or
@@ -25,7 +26,9 @@ import { DYNAMODB_WRITES, recordCalls } from '../support/sdk-faults.ts';
  * in-process (test/support/http-harness.ts) on DynamoDB Local and the local SES. For every request:
  * no 5xx, no internals in the body, and for a 4xx: no DynamoDB write and no mail sent (every call the
  * product's SDK clients make is recorded by a middleware). A last property replays only rejected requests
- * and compares a full table snapshot before and after.
+ * and compares a full table snapshot before and after. Every answer a function gives (and the gateway's 401)
+ * must also be a documented response of the route's operation in the served OpenAPI document, and a last
+ * block probes every route of the catalog with requests it refuses and under a throttled table.
  *
  * Seeds: fast-check picks a fresh seed per run and prints it with the counterexample on failure.
  */
@@ -52,8 +55,28 @@ const seeded: { leadId: string; email: string; unsubscribeToken: string }[] = []
 let dynamoCalls: ReturnType<typeof recordCalls>;
 let sesCalls: ReturnType<typeof recordCalls>;
 
+/** The OpenAPI document as clients get it (GET /v1/openapi.json): its paths and their operations. */
+let documentedPaths: [RegExp, Record<string, { responses: Record<string, unknown> }>][] = [];
+/** The statuses the document lists for the operation a request reaches (undefined: no such operation). */
+const documentedStatuses = (method: string, url: string): string[] | undefined => {
+  const path = url.split('?')[0] ?? '';
+  for (const [pattern, operations] of documentedPaths) {
+    const operation = operations[method.toLowerCase()];
+    if (operation && pattern.test(path)) return Object.keys(operation.responses);
+  }
+  return undefined;
+};
+
 beforeAll(async () => {
   api = await loadApi();
+  const served = await api.call({ method: 'GET', url: '/v1/openapi.json' });
+  const document = JSON.parse(served.body) as {
+    paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+  };
+  // Static segments first, as API Gateway prefers them (…/activities before …/{action}).
+  documentedPaths = Object.entries(document.paths)
+    .sort(([a], [b]) => (a.match(/\{/g)?.length ?? 0) - (b.match(/\{/g)?.length ?? 0))
+    .map(([template, operations]) => [new RegExp(`^${template.replace(/\{\w+\}/g, '[^/]+')}$`), operations]);
   dynamoCalls = recordCalls(dynamodb);
   sesCalls = recordCalls(sesClient);
   // A few real leads, so tokens, lead ids and e-mails in generated requests can name someone who exists.
@@ -93,6 +116,17 @@ afterAll(() => {
   console.log(`[reliability] fuzzed ${total} requests (${perRoute}); statuses ${statuses}`);
 });
 
+/**
+ * The answer's status is a documented response of the route's operation: every answer of a function, and
+ * the gateway's 401 on an ops route (a path or method no route has is the gateway's 404, documented nowhere).
+ */
+const expectDocumented = (request: ApiRequest, response: ApiResponse, shown: string) => {
+  if (response.answeredBy === 'gateway' && response.status !== 401) return;
+  const documented = documentedStatuses(request.method, request.url);
+  expect(documented, `no documented operation: ${shown}`).toBeDefined();
+  expect(documented, `undocumented status: ${shown}`).toContain(String(response.status));
+};
+
 /** Send one request and check what holds for every answer; returns the response for route-specific checks. */
 const check = async (group: string, request: ApiRequest): Promise<ApiResponse> => {
   dynamoCalls.clear();
@@ -103,6 +137,7 @@ const check = async (group: string, request: ApiRequest): Promise<ApiResponse> =
   byStatus.set(response.status, (byStatus.get(response.status) ?? 0) + 1);
   const shown = `${request.method} ${request.url} → ${response.status} ${response.body.slice(0, 300)}`;
   expect(response.status, shown).toBeLessThan(500);
+  expectDocumented(request, response, shown);
   expect(internalsIn(response.body), shown).toBeUndefined();
   for (const value of Object.values(response.headers)) expect(internalsIn(value), shown).toBeUndefined();
   if (response.status >= 400) {
@@ -849,5 +884,307 @@ describe('fuzzing every route: no 5xx, no internals, a rejected request changes 
 
   it(`given the whole run, then at least ${MIN_TOTAL} requests were fuzzed`, () => {
     expect(total).toBeGreaterThanOrEqual(MIN_TOTAL);
+  });
+});
+
+/** One request per route that the route answers, and the requests it refuses with the status each gets. */
+interface RouteProbes {
+  answered: ApiRequest;
+  refused: [ApiRequest, number][];
+}
+
+describe('the OpenAPI document against the answers of every route', () => {
+  const ops = (type?: string): Record<string, string> => ({
+    authorization: `Bearer ${api.opsToken}`,
+    ...(type ? { 'content-type': type } : {}),
+  });
+  const get = (url: string, headers: Record<string, string> = {}): ApiRequest => ({
+    method: 'GET',
+    url,
+    headers,
+  });
+  const send = (method: string, url: string, type: string, body: string | object): ApiRequest => ({
+    method,
+    url,
+    headers: { ...(url.includes('/v1/ops/') ? ops(type) : { 'content-type': type }) },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const tooLarge = 'x'.repeat(settings.app.api.maxBodyBytes + 1);
+  const origin = { origin: 'https://www.example.co.jp' };
+
+  /** Every route of the catalog (the test below fails when one is missing). */
+  const probes = async (): Promise<Record<string, RouteProbes>> => {
+    const lead = seeded[0]?.leadId ?? 'x';
+    const confirm = new URL(await confirmUrl(lead, now())).search;
+    const unsubscribe = `?t=${seeded[0]?.unsubscribeToken ?? ''}`;
+    const post = (url: string, body: object): ApiRequest => send('POST', url, 'application/json', body);
+    const opsRead = (url: string): RouteProbes => ({
+      answered: get(url, ops()),
+      refused: [[get(url, { authorization: 'Bearer not-a-token' }), 401]],
+    });
+    const report = (name: string): RouteProbes => ({
+      answered: get(`/v1/ops/reports/${name}`, ops()),
+      refused: [
+        [get(`/v1/ops/reports/${name}?format=xml`, ops()), 400],
+        [get(`/v1/ops/reports/${name}`, {}), 401],
+      ],
+    });
+    const bodyRoute = (method: string, url: string, body: object, more: [ApiRequest, number][] = []) => ({
+      answered: send(method, url, 'application/json', body),
+      refused: [
+        [send(method, url, 'text/xml', '<a/>'), 415],
+        [send(method, url, 'application/json', tooLarge), 413],
+        ...more,
+      ] as [ApiRequest, number][],
+    });
+    const email = `probe-${randomBytes(4).toString('hex')}@example.co.jp`;
+    return {
+      'GET /v1/health': { answered: get('/v1/health?deep=1'), refused: [] },
+      'GET /v1/openapi.json': { answered: get('/v1/openapi.json'), refused: [] },
+      'POST /v1/forms/{formId}': {
+        answered: send('POST', '/v1/forms/whitepaper', 'application/json', {
+          email,
+          lastName: '山田',
+          firstName: '太郎',
+          company: '株式会社サンプル商事',
+          employees: '1000-4999',
+          consent: true,
+          _startedAt: now() - 60_000,
+        }),
+        refused: [
+          [send('POST', '/v1/forms/whitepaper', 'text/xml', '<a/>'), 415],
+          [send('POST', '/v1/forms/whitepaper', 'application/json', tooLarge), 413],
+          [send('POST', '/v1/forms/whitepaper', 'application/json', {}), 400],
+          [send('POST', '/v1/forms/no-such-form', 'application/json', {}), 404],
+        ],
+      },
+      'GET /v1/confirm': {
+        answered: get(`/v1/confirm${confirm}`),
+        refused: [[get('/v1/confirm?t=forged'), 400]],
+      },
+      'POST /v1/confirm': {
+        answered: { method: 'POST', url: `/v1/confirm${confirm}` },
+        refused: [[{ method: 'POST', url: '/v1/confirm?t=forged' }, 400]],
+      },
+      'GET /v1/ops/leads': {
+        answered: get(`/v1/ops/leads?email=${encodeURIComponent(seeded[0]?.email ?? '')}`, ops()),
+        refused: [
+          [get('/v1/ops/leads?cursor=forged', ops()), 400],
+          [get(`/v1/ops/leads?email=${email}`, ops()), 404],
+          [get('/v1/ops/leads', {}), 401],
+        ],
+      },
+      'POST /v1/ops/leads': bodyRoute(
+        'POST',
+        '/v1/ops/leads',
+        { email, channel: 'event', source: 'probe', consentBasis: 'business_card' },
+        [[send('POST', '/v1/ops/leads', 'application/json', { email: 'x' }), 400]],
+      ),
+      'GET /v1/ops/leads/{leadId}': {
+        answered: get(`/v1/ops/leads/${lead}`, ops()),
+        refused: [
+          [get(`/v1/ops/leads/${lead}?timelineCursor=forged`, ops()), 400],
+          [get('/v1/ops/leads/no-such-lead', ops()), 404],
+        ],
+      },
+      'DELETE /v1/ops/leads/{leadId}': bodyRoute(
+        'DELETE',
+        '/v1/ops/leads/no-such-lead',
+        { reason: 'probe' },
+        [
+          [send('DELETE', '/v1/ops/leads/no-such-lead', 'application/json', {}), 400],
+          [send('DELETE', '/v1/ops/leads/no-such-lead', 'application/json', { reason: 'probe' }), 404],
+        ],
+      ),
+      'GET /v1/ops/leads/{leadId}/export': {
+        answered: get(`/v1/ops/leads/${lead}/export`, ops()),
+        refused: [[get('/v1/ops/leads/no-such-lead/export', ops()), 404]],
+      },
+      'POST /v1/ops/imports': {
+        answered: send('POST', '/v1/ops/imports', 'application/json', {
+          csv: `email\n${email}\n`,
+          channel: 'event',
+          source: 'probe',
+          consent: 'business_card',
+          dryRun: true,
+        }),
+        refused: [
+          [send('POST', '/v1/ops/imports', 'text/xml', '<a/>'), 415],
+          [send('POST', '/v1/ops/imports', 'application/json', { csv: 'x' }), 400],
+        ],
+      },
+      'GET /v1/ops/settings': opsRead('/v1/ops/settings'),
+      'GET /v1/ops/settings/templates/{templateId}/preview': {
+        answered: get('/v1/ops/settings/templates/nurture-thanks/preview', ops()),
+        refused: [
+          [get('/v1/ops/settings/templates/nurture-thanks/preview?locale=fr', ops()), 400],
+          [get('/v1/ops/settings/templates/no-such-template/preview', ops()), 404],
+        ],
+      },
+      'POST /v1/track': {
+        answered: {
+          ...send('POST', '/v1/track', 'application/json', {
+            events: [
+              {
+                eventId: randomUUID(),
+                type: 'page_view',
+                anonymousId: randomUUID(),
+                url: 'https://www.example.co.jp/',
+              },
+            ],
+          }),
+          headers: { 'content-type': 'application/json', ...origin },
+        },
+        refused: [
+          [
+            {
+              ...send('POST', '/v1/track', 'text/xml', '{}'),
+              headers: { 'content-type': 'text/xml', ...origin },
+            },
+            415,
+          ],
+          [
+            {
+              ...send('POST', '/v1/track', 'application/json', '{}'),
+              headers: { 'content-type': 'application/json', origin: 'https://evil.example' },
+            },
+            403,
+          ],
+          [
+            {
+              ...send('POST', '/v1/track', 'application/json', '[]'),
+              headers: { 'content-type': 'application/json', ...origin },
+            },
+            400,
+          ],
+        ],
+      },
+      'POST /v1/ops/events': bodyRoute(
+        'POST',
+        '/v1/ops/events',
+        { events: [{ type: 'webinar_attended', leadId: lead, eventId: `probe-${randomUUID()}` }] },
+        [[send('POST', '/v1/ops/events', 'application/json', '[]'), 400]],
+      ),
+      'POST /v1/ops/leads/{leadId}/{action}': bodyRoute(
+        'POST',
+        '/v1/ops/leads/no-such-lead/accept',
+        { actionId: 'probe-1' },
+        [
+          [post('/v1/ops/leads/no-such-lead/accept', {}), 400],
+          [post('/v1/ops/leads/no-such-lead/no-such-action', { actionId: 'probe-1' }), 404],
+          [post('/v1/ops/leads/no-such-lead/opportunity', { actionId: 'probe-1', phase: 'lost' }), 400],
+        ],
+      ),
+      'GET /v1/ops/call-list': {
+        answered: get('/v1/ops/call-list', ops()),
+        refused: [[get('/v1/ops/call-list?cursor=forged', ops()), 400]],
+      },
+      'GET /v1/ops/reports/funnel': report('funnel'),
+      'GET /v1/ops/reports/leads': report('leads'),
+      'GET /v1/ops/reports/email': report('email'),
+      'GET /v1/ops/reports/sla': report('sla'),
+      'GET /v1/ops/reports/scores': report('scores'),
+      'POST /v1/ops/leads/{leadId}/activities': bodyRoute(
+        'POST',
+        '/v1/ops/leads/no-such-lead/activities',
+        { activityId: `probe-${randomUUID()}`, type: 'call', outcome: 'connected' },
+        [[post('/v1/ops/leads/no-such-lead/activities', {}), 400]],
+      ),
+      'GET /v1/ops/reports/activities': {
+        answered: get('/v1/ops/reports/activities?from=2026-01-01&to=2026-01-31', ops()),
+        refused: [[get('/v1/ops/reports/activities', ops()), 400]],
+      },
+      'GET /v1/unsubscribe': {
+        answered: get(`/v1/unsubscribe${unsubscribe}`),
+        refused: [[get('/v1/unsubscribe?t=forged'), 400]],
+      },
+      'POST /v1/unsubscribe': {
+        // A lead of its own is not needed: under the throttle nothing is written.
+        answered: send(
+          'POST',
+          `/v1/unsubscribe${unsubscribe}`,
+          'application/x-www-form-urlencoded',
+          'List-Unsubscribe=One-Click',
+        ),
+        refused: [
+          [
+            send(
+              'POST',
+              '/v1/unsubscribe?t=forged',
+              'application/x-www-form-urlencoded',
+              'List-Unsubscribe=One-Click',
+            ),
+            400,
+          ],
+          [send('POST', `/v1/unsubscribe${unsubscribe}`, 'application/x-www-form-urlencoded', tooLarge), 413],
+        ],
+      },
+    };
+  };
+
+  it('given the catalog, then every route has probes (a new route needs its own)', async () => {
+    const catalog = FUNCTIONS.flatMap((f) => f.routes.map((r) => `${r.method} ${r.path}`)).sort();
+    expect(Object.keys(await probes()).sort()).toEqual(catalog);
+  });
+
+  it('given requests each route refuses, then each gets the status it should, and that status is documented for its operation', async () => {
+    // Act
+    const problems: string[] = [];
+    for (const [route, { refused }] of Object.entries(await probes()))
+      for (const [request, status] of refused) {
+        const answer = await check(`probe ${route}`, request);
+        const documented = documentedStatuses(request.method, request.url) ?? [];
+        if (answer.status !== status || !documented.includes(String(answer.status)))
+          problems.push(
+            `${route}: ${request.method} ${request.url.slice(0, 80)} answered ${answer.status} (probe expects ${status}); documented: ${documented.join(', ')}`,
+          );
+      }
+
+    // Assert
+    expect(problems).toEqual([]);
+  });
+
+  it('given the table throttles every call, when each route is sent a request it takes, then each answer is documented, and the routes that read the table answer 503 with Retry-After', async () => {
+    // Arrange
+    const routes = Object.entries(await probes());
+    const fault = injectFault(dynamodb, {
+      operations: undefined,
+      nth: 1,
+      times: 1_000_000,
+      error: throttled,
+    });
+    const problems: string[] = [];
+    const unavailable: string[] = [];
+    try {
+      // Act
+      for (const [route, { answered }] of routes) {
+        const answer = await api.call(answered);
+        const documented = documentedStatuses(answered.method, answered.url) ?? [];
+        if (!documented.includes(String(answer.status)))
+          problems.push(`${route} answered ${answer.status}; documented: ${documented.join(', ')}`);
+        if (answer.status === 503) {
+          unavailable.push(route);
+          if (!answer.headers['retry-after']) problems.push(`${route}: 503 without Retry-After`);
+        } else if (answer.status >= 500) problems.push(`${route} answered ${answer.status}`);
+      }
+    } finally {
+      fault.remove();
+    }
+
+    // Assert
+    expect(problems).toEqual([]);
+    expect(unavailable).toEqual(
+      expect.arrayContaining([
+        'GET /v1/health',
+        'POST /v1/forms/{formId}',
+        'POST /v1/confirm',
+        'GET /v1/ops/leads/{leadId}',
+        'DELETE /v1/ops/leads/{leadId}',
+        'POST /v1/track',
+        'POST /v1/ops/leads/{leadId}/{action}',
+        'POST /v1/unsubscribe',
+        'GET /v1/ops/reports/funnel',
+      ]),
+    );
   });
 });

@@ -4,6 +4,7 @@
  * and the document is served by the real handler.
  */
 import { describe, expect, it } from 'vitest';
+import { LEAD_ACTIONS } from '#domain/lead/events';
 import { apiDocument, OPERATIONS } from '#http/openapi';
 import { FUNCTIONS } from '#infra/catalog';
 
@@ -68,6 +69,80 @@ describe('OpenAPI document', () => {
     // Assert
     expect(json?.schema.oneOf?.map((o) => o.properties.action.const)).toContain('bantch');
     expect(json?.examples?.bantch?.value.action).toBe('bantch');
+  });
+
+  it('given every operation, then 500 and 503 (with Retry-After) are documented, 401 and 403 on ops routes, 413 and 415 on routes with a body, and every JSON error answer has the one Error body', () => {
+    // Arrange
+    type Response = { $ref?: string; content?: Record<string, { schema: unknown }>; headers?: object };
+    type Operation = { responses: Record<string, Response>; security: unknown[]; requestBody?: object };
+    const document = apiDocument('https://api.example.co.jp') as unknown as {
+      paths: Record<string, Record<string, Operation>>;
+      components: { responses: Record<string, Response>; schemas: Record<string, unknown> };
+    };
+    const resolved = (r: Response): Response =>
+      r.$ref ? (document.components.responses[r.$ref.split('/').pop() ?? ''] ?? {}) : r;
+    const problems: string[] = [];
+
+    // Act
+    for (const [path, operations] of Object.entries(document.paths))
+      for (const [method, op] of Object.entries(operations)) {
+        const where = `${method.toUpperCase()} ${path}`;
+        const statuses = Object.keys(op.responses);
+        const needed = [
+          '500',
+          '503',
+          ...(op.security.length ? ['401', '403'] : []),
+          ...(op.requestBody ? ['413', '415'] : []),
+        ];
+        for (const status of needed) if (!statuses.includes(status)) problems.push(`${where}: no ${status}`);
+        const unavailable = op.responses['503'];
+        if (unavailable && !JSON.stringify(resolved(unavailable).headers ?? {}).includes('Retry-After'))
+          problems.push(`${where}: 503 without Retry-After`);
+        for (const [status, response] of Object.entries(op.responses)) {
+          const json = resolved(response).content?.['application/json'];
+          if (
+            Number(status) >= 400 &&
+            json &&
+            !JSON.stringify(json.schema).includes('#/components/schemas/Error')
+          )
+            problems.push(`${where}: ${status} without the Error body`);
+        }
+      }
+
+    // Assert
+    expect(problems).toEqual([]);
+    expect(document.components.schemas.Error).toMatchObject({
+      type: 'object',
+      required: ['error'],
+      properties: { error: { required: ['code', 'message'] } },
+    });
+  });
+
+  it('given the lead-action route, then its documented body admits every action the path may name, opportunity included, without requiring `action`', () => {
+    // Arrange
+    const document = apiDocument('https://api.example.co.jp');
+    type Post = {
+      requestBody: {
+        content: Record<
+          string,
+          { schema: { oneOf?: { properties: { action: { const?: string } }; required?: string[] }[] } }
+        >;
+      };
+    };
+    const options =
+      (document.paths['/v1/ops/leads/{leadId}/{action}']?.post as Post | undefined)?.requestBody.content[
+        'application/json'
+      ]?.schema.oneOf ?? [];
+    const op = OPERATIONS.find((o) => o.path === '/v1/ops/leads/{leadId}/{action}');
+
+    // Assert
+    expect(options.map((o) => o.properties.action.const).sort()).toEqual(
+      [...LEAD_ACTIONS, 'opportunity'].sort(),
+    );
+    expect(options.filter((o) => o.required?.includes('action'))).toEqual([]);
+    expect(options.every((o) => o.required?.includes('actionId'))).toBe(true);
+    // The opportunity example passes the schema the route parses an `opportunity` body with.
+    expect(op?.body?.schema.safeParse(op.body.examples?.opportunity?.value).success).toBe(true);
   });
 
   it('given the tracking routes, then their bodies are generated from the zod schemas the parser gates each event with, and the examples are accepted without a rejection', async () => {
