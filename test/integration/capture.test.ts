@@ -252,8 +252,8 @@ describe('capture: a landing-page form post', () => {
 });
 
 describe('capture: double opt-in', () => {
-  it('given a double opt-in form, when posted, then pending_confirmation and a confirmation mail; GET shows a page only; POST confirms idempotently', async () => {
-    const email = uniqueEmail('doi');
+  /** A webinar registration (double opt-in): its answer's status and the confirmation mail's link. */
+  const register = async (email: string) => {
     const response = await postJson('webinar', {
       email,
       lastName: '鈴木',
@@ -262,16 +262,21 @@ describe('capture: double opt-in', () => {
       consent: true,
     });
     expect(response.status).toBe(201);
-    expect(((await response.json()) as { status: string }).status).toBe('pending_confirmation');
     const [confirmation] = await inbox(runtime.sesUrl, email);
     const link = /href="([^"]*\/v1\/confirm\?t=[^"]+)"/
       .exec(confirmation?.body.html ?? '')?.[1]
       ?.replace(/&amp;/g, '&');
     expect(link).toBeDefined();
+    return { status: ((await response.json()) as { status: string }).status, url: new URL(link ?? '') };
+  };
+
+  it('given a double opt-in form, when posted, then pending_confirmation and a confirmation mail; GET shows a page only; POST confirms idempotently', async () => {
+    const email = uniqueEmail('doi');
+    const { status, url } = await register(email);
+    expect(status).toBe('pending_confirmation');
     let lead = await leadByEmail(email);
     expect(lead.body.marketing).toMatchObject({ allowed: false });
 
-    const url = new URL(link ?? '');
     const page = await fetch(`${runtime.apiUrl}${url.pathname}${url.search}`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<form method="post"');
@@ -293,19 +298,7 @@ describe('capture: double opt-in', () => {
   it('given the confirm button pressed 5 times at once, then the address is confirmed once and the auto-reply goes out once', async () => {
     // Arrange
     const email = uniqueEmail('doi-burst');
-    const response = await postJson('webinar', {
-      email,
-      lastName: '鈴木',
-      firstName: '花子',
-      company: '鈴木製作所',
-      consent: true,
-    });
-    expect(response.status).toBe(201);
-    const [confirmation] = await inbox(runtime.sesUrl, email);
-    const link = /href="([^"]*\/v1\/confirm\?t=[^"]+)"/
-      .exec(confirmation?.body.html ?? '')?.[1]
-      ?.replace(/&amp;/g, '&');
-    const url = new URL(link ?? '');
+    const { url } = await register(email);
 
     // Act
     const presses = await Promise.all(

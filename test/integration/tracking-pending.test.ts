@@ -1,16 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { now as clock } from '#adapters/clock';
 import { recordActivities } from '#app/record-activity';
 import { viewLead } from '#app/view-lead';
 import { eventHash } from '#domain/lead/lead';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#local/engines';
-import { dynamodb, tableName } from '#store/dynamodb';
-import { keys } from '#store/keys';
+import { dynamodb } from '#store/dynamodb';
 import { getLead, getStateForEvents, getTimeline, mutateLead, writeScoredEvents } from '#store/leads';
-import { batchWriteAll, consentingLeadItems } from '../support/fixtures.ts';
+import { trackingTable } from './tracking-support.ts';
 
 /**
  * The tracking write path without a transaction (`writeScoredEvents`' steady state): the state write is the
@@ -19,14 +14,7 @@ import { batchWriteAll, consentingLeadItems } from '../support/fixtures.ts';
  * written by the next write, a replay in between is a duplicate, and nothing is scored twice; and a later
  * writer that read an entry as pending (packed: no URL, title or properties) never replaces the full entry.
  */
-const raw = DynamoDBDocumentClient.from(
-  new DynamoDBClient({
-    endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB,
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
-  }),
-);
-afterAll(() => raw.destroy());
+const { newLeadId, storedState } = trackingTable();
 
 /** Fails the next plain PutItem of a timeline entry (as a throttle or a crash after the state write would). */
 let failEntryPuts = 0;
@@ -117,11 +105,6 @@ beforeEach(() => {
   gate = undefined;
 });
 
-const newLeadId = async () => {
-  const leadId = randomUUID();
-  await batchWriteAll(raw, tableName, consentingLeadItems(leadId, `${leadId}@example.co.jp`, clock()));
-  return leadId;
-};
 const pageView = (eventId: string) => ({
   eventId,
   type: 'page_view',
@@ -129,9 +112,6 @@ const pageView = (eventId: string) => ({
   url: 'https://www.example.co.jp/blog/dx-guide',
   title: 'DX推進ガイド',
 });
-const storedState = async (leadId: string) =>
-  (await raw.send(new GetCommand({ TableName: tableName, Key: keys.state(leadId), ConsistentRead: true })))
-    .Item ?? {};
 const entryIds = async (leadId: string) => (await getTimeline(leadId)).map((e) => e.eventId).sort();
 
 describe('tracking events whose timeline item is written after the state', () => {

@@ -1,15 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { advanceClock, now as clock } from '#adapters/clock';
 import { recordActivities } from '#app/record-activity';
 import { ENTRY_SETTLE_MS, eventHash, MAX_RECENT_EVENTS } from '#domain/lead/lead';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#local/engines';
 import { dynamodb, tableName } from '#store/dynamodb';
-import { keys } from '#store/keys';
 import { getTimeline } from '#store/leads';
-import { batchWriteAll, consentingLeadItems } from '../support/fixtures.ts';
+import { trackingTable } from './tracking-support.ts';
 
 /**
  * The tracking replay guard under replication lag. DynamoDB Local is always consistent, so these tests put
@@ -20,14 +15,7 @@ import { batchWriteAll, consentingLeadItems } from '../support/fixtures.ts';
  * scored a second time, which each test checks by the state's version (one per applied event) and the
  * entries.
  */
-const raw = DynamoDBDocumentClient.from(
-  new DynamoDBClient({
-    endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB,
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
-  }),
-);
-afterAll(() => raw.destroy());
+const { newLeadId, storedState } = trackingTable();
 
 const textOf = (value: unknown): string =>
   typeof value === 'string' ? value : String((value as { S?: string } | undefined)?.S ?? '');
@@ -86,20 +74,12 @@ beforeEach(() => {
   failingPuts.clear();
 });
 
-const newLeadId = async () => {
-  const leadId = randomUUID();
-  await batchWriteAll(raw, tableName, consentingLeadItems(leadId, `${leadId}@example.co.jp`, clock()));
-  return leadId;
-};
 const scroll = (eventId: string) => ({
   eventId,
   type: 'scroll',
   occurredAt: clock(),
   url: 'https://www.example.co.jp/blog/dx-guide',
 });
-const storedState = async (leadId: string) =>
-  (await raw.send(new GetCommand({ TableName: tableName, Key: keys.state(leadId), ConsistentRead: true })))
-    .Item ?? {};
 const record = async (leadId: string, eventIds: string[]) =>
   recordActivities(leadId, eventIds.map(scroll), clock());
 
