@@ -99,10 +99,13 @@ describe('tracking replays while the timeline entries lag behind', () => {
     lagging = true;
     const replays = [];
     for (const id of ids) replays.push((await record(leadId, [id])).get(id));
+    const replayedBy = clock();
 
-    // Assert: all duplicates; the ones the ring dropped were named by a strong read.
+    // Assert: all duplicates; the ones the ring dropped were named by a strong read (while the burst had not
+    // settled, which is the whole replay phase unless the machine took 10 s for 40 requests).
     expect(replays).toEqual(ids.map(() => 'duplicate'));
-    expect(strongEntryReads).toBeGreaterThanOrEqual(ids.length - MAX_RECENT_EVENTS);
+    if (replayedBy - Number(before.recentOverflowAt) < ENTRY_SETTLE_MS)
+      expect(strongEntryReads).toBeGreaterThanOrEqual(ids.length - MAX_RECENT_EVENTS);
     expect((await storedState(leadId)).version).toBe(before.version);
     expect((await getTimeline(leadId)).map((e) => e.eventId).sort()).toEqual(ids);
   });
