@@ -16,7 +16,7 @@ const LEADS: Spec[] = [
   { id: 'cl-hot-95', score: 95, temperature: 'hot', company: '=HYPERLINK("http://evil.example","押して")' },
   { id: 'cl-warm-60', score: 60, temperature: 'warm', stage: 'recycled', lastName: '+81 "渡辺", 次郎' },
   { id: 'cl-hot-85-new', score: 85, temperature: 'hot', activityAt: T + 3_600_000 },
-  { id: 'cl-hot-85-mid', score: 85, temperature: 'hot', activityAt: T },
+  { id: 'cl-hot-85-mid', score: 85, temperature: 'hot', activityAt: T, phone: '+81-3-1234-5678' },
   // Not on the call list: cold, already with sales, owned by sales, out of the funnel.
   { id: 'cl-cold-10', score: 10, temperature: 'cold', stage: 'lead' },
   { id: 'cl-hot-owned', score: 99, temperature: 'hot', owner: 'sato' },
@@ -144,7 +144,7 @@ describe('call list', () => {
   });
 
   // Last in this file: the import updates the listed leads (a timeline entry each).
-  it('given the call list exported as CSV, when the file is imported again (as exported, and with the phones as Excel saves them back), then each digits-only phone reads exactly as stored', async () => {
+  it('given the call list exported as CSV, when the file is imported again (as exported, and with the phones as Excel saves them back), then each phone (digits only, or guarded with an apostrophe) reads exactly as stored', async () => {
     // Arrange
     const { importLeads } = await import('#app/import-leads');
     const { getLead } = await import('#store/leads');
@@ -167,9 +167,12 @@ describe('call list', () => {
       expect(result.summary.columns).toContainEqual({ header: 'phone', field: 'phone' });
     }
     // Read exactly as stored: any other value (312345678, say) would be kept as a proposed phone.
+    // A phone the formula guard prefixed (`'+81-3-…`) reads without the guard's apostrophe.
+    expect(text).toContain(`,"'+81-3-1234-5678",`);
     for (const [leadId, phone] of [
       ['cl-warm-45', '0312345678'],
       ['cl-hot-85-old', '+81312345678'],
+      ['cl-hot-85-mid', '+81-3-1234-5678'],
     ] as const) {
       const lead = await getLead(leadId);
       expect(lead?.profile.attributes.phone).toBe(phone);

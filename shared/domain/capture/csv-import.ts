@@ -373,11 +373,19 @@ export type RowResult =
   | { ok: true; line: number; entry: LeadEntry; emailKey: string }
   | { ok: false; line: number; email: string; reason: string };
 
+/**
+ * A cell as it was before our exports' formula guard (`#http/csv`): `'+81-3-1234-5678` and `'=…` read without
+ * the `'` the export put before a leading =, +, - or @, so an exported list imports as it was. A `'` before
+ * anything else (`'s-Hertogenbosch`) is the value's own.
+ */
+const unguarded = (value: string | undefined): string | undefined =>
+  value !== undefined && /^'[=+\-@]/.test(value) ? value.slice(1) : value;
+
 /** One row → an entry for the creation path, or the reason it is refused (fields named). */
 export function validateRow(row: CsvRow, mapping: HeaderMapping, options: ImportOptions): RowResult {
   const raw: Record<string, string> = {};
   mapping.columns.forEach((field, i) => {
-    const value = row.values[i]?.trim();
+    const value = unguarded(row.values[i]?.trim());
     if (field && value) raw[field] = value;
   });
   const { email = '', ...attributes } = raw;

@@ -170,6 +170,25 @@ describe('rows', () => {
     ]);
   });
 
+  it('given cells our exports guarded with a leading apostrophe, when validated, then they read as they were stored', () => {
+    const read = validateRow(
+      row(2, "'=株式会社A,'-営業部,'s部長,山田,太郎,taro@example.jp,'+81-3-1234-5678,,"),
+      mapping,
+      OPTIONS,
+    );
+    expect(read).toMatchObject({
+      ok: true,
+      entry: {
+        attributes: {
+          company: '=株式会社A',
+          department: '-営業部',
+          title: "'s部長",
+          phone: '+81-3-1234-5678',
+        },
+      },
+    });
+  });
+
   it('given rows of one address, when merged, then the first keeps its values and later rows only fill gaps', () => {
     const rows = [
       validateRow(row(2, 'A社,,部長,山田,太郎,Taro@Example.jp,,,'), mapping, OPTIONS),
