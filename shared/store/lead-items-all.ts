@@ -170,39 +170,21 @@ export async function getErasure(leadId: string): Promise<ErasureRecord | undefi
  * A pointer (`REF#anon#<id>`, as a link writes it) under the lead's partition for each of these visitors
  * that has none yet: the ids only the profile names (links made before the pointers existed). The erase puts
  * them before it commits, so the sweeps after the commit, which no longer have the profile, still find those
- * visitors. Conditional puts (an existing pointer is left as it is); returns how many it created.
+ * visitors. Conditional puts (an existing pointer is left as it is: a refused put, at most ten, the profile's
+ * bound); returns how many it created.
  */
 export async function pointAtAnonymous(
   leadId: string,
   anonymousIds: readonly string[],
   at: EpochMs,
 ): Promise<number> {
-  if (anonymousIds.length === 0) return 0;
-  const existing = new Set<string>();
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamodb.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :ref)',
-        ExpressionAttributeValues: { ':pk': keys.profile(leadId).pk, ':ref': PREFIX.anonymousRef },
-        ProjectionExpression: 'sk',
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) existing.add(String(item.sk));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
   let created = 0;
   for (const anonymousId of new Set(anonymousIds)) {
-    const pointer = keys.anonymousRef(leadId, anonymousId);
-    if (existing.has(pointer.sk)) continue;
     try {
       await dynamodb.send(
         new PutCommand({
           TableName: tableName,
-          Item: { ...pointer, anonymousId, at },
+          Item: { ...keys.anonymousRef(leadId, anonymousId), anonymousId, at },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );

@@ -232,8 +232,12 @@ export interface CaptureMailLimits {
   sourceKey?: string;
 }
 
+/** One `capture-mail` timer per lead and form (`TIMER#capture-mail#<formId>`). */
+const captureMailKey = (leadId: string, formId: string) =>
+  keys.timer(leadId, `${CAPTURE_MAIL_TIMER}#${formId}`);
+
 const captureMailItem = (retry: CaptureMailRetry, at: number) => {
-  const key = keys.timer(retry.leadId, `${CAPTURE_MAIL_TIMER}#${retry.formId}`);
+  const key = captureMailKey(retry.leadId, retry.formId);
   return { ...key, ...retry, ...dueAttributes(key.pk, key.sk, at, CAPTURE_MAIL_TIMER) };
 };
 
@@ -261,7 +265,7 @@ export async function armedCaptureMailTimer(
   leadId: string,
   formId: string,
 ): Promise<(DueTimer & { pending: boolean }) | undefined> {
-  const key = keys.timer(leadId, `${CAPTURE_MAIL_TIMER}#${formId}`);
+  const key = captureMailKey(leadId, formId);
   const result = await dynamodb.send(
     new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
   );
