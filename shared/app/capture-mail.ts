@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { errorFields, logger } from '#adapters/logger';
 import { countMetric } from '#adapters/metrics';
 import { signingSecret } from '#adapters/secrets';
@@ -12,16 +11,7 @@ import type { EpochMs } from '#domain/lead/types';
 import { DOUBLE_OPT_IN_TEMPLATE_ID } from '#domain/nurture/template-ids';
 import { quotaSubjectKey } from '#domain/privacy/address-hash';
 import { takeQuota } from '#store/quotas';
-import {
-  armCaptureMailRetry,
-  armedCaptureMailTimer,
-  type CaptureMailLimits,
-  type ClaimedTimer,
-  claimTimer,
-  completeTimer,
-  type DueTimer,
-  isStillClaimed,
-} from '#store/timers';
+import { armCaptureMailRetry, type CaptureMailLimits } from '#store/timers';
 
 /** What a form's mails may use besides the lead's fields (dotted names become nested values). */
 function mailVars(form: FormConfig): Record<string, unknown> {
@@ -233,80 +223,4 @@ async function deferCaptureMail(
   countMetric('CaptureMailDeferred', { formId: form.id });
   logger.warn('capture mail not sent (SES took nothing, or was not called): the sweeper sends it', fields);
   return 'deferred';
-}
-
-/**
- * Sends now a mail that a transaction armed as a `capture-mail` timer (the auto-reply a double opt-in
- * confirmation owes, `#app/confirm-consent`), rather than when the sweeper finds it due a minute later.
- * The timer is claimed as a sweeper claims it, and only while it is armed and unclaimed, so the request
- * that armed it, a retry of that request (its answer lost) and the sweeper send it once between them. SES
- * refusing it re-arms the timer for the sweeper; an unknown result ends it (never twice). Never throws: a
- * failure before the claim leaves the timer to the sweeper; a claim this request holds but could not
- * complete is found by the sweeper after its lease and not sent again.
- */
-export async function sendArmedCaptureMail(
-  form: FormConfig,
-  profile: LeadProfile,
-  pending: boolean,
-  now: EpochMs,
-): Promise<'sent' | 'none' | 'deferred' | 'failed'> {
-  const fields = { leadId: profile.leadId, formId: form.id, pending };
-  let claimed: ClaimedTimer | undefined;
-  try {
-    const armed = await armedCaptureMailTimer(profile.leadId, form.id);
-    if (!armed || armed.pending !== pending) return 'none';
-    claimed = await claimOwnTimer(armed, now);
-  } catch (error) {
-    logger.warn('capture mail: its timer could not be claimed, the sweeper sends it', {
-      ...fields,
-      ...errorFields(error),
-    });
-    return 'deferred';
-  }
-  // Claimed by someone else (the sweeper, a concurrent click): theirs to send.
-  if (!claimed) return 'none';
-  let nextAt: number | null = null;
-  let outcome: 'sent' | 'none' | 'deferred' | 'failed';
-  try {
-    outcome = await deliverCaptureMail(form, profile, pending, now);
-  } catch (error) {
-    if (error instanceof MailNotSentError) {
-      nextAt = now + CAPTURE_MAIL_RETRY_MS;
-      outcome = 'deferred';
-      countMetric('CaptureMailDeferred', { formId: form.id });
-      logger.warn('capture mail not sent (SES took nothing): the sweeper sends it again', {
-        ...fields,
-        reason: error.reason,
-        ...errorFields(error),
-      });
-    } else {
-      outcome = 'failed';
-      logger.error('capture mail: result unknown, not sent again', { ...fields, ...errorFields(error) });
-    }
-  }
-  try {
-    await completeTimer(claimed, nextAt);
-  } catch (error) {
-    logger.error('capture mail: its timer could not be completed (its claim ends it)', {
-      ...fields,
-      outcome,
-      ...errorFields(error),
-    });
-  }
-  return outcome;
-}
-
-/**
- * Claim a due timer with a claim id of our own. A claim whose answer is lost (a timeout after DynamoDB
- * wrote it) would otherwise hold the timer until its lease ran out and then count as interrupted, so the
- * mail would never go: the claim is read back, and one carrying our id is ours.
- */
-async function claimOwnTimer(timer: DueTimer, now: EpochMs): Promise<ClaimedTimer | undefined> {
-  const claimId = randomUUID();
-  try {
-    return await claimTimer(timer, now, claimId);
-  } catch (error) {
-    if (!(await isStillClaimed({ pk: timer.pk, sk: timer.sk, claimId }))) throw error;
-    return { ...timer, claimId, item: {}, interrupted: false };
-  }
 }

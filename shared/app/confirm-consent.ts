@@ -1,8 +1,9 @@
 import { now as clock } from '#adapters/clock';
 import { signingSecret } from '#adapters/secrets';
-import { CAPTURE_MAIL_RETRY_MS, sendArmedCaptureMail } from '#app/capture-mail';
+import { CAPTURE_MAIL_RETRY_MS } from '#app/capture-mail';
 import { liftHeldAddress } from '#app/erased-address';
 import { leadIdFromToken } from '#app/links';
+import { sendArmedCaptureMail } from '#app/run-capture-mail-timer';
 import { formById, settings } from '#config/settings';
 import { confirmedEntry } from '#domain/capture/consent-ledger';
 import { attributesAfterConfirmation } from '#domain/capture/submission';
@@ -77,7 +78,7 @@ export async function confirmConsent(token: string | undefined, confirm: boolean
     // confirmed, when the confirming request's answer was lost before it could (a 503 the person retried).
     // The timer's claim lets it go once; a confirmation long done finds the timer completed (one read).
     const form = formById(result.lead.profile.consent?.formId ?? '');
-    if (form?.autoReplyTemplateId) await sendArmedCaptureMail(form, result.lead.profile, false, now);
+    if (form?.autoReplyTemplateId) await sendArmedCaptureMail(result.lead.profile.leadId, form.id, now);
   }
   return result.result;
 }

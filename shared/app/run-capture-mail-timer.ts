@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { errorFields, logger } from '#adapters/logger';
 import { countMetric } from '#adapters/metrics';
 import { MailNotSentError } from '#adapters/ses';
@@ -14,8 +15,10 @@ import { awaitsConfirmation } from '#domain/capture/submission';
 import type { EpochMs } from '#domain/lead/types';
 import { getLead } from '#store/leads';
 import {
+  armedCaptureMailTimer,
   type CaptureMailLimits,
   type ClaimedTimer,
+  claimTimer,
   completeTimer,
   isStillClaimed,
   timerLeadId,
@@ -42,6 +45,7 @@ export type CaptureMailRetryOutcome =
 export async function runCaptureMailTimer(
   timer: ClaimedTimer,
   now: EpochMs,
+  by: 'sweeper' | 'request' = 'sweeper',
 ): Promise<CaptureMailRetryOutcome> {
   const leadId = timerLeadId(timer) ?? '';
   const formId = typeof timer.item.formId === 'string' ? timer.item.formId : '';
@@ -92,9 +96,70 @@ export async function runCaptureMailTimer(
   }
   const carry = left ? { set: { limits: left } } : limits ? { remove: ['limits'] } : undefined;
   await completeTimer(timer, nextAt, nextAt === null ? undefined : carry);
-  if (outcome !== 'rearmed') countMetric('CaptureMailRetried', { outcome });
-  logger.info('capture mail timer', { ...log, outcome });
+  if (by === 'request') {
+    if (outcome === 'rearmed') countMetric('CaptureMailDeferred', { formId });
+  } else if (outcome !== 'rearmed') countMetric('CaptureMailRetried', { outcome });
+  logger.info('capture mail timer', { ...log, outcome, by });
   return outcome;
+}
+
+/**
+ * Sends now the auto-reply that a transaction armed as a `capture-mail` timer (the mail a double opt-in
+ * confirmation owes, `#app/confirm-consent`), rather than when the sweeper finds it due a minute later: the
+ * request claims the timer as a sweeper would and runs the same processor on it. Only an armed, unclaimed
+ * timer is claimed, so the request that armed it, a retry of that request (its answer lost) and the sweeper
+ * send it once between them; SES refusing it re-arms it for the sweeper, an unknown result ends it. Never
+ * throws (the confirmation has committed): a failure before the claim leaves the timer to the sweeper, and
+ * a claim this request holds but could not complete is found by the sweeper after its lease, not sent again.
+ */
+export async function sendArmedCaptureMail(
+  leadId: string,
+  formId: string,
+  now: EpochMs,
+): Promise<CaptureMailRetryOutcome | 'none' | 'deferred'> {
+  const log = { leadId, formId };
+  let claimed: ClaimedTimer | undefined;
+  try {
+    const armed = await armedCaptureMailTimer(leadId, formId);
+    // A double opt-in request's retry is the sweeper's: only the auto-reply is sent from here.
+    if (!armed || armed.item.pending === true) return 'none';
+    claimed = await claimOwnTimer(armed, now);
+  } catch (error) {
+    logger.warn('capture mail: its timer could not be claimed, the sweeper sends it', {
+      ...log,
+      ...errorFields(error),
+    });
+    return 'deferred';
+  }
+  // Claimed by someone else (the sweeper, a concurrent click): theirs to send.
+  if (!claimed) return 'none';
+  try {
+    return await runCaptureMailTimer(claimed, now, 'request');
+  } catch (error) {
+    logger.error('capture mail: its timer could not be completed (its claim ends it)', {
+      ...log,
+      ...errorFields(error),
+    });
+    return 'uncertain';
+  }
+}
+
+/**
+ * Claim an armed timer with a claim id of our own. A claim whose answer is lost (a timeout after DynamoDB
+ * wrote it) would otherwise hold the timer until its lease ran out and then count as interrupted, so the
+ * mail would never go: the claim is read back, and one carrying our id is ours (with the item as read).
+ */
+async function claimOwnTimer(
+  timer: Parameters<typeof claimTimer>[0] & { item: Record<string, unknown> },
+  now: EpochMs,
+): Promise<ClaimedTimer | undefined> {
+  const claimId = randomUUID();
+  try {
+    return await claimTimer(timer, now, claimId);
+  } catch (error) {
+    if (!(await isStillClaimed({ pk: timer.pk, sk: timer.sk, claimId }))) throw error;
+    return { ...timer, claimId, item: { ...timer.item, claimId }, interrupted: false };
+  }
 }
 
 /** The `limits` a timer item carries (written by `#app/capture-mail`), or undefined when none are left. */

@@ -259,17 +259,18 @@ export function captureMailTimerPut(retry: CaptureMailRetry, at: number): Transa
 
 /**
  * A lead's `capture-mail` timer for a form while it is armed and no sweeper has claimed it (strongly
- * consistent), with the kind of mail it owes; undefined once it was claimed or completed.
+ * consistent), with the item as read (what the mail is: `formId`, `pending`, `firstFailedAt`, `limits`);
+ * undefined once it was claimed or completed.
  */
 export async function armedCaptureMailTimer(
   leadId: string,
   formId: string,
-): Promise<(DueTimer & { pending: boolean }) | undefined> {
+): Promise<(DueTimer & { item: Record<string, unknown> }) | undefined> {
   const key = captureMailKey(leadId, formId);
   const result = await dynamodb.send(
     new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
   );
   const item = result.Item;
   if (!item || typeof item.dueAt !== 'string' || item.claimId !== undefined) return undefined;
-  return { ...key, dueAt: item.dueAt, timerKind: CAPTURE_MAIL_TIMER, pending: item.pending === true };
+  return { ...key, dueAt: item.dueAt, timerKind: CAPTURE_MAIL_TIMER, item };
 }
