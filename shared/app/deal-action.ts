@@ -6,9 +6,9 @@ import { settings } from '#config/settings';
 import { crmSyncDueAt } from '#domain/deals/crm-sync';
 import { type DealAction, type DealDecided, decideDealAction } from '#domain/deals/deal-actions';
 import { type BantchField, emptyDeal } from '#domain/deals/opportunity';
-import { type SalesActionView, summarizeHandoff } from '#domain/handoff/sales-actions';
+import { actionView, type SalesActionView } from '#domain/handoff/sales-actions';
 import { opportunityActionSchema } from '#domain/lead/actions';
-import { type Bantch, isoAt } from '#domain/lead/events';
+import type { Bantch } from '#domain/lead/events';
 import { type LeadState, withStageTransitions } from '#domain/lead/lead';
 import type { Stage } from '#domain/lead/types';
 import { leadDims } from '#domain/reports/counting';
@@ -117,16 +117,7 @@ function stateAfter(state: LeadState, decided: DealDecided): LeadState {
 
 function dealView(leadId: string, from: Stage, action: DealAction, decided: DealDecided): DealActionView {
   return {
-    leadId,
-    action: action.action,
-    actionId: action.actionId,
-    from,
-    stage: decided.stage,
-    handoff: summarizeHandoff(decided.handoff),
-    eventIds: decided.events.map((e) => e.detail.eventId),
-    ...(decided.nurture
-      ? { nurture: { at: isoAt(decided.nurture.at), sequenceId: decided.nurture.sequenceId } }
-      : {}),
+    ...actionView(leadId, from, action, decided),
     ...(decided.opportunity ? { opportunity: opportunityView(decided.opportunity) } : {}),
     ...((action.action === 'qualify' || action.action === 'bantch') && decided.deal.bantch
       ? { bantch: decided.deal.bantch }

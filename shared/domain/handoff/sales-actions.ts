@@ -276,6 +276,16 @@ export function salesActionView(
   action: LeadAction,
   decided: Pick<Extract<SalesActionResult, { ok: true }>, 'stage' | 'handoff' | 'events' | 'nurture'>,
 ): SalesActionView {
+  return actionView(leadId, from, action, decided);
+}
+
+/** The same answer for any action that names itself (a sales action, a deal action). */
+export function actionView<A extends string>(
+  leadId: string,
+  from: Stage,
+  action: { action: A; actionId: string },
+  decided: Pick<Extract<SalesActionResult, { ok: true }>, 'stage' | 'handoff' | 'events' | 'nurture'>,
+): Omit<SalesActionView, 'action'> & { action: A } {
   return {
     leadId,
     action: action.action,
