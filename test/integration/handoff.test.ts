@@ -192,12 +192,14 @@ describe('SLA: sales must accept in time', () => {
     const breach = detailOf<{
       owner: { ownerId: string };
       clock: string;
-      escalation: { action: string; reassignTo: { ownerId: string } };
+      escalation: { action: string; reassignTo: { ownerId: string; team: string } };
     }>(breached[0]);
     expect(breach.clock).toBe('accept');
     expect(breach.owner.ownerId).toBe(first.owner.ownerId);
     expect(breach.escalation.action).toBe('reassign');
     expect(breach.escalation.reassignTo.ownerId).not.toBe(first.owner.ownerId);
+    // A colleague in inside sales (the hot lead's route), not the field rep the assignment rules would pick.
+    expect(breach.escalation.reassignTo.team).toBe('inside-sales');
     const reassigned = eventsOf(runtime, leadId, 'Lead Assigned').filter(
       (e) => (e.detail as { reason: string }).reason === 'sla_reassign',
     );

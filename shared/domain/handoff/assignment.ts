@@ -147,6 +147,16 @@ export function assignOwner(
 }
 
 /**
+ * The assignment configuration for giving an open hand-off to a colleague of its owner (an SLA reassignment,
+ * a reassignment without a named owner): round-robin inside `team`, no rules, no other team. The assignment
+ * rules route a NEW hand-off (a hot lead to inside sales, an appointment to field sales by territory); applied
+ * again to a hand-off already routed, they would send an inside-sales lead to a field rep and skip the TQL step.
+ */
+export function colleaguesOf(config: AssignmentConfig, team: string): AssignmentConfig {
+  return { ...config, assignmentRules: [], defaultTeam: team };
+}
+
+/**
  * The round-robin state after `owner` received a lead at `now`. The owner's mark is later than every mark
  * already there: hand-offs read `now` when they start, and one that started earlier but commits later
  * would otherwise store an older mark and make its owner look least recently assigned again (measured:

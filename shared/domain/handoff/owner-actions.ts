@@ -6,6 +6,7 @@
  */
 import {
   assignOwner,
+  colleaguesOf,
   type Owner,
   type RoundRobinState,
   recordAssignment,
@@ -148,7 +149,10 @@ function openByHand(
   };
 }
 
-/** Gives the open hand-off to `owner` (or the rules' pick, never the current owner); the SLA clock restarts. */
+/**
+ * Gives the open hand-off to `owner` (or, unnamed, the next colleague in the current owner's team by round-robin,
+ * never the current owner); the SLA clock restarts.
+ */
 function reassignOpen(
   lead: ActionLead,
   handoff: HandoffState,
@@ -163,7 +167,9 @@ function reassignOpen(
     }
     next = { owner, rule: null };
   } else {
-    const picked = assignOwner(lead, ctx.policy, ctx.roundRobin, now, [handoff.owner.ownerId]);
+    const picked = assignOwner(lead, colleaguesOf(ctx.policy, handoff.owner.team), ctx.roundRobin, now, [
+      handoff.owner.ownerId,
+    ]);
     if (!picked.ok) return { ok: false, code: 'no_owner_available', message: picked.message };
     next = picked;
   }

@@ -8,6 +8,7 @@
 import {
   type AssignmentConfig,
   assignOwner,
+  colleaguesOf,
   type RoundRobinState,
   recordAssignment,
   toOwnerRef,
@@ -25,7 +26,7 @@ export interface SlaPolicy {
   /** Count only time inside `window` (e.g. 24h = three 09:00–18:00 days less a bit), else wall-clock hours. */
   businessHours: boolean;
   window: BusinessWindow;
-  /** On breach, hand the lead to the next owner (round-robin, excluding earlier owners). */
+  /** On breach, hand the lead to the next owner of the same team (round-robin, excluding earlier owners). */
   reassignOnBreach: boolean;
   /** Reassignments allowed per hand-off; after that a breach only notifies. */
   maxReassignments: number;
@@ -218,7 +219,7 @@ export function onSlaTimer(
     handoff.reassignments < policy.maxReassignments &&
     handoff.acceptedAt === undefined;
   const next = mayReassign
-    ? assignOwner(lead, assignment, roundRobinState, now, [
+    ? assignOwner(lead, colleaguesOf(assignment, handoff.owner.team), roundRobinState, now, [
         handoff.owner.ownerId,
         ...handoff.previousOwnerIds,
       ])

@@ -137,6 +137,38 @@ describe('decideLeadAction: manual hand-off and reassignment', () => {
   });
 });
 
+describe('decideLeadAction: reassignment stays in the owner’s team', () => {
+  it('given an inside-sales hand-off of a lead the assignment rules would give to field sales, when reassigned without a named owner, then an inside-sales colleague gets it; nobody left in the team is 409', () => {
+    // Arrange
+    const kobayashi = {
+      ownerId: 'kobayashi',
+      name: '小林 直樹',
+      email: 'n.kobayashi@example.co.jp',
+      team: 'inside-sales',
+    };
+    const lead = warmMql({ handoff: open({ owner: kobayashi, trigger: 'hot' }) });
+    const reassign = { action: 'reassign', actionId: 'r', reason: '不在' } as const;
+    const alone: OwnerContext = {
+      ...ctx,
+      policy: {
+        ...demo,
+        owners: demo.owners.map((o) =>
+          o.team === 'inside-sales' && o.ownerId !== 'kobayashi' ? { ...o, available: false } : o,
+        ),
+      },
+    };
+
+    // Act
+    const d = decide(lead, reassign);
+    const none = decideLeadAction(lead, reassign, NOW, alone);
+
+    // Assert
+    if (!d.ok) throw new Error(d.message);
+    expect(d.handoff?.owner).toMatchObject({ ownerId: 'nakamura', team: 'inside-sales' });
+    expect(none).toMatchObject({ ok: false, code: 'no_owner_available' });
+  });
+});
+
 describe('decideLeadAction: accept without an open hand-off', () => {
   it('given a warm MQL without a hand-off, when an owner accepts (by e-mail), then the hand-off opens for them and is accepted in the same decision', () => {
     const d = decide(warmMql(), { action: 'accept', actionId: 'a', by: 'M.Ito@example.co.jp' });

@@ -177,6 +177,23 @@ describe('onSlaTimer', () => {
   });
 });
 
+describe('onSlaTimer: who gets a reassigned hand-off', () => {
+  it('given an inside-sales hand-off of a lead the assignment rules would give to field sales, when its SLA is breached, then the next inside-sales owner gets it, not a field rep', () => {
+    // Arrange: a hot lead routed to inside sales (route team), 300-999 employees (the rules: SMB field sales)
+    const kobayashi = demo.owners.find((o) => o.ownerId === 'kobayashi');
+    if (!kobayashi) throw new Error('demo config lost its inside-sales owners');
+    const lead = { leadId: 'lead-2', attributes: { employees: '300-999' } };
+    const handoff = openHandoff({ owner: toOwnerRef(kobayashi), rule: null, trigger: 'hot' });
+
+    // Act
+    const outcome = onSlaTimer(lead, handoff, plain, demo, { kobayashi: START }, START + 25 * HOUR);
+
+    // Assert
+    expect(outcome).toMatchObject({ due: true, action: 'reassign' });
+    expect(outcome.due && outcome.reassignTo).toMatchObject({ ownerId: 'nakamura', team: 'inside-sales' });
+  });
+});
+
 describe('SLA compliance', () => {
   it('given hand-offs met, breached, pending and closed early, when counted, then each lands in its bucket', () => {
     // Arrange
