@@ -179,6 +179,108 @@ describe('reassignment', () => {
   });
 });
 
+describe('SLA per owner across a reassignment', () => {
+  it('given an owner whose accept and first-contact deadlines passed before the sweeper saw them, when the lead is reassigned and the new owner accepts and calls in time, then the breaches count once against the first owner and the new owner is within SLA', async () => {
+    // Arrange: a hand-off by hand to suzuki (no route: the default clocks, accept and first contact)
+    const leadId = await warmMql('sla-owner');
+    const opened = await act(leadId, 'handoff', {
+      actionId: `h-${leadId}`,
+      ownerId: 'suzuki',
+      reason: '展示会',
+    });
+    expect(opened.status).toBe(200);
+    const held = (await stateOf(leadId))?.handoff as { dueAt: number; firstContactDueAt: number };
+    const { now } = await import('#adapters/clock');
+    const dayOf = (at: number) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(at);
+    const lastDeadline = Math.max(held.dueAt, held.firstContactDueAt);
+    const range = `from=${dayOf(now())}&to=${dayOf(lastDeadline + 14 * 86_400_000)}`;
+    type Row = Record<string, number | string | null> & { group: string };
+    const slaRows = async (): Promise<Row[]> =>
+      (
+        (await (await api(runtime).opsGet(`/v1/ops/reports/sla?${range}&groupBy=owner`)).json()) as {
+          rows: Row[];
+        }
+      ).rows;
+    const rowOf = (rows: Row[], owner: string, metric: string) =>
+      Number(rows.find((r) => r.group === owner)?.[metric] ?? 0);
+    const before = await slaRows();
+
+    // Act: both deadlines pass with no sweep (a lagging sweeper), then sales reassigns to a colleague
+    await runtime.advanceClock(lastDeadline - now() + 60_000);
+    const moved = await act(leadId, 'reassign', {
+      actionId: `r-${leadId}`,
+      ownerId: 'takahashi',
+      reason: '不在',
+    });
+    const accepted = await act(leadId, 'accept', { actionId: `a-${leadId}`, by: 'takahashi' });
+    const called = await api(runtime).opsPost(`/v1/ops/leads/${leadId}/activities`, {
+      activityId: `call-${leadId}`,
+      type: 'call',
+      outcome: 'connected',
+      by: 'takahashi',
+    });
+    await runtime.settle();
+    // The counters of this lead's writes alone (no sweep ran: other leads' timers have not fired).
+    const after = await slaRows();
+    // Later sweeps (past the new owner's deadlines too) find nothing left to breach on this lead.
+    const fresh = (await stateOf(leadId))?.handoff as { dueAt: number; firstContactDueAt: number };
+    await runtime.advanceClock(Math.max(fresh.dueAt, fresh.firstContactDueAt) - now() + 60_000);
+    await runtime.sweep();
+    await runtime.sweep();
+
+    // Assert
+    expect(moved.status).toBe(200);
+    expect(accepted.status).toBe(200);
+    expect(called.status).toBe(201);
+    const breaches = eventsOf(runtime, leadId, 'Lead SLA Breached').map((e) =>
+      detailOf<{
+        clock: string;
+        owner: { ownerId: string };
+        escalation: { action: string; reassignTo?: { ownerId: string } };
+      }>(e),
+    );
+    expect(breaches.map((b) => b.clock).sort()).toEqual(['accept', 'first_contact']);
+    for (const breach of breaches) {
+      expect(breach).toMatchObject({
+        owner: { ownerId: 'suzuki' },
+        escalation: { action: 'reassign', reassignTo: { ownerId: 'takahashi' } },
+      });
+    }
+    expect(detailOf(eventsOf(runtime, leadId, 'Lead Accepted')[0])).toMatchObject({
+      ownerId: 'takahashi',
+      withinSla: true,
+    });
+    expect(detailOf(eventsOf(runtime, leadId, 'Lead First Contacted')[0])).toMatchObject({
+      owner: { ownerId: 'takahashi' },
+      withinSla: true,
+    });
+    const delta = (owner: string, metric: string) =>
+      rowOf(after, owner, metric) - rowOf(before, owner, metric);
+    expect({
+      breached: delta('suzuki', 'breached'),
+      firstContactBreached: delta('suzuki', 'firstContactBreached'),
+    }).toEqual({
+      breached: 1,
+      firstContactBreached: 1,
+    });
+    expect({
+      accepted: delta('takahashi', 'accepted'),
+      acceptedWithinSla: delta('takahashi', 'acceptedWithinSla'),
+      breached: delta('takahashi', 'breached'),
+      firstContacted: delta('takahashi', 'firstContacted'),
+      firstContactWithinSla: delta('takahashi', 'firstContactWithinSla'),
+      firstContactBreached: delta('takahashi', 'firstContactBreached'),
+    }).toEqual({
+      accepted: 1,
+      acceptedWithinSla: 1,
+      breached: 0,
+      firstContacted: 1,
+      firstContactWithinSla: 1,
+      firstContactBreached: 0,
+    });
+  });
+});
+
 describe('accept without an open hand-off', () => {
   it('given a warm MQL from the call list, when its owner accepts it, then one step opens the hand-off for them and accepts it (SAL, SLA met), and a later automatic hand-off is a no-op', async () => {
     // Arrange

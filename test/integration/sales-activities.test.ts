@@ -222,16 +222,33 @@ describe('first-contact SLA', () => {
     // The old owner's call no longer counts; the new owner's does (met against the new deadline).
     const late = await logActivity(lead.leadId, await activity({ by: first?.owner.ownerId }));
     expect(await late.json()).toMatchObject({ firstContact: false });
+    const day = dayOf(await clockNow());
+    const slaOf = async (owner: string | undefined) =>
+      (
+        (await (
+          await api(runtime).opsGet(`/v1/ops/reports/sla?from=${day}&to=${day}&groupBy=owner`)
+        ).json()) as {
+          rows: { group: string; firstContactWithinSla: number; firstContactBreached: number }[];
+        }
+      ).rows.find((r) => r.group === owner) ?? { firstContactWithinSla: 0, firstContactBreached: 0 };
+    const newOwnerBefore = await slaOf(newOwner);
     const met = await logActivity(lead.leadId, await activity({ by: newOwner }));
     expect(await met.json()).toMatchObject({ firstContact: true });
     await runtime.settle();
     const contacted = eventsOf(runtime, lead.leadId, 'Lead First Contacted');
     expect(contacted).toHaveLength(1);
-    // A breach was already counted for this hand-off: the contact counts nothing more.
-    expect(detailOf(contacted[0])).toMatchObject({ withinSla: false, owner: { ownerId: newOwner } });
-    const final = await readSlaCounters(period);
-    expect(final.firstContactBreached).toBe(counters.firstContactBreached);
-    expect(final.firstContactMet).toBe(countersBefore.firstContactMet);
+    // The clock is the holder's: the first owner's breach is counted (once, against them), and the new owner
+    // called within their own fresh deadline, so the contact is within SLA and counts as met, for them.
+    expect(detailOf(contacted[0])).toMatchObject({ withinSla: true, owner: { ownerId: newOwner } });
+    const final = await readSlaCounters(reportPeriod(await clockNow()));
+    const sameMonth = reportPeriod(await clockNow()) === period;
+    if (sameMonth) expect(final.firstContactBreached).toBe(counters.firstContactBreached);
+    expect(final.firstContactMet).toBe((sameMonth ? countersBefore.firstContactMet : 0) + 1);
+    const newOwnerAfter = await slaOf(newOwner);
+    expect({
+      withinSla: newOwnerAfter.firstContactWithinSla - newOwnerBefore.firstContactWithinSla,
+      breached: newOwnerAfter.firstContactBreached - newOwnerBefore.firstContactBreached,
+    }).toEqual({ withinSla: 1, breached: 0 });
   });
 
   it('given a hot lead whose owner accepts but does not call, when the first-contact deadline passes, then a first_contact breach notifies (no reassignment) and a late call counts as breached once', async () => {

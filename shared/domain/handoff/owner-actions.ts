@@ -31,9 +31,13 @@ import {
   clockDeadlines,
   type HandoffState,
   nextSlaCheckAt,
+  overdueClocks,
   type SlaCounter,
+  slaBreachEvents,
   slaCountersOnAccept,
+  slaCountersOnBreach,
   slaDueAt,
+  withBreaches,
 } from '#domain/handoff/sla';
 import type { LeadAction, OwnerAction, SalesAction } from '#domain/lead/actions';
 import { type AnyDomainEvent, buildDomainEvent, isoAt } from '#domain/lead/events';
@@ -176,6 +180,10 @@ function reassignOpen(
   const newOwner = toOwnerRef(next.owner);
   const reassignments = handoff.reassignments + 1;
   const accepted = handoff.acceptedAt !== undefined;
+  // A deadline of the current owner that passed before any SLA timer saw it is their breach: published and
+  // counted now, against them, before their clocks give way to the new owner's.
+  const overdue = overdueClocks(handoff, now);
+  const held = withBreaches(handoff, overdue, now);
   // The new owner gets fresh clocks: accept (unless already accepted) and first contact (unless made).
   const fresh = handoff.clocks
     ? clockDeadlines(now, handoff.clocks, ctx.policy.sla.window)
@@ -183,7 +191,7 @@ function reassignOpen(
   const firstContactDueAt =
     handoff.firstContactAt === undefined ? fresh.firstContactDueAt : handoff.firstContactDueAt;
   const reassigned: HandoffState = {
-    ...handoff,
+    ...held,
     owner: newOwner,
     rule: next.rule,
     startedAt: now,
@@ -199,6 +207,7 @@ function reassignOpen(
     transitions: [],
     handoff: reassigned,
     events: [
+      ...slaBreachEvents(lead.leadId, handoff, overdue, { action: 'reassign', reassignTo: newOwner }, now),
       buildDomainEvent('Lead Assigned', {
         version: 1,
         occurredAt: isoAt(now),
@@ -213,7 +222,7 @@ function reassignOpen(
     ],
     roundRobinState: recordAssignment(ctx.roundRobin, newOwner.ownerId, now),
     ...(checkAt === undefined ? {} : { slaTimer: { n: handoff.n, at: checkAt } }),
-    slaCounters: [],
+    slaCounters: slaCountersOnBreach(handoff, false, overdue),
   };
 }
 

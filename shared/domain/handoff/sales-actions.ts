@@ -3,7 +3,7 @@
  * transition table, and the result view an action returns (and a replay returns again). Pure: (lead,
  * action, now, recycle policy) → new stage, hand-off, events to write to the outbox.
  */
-import type { HandoffState } from '#domain/handoff/sla';
+import { acceptedWithinSla, type HandoffState } from '#domain/handoff/sla';
 import type { LeadAction, SalesAction } from '#domain/lead/actions';
 import {
   type AnyDomainEvent,
@@ -109,7 +109,7 @@ const actionDetail = (
           eventId: `${lead.leadId}:accept:${handoff.n}`,
           handoffNumber: handoff.n,
           ownerId: handoff.owner.ownerId,
-          withinSla: handoff.breachedAt === undefined && now <= handoff.dueAt,
+          withinSla: acceptedWithinSla(handoff, now),
         }),
       };
     }

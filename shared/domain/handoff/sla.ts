@@ -4,6 +4,12 @@
  * event naming the clock, optionally reassignment to the next owner (a bounded number of times, both clocks
  * restart for the new owner), and met/breached counting for reports. One SLA timer per lead fires at the
  * earliest deadline still pending (`nextSlaCheckAt`).
+ *
+ * The clocks belong to the owner who holds the lead. A reassignment (by the SLA timer or by hand) restarts
+ * the clocks not yet met for the new owner, and each deadline is decided once, for the owner who held the
+ * lead when it passed: met (accepted or contacted by it) or breached (seen passing by the timer, or by the
+ * accept, contact or reassignment that came after it first). So a new owner who accepts in time after the
+ * first owner's breach is within SLA, and the first owner's breach is counted against them only.
  */
 import {
   type AssignmentConfig,
@@ -45,9 +51,12 @@ export interface HandoffState {
   acceptedAt?: EpochMs;
   /** Set when the lead leaves the sales pipeline (disqualified, recycled, became a customer). */
   closedAt?: EpochMs;
-  /** First breach of this hand-off, kept across reassignments so compliance counts it once. */
+  /** First accept breach of this hand-off, whoever held it (shown on the lead; counting is per deadline). */
   breachedAt?: EpochMs;
-  /** The deadline whose breach was last handled: a re-fired timer for it changes nothing. */
+  /**
+   * The accept deadline whose breach was last handled (published and counted): a re-fired timer for it
+   * changes nothing, and an accept after it counts nothing more. A reassignment gives a new deadline.
+   */
   lastBreachedDueAt?: EpochMs;
   reassignments: number;
   previousOwnerIds: string[];
@@ -59,7 +68,7 @@ export interface HandoffState {
   firstContactDueAt?: EpochMs;
   /** When the owner first contacted the lead (activity time) after the hand-off. */
   firstContactAt?: EpochMs;
-  /** First first-contact breach of this hand-off (counted once across reassignments). */
+  /** First first-contact breach of this hand-off, whoever held it (shown on the lead). */
   firstContactBreachedAt?: EpochMs;
   /** The first-contact deadline whose breach was last handled. */
   lastFirstContactBreachedDueAt?: EpochMs;
@@ -70,6 +79,70 @@ export type SlaClockName = 'accept' | 'first_contact';
 const acceptPending = (h: HandoffState): boolean => h.acceptedAt === undefined && h.closedAt === undefined;
 const firstContactPending = (h: HandoffState): boolean =>
   h.closedAt === undefined && h.firstContactDueAt !== undefined && h.firstContactAt === undefined;
+
+/** Whether the current owner's accept deadline was already seen breached (published and counted). */
+const acceptBreachHandled = (h: HandoffState): boolean => h.lastBreachedDueAt === h.dueAt;
+/** Whether the current owner's first-contact deadline was already seen breached. */
+const firstContactBreachHandled = (h: HandoffState): boolean =>
+  h.firstContactDueAt !== undefined && h.lastFirstContactBreachedDueAt === h.firstContactDueAt;
+
+/**
+ * The clocks of the current owner whose deadline has passed at `now` with the breach not handled yet (no
+ * timer saw it): accept first. What a reassignment must publish and count before the clocks restart.
+ */
+export function overdueClocks(h: HandoffState, now: EpochMs): SlaClockName[] {
+  const fc = h.firstContactDueAt;
+  return [
+    ...(acceptPending(h) && now > h.dueAt && !acceptBreachHandled(h) ? ['accept' as const] : []),
+    ...(fc !== undefined && firstContactPending(h) && now > fc && !firstContactBreachHandled(h)
+      ? ['first_contact' as const]
+      : []),
+  ];
+}
+
+/** The hand-off with the breach of each clock in `clocks` handled at `now` (the hand-off's first breach kept). */
+export function withBreaches(h: HandoffState, clocks: readonly SlaClockName[], now: EpochMs): HandoffState {
+  return {
+    ...h,
+    ...(clocks.includes('accept') ? { breachedAt: h.breachedAt ?? now, lastBreachedDueAt: h.dueAt } : {}),
+    ...(clocks.includes('first_contact') && h.firstContactDueAt !== undefined
+      ? {
+          firstContactBreachedAt: h.firstContactBreachedAt ?? now,
+          lastFirstContactBreachedDueAt: h.firstContactDueAt,
+        }
+      : {}),
+  };
+}
+
+/**
+ * `Lead SLA Breached` for each clock in `clocks`, naming the owner who held the lead when the deadline passed.
+ * Event ids derive from the hand-off, the clock and the reassignment count (one deadline per count).
+ */
+export function slaBreachEvents(
+  leadId: string,
+  h: HandoffState,
+  clocks: readonly SlaClockName[],
+  escalation: { action: 'notify' | 'reassign'; reassignTo?: OwnerRef },
+  now: EpochMs,
+): AnyDomainEvent[] {
+  return clocks.map((clock) =>
+    buildDomainEvent('Lead SLA Breached', {
+      version: 1,
+      occurredAt: isoAt(now),
+      leadId,
+      eventId:
+        clock === 'accept'
+          ? `${leadId}:sla:${h.n}:${h.reassignments}`
+          : `${leadId}:sla-first-contact:${h.n}:${h.reassignments}`,
+      handoffNumber: h.n,
+      clock,
+      dueAt: isoAt(clock === 'accept' ? h.dueAt : (h.firstContactDueAt ?? h.dueAt)),
+      owner: h.owner,
+      escalation,
+      reassignments: h.reassignments,
+    }),
+  );
+}
 
 /** The earliest deadline not yet met nor handled: when the SLA timer must fire next (undefined: none). */
 export function nextSlaCheckAt(h: HandoffState): EpochMs | undefined {
@@ -166,15 +239,8 @@ export function onSlaTimer(
   roundRobinState: RoundRobinState,
   now: EpochMs,
 ): SlaBreachOutcome {
-  const fcDueAt = handoff.firstContactDueAt;
-  const acceptDue =
-    acceptPending(handoff) && now > handoff.dueAt && handoff.lastBreachedDueAt !== handoff.dueAt;
-  const fcDue =
-    fcDueAt !== undefined &&
-    firstContactPending(handoff) &&
-    now > fcDueAt &&
-    handoff.lastFirstContactBreachedDueAt !== fcDueAt;
-  if (!acceptDue && !fcDue) {
+  const clocks = overdueClocks(handoff, now);
+  if (clocks.length === 0) {
     const nextCheckAt = nextSlaCheckAt(handoff);
     if (nextCheckAt !== undefined) return { due: false, reason: 'not_yet', nextCheckAt };
     if (handoff.closedAt !== undefined) return { due: false, reason: 'closed' };
@@ -182,37 +248,10 @@ export function onSlaTimer(
     return { due: false, reason: 'already_handled' };
   }
 
-  const clocks: SlaClockName[] = [
-    ...(acceptDue ? ['accept' as const] : []),
-    ...(fcDue ? ['first_contact' as const] : []),
-  ];
-  const breached: HandoffState = {
-    ...handoff,
-    ...(acceptDue ? { breachedAt: handoff.breachedAt ?? now, lastBreachedDueAt: handoff.dueAt } : {}),
-    ...(fcDue
-      ? {
-          firstContactBreachedAt: handoff.firstContactBreachedAt ?? now,
-          lastFirstContactBreachedDueAt: fcDueAt,
-        }
-      : {}),
-  };
+  const breached = withBreaches(handoff, clocks, now);
   const base = { version: 1 as const, occurredAt: isoAt(now), leadId: lead.leadId };
   const breachEvents = (escalation: { action: 'notify' | 'reassign'; reassignTo?: OwnerRef }) =>
-    clocks.map((clock) =>
-      buildDomainEvent('Lead SLA Breached', {
-        ...base,
-        eventId:
-          clock === 'accept'
-            ? `${lead.leadId}:sla:${handoff.n}:${handoff.reassignments}`
-            : `${lead.leadId}:sla-first-contact:${handoff.n}:${handoff.reassignments}`,
-        handoffNumber: handoff.n,
-        clock,
-        dueAt: isoAt(clock === 'accept' ? handoff.dueAt : (fcDueAt ?? handoff.dueAt)),
-        owner: handoff.owner,
-        escalation,
-        reassignments: handoff.reassignments,
-      }),
-    );
+    slaBreachEvents(lead.leadId, handoff, clocks, escalation, now);
 
   const mayReassign =
     policy.reassignOnBreach &&
@@ -325,19 +364,20 @@ export function reportPeriod(at: EpochMs, timeZone: string): string {
 }
 
 /**
- * What a handled breach counts: each clock's first breach of the hand-off once, and each reassignment.
- * `clocks` (default: accept) names the clocks that ran out in this firing.
+ * What a handled breach counts: each clock that ran out (`clocks`, from `overdueClocks`: each deadline is
+ * handled once, so counted once, for the owner who held it), and the reassignment when the timer made one.
  */
 export function slaCountersOnBreach(
   before: HandoffState,
   reassigned: boolean,
-  clocks: readonly SlaClockName[] = ['accept'],
+  clocks: readonly SlaClockName[],
 ): SlaCounter[] {
+  const overdue = clocks.filter((clock) =>
+    clock === 'accept' ? !acceptBreachHandled(before) : !firstContactBreachHandled(before),
+  );
   return [
-    ...(clocks.includes('accept') && before.breachedAt === undefined ? (['breached'] as const) : []),
-    ...(clocks.includes('first_contact') && before.firstContactBreachedAt === undefined
-      ? (['firstContactBreached'] as const)
-      : []),
+    ...(overdue.includes('accept') ? (['breached'] as const) : []),
+    ...(overdue.includes('first_contact') ? (['firstContactBreached'] as const) : []),
     ...(reassigned ? (['reassigned'] as const) : []),
   ];
 }
@@ -379,11 +419,11 @@ export function recordFirstContact(
   if (!isContactAttempt(activity)) return undefined;
   const at = Math.min(activity.occurredAt, now);
   const due = handoff.firstContactDueAt;
-  const withinSla = due === undefined || (handoff.firstContactBreachedAt === undefined && at <= due);
+  // The current owner's own deadline decides (a breach of an earlier owner's is theirs, counted already).
+  const seenBreached = firstContactBreachHandled(handoff);
+  const withinSla = due === undefined || (!seenBreached && at <= due);
   const counters: SlaCounter[] =
-    due === undefined || handoff.firstContactBreachedAt !== undefined
-      ? []
-      : [withinSla ? 'firstContactMet' : 'firstContactBreached'];
+    due === undefined || seenBreached ? [] : [withinSla ? 'firstContactMet' : 'firstContactBreached'];
   const event = buildDomainEvent('Lead First Contacted', {
     version: 1,
     eventId: `${leadId}:first-contact:${handoff.n}`,
@@ -401,12 +441,18 @@ export function recordFirstContact(
   return { handoff: { ...handoff, firstContactAt: at }, counters, event };
 }
 
+/** Whether an accept at `now` is within the current owner's SLA (by their deadline, not seen breached). */
+export function acceptedWithinSla(before: HandoffState, now: EpochMs): boolean {
+  return !acceptBreachHandled(before) && now <= before.dueAt;
+}
+
 /**
- * What accepting a hand-off counts. Met: accepted by the (current) deadline with no earlier breach. A late
- * accept the sweeper had not yet seen is a breach, counted here once (the timer is gone, so it will not
- * count it again); a breach already counted counts nothing more.
+ * What accepting a hand-off counts, for the owner who holds it. Met: accepted by their deadline (an earlier
+ * owner's breach was counted against that owner). A late accept the sweeper had not yet seen is a breach,
+ * counted here once (the timer is gone, so it will not count it again); a breach of this deadline already
+ * counted counts nothing more.
  */
 export function slaCountersOnAccept(before: HandoffState, now: EpochMs): SlaCounter[] {
-  if (before.breachedAt !== undefined) return [];
-  return [now <= before.dueAt ? 'met' : 'breached'];
+  if (acceptBreachHandled(before)) return [];
+  return [acceptedWithinSla(before, now) ? 'met' : 'breached'];
 }

@@ -165,11 +165,22 @@ export interface CountedHandoff {
   n: number;
   owner: { ownerId: string; team: string };
   startedAt: EpochMs;
-  /** Set by the SLA timer when it saw the accept deadline pass (`Lead SLA Breached` counted then). */
-  breachedAt?: EpochMs | undefined;
-  /** The same for the first-contact deadline. */
-  firstContactBreachedAt?: EpochMs | undefined;
+  /** The current owner's accept deadline (each owner who gets the hand-off gets their own). */
+  dueAt?: EpochMs | undefined;
+  /** The accept deadline whose breach was published (`Lead SLA Breached`, counted then). */
+  lastBreachedDueAt?: EpochMs | undefined;
+  /** The current owner's first-contact deadline. */
+  firstContactDueAt?: EpochMs | undefined;
+  /** The first-contact deadline whose breach was published. */
+  lastFirstContactBreachedDueAt?: EpochMs | undefined;
 }
+
+/** The accept deadline of the hand-off's current owner was already counted as breached (by its own event). */
+const acceptBreachCounted = (h: CountedHandoff | undefined): boolean =>
+  h?.lastBreachedDueAt !== undefined && h.lastBreachedDueAt === h.dueAt;
+/** The same for the first-contact deadline. */
+const firstContactBreachCounted = (h: CountedHandoff | undefined): boolean =>
+  h?.lastFirstContactBreachedDueAt !== undefined && h.lastFirstContactBreachedDueAt === h.firstContactDueAt;
 
 /** What a counted change needs to know about the lead (the state as written, the immutable profile bits). */
 export interface CountingSnapshot {
@@ -303,8 +314,8 @@ export function factsFor(
             accepted: 1,
             ...(event.detail.withinSla ? { acceptedWithinSla: 1 } : {}),
             // Late, but before the sweeper saw the deadline pass: no `Lead SLA Breached` came (the accept
-            // took the timer away), so the breach is counted here, once.
-            ...(!event.detail.withinSla && handoff?.breachedAt === undefined ? { breached: 1 } : {}),
+            // took the timer away), so the breach is counted here, once. (An earlier owner's breach is theirs.)
+            ...(!event.detail.withinSla && !acceptBreachCounted(handoff) ? { breached: 1 } : {}),
             [ttaField(bucket)]: 1,
           },
           ownerId: event.detail.ownerId,
@@ -352,7 +363,7 @@ export function factsFor(
             firstContacted: 1,
             ...(event.detail.withinSla ? { firstContactWithinSla: 1 } : {}),
             // Late, before the sweeper saw it: the breach is counted here (as on accept).
-            ...(!event.detail.withinSla && handoff?.firstContactBreachedAt === undefined
+            ...(!event.detail.withinSla && !firstContactBreachCounted(handoff)
               ? { firstContactBreached: 1 }
               : {}),
           },

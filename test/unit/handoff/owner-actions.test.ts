@@ -169,6 +169,44 @@ describe('decideLeadAction: reassignment stays in the owner’s team', () => {
   });
 });
 
+describe('decideLeadAction: a reassignment after a deadline the sweeper has not seen yet', () => {
+  it("given the owner's accept deadline passed unhandled, when reassigned, then the breach is published and counted against that owner, once, and the new owner's clock starts fresh", () => {
+    // Arrange: suzuki's accept deadline passed an hour ago; no SLA timer has fired yet
+    const late = open({ startedAt: NOW - 6 * HOUR, dueAt: NOW - HOUR });
+    const reassign = { action: 'reassign', actionId: 'r', reason: '不在', ownerId: 'takahashi' } as const;
+
+    // Act
+    const d = decide(warmMql({ handoff: late }), reassign);
+
+    // Assert
+    if (!d.ok) throw new Error(d.message);
+    expect(d.events.map((e) => e.detailType)).toEqual(['Lead SLA Breached', 'Lead Assigned']);
+    expect(d.events[0]?.detail).toMatchObject({
+      eventId: 'lead-1:sla:1:0',
+      clock: 'accept',
+      owner: { ownerId: 'suzuki' },
+      dueAt: new Date(NOW - HOUR).toISOString(),
+      escalation: { action: 'reassign', reassignTo: { ownerId: 'takahashi' } },
+    });
+    expect(d.slaCounters).toEqual(['breached']);
+    expect(d.handoff).toMatchObject({
+      owner: { ownerId: 'takahashi' },
+      breachedAt: NOW,
+      lastBreachedDueAt: NOW - HOUR,
+    });
+    expect(d.handoff?.dueAt).toBeGreaterThan(NOW);
+    // Reassigned again before takahashi's deadline: nothing more to count.
+    const again = decideLeadAction(
+      warmMql({ handoff: d.handoff }),
+      { ...reassign, actionId: 'r2', ownerId: 'suzuki' },
+      NOW + 1,
+      ctx,
+    );
+    expect(again.ok && again.events.map((e) => e.detailType)).toEqual(['Lead Assigned']);
+    expect(again.ok && again.slaCounters).toEqual([]);
+  });
+});
+
 describe('decideLeadAction: accept without an open hand-off', () => {
   it('given a warm MQL without a hand-off, when an owner accepts (by e-mail), then the hand-off opens for them and is accepted in the same decision', () => {
     const d = decide(warmMql(), { action: 'accept', actionId: 'a', by: 'M.Ito@example.co.jp' });

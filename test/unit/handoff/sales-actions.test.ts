@@ -247,10 +247,17 @@ describe('applySalesAction', () => {
     const lead = {
       leadId: 'lead-1',
       stage: 'mql' as const,
-      handoff: openHandoff({ breachedAt: NOW + DAY + 1 }),
+      handoff: openHandoff({ breachedAt: NOW + DAY + 1, lastBreachedDueAt: NOW + DAY }),
     };
-    const result = applySalesAction(lead, ACTIONS.accept, NOW + HOUR);
+    const result = applySalesAction(lead, ACTIONS.accept, NOW + DAY + HOUR);
     expect(result.ok && result.events[0]?.detail).toMatchObject({ withinSla: false });
+    // An earlier owner's breach (another deadline): the owner who holds it now accepted in time.
+    const reassigned = {
+      ...lead,
+      handoff: openHandoff({ breachedAt: NOW - 1, lastBreachedDueAt: NOW - HOUR }),
+    };
+    const inTime = applySalesAction(reassigned, ACTIONS.accept, NOW + HOUR);
+    expect(inTime.ok && inTime.events[0]?.detail).toMatchObject({ withinSla: true });
   });
 
   it.each([

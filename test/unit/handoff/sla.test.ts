@@ -4,6 +4,7 @@ import { toOwnerRef } from '#domain/handoff/assignment';
 import {
   type HandoffState,
   onSlaTimer,
+  recordFirstContact,
   reportPeriod,
   type SlaPolicy,
   slaCompliance,
@@ -231,16 +232,59 @@ describe('SLA counters', () => {
     expect(reportPeriod(Date.UTC(2025, 4, 31, 20), 'UTC')).toBe('2025-05');
   });
 
-  it('given a first breach, then it counts a breach; a later breach of the same hand-off does not', () => {
-    expect(slaCountersOnBreach(openHandoff(), false)).toEqual(['breached']);
-    expect(slaCountersOnBreach(openHandoff({ breachedAt: START }), true)).toEqual(['reassigned']);
-    expect(slaCountersOnBreach(openHandoff(), true)).toEqual(['breached', 'reassigned']);
+  it("given a breach, then it counts a breach (and the reassignment); the next owner's own breach counts for them", () => {
+    expect(slaCountersOnBreach(openHandoff(), false, ['accept'])).toEqual(['breached']);
+    expect(slaCountersOnBreach(openHandoff(), true, ['accept'])).toEqual(['breached', 'reassigned']);
+    // The first owner's breach was counted; the new owner let their own fresh deadline pass as well.
+    const first = onSlaTimer(enterpriseLead, openHandoff(), plain, demo, {}, START + 25 * HOUR);
+    if (!first.due) throw new Error('expected a breach');
+    expect(slaCountersOnBreach(first.handoff, false, ['accept'])).toEqual(['breached']);
   });
 
   it('given an accept by the deadline, then the SLA is met; late and unseen, a breach; already breached, nothing', () => {
     const h = openHandoff();
     expect(slaCountersOnAccept(h, h.dueAt)).toEqual(['met']);
     expect(slaCountersOnAccept(h, h.dueAt + 1)).toEqual(['breached']);
-    expect(slaCountersOnAccept(openHandoff({ breachedAt: h.dueAt + 1 }), h.dueAt + 2)).toEqual([]);
+    const seen = openHandoff({ breachedAt: h.dueAt + 1, lastBreachedDueAt: h.dueAt });
+    expect(slaCountersOnAccept(seen, h.dueAt + 2)).toEqual([]);
+  });
+});
+
+describe('SLA per owner across a reassignment', () => {
+  // sato breached; the SLA timer gave the lead to ito with fresh clocks (24 h accept, and first contact)
+  const breachAt = START + 25 * HOUR;
+  const reassigned = () => {
+    const withFirstContact = openHandoff({
+      clocks: {
+        accept: { hours: 24, businessHours: false },
+        firstContact: { hours: 2, businessHours: false },
+      },
+      firstContactDueAt: START + 2 * HOUR,
+    });
+    const outcome = onSlaTimer(enterpriseLead, withFirstContact, plain, demo, {}, breachAt);
+    if (!outcome.due || outcome.action !== 'reassign') throw new Error('expected a reassignment');
+    return outcome.handoff;
+  };
+
+  it('given the first owner breached and the lead was reassigned, when the new owner accepts by their own deadline, then it is met for them; late and unseen, a breach for them', () => {
+    const h = reassigned();
+    expect(h.owner.ownerId).toBe('ito');
+    expect(slaCountersOnAccept(h, h.dueAt)).toEqual(['met']);
+    expect(slaCountersOnAccept(h, h.dueAt + 1)).toEqual(['breached']);
+  });
+
+  it('given the first owner breached the first-contact clock and the lead was reassigned, when the new owner calls by their own deadline, then the contact is within SLA and met; late and unseen, a breach', () => {
+    const h = reassigned();
+    const due = h.firstContactDueAt ?? Number.NaN;
+    const call = (at: number) =>
+      recordFirstContact('lead-1', h, { activityId: 'c', type: 'call', by: 'ito', occurredAt: at }, at);
+    expect(call(due)).toMatchObject({
+      counters: ['firstContactMet'],
+      event: { detail: { withinSla: true } },
+    });
+    expect(call(due + 1)).toMatchObject({
+      counters: ['firstContactBreached'],
+      event: { detail: { withinSla: false } },
+    });
   });
 });

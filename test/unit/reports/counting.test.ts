@@ -405,13 +405,34 @@ describe('SLA facts of a late accept or first contact', () => {
       contactedAt: new Date(started + 3_600_000 + 40_000).toISOString(),
       withinSla,
     });
-  const snapshot = (marks: { breachedAt?: number; firstContactBreachedAt?: number } = {}) => ({
+  const acceptDue = started + 4 * 3_600_000;
+  const firstContactDue = started + 3_600_000;
+  /** What the SLA timer leaves when it saw a deadline pass (`Lead SLA Breached` published and counted). */
+  type Marks = {
+    breachedAt?: number;
+    lastBreachedDueAt?: number;
+    firstContactBreachedAt?: number;
+    lastFirstContactBreachedDueAt?: number;
+  };
+  const acceptSeen: Marks = { breachedAt: acceptDue + 60_000, lastBreachedDueAt: acceptDue };
+  const firstContactSeen: Marks = {
+    firstContactBreachedAt: firstContactDue + 60_000,
+    lastFirstContactBreachedDueAt: firstContactDue,
+  };
+  const snapshot = (marks: Marks = {}) => ({
     createdAt: started,
     stageHistory: [],
-    handoff: { n: 1, owner: { ownerId: 'sato', team: 'enterprise' }, startedAt: started, ...marks },
+    handoff: {
+      n: 1,
+      owner: { ownerId: 'sato', team: 'enterprise' },
+      startedAt: started,
+      dueAt: acceptDue,
+      firstContactDueAt: firstContactDue,
+      ...marks,
+    },
   });
   /** The write also opened hand-off #2 to field sales (appointment_set): #1 is the state it found. */
-  const tqlSnapshot = (marks: { breachedAt?: number; firstContactBreachedAt?: number } = {}) => ({
+  const tqlSnapshot = (marks: Marks = {}) => ({
     createdAt: started,
     stageHistory: [],
     handoff: { n: 2, owner: { ownerId: 'tanaka', team: 'kansai' }, startedAt: started + 2 * 3_600_000 },
@@ -426,10 +447,13 @@ describe('SLA facts of a late accept or first contact', () => {
   });
 
   it('given the sweeper counted the breach already (Lead SLA Breached), then a late accept counts no second breach', () => {
-    expect(
-      metrics(accepted(false), snapshot({ breachedAt: started + 4 * 3_600_000 }))?.breached,
-    ).toBeUndefined();
+    expect(metrics(accepted(false), snapshot(acceptSeen))?.breached).toBeUndefined();
     expect(metrics(accepted(true), snapshot())?.breached).toBeUndefined();
+  });
+
+  it('given an earlier owner’s breach was counted (another deadline), when the owner who holds it now accepts late, then it is their breach', () => {
+    const earlier = snapshot({ breachedAt: started, lastBreachedDueAt: started - 3_600_000 });
+    expect(metrics(accepted(false), earlier)).toMatchObject({ accepted: 1, breached: 1 });
   });
 
   it('given a first contact after its deadline, then it is a first-contact breach once', () => {
@@ -437,21 +461,18 @@ describe('SLA facts of a late accept or first contact', () => {
       firstContacted: 1,
       firstContactBreached: 1,
     });
-    expect(
-      metrics(contacted(false), snapshot({ firstContactBreachedAt: started + 3_600_000 }))
-        ?.firstContactBreached,
-    ).toBeUndefined();
+    expect(metrics(contacted(false), snapshot(firstContactSeen))?.firstContactBreached).toBeUndefined();
   });
 
   it('given a late call that books the appointment (first contact of hand-off #1, hand-off #2 opened in the same write), when the sweeper had counted the breach of #1, then the contact counts no second breach', () => {
-    const breached = tqlSnapshot({ firstContactBreachedAt: started + 3_600_000 });
+    const breached = tqlSnapshot(firstContactSeen);
     expect(metrics(contacted(false), breached)).toEqual({ firstContacted: 1 });
     // Not seen by the sweeper: the late contact is the breach, once.
     expect(metrics(contacted(false), tqlSnapshot())).toEqual({ firstContacted: 1, firstContactBreached: 1 });
   });
 
   it('given an accept of a hand-off the write replaced, then its breach, start and team are that hand-off’s', () => {
-    const facts = factsFor([accepted(false)], tqlSnapshot({ breachedAt: started + 4 * 3_600_000 }), TZ);
+    const facts = factsFor([accepted(false)], tqlSnapshot(acceptSeen), TZ);
     expect(facts).toEqual([
       expect.objectContaining({ metrics: { accepted: 1, tta6: 1 }, ownerId: 'sato', team: 'enterprise' }),
     ]);
