@@ -2,6 +2,7 @@ import { now as clockNow } from '#adapters/clock';
 import { countMetric } from '#adapters/metrics';
 import { replayOf } from '#app/action-replay';
 import { type OpportunityView, opportunityView } from '#app/deal-view';
+import { slaCounterItems } from '#app/sla-counting';
 import { settings } from '#config/settings';
 import { crmSyncDueAt } from '#domain/deals/crm-sync';
 import { type DealAction, type DealDecided, decideDealAction } from '#domain/deals/deal-actions';
@@ -91,6 +92,7 @@ export async function dealAction(leadId: string, action: DealAction): Promise<De
           salesActionRecordPut(action.actionId, { leadId, action: action.action, result: view }, now),
           salesActionRefPut(leadId, action.actionId, now),
           ...(closedNow ? [slaTimerDelete(leadId)] : []),
+          ...slaCounterItems(now, decided.slaCounters ?? []),
           // BANTCH saved on a handed-off lead: the CRM record carries it, and no event will arm the sync.
           ...(decided.crmRecordChanged
             ? [crmChangeUpdate(leadId, now, crmSyncDueAt(now, settings.deals))]

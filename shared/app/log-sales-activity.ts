@@ -12,7 +12,7 @@ import {
 } from '#domain/handoff/activities';
 import { handoffView, planTqlHandoff, stateWithHandoff } from '#domain/handoff/handoff';
 import { movesToTql } from '#domain/handoff/routing';
-import { nextSlaCheckAt, recordFirstContact, type SlaCounter } from '#domain/handoff/sla';
+import { breachesOnLeaving, nextSlaCheckAt, recordFirstContact, type SlaCounter } from '#domain/handoff/sla';
 import type { AnyDomainEvent } from '#domain/lead/events';
 import type { Lead, LeadState } from '#domain/lead/lead';
 import type { EpochMs, Stage } from '#domain/lead/types';
@@ -215,6 +215,13 @@ function salesEffects(
       )
     : undefined;
   if (plan?.ok && roundRobin) {
+    // The hand-off it replaces: a deadline its owner let pass unseen by the SLA timer is their breach.
+    const replaced = state.handoff?.closedAt === undefined ? state.handoff : undefined;
+    if (replaced) {
+      const leaving = breachesOnLeaving(leadId, replaced, replaced, now);
+      events.push(...leaving.events);
+      counters.push(...leaving.counters);
+    }
     state = { ...stateWithHandoff(state, plan), version: state.version };
     events.push(...plan.events);
     counters.push('started');

@@ -281,6 +281,76 @@ describe('SLA per owner across a reassignment', () => {
   });
 });
 
+describe('SLA of a hand-off that closes or is replaced after a deadline the sweeper has not seen', () => {
+  const breachesOf = (leadId: string) =>
+    eventsOf(runtime, leadId, 'Lead SLA Breached').map((e) =>
+      detailOf<{ clock: string; owner: { ownerId: string }; escalation: { action: string } }>(e),
+    );
+
+  it('given an owner whose accept and first-contact deadlines passed unseen, when sales recycles the lead, then both breaches are published and counted against that owner once, and later sweeps add nothing', async () => {
+    // Arrange
+    const leadId = await warmMql('sla-close');
+    expect(
+      (await act(leadId, 'handoff', { actionId: `h-${leadId}`, ownerId: 'suzuki', reason: '展示会' })).status,
+    ).toBe(200);
+    const held = (await stateOf(leadId))?.handoff as { dueAt: number; firstContactDueAt: number };
+    const { now } = await import('#adapters/clock');
+    const { readSlaCounters, reportPeriod } = await import('#app/sla-counting');
+
+    // Act: both deadlines pass with no sweep, then the lead is recycled
+    await runtime.advanceClock(Math.max(held.dueAt, held.firstContactDueAt) - now() + 60_000);
+    const before = await readSlaCounters(reportPeriod(now()));
+    const recycled = await act(leadId, 'recycle', { actionId: `rc-${leadId}`, reason: '予算は来期' });
+    const after = await readSlaCounters(reportPeriod(now()));
+    await runtime.settle();
+    await runtime.sweep();
+
+    // Assert
+    expect(recycled.status).toBe(200);
+    expect(breachesOf(leadId).map((b) => b.clock)).toEqual(['accept', 'first_contact']);
+    for (const breach of breachesOf(leadId)) {
+      expect(breach).toMatchObject({ owner: { ownerId: 'suzuki' }, escalation: { action: 'notify' } });
+    }
+    expect(after.breached - before.breached).toBe(1);
+    expect(after.firstContactBreached - before.firstContactBreached).toBe(1);
+    expect(await slaTimerOf(leadId)).toBeUndefined();
+  });
+
+  it('given an inside-sales owner who let the accept deadline pass unseen, when they call and book the appointment, then their accept breach is published with the TQL hand-off to field sales', async () => {
+    // Arrange
+    const leadId = await warmMql('sla-tql');
+    expect(
+      (await act(leadId, 'handoff', { actionId: `h-${leadId}`, ownerId: 'kobayashi', reason: '架電' }))
+        .status,
+    ).toBe(200);
+    const held = (await stateOf(leadId))?.handoff as { dueAt: number; firstContactDueAt: number };
+    expect(held.firstContactDueAt).toBeGreaterThan(held.dueAt);
+    const { now } = await import('#adapters/clock');
+
+    // Act: past the accept deadline only (first contact still in time), no sweep
+    await runtime.advanceClock(held.dueAt - now() + 60_000);
+    const called = await api(runtime).opsPost(`/v1/ops/leads/${leadId}/activities`, {
+      activityId: `call-${leadId}`,
+      type: 'call',
+      outcome: 'appointment_set',
+      by: 'kobayashi',
+    });
+    await runtime.settle();
+
+    // Assert
+    expect(called.status).toBe(201);
+    expect(await called.json()).toMatchObject({
+      firstContact: true,
+      stage: 'tql',
+      handoff: { handoffNumber: 2 },
+    });
+    expect(breachesOf(leadId)).toEqual([
+      expect.objectContaining({ clock: 'accept', owner: expect.objectContaining({ ownerId: 'kobayashi' }) }),
+    ]);
+    expect(detailOf(eventsOf(runtime, leadId, 'Lead First Contacted')[0])).toMatchObject({ withinSla: true });
+  });
+});
+
 describe('accept without an open hand-off', () => {
   it('given a warm MQL from the call list, when its owner accepts it, then one step opens the hand-off for them and accepts it (SAL, SLA met), and a later automatic hand-off is a no-op', async () => {
     // Arrange

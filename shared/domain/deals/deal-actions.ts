@@ -24,7 +24,7 @@ import {
   recordsBantch,
   type SalesActionLead,
 } from '#domain/handoff/sales-actions';
-import type { HandoffState } from '#domain/handoff/sla';
+import { breachesOnLeaving, type HandoffState, type SlaCounter } from '#domain/handoff/sla';
 import type { BantchAction, OpportunityAction, SalesAction } from '#domain/lead/actions';
 import { type AnyDomainEvent, buildDomainEvent, isoAt } from '#domain/lead/events';
 import type { ChannelGroup, EpochMs, Stage, StageTransition, TimelineEntry } from '#domain/lead/types';
@@ -52,6 +52,8 @@ export type DealDecided = {
   deal: DealRecord;
   opportunity?: Opportunity;
   events: AnyDomainEvent[];
+  /** SLA counters: the breaches of deadlines no timer saw pass, when the move closes the hand-off. */
+  slaCounters?: SlaCounter[];
   nurture?: { at: EpochMs; sequenceId: string };
   /** Lines for the lead's timeline (no points): what `bantch` recorded. */
   timeline?: TimelineEntry[];
@@ -90,6 +92,7 @@ export function decideDealAction(
     stage: base.stage,
     transition: base.transition,
     ...(base.handoff ? { handoff: base.handoff } : {}),
+    ...(base.slaCounters.length ? { slaCounters: base.slaCounters } : {}),
   };
   if (action.action === 'qualify') {
     const bantch = mergeBantch(deal.bantch, action.bant);
@@ -313,8 +316,10 @@ function movePhase(
       }),
     );
   }
-  const handoff =
-    lead.handoff && lead.handoff.closedAt === undefined ? { ...lead.handoff, closedAt: now } : lead.handoff;
+  // Won or lost: the hand-off closes; a deadline no SLA timer saw pass is its holder's breach (counted now).
+  const open = lead.handoff && lead.handoff.closedAt === undefined ? lead.handoff : undefined;
+  const closing = open ? breachesOnLeaving(lead.leadId, open, { ...open, closedAt: now }, now) : undefined;
+  const handoff = closing?.handoff ?? lead.handoff;
   return {
     ok: true,
     stage,
@@ -322,7 +327,8 @@ function movePhase(
     ...(handoff ? { handoff } : {}),
     deal: moved.value.deal,
     opportunity,
-    events,
+    events: [...(closing?.events ?? []), ...events],
+    ...(closing?.counters.length ? { slaCounters: closing.counters } : {}),
     ...(nurture ? { nurture } : {}),
   };
 }

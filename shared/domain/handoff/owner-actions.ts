@@ -116,7 +116,7 @@ function answer(lead: ActionLead, action: SalesAction, now: EpochMs, ctx: OwnerC
     events: decided.events,
     ...(decided.nurture ? { nurture: decided.nurture } : {}),
     ...(accepted || closedNow ? { slaTimer: timerAfter(decided.handoff) } : {}),
-    slaCounters: accepted && before ? slaCountersOnAccept(before, now) : [],
+    slaCounters: [...decided.slaCounters, ...(accepted && before ? slaCountersOnAccept(before, now) : [])],
   };
 }
 

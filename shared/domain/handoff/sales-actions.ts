@@ -3,7 +3,12 @@
  * transition table, and the result view an action returns (and a replay returns again). Pure: (lead,
  * action, now, recycle policy) → new stage, hand-off, events to write to the outbox.
  */
-import { acceptedWithinSla, type HandoffState } from '#domain/handoff/sla';
+import {
+  acceptedWithinSla,
+  breachesOnLeaving,
+  type HandoffState,
+  type SlaCounter,
+} from '#domain/handoff/sla';
 import type { LeadAction, SalesAction } from '#domain/lead/actions';
 import {
   type AnyDomainEvent,
@@ -71,8 +76,13 @@ export type SalesActionResult =
       transition: StageTransition;
       /** Updated hand-off (accepted or closed); undefined when the lead had none. */
       handoff?: HandoffState;
-      /** The action's own event, then `Lead Stage Changed`. */
+      /**
+       * The action's own event, then `Lead Stage Changed`; before them, when the action closes the hand-off
+       * after a deadline no SLA timer saw pass, that owner's `Lead SLA Breached` (see `breachesOnLeaving`).
+       */
       events: AnyDomainEvent[];
+      /** SLA counters of those breaches (empty otherwise). */
+      slaCounters: SlaCounter[];
       /** For a recycle: enrol into `sequenceId` at `at`. */
       nurture?: { at: EpochMs; sequenceId: string };
     }
@@ -219,13 +229,23 @@ export function applySalesAction(
     to,
     reason: action.action,
   });
-  const handoff = updatedHandoff(lead.handoff, action.action, to, now);
+  const updated = updatedHandoff(lead.handoff, action.action, to, now);
+  const before = lead.handoff;
+  const closing =
+    before !== undefined &&
+    updated !== undefined &&
+    before.closedAt === undefined &&
+    updated.closedAt !== undefined
+      ? breachesOnLeaving(lead.leadId, before, updated, now)
+      : undefined;
+  const handoff = closing?.handoff ?? updated;
   return {
     ok: true,
     stage: to,
     transition,
     ...(handoff === undefined ? {} : { handoff }),
-    events: [event, stageChanged],
+    events: [...(closing?.events ?? []), event, stageChanged],
+    slaCounters: closing?.counters ?? [],
     ...(nurture === undefined ? {} : { nurture }),
   };
 }

@@ -441,6 +441,26 @@ export function recordFirstContact(
   return { handoff: { ...handoff, firstContactAt: at }, counters, event };
 }
 
+/**
+ * A hand-off leaving its holder at `now` without a reassignment: closed (the lead disqualified, recycled, won
+ * or lost) or replaced by the TQL hand-off. A deadline of the holder that passed before any SLA timer saw it
+ * is their breach, published (`escalation: notify`) and counted now, once: the close takes the timer away,
+ * which would otherwise have counted it. `closed` is the hand-off as the close leaves it.
+ */
+export function breachesOnLeaving(
+  leadId: string,
+  before: HandoffState,
+  closed: HandoffState,
+  now: EpochMs,
+): { handoff: HandoffState; events: AnyDomainEvent[]; counters: SlaCounter[] } {
+  const clocks = overdueClocks(before, now);
+  return {
+    handoff: withBreaches(closed, clocks, now),
+    events: slaBreachEvents(leadId, before, clocks, { action: 'notify' }, now),
+    counters: slaCountersOnBreach(before, false, clocks),
+  };
+}
+
 /** Whether an accept at `now` is within the current owner's SLA (by their deadline, not seen breached). */
 export function acceptedWithinSla(before: HandoffState, now: EpochMs): boolean {
   return !acceptBreachHandled(before) && now <= before.dueAt;

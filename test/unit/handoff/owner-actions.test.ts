@@ -207,6 +207,81 @@ describe('decideLeadAction: a reassignment after a deadline the sweeper has not 
   });
 });
 
+describe('decideLeadAction: a close after a deadline the sweeper has not seen yet', () => {
+  it("given the owner's accept and first-contact deadlines passed unhandled, when the lead is recycled, then both breaches are published and counted against that owner, once, and the timer goes", () => {
+    // Arrange: suzuki neither accepted nor called; both deadlines passed; no SLA timer has fired yet
+    const late = open({ startedAt: NOW - 30 * HOUR, dueAt: NOW - 2 * HOUR, firstContactDueAt: NOW - HOUR });
+    const recycle = { action: 'recycle', actionId: 'rc', reason: '予算は来期' } as const;
+
+    // Act
+    const d = decide(warmMql({ handoff: late }), recycle);
+    const inTime = decide(warmMql({ handoff: open() }), recycle);
+
+    // Assert
+    if (!d.ok) throw new Error(d.message);
+    expect(d.events.map((e) => [e.detailType, e.detail.eventId])).toEqual([
+      ['Lead SLA Breached', 'lead-1:sla:1:0'],
+      ['Lead SLA Breached', 'lead-1:sla-first-contact:1:0'],
+      ['Lead Recycled', 'lead-1:recycle:rc'],
+      ['Lead Stage Changed', 'lead-1:stage:recycle:rc'],
+    ]);
+    expect(d.events[0]?.detail).toMatchObject({
+      owner: { ownerId: 'suzuki' },
+      escalation: { action: 'notify' },
+    });
+    expect(d.slaCounters).toEqual(['breached', 'firstContactBreached']);
+    expect(d.handoff).toMatchObject({ closedAt: NOW, lastBreachedDueAt: NOW - 2 * HOUR });
+    expect(d.slaTimer).toBe('clear');
+    // Closed before its deadlines: nothing to count.
+    expect(inTime.ok && inTime.events.map((e) => e.detailType)).toEqual([
+      'Lead Recycled',
+      'Lead Stage Changed',
+    ]);
+    expect(inTime.ok && inTime.slaCounters).toEqual([]);
+  });
+
+  it('given an accepted owner who never called and whose first-contact deadline passed unseen, when the deal is lost, then the first-contact breach is published and counted, once', () => {
+    // Arrange: accepted in time, no first contact; the opportunity is open
+    const accepted = open({ acceptedAt: NOW - 20 * HOUR, firstContactDueAt: NOW - HOUR });
+    const lead = { ...warmMql({ stage: 'opportunity', handoff: accepted }), channel: 'direct' as const };
+    const created = decideDealAction(
+      { ...lead, stage: 'sql' },
+      emptyDeal(lead.leadId),
+      {
+        action: 'convert',
+        actionId: 'c',
+        amount: 1_000_000,
+        currency: 'JPY',
+        expectedCloseDate: '2025-09-30',
+      },
+      { deals: dealsConfig, recycle: demo.recycle },
+      NOW - 2 * HOUR,
+    );
+    if (!created.ok) throw new Error(created.message);
+
+    // Act
+    const lost = decideDealAction(
+      lead,
+      created.deal,
+      { action: 'opportunity', actionId: 'l', phase: 'lost', reason: '価格' },
+      { deals: dealsConfig, recycle: demo.recycle },
+      NOW,
+    );
+
+    // Assert
+    if (!lost.ok) throw new Error(lost.message);
+    expect(lost.events[0]?.detail).toMatchObject({
+      eventId: 'lead-1:sla-first-contact:1:0',
+      clock: 'first_contact',
+      owner: { ownerId: 'suzuki' },
+      escalation: { action: 'notify' },
+    });
+    expect(lost.events.filter((e) => e.detailType === 'Lead SLA Breached')).toHaveLength(1);
+    expect(lost.slaCounters).toEqual(['firstContactBreached']);
+    expect(lost.handoff).toMatchObject({ closedAt: NOW, lastFirstContactBreachedDueAt: NOW - HOUR });
+  });
+});
+
 describe('decideLeadAction: accept without an open hand-off', () => {
   it('given a warm MQL without a hand-off, when an owner accepts (by e-mail), then the hand-off opens for them and is accepted in the same decision', () => {
     const d = decide(warmMql(), { action: 'accept', actionId: 'a', by: 'M.Ito@example.co.jp' });
