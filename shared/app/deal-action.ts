@@ -2,7 +2,7 @@ import { now as clockNow } from '#adapters/clock';
 import { countMetric } from '#adapters/metrics';
 import { replayOf } from '#app/action-replay';
 import { type OpportunityView, opportunityView } from '#app/deal-view';
-import { slaCounterItems } from '#app/sla-counting';
+import { countSlaBreaches, slaCounterItems } from '#app/sla-counting';
 import { settings } from '#config/settings';
 import { crmSyncDueAt } from '#domain/deals/crm-sync';
 import { type DealAction, type DealDecided, decideDealAction } from '#domain/deals/deal-actions';
@@ -103,6 +103,7 @@ export async function dealAction(leadId: string, action: DealAction): Promise<De
     );
     if (result !== 'saved') return CONFLICT;
     countMetric('SalesAction', { action: action.action });
+    countSlaBreaches(decided.events);
     return { status: 'applied', result: view } as const;
   });
 }

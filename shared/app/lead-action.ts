@@ -1,7 +1,7 @@
 import { now as clockNow } from '#adapters/clock';
 import { countMetric } from '#adapters/metrics';
 import { replayOf } from '#app/action-replay';
-import { slaCounterItems } from '#app/sla-counting';
+import { countSlaBreaches, slaCounterItems } from '#app/sla-counting';
 import { settings } from '#config/settings';
 import { handoffView } from '#domain/handoff/handoff';
 import { decideLeadAction, type LeadActionDecision } from '#domain/handoff/owner-actions';
@@ -93,6 +93,7 @@ export async function applyLeadAction(
     );
     if (result !== 'saved') return CONFLICT;
     countMetric('SalesAction', { action: action.action });
+    countSlaBreaches(decided.events);
     return { status: 'applied', result: view } as const;
   });
 }

@@ -1,6 +1,6 @@
 import { now as clockNow } from '#adapters/clock';
 import { countMetric } from '#adapters/metrics';
-import { slaCounterItems } from '#app/sla-counting';
+import { countSlaBreaches, slaCounterItems } from '#app/sla-counting';
 import { settings } from '#config/settings';
 import {
   activityAt,
@@ -131,6 +131,7 @@ export async function logSalesActivity(
     });
     if (written === 'saved') {
       countMetric('SalesActivity', { type: activity.type });
+      countSlaBreaches(effects.events);
       return { status: 'recorded', result } as const;
     }
     // Our entry exists: a replay whose record a concurrent writer just committed; decide again to answer it.

@@ -1,5 +1,7 @@
+import { countMetric } from '#adapters/metrics';
 import { settings } from '#config/settings';
 import { reportPeriod as periodIn, type SlaCounter } from '#domain/handoff/sla';
+import type { AnyDomainEvent } from '#domain/lead/events';
 import type { EpochMs } from '#domain/lead/types';
 import type { TransactItem } from '#store/leads';
 import { readSlaCounters, slaCounterUpdate } from '#store/sla-counters';
@@ -20,4 +22,15 @@ export function reportPeriod(at: EpochMs): string {
 /** The counter update to add to a transaction; none when nothing is counted. */
 export function slaCounterItems(at: EpochMs, counters: readonly SlaCounter[]): TransactItem[] {
   return counters.length ? [slaCounterUpdate(reportPeriod(at), counters)] : [];
+}
+
+/**
+ * The `LeadSlaBreached` metric (the dashboard's "SLA breaches") for each breach a saved write published: a
+ * reassignment or a close after a deadline the SLA timer had not seen. The timer counts its own.
+ */
+export function countSlaBreaches(events: readonly AnyDomainEvent[]): void {
+  for (const event of events) {
+    if (event.detailType === 'Lead SLA Breached')
+      countMetric('LeadSlaBreached', { action: event.detail.escalation.action, clock: event.detail.clock });
+  }
 }
