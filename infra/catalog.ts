@@ -514,7 +514,13 @@ export interface HandoffTargetRuleSpec extends EventRuleSpec {
   detailTypes: DetailType[];
   /** What the rule's events do to the CRM record (`crmOperation`): `delete` for `Lead Erased`. */
   operation: CrmOperation;
+  /** A Slack rule for `Lead SLA Breached` matches one SLA clock, so its message can say which was missed. */
+  slaClock?: SlaClock;
 }
+
+/** The SLA clocks a `Lead SLA Breached` names (`detail.clock`). */
+export const SLA_CLOCKS = ['accept', 'first_contact'] as const;
+export type SlaClock = (typeof SLA_CLOCKS)[number];
 
 /** What a Salesforce target does with each event: upsert the Lead record, just its owner, or delete it. */
 export const SALESFORCE_SUPPORTED: readonly DetailType[] = [
@@ -574,6 +580,20 @@ export function handoffTargetRules(targets: readonly HandoffTarget[]): HandoffTa
           ),
         );
     }
-    return t.events.map((e) => rule(t, [e], `-${kebab(e)}`, `would post a Slack message (${e})`));
+    // Slack: one rule per event; a missed accept and a missed first contact read differently, so the SLA
+    // breach gets a rule per clock (the pattern matches `detail.clock`).
+    return t.events.flatMap((e) =>
+      e === 'Lead SLA Breached'
+        ? SLA_CLOCKS.map((clock) => {
+            const r = rule(
+              t,
+              [e],
+              `-${kebab(e)}-${kebab(clock)}`,
+              `would post a Slack message (${e}, ${clock})`,
+            );
+            return { ...r, pattern: { ...r.pattern, detail: { clock: [clock] } }, slaClock: clock };
+          })
+        : [rule(t, [e], `-${kebab(e)}`, `would post a Slack message (${e})`)],
+    );
   });
 }

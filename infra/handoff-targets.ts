@@ -18,7 +18,7 @@ import { Construct } from 'constructs';
 import type { HandoffTarget } from '#config/handoff';
 import type { Settings } from '#config/settings';
 import type { DetailType } from '#domain/lead/events';
-import { type HandoffTargetRuleSpec, handoffTargetRules } from './catalog.ts';
+import { type HandoffTargetRuleSpec, handoffTargetRules, type SlaClock } from './catalog.ts';
 import type { Stateful } from './stateful.ts';
 
 /**
@@ -51,6 +51,7 @@ export class HandoffTargets extends Construct {
           eventPattern: {
             source: spec.pattern.source as string[],
             detailType: [...spec.detailTypes],
+            ...(spec.slaClock ? { detail: { clock: [spec.slaClock] } } : {}),
           },
           targets: [targetFor(spec)],
         });
@@ -116,7 +117,7 @@ export class HandoffTargets extends Construct {
         return (spec) =>
           new ApiDestinationTarget(destination, {
             ...retry,
-            event: slackMessage(spec.detailTypes[0] ?? 'Lead Handed Off', settings),
+            event: slackMessage(spec.detailTypes[0] ?? 'Lead Handed Off', settings, spec.slaClock),
           });
       }
       case 'salesforce': {
@@ -209,7 +210,11 @@ export const SALESFORCE_EXTERNAL_ID_FIELD = 'LeadLoop_Id__c';
  * The Slack message for one detail-type. Name and company come from the CRM record only when the mapping
  * guarantees them (required fields with a fallback), so the transformer never refers to a missing path.
  */
-export const slackMessage = (detailType: DetailType, settings: Settings): RuleTargetInput => {
+export const slackMessage = (
+  detailType: DetailType,
+  settings: Settings,
+  slaClock: SlaClock = 'accept',
+): RuleTargetInput => {
   const lead = EventField.fromPath('$.detail.leadId');
   const owner = EventField.fromPath('$.detail.owner.name');
   switch (detailType) {
@@ -229,7 +234,7 @@ export const slackMessage = (detailType: DetailType, settings: Settings): RuleTa
     }
     case 'Lead SLA Breached':
       return RuleTargetInput.fromObject({
-        text: `:warning: SLA超過: リード ${lead} の担当 ${owner} が期限 ${EventField.fromPath('$.detail.dueAt')} までに受け入れていません（対応: ${EventField.fromPath('$.detail.escalation.action')}）`,
+        text: `:warning: SLA超過: リード ${lead} の担当 ${owner} が期限 ${EventField.fromPath('$.detail.dueAt')} までに${slaClock === 'first_contact' ? '初回連絡をしていません' : '受け入れていません'}（対応: ${EventField.fromPath('$.detail.escalation.action')}）`,
       });
     case 'Lead Assigned':
       return RuleTargetInput.fromObject({

@@ -53,10 +53,11 @@ describe('hand-off targets in CDK', () => {
     // Arrange
     const specs = handoffTargetRules(settingsWith(ALL_KINDS).handoff.targets);
 
-    // Assert: webhook 2 (its events; Lead Erased) + slack 3 (one per event) + salesforce 4 (Handed Off,
-    // Assigned, Updated, Erased) + sqs 1 (its events and Lead Erased, always: its consumers keep copies).
-    expect(specs).toHaveLength(10);
-    template.resourceCountIs('AWS::Events::Rule', 10);
+    // Assert: webhook 2 (its events; Lead Erased) + slack 4 (one per event, the SLA breach one per clock) +
+    // salesforce 4 (Handed Off, Assigned, Updated, Erased) + sqs 1 (its events and Lead Erased, always: its
+    // consumers keep copies).
+    expect(specs).toHaveLength(11);
+    template.resourceCountIs('AWS::Events::Rule', 11);
     template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: Match.anyValue(),
       EventPattern: {
@@ -112,6 +113,24 @@ describe('hand-off targets in CDK', () => {
       'detail-crm-record-LastName': '$.detail.crm.record.LastName',
       'detail-crm-record-Company': '$.detail.crm.record.Company',
     });
+  });
+
+  it('given the Slack target, when an SLA is breached, then the message says which clock was missed (accept or first contact)', () => {
+    const messages = (['accept', 'first_contact'] as const).map((clock) => {
+      const rules = template.findResources('AWS::Events::Rule', {
+        Properties: { EventPattern: { 'detail-type': ['Lead SLA Breached'], detail: { clock: [clock] } } },
+      });
+      const targets = Object.values(rules).flatMap(
+        (r) =>
+          (r as { Properties: { Targets: { InputTransformer?: { InputTemplate: string } }[] } }).Properties
+            .Targets,
+      );
+      expect(targets.map((t) => t.InputTransformer?.InputTemplate)).toHaveLength(1);
+      return targets[0]?.InputTransformer?.InputTemplate ?? '';
+    });
+    expect(messages[0]).toContain('受け入れていません');
+    expect(messages[1]).toContain('初回連絡をしていません');
+    expect(messages[1]).not.toContain('受け入れていません');
   });
 
   it('given the Salesforce target, when synthesized, then OAuth client credentials and an upsert by lead id are used', () => {
