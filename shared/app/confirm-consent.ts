@@ -7,7 +7,9 @@ import { sendArmedCaptureMail } from '#app/run-capture-mail-timer';
 import { formById, settings } from '#config/settings';
 import { confirmedEntry } from '#domain/capture/consent-ledger';
 import { attributesAfterConfirmation } from '#domain/capture/submission';
+import { crmSyncDueAt } from '#domain/deals/crm-sync';
 import { consentEntryPut } from '#store/consent-ledger';
+import { crmChangeUpdate } from '#store/deals';
 import { mutateLead } from '#store/leads';
 import { captureMailTimerPut } from '#store/timers';
 
@@ -27,8 +29,8 @@ export type ConfirmOutcome =
  * follows the first confirmation, once: armed as a `capture-mail` timer in the confirming write and sent by
  * this request, by a retry of it whose first answer was lost, or else by the sweeper. Confirming proves the
  * address: attribute changes that unverified posts proposed are applied then, the confirmation is appended
- * to the consent ledger, and an erased address's suppression held by the pending lead is lifted, all in one
- * write.
+ * to the consent ledger, an erased address's suppression held by the pending lead is lifted, and a lead
+ * already handed off arms its CRM sync (its record went out without the contact details), all in one write.
  */
 export async function confirmConsent(token: string | undefined, confirm: boolean): Promise<ConfirmOutcome> {
   const now = clock();
@@ -62,11 +64,21 @@ export async function confirmConsent(token: string | undefined, confirm: boolean
           ),
         ]
       : [];
+    // A lead already handed off went to the CRM without its contact details (`WITHHELD_UNTIL_CONFIRMED`):
+    // the confirmation arms the CRM sync in this write, so one `Lead Updated` carries them after the interval.
+    const crmSync = lead.state.handoff
+      ? [crmChangeUpdate(leadId, now, crmSyncDueAt(now, settings.deals))]
+      : [];
     return {
       write: {
         profile: { ...(held?.profile ?? profile), consent: { ...consent, confirmedAt: now } },
         ...(applied ? { state: applied.state } : {}),
-        extra: [consentEntryPut(leadId, confirmedEntry(consent, now)), ...(held?.lift ?? []), ...autoReply],
+        extra: [
+          consentEntryPut(leadId, confirmedEntry(consent, now)),
+          ...(held?.lift ?? []),
+          ...autoReply,
+          ...crmSync,
+        ],
         at: now,
       },
       result: 'confirmed' as const,

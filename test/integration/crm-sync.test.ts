@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { now as clockNow } from '#adapters/clock';
 import type { Runtime } from '#local/runtime';
-import { startTestRuntime, uniqueEmail } from '../support/runtime.ts';
+import { inbox, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
 import { api, contactForm, detailOf, eventsOf, getItem, makeHotLead } from './handoff-support.ts';
 
 let runtime: Runtime;
@@ -172,5 +172,53 @@ describe('CRM kept in sync after the hand-off (coalesced Lead Updated)', () => {
     expect(warm.handoff).toBeNull();
     expect(await syncTimerOf(warm.leadId)).toBeUndefined();
     expect(updatesOf(warm.leadId)).toHaveLength(0);
+  });
+});
+
+describe('a double opt-in lead in the CRM', () => {
+  it('given a double opt-in lead handed off before the person confirmed, then neither Lead Handed Off nor Lead Updated carries the address; after the confirmation one Lead Updated carries them', async () => {
+    // Arrange: the webinar form has double opt-in; sales takes the unconfirmed lead from the call list.
+    const email = uniqueEmail('doi-crm');
+    const posted = await api(runtime).postForm('webinar', {
+      email,
+      lastName: '未確認',
+      firstName: '花子',
+      company: '株式会社確認待ち',
+      title: '部長',
+      consent: true,
+    });
+    expect(posted.status).toBe(201);
+    await runtime.settle();
+    const { leadId } = (await (
+      await api(runtime).opsGet(`/v1/ops/leads?email=${encodeURIComponent(email)}`)
+    ).json()) as { leadId: string };
+    await act(leadId, 'handoff', { actionId: `h-${leadId}`, ownerId: 'suzuki', reason: '電話で確認' });
+    await runtime.settle();
+    await pass(16 * MINUTE);
+    const beforeConfirmation = [...eventsOf(runtime, leadId, 'Lead Handed Off'), ...updatesOf(leadId)];
+
+    // Act: the person follows the link in the confirmation request; the sync interval passes.
+    const request = (await inbox(runtime.sesUrl, email)).find((m) => m.body.text?.includes('/v1/confirm?t='));
+    const link = /(http:\/\/localhost:\d+\/v1\/confirm\?t=[\w.-]+)/.exec(request?.body.text ?? '')?.[1];
+    const confirmed = await fetch(link ?? '', { method: 'POST' });
+    await runtime.settle();
+    const updatesBefore = updatesOf(leadId).length;
+    await pass(16 * MINUTE);
+
+    // Assert
+    expect(beforeConfirmation.map((e) => e['detail-type'])).toEqual(['Lead Handed Off', 'Lead Updated']);
+    for (const event of beforeConfirmation) {
+      const record = detailOf<Updated>(event).crm.record;
+      expect(record).not.toHaveProperty('Email');
+      expect(JSON.stringify(record)).not.toContain(email);
+      expect(record).toMatchObject({ LastName: '未確認', Company: '株式会社確認待ち' });
+    }
+    expect(confirmed.status).toBe(200);
+    const after = updatesOf(leadId).slice(updatesBefore);
+    expect(after).toHaveLength(1);
+    expect(detailOf<Updated>(after[0]).crm.record).toMatchObject({
+      Email: email,
+      LastName: '未確認',
+    });
   });
 });

@@ -138,7 +138,22 @@ export interface CrmLeadView {
     expectedCloseDate: string;
   };
   lastActivityAt?: number;
+  /**
+   * The lead came through a double opt-in form and the person has not confirmed the link yet: anyone can type
+   * anyone's address, so the record leaves out the contact details (`WITHHELD_UNTIL_CONFIRMED`) until the
+   * confirmation, which arms the CRM sync so a `Lead Updated` then carries them.
+   */
+  awaitingConfirmation?: boolean;
 }
+
+/**
+ * Attributes a CRM record does not carry while the lead awaits its double opt-in confirmation: the address
+ * and phone number someone gave, not yet proven to be theirs (APPI/GDPR, Japan's anti-spam law: no contact
+ * details of an unconfirmed person in a third-party system). Left out, not blanked: an update never clears
+ * what the CRM already has. The name and company stay (Salesforce requires LastName and Company, and a
+ * fallback there would overwrite the record of a lead that was in the CRM before it posted such a form).
+ */
+export const WITHHELD_UNTIL_CONFIRMED: readonly LeadAttribute[] = ['email', 'phone'];
 
 /**
  * Cuts a string to at most `max` UTF-16 code units without splitting a surrogate pair. Characters,
@@ -232,7 +247,9 @@ const readSource = (
 ): RawValue => {
   switch (source.kind) {
     case 'attribute':
-      return lead.attributes[source.name];
+      return lead.awaitingConfirmation && WITHHELD_UNTIL_CONFIRMED.includes(source.name)
+        ? undefined
+        : lead.attributes[source.name];
     case 'const':
       return source.value;
     case 'score':

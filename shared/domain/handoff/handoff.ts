@@ -366,6 +366,9 @@ export function handoffView(lead: Lead): HandoffLead {
     channel: profile.channel,
     ...(utm ? { utm } : {}),
     ...(state.handoff ? { handoff: state.handoff } : {}),
+    ...(profile.consent?.doubleOptIn && profile.consent.confirmedAt === undefined
+      ? { awaitingConfirmation: true }
+      : {}),
   };
 }
 

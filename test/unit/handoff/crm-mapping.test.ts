@@ -243,6 +243,29 @@ describe('Salesforce Lead mapping', () => {
   });
 });
 
+describe('a lead awaiting its double opt-in confirmation', () => {
+  it('given a lead whose person has not confirmed, when mapped for Salesforce or HubSpot, then the address and phone are left out (not blanked) and the rest is as for any lead', () => {
+    // Arrange
+    const unconfirmed = lead({ awaitingConfirmation: true });
+
+    // Act
+    const sf = mapLeadToCrm(unconfirmed, salesforce, []);
+    const hs = mapLeadToCrm(unconfirmed, hubspot, []);
+
+    // Assert
+    expect(sf).not.toHaveProperty('Email');
+    expect(sf).not.toHaveProperty('Phone');
+    expect(hs).not.toHaveProperty('email');
+    expect(hs).not.toHaveProperty('phone');
+    expect(JSON.stringify([sf, hs]).toLowerCase()).not.toContain('taro.yamada@example.co.jp');
+    expect(sf).toMatchObject({ LastName: '山田', Company: '株式会社サンプル商事' });
+    expect(mapLeadToCrm(lead({ awaitingConfirmation: false }), salesforce, [])).toMatchObject({
+      Email: 'taro.yamada@example.co.jp',
+      Phone: '03-1234-5678',
+    });
+  });
+});
+
 describe('HubSpot contact mapping', () => {
   it('given a Japanese lead, when mapped, then contact properties use HubSpot names and values', () => {
     // Act
