@@ -67,7 +67,9 @@ const MAX_LEAD_ID = 128;
  * budget is spent: `ContentionError`, a 503 the caller may retry). The retention timer passes
  * `expectStateVersion`, the version of the state it decided on: a state read at another version, or one
  * written between the read and the commit (the person came back: a webinar, a visit, a form, a sales
- * action), answers `changed` with every item still in place, and the timer decides again on a fresh read.
+ * action), or tracking events parked for the sweeper (a visit while the lead was contended, not in the state
+ * until the sweeper scores it: the commit checks that the lead's `pending-events` timer is off the due
+ * index), answers `changed` with every item still in place, and the timer decides again on a fresh read.
  * Because (2) is the first delete, there is no window in which a changed lead loses its dependents: the
  * only thing (1) may leave behind on a changed lead is pointers for visitors its profile names anyway.
  */
@@ -117,6 +119,8 @@ export async function eraseLead(
       // that read the lead before it puts what it still puts within a Lambda's lifetime.
       sweepAt: Math.max(now, clock()) + ERASE_SWEEP_DELAY_MS,
       state,
+      // The retention erase: tracking events parked for the sweeper are activity the state does not show yet.
+      ...(condition ? { noParkedEvents: true } : {}),
     });
     // A privacy erasure is unconditional: a write that moved the state on since the read only means reading
     // again (the gauges must lose the state that is deleted). The retention timer's erase answers `changed`.

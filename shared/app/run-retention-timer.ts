@@ -4,6 +4,7 @@ import { settings } from '#config/settings';
 import type { EpochMs } from '#domain/lead/types';
 import { onRetentionTimer, RETENTION_REASON } from '#domain/privacy/retention';
 import { getLeadState } from '#store/leads';
+import { hasParkedEvents } from '#store/pending-events';
 import { CONFLICT, retryOnConflict } from '#store/retry';
 import { type ClaimedTimer, completeTimer, isStillClaimed, timerLeadId } from '#store/timers';
 
@@ -22,16 +23,18 @@ export type RetentionOutcome = 'erased' | 'rearmed' | 'cleared' | 'superseded';
  * erased. A write that changed the version but not the decision (no activity, still disqualified) is
  * erased on the next attempt.
  *
- * Activity is what the state records. Tracking events parked for the sweeper (`PENDING#` items, only when a
- * lead is contended beyond the tracking route's budget) are not in the state until the `pending-events`
- * timer scores them, and do not move its version: parked in the moments before a retention erase, they go
- * with the lead. That needs a lead inactive for the whole period to be contended at that very moment.
+ * Activity is also what the state does not record yet: tracking events parked for the sweeper (`PENDING#`
+ * items, when the lead was contended beyond the tracking route's budget) do not move its version until the
+ * `pending-events` timer scores them. A lead with such events waiting is not erased: the timer looks again
+ * a few minutes later (`PARKED_EVENTS_RECHECK_MS`), on the state that holds them, and the erase's commit is
+ * conditioned on none having been parked since this read, so events parked in between make it `changed`.
  */
 export async function runRetentionTimer(timer: ClaimedTimer, now: EpochMs): Promise<RetentionOutcome> {
   const leadId = timerLeadId(timer) ?? '';
   const outcome = await retryOnConflict<RetentionOutcome>('retention timer', async () => {
     const state = leadId ? await getLeadState(leadId) : undefined;
-    const decision = onRetentionTimer(state, now, settings.app.retention);
+    const parked = state !== undefined && (await hasParkedEvents(leadId));
+    const decision = onRetentionTimer(state, now, settings.app.retention, parked);
     if (decision.kind === 'erase' && state) {
       const erased = await eraseLead(leadId, RETENTION_REASON, now, { expectStateVersion: state.version });
       return erased.kind === 'changed' ? CONFLICT : 'erased';

@@ -13,6 +13,7 @@ import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb'
 import { anonymousIdOfRef, dueAttributes, keys, PREFIX, refTarget } from '#store/keys';
 import type { TransactItem } from '#store/leads';
 import { type OutboxEvent, outboxPut } from '#store/outbox';
+import { noParkedEventsCheck } from '#store/pending-events';
 import { gaugeItems } from '#store/report-counters';
 
 /**
@@ -210,7 +211,8 @@ export type ErasureCommit = 'erased' | 'gone' | 'changed' | 'conflict';
  * together. The erasure record is also the timer of the delayed second sweep of the partition
  * (`erase-sweep`, due at `sweepAt`). Conditioned on the profile still existing ('gone' when another erase
  * won) and on the state still being the one read (`state`, by its version; `undefined`: no state item), so
- * the gauges lose exactly what is deleted ('changed' when any write of the lead committed since it was read).
+ * the gauges lose exactly what is deleted ('changed' when any write of the lead committed since it was read,
+ * or, with `noParkedEvents`, when tracking events were parked for the sweeper).
  */
 export async function commitErasure(input: {
   leadId: string;
@@ -221,9 +223,15 @@ export async function commitErasure(input: {
   event: OutboxEvent;
   sweepAt: EpochMs;
   state: (GaugeState & { version: number }) | undefined;
+  /**
+   * The retention erase: also conditioned on the lead having no parked tracking events waiting for the
+   * sweeper (`noParkedEventsCheck`); events parked since the decision make it 'changed'.
+   */
+  noParkedEvents?: boolean;
 }): Promise<ErasureCommit> {
   const { leadId } = input;
   const erasure = keys.erasure(leadId);
+  const parkedCheck = input.noParkedEvents ? [noParkedEventsCheck(leadId)] : [];
   const items: TransactItem[] = [
     {
       Delete: {
@@ -272,6 +280,7 @@ export async function commitErasure(input: {
       },
     },
     outboxPut(tableName, input.event),
+    ...parkedCheck,
     // Last: a collision on the shard's gauge item (another lead's write) is a plain conflict.
     ...(input.state ? gaugeItems(leadId, input.state, undefined) : []),
   ];
@@ -285,6 +294,8 @@ export async function commitErasure(input: {
     );
     if (codes[0] === 'ConditionalCheckFailed') return 'gone';
     if (codes[1] === 'ConditionalCheckFailed') return 'changed';
+    // Tracking events parked since the retention timer decided: activity the state does not show yet.
+    if (parkedCheck.length && codes[6] === 'ConditionalCheckFailed') return 'changed';
     // The e-mail claim is another lead's: as before, nothing of ours to commit.
     if (codes.includes('ConditionalCheckFailed')) return 'gone';
     return 'conflict';

@@ -1,8 +1,15 @@
-import { DeleteCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { EpochMs } from '#domain/lead/types';
 import type { ScoredEvent } from '#domain/scoring/scoring';
 import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
 import { dueAtKey, dueShardFor, keys, PREFIX } from '#store/keys';
+import type { TransactItem } from '#store/leads';
 import { TTL_ATTRIBUTE } from '#store/table-design';
 import type { ClaimedTimer } from '#store/timers';
 
@@ -70,6 +77,36 @@ export async function parkEvents(
       }),
     );
   }
+}
+
+/**
+ * Whether the lead has parked events not yet decided: its `pending-events` timer is on the due index (due,
+ * or claimed by a sweeper that is scoring them). One strongly consistent read.
+ */
+export async function hasParkedEvents(leadId: string): Promise<boolean> {
+  const result = await dynamodb.send(
+    new GetCommand({
+      TableName: tableName,
+      Key: keys.timer(leadId, PENDING_EVENTS_TIMER),
+      ConsistentRead: true,
+      ProjectionExpression: 'dueAt',
+    }),
+  );
+  return result.Item?.dueAt !== undefined;
+}
+
+/**
+ * A ConditionCheck that the lead has no parked events waiting (its `pending-events` timer is absent or off
+ * the due index): in the retention erase's transaction, events parked after the timer decided fail it.
+ */
+export function noParkedEventsCheck(leadId: string): TransactItem {
+  return {
+    ConditionCheck: {
+      TableName: tableName,
+      Key: keys.timer(leadId, PENDING_EVENTS_TIMER),
+      ConditionExpression: 'attribute_not_exists(dueAt)',
+    },
+  };
 }
 
 /** A lead's parked events, oldest first. */

@@ -705,6 +705,48 @@ describe('retention', () => {
     expect(await getLead(leadId)).toBeDefined();
   });
 
+  it('given a disqualified lead due for retention, when the person comes back just as the timer decides but the tracking route parks the events (contention), then the lead is not erased: the parked events are scored and the timer re-armed from them', async () => {
+    // Arrange: the visit's events are parked for the sweeper (the tracking route's answer under contention)
+    // after the timer read the state and decided, i.e. when the erase reads the profile.
+    const { leadId, days } = await disqualifiedLeadDue('retention-parked');
+    const { parkEvents } = await import('#store/pending-events');
+    const eventId = `parked-${leadId}`;
+    const parked = await beforeCall(isProfileRead(leadId), async () => {
+      const at = clockNow();
+      await parkEvents(
+        leadId,
+        [{ eventId, type: 'page_view', occurredAt: at, url: 'https://www.example.co.jp/ja/pricing' }],
+        at,
+      );
+    });
+
+    // Act: this sweep meets the parked events; the next ones score them and run the timer again.
+    await runtime.sweep();
+    await runtime.settle();
+    const { getLead, getLeadState, getTimeline } = await import('#store/leads');
+    const keptAtOnce = await getLead(leadId);
+    await runtime.sweep(); // the pending-events timer, due since the parking
+    await runtime.advanceClock(11 * 60_000);
+    await runtime.sweep(); // the retention timer, due again
+    await runtime.settle();
+    const { getItem } = await import('#store/lead-items-all');
+    const { keys, dueAtKey } = await import('#store/keys');
+    const state = await getLeadState(leadId);
+    const timeline = await getTimeline(leadId, 50);
+    const timer = await getItem(keys.timer(leadId, 'retention'));
+
+    // Assert
+    expect(parked.fired()).toBe(true);
+    expect(keptAtOnce, 'the lead whose visit was parked was erased by retention').toBeDefined();
+    expect(eventsOf(runtime, leadId, 'Lead Erased')).toHaveLength(0);
+    expect(timeline.map((e) => e.eventId)).toContain(eventId);
+    expect(await partitionOf(leadId)).not.toContainEqual(expect.stringMatching(/^PENDING#/));
+    expect(timer).toMatchObject({
+      timerKind: 'retention',
+      dueAt: dueAtKey((state?.lastActivityAt ?? 0) + days * 24 * HOUR),
+    });
+  });
+
   it('given a disqualified lead due for retention, when a write without activity changes its state after the timer read it, then the timer decides again and erases it in the same sweep', async () => {
     // Arrange: a write that moves the state's version but is no activity (as a recomputation would).
     const { leadId } = await disqualifiedLeadDue('retention-version');

@@ -31,16 +31,27 @@ export function retentionDueAt(
 export type RetentionDecision = { kind: 'erase' } | { kind: 'rearm'; at: EpochMs } | { kind: 'clear' };
 
 /**
+ * How long the timer waits when it would erase a lead that has tracking events parked for the sweeper
+ * (`pending-events`): enough for the sweeper to score them (it runs every minute), after which the timer
+ * decides again on the state that holds them.
+ */
+export const PARKED_EVENTS_RECHECK_MS = 10 * 60_000;
+
+/**
  * The retention timer fired: erase a lead still disqualified and inactive for the whole period; re-arm
  * when it was active since (the period runs from the last activity); clear when it left `disqualified`.
+ * Events parked for the sweeper (`parkedEvents`: the person came back while the lead was contended) are
+ * activity the state does not show yet: the timer looks again once they are scored instead of erasing.
  */
 export function onRetentionTimer(
   state: { stage: Stage; lastActivityAt: EpochMs } | undefined,
   now: EpochMs,
   config: RetentionConfig,
+  parkedEvents = false,
 ): RetentionDecision {
   if (!state) return { kind: 'clear' };
   const due = retentionDueAt(state, config);
   if (due === null) return { kind: 'clear' };
-  return due <= now ? { kind: 'erase' } : { kind: 'rearm', at: due };
+  if (due > now) return { kind: 'rearm', at: due };
+  return parkedEvents ? { kind: 'rearm', at: now + PARKED_EVENTS_RECHECK_MS } : { kind: 'erase' };
 }

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { addressHash } from '#domain/privacy/address-hash';
 import { eraseRequestSchema } from '#domain/privacy/erase-request';
 import { leadErasedEvent } from '#domain/privacy/erasure';
-import { DAY_MS, onRetentionTimer, retentionDueAt } from '#domain/privacy/retention';
+import {
+  DAY_MS,
+  onRetentionTimer,
+  PARKED_EVENTS_RECHECK_MS,
+  retentionDueAt,
+} from '#domain/privacy/retention';
 
 const config = { timelineDays: 761, anonymousDays: 396, disqualifiedInactiveDays: 730 };
 const T0 = Date.UTC(2025, 0, 6, 1, 0);
@@ -76,5 +81,17 @@ describe('retention of disqualified leads', () => {
     ['gone (already erased)', undefined, T0 + 730 * DAY_MS, { kind: 'clear' }],
   ])('given a lead %s, when the timer fires, then the decision follows', (_, state, now, expected) => {
     expect(onRetentionTimer(state, now, config)).toEqual(expected);
+  });
+
+  it('given a lead due for erasure with tracking events parked for the sweeper, then the timer looks again once they are scored instead of erasing; parked events change no other decision', () => {
+    const due = T0 + 730 * DAY_MS;
+    expect(onRetentionTimer(disqualified, due, config, true)).toEqual({
+      kind: 'rearm',
+      at: due + PARKED_EVENTS_RECHECK_MS,
+    });
+    expect(onRetentionTimer({ stage: 'lead', lastActivityAt: T0 }, due, config, true)).toEqual({
+      kind: 'clear',
+    });
+    expect(onRetentionTimer(disqualified, due - 1, config, true)).toEqual({ kind: 'rearm', at: due });
   });
 });
