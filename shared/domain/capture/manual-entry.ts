@@ -121,10 +121,13 @@ export const leadEntryGate = g.strictObject<LeadEntry>({
 
 /**
  * `name` as one string (氏名 / "Taro Yamada") → family and given names. Japanese (with kanji or kana) is
- * written family name first, Latin script given name first; one word is the family name.
+ * written family name first, Latin script given name first; one word is the family name. Split on any space
+ * (the full-width U+3000 included) and stored as written: no Unicode normalization, which would replace the
+ * variant kanji a person registers their name with (U+FA10 → 塚 U+585A, U+FA19 → 神 U+795E; CP932 has them)
+ * by another character, as form posts and 姓/名 columns are stored as written too.
  */
 export function splitName(name: string): { lastName?: string; firstName?: string } {
-  const parts = name.normalize('NFKC').trim().split(/\s+/).filter(Boolean);
+  const parts = name.trim().split(/\s+/u).filter(Boolean);
   if (parts.length === 0) return {};
   if (parts.length === 1) return { lastName: parts[0] as string };
   const cjk = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u.test(name);

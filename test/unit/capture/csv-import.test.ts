@@ -90,6 +90,26 @@ describe('names', () => {
     expect(splitName('山田太郎')).toEqual({ lastName: '山田太郎' });
   });
 
+  it('given 氏名 written with the variant kanji a person registers (the CP932 variants of 塚, 神, 隆), from a Shift_JIS file, when split, then the name is stored exactly as written, not replaced by the common form', () => {
+    // Arrange: U+FA10 (塚), U+FA19 (神), U+F9DC (隆) (CJK compatibility ideographs; CP932's IBM extensions), which
+    // NFKC would turn into 塚 (U+585A), 神 (U+795E), 隆 (U+9686): another kanji in the person's own name.
+    const bytes = iconv.encode(
+      '会社名,氏名,メールアドレス\r\n㈱髙島屋,\uFA10本\u3000\uFA19\uF9DC,a@example.co.jp\r\n',
+      'cp932',
+    );
+    const { text } = decodeCsv(bytes);
+    const [row] = parseCsv(text).rows;
+
+    // Act
+    const name = row?.values[1] ?? '';
+    const split = splitName(name);
+
+    // Assert
+    expect(name).toBe('\uFA10本\u3000\uFA19\uF9DC');
+    expect(split).toEqual({ lastName: '\uFA10本', firstName: '\uFA19\uF9DC' });
+    expect(splitName('ﾔﾏﾀﾞ ﾀﾛｳ')).toEqual({ lastName: 'ﾔﾏﾀﾞ', firstName: 'ﾀﾛｳ' });
+  });
+
   it('given 姓/名 and 氏名 together, then 姓/名 win and 氏名 is not stored', () => {
     expect(entryLeadAttributes({ name: '別人 花子', lastName: '山田', firstName: '太郎' })).toEqual({
       lastName: '山田',
