@@ -447,6 +447,25 @@ describe('POST /v1/ops/imports', () => {
   });
 });
 
+describe('POST /v1/ops/imports: text that would be stored mangled', () => {
+  it('given a Shift_JIS file sent as text/csv (its bytes arrive as UTF-8 text, Japanese replaced by U+FFFD), then 400 naming the fix and nothing is stored', async () => {
+    // Arrange: English headers, so the mapping alone does not catch it; the company is Japanese.
+    const email = uniqueEmail('sjis-as-text');
+    const bytes = iconv.encode(`email,company,name\n${email},株式会社文字化け,山田 太郎\n`, 'cp932');
+    const before = await snapshot();
+
+    // Act
+    const response = await postImport(bytes, 'text/csv', '?channel=event&source=s&consent=none');
+    const body = JSON.stringify(await response.json());
+
+    // Assert
+    expect(response.status).toBe(400);
+    expect(body).toMatch(/application\/octet-stream/);
+    expect(await leadByEmail(email)).toBeUndefined();
+    expect(await snapshot()).toBe(before);
+  });
+});
+
 describe('import use case and CLI', () => {
   it('given an import interrupted part way, when run again, then it resumes: done rows are skipped, the rest are created, nothing twice', async () => {
     const { importLeads } = await import('#app/import-leads');
@@ -526,10 +545,11 @@ describe('import use case and CLI', () => {
   });
 
   it('given a UTF-8 file first imported with the wrong --encoding, when imported again without it, then the column it garbled is written', async () => {
-    // Arrange: read as Shift_JIS, the header 会社名 is mojibake and maps to nothing.
+    // Arrange: read as Shift_JIS, the header 会社 is mojibake (莨夂､ｾ) and maps to nothing. (These bytes read
+    // as Shift_JIS without a replacement character; a file whose mojibake has one is refused: decodeCsv.)
     const { importLeads } = await import('#app/import-leads');
     const email = uniqueEmail('re-encode');
-    const bytes = Buffer.from(`email,会社名\n${email},株式会社文字化け\n`);
+    const bytes = Buffer.from(`email,会社\n${email},株式会社\n`);
     const options = { channel: 'event' as const, source: 're-encode', consent: 'business_card' as const };
     const wrong = await importLeads({ bytes, options: { ...options, encoding: 'sjis' } });
     if (wrong.kind !== 'done') throw new Error(wrong.kind);
@@ -543,7 +563,7 @@ describe('import use case and CLI', () => {
     // Assert
     if (fixed.kind !== 'done') throw new Error(fixed.kind);
     expect(fixed.summary).toMatchObject({ encoding: 'utf8', skipped: 0, updated: 1, unmappedColumns: [] });
-    expect((await leadByEmail(email))?.profile.attributes.company).toBe('株式会社文字化け');
+    expect((await leadByEmail(email))?.profile.attributes.company).toBe('株式会社');
   });
 
   it.each([

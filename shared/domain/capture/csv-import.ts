@@ -271,13 +271,30 @@ const ICU_SWAPPED = /[\u001a\u001c\u007f]/g;
 const decodeCp932 = (bytes: Uint8Array): string =>
   new TextDecoder('shift_jis').decode(bytes).replace(ICU_SWAPPED, (c) => ICU_CONTROL_SWAP[c] ?? c);
 
-/** Bytes → text in the given (or detected) encoding; a UTF-8 BOM is dropped. CP932 covers Excel's extras (①, ㈱, 髙). */
+/**
+ * Bytes → text in the given (or detected) encoding; a UTF-8 BOM is dropped. CP932 covers Excel's extras (①, ㈱,
+ * 髙). Text that could not be read whole is refused (`CsvFormatError`, naming the line) rather than stored with
+ * U+FFFD in place of the Japanese: bytes that are not valid in the encoding (a Shift_JIS file forced as
+ * `utf8`), or a replacement character already in the text, which is what a Shift_JIS file becomes when it
+ * travels as text (`text/csv` or a JSON string: API Gateway hands the function UTF-8 text).
+ */
 export function decodeCsv(
   bytes: Uint8Array,
   encoding?: CsvEncoding,
 ): { text: string; encoding: CsvEncoding } {
   const used = encoding ?? detectEncoding(bytes);
   const text = used === 'utf8' ? new TextDecoder('utf-8').decode(bytes) : decodeCp932(bytes);
+  const unreadable = text.indexOf('\uFFFD');
+  if (unreadable !== -1) {
+    const line = text.slice(0, unreadable).split('\n').length;
+    throw new CsvFormatError(
+      used === 'utf8'
+        ? `line ${line} has characters that are not UTF-8 (read as U+FFFD): a Shift_JIS file sent as text ` +
+            '(text/csv, a JSON string) loses its Japanese on the way; send its bytes as application/octet-stream ' +
+            '(or import it with the CLI, --encoding sjis)'
+        : `line ${line} has bytes that are not Shift_JIS (CP932): check the file's encoding (--encoding utf8 or sjis)`,
+    );
+  }
   return { text: text.replace(/^\uFEFF/, ''), encoding: used };
 }
 

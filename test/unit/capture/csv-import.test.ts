@@ -138,6 +138,19 @@ describe('encodings', () => {
     expect(decodeCsv(iconv.encode(text, 'cp932'), 'sjis').text).toBe(text);
   });
 
+  it('given text that cannot be read whole (Shift_JIS forced as utf8, or already carrying U+FFFD from a trip as text), then the file is refused naming the line, never read with replacement characters', () => {
+    // Arrange
+    const sjis = iconv.encode('email,company\na@example.co.jp,株式会社テスト\n', 'cp932');
+    const asText = Buffer.from(new TextDecoder('utf-8').decode(sjis)); // what a text/csv body becomes
+
+    // Act + Assert
+    expect(() => decodeCsv(sjis, 'utf8')).toThrow(CsvFormatError);
+    expect(() => decodeCsv(sjis, 'utf8')).toThrow(/line 2 .*application\/octet-stream/);
+    expect(() => decodeCsv(asText)).toThrow(/line 2 .*not UTF-8/);
+    expect(() => decodeCsv(Buffer.from([0x85, 0x40]), 'sjis')).toThrow(/line 1 .*not Shift_JIS/);
+    expect(decodeCsv(sjis).text).toContain('株式会社テスト');
+  });
+
   it('given every valid CP932 character and every single byte, then the decoder reads them as iconv-lite cp932 does', () => {
     // The runtime's ICU converter replaces a bundled table (cold start): it must agree on every character a
     // spreadsheet can hold, double-byte (JIS X 0208 with the NEC and IBM extensions) and single-byte alike.
@@ -401,7 +414,9 @@ describe('import id', () => {
     const sjis = iconv.encode('会社名,メールアドレス\n株式会社例,a@example.co.jp\n', 'cp932');
     expect(idOf(sjis, undefined, 'sjis')).toBe(idOf(sjis));
     expect(idOf(FILE, undefined, 'utf8')).toBe(idOf(FILE));
-    expect(idOf(FILE, undefined, 'sjis')).not.toBe(idOf(FILE));
+    // (An ASCII file reads the same either way; a Japanese UTF-8 file forced to sjis is refused: decodeCsv.)
+    const ascii = Buffer.from('company,email\nExample Inc.,a@example.co.jp\n');
+    expect(idOf(ascii, undefined, 'sjis')).not.toBe(idOf(ascii));
   });
 
   it('given a file read as it would be without --map and --encoding, then the id is the hash of the file and options alone (the id of earlier imports)', () => {
