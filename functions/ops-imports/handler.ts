@@ -21,7 +21,8 @@ const API_IMPORT_CONCURRENCY = 4;
  * `POST /v1/ops/imports` (ops auth): a CSV of up to 1,000 rows, either as `text/csv` (UTF-8 or Shift_JIS
  * bytes; options in the query: `?channel=event&source=…&consent=business_card[&ownerId=…&encoding=sjis&map=…]`)
  * or as JSON `{csv, channel, source, consent, ownerId?, encoding?, map?, dryRun?}`. 200 with the summary
- * and the rejected rows (line, e-mail, reason); 400 for an unusable file or options, 413 beyond the limits.
+ * and the rejected rows (line, e-mail, reason); 400 for an unusable file or options (`encoding=sjis` with a
+ * text body among them), 413 beyond the limits.
  */
 export const handler = httpHandler(async (event) => {
   const bytes = event.body
@@ -54,6 +55,16 @@ export const handler = httpHandler(async (event) => {
   } else {
     throw new UnsupportedMediaTypeError(['text/csv', 'application/octet-stream', 'application/json']);
   }
+  // A text body (text/csv, a JSON string) reaches the function as UTF-8 text: read as Shift_JIS, its Japanese
+  // would turn into other kanji (株式会社 → 譬ｪ蠑丈ｼ夂､ｾ), often with no undecodable byte to give it away.
+  if (mediaType !== 'application/octet-stream' && input.options.encoding === 'sjis')
+    throw new BadRequestError('A text body is UTF-8; send a Shift_JIS file as application/octet-stream.', [
+      {
+        field: 'encoding',
+        code: 'text_body',
+        message: `sjis needs the file's bytes (application/octet-stream); a ${mediaType} body is UTF-8 text`,
+      },
+    ]);
   const result = await importLeads({
     ...input,
     maxRows: MAX_API_IMPORT_ROWS,

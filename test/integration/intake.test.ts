@@ -466,6 +466,35 @@ describe('POST /v1/ops/imports: text that would be stored mangled', () => {
   });
 });
 
+describe('POST /v1/ops/imports: a text body named Shift_JIS', () => {
+  it('given a JSON csv or a text/csv body with encoding sjis (text reaches the function as UTF-8, so decoding it as Shift_JIS garbles every Japanese cell), then 400 on encoding and nothing is stored', async () => {
+    // Arrange
+    // Cells whose UTF-8 bytes happen to be valid Shift_JIS: read as such, they become other kanji without a
+    // single replacement character (株式会社 → 譬ｪ蠑丈ｼ夂､ｾ), so only the option can be refused.
+    const email = uniqueEmail('text-as-sjis');
+    const csv = `email,company,lastName,title\n${email},株式会社,山田,部長\n`;
+    const before = await snapshot();
+
+    // Act
+    const asJson = await api(runtime).opsPost('/v1/ops/imports', {
+      csv,
+      channel: 'event',
+      source: 's',
+      consent: 'none',
+      encoding: 'sjis',
+    });
+    const asText = await postImport(csv, 'text/csv', '?channel=event&source=s&consent=none&encoding=sjis');
+
+    // Assert
+    expect(asJson.status).toBe(400);
+    expect(JSON.stringify(await asJson.json())).toMatch(/"field":"encoding".*application\/octet-stream/);
+    expect(asText.status).toBe(400);
+    expect(JSON.stringify(await asText.json())).toMatch(/"field":"encoding"/);
+    expect(await leadByEmail(email)).toBeUndefined();
+    expect(await snapshot()).toBe(before);
+  });
+});
+
 describe('import use case and CLI', () => {
   it('given an import interrupted part way, when run again, then it resumes: done rows are skipped, the rest are created, nothing twice', async () => {
     const { importLeads } = await import('#app/import-leads');
