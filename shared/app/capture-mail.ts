@@ -61,6 +61,9 @@ export class MailLimitsNotTakenError extends Error {
   }
 }
 
+/** The quota scope of the per-address daily mail limit (its subject: the address, keyed one way). */
+export const ADDRESS_MAIL_LIMIT_SCOPE = 'capture-mail-address';
+
 /**
  * Takes one unit of each of the form's mail limits in `limits`: per recipient address per (UTC) day, then
  * per source IP per hour (the subjects are stored only keyed one way, `quotaSubjectKey`). Returns the
@@ -74,7 +77,7 @@ export async function takeMailLimits(
 ): Promise<'address_limit' | 'source_limit' | null> {
   if (limits.address) {
     const day = Math.floor(now / DAY_MS);
-    const scope = 'capture-mail-address';
+    const scope = ADDRESS_MAIL_LIMIT_SCOPE;
     let byAddress: boolean;
     try {
       byAddress = await takeQuota(

@@ -2,9 +2,10 @@ import { now as clock } from '#adapters/clock';
 import { logger } from '#adapters/logger';
 import { countMetric } from '#adapters/metrics';
 import { signingSecret } from '#adapters/secrets';
+import { ADDRESS_MAIL_LIMIT_SCOPE } from '#app/capture-mail';
 import { isoAt } from '#domain/lead/events';
 import type { EpochMs } from '#domain/lead/types';
-import { addressHash } from '#domain/privacy/address-hash';
+import { addressHash, quotaSubjectKey } from '#domain/privacy/address-hash';
 import { ERASE_SWEEP_DELAY_MS, leadErasedEvent } from '#domain/privacy/erasure';
 import { keys } from '#store/keys';
 import { fromStateItem } from '#store/lead-items';
@@ -23,6 +24,7 @@ import {
   stitchedAnonymousIds,
   stitchedAnonymousItems,
 } from '#store/lead-items-all';
+import { deleteQuota } from '#store/quotas';
 import { CONFLICT, retryOnConflict } from '#store/retry';
 import { type ClaimedTimer, completeTimer, isStillClaimed, timerLeadId } from '#store/timers';
 
@@ -52,7 +54,9 @@ const MAX_LEAD_ID = 128;
  * after the commit no longer have the profile; nothing is deleted here); (2) one transaction: profile, state
  * and e-mail claim out, erasure record, suppression and outbox event in, the gauges decremented; (3) a sweep
  * of the partition: every dependent (timeline, enrollments, timers, deal, …, the anonymous visitors' items,
- * the records `REF#` pointers name) and anything a concurrent writer added meanwhile; (4) the same sweep
+ * the records `REF#` pointers name) and anything a concurrent writer added meanwhile, and the address's
+ * daily mail-limit count (`QUOTA#capture-mail-address#<keyed hash>`; after a crash here it is left to its TTL,
+ * a day after its window, since only the deleted profile knew the address); (4) the same sweep
  * again `ERASE_SWEEP_DELAY_MS` later (`runEraseSweepTimer`, the erasure record is its timer), for the plain
  * writes that follow their commit and may still land after (3). A crash after (2) is finished by a second erase
  * (it finds the erasure record and sweeps) or, at the latest, by (4). A second erase answers
@@ -133,8 +137,13 @@ export async function eraseLead(
   }
   if (commit.kind === 'gone') return finishEarlierErasure(leadId);
   // The profile, the state and the e-mail claim, which every lead has, + its dependents (not the pointers
-  // step 1 added: they only stood in for the profile's list).
-  const deleted = 3 + (await sweepPartition(leadId, commit.profile)) - pointersAdded;
+  // step 1 added: they only stood in for the profile's list), + the address's daily mail-limit count (keyed
+  // one way by the address, like the suppression entry, which is the only item so keyed to stay).
+  const emailKey = String(commit.profile?.emailKey ?? '');
+  const quota = emailKey
+    ? await deleteQuota(ADDRESS_MAIL_LIMIT_SCOPE, quotaSubjectKey(ADDRESS_MAIL_LIMIT_SCOPE, emailKey, secret))
+    : 0;
+  const deleted = 3 + (await sweepPartition(leadId, commit.profile)) - pointersAdded + quota;
   countMetric('LeadErased', {});
   logger.info('lead erased', { leadId, deletedItems: deleted });
   return { kind: 'erased', leadId, erasedAt: isoAt(now), deletedItems: deleted };

@@ -1,6 +1,7 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
 import { keys } from '#store/keys';
+import { deleteItems } from '#store/lead-items-all';
 import { TTL_ATTRIBUTE } from '#store/table-design';
 
 /**
@@ -36,4 +37,30 @@ export async function takeQuota(
     if (isConditionalCheckFailure(error)) return false;
     throw error;
   }
+}
+
+/**
+ * Removes every window of one subject's quota (`QUOTA#<scope>#<hashed>`: one Query of that partition, then a
+ * DeleteItem per window; a handful at most, each expiring a day after its window). For the erase: a count
+ * keyed by the erased address is data about it. Returns how many items it removed.
+ */
+export async function deleteQuota(scope: string, hashed: string): Promise<number> {
+  const pk = keys.quota(scope, hashed, '').pk;
+  const found: { pk: string; sk: string }[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamodb.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ProjectionExpression: 'pk, sk',
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) found.push({ pk: String(item.pk), sk: String(item.sk) });
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return deleteItems(found);
 }

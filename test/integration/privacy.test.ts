@@ -291,6 +291,32 @@ describe('export and erase', () => {
     expect(await isErasedAddress(who.email)).toBe(false);
   });
 
+  it("given a lead whose form mail took the address's daily mail limit, when erased, then the limit's item keyed by the address goes too: only the suppression entry stays keyed by it", async () => {
+    // Arrange: the contact form's auto-reply takes a unit of the per-address daily limit (QUOTA#capture-mail-address#…).
+    const who = person();
+    const { postForm, opsGet } = api(runtime);
+    expect((await postForm('contact', contactForm(who.email, who))).status).toBe(201);
+    await runtime.settle();
+    const { leadId } = (await (
+      await opsGet(`/v1/ops/leads?email=${encodeURIComponent(who.email)}`)
+    ).json()) as { leadId: string };
+    const { signingSecret } = await import('#adapters/secrets');
+    const { quotaSubjectKey } = await import('#domain/privacy/address-hash');
+    const { emailKey } = await import('#domain/capture/email-address');
+    const pk = `QUOTA#capture-mail-address#${quotaSubjectKey('capture-mail-address', emailKey(who.email) ?? '', await signingSecret())}`;
+    const quotaItems = async () => (await scanAll()).filter((i) => i.pk === pk);
+    const before = await quotaItems();
+
+    // Act
+    const erased = await erase(leadId, { reason: 'ticket 4712' });
+    await runtime.settle();
+
+    // Assert
+    expect(before).toHaveLength(1);
+    expect(erased.status).toBe(200);
+    expect(await quotaItems()).toEqual([]);
+  });
+
   it('given a lead stitched to 12 anonymous visitors (more than its profile remembers), when exported and erased, then the export lists all 12 and the erase removes every link and kept event', async () => {
     // Arrange: each visitor browses anonymously first (a kept event), then is linked to the lead: the first by
     // the post that creates it, the other 11 by tracking with the lead's identity token.
