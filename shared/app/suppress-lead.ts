@@ -2,6 +2,7 @@ import { changeMarketing } from '#app/change-marketing';
 import { countsInKpis, type EmailCount } from '#app/email-kpis';
 import { timelineEntry } from '#app/nurture-timeline';
 import { settings } from '#config/settings';
+import { withdrawnEntry } from '#domain/capture/consent-ledger';
 import type { MarketingStatus, SuppressionReason } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
 import type { EmailMail } from '#domain/reports/counting';
@@ -14,7 +15,8 @@ import type { EmailMail } from '#domain/reports/counting';
 
 /**
  * Suppress the lead's address (hard bounce, complaint): no marketing mail again and every sequence ends.
- * A complaint is also an unsubscribe (`Lead Unsubscribed`, how `complaint`).
+ * A complaint is also an unsubscribe (`Lead Unsubscribed`, how `complaint`, and a `withdrawn` consent-ledger
+ * entry with method `complaint`).
  */
 export async function suppressLead(
   leadId: string,
@@ -45,7 +47,14 @@ export async function suppressLead(
         change: {
           marketing,
           endSequences: unsubscribe ? 'unsubscribed' : 'suppressed',
-          ...(unsubscribe ? { unsubscribedHow: 'complaint' as const } : {}),
+          // A complaint withdraws the marketing consent: the ledger records it like an unsubscribe, in this
+          // same write (a redelivered complaint is a duplicate and adds nothing).
+          ...(unsubscribe
+            ? {
+                unsubscribedHow: 'complaint' as const,
+                ledger: withdrawnEntry('marketing_email', 'complaint', now),
+              }
+            : {}),
           timeline: [
             timelineEntry(`marketing:suppressed:${profile.version + 1}`, 'email_suppressed', now, { reason }),
           ],

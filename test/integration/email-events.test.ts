@@ -76,6 +76,23 @@ describe('SES engagement events', () => {
     expect(await emailKpiCount('bounced', day)).toBe(bouncedBefore + 1);
   });
 
+  it('given a nurtured lead, when a complaint arrives (twice), then the withdrawal of consent is in the consent ledger once, with its method', async () => {
+    // Arrange
+    const { leadId, messageId } = await nurturedLead('complaint-ledger');
+    const { getConsentHistory } = await import('#store/consent-ledger');
+    const fixture = sesFixture('complaint', { leadId, messageId });
+
+    // Act
+    await invoke(fixture);
+    await invoke(fixture);
+
+    // Assert
+    const history = await getConsentHistory(leadId);
+    expect(history.map((e) => e.kind)).toEqual(['granted', 'withdrawn']);
+    expect(history[1]).toMatchObject({ purpose: 'marketing_email', method: 'complaint' });
+    expect((await profileOf(leadId))?.marketing.unsubscribedAt).toBe(history[1]?.at);
+  });
+
   it('given a nurtured lead, when a complaint arrives, then the address is suppressed, the lead unsubscribed and Lead Unsubscribed (complaint) published', async () => {
     // Arrange
     const { leadId, messageId } = await nurturedLead('complaint');
