@@ -4,7 +4,14 @@ import { countMetric } from '#adapters/metrics';
 import { settings } from '#config/settings';
 import { crmSyncDueAt, crmSyncView, crmSyncWanted, leadUpdatedEvent } from '#domain/deals/crm-sync';
 import type { EpochMs } from '#domain/lead/types';
-import { crmSyncDoneUpdate, getDeal, noteCrmChange, readCrmSync, rearmCrmSync } from '#store/deals';
+import {
+  crmSyncDoneUpdate,
+  getDeal,
+  leadStillThere,
+  noteCrmChange,
+  readCrmSync,
+  rearmCrmSync,
+} from '#store/deals';
 import { getLead, getLeadState, getTimeline, writeLead } from '#store/leads';
 import type { ClaimedTimer } from '#store/timers';
 import { timerLeadId } from '#store/timers';
@@ -37,7 +44,8 @@ const BUSY_RETRY_MS = 60_000;
 /**
  * A due `crm-sync` timer: read the lead as it is now, publish ONE `Lead Updated` with its CRM record, and
  * take the timer off the due index in the same transaction, only if no change was noted meanwhile (then
- * read again). A lead no longer handed off (erased, never) just loses the timer.
+ * read again) and the lead still exists (an erase that committed after the read must not be followed by the
+ * record it had the CRM delete). A lead no longer handed off (erased, never) just loses the timer.
  */
 export async function runCrmSyncTimer(timer: ClaimedTimer, now: EpochMs): Promise<CrmSyncOutcome> {
   const leadId = timerLeadId(timer) ?? '';
@@ -61,7 +69,9 @@ export async function runCrmSyncTimer(timer: ClaimedTimer, now: EpochMs): Promis
       sync.changedSince ?? now,
       now,
     );
-    if ((await writeLead({}, { leadId, events: [event], extra: [done], at: now })) === 'saved') {
+    // Only while the lead exists: an erase committed since the read must not be followed by its record.
+    const extra = [done, leadStillThere(leadId)];
+    if ((await writeLead({}, { leadId, events: [event], extra, at: now })) === 'saved') {
       countMetric('LeadUpdated');
       logger.info('crm sync', { leadId, changes: sync.changes, eventId: event.detail.eventId });
       return 'published';

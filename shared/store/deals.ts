@@ -83,6 +83,21 @@ export function crmSyncDoneUpdate(leadId: string, claim: { claimId: string; chan
   };
 }
 
+/**
+ * A ConditionCheck that the lead still exists (its profile): the CRM update's transaction carries it, so an
+ * erase that commits after the run read the lead fails it instead of letting the record (name, company, …)
+ * reach the CRM after `Lead Erased` had it deleted there.
+ */
+export function leadStillThere(leadId: string): TransactItem {
+  return {
+    ConditionCheck: {
+      TableName: tableName,
+      Key: keys.profile(leadId),
+      ConditionExpression: 'attribute_exists(pk)',
+    },
+  };
+}
+
 /** The timer's `changes` count and first-change time as they are now (read before deciding). */
 export async function readCrmSync(
   leadId: string,

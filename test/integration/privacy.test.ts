@@ -557,6 +557,35 @@ describe('export and erase', () => {
     expect(await readGauges()).toEqual(gaugesBefore);
   });
 
+  it('given a CRM sync that read the lead just before its erase committed, then no Lead Updated (the CRM record) is published after Lead Erased', async () => {
+    // Arrange: a handed-off lead whose crm-sync timer is due (armed by the hand-off's Lead Assigned).
+    const leadId = await makeHotLead(runtime, uniqueEmail('erase-crm-sync'));
+    await runtime.advanceClock(16 * 60_000);
+    const { dynamodb, tableName } = await import('#store/dynamodb');
+    const { getItem } = await import('#store/lead-items-all');
+    const { keys } = await import('#store/keys');
+    // The erase commits just as the sync publishes; its sweep has not reached the sync's timer yet (the
+    // timer is put back as it was, as it still is in the moment between the commit and the sweep).
+    const erased = await beforeCall(
+      (command, input) =>
+        command === 'TransactWriteItemsCommand' && input.includes('Lead Updated') && input.includes(leadId),
+      async () => {
+        const timer = await getItem(keys.timer(leadId, 'crm-sync'));
+        expect((await erase(leadId, { reason: 'ticket 4713' })).status).toBe(200);
+        if (timer) await dynamodb.send(new PutCommand({ TableName: tableName, Item: timer }));
+      },
+    );
+
+    // Act
+    await runtime.sweep();
+    await runtime.settle();
+
+    // Assert
+    expect(erased.fired()).toBe(true);
+    expect(eventsOf(runtime, leadId, 'Lead Erased')).toHaveLength(1);
+    expect(eventsOf(runtime, leadId, 'Lead Updated')).toEqual([]);
+  });
+
   it('given bad erase requests, then each gets a clear 4xx and changes nothing', async () => {
     // Arrange
     const who = person();
