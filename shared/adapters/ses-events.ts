@@ -30,6 +30,8 @@ export interface SesEngagement {
   bounceType?: string;
   feedbackId?: string;
   link?: string;
+  /** The user agent SES saw fetch the open's pixel (`isMachineOpen` tells a proxy's prefetch from a reader). */
+  userAgent?: string;
 }
 
 /** SES puts message tags in `mail.tags` as arrays of strings. (zod/mini: the email-events cold path.) */
@@ -66,7 +68,7 @@ const sesEventSchema = z.object({
         feedbackId: z.optional(z.string().check(z.maxLength(256))),
       }),
     ),
-    open: z.optional(z.object({ timestamp })),
+    open: z.optional(z.object({ timestamp, userAgent: z.optional(z.string().check(z.maxLength(2048))) })),
     click: z.optional(z.object({ timestamp, link: z.string().check(z.maxLength(8192)) })),
   }),
 });
@@ -126,7 +128,12 @@ function toEngagement(ses: SesEvent): SesEngagement | undefined {
       };
     case 'Email Opened':
       if (!detail.open) return undefined;
-      return { kind: 'open', ...common, occurredAt: Date.parse(detail.open.timestamp) };
+      return {
+        kind: 'open',
+        ...common,
+        occurredAt: Date.parse(detail.open.timestamp),
+        ...optional('userAgent', detail.open.userAgent),
+      };
     case 'Email Clicked':
       if (!detail.click) return undefined;
       return {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { now } from '#adapters/clock';
 import { logger } from '#adapters/logger';
+import { countMetric } from '#adapters/metrics';
 import { suppressInAccount } from '#adapters/ses';
 import { parseSesEvent, type SesEngagement } from '#adapters/ses-events';
 import { countEmailOnce, countsInKpis } from '#app/email-kpis';
@@ -9,6 +10,7 @@ import { recordDelivery, recordTransientBounce, suppressLead } from '#app/suppre
 import { settings } from '#config/settings';
 import { emailKey } from '#domain/capture/email-address';
 import type { EpochMs } from '#domain/lead/types';
+import { isMachineOpen } from '#domain/nurture/machine-opens';
 import type { EmailMail } from '#domain/reports/counting';
 import { addEngagement } from '#store/enrollments';
 import { findLeadIdByEmail } from '#store/leads';
@@ -68,7 +70,7 @@ async function leadOf(engagement: SesEngagement): Promise<string | undefined> {
  * One SES engagement event for one lead. Hard bounces and complaints suppress (complaint = unsubscribe
  * too), soft bounces count up to the limit, deliveries reset that count, opens and clicks are scored once
  * per message (and link) and remembered on the enrollment for `previous_not_opened/clicked` conditions.
- * A click on our own unsubscribe link is not engagement.
+ * A click on our own unsubscribe link is not engagement, nor is an open a proxy made (`isMachineOpen`).
  */
 async function handleEngagement(
   event: SesEngagement,
@@ -134,6 +136,12 @@ async function recordOpenOrClick(
   at: EpochMs,
 ): Promise<EngagementResult> {
   if (event.kind === 'click' && event.link && isUnsubscribeLink(event.link)) return 'ignored';
+  // Apple Mail Privacy Protection's prefetch: nobody read the mail, so no points, no `opened` KPI and no
+  // `previous_not_opened` answered by it.
+  if (event.kind === 'open' && isMachineOpen(event)) {
+    countMetric('MachineOpenIgnored', event.sequenceId ? { sequenceId: event.sequenceId } : {});
+    return 'ignored';
+  }
   const type = event.kind === 'open' ? 'email_open' : 'email_click';
   const eventId =
     event.kind === 'open'

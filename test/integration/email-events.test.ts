@@ -205,6 +205,29 @@ describe('SES engagement events', () => {
     expect([...(enrollment?.clicked ?? [])]).toEqual([messageId]);
   });
 
+  it('given a step mail prefetched by Apple Mail Privacy Protection (user agent "Mozilla/5.0"), when its open arrives, then it is not scored, not counted as opened and does not count as opened for step conditions', async () => {
+    // Arrange
+    const { leadId, messageId } = await nurturedLead('apple-mpp');
+    const { emailKpiDay: kpiDay } = await import('#app/email-kpis');
+    const { now } = await import('#adapters/clock');
+    const day = kpiDay(now());
+    const openedBefore = await emailKpiCount('opened', day);
+    const prefetch = sesFixture('open', { leadId, messageId, at: now() - 60_000 });
+    const open = (prefetch.detail as { open: { userAgent: string; ipAddress: string } }).open;
+    open.userAgent = 'Mozilla/5.0';
+    open.ipAddress = '17.58.101.12';
+
+    // Act
+    const result = await invoke(prefetch);
+
+    // Assert
+    expect(result.result).toBe('ignored');
+    const { getTimeline } = await import('#store/leads');
+    expect((await getTimeline(leadId)).some((e) => e.type === 'email_open')).toBe(false);
+    expect(await emailKpiCount('opened', day)).toBe(openedBefore);
+    expect([...((await enrollmentOf(leadId, SEQUENCE))?.opened ?? [])]).toEqual([]);
+  });
+
   it('given a click on our own unsubscribe link, when it arrives, then it is not scored as engagement', async () => {
     // Arrange
     const { leadId, messageId } = await nurturedLead('unsubscribe-click');

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSesEvent } from '#adapters/ses-events';
+import { isMachineOpen } from '#domain/nurture/machine-opens';
 
 const fixture = (name: string, configurationSet = process.env.SES_CONFIGURATION_SET) => {
   const event = JSON.parse(
@@ -43,5 +44,24 @@ describe('SES engagement events: reading them from EventBridge', () => {
     const event = fixture('bounce-permanent');
     delete event.detail.bounce;
     expect(parseSesEvent(event)).toEqual({ ok: false, reason: 'incomplete' });
+  });
+});
+
+describe('SES opens: a reader or a machine', () => {
+  it('given an open, then its user agent is read', () => {
+    const parsed = parseSesEvent(fixture('open'));
+    expect(parsed.ok && parsed.engagement.userAgent).toMatch(/^Mozilla\/5\.0 \(iPhone;/);
+  });
+
+  it('given the bare "Mozilla/5.0" of Apple Mail Privacy Protection, then it is a machine open; a mail client naming its platform is a reader', () => {
+    expect(isMachineOpen({ userAgent: 'Mozilla/5.0' })).toBe(true);
+    expect(isMachineOpen({ userAgent: ' Mozilla/5.0 ' })).toBe(true);
+    expect(
+      isMachineOpen({
+        userAgent:
+          'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko)',
+      }),
+    ).toBe(false);
+    expect(isMachineOpen({})).toBe(false);
   });
 });
