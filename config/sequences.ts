@@ -48,7 +48,8 @@ export const sequences: z.input<typeof sequencesConfigSchema> = [
         vars: { bookingUrl: 'https://www.example.co.jp/consultation/' },
       },
     ],
-    exit: ['became_hot', 'reached_sal', 'unsubscribed', 'suppressed'],
+    // handed_off: a lead sales has (a later contact-form inquiry, a manual hand-off) gets no more nurture mail.
+    exit: ['became_hot', 'reached_sal', 'handed_off', 'unsubscribed', 'suppressed'],
     reentry: 'after_exit',
   },
   {
@@ -80,7 +81,7 @@ export const sequences: z.input<typeof sequencesConfigSchema> = [
         vars: { updatesUrl: 'https://www.example.co.jp/news/' },
       },
     ],
-    exit: ['became_hot', 'reached_sal', 'unsubscribed', 'suppressed', 'disqualified'],
+    exit: ['became_hot', 'reached_sal', 'handed_off', 'unsubscribed', 'suppressed', 'disqualified'],
     reentry: 'always',
   },
   {
@@ -102,7 +103,7 @@ export const sequences: z.input<typeof sequencesConfigSchema> = [
         vars: { webinarUrl: 'https://www.example.co.jp/webinars/' },
       },
     ],
-    exit: ['became_hot', 'reached_sal', 'unsubscribed', 'suppressed', 'disqualified'],
+    exit: ['became_hot', 'reached_sal', 'handed_off', 'unsubscribed', 'suppressed', 'disqualified'],
     reentry: 'after_exit',
     // Mid-morning on weekdays reads best for re-engagement mail.
     window: { start: '10:00', end: '12:00' },

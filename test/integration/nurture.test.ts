@@ -246,6 +246,36 @@ describe('step-email sequence: the whitepaper journey', () => {
     expect(await enrollmentOf(leadId, SEQUENCE)).toEqual(after);
   });
 
+  it('given a whitepaper lead who then sends the contact form (handed to sales, not hot), when the next whitepaper steps come due, then they never go out: the run exits handed_off, and only the inquiry follow-up is sent', async () => {
+    // Arrange: the whitepaper thank-you sent; then a demo request through the contact form (inquiry fast lane:
+    // an owner at once, whatever the score). The lead stays warm, so `became_hot` never fires.
+    const { email, leadId } = await whitepaperLead('handed-off');
+    await sweepUntil(runtime, async () => (await marketingMails(runtime, email)).length >= 1, {
+      stepMs: 6 * HOUR,
+      maxMs: 8 * DAY,
+    });
+    const contact = { ...whitepaperBody(email), message: 'デモを見たい' };
+    expect((await postForm(runtime, 'contact', contact)).status).toBe(201);
+    await runtime.settle();
+    const { getLead } = await import('#store/leads');
+    const state = (await getLead(leadId))?.state;
+    expect(state?.handoff?.closedAt).toBeUndefined();
+    expect(state?.handoff?.trigger).toBe('inquiry');
+    expect(state?.temperature).not.toBe('hot');
+
+    // Act: ten days of sweeps (the case study is due on day 3, the consultation on day 7).
+    await sweepUntil(runtime, async () => false, { stepMs: 12 * HOUR, maxMs: 10 * DAY });
+
+    // Assert
+    const subjects = (await marketingMails(runtime, email)).map((m) => m.subject);
+    expect(subjects.filter((s) => s === '活用事例のご紹介' || s === '導入相談のご案内')).toEqual([]);
+    expect(subjects).toContain('担当者よりご連絡いたします');
+    expect(await enrollmentOf(leadId, SEQUENCE)).toMatchObject({
+      status: 'exited',
+      exitReason: 'handed_off',
+    });
+  });
+
   it('given a sweeper died after recording an attempt, when the claim comes back interrupted, then the step is not sent again and the sequence moves on', async () => {
     // Arrange: the state a crash leaves: an uncertain attempt for step 0, a stale claim, due again.
     const email = uniqueEmail('crash');

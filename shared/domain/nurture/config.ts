@@ -9,6 +9,8 @@ import type { BusinessWindow } from '#domain/nurture/calendar';
 export const SEQUENCE_EXIT_CRITERIA = [
   'became_hot',
   'reached_sal',
+  /** With sales: a hand-off open now, or opened and closed since the run began (see `LeadSnapshot.handedOff`). */
+  'handed_off',
   'unsubscribed',
   'suppressed',
   'converted',

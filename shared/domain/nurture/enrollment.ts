@@ -206,10 +206,16 @@ export function snapshotOf(
   const stagesEntered = state.stageHistory.filter((t) => t.at >= enrollment.enrolledAt).map((t) => t.to);
   const allowed = marketingAllowed(profile);
   const pending = !allowed.ok && allowed.reason === 'not_confirmed' && profile.consent;
+  // With sales now, or since this run began (a hand-off closed before it, e.g. the recycle that started a
+  // recycle-nurture run, does not count).
+  const handoff = state.handoff;
+  const handedOff =
+    handoff !== undefined && (handoff.closedAt === undefined || handoff.closedAt > enrollment.enrolledAt);
   return {
     stage: state.stage,
     ...(stagesEntered.length > 0 ? { stagesEntered } : {}),
     temperature: state.temperature,
+    handedOff,
     unsubscribed: profile.marketing.unsubscribedAt !== undefined,
     suppressed: profile.marketing.suppressedAt !== undefined,
     marketingConsent: allowed.ok || (allowed.reason !== 'no_consent' && allowed.reason !== 'not_confirmed'),

@@ -59,6 +59,11 @@ export interface LeadSnapshot {
    */
   stagesEntered?: readonly Stage[];
   temperature: Temperature;
+  /**
+   * The lead is with sales: a hand-off is open (an inquiry form, a manual hand-off, a score trigger), or one
+   * was closed after this run began (sales recycled or disqualified it meanwhile). Absent = not known.
+   */
+  handedOff?: boolean;
   unsubscribed: boolean;
   suppressed: boolean;
   marketingConsent: boolean;
@@ -88,6 +93,7 @@ export type ExitReason =
   | 'no_consent'
   | 'became_hot'
   | 'reached_sal'
+  | 'handed_off'
   | 'converted'
   | 'disqualified'
   | 'manual'
@@ -220,6 +226,7 @@ export function exitReasonFor(
   if (exits.has('converted') && stages.some(converted)) return 'converted';
   if (exits.has('reached_sal') && stages.some(reachedSal)) return 'reached_sal';
   if (exits.has('disqualified') && stages.includes('disqualified')) return 'disqualified';
+  if (exits.has('handed_off') && lead.handedOff) return 'handed_off';
   return undefined;
 }
 

@@ -275,4 +275,15 @@ describe('nurture: the lead as the planner sees it', () => {
     expect(snapshotOf(moved, run).stagesEntered).toEqual(['mql', 'sal', 'recycled']);
     expect(snapshotOf(base, run).stagesEntered).toBeUndefined();
   });
+
+  it('given a hand-off open now, or closed after the run began, then handed off; closed before the run began (the recycle that started it) or none, then not', () => {
+    const withHandoff = (handoff: Record<string, unknown> | undefined) => {
+      const base = lead(undefined);
+      return { ...base, state: { ...base.state, handoff } } as unknown as Lead;
+    };
+    expect(snapshotOf(withHandoff({ n: 1, startedAt: 500 }), run).handedOff).toBe(true);
+    expect(snapshotOf(withHandoff({ n: 1, startedAt: 1200, closedAt: 1500 }), run).handedOff).toBe(true);
+    expect(snapshotOf(withHandoff({ n: 1, startedAt: 500, closedAt: 1000 }), run).handedOff).toBe(false);
+    expect(snapshotOf(withHandoff(undefined), run).handedOff).toBe(false);
+  });
 });

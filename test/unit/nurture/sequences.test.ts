@@ -202,6 +202,16 @@ describe('planStep: exits and completion', () => {
     expect(planStep(enrollment, whitepaper, recycled, [], settings, now).action).toBe('send');
   });
 
+  it('given a lead handed to sales (an inquiry, not hot, still MQL), when a sequence exiting on handed_off plans, then it exits; one without it keeps sending', () => {
+    const withSales = warmLead({ stage: 'mql', handedOff: true });
+    const exitsOnHandoff = { ...whitepaper, exit: [...whitepaper.exit, 'handed_off' as const] };
+    expect(planStep(enrollment, exitsOnHandoff, withSales, [], settings, now)).toEqual({
+      action: 'exit',
+      reason: 'handed_off',
+    });
+    expect(planStep(enrollment, whitepaper, withSales, [], settings, now).action).toBe('send');
+  });
+
   it('given a sequence that does not list unsubscribed, when the lead unsubscribed, then it still exits', () => {
     const noExits = { ...whitepaper, exit: [] };
     expect(planStep(enrollment, noExits, warmLead({ unsubscribed: true }), [], settings, now)).toEqual({
