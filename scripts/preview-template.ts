@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { previewTemplate, SAMPLE_LEAD, SAMPLE_VARS } from '#app/preview-template';
+import { configuredVars, previewTemplate, SAMPLE_LEAD, SAMPLE_VARS } from '#app/preview-template';
 import { settings, templateById } from '#config/settings';
 import { LEAD_ATTRIBUTES, type LeadAttributes } from '#domain/lead/types';
 import type { Locale, RenderableTemplate, TemplateVars } from '#domain/nurture/templates';
@@ -106,7 +106,12 @@ const main = () => {
     `Subject:  ${preview.subject}`,
     ...preview.headers.map((header) => `${header.name}: ${header.value}`),
   ];
-  const vars: TemplateVars = { ...SAMPLE_VARS, ...extra, lead: lead.attributes };
+  const vars: TemplateVars = {
+    ...SAMPLE_VARS,
+    ...configuredVars(template.id),
+    ...extra,
+    lead: lead.attributes,
+  };
   const missing = missingVariables(template, vars);
   if (missing.length)
     out.push(`Warning:  no value for ${missing.join(', ')} (renders empty; pass --var name=value)`);

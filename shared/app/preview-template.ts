@@ -50,6 +50,7 @@ export function previewTemplate(
   const marketing = template.kind === 'marketing';
   const vars: TemplateVars = {
     ...SAMPLE_VARS,
+    ...configuredVars(template.id),
     ...input.vars,
     lead: input.lead ?? SAMPLE_LEAD,
     ...(marketing ? { unsubscribeUrl: SAMPLE_UNSUBSCRIBE_URL } : {}),
@@ -65,6 +66,35 @@ export function previewTemplate(
     text: rendered.text,
     headers: marketing ? buildListUnsubscribeHeaders(SAMPLE_UNSUBSCRIBE_URL) : [],
   };
+}
+
+/**
+ * The values a send of this template gets from configuration: the vars of the first sequence step that sends
+ * it (e.g. `caseStudyUrl`), else the mail variables of the first form that auto-replies with it (dotted names
+ * nested, as capture does). Without them a preview showed an empty link where the mail has one.
+ */
+export function configuredVars(templateId: string): TemplateVars {
+  const step = settings.sequences.flatMap((q) => q.steps).find((s) => s.templateId === templateId);
+  if (step) return { ...step.vars };
+  const form = settings.forms.find((f) => f.autoReplyTemplateId === templateId);
+  if (!form) return {};
+  const vars: TemplateVars = {
+    formName: form.name,
+    ...(form.downloadUrl ? { downloadUrl: form.downloadUrl } : {}),
+  };
+  for (const [name, value] of Object.entries(form.mailVars)) {
+    const path = name.split('.');
+    let at: Record<string, unknown> = vars;
+    for (const segment of path.slice(0, -1)) {
+      const next = Object.hasOwn(at, segment) ? at[segment] : undefined;
+      const child: Record<string, unknown> =
+        typeof next === 'object' && next !== null ? (next as Record<string, unknown>) : {};
+      at[segment] = child;
+      at = child;
+    }
+    at[path[path.length - 1] ?? name] = value;
+  }
+  return vars;
 }
 
 /** Template ids, for a 404's message. */

@@ -52,6 +52,23 @@ describe('template preview route', () => {
     );
   });
 
+  it('given a step template whose link comes from its sequence step (caseStudyUrl), when previewed, then the link is the one the step mails, not empty', async () => {
+    // Act
+    const { status, body } = await get('nurture-case-study', { locale: 'ja' });
+
+    // Assert
+    expect(status).toBe(200);
+    expect(String(body.html)).toContain(
+      '<a href="https://www.example.co.jp/case-studies/">活用事例を読む</a>',
+    );
+    expect(String(body.text)).toContain('活用事例を読む (https://www.example.co.jp/case-studies/)');
+  });
+
+  it("given the webinar auto-reply, whose join link is the form's mail variable, when previewed, then the join link is there", async () => {
+    const { body } = await get('autoreply-webinar', { locale: 'ja' });
+    expect(String(body.html)).toContain('href="https://www.example.co.jp/webinars/live/"');
+  });
+
   it('given a sales user, when a transactional template is previewed in English, then it renders the English variant without marketing headers', async () => {
     const { status, body } = await get('autoreply-whitepaper', { locale: 'en' }, 'sales');
     expect(status).toBe(200);
