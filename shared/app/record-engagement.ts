@@ -174,13 +174,23 @@ async function recordOpenOrClick(
   // Counted on every delivery of the event (a replay too): the fact guard counts it once, and a crash
   // between the timeline write and the count is made good by EventBridge's retry. Unique per message: a
   // second link clicked in the same mail is on the timeline (and scored) but not a second click in the KPI.
-  if (countsInKpis(mailOf(event)))
+  if (countsInKpis(mailOf(event))) {
     await countEmailOnce(leadId, {
       kpi: event.kind === 'open' ? 'opened' : 'clicked',
       id: `ses:${event.messageId}:${event.kind}`,
       at: occurredAt,
       mail: mailOf(event),
     });
+    // A click means the mail was read: it counts as its open when no open event came (images blocked, as
+    // Outlook does by default). Same fact id as the open's, so a mail with both counts one open.
+    if (event.kind === 'click')
+      await countEmailOnce(leadId, {
+        kpi: 'opened',
+        id: `ses:${event.messageId}:open`,
+        at: occurredAt,
+        mail: mailOf(event),
+      });
+  }
   return result === 'applied' ? 'applied' : 'duplicate';
 }
 

@@ -228,6 +228,28 @@ describe('SES engagement events', () => {
     expect([...((await enrollmentOf(leadId, SEQUENCE))?.opened ?? [])]).toEqual([]);
   });
 
+  it('given a step mail read with images blocked (a click, no open event), when the click arrives and a late open follows, then it counts as opened once and clicked once', async () => {
+    // Arrange
+    const { leadId, messageId } = await nurturedLead('images-blocked');
+    const { emailKpiDay: kpiDay } = await import('#app/email-kpis');
+    const { now } = await import('#adapters/clock');
+    const day = kpiDay(now());
+    const before = {
+      opened: await emailKpiCount('opened', day),
+      clicked: await emailKpiCount('clicked', day),
+    };
+
+    // Act
+    await invoke(sesFixture('click', { leadId, messageId, at: now() - 60_000 }));
+    const afterClick = await emailKpiCount('opened', day);
+    await invoke(sesFixture('open', { leadId, messageId, at: now() - 30_000 }));
+
+    // Assert
+    expect(afterClick).toBe(before.opened + 1);
+    expect(await emailKpiCount('opened', day)).toBe(before.opened + 1);
+    expect(await emailKpiCount('clicked', day)).toBe(before.clicked + 1);
+  });
+
   it('given a click on our own unsubscribe link, when it arrives, then it is not scored as engagement', async () => {
     // Arrange
     const { leadId, messageId } = await nurturedLead('unsubscribe-click');
