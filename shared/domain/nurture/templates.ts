@@ -221,9 +221,18 @@ export function japaneseSalutation(lead: LeadAttributes | undefined): string {
   return company ? `${company} ${person}` : person;
 }
 
-/** English salutation name: "Taro Yamada", or "Sir or Madam" when nothing is known. */
+/** A name written in kanji or kana: family name first, whatever the mail's language. */
+const CJK_NAME = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
+
+/**
+ * English salutation name: "Taro Yamada" (Latin script, given name first), "山田 太郎" (a name in kanji or
+ * kana stays family name first, as Japanese is always written), or "Sir or Madam" when nothing is known.
+ */
 export function englishSalutation(lead: LeadAttributes | undefined): string {
-  const name = [lead?.firstName?.trim(), lead?.lastName?.trim()].filter(Boolean).join(' ');
+  const first = lead?.firstName?.trim();
+  const last = lead?.lastName?.trim();
+  const familyFirst = CJK_NAME.test(`${first ?? ''}${last ?? ''}`);
+  const name = (familyFirst ? [last, first] : [first, last]).filter(Boolean).join(' ');
   return name || 'Sir or Madam';
 }
 

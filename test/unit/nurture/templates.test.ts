@@ -110,6 +110,23 @@ describe('fallbacks and salutation', () => {
     );
   });
 
+  it.each([
+    [{ firstName: '太郎', lastName: '山田' }, 'Dear 山田 太郎,'],
+    [{ firstName: 'タロウ', lastName: 'ヤマダ' }, 'Dear ヤマダ タロウ,'],
+    [{ lastName: '山田' }, 'Dear 山田,'],
+    [{ firstName: 'Taro', lastName: 'Yamada' }, 'Dear Taro Yamada,'],
+    [{}, 'Dear Sir or Madam,'],
+  ])(
+    'given a lead named %o and the English variant, when rendered, then the salutation is %s (kanji and kana names family name first)',
+    (lead, expected) => {
+      const template: RenderableTemplate = {
+        ...transactional('ja'),
+        locales: { ja: { subject: 's', html: 'ja' }, en: { subject: 's', html: 'Dear {{salutation}},' } },
+      };
+      expect(renderTemplate(template, { lead }, 'en').html).toBe(expected);
+    },
+  );
+
   it('given a locale without a variant, when rendered, then the default locale is used', () => {
     const mail = renderTemplate(transactional('<p>日本語</p>'), {}, 'en');
     expect(mail).toMatchObject({ locale: 'ja', html: '<p>日本語</p>' });
