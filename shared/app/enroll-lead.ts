@@ -12,6 +12,7 @@ import {
   type EnrollmentCandidate,
   type EnrollmentSignal,
   earlierTriggersAfter,
+  ranForOpenHandoff,
   runsEndedBy,
   startedEarlierRun,
   turnedHot,
@@ -146,6 +147,9 @@ async function enrollOne(
     // redriven dead letter): its run happened; another would mail its first step again.
     if (startedEarlierRun(existing, eventId)) return 'duplicate' as const;
     if (!shouldEnroll(candidate.policy, candidate.trigger, existing)) return 'not_eligible' as const;
+    // An inquiry posted again while sales has the lead: its follow-up went to this hand-off already.
+    if (candidate.oncePerHandoff && ranForOpenHandoff(existing, lead.state.handoff))
+      return 'not_eligible' as const;
     const run = (existing?.run ?? 0) + 1;
     const enrolledAt = candidate.startAt ?? at;
     const dueAt = firstStepAt(sequence, enrolledAt, lead);

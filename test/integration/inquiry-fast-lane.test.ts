@@ -111,6 +111,31 @@ describe('inquiry fast lane: the demo contact form', () => {
     expect(INSIDE_SALES.filter((name) => html.includes(`担当の${name}より`))).toHaveLength(1);
   });
 
+  it('given a demo request whose owner-intro mail went out, when the same person posts the form again while the hand-off is open, then no second 担当者よりご連絡いたします mail goes out', async () => {
+    // Arrange: the first post in business hours; the follow-up sent (its run completed).
+    await moveClockTo(runtime, await nextBusinessMoment());
+    const email = uniqueEmail('demo-resubmit');
+    await api(runtime).postForm('contact', demoRequest(email));
+    await runtime.settle();
+    const leadId = await leadIdOf(email);
+    await sweepUntil(runtime, async () => (await marketingMails(runtime, email)).length >= 1, {
+      stepMs: 10 * 60_000,
+      maxMs: 2 * 3_600_000,
+    });
+    expect(await enrollmentOf(leadId, 'inquiry-followup')).toMatchObject({ status: 'completed', run: 1 });
+
+    // Act: the person is unsure it went through and posts again ten minutes later.
+    await runtime.advanceClock(10 * 60_000);
+    await api(runtime).postForm('contact', demoRequest(email));
+    await runtime.settle();
+    await sweepUntil(runtime, async () => false, { stepMs: 10 * 60_000, maxMs: 3_600_000 });
+
+    // Assert: the rep who has the inquiry is introduced once.
+    const marketing = await marketingMails(runtime, email);
+    expect(marketing.map((m) => m.subject)).toEqual(['担当者よりご連絡いたします']);
+    expect(await enrollmentOf(leadId, 'inquiry-followup')).toMatchObject({ run: 1 });
+  });
+
   it('given a demo request, when the same person posts again and the capture event is delivered twice, then there is still one hand-off, one owner and one set of events', async () => {
     // Arrange
     const email = uniqueEmail('demo-twice');

@@ -106,6 +106,11 @@ export interface EnrollmentCandidate<S extends EnrollableSequence> {
   trigger: EnrollmentTrigger;
   /** When the run starts (a recycled lead re-enters nurture later); default now. */
   startAt?: EpochMs;
+  /**
+   * Started by an inquiry form (`handoff: 'immediate'`): the sequence runs once per hand-off
+   * (`ranForOpenHandoff`), so a second post while sales has the lead does not mail the follow-up again.
+   */
+  oncePerHandoff?: true;
 }
 
 /**
@@ -134,6 +139,7 @@ export function candidatesFor<S extends EnrollableSequence>(
           sequence,
           policy: { reentry: sequence.reentry, entry: { kind: 'form', formIds: [signal.formId] } },
           trigger,
+          ...(onlyListed ? { oncePerHandoff: true as const } : {}),
         }));
     }
     case 'temperature': {
@@ -155,6 +161,22 @@ export function candidatesFor<S extends EnrollableSequence>(
       ];
     }
   }
+}
+
+/**
+ * The last run of an inquiry form's sequence ended while the lead's current hand-off was open: the inquiry
+ * follow-up (「担当者よりご連絡いたします」, naming the owner) already went to this hand-off, and a second post
+ * of the form (a person unsure the first went through) finds the same open hand-off, so it starts no run. A
+ * hand-off closed since (recycled, disqualified) or reassigned after that run ended lets a new inquiry start
+ * one (it names the new owner).
+ */
+export function ranForOpenHandoff(
+  existing: Pick<EnrollmentRecord, 'status' | 'endedAt'> | undefined,
+  handoff: { startedAt: EpochMs; closedAt?: EpochMs | undefined } | undefined,
+): boolean {
+  if (!existing || existing.status === 'active' || existing.endedAt === undefined) return false;
+  if (!handoff || handoff.closedAt !== undefined) return false;
+  return existing.endedAt >= handoff.startedAt;
 }
 
 /** The signal says the lead turned hot. */

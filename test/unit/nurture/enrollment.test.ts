@@ -7,6 +7,7 @@ import {
   type EnrollmentRecord,
   earlierTriggersAfter,
   REMEMBERED_TRIGGERS,
+  ranForOpenHandoff,
   runsEndedBy,
   snapshotOf,
   startedEarlierRun,
@@ -286,4 +287,45 @@ describe('nurture: the lead as the planner sees it', () => {
     expect(snapshotOf(withHandoff({ n: 1, startedAt: 500, closedAt: 1000 }), run).handedOff).toBe(false);
     expect(snapshotOf(withHandoff(undefined), run).handedOff).toBe(false);
   });
+});
+
+describe('nurture: an inquiry follow-up once per hand-off', () => {
+  it('given a contact-form capture (fast lane), then its sequence runs once per hand-off; a whitepaper capture has no such limit', () => {
+    const contact = candidatesFor(
+      { kind: 'captured', eventId: 'e', leadId: 'l', formId: 'contact' },
+      settings,
+    );
+    const whitepaper = candidatesFor(
+      { kind: 'captured', eventId: 'e', leadId: 'l', formId: 'whitepaper' },
+      settings,
+    );
+    expect(contact.map((c) => c.oncePerHandoff)).toEqual([true]);
+    expect(whitepaper.map((c) => c.oncePerHandoff)).toEqual([undefined]);
+  });
+
+  it.each<
+    [string, Parameters<typeof ranForOpenHandoff>[0], Parameters<typeof ranForOpenHandoff>[1], boolean]
+  >([
+    ['ended while the hand-off is open', { status: 'completed', endedAt: 2000 }, { startedAt: 1000 }, true],
+    [
+      'ended before a reassignment restarted the hand-off',
+      { status: 'completed', endedAt: 2000 },
+      { startedAt: 3000 },
+      false,
+    ],
+    [
+      'ended, the hand-off since closed',
+      { status: 'completed', endedAt: 2000 },
+      { startedAt: 1000, closedAt: 2500 },
+      false,
+    ],
+    ['ended, no hand-off', { status: 'exited', endedAt: 2000 }, undefined, false],
+    ['still active (the re-entry policy decides)', { status: 'active' }, { startedAt: 1000 }, false],
+    ['no run yet', undefined, { startedAt: 1000 }, false],
+  ])(
+    'given a last run %s, then whether it ran for the open hand-off is as listed',
+    (_label, existing, handoff, expected) => {
+      expect(ranForOpenHandoff(existing, handoff)).toBe(expected);
+    },
+  );
 });
