@@ -18,13 +18,18 @@ export const settings: Settings = validatedSettings;
 export const corsOrigins = (s: Settings = settings): string[] =>
   [...new Set([...s.app.allowedOrigins, ...s.forms.flatMap((f) => f.allowedOrigins)])].sort();
 
-/** The sender identity as templates and the footer see it (one source: `config/app.ts`). */
-export const mailSender = (s: Settings = settings): MailSenderConfig => ({
+/**
+ * The sender identity as templates and the footer see it (one source: `config/app.ts`). `contact`, where
+ * complaints and questions reach the sender (特定電子メール法 wants it in every marketing mail), is the
+ * reply-to address, else the from address.
+ */
+export const mailSender = (s: Settings = settings): MailSenderConfig & { contact: string } => ({
   fromName: s.app.sender.fromName,
   fromAddress: s.app.sender.fromAddress,
   ...(s.app.sender.replyTo ? { replyTo: s.app.sender.replyTo } : {}),
   name: s.app.sender.companyName,
   postalAddress: s.app.sender.postalAddress,
+  contact: s.app.sender.replyTo ?? s.app.sender.fromAddress,
 });
 
 export const formById = (id: string, s: Settings = settings) => s.forms.find((f) => f.id === id);

@@ -78,6 +78,8 @@ export const mailSenderSchema = z
     name: z.string().min(1).max(200),
     /** Postal address for the footer (required in marketing mail in Japan). */
     postalAddress: z.string().min(1).max(300),
+    /** Where complaints and questions reach the sender, for the footer (also required in Japan). */
+    contact: z.string().min(1).max(300).optional(),
   })
   .strict();
 

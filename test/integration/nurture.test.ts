@@ -138,6 +138,9 @@ describe('step-email sequence: the whitepaper journey', () => {
       expect(mail.body.text).toContain('株式会社サンプル');
       expect(mail.body.text).toContain('〒100-0005 東京都千代田区丸の内1-1-1');
       expect(mail.body.text).toContain('配信停止はこちら');
+      // 特定電子メール法: where complaints and questions reach the sender (the reply-to address).
+      expect(mail.body.text).toContain('お問い合わせ先: sales@example.co.jp');
+      expect(mail.body.html).toContain('お問い合わせ先: sales@example.co.jp');
       expect(mail.body.html).toContain('佐藤様');
     }
     const enrollment = await enrollmentOf(leadId, SEQUENCE);

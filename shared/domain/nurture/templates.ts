@@ -35,6 +35,11 @@ export interface MailSender {
   name: string;
   /** Postal address; Japanese law (特定電子メール法) requires it in marketing mail. */
   postalAddress: string;
+  /**
+   * Where complaints and questions reach the sender (an e-mail address, telephone number or URL): the same
+   * law requires one in marketing mail besides the unsubscribe link.
+   */
+  contact?: string | undefined;
 }
 
 export interface TemplateVars {
@@ -282,20 +287,23 @@ export function htmlToText(html: string): string {
     .trim();
 }
 
-const FOOTER_TEXT: Record<Locale, { unsubscribe: string; notice: string }> = {
+const FOOTER_TEXT: Record<Locale, { unsubscribe: string; notice: string; contact: string }> = {
   ja: {
     notice: 'このメールは、弊社からの情報提供に同意いただいた方にお送りしています。',
     unsubscribe: '配信停止はこちら',
+    contact: 'お問い合わせ先',
   },
   en: {
     notice: 'You are receiving this email because you agreed to hear from us.',
     unsubscribe: 'Unsubscribe',
+    contact: 'Contact',
   },
 };
 
 /**
- * The footer every marketing mail carries: sender's name, postal address and an unsubscribe link
- * (required for marketing mail in Japan, and expected by mailbox providers everywhere).
+ * The footer every marketing mail carries: sender's name, postal address, where to send complaints and
+ * questions (when the sender names it) and an unsubscribe link (required for marketing mail in Japan by
+ * 特定電子メール法, and expected by mailbox providers everywhere).
  */
 export function renderMarketingFooter(
   sender: MailSender,
@@ -308,13 +316,24 @@ export function renderMarketingFooter(
     throw new TemplateRenderError('marketing footer needs the sender name and postal address');
   }
   const words = FOOTER_TEXT[locale];
+  const contact = sender.contact?.trim() ? `${words.contact}: ${sender.contact.trim()}` : undefined;
   const html =
     '<hr style="border:none;border-top:1px solid #ddd;margin:24px 0 12px">' +
     '<p style="font-size:12px;color:#666;line-height:1.6">' +
     `${escapeHtml(words.notice)}<br>` +
     `${escapeHtml(sender.name)}<br>${escapeHtml(sender.postalAddress)}<br>` +
+    (contact ? `${escapeHtml(contact)}<br>` : '') +
     `<a href="${escapeHtml(url)}">${escapeHtml(words.unsubscribe)}</a></p>`;
-  const text = `--\n${words.notice}\n${sender.name}\n${sender.postalAddress}\n${words.unsubscribe}: ${url}`;
+  const text = [
+    `--`,
+    words.notice,
+    sender.name,
+    sender.postalAddress,
+    contact,
+    `${words.unsubscribe}: ${url}`,
+  ]
+    .filter((line) => line !== undefined)
+    .join('\n');
   return { html, text };
 }
 

@@ -102,6 +102,7 @@ describe('demo configuration', () => {
       });
       expect(mail.html).toContain('href="https://ex.com/u/1"');
       expect(mail.text).toContain(parsed.sender.postalAddress);
+      expect(mail.text).toContain(`お問い合わせ先: ${sender.contact}`);
     }
   });
 
