@@ -48,8 +48,9 @@ export const sequences: z.input<typeof sequencesConfigSchema> = [
         vars: { bookingUrl: 'https://www.example.co.jp/consultation/' },
       },
     ],
-    // handed_off: a lead sales has (a later contact-form inquiry, a manual hand-off) gets no more nurture mail.
-    exit: ['became_hot', 'reached_sal', 'handed_off', 'unsubscribed', 'suppressed'],
+    // handed_off: a lead sales has (a later contact-form inquiry, a manual hand-off) gets no more nurture mail;
+    // disqualified: nor does one sales ruled out (a competitor, a student), hand-off or not.
+    exit: ['became_hot', 'reached_sal', 'handed_off', 'unsubscribed', 'suppressed', 'disqualified'],
     reentry: 'after_exit',
   },
   {

@@ -279,6 +279,31 @@ describe('step-email sequence: the whitepaper journey', () => {
     });
   });
 
+  it('given a whitepaper lead that sales disqualifies without a hand-off (a competitor), when the next steps come due, then they never go out: the run exits disqualified', async () => {
+    // Arrange: the thank-you sent; then the lead is disqualified straight from its stage.
+    const { email, leadId } = await whitepaperLead('disqualified');
+    await sweepUntil(runtime, async () => (await marketingMails(runtime, email)).length >= 1, {
+      stepMs: 6 * HOUR,
+      maxMs: 8 * DAY,
+    });
+    const { leadAction } = await import('./handoff-support.ts');
+    const answer = await leadAction(runtime, leadId, 'disqualify', {
+      actionId: `dq-${leadId}`,
+      reason: '競合他社',
+    });
+    expect(answer.status).toBe(200);
+
+    // Act
+    await sweepUntil(runtime, async () => false, { stepMs: 12 * HOUR, maxMs: 10 * DAY });
+
+    // Assert
+    expect(await marketingMails(runtime, email)).toHaveLength(1);
+    expect(await enrollmentOf(leadId, SEQUENCE)).toMatchObject({
+      status: 'exited',
+      exitReason: 'disqualified',
+    });
+  });
+
   it('given a sweeper died after recording an attempt, when the claim comes back interrupted, then the step is not sent again and the sequence moves on', async () => {
     // Arrange: the state a crash leaves: an uncertain attempt for step 0, a stale claim, due again.
     const email = uniqueEmail('crash');
