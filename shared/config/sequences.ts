@@ -111,7 +111,7 @@ export const sequenceSchema = z
     steps: z.array(sequenceStepSchema).min(1, 'a sequence needs at least one step'),
     exit: z
       .array(z.enum(SEQUENCE_EXIT_CRITERIA))
-      .default(['became_hot', 'reached_sal', 'unsubscribed', 'suppressed']),
+      .default(['became_hot', 'reached_sal', 'unsubscribed', 'suppressed', 'disqualified']),
     reentry: z.enum(REENTRY_POLICIES).default('never'),
     /** Overrides the nurture settings' send window for this sequence. */
     window: businessWindowSchema.optional(),

@@ -212,6 +212,19 @@ describe('planStep: exits and completion', () => {
     expect(planStep(enrollment, whitepaper, withSales, [], settings, now).action).toBe('send');
   });
 
+  it('given a sequence configured without exit criteria, when its lead was disqualified by sales, then it exits (the default exits include disqualified)', () => {
+    const byDefault = sequenceSchema.parse({
+      id: 'defaults',
+      name: 'Defaults',
+      entry: { kind: 'form', formIds: ['whitepaper'] },
+      steps: [{ id: 's1', delay: { value: 0, unit: 'days' }, templateId: 't1' }],
+    });
+    expect(planStep(enrollment, byDefault, warmLead({ stage: 'disqualified' }), [], settings, now)).toEqual({
+      action: 'exit',
+      reason: 'disqualified',
+    });
+  });
+
   it('given a sequence that does not list unsubscribed, when the lead unsubscribed, then it still exits', () => {
     const noExits = { ...whitepaper, exit: [] };
     expect(planStep(enrollment, noExits, warmLead({ unsubscribed: true }), [], settings, now)).toEqual({
