@@ -9,6 +9,8 @@ export function lineChart(
   labels: string[],
   series: { name: string; values: number[] }[],
   title: string,
+  /** The x axis' name in the legend (uPlot's default is the English "Value"). */
+  xLabel: string,
 ): () => void {
   el.textContent = '';
   const width = Math.max(280, Math.min(el.clientWidth || 600, 900));
@@ -19,7 +21,10 @@ export function lineChart(
       height: 240,
       scales: { x: { time: false } },
       axes: [{ values: (_u, ticks) => ticks.map((t) => labels[t] ?? '') }, {}],
-      series: [{}, ...series.map((s, i) => ({ label: s.name, stroke: COLORS[i % COLORS.length], width: 2 }))],
+      series: [
+        { label: xLabel },
+        ...series.map((s, i) => ({ label: s.name, stroke: COLORS[i % COLORS.length], width: 2 })),
+      ],
     },
     [labels.map((_, i) => i), ...series.map((s) => s.values)],
     el,

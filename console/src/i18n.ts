@@ -68,6 +68,8 @@ const ja = {
   handoff: 'ハンドオフ',
   signedInAs: 'サインイン中',
   language: 'English',
+  /** This dictionary's language (for `valueLabel`). */
+  lang: 'ja',
   next: '次へ',
   sent: '送信',
   openRate: '開封率',
@@ -77,6 +79,7 @@ const ja = {
   handoffs: 'ハンドオフ数',
   lead: 'リード',
   total: '合計',
+  week: '週',
   myLeads: '自分のリード',
   updatedSince: '更新日(以降)',
   sort: '並び順',
@@ -231,6 +234,7 @@ const en: Record<Key, string> = {
   handoff: 'Hand-off',
   signedInAs: 'Signed in as',
   language: '日本語',
+  lang: 'en',
   next: 'Next',
   sent: 'Sent',
   openRate: 'Open rate',
@@ -240,6 +244,7 @@ const en: Record<Key, string> = {
   handoffs: 'Hand-offs',
   lead: 'Lead',
   total: 'Total',
+  week: 'Week',
   myLeads: 'My leads',
   updatedSince: 'Updated since',
   sort: 'Sort by',
@@ -336,3 +341,68 @@ export const translate =
   (key: Key): string =>
     (lang === 'en' ? en : ja)[key];
 export type T = ReturnType<typeof translate>;
+
+/**
+ * Labels for the API's values (stages, temperatures, channels, report metrics) in the console's language; a
+ * value without one shows as sent. Japanese keeps the funnel's acronyms (MQL, SQL …) as B2B teams say them.
+ */
+const VALUES: Record<Lang, Record<string, string>> = {
+  ja: {
+    'stage.subscriber': '購読者',
+    'stage.lead': 'リード',
+    'stage.mql': 'MQL',
+    'stage.tql': 'TQL',
+    'stage.sal': 'SAL',
+    'stage.sql': 'SQL',
+    'stage.opportunity': '商談',
+    'stage.customer': '顧客',
+    'stage.recycled': 'リサイクル',
+    'stage.disqualified': '失格',
+    'temperature.hot': 'ホット',
+    'temperature.warm': 'ウォーム',
+    'temperature.cold': 'コールド',
+    'channel.direct': '直接流入',
+    'channel.organic_search': '自然検索',
+    'channel.paid_search': '検索広告',
+    'channel.organic_social': 'ソーシャル',
+    'channel.paid_social': 'ソーシャル広告',
+    'channel.email': 'メール',
+    'channel.referral': '外部サイト',
+    'channel.event': '展示会・イベント',
+    'channel.webinar': 'ウェビナー',
+    'channel.outbound': 'アウトバウンド',
+    'channel.partner': 'パートナー',
+    'channel.import': 'インポート',
+    'channel.other': 'その他',
+    'channel.inbound_web': 'Webフォーム',
+    'metric.leads': 'リード',
+    'metric.mql': 'MQL',
+    'metric.sql': 'SQL',
+    'metric.opportunities': '商談',
+  },
+  en: {
+    'stage.subscriber': 'Subscriber',
+    'stage.lead': 'Lead',
+    'stage.mql': 'MQL',
+    'stage.tql': 'TQL',
+    'stage.sal': 'SAL',
+    'stage.sql': 'SQL',
+    'stage.opportunity': 'Opportunity',
+    'stage.customer': 'Customer',
+    'stage.recycled': 'Recycled',
+    'stage.disqualified': 'Disqualified',
+    'temperature.hot': 'Hot',
+    'temperature.warm': 'Warm',
+    'temperature.cold': 'Cold',
+    'metric.leads': 'Leads',
+    'metric.mql': 'MQL',
+    'metric.sql': 'SQL',
+    'metric.opportunities': 'Opportunities',
+  },
+};
+export type ValueKind = 'stage' | 'temperature' | 'channel' | 'metric';
+/** The label of an API value, e.g. `valueLabel(t, 'stage', 'opportunity')` → 商談. */
+export const valueLabel = (t: T, kind: ValueKind, value: string | null | undefined): string =>
+  value === null || value === undefined
+    ? '—'
+    : (VALUES[t('lang') === 'en' ? 'en' : 'ja'][`${kind}.${value}`] ?? value);

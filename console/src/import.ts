@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from './api.ts';
-import type { T } from './i18n.ts';
+import { type T, valueLabel } from './i18n.ts';
 import { errorText, html, Message, num, type Result, saveFile } from './ui.ts';
 
 /** What `POST /v1/ops/imports` answers (shared/app/import-leads.ts). */
@@ -116,7 +116,7 @@ export function ImportPage({ t }: { t: T }) {
   return html`<section class="card" aria-labelledby="h-import"><h2 id="h-import">${t('import')}</h2>
     <form class="stack" onSubmit=${submit} data-form="import">
       <label>${t('uploadCsv')}<input type="file" name="file" accept=".csv,text/csv" required /></label>
-      <label>${t('channel')}<select name="channel">${CHANNELS.map((c) => html`<option value=${c}>${c}</option>`)}</select></label>
+      <label>${t('channel')}<select name="channel">${CHANNELS.map((c) => html`<option value=${c}>${valueLabel(t, 'channel', c)}</option>`)}</select></label>
       <label>${t('source')}<input name="source" placeholder="展示会 2026 東京" maxLength="200" /></label>
       <label>${t('consentBasis')}<select name="consent">${CONSENTS.map((c) => html`<option value=${c}>${c}</option>`)}</select></label>
       <button class="primary" type="submit" disabled=${busy}>${t('previewImport')}</button>

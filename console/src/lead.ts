@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, newId, type Session } from './api.ts';
-import type { Key, T } from './i18n.ts';
+import { type Key, type T, valueLabel } from './i18n.ts';
 import {
   errorText,
   html,
@@ -449,7 +449,7 @@ export function LeadPage({ t, leadId, session }: { t: T; leadId: string; session
   return html`<${Show} t=${t} load=${load}>${(l: Lead) => html`
     <section class="card" aria-labelledby="h-lead"><h2 id="h-lead">${l.attributes.lastName ?? ''} ${l.attributes.firstName ?? ''} <small class="muted">${l.email}</small></h2>
       <p>${l.attributes.company ?? ''}${l.attributes.title ? ` · ${l.attributes.title}` : ''}${l.attributes.phone ? html` · <a href=${`tel:${l.attributes.phone}`}>${l.attributes.phone}</a>` : ''}</p>
-      <p>${t('stage')}: <strong data-testid="stage">${l.stage}</strong> · ${t('temperature')}: ${l.temperature} · ${t('score')}: <strong>${l.score.total}</strong> (fit ${l.score.fit} / behaviour ${l.score.behaviour}) · ${t('channel')}: ${l.channel ?? '—'}</p>
+      <p>${t('stage')}: <strong data-testid="stage" data-stage=${l.stage}>${valueLabel(t, 'stage', l.stage)}</strong> · ${t('temperature')}: ${valueLabel(t, 'temperature', l.temperature)} · ${t('score')}: <strong>${l.score.total}</strong> (fit ${l.score.fit} / behaviour ${l.score.behaviour}) · ${t('channel')}: ${valueLabel(t, 'channel', l.channel)}</p>
       <p class="muted">${t('firstTouch')}: ${touch(l.attribution?.firstTouch)} · ${t('lastTouch')}: ${touch(l.attribution?.lastTouch)}</p>
     </section>
     <${SalesActions} t=${t} lead=${l} me=${me?.ownerId} reload=${reload} />

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from './api.ts';
 import { lineChart } from './charts.ts';
-import type { T } from './i18n.ts';
+import { type T, valueLabel } from './i18n.ts';
 import { errorText, html, Message, num, pct, type Result, type Settings, Show, useGet } from './ui.ts';
 
 // ----- Dashboard ------------------------------------------------------------------------------------------
@@ -19,12 +19,7 @@ interface FunnelRow {
   rates: Record<string, number | null>;
 }
 
-const SERIES = [
-  ['leads', 'Leads'],
-  ['mql', 'MQL'],
-  ['sql', 'SQL'],
-  ['opportunities', 'Opportunities'],
-] as const;
+const SERIES = ['leads', 'mql', 'sql', 'opportunities'] as const;
 
 function Attainment({ t }: { t: T }) {
   const [load] = useGet<{ series: LeadsPoint[] }>('/v1/ops/reports/leads?interval=month');
@@ -33,7 +28,7 @@ function Attainment({ t }: { t: T }) {
       const p = v.series[0];
       if (!p) return html`<p>${t('noData')}</p>`;
       return html`<table data-testid="attainment"><thead><tr><th scope="col"></th><th scope="col" class="num">${t('actual')}</th><th scope="col" class="num">${t('target')}</th><th scope="col">${t('attainment')}</th></tr></thead><tbody>
-        ${SERIES.map(
+        ${SERIES.map((k) => [k, valueLabel(t, 'metric', k)] as const).map(
           ([
             k,
             label,
@@ -51,10 +46,13 @@ function Funnel({ t }: { t: T }) {
       rows: FunnelRow[];
       total: FunnelRow;
     }) => html`<div style="overflow-x:auto"><table data-testid="funnel"><thead><tr><th scope="col">${t('channel')}</th>
-      ${stages.map((s) => html`<th scope="col" class="num">${s.toUpperCase()}</th>`)}</tr></thead><tbody>
-      ${[...v.rows, { ...v.total, group: t('total') }].map(
+      ${stages.map((s) => html`<th scope="col" class="num">${valueLabel(t, 'stage', s)}</th>`)}</tr></thead><tbody>
+      ${[
+        ...v.rows.map((r) => ({ ...r, label: valueLabel(t, 'channel', r.group) })),
+        { ...v.total, group: t('total'), label: t('total') },
+      ].map(
         (r) =>
-          html`<tr data-group=${r.group}><th scope="row">${r.group}</th>${stages.map(
+          html`<tr data-group=${r.group}><th scope="row">${r.label}</th>${stages.map(
             (s) =>
               html`<td class="num">${num(r.counts[s])}${s !== 'lead' ? html`<br /><small class="muted">${pct(r.rates[s])}</small>` : ''}</td>`,
           )}</tr>`,
@@ -69,12 +67,12 @@ function Weekly({ t }: { t: T }) {
     const weeks = [...new Set(load.value.series.map((p) => p.period))];
     const groups = [...new Set(load.value.series.map((p) => p.group))];
     const series = groups.map((g) => ({
-      name: g,
+      name: valueLabel(t, 'channel', g),
       values: weeks.map(
         (w) => load.value.series.find((p) => p.group === g && p.period === w)?.actual.leads ?? 0,
       ),
     }));
-    return lineChart(el.current, weeks, series, t('leadsPerWeek'));
+    return lineChart(el.current, weeks, series, t('leadsPerWeek'), t('week'));
   }, [load]);
   return html`<section class="card" aria-labelledby="h-week"><h2 id="h-week">${t('leadsPerWeek')}</h2>
     ${load.state === 'ok' ? html`<div ref=${el} role="img" aria-label=${t('leadsPerWeek')}></div>` : html`<${Show} t=${t} load=${load}>${() => ''}<//>`}</section>`;

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { ApiError, api, currentSession, loadConfig, newId, type Session } from './api.ts';
-import type { Key, T } from './i18n.ts';
+import { type Key, type T, type ValueKind, valueLabel } from './i18n.ts';
 import { OUTCOMES } from './lead.ts';
 import {
   errorText,
@@ -64,7 +64,7 @@ const CHANNELS = [
 
 function LeadTable({ t, items }: { t: T; items: LeadRow[] }) {
   return html`<div class="scroll"><table data-testid="leads"><thead><tr><th scope="col">${t('name')}</th><th scope="col">${t('company')}</th><th scope="col">${t('stage')}</th><th scope="col">${t('temperature')}</th><th scope="col" class="num">${t('score')}</th><th scope="col">${t('owner')}</th><th scope="col">${t('lastActivity')}</th></tr></thead><tbody>
-    ${items.map((l) => html`<tr data-lead=${l.leadId}><td><a href=${`#/lead/${encodeURIComponent(l.leadId)}`}>${l.name || l.email}</a></td><td>${l.company ?? ''}</td><td>${l.stage}</td><td>${l.temperature}</td><td class="num">${l.score}</td><td>${l.ownerId ?? ''}</td><td>${when(l.lastActivityAt)}</td></tr>`)}
+    ${items.map((l) => html`<tr data-lead=${l.leadId}><td><a href=${`#/lead/${encodeURIComponent(l.leadId)}`}>${l.name || l.email}</a></td><td>${l.company ?? ''}</td><td data-stage=${l.stage}>${valueLabel(t, 'stage', l.stage)}</td><td>${valueLabel(t, 'temperature', l.temperature)}</td><td class="num">${l.score}</td><td>${l.ownerId ?? ''}</td><td>${when(l.lastActivityAt)}</td></tr>`)}
   </tbody></table></div>`;
 }
 
@@ -111,8 +111,8 @@ export function LeadsPage({ t, session }: { t: T; session: Session }) {
       })
       .catch((err) => setMessage({ ok: false, text: errorText(t, err) }));
   };
-  const select = (name: string, options: string[]) =>
-    html`<select name=${name} defaultValue=${initial.get(name) ?? ''}><option value="">${t('any')}</option>${options.map((s) => html`<option value=${s}>${s}</option>`)}</select>`;
+  const select = (name: ValueKind, options: string[]) =>
+    html`<select name=${name} defaultValue=${initial.get(name) ?? ''}><option value="">${t('any')}</option>${options.map((s) => html`<option value=${s}>${valueLabel(t, name, s)}</option>`)}</select>`;
   return html`<section class="card" aria-labelledby="h-leads"><h2 id="h-leads">${t(query.includes('owner=me') ? 'myLeads' : 'leads')}</h2>
     <form class="filters" onSubmit=${submit} aria-label=${t('filter')} key=${query}>
       <label>${t('stage')}${select('stage', STAGES)}</label>
@@ -179,7 +179,7 @@ function LogCall({ t, leadId, by, onDone }: { t: T; leadId: string; by: string; 
 
 function CallCard({ t, c, by, onDone }: { t: T; c: CallItem; by: string; onDone: () => void }) {
   return html`<li data-lead=${c.leadId}>
-    <div class="row"><a href=${`#/lead/${encodeURIComponent(c.leadId)}`}><strong>${c.lastName ?? ''} ${c.firstName ?? ''}</strong></a> <span>${c.company ?? ''}</span> <span class="muted">${c.temperature} · ${c.score} · ${c.stage}</span></div>
+    <div class="row"><a href=${`#/lead/${encodeURIComponent(c.leadId)}`}><strong>${c.lastName ?? ''} ${c.firstName ?? ''}</strong></a> <span>${c.company ?? ''}</span> <span class="muted">${valueLabel(t, 'temperature', c.temperature)} · ${c.score} · ${valueLabel(t, 'stage', c.stage)}</span></div>
     ${c.phone ? html`<div><a class="tel" href=${`tel:${c.phone}`}>${t('phone')}: ${c.phone}</a></div>` : ''}
     <${LogCall} t=${t} leadId=${c.leadId} by=${by} onDone=${onDone} />
   </li>`;

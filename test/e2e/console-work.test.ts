@@ -167,7 +167,7 @@ describe('console work pages in Chromium', () => {
 
     // Act 1: accept (no hand-off yet: the accept opens one for the signed-in owner)
     await page.locator('button[data-action=accept]').click();
-    await page.getByTestId('stage').filter({ hasText: /^sal$/ }).waitFor();
+    await page.getByTestId('stage').filter({ hasText: /^SAL$/ }).waitFor();
     await page.getByTestId('owner').filter({ hasText: 'sato' }).waitFor();
     // Accepted: the page offers what comes next (qualify), no second accept and no hand-off by hand
     expect(await page.locator('form[data-form=accept]').count()).toBe(0);
@@ -192,7 +192,7 @@ describe('console work pages in Chromium', () => {
     expect(await page.getByTestId('missing').textContent()).toMatch(/ニーズ.*導入時期/);
     expect(await page.getByTestId('missing').getAttribute('class')).toBe('notice');
     await page.getByTestId('bantch').getByText('年間500万円').waitFor();
-    expect(await page.getByTestId('stage').textContent()).toBe('sal');
+    expect(await page.getByTestId('stage').textContent()).toBe('SAL');
     const saved = (await (await api(runtime).opsGet(`/v1/ops/leads/${waiting.leadId}`)).json()) as {
       stage: string;
       deal: { bantch: Record<string, string> | null } | null;
@@ -213,7 +213,7 @@ describe('console work pages in Chromium', () => {
     await qualify.getByRole('alert').waitFor();
     expect(await page.getByTestId('missing').textContent()).toMatch(/ニーズ.*導入時期/);
     expect(await qualify.getByRole('alert').textContent()).toMatch(/^422: /);
-    expect(await page.getByTestId('stage').textContent()).toBe('sal');
+    expect(await page.getByTestId('stage').textContent()).toBe('SAL');
     await shot(page, 'lead-qualify-422');
 
     // Act 5: on the next call, qualify with only the remaining items (the saved ones are on the deal) → SQL
@@ -227,7 +227,7 @@ describe('console work pages in Chromium', () => {
       bant: { needs: '営業とマーケの連携', timing: '2027年4月' },
     });
     expect(Object.keys((await sent).postDataJSON().bant as object)).toEqual(['needs', 'timing']);
-    await page.getByTestId('stage').filter({ hasText: /^sql$/ }).waitFor();
+    await page.getByTestId('stage').filter({ hasText: /^SQL$/ }).waitFor();
     await page.getByTestId('bantch').getByText('2027年4月').waitFor();
     expect(await page.getByTestId('bantch').textContent()).toContain('情報システム部長');
 
@@ -238,7 +238,7 @@ describe('console work pages in Chromium', () => {
     await convert.locator('button[data-action=convert]').click();
     await page
       .getByTestId('stage')
-      .filter({ hasText: /^opportunity$/ })
+      .filter({ hasText: /^商談$/ })
       .waitFor();
     await page.getByTestId('opportunities').getByText('初回商談').waitFor();
     // An open opportunity is won or lost through its phase: no convert, disqualify or recycle form; BANTCH

@@ -90,6 +90,28 @@ describe('web console in Chromium', () => {
     const shown = await page.locator('[data-testid=scores] tbody tr td.num').allTextContents();
     expect(shown.map(Number)).toEqual(scores.histogram.map((b) => b.count));
     expect(await seriousViolations(page)).toEqual([]);
+    // In Japanese: the metrics, the funnel's stages and channels, the chart's legend (no API ids, no English)
+    expect(await page.locator('[data-testid=attainment] tbody th').allTextContents()).toEqual([
+      'リード',
+      'MQL',
+      'SQL',
+      '商談',
+    ]);
+    expect(await page.locator('[data-testid=funnel] thead th').allTextContents()).toEqual([
+      'チャネル',
+      'リード',
+      'MQL',
+      'TQL',
+      'SAL',
+      'SQL',
+      '商談',
+      '顧客',
+    ]);
+    expect(await page.locator('[data-testid=funnel] tr[data-group=direct] th').textContent()).toBe(
+      '直接流入',
+    );
+    await page.waitForSelector('.uplot');
+    expect(await page.locator('.u-legend').textContent()).not.toContain('Value');
     await shot(page, 'dashboard-marketing-ja');
     // The README's picture (docs/console-dashboard.png is copied from this one): the first screen only.
     await page.waitForSelector('.uplot');
@@ -146,7 +168,7 @@ describe('web console in Chromium', () => {
     // Act: disqualify with a reason, then again from the tab opened before (409 with the API's message)
     await page.locator('form[data-form=disqualify] input[name=reason]').fill('予算なし');
     await page.locator('button[data-action=disqualify]').click();
-    await page.getByTestId('stage').filter({ hasText: 'disqualified' }).waitFor();
+    await page.getByTestId('stage').filter({ hasText: '失格' }).waitFor();
     const again = stale.locator('form[data-form=disqualify]');
     await again.locator('input[name=reason]').fill('予算なし');
     await again.locator('button[data-action=disqualify]').click();
