@@ -2,7 +2,7 @@ import htm from 'htm';
 import { h } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, type Session } from './api.ts';
-import type { T } from './i18n.ts';
+import type { Key, T } from './i18n.ts';
 
 /** Shared pieces of every page: the htm tag, GET with loading/error states, messages, the signed-in owner. */
 export const html = htm.bind(h);
@@ -34,12 +34,21 @@ export function useGet<V>(path: string | undefined, deps: unknown[] = []): [Load
 /** API Gateway's own 404 `{"message":"Not Found"}` (route not deployed on this stack): "not available". */
 export const notAvailable = (e: ApiError) => e.status === 404 && e.message === 'Not Found';
 
+/** What a status means, in the console's language: the API's own message (English) only follows it. */
+export function statusText(t: T, status: number): string {
+  if (status === 0) return t('errNetwork');
+  if (status === 403) return t('forbidden');
+  if (status >= 500) return t('err5xx');
+  const key = `err${status}` as Key;
+  return ['err400', 'err401', 'err404', 'err409', 'err413', 'err422', 'err429'].includes(key)
+    ? t(key)
+    : t('errOther');
+}
+
 export function Problem({ t, error }: { t: T; error: ApiError }) {
-  if (error.status === 403)
-    return html`<p class="error" role="alert" data-status="403">${t('forbidden')} (403): ${error.message}</p>`;
   if (notAvailable(error))
     return html`<p class="notice" role="status" data-status=${error.status}>${t('notAvailable')}</p>`;
-  return html`<p class="error" role="alert" data-status=${error.status}>${error.status}: ${error.message}</p>`;
+  return html`<p class="error" role="alert" data-status=${error.status}>${errorText(t, error)}</p>`;
 }
 
 export function Show<V>({ t, load, children }: { t: T; load: Load<V>; children: (v: V) => unknown }) {
@@ -50,10 +59,10 @@ export function Show<V>({ t, load, children }: { t: T; load: Load<V>; children: 
 
 /** An API error as one line: status, message and each field's message (e.g. the 422's missing BANTCH items). */
 export function errorText(t: T, err: unknown): string {
-  if (!(err instanceof ApiError)) return String(err);
-  const status = err.status === 403 ? `${t('forbidden')} (403)` : String(err.status);
+  // fetch rejects with a TypeError when the server cannot be reached at all.
+  if (!(err instanceof ApiError)) return t('errNetwork');
   const fields = err.fields.map((f) => `${f.field}: ${f.message}`).join('; ');
-  return `${status}: ${err.message}${fields ? ` (${fields})` : ''}`;
+  return `${statusText(t, err.status)} (${err.status}): ${err.message}${fields ? ` (${fields})` : ''}`;
 }
 
 export type Result = { ok: boolean; text: string } | undefined;

@@ -212,7 +212,7 @@ describe('console work pages in Chromium', () => {
     await qualify.locator('button[data-action=qualify]').click();
     await qualify.getByRole('alert').waitFor();
     expect(await page.getByTestId('missing').textContent()).toMatch(/ニーズ.*導入時期/);
-    expect(await qualify.getByRole('alert').textContent()).toMatch(/^422: /);
+    expect(await qualify.getByRole('alert').textContent()).toMatch(/^入力内容を確認してください \(422\): /);
     expect(await page.getByTestId('stage').textContent()).toBe('SAL');
     await shot(page, 'lead-qualify-422');
 

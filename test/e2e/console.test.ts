@@ -174,7 +174,7 @@ describe('web console in Chromium', () => {
     await again.locator('button[data-action=disqualify]').click();
     await again.getByRole('alert').waitFor();
     expect(await again.getByRole('alert').textContent()).toMatch(
-      /^409: cannot disqualify a lead in stage 'disqualified'/,
+      /^ほかの操作で状態が変わりました。画面を再読み込みしてください \(409\): cannot disqualify a lead in stage 'disqualified'/,
     );
     await stale.close();
 
@@ -223,6 +223,24 @@ describe('web console in Chromium', () => {
       expect(overflow, route).toBe(0);
       await shot(page, `${route}-phone`);
     }
+    await page.context().close();
+  });
+
+  it('given an e-mail no lead has, when it is looked up on the leads page, then the 404 is said in Japanese, not as a bare status', async () => {
+    // Arrange
+    const page = await signIn('marketing');
+    await page.goto(`${runtime.consoleUrl}#/leads`);
+    await settled(page);
+
+    // Act
+    await page.getByLabel('メール', { exact: true }).fill('nobody-here@example.co.jp');
+    await page.getByRole('button', { name: '開く' }).click();
+
+    // Assert
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/^見つかりません \(404\): /);
+    await shot(page, 'leads-lookup-404');
     await page.context().close();
   });
 
