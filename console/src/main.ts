@@ -81,7 +81,7 @@ function App() {
   else body = html`<${LeadsPage} t=${t} session=${session} />`;
   return html`<header>
       <h1>${t('title')}</h1>
-      <nav aria-label="Main">
+      <nav aria-label=${t('mainNav')}>
         ${visible.map(
           (p) =>
             html`<a href=${`#/${p.id}`} aria-current=${page === p.id ? 'page' : undefined}>${t(p.key)}</a>`,

@@ -2,7 +2,24 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from './api.ts';
 import { lineChart } from './charts.ts';
 import { type T, valueLabel } from './i18n.ts';
-import { errorText, html, Message, num, pct, type Result, type Settings, Show, useGet } from './ui.ts';
+import {
+  errorText,
+  html,
+  Message,
+  num,
+  pct,
+  type Result,
+  type Settings,
+  Show,
+  useGet,
+  useSettings,
+} from './ui.ts';
+
+/** A team's or a sequence's name from the settings (marketing ops' words), else its id. */
+const teamName = (s: Settings | undefined, id: string) =>
+  s?.handoff.teams.find((team) => team.teamId === id)?.name ?? id;
+const sequenceName = (s: Settings | undefined, id: string) =>
+  s?.sequences?.find((q) => q.id === id)?.name ?? id;
 
 // ----- Dashboard ------------------------------------------------------------------------------------------
 
@@ -82,6 +99,7 @@ function Email({ t }: { t: T }) {
   const [load] = useGet<{
     rows: { group: string; counts: Record<string, number>; rates: Record<string, number | null> }[];
   }>('/v1/ops/reports/email?groupBy=sequence');
+  const settings = useSettings();
   return html`<section class="card" aria-labelledby="h-email"><h2 id="h-email">${t('emailKpis')}</h2>
     <${Show} t=${t} load=${load}>${(v: {
       rows: { group: string; counts: Record<string, number>; rates: Record<string, number | null> }[];
@@ -89,7 +107,7 @@ function Email({ t }: { t: T }) {
       v.rows.length === 0
         ? html`<p>${t('noData')}</p>`
         : html`<table data-testid="email"><thead><tr><th scope="col">${t('sequence')}</th><th scope="col" class="num">${t('sent')}</th><th scope="col" class="num">${t('openRate')}</th><th scope="col" class="num">${t('clickRate')}</th><th scope="col" class="num">${t('bounceRate')}</th></tr></thead><tbody>
-      ${v.rows.map((r) => html`<tr><th scope="row">${r.group}</th><td class="num">${num(r.counts.sent)}</td><td class="num">${pct(r.rates.open)}</td><td class="num">${pct(r.rates.click)}</td><td class="num">${pct(r.rates.bounce)}</td></tr>`)}</tbody></table>`}<//></section>`;
+      ${v.rows.map((r) => html`<tr data-group=${r.group}><th scope="row">${sequenceName(settings, r.group)}</th><td class="num">${num(r.counts.sent)}</td><td class="num">${pct(r.rates.open)}</td><td class="num">${pct(r.rates.click)}</td><td class="num">${pct(r.rates.bounce)}</td></tr>`)}</tbody></table>`}<//></section>`;
 }
 
 interface SlaRow {
@@ -100,14 +118,18 @@ interface SlaRow {
 }
 function Sla({ t }: { t: T }) {
   const [load] = useGet<{ rows: SlaRow[]; total: SlaRow }>('/v1/ops/reports/sla?groupBy=team');
+  const settings = useSettings();
   return html`<section class="card" aria-labelledby="h-sla"><h2 id="h-sla">${t('sla')}</h2>
     <${Show} t=${t} load=${load}>${(v: {
       rows: SlaRow[];
       total: SlaRow;
     }) => html`<table data-testid="sla"><thead><tr><th scope="col">${t('team')}</th><th scope="col" class="num">${t('handoffs')}</th><th scope="col">${t('compliance')}</th></tr></thead><tbody>
-      ${[...v.rows, { ...v.total, group: t('total') }].map(
+      ${[
+        ...v.rows.map((r) => ({ ...r, label: teamName(settings, r.group) })),
+        { ...v.total, group: t('total'), label: t('total') },
+      ].map(
         (r) =>
-          html`<tr><th scope="row">${r.group}</th><td class="num">${num(r.handoffs)}</td><td><div class="bar" role="img" aria-label=${`${r.group} ${pct(r.complianceRate)}`}><span style=${`width:${(r.complianceRate ?? 0) * 100}%`}></span></div> ${pct(r.complianceRate)}</td></tr>`,
+          html`<tr data-group=${r.group}><th scope="row">${r.label}</th><td class="num">${num(r.handoffs)}</td><td><div class="bar" role="img" aria-label=${`${r.label} ${pct(r.complianceRate)}`}><span style=${`width:${(r.complianceRate ?? 0) * 100}%`}></span></div> ${pct(r.complianceRate)}</td></tr>`,
       )}</tbody></table>`}<//></section>`;
 }
 

@@ -94,6 +94,7 @@ export interface Settings {
   handoff: { owners: Owner[]; teams: { teamId: string; name: string }[] };
   deals?: { phases: Phase[]; requiredForSql: string[] };
   templates: { id: string; kind: string; defaultLocale: string; locales: Record<string, unknown> }[];
+  sequences?: { id: string; name: string }[];
   [key: string]: unknown;
 }
 

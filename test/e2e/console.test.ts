@@ -112,6 +112,14 @@ describe('web console in Chromium', () => {
     );
     await page.waitForSelector('.uplot');
     expect(await page.locator('.u-legend').textContent()).not.toContain('Value');
+    // Teams and sequences by their configured names; the main menu is named in Japanese too
+    await page
+      .locator('[data-testid=sla] tr[data-group=inside-sales] th', { hasText: 'インサイドセールス部' })
+      .waitFor();
+    for (const row of await page.locator('[data-testid=email] tbody tr').all()) {
+      expect(await row.locator('th').textContent()).not.toBe(await row.getAttribute('data-group'));
+    }
+    expect(await page.getByRole('navigation').getAttribute('aria-label')).toBe('メインメニュー');
     await shot(page, 'dashboard-marketing-ja');
     // The README's picture (docs/console-dashboard.png is copied from this one): the first screen only.
     await page.waitForSelector('.uplot');
