@@ -18,6 +18,61 @@ const EMPLOYEE_OPTIONS = [
   { value: '5000+', label: '5,000名以上' },
 ];
 
+/**
+ * 都道府県 as a list, not free text: the hand-off's territory rule (config/handoff.ts, Kansai) matches the exact
+ * name, so a typed 「大阪」 or 「Osaka」 would miss it and the lead would go to the wrong team.
+ */
+const PREFECTURES = [
+  '北海道',
+  '青森県',
+  '岩手県',
+  '宮城県',
+  '秋田県',
+  '山形県',
+  '福島県',
+  '茨城県',
+  '栃木県',
+  '群馬県',
+  '埼玉県',
+  '千葉県',
+  '東京都',
+  '神奈川県',
+  '新潟県',
+  '富山県',
+  '石川県',
+  '福井県',
+  '山梨県',
+  '長野県',
+  '岐阜県',
+  '静岡県',
+  '愛知県',
+  '三重県',
+  '滋賀県',
+  '京都府',
+  '大阪府',
+  '兵庫県',
+  '奈良県',
+  '和歌山県',
+  '鳥取県',
+  '島根県',
+  '岡山県',
+  '広島県',
+  '山口県',
+  '徳島県',
+  '香川県',
+  '愛媛県',
+  '高知県',
+  '福岡県',
+  '佐賀県',
+  '長崎県',
+  '熊本県',
+  '大分県',
+  '宮崎県',
+  '鹿児島県',
+  '沖縄県',
+  '海外',
+];
+
 const DEV_AND_PROD_ORIGINS = ['https://www.example.co.jp', 'http://localhost:3000'];
 
 type FormInput = z.input<typeof formsConfigSchema>[number];
@@ -79,7 +134,13 @@ export const forms: z.input<typeof formsConfigSchema> = [
       FIELD.email,
       { name: 'phone', type: 'tel', label: '電話番号', attribute: 'phone' },
       FIELD.employees,
-      { name: 'prefecture', type: 'text', label: '都道府県', maxLength: 10, attribute: 'prefecture' },
+      {
+        name: 'prefecture',
+        type: 'select',
+        label: '都道府県',
+        options: PREFECTURES,
+        attribute: 'prefecture',
+      },
       { name: 'message', type: 'textarea', label: 'お問い合わせ内容', maxLength: 4000, attribute: 'message' },
       FIELD.consent,
     ],

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '#config/errors';
 import { formsConfigSchema } from '#config/forms';
 import { forms } from '../../../config/forms.ts';
+import { handoff } from '../../../config/handoff.ts';
 
 const html = readFileSync(new URL('../../../examples/landing-page.html', import.meta.url), 'utf8');
 
@@ -45,5 +46,20 @@ describe('demo forms (config/forms.ts)', () => {
     for (const option of employees?.options ?? []) {
       expect(html).toContain(`<option value="${option.value}">${option.label}</option>`);
     }
+  });
+
+  it('given the Kansai territory rule, when the contact form is read, then 都道府県 is a list holding every prefecture the rules name, the same as the landing page offers', () => {
+    // Arrange
+    const prefecture = parseConfig(formsConfigSchema, forms, 'forms')
+      .find((f) => f.id === 'contact')
+      ?.fields.find((f) => f.name === 'prefecture');
+    const named = (handoff.assignmentRules ?? []).flatMap((r) => r.when.prefecture ?? []);
+
+    // Assert: a free-text field would take 「大阪」, which the rule (exact 「大阪府」) does not match
+    expect(prefecture?.type).toBe('select');
+    const values = (prefecture?.options ?? []).map((o) => o.value);
+    expect(values).toHaveLength(48);
+    expect(values).toEqual(expect.arrayContaining(named));
+    for (const value of values) expect(html).toContain(`<option>${value}</option>`);
   });
 });
