@@ -77,7 +77,17 @@ export const pct = (x: number | null | undefined) =>
   x === null || x === undefined ? '—' : `${(x * 100).toFixed(1)}%`;
 export const num = (x: number | null | undefined) =>
   x === null || x === undefined ? '—' : x.toLocaleString();
-export const when = (iso: string | undefined | null) => (iso ? iso.slice(0, 16).replace('T', ' ') : '');
+/**
+ * A time as the person reads it: in this device's time zone (as the activity form's date-time field takes it),
+ * to the minute. The API's times are UTC: cutting the ISO string showed a 13:00 JST deadline as 04:00.
+ */
+export const when = (iso: string | undefined | null): string => {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+};
 
 export interface Owner {
   ownerId: string;

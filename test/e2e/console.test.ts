@@ -252,6 +252,25 @@ describe('web console in Chromium', () => {
     await page.context().close();
   });
 
+  it('given a handed-off lead, when marketing opens it in Tokyo, then the accept deadline is shown in Tokyo time, not as UTC', async () => {
+    // Arrange
+    const leadId = leadIds[1] ?? '';
+    const view = (await report(`/v1/ops/leads/${leadId}`)) as { handoff: { dueAt: string } };
+    const due = new Date(Date.parse(view.handoff.dueAt) + 9 * 3_600_000).toISOString();
+    const page = await signIn('marketing');
+
+    // Act
+    await page.goto(`${runtime.consoleUrl}#/lead/${leadId}`);
+    await page.getByTestId('stage').waitFor();
+    await settled(page);
+
+    // Assert
+    expect(await page.locator('section[aria-labelledby=h-owner]').textContent()).toContain(
+      `受諾期限: ${due.slice(0, 10)} ${due.slice(11, 16)}`,
+    );
+    await page.context().close();
+  });
+
   it('given the admin user, when they open every page, then each renders without a serious a11y violation', async () => {
     const page = await signIn('admin');
     for (const [route, heading] of [
