@@ -401,6 +401,38 @@ const VALUES: Record<Lang, Record<string, string>> = {
     'metric.mql': 'MQL',
     'metric.sql': 'SQL',
     'metric.opportunities': '商談',
+    'event.form_submitted': 'フォーム送信',
+    'event.page_view': 'ページ閲覧',
+    'event.download': '資料ダウンロード',
+    'event.webinar_registered': 'ウェビナー申込',
+    'event.webinar_attended': 'ウェビナー参加',
+    'event.email_sent': 'メール送信',
+    'event.email_delivered': 'メール配信',
+    'event.email_open': 'メール開封',
+    'event.email_click': 'メール内クリック',
+    'event.email_delayed': 'メール送信保留',
+    'event.sequence_enrolled': 'シーケンス開始',
+    'event.sequence_completed': 'シーケンス完了',
+    'event.sequence_exited': 'シーケンス終了',
+    'event.sales_activity': '営業活動',
+    'event.unsubscribed': '配信停止',
+    'event.lead_entered': 'リード登録',
+    'reason.capture': 'フォーム取得',
+    'reason.score': 'スコア',
+    'reason.handoff': 'ハンドオフ',
+    'reason.manual': '手動',
+    'reason.accept': '受諾',
+    'reason.appointment_set': 'アポイント獲得',
+    'reason.qualify': 'SQL化',
+    'reason.convert': '商談化',
+    'reason.disqualify': '失格',
+    'reason.recycle': 'リサイクル',
+    'reason.import': 'インポート',
+    'consent.granted': '同意',
+    'consent.withdrawn': '撤回',
+    'purpose.marketing_email': 'マーケティングメール',
+    'score.fit': '属性',
+    'score.behaviour': '行動',
   },
   en: {
     'stage.subscriber': 'Subscriber',
@@ -422,7 +454,16 @@ const VALUES: Record<Lang, Record<string, string>> = {
     'metric.opportunities': 'Opportunities',
   },
 };
-export type ValueKind = 'stage' | 'temperature' | 'channel' | 'metric';
+export type ValueKind =
+  | 'stage'
+  | 'temperature'
+  | 'channel'
+  | 'metric'
+  | 'event'
+  | 'reason'
+  | 'consent'
+  | 'purpose'
+  | 'score';
 /** The label of an API value, e.g. `valueLabel(t, 'stage', 'opportunity')` → 商談. */
 export const valueLabel = (t: T, kind: ValueKind, value: string | null | undefined): string =>
   value === null || value === undefined

@@ -399,7 +399,7 @@ function Consent({ t, lead }: { t: T; lead: Lead }) {
       history.length === 0
         ? html`<p class="muted">${t('noData')}</p>`
         : html`<div class="scroll"><table data-testid="consent"><thead><tr><th scope="col">${t('at')}</th><th scope="col">${t('kind')}</th><th scope="col">${t('purpose')}</th><th scope="col">${t('source')}</th></tr></thead><tbody>
-      ${history.map((c) => html`<tr><td>${when(c.at)}</td><td>${c.kind}</td><td>${c.purpose}</td><td>${[c.formId, c.textVersion, c.method].filter(Boolean).join(' · ')}</td></tr>`)}
+      ${history.map((c) => html`<tr><td>${when(c.at)}</td><td>${valueLabel(t, 'consent', c.kind)}</td><td>${valueLabel(t, 'purpose', c.purpose)}</td><td>${[c.formId, c.textVersion, c.method].filter(Boolean).join(' · ')}</td></tr>`)}
     </tbody></table></div>`
     }</section>`;
 }
@@ -407,7 +407,7 @@ function Consent({ t, lead }: { t: T; lead: Lead }) {
 function StageHistory({ t, lead }: { t: T; lead: Lead }) {
   return html`<section class="card" aria-labelledby="h-stages"><h2 id="h-stages">${t('stageHistory')}</h2>
     <div class="scroll"><table data-testid="stage-history"><thead><tr><th scope="col">${t('at')}</th><th scope="col">${t('stage')}</th><th scope="col">${t('reason')}</th></tr></thead><tbody>
-    ${(lead.stageHistory ?? []).map((s) => html`<tr><td>${when(s.at)}</td><td>${s.from ?? '—'} → <strong>${s.to}</strong></td><td>${s.reason}</td></tr>`)}
+    ${(lead.stageHistory ?? []).map((s) => html`<tr><td>${when(s.at)}</td><td>${s.from ? valueLabel(t, 'stage', s.from) : '—'} → <strong>${valueLabel(t, 'stage', s.to)}</strong></td><td>${valueLabel(t, 'reason', s.reason)}</td></tr>`)}
     </tbody></table></div></section>`;
 }
 
@@ -435,7 +435,7 @@ function Timeline({ t, lead }: { t: T; lead: Lead }) {
   return html`<section class="card" aria-labelledby="h-timeline"><h2 id="h-timeline">${t('timeline')}</h2>
     <ol class="timeline" data-testid="timeline">${[...lead.timeline, ...older].map(
       (e) =>
-        html`<li><time datetime=${e.occurredAt}>${when(e.occurredAt)}</time> ${e.title ?? e.type}${e.points ? html` <strong>(${e.points > 0 ? '+' : ''}${e.points})</strong>` : ''}${e.rule ? html` <small class="muted">${e.rule}</small>` : ''}${typeof e.properties?.note === 'string' ? html` — ${e.properties.note}` : ''}</li>`,
+        html`<li><time datetime=${e.occurredAt}>${when(e.occurredAt)}</time> ${e.title ?? valueLabel(t, 'event', e.type)}${e.points ? html` <strong>(${e.points > 0 ? '+' : ''}${e.points})</strong>` : ''}${e.rule ? html` <small class="muted">${e.rule}</small>` : ''}${typeof e.properties?.note === 'string' ? html` — ${e.properties.note}` : ''}</li>`,
     )}</ol>
     ${cursor && html`<button type="button" class="secondary" onClick=${more}>${t('older')}</button>`}
     <${Message} result=${result} /></section>`;
@@ -449,8 +449,8 @@ export function LeadPage({ t, leadId, session }: { t: T; leadId: string; session
   return html`<${Show} t=${t} load=${load}>${(l: Lead) => html`
     <section class="card" aria-labelledby="h-lead"><h2 id="h-lead">${l.attributes.lastName ?? ''} ${l.attributes.firstName ?? ''} <small class="muted">${l.email}</small></h2>
       <p>${l.attributes.company ?? ''}${l.attributes.title ? ` · ${l.attributes.title}` : ''}${l.attributes.phone ? html` · <a href=${`tel:${l.attributes.phone}`}>${l.attributes.phone}</a>` : ''}</p>
-      <p>${t('stage')}: <strong data-testid="stage" data-stage=${l.stage}>${valueLabel(t, 'stage', l.stage)}</strong> · ${t('temperature')}: ${valueLabel(t, 'temperature', l.temperature)} · ${t('score')}: <strong>${l.score.total}</strong> (fit ${l.score.fit} / behaviour ${l.score.behaviour}) · ${t('channel')}: ${valueLabel(t, 'channel', l.channel)}</p>
-      <p class="muted">${t('firstTouch')}: ${touch(l.attribution?.firstTouch)} · ${t('lastTouch')}: ${touch(l.attribution?.lastTouch)}</p>
+      <p>${t('stage')}: <strong data-testid="stage" data-stage=${l.stage}>${valueLabel(t, 'stage', l.stage)}</strong> · ${t('temperature')}: ${valueLabel(t, 'temperature', l.temperature)} · ${t('score')}: <strong>${l.score.total}</strong> (${valueLabel(t, 'score', 'fit')} ${l.score.fit} / ${valueLabel(t, 'score', 'behaviour')} ${l.score.behaviour}) · ${t('channel')}: ${valueLabel(t, 'channel', l.channel)}</p>
+      <p class="muted">${t('firstTouch')}: ${touch(t, l.attribution?.firstTouch)} · ${t('lastTouch')}: ${touch(t, l.attribution?.lastTouch)}</p>
     </section>
     <${SalesActions} t=${t} lead=${l} me=${me?.ownerId} reload=${reload} />
     <div class="grid">
@@ -470,10 +470,15 @@ export function LeadPage({ t, leadId, session }: { t: T; leadId: string; session
     <${Timeline} t=${t} lead=${l} />`}<//>`;
 }
 
-const touch = (x: Record<string, unknown> | undefined) =>
-  x
-    ? Object.entries(x)
-        .filter(([, v]) => typeof v === 'string' || typeof v === 'number')
-        .map(([k, v]) => `${k}=${k === 'at' && typeof v === 'number' ? when(new Date(v).toISOString()) : v}`)
-        .join(', ')
-    : '—';
+/** A touch as a person reads it: channel, form (or campaign/source), time — not `key=value` pairs. */
+const touch = (t: T, x: Record<string, unknown> | undefined) => {
+  if (!x) return '—';
+  const text = (k: string) => (typeof x[k] === 'string' ? (x[k] as string) : undefined);
+  return [
+    valueLabel(t, 'channel', text('channel')),
+    text('formId') ?? text('campaign') ?? text('source'),
+    typeof x.at === 'number' ? when(new Date(x.at).toISOString()) : undefined,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+};

@@ -268,6 +268,13 @@ describe('web console in Chromium', () => {
     expect(await page.locator('section[aria-labelledby=h-owner]').textContent()).toContain(
       `受諾期限: ${due.slice(0, 10)} ${due.slice(11, 16)}`,
     );
+    // …and the rest of the page in Japanese: touches, stage history and timeline show labels, not API ids
+    const header = await page.locator('section[aria-labelledby=h-lead]').textContent();
+    expect(header).toContain('初回接点: 直接流入 · contact · ');
+    expect(header).not.toContain('channel=');
+    expect(await page.getByTestId('stage-history').textContent()).toContain('購読者');
+    expect(await page.getByTestId('stage-history').textContent()).not.toContain('subscriber');
+    expect(await page.getByTestId('timeline').textContent()).toContain('フォーム送信');
     await page.context().close();
   });
 
