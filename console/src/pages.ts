@@ -89,7 +89,7 @@ function Weekly({ t }: { t: T }) {
         (w) => load.value.series.find((p) => p.group === g && p.period === w)?.actual.leads ?? 0,
       ),
     }));
-    return lineChart(el.current, weeks, series, t('leadsPerWeek'), t('week'));
+    return lineChart(el.current, weeks, series, t('week'));
   }, [load]);
   return html`<section class="card" aria-labelledby="h-week"><h2 id="h-week">${t('leadsPerWeek')}</h2>
     ${load.state === 'ok' ? html`<div ref=${el} role="img" aria-label=${t('leadsPerWeek')}></div>` : html`<${Show} t=${t} load=${load}>${() => ''}<//>`}</section>`;
