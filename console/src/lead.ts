@@ -211,7 +211,6 @@ function SalesActions({
       html`<div>
         <h3>${offered.has('qualify') ? t('qualify') : 'BANTCH'}</h3>
         <${ActionForm} t=${t}
-          key=${JSON.stringify(bantch)}
           path=${path(offered.has('qualify') ? 'qualify' : 'bantch')}
           name=${offered.has('qualify') ? 'qualify' : 'bantch'}
           label=${t(offered.has('qualify') ? 'qualify' : 'saveBantch')}
@@ -227,13 +226,16 @@ function SalesActions({
             actionId: newId(),
             // Only what the rep filled in or changed since the deal was loaded: the items shown as loaded are
             // already on the deal, and sending them again would put back a value another tab changed since.
-            // (The form is keyed on the deal's BANTCH, so after a save it shows the deal as it now is.)
+            // (Each input is keyed on its item's value on the deal, so after a save it shows the deal as it now
+            // is; the form itself stays, so its "done" stays shown after the reload.)
             bant: Object.fromEntries(
               BANTCH.filter((k) => v[k] && v[k] !== (bantch[k] ?? '')).map((k) => [k, v[k]]),
             ),
           })}>
           ${BANTCH.map(
-            (k) => html`<label>${t(k as Key)}<input name=${k} defaultValue=${bantch[k] ?? ''}
+            (
+              k,
+            ) => html`<label key=${`${k}:${bantch[k] ?? ''}`}>${t(k as Key)}<input name=${k} defaultValue=${bantch[k] ?? ''}
               aria-invalid=${refused(k) ? 'true' : undefined} class=${refused(k) ? 'invalid' : ''} /></label>`,
           )}
           ${

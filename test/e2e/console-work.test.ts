@@ -192,6 +192,11 @@ describe('console work pages in Chromium', () => {
     expect(await page.getByTestId('missing').textContent()).toMatch(/ニーズ.*導入時期/);
     expect(await page.getByTestId('missing').getAttribute('class')).toBe('notice');
     await page.getByTestId('bantch').getByText('年間500万円').waitFor();
+    // The reload that shows the saved deal keeps the form's confirmation (it once remounted the form).
+    expect(await page.locator('form[data-form=qualify] [role=status]').textContent()).toContain(
+      '完了しました',
+    );
+    expect(await page.locator('form[data-form=qualify] input[name=budget]').inputValue()).toBe('年間500万円');
     expect(await page.getByTestId('stage').textContent()).toBe('SAL');
     const saved = (await (await api(runtime).opsGet(`/v1/ops/leads/${waiting.leadId}`)).json()) as {
       stage: string;
