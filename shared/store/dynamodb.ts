@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { traced } from '#adapters/tracer';
 import { env } from '#config/env';
 import { CONFLICT, retryOnConflict } from '#store/retry';
@@ -48,4 +48,29 @@ export async function batchWrite(requests: readonly WriteRequest[]): Promise<voi
       return Object.values(pending).some((list) => list.length > 0) ? CONFLICT : undefined;
     });
   }
+}
+
+/**
+ * Every item of one partition, a page at a time, read strongly (an erase or an export must see the writes
+ * just made, its own deletes included). `projection`: only these attributes (e.g. 'pk, sk' to delete).
+ */
+export async function* partitionPages(
+  pk: string,
+  projection?: string,
+): AsyncGenerator<Record<string, unknown>[]> {
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamodb.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+        ...(projection ? { ProjectionExpression: projection } : {}),
+      }),
+    );
+    yield page.Items ?? [];
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
 }

@@ -3,13 +3,12 @@ import {
   DeleteCommand,
   GetCommand,
   PutCommand,
-  QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { EpochMs } from '#domain/lead/types';
 import { ERASE_SWEEP_TIMER_KIND } from '#domain/privacy/erasure';
 import type { GaugeState } from '#domain/reports/counting';
-import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
+import { dynamodb, isConditionalCheckFailure, partitionPages, tableName } from '#store/dynamodb';
 import { anonymousIdOfRef, dueAttributes, keys, PREFIX, refTarget } from '#store/keys';
 import type { TransactItem } from '#store/leads';
 import { type OutboxEvent, outboxPut } from '#store/outbox';
@@ -34,40 +33,13 @@ export interface ItemKey {
 const keyOf = (item: Item): ItemKey => ({ pk: String(item.pk), sk: String(item.sk) });
 
 /** The lead's partition, one page at a time (consistent reads: an erase must see its own deletes). */
-export async function* leadPartitionPages(leadId: string): AsyncGenerator<Item[]> {
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamodb.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.profile(leadId).pk },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    yield page.Items ?? [];
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-}
+export const leadPartitionPages = (leadId: string): AsyncGenerator<Item[]> =>
+  partitionPages(keys.profile(leadId).pk);
 
 /** Every item of an anonymous visitor's partition (`ANON#<id>`: its link and its kept events). */
 export async function anonymousItems(anonymousId: string): Promise<Item[]> {
   const items: Item[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamodb.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.anonymousLink(anonymousId).pk },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  for await (const page of partitionPages(keys.anonymousLink(anonymousId).pk)) items.push(...page);
   return items;
 }
 

@@ -1,5 +1,5 @@
-import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamodb, isConditionalCheckFailure, partitionPages, tableName } from '#store/dynamodb';
 import { keys } from '#store/keys';
 import { deleteItems } from '#store/lead-items-all';
 import { TTL_ATTRIBUTE } from '#store/table-design';
@@ -45,22 +45,8 @@ export async function takeQuota(
  * keyed by the erased address is data about it. Returns how many items it removed.
  */
 export async function deleteQuota(scope: string, hashed: string): Promise<number> {
-  const pk = keys.quota(scope, hashed, '').pk;
   const found: { pk: string; sk: string }[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamodb.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        ProjectionExpression: 'pk, sk',
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) found.push({ pk: String(item.pk), sk: String(item.sk) });
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  for await (const page of partitionPages(keys.quota(scope, hashed, '').pk, 'pk, sk'))
+    for (const item of page) found.push({ pk: String(item.pk), sk: String(item.sk) });
   return deleteItems(found);
 }
