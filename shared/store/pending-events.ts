@@ -10,6 +10,7 @@ import type { ScoredEvent } from '#domain/scoring/scoring';
 import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
 import { dueAtKey, dueShardFor, keys, PREFIX } from '#store/keys';
 import type { TransactItem } from '#store/leads';
+import { CONFLICT, retryOnConflict } from '#store/retry';
 import { TTL_ATTRIBUTE } from '#store/table-design';
 import type { ClaimedTimer } from '#store/timers';
 
@@ -43,39 +44,49 @@ export async function parkEvents(
   const key = keys.timer(leadId, PENDING_EVENTS_TIMER);
   const unique = [...new Map(events.map((e) => [e.eventId, e] as const)).values()];
   for (let i = 0; i < unique.length; i += 20) {
-    await dynamodb.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          ...unique.slice(i, i + 20).map((event) => ({
-            Put: {
-              TableName: tableName,
-              Item: {
-                ...keys.pendingEvent(leadId, event.eventId),
-                event,
-                parkedAt: now,
-                [TTL_ATTRIBUTE]: Math.floor(now / 1000) + PENDING_RETENTION_S,
-              },
-            },
-          })),
-          {
-            // dueAt is kept when set (due already, or claimed: the processor sees `parked` moved and re-arms).
-            Update: {
-              TableName: tableName,
-              Key: key,
-              UpdateExpression:
-                'SET leadId = :lead, timerKind = :kind, dueShard = :shard, dueAt = if_not_exists(dueAt, :due) ADD parked :one',
-              ExpressionAttributeValues: {
-                ':lead': leadId,
-                ':kind': PENDING_EVENTS_TIMER,
-                ':shard': dueShardFor(key.pk, key.sk),
-                ':due': dueAtKey(now),
-                ':one': 1,
-              },
+    // Requests that ran out of their live budget together park together, and their transactions all update
+    // this lead's one timer item: a write that lost that race is made again (the puts are keyed by event id,
+    // and `parked` only has to move), never answered as a 503.
+    const write = new TransactWriteCommand({
+      TransactItems: [
+        ...unique.slice(i, i + 20).map((event) => ({
+          Put: {
+            TableName: tableName,
+            Item: {
+              ...keys.pendingEvent(leadId, event.eventId),
+              event,
+              parkedAt: now,
+              [TTL_ATTRIBUTE]: Math.floor(now / 1000) + PENDING_RETENTION_S,
             },
           },
-        ],
-      }),
-    );
+        })),
+        {
+          // dueAt is kept when set (due already, or claimed: the processor sees `parked` moved and re-arms).
+          Update: {
+            TableName: tableName,
+            Key: key,
+            UpdateExpression:
+              'SET leadId = :lead, timerKind = :kind, dueShard = :shard, dueAt = if_not_exists(dueAt, :due) ADD parked :one',
+            ExpressionAttributeValues: {
+              ':lead': leadId,
+              ':kind': PENDING_EVENTS_TIMER,
+              ':shard': dueShardFor(key.pk, key.sk),
+              ':due': dueAtKey(now),
+              ':one': 1,
+            },
+          },
+        },
+      ],
+    });
+    await retryOnConflict(`parking events of ${leadId}`, async () => {
+      try {
+        await dynamodb.send(write);
+        return undefined;
+      } catch (error) {
+        if (isConditionalCheckFailure(error)) return CONFLICT;
+        throw error;
+      }
+    });
   }
 }
 
