@@ -5,6 +5,7 @@ import { MailNotSentError } from '#adapters/ses';
 import { confirmUrl } from '#app/links';
 import { sendTemplate } from '#app/mail';
 import type { FormConfig } from '#config/forms';
+import { formMailVars } from '#domain/capture/form-config';
 import { mailSafeAttributes } from '#domain/capture/mail-safety';
 import type { LeadProfile } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
@@ -12,16 +13,6 @@ import { DOUBLE_OPT_IN_TEMPLATE_ID } from '#domain/nurture/template-ids';
 import { quotaSubjectKey } from '#domain/privacy/address-hash';
 import { takeQuota } from '#store/quotas';
 import { armCaptureMailRetry, type CaptureMailLimits } from '#store/timers';
-
-/** What a form's mails may use besides the lead's fields (dotted names become nested values). */
-function mailVars(form: FormConfig): Record<string, unknown> {
-  const vars: Record<string, unknown> = {
-    formName: form.name,
-    ...(form.downloadUrl ? { downloadUrl: form.downloadUrl } : {}),
-  };
-  for (const [name, value] of Object.entries(form.mailVars)) vars[name] = value;
-  return vars;
-}
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -148,7 +139,7 @@ export async function deliverCaptureMail(
   await sendTemplate({
     templateId,
     lead,
-    vars: { ...mailVars(form), ...link },
+    vars: { ...formMailVars(form), ...link },
     tags: { form: form.id },
   });
   return 'sent';

@@ -1,4 +1,5 @@
 import { mailSender, settings, templateById } from '#config/settings';
+import { formMailVars } from '#domain/capture/form-config';
 import type { LeadAttributes } from '#domain/lead/types';
 import { buildListUnsubscribeHeaders } from '#domain/nurture/mail-headers';
 import { type Locale, renderTemplate, type TemplateVars } from '#domain/nurture/templates';
@@ -70,31 +71,14 @@ export function previewTemplate(
 
 /**
  * The values a send of this template gets from configuration: the vars of the first sequence step that sends
- * it (e.g. `caseStudyUrl`), else the mail variables of the first form that auto-replies with it (dotted names
- * nested, as capture does). Without them a preview showed an empty link where the mail has one.
+ * it (e.g. `caseStudyUrl`), else the mail variables of the first form that auto-replies with it, as capture
+ * gives them. Without them a preview showed an empty link where the mail has one.
  */
 export function configuredVars(templateId: string): TemplateVars {
   const step = settings.sequences.flatMap((q) => q.steps).find((s) => s.templateId === templateId);
   if (step) return { ...step.vars };
   const form = settings.forms.find((f) => f.autoReplyTemplateId === templateId);
-  if (!form) return {};
-  const vars: TemplateVars = {
-    formName: form.name,
-    ...(form.downloadUrl ? { downloadUrl: form.downloadUrl } : {}),
-  };
-  for (const [name, value] of Object.entries(form.mailVars)) {
-    const path = name.split('.');
-    let at: Record<string, unknown> = vars;
-    for (const segment of path.slice(0, -1)) {
-      const next = Object.hasOwn(at, segment) ? at[segment] : undefined;
-      const child: Record<string, unknown> =
-        typeof next === 'object' && next !== null ? (next as Record<string, unknown>) : {};
-      at[segment] = child;
-      at = child;
-    }
-    at[path[path.length - 1] ?? name] = value;
-  }
-  return vars;
+  return form ? (formMailVars(form) as TemplateVars) : {};
 }
 
 /** Template ids, for a 404's message. */

@@ -1,6 +1,5 @@
 import { logger } from '#adapters/logger';
-import { countMetric } from '#adapters/metrics';
-import { slaCounterItems } from '#app/sla-counting';
+import { countSlaBreaches, slaCounterItems } from '#app/sla-counting';
 import { settings } from '#config/settings';
 import { onSlaTimer, slaCountersOnBreach } from '#domain/handoff/sla';
 import type { EpochMs } from '#domain/lead/types';
@@ -84,7 +83,7 @@ async function handleSlaTimer(timer: ClaimedTimer, now: EpochMs): Promise<SlaTim
       },
     );
     if (result === 'saved') {
-      for (const clock of outcome.clocks) countMetric('LeadSlaBreached', { action: outcome.action, clock });
+      countSlaBreaches(outcome.events);
       return reassigned ? 'reassigned' : 'breached';
     }
     // The lead or the round-robin item moved (decide again), or our claim is gone (stop: not ours any more).

@@ -25,8 +25,8 @@ export function slaCounterItems(at: EpochMs, counters: readonly SlaCounter[]): T
 }
 
 /**
- * The `LeadSlaBreached` metric (the dashboard's "SLA breaches") for each breach a saved write published: a
- * reassignment or a close after a deadline the SLA timer had not seen. The timer counts its own.
+ * The `LeadSlaBreached` metric (the dashboard's "SLA breaches") for each breach a saved write published: the
+ * SLA timer's, and a reassignment's or a close's after a deadline the timer had not seen.
  */
 export function countSlaBreaches(events: readonly AnyDomainEvent[]): void {
   for (const event of events) {

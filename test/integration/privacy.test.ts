@@ -76,8 +76,8 @@ const person = () => {
   };
 };
 
-/** A person who posted the contact form and whose lead was then erased on request (its id). */
-const erasedPerson = async () => {
+/** A person who posted the contact form, with their lead's id (the form's auto-reply sent). */
+const contactLead = async () => {
   const who = person();
   const { postForm, opsGet } = api(runtime);
   expect((await postForm('contact', contactForm(who.email, who))).status).toBe(201);
@@ -85,6 +85,12 @@ const erasedPerson = async () => {
   const { leadId } = (await (
     await opsGet(`/v1/ops/leads?email=${encodeURIComponent(who.email)}`)
   ).json()) as { leadId: string };
+  return { who, leadId };
+};
+
+/** A person who posted the contact form and whose lead was then erased on request (its id). */
+const erasedPerson = async () => {
+  const { who, leadId } = await contactLead();
   expect((await erase(leadId, { reason: 'request' })).status).toBe(200);
   return { who, leadId };
 };
@@ -293,13 +299,7 @@ describe('export and erase', () => {
 
   it("given a lead whose form mail took the address's daily mail limit, when erased, then the limit's item keyed by the address goes too: only the suppression entry stays keyed by it", async () => {
     // Arrange: the contact form's auto-reply takes a unit of the per-address daily limit (QUOTA#capture-mail-address#…).
-    const who = person();
-    const { postForm, opsGet } = api(runtime);
-    expect((await postForm('contact', contactForm(who.email, who))).status).toBe(201);
-    await runtime.settle();
-    const { leadId } = (await (
-      await opsGet(`/v1/ops/leads?email=${encodeURIComponent(who.email)}`)
-    ).json()) as { leadId: string };
+    const { who, leadId } = await contactLead();
     const { signingSecret } = await import('#adapters/secrets');
     const { quotaSubjectKey } = await import('#domain/privacy/address-hash');
     const { emailKey } = await import('#domain/capture/email-address');
@@ -588,13 +588,7 @@ describe('export and erase', () => {
 
   it('given bad erase requests, then each gets a clear 4xx and changes nothing', async () => {
     // Arrange
-    const who = person();
-    const { postForm, opsGet } = api(runtime);
-    expect((await postForm('contact', contactForm(who.email, who))).status).toBe(201);
-    await runtime.settle();
-    const lead = (await (await opsGet(`/v1/ops/leads?email=${encodeURIComponent(who.email)}`)).json()) as {
-      leadId: string;
-    };
+    const lead = await contactLead();
     const before = await scanAll();
 
     // Act

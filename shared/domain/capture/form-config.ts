@@ -102,3 +102,20 @@ export function consentRecord(
     ...(context.userAgent ? { userAgent: context.userAgent.slice(0, 512) } : {}),
   };
 }
+
+/**
+ * What a form's mails may use besides the lead's fields: the form's name, its download link and its own
+ * `mailVars` (names without dots, checked by the config schema). Capture's mails and the template preview
+ * both take them from here.
+ */
+export function formMailVars(form: {
+  name: string;
+  downloadUrl?: string | undefined;
+  mailVars: Readonly<Record<string, string>>;
+}): Record<string, unknown> {
+  return {
+    formName: form.name,
+    ...(form.downloadUrl ? { downloadUrl: form.downloadUrl } : {}),
+    ...form.mailVars,
+  };
+}
