@@ -289,6 +289,7 @@ function openHandoff(
     startedAt: now,
     ...deadlines,
     reassignments: 0,
+    slaReassignments: 0,
     previousOwnerIds: [],
     trigger,
     clocks,

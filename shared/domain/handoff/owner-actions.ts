@@ -37,6 +37,7 @@ import {
   slaCountersOnAccept,
   slaCountersOnBreach,
   slaDueAt,
+  slaReassignmentsOf,
   withBreaches,
 } from '#domain/handoff/sla';
 import type { LeadAction, OwnerAction, SalesAction } from '#domain/lead/actions';
@@ -198,6 +199,8 @@ function reassignOpen(
     dueAt: accepted ? handoff.dueAt : fresh.dueAt,
     ...(firstContactDueAt === undefined ? {} : { firstContactDueAt }),
     reassignments,
+    // A manual reassignment is not an escalation: the SLA timer's own budget stays as it was.
+    slaReassignments: slaReassignmentsOf(handoff),
     previousOwnerIds: [...handoff.previousOwnerIds, handoff.owner.ownerId],
   };
   const checkAt = nextSlaCheckAt(reassigned);

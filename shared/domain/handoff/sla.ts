@@ -58,7 +58,13 @@ export interface HandoffState {
    * changes nothing, and an accept after it counts nothing more. A reassignment gives a new deadline.
    */
   lastBreachedDueAt?: EpochMs;
+  /** Every reassignment of this hand-off, by the SLA timer or by hand (numbers the `Lead Assigned` events). */
   reassignments: number;
+  /**
+   * Reassignments the SLA timer made: what `maxReassignments` caps. A manager's manual `reassign` is not an
+   * escalation and leaves it alone. Absent on hand-offs stored before it existed: `reassignments` stands in.
+   */
+  slaReassignments?: number;
   previousOwnerIds: string[];
   /** What opened the hand-off (absent on hand-offs opened before routing by trigger existed: `hot`/`mql`). */
   trigger?: HandoffTriggerName;
@@ -75,6 +81,9 @@ export interface HandoffState {
 }
 
 export type SlaClockName = 'accept' | 'first_contact';
+
+/** The SLA timer's reassignments of a hand-off so far (see `HandoffState.slaReassignments`). */
+export const slaReassignmentsOf = (h: HandoffState): number => h.slaReassignments ?? h.reassignments;
 
 const acceptPending = (h: HandoffState): boolean => h.acceptedAt === undefined && h.closedAt === undefined;
 const firstContactPending = (h: HandoffState): boolean =>
@@ -253,10 +262,9 @@ export function onSlaTimer(
   const breachEvents = (escalation: { action: 'notify' | 'reassign'; reassignTo?: OwnerRef }) =>
     slaBreachEvents(lead.leadId, handoff, clocks, escalation, now);
 
+  const escalations = slaReassignmentsOf(handoff);
   const mayReassign =
-    policy.reassignOnBreach &&
-    handoff.reassignments < policy.maxReassignments &&
-    handoff.acceptedAt === undefined;
+    policy.reassignOnBreach && escalations < policy.maxReassignments && handoff.acceptedAt === undefined;
   const next = mayReassign
     ? assignOwner(lead, colleaguesOf(assignment, handoff.owner.team), roundRobinState, now, [
         handoff.owner.ownerId,
@@ -290,6 +298,7 @@ export function onSlaTimer(
     startedAt: now,
     ...deadlines,
     reassignments,
+    slaReassignments: escalations + 1,
     previousOwnerIds: [...handoff.previousOwnerIds, handoff.owner.ownerId],
   };
   const assigned = buildDomainEvent('Lead Assigned', {

@@ -11,7 +11,7 @@ import {
   type HandoffLeadAction,
   type OwnerContext,
 } from '#domain/handoff/owner-actions';
-import type { HandoffState } from '#domain/handoff/sla';
+import { type HandoffState, onSlaTimer } from '#domain/handoff/sla';
 import { leadActionSchema } from '#domain/lead/actions';
 import { STAGES } from '#domain/lead/types';
 import { candidatesFor } from '#domain/nurture/enrollment';
@@ -134,6 +134,37 @@ describe('decideLeadAction: manual hand-off and reassignment', () => {
       reason: 'manual',
       previousOwner: { ownerId: 'suzuki' },
     });
+  });
+});
+
+describe('decideLeadAction: a manual reassignment is not an SLA escalation', () => {
+  it('given maxReassignments 1 and a manager who reassigned the lead by hand, when the new owner misses the accept SLA, then the timer still reassigns it once (and only once)', () => {
+    // Arrange: an inside-sales hand-off (three colleagues), reassigned by hand from kobayashi to nakamura.
+    const inside = open({
+      owner: { ownerId: 'kobayashi', name: '小林', email: 'kobayashi@example.co.jp', team: 'inside-sales' },
+    });
+    const manual = decide(warmMql({ handoff: inside }), {
+      action: 'reassign',
+      actionId: 'r',
+      reason: '不在',
+      ownerId: 'nakamura',
+    });
+    if (!manual.ok || !manual.handoff) throw new Error('expected a reassignment');
+    expect(demo.sla.maxReassignments).toBe(1);
+
+    // Act: nakamura's own deadline passes, then the next owner's too.
+    const late = manual.handoff.dueAt + 1;
+    const first = onSlaTimer(warmMql(), manual.handoff, demo.sla, demo, {}, late);
+    if (!first.due) throw new Error('expected a breach');
+    const second = onSlaTimer(warmMql(), first.handoff, demo.sla, demo, {}, first.handoff.dueAt + 1);
+
+    // Assert: the escalation the config allows still happened, to the colleague nobody held before.
+    expect(first).toMatchObject({ action: 'reassign', reassignTo: { ownerId: 'yoshida' } });
+    expect(first.handoff).toMatchObject({ reassignments: 2, slaReassignments: 1 });
+    expect(first.events.find((e) => e.detailType === 'Lead Assigned')?.detail.eventId).toBe(
+      'lead-1:assign:1:2',
+    );
+    expect(second).toMatchObject({ due: true, action: 'notify' });
   });
 });
 
