@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { BuildOptions } from 'esbuild';
 import type { Settings } from '#config/settings';
 import { apiDocument } from '#http/openapi';
+import { OPENAPI_SERVER_PLACEHOLDER } from '#http/openapi-server';
 
 /**
  * How every Lambda bundle is built, in one place: the CDK wrapper (infra/lead-function.ts) and the cold-start
@@ -55,7 +56,7 @@ export const OPENAPI_DEFINE_NAME = 'LEADLOOP_OPENAPI';
 let openapiJson: string | undefined;
 /** The document with a placeholder server (the bundle puts the deployment's URL in), generated once. */
 const openapiDocumentJson = (): string => {
-  openapiJson ??= JSON.stringify(apiDocument('https://example.invalid'));
+  openapiJson ??= JSON.stringify(apiDocument(OPENAPI_SERVER_PLACEHOLDER));
   return openapiJson;
 };
 

@@ -81,13 +81,13 @@ describe('Lambda bundles', () => {
   it('given the OpenAPI function, when bundled, then it serves the document generated from source, without classic zod or zod-to-openapi', async () => {
     const { outfile, inputs } = await bundle(
       'openapi',
-      "export { servedDocument } from '#http/openapi-document';",
+      "export { servedDocumentJson } from '#http/openapi-document';",
     );
     const bundled = (await import(pathToFileURL(outfile).href)) as {
-      servedDocument: (url: string) => unknown;
+      servedDocumentJson: (url: string) => string;
     };
 
-    expect(bundled.servedDocument('https://api.example.co.jp')).toStrictEqual(
+    expect(JSON.parse(bundled.servedDocumentJson('https://api.example.co.jp'))).toStrictEqual(
       JSON.parse(JSON.stringify(apiDocument('https://api.example.co.jp'))),
     );
     expect(
