@@ -11,6 +11,7 @@ import {
   type Result,
   type Settings,
   Show,
+  teamName,
   useGet,
   useSettings,
   when,
@@ -162,7 +163,7 @@ function ActionForm({
 const OwnerSelect = ({ t, settings, name }: { t: T; settings: Settings | undefined; name: string }) =>
   html`<label>${t('owner')}<select name=${name}>
     <option value="">${t('byRules')}</option>
-    ${(settings?.handoff.owners ?? []).map((o) => html`<option value=${o.ownerId}>${o.name} (${o.ownerId}, ${o.team})</option>`)}
+    ${(settings?.handoff.owners ?? []).map((o) => html`<option value=${o.ownerId}>${o.name}（${teamName(settings, o.team)}）</option>`)}
   </select></label>`;
 
 /** Which BANTCH items SQL still needs: from qualify's 422 (refused) or a saved BANTCH's `missingForSql`. */

@@ -11,13 +11,13 @@ import {
   type Result,
   type Settings,
   Show,
+  teamName,
+  templateSubject,
   useGet,
   useSettings,
 } from './ui.ts';
 
-/** A team's or a sequence's name from the settings (marketing ops' words), else its id. */
-const teamName = (s: Settings | undefined, id: string) =>
-  s?.handoff.teams.find((team) => team.teamId === id)?.name ?? id;
+/** A sequence's name from the settings (marketing ops' words), else its id. */
 const sequenceName = (s: Settings | undefined, id: string) =>
   s?.sequences?.find((q) => q.id === id)?.name ?? id;
 
@@ -192,7 +192,7 @@ function TemplatePreview({ t, settings }: { t: T; settings: Settings }) {
   return html`<section class="card" aria-labelledby="h-preview"><h2 id="h-preview">${t('templatePreview')}</h2>
     <div class="filters">
       <label>${t('template')}<select name="template" value=${id} onChange=${(e: Event) => setId((e.target as HTMLSelectElement).value)}>
-        ${settings.templates.map((tp) => html`<option value=${tp.id}>${tp.id} (${tp.kind})</option>`)}</select></label>
+        ${settings.templates.map((tp) => html`<option value=${tp.id}>${templateSubject(tp) ?? tp.id} (${tp.id})</option>`)}</select></label>
       <label>${t('locale')}<select name="locale" value=${locale} onChange=${(e: Event) => setLocale((e.target as HTMLSelectElement).value)}>
         <option value="">${t('defaultLocale')}</option><option value="ja">日本語</option><option value="en">English</option></select></label>
     </div>

@@ -108,6 +108,16 @@ export interface Settings {
   [key: string]: unknown;
 }
 
+/** A team's name from the settings (marketing ops' words), else its id. */
+export const teamName = (s: Settings | undefined, id: string): string =>
+  s?.handoff.teams.find((team) => team.teamId === id)?.name ?? id;
+
+/** A template's subject in its default locale: what marketing ops recognise it by. */
+export const templateSubject = (template: Settings['templates'][number]): string | undefined => {
+  const subject = (template.locales[template.defaultLocale] as { subject?: unknown } | undefined)?.subject;
+  return typeof subject === 'string' && subject !== '' ? subject : undefined;
+};
+
 /** The settings route, read once per page load (owners for pickers, deal phases). */
 let settingsPromise: Promise<Settings> | undefined;
 export function useSettings(): Settings | undefined {

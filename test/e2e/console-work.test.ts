@@ -164,6 +164,12 @@ describe('console work pages in Chromium', () => {
     await page.getByTestId('stage').waitFor();
     await settled(page);
     expect(await seriousViolations(page)).toEqual([]);
+    // The owner picker names people and their team as the settings call them, not by their ids.
+    const owners = await page
+      .locator('form[data-form=handoff] select[name=ownerId] option')
+      .allTextContents();
+    expect(owners).toContain('佐藤 健（エンタープライズ営業部）');
+    expect(owners.join('\n')).not.toMatch(/sato|enterprise/);
 
     // Act 1: accept (no hand-off yet: the accept opens one for the signed-in owner)
     await page.locator('button[data-action=accept]').click();

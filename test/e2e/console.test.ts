@@ -292,6 +292,12 @@ describe('web console in Chromium', () => {
       await page.getByRole('heading', { name: heading, exact: true }).first().waitFor();
       await settled(page);
       expect(await seriousViolations(page), route).toEqual([]);
+      if (route === 'settings') {
+        // Templates are listed by their subject (what marketing ops recognise), with the id beside it.
+        expect(await page.locator('select[name=template] option').first().textContent()).toBe(
+          '資料ダウンロードありがとうございます (nurture-thanks)',
+        );
+      }
       await shot(page, `${route}-admin`);
     }
     await page.context().close();
