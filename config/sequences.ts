@@ -24,6 +24,9 @@ export const nurtureSettings: z.input<typeof nurtureSettingsSchema> = {
   transientBounceLimit: 3,
   sendRatePerSecond: 10,
   suppressInSesAccountList: false,
+  // Security gateways (Microsoft Defender Safe Links, Proofpoint, …) click every link within seconds of the
+  // send; nobody reads a mail that fast. Such clicks earn no points and no `clicked` count.
+  machineClickSeconds: 30,
 };
 
 export const sequences: z.input<typeof sequencesConfigSchema> = [

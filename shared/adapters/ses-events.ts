@@ -32,6 +32,8 @@ export interface SesEngagement {
   link?: string;
   /** The user agent SES saw fetch the open's pixel (`isMachineOpen` tells a proxy's prefetch from a reader). */
   userAgent?: string;
+  /** When SES accepted the mail (`mail.timestamp`): `isMachineClick` judges a click by how soon it came. */
+  sentAt?: EpochMs;
 }
 
 /** SES puts message tags in `mail.tags` as arrays of strings. (zod/mini: the email-events cold path.) */
@@ -93,8 +95,10 @@ export function parseSesEvent(
 
 function toEngagement(ses: SesEvent): SesEngagement | undefined {
   const { detail } = ses;
+  const sentAt = Date.parse(detail.mail.timestamp);
   const common = {
     messageId: detail.mail.messageId,
+    sentAt,
     recipients: detail.mail.destination,
     ...optional('leadId', detail.mail.tags.lead?.[0]),
     ...optional('sequenceId', detail.mail.tags.sequence?.[0]),

@@ -10,7 +10,7 @@ import { recordDelivery, recordTransientBounce, suppressLead } from '#app/suppre
 import { settings } from '#config/settings';
 import { emailKey } from '#domain/capture/email-address';
 import type { EpochMs } from '#domain/lead/types';
-import { isMachineOpen } from '#domain/nurture/machine-opens';
+import { isMachineClick, isMachineOpen } from '#domain/nurture/machine-opens';
 import type { EmailMail } from '#domain/reports/counting';
 import { addEngagement } from '#store/enrollments';
 import { findLeadIdByEmail } from '#store/leads';
@@ -70,7 +70,8 @@ async function leadOf(engagement: SesEngagement): Promise<string | undefined> {
  * One SES engagement event for one lead. Hard bounces and complaints suppress (complaint = unsubscribe
  * too), soft bounces count up to the limit, deliveries reset that count, opens and clicks are scored once
  * per message (and link) and remembered on the enrollment for `previous_not_opened/clicked` conditions.
- * A click on our own unsubscribe link is not engagement, nor is an open a proxy made (`isMachineOpen`).
+ * A click on our own unsubscribe link is not engagement, nor is an open a proxy made (`isMachineOpen`) or a
+ * click a security gateway made on arrival (`isMachineClick`).
  */
 async function handleEngagement(
   event: SesEngagement,
@@ -140,6 +141,12 @@ async function recordOpenOrClick(
   // `previous_not_opened` answered by it.
   if (event.kind === 'open' && isMachineOpen(event)) {
     countMetric('MachineOpenIgnored', event.sequenceId ? { sequenceId: event.sequenceId } : {});
+    return 'ignored';
+  }
+  // A security gateway following the link on arrival: no points, no `clicked` (nor its open) counted, no
+  // `previous_not_clicked` answered by it.
+  if (event.kind === 'click' && isMachineClick(event, settings.nurtureSettings.machineClickSeconds * 1000)) {
+    countMetric('MachineClickIgnored', event.sequenceId ? { sequenceId: event.sequenceId } : {});
     return 'ignored';
   }
   const type = event.kind === 'open' ? 'email_open' : 'email_click';

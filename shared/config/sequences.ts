@@ -157,6 +157,12 @@ export const nurtureSettingsSchema = z
     sendRatePerSecond: z.number().positive().max(1000).default(10),
     /** Also add hard bounces / complaints to the SES account-level suppression list. */
     suppressInSesAccountList: z.boolean().default(false),
+    /**
+     * A click within this many seconds of the send is a security gateway inspecting the link (Safe Links and
+     * the like follow every link on arrival), not a reader: no points, no `clicked` count, no
+     * `previous_not_clicked` answered by it. 0 turns the rule off.
+     */
+    machineClickSeconds: z.number().int().min(0).max(3600).default(30),
   })
   .strict() satisfies z.ZodType<NurtureSettings>;
 

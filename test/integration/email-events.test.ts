@@ -250,6 +250,46 @@ describe('SES engagement events', () => {
     expect(await emailKpiCount('clicked', day)).toBe(before.clicked + 1);
   });
 
+  it("given a step mail whose links a security gateway follows on arrival (Safe Links), when those clicks arrive within machineClickSeconds of the send and a reader clicks minutes later, then only the reader's click is scored and counted", async () => {
+    // Arrange
+    const { leadId, messageId } = await nurturedLead('safe-links');
+    const { emailKpiDay: kpiDay } = await import('#app/email-kpis');
+    const { now } = await import('#adapters/clock');
+    const { settings } = await import('#config/settings');
+    expect(settings.nurtureSettings.machineClickSeconds).toBe(30);
+    const day = kpiDay(now());
+    const before = {
+      opened: await emailKpiCount('opened', day),
+      clicked: await emailKpiCount('clicked', day),
+    };
+    const sentAt = now() - 10 * 60_000;
+    const scan = (link: string, after: number) =>
+      sesFixture('click', { leadId, messageId, sentAt, at: sentAt + after, link });
+
+    // Act: the gateway follows both links 2 and 3 s after the send; the reader clicks one 6 minutes later.
+    const scanned = [
+      await invoke(scan('https://www.example.co.jp/case-studies?utm_source=nurture', 2_000)),
+      await invoke(scan('https://www.example.co.jp/pricing?utm_source=nurture', 3_000)),
+    ];
+    const scannedTimeline = (await (await import('#store/leads')).getTimeline(leadId)).filter(
+      (e) => e.type === 'email_click',
+    );
+    const scannedEnrollment = await enrollmentOf(leadId, SEQUENCE);
+    const read = await invoke(scan('https://www.example.co.jp/pricing?utm_source=nurture', 6 * 60_000));
+
+    // Assert
+    expect(scanned.map((r) => r.result)).toEqual(['ignored', 'ignored']);
+    expect(scannedTimeline).toEqual([]);
+    expect([...(scannedEnrollment?.clicked ?? [])]).toEqual([]);
+    expect(read.result).toBe('applied');
+    const { getTimeline } = await import('#store/leads');
+    expect((await getTimeline(leadId)).filter((e) => e.type === 'email_click')).toEqual([
+      expect.objectContaining({ points: 5, url: 'https://www.example.co.jp/pricing?utm_source=nurture' }),
+    ]);
+    expect(await emailKpiCount('clicked', day)).toBe(before.clicked + 1);
+    expect(await emailKpiCount('opened', day)).toBe(before.opened + 1);
+  });
+
   it('given a click on our own unsubscribe link, when it arrives, then it is not scored as engagement', async () => {
     // Arrange
     const { leadId, messageId } = await nurturedLead('unsubscribe-click');

@@ -142,12 +142,14 @@ export const sesFixture = (
     at?: number;
     /** A form's mail (an auto-reply) instead of a step mail: no sequence, step or enrollment tags. */
     form?: string;
+    /** When SES accepted the mail (`mail.timestamp`, epoch ms); the fixture's own date by default. */
+    sentAt?: number;
   },
 ): Record<string, unknown> => {
   const file = join(import.meta.dirname, '..', 'events', 'ses', `${name}.json`);
   const event = JSON.parse(readFileSync(file, 'utf8')) as {
     detail: {
-      mail: { messageId: string; destination: string[]; tags: Record<string, string[]> };
+      mail: { messageId: string; timestamp: string; destination: string[]; tags: Record<string, string[]> };
       bounce?: { feedbackId: string; bouncedRecipients: { emailAddress: string }[] };
       complaint?: { feedbackId: string; complainedRecipients: { emailAddress: string }[] };
       click?: { link: string };
@@ -158,6 +160,7 @@ export const sesFixture = (
   if (over.leadId === undefined) delete mail.tags.lead;
   else mail.tags.lead = [over.leadId];
   if (over.messageId) mail.messageId = over.messageId;
+  if (over.sentAt !== undefined) mail.timestamp = new Date(over.sentAt).toISOString();
   if (over.sequenceId) mail.tags.sequence = [over.sequenceId];
   if (over.form) {
     for (const tag of ['sequence', 'step', 'enrollment']) delete mail.tags[tag];

@@ -76,4 +76,6 @@ export interface NurtureSettings {
   transientBounceLimit: number;
   sendRatePerSecond: number;
   suppressInSesAccountList: boolean;
+  /** A click this many seconds or less after the send is a security scanner's, not a reader's (0: off). */
+  machineClickSeconds: number;
 }

@@ -119,6 +119,7 @@ describe('demo configuration', () => {
       transientBounceLimit: 3,
       sendRatePerSecond: 10,
       suppressInSesAccountList: false,
+      machineClickSeconds: 30,
     });
   });
 });

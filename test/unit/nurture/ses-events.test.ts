@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSesEvent } from '#adapters/ses-events';
-import { isMachineOpen } from '#domain/nurture/machine-opens';
+import { isMachineClick, isMachineOpen } from '#domain/nurture/machine-opens';
 
 const fixture = (name: string, configurationSet = process.env.SES_CONFIGURATION_SET) => {
   const event = JSON.parse(
@@ -63,5 +63,17 @@ describe('SES opens: a reader or a machine', () => {
       }),
     ).toBe(false);
     expect(isMachineOpen({})).toBe(false);
+  });
+
+  it("given a click, then it carries the send time, and a click within the window of the send is a scanner's; later, before the send (skew) or with the rule off, a reader's", () => {
+    const parsed = parseSesEvent(fixture('click'));
+    expect(parsed.ok && parsed.engagement.sentAt).toBe(Date.parse('2026-04-13T01:00:00.000Z'));
+    const sentAt = 1_000_000;
+    expect(isMachineClick({ sentAt, occurredAt: sentAt }, 30_000)).toBe(true);
+    expect(isMachineClick({ sentAt, occurredAt: sentAt + 29_999 }, 30_000)).toBe(true);
+    expect(isMachineClick({ sentAt, occurredAt: sentAt + 30_000 }, 30_000)).toBe(false);
+    expect(isMachineClick({ sentAt, occurredAt: sentAt - 1 }, 30_000)).toBe(false);
+    expect(isMachineClick({ sentAt, occurredAt: sentAt + 1 }, 0)).toBe(false);
+    expect(isMachineClick({ occurredAt: sentAt }, 30_000)).toBe(false);
   });
 });
