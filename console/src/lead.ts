@@ -9,6 +9,7 @@ import {
   num,
   type Phase,
   type Result,
+  ruleLabel,
   type Settings,
   Show,
   teamName,
@@ -414,7 +415,7 @@ function StageHistory({ t, lead }: { t: T; lead: Lead }) {
     </tbody></table></div></section>`;
 }
 
-function Timeline({ t, lead }: { t: T; lead: Lead }) {
+function Timeline({ t, lead, settings }: { t: T; lead: Lead; settings: Settings | undefined }) {
   const [older, setOlder] = useState<TimelineEntry[]>([]);
   const [cursor, setCursor] = useState<string | null>(lead.timelineCursor);
   const [result, setResult] = useState<Result>();
@@ -438,7 +439,7 @@ function Timeline({ t, lead }: { t: T; lead: Lead }) {
   return html`<section class="card" aria-labelledby="h-timeline"><h2 id="h-timeline">${t('timeline')}</h2>
     <ol class="timeline" data-testid="timeline">${[...lead.timeline, ...older].map(
       (e) =>
-        html`<li><time datetime=${e.occurredAt}>${when(e.occurredAt)}</time> ${e.title ?? valueLabel(t, 'event', e.type)}${e.points ? html` <strong>(${e.points > 0 ? '+' : ''}${e.points})</strong>` : ''}${e.rule ? html` <small class="muted">${e.rule}</small>` : ''}${typeof e.properties?.note === 'string' ? html` — ${e.properties.note}` : ''}</li>`,
+        html`<li><time datetime=${e.occurredAt}>${when(e.occurredAt)}</time> ${e.title ?? valueLabel(t, 'event', e.type)}${e.points ? html` <strong>(${e.points > 0 ? '+' : ''}${e.points})</strong>` : ''}${e.rule ? html` <small class="muted">${ruleLabel(settings, e.rule)}</small>` : ''}${typeof e.properties?.note === 'string' ? html` — ${e.properties.note}` : ''}</li>`,
     )}</ol>
     ${cursor && html`<button type="button" class="secondary" onClick=${more}>${t('older')}</button>`}
     <${Message} result=${result} /></section>`;
@@ -464,13 +465,13 @@ export function LeadPage({ t, leadId, session }: { t: T; leadId: string; session
     <div class="grid">
       <section class="card" aria-labelledby="h-breakdown"><h2 id="h-breakdown">${t('scoreBreakdown')}</h2>
         <table><tbody>
-          ${Object.entries(l.fitBreakdown ?? {}).map(([rule, points]) => html`<tr><th scope="row">fit: ${rule}</th><td class="num">${points}</td></tr>`)}
-          ${l.timeline.filter((e) => e.points).map((e) => html`<tr><th scope="row">${e.rule ?? e.type}</th><td class="num">${e.points}</td></tr>`)}
+          ${Object.entries(l.fitBreakdown ?? {}).map(([rule, points]) => html`<tr><th scope="row">${valueLabel(t, 'score', 'fit')}: ${ruleLabel(settings, rule)}</th><td class="num">${points}</td></tr>`)}
+          ${l.timeline.filter((e) => e.points).map((e) => html`<tr><th scope="row">${valueLabel(t, 'score', 'behaviour')}: ${e.rule ? ruleLabel(settings, e.rule) : valueLabel(t, 'event', e.type)}</th><td class="num">${e.points}</td></tr>`)}
         </tbody></table></section>
       <${StageHistory} t=${t} lead=${l} />
     </div>
     <${Consent} t=${t} lead=${l} />
-    <${Timeline} t=${t} lead=${l} />`}<//>`;
+    <${Timeline} t=${t} lead=${l} settings=${settings} />`}<//>`;
 }
 
 /** A touch as a person reads it: channel, form (or campaign/source), time — not `key=value` pairs. */

@@ -105,12 +105,21 @@ export interface Settings {
   deals?: { phases: Phase[]; requiredForSql: string[] };
   templates: { id: string; kind: string; defaultLocale: string; locales: Record<string, unknown> }[];
   sequences?: { id: string; name: string }[];
+  scoring?: {
+    fit: { rules: { id: string; label?: string }[] };
+    behaviour: { rules: { id: string; label?: string }[] };
+  };
   [key: string]: unknown;
 }
 
 /** A team's name from the settings (marketing ops' words), else its id. */
 export const teamName = (s: Settings | undefined, id: string): string =>
   s?.handoff.teams.find((team) => team.teamId === id)?.name ?? id;
+
+/** A scoring rule's label from the settings (marketing ops' words), else its id. */
+export const ruleLabel = (s: Settings | undefined, id: string): string =>
+  [...(s?.scoring?.fit.rules ?? []), ...(s?.scoring?.behaviour.rules ?? [])].find((r) => r.id === id)
+    ?.label ?? id;
 
 /** A template's subject in its default locale: what marketing ops recognise it by. */
 export const templateSubject = (template: Settings['templates'][number]): string | undefined => {

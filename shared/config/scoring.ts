@@ -25,6 +25,9 @@ const ruleId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, {
 
 const points = z.number().min(-1000).max(1000);
 
+/** What people see for a rule (the console's score breakdown and timeline), in marketing ops' words; else its id. */
+const ruleLabel = z.string().trim().min(1).max(80).optional();
+
 /**
  * A URL path pattern. Without `*` it matches the path itself and everything below it (`/pricing` matches
  * `/pricing`, `/pricing/` and `/pricing/enterprise`, not `/pricing-old`); with `*` the whole path must match
@@ -46,6 +49,7 @@ export { CAP_PERIODS };
 export const behaviourRuleSchema = z
   .object({
     id: ruleId,
+    label: ruleLabel,
     /** Event type, e.g. `page_view`, `form_submitted`, `email_click`. */
     type: z.string().min(1).max(64),
     /** Only events whose URL path matches one of these patterns. */
@@ -94,6 +98,7 @@ export const fitRuleSchema = z.discriminatedUnion('kind', [
   z
     .object({
       id: ruleId,
+      label: ruleLabel,
       /** Company size from the `employees` attribute ("120", "100-499", "1000+", "1,000名以上", …). */
       kind: z.literal('employees'),
       /** First matching tier wins; a tier matches when the lead's whole range lies within [min, max]. */
@@ -115,6 +120,7 @@ export const fitRuleSchema = z.discriminatedUnion('kind', [
   z
     .object({
       id: ruleId,
+      label: ruleLabel,
       /** Keywords found in a text attribute: title (部長, Director, …), industry, department, prefecture. */
       kind: z.literal('keywords'),
       /** Any text attribute but the e-mail address, which has its own rule kind. */
@@ -133,6 +139,7 @@ export const fitRuleSchema = z.discriminatedUnion('kind', [
   z
     .object({
       id: ruleId,
+      label: ruleLabel,
       /** The e-mail address's domain: free mail and competitors negative, company domains positive. */
       kind: z.literal('emailDomain'),
       /** First tier listing the domain (or a parent domain: `example.co.jp` covers `mail.example.co.jp`) wins. */

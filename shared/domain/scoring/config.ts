@@ -13,6 +13,8 @@ export type PropertyValue = string | number | boolean;
 export interface BehaviourRule {
   /** Stable slug: keys the persisted cap/once state and the timeline's explanations. */
   id: string;
+  /** What people see for the rule (the console's score breakdown and timeline): marketing ops' words. */
+  label?: string;
   /** Event type, e.g. `page_view`, `form_submitted`, `email_click`. */
   type: string;
   /** URL path glob(s) (`*` only, never a regex); see `shared/config/scoring.ts`. */
@@ -33,12 +35,14 @@ export type DecayConfig =
 export type FitRule =
   | {
       id: string;
+      label?: string;
       kind: 'employees';
       tiers: { min?: number; max?: number; points: number }[];
       otherwise?: number;
     }
   | {
       id: string;
+      label?: string;
       kind: 'keywords';
       attribute: LeadAttribute;
       tiers: { keywords: string[]; points: number }[];
@@ -46,6 +50,7 @@ export type FitRule =
     }
   | {
       id: string;
+      label?: string;
       kind: 'emailDomain';
       tiers: { domains: string[]; points: number }[];
       otherwise?: number;
