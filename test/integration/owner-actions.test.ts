@@ -259,11 +259,16 @@ describe('SLA per owner across a reassignment', () => {
     expect({
       breached: delta('suzuki', 'breached'),
       firstContactBreached: delta('suzuki', 'firstContactBreached'),
+      reassignedIn: delta('suzuki', 'reassignedIn'),
     }).toEqual({
       breached: 1,
       firstContactBreached: 1,
+      reassignedIn: 0,
     });
     expect({
+      // Where takahashi's accepted hand-off came from: a colleague's, not one opened for them.
+      handoffs: delta('takahashi', 'handoffs'),
+      reassignedIn: delta('takahashi', 'reassignedIn'),
       accepted: delta('takahashi', 'accepted'),
       acceptedWithinSla: delta('takahashi', 'acceptedWithinSla'),
       breached: delta('takahashi', 'breached'),
@@ -271,6 +276,8 @@ describe('SLA per owner across a reassignment', () => {
       firstContactWithinSla: delta('takahashi', 'firstContactWithinSla'),
       firstContactBreached: delta('takahashi', 'firstContactBreached'),
     }).toEqual({
+      handoffs: 0,
+      reassignedIn: 1,
       accepted: 1,
       acceptedWithinSla: 1,
       breached: 0,

@@ -71,6 +71,7 @@ export const SLA_METRICS = [
   'acceptedWithinSla',
   'breached',
   'reassigned',
+  'reassignedIn',
   'firstContacted',
   'firstContactWithinSla',
   'firstContactBreached',
@@ -381,6 +382,18 @@ export function factsFor(
             metrics: { reassigned: 1 },
             ownerId: who.ownerId,
             team: who.team,
+          });
+        }
+        // The owner who received an open hand-off from a colleague (by the SLA timer or by hand): their
+        // accept and first contact count for them, so the row says where those hand-offs came from (the
+        // `handoffs` column counts hand-offs opened, each once, for the owner who first got it).
+        if (event.detail.reason !== 'handoff') {
+          facts.push({
+            ...base,
+            scope: 'sla',
+            metrics: { reassignedIn: 1 },
+            ownerId: event.detail.owner.ownerId,
+            team: event.detail.owner.team,
           });
         }
         break;

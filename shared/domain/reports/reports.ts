@@ -287,7 +287,10 @@ export interface SlaRow {
   accepted: number;
   acceptedWithinSla: number;
   breached: number;
+  /** Hand-offs the SLA timer took away from this group for a missed accept deadline. */
   reassigned: number;
+  /** Open hand-offs this group received from a colleague (SLA timer or manual reassignment). */
+  reassignedIn: number;
   /** Of the hand-offs decided in the range (accepted in time, or breached), the share accepted in time. */
   complianceRate: number | null;
   medianMinutesToAccept: number | null;
@@ -333,6 +336,7 @@ function slaOf(group: string, rec: Record<string, number> | undefined): SlaRow {
     acceptedWithinSla: within,
     breached,
     reassigned: n(rec, 'reassigned'),
+    reassignedIn: n(rec, 'reassignedIn'),
     complianceRate: ratio(within, within + breached),
     medianMinutesToAccept: histogramQuantile(histogram, 0.5),
     p90MinutesToAccept: histogramQuantile(histogram, 0.9),

@@ -49,6 +49,7 @@ export function slaTable(rows: readonly SlaRow[]): Cell[][] {
     'acceptedWithinSla',
     'breached',
     'reassigned',
+    'reassignedIn',
     'complianceRate',
     'medianMinutesToAccept',
     'p90MinutesToAccept',
