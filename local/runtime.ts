@@ -17,6 +17,8 @@ import { ensureTable } from '#local/table';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DEFAULT_TICK_MS = 15 * 60_000;
+/** The sweeper's schedule in AWS (every minute): the clock never sweeps more often than this. */
+const SCHEDULE_MS = 60_000;
 const MAX_TICKS = 5000;
 const MAX_ADVANCE_MS = 366 * 86_400_000;
 /** API Gateway's own payload limit: a bigger body never reaches a function. */
@@ -207,6 +209,7 @@ const start = async (
   // Handlers are imported only now, after the environment is complete, as a Lambda cold start would.
   const { FUNCTIONS, eventRules } = await import('#infra/catalog');
   const clock = await import('#adapters/clock');
+  const { nextDueAt } = await import('#store/timers');
   const handlers = new Map<string, { spec: FunctionSpec; handler: AnyHandler }>();
   for (const spec of FUNCTIONS) {
     const module = (await import(join(ROOT, spec.entry))) as { handler: AnyHandler };
@@ -264,9 +267,11 @@ const start = async (
     return result;
   };
   /**
-   * Time passing with the scheduler running: the clock moves in ticks (15 simulated minutes by default)
-   * and the sweeper runs at each, so a step due at 09:00 Tokyo goes out at 09:00, not at whatever time the
-   * jump lands on. `tickMs: 0` jumps without sweeping.
+   * Time passing with the scheduler running: the clock moves in ticks (15 simulated minutes by default) and
+   * the sweeper runs at each, and also the moment the next timer falls due (at least a minute on, as AWS's
+   * every-minute schedule), so a step due at 09:07 Tokyo goes out at 09:07, not at the tick's 09:15, and no
+   * sweep finds a timer a whole tick late (which would publish a false `Sweeper Lagging` past the 10-minute
+   * threshold). `tickMs: 0` jumps without sweeping.
    */
   const advanceWithScheduler = async (ms: number, tickMs: number): Promise<number> => {
     if (tickMs === 0 || ms === 0) {
@@ -274,9 +279,14 @@ const start = async (
       return 0;
     }
     const step = Math.max(tickMs, Math.ceil(ms / MAX_TICKS));
+    const end = clock.now() + ms;
     let ticks = 0;
-    for (let left = ms; left > 0; left -= step) {
-      clock.advanceClock(Math.min(step, left));
+    while (clock.now() < end) {
+      const now = clock.now();
+      // Bounded: past MAX_TICKS stops, plain ticks (a due timer every minute for months would be 500,000).
+      const due = ticks < MAX_TICKS ? await nextDueAt() : undefined;
+      const at = Math.min(end, now + step, due === undefined ? end : Math.max(due, now + SCHEDULE_MS));
+      clock.advanceClock(at - now);
       await sweep();
       ticks++;
     }

@@ -62,6 +62,31 @@ export async function queryDue(
 export const dueShards = allDueShards;
 
 /**
+ * When the earliest timer on the due index falls due (epoch ms), or undefined when none is armed: one query
+ * per shard, oldest first, one item each. The local runtime's clock uses it to sweep when something is due.
+ */
+export async function nextDueAt(): Promise<number | undefined> {
+  const firsts = await Promise.all(
+    allDueShards().map(async (shard) => {
+      const result = await dynamodb.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: INDEXES.due.name,
+          KeyConditionExpression: 'dueShard = :shard',
+          ExpressionAttributeValues: { ':shard': shard },
+          ProjectionExpression: 'dueAt',
+          Limit: 1,
+        }),
+      );
+      const at = result.Items?.[0]?.dueAt;
+      return typeof at === 'string' ? Date.parse(at) : undefined;
+    }),
+  );
+  const times = firsts.filter((t): t is number => t !== undefined && Number.isFinite(t));
+  return times.length > 0 ? Math.min(...times) : undefined;
+}
+
+/**
  * Claim a due timer: only succeeds if it is still due at the time we saw (nobody else claimed or moved it).
  * The claim pushes `dueAt` out by the lease, so if this sweeper dies the timer comes back later, marked
  * `interrupted` so the processor can refuse to repeat a side effect it cannot prove did not happen.
