@@ -5,6 +5,7 @@
 import { env } from '#config/env';
 import type { EpochMs } from '#domain/lead/types';
 import * as z from '#domain/lead/validation';
+import { SENT_DAY_TAG } from '#domain/nurture/email-kpis';
 
 const configurationSet = env().SES_CONFIGURATION_SET;
 
@@ -22,6 +23,13 @@ export interface SesEngagement {
   kind: 'delivery' | 'bounce' | 'complaint' | 'open' | 'click';
   messageId: string;
   occurredAt: EpochMs;
+  /** When SES took the mail (`mail.timestamp`): its events belong to the mail, so to this send. */
+  sentAt: EpochMs;
+  /**
+   * The e-mail KPI day of the mail's `sent` count, from the `sentday` tag our step mails carry (YYYY-MM-DD in
+   * the app's time zone, decided with the count): the day its delivery, bounce, open or click counts on.
+   */
+  sentDay?: string;
   /** From the mail's tags (`lead`, `sequence`, `step`); the lead falls back to the recipient address. */
   leadId?: string;
   recipients: string[];
@@ -103,6 +111,8 @@ function toEngagement(ses: SesEvent): SesEngagement | undefined {
     ...optional('leadId', detail.mail.tags.lead?.[0]),
     ...optional('sequenceId', detail.mail.tags.sequence?.[0]),
     ...optional('stepId', detail.mail.tags.step?.[0]),
+    sentAt: Date.parse(detail.mail.timestamp),
+    ...optional('sentDay', dayTag(detail.mail.tags[SENT_DAY_TAG]?.[0])),
   };
   switch (ses['detail-type']) {
     case 'Email Delivered':
@@ -148,6 +158,9 @@ function toEngagement(ses: SesEvent): SesEngagement | undefined {
       };
   }
 }
+
+const dayTag = (value: string | undefined): string | undefined =>
+  value !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : undefined;
 
 function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
   return (value ? { [key]: value } : {}) as Partial<Record<K, string>>;

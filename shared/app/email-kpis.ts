@@ -16,7 +16,8 @@ import { CONFLICT, retryOnConflict } from '#store/retry';
 /**
  * E-mail KPI counters (sent, delivered, bounced, complained, opened, clicked, unsubscribed), per day in the
  * app's time zone and per sequence, step and template: the report counters (`e:<dim>` fields of the day items) behind
- * `GET /v1/ops/reports/email`.
+ * `GET /v1/ops/reports/email`. Every KPI of a mail counts on the day the mail was sent (the day of its `sent`,
+ * carried by the step mail's `sentday` tag), so a range's rates are those of the mails it sent: at most 1.
  *
  * **Exactly once.** Each counted mail event is an e-mail fact kept in the lead's partition
  * (`RPT#email:<kpi>:<event id>`), put with the condition "not there yet" in the SAME transaction as the
@@ -41,11 +42,15 @@ export function emailKpiDay(at: EpochMs): string {
   return kpiDay(at, settings.app.timeZone);
 }
 
-/** A mail event to count: which KPI, the event's identity (same on a replay), which mail. */
+/**
+ * A mail event to count: which KPI, the event's identity (same on a replay), which mail, and the day it
+ * counts on: `day` when given (a mail's events count on the day the mail was sent), else the day of `at`.
+ */
 export interface EmailCount {
   kpi: EmailKpi;
   id: string;
   at: EpochMs;
+  day?: string | undefined;
   mail?: EmailMail;
 }
 
@@ -54,7 +59,7 @@ export function emailFactOf(count: EmailCount): ReportFact {
   const mail = { ...(count.mail ?? {}) };
   if (!mail.templateId && mail.sequenceId && mail.stepId)
     mail.templateId = sequenceById(mail.sequenceId)?.steps.find((s) => s.id === mail.stepId)?.templateId;
-  return emailFact(count.kpi, count.id, emailKpiDay(count.at), mail);
+  return emailFact(count.kpi, count.id, count.day ?? emailKpiDay(count.at), mail);
 }
 
 /** The transaction items that count the event once (append them to the write that records it). */

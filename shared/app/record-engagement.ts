@@ -4,7 +4,7 @@ import { logger } from '#adapters/logger';
 import { countMetric } from '#adapters/metrics';
 import { suppressInAccount } from '#adapters/ses';
 import { parseSesEvent, type SesEngagement } from '#adapters/ses-events';
-import { countEmailOnce, countsInKpis } from '#app/email-kpis';
+import { countEmailOnce, countsInKpis, emailKpiDay } from '#app/email-kpis';
 import { recordActivity } from '#app/record-activity';
 import { recordDelivery, recordTransientBounce, suppressLead } from '#app/suppress-lead';
 import { settings } from '#config/settings';
@@ -78,9 +78,10 @@ async function handleEngagement(
   leadId: string,
   at: EpochMs,
 ): Promise<EngagementResult> {
-  // The KPIs count a mail event on the day SES saw it, not the day it was processed (a redrive from the
-  // dead-letter queue, or an event retried past midnight, still counts on its own day); never in the future.
-  const occurredAt = Math.min(event.occurredAt, at);
+  // The KPIs count a mail's events on the day the mail was sent (the day of its `sent` count): a range's
+  // delivered, opened or clicked are those of the mails it sent, so no rate exceeds 1 at a range's edge (an
+  // open on Monday of a mail sent on Sunday counts on Sunday), whenever SES saw it or we processed it.
+  const kpiDay = kpiDayOf(event, at);
   switch (event.kind) {
     case 'delivery': {
       const result = await recordDelivery(leadId, at);
@@ -90,7 +91,8 @@ async function handleEngagement(
       const first = await countEmailOnce(leadId, {
         kpi: 'delivered',
         id: event.messageId,
-        at: occurredAt,
+        at,
+        day: kpiDay,
         mail: mailOf(event),
       });
       return first ? 'applied' : 'duplicate';
@@ -102,11 +104,11 @@ async function handleEngagement(
           // Before our own write: a failure here is retried by EventBridge, ours then is the duplicate guard.
           for (const recipient of event.recipients) await suppressInAccount(recipient, 'BOUNCE');
         }
-        const result = await suppressLead(leadId, 'bounce', key, at, mailOf(event), occurredAt);
+        const result = await suppressLead(leadId, 'bounce', key, at, mailOf(event), kpiDay);
         if (result === 'not_found') return 'lead_not_found';
         return result === 'suppressed' ? 'suppressed' : result;
       }
-      const result = await recordTransientBounce(leadId, key, at, mailOf(event), occurredAt);
+      const result = await recordTransientBounce(leadId, key, at, mailOf(event), kpiDay);
       if (result === 'not_found') return 'lead_not_found';
       return result;
     }
@@ -120,21 +122,30 @@ async function handleEngagement(
         `${event.messageId}:complaint`,
         at,
         mailOf(event),
-        occurredAt,
+        kpiDay,
       );
       if (result === 'not_found') return 'lead_not_found';
       return result === 'suppressed' ? 'suppressed' : result;
     }
     case 'open':
     case 'click':
-      return recordOpenOrClick(event, leadId, at);
+      return recordOpenOrClick(event, leadId, at, kpiDay);
   }
+}
+
+/**
+ * The KPI day of a mail's events: the day its `sent` was counted on, as the step mail's `sentday` tag says;
+ * for a mail sent before it carried the tag, the day SES took it (`mail.timestamp`, never in the future).
+ */
+function kpiDayOf(event: SesEngagement, at: EpochMs): string {
+  return event.sentDay ?? emailKpiDay(Math.min(event.sentAt, at));
 }
 
 async function recordOpenOrClick(
   event: SesEngagement,
   leadId: string,
   at: EpochMs,
+  kpiDay: string,
 ): Promise<EngagementResult> {
   if (event.kind === 'click' && event.link && isUnsubscribeLink(event.link)) return 'ignored';
   // Apple Mail Privacy Protection's prefetch: nobody read the mail, so no points, no `opened` KPI and no
@@ -185,7 +196,8 @@ async function recordOpenOrClick(
     await countEmailOnce(leadId, {
       kpi: event.kind === 'open' ? 'opened' : 'clicked',
       id: `ses:${event.messageId}:${event.kind}`,
-      at: occurredAt,
+      at,
+      day: kpiDay,
       mail: mailOf(event),
     });
     // A click means the mail was read: it counts as its open when no open event came (images blocked, as
@@ -194,7 +206,8 @@ async function recordOpenOrClick(
       await countEmailOnce(leadId, {
         kpi: 'opened',
         id: `ses:${event.messageId}:open`,
-        at: occurredAt,
+        at,
+        day: kpiDay,
         mail: mailOf(event),
       });
   }

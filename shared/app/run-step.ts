@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { errorFields, logger } from '#adapters/logger';
 import { countMetric } from '#adapters/metrics';
 import { MailNotSentError, MailRejectedError } from '#adapters/ses';
-import { type EmailCount, sentCounted, sentCountWrite } from '#app/email-kpis';
+import { type EmailCount, emailKpiDay, sentCounted, sentCountWrite } from '#app/email-kpis';
 import { completedEntry, endedAt, finishStep, nextTimerAt, type StepRunResult } from '#app/finish-step';
 import { unsubscribeUrl } from '#app/links';
 import { ownerVars, sendTemplate } from '#app/mail';
@@ -19,6 +19,7 @@ import {
   withStepAttempt,
   withUncertainAttempt,
 } from '#domain/nurture/attempts';
+import { SENT_DAY_TAG } from '#domain/nurture/email-kpis';
 import { type EnrollmentRecord, enrollmentTag, snapshotOf } from '#domain/nurture/enrollment';
 import { applyDecision, planStep, type StepDecision } from '#domain/nurture/sequences';
 import {
@@ -173,7 +174,13 @@ async function sendStep(
       lead: lead.profile,
       vars: { ...ownerVars(lead), ...step.vars },
       unsubscribeUrl: unsubscribe,
-      tags: { sequence: sequence.id, step: step.id, enrollment: enrollmentTag(sequence.id, enrollment.run) },
+      tags: {
+        sequence: sequence.id,
+        step: step.id,
+        enrollment: enrollmentTag(sequence.id, enrollment.run),
+        // The day this mail's `sent` counts on (below): SES returns it on the mail's events, which count there.
+        [SENT_DAY_TAG]: emailKpiDay(now),
+      },
     });
   } catch (error) {
     if (error instanceof MailNotSentError)
@@ -198,6 +205,7 @@ async function sendStep(
     kpi: 'sent',
     id: `${sequence.id}:${enrollment.run}:${step.id}`,
     at: now,
+    day: emailKpiDay(now),
     mail: { sequenceId: sequence.id, stepId: step.id, templateId: step.templateId },
   };
   const mailEntry = timelineEntry(

@@ -24,11 +24,11 @@ export async function suppressLead(
   eventKey: string,
   now: EpochMs,
   mail: EmailMail = {},
-  /** When SES saw the bounce or complaint: the KPI day it counts on. */
-  occurredAt: EpochMs = now,
+  /** The KPI day it counts on: the mail's (see record-engagement); the day of `now` without one. */
+  kpiDay?: string,
 ): Promise<'suppressed' | 'already' | 'not_found' | 'duplicate'> {
   const count: EmailCount | undefined = countsInKpis(mail)
-    ? { kpi: reason === 'bounce' ? 'bounced' : 'complained', id: eventKey, at: occurredAt, mail }
+    ? { kpi: reason === 'bounce' ? 'bounced' : 'complained', id: eventKey, at: now, day: kpiDay, mail }
     : undefined;
   return changeMarketing(
     leadId,
@@ -76,11 +76,11 @@ export async function recordTransientBounce(
   eventKey: string,
   now: EpochMs,
   mail: EmailMail = {},
-  /** When SES saw the bounce: the KPI day it counts on. */
-  occurredAt: EpochMs = now,
+  /** The KPI day it counts on: the mail's (see record-engagement); the day of `now` without one. */
+  kpiDay?: string,
 ): Promise<'counted' | 'suppressed' | 'already' | 'not_found' | 'duplicate'> {
   const bounced: EmailCount | undefined = countsInKpis(mail)
-    ? { kpi: 'bounced', id: eventKey, at: occurredAt, mail }
+    ? { kpi: 'bounced', id: eventKey, at: now, day: kpiDay, mail }
     : undefined;
   return changeMarketing(
     leadId,

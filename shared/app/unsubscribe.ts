@@ -8,6 +8,7 @@ import { withdrawnEntry } from '#domain/capture/consent-ledger';
 import type { UnsubscribeMethod } from '#domain/lead/events';
 import type { EpochMs } from '#domain/lead/types';
 import type { EmailMail } from '#domain/reports/counting';
+import { stepSentDay } from '#store/report-counters';
 
 /** One-click bodies are a few bytes (`List-Unsubscribe=One-Click`); anything big is not one of ours. */
 export const UNSUBSCRIBE_MAX_BODY_BYTES = 2048;
@@ -58,6 +59,10 @@ export async function unsubscribeLead(
   at: EpochMs,
   mail?: EmailMail,
 ): Promise<'unsubscribed' | 'already' | 'not_found'> {
+  // Counted on the day the mail whose link was used went out, as its opens and clicks are (a rate is the
+  // share of the range's mails); the unsubscribe's own day when the mail is unknown or its send expired.
+  const day =
+    mail?.sequenceId && mail.stepId ? await stepSentDay(leadId, mail.sequenceId, mail.stepId) : undefined;
   const result = await changeMarketing(leadId, at, (profile) => {
     if (profile.marketing.unsubscribedAt !== undefined) return { change: null, result: 'already' as const };
     return {
@@ -73,7 +78,13 @@ export async function unsubscribeLead(
         ],
       },
       result: 'unsubscribed' as const,
-      count: { kpi: 'unsubscribed' as const, id: String(profile.version + 1), at, ...(mail ? { mail } : {}) },
+      count: {
+        kpi: 'unsubscribed' as const,
+        id: String(profile.version + 1),
+        at,
+        day,
+        ...(mail ? { mail } : {}),
+      },
     };
   });
   if (result === 'duplicate') return 'already';

@@ -298,6 +298,44 @@ export async function timelineFactCounted(leadId: string, eventId: string): Prom
   return result.Item?.[TIMELINE_FACT] !== undefined;
 }
 
+/**
+ * The KPI day of the lead's latest send of a step (the day its `sent` fact was counted on, read from the
+ * step mails' timeline entries `nurture:<sequence>:<run>:<step>:sent`), or undefined when none is kept
+ * (never sent, or expired with the timeline). An unsubscribe through the mail's link counts on that day.
+ */
+export async function stepSentDay(
+  leadId: string,
+  sequenceId: string,
+  stepId: string,
+): Promise<string | undefined> {
+  const prefix = `${FACT_TIMELINE_PREFIX}${sequenceId}:`;
+  const suffix = `:${stepId}:sent`;
+  let latest: { run: number; day: string } | undefined;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const result: QueryCommandOutput = await dynamodb.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+        FilterExpression: 'attribute_exists(#fact)',
+        ProjectionExpression: 'sk, #fact',
+        ExpressionAttributeNames: { '#fact': TIMELINE_FACT },
+        ExpressionAttributeValues: { ':pk': keys.profile(leadId).pk, ':p': prefix },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of result.Items ?? []) {
+      const sk = String(item.sk);
+      if (!sk.endsWith(suffix)) continue;
+      const run = Number(sk.slice(prefix.length, sk.length - suffix.length));
+      const day = (item[TIMELINE_FACT] as ReportFact | undefined)?.day;
+      if (Number.isInteger(run) && day && (!latest || run > latest.run)) latest = { run, day };
+    }
+    startKey = result.LastEvaluatedKey;
+  } while (startKey);
+  return latest?.day;
+}
+
 /** True when the e-mail fact was counted already. */
 export async function emailFactCounted(leadId: string, factId: string): Promise<boolean> {
   const result = await dynamodb.send(

@@ -160,32 +160,83 @@ describe('e-mail KPIs, exactly once', () => {
     );
   });
 
-  it('given SES events processed two days after they happened (a redrive), then each KPI counts on the day SES saw it', async () => {
-    // Arrange: the step mail goes today; its delivery, open and soft bounce reach us two days later.
-    const { leadId, day } = await dueWhitepaperLead('kpi-redrive');
+  it('given a step mail whose delivery, open and soft bounce SES saw two days after the send (processed then too), then each KPI counts on the day the mail was sent, so the rates of a range are those of its mails', async () => {
+    // Arrange: the step mail goes today (day D); SES sees its delivery, open and soft bounce two days later.
+    const { leadId, day } = await dueWhitepaperLead('kpi-send-day');
     await runtime.sweep();
     const sent = (await enrollmentOf(leadId, SEQUENCE))?.history.find((h) => h.outcome === 'sent');
     const messageId = sent?.messageId ?? '';
     const { now } = await import('#adapters/clock');
-    const happenedAt = now();
+    const sentAt = now();
     await runtime.advanceClock(2 * 24 * 60 * 60_000);
     const { emailKpiDay } = await import('#app/email-kpis');
-    const processedDay = emailKpiDay(now());
+    const laterDay = emailKpiDay(now());
     const kpis = ['delivered', 'opened', 'bounced'] as const;
     const count = async (d: string) =>
       Object.fromEntries(await Promise.all(kpis.map(async (k) => [k, await emailKpiCount(k, d)])));
-    const [onDay, onProcessedDay] = [await count(day), await count(processedDay)];
+    const [onDay, onLaterDay] = [await count(day), await count(laterDay)];
 
-    // Act
+    // Act: events as SES sends them for our step mail (its tags carry the day its sent counted on)
     for (const name of ['delivery', 'open', 'bounce-transient'])
-      await runtime.invoke('email-events', sesFixture(name, { leadId, messageId, at: happenedAt }));
+      await runtime.invoke(
+        'email-events',
+        sesFixture(name, { leadId, messageId, sentAt, sentDay: day, at: now() - 1000 }),
+      );
 
     // Assert
-    expect(processedDay).not.toBe(day);
+    expect(laterDay).not.toBe(day);
     for (const kpi of kpis) {
       expect(await emailKpiCount(kpi, day), kpi).toBe((onDay[kpi] ?? 0) + 1);
-      expect(await emailKpiCount(kpi, processedDay), kpi).toBe(onProcessedDay[kpi] ?? 0);
+      expect(await emailKpiCount(kpi, laterDay), kpi).toBe(onLaterDay[kpi] ?? 0);
     }
+  });
+
+  it('given a step mail sent, then it carries the day its sent counted on as its sentday tag (SES returns it on every event of the mail)', async () => {
+    // Arrange: watch what the sweeper asks SES to send
+    const { day } = await dueWhitepaperLead('kpi-sentday-tag');
+    const { sesClient } = await import('#adapters/ses');
+    const client = sesClient as unknown as SdkClientLike;
+    const name = `watch-tags-${randomUUID()}`;
+    const tags: { Name: string; Value: string }[][] = [];
+    client.middlewareStack.add(
+      (next: Next) => async (args: Args) => {
+        const input = args.input as { EmailTags?: { Name: string; Value: string }[] } | undefined;
+        if (input?.EmailTags) tags.push(input.EmailTags);
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+
+    // Act
+    try {
+      await runtime.sweep();
+    } finally {
+      client.middlewareStack.remove(name);
+    }
+
+    // Assert
+    const stepMail = tags.find((t) => t.some((tag) => tag.Name === 'sequence' && tag.Value === SEQUENCE));
+    expect(stepMail).toContainEqual({ Name: 'sentday', Value: day });
+  });
+
+  it('given a mail sent before step mails carried their day (no sentday tag), when its open comes on a later day, then it counts on the day SES took the mail', async () => {
+    // Arrange
+    const { leadId, day } = await dueWhitepaperLead('kpi-send-day-untagged');
+    await runtime.sweep();
+    const sent = (await enrollmentOf(leadId, SEQUENCE))?.history.find((h) => h.outcome === 'sent');
+    const { now } = await import('#adapters/clock');
+    const sentAt = now();
+    await runtime.advanceClock(3 * 24 * 60 * 60_000);
+    const before = await emailKpiCount('opened', day);
+
+    // Act
+    await runtime.invoke(
+      'email-events',
+      sesFixture('open', { leadId, messageId: sent?.messageId ?? '', sentAt, at: now() - 1000 }),
+    );
+
+    // Assert
+    expect(await emailKpiCount('opened', day)).toBe(before + 1);
   });
 
   it('given two links clicked in one step mail, then the click KPI counts the mail once (unique clicks, as opens)', async () => {
@@ -328,5 +379,25 @@ describe('unsubscribes per sequence and step', () => {
       'step:(none)': 1,
       'template:(none)': 1,
     });
+  });
+
+  it('given a step mail, when its recipient unsubscribes through it three days later, then the unsubscribe counts on the day the mail was sent (with its delivery and opens), not on the day of the click', async () => {
+    // Arrange
+    const { day, url } = await afterFirstStep('kpi-unsub-later');
+    await runtime.advanceClock(3 * 24 * 60 * 60_000);
+    const { emailKpiDay } = await import('#app/email-kpis');
+    const { now } = await import('#adapters/clock');
+    const clickDay = emailKpiDay(now());
+    const [onDay, onClickDay] = [await unsubscribes(day), await unsubscribes(clickDay)];
+
+    // Act
+    const response = await post(url, 'List-Unsubscribe=One-Click');
+    await runtime.settle();
+
+    // Assert
+    expect(response.status).toBe(200);
+    expect(clickDay).not.toBe(day);
+    expect(moved(onDay, await unsubscribes(day))).toEqual({ total: 1, ...THANKS });
+    expect(moved(onClickDay, await unsubscribes(clickDay))).toEqual({});
   });
 });

@@ -138,8 +138,12 @@ export const sesFixture = (
     feedbackId?: string;
     link?: string;
     configurationSet?: string;
-    /** When SES saw the event (epoch ms; the KPIs count it on that day): the shared clock's now by default. */
+    /** When SES saw the event (epoch ms): the shared clock's now by default. */
     at?: number;
+    /** When SES took the mail (`mail.timestamp`): `at` by default. Without `sentDay`, the KPIs count on its day. */
+    sentAt?: number;
+    /** The step mail's `sentday` tag (the day its `sent` counted on): its events' KPI day. */
+    sentDay?: string;
     /** A form's mail (an auto-reply) instead of a step mail: no sequence, step or enrollment tags. */
     form?: string;
     /** When SES accepted the mail (`mail.timestamp`, epoch ms); the fixture's own date by default. */
@@ -156,6 +160,8 @@ export const sesFixture = (
     } & Record<string, { timestamp?: string } | undefined>;
   };
   const { mail } = event.detail;
+  mail.timestamp = new Date(over.sentAt ?? over.at ?? now()).toISOString();
+  if (over.sentDay) mail.tags.sentday = [over.sentDay];
   mail.tags['ses:configuration-set'] = [over.configurationSet ?? process.env.SES_CONFIGURATION_SET ?? ''];
   if (over.leadId === undefined) delete mail.tags.lead;
   else mail.tags.lead = [over.leadId];

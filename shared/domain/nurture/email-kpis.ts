@@ -17,3 +17,9 @@ export type EmailKpi = (typeof EMAIL_KPIS)[number];
 export function kpiDay(at: EpochMs, timeZone: string): string {
   return civilDateKey(localParts(at, timeZone));
 }
+
+/**
+ * The message tag a step mail carries with the KPI day its `sent` was counted on: SES hands the tags back
+ * on every event of the mail, and its delivery, bounce, complaint, open and click count on that same day.
+ */
+export const SENT_DAY_TAG = 'sentday';

@@ -29,6 +29,24 @@ describe('SES engagement events: reading them from EventBridge', () => {
     expect(parsed.engagement.feedbackId).toBeDefined();
   });
 
+  it("given an open of a step mail, then the mail's send time and the sentday tag (its KPI day) are read; a malformed day is ignored", () => {
+    // Arrange
+    const tagged = fixture('open');
+    tagged.detail.mail.tags.sentday = ['2026-04-13'];
+    const malformed = fixture('open');
+    malformed.detail.mail.tags.sentday = ['13/04/2026'];
+
+    // Act
+    const [a, b] = [parseSesEvent(tagged), parseSesEvent(malformed)];
+
+    // Assert
+    expect(a.ok && a.engagement).toMatchObject({
+      sentAt: Date.parse('2026-04-13T01:00:00.000Z'),
+      sentDay: '2026-04-13',
+    });
+    expect(b.ok && b.engagement.sentDay).toBeUndefined();
+  });
+
   it('given an event of another configuration set, then it is foreign', () => {
     expect(parseSesEvent(fixture('open', 'someone-else'))).toEqual({ ok: false, reason: 'foreign' });
   });
