@@ -1,6 +1,7 @@
 import { now } from '#adapters/clock';
 import { settings } from '#config/settings';
 import {
+  COHORT_DIMS,
   type CohortDim,
   cohortKind,
   type EmailDim,
@@ -44,6 +45,25 @@ async function readKinds(kind: string, totalKind: string, days: readonly string[
   return { grouped: read.get(kind) ?? totals, totals };
 }
 
+/**
+ * The funnel's counters: the view's (grouped and total) and the cohort's behind the rates, all from one
+ * scatter-gather (every kind is on the same day items). A grouping the cohort lacks (owner) has no rates.
+ */
+async function readFunnel(view: 'period' | 'cohort', groupBy: string, days: readonly string[]) {
+  const kindOf = (d: string) => (view === 'cohort' ? cohortKind(d as CohortDim) : funnelKind(d as FunnelDim));
+  const cohortGroup = (COHORT_DIMS as readonly string[]).includes(groupBy)
+    ? cohortKind(groupBy as CohortDim)
+    : undefined;
+  const kinds = [kindOf(groupBy), kindOf('none'), cohortKind('none'), ...(cohortGroup ? [cohortGroup] : [])];
+  const read = await readReportKinds([...new Set(kinds)], days);
+  const get = (kind: string) => read.get(kind) as Map<string, Record<string, number>>;
+  return {
+    grouped: get(kindOf(groupBy)),
+    totals: get(kindOf('none')),
+    cohort: { grouped: cohortGroup ? get(cohortGroup) : undefined, totals: get(cohortKind('none')) },
+  };
+}
+
 export async function viewReport(name: ReportName, raw: RawParams): Promise<ReportOutcome> {
   const timeZone = settings.app.timeZone;
   if (name === 'scores') {
@@ -57,12 +77,8 @@ export async function viewReport(name: ReportName, raw: RawParams): Promise<Repo
   const head = { from, to, timeZone, groupBy };
   switch (name) {
     case 'funnel': {
-      const kindOf =
-        view === 'cohort'
-          ? (d: string) => cohortKind(d as CohortDim)
-          : (d: string) => funnelKind(d as FunnelDim);
-      const { grouped, totals } = await readKinds(kindOf(groupBy), kindOf('none'), days);
-      const report = funnelReport(grouped, totals, view, groupBy);
+      const { grouped, totals, cohort } = await readFunnel(view, groupBy, days);
+      const report = funnelReport(grouped, totals, view, groupBy, cohort);
       return { kind: 'report', body: { ...head, view, ...report }, table: funnelTable(report.rows) };
     }
     case 'leads': {

@@ -222,7 +222,7 @@ function expectedFunnel(filter: (p: Planned) => boolean, view: 'period' | 'cohor
 const rate = (num: number, den: number) => (den === 0 ? null : Math.round((num / den) * 10_000) / 10_000);
 
 describe('funnel report', () => {
-  it('given the dataset, when grouped by channel for day B, then each channel has its planned stages and rates (null on a zero denominator)', async () => {
+  it('given the dataset, when grouped by channel for day B, then each channel has its planned stages, and the conversion rates of its leads created that day (null on a zero denominator)', async () => {
     const report = await getJson<{
       rows: { group: string; counts: Record<string, number>; rates: Record<string, number | null> }[];
       total: { counts: Record<string, number> };
@@ -235,19 +235,23 @@ describe('funnel report', () => {
       const row = report.rows.find((r) => r.group === channel);
       if (Object.values(expected).every((n) => n === 0)) continue;
       expect(row?.counts, channel).toEqual(expected);
+      // Rates are conversions of the same leads: the cohort of day B (leads created that day), not the
+      // ratio of day B's entries (which may be other leads').
+      const cohort = expectedFunnel((p) => p.channel === channel, 'cohort', 'B');
       expect(row?.rates).toEqual({
-        mql: rate(expected.mql ?? 0, expected.lead ?? 0),
-        tql: rate(expected.tql ?? 0, expected.mql ?? 0),
+        mql: rate(cohort.mql ?? 0, cohort.lead ?? 0),
+        tql: rate(cohort.tql ?? 0, cohort.mql ?? 0),
         // Over mql: nothing entered tql in the range.
-        sal: rate(expected.sal ?? 0, expected.mql ?? 0),
-        sql: rate(expected.sql ?? 0, expected.sal ?? 0),
-        opportunity: rate(expected.opportunity ?? 0, expected.sql ?? 0),
-        customer: rate(expected.customer ?? 0, expected.opportunity ?? 0),
+        sal: rate(cohort.sal ?? 0, cohort.mql ?? 0),
+        sql: rate(cohort.sql ?? 0, cohort.sal ?? 0),
+        opportunity: rate(cohort.opportunity ?? 0, cohort.sql ?? 0),
+        customer: rate(cohort.customer ?? 0, cohort.opportunity ?? 0),
       });
     }
-    // The direct lead of day A was accepted on day B: a stage entry without a lead created that day.
+    // The direct lead of day A was accepted on day B: a stage entry without a lead created that day, so no
+    // rate (its SAL is no conversion of day B's leads).
     expect(report.rows.find((r) => r.group === 'direct')?.counts).toMatchObject({ lead: 0, sal: 1 });
-    expect(report.rows.find((r) => r.group === 'direct')?.rates.mql).toBeNull();
+    expect(report.rows.find((r) => r.group === 'direct')?.rates).toMatchObject({ mql: null, sal: null });
     expect(report.total.counts).toEqual(expectedFunnel(() => true, 'period', 'B'));
   });
 

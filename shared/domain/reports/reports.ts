@@ -76,11 +76,33 @@ export interface FunnelRow {
   deals: FunnelDeals;
 }
 
+const stageCounts = (rec: Record<string, number> | undefined): FunnelCounts =>
+  Object.fromEntries(STAGE_METRICS.map((s) => [s, n(rec, s)])) as FunnelCounts;
+
+/** Conversion rates of one cohort's counts: each stage's leads against the previous stage's same leads. */
+function ratesOf(counts: FunnelCounts | undefined): FunnelRates {
+  if (!counts) return { mql: null, tql: null, sal: null, sql: null, opportunity: null, customer: null };
+  return {
+    mql: ratio(counts.mql, counts.lead),
+    tql: ratio(counts.tql, counts.mql),
+    sal: ratio(counts.sal, counts.mql),
+    sql: ratio(counts.sql, counts.sal),
+    opportunity: ratio(counts.opportunity, counts.sql),
+    customer: ratio(counts.customer, counts.opportunity),
+  };
+}
+
+/**
+ * One funnel row: `counts` and `deals` from `rec` (the view's counters), `rates` from `cohort` (the cohort
+ * counters of the same range and group; undefined when the grouping has no cohort, e.g. owner).
+ */
 function funnelOf(
   rec: Record<string, number> | undefined,
   view: 'period' | 'cohort',
+  cohort: Record<string, number> | undefined,
+  hasCohort: boolean,
 ): { counts: FunnelCounts; rates: FunnelRates; deals: FunnelDeals } {
-  const counts = Object.fromEntries(STAGE_METRICS.map((s) => [s, n(rec, s)])) as FunnelCounts;
+  const counts = stageCounts(rec);
   if (view === 'period') counts.lead = n(rec, 'created');
   const amountWon = Object.fromEntries(
     Object.entries(rec ?? {})
@@ -90,31 +112,41 @@ function funnelOf(
   return {
     counts,
     deals: { won: n(rec, DEAL_METRICS.won), lost: n(rec, DEAL_METRICS.lost), amountWon },
-    rates: {
-      mql: ratio(counts.mql, counts.lead),
-      tql: ratio(counts.tql, counts.mql),
-      sal: ratio(counts.sal, counts.mql),
-      sql: ratio(counts.sql, counts.sal),
-      opportunity: ratio(counts.opportunity, counts.sql),
-      customer: ratio(counts.customer, counts.opportunity),
-    },
+    rates: ratesOf(hasCohort ? stageCounts(cohort) : undefined),
   };
+}
+
+/** The cohort counters behind the rates (the same as the counts' in the cohort view). */
+export interface FunnelCohort {
+  /** Per group; undefined when the grouping has no cohort counters (owner): the rows' rates are null. */
+  grouped?: DayCounters | undefined;
+  totals: DayCounters;
 }
 
 /**
  * Funnel rows from the funnel counters (`view=period`: stage entries in the range, `lead` = leads created)
  * or the cohort counters (`view=cohort`: leads created in the range and the stages they reached so far).
  * `total` is read from the `none` item, so a lead without a group value still counts in the total.
+ *
+ * Rates are conversion rates, in both views those of the range's cohort (`cohort`): of the leads created in
+ * the range that reached a stage, the share that reached the next, so each is at most 1. The period view's
+ * counts are entries by different leads (this month's SALs include last month's MQLs, a recycled lead
+ * enters MQL again), whose ratio is no conversion rate and may exceed 1.
  */
 export function funnelReport(
   grouped: DayCounters,
   totals: DayCounters,
   view: 'period' | 'cohort',
   groupBy: string,
+  cohort: FunnelCohort,
 ): { rows: FunnelRow[]; total: { counts: FunnelCounts; rates: FunnelRates; deals: FunnelDeals } } {
-  const total = funnelOf(sumByGroup(totals).get(ALL), view);
+  const total = funnelOf(sumByGroup(totals).get(ALL), view, sumByGroup(cohort.totals).get(ALL), true);
   if (groupBy === 'none') return { rows: [{ group: 'all', ...total }], total };
-  const rows = [...sumByGroup(grouped)].map(([group, rec]) => ({ group, ...funnelOf(rec, view) }));
+  const cohorts = cohort.grouped ? sumByGroup(cohort.grouped) : undefined;
+  const rows = [...sumByGroup(grouped)].map(([group, rec]) => ({
+    group,
+    ...funnelOf(rec, view, cohorts?.get(group), cohorts !== undefined),
+  }));
   return { rows: orderGroups(rows, (r) => r.counts.lead), total };
 }
 

@@ -271,7 +271,7 @@ describe('deals in the period and in the cohort', () => {
     });
     // The cohort view reads them (deals of the leads created in the range, whenever they closed).
     const cohort = new Map(adds.filter((a) => a.kind === 'c:none').map((a) => [a.period, a.fields] as const));
-    expect(funnelReport(cohort, cohort, 'cohort', 'none').total.deals).toEqual({
+    expect(funnelReport(cohort, cohort, 'cohort', 'none', { totals: cohort }).total.deals).toEqual({
       won: 1,
       lost: 1,
       amountWon: { JPY: 4_800_000 },
@@ -335,7 +335,7 @@ describe('periods, parameters and figures', () => {
 
   it('given zero leads in a group, when the funnel is built, then rates are null rather than a division by zero', () => {
     const counters = new Map([['2026-12-05', { '*|created': 0, '*|mql': 0 }]]);
-    expect(funnelReport(counters, counters, 'period', 'none').total.rates).toEqual({
+    expect(funnelReport(counters, counters, 'period', 'none', { totals: counters }).total.rates).toEqual({
       mql: null,
       tql: null,
       sal: null,
@@ -343,6 +343,28 @@ describe('periods, parameters and figures', () => {
       opportunity: null,
       customer: null,
     });
+  });
+
+  it("given a week whose SALs are last month's MQLs accepted now, when the period funnel is built, then its counts are the week's entries and its rates the conversion of the week's own leads (never above 1)", () => {
+    // Arrange: this week 1 lead created (an MQL since), and 2 SALs of leads that became MQLs last month
+    const week = '2026-12-07';
+    const period = new Map([
+      [week, { '*|created': 1, '*|mql': 1, '*|sal': 2, 'event|created': 1, 'event|mql': 1, 'direct|sal': 2 }],
+    ]);
+    const cohort = new Map([[week, { '*|lead': 1, '*|mql': 1, 'event|lead': 1, 'event|mql': 1 }]]);
+
+    // Act
+    const byChannel = funnelReport(period, period, 'period', 'channel', { grouped: cohort, totals: cohort });
+    const byOwner = funnelReport(period, period, 'period', 'owner', { totals: cohort });
+
+    // Assert: SAL 2 against MQL 1 is no 200% conversion; of the week's leads, 1 of 1 is an MQL, none a SAL yet
+    expect(byChannel.total.counts).toMatchObject({ lead: 1, mql: 1, sal: 2 });
+    expect(byChannel.total.rates).toMatchObject({ mql: 1, sal: 0, sql: null });
+    expect(byChannel.rows.find((r) => r.group === 'direct')?.rates).toMatchObject({ mql: null, sal: null });
+    expect(byChannel.rows.find((r) => r.group === 'event')?.rates).toMatchObject({ mql: 1, sal: 0 });
+    // No cohort per owner: the rows have no rates, the total keeps its own
+    expect(byOwner.rows.every((r) => Object.values(r.rates).every((v) => v === null))).toBe(true);
+    expect(byOwner.total.rates.mql).toBe(1);
   });
 
   it('given cells a spreadsheet would run, when written as CSV, then they are defused, quoted, with a BOM', () => {
