@@ -16,6 +16,7 @@ import {
   useGet,
   useSettings,
 } from './ui.ts';
+import { wholeWeeks } from './weeks.ts';
 
 /** A sequence's name from the settings (marketing ops' words), else its id. */
 const sequenceName = (s: Settings | undefined, id: string) =>
@@ -77,7 +78,13 @@ function Funnel({ t }: { t: T }) {
 }
 
 function Weekly({ t }: { t: T }) {
-  const [load] = useGet<{ series: LeadsPoint[] }>('/v1/ops/reports/leads?interval=week&groupBy=channel');
+  const settings = useSettings();
+  // The reports' zone from the settings (Asia/Tokyo until they arrive, the default).
+  const zone = typeof settings?.timeZone === 'string' ? settings.timeZone : 'Asia/Tokyo';
+  const range = wholeWeeks(new Date(), zone);
+  const [load] = useGet<{ series: LeadsPoint[] }>(
+    `/v1/ops/reports/leads?interval=week&groupBy=channel&from=${range.from}&to=${range.to}`,
+  );
   const el = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (load.state !== 'ok' || !el.current) return;

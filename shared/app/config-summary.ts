@@ -10,7 +10,7 @@ export function configSummary() {
   const { handoff } = settings;
   return {
     stage: settings.app.stage,
-    timeZone: 'Asia/Tokyo',
+    timeZone: settings.app.timeZone,
     forms: settings.forms,
     scoring: settings.scoring,
     sequences: settings.sequences,

@@ -174,7 +174,14 @@ const SERIES = [
 type SeriesName = (typeof SERIES)[number][0];
 
 export interface LeadsPoint {
+  /** The bucket: the day, the Monday of the week, or the month (`YYYY-MM`). */
   period: string;
+  /**
+   * The first and last day of the bucket inside the range: a week or month cut by the range's edge (a
+   * range from a Wednesday) is counted, and its target prorated, over these days only.
+   */
+  from: string;
+  to: string;
   group: string;
   actual: Record<SeriesName, number>;
   target: Record<SeriesName, number | null>;
@@ -224,7 +231,15 @@ export function leadsReport(
       const attainment = Object.fromEntries(
         SERIES.map(([name]) => [name, target[name] ? ratio(actual[name], target[name] as number) : null]),
       ) as Record<SeriesName, number | null>;
-      points.push({ period, group: group === ALL ? 'all' : group, actual, target, attainment });
+      points.push({
+        period,
+        from: bucketDays[0] as string,
+        to: bucketDays[bucketDays.length - 1] as string,
+        group: group === ALL ? 'all' : group,
+        actual,
+        target,
+        attainment,
+      });
     }
   }
   return points;

@@ -18,6 +18,8 @@ export function leadsTable(points: readonly LeadsPoint[]): Cell[][] {
   return [
     [
       'period',
+      'from',
+      'to',
       'group',
       ...series,
       ...series.map((s) => `target_${s}`),
@@ -25,6 +27,8 @@ export function leadsTable(points: readonly LeadsPoint[]): Cell[][] {
     ],
     ...points.map((p) => [
       p.period,
+      p.from,
+      p.to,
       p.group,
       ...series.map((s) => p.actual[s]),
       ...series.map((s) => p.target[s]),

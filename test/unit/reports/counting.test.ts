@@ -401,6 +401,23 @@ describe('leads report per channel with targets', () => {
   });
 });
 
+describe('leads report per week cut by the range', () => {
+  it('given a range from a Wednesday, when bucketed per week, then the first point names its Monday and says which days it covers (its target prorated over them)', () => {
+    // Arrange
+    const days = new Map<string, Record<string, number>>([['2026-12-02', { '*|created': 2 }]]);
+    const targets = { months: { '2026-12': { leads: 310 } } };
+
+    // Act
+    const series = leadsReport(days, '2026-12-02', '2026-12-13', 'week', 'none', targets);
+
+    // Assert
+    expect(series.map((p) => [p.period, p.from, p.to, p.target.leads])).toEqual([
+      ['2026-11-30', '2026-12-02', '2026-12-06', 50],
+      ['2026-12-07', '2026-12-07', '2026-12-13', 70],
+    ]);
+  });
+});
+
 describe('SLA facts of a late accept or first contact', () => {
   const owner = { ownerId: 'sato', name: '佐藤 健', email: 'k.sato@example.co.jp', team: 'enterprise' };
   const started = Date.UTC(2026, 11, 4, 1, 0); // 10:00 Tokyo
