@@ -26,8 +26,11 @@ export const handler = httpHandler(async (event) => {
   if (outcome.kind === 'invalid')
     throw new BadRequestError('Some parameters need attention.', outcome.errors);
   if (format === 'json') return json(200, outcome.body);
+  // The file says which days it covers: two weeks' downloads no longer share one name.
+  const { from, to } = outcome.body;
+  const range = typeof from === 'string' && typeof to === 'string' ? `-${from}_${to}` : '';
   return text(200, toCsv(outcome.table), 'text/csv; charset=utf-8', {
-    'content-disposition': `attachment; filename="${name}-report.csv"`,
+    'content-disposition': `attachment; filename="${name}-report${range}.csv"`,
     'cache-control': 'no-store',
   });
 });

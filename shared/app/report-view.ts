@@ -64,6 +64,9 @@ async function readFunnel(view: 'period' | 'cohort', groupBy: string, days: read
   };
 }
 
+/** A grouped report's CSV ends with its total (ungrouped, its one row is the total). */
+const totalRow = <R>(groupBy: string, total: R): R | undefined => (groupBy === 'none' ? undefined : total);
+
 export async function viewReport(name: ReportName, raw: RawParams): Promise<ReportOutcome> {
   const timeZone = settings.app.timeZone;
   if (name === 'scores') {
@@ -79,7 +82,11 @@ export async function viewReport(name: ReportName, raw: RawParams): Promise<Repo
     case 'funnel': {
       const { grouped, totals, cohort } = await readFunnel(view, groupBy, days);
       const report = funnelReport(grouped, totals, view, groupBy, cohort);
-      return { kind: 'report', body: { ...head, view, ...report }, table: funnelTable(report.rows) };
+      return {
+        kind: 'report',
+        body: { ...head, view, ...report },
+        table: funnelTable(report.rows, totalRow(groupBy, report.total)),
+      };
     }
     case 'leads': {
       const counters = await readReportDays(funnelKind(groupBy as FunnelDim), days);
@@ -89,12 +96,20 @@ export async function viewReport(name: ReportName, raw: RawParams): Promise<Repo
     case 'email': {
       const { grouped, totals } = await readKinds(emailKind(groupBy as EmailDim), emailKind('none'), days);
       const report = emailReport(grouped, totals, groupBy);
-      return { kind: 'report', body: { ...head, ...report }, table: emailTable(report.rows) };
+      return {
+        kind: 'report',
+        body: { ...head, ...report },
+        table: emailTable(report.rows, totalRow(groupBy, report.total)),
+      };
     }
     case 'sla': {
       const { grouped, totals } = await readKinds(slaKind(groupBy as SlaDim), slaKind('none'), days);
       const report = slaReport(grouped, totals, groupBy);
-      return { kind: 'report', body: { ...head, ...report }, table: slaTable(report.rows) };
+      return {
+        kind: 'report',
+        body: { ...head, ...report },
+        table: slaTable(report.rows, totalRow(groupBy, report.total)),
+      };
     }
   }
 }

@@ -304,7 +304,7 @@ describe('funnel report', () => {
       expect(byOwner.rows.find((r) => r.group === owner)?.counts.sal, owner).toBe(sal);
   });
 
-  it('given ?format=csv, when grouped by campaign, then the CSV has a BOM, a header and a formula-safe campaign cell', async () => {
+  it('given ?format=csv, when grouped by campaign, then the CSV has a BOM, a header with the deals, a formula-safe campaign cell and ends with the total, and its name says the range', async () => {
     const response = await api(runtime).opsGet(
       `/v1/ops/reports/funnel?from=${dayB}&to=${dayB}&groupBy=campaign&format=csv`,
     );
@@ -325,6 +325,8 @@ describe('funnel report', () => {
         'customer',
         'disqualified',
         'recycled',
+        'deals_won',
+        'deals_lost',
         'rate_mql',
         'rate_tql',
         'rate_sal',
@@ -336,6 +338,14 @@ describe('funnel report', () => {
         .join(','),
     );
     expect(csv).toContain(`"'=HYPERLINK(""x"")",1,1,0,`);
+    const lines = csv.split('\r\n').filter(Boolean);
+    const total = expectedFunnel(() => true, 'period', 'B');
+    expect(lines[lines.length - 1]).toMatch(
+      new RegExp(`^"total",${total.lead},${total.mql},${total.tql},${total.sal},`),
+    );
+    expect(response.headers.get('content-disposition')).toBe(
+      `attachment; filename="funnel-report-${dayB}_${dayB}.csv"`,
+    );
   });
 });
 

@@ -4,12 +4,40 @@ import type { EmailRow, FunnelRow, LeadsPoint, ScoresReport, SlaRow } from '#dom
 
 export type Cell = string | number | null;
 
-export function funnelTable(rows: readonly FunnelRow[]): Cell[][] {
+/**
+ * The rows, then the total as a last row named `total` when one is given (a grouped report's, as the JSON's
+ * `total`; with no grouping the one row is the total already, and none is given).
+ */
+function withTotal<R extends { group: string }>(rows: readonly R[], total: R | undefined): R[] {
+  return total ? [...rows, { ...total, group: 'total' }] : [...rows];
+}
+
+/**
+ * Funnel: counts, deals won and lost with the amount won per currency (`amount_won_JPY`, a column per
+ * currency present), and rates.
+ */
+export function funnelTable(rows: readonly FunnelRow[], total?: Omit<FunnelRow, 'group'>): Cell[][] {
   const stages = STAGE_METRICS;
   const rates = ['mql', 'tql', 'sal', 'sql', 'opportunity', 'customer'] as const;
+  const all = withTotal(rows, total && { group: 'total', ...total });
+  const currencies = [...new Set(all.flatMap((r) => Object.keys(r.deals.amountWon)))].sort();
   return [
-    ['group', ...stages, ...rates.map((r) => `rate_${r}`)],
-    ...rows.map((r) => [r.group, ...stages.map((s) => r.counts[s]), ...rates.map((k) => r.rates[k])]),
+    [
+      'group',
+      ...stages,
+      'deals_won',
+      'deals_lost',
+      ...currencies.map((c) => `amount_won_${c}`),
+      ...rates.map((r) => `rate_${r}`),
+    ],
+    ...all.map((r) => [
+      r.group,
+      ...stages.map((s) => r.counts[s]),
+      r.deals.won,
+      r.deals.lost,
+      ...currencies.map((c) => r.deals.amountWon[c] ?? 0),
+      ...rates.map((k) => r.rates[k]),
+    ]),
   ];
 }
 
@@ -37,16 +65,20 @@ export function leadsTable(points: readonly LeadsPoint[]): Cell[][] {
   ];
 }
 
-export function emailTable(rows: readonly EmailRow[]): Cell[][] {
+export function emailTable(rows: readonly EmailRow[], total?: EmailRow): Cell[][] {
   const counts = ['sent', 'delivered', 'bounced', 'complained', 'opened', 'clicked', 'unsubscribed'] as const;
   const rates = ['delivery', 'open', 'click', 'bounce', 'complaint', 'unsubscribe'] as const;
   return [
     ['group', ...counts, ...rates.map((r) => `rate_${r}`)],
-    ...rows.map((r) => [r.group, ...counts.map((c) => r.counts[c]), ...rates.map((k) => r.rates[k])]),
+    ...withTotal(rows, total).map((r) => [
+      r.group,
+      ...counts.map((c) => r.counts[c]),
+      ...rates.map((k) => r.rates[k]),
+    ]),
   ];
 }
 
-export function slaTable(rows: readonly SlaRow[]): Cell[][] {
+export function slaTable(rows: readonly SlaRow[], total?: SlaRow): Cell[][] {
   const cols = [
     'handoffs',
     'accepted',
@@ -62,7 +94,7 @@ export function slaTable(rows: readonly SlaRow[]): Cell[][] {
     'firstContactBreached',
     'firstContactComplianceRate',
   ] as const;
-  return [['group', ...cols], ...rows.map((r) => [r.group, ...cols.map((c) => r[c])])];
+  return [['group', ...cols], ...withTotal(rows, total).map((r) => [r.group, ...cols.map((c) => r[c])])];
 }
 
 export function scoresTable(report: ScoresReport): Cell[][] {

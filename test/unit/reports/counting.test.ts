@@ -18,6 +18,7 @@ import {
 import { reportParams } from '#domain/reports/params';
 import { currentMonth, dayOf, weekOf } from '#domain/reports/periods';
 import { funnelReport, histogramQuantile, leadsReport } from '#domain/reports/reports';
+import { funnelTable } from '#domain/reports/tables';
 import { csvCell, toCsv } from '#http/csv';
 
 const TZ = 'Asia/Tokyo';
@@ -398,6 +399,43 @@ describe('leads report per channel with targets', () => {
       target: { leads: 14 },
       attainment: { leads: 0 },
     });
+  });
+});
+
+describe('report tables for CSV', () => {
+  it('given a funnel grouped by channel with deals won in two currencies, when tabled, then each currency has its column and the total is the last row', () => {
+    // Arrange
+    const period = new Map([
+      [
+        '2026-12-07',
+        {
+          '*|created': 2,
+          '*|dealsWon': 2,
+          '*|amountWon:JPY': 4_800_000,
+          '*|amountWon:USD': 1200.5,
+          'event|created': 1,
+          'event|dealsWon': 1,
+          'event|amountWon:JPY': 4_800_000,
+          'direct|created': 1,
+          'direct|dealsWon': 1,
+          'direct|amountWon:USD': 1200.5,
+        },
+      ],
+    ]);
+    const report = funnelReport(period, period, 'period', 'channel', { totals: new Map() });
+
+    // Act
+    const table = funnelTable(report.rows, report.total);
+
+    // Assert
+    const header = table[0] ?? [];
+    expect(header).toEqual(expect.arrayContaining(['deals_won', 'amount_won_JPY', 'amount_won_USD']));
+    const cell = (row: (string | number | null)[] | undefined, col: string) => row?.[header.indexOf(col)];
+    const direct = table.find((r) => r[0] === 'direct');
+    expect([cell(direct, 'amount_won_JPY'), cell(direct, 'amount_won_USD')]).toEqual([0, 1200.5]);
+    expect(table[table.length - 1]?.[0]).toBe('total');
+    expect(cell(table[table.length - 1], 'deals_won')).toBe(2);
+    expect(cell(table[table.length - 1], 'amount_won_JPY')).toBe(4_800_000);
   });
 });
 
