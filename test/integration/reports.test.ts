@@ -432,6 +432,11 @@ describe('other reports', () => {
       ['/v1/ops/reports/leads?interval=quarter', 'interval'],
       ['/v1/ops/reports/funnel?view=cohort&groupBy=owner', 'groupBy'],
       ['/v1/ops/reports/email?groupBy=owner', 'groupBy'],
+      // A parameter the report does not read is no silent default: a typo, a view the report has not, a range
+      // on the current gauges.
+      ['/v1/ops/reports/funnel?group_by=channel', 'group_by'],
+      ['/v1/ops/reports/leads?view=cohort', 'view'],
+      ['/v1/ops/reports/scores?from=2026-01-01', 'from'],
     ];
     for (const [path, field] of cases) {
       const response = await get(path);
