@@ -74,7 +74,7 @@ function Funnel({ t }: { t: T }) {
             (s) =>
               html`<td class="num">${num(r.counts[s])}${s !== 'lead' ? html`<br /><small class="muted">${pct(r.rates[s])}</small>` : ''}</td>`,
           )}</tr>`,
-      )}</tbody></table></div>`}<//></section>`;
+      )}</tbody></table></div><p class="muted"><small>${t('funnelNote')}</small></p>`}<//></section>`;
 }
 
 function Weekly({ t }: { t: T }) {
@@ -114,7 +114,7 @@ function Email({ t }: { t: T }) {
       v.rows.length === 0
         ? html`<p>${t('noData')}</p>`
         : html`<table data-testid="email"><thead><tr><th scope="col">${t('sequence')}</th><th scope="col" class="num">${t('sent')}</th><th scope="col" class="num">${t('openRate')}</th><th scope="col" class="num">${t('clickRate')}</th><th scope="col" class="num">${t('bounceRate')}</th></tr></thead><tbody>
-      ${v.rows.map((r) => html`<tr data-group=${r.group}><th scope="row">${sequenceName(settings, r.group)}</th><td class="num">${num(r.counts.sent)}</td><td class="num">${pct(r.rates.open)}</td><td class="num">${pct(r.rates.click)}</td><td class="num">${pct(r.rates.bounce)}</td></tr>`)}</tbody></table>`}<//></section>`;
+      ${v.rows.map((r) => html`<tr data-group=${r.group}><th scope="row">${sequenceName(settings, r.group)}</th><td class="num">${num(r.counts.sent)}</td><td class="num">${pct(r.rates.open)}</td><td class="num">${pct(r.rates.click)}</td><td class="num">${pct(r.rates.bounce)}</td></tr>`)}</tbody></table><p class="muted"><small>${t('emailNote')}</small></p>`}<//></section>`;
 }
 
 interface SlaRow {
