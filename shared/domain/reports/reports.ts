@@ -190,7 +190,8 @@ export interface LeadsPoint {
 
 /**
  * Time series of leads created, MQLs, SQLs and opportunities per interval (and group), with targets: a
- * month's target, or for a day or week the month's target prorated over the days it covers in the range.
+ * month's target, or for a day or week the month's target prorated over the days it covers in the range
+ * (null when one of those days is in a month without that target).
  * Grouped by channel, the groups are those with counts in the range and every channel with a target in a
  * month the range covers (a target met by no lead is a row at 0).
  */
@@ -263,16 +264,16 @@ function targetFor(
 ): number | null {
   if (groupBy !== 'none' && groupBy !== 'channel') return null;
   let sum = 0;
-  let any = false;
   for (const day of days) {
     const month = targets.months[monthOf(day)];
     const figures = channel === undefined ? month : month?.byChannel?.[channel];
     const value = figures?.[name];
-    if (value === undefined) continue;
-    any = true;
+    // A bucket partly in a month without this target (the week of 11/30 when only December has one) has
+    // none: a target of its December days against the leads of all its days overstated the attainment.
+    if (value === undefined) return null;
     sum += value / daysInMonth(monthOf(day));
   }
-  return any ? Math.round(sum * 100) / 100 : null;
+  return days.length ? Math.round(sum * 100) / 100 : null;
 }
 
 // ----- e-mail -----------------------------------------------------------------------------------------------

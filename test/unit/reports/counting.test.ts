@@ -456,6 +456,23 @@ describe('leads report per week cut by the range', () => {
   });
 });
 
+describe('targets of a week across two months', () => {
+  it('given a target for December only, when the week of 11/30 is reported, then it has no target (its November day has none), and the next week has its prorated one', () => {
+    // Arrange: 3 event leads on Monday 11/30, none in December's first days
+    const days = new Map<string, Record<string, number>>([['2026-11-30', { 'event|created': 3 }]]);
+    const targets = { months: { '2026-12': { leads: 310, byChannel: { event: { leads: 62 } } } } };
+
+    // Act
+    const series = leadsReport(days, '2026-11-30', '2026-12-13', 'week', 'channel', targets);
+
+    // Assert: no 3 leads against a 6-day December target (a 25% attainment that compares nothing)
+    expect(series.map((p) => [p.period, p.actual.leads, p.target.leads, p.attainment.leads])).toEqual([
+      ['2026-11-30', 3, null, null],
+      ['2026-12-07', 0, 14, 0],
+    ]);
+  });
+});
+
 describe('SLA facts of a late accept or first contact', () => {
   const owner = { ownerId: 'sato', name: '佐藤 健', email: 'k.sato@example.co.jp', team: 'enterprise' };
   const started = Date.UTC(2026, 11, 4, 1, 0); // 10:00 Tokyo
