@@ -432,14 +432,19 @@ export function buildProgram(): Command {
       const body = result.body as {
         from?: string;
         to?: string;
+        groupBy?: string;
         rows?: Record<string, unknown>[];
         series?: Record<string, unknown>[];
         total?: Record<string, unknown>;
       };
-      // The rows, then the total as the last row (an empty range still shows its zero total, as a table).
+      // The rows, then the total as the last row (an empty range still shows its zero total, as a table);
+      // ungrouped, the one row is the total already.
+      const ungrouped = body.groupBy === 'none' && (body.rows?.length ?? 0) > 0;
       const rows = [
         ...(body.rows ?? body.series ?? []),
-        ...(body.total && (body.rows ?? body.series) ? [{ group: 'total', ...body.total }] : []),
+        ...(body.total && (body.rows ?? body.series) && !ungrouped
+          ? [{ group: 'total', ...body.total }]
+          : []),
       ].map(flattenRow);
       const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
       print(
