@@ -23,7 +23,10 @@ export interface SesEngagement {
   kind: 'delivery' | 'bounce' | 'complaint' | 'open' | 'click';
   messageId: string;
   occurredAt: EpochMs;
-  /** When SES took the mail (`mail.timestamp`): its events belong to the mail, so to this send. */
+  /**
+   * When SES took the mail (`mail.timestamp`): its events belong to the mail, so to this send; and
+   * `isMachineClick` judges a click by how soon after it came.
+   */
   sentAt: EpochMs;
   /**
    * The e-mail KPI day of the mail's `sent` count, from the `sentday` tag our step mails carry (YYYY-MM-DD in
@@ -40,8 +43,6 @@ export interface SesEngagement {
   link?: string;
   /** The user agent SES saw fetch the open's pixel (`isMachineOpen` tells a proxy's prefetch from a reader). */
   userAgent?: string;
-  /** When SES accepted the mail (`mail.timestamp`): `isMachineClick` judges a click by how soon it came. */
-  sentAt?: EpochMs;
 }
 
 /** SES puts message tags in `mail.tags` as arrays of strings. (zod/mini: the email-events cold path.) */
@@ -103,10 +104,8 @@ export function parseSesEvent(
 
 function toEngagement(ses: SesEvent): SesEngagement | undefined {
   const { detail } = ses;
-  const sentAt = Date.parse(detail.mail.timestamp);
   const common = {
     messageId: detail.mail.messageId,
-    sentAt,
     recipients: detail.mail.destination,
     ...optional('leadId', detail.mail.tags.lead?.[0]),
     ...optional('sequenceId', detail.mail.tags.sequence?.[0]),
