@@ -9,7 +9,7 @@ import type { ScoringConfig } from '#config/scoring';
 import type { LeadState } from '#domain/lead/lead';
 import type { Runtime } from '#local/runtime';
 import type { StoredTimelineEntry } from '#store/leads';
-import { startTestRuntime, uniqueEmail } from '../support/runtime.ts';
+import { api, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
 
 /**
  * `npm run rescore` on DynamoDB Local: leads are scored live under the deployed config, then the core
@@ -224,5 +224,42 @@ describe('npm run rescore (command line)', () => {
     expect(stdout).toMatch(/\[#+\] 100%/);
     expect(stdout).toContain('5 leads, 5 changed, 0 unchanged');
     expect(states.map((s) => s?.fit)).toEqual([23, 23, 23, 23, 23]);
+  });
+});
+
+describe('npm run rescore (repeated form posts)', () => {
+  it('given a whitepaper form posted twice on one day (the second earns no points: scoreOncePer day), when rescored with the same config, then the score stays as live scoring left it', async () => {
+    // Arrange: fit 21 (部長 8 + 300-999 employees 8 + company address 5) + whitepaper 10 = 31; the repeat
+    // is on the timeline with 0 points (notScored: once_per_day).
+    const { rescoreLead } = await import('../../scripts/rescore.ts');
+    const { now } = await import('#adapters/clock');
+    const email = uniqueEmail('rescore-repeat');
+    const post = () =>
+      api(runtime).postForm('whitepaper', {
+        email,
+        lastName: '山田',
+        firstName: '太郎',
+        company: '株式会社サンプル',
+        title: '情報システム部 部長',
+        employees: '300-999',
+        consent: true,
+      });
+    expect((await post()).status).toBe(201);
+    expect((await post()).status).toBe(201);
+    const lookup = await api(runtime).opsGet(`/v1/ops/leads?email=${encodeURIComponent(email)}`);
+    const { leadId } = (await lookup.json()) as { leadId: string };
+    const before = await getLeadState(leadId);
+    expect(before?.score.total).toBe(31);
+    const posts = (await getTimeline(leadId)).filter((e) => e.type === 'form_submitted');
+    expect(posts.map((e) => e.points).sort((a, b) => a - b)).toEqual([0, 10]);
+
+    // Act
+    const result = await rescoreLead(leadId, { config: deployed, now: now() });
+    const after = await getLeadState(leadId);
+
+    // Assert: the repeat is not scored a second time by the rescore.
+    expect(result).toBe('unchanged');
+    expect(after?.score.total).toBe(31);
+    expect(after?.version).toBe(before?.version);
   });
 });

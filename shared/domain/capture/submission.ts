@@ -33,7 +33,12 @@ import {
   type TimelineEntry,
   type Touch,
 } from '#domain/lead/types';
-import { applyAttributes, initialScoringState, type ScoredEvent } from '#domain/scoring/scoring';
+import {
+  applyAttributes,
+  initialScoringState,
+  NOT_SCORED_PROPERTY,
+  type ScoredEvent,
+} from '#domain/scoring/scoring';
 
 /** The form's configuration and the scoring configuration, as the functions they feed declare them. */
 type FormConfig = Parameters<typeof consentRecord>[0];
@@ -269,7 +274,7 @@ export function leadAfterSubmission(
       ...formEvent.properties,
       ...prefixed('filled', filled),
       ...prefixed('proposed', proposed),
-      ...(alreadyScored ? { notScored: `once_per_${form.scoreOncePer}` } : {}),
+      ...(alreadyScored ? { [NOT_SCORED_PROPERTY]: `once_per_${form.scoreOncePer}` } : {}),
     },
   };
   let state: LeadState;

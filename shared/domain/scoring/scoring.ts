@@ -164,6 +164,13 @@ function evaluate(
   };
 }
 
+/**
+ * The property a timeline entry carries when capture recorded it without scoring it (a form posted again in
+ * the period its points were already earned in, `scoreOncePer`). A rescore keeps that decision: the entry
+ * stays at 0 points, as live scoring left it.
+ */
+export const NOT_SCORED_PROPERTY = 'notScored';
+
 const toEntry = (event: ScoredEvent, points: number, rule: string | null): TimelineEntry => ({
   eventId: event.eventId,
   type: event.type,
@@ -234,7 +241,8 @@ const byTimeThenId = (a: ScoredEvent, b: ScoredEvent): number =>
  * Recomputes a lead's scoring from its attributes and stored timeline under a (new) config: after a rules
  * change, or to repair. Duplicate event ids count once; events are replayed oldest first. The stage may move
  * forward under the new rules (never back); a recycled lead stays recycled, since a rescore is not a sign of
- * renewed interest. `entries` carry each event's points and rule under the new config.
+ * renewed interest. `entries` carry each event's points and rule under the new config; an entry capture
+ * recorded without points (`NOT_SCORED_PROPERTY`) stays without them.
  */
 export function rescore(
   attributes: LeadAttributes,
@@ -256,6 +264,10 @@ export function rescore(
   let behaviour = emptyBehaviour();
   const entries: TimelineEntry[] = [];
   for (const event of ordered) {
+    if (event.properties?.[NOT_SCORED_PROPERTY] !== undefined) {
+      entries.push(toEntry(event, 0, null));
+      continue;
+    }
     const result = scoreEvent(behaviour, event, config);
     behaviour = result.behaviour;
     entries.push(toEntry(event, result.points, result.rule));
