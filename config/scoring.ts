@@ -150,6 +150,9 @@ export const scoring: z.input<typeof scoringConfigSchema> = {
       // Inquiry (問い合わせ): the strongest signal, an MQL on its own.
       { id: 'contact-form', type: 'form_submitted', properties: { formId: 'contact' }, points: 50 },
       { id: 'whitepaper-form', type: 'form_submitted', properties: { formId: 'whitepaper' }, points: 10 },
+      // A registration through our own webinar form (config/forms.ts) is the same signal as `webinar_registered`,
+      // which a webinar platform reports for registrations taken on its own page: send it only for those.
+      { id: 'webinar-form', type: 'form_submitted', properties: { formId: 'webinar' }, points: 10 },
       { id: 'download', type: 'download', points: 10 },
       { id: 'webinar-registration', type: 'webinar_registered', points: 10 },
       { id: 'webinar-attendance', type: 'webinar_attended', points: 20 },

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '#config/errors';
+import { formsConfigSchema } from '#config/forms';
 import { scoringConfigSchema } from '#config/scoring';
+import { matchRule } from '#domain/scoring/behaviour';
+import { forms } from '../../../config/forms.ts';
 import { scoring } from '../../../config/scoring.ts';
 
 const withBehaviourRule = (rule: Record<string, unknown>) => ({
@@ -161,5 +164,28 @@ describe('scoring config', () => {
     // Assert
     expect(message).toContain('scoring.fit.min: min must not exceed max');
     expect(message).toContain('scoring.fit.rules[0].tiers[0].domains[0]');
+  });
+});
+
+describe('demo scoring (config/scoring.ts) against the demo forms and site', () => {
+  const config = parseConfig(scoringConfigSchema, scoring, 'scoring');
+  const demoForms = parseConfig(formsConfigSchema, forms, 'forms');
+
+  it('given each demo form, when its submission is matched against the behaviour rules, then a rule gives it positive points', () => {
+    for (const form of demoForms) {
+      // Arrange: the event capture records for a post of this form (submissionFacts)
+      const event = {
+        eventId: `form:${form.id}`,
+        type: form.behaviourEvent.type,
+        occurredAt: 0,
+        properties: { ...form.behaviourEvent.properties, formId: form.id },
+      };
+
+      // Act
+      const rule = matchRule(event, config);
+
+      // Assert: a webinar registration through our own form is a behaviour signal like a download
+      expect(rule?.points, `form ${form.id}`).toBeGreaterThan(0);
+    }
   });
 });
