@@ -165,11 +165,22 @@ export const scoring: z.input<typeof scoringConfigSchema> = {
         points: 5,
         cap: { points: 15, per: 'day' },
       },
-      // Job seekers read the careers pages; once is enough to say so.
+      // Job seekers read the careers pages (also under a language prefix, /ja/careers, and each posting below
+      // them, /ja/careers/engineer); once is enough to say so.
       {
         id: 'careers-pages',
         type: 'page_view',
-        url: ['/careers', '/recruit', '/jobs'],
+        url: [
+          '/careers',
+          '/recruit',
+          '/jobs',
+          '/*/careers',
+          '/*/recruit',
+          '/*/jobs',
+          '/*/careers/*',
+          '/*/recruit/*',
+          '/*/jobs/*',
+        ],
         points: -10,
         once: true,
       },

@@ -188,4 +188,15 @@ describe('demo scoring (config/scoring.ts) against the demo forms and site', () 
       expect(rule?.points, `form ${form.id}`).toBeGreaterThan(0);
     }
   });
+
+  it('given a careers page under a language prefix, when matched, then it is the job-seeker rule, as /ja/pricing is the product rule', () => {
+    for (const url of ['/careers', '/ja/careers', '/en/recruit/2026', 'https://www.example.co.jp/ja/jobs']) {
+      expect(matchRule({ eventId: url, type: 'page_view', occurredAt: 0, url }, config)?.id, url).toBe(
+        'careers-pages',
+      );
+    }
+    expect(
+      matchRule({ eventId: 'p', type: 'page_view', occurredAt: 0, url: '/ja/pricing' }, config)?.id,
+    ).toBe('product-pages');
+  });
 });
