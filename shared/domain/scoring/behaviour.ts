@@ -13,8 +13,11 @@
  *   that ever matched it. A repeat therefore refreshes the points' age without adding to them, and - the
  *   reason for the choice - the result does not depend on which of several events in a period happened to
  *   arrive first and take the points. The state is a function of the SET of events, whatever their order
- *   (as long as none arrives later than `lateEventWindowDays` after a newer one for a capped rule: older cap
- *   periods are pruned, and such a late event earns 0 so a cap can never be exceeded).
+ *   (as long as none arrives later than `lateEventWindowDays` after a newer one for a capped rule in a cap
+ *   period the lead had already used: older cap periods are pruned, and an event in a pruned period earns 0 so
+ *   a cap can never be exceeded). An old event in a period that was never used (a visitor's anonymous history,
+ *   stitched after the form post that identified them) earns its points like any other: `prunedBefore` says
+ *   which periods may have been pruned.
  */
 
 import type { EpochMs } from '#domain/lead/types';
@@ -39,6 +42,13 @@ export interface BehaviourState {
   caps: Record<string, Record<string, CapUsage>>;
   /** Once-only rule id → time of the newest matching event (the award ages from it). */
   once: Record<string, EpochMs>;
+  /**
+   * Local day index: every cap period pruned so far ended on or before this day (`Number.MIN_SAFE_INTEGER`:
+   * none was pruned). A period starting on or after it was never pruned, so its usage is all in `caps`. Absent
+   * on states written before it existed, whose pruned periods are unknown: every period older than the late
+   * window counts as pruned.
+   */
+  prunedBefore?: number;
 }
 
 /** A behaviour event as scoring sees it (the stored timeline has the same shape). */
@@ -59,7 +69,13 @@ export interface ScoredResult {
   behaviour: BehaviourState;
 }
 
-export const emptyBehaviour = (): BehaviourState => ({ value: 0, asOf: 0, caps: {}, once: {} });
+export const emptyBehaviour = (): BehaviourState => ({
+  value: 0,
+  asOf: 0,
+  caps: {},
+  once: {},
+  prunedBefore: Number.MIN_SAFE_INTEGER,
+});
 
 // ---------------------------------------------------------------------------------------------------------
 // Rule matching
@@ -251,22 +267,34 @@ function capPeriodsOf(config: ScoringConfig): Map<string, CapPeriod> {
 const horizonDay = (asOf: EpochMs, config: ScoringConfig): number =>
   localDayIndex(asOf - config.behaviour.lateEventWindowDays * DAY_MS, config.timeZone);
 
-/** Drops cap periods that ended before the late window, and those of rules no longer capped. */
+/**
+ * Drops cap periods that ended before the late window, and those of rules no longer capped; `prunedBefore`
+ * (when the state keeps it) moves on to the end of the newest period dropped.
+ */
 function pruneCaps(
-  caps: BehaviourState['caps'],
+  state: Pick<BehaviourState, 'caps' | 'prunedBefore'>,
   asOf: EpochMs,
   config: ScoringConfig,
-): BehaviourState['caps'] {
+): Pick<BehaviourState, 'caps' | 'prunedBefore'> {
   const horizon = horizonDay(asOf, config);
   const periods = capPeriodsOf(config);
   const kept: BehaviourState['caps'] = {};
-  for (const [ruleId, usage] of Object.entries(caps)) {
+  let prunedBefore = state.prunedBefore;
+  const dropped = (end: number) => {
+    if (prunedBefore !== undefined) prunedBefore = Math.max(prunedBefore, end);
+  };
+  for (const [ruleId, usage] of Object.entries(state.caps)) {
     const per = periods.get(ruleId);
-    if (!per) continue;
-    const live = Object.entries(usage).filter(([key]) => periodEndDay(keyDay(key), per) > horizon);
+    const live: [string, CapUsage][] = [];
+    for (const [key, used] of Object.entries(usage)) {
+      // A rule no longer capped: its period is unknown, a month is the longest.
+      const end = per ? periodEndDay(keyDay(key), per) : keyDay(key) + 31;
+      if (per && end > horizon) live.push([key, used]);
+      else dropped(end);
+    }
     if (live.length > 0) kept[ruleId] = Object.fromEntries(live);
   }
-  return kept;
+  return { caps: kept, ...(prunedBefore !== undefined ? { prunedBefore } : {}) };
 }
 
 function scoreCapped(
@@ -276,8 +304,13 @@ function scoreCapped(
   config: ScoringConfig,
 ): ScoredResult {
   const startDay = periodStartDay(localDayIndex(at, config.timeZone), rule.cap.per);
-  if (periodEndDay(startDay, rule.cap.per) <= horizonDay(state.asOf, config)) {
-    // Its period is already pruned: awarding could exceed the cap, so a very late event earns nothing.
+  const mayBePruned =
+    state.prunedBefore === undefined
+      ? periodEndDay(startDay, rule.cap.per) <= horizonDay(state.asOf, config)
+      : startDay < state.prunedBefore;
+  if (mayBePruned) {
+    // What its period awarded may be forgotten: awarding could exceed the cap, so a very late event earns
+    // nothing. A period never used (a stitched visitor's history, older than the lead's first event) scores.
     return { points: 0, rule: rule.id, behaviour: state };
   }
   const key = dayKey(startDay);
@@ -338,10 +371,7 @@ export function scoreEvent(state: BehaviourState, event: ScoredEvent, config: Sc
   const { behaviour } = result;
   // Time moved on: forget cap periods that can no longer receive events.
   if (behaviour.asOf > state.asOf) {
-    result = {
-      ...result,
-      behaviour: { ...behaviour, caps: pruneCaps(behaviour.caps, behaviour.asOf, config) },
-    };
+    result = { ...result, behaviour: { ...behaviour, ...pruneCaps(behaviour, behaviour.asOf, config) } };
   }
   return result;
 }

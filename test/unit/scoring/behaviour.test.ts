@@ -164,6 +164,33 @@ describe('caps', () => {
     // Assert
     expect(points.at(-1)).toBe(0);
   });
+
+  it('given capped events older than the late window arriving after a newer one, in periods the lead never used (a stitched visitor history), then they earn their points up to each period cap', () => {
+    // Arrange: the form post first, then the history of three weeks before it (12 views on one day).
+    const form = event('download', jst(2025, 4, 20, 10));
+    const history = [
+      ...Array.from({ length: 12 }, (_, i) => event('page_view', jst(2025, 4, 1, 10, i))),
+      event('page_view', jst(2025, 4, 2, 10)),
+    ];
+
+    // Act
+    const { points, state } = scoreAll([form, ...history], noDecay);
+
+    // Assert: 10 a day (the cap), then 1 on the next day
+    expect(points).toEqual([10, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1]);
+    expect(behaviourAt(state, jst(2025, 4, 20, 11), noDecay)).toBe(21);
+  });
+
+  it('given a state written before pruned periods were tracked, when a capped event older than the late window arrives, then it earns 0 as before', () => {
+    // Arrange: a legacy state (no prunedBefore) whose old periods may have been pruned.
+    const legacy: BehaviourState = { value: 10, asOf: jst(2025, 4, 20, 10), caps: {}, once: {} };
+
+    // Act
+    const result = scoreEvent(legacy, event('page_view', jst(2025, 4, 1, 10)), noDecay);
+
+    // Assert
+    expect(result.points).toBe(0);
+  });
 });
 
 describe('once-only rules', () => {

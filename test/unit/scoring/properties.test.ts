@@ -198,6 +198,33 @@ describe('scoring properties', () => {
     );
   });
 
+  it('property: events spread over 60 days, in any arrival order, never award more than a cap in a period, and the score is the sum of the awards decayed', () => {
+    const spreadArb = eventsArb.map((events) =>
+      events.map((e, i) => ({ ...e, occurredAt: e.occurredAt + ((i * 7919) % 60) * DAY })),
+    );
+    fc.assert(
+      fc.property(
+        configArb,
+        spreadArb.chain((events) => permutationOf(events)),
+        fc.integer({ min: 0, max: 60 * DAY }),
+        (config, events, later) => {
+          // Act
+          const { state, entries } = scoreInOrder(events, config);
+          const now = Math.max(0, ...events.map((e) => e.occurredAt)) + later;
+
+          // Assert
+          const groups = awardGroups(entries, config);
+          for (const group of groups) {
+            if (group.cap !== undefined) expect(Math.abs(group.points)).toBeLessThanOrEqual(group.cap + 1e-9);
+          }
+          const expected = groups.reduce((sum, g) => sum + g.points * oracleDecay(g.anchor, now, config), 0);
+          const actual = behaviourAt(state, now, config);
+          expect(close(actual, expected), `${actual} vs ${expected}`).toBe(true);
+        },
+      ),
+    );
+  });
+
   it('property: no capped rule ever awards more than its cap in a period, nor an event more than its rule', () => {
     fc.assert(
       fc.property(configArb, eventsArb, (config, events) => {

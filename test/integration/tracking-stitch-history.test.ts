@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { now as clockNow } from '#adapters/clock';
+import type { Runtime } from '#local/runtime';
+import { api, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
+
+/**
+ * A visitor researches for weeks before the form that identifies them: their anonymous history (kept up to
+ * 90 days) is stitched to the lead after the form post and scored like live browsing, decayed from when it
+ * happened. The pricing pages are a capped rule (5 points, at most 15 a day), and the history is older than
+ * the late-event window (7 days): nothing the lead had earned limits it, so it must not earn 0.
+ */
+let runtime: Runtime;
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+});
+afterAll(async () => {
+  await runtime.stop();
+});
+
+const DAY_MS = 86_400_000;
+const TOKYO_OFFSET_MS = 9 * 3_600_000;
+/** Up to `minutesBack` ago, but on today's Tokyo date: cap periods and decay steps are Tokyo days. */
+const earlierToday = (minutesBack: number): number => {
+  const now = clockNow();
+  const tokyoMidnight = Math.floor((now + TOKYO_OFFSET_MS) / DAY_MS) * DAY_MS - TOKYO_OFFSET_MS;
+  return Math.max(tokyoMidnight, now - minutesBack * 60_000);
+};
+
+interface LeadView {
+  leadId: string;
+  score: { fit: number; behaviour: number; total: number };
+  timeline: { type: string; points: number; rule: string | null; url?: string }[];
+}
+
+const track = async (events: unknown[]) => {
+  const response = await fetch(`${runtime.apiUrl}/v1/track`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain' },
+    body: JSON.stringify({ events, sentAt: new Date(clockNow()).toISOString() }),
+  });
+  return (await response.json()) as { accepted: number; rejected: unknown[] };
+};
+
+const pricingView = (anonymousId: string, at: number) => ({
+  eventId: randomUUID(),
+  type: 'page_view',
+  anonymousId,
+  url: 'https://www.example.co.jp/ja/pricing',
+  title: '料金プラン',
+  occurredAt: new Date(at).toISOString(),
+});
+
+describe('stitching a visitor history older than the late-event window', () => {
+  it('given four pricing views twelve days before the whitepaper form, when the history is stitched, then they earn their capped 15 points decayed by twelve days, and a rescore agrees', async () => {
+    // Arrange: four views on one day (the fourth is over the day's cap of 15), then twelve days pass.
+    const anonymousId = randomUUID();
+    const start = earlierToday(30);
+    expect(await track([0, 1, 2, 3].map((i) => pricingView(anonymousId, start + i * 1000)))).toEqual({
+      accepted: 4,
+      rejected: [],
+    });
+    await runtime.advanceClock(12 * DAY_MS);
+    const email = uniqueEmail('stitch-history');
+
+    // Act: the whitepaper form identifies the visitor; the sweeper stitches the history.
+    const posted = await api(runtime).postForm('whitepaper', {
+      email,
+      lastName: '山田',
+      firstName: '花子',
+      company: '株式会社サンプル',
+      title: '情報システム部 部長',
+      employees: '300-999',
+      consent: true,
+      _anonymousId: anonymousId,
+    });
+    expect(posted.status).toBe(201);
+    await runtime.sweep();
+    const lead = (await (
+      await api(runtime).opsGet(`/v1/ops/leads?email=${encodeURIComponent(email)}`)
+    ).json()) as LeadView;
+
+    // Assert: fit 21, whitepaper 10, the pricing views 15 × 2^(-12/30) (a 30-day half-life in whole days)
+    const views = lead.timeline.filter((e) => e.type === 'page_view');
+    expect(views.map((e) => e.rule)).toEqual([
+      'product-pages',
+      'product-pages',
+      'product-pages',
+      'product-pages',
+    ]);
+    expect(views.map((e) => e.points).sort((a, b) => a - b)).toEqual([0, 5, 5, 5]);
+    const decayed = Math.round(15 * 2 ** (-12 / 30) * 10) / 10;
+    expect(lead.score).toEqual({ fit: 21, behaviour: 10 + decayed, total: 31 + decayed });
+
+    // A rescore of the same events under the same config gives the same score.
+    const { rescoreLead } = await import('../../scripts/rescore.ts');
+    const { settings } = await import('#config/settings');
+    const { getLeadState } = await import('#store/leads');
+    await rescoreLead(lead.leadId, { config: settings.scoring, now: clockNow() });
+    expect((await getLeadState(lead.leadId))?.score.total).toBe(31 + decayed);
+  });
+});
