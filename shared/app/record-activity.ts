@@ -1,7 +1,7 @@
 import { settings } from '#config/settings';
 import type { EpochMs } from '#domain/lead/types';
 import type { ScoredEvent } from '#domain/scoring/scoring';
-import { type ActivityOutcome, decideActivities } from '#domain/tracking/activity';
+import { type ActivityOutcome, type ActivitySource, decideActivities } from '#domain/tracking/activity';
 import { getStateForEvents, type StoredTimelineEntry, writeScoredEvents } from '#store/leads';
 import { CONFLICT, retryOnConflict } from '#store/retry';
 
@@ -26,6 +26,7 @@ export const EVENTS_PER_WRITE = 20;
 
 /**
  * Score events for one lead, each exactly once (replays, even concurrent or long after, change nothing).
+ * `source: 'stitched'` (a visitor's anonymous history) does not count against the lead's hourly bound.
  * Returns each event id's result. Throws `ContentionError` when the lead stayed too busy for the retry
  * budget (the store's, or a lower `attempts`): nothing of that chunk was written then, so repeating the call is safe (the tracking
  * routes park the events instead, see `ingest-events`).
@@ -34,7 +35,7 @@ export async function recordActivities(
   leadId: string,
   events: readonly ScoredEvent[],
   now: EpochMs,
-  options: { attempts?: number; giveUpAt?: number } = {},
+  options: { attempts?: number; giveUpAt?: number; source?: ActivitySource } = {},
 ): Promise<Map<string, ActivityResult>> {
   const results = new Map<string, ActivityResult>();
   for (let i = 0; i < events.length; i += EVENTS_PER_WRITE) {
@@ -57,7 +58,7 @@ async function recordChunk(
   leadId: string,
   events: readonly ScoredEvent[],
   now: EpochMs,
-  options: { attempts?: number; giveUpAt?: number },
+  options: { attempts?: number; giveUpAt?: number; source?: ActivitySource },
 ): Promise<Map<string, ActivityResult>> {
   // Replays the table's guard named stay replays across attempts.
   const replays = new Set<string>();
@@ -74,7 +75,7 @@ async function recordChunk(
       for (const id of read.replayed) replays.add(id);
       // Each round either writes or learns at least one more replay, so this ends within events.length + 1.
       for (;;) {
-        const decision = decideActivities(state, events, replays, settings.scoring, now);
+        const decision = decideActivities(state, events, replays, settings.scoring, now, options.source);
         const results = new Map<string, ActivityOutcome>(decision.outcomes);
         if (!decision.after) return results;
         const timeline: StoredTimelineEntry[] = decision.entries.map(({ entry, baseVersion }) => ({

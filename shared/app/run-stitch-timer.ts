@@ -1,5 +1,5 @@
 import { logger } from '#adapters/logger';
-import { recordActivity } from '#app/record-activity';
+import { recordActivities } from '#app/record-activity';
 import type { EpochMs } from '#domain/lead/types';
 import { anonymousEventPage } from '#store/stitch-queue';
 import { type ClaimedTimer, completeTimer, timerLeadId } from '#store/timers';
@@ -24,10 +24,10 @@ export async function runStitchTimer(timer: ClaimedTimer, now: EpochMs): Promise
   }
   const cursor = typeof timer.item.cursor === 'string' ? timer.item.cursor : undefined;
   const page = await anonymousEventPage(anonymousId, STITCH_PAGE_SIZE, cursor);
+  // The history, not live browsing: it does not count against the lead's hourly bound.
+  const results = await recordActivities(leadId, page.events, now, { source: 'stitched' });
   let applied = 0;
-  for (const event of page.events) {
-    if ((await recordActivity(leadId, event, now)) === 'applied') applied++;
-  }
+  for (const result of results.values()) if (result === 'applied') applied++;
   if (page.next) await completeTimer(timer, now, { set: { cursor: page.next } });
   else await completeTimer(timer, null, { remove: ['cursor'] });
   logger.debug('stitch timer', { leadId, applied, done: !page.next });

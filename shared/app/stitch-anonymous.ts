@@ -1,4 +1,4 @@
-import { recordActivity } from '#app/record-activity';
+import { recordActivities } from '#app/record-activity';
 import type { EpochMs } from '#domain/lead/types';
 import { anonymousEventPages, linkAnonymous } from '#store/anonymous';
 
@@ -10,9 +10,8 @@ export async function stitchAnonymous(anonymousId: string, leadId: string, now: 
   await linkAnonymous(anonymousId, leadId, now);
   let applied = 0;
   for await (const events of anonymousEventPages(anonymousId)) {
-    for (const event of events) {
-      if ((await recordActivity(leadId, event, now)) === 'applied') applied++;
-    }
+    const results = await recordActivities(leadId, events, now, { source: 'stitched' });
+    for (const result of results.values()) if (result === 'applied') applied++;
   }
   return applied;
 }

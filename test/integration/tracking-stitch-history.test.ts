@@ -100,3 +100,48 @@ describe('stitching a visitor history older than the late-event window', () => {
     expect((await getLeadState(lead.leadId))?.score.total).toBe(31 + decayed);
   });
 });
+
+describe('stitching a long visitor history', () => {
+  it('given a visitor with 320 anonymous page views, when the form post identifies them and the sweeper stitches them, then all 320 join the timeline and the next live page view still counts', async () => {
+    // Arrange: 16 beacons of 20 views (within the visitor bound of 500, over the live bound of 300 an hour).
+    const anonymousId = randomUUID();
+    const at = earlierToday(30);
+    for (let beacon = 0; beacon < 16; beacon++) {
+      const views = Array.from({ length: 20 }, (_, i) => ({
+        eventId: randomUUID(),
+        type: 'page_view',
+        anonymousId,
+        url: `https://www.example.co.jp/ja/blog/${beacon * 20 + i}`,
+        occurredAt: new Date(at).toISOString(),
+      }));
+      expect(await track(views)).toEqual({ accepted: 20, rejected: [] });
+    }
+    const email = uniqueEmail('stitch-long');
+
+    // Act: the form post, four sweeps (100 events a run), then a live view.
+    const posted = await api(runtime).postForm('contact', {
+      email,
+      lastName: '山田',
+      firstName: '次郎',
+      company: '株式会社サンプル',
+      title: '部長',
+      consent: true,
+      _anonymousId: anonymousId,
+    });
+    expect(posted.status).toBe(201);
+    for (let run = 0; run < 4; run++) await runtime.sweep();
+    const live = await track([
+      { eventId: randomUUID(), type: 'page_view', anonymousId, url: 'https://www.example.co.jp/ja/pricing' },
+    ]);
+    const { leadId } = (await (
+      await api(runtime).opsGet(`/v1/ops/leads?email=${encodeURIComponent(email)}`)
+    ).json()) as LeadView;
+    const { getTimeline } = await import('#store/leads');
+    const timeline = await getTimeline(leadId, Number.MAX_SAFE_INTEGER);
+
+    // Assert: the history was bounded when it was kept; stitching it is not a page loop
+    expect(timeline.filter((e) => e.url?.includes('/ja/blog/'))).toHaveLength(320);
+    expect(live).toEqual({ accepted: 1, rejected: [] });
+    expect(timeline.filter((e) => e.url?.includes('/ja/pricing'))).toHaveLength(1);
+  }, 120_000);
+});

@@ -37,19 +37,27 @@ export interface ScoredActivity {
 }
 
 /**
+ * Whether an event counts against the lead's hourly bound: `live` events do (a looping page), a visitor's
+ * `stitched` history does not (it was bounded when it was kept, `anonymousAllowance`, and arrives all at once
+ * when the visitor identifies themselves: counting it would drop its tail and refuse the lead's next pages).
+ */
+export type ActivitySource = 'live' | 'stitched';
+
+/**
  * Score an event on a lead's state (the fit breakdown is not needed: events change behaviour only).
- * `rate_limited` when the lead's hourly bound is reached; the replay checks come before this.
+ * `rate_limited` when a live event meets the lead's hourly bound; the replay checks come before this.
  */
 export function scoreActivity(
   state: LeadState,
   event: ScoredEvent,
   config: ScoringConfig,
   now: EpochMs,
+  source: ActivitySource = 'live',
 ): ScoredActivity | 'rate_limited' {
-  const activityWindow = nextActivityWindow(state, now);
-  if (!activityWindow) return 'rate_limited';
+  const activityWindow = source === 'live' ? nextActivityWindow(state, now) : state.activityWindow;
+  if (source === 'live' && !activityWindow) return 'rate_limited';
   const scored = scoreEventOnState(state, undefined, event, config, now);
-  scored.after.activityWindow = activityWindow;
+  if (activityWindow) scored.after.activityWindow = activityWindow;
   return { ...scored, events: stateChangeEvents(state, scored.after, now) };
 }
 
@@ -87,6 +95,7 @@ export function decideActivities(
   replays: ReadonlySet<string>,
   config: ScoringConfig,
   now: EpochMs,
+  source: ActivitySource = 'live',
 ): ActivityDecision {
   const outcomes = new Map<string, ActivityOutcome>();
   const entries: DecidedEntry[] = [];
@@ -98,7 +107,7 @@ export function decideActivities(
       if (!outcomes.has(event.eventId)) outcomes.set(event.eventId, 'duplicate');
       continue;
     }
-    const scored = scoreActivity(current, event, config, now);
+    const scored = scoreActivity(current, event, config, now, source);
     if (scored === 'rate_limited') {
       outcomes.set(event.eventId, 'rate_limited');
       continue;

@@ -56,6 +56,26 @@ describe('the per-lead hourly bound', () => {
     const event = { eventId: 'e1', type: 'page_view', occurredAt: NOW, url: '/pricing' };
     expect(scoreActivity(full, event, defaultConfig, NOW)).toBe('rate_limited');
   });
+
+  it('given a window with room for one, when a stitched history of three is decided, then all three are scored and the live room is left as it was', () => {
+    // Arrange
+    const hour = Math.floor(NOW / HOUR);
+    const almost = state({ activityWindow: { hour, count: MAX_EVENTS_PER_LEAD_HOUR - 1 } });
+    const history = ['a1', 'a2', 'a3'].map((eventId) => ({
+      eventId,
+      type: 'page_view',
+      occurredAt: NOW - HOUR,
+    }));
+
+    // Act
+    const stitched = decideActivities(almost, history, new Set(), defaultConfig, NOW, 'stitched');
+    const live = decideActivities(almost, history, new Set(), defaultConfig, NOW);
+
+    // Assert
+    expect([...stitched.outcomes.values()]).toEqual(['applied', 'applied', 'applied']);
+    expect(stitched.after?.activityWindow).toEqual({ hour, count: MAX_EVENTS_PER_LEAD_HOUR - 1 });
+    expect([...live.outcomes.values()]).toEqual(['applied', 'rate_limited', 'rate_limited']);
+  });
 });
 
 describe('decay timer arming', () => {
