@@ -41,6 +41,12 @@ const FREE_MAIL_DOMAINS = [
   'protonmail.com',
 ];
 
+/**
+ * Universities and schools (大学 ac.jp, 小中高 ed.jp): students and researchers download and attend for study,
+ * they do not buy. Not a company address.
+ */
+const ACADEMIC_DOMAINS = ['ac.jp', 'ed.jp'];
+
 /** Competitors' domains (their staff research us; they are not leads). Fill in your own. */
 const COMPETITOR_DOMAINS: string[] = [];
 
@@ -138,6 +144,7 @@ export const scoring: z.input<typeof scoringConfigSchema> = {
         tiers: [
           { domains: COMPETITOR_DOMAINS, points: -30 },
           { domains: FREE_MAIL_DOMAINS, points: -10 },
+          { domains: ACADEMIC_DOMAINS, points: -5 },
         ],
         // A company address.
         otherwise: 5,

@@ -60,6 +60,17 @@ describe('fit score (default config)', () => {
     expect(result.grade).toBe('D');
   });
 
+  it('given a university or school address (ac.jp, ed.jp), then it is not scored as a company address: students and researchers are not buyers', () => {
+    for (const email of ['taro@g.ecc.u-tokyo.ac.jp', 'hanako@kyoto-u.ac.jp', 'sensei@example.ed.jp']) {
+      // Act
+      const result = computeFit({ email }, defaultConfig);
+
+      // Assert
+      expect(result.breakdown['email-domain'], email).toBeLessThan(0);
+    }
+    expect(computeFit({ email: 'taro@example.co.jp' }, defaultConfig).breakdown['email-domain']).toBe(5);
+  });
+
   it('given no attributes, then no rule applies and fit is 0', () => {
     // Act
     const result = computeFit({}, defaultConfig);
