@@ -5,7 +5,8 @@ import type { scoringConfigSchema } from '#config/scoring';
  * Lead scoring. Marketing ops edit this file and run `npx cdk deploy` (then `npm run rescore` to apply new
  * rules to existing leads); a wrong value fails at synth with a message that names the field.
  *
- * Total = fit (who the lead is, at most 30) + behaviour (what the lead did, fading with a 30-day half-life).
+ * Total = fit (who the lead is: size, title, industry, region, address; at most 30) + behaviour (what the
+ * lead did, fading with a 30-day half-life).
  * A lead is warm at 40, hot at 80 (e.g. fit 30 + behaviour 50) and becomes an MQL at 50.
  */
 
@@ -137,6 +138,13 @@ export const scoring: z.input<typeof scoringConfigSchema> = {
             points: 5,
           },
         ],
+      },
+      {
+        id: 'region',
+        kind: 'keywords',
+        attribute: 'prefecture',
+        // The contact form's 都道府県: our teams (config/handoff.ts) cover every prefecture, none covers 海外.
+        tiers: [{ keywords: ['海外'], points: -10 }],
       },
       {
         id: 'email-domain',

@@ -71,6 +71,20 @@ describe('fit score (default config)', () => {
     expect(computeFit({ email: 'taro@example.co.jp' }, defaultConfig).breakdown['email-domain']).toBe(5);
   });
 
+  it('given 都道府県 海外 on the contact form, then the company is outside every sales territory and its fit is lower than in 東京都', () => {
+    // Arrange
+    const lead = { title: '営業部 部長', employees: '500', email: 'taro.yamada@example.co.jp' };
+
+    // Act
+    const overseas = computeFit({ ...lead, prefecture: '海外' }, defaultConfig);
+    const tokyo = computeFit({ ...lead, prefecture: '東京都' }, defaultConfig);
+
+    // Assert
+    expect(tokyo.fit).toBe(21);
+    expect(overseas.fit).toBeLessThan(tokyo.fit);
+    expect(overseas.breakdown.region).toBeLessThan(0);
+  });
+
   it('given no attributes, then no rule applies and fit is 0', () => {
     // Act
     const result = computeFit({}, defaultConfig);
