@@ -73,7 +73,7 @@ export const scoring: z.input<typeof scoringConfigSchema> = {
         id: 'title',
         kind: 'keywords',
         attribute: 'title',
-        // First tier that matches wins, so "General Manager" scores as a director, not a manager.
+        // First tier that matches wins, so "General Manager" (ゼネラルマネージャー) scores as a director, not a manager.
         tiers: [
           {
             keywords: [
@@ -99,7 +99,22 @@ export const scoring: z.input<typeof scoringConfigSchema> = {
             points: 10,
           },
           {
-            keywords: ['部長', '室長', 'センター長', '責任者', 'Director', 'Head', 'General Manager', 'GM'],
+            keywords: [
+              '部長',
+              '室長',
+              'センター長',
+              // Heads of a plant, branch or office (研究所長, 営業所長): in a manufacturer the plant head decides.
+              '工場長',
+              '支店長',
+              '所長',
+              '責任者',
+              'Director',
+              'Head',
+              'General Manager',
+              'ゼネラルマネージャー',
+              'ゼネラルマネジャー',
+              'GM',
+            ],
             points: 8,
           },
           {

@@ -218,6 +218,12 @@ describe('title keywords', () => {
     ['執行役員 CTO', 10],
     ['マーケティング部 課長', 5],
     ['Head of Marketing', 8],
+    // Heads of a site or unit are department heads too; in a manufacturer the plant head decides.
+    ['第二工場 工場長', 8],
+    ['大阪支店 支店長', 8],
+    ['中央研究所 所長', 8],
+    ['ゼネラルマネージャー', 8],
+    ['ゼネラルマネジャー', 8],
     ['担当', undefined],
   ])('given title "%s", then the title rule gives %s', (title, expected) => {
     // Act
