@@ -30,8 +30,21 @@ const earlierToday = (minutesBack: number): number => {
 interface LeadView {
   leadId: string;
   score: { fit: number; behaviour: number; total: number };
-  timeline: { type: string; points: number; rule: string | null; url?: string }[];
+  timeline: { type: string; points: number; rule: string | null; url?: string; occurredAt: string }[];
 }
+
+const tokyoDay = (t: number): number => Math.floor((t + TOKYO_OFFSET_MS) / DAY_MS);
+const round1 = (x: number): number => Math.round(x * 10) / 10;
+
+/** Fit 21, the whitepaper's 10 and the pricing views' 15, each halved every 30 whole Tokyo days until `at`. */
+const expectedScore = (formAt: number, viewsAt: number, at: number) => {
+  const decay = (from: number) => 2 ** (-(tokyoDay(at) - tokyoDay(from)) / 30);
+  const behaviour = round1(10 * decay(formAt) + 15 * decay(viewsAt));
+  return { fit: 21, behaviour, total: round1(21 + behaviour) };
+};
+
+const leadView = async (email: string): Promise<LeadView> =>
+  (await (await api(runtime).opsGet(`/v1/ops/leads?email=${encodeURIComponent(email)}`)).json()) as LeadView;
 
 const track = async (events: unknown[]) => {
   const response = await fetch(`${runtime.apiUrl}/v1/track`, {
@@ -76,11 +89,11 @@ describe('stitching a visitor history older than the late-event window', () => {
     });
     expect(posted.status).toBe(201);
     await runtime.sweep();
-    const lead = (await (
-      await api(runtime).opsGet(`/v1/ops/leads?email=${encodeURIComponent(email)}`)
-    ).json()) as LeadView;
+    const readAt = clockNow();
+    const lead = await leadView(email);
 
-    // Assert: fit 21, whitepaper 10, the pricing views 15 × 2^(-12/30) (a 30-day half-life in whole days)
+    // Assert: fit 21, whitepaper 10, the pricing views 15 (their day's cap) decayed by the whole Tokyo days
+    // since (twelve; a 30-day half-life)
     const views = lead.timeline.filter((e) => e.type === 'page_view');
     expect(views.map((e) => e.rule)).toEqual([
       'product-pages',
@@ -89,15 +102,16 @@ describe('stitching a visitor history older than the late-event window', () => {
       'product-pages',
     ]);
     expect(views.map((e) => e.points).sort((a, b) => a - b)).toEqual([0, 5, 5, 5]);
-    const decayed = Math.round(15 * 2 ** (-12 / 30) * 10) / 10;
-    expect(lead.score).toEqual({ fit: 21, behaviour: 10 + decayed, total: 31 + decayed });
+    const formAt = Date.parse(lead.timeline.find((e) => e.type === 'form_submitted')?.occurredAt ?? '');
+    expect(tokyoDay(readAt) - tokyoDay(start)).toBeGreaterThanOrEqual(12);
+    expect(lead.score).toEqual(expectedScore(formAt, start, readAt));
 
     // A rescore of the same events under the same config gives the same score.
     const { rescoreLead } = await import('../../scripts/rescore.ts');
     const { settings } = await import('#config/settings');
-    const { getLeadState } = await import('#store/leads');
     await rescoreLead(lead.leadId, { config: settings.scoring, now: clockNow() });
-    expect((await getLeadState(lead.leadId))?.score.total).toBe(31 + decayed);
+    const rereadAt = clockNow();
+    expect((await leadView(email)).score).toEqual(expectedScore(formAt, start, rereadAt));
   });
 });
 
