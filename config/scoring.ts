@@ -60,17 +60,22 @@ export const scoring: z.input<typeof scoringConfigSchema> = {
     rules: [
       {
         id: 'company-size',
+        label: '従業員規模',
         kind: 'employees',
+        // Aligned with the forms' size options (1〜49, 50〜299, 300〜999, 1,000〜4,999, 5,000名以上): a tier
+        // matches when the whole range lies in it, so 50〜299 is mid-market (+5); a list with exact counts
+        // (an import: "20", "8名") also reaches the two lowest tiers.
         tiers: [
           { min: 1000, points: 10 },
           { min: 300, points: 8 },
-          { min: 100, points: 5 },
-          { min: 30, points: 2 },
+          { min: 50, points: 5 },
+          { min: 10, points: 2 },
           { max: 9, points: -5 },
         ],
       },
       {
         id: 'title',
+        label: '役職',
         kind: 'keywords',
         attribute: 'title',
         // First tier that matches wins, so "General Manager" (ゼネラルマネージャー) scores as a director, not a manager.
@@ -135,6 +140,7 @@ export const scoring: z.input<typeof scoringConfigSchema> = {
       },
       {
         id: 'industry',
+        label: '業種',
         kind: 'keywords',
         attribute: 'industry',
         // Our ideal customers; replace with your own.
@@ -156,6 +162,7 @@ export const scoring: z.input<typeof scoringConfigSchema> = {
       },
       {
         id: 'region',
+        label: '地域',
         kind: 'keywords',
         attribute: 'prefecture',
         // The contact form's 都道府県: our teams (config/handoff.ts) cover every prefecture, none covers 海外.
@@ -163,6 +170,7 @@ export const scoring: z.input<typeof scoringConfigSchema> = {
       },
       {
         id: 'email-domain',
+        label: 'メールドメイン',
         kind: 'emailDomain',
         tiers: [
           { domains: COMPETITOR_DOMAINS, points: -30 },
@@ -178,18 +186,37 @@ export const scoring: z.input<typeof scoringConfigSchema> = {
     // First matching rule wins: specific rules before general ones.
     rules: [
       // Inquiry (問い合わせ): the strongest signal, an MQL on its own.
-      { id: 'contact-form', type: 'form_submitted', properties: { formId: 'contact' }, points: 50 },
-      { id: 'whitepaper-form', type: 'form_submitted', properties: { formId: 'whitepaper' }, points: 10 },
+      {
+        id: 'contact-form',
+        label: 'お問い合わせフォーム',
+        type: 'form_submitted',
+        properties: { formId: 'contact' },
+        points: 50,
+      },
+      {
+        id: 'whitepaper-form',
+        label: '資料ダウンロードフォーム',
+        type: 'form_submitted',
+        properties: { formId: 'whitepaper' },
+        points: 10,
+      },
       // A registration through our own webinar form (config/forms.ts) is the same signal as `webinar_registered`,
       // which a webinar platform reports for registrations taken on its own page: send it only for those.
-      { id: 'webinar-form', type: 'form_submitted', properties: { formId: 'webinar' }, points: 10 },
-      { id: 'download', type: 'download', points: 10 },
-      { id: 'webinar-registration', type: 'webinar_registered', points: 10 },
-      { id: 'webinar-attendance', type: 'webinar_attended', points: 20 },
+      {
+        id: 'webinar-form',
+        label: 'ウェビナー申込フォーム',
+        type: 'form_submitted',
+        properties: { formId: 'webinar' },
+        points: 10,
+      },
+      { id: 'download', label: '資料ダウンロード', type: 'download', points: 10 },
+      { id: 'webinar-registration', label: 'ウェビナー申込', type: 'webinar_registered', points: 10 },
+      { id: 'webinar-attendance', label: 'ウェビナー参加', type: 'webinar_attended', points: 20 },
       // Also under a language prefix (/ja/pricing). Capped so that reloading the pricing page cannot make a
       // lead hot on its own.
       {
         id: 'product-pages',
+        label: '製品・料金ページ閲覧',
         type: 'page_view',
         url: ['/pricing', '/product', '/products', '/*/pricing', '/*/product', '/*/products'],
         points: 5,
@@ -199,6 +226,7 @@ export const scoring: z.input<typeof scoringConfigSchema> = {
       // them, /ja/careers/engineer); once is enough to say so.
       {
         id: 'careers-pages',
+        label: '採用ページ閲覧',
         type: 'page_view',
         url: [
           '/careers',
@@ -214,31 +242,52 @@ export const scoring: z.input<typeof scoringConfigSchema> = {
         points: -10,
         once: true,
       },
-      { id: 'page-view', type: 'page_view', points: 1, cap: { points: 10, per: 'day' } },
+      { id: 'page-view', label: 'ページ閲覧', type: 'page_view', points: 1, cap: { points: 10, per: 'day' } },
       // Sales activities logged through the ops API (type sales_activity; properties activityType, outcome).
       {
         id: 'appointment-set',
+        label: 'アポイント獲得',
         type: 'sales_activity',
         properties: { outcome: 'appointment_set' },
         points: 20,
       },
-      { id: 'sales-meeting', type: 'sales_activity', properties: { activityType: 'meeting' }, points: 10 },
+      {
+        id: 'sales-meeting',
+        label: '商談',
+        type: 'sales_activity',
+        properties: { activityType: 'meeting' },
+        points: 10,
+      },
       {
         id: 'sales-connect',
+        label: '電話で会話',
         type: 'sales_activity',
         properties: { activityType: 'call', outcome: ['connected', 'callback_requested'] },
         points: 5,
       },
       {
         id: 'sales-not-interested',
+        label: '興味なし',
         type: 'sales_activity',
         properties: { outcome: 'not_interested' },
         points: -10,
       },
       // Opens are unreliable (privacy proxies open every mail), so they count little.
-      { id: 'email-open', type: 'email_open', points: 3, cap: { points: 9, per: 'week' } },
+      {
+        id: 'email-open',
+        label: 'メール開封',
+        type: 'email_open',
+        points: 3,
+        cap: { points: 9, per: 'week' },
+      },
       // Security scanners click every link of a mail; the cap limits what that can add.
-      { id: 'email-click', type: 'email_click', points: 5, cap: { points: 15, per: 'day' } },
+      {
+        id: 'email-click',
+        label: 'メール内リンクのクリック',
+        type: 'email_click',
+        points: 5,
+        cap: { points: 15, per: 'day' },
+      },
     ],
     decay: { kind: 'half-life', days: 30, step: 'day' },
     lateEventWindowDays: 7,

@@ -170,6 +170,10 @@ describe('console work pages in Chromium', () => {
       .allTextContents();
     expect(owners).toContain('佐藤 健（エンタープライズ営業部）');
     expect(owners.join('\n')).not.toMatch(/sato|enterprise/);
+    // The score breakdown names the rules as config/scoring.ts labels them, not by their ids.
+    const breakdown = await page.locator('section[aria-labelledby=h-breakdown] th').allTextContents();
+    expect(breakdown.length).toBeGreaterThan(0);
+    for (const row of breakdown) expect(row).toMatch(/^(属性|行動): [^a-z]+$/);
 
     // Act 1: accept (no hand-off yet: the accept opens one for the signed-in owner)
     await page.locator('button[data-action=accept]').click();
