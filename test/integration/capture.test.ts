@@ -143,6 +143,48 @@ describe('capture: a landing-page form post', () => {
     );
   });
 
+  it('given a plain HTML form on a Shift_JIS page (its fields percent-encoded as Shift_JIS), when posted, then the lead is stored with its Japanese name and company, not U+FFFD', async () => {
+    // Arrange: 山田 / 太郎 / 株式会社テスト as the browser of a Shift_JIS page encodes them (no charset is sent).
+    const email = uniqueEmail('sjis');
+    const sjis = 'lastName=%8ER%93c&firstName=%91%BE%98Y&company=%8A%94%8E%AE%89%EF%8E%D0%83e%83X%83g';
+    const body = `${sjis}&email=${encodeURIComponent(email)}&employees=300-999&consent=on`;
+
+    // Act
+    const response = await fetch(`${runtime.apiUrl}/v1/forms/contact`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+      redirect: 'manual',
+    });
+
+    // Assert
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe('/examples/thank-you.html');
+    const lead = await leadByEmail(email);
+    expect(lead.body.attributes).toMatchObject({
+      lastName: '山田',
+      firstName: '太郎',
+      company: '株式会社テスト',
+    });
+  });
+
+  it('given url-encoded fields that are neither UTF-8 nor Shift_JIS, when posted, then 400 says so and nothing is stored', async () => {
+    // Arrange
+    const email = uniqueEmail('not-text');
+
+    // Act
+    const response = await fetch(`${runtime.apiUrl}/v1/forms/contact`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: `lastName=%FF%FF&firstName=x&company=x&email=${encodeURIComponent(email)}&employees=300-999&consent=on`,
+    });
+
+    // Assert
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/UTF-8/);
+    expect((await leadByEmail(email)).status).toBe(404);
+  });
+
   it('given a fetch post whose media type is not lower case (Content-Type "Application/JSON", no Accept), then JSON answers as for application/json: 400 with field errors when invalid, 201 with the identity when valid', async () => {
     // Arrange: media types are case-insensitive (RFC 9110 §8.3.1); the body is read as JSON either way.
     const send = (body: unknown) =>

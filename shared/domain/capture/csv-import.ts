@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
+import { decodeCp932 } from '#domain/capture/cp932';
 import { normalizeEmail } from '#domain/capture/email-address';
 import {
   CONSENT_BASES,
@@ -253,23 +254,6 @@ export function detectEncoding(bytes: Uint8Array): CsvEncoding {
     return 'sjis';
   }
 }
-
-/**
- * Shift_JIS as Excel in Japan writes it (CP932, with the NEC and IBM extensions: ①, ㈱, 髙), decoded by the
- * runtime's own ICU converter (Node's TextDecoder, full ICU since Node 13, as in Lambda) instead of a bundled
- * table: every valid CP932 character decodes as iconv-lite's cp932 does (test/unit/capture/csv-import.test.ts
- * compares all 9,576 of them). ICU's converter swaps three control bytes (0x1A → U+001C, 0x1C → U+007F,
- * 0x7F → U+001A); they are put back so a stray control byte reads as the byte it was.
- */
-const ICU_CONTROL_SWAP: Record<string, string> = {
-  '\u001c': '\u001a',
-  '\u007f': '\u001c',
-  '\u001a': '\u007f',
-};
-// biome-ignore lint/suspicious/noControlCharactersInRegex: exactly the three control characters ICU swaps.
-const ICU_SWAPPED = /[\u001a\u001c\u007f]/g;
-const decodeCp932 = (bytes: Uint8Array): string =>
-  new TextDecoder('shift_jis').decode(bytes).replace(ICU_SWAPPED, (c) => ICU_CONTROL_SWAP[c] ?? c);
 
 /**
  * Bytes → text in the given (or detected) encoding; a UTF-8 BOM is dropped. CP932 covers Excel's extras (①, ㈱,

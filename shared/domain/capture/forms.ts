@@ -12,6 +12,7 @@
  * - Tracking fields (`_anonymousId`, UTM, …) never fail a submission: a malformed one is dropped.
  */
 import type { Utm } from '#domain/capture/attribution';
+import { decodeCp932 } from '#domain/capture/cp932';
 import { normalizeEmail } from '#domain/capture/email-address';
 import { CONSENT_FIELD, type FormConfig, type FormField } from '#domain/capture/form-config';
 import { checkSpam, readStartedAt, type SpamNote, type SpamVerdict } from '#domain/capture/spam';
@@ -76,22 +77,78 @@ export class FormBodyError extends Error {
   override readonly name = 'FormBodyError';
 }
 
+const UTF8 = new TextEncoder();
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+const HEX = /^[0-9A-Fa-f]{2}$/;
+
 /**
- * Parses an `application/x-www-form-urlencoded` body as browsers send it: UTF-8 percent-encoding, `+` for
- * space. A repeated key keeps its last value, except keys in `multiValued` (checkbox groups), which collect
- * every value in order. Use `multiValuedFields(form)` for the form's checkboxes.
+ * One name or value of an url-encoded body as bytes (WHATWG application/x-www-form-urlencoded parsing): `+` is
+ * a space, `%XX` a byte, a `%` not followed by two hex digits stays as it is, any other character is its UTF-8.
+ */
+function percentBytes(text: string): Uint8Array {
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (c === '+') bytes.push(0x20);
+    else if (c === '%' && HEX.test(text.slice(i + 1, i + 3))) {
+      bytes.push(Number.parseInt(text.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if (c.charCodeAt(0) < 0x80) bytes.push(c.charCodeAt(0));
+    else {
+      // A raw non-ASCII character (a client that did not percent-encode): its UTF-8, surrogate pairs whole.
+      const cp = text.codePointAt(i) ?? 0xfffd;
+      if (cp > 0xffff) i += 1;
+      bytes.push(...UTF8.encode(String.fromCodePoint(cp)));
+    }
+  }
+  return Uint8Array.from(bytes);
+}
+
+/**
+ * The body's pairs as text. Browsers encode a form in the page's character set and say nothing of it in the
+ * request (no `charset` on `application/x-www-form-urlencoded`): UTF-8 pages send UTF-8, but many Japanese
+ * corporate sites are still Shift_JIS, and their forms send Shift_JIS bytes. Read as UTF-8 those become
+ * U+FFFD (山田 → "�R�c"), stored as the lead's name and mailed back in the auto-reply. So: valid UTF-8 is
+ * UTF-8; otherwise Shift_JIS (CP932) when the whole body reads as it; otherwise the post is refused.
+ */
+function decodePairs(pairs: readonly (readonly [Uint8Array, Uint8Array])[]): [string, string][] {
+  try {
+    return pairs.map(([k, v]) => [STRICT_UTF8.decode(k), STRICT_UTF8.decode(v)]);
+  } catch {
+    const decoded = pairs.map(([k, v]): [string, string] => [decodeCp932(k), decodeCp932(v)]);
+    if (decoded.some(([k, v]) => k.includes('\uFFFD') || v.includes('\uFFFD')))
+      throw new FormBodyError(
+        'The form fields are neither UTF-8 nor Shift_JIS text; post the form as UTF-8 (accept-charset="UTF-8").',
+      );
+    return decoded;
+  }
+}
+
+/**
+ * Parses an `application/x-www-form-urlencoded` body as browsers send it: percent-encoding of the page's
+ * character set (UTF-8, or Shift_JIS from a Shift_JIS page: see `decodePairs`), `+` for space. A repeated key
+ * keeps its last value, except keys in `multiValued` (checkbox groups), which collect every value in order.
+ * Use `multiValuedFields(form)` for the form's checkboxes.
  */
 export function parseUrlEncoded(
   body: string,
   options: { multiValued?: Iterable<string> } = {},
 ): Record<string, string | string[]> {
   const multiValued = new Set(options.multiValued ?? []);
-  const params = new URLSearchParams(body);
+  const raw: [Uint8Array, Uint8Array][] = [];
+  for (const part of body.split('&')) {
+    if (part === '') continue;
+    if (raw.length >= MAX_URLENCODED_PAIRS)
+      throw new FormBodyError(`more than ${MAX_URLENCODED_PAIRS} fields`);
+    const eq = part.indexOf('=');
+    raw.push(
+      eq === -1
+        ? [percentBytes(part), new Uint8Array()]
+        : [percentBytes(part.slice(0, eq)), percentBytes(part.slice(eq + 1))],
+    );
+  }
   const values = new Map<string, string | string[]>();
-  let pairs = 0;
-  for (const [key, value] of params) {
-    pairs += 1;
-    if (pairs > MAX_URLENCODED_PAIRS) throw new FormBodyError(`more than ${MAX_URLENCODED_PAIRS} fields`);
+  for (const [key, value] of decodePairs(raw)) {
     if (!multiValued.has(key)) {
       values.set(key, value);
       continue;

@@ -38,6 +38,35 @@ describe('parseUrlEncoded', () => {
     expect(raw).toEqual({ company: '株式会社 サンプル', lastName: '山田' });
   });
 
+  it('given a form on a Shift_JIS page (percent-encoded Shift_JIS bytes, no charset in the header), when parsed, then the Japanese is read as Shift_JIS, not stored as U+FFFD', () => {
+    // Arrange: 山田 / 太郎 / 株式会社 as a Shift_JIS page's browser encodes them; the address is ASCII.
+    const body =
+      'lastName=%8ER%93c&firstName=%91%BE%98Y&company=%8A%94%8E%AE%89%EF%8E%D0&email=a%40example.co.jp';
+
+    // Act
+    const raw = parseUrlEncoded(body);
+
+    // Assert
+    expect(raw).toEqual({
+      lastName: '山田',
+      firstName: '太郎',
+      company: '株式会社',
+      email: 'a@example.co.jp',
+    });
+  });
+
+  it('given bytes that are neither UTF-8 nor Shift_JIS, when parsed, then a FormBodyError names the problem instead of storing U+FFFD', () => {
+    expect(() => parseUrlEncoded('lastName=%FF%FF&email=a%40example.co.jp')).toThrow(/UTF-8/);
+  });
+
+  it('given raw (not percent-encoded) UTF-8 text and malformed escapes, when parsed, then they read as URLSearchParams reads them', () => {
+    expect(parseUrlEncoded('lastName=山田&note=100%&x=%zz')).toEqual({
+      lastName: '山田',
+      note: '100%',
+      x: '%zz',
+    });
+  });
+
   it('given a repeated key, when parsed, then the last value wins', () => {
     expect(parseUrlEncoded('company=A&company=B')).toEqual({ company: 'B' });
   });
