@@ -1,14 +1,15 @@
 import { logSalesActivity, salesActivityGate } from '#app/log-sales-activity';
 import { actorOf, callerOf } from '#http/access';
 import { httpHandler } from '#http/api';
-import { BadRequestError, ConflictError, HttpError, NotFoundError } from '#http/errors';
+import { BadRequestError, ConflictError, NotFoundError } from '#http/errors';
 import { json } from '#http/responses';
 
 /**
  * `POST /v1/ops/leads/{leadId}/activities` (IAM in AWS): a call, meeting, e-mail or note logged by sales.
  * 201 with the result the first time; a replayed `activityId` answers the same body with 200 (header
  * `idempotent-replay: true`) and changes nothing. 400 naming the field, 404 unknown lead, 409 when the
- * `activityId` was used for another lead, 429 when the lead's hourly activity bound is reached.
+ * `activityId` was used for another lead. The lead's hourly event bound (a page loop's page views) never refuses
+ * an activity: a person's record is kept.
  */
 export const handler = httpHandler({ body: salesActivityGate }, async ({ body }, event) => {
   const leadId = event.pathParameters?.leadId ?? '';
@@ -26,8 +27,6 @@ export const handler = httpHandler({ body: salesActivityGate }, async ({ body },
       ]);
     case 'activity_id_reused':
       throw new ConflictError(outcome.message, 'activity_id_reused');
-    case 'rate_limited':
-      throw new HttpError(429, 'rate_limited', 'Too many activities on this lead this hour.');
     case 'replayed':
       return json(200, outcome.result, { 'idempotent-replay': 'true' });
     case 'recorded':

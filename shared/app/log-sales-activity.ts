@@ -47,8 +47,7 @@ export type LogActivityOutcome =
   | { status: 'recorded' | 'replayed'; result: ActivityView }
   | { status: 'not_found' }
   | { status: 'invalid'; field: string; message: string }
-  | { status: 'activity_id_reused'; message: string }
-  | { status: 'rate_limited' };
+  | { status: 'activity_id_reused'; message: string };
 
 /**
  * Logs a sales activity on a lead, in ONE transaction: the timeline entry and its points (the tracking
@@ -89,9 +88,9 @@ export async function logSalesActivity(
       return { status: 'replayed', result: previous.result } as const;
     }
     if (!lead) return { status: 'not_found' } as const;
-    const decision = decideActivities(lead.state, [event], replays, settings.scoring, now);
+    // A person's record: never refused by the lead's hourly event bound (a page loop's page views fill it).
+    const decision = decideActivities(lead.state, [event], replays, settings.scoring, now, 'person');
     const outcome = decision.outcomes.get(event.eventId);
-    if (outcome === 'rate_limited') return { status: 'rate_limited' } as const;
     const entry = decision.entries[0];
     if (outcome !== 'applied' || !decision.after || !entry) {
       // On the timeline but its record expired (kept 90 days): an old replay, answered from what is known.

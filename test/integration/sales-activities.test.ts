@@ -168,6 +168,38 @@ describe('activities: POST /v1/ops/leads/{leadId}/activities', () => {
   });
 });
 
+describe("activities and the lead's hourly event bound", () => {
+  it("given a lead whose browser sent its hour's bound of page views (a page left reloading), when the owner logs the call they just made, then it is recorded and stops the first-contact clock instead of a 429 that loses it", async () => {
+    // Arrange: the hand-off is open; 300 page views (MAX_EVENTS_PER_LEAD_HOUR) arrive in this hour.
+    const { MAX_EVENTS_PER_LEAD_HOUR } = await import('#domain/tracking/activity');
+    const leadId = await makeHotLead(runtime, uniqueEmail('act-flood'));
+    const [first] = handedOff(leadId);
+    for (let batch = 0; batch * 20 < MAX_EVENTS_PER_LEAD_HOUR; batch++) {
+      const events = Array.from({ length: 20 }, (_, i) => ({
+        type: 'page_view',
+        leadId,
+        eventId: `flood-${leadId}-${batch * 20 + i}`,
+        url: `https://www.example.co.jp/news?reload=${batch * 20 + i}`,
+      }));
+      const tracked = await api(runtime).opsPost('/v1/ops/events', { events });
+      expect(tracked.status).toBe(202);
+    }
+    const refused = await api(runtime).opsPost('/v1/ops/events', {
+      events: [
+        { type: 'page_view', leadId, eventId: `flood-${leadId}-over`, url: 'https://www.example.co.jp/' },
+      ],
+    });
+    expect(await refused.json()).toMatchObject({ accepted: 0, rejected: [{ reason: 'rate_limited' }] });
+
+    // Act
+    const call = await logActivity(leadId, await activity({ by: first?.owner.ownerId }));
+
+    // Assert
+    expect(call.status).toBe(201);
+    expect(await call.json()).toMatchObject({ leadId, points: 5, firstContact: true });
+  });
+});
+
 describe('first-contact SLA', () => {
   it('given a demo request handed off at once (trigger inquiry, 1 business hour), when nobody calls in time, then Lead SLA Breached {clock: first_contact} escalates and reassigns, once', async () => {
     // Arrange: a warm lead (contact form only), handed off at capture by the fast lane (trigger inquiry)

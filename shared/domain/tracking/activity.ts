@@ -16,14 +16,18 @@ export const MAX_EVENTS_PER_LEAD_HOUR = 300;
 
 const HOUR_MS = 3_600_000;
 
-/** The lead's activity window after one more event, or undefined when this hour's bound is reached. */
+/**
+ * The lead's activity window after one more event, or undefined when this hour's bound is reached. An event
+ * the bound does not refuse (`bounded: false`: a person's record, see `ActivitySource`) is still counted.
+ */
 export function nextActivityWindow(
   state: Pick<LeadState, 'activityWindow'>,
   now: EpochMs,
+  bounded = true,
 ): { hour: number; count: number } | undefined {
   const hour = Math.floor(now / HOUR_MS);
   const count = state.activityWindow?.hour === hour ? state.activityWindow.count : 0;
-  return count >= MAX_EVENTS_PER_LEAD_HOUR ? undefined : { hour, count: count + 1 };
+  return bounded && count >= MAX_EVENTS_PER_LEAD_HOUR ? undefined : { hour, count: count + 1 };
 }
 
 export interface ScoredActivity {
@@ -40,8 +44,11 @@ export interface ScoredActivity {
  * Whether an event counts against the lead's hourly bound: `live` events do (a looping page), a visitor's
  * `stitched` history does not (it was bounded when it was kept, `anonymousAllowance`, and arrives all at once
  * when the visitor identifies themselves: counting it would drop its tail and refuse the lead's next pages).
+ * A `person`'s record (a sales activity) counts but is never refused: the bound is there against machines,
+ * and a call refused because the lead's browser sent its hour's page views would be lost, and with it the
+ * first contact (the SLA would breach and reassign the lead away from the rep who called).
  */
-export type ActivitySource = 'live' | 'stitched';
+export type ActivitySource = 'live' | 'stitched' | 'person';
 
 /**
  * Score an event on a lead's state (the fit breakdown is not needed: events change behaviour only).
@@ -54,8 +61,9 @@ export function scoreActivity(
   now: EpochMs,
   source: ActivitySource = 'live',
 ): ScoredActivity | 'rate_limited' {
-  const activityWindow = source === 'live' ? nextActivityWindow(state, now) : state.activityWindow;
-  if (source === 'live' && !activityWindow) return 'rate_limited';
+  const activityWindow =
+    source === 'stitched' ? state.activityWindow : nextActivityWindow(state, now, source === 'live');
+  if (!activityWindow) return 'rate_limited';
   const scored = scoreEventOnState(state, undefined, event, config, now);
   if (activityWindow) scored.after.activityWindow = activityWindow;
   return { ...scored, events: stateChangeEvents(state, scored.after, now) };
@@ -87,7 +95,8 @@ export interface ActivityDecision {
  * (`scoreActivity` each, version + 1 each), so the whole batch is written as one conditional unit.
  * An event is a `duplicate` when it is a known replay (`replays`: the table's event-id guard said so), when
  * it repeats an id earlier in the batch, or when the state's recent-event hashes hold it (the cheap
- * pre-check that spares a write for an obvious replay). Pure.
+ * pre-check that spares a write for an obvious replay). `source` decides the hourly bound (`ActivitySource`).
+ * Pure.
  */
 export function decideActivities(
   state: LeadState,
