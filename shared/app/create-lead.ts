@@ -7,6 +7,7 @@ import { applyLeadAction } from '#app/lead-action';
 import { settings } from '#config/settings';
 import { type EntryOrigin, entryFacts, type LeadEntry, leadEntryGate } from '#domain/capture/manual-entry';
 import type { EpochMs } from '#domain/lead/types';
+import { getTimelineEntry } from '#store/leads';
 
 /** The body of `POST /v1/ops/leads`, checked (the contract is `leadEntrySchema`, #domain/capture/entry-schema). */
 export const createLeadRequestGate = leadEntryGate;
@@ -21,8 +22,11 @@ export type EntryAssignment = { handoffNumber: number; ownerId: string } | { ski
 export type EntryOutcome =
   | { kind: 'created'; leadId: string; assignment: EntryAssignment }
   | { kind: 'updated'; leadId: string; assignment: EntryAssignment }
-  /** This entry (an import row) is already on the lead: nothing changed. */
-  | { kind: 'unchanged'; leadId: string; assignment: EntryAssignment }
+  /**
+   * This entry (an import row, a keyed manual entry offered again) is already on the lead: nothing changed.
+   * `createdByIt`: for a keyed manual entry, whether this entry made the lead (its first answer was 201).
+   */
+  | { kind: 'unchanged'; leadId: string; assignment: EntryAssignment; createdByIt?: boolean }
   /** The address was erased on request: refused, nothing stored. */
   | { kind: 'erased' }
   /** `ownerId` names no configured owner: refused before anything is stored. */
@@ -63,7 +67,8 @@ export async function enterLead(entry: LeadEntry, origin: EntryOrigin, now: Epoc
   if (entry.ownerId !== undefined && !isKnownOwner(entry.ownerId))
     return { kind: 'unknown_owner', ownerId: entry.ownerId };
   if (await isErasedAddress(entry.email)) return { kind: 'erased' };
-  const upserted = await upsertLead(entryFacts(entry, origin, now));
+  const facts = entryFacts(entry, origin, now);
+  const upserted = await upsertLead(facts);
   // Erased between the read above and the write: the write's own check refused it (nothing stored).
   if ('erased' in upserted) return { kind: 'erased' };
   const { lead, created, replayed } = upserted;
@@ -72,16 +77,38 @@ export async function enterLead(entry: LeadEntry, origin: EntryOrigin, now: Epoc
     ? await assignEntryOwner(leadId, entry.ownerId, entryActionId(origin))
     : null;
   if (created) return { kind: 'created', leadId, assignment };
-  return replayed ? { kind: 'unchanged', leadId, assignment } : { kind: 'updated', leadId, assignment };
+  if (!replayed) return { kind: 'updated', leadId, assignment };
+  if (origin.kind !== 'manual') return { kind: 'unchanged', leadId, assignment };
+  // A keyed entry offered again: it made the lead when its timeline entry is the lead's creation (same instant).
+  const first = await getTimelineEntry(leadId, facts.formEvent.eventId);
+  return {
+    kind: 'unchanged',
+    leadId,
+    assignment,
+    createdByIt: first !== undefined && first.occurredAt === lead.profile.createdAt,
+  };
 }
 
 const entryActionId = (origin: EntryOrigin): string =>
   origin.kind === 'manual' ? `entry:${origin.entryId}` : `import:${origin.importId}:${origin.line}`;
 
-/** `POST /v1/ops/leads`: a lead typed in by sales (201 created, 200 updated, 404 unknown owner, 409 erased). */
-export async function createLeadManually(entry: LeadEntry): Promise<EntryOutcome> {
-  const outcome = await enterLead(entry, { kind: 'manual', entryId: randomUUID() }, clock());
-  if (outcome.kind !== 'erased' && outcome.kind !== 'unknown_owner')
+/**
+ * `POST /v1/ops/leads`: a lead typed in by sales (201 created, 200 updated, 404 unknown owner, 409 erased).
+ * With the client's `idempotencyKey` the entry is named by it: the same key again (a retry after a 503, whose
+ * entry may have committed without its hand-off, or after a lost answer) finds the entry on the lead, completes
+ * the hand-off once (its actionId is the entry's) and changes nothing else (`unchanged`).
+ */
+export async function createLeadManually(
+  entry: LeadEntry,
+  options: { idempotencyKey?: string } = {},
+): Promise<EntryOutcome> {
+  const key = options.idempotencyKey;
+  const origin: EntryOrigin =
+    key === undefined
+      ? { kind: 'manual', entryId: randomUUID() }
+      : { kind: 'manual', entryId: key, keyed: true };
+  const outcome = await enterLead(entry, origin, clock());
+  if (outcome.kind === 'created' || outcome.kind === 'updated')
     countMetric('LeadEntered', { channel: entry.channel });
   return outcome;
 }

@@ -52,6 +52,8 @@ export interface OperationSpec {
   summary: string;
   description?: string;
   query?: Record<string, { description: string; required?: boolean }>;
+  /** Request headers the route reads (optional ones; `Authorization` is the security scheme's). */
+  headers?: Record<string, { description: string; pattern?: string }>;
   /**
    * The zod schema the handler validates the body with, an example that passes it, and (when the validator
    * is not describable, e.g. a transform) a zod schema of the same shape for the document.
@@ -328,6 +330,13 @@ export const OPERATIONS: readonly OperationSpec[] = [
     path: '/v1/ops/leads',
     auth: 'ops',
     summary: 'Enter a lead by hand (business card, call): de-duplicated on the e-mail like capture',
+    headers: {
+      'Idempotency-Key': {
+        description:
+          'Names the entry (1 to 64 of A-Z a-z 0-9 . _ : -). Sent again with the same key (a retry after a 503 or a lost answer), the entry completes what the first attempt left undone (the hand-off to `ownerId`), adds no second timeline entry, and answers as the first did (header `idempotent-replay: true`)',
+        pattern: '^[A-Za-z0-9._:-]{1,64}$',
+      },
+    },
     body: {
       schema: leadEntrySchema,
       example: {
@@ -348,7 +357,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
       '201':
         'Created `{leadId, created: true}`; with `ownerId` also `assignment: {handoffNumber, ownerId}` (handed off to that owner) or `{skipped}`',
       '200': 'The address had a lead: updated, `{leadId, created: false}`',
-      '400': 'Fields need attention (named)',
+      '400': 'Fields need attention (named; an invalid `Idempotency-Key` is named too)',
       '404': '`ownerId` names no configured owner (field ownerId); nothing stored',
       '409': 'The address was erased on request; nothing stored',
     },
@@ -718,6 +727,7 @@ function register(
 ): void {
   const params = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? '');
   const query = Object.entries(op.query ?? {});
+  const headers = Object.entries(op.headers ?? {});
   const body = op.body;
   registry.registerPath({
     method: op.method.toLowerCase() as 'get' | 'post' | 'delete',
@@ -735,6 +745,18 @@ function register(
                 query.map(([name, q]) => {
                   const described = z.string().meta({ description: q.description });
                   return [name, q.required ? described : described.optional()];
+                }),
+              ),
+            ),
+          }
+        : {}),
+      ...(headers.length
+        ? {
+            headers: z.object(
+              Object.fromEntries(
+                headers.map(([name, h]) => {
+                  const text = h.pattern ? z.string().regex(new RegExp(h.pattern)) : z.string();
+                  return [name, text.meta({ description: h.description }).optional()];
                 }),
               ),
             ),

@@ -237,6 +237,105 @@ describe('dependency down → 503 with Retry-After, and a client retry changes t
   }
 });
 
+describe('a lead entered by sales (POST /v1/ops/leads) under DynamoDB faults: a retry with the same Idempotency-Key completes the entry once', () => {
+  const enter = (address: string, key?: string) =>
+    api.call({
+      method: 'POST',
+      url: '/v1/ops/leads',
+      headers: {
+        authorization: `Bearer ${api.opsToken}`,
+        'content-type': 'application/json',
+        ...(key ? { 'idempotency-key': key } : {}),
+      },
+      body: JSON.stringify({
+        email: address,
+        attributes: { lastName: '佐藤', company: '株式会社サンプル' },
+        channel: 'event',
+        source: '展示会 2026 東京',
+        consentBasis: 'business_card',
+        ownerId: 'sato',
+      }),
+    });
+  const entries = (lead: { timeline: { type: string }[] }) =>
+    lead.timeline.filter((e) => e.type === 'lead_entered').length;
+
+  it('given the hand-off to the named owner is throttled after the entry committed, then 503, and the retry with the same key answers 201 created with the hand-off, one timeline entry', async () => {
+    // Arrange: the entry's transaction is the first TransactWriteItems, the owner's hand-off the second.
+    const address = email('entry-fault');
+    const key = `card-${randomUUID()}`;
+    const injected = fault(dynamodb, { operations: ['TransactWriteItems'], nth: 2, error: throttled });
+
+    // Act
+    const first = await enter(address, key);
+    injected.remove();
+    const retry = await enter(address, key);
+    const again = await enter(address, key);
+
+    // Assert
+    expect(injected.fired()).toBe(1);
+    expectUnavailable(first);
+    const leadId = await findLeadIdByEmail(address);
+    expect(retry.status, retry.body).toBe(201);
+    expect(JSON.parse(retry.body)).toEqual({
+      leadId,
+      created: true,
+      assignment: { handoffNumber: 1, ownerId: 'sato' },
+    });
+    expect(again.status).toBe(201);
+    expect(again.headers['idempotent-replay']).toBe('true');
+    expect(JSON.parse(again.body)).toEqual(JSON.parse(retry.body));
+    const lead = await viewLead(leadId ?? '');
+    expect(entries(lead)).toBe(1);
+  });
+
+  it('given the entry commits but its answer is lost (timeout), then 503, and the retry with the same key answers 201 created, with one timeline entry and one hand-off', async () => {
+    // Arrange
+    const address = email('entry-lost');
+    const key = `card-${randomUUID()}`;
+    const injected = fault(dynamodb, {
+      operations: ['TransactWriteItems'],
+      nth: 1,
+      error: timedOut,
+      when: 'after',
+    });
+
+    // Act
+    const first = await enter(address, key);
+    injected.remove();
+    const retry = await enter(address, key);
+
+    // Assert
+    expectUnavailable(first);
+    expect(retry.status, retry.body).toBe(201);
+    expect(JSON.parse(retry.body)).toMatchObject({ created: true, assignment: { handoffNumber: 1 } });
+    const lead = await viewLead((await findLeadIdByEmail(address)) ?? '');
+    expect(entries(lead)).toBe(1);
+  });
+
+  it('given an existing lead, when an entry is sent twice with one key, then 200 created false both times and one timeline entry; a bad key is a 400 naming the header', async () => {
+    // Arrange
+    const address = email('entry-known');
+    expect((await enter(address)).status).toBe(201);
+    const key = `card-${randomUUID()}`;
+
+    // Act
+    const update = await enter(address, key);
+    const replay = await enter(address, key);
+    const bad = await enter(address, 'not a key!');
+
+    // Assert
+    expect(update.status).toBe(200);
+    expect(replay.status).toBe(200);
+    expect(replay.headers['idempotent-replay']).toBe('true');
+    expect(JSON.parse(replay.body)).toEqual(JSON.parse(update.body));
+    expect(JSON.parse(update.body)).toMatchObject({ created: false });
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body).error.errors[0].field).toBe('Idempotency-Key');
+    const lead = await viewLead((await findLeadIdByEmail(address)) ?? '');
+    expect(entries(lead)).toBe(2);
+  });
+});
+
 describe('unsubscribe under DynamoDB faults: a withdrawal is never lost from the consent ledger', () => {
   const oneClick = async (leadId: string) => {
     const url = new URL(await unsubscribeUrl(leadId));

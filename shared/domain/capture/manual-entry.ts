@@ -146,8 +146,11 @@ export function entryLeadAttributes(attributes: EntryAttributes): LeadAttributes
 
 /** Where an entry comes from: a manual entry (`ops:manual`) or one row of an import. */
 export type EntryOrigin =
-  | { kind: 'manual'; entryId: string }
-  | { kind: 'import'; importId: string; line: number };
+  /**
+   * `keyed`: the entry id is the client's `Idempotency-Key`, so the same entry may be offered again (a retry
+   * after a 503 or a lost answer) and is recognized by its timeline entry, as an import row is.
+   */
+  { kind: 'manual'; entryId: string; keyed?: boolean } | { kind: 'import'; importId: string; line: number };
 
 /** The id capture's path uses as the "form" of an entry (Lead Captured's `formId`, consent's `formId`). */
 export function entryFormId(origin: EntryOrigin): string {
@@ -203,7 +206,7 @@ export function entryFacts(entry: LeadEntry, origin: EntryOrigin, now: EpochMs):
     now,
     submissionId,
     byOps: true,
-    ...(origin.kind === 'import' ? { mayRepeat: true } : {}),
+    ...(origin.kind === 'import' || origin.keyed ? { mayRepeat: true } : {}),
   };
 }
 
