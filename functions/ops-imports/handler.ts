@@ -43,7 +43,8 @@ export const handler = httpHandler(async (event) => {
   } else if (mediaType === 'application/json') {
     let value: unknown;
     try {
-      value = JSON.parse(bytes.toString('utf8'));
+      // As `readBody` reads every other JSON body: a leading byte order mark (Windows tools write one) is dropped.
+      value = JSON.parse(new TextDecoder().decode(bytes));
     } catch {
       throw new BadRequestError('The body is not valid JSON.');
     }

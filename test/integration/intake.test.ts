@@ -410,6 +410,27 @@ describe('POST /v1/ops/imports', () => {
     expect(lead?.profile.consent?.textVersion).toBe('basis:existing_relationship');
   });
 
+  it('given the JSON body itself saved with a UTF-8 byte order mark (Windows PowerShell, Notepad), then it imports as the other JSON routes read it, not "not valid JSON"', async () => {
+    // Arrange
+    const email = uniqueEmail('json-bom');
+    const body = JSON.stringify({
+      csv: `メールアドレス\n${email}\n`,
+      channel: 'event',
+      source: 's',
+      consent: 'none',
+    });
+
+    // Act
+    const response = await postImport(
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(body)]),
+      'application/json',
+    );
+
+    // Assert
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ created: 1, rejected: 0 });
+  });
+
   it('given a file without an e-mail column, bad options or more than 1,000 rows, then 400/400/413 and nothing is stored', async () => {
     const before = await snapshot();
     const noEmail = await api(runtime).opsPost('/v1/ops/imports', {
