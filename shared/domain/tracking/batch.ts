@@ -181,10 +181,22 @@ const storableNumber = (n: number): boolean =>
 
 type TimeResult = { ok: true; at: EpochMs } | { ok: false; reason: RejectReason };
 
+/**
+ * Whether the calendar date of an `ISO_TIME` string exists. `Date.parse` does not refuse a day the month lacks:
+ * it moves it on (2026-02-30 → March 2, 2025-06-31 → July 1), so an event dated by a buggy formatter would land
+ * on another day, or be refused for a reason that is not the one.
+ */
+const calendarDayExists = (iso: string): boolean => {
+  const year = Number(iso.slice(0, 4));
+  const month = Number(iso.slice(5, 7));
+  const day = Number(iso.slice(8, 10));
+  return month >= 1 && month <= 12 && day >= 1 && day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+};
+
 const parseOccurredAt = (raw: unknown, opts: ParseOptions): TimeResult => {
   let at: number;
   if (raw === undefined || raw === null) return { ok: true, at: opts.now };
-  if (typeof raw === 'string' && ISO_TIME.test(raw)) at = Date.parse(raw);
+  if (typeof raw === 'string' && ISO_TIME.test(raw) && calendarDayExists(raw)) at = Date.parse(raw);
   else if (typeof raw === 'number' && Number.isSafeInteger(raw)) at = raw;
   else return { ok: false, reason: 'invalid_occurred_at' };
   if (!Number.isFinite(at) || at <= 0) return { ok: false, reason: 'invalid_occurred_at' };
@@ -431,7 +443,7 @@ export function parseTrackEvent(
  * not move with each retry's `sentAt`. An unreadable `sentAt` is ignored (no correction).
  */
 export function clockSkewOf(sentAt: unknown, now: EpochMs): number {
-  if (typeof sentAt !== 'string' || !ISO_TIME.test(sentAt)) return 0;
+  if (typeof sentAt !== 'string' || !ISO_TIME.test(sentAt) || !calendarDayExists(sentAt)) return 0;
   const at = Date.parse(sentAt);
   return Number.isFinite(at) && at > 0 ? now - at : 0;
 }

@@ -166,6 +166,27 @@ describe('tracking event: bounds', () => {
     expect(reasonOf(snippetEvent(over))).toBe(reason);
   });
 
+  it('given an occurredAt on a day the month does not have, when parsed, then it is rejected as invalid_occurred_at, not moved to another day (Date.parse reads 02-30 as March 2)', () => {
+    // Arrange: a webinar platform's trusted event two days into March, dated 30 February.
+    const now = Date.parse('2026-03-02T03:00:00Z');
+    const parse = (occurredAt: string) => {
+      const result = parseTrackEvent(
+        { type: 'webinar_attended', email: 'a@example.co.jp', occurredAt },
+        0,
+        'trusted',
+        { now, lateEventWindowDays: 7 },
+      );
+      return result.ok ? 'ok' : result.reason;
+    };
+
+    // Act + Assert
+    expect(parse('2026-02-30T10:00:00+09:00')).toBe('invalid_occurred_at');
+    expect(parse('2026-02-29T10:00:00Z')).toBe('invalid_occurred_at'); // 2026 is not a leap year
+    expect(reasonOf(snippetEvent({ occurredAt: '2025-06-31T09:00:00+09:00' }))).toBe('invalid_occurred_at');
+    expect(parse('2026-02-28T10:00:00+09:00')).toBe('ok');
+    expect(reasonOf(snippetEvent({ occurredAt: '2025-05-31T09:00:00+09:00' }))).toBe('ok');
+  });
+
   it('given an event 4 minutes ahead of our clock, when parsed, then it is taken (clock skew)', () => {
     expect(reasonOf(snippetEvent({ occurredAt: new Date(NOW + 4 * 60_000).toISOString() }))).toBe('ok');
   });
