@@ -114,6 +114,17 @@ const fn = (spec: Omit<FunctionSpec, 'routes' | 'triggers'> & Partial<FunctionSp
   ...spec,
 });
 
+/**
+ * The API's CORS preflight answer, what a browser on an allowed origin may send: API Gateway's `corsPreflight`
+ * (infra/stateless.ts) and the local runtime's answer to OPTIONS are both built from it. `idempotency-key`:
+ * `POST /v1/ops/leads` takes one.
+ */
+export const CORS = {
+  methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+  headers: ['content-type', 'accept', 'authorization', 'idempotency-key'],
+  maxAgeSeconds: 600,
+} as const;
+
 export const FUNCTIONS: readonly FunctionSpec[] = [
   fn({
     name: 'health',

@@ -21,7 +21,14 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct, type IConstruct } from 'constructs';
 import { corsOrigins, type Settings } from '#config/settings';
 import { keys } from '#store/keys';
-import { type EventPattern, FUNCTIONS, type FunctionSpec, type Grants, TABLE_ACTIONS } from './catalog.ts';
+import {
+  CORS,
+  type EventPattern,
+  FUNCTIONS,
+  type FunctionSpec,
+  type Grants,
+  TABLE_ACTIONS,
+} from './catalog.ts';
 import { EdgeDistribution } from './edge.ts';
 import type { Identity } from './identity.ts';
 import { LeadFunction } from './lead-function.ts';
@@ -65,14 +72,9 @@ export class Stateless extends Construct {
       createDefaultStage: false,
       corsPreflight: {
         allowOrigins: corsOrigins(settings),
-        allowMethods: [
-          CorsHttpMethod.GET,
-          CorsHttpMethod.POST,
-          CorsHttpMethod.DELETE,
-          CorsHttpMethod.OPTIONS,
-        ],
-        allowHeaders: ['content-type', 'accept', 'authorization'],
-        maxAge: Duration.minutes(10),
+        allowMethods: CORS.methods.map((m) => CorsHttpMethod[m]),
+        allowHeaders: [...CORS.headers],
+        maxAge: Duration.seconds(CORS.maxAgeSeconds),
       },
     });
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention });

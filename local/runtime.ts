@@ -207,7 +207,7 @@ const start = async (
   admin.destroy();
 
   // Handlers are imported only now, after the environment is complete, as a Lambda cold start would.
-  const { FUNCTIONS, eventRules } = await import('#infra/catalog');
+  const { CORS, FUNCTIONS, eventRules } = await import('#infra/catalog');
   const clock = await import('#adapters/clock');
   const { nextDueAt } = await import('#store/timers');
   const handlers = new Map<string, { spec: FunctionSpec; handler: AnyHandler }>();
@@ -406,9 +406,9 @@ const start = async (
           ...cors,
           ...(cors['access-control-allow-origin']
             ? {
-                'access-control-allow-methods': 'GET,POST,OPTIONS',
-                'access-control-allow-headers': 'content-type,accept,authorization',
-                'access-control-max-age': '600',
+                'access-control-allow-methods': CORS.methods.join(','),
+                'access-control-allow-headers': CORS.headers.join(','),
+                'access-control-max-age': String(CORS.maxAgeSeconds),
               }
             : {}),
         },

@@ -250,6 +250,26 @@ describe('capture: a landing-page form post', () => {
     expect(response.headers.get('access-control-allow-origin')).toBe('https://www.example.co.jp');
   });
 
+  it('given a browser preflight from an allowed origin, then the local gateway answers what API Gateway answers from the stack: DELETE among the methods, Idempotency-Key among the headers', async () => {
+    // Act
+    const response = await fetch(`${runtime.apiUrl}/v1/ops/leads`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://www.example.co.jp',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,authorization,idempotency-key',
+      },
+    });
+
+    // Assert
+    expect(response.status).toBe(204);
+    const { CORS } = await import('#infra/catalog');
+    expect(response.headers.get('access-control-allow-methods')?.split(',')).toEqual([...CORS.methods]);
+    expect(response.headers.get('access-control-allow-headers')?.split(',')).toEqual(
+      expect.arrayContaining(['content-type', 'authorization', 'idempotency-key']),
+    );
+  });
+
   it('given a bot (honeypot filled or too fast), when posted, then it gets the success response but nothing is stored or sent', async () => {
     const honeypot = uniqueEmail('honeypot');
     const fast = uniqueEmail('fast');
