@@ -104,24 +104,38 @@ function percentBytes(text: string): Uint8Array {
   return Uint8Array.from(bytes);
 }
 
+const STRICT_EUC_JP = new TextDecoder('euc-jp', { fatal: true });
+
+/** Every pair decoded strictly, or undefined when some byte is not of the encoding. */
+function strictly(
+  decoder: TextDecoder,
+  pairs: readonly (readonly [Uint8Array, Uint8Array])[],
+): [string, string][] | undefined {
+  try {
+    return pairs.map(([k, v]) => [decoder.decode(k), decoder.decode(v)]);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The body's pairs as text. Browsers encode a form in the page's character set and say nothing of it in the
  * request (no `charset` on `application/x-www-form-urlencoded`): UTF-8 pages send UTF-8, but many Japanese
- * corporate sites are still Shift_JIS, and their forms send Shift_JIS bytes. Read as UTF-8 those become
- * U+FFFD (山田 → "�R�c"), stored as the lead's name and mailed back in the auto-reply. So: valid UTF-8 is
- * UTF-8; otherwise Shift_JIS (CP932) when the whole body reads as it; otherwise the post is refused.
+ * corporate sites are still Shift_JIS (a few EUC-JP), and their forms send those bytes. Read as UTF-8 they
+ * become U+FFFD (山田 → "�R�c"), stored as the lead's name and mailed back in the auto-reply. So, for the
+ * whole body: valid UTF-8 is UTF-8; else valid EUC-JP is EUC-JP (Shift_JIS names and companies almost always
+ * hold a byte EUC-JP refuses: 山 8E 52, 株 8A 94, hiragana 82 xx; EUC-JP read as Shift_JIS instead would pass as
+ * half-width kana, 渡辺 → "ﾅﾏﾊﾕ"); else Shift_JIS (CP932) when the body reads as it; else the post is refused.
  */
 function decodePairs(pairs: readonly (readonly [Uint8Array, Uint8Array])[]): [string, string][] {
-  try {
-    return pairs.map(([k, v]) => [STRICT_UTF8.decode(k), STRICT_UTF8.decode(v)]);
-  } catch {
-    const decoded = pairs.map(([k, v]): [string, string] => [decodeCp932(k), decodeCp932(v)]);
-    if (decoded.some(([k, v]) => k.includes('\uFFFD') || v.includes('\uFFFD')))
-      throw new FormBodyError(
-        'The form fields are neither UTF-8 nor Shift_JIS text; post the form as UTF-8 (accept-charset="UTF-8").',
-      );
-    return decoded;
-  }
+  const text = strictly(STRICT_UTF8, pairs) ?? strictly(STRICT_EUC_JP, pairs);
+  if (text) return text;
+  const decoded = pairs.map(([k, v]): [string, string] => [decodeCp932(k), decodeCp932(v)]);
+  if (decoded.some(([k, v]) => k.includes('\uFFFD') || v.includes('\uFFFD')))
+    throw new FormBodyError(
+      'The form fields are neither UTF-8, Shift_JIS nor EUC-JP text; post the form as UTF-8 (accept-charset="UTF-8").',
+    );
+  return decoded;
 }
 
 /**

@@ -55,6 +55,17 @@ describe('parseUrlEncoded', () => {
     });
   });
 
+  it('given a form on an EUC-JP page, when parsed, then the Japanese is read as EUC-JP, neither U+FFFD nor half-width kana', () => {
+    // 渡辺 (C5 CF CA D5, "ﾅﾏﾊﾕ" if read as Shift_JIS), 東京 (C5 EC B5 FE), 株式会社
+    const body = 'lastName=%C5%CF%CA%D5&company=%C5%EC%B5%FE%B3%F4%BC%B0%B2%F1%BC%D2&email=a%40example.co.jp';
+
+    expect(parseUrlEncoded(body)).toEqual({
+      lastName: '渡辺',
+      company: '東京株式会社',
+      email: 'a@example.co.jp',
+    });
+  });
+
   it('given bytes that are neither UTF-8 nor Shift_JIS, when parsed, then a FormBodyError names the problem instead of storing U+FFFD', () => {
     expect(() => parseUrlEncoded('lastName=%FF%FF&email=a%40example.co.jp')).toThrow(/UTF-8/);
   });
