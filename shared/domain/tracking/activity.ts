@@ -63,7 +63,7 @@ export function scoreActivity(
 ): ScoredActivity | 'rate_limited' {
   const activityWindow =
     source === 'stitched' ? state.activityWindow : nextActivityWindow(state, now, source === 'live');
-  if (!activityWindow) return 'rate_limited';
+  if (source !== 'stitched' && !activityWindow) return 'rate_limited';
   const scored = scoreEventOnState(state, undefined, event, config, now);
   if (activityWindow) scored.after.activityWindow = activityWindow;
   return { ...scored, events: stateChangeEvents(state, scored.after, now) };

@@ -76,6 +76,24 @@ describe('the per-lead hourly bound', () => {
     expect(stitched.after?.activityWindow).toEqual({ hour, count: MAX_EVENTS_PER_LEAD_HOUR - 1 });
     expect([...live.outcomes.values()]).toEqual(['applied', 'rate_limited', 'rate_limited']);
   });
+
+  it('given a lead with no window yet, when a stitched history is decided, then it is scored and opens no window', () => {
+    const history = [{ eventId: 'a1', type: 'page_view', occurredAt: NOW - HOUR }];
+    const stitched = decideActivities(state(), history, new Set(), defaultConfig, NOW, 'stitched');
+    expect([...stitched.outcomes.values()]).toEqual(['applied']);
+    expect(stitched.after?.activityWindow).toBeUndefined();
+  });
+
+  it("given a full window, when a person's sales activity is decided, then it is applied and counted, never rate limited", () => {
+    const hour = Math.floor(NOW / HOUR);
+    const full = state({ activityWindow: { hour, count: MAX_EVENTS_PER_LEAD_HOUR } });
+    const call = [
+      { eventId: 'c1', type: 'sales_activity', occurredAt: NOW, properties: { activityType: 'call' } },
+    ];
+    const person = decideActivities(full, call, new Set(), defaultConfig, NOW, 'person');
+    expect([...person.outcomes.values()]).toEqual(['applied']);
+    expect(person.after?.activityWindow).toEqual({ hour, count: MAX_EVENTS_PER_LEAD_HOUR + 1 });
+  });
 });
 
 describe('decay timer arming', () => {
