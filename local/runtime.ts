@@ -285,7 +285,13 @@ const start = async (
       const now = clock.now();
       // Bounded: past MAX_TICKS stops, plain ticks (a due timer every minute for months would be 500,000).
       const due = ticks < MAX_TICKS ? await nextDueAt() : undefined;
-      const at = Math.min(end, now + step, due === undefined ? end : Math.max(due, now + SCHEDULE_MS));
+      // A timer still due after the last sweep (failing, or of an unknown kind) does not shorten the tick: it
+      // would make every remaining minute a sweep.
+      const at = Math.min(
+        end,
+        now + step,
+        due === undefined || due <= now ? end : Math.max(due, now + SCHEDULE_MS),
+      );
       clock.advanceClock(at - now);
       await sweep();
       ticks++;

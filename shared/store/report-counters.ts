@@ -298,19 +298,8 @@ export async function timelineFactCounted(leadId: string, eventId: string): Prom
   return result.Item?.[TIMELINE_FACT] !== undefined;
 }
 
-/**
- * The KPI day of the lead's latest send of a step (the day its `sent` fact was counted on, read from the
- * step mails' timeline entries `nurture:<sequence>:<run>:<step>:sent`), or undefined when none is kept
- * (never sent, or expired with the timeline). An unsubscribe through the mail's link counts on that day.
- */
-export async function stepSentDay(
-  leadId: string,
-  sequenceId: string,
-  stepId: string,
-): Promise<string | undefined> {
-  const prefix = `${FACT_TIMELINE_PREFIX}${sequenceId}:`;
-  const suffix = `:${stepId}:sent`;
-  let latest: { run: number; day: string } | undefined;
+/** The lead's timeline entries under `prefix` that carry a report fact (`sk` and the fact), page by page. */
+async function* timelineFactPages(leadId: string, prefix: string): AsyncGenerator<Record<string, unknown>[]> {
   let startKey: Record<string, unknown> | undefined;
   do {
     const result: QueryCommandOutput = await dynamodb.send(
@@ -324,15 +313,33 @@ export async function stepSentDay(
         ExclusiveStartKey: startKey,
       }),
     );
-    for (const item of result.Items ?? []) {
+    yield result.Items ?? [];
+    startKey = result.LastEvaluatedKey;
+  } while (startKey);
+}
+
+/**
+ * The KPI day of the lead's latest send of a step (the day its `sent` fact was counted on, read from the
+ * step mails' timeline entries `nurture:<sequence>:<run>:<step>:sent`), or undefined when none is kept
+ * (never sent, or expired with the timeline). An unsubscribe through the mail's link counts on that day.
+ */
+export async function stepSentDay(
+  leadId: string,
+  sequenceId: string,
+  stepId: string,
+): Promise<string | undefined> {
+  const prefix = `${FACT_TIMELINE_PREFIX}${sequenceId}:`;
+  const suffix = `:${stepId}:sent`;
+  let latest: { run: number; day: string } | undefined;
+  for await (const items of timelineFactPages(leadId, prefix)) {
+    for (const item of items) {
       const sk = String(item.sk);
       if (!sk.endsWith(suffix)) continue;
       const run = Number(sk.slice(prefix.length, sk.length - suffix.length));
       const day = (item[TIMELINE_FACT] as ReportFact | undefined)?.day;
       if (Number.isInteger(run) && day && (!latest || run > latest.run)) latest = { run, day };
     }
-    startKey = result.LastEvaluatedKey;
-  } while (startKey);
+  }
   return latest?.day;
 }
 
@@ -482,21 +489,9 @@ export async function readLeadFacts(leadId: string): Promise<ReportFact[]> {
     startKey = result.LastEvaluatedKey;
   } while (startKey);
   // Step mails' `sent` facts, kept on their timeline entries (see TIMELINE_FACT).
-  do {
-    const result: QueryCommandOutput = await dynamodb.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-        FilterExpression: 'attribute_exists(#fact)',
-        ProjectionExpression: '#fact',
-        ExpressionAttributeNames: { '#fact': TIMELINE_FACT },
-        ExpressionAttributeValues: { ':pk': keys.profile(leadId).pk, ':p': FACT_TIMELINE_PREFIX },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of result.Items ?? []) facts.push(item[TIMELINE_FACT] as ReportFact);
-    startKey = result.LastEvaluatedKey;
-  } while (startKey);
+  for await (const items of timelineFactPages(leadId, FACT_TIMELINE_PREFIX)) {
+    for (const item of items) facts.push(item[TIMELINE_FACT] as ReportFact);
+  }
   return facts;
 }
 
