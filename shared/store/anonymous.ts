@@ -1,9 +1,9 @@
-import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { EpochMs } from '#domain/lead/types';
 import type { ScoredEvent } from '#domain/scoring/scoring';
 import { readCancellation } from '#domain/tracking/activity';
 import type { AnonymousQuota } from '#domain/tracking/anonymous';
-import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
+import { dynamodb, isConditionalCheckFailure, queryPages, tableName } from '#store/dynamodb';
 import { keys, PREFIX } from '#store/keys';
 import { anonymousExpiry } from '#store/retention';
 import { CONFLICT, retryOnConflict } from '#store/retry';
@@ -152,17 +152,9 @@ export async function linkAnonymous(anonymousId: string, leadId: string, now: Ep
 
 /** An anonymous visitor's kept events, one page at a time, oldest first within the page. */
 export async function* anonymousEventPages(anonymousId: string): AsyncGenerator<ScoredEvent[]> {
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamodb.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :evt)',
-        ExpressionAttributeValues: { ':pk': keys.anonymousLink(anonymousId).pk, ':evt': PREFIX.timeline },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    yield (page.Items ?? []).map((i) => i.event as ScoredEvent).sort((a, b) => a.occurredAt - b.occurredAt);
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  for await (const items of queryPages({
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :evt)',
+    ExpressionAttributeValues: { ':pk': keys.anonymousLink(anonymousId).pk, ':evt': PREFIX.timeline },
+  }))
+    yield items.map((i) => i.event as ScoredEvent).sort((a, b) => a.occurredAt - b.occurredAt);
 }

@@ -1,5 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  QueryCommand,
+  type QueryCommandInput,
+  type QueryCommandOutput,
+} from '@aws-sdk/lib-dynamodb';
 import { traced } from '#adapters/tracer';
 import { env } from '#config/env';
 import { CONFLICT, retryOnConflict } from '#store/retry';
@@ -50,27 +56,32 @@ export async function batchWrite(requests: readonly WriteRequest[]): Promise<voi
   }
 }
 
-/**
- * Every item of one partition, a page at a time, read strongly (an erase or an export must see the writes
- * just made, its own deletes included). `projection`: only these attributes (e.g. 'pk, sk' to delete).
- */
-export async function* partitionPages(
-  pk: string,
-  projection?: string,
-): AsyncGenerator<Record<string, unknown>[]> {
+/** A page of a query's items, as the document client returns them. */
+export type QueryItems = NonNullable<QueryCommandOutput['Items']>;
+
+/** Every page of a query on the table (its `LastEvaluatedKey` followed to the end), a page of items at a time. */
+export async function* queryPages(
+  input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>,
+): AsyncGenerator<QueryItems> {
   let startKey: Record<string, unknown> | undefined;
   do {
     const page = await dynamodb.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-        ...(projection ? { ProjectionExpression: projection } : {}),
-      }),
+      new QueryCommand({ TableName: tableName, ...input, ExclusiveStartKey: startKey }),
     );
     yield page.Items ?? [];
     startKey = page.LastEvaluatedKey;
   } while (startKey);
+}
+
+/**
+ * Every item of one partition, a page at a time, read strongly (an erase or an export must see the writes
+ * just made, its own deletes included). `projection`: only these attributes (e.g. 'pk, sk' to delete).
+ */
+export function partitionPages(pk: string, projection?: string): AsyncGenerator<QueryItems> {
+  return queryPages({
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': pk },
+    ConsistentRead: true,
+    ...(projection ? { ProjectionExpression: projection } : {}),
+  });
 }

@@ -1,9 +1,9 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { LeadState } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
 import type { EnrollmentRecord, StepOutcomeRecord } from '#domain/nurture/enrollment';
 import type { EnrollmentState } from '#domain/nurture/sequences';
-import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
+import { dynamodb, isConditionalCheckFailure, queryPages, tableName } from '#store/dynamodb';
 import { dueAttributes, keys, PREFIX } from '#store/keys';
 import { stateItem } from '#store/lead-items';
 import { putTimelineEntry, type StoredTimelineEntry, settledState, type TransactItem } from '#store/leads';
@@ -37,20 +37,12 @@ export async function getEnrollment(
 /** Every enrollment of a lead (a handful: one item per sequence). */
 export async function listEnrollments(leadId: string): Promise<EnrollmentRecord[]> {
   const out: EnrollmentRecord[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamodb.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': keys.profile(leadId).pk, ':prefix': PREFIX.enrollment },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) out.push(enrollmentFromItem(item));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  for await (const items of queryPages({
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': keys.profile(leadId).pk, ':prefix': PREFIX.enrollment },
+    ConsistentRead: true,
+  }))
+    for (const item of items) out.push(enrollmentFromItem(item));
   return out;
 }
 

@@ -21,7 +21,7 @@ import {
 } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
 import { readCancellation, type ScoredBatchRefusal } from '#domain/tracking/activity';
-import { batchWrite, dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
+import { batchWrite, dynamodb, isConditionalCheckFailure, queryPages, tableName } from '#store/dynamodb';
 import { dueAttributes, keys, leadIdFromPk, PREFIX, timelineAtKey } from '#store/keys';
 import { fromStateItem, profileItem, stateItem, stripKeys } from '#store/lead-items';
 import { type OutboxEvent, outboxPut } from '#store/outbox';
@@ -271,22 +271,15 @@ export async function getTimelinePage(
  */
 export async function getTimeline(leadId: string, limit = 200): Promise<StoredTimelineEntry[]> {
   const entries: StoredTimelineEntry[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const result = await dynamodb.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': keys.profile(leadId).pk, ':prefix': PREFIX.timeline },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of result.Items ?? []) {
+  for await (const items of queryPages({
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': keys.profile(leadId).pk, ':prefix': PREFIX.timeline },
+  })) {
+    for (const item of items) {
       const entry = stripKeys<StoredTimelineEntry>(item, [TTL_ATTRIBUTE, INDEXES.timeline.sortKey.name]);
       if (entry) entries.push(entry);
     }
-    startKey = result.LastEvaluatedKey;
-  } while (startKey);
+  }
   return entries
     .sort((a, b) => b.occurredAt - a.occurredAt || (a.eventId < b.eventId ? 1 : -1))
     .slice(0, limit);

@@ -1,13 +1,7 @@
-import {
-  DeleteCommand,
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { EpochMs } from '#domain/lead/types';
 import type { ScoredEvent } from '#domain/scoring/scoring';
-import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
+import { dynamodb, isConditionalCheckFailure, queryPages, tableName } from '#store/dynamodb';
 import { dueAtKey, dueShardFor, keys, PREFIX } from '#store/keys';
 import type { TransactItem } from '#store/leads';
 import { CONFLICT, retryOnConflict } from '#store/retry';
@@ -123,20 +117,12 @@ export function noParkedEventsCheck(leadId: string): TransactItem {
 /** A lead's parked events, oldest first. */
 export async function pendingEvents(leadId: string): Promise<ScoredEvent[]> {
   const events: ScoredEvent[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamodb.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': keys.profile(leadId).pk, ':prefix': PREFIX.pending },
-        ExclusiveStartKey: startKey,
-        ConsistentRead: true,
-      }),
-    );
-    for (const item of page.Items ?? []) events.push(item.event as ScoredEvent);
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  for await (const items of queryPages({
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': keys.profile(leadId).pk, ':prefix': PREFIX.pending },
+    ConsistentRead: true,
+  }))
+    for (const item of items) events.push(item.event as ScoredEvent);
   return events.sort((a, b) => a.occurredAt - b.occurredAt || (a.eventId < b.eventId ? -1 : 1));
 }
 

@@ -1,11 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  GetCommand,
-  QueryCommand,
-  type QueryCommandOutput,
-  TransactWriteCommand,
-  type TransactWriteCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { settings } from '#config/settings';
 import type { Attribution } from '#domain/capture/attribution';
 import type { AnyDomainEvent } from '#domain/lead/events';
@@ -23,7 +17,15 @@ import {
   leadDims,
   type ReportFact,
 } from '#domain/reports/counting';
-import { batchWrite, dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
+import {
+  batchWrite,
+  dynamodb,
+  isConditionalCheckFailure,
+  partitionPages,
+  type QueryItems,
+  queryPages,
+  tableName,
+} from '#store/dynamodb';
 import { keys, PREFIX } from '#store/keys';
 
 /**
@@ -299,23 +301,14 @@ export async function timelineFactCounted(leadId: string, eventId: string): Prom
 }
 
 /** The lead's timeline entries under `prefix` that carry a report fact (`sk` and the fact), page by page. */
-async function* timelineFactPages(leadId: string, prefix: string): AsyncGenerator<Record<string, unknown>[]> {
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const result: QueryCommandOutput = await dynamodb.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-        FilterExpression: 'attribute_exists(#fact)',
-        ProjectionExpression: 'sk, #fact',
-        ExpressionAttributeNames: { '#fact': TIMELINE_FACT },
-        ExpressionAttributeValues: { ':pk': keys.profile(leadId).pk, ':p': prefix },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    yield result.Items ?? [];
-    startKey = result.LastEvaluatedKey;
-  } while (startKey);
+function timelineFactPages(leadId: string, prefix: string): AsyncGenerator<QueryItems> {
+  return queryPages({
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+    FilterExpression: 'attribute_exists(#fact)',
+    ProjectionExpression: 'sk, #fact',
+    ExpressionAttributeNames: { '#fact': TIMELINE_FACT },
+    ExpressionAttributeValues: { ':pk': keys.profile(leadId).pk, ':p': prefix },
+  });
 }
 
 /**
@@ -389,20 +382,12 @@ async function queryShard(
   consistent = false,
 ): Promise<{ period: string; fields: Record<string, number> }[]> {
   const out: { period: string; fields: Record<string, number> }[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const result = await dynamodb.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :low AND :high',
-        ExpressionAttributeValues: { ':pk': keys.reportCounter('', shard).pk, ':low': low, ':high': high },
-        ExclusiveStartKey: startKey,
-        ConsistentRead: consistent,
-      }),
-    );
-    for (const item of result.Items ?? []) out.push({ period: String(item.sk), fields: numericFields(item) });
-    startKey = result.LastEvaluatedKey;
-  } while (startKey);
+  for await (const items of queryPages({
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :low AND :high',
+    ExpressionAttributeValues: { ':pk': keys.reportCounter('', shard).pk, ':low': low, ':high': high },
+    ConsistentRead: consistent,
+  }))
+    for (const item of items) out.push({ period: String(item.sk), fields: numericFields(item) });
   return out;
 }
 
@@ -474,20 +459,12 @@ export async function readGauges(): Promise<Record<string, number>> {
 /** The facts counted for one lead (rebuild): its `RPT#` items and the facts on its step mails' timeline entries. */
 export async function readLeadFacts(leadId: string): Promise<ReportFact[]> {
   const facts: ReportFact[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const result = await dynamodb.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-        ExpressionAttributeValues: { ':pk': keys.profile(leadId).pk, ':p': PREFIX.reportFact },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const { pk: _pk, sk: _sk, [MORE_FACTS]: more, ...fact } of result.Items ?? [])
+  for await (const items of queryPages({
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+    ExpressionAttributeValues: { ':pk': keys.profile(leadId).pk, ':p': PREFIX.reportFact },
+  }))
+    for (const { pk: _pk, sk: _sk, [MORE_FACTS]: more, ...fact } of items)
       facts.push(fact as ReportFact, ...((more as ReportFact[] | undefined) ?? []));
-    startKey = result.LastEvaluatedKey;
-  } while (startKey);
   // Step mails' `sent` facts, kept on their timeline entries (see TIMELINE_FACT).
   for await (const items of timelineFactPages(leadId, FACT_TIMELINE_PREFIX)) {
     for (const item of items) facts.push(item[TIMELINE_FACT] as ReportFact);
@@ -521,23 +498,12 @@ export async function listLegacyReportItems(
 ): Promise<{ kind: string; sk: string; period: string; fields: Record<string, number> }[]> {
   const out: { kind: string; sk: string; period: string; fields: Record<string, number> }[] = [];
   for (const kind of kinds) {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const result = await dynamodb.send(
-        new QueryCommand({
-          TableName: tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': keys.legacyReportCounter(kind, '', '').pk },
-          ExclusiveStartKey: startKey,
-          ConsistentRead: true,
-        }),
-      );
-      for (const item of result.Items ?? []) {
+    for await (const items of partitionPages(keys.legacyReportCounter(kind, '', '').pk)) {
+      for (const item of items) {
         const sk = String(item.sk);
         out.push({ kind, sk, period: sk.slice(0, sk.lastIndexOf('#')), fields: numericFields(item) });
       }
-      startKey = result.LastEvaluatedKey;
-    } while (startKey);
+    }
   }
   return out;
 }
