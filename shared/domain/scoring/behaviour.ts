@@ -304,17 +304,20 @@ function scoreCapped(
   config: ScoringConfig,
 ): ScoredResult {
   const startDay = periodStartDay(localDayIndex(at, config.timeZone), rule.cap.per);
+  const key = dayKey(startDay);
+  const used = state.caps[rule.id]?.[key];
+  // A period still in `caps` was never pruned (pruning drops a period whole), nor one that has not ended
+  // before the horizon (the horizon only moves forward): their usage is all known. Only an absent period
+  // that ended before it, and started before `prunedBefore`, may have been forgotten.
   const mayBePruned =
-    state.prunedBefore === undefined
-      ? periodEndDay(startDay, rule.cap.per) <= horizonDay(state.asOf, config)
-      : startDay < state.prunedBefore;
+    used === undefined &&
+    periodEndDay(startDay, rule.cap.per) <= horizonDay(state.asOf, config) &&
+    (state.prunedBefore === undefined || startDay < state.prunedBefore);
   if (mayBePruned) {
     // What its period awarded may be forgotten: awarding could exceed the cap, so a very late event earns
     // nothing. A period never used (a stitched visitor's history, older than the lead's first event) scores.
     return { points: 0, rule: rule.id, behaviour: state };
   }
-  const key = dayKey(startDay);
-  const used = state.caps[rule.id]?.[key];
   const usedPoints = used?.points ?? 0;
   const room = Math.max(0, rule.cap.points - Math.abs(usedPoints));
   const points = Math.sign(rule.points) * Math.min(Math.abs(rule.points), room);

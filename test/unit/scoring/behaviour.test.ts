@@ -181,6 +181,32 @@ describe('caps', () => {
     expect(behaviourAt(state, jst(2025, 4, 20, 11), noDecay)).toBe(21);
   });
 
+  it('given a monthly-capped period still open when a shorter period before it was pruned, when a second event of that month arrives, then it earns its points (the period was never pruned)', () => {
+    // Arrange: monthly rule (cap 20) used on Apr 2; a page view on Apr 1 whose day period is pruned on Apr 20.
+    const config = configWith({
+      behaviour: {
+        rules: [
+          { id: 'monthly', type: 'webinar_attended', points: 6, cap: { points: 20, per: 'month' } },
+          { id: 'page', type: 'page_view', points: 1, cap: { points: 10, per: 'day' } },
+        ],
+        decay: { kind: 'none' },
+      },
+    });
+    const events = [
+      event('page_view', jst(2025, 4, 1, 10)),
+      event('webinar_attended', jst(2025, 4, 2, 10)),
+      event('page_view', jst(2025, 4, 20, 10)),
+      event('webinar_attended', jst(2025, 4, 15, 10)),
+    ];
+
+    // Act
+    const { points, state } = scoreAll(events, config);
+
+    // Assert: the same as in time order, 6 + 6 in April.
+    expect(points).toEqual([1, 6, 1, 6]);
+    expect(state.caps.monthly?.['2025-04-01']?.points).toBe(12);
+  });
+
   it('given a state written before pruned periods were tracked, when a capped event older than the late window arrives, then it earns 0 as before', () => {
     // Arrange: a legacy state (no prunedBefore) whose old periods may have been pruned.
     const legacy: BehaviourState = { value: 10, asOf: jst(2025, 4, 20, 10), caps: {}, once: {} };

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type ScoringConfig, scoringConfigSchema } from '#config/scoring';
 import { STAGES, type TimelineEntry } from '#domain/lead/types';
-import { emptyBehaviour } from '#domain/scoring/behaviour';
+import { emptyBehaviour, matchRule } from '#domain/scoring/behaviour';
 import {
   applyEvent,
   applyEvents,
@@ -172,6 +172,59 @@ const awardGroups = (entries: TimelineEntry[], config: ScoringConfig) => {
   return [...groups.values()];
 };
 
+const addDays = (date: string, days: number): string =>
+  new Date(Date.parse(date) + days * DAY).toISOString().slice(0, 10);
+
+/** First day after the cap period starting on `start` ("YYYY-MM-DD"). */
+const periodEnd = (start: string, per: 'day' | 'week' | 'month'): string => {
+  if (per === 'day') return addDays(start, 1);
+  if (per === 'week') return addDays(start, 7);
+  const [y, m] = start.split('-').map(Number);
+  return new Date(Date.UTC(y ?? 1970, m ?? 1, 1)).toISOString().slice(0, 10);
+};
+
+/**
+ * The events a state forgets, from the documented rule, in arrival order: once the newest counted event is
+ * more than the late window past the end of a used cap period, that period is forgotten, and a later event in
+ * it earns nothing and does not refresh its age. An event in a period never used that ended before the window
+ * counts, unless it started before the end of a period already forgotten (then it may have been used).
+ */
+const forgottenEvents = (events: readonly ScoredEvent[], config: ScoringConfig): Set<string> => {
+  const ignored = new Set<string>();
+  const used = new Map<string, string>(); // rule|start -> end
+  const forgotten = new Set<string>();
+  let prunedBefore = '';
+  let newest = Number.NEGATIVE_INFINITY;
+  const horizon = () => localDate(newest - config.behaviour.lateEventWindowDays * DAY, config.timeZone);
+  for (const e of events) {
+    const rule = matchRule(e, config);
+    if (!rule) continue;
+    if (rule.cap) {
+      const period = periodOf(e.occurredAt, rule.cap.per, config.timeZone);
+      const start = rule.cap.per === 'month' ? `${period}-01` : period;
+      const key = `${rule.id}|${start}`;
+      const end = periodEnd(start, rule.cap.per);
+      const maybeUsed =
+        !used.has(key) && newest > Number.NEGATIVE_INFINITY && end <= horizon() && start < prunedBefore;
+      if (forgotten.has(key) || maybeUsed) {
+        ignored.add(e.eventId);
+        continue;
+      }
+      used.set(key, end);
+    }
+    if (e.occurredAt > newest) {
+      newest = e.occurredAt;
+      for (const [key, end] of used) {
+        if (end > horizon()) continue;
+        used.delete(key);
+        forgotten.add(key);
+        if (end > prunedBefore) prunedBefore = end;
+      }
+    }
+  }
+  return ignored;
+};
+
 const close = (a: number, b: number): boolean =>
   Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
 
@@ -213,7 +266,12 @@ describe('scoring properties', () => {
           const now = Math.max(0, ...events.map((e) => e.occurredAt)) + later;
 
           // Assert
-          const groups = awardGroups(entries, config);
+          const forgotten = forgottenEvents(events, config);
+          for (const entry of entries) if (forgotten.has(entry.eventId)) expect(entry.points).toBe(0);
+          const groups = awardGroups(
+            entries.filter((e) => !forgotten.has(e.eventId)),
+            config,
+          );
           for (const group of groups) {
             if (group.cap !== undefined) expect(Math.abs(group.points)).toBeLessThanOrEqual(group.cap + 1e-9);
           }
