@@ -1,8 +1,12 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BuildOptions } from 'esbuild';
 import type { Settings } from '#config/settings';
 import { apiDocument } from '#http/openapi';
 import { OPENAPI_SERVER_PLACEHOLDER } from '#http/openapi-server';
+import { settingsDocumentFiles } from '#http/settings-documents';
+import { SETTINGS_DOCUMENTS_DIR } from '#http/settings-documents-index';
 
 /**
  * How every Lambda bundle is built, in one place: the CDK wrapper (infra/lead-function.ts) and the cold-start
@@ -35,6 +39,11 @@ export const OPENAPI_DOCUMENT_ALIAS = {
   '#http/openapi-document': './shared/http/openapi-document.bundled.ts',
 } as const;
 
+/** The console's settings answers are computed at synth and read from files beside the bundle (below). */
+export const SETTINGS_DOCUMENTS_ALIAS = {
+  '#http/settings-documents': './shared/http/settings-documents.bundled.ts',
+} as const;
+
 /** Without `app.sdkTracing`, the tracer adapter is swapped for its no-op twin (no X-Ray SDK in the bundle). */
 export const TRACER_OFF_ALIAS = { '#adapters/tracer': './shared/adapters/tracer.off.ts' } as const;
 
@@ -43,6 +52,7 @@ export function bundleAliases(settings: Settings): Record<string, string> {
   return {
     ...SETTINGS_SOURCE_ALIAS,
     ...OPENAPI_DOCUMENT_ALIAS,
+    ...SETTINGS_DOCUMENTS_ALIAS,
     ...(settings.app.sdkTracing ? {} : TRACER_OFF_ALIAS),
   };
 }
@@ -70,6 +80,32 @@ export function settingsDefine(settings: Settings): Record<string, string> {
     [SETTINGS_DEFINE_NAME]: JSON.stringify(JSON.stringify(settings)),
     [OPENAPI_DEFINE_NAME]: JSON.stringify(openapiDocumentJson()),
   };
+}
+
+/**
+ * Writes the settings answers (`settingsDocumentFiles`) into `SETTINGS_DOCUMENTS_DIR` under `dir`, where a
+ * bundle in `dir` reads them (shared/http/settings-documents.bundled.ts). Returns that directory.
+ */
+export function writeSettingsDocuments(dir: string, settings: Settings): string {
+  const target = join(dir, SETTINGS_DOCUMENTS_DIR);
+  mkdirSync(target, { recursive: true });
+  for (const [name, text] of Object.entries(settingsDocumentFiles(settings)))
+    writeFileSync(join(target, name), text);
+  return target;
+}
+
+const staged = new WeakMap<Settings, string>();
+/**
+ * The settings answers written once per synth into a temporary directory, for a function's bundling to copy
+ * beside its bundle (infra/lead-function.ts, `afterBundling`). Returns the `SETTINGS_DOCUMENTS_DIR` there.
+ */
+export function stagedSettingsDocuments(settings: Settings): string {
+  let dir = staged.get(settings);
+  if (!dir) {
+    dir = writeSettingsDocuments(mkdtempSync(join(tmpdir(), 'leadloop-settings-')), settings);
+    staged.set(settings, dir);
+  }
+  return dir;
 }
 
 /** The same aliases as esbuild command-line arguments (what CDK's `bundling.esbuildArgs` passes). */

@@ -65,6 +65,11 @@ export interface FunctionSpec {
   tracing?: 'active' | 'passThrough';
   /** What the function may touch in AWS: its IAM policy is derived from this and nothing else. */
   grants: Grants;
+  /**
+   * The function serves `#http/settings-documents`: the synth puts the computed answers beside its bundle
+   * (infra/lead-function.ts), which then carries no settings.
+   */
+  settingsDocuments?: boolean;
 }
 
 /**
@@ -201,6 +206,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'ops-settings',
     entry: 'functions/ops-settings/handler.ts',
     grants: { table: 'none' },
+    settingsDocuments: true,
     description: 'Ops API: the configuration summary (forms, scoring, sequences, hand-off) for the console',
     timeoutSeconds: 3,
     memoryMb: 256,

@@ -5,7 +5,14 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { Settings } from '#config/settings';
-import { aliasArgs, BUNDLE_BANNER, BUNDLE_MAIN_FIELDS, BUNDLE_TARGET, settingsDefine } from './bundling.ts';
+import {
+  aliasArgs,
+  BUNDLE_BANNER,
+  BUNDLE_MAIN_FIELDS,
+  BUNDLE_TARGET,
+  settingsDefine,
+  stagedSettingsDocuments,
+} from './bundling.ts';
 import type { FunctionSpec } from './catalog.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -73,6 +80,16 @@ export class LeadFunction extends Construct {
         banner: BUNDLE_BANNER,
         define: settingsDefine(props.settings),
         esbuildArgs: aliasArgs(props.settings),
+        // The console's settings answers, computed at synth, beside the bundle (shared/http/settings-documents.ts).
+        ...(spec.settingsDocuments && {
+          commandHooks: {
+            beforeBundling: () => [],
+            beforeInstall: () => [],
+            afterBundling: (_inputDir: string, outputDir: string) => [
+              `cp -R "${stagedSettingsDocuments(props.settings)}" "${outputDir}/"`,
+            ],
+          },
+        }),
       },
     });
   }

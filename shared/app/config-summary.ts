@@ -1,4 +1,4 @@
-import { settings } from '#config/settings';
+import { settings as configured, type Settings } from '#config/settings';
 
 /**
  * What `config/` says, for people who do not read TypeScript (the console's read-only Settings page):
@@ -6,7 +6,7 @@ import { settings } from '#config/settings';
  * Hand-off targets are left out (they name secrets and endpoints); nothing here is personal data beyond the
  * sales owners' work e-mails, which every signed-in user may see.
  */
-export function configSummary() {
+export function configSummary(settings: Settings = configured) {
   const { handoff } = settings;
   return {
     stage: settings.app.stage,

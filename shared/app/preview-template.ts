@@ -1,4 +1,4 @@
-import { mailSender, settings, templateById } from '#config/settings';
+import { settings as configured, mailSender, type Settings, templateById } from '#config/settings';
 import { formMailVars } from '#domain/capture/form-config';
 import type { LeadAttributes } from '#domain/lead/types';
 import { buildListUnsubscribeHeaders } from '#domain/nurture/mail-headers';
@@ -45,18 +45,19 @@ export function previewTemplate(
   templateId: string,
   locale?: Locale,
   input: { lead?: LeadAttributes; vars?: TemplateVars } = {},
+  settings: Settings = configured,
 ): TemplatePreview | undefined {
-  const template = templateById(templateId);
+  const template = templateById(templateId, settings);
   if (!template) return undefined;
   const marketing = template.kind === 'marketing';
   const vars: TemplateVars = {
     ...SAMPLE_VARS,
-    ...configuredVars(template.id),
+    ...configuredVars(template.id, settings),
     ...input.vars,
     lead: input.lead ?? SAMPLE_LEAD,
     ...(marketing ? { unsubscribeUrl: SAMPLE_UNSUBSCRIBE_URL } : {}),
   };
-  const rendered = renderTemplate(template, vars, locale, { sender: mailSender() });
+  const rendered = renderTemplate(template, vars, locale, { sender: mailSender(settings) });
   return {
     templateId: template.id,
     kind: template.kind,
@@ -74,7 +75,7 @@ export function previewTemplate(
  * it (e.g. `caseStudyUrl`), else the mail variables of the first form that auto-replies with it, as capture
  * gives them. Without them a preview showed an empty link where the mail has one.
  */
-export function configuredVars(templateId: string): TemplateVars {
+export function configuredVars(templateId: string, settings: Settings = configured): TemplateVars {
   const step = settings.sequences.flatMap((q) => q.steps).find((s) => s.templateId === templateId);
   if (step) return { ...step.vars };
   const form = settings.forms.find((f) => f.autoReplyTemplateId === templateId);
@@ -82,4 +83,4 @@ export function configuredVars(templateId: string): TemplateVars {
 }
 
 /** Template ids, for a 404's message. */
-export const templateIds = (): string[] => settings.templates.map((t) => t.id);
+export const templateIds = (settings: Settings = configured): string[] => settings.templates.map((t) => t.id);

@@ -32,6 +32,12 @@ export const mailSender = (s: Settings = settings): MailSenderConfig & { contact
   contact: s.app.sender.replyTo ?? s.app.sender.fromAddress,
 });
 
+/** A sales owner's id by their work e-mail (any case), or undefined: who a signed-in person is in hand-offs. */
+export const ownerIdByEmail = (email: string, s: Settings = settings): string | undefined => {
+  const wanted = email.toLowerCase();
+  return s.handoff.owners.find((o) => o.email.toLowerCase() === wanted)?.ownerId;
+};
+
 export const formById = (id: string, s: Settings = settings) => s.forms.find((f) => f.id === id);
 export const templateById = (id: string, s: Settings = settings) => s.templates.find((t) => t.id === id);
 export const sequenceById = (id: string, s: Settings = settings) => s.sequences.find((q) => q.id === id);

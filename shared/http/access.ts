@@ -1,5 +1,4 @@
 import type { APIGatewayProxyEventV2 as HttpEvent } from 'aws-lambda';
-import { settings } from '#config/settings';
 import { HttpError } from '#http/errors';
 
 /**
@@ -108,10 +107,15 @@ const listClaim = (value: unknown): string[] => {
     .filter(Boolean);
 };
 
-const ownerByEmail = new Map(settings.handoff.owners.map((o) => [o.email.toLowerCase(), o.ownerId]));
+/** A person's sales owner id by their (lower-cased) e-mail; the settings have it (`ownerIdByEmail`). */
+export type OwnerLookup = (email: string) => string | undefined;
+const noOwner: OwnerLookup = () => undefined;
 
-/** The caller from the authorizer's claims, or undefined on a route without authorization. */
-export function callerFrom(event: HttpEvent): Caller | undefined {
+/**
+ * The caller from the authorizer's claims, or undefined on a route without authorization. `ownerOf` names a
+ * person's sales owner id; routes that never need it (the light ones) leave it out and the settings with it.
+ */
+export function callerFrom(event: HttpEvent, ownerOf: OwnerLookup = noOwner): Caller | undefined {
   const claims = claimsOf(event);
   if (!claims || typeof claims.sub !== 'string') return undefined;
   const groups = listClaim(claims['cognito:groups']).filter((g): g is Role =>
@@ -127,7 +131,7 @@ export function callerFrom(event: HttpEvent): Caller | undefined {
       : typeof claims.aud === 'string'
         ? claims.aud
         : undefined;
-  const ownerId = email ? ownerByEmail.get(email) : undefined;
+  const ownerId = email ? ownerOf(email) : undefined;
   return {
     kind: claims.token_use === 'id' || email !== undefined ? 'person' : 'machine',
     sub: claims.sub,
@@ -151,10 +155,10 @@ export function mayCall(caller: Caller, access: RouteAccess | undefined): boolea
  * The check `httpHandler` runs before every ops route: 401 without claims, 403 with a message that says
  * which roles the route needs. Routes outside the table (public ones) pass untouched.
  */
-export function authorize(event: HttpEvent): Caller | undefined {
+export function authorize(event: HttpEvent, ownerOf: OwnerLookup = noOwner): Caller | undefined {
   const routeKey = event.routeKey ?? event.requestContext?.routeKey ?? '';
-  if (!routeKey.includes(' /v1/ops/')) return callerFrom(event);
-  const caller = callerFrom(event);
+  if (!routeKey.includes(' /v1/ops/')) return callerFrom(event, ownerOf);
+  const caller = callerFrom(event, ownerOf);
   if (!caller) throw new UnauthorizedError();
   const access = accessFor(routeKey);
   if (!mayCall(caller, access)) {
@@ -178,6 +182,7 @@ const CALLER = Symbol.for('leadloop.caller');
 export function rememberCaller(event: HttpEvent, caller: Caller | undefined): void {
   (event as unknown as Record<symbol, unknown>)[CALLER] = caller;
 }
+/** (Unremembered, e.g. a handler called directly, the caller comes without its sales owner id.) */
 export function callerOf(event: HttpEvent): Caller | undefined {
   return (event as unknown as Record<symbol, Caller | undefined>)[CALLER] ?? callerFrom(event);
 }

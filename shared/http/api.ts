@@ -4,7 +4,7 @@ import type { ZodType } from 'zod';
 import type { ZodMiniType } from 'zod/mini';
 import type * as z from 'zod/v4/core';
 import { errorFields, logger } from '#adapters/logger';
-import { settings } from '#config/settings';
+import { ownerIdByEmail, settings } from '#config/settings';
 import type { Gate, Issue } from '#domain/lead/request-gate';
 import { authorize, rememberCaller } from '#http/access';
 import {
@@ -206,7 +206,10 @@ export function httpHandler(
         };
   // Ops routes: the caller's role or scope is checked before the handler runs (see `#http/access`).
   const guarded = async (event: HttpEvent, context: Context): Promise<HttpResult> => {
-    rememberCaller(event, authorize(event));
+    rememberCaller(
+      event,
+      authorize(event, (email) => ownerIdByEmail(email)),
+    );
     return fn(event, context);
   };
   return withObservability(middy<HttpEvent, HttpResult>()).use(errorMapper()).handler(guarded);

@@ -11,9 +11,13 @@ const BASE_HEADERS = {
   'referrer-policy': 'strict-origin-when-cross-origin',
 } as const;
 
-export const json = (
+export const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult =>
+  jsonText(statusCode, JSON.stringify(body), headers);
+
+/** `json` for a body that is JSON text already (computed at synth, or kept from an earlier request). */
+export const jsonText = (
   statusCode: number,
-  body: unknown,
+  body: string,
   headers: Record<string, string> = {},
 ): HttpResult => ({
   statusCode,
@@ -23,7 +27,7 @@ export const json = (
     'cache-control': 'no-store',
     ...headers,
   },
-  body: JSON.stringify(body),
+  body,
 });
 
 /** The answer to an unexpected error: a bare 500, never the error's message or name. */

@@ -6,7 +6,8 @@ import { build, type Metafile } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Settings, settings } from '#config/settings';
 import { apiDocument } from '#http/openapi';
-import { bundleAliases, bundleOptions, SETTINGS_DEFINE_NAME } from '#infra/bundling';
+import { bundleAliases, bundleOptions, SETTINGS_DEFINE_NAME, writeSettingsDocuments } from '#infra/bundling';
+import { handler as sourceHandler } from '../../functions/ops-settings/handler.ts';
 
 /*
  * The Lambda bundles take the settings the synth validated instead of validating at cold start, and leave the
@@ -93,6 +94,46 @@ describe('Lambda bundles', () => {
     expect(
       inputs.filter((i) =>
         /zod-to-openapi|node_modules\/zod\/(index|v4\/classic)|shared\/http\/openapi\.ts/.test(i),
+      ),
+    ).toEqual([]);
+  });
+
+  it('given the settings function, when bundled with the answers the synth wrote beside it, then it answers exactly as from source, without the settings or the template renderer in the bundle', async () => {
+    // Arrange
+    const { outfile, inputs } = await bundle(
+      'ops-settings',
+      "export { handler } from './functions/ops-settings/handler.ts';",
+    );
+    writeSettingsDocuments(OUT, settings);
+    const bundled = (await import(pathToFileURL(outfile).href)) as { handler: typeof sourceHandler };
+    const request = (templateId?: string, locale?: string) => {
+      const routeKey = templateId
+        ? 'GET /v1/ops/settings/templates/{templateId}/preview'
+        : 'GET /v1/ops/settings';
+      return {
+        routeKey,
+        requestContext: {
+          routeKey,
+          authorizer: { jwt: { claims: { sub: 'u-1', token_use: 'id', 'cognito:groups': '[marketing]' } } },
+        },
+        ...(templateId ? { pathParameters: { templateId } } : {}),
+        ...(locale ? { queryStringParameters: { locale } } : {}),
+      } as unknown as Parameters<typeof sourceHandler>[0];
+    };
+    const asks: [string?, string?][] = [[], ['unknown-template'], ['nurture-thanks', 'fr']];
+    for (const template of settings.templates)
+      asks.push([template.id], [template.id, 'ja'], [template.id, 'en']);
+
+    // Act + Assert: every answer byte for byte, headers and status included.
+    for (const [templateId, locale] of asks) {
+      const context = {} as Parameters<typeof sourceHandler>[1];
+      const fromBundle = await bundled.handler(request(templateId, locale), context);
+      const fromSource = await sourceHandler(request(templateId, locale), context);
+      expect(fromBundle, `${templateId} ${locale}`).toStrictEqual(fromSource);
+    }
+    expect(
+      inputs.filter((i) =>
+        /settings-source|nurture\/templates|app\/(config-summary|preview-template)/.test(i),
       ),
     ).toEqual([]);
   });

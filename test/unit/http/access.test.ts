@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { ownerIdByEmail } from '#config/settings';
 import { accessFor, actorOf, authorize, callerFrom, ROUTE_ACCESS } from '#http/access';
 import { FUNCTIONS } from '#infra/catalog';
 
@@ -18,6 +19,9 @@ const person = (groups: string, email = 'someone@example.co.jp') => ({
 });
 const machine = (scope: string) => ({ sub: 'crm', client_id: 'crm', token_use: 'access', scope });
 
+/** What httpHandler passes: the configured owners by e-mail. */
+const owners = (email: string) => ownerIdByEmail(email);
+
 describe('roles and scopes per ops route', () => {
   it('given the catalog, when its jwt routes are listed, then each has an access entry (none falls to admin-only by accident)', () => {
     for (const route of FUNCTIONS.flatMap((f) => f.routes).filter((r) => r.auth === 'jwt')) {
@@ -28,7 +32,7 @@ describe('roles and scopes per ops route', () => {
   it('given the sales group, when it asks for leads, a sales action or the call list, then it passes, and reports, export or erase are 403', () => {
     const sales = person('sales', 'k.sato@example.co.jp');
     for (const key of ['GET /v1/ops/leads', 'POST /v1/ops/leads/{leadId}/{action}', 'GET /v1/ops/call-list'])
-      expect(authorize(event(key, sales))?.ownerId).toBe('sato');
+      expect(authorize(event(key, sales), owners)?.ownerId).toBe('sato');
     for (const key of [
       'GET /v1/ops/reports/funnel',
       'GET /v1/ops/leads/{leadId}/export',
@@ -66,9 +70,9 @@ describe('roles and scopes per ops route', () => {
   });
 
   it('given a person, when `by` is claimed in a body, then the token decides; a machine may name the rep', () => {
-    const sato = callerFrom(event('x', person('sales', 'K.Sato@example.co.jp')));
+    const sato = callerFrom(event('x', person('sales', 'K.Sato@example.co.jp')), owners);
     expect(actorOf(sato, 'someone-else')).toBe('sato');
-    const unknown = callerFrom(event('x', person('sales', 'new.rep@example.co.jp')));
+    const unknown = callerFrom(event('x', person('sales', 'new.rep@example.co.jp')), owners);
     expect(actorOf(unknown, 'sato')).toBe('new.rep@example.co.jp');
     const crm = callerFrom(event('x', machine('leadloop/leads.write')));
     expect(actorOf(crm, 'k.sato@example.co.jp')).toBe('k.sato@example.co.jp');
