@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from './api.ts';
 import { lineChart } from './charts.ts';
 import { type T, valueLabel } from './i18n.ts';
+import { SettingsSections } from './settings.ts';
 import {
   errorText,
   html,
@@ -215,20 +216,7 @@ function TemplatePreview({ t, settings }: { t: T; settings: Settings }) {
 
 export function SettingsPage({ t }: { t: T }) {
   const [load] = useGet<Settings>('/v1/ops/settings');
-  const sections = [
-    ['forms', 'forms'],
-    ['scoring', 'scoring'],
-    ['sequences', 'sequences'],
-    ['handoff', 'handoff'],
-    ['deals', 'deal'],
-  ] as const;
   return html`<h2 class="sr-only">${t('settings')}</h2><${Show} t=${t} load=${load}>${(v: Settings) => html`
     <${TemplatePreview} t=${t} settings=${v} />
-    ${sections.map(
-      ([
-        key,
-        label,
-      ]) => html`<section class="card" aria-labelledby=${`h-${key}`}><h2 id=${`h-${key}`}>${t(label)}</h2>
-        <details><summary>${t(label)} (JSON)</summary><pre>${JSON.stringify(v[key], null, 2)}</pre></details></section>`,
-    )}`}<//>`;
+    <${SettingsSections} t=${t} settings=${v} />`}<//>`;
 }

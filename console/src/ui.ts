@@ -100,15 +100,148 @@ export interface Phase {
   label: string;
   probability: number;
 }
-export interface Settings {
-  handoff: { owners: Owner[]; teams: { teamId: string; name: string }[] };
-  deals?: { phases: Phase[]; requiredForSql: string[] };
-  templates: { id: string; kind: string; defaultLocale: string; locales: Record<string, unknown> }[];
-  sequences?: { id: string; name: string }[];
-  scoring?: {
-    fit: { rules: { id: string; label?: string }[] };
-    behaviour: { rules: { id: string; label?: string }[] };
+/** A send window or business-hours calendar as configured (ISO weekdays, 1 = Monday; "HH:MM" local times). */
+export interface BusinessWindow {
+  timeZone: string;
+  days: number[];
+  start: string;
+  end: string;
+  skipJapaneseHolidays: boolean;
+  /** Closed every year on these dates, "MM-DD". */
+  closedDates?: string[];
+  spreadMinutes?: number;
+}
+/** One SLA clock: hours on the wall clock, or inside the business window when `businessHours`. */
+export interface Clock {
+  hours: number;
+  businessHours: boolean;
+}
+type PropertyValue = string | number | boolean;
+export type CapPeriod = 'day' | 'week' | 'month';
+export interface BehaviourRule {
+  id: string;
+  label?: string;
+  type: string;
+  url?: string | string[];
+  properties?: Record<string, PropertyValue | PropertyValue[]>;
+  points: number;
+  cap?: { points: number; per: CapPeriod };
+  once?: boolean;
+}
+interface FitRuleBase {
+  id: string;
+  label?: string;
+  /** Points when the attribute is present but no tier matches. */
+  otherwise?: number;
+}
+export type FitRule =
+  | (FitRuleBase & { kind: 'employees'; tiers: { min?: number; max?: number; points: number }[] })
+  | (FitRuleBase & { kind: 'keywords'; attribute: string; tiers: { keywords: string[]; points: number }[] })
+  | (FitRuleBase & { kind: 'emailDomain'; tiers: { domains: string[]; points: number }[] });
+export interface Scoring {
+  timeZone?: string;
+  fit: { min?: number; max?: number; grades?: { A: number; B: number; C: number }; rules: FitRule[] };
+  behaviour: {
+    rules: BehaviourRule[];
+    decay?: { kind: 'none' } | { kind: 'half-life'; days: number; step?: 'continuous' | 'day' | 'week' };
+    lateEventWindowDays?: number;
   };
+  temperature?: { warm: number; hot: number };
+  stages?: { lead: number; mql: number };
+}
+export type SequenceEntry =
+  | { kind: 'form'; formIds: string[] }
+  | { kind: 'temperature'; temperatures: string[] }
+  | { kind: 'recycled' }
+  | { kind: 'dormant_customer'; afterDays: number };
+export interface SequenceStep {
+  id: string;
+  /** Counted from the previous step (the first: from enrollment). */
+  delay: { value: number; unit: 'hours' | 'days' | 'businessDays' };
+  templateId: string;
+  condition?: string;
+}
+export interface Sequence {
+  id: string;
+  name: string;
+  entry?: SequenceEntry;
+  steps?: SequenceStep[];
+  exit?: string[];
+  reentry?: string;
+  /** This sequence's own send window (else `nurture.sendWindow`). */
+  window?: BusinessWindow;
+}
+export interface FormSummary {
+  id: string;
+  name: string;
+  channel?: string;
+  fields: { name: string; type: string; label?: string; required?: boolean }[];
+  thankYouUrl?: string;
+  doubleOptIn?: boolean;
+  autoReplyTemplateId?: string;
+  sequenceIds?: string[];
+  /** `immediate`: every post hands the lead to sales at once. */
+  handoff?: string;
+}
+export interface AssignmentRule {
+  id: string;
+  when: {
+    prefecture?: string[];
+    country?: string[];
+    industry?: string[];
+    employees?: { min?: number; max?: number };
+  };
+  assignTo: { team: string } | { owner: string };
+}
+export interface Route {
+  trigger: string;
+  temperature?: string[];
+  team?: string;
+  accept?: Clock;
+  firstContact?: Clock;
+}
+export interface Handoff {
+  owners: Owner[];
+  teams: { teamId: string; name: string }[];
+  trigger?: { on: 'hot' } | { on: 'stage'; stage: string };
+  assignmentRules?: AssignmentRule[];
+  defaultTeam?: string;
+  sla?: {
+    hours: number;
+    businessHours: boolean;
+    window?: BusinessWindow;
+    reassignOnBreach?: boolean;
+    maxReassignments?: number;
+    firstContact?: Clock;
+  };
+  routes?: Route[];
+  tql?: { enabled: boolean };
+  recycle?: { nurtureAfterDays: number; sequenceId: string };
+  [key: string]: unknown;
+}
+/** Monthly figures: leads created, MQLs, SQLs, opportunities. */
+export interface Figures {
+  leads?: number;
+  mql?: number;
+  sql?: number;
+  opportunities?: number;
+}
+/** `GET /v1/ops/settings` (shared/app/config-summary.ts): what the console reads; the rest stays `unknown`. */
+export interface Settings {
+  timeZone?: string;
+  handoff: Handoff;
+  deals?: {
+    phases: Phase[];
+    requiredForSql: string[];
+    lostNurtureAfterDays?: number;
+    crmSyncIntervalMinutes?: number;
+  };
+  templates: { id: string; kind: string; defaultLocale: string; locales: Record<string, unknown> }[];
+  forms?: FormSummary[];
+  sequences?: Sequence[];
+  nurture?: { sendWindow?: BusinessWindow; frequencyCap?: { maxPerRolling7Days: number } };
+  scoring?: Scoring;
+  reports?: { targets?: { months: Record<string, Figures & { byChannel?: Record<string, Figures> }> } };
   [key: string]: unknown;
 }
 

@@ -2,7 +2,7 @@ import { settings as configured, type Settings } from '#config/settings';
 
 /**
  * What `config/` says, for people who do not read TypeScript (the console's read-only Settings page):
- * forms, scoring rules, sequences with their steps, templates, hand-off rules and owners, report targets.
+ * forms, scoring rules, sequences with their steps and default send window, templates, hand-off rules and owners, report targets.
  * Hand-off targets are left out (they name secrets and endpoints); nothing here is personal data beyond the
  * sales owners' work e-mails, which every signed-in user may see.
  */
@@ -14,6 +14,11 @@ export function configSummary(settings: Settings = configured) {
     forms: settings.forms,
     scoring: settings.scoring,
     sequences: settings.sequences,
+    /** The send window steps wait for (unless a sequence sets its own) and the weekly mail cap. */
+    nurture: {
+      sendWindow: settings.nurtureSettings.sendWindow,
+      frequencyCap: settings.nurtureSettings.frequencyCap,
+    },
     templates: settings.templates,
     handoff: {
       teams: handoff.teams,

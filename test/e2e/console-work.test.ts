@@ -3,6 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { now as clockNow } from '#adapters/clock';
 import type { Runtime } from '#local/runtime';
+import { handoff, scoring, sequences, templates } from '../../config/index.ts';
 import { launchChromium, seriousViolations, settled, shot, signIn } from '../support/console-browser.ts';
 import { api, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
 
@@ -11,8 +12,9 @@ import { api, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
  * call list on a phone (leads waiting for sales and the rep's own open hand-offs, a call logged in one
  * click), a lead walked from the call list through accept → log call → BANTCH saved in part (SQL's missing
  * items shown) → qualify (the 422 first, then only the remaining items) → convert → phase move with the events checked in /_local/events, "my leads" with its CSV, a
- * CSV import with a bad row (preview, run, rejected row, error CSV) and the template preview. axe-core on
- * every page; screenshots to test-results/console/.
+ * CSV import with a bad row (preview, run, rejected row, error CSV), the template preview and the settings read as
+ * tables (values from config/, on a desktop and a phone, in Japanese and English). axe-core on every page;
+ * screenshots to test-results/console/.
  */
 
 let runtime: Runtime;
@@ -411,6 +413,75 @@ describe('console work pages in Chromium', () => {
     expect(await page.locator('iframe.mail').getAttribute('sandbox')).toBe('');
     expect(await seriousViolations(page)).toEqual([]);
     await shot(page, 'settings-preview-marketing');
+    await page.context().close();
+  });
+  it('given the marketing user, when the settings page opens, then scoring, sequences, forms, hand-off, targets and deals read as tables in Japanese from config/, each with its full JSON folded', async () => {
+    // Arrange: what the demo config says (config/*.ts), in the words the page should use
+    const capped = scoring.behaviour?.rules?.find((r) => r.label && r.cap?.per === 'day');
+    if (!capped?.cap) throw new Error('the demo config has no labelled behaviour rule capped per day');
+    const nurture = sequences.find((q) => q.steps.some((s) => s.delay.unit === 'days' && s.delay.value > 0));
+    const step = nurture?.steps.find((s) => s.delay.unit === 'days' && s.delay.value > 0);
+    const subject = templates.find((tp) => tp.id === step?.templateId)?.locales.ja?.subject;
+    if (!nurture || !step || !subject) throw new Error('the demo config has no delayed step with a subject');
+    const team = handoff.teams[0];
+    const member = handoff.owners.find((o) => o.team === team?.teamId);
+    const sla = handoff.sla;
+    if (!team || !member || !sla?.hours || !sla.businessHours || !sla.firstContact?.businessHours)
+      throw new Error('the demo config has no team with an owner, or no business-hours SLA');
+
+    // Act
+    const page = await signIn(browser, runtime, 'marketing');
+    await page.goto(`${runtime.consoleUrl}#/settings`);
+    await page.locator('[data-testid=behaviour-rules], [role=alert]').first().waitFor();
+    expect(await page.locator('[role=alert]').allTextContents()).toEqual([]);
+    await settled(page);
+
+    // Assert: a behaviour rule by its Japanese label, with its points and its cap in words
+    const rule = page.locator(`[data-testid=behaviour-rules] tr[data-rule="${capped.id}"]`);
+    expect(await rule.locator('th').textContent()).toBe(capped.label);
+    expect(await rule.locator('[data-points]').textContent()).toBe(`+${capped.points}`);
+    expect(await rule.locator('[data-cap]').textContent()).toBe(`1日${capped.cap.points}点まで`);
+    // … the thresholds as configured
+    const thresholds = await page.getByTestId('score-thresholds').textContent();
+    expect(thresholds).toContain(`ホット${scoring.temperature?.hot}点以上`);
+    expect(thresholds).toContain(`MQL${scoring.stages?.mql}点以上`);
+    // … a sequence's step: its delay in days and its template by subject
+    const row = page.locator(`[data-sequence="${nurture.id}"] tr[data-step="${step.id}"]`);
+    expect(await page.locator(`[data-sequence="${nurture.id}"] h3`).textContent()).toContain(nurture.name);
+    expect(await row.locator('[data-delay]').textContent()).toBe(`${step.delay.value}日後`);
+    expect(await row.locator('[data-subject]').textContent()).toBe(subject);
+    // … a team with its owners by name, and the SLA clocks in business hours
+    const teamRow = page.locator(`[data-testid=teams] tr[data-team="${team.teamId}"]`);
+    expect(await teamRow.locator('th').textContent()).toBe(team.name);
+    expect(await teamRow.locator('td').textContent()).toContain(member.name);
+    const clocks = await page.getByTestId('sla-clocks').textContent();
+    expect(clocks).toContain(`受諾期限${sla.hours}営業時間以内`);
+    expect(clocks).toContain(`初回接触期限${sla.firstContact.hours}営業時間以内`);
+    // … no raw JSON in sight: every section's JSON is folded
+    const sections = page.locator('section[data-section]');
+    expect(await sections.count()).toBe(6);
+    expect(await page.locator('section[data-section] details.json').count()).toBe(6);
+    expect(await page.locator('section[data-section] details.json[open]').count()).toBe(0);
+    expect(await seriousViolations(page)).toEqual([]);
+    await shot(page, 'settings-readable-marketing');
+
+    // Act: the same page on a phone
+    await page.setViewportSize({ width: 390, height: 844 });
+    await settled(page);
+
+    // Assert: the page itself does not scroll sideways (wide tables scroll in their own wrapper)
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await seriousViolations(page)).toEqual([]);
+    await shot(page, 'settings-readable-marketing-phone');
+
+    // Act: the English UI
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('heading', { name: 'Behaviour rules' }).waitFor();
+
+    // Assert: the same rule with its cap in English words; the label stays marketing ops' own
+    expect(await rule.locator('th').textContent()).toBe(capped.label);
+    expect(await rule.locator('[data-cap]').textContent()).toBe(`up to ${capped.cap.points} per day`);
+    expect(await row.locator('[data-delay]').textContent()).toBe(`${step.delay.value} days later`);
     await page.context().close();
   });
 });
