@@ -257,7 +257,14 @@ export const ruleLabel = (s: Settings | undefined, id: string): string =>
 /** A template's subject in its default locale: what marketing ops recognise it by. */
 export const templateSubject = (template: Settings['templates'][number]): string | undefined => {
   const subject = (template.locales[template.defaultLocale] as { subject?: unknown } | undefined)?.subject;
-  return typeof subject === 'string' && subject !== '' ? subject : undefined;
+  if (typeof subject !== 'string' || subject === '') return undefined;
+  // A variable with a fallback (`{{webinar.title | "セミナー"}}`) reads as its fallback; one without as «name».
+  return subject
+    .replace(
+      /\{\{\{?\s*[^{}|]*\|\s*(?:"([^"]*)"|'([^']*)')\s*\}?\}\}/g,
+      (_m, d1?: string, d2?: string) => d1 ?? d2 ?? '',
+    )
+    .replace(/\{\{\{?\s*([^{}|]*?)\s*\}?\}\}/g, '«$1»');
 };
 
 /** The settings route, read once per page load (owners for pickers, deal phases). */
