@@ -2,9 +2,10 @@ import { settings as configured, type Settings } from '#config/settings';
 
 /**
  * What `config/` says, for people who do not read TypeScript (the console's read-only Settings page):
- * forms, scoring rules, sequences with their steps and default send window, templates, hand-off rules and owners, report targets.
- * Hand-off targets are left out (they name secrets and endpoints); nothing here is personal data beyond the
- * sales owners' work e-mails, which every signed-in user may see.
+ * forms, scoring rules, sequences with their steps and default send window, templates, hand-off rules and
+ * owners, report targets. Hand-off targets are left out (they name secrets and endpoints), and owners' CRM user
+ * ids; the CRM field mapping (field names only) stays. Nothing here is personal data beyond the sales owners'
+ * work e-mails, which every signed-in user may see.
  */
 export function configSummary(settings: Settings = configured) {
   const { handoff } = settings;
@@ -26,7 +27,7 @@ export function configSummary(settings: Settings = configured) {
       assignmentRules: handoff.assignmentRules,
       ...Object.fromEntries(
         Object.entries(handoff).filter(
-          ([k]) => !['teams', 'owners', 'assignmentRules', 'targets', 'crmMapping'].includes(k),
+          ([k]) => !['teams', 'owners', 'assignmentRules', 'targets'].includes(k),
         ),
       ),
     },
