@@ -176,9 +176,16 @@ const lines = {
   dashboards: usd(inventory.dashboards * PRICES.dashboardPerMonth),
 };
 /** Traces an idle month records: every scheduled run of an actively traced function (Lambda samples it). */
-const idleTraces =
-  FUNCTIONS.filter((f) => f.tracing !== 'passThrough' && f.triggers.some((t) => t.kind === 'schedule'))
-    .length * SWEEPS_PER_MONTH;
+const idleTraces = FUNCTIONS.filter((f) => f.tracing !== 'passThrough')
+  .flatMap((f) => f.triggers)
+  .reduce(
+    (runs, t) =>
+      t.kind !== 'schedule'
+        ? runs
+        : // A cron schedule (the weekly digest) runs about 4.35 times a month.
+          runs + ('cron' in t ? 52 / 12 : SWEEPS_PER_MONTH / t.everyMinutes),
+    0,
+  );
 /**
  * Custom metrics an idle sweeper publishes (EMF seen in its measured output): each is billed for the hours it
  * receives data. In every run: all hours; only at a cold start (Powertools' ColdStart): the hours with one.

@@ -466,6 +466,32 @@ export function buildProgram(): Command {
     .argument('[args...]', 'passed to scripts/reports-rebuild.ts')
     .action((args: string[]) => runScript('reports-rebuild.ts', args));
   program
+    .command('digest')
+    .description('The weekly review digest (config/reports.ts → digest)')
+    .command('send')
+    .description(
+      "Send last week's digest now from the local runtime (once per week: a week already sent is skipped)",
+    )
+    .action(async () => {
+      const result = await call(target(g()), 'POST', '/_local/digest');
+      // A deployed API has no `/_local/*` routes: its digest runs on its schedule, or when invoked.
+      if (result.status === 404 && !(result.body as { message?: string } | null)?.message?.includes('digest'))
+        throw new CliError(
+          'digest send: this API is not the local runtime. In AWS the schedule sends it; to run it now: aws lambda invoke --function-name <the stack ReportDigest function> out.json',
+          EXIT.notFound,
+        );
+      failIfError(result, 'digest send');
+      const outcome = (result.body as { result?: { outcome?: string; week?: string; messageId?: string } })
+        .result;
+      print(g(), result.body, () =>
+        outcome?.outcome === 'sent'
+          ? `digest of the week of ${outcome.week} sent (${outcome.messageId})`
+          : outcome?.outcome === 'already_sent'
+            ? `the digest of the week of ${outcome.week} was already sent`
+            : `no digest: ${outcome?.outcome ?? 'unknown'}`,
+      );
+    });
+  program
     .command('outbox')
     .description('Outbox maintenance')
     .command('republish')

@@ -4,7 +4,8 @@ import type { ReportsConfigInput } from '#config/reports';
  * Reports (demo values). Targets per month (leads created, MQLs, SQLs, opportunities), optionally per
  * channel group; `GET /v1/ops/reports/leads` shows attainment against them. `channelGrouping` adds to the
  * default grouping (paid/organic search and social, e-mail, referral, direct, event, webinar, outbound,
- * partner, import); after changing it, run `npm run reports:rebuild`.
+ * partner, import); after changing it, run `npm run reports:rebuild`. `digest` mails the weekly review (README →
+ * Weekly digest); remove it to send none.
  */
 export const reports: ReportsConfigInput = {
   targets: {
@@ -19,6 +20,12 @@ export const reports: ReportsConfigInput = {
       },
       '2027-01': { leads: 260, mql: 52, sql: 16, opportunities: 7 },
     },
+  },
+  // The weekly review digest: last week against the week before, every Monday at 09:00 (app.timeZone).
+  digest: {
+    recipients: ['marketing-team@example.co.jp', 'sales-managers@example.co.jp'],
+    weekday: 'monday',
+    time: '09:00',
   },
   channelGrouping: {
     mediums: { qr: 'event', dm: 'outbound' },

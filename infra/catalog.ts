@@ -4,7 +4,7 @@
  * the very same entries, so the two can never disagree.
  */
 import type { HandoffTarget } from '#config/handoff';
-import { settings } from '#config/settings';
+import { type Settings, settings } from '#config/settings';
 import { CRM_SYNC_TRIGGERS } from '#domain/deals/crm-sync';
 import { CRM_ERASE_EVENT, type CrmOperation, crmOperation } from '#domain/handoff/crm-mapping';
 import type { HandoffTrigger } from '#domain/handoff/handoff';
@@ -15,6 +15,7 @@ import {
   EVENT_SOURCE,
 } from '#domain/lead/events';
 import { SWEEPER_EVENT_SOURCE, SWEEPER_LAGGING } from '#domain/operations/sweeper-lag';
+import { digestCron } from '#domain/reports/digest';
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 export interface RouteSpec {
@@ -45,7 +46,19 @@ export type PatternValue =
 export type Trigger =
   | { kind: 'rule'; name: string; bus: 'default' | 'leads'; pattern: EventPattern; description: string }
   | { kind: 'schedule'; everyMinutes: number }
+  /** A cron schedule evaluated in `timeZone` (EventBridge Scheduler fields: minute, hour, day of week). */
+  | { kind: 'schedule'; cron: CronSchedule }
   | { kind: 'outbox-stream' };
+
+export interface CronSchedule {
+  minute: string;
+  hour: string;
+  /** `MON` … `SUN`. */
+  weekDay: string;
+  /** IANA zone the fields are read in (`app.timeZone`). */
+  timeZone: string;
+  description: string;
+}
 
 export interface FunctionSpec {
   name: string;
@@ -130,7 +143,7 @@ export const CORS = {
   maxAgeSeconds: 600,
 } as const;
 
-export const FUNCTIONS: readonly FunctionSpec[] = [
+const CORE_FUNCTIONS: readonly FunctionSpec[] = [
   fn({
     name: 'health',
     entry: 'functions/health/handler.ts',
@@ -443,6 +456,44 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     tracing: 'passThrough',
   }),
 ];
+
+/**
+ * The weekly review digest (config/reports.ts → digest): a function and its weekly cron, only when a digest
+ * is configured.
+ */
+export function digestFunctions(s: Settings): FunctionSpec[] {
+  const digest = s.reports.digest;
+  if (!digest) return [];
+  return [
+    fn({
+      name: 'report-digest',
+      entry: 'functions/report-digest/handler.ts',
+      // readWrite: the week's claim (a conditional put, deleted again when the send fails).
+      grants: { table: 'readWrite', sendEmail: true },
+      description: 'Weekly review digest: last week vs the week before, mailed once to the team',
+      timeoutSeconds: 60,
+      memoryMb: 512,
+      triggers: [
+        {
+          kind: 'schedule',
+          cron: {
+            ...digestCron(digest),
+            timeZone: s.app.timeZone,
+            description: `Weekly review digest, ${digest.weekday} ${digest.time} (${s.app.timeZone})`,
+          },
+        },
+      ],
+    }),
+  ];
+}
+
+/** Every function for these settings: the core ones and the optional ones config turns on. */
+export const functionsFor = (s: Settings): readonly FunctionSpec[] => [
+  ...CORE_FUNCTIONS,
+  ...digestFunctions(s),
+];
+
+export const FUNCTIONS: readonly FunctionSpec[] = functionsFor(settings);
 
 /** An EventBridge rule as deployed: function targets come from the catalog, others from hand-off config. */
 export interface EventRuleSpec {

@@ -102,14 +102,18 @@ class WildcardOnlyWhereUnavoidable implements IAspect {
 export const acknowledgeUnscopableActions = (scope: IConstruct, functionRoles: ReadonlySet<IConstruct>) =>
   Aspects.of(scope).add(new WildcardOnlyWhereUnavoidable(functionRoles));
 
-/** The scheduler's role may invoke any version of the function it targets (`<fn>.Arn:*`). */
-export const acknowledgeSchedulerRoles = (stack: Stack, functionLogicalId: string): void => {
+/**
+ * The scheduler's role may invoke any version of the functions it targets (`<fn>.Arn:*`): the sweeper, and
+ * the weekly digest when one is configured. Keyed by function name → logical id.
+ */
+export const acknowledgeSchedulerRoles = (stack: Stack, scheduled: ReadonlyMap<string, string>): void => {
   for (const child of stack.node.children) {
     if (!child.node.id.startsWith('SchedulerRoleForTarget-')) continue;
-    acknowledge(
-      child,
-      `IAM5[Resource::<${functionLogicalId}.Arn>:*]`,
-      'The scheduler may invoke any version of the sweeper function only.',
-    );
+    for (const [name, logicalId] of scheduled)
+      acknowledge(
+        child,
+        `IAM5[Resource::<${logicalId}.Arn>:*]`,
+        `The scheduler may invoke any version of the ${name} function only.`,
+      );
   }
 };

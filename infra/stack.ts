@@ -2,6 +2,7 @@ import { type CfnElement, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib'
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { Settings } from '#config/settings';
+import { functionsFor } from './catalog.ts';
 import { ConsoleSite } from './console-site.ts';
 import { HandoffTargets } from './handoff-targets.ts';
 import { Identity } from './identity.ts';
@@ -67,7 +68,14 @@ export class LeadLoopStack extends Stack {
       functions: this.stateless.functions,
       dashboard: props.settings.app.monitoring.dashboard,
     });
-    const sweeper = this.stateless.functions.get('sweeper')?.fn;
-    if (sweeper) acknowledgeSchedulerRoles(this, this.getLogicalId(sweeper.node.defaultChild as CfnElement));
+    const scheduled = new Map(
+      functionsFor(props.settings)
+        .filter((f) => f.triggers.some((t) => t.kind === 'schedule'))
+        .flatMap(({ name }) => {
+          const fn = this.stateless.functions.get(name)?.fn;
+          return fn ? [[name, this.getLogicalId(fn.node.defaultChild as CfnElement)] as const] : [];
+        }),
+    );
+    acknowledgeSchedulerRoles(this, scheduled);
   }
 }

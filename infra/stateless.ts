@@ -1,4 +1,4 @@
-import { type CfnElement, Duration, Stack } from 'aws-cdk-lib';
+import { type CfnElement, Duration, Stack, TimeZone } from 'aws-cdk-lib';
 import {
   type CfnStage,
   CorsHttpMethod,
@@ -24,8 +24,8 @@ import { keys } from '#store/keys';
 import {
   CORS,
   type EventPattern,
-  FUNCTIONS,
   type FunctionSpec,
+  functionsFor,
   type Grants,
   TABLE_ACTIONS,
 } from './catalog.ts';
@@ -65,6 +65,7 @@ export class Stateless extends Construct {
     super(scope, id);
     const { settings, stateful } = props;
     const stack = Stack.of(this);
+    const functions = functionsFor(settings);
 
     this.api = new HttpApi(this, 'Api', {
       apiName: `${stack.stackName}-api`,
@@ -96,7 +97,8 @@ export class Stateless extends Construct {
       }),
     };
     const routeThrottles = Object.fromEntries(
-      FUNCTIONS.flatMap((f) => f.routes)
+      functions
+        .flatMap((f) => f.routes)
         .filter((r) => r.throttle)
         .map((r) => [
           `${r.method} ${r.path}`,
@@ -124,7 +126,7 @@ export class Stateless extends Construct {
     const configurationSetArn = `arn:${stack.partition}:ses:${stack.region}:${stack.account}:configuration-set/${stateful.configurationSet.ref}`;
 
     const functionRoles = new Set<IConstruct>();
-    for (const spec of FUNCTIONS) {
+    for (const spec of functions) {
       const lf = new LeadFunction(this, pascal(spec.name), {
         spec,
         environment,
@@ -195,6 +197,25 @@ export class Stateless extends Construct {
               maxEventAge: Duration.hours(6),
             }),
           ],
+        });
+      } else if (trigger.kind === 'schedule' && 'cron' in trigger) {
+        const { description, timeZone, ...fields } = trigger.cron;
+        new Schedule(this, `${pascal(spec.name)}Schedule`, {
+          description,
+          schedule: ScheduleExpression.cron({ ...fields, timeZone: TimeZone.of(timeZone) }),
+          // A weekly run has no next minute to retry it: the scheduler retries handing it to Lambda, then the DLQ.
+          target: new LambdaInvoke(fn, {
+            retryAttempts: 8,
+            maxEventAge: Duration.hours(6),
+            deadLetterQueue: ctx.stateful.deadLetters,
+          }),
+        });
+        // A run that fails (its claim given back) is retried twice by Lambda, about 1 and 2 minutes later;
+        // then the event goes to the alarmed DLQ (README → Weekly digest: send it again by hand).
+        fn.configureAsyncInvoke({
+          onFailure: new SqsDestination(ctx.stateful.deadLetters),
+          retryAttempts: 2,
+          maxEventAge: Duration.hours(6),
         });
       } else if (trigger.kind === 'schedule') {
         new Schedule(this, `${pascal(spec.name)}Schedule`, {

@@ -39,6 +39,11 @@ export interface RuntimeOptions {
   opsToken?: string;
   /** How often the local scheduler runs the real sweeper; 0 turns it off (tests sweep on demand). */
   sweepEverySeconds?: number;
+  /**
+   * Send the weekly digest when the clock reaches its weekday and time (config/reports.ts → digest), as its
+   * schedule does in AWS. Default: on when the scheduler is (`sweepEverySeconds` > 0).
+   */
+  digestSchedule?: boolean;
   /** Poll the table stream continuously (default true); tests may drain it on demand instead. */
   pollStream?: boolean;
   log?: (line: string) => void;
@@ -253,6 +258,34 @@ const start = async (
     }
   };
 
+  /** `leadloop digest send` (`POST /_local/digest`) and the local clock: the real digest handler, now. */
+  const sendDigest = async (): Promise<unknown> => {
+    const result = await invoke('report-digest', {
+      source: 'local.scheduler',
+      time: new Date(clock.now()).toISOString(),
+    });
+    log(`digest ${JSON.stringify(result)}`);
+    return result;
+  };
+  // The digest's weekly cron (EventBridge Scheduler in AWS): with the local scheduler on, the clock fires it
+  // when it reaches the configured weekday and time in app.timeZone (tests, scheduler off, send on demand).
+  const { corsOrigins, settings } = await import('#config/settings');
+  const { nextDigestAt } = await import('#domain/reports/digest');
+  const digestConfig = handlers.has('report-digest') ? settings.reports.digest : undefined;
+  let nextDigest =
+    digestConfig && (options.digestSchedule ?? (options.sweepEverySeconds ?? 5) > 0)
+      ? nextDigestAt(clock.now(), digestConfig, settings.app.timeZone)
+      : undefined;
+  const digestIfDue = async (): Promise<void> => {
+    if (!digestConfig || nextDigest === undefined || clock.now() < nextDigest) return;
+    // Past this slot: next week's. (A jump of the clock without ticks over a slot sends that digest late,
+    // once, at the next tick; the week's claim keeps it from going twice.)
+    nextDigest = nextDigestAt(clock.now() + SCHEDULE_MS, digestConfig, settings.app.timeZone);
+    await sendDigest().catch((e: unknown) =>
+      log(`digest failed: ${e instanceof Error ? e.message : String(e)}`),
+    );
+  };
+
   let sweeping: Promise<unknown> | undefined;
   const sweep = async (): Promise<unknown> => {
     sweeping ??= invoke('sweeper', {
@@ -291,9 +324,11 @@ const start = async (
         end,
         now + step,
         due === undefined || due <= now ? end : Math.max(due, now + SCHEDULE_MS),
+        nextDigest !== undefined && nextDigest > now ? nextDigest : end,
       );
       clock.advanceClock(at - now);
       await sweep();
+      await digestIfDue();
       ticks++;
     }
     return ticks;
@@ -302,7 +337,9 @@ const start = async (
   const sweepEvery = options.sweepEverySeconds ?? 5;
   if (sweepEvery > 0) {
     const timer = setInterval(() => {
-      sweep().catch((e: unknown) => log(`sweep failed: ${e instanceof Error ? e.message : String(e)}`));
+      sweep()
+        .then(digestIfDue)
+        .catch((e: unknown) => log(`sweep failed: ${e instanceof Error ? e.message : String(e)}`));
     }, sweepEvery * 1000);
     stoppers.unshift(async () => clearInterval(timer));
   }
@@ -315,7 +352,6 @@ const start = async (
     now: () => clock.now(),
   });
   let consoleBundle: Promise<ConsoleBundle> | undefined;
-  const { corsOrigins } = await import('#config/settings');
   const allowedOrigins = new Set(corsOrigins());
 
   const runtime: Runtime = {
@@ -500,6 +536,16 @@ const start = async (
         `clock  advanced ${advanceMs} ms → ${new Date(now).toISOString()}${ticks ? ` (sweeper ran ${ticks}×)` : ''}`,
       );
       return ok({ now: new Date(now).toISOString(), offsetMs: clock.clockOffset(), sweeps: ticks });
+    }
+    if (method === 'POST' && path === '/_local/digest') {
+      if (!handlers.has('report-digest'))
+        return send(
+          res,
+          404,
+          { 'content-type': 'application/json' },
+          '{"message":"No digest configured (config/reports.ts → digest)"}',
+        );
+      return ok({ result: await sendDigest(), now: new Date(clock.now()).toISOString() });
     }
     if (method === 'GET' && path === '/_local/clock') {
       return ok({ now: new Date(clock.now()).toISOString(), offsetMs: clock.clockOffset() });

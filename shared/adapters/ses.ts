@@ -14,7 +14,8 @@ const configurationSet = env().SES_CONFIGURATION_SET;
 export interface OutgoingMail {
   from: string;
   replyTo?: string[];
-  to: string;
+  /** One recipient, or several on one message (the weekly digest's team list). */
+  to: string | readonly string[];
   subject: string;
   html: string;
   text: string;
@@ -60,7 +61,7 @@ export async function sendMail(mail: OutgoingMail): Promise<string> {
       new SendEmailCommand({
         FromEmailAddress: mail.from,
         ReplyToAddresses: mail.replyTo,
-        Destination: { ToAddresses: [mail.to] },
+        Destination: { ToAddresses: typeof mail.to === 'string' ? [mail.to] : [...mail.to] },
         ConfigurationSetName: configurationSet,
         EmailTags: Object.entries(mail.tags ?? {}).map(([Name, Value]) => ({ Name, Value: tagValue(Value) })),
         Content: {

@@ -4,6 +4,7 @@ import {
   type ChannelGroupingConfig,
   DEFAULT_CHANNEL_GROUPING,
 } from '#domain/capture/attribution';
+import { DIGEST_WEEKDAYS, type DigestConfig } from '#domain/reports/digest';
 import type { TargetsConfig } from '#domain/reports/reports';
 
 const count = z.number().int().min(0).max(1e9);
@@ -50,9 +51,23 @@ export const channelGroupingSchema = z
     }),
   );
 
-/** Reports: targets and channel grouping. Counting days follow `app.timeZone`. */
+/**
+ * The weekly review digest: the last whole week (Monday–Sunday, `app.timeZone`) against the week before,
+ * mailed to `recipients` every `weekday` at `time` (local, `HH:MM`). Absent: no digest and no schedule.
+ */
+export const digestSchema = z
+  .object({
+    recipients: z.array(z.email()).min(1).max(20),
+    weekday: z.enum(DIGEST_WEEKDAYS),
+    time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a local time of day as HH:MM (00:00–23:59)'),
+    topChannels: z.number().int().min(1).max(20).default(5),
+  })
+  .strict() satisfies z.ZodType<DigestConfig, unknown>;
+
+/** Reports: targets, channel grouping and the weekly digest. Counting days follow `app.timeZone`. */
 export const reportsConfigSchema = z
   .object({
+    digest: digestSchema.optional(),
     targets: targetsSchema.default({ months: {} }),
     channelGrouping: channelGroupingSchema.default({
       mediums: {},

@@ -70,6 +70,8 @@ export const keys = {
   deal: (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'DEAL' }),
   /** When an operations alert (e.g. `sweeper-lagging`) was last raised: its quiet period (#store/alerts). */
   alert: (name: string) => ({ pk: `ALERT#${name}`, sk: 'ALERT' }),
+  /** The claim of one week's review digest (its Monday, `YYYY-MM-DD`): sent at most once (#store/digests). */
+  digest: (week: string) => ({ pk: `DIGEST#${week}`, sk: 'DIGEST' }),
 } as const;
 
 export const PREFIX = {

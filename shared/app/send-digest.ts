@@ -1,0 +1,116 @@
+import { now } from '#adapters/clock';
+import { errorFields, logger } from '#adapters/logger';
+import { sendMail } from '#adapters/ses';
+import { type ReportName, viewReport } from '#app/report-view';
+import { mailSender, settings } from '#config/settings';
+import { formatAddress } from '#domain/nurture/mail-headers';
+import {
+  type DayRange,
+  type DigestFigures,
+  type DigestWeek,
+  digestWeek,
+  renderDigest,
+} from '#domain/reports/digest';
+import type { RawParams } from '#domain/reports/params';
+import type { emailReport, funnelReport, LeadsPoint, slaReport } from '#domain/reports/reports';
+import { claimDigestWeek, markDigestSent, releaseDigestWeek } from '#store/digests';
+
+export type DigestOutcome =
+  | { outcome: 'not_configured' }
+  | { outcome: 'already_sent'; week: string }
+  | { outcome: 'sent'; week: string; messageId: string; recipients: number };
+
+/**
+ * A report's body as the route answers it (`viewReport` spreads the domain's report into its body), read
+ * back with the domain's types: the digest asks the very use case the routes answer from.
+ */
+async function report<T>(name: ReportName, params: RawParams): Promise<T> {
+  const result = await viewReport(name, params);
+  if (result.kind === 'invalid')
+    throw new Error(`digest: ${name} report refused ${JSON.stringify(result.errors)}`);
+  return result.body as T;
+}
+
+type FunnelBody = ReturnType<typeof funnelReport>;
+type EmailBody = ReturnType<typeof emailReport>;
+type SlaBody = ReturnType<typeof slaReport>;
+
+/** One week's figures: the funnel by channel (with its total), the e-mail and SLA totals. */
+async function figuresOf(range: DayRange): Promise<DigestFigures> {
+  const [funnel, email, sla] = await Promise.all([
+    report<FunnelBody>('funnel', { ...range, groupBy: 'channel' }),
+    report<EmailBody>('email', range),
+    report<SlaBody>('sla', range),
+  ]);
+  return { funnel, email: email.total, sla: sla.total };
+}
+
+/** The leads report over the month to date, one point (group `all`) with its prorated targets. */
+async function monthToDate(week: DigestWeek): Promise<LeadsPoint | undefined> {
+  const body = await report<{ series: LeadsPoint[] }>('leads', { ...week.monthToDate, interval: 'month' });
+  return body.series[0];
+}
+
+/**
+ * The weekly review digest: the last whole week (Monday–Sunday in `app.timeZone`) against the week before,
+ * from the report use cases the routes use, mailed once to the configured recipients.
+ *
+ * Exactly once per week: the week is claimed in the table first (a conditional put), so a repeated or
+ * retried invocation finds the claim and sends nothing. A send that fails gives the claim back and throws,
+ * so Lambda's retry sends it. The window left: a crash (timeout, out of memory) after the claim and before
+ * or during the send leaves the week claimed with no mail recorded; nothing retries it, and the team gets
+ * no digest that week (the run's failure lands in the alarmed DLQ; delete the `DIGEST#<monday>` item and
+ * run `leadloop digest send` to send it). A crash after SES took the mail and before the claim is marked
+ * sent loses nothing: the claim stays. We chose at most once: a second copy of a team mail is worse than a
+ * missing one the alarm reports.
+ */
+export async function sendWeeklyDigest(): Promise<DigestOutcome> {
+  const config = settings.reports.digest;
+  if (!config) return { outcome: 'not_configured' };
+  const at = now();
+  const timeZone = settings.app.timeZone;
+  const week = digestWeek(at, timeZone);
+  if (!(await claimDigestWeek(week.from, at))) {
+    logger.info('digest already sent', { week: week.from });
+    return { outcome: 'already_sent', week: week.from };
+  }
+  let messageId: string;
+  try {
+    const [current, previous, month] = await Promise.all([
+      figuresOf(week),
+      figuresOf(week.previous),
+      monthToDate(week),
+    ]);
+    const mail = renderDigest({
+      week,
+      timeZone,
+      current,
+      previous,
+      monthToDate: month,
+      topChannels: config.topChannels,
+    });
+    const sender = mailSender();
+    messageId = await sendMail({
+      from: formatAddress(sender.fromAddress, sender.fromName),
+      ...(sender.replyTo ? { replyTo: [sender.replyTo] } : {}),
+      to: config.recipients,
+      subject: mail.subject,
+      text: mail.text,
+      html: mail.html,
+      tags: { kind: 'digest', week: week.from },
+    });
+  } catch (error) {
+    logger.error('digest not sent; the claim is given back for the retry', {
+      week: week.from,
+      ...errorFields(error),
+    });
+    await releaseDigestWeek(week.from, at);
+    throw error;
+  }
+  // The mail is out: a failure to note its id must not fail the run (a retry would find the claim anyway).
+  await markDigestSent(week.from, at, messageId).catch((error: unknown) =>
+    logger.warn('digest sent, its message id not recorded', { week: week.from, ...errorFields(error) }),
+  );
+  logger.info('digest sent', { week: week.from, recipients: config.recipients.length, messageId });
+  return { outcome: 'sent', week: week.from, messageId, recipients: config.recipients.length };
+}

@@ -1,0 +1,68 @@
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { EpochMs } from '#domain/lead/types';
+import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
+import { keys } from '#store/keys';
+import { TTL_ATTRIBUTE } from '#store/table-design';
+
+/**
+ * The weekly digest's claims: one item per digest week (keyed by its Monday). A conditional put claims the
+ * week, so of a repeated, retried or concurrent invocation exactly one sends; the send then records its
+ * message id on the item. A failed send gives the claim back (only if still this caller's), so the retry
+ * can send. Kept for a year (`expiresAt`, the table's TTL attribute): a claim is a few bytes a week.
+ */
+
+const YEAR_SECONDS = 366 * 86_400;
+
+/** Claims `week` for this caller (`claimedAt` identifies the claim); false when it is already claimed. */
+export async function claimDigestWeek(week: string, claimedAt: EpochMs): Promise<boolean> {
+  try {
+    await dynamodb.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: {
+          ...keys.digest(week),
+          claimedAt,
+          [TTL_ATTRIBUTE]: Math.floor(claimedAt / 1000) + YEAR_SECONDS,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailure(error)) return false;
+    throw error;
+  }
+}
+
+/** Records the sent mail's id on this caller's claim (for whoever looks at the table). */
+export async function markDigestSent(week: string, claimedAt: EpochMs, messageId: string): Promise<void> {
+  await dynamodb.send(
+    new PutCommand({
+      TableName: tableName,
+      Item: {
+        ...keys.digest(week),
+        claimedAt,
+        messageId,
+        [TTL_ATTRIBUTE]: Math.floor(claimedAt / 1000) + YEAR_SECONDS,
+      },
+      ConditionExpression: 'claimedAt = :claimedAt',
+      ExpressionAttributeValues: { ':claimedAt': claimedAt },
+    }),
+  );
+}
+
+/** Gives back a claim whose mail was not sent, so a retry sends it (only if the claim is still ours). */
+export async function releaseDigestWeek(week: string, claimedAt: EpochMs): Promise<void> {
+  try {
+    await dynamodb.send(
+      new DeleteCommand({
+        TableName: tableName,
+        Key: keys.digest(week),
+        ConditionExpression: 'claimedAt = :claimedAt',
+        ExpressionAttributeValues: { ':claimedAt': claimedAt },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionalCheckFailure(error)) throw error;
+  }
+}
