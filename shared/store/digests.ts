@@ -13,17 +13,20 @@ import { TTL_ATTRIBUTE } from '#store/table-design';
 
 const YEAR_SECONDS = 366 * 86_400;
 
+const claimItem = (week: string, claimedAt: EpochMs, messageId?: string) => ({
+  ...keys.digest(week),
+  claimedAt,
+  ...(messageId ? { messageId } : {}),
+  [TTL_ATTRIBUTE]: Math.floor(claimedAt / 1000) + YEAR_SECONDS,
+});
+
 /** Claims `week` for this caller (`claimedAt` identifies the claim); false when it is already claimed. */
 export async function claimDigestWeek(week: string, claimedAt: EpochMs): Promise<boolean> {
   try {
     await dynamodb.send(
       new PutCommand({
         TableName: tableName,
-        Item: {
-          ...keys.digest(week),
-          claimedAt,
-          [TTL_ATTRIBUTE]: Math.floor(claimedAt / 1000) + YEAR_SECONDS,
-        },
+        Item: claimItem(week, claimedAt),
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
@@ -39,12 +42,7 @@ export async function markDigestSent(week: string, claimedAt: EpochMs, messageId
   await dynamodb.send(
     new PutCommand({
       TableName: tableName,
-      Item: {
-        ...keys.digest(week),
-        claimedAt,
-        messageId,
-        [TTL_ATTRIBUTE]: Math.floor(claimedAt / 1000) + YEAR_SECONDS,
-      },
+      Item: claimItem(week, claimedAt, messageId),
       ConditionExpression: 'claimedAt = :claimedAt',
       ExpressionAttributeValues: { ':claimedAt': claimedAt },
     }),

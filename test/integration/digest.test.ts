@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type Runtime, startRuntime } from '#local/runtime';
-import { api, inbox } from '../support/runtime.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Runtime } from '#local/runtime';
+import { api, inbox, startTestRuntime } from '../support/runtime.ts';
 import { injectFault, throttling } from '../support/sdk-faults.ts';
 import { contactForm, makeHotLead } from './handoff-support.ts';
 
@@ -25,17 +25,7 @@ const getJson = async <T = Json>(path: string): Promise<T> => {
 
 beforeAll(async () => {
   // The digest's local schedule on (the scheduler's sweeps stay off: tests drive them).
-  runtime = await startRuntime({
-    dynamodbEndpoint: inject('dynamodbEndpoint'),
-    sesEndpoint: inject('sesEndpoint'),
-    port: 0,
-    tableName: process.env.TABLE_NAME,
-    opsToken: process.env.OPS_TOKEN,
-    sweepEverySeconds: 0,
-    digestSchedule: true,
-    pollStream: false,
-    log: () => {},
-  });
+  runtime = await startTestRuntime({ digestSchedule: true });
   const { now } = await import('#adapters/clock');
   const { nextDigestAt } = await import('#domain/reports/digest');
   // Tuesday 10:00 Tokyo: the whole seeding falls inside one week.

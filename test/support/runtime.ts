@@ -1,11 +1,11 @@
 import { inject } from 'vitest';
-import { type Runtime, startRuntime } from '#local/runtime';
+import { type Runtime, type RuntimeOptions, startRuntime } from '#local/runtime';
 
 /**
  * The real local runtime on this file's table, sharing the run's DynamoDB Local and SES. The scheduler and
  * stream poller are off: tests drive them (`runtime.sweep()`, `runtime.settle()`) so timing is theirs.
  */
-export const startTestRuntime = (): Promise<Runtime> =>
+export const startTestRuntime = (overrides: Partial<RuntimeOptions> = {}): Promise<Runtime> =>
   startRuntime({
     dynamodbEndpoint: inject('dynamodbEndpoint'),
     sesEndpoint: inject('sesEndpoint'),
@@ -15,6 +15,7 @@ export const startTestRuntime = (): Promise<Runtime> =>
     sweepEverySeconds: 0,
     pollStream: false,
     log: () => {},
+    ...overrides,
   });
 
 export interface CapturedMail {
