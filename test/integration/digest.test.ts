@@ -64,7 +64,9 @@ describe('weekly digest', () => {
   it('given a week of leads, hand-offs and an accept, when the digest runs on Monday, then the team gets one mail whose figures are the report routes answer for that week', async () => {
     // Arrange
     const { settings } = await import('#config/settings');
-    const { formatCount, formatRate, formatRange, digestSubject } = await import('#domain/reports/digest');
+    const { formatCount, formatFigure, formatRate, formatRange, digestSubject } = await import(
+      '#domain/reports/digest'
+    );
     const subject = digestSubject(week);
     const range = `from=${week.from}&to=${week.to}`;
     const funnel = await getJson<{
@@ -110,7 +112,7 @@ describe('weekly digest', () => {
     const point = leads.series[0];
     if (point?.target.leads != null)
       expect(text).toContain(
-        `リード | ${formatCount(point.actual.leads ?? 0)} | ${formatCount(point.target.leads)} |`,
+        `リード | ${formatCount(point.actual.leads ?? 0)} | ${formatFigure(point.target.leads)} |`,
       );
     expect(mail?.body.html).toContain('<table');
   });

@@ -129,6 +129,13 @@ export function formatCount(n: number): string {
   return sign + String(Math.abs(Math.round(n))).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
+/** A prorated figure: whole numbers as counts, others with one decimal (`46.45` → `46.5`). */
+export function formatFigure(n: number): string {
+  const tenths = Math.round(n * 10);
+  if (tenths % 10 === 0) return formatCount(tenths / 10);
+  return `${formatCount(Math.trunc(tenths / 10))}.${Math.abs(tenths % 10)}`;
+}
+
 /** A ratio as a percentage with one decimal (`0.1234` → `12.3%`); no denominator → `—`. */
 export function formatRate(rate: number | null): string {
   return rate === null ? '—' : `${(Math.round(rate * 1000) / 10).toFixed(1)}%`;
@@ -267,7 +274,7 @@ function sections(d: DigestData): Section[] {
       rows: targeted.map(([k, label]) => [
         label,
         formatCount(point.actual[k]),
-        formatCount(point.target[k] ?? 0),
+        formatFigure(point.target[k] ?? 0),
         formatRate(point.attainment[k]),
       ]),
     });

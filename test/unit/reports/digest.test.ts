@@ -6,6 +6,7 @@ import {
   digestCron,
   digestWeek,
   formatCount,
+  formatFigure,
   formatRate,
   nextDigestAt,
   renderDigest,
@@ -141,6 +142,8 @@ describe('digest content', () => {
     expect(formatCount(1_234_567)).toBe('1,234,567');
     expect(formatRate(0.12345)).toBe('12.3%');
     expect(formatRate(null)).toBe('—');
+    expect(formatFigure(1234.45)).toBe('1,234.5');
+    expect(formatFigure(48)).toBe('48');
   });
 
   it('given December targets, when rendered, then the month-to-date attainment is shown against the prorated target', () => {
@@ -156,8 +159,8 @@ describe('digest content', () => {
     // Assert
     expect(mail.text).toContain('目標達成率（月初来 2026/12/01〜12/06）');
     const section = mail.text.slice(mail.text.indexOf('目標達成率'));
-    expect(section).toContain('リード | 60 | 46 | 129.2%');
-    expect(section).toContain('MQL | 12 | 9 | 129.2%');
+    expect(section).toContain('リード | 60 | 46.5 | 129.2%');
+    expect(section).toContain('MQL | 12 | 9.3 | 129.2%');
     // No SQL or opportunity target in December: no row for them.
     expect(section).not.toContain('SQL | ');
   });
