@@ -506,7 +506,7 @@ function DealsSection({ t, s }: { t: T; s: Settings }) {
 }
 
 /** The sections in page order: the summary's key, the heading, and how the section reads. */
-const SECTIONS: { key: string; label: Key; Body: (props: { t: T; s: Settings }) => unknown }[] = [
+const SECTIONS: { key: keyof Settings; label: Key; Body: (props: { t: T; s: Settings }) => unknown }[] = [
   { key: 'scoring', label: 'scoring', Body: ScoringSection },
   { key: 'sequences', label: 'sequences', Body: SequencesSection },
   { key: 'forms', label: 'forms', Body: FormsSection },

@@ -1,6 +1,11 @@
 import htm from 'htm';
 import { h } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import type { ConfigSummary } from '#app/config-summary';
+import type { SlaClock as Clock } from '#domain/handoff/routing';
+import type { BusinessWindow } from '#domain/nurture/calendar';
+import type { SequenceEntry, SequenceStep } from '#domain/nurture/config';
+import type { BehaviourRule, FitRule } from '#domain/scoring/config';
 import { ApiError, api, type Session } from './api.ts';
 import type { Key, T } from './i18n.ts';
 
@@ -89,161 +94,15 @@ export const when = (iso: string | undefined | null): string => {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
 };
 
-export interface Owner {
-  ownerId: string;
-  name: string;
-  email: string;
-  team: string;
-}
-export interface Phase {
-  id: string;
-  label: string;
-  probability: number;
-}
-/** A send window or business-hours calendar as configured (ISO weekdays, 1 = Monday; "HH:MM" local times). */
-export interface BusinessWindow {
-  timeZone: string;
-  days: number[];
-  start: string;
-  end: string;
-  skipJapaneseHolidays: boolean;
-  /** Closed every year on these dates, "MM-DD". */
-  closedDates?: string[];
-  spreadMinutes?: number;
-}
-/** One SLA clock: hours on the wall clock, or inside the business window when `businessHours`. */
-export interface Clock {
-  hours: number;
-  businessHours: boolean;
-}
-type PropertyValue = string | number | boolean;
-export type CapPeriod = 'day' | 'week' | 'month';
-export interface BehaviourRule {
-  id: string;
-  label?: string;
-  type: string;
-  url?: string | string[];
-  properties?: Record<string, PropertyValue | PropertyValue[]>;
-  points: number;
-  cap?: { points: number; per: CapPeriod };
-  once?: boolean;
-}
-interface FitRuleBase {
-  id: string;
-  label?: string;
-  /** Points when the attribute is present but no tier matches. */
-  otherwise?: number;
-}
-export type FitRule =
-  | (FitRuleBase & { kind: 'employees'; tiers: { min?: number; max?: number; points: number }[] })
-  | (FitRuleBase & { kind: 'keywords'; attribute: string; tiers: { keywords: string[]; points: number }[] })
-  | (FitRuleBase & { kind: 'emailDomain'; tiers: { domains: string[]; points: number }[] });
-export interface Scoring {
-  timeZone?: string;
-  fit: { min?: number; max?: number; grades?: { A: number; B: number; C: number }; rules: FitRule[] };
-  behaviour: {
-    rules: BehaviourRule[];
-    decay?: { kind: 'none' } | { kind: 'half-life'; days: number; step?: 'continuous' | 'day' | 'week' };
-    lateEventWindowDays?: number;
-  };
-  temperature?: { warm: number; hot: number };
-  stages?: { lead: number; mql: number };
-}
-export type SequenceEntry =
-  | { kind: 'form'; formIds: string[] }
-  | { kind: 'temperature'; temperatures: string[] }
-  | { kind: 'recycled' }
-  | { kind: 'dormant_customer'; afterDays: number };
-export interface SequenceStep {
-  id: string;
-  /** Counted from the previous step (the first: from enrollment). */
-  delay: { value: number; unit: 'hours' | 'days' | 'businessDays' };
-  templateId: string;
-  condition?: string;
-}
-export interface Sequence {
-  id: string;
-  name: string;
-  entry?: SequenceEntry;
-  steps?: SequenceStep[];
-  exit?: string[];
-  reentry?: string;
-  /** This sequence's own send window (else `nurture.sendWindow`). */
-  window?: BusinessWindow;
-}
-export interface FormSummary {
-  id: string;
-  name: string;
-  channel?: string;
-  fields: { name: string; type: string; label?: string; required?: boolean }[];
-  thankYouUrl?: string;
-  doubleOptIn?: boolean;
-  autoReplyTemplateId?: string;
-  sequenceIds?: string[];
-  /** `immediate`: every post hands the lead to sales at once. */
-  handoff?: string;
-}
-export interface AssignmentRule {
-  id: string;
-  when: {
-    prefecture?: string[];
-    country?: string[];
-    industry?: string[];
-    employees?: { min?: number; max?: number };
-  };
-  assignTo: { team: string } | { owner: string };
-}
-export interface Route {
-  trigger: string;
-  temperature?: string[];
-  team?: string;
-  accept?: Clock;
-  firstContact?: Clock;
-}
-export interface Handoff {
-  owners: Owner[];
-  teams: { teamId: string; name: string }[];
-  trigger?: { on: 'hot' } | { on: 'stage'; stage: string };
-  assignmentRules?: AssignmentRule[];
-  defaultTeam?: string;
-  sla?: {
-    hours: number;
-    businessHours: boolean;
-    window?: BusinessWindow;
-    reassignOnBreach?: boolean;
-    maxReassignments?: number;
-    firstContact?: Clock;
-  };
-  routes?: Route[];
-  tql?: { enabled: boolean };
-  recycle?: { nurtureAfterDays: number; sequenceId: string };
-  [key: string]: unknown;
-}
-/** Monthly figures: leads created, MQLs, SQLs, opportunities. */
-export interface Figures {
-  leads?: number;
-  mql?: number;
-  sql?: number;
-  opportunities?: number;
-}
-/** `GET /v1/ops/settings` (shared/app/config-summary.ts): what the console reads; the rest stays `unknown`. */
-export interface Settings {
-  timeZone?: string;
-  handoff: Handoff;
-  deals?: {
-    phases: Phase[];
-    requiredForSql: string[];
-    lostNurtureAfterDays?: number;
-    crmSyncIntervalMinutes?: number;
-  };
-  templates: { id: string; kind: string; defaultLocale: string; locales: Record<string, unknown> }[];
-  forms?: FormSummary[];
-  sequences?: Sequence[];
-  nurture?: { sendWindow?: BusinessWindow; frequencyCap?: { maxPerRolling7Days: number } };
-  scoring?: Scoring;
-  reports?: { targets?: { months: Record<string, Figures & { byChannel?: Record<string, Figures> }> } };
-  [key: string]: unknown;
-}
+/**
+ * `GET /v1/ops/settings`: the summary's own type (shared/app/config-summary.ts), so the page and the route
+ * cannot drift apart. Type-only imports: esbuild drops them, nothing of the server is bundled.
+ */
+export type Settings = ConfigSummary;
+export type Owner = Settings['handoff']['owners'][number];
+export type Phase = Settings['deals']['phases'][number];
+export type Figures = Omit<Settings['reports']['targets']['months'][string], 'byChannel'>;
+export type { BehaviourRule, BusinessWindow, Clock, FitRule, SequenceEntry, SequenceStep };
 
 /** A team's name from the settings (marketing ops' words), else its id. */
 export const teamName = (s: Settings | undefined, id: string): string =>

@@ -8,7 +8,6 @@ import { settings as configured, type Settings } from '#config/settings';
  * work e-mails, which every signed-in user may see.
  */
 export function configSummary(settings: Settings = configured) {
-  const { handoff } = settings;
   return {
     stage: settings.app.stage,
     timeZone: settings.app.timeZone,
@@ -21,19 +20,18 @@ export function configSummary(settings: Settings = configured) {
       frequencyCap: settings.nurtureSettings.frequencyCap,
     },
     templates: settings.templates,
-    handoff: {
-      teams: handoff.teams,
-      owners: handoff.owners.map(({ ownerId, name, email, team }) => ({ ownerId, name, email, team })),
-      assignmentRules: handoff.assignmentRules,
-      ...Object.fromEntries(
-        Object.entries(handoff).filter(
-          ([k]) => !['teams', 'owners', 'assignmentRules', 'targets'].includes(k),
-        ),
-      ),
-    },
+    handoff: handoffSummary(settings.handoff),
     reports: settings.reports,
     /** Opportunity phases (before the fixed won / lost) and the BANTCH items SQL needs. */
     deals: settings.deals,
   };
 }
 export type ConfigSummary = ReturnType<typeof configSummary>;
+
+/** The hand-off settings without their targets (secrets, endpoints) and the owners' CRM user ids. */
+function handoffSummary({ targets: _targets, owners, ...handoff }: Settings['handoff']) {
+  return {
+    ...handoff,
+    owners: owners.map(({ ownerId, name, email, team }) => ({ ownerId, name, email, team })),
+  };
+}

@@ -2,10 +2,9 @@
  * The `leadloop` command as a user runs it (the bin shim through tsx, a child process) against a runtime
  * started here: `--json` output parsed, exit codes checked.
  */
-import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime';
-import { startTestRuntime, uniqueEmail } from '../support/runtime.ts';
+import { runLeadloop, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
 import { api, contactForm } from './handoff-support.ts';
 
 let runtime: Runtime;
@@ -16,18 +15,7 @@ afterAll(async () => {
   await runtime.stop();
 });
 
-const leadloop = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
-  new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['bin/leadloop.js', '--api', runtime.apiUrl, '--token', runtime.opsToken, ...args],
-      { env: { ...process.env, LEADLOOP_API_URL: '', LEADLOOP_TOKEN: '' }, timeout: 30_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+const leadloop = (...args: string[]) => runLeadloop(runtime, ...args);
 
 describe('leadloop CLI', () => {
   it('given a captured lead, when shown, exported and erased by e-mail with --json, then each prints JSON and exits 0; afterwards the lead is not found (3)', async () => {

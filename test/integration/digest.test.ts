@@ -1,7 +1,6 @@
-import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime';
-import { api, inbox, startTestRuntime } from '../support/runtime.ts';
+import { api, inbox, runLeadloop, startTestRuntime } from '../support/runtime.ts';
 import { injectFault, throttling } from '../support/sdk-faults.ts';
 import { contactForm, makeHotLead } from './handoff-support.ts';
 
@@ -158,24 +157,7 @@ describe('weekly digest', () => {
     const { digestSubject, digestWeek } = await import('#domain/reports/digest');
     await runtime.advanceClock(7 * 86_400_000);
     const next = digestWeek(now(), 'Asia/Tokyo');
-    const leadloop = (): Promise<{ code: number; stdout: string }> =>
-      new Promise((resolve) => {
-        execFile(
-          process.execPath,
-          [
-            'bin/leadloop.js',
-            '--api',
-            runtime.apiUrl,
-            '--token',
-            runtime.opsToken,
-            '--json',
-            'digest',
-            'send',
-          ],
-          { env: { ...process.env, LEADLOOP_API_URL: '', LEADLOOP_TOKEN: '' }, timeout: 30_000 },
-          (error, stdout) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout }),
-        );
-      });
+    const leadloop = () => runLeadloop(runtime, '--json', 'digest', 'send');
 
     // Act
     const first = await leadloop();

@@ -14,7 +14,7 @@ import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime';
 import { dynamodb } from '#store/dynamodb';
-import { api, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
+import { api, runLeadloop, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
 import { eventsOf, scanAll } from './handoff-support.ts';
 
 let runtime: Runtime;
@@ -747,36 +747,25 @@ describe('import use case and CLI', () => {
   it('given `leadloop leads create` with --json, then it creates (created: true) and a second call updates (created: false)', async () => {
     const email = uniqueEmail('clicreate');
     const create = (...extra: string[]) =>
-      new Promise<{ code: number; stdout: string }>((done) => {
-        execFile(
-          process.execPath,
-          [
-            'bin/leadloop.js',
-            '--api',
-            runtime.apiUrl,
-            '--token',
-            runtime.opsToken,
-            '--json',
-            'leads',
-            'create',
-            '--email',
-            email,
-            '--name',
-            '佐藤 花子',
-            '--company',
-            '株式会社CLI',
-            '--channel',
-            'partner',
-            '--source',
-            '紹介',
-            '--consent',
-            'existing_relationship',
-            ...extra,
-          ],
-          { cwd: ROOT, env: { ...process.env, LEADLOOP_API_URL: '', LEADLOOP_TOKEN: '' } },
-          (error, stdout) => done({ code: error ? Number(error.code ?? 1) : 0, stdout }),
-        );
-      });
+      runLeadloop(
+        runtime,
+        '--json',
+        'leads',
+        'create',
+        '--email',
+        email,
+        '--name',
+        '佐藤 花子',
+        '--company',
+        '株式会社CLI',
+        '--channel',
+        'partner',
+        '--source',
+        '紹介',
+        '--consent',
+        'existing_relationship',
+        ...extra,
+      );
     const first = await create();
     expect(first.code).toBe(0);
     expect(JSON.parse(first.stdout)).toMatchObject({ created: true });

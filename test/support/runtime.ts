@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import { type Runtime, type RuntimeOptions, startRuntime } from '#local/runtime';
 
@@ -58,3 +60,25 @@ export const api = (runtime: Runtime) => {
       fetch(`${runtime.apiUrl}${path}`, { headers: { ...ops, ...headers } }),
   };
 };
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * The `leadloop` command as a user runs it (the bin shim, a child process) against `runtime`, with its API and
+ * token on the command line (none from the environment): exit code and output.
+ */
+export const runLeadloop = (
+  runtime: Runtime,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> =>
+  new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['bin/leadloop.js', '--api', runtime.apiUrl, '--token', runtime.opsToken, ...args],
+      { cwd: ROOT, env: { ...process.env, LEADLOOP_API_URL: '', LEADLOOP_TOKEN: '' }, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
