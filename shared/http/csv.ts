@@ -27,7 +27,7 @@ const MAX_FORMULA_TEXT = 255;
  * text holds no quote that could end the literal, so no user text becomes a formula.
  */
 const isDigitsText = (value: string): boolean =>
-  value.length <= MAX_FORMULA_TEXT && /^\+?[0-9０-９]+$/.test(value);
+  value.length <= MAX_FORMULA_TEXT && /^\+?[0-9\uFF10-\uFF19]+$/.test(value); // 0-9 and ０-９
 
 export function toCsv(rows: readonly (readonly (string | number | null | undefined)[])[]): string {
   return `\uFEFF${rows.map((row) => row.map(csvCell).join(',')).join('\r\n')}\r\n`;

@@ -131,7 +131,7 @@ export function headerKey(header: string): string {
   return header
     .normalize('NFKC')
     .toLowerCase()
-    .replace(/[\s_\-.:：()（）]+/g, '');
+    .replace(/[\s_\-.:()]+/g, ''); // after NFKC, full-width ：（） are :()
 }
 
 /** `POST /v1/ops/imports` with a JSON body, as checked (`importRequestSchema`'s output, #domain/capture/entry-schema). */
@@ -338,7 +338,7 @@ export class CsvFormatError extends Error {
  * quoted cell: there a `"` is doubled or ends the cell, and here it follows `=` and precedes a digit.
  * Excel writes the same cell back (CSV UTF-8 or Shift_JIS) as the bare digits, which read as they are.
  */
-const EXCEL_DIGITS_CELL = /(?<=^|[,\r\n])="(\+?[0-9０-９]+)"(?=[,\r\n]|$)/g;
+const EXCEL_DIGITS_CELL = /(?<=^|[,\r\n])="(\+?[0-9\uFF10-\uFF19]+)"(?=[,\r\n]|$)/g; // digits: 0-9 and ０-９
 
 /** The text with each `="<digits>"` cell as the quoted digits; every other cell is left as it is. */
 const unwrapDigitCells = (text: string): string => text.replace(EXCEL_DIGITS_CELL, '"$1"');

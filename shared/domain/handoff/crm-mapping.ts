@@ -177,7 +177,7 @@ const UNIT_MULTIPLIERS: Record<string, number> = { 万: 10_000, 千: 1_000, k: 1
  */
 export function parseLooseNumber(value: string): number | undefined {
   const normalized = value.normalize('NFKC').replace(/(\d),(?=\d{3})/g, '$1');
-  const match = /(\d+(?:\.\d+)?)\s*(万|千|k|K)?/.exec(normalized);
+  const match = /(\d+(?:\.\d+)?)\s*(\u4E07|\u5343|k|K)?/.exec(normalized); // 万, 千
   if (!match?.[1]) return undefined;
   const multiplier = match[2] ? (UNIT_MULTIPLIERS[match[2]] ?? 1) : 1;
   return Math.round(Number(match[1]) * multiplier);

@@ -31,8 +31,10 @@ const normalize = (text: string): string => text.slice(0, MAX_TEXT).normalize('N
  */
 export function parseEmployees(raw: string): EmployeeRange | null {
   let s = normalize(raw).replace(/[,\s]/g, '');
-  // Japanese and SI multipliers: 1万 = 10,000, 5千 = 5,000, 5k = 5,000.
-  s = s.replace(/(\d+(?:\.\d+)?)(万|千|k)/g, (_m, n: string, unit: string) =>
+  // Japanese and SI multipliers: 1万 = 10,000, 5千 = 5,000, 5k = 5,000. The Japanese words in these
+  // patterns are \u escapes (万 4E07, 千 5343, 未満 672A 6E80, 以下 4EE5 4E0B, まで 307E 3067, 〜 301C,
+  // 以上 4EE5 4E0A, 超 8D85): a bundle stays ASCII (see "pure ASCII" in test/infra/bundling.test.ts).
+  s = s.replace(/(\d+(?:\.\d+)?)(\u4E07|\u5343|k)/g, (_m, n: string, unit: string) =>
     String(Math.round(Number(n) * (unit === '万' ? 10_000 : 1_000))),
   );
   const numbers = [...s.matchAll(/\d+(?:\.\d+)?/g)].map((m) => Number(m[0]));
@@ -40,10 +42,10 @@ export function parseEmployees(raw: string): EmployeeRange | null {
   if (first === undefined) return null;
   if (second !== undefined) return { min: Math.min(first, second), max: Math.max(first, second) };
   // "Fewer than 10" is at most 9; "up to 50" (以下, まで, ~50) is at most 50.
-  if (/未満|under|less|below|fewer|</.test(s))
+  if (/\u672A\u6E80|under|less|below|fewer|</.test(s))
     return { min: 0, max: Number.isInteger(first) ? first - 1 : first };
-  if (/以下|まで/.test(s) || /^[~〜]/.test(s)) return { min: 0, max: first };
-  const andMore = /以上|超|\+|over|more|above|[~〜]$/.test(s);
+  if (/\u4EE5\u4E0B|\u307E\u3067/.test(s) || /^[~\u301C]/.test(s)) return { min: 0, max: first };
+  const andMore = /\u4EE5\u4E0A|\u8D85|\+|over|more|above|[~\u301C]$/.test(s);
   return andMore ? { min: first, max: Number.POSITIVE_INFINITY } : { min: first, max: first };
 }
 
