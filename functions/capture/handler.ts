@@ -27,6 +27,9 @@ export const handler = httpHandler(async (event) => {
     case 'origin_refused':
       throw new ForbiddenError('This origin may not post this form.');
     case 'bad_body':
+      // A plain HTML form whose bytes cannot be read (an unusual page encoding): the person sees the form's
+      // error page, as for a missing field, not a JSON error.
+      if (browser) return seeOther(result.errorUrl);
       throw new BadRequestError(result.message);
     case 'invalid':
       if (browser) return seeOther(result.errorUrl);

@@ -34,7 +34,8 @@ export interface CaptureRequest {
 export type CaptureOutcome =
   | { kind: 'unknown_form' }
   | { kind: 'origin_refused' }
-  | { kind: 'bad_body'; message: string }
+  /** A body that cannot be read as fields; a browser is sent to `errorUrl` (the form's error page, no field named). */
+  | { kind: 'bad_body'; message: string; errorUrl: string }
   /** Field errors; a browser is sent to `errorUrl` (the form's error page naming the fields). */
   | { kind: 'invalid'; errors: FieldError[]; errorUrl: string }
   /** Stored (or a bot, silently dropped: the answer is the same, so it tells nobody who is a lead). */
@@ -63,17 +64,21 @@ export async function captureLead(request: CaptureRequest): Promise<CaptureOutco
   if (!form) return { kind: 'unknown_form' };
   if (!request.originAllowed(form.allowedOrigins)) return { kind: 'origin_refused' };
   const body = request.readBody();
+  const badBody = (message: string): CaptureOutcome => {
+    countMetric('FormRejected', { formId: form.id });
+    return { kind: 'bad_body', message, errorUrl: errorPageUrl(form.errorUrl, []) };
+  };
   let raw: Record<string, unknown>;
   if (body.kind === 'form') {
     try {
       raw = parseUrlEncoded(body.raw, { multiValued: multiValuedFields(form) });
     } catch (error) {
-      if (error instanceof FormBodyError) return { kind: 'bad_body', message: error.message };
+      if (error instanceof FormBodyError) return badBody(error.message);
       throw error;
     }
   } else {
     if (typeof body.value !== 'object' || body.value === null || Array.isArray(body.value)) {
-      return { kind: 'bad_body', message: 'The body must be a JSON object.' };
+      return badBody('The body must be a JSON object.');
     }
     raw = body.value as Record<string, unknown>;
   }

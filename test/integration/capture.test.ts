@@ -185,6 +185,24 @@ describe('capture: a landing-page form post', () => {
     expect((await leadByEmail(email)).status).toBe(404);
   });
 
+  it('given a plain HTML form whose fields are neither UTF-8 nor Shift_JIS, when a browser posts it, then it is sent to the form\'s error page (no field named), not shown a JSON error, and nothing is stored', async () => {
+    // Arrange
+    const email = uniqueEmail('not-text-browser');
+
+    // Act: a browser's form post (no Accept: application/json).
+    const response = await fetch(`${runtime.apiUrl}/v1/forms/contact`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+      body: `lastName=%FF%FF&firstName=x&company=x&email=${encodeURIComponent(email)}&employees=300-999&consent=on`,
+      redirect: 'manual',
+    });
+
+    // Assert
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe('/examples/landing-page.html?errors=#form-error');
+    expect((await leadByEmail(email)).status).toBe(404);
+  });
+
   it('given a fetch post whose media type is not lower case (Content-Type "Application/JSON", no Accept), then JSON answers as for application/json: 400 with field errors when invalid, 201 with the identity when valid', async () => {
     // Arrange: media types are case-insensitive (RFC 9110 §8.3.1); the body is read as JSON either way.
     const send = (body: unknown) =>
