@@ -27,7 +27,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { settings } from '#config/settings';
-import { bundleOptions, writeSettingsDocuments } from '#infra/bundling';
+import { bundleOptions, writeOpenApiDocument, writeSettingsDocuments } from '#infra/bundling';
 import { FUNCTIONS } from '#infra/catalog';
 import { figure, median, numberArg, writeResult } from './support.ts';
 
@@ -86,7 +86,9 @@ const lowerQuartile = (xs: readonly number[]): number =>
   [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil(xs.length / 4) - 1)] ?? 0;
 
 mkdirSync(OUT, { recursive: true });
-writeSettingsDocuments(OUT, settings); // beside the bundles, as the synth puts them (read per request, not at import)
+// Beside the bundles, as the synth puts them (read by a request, not at import).
+writeSettingsDocuments(OUT, settings);
+writeOpenApiDocument(OUT);
 const figures = [];
 const details: Record<string, unknown> = {};
 for (const spec of FUNCTIONS.filter((f) => only.length === 0 || only.includes(f.name))) {

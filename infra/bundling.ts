@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import type { BuildOptions } from 'esbuild';
 import type { Settings } from '#config/settings';
 import { apiDocument } from '#http/openapi';
-import { OPENAPI_SERVER_PLACEHOLDER } from '#http/openapi-server';
+import {
+  OPENAPI_DOCUMENT_DIR,
+  OPENAPI_DOCUMENT_FILE,
+  OPENAPI_SERVER_PLACEHOLDER,
+} from '#http/openapi-server';
 import { settingsDocumentFiles } from '#http/settings-documents';
 import { SETTINGS_DOCUMENTS_DIR } from '#http/settings-documents-index';
 
@@ -34,7 +38,7 @@ export const SETTINGS_SOURCE_ALIAS = {
   '#config/settings-source': './shared/config/settings-source.bundled.ts',
 } as const;
 
-/** The OpenAPI document is static: generated at synth, served from the bundle (shared/http/openapi-document.ts). */
+/** The OpenAPI document is static: generated at synth, read from a file beside the bundle (below). */
 export const OPENAPI_DOCUMENT_ALIAS = {
   '#http/openapi-document': './shared/http/openapi-document.bundled.ts',
 } as const;
@@ -60,26 +64,32 @@ export function bundleAliases(settings: Settings): Record<string, string> {
 /** The identifier settings-source.bundled.ts reads. */
 export const SETTINGS_DEFINE_NAME = 'LEADLOOP_SETTINGS';
 
-/** The identifier openapi-document.bundled.ts reads. */
-export const OPENAPI_DEFINE_NAME = 'LEADLOOP_OPENAPI';
-
-let openapiJson: string | undefined;
-/** The document with a placeholder server (the bundle puts the deployment's URL in), generated once. */
-const openapiDocumentJson = (): string => {
-  openapiJson ??= JSON.stringify(apiDocument(OPENAPI_SERVER_PLACEHOLDER));
-  return openapiJson;
-};
-
 /**
- * esbuild `define` for the validated settings and the OpenAPI document, each as a string literal of its JSON
- * that the bundle parses once at import (`JSON.parse`): V8 scans a string literal and parses JSON faster than
- * it compiles the same data as an object literal, about 1.5 ms of every cold start (bench/coldstart.ts).
+ * esbuild `define` for the validated settings, as a string literal of their JSON that the bundle parses once
+ * at import (`JSON.parse`): V8 scans a string literal and parses JSON faster than it compiles the same data as
+ * an object literal, about 1.5 ms of every cold start (bench/coldstart.ts).
  */
 export function settingsDefine(settings: Settings): Record<string, string> {
-  return {
-    [SETTINGS_DEFINE_NAME]: JSON.stringify(JSON.stringify(settings)),
-    [OPENAPI_DEFINE_NAME]: JSON.stringify(openapiDocumentJson()),
-  };
+  return { [SETTINGS_DEFINE_NAME]: JSON.stringify(JSON.stringify(settings)) };
+}
+
+/**
+ * Writes the OpenAPI document, with a placeholder server the function replaces with the deployment's URL, into
+ * `OPENAPI_DOCUMENT_DIR` under `dir`, where a bundle in `dir` reads it (shared/http/openapi-document.bundled.ts).
+ * Returns that directory.
+ */
+export function writeOpenApiDocument(dir: string): string {
+  const target = join(dir, OPENAPI_DOCUMENT_DIR);
+  mkdirSync(target, { recursive: true });
+  writeFileSync(join(target, OPENAPI_DOCUMENT_FILE), JSON.stringify(apiDocument(OPENAPI_SERVER_PLACEHOLDER)));
+  return target;
+}
+
+let stagedOpenApi: string | undefined;
+/** The OpenAPI document written once per synth into a temporary directory (see `stagedSettingsDocuments`). */
+export function stagedOpenApiDocument(): string {
+  stagedOpenApi ??= writeOpenApiDocument(mkdtempSync(join(tmpdir(), 'leadloop-openapi-')));
+  return stagedOpenApi;
 }
 
 /**

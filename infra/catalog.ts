@@ -83,6 +83,8 @@ export interface FunctionSpec {
    * (infra/lead-function.ts), which then carries no settings.
    */
   settingsDocuments?: boolean;
+  /** The function serves `#http/openapi-document`: the synth puts the generated document beside its bundle. */
+  openapiDocument?: boolean;
 }
 
 /**
@@ -170,6 +172,7 @@ const CORE_FUNCTIONS: readonly FunctionSpec[] = [
     description: 'The OpenAPI 3.1 document of this API, generated from the request schemas',
     timeoutSeconds: 3,
     memoryMb: 256,
+    openapiDocument: true,
     routes: [{ method: 'GET', path: '/v1/openapi.json', auth: 'none' }],
   }),
   fn({

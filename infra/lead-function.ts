@@ -11,6 +11,7 @@ import {
   BUNDLE_MAIN_FIELDS,
   BUNDLE_TARGET,
   settingsDefine,
+  stagedOpenApiDocument,
   stagedSettingsDocuments,
 } from './bundling.ts';
 import type { FunctionSpec } from './catalog.ts';
@@ -80,14 +81,17 @@ export class LeadFunction extends Construct {
         banner: BUNDLE_BANNER,
         define: settingsDefine(props.settings),
         esbuildArgs: aliasArgs(props.settings),
-        // The console's settings answers, computed at synth, beside the bundle (shared/http/settings-documents.ts).
-        ...(spec.settingsDocuments && {
+        // Answers computed at synth, beside the bundle: the console's settings answers
+        // (shared/http/settings-documents.ts) and the OpenAPI document (shared/http/openapi-document.ts).
+        ...((spec.settingsDocuments || spec.openapiDocument) && {
           commandHooks: {
             beforeBundling: () => [],
             beforeInstall: () => [],
-            afterBundling: (_inputDir: string, outputDir: string) => [
-              `cp -R "${stagedSettingsDocuments(props.settings)}" "${outputDir}/"`,
-            ],
+            afterBundling: (_inputDir: string, outputDir: string) =>
+              [
+                ...(spec.settingsDocuments ? [stagedSettingsDocuments(props.settings)] : []),
+                ...(spec.openapiDocument ? [stagedOpenApiDocument()] : []),
+              ].map((dir) => `cp -R "${dir}" "${outputDir}/"`),
           },
         }),
       },

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -6,7 +6,13 @@ import { build, type Metafile } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Settings, settings } from '#config/settings';
 import { apiDocument } from '#http/openapi';
-import { bundleAliases, bundleOptions, SETTINGS_DEFINE_NAME, writeSettingsDocuments } from '#infra/bundling';
+import {
+  bundleAliases,
+  bundleOptions,
+  SETTINGS_DEFINE_NAME,
+  writeOpenApiDocument,
+  writeSettingsDocuments,
+} from '#infra/bundling';
 import { FUNCTIONS } from '#infra/catalog';
 import { handler as sourceHandler } from '../../functions/ops-settings/handler.ts';
 
@@ -80,11 +86,13 @@ describe('Lambda bundles', () => {
     expect(inputs.some((i) => i.includes('aws-xray-sdk-core'))).toBe(true);
   });
 
-  it('given the OpenAPI function, when bundled, then it serves the document generated from source, without classic zod or zod-to-openapi', async () => {
+  it('given the OpenAPI function, when bundled with the document the synth wrote beside it, then it serves the document generated from source, without classic zod, zod-to-openapi or the document in the bundle', async () => {
     const { outfile, inputs } = await bundle(
       'openapi',
       "export { servedDocumentJson } from '#http/openapi-document';",
     );
+    expect(statSync(outfile).size).toBeLessThan(5_000);
+    writeOpenApiDocument(OUT);
     const bundled = (await import(pathToFileURL(outfile).href)) as {
       servedDocumentJson: (url: string) => string;
     };

@@ -185,7 +185,7 @@ describe('capture: a landing-page form post', () => {
     expect((await leadByEmail(email)).status).toBe(404);
   });
 
-  it('given a plain HTML form whose fields are neither UTF-8 nor Shift_JIS, when a browser posts it, then it is sent to the form\'s error page (no field named), not shown a JSON error, and nothing is stored', async () => {
+  it('given a plain HTML form whose fields are neither UTF-8 nor Shift_JIS, when a browser posts it, then it is sent to the form’s error page (no field named), not shown a JSON error, and nothing is stored', async () => {
     // Arrange
     const email = uniqueEmail('not-text-browser');
 
