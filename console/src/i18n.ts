@@ -1,3 +1,5 @@
+import { CHANNEL_LABELS_JA } from '#domain/lead/channel-labels';
+
 /** UI strings: Japanese by default, English by the switch in the header (remembered in localStorage). */
 const ja = {
   title: 'Lead loop コンソール',
@@ -583,20 +585,7 @@ const VALUES: Record<Lang, Record<string, string>> = {
     'temperature.hot': 'ホット',
     'temperature.warm': 'ウォーム',
     'temperature.cold': 'コールド',
-    'channel.direct': '直接流入',
-    'channel.organic_search': '自然検索',
-    'channel.paid_search': '検索広告',
-    'channel.organic_social': 'ソーシャル',
-    'channel.paid_social': 'ソーシャル広告',
-    'channel.email': 'メール',
-    'channel.referral': '外部サイト',
-    'channel.event': '展示会・イベント',
-    'channel.webinar': 'ウェビナー',
-    'channel.outbound': 'アウトバウンド',
-    'channel.partner': 'パートナー',
-    'channel.import': 'インポート',
-    'channel.other': 'その他',
-    'channel.inbound_web': 'Webフォーム',
+    ...Object.fromEntries(Object.entries(CHANNEL_LABELS_JA).map(([id, label]) => [`channel.${id}`, label])),
     'metric.leads': 'リード',
     'metric.mql': 'MQL',
     'metric.sql': 'SQL',

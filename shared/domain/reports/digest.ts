@@ -3,6 +3,7 @@
  * figures come from the report use cases (`shared/app/send-digest.ts` asks them); this module only picks
  * weeks and formats. Japanese: numbers with thousands separators, percentages with one decimal.
  */
+import { channelLabelJa } from '#domain/lead/channel-labels';
 import type { EpochMs } from '#domain/lead/types';
 import { type BusinessWindow, nextWindowOpening, parseHhMm } from '#domain/nurture/calendar';
 import { escapeHtml } from '#domain/nurture/templates';
@@ -222,7 +223,7 @@ function sections(d: DigestData): Section[] {
       ? channels.map((row) => {
           const before = prev.funnel.rows.find((r) => r.group === row.group);
           return [
-            row.group,
+            channelLabelJa(row.group),
             ...CHANNEL_STAGES.map(
               (k) => `${formatCount(row.counts[k])}／${formatCount(before?.counts[k] ?? 0)}`,
             ),
