@@ -13,7 +13,7 @@ import {
 } from '#domain/reports/digest';
 import type { RawParams } from '#domain/reports/params';
 import type { emailReport, funnelReport, LeadsPoint, slaReport } from '#domain/reports/reports';
-import { claimDigestWeek, markDigestSent, releaseDigestWeek } from '#store/digests';
+import { claimDigestWeek, isDigestWeekClaimed, markDigestSent, releaseDigestWeek } from '#store/digests';
 
 export type DigestOutcome =
   | { outcome: 'not_configured' }
@@ -55,14 +55,16 @@ async function monthToDate(week: DigestWeek): Promise<LeadsPoint | undefined> {
  * The weekly review digest: the last whole week (Monday–Sunday in `app.timeZone`) against the week before,
  * from the report use cases the routes use, mailed once to the configured recipients.
  *
- * Exactly once per week: the week is claimed in the table first (a conditional put), so a repeated or
- * retried invocation finds the claim and sends nothing. A send that fails gives the claim back and throws,
- * so Lambda's retry sends it. The window left: a crash (timeout, out of memory) after the claim and before
- * or during the send leaves the week claimed with no mail recorded; nothing retries it, and the team gets
- * no digest that week (the run's failure lands in the alarmed DLQ; delete the `DIGEST#<monday>` item and
- * run `leadloop digest send` to send it). A crash after SES took the mail and before the claim is marked
- * sent loses nothing: the claim stays. We chose at most once: a second copy of a team mail is worse than a
- * missing one the alarm reports.
+ * Exactly once per week: the week is claimed in the table (a conditional put), so a repeated, retried or
+ * concurrent invocation finds the claim and sends nothing. The figures are read and the mail rendered BEFORE
+ * the claim (a repeat sees the claim in one read first and reads no report), so a run that fails or times
+ * out while reading the reports, the slow part, has claimed nothing and its retry sends the week. The claim
+ * is followed by the send alone; a send that fails gives the claim back and throws, so Lambda's retry sends
+ * it. The window left is a crash (timeout, out of memory) during the SES call itself: the week stays claimed
+ * with no mail recorded and nothing retries it (the run's failure lands in the alarmed DLQ; delete the
+ * `DIGEST#<monday>` item and run `leadloop digest send`). A crash after SES took the mail and before the claim
+ * is marked sent loses nothing: the claim stays. We chose at most once: a second copy of a team mail is worse
+ * than a missing one the alarm reports.
  */
 export async function sendWeeklyDigest(): Promise<DigestOutcome> {
   const config = settings.reports.digest;
@@ -70,26 +72,28 @@ export async function sendWeeklyDigest(): Promise<DigestOutcome> {
   const at = now();
   const timeZone = settings.app.timeZone;
   const week = digestWeek(at, timeZone);
-  if (!(await claimDigestWeek(week.from, at))) {
+  const alreadySent = () => {
     logger.info('digest already sent', { week: week.from });
-    return { outcome: 'already_sent', week: week.from };
-  }
+    return { outcome: 'already_sent', week: week.from } as const;
+  };
+  if (await isDigestWeekClaimed(week.from)) return alreadySent();
+  const [current, previous, month] = await Promise.all([
+    figuresOf(week),
+    figuresOf(week.previous),
+    monthToDate(week),
+  ]);
+  const mail = renderDigest({
+    week,
+    timeZone,
+    current,
+    previous,
+    monthToDate: month,
+    topChannels: config.topChannels,
+  });
+  const sender = mailSender();
+  if (!(await claimDigestWeek(week.from, at))) return alreadySent();
   let messageId: string;
   try {
-    const [current, previous, month] = await Promise.all([
-      figuresOf(week),
-      figuresOf(week.previous),
-      monthToDate(week),
-    ]);
-    const mail = renderDigest({
-      week,
-      timeZone,
-      current,
-      previous,
-      monthToDate: month,
-      topChannels: config.topChannels,
-    });
-    const sender = mailSender();
     messageId = await sendMail({
       from: formatAddress(sender.fromAddress, sender.fromName),
       ...(sender.replyTo ? { replyTo: [sender.replyTo] } : {}),

@@ -1,4 +1,4 @@
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { EpochMs } from '#domain/lead/types';
 import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
 import { keys } from '#store/keys';
@@ -19,6 +19,14 @@ const claimItem = (week: string, claimedAt: EpochMs, messageId?: string) => ({
   ...(messageId ? { messageId } : {}),
   [TTL_ATTRIBUTE]: Math.floor(claimedAt / 1000) + YEAR_SECONDS,
 });
+
+/** Whether `week` is claimed (read strongly): a repeated invocation stops here, before reading any report. */
+export async function isDigestWeekClaimed(week: string): Promise<boolean> {
+  const result = await dynamodb.send(
+    new GetCommand({ TableName: tableName, Key: keys.digest(week), ConsistentRead: true }),
+  );
+  return result.Item !== undefined;
+}
 
 /** Claims `week` for this caller (`claimedAt` identifies the claim); false when it is already claimed. */
 export async function claimDigestWeek(week: string, claimedAt: EpochMs): Promise<boolean> {

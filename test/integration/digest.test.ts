@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime';
 import { api, inbox, runLeadloop, startTestRuntime } from '../support/runtime.ts';
-import { injectFault, throttling } from '../support/sdk-faults.ts';
+import { injectFault, recordCalls, throttling } from '../support/sdk-faults.ts';
 import { contactForm, makeHotLead } from './handoff-support.ts';
 
 /**
@@ -63,6 +63,7 @@ describe('weekly digest', () => {
   it('given a week of leads, hand-offs and an accept, when the digest runs on Monday, then the team gets one mail whose figures are the report routes answer for that week', async () => {
     // Arrange
     const { settings } = await import('#config/settings');
+    const { channelLabelJa } = await import('#domain/lead/channel-labels');
     const { formatCount, formatFigure, formatRate, formatRange, digestSubject } = await import(
       '#domain/reports/digest'
     );
@@ -102,7 +103,7 @@ describe('weekly digest', () => {
     expect(text).toContain(`SAL | ${formatCount(funnel.total.counts.sal ?? 0)} | 0 |`);
     expect(text).toContain(`リード→MQL | ${formatRate(funnel.total.rates.mql ?? null)} | —`);
     for (const row of funnel.rows.filter((r) => (r.counts.lead ?? 0) > 0))
-      expect(text).toContain(`${row.group} | ${formatCount(row.counts.lead ?? 0)}／0 |`);
+      expect(text).toContain(`${channelLabelJa(row.group)} | ${formatCount(row.counts.lead ?? 0)}／0 |`);
     expect(text).toContain(`送信数 | ${formatCount(email.total.counts.sent)} | 0`);
     expect(text).toContain(`開封率 | ${formatRate(email.total.rates.open)} | —`);
     expect(text).toContain(`引き渡し | ${formatCount(sla.total.handoffs)} | 0`);
@@ -149,6 +150,34 @@ describe('weekly digest', () => {
     expect(fault.fired()).toBe(1);
     expect(retried).toMatchObject({ outcome: 'sent', week: next.from });
     expect(await digestMails(digestSubject(next))).toHaveLength(1);
+  });
+
+  it('given the report reads fail, when the digest runs, then it has claimed nothing (the figures come before the claim, the claim right before the send), and the retry sends the week once', async () => {
+    // Arrange: a week later, a new digest week; the first report query is throttled.
+    const { now } = await import('#adapters/clock');
+    const { digestSubject, digestWeek } = await import('#domain/reports/digest');
+    const { dynamodb } = await import('#store/dynamodb');
+    await runtime.advanceClock(7 * 86_400_000);
+    const next = digestWeek(now(), 'Asia/Tokyo');
+    const fault = injectFault(dynamodb, { operations: ['Query'], nth: 1, error: throttling });
+    const calls = recordCalls(dynamodb);
+
+    // Act
+    await expect(runtime.invoke('report-digest', { source: 'aws.scheduler' })).rejects.toThrow();
+    const writesOfFailedRun = calls.calls.filter((c) => ['PutItem', 'DeleteItem'].includes(c.operation));
+    fault.remove();
+    calls.clear();
+    const retried = (await runtime.invoke('report-digest', { source: 'aws.scheduler' })) as Json;
+    calls.stop();
+
+    // Assert
+    expect(fault.fired()).toBe(1);
+    expect(writesOfFailedRun).toEqual([]);
+    expect(retried).toMatchObject({ outcome: 'sent', week: next.from });
+    expect(await digestMails(digestSubject(next))).toHaveLength(1);
+    const ops = calls.calls.map((c) => c.operation);
+    expect(ops[0]).toBe('GetItem');
+    expect(ops.indexOf('PutItem')).toBeGreaterThan(ops.lastIndexOf('Query'));
   });
 
   it('given a new week, when `leadloop digest send` runs twice, then the first sends it and the second says it was already sent', async () => {
