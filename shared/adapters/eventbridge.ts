@@ -1,9 +1,14 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { EVENTBRIDGE_TIMEOUTS } from '#adapters/sdk-timeouts';
 import { traced } from '#adapters/tracer';
 import { env } from '#config/env';
 
-/** The EventBridge client (exported so tests can add SDK middleware, e.g. to inject faults). */
-export const eventBridgeClient = traced(new EventBridgeClient({}));
+/**
+ * The EventBridge client (exported so tests can add SDK middleware, e.g. to inject faults). A bus that stops
+ * answering fails a put within seconds (`EVENTBRIDGE_TIMEOUTS`, `#adapters/sdk-timeouts`), so the publisher
+ * reports the record as a batch item failure instead of hanging until its own timeout.
+ */
+export const eventBridgeClient = traced(new EventBridgeClient({ requestHandler: EVENTBRIDGE_TIMEOUTS }));
 const busName = env().EVENT_BUS_NAME;
 
 export interface BusEvent {

@@ -4,11 +4,16 @@ import {
   SESv2ServiceException,
   SendEmailCommand,
 } from '@aws-sdk/client-sesv2';
+import { SES_TIMEOUTS } from '#adapters/sdk-timeouts';
 import { traced } from '#adapters/tracer';
 import { env } from '#config/env';
 
-/** The SES client (exported so tests can add SDK middleware, e.g. to inject faults). */
-export const sesClient = traced(new SESv2Client({}));
+/**
+ * The SES client (exported so tests can add SDK middleware, e.g. to inject faults). An SES that stops
+ * answering fails a send within seconds (`SES_TIMEOUTS`, `#adapters/sdk-timeouts`): a `TimeoutError`, whose
+ * result is unknown (SES may have taken the mail), so `sendMail` passes it on as it is.
+ */
+export const sesClient = traced(new SESv2Client({ requestHandler: SES_TIMEOUTS }));
 const configurationSet = env().SES_CONFIGURATION_SET;
 
 export interface OutgoingMail {

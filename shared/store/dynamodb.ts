@@ -6,17 +6,22 @@ import {
   type QueryCommandInput,
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
+import { DYNAMODB_TIMEOUTS } from '#adapters/sdk-timeouts';
 import { traced } from '#adapters/tracer';
 import { env } from '#config/env';
 import { CONFLICT, retryOnConflict } from '#store/retry';
 
 /**
  * One DynamoDB document client per container, created at module scope and reused across invocations.
- * The endpoint comes from AWS_ENDPOINT_URL_DYNAMODB locally; nothing here knows where it runs.
+ * The endpoint comes from AWS_ENDPOINT_URL_DYNAMODB locally; nothing here knows where it runs. A table that
+ * stops answering fails a call within seconds (`DYNAMODB_TIMEOUTS`, `#adapters/sdk-timeouts`).
  */
-export const dynamodb = DynamoDBDocumentClient.from(traced(new DynamoDBClient({})), {
-  marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-});
+export const dynamodb = DynamoDBDocumentClient.from(
+  traced(new DynamoDBClient({ requestHandler: DYNAMODB_TIMEOUTS })),
+  {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  },
+);
 
 export const tableName = env().TABLE_NAME;
 

@@ -1,0 +1,48 @@
+/**
+ * How long an SDK call may wait for a dependency, for every client the functions build (the DynamoDB
+ * document client in `#store/dynamodb`, SES in `#adapters/ses`, EventBridge in `#adapters/eventbridge`; the
+ * signing key is read through the DynamoDB client). Each is passed as the client's `requestHandler` options,
+ * which the SDK's own NodeHttpHandler takes (@smithy/node-http-handler 4.14): no handler is imported here, so
+ * no module is added to a bundle.
+ *
+ * Without these the SDK waits for ever on a dependency that accepts the connection and never answers (a black
+ * hole, a stuck load balancer, a partition after connect), and every request hung until the Lambda's own
+ * timeout: API Gateway then answered a bare error after many seconds instead of our 503 with `Retry-After`.
+ *
+ * - `connectionTimeout`: the TCP connection must be made within this time.
+ * - `socketTimeout`: the socket may be idle this long while a request is in flight (nothing sent, nothing
+ *   received): a server that never answers, or stalls mid-answer, fails the attempt after this much silence.
+ *   The SDK's `requestTimeout` is deliberately not used: in this version it only logs a warning unless
+ *   `throwOnRequestTimeout` is set, and it counts from the moment a call waits for a pooled socket, so a
+ *   sweep with more calls in flight than the agent's 50 sockets would time out calls that never reached
+ *   the service.
+ *
+ * A timed-out attempt raises `TimeoutError`, which the SDK retries like any transient error and the HTTP
+ * layer answers 503 with `Retry-After` (`isUnavailable`, shared/http/api.ts). Worst case for one call when
+ * every attempt meets the silence (the SDK's standard retries, backoff with full jitter up to 50·2^i ms):
+ *
+ *   DynamoDB             4 attempts (this SDK's default for DynamoDB) × 1,000 ms + ≤ 50+100+200 ms = 4.35 s
+ *   SES, EventBridge     3 attempts × 1,500 ms                       + ≤ 50+100 ms     = 4.65 s
+ *
+ * against the functions' timeouts (infra/catalog.ts): every one that calls a dependency has 10 s or more
+ * (track, confirm, unsubscribe, ops reads 10 s; capture 15 s; publisher 30 s; sweeper 60 s), except health
+ * (3 s), whose deep check gives up after 2 s on its own (`#store/health`); every HTTP route stays far below
+ * API Gateway's 30 s integration limit. A request ends at the first call that fails, so a hung dependency
+ * costs it one such call, and a capture whose auto-reply meets a hung SES still answers within about 5 s.
+ * 4.65 s is also under the 5 s the sweeper keeps in reserve when it stops taking new timers, so a step that
+ * meets a hung dependency at the end of a sweep still ends inside its invocation.
+ *
+ * Why these figures: DynamoDB answers in single-digit milliseconds, SES and EventBridge in tens to hundreds,
+ * so a second (1.5 s) of silence is far outside a healthy answer, and a retry on a fresh connection is the
+ * better bet. Throttling is not a timeout (the service answers); its backoff is the SDK's own.
+ */
+export interface SdkTimeouts {
+  /** Milliseconds to establish the TCP connection. */
+  readonly connectionTimeout: number;
+  /** Milliseconds a socket may stay silent while a request is in flight. */
+  readonly socketTimeout: number;
+}
+
+export const DYNAMODB_TIMEOUTS: SdkTimeouts = { connectionTimeout: 1_000, socketTimeout: 1_000 };
+export const SES_TIMEOUTS: SdkTimeouts = { connectionTimeout: 1_000, socketTimeout: 1_500 };
+export const EVENTBRIDGE_TIMEOUTS: SdkTimeouts = { connectionTimeout: 1_000, socketTimeout: 1_500 };
