@@ -6,8 +6,9 @@
  * no module is added to a bundle.
  *
  * Without these the SDK waits for ever on a dependency that accepts the connection and never answers (a black
- * hole, a stuck load balancer, a partition after connect), and every request hung until the Lambda's own
- * timeout: API Gateway then answered a bare error after many seconds instead of our 503 with `Retry-After`.
+ * hole, a stuck load balancer, a partition after connect): an HTTP request then hung to its Lambda deadline
+ * (at best middy's early timeout answered 503 5 ms before it, 15 s into a capture; at worst Lambda timed out
+ * and API Gateway answered a bare error), and the publisher and the sweeper burned their whole timeout.
  *
  * - `connectionTimeout`: the TCP connection must be made within this time.
  * - `socketTimeout`: the socket may be idle this long while a request is in flight (nothing sent, nothing
