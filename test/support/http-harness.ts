@@ -66,13 +66,14 @@ const gatewayAnswer = (status: number, message: string): ApiResponse => ({
   answeredBy: 'gateway',
 });
 
-export async function loadApi(): Promise<Api> {
+/** `only`: load just these functions (by catalog name); their routes answer, the others' are not found. */
+export async function loadApi(only?: readonly string[]): Promise<Api> {
   const { FUNCTIONS } = await import('#infra/catalog');
   const { now } = await import('#adapters/clock');
   const opsToken = process.env.OPS_TOKEN ?? '';
   const handlers = new Map<string, { spec: FunctionSpec; handler: AnyHandler }>();
   for (const spec of FUNCTIONS) {
-    if (!spec.routes.length) continue;
+    if (!spec.routes.length || (only && !only.includes(spec.name))) continue;
     const module = (await import(join(ROOT, spec.entry))) as { handler: AnyHandler };
     handlers.set(spec.name, { spec, handler: module.handler });
   }

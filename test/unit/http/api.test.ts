@@ -91,6 +91,28 @@ describe('retryable failures', () => {
     ['DynamoDB internal error', named('InternalServerError')],
     ['service unavailable', named('ServiceUnavailable')],
     ['SDK timeout', named('TimeoutError')],
+    // What @smithy/node-http-handler 4.14 raises once the SDK's retries are spent (#adapters/sdk-timeouts),
+    // as test/reliability/hangs.test.ts meets it: a name, no code, no HTTP status.
+    [
+      'a socket idle timeout',
+      Object.assign(
+        named(
+          'TimeoutError',
+          '@smithy/node-http-handler - the request socket timed out after 1000 ms of inactivity (configured by client requestHandler).',
+        ),
+        { $metadata: { attempts: 4, totalRetryDelay: 92 } },
+      ),
+    ],
+    [
+      'a connection timeout',
+      Object.assign(
+        named(
+          'TimeoutError',
+          '@smithy/node-http-handler - the request socket did not establish a connection with the server within the configured timeout of 1000 ms.',
+        ),
+        { $metadata: { attempts: 3, totalRetryDelay: 61 } },
+      ),
+    ],
     [
       'connection refused',
       Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8000'), { code: 'ECONNREFUSED' }),
