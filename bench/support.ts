@@ -1,7 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, startLocalSes } from '#local/engines';
+import {
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  LOCAL_SDK_TIMEOUT_SCALE,
+  startDynamoDbLocal,
+  startLocalSes,
+} from '#local/engines';
 import { ensureTable } from '#local/table';
 import { freePort } from '../test/support/ports.ts';
 
@@ -34,6 +40,7 @@ export const startBenchEngines = async (table: string, options: { ses?: boolean 
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     ...(ses ? { AWS_ENDPOINT_URL_SESV2: ses.endpoint } : {}),
+    SDK_TIMEOUT_SCALE: process.env.SDK_TIMEOUT_SCALE ?? LOCAL_SDK_TIMEOUT_SCALE,
     TABLE_NAME: table,
     EVENT_BUS_NAME: 'bench',
     SES_CONFIGURATION_SET: 'bench',

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { LOCAL_SDK_TIMEOUT_SCALE } from '#local/engines';
 
 /**
  * `DATA_DIR/runtime.json`: where a running `npm start` can be reached, so scripts (`npm run rescore`, …)
@@ -102,6 +103,7 @@ export const useLocalTable = (
     Object.assign(environment, {
       TABLE_NAME: local.tableName,
       AWS_ENDPOINT_URL_DYNAMODB: local.endpoint,
+      SDK_TIMEOUT_SCALE: environment.SDK_TIMEOUT_SCALE ?? LOCAL_SDK_TIMEOUT_SCALE,
       AWS_REGION: environment.AWS_REGION ?? 'ap-northeast-1',
       AWS_ACCESS_KEY_ID: environment.AWS_ACCESS_KEY_ID ?? 'local',
       AWS_SECRET_ACCESS_KEY: environment.AWS_SECRET_ACCESS_KEY ?? 'local',

@@ -8,7 +8,13 @@ import type { FunctionSpec } from '#infra/catalog';
 import { compileRoute, MalformedPathError, matchRoute, toHttpApiEvent, withClaims } from '#local/api-gateway';
 import { createLocalAuth, type LocalAuth } from '#local/auth';
 import { buildConsole, type ConsoleBundle } from '#local/console';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, startDynamoDbLocal, startLocalSes } from '#local/engines';
+import {
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  LOCAL_SDK_TIMEOUT_SCALE,
+  startDynamoDbLocal,
+  startLocalSes,
+} from '#local/engines';
 import { assertPortsFree, PortInUseError } from '#local/ports';
 import { type DeliveredEvent, LocalEventRouter, type LocalRule } from '#local/router';
 import { removeRuntimeInfo, writeRuntimeInfo } from '#local/runtime-file';
@@ -190,6 +196,7 @@ const start = async (
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_ENDPOINT_URL_SESV2: ses.endpoint,
     AWS_ENDPOINT_URL_EVENTBRIDGE: apiUrl,
+    SDK_TIMEOUT_SCALE: process.env.SDK_TIMEOUT_SCALE ?? LOCAL_SDK_TIMEOUT_SCALE,
     TABLE_NAME: tableName,
     EVENT_BUS_NAME: 'leadloop-local-leads',
     SES_CONFIGURATION_SET: 'leadloop-local',

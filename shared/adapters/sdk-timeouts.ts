@@ -1,3 +1,5 @@
+import { env } from '#config/env';
+
 /**
  * How long an SDK call may wait for a dependency, for every client the functions build (the DynamoDB
  * document client in `#store/dynamodb`, SES in `#adapters/ses`, EventBridge in `#adapters/eventbridge`; the
@@ -10,13 +12,15 @@
  * (at best middy's early timeout answered 503 5 ms before it, 15 s into a capture; at worst Lambda timed out
  * and API Gateway answered a bare error), and the publisher and the sweeper burned their whole timeout.
  *
- * - `connectionTimeout`: the TCP connection must be made within this time.
+ * - `connectionTimeout`: the attempt must have a connected socket within this time (counted from its start,
+ *   so a call waiting for one of the agent's 50 pooled sockets spends it too; no function has that many calls
+ *   in flight).
  * - `socketTimeout`: the socket may be idle this long while a request is in flight (nothing sent, nothing
  *   received): a server that never answers, or stalls mid-answer, fails the attempt after this much silence.
  *   The SDK's `requestTimeout` is deliberately not used: in this version it only logs a warning unless
- *   `throwOnRequestTimeout` is set, and it counts from the moment a call waits for a pooled socket, so a
- *   sweep with more calls in flight than the agent's 50 sockets would time out calls that never reached
- *   the service.
+ *   `throwOnRequestTimeout` is set (a client given just `{ connectionTimeout, requestTimeout }` still waited
+ *   after 8 s on a black hole), and it ends when the answer's headers arrive, so a stall in the body would
+ *   still hang.
  *
  * A timed-out attempt raises `TimeoutError`, which the SDK retries like any transient error and the HTTP
  * layer answers 503 with `Retry-After` (`isUnavailable`, shared/http/api.ts). Worst case for one call when
@@ -44,6 +48,17 @@ export interface SdkTimeouts {
   readonly socketTimeout: number;
 }
 
-export const DYNAMODB_TIMEOUTS: SdkTimeouts = { connectionTimeout: 1_000, socketTimeout: 1_000 };
-export const SES_TIMEOUTS: SdkTimeouts = { connectionTimeout: 1_000, socketTimeout: 1_500 };
-export const EVENTBRIDGE_TIMEOUTS: SdkTimeouts = { connectionTimeout: 1_000, socketTimeout: 1_500 };
+/**
+ * The local engines (DynamoDB Local, the local SES, the runtime's bus) share a small machine with the tests
+ * and are far slower than AWS under load: there `SDK_TIMEOUT_SCALE` (`#config/env`, set by the local runtime,
+ * the test setup and the benches; unset in AWS) stretches every figure.
+ */
+const scale = env().SDK_TIMEOUT_SCALE ?? 1;
+const timeouts = (connectionMs: number, silenceMs: number): SdkTimeouts => ({
+  connectionTimeout: connectionMs * scale,
+  socketTimeout: silenceMs * scale,
+});
+
+export const DYNAMODB_TIMEOUTS = timeouts(1_000, 1_000);
+export const SES_TIMEOUTS = timeouts(1_000, 1_500);
+export const EVENTBRIDGE_TIMEOUTS = timeouts(1_000, 1_500);

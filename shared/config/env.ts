@@ -1,7 +1,7 @@
 /**
  * Environment every function receives (set once by the CDK function wrapper, or by the local runtime).
  * Parsed on first use (the store reads it at import) so a missing variable fails the cold start, not a
- * request. Checked by hand rather than with zod: seven variables do not need a validator, and this module is
+ * request. Checked by hand rather than with zod: eight variables do not need a validator, and this module is
  * on every function's import path (bench/coldstart.ts).
  */
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
@@ -17,6 +17,11 @@ export interface Env {
   /** Locally, the bearer token for /v1/ops/*. In AWS the ops routes use IAM auth instead. */
   OPS_TOKEN?: string;
   LOG_LEVEL: (typeof LOG_LEVELS)[number];
+  /**
+   * Multiplies the SDK clients' timeouts (`#adapters/sdk-timeouts`); unset (1) in AWS. The local engines, Java
+   * and Node emulators sharing a developer's or CI's cores with the tests, set it (`LOCAL_SDK_TIMEOUT_SCALE`).
+   */
+  SDK_TIMEOUT_SCALE?: number;
 }
 
 type Source = Record<string, string | undefined>;
@@ -49,11 +54,15 @@ export const parseEnv = (source: Source): Env => {
   };
   const secret = optional('SIGNING_SECRET', 32);
   const opsToken = optional('OPS_TOKEN', 16);
+  const scale = source.SDK_TIMEOUT_SCALE === undefined ? undefined : Number(source.SDK_TIMEOUT_SCALE);
+  if (scale !== undefined && !(scale >= 1 && scale <= 100))
+    problems.push('SDK_TIMEOUT_SCALE: a number from 1 to 100');
   if (problems.length) throw new Error(`invalid environment: ${problems.join('; ')}`);
   return {
     ...env,
     ...(secret !== undefined ? { SIGNING_SECRET: secret } : {}),
     ...(opsToken !== undefined ? { OPS_TOKEN: opsToken } : {}),
+    ...(scale !== undefined ? { SDK_TIMEOUT_SCALE: scale } : {}),
   };
 };
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '#local/engines';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_SDK_TIMEOUT_SCALE } from '#local/engines';
 import { ensureTable } from '#local/table';
 
 /**
@@ -18,6 +18,7 @@ Object.assign(process.env, {
   AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
   AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
   AWS_ENDPOINT_URL_SESV2: sesEndpoint,
+  SDK_TIMEOUT_SCALE: process.env.SDK_TIMEOUT_SCALE ?? LOCAL_SDK_TIMEOUT_SCALE,
   // Tests that publish start a runtime (which sets this to its own router) or mock EventBridge.
   AWS_ENDPOINT_URL_EVENTBRIDGE: process.env.AWS_ENDPOINT_URL_EVENTBRIDGE ?? 'http://127.0.0.1:9',
   TABLE_NAME: tableName,

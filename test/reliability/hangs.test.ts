@@ -5,6 +5,7 @@ import { afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { advanceClock } from '#adapters/clock';
 import { createSweeper, TIMER_PROCESSORS } from '#app/sweep-due-timers';
 import { FUNCTIONS } from '#infra/catalog';
+import * as tableClient from '#store/dynamodb';
 import { findLeadIdByEmail } from '#store/leads';
 import { outboxItem } from '#store/outbox';
 import { CAPTURE_MAIL_TIMER } from '#store/timers';
@@ -21,7 +22,8 @@ import { inbox } from '../support/runtime.ts';
 /**
  * A dependency that takes the connection and then never answers (test/support/black-hole.ts: a real TCP
  * server), met by the real handlers with the product's own SDK clients and their production timeouts
- * (`#adapters/sdk-timeouts`). Each test loads the handlers it needs fresh, as a container starting while the
+ * (`#adapters/sdk-timeouts`: the test tier's `SDK_TIMEOUT_SCALE` for the slow local engines is taken off
+ * for the handlers under test). Each test loads the handlers it needs fresh, as a container starting while the
  * dependency hangs would, with that one dependency's `AWS_ENDPOINT_URL_*` at the black hole; everything else
  * (and every check afterwards) uses DynamoDB Local and the local SES.
  *
@@ -67,18 +69,25 @@ type Endpoint = 'AWS_ENDPOINT_URL_DYNAMODB' | 'AWS_ENDPOINT_URL_SESV2' | 'AWS_EN
 
 /**
  * Runs `act` with one dependency's endpoint at the black hole and a fresh module graph (the handlers `act`
- * imports build new SDK clients at module scope, as at a cold start). A client reads its endpoint at its first
- * call, so the variable stays set until `act` is done; then the file's own modules, which first called their
- * engines before (see `beforeAll`), carry on against the real ones.
+ * imports build new SDK clients at module scope, as at a cold start, with the timeouts they have in AWS). A
+ * client reads its endpoint at its first call, so the variable stays set until `act` is done; then the
+ * file's own modules, which first called their engines before (see `beforeAll`), carry on against the real
+ * ones. When the black hole is not the table, the fresh graph keeps this file's DynamoDB client (DynamoDB
+ * Local, with the local engines' longer timeouts): DynamoDB Local under the tier's load can be silent for
+ * over a second, which is not what these tests are about.
  */
 async function withDependencyAt<T>(variable: Endpoint, hole: BlackHole, act: () => Promise<T>): Promise<T> {
-  const given = process.env[variable];
+  const given = { endpoint: process.env[variable], scale: process.env.SDK_TIMEOUT_SCALE };
   process.env[variable] = hole.endpoint;
+  delete process.env.SDK_TIMEOUT_SCALE; // the timeouts the functions have in AWS
   vi.resetModules();
+  if (variable !== 'AWS_ENDPOINT_URL_DYNAMODB') vi.doMock('#store/dynamodb', () => tableClient);
   try {
     return await act();
   } finally {
-    process.env[variable] = given;
+    process.env[variable] = given.endpoint;
+    if (given.scale !== undefined) process.env.SDK_TIMEOUT_SCALE = given.scale;
+    vi.doUnmock('#store/dynamodb');
     vi.resetModules();
   }
 }

@@ -40,6 +40,18 @@ describe('function environment', () => {
     });
   });
 
+  it('given an SDK timeout scale (the local engines), when parsed, then it is a number; outside 1 to 100 it is refused', () => {
+    // Act
+    const env = parseEnv({ ...GOOD, SDK_TIMEOUT_SCALE: '10' });
+    const bad = () => parseEnv({ ...GOOD, SDK_TIMEOUT_SCALE: 'slow' });
+
+    // Assert
+    expect(env.SDK_TIMEOUT_SCALE).toBe(10);
+    expect(parseEnv(GOOD).SDK_TIMEOUT_SCALE).toBeUndefined();
+    expect(bad).toThrow('invalid environment: SDK_TIMEOUT_SCALE: a number from 1 to 100');
+    expect(() => parseEnv({ ...GOOD, SDK_TIMEOUT_SCALE: '0.5' })).toThrow('SDK_TIMEOUT_SCALE');
+  });
+
   it('given missing and bad variables, when parsed, then one error names each of them', () => {
     // Act
     const parse = () =>
