@@ -1,5 +1,5 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { EVENTBRIDGE_TIMEOUTS } from '#adapters/sdk-timeouts';
+import { EVENTBRIDGE_MAX_ATTEMPTS, EVENTBRIDGE_TIMEOUTS } from '#adapters/sdk-timeouts';
 import { traced } from '#adapters/tracer';
 import { env } from '#config/env';
 
@@ -8,7 +8,9 @@ import { env } from '#config/env';
  * answering fails a put within seconds (`EVENTBRIDGE_TIMEOUTS`, `#adapters/sdk-timeouts`), so the publisher
  * reports the record as a batch item failure instead of hanging until its own timeout.
  */
-export const eventBridgeClient = traced(new EventBridgeClient({ requestHandler: EVENTBRIDGE_TIMEOUTS }));
+export const eventBridgeClient = traced(
+  new EventBridgeClient({ maxAttempts: EVENTBRIDGE_MAX_ATTEMPTS, requestHandler: EVENTBRIDGE_TIMEOUTS }),
+);
 const busName = env().EVENT_BUS_NAME;
 
 export interface BusEvent {

@@ -13,8 +13,9 @@ import { env } from '#config/env';
  * and API Gateway answered a bare error), and the publisher and the sweeper burned their whole timeout.
  *
  * - `connectionTimeout`: the attempt must have a connected socket within this time (counted from its start,
- *   so a call waiting for one of the agent's 50 pooled sockets spends it too; no function has that many calls
- *   in flight).
+ *   so a call waiting for one of the agent's 50 pooled sockets spends it too: only the sweeper can have more
+ *   calls in flight, above 200 mails/s (`concurrencyFor`: up to 128 timers), and with DynamoDB answering in
+ *   milliseconds that queue drains long before a second).
  * - `socketTimeout`: the socket may be idle this long while a request is in flight (nothing sent, nothing
  *   received): a server that never answers, or stalls mid-answer, fails the attempt after this much silence.
  *   The SDK's `requestTimeout` is deliberately not used: in this version it only logs a warning unless
@@ -26,8 +27,11 @@ import { env } from '#config/env';
  * layer answers 503 with `Retry-After` (`isUnavailable`, shared/http/api.ts). Worst case for one call when
  * every attempt meets the silence (the SDK's standard retries, backoff with full jitter up to 50·2^i ms):
  *
- *   DynamoDB             4 attempts (this SDK's default for DynamoDB) × 1,000 ms + ≤ 50+100+200 ms = 4.35 s
- *   SES, EventBridge     3 attempts × 1,500 ms                       + ≤ 50+100 ms     = 4.65 s
+ *   DynamoDB             4 attempts × 1,000 ms + ≤ 50+100+200 ms = 4.35 s
+ *   SES, EventBridge     3 attempts × 1,500 ms + ≤ 50+100 ms     = 4.65 s
+ *
+ * The attempts are this SDK's defaults (4 for DynamoDB, 3 for the others), pinned below as `maxAttempts` so an
+ * SDK upgrade that changes a default cannot change this arithmetic unnoticed.
  *
  * against the functions' timeouts (infra/catalog.ts): every one that calls a dependency has 10 s or more
  * (track, confirm, unsubscribe, ops reads 10 s; capture 15 s; publisher 30 s; sweeper 60 s), except health
@@ -62,3 +66,8 @@ const timeouts = (connectionMs: number, silenceMs: number): SdkTimeouts => ({
 export const DYNAMODB_TIMEOUTS = timeouts(1_000, 1_000);
 export const SES_TIMEOUTS = timeouts(1_000, 1_500);
 export const EVENTBRIDGE_TIMEOUTS = timeouts(1_000, 1_500);
+
+/** Attempts per call, first included (`maxAttempts` of each client; see the worst cases above). */
+export const DYNAMODB_MAX_ATTEMPTS = 4;
+export const SES_MAX_ATTEMPTS = 3;
+export const EVENTBRIDGE_MAX_ATTEMPTS = 3;

@@ -4,7 +4,7 @@ import {
   SESv2ServiceException,
   SendEmailCommand,
 } from '@aws-sdk/client-sesv2';
-import { SES_TIMEOUTS } from '#adapters/sdk-timeouts';
+import { SES_MAX_ATTEMPTS, SES_TIMEOUTS } from '#adapters/sdk-timeouts';
 import { traced } from '#adapters/tracer';
 import { env } from '#config/env';
 
@@ -13,7 +13,9 @@ import { env } from '#config/env';
  * answering fails a send within seconds (`SES_TIMEOUTS`, `#adapters/sdk-timeouts`): a `TimeoutError`, whose
  * result is unknown (SES may have taken the mail), so `sendMail` passes it on as it is.
  */
-export const sesClient = traced(new SESv2Client({ requestHandler: SES_TIMEOUTS }));
+export const sesClient = traced(
+  new SESv2Client({ maxAttempts: SES_MAX_ATTEMPTS, requestHandler: SES_TIMEOUTS }),
+);
 const configurationSet = env().SES_CONFIGURATION_SET;
 
 export interface OutgoingMail {

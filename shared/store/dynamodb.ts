@@ -6,7 +6,7 @@ import {
   type QueryCommandInput,
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
-import { DYNAMODB_TIMEOUTS } from '#adapters/sdk-timeouts';
+import { DYNAMODB_MAX_ATTEMPTS, DYNAMODB_TIMEOUTS } from '#adapters/sdk-timeouts';
 import { traced } from '#adapters/tracer';
 import { env } from '#config/env';
 import { CONFLICT, retryOnConflict } from '#store/retry';
@@ -17,7 +17,7 @@ import { CONFLICT, retryOnConflict } from '#store/retry';
  * stops answering fails a call within seconds (`DYNAMODB_TIMEOUTS`, `#adapters/sdk-timeouts`).
  */
 export const dynamodb = DynamoDBDocumentClient.from(
-  traced(new DynamoDBClient({ requestHandler: DYNAMODB_TIMEOUTS })),
+  traced(new DynamoDBClient({ maxAttempts: DYNAMODB_MAX_ATTEMPTS, requestHandler: DYNAMODB_TIMEOUTS })),
   {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   },
