@@ -1,6 +1,6 @@
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { EpochMs } from '#domain/lead/types';
-import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
+import { conditionalWrite, dynamodb, tableName } from '#store/dynamodb';
 import { keys } from '#store/keys';
 
 /**
@@ -11,35 +11,29 @@ import { keys } from '#store/keys';
  */
 
 /** True when this caller may raise `name` at `now` (it was not raised within the last `quietMs`). */
-export async function claimAlert(name: string, now: EpochMs, quietMs: number): Promise<boolean> {
-  try {
-    await dynamodb.send(
+export function claimAlert(name: string, now: EpochMs, quietMs: number): Promise<boolean> {
+  return conditionalWrite(() =>
+    dynamodb.send(
       new PutCommand({
         TableName: tableName,
         Item: { ...keys.alert(name), raisedAt: now },
         ConditionExpression: 'attribute_not_exists(pk) OR raisedAt <= :quietSince',
         ExpressionAttributeValues: { ':quietSince': now - quietMs },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionalCheckFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /** Gives back a claim whose alert could not be published, so the next sweep tries again (only if still ours). */
 export async function releaseAlert(name: string, raisedAt: EpochMs): Promise<void> {
-  try {
-    await dynamodb.send(
+  await conditionalWrite(() =>
+    dynamodb.send(
       new DeleteCommand({
         TableName: tableName,
         Key: keys.alert(name),
         ConditionExpression: 'raisedAt = :raisedAt',
         ExpressionAttributeValues: { ':raisedAt': raisedAt },
       }),
-    );
-  } catch (error) {
-    if (!isConditionalCheckFailure(error)) throw error;
-  }
+    ),
+  );
 }

@@ -1,6 +1,6 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DealRecord } from '#domain/deals/opportunity';
-import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
+import { conditionalWrite, dynamodb, tableName } from '#store/dynamodb';
 import { dueAtKey, dueAttributes, dueShardFor, keys } from '#store/keys';
 import { stripKeys } from '#store/lead-items';
 import type { TransactItem } from '#store/leads';
@@ -117,8 +117,8 @@ export async function readCrmSync(
 /** Give the timer back for later (still claimed by us): due again at `at`, changes kept. */
 export async function rearmCrmSync(leadId: string, claimId: string, at: number): Promise<boolean> {
   const key = keys.timer(leadId, CRM_SYNC_TIMER);
-  try {
-    await dynamodb.send(
+  return conditionalWrite(() =>
+    dynamodb.send(
       new UpdateCommand({
         TableName: tableName,
         Key: key,
@@ -130,10 +130,6 @@ export async function rearmCrmSync(leadId: string, claimId: string, at: number):
           ':claim': claimId,
         },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionalCheckFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }

@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { EpochMs } from '#domain/lead/types';
-import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
+import { conditionalWrite, dynamodb, tableName } from '#store/dynamodb';
 import { keys } from '#store/keys';
 import { TTL_ATTRIBUTE } from '#store/table-design';
 
@@ -29,20 +29,16 @@ export async function isDigestWeekClaimed(week: string): Promise<boolean> {
 }
 
 /** Claims `week` for this caller (`claimedAt` identifies the claim); false when it is already claimed. */
-export async function claimDigestWeek(week: string, claimedAt: EpochMs): Promise<boolean> {
-  try {
-    await dynamodb.send(
+export function claimDigestWeek(week: string, claimedAt: EpochMs): Promise<boolean> {
+  return conditionalWrite(() =>
+    dynamodb.send(
       new PutCommand({
         TableName: tableName,
         Item: claimItem(week, claimedAt),
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionalCheckFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /** Records the sent mail's id on this caller's claim (for whoever looks at the table). */
@@ -59,16 +55,14 @@ export async function markDigestSent(week: string, claimedAt: EpochMs, messageId
 
 /** Gives back a claim whose mail was not sent, so a retry sends it (only if the claim is still ours). */
 export async function releaseDigestWeek(week: string, claimedAt: EpochMs): Promise<void> {
-  try {
-    await dynamodb.send(
+  await conditionalWrite(() =>
+    dynamodb.send(
       new DeleteCommand({
         TableName: tableName,
         Key: keys.digest(week),
         ConditionExpression: 'claimedAt = :claimedAt',
         ExpressionAttributeValues: { ':claimedAt': claimedAt },
       }),
-    );
-  } catch (error) {
-    if (!isConditionalCheckFailure(error)) throw error;
-  }
+    ),
+  );
 }

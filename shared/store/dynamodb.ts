@@ -41,6 +41,21 @@ export const isConditionalCheckFailure = (error: unknown): boolean => {
   return false;
 };
 
+/**
+ * Runs one conditional write: true when it was written, false when its condition (or a concurrent
+ * transaction) refused it; any other error is thrown. For claims, quotas and markers whose caller only needs
+ * to know whether it won.
+ */
+export async function conditionalWrite(write: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await write();
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailure(error)) return false;
+    throw error;
+  }
+}
+
 export type WriteRequest =
   | { PutRequest: { Item: Record<string, unknown> } }
   | { DeleteRequest: { Key: Record<string, unknown> } };

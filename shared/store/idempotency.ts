@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { EpochMs } from '#domain/lead/types';
-import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
+import { conditionalWrite, dynamodb, tableName } from '#store/dynamodb';
 import { keys } from '#store/keys';
 import type { TransactItem } from '#store/leads';
 import { TTL_ATTRIBUTE } from '#store/table-design';
@@ -54,13 +54,7 @@ export function idempotencyPut(scope: string, id: string, now: EpochMs): Transac
 export async function markFirstTime(scope: string, id: string, now: EpochMs): Promise<boolean> {
   const put = idempotencyPut(scope, id, now).Put;
   if (!put) return true;
-  try {
-    await dynamodb.send(new PutCommand(put));
-    return true;
-  } catch (error) {
-    if (isConditionalCheckFailure(error)) return false;
-    throw error;
-  }
+  return conditionalWrite(() => dynamodb.send(new PutCommand(put)));
 }
 
 export async function idempotencySeen(scope: string, id: string): Promise<boolean> {

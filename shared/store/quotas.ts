@@ -1,5 +1,5 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamodb, isConditionalCheckFailure, partitionPages, tableName } from '#store/dynamodb';
+import { conditionalWrite, dynamodb, partitionPages, tableName } from '#store/dynamodb';
 import { keys } from '#store/keys';
 import { deleteItems } from '#store/lead-items-all';
 import { TTL_ATTRIBUTE } from '#store/table-design';
@@ -17,8 +17,8 @@ export async function takeQuota(
   window: { key: string; endsAt: number },
   limit: number,
 ): Promise<boolean> {
-  try {
-    await dynamodb.send(
+  return conditionalWrite(() =>
+    dynamodb.send(
       new UpdateCommand({
         TableName: tableName,
         Key: keys.quota(scope, hashed, window.key),
@@ -31,12 +31,8 @@ export async function takeQuota(
           ':ttl': Math.floor(window.endsAt / 1000) + 86_400,
         },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionalCheckFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /**
