@@ -9,8 +9,8 @@ import { salesforceLeadMapping } from '#config/handoff';
  *    to SMB (the assignment rules), round-robin inside each team.
  * Each hand-off runs two clocks in Tokyo business hours (09:00–18:00, weekdays, Japanese holidays and the
  * New Year closure 12-29 … 01-03 off):
- * accept within 4 business hours; first contact within 1 business day (9 business hours), or within 1
- * business hour for a demo request. A breach is escalated and the lead reassigned once (while unaccepted).
+ * accept within 4 business hours and first contact within 1 business day (9 business hours); a demo request
+ * is accepted within 30 business minutes and called within 1 business hour. A breach is escalated and the lead reassigned once (while unaccepted).
  */
 export const handoff: HandoffConfigInput = {
   trigger: { on: 'hot' },
@@ -107,7 +107,13 @@ export const handoff: HandoffConfigInput = {
   routes: [
     { trigger: 'hot', team: 'inside-sales' },
     { trigger: 'mql', team: 'inside-sales' },
-    { trigger: 'inquiry', team: 'inside-sales', firstContact: { hours: 1, businessHours: true } },
+    // A demo request: accepted within 30 minutes and called within the hour (business hours).
+    {
+      trigger: 'inquiry',
+      team: 'inside-sales',
+      accept: { hours: 0.5, businessHours: true },
+      firstContact: { hours: 1, businessHours: true },
+    },
     { trigger: 'appointment_set' },
   ],
   tql: { enabled: true },

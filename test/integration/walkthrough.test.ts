@@ -83,10 +83,11 @@ describe('a week in the loop (README walkthrough)', () => {
     const leadId = captured.leadId;
     expect(captured.stage).toBe('mql');
     expect(captured.handoff).toMatchObject({ n: 1, trigger: 'inquiry' });
-    // The lead view gives every hand-off time as ISO-8601 (demo requests: first contact within 1 business hour).
+    // The lead view gives every hand-off time as ISO-8601 (demo requests: accepted within 30 business
+    // minutes, first contact within 1 business hour).
     expect(captured.handoff?.firstContactDueAt).toMatch(/^\d{4}-\d\d-\d\dT/);
-    expect(Date.parse(String(captured.handoff?.firstContactDueAt))).toBeLessThanOrEqual(
-      Date.parse(String(captured.handoff?.dueAt)),
+    expect(Date.parse(String(captured.handoff?.dueAt))).toBeLessThan(
+      Date.parse(String(captured.handoff?.firstContactDueAt)),
     );
     const insideSales = captured.owner?.ownerId ?? '';
     expect(captured.owner?.team).toBe('inside-sales');

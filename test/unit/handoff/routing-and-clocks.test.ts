@@ -42,11 +42,11 @@ const lead = (overrides: Partial<HandoffLead> = {}): HandoffLead => ({
 });
 
 describe('routing rules', () => {
-  it('given the demo routes, then hot and mql go to inside sales, inquiry has a 1-business-hour first contact, appointment_set uses the field-sales rules', () => {
+  it('given the demo routes, then hot and mql go to inside sales, inquiry is accepted within 30 business minutes and called within 1 business hour, appointment_set uses the field-sales rules', () => {
     expect(routeFor(demo.routes, 'hot', 'hot')?.team).toBe('inside-sales');
     expect(routeFor(demo.routes, 'mql', 'warm')?.team).toBe('inside-sales');
     expect(clocksFor(demo, routeFor(demo.routes, 'inquiry', 'warm'))).toEqual({
-      accept: { hours: 4, businessHours: true },
+      accept: { hours: 0.5, businessHours: true },
       firstContact: { hours: 1, businessHours: true },
     });
     const field = routeFor(demo.routes, 'appointment_set', 'hot');
