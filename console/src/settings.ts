@@ -112,9 +112,13 @@ function delayText(t: T, delay: SequenceStep['delay']): string {
   return fill(t(key), { n: delay.value });
 }
 
-/** An SLA clock: 「4営業時間以内」 or 「24時間以内」. */
-const clockText = (t: T, clock: Clock): string =>
-  fill(t(clock.businessHours ? 'withinBusinessHours' : 'withinHours'), { n: clock.hours });
+/** An SLA clock: 「4営業時間以内」, 「24時間以内」, or under an hour in minutes: 「営業時間内30分以内」. */
+const clockText = (t: T, clock: Clock): string => {
+  const minutes = clock.hours * 60;
+  if (clock.hours < 1 && Number.isInteger(minutes))
+    return fill(t(clock.businessHours ? 'withinBusinessMinutes' : 'withinMinutes'), { n: minutes });
+  return fill(t(clock.businessHours ? 'withinBusinessHours' : 'withinHours'), { n: clock.hours });
+};
 
 // ----- Scoring --------------------------------------------------------------------------------------------
 

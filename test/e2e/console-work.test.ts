@@ -457,6 +457,11 @@ describe('console work pages in Chromium', () => {
     const clocks = await page.getByTestId('sla-clocks').textContent();
     expect(clocks).toContain(`受諾期限${sla.hours}営業時間以内`);
     expect(clocks).toContain(`初回接触期限${sla.firstContact.hours}営業時間以内`);
+    // … a route's clock under an hour in minutes (the demo request: accepted within 30 business minutes)
+    const inquiry = handoff.routes?.find((r) => r.trigger === 'inquiry');
+    if (!inquiry?.accept) throw new Error('the demo config has no inquiry route with an accept clock');
+    const inquiryRow = page.locator('[data-testid=routes] tr[data-trigger=inquiry]');
+    expect(await inquiryRow.textContent()).toContain(`営業時間内${inquiry.accept.hours * 60}分以内`);
     // … no raw JSON in sight: every section's JSON is folded
     const sections = page.locator('section[data-section]');
     expect(await sections.count()).toBe(6);
