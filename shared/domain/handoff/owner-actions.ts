@@ -90,7 +90,11 @@ function namedOwner(owners: readonly Owner[], ownerId: string): Owner | Decision
 }
 const isDecision = (value: Owner | Decision): value is Decision => 'ok' in value;
 
-/** The owner an accept names: `ownerId`, else the configured owner whose id or e-mail `by` is. */
+/**
+ * The owner an accept names: `ownerId`, else the configured owner whose id or e-mail `by` is (a sales
+ * person accepting with their own token). Undefined when neither names an owner (ops or a manager acting
+ * for the holder); an owner who is away is refused either way.
+ */
 function acceptingOwner(
   owners: readonly Owner[],
   action: Extract<SalesAction, { action: 'accept' }>,
@@ -99,7 +103,7 @@ function acceptingOwner(
   const by = action.by?.toLowerCase();
   if (by === undefined) return undefined;
   const owner = owners.find((o) => o.ownerId.toLowerCase() === by || o.email.toLowerCase() === by);
-  return owner?.available ? owner : undefined;
+  return owner ? namedOwner(owners, owner.ownerId) : undefined;
 }
 
 /** A sales answer as the transition table decides it, with the SLA bookkeeping it implies. */
@@ -274,11 +278,11 @@ function accept(
     // Opened and accepted in one step: the clock starts and stops together (the accept clears the timer).
     return chain(opened, answer(after(lead, opened), action, now, ctx));
   }
+  // An owner accepting a colleague's unaccepted hand-off takes it over (a reassignment to them, then their
+  // accept), whether they named themselves (`ownerId`) or only acted with their own token (`by`): the accept
+  // is never recorded as the colleague's, whose clock would then count as met.
   const takeOver =
-    action.ownerId !== undefined &&
-    owner !== undefined &&
-    open.acceptedAt === undefined &&
-    open.owner.ownerId !== owner.ownerId;
+    owner !== undefined && open.acceptedAt === undefined && open.owner.ownerId !== owner.ownerId;
   if (!takeOver) return answer(lead, action, now, ctx);
   const moved = reassignOpen(lead, open, owner, now, ctx);
   if (!moved.ok) return moved;

@@ -50,6 +50,8 @@ const open = (overrides: Partial<HandoffState> = {}): HandoffState => ({
 });
 
 const decide = (lead: HandoffLead, action: HandoffLeadAction) => decideLeadAction(lead, action, NOW, ctx);
+const ownerEmail = (ownerId: string): string =>
+  demo.owners.find((o) => o.ownerId === ownerId)?.email.toUpperCase() ?? `${ownerId}: no such demo owner`;
 
 describe('planHandoff with an opening (fast lane, by hand, by accept)', () => {
   it('given a warm lead the score trigger ignores, when an inquiry opens it, then it is handed off with trigger and reason on the event', () => {
@@ -345,7 +347,7 @@ describe('decideLeadAction: accept without an open hand-off', () => {
     });
   });
 
-  it('given another owner’s open hand-off, when accepted with ownerId, then the caller takes it over and accepts; without ownerId the open hand-off is accepted as it is', () => {
+  it('given another owner’s open hand-off, when an owner accepts it (named by ownerId or only by their own token), then they take it over and accept; someone who is no owner accepts it for its holder', () => {
     const taken = decide(warmMql({ handoff: open() }), { action: 'accept', actionId: 'a', ownerId: 'ito' });
     if (!taken.ok) throw new Error(taken.message);
     expect(taken.handoff).toMatchObject({ owner: { ownerId: 'ito' }, acceptedAt: NOW, reassignments: 1 });
@@ -355,9 +357,21 @@ describe('decideLeadAction: accept without an open hand-off', () => {
       'Lead Stage Changed',
     ]);
     expect(taken.slaTimer).toBe('clear');
-    const asIs = decide(warmMql({ handoff: open() }), { action: 'accept', actionId: 'a', by: 'ito' });
+    // The token's owner (by id or by e-mail): the same take-over, never an accept in the colleague's name.
+    for (const by of ['ito', 'ITO', ownerEmail('ito')]) {
+      const byToken = decide(warmMql({ handoff: open() }), { action: 'accept', actionId: 'a', by });
+      if (!byToken.ok) throw new Error(byToken.message);
+      expect(byToken.handoff).toMatchObject({ owner: { ownerId: 'ito' }, acceptedAt: NOW, reassignments: 1 });
+      expect(byToken.events.map((e) => e.detailType)).toEqual(taken.events.map((e) => e.detailType));
+    }
+    // The holder's own accept is no take-over.
+    const own = decide(warmMql({ handoff: open() }), { action: 'accept', actionId: 'a', by: 'suzuki' });
+    if (!own.ok) throw new Error(own.message);
+    expect(own.handoff).toMatchObject({ owner: { ownerId: 'suzuki' }, acceptedAt: NOW, reassignments: 0 });
+    // Ops or a manager who is no sales owner accepts for the holder.
+    const asIs = decide(warmMql({ handoff: open() }), { action: 'accept', actionId: 'a', by: 'ops' });
     if (!asIs.ok) throw new Error(asIs.message);
-    expect(asIs.handoff?.owner.ownerId).toBe('suzuki');
+    expect(asIs.handoff).toMatchObject({ owner: { ownerId: 'suzuki' }, acceptedAt: NOW });
   });
 });
 
