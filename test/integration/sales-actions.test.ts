@@ -226,6 +226,45 @@ describe('sales actions from the CRM (bus events)', () => {
     expect(runtime.router.failedDeliveries()).toHaveLength(0);
   });
 
+  it('given BANTCH a rep noted in the CRM, when its bantch event reaches the bus (twice), then the items are saved on the deal once, the stage stays, and qualify then needs only the rest', async () => {
+    // Arrange: an accepted lead (SAL), as sales works it
+    const email = uniqueEmail('crm-bantch');
+    const leadId = await makeHotLead(runtime, email);
+    expect((await act(leadId, 'accept', { actionId: `a-${leadId}` })).status).toBe(200);
+    await runtime.settle();
+    const detail = {
+      email,
+      action: 'bantch',
+      actionId: 'sf-00Q5g00000BNT-bantch-1',
+      bant: { budget: '年間300万円', authority: '情報システム部長', needs: 'MAとSFAの連携' },
+      by: 'sf-user-0055g000',
+    };
+
+    // Act
+    runtime.router.putEvents([crmEvent(detail)]);
+    await runtime.settle();
+    runtime.router.putEvents([crmEvent(detail)]);
+    await runtime.settle();
+
+    // Assert
+    expect(runtime.router.failedDeliveries()).toHaveLength(0);
+    expect((await stateOf(leadId))?.stage).toBe('sal');
+    const view = (await (await api(runtime).opsGet(`/v1/ops/leads/${leadId}`)).json()) as {
+      deal: { bantch: Record<string, string> | null } | null;
+      timeline: { type: string }[];
+    };
+    expect(view.deal?.bantch).toMatchObject(detail.bant);
+    expect(view.timeline.filter((e) => e.type === 'bantch_recorded')).toHaveLength(1);
+    // The items the CRM gave count for SQL: qualify names only what is still missing.
+    const qualify = await act(leadId, 'qualify', { actionId: `q-${leadId}`, bant: {} });
+    expect(qualify.status).toBe(422);
+    const missing = (qualify.body as { error: { errors: { field: string }[] } }).error.errors.map(
+      (e) => e.field,
+    );
+    expect(missing).not.toContain('bant.budget');
+    expect(missing).toContain('bant.timing');
+  });
+
   it('given CRM events that are invalid, unknown or refused, when delivered, then they are dropped without retries and nothing changes', async () => {
     // Arrange
     const leadId = await makeHotLead(runtime, uniqueEmail('crmbad'));

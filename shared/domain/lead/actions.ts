@@ -300,6 +300,8 @@ const CRM_DETAIL_SCHEMAS = {
   convert: /* @__PURE__ */ lazySchema(() => z.extend(convertActionSchema(), crmIdentity())),
   disqualify: /* @__PURE__ */ lazySchema(() => z.extend(disqualifyActionSchema(), crmIdentity())),
   recycle: /* @__PURE__ */ lazySchema(() => z.extend(recycleActionSchema(), crmIdentity())),
+  // BANTCH learned in the CRM (a rep's call notes there), saved without a stage move.
+  bantch: /* @__PURE__ */ lazySchema(() => z.extend(bantchActionSchema(), crmIdentity())),
   // The opportunity's phase (proposal … won/lost) moved in the CRM; keeps its own "lost needs a reason".
   opportunity: /* @__PURE__ */ lazySchema(() => z.safeExtend(opportunityActionSchema(), crmIdentity())),
 };
@@ -313,6 +315,7 @@ export const crmSalesActionDetailSchema = /* @__PURE__ */ lazySchema(() =>
       CRM_DETAIL_SCHEMAS.convert(),
       CRM_DETAIL_SCHEMAS.disqualify(),
       CRM_DETAIL_SCHEMAS.recycle(),
+      CRM_DETAIL_SCHEMAS.bantch(),
       CRM_DETAIL_SCHEMAS.opportunity(),
     ])
     .check(identityRequired()),
@@ -342,13 +345,14 @@ const CRM_EVENT_SCHEMAS = {
   convert: /* @__PURE__ */ crmEvent(() => CRM_DETAIL_SCHEMAS.convert()),
   disqualify: /* @__PURE__ */ crmEvent(() => CRM_DETAIL_SCHEMAS.disqualify()),
   recycle: /* @__PURE__ */ crmEvent(() => CRM_DETAIL_SCHEMAS.recycle()),
+  bantch: /* @__PURE__ */ crmEvent(() => CRM_DETAIL_SCHEMAS.bantch()),
   opportunity: /* @__PURE__ */ crmEvent(() => CRM_DETAIL_SCHEMAS.opportunity()),
 } as unknown as Record<CrmAction, () => z.ZodMiniType<CrmSalesActionEvent>>;
 
 /**
  * The schema to parse one CRM event with: the one action its `detail.action` names (the same checks, issues
  * and paths as `crmSalesActionEventSchema`'s option for it), so a cold start builds one action's schema, not
- * six; an event naming no known action is parsed with the whole union, whose issues say so.
+ * seven; an event naming no known action is parsed with the whole union, whose issues say so.
  */
 export function crmSalesActionEventSchemaFor(event: unknown): z.ZodMiniType<CrmSalesActionEvent> {
   const action = (event as { detail?: { action?: unknown } } | null)?.detail?.action;
@@ -358,7 +362,9 @@ export function crmSalesActionEventSchemaFor(event: unknown): z.ZodMiniType<CrmS
 }
 
 /** Strips the CRM identity, leaving the action exactly as the ops API would have parsed it. */
-export function salesActionFromCrm(detail: CrmSalesActionDetail): SalesAction | OpportunityAction {
+export function salesActionFromCrm(
+  detail: CrmSalesActionDetail,
+): SalesAction | BantchAction | OpportunityAction {
   const { leadId: _leadId, email: _email, ...action } = detail;
   return action;
 }
