@@ -34,6 +34,6 @@ export const app: z.input<typeof appConfigSchema> = {
   // `dashboard: true` to deploy it (README → Monitoring).
   monitoring: { dashboard: false, sweeperLag: { thresholdSeconds: 600, quietMinutes: 60 } },
   // Personal data retention (README → Privacy and retention): timeline 25 months, anonymous visitors 13 months,
-  // disqualified leads without activity erased after 24 months.
-  retention: { timelineDays: 761, anonymousDays: 396, disqualifiedInactiveDays: 730 },
+  // disqualified leads without activity erased after 24 months, the bus archive's copies of events 30 days.
+  retention: { timelineDays: 761, anonymousDays: 396, disqualifiedInactiveDays: 730, busArchiveDays: 30 },
 };

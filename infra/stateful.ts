@@ -59,11 +59,12 @@ export class Stateful extends Construct {
     });
 
     this.bus = new EventBus(this, 'Bus', { eventBusName: `${prefix}-leads` });
-    // An archive lets ops replay hand-offs to a CRM that was down.
+    // An archive lets ops replay hand-offs to a CRM that was down. Its events hold personal data an erase
+    // cannot reach, so it keeps them only as long as `retention.busArchiveDays` says (README → Privacy).
     this.bus.archive('Archive', {
       archiveName: `${prefix}-leads`,
       eventPattern: { account: [Stack.of(this).account] },
-      retention: Duration.days(90),
+      retention: Duration.days(app.retention.busArchiveDays),
     });
 
     this.configurationSet = new CfnConfigurationSet(this, 'ConfigurationSet', {

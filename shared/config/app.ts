@@ -22,6 +22,12 @@ export const retentionConfigSchema = z
     anonymousDays: z.number().int().min(1).max(3650).default(396),
     /** Disqualified leads with no activity: 24 months by default, then erased by the sweeper. */
     disqualifiedInactiveDays: z.number().int().min(30).max(3650).default(730),
+    /**
+     * The leads bus's archive (replays to a CRM that was down): 30 days by default. Its events carry e-mail
+     * addresses and hand-off fields, and one cannot be deleted from an archive, so this bounds how long an
+     * erased person's data outlives the erase there.
+     */
+    busArchiveDays: z.number().int().min(1).max(3650).default(30),
   })
   .strict() satisfies z.ZodType<RetentionConfig>;
 
@@ -151,6 +157,7 @@ export const appConfigSchema = z
       timelineDays: 761,
       anonymousDays: 396,
       disqualifiedInactiveDays: 730,
+      busArchiveDays: 30,
     }),
   })
   .strict();

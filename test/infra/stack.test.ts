@@ -1,6 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { settings } from '#config/settings';
 import { FUNCTIONS } from '#infra/catalog';
 import { ALL_INDEXES } from '#store/table-design';
 import { buildApp } from '../../infra/app.ts';
@@ -37,9 +38,13 @@ describe('stateful part', () => {
     template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain' });
   });
 
-  it('given the bus, when synthesized, then a custom bus with an archive exists', () => {
+  it('given the bus, when synthesized, then a custom bus with an archive that keeps events only as long as the retention config says', () => {
     template.resourceCountIs('AWS::Events::EventBus', 1);
     template.resourceCountIs('AWS::Events::Archive', 1);
+    template.hasResourceProperties('AWS::Events::Archive', {
+      RetentionDays: settings.app.retention.busArchiveDays,
+    });
+    expect(settings.app.retention.busArchiveDays).toBe(30);
   });
 
   it('given SES, when synthesized, then engagement goes to the default bus through the configuration set', () => {
