@@ -19,7 +19,7 @@
  * package, as bytes in the output (after tree-shaking; an input's own size says little: zod/mini is 790 KB
  * of input and 3–30 KB of output).
  *
- *   npx tsx bench/coldstart.ts [--runs 11] [--only track,capture]
+ *   npx tsx bench/coldstart.ts [--runs 21] [--only track,capture]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -31,7 +31,10 @@ import { bundleOptions, writeOpenApiDocument, writeSettingsDocuments } from '#in
 import { FUNCTIONS } from '#infra/catalog';
 import { figure, median, numberArg, writeResult } from './support.ts';
 
-const RUNS = numberArg('runs', 11);
+// 21 pairs (11 until 2026-12-06): with 11, the 3rd-fastest of each side moved ops-imports' ratio between
+// 1.25 and 1.32 from run to run while the median of its per-pair ratios stayed at 1.27; 21 pairs put each
+// quartile on the 6th-fastest run. About 2 minutes more for the 26 functions.
+const RUNS = numberArg('runs', 21);
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg > 0 ? (process.argv[onlyArg + 1] ?? '').split(',') : [];
 const ROOT = resolve(import.meta.dirname, '..');
