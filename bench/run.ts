@@ -19,6 +19,7 @@ const BENCHES = [
   'drain',
   'sweep',
   'reports',
+  'call-list',
   'coldstart',
   'cost',
 ] as const;
