@@ -10,7 +10,8 @@ import { salesforceLeadMapping } from '#config/handoff';
  * Each hand-off runs two clocks in Tokyo business hours (09:00–18:00, weekdays, Japanese holidays and the
  * New Year closure 12-29 … 01-03 off):
  * accept within 4 business hours and first contact within 1 business day (9 business hours); a demo request
- * is accepted within 30 business minutes and called within 1 business hour. A breach is escalated and the lead reassigned once (while unaccepted).
+ * is accepted within 30 business minutes and called within 1 business hour. A breach is escalated and the
+ * lead reassigned once (while unaccepted).
  */
 export const handoff: HandoffConfigInput = {
   trigger: { on: 'hot' },
