@@ -311,7 +311,8 @@ const CORE_FUNCTIONS: readonly FunctionSpec[] = [
     name: 'sales-actions',
     entry: 'functions/sales-actions/handler.ts',
     grants: { table: 'readWrite' },
-    description: 'Ops API: sales actions on a hand-off (accept, qualify, convert, disqualify, recycle)',
+    description:
+      'Ops API: sales actions (accept, qualify, bantch, convert, disqualify, recycle, handoff, reassign, opportunity)',
     timeoutSeconds: 15,
     memoryMb: 512,
     routes: [{ method: 'POST', path: '/v1/ops/leads/{leadId}/{action}', auth: 'jwt' }],
