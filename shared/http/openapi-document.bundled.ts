@@ -10,8 +10,9 @@ import {
  * openapi-document.ts as a Lambda bundle has it (infra/bundling.ts aliases it here): the document the synth
  * generated, read from the file the synth put beside the bundle (`OPENAPI_DOCUMENT_DIR`), with a placeholder
  * server URL that this replaces with the deployment's. Read when asked for (the handler asks once per
- * container and keeps the answer), never at import: as a 60 KB string literal in the bundle it cost about 2 ms
- * of a 14 ms cold import (bench/coldstart.ts), the file costs a fraction of a millisecond. Served as that text: nothing is parsed or serialized.
+ * container and keeps the answer), never at import: as a 60 KB string literal in the bundle it cost about
+ * 2 ms of a 14 ms cold import (bench/coldstart.ts); the file costs a fraction of a millisecond. Served as that
+ * text: nothing is parsed or serialized.
  * test/infra/bundling.test.ts checks it equals the document generated from source.
  */
 export function servedDocumentJson(serverUrl: string = env().PUBLIC_BASE_URL): string {

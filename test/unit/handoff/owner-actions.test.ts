@@ -372,6 +372,23 @@ describe('decideLeadAction: accept without an open hand-off', () => {
     const asIs = decide(warmMql({ handoff: open() }), { action: 'accept', actionId: 'a', by: 'ops' });
     if (!asIs.ok) throw new Error(asIs.message);
     expect(asIs.handoff).toMatchObject({ owner: { ownerId: 'suzuki' }, acceptedAt: NOW });
+    // An owner marked away is refused, by token as by ownerId: neither a take-over nor an accept for the holder.
+    const away: OwnerContext = {
+      ...ctx,
+      policy: {
+        ...demo,
+        owners: demo.owners.map((o) => (o.ownerId === 'ito' ? { ...o, available: false } : o)),
+      },
+    };
+    for (const named of [{ by: 'ito' }, { ownerId: 'ito' }]) {
+      const refused = decideLeadAction(
+        warmMql({ handoff: open() }),
+        { action: 'accept', actionId: 'a', ...named },
+        NOW,
+        away,
+      );
+      expect(refused).toMatchObject({ ok: false, code: 'invalid_transition' });
+    }
   });
 });
 
