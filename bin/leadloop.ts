@@ -253,8 +253,14 @@ export function buildProgram(): Command {
       });
       const body = (await response.json().catch(() => ({}))) as {
         AuthenticationResult?: { IdToken: string; ExpiresIn: number };
+        ChallengeName?: string;
         message?: string;
       };
+      if (body.ChallengeName === 'NEW_PASSWORD_REQUIRED')
+        throw new CliError(
+          `That is a temporary password: sign in once on the console (${running.apiUrl}/console/) to choose your own, then log in with it.`,
+          EXIT.failure,
+        );
       if (!body.AuthenticationResult) throw new CliError(body.message ?? 'Sign-in failed.', EXIT.failure);
       writeFileSync(join(dataDir, 'cli-token'), body.AuthenticationResult.IdToken, { mode: 0o600 });
       print(

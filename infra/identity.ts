@@ -12,11 +12,13 @@ import {
   type UserPool,
   type UserPoolClient,
   UserPool as UserPoolConstruct,
+  UserPoolEmail,
   UserPoolResourceServer,
 } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import type { Settings } from '#config/settings';
 import { RESOURCE_SERVER, ROLES, SCOPES, type Scope } from '#http/access';
+import { INVITATION, INVITATION_FROM_NAME, invitationFromAddress, PASSWORD_POLICY } from '#http/sign-in';
 
 const ROLE_DESCRIPTIONS = {
   admin: 'Everything, incl. personal-data export and erasure',
@@ -30,6 +32,11 @@ const ROLE_DESCRIPTIONS = {
  * and a client-credentials app client with the resource server's scopes (CRM, scripts, the CLI). Every
  * sales owner of `config/handoff.ts` gets a user in `sales`, named by their e-mail (the claim that links
  * a token to an owner). The HTTP API JWT authorizer accepts tokens of both clients.
+ *
+ * New users get the invitation of `shared/http/sign-in.ts` (Japanese, then English) with a temporary password;
+ * the console asks for a password of their own at the first sign-in. Cognito sends it through the stack's
+ * verified SES identity (`config/app.ts` → `sender.sesIdentity`): Cognito's own mail cannot carry a custom
+ * invitation, comes from `no-reply@verificationemail.com` and is capped at 50 mails a day.
  */
 export class Identity extends Construct {
   readonly userPool: UserPool;
@@ -52,13 +59,15 @@ export class Identity extends Construct {
         fullname: { required: false, mutable: true },
       },
       passwordPolicy: {
-        minLength: 12,
-        requireLowercase: true,
-        requireUppercase: true,
-        requireDigits: true,
-        requireSymbols: true,
-        tempPasswordValidity: Duration.days(3),
+        minLength: PASSWORD_POLICY.minLength,
+        requireLowercase: PASSWORD_POLICY.requireLowercase,
+        requireUppercase: PASSWORD_POLICY.requireUppercase,
+        requireDigits: PASSWORD_POLICY.requireDigits,
+        requireSymbols: PASSWORD_POLICY.requireSymbols,
+        tempPasswordValidity: Duration.days(PASSWORD_POLICY.tempPasswordValidityDays),
       },
+      userInvitation: { emailSubject: INVITATION.subject, emailBody: INVITATION.body },
+      email: invitationSender(props.settings.app.sender.sesIdentity, stack.region),
       mfa: Mfa.OPTIONAL,
       mfaSecondFactor: { sms: false, otp: true },
       accountRecovery: AccountRecovery.EMAIL_ONLY,
@@ -96,9 +105,9 @@ export class Identity extends Construct {
         groupName: 'sales',
         username: owner.email,
       });
-      link.addDependency(user);
+      link.addResourceDependency(user);
       for (const group of this.node.children.filter((c) => c instanceof CfnUserPoolGroup))
-        link.addDependency(group);
+        link.addResourceDependency(group);
     });
 
     const scopes = (Object.keys(SCOPES) as Scope[]).map(
@@ -153,4 +162,18 @@ export class Identity extends Construct {
       },
     );
   }
+}
+
+/**
+ * Cognito's mail through the stack's SES identity: a domain identity sends from `no-reply@<domain>`, an
+ * address identity from itself. The service-linked role Cognito creates for this may send with any identity
+ * of the account; no identity policy is needed.
+ */
+function invitationSender(sesIdentity: string, region: string): UserPoolEmail {
+  return UserPoolEmail.withSES({
+    fromEmail: invitationFromAddress(sesIdentity),
+    fromName: INVITATION_FROM_NAME,
+    sesRegion: region,
+    ...(sesIdentity.includes('@') ? {} : { sesVerifiedDomain: sesIdentity }),
+  });
 }

@@ -12,6 +12,7 @@ import {
   SignJWT,
 } from 'jose';
 import { fullScope, type Role, SCOPES, type Scope } from '#http/access';
+import { invitationFor, passwordProblems } from '#http/sign-in';
 
 /**
  * The sign-in of `npm start`: a stand-in for the Cognito user pool with the same JWT flow. It signs RS256
@@ -19,6 +20,12 @@ import { fullScope, type Role, SCOPES, type Scope } from '#http/access';
  * (USER_PASSWORD_AUTH, the call the console makes in AWS too) and the OAuth2 `client_credentials` grant of
  * the machine client, and verifies tokens as the HTTP API JWT authorizer does (signature, issuer,
  * audience/client, expiry) before a function runs.
+ *
+ * First sign-in as in AWS: every owner of `config/handoff.ts` who is not a demo user is invited (the stack
+ * creates them as users in `sales`): a temporary password, sent in Cognito's invitation (`invite`, to the
+ * local SES inbox on `npm start`); signing in with it answers the `NEW_PASSWORD_REQUIRED` challenge, and
+ * `RespondToAuthChallenge` with a new password that meets the pool's policy signs them in. (A temporary
+ * password does not expire here: the local clock moves days at a time.)
  *
  * Why not the cognito-local package: it has no client_credentials grant (machines could not sign in), its
  * issuer and JWKS URL are fixed to port 9229 and its data folder to `./.cognito` of the working directory,
@@ -52,7 +59,20 @@ const DEMO_USERS: Omit<DemoUser, 'password'>[] = [
   { username: 'sales', email: 'k.sato@example.co.jp', name: '佐藤 健', group: 'sales' },
 ];
 
+/** An owner invited as the stack invites them: a user in `sales` named by e-mail, temporary password first. */
+export interface InvitedUser {
+  username: string;
+  email: string;
+  name: string;
+  group: Role;
+  password: string;
+  /** True until the first sign-in has set a password of the user's own. */
+  temporary: boolean;
+}
+
 const TOKEN_SECONDS = 3600;
+/** How long a challenge's session may be answered (Cognito's default: 3 minutes). */
+const CHALLENGE_SECONDS = 180;
 const ALL_SCOPES = (Object.keys(SCOPES) as Scope[]).map(fullScope);
 
 export interface LocalAuth {
@@ -62,16 +82,20 @@ export interface LocalAuth {
   cognitoEndpoint: string;
   tokenUrl: string;
   users: readonly DemoUser[];
+  /** Owners invited with a temporary password (not the demo users). */
+  invited: readonly InvitedUser[];
   machineClient: { clientId: string; clientSecret: string };
   /** Verified claims as API Gateway passes them (`requestContext.authorizer.jwt.claims`), or the reason. */
   verify: (
     authorization: string | undefined,
   ) => Promise<{ claims: Record<string, string> } | { error: string }>;
-  /** Signs in a demo user (what InitiateAuth answers). */
+  /** Signs in a user whose password is their own (what InitiateAuth answers). */
   signIn: (
     username: string,
     password: string,
   ) => Promise<{ idToken: string; accessToken: string } | undefined>;
+  /** Sends the invitations not sent yet (each invited owner's, once per data folder). */
+  sendInvitations: () => Promise<number>;
   /** Answers `/_local/cognito/*`; false when the path is not its. */
   handle: (
     method: string,
@@ -110,6 +134,10 @@ export async function createLocalAuth(options: {
   dataDir?: string;
   opsToken: string;
   now: () => number;
+  /** Owners to invite, as the stack creates them (default: none). */
+  owners?: readonly { email: string; name: string }[];
+  /** Delivers an invitation (default: none is sent). */
+  invite?: (to: string, mail: { subject: string; html: string }) => Promise<void>;
 }): Promise<LocalAuth> {
   const base = `${options.apiUrl}/_local/cognito`;
   const issuer = `${base}/${LOCAL_POOL_ID}`;
@@ -142,6 +170,50 @@ export async function createLocalAuth(options: {
       () => `Ll-${randomBytes(6).toString('base64url')}1!`,
     ),
   }));
+  const demoEmails = new Set(users.map((u) => u.email));
+  const ownerFile = (email: string) => `owner-${email.toLowerCase()}.json`;
+  const invited: InvitedUser[] = (options.owners ?? [])
+    .filter((o) => !demoEmails.has(o.email.toLowerCase()))
+    .map((o) => {
+      const email = o.email.toLowerCase();
+      const saved = JSON.parse(
+        secretFile(options.dataDir, ownerFile(email), () =>
+          JSON.stringify({ password: `Ll-${randomBytes(6).toString('base64url')}1!`, temporary: true }),
+        ),
+      ) as { password: string; temporary: boolean };
+      return {
+        username: email,
+        email,
+        name: o.name,
+        group: 'sales',
+        password: saved.password,
+        temporary: saved.temporary,
+      };
+    });
+  const saveInvited = (user: InvitedUser, extra: Record<string, unknown> = {}) => {
+    if (options.dataDir)
+      writeFileSync(
+        join(options.dataDir, ownerFile(user.email)),
+        JSON.stringify({ password: user.password, temporary: user.temporary, ...extra }),
+        { mode: 0o600 },
+      );
+  };
+  const sendInvitations: LocalAuth['sendInvitations'] = async () => {
+    if (!options.invite) return 0;
+    let sent = 0;
+    for (const user of invited) {
+      const file = options.dataDir ? join(options.dataDir, ownerFile(user.email)) : undefined;
+      const already = file && (JSON.parse(readFileSync(file, 'utf8')) as { invited?: boolean }).invited;
+      if (already || !user.temporary) continue;
+      await options.invite(user.email, invitationFor(user.username, user.password));
+      saveInvited(user, { invited: true });
+      sent++;
+    }
+    return sent;
+  };
+  /** Open `NEW_PASSWORD_REQUIRED` challenges: session → whom and until when. */
+  const challenges = new Map<string, { username: string; expiresAt: number }>();
+
   const machineClient = {
     clientId: MACHINE_CLIENT_ID,
     clientSecret: secretFile(options.dataDir, 'machine-client-secret', () =>
@@ -159,9 +231,10 @@ export async function createLocalAuth(options: {
       .setJti(randomUUID())
       .sign(privateKey);
 
-  const signIn: LocalAuth['signIn'] = async (username, password) => {
-    const user = users.find((u) => u.username === username || u.email === username.toLowerCase());
-    if (!user || !same(user.password, password)) return undefined;
+  const isTemporary = (user: DemoUser | InvitedUser) => 'temporary' in user && user.temporary;
+  const findUser = (username: string): DemoUser | InvitedUser | undefined =>
+    [...users, ...invited].find((u) => u.username === username || u.email === username.toLowerCase());
+  const tokensFor = async (user: DemoUser | InvitedUser) => {
     const sub = `local-${user.username}`;
     const groups = [user.group];
     const idToken = await sign({
@@ -184,6 +257,11 @@ export async function createLocalAuth(options: {
       'cognito:groups': groups,
     });
     return { idToken, accessToken };
+  };
+  const signIn: LocalAuth['signIn'] = async (username, password) => {
+    const user = findUser(username);
+    if (!user || !same(user.password, password) || isTemporary(user)) return undefined;
+    return tokensFor(user);
   };
 
   const verify: LocalAuth['verify'] = async (authorization) => {
@@ -248,42 +326,87 @@ export async function createLocalAuth(options: {
     if (method === 'POST' && path === '/_local/cognito/') {
       const target = String(headers['x-amz-target'] ?? '');
       const amz = 'application/x-amz-json-1.1';
-      if (target !== 'AWSCognitoIdentityProviderService.InitiateAuth') {
-        return reply(400, { __type: 'InvalidParameterException', message: `${target} is not emulated` }, amz);
-      }
-      let input: { AuthFlow?: string; ClientId?: string; AuthParameters?: Record<string, string> };
+      const refuse = (type: string, message: string) => reply(400, { __type: type, message }, amz);
+      const authenticated = (tokens: { idToken: string; accessToken: string }) =>
+        reply(
+          200,
+          {
+            AuthenticationResult: {
+              IdToken: tokens.idToken,
+              AccessToken: tokens.accessToken,
+              ExpiresIn: TOKEN_SECONDS,
+              TokenType: 'Bearer',
+            },
+            ChallengeParameters: {},
+          },
+          amz,
+        );
+      const initiate = target === 'AWSCognitoIdentityProviderService.InitiateAuth';
+      const respond = target === 'AWSCognitoIdentityProviderService.RespondToAuthChallenge';
+      if (!initiate && !respond) return refuse('InvalidParameterException', `${target} is not emulated`);
+      let input: {
+        AuthFlow?: string;
+        ClientId?: string;
+        AuthParameters?: Record<string, string>;
+        ChallengeName?: string;
+        Session?: string;
+        ChallengeResponses?: Record<string, string>;
+      };
       try {
         input = JSON.parse(body.toString('utf8')) as typeof input;
       } catch {
         return reply(400, { __type: 'SerializationException' }, amz);
       }
-      if (input.AuthFlow !== 'USER_PASSWORD_AUTH' || input.ClientId !== CONSOLE_CLIENT_ID) {
+      if (input.ClientId !== CONSOLE_CLIENT_ID || (initiate && input.AuthFlow !== 'USER_PASSWORD_AUTH'))
+        return refuse('InvalidParameterException', 'USER_PASSWORD_AUTH with the console client');
+
+      if (respond) {
+        if (input.ChallengeName !== 'NEW_PASSWORD_REQUIRED')
+          return refuse('InvalidParameterException', `${input.ChallengeName} is not emulated`);
+        const open = challenges.get(input.Session ?? '');
+        const user = open && invited.find((u) => u.username === open.username);
+        // Real time, not the local clock: a challenge lasts minutes, the clock moves days at a time.
+        if (!open || !user || open.expiresAt < Date.now())
+          return refuse('NotAuthorizedException', 'Invalid session for the user, session is expired.');
+        const asked = input.ChallengeResponses?.USERNAME ?? '';
+        if (findUser(asked) !== user)
+          return refuse('NotAuthorizedException', 'Invalid session for the user.');
+        const password = input.ChallengeResponses?.NEW_PASSWORD ?? '';
+        const [problem] = passwordProblems(password);
+        if (problem)
+          return refuse('InvalidPasswordException', `Password does not conform to policy: ${problem}`);
+        challenges.delete(input.Session ?? '');
+        user.password = password;
+        user.temporary = false;
+        saveInvited(user, { invited: true });
+        return authenticated(await tokensFor(user));
+      }
+
+      const username = input.AuthParameters?.USERNAME ?? '';
+      const user = findUser(username);
+      if (!user || !same(user.password, input.AuthParameters?.PASSWORD ?? ''))
+        return refuse('NotAuthorizedException', 'Incorrect username or password.');
+      if (isTemporary(user)) {
+        const session = randomBytes(48).toString('base64url');
+        challenges.set(session, {
+          username: user.username,
+          expiresAt: Date.now() + CHALLENGE_SECONDS * 1000,
+        });
         return reply(
-          400,
-          { __type: 'InvalidParameterException', message: 'USER_PASSWORD_AUTH with the console client' },
+          200,
+          {
+            ChallengeName: 'NEW_PASSWORD_REQUIRED',
+            Session: session,
+            ChallengeParameters: {
+              USER_ID_FOR_SRP: user.username,
+              requiredAttributes: '[]',
+              userAttributes: JSON.stringify({ email: user.email, name: user.name }),
+            },
+          },
           amz,
         );
       }
-      const tokens = await signIn(input.AuthParameters?.USERNAME ?? '', input.AuthParameters?.PASSWORD ?? '');
-      if (!tokens)
-        return reply(
-          400,
-          { __type: 'NotAuthorizedException', message: 'Incorrect username or password.' },
-          amz,
-        );
-      return reply(
-        200,
-        {
-          AuthenticationResult: {
-            IdToken: tokens.idToken,
-            AccessToken: tokens.accessToken,
-            ExpiresIn: TOKEN_SECONDS,
-            TokenType: 'Bearer',
-          },
-          ChallengeParameters: {},
-        },
-        amz,
-      );
+      return authenticated(await tokensFor(user));
     }
     return undefined;
   };
@@ -294,9 +417,11 @@ export async function createLocalAuth(options: {
     cognitoEndpoint: `${base}/`,
     tokenUrl: `${base}/oauth2/token`,
     users,
+    invited,
     machineClient,
     verify,
     signIn,
+    sendInvitations,
     handle,
   };
 }

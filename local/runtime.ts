@@ -3,7 +3,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { Context } from 'aws-lambda';
+import { INVITATION_FROM_NAME, invitationFromAddress } from '#http/sign-in';
 import type { FunctionSpec } from '#infra/catalog';
 import { compileRoute, MalformedPathError, matchRoute, toHttpApiEvent, withClaims } from '#local/api-gateway';
 import { createLocalAuth, type LocalAuth } from '#local/auth';
@@ -50,6 +52,11 @@ export interface RuntimeOptions {
    * schedule does in AWS. Default: on when the scheduler is (`sweepEverySeconds` > 0).
    */
   digestSchedule?: boolean;
+  /**
+   * Invite the owners of config/handoff.ts who are not demo users, as the stack does in AWS: Cognito's
+   * invitation with a temporary password goes to the local SES inbox, once per data folder (`npm start`).
+   */
+  inviteOwners?: boolean;
   /** Poll the table stream continuously (default true); tests may drain it on demand instead. */
   pollStream?: boolean;
   log?: (line: string) => void;
@@ -357,7 +364,13 @@ const start = async (
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     opsToken,
     now: () => clock.now(),
+    owners: settings.handoff.owners,
+    ...(options.inviteOwners
+      ? { invite: invitationSender(ses.endpoint, settings.app.sender.sesIdentity) }
+      : {}),
   });
+  const invitations = await auth.sendInvitations();
+  if (invitations) log(`invited ${invitations} owners (Cognito's invitation, in the SES inbox)`);
   let consoleBundle: Promise<ConsoleBundle> | undefined;
   const allowedOrigins = new Set(corsOrigins());
 
@@ -691,3 +704,27 @@ const persistentSecret = (dataDir: string | undefined, name: string, bytes: numb
 };
 
 export type { Server };
+
+/** Sends an invitation to the local SES as Cognito sends it in AWS (from the stack's SES identity). */
+function invitationSender(endpoint: string, sesIdentity: string) {
+  const client = new SESv2Client({
+    endpoint,
+    region: 'ap-northeast-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const from = `${INVITATION_FROM_NAME} <${invitationFromAddress(sesIdentity)}>`;
+  return async (to: string, mail: { subject: string; html: string }): Promise<void> => {
+    await client.send(
+      new SendEmailCommand({
+        FromEmailAddress: from,
+        Destination: { ToAddresses: [to] },
+        Content: {
+          Simple: {
+            Subject: { Data: mail.subject, Charset: 'UTF-8' },
+            Body: { Html: { Data: mail.html, Charset: 'UTF-8' } },
+          },
+        },
+      }),
+    );
+  };
+}

@@ -28,6 +28,7 @@ try {
     fresh: args.has('--fresh'),
     ...(process.env.OPS_TOKEN ? { opsToken: process.env.OPS_TOKEN } : {}),
     sweepEverySeconds: Number(process.env.SWEEP_EVERY_SECONDS ?? 5),
+    inviteOwners: true,
     log: (line) => console.log(`${time()} ${line}`),
   });
 } catch (error) {
@@ -53,6 +54,7 @@ const banner = [
     (u) =>
       `      ${u.group.padEnd(10)} ${u.username.padEnd(10)} password ${u.password}   ${u.name} <${u.email}>`,
   ),
+  `      other owners of config/handoff.ts: invited by e-mail (user name and temporary password in the SES inbox)`,
   `  Machine client    LEADLOOP_CLIENT_ID=${runtime.auth.machineClient.clientId} LEADLOOP_CLIENT_SECRET=${runtime.auth.machineClient.clientSecret}`,
   `                    LEADLOOP_TOKEN_URL=${runtime.auth.tokenUrl}   (client_credentials, every scope)`,
   `  Ops token         ${runtime.opsToken}   (local machine credential, every scope; tests and scripts)`,

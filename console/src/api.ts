@@ -43,25 +43,55 @@ const decode = (jwt: string): Record<string, unknown> => {
   return JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
 };
 
-export async function signIn(username: string, password: string): Promise<Session> {
+/** A sign-in Cognito answers with a challenge: a temporary password has to be replaced first. */
+export interface NewPasswordChallenge {
+  challenge: 'NEW_PASSWORD_REQUIRED';
+  username: string;
+  session: string;
+}
+
+/** A refused sign-in: Cognito's error type (`NotAuthorizedException`, …) and its message. */
+export class SignInError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type CognitoAnswer = {
+  AuthenticationResult?: { IdToken: string; ExpiresIn: number };
+  ChallengeName?: string;
+  Session?: string;
+  __type?: string;
+  message?: string;
+};
+
+const cognito = async (target: string, input: Record<string, unknown>): Promise<CognitoAnswer> => {
   const c = await loadConfig();
   const response = await fetch(c.cognitoEndpoint, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-amz-json-1.1',
-      'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth',
+      'x-amz-target': `AWSCognitoIdentityProviderService.${target}`,
     },
-    body: JSON.stringify({
-      AuthFlow: 'USER_PASSWORD_AUTH',
-      ClientId: c.clientId,
-      AuthParameters: { USERNAME: username, PASSWORD: password },
-    }),
+    body: JSON.stringify({ ClientId: c.clientId, ...input }),
   });
-  const body = (await response.json()) as {
-    AuthenticationResult?: { IdToken: string; ExpiresIn: number };
-    message?: string;
-  };
-  if (!body.AuthenticationResult) throw new ApiError(response.status, body.message ?? 'Sign-in failed');
+  const body = (await response.json().catch(() => ({}))) as CognitoAnswer;
+  if (!response.ok) {
+    // Cognito names the error in `__type`, sometimes after a namespace and `#` (the header adds `:<url>`).
+    const raw = body.__type ?? response.headers.get('x-amzn-errortype') ?? '';
+    throw new SignInError(raw.split('#').pop()?.split(':')[0] ?? '', body.message ?? response.statusText);
+  }
+  return body;
+};
+
+const started = (username: string, body: CognitoAnswer): Session | NewPasswordChallenge => {
+  if (body.ChallengeName === 'NEW_PASSWORD_REQUIRED' && body.Session)
+    return { challenge: 'NEW_PASSWORD_REQUIRED', username, session: body.Session };
+  if (!body.AuthenticationResult)
+    throw new SignInError(`challenge:${body.ChallengeName ?? 'none'}`, body.ChallengeName ?? 'no tokens');
   const claims = decode(body.AuthenticationResult.IdToken);
   const session: Session = {
     idToken: body.AuthenticationResult.IdToken,
@@ -72,6 +102,28 @@ export async function signIn(username: string, password: string): Promise<Sessio
   };
   sessionStorage.setItem(KEY, JSON.stringify(session));
   return session;
+};
+
+/** Signs in with a password (USER_PASSWORD_AUTH): a session, or the challenge to answer first. */
+export async function signIn(username: string, password: string): Promise<Session | NewPasswordChallenge> {
+  const body = await cognito('InitiateAuth', {
+    AuthFlow: 'USER_PASSWORD_AUTH',
+    AuthParameters: { USERNAME: username, PASSWORD: password },
+  });
+  return started(username, body);
+}
+
+/** Answers `NEW_PASSWORD_REQUIRED` with the user's own password (the first sign-in of an invited user). */
+export async function setNewPassword(
+  challenge: NewPasswordChallenge,
+  newPassword: string,
+): Promise<Session | NewPasswordChallenge> {
+  const body = await cognito('RespondToAuthChallenge', {
+    ChallengeName: challenge.challenge,
+    Session: challenge.session,
+    ChallengeResponses: { USERNAME: challenge.username, NEW_PASSWORD: newPassword },
+  });
+  return started(challenge.username, body);
 }
 
 export async function api<T>(method: string, path: string, body?: unknown, raw?: BodyInit): Promise<T> {

@@ -1,7 +1,15 @@
 import htm from 'htm';
 import { h, render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { currentSession, type Session, signIn, signOut } from './api.ts';
+import {
+  currentSession,
+  type NewPasswordChallenge,
+  type Session,
+  SignInError,
+  setNewPassword,
+  signIn,
+  signOut,
+} from './api.ts';
 import { initialLang, type Lang, saveLang, type T, translate } from './i18n.ts';
 import { ImportPage } from './import.ts';
 import { LeadPage } from './lead.ts';
@@ -22,25 +30,88 @@ const PAGES = [
 
 const route = () => location.hash.replace(/^#\/?/, '');
 
+/** Cognito's refusal in the console's language (its own message after the generic line when unknown). */
+function signInMessage(t: T, err: unknown): string {
+  if (!(err instanceof SignInError)) return `${t('signInFailed')}: ${(err as Error).message}`;
+  switch (err.type) {
+    case 'NotAuthorizedException':
+      if (/temporary password has expired/i.test(err.message)) return t('tempPasswordExpired');
+      if (/session/i.test(err.message)) return t('challengeExpired');
+      return t('wrongPassword');
+    case 'InvalidPasswordException':
+      return t('passwordPolicy');
+    case 'PasswordResetRequiredException':
+      return t('passwordResetRequired');
+    case 'TooManyRequestsException':
+    case 'TooManyFailedAttemptsException':
+    case 'LimitExceededException':
+      return t('tooManyAttempts');
+    default:
+      return err.type.startsWith('challenge:')
+        ? t('unsupportedChallenge')
+        : `${t('signInFailed')}: ${err.message}`;
+  }
+}
+
 function SignIn({ t, onSession }: { t: T; onSession: (s: Session) => void }) {
   const [error, setError] = useState('');
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    const form = new FormData(e.target as HTMLFormElement);
+  const [challenge, setChallenge] = useState<NewPasswordChallenge | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  const done = (result: Session | NewPasswordChallenge) => {
+    if ('challenge' in result) setChallenge(result);
+    else onSession(result);
+  };
+  const attempt = async (step: () => Promise<Session | NewPasswordChallenge>) => {
+    setBusy(true);
+    setError('');
     try {
-      onSession(await signIn(String(form.get('username')), String(form.get('password'))));
+      done(await step());
     } catch (err) {
-      setError(`${t('signInFailed')}: ${(err as Error).message}`);
+      setError(signInMessage(t, err));
+      // An expired challenge cannot be answered again: back to the first form.
+      if (err instanceof SignInError && err.type === 'NotAuthorizedException') setChallenge(undefined);
+    } finally {
+      setBusy(false);
     }
   };
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const form = new FormData(e.target as HTMLFormElement);
+    void attempt(() => signIn(String(form.get('username')), String(form.get('password'))));
+  };
+  const submitNew = (e: Event) => {
+    e.preventDefault();
+    const form = new FormData(e.target as HTMLFormElement);
+    const password = String(form.get('newPassword'));
+    if (password !== String(form.get('confirmPassword'))) {
+      setError(t('passwordsDiffer'));
+      return;
+    }
+    if (challenge) void attempt(() => setNewPassword(challenge, password));
+  };
+  const alert = error && html`<p class="error" role="alert">${error}</p>`;
+  if (challenge)
+    return html`<main>
+      <section class="card">
+        <h2>${t('newPasswordTitle')}</h2>
+        <p>${t('newPasswordIntro')}</p>
+        <form class="stack" onSubmit=${submitNew}>
+          <input type="hidden" name="username" autocomplete="username" value=${challenge.username} />
+          <label>${t('newPassword')}<input name="newPassword" type="password" autocomplete="new-password" minlength="12" required /></label>
+          <label>${t('confirmPassword')}<input name="confirmPassword" type="password" autocomplete="new-password" minlength="12" required /></label>
+          ${alert}
+          <button class="primary" type="submit" disabled=${busy}>${t('setPassword')}</button>
+        </form>
+      </section>
+    </main>`;
   return html`<main>
     <section class="card">
       <h2>${t('signIn')}</h2>
       <form class="stack" onSubmit=${submit}>
         <label>${t('username')}<input name="username" autocomplete="username" required /></label>
         <label>${t('password')}<input name="password" type="password" autocomplete="current-password" required /></label>
-        ${error && html`<p class="error" role="alert">${error}</p>`}
-        <button class="primary" type="submit">${t('signIn')}</button>
+        ${alert}
+        <button class="primary" type="submit" disabled=${busy}>${t('signIn')}</button>
       </form>
     </section>
   </main>`;

@@ -311,8 +311,70 @@ describe('web console in Chromium', () => {
     await page.getByLabel('パスワード').fill('wrong-password');
     await page.getByRole('button', { name: 'サインイン' }).click();
     await page.getByRole('alert').waitFor();
-    expect(await page.getByRole('alert').textContent()).toMatch(/サインインできませんでした/);
+    // Cognito's English message is said in the console's language.
+    expect(await page.getByRole('alert').textContent()).toBe(
+      'ユーザー名またはパスワードが正しくありません。',
+    );
     expect((await fetch(`${runtime.apiUrl}/v1/ops/reports/funnel`)).status).toBe(401);
     await context.close();
+  });
+
+  it('given an owner invited with a temporary password, when they first sign in, then the console asks for a password of their own, says in Japanese what is wrong with a bad one, and signs them in to their call list', async () => {
+    const owner = runtime.auth.invited.find((u) => u.email === 'n.kobayashi@example.co.jp');
+    if (!owner?.temporary) throw new Error('kobayashi is not invited with a temporary password');
+    const temporary = owner.password;
+    const context = await browser.newContext({ locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
+    const page = await context.newPage();
+    await page.goto(runtime.consoleUrl);
+    await page.getByLabel('ユーザー名またはメールアドレス').fill(owner.email);
+    await page.getByLabel('パスワード').fill(temporary);
+    await page.getByRole('button', { name: 'サインイン' }).click();
+    await page.getByRole('heading', { name: '新しいパスワードの設定' }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await shot(page, 'first-sign-in');
+
+    const choose = async (password: string, again = password) => {
+      await page.getByLabel('新しいパスワード', { exact: true }).fill(password);
+      await page.getByLabel('新しいパスワード(確認)').fill(again);
+      await page.getByRole('button', { name: 'パスワードを設定してサインイン' }).click();
+    };
+    await choose('Kobayashi-2026!', 'Kobayashi-2027!');
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toBe('2つのパスワードが一致しません。');
+    // Long enough for the browser, refused by the pool's policy (no upper-case letter).
+    await choose('kobayashi-2026!');
+    await page.getByText('パスワードが条件を満たしていません', { exact: false }).waitFor();
+    await shot(page, 'first-sign-in-policy');
+    expect(owner.temporary).toBe(true);
+
+    await choose('Kobayashi-2026!');
+    await page.getByText('サインイン中: 小林 直樹').waitFor();
+    await page.waitForURL(/#\/calls$/);
+    await settled(page);
+    expect(owner).toMatchObject({ temporary: false, password: 'Kobayashi-2026!' });
+    // The token is the owner's: "my leads" resolves to kobayashi.
+    const token = JSON.parse(
+      (await page.evaluate(() => sessionStorage.getItem('leadloop.session'))) ?? '{}',
+    ) as {
+      idToken: string;
+    };
+    const mine = await fetch(`${runtime.apiUrl}/v1/ops/leads?owner=me`, {
+      headers: { authorization: `Bearer ${token.idToken}` },
+    });
+    expect(mine.status).toBe(200);
+    await shot(page, 'first-sign-in-done');
+    await context.close();
+
+    // The temporary password is spent.
+    const later = await (await browser.newContext({ locale: 'ja-JP' })).newPage();
+    await later.goto(runtime.consoleUrl);
+    await later.getByLabel('ユーザー名またはメールアドレス').fill(owner.email);
+    await later.getByLabel('パスワード').fill(temporary);
+    await later.getByRole('button', { name: 'サインイン' }).click();
+    await later.getByRole('alert').waitFor();
+    expect(await later.getByRole('alert').textContent()).toBe(
+      'ユーザー名またはパスワードが正しくありません。',
+    );
+    await later.context().close();
   });
 });

@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { settings } from '#config/settings';
 import { fullScope, ROLES, SCOPES, type Scope } from '#http/access';
+import { INVITATION, PASSWORD_POLICY } from '#http/sign-in';
 import { FUNCTIONS } from '#infra/catalog';
 import { buildApp } from '../../infra/app.ts';
 
@@ -22,6 +23,28 @@ describe('sign-in (Cognito) and the JWT authorizer', () => {
       UsernameAttributes: ['email'],
     });
     template.hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Retain' });
+  });
+
+  it("given new users, when synthesized, then their invitation is the Japanese and English one, sent through the stack's SES identity", () => {
+    const [pool] = Object.values(template.findResources('AWS::Cognito::UserPool'));
+    const invite = pool?.Properties.AdminCreateUserConfig.InviteMessageTemplate;
+    expect(invite).toEqual({ EmailSubject: INVITATION.subject, EmailMessage: INVITATION.body });
+    // Cognito refuses an invitation without both placeholders, and a custom one on its own mail.
+    expect(invite.EmailMessage).toContain('{username}');
+    expect(invite.EmailMessage).toContain('{####}');
+    expect(invite.EmailMessage).toContain('仮パスワード');
+    expect(invite.EmailSubject.length).toBeLessThanOrEqual(140);
+    expect(pool?.Properties.EmailConfiguration).toMatchObject({
+      EmailSendingAccount: 'DEVELOPER',
+      From: `Lead loop <no-reply@${settings.app.sender.sesIdentity}>`,
+    });
+    expect(JSON.stringify(pool?.Properties.EmailConfiguration.SourceArn)).toContain(
+      `:identity/${settings.app.sender.sesIdentity}`,
+    );
+    expect(pool?.Properties.Policies.PasswordPolicy).toMatchObject({
+      MinimumLength: PASSWORD_POLICY.minLength,
+      TemporaryPasswordValidityDays: PASSWORD_POLICY.tempPasswordValidityDays,
+    });
   });
 
   it('given the roles, when synthesized, then each is a group and every sales owner is a user in sales', () => {

@@ -1,0 +1,165 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { settings } from '#config/settings';
+import { invitationFor, PASSWORD_POLICY, passwordProblems } from '#http/sign-in';
+import { CONSOLE_CLIENT_ID, createLocalAuth, type LocalAuth } from '#local/auth';
+
+/**
+ * The first sign-in of an invited owner on `npm start`'s Cognito stand-in, as Cognito does it: the invitation
+ * once per data folder, `NEW_PASSWORD_REQUIRED` for the temporary password, the pool's policy on the new one.
+ */
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'leadloop-auth-'));
+  dirs.push(dir);
+  return dir;
+};
+
+type Mail = { to: string; subject: string; html: string };
+const start = (dataDir: string, sent: Mail[] = []) =>
+  createLocalAuth({
+    apiUrl: 'http://localhost:9',
+    dataDir,
+    opsToken: 'x'.repeat(32),
+    now: () => Date.now(),
+    owners: settings.handoff.owners,
+    invite: async (to, mail) => {
+      sent.push({ to, ...mail });
+    },
+  });
+
+const call = async (auth: LocalAuth, target: string, input: Record<string, unknown>) => {
+  const answer = await auth.handle(
+    'POST',
+    '/_local/cognito/',
+    { 'x-amz-target': `AWSCognitoIdentityProviderService.${target}` },
+    Buffer.from(JSON.stringify({ ClientId: CONSOLE_CLIENT_ID, ...input })),
+  );
+  return { status: answer?.status, body: JSON.parse(answer?.body ?? '{}') as Record<string, unknown> };
+};
+const initiate = (auth: LocalAuth, username: string, password: string) =>
+  call(auth, 'InitiateAuth', {
+    AuthFlow: 'USER_PASSWORD_AUTH',
+    AuthParameters: { USERNAME: username, PASSWORD: password },
+  });
+const respond = (auth: LocalAuth, session: unknown, username: string, password: string) =>
+  call(auth, 'RespondToAuthChallenge', {
+    ChallengeName: 'NEW_PASSWORD_REQUIRED',
+    Session: session,
+    ChallengeResponses: { USERNAME: username, NEW_PASSWORD: password },
+  });
+
+describe("the pool's password policy", () => {
+  it('given candidate passwords, when checked, then each missing class is named as Cognito names it', () => {
+    expect(passwordProblems('Kobayashi-2026!')).toEqual([]);
+    expect(passwordProblems('short-A1')).toEqual(['Password not long enough']);
+    expect(passwordProblems('kobayashi-2026')).toEqual(['Password must have uppercase characters']);
+    expect(passwordProblems('KOBAYASHI-2026')).toEqual(['Password must have lowercase characters']);
+    expect(passwordProblems('Kobayashi-naoki')).toEqual(['Password must have numeric characters']);
+    expect(passwordProblems('Kobayashi2026x')).toEqual(['Password must have symbol characters']);
+    // An inner space counts as a symbol; a leading or trailing one does not.
+    expect(passwordProblems('Kobayashi 2026x')).toEqual([]);
+    expect(passwordProblems(' Kobayashi2026x')).toEqual(['Password must have symbol characters']);
+    // Length counts characters, not bytes or UTF-16 units.
+    expect(passwordProblems('小林直樹のパスワードAa1!')).toEqual([]);
+    expect(PASSWORD_POLICY.minLength).toBe(12);
+  });
+});
+
+describe('invited owners on the local sign-in', () => {
+  const demoEmails = ['n.mori@example.co.jp', 'm.nakajima@example.co.jp', 'k.sato@example.co.jp'];
+  const invitedOwners = settings.handoff.owners.filter((o) => !demoEmails.includes(o.email));
+
+  it('given a new data folder, when the runtime starts twice, then every owner but the demo sales user is invited once, with a temporary password that meets the policy', async () => {
+    const dir = tempDir();
+    const sent: Mail[] = [];
+    const auth = await start(dir, sent);
+    expect(await auth.sendInvitations()).toBe(invitedOwners.length);
+    expect(sent.map((m) => m.to).sort()).toEqual(invitedOwners.map((o) => o.email).sort());
+    expect(sent.map((m) => m.to)).not.toContain('k.sato@example.co.jp');
+    const kobayashi = auth.invited.find((u) => u.email === 'n.kobayashi@example.co.jp');
+    expect(kobayashi).toMatchObject({ group: 'sales', name: '小林 直樹', temporary: true });
+    expect(passwordProblems(kobayashi?.password ?? '')).toEqual([]);
+    const mail = sent.find((m) => m.to === 'n.kobayashi@example.co.jp');
+    expect(mail).toEqual({
+      to: mail?.to,
+      ...invitationFor('n.kobayashi@example.co.jp', kobayashi?.password ?? ''),
+    });
+    expect(mail?.html).toContain('仮パスワード');
+    expect(mail?.html).not.toContain('{####}');
+
+    const again: Mail[] = [];
+    const restarted = await start(dir, again);
+    expect(await restarted.sendInvitations()).toBe(0);
+    expect(again).toEqual([]);
+    expect(restarted.invited.find((u) => u.email === kobayashi?.email)?.password).toBe(kobayashi?.password);
+  });
+
+  it('given the temporary password, when the owner signs in, then NEW_PASSWORD_REQUIRED; a weak password, a foreign session or another user is refused; their own password signs them in and lasts', async () => {
+    const dir = tempDir();
+    const auth = await start(dir);
+    const user = auth.invited.find((u) => u.email === 'n.kobayashi@example.co.jp');
+    if (!user) throw new Error('kobayashi not invited');
+    const temporary = user.password;
+    // No tokens for a temporary password by any path.
+    expect(await auth.signIn(user.email, temporary)).toBeUndefined();
+
+    const first = await initiate(auth, 'N.Kobayashi@example.co.jp', temporary);
+    expect(first.status).toBe(200);
+    expect(first.body.ChallengeName).toBe('NEW_PASSWORD_REQUIRED');
+    expect(first.body.AuthenticationResult).toBeUndefined();
+    const session = first.body.Session;
+    expect(typeof session).toBe('string');
+
+    const weak = await respond(auth, session, user.email, 'kobayashi2026');
+    expect(weak.status).toBe(400);
+    expect(weak.body).toEqual({
+      __type: 'InvalidPasswordException',
+      message: 'Password does not conform to policy: Password must have uppercase characters',
+    });
+    const foreign = await respond(auth, 'not-a-session', user.email, 'Kobayashi-2026!');
+    expect(foreign.body.__type).toBe('NotAuthorizedException');
+    const someoneElse = await respond(auth, session, 'a.nakamura@example.co.jp', 'Kobayashi-2026!');
+    expect(someoneElse.body.__type).toBe('NotAuthorizedException');
+    // Nothing above changed the password.
+    expect(user).toMatchObject({ password: temporary, temporary: true });
+
+    const set = await respond(auth, session, user.email, 'Kobayashi-2026!');
+    expect(set.status).toBe(200);
+    const idToken = (set.body.AuthenticationResult as { IdToken: string }).IdToken;
+    const claims = await auth.verify(`Bearer ${idToken}`);
+    expect(claims).toMatchObject({
+      claims: { email: 'n.kobayashi@example.co.jp', name: '小林 直樹', 'cognito:groups': '[sales]' },
+    });
+    // The session is spent; the temporary password no longer works; the new one signs in directly.
+    expect((await respond(auth, session, user.email, 'Other-2026-pw!')).body.__type).toBe(
+      'NotAuthorizedException',
+    );
+    expect((await initiate(auth, user.email, temporary)).body.__type).toBe('NotAuthorizedException');
+    expect((await initiate(auth, user.email, 'Kobayashi-2026!')).body.AuthenticationResult).toBeDefined();
+
+    // Kept in the data folder: after a restart the password is still theirs and no invitation goes again.
+    const sent: Mail[] = [];
+    const restarted = await start(dir, sent);
+    expect(await restarted.sendInvitations()).toBe(invitedOwners.length - 1);
+    expect(sent.map((m) => m.to)).not.toContain(user.email);
+    expect(
+      (await initiate(restarted, user.email, 'Kobayashi-2026!')).body.AuthenticationResult,
+    ).toBeDefined();
+  });
+
+  it('given a challenge of a kind the stand-in does not know, when answered, then InvalidParameterException and no tokens', async () => {
+    const auth = await start(tempDir());
+    const answer = await call(auth, 'RespondToAuthChallenge', {
+      ChallengeName: 'SOFTWARE_TOKEN_MFA',
+      Session: 'x',
+      ChallengeResponses: { USERNAME: 'sales', SOFTWARE_TOKEN_MFA_CODE: '123456' },
+    });
+    expect(answer).toMatchObject({ status: 400, body: { __type: 'InvalidParameterException' } });
+  });
+});
