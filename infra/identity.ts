@@ -18,7 +18,13 @@ import {
 import { Construct } from 'constructs';
 import type { Settings } from '#config/settings';
 import { RESOURCE_SERVER, ROLES, SCOPES, type Scope } from '#http/access';
-import { INVITATION, INVITATION_FROM_NAME, invitationFromAddress, PASSWORD_POLICY } from '#http/sign-in';
+import {
+  INVITATION,
+  INVITATION_FROM_NAME,
+  invitationFromAddress,
+  PASSWORD_POLICY,
+  SESSION_HOURS,
+} from '#http/sign-in';
 
 const ROLE_DESCRIPTIONS = {
   admin: 'Everything, incl. personal-data export and erasure',
@@ -135,9 +141,10 @@ export class Identity extends Construct {
       generateSecret: false,
       authFlows: { userPassword: true, userSrp: true },
       preventUserExistenceErrors: true,
-      idTokenValidity: Duration.hours(1),
-      accessTokenValidity: Duration.hours(1),
-      refreshTokenValidity: Duration.hours(12),
+      idTokenValidity: Duration.hours(SESSION_HOURS.idToken),
+      accessTokenValidity: Duration.hours(SESSION_HOURS.idToken),
+      refreshTokenValidity: Duration.hours(SESSION_HOURS.refreshToken),
+      enableTokenRevocation: true,
       disableOAuth: true,
     });
     this.machineClient = this.userPool.addClient('Machine', {

@@ -12,7 +12,7 @@ import {
   SignJWT,
 } from 'jose';
 import { fullScope, type Role, SCOPES, type Scope } from '#http/access';
-import { invitationFor, passwordProblems } from '#http/sign-in';
+import { invitationFor, passwordProblems, SESSION_HOURS } from '#http/sign-in';
 
 /**
  * The sign-in of `npm start`: a stand-in for the Cognito user pool with the same JWT flow. It signs RS256
@@ -70,7 +70,7 @@ export interface InvitedUser {
   temporary: boolean;
 }
 
-const TOKEN_SECONDS = 3600;
+const TOKEN_SECONDS = SESSION_HOURS.idToken * 3600;
 /** How long a challenge's session may be answered (Cognito's default: 3 minutes). */
 const CHALLENGE_SECONDS = 180;
 const ALL_SCOPES = (Object.keys(SCOPES) as Scope[]).map(fullScope);
@@ -211,6 +211,8 @@ export async function createLocalAuth(options: {
     }
     return sent;
   };
+  /** Refresh tokens given out (in memory: a restart signs people out): token → whom and until when (local clock). */
+  const refreshTokens = new Map<string, { username: string; expiresAt: number }>();
   /** Open `NEW_PASSWORD_REQUIRED` challenges: session → whom and until when. */
   const challenges = new Map<string, { username: string; expiresAt: number }>();
 
@@ -327,8 +329,16 @@ export async function createLocalAuth(options: {
       const target = String(headers['x-amz-target'] ?? '');
       const amz = 'application/x-amz-json-1.1';
       const refuse = (type: string, message: string) => reply(400, { __type: type, message }, amz);
-      const authenticated = (tokens: { idToken: string; accessToken: string }) =>
-        reply(
+      /** Tokens for a sign-in; a renewal (REFRESH_TOKEN_AUTH) gets no new refresh token, as in Cognito. */
+      const authenticated = async (user: DemoUser | InvitedUser, renewal = false) => {
+        const tokens = await tokensFor(user);
+        let refreshToken: string | undefined;
+        if (!renewal) {
+          refreshToken = randomBytes(48).toString('base64url');
+          const expiresAt = options.now() + SESSION_HOURS.refreshToken * 3_600_000;
+          refreshTokens.set(refreshToken, { username: user.username, expiresAt });
+        }
+        return reply(
           200,
           {
             AuthenticationResult: {
@@ -336,14 +346,18 @@ export async function createLocalAuth(options: {
               AccessToken: tokens.accessToken,
               ExpiresIn: TOKEN_SECONDS,
               TokenType: 'Bearer',
+              ...(refreshToken ? { RefreshToken: refreshToken } : {}),
             },
             ChallengeParameters: {},
           },
           amz,
         );
+      };
       const initiate = target === 'AWSCognitoIdentityProviderService.InitiateAuth';
       const respond = target === 'AWSCognitoIdentityProviderService.RespondToAuthChallenge';
-      if (!initiate && !respond) return refuse('InvalidParameterException', `${target} is not emulated`);
+      const revoke = target === 'AWSCognitoIdentityProviderService.RevokeToken';
+      if (!initiate && !respond && !revoke)
+        return refuse('InvalidParameterException', `${target} is not emulated`);
       let input: {
         AuthFlow?: string;
         ClientId?: string;
@@ -351,14 +365,29 @@ export async function createLocalAuth(options: {
         ChallengeName?: string;
         Session?: string;
         ChallengeResponses?: Record<string, string>;
+        Token?: string;
       };
       try {
         input = JSON.parse(body.toString('utf8')) as typeof input;
       } catch {
         return reply(400, { __type: 'SerializationException' }, amz);
       }
-      if (input.ClientId !== CONSOLE_CLIENT_ID || (initiate && input.AuthFlow !== 'USER_PASSWORD_AUTH'))
-        return refuse('InvalidParameterException', 'USER_PASSWORD_AUTH with the console client');
+      const flows = ['USER_PASSWORD_AUTH', 'REFRESH_TOKEN_AUTH', 'REFRESH_TOKEN'];
+      if (input.ClientId !== CONSOLE_CLIENT_ID || (initiate && !flows.includes(input.AuthFlow ?? '')))
+        return refuse('InvalidParameterException', `${flows.join(' or ')} with the console client`);
+
+      if (revoke) {
+        refreshTokens.delete(input.Token ?? '');
+        return reply(200, {}, amz);
+      }
+      if (initiate && input.AuthFlow !== 'USER_PASSWORD_AUTH') {
+        const held = refreshTokens.get(input.AuthParameters?.REFRESH_TOKEN ?? '');
+        const user = held && findUser(held.username);
+        if (!held || !user) return refuse('NotAuthorizedException', 'Invalid Refresh Token');
+        if (held.expiresAt <= options.now())
+          return refuse('NotAuthorizedException', 'Refresh Token has expired');
+        return authenticated(user, true);
+      }
 
       if (respond) {
         if (input.ChallengeName !== 'NEW_PASSWORD_REQUIRED')
@@ -379,7 +408,7 @@ export async function createLocalAuth(options: {
         user.password = password;
         user.temporary = false;
         saveInvited(user, { invited: true });
-        return authenticated(await tokensFor(user));
+        return authenticated(user);
       }
 
       const username = input.AuthParameters?.USERNAME ?? '';
@@ -406,7 +435,7 @@ export async function createLocalAuth(options: {
           amz,
         );
       }
-      return authenticated(await tokensFor(user));
+      return authenticated(user);
     }
     return undefined;
   };

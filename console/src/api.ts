@@ -9,7 +9,10 @@ export interface Session {
   email: string;
   name: string;
   groups: string[];
+  /** When the ID token ends (browser time). */
   expiresAt: number;
+  /** Renews the ID token (Cognito's REFRESH_TOKEN_AUTH) for the refresh token's life: a working day. */
+  refreshToken?: string;
 }
 
 export class ApiError extends Error {
@@ -29,13 +32,24 @@ export const loadConfig = async (): Promise<ConsoleConfig> => {
 };
 
 const KEY = 'leadloop.session';
-export const currentSession = (): Session | undefined => {
+/** Fired on `window` when the session ends by itself (its refresh token refused): the app shows sign-in. */
+export const SESSION_ENDED = 'leadloop:session-ended';
+/** An ID token this close to its end is renewed before a call. */
+const RENEW_AHEAD_MS = 5 * 60_000;
+
+const stored = (): Session | undefined => {
   const raw = sessionStorage.getItem(KEY);
-  if (!raw) return undefined;
-  const session = JSON.parse(raw) as Session;
-  return session.expiresAt > Date.now() ? session : undefined;
+  return raw ? (JSON.parse(raw) as Session) : undefined;
 };
-export const signOut = (): void => sessionStorage.removeItem(KEY);
+/** The signed-in person: an ID token still good, or a refresh token to renew it with. */
+export const currentSession = (): Session | undefined => {
+  const session = stored();
+  return session && (session.expiresAt > Date.now() || session.refreshToken) ? session : undefined;
+};
+const endSession = (): void => {
+  sessionStorage.removeItem(KEY);
+  dispatchEvent(new Event(SESSION_ENDED));
+};
 
 const decode = (jwt: string): Record<string, unknown> => {
   const part = jwt.split('.')[1] ?? '';
@@ -61,7 +75,7 @@ export class SignInError extends Error {
 }
 
 type CognitoAnswer = {
-  AuthenticationResult?: { IdToken: string; ExpiresIn: number };
+  AuthenticationResult?: { IdToken: string; ExpiresIn: number; RefreshToken?: string };
   ChallengeName?: string;
   Session?: string;
   __type?: string;
@@ -87,22 +101,94 @@ const cognito = async (target: string, input: Record<string, unknown>): Promise<
   return body;
 };
 
+/** Saves the session the tokens open (a renewal keeps the refresh token it was given). */
+const saveSession = (
+  result: NonNullable<CognitoAnswer['AuthenticationResult']>,
+  refreshToken: string | undefined,
+): Session => {
+  const claims = decode(result.IdToken);
+  const session: Session = {
+    idToken: result.IdToken,
+    email: String(claims.email ?? ''),
+    name: String(claims.name ?? claims.email ?? ''),
+    groups: (claims['cognito:groups'] as string[] | undefined) ?? [],
+    expiresAt: Date.now() + result.ExpiresIn * 1000,
+    ...(refreshToken ? { refreshToken } : {}),
+  };
+  sessionStorage.setItem(KEY, JSON.stringify(session));
+  return session;
+};
+
 const started = (username: string, body: CognitoAnswer): Session | NewPasswordChallenge => {
   if (body.ChallengeName === 'NEW_PASSWORD_REQUIRED' && body.Session)
     return { challenge: 'NEW_PASSWORD_REQUIRED', username, session: body.Session };
   if (!body.AuthenticationResult)
     throw new SignInError(`challenge:${body.ChallengeName ?? 'none'}`, body.ChallengeName ?? 'no tokens');
-  const claims = decode(body.AuthenticationResult.IdToken);
-  const session: Session = {
-    idToken: body.AuthenticationResult.IdToken,
-    email: String(claims.email ?? ''),
-    name: String(claims.name ?? claims.email ?? ''),
-    groups: (claims['cognito:groups'] as string[] | undefined) ?? [],
-    expiresAt: Date.now() + body.AuthenticationResult.ExpiresIn * 1000,
-  };
-  sessionStorage.setItem(KEY, JSON.stringify(session));
-  return session;
+  return saveSession(body.AuthenticationResult, body.AuthenticationResult.RefreshToken);
 };
+
+let renewing: Promise<Session | undefined> | undefined;
+/**
+ * A new ID token for the session (REFRESH_TOKEN_AUTH), one request at a time however many calls need it.
+ * Cognito refusing the refresh token ends the session; a network failure leaves it for the next call.
+ */
+const renew = (session: Session): Promise<Session | undefined> => {
+  const refreshToken = session.refreshToken;
+  if (!refreshToken) {
+    endSession();
+    return Promise.resolve(undefined);
+  }
+  renewing ??= cognito('InitiateAuth', {
+    AuthFlow: 'REFRESH_TOKEN_AUTH',
+    AuthParameters: { REFRESH_TOKEN: refreshToken },
+  })
+    .then((body) => {
+      if (!body.AuthenticationResult) throw new SignInError('NotAuthorizedException', 'no tokens');
+      return saveSession(body.AuthenticationResult, refreshToken);
+    })
+    .catch((err: unknown) => {
+      if (!(err instanceof SignInError)) throw err;
+      endSession();
+      return undefined;
+    })
+    .finally(() => {
+      renewing = undefined;
+    });
+  return renewing;
+};
+
+/** Signs out: forgets the session and revokes its refresh token (best effort: the tokens end anyway). */
+export async function signOut(): Promise<void> {
+  const session = stored();
+  sessionStorage.removeItem(KEY);
+  if (session?.refreshToken)
+    await cognito('RevokeToken', { Token: session.refreshToken }).catch(() => undefined);
+}
+
+/**
+ * `fetch` on the ops API as the signed-in person: the ID token is renewed when near its end, and once more
+ * when the API answers 401 (a token the browser's clock still took for good); a second 401 ends the session.
+ */
+export async function authorizedFetch(path: string, init: RequestInit = {}): Promise<Response> {
+  const c = await loadConfig();
+  const send = (session: Session | undefined) =>
+    fetch(`${c.apiUrl}${path}`, {
+      ...init,
+      headers: {
+        ...(init.headers as Record<string, string> | undefined),
+        ...(session ? { authorization: `Bearer ${session.idToken}` } : {}),
+      },
+    });
+  let session = stored();
+  if (session && session.expiresAt - RENEW_AHEAD_MS < Date.now()) session = await renew(session);
+  const response = await send(session);
+  if (response.status !== 401 || !session) return response;
+  const renewed = await renew(session);
+  if (!renewed) return response;
+  const again = await send(renewed);
+  if (again.status === 401) endSession();
+  return again;
+}
 
 /** Signs in with a password (USER_PASSWORD_AUTH): a session, or the challenge to answer first. */
 export async function signIn(username: string, password: string): Promise<Session | NewPasswordChallenge> {
@@ -127,13 +213,10 @@ export async function setNewPassword(
 }
 
 export async function api<T>(method: string, path: string, body?: unknown, raw?: BodyInit): Promise<T> {
-  const c = await loadConfig();
-  const session = currentSession();
-  const response = await fetch(`${c.apiUrl}${path}`, {
+  const response = await authorizedFetch(path, {
     method,
     headers: {
       accept: 'application/json',
-      ...(session ? { authorization: `Bearer ${session.idToken}` } : {}),
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
       ...(raw !== undefined ? { 'content-type': 'text/csv' } : {}),
     },

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import {
   currentSession,
   type NewPasswordChallenge,
+  SESSION_ENDED,
   type Session,
   SignInError,
   setNewPassword,
@@ -53,8 +54,8 @@ function signInMessage(t: T, err: unknown): string {
   }
 }
 
-function SignIn({ t, onSession }: { t: T; onSession: (s: Session) => void }) {
-  const [error, setError] = useState('');
+function SignIn({ t, notice, onSession }: { t: T; notice: string; onSession: (s: Session) => void }) {
+  const [error, setError] = useState(notice);
   const [challenge, setChallenge] = useState<NewPasswordChallenge | undefined>(undefined);
   const [busy, setBusy] = useState(false);
   const done = (result: Session | NewPasswordChallenge) => {
@@ -120,12 +121,22 @@ function SignIn({ t, onSession }: { t: T; onSession: (s: Session) => void }) {
 function App() {
   const [lang, setLang] = useState<Lang>(initialLang());
   const [session, setSession] = useState<Session | undefined>(currentSession());
+  const [ended, setEnded] = useState(false);
   const [path, setPath] = useState(route());
   const t = translate(lang);
   useEffect(() => {
     const onHash = () => setPath(route());
+    // The session ended by itself (its refresh token refused after a working day): sign in again, here.
+    const onEnded = () => {
+      setSession(undefined);
+      setEnded(true);
+    };
     addEventListener('hashchange', onHash);
-    return () => removeEventListener('hashchange', onHash);
+    addEventListener(SESSION_ENDED, onEnded);
+    return () => {
+      removeEventListener('hashchange', onHash);
+      removeEventListener(SESSION_ENDED, onEnded);
+    };
   }, []);
   useEffect(() => {
     saveLang(lang);
@@ -135,9 +146,11 @@ function App() {
   const toggle = html`<button type="button" onClick=${() => setLang(lang === 'ja' ? 'en' : 'ja')} lang=${lang === 'ja' ? 'en' : 'ja'}>${t('language')}</button>`;
   if (!session) {
     return html`<header><h1>${t('title')}</h1><span class="spacer"></span>${toggle}</header>
-      <${SignIn} t=${t} onSession=${(s: Session) => {
+      <${SignIn} t=${t} notice=${ended ? t('err401') : ''} onSession=${(s: Session) => {
         setSession(s);
-        location.hash = s.groups.includes('sales') ? '#/calls' : '#/dashboard';
+        setEnded(false);
+        // After a session that ended by itself, go on where the person was.
+        if (!ended || !location.hash) location.hash = s.groups.includes('sales') ? '#/calls' : '#/dashboard';
       }} />`;
   }
   const visible = PAGES.filter((p) => p.roles.some((r) => session.groups.includes(r)));
@@ -162,7 +175,7 @@ function App() {
       <span>${t('signedInAs')}: ${session.name} (${session.groups.join(', ')})</span>
       ${toggle}
       <button type="button" onClick=${() => {
-        signOut();
+        void signOut();
         setSession(undefined);
       }}>${t('signOut')}</button>
     </header>

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { ApiError, api, currentSession, loadConfig, newId, type Session } from './api.ts';
+import { ApiError, api, authorizedFetch, newId, type Session } from './api.ts';
 import { type Key, type T, type ValueKind, valueLabel } from './i18n.ts';
 import { OUTCOMES } from './lead.ts';
 import {
@@ -92,9 +92,8 @@ export function LeadsPage({ t, session }: { t: T; session: Session }) {
   };
   const csv = async () => {
     try {
-      const c = await loadConfig();
-      const response = await fetch(`${c.apiUrl}/v1/ops/leads?${query ? `${query}&` : ''}format=csv`, {
-        headers: { authorization: `Bearer ${currentSession()?.idToken ?? ''}`, accept: 'text/csv' },
+      const response = await authorizedFetch(`/v1/ops/leads?${query ? `${query}&` : ''}format=csv`, {
+        headers: { accept: 'text/csv' },
       });
       if (!response.ok) throw new ApiError(response.status, response.statusText);
       saveFile('leads.csv', await response.arrayBuffer());

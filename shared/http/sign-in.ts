@@ -15,6 +15,12 @@ export const PASSWORD_POLICY = {
   tempPasswordValidityDays: 3,
 } as const;
 
+/**
+ * How long a sign-in lasts: the ID token an hour (the console renews it with the refresh token, unseen), the
+ * refresh token a working day; after that, sign in again.
+ */
+export const SESSION_HOURS = { idToken: 1, refreshToken: 12 } as const;
+
 /** The characters Cognito counts as symbols (besides an inner space). */
 const SYMBOLS = new Set('^$*.[]{}()?-"!@#%&/\\,><\':;|_~`+=');
 

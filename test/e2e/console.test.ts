@@ -377,4 +377,74 @@ describe('web console in Chromium', () => {
     );
     await later.context().close();
   });
+
+  // Last in this file: it moves the runtime's clock by hours.
+  it('given a sales rep working all day, when the ID token ends, then the console renews it unseen; when the refresh token ends, it asks to sign in again and goes back to the same page', async () => {
+    const page = await signIn('sales');
+    await page.waitForURL(/#\/calls$/);
+    await settled(page);
+    const token = async () =>
+      JSON.parse((await page.evaluate(() => sessionStorage.getItem('leadloop.session'))) ?? '{}') as {
+        idToken?: string;
+        refreshToken?: string;
+        expiresAt?: number;
+      };
+    const first = await token();
+    expect(first.refreshToken).toBeTruthy();
+
+    // The browser sees its token near its end: renewed before the call.
+    await page.evaluate(() => {
+      const s = JSON.parse(sessionStorage.getItem('leadloop.session') ?? '{}') as { expiresAt: number };
+      sessionStorage.setItem('leadloop.session', JSON.stringify({ ...s, expiresAt: Date.now() + 60_000 }));
+    });
+    await page.goto(`${runtime.consoleUrl}#/leads`);
+    await settled(page);
+    const renewed = await token();
+    expect(renewed.idToken).not.toBe(first.idToken);
+    expect(renewed.refreshToken).toBe(first.refreshToken);
+    expect(await page.getByRole('alert').count()).toBe(0);
+
+    // Two hours on, the API refuses the token the browser still takes for good: renewed after the 401.
+    await runtime.advanceClock(2 * 3_600_000);
+    await page.goto(`${runtime.consoleUrl}#/calls`);
+    await settled(page);
+    await page.getByRole('heading', { name: 'コールリスト' }).waitFor();
+    expect(await page.getByRole('alert').count()).toBe(0);
+    expect((await token()).idToken).not.toBe(renewed.idToken);
+
+    // After the working day the refresh token is refused: sign in again, then back on the same page.
+    await runtime.advanceClock(12 * 3_600_000);
+    await page.goto(`${runtime.consoleUrl}#/leads`);
+    await page.getByRole('button', { name: 'サインイン' }).waitFor();
+    expect(await page.getByRole('alert').textContent()).toMatch(/有効期限が切れました/);
+    await shot(page, 'session-ended');
+    expect(await token()).toEqual({});
+    const sales = runtime.auth.users.find((u) => u.group === 'sales');
+    await page.getByLabel('ユーザー名またはメールアドレス').fill(sales?.username ?? '');
+    await page.getByLabel('パスワード').fill(sales?.password ?? '');
+    await page.getByRole('button', { name: 'サインイン' }).click();
+    await page.getByText('サインイン中: 佐藤 健').waitFor();
+    expect(page.url()).toMatch(/#\/leads$/);
+    await settled(page);
+    expect(await page.getByRole('alert').count()).toBe(0);
+
+    // Signing out revokes the refresh token: it renews nothing afterwards.
+    const refreshToken = (await token()).refreshToken ?? '';
+    await page.getByRole('button', { name: 'サインアウト' }).click();
+    await page.getByRole('button', { name: 'サインイン' }).waitFor();
+    const refused = await fetch(runtime.auth.cognitoEndpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth',
+      },
+      body: JSON.stringify({
+        AuthFlow: 'REFRESH_TOKEN_AUTH',
+        ClientId: 'leadloop-console-local',
+        AuthParameters: { REFRESH_TOKEN: refreshToken },
+      }),
+    });
+    expect(((await refused.json()) as { __type: string }).__type).toBe('NotAuthorizedException');
+    await page.context().close();
+  });
 });

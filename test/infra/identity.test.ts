@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { settings } from '#config/settings';
 import { fullScope, ROLES, SCOPES, type Scope } from '#http/access';
-import { INVITATION, PASSWORD_POLICY } from '#http/sign-in';
+import { INVITATION, PASSWORD_POLICY, SESSION_HOURS } from '#http/sign-in';
 import { FUNCTIONS } from '#infra/catalog';
 import { buildApp } from '../../infra/app.ts';
 
@@ -75,10 +75,18 @@ describe('sign-in (Cognito) and the JWT authorizer', () => {
     const granted = JSON.stringify(machine[0]?.Properties.AllowedOAuthScopes);
     expect(machine[0]?.Properties.AllowedOAuthScopes).toHaveLength(scopes.length);
     for (const scope of Object.keys(SCOPES)) expect(granted).toContain(`/${scope}`);
-    // The console's client is public (no secret) and has no OAuth flows.
+    // The console's client is public (no secret) and has no OAuth flows; a sign-in lasts a working day (the
+    // refresh token renews the hour-long ID token) and signing out revokes the refresh token.
     template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
       GenerateSecret: false,
-      ExplicitAuthFlows: Match.arrayWith(['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH']),
+      ExplicitAuthFlows: Match.arrayWith([
+        'ALLOW_USER_PASSWORD_AUTH',
+        'ALLOW_USER_SRP_AUTH',
+        'ALLOW_REFRESH_TOKEN_AUTH',
+      ]),
+      IdTokenValidity: SESSION_HOURS.idToken * 60,
+      RefreshTokenValidity: SESSION_HOURS.refreshToken * 60,
+      EnableTokenRevocation: true,
     });
   });
 

@@ -21,12 +21,12 @@ const tempDir = () => {
 };
 
 type Mail = { to: string; subject: string; html: string };
-const start = (dataDir: string, sent: Mail[] = []) =>
+const start = (dataDir: string, sent: Mail[] = [], now = () => Date.now()) =>
   createLocalAuth({
     apiUrl: 'http://localhost:9',
     dataDir,
     opsToken: 'x'.repeat(32),
-    now: () => Date.now(),
+    now,
     owners: settings.handoff.owners,
     invite: async (to, mail) => {
       sent.push({ to, ...mail });
@@ -161,5 +161,49 @@ describe('invited owners on the local sign-in', () => {
       ChallengeResponses: { USERNAME: 'sales', SOFTWARE_TOKEN_MFA_CODE: '123456' },
     });
     expect(answer).toMatchObject({ status: 400, body: { __type: 'InvalidParameterException' } });
+  });
+});
+
+describe('staying signed in on the local sign-in', () => {
+  it('given a sign-in, when its refresh token is used within the working day, then new tokens for the same person (no new refresh token); after 12 hours or a revocation it is refused', async () => {
+    let clock = Date.parse('2026-12-07T00:00:00Z');
+    const auth = await start(tempDir(), [], () => clock);
+    const sales = auth.users.find((u) => u.group === 'sales');
+    const signedIn = await initiate(auth, sales?.username ?? '', sales?.password ?? '');
+    const first = signedIn.body.AuthenticationResult as {
+      IdToken: string;
+      RefreshToken: string;
+      ExpiresIn: number;
+    };
+    expect(first.ExpiresIn).toBe(3600);
+    expect(typeof first.RefreshToken).toBe('string');
+    const refresh = (token: string) =>
+      call(auth, 'InitiateAuth', {
+        AuthFlow: 'REFRESH_TOKEN_AUTH',
+        AuthParameters: { REFRESH_TOKEN: token },
+      });
+
+    clock += 2 * 3_600_000;
+    // The first ID token has ended on this clock; the refresh gives a new one.
+    expect(await auth.verify(`Bearer ${first.IdToken}`)).toEqual({ error: 'Unauthorized' });
+    const renewed = await refresh(first.RefreshToken);
+    expect(renewed.status).toBe(200);
+    const second = renewed.body.AuthenticationResult as { IdToken: string; RefreshToken?: string };
+    expect(second.RefreshToken).toBeUndefined();
+    expect(await auth.verify(`Bearer ${second.IdToken}`)).toMatchObject({
+      claims: { email: 'k.sato@example.co.jp', 'cognito:groups': '[sales]' },
+    });
+
+    clock += 10 * 3_600_000 + 1;
+    expect((await refresh(first.RefreshToken)).body).toEqual({
+      __type: 'NotAuthorizedException',
+      message: 'Refresh Token has expired',
+    });
+
+    const again = (await initiate(auth, sales?.username ?? '', sales?.password ?? '')).body
+      .AuthenticationResult as { RefreshToken: string };
+    expect((await call(auth, 'RevokeToken', { Token: again.RefreshToken })).status).toBe(200);
+    expect((await refresh(again.RefreshToken)).body.message).toBe('Invalid Refresh Token');
+    expect((await refresh('made-up')).body.__type).toBe('NotAuthorizedException');
   });
 });
