@@ -33,6 +33,9 @@ export const app: z.input<typeof appConfigSchema> = {
   // operations dashboard costs $3.00 a month at list price (free for an account's first 3): set
   // `dashboard: true` to deploy it (README → Monitoring).
   monitoring: { dashboard: false, sweeperLag: { thresholdSeconds: 600, quietMinutes: 60 } },
+  // Two-step sign-in (authenticator app) for the console: 'optional' lets each person turn it on (the demo);
+  // 'required' asks everyone to set it up at the first sign-in: use it in production (README → Sign-in).
+  signIn: { mfa: 'optional' },
   // Personal data retention (README → Privacy and retention): timeline 25 months, anonymous visitors 13 months,
   // disqualified leads without activity erased after 24 months, the bus archive's copies of events 30 days.
   retention: { timelineDays: 761, anonymousDays: 396, disqualifiedInactiveDays: 730, busArchiveDays: 30 },

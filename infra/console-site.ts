@@ -133,6 +133,7 @@ export class ConsoleSite extends Construct {
           apiUrl: '',
           cognitoEndpoint: `https://cognito-idp.${stack.region}.amazonaws.com/`,
           clientId: props.identity.consoleClient.userPoolClientId,
+          mfa: props.identity.mfa,
         }),
       ],
       distribution: this.distribution,

@@ -50,10 +50,13 @@ export class Identity extends Construct {
   readonly machineClient: UserPoolClient;
   readonly authorizer: HttpJwtAuthorizer;
   readonly tokenUrl: string;
+  /** Two-step sign-in of the pool (`config/app.ts` → `signIn.mfa`), which the console shows. */
+  readonly mfa: 'optional' | 'required';
 
   constructor(scope: Construct, id: string, props: { settings: Settings }) {
     super(scope, id);
     const stack = Stack.of(this);
+    this.mfa = props.settings.app.signIn.mfa;
     this.userPool = new UserPoolConstruct(this, 'Users', {
       userPoolName: `${stack.stackName}-users`,
       selfSignUpEnabled: false,
@@ -74,7 +77,7 @@ export class Identity extends Construct {
       },
       userInvitation: { emailSubject: INVITATION.subject, emailBody: INVITATION.body },
       email: invitationSender(props.settings.app.sender.sesIdentity, stack.region),
-      mfa: Mfa.OPTIONAL,
+      mfa: this.mfa === 'required' ? Mfa.REQUIRED : Mfa.OPTIONAL,
       mfaSecondFactor: { sms: false, otp: true },
       accountRecovery: AccountRecovery.EMAIL_ONLY,
       featurePlan: FeaturePlan.PLUS,
@@ -83,11 +86,12 @@ export class Identity extends Construct {
       deletionProtection: true,
     });
 
-    Validations.of(this.userPool).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-COG2',
-      reason:
-        'MFA (TOTP) is optional so that demo and new staff can sign in; set Mfa.REQUIRED for production teams.',
-    });
+    if (this.mfa !== 'required')
+      Validations.of(this.userPool).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-COG2',
+        reason:
+          "Two-step sign-in (TOTP) is each person's choice in this configuration; config/app.ts signIn.mfa 'required' makes it everyone's.",
+      });
     for (const role of ROLES) {
       new CfnUserPoolGroup(this, `Group${role}`, {
         userPoolId: this.userPool.userPoolId,

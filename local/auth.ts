@@ -11,6 +11,7 @@ import {
   jwtVerify,
   SignJWT,
 } from 'jose';
+import { Secret, TOTP } from 'otpauth';
 import { fullScope, type Role, SCOPES, type Scope } from '#http/access';
 import { invitationFor, passwordProblems, SESSION_HOURS } from '#http/sign-in';
 
@@ -26,6 +27,12 @@ import { invitationFor, passwordProblems, SESSION_HOURS } from '#http/sign-in';
  * local SES inbox on `npm start`); signing in with it answers the `NEW_PASSWORD_REQUIRED` challenge, and
  * `RespondToAuthChallenge` with a new password that meets the pool's policy signs them in. (A temporary
  * password does not expire here: the local clock moves days at a time.)
+ *
+ * The rest of Cognito's user-pool calls the console makes: `REFRESH_TOKEN_AUTH` and `RevokeToken` (a
+ * working day's sign-in), and two-step sign-in with an authenticator app (TOTP, checked on real time by
+ * `otpauth`): `SOFTWARE_TOKEN_MFA` for a person who turned it on, `MFA_SETUP` when the pool requires it
+ * (`config/app.ts` → `signIn.mfa`), `AssociateSoftwareToken` / `VerifySoftwareToken` /
+ * `SetUserMFAPreference` / `GetUser` with a session or the person's access token.
  *
  * Why not the cognito-local package: it has no client_credentials grant (machines could not sign in), its
  * issuer and JWKS URL are fixed to port 9229 and its data folder to `./.cognito` of the working directory,
@@ -71,6 +78,27 @@ export interface InvitedUser {
 }
 
 const TOKEN_SECONDS = SESSION_HOURS.idToken * 3600;
+const AMZ_JSON = 'application/x-amz-json-1.1';
+const CHALLENGES = ['NEW_PASSWORD_REQUIRED', 'SOFTWARE_TOKEN_MFA', 'MFA_SETUP'] as const;
+type ChallengeName = (typeof CHALLENGES)[number];
+type LocalUser = DemoUser | InvitedUser;
+/** The fields of the Cognito calls emulated here. */
+interface CognitoInput {
+  AuthFlow?: string;
+  ClientId?: string;
+  AuthParameters?: Record<string, string>;
+  ChallengeName?: string;
+  Session?: string;
+  ChallengeResponses?: Record<string, string>;
+  Token?: string;
+  AccessToken?: string;
+  UserCode?: string;
+  SoftwareTokenMfaSettings?: { Enabled?: boolean; PreferredMfa?: boolean };
+}
+interface CognitoAnswer {
+  status?: number;
+  body: Record<string, unknown>;
+}
 /** How long a challenge's session may be answered (Cognito's default: 3 minutes). */
 const CHALLENGE_SECONDS = 180;
 const ALL_SCOPES = (Object.keys(SCOPES) as Scope[]).map(fullScope);
@@ -138,6 +166,8 @@ export async function createLocalAuth(options: {
   owners?: readonly { email: string; name: string }[];
   /** Delivers an invitation (default: none is sent). */
   invite?: (to: string, mail: { subject: string; html: string }) => Promise<void>;
+  /** Two-step sign-in (TOTP), as `config/app.ts` → `signIn.mfa` sets the pool (default optional). */
+  mfa?: 'optional' | 'required';
 }): Promise<LocalAuth> {
   const base = `${options.apiUrl}/_local/cognito`;
   const issuer = `${base}/${LOCAL_POOL_ID}`;
@@ -213,8 +243,25 @@ export async function createLocalAuth(options: {
   };
   /** Refresh tokens given out (in memory: a restart signs people out): token → whom and until when (local clock). */
   const refreshTokens = new Map<string, { username: string; expiresAt: number }>();
-  /** Open `NEW_PASSWORD_REQUIRED` challenges: session → whom and until when. */
-  const challenges = new Map<string, { username: string; expiresAt: number }>();
+  /** Open challenges: session → which, whom and until when (MFA_SETUP: once the code was verified). */
+  const challenges = new Map<
+    string,
+    { name: ChallengeName; username: string; expiresAt: number; verified?: boolean }
+  >();
+  /** Each person's authenticator (TOTP): the verified secret, whether it is on, a secret being set up. */
+  type Totp = { secret?: string | undefined; enabled: boolean; pending?: string | undefined };
+  const totps = new Map<string, Totp>(
+    Object.entries(JSON.parse(secretFile(options.dataDir, 'totp.json', () => '{}')) as Record<string, Totp>),
+  );
+  const totpOf = (username: string) => totps.get(username);
+  const setTotp = (username: string, state: Partial<Totp>) => {
+    totps.set(username, { enabled: false, ...state });
+    if (options.dataDir)
+      writeFileSync(join(options.dataDir, 'totp.json'), JSON.stringify(Object.fromEntries(totps)), {
+        mode: 0o600,
+      });
+  };
+  const mfaMode = options.mfa ?? 'optional';
 
   const machineClient = {
     clientId: MACHINE_CLIENT_ID,
@@ -233,10 +280,10 @@ export async function createLocalAuth(options: {
       .setJti(randomUUID())
       .sign(privateKey);
 
-  const isTemporary = (user: DemoUser | InvitedUser) => 'temporary' in user && user.temporary;
-  const findUser = (username: string): DemoUser | InvitedUser | undefined =>
+  const isTemporary = (user: LocalUser) => 'temporary' in user && user.temporary;
+  const findUser = (username: string): LocalUser | undefined =>
     [...users, ...invited].find((u) => u.username === username || u.email === username.toLowerCase());
-  const tokensFor = async (user: DemoUser | InvitedUser) => {
+  const tokensFor = async (user: LocalUser) => {
     const sub = `local-${user.username}`;
     const groups = [user.group];
     const idToken = await sign({
@@ -294,6 +341,206 @@ export async function createLocalAuth(options: {
     body: JSON.stringify(value),
   });
 
+  /** Tokens for a sign-in; a renewal (REFRESH_TOKEN_AUTH) gets no new refresh token, as in Cognito. */
+  const authenticated = async (user: LocalUser, renewal = false): Promise<CognitoAnswer> => {
+    const tokens = await tokensFor(user);
+    let refreshToken: string | undefined;
+    if (!renewal) {
+      refreshToken = randomBytes(48).toString('base64url');
+      const expiresAt = options.now() + SESSION_HOURS.refreshToken * 3_600_000;
+      refreshTokens.set(refreshToken, { username: user.username, expiresAt });
+    }
+    return {
+      body: {
+        AuthenticationResult: {
+          IdToken: tokens.idToken,
+          AccessToken: tokens.accessToken,
+          ExpiresIn: TOKEN_SECONDS,
+          TokenType: 'Bearer',
+          ...(refreshToken ? { RefreshToken: refreshToken } : {}),
+        },
+        ChallengeParameters: {},
+      },
+    };
+  };
+  const challenge = (name: ChallengeName, user: LocalUser, parameters: Record<string, string> = {}) => {
+    const session = randomBytes(48).toString('base64url');
+    // Real time, not the local clock: a challenge lasts minutes, the clock moves days at a time.
+    challenges.set(session, {
+      name,
+      username: user.username,
+      expiresAt: Date.now() + CHALLENGE_SECONDS * 1000,
+    });
+    return { body: { ChallengeName: name, Session: session, ChallengeParameters: parameters } };
+  };
+  /** What follows a right password: the second step when the person has one (or must set one up), else tokens. */
+  const afterPassword = (user: LocalUser): Promise<CognitoAnswer> | CognitoAnswer => {
+    if (totpOf(user.username)?.enabled)
+      return challenge('SOFTWARE_TOKEN_MFA', user, { USER_ID_FOR_SRP: user.username });
+    if (mfaMode === 'required')
+      return challenge('MFA_SETUP', user, { MFAS_CAN_SETUP: '["SOFTWARE_TOKEN_MFA"]' });
+    return authenticated(user);
+  };
+  const openChallenge = (session: string | undefined, name?: ChallengeName) => {
+    const open = challenges.get(session ?? '');
+    const user = open && findUser(open.username);
+    if (!open || !user || open.expiresAt < Date.now() || (name && open.name !== name)) return undefined;
+    return { open, user };
+  };
+  const userOfAccessToken = async (token: string | undefined): Promise<LocalUser | undefined> => {
+    try {
+      const { payload } = await jwtVerify(token ?? '', publicKey, {
+        issuer,
+        algorithms: ['RS256'],
+        currentDate: new Date(options.now()),
+      });
+      if (payload.token_use !== 'access' || payload.client_id !== CONSOLE_CLIENT_ID) return undefined;
+      return findUser(String(payload.username));
+    } catch {
+      return undefined;
+    }
+  };
+  const codeIsRight = (secret: string | undefined, code: string | undefined): boolean =>
+    !!secret &&
+    /^\d{6}$/.test(code ?? '') &&
+    new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: 'SHA1' }).validate({
+      token: code ?? '',
+      window: 1,
+    }) !== null;
+
+  /** Cognito's user-pool API, the calls the console and `leadloop login` make (JSON 1.1, `X-Amz-Target`). */
+  const cognito = async (target: string, input: CognitoInput): Promise<CognitoAnswer> => {
+    const refuse = (type: string, message: string): CognitoAnswer => ({
+      status: 400,
+      body: { __type: type, message },
+    });
+    const withClient = ['InitiateAuth', 'RespondToAuthChallenge', 'RevokeToken'];
+    if (withClient.includes(target) && input.ClientId !== CONSOLE_CLIENT_ID)
+      return refuse('InvalidParameterException', 'the console client only');
+    switch (target) {
+      case 'InitiateAuth': {
+        if (input.AuthFlow === 'REFRESH_TOKEN_AUTH' || input.AuthFlow === 'REFRESH_TOKEN') {
+          const held = refreshTokens.get(input.AuthParameters?.REFRESH_TOKEN ?? '');
+          const user = held && findUser(held.username);
+          if (!held || !user) return refuse('NotAuthorizedException', 'Invalid Refresh Token');
+          if (held.expiresAt <= options.now())
+            return refuse('NotAuthorizedException', 'Refresh Token has expired');
+          return authenticated(user, true);
+        }
+        if (input.AuthFlow !== 'USER_PASSWORD_AUTH')
+          return refuse('InvalidParameterException', 'USER_PASSWORD_AUTH or REFRESH_TOKEN_AUTH');
+        const user = findUser(input.AuthParameters?.USERNAME ?? '');
+        if (!user || !same(user.password, input.AuthParameters?.PASSWORD ?? ''))
+          return refuse('NotAuthorizedException', 'Incorrect username or password.');
+        if (isTemporary(user))
+          return challenge('NEW_PASSWORD_REQUIRED', user, {
+            USER_ID_FOR_SRP: user.username,
+            requiredAttributes: '[]',
+            userAttributes: JSON.stringify({ email: user.email, name: user.name }),
+          });
+        return afterPassword(user);
+      }
+      case 'RespondToAuthChallenge': {
+        const name = input.ChallengeName as ChallengeName;
+        if (!CHALLENGES.includes(name))
+          return refuse('InvalidParameterException', `${input.ChallengeName} is not emulated`);
+        const found = openChallenge(input.Session, name);
+        if (!found)
+          return refuse('NotAuthorizedException', 'Invalid session for the user, session is expired.');
+        const { user } = found;
+        if (findUser(input.ChallengeResponses?.USERNAME ?? '') !== user)
+          return refuse('NotAuthorizedException', 'Invalid session for the user.');
+        if (name === 'NEW_PASSWORD_REQUIRED') {
+          const password = input.ChallengeResponses?.NEW_PASSWORD ?? '';
+          const [problem] = passwordProblems(password);
+          if (problem)
+            return refuse('InvalidPasswordException', `Password does not conform to policy: ${problem}`);
+          const invitedUser = invited.find((u) => u === user);
+          if (!invitedUser) return refuse('NotAuthorizedException', 'Invalid session for the user.');
+          challenges.delete(input.Session ?? '');
+          invitedUser.password = password;
+          invitedUser.temporary = false;
+          saveInvited(invitedUser, { invited: true });
+          return afterPassword(user);
+        }
+        if (name === 'SOFTWARE_TOKEN_MFA') {
+          if (!codeIsRight(totpOf(user.username)?.secret, input.ChallengeResponses?.SOFTWARE_TOKEN_MFA_CODE))
+            return refuse('CodeMismatchException', 'Invalid code received for user');
+          challenges.delete(input.Session ?? '');
+          return authenticated(user);
+        }
+        // MFA_SETUP: answered once the authenticator's code was verified on this session.
+        if (!found.open.verified)
+          return refuse('InvalidParameterException', 'Software token MFA is not verified');
+        challenges.delete(input.Session ?? '');
+        setTotp(user.username, { secret: totpOf(user.username)?.secret, enabled: true });
+        return authenticated(user);
+      }
+      case 'RevokeToken':
+        refreshTokens.delete(input.Token ?? '');
+        return { body: {} };
+      case 'AssociateSoftwareToken': {
+        const secret = new Secret({ size: 20 }).base32;
+        if (input.Session) {
+          const found = openChallenge(input.Session, 'MFA_SETUP');
+          if (!found)
+            return refuse('NotAuthorizedException', 'Invalid session for the user, session is expired.');
+          setTotp(found.user.username, { ...totpOf(found.user.username), pending: secret });
+          return { body: { SecretCode: secret, Session: input.Session } };
+        }
+        const user = await userOfAccessToken(input.AccessToken);
+        if (!user) return refuse('NotAuthorizedException', 'Invalid Access Token');
+        setTotp(user.username, {
+          ...totpOf(user.username),
+          enabled: totpOf(user.username)?.enabled ?? false,
+          pending: secret,
+        });
+        return { body: { SecretCode: secret } };
+      }
+      case 'VerifySoftwareToken': {
+        const found = input.Session ? openChallenge(input.Session, 'MFA_SETUP') : undefined;
+        const user = found?.user ?? (input.Session ? undefined : await userOfAccessToken(input.AccessToken));
+        if (!user) return refuse('NotAuthorizedException', 'Invalid session or access token');
+        const state = totpOf(user.username);
+        if (!codeIsRight(state?.pending, input.UserCode))
+          return refuse('EnableSoftwareTokenMFAException', 'Code mismatch');
+        setTotp(user.username, { enabled: state?.enabled ?? false, secret: state?.pending });
+        if (found) found.open.verified = true;
+        return { body: { Status: 'SUCCESS', ...(input.Session ? { Session: input.Session } : {}) } };
+      }
+      case 'SetUserMFAPreference': {
+        const user = await userOfAccessToken(input.AccessToken);
+        if (!user) return refuse('NotAuthorizedException', 'Invalid Access Token');
+        const enable = input.SoftwareTokenMfaSettings?.Enabled;
+        const state = totpOf(user.username);
+        if (enable && !state?.secret)
+          return refuse('InvalidParameterException', 'User has not verified software token mfa');
+        if (enable === false && mfaMode === 'required')
+          return refuse('InvalidParameterException', 'MFA is required for this user pool');
+        if (enable !== undefined) setTotp(user.username, { ...state, enabled: enable });
+        return { body: {} };
+      }
+      case 'GetUser': {
+        const user = await userOfAccessToken(input.AccessToken);
+        if (!user) return refuse('NotAuthorizedException', 'Invalid Access Token');
+        const on = totpOf(user.username)?.enabled === true;
+        return {
+          body: {
+            Username: user.username,
+            UserAttributes: [
+              { Name: 'email', Value: user.email },
+              { Name: 'name', Value: user.name },
+            ],
+            UserMFASettingList: on ? ['SOFTWARE_TOKEN_MFA'] : [],
+            ...(on ? { PreferredMfaSetting: 'SOFTWARE_TOKEN_MFA' } : {}),
+          },
+        };
+      }
+      default:
+        return refuse('InvalidParameterException', `${target} is not emulated`);
+    }
+  };
+
   const handle: LocalAuth['handle'] = async (method, path, headers, body) => {
     if (method === 'GET' && path === `/_local/cognito/${LOCAL_POOL_ID}/.well-known/jwks.json`) {
       return reply(200, { keys: [publicJwk] });
@@ -326,116 +573,15 @@ export async function createLocalAuth(options: {
       return reply(200, { access_token: accessToken, expires_in: TOKEN_SECONDS, token_type: 'Bearer' });
     }
     if (method === 'POST' && path === '/_local/cognito/') {
-      const target = String(headers['x-amz-target'] ?? '');
-      const amz = 'application/x-amz-json-1.1';
-      const refuse = (type: string, message: string) => reply(400, { __type: type, message }, amz);
-      /** Tokens for a sign-in; a renewal (REFRESH_TOKEN_AUTH) gets no new refresh token, as in Cognito. */
-      const authenticated = async (user: DemoUser | InvitedUser, renewal = false) => {
-        const tokens = await tokensFor(user);
-        let refreshToken: string | undefined;
-        if (!renewal) {
-          refreshToken = randomBytes(48).toString('base64url');
-          const expiresAt = options.now() + SESSION_HOURS.refreshToken * 3_600_000;
-          refreshTokens.set(refreshToken, { username: user.username, expiresAt });
-        }
-        return reply(
-          200,
-          {
-            AuthenticationResult: {
-              IdToken: tokens.idToken,
-              AccessToken: tokens.accessToken,
-              ExpiresIn: TOKEN_SECONDS,
-              TokenType: 'Bearer',
-              ...(refreshToken ? { RefreshToken: refreshToken } : {}),
-            },
-            ChallengeParameters: {},
-          },
-          amz,
-        );
-      };
-      const initiate = target === 'AWSCognitoIdentityProviderService.InitiateAuth';
-      const respond = target === 'AWSCognitoIdentityProviderService.RespondToAuthChallenge';
-      const revoke = target === 'AWSCognitoIdentityProviderService.RevokeToken';
-      if (!initiate && !respond && !revoke)
-        return refuse('InvalidParameterException', `${target} is not emulated`);
-      let input: {
-        AuthFlow?: string;
-        ClientId?: string;
-        AuthParameters?: Record<string, string>;
-        ChallengeName?: string;
-        Session?: string;
-        ChallengeResponses?: Record<string, string>;
-        Token?: string;
-      };
+      const target = String(headers['x-amz-target'] ?? '').replace('AWSCognitoIdentityProviderService.', '');
+      let input: CognitoInput;
       try {
-        input = JSON.parse(body.toString('utf8')) as typeof input;
+        input = JSON.parse(body.toString('utf8')) as CognitoInput;
       } catch {
-        return reply(400, { __type: 'SerializationException' }, amz);
+        return reply(400, { __type: 'SerializationException' }, AMZ_JSON);
       }
-      const flows = ['USER_PASSWORD_AUTH', 'REFRESH_TOKEN_AUTH', 'REFRESH_TOKEN'];
-      if (input.ClientId !== CONSOLE_CLIENT_ID || (initiate && !flows.includes(input.AuthFlow ?? '')))
-        return refuse('InvalidParameterException', `${flows.join(' or ')} with the console client`);
-
-      if (revoke) {
-        refreshTokens.delete(input.Token ?? '');
-        return reply(200, {}, amz);
-      }
-      if (initiate && input.AuthFlow !== 'USER_PASSWORD_AUTH') {
-        const held = refreshTokens.get(input.AuthParameters?.REFRESH_TOKEN ?? '');
-        const user = held && findUser(held.username);
-        if (!held || !user) return refuse('NotAuthorizedException', 'Invalid Refresh Token');
-        if (held.expiresAt <= options.now())
-          return refuse('NotAuthorizedException', 'Refresh Token has expired');
-        return authenticated(user, true);
-      }
-
-      if (respond) {
-        if (input.ChallengeName !== 'NEW_PASSWORD_REQUIRED')
-          return refuse('InvalidParameterException', `${input.ChallengeName} is not emulated`);
-        const open = challenges.get(input.Session ?? '');
-        const user = open && invited.find((u) => u.username === open.username);
-        // Real time, not the local clock: a challenge lasts minutes, the clock moves days at a time.
-        if (!open || !user || open.expiresAt < Date.now())
-          return refuse('NotAuthorizedException', 'Invalid session for the user, session is expired.');
-        const asked = input.ChallengeResponses?.USERNAME ?? '';
-        if (findUser(asked) !== user)
-          return refuse('NotAuthorizedException', 'Invalid session for the user.');
-        const password = input.ChallengeResponses?.NEW_PASSWORD ?? '';
-        const [problem] = passwordProblems(password);
-        if (problem)
-          return refuse('InvalidPasswordException', `Password does not conform to policy: ${problem}`);
-        challenges.delete(input.Session ?? '');
-        user.password = password;
-        user.temporary = false;
-        saveInvited(user, { invited: true });
-        return authenticated(user);
-      }
-
-      const username = input.AuthParameters?.USERNAME ?? '';
-      const user = findUser(username);
-      if (!user || !same(user.password, input.AuthParameters?.PASSWORD ?? ''))
-        return refuse('NotAuthorizedException', 'Incorrect username or password.');
-      if (isTemporary(user)) {
-        const session = randomBytes(48).toString('base64url');
-        challenges.set(session, {
-          username: user.username,
-          expiresAt: Date.now() + CHALLENGE_SECONDS * 1000,
-        });
-        return reply(
-          200,
-          {
-            ChallengeName: 'NEW_PASSWORD_REQUIRED',
-            Session: session,
-            ChallengeParameters: {
-              USER_ID_FOR_SRP: user.username,
-              requiredAttributes: '[]',
-              userAttributes: JSON.stringify({ email: user.email, name: user.name }),
-            },
-          },
-          amz,
-        );
-      }
-      return authenticated(user);
+      const answer = await cognito(target, input);
+      return reply(answer.status ?? 200, answer.body, AMZ_JSON);
     }
     return undefined;
   };

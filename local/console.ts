@@ -21,6 +21,7 @@ export const CONSOLE_HEADERS = {
 export async function buildConsole(config: {
   apiUrl: string;
   cognitoEndpoint: string;
+  mfa: 'optional' | 'required';
 }): Promise<ConsoleBundle> {
   const files = new Map<string, ConsoleFile>((await bundleConsole()).map((f) => [f.path, f]));
   files.set('config.json', {
@@ -31,6 +32,7 @@ export async function buildConsole(config: {
         apiUrl: config.apiUrl,
         cognitoEndpoint: config.cognitoEndpoint,
         clientId: CONSOLE_CLIENT_ID,
+        mfa: config.mfa,
       }),
     ),
   });

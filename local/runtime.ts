@@ -57,6 +57,8 @@ export interface RuntimeOptions {
    * invitation with a temporary password goes to the local SES inbox, once per data folder (`npm start`).
    */
   inviteOwners?: boolean;
+  /** Two-step sign-in of the console (default: `config/app.ts` → `signIn.mfa`; tests try both). */
+  mfa?: 'optional' | 'required';
   /** Poll the table stream continuously (default true); tests may drain it on demand instead. */
   pollStream?: boolean;
   log?: (line: string) => void;
@@ -365,6 +367,7 @@ const start = async (
     opsToken,
     now: () => clock.now(),
     owners: settings.handoff.owners,
+    mfa: options.mfa ?? settings.app.signIn.mfa,
     ...(options.inviteOwners
       ? { invite: invitationSender(ses.endpoint, settings.app.sender.sesIdentity) }
       : {}),
@@ -448,7 +451,11 @@ const start = async (
       return send(res, 404, JSON_TYPE, '{"message":"Not Found"}');
     }
     if ((path === '/console' || path.startsWith('/console/')) && method === 'GET') {
-      consoleBundle ??= buildConsole({ apiUrl, cognitoEndpoint: auth.cognitoEndpoint });
+      consoleBundle ??= buildConsole({
+        apiUrl,
+        cognitoEndpoint: auth.cognitoEndpoint,
+        mfa: options.mfa ?? settings.app.signIn.mfa,
+      });
       const file = (await consoleBundle).serve(path);
       if (!file) return send(res, 404, JSON_TYPE, '{"message":"Not Found"}');
       return send(res, 200, file.headers, file.body);

@@ -3,12 +3,16 @@ export interface ConsoleConfig {
   apiUrl: string;
   cognitoEndpoint: string;
   clientId: string;
+  /** The pool's two-step sign-in (`config/app.ts` → `signIn.mfa`). */
+  mfa?: 'optional' | 'required';
 }
 export interface Session {
   idToken: string;
   email: string;
   name: string;
   groups: string[];
+  /** The person's own calls to Cognito (two-step sign-in); ends with the ID token and is renewed with it. */
+  accessToken?: string;
   /** When the ID token ends (browser time). */
   expiresAt: number;
   /** Renews the ID token (Cognito's REFRESH_TOKEN_AUTH) for the refresh token's life: a working day. */
@@ -57,12 +61,16 @@ const decode = (jwt: string): Record<string, unknown> => {
   return JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
 };
 
-/** A sign-in Cognito answers with a challenge: a temporary password has to be replaced first. */
-export interface NewPasswordChallenge {
-  challenge: 'NEW_PASSWORD_REQUIRED';
+/**
+ * A sign-in Cognito answers with a step first: replace a temporary password (`NEW_PASSWORD_REQUIRED`), give
+ * the authenticator app's code (`SOFTWARE_TOKEN_MFA`) or set the app up (`MFA_SETUP`, when the pool requires it).
+ */
+export interface SignInStep {
+  challenge: 'NEW_PASSWORD_REQUIRED' | 'SOFTWARE_TOKEN_MFA' | 'MFA_SETUP';
   username: string;
   session: string;
 }
+const STEPS: readonly string[] = ['NEW_PASSWORD_REQUIRED', 'SOFTWARE_TOKEN_MFA', 'MFA_SETUP'];
 
 /** A refused sign-in: Cognito's error type (`NotAuthorizedException`, …) and its message. */
 export class SignInError extends Error {
@@ -75,13 +83,17 @@ export class SignInError extends Error {
 }
 
 type CognitoAnswer = {
-  AuthenticationResult?: { IdToken: string; ExpiresIn: number; RefreshToken?: string };
+  AuthenticationResult?: { IdToken: string; AccessToken: string; ExpiresIn: number; RefreshToken?: string };
+  SecretCode?: string;
+  Status?: string;
+  UserMFASettingList?: string[];
   ChallengeName?: string;
   Session?: string;
   __type?: string;
   message?: string;
 };
 
+const WITH_CLIENT = ['InitiateAuth', 'RespondToAuthChallenge', 'RevokeToken'];
 const cognito = async (target: string, input: Record<string, unknown>): Promise<CognitoAnswer> => {
   const c = await loadConfig();
   const response = await fetch(c.cognitoEndpoint, {
@@ -90,7 +102,8 @@ const cognito = async (target: string, input: Record<string, unknown>): Promise<
       'content-type': 'application/x-amz-json-1.1',
       'x-amz-target': `AWSCognitoIdentityProviderService.${target}`,
     },
-    body: JSON.stringify({ ClientId: c.clientId, ...input }),
+    // The calls before a token name the app client; those with a session or access token do not take it.
+    body: JSON.stringify(WITH_CLIENT.includes(target) ? { ClientId: c.clientId, ...input } : input),
   });
   const body = (await response.json().catch(() => ({}))) as CognitoAnswer;
   if (!response.ok) {
@@ -112,6 +125,7 @@ const saveSession = (
     email: String(claims.email ?? ''),
     name: String(claims.name ?? claims.email ?? ''),
     groups: (claims['cognito:groups'] as string[] | undefined) ?? [],
+    accessToken: result.AccessToken,
     expiresAt: Date.now() + result.ExpiresIn * 1000,
     ...(refreshToken ? { refreshToken } : {}),
   };
@@ -119,9 +133,9 @@ const saveSession = (
   return session;
 };
 
-const started = (username: string, body: CognitoAnswer): Session | NewPasswordChallenge => {
-  if (body.ChallengeName === 'NEW_PASSWORD_REQUIRED' && body.Session)
-    return { challenge: 'NEW_PASSWORD_REQUIRED', username, session: body.Session };
+const started = (username: string, body: CognitoAnswer): Session | SignInStep => {
+  if (body.ChallengeName && STEPS.includes(body.ChallengeName) && body.Session)
+    return { challenge: body.ChallengeName as SignInStep['challenge'], username, session: body.Session };
   if (!body.AuthenticationResult)
     throw new SignInError(`challenge:${body.ChallengeName ?? 'none'}`, body.ChallengeName ?? 'no tokens');
   return saveSession(body.AuthenticationResult, body.AuthenticationResult.RefreshToken);
@@ -155,6 +169,77 @@ const renew = (session: Session): Promise<Session | undefined> => {
       renewing = undefined;
     });
   return renewing;
+};
+
+/** Answers `SOFTWARE_TOKEN_MFA` with the authenticator app's code. */
+export async function answerCode(step: SignInStep, code: string): Promise<Session | SignInStep> {
+  const body = await cognito('RespondToAuthChallenge', {
+    ChallengeName: 'SOFTWARE_TOKEN_MFA',
+    Session: step.session,
+    ChallengeResponses: { USERNAME: step.username, SOFTWARE_TOKEN_MFA_CODE: code },
+  });
+  return started(step.username, body);
+}
+
+/** An authenticator app being set up: its secret, and the sign-in step it belongs to (none when signed in). */
+export interface TotpSetup {
+  secret: string;
+  step?: SignInStep;
+}
+
+/** Starts setting up an authenticator app: during `MFA_SETUP`, or for the signed-in person. */
+export async function startTotp(step?: SignInStep): Promise<TotpSetup> {
+  if (step) {
+    const body = await cognito('AssociateSoftwareToken', { Session: step.session });
+    return { secret: body.SecretCode ?? '', step: { ...step, session: body.Session ?? step.session } };
+  }
+  const body = await cognito('AssociateSoftwareToken', { AccessToken: await accessToken() });
+  return { secret: body.SecretCode ?? '' };
+}
+
+/**
+ * Checks the app's first code and turns two-step sign-in on: during `MFA_SETUP` that finishes the sign-in
+ * (a session); for the signed-in person it becomes their preference (undefined).
+ */
+export async function finishTotp(setup: TotpSetup, code: string): Promise<Session | SignInStep | undefined> {
+  const device = { UserCode: code, FriendlyDeviceName: 'Lead loop' };
+  if (setup.step) {
+    const verified = await cognito('VerifySoftwareToken', { Session: setup.step.session, ...device });
+    const body = await cognito('RespondToAuthChallenge', {
+      ChallengeName: 'MFA_SETUP',
+      Session: verified.Session ?? setup.step.session,
+      ChallengeResponses: { USERNAME: setup.step.username },
+    });
+    return started(setup.step.username, body);
+  }
+  const token = await accessToken();
+  await cognito('VerifySoftwareToken', { AccessToken: token, ...device });
+  await cognito('SetUserMFAPreference', {
+    AccessToken: token,
+    SoftwareTokenMfaSettings: { Enabled: true, PreferredMfa: true },
+  });
+  return undefined;
+}
+
+/** Whether the signed-in person's sign-in asks for an authenticator code. */
+export async function totpEnabled(): Promise<boolean> {
+  const body = await cognito('GetUser', { AccessToken: await accessToken() });
+  return (body.UserMFASettingList ?? []).includes('SOFTWARE_TOKEN_MFA');
+}
+
+/** Turns the signed-in person's two-step sign-in off (refused when the pool requires it). */
+export async function disableTotp(): Promise<void> {
+  await cognito('SetUserMFAPreference', {
+    AccessToken: await accessToken(),
+    SoftwareTokenMfaSettings: { Enabled: false, PreferredMfa: false },
+  });
+}
+
+/** The person's access token, renewed like the ID token. */
+const accessToken = async (): Promise<string> => {
+  let session = stored();
+  if (session && session.expiresAt - RENEW_AHEAD_MS < Date.now()) session = await renew(session);
+  return session?.accessToken ?? '';
 };
 
 /** Signs out: forgets the session and revokes its refresh token (best effort: the tokens end anyway). */
@@ -191,7 +276,7 @@ export async function authorizedFetch(path: string, init: RequestInit = {}): Pro
 }
 
 /** Signs in with a password (USER_PASSWORD_AUTH): a session, or the challenge to answer first. */
-export async function signIn(username: string, password: string): Promise<Session | NewPasswordChallenge> {
+export async function signIn(username: string, password: string): Promise<Session | SignInStep> {
   const body = await cognito('InitiateAuth', {
     AuthFlow: 'USER_PASSWORD_AUTH',
     AuthParameters: { USERNAME: username, PASSWORD: password },
@@ -201,9 +286,9 @@ export async function signIn(username: string, password: string): Promise<Sessio
 
 /** Answers `NEW_PASSWORD_REQUIRED` with the user's own password (the first sign-in of an invited user). */
 export async function setNewPassword(
-  challenge: NewPasswordChallenge,
+  challenge: SignInStep,
   newPassword: string,
-): Promise<Session | NewPasswordChallenge> {
+): Promise<Session | SignInStep> {
   const body = await cognito('RespondToAuthChallenge', {
     ChallengeName: challenge.challenge,
     Session: challenge.session,

@@ -2,11 +2,13 @@ import htm from 'htm';
 import { h, render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import {
+  answerCode,
   currentSession,
-  type NewPasswordChallenge,
+  loadConfig,
   SESSION_ENDED,
   type Session,
   SignInError,
+  type SignInStep,
   setNewPassword,
   signIn,
   signOut,
@@ -15,6 +17,7 @@ import { initialLang, type Lang, saveLang, type T, translate } from './i18n.ts';
 import { ImportPage } from './import.ts';
 import { LeadPage } from './lead.ts';
 import { DashboardPage, SettingsPage } from './pages.ts';
+import { SecurityPage, signInMessage, TotpSetupForm } from './security.ts';
 import { CallListPage, LeadsPage } from './work.ts';
 import './style.css';
 
@@ -31,46 +34,29 @@ const PAGES = [
 
 const route = () => location.hash.replace(/^#\/?/, '');
 
-/** Cognito's refusal in the console's language (its own message after the generic line when unknown). */
-function signInMessage(t: T, err: unknown): string {
-  if (!(err instanceof SignInError)) return `${t('signInFailed')}: ${(err as Error).message}`;
-  switch (err.type) {
-    case 'NotAuthorizedException':
-      if (/temporary password has expired/i.test(err.message)) return t('tempPasswordExpired');
-      if (/session/i.test(err.message)) return t('challengeExpired');
-      return t('wrongPassword');
-    case 'InvalidPasswordException':
-      return t('passwordPolicy');
-    case 'PasswordResetRequiredException':
-      return t('passwordResetRequired');
-    case 'TooManyRequestsException':
-    case 'TooManyFailedAttemptsException':
-    case 'LimitExceededException':
-      return t('tooManyAttempts');
-    default:
-      return err.type.startsWith('challenge:')
-        ? t('unsupportedChallenge')
-        : `${t('signInFailed')}: ${err.message}`;
-  }
-}
-
 function SignIn({ t, notice, onSession }: { t: T; notice: string; onSession: (s: Session) => void }) {
   const [error, setError] = useState(notice);
-  const [challenge, setChallenge] = useState<NewPasswordChallenge | undefined>(undefined);
+  const [step, setStep] = useState<SignInStep | undefined>(undefined);
   const [busy, setBusy] = useState(false);
-  const done = (result: Session | NewPasswordChallenge) => {
-    if ('challenge' in result) setChallenge(result);
-    else onSession(result);
+  const done = (result: Session | SignInStep | undefined) => {
+    if (!result) return;
+    if ('challenge' in result) {
+      setError('');
+      setStep(result);
+    } else onSession(result);
   };
-  const attempt = async (step: () => Promise<Session | NewPasswordChallenge>) => {
+  const failed = (err: unknown) => {
+    setError(signInMessage(t, err));
+    // An expired step cannot be answered again: back to the first form.
+    if (err instanceof SignInError && err.type === 'NotAuthorizedException') setStep(undefined);
+  };
+  const attempt = async (answer: () => Promise<Session | SignInStep>) => {
     setBusy(true);
     setError('');
     try {
-      done(await step());
+      done(await answer());
     } catch (err) {
-      setError(signInMessage(t, err));
-      // An expired challenge cannot be answered again: back to the first form.
-      if (err instanceof SignInError && err.type === 'NotAuthorizedException') setChallenge(undefined);
+      failed(err);
     } finally {
       setBusy(false);
     }
@@ -88,16 +74,21 @@ function SignIn({ t, notice, onSession }: { t: T; notice: string; onSession: (s:
       setError(t('passwordsDiffer'));
       return;
     }
-    if (challenge) void attempt(() => setNewPassword(challenge, password));
+    if (step) void attempt(() => setNewPassword(step, password));
+  };
+  const submitCode = (e: Event) => {
+    e.preventDefault();
+    const code = String(new FormData(e.target as HTMLFormElement).get('code') ?? '').trim();
+    if (step) void attempt(() => answerCode(step, code));
   };
   const alert = error && html`<p class="error" role="alert">${error}</p>`;
-  if (challenge)
-    return html`<main>
+  if (step?.challenge === 'NEW_PASSWORD_REQUIRED')
+    return html`<main key="new-password">
       <section class="card">
         <h2>${t('newPasswordTitle')}</h2>
         <p>${t('newPasswordIntro')}</p>
         <form class="stack" onSubmit=${submitNew}>
-          <input type="hidden" name="username" autocomplete="username" value=${challenge.username} />
+          <input type="hidden" name="username" autocomplete="username" value=${step.username} />
           <label>${t('newPassword')}<input name="newPassword" type="password" autocomplete="new-password" minlength="12" required /></label>
           <label>${t('confirmPassword')}<input name="confirmPassword" type="password" autocomplete="new-password" minlength="12" required /></label>
           ${alert}
@@ -105,7 +96,32 @@ function SignIn({ t, notice, onSession }: { t: T; notice: string; onSession: (s:
         </form>
       </section>
     </main>`;
-  return html`<main>
+  if (step?.challenge === 'SOFTWARE_TOKEN_MFA')
+    return html`<main key="code">
+      <section class="card">
+        <h2>${t('mfaTitle')}</h2>
+        <form class="stack" onSubmit=${submitCode}>
+          <label>${t('mfaCode')}<input name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required /></label>
+          <p class="muted">${t('mfaCodeIntro')}</p>
+          ${alert}
+          <button class="primary" type="submit" disabled=${busy}>${t('mfaVerify')}</button>
+        </form>
+      </section>
+    </main>`;
+  if (step?.challenge === 'MFA_SETUP')
+    return html`<main key="setup">
+      <section class="card">
+        <h2>${t('mfaSetupTitle')}</h2>
+        <p>${t('mfaSetupRequired')}</p>
+        ${alert}
+        <${TotpSetupForm} t=${t} account=${step.username} step=${step} onDone=${done} onError=${(
+          err: unknown,
+        ) => {
+          if (err instanceof SignInError && err.type === 'NotAuthorizedException') failed(err);
+        }} />
+      </section>
+    </main>`;
+  return html`<main key="password">
     <section class="card">
       <h2>${t('signIn')}</h2>
       <form class="stack" onSubmit=${submit}>
@@ -122,6 +138,12 @@ function App() {
   const [lang, setLang] = useState<Lang>(initialLang());
   const [session, setSession] = useState<Session | undefined>(currentSession());
   const [ended, setEnded] = useState(false);
+  const [mfaRequired, setMfaRequired] = useState(false);
+  useEffect(() => {
+    loadConfig()
+      .then((c) => setMfaRequired(c.mfa === 'required'))
+      .catch(() => undefined);
+  }, []);
   const [path, setPath] = useState(route());
   const t = translate(lang);
   useEffect(() => {
@@ -162,6 +184,8 @@ function App() {
   else if (page === 'calls') body = html`<${CallListPage} t=${t} session=${session} />`;
   else if (page === 'import') body = html`<${ImportPage} t=${t} />`;
   else if (page === 'settings') body = html`<${SettingsPage} t=${t} />`;
+  else if (page === 'security')
+    body = html`<${SecurityPage} t=${t} session=${session} required=${mfaRequired} />`;
   else body = html`<${LeadsPage} t=${t} session=${session} />`;
   return html`<header>
       <h1>${t('title')}</h1>
@@ -172,7 +196,7 @@ function App() {
         )}
       </nav>
       <span class="spacer"></span>
-      <span>${t('signedInAs')}: ${session.name} (${session.groups.join(', ')})</span>
+      <a href="#/security" title=${t('security')} aria-current=${page === 'security' ? 'page' : undefined}>${t('signedInAs')}: ${session.name} (${session.groups.join(', ')})</a>
       ${toggle}
       <button type="button" onClick=${() => {
         void signOut();

@@ -152,6 +152,15 @@ export const appConfigSchema = z
      * (README → Cold start). Turn it on to see DynamoDB/SES/EventBridge calls inside a trace.
      */
     sdkTracing: z.boolean().default(false),
+    /**
+     * People's sign-in to the console. `mfa`: two-step sign-in with an authenticator app (TOTP): `optional`
+     * (each person turns it on under Security) or `required` (set up at the first sign-in; what a team holding
+     * customers' personal data should run in production).
+     */
+    signIn: z
+      .object({ mfa: z.enum(['optional', 'required']).default('optional') })
+      .strict()
+      .default({ mfa: 'optional' }),
     /** How long personal data is kept (README → Privacy and retention). */
     retention: retentionConfigSchema.default({
       timelineDays: 761,

@@ -1,5 +1,6 @@
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { settings } from '#config/settings';
 import { fullScope, ROLES, SCOPES, type Scope } from '#http/access';
@@ -45,6 +46,32 @@ describe('sign-in (Cognito) and the JWT authorizer', () => {
       MinimumLength: PASSWORD_POLICY.minLength,
       TemporaryPasswordValidityDays: PASSWORD_POLICY.tempPasswordValidityDays,
     });
+  });
+
+  it("given signIn.mfa, when synthesized, then the pool's MFA follows it: TOTP only, optional in the demo (cdk-nag's COG2 acknowledged on the pool with why), required passing cdk-nag with no acknowledgement", () => {
+    const acknowledged = (scope: IConstruct) =>
+      scope.node.metadata
+        .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((m) => Object.keys(m.data as object));
+    const [pool] = Object.values(template.findResources('AWS::Cognito::UserPool'));
+    expect(settings.app.signIn.mfa).toBe('optional');
+    expect(pool?.Properties).toMatchObject({
+      MfaConfiguration: 'OPTIONAL',
+      EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+    });
+    const demo = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
+    expect(acknowledged(demo.stack.identity.userPool)).toContain('AwsSolutions::AwsSolutions-COG2');
+
+    const required = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), {
+      settings: { ...settings, app: { ...settings.app, signIn: { mfa: 'required' } } },
+    });
+    const [strict] = Object.values(
+      Template.fromStack(required.stack).findResources('AWS::Cognito::UserPool'),
+    );
+    expect(strict?.Properties).toMatchObject({ MfaConfiguration: 'ON', EnabledMfas: ['SOFTWARE_TOKEN_MFA'] });
+    expect(acknowledged(required.stack.identity.userPool)).toEqual([]);
+    // cdk-nag runs at synth and throws on a finding nobody acknowledged.
+    expect(() => required.app.synth()).not.toThrow();
   });
 
   it('given the roles, when synthesized, then each is a group and every sales owner is a user in sales', () => {
