@@ -261,6 +261,11 @@ export function buildProgram(): Command {
           `That is a temporary password: sign in once on the console (${running.apiUrl}/console/) to choose your own, then log in with it.`,
           EXIT.failure,
         );
+      if (body.ChallengeName)
+        throw new CliError(
+          `This sign-in asks for a further step (${body.ChallengeName}, e.g. an authenticator code) that the CLI does not take: use the console, or the machine client's credentials.`,
+          EXIT.failure,
+        );
       if (!body.AuthenticationResult) throw new CliError(body.message ?? 'Sign-in failed.', EXIT.failure);
       writeFileSync(join(dataDir, 'cli-token'), body.AuthenticationResult.IdToken, { mode: 0o600 });
       print(

@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_CLIENT_ID, MACHINE_CLIENT_ID } from '#local/auth';
@@ -8,6 +13,7 @@ import { startTestRuntime } from '../support/runtime.ts';
  * The local stand-in of Cognito + the HTTP API JWT authorizer: what a person and a machine client get, and
  * what the gateway refuses before any function runs (401) versus what a function refuses by role (403).
  */
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 let runtime: Runtime;
 beforeAll(async () => {
   runtime = await startTestRuntime();
@@ -117,5 +123,46 @@ describe('local sign-in and the JWT authorizer', () => {
     expect(jwks.keys).toHaveLength(1);
     expect(jwks.keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256' });
     expect(jwks.keys[0]).not.toHaveProperty('d');
+  });
+
+  it('given `leadloop login` on the runtime of DATA_DIR, when a demo user, an invited owner with the temporary password, or a pool that requires an authenticator signs in, then the token is saved, or it says what to do instead and exits 1', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'leadloop-login-'));
+    const strictDir = mkdtempSync(join(tmpdir(), 'leadloop-login-'));
+    const local = await startTestRuntime({ dataDir });
+    const strict = await startTestRuntime({ dataDir: strictDir, mfa: 'required' });
+    const login = (dir: string, username: string, password: string) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
+        execFile(
+          process.execPath,
+          ['bin/leadloop.js', 'login', username, '--password', password],
+          { cwd: ROOT, env: { ...process.env, DATA_DIR: dir }, timeout: 30_000 },
+          (error, stdout, stderr) =>
+            done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+        );
+      });
+    try {
+      const sales = local.auth.users.find((u) => u.group === 'sales');
+      const ok = await login(dataDir, 'sales', sales?.password ?? '');
+      expect(ok.code).toBe(0);
+      expect(ok.stdout).toContain('Signed in as sales');
+      expect(existsSync(join(dataDir, 'cli-token'))).toBe(true);
+
+      const owner = local.auth.invited.find((u) => u.email === 'n.kobayashi@example.co.jp');
+      const temporary = await login(dataDir, owner?.email ?? '', owner?.password ?? '');
+      expect(temporary.code).toBe(1);
+      expect(temporary.stderr).toContain('temporary password');
+      expect(temporary.stderr).toContain(`${local.apiUrl}/console/`);
+
+      const strictSales = strict.auth.users.find((u) => u.group === 'sales');
+      const twoStep = await login(strictDir, 'sales', strictSales?.password ?? '');
+      expect(twoStep.code).toBe(1);
+      expect(twoStep.stderr).toContain('further step (MFA_SETUP');
+      expect(existsSync(join(strictDir, 'cli-token'))).toBe(false);
+    } finally {
+      await local.stop();
+      await strict.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(strictDir, { recursive: true, force: true });
+    }
   });
 });
