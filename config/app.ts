@@ -35,7 +35,14 @@ export const app: z.input<typeof appConfigSchema> = {
   monitoring: { dashboard: false, sweeperLag: { thresholdSeconds: 600, quietMinutes: 60 } },
   // Two-step sign-in (authenticator app) for the console: 'optional' lets each person turn it on (the demo);
   // 'required' asks everyone to set it up at the first sign-in: use it in production (README → Sign-in).
-  signIn: { mfa: 'optional' },
+  // People who sign in besides the sales owners of config/handoff.ts: invited at deploy (README → Sign-in).
+  signIn: {
+    mfa: 'optional',
+    people: [
+      { email: 'n.mori@example.co.jp', name: '森 直人', role: 'admin' },
+      { email: 'm.nakajima@example.co.jp', name: '中島 美穂', role: 'marketing' },
+    ],
+  },
   // Personal data retention (README → Privacy and retention): timeline 25 months, anonymous visitors 13 months,
   // disqualified leads without activity erased after 24 months, the bus archive's copies of events 30 days.
   retention: { timelineDays: 761, anonymousDays: 396, disqualifiedInactiveDays: 730, busArchiveDays: 30 },

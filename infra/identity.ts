@@ -37,7 +37,8 @@ const ROLE_DESCRIPTIONS = {
  * claim decides a person's role, see `shared/http/access.ts`), the console's app client (people, no secret)
  * and a client-credentials app client with the resource server's scopes (CRM, scripts, the CLI). Every
  * sales owner of `config/handoff.ts` gets a user in `sales`, named by their e-mail (the claim that links
- * a token to an owner). The HTTP API JWT authorizer accepts tokens of both clients.
+ * a token to an owner), and each person of `config/app.ts` → `signIn.people` one in their role. The HTTP
+ * API JWT authorizer accepts tokens of both clients.
  *
  * New users get the invitation of `shared/http/sign-in.ts` (Japanese, then English) with a temporary password;
  * the console asks for a password of their own at the first sign-in. Cognito sends it through the stack's
@@ -99,26 +100,32 @@ export class Identity extends Construct {
         description: ROLE_DESCRIPTIONS[role],
       });
     }
-    props.settings.handoff.owners.forEach((owner, i) => {
-      const user = new CfnUserPoolUser(this, `Owner${i}`, {
+    const groups = this.node.children.filter((c) => c instanceof CfnUserPoolGroup);
+    const people = [
+      ...props.settings.handoff.owners.map((o) => ({ email: o.email, name: o.name, role: 'sales' as const })),
+      ...props.settings.app.signIn.people,
+    ];
+    for (const person of people) {
+      // Named by the address, not the list position: reordering the config must not replace anyone's sign-in.
+      const id = `User-${person.email.toLowerCase()}`;
+      const user = new CfnUserPoolUser(this, id, {
         userPoolId: this.userPool.userPoolId,
-        username: owner.email,
+        username: person.email,
         userAttributes: [
-          { name: 'email', value: owner.email },
+          { name: 'email', value: person.email },
           { name: 'email_verified', value: 'true' },
-          { name: 'name', value: owner.name },
+          { name: 'name', value: person.name },
         ],
         desiredDeliveryMediums: ['EMAIL'],
       });
-      const link = new CfnUserPoolUserToGroupAttachment(this, `Owner${i}Sales`, {
+      const link = new CfnUserPoolUserToGroupAttachment(this, `${id}-${person.role}`, {
         userPoolId: this.userPool.userPoolId,
-        groupName: 'sales',
-        username: owner.email,
+        groupName: person.role,
+        username: person.email,
       });
       link.addResourceDependency(user);
-      for (const group of this.node.children.filter((c) => c instanceof CfnUserPoolGroup))
-        link.addResourceDependency(group);
-    });
+      for (const group of groups) link.addResourceDependency(group as CfnUserPoolGroup);
+    }
 
     const scopes = (Object.keys(SCOPES) as Scope[]).map(
       (name) => new ResourceServerScope({ scopeName: name, scopeDescription: SCOPES[name] }),

@@ -22,8 +22,8 @@ import { invitationFor, passwordProblems, SESSION_HOURS } from '#http/sign-in';
  * the machine client, and verifies tokens as the HTTP API JWT authorizer does (signature, issuer,
  * audience/client, expiry) before a function runs.
  *
- * First sign-in as in AWS: every owner of `config/handoff.ts` who is not a demo user is invited (the stack
- * creates them as users in `sales`): a temporary password, sent in Cognito's invitation (`invite`, to the
+ * First sign-in as in AWS: every owner of `config/handoff.ts` and person of `config/app.ts` → `signIn.people`
+ * who is not a demo user is invited (the stack creates them as users in their role): a temporary password, sent in Cognito's invitation (`invite`, to the
  * local SES inbox on `npm start`); signing in with it answers the `NEW_PASSWORD_REQUIRED` challenge, and
  * `RespondToAuthChallenge` with a new password that meets the pool's policy signs them in. (A temporary
  * password does not expire here: the local clock moves days at a time.)
@@ -66,7 +66,7 @@ const DEMO_USERS: Omit<DemoUser, 'password'>[] = [
   { username: 'sales', email: 'k.sato@example.co.jp', name: '佐藤 健', group: 'sales' },
 ];
 
-/** An owner invited as the stack invites them: a user in `sales` named by e-mail, temporary password first. */
+/** A person invited as the stack invites them: a user named by e-mail in their role, temporary password first. */
 export interface InvitedUser {
   username: string;
   email: string;
@@ -110,7 +110,7 @@ export interface LocalAuth {
   cognitoEndpoint: string;
   tokenUrl: string;
   users: readonly DemoUser[];
-  /** Owners invited with a temporary password (not the demo users). */
+  /** People invited with a temporary password (the owners and `signIn.people` who are not demo users). */
   invited: readonly InvitedUser[];
   machineClient: { clientId: string; clientSecret: string };
   /** Verified claims as API Gateway passes them (`requestContext.authorizer.jwt.claims`), or the reason. */
@@ -122,7 +122,7 @@ export interface LocalAuth {
     username: string,
     password: string,
   ) => Promise<{ idToken: string; accessToken: string } | undefined>;
-  /** Sends the invitations not sent yet (each invited owner's, once per data folder). */
+  /** Sends the invitations not sent yet (each invited person's, once per data folder). */
   sendInvitations: () => Promise<number>;
   /** Answers `/_local/cognito/*`; false when the path is not its. */
   handle: (
@@ -162,8 +162,8 @@ export async function createLocalAuth(options: {
   dataDir?: string;
   opsToken: string;
   now: () => number;
-  /** Owners to invite, as the stack creates them (default: none). */
-  owners?: readonly { email: string; name: string }[];
+  /** People to invite, as the stack creates them: the sales owners and `signIn.people` (default: none). */
+  people?: readonly { email: string; name: string; role: Role }[];
   /** Delivers an invitation (default: none is sent). */
   invite?: (to: string, mail: { subject: string; html: string }) => Promise<void>;
   /** Two-step sign-in (TOTP), as `config/app.ts` → `signIn.mfa` sets the pool (default optional). */
@@ -202,7 +202,7 @@ export async function createLocalAuth(options: {
   }));
   const demoEmails = new Set(users.map((u) => u.email));
   const ownerFile = (email: string) => `owner-${email.toLowerCase()}.json`;
-  const invited: InvitedUser[] = (options.owners ?? [])
+  const invited: InvitedUser[] = (options.people ?? [])
     .filter((o) => !demoEmails.has(o.email.toLowerCase()))
     .map((o) => {
       const email = o.email.toLowerCase();
@@ -215,7 +215,7 @@ export async function createLocalAuth(options: {
         username: email,
         email,
         name: o.name,
-        group: 'sales',
+        group: o.role,
         password: saved.password,
         temporary: saved.temporary,
       };

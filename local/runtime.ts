@@ -53,8 +53,9 @@ export interface RuntimeOptions {
    */
   digestSchedule?: boolean;
   /**
-   * Invite the owners of config/handoff.ts who are not demo users, as the stack does in AWS: Cognito's
-   * invitation with a temporary password goes to the local SES inbox, once per data folder (`npm start`).
+   * Invite the owners of config/handoff.ts and `signIn.people` who are not demo users, as the stack does in
+   * AWS: Cognito's invitation with a temporary password goes to the local SES inbox, once per data folder
+   * (`npm start`).
    */
   inviteOwners?: boolean;
   /** Two-step sign-in of the console (default: `config/app.ts` → `signIn.mfa`; tests try both). */
@@ -366,14 +367,17 @@ const start = async (
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     opsToken,
     now: () => clock.now(),
-    owners: settings.handoff.owners,
+    people: [
+      ...settings.handoff.owners.map((o) => ({ email: o.email, name: o.name, role: 'sales' as const })),
+      ...settings.app.signIn.people,
+    ],
     mfa: options.mfa ?? settings.app.signIn.mfa,
     ...(options.inviteOwners
       ? { invite: invitationSender(ses.endpoint, settings.app.sender.sesIdentity) }
       : {}),
   });
   const invitations = await auth.sendInvitations();
-  if (invitations) log(`invited ${invitations} owners (Cognito's invitation, in the SES inbox)`);
+  if (invitations) log(`invited ${invitations} people (Cognito's invitation, in the SES inbox)`);
   let consoleBundle: Promise<ConsoleBundle> | undefined;
   const allowedOrigins = new Set(corsOrigins());
 

@@ -158,9 +158,28 @@ export const appConfigSchema = z
      * customers' personal data should run in production).
      */
     signIn: z
-      .object({ mfa: z.enum(['optional', 'required']).default('optional') })
+      .object({
+        mfa: z.enum(['optional', 'required']).default('optional'),
+        /**
+         * People who sign in besides the sales owners (every owner of config/handoff.ts is a `sales` user):
+         * marketing and administrators. The stack creates each and Cognito mails the invitation; removing one
+         * here removes their sign-in at the next deploy.
+         */
+        people: z
+          .array(
+            z
+              .object({
+                email: z.email().max(254),
+                name: z.string().trim().min(1).max(100),
+                role: z.enum(['admin', 'marketing']),
+              })
+              .strict(),
+          )
+          .max(200)
+          .default([]),
+      })
       .strict()
-      .default({ mfa: 'optional' }),
+      .default({ mfa: 'optional', people: [] }),
     /** How long personal data is kept (README → Privacy and retention). */
     retention: retentionConfigSchema.default({
       timelineDays: 761,

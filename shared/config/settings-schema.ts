@@ -41,6 +41,24 @@ export const settingsSchema = z
     deals: dealsConfigSchema.default(dealsConfigSchema.parse(DEFAULT_DEALS)),
   })
   .superRefine((s, ctx) => {
+    // One sign-in per address: a person is not also a sales owner (who signs in as `sales`), nor listed twice.
+    const ownerEmails = new Set(s.handoff.owners.map((o) => o.email.toLowerCase()));
+    const seen = new Set<string>();
+    s.app.signIn.people.forEach((person, i) => {
+      const email = person.email.toLowerCase();
+      const clash = ownerEmails.has(email)
+        ? 'is a sales owner in config/handoff.ts'
+        : seen.has(email)
+          ? 'is listed twice'
+          : '';
+      if (clash)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['app', 'signIn', 'people', i, 'email'],
+          message: `${person.email} ${clash}`,
+        });
+      seen.add(email);
+    });
     const templateIds = new Set(s.templates.map((t) => t.id));
     const sequenceIds = new Set(s.sequences.map((q) => q.id));
     for (const issue of validateSequenceRefs(s.sequences, s.templates)) {

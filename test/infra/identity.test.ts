@@ -63,7 +63,10 @@ describe('sign-in (Cognito) and the JWT authorizer', () => {
     expect(acknowledged(demo.stack.identity.userPool)).toContain('AwsSolutions::AwsSolutions-COG2');
 
     const required = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), {
-      settings: { ...settings, app: { ...settings.app, signIn: { mfa: 'required' } } },
+      settings: {
+        ...settings,
+        app: { ...settings.app, signIn: { ...settings.app.signIn, mfa: 'required' } },
+      },
     });
     const [strict] = Object.values(
       Template.fromStack(required.stack).findResources('AWS::Cognito::UserPool'),
@@ -84,6 +87,35 @@ describe('sign-in (Cognito) and the JWT authorizer', () => {
         GroupName: 'sales',
       });
     }
+  });
+
+  it('given signIn.people, when synthesized, then each is a user in their role, and a user keeps its resource whatever the order of the config', () => {
+    for (const person of settings.app.signIn.people) {
+      template.hasResourceProperties('AWS::Cognito::UserPoolUser', { Username: person.email });
+      template.hasResourceProperties('AWS::Cognito::UserPoolUserToGroupAttachment', {
+        Username: person.email,
+        GroupName: person.role,
+      });
+    }
+    template.resourceCountIs(
+      'AWS::Cognito::UserPoolUser',
+      settings.handoff.owners.length + settings.app.signIn.people.length,
+    );
+    // Logical ids follow the address: the owners reversed (or one added in the middle) replace no user.
+    const usersOf = (t: Template) =>
+      Object.fromEntries(
+        Object.entries(t.findResources('AWS::Cognito::UserPoolUser')).map(([id, r]) => [
+          id,
+          r.Properties.Username,
+        ]),
+      );
+    const reordered = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), {
+      settings: {
+        ...settings,
+        handoff: { ...settings.handoff, owners: [...settings.handoff.owners].reverse() },
+      },
+    });
+    expect(usersOf(Template.fromStack(reordered.stack))).toEqual(usersOf(template));
   });
 
   it('given machine clients, when synthesized, then a client-credentials client holds every resource-server scope', () => {

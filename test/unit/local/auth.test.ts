@@ -34,7 +34,7 @@ const start = (
     opsToken: 'x'.repeat(32),
     now,
     mfa,
-    owners: settings.handoff.owners,
+    people: settings.handoff.owners.map((o) => ({ email: o.email, name: o.name, role: 'sales' as const })),
     invite: async (to, mail) => {
       sent.push({ to, ...mail });
     },
