@@ -38,6 +38,8 @@ export const app: z.input<typeof appConfigSchema> = {
   // People who sign in besides the sales owners of config/handoff.ts: invited at deploy (README → Sign-in).
   signIn: {
     mfa: 'optional',
+    // Cognito's threat protection: 'audit' first (risk scored, nothing blocked), 'enforce' after a few weeks.
+    threatProtection: 'audit',
     people: [
       { email: 'n.mori@example.co.jp', name: '森 直人', role: 'admin' },
       { email: 'm.nakajima@example.co.jp', name: '中島 美穂', role: 'marketing' },

@@ -3,12 +3,14 @@ import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import {
   AccountRecovery,
   CfnUserPoolGroup,
+  CfnUserPoolRiskConfigurationAttachment,
   CfnUserPoolUser,
   CfnUserPoolUserToGroupAttachment,
   FeaturePlan,
   Mfa,
   OAuthScope,
   ResourceServerScope,
+  StandardThreatProtectionMode,
   type UserPool,
   type UserPoolClient,
   UserPool as UserPoolConstruct,
@@ -82,6 +84,10 @@ export class Identity extends Construct {
       mfaSecondFactor: { sms: false, otp: true },
       accountRecovery: AccountRecovery.EMAIL_ONLY,
       featurePlan: FeaturePlan.PLUS,
+      standardThreatProtectionMode:
+        props.settings.app.signIn.threatProtection === 'enforce'
+          ? StandardThreatProtectionMode.FULL_FUNCTION
+          : StandardThreatProtectionMode.AUDIT_ONLY,
       // Who may sign in is data worth keeping when the stack goes.
       removalPolicy: RemovalPolicy.RETAIN,
       deletionProtection: true,
@@ -100,6 +106,21 @@ export class Identity extends Construct {
         description: ROLE_DESCRIPTIONS[role],
       });
     }
+    if (props.settings.app.signIn.threatProtection === 'enforce')
+      // What full-function mode does, for every app client: a leaked password or a high-risk sign-in is
+      // blocked; a medium-risk one asks for the authenticator code when the person has one.
+      new CfnUserPoolRiskConfigurationAttachment(this, 'ThreatProtection', {
+        userPoolId: this.userPool.userPoolId,
+        clientId: 'ALL',
+        compromisedCredentialsRiskConfiguration: { actions: { eventAction: 'BLOCK' } },
+        accountTakeoverRiskConfiguration: {
+          actions: {
+            highAction: { eventAction: 'BLOCK', notify: false },
+            mediumAction: { eventAction: 'MFA_IF_CONFIGURED', notify: false },
+            lowAction: { eventAction: 'NO_ACTION', notify: false },
+          },
+        },
+      });
     const groups = this.node.children.filter((c) => c instanceof CfnUserPoolGroup);
     const people = [
       ...props.settings.handoff.owners.map((o) => ({ email: o.email, name: o.name, role: 'sales' as const })),

@@ -22,6 +22,8 @@ const ja = {
   tempPasswordExpired: '仮パスワードの有効期限が切れています。管理者に再発行を依頼してください。',
   passwordResetRequired: 'パスワードのリセットが必要です。管理者に連絡してください。',
   tooManyAttempts: '試行回数が多すぎます。しばらく待ってからもう一度お試しください。',
+  blockedForSecurity:
+    'セキュリティ上の理由(漏えいしたパスワード、いつもと違う場所からのサインインなど)でサインインが止められました。管理者に連絡してください。',
   codeMismatch: 'コードが正しくありません。認証アプリに表示されている最新のコードを入力してください。',
   mfaTitle: '2段階認証',
   mfaCode: '確認コード(6桁)',
@@ -337,6 +339,8 @@ const en: Record<Key, string> = {
   tempPasswordExpired: 'The temporary password has expired. Ask your administrator for a new one.',
   passwordResetRequired: 'Your password has to be reset. Ask your administrator.',
   tooManyAttempts: 'Too many attempts. Wait a while and try again.',
+  blockedForSecurity:
+    'The sign-in was stopped for security reasons (a leaked password, a sign-in from an unusual place, …). Ask your administrator.',
   codeMismatch: 'The code is not right. Enter the latest code your authenticator app shows.',
   mfaTitle: 'Two-step sign-in',
   mfaCode: 'Code (6 digits)',

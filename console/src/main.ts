@@ -17,7 +17,8 @@ import { initialLang, type Lang, saveLang, type T, translate } from './i18n.ts';
 import { ImportPage } from './import.ts';
 import { LeadPage } from './lead.ts';
 import { DashboardPage, SettingsPage } from './pages.ts';
-import { SecurityPage, signInMessage, TotpSetupForm } from './security.ts';
+import { SecurityPage, TotpSetupForm } from './security.ts';
+import { signInMessage } from './sign-in-errors.ts';
 import { CallListPage, LeadsPage } from './work.ts';
 import './style.css';
 

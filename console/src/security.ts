@@ -4,13 +4,13 @@ import {
   disableTotp,
   finishTotp,
   type Session,
-  SignInError,
   type SignInStep,
   startTotp,
   type TotpSetup,
   totpEnabled,
 } from './api.ts';
 import type { T } from './i18n.ts';
+import { signInMessage } from './sign-in-errors.ts';
 import { html } from './ui.ts';
 
 /**
@@ -18,33 +18,6 @@ import { html } from './ui.ts';
  * key, then the app's first code), used at sign-in when the pool requires it and on the Security page when a
  * person turns it on, and that page.
  */
-
-/** Cognito's refusal of a sign-in or set-up step, in the console's language. */
-export function signInMessage(t: T, err: unknown): string {
-  if (!(err instanceof SignInError)) return `${t('signInFailed')}: ${(err as Error).message}`;
-  switch (err.type) {
-    case 'NotAuthorizedException':
-      if (/temporary password has expired/i.test(err.message)) return t('tempPasswordExpired');
-      if (/session/i.test(err.message)) return t('challengeExpired');
-      return t('wrongPassword');
-    case 'InvalidPasswordException':
-      return t('passwordPolicy');
-    case 'CodeMismatchException':
-    case 'EnableSoftwareTokenMFAException':
-    case 'ExpiredCodeException':
-      return t('codeMismatch');
-    case 'PasswordResetRequiredException':
-      return t('passwordResetRequired');
-    case 'TooManyRequestsException':
-    case 'TooManyFailedAttemptsException':
-    case 'LimitExceededException':
-      return t('tooManyAttempts');
-    default:
-      return err.type.startsWith('challenge:')
-        ? t('unsupportedChallenge')
-        : `${t('signInFailed')}: ${err.message}`;
-  }
-}
 
 /** The key as authenticator apps show it: groups of four. */
 const grouped = (secret: string) => secret.replace(/(.{4})/g, '$1 ').trim();

@@ -161,6 +161,13 @@ export const appConfigSchema = z
       .object({
         mfa: z.enum(['optional', 'required']).default('optional'),
         /**
+         * Cognito's threat protection (the Plus plan the pool is on): `audit` scores every sign-in's risk and
+         * checks passwords against leaked ones, acting on nothing (AWS's advice for the first weeks);
+         * `enforce` blocks leaked passwords and high-risk sign-ins and asks a medium-risk one for the
+         * authenticator code when the person has one.
+         */
+        threatProtection: z.enum(['audit', 'enforce']).default('audit'),
+        /**
          * People who sign in besides the sales owners (every owner of config/handoff.ts is a `sales` user):
          * marketing and administrators. The stack creates each and Cognito mails the invitation; removing one
          * here removes their sign-in at the next deploy.
@@ -179,7 +186,7 @@ export const appConfigSchema = z
           .default([]),
       })
       .strict()
-      .default({ mfa: 'optional', people: [] }),
+      .default({ mfa: 'optional', threatProtection: 'audit', people: [] }),
     /** How long personal data is kept (README → Privacy and retention). */
     retention: retentionConfigSchema.default({
       timelineDays: 761,

@@ -89,6 +89,37 @@ describe('sign-in (Cognito) and the JWT authorizer', () => {
     }
   });
 
+  it("given signIn.threatProtection, when synthesized, then the Plus plan's threat protection audits in the demo, and enforced it blocks leaked passwords and high-risk sign-ins for every client", () => {
+    const [pool] = Object.values(template.findResources('AWS::Cognito::UserPool'));
+    expect(pool?.Properties).toMatchObject({
+      UserPoolTier: 'PLUS',
+      UserPoolAddOns: { AdvancedSecurityMode: 'AUDIT' },
+    });
+    template.resourceCountIs('AWS::Cognito::UserPoolRiskConfigurationAttachment', 0);
+    const enforced = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), {
+      settings: {
+        ...settings,
+        app: { ...settings.app, signIn: { ...settings.app.signIn, threatProtection: 'enforce' } },
+      },
+    });
+    const strict = Template.fromStack(enforced.stack);
+    strict.hasResourceProperties('AWS::Cognito::UserPool', {
+      UserPoolAddOns: { AdvancedSecurityMode: 'ENFORCED' },
+    });
+    strict.hasResourceProperties('AWS::Cognito::UserPoolRiskConfigurationAttachment', {
+      ClientId: 'ALL',
+      CompromisedCredentialsRiskConfiguration: { Actions: { EventAction: 'BLOCK' } },
+      AccountTakeoverRiskConfiguration: {
+        Actions: {
+          HighAction: { EventAction: 'BLOCK', Notify: false },
+          MediumAction: { EventAction: 'MFA_IF_CONFIGURED', Notify: false },
+          LowAction: { EventAction: 'NO_ACTION', Notify: false },
+        },
+      },
+    });
+    expect(() => enforced.app.synth()).not.toThrow();
+  });
+
   it('given signIn.people, when synthesized, then each is a user in their role, and a user keeps its resource whatever the order of the config', () => {
     for (const person of settings.app.signIn.people) {
       template.hasResourceProperties('AWS::Cognito::UserPoolUser', { Username: person.email });

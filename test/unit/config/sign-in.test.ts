@@ -11,6 +11,7 @@ describe('signIn.people in config/app.ts', () => {
     const parsed = parseSettings(values);
     expect(parsed.app.signIn).toEqual({
       mfa: 'optional',
+      threatProtection: 'audit',
       people: [
         { email: 'n.mori@example.co.jp', name: '森 直人', role: 'admin' },
         { email: 'm.nakajima@example.co.jp', name: '中島 美穂', role: 'marketing' },
