@@ -16,6 +16,7 @@ import {
   UserPool as UserPoolConstruct,
   UserPoolEmail,
   UserPoolResourceServer,
+  VerificationEmailStyle,
 } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import type { Settings } from '#config/settings';
@@ -25,6 +26,7 @@ import {
   INVITATION_FROM_NAME,
   invitationFromAddress,
   PASSWORD_POLICY,
+  PASSWORD_RESET_MAIL,
   SESSION_HOURS,
 } from '#http/sign-in';
 
@@ -42,7 +44,7 @@ const ROLE_DESCRIPTIONS = {
  * a token to an owner), and each person of `config/app.ts` → `signIn.people` one in their role. The HTTP
  * API JWT authorizer accepts tokens of both clients.
  *
- * New users get the invitation of `shared/http/sign-in.ts` (Japanese, then English) with a temporary password;
+ * New users get the invitation of `shared/http/sign-in.ts` (Japanese, then English), a temporary password;
  * the console asks for a password of their own at the first sign-in. Cognito sends it through the stack's
  * verified SES identity (`config/app.ts` → `sender.sesIdentity`): Cognito's own mail cannot carry a custom
  * invitation, comes from `no-reply@verificationemail.com` and is capped at 50 mails a day.
@@ -79,6 +81,12 @@ export class Identity extends Construct {
         tempPasswordValidity: Duration.days(PASSWORD_POLICY.tempPasswordValidityDays),
       },
       userInvitation: { emailSubject: INVITATION.subject, emailBody: INVITATION.body },
+      // The code mail of a forgotten password (Cognito's verification message; nobody signs up here).
+      userVerification: {
+        emailSubject: PASSWORD_RESET_MAIL.subject,
+        emailBody: PASSWORD_RESET_MAIL.body,
+        emailStyle: VerificationEmailStyle.CODE,
+      },
       email: invitationSender(props.settings.app.sender.sesIdentity, stack.region),
       mfa: this.mfa === 'required' ? Mfa.REQUIRED : Mfa.OPTIONAL,
       mfaSecondFactor: { sms: false, otp: true },

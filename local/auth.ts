@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -13,7 +13,7 @@ import {
 } from 'jose';
 import { Secret, TOTP } from 'otpauth';
 import { fullScope, type Role, SCOPES, type Scope } from '#http/access';
-import { invitationFor, passwordProblems, SESSION_HOURS } from '#http/sign-in';
+import { invitationFor, passwordProblems, passwordResetMailFor, SESSION_HOURS } from '#http/sign-in';
 
 /**
  * The sign-in of `npm start`: a stand-in for the Cognito user pool with the same JWT flow. It signs RS256
@@ -23,16 +23,17 @@ import { invitationFor, passwordProblems, SESSION_HOURS } from '#http/sign-in';
  * audience/client, expiry) before a function runs.
  *
  * First sign-in as in AWS: every owner of `config/handoff.ts` and person of `config/app.ts` → `signIn.people`
- * who is not a demo user is invited (the stack creates them as users in their role): a temporary password, sent in Cognito's invitation (`invite`, to the
- * local SES inbox on `npm start`); signing in with it answers the `NEW_PASSWORD_REQUIRED` challenge, and
- * `RespondToAuthChallenge` with a new password that meets the pool's policy signs them in. (A temporary
- * password does not expire here: the local clock moves days at a time.)
+ * who is not a demo user is invited (the stack creates them as users in their role): a temporary password,
+ * sent in Cognito's invitation (`mail`, to the local SES inbox on `npm start`); signing in with it answers the
+ * `NEW_PASSWORD_REQUIRED` challenge, and `RespondToAuthChallenge` with a new password that meets the pool's
+ * policy signs them in. (A temporary password does not expire here: the local clock moves days at a time.)
  *
  * The rest of Cognito's user-pool calls the console makes: `REFRESH_TOKEN_AUTH` and `RevokeToken` (a
  * working day's sign-in), and two-step sign-in with an authenticator app (TOTP, checked on real time by
  * `otpauth`): `SOFTWARE_TOKEN_MFA` for a person who turned it on, `MFA_SETUP` when the pool requires it
  * (`config/app.ts` → `signIn.mfa`), `AssociateSoftwareToken` / `VerifySoftwareToken` /
- * `SetUserMFAPreference` / `GetUser` with a session or the person's access token.
+ * `SetUserMFAPreference` / `GetUser` with a session or the person's access token; a forgotten password
+ * (`ForgotPassword` mails a code, `ConfirmForgotPassword` takes it with the new password).
  *
  * Why not the cognito-local package: it has no client_credentials grant (machines could not sign in), its
  * issuer and JWKS URL are fixed to port 9229 and its data folder to `./.cognito` of the working directory,
@@ -66,7 +67,7 @@ const DEMO_USERS: Omit<DemoUser, 'password'>[] = [
   { username: 'sales', email: 'k.sato@example.co.jp', name: '佐藤 健', group: 'sales' },
 ];
 
-/** A person invited as the stack invites them: a user named by e-mail in their role, temporary password first. */
+/** A person invited as the stack invites them: a user named by e-mail in their role, a temporary password. */
 export interface InvitedUser {
   username: string;
   email: string;
@@ -94,6 +95,9 @@ interface CognitoInput {
   AccessToken?: string;
   UserCode?: string;
   SoftwareTokenMfaSettings?: { Enabled?: boolean; PreferredMfa?: boolean };
+  Username?: string;
+  ConfirmationCode?: string;
+  Password?: string;
 }
 interface CognitoAnswer {
   status?: number;
@@ -164,8 +168,8 @@ export async function createLocalAuth(options: {
   now: () => number;
   /** People to invite, as the stack creates them: the sales owners and `signIn.people` (default: none). */
   people?: readonly { email: string; name: string; role: Role }[];
-  /** Delivers an invitation (default: none is sent). */
-  invite?: (to: string, mail: { subject: string; html: string }) => Promise<void>;
+  /** Delivers Cognito's mail: an invitation, a password reset code (default: none is sent). */
+  mail?: (to: string, mail: { subject: string; html: string }) => Promise<void>;
   /** Two-step sign-in (TOTP), as `config/app.ts` → `signIn.mfa` sets the pool (default optional). */
   mfa?: 'optional' | 'required';
 }): Promise<LocalAuth> {
@@ -229,19 +233,19 @@ export async function createLocalAuth(options: {
       );
   };
   const sendInvitations: LocalAuth['sendInvitations'] = async () => {
-    if (!options.invite) return 0;
+    if (!options.mail) return 0;
     let sent = 0;
     for (const user of invited) {
       const file = options.dataDir ? join(options.dataDir, ownerFile(user.email)) : undefined;
       const already = file && (JSON.parse(readFileSync(file, 'utf8')) as { invited?: boolean }).invited;
       if (already || !user.temporary) continue;
-      await options.invite(user.email, invitationFor(user.username, user.password));
+      await options.mail(user.email, invitationFor(user.username, user.password));
       saveInvited(user, { invited: true });
       sent++;
     }
     return sent;
   };
-  /** Refresh tokens given out (in memory: a restart signs people out): token → whom and until when (local clock). */
+  /** Refresh tokens given out (in memory: a restart signs people out): token → whom, until (local clock). */
   const refreshTokens = new Map<string, { username: string; expiresAt: number }>();
   /** Open challenges: session → which, whom and until when (MFA_SETUP: once the code was verified). */
   const challenges = new Map<
@@ -262,6 +266,18 @@ export async function createLocalAuth(options: {
       });
   };
   const mfaMode = options.mfa ?? 'optional';
+  /** Password reset codes mailed (in memory): username → the code and until when (real time: an hour). */
+  const resetCodes = new Map<string, { code: string; expiresAt: number; attempts: number }>();
+  /** A password chosen by its person (a reset, or the first sign-in's), kept in the data folder. */
+  const savePassword = (user: LocalUser, password: string) => {
+    user.password = password;
+    const invitedUser = invited.find((u) => u === user);
+    if (invitedUser) {
+      invitedUser.temporary = false;
+      saveInvited(invitedUser, { invited: true });
+    } else if (options.dataDir)
+      writeFileSync(join(options.dataDir, `password-${user.username}`), password, { mode: 0o600 });
+  };
 
   const machineClient = {
     clientId: MACHINE_CLIENT_ID,
@@ -373,7 +389,7 @@ export async function createLocalAuth(options: {
     });
     return { body: { ChallengeName: name, Session: session, ChallengeParameters: parameters } };
   };
-  /** What follows a right password: the second step when the person has one (or must set one up), else tokens. */
+  /** After a right password: the second step when the person has one (or must set one up), else tokens. */
   const afterPassword = (user: LocalUser): Promise<CognitoAnswer> | CognitoAnswer => {
     if (totpOf(user.username)?.enabled)
       return challenge('SOFTWARE_TOKEN_MFA', user, { USER_ID_FOR_SRP: user.username });
@@ -414,7 +430,13 @@ export async function createLocalAuth(options: {
       status: 400,
       body: { __type: type, message },
     });
-    const withClient = ['InitiateAuth', 'RespondToAuthChallenge', 'RevokeToken'];
+    const withClient = [
+      'InitiateAuth',
+      'RespondToAuthChallenge',
+      'RevokeToken',
+      'ForgotPassword',
+      'ConfirmForgotPassword',
+    ];
     if (withClient.includes(target) && input.ClientId !== CONSOLE_CLIENT_ID)
       return refuse('InvalidParameterException', 'the console client only');
     switch (target) {
@@ -455,12 +477,9 @@ export async function createLocalAuth(options: {
           const [problem] = passwordProblems(password);
           if (problem)
             return refuse('InvalidPasswordException', `Password does not conform to policy: ${problem}`);
-          const invitedUser = invited.find((u) => u === user);
-          if (!invitedUser) return refuse('NotAuthorizedException', 'Invalid session for the user.');
+          if (!isTemporary(user)) return refuse('NotAuthorizedException', 'Invalid session for the user.');
           challenges.delete(input.Session ?? '');
-          invitedUser.password = password;
-          invitedUser.temporary = false;
-          saveInvited(invitedUser, { invited: true });
+          savePassword(user, password);
           return afterPassword(user);
         }
         if (name === 'SOFTWARE_TOKEN_MFA') {
@@ -475,6 +494,39 @@ export async function createLocalAuth(options: {
         challenges.delete(input.Session ?? '');
         setTotp(user.username, { secret: totpOf(user.username)?.secret, enabled: true });
         return authenticated(user);
+      }
+      case 'ForgotPassword': {
+        // As with preventUserExistenceErrors: the same answer whether or not the person exists.
+        const user = findUser(input.Username ?? '');
+        const delivery = {
+          CodeDeliveryDetails: { DeliveryMedium: 'EMAIL', AttributeName: 'email', Destination: 'e***' },
+        };
+        if (!user) return { body: delivery };
+        const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+        resetCodes.set(user.username, { code, expiresAt: Date.now() + 3_600_000, attempts: 0 });
+        await options.mail?.(user.email, passwordResetMailFor(code));
+        return { body: delivery };
+      }
+      case 'ConfirmForgotPassword': {
+        const user = findUser(input.Username ?? '');
+        const held = user && resetCodes.get(user.username);
+        if (!user || !held)
+          return refuse('ExpiredCodeException', 'Invalid code provided, please request a code again.');
+        if (held.expiresAt < Date.now()) {
+          resetCodes.delete(user.username);
+          return refuse('ExpiredCodeException', 'Invalid code provided, please request a code again.');
+        }
+        if (held.code !== input.ConfirmationCode) {
+          held.attempts += 1;
+          if (held.attempts >= 5) resetCodes.delete(user.username);
+          return refuse('CodeMismatchException', 'Invalid verification code provided, please try again.');
+        }
+        const [problem] = passwordProblems(input.Password ?? '');
+        if (problem)
+          return refuse('InvalidPasswordException', `Password does not conform to policy: ${problem}`);
+        resetCodes.delete(user.username);
+        savePassword(user, input.Password ?? '');
+        return { body: {} };
       }
       case 'RevokeToken':
         refreshTokens.delete(input.Token ?? '');

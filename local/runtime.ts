@@ -372,11 +372,9 @@ const start = async (
       ...settings.app.signIn.people,
     ],
     mfa: options.mfa ?? settings.app.signIn.mfa,
-    ...(options.inviteOwners
-      ? { invite: invitationSender(ses.endpoint, settings.app.sender.sesIdentity) }
-      : {}),
+    mail: cognitoMailSender(ses.endpoint, settings.app.sender.sesIdentity),
   });
-  const invitations = await auth.sendInvitations();
+  const invitations = options.inviteOwners ? await auth.sendInvitations() : 0;
   if (invitations) log(`invited ${invitations} people (Cognito's invitation, in the SES inbox)`);
   let consoleBundle: Promise<ConsoleBundle> | undefined;
   const allowedOrigins = new Set(corsOrigins());
@@ -716,8 +714,8 @@ const persistentSecret = (dataDir: string | undefined, name: string, bytes: numb
 
 export type { Server };
 
-/** Sends an invitation to the local SES as Cognito sends it in AWS (from the stack's SES identity). */
-function invitationSender(endpoint: string, sesIdentity: string) {
+/** Sends Cognito's mail (an invitation, a reset code) to the local SES, from the stack's SES identity. */
+function cognitoMailSender(endpoint: string, sesIdentity: string) {
   const client = new SESv2Client({
     endpoint,
     region: 'ap-northeast-1',

@@ -63,7 +63,7 @@ const decode = (jwt: string): Record<string, unknown> => {
 
 /**
  * A sign-in Cognito answers with a step first: replace a temporary password (`NEW_PASSWORD_REQUIRED`), give
- * the authenticator app's code (`SOFTWARE_TOKEN_MFA`) or set the app up (`MFA_SETUP`, when the pool requires it).
+ * the authenticator app's code (`SOFTWARE_TOKEN_MFA`) or set the app up (`MFA_SETUP`: the pool requires it).
  */
 export interface SignInStep {
   challenge: 'NEW_PASSWORD_REQUIRED' | 'SOFTWARE_TOKEN_MFA' | 'MFA_SETUP';
@@ -93,7 +93,13 @@ type CognitoAnswer = {
   message?: string;
 };
 
-const WITH_CLIENT = ['InitiateAuth', 'RespondToAuthChallenge', 'RevokeToken'];
+const WITH_CLIENT = [
+  'InitiateAuth',
+  'RespondToAuthChallenge',
+  'RevokeToken',
+  'ForgotPassword',
+  'ConfirmForgotPassword',
+];
 const cognito = async (target: string, input: Record<string, unknown>): Promise<CognitoAnswer> => {
   const c = await loadConfig();
   const response = await fetch(c.cognitoEndpoint, {
@@ -171,6 +177,16 @@ const renew = (session: Session): Promise<Session | undefined> => {
   return renewing;
 };
 
+/** Mails a password reset code to the person's address (Cognito answers alike for a name it does not know). */
+export async function forgotPassword(username: string): Promise<void> {
+  await cognito('ForgotPassword', { Username: username });
+}
+
+/** Sets a new password with the mailed code; signing in comes after. */
+export async function confirmForgotPassword(username: string, code: string, password: string): Promise<void> {
+  await cognito('ConfirmForgotPassword', { Username: username, ConfirmationCode: code, Password: password });
+}
+
 /** Answers `SOFTWARE_TOKEN_MFA` with the authenticator app's code. */
 export async function answerCode(step: SignInStep, code: string): Promise<Session | SignInStep> {
   const body = await cognito('RespondToAuthChallenge', {
@@ -181,7 +197,7 @@ export async function answerCode(step: SignInStep, code: string): Promise<Sessio
   return started(step.username, body);
 }
 
-/** An authenticator app being set up: its secret, and the sign-in step it belongs to (none when signed in). */
+/** An authenticator app being set up: its secret, and its sign-in step (none when signed in). */
 export interface TotpSetup {
   secret: string;
   step?: SignInStep;

@@ -22,6 +22,19 @@ const ja = {
   tempPasswordExpired: '仮パスワードの有効期限が切れています。管理者に再発行を依頼してください。',
   passwordResetRequired: 'パスワードのリセットが必要です。管理者に連絡してください。',
   tooManyAttempts: '試行回数が多すぎます。しばらく待ってからもう一度お試しください。',
+  forgotPassword: 'パスワードを忘れた場合',
+  resetTitle: 'パスワードの再設定',
+  resetIntro:
+    'ユーザー名(メールアドレス)を入力してください。登録されているメールアドレスに確認コードを送ります。',
+  sendCode: '確認コードを送る',
+  resetCodeSent:
+    '登録されているメールアドレスに確認コードを送りました。メールに書かれた6桁のコードと、新しいパスワード(12文字以上、英大文字・英小文字・数字・記号をそれぞれ含む)を入力してください。',
+  resetCode: '確認コード(メールの6桁)',
+  resetPassword: 'パスワードを再設定する',
+  resetDone: 'パスワードを再設定しました。新しいパスワードでサインインしてください。',
+  resetCodeMismatch: '確認コードが正しくありません。メールに書かれたコードを入力してください。',
+  resetCodeExpired: '確認コードの期限が切れたか、使えなくなりました。もう一度コードを送ってください。',
+  backToSignIn: 'サインインに戻る',
   blockedForSecurity:
     'セキュリティ上の理由(漏えいしたパスワード、いつもと違う場所からのサインインなど)でサインインが止められました。管理者に連絡してください。',
   codeMismatch: 'コードが正しくありません。認証アプリに表示されている最新のコードを入力してください。',
@@ -339,6 +352,18 @@ const en: Record<Key, string> = {
   tempPasswordExpired: 'The temporary password has expired. Ask your administrator for a new one.',
   passwordResetRequired: 'Your password has to be reset. Ask your administrator.',
   tooManyAttempts: 'Too many attempts. Wait a while and try again.',
+  forgotPassword: 'Forgot your password?',
+  resetTitle: 'Reset your password',
+  resetIntro: 'Enter your user name (e-mail address). A code goes to the address on record.',
+  sendCode: 'Send the code',
+  resetCodeSent:
+    'A code went to the address on record. Enter its 6 digits and a new password (at least 12 characters with upper- and lower-case letters, a digit and a symbol).',
+  resetCode: 'Code (6 digits, from the mail)',
+  resetPassword: 'Reset the password',
+  resetDone: 'Your password is reset. Sign in with the new one.',
+  resetCodeMismatch: 'The code is not right. Enter the code from the mail.',
+  resetCodeExpired: 'The code has expired or can no longer be used. Send a new one.',
+  backToSignIn: 'Back to sign-in',
   blockedForSecurity:
     'The sign-in was stopped for security reasons (a leaked password, a sign-in from an unusual place, …). Ask your administrator.',
   codeMismatch: 'The code is not right. Enter the latest code your authenticator app shows.',

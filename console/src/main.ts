@@ -17,6 +17,7 @@ import { initialLang, type Lang, saveLang, type T, translate } from './i18n.ts';
 import { ImportPage } from './import.ts';
 import { LeadPage } from './lead.ts';
 import { DashboardPage, SettingsPage } from './pages.ts';
+import { PasswordReset } from './password-reset.ts';
 import { SecurityPage, TotpSetupForm } from './security.ts';
 import { signInMessage } from './sign-in-errors.ts';
 import { CallListPage, LeadsPage } from './work.ts';
@@ -37,6 +38,8 @@ const route = () => location.hash.replace(/^#\/?/, '');
 
 function SignIn({ t, notice, onSession }: { t: T; notice: string; onSession: (s: Session) => void }) {
   const [error, setError] = useState(notice);
+  const [info, setInfo] = useState('');
+  const [forgot, setForgot] = useState(false);
   const [step, setStep] = useState<SignInStep | undefined>(undefined);
   const [busy, setBusy] = useState(false);
   const done = (result: Session | SignInStep | undefined) => {
@@ -83,6 +86,16 @@ function SignIn({ t, notice, onSession }: { t: T; notice: string; onSession: (s:
     if (step) void attempt(() => answerCode(step, code));
   };
   const alert = error && html`<p class="error" role="alert">${error}</p>`;
+  if (forgot)
+    return html`<${PasswordReset}
+      t=${t}
+      onDone=${() => {
+        setForgot(false);
+        setError('');
+        setInfo(t('resetDone'));
+      }}
+      onCancel=${() => setForgot(false)}
+    />`;
   if (step?.challenge === 'NEW_PASSWORD_REQUIRED')
     return html`<main key="new-password">
       <section class="card">
@@ -128,9 +141,15 @@ function SignIn({ t, notice, onSession }: { t: T; notice: string; onSession: (s:
       <form class="stack" onSubmit=${submit}>
         <label>${t('username')}<input name="username" autocomplete="username" required /></label>
         <label>${t('password')}<input name="password" type="password" autocomplete="current-password" required /></label>
+        ${info && html`<p class="notice" role="status">${info}</p>`}
         ${alert}
         <button class="primary" type="submit" disabled=${busy}>${t('signIn')}</button>
       </form>
+      <button type="button" class="link" onClick=${() => {
+        setError('');
+        setInfo('');
+        setForgot(true);
+      }}>${t('forgotPassword')}</button>
     </section>
   </main>`;
 }

@@ -154,8 +154,8 @@ export const appConfigSchema = z
     sdkTracing: z.boolean().default(false),
     /**
      * People's sign-in to the console. `mfa`: two-step sign-in with an authenticator app (TOTP): `optional`
-     * (each person turns it on under Security) or `required` (set up at the first sign-in; what a team holding
-     * customers' personal data should run in production).
+     * (each person turns it on under Security) or `required` (set up at the first sign-in; what a team
+     * holding customers' personal data should run in production).
      */
     signIn: z
       .object({

@@ -41,7 +41,7 @@ export const settingsSchema = z
     deals: dealsConfigSchema.default(dealsConfigSchema.parse(DEFAULT_DEALS)),
   })
   .superRefine((s, ctx) => {
-    // One sign-in per address: a person is not also a sales owner (who signs in as `sales`), nor listed twice.
+    // One sign-in per address: a person is not also a sales owner (signed in as `sales`), nor listed twice.
     const ownerEmails = new Set(s.handoff.owners.map((o) => o.email.toLowerCase()));
     const seen = new Set<string>();
     s.app.signIn.people.forEach((person, i) => {

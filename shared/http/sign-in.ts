@@ -62,6 +62,29 @@ export const INVITATION = {
   ].join('\n'),
 } as const;
 
+/**
+ * The mail with a code Cognito sends when someone has forgotten their password (its "verification message",
+ * `{####}` the code), Japanese first and English after. The code is good for an hour.
+ */
+export const PASSWORD_RESET_MAIL = {
+  subject: '【Lead loop】パスワード再設定の確認コード / Your Lead loop password reset code',
+  body: [
+    `<p>Lead loop コンソールのパスワード再設定の確認コードです: <b>${CODE_PLACEHOLDER}</b></p>`,
+    '<p>コンソールの「パスワードを忘れた場合」の画面でこのコードと新しいパスワードを入力してください。コードの有効期限は1時間です。お心当たりがない場合は、このメールを破棄してください。</p>',
+    '<hr>',
+    `<p>Your Lead loop console password reset code: <b>${CODE_PLACEHOLDER}</b></p>`,
+    '<p>Enter it with a new password on the console\'s "Forgot your password?" page. It is good for an hour. If you did not ask for it, ignore this mail.</p>',
+  ].join('\n'),
+} as const;
+
+/** The reset mail as Cognito fills it in (what `npm start` sends to its inbox). */
+export function passwordResetMailFor(code: string): { subject: string; html: string } {
+  return {
+    subject: PASSWORD_RESET_MAIL.subject,
+    html: PASSWORD_RESET_MAIL.body.replaceAll(CODE_PLACEHOLDER, code),
+  };
+}
+
 /** The address invitations come from: a domain identity's `no-reply@`, or the identity's own address. */
 export function invitationFromAddress(sesIdentity: string): string {
   return sesIdentity.includes('@') ? sesIdentity : `no-reply@${sesIdentity}`;

@@ -9,7 +9,7 @@ import {
   shot,
   signIn as signInAs,
 } from '../support/console-browser.ts';
-import { api, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
+import { api, inbox, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
 
 /**
  * Signing in to the console in Chromium as people do it in AWS: an invited owner's first sign-in (temporary
@@ -199,6 +199,40 @@ describe('signing in to the console', () => {
     await page.getByLabel('確認コード(6桁)').fill(codeOf(secret));
     await page.getByRole('button', { name: '確認' }).click();
     await page.getByText('サインイン中: 中村 あゆみ').waitFor();
+    await context.close();
+  });
+
+  it('given a forgotten password, when marketing asks for a code on the sign-in page, then the mail brings it, a wrong code is said in Japanese, and the new password signs them in', async () => {
+    const context = await browser.newContext({ locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
+    const page = await context.newPage();
+    await page.goto(runtime.consoleUrl);
+    await page.getByRole('button', { name: 'パスワードを忘れた場合' }).click();
+    await page.getByRole('heading', { name: 'パスワードの再設定' }).waitFor();
+    await page.getByLabel('ユーザー名またはメールアドレス').fill('m.nakajima@example.co.jp');
+    await page.getByRole('button', { name: '確認コードを送る' }).click();
+    await page.getByLabel('確認コード(メールの6桁)').waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await shot(page, 'password-reset');
+    const mails = await inbox(runtime.sesUrl, 'm.nakajima@example.co.jp');
+    const mail = mails.filter((m) => m.subject.includes('パスワード再設定')).at(-1);
+    const code = /<b>(\d{6})<\/b>/.exec(mail?.body.html ?? '')?.[1] ?? '';
+    expect(code).toMatch(/^\d{6}$/);
+
+    const submit = async (c: string) => {
+      await page.getByLabel('確認コード(メールの6桁)').fill(c);
+      await page.getByLabel('新しいパスワード', { exact: true }).fill('Nakajima-2026!');
+      await page.getByLabel('新しいパスワード(確認)').fill('Nakajima-2026!');
+      await page.getByRole('button', { name: 'パスワードを再設定する' }).click();
+    };
+    await submit(code === '000000' ? '111111' : '000000');
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toMatch(/確認コードが正しくありません/);
+    await submit(code);
+    await page.getByText('パスワードを再設定しました。', { exact: false }).waitFor();
+    await page.getByLabel('ユーザー名またはメールアドレス').fill('marketing');
+    await page.getByLabel('パスワード').fill('Nakajima-2026!');
+    await page.getByRole('button', { name: 'サインイン' }).click();
+    await page.getByText('サインイン中: 中島 美穂').waitFor();
     await context.close();
   });
 

@@ -4,7 +4,7 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { settings } from '#config/settings';
 import { fullScope, ROLES, SCOPES, type Scope } from '#http/access';
-import { INVITATION, PASSWORD_POLICY, SESSION_HOURS } from '#http/sign-in';
+import { INVITATION, PASSWORD_POLICY, PASSWORD_RESET_MAIL, SESSION_HOURS } from '#http/sign-in';
 import { FUNCTIONS } from '#infra/catalog';
 import { buildApp } from '../../infra/app.ts';
 
@@ -35,6 +35,13 @@ describe('sign-in (Cognito) and the JWT authorizer', () => {
     expect(invite.EmailMessage).toContain('{####}');
     expect(invite.EmailMessage).toContain('仮パスワード');
     expect(invite.EmailSubject.length).toBeLessThanOrEqual(140);
+    // A forgotten password's code comes in the same languages (Cognito's verification message).
+    expect(pool?.Properties.VerificationMessageTemplate).toMatchObject({
+      DefaultEmailOption: 'CONFIRM_WITH_CODE',
+      EmailSubject: PASSWORD_RESET_MAIL.subject,
+      EmailMessage: PASSWORD_RESET_MAIL.body,
+    });
+    expect(PASSWORD_RESET_MAIL.body).toContain('{####}');
     expect(pool?.Properties.EmailConfiguration).toMatchObject({
       EmailSendingAccount: 'DEVELOPER',
       From: `Lead loop <no-reply@${settings.app.sender.sesIdentity}>`,

@@ -35,7 +35,7 @@ const start = (
     now,
     mfa,
     people: settings.handoff.owners.map((o) => ({ email: o.email, name: o.name, role: 'sales' as const })),
-    invite: async (to, mail) => {
+    mail: async (to, mail) => {
       sent.push({ to, ...mail });
     },
   });
@@ -336,5 +336,74 @@ describe('two-step sign-in (TOTP) on the local sign-in', () => {
     expect((await initiate(auth, 'admin', auth.users[0]?.password ?? '')).body.ChallengeName).toBe(
       'MFA_SETUP',
     );
+  });
+});
+
+describe('a forgotten password on the local sign-in', () => {
+  it('given ForgotPassword, when the mailed code comes back with a new password, then a wrong code, an unknown name or a weak password change nothing, the right one sets it (kept after a restart), and the code is spent', async () => {
+    const dir = tempDir();
+    const sent: Mail[] = [];
+    const auth = await start(dir, sent);
+    const marketing = auth.users.find((u) => u.group === 'marketing');
+    if (!marketing) throw new Error('no marketing user');
+    const old = marketing.password;
+
+    // An unknown name gets the same answer and no mail (Cognito's preventUserExistenceErrors).
+    const unknown = await call(auth, 'ForgotPassword', { Username: 'nobody@example.co.jp' });
+    const asked = await call(auth, 'ForgotPassword', { Username: 'M.Nakajima@example.co.jp' });
+    expect(unknown).toEqual(asked);
+    expect(sent.map((m) => m.to)).toEqual(['m.nakajima@example.co.jp']);
+    const code = /<b>(\d{6})<\/b>/.exec(sent[0]?.html ?? '')?.[1] ?? '';
+    expect(code).toMatch(/^\d{6}$/);
+    expect(sent[0]?.subject).toContain('パスワード再設定');
+
+    const confirm = (c: string, password: string) =>
+      call(auth, 'ConfirmForgotPassword', { Username: 'marketing', ConfirmationCode: c, Password: password });
+    const wrong = code === '000000' ? '111111' : '000000';
+    expect((await confirm(wrong, 'Nakajima-2026!')).body.__type).toBe('CodeMismatchException');
+    expect((await confirm(code, 'nakajima-2026')).body.__type).toBe('InvalidPasswordException');
+    expect(marketing.password).toBe(old);
+    expect((await confirm(code, 'Nakajima-2026!')).status).toBe(200);
+    expect((await confirm(code, 'Nakajima-2027!')).body.__type).toBe('ExpiredCodeException');
+    expect((await initiate(auth, 'marketing', old)).body.__type).toBe('NotAuthorizedException');
+    expect((await initiate(auth, 'marketing', 'Nakajima-2026!')).body.AuthenticationResult).toBeDefined();
+
+    const restarted = await start(dir);
+    expect(
+      (await initiate(restarted, 'marketing', 'Nakajima-2026!')).body.AuthenticationResult,
+    ).toBeDefined();
+  });
+
+  it('given an invited owner who lost the invitation, when they reset the password, then it is their own (no new-password step) and five wrong codes spend the code', async () => {
+    const sent: Mail[] = [];
+    const auth = await start(tempDir(), sent);
+    const owner = auth.invited.find((u) => u.email === 't.yoshida@example.co.jp');
+    if (!owner) throw new Error('yoshida not invited');
+    await call(auth, 'ForgotPassword', { Username: owner.email });
+    const code = /<b>(\d{6})<\/b>/.exec(sent.at(-1)?.html ?? '')?.[1] ?? '';
+    const wrong = code === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 5; i++)
+      await call(auth, 'ConfirmForgotPassword', {
+        Username: owner.email,
+        ConfirmationCode: wrong,
+        Password: 'Yoshida-2026!',
+      });
+    const spent = await call(auth, 'ConfirmForgotPassword', {
+      Username: owner.email,
+      ConfirmationCode: code,
+      Password: 'Yoshida-2026!',
+    });
+    expect(spent.body.__type).toBe('ExpiredCodeException');
+
+    await call(auth, 'ForgotPassword', { Username: owner.email });
+    const fresh = /<b>(\d{6})<\/b>/.exec(sent.at(-1)?.html ?? '')?.[1] ?? '';
+    const done = await call(auth, 'ConfirmForgotPassword', {
+      Username: owner.email,
+      ConfirmationCode: fresh,
+      Password: 'Yoshida-2026!',
+    });
+    expect(done.status).toBe(200);
+    expect(owner.temporary).toBe(false);
+    expect((await initiate(auth, owner.email, 'Yoshida-2026!')).body.AuthenticationResult).toBeDefined();
   });
 });
