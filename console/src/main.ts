@@ -17,7 +17,7 @@ import { initialLang, type Lang, saveLang, type T, translate } from './i18n.ts';
 import { ImportPage } from './import.ts';
 import { LeadPage } from './lead.ts';
 import { DashboardPage, SettingsPage } from './pages.ts';
-import { PasswordReset } from './password-reset.ts';
+import { chosenPassword, PasswordReset } from './password-reset.ts';
 import { SecurityPage, TotpSetupForm } from './security.ts';
 import { signInMessage } from './sign-in-errors.ts';
 import { CallListPage, LeadsPage } from './work.ts';
@@ -72,13 +72,8 @@ function SignIn({ t, notice, onSession }: { t: T; notice: string; onSession: (s:
   };
   const submitNew = (e: Event) => {
     e.preventDefault();
-    const form = new FormData(e.target as HTMLFormElement);
-    const password = String(form.get('newPassword'));
-    if (password !== String(form.get('confirmPassword'))) {
-      setError(t('passwordsDiffer'));
-      return;
-    }
-    if (step) void attempt(() => setNewPassword(step, password));
+    const password = chosenPassword(new FormData(e.target as HTMLFormElement), t, setError);
+    if (step && password !== undefined) void attempt(() => setNewPassword(step, password));
   };
   const submitCode = (e: Event) => {
     e.preventDefault();

@@ -4,6 +4,14 @@ import type { T } from './i18n.ts';
 import { signInMessage } from './sign-in-errors.ts';
 import { html } from './ui.ts';
 
+/** The new password typed twice, or undefined when the two differ (and the mismatch is said). */
+export function chosenPassword(form: FormData, t: T, say: (message: string) => void): string | undefined {
+  const password = String(form.get('newPassword'));
+  if (password === String(form.get('confirmPassword'))) return password;
+  say(t('passwordsDiffer'));
+  return undefined;
+}
+
 /**
  * A forgotten password (Cognito's ForgotPassword → ConfirmForgotPassword): the user name, then the code the mail
  * brought with a new password. Cognito answers the same whether or not the name exists, and so does this page.
@@ -49,11 +57,8 @@ export function PasswordReset({
   const reset = (e: Event) => {
     e.preventDefault();
     const form = new FormData(e.target as HTMLFormElement);
-    const password = String(form.get('newPassword'));
-    if (password !== String(form.get('confirmPassword'))) {
-      setError(t('passwordsDiffer'));
-      return;
-    }
+    const password = chosenPassword(form, t, setError);
+    if (password === undefined) return;
     void run(async () => {
       await confirmForgotPassword(username, String(form.get('code') ?? '').trim(), password);
       onDone(username);
