@@ -40,6 +40,8 @@ export const app: z.input<typeof appConfigSchema> = {
     mfa: 'optional',
     // Cognito's threat protection: 'audit' first (risk scored, nothing blocked), 'enforce' after a few weeks.
     threatProtection: 'audit',
+    // Invitations and reset codes through SES in Japanese; false while SES is in the sandbox (README → Deploy).
+    mailThroughSes: true,
     people: [
       { email: 'n.mori@example.co.jp', name: '森 直人', role: 'admin' },
       { email: 'm.nakajima@example.co.jp', name: '中島 美穂', role: 'marketing' },

@@ -47,7 +47,8 @@ const ROLE_DESCRIPTIONS = {
  * New users get the invitation of `shared/http/sign-in.ts` (Japanese, then English), a temporary password;
  * the console asks for a password of their own at the first sign-in. Cognito sends it through the stack's
  * verified SES identity (`config/app.ts` → `sender.sesIdentity`): Cognito's own mail cannot carry a custom
- * invitation, comes from `no-reply@verificationemail.com` and is capped at 50 mails a day.
+ * invitation, comes from `no-reply@verificationemail.com` and is capped at 50 mails a day. While the account's
+ * SES is in the sandbox, `signIn.mailThroughSes: false` keeps Cognito's own (English) mail.
  */
 export class Identity extends Construct {
   readonly userPool: UserPool;
@@ -80,14 +81,19 @@ export class Identity extends Construct {
         requireSymbols: PASSWORD_POLICY.requireSymbols,
         tempPasswordValidity: Duration.days(PASSWORD_POLICY.tempPasswordValidityDays),
       },
-      userInvitation: { emailSubject: INVITATION.subject, emailBody: INVITATION.body },
-      // The code mail of a forgotten password (Cognito's verification message; nobody signs up here).
-      userVerification: {
-        emailSubject: PASSWORD_RESET_MAIL.subject,
-        emailBody: PASSWORD_RESET_MAIL.body,
-        emailStyle: VerificationEmailStyle.CODE,
-      },
-      email: invitationSender(props.settings.app.sender.sesIdentity, stack.region),
+      // Through SES: the invitation and the reset code's mail in Japanese (Cognito's own mail takes neither).
+      ...(props.settings.app.signIn.mailThroughSes
+        ? {
+            userInvitation: { emailSubject: INVITATION.subject, emailBody: INVITATION.body },
+            // The code mail of a forgotten password (Cognito's verification message; nobody signs up here).
+            userVerification: {
+              emailSubject: PASSWORD_RESET_MAIL.subject,
+              emailBody: PASSWORD_RESET_MAIL.body,
+              emailStyle: VerificationEmailStyle.CODE,
+            },
+            email: invitationSender(props.settings.app.sender.sesIdentity, stack.region),
+          }
+        : { email: UserPoolEmail.withCognito() }),
       mfa: this.mfa === 'required' ? Mfa.REQUIRED : Mfa.OPTIONAL,
       mfaSecondFactor: { sms: false, otp: true },
       accountRecovery: AccountRecovery.EMAIL_ONLY,

@@ -168,6 +168,12 @@ export const appConfigSchema = z
          */
         threatProtection: z.enum(['audit', 'enforce']).default('audit'),
         /**
+         * Cognito's mail (invitations, password reset codes) through the stack's SES identity, in Japanese.
+         * `false` while the account's SES is still in the sandbox (it delivers only to verified addresses, so
+         * creating the people would fail): Cognito's own mail, in English, at most 50 a day.
+         */
+        mailThroughSes: z.boolean().default(true),
+        /**
          * People who sign in besides the sales owners (every owner of config/handoff.ts is a `sales` user):
          * marketing and administrators. The stack creates each and Cognito mails the invitation; removing one
          * here removes their sign-in at the next deploy.
@@ -186,7 +192,7 @@ export const appConfigSchema = z
           .default([]),
       })
       .strict()
-      .default({ mfa: 'optional', threatProtection: 'audit', people: [] }),
+      .default({ mfa: 'optional', threatProtection: 'audit', mailThroughSes: true, people: [] }),
     /** How long personal data is kept (README → Privacy and retention). */
     retention: retentionConfigSchema.default({
       timelineDays: 761,

@@ -49,6 +49,19 @@ describe('sign-in (Cognito) and the JWT authorizer', () => {
     expect(JSON.stringify(pool?.Properties.EmailConfiguration.SourceArn)).toContain(
       `:identity/${settings.app.sender.sesIdentity}`,
     );
+    // While SES is in the sandbox: Cognito's own mail, and none of the custom messages it refuses with it.
+    const sandboxed = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), {
+      settings: {
+        ...settings,
+        app: { ...settings.app, signIn: { ...settings.app.signIn, mailThroughSes: false } },
+      },
+    });
+    const [plain] = Object.values(
+      Template.fromStack(sandboxed.stack).findResources('AWS::Cognito::UserPool'),
+    );
+    expect(plain?.Properties.EmailConfiguration).toMatchObject({ EmailSendingAccount: 'COGNITO_DEFAULT' });
+    expect(plain?.Properties.AdminCreateUserConfig.InviteMessageTemplate).toBeUndefined();
+    expect(JSON.stringify(plain?.Properties.VerificationMessageTemplate ?? {})).not.toContain('Lead loop');
     expect(pool?.Properties.Policies.PasswordPolicy).toMatchObject({
       MinimumLength: PASSWORD_POLICY.minLength,
       TemporaryPasswordValidityDays: PASSWORD_POLICY.tempPasswordValidityDays,

@@ -12,6 +12,7 @@ describe('signIn.people in config/app.ts', () => {
     expect(parsed.app.signIn).toEqual({
       mfa: 'optional',
       threatProtection: 'audit',
+      mailThroughSes: true,
       people: [
         { email: 'n.mori@example.co.jp', name: '森 直人', role: 'admin' },
         { email: 'm.nakajima@example.co.jp', name: '中島 美穂', role: 'marketing' },
