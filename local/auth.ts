@@ -68,12 +68,7 @@ const DEMO_USERS: Omit<DemoUser, 'password'>[] = [
 ];
 
 /** A person invited as the stack invites them: a user named by e-mail in their role, a temporary password. */
-export interface InvitedUser {
-  username: string;
-  email: string;
-  name: string;
-  group: Role;
-  password: string;
+export interface InvitedUser extends DemoUser {
   /** True until the first sign-in has set a password of the user's own. */
   temporary: boolean;
 }
@@ -121,11 +116,6 @@ export interface LocalAuth {
   verify: (
     authorization: string | undefined,
   ) => Promise<{ claims: Record<string, string> } | { error: string }>;
-  /** Signs in a user whose password is their own (what InitiateAuth answers). */
-  signIn: (
-    username: string,
-    password: string,
-  ) => Promise<{ idToken: string; accessToken: string } | undefined>;
   /** Sends the invitations not sent yet (each invited person's, once per data folder). */
   sendInvitations: () => Promise<number>;
   /** Answers `/_local/cognito/*`; false when the path is not its. */
@@ -322,11 +312,6 @@ export async function createLocalAuth(options: {
       'cognito:groups': groups,
     });
     return { idToken, accessToken };
-  };
-  const signIn: LocalAuth['signIn'] = async (username, password) => {
-    const user = findUser(username);
-    if (!user || !same(user.password, password) || isTemporary(user)) return undefined;
-    return tokensFor(user);
   };
 
   const verify: LocalAuth['verify'] = async (authorization) => {
@@ -647,7 +632,6 @@ export async function createLocalAuth(options: {
     invited,
     machineClient,
     verify,
-    signIn,
     sendInvitations,
     handle,
   };

@@ -57,7 +57,7 @@ export interface RuntimeOptions {
    * AWS: Cognito's invitation with a temporary password goes to the local SES inbox, once per data folder
    * (`npm start`).
    */
-  inviteOwners?: boolean;
+  invitePeople?: boolean;
   /** Two-step sign-in of the console (default: `config/app.ts` → `signIn.mfa`; tests try both). */
   mfa?: 'optional' | 'required';
   /** Poll the table stream continuously (default true); tests may drain it on demand instead. */
@@ -374,7 +374,7 @@ const start = async (
     mfa: options.mfa ?? settings.app.signIn.mfa,
     mail: cognitoMailSender(ses.endpoint, settings.app.sender.sesIdentity),
   });
-  const invitations = options.inviteOwners ? await auth.sendInvitations() : 0;
+  const invitations = options.invitePeople ? await auth.sendInvitations() : 0;
   if (invitations) log(`invited ${invitations} people (Cognito's invitation, in the SES inbox)`);
   let consoleBundle: Promise<ConsoleBundle> | undefined;
   const allowedOrigins = new Set(corsOrigins());

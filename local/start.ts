@@ -28,7 +28,7 @@ try {
     fresh: args.has('--fresh'),
     ...(process.env.OPS_TOKEN ? { opsToken: process.env.OPS_TOKEN } : {}),
     sweepEverySeconds: Number(process.env.SWEEP_EVERY_SECONDS ?? 5),
-    inviteOwners: true,
+    invitePeople: true,
     log: (line) => console.log(`${time()} ${line}`),
   });
 } catch (error) {

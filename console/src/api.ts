@@ -66,11 +66,13 @@ const decode = (jwt: string): Record<string, unknown> => {
  * the authenticator app's code (`SOFTWARE_TOKEN_MFA`) or set the app up (`MFA_SETUP`: the pool requires it).
  */
 export interface SignInStep {
-  challenge: 'NEW_PASSWORD_REQUIRED' | 'SOFTWARE_TOKEN_MFA' | 'MFA_SETUP';
+  challenge: (typeof STEPS)[number];
   username: string;
   session: string;
 }
-const STEPS: readonly string[] = ['NEW_PASSWORD_REQUIRED', 'SOFTWARE_TOKEN_MFA', 'MFA_SETUP'];
+const STEPS = ['NEW_PASSWORD_REQUIRED', 'SOFTWARE_TOKEN_MFA', 'MFA_SETUP'] as const;
+const isStep = (name: string | undefined): name is SignInStep['challenge'] =>
+  (STEPS as readonly (string | undefined)[]).includes(name);
 
 /** A refused sign-in: Cognito's error type (`NotAuthorizedException`, …) and its message. */
 export class SignInError extends Error {
@@ -140,8 +142,8 @@ const saveSession = (
 };
 
 const started = (username: string, body: CognitoAnswer): Session | SignInStep => {
-  if (body.ChallengeName && STEPS.includes(body.ChallengeName) && body.Session)
-    return { challenge: body.ChallengeName as SignInStep['challenge'], username, session: body.Session };
+  if (isStep(body.ChallengeName) && body.Session)
+    return { challenge: body.ChallengeName, username, session: body.Session };
   if (!body.AuthenticationResult)
     throw new SignInError(`challenge:${body.ChallengeName ?? 'none'}`, body.ChallengeName ?? 'no tokens');
   return saveSession(body.AuthenticationResult, body.AuthenticationResult.RefreshToken);
@@ -251,12 +253,14 @@ export async function disableTotp(): Promise<void> {
   });
 }
 
-/** The person's access token, renewed like the ID token. */
-const accessToken = async (): Promise<string> => {
-  let session = stored();
-  if (session && session.expiresAt - RENEW_AHEAD_MS < Date.now()) session = await renew(session);
-  return session?.accessToken ?? '';
+/** The stored session, renewed first when its tokens are near their end. */
+const freshSession = async (): Promise<Session | undefined> => {
+  const session = stored();
+  return session && session.expiresAt - RENEW_AHEAD_MS < Date.now() ? renew(session) : session;
 };
+
+/** The person's access token, renewed like the ID token. */
+const accessToken = async (): Promise<string> => (await freshSession())?.accessToken ?? '';
 
 /** Signs out: forgets the session and revokes its refresh token (best effort: the tokens end anyway). */
 export async function signOut(): Promise<void> {
@@ -280,8 +284,7 @@ export async function authorizedFetch(path: string, init: RequestInit = {}): Pro
         ...(session ? { authorization: `Bearer ${session.idToken}` } : {}),
       },
     });
-  let session = stored();
-  if (session && session.expiresAt - RENEW_AHEAD_MS < Date.now()) session = await renew(session);
+  const session = await freshSession();
   const response = await send(session);
   if (response.status !== 401 || !session) return response;
   const renewed = await renew(session);
