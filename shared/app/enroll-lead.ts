@@ -12,6 +12,7 @@ import {
   type EnrollmentCandidate,
   type EnrollmentSignal,
   earlierTriggersAfter,
+  exitMetAtStart,
   ranForOpenHandoff,
   runsEndedBy,
   startedEarlierRun,
@@ -36,6 +37,8 @@ export type EnrollOutcome =
   | 'exited'
   | 'duplicate'
   | 'not_eligible'
+  /** The lead already meets one of the sequence's exits (a customer gone cold, a lead with sales): no run. */
+  | 'meets_exit'
   | 'not_allowed'
   | 'lead_not_found'
   | 'unknown_sequence';
@@ -150,8 +153,9 @@ async function enrollOne(
     // An inquiry posted again while sales has the lead: its follow-up went to this hand-off already.
     if (candidate.oncePerHandoff && ranForOpenHandoff(existing, lead.state.handoff))
       return 'not_eligible' as const;
-    const run = (existing?.run ?? 0) + 1;
     const enrolledAt = candidate.startAt ?? at;
+    if (exitMetAtStart(sequence, lead, enrolledAt)) return 'meets_exit' as const;
+    const run = (existing?.run ?? 0) + 1;
     const dueAt = firstStepAt(sequence, enrolledAt, lead);
     const earlierTriggers = earlierTriggersAfter(existing);
     const record = {

@@ -426,6 +426,48 @@ describe('step-email sequence: conditions on engagement', () => {
     expect(subjects).toContain('引き続き情報をお届けしてもよろしいでしょうか');
     expect(subjects).not.toContain('オンラインセミナーのご案内');
   });
+
+  it('given a lead sales disqualified and a lead with sales (an open inquiry hand-off), when each goes cold, then no re-engagement run starts: no enrollment, no timeline line, no mail', async () => {
+    // Arrange: a whitepaper lead disqualified by sales; a demo request (handed off at once) not yet accepted.
+    const { leadAction } = await import('./handoff-support.ts');
+    const lost = await whitepaperLead('cold-disqualified');
+    expect(
+      (
+        await leadAction(runtime, lost.leadId, 'disqualify', {
+          actionId: `dq-${lost.leadId}`,
+          reason: '競合他社',
+        })
+      ).status,
+    ).toBe(200);
+    const inquiryEmail = uniqueEmail('cold-with-sales');
+    await postForm(runtime, 'contact', { ...whitepaperBody(inquiryEmail), message: 'デモを見たい' });
+    await runtime.settle();
+    const withSales = await leadIdOf(inquiryEmail);
+    const coldEvent = (leadId: string) => temperatureEvent(leadId, 'cold', clockNow());
+
+    // Act
+    const results = [
+      await runtime.invoke('nurture-enroll', coldEvent(lost.leadId)),
+      await runtime.invoke('nurture-enroll', coldEvent(withSales)),
+    ];
+    await sweepUntil(runtime, async () => false, { stepMs: 12 * HOUR, maxMs: 8 * DAY });
+
+    // Assert
+    expect(results).toEqual([
+      { results: [{ sequenceId: 'cold-reengage', outcome: 'meets_exit' }] },
+      { results: [{ sequenceId: 'cold-reengage', outcome: 'meets_exit' }] },
+    ]);
+    const { getTimeline } = await import('#store/leads');
+    for (const leadId of [lost.leadId, withSales]) {
+      expect(await enrollmentItem(leadId, 'cold-reengage')).toBeUndefined();
+      const lines = (await getTimeline(leadId)).filter((e) => e.properties?.sequenceId === 'cold-reengage');
+      expect(lines).toEqual([]);
+    }
+    for (const email of [lost.email, inquiryEmail]) {
+      const subjects = (await marketingMails(runtime, email)).map((m) => m.subject);
+      expect(subjects).not.toContain('引き続き情報をお届けしてもよろしいでしょうか');
+    }
+  });
 });
 
 describe('step-email sequence: double opt-in', () => {

@@ -5,11 +5,14 @@
 import { CONFIRM_TOKEN_TTL_MS } from '#domain/capture/tokens';
 import { eventHash, type Lead, marketingAllowed } from '#domain/lead/lead';
 import type { EpochMs, Temperature } from '#domain/lead/types';
-import type {
-  EnrollmentPolicy,
-  EnrollmentState,
-  EnrollmentTrigger,
-  LeadSnapshot,
+import {
+  type EnrollmentPolicy,
+  type EnrollmentState,
+  type EnrollmentTrigger,
+  type ExitReason,
+  exitReasonFor,
+  type LeadSnapshot,
+  type PlannableSequence,
 } from '#domain/nurture/sequences';
 
 /** What happened last to an enrollment, for ops and the timeline. */
@@ -245,4 +248,19 @@ export function snapshotOf(
     ...(profile.timeZone ? { timeZone: profile.timeZone } : {}),
     engagement: { opened: [...(enrollment.opened ?? [])], clicked: [...(enrollment.clicked ?? [])] },
   };
+}
+
+/**
+ * The exit a lead already meets when a run would start at `startAt`: a customer who went cold (a re-engagement
+ * sequence exits at SAL and beyond), a lead with sales downloading a whitepaper (nurture exits on hand-off).
+ * No run starts then: its first step would only find the exit, and the lead's timeline would show a sequence
+ * started and ended for nothing. Consent is not decided here: a pending double opt-in starts a run that waits.
+ */
+export function exitMetAtStart(
+  sequence: Pick<PlannableSequence, 'exit'>,
+  lead: Lead,
+  startAt: EpochMs,
+): ExitReason | undefined {
+  const reason = exitReasonFor(sequence, snapshotOf(lead, { enrolledAt: startAt }));
+  return reason === 'no_consent' ? undefined : reason;
 }

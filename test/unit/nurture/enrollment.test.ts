@@ -6,6 +6,7 @@ import {
   candidatesFor,
   type EnrollmentRecord,
   earlierTriggersAfter,
+  exitMetAtStart,
   REMEMBERED_TRIGGERS,
   ranForOpenHandoff,
   runsEndedBy,
@@ -286,6 +287,59 @@ describe('nurture: the lead as the planner sees it', () => {
     expect(snapshotOf(withHandoff({ n: 1, startedAt: 1200, closedAt: 1500 }), run).handedOff).toBe(true);
     expect(snapshotOf(withHandoff({ n: 1, startedAt: 500, closedAt: 1000 }), run).handedOff).toBe(false);
     expect(snapshotOf(withHandoff(undefined), run).handedOff).toBe(false);
+  });
+});
+
+describe('nurture: a run that would only find its exit does not start', () => {
+  const consent = {
+    purpose: 'marketing_email',
+    textVersion: 'v',
+    formId: 'whitepaper',
+    at: 1,
+    doubleOptIn: false,
+  };
+  const at = (stage: string, handoff?: Record<string, unknown>, history: unknown[] = []) => {
+    const base = lead(consent);
+    return { ...base, state: { ...base.state, stage, stageHistory: history, handoff } } as unknown as Lead;
+  };
+  const sequence = (id: string) => {
+    const found = settings.sequences.find((q) => q.id === id);
+    if (!found) throw new Error(`no sequence ${id}`);
+    return found;
+  };
+  const reengage = sequence('cold-reengage');
+
+  it('given a customer, a lead in SQL or TQL, or a disqualified lead going cold, then re-engagement is refused with the exit it meets', () => {
+    expect(exitMetAtStart(reengage, at('customer'), 5000)).toBe('reached_sal');
+    expect(exitMetAtStart(reengage, at('sql'), 5000)).toBe('reached_sal');
+    expect(exitMetAtStart(reengage, at('tql'), 5000)).toBe('reached_sal');
+    expect(exitMetAtStart(reengage, at('disqualified'), 5000)).toBe('disqualified');
+  });
+
+  it('given an open hand-off, then a sequence that exits on hand-off is refused; one closed before the run starts (recycled) is not', () => {
+    expect(exitMetAtStart(reengage, at('mql', { n: 1, startedAt: 100 }), 5000)).toBe('handed_off');
+    expect(exitMetAtStart(reengage, at('recycled', { n: 1, startedAt: 100, closedAt: 4000 }), 5000)).toBe(
+      undefined,
+    );
+    // The inquiry follow-up does not exit on hand-off: the demo request's own mail still starts.
+    expect(exitMetAtStart(sequence('inquiry-followup'), at('mql', { n: 1, startedAt: 100 }), 5000)).toBe(
+      undefined,
+    );
+  });
+
+  it('given a lead recycled after reaching SAL, when recycle-nurture starts later, then it starts: only stages entered since the start count', () => {
+    const recycled = at('recycled', { n: 1, startedAt: 100, closedAt: 2000 }, [
+      { from: 'mql', to: 'sal', at: 1000, reason: 'accept' },
+      { from: 'sal', to: 'recycled', at: 2000, reason: 'recycle' },
+    ]);
+    expect(exitMetAtStart(sequence('recycle-nurture'), recycled, 2000 + 90 * 86_400_000)).toBe(undefined);
+  });
+
+  it('given a double opt-in not yet confirmed, then the run starts (its first step waits for the confirmation); an unsubscribed lead is refused', () => {
+    expect(exitMetAtStart(reengage, lead({ ...consent, doubleOptIn: true, at: 4000 }), 5000)).toBe(undefined);
+    expect(exitMetAtStart(reengage, lead(consent, { transientBounces: 0, unsubscribedAt: 3 }), 5000)).toBe(
+      'unsubscribed',
+    );
   });
 });
 
