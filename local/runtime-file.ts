@@ -111,3 +111,31 @@ export const useLocalTable = (
   }
   return local;
 };
+
+/**
+ * Puts this process on the running runtime's clock: `npm start`'s clock is moved by `POST /_local/clock` (a
+ * week of nurture in seconds), and a script writing to its table must write at the same time as its handlers.
+ * An import on the wall clock while the runtime is 90 days ahead opened hand-offs whose deadlines had passed:
+ * the next sweep breached them all and reassigned the leads. Nothing changes on AWS (`TABLE_NAME` set), with
+ * no runtime running, or when it does not answer (the wall clock then, as before). Returns the offset taken.
+ */
+export async function useLocalRuntimeClock(
+  local: { dataDir: string },
+  environment: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  const running = readRuntimeInfo(local.dataDir);
+  if (!running || environment.TABLE_NAME !== running.tableName || !environment.AWS_ENDPOINT_URL_DYNAMODB)
+    return 0;
+  let offsetMs: unknown;
+  try {
+    const answer = await fetch(`${running.apiUrl}/_local/clock`, { signal: AbortSignal.timeout(2_000) });
+    offsetMs = ((await answer.json()) as { offsetMs?: unknown }).offsetMs;
+  } catch {
+    return 0;
+  }
+  if (typeof offsetMs !== 'number' || !Number.isFinite(offsetMs) || offsetMs <= 0) return 0;
+  const { advanceClock, clockOffset } = await import('#adapters/clock');
+  const missing = offsetMs - clockOffset();
+  if (missing > 0) advanceClock(missing);
+  return offsetMs;
+}

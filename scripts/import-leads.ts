@@ -14,7 +14,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { useLocalTable } from '#local/runtime-file';
+import { useLocalRuntimeClock, useLocalTable } from '#local/runtime-file';
 
 export const IMPORT_EXIT = { ok: 0, failure: 1, usage: 2, rejected: 4, interrupted: 130 } as const;
 
@@ -81,6 +81,8 @@ async function main(argv: string[]): Promise<number> {
   process.env.PUBLIC_BASE_URL ??= 'http://localhost:3000';
   process.env.LOG_LEVEL ??= 'warn';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  // Rows enter at the runtime's time (its clock may have been moved ahead), as through the API.
+  await useLocalRuntimeClock(local);
 
   const { importLeads, importQueryGate, queryOptions } = await import('#app/import-leads');
   const options = importQueryGate.safeParse({

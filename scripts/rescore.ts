@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import type { ScoringConfig } from '#config/scoring';
 import type { EpochMs } from '#domain/lead/types';
 import type { BehaviourState } from '#domain/scoring/scoring';
-import { useLocalTable } from '#local/runtime-file';
+import { useLocalRuntimeClock, useLocalTable } from '#local/runtime-file';
 import { CONFLICT, type Conflict, retryOnConflict } from '#store/retry';
 
 export interface RescoreProgress {
@@ -394,6 +394,8 @@ const main = async (): Promise<void> => {
   process.env.SES_CONFIGURATION_SET ??= 'unused-by-rescore';
   process.env.PUBLIC_BASE_URL ??= 'http://localhost:3000';
   process.env.LOG_LEVEL ??= 'warn';
+  // Scores change at the runtime's time (its clock may have been moved ahead), as the handlers' do.
+  await useLocalRuntimeClock(local);
 
   const checkpointFile = resolve(values.checkpoint ?? join(local.dataDir, 'rescore-checkpoint.json'));
   const tty = process.stdout.isTTY === true;

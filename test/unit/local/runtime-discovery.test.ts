@@ -1,11 +1,20 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { clockOffset } from '#adapters/clock';
 import { assertPortsFree, PortInUseError } from '#local/ports';
 import { mayPutEvents } from '#local/runtime';
-import { localDynamoTarget, type RuntimeInfo, readRuntimeInfo, writeRuntimeInfo } from '#local/runtime-file';
+import {
+  localDynamoTarget,
+  type RuntimeInfo,
+  readRuntimeInfo,
+  useLocalRuntimeClock,
+  writeRuntimeInfo,
+} from '#local/runtime-file';
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -55,6 +64,50 @@ describe('finding a running local runtime (DATA_DIR/runtime.json)', () => {
     writeFileSync(join(dataDir, 'runtime.json'), JSON.stringify(info(dataDir, 2 ** 22 + 12345)));
     expect(readRuntimeInfo(dataDir)).toBeUndefined();
     expect(localDynamoTarget({ DATA_DIR: dataDir }).endpoint).toBe('http://localhost:8000');
+  });
+});
+
+describe('a script on the running runtime’s clock', () => {
+  /** A stand-in for the runtime's `GET /_local/clock`, answering `offsetMs`. */
+  const clockServer = async (offsetMs: number) => {
+    const server = createHttpServer((_request, response) => {
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ now: new Date(Date.now() + offsetMs).toISOString(), offsetMs }));
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+  };
+  const local = (dataDir: string, apiUrl: string) => {
+    writeRuntimeInfo(dataDir, { ...info(dataDir, process.pid), apiUrl });
+    return { TABLE_NAME: 'leadloop-local', AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:8100' };
+  };
+
+  it('given npm start’s clock moved 90 days ahead, when a script writing to its table starts, then it runs 90 days ahead too (an import on the wall clock opened hand-offs already overdue); on AWS or with no runtime it keeps the wall clock', async () => {
+    const ninetyDays = 90 * 86_400_000;
+    const server = await clockServer(ninetyDays);
+    try {
+      const dataDir = tempDir();
+      const environment = local(dataDir, server.url);
+      // Act + Assert: AWS (another table) and no runtime leave the clock alone.
+      expect(await useLocalRuntimeClock({ dataDir }, { ...environment, TABLE_NAME: 'LeadLoop-Table' })).toBe(
+        0,
+      );
+      expect(await useLocalRuntimeClock({ dataDir: tempDir() }, environment)).toBe(0);
+      expect(clockOffset()).toBe(0);
+      expect(await useLocalRuntimeClock({ dataDir }, environment)).toBe(ninetyDays);
+      expect(clockOffset()).toBe(ninetyDays);
+      // Taken once: a second call does not move it further.
+      await useLocalRuntimeClock({ dataDir }, environment);
+      expect(clockOffset()).toBe(ninetyDays);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('given a runtime file whose runtime does not answer, then the wall clock, no error', async () => {
+    const dataDir = tempDir();
+    const environment = local(dataDir, 'http://127.0.0.1:9');
+    expect(await useLocalRuntimeClock({ dataDir }, environment)).toBe(0);
   });
 });
 
