@@ -386,8 +386,10 @@ export function factsFor(
         }
         // The owner who received an open hand-off from a colleague (by the SLA timer or by hand): their
         // accept and first contact count for them, so the row says where those hand-offs came from (the
-        // `handoffs` column counts hand-offs opened, each once, for the owner who first got it).
-        if (event.detail.reason !== 'handoff') {
+        // `handoffs` column counts hand-offs opened, each once, for the owner who first got it). A manual
+        // assignment with no previous owner (an import or a manual entry given straight to a rep) is that
+        // owner's first hand-off, not one received from a colleague.
+        if (event.detail.reason !== 'handoff' && event.detail.previousOwner) {
           facts.push({
             ...base,
             scope: 'sla',

@@ -599,3 +599,43 @@ describe('UTM values that name a person', () => {
     expect(dims.campaign).toBe(REDACTED_VALUE);
   });
 });
+
+describe('SLA counting: hand-offs received from a colleague', () => {
+  const owner = (ownerId: string) => ({
+    ownerId,
+    name: ownerId,
+    email: `${ownerId}@example.co.jp`,
+    team: 'smb',
+  });
+  const assigned = (reason: 'handoff' | 'manual' | 'sla_reassign', previous: string | null) =>
+    factsFor(
+      [
+        buildDomainEvent('Lead Assigned', {
+          eventId: `L1:assign:${reason}:${previous}`,
+          version: 1,
+          occurredAt: new Date(EARLY).toISOString(),
+          leadId: 'L1',
+          handoffNumber: 1,
+          owner: owner('suzuki'),
+          previousOwner: previous ? owner(previous) : null,
+          reason,
+          rule: null,
+        }),
+      ],
+      { createdAt: EARLY, stageHistory: [] },
+      TZ,
+    ).map((f) => ({ ownerId: f.ownerId, metrics: f.metrics }));
+
+  it('given an import or manual entry given straight to a rep (manual, no previous owner), then nothing is counted as received from a colleague', () => {
+    expect(assigned('manual', null)).toEqual([]);
+    expect(assigned('handoff', null)).toEqual([]);
+  });
+
+  it('given a manual reassignment or an SLA reassignment from a colleague, then the new owner received it (and the SLA one counts against the colleague)', () => {
+    expect(assigned('manual', 'tanaka')).toEqual([{ ownerId: 'suzuki', metrics: { reassignedIn: 1 } }]);
+    expect(assigned('sla_reassign', 'tanaka')).toEqual([
+      { ownerId: 'tanaka', metrics: { reassigned: 1 } },
+      { ownerId: 'suzuki', metrics: { reassignedIn: 1 } },
+    ]);
+  });
+});
