@@ -118,7 +118,7 @@ export function ImportPage({ t }: { t: T }) {
       <label>${t('uploadCsv')}<input type="file" name="file" accept=".csv,text/csv" required /></label>
       <label>${t('channel')}<select name="channel">${CHANNELS.map((c) => html`<option value=${c}>${valueLabel(t, 'channel', c)}</option>`)}</select></label>
       <label>${t('source')}<input name="source" placeholder="展示会 2026 東京" maxLength="200" /></label>
-      <label>${t('consentBasis')}<select name="consent">${CONSENTS.map((c) => html`<option value=${c}>${c}</option>`)}</select></label>
+      <label>${t('consentBasis')}<select name="consent">${CONSENTS.map((c) => html`<option value=${c}>${valueLabel(t, 'basis', c)}</option>`)}</select></label>
       <button class="primary" type="submit" disabled=${busy}>${t('previewImport')}</button>
     </form>
     ${busy && html`<p class="muted" role="status">${t('loading')}</p>`}

@@ -4,6 +4,7 @@ import { ApiError, api, newId, type Session } from './api.ts';
 import { type Key, type T, valueLabel } from './i18n.ts';
 import {
   errorText,
+  formName,
   html,
   Message,
   num,
@@ -12,6 +13,7 @@ import {
   ruleLabel,
   type Settings,
   Show,
+  sequenceName,
   teamName,
   useGet,
   useSettings,
@@ -368,7 +370,7 @@ function Deal({ t, lead, phases, reload }: { t: T; lead: Lead; phases: Phase[]; 
         deal.opportunities.length === 0
           ? html`<p class="muted">${t('noData')}</p>`
           : html`<div class="scroll"><table data-testid="opportunities"><thead><tr><th scope="col">${t('phase')}</th><th scope="col">${t('status')}</th><th scope="col" class="num">${t('amount')}</th><th scope="col">${t('expectedCloseDate')}</th><th scope="col" class="num">%</th></tr></thead><tbody>
-        ${deal.opportunities.map((o) => html`<tr data-status=${o.status}><td>${o.phaseLabel}</td><td>${o.status}${o.lostReason ? ` (${o.lostReason})` : ''}</td><td class="num">${num(o.amount)} ${o.currency}</td><td>${o.expectedCloseDate}</td><td class="num">${o.probability}</td></tr>`)}
+        ${deal.opportunities.map((o) => html`<tr data-status=${o.status}><td>${o.phaseLabel}</td><td>${valueLabel(t, 'status', o.status)}${o.lostReason ? ` (${o.lostReason})` : ''}</td><td class="num">${num(o.amount)} ${o.currency}</td><td>${o.expectedCloseDate}</td><td class="num">${o.probability}</td></tr>`)}
       </tbody></table></div>`
       }`
     }
@@ -395,7 +397,7 @@ function Deal({ t, lead, phases, reload }: { t: T; lead: Lead; phases: Phase[]; 
     }</section>`;
 }
 
-function Consent({ t, lead }: { t: T; lead: Lead }) {
+function Consent({ t, lead, settings }: { t: T; lead: Lead; settings: Settings | undefined }) {
   const history = lead.consentHistory ?? [];
   return html`<section class="card" aria-labelledby="h-consent"><h2 id="h-consent">${t('consent')}</h2>
     <p>${t('marketingAllowed')}: <strong>${lead.marketing?.allowed ? t('yes') : t('no')}</strong></p>
@@ -403,7 +405,7 @@ function Consent({ t, lead }: { t: T; lead: Lead }) {
       history.length === 0
         ? html`<p class="muted">${t('noData')}</p>`
         : html`<div class="scroll"><table data-testid="consent"><thead><tr><th scope="col">${t('at')}</th><th scope="col">${t('kind')}</th><th scope="col">${t('purpose')}</th><th scope="col">${t('source')}</th></tr></thead><tbody>
-      ${history.map((c) => html`<tr><td>${when(c.at)}</td><td>${valueLabel(t, 'consent', c.kind)}</td><td>${valueLabel(t, 'purpose', c.purpose)}</td><td>${[c.formId, c.textVersion, c.method].filter(Boolean).join(' · ')}</td></tr>`)}
+      ${history.map((c) => html`<tr><td>${when(c.at)}</td><td>${valueLabel(t, 'consent', c.kind)}</td><td>${valueLabel(t, 'purpose', c.purpose)}</td><td>${consentSource(t, settings, c)}</td></tr>`)}
     </tbody></table></div>`
     }</section>`;
 }
@@ -439,7 +441,7 @@ function Timeline({ t, lead, settings }: { t: T; lead: Lead; settings: Settings 
   return html`<section class="card" aria-labelledby="h-timeline"><h2 id="h-timeline">${t('timeline')}</h2>
     <ol class="timeline" data-testid="timeline">${[...lead.timeline, ...older].map(
       (e) =>
-        html`<li><time datetime=${e.occurredAt}>${when(e.occurredAt)}</time> ${e.title ?? valueLabel(t, 'event', e.type)}${e.points ? html` <strong>(${e.points > 0 ? '+' : ''}${e.points})</strong>` : ''}${e.rule ? html` <small class="muted">${ruleLabel(settings, e.rule)}</small>` : ''}${typeof e.properties?.note === 'string' ? html` — ${e.properties.note}` : ''}</li>`,
+        html`<li><time datetime=${e.occurredAt}>${when(e.occurredAt)}</time> ${entryText(t, settings, e)}${e.points ? html` <strong>(${e.points > 0 ? '+' : ''}${e.points})</strong>` : ''}${e.rule ? html` <small class="muted">${ruleLabel(settings, e.rule)}</small>` : ''}${typeof e.properties?.note === 'string' ? html` — ${e.properties.note}` : ''}</li>`,
     )}</ol>
     ${cursor && html`<button type="button" class="secondary" onClick=${more}>${t('older')}</button>`}
     <${Message} result=${result} /></section>`;
@@ -454,7 +456,7 @@ export function LeadPage({ t, leadId, session }: { t: T; leadId: string; session
     <section class="card" aria-labelledby="h-lead"><h2 id="h-lead">${l.attributes.lastName ?? ''} ${l.attributes.firstName ?? ''} <small class="muted">${l.email}</small></h2>
       <p>${l.attributes.company ?? ''}${l.attributes.title ? ` · ${l.attributes.title}` : ''}${l.attributes.phone ? html` · <a href=${`tel:${l.attributes.phone}`}>${l.attributes.phone}</a>` : ''}</p>
       <p>${t('stage')}: <strong data-testid="stage" data-stage=${l.stage}>${valueLabel(t, 'stage', l.stage)}</strong> · ${t('temperature')}: ${valueLabel(t, 'temperature', l.temperature)} · ${t('score')}: <strong>${l.score.total}</strong> (${valueLabel(t, 'score', 'fit')} ${l.score.fit} / ${valueLabel(t, 'score', 'behaviour')} ${l.score.behaviour}) · ${t('channel')}: ${valueLabel(t, 'channel', l.channel)}</p>
-      <p class="muted">${t('firstTouch')}: ${touch(t, l.attribution?.firstTouch)} · ${t('lastTouch')}: ${touch(t, l.attribution?.lastTouch)}</p>
+      <p class="muted">${t('firstTouch')}: ${touch(t, settings, l.attribution?.firstTouch)} · ${t('lastTouch')}: ${touch(t, settings, l.attribution?.lastTouch)}</p>
     </section>
     <${SalesActions} t=${t} lead=${l} me=${me?.ownerId} reload=${reload} />
     <div class="grid">
@@ -467,22 +469,91 @@ export function LeadPage({ t, leadId, session }: { t: T; leadId: string; session
         <table><tbody>
           ${Object.entries(l.fitBreakdown ?? {}).map(([rule, points]) => html`<tr><th scope="row">${valueLabel(t, 'score', 'fit')}: ${ruleLabel(settings, rule)}</th><td class="num">${points}</td></tr>`)}
           ${l.timeline.filter((e) => e.points).map((e) => html`<tr><th scope="row">${valueLabel(t, 'score', 'behaviour')}: ${e.rule ? ruleLabel(settings, e.rule) : valueLabel(t, 'event', e.type)}</th><td class="num">${e.points}</td></tr>`)}
+          ${rest(l) !== 0 && html`<tr data-row="decay"><th scope="row">${valueLabel(t, 'score', 'behaviour')}: ${t(l.timelineCursor ? 'olderActivityAndDecay' : 'decayShort')}</th><td class="num">${rest(l)}</td></tr>`}
         </tbody></table></section>
       <${StageHistory} t=${t} lead=${l} />
     </div>
-    <${Consent} t=${t} lead=${l} />
+    <${Consent} t=${t} lead=${l} settings=${settings} />
     <${Timeline} t=${t} lead=${l} settings=${settings} />`}<//>`;
 }
 
 /** A touch as a person reads it: channel, form (or campaign/source), time — not `key=value` pairs. */
-const touch = (t: T, x: Record<string, unknown> | undefined) => {
+const touch = (t: T, settings: Settings | undefined, x: Record<string, unknown> | undefined) => {
   if (!x) return '—';
   const text = (k: string) => (typeof x[k] === 'string' ? (x[k] as string) : undefined);
+  const formId = text('formId');
   return [
     valueLabel(t, 'channel', text('channel')),
-    text('formId') ?? text('campaign') ?? text('source'),
+    (formId ? sourceName(t, settings, formId) : undefined) ?? text('campaign') ?? text('source'),
     typeof x.at === 'number' ? when(new Date(x.at).toISOString()) : undefined,
   ]
     .filter(Boolean)
     .join(' · ');
+};
+
+/**
+ * Where a lead or a consent came from, as a person reads it: the form's name, 「手動登録」 for an entry typed in
+ * the console or API, 「インポート」 for a CSV row (`ops:manual`, `import:<id>`: capture's ids for them).
+ */
+const sourceName = (t: T, settings: Settings | undefined, formId: string): string =>
+  formId === 'ops:manual'
+    ? t('manualEntry')
+    : formId.startsWith('import:')
+      ? t('importEntry')
+      : formName(settings, formId);
+
+/** A consent entry's source: the form (or entry), the consent text's version or the basis, how it was withdrawn. */
+const consentSource = (
+  t: T,
+  settings: Settings | undefined,
+  c: { formId?: string | undefined; textVersion?: string | undefined; method?: string | undefined },
+): string =>
+  [
+    c.formId ? sourceName(t, settings, c.formId) : undefined,
+    c.textVersion?.startsWith('basis:')
+      ? valueLabel(t, 'basis', c.textVersion.slice('basis:'.length))
+      : c.textVersion
+        ? `${t('consentText')} ${c.textVersion}`
+        : undefined,
+    c.method ? valueLabel(t, 'withdrawal', c.method) : undefined,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+
+/** A translated key when the dictionary has it (activity types and call outcomes), else the value as sent. */
+const known = (t: T, key: string, value: string): string => t(key as Key) ?? value;
+
+/**
+ * A timeline line in the console's language. The API's `title` is for machines and the CRM (`call:
+ * appointment_set`); here a sales activity reads 「電話: アポイント獲得」, a sequence line names the sequence (and
+ * why it ended), a mail line its sequence, a form post its form.
+ */
+export function entryText(t: T, settings: Settings | undefined, e: TimelineEntry): string {
+  const p = e.properties ?? {};
+  const text = (k: string) => (typeof p[k] === 'string' ? (p[k] as string) : undefined);
+  const label = valueLabel(t, 'event', e.type);
+  if (e.type === 'sales_activity') {
+    const activity = text('activityType');
+    const outcome = text('outcome');
+    const head = activity ? known(t, `type_${activity}`, activity) : label;
+    return outcome ? `${head}: ${known(t, outcome, outcome)}` : head;
+  }
+  const sequenceId = text('sequenceId');
+  if (sequenceId) {
+    const reason = e.type === 'sequence_exited' ? text('reason') : undefined;
+    return `${label}: ${sequenceName(settings, sequenceId)}${reason ? ` (${valueLabel(t, 'exit', reason)})` : ''}`;
+  }
+  const formId = text('formId');
+  if (e.type === 'form_submitted' && formId) return `${label}: ${sourceName(t, settings, formId)}`;
+  return e.title && label === e.type ? e.title : label;
+}
+
+/**
+ * What the behaviour score has besides the points listed (the timeline's newest page): the decay since (a
+ * half-life lowers it day by day), and older activity when more pages exist. Without this row the listed
+ * points of a lead idle for months add up to far more than the score beside them.
+ */
+const rest = (l: Lead): number => {
+  const listed = l.timeline.reduce((sum, e) => sum + (e.points || 0), 0);
+  return Math.round((l.score.behaviour - listed) * 10) / 10;
 };

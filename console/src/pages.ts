@@ -12,16 +12,13 @@ import {
   type Result,
   type Settings,
   Show,
+  sequenceName,
   teamName,
   templateSubject,
   useGet,
   useSettings,
 } from './ui.ts';
 import { wholeWeeks } from './weeks.ts';
-
-/** A sequence's name from the settings (marketing ops' words), else its id. */
-const sequenceName = (s: Settings | undefined, id: string) =>
-  s?.sequences?.find((q) => q.id === id)?.name ?? id;
 
 // ----- Dashboard ------------------------------------------------------------------------------------------
 

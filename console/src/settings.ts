@@ -5,10 +5,12 @@ import {
   type Clock,
   type Figures,
   type FitRule,
+  formName,
   html,
   type SequenceEntry,
   type SequenceStep,
   type Settings,
+  sequenceName,
   teamName,
   templateSubject,
 } from './ui.ts';
@@ -40,8 +42,6 @@ function Items({ t, items, max = 8 }: { t: T; items: readonly string[]; max?: nu
 const Props = ({ rows }: { rows: [string, unknown][] }) =>
   html`<dl class="props">${rows.map(([term, value]) => html`<dt>${term}</dt><dd>${value}</dd>`)}</dl>`;
 
-const formName = (s: Settings, id: string): string => s.forms?.find((f) => f.id === id)?.name ?? id;
-const sequenceName = (s: Settings, id: string): string => s.sequences?.find((q) => q.id === id)?.name ?? id;
 const subjectOf = (s: Settings, templateId: string): string => {
   const template = s.templates.find((tp) => tp.id === templateId);
   return (template && templateSubject(template)) ?? templateId;

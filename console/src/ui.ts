@@ -108,6 +108,18 @@ export type { BehaviourRule, BusinessWindow, Clock, FitRule, SequenceEntry, Sequ
 export const teamName = (s: Settings | undefined, id: string): string =>
   s?.handoff.teams.find((team) => team.teamId === id)?.name ?? id;
 
+/** A form's name from the settings (marketing ops' words), else its id. */
+export const formName = (s: Settings | undefined, id: string): string =>
+  s?.forms?.find((f) => f.id === id)?.name ?? id;
+
+/** A sequence's name from the settings (marketing ops' words), else its id. */
+export const sequenceName = (s: Settings | undefined, id: string): string =>
+  s?.sequences?.find((q) => q.id === id)?.name ?? id;
+
+/** An owner's name from the settings (「高橋 誠」), else the id (an owner removed from config since). */
+export const ownerName = (s: Settings | undefined, id: string): string =>
+  s?.handoff.owners.find((o) => o.ownerId === id)?.name ?? id;
+
 /** A scoring rule's label from the settings (marketing ops' words), else its id. */
 export const ruleLabel = (s: Settings | undefined, id: string): string =>
   [...(s?.scoring?.fit.rules ?? []), ...(s?.scoring?.behaviour.rules ?? [])].find((r) => r.id === id)

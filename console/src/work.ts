@@ -6,6 +6,7 @@ import {
   errorText,
   html,
   Message,
+  ownerName,
   ownerOf,
   type Result,
   Show,
@@ -63,8 +64,9 @@ const CHANNELS = [
 ];
 
 function LeadTable({ t, items }: { t: T; items: LeadRow[] }) {
+  const settings = useSettings();
   return html`<div class="scroll"><table data-testid="leads"><thead><tr><th scope="col">${t('name')}</th><th scope="col">${t('company')}</th><th scope="col">${t('stage')}</th><th scope="col">${t('temperature')}</th><th scope="col" class="num">${t('score')}</th><th scope="col">${t('owner')}</th><th scope="col">${t('lastActivity')}</th></tr></thead><tbody>
-    ${items.map((l) => html`<tr data-lead=${l.leadId}><td><a href=${`#/lead/${encodeURIComponent(l.leadId)}`}>${l.name || l.email}</a></td><td>${l.company ?? ''}</td><td data-stage=${l.stage}>${valueLabel(t, 'stage', l.stage)}</td><td>${valueLabel(t, 'temperature', l.temperature)}</td><td class="num">${l.score}</td><td>${l.ownerId ?? ''}</td><td>${when(l.lastActivityAt)}</td></tr>`)}
+    ${items.map((l) => html`<tr data-lead=${l.leadId}><td><a href=${`#/lead/${encodeURIComponent(l.leadId)}`}>${l.name || l.email}</a></td><td>${l.company ?? ''}</td><td data-stage=${l.stage}>${valueLabel(t, 'stage', l.stage)}</td><td>${valueLabel(t, 'temperature', l.temperature)}</td><td class="num">${l.score}</td><td data-owner=${l.ownerId ?? ''}>${l.ownerId ? ownerName(settings, l.ownerId) : ''}</td><td>${when(l.lastActivityAt)}</td></tr>`)}
   </tbody></table></div>`;
 }
 
@@ -72,6 +74,9 @@ export function LeadsPage({ t, session }: { t: T; session: Session }) {
   // "My leads" by default for sales (owner=me: the API reads the owner from the token).
   const sales = session.groups.includes('sales') && !session.groups.includes('admin');
   const [query, setQuery] = useState(sales ? 'owner=me' : '');
+  const settings = useSettings();
+  // 「自分」 only for a person who is an owner (the API reads the owner from the token).
+  const me = ownerOf(settings, session);
   // Pages already shown (older cursors) and the one being read.
   const [cursors, setCursors] = useState<string[]>([]);
   const cursor = cursors[cursors.length - 1];
@@ -79,6 +84,8 @@ export function LeadsPage({ t, session }: { t: T; session: Session }) {
   const [load] = useGet<LeadPage>(path);
   const [message, setMessage] = useState<Result>();
   const initial = new URLSearchParams(query);
+  // Selected on the option, not the select: the owners arrive with the settings, after the first render.
+  const owner = initial.get('owner') ?? '';
   const submit = (e: Event) => {
     e.preventDefault();
     const q = new URLSearchParams();
@@ -117,7 +124,7 @@ export function LeadsPage({ t, session }: { t: T; session: Session }) {
       <label>${t('stage')}${select('stage', STAGES)}</label>
       <label>${t('temperature')}${select('temperature', ['hot', 'warm', 'cold'])}</label>
       <label>${t('channel')}${select('channel', CHANNELS)}</label>
-      <label>${t('owner')}<input name="owner" defaultValue=${initial.get('owner') ?? ''} size="8" placeholder="me" /></label>
+      <label>${t('owner')}<select name="owner"><option value="">${t('any')}</option>${(me || owner === 'me') && html`<option value="me" selected=${owner === 'me'}>${t('mine')}</option>`}${(settings?.handoff.owners ?? []).map((o) => html`<option value=${o.ownerId} selected=${owner === o.ownerId}>${o.name}</option>`)}</select></label>
       <label>${t('updatedSince')}<input name="updatedSince" type="date" defaultValue=${initial.get('updatedSince')?.slice(0, 10) ?? ''} /></label>
       <label>${t('sort')}<select name="sort" defaultValue=${initial.get('sort') ?? 'score'}><option value="score">${t('score')}</option><option value="lastActivity">${t('lastActivity')}</option></select></label>
       <button class="primary" type="submit">${t('filter')}</button>

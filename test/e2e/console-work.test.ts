@@ -275,6 +275,13 @@ describe('console work pages in Chromium', () => {
     await page.getByTestId('opportunities').getByText('提案').waitFor();
     await settled(page);
     expect(await page.getByTestId('bantch').textContent()).toContain('年間500万円');
+    // The call and the deal read in Japanese: 「電話: 通話できた」, not the API's `call: connected`; 進行中, not open.
+    const timeline = (await page.getByTestId('timeline').textContent()) ?? '';
+    expect(timeline).toContain('電話: 通話できた');
+    expect(timeline).not.toContain('call:');
+    expect(await page.locator('[data-testid=opportunities] tr[data-status=open]').textContent()).toContain(
+      '進行中',
+    );
     expect(await seriousViolations(page)).toEqual([]);
     await shot(page, 'lead-walk-sales');
 
@@ -316,9 +323,17 @@ describe('console work pages in Chromium', () => {
     await settled(page);
 
     // Assert: only the signed-in owner's leads; CSV of the same list
-    const owners = await page.locator('[data-testid=leads] tbody tr td:nth-child(6)').allTextContents();
+    const cells = page.locator('[data-testid=leads] tbody tr td:nth-child(6)');
+    const owners = await cells.evaluateAll((tds) => tds.map((td) => td.getAttribute('data-owner')));
     expect(owners.length).toBeGreaterThan(0);
     expect(owners.every((o) => o === 'sato')).toBe(true);
+    // Shown by name, and the owner filter offers 「自分」 selected, then every owner by name.
+    expect(new Set(await cells.allTextContents())).toEqual(new Set(['佐藤 健']));
+    const filter = page.getByLabel('担当者');
+    expect(await filter.inputValue()).toBe('me');
+    expect(await filter.locator('option').allTextContents()).toEqual(
+      expect.arrayContaining(['すべて', '自分', '佐藤 健', '高橋 誠']),
+    );
     expect(await seriousViolations(page)).toEqual([]);
     await shot(page, 'leads-mine-sales');
     const [download] = await Promise.all([

@@ -272,11 +272,20 @@ describe('web console in Chromium', () => {
     );
     // …and the rest of the page in Japanese: touches, stage history and timeline show labels, not API ids
     const header = await page.locator('section[aria-labelledby=h-lead]').textContent();
-    expect(header).toContain('初回接点: 直接流入 · contact · ');
+    // (the form by its name, as marketing ops wrote it in config/forms.ts)
+    expect(header).toContain('初回接点: 直接流入 · お問い合わせ · ');
     expect(header).not.toContain('channel=');
+    expect(header).not.toContain('contact');
     expect(await page.getByTestId('stage-history').textContent()).toContain('購読者');
     expect(await page.getByTestId('stage-history').textContent()).not.toContain('subscriber');
-    expect(await page.getByTestId('timeline').textContent()).toContain('フォーム送信');
+    const timeline = (await page.getByTestId('timeline').textContent()) ?? '';
+    expect(timeline).toContain('フォーム送信: お問い合わせ');
+    // The sequence by its name, not `inquiry-followup`.
+    expect(timeline).toContain('シーケンス開始: お問い合わせ後フォロー');
+    expect(timeline).not.toMatch(/[a-z]+_[a-z]+|inquiry-followup/);
+    const consent = (await page.getByTestId('consent').textContent()) ?? '';
+    expect(consent).toContain('お問い合わせ · 同意文言 ');
+    await shot(page, 'lead-labels');
     await page.context().close();
   });
 
