@@ -900,6 +900,14 @@ const VALUES: Record<Lang, Record<string, string>> = {
     'channel.outbound': 'Outbound',
     'channel.referral': 'Referral',
     'channel.import': 'Import',
+    'channel.paid_search': 'Paid search',
+    'channel.paid_social': 'Paid social',
+    'channel.organic_search': 'Organic search',
+    'channel.organic_social': 'Organic social',
+    'channel.email': 'E-mail',
+    'channel.direct': 'Direct',
+    'channel.partner': 'Partner',
+    'channel.other': 'Other',
   },
 };
 export type ValueKind =
@@ -920,6 +928,10 @@ export type ValueKind =
   | 'status'
   | 'basis'
   | 'withdrawal';
+/** Whether the dictionary of `lang` labels this API value (English labels may read as the value itself). */
+export const hasValueLabel = (lang: Lang, kind: ValueKind, value: string): boolean =>
+  `${kind}.${value}` in VALUES[lang];
+
 /** The label of an API value, e.g. `valueLabel(t, 'stage', 'opportunity')` → 商談. */
 export const valueLabel = (t: T, kind: ValueKind, value: string | null | undefined): string =>
   value === null || value === undefined
