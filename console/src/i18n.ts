@@ -732,6 +732,9 @@ const VALUES: Record<Lang, Record<string, string>> = {
     'reason.lost': '失注',
     'exit.no_consent': '同意なし',
     'exit.sequence_removed': 'シーケンス削除',
+    'role.admin': '管理者',
+    'role.marketing': 'マーケティング',
+    'role.sales': '営業',
     'status.open': '進行中',
     'status.won': '受注',
     'status.lost': '失注',
@@ -883,6 +886,9 @@ const VALUES: Record<Lang, Record<string, string>> = {
     'score.behaviour': 'Behaviour',
     'exit.no_consent': 'no consent',
     'exit.sequence_removed': 'sequence removed',
+    'role.admin': 'Admin',
+    'role.marketing': 'Marketing',
+    'role.sales': 'Sales',
     'status.open': 'Open',
     'status.won': 'Won',
     'status.lost': 'Lost',
@@ -926,6 +932,7 @@ export type ValueKind =
   | 'trigger'
   | 'attribute'
   | 'status'
+  | 'role'
   | 'basis'
   | 'withdrawal';
 /** Whether the dictionary of `lang` labels this API value (English labels may read as the value itself). */

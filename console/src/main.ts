@@ -13,7 +13,7 @@ import {
   signIn,
   signOut,
 } from './api.ts';
-import { initialLang, type Lang, saveLang, type T, translate } from './i18n.ts';
+import { initialLang, type Lang, saveLang, type T, translate, valueLabel } from './i18n.ts';
 import { ImportPage } from './import.ts';
 import { LeadPage } from './lead.ts';
 import { DashboardPage, SettingsPage } from './pages.ts';
@@ -211,7 +211,7 @@ function App() {
         )}
       </nav>
       <span class="spacer"></span>
-      <a href="#/security" title=${t('security')} aria-current=${page === 'security' ? 'page' : undefined}>${t('signedInAs')}: ${session.name} (${session.groups.join(', ')})</a>
+      <a href="#/security" title=${t('security')} aria-current=${page === 'security' ? 'page' : undefined}>${t('signedInAs')}: ${session.name} (${session.groups.map((g) => valueLabel(t, 'role', g)).join(', ')})</a>
       ${toggle}
       <button type="button" onClick=${() => {
         void signOut();

@@ -125,7 +125,7 @@ describe('signing in to the console', () => {
     if (!admin) throw new Error('no admin');
     const page = await signIn('admin');
     // The signed-in person's name opens their Security page.
-    await page.getByRole('link', { name: 'サインイン中: 森 直人 (admin)' }).click();
+    await page.getByRole('link', { name: 'サインイン中: 森 直人 (管理者)' }).click();
     await page.getByText('2段階認証: 無効', { exact: false }).waitFor();
     await page.getByRole('button', { name: '2段階認証を有効にする' }).click();
     const key = page.locator('code[data-secret]');

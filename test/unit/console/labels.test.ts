@@ -4,6 +4,7 @@ import { ACTIVITY_OUTCOMES, ACTIVITY_TYPES } from '#domain/handoff/activities';
 import { UNSUBSCRIBE_METHODS } from '#domain/lead/events';
 import { CHANNEL_GROUPS, CHANNELS, STAGES } from '#domain/lead/types';
 import { SEQUENCE_EXIT_CRITERIA } from '#domain/nurture/config';
+import { ROLES } from '#http/access';
 import { hasValueLabel, type Key, translate, type ValueKind } from '../../../console/src/i18n.ts';
 
 /**
@@ -51,6 +52,7 @@ const VALUES: [ValueKind, readonly string[]][] = [
   ['basis', CONSENT_BASES],
   ['withdrawal', UNSUBSCRIBE_METHODS],
   ['status', ['open', 'won', 'lost']],
+  ['role', ROLES],
 ];
 
 describe('the console labels every value the API sends', () => {
