@@ -154,7 +154,7 @@ async function enrollOne(
     if (candidate.oncePerHandoff && ranForOpenHandoff(existing, lead.state.handoff))
       return 'not_eligible' as const;
     const enrolledAt = candidate.startAt ?? at;
-    if (exitMetAtStart(sequence, lead, enrolledAt)) return 'meets_exit' as const;
+    if (exitMetAtStart(sequence, lead, enrolledAt, at)) return 'meets_exit' as const;
     const run = (existing?.run ?? 0) + 1;
     const dueAt = firstStepAt(sequence, enrolledAt, lead);
     const earlierTriggers = earlierTriggersAfter(existing);

@@ -251,16 +251,22 @@ export function snapshotOf(
 }
 
 /**
- * The exit a lead already meets when a run would start at `startAt`: a customer who went cold (a re-engagement
- * sequence exits at SAL and beyond), a lead with sales downloading a whitepaper (nurture exits on hand-off).
- * No run starts then: its first step would only find the exit, and the lead's timeline would show a sequence
- * started and ended for nothing. Consent is not decided here: a pending double opt-in starts a run that waits.
+ * The exit a lead already meets when a run starts now: a customer who went cold (a re-engagement sequence
+ * exits at SAL and beyond), a disqualified lead, a lead with sales downloading a whitepaper (nurture exits on
+ * hand-off), an unsubscribed one. No run starts then: its first step would only find the exit, and the lead's
+ * timeline would show a sequence started and ended for nothing. Only exits that hold until the first step
+ * are decided here: being hot is not (decay may cool the lead before the step, which then goes out), and a run
+ * that starts later (a recycled lead's nurture, months on) is left to its first step's own check. Consent is
+ * not decided here either: a pending double opt-in starts a run that waits.
  */
 export function exitMetAtStart(
   sequence: Pick<PlannableSequence, 'exit'>,
   lead: Lead,
   startAt: EpochMs,
+  now: EpochMs,
 ): ExitReason | undefined {
-  const reason = exitReasonFor(sequence, snapshotOf(lead, { enrolledAt: startAt }));
+  if (startAt > now) return undefined;
+  const lasting = { exit: sequence.exit.filter((e) => e !== 'became_hot') };
+  const reason = exitReasonFor(lasting, snapshotOf(lead, { enrolledAt: startAt }));
   return reason === 'no_consent' ? undefined : reason;
 }

@@ -310,21 +310,21 @@ describe('nurture: a run that would only find its exit does not start', () => {
   const reengage = sequence('cold-reengage');
 
   it('given a customer, a lead in SQL or TQL, or a disqualified lead going cold, then re-engagement is refused with the exit it meets', () => {
-    expect(exitMetAtStart(reengage, at('customer'), 5000)).toBe('reached_sal');
-    expect(exitMetAtStart(reengage, at('sql'), 5000)).toBe('reached_sal');
-    expect(exitMetAtStart(reengage, at('tql'), 5000)).toBe('reached_sal');
-    expect(exitMetAtStart(reengage, at('disqualified'), 5000)).toBe('disqualified');
+    expect(exitMetAtStart(reengage, at('customer'), 5000, 5000)).toBe('reached_sal');
+    expect(exitMetAtStart(reengage, at('sql'), 5000, 5000)).toBe('reached_sal');
+    expect(exitMetAtStart(reengage, at('tql'), 5000, 5000)).toBe('reached_sal');
+    expect(exitMetAtStart(reengage, at('disqualified'), 5000, 5000)).toBe('disqualified');
   });
 
   it('given an open hand-off, then a sequence that exits on hand-off is refused; one closed before the run starts (recycled) is not', () => {
-    expect(exitMetAtStart(reengage, at('mql', { n: 1, startedAt: 100 }), 5000)).toBe('handed_off');
-    expect(exitMetAtStart(reengage, at('recycled', { n: 1, startedAt: 100, closedAt: 4000 }), 5000)).toBe(
-      undefined,
-    );
+    expect(exitMetAtStart(reengage, at('mql', { n: 1, startedAt: 100 }), 5000, 5000)).toBe('handed_off');
+    expect(
+      exitMetAtStart(reengage, at('recycled', { n: 1, startedAt: 100, closedAt: 4000 }), 5000, 5000),
+    ).toBe(undefined);
     // The inquiry follow-up does not exit on hand-off: the demo request's own mail still starts.
-    expect(exitMetAtStart(sequence('inquiry-followup'), at('mql', { n: 1, startedAt: 100 }), 5000)).toBe(
-      undefined,
-    );
+    expect(
+      exitMetAtStart(sequence('inquiry-followup'), at('mql', { n: 1, startedAt: 100 }), 5000, 5000),
+    ).toBe(undefined);
   });
 
   it('given a lead recycled after reaching SAL, when recycle-nurture starts later, then it starts: only stages entered since the start count', () => {
@@ -332,14 +332,27 @@ describe('nurture: a run that would only find its exit does not start', () => {
       { from: 'mql', to: 'sal', at: 1000, reason: 'accept' },
       { from: 'sal', to: 'recycled', at: 2000, reason: 'recycle' },
     ]);
-    expect(exitMetAtStart(sequence('recycle-nurture'), recycled, 2000 + 90 * 86_400_000)).toBe(undefined);
+    const later = 2000 + 90 * 86_400_000;
+    expect(exitMetAtStart(sequence('recycle-nurture'), recycled, later, 2000)).toBe(undefined);
+    // Even while still with sales or hot now: the first step's check decides, 90 days on.
+    expect(
+      exitMetAtStart(sequence('recycle-nurture'), at('sal', { n: 1, startedAt: 100 }), later, 2000),
+    ).toBe(undefined);
+  });
+
+  it('given a hot lead, then a sequence that exits on became_hot still starts: decay may cool the lead before the first step, whose own check decides', () => {
+    const base = at('mql');
+    const hot = { ...base, state: { ...base.state, temperature: 'hot' } } as unknown as Lead;
+    expect(exitMetAtStart(sequence('whitepaper-nurture'), hot, 5000, 5000)).toBe(undefined);
   });
 
   it('given a double opt-in not yet confirmed, then the run starts (its first step waits for the confirmation); an unsubscribed lead is refused', () => {
-    expect(exitMetAtStart(reengage, lead({ ...consent, doubleOptIn: true, at: 4000 }), 5000)).toBe(undefined);
-    expect(exitMetAtStart(reengage, lead(consent, { transientBounces: 0, unsubscribedAt: 3 }), 5000)).toBe(
-      'unsubscribed',
+    expect(exitMetAtStart(reengage, lead({ ...consent, doubleOptIn: true, at: 4000 }), 5000, 5000)).toBe(
+      undefined,
     );
+    expect(
+      exitMetAtStart(reengage, lead(consent, { transientBounces: 0, unsubscribedAt: 3 }), 5000, 5000),
+    ).toBe('unsubscribed');
   });
 });
 
