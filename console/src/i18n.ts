@@ -1,4 +1,4 @@
-import { CHANNEL_LABELS_JA } from '#domain/lead/channel-labels';
+import { CHANNEL_LABELS_JA, STAGE_LABELS_JA, TEMPERATURE_LABELS_JA } from '#domain/lead/labels-ja';
 
 /** UI strings: Japanese by default, English by the switch in the header (remembered in localStorage). */
 const ja = {
@@ -98,6 +98,9 @@ const ja = {
   owner: '担当者',
   any: 'すべて',
   mine: '自分',
+  csvProgress: '{n} 件を取得しました…',
+  csvSaved: '{n} 件をダウンロードしました',
+  csvTruncated: '先頭の {n} 件をダウンロードしました(1回の上限)。絞り込み条件で件数を減らしてください。',
   filter: '絞り込み',
   name: '氏名',
   company: '会社',
@@ -433,6 +436,10 @@ const en: Record<Key, string> = {
   owner: 'Owner',
   any: 'Any',
   mine: 'Me',
+  csvProgress: '{n} rows so far…',
+  csvSaved: 'Downloaded {n} row{s}',
+  csvTruncated:
+    'Downloaded the first {n} rows (the limit of one download). Narrow the filters to get the rest.',
   filter: 'Filter',
   name: 'Name',
   company: 'Company',
@@ -689,19 +696,10 @@ export type T = ReturnType<typeof translate>;
  */
 const VALUES: Record<Lang, Record<string, string>> = {
   ja: {
-    'stage.subscriber': '購読者',
-    'stage.lead': 'リード',
-    'stage.mql': 'MQL',
-    'stage.tql': 'TQL',
-    'stage.sal': 'SAL',
-    'stage.sql': 'SQL',
-    'stage.opportunity': '商談',
-    'stage.customer': '顧客',
-    'stage.recycled': 'リサイクル',
-    'stage.disqualified': '失格',
-    'temperature.hot': 'ホット',
-    'temperature.warm': 'ウォーム',
-    'temperature.cold': 'コールド',
+    ...Object.fromEntries(Object.entries(STAGE_LABELS_JA).map(([id, label]) => [`stage.${id}`, label])),
+    ...Object.fromEntries(
+      Object.entries(TEMPERATURE_LABELS_JA).map(([id, label]) => [`temperature.${id}`, label]),
+    ),
     ...Object.fromEntries(Object.entries(CHANNEL_LABELS_JA).map(([id, label]) => [`channel.${id}`, label])),
     'metric.leads': 'リード',
     'metric.mql': 'MQL',

@@ -1,10 +1,4 @@
-import {
-  InvalidCursorError,
-  type LeadListItem,
-  LIST_LIMITS,
-  listLeads,
-  listLeadsQuerySchema,
-} from '#app/list-leads';
+import { InvalidCursorError, LIST_LIMITS, leadSheet, listLeads, listLeadsQuerySchema } from '#app/list-leads';
 import { viewLead } from '#app/view-lead';
 import { callerOf } from '#http/access';
 import { type HttpEvent, type HttpResult, header, httpHandler, issuesToFields } from '#http/api';
@@ -15,7 +9,7 @@ import { json, text } from '#http/responses';
 /**
  * GET /v1/ops/leads/{leadId} and GET /v1/ops/leads?email=…: one lead with its score breakdown and the newest
  * page of its timeline (`?timelineCursor=` for older entries). GET /v1/ops/leads?stage=&temperature=&owner=
- * &channel=&updatedSince=&sort=&limit=&cursor=&format=: a list served by the sharded indexes, never a scan
+ * &channel=&updatedSince=&sort=&limit=&cursor=&format=&lang=: a list served by the sharded indexes, never a scan
  * (JSON `{items, cursor}` or CSV with the next cursor in `x-next-cursor`). IAM-authorized in AWS (bearer token
  * locally); e-mail lookups go through the e-mail index.
  */
@@ -24,18 +18,6 @@ export const handler = httpHandler(async (event) => {
   if (event.pathParameters?.leadId || query.email !== undefined) return showLead(event);
   return listPage(event);
 });
-
-const CSV_COLUMNS: readonly (keyof LeadListItem)[] = [
-  'leadId',
-  'email',
-  'name',
-  'company',
-  'stage',
-  'temperature',
-  'score',
-  'ownerId',
-  'lastActivityAt',
-];
 
 async function listPage(event: HttpEvent): Promise<HttpResult> {
   const parsed = listLeadsQuerySchema().safeParse(event.queryStringParameters ?? {});
@@ -80,8 +62,7 @@ async function listPage(event: HttpEvent): Promise<HttpResult> {
     throw error;
   }
   if (format === 'json') return json(200, page);
-  const rows = [CSV_COLUMNS, ...page.items.map((item) => CSV_COLUMNS.map((c) => item[c]))];
-  return text(200, toCsv(rows), 'text/csv; charset=utf-8', {
+  return text(200, toCsv(leadSheet(page.items, q.lang)), 'text/csv; charset=utf-8', {
     'content-disposition': 'attachment; filename="leads.csv"',
     'cache-control': 'no-store',
     ...(page.cursor ? { 'x-next-cursor': page.cursor } : {}),

@@ -1,4 +1,6 @@
+import { settings } from '#config/settings';
 import { isoAt } from '#domain/lead/events';
+import { STAGE_LABELS_JA, TEMPERATURE_LABELS_JA } from '#domain/lead/labels-ja';
 import type { Lead } from '#domain/lead/lead';
 import {
   CHANNEL_GROUPS,
@@ -10,6 +12,7 @@ import {
   TEMPERATURES,
 } from '#domain/lead/types';
 import * as z from '#domain/lead/validation';
+import { localDateTime } from '#domain/nurture/calendar';
 import { ACTIVITY_INDEX_VALUE, activityDay, allIndexKeys } from '#store/keys';
 import {
   decodeIndexCursor,
@@ -53,6 +56,8 @@ export const listLeadsQuerySchema = /* @__PURE__ */ z.lazySchema(() =>
     limit: z.optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(LIST_LIMITS.csv.max))),
     cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(4_000))),
     format: z.optional(z.enum(['json', 'csv'])),
+    /** CSV for people: Japanese headers and labels, owners by name, times on the app's clock (Asia/Tokyo). */
+    lang: z.optional(z.enum(['ja'])),
   }),
 );
 export type ListLeadsQuery = z.output<ReturnType<typeof listLeadsQuerySchema>>;
@@ -67,6 +72,57 @@ export interface LeadListItem {
   score: number;
   ownerId: string | null;
   lastActivityAt: string;
+}
+
+/** A list page as CSV columns, in the order of `LeadListItem`. */
+const SHEET_COLUMNS = [
+  'leadId',
+  'email',
+  'name',
+  'company',
+  'stage',
+  'temperature',
+  'score',
+  'ownerId',
+  'lastActivityAt',
+] as const satisfies readonly (keyof LeadListItem)[];
+
+const SHEET_HEADERS_JA: Readonly<Record<(typeof SHEET_COLUMNS)[number], string>> = {
+  leadId: 'リードID',
+  email: 'メールアドレス',
+  name: '氏名',
+  company: '会社名',
+  stage: 'ステージ',
+  temperature: '温度感',
+  score: 'スコア',
+  ownerId: '担当者',
+  lastActivityAt: '最終活動日時',
+};
+
+/**
+ * A page of the lead list as spreadsheet rows, header first. Without `lang` the rows are for machines (the
+ * API's ids, ISO-8601 UTC times); `lang: 'ja'` makes them for the people who open them in Excel: Japanese
+ * headers, stages and temperatures as the console names them, the owner by name, the last activity as
+ * `YYYY-MM-DD HH:mm` on the app's clock. The lead id stays, so a sheet can be matched back.
+ */
+export function leadSheet(items: readonly LeadListItem[], lang?: 'ja'): (string | number | null)[][] {
+  if (lang !== 'ja') return [[...SHEET_COLUMNS], ...items.map((item) => SHEET_COLUMNS.map((c) => item[c]))];
+  const owners = new Map(settings.handoff.owners.map((o) => [o.ownerId, o.name]));
+  const label = (labels: Readonly<Record<string, string>>, value: string) => labels[value] ?? value;
+  return [
+    SHEET_COLUMNS.map((c) => SHEET_HEADERS_JA[c]),
+    ...items.map((item) => [
+      item.leadId,
+      item.email,
+      item.name,
+      item.company,
+      label(STAGE_LABELS_JA, item.stage),
+      label(TEMPERATURE_LABELS_JA, item.temperature),
+      item.score,
+      item.ownerId === null ? null : (owners.get(item.ownerId) ?? item.ownerId),
+      localDateTime(Date.parse(item.lastActivityAt), settings.app.timeZone),
+    ]),
+  ];
 }
 
 export interface ListLeadsInput {

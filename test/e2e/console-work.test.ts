@@ -341,10 +341,51 @@ describe('console work pages in Chromium', () => {
       page.getByRole('button', { name: 'CSVダウンロード' }).click(),
     ]);
     const csv = readFileSync((await download.path()) ?? '', 'utf8');
-    // The server's bytes as served, BOM included (without it, Excel in Japan reads the file as Shift_JIS).
+    // BOM included (without it, Excel in Japan reads the file as Shift_JIS); a sheet for people in Japanese.
     expect(csv.startsWith('\uFEFF')).toBe(true);
-    expect(csv.split(/\r?\n/)[0]).toContain('leadId');
-    expect(csv).toContain(mine.email);
+    expect(csv.slice(1).split(/\r?\n/)[0]).toBe(
+      '"リードID","メールアドレス","氏名","会社名","ステージ","温度感","スコア","担当者","最終活動日時"',
+    );
+    expect(csv).toContain(`${mine.email}","伊藤 さくら","株式会社ハンドオフ商会"`);
+    expect(csv).toContain('"佐藤 健"');
+    await page.context().close();
+  });
+
+  it('given a filter matching more than one page (1,005 leads), when marketing downloads the CSV, then the file holds every lead once, under one header, and the page says how many', async () => {
+    // Arrange: 1,005 disqualified leads straight into the table (no other test lists that stage).
+    const { batchWrite } = await import('#store/dynamodb');
+    const { leadItems } = await import('#store/lead-items');
+    const { listLead } = await import('../support/fixtures.ts');
+    const at = clockNow();
+    const ids = Array.from({ length: 1005 }, (_, n) => `e2e-dq-${String(n).padStart(4, '0')}`);
+    const items = ids.flatMap((id, n) =>
+      leadItems(listLead({ id, score: n % 50, temperature: 'cold', stage: 'disqualified' }, at)),
+    );
+    await batchWrite(items.map((Item) => ({ PutRequest: { Item } })));
+    const page = await signIn(browser, runtime, 'marketing');
+    await page.goto(`${runtime.consoleUrl}#/leads`);
+    await page.getByLabel('ステージ').selectOption('disqualified');
+    await page.getByRole('button', { name: '絞り込み' }).click();
+    await page.locator('[data-testid=leads] tr[data-lead]').first().waitFor();
+
+    // Act
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'CSVダウンロード' }).click(),
+    ]);
+
+    // Assert
+    const lines = readFileSync((await download.path()) ?? '', 'utf8')
+      .split('\r\n')
+      .filter(Boolean);
+    expect(lines[0]).toBe(
+      '\uFEFF"リードID","メールアドレス","氏名","会社名","ステージ","温度感","スコア","担当者","最終活動日時"',
+    );
+    const listed = lines.slice(1).map((l) => l.slice(1, l.indexOf('"', 1)));
+    expect(listed).toHaveLength(1005);
+    expect(new Set(listed)).toEqual(new Set(ids));
+    expect(lines.slice(1).every((l) => l.includes('"失格","コールド"'))).toBe(true);
+    await page.getByRole('status').filter({ hasText: '1005 件をダウンロードしました' }).waitFor();
     await page.context().close();
   });
 

@@ -63,7 +63,7 @@ describe('weekly digest', () => {
   it('given a week of leads, hand-offs and an accept, when the digest runs on Monday, then the team gets one mail whose figures are the report routes answer for that week', async () => {
     // Arrange
     const { settings } = await import('#config/settings');
-    const { channelLabelJa } = await import('#domain/lead/channel-labels');
+    const { channelLabelJa } = await import('#domain/lead/labels-ja');
     const { formatCount, formatFigure, formatRate, formatRange, digestSubject } = await import(
       '#domain/reports/digest'
     );

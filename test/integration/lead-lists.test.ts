@@ -210,6 +210,26 @@ describe('lead lists', () => {
     expect(lines).toHaveLength(4);
   });
 
+  it('given lang=ja, when the list is downloaded for Excel, then Japanese headers, stages and temperatures as the console names them, the owner by name and the last activity on the Tokyo clock; the lead id stays', async () => {
+    // Act
+    const response = await get('/v1/ops/leads?owner=sato&sort=lastActivity&format=csv&lang=ja');
+
+    // Assert
+    expect(response.status).toBe(200);
+    const lines = new TextDecoder('utf-8', { ignoreBOM: true })
+      .decode(await response.arrayBuffer())
+      .slice(1)
+      .split('\r\n');
+    expect(lines[0]).toBe(
+      '"リードID","メールアドレス","氏名","会社名","ステージ","温度感","スコア","担当者","最終活動日時"',
+    );
+    // ll-00: a lead stage, cold, owned by sato, last active at T (10:00 in Tokyo).
+    const row = lines.find((l) => l.startsWith('"ll-00"'));
+    expect(row).toBe(
+      '"ll-00","ll-00@example.co.jp","山田 花子","株式会社ll-00","リード","コールド",5,"佐藤 健","2026-11-02 10:00"',
+    );
+  });
+
   it('given bad parameters, a tampered or foreign cursor, or owner=me without an owner, then 400 names the field', async () => {
     const first = (await (await get('/v1/ops/leads?stage=mql&limit=2')).json()) as ListPage;
     expect(first.cursor).toBeTruthy();
@@ -222,6 +242,7 @@ describe('lead lists', () => {
       ['stage=nope', 'stage'],
       ['temperature=boiling', 'temperature'],
       ['sort=name', 'sort'],
+      ['format=csv&lang=fr', 'lang'],
       ['limit=0', 'limit'],
       ['limit=201', 'limit'],
       ['updatedSince=yesterday', 'updatedSince'],

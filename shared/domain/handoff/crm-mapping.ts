@@ -24,6 +24,7 @@ import {
   type TimelineEntry,
   type Touch,
 } from '#domain/lead/types';
+import { localDateTime } from '#domain/nurture/calendar';
 
 const SCORE_PARTS = ['fit', 'behaviour', 'total'] as const;
 const OWNER_FIELDS = ['crmUserId', 'ownerId', 'name', 'email'] as const;
@@ -198,24 +199,10 @@ const applyTransform = (value: string, transform: CrmTransform): string => {
   }
 };
 
-const formatLocal = (at: number, timeZone: string): string => {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(new Date(at));
-  const get = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
-};
-
 const describeActivity = (entry: TimelineEntry, timeZone: string): string => {
   const what = [entry.type, entry.title, entry.url].filter((s) => s !== undefined && s !== '').join(' ');
   const points = entry.points === 0 ? '' : ` (${entry.points > 0 ? '+' : ''}${entry.points})`;
-  return `- ${formatLocal(entry.occurredAt, timeZone)} ${what}${points}`;
+  return `- ${localDateTime(entry.occurredAt, timeZone)} ${what}${points}`;
 };
 
 /** Score breakdown and the most recent activity, for a CRM description field read by a person. */
@@ -280,7 +267,7 @@ const readSource = (
 };
 
 /** YYYY-MM-DD of an instant in a time zone (a CRM date field, e.g. Salesforce `Last_Activity_Date__c`). */
-const localDate = (at: number, timeZone: string): string => formatLocal(at, timeZone).slice(0, 10);
+const localDate = (at: number, timeZone: string): string => localDateTime(at, timeZone).slice(0, 10);
 
 const toFieldValue = (raw: RawValue, spec: CrmFieldSpec): string | number | undefined => {
   let value = raw;

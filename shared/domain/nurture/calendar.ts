@@ -177,6 +177,13 @@ function pad2(n: number): string {
   return String(n).padStart(2, '0');
 }
 
+/** `YYYY-MM-DD HH:mm` on the zone's wall clock (24-hour): a time as a person in that zone writes it. */
+export function localDateTime(at: EpochMs, timeZone: string): string {
+  const p = localParts(at, timeZone);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${p.year}-${two(p.month)}-${two(p.day)} ${two(p.hour)}:${two(p.minute)}`;
+}
+
 /** "YYYY-MM-DD" of a civil date; the key format of the holiday data set. */
 export function civilDateKey(date: CivilDate): string {
   return `${String(date.year).padStart(4, '0')}-${pad2(date.month)}-${pad2(date.day)}`;

@@ -3,7 +3,7 @@
  * figures come from the report use cases (`shared/app/send-digest.ts` asks them); this module only picks
  * weeks and formats. Japanese: numbers with thousands separators, percentages with one decimal.
  */
-import { channelLabelJa } from '#domain/lead/channel-labels';
+import { channelLabelJa } from '#domain/lead/labels-ja';
 import type { EpochMs } from '#domain/lead/types';
 import { type BusinessWindow, nextWindowOpening, parseHhMm } from '#domain/nurture/calendar';
 import { escapeHtml } from '#domain/nurture/templates';
