@@ -528,7 +528,7 @@ const known = (t: T, key: string, value: string): string => t(key as Key) ?? val
  * appointment_set`); here a sales activity reads 「電話: アポイント獲得」, a sequence line names the sequence (and
  * why it ended), a mail line its sequence, a form post its form.
  */
-export function entryText(t: T, settings: Settings | undefined, e: TimelineEntry): string {
+function entryText(t: T, settings: Settings | undefined, e: TimelineEntry): string {
   const p = e.properties ?? {};
   const text = (k: string) => (typeof p[k] === 'string' ? (p[k] as string) : undefined);
   const label = valueLabel(t, 'event', e.type);
