@@ -119,6 +119,7 @@ interface SlaRow {
   group: string;
   handoffs: number;
   complianceRate: number | null;
+  firstContactComplianceRate: number | null;
   medianMinutesToAccept: number | null;
 }
 function Sla({ t }: { t: T }) {
@@ -128,14 +129,19 @@ function Sla({ t }: { t: T }) {
     <${Show} t=${t} load=${load}>${(v: {
       rows: SlaRow[];
       total: SlaRow;
-    }) => html`<table data-testid="sla"><thead><tr><th scope="col">${t('team')}</th><th scope="col" class="num">${t('handoffs')}</th><th scope="col">${t('compliance')}</th></tr></thead><tbody>
+    }) => html`<table data-testid="sla"><thead><tr><th scope="col">${t('team')}</th><th scope="col" class="num">${t('handoffs')}</th><th scope="col">${t('acceptCompliance')}</th><th scope="col">${t('firstContactCompliance')}</th></tr></thead><tbody>
       ${[
         ...v.rows.map((r) => ({ ...r, label: teamName(settings, r.group) })),
         { ...v.total, group: t('total'), label: t('total') },
       ].map(
         (r) =>
-          html`<tr data-group=${r.group}><th scope="row">${r.label}</th><td class="num">${num(r.handoffs)}</td><td><div class="bar" role="img" aria-label=${`${r.label} ${pct(r.complianceRate)}`}><span style=${`width:${(r.complianceRate ?? 0) * 100}%`}></span></div> ${pct(r.complianceRate)}</td></tr>`,
-      )}</tbody></table>`}<//></section>`;
+          html`<tr data-group=${r.group}><th scope="row">${r.label}</th><td class="num">${num(r.handoffs)}</td><td data-clock="accept">${rateBar(`${r.label} ${t('acceptCompliance')}`, r.complianceRate)}</td><td data-clock="first-contact">${rateBar(`${r.label} ${t('firstContactCompliance')}`, r.firstContactComplianceRate)}</td></tr>`,
+      )}</tbody></table><p class="muted"><small>${t('slaNote')}</small></p>`}<//></section>`;
+}
+
+/** A rate as a bar and a percentage (「—」 when nothing was due). */
+function rateBar(label: string, rate: number | null) {
+  return html`<div class="bar" role="img" aria-label=${`${label} ${pct(rate)}`}><span style=${`width:${(rate ?? 0) * 100}%`}></span></div> ${pct(rate)}`;
 }
 
 function Scores({ t }: { t: T }) {

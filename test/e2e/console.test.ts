@@ -118,6 +118,24 @@ describe('web console in Chromium', () => {
     await page
       .locator('[data-testid=sla] tr[data-group=inside-sales] th', { hasText: 'インサイドセールス部' })
       .waitFor();
+    // Both SLA clocks of the weekly review: accepted in time and first contact in time, each from the report.
+    expect(await page.locator('[data-testid=sla] thead th').allTextContents()).toEqual([
+      'チーム',
+      'ハンドオフ数',
+      '受諾',
+      '初回接触',
+    ]);
+    const sla = (await report('/v1/ops/reports/sla?groupBy=team')) as {
+      total: { complianceRate: number | null; firstContactComplianceRate: number | null };
+    };
+    const percent = (rate: number | null) => (rate === null ? '—' : `${(rate * 100).toFixed(1)}%`);
+    const total = page.locator('[data-testid=sla] tbody tr').last();
+    expect(await total.locator('td[data-clock=accept]').textContent()).toContain(
+      percent(sla.total.complianceRate),
+    );
+    expect(await total.locator('td[data-clock=first-contact]').textContent()).toContain(
+      percent(sla.total.firstContactComplianceRate),
+    );
     for (const row of await page.locator('[data-testid=email] tbody tr').all()) {
       expect(await row.locator('th').textContent()).not.toBe(await row.getAttribute('data-group'));
     }
