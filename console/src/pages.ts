@@ -95,7 +95,8 @@ function Weekly({ t }: { t: T }) {
       ),
     }));
     return lineChart(el.current, weeks, series, t('week'));
-  }, [load]);
+    // Drawn again on a language switch: the legend names the channels in the console's language.
+  }, [load, t('lang')]);
   return html`<section class="card" aria-labelledby="h-week"><h2 id="h-week">${t('leadsPerWeek')}</h2>
     ${load.state === 'ok' ? html`<div ref=${el} role="img" aria-label=${t('leadsPerWeek')}></div>` : html`<${Show} t=${t} load=${load}>${() => ''}<//>`}</section>`;
 }

@@ -148,6 +148,9 @@ describe('web console in Chromium', () => {
     // The English switch
     await page.getByRole('button', { name: 'English' }).click();
     await page.getByRole('heading', { name: 'This month against targets' }).waitFor();
+    // The chart is drawn again: its legend names the channels in English too.
+    await page.locator('.u-legend', { hasText: 'Direct' }).waitFor();
+    expect(await page.locator('.u-legend').textContent()).not.toContain('直接流入');
     await shot(page, 'dashboard-marketing-en');
     await page.context().close();
   });
