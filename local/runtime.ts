@@ -5,6 +5,7 @@ import { extname, join, normalize, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { Context } from 'aws-lambda';
+import { now as clockNow } from '#adapters/clock';
 import { INVITATION_FROM_NAME, invitationFromAddress } from '#http/sign-in';
 import type { FunctionSpec } from '#infra/catalog';
 import { compileRoute, MalformedPathError, matchRoute, toHttpApiEvent, withClaims } from '#local/api-gateway';
@@ -638,7 +639,8 @@ const send = (
   headers: Record<string, string | string[]>,
   body: string | Buffer,
 ) => {
-  res.writeHead(status, headers);
+  // `Date` from the runtime's clock, which `POST /_local/clock` moves: the console reads "today" from it.
+  res.writeHead(status, { date: new Date(clockNow()).toUTCString(), ...headers });
   res.end(body);
 };
 

@@ -274,7 +274,27 @@ export async function signOut(): Promise<void> {
  * `fetch` on the ops API as the signed-in person: the ID token is renewed when near its end, and once more
  * when the API answers 401 (a token the browser's clock still took for good); a second 401 ends the session.
  */
+/** The API's clock minus this browser's, from the last answer's `Date` header (0 until one arrives). */
+let serverSkewMs = 0;
+const noteServerDate = (response: Response): void => {
+  const date = Date.parse(response.headers.get('date') ?? '');
+  if (Number.isFinite(date)) serverSkewMs = date - Date.now();
+};
+
+/**
+ * The time on the API's clock: "today" for what the console asks the reports. In AWS it is this browser's
+ * time, give or take a second; under `npm start` it follows the local clock, which `POST /_local/clock` moves
+ * weeks ahead, so the weekly chart shows the same weeks as the month the reports count.
+ */
+export const serverNow = (): Date => new Date(Date.now() + serverSkewMs);
+
 export async function authorizedFetch(path: string, init: RequestInit = {}): Promise<Response> {
+  const response = await authorizedFetchOnce(path, init);
+  noteServerDate(response);
+  return response;
+}
+
+async function authorizedFetchOnce(path: string, init: RequestInit): Promise<Response> {
   const c = await loadConfig();
   const send = (session: Session | undefined) =>
     fetch(`${c.apiUrl}${path}`, {

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api } from './api.ts';
+import { api, serverNow } from './api.ts';
 import { lineChart } from './charts.ts';
 import { type T, valueLabel } from './i18n.ts';
 import { SettingsSections } from './settings.ts';
@@ -79,9 +79,10 @@ function Weekly({ t }: { t: T }) {
   const settings = useSettings();
   // The reports' zone from the settings (Asia/Tokyo until they arrive, the default).
   const zone = typeof settings?.timeZone === 'string' ? settings.timeZone : 'Asia/Tokyo';
-  const range = wholeWeeks(new Date(), zone);
+  // The API's "today" (known once the settings have come back): the weeks the reports count.
+  const range = settings ? wholeWeeks(serverNow(), zone) : undefined;
   const [load] = useGet<{ series: LeadsPoint[] }>(
-    `/v1/ops/reports/leads?interval=week&groupBy=channel&from=${range.from}&to=${range.to}`,
+    range && `/v1/ops/reports/leads?interval=week&groupBy=channel&from=${range.from}&to=${range.to}`,
   );
   const el = useRef<HTMLDivElement>(null);
   useEffect(() => {

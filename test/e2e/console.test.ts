@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime';
+import { wholeWeeks } from '../../console/src/weeks.ts';
 import {
   launchChromium,
   seriousViolations,
@@ -347,5 +348,23 @@ describe('web console in Chromium', () => {
     );
     expect((await fetch(`${runtime.apiUrl}/v1/ops/reports/funnel`)).status).toBe(401);
     await context.close();
+  });
+
+  // Moves the runtime's clock: keep last.
+  it("given npm start's clock moved 91 days ahead (README's walkthrough), when marketing opens the dashboard, then the weekly chart asks for the weeks up to the runtime's today, the same clock as this month's figures", async () => {
+    // Arrange
+    await runtime.advanceClock(91 * 86_400_000);
+    const { now } = await import('#adapters/clock');
+    const expected = wholeWeeks(new Date(now()), 'Asia/Tokyo');
+    const page = await signIn('marketing');
+
+    // Act
+    const weekly = page.waitForRequest((r) => r.url().includes('interval=week'));
+    await page.goto(`${runtime.consoleUrl}#/dashboard`);
+    const url = new URL((await weekly).url());
+
+    // Assert
+    expect({ from: url.searchParams.get('from'), to: url.searchParams.get('to') }).toEqual(expected);
+    await page.context().close();
   });
 });
