@@ -14,6 +14,7 @@ import {
   type Settings,
   Show,
   sequenceName,
+  subjectOf,
   teamName,
   useGet,
   useSettings,
@@ -541,7 +542,16 @@ function entryText(t: T, settings: Settings | undefined, e: TimelineEntry): stri
   const sequenceId = text('sequenceId');
   if (sequenceId) {
     const reason = e.type === 'sequence_exited' ? text('reason') : undefined;
-    return `${label}: ${sequenceName(settings, sequenceId)}${reason ? ` (${valueLabel(t, 'exit', reason)})` : ''}`;
+    const sequence = sequenceName(settings, sequenceId);
+    // A mail line names the mail by its subject: 「メール開封: 活用事例のご紹介 (資料ダウンロード後フォロー)」.
+    const stepId = text('stepId');
+    const templateId =
+      text('templateId') ??
+      settings?.sequences?.find((q) => q.id === sequenceId)?.steps.find((step) => step.id === stepId)
+        ?.templateId;
+    if (e.type.startsWith('email_') && templateId)
+      return `${label}: ${subjectOf(settings, templateId)} (${sequence})`;
+    return `${label}: ${sequence}${reason ? ` (${valueLabel(t, 'exit', reason)})` : ''}`;
   }
   const formId = text('formId');
   if (e.type === 'form_submitted' && formId) return `${label}: ${sourceName(t, settings, formId)}`;

@@ -11,8 +11,8 @@ import {
   type SequenceStep,
   type Settings,
   sequenceName,
+  subjectOf,
   teamName,
-  templateSubject,
 } from './ui.ts';
 
 /**
@@ -41,11 +41,6 @@ function Items({ t, items, max = 8 }: { t: T; items: readonly string[]; max?: nu
 /** Definition rows: a term and its value, as a two-column grid (one column on a phone). */
 const Props = ({ rows }: { rows: [string, unknown][] }) =>
   html`<dl class="props">${rows.map(([term, value]) => html`<dt>${term}</dt><dd>${value}</dd>`)}</dl>`;
-
-const subjectOf = (s: Settings, templateId: string): string => {
-  const template = s.templates.find((tp) => tp.id === templateId);
-  return (template && templateSubject(template)) ?? templateId;
-};
 
 // ----- Calendars and durations ----------------------------------------------------------------------------
 

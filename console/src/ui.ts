@@ -138,6 +138,12 @@ export const templateSubject = (template: Settings['templates'][number]): string
     .replace(/\{\{\{?\s*([^{}|]*?)\s*\}?\}\}/g, '«$1»');
 };
 
+/** A template's subject by its id (what a mail is recognised by), else the id. */
+export const subjectOf = (s: Settings | undefined, templateId: string): string => {
+  const template = s?.templates.find((tp) => tp.id === templateId);
+  return (template && templateSubject(template)) ?? templateId;
+};
+
 /** The settings route, read once per page load (owners for pickers, deal phases). */
 let settingsPromise: Promise<Settings> | undefined;
 export function useSettings(): Settings | undefined {

@@ -281,6 +281,18 @@ describe('web console in Chromium', () => {
     const leadId = leadIds[1] ?? '';
     const view = (await report(`/v1/ops/leads/${leadId}`)) as { handoff: { dueAt: string } };
     const due = new Date(Date.parse(view.handoff.dueAt) + 9 * 3_600_000).toISOString();
+    // The follow-up mail opened (as SES reports it: the run's sequence and step, no template id).
+    const { putTimelineEntry } = await import('#store/leads');
+    const { timelineEntry } = await import('#app/nurture-timeline');
+    const { now } = await import('#adapters/clock');
+    await putTimelineEntry(
+      leadId,
+      timelineEntry(`ses:e2e-${leadId}:open`, 'email_open', now(), {
+        messageId: `e2e-${leadId}`,
+        sequenceId: 'inquiry-followup',
+        stepId: 'owner-intro',
+      }),
+    );
     const page = await signIn('marketing');
 
     // Act
@@ -304,6 +316,8 @@ describe('web console in Chromium', () => {
     expect(timeline).toContain('フォーム送信: お問い合わせ');
     // The sequence by its name, not `inquiry-followup`.
     expect(timeline).toContain('シーケンス開始: お問い合わせ後フォロー');
+    // A mail by its subject, then its sequence.
+    expect(timeline).toContain('メール開封: 担当者よりご連絡いたします (お問い合わせ後フォロー)');
     expect(timeline).not.toMatch(/[a-z]+_[a-z]+|inquiry-followup/);
     const consent = (await page.getByTestId('consent').textContent()) ?? '';
     expect(consent).toContain('お問い合わせ · 同意文言 ');
