@@ -344,9 +344,13 @@ export function factsFor(
           ...owner,
         });
         break;
-      case 'Lead SLA Breached':
+      case 'Lead SLA Breached': {
+        // On the deadline's day, not the day the sweeper saw it: after a sweeper outage, or for a wall-clock
+        // deadline at 23:59, the breach still belongs to the day it happened.
+        const due = Date.parse(event.detail.dueAt);
         facts.push({
           ...base,
+          ...(Number.isFinite(due) && due <= at ? { day: dayOf(due, timeZone) } : {}),
           scope: 'sla',
           // The first-contact clock counts apart: `breached` stays the accept clock's.
           metrics: event.detail.clock === 'first_contact' ? { firstContactBreached: 1 } : { breached: 1 },
@@ -354,6 +358,7 @@ export function factsFor(
           team: event.detail.owner.team,
         });
         break;
+      }
       case 'Lead First Contacted': {
         // The hand-off contacted, not the one the write leaves: `appointment_set` opens the next in the same write.
         const handoff = handoffNamed(lead, event.detail.handoffNumber);

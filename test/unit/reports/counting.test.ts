@@ -639,3 +639,34 @@ describe('SLA counting: hand-offs received from a colleague', () => {
     ]);
   });
 });
+
+describe('SLA counting: a breach belongs to its deadline’s day', () => {
+  const breach = (dueAt: number, seenAt: number) =>
+    factsFor(
+      [
+        buildDomainEvent('Lead SLA Breached', {
+          eventId: `L1:breach:${dueAt}`,
+          version: 1,
+          occurredAt: new Date(seenAt).toISOString(),
+          leadId: 'L1',
+          handoffNumber: 1,
+          clock: 'accept',
+          dueAt: new Date(dueAt).toISOString(),
+          owner: { ownerId: 'sato', name: '佐藤 健', email: 'k.sato@example.co.jp', team: 'enterprise' },
+          escalation: { action: 'notify' },
+          reassignments: 0,
+        }),
+      ],
+      { createdAt: LATE, stageHistory: [] },
+      TZ,
+    ).map((f) => ({ day: f.day, metrics: f.metrics }));
+
+  it('given a 23:30 Tokyo deadline the sweeper saw at 00:30, then the breach counts on the deadline’s day, not the next', () => {
+    expect(breach(LATE, EARLY)).toEqual([{ day: '2026-12-04', metrics: { breached: 1 } }]);
+  });
+
+  it('given a breach seen on its deadline’s day, then that day (and a deadline after the event, which no sweeper writes, keeps the event’s day)', () => {
+    expect(breach(LATE, LATE + 60_000)).toEqual([{ day: '2026-12-04', metrics: { breached: 1 } }]);
+    expect(breach(EARLY, LATE)).toEqual([{ day: '2026-12-04', metrics: { breached: 1 } }]);
+  });
+});
