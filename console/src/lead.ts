@@ -318,7 +318,7 @@ function OwnerActions({
   // Reassign an open hand-off, or open one by hand where the stage allows it (not once sales owns the lead).
   const action = (lead.availableActions ?? []).find((a) => a === 'reassign' || a === 'handoff');
   return html`<section class="card" aria-labelledby="h-owner"><h2 id="h-owner">${t('ownerActions')}</h2>
-    <p>${t('owner')}: <strong data-testid="owner">${lead.owner ? `${lead.owner.name ?? ''} (${lead.owner.ownerId})` : '—'}</strong>
+    <p>${t('owner')}: <strong data-testid="owner" data-owner=${lead.owner?.ownerId ?? ''}>${lead.owner ? `${lead.owner.name ?? lead.owner.ownerId}${lead.owner.team ? `（${teamName(settings, lead.owner.team)}）` : ''}` : '—'}</strong>
       ${lead.handoff?.dueAt && open ? html` · ${t('dueAt')}: ${when(lead.handoff.dueAt)}` : ''}</p>
     ${
       action &&

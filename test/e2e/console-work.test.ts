@@ -180,7 +180,9 @@ describe('console work pages in Chromium', () => {
     // Act 1: accept (no hand-off yet: the accept opens one for the signed-in owner)
     await page.locator('button[data-action=accept]').click();
     await page.getByTestId('stage').filter({ hasText: /^SAL$/ }).waitFor();
-    await page.getByTestId('owner').filter({ hasText: 'sato' }).waitFor();
+    await page.locator('[data-testid=owner][data-owner=sato]').waitFor();
+    // By name and team, not the id.
+    expect(await page.getByTestId('owner').textContent()).toBe('佐藤 健（エンタープライズ営業部）');
     // Accepted: the page offers what comes next (qualify), no second accept and no hand-off by hand
     expect(await page.locator('form[data-form=accept]').count()).toBe(0);
     expect(await page.locator('form[data-form=qualify]').count()).toBe(1);
