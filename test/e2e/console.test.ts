@@ -372,9 +372,11 @@ describe('web console in Chromium', () => {
     const expected = wholeWeeks(new Date(now()), 'Asia/Tokyo');
     const page = await signIn('marketing');
 
-    // Act
-    const weekly = page.waitForRequest((r) => r.url().includes('interval=week'));
+    // Act: marketing lands on the dashboard at sign-in, so its first request may already be gone; a reload
+    // (the session stays in sessionStorage) asks again while this test listens.
     await page.goto(`${runtime.consoleUrl}#/dashboard`);
+    const weekly = page.waitForRequest((r) => r.url().includes('interval=week'));
+    await page.reload();
     const url = new URL((await weekly).url());
 
     // Assert
