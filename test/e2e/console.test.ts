@@ -305,6 +305,8 @@ describe('web console in Chromium', () => {
       `受諾期限: ${due.slice(0, 10)} ${due.slice(11, 16)}`,
     );
     // …and the rest of the page in Japanese: touches, stage history and timeline show labels, not API ids
+    // (names come from the settings, which may arrive after the lead)
+    await page.locator('section[aria-labelledby=h-lead]', { hasText: 'お問い合わせ' }).waitFor();
     const header = await page.locator('section[aria-labelledby=h-lead]').textContent();
     // (the form by its name, as marketing ops wrote it in config/forms.ts)
     expect(header).toContain('初回接点: 直接流入 · お問い合わせ · ');
