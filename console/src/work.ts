@@ -77,7 +77,7 @@ const MAX_CSV_PAGES = 100;
  * One page of the list's CSV as text without its BOM (and without its header row unless `first`), and how many
  * rows it holds: line ends outside quoted cells (a cell may hold a line break).
  */
-export function csvPage(bytes: ArrayBuffer, first: boolean): { text: string; rows: number } {
+function csvPage(bytes: ArrayBuffer, first: boolean): { text: string; rows: number } {
   const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes).replace(/^\uFEFF/, '');
   let quoted = false;
   let lines = 0;
