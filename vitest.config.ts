@@ -46,6 +46,7 @@ export default defineConfig({
         test: {
           name: 'infra',
           include: ['test/infra/**/*.test.ts'],
+          setupFiles: ['test/infra/setup-file.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
         },

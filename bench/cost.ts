@@ -44,12 +44,12 @@
  *   npx tsx bench/cost.ts [--leads 1000]
  */
 import { readFileSync } from 'node:fs';
-import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '#infra/app';
 import { FUNCTIONS } from '#infra/catalog';
 import { fixedInventory } from '#infra/inventory';
 import { DUE_SHARDS } from '#store/table-design';
+import { testApp } from '../test/support/cdk-app.ts';
 import type { BenchResult } from './support.ts';
 import { figure, median, numberArg, startBenchEngines, writeResult } from './support.ts';
 
@@ -104,9 +104,7 @@ const MS = { request: 60, idleSweep: idleSweep.lambdaMs, step: 40 };
 const KEY_READS_PER_MONTH = FUNCTIONS.filter((f) => f.grants?.signingSecret).length * 12 * 30;
 
 /** What the synthesized stack (config/ as it is) bills every month: alarms, keys, secrets. */
-const inventory = fixedInventory(
-  Template.fromStack(buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } })).stack).toJSON(),
-);
+const inventory = fixedInventory(Template.fromStack(buildApp(testApp()).stack).toJSON());
 
 const read = (name: string): BenchResult | undefined => {
   try {

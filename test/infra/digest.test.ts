@@ -1,15 +1,12 @@
-import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { type Settings, settings } from '#config/settings';
 import { buildApp } from '../../infra/app.ts';
+import { testApp } from '../support/cdk-app.ts';
 
 /** The weekly digest's schedule: a cron in the app's time zone when `reports.digest` is set, none without. */
 
-const synth = (s: Settings) =>
-  Template.fromStack(
-    buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), { settings: s }).stack,
-  );
+const synth = (s: Settings) => Template.fromStack(buildApp(testApp(), { settings: s }).stack);
 
 describe('weekly digest schedule', () => {
   it('given a digest on Monday 09:00, when synthesized, then EventBridge Scheduler runs report-digest by cron in Asia/Tokyo, with retries and the DLQ', () => {

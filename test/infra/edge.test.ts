@@ -1,17 +1,18 @@
-import { App } from 'aws-cdk-lib';
+import type { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { appConfigSchema } from '#config/app';
 import { type Settings, settings } from '#config/settings';
 import { buildApp } from '../../infra/app.ts';
 import { RATE_LIMITED_ROUTES } from '../../infra/edge.ts';
+import { testApp } from '../support/cdk-app.ts';
 
 const ENV = { account: '123456789012', region: 'ap-northeast-1' };
 const withEdge = (edge: Partial<Settings['app']['edge']>): Settings => ({
   ...settings,
   app: { ...settings.app, edge: { ...settings.app.edge, enabled: true, ...edge } },
 });
-const noBundling = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+const noBundling = () => testApp();
 
 describe('edge rate limits: configuration', () => {
   it('given no edge section, when parsed, then it is off with the documented per-IP limits', () => {

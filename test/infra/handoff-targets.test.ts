@@ -1,4 +1,4 @@
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { type App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { eventRules, handoffTargetRules } from '#infra/catalog';
 import { handoff as demoHandoff } from '../../config/handoff.ts';
 import { HandoffTargets } from '../../infra/handoff-targets.ts';
 import { Stateful } from '../../infra/stateful.ts';
+import { testApp } from '../support/cdk-app.ts';
 
 const ALL_KINDS: HandoffConfigInput['targets'] = [
   {
@@ -39,7 +40,7 @@ let template: Template;
 let app: App;
 
 beforeAll(() => {
-  app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  app = testApp();
   const stack = new Stack(app, 'Targets');
   const custom = settingsWith(ALL_KINDS);
   const stateful = new Stateful(stack, 'Stateful', { settings: custom });

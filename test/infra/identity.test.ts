@@ -1,4 +1,4 @@
-import { App, Validations } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -7,11 +7,12 @@ import { fullScope, ROLES, SCOPES, type Scope } from '#http/access';
 import { INVITATION, PASSWORD_POLICY, PASSWORD_RESET_MAIL, SESSION_HOURS } from '#http/sign-in';
 import { FUNCTIONS } from '#infra/catalog';
 import { buildApp } from '../../infra/app.ts';
+import { testApp } from '../support/cdk-app.ts';
 
 let template: Template;
 
 beforeAll(() => {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = testApp();
   template = Template.fromStack(buildApp(app).stack);
 });
 
@@ -50,7 +51,7 @@ describe('sign-in (Cognito) and the JWT authorizer', () => {
       `:identity/${settings.app.sender.sesIdentity}`,
     );
     // While SES is in the sandbox: Cognito's own mail, and none of the custom messages it refuses with it.
-    const sandboxed = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), {
+    const sandboxed = buildApp(testApp(), {
       settings: {
         ...settings,
         app: { ...settings.app, signIn: { ...settings.app.signIn, mailThroughSes: false } },
@@ -79,10 +80,10 @@ describe('sign-in (Cognito) and the JWT authorizer', () => {
       MfaConfiguration: 'OPTIONAL',
       EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
     });
-    const demo = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
+    const demo = buildApp(testApp());
     expect(acknowledged(demo.stack.identity.userPool)).toContain('AwsSolutions::AwsSolutions-COG2');
 
-    const required = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), {
+    const required = buildApp(testApp(), {
       settings: {
         ...settings,
         app: { ...settings.app, signIn: { ...settings.app.signIn, mfa: 'required' } },
@@ -116,7 +117,7 @@ describe('sign-in (Cognito) and the JWT authorizer', () => {
       UserPoolAddOns: { AdvancedSecurityMode: 'AUDIT' },
     });
     template.resourceCountIs('AWS::Cognito::UserPoolRiskConfigurationAttachment', 0);
-    const enforced = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), {
+    const enforced = buildApp(testApp(), {
       settings: {
         ...settings,
         app: { ...settings.app, signIn: { ...settings.app.signIn, threatProtection: 'enforce' } },
@@ -160,7 +161,7 @@ describe('sign-in (Cognito) and the JWT authorizer', () => {
           r.Properties.Username,
         ]),
       );
-    const reordered = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), {
+    const reordered = buildApp(testApp(), {
       settings: {
         ...settings,
         handoff: { ...settings.handoff, owners: [...settings.handoff.owners].reverse() },

@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
-import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS, type FunctionSpec, TABLE_ACTIONS, type TableAccess } from '#infra/catalog';
 import { keys } from '#store/keys';
 import { buildApp } from '../../infra/app.ts';
+import { testApp } from '../support/cdk-app.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Condition?: unknown };
@@ -14,7 +14,7 @@ let template: Template;
 let stackResources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
 
 beforeAll(() => {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = testApp();
   template = Template.fromStack(buildApp(app).stack);
   stackResources = template.toJSON().Resources;
 });

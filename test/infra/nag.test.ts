@@ -1,4 +1,4 @@
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { type App, Stack, Validations } from 'aws-cdk-lib';
 import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -6,8 +6,9 @@ import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambd
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.ts';
+import { testApp } from '../support/cdk-app.ts';
 
-const fresh = () => buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
+const fresh = () => buildApp(testApp());
 
 /** The cdk-nag report of a synth: '' when it passes, else the validation error text. */
 const synthReport = (app: App): string => {

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { type App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -13,6 +13,7 @@ import { fixedInventory } from '../../infra/inventory.ts';
 import { CUSTOM_METRICS, Observability, THRESHOLDS } from '../../infra/observability.ts';
 import { LeadLoopStack } from '../../infra/stack.ts';
 import { Stateful } from '../../infra/stateful.ts';
+import { testApp } from '../support/cdk-app.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const ALARM_EMAIL = 'ops@example.co.jp';
@@ -46,7 +47,7 @@ const toTopic = { AlarmActions: [{ Ref: '' }] };
 
 beforeAll(() => {
   // Skip esbuild bundling: these tests are about the resources, not the code assets.
-  app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  app = testApp();
   const stack = new LeadLoopStack(app, 'leadloop-obs', { settings: custom });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   template = Template.fromStack(stack);
@@ -332,7 +333,7 @@ describe('alarms', () => {
 
   it('given a DLQ nobody alarms yet, when observed, then it gets a depth alarm to the topic', () => {
     // Arrange
-    const orphanApp = new App();
+    const orphanApp = testApp();
     const stack = new Stack(orphanApp, 'Orphan');
     const stateful = new Stateful(stack, 'Stateful', { settings });
     new Queue(stack, 'OrphanDeadLetters', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
@@ -379,7 +380,7 @@ describe('alarms', () => {
 describe('the demo stack', () => {
   it('given the demo config (monitoring.dashboard off), when counted, then 4 alarm metrics, no dashboard, nothing else billed monthly', () => {
     // Arrange
-    const demoApp = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const demoApp = testApp();
     const demo = Template.fromStack(new LeadLoopStack(demoApp, 'leadloop-demo', { settings }));
 
     // Act

@@ -1,17 +1,18 @@
-import { App } from 'aws-cdk-lib';
+import type { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { settings } from '#config/settings';
 import { FUNCTIONS } from '#infra/catalog';
 import { ALL_INDEXES } from '#store/table-design';
 import { buildApp } from '../../infra/app.ts';
+import { testApp } from '../support/cdk-app.ts';
 
 let template: Template;
 let app: App;
 
 beforeAll(() => {
   // Skip esbuild bundling: these tests are about the resources, not the code assets.
-  app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  app = testApp();
   const built = buildApp(app);
   template = Template.fromStack(built.stack);
 });
