@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime';
 import { wholeWeeks } from '../../console/src/weeks.ts';
 import {
+  browserProblems,
   launchChromium,
   seriousViolations,
   settled,
@@ -327,9 +328,11 @@ describe('web console in Chromium', () => {
     await page.context().close();
   });
 
-  it('given the admin user, when they open every page, then each renders without a serious a11y violation', async () => {
+  it('given the admin user, when they open every page, then each renders without a serious a11y violation and without an error in the browser', async () => {
     const page = await signIn('admin');
     for (const [route, heading] of [
+      ['dashboard', 'ダッシュボード'],
+      ['security', 'セキュリティ'],
       ['leads', 'リード'],
       ['import', 'インポート'],
       ['settings', 'フォーム'],
@@ -347,6 +350,7 @@ describe('web console in Chromium', () => {
       }
       await shot(page, `${route}-admin`);
     }
+    expect(browserProblems(page)).toEqual([]);
     await page.context().close();
   });
 

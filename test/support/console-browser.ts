@@ -46,12 +46,34 @@ export async function signIn(
     acceptDownloads: true,
   });
   const page = await context.newPage();
+  watchProblems(page);
   await page.goto(runtime.consoleUrl);
   await page.getByLabel('ユーザー名またはメールアドレス').fill(demoUser(runtime, group).username);
   await page.getByLabel('パスワード').fill(demoUser(runtime, group).password);
   await page.getByRole('button', { name: 'サインイン' }).click();
   await page.getByText(`サインイン中: ${demoUser(runtime, group).name}`).waitFor();
   return page;
+}
+
+const problems = new WeakMap<Page, string[]>();
+
+/**
+ * What the browser reported since the page opened: script errors, console errors and warnings, requests that
+ * failed (a request cut off by leaving the page is not one). A 404 of a resource the browser asks for by
+ * itself (the icon) shows only as a console error.
+ */
+export const browserProblems = (page: Page): readonly string[] => problems.get(page) ?? [];
+
+function watchProblems(page: Page): void {
+  const seen: string[] = [];
+  problems.set(page, seen);
+  page.on('pageerror', (e) => seen.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') seen.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on('requestfailed', (r) => {
+    if (r.failure()?.errorText !== 'net::ERR_ABORTED') seen.push(`failed: ${r.url()}`);
+  });
 }
 
 /** Every "loading" status gone. */
