@@ -25,7 +25,14 @@ export async function rebuildReports(options: {
   pageSize?: number | undefined;
   onProgress?: ((p: { leads: number; estimated: number | undefined }) => void) | undefined;
   signal?: AbortSignal | undefined;
-}): Promise<{ leads: number; items: number; removed: number; interrupted: boolean; resumed: boolean }> {
+}): Promise<{
+  leads: number;
+  erased: number;
+  items: number;
+  removed: number;
+  interrupted: boolean;
+  resumed: boolean;
+}> {
   const { emptyRebuild, rebuildPage, writeRebuiltCounters } = await import('#app/report-rebuild');
   const { approximateItemCount } = await import('#store/leads');
   const table = process.env.TABLE_NAME ?? '';
@@ -48,14 +55,21 @@ export async function rebuildReports(options: {
   };
   while (!state.done) {
     if (options.signal?.aborted)
-      return { leads: state.leads, items: 0, removed: 0, interrupted: true, resumed };
+      return {
+        leads: state.leads,
+        erased: state.erased ?? 0,
+        items: 0,
+        removed: 0,
+        interrupted: true,
+        resumed,
+      };
     state = await rebuildPage(state, options.pageSize ?? 200, true);
     save(state);
     options.onProgress?.({ leads: state.leads, estimated });
   }
   const written = await writeRebuiltCounters(state.counters);
   if (file) rmSync(file, { force: true });
-  return { leads: state.leads, ...written, interrupted: false, resumed };
+  return { leads: state.leads, erased: state.erased ?? 0, ...written, interrupted: false, resumed };
 }
 
 function bar(leads: number, estimated: number | undefined, width = 30): string {
@@ -118,7 +132,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     summary.interrupted
       ? `\ninterrupted after ${summary.leads} leads; run again to resume\n`
-      : `\n${summary.leads} leads${summary.resumed ? ' (resumed)' : ''}: ${summary.items} counter items written, ${summary.removed} removed\n`,
+      : `\n${summary.leads} leads and ${summary.erased} erased leads${summary.resumed ? ' (resumed)' : ''}: ${summary.items} counter items written, ${summary.removed} removed\n`,
   );
 }
 

@@ -3,10 +3,13 @@ import { logger } from '#adapters/logger';
 import { countMetric } from '#adapters/metrics';
 import { signingSecret } from '#adapters/secrets';
 import { ADDRESS_MAIL_LIMIT_SCOPE } from '#app/capture-mail';
+import { settings } from '#config/settings';
 import { isoAt } from '#domain/lead/events';
 import type { EpochMs } from '#domain/lead/types';
 import { addressHash, quotaSubjectKey } from '#domain/privacy/address-hash';
 import { ERASE_SWEEP_DELAY_MS, leadErasedEvent } from '#domain/privacy/erasure';
+import { currentFact } from '#domain/reports/counting';
+import { type ErasedRemains, erasedRemains } from '#domain/reports/erased-remains';
 import { keys } from '#store/keys';
 import { fromStateItem } from '#store/lead-items';
 import {
@@ -24,7 +27,9 @@ import {
   stitchedAnonymousIds,
   stitchedAnonymousItems,
 } from '#store/lead-items-all';
+import { readProfile } from '#store/leads';
 import { deleteQuota } from '#store/quotas';
+import { readLeadFacts } from '#store/report-counters';
 import { CONFLICT, retryOnConflict } from '#store/retry';
 import { type ClaimedTimer, completeTimer, isStillClaimed, timerLeadId } from '#store/timers';
 
@@ -45,7 +50,8 @@ const MAX_LEAD_ID = 128;
 
 /**
  * DELETE /v1/ops/leads/{leadId} (and the retention timer): removes every item stored about the lead and
- * keeps only what the law and the product need afterwards: the erasure record (id, time, reason), a salted
+ * keeps only what the law and the product need afterwards: the erasure record (id, time, reason, and the
+ * lead's counted facts without personal data, so `reports:rebuild` still counts it: ErasedRemains), a salted
  * one-way hash of the address on the suppression list (no mail, no silent re-creation by an import) and
  * the aggregate counters. `Lead Erased` is published through the outbox so CRM targets delete too.
  *
@@ -105,6 +111,10 @@ export async function eraseLead(
     const state = fromStateItem(await getItem(keys.state(leadId)));
     if (condition && state?.version !== condition.expectStateVersion) return { kind: 'changed' as const };
     pointersAdded += await pointAtAnonymous(leadId, stitchedAnonymousIds(profile, []), now);
+    // A counted write commits a new state version, so the facts read here are the ones the commit's version
+    // check vouches for (an e-mail event counted in its own transaction between this read and the commit is
+    // the exception: live counters keep it, a rebuild will not).
+    const remains = await reportRemains(leadId, profile);
     const emailKey = String(profile.emailKey ?? '');
     const committed = await commitErasure({
       leadId,
@@ -123,6 +133,7 @@ export async function eraseLead(
       // that read the lead before it puts what it still puts within a Lambda's lifetime.
       sweepAt: Math.max(now, clock()) + ERASE_SWEEP_DELAY_MS,
       state,
+      remains,
       // The retention erase: tracking events parked for the sweeper are activity the state does not show yet.
       ...(condition ? { noParkedEvents: true } : {}),
     });
@@ -147,6 +158,14 @@ export async function eraseLead(
   countMetric('LeadErased', {});
   logger.info('lead erased', { leadId, deletedItems: deleted });
   return { kind: 'erased', leadId, erasedAt: isoAt(now), deletedItems: deleted };
+}
+
+/** What the lead leaves for a rebuild of the reports (no personal data: see #domain/reports/erased-remains). */
+async function reportRemains(leadId: string, item: Item): Promise<ErasedRemains> {
+  const profile = readProfile(item);
+  const createdAt = profile?.createdAt ?? 0;
+  const facts = (await readLeadFacts(leadId)).map((f) => currentFact(f, createdAt, settings.app.timeZone));
+  return erasedRemains(profile ?? {}, facts);
 }
 
 async function finishEarlierErasure(leadId: string): Promise<EraseOutcome> {

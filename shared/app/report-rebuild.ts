@@ -24,6 +24,7 @@ import {
   SLA_DIMS,
   slaKind,
 } from '#domain/reports/counting';
+import { type ErasedRemains, remainsToCount } from '#domain/reports/erased-remains';
 import { getLead, scanLeadIds } from '#store/leads';
 import {
   BULK_SHARD,
@@ -46,8 +47,9 @@ import {
  * counts). Deal facts stored before they carried the cohort count in the cohort of the lead's creation day
  * (`currentFact`), as live counting does now. E-mail counters come from the lead's e-mail facts
  * (`RPT#email:…`, one per counted mail event, written with the count: app/email-kpis.ts); mail events counted
- * before facts existed have none, so a rebuild drops them from the e-mail counters (and so do erased leads,
- * from every counter). A step mail's `sent` fact is on its timeline entry, which expires with the timeline's
+ * before facts existed have none, so a rebuild drops them from the e-mail counters. An erased lead is counted
+ * from what its erase left on the erasure record (its facts without personal data: ErasedRemains); a lead
+ * erased before the erase kept them is dropped from every counter. A step mail's `sent` fact is on its timeline entry, which expires with the timeline's
  * retention: the `sent` counts of days older than that (`sentKeptBefore`) are kept as stored, not recomputed.
  *
  * The accumulated counters live in memory (they are small: kinds × days × groups) and in the checkpoint, so
@@ -60,11 +62,13 @@ export type Accumulator = Record<string, Record<string, number>>;
 export interface RebuildState {
   startKey?: Record<string, unknown> | undefined;
   leads: number;
+  /** Erased leads counted from what they left on their erasure records (absent in older checkpoints). */
+  erased?: number;
   counters: Accumulator;
   done: boolean;
 }
 
-export const emptyRebuild = (): RebuildState => ({ leads: 0, counters: {}, done: false });
+export const emptyRebuild = (): RebuildState => ({ leads: 0, erased: 0, counters: {}, done: false });
 
 const keyOf = (kind: string, period: string) => `${kind}\u0000${period}`;
 
@@ -131,6 +135,16 @@ export async function rebuildLead(
   return true;
 }
 
+/**
+ * Count what an erased lead left (its facts, its first touch cut to the grouping's input) into the
+ * accumulator, under the grouping in force: no gauges (it is not a current lead).
+ */
+export function countErasedLead(acc: Accumulator, remains: ErasedRemains): void {
+  const { facts, profile } = remainsToCount(remains);
+  for (const add of counterAddsFor(facts, leadDims(profile, settings.reports.channelGrouping)))
+    accumulate(acc, add.kind, add.period, add.fields);
+}
+
 /** The kinds a rebuild owns: every report counter (funnel, cohort, SLA, e-mail, gauges). */
 export const REBUILT_KINDS = [
   ...FUNNEL_DIMS.map(funnelKind),
@@ -146,10 +160,18 @@ export async function rebuildPage(
   pageSize: number,
   writeFacts: boolean,
 ): Promise<RebuildState> {
-  const page = await scanLeadIds({ segment: 0, totalSegments: 1, limit: pageSize, startKey: state.startKey });
+  const page = await scanLeadIds({
+    segment: 0,
+    totalSegments: 1,
+    limit: pageSize,
+    startKey: state.startKey,
+    erasedRemains: true,
+  });
   let leads = state.leads;
   for (const leadId of page.leadIds) if (await rebuildLead(state.counters, leadId, { writeFacts })) leads++;
-  return { ...state, leads, startKey: page.next, done: page.next === undefined };
+  for (const remains of page.remains) countErasedLead(state.counters, remains);
+  const erased = (state.erased ?? 0) + page.remains.length;
+  return { ...state, leads, erased, startKey: page.next, done: page.next === undefined };
 }
 
 const EMAIL_KINDS = new Set(EMAIL_DIMS.map(emailKind));

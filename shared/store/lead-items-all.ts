@@ -8,9 +8,10 @@ import {
 import type { EpochMs } from '#domain/lead/types';
 import { ERASE_SWEEP_TIMER_KIND } from '#domain/privacy/erasure';
 import type { GaugeState } from '#domain/reports/counting';
+import type { ErasedRemains } from '#domain/reports/erased-remains';
 import { dynamodb, isConditionalCheckFailure, partitionPages, tableName } from '#store/dynamodb';
 import { anonymousIdOfRef, dueAttributes, keys, PREFIX, refTarget } from '#store/keys';
-import type { TransactItem } from '#store/leads';
+import { REPORT_REMAINS, type TransactItem } from '#store/leads';
 import { type OutboxEvent, outboxPut } from '#store/outbox';
 import { noParkedEventsCheck } from '#store/pending-events';
 import { gaugeItems } from '#store/report-counters';
@@ -195,6 +196,8 @@ export async function commitErasure(input: {
   event: OutboxEvent;
   sweepAt: EpochMs;
   state: (GaugeState & { version: number }) | undefined;
+  /** Kept on the erasure record for `reports:rebuild` (`REPORT_REMAINS`). */
+  remains?: ErasedRemains;
   /**
    * The retention erase: also conditioned on the lead having no parked tracking events waiting for the
    * sweeper (`noParkedEventsCheck`); events parked since the decision make it 'changed'.
@@ -241,6 +244,7 @@ export async function commitErasure(input: {
           leadId,
           erasedAt: input.erasedAt,
           reason: input.reason,
+          ...(input.remains ? { [REPORT_REMAINS]: input.remains } : {}),
           ...dueAttributes(erasure.pk, erasure.sk, input.sweepAt, ERASE_SWEEP_TIMER_KIND),
         },
       },

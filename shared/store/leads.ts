@@ -20,6 +20,7 @@ import {
   rememberEvents,
 } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
+import type { ErasedRemains } from '#domain/reports/erased-remains';
 import { readCancellation, type ScoredBatchRefusal } from '#domain/tracking/activity';
 import { batchWrite, dynamodb, isConditionalCheckFailure, queryPages, tableName } from '#store/dynamodb';
 import { dueAttributes, keys, leadIdFromPk, PREFIX, timelineAtKey } from '#store/keys';
@@ -654,30 +655,54 @@ export async function putTimelineEntries(
 /**
  * One page of a parallel scan for lead ids (admin batches such as rescoring only, never a request path: it
  * reads the whole table). Filtered to the state items, whose keys never change, so a scan that resumes from
- * `startKey` neither misses nor repeats a lead while others write.
+ * `startKey` neither misses nor repeats a lead while others write; with `erasedRemains`, also to the
+ * erasure records that carry what an erased lead left for the reports (written once, never moved).
  */
+/** The erasure record's attribute holding what the erased lead left for a rebuild of the reports. */
+export const REPORT_REMAINS = 'reportRemains';
+
 export async function scanLeadIds(options: {
   segment: number;
   totalSegments: number;
   limit: number;
   startKey?: Record<string, unknown>;
-}): Promise<{ leadIds: string[]; scanned: number; next?: Record<string, unknown> }> {
+  /** Also return what erased leads left for the reports (their erasure records' `REPORT_REMAINS`). */
+  erasedRemains?: boolean;
+}): Promise<{
+  leadIds: string[];
+  remains: ErasedRemains[];
+  scanned: number;
+  next?: Record<string, unknown>;
+}> {
+  const erased = options.erasedRemains === true;
   const result = await dynamodb.send(
     new ScanCommand({
       TableName: tableName,
       Segment: options.segment,
       TotalSegments: options.totalSegments,
       Limit: options.limit,
-      FilterExpression: 'sk = :state',
-      ProjectionExpression: 'pk',
-      ExpressionAttributeValues: { ':state': keys.state('').sk },
+      FilterExpression: erased
+        ? 'sk = :state OR (sk = :erased AND attribute_exists(#remains))'
+        : 'sk = :state',
+      ProjectionExpression: erased ? 'pk, sk, #remains' : 'pk',
+      ExpressionAttributeValues: {
+        ':state': keys.state('').sk,
+        ...(erased ? { ':erased': keys.erasure('').sk } : {}),
+      },
+      ...(erased ? { ExpressionAttributeNames: { '#remains': REPORT_REMAINS } } : {}),
       ExclusiveStartKey: options.startKey,
     }),
   );
-  const leadIds = (result.Items ?? []).flatMap((i) =>
-    typeof i.pk === 'string' ? (leadIdFromPk(i.pk) ?? []) : [],
-  );
-  return { leadIds, scanned: result.ScannedCount ?? 0, next: result.LastEvaluatedKey };
+  const leadIds: string[] = [];
+  const remains: ErasedRemains[] = [];
+  for (const item of result.Items ?? []) {
+    if (erased && item.sk === keys.erasure('').sk) remains.push(item[REPORT_REMAINS] as ErasedRemains);
+    else {
+      const leadId = typeof item.pk === 'string' ? leadIdFromPk(item.pk) : undefined;
+      if (leadId !== undefined) leadIds.push(leadId);
+    }
+  }
+  return { leadIds, remains, scanned: result.ScannedCount ?? 0, next: result.LastEvaluatedKey };
 }
 
 /** DynamoDB's approximate item count of the table (refreshed about every six hours in AWS): for progress bars. */

@@ -689,3 +689,71 @@ describe('gauges after an erasure', () => {
     expect({ total: after.total, gauges: live }).toEqual({ total: before.total, gauges: rebuilt });
   });
 });
+
+describe('rebuild after an erasure', () => {
+  it('given a paid-search lead that reached SAL and was then erased, when the reports are rebuilt from the stored items, then the funnel still counts it as the live counters do, and what its erasure record keeps names nobody', async () => {
+    // Arrange: a lead of its own day's funnel under a campaign of its own, accepted by sales.
+    const { readReportKinds } = await import('#store/report-counters');
+    const { REBUILT_KINDS, emptyRebuild, rebuildPage, writeRebuiltCounters } = await import(
+      '#app/report-rebuild'
+    );
+    const { now } = await import('#adapters/clock');
+    const { dayOf } = await import('#domain/reports/periods');
+    const { keys } = await import('#store/keys');
+    const { getItem } = await import('./handoff-support.ts');
+    const email = `report-erased-${RUN}@example.co.jp`;
+    const campaign = `erased-${RUN}`;
+    const posted = await api(runtime).postForm(
+      'contact',
+      contactForm(email, {
+        utm_source: 'google',
+        utm_medium: 'cpc',
+        utm_campaign: campaign,
+        utm_term: '山田 太郎',
+        _referrer: `https://www.google.co.jp/search?q=${encodeURIComponent(email)}`,
+      }),
+    );
+    expect(posted.status).toBe(201);
+    await runtime.settle();
+    const lead = await getJson<{ leadId: string; owner: { ownerId: string } }>(
+      `/v1/ops/leads?email=${encodeURIComponent(email)}`,
+    );
+    const accepted = await api(runtime).opsPost(`/v1/ops/leads/${lead.leadId}/accept`, {
+      actionId: `erased-accept-${RUN}`,
+      by: lead.owner.ownerId,
+    });
+    expect(accepted.status).toBe(200);
+    await runtime.settle();
+    const day = dayOf(now(), 'Asia/Tokyo');
+    const kinds = REBUILT_KINDS.filter((k) => k !== 'g');
+    const snapshot = async () => {
+      const read = await readReportKinds(kinds, [day]);
+      return Object.fromEntries(kinds.map((k) => [k, Object.fromEntries(read.get(k) ?? [])]));
+    };
+    const withLead = await snapshot();
+    expect(withLead['f:campaign']?.[day]).toMatchObject({ [`${campaign}|lead`]: 1, [`${campaign}|sal`]: 1 });
+
+    // Act: erased for privacy, then every counter rebuilt and written back.
+    const erased = await fetch(`${runtime.apiUrl}/v1/ops/leads/${lead.leadId}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${runtime.opsToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'ticket 4712' }),
+    });
+    expect(erased.status).toBe(200);
+    await runtime.settle();
+    const live = await snapshot();
+    let state = emptyRebuild();
+    while (!state.done) state = await rebuildPage(state, 25, false);
+    await writeRebuiltCounters(state.counters);
+
+    // Assert: the erase left the counts, and the rebuild reproduces them from the erasure record.
+    expect(live).toEqual(withLead);
+    expect(state.erased).toBeGreaterThanOrEqual(1);
+    expect(await snapshot()).toEqual(live);
+    const record = JSON.stringify(await getItem(keys.erasure(lead.leadId)));
+    expect(record).toContain(campaign);
+    expect(record).toContain('"referrer":"https://www.google.co.jp/"');
+    for (const personal of ['report-erased', '山田', '太郎', 'search?q', 'example.co.jp'])
+      expect(record, personal).not.toContain(personal);
+  });
+});

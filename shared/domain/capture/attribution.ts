@@ -183,7 +183,8 @@ const normalize = (s: string): string =>
     .toLowerCase()
     .replace(/[\s-]+/g, '_');
 
-function hostOf(url: string | undefined): string | undefined {
+/** The lower-cased host of a URL; undefined when it is not one. */
+export function hostOf(url: string | undefined): string | undefined {
   if (!url) return undefined;
   try {
     return new URL(url).hostname.toLowerCase();
