@@ -106,9 +106,9 @@ describe('weekly digest', () => {
       expect(text).toContain(`${channelLabelJa(row.group)} | ${formatCount(row.counts.lead ?? 0)}／0 |`);
     expect(text).toContain(`送信数 | ${formatCount(email.total.counts.sent)} | 0`);
     expect(text).toContain(`開封率 | ${formatRate(email.total.rates.open)} | —`);
-    expect(text).toContain(`引き渡し | ${formatCount(sla.total.handoffs)} | 0`);
-    expect(text).toContain(`受付 期限内 | ${formatCount(sla.total.acceptedWithinSla)} | 0`);
-    expect(text).toContain(`受付 遵守率 | ${formatRate(sla.total.complianceRate)} | —`);
+    expect(text).toContain(`ハンドオフ数 | ${formatCount(sla.total.handoffs)} | 0`);
+    expect(text).toContain(`受諾 期限内 | ${formatCount(sla.total.acceptedWithinSla)} | 0`);
+    expect(text).toContain(`受諾 遵守率 | ${formatRate(sla.total.complianceRate)} | —`);
     const point = leads.series[0];
     if (point?.target.leads != null)
       expect(text).toContain(

@@ -249,13 +249,13 @@ function sections(d: DigestData): Section[] {
   const s = cur.sla;
   const ps = prev.sla;
   out.push({
-    title: 'SLA（受付・初回接触）',
+    title: 'SLA（受諾・初回接触）',
     head: ['指標', '今週', '前週'],
     rows: [
-      ['引き渡し', formatCount(s.handoffs), formatCount(ps.handoffs)],
-      ['受付 期限内', formatCount(s.acceptedWithinSla), formatCount(ps.acceptedWithinSla)],
-      ['受付 期限超過', formatCount(s.breached), formatCount(ps.breached)],
-      ['受付 遵守率', formatRate(s.complianceRate), formatRate(ps.complianceRate)],
+      ['ハンドオフ数', formatCount(s.handoffs), formatCount(ps.handoffs)],
+      ['受諾 期限内', formatCount(s.acceptedWithinSla), formatCount(ps.acceptedWithinSla)],
+      ['受諾 期限超過', formatCount(s.breached), formatCount(ps.breached)],
+      ['受諾 遵守率', formatRate(s.complianceRate), formatRate(ps.complianceRate)],
       ['初回接触 期限内', formatCount(s.firstContactWithinSla), formatCount(ps.firstContactWithinSla)],
       ['初回接触 期限超過', formatCount(s.firstContactBreached), formatCount(ps.firstContactBreached)],
       [

@@ -106,7 +106,7 @@ describe('digest content', () => {
     expect(mail.text).toContain('リード | 0 | 0 | ±0');
     expect(mail.text).toContain('リード→MQL | — | —');
     expect(mail.text).toContain('開封率 | — | —');
-    expect(mail.text).toContain('受付 遵守率 | — | —');
+    expect(mail.text).toContain('受諾 遵守率 | — | —');
     expect(mail.text).toContain('（該当なし）');
     expect(mail.text).not.toContain('目標達成率');
     expect(mail.html).toContain('<table');
@@ -137,7 +137,7 @@ describe('digest content', () => {
     expect(mail.text).toContain('送信数 | 12,000 | 0');
     expect(mail.text).toContain('開封率 | 25.0% | —');
     expect(mail.text).toContain('クリック率 | 0.0% | —');
-    expect(mail.text).toContain('受付 遵守率 | 66.7% | —');
+    expect(mail.text).toContain('受諾 遵守率 | 66.7% | —');
     expect(mail.text).toContain('検索広告 | 1,000／900 | 300／0 | 0／0 | 0／0');
     expect(formatCount(1_234_567)).toBe('1,234,567');
     expect(formatRate(0.12345)).toBe('12.3%');
