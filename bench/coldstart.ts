@@ -22,7 +22,7 @@
  *   npx tsx bench/coldstart.ts [--runs 21] [--only track,capture]
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build, type Metafile } from 'esbuild';
@@ -158,5 +158,6 @@ for (const spec of FUNCTIONS.filter((f) => only.length === 0 || only.includes(f.
   };
   console.error(`[coldstart] ${spec.name}: ${h.toFixed(0)} ms vs floor ${f.toFixed(0)} ms, ${outBytes} B`);
 }
-writeFileSync(join(OUT, 'done'), '');
 writeResult('coldstart', figures, { runs: RUNS, node: process.version, details });
+// The bundles (about 20 MB a run) are only needed while they are timed.
+rmSync(OUT, { recursive: true, force: true });

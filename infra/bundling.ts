@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildOptions } from 'esbuild';
 import type { Settings } from '#config/settings';
@@ -11,6 +10,7 @@ import {
 } from '#http/openapi-server';
 import { settingsDocumentFiles } from '#http/settings-documents';
 import { SETTINGS_DOCUMENTS_DIR } from '#http/settings-documents-index';
+import { isStaged, stagingDir } from './staging.ts';
 
 /**
  * How every Lambda bundle is built, in one place: the CDK wrapper (infra/lead-function.ts) and the cold-start
@@ -88,7 +88,7 @@ export function writeOpenApiDocument(dir: string): string {
 let stagedOpenApi: string | undefined;
 /** The OpenAPI document written once per synth into a temporary directory (see `stagedSettingsDocuments`). */
 export function stagedOpenApiDocument(): string {
-  stagedOpenApi ??= writeOpenApiDocument(mkdtempSync(join(tmpdir(), 'leadloop-openapi-')));
+  if (!isStaged(stagedOpenApi)) stagedOpenApi = writeOpenApiDocument(stagingDir('leadloop-openapi-'));
   return stagedOpenApi;
 }
 
@@ -111,8 +111,8 @@ const staged = new WeakMap<Settings, string>();
  */
 export function stagedSettingsDocuments(settings: Settings): string {
   let dir = staged.get(settings);
-  if (!dir) {
-    dir = writeSettingsDocuments(mkdtempSync(join(tmpdir(), 'leadloop-settings-')), settings);
+  if (!isStaged(dir)) {
+    dir = writeSettingsDocuments(stagingDir('leadloop-settings-'), settings);
     staged.set(settings, dir);
   }
   return dir;

@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type CfnElement, Duration, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
@@ -22,6 +19,7 @@ import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { bundleConsoleSync } from '../console/build.ts';
 import type { Identity } from './identity.ts';
+import { stagingDir } from './staging.ts';
 
 const ack = (construct: Construct, finding: string, reason: string) =>
   Validations.of(construct).acknowledge({ id: `AwsSolutions::AwsSolutions-${finding}`, reason });
@@ -124,7 +122,7 @@ export class ConsoleSite extends Construct {
       'The default *.cloudfront.net certificate allows no minimum TLS setting; attach your own domain and certificate to raise it to TLSv1.2_2021.',
     );
 
-    const outDir = bundleConsoleSync(mkdtempSync(join(tmpdir(), 'leadloop-console-')));
+    const outDir = bundleConsoleSync(stagingDir('leadloop-console-'));
     const deployment = new BucketDeployment(this, 'Deploy', {
       destinationBucket: this.bucket,
       sources: [

@@ -49,8 +49,9 @@ import {
  * (`RPT#email:…`, one per counted mail event, written with the count: app/email-kpis.ts); mail events counted
  * before facts existed have none, so a rebuild drops them from the e-mail counters. An erased lead is counted
  * from what its erase left on the erasure record (its facts without personal data: ErasedRemains); a lead
- * erased before the erase kept them is dropped from every counter. A step mail's `sent` fact is on its timeline entry, which expires with the timeline's
- * retention: the `sent` counts of days older than that (`sentKeptBefore`) are kept as stored, not recomputed.
+ * erased before the erase kept them is dropped from every counter. A step mail's `sent` fact is on its
+ * timeline entry, which expires with the timeline's retention: the `sent` counts of days older than that
+ * (`sentKeptBefore`) are kept as stored, not recomputed.
  *
  * The accumulated counters live in memory (they are small: kinds × days × groups) and in the checkpoint, so
  * a run resumes where it stopped. Counters are written at the end, replacing the stored ones; live writes

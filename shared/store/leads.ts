@@ -652,15 +652,15 @@ export async function putTimelineEntries(
   await batchWrite(entries.map((entry) => ({ PutRequest: { Item: timelineItem(leadId, entry) } })));
 }
 
+/** The erasure record's attribute holding what the erased lead left for a rebuild of the reports. */
+export const REPORT_REMAINS = 'reportRemains';
+
 /**
  * One page of a parallel scan for lead ids (admin batches such as rescoring only, never a request path: it
  * reads the whole table). Filtered to the state items, whose keys never change, so a scan that resumes from
  * `startKey` neither misses nor repeats a lead while others write; with `erasedRemains`, also to the
  * erasure records that carry what an erased lead left for the reports (written once, never moved).
  */
-/** The erasure record's attribute holding what the erased lead left for a rebuild of the reports. */
-export const REPORT_REMAINS = 'reportRemains';
-
 export async function scanLeadIds(options: {
   segment: number;
   totalSegments: number;

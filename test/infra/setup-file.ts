@@ -1,4 +1,8 @@
 import { afterAll } from 'vitest';
+import { removeStagingDirs } from '../../infra/staging.ts';
 import { removeSynthOutput } from '../support/cdk-app.ts';
 
-afterAll(removeSynthOutput);
+afterAll(() => {
+  removeSynthOutput();
+  removeStagingDirs();
+});
