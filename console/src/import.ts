@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
+import { HEADER_NAMES } from '#domain/capture/import-headers';
 import { api } from './api.ts';
 import { type T, valueLabel } from './i18n.ts';
-import { errorText, html, Message, num, type Result, saveFile } from './ui.ts';
+import { errorText, html, Message, num, type Result, saveFile, useSettings } from './ui.ts';
 
 /** What `POST /v1/ops/imports` answers (shared/app/import-leads.ts). */
 interface ImportAnswer {
@@ -31,6 +32,45 @@ async function readCsv(file: File): Promise<{ text: string; encoding: string }> 
   }
 }
 
+/** A file to start from: the usual Japanese headers and one example row (UTF-8 with BOM, for Excel). */
+function sampleCsv(): string {
+  const rows = [
+    ['メールアドレス', '会社名', '部署', '役職', '姓', '名', '電話番号', '都道府県', '従業員数', '備考'],
+    [
+      'taro.yamada@example.co.jp',
+      '株式会社サンプル商事',
+      '情報システム部',
+      '部長',
+      '山田',
+      '太郎',
+      '03-1234-5678',
+      '東京都',
+      '300',
+      '展示会で名刺交換',
+    ],
+  ];
+  return `\uFEFF${rows.map((r) => r.join(',')).join('\r\n')}\r\n`;
+}
+
+/**
+ * The headers each field is read from: the field's own name first, the other Japanese names, then its
+ * English name (the table holds them as compared: lower case, no spaces).
+ */
+function Columns({ t }: { t: T }) {
+  const ascii = (name: string) => /^[\x20-\x7e]+$/.test(name);
+  const shown = (label: string, names: readonly string[]) => [
+    ...new Set([label, ...names.filter((n) => !ascii(n)), ...names.filter(ascii).slice(0, 1)]),
+  ];
+  return html`<details class="columns" data-testid="columns"><summary>${t('importColumns')}</summary>
+    <p class="muted">${t('importColumnsHint')}</p>
+    <ul>${HEADER_NAMES.map(
+      ([field, names]) =>
+        html`<li data-field=${field}><strong>${valueLabel(t, 'attribute', field)}</strong>${field === 'email' ? ` (${t('requiredField')})` : ''}: ${shown(valueLabel(t, 'attribute', field), names).join('、')}</li>`,
+    )}</ul>
+    <button type="button" class="secondary" onClick=${() => saveFile('leads-template.csv', sampleCsv())}>${t('downloadSample')}</button>
+  </details>`;
+}
+
 /** The rejected rows as a CSV (BOM for Excel; cells that look like formulas quoted away). */
 function errorCsv(rows: ImportAnswer['rejectedRows']): string {
   const cell = (v: string | number) => {
@@ -53,7 +93,7 @@ function Summary({ t, answer }: { t: T; answer: ImportAnswer }) {
     ${
       answer.columns &&
       html`<h3>${t('columnMapping')}</h3><div class="scroll"><table data-testid="mapping"><thead><tr><th scope="col">${t('column')}</th><th scope="col">${t('field')}</th></tr></thead><tbody>
-      ${answer.columns.map((c) => html`<tr><td>${c.header}</td><td>${c.field ?? html`<span class="muted">${t('ignored')}</span>`}</td></tr>`)}
+      ${answer.columns.map((c) => html`<tr><td>${c.header}</td><td data-field=${c.field ?? ''}>${c.field ? valueLabel(t, 'attribute', c.field) : html`<span class="muted">${t('ignored')}</span>`}</td></tr>`)}
     </tbody></table></div>`
     }
     ${answer.unmappedColumns.length > 0 && html`<p class="notice">${t('ignoredColumns')}: ${answer.unmappedColumns.join(', ')}</p>`}
@@ -75,6 +115,7 @@ function Summary({ t, answer }: { t: T; answer: ImportAnswer }) {
  * the summary and the rejected rows with their line and reason, downloadable as an error CSV.
  */
 export function ImportPage({ t }: { t: T }) {
+  const settings = useSettings();
   const [request, setRequest] = useState<Record<string, unknown> | undefined>();
   const [encoding, setEncoding] = useState('');
   const [preview, setPreview] = useState<ImportAnswer | undefined>();
@@ -106,6 +147,8 @@ export function ImportPage({ t }: { t: T }) {
       channel: String(form.get('channel')),
       source: String(form.get('source')).trim() || file.name,
       consent: String(form.get('consent')),
+      // Each imported lead handed off to this owner (the rep who met them); none: scoring and rules decide.
+      ...(form.get('owner') ? { ownerId: String(form.get('owner')) } : {}),
     };
     setEncoding(csv.encoding);
     setRequest(body);
@@ -119,8 +162,17 @@ export function ImportPage({ t }: { t: T }) {
       <label>${t('channel')}<select name="channel">${CHANNELS.map((c) => html`<option value=${c}>${valueLabel(t, 'channel', c)}</option>`)}</select></label>
       <label>${t('source')}<input name="source" placeholder="展示会 2026 東京" maxLength="200" /></label>
       <label>${t('consentBasis')}<select name="consent">${CONSENTS.map((c) => html`<option value=${c}>${valueLabel(t, 'basis', c)}</option>`)}</select></label>
+      <label>${t('importOwner')}<select name="owner"><option value="">${t('noImportOwner')}</option>${(
+        settings?.handoff.teams ?? []
+      ).map(
+        (team) =>
+          html`<optgroup label=${team.name}>${settings?.handoff.owners
+            .filter((o) => o.team === team.teamId)
+            .map((o) => html`<option value=${o.ownerId}>${o.name}</option>`)}</optgroup>`,
+      )}</select></label>
       <button class="primary" type="submit" disabled=${busy}>${t('previewImport')}</button>
     </form>
+    <${Columns} t=${t} />
     ${busy && html`<p class="muted" role="status">${t('loading')}</p>`}
     <${Message} result=${result} />
     ${encoding && html`<p class="muted">${t('encoding')}: ${encoding}</p>`}

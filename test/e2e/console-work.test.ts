@@ -393,7 +393,7 @@ describe('console work pages in Chromium', () => {
     await page.context().close();
   });
 
-  it('given a CSV with a bad row, when marketing previews and runs the import, then the mapping, the summary and the rejected row (line, reason) show, and only the good row is imported', async () => {
+  it('given a CSV with a bad row, when marketing previews and runs the import for an owner, then the mapping, the summary and the rejected row (line, reason) show, and only the good row is imported, handed off to that owner', async () => {
     // Arrange
     const good = uniqueEmail('console-import-good');
     const file = `会社名,氏名,メールアドレス,電話番号,名刺メモ\n株式会社インポート,山本 一郎,${good},03-1234-5678,展示会で名刺交換\n株式会社エラー,田中 次郎,not-an-address,03-0000-0000,\n`;
@@ -409,13 +409,19 @@ describe('console work pages in Chromium', () => {
     });
     await page.getByLabel('チャネル').selectOption('event');
     await page.getByLabel('取得元').fill('展示会 2026 東京');
+    // The owners arrive with the settings: chosen by name, grouped by team.
+    await page.locator('select[name=owner] option[value=suzuki]').waitFor({ state: 'attached' });
+    await page.getByLabel('担当者に割り当て').selectOption({ label: '鈴木 花子' });
     await page.getByRole('button', { name: 'プレビュー' }).click();
     await page.getByTestId('preview').waitFor();
 
     // Assert: the mapping, what would happen, nothing written yet
     const mapping = await page.locator('[data-testid=mapping] tbody tr').allTextContents();
-    expect(mapping).toContain('メールアドレスemail');
-    expect(mapping).toContain('会社名company');
+    // Each column with the field it fills, in the console's words (not `email`, `company`).
+    expect(mapping).toContain('メールアドレスメールアドレス');
+    expect(mapping).toContain('会社名会社名');
+    expect(mapping).toContain('氏名氏名');
+    expect(mapping).toContain('名刺メモ取り込まない');
     expect(await page.locator('[data-testid=preview] [data-figure=created]').textContent()).toBe('1');
     expect(await page.locator('[data-testid=preview] [data-testid=rejected] tbody tr').count()).toBe(1);
     expect((await api(runtime).opsGet(`/v1/ops/leads?email=${encodeURIComponent(good)}`)).status).toBe(404);
@@ -434,7 +440,9 @@ describe('console work pages in Chromium', () => {
     expect(cells[0]).toBe('3');
     expect(cells[1]).toBe('not-an-address');
     expect(cells[2]).toMatch(/email/);
-    expect((await api(runtime).opsGet(`/v1/ops/leads?email=${encodeURIComponent(good)}`)).status).toBe(200);
+    const imported = await api(runtime).opsGet(`/v1/ops/leads?email=${encodeURIComponent(good)}`);
+    expect(imported.status).toBe(200);
+    expect(((await imported.json()) as { owner: { ownerId: string } | null }).owner?.ownerId).toBe('suzuki');
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       summary.getByRole('button', { name: 'エラー行をCSVでダウンロード' }).click(),
@@ -451,6 +459,39 @@ describe('console work pages in Chromium', () => {
     ]);
     expect(await seriousViolations(page)).toEqual([]);
     await shot(page, 'import-summary-marketing');
+    await page.context().close();
+  });
+
+  it('given the import page, when marketing opens the list of columns it reads and downloads the template, then every field is listed with its Japanese headers, and the template previews with every column mapped', async () => {
+    // Arrange
+    const page = await signIn(browser, runtime, 'marketing');
+    await page.goto(`${runtime.consoleUrl}#/import`);
+    const columns = page.getByTestId('columns');
+
+    // Act
+    await columns.getByText('読み込める列').click();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      columns.getByRole('button', { name: 'ひな形CSVをダウンロード' }).click(),
+    ]);
+    const template = readFileSync((await download.path()) ?? '', 'utf8');
+    await page.getByLabel('CSVファイルをアップロード').setInputFiles({
+      name: 'leads-template.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(template, 'utf8'),
+    });
+    await page.getByRole('button', { name: 'プレビュー' }).click();
+    await page.getByTestId('preview').waitFor();
+
+    // Assert
+    expect(await columns.locator('li[data-field=email]').textContent()).toMatch(
+      /^メールアドレス \(必須\): メールアドレス、/,
+    );
+    expect(await columns.locator('li[data-field=company]').textContent()).toContain('会社名、会社、企業名');
+    expect(await page.locator('[data-testid=mapping] td[data-field=""]').count()).toBe(0);
+    expect(await page.locator('[data-testid=preview] [data-figure=rejected]').textContent()).toBe('0');
+    expect(await seriousViolations(page)).toEqual([]);
+    await shot(page, 'import-columns-marketing');
     await page.context().close();
   });
 
