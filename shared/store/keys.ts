@@ -173,3 +173,6 @@ export const activityDay = (at: number): number => Math.floor(at / ACTIVITY_BAND
 /** The `timeline` index sort key of an entry: newest first when read descending, ties by event id. */
 export const timelineAtKey = (occurredAt: number, eventId: string): string =>
   `${new Date(occurredAt).toISOString()}#${eventId}`;
+
+/** The erasure record's attribute holding what the erased lead left for a rebuild of the reports. */
+export const REPORT_REMAINS = 'reportRemains';

@@ -23,7 +23,7 @@ import type { EpochMs } from '#domain/lead/types';
 import type { ErasedRemains } from '#domain/reports/erased-remains';
 import { readCancellation, type ScoredBatchRefusal } from '#domain/tracking/activity';
 import { batchWrite, dynamodb, isConditionalCheckFailure, queryPages, tableName } from '#store/dynamodb';
-import { dueAttributes, keys, leadIdFromPk, PREFIX, timelineAtKey } from '#store/keys';
+import { dueAttributes, keys, leadIdFromPk, PREFIX, REPORT_REMAINS, timelineAtKey } from '#store/keys';
 import { fromStateItem, profileItem, stateItem, stripKeys } from '#store/lead-items';
 import { type OutboxEvent, outboxPut } from '#store/outbox';
 import { countsEvents, mergeCounterItems, reportItems } from '#store/report-counters';
@@ -651,9 +651,6 @@ export async function putTimelineEntries(
 ): Promise<void> {
   await batchWrite(entries.map((entry) => ({ PutRequest: { Item: timelineItem(leadId, entry) } })));
 }
-
-/** The erasure record's attribute holding what the erased lead left for a rebuild of the reports. */
-export const REPORT_REMAINS = 'reportRemains';
 
 /**
  * One page of a parallel scan for lead ids (admin batches such as rescoring only, never a request path: it
