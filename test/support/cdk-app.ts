@@ -5,10 +5,11 @@ import { App, type AppProps } from 'aws-cdk-lib';
 
 /**
  * An App for assertions and cdk-nag, without bundling, that synthesizes into a directory removed by
- * `removeSynthOutput` (the infra tier's setup file calls it after each file; a script, at its exit). An App given no `outdir` synthesizes into a fresh `cdk.out*` directory under the system's
- * temp directory and leaves it there: about 23 MB a synth here (the assets, with the AWS CLI layer of the
- * console's deployment), some 40 synths a test run, so every `npm test` left about 1 GB behind.
- * (`CDK_OUTDIR` would do the same but also turns on the App's synth at process exit.)
+ * `removeSynthOutput` (the infra tier's setup file calls it after each file; a script, at its exit).
+ * An App given no `outdir` synthesizes into a fresh `cdk.out*` directory under the system's temp directory
+ * and leaves it there: about 23 MB a synth here (the assets, with the AWS CLI layer of the console's
+ * deployment), some 40 synths a test run, so every `npm test` left about 1 GB behind. (`CDK_OUTDIR` would
+ * do the same but also turns on the App's synth at process exit.)
  */
 export function testApp(props: AppProps = {}): App {
   return new App({
