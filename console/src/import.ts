@@ -72,13 +72,14 @@ function Columns({ t }: { t: T }) {
 }
 
 /** The rejected rows as a CSV (BOM for Excel; cells that look like formulas quoted away). */
-function errorCsv(rows: ImportAnswer['rejectedRows']): string {
+function errorCsv(t: T, rows: ImportAnswer['rejectedRows']): string {
   const cell = (v: string | number) => {
     const s = String(v);
     const safe = /^[=+\-@]/.test(s) ? `'${s}` : s;
     return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
   };
-  const lines = [['line', 'email', 'reason'], ...rows.map((r) => [r.line, r.email, r.reason])];
+  // Headed in the console's language, like the table it downloads (行, メールアドレス, 理由).
+  const lines = [[t('line'), valueLabel(t, 'attribute', 'email'), t('reason')], ...rows.map((r) => [r.line, r.email, r.reason])];
   return `\uFEFF${lines.map((l) => l.map(cell).join(',')).join('\r\n')}\r\n`;
 }
 
@@ -104,7 +105,7 @@ function Summary({ t, answer }: { t: T; answer: ImportAnswer }) {
         : html`<div class="scroll"><table data-testid="rejected"><thead><tr><th scope="col" class="num">${t('line')}</th><th scope="col">${t('email')}</th><th scope="col">${t('reason')}</th></tr></thead><tbody>
         ${answer.rejectedRows.map((r) => html`<tr><td class="num">${r.line}</td><td>${r.email}</td><td>${r.reason}</td></tr>`)}
       </tbody></table></div>
-      <button type="button" class="secondary" onClick=${() => saveFile(`import-errors-${answer.importId.slice(0, 8)}.csv`, errorCsv(answer.rejectedRows))}>${t('downloadErrors')}</button>`
+      <button type="button" class="secondary" onClick=${() => saveFile(`import-errors-${answer.importId.slice(0, 8)}.csv`, errorCsv(t, answer.rejectedRows))}>${t('downloadErrors')}</button>`
     }
   </section>`;
 }

@@ -454,7 +454,7 @@ describe('console work pages in Chromium', () => {
         .split('\r\n')
         .slice(0, 2),
     ).toEqual([
-      'line,email,reason',
+      '行,メールアドレス,理由',
       `3,not-an-address,${cells[2]?.includes(',') ? `"${cells[2]}"` : cells[2]}`,
     ]);
     expect(await seriousViolations(page)).toEqual([]);
