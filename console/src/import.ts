@@ -79,7 +79,10 @@ function errorCsv(t: T, rows: ImportAnswer['rejectedRows']): string {
     return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
   };
   // Headed in the console's language, like the table it downloads (行, メールアドレス, 理由).
-  const lines = [[t('line'), valueLabel(t, 'attribute', 'email'), t('reason')], ...rows.map((r) => [r.line, r.email, r.reason])];
+  const lines = [
+    [t('line'), valueLabel(t, 'attribute', 'email'), t('reason')],
+    ...rows.map((r) => [r.line, r.email, r.reason]),
+  ];
   return `\uFEFF${lines.map((l) => l.map(cell).join(',')).join('\r\n')}\r\n`;
 }
 
