@@ -142,7 +142,7 @@ async function main(argv: string[]): Promise<number> {
 
   if (result.kind === 'bad_file') {
     process.stderr.write(
-      `import: ${file} cannot be imported:\n${result.errors.map((e) => `  - ${e}`).join('\n')}\n`,
+      `import: ${file} cannot be imported:\n${result.errors.map((e) => `  - ${e.message}`).join('\n')}\n`,
     );
     return IMPORT_EXIT.usage;
   }

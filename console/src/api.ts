@@ -23,7 +23,12 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
-    readonly fields: { field: string; message: string }[] = [],
+    readonly fields: {
+      field: string;
+      code?: string;
+      message: string;
+      params?: Record<string, string | number>;
+    }[] = [],
   ) {
     super(message);
   }
@@ -354,8 +359,7 @@ export async function api<T>(method: string, path: string, body?: unknown, raw?:
     parsed = text;
   }
   if (!response.ok) {
-    const error = (parsed as { error?: { message?: string; errors?: { field: string; message: string }[] } })
-      ?.error;
+    const error = (parsed as { error?: { message?: string; errors?: ApiError['fields'] } })?.error;
     const message = error?.message ?? (parsed as { message?: string })?.message ?? response.statusText;
     throw new ApiError(response.status, message, error?.errors ?? []);
   }

@@ -798,6 +798,27 @@ const VALUES: Record<Lang, Record<string, string>> = {
     'trigger.inquiry': '問い合わせ・デモ依頼',
     'trigger.appointment_set': 'アポイント獲得(TQL)',
     'trigger.manual': '手動',
+    'rowProblem.missing': '空欄です',
+    'rowProblem.invalid_email': '形式が正しくありません',
+    'rowProblem.too_long': '{n}文字を超えています',
+    'rowProblem.control_characters': '制御文字が含まれています',
+    'rowProblem.not_phone': '電話番号として読めません(使える文字は数字、+、括弧、ハイフン、空白)',
+    'rowProblem.not_time_zone': 'タイムゾーン名ではありません(例: Asia/Tokyo)',
+    'rowProblem.erased': '本人の削除請求で削除したアドレスのため、取り込めません',
+    'rowProblem.invalid': '値が正しくありません',
+    'emailError.empty': '空欄です',
+    'emailError.too_long': '長すぎます',
+    'emailError.invalid_characters': '空白や制御文字が含まれています',
+    'emailError.missing_at': '@がありません',
+    'emailError.invalid_local_part': '@の前が正しくありません',
+    'emailError.invalid_domain': '@の後のドメインが正しくありません',
+    'fieldError.no_email_column':
+      'メールアドレスの列がありません。見出しを「メールアドレス」または「email」にしてください',
+    'fieldError.duplicate_column':
+      '列「{first}」と「{second}」が同じ項目に当たります。どちらかの見出しを変えてください',
+    'fieldError.empty_file': 'ファイルが空です',
+    'fieldError.not_csv': 'CSVとして読めません(引用符の閉じ忘れなど)',
+    'fieldError.bad_encoding': '{line}行目に読めない文字があります。UTF-8かShift_JISで保存し直してください',
     'trigger.accept': '受諾',
     'attribute.email': 'メールアドレス',
     'attribute.name': '氏名',
@@ -851,6 +872,26 @@ const VALUES: Record<Lang, Record<string, string>> = {
     'trigger.inquiry': 'Inquiry / demo request',
     'trigger.appointment_set': 'Appointment set (TQL)',
     'trigger.manual': 'Manual',
+    'rowProblem.missing': 'missing',
+    'rowProblem.invalid_email': 'not a valid address',
+    'rowProblem.too_long': 'longer than {n} characters',
+    'rowProblem.control_characters': 'contains control characters',
+    'rowProblem.not_phone': 'not a phone number (digits, +, parentheses, hyphens and spaces)',
+    'rowProblem.not_time_zone': 'not a time zone name (e.g. Asia/Tokyo)',
+    'rowProblem.erased': 'this address was erased on request; it cannot be imported',
+    'rowProblem.invalid': 'not valid',
+    'emailError.empty': 'empty',
+    'emailError.too_long': 'too long',
+    'emailError.invalid_characters': 'contains spaces or control characters',
+    'emailError.missing_at': 'no @',
+    'emailError.invalid_local_part': 'the part before @ is not valid',
+    'emailError.invalid_domain': 'the domain after @ is not valid',
+    'fieldError.no_email_column': 'There is no e-mail column: head it メールアドレス or email',
+    'fieldError.duplicate_column': 'Columns "{first}" and "{second}" fill the same field: rename one of them',
+    'fieldError.empty_file': 'The file is empty',
+    'fieldError.not_csv': 'Not a readable CSV (an unclosed quote, …)',
+    'fieldError.bad_encoding':
+      'Line {line} has characters that cannot be read: save the file as UTF-8 or Shift_JIS',
     'trigger.accept': 'Accept',
     'attribute.email': 'E-mail',
     'attribute.name': 'Name',
@@ -955,7 +996,10 @@ export type ValueKind =
   | 'status'
   | 'role'
   | 'basis'
-  | 'withdrawal';
+  | 'withdrawal'
+  | 'rowProblem'
+  | 'emailError'
+  | 'fieldError';
 /** Whether the dictionary of `lang` labels this API value (English labels may read as the value itself). */
 export const hasValueLabel = (lang: Lang, kind: ValueKind, value: string): boolean =>
   `${kind}.${value}` in VALUES[lang];

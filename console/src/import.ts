@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
-import { HEADER_NAMES } from '#domain/capture/import-headers';
+import { HEADER_NAMES, type RowProblem } from '#domain/capture/import-headers';
 import { api } from './api.ts';
-import { type T, valueLabel } from './i18n.ts';
+import { fill, type T, valueLabel } from './i18n.ts';
 import { errorText, html, Message, num, type Result, saveFile, useSettings } from './ui.ts';
 
 /** What `POST /v1/ops/imports` answers (shared/app/import-leads.ts). */
@@ -16,7 +16,24 @@ interface ImportAnswer {
   unmappedColumns: string[];
   columns?: { header: string; field: string | null }[];
   dryRun: boolean;
-  rejectedRows: { line: number; email: string; reason: string }[];
+  rejectedRows: { line: number; email: string; reason: string; problems?: RowProblem[] }[];
+}
+
+/**
+ * Why a row was refused, in the console's language: each field at fault with what is wrong
+ * (「電話番号: 電話番号として読めません…」). The API's English reason when it sends no codes.
+ */
+function reasonText(t: T, row: ImportAnswer['rejectedRows'][number]): string {
+  if (!row.problems?.length) return row.reason;
+  return row.problems
+    .map((p) => {
+      const what = fill(valueLabel(t, 'rowProblem', p.code), { n: p.limit ?? '' });
+      const detail = p.detail
+        ? `${t('lang') === 'en' ? ' ' : ''}(${valueLabel(t, 'emailError', p.detail)})`
+        : '';
+      return `${valueLabel(t, 'attribute', p.field)}: ${what}${detail}`;
+    })
+    .join(' / ');
 }
 
 const CHANNELS = ['event', 'outbound', 'referral', 'webinar', 'partner', 'import'];
@@ -81,7 +98,7 @@ function errorCsv(t: T, rows: ImportAnswer['rejectedRows']): string {
   // Headed in the console's language, like the table it downloads (行, メールアドレス, 理由).
   const lines = [
     [t('line'), valueLabel(t, 'attribute', 'email'), t('reason')],
-    ...rows.map((r) => [r.line, r.email, r.reason]),
+    ...rows.map((r) => [r.line, r.email, reasonText(t, r)]),
   ];
   return `\uFEFF${lines.map((l) => l.map(cell).join(',')).join('\r\n')}\r\n`;
 }
@@ -106,7 +123,7 @@ function Summary({ t, answer }: { t: T; answer: ImportAnswer }) {
       answer.rejectedRows.length === 0
         ? html`<p>${t('noData')}</p>`
         : html`<div class="scroll"><table data-testid="rejected"><thead><tr><th scope="col" class="num">${t('line')}</th><th scope="col">${t('email')}</th><th scope="col">${t('reason')}</th></tr></thead><tbody>
-        ${answer.rejectedRows.map((r) => html`<tr><td class="num">${r.line}</td><td>${r.email}</td><td>${r.reason}</td></tr>`)}
+        ${answer.rejectedRows.map((r) => html`<tr><td class="num">${r.line}</td><td>${r.email}</td><td>${reasonText(t, r)}</td></tr>`)}
       </tbody></table></div>
       <button type="button" class="secondary" onClick=${() => saveFile(`import-errors-${answer.importId.slice(0, 8)}.csv`, errorCsv(t, answer.rejectedRows))}>${t('downloadErrors')}</button>`
     }

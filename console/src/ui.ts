@@ -7,7 +7,7 @@ import type { BusinessWindow } from '#domain/nurture/calendar';
 import type { SequenceEntry, SequenceStep } from '#domain/nurture/config';
 import type { BehaviourRule, FitRule } from '#domain/scoring/config';
 import { ApiError, api, type Session } from './api.ts';
-import type { Key, T } from './i18n.ts';
+import { fill, hasValueLabel, type Key, type T, valueLabel } from './i18n.ts';
 
 /** Shared pieces of every page: the htm tag, GET with loading/error states, messages, the signed-in owner. */
 export const html = htm.bind(h);
@@ -62,10 +62,22 @@ export function Show<V>({ t, load, children }: { t: T; load: Load<V>; children: 
   return children(load.value);
 }
 
-/** An API error as one line: status, message and each field's message (e.g. the 422's missing BANTCH items). */
+/**
+ * An API error as one line: status, message and each field's message (e.g. the 422's missing BANTCH items).
+ * When the console words every field's code itself (an import file's problems), those words replace the API's
+ * English.
+ */
 export function errorText(t: T, err: unknown): string {
   // fetch rejects with a TypeError when the server cannot be reached at all.
   if (!(err instanceof ApiError)) return t('errNetwork');
+  const lang = t('lang') === 'en' ? 'en' : 'ja';
+  const worded = err.fields.flatMap((f) =>
+    f.code && hasValueLabel(lang, 'fieldError', f.code)
+      ? [fill(valueLabel(t, 'fieldError', f.code), f.params ?? {})]
+      : [],
+  );
+  if (worded.length > 0 && worded.length === err.fields.length)
+    return `${statusText(t, err.status)} (${err.status}): ${worded.join(' / ')}`;
   const fields = err.fields.map((f) => `${f.field}: ${f.message}`).join('; ');
   return `${statusText(t, err.status)} (${err.status}): ${err.message}${fields ? ` (${fields})` : ''}`;
 }

@@ -1,4 +1,5 @@
 import {
+  type FileProblem,
   type ImportRequestOptions,
   importLeads,
   importQueryGate,
@@ -16,6 +17,15 @@ import { json } from '#http/responses';
  * one day share report counter shards, so many more writers mostly buy transaction conflicts.
  */
 const API_IMPORT_CONCURRENCY = 4;
+
+/** What a file problem's message names, for a client that words its code itself (the console). */
+const fileProblemParams = (problem: FileProblem): { params?: Record<string, string | number> } => {
+  const params: Record<string, string | number> = {};
+  if (problem.line !== undefined) params.line = problem.line;
+  if (problem.columns) [params.first, params.second] = problem.columns;
+  if (problem.field) params.field = problem.field;
+  return Object.keys(params).length ? { params } : {};
+};
 
 /**
  * `POST /v1/ops/imports` (ops auth): a CSV of up to 1,000 rows, either as `text/csv` (UTF-8 or Shift_JIS
@@ -73,9 +83,16 @@ export const handler = httpHandler(async (event) => {
   });
   switch (result.kind) {
     case 'bad_file':
-      throw new BadRequestError(`The file cannot be imported: ${result.errors.join('; ')}`, [
-        ...result.errors.map((message) => ({ field: 'csv', code: 'bad_file', message })),
-      ]);
+      // Each problem's code (no_email_column, not_csv, …) lets the console word it in its language.
+      throw new BadRequestError(
+        `The file cannot be imported: ${result.errors.map((e) => e.message).join('; ')}`,
+        result.errors.map((e) => ({
+          field: 'csv',
+          code: e.code,
+          message: e.message,
+          ...fileProblemParams(e),
+        })),
+      );
     case 'too_many_rows':
       throw new HttpError(
         413,

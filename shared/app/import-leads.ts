@@ -7,6 +7,7 @@ import {
   CsvFormatError,
   decodeCsv,
   errorCsv,
+  type FileProblem,
   type ImportOptions,
   type ImportQuery,
   importIdOf,
@@ -19,6 +20,7 @@ import {
   parseCsv,
   parseMapSpec,
   queryOptions,
+  type RowProblem,
   type RowResult,
   validateRow,
 } from '#domain/capture/csv-import';
@@ -54,10 +56,15 @@ export interface ImportInput {
   signal?: AbortSignal;
 }
 
+export type { FileProblem, RowProblem };
+
 export interface RejectedRow {
   line: number;
   email: string;
+  /** Why, in English (the CLI's error file). */
   reason: string;
+  /** Why, as codes per field (the console words them in its language). */
+  problems: RowProblem[];
 }
 
 export interface ImportSummary {
@@ -79,7 +86,7 @@ export interface ImportSummary {
 }
 
 export type ImportResult =
-  | { kind: 'bad_file'; errors: string[] }
+  | { kind: 'bad_file'; errors: FileProblem[] }
   | { kind: 'too_many_rows'; rows: number; limit: number }
   /** `ownerId` names no configured owner: nothing imported. */
   | { kind: 'unknown_owner'; ownerId: string }
@@ -116,7 +123,7 @@ export async function importLeads(input: ImportInput): Promise<ImportResult> {
     parsed = parseCsv(decoded.text);
   } catch (error) {
     if (error instanceof CsvFormatError || error instanceof MapSpecError)
-      return { kind: 'bad_file', errors: [error.message] };
+      return { kind: 'bad_file', errors: [error.problem] };
     throw error;
   }
   const mapping = mapHeaders(parsed.headers, overrides);
@@ -132,7 +139,7 @@ export async function importLeads(input: ImportInput): Promise<ImportResult> {
   });
   const results: RowResult[] = parsed.rows.map((row) => validateRow(row, mapping, importOptions));
   const rejected: RejectedRow[] = results.flatMap((r) =>
-    r.ok ? [] : [{ line: r.line, email: r.email, reason: r.reason }],
+    r.ok ? [] : [{ line: r.line, email: r.email, reason: r.reason, problems: r.problems }],
   );
   const entries = mergeDuplicates(results.filter((r): r is Extract<RowResult, { ok: true }> => r.ok));
   const progress: ImportProgress = {
@@ -209,4 +216,5 @@ const erasedRow = (item: MergedEntry): RejectedRow => ({
   line: item.line,
   email: item.entry.email,
   reason: 'email: this address was erased on request (本人の削除請求); it cannot be imported',
+  problems: [{ field: 'email', code: 'erased' }],
 });

@@ -6,6 +6,8 @@ export interface FieldError {
   field: string;
   code: string;
   message: string;
+  /** What the message names (a line, two column headers), for a client that words `code` in its own language. */
+  params?: Record<string, string | number>;
 }
 
 export class HttpError extends Error {

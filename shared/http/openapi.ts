@@ -104,6 +104,13 @@ export const errorBodySchema = z
             field: z.string().meta({ description: 'Dotted path; `(body)` or `(query)` for the whole' }),
             code: z.string(),
             message: z.string(),
+            params: z
+              .record(z.string(), z.union([z.string(), z.number()]))
+              .optional()
+              .meta({
+                description:
+                  'What the message names (e.g. `line`; `first` and `second` of a duplicate_column), for a client that words the code itself',
+              }),
           }),
         )
         .optional()

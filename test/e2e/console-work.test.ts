@@ -439,7 +439,8 @@ describe('console work pages in Chromium', () => {
     const cells = await summary.locator('[data-testid=rejected] tbody tr td').allTextContents();
     expect(cells[0]).toBe('3');
     expect(cells[1]).toBe('not-an-address');
-    expect(cells[2]).toMatch(/email/);
+    // In the console's words: the field at fault and what is wrong with it, not the API's English.
+    expect(cells[2]).toBe('メールアドレス: 形式が正しくありません(@がありません)');
     const imported = await api(runtime).opsGet(`/v1/ops/leads?email=${encodeURIComponent(good)}`);
     expect(imported.status).toBe(200);
     expect(((await imported.json()) as { owner: { ownerId: string } | null }).owner?.ownerId).toBe('suzuki');
@@ -459,6 +460,31 @@ describe('console work pages in Chromium', () => {
     ]);
     expect(await seriousViolations(page)).toEqual([]);
     await shot(page, 'import-summary-marketing');
+    await page.context().close();
+  });
+
+  it('given a file without an e-mail column, when marketing previews it, then the refusal says in Japanese what to fix (no preview)', async () => {
+    // Arrange
+    const page = await signIn(browser, runtime, 'marketing');
+    await page.goto(`${runtime.consoleUrl}#/import`);
+    await page.getByLabel('CSVファイルをアップロード').setInputFiles({
+      name: 'meishi.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('会社名,氏名,電話番号\n株式会社見出し違い,山田 太郎,03-1234-5678\n', 'utf8'),
+    });
+    await page.getByLabel('取得元').fill('名刺 2026');
+
+    // Act
+    await page.getByRole('button', { name: 'プレビュー' }).click();
+
+    // Assert
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toBe(
+      '入力内容に誤りがあります (400): メールアドレスの列がありません。見出しを「メールアドレス」または「email」にしてください',
+    );
+    expect(await page.getByTestId('preview').count()).toBe(0);
+    await shot(page, 'import-no-email-column-marketing');
     await page.context().close();
   });
 

@@ -315,7 +315,11 @@ describe('an ops entry racing an erase', () => {
     const summary = (await response.json()) as Summary;
     expect(summary).toMatchObject({ created: 0, updated: 0, rejected: 1 });
     expect(summary.rejectedRows).toEqual([
-      expect.objectContaining({ line: 2, reason: expect.stringMatching(/^email: this address was erased/) }),
+      expect.objectContaining({
+        line: 2,
+        reason: expect.stringMatching(/^email: this address was erased/),
+        problems: [{ field: 'email', code: 'erased' }],
+      }),
     ]);
     expect(await leadByEmail(email)).toBeUndefined();
     expect(await itemsNaming(email)).toEqual([]);
@@ -440,7 +444,12 @@ describe('POST /v1/ops/imports', () => {
       consent: 'none',
     });
     expect(noEmail.status).toBe(400);
-    expect(JSON.stringify(await noEmail.json())).toMatch(/no e-mail column/);
+    const noEmailBody = (await noEmail.json()) as { error: { errors: unknown[] } };
+    expect(JSON.stringify(noEmailBody)).toMatch(/no e-mail column/);
+    // Coded, so the console words it in its language.
+    expect(noEmailBody.error.errors).toEqual([
+      expect.objectContaining({ field: 'csv', code: 'no_email_column', params: { field: 'email' } }),
+    ]);
     const badOptions = await api(runtime).opsPost('/v1/ops/imports', {
       csv: 'email\na@b.jp\n',
       channel: 'fax',

@@ -13,22 +13,30 @@ import { createHash } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import { decodeCp932 } from '#domain/capture/cp932';
 import { normalizeEmail } from '#domain/capture/email-address';
-import { HEADER_ALIASES, type ImportField } from '#domain/capture/import-headers';
+import {
+  type FileProblem,
+  HEADER_ALIASES,
+  type ImportField,
+  type RowProblem,
+} from '#domain/capture/import-headers';
 import {
   CONSENT_BASES,
   type ConsentBasis,
   ENTRY_ATTRIBUTES,
   ENTRY_CHANNELS,
+  type EntryAttribute,
   type EntryChannel,
   type LeadEntry,
   leadEntryGate,
+  maxValueLength,
+  valueProblemOf,
 } from '#domain/capture/manual-entry';
 import * as g from '#domain/lead/request-gate';
 
 export const CSV_ENCODINGS = ['utf8', 'sjis'] as const;
 export type CsvEncoding = (typeof CSV_ENCODINGS)[number];
 
-export type { ImportField };
+export type { FileProblem, ImportField, RowProblem };
 export { HEADER_ALIASES };
 export const IMPORT_FIELDS: readonly ImportField[] = ['email', ...ENTRY_ATTRIBUTES];
 
@@ -89,6 +97,7 @@ export function queryOptions({ dryRun, ...rest }: ImportQueryInput): ImportQuery
 
 export class MapSpecError extends Error {
   override readonly name = 'MapSpecError';
+  readonly problem: FileProblem = { code: 'bad_map', message: this.message };
 }
 
 /**
@@ -118,7 +127,7 @@ export interface HeaderMapping {
   /** Headers mapped to nothing (shown to the user so a typo is visible). */
   unmapped: string[];
   /** Problems that make the file unusable (no e-mail column, a field given twice). */
-  errors: string[];
+  errors: FileProblem[];
 }
 
 /** Map a header row: explicit `--map` first, then the known names; each field at most once. */
@@ -128,7 +137,7 @@ export function mapHeaders(
 ): HeaderMapping {
   const columns: (ImportField | null)[] = [];
   const unmapped: string[] = [];
-  const errors: string[] = [];
+  const errors: FileProblem[] = [];
   const seen = new Map<ImportField, string>();
   for (const header of headers) {
     const key = headerKey(header);
@@ -141,12 +150,22 @@ export function mapHeaders(
       continue;
     }
     const previous = seen.get(field);
-    if (previous !== undefined) errors.push(`columns "${previous}" and "${header}" both map to ${field}`);
+    if (previous !== undefined)
+      errors.push({
+        code: 'duplicate_column',
+        message: `columns "${previous}" and "${header}" both map to ${field}`,
+        field,
+        columns: [previous, header],
+      });
     seen.set(field, header);
     columns.push(field);
   }
   if (!seen.has('email'))
-    errors.push('no e-mail column (メールアドレス / email), or name it with --map COLUMN=email');
+    errors.push({
+      code: 'no_email_column',
+      message: 'no e-mail column (メールアドレス / email), or name it with --map COLUMN=email',
+      field: 'email',
+    });
   return { columns, unmapped, errors };
 }
 
@@ -178,11 +197,13 @@ export function decodeCsv(
   if (unreadable !== -1) {
     const line = text.slice(0, unreadable).split('\n').length;
     throw new CsvFormatError(
+      'bad_encoding',
       used === 'utf8'
         ? `line ${line} has characters that are not UTF-8 (read as U+FFFD): a Shift_JIS file sent as text ` +
             '(text/csv, a JSON string) loses its Japanese on the way; send its bytes as application/octet-stream ' +
             '(or import it with the CLI, --encoding sjis)'
         : `line ${line} has bytes that are not Shift_JIS (CP932): check the file's encoding (--encoding utf8 or sjis)`,
+      line,
     );
   }
   return { text: text.replace(/^\uFEFF/, ''), encoding: used };
@@ -235,6 +256,11 @@ export interface CsvRow {
 
 export class CsvFormatError extends Error {
   override readonly name = 'CsvFormatError';
+  readonly problem: FileProblem;
+  constructor(code: 'empty_file' | 'not_csv' | 'bad_encoding', message: string, line?: number) {
+    super(message);
+    this.problem = { code, message, ...(line === undefined ? {} : { line }) };
+  }
 }
 
 /**
@@ -263,10 +289,10 @@ export function parseCsv(text: string): { headers: string[]; rows: CsvRow[] } {
       bom: true,
     }) as unknown as typeof records;
   } catch (error) {
-    throw new CsvFormatError(`not a readable CSV: ${(error as Error).message}`);
+    throw new CsvFormatError('not_csv', `not a readable CSV: ${(error as Error).message}`);
   }
   const [head, ...data] = records;
-  if (!head) throw new CsvFormatError('the file is empty');
+  if (!head) throw new CsvFormatError('empty_file', 'the file is empty');
   const rows: CsvRow[] = [];
   for (const { record, info } of data) {
     if (record.every((v) => v.trim() === '')) continue;
@@ -278,7 +304,26 @@ export function parseCsv(text: string): { headers: string[]; rows: CsvRow[] } {
 
 export type RowResult =
   | { ok: true; line: number; entry: LeadEntry; emailKey: string }
-  | { ok: false; line: number; email: string; reason: string };
+  | { ok: false; line: number; email: string; reason: string; problems: RowProblem[] };
+
+const isEntryAttribute = (key: unknown): key is EntryAttribute =>
+  typeof key === 'string' && (ENTRY_ATTRIBUTES as readonly string[]).includes(key);
+
+/** An issue of the entry's gate as a row problem, from the row's own values (what the gate was given). */
+function rowProblemOf(issue: g.Issue, email: string, attributes: Record<string, string>): RowProblem {
+  const [where, key] = issue.path;
+  if (where === 'email') {
+    if (email === '') return { field: 'email', code: 'missing' };
+    const address = normalizeEmail(email);
+    return { field: 'email', code: 'invalid_email', ...(address.ok ? {} : { detail: address.error }) };
+  }
+  if (where === 'attributes' && isEntryAttribute(key)) {
+    const code = valueProblemOf(key, attributes[key] ?? '');
+    if (code) return { field: key, code, ...(code === 'too_long' ? { limit: maxValueLength(key) } : {}) };
+    return { field: key, code: 'invalid' };
+  }
+  return { field: 'email', code: 'invalid' };
+}
 
 /**
  * A cell as it was before our exports' formula guard (`#http/csv`): `'+81-3-1234-5678` and `'=…` read without
@@ -311,10 +356,22 @@ export function validateRow(row: CsvRow, mapping: HeaderMapping, options: Import
           `${i.path[0] === 'attributes' ? String(i.path[1]) : String(i.path[0] ?? 'row')}: ${email === '' && i.path[0] === 'email' ? 'missing' : i.message}`,
       )
       .join('; ');
-    return { ok: false, line: row.line, email, reason };
+    const problems = parsed.error.issues.map((i) => rowProblemOf(i, email, attributes));
+    // One per field and code: an over-long address fails its length and its syntax.
+    const distinct = problems.filter(
+      (p, i) => problems.findIndex((q) => q.field === p.field && q.code === p.code) === i,
+    );
+    return { ok: false, line: row.line, email, reason, problems: distinct };
   }
   const key = normalizeEmail(parsed.data.email);
-  if (!key.ok) return { ok: false, line: row.line, email, reason: 'email: not a valid e-mail address' };
+  if (!key.ok)
+    return {
+      ok: false,
+      line: row.line,
+      email,
+      reason: 'email: not a valid e-mail address',
+      problems: [{ field: 'email', code: 'invalid_email', detail: key.error }],
+    };
   return { ok: true, line: row.line, entry: parsed.data, emailKey: key.key };
 }
 

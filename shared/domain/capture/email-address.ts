@@ -12,13 +12,15 @@
  */
 import { domainToASCII } from 'node:url';
 
-export type EmailError =
-  | 'empty'
-  | 'too_long'
-  | 'invalid_characters'
-  | 'missing_at'
-  | 'invalid_local_part'
-  | 'invalid_domain';
+export const EMAIL_ERRORS = [
+  'empty',
+  'too_long',
+  'invalid_characters',
+  'missing_at',
+  'invalid_local_part',
+  'invalid_domain',
+] as const;
+export type EmailError = (typeof EMAIL_ERRORS)[number];
 
 export type NormalizedEmail = { ok: true; email: string; key: string } | { ok: false; error: EmailError };
 

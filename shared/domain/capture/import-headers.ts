@@ -3,10 +3,60 @@
  * business-card apps write them. Pure data (no parser), so the console can show the list without bundling
  * the CSV reader.
  */
-import type { EntryAttribute } from '#domain/capture/manual-entry';
+import type { EmailError } from '#domain/capture/email-address';
+import type { EntryAttribute, ValueProblem } from '#domain/capture/manual-entry';
 
 /** What a column can be mapped to: the e-mail, an entry attribute, or nothing (`-`, ignored). */
 export type ImportField = 'email' | EntryAttribute;
+
+export const ROW_PROBLEM_CODES = [
+  'missing',
+  'invalid_email',
+  'too_long',
+  'control_characters',
+  'not_phone',
+  'not_time_zone',
+  'erased',
+  'invalid',
+] as const satisfies readonly ('missing' | 'invalid_email' | ValueProblem | 'erased' | 'invalid')[];
+export type RowProblemCode = (typeof ROW_PROBLEM_CODES)[number];
+
+/**
+ * Why an import row is refused, one per field at fault: codes the console words in its language (a row's
+ * `reason` is the same in English, for scripts and the CLI's error file).
+ * - `missing`: no e-mail; `invalid_email`: not an address (`detail`: what is wrong with it);
+ * - a value's problem (`too_long` with its `limit` in characters, `control_characters`, `not_phone`,
+ *   `not_time_zone`);
+ * - `erased`: the address was erased on request and may not come back;
+ * - `invalid`: anything else (not expected from a mapped column; the reason says what).
+ */
+export interface RowProblem {
+  field: ImportField;
+  code: RowProblemCode;
+  detail?: EmailError;
+  limit?: number;
+}
+
+/**
+ * Why a file cannot be imported at all, with `message` in English: no e-mail column, two columns for one field
+ * (`field`, `columns`), an empty file, not a CSV, characters the encoding cannot read (from `line`), or a
+ * `map` that names no field.
+ */
+export const FILE_PROBLEM_CODES = [
+  'no_email_column',
+  'duplicate_column',
+  'empty_file',
+  'not_csv',
+  'bad_encoding',
+  'bad_map',
+] as const;
+export interface FileProblem {
+  code: (typeof FILE_PROBLEM_CODES)[number];
+  message: string;
+  field?: ImportField;
+  columns?: [string, string];
+  line?: number;
+}
 
 /**
  * Header names → field, each written as `headerKey` leaves it (a unit test checks), so the table is built

@@ -67,15 +67,39 @@ const hasControlBesidesBreaks = (value: string): boolean => CONTROL.test(value.r
  */
 const PHONE = /^[0-9\uFF10-\uFF19+()\uFF08\uFF09\-\uFF0D\u30FC\u2010 \u3000.]+$/;
 
-/** Why a value is refused, or null when it is fine. Shared by the entry's gate and schema (and so the CSV rows). */
-export function valueProblem(field: EntryAttribute, value: string): string | null {
-  const max = field === 'message' ? MAX_MESSAGE_LENGTH : MAX_ENTRY_VALUE_LENGTH;
-  if ([...value].length > max) return `longer than ${max} characters`;
-  if (field === 'message' ? hasControlBesidesBreaks(value) : CONTROL.test(value))
-    return 'contains control characters';
-  if (field === 'phone' && !PHONE.test(value)) return 'not a phone number';
-  if (field === 'timeZone' && !isValidTimeZone(value)) return 'not an IANA time zone (e.g. Asia/Tokyo)';
+/** Why a value is refused, as a code: the console words it in its language (`valueProblem` is the English). */
+export type ValueProblem = 'too_long' | 'control_characters' | 'not_phone' | 'not_time_zone';
+
+/** The most characters a value of `field` may have. */
+export const maxValueLength = (field: EntryAttribute): number =>
+  field === 'message' ? MAX_MESSAGE_LENGTH : MAX_ENTRY_VALUE_LENGTH;
+
+/** Why a value is refused, or null when it is fine. */
+export function valueProblemOf(field: EntryAttribute, value: string): ValueProblem | null {
+  if ([...value].length > maxValueLength(field)) return 'too_long';
+  if (field === 'message' ? hasControlBesidesBreaks(value) : CONTROL.test(value)) return 'control_characters';
+  if (field === 'phone' && !PHONE.test(value)) return 'not_phone';
+  if (field === 'timeZone' && !isValidTimeZone(value)) return 'not_time_zone';
   return null;
+}
+
+/**
+ * Why a value is refused in English, or null when it is fine. Shared by the entry's gate and schema (and so
+ * the CSV rows).
+ */
+export function valueProblem(field: EntryAttribute, value: string): string | null {
+  switch (valueProblemOf(field, value)) {
+    case null:
+      return null;
+    case 'too_long':
+      return `longer than ${maxValueLength(field)} characters`;
+    case 'control_characters':
+      return 'contains control characters';
+    case 'not_phone':
+      return 'not a phone number';
+    case 'not_time_zone':
+      return 'not an IANA time zone (e.g. Asia/Tokyo)';
+  }
 }
 
 /** An entry's attributes, each trimmed (`leadEntrySchema`'s output, #domain/capture/entry-schema). */

@@ -64,12 +64,19 @@ describe('header mapping', () => {
   });
 
   it('given no e-mail column, then the mapping is refused with a message naming the fix', () => {
-    expect(mapHeaders(['会社名', '氏名']).errors[0]).toMatch(/no e-mail column.*--map/);
+    expect(mapHeaders(['会社名', '氏名']).errors).toEqual([
+      { code: 'no_email_column', field: 'email', message: expect.stringMatching(/no e-mail column.*--map/) },
+    ]);
   });
 
   it('given two columns for one field, then the mapping is refused naming both', () => {
     expect(mapHeaders(['メール', 'Email']).errors).toEqual([
-      'columns "メール" and "Email" both map to email',
+      {
+        code: 'duplicate_column',
+        field: 'email',
+        columns: ['メール', 'Email'],
+        message: 'columns "メール" and "Email" both map to email',
+      },
     ]);
   });
 
@@ -148,6 +155,9 @@ describe('encodings', () => {
     expect(() => decodeCsv(sjis, 'utf8')).toThrow(/line 2 .*application\/octet-stream/);
     expect(() => decodeCsv(asText)).toThrow(/line 2 .*not UTF-8/);
     expect(() => decodeCsv(Buffer.from([0x85, 0x40]), 'sjis')).toThrow(/line 1 .*not Shift_JIS/);
+    expect(() => decodeCsv(asText)).toThrow(
+      expect.objectContaining({ problem: expect.objectContaining({ code: 'bad_encoding', line: 2 }) }),
+    );
     expect(decodeCsv(sjis).text).toContain('株式会社テスト');
   });
 
@@ -197,10 +207,46 @@ describe('rows', () => {
         line: 2,
         email: 'not-an-address',
         reason: expect.stringMatching(/^email: not a valid e-mail/),
+        problems: [{ field: 'email', code: 'invalid_email', detail: 'missing_at' }],
       },
-      { ok: false, line: 3, email: '', reason: 'email: missing' },
-      { ok: false, line: 4, email: 'ok@example.jp', reason: 'phone: not a phone number' },
+      {
+        ok: false,
+        line: 3,
+        email: '',
+        reason: 'email: missing',
+        problems: [{ field: 'email', code: 'missing' }],
+      },
+      {
+        ok: false,
+        line: 4,
+        email: 'ok@example.jp',
+        reason: 'phone: not a phone number',
+        problems: [{ field: 'phone', code: 'not_phone' }],
+      },
     ]);
+  });
+
+  it('given a row with several faults, when validated, then each field at fault is one coded problem (for the console to word), beside the English reason', () => {
+    // Arrange: an over-long address (its length and its syntax fail), a 201-character company, a control
+    // character in the department, a time zone that is not one
+    const headers = ['メールアドレス', '会社名', '部署', 'タイムゾーン'];
+    const long = `${'a'.repeat(1030)}@example.jp`;
+    const values = [long, 'あ'.repeat(201), '営業\u0007部', 'Tokyo'];
+
+    // Act
+    const result = validateRow({ line: 9, values }, mapHeaders(headers), OPTIONS);
+
+    // Assert
+    expect(result).toMatchObject({ ok: false, line: 9 });
+    expect(result.ok ? [] : result.problems).toEqual([
+      { field: 'email', code: 'invalid_email', detail: 'too_long' },
+      { field: 'company', code: 'too_long', limit: 200 },
+      { field: 'department', code: 'control_characters' },
+      { field: 'timeZone', code: 'not_time_zone' },
+    ]);
+    expect(result.ok ? '' : result.reason).toMatch(
+      /^email: .*; company: longer than 200 characters; department: contains control characters; timeZone: not an IANA/,
+    );
   });
 
   it('given cells our exports guarded with a leading apostrophe, when validated, then they read as they were stored', () => {

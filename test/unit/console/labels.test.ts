@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { EMAIL_ERRORS } from '#domain/capture/email-address';
+import { FILE_PROBLEM_CODES, ROW_PROBLEM_CODES } from '#domain/capture/import-headers';
 import { CONSENT_BASES } from '#domain/capture/manual-entry';
 import { ACTIVITY_OUTCOMES, ACTIVITY_TYPES } from '#domain/handoff/activities';
 import { UNSUBSCRIBE_METHODS } from '#domain/lead/events';
@@ -53,12 +55,16 @@ const VALUES: [ValueKind, readonly string[]][] = [
   ['withdrawal', UNSUBSCRIBE_METHODS],
   ['status', ['open', 'won', 'lost']],
   ['role', ROLES],
+  // An import's refusals: each row's problems and the file's (but `bad_map`: the console sends no map).
+  ['rowProblem', ROW_PROBLEM_CODES],
+  ['emailError', EMAIL_ERRORS],
+  ['fieldError', FILE_PROBLEM_CODES.filter((c) => c !== 'bad_map')],
 ];
 
 describe('the console labels every value the API sends', () => {
   for (const lang of ['ja', 'en'] as const) {
     const t = translate(lang);
-    it(`given the console in ${lang}, then every stage, channel, timeline type, stage reason, exit, consent basis, withdrawal and deal status has a label`, () => {
+    it(`given the console in ${lang}, then every stage, channel, timeline type, stage reason, exit, consent basis, withdrawal, deal status and import refusal has a label`, () => {
       const missing = VALUES.flatMap(([kind, values]) =>
         values.filter((v) => !hasValueLabel(lang, kind, v)).map((v) => `${kind}.${v}`),
       );
