@@ -29,6 +29,8 @@ export class ApiError extends Error {
       message: string;
       params?: Record<string, string | number>;
     }[] = [],
+    /** The error's own code (`address_erased`, `unknown_owner`, …), for the console to word it. */
+    readonly code?: string,
   ) {
     super(message);
   }
@@ -341,15 +343,21 @@ export async function setNewPassword(
   return started(challenge.username, body);
 }
 
-export async function api<T>(method: string, path: string, body?: unknown, raw?: BodyInit): Promise<T> {
+/** A call of the API with the session's token: JSON in and out, any extra headers (an `idempotency-key`). */
+export async function api<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<T> {
   const response = await authorizedFetch(path, {
     method,
     headers: {
       accept: 'application/json',
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...(raw !== undefined ? { 'content-type': 'text/csv' } : {}),
+      ...headers,
     },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : raw !== undefined ? { body: raw } : {}),
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await response.text();
   let parsed: unknown = null;
@@ -359,9 +367,10 @@ export async function api<T>(method: string, path: string, body?: unknown, raw?:
     parsed = text;
   }
   if (!response.ok) {
-    const error = (parsed as { error?: { message?: string; errors?: ApiError['fields'] } })?.error;
+    const error = (parsed as { error?: { code?: string; message?: string; errors?: ApiError['fields'] } })
+      ?.error;
     const message = error?.message ?? (parsed as { message?: string })?.message ?? response.statusText;
-    throw new ApiError(response.status, message, error?.errors ?? []);
+    throw new ApiError(response.status, message, error?.errors ?? [], error?.code);
   }
   return parsed as T;
 }

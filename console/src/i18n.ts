@@ -232,6 +232,21 @@ const ja = {
   downloadErrors: 'エラー行をCSVでダウンロード',
   consentBasis: '同意の根拠',
   importOwner: '担当者に割り当て',
+  newLead: 'リードを登録',
+  newLeadIntro:
+    '名刺、電話での問い合わせ、紹介など、フォームを通らないリードを登録します。同じメールアドレスのリードがあれば、空いている項目を埋めて更新します。',
+  chooseOne: '選択してください',
+  sourcePlaceholder: '展示会 2026 東京、電話問い合わせ など',
+  entryMemo: 'メモ・問い合わせ内容',
+  enterLead: '登録',
+  leadCreated: 'リードを登録しました。',
+  leadUpdated: 'このアドレスのリードがあったため、そのリードを更新しました。',
+  leadAssigned: '{name} に割り当てました。',
+  leadNotAssigned: '割り当ては変えていません(すでに担当者がいるか、ハンドオフできない段階です)。',
+  openLead: 'リードを開く',
+  consentHint:
+    '「同意なし」のリードにはマーケティングメールを送りません。名刺交換で受け取ったアドレスには、特定電子メール法の例外として送信できます。',
+  referralEntry: '紹介',
   noImportOwner: '割り当てない(スコアと割り当てルールに従う)',
   importColumns: '読み込める列',
   importColumnsHint:
@@ -580,6 +595,22 @@ const en: Record<Key, string> = {
   downloadErrors: 'Download the rejected rows as CSV',
   consentBasis: 'Consent basis',
   importOwner: 'Assign to',
+  newLead: 'Enter a lead',
+  newLeadIntro:
+    'A lead that did not come through a form: a business card, a phone inquiry, a referral. An address that already has a lead updates that lead (its empty fields filled).',
+  chooseOne: 'Choose…',
+  sourcePlaceholder: 'Trade show 2026 Tokyo, phone inquiry, …',
+  entryMemo: 'Note / inquiry',
+  enterLead: 'Enter',
+  leadCreated: 'The lead was entered.',
+  leadUpdated: 'This address already had a lead: that lead was updated.',
+  leadAssigned: 'Handed off to {name}.',
+  leadNotAssigned:
+    'The owner was not changed (the lead has an owner already, or its stage cannot be handed off).',
+  openLead: 'Open the lead',
+  consentHint:
+    "A lead without consent gets no marketing e-mail. An address handed over on a business card may be mailed: an exception of Japan's anti-spam act.",
+  referralEntry: 'Referral',
   noImportOwner: 'Nobody (scoring and routing rules decide)',
   importColumns: 'Columns it reads',
   importColumnsHint:
@@ -817,6 +848,9 @@ const VALUES: Record<Lang, Record<string, string>> = {
     'fieldError.duplicate_column':
       '列「{first}」と「{second}」が同じ項目に当たります。どちらかの見出しを変えてください',
     'fieldError.empty_file': 'ファイルが空です',
+    'apiError.address_erased':
+      'このアドレスは本人の削除請求で削除したため、登録できません(本人がフォームから申し込んだ場合だけ戻ります)',
+    'apiError.unknown_owner': 'その担当者は設定にいません。画面を読み込み直してください',
     'fieldError.not_csv': 'CSVとして読めません(引用符の閉じ忘れなど)',
     'fieldError.bad_encoding': '{line}行目に読めない文字があります。UTF-8かShift_JISで保存し直してください',
     'trigger.accept': '受諾',
@@ -889,6 +923,9 @@ const VALUES: Record<Lang, Record<string, string>> = {
     'fieldError.no_email_column': 'There is no e-mail column: head it メールアドレス or email',
     'fieldError.duplicate_column': 'Columns "{first}" and "{second}" fill the same field: rename one of them',
     'fieldError.empty_file': 'The file is empty',
+    'apiError.address_erased':
+      'This address was erased on request and cannot be entered (only the person can come back, through a form)',
+    'apiError.unknown_owner': 'That owner is not in the settings: reload the page',
     'fieldError.not_csv': 'Not a readable CSV (an unclosed quote, …)',
     'fieldError.bad_encoding':
       'Line {line} has characters that cannot be read: save the file as UTF-8 or Shift_JIS',
@@ -999,7 +1036,8 @@ export type ValueKind =
   | 'withdrawal'
   | 'rowProblem'
   | 'emailError'
-  | 'fieldError';
+  | 'fieldError'
+  | 'apiError';
 /** Whether the dictionary of `lang` labels this API value (English labels may read as the value itself). */
 export const hasValueLabel = (lang: Lang, kind: ValueKind, value: string): boolean =>
   `${kind}.${value}` in VALUES[lang];

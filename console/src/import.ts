@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { HEADER_NAMES, type RowProblem } from '#domain/capture/import-headers';
 import { api } from './api.ts';
 import { fill, type T, valueLabel } from './i18n.ts';
-import { errorText, html, Message, num, type Result, saveFile, useSettings } from './ui.ts';
+import { errorText, html, Message, num, ownerOptions, type Result, saveFile, useSettings } from './ui.ts';
 
 /** What `POST /v1/ops/imports` answers (shared/app/import-leads.ts). */
 interface ImportAnswer {
@@ -183,14 +183,7 @@ export function ImportPage({ t }: { t: T }) {
       <label>${t('channel')}<select name="channel">${CHANNELS.map((c) => html`<option value=${c}>${valueLabel(t, 'channel', c)}</option>`)}</select></label>
       <label>${t('source')}<input name="source" placeholder="展示会 2026 東京" maxLength="200" /></label>
       <label>${t('consentBasis')}<select name="consent">${CONSENTS.map((c) => html`<option value=${c}>${valueLabel(t, 'basis', c)}</option>`)}</select></label>
-      <label>${t('importOwner')}<select name="owner"><option value="">${t('noImportOwner')}</option>${(
-        settings?.handoff.teams ?? []
-      ).map(
-        (team) =>
-          html`<optgroup label=${team.name}>${settings?.handoff.owners
-            .filter((o) => o.team === team.teamId)
-            .map((o) => html`<option value=${o.ownerId}>${o.name}</option>`)}</optgroup>`,
-      )}</select></label>
+      <label>${t('importOwner')}<select name="owner"><option value="">${t('noImportOwner')}</option>${ownerOptions(settings)}</select></label>
       <button class="primary" type="submit" disabled=${busy}>${t('previewImport')}</button>
     </form>
     <${Columns} t=${t} />

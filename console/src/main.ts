@@ -16,6 +16,7 @@ import {
 import { initialLang, type Lang, saveLang, type T, translate, valueLabel } from './i18n.ts';
 import { ImportPage } from './import.ts';
 import { LeadPage } from './lead.ts';
+import { NewLeadPage } from './new-lead.ts';
 import { DashboardPage, SettingsPage } from './pages.ts';
 import { chosenPassword, PasswordReset } from './password-reset.ts';
 import { SecurityPage, TotpSetupForm } from './security.ts';
@@ -198,6 +199,7 @@ function App() {
   else if (page === 'dashboard') body = html`<${DashboardPage} t=${t} />`;
   else if (page === 'calls') body = html`<${CallListPage} t=${t} session=${session} />`;
   else if (page === 'import') body = html`<${ImportPage} t=${t} />`;
+  else if (page === 'new-lead') body = html`<${NewLeadPage} t=${t} session=${session} />`;
   else if (page === 'settings') body = html`<${SettingsPage} t=${t} />`;
   else if (page === 'security')
     body = html`<${SecurityPage} t=${t} session=${session} required=${mfaRequired} />`;

@@ -64,13 +64,15 @@ export function Show<V>({ t, load, children }: { t: T; load: Load<V>; children: 
 
 /**
  * An API error as one line: status, message and each field's message (e.g. the 422's missing BANTCH items).
- * When the console words every field's code itself (an import file's problems), those words replace the API's
- * English.
+ * When the console words the error's code (`address_erased`) or every field's code (an import file's
+ * problems) itself, those words replace the API's English.
  */
 export function errorText(t: T, err: unknown): string {
   // fetch rejects with a TypeError when the server cannot be reached at all.
   if (!(err instanceof ApiError)) return t('errNetwork');
   const lang = t('lang') === 'en' ? 'en' : 'ja';
+  if (err.code && hasValueLabel(lang, 'apiError', err.code))
+    return `${statusText(t, err.status)} (${err.status}): ${valueLabel(t, 'apiError', err.code)}`;
   const worded = err.fields.flatMap((f) =>
     f.code && hasValueLabel(lang, 'fieldError', f.code)
       ? [fill(valueLabel(t, 'fieldError', f.code), f.params ?? {})]
@@ -173,6 +175,17 @@ export function useSettings(): Settings | undefined {
   }, []);
   return value;
 }
+
+/** The owners as a picker's options, by name under their team (the import's and the entry's 「担当者に割り当て」). */
+export const ownerOptions = (settings: Settings | undefined, selected = '') =>
+  (settings?.handoff.teams ?? []).map(
+    (team) =>
+      html`<optgroup label=${team.name}>${settings?.handoff.owners
+        .filter((o) => o.team === team.teamId)
+        .map(
+          (o) => html`<option value=${o.ownerId} selected=${o.ownerId === selected}>${o.name}</option>`,
+        )}</optgroup>`,
+  );
 
 /** The sales owner the signed-in person is (matched by e-mail, as the API does), if any. */
 export const ownerOf = (settings: Settings | undefined, session: Session): Owner | undefined =>

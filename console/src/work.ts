@@ -168,7 +168,7 @@ export function LeadsPage({ t, session }: { t: T; session: Session }) {
   };
   const select = (name: ValueKind, options: string[]) =>
     html`<select name=${name} defaultValue=${initial.get(name) ?? ''}><option value="">${t('any')}</option>${options.map((s) => html`<option value=${s}>${valueLabel(t, name, s)}</option>`)}</select>`;
-  return html`<section class="card" aria-labelledby="h-leads"><h2 id="h-leads">${t(query.includes('owner=me') ? 'myLeads' : 'leads')}</h2>
+  return html`<section class="card" aria-labelledby="h-leads"><div class="heading-row"><h2 id="h-leads">${t(query.includes('owner=me') ? 'myLeads' : 'leads')}</h2><span class="spacer"></span><a class="action" href="#/new-lead">${t('newLead')}</a></div>
     <form class="filters" onSubmit=${submit} aria-label=${t('filter')} key=${query}>
       <label>${t('stage')}${select('stage', STAGES)}</label>
       <label>${t('temperature')}${select('temperature', ['hot', 'warm', 'cold'])}</label>

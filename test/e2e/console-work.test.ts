@@ -463,6 +463,130 @@ describe('console work pages in Chromium', () => {
     await page.context().close();
   });
 
+  it('given a business card, when a sales rep enters it on リードを登録 (address typed full-width), then the lead is stored under its normalized address with the consent basis and handed off to the rep; the same address again updates that lead; a bad phone number never leaves the browser', async () => {
+    // Arrange
+    const email = uniqueEmail('console-entry');
+    const fullWidth = email.replace(/[!-~]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+    const page = await signIn(browser, runtime, 'sales');
+    await page.goto(`${runtime.consoleUrl}#/leads`);
+    await page.getByRole('link', { name: 'リードを登録' }).click();
+    await page.getByRole('heading', { name: 'リードを登録', exact: true }).waitFor();
+    // The rep's own name is the default owner once the settings arrive.
+    await page.locator('select[name=owner] option[value=sato]').waitFor({ state: 'attached' });
+    const fill = async (phone: string) => {
+      await page.getByLabel('メールアドレス').fill(fullWidth);
+      await page.getByLabel('会社名').fill('株式会社名刺交換');
+      await page.getByLabel('部署').fill('情報システム部');
+      await page.getByLabel('役職').fill('部長');
+      await page.getByLabel('姓', { exact: true }).fill('山田');
+      await page.getByLabel('名', { exact: true }).fill('花子');
+      await page.getByLabel('電話番号').fill(phone);
+      await page
+        .getByLabel('メモ・問い合わせ内容')
+        .fill('展示会ブースで名刺交換。来期に基幹システム更改の予定');
+      await page.getByLabel('チャネル').selectOption('event');
+      await page.getByLabel('取得元').fill('展示会 2026 東京');
+      await page.getByLabel('同意の根拠').selectOption('business_card');
+    };
+
+    // Act 1: a phone number with letters in it
+    await fill('03-1234-ABCD');
+    await page.getByRole('button', { name: '登録', exact: true }).click();
+
+    // Assert 1: the browser refuses it; nothing reached the API
+    expect(
+      await page.getByLabel('電話番号').evaluate((el) => (el as HTMLInputElement).validity.patternMismatch),
+    ).toBe(true);
+    expect((await api(runtime).opsGet(`/v1/ops/leads?email=${encodeURIComponent(email)}`)).status).toBe(404);
+
+    // Act 2: the number as written on the card (full-width digits and dashes)
+    await page.getByLabel('電話番号').fill('０３－１２３４－５６７８');
+    await page.getByRole('button', { name: '登録', exact: true }).click();
+    const status = page.getByRole('status').filter({ hasText: 'リードを登録しました' });
+    await status.waitFor();
+
+    // Assert 2: stored under the normalized address, the basis recorded, handed off to the rep
+    expect(await status.textContent()).toContain('佐藤 健 に割り当てました');
+    const leadId = await leadIdOf(email);
+    expect(await status.getAttribute('data-lead')).toBe(leadId);
+    const lead = (await (await api(runtime).opsGet(`/v1/ops/leads/${leadId}`)).json()) as {
+      email: string;
+      stage: string;
+      owner: { ownerId: string } | null;
+      attributes: Record<string, string>;
+      consentHistory: { basis?: string; textVersion?: string; status?: string }[];
+    };
+    expect(lead.email).toBe(email);
+    expect(lead.owner?.ownerId).toBe('sato');
+    expect(lead.attributes).toMatchObject({
+      company: '株式会社名刺交換',
+      lastName: '山田',
+      firstName: '花子',
+      phone: '０３－１２３４－５６７８',
+    });
+    expect(JSON.stringify(lead.consentHistory)).toContain('basis:business_card');
+    expect(await seriousViolations(page)).toEqual([]);
+    await shot(page, 'new-lead-sales');
+
+    // Act 3: the same card again (the form was emptied for the next one: the choices asked for again, the rep
+    // still the owner)
+    expect(await page.getByLabel('メールアドレス').inputValue()).toBe('');
+    expect(await page.getByLabel('同意の根拠').inputValue()).toBe('');
+    expect(await page.getByLabel('チャネル').inputValue()).toBe('');
+    expect(await page.locator('select[name=owner]').inputValue()).toBe('sato');
+    await fill('03-1234-5678');
+    await page.getByRole('button', { name: '登録', exact: true }).click();
+
+    // Assert 3: that lead updated, no second lead
+    await page.getByRole('status').filter({ hasText: 'このアドレスのリードがあったため' }).waitFor();
+    expect(await leadIdOf(email)).toBe(leadId);
+    await page.getByRole('link', { name: 'リードを開く' }).click();
+    await page
+      .getByRole('heading', { name: /山田 花子/ })
+      .first()
+      .waitFor();
+    await page.context().close();
+  });
+
+  it('given an address erased on request, when marketing enters it by hand, then the refusal is said in Japanese and nothing is stored', async () => {
+    // Arrange
+    const email = uniqueEmail('console-entry-erased');
+    const created = (await (
+      await api(runtime).opsPost('/v1/ops/leads', {
+        email,
+        channel: 'event',
+        source: 'e2e',
+        consentBasis: 'business_card',
+      })
+    ).json()) as { leadId: string };
+    const erase = await fetch(`${runtime.apiUrl}/v1/ops/leads/${created.leadId}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${runtime.opsToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: '本人からの削除依頼' }),
+    });
+    expect(erase.status).toBe(200);
+    const page = await signIn(browser, runtime, 'marketing');
+    await page.goto(`${runtime.consoleUrl}#/new-lead`);
+    await page.getByLabel('メールアドレス').fill(email);
+    await page.getByLabel('チャネル').selectOption('outbound');
+    await page.getByLabel('取得元').fill('リスト 2026');
+    await page.getByLabel('同意の根拠').selectOption('none');
+
+    // Act
+    await page.getByRole('button', { name: '登録', exact: true }).click();
+
+    // Assert
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(
+      /^.+ \(409\): このアドレスは本人の削除請求で削除したため、登録できません/,
+    );
+    expect((await api(runtime).opsGet(`/v1/ops/leads?email=${encodeURIComponent(email)}`)).status).toBe(404);
+    // Marketing enters for nobody by default (scoring and routing decide).
+    expect(await page.locator('select[name=owner]').inputValue()).toBe('');
+    await page.context().close();
+  });
+
   it('given a file without an e-mail column, when marketing previews it, then the refusal says in Japanese what to fix (no preview)', async () => {
     // Arrange
     const page = await signIn(browser, runtime, 'marketing');

@@ -238,12 +238,13 @@ describe('web console in Chromium', () => {
     await page.context().close();
   });
 
-  it('given the marketing user on a phone, when the import and settings pages open, then no form is wider than the screen', async () => {
+  it('given the marketing user on a phone, when the import, entry and settings pages open, then no form is wider than the screen', async () => {
     // Arrange
     const page = await signIn('marketing', { width: 390, height: 844 });
 
     for (const [route, heading] of [
       ['import', 'インポート'],
+      ['new-lead', 'リードを登録'],
       ['settings', 'メールテンプレートのプレビュー'],
     ] as const) {
       // Act
@@ -335,6 +336,7 @@ describe('web console in Chromium', () => {
       ['security', 'セキュリティ'],
       ['leads', 'リード'],
       ['import', 'インポート'],
+      ['new-lead', 'リードを登録'],
       ['settings', 'フォーム'],
       ['calls', 'コールリスト'],
     ] as const) {

@@ -14,6 +14,7 @@
  */
 import { buildTouch } from '#domain/capture/attribution';
 import { normalizeEmail } from '#domain/capture/email-address';
+import { MAX_ENTRY_VALUE_LENGTH, MAX_MESSAGE_LENGTH, PHONE_PATTERN } from '#domain/capture/entry-rules';
 import type { FormConfig } from '#domain/capture/form-config';
 import type { Submission, SubmissionFacts } from '#domain/capture/submission';
 import * as g from '#domain/lead/request-gate';
@@ -52,20 +53,15 @@ export const ENTRY_ATTRIBUTES = [
   'timeZone',
 ] as const;
 export type EntryAttribute = (typeof ENTRY_ATTRIBUTES)[number];
+export { MAX_ENTRY_VALUE_LENGTH };
 
-export const MAX_ENTRY_VALUE_LENGTH = 200;
-const MAX_MESSAGE_LENGTH = 2000;
 /** Control characters other than tab and line breaks (those are allowed in `message` only). */
 const CONTROL = /[\p{Cc}\p{Cf}]/u;
 /** Control characters with tab, LF and CR allowed (a textarea's line breaks). */
 const hasControlBesidesBreaks = (value: string): boolean => CONTROL.test(value.replace(/[\t\r\n]/g, ''));
 
-/**
- * A phone number as people type it: digits (0-9, ０-９), `+`, parentheses (ASCII and （）), hyphens and dashes
- * (-, －, ー, ‐), spaces (ASCII and the ideographic 　) and dots. Written with \u escapes so a bundle stays
- * ASCII (see "pure ASCII" in test/infra/bundling.test.ts).
- */
-const PHONE = /^[0-9\uFF10-\uFF19+()\uFF08\uFF09\-\uFF0D\u30FC\u2010 \u3000.]+$/;
+/** A phone number as people type it (`PHONE_PATTERN`, #domain/capture/entry-rules). */
+const PHONE = new RegExp(`^${PHONE_PATTERN}$`, 'u');
 
 /** Why a value is refused, as a code: the console words it in its language (`valueProblem` is the English). */
 export type ValueProblem = 'too_long' | 'control_characters' | 'not_phone' | 'not_time_zone';

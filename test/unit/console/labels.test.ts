@@ -59,6 +59,8 @@ const VALUES: [ValueKind, readonly string[]][] = [
   ['rowProblem', ROW_PROBLEM_CODES],
   ['emailError', EMAIL_ERRORS],
   ['fieldError', FILE_PROBLEM_CODES.filter((c) => c !== 'bad_map')],
+  // The entry form's refusals that are not a field's.
+  ['apiError', ['address_erased', 'unknown_owner']],
 ];
 
 describe('the console labels every value the API sends', () => {
