@@ -287,8 +287,17 @@ const CORE_FUNCTIONS: readonly FunctionSpec[] = [
       ...inquiryHandoffRules(settings.forms),
     ],
   }),
-  // Before 'sales-actions': its `/v1/ops/leads/{leadId}/{action}` would match `…/activities` too (the
-  // local gateway takes the first match; API Gateway prefers the static segment anyway).
+  fn({
+    name: 'ops-lead-unsubscribe',
+    entry: 'functions/ops-lead-unsubscribe/handler.ts',
+    grants: { table: 'readWrite' },
+    description: 'Ops API: an opt-out the person asked for by phone or reply, recorded by sales or marketing',
+    timeoutSeconds: 10,
+    memoryMb: 512,
+    routes: [{ method: 'POST', path: '/v1/ops/leads/{leadId}/unsubscribe', auth: 'jwt' }],
+  }),
+  // `…/activities` and `…/unsubscribe` are static segments where 'sales-actions' has `{action}`: API Gateway
+  // and the local gateway (local/runtime.ts) prefer the static one.
   fn({
     name: 'sales-activities',
     entry: 'functions/sales-activities/handler.ts',

@@ -362,7 +362,10 @@ const start = async (
     stoppers.unshift(async () => clearInterval(timer));
   }
 
-  const routes = FUNCTIONS.flatMap((spec) => spec.routes.map((route) => compileRoute(spec.name, route)));
+  // Static segments before parameters, as API Gateway chooses (`…/{leadId}/activities` over `…/{action}`).
+  const routes = FUNCTIONS.flatMap((spec) => spec.routes.map((route) => compileRoute(spec.name, route))).sort(
+    (a, b) => a.params.length - b.params.length,
+  );
   const auth = await createLocalAuth({
     apiUrl,
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),

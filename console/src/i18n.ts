@@ -247,6 +247,11 @@ const ja = {
   consentHint:
     '「同意なし」のリードにはマーケティングメールを送りません。名刺交換で受け取ったアドレスには、特定電子メール法の例外として送信できます。',
   referralEntry: '紹介',
+  recordOptOut: '配信停止を記録',
+  optOutHint:
+    'メールのリンク以外(電話、メールへの返信など)で配信停止を頼まれたときに記録します。マーケティングメールはすぐに止まり、シーケンスも終わります。お問い合わせへの返信など、必要な連絡は続けられます。',
+  optOutNote: '依頼の内容(いつ、どのように)',
+  optOutPlaceholder: '12/4 電話で本人より依頼',
   noImportOwner: '割り当てない(スコアと割り当てルールに従う)',
   importColumns: '読み込める列',
   importColumnsHint:
@@ -611,6 +616,11 @@ const en: Record<Key, string> = {
   consentHint:
     "A lead without consent gets no marketing e-mail. An address handed over on a business card may be mailed: an exception of Japan's anti-spam act.",
   referralEntry: 'Referral',
+  recordOptOut: 'Record an opt-out',
+  optOutHint:
+    'For a person who asked to stop the mails another way than the link (on a call, in a reply). Marketing mail stops at once and their sequences end; replies to their requests can still go out.',
+  optOutNote: 'What they asked (when, how)',
+  optOutPlaceholder: 'Dec 4, asked on a call',
   noImportOwner: 'Nobody (scoring and routing rules decide)',
   importColumns: 'Columns it reads',
   importColumnsHint:
@@ -793,7 +803,7 @@ const VALUES: Record<Lang, Record<string, string>> = {
     'withdrawal.one_click': 'ワンクリック配信停止',
     'withdrawal.page': '配信停止ページ',
     'withdrawal.complaint': '迷惑メール報告',
-    'withdrawal.ops': '運用者による停止',
+    'withdrawal.ops': '本人の依頼(担当者が記録)',
     'reason.capture': 'フォーム取得',
     'reason.score': 'スコア',
     'reason.handoff': 'ハンドオフ',
@@ -998,7 +1008,7 @@ const VALUES: Record<Lang, Record<string, string>> = {
     'withdrawal.one_click': 'One-click unsubscribe',
     'withdrawal.page': 'Unsubscribe page',
     'withdrawal.complaint': 'Spam complaint',
-    'withdrawal.ops': 'By ops',
+    'withdrawal.ops': "At the person's request (recorded by staff)",
     'channel.inbound_web': 'Web form',
     'channel.event': 'Event',
     'channel.webinar': 'Webinar',

@@ -8,6 +8,7 @@ import {
   html,
   Message,
   num,
+  ownerName,
   type Phase,
   type Result,
   ruleLabel,
@@ -71,8 +72,10 @@ export interface Lead {
     formId?: string;
     textVersion?: string;
     method?: string;
+    recordedBy?: string;
+    note?: string;
   }[];
-  marketing?: { allowed?: boolean };
+  marketing?: { allowed?: boolean; unsubscribedAt?: number };
   deal?: {
     bantch: Record<string, string> | null;
     openOpportunity: Opportunity | null;
@@ -398,10 +401,34 @@ function Deal({ t, lead, phases, reload }: { t: T; lead: Lead; phases: Phase[]; 
     }</section>`;
 }
 
-function Consent({ t, lead, settings }: { t: T; lead: Lead; settings: Settings | undefined }) {
+/**
+ * The consent ledger, and 「配信停止を記録」 while the lead is not unsubscribed: an opt-out the person asked for
+ * by phone or in a reply (`POST /v1/ops/leads/{leadId}/unsubscribe`), with how they asked.
+ */
+function Consent({
+  t,
+  lead,
+  settings,
+  reload,
+}: {
+  t: T;
+  lead: Lead;
+  settings: Settings | undefined;
+  reload: () => void;
+}) {
   const history = lead.consentHistory ?? [];
   return html`<section class="card" aria-labelledby="h-consent"><h2 id="h-consent">${t('consent')}</h2>
-    <p>${t('marketingAllowed')}: <strong>${lead.marketing?.allowed ? t('yes') : t('no')}</strong></p>
+    <p>${t('marketingAllowed')}: <strong data-testid="marketing-allowed">${lead.marketing?.allowed ? t('yes') : t('no')}</strong></p>
+    ${
+      lead.marketing?.unsubscribedAt === undefined &&
+      html`<details data-testid="opt-out"><summary>${t('recordOptOut')}</summary>
+        <p class="muted">${t('optOutHint')}</p>
+        <${ActionForm} t=${t} path=${`/v1/ops/leads/${encodeURIComponent(lead.leadId)}/unsubscribe`} name="unsubscribe" label=${t('recordOptOut')}
+          build=${(v: Record<string, string>) => ({ note: v.note ?? '' })} onDone=${reload}>
+          <label>${t('optOutNote')}<input name="note" required maxLength="500" placeholder=${t('optOutPlaceholder')} /></label>
+        <//>
+      </details>`
+    }
     ${
       history.length === 0
         ? html`<p class="muted">${t('noData')}</p>`
@@ -474,7 +501,7 @@ export function LeadPage({ t, leadId, session }: { t: T; leadId: string; session
         </tbody></table></section>
       <${StageHistory} t=${t} lead=${l} />
     </div>
-    <${Consent} t=${t} lead=${l} settings=${settings} />
+    <${Consent} t=${t} lead=${l} settings=${settings} reload=${reload} />
     <${Timeline} t=${t} lead=${l} settings=${settings} />`}<//>`;
 }
 
@@ -507,7 +534,13 @@ const sourceName = (t: T, settings: Settings | undefined, formId: string): strin
 const consentSource = (
   t: T,
   settings: Settings | undefined,
-  c: { formId?: string | undefined; textVersion?: string | undefined; method?: string | undefined },
+  c: {
+    formId?: string | undefined;
+    textVersion?: string | undefined;
+    method?: string | undefined;
+    recordedBy?: string | undefined;
+    note?: string | undefined;
+  },
 ): string =>
   [
     c.formId ? sourceName(t, settings, c.formId) : undefined,
@@ -517,6 +550,9 @@ const consentSource = (
         ? `${t('consentText')} ${c.textVersion}`
         : undefined,
     c.method ? valueLabel(t, 'withdrawal', c.method) : undefined,
+    // An opt-out taken by phone or reply: who recorded it and how the person asked.
+    c.recordedBy ? ownerName(settings, c.recordedBy) : undefined,
+    c.note ? `「${c.note}」` : undefined,
   ]
     .filter(Boolean)
     .join(' · ');

@@ -1,14 +1,9 @@
 import { now } from '#adapters/clock';
-import { countMetric } from '#adapters/metrics';
-import { changeMarketing } from '#app/change-marketing';
 import { unsubscribeTarget } from '#app/links';
-import { timelineEntry } from '#app/nurture-timeline';
+import { unsubscribeLead } from '#app/unsubscribe-lead';
 import { settings } from '#config/settings';
-import { withdrawnEntry } from '#domain/capture/consent-ledger';
-import type { UnsubscribeMethod } from '#domain/lead/events';
-import type { EpochMs } from '#domain/lead/types';
-import type { EmailMail } from '#domain/reports/counting';
-import { stepSentDay } from '#store/report-counters';
+
+export { unsubscribeLead };
 
 /** One-click bodies are a few bytes (`List-Unsubscribe=One-Click`); anything big is not one of ours. */
 export const UNSUBSCRIBE_MAX_BODY_BYTES = 2048;
@@ -42,52 +37,6 @@ export async function unsubscribeByLink(request: UnsubscribeRequest): Promise<Un
   const oneClick =
     /(?:^|[&\s])List-Unsubscribe=One-Click(?:$|[&\s])/.test(text) ||
     /name="List-Unsubscribe"\r?\n\r?\nOne-Click/.test(text);
-  await unsubscribeLead(target.leadId, oneClick ? 'one_click' : 'page', at, target.mail);
+  await unsubscribeLead(target.leadId, oneClick ? 'one_click' : 'page', at, { mail: target.mail });
   return { lang, outcome: 'unsubscribed' };
-}
-
-/**
- * Opt the lead out of marketing mail, effective at once: the profile says so, every active sequence ends
- * (exit reason `unsubscribed`, off the due index) and `Lead Unsubscribed` goes to the outbox, in one
- * transaction. Idempotent: a second click changes nothing. Transactional mail is not affected. `mail`, the
- * step mail whose link was used (its sequence and step, from the link's token), is what the `unsubscribed`
- * KPI is counted under; without it (a link mailed before tokens named their mail) it is unattributed.
- */
-export async function unsubscribeLead(
-  leadId: string,
-  how: UnsubscribeMethod,
-  at: EpochMs,
-  mail?: EmailMail,
-): Promise<'unsubscribed' | 'already' | 'not_found'> {
-  // Counted on the day the mail whose link was used went out, as its opens and clicks are (a rate is the
-  // share of the range's mails); the unsubscribe's own day when the mail is unknown or its send expired.
-  const day =
-    mail?.sequenceId && mail.stepId ? await stepSentDay(leadId, mail.sequenceId, mail.stepId) : undefined;
-  const result = await changeMarketing(leadId, at, (profile) => {
-    if (profile.marketing.unsubscribedAt !== undefined) return { change: null, result: 'already' as const };
-    return {
-      change: {
-        marketing: { ...profile.marketing, unsubscribedAt: at, unsubscribeMethod: how },
-        endSequences: 'unsubscribed',
-        unsubscribedHow: how,
-        // The withdrawal's consent-ledger entry commits with the change: a retry that finds the lead
-        // unsubscribed ('already') finds the entry too.
-        ledger: withdrawnEntry('marketing_email', how, at),
-        timeline: [
-          timelineEntry(`marketing:unsubscribed:${profile.version + 1}`, 'unsubscribed', at, { how }),
-        ],
-      },
-      result: 'unsubscribed' as const,
-      count: {
-        kpi: 'unsubscribed' as const,
-        id: String(profile.version + 1),
-        at,
-        day,
-        ...(mail ? { mail } : {}),
-      },
-    };
-  });
-  if (result === 'duplicate') return 'already';
-  if (result === 'unsubscribed') countMetric('Unsubscribed', { how });
-  return result;
 }

@@ -17,6 +17,7 @@ import { salesActivitySchema } from '#domain/handoff/activities';
 import { ACTION_SCHEMAS, opportunityActionSchema } from '#domain/lead/actions';
 import * as zm from '#domain/lead/validation';
 import { eraseRequestSchema } from '#domain/privacy/erase-request';
+import { optOutRequestSchema } from '#domain/privacy/opt-out-request';
 import { REPORT_GROUPS } from '#domain/reports/params';
 import { trackBatchSchema } from '#domain/tracking/batch-schema';
 
@@ -329,6 +330,22 @@ export const OPERATIONS: readonly OperationSpec[] = [
     responses: {
       '200': 'Erased, or `alreadyErased: true` (nothing changed)',
       '400': 'No reason',
+      '404': 'No such lead',
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/ops/leads/{leadId}/unsubscribe',
+    auth: 'ops',
+    summary:
+      'Record an opt-out the person asked for outside the link (a call, a reply): marketing mail stops at once, sequences end',
+    body: {
+      schema: optOutRequestSchema,
+      example: { note: '2026-12-04 電話で本人より配信停止の依頼' },
+    },
+    responses: {
+      '200': 'Unsubscribed, or `alreadyUnsubscribed: true` (nothing changed)',
+      '400': 'No note',
       '404': 'No such lead',
     },
   },

@@ -548,6 +548,48 @@ describe('console work pages in Chromium', () => {
     await page.context().close();
   });
 
+  it("given a lead who asks on a call to stop the mails, when the rep records the opt-out on the lead page, then marketing mail stops at once and the consent ledger shows it as the person's request, taken by the rep, with their note", async () => {
+    // Arrange
+    const email = uniqueEmail('console-opt-out');
+    const posted = await api(runtime).postForm('whitepaper', {
+      email,
+      lastName: '小川',
+      firstName: '直子',
+      company: '株式会社配信停止',
+      employees: '1-49',
+      consent: true,
+    });
+    expect(posted.status).toBe(201);
+    const leadId = await leadIdOf(email);
+    const page = await signIn(browser, runtime, 'sales');
+    await page.goto(`${runtime.consoleUrl}#/lead/${leadId}`);
+    expect(await page.getByTestId('marketing-allowed').textContent()).toBe('可');
+
+    // Act
+    await page.getByTestId('opt-out').getByText('配信停止を記録').first().click();
+    await page.getByLabel('依頼の内容(いつ、どのように)').fill('電話で本人より「案内メールは不要」');
+    await page.getByRole('button', { name: '配信停止を記録' }).click();
+
+    // Assert
+    await page.getByTestId('marketing-allowed').filter({ hasText: '不可' }).waitFor();
+    const ledger = await page.locator('[data-testid=consent] tbody tr').allTextContents();
+    expect(
+      ledger.some(
+        (row) =>
+          row.includes('撤回') &&
+          row.includes('本人の依頼(担当者が記録) · 佐藤 健 · 「電話で本人より「案内メールは不要」」'),
+      ),
+    ).toBe(true);
+    expect(await page.getByTestId('opt-out').count()).toBe(0);
+    const lead = (await (await api(runtime).opsGet(`/v1/ops/leads/${leadId}`)).json()) as {
+      marketing: { allowed: boolean; unsubscribeMethod?: string };
+    };
+    expect(lead.marketing).toMatchObject({ allowed: false, unsubscribeMethod: 'ops' });
+    expect(await seriousViolations(page)).toEqual([]);
+    await shot(page, 'lead-opt-out-sales');
+    await page.context().close();
+  });
+
   it('given an address erased on request, when marketing enters it by hand, then the refusal is said in Japanese and nothing is stored', async () => {
     // Arrange
     const email = uniqueEmail('console-entry-erased');

@@ -173,3 +173,73 @@ describe('unsubscribe', () => {
     expect(await enrollmentOf(leadId, SEQUENCE)).toMatchObject({ status: 'exited', run: 1 });
   });
 });
+
+describe('an opt-out asked for by phone or reply (POST /v1/ops/leads/{leadId}/unsubscribe)', () => {
+  const record = (leadId: string, body: unknown) =>
+    fetch(`${runtime.apiUrl}/v1/ops/leads/${encodeURIComponent(leadId)}/unsubscribe`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${runtime.opsToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it('given a lead between steps, when sales records the opt-out the person asked for on a call, then the next step never goes out, the sequence ends, and the ledger and timeline keep who took it and how; recorded again, nothing changes', async () => {
+    // Arrange
+    const { email, leadId } = await leadAfterFirstStep('ops-opt-out');
+    const note = '12/4 電話で本人より「今後の案内メールは不要」との依頼';
+
+    // Act
+    const response = await record(leadId, { note, by: 'sato' });
+    const again = await record(leadId, { note: 'もう一度', by: 'suzuki' });
+    await runtime.settle();
+    await sweepUntil(runtime, async () => false, { stepMs: 12 * HOUR, maxMs: 9 * DAY });
+
+    // Assert
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ leadId, unsubscribed: true });
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual({ leadId, unsubscribed: true, alreadyUnsubscribed: true });
+    expect(await marketingMails(runtime, email)).toHaveLength(1);
+    expect(await enrollmentOf(leadId, SEQUENCE)).toMatchObject({
+      status: 'exited',
+      exitReason: 'unsubscribed',
+    });
+    const published = eventsOfType(runtime, 'Lead Unsubscribed', leadId);
+    expect(published).toHaveLength(1);
+    expect(published[0]?.detail).toMatchObject({ leadId, how: 'ops' });
+    const { getConsentHistory } = await import('#store/consent-ledger');
+    const withdrawn = (await getConsentHistory(leadId)).filter((e) => e.kind === 'withdrawn');
+    expect(withdrawn).toEqual([
+      expect.objectContaining({ purpose: 'marketing_email', method: 'ops', recordedBy: 'sato', note }),
+    ]);
+    const view = (await (
+      await fetch(`${runtime.apiUrl}/v1/ops/leads/${leadId}`, {
+        headers: { authorization: `Bearer ${runtime.opsToken}` },
+      })
+    ).json()) as { marketing: { allowed: boolean }; timeline: { type: string; properties?: object }[] };
+    expect(view.marketing.allowed).toBe(false);
+    expect(view.timeline.filter((e) => e.type === 'unsubscribed')).toEqual([
+      expect.objectContaining({ properties: expect.objectContaining({ how: 'ops', by: 'sato', note }) }),
+    ]);
+  });
+
+  it('given no note, an empty one or an unknown lead, then 400 naming the note, or 404, and nothing changes', async () => {
+    // Arrange
+    const { leadId } = await leadAfterFirstStep('ops-opt-out-bad');
+    const { getLead } = await import('#store/leads');
+    const before = JSON.stringify(await getLead(leadId));
+
+    // Act
+    const missing = await record(leadId, {});
+    const blank = await record(leadId, { note: '   ' });
+    const unknown = await record('no-such-lead', { note: '電話で依頼' });
+
+    // Assert
+    expect(missing.status).toBe(400);
+    expect(JSON.stringify(await missing.json())).toContain('"field":"note"');
+    expect(blank.status).toBe(400);
+    expect(JSON.stringify(await blank.json())).toContain('say how the person asked');
+    expect(unknown.status).toBe(404);
+    expect(JSON.stringify(await getLead(leadId))).toBe(before);
+    expect(eventsOfType(runtime, 'Lead Unsubscribed', leadId)).toHaveLength(0);
+  });
+});

@@ -23,6 +23,15 @@ export interface ConsentLedgerEntry {
   doubleOptIn?: boolean;
   /** How a withdrawal was made (`one_click`, `page`, …). */
   method?: string;
+  /** A withdrawal asked for outside the link (`ops`): who recorded it, and how the person asked. */
+  recordedBy?: string;
+  note?: string;
+}
+
+/** An opt-out the person asked for outside the mail's link, as the one who took it recorded it. */
+export interface OptOutTaken {
+  by: string;
+  note: string;
 }
 
 /** A consent given on a form post. */
@@ -53,6 +62,18 @@ export function confirmedEntry(consent: Consent, at: EpochMs): ConsentLedgerEntr
 }
 
 /** The lead unsubscribed: marketing consent withdrawn. */
-export function withdrawnEntry(purpose: string, method: string, at: EpochMs): ConsentLedgerEntry {
-  return { entryId: `withdrawn:${at}`, kind: 'withdrawn', purpose, method, at };
+export function withdrawnEntry(
+  purpose: string,
+  method: string,
+  at: EpochMs,
+  taken?: OptOutTaken,
+): ConsentLedgerEntry {
+  return {
+    entryId: `withdrawn:${at}`,
+    kind: 'withdrawn',
+    purpose,
+    method,
+    at,
+    ...(taken ? { recordedBy: taken.by, note: taken.note } : {}),
+  };
 }

@@ -153,13 +153,15 @@ export function maxLength(max: number): Check {
     },
   };
 }
-export function minLength(min: number): Check {
+/** At least `min` long; `message` as zod's `minLength(min, message)`. */
+export function minLength(min: number, message?: string): Check {
   return {
     onAnyLength: true,
     run(payload) {
       const value = payload.value as { length: unknown };
       if ((lengthOf(value, min, false) as number) >= min) return;
-      payload.issues.push(sizeIssue('too_small', lengthOrigin(value), min));
+      const issue = sizeIssue('too_small', lengthOrigin(value), min);
+      payload.issues.push(message === undefined ? issue : { ...issue, message });
     },
   };
 }

@@ -13,6 +13,8 @@ import { type SalesActivityRequest, salesActivitySchema } from '#domain/handoff/
 import { salesActivityGate } from '#domain/handoff/activity-gate';
 import { type Gate, ISO_DATETIME_WITH_OFFSET, type ParseResult } from '#domain/lead/request-gate';
 import type * as z from '#domain/lead/validation';
+import { optOutGate } from '#domain/privacy/opt-out-gate';
+import { optOutRequestSchema } from '#domain/privacy/opt-out-request';
 
 /**
  * The entry, import and activity routes check requests with hand-written gates (`#domain/lead/request-gate`: no schema
@@ -240,6 +242,18 @@ describe('request gates answer as their zod schemas', () => {
       ),
       { numRuns: 3000 },
     );
+  });
+
+  it('opt-out (POST /v1/ops/leads/{leadId}/unsubscribe), with its own message for a missing note', () => {
+    const valid = { note: ' 電話で本人より依頼 ', by: 'sato' };
+    fc.assert(
+      fc.property(inputs(valid, ['note', 'by']), (input) => agree(optOutGate, optOutRequestSchema, input)),
+      { numRuns: 2000 },
+    );
+    expect(answer(optOutGate.safeParse({ note: '  ' }))).toMatchObject({
+      ok: false,
+      issues: [{ path: ['note'], message: 'say how the person asked (a call, a reply, …)' }],
+    });
   });
 
   it('gives the trimmed value and the default, as zod does', () => {
