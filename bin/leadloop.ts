@@ -283,7 +283,7 @@ export function buildProgram(): Command {
       print(g(), { signedOut: true }, () => 'Signed out.');
     });
 
-  const leads = program.command('leads').description('Leads: list, show, create');
+  const leads = program.command('leads').description('Leads: list, show, create, unsubscribe');
   leads
     .command('list')
     .description('List leads (GET /v1/ops/leads?…)')
@@ -393,6 +393,33 @@ export function buildProgram(): Command {
       });
       failIfError(result, 'leads create');
       print(g(), result.body, () => keyValues(result.body as Record<string, unknown>, ['leadId', 'created']));
+    });
+
+  leads
+    .command('unsubscribe')
+    .argument('<lead>', 'lead id or e-mail')
+    .description(
+      'Record an opt-out the person asked for by phone or reply (POST /v1/ops/leads/{leadId}/unsubscribe): marketing mail stops at once, sequences end',
+    )
+    .requiredOption(
+      '--note <text>',
+      'how and when they asked, e.g. "12/4 電話で本人より依頼" (kept in the consent ledger)',
+    )
+    .option(
+      '--by <owner>',
+      'who took the request (a machine token; a signed-in person is recorded as themselves)',
+    )
+    .action(async (ref: string, o: { note: string; by?: string }) => {
+      const t = target(g());
+      const leadId = await resolveLead(t, ref);
+      const result = await call(t, 'POST', `/v1/ops/leads/${encodeURIComponent(leadId)}/unsubscribe`, {
+        note: o.note,
+        ...(o.by ? { by: o.by } : {}),
+      });
+      failIfError(result, `unsubscribe ${ref}`);
+      print(g(), result.body, () =>
+        keyValues(result.body as Record<string, unknown>, ['leadId', 'unsubscribed', 'alreadyUnsubscribed']),
+      );
     });
 
   program

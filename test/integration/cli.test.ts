@@ -42,6 +42,45 @@ describe('leadloop CLI', () => {
     expect(again.stderr).toContain('HTTP 404');
   });
 
+  it('given a lead who asked by phone to stop the mails, when `leads unsubscribe` records it by e-mail, then the lead is out with the note in its consent ledger; run again, it says so and exits 0; without --note, exit 2', async () => {
+    // Arrange
+    const email = uniqueEmail('cli-opt-out');
+    expect((await api(runtime).postForm('contact', contactForm(email))).status).toBe(201);
+    await runtime.settle();
+
+    // Act
+    const first = await leadloop(
+      '--json',
+      'leads',
+      'unsubscribe',
+      email,
+      '--note',
+      '電話で本人より依頼',
+      '--by',
+      'sato',
+    );
+    const again = await leadloop('--json', 'leads', 'unsubscribe', email, '--note', 'もう一度');
+    const noNote = await leadloop('leads', 'unsubscribe', email);
+    const shown = await leadloop('--json', 'leads', 'show', email);
+
+    // Assert
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ unsubscribed: true });
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ alreadyUnsubscribed: true });
+    expect(noNote.code).toBe(2);
+    const lead = JSON.parse(shown.stdout) as { marketing: { allowed: boolean }; consentHistory: object[] };
+    expect(lead.marketing.allowed).toBe(false);
+    expect(lead.consentHistory).toContainEqual(
+      expect.objectContaining({
+        kind: 'withdrawn',
+        method: 'ops',
+        recordedBy: 'sato',
+        note: '電話で本人より依頼',
+      }),
+    );
+  });
+
   it('given usage mistakes, an unknown lead and a report, then exit codes say so: 2 usage, 3 not found, 0 for --help and success', async () => {
     // Act
     const noReason = await leadloop('erase', 'someone@example.co.jp');
