@@ -248,6 +248,20 @@ const ja = {
     '「同意なし」のリードにはマーケティングメールを送りません。名刺交換で受け取ったアドレスには、特定電子メール法の例外として送信できます。',
   referralEntry: '紹介',
   recordOptOut: '配信停止を記録',
+  privacyRequests: '個人情報の請求(管理者)',
+  privacyHint:
+    '本人からの開示請求にはデータの書き出しで、削除請求には削除で応えます(個人情報保護法)。削除は取り消せません。削除したアドレスは、本人がフォームから申し込むまで登録もインポートもできなくなります。',
+  exportData: 'データを書き出す(JSON)',
+  exported: '書き出しました。',
+  eraseLead: 'このリードを削除',
+  eraseReason: '削除の理由(受付番号など)',
+  eraseReasonPlaceholder: '本人からの削除請求(受付 2026-0412)',
+  eraseConfirm: '確認のため、このリードのメールアドレスを入力してください',
+  eraseMismatch: '入力したメールアドレスがこのリードのものと違います。削除していません。',
+  leadErased: 'リードを削除しました',
+  leadErasedText:
+    'このリードのデータはすべて削除されました。レポートの集計には、個人を特定しない形で残ります。',
+  backToLeads: 'リード一覧に戻る',
   optOutHint:
     'メールのリンク以外(電話、メールへの返信など)で配信停止を頼まれたときに記録します。マーケティングメールはすぐに止まり、シーケンスも終わります。お問い合わせへの返信など、必要な連絡は続けられます。',
   optOutNote: '依頼の内容(いつ、どのように)',
@@ -617,6 +631,20 @@ const en: Record<Key, string> = {
     "A lead without consent gets no marketing e-mail. An address handed over on a business card may be mailed: an exception of Japan's anti-spam act.",
   referralEntry: 'Referral',
   recordOptOut: 'Record an opt-out',
+  privacyRequests: 'Privacy requests (administrators)',
+  privacyHint:
+    "Answer a person's disclosure request with the data export, an erasure request with the erasure (Japan's personal information act). Erasing cannot be undone; the address cannot be entered or imported again until the person signs up on a form.",
+  exportData: 'Export the data (JSON)',
+  exported: 'Exported.',
+  eraseLead: 'Erase this lead',
+  eraseReason: 'Why (the request, its ticket)',
+  eraseReasonPlaceholder: 'Erasure request from the person (ticket 2026-0412)',
+  eraseConfirm: "To confirm, type this lead's e-mail address",
+  eraseMismatch: "The address typed is not this lead's. Nothing was erased.",
+  leadErased: 'The lead was erased',
+  leadErasedText:
+    "All of this lead's data was erased; the reports keep its counts without anything that identifies the person",
+  backToLeads: 'Back to the leads',
   optOutHint:
     'For a person who asked to stop the mails another way than the link (on a call, in a reply). Marketing mail stops at once and their sequences end; replies to their requests can still go out.',
   optOutNote: 'What they asked (when, how)',

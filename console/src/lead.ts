@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, newId, type Session } from './api.ts';
 import { type Key, type T, valueLabel } from './i18n.ts';
+import { ErasedNotice, PrivacyRequests } from './privacy.ts';
 import {
   errorText,
   formName,
@@ -476,6 +477,22 @@ function Timeline({ t, lead, settings }: { t: T; lead: Lead; settings: Settings 
 }
 
 export function LeadPage({ t, leadId, session }: { t: T; leadId: string; session: Session }) {
+  const [erasedAt, setErasedAt] = useState<string>();
+  if (erasedAt) return html`<${ErasedNotice} t=${t} erasedAt=${erasedAt} />`;
+  return html`<${LeadView} t=${t} leadId=${leadId} session=${session} onErased=${setErasedAt} />`;
+}
+
+function LeadView({
+  t,
+  leadId,
+  session,
+  onErased,
+}: {
+  t: T;
+  leadId: string;
+  session: Session;
+  onErased: (erasedAt: string) => void;
+}) {
   const [load, reload] = useGet<Lead>(`/v1/ops/leads/${encodeURIComponent(leadId)}`);
   const settings = useSettings();
   const me = settings?.handoff.owners.find((o) => o.email.toLowerCase() === session.email.toLowerCase());
@@ -502,7 +519,8 @@ export function LeadPage({ t, leadId, session }: { t: T; leadId: string; session
       <${StageHistory} t=${t} lead=${l} />
     </div>
     <${Consent} t=${t} lead=${l} settings=${settings} reload=${reload} />
-    <${Timeline} t=${t} lead=${l} settings=${settings} />`}<//>`;
+    <${Timeline} t=${t} lead=${l} settings=${settings} />
+    ${session.groups.includes('admin') && html`<${PrivacyRequests} t=${t} lead=${l} onErased=${onErased} />`}`}<//>`;
 }
 
 /** A touch as a person reads it: channel, form (or campaign/source), time — not `key=value` pairs. */

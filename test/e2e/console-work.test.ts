@@ -4,7 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { now as clockNow } from '#adapters/clock';
 import type { Runtime } from '#local/runtime';
 import { handoff, scoring, sequences, templates } from '../../config/index.ts';
-import { launchChromium, seriousViolations, settled, shot, signIn } from '../support/console-browser.ts';
+import {
+  launchChromium,
+  SHOTS,
+  seriousViolations,
+  settled,
+  shot,
+  signIn,
+} from '../support/console-browser.ts';
 import { api, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
 
 /**
@@ -588,6 +595,73 @@ describe('console work pages in Chromium', () => {
     expect(await seriousViolations(page)).toEqual([]);
     await shot(page, 'lead-opt-out-sales');
     await page.context().close();
+  });
+
+  it('given a person who asks for their data and then for its erasure, when an administrator answers both from the lead page, then the export downloads as JSON, a mistyped confirmation erases nothing, and the erasure leaves nothing but the notice', async () => {
+    // Arrange
+    const email = uniqueEmail('console-privacy');
+    const posted = await api(runtime).postForm('whitepaper', {
+      email,
+      lastName: '石井',
+      firstName: '聡',
+      company: '株式会社開示請求',
+      employees: '1-49',
+      consent: true,
+    });
+    expect(posted.status).toBe(201);
+    const leadId = await leadIdOf(email);
+    const page = await signIn(browser, runtime, 'admin');
+    await page.goto(`${runtime.consoleUrl}#/lead/${leadId}`);
+    const privacy = page.getByTestId('privacy');
+    await privacy.waitFor();
+
+    // Act 1: the disclosure request
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      privacy.getByRole('button', { name: 'データを書き出す(JSON)' }).click(),
+    ]);
+
+    // Assert 1
+    expect(download.suggestedFilename()).toBe(`lead-${leadId}.json`);
+    const exported = JSON.parse(readFileSync((await download.path()) ?? '', 'utf8')) as {
+      leadId: string;
+      items: { profile: { email: string } };
+    };
+    expect(exported).toMatchObject({ leadId, items: { profile: { email } } });
+
+    // Act 2: the erasure, first with the address mistyped
+    await privacy.getByText('このリードを削除').first().click();
+    await privacy.getByLabel('削除の理由(受付番号など)').fill('本人からの削除請求(受付 2026-0412)');
+    await privacy.getByLabel('確認のため、このリードのメールアドレスを入力してください').fill(`x${email}`);
+    await privacy.getByRole('button', { name: 'このリードを削除' }).click();
+
+    // Assert 2: refused in the browser, nothing erased
+    await privacy.getByRole('alert').filter({ hasText: '削除していません' }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await privacy.screenshot({ path: `${SHOTS}/lead-privacy-admin.png` });
+    expect((await api(runtime).opsGet(`/v1/ops/leads/${leadId}`)).status).toBe(200);
+
+    // Act 3: typed right
+    await privacy.getByLabel('確認のため、このリードのメールアドレスを入力してください').fill(email);
+    await privacy.getByRole('button', { name: 'このリードを削除' }).click();
+
+    // Assert 3
+    await page.getByTestId('erased').waitFor();
+    expect(await page.getByRole('heading', { name: 'リードを削除しました' }).count()).toBe(1);
+    expect((await api(runtime).opsGet(`/v1/ops/leads/${leadId}`)).status).toBe(404);
+    expect(await seriousViolations(page)).toEqual([]);
+    await shot(page, 'lead-erased-admin');
+    await page.context().close();
+  });
+
+  it("given a sales rep or marketing on a lead page, then the privacy requests (export, erase) are not offered: they are the administrators' (the API refuses them too)", async () => {
+    for (const role of ['sales', 'marketing'] as const) {
+      const page = await signIn(browser, runtime, role);
+      await page.goto(`${runtime.consoleUrl}#/lead/${waiting.leadId}`);
+      await page.getByTestId('marketing-allowed').waitFor();
+      expect(await page.getByTestId('privacy').count(), role).toBe(0);
+      await page.context().close();
+    }
   });
 
   it('given an address erased on request, when marketing enters it by hand, then the refusal is said in Japanese and nothing is stored', async () => {
