@@ -248,7 +248,8 @@ export function CallListPage({ t, session }: { t: T; session: Session }) {
   const [mine, reloadMine] = useGet<LeadPage>(me ? '/v1/ops/leads?owner=me&sort=lastActivity' : undefined, [
     me?.ownerId,
   ]);
-  return html`<section aria-labelledby="h-calls" class="calls-section"><h2 id="h-calls">${t('callList')}</h2>
+  // 「リードを登録」 here too: an inbound call from someone not on the list is entered where the rep works.
+  return html`<section aria-labelledby="h-calls" class="calls-section"><div class="heading-row"><h2 id="h-calls">${t('callList')}</h2><span class="spacer"></span><a class="action" href="#/new-lead">${t('newLead')}</a></div>
     <p class="muted">${t('waitingForSales')}</p>
     <${Show} t=${t} load=${waiting}>${(v: { items: CallItem[] }) =>
       v.items.length === 0

@@ -1086,6 +1086,12 @@ describe('the OpenAPI document against the answers of every route', () => {
         { activityId: `probe-${randomUUID()}`, type: 'call', outcome: 'connected' },
         [[post('/v1/ops/leads/no-such-lead/activities', {}), 400]],
       ),
+      'POST /v1/ops/leads/{leadId}/unsubscribe': bodyRoute(
+        'POST',
+        '/v1/ops/leads/no-such-lead/unsubscribe',
+        { note: 'probe: asked on a call' },
+        [[post('/v1/ops/leads/no-such-lead/unsubscribe', {}), 400]],
+      ),
       'GET /v1/ops/reports/activities': {
         answered: get('/v1/ops/reports/activities?from=2026-01-01&to=2026-01-31', ops()),
         refused: [[get('/v1/ops/reports/activities', ops()), 400]],
