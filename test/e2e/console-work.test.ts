@@ -42,6 +42,21 @@ const leadIdOf = async (email: string): Promise<string> => {
   return ((await response.json()) as { leadId: string }).leadId;
 };
 
+/** A person who downloaded the whitepaper with consent to marketing mail: a lead of its own for one test. */
+const whitepaperLead = async (label: string, lastName: string, firstName: string, company: string) => {
+  const email = uniqueEmail(label);
+  const posted = await api(runtime).postForm('whitepaper', {
+    email,
+    lastName,
+    firstName,
+    company,
+    employees: '1-49',
+    consent: true,
+  });
+  expect(posted.status).toBe(201);
+  return { email, leadId: await leadIdOf(email) };
+};
+
 beforeAll(async () => {
   runtime = await startTestRuntime();
   const { postForm, opsPost, opsGet } = api(runtime);
@@ -557,17 +572,7 @@ describe('console work pages in Chromium', () => {
 
   it("given a lead who asks on a call to stop the mails, when the rep records the opt-out on the lead page, then marketing mail stops at once and the consent ledger shows it as the person's request, taken by the rep, with their note", async () => {
     // Arrange
-    const email = uniqueEmail('console-opt-out');
-    const posted = await api(runtime).postForm('whitepaper', {
-      email,
-      lastName: '小川',
-      firstName: '直子',
-      company: '株式会社配信停止',
-      employees: '1-49',
-      consent: true,
-    });
-    expect(posted.status).toBe(201);
-    const leadId = await leadIdOf(email);
+    const { leadId } = await whitepaperLead('console-opt-out', '小川', '直子', '株式会社配信停止');
     const page = await signIn(browser, runtime, 'sales');
     await page.goto(`${runtime.consoleUrl}#/lead/${leadId}`);
     expect(await page.getByTestId('marketing-allowed').textContent()).toBe('可');
@@ -599,17 +604,7 @@ describe('console work pages in Chromium', () => {
 
   it('given a person who asks for their data and then for its erasure, when an administrator answers both from the lead page, then the export downloads as JSON, a mistyped confirmation erases nothing, and the erasure leaves nothing but the notice', async () => {
     // Arrange
-    const email = uniqueEmail('console-privacy');
-    const posted = await api(runtime).postForm('whitepaper', {
-      email,
-      lastName: '石井',
-      firstName: '聡',
-      company: '株式会社開示請求',
-      employees: '1-49',
-      consent: true,
-    });
-    expect(posted.status).toBe(201);
-    const leadId = await leadIdOf(email);
+    const { email, leadId } = await whitepaperLead('console-privacy', '石井', '聡', '株式会社開示請求');
     const page = await signIn(browser, runtime, 'admin');
     await page.goto(`${runtime.consoleUrl}#/lead/${leadId}`);
     const privacy = page.getByTestId('privacy');
