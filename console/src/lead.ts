@@ -477,9 +477,10 @@ function Timeline({ t, lead, settings }: { t: T; lead: Lead; settings: Settings 
 }
 
 export function LeadPage({ t, leadId, session }: { t: T; leadId: string; session: Session }) {
-  const [erasedAt, setErasedAt] = useState<string>();
-  if (erasedAt) return html`<${ErasedNotice} t=${t} erasedAt=${erasedAt} />`;
-  return html`<${LeadView} t=${t} leadId=${leadId} session=${session} onErased=${setErasedAt} />`;
+  // Kept with the lead it is about: the page stays mounted when the address bar names another lead.
+  const [erased, setErased] = useState<{ leadId: string; at: string }>();
+  if (erased?.leadId === leadId) return html`<${ErasedNotice} t=${t} erasedAt=${erased.at} />`;
+  return html`<${LeadView} t=${t} leadId=${leadId} session=${session} onErased=${(at: string) => setErased({ leadId, at })} />`;
 }
 
 function LeadView({

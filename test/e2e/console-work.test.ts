@@ -646,6 +646,10 @@ describe('console work pages in Chromium', () => {
     expect((await api(runtime).opsGet(`/v1/ops/leads/${leadId}`)).status).toBe(404);
     expect(await seriousViolations(page)).toEqual([]);
     await shot(page, 'lead-erased-admin');
+    // Another lead named in the address bar shows that lead, not the notice.
+    await page.goto(`${runtime.consoleUrl}#/lead/${waiting.leadId}`);
+    await page.getByTestId('privacy').waitFor();
+    expect(await page.getByTestId('erased').count()).toBe(0);
     await page.context().close();
   });
 
