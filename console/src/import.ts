@@ -2,7 +2,17 @@ import { useState } from 'preact/hooks';
 import { HEADER_NAMES, type RowProblem } from '#domain/capture/import-headers';
 import { api } from './api.ts';
 import { fill, type T, valueLabel } from './i18n.ts';
-import { errorText, html, Message, num, ownerOptions, type Result, saveFile, useSettings } from './ui.ts';
+import {
+  CONSENT_CHOICES,
+  errorText,
+  html,
+  Message,
+  num,
+  ownerOptions,
+  type Result,
+  saveFile,
+  useSettings,
+} from './ui.ts';
 
 /** What `POST /v1/ops/imports` answers (shared/app/import-leads.ts). */
 interface ImportAnswer {
@@ -37,7 +47,6 @@ function reasonText(t: T, row: ImportAnswer['rejectedRows'][number]): string {
 }
 
 const CHANNELS = ['event', 'outbound', 'referral', 'webinar', 'partner', 'import'];
-const CONSENTS = ['business_card', 'form', 'existing_relationship', 'none'];
 
 /** The file as text: UTF-8 if it is valid UTF-8, else Shift_JIS (Excel in Japan), decoded by the browser. */
 async function readCsv(file: File): Promise<{ text: string; encoding: string }> {
@@ -182,7 +191,7 @@ export function ImportPage({ t }: { t: T }) {
       <label>${t('uploadCsv')}<input type="file" name="file" accept=".csv,text/csv" required /></label>
       <label>${t('channel')}<select name="channel">${CHANNELS.map((c) => html`<option value=${c}>${valueLabel(t, 'channel', c)}</option>`)}</select></label>
       <label>${t('source')}<input name="source" placeholder="展示会 2026 東京" maxLength="200" /></label>
-      <label>${t('consentBasis')}<select name="consent">${CONSENTS.map((c) => html`<option value=${c}>${valueLabel(t, 'basis', c)}</option>`)}</select></label>
+      <label>${t('consentBasis')}<select name="consent">${CONSENT_CHOICES.map((c) => html`<option value=${c}>${valueLabel(t, 'basis', c)}</option>`)}</select></label>
       <label>${t('importOwner')}<select name="owner"><option value="">${t('noImportOwner')}</option>${ownerOptions(settings)}</select></label>
       <button class="primary" type="submit" disabled=${busy}>${t('previewImport')}</button>
     </form>

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { MAX_ENTRY_VALUE_LENGTH, MAX_MESSAGE_LENGTH, PHONE_PATTERN } from '#domain/capture/entry-rules';
 import { api, newId, type Session } from './api.ts';
 import { fill, type T, valueLabel } from './i18n.ts';
-import { errorText, html, ownerName, ownerOf, ownerOptions, useSettings } from './ui.ts';
+import { CONSENT_CHOICES, errorText, html, ownerName, ownerOf, ownerOptions, useSettings } from './ui.ts';
 
 /** What `POST /v1/ops/leads` answers (functions/ops-lead-create/handler.ts). */
 interface EntryAnswer {
@@ -13,7 +13,6 @@ interface EntryAnswer {
 
 /** The channels a person enters a lead from (`ENTRY_CHANNELS` but `import`, which is the import page's). */
 const CHANNELS = ['event', 'webinar', 'outbound', 'referral', 'partner', 'inbound_web'];
-const CONSENTS = ['business_card', 'form', 'existing_relationship', 'none'];
 /** The attributes asked for, in the order of a business card. */
 const FIELDS = ['company', 'department', 'title', 'lastName', 'firstName', 'phone'] as const;
 
@@ -77,7 +76,7 @@ export function NewLeadPage({ t, session }: { t: T; session: Session }) {
           html`<option value=${c}>${c === 'referral' ? t('referralEntry') : valueLabel(t, 'channel', c)}</option>`,
       )}</select></label>
       <label>${t('source')}<input name="source" placeholder=${t('sourcePlaceholder')} maxLength=${MAX_ENTRY_VALUE_LENGTH} required /></label>
-      <label>${t('consentBasis')}<select name="consentBasis" required aria-describedby="consent-hint">${choose}${CONSENTS.map(
+      <label>${t('consentBasis')}<select name="consentBasis" required aria-describedby="consent-hint">${choose}${CONSENT_CHOICES.map(
         (c) => html`<option value=${c}>${valueLabel(t, 'basis', c)}</option>`,
       )}</select></label>
       <p class="muted" id="consent-hint">${t('consentHint')}</p>

@@ -176,6 +176,9 @@ export function useSettings(): Settings | undefined {
   return value;
 }
 
+/** The consent bases as the import's and the entry's pickers list them: a business card first. */
+export const CONSENT_CHOICES = ['business_card', 'form', 'existing_relationship', 'none'] as const;
+
 /** The owners as a picker's options, by name under their team (the import's and the entry's 「担当者に割り当て」). */
 export const ownerOptions = (settings: Settings | undefined, selected = '') =>
   (settings?.handoff.teams ?? []).map(

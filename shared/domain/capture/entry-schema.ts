@@ -9,12 +9,12 @@
 
 import { CSV_ENCODINGS } from '#domain/capture/csv-import';
 import { normalizeEmail } from '#domain/capture/email-address';
+import { MAX_ENTRY_VALUE_LENGTH } from '#domain/capture/entry-rules';
 import {
   CONSENT_BASES,
   ENTRY_ATTRIBUTES,
   ENTRY_CHANNELS,
   type EntryAttribute,
-  MAX_ENTRY_VALUE_LENGTH,
   valueProblem,
 } from '#domain/capture/manual-entry';
 import * as z from '#domain/lead/validation';

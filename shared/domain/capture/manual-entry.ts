@@ -53,7 +53,6 @@ export const ENTRY_ATTRIBUTES = [
   'timeZone',
 ] as const;
 export type EntryAttribute = (typeof ENTRY_ATTRIBUTES)[number];
-export { MAX_ENTRY_VALUE_LENGTH };
 
 /** Control characters other than tab and line breaks (those are allowed in `message` only). */
 const CONTROL = /[\p{Cc}\p{Cf}]/u;

@@ -20,4 +20,3 @@ export const optOutRequestSchema = z.withMeta(
   }),
   { example: { note: '2026-12-04 電話で本人より配信停止の依頼' } },
 );
-export type OptOutRequest = z.output<typeof optOutRequestSchema>;

@@ -13,7 +13,7 @@ import { type SalesActivityRequest, salesActivitySchema } from '#domain/handoff/
 import { salesActivityGate } from '#domain/handoff/activity-gate';
 import { type Gate, ISO_DATETIME_WITH_OFFSET, type ParseResult } from '#domain/lead/request-gate';
 import type * as z from '#domain/lead/validation';
-import { optOutGate } from '#domain/privacy/opt-out-gate';
+import { type OptOutRequest, optOutGate } from '#domain/privacy/opt-out-gate';
 import { optOutRequestSchema } from '#domain/privacy/opt-out-request';
 
 /**
@@ -297,5 +297,6 @@ describe('request gates answer as their zod schemas', () => {
     expectTypeOf<z.output<typeof importRequestSchema>>().toEqualTypeOf<ImportRequest>();
     expectTypeOf<z.output<typeof importQuerySchema>>().toEqualTypeOf<ImportQueryInput>();
     expectTypeOf<z.output<ReturnType<typeof salesActivitySchema>>>().toEqualTypeOf<SalesActivityRequest>();
+    expectTypeOf<z.output<typeof optOutRequestSchema>>().toEqualTypeOf<OptOutRequest>();
   });
 });
