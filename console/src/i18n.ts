@@ -1,4 +1,9 @@
-import { CHANNEL_LABELS_JA, STAGE_LABELS_JA, TEMPERATURE_LABELS_JA } from '#domain/lead/labels-ja';
+import {
+  CHANNEL_LABELS_JA,
+  SLA_CLOCK_LABELS_JA,
+  STAGE_LABELS_JA,
+  TEMPERATURE_LABELS_JA,
+} from '#domain/lead/labels-ja';
 
 /** UI strings: Japanese by default, English by the switch in the header (remembered in localStorage). */
 const ja = {
@@ -181,6 +186,11 @@ const ja = {
   reassign: '担当者を変更',
   handoffNow: '営業へハンドオフ',
   dueAt: '受諾期限',
+  firstContactDueAt: '初回接触期限',
+  acceptedAt: '受諾',
+  firstContactAt: '初回接触',
+  nextDeadline: '対応期限',
+  overdue: '超過',
   logActivity: '活動を記録',
   activityType: '種類',
   type_call: '電話',
@@ -563,6 +573,11 @@ const en: Record<Key, string> = {
   reassign: 'Reassign',
   handoffNow: 'Hand off to sales',
   dueAt: 'Accept by',
+  firstContactDueAt: 'First contact by',
+  acceptedAt: 'Accepted',
+  firstContactAt: 'First contact',
+  nextDeadline: 'Next deadline',
+  overdue: 'overdue',
   logActivity: 'Log an activity',
   activityType: 'Type',
   type_call: 'Call',
@@ -789,6 +804,9 @@ const VALUES: Record<Lang, Record<string, string>> = {
       Object.entries(TEMPERATURE_LABELS_JA).map(([id, label]) => [`temperature.${id}`, label]),
     ),
     ...Object.fromEntries(Object.entries(CHANNEL_LABELS_JA).map(([id, label]) => [`channel.${id}`, label])),
+    ...Object.fromEntries(
+      Object.entries(SLA_CLOCK_LABELS_JA).map(([id, label]) => [`slaClock.${id}`, label]),
+    ),
     'metric.leads': 'リード',
     'metric.mql': 'MQL',
     'metric.sql': 'SQL',
@@ -921,6 +939,8 @@ const VALUES: Record<Lang, Record<string, string>> = {
     'temperature.hot': 'Hot',
     'temperature.warm': 'Warm',
     'temperature.cold': 'Cold',
+    'slaClock.accept': 'Accept',
+    'slaClock.first_contact': 'First contact',
     'metric.leads': 'Leads',
     'metric.mql': 'MQL',
     'metric.sql': 'SQL',
@@ -1075,7 +1095,8 @@ export type ValueKind =
   | 'rowProblem'
   | 'emailError'
   | 'fieldError'
-  | 'apiError';
+  | 'apiError'
+  | 'slaClock';
 /** Whether the dictionary of `lang` labels this API value (English labels may read as the value itself). */
 export const hasValueLabel = (lang: Lang, kind: ValueKind, value: string): boolean =>
   `${kind}.${value}` in VALUES[lang];

@@ -58,7 +58,13 @@ export interface Lead {
   score: { fit: number; behaviour: number; total: number };
   fitBreakdown?: Record<string, number>;
   owner?: { ownerId: string; name?: string; team?: string } | null;
-  handoff?: { acceptedAt?: unknown; dueAt?: string; handoffNumber?: number } | null;
+  handoff?: {
+    acceptedAt?: string;
+    dueAt?: string;
+    firstContactDueAt?: string;
+    firstContactAt?: string;
+    handoffNumber?: number;
+  } | null;
   /** The actions the lead's stage and hand-off allow (sales actions, then handoff or reassign). */
   availableActions?: string[];
   timeline: TimelineEntry[];
@@ -301,6 +307,25 @@ function SalesActions({
     }</section>`;
 }
 
+/**
+ * The open hand-off's two SLA clocks as the owner works them: a deadline while it is still to meet (marked
+ * overdue once passed), the time it was met after.
+ */
+function Deadlines({ t, handoff }: { t: T; handoff: NonNullable<Lead['handoff']> }) {
+  const now = Date.now();
+  const clock = (id: string, due: [Key, string | undefined], met: [Key, string | undefined]) =>
+    met[1]
+      ? html` · <span data-testid=${id} data-met="true">${t(met[0])}: ${when(met[1])}</span>`
+      : due[1]
+        ? html` · <span data-testid=${id}>${t(due[0])}: ${when(due[1])}${Date.parse(due[1]) < now ? html` <strong class="late">${t('overdue')}</strong>` : ''}</span>`
+        : '';
+  return html`${clock('accept-clock', ['dueAt', handoff.dueAt], ['acceptedAt', handoff.acceptedAt])}${clock(
+    'first-contact-clock',
+    ['firstContactDueAt', handoff.firstContactDueAt],
+    ['firstContactAt', handoff.firstContactAt],
+  )}`;
+}
+
 function OwnerActions({
   t,
   lead,
@@ -323,7 +348,7 @@ function OwnerActions({
   const action = (lead.availableActions ?? []).find((a) => a === 'reassign' || a === 'handoff');
   return html`<section class="card" aria-labelledby="h-owner"><h2 id="h-owner">${t('ownerActions')}</h2>
     <p>${t('owner')}: <strong data-testid="owner" data-owner=${lead.owner?.ownerId ?? ''}>${lead.owner ? `${lead.owner.name ?? lead.owner.ownerId}${lead.owner.team ? `（${teamName(settings, lead.owner.team)}）` : ''}` : '—'}</strong>
-      ${lead.handoff?.dueAt && open ? html` · ${t('dueAt')}: ${when(lead.handoff.dueAt)}` : ''}</p>
+      ${open && lead.handoff ? html`<${Deadlines} t=${t} handoff=${lead.handoff} />` : ''}</p>
     ${
       action &&
       html`<${ActionForm} t=${t} path=${path(action)} name=${action}

@@ -23,11 +23,14 @@ interface LeadRow {
   email: string;
   name: string | null;
   company: string | null;
+  phone: string | null;
   stage: string;
   temperature: string;
   score: number;
   ownerId: string | null;
   lastActivityAt: string;
+  /** The owner's next SLA deadline (accept or first contact), passed or not; null once both are met. */
+  due: { clock: string; at: string } | null;
 }
 interface LeadPage {
   items: LeadRow[];
@@ -63,10 +66,24 @@ const CHANNELS = [
   'inbound_web',
 ];
 
+/** An owner's next SLA deadline: the clock and its time, marked when already passed (those come first). */
+function Due({ t, due, now }: { t: T; due: LeadRow['due'] | undefined; now: number }) {
+  if (!due) return '';
+  return html`${valueLabel(t, 'slaClock', due.clock)} ${when(due.at)}${Date.parse(due.at) < now ? html` <strong class="late">${t('overdue')}</strong>` : ''}`;
+}
+
+/** The rep's queue: leads with a deadline first, the earliest first; the others as listed. */
+const byDeadline = (rows: readonly LeadRow[]): LeadRow[] =>
+  rows
+    .map((row, i) => ({ row, i, at: row.due ? Date.parse(row.due.at) : Number.POSITIVE_INFINITY }))
+    .sort((a, b) => a.at - b.at || a.i - b.i)
+    .map(({ row }) => row);
+
 function LeadTable({ t, items }: { t: T; items: LeadRow[] }) {
   const settings = useSettings();
-  return html`<div class="scroll"><table data-testid="leads"><thead><tr><th scope="col">${t('name')}</th><th scope="col">${t('company')}</th><th scope="col">${t('stage')}</th><th scope="col">${t('temperature')}</th><th scope="col" class="num">${t('score')}</th><th scope="col">${t('owner')}</th><th scope="col">${t('lastActivity')}</th></tr></thead><tbody>
-    ${items.map((l) => html`<tr data-lead=${l.leadId}><td><a href=${`#/lead/${encodeURIComponent(l.leadId)}`}>${l.name || l.email}</a></td><td>${l.company ?? ''}</td><td data-stage=${l.stage}>${valueLabel(t, 'stage', l.stage)}</td><td>${valueLabel(t, 'temperature', l.temperature)}</td><td class="num">${l.score}</td><td data-owner=${l.ownerId ?? ''}>${l.ownerId ? ownerName(settings, l.ownerId) : ''}</td><td>${when(l.lastActivityAt)}</td></tr>`)}
+  const now = Date.now();
+  return html`<div class="scroll"><table data-testid="leads"><thead><tr><th scope="col">${t('name')}</th><th scope="col">${t('company')}</th><th scope="col">${t('stage')}</th><th scope="col">${t('temperature')}</th><th scope="col" class="num">${t('score')}</th><th scope="col">${t('owner')}</th><th scope="col">${t('nextDeadline')}</th><th scope="col">${t('lastActivity')}</th></tr></thead><tbody>
+    ${items.map((l) => html`<tr data-lead=${l.leadId}><td><a href=${`#/lead/${encodeURIComponent(l.leadId)}`}>${l.name || l.email}</a></td><td>${l.company ?? ''}</td><td data-stage=${l.stage}>${valueLabel(t, 'stage', l.stage)}</td><td>${valueLabel(t, 'temperature', l.temperature)}</td><td class="num">${l.score}</td><td data-owner=${l.ownerId ?? ''}>${l.ownerId ? ownerName(settings, l.ownerId) : ''}</td><td data-due=${l.due?.clock ?? ''}><${Due} t=${t} due=${l.due} now=${now} /></td><td>${when(l.lastActivityAt)}</td></tr>`)}
   </tbody></table></div>`;
 }
 
@@ -201,6 +218,8 @@ interface CallItem {
   score: number;
   temperature: string;
   stage: string;
+  /** On the rep's own hand-offs: the next SLA deadline. */
+  due?: LeadRow['due'];
 }
 
 /** One click: the outcome chosen, the call logged (`by` the signed-in owner; the API takes a person's from the token). */
@@ -235,6 +254,7 @@ function LogCall({ t, leadId, by, onDone }: { t: T; leadId: string; by: string; 
 function CallCard({ t, c, by, onDone }: { t: T; c: CallItem; by: string; onDone: () => void }) {
   return html`<li data-lead=${c.leadId}>
     <div class="row"><a href=${`#/lead/${encodeURIComponent(c.leadId)}`}><strong>${c.lastName ?? ''} ${c.firstName ?? ''}</strong></a> <span>${c.company ?? ''}</span> <span class="muted">${valueLabel(t, 'temperature', c.temperature)} · ${c.score} · ${valueLabel(t, 'stage', c.stage)}</span></div>
+    ${c.due ? html`<div data-due=${c.due.clock}>${t('nextDeadline')}: <${Due} t=${t} due=${c.due} now=${Date.now()} /></div>` : ''}
     ${c.phone ? html`<div><a class="tel" href=${`tel:${c.phone}`}>${t('phone')}: ${c.phone}</a></div>` : ''}
     <${LogCall} t=${t} leadId=${c.leadId} by=${by} onDone=${onDone} />
   </li>`;
@@ -261,15 +281,17 @@ export function CallListPage({ t, session }: { t: T; session: Session }) {
       <${Show} t=${t} load=${mine}>${(v: LeadPage) =>
         v.items.length === 0
           ? html`<p>${t('noData')}</p>`
-          : html`<ul class="calls" data-testid="mine">${v.items.map(
+          : html`<ul class="calls" data-testid="mine">${byDeadline(v.items).map(
               (l) =>
                 html`<${CallCard} t=${t} by=${by} onDone=${reloadMine} c=${{
                   leadId: l.leadId,
                   lastName: l.name ?? l.email,
                   company: l.company ?? '',
+                  ...(l.phone ? { phone: l.phone } : {}),
                   score: l.score,
                   temperature: l.temperature,
                   stage: l.stage,
+                  due: l.due,
                 }} />`,
             )}</ul>`}<//></section>`
     }`;

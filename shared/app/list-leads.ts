@@ -1,6 +1,7 @@
 import { settings } from '#config/settings';
+import { openDeadline, type SlaClockName } from '#domain/handoff/sla';
 import { isoAt } from '#domain/lead/events';
-import { STAGE_LABELS_JA, TEMPERATURE_LABELS_JA } from '#domain/lead/labels-ja';
+import { SLA_CLOCK_LABELS_JA, STAGE_LABELS_JA, TEMPERATURE_LABELS_JA } from '#domain/lead/labels-ja';
 import type { Lead } from '#domain/lead/lead';
 import {
   CHANNEL_GROUPS,
@@ -67,46 +68,67 @@ export interface LeadListItem {
   email: string;
   name: string | null;
   company: string | null;
+  /** The number sales calls (the call list's own hand-offs show it). */
+  phone: string | null;
   stage: string;
   temperature: string;
   score: number;
   ownerId: string | null;
   lastActivityAt: string;
+  /**
+   * The owner's next SLA deadline (`openDeadline`): accept or first contact, whichever runs out first, passed
+   * or not; null when the lead has no owner or the owner met both.
+   */
+  due: { clock: SlaClockName; at: string } | null;
 }
 
-/** A list page as CSV columns, in the order of `LeadListItem`. */
-const SHEET_COLUMNS = [
+/** The flat fields of a list item, the first CSV columns in the order of `LeadListItem`. */
+const FLAT_COLUMNS = [
   'leadId',
   'email',
   'name',
   'company',
+  'phone',
   'stage',
   'temperature',
   'score',
   'ownerId',
   'lastActivityAt',
 ] as const satisfies readonly (keyof LeadListItem)[];
+/** Then the deadline, as two columns (`due.clock`, `due.at`). */
+const SHEET_COLUMNS = [...FLAT_COLUMNS, 'dueClock', 'dueAt'] as const;
 
 const SHEET_HEADERS_JA: Readonly<Record<(typeof SHEET_COLUMNS)[number], string>> = {
   leadId: 'リードID',
   email: 'メールアドレス',
   name: '氏名',
   company: '会社名',
+  phone: '電話番号',
   stage: 'ステージ',
   temperature: '温度感',
   score: 'スコア',
   ownerId: '担当者',
   lastActivityAt: '最終活動日時',
+  dueClock: '期限の種類',
+  dueAt: '対応期限',
 };
 
 /**
  * A page of the lead list as spreadsheet rows, header first. Without `lang` the rows are for machines (the
  * API's ids, ISO-8601 UTC times); `lang: 'ja'` makes them for the people who open them in Excel: Japanese
- * headers, stages and temperatures as the console names them, the owner by name, the last activity as
- * `YYYY-MM-DD HH:mm` on the app's clock. The lead id stays, so a sheet can be matched back.
+ * headers, stages, temperatures and SLA clocks as the console names them, the owner by name, the last activity
+ * and the deadline as `YYYY-MM-DD HH:mm` on the app's clock. The lead id stays, so a sheet can be matched back.
  */
 export function leadSheet(items: readonly LeadListItem[], lang?: 'ja'): (string | number | null)[][] {
-  if (lang !== 'ja') return [[...SHEET_COLUMNS], ...items.map((item) => SHEET_COLUMNS.map((c) => item[c]))];
+  if (lang !== 'ja')
+    return [
+      [...SHEET_COLUMNS],
+      ...items.map((item) => [
+        ...FLAT_COLUMNS.map((c) => item[c]),
+        item.due?.clock ?? null,
+        item.due?.at ?? null,
+      ]),
+    ];
   const owners = new Map(settings.handoff.owners.map((o) => [o.ownerId, o.name]));
   const label = (labels: Readonly<Record<string, string>>, value: string) => labels[value] ?? value;
   return [
@@ -116,11 +138,14 @@ export function leadSheet(items: readonly LeadListItem[], lang?: 'ja'): (string 
       item.email,
       item.name,
       item.company,
+      item.phone,
       label(STAGE_LABELS_JA, item.stage),
       label(TEMPERATURE_LABELS_JA, item.temperature),
       item.score,
       item.ownerId === null ? null : (owners.get(item.ownerId) ?? item.ownerId),
       localDateTime(Date.parse(item.lastActivityAt), settings.app.timeZone),
+      item.due ? SLA_CLOCK_LABELS_JA[item.due.clock] : null,
+      item.due ? localDateTime(Date.parse(item.due.at), settings.app.timeZone) : null,
     ]),
   ];
 }
@@ -193,16 +218,19 @@ function keeps(lead: Lead, input: ListLeadsInput): boolean {
 function itemOf({ state, profile }: Lead): LeadListItem {
   const a = profile.attributes;
   const name = [a.lastName, a.firstName].filter(Boolean).join(' ');
+  const due = openDeadline(state.handoff);
   return {
     leadId: profile.leadId,
     email: profile.email,
     name: name || null,
     company: a.company ?? null,
+    phone: a.phone ?? null,
     stage: state.stage,
     temperature: state.temperature,
     score: state.score.total,
     ownerId: state.handoff && !state.handoff.closedAt ? state.handoff.owner.ownerId : null,
     lastActivityAt: isoAt(state.lastActivityAt),
+    due: due ? { clock: due.clock, at: isoAt(due.at) } : null,
   };
 }
 

@@ -88,6 +88,7 @@ beforeAll(async () => {
     lastName: '伊藤',
     firstName: 'さくら',
     company: '株式会社ハンドオフ商会',
+    phone: '03-1234-5678',
     employees: '300-999',
     consent: true,
     message: 'デモを見たい',
@@ -139,6 +140,12 @@ describe('console work pages in Chromium', () => {
 
     // Assert: both lists, no horizontal scrolling on a phone, no serious a11y violation
     expect(await page.locator(`[data-testid=waiting] li[data-lead="${waiting.leadId}"]`).count()).toBe(1);
+    // The own hand-off shows its deadline (not accepted yet) and the number to call.
+    const own = page.locator(`[data-testid=mine] li[data-lead="${mine.leadId}"]`);
+    expect(await own.locator('a.tel').textContent()).toBe('電話: 03-1234-5678');
+    expect(await own.locator('[data-due=accept]').textContent()).toMatch(
+      /^対応期限: 受諾 \d{4}-\d{2}-\d{2} \d{2}:\d{2}$/,
+    );
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     expect(await seriousViolations(page)).toEqual([]);
     await shot(page, 'call-list-sales-phone');
@@ -209,6 +216,12 @@ describe('console work pages in Chromium', () => {
     expect(await page.locator('form[data-form=accept]').count()).toBe(0);
     expect(await page.locator('form[data-form=qualify]').count()).toBe(1);
     expect(await page.locator('form[data-form=handoff]').count()).toBe(0);
+    // The accept clock now says when it was met; the first-contact clock runs on.
+    await page
+      .getByTestId('accept-clock')
+      .filter({ hasText: /^受諾: \d{4}-\d{2}-\d{2} / })
+      .waitFor();
+    expect(await page.getByTestId('first-contact-clock').textContent()).toMatch(/^初回接触期限: \d{4}-/);
 
     // Act 2: log a connected call
     const activity = page.locator('form[data-form=activity]');
@@ -217,6 +230,11 @@ describe('console work pages in Chromium', () => {
     await activity.getByLabel('メモ', { exact: true }).fill('課題をヒアリング。来期に予算化の予定。');
     await activity.locator('button[data-action=activity]').click();
     await done(page, 'activity');
+    // A connected call is the first contact: its clock is met.
+    await page
+      .getByTestId('first-contact-clock')
+      .filter({ hasText: /^初回接触: \d{4}-/ })
+      .waitFor();
 
     // Act 3: save what the call told (half of BANTCH) → stored, the stage stays sal, SQL's missing items shown
     const qualify = page.locator('form[data-form=qualify]');
@@ -360,6 +378,10 @@ describe('console work pages in Chromium', () => {
     expect(await filter.locator('option').allTextContents()).toEqual(
       expect.arrayContaining(['すべて', '自分', '佐藤 健', '高橋 誠']),
     );
+    // The demo request is not accepted yet: its row shows the accept deadline, in the future.
+    const due = page.locator(`[data-testid=leads] tr[data-lead="${mine.leadId}"] td[data-due]`);
+    expect(await due.getAttribute('data-due')).toBe('accept');
+    expect(await due.textContent()).toMatch(/^受諾 \d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
     expect(await seriousViolations(page)).toEqual([]);
     await shot(page, 'leads-mine-sales');
     const [download] = await Promise.all([
@@ -370,9 +392,9 @@ describe('console work pages in Chromium', () => {
     // BOM included (without it, Excel in Japan reads the file as Shift_JIS); a sheet for people in Japanese.
     expect(csv.startsWith('\uFEFF')).toBe(true);
     expect(csv.slice(1).split(/\r?\n/)[0]).toBe(
-      '"リードID","メールアドレス","氏名","会社名","ステージ","温度感","スコア","担当者","最終活動日時"',
+      '"リードID","メールアドレス","氏名","会社名","電話番号","ステージ","温度感","スコア","担当者","最終活動日時","期限の種類","対応期限"',
     );
-    expect(csv).toContain(`${mine.email}","伊藤 さくら","株式会社ハンドオフ商会"`);
+    expect(csv).toContain(`${mine.email}","伊藤 さくら","株式会社ハンドオフ商会","03-1234-5678"`);
     expect(csv).toContain('"佐藤 健"');
     await page.context().close();
   });
@@ -405,7 +427,7 @@ describe('console work pages in Chromium', () => {
       .split('\r\n')
       .filter(Boolean);
     expect(lines[0]).toBe(
-      '\uFEFF"リードID","メールアドレス","氏名","会社名","ステージ","温度感","スコア","担当者","最終活動日時"',
+      '\uFEFF"リードID","メールアドレス","氏名","会社名","電話番号","ステージ","温度感","スコア","担当者","最終活動日時","期限の種類","対応期限"',
     );
     const listed = lines.slice(1).map((l) => l.slice(1, l.indexOf('"', 1)));
     expect(listed).toHaveLength(1005);

@@ -99,6 +99,7 @@ interface ListPage {
     name: string | null;
     company: string | null;
     lastActivityAt: string;
+    due: { clock: string; at: string } | null;
   }[];
   cursor: string | null;
 }
@@ -155,6 +156,17 @@ describe('lead lists', () => {
     );
   });
 
+  it('given owned and unowned leads, when listed, then each owned row carries the next SLA deadline of its owner and the rest none', async () => {
+    const { pages } = await listAll('stage=lead', 50);
+    const rows = pages.flatMap((p) => p.items);
+    const owned = rows.filter((r) => r.ownerId !== null);
+    expect(owned.length).toBeGreaterThan(0);
+    expect(rows.length).toBeGreaterThan(owned.length);
+    // The fixture's hand-offs started at T with a day to accept, nobody has accepted: the accept clock.
+    for (const r of owned) expect(r.due).toEqual({ clock: 'accept', at: new Date(T + DAY).toISOString() });
+    for (const r of rows.filter((r) => r.ownerId === null)) expect(r.due).toBeNull();
+  });
+
   it('given channel= a channel group or a declared channel, when listed, then form leads are found by either (they are stored by group)', async () => {
     // Arrange: a form lead from a paid search ad (group paid_search, declared inbound_web) through the route.
     const email = `ll-cpc-${Date.now()}@example.co.jp`;
@@ -205,12 +217,12 @@ describe('lead lists', () => {
     const lines = text.slice(1).split('\r\n');
     expect(text.charCodeAt(0)).toBe(0xfeff);
     expect(lines[0]).toBe(
-      '"leadId","email","name","company","stage","temperature","score","ownerId","lastActivityAt"',
+      '"leadId","email","name","company","phone","stage","temperature","score","ownerId","lastActivityAt","dueClock","dueAt"',
     );
     expect(lines).toHaveLength(4);
   });
 
-  it('given lang=ja, when the list is downloaded for Excel, then Japanese headers, stages and temperatures as the console names them, the owner by name and the last activity on the Tokyo clock; the lead id stays', async () => {
+  it('given lang=ja, when the list is downloaded for Excel, then Japanese headers, stages, temperatures and SLA clocks as the console names them, the owner by name, the last activity and the deadline on the Tokyo clock; the lead id stays', async () => {
     // Act
     const response = await get('/v1/ops/leads?owner=sato&sort=lastActivity&format=csv&lang=ja');
 
@@ -221,12 +233,12 @@ describe('lead lists', () => {
       .slice(1)
       .split('\r\n');
     expect(lines[0]).toBe(
-      '"リードID","メールアドレス","氏名","会社名","ステージ","温度感","スコア","担当者","最終活動日時"',
+      '"リードID","メールアドレス","氏名","会社名","電話番号","ステージ","温度感","スコア","担当者","最終活動日時","期限の種類","対応期限"',
     );
-    // ll-00: a lead stage, cold, owned by sato, last active at T (10:00 in Tokyo).
+    // ll-00: a lead stage, cold, owned by sato, last active at T (10:00 in Tokyo), to accept within a day.
     const row = lines.find((l) => l.startsWith('"ll-00"'));
     expect(row).toBe(
-      '"ll-00","ll-00@example.co.jp","山田 花子","株式会社ll-00","リード","コールド",5,"佐藤 健","2026-11-02 10:00"',
+      '"ll-00","ll-00@example.co.jp","山田 花子","株式会社ll-00","03-0000-0000","リード","コールド",5,"佐藤 健","2026-11-02 10:00","受諾","2026-11-03 10:00"',
     );
   });
 

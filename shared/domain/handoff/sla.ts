@@ -162,6 +162,27 @@ export function nextSlaCheckAt(h: HandoffState): EpochMs | undefined {
   return due.length ? Math.min(...due) : undefined;
 }
 
+/** A deadline the owner still has to meet: which clock, and when it runs out. */
+export interface OpenDeadline {
+  clock: SlaClockName;
+  at: EpochMs;
+}
+
+/**
+ * The deadline the current owner works against next: the earlier of a pending accept and a pending first
+ * contact, passed or not (a passed one stays the owner's to meet until they act: it is what a list marks
+ * overdue). None when both are met, the hand-off has no first-contact clock left, or it is closed. What the
+ * lead list shows beside an owned lead, so a rep sees which leads to take first.
+ */
+export function openDeadline(h: HandoffState | undefined): OpenDeadline | undefined {
+  if (!h) return undefined;
+  const open: OpenDeadline[] = [];
+  if (acceptPending(h)) open.push({ clock: 'accept', at: h.dueAt });
+  const fc = h.firstContactDueAt;
+  if (fc !== undefined && firstContactPending(h)) open.push({ clock: 'first_contact', at: fc });
+  return open.sort((a, b) => a.at - b.at)[0];
+}
+
 export function slaDueAt(
   startedAt: EpochMs,
   policy: Pick<SlaPolicy, 'hours' | 'businessHours' | 'window'>,

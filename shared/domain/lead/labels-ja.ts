@@ -44,3 +44,9 @@ export const TEMPERATURE_LABELS_JA: Readonly<Record<Temperature, string>> = {
   warm: 'ウォーム',
   cold: 'コールド',
 };
+
+/** The hand-off's two SLA clocks (`SlaClockName`): accepting the lead, then first contact. */
+export const SLA_CLOCK_LABELS_JA: Readonly<Record<'accept' | 'first_contact', string>> = {
+  accept: '受諾',
+  first_contact: '初回接触',
+};

@@ -4,6 +4,7 @@ import { toOwnerRef } from '#domain/handoff/assignment';
 import {
   type HandoffState,
   onSlaTimer,
+  openDeadline,
   recordFirstContact,
   reportPeriod,
   type SlaPolicy,
@@ -41,6 +42,37 @@ const openHandoff = (overrides: Partial<HandoffState> = {}): HandoffState => ({
   ...overrides,
 });
 const enterpriseLead = { leadId: 'lead-1', attributes: { employees: '5000', prefecture: '東京都' } };
+
+describe('openDeadline: what the lead list shows beside an owned lead', () => {
+  const FC = START + 8 * HOUR;
+  it('given a hand-off not yet accepted, then the accept deadline, passed or not', () => {
+    expect(openDeadline(openHandoff())).toEqual({ clock: 'accept', at: START + 24 * HOUR });
+    expect(
+      openDeadline(openHandoff({ breachedAt: START + 25 * HOUR, lastBreachedDueAt: START + 24 * HOUR })),
+    ).toEqual({
+      clock: 'accept',
+      at: START + 24 * HOUR,
+    });
+  });
+  it('given both clocks pending, then the earlier; once accepted, the first contact; once contacted, none', () => {
+    expect(openDeadline(openHandoff({ firstContactDueAt: FC }))).toEqual({ clock: 'first_contact', at: FC });
+    expect(openDeadline(openHandoff({ firstContactDueAt: START + 30 * HOUR }))?.clock).toBe('accept');
+    expect(openDeadline(openHandoff({ firstContactDueAt: FC, acceptedAt: START + HOUR }))).toEqual({
+      clock: 'first_contact',
+      at: FC,
+    });
+    expect(
+      openDeadline(
+        openHandoff({ firstContactDueAt: FC, acceptedAt: START + HOUR, firstContactAt: START + 2 * HOUR }),
+      ),
+    ).toBeUndefined();
+  });
+  it('given no hand-off, an accepted one without a first-contact clock, or a closed one, then none', () => {
+    expect(openDeadline(undefined)).toBeUndefined();
+    expect(openDeadline(openHandoff({ acceptedAt: START + HOUR }))).toBeUndefined();
+    expect(openDeadline(openHandoff({ firstContactDueAt: FC, closedAt: START + HOUR }))).toBeUndefined();
+  });
+});
 
 describe('slaDueAt', () => {
   it('given the default 24 wall-clock hours, when a lead is handed off on Friday 16:00, then it is due Saturday 16:00', () => {
