@@ -191,6 +191,8 @@ const ja = {
   firstContactAt: '初回接触',
   nextDeadline: '対応期限',
   overdue: '超過',
+  followUpAt: '次回連絡予定',
+  followUpHint: '空欄のまま電話・商談・メールを記録すると、予定していた次回連絡は完了になります。',
   logActivity: '活動を記録',
   activityType: '種類',
   type_call: '電話',
@@ -578,6 +580,8 @@ const en: Record<Key, string> = {
   firstContactAt: 'First contact',
   nextDeadline: 'Next deadline',
   overdue: 'overdue',
+  followUpAt: 'Next contact',
+  followUpHint: 'Logging a call, meeting or e-mail with this left empty marks the planned next contact done.',
   logActivity: 'Log an activity',
   activityType: 'Type',
   type_call: 'Call',
@@ -907,6 +911,10 @@ const VALUES: Record<Lang, Record<string, string>> = {
     'apiError.address_erased':
       'このアドレスは本人の削除請求で削除したため、登録できません(本人がフォームから申し込んだ場合だけ戻ります)',
     'apiError.unknown_owner': 'その担当者は設定にいません。画面を読み込み直してください',
+    'fieldError.no_open_handoff':
+      '次回連絡は担当者のいるリードに予定できます。先に受諾するか営業へハンドオフしてください',
+    'fieldError.follow_up_not_after_activity': '次回連絡予定は活動の日時より後にしてください',
+    'fieldError.follow_up_too_far': '次回連絡予定は1年以内にしてください',
     'fieldError.not_csv': 'CSVとして読めません(引用符の閉じ忘れなど)',
     'fieldError.bad_encoding': '{line}行目に読めない文字があります。UTF-8かShift_JISで保存し直してください',
     'trigger.accept': '受諾',
@@ -984,6 +992,10 @@ const VALUES: Record<Lang, Record<string, string>> = {
     'apiError.address_erased':
       'This address was erased on request and cannot be entered (only the person can come back, through a form)',
     'apiError.unknown_owner': 'That owner is not in the settings: reload the page',
+    'fieldError.no_open_handoff':
+      'A next contact is planned on a lead with an owner: accept it or hand it off first',
+    'fieldError.follow_up_not_after_activity': 'The next contact must come after the activity',
+    'fieldError.follow_up_too_far': 'The next contact must be within a year',
     'fieldError.not_csv': 'Not a readable CSV (an unclosed quote, …)',
     'fieldError.bad_encoding':
       'Line {line} has characters that cannot be read: save the file as UTF-8 or Shift_JIS',

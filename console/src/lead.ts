@@ -7,6 +7,7 @@ import {
   errorText,
   formName,
   html,
+  type LogActivityProps,
   Message,
   num,
   ownerName,
@@ -63,6 +64,7 @@ export interface Lead {
     dueAt?: string;
     firstContactDueAt?: string;
     firstContactAt?: string;
+    followUp?: { at: string; by: string };
     handoffNumber?: number;
   } | null;
   /** The actions the lead's stage and hand-off allow (sales actions, then handoff or reassign). */
@@ -152,7 +154,10 @@ function ActionForm({
     const action = chosen?.name ?? name;
     setBusy(true);
     try {
-      const answer = await api('POST', chosen?.path ?? path, build(values(e.target as HTMLFormElement)));
+      const form = e.target as HTMLFormElement;
+      const answer = await api('POST', chosen?.path ?? path, build(values(form)));
+      // A field that plans something once (the next contact) is emptied, so the next submit does not plan it again.
+      for (const input of form.querySelectorAll<HTMLInputElement>('input[data-once]')) input.value = '';
       setResult({ ok: true, text: t('done') });
       onError?.(undefined, action);
       onAnswer?.(answer, action);
@@ -309,7 +314,7 @@ function SalesActions({
 
 /**
  * The open hand-off's two SLA clocks as the owner works them: a deadline while it is still to meet (marked
- * overdue once passed), the time it was met after.
+ * overdue once passed), the time it was met after; then the follow-up the owner planned, if any.
  */
 function Deadlines({ t, handoff }: { t: T; handoff: NonNullable<Lead['handoff']> }) {
   const now = Date.now();
@@ -319,11 +324,12 @@ function Deadlines({ t, handoff }: { t: T; handoff: NonNullable<Lead['handoff']>
       : due[1]
         ? html` · <span data-testid=${id}>${t(due[0])}: ${when(due[1])}${Date.parse(due[1]) < now ? html` <strong class="late">${t('overdue')}</strong>` : ''}</span>`
         : '';
+  const followUp = handoff.followUp?.at;
   return html`${clock('accept-clock', ['dueAt', handoff.dueAt], ['acceptedAt', handoff.acceptedAt])}${clock(
     'first-contact-clock',
     ['firstContactDueAt', handoff.firstContactDueAt],
     ['firstContactAt', handoff.firstContactAt],
-  )}`;
+  )}${followUp ? html` · <span data-testid="follow-up">${t('followUpAt')}: ${when(followUp)}${Date.parse(followUp) < now ? html` <strong class="late">${t('overdue')}</strong>` : ''}</span>` : ''}`;
 }
 
 function OwnerActions({
@@ -359,7 +365,7 @@ function OwnerActions({
     }</section>`;
 }
 
-function LogActivity({ t, leadId, by, onDone }: { t: T; leadId: string; by: string; onDone: () => void }) {
+function LogActivity({ t, leadId, by, owned, onDone }: LogActivityProps) {
   const local = new Date(Date.now() - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
   return html`<section class="card" aria-labelledby="h-activity"><h2 id="h-activity">${t('logActivity')}</h2>
     <${ActionForm} t=${t} path=${`/v1/ops/leads/${encodeURIComponent(leadId)}/activities`} name="activity"
@@ -375,12 +381,14 @@ function LogActivity({ t, leadId, by, onDone }: { t: T; leadId: string; by: stri
           ? {}
           : { occurredAt: new Date(v.occurredAt).toISOString() }),
         ...(v.note ? { note: v.note } : {}),
+        ...(v.followUpAt ? { followUpAt: new Date(v.followUpAt).toISOString() } : {}),
         by,
       })}>
       <label>${t('activityType')}<select name="type">${ACTIVITY_TYPES.map((a) => html`<option value=${a}>${t(`type_${a}` as Key)}</option>`)}</select></label>
       <label>${t('outcome')}<select name="outcome"><option value="">—</option>${OUTCOMES.map((o) => html`<option value=${o}>${t(o as Key)}</option>`)}</select></label>
       <label>${t('occurredAt')}<input name="occurredAt" type="datetime-local" defaultValue=${local} required /></label>
       <label>${t('note')}<textarea name="note" rows="2" maxLength="2000"></textarea></label>
+      ${owned && html`<label>${t('followUpAt')}<input name="followUpAt" type="datetime-local" min=${local} data-once /></label><p class="muted">${t('followUpHint')}</p>`}
     <//></section>`;
 }
 
@@ -531,7 +539,7 @@ function LeadView({
     </section>
     <${SalesActions} t=${t} lead=${l} me=${me?.ownerId} reload=${reload} />
     <div class="grid">
-      <${LogActivity} t=${t} leadId=${l.leadId} by=${me?.ownerId ?? session.email} onDone=${reload} />
+      <${LogActivity} t=${t} leadId=${l.leadId} by=${me?.ownerId ?? session.email} owned=${Boolean(l.owner)} onDone=${reload} />
       <${OwnerActions} t=${t} lead=${l} settings=${settings} reload=${reload} />
     </div>
     <${Deal} t=${t} lead=${l} phases=${phases} reload=${reload} />

@@ -86,6 +86,17 @@ export function errorText(t: T, err: unknown): string {
 
 export type Result = { ok: boolean; text: string } | undefined;
 
+/** What a form that logs an activity on a lead takes (the lead page's full form, the call list's one click). */
+export interface LogActivityProps {
+  t: T;
+  leadId: string;
+  /** Who logs it: the signed-in owner (the API takes a person's from the token). */
+  by: string;
+  /** An open hand-off: the next contact can be planned with this one (a follow-up is the owner's). */
+  owned: boolean;
+  onDone: () => void;
+}
+
 /** The message under a form: a status for success, an alert for a refusal. */
 export const Message = ({ result }: { result: Result }) =>
   result

@@ -5,6 +5,7 @@ import { OUTCOMES } from './lead.ts';
 import {
   errorText,
   html,
+  type LogActivityProps,
   Message,
   ownerName,
   ownerOf,
@@ -31,6 +32,8 @@ interface LeadRow {
   lastActivityAt: string;
   /** The owner's next SLA deadline (accept or first contact), passed or not; null once both are met. */
   due: { clock: string; at: string } | null;
+  /** The next contact the owner planned (次回連絡予定), passed or not; null when none. */
+  followUpAt: string | null;
 }
 interface LeadPage {
   items: LeadRow[];
@@ -66,24 +69,35 @@ const CHANNELS = [
   'inbound_web',
 ];
 
-/** An owner's next SLA deadline: the clock and its time, marked when already passed (those come first). */
+/** A time the rep works against, marked when already passed (those come first). */
+const At = ({ t, at, now }: { t: T; at: string; now: number }) =>
+  html`${when(at)}${Date.parse(at) < now ? html` <strong class="late">${t('overdue')}</strong>` : ''}`;
+
+/** An owner's next SLA deadline: the clock and its time. */
 function Due({ t, due, now }: { t: T; due: LeadRow['due'] | undefined; now: number }) {
   if (!due) return '';
-  return html`${valueLabel(t, 'slaClock', due.clock)} ${when(due.at)}${Date.parse(due.at) < now ? html` <strong class="late">${t('overdue')}</strong>` : ''}`;
+  return html`${valueLabel(t, 'slaClock', due.clock)} <${At} t=${t} at=${due.at} now=${now} />`;
 }
 
-/** The rep's queue: leads with a deadline first, the earliest first; the others as listed. */
+/** The rep's queue: the nearest of a lead's SLA deadline and planned next contact first; the rest as listed. */
 const byDeadline = (rows: readonly LeadRow[]): LeadRow[] =>
   rows
-    .map((row, i) => ({ row, i, at: row.due ? Date.parse(row.due.at) : Number.POSITIVE_INFINITY }))
+    .map((row, i) => ({
+      row,
+      i,
+      at: Math.min(
+        row.due ? Date.parse(row.due.at) : Number.POSITIVE_INFINITY,
+        row.followUpAt ? Date.parse(row.followUpAt) : Number.POSITIVE_INFINITY,
+      ),
+    }))
     .sort((a, b) => a.at - b.at || a.i - b.i)
     .map(({ row }) => row);
 
 function LeadTable({ t, items }: { t: T; items: LeadRow[] }) {
   const settings = useSettings();
   const now = Date.now();
-  return html`<div class="scroll"><table data-testid="leads"><thead><tr><th scope="col">${t('name')}</th><th scope="col">${t('company')}</th><th scope="col">${t('stage')}</th><th scope="col">${t('temperature')}</th><th scope="col" class="num">${t('score')}</th><th scope="col">${t('owner')}</th><th scope="col">${t('nextDeadline')}</th><th scope="col">${t('lastActivity')}</th></tr></thead><tbody>
-    ${items.map((l) => html`<tr data-lead=${l.leadId}><td><a href=${`#/lead/${encodeURIComponent(l.leadId)}`}>${l.name || l.email}</a></td><td>${l.company ?? ''}</td><td data-stage=${l.stage}>${valueLabel(t, 'stage', l.stage)}</td><td>${valueLabel(t, 'temperature', l.temperature)}</td><td class="num">${l.score}</td><td data-owner=${l.ownerId ?? ''}>${l.ownerId ? ownerName(settings, l.ownerId) : ''}</td><td data-due=${l.due?.clock ?? ''}><${Due} t=${t} due=${l.due} now=${now} /></td><td>${when(l.lastActivityAt)}</td></tr>`)}
+  return html`<div class="scroll"><table data-testid="leads"><thead><tr><th scope="col">${t('name')}</th><th scope="col">${t('company')}</th><th scope="col">${t('stage')}</th><th scope="col">${t('temperature')}</th><th scope="col" class="num">${t('score')}</th><th scope="col">${t('owner')}</th><th scope="col">${t('nextDeadline')}</th><th scope="col">${t('followUpAt')}</th><th scope="col">${t('lastActivity')}</th></tr></thead><tbody>
+    ${items.map((l) => html`<tr data-lead=${l.leadId}><td><a href=${`#/lead/${encodeURIComponent(l.leadId)}`}>${l.name || l.email}</a></td><td>${l.company ?? ''}</td><td data-stage=${l.stage}>${valueLabel(t, 'stage', l.stage)}</td><td>${valueLabel(t, 'temperature', l.temperature)}</td><td class="num">${l.score}</td><td data-owner=${l.ownerId ?? ''}>${l.ownerId ? ownerName(settings, l.ownerId) : ''}</td><td data-due=${l.due?.clock ?? ''}><${Due} t=${t} due=${l.due} now=${now} /></td><td data-follow-up=${l.followUpAt ?? ''}>${l.followUpAt ? html`<${At} t=${t} at=${l.followUpAt} now=${now} />` : ''}</td><td>${when(l.lastActivityAt)}</td></tr>`)}
   </tbody></table></div>`;
 }
 
@@ -218,24 +232,33 @@ interface CallItem {
   score: number;
   temperature: string;
   stage: string;
-  /** On the rep's own hand-offs: the next SLA deadline. */
+  /** On the rep's own hand-offs: the next SLA deadline and the planned next contact. */
   due?: LeadRow['due'];
+  followUpAt?: string | null;
 }
 
 /** One click: the outcome chosen, the call logged (`by` the signed-in owner; the API takes a person's from the token). */
-function LogCall({ t, leadId, by, onDone }: { t: T; leadId: string; by: string; onDone: () => void }) {
+function LogCall({ t, leadId, by, owned, onDone }: LogActivityProps) {
   const [result, setResult] = useState<Result>();
   const submit = async (e: Event) => {
     e.preventDefault();
-    const outcome = String(new FormData(e.target as HTMLFormElement).get('outcome'));
+    const form = new FormData(e.target as HTMLFormElement);
+    const outcome = String(form.get('outcome'));
+    const followUpAt = String(form.get('followUpAt') ?? '');
     try {
       await api('POST', `/v1/ops/leads/${encodeURIComponent(leadId)}/activities`, {
         activityId: newId(),
         type: 'call',
         outcome,
         // No occurredAt: the server stamps the call with its own clock (this device's may be off).
+        ...(followUpAt ? { followUpAt: new Date(followUpAt).toISOString() } : {}),
         by,
       });
+      // Planned once: emptied, so the next call logged here does not plan it again.
+      for (const input of (e.target as HTMLFormElement).querySelectorAll<HTMLInputElement>(
+        'input[data-once]',
+      ))
+        input.value = '';
       setResult({ ok: true, text: `${t('done')}: ${t(outcome as Key)}` });
       onDone();
     } catch (err) {
@@ -246,17 +269,31 @@ function LogCall({ t, leadId, by, onDone }: { t: T; leadId: string; by: string; 
   return html`<form class="row" onSubmit=${submit} data-form="log-call">
     <label for=${id} class="sr-only">${t('outcome')}</label>
     <select id=${id} name="outcome">${OUTCOMES.map((o) => html`<option value=${o}>${t(o as Key)}</option>`)}</select>
+    ${owned && html`<label>${t('followUpAt')}<input name="followUpAt" type="datetime-local" data-once /></label>`}
     <button class="primary" type="submit">${t('logCall')}</button>
     <${Message} result=${result} />
   </form>`;
 }
 
-function CallCard({ t, c, by, onDone }: { t: T; c: CallItem; by: string; onDone: () => void }) {
+function CallCard({
+  t,
+  c,
+  by,
+  owned = false,
+  onDone,
+}: {
+  t: T;
+  c: CallItem;
+  by: string;
+  owned?: boolean;
+  onDone: () => void;
+}) {
   return html`<li data-lead=${c.leadId}>
     <div class="row"><a href=${`#/lead/${encodeURIComponent(c.leadId)}`}><strong>${c.lastName ?? ''} ${c.firstName ?? ''}</strong></a> <span>${c.company ?? ''}</span> <span class="muted">${valueLabel(t, 'temperature', c.temperature)} · ${c.score} · ${valueLabel(t, 'stage', c.stage)}</span></div>
     ${c.due ? html`<div data-due=${c.due.clock}>${t('nextDeadline')}: <${Due} t=${t} due=${c.due} now=${Date.now()} /></div>` : ''}
+    ${c.followUpAt ? html`<div data-testid="follow-up">${t('followUpAt')}: <${At} t=${t} at=${c.followUpAt} now=${Date.now()} /></div>` : ''}
     ${c.phone ? html`<div><a class="tel" href=${`tel:${c.phone}`}>${t('phone')}: ${c.phone}</a></div>` : ''}
-    <${LogCall} t=${t} leadId=${c.leadId} by=${by} onDone=${onDone} />
+    <${LogCall} t=${t} leadId=${c.leadId} by=${by} owned=${owned} onDone=${onDone} />
   </li>`;
 }
 
@@ -274,7 +311,7 @@ export function CallListPage({ t, session }: { t: T; session: Session }) {
     <${Show} t=${t} load=${waiting}>${(v: { items: CallItem[] }) =>
       v.items.length === 0
         ? html`<p>${t('noData')}</p>`
-        : html`<ul class="calls" data-testid="waiting">${v.items.map((c) => html`<${CallCard} t=${t} c=${c} by=${by} onDone=${reloadWaiting} />`)}</ul>`}<//></section>
+        : html`<ul class="calls" data-testid="waiting">${v.items.map((c) => html`<${CallCard} key=${c.leadId} t=${t} c=${c} by=${by} onDone=${reloadWaiting} />`)}</ul>`}<//></section>
     ${
       me &&
       html`<section aria-labelledby="h-mine" class="calls-section"><h2 id="h-mine">${t('myHandoffs')}</h2>
@@ -283,7 +320,7 @@ export function CallListPage({ t, session }: { t: T; session: Session }) {
           ? html`<p>${t('noData')}</p>`
           : html`<ul class="calls" data-testid="mine">${byDeadline(v.items).map(
               (l) =>
-                html`<${CallCard} t=${t} by=${by} onDone=${reloadMine} c=${{
+                html`<${CallCard} key=${l.leadId} t=${t} by=${by} owned=${true} onDone=${reloadMine} c=${{
                   leadId: l.leadId,
                   lastName: l.name ?? l.email,
                   company: l.company ?? '',
@@ -292,6 +329,7 @@ export function CallListPage({ t, session }: { t: T; session: Session }) {
                   temperature: l.temperature,
                   stage: l.stage,
                   due: l.due,
+                  followUpAt: l.followUpAt,
                 }} />`,
             )}</ul>`}<//></section>`
     }`;

@@ -7,7 +7,8 @@ import { json } from '#http/responses';
 /**
  * `POST /v1/ops/leads/{leadId}/activities` (IAM in AWS): a call, meeting, e-mail or note logged by sales.
  * 201 with the result the first time; a replayed `activityId` answers the same body with 200 (header
- * `idempotent-replay: true`) and changes nothing. 400 naming the field, 404 unknown lead, 409 when the
+ * `idempotent-replay: true`) and changes nothing. 400 naming the field (a refused `followUpAt` with its own
+ * code: `no_open_handoff`, `follow_up_not_after_activity`, `follow_up_too_far`), 404 unknown lead, 409 when the
  * `activityId` was used for another lead. The lead's hourly event bound (a page loop's page views) never refuses
  * an activity: a person's record is kept.
  */
@@ -23,7 +24,7 @@ export const handler = httpHandler({ body: salesActivityGate }, async ({ body },
       throw new NotFoundError('No such lead.');
     case 'invalid':
       throw new BadRequestError('Some fields need attention.', [
-        { field: outcome.field, code: 'invalid', message: outcome.message },
+        { field: outcome.field, code: outcome.code ?? 'invalid', message: outcome.message },
       ]);
     case 'activity_id_reused':
       throw new ConflictError(outcome.message, 'activity_id_reused');

@@ -1,4 +1,5 @@
 import { settings } from '#config/settings';
+import { openFollowUp } from '#domain/handoff/follow-up';
 import { openDeadline, type SlaClockName } from '#domain/handoff/sla';
 import { isoAt } from '#domain/lead/events';
 import { SLA_CLOCK_LABELS_JA, STAGE_LABELS_JA, TEMPERATURE_LABELS_JA } from '#domain/lead/labels-ja';
@@ -80,6 +81,8 @@ export interface LeadListItem {
    * or not; null when the lead has no owner or the owner met both.
    */
   due: { clock: SlaClockName; at: string } | null;
+  /** The follow-up the owner planned (次回連絡予定), passed or not; null when none is planned. */
+  followUpAt: string | null;
 }
 
 /** The flat fields of a list item, the first CSV columns in the order of `LeadListItem`. */
@@ -95,8 +98,8 @@ const FLAT_COLUMNS = [
   'ownerId',
   'lastActivityAt',
 ] as const satisfies readonly (keyof LeadListItem)[];
-/** Then the deadline, as two columns (`due.clock`, `due.at`). */
-const SHEET_COLUMNS = [...FLAT_COLUMNS, 'dueClock', 'dueAt'] as const;
+/** Then the deadline, as two columns (`due.clock`, `due.at`), and the planned follow-up. */
+const SHEET_COLUMNS = [...FLAT_COLUMNS, 'dueClock', 'dueAt', 'followUpAt'] as const;
 
 const SHEET_HEADERS_JA: Readonly<Record<(typeof SHEET_COLUMNS)[number], string>> = {
   leadId: 'リードID',
@@ -111,13 +114,15 @@ const SHEET_HEADERS_JA: Readonly<Record<(typeof SHEET_COLUMNS)[number], string>>
   lastActivityAt: '最終活動日時',
   dueClock: '期限の種類',
   dueAt: '対応期限',
+  followUpAt: '次回連絡予定',
 };
 
 /**
  * A page of the lead list as spreadsheet rows, header first. Without `lang` the rows are for machines (the
  * API's ids, ISO-8601 UTC times); `lang: 'ja'` makes them for the people who open them in Excel: Japanese
- * headers, stages, temperatures and SLA clocks as the console names them, the owner by name, the last activity
- * and the deadline as `YYYY-MM-DD HH:mm` on the app's clock. The lead id stays, so a sheet can be matched back.
+ * headers, stages, temperatures and SLA clocks as the console names them, the owner by name, the last
+ * activity, the deadline and the follow-up as `YYYY-MM-DD HH:mm` on the app's clock. The lead id stays, so a
+ * sheet can be matched back.
  */
 export function leadSheet(items: readonly LeadListItem[], lang?: 'ja'): (string | number | null)[][] {
   if (lang !== 'ja')
@@ -127,6 +132,7 @@ export function leadSheet(items: readonly LeadListItem[], lang?: 'ja'): (string 
         ...FLAT_COLUMNS.map((c) => item[c]),
         item.due?.clock ?? null,
         item.due?.at ?? null,
+        item.followUpAt,
       ]),
     ];
   const owners = new Map(settings.handoff.owners.map((o) => [o.ownerId, o.name]));
@@ -146,6 +152,7 @@ export function leadSheet(items: readonly LeadListItem[], lang?: 'ja'): (string 
       localDateTime(Date.parse(item.lastActivityAt), settings.app.timeZone),
       item.due ? SLA_CLOCK_LABELS_JA[item.due.clock] : null,
       item.due ? localDateTime(Date.parse(item.due.at), settings.app.timeZone) : null,
+      item.followUpAt ? localDateTime(Date.parse(item.followUpAt), settings.app.timeZone) : null,
     ]),
   ];
 }
@@ -219,6 +226,7 @@ function itemOf({ state, profile }: Lead): LeadListItem {
   const a = profile.attributes;
   const name = [a.lastName, a.firstName].filter(Boolean).join(' ');
   const due = openDeadline(state.handoff);
+  const followUp = openFollowUp(state.handoff);
   return {
     leadId: profile.leadId,
     email: profile.email,
@@ -231,6 +239,7 @@ function itemOf({ state, profile }: Lead): LeadListItem {
     ownerId: state.handoff && !state.handoff.closedAt ? state.handoff.owner.ownerId : null,
     lastActivityAt: isoAt(state.lastActivityAt),
     due: due ? { clock: due.clock, at: isoAt(due.at) } : null,
+    followUpAt: followUp ? isoAt(followUp.at) : null,
   };
 }
 

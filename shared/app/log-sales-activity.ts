@@ -10,6 +10,7 @@ import {
   type SalesActivity,
   type SalesActivityRequest,
 } from '#domain/handoff/activities';
+import { type FollowUpProblem, followUpAfter, followUpTimeProblem } from '#domain/handoff/follow-up';
 import { handoffView, planTqlHandoff, stateWithHandoff } from '#domain/handoff/handoff';
 import { movesToTql } from '#domain/handoff/routing';
 import { breachesOnLeaving, nextSlaCheckAt, recordFirstContact, type SlaCounter } from '#domain/handoff/sla';
@@ -46,7 +47,7 @@ export interface ActivityView {
 export type LogActivityOutcome =
   | { status: 'recorded' | 'replayed'; result: ActivityView }
   | { status: 'not_found' }
-  | { status: 'invalid'; field: string; message: string }
+  | { status: 'invalid'; field: string; message: string; code?: string }
   | { status: 'activity_id_reused'; message: string };
 
 /**
@@ -64,7 +65,7 @@ export async function logSalesActivity(
 ): Promise<LogActivityOutcome> {
   const now = clockNow();
   const activity = activityAt(request, now);
-  const problem = activityProblem(activity, now);
+  const problem = activityProblem(activity, now) ?? followUpTimeProblem(activity, now);
   if (problem) return { status: 'invalid', ...problem };
   const event = activityEvent(activity);
   const policy = settings.handoff;
@@ -101,6 +102,10 @@ export async function logSalesActivity(
     }
     const roundRobin = tql ? await readRoundRobin() : undefined;
     const effects = salesEffects(lead, decision.after, activity, roundRobin, recent, now);
+    if (!effects.ok) {
+      const { ok: _refused, ...problem } = effects;
+      return { status: 'invalid', ...problem } as const;
+    }
     const result = view(
       leadId,
       activity,
@@ -163,6 +168,7 @@ function view(
 }
 
 interface Effects {
+  ok: true;
   state: LeadState;
   events: AnyDomainEvent[];
   extra: TransactItem[];
@@ -172,7 +178,8 @@ interface Effects {
 
 /**
  * What the activity does to the hand-off (on the scored state, whose version is already the next one): the
- * first contact, then for appointment_set the TQL hand-off, which replaces the current one.
+ * first contact, then for appointment_set the TQL hand-off, which replaces the current one, then the
+ * follow-up it plans or does (refused with the field named when no hand-off is open to plan it on).
  */
 function salesEffects(
   lead: Lead,
@@ -181,7 +188,7 @@ function salesEffects(
   roundRobin: RoundRobinRecord | undefined,
   recent: Awaited<ReturnType<typeof getTimeline>>,
   now: EpochMs,
-): Effects {
+): Effects | ({ ok: false } & FollowUpProblem) {
   const leadId = lead.state.leadId;
   let state = scored;
   const events: AnyDomainEvent[] = [];
@@ -240,5 +247,8 @@ function salesEffects(
     extra.push(next === undefined ? slaTimerDelete(leadId) : slaTimerPut(leadId, contact.handoff.n, next));
   }
   extra.push(...slaCounterItems(now, counters));
-  return { state, events, extra, firstContact: contact !== undefined, handoff: opened };
+  const followUp = followUpAfter(state.handoff, activity, now);
+  if (!followUp.ok) return followUp;
+  if (followUp.handoff !== state.handoff) state = { ...state, handoff: followUp.handoff };
+  return { ok: true, state, events, extra, firstContact: contact !== undefined, handoff: opened };
 }

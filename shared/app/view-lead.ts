@@ -152,13 +152,22 @@ function leadView(lead: Lead, timeline: readonly StoredTimelineEntry[], now: Epo
   };
 }
 
-/** The hand-off with every time as ISO-8601 (accept and first-contact deadlines, when each was met or breached). */
+/**
+ * The hand-off with every time as ISO-8601 (accept and first-contact deadlines, when each was met or breached,
+ * the planned follow-up).
+ */
 function handoffTimes(handoff: HandoffState): Record<string, unknown> {
   const out: Record<string, unknown> = { ...handoff };
   for (const key of HANDOFF_TIMES) {
     const at = handoff[key];
     if (at !== undefined) out[key] = isoAt(at);
   }
+  if (handoff.followUp)
+    out.followUp = {
+      ...handoff.followUp,
+      at: isoAt(handoff.followUp.at),
+      setAt: isoAt(handoff.followUp.setAt),
+    };
   return out;
 }
 const HANDOFF_TIMES = [

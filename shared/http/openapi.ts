@@ -578,7 +578,8 @@ export const OPERATIONS: readonly OperationSpec[] = [
     method: 'POST',
     path: '/v1/ops/leads/{leadId}/activities',
     auth: 'ops',
-    summary: 'Log a call, meeting, e-mail or note (first contact; appointment_set → TQL → field sales)',
+    summary:
+      'Log a call, meeting, e-mail or note (first contact; appointment_set → TQL → field sales; `followUpAt` plans the next contact)',
     body: {
       schema: salesActivitySchema(),
       example: {
@@ -594,7 +595,8 @@ export const OPERATIONS: readonly OperationSpec[] = [
     responses: {
       '201': 'Recorded',
       '200': 'The first answer of a replayed activityId',
-      '400': 'Fields need attention (the field is named)',
+      '400':
+        'Fields need attention (the field is named; `followUpAt` refused with code no_open_handoff, follow_up_not_after_activity or follow_up_too_far)',
       '404': 'No such lead',
       '409': 'activityId already used for another lead',
     },

@@ -127,6 +127,14 @@ afterAll(async () => {
   await runtime?.stop();
 });
 
+/** A time as a datetime-local field takes it, in the browser's time zone. */
+const localInput = (page: Page, at: number): Promise<string> =>
+  page.evaluate((ms) => {
+    const d = new Date(ms);
+    const p = (n: number) => String(n).padStart(2, '0');
+    return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+  }, at);
+
 const done = (page: Page, form: string) =>
   page.locator(`form[data-form=${form}] [role=status]`).filter({ hasText: '完了しました' }).waitFor();
 
@@ -150,18 +158,30 @@ describe('console work pages in Chromium', () => {
     expect(await seriousViolations(page)).toEqual([]);
     await shot(page, 'call-list-sales-phone');
 
-    // Act: one click logs "no answer" on the own hand-off
+    // Act: one click logs "no answer" on the own hand-off, with the next call planned in two days
     const card = page.locator(`[data-testid=mine] li[data-lead="${mine.leadId}"]`);
     await card.locator('select').selectOption('no_answer');
+    const planned = await localInput(page, clockNow() + 2 * 86_400_000);
+    await card.getByLabel('次回連絡予定').fill(planned);
     await card.getByRole('button', { name: '通話を記録' }).click();
     await card.getByText('完了しました: 不在').waitFor();
 
-    // Assert: the activity is on the lead's timeline, by the signed-in owner
+    // Assert: the activity is on the lead's timeline, by the signed-in owner; the next call is planned
     const lead = (await (await api(runtime).opsGet(`/v1/ops/leads/${mine.leadId}`)).json()) as {
       timeline: { type: string; properties?: { outcome?: string; by?: string } }[];
+      handoff: { followUp?: { at: string; by: string } };
     };
     const calls = lead.timeline.filter((e) => e.type === 'sales_activity');
     expect(calls.map((e) => [e.properties?.outcome, e.properties?.by])).toEqual([['no_answer', 'sato']]);
+    const plannedAt = await page.evaluate((v) => new Date(v).toISOString(), planned);
+    expect(lead.handoff.followUp).toEqual({ at: plannedAt, by: 'sato', setAt: expect.any(String) });
+    await card
+      .getByTestId('follow-up')
+      .filter({ hasText: /^次回連絡予定: \d{4}-\d{2}-\d{2} \d{2}:\d{2}$/ })
+      .waitFor();
+    // Planned once: the field is empty again, so the next call logged here does not plan it again.
+    expect(await card.getByLabel('次回連絡予定').inputValue()).toBe('');
+    await shot(page, 'call-list-follow-up-phone');
 
     // A person cannot log in another rep's name: `by` comes from the token, as for the sales actions
     const token = await page.evaluate(
@@ -228,12 +248,18 @@ describe('console work pages in Chromium', () => {
     await activity.getByLabel('種類').selectOption('call');
     await activity.getByLabel('結果').selectOption('connected');
     await activity.getByLabel('メモ', { exact: true }).fill('課題をヒアリング。来期に予算化の予定。');
+    // The owner plans the next call (in three days) with this one.
+    await activity.getByLabel('次回連絡予定').fill(await localInput(page, clockNow() + 3 * 86_400_000));
     await activity.locator('button[data-action=activity]').click();
     await done(page, 'activity');
-    // A connected call is the first contact: its clock is met.
+    // A connected call is the first contact: its clock is met; the planned call shows beside it.
     await page
       .getByTestId('first-contact-clock')
       .filter({ hasText: /^初回接触: \d{4}-/ })
+      .waitFor();
+    await page
+      .getByTestId('follow-up')
+      .filter({ hasText: /^次回連絡予定: \d{4}-\d{2}-\d{2} \d{2}:\d{2}$/ })
       .waitFor();
 
     // Act 3: save what the call told (half of BANTCH) → stored, the stage stays sal, SQL's missing items shown
@@ -392,7 +418,7 @@ describe('console work pages in Chromium', () => {
     // BOM included (without it, Excel in Japan reads the file as Shift_JIS); a sheet for people in Japanese.
     expect(csv.startsWith('\uFEFF')).toBe(true);
     expect(csv.slice(1).split(/\r?\n/)[0]).toBe(
-      '"リードID","メールアドレス","氏名","会社名","電話番号","ステージ","温度感","スコア","担当者","最終活動日時","期限の種類","対応期限"',
+      '"リードID","メールアドレス","氏名","会社名","電話番号","ステージ","温度感","スコア","担当者","最終活動日時","期限の種類","対応期限","次回連絡予定"',
     );
     expect(csv).toContain(`${mine.email}","伊藤 さくら","株式会社ハンドオフ商会","03-1234-5678"`);
     expect(csv).toContain('"佐藤 健"');
@@ -427,7 +453,7 @@ describe('console work pages in Chromium', () => {
       .split('\r\n')
       .filter(Boolean);
     expect(lines[0]).toBe(
-      '\uFEFF"リードID","メールアドレス","氏名","会社名","電話番号","ステージ","温度感","スコア","担当者","最終活動日時","期限の種類","対応期限"',
+      '\uFEFF"リードID","メールアドレス","氏名","会社名","電話番号","ステージ","温度感","スコア","担当者","最終活動日時","期限の種類","対応期限","次回連絡予定"',
     );
     const listed = lines.slice(1).map((l) => l.slice(1, l.indexOf('"', 1)));
     expect(listed).toHaveLength(1005);

@@ -217,7 +217,7 @@ describe('lead lists', () => {
     const lines = text.slice(1).split('\r\n');
     expect(text.charCodeAt(0)).toBe(0xfeff);
     expect(lines[0]).toBe(
-      '"leadId","email","name","company","phone","stage","temperature","score","ownerId","lastActivityAt","dueClock","dueAt"',
+      '"leadId","email","name","company","phone","stage","temperature","score","ownerId","lastActivityAt","dueClock","dueAt","followUpAt"',
     );
     expect(lines).toHaveLength(4);
   });
@@ -233,12 +233,12 @@ describe('lead lists', () => {
       .slice(1)
       .split('\r\n');
     expect(lines[0]).toBe(
-      '"リードID","メールアドレス","氏名","会社名","電話番号","ステージ","温度感","スコア","担当者","最終活動日時","期限の種類","対応期限"',
+      '"リードID","メールアドレス","氏名","会社名","電話番号","ステージ","温度感","スコア","担当者","最終活動日時","期限の種類","対応期限","次回連絡予定"',
     );
     // ll-00: a lead stage, cold, owned by sato, last active at T (10:00 in Tokyo), to accept within a day.
     const row = lines.find((l) => l.startsWith('"ll-00"'));
     expect(row).toBe(
-      '"ll-00","ll-00@example.co.jp","山田 花子","株式会社ll-00","03-0000-0000","リード","コールド",5,"佐藤 健","2026-11-02 10:00","受諾","2026-11-03 10:00"',
+      '"ll-00","ll-00@example.co.jp","山田 花子","株式会社ll-00","03-0000-0000","リード","コールド",5,"佐藤 健","2026-11-02 10:00","受諾","2026-11-03 10:00",',
     );
   });
 

@@ -513,3 +513,83 @@ describe('TQL: appointment_set hands the lead to field sales', () => {
     expect(bad.status).toBe(400);
   });
 });
+
+describe('follow-ups (次回連絡予定) planned with an activity', () => {
+  interface View {
+    handoff: { followUp?: { at: string; by: string; setAt: string } } | null;
+    owner: { ownerId: string } | null;
+  }
+  const viewOf = async (leadId: string) =>
+    (await (await api(runtime).opsGet(`/v1/ops/leads/${leadId}`)).json()) as View;
+  const listedFollowUp = async (leadId: string, ownerId: string) => {
+    const page = (await (await api(runtime).opsGet(`/v1/ops/leads?owner=${ownerId}&limit=200`)).json()) as {
+      items: { leadId: string; followUpAt: string | null }[];
+    };
+    return page.items.find((i) => i.leadId === leadId)?.followUpAt;
+  };
+
+  it('given a call not answered, when the owner plans to call again tomorrow, then the lead page and the owner’s list show it; the next call made without planning another marks it done', async () => {
+    // Arrange
+    const leadId = await makeHotLead(runtime, uniqueEmail('act-follow-up'));
+    const owner = (await viewOf(leadId)).owner?.ownerId ?? '';
+    expect(owner).not.toBe('');
+    const tomorrow = new Date((await clockNow()) + 24 * 3_600_000).toISOString();
+
+    // Act 1: no answer, call again tomorrow
+    const planned = await logActivity(
+      leadId,
+      await activity({ outcome: 'no_answer', by: owner, followUpAt: tomorrow, note: '不在。明日再架電' }),
+    );
+
+    // Assert 1
+    expect(planned.status).toBe(201);
+    expect((await viewOf(leadId)).handoff?.followUp).toMatchObject({ at: tomorrow, by: owner });
+    expect(await listedFollowUp(leadId, owner)).toBe(tomorrow);
+
+    // Act 2: a note changes nothing; the call made the next day is the follow-up done
+    await logActivity(leadId, await activity({ type: 'note', outcome: undefined, by: owner }));
+    expect((await viewOf(leadId)).handoff?.followUp?.at).toBe(tomorrow);
+    await runtime.advanceClock(24 * 3_600_000);
+    expect((await logActivity(leadId, await activity({ outcome: 'connected', by: owner }))).status).toBe(201);
+
+    // Assert 2
+    expect((await viewOf(leadId)).handoff?.followUp).toBeUndefined();
+    expect(await listedFollowUp(leadId, owner)).toBeNull();
+  });
+
+  it('given a time not after the call, more than a year ahead, or a lead nobody owns, then 400 with the code and nothing is stored', async () => {
+    // Arrange
+    const owned = await makeHotLead(runtime, uniqueEmail('act-follow-up-bad'));
+    const owner = (await viewOf(owned)).owner?.ownerId ?? '';
+    const email = uniqueEmail('act-follow-up-unowned');
+    const { phone: _phone, ...whitepaper } = contactForm(email);
+    expect((await api(runtime).postForm('whitepaper', whitepaper)).status).toBe(201);
+    await runtime.settle();
+    const unowned = (
+      (await (await api(runtime).opsGet(`/v1/ops/leads?email=${encodeURIComponent(email)}`)).json()) as {
+        leadId: string;
+      }
+    ).leadId;
+    expect((await viewOf(unowned)).owner).toBeNull();
+    const now = await clockNow();
+    const before = [await stateOf(owned), await stateOf(unowned)].map((s) => s?.version);
+    const cases: [string, Record<string, unknown>, string][] = [
+      [owned, { followUpAt: new Date(now - 60_000).toISOString() }, 'follow_up_not_after_activity'],
+      [owned, { followUpAt: new Date(now + 400 * 86_400_000).toISOString() }, 'follow_up_too_far'],
+      [owned, { followUpAt: 'tomorrow' }, 'invalid_format'],
+      [unowned, { followUpAt: new Date(now + 86_400_000).toISOString() }, 'no_open_handoff'],
+    ];
+
+    // Act + Assert
+    for (const [leadId, extra, code] of cases) {
+      const response = await logActivity(
+        leadId,
+        await activity({ outcome: 'no_answer', by: owner, ...extra }),
+      );
+      expect(response.status, code).toBe(400);
+      const body = (await response.json()) as { error: { errors: { field: string; code: string }[] } };
+      expect(body.error.errors).toEqual([expect.objectContaining({ field: 'followUpAt', code })]);
+    }
+    expect([await stateOf(owned), await stateOf(unowned)].map((s) => s?.version)).toEqual(before);
+  });
+});

@@ -49,6 +49,12 @@ export const salesActivitySchema = /* @__PURE__ */ z.lazySchema(() =>
      * before a hand-off opened seconds ago, and it would not count as the first contact.
      */
     occurredAt: z.optional(z.iso.datetime({ offset: true })),
+    /**
+     * The next contact the owner plans (次回連絡予定), ISO-8601 with an offset: after the activity, at most a
+     * year ahead, on a lead with an open hand-off (#domain/handoff/follow-up). A contact attempt without it
+     * marks the planned one done.
+     */
+    followUpAt: z.optional(z.iso.datetime({ offset: true })),
     durationSeconds: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(24 * 3600))),
     note: z.optional(z.string().check(z.maxLength(2000))),
     /** Who did it: the owner id (as in config/handoff.ts) for the first-contact clock to see it. */

@@ -16,6 +16,7 @@ export const salesActivityGate = g.strictObject<SalesActivityRequest>({
   type: g.enumOf(ACTIVITY_TYPES),
   outcome: g.optional(g.enumOf(ACTIVITY_OUTCOMES)),
   occurredAt: g.optional(g.isoDateTimeWithOffset()),
+  followUpAt: g.optional(g.isoDateTimeWithOffset()),
   durationSeconds: g.optional(g.number(g.int(), g.minimum(0), g.maximum(24 * 3600))),
   note: g.optional(g.string(g.maxLength(2000))),
   by: g.string(g.trim(), g.minLength(1), g.maxLength(200)),

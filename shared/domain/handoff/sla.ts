@@ -78,6 +78,8 @@ export interface HandoffState {
   firstContactBreachedAt?: EpochMs;
   /** The first-contact deadline whose breach was last handled. */
   lastFirstContactBreachedDueAt?: EpochMs;
+  /** The owner's planned next contact: when, by whom, planned when (#domain/handoff/follow-up). */
+  followUp?: { at: EpochMs; by: string; setAt: EpochMs };
 }
 
 export type SlaClockName = 'accept' | 'first_contact';

@@ -3,6 +3,7 @@ import { EMAIL_ERRORS } from '#domain/capture/email-address';
 import { FILE_PROBLEM_CODES, ROW_PROBLEM_CODES } from '#domain/capture/import-headers';
 import { CONSENT_BASES } from '#domain/capture/manual-entry';
 import { ACTIVITY_OUTCOMES, ACTIVITY_TYPES } from '#domain/handoff/activities';
+import { FOLLOW_UP_PROBLEM_CODES } from '#domain/handoff/follow-up';
 import { UNSUBSCRIBE_METHODS } from '#domain/lead/events';
 import { CHANNEL_GROUPS, CHANNELS, STAGES } from '#domain/lead/types';
 import { SEQUENCE_EXIT_CRITERIA } from '#domain/nurture/config';
@@ -59,6 +60,8 @@ const VALUES: [ValueKind, readonly string[]][] = [
   ['rowProblem', ROW_PROBLEM_CODES],
   ['emailError', EMAIL_ERRORS],
   ['fieldError', FILE_PROBLEM_CODES.filter((c) => c !== 'bad_map')],
+  // A planned next contact the activity route refuses.
+  ['fieldError', FOLLOW_UP_PROBLEM_CODES],
   // The entry form's refusals that are not a field's.
   ['apiError', ['address_erased', 'unknown_owner']],
 ];

@@ -193,12 +193,22 @@ const validImport = {
   dryRun: true,
 };
 
-const ACTIVITY_KEYS = ['activityId', 'type', 'outcome', 'occurredAt', 'durationSeconds', 'note', 'by'];
+const ACTIVITY_KEYS = [
+  'activityId',
+  'type',
+  'outcome',
+  'occurredAt',
+  'followUpAt',
+  'durationSeconds',
+  'note',
+  'by',
+];
 const validActivity = {
   activityId: 'call-2026-12-07-001',
   type: 'call',
   outcome: 'connected',
   occurredAt: '2026-12-07T10:30:00+09:00',
+  followUpAt: '2026-12-08T10:00:00+09:00',
   durationSeconds: 300,
   note: '予算は来期',
   by: ' sato ',
