@@ -625,7 +625,9 @@ function entryText(t: T, settings: Settings | undefined, e: TimelineEntry): stri
     const activity = text('activityType');
     const outcome = text('outcome');
     const head = activity ? known(t, `type_${activity}`, activity) : label;
-    return outcome ? `${head}: ${known(t, outcome, outcome)}` : head;
+    const followUpAt = text('followUpAt');
+    const planned = followUpAt ? ` (${t('followUpAt')}: ${when(followUpAt)})` : '';
+    return `${outcome ? `${head}: ${known(t, outcome, outcome)}` : head}${planned}`;
   }
   const sequenceId = text('sequenceId');
   if (sequenceId) {

@@ -345,7 +345,8 @@ describe('console work pages in Chromium', () => {
     expect(await page.getByTestId('bantch').textContent()).toContain('年間500万円');
     // The call and the deal read in Japanese: 「電話: 通話できた」, not the API's `call: connected`; 進行中, not open.
     const timeline = (await page.getByTestId('timeline').textContent()) ?? '';
-    expect(timeline).toContain('電話: 通話できた');
+    // The call and the next contact it planned, on one line.
+    expect(timeline).toMatch(/電話: 通話できた \(次回連絡予定: \d{4}-\d{2}-\d{2} \d{2}:\d{2}\)/);
     expect(timeline).not.toContain('call:');
     expect(await page.locator('[data-testid=opportunities] tr[data-status=open]').textContent()).toContain(
       '進行中',

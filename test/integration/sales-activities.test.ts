@@ -544,6 +544,11 @@ describe('follow-ups (次回連絡予定) planned with an activity', () => {
     // Assert 1
     expect(planned.status).toBe(201);
     expect((await viewOf(leadId)).handoff?.followUp).toMatchObject({ at: tomorrow, by: owner });
+    // The call keeps what it planned on the timeline.
+    const { activityId } = (await planned.json()) as { activityId: string };
+    const { keys } = await import('#store/keys');
+    const entry = await getItem(keys.timelineEvent(leadId, `activity:${activityId}`));
+    expect(entry?.properties).toMatchObject({ outcome: 'no_answer', followUpAt: tomorrow });
     expect(await listedFollowUp(leadId, owner)).toBe(tomorrow);
 
     // Act 2: a note changes nothing; the call made the next day is the follow-up done

@@ -101,6 +101,8 @@ export function activityEvent(activity: SalesActivity): ScoredEvent {
       by: activity.by,
       ...(activity.durationSeconds === undefined ? {} : { durationSeconds: activity.durationSeconds }),
       ...(activity.note === undefined ? {} : { note: activity.note }),
+      // The next contact it planned, kept with the call on the timeline (who planned what, and when).
+      ...(activity.followUpAt === undefined ? {} : { followUpAt: activity.followUpAt }),
     },
   };
 }
