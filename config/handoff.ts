@@ -127,7 +127,7 @@ export const handoff: HandoffConfigInput = {
       url: 'https://hooks.example.co.jp/leadloop/handoff',
       apiKeyHeader: 'x-api-key',
       secretName: 'leadloop/sales-inbox-api-key',
-      events: ['Lead Handed Off', 'Lead Assigned', 'Lead SLA Breached', 'Lead Updated'],
+      events: ['Lead Handed Off', 'Lead Assigned', 'Lead SLA Breached', 'Lead Follow-up Due', 'Lead Updated'],
     },
   ],
 };

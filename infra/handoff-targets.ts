@@ -236,6 +236,10 @@ export const slackMessage = (
       return RuleTargetInput.fromObject({
         text: `:warning: SLA超過: リード ${lead} の担当 ${owner} が期限 ${EventField.fromPath('$.detail.dueAt')} までに${slaClock === 'first_contact' ? '初回連絡をしていません' : '受け入れていません'}（対応: ${EventField.fromPath('$.detail.escalation.action')}）`,
       });
+    case 'Lead Follow-up Due':
+      return RuleTargetInput.fromObject({
+        text: `:telephone_receiver: 次回連絡の時間です: リード ${lead}（担当 ${owner}、予定 ${EventField.fromPath('$.detail.dueAt')}）`,
+      });
     case 'Lead Assigned':
       return RuleTargetInput.fromObject({
         text: `:bust_in_silhouette: リード ${lead} の担当者: ${owner}（${EventField.fromPath('$.detail.reason')}）`,

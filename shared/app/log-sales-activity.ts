@@ -10,7 +10,12 @@ import {
   type SalesActivity,
   type SalesActivityRequest,
 } from '#domain/handoff/activities';
-import { type FollowUpProblem, followUpAfter, followUpTimeProblem } from '#domain/handoff/follow-up';
+import {
+  type FollowUpProblem,
+  followUpAfter,
+  followUpTimeProblem,
+  openFollowUp,
+} from '#domain/handoff/follow-up';
 import { handoffView, planTqlHandoff, stateWithHandoff } from '#domain/handoff/handoff';
 import { movesToTql } from '#domain/handoff/routing';
 import { breachesOnLeaving, nextSlaCheckAt, recordFirstContact, type SlaCounter } from '#domain/handoff/sla';
@@ -24,7 +29,7 @@ import { getLead, getTimeline, type TransactItem, writeScoredEvents } from '#sto
 import { counterAddItems } from '#store/report-counters';
 import { CONFLICT, retryOnConflict } from '#store/retry';
 import { type RoundRobinRecord, readRoundRobin, roundRobinPut } from '#store/round-robin';
-import { slaTimerDelete, slaTimerPut } from '#store/timers';
+import { followUpTimerDelete, followUpTimerPut, slaTimerDelete, slaTimerPut } from '#store/timers';
 
 export type { SalesActivityRequest } from '#domain/handoff/activities';
 export { salesActivityGate } from '#domain/handoff/activity-gate';
@@ -179,7 +184,8 @@ interface Effects {
 /**
  * What the activity does to the hand-off (on the scored state, whose version is already the next one): the
  * first contact, then for appointment_set the TQL hand-off, which replaces the current one, then the
- * follow-up it plans or does (refused with the field named when no hand-off is open to plan it on).
+ * follow-up it plans or does and its timer (refused with the field named when no hand-off is open to plan it
+ * on).
  */
 function salesEffects(
   lead: Lead,
@@ -250,5 +256,10 @@ function salesEffects(
   const followUp = followUpAfter(state.handoff, activity, now);
   if (!followUp.ok) return followUp;
   if (followUp.handoff !== state.handoff) state = { ...state, handoff: followUp.handoff };
+  // Its timer: armed for a new plan (re-armed for a replacing one), taken away when the contact was made.
+  const planned = openFollowUp(lead.state.handoff);
+  const plans = openFollowUp(state.handoff);
+  if (plans && plans.setAt !== planned?.setAt) extra.push(followUpTimerPut(leadId, plans.at, plans.setAt));
+  else if (planned && !plans) extra.push(followUpTimerDelete(leadId));
   return { ok: true, state, events, extra, firstContact: contact !== undefined, handoff: opened };
 }

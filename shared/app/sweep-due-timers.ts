@@ -6,6 +6,7 @@ import { runCrmSyncTimer } from '#app/crm-sync';
 import { runEraseSweepTimer } from '#app/erase-lead';
 import { runCaptureMailTimer } from '#app/run-capture-mail-timer';
 import { runDecayTimer } from '#app/run-decay-timer';
+import { runFollowUpTimer } from '#app/run-follow-up-timer';
 import { runPendingEvents } from '#app/run-pending-events';
 import { runRetentionTimer } from '#app/run-retention-timer';
 import { runSlaTimer } from '#app/run-sla-timer';
@@ -21,6 +22,7 @@ import {
   claimTimer,
   type DueTimer,
   dueShards,
+  FOLLOW_UP_TIMER,
   queryDue,
 } from '#store/timers';
 
@@ -277,6 +279,9 @@ export const TIMER_PROCESSORS = {
   },
   [CAPTURE_MAIL_TIMER]: async (timer, work) => {
     await runCaptureMailTimer(timer, work.now);
+  },
+  [FOLLOW_UP_TIMER]: async (timer, work) => {
+    await runFollowUpTimer(timer, work.now);
   },
 } satisfies Record<string, AnyTimerProcessor>;
 

@@ -202,11 +202,11 @@ const targetName = z
     'letters, digits and dashes, starting with a letter (used in resource names)',
   );
 const secretName = z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, 'a Secrets Manager secret name');
-/** Which detail-types a target receives; by default the ones sales acts on. */
+/** Which detail-types a target receives; by default the ones sales acts on (a planned call coming due too). */
 const targetEvents = z
   .array(z.enum(DETAIL_TYPES))
   .min(1)
-  .default(['Lead Handed Off', 'Lead Assigned', 'Lead SLA Breached']);
+  .default(['Lead Handed Off', 'Lead Assigned', 'Lead SLA Breached', 'Lead Follow-up Due']);
 
 export const targetSchema = z.discriminatedUnion('kind', [
   z

@@ -316,6 +316,19 @@ const versionCondition = (before: number | undefined) =>
     ? { ConditionExpression: 'attribute_not_exists(pk)' }
     : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': before } };
 
+/**
+ * A transaction entry that holds a write to the lead's state as it was read (its version): a change made
+ * meanwhile cancels the write, and the caller reads and decides again.
+ */
+export const stateUnchanged = (leadId: string, version: number): TransactItem => ({
+  ConditionCheck: {
+    TableName: tableName,
+    Key: keys.state(leadId),
+    ConditionExpression: 'version = :v',
+    ExpressionAttributeValues: { ':v': version },
+  },
+});
+
 function decayTimerItem(leadId: string, at: EpochMs | null): TransactItem {
   const key = keys.timer(leadId, 'decay');
   return at === null

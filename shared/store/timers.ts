@@ -233,6 +233,28 @@ export function slaTimerDelete(leadId: string): TransactItem {
   return { Delete: { TableName: tableName, Key: keys.timer(leadId, 'sla') } };
 }
 
+/** The `follow-up` timer kind: announces a planned next contact when its time comes (#domain/handoff/follow-up). */
+export const FOLLOW_UP_TIMER = 'follow-up';
+
+/**
+ * Arm the lead's follow-up timer at the planned time (written in the activity's transaction). `plannedAt`
+ * names the follow-up it is for: a later plan re-arms the same timer for itself.
+ */
+export function followUpTimerPut(leadId: string, at: number, plannedAt: number): TransactItem {
+  const key = keys.timer(leadId, FOLLOW_UP_TIMER);
+  return {
+    Put: {
+      TableName: tableName,
+      Item: { ...key, leadId, plannedAt, ...dueAttributes(key.pk, key.sk, at, FOLLOW_UP_TIMER) },
+    },
+  };
+}
+
+/** Take the lead's follow-up timer away (the contact was made). */
+export function followUpTimerDelete(leadId: string): TransactItem {
+  return { Delete: { TableName: tableName, Key: keys.timer(leadId, FOLLOW_UP_TIMER) } };
+}
+
 /** The `capture-mail` timer kind: a form's mail that SES did not take, sent again by the sweeper. */
 export const CAPTURE_MAIL_TIMER = 'capture-mail';
 

@@ -54,16 +54,16 @@ describe('hand-off targets in CDK', () => {
     // Arrange
     const specs = handoffTargetRules(settingsWith(ALL_KINDS).handoff.targets);
 
-    // Assert: webhook 2 (its events; Lead Erased) + slack 4 (one per event, the SLA breach one per clock) +
+    // Assert: webhook 2 (its events; Lead Erased) + slack 5 (one per event, the SLA breach one per clock) +
     // salesforce 4 (Handed Off, Assigned, Updated, Erased) + sqs 1 (its events and Lead Erased, always: its
     // consumers keep copies).
-    expect(specs).toHaveLength(11);
-    template.resourceCountIs('AWS::Events::Rule', 11);
+    expect(specs).toHaveLength(12);
+    template.resourceCountIs('AWS::Events::Rule', 12);
     template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: Match.anyValue(),
       EventPattern: {
         source: ['leadloop.leads'],
-        'detail-type': ['Lead Handed Off', 'Lead Assigned', 'Lead SLA Breached'],
+        'detail-type': ['Lead Handed Off', 'Lead Assigned', 'Lead SLA Breached', 'Lead Follow-up Due'],
       },
     });
     template.hasResourceProperties('AWS::Events::Rule', {
@@ -132,6 +132,21 @@ describe('hand-off targets in CDK', () => {
     expect(messages[0]).toContain('受け入れていません');
     expect(messages[1]).toContain('初回連絡をしていません');
     expect(messages[1]).not.toContain('受け入れていません');
+  });
+
+  it('given the Slack target, when a planned call comes due, then the message names the lead, the owner and the planned time', () => {
+    const rules = template.findResources('AWS::Events::Rule', {
+      Properties: { EventPattern: { 'detail-type': ['Lead Follow-up Due'] } },
+    });
+    const targets = Object.values(rules).flatMap(
+      (r) =>
+        (r as { Properties: { Targets: { InputTransformer?: { InputTemplate: string } }[] } }).Properties
+          .Targets,
+    );
+    expect(targets).toHaveLength(1);
+    const message = targets[0]?.InputTransformer?.InputTemplate ?? '';
+    expect(message).toContain('次回連絡の時間です');
+    expect(message).toMatch(/<detail-leadId>.*<detail-owner-name>.*<detail-dueAt>/);
   });
 
   it('given the Salesforce target, when synthesized, then OAuth client credentials and an upsert by lead id are used', () => {

@@ -562,6 +562,62 @@ describe('follow-ups (次回連絡予定) planned with an activity', () => {
     expect(await listedFollowUp(leadId, owner)).toBeNull();
   });
 
+  it('given a planned call, when its time comes, then Lead Follow-up Due names the owner and the time, once however often the sweeper runs; a call made before its time, or a plan replaced, announces nothing for it', async () => {
+    // Arrange: three leads, each with a call planned in two hours
+    const [due, done, replaced] = await Promise.all(
+      ['act-due', 'act-done', 'act-replaced'].map((n) => makeHotLead(runtime, uniqueEmail(n))),
+    );
+    const ids = [due, done, replaced] as string[];
+    const owners = await Promise.all(ids.map(async (id) => (await viewOf(id)).owner?.ownerId ?? ''));
+    const inTwoHours = new Date((await clockNow()) + 2 * 3_600_000).toISOString();
+    for (const [i, id] of ids.entries())
+      expect(
+        (
+          await logActivity(
+            id,
+            await activity({ outcome: 'no_answer', by: owners[i], followUpAt: inTwoHours }),
+          )
+        ).status,
+      ).toBe(201);
+    // An hour on: one lead is called (the follow-up done), one gets its call moved to the next day.
+    await runtime.advanceClock(3_600_000);
+    await logActivity(ids[1] ?? '', await activity({ outcome: 'connected', by: owners[1] }));
+    const nextDay = new Date((await clockNow()) + 24 * 3_600_000).toISOString();
+    await logActivity(
+      ids[2] ?? '',
+      await activity({ outcome: 'voicemail', by: owners[2], followUpAt: nextDay }),
+    );
+
+    // Act: past the planned time, the sweeper runs twice
+    await runtime.advanceClock(2 * 3_600_000);
+    await runtime.sweep();
+    await runtime.sweep();
+    await runtime.settle();
+
+    // Assert
+    const announced = (id: string) =>
+      eventsOf(runtime, id, 'Lead Follow-up Due').map((e) =>
+        detailOf<{ owner: { ownerId: string }; dueAt: string; plannedBy: string; handoffNumber: number }>(e),
+      );
+    expect(announced(ids[0] ?? '')).toEqual([
+      expect.objectContaining({
+        owner: expect.objectContaining({ ownerId: owners[0] }),
+        dueAt: inTwoHours,
+        plannedBy: owners[0],
+        handoffNumber: 1,
+      }),
+    ]);
+    expect(announced(ids[1] ?? '')).toEqual([]);
+    expect(announced(ids[2] ?? '')).toEqual([]);
+    // The moved call is announced at its own time, once.
+    await runtime.advanceClock(24 * 3_600_000);
+    await runtime.sweep();
+    await runtime.sweep();
+    await runtime.settle();
+    expect(announced(ids[2] ?? '').map((d) => d.dueAt)).toEqual([nextDay]);
+    expect(announced(ids[0] ?? '')).toHaveLength(1);
+  });
+
   it('given a time not after the call, more than a year ahead, or a lead nobody owns, then 400 with the code and nothing is stored', async () => {
     // Arrange
     const owned = await makeHotLead(runtime, uniqueEmail('act-follow-up-bad'));

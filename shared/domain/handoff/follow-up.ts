@@ -8,6 +8,7 @@
  * hand-off starts without one. Pure.
  */
 import { type HandoffState, isContactAttempt } from '#domain/handoff/sla';
+import { buildDomainEvent, type DomainEvent, isoAt } from '#domain/lead/events';
 import type { EpochMs } from '#domain/lead/types';
 
 /**
@@ -91,6 +92,33 @@ export function followUpAfter(
     return { ok: true, handoff: rest };
   }
   return { ok: true, handoff };
+}
+
+/**
+ * When its timer fires: `Lead Follow-up Due` for the follow-up the timer was armed for (`plannedAt`: the one
+ * planned then), if the open hand-off still carries it, else nothing (done, replaced, or the hand-off closed).
+ * The event id names the lead, the hand-off and when it was planned: one announcement per planned follow-up,
+ * however often its timer fires.
+ */
+export function followUpDue(
+  leadId: string,
+  handoff: HandoffState | undefined,
+  plannedAt: EpochMs,
+  now: EpochMs,
+): DomainEvent<'Lead Follow-up Due'> | undefined {
+  const planned = openFollowUp(handoff);
+  if (!handoff || !planned || planned.setAt !== plannedAt) return undefined;
+  return buildDomainEvent('Lead Follow-up Due', {
+    eventId: `${leadId}:follow-up:${handoff.n}:${planned.setAt}`,
+    version: 1,
+    occurredAt: isoAt(now),
+    leadId,
+    handoffNumber: handoff.n,
+    owner: handoff.owner,
+    dueAt: isoAt(planned.at),
+    plannedBy: planned.by,
+    plannedAt: isoAt(planned.setAt),
+  });
 }
 
 /** The follow-up the owner of an open hand-off has planned, or undefined. */

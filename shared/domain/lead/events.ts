@@ -18,6 +18,7 @@ export const DETAIL_TYPES = [
   'Lead Assigned',
   'Lead SLA Breached',
   'Lead First Contacted',
+  'Lead Follow-up Due',
   'Lead Accepted',
   'Lead Qualified',
   'Lead Converted',
@@ -153,6 +154,18 @@ export interface LeadFirstContactedDetail extends DetailBase {
   withinSla: boolean;
 }
 
+/** The time the owner planned for the next contact (次回連絡予定) has come, and no contact has been made since. */
+export interface LeadFollowUpDueDetail extends DetailBase {
+  handoffNumber: number;
+  owner: OwnerRef;
+  /** ISO-8601: the time planned for the contact. */
+  dueAt: string;
+  /** Who planned it (the activity's `by`). */
+  plannedBy: string;
+  /** ISO-8601: when it was planned. */
+  plannedAt: string;
+}
+
 export interface LeadAcceptedDetail extends DetailBase {
   handoffNumber: number;
   ownerId: string;
@@ -281,6 +294,7 @@ export interface DetailByType {
   'Lead Assigned': LeadAssignedDetail;
   'Lead SLA Breached': LeadSlaBreachedDetail;
   'Lead First Contacted': LeadFirstContactedDetail;
+  'Lead Follow-up Due': LeadFollowUpDueDetail;
   'Lead Accepted': LeadAcceptedDetail;
   'Lead Qualified': LeadQualifiedDetail;
   'Lead Converted': LeadConvertedDetail;

@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { handoffConfigSchema } from '#config/handoff';
+import { followUpDue } from '#domain/handoff/follow-up';
 import { planHandoff } from '#domain/handoff/handoff';
 import { applySalesAction } from '#domain/handoff/sales-actions';
 import { onSlaTimer } from '#domain/handoff/sla';
@@ -245,6 +246,28 @@ const BUILT: { [T in DetailType]: DetailByType[T] } = {
     contactedAt: occurredAt,
     withinSla: true,
   },
+  // As the follow-up timer builds it.
+  'Lead Follow-up Due': (() => {
+    const planned = Date.parse(occurredAt) - 86_400_000;
+    const event = followUpDue(
+      base.leadId,
+      {
+        n: 1,
+        owner,
+        rule: null,
+        startedAt: planned - 3_600_000,
+        dueAt: planned,
+        acceptedAt: planned - 60_000,
+        reassignments: 0,
+        previousOwnerIds: [],
+        followUp: { at: Date.parse(occurredAt), by: owner.ownerId, setAt: planned },
+      },
+      planned,
+      Date.parse(occurredAt),
+    );
+    if (!event) throw new Error('the follow-up was due');
+    return event.detail;
+  })(),
   'Lead Accepted': {
     ...base,
     eventId: 'lead-1:accept:1',
@@ -419,6 +442,7 @@ describe('event catalogue', () => {
       'Lead Assigned',
       'Lead SLA Breached',
       'Lead First Contacted',
+      'Lead Follow-up Due',
       'Lead Accepted',
       'Lead Qualified',
       'Lead Converted',

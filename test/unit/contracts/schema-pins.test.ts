@@ -84,6 +84,33 @@ const PINNED: Record<string, Pin> = {
       by: 'string',
     },
   },
+  'lead-follow-up-due.v1.json': {
+    required: [
+      ...BASE_REQUIRED,
+      'handoffNumber',
+      'owner',
+      'dueAt',
+      'plannedBy',
+      'plannedAt',
+      'owner.ownerId',
+      'owner.name',
+      'owner.email',
+      'owner.team',
+    ],
+    types: {
+      ...BASE_TYPES,
+      handoffNumber: 'integer',
+      owner: 'object',
+      'owner.ownerId': 'string',
+      'owner.name': 'string',
+      'owner.email': 'string',
+      'owner.team': 'string',
+      'owner.crmUserId': 'string',
+      dueAt: 'string format(date-time)',
+      plannedBy: 'string',
+      plannedAt: 'string format(date-time)',
+    },
+  },
   'lead-first-contacted.v1.json': {
     required: [
       ...BASE_REQUIRED,
