@@ -4,6 +4,8 @@ import { ApiError, api, newId, type Session } from './api.ts';
 import { type Key, type T, valueLabel } from './i18n.ts';
 import { ErasedNotice, PrivacyRequests } from './privacy.ts';
 import {
+  clearOnce,
+  DueTime,
   errorText,
   formName,
   html,
@@ -156,8 +158,7 @@ function ActionForm({
     try {
       const form = e.target as HTMLFormElement;
       const answer = await api('POST', chosen?.path ?? path, build(values(form)));
-      // A field that plans something once (the next contact) is emptied, so the next submit does not plan it again.
-      for (const input of form.querySelectorAll<HTMLInputElement>('input[data-once]')) input.value = '';
+      clearOnce(form);
       setResult({ ok: true, text: t('done') });
       onError?.(undefined, action);
       onAnswer?.(answer, action);
@@ -317,19 +318,21 @@ function SalesActions({
  * overdue once passed), the time it was met after; then the follow-up the owner planned, if any.
  */
 function Deadlines({ t, handoff }: { t: T; handoff: NonNullable<Lead['handoff']> }) {
-  const now = Date.now();
-  const clock = (id: string, due: [Key, string | undefined], met: [Key, string | undefined]) =>
+  const clock = (
+    id: string,
+    due: [Key, string | undefined],
+    met: [Key, string | undefined] = [due[0], undefined],
+  ) =>
     met[1]
       ? html` · <span data-testid=${id} data-met="true">${t(met[0])}: ${when(met[1])}</span>`
       : due[1]
-        ? html` · <span data-testid=${id}>${t(due[0])}: ${when(due[1])}${Date.parse(due[1]) < now ? html` <strong class="late">${t('overdue')}</strong>` : ''}</span>`
+        ? html` · <span data-testid=${id}>${t(due[0])}: <${DueTime} t=${t} at=${due[1]} /></span>`
         : '';
-  const followUp = handoff.followUp?.at;
   return html`${clock('accept-clock', ['dueAt', handoff.dueAt], ['acceptedAt', handoff.acceptedAt])}${clock(
     'first-contact-clock',
     ['firstContactDueAt', handoff.firstContactDueAt],
     ['firstContactAt', handoff.firstContactAt],
-  )}${followUp ? html` · <span data-testid="follow-up">${t('followUpAt')}: ${when(followUp)}${Date.parse(followUp) < now ? html` <strong class="late">${t('overdue')}</strong>` : ''}</span>` : ''}`;
+  )}${clock('follow-up', ['followUpAt', handoff.followUp?.at])}`;
 }
 
 function OwnerActions({

@@ -120,6 +120,18 @@ export const when = (iso: string | undefined | null): string => {
 };
 
 /**
+ * After a form is sent: empty its fields that plan something once (`data-once`: the next contact), so the next
+ * submit does not plan it again.
+ */
+export function clearOnce(form: HTMLFormElement): void {
+  for (const input of form.querySelectorAll<HTMLInputElement>('input[data-once]')) input.value = '';
+}
+
+/** A time the rep works against (a deadline, a planned contact), marked 「超過」 once it has passed. */
+export const DueTime = ({ t, at, now = Date.now() }: { t: T; at: string; now?: number }) =>
+  html`${when(at)}${Date.parse(at) < now ? html` <strong class="late">${t('overdue')}</strong>` : ''}`;
+
+/**
  * `GET /v1/ops/settings`: the summary's own type (shared/app/config-summary.ts), so the page and the route
  * cannot drift apart. Type-only imports: esbuild drops them, nothing of the server is bundled.
  */

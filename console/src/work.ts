@@ -3,6 +3,8 @@ import { ApiError, api, authorizedFetch, newId, type Session } from './api.ts';
 import { fill, type Key, type T, type ValueKind, valueLabel } from './i18n.ts';
 import { OUTCOMES } from './lead.ts';
 import {
+  clearOnce,
+  DueTime,
   errorText,
   html,
   type LogActivityProps,
@@ -69,14 +71,10 @@ const CHANNELS = [
   'inbound_web',
 ];
 
-/** A time the rep works against, marked when already passed (those come first). */
-const At = ({ t, at, now }: { t: T; at: string; now: number }) =>
-  html`${when(at)}${Date.parse(at) < now ? html` <strong class="late">${t('overdue')}</strong>` : ''}`;
-
 /** An owner's next SLA deadline: the clock and its time. */
 function Due({ t, due, now }: { t: T; due: LeadRow['due'] | undefined; now: number }) {
   if (!due) return '';
-  return html`${valueLabel(t, 'slaClock', due.clock)} <${At} t=${t} at=${due.at} now=${now} />`;
+  return html`${valueLabel(t, 'slaClock', due.clock)} <${DueTime} t=${t} at=${due.at} now=${now} />`;
 }
 
 /** The rep's queue: the nearest of a lead's SLA deadline and planned next contact first; the rest as listed. */
@@ -97,7 +95,7 @@ function LeadTable({ t, items }: { t: T; items: LeadRow[] }) {
   const settings = useSettings();
   const now = Date.now();
   return html`<div class="scroll"><table data-testid="leads"><thead><tr><th scope="col">${t('name')}</th><th scope="col">${t('company')}</th><th scope="col">${t('stage')}</th><th scope="col">${t('temperature')}</th><th scope="col" class="num">${t('score')}</th><th scope="col">${t('owner')}</th><th scope="col">${t('nextDeadline')}</th><th scope="col">${t('followUpAt')}</th><th scope="col">${t('lastActivity')}</th></tr></thead><tbody>
-    ${items.map((l) => html`<tr data-lead=${l.leadId}><td><a href=${`#/lead/${encodeURIComponent(l.leadId)}`}>${l.name || l.email}</a></td><td>${l.company ?? ''}</td><td data-stage=${l.stage}>${valueLabel(t, 'stage', l.stage)}</td><td>${valueLabel(t, 'temperature', l.temperature)}</td><td class="num">${l.score}</td><td data-owner=${l.ownerId ?? ''}>${l.ownerId ? ownerName(settings, l.ownerId) : ''}</td><td data-due=${l.due?.clock ?? ''}><${Due} t=${t} due=${l.due} now=${now} /></td><td data-follow-up=${l.followUpAt ?? ''}>${l.followUpAt ? html`<${At} t=${t} at=${l.followUpAt} now=${now} />` : ''}</td><td>${when(l.lastActivityAt)}</td></tr>`)}
+    ${items.map((l) => html`<tr data-lead=${l.leadId}><td><a href=${`#/lead/${encodeURIComponent(l.leadId)}`}>${l.name || l.email}</a></td><td>${l.company ?? ''}</td><td data-stage=${l.stage}>${valueLabel(t, 'stage', l.stage)}</td><td>${valueLabel(t, 'temperature', l.temperature)}</td><td class="num">${l.score}</td><td data-owner=${l.ownerId ?? ''}>${l.ownerId ? ownerName(settings, l.ownerId) : ''}</td><td data-due=${l.due?.clock ?? ''}><${Due} t=${t} due=${l.due} now=${now} /></td><td data-follow-up=${l.followUpAt ?? ''}>${l.followUpAt ? html`<${DueTime} t=${t} at=${l.followUpAt} now=${now} />` : ''}</td><td>${when(l.lastActivityAt)}</td></tr>`)}
   </tbody></table></div>`;
 }
 
@@ -254,11 +252,7 @@ function LogCall({ t, leadId, by, owned, onDone }: LogActivityProps) {
         ...(followUpAt ? { followUpAt: new Date(followUpAt).toISOString() } : {}),
         by,
       });
-      // Planned once: emptied, so the next call logged here does not plan it again.
-      for (const input of (e.target as HTMLFormElement).querySelectorAll<HTMLInputElement>(
-        'input[data-once]',
-      ))
-        input.value = '';
+      clearOnce(e.target as HTMLFormElement);
       setResult({ ok: true, text: `${t('done')}: ${t(outcome as Key)}` });
       onDone();
     } catch (err) {
@@ -291,7 +285,7 @@ function CallCard({
   return html`<li data-lead=${c.leadId}>
     <div class="row"><a href=${`#/lead/${encodeURIComponent(c.leadId)}`}><strong>${c.lastName ?? ''} ${c.firstName ?? ''}</strong></a> <span>${c.company ?? ''}</span> <span class="muted">${valueLabel(t, 'temperature', c.temperature)} · ${c.score} · ${valueLabel(t, 'stage', c.stage)}</span></div>
     ${c.due ? html`<div data-due=${c.due.clock}>${t('nextDeadline')}: <${Due} t=${t} due=${c.due} now=${Date.now()} /></div>` : ''}
-    ${c.followUpAt ? html`<div data-testid="follow-up">${t('followUpAt')}: <${At} t=${t} at=${c.followUpAt} now=${Date.now()} /></div>` : ''}
+    ${c.followUpAt ? html`<div data-testid="follow-up">${t('followUpAt')}: <${DueTime} t=${t} at=${c.followUpAt} now=${Date.now()} /></div>` : ''}
     ${c.phone ? html`<div><a class="tel" href=${`tel:${c.phone}`}>${t('phone')}: ${c.phone}</a></div>` : ''}
     <${LogCall} t=${t} leadId=${c.leadId} by=${by} owned=${owned} onDone=${onDone} />
   </li>`;

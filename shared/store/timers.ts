@@ -217,21 +217,36 @@ export function timerLeadId(timer: Pick<ClaimedTimer, 'pk' | 'item'>): string | 
   return typeof timer.item.leadId === 'string' ? timer.item.leadId : leadIdFromPk(timer.pk);
 }
 
-/** Arm a hand-off's SLA timer at `at` (written in the hand-off's transaction). */
-export function slaTimerPut(leadId: string, handoffNumber: number, at: number): TransactItem {
-  const key = keys.timer(leadId, 'sla');
+/**
+ * Arm the lead's timer of `kind` at `at` (one per lead and kind: a later put re-arms it), carrying `attributes`
+ * for its processor; a transaction entry, written with the change that arms it.
+ */
+function leadTimerPut(
+  leadId: string,
+  kind: string,
+  at: number,
+  attributes: Record<string, unknown>,
+): TransactItem {
+  const key = keys.timer(leadId, kind);
   return {
     Put: {
       TableName: tableName,
-      Item: { ...key, leadId, handoffNumber, ...dueAttributes(key.pk, key.sk, at, 'sla') },
+      Item: { ...key, leadId, ...attributes, ...dueAttributes(key.pk, key.sk, at, kind) },
     },
   };
 }
 
+/** Take the lead's timer of `kind` away. */
+const leadTimerDelete = (leadId: string, kind: string): TransactItem => ({
+  Delete: { TableName: tableName, Key: keys.timer(leadId, kind) },
+});
+
+/** Arm a hand-off's SLA timer at `at` (written in the hand-off's transaction). */
+export const slaTimerPut = (leadId: string, handoffNumber: number, at: number): TransactItem =>
+  leadTimerPut(leadId, 'sla', at, { handoffNumber });
+
 /** Take a hand-off's SLA timer away (accepted or closed). */
-export function slaTimerDelete(leadId: string): TransactItem {
-  return { Delete: { TableName: tableName, Key: keys.timer(leadId, 'sla') } };
-}
+export const slaTimerDelete = (leadId: string): TransactItem => leadTimerDelete(leadId, 'sla');
 
 /** The `follow-up` timer kind: announces a planned next contact when its time comes (#domain/handoff/follow-up). */
 export const FOLLOW_UP_TIMER = 'follow-up';
@@ -240,20 +255,11 @@ export const FOLLOW_UP_TIMER = 'follow-up';
  * Arm the lead's follow-up timer at the planned time (written in the activity's transaction). `plannedAt`
  * names the follow-up it is for: a later plan re-arms the same timer for itself.
  */
-export function followUpTimerPut(leadId: string, at: number, plannedAt: number): TransactItem {
-  const key = keys.timer(leadId, FOLLOW_UP_TIMER);
-  return {
-    Put: {
-      TableName: tableName,
-      Item: { ...key, leadId, plannedAt, ...dueAttributes(key.pk, key.sk, at, FOLLOW_UP_TIMER) },
-    },
-  };
-}
+export const followUpTimerPut = (leadId: string, at: number, plannedAt: number): TransactItem =>
+  leadTimerPut(leadId, FOLLOW_UP_TIMER, at, { plannedAt });
 
 /** Take the lead's follow-up timer away (the contact was made). */
-export function followUpTimerDelete(leadId: string): TransactItem {
-  return { Delete: { TableName: tableName, Key: keys.timer(leadId, FOLLOW_UP_TIMER) } };
-}
+export const followUpTimerDelete = (leadId: string): TransactItem => leadTimerDelete(leadId, FOLLOW_UP_TIMER);
 
 /** The `capture-mail` timer kind: a form's mail that SES did not take, sent again by the sweeper. */
 export const CAPTURE_MAIL_TIMER = 'capture-mail';
