@@ -1,6 +1,7 @@
 /**
  * One-off: move a deployed table's leads onto the sharded list indexes (see shared/store/reindex.ts).
- * Run once after deploying the version that introduced them, against AWS or the local table:
+ * Run once after deploying a version that adds a list index (the sharded ones, `byOwner`), against AWS or the
+ * local table:
  *
  *   TABLE_NAME=leadloop-prod-table AWS_REGION=ap-northeast-1 npx tsx scripts/reindex-leads.ts [--segments 4]
  *   npx tsx scripts/reindex-leads.ts          # the local table of `npm start`
@@ -43,6 +44,11 @@ async function main(): Promise<void> {
   const segments = Number(values.segments);
   if (!Number.isInteger(segments) || segments < 1 || segments > 64) throw new Error('--segments: 1 to 64');
   useLocalTable();
+  // Required by the shared environment schema, unused by the re-index (it only reads and rewrites items).
+  process.env.EVENT_BUS_NAME ??= 'unused-by-reindex';
+  process.env.SES_CONFIGURATION_SET ??= 'unused-by-reindex';
+  process.env.PUBLIC_BASE_URL ??= 'http://localhost:3000';
+  process.env.LOG_LEVEL ??= 'warn';
   const totals = await reindexAll(segments, (t) =>
     process.stderr.write(`\rstate items ${t.states}, timeline entries ${t.timeline}`),
   );

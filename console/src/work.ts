@@ -77,20 +77,6 @@ function Due({ t, due, now }: { t: T; due: LeadRow['due'] | undefined; now: numb
   return html`${valueLabel(t, 'slaClock', due.clock)} <${DueTime} t=${t} at=${due.at} now=${now} />`;
 }
 
-/** The rep's queue: the nearest of a lead's SLA deadline and planned next contact first; the rest as listed. */
-const byDeadline = (rows: readonly LeadRow[]): LeadRow[] =>
-  rows
-    .map((row, i) => ({
-      row,
-      i,
-      at: Math.min(
-        row.due ? Date.parse(row.due.at) : Number.POSITIVE_INFINITY,
-        row.followUpAt ? Date.parse(row.followUpAt) : Number.POSITIVE_INFINITY,
-      ),
-    }))
-    .sort((a, b) => a.at - b.at || a.i - b.i)
-    .map(({ row }) => row);
-
 function LeadTable({ t, items }: { t: T; items: LeadRow[] }) {
   const settings = useSettings();
   const now = Date.now();
@@ -123,10 +109,18 @@ function csvPage(bytes: ArrayBuffer, first: boolean): { text: string; rows: numb
   return { text: first || headerEnd < 0 ? text : text.slice(headerEnd), rows };
 }
 
+/** The list's orders (the API's `sort`); `due` is one owner's queue, so it goes with an owner. */
+const SORTS = [
+  ['score', 'score'],
+  ['lastActivity', 'lastActivity'],
+  ['due', 'sortDue'],
+] as const;
+
 export function LeadsPage({ t, session }: { t: T; session: Session }) {
-  // "My leads" by default for sales (owner=me: the API reads the owner from the token).
+  // "My leads" by default for sales (owner=me: the API reads the owner from the token), as their queue: the
+  // nearest deadline or planned contact first, across all their leads (the API's `sort=due`).
   const sales = session.groups.includes('sales') && !session.groups.includes('admin');
-  const [query, setQuery] = useState(sales ? 'owner=me' : '');
+  const [query, setQuery] = useState(sales ? 'owner=me&sort=due' : '');
   const settings = useSettings();
   // 「自分」 only for a person who is an owner (the API reads the owner from the token).
   const me = ownerOf(settings, session);
@@ -139,6 +133,7 @@ export function LeadsPage({ t, session }: { t: T; session: Session }) {
   const initial = new URLSearchParams(query);
   // Selected on the option, not the select: the owners arrive with the settings, after the first render.
   const owner = initial.get('owner') ?? '';
+  const sort = initial.get('sort') ?? 'score';
   const submit = (e: Event) => {
     e.preventDefault();
     const q = new URLSearchParams();
@@ -204,7 +199,7 @@ export function LeadsPage({ t, session }: { t: T; session: Session }) {
       <label>${t('channel')}${select('channel', CHANNELS)}</label>
       <label>${t('owner')}<select name="owner"><option value="">${t('any')}</option>${(me || owner === 'me') && html`<option value="me" selected=${owner === 'me'}>${t('mine')}</option>`}${(settings?.handoff.owners ?? []).map((o) => html`<option value=${o.ownerId} selected=${owner === o.ownerId}>${o.name}</option>`)}</select></label>
       <label>${t('updatedSince')}<input name="updatedSince" type="date" defaultValue=${initial.get('updatedSince')?.slice(0, 10) ?? ''} /></label>
-      <label>${t('sort')}<select name="sort" defaultValue=${initial.get('sort') ?? 'score'}><option value="score">${t('score')}</option><option value="lastActivity">${t('lastActivity')}</option></select></label>
+      <label>${t('sort')}<select name="sort">${SORTS.map(([value, label]) => html`<option value=${value} selected=${sort === value}>${t(label)}</option>`)}</select></label>
       <button class="primary" type="submit">${t('filter')}</button>
       <button class="secondary" type="button" onClick=${csv} disabled=${downloading}>${t('downloadCsv')}</button>
     </form>
@@ -296,7 +291,9 @@ export function CallListPage({ t, session }: { t: T; session: Session }) {
   const me = ownerOf(settings, session);
   const by = me?.ownerId ?? session.email;
   const [waiting, reloadWaiting] = useGet<{ items: CallItem[] }>('/v1/ops/call-list?limit=50');
-  const [mine, reloadMine] = useGet<LeadPage>(me ? '/v1/ops/leads?owner=me&sort=lastActivity' : undefined, [
+  // The rep's queue as the API orders it (`sort=due`): the nearest deadline or planned contact first, across all
+  // of their leads, not only the newest page.
+  const [mine, reloadMine] = useGet<LeadPage>(me ? '/v1/ops/leads?owner=me&sort=due' : undefined, [
     me?.ownerId,
   ]);
   // 「リードを登録」 here too: an inbound call from someone not on the list is entered where the rep works.
@@ -312,7 +309,7 @@ export function CallListPage({ t, session }: { t: T; session: Session }) {
       <${Show} t=${t} load=${mine}>${(v: LeadPage) =>
         v.items.length === 0
           ? html`<p>${t('noData')}</p>`
-          : html`<ul class="calls" data-testid="mine">${byDeadline(v.items).map(
+          : html`<ul class="calls" data-testid="mine">${v.items.map(
               (l) =>
                 html`<${CallCard} key=${l.leadId} t=${t} by=${by} owned=${true} onDone=${reloadMine} c=${{
                   leadId: l.leadId,

@@ -1,4 +1,11 @@
-import { InvalidCursorError, LIST_LIMITS, leadSheet, listLeads, listLeadsQuerySchema } from '#app/list-leads';
+import {
+  DueNeedsOwnerError,
+  InvalidCursorError,
+  LIST_LIMITS,
+  leadSheet,
+  listLeads,
+  listLeadsQuerySchema,
+} from '#app/list-leads';
 import { viewLead } from '#app/view-lead';
 import { callerOf } from '#http/access';
 import { type HttpEvent, type HttpResult, header, httpHandler, issuesToFields } from '#http/api';
@@ -10,6 +17,7 @@ import { json, text } from '#http/responses';
  * GET /v1/ops/leads/{leadId} and GET /v1/ops/leads?email=…: one lead with its score breakdown and the newest
  * page of its timeline (`?timelineCursor=` for older entries). GET /v1/ops/leads?stage=&temperature=&owner=
  * &channel=&updatedSince=&sort=&limit=&cursor=&format=&lang=: a list served by the sharded indexes, never a scan
+ * (`sort=due`: one owner's queue from `byOwner`, nearest deadline or planned contact first)
  * (JSON `{items, cursor}` or CSV with the next cursor in `x-next-cursor`). IAM-authorized in AWS (bearer token
  * locally); e-mail lookups go through the e-mail index.
  */
@@ -58,6 +66,10 @@ async function listPage(event: HttpEvent): Promise<HttpResult> {
     if (error instanceof InvalidCursorError)
       throw new BadRequestError('The cursor is invalid.', [
         { field: 'cursor', code: 'invalid', message: 'use the cursor of a previous page of the same list' },
+      ]);
+    if (error instanceof DueNeedsOwnerError)
+      throw new BadRequestError('sort=due lists one owner’s queue.', [
+        { field: 'sort', code: 'due_needs_owner', message: 'give owner= (or owner=me) with sort=due' },
       ]);
     throw error;
   }

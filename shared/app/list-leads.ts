@@ -43,6 +43,13 @@ export const LIST_CHANNELS = [...new Set([...CHANNEL_GROUPS, ...CHANNELS])] as [
 ];
 
 /**
+ * The orders of a list: by score band (highest first), by last-activity day (newest first), or `due`: one
+ * owner's queue (`owner=` required), the nearest SLA deadline or planned contact first, then the leads with
+ * nothing due, newest hand-off first.
+ */
+export const LIST_SORTS = ['score', 'lastActivity', 'due'] as const;
+
+/**
  * GET /v1/ops/leads list parameters (without `email`, which looks one lead up). Stage-generic: any stage of
  * the domain's list (a new stage such as `tql` is accepted as soon as the domain has it). Built on first use:
  * the same function answers the lead view (`GET /v1/ops/leads/{leadId}`), which parses no list query.
@@ -54,7 +61,7 @@ export const listLeadsQuerySchema = /* @__PURE__ */ z.lazySchema(() =>
     owner: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(64))),
     channel: z.optional(z.enum(LIST_CHANNELS)),
     updatedSince: z.optional(z.iso.datetime({ offset: true })),
-    sort: z._default(z.enum(['score', 'lastActivity']), 'score'),
+    sort: z._default(z.enum(LIST_SORTS), 'score'),
     limit: z.optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(LIST_LIMITS.csv.max))),
     cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(4_000))),
     format: z.optional(z.enum(['json', 'csv'])),
@@ -164,7 +171,7 @@ export interface ListLeadsInput {
   ownerId?: string;
   channel?: string;
   updatedSince?: EpochMs;
-  sort: 'score' | 'lastActivity';
+  sort: (typeof LIST_SORTS)[number];
   limit: number;
   cursor?: string;
 }
@@ -176,14 +183,24 @@ interface Plan {
   minSortValue?: number;
 }
 
+/** `sort=due` without an owner: the queue is one owner's (the handler answers 400). */
+export class DueNeedsOwnerError extends Error {
+  override name = 'DueNeedsOwnerError';
+}
+
 /**
- * Which index serves a list, never a scan. By score: the stage's shards (`byStage`), else the temperature's
+ * Which index serves a list, never a scan. By due: the owner's partition of `byOwner` (only their open
+ * hand-offs, so nothing read is another owner's), the other filters applied to the rows. By score: the stage's shards (`byStage`), else the temperature's
  * (`byTemperature`), else every temperature's shards merged; the other filters (temperature with a stage,
  * owner) are conditions on the index page (projected attributes). By last activity: every `byActivity` shard,
  * `updatedSince` a key condition on the activity day, stage/temperature/owner conditions on the page.
  */
 export function planList(input: ListLeadsInput): Plan {
   const equals: Record<string, string> = {};
+  if (input.sort === 'due') {
+    if (!input.ownerId) throw new DueNeedsOwnerError('sort=due lists one owner’s queue');
+    return { index: 'byOwner', partitions: [input.ownerId], equals };
+  }
   if (input.ownerId) equals.ownerId = input.ownerId;
   if (input.sort === 'lastActivity') {
     if (input.stage) equals.stage = input.stage;

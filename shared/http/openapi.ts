@@ -291,7 +291,8 @@ export const OPERATIONS: readonly OperationSpec[] = [
       channel: { description: 'Only leads of this acquisition channel' },
       updatedSince: { description: 'ISO-8601: only leads active since then' },
       sort: {
-        description: '`score` (score band, highest first; default) or `lastActivity` (newest day first)',
+        description:
+          '`score` (score band, highest first; default), `lastActivity` (newest day first) or `due` (with `owner`: the owner’s queue, nearest SLA deadline or planned contact first)',
       },
       limit: { description: 'Page size (JSON ≤ 200, default 50; CSV ≤ 1000)' },
       cursor: { description: 'The `cursor` of the previous page of the same list' },

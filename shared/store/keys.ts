@@ -170,6 +170,16 @@ export const scoreBand = (score: number): number => Math.floor(score / SCORE_BAN
 /** The last-activity band (days since the epoch) `byActivity` sorts by. */
 export const activityDay = (at: number): number => Math.floor(at / ACTIVITY_BAND_MS);
 
+/**
+ * The `byOwner` sort key of an owned lead (read descending, as every list index): a lead with something due
+ * (`ownerNextDue`) sorts by that time, earliest first, overdue before the rest (`OWNER_DUE_BASE - at`); a lead
+ * with nothing due comes after all of those, newest hand-off first (`startedAt`, below every due value while
+ * due times stay within a year of now and now before the year 2128).
+ */
+export const OWNER_DUE_BASE = 10_000_000_000_000;
+export const ownerQueueKey = (nextDueAt: number | undefined, handoffStartedAt: number): number =>
+  nextDueAt === undefined ? handoffStartedAt : OWNER_DUE_BASE - nextDueAt;
+
 /** The `timeline` index sort key of an entry: newest first when read descending, ties by event id. */
 export const timelineAtKey = (occurredAt: number, eventId: string): string =>
   `${new Date(occurredAt).toISOString()}#${eventId}`;

@@ -17,12 +17,15 @@ import { INDEXES } from '#store/table-design';
  * time (a small page, not a whole partition).
  */
 
-export type ListIndexName = 'byStage' | 'byTemperature' | 'callList' | 'byActivity';
+export type ListIndexName = 'byStage' | 'byTemperature' | 'callList' | 'byActivity' | 'byOwner';
 
 /** One row of a list index: the lead, the index's sort value and whatever the index projects. */
 export interface IndexRow {
   leadId: string;
-  /** The sort key: score band (`byStage`, `byTemperature`, `callList`) or activity day (`byActivity`). */
+  /**
+   * The sort key: score band (`byStage`, `byTemperature`, `callList`), activity day (`byActivity`) or the owner's
+   * queue position (`byOwner`, `ownerQueueKey`).
+   */
   sortValue: number;
   stage?: string;
   temperature?: string;
@@ -253,7 +256,7 @@ export function decodeIndexCursor(text: string, binding: string, partitions: num
       entry.length === 3 &&
       typeof leadId === 'string' &&
       LEAD_ID.test(leadId) &&
-      Number.isSafeInteger(sortValue) // a score band or an activity day: never a fraction or beyond 2^53
+      Number.isSafeInteger(sortValue) // a band, a day or a queue position: never a fraction or beyond 2^53
     )
       positions[i as number] = { leadId, sortValue: sortValue as number };
     else throw new InvalidCursorError('bad position');

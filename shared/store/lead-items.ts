@@ -1,4 +1,5 @@
 import { waitsForSales } from '#domain/handoff/call-list';
+import { ownerNextDue } from '#domain/handoff/follow-up';
 import {
   EVENT_HASH_LENGTH,
   type Lead,
@@ -11,6 +12,7 @@ import {
   activityDay,
   keys,
   leadIdFromPk,
+  ownerQueueKey,
   scoreBand,
   shardedIndexKey,
 } from '#store/keys';
@@ -46,12 +48,16 @@ export function stateItem(state: LeadState) {
 
 /** The list-index attributes of a state (also what the one-off re-index script writes). */
 export function indexAttributes(state: LeadState) {
-  const { leadId } = state;
+  const { leadId, handoff } = state;
+  const owned = handoff && handoff.closedAt === undefined ? handoff : undefined;
   return {
     stageKey: shardedIndexKey(state.stage, leadId),
     temperatureKey: shardedIndexKey(state.temperature, leadId),
     scoreKey: scoreBand(state.score.total),
-    ownerId: state.handoff && !state.handoff.closedAt ? state.handoff.owner.ownerId : undefined,
+    ownerId: owned?.owner.ownerId,
+    // `byOwner`: the owner's queue, nearest deadline or planned contact first. It moves only when the hand-off
+    // does (accept, contact, a plan, a breach), never on a tracking event.
+    ownerQueue: owned ? ownerQueueKey(ownerNextDue(owned), owned.startedAt) : undefined,
     callKey: waitsForSales(state) ? shardedIndexKey(state.temperature, leadId) : undefined,
     activityKey: shardedIndexKey(ACTIVITY_INDEX_VALUE, leadId),
     activityDay: activityDay(state.lastActivityAt),
@@ -147,6 +153,7 @@ const STATE_INDEX_ATTRS = [
   'temperatureKey',
   'scoreKey',
   'ownerId',
+  'ownerQueue',
   'callKey',
   'activityKey',
   'activityDay',

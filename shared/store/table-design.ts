@@ -35,6 +35,11 @@ export interface IndexDesign {
  * `timeline`: sparse; a lead's timeline entries (`EVT#<eventId>`, keyed by id for the exact replay guard) by
  * time (`timelineAt` = `<ISO occurredAt>#<eventId>`), so the lead view reads only the newest page (a
  * descending query with a limit) instead of the whole timeline. Costs one index write per timeline entry.
+ * `byOwner`: sparse; only leads with an open hand-off carry `ownerQueue`, under their owner's id: a rep's
+ * queue, nearest SLA deadline or planned contact first (`ownerQueueKey`), however many leads they own, with
+ * nothing read for other owners' leads. KEYS_ONLY; the key moves only when the hand-off does (accept, contact,
+ * a planned follow-up, a breach), so a tracking event on an owned lead writes no index. One partition key per
+ * owner: a person's own hand-off changes are far below a partition's 1,000 WCU/s.
  * `byActivity`: every lead by last-activity DAY (`activityDay`, days since the epoch), sharded the same
  * way (`act#<shard>`): `sort=lastActivity` and `updatedSince=` lists. The key moves at most once a day a lead.
  */
@@ -81,6 +86,12 @@ export const INDEXES = {
       'baseVersion',
       'recordedAt',
     ],
+  },
+  byOwner: {
+    name: 'byOwner',
+    partitionKey: { name: 'ownerId', type: 'S' },
+    sortKey: { name: 'ownerQueue', type: 'N' },
+    include: [],
   },
   byActivity: {
     name: 'byActivity',

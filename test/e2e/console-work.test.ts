@@ -402,6 +402,9 @@ describe('console work pages in Chromium', () => {
     await filter.locator('option', { hasText: '高橋 誠' }).waitFor({ state: 'attached' });
     expect(new Set(await cells.allTextContents())).toEqual(new Set(['佐藤 健']));
     expect(await filter.inputValue()).toBe('me');
+    // As their queue: the nearest deadline or planned contact first, across all their leads (sort=due).
+    expect(await page.getByLabel('並び順').inputValue()).toBe('due');
+    expect(await page.getByLabel('並び順').locator('option:checked').textContent()).toBe('期限が近い順');
     expect(await filter.locator('option').allTextContents()).toEqual(
       expect.arrayContaining(['すべて', '自分', '佐藤 健', '高橋 誠']),
     );

@@ -36,6 +36,53 @@ const CALL: Spec[] = Array.from({ length: 300 }, (_, n) => ({
   ...(n % 10 < 8 ? { owner: 'tanaka' } : {}),
 }));
 
+// One rep's queue (sort=due): 130 hand-offs of kobayashi, more than two pages, in five kinds (see `queueNext`).
+const MIN = 60_000;
+const QUEUE: (Spec & { next: number | undefined })[] = Array.from({ length: 130 }, (_, n) => {
+  const spread = ((n * 7919) % 1000) * MIN;
+  const kind = n % 5;
+  const base = {
+    id: `oq-${String(n).padStart(3, '0')}`,
+    score: 30 + (n % 60),
+    temperature: n % 2 ? ('hot' as const) : ('warm' as const),
+    stage: 'sql' as const,
+    owner: 'kobayashi',
+    activityAt: T - (n % 9) * DAY,
+  };
+  switch (kind) {
+    case 0: // to accept, in the coming hours
+      return { ...base, handoff: { dueAt: T + spread }, next: T + spread };
+    case 1: // accepted, first contact still to make
+      return {
+        ...base,
+        handoff: { acceptedAt: T, firstContactDueAt: T + spread },
+        next: T + spread,
+      };
+    case 2: // to accept tomorrow, but a call planned earlier (overdue)
+      return {
+        ...base,
+        handoff: { dueAt: T + 2 * DAY, followUp: { at: T - spread / 2, by: 'kobayashi', setAt: T - DAY } },
+        next: T - spread / 2,
+      };
+    case 3: // both clocks met, nothing planned: after every lead with something due
+      return {
+        ...base,
+        handoff: { startedAt: T - n * MIN, acceptedAt: T, firstContactDueAt: T + DAY, firstContactAt: T },
+        next: undefined,
+      };
+    default: // the accept deadline passed
+      return { ...base, handoff: { dueAt: T - ((n * 13) % 300) * MIN }, next: T - ((n * 13) % 300) * MIN };
+  }
+});
+
+/** The first-contact deadline a queue lead of kind 1 was given (accepted, not yet called), else undefined. */
+const q1 = (id: string): number | undefined => {
+  const q = QUEUE.find((s) => s.id === id);
+  return q?.handoff?.acceptedAt !== undefined && q.handoff.firstContactAt === undefined
+    ? q.handoff.firstContactDueAt
+    : undefined;
+};
+
 /** Read units as AWS bills them (eventually consistent): a Query rounds its items' total up to 4 KB, a BatchGet each item. */
 let readUnits = 0;
 let readCalls = 0;
@@ -59,7 +106,7 @@ beforeAll(async () => {
   const { dynamodb, batchWrite } = await import('#store/dynamodb');
   const { leadItems } = await import('#store/lead-items');
   const { keys } = await import('#store/keys');
-  const items = [...LIST, ...CALL].flatMap((s) => {
+  const items = [...LIST, ...CALL, ...QUEUE].flatMap((s) => {
     const lead = leadOf(s);
     return [...leadItems(lead), { ...keys.emailIndex(lead.profile.emailKey), leadId: s.id, createdAt: T }];
   });
@@ -138,7 +185,7 @@ describe('lead lists', () => {
 
   it('given no filter, when listed, then every lead of every temperature is served by the indexes once', async () => {
     const { ids } = await listAll('', 50);
-    expect([...ids].sort()).toEqual(sortedIds([...LIST, ...CALL]));
+    expect([...ids].sort()).toEqual(sortedIds([...LIST, ...CALL, ...QUEUE]));
   });
 
   it('given temperature, owner and channel filters, when listed, then only matching leads come back', async () => {
@@ -165,6 +212,69 @@ describe('lead lists', () => {
     // The fixture's hand-offs started at T with a day to accept, nobody has accepted: the accept clock.
     for (const r of owned) expect(r.due).toEqual({ clock: 'accept', at: new Date(T + DAY).toISOString() });
     for (const r of rows.filter((r) => r.ownerId === null)) expect(r.due).toBeNull();
+  });
+
+  it('given one rep with 130 hand-offs among other owners’ leads, when listed with owner and sort=due in pages of 50, then every one comes once, nearest deadline or planned contact first, the rest newest hand-off first, at about one read unit a row', async () => {
+    // Act
+    readUnits = 0;
+    const { ids, pages } = await listAll('owner=kobayashi&sort=due', 50);
+    const units = readUnits;
+
+    // Assert: all of the rep's leads and nothing else, each once
+    expect(ids).toHaveLength(QUEUE.length);
+    expect(new Set(ids)).toEqual(new Set(QUEUE.map((q) => q.id)));
+    expect(pages).toHaveLength(3);
+    // Order: the next due time never goes back; the leads with nothing due last, newest hand-off first.
+    const spec = new Map(QUEUE.map((q) => [q.id, q]));
+    const nexts = ids.map((id) => spec.get(id)?.next);
+    const due = nexts.filter((n): n is number => n !== undefined);
+    expect(nexts.slice(0, due.length)).toEqual(due);
+    for (let i = 1; i < due.length; i++) expect(due[i]).toBeGreaterThanOrEqual(due[i - 1] ?? 0);
+    const rest = ids.slice(due.length).map((id) => spec.get(id)?.handoff?.startedAt ?? 0);
+    expect(rest).toEqual([...rest].sort((a, b) => b - a));
+    // The first row is the most overdue: a planned call or a passed accept deadline.
+    expect(spec.get(ids[0] ?? '')?.next).toBe(Math.min(...due));
+    // The rows shown carry what made their place: the deadline or the planned contact.
+    const first = pages[0]?.items[0] as ListPage['items'][number] & { followUpAt: string | null };
+    const shown = Math.min(
+      first.due ? Date.parse(first.due.at) : Number.POSITIVE_INFINITY,
+      first.followUpAt ? Date.parse(first.followUpAt) : Number.POSITIVE_INFINITY,
+    );
+    expect(shown).toBe(spec.get(first.leadId)?.next);
+    // Nothing read is another owner's: about a read unit a row (a lead's state and profile, 0.5 each).
+    console.log(`owner queue: ${ids.length} rows, ${units} read units in ${pages.length} pages`);
+    expect(units / ids.length).toBeLessThanOrEqual(1.5);
+  });
+
+  it('given the rep calls a lead whose first contact was due, when the queue is read again, then it leaves the leads with something due for the rest', async () => {
+    // Arrange: the first lead in the queue whose due time is its first-contact deadline
+    const before = await listAll('owner=kobayashi&sort=due', 200);
+    const target = before.ids.find((id) => q1(id) !== undefined) ?? '';
+    expect(target).not.toBe('');
+
+    // Act: the call is the first contact (the hand-off's SLA clocks are then both met, nothing planned)
+    const called = await api(runtime).opsPost(`/v1/ops/leads/${target}/activities`, {
+      activityId: `call-${target}`,
+      type: 'call',
+      outcome: 'connected',
+      occurredAt: new Date((await import('#adapters/clock')).now()).toISOString(),
+      by: 'kobayashi',
+    });
+    const after = await listAll('owner=kobayashi&sort=due', 200);
+
+    // Assert: still listed once, now after every lead with something due
+    expect(called.status).toBe(201);
+    expect(after.ids).toHaveLength(QUEUE.length);
+    const dueCount = QUEUE.filter((q) => q.next !== undefined).length;
+    expect(after.ids.indexOf(target)).toBeGreaterThanOrEqual(dueCount - 1);
+    expect(after.ids.indexOf(target)).toBeGreaterThan(before.ids.indexOf(target));
+  });
+
+  it('given sort=due without an owner, when listed, then a 400 names the sort and nothing is read', async () => {
+    const response = await get('/v1/ops/leads?sort=due');
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: { errors: { field: string; code: string }[] } };
+    expect(body.error.errors).toEqual([expect.objectContaining({ field: 'sort', code: 'due_needs_owner' })]);
   });
 
   it('given channel= a channel group or a declared channel, when listed, then form leads are found by either (they are stored by group)', async () => {

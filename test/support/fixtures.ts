@@ -95,6 +95,8 @@ export interface ListLeadSpec {
   company?: string;
   lastName?: string;
   phone?: string;
+  /** Fields of the open hand-off besides the defaults (accepted, first contact, a follow-up, when it started). */
+  handoff?: Partial<HandoffState>;
 }
 
 /** The lead a `ListLeadSpec` describes, at time `at` (fit 20, grade B, Japanese attributes). */
@@ -109,6 +111,7 @@ export const listLead = (s: ListLeadSpec, at: EpochMs): Lead => {
         dueAt: at + 86_400_000,
         reassignments: 0,
         previousOwnerIds: [],
+        ...s.handoff,
       }
     : undefined;
   return {

@@ -7,7 +7,7 @@
  * one; a note leaves it. It belongs to the hand-off: a closed hand-off's follow-up is gone with it, a new
  * hand-off starts without one. Pure.
  */
-import { type HandoffState, isContactAttempt } from '#domain/handoff/sla';
+import { type HandoffState, isContactAttempt, openDeadline } from '#domain/handoff/sla';
 import { buildDomainEvent, type DomainEvent, isoAt } from '#domain/lead/events';
 import type { EpochMs } from '#domain/lead/types';
 
@@ -124,3 +124,16 @@ export function followUpDue(
 /** The follow-up the owner of an open hand-off has planned, or undefined. */
 export const openFollowUp = (handoff: HandoffState | undefined): FollowUp | undefined =>
   handoff && handoff.closedAt === undefined ? handoff.followUp : undefined;
+
+/**
+ * What the owner of an open hand-off has to do next, and when: the nearest of its SLA deadline still to meet
+ * (`openDeadline`) and its planned follow-up, passed or not; undefined when neither is open (or the hand-off is
+ * closed). The order of a rep's queue (their list by `sort=due`, the call list's own hand-offs).
+ */
+export function ownerNextDue(handoff: HandoffState | undefined): EpochMs | undefined {
+  if (!handoff || handoff.closedAt !== undefined) return undefined;
+  const times = [openDeadline(handoff)?.at, openFollowUp(handoff)?.at].filter(
+    (at): at is EpochMs => at !== undefined,
+  );
+  return times.length ? Math.min(...times) : undefined;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { followUpAfter, followUpTimeProblem, openFollowUp } from '#domain/handoff/follow-up';
+import { followUpAfter, followUpTimeProblem, openFollowUp, ownerNextDue } from '#domain/handoff/follow-up';
 import type { HandoffState } from '#domain/handoff/sla';
 
 const HOUR = 3_600_000;
@@ -82,5 +82,23 @@ describe('follow-ups planned with an activity', () => {
       followUpTimeProblem(call('no_answer', { followUpAt: iso(NOW + 365 * 24 * HOUR) }), NOW),
     ).toBeUndefined();
     expect(followUpTimeProblem(call('no_answer'), NOW)).toBeUndefined();
+  });
+});
+
+describe('what the owner has to do next', () => {
+  it('given the clocks and a plan, then the nearest of what is still open, passed or not; nothing once all is met or the hand-off closed', () => {
+    const met = { acceptedAt: NOW - HOUR, firstContactDueAt: NOW + HOUR, firstContactAt: NOW - HOUR };
+    expect(ownerNextDue(undefined)).toBeUndefined();
+    expect(ownerNextDue(handoff({ acceptedAt: undefined, dueAt: NOW + HOUR }))).toBe(NOW + HOUR);
+    expect(ownerNextDue(handoff({ firstContactDueAt: NOW - HOUR }))).toBe(NOW - HOUR);
+    expect(ownerNextDue(handoff(met))).toBeUndefined();
+    const plan = { at: NOW + 30 * 60_000, by: 'sato', setAt: NOW };
+    expect(ownerNextDue(handoff({ ...met, followUp: plan }))).toBe(plan.at);
+    expect(ownerNextDue(handoff({ firstContactDueAt: NOW + 10 * 60_000, followUp: plan }))).toBe(
+      NOW + 10 * 60_000,
+    );
+    expect(
+      ownerNextDue(handoff({ firstContactDueAt: NOW + HOUR, followUp: plan, closedAt: NOW })),
+    ).toBeUndefined();
   });
 });

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { LeadState } from '#domain/lead/lead';
-import { activityDay, allIndexKeys, indexShard, scoreBand, shardedIndexKey } from '#store/keys';
+import {
+  activityDay,
+  allIndexKeys,
+  indexShard,
+  OWNER_DUE_BASE,
+  ownerQueueKey,
+  scoreBand,
+  shardedIndexKey,
+} from '#store/keys';
 import {
   decodeIndexCursor,
   encodeIndexCursor,
@@ -154,6 +162,64 @@ describe('state item index attributes', () => {
     };
     expect(indexAttributes(owned).callKey).toBeUndefined();
     expect(indexAttributes(owned).ownerId).toBe('sato');
+  });
+
+  it('given owned leads, then the owner queue key orders them as a rep works: the nearest due time first (overdue on top), then nothing due, newest hand-off first; it stays put on a tracking event', () => {
+    const NOW = Date.UTC(2026, 11, 7, 1);
+    const HOUR = 3_600_000;
+    const owner = { ownerId: 'sato', name: '佐藤', email: 's@example.co.jp', team: 't' };
+    const handoff = (extra: Partial<NonNullable<LeadState['handoff']>>): LeadState['handoff'] => ({
+      n: 1,
+      owner,
+      rule: null,
+      startedAt: NOW - 2 * HOUR,
+      dueAt: NOW + 2 * HOUR,
+      reassignments: 0,
+      previousOwnerIds: [],
+      ...extra,
+    });
+    const met = { acceptedAt: NOW - HOUR, firstContactDueAt: NOW + HOUR, firstContactAt: NOW - HOUR };
+    // Descending order of the key is the rep's order; each names what puts it there.
+    const queue: [string, LeadState['handoff']][] = [
+      [
+        'a planned call two days overdue',
+        handoff({ ...met, followUp: { at: NOW - 48 * HOUR, by: 'sato', setAt: NOW - 72 * HOUR } }),
+      ],
+      ['an accept deadline an hour ago', handoff({ dueAt: NOW - HOUR })],
+      [
+        'a first contact due in 30 minutes',
+        handoff({ acceptedAt: NOW - HOUR, firstContactDueAt: NOW + HOUR / 2 }),
+      ],
+      [
+        'an accept in two hours with a call planned in three (the accept first)',
+        handoff({ followUp: { at: NOW + 3 * HOUR, by: 'sato', setAt: NOW } }),
+      ],
+      [
+        'a call planned a year ahead',
+        handoff({ ...met, followUp: { at: NOW + 366 * 24 * HOUR, by: 'sato', setAt: NOW } }),
+      ],
+      ['nothing due, handed off an hour ago', handoff({ ...met, startedAt: NOW - HOUR })],
+      ['nothing due, handed off a month ago', handoff({ ...met, startedAt: NOW - 720 * HOUR })],
+    ];
+    const keysInOrder = queue.map(([, h]) => indexAttributes({ ...state, handoff: h }).ownerQueue as number);
+    for (const key of keysInOrder) expect(Number.isSafeInteger(key)).toBe(true);
+    expect(keysInOrder).toEqual([...keysInOrder].sort((a, b) => b - a));
+    expect(new Set(keysInOrder).size).toBe(keysInOrder.length);
+    // Far from the bound: a due time a year ahead in 2100 still sorts above a hand-off started then.
+    const in2100 = Date.UTC(2100, 0, 1);
+    expect(ownerQueueKey(in2100 + 366 * 24 * HOUR, 0)).toBeGreaterThan(ownerQueueKey(undefined, in2100));
+    expect(OWNER_DUE_BASE).toBeGreaterThan(2 * in2100);
+    // A tracking event (score, activity) leaves the key; a closed hand-off leaves the index.
+    const owned = { ...state, handoff: queue[1]?.[1] };
+    const scored = { ...owned, score: { ...owned.score, total: 95 }, lastActivityAt: NOW };
+    expect(indexAttributes(scored).ownerQueue).toBe(indexAttributes(owned).ownerQueue);
+    const closed = {
+      ...owned,
+      handoff: { ...(owned.handoff as NonNullable<LeadState['handoff']>), closedAt: NOW },
+    };
+    expect(indexAttributes(closed).ownerQueue).toBeUndefined();
+    expect(indexAttributes(state).ownerQueue).toBeUndefined();
+    expect(fromStateItem(stateItem(owned))).toEqual(owned);
   });
 
   it('given an item written before the sharded keys (lastActivityAt, unsharded keys), then it still reads back', () => {
