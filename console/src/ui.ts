@@ -7,7 +7,8 @@ import type { BusinessWindow } from '#domain/nurture/calendar';
 import type { SequenceEntry, SequenceStep } from '#domain/nurture/config';
 import type { BehaviourRule, FitRule } from '#domain/scoring/config';
 import { ApiError, api, type Session } from './api.ts';
-import { fill, hasValueLabel, type Key, type T, valueLabel } from './i18n.ts';
+import { fieldErrorText } from './field-errors.ts';
+import { hasValueLabel, type Key, type T, valueLabel } from './i18n.ts';
 
 /** Shared pieces of every page: the htm tag, GET with loading/error states, messages, the signed-in owner. */
 export const html = htm.bind(h);
@@ -64,8 +65,8 @@ export function Show<V>({ t, load, children }: { t: T; load: Load<V>; children: 
 
 /**
  * An API error as one line: status, message and each field's message (e.g. the 422's missing BANTCH items).
- * When the console words the error's code (`address_erased`) or every field's code (an import file's
- * problems) itself, those words replace the API's English.
+ * When the console words the error's code (`address_erased`) or every field's problem itself (an import file's
+ * problems; in Japanese, every request check's: `fieldErrorText`), those words replace the API's English.
  */
 export function errorText(t: T, err: unknown): string {
   // fetch rejects with a TypeError when the server cannot be reached at all.
@@ -73,11 +74,7 @@ export function errorText(t: T, err: unknown): string {
   const lang = t('lang') === 'en' ? 'en' : 'ja';
   if (err.code && hasValueLabel(lang, 'apiError', err.code))
     return `${statusText(t, err.status)} (${err.status}): ${valueLabel(t, 'apiError', err.code)}`;
-  const worded = err.fields.flatMap((f) =>
-    f.code && hasValueLabel(lang, 'fieldError', f.code)
-      ? [fill(valueLabel(t, 'fieldError', f.code), f.params ?? {})]
-      : [],
-  );
+  const worded = err.fields.flatMap((f) => fieldErrorText(t, lang, f) ?? []);
   if (worded.length > 0 && worded.length === err.fields.length)
     return `${statusText(t, err.status)} (${err.status}): ${worded.join(' / ')}`;
   const fields = err.fields.map((f) => `${f.field}: ${f.message}`).join('; ');

@@ -573,8 +573,19 @@ describe('console work pages in Chromium', () => {
     ).toBe(true);
     expect((await api(runtime).opsGet(`/v1/ops/leads?email=${encodeURIComponent(email)}`)).status).toBe(404);
 
-    // Act 2: the number as written on the card (full-width digits and dashes)
+    // Act 1b: an address mistyped without its @ (the browser takes any text; the API refuses it)
     await page.getByLabel('電話番号').fill('０３－１２３４－５６７８');
+    await page.getByLabel('メールアドレス').fill('meishi.example.co.jp');
+    await page.getByRole('button', { name: '登録', exact: true }).click();
+    const refused = page.getByRole('alert').filter({ hasText: '入力内容に誤りがあります' });
+    await refused.waitFor();
+
+    // Assert 1b: the refusal in Japanese, naming the field and what is wrong; nothing stored
+    expect(await refused.textContent()).toBe('入力内容に誤りがあります (400): メールアドレス: @がありません');
+    await shot(page, 'new-lead-refused-sales');
+
+    // Act 2: the right address, the number as written on the card (full-width digits and dashes)
+    await page.getByLabel('メールアドレス').fill(fullWidth);
     await page.getByRole('button', { name: '登録', exact: true }).click();
     const status = page.getByRole('status').filter({ hasText: 'リードを登録しました' });
     await status.waitFor();
