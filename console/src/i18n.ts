@@ -255,6 +255,10 @@ const ja = {
   leadCreated: 'リードを登録しました。',
   leadUpdated: 'このアドレスのリードがあったため、そのリードを更新しました。',
   leadAssigned: '{name} に割り当てました。',
+  leadAlreadyOwned: 'すでに {name} が担当しています(割り当ては変えていません)。',
+  entryInquiry: '問い合わせ・デモ依頼(至急対応)',
+  entryInquiryHint:
+    '本人から連絡を求められたリード(電話での問い合わせ、展示会でのデモ依頼など)は、Webの問い合わせフォームと同じ短い期限でハンドオフします。担当者を選ばないときは問い合わせの担当チームに割り当てます。',
   leadNotAssigned: '割り当ては変えていません(すでに担当者がいるか、ハンドオフできない段階です)。',
   openLead: 'リードを開く',
   consentHint:
@@ -645,6 +649,10 @@ const en: Record<Key, string> = {
   leadCreated: 'The lead was entered.',
   leadUpdated: 'This address already had a lead: that lead was updated.',
   leadAssigned: 'Handed off to {name}.',
+  leadAlreadyOwned: '{name} already has this lead (the hand-off is unchanged).',
+  entryInquiry: 'Inquiry or demo request (urgent)',
+  entryInquiryHint:
+    'A person who asked to be contacted (a phone inquiry, a demo asked for at a booth) is handed off with the same short deadlines as the web inquiry form; without an owner, the inquiry team gets them.',
   leadNotAssigned:
     'The owner was not changed (the lead has an owner already, or its stage cannot be handed off).',
   openLead: 'Open the lead',

@@ -8,7 +8,7 @@ import { CONSENT_CHOICES, errorText, html, ownerName, ownerOf, ownerOptions, use
 interface EntryAnswer {
   leadId: string;
   created: boolean;
-  assignment?: { handoffNumber: number; ownerId: string } | { skipped: string } | null;
+  assignment?: { handoffNumber: number; ownerId: string; already?: true } | { skipped: string } | null;
 }
 
 /** The channels a person enters a lead from (`ENTRY_CHANNELS` but `import`, which is the import page's). */
@@ -22,6 +22,8 @@ type Outcome = { ok: true; answer: EntryAnswer } | { ok: false; text: string };
  * 「リードを登録」: a lead that did not come through a form (a business card, a phone inquiry, a referral), entered
  * by sales or marketing through `POST /v1/ops/leads`: the capture's write path (the address normalized and
  * de-duplicated, an existing lead updated), the consent basis recorded, and with an owner, handed off to them.
+ * 「問い合わせ・デモ依頼」 (`inquiry`) hands it off as an inquiry form's lead: the inquiry route's short clocks, to
+ * the owner chosen or else the inquiry route's team.
  * The fields state the entry's limits (required, lengths, the phone's characters), so the browser refuses a
  * bad value before it is sent. One `Idempotency-Key` per filled-in form: a second click or a retry after a
  * lost answer is the same entry, not a second one.
@@ -46,6 +48,7 @@ export function NewLeadPage({ t, session }: { t: T; session: Session }) {
       source: value('source'),
       consentBasis: value('consentBasis'),
       ...(value('owner') ? { ownerId: value('owner') } : {}),
+      ...(form.get('inquiry') === 'on' ? { inquiry: true } : {}),
     };
     setBusy(true);
     setOutcome(undefined);
@@ -81,6 +84,8 @@ export function NewLeadPage({ t, session }: { t: T; session: Session }) {
       )}</select></label>
       <p class="muted" id="consent-hint">${t('consentHint')}</p>
       <label>${t('importOwner')}<select name="owner"><option value="">${t('noImportOwner')}</option>${ownerOptions(settings, me?.ownerId)}</select></label>
+      <label class="check"><input type="checkbox" name="inquiry" aria-describedby="inquiry-hint" />${t('entryInquiry')}</label>
+      <p class="muted" id="inquiry-hint">${t('entryInquiryHint')}</p>
       <button class="primary" type="submit" disabled=${busy}>${t('enterLead')}</button>
     </form>
     ${busy && html`<p class="muted" role="status">${t('loading')}</p>`}
@@ -100,5 +105,5 @@ function assignmentText(t: T, settings: ReturnType<typeof useSettings>, answer: 
   const a = answer.assignment;
   if (!a) return '';
   if ('skipped' in a) return t('leadNotAssigned');
-  return fill(t('leadAssigned'), { name: ownerName(settings, a.ownerId) });
+  return fill(t(a.already ? 'leadAlreadyOwned' : 'leadAssigned'), { name: ownerName(settings, a.ownerId) });
 }

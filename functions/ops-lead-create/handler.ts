@@ -12,7 +12,9 @@ const IDEMPOTENCY_KEY_RULE = '1 to 64 letters, digits, . _ : or -';
  * 201 `{leadId, created: true}` for a new address, 200 `{leadId, created: false}` when the normalized
  * address already had a lead (updated, with a timeline entry); 400 naming the fields; 409 for an address
  * erased on request (nothing stored). With `ownerId` the lead is handed off to that owner (the manual
- * hand-off path; `assignment` in the answer), 404 when no such owner is configured (nothing stored).
+ * hand-off path; `assignment` in the answer), 404 when no such owner is configured (nothing stored). With
+ * `inquiry: true` (a phone inquiry) it is handed off as an inquiry: the inquiry route's clocks, to `ownerId`
+ * or else the route's team (`assignment`; `already: true` when someone in sales had the lead).
  * An optional `Idempotency-Key` header names the entry: sent again with the same key (a retry after a 503 or a
  * lost answer), it completes what the first attempt left undone (the hand-off) and answers as the first did
  * (header `idempotent-replay: true`), with no second timeline entry.
@@ -42,7 +44,7 @@ export const handler = httpHandler({ body: createLeadRequestGate }, async ({ bod
     {
       leadId: outcome.leadId,
       created,
-      ...(body.ownerId === undefined ? {} : { assignment: outcome.assignment }),
+      ...(body.ownerId === undefined && !body.inquiry ? {} : { assignment: outcome.assignment }),
     },
     outcome.kind === 'unchanged' ? { 'idempotent-replay': 'true' } : {},
   );

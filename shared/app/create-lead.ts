@@ -4,10 +4,11 @@ import { countMetric } from '#adapters/metrics';
 import { upsertLead } from '#app/capture-upsert';
 import { isErasedAddress } from '#app/erased-address';
 import { applyLeadAction } from '#app/lead-action';
+import { handOffLead } from '#app/open-handoff';
 import { settings } from '#config/settings';
 import { type EntryOrigin, entryFacts, type LeadEntry, leadEntryGate } from '#domain/capture/manual-entry';
 import type { EpochMs } from '#domain/lead/types';
-import { getTimelineEntry } from '#store/leads';
+import { getLead, getTimelineEntry } from '#store/leads';
 
 /** The body of `POST /v1/ops/leads`, checked (the contract is `leadEntrySchema`, #domain/capture/entry-schema). */
 export const createLeadRequestGate = leadEntryGate;
@@ -17,7 +18,9 @@ export type { LeadEntry };
  * What an entry's `ownerId` did: the hand-off opened for that owner (trigger `manual`), or why none was
  * opened (the lead already has an open hand-off, sales owns it, the owner is away); `null` without ownerId.
  */
-export type EntryAssignment = { handoffNumber: number; ownerId: string } | { skipped: string } | null;
+export type EntryAssignment =
+  /** `already`: an inquiry on a lead someone in sales already had (their open hand-off, left as it is). */
+  { handoffNumber: number; ownerId: string; already?: true } | { skipped: string } | null;
 
 export type EntryOutcome =
   | { kind: 'created'; leadId: string; assignment: EntryAssignment }
@@ -57,6 +60,41 @@ async function assignEntryOwner(leadId: string, ownerId: string, actionId: strin
 }
 
 /**
+ * Hands an entered inquiry (`inquiry: true`: a phone inquiry, a demo asked for at a booth) off as an inquiry
+ * form's capture would be: trigger `inquiry`, so the inquiry route's clocks run (the demo: accept within 30
+ * business minutes, first contact within the hour), to the named owner or else the route's team. The entry's
+ * time is the trigger's: a keyed entry offered again after its hand-off closed opens no second one. When the
+ * lead already has an open hand-off (this entry's, offered again, or a colleague's), the answer names it.
+ */
+async function assignInquiry(
+  leadId: string,
+  ownerId: string | undefined,
+  enteredAt: EpochMs,
+  now: EpochMs,
+  offeredAgain: boolean,
+): Promise<EntryAssignment> {
+  const owner =
+    ownerId === undefined ? undefined : settings.handoff.owners.find((o) => o.ownerId === ownerId);
+  const outcome = await handOffLead(
+    leadId,
+    now,
+    { trigger: 'inquiry', reason: 'inquiry entered by ops', ...(owner ? { owner } : {}) },
+    enteredAt,
+  );
+  if (outcome.status === 'handed_off')
+    return { handoffNumber: outcome.handoffNumber, ownerId: outcome.ownerId };
+  const open = (await getLead(leadId))?.state.handoff;
+  if (open && open.closedAt === undefined)
+    return {
+      handoffNumber: open.n,
+      ownerId: open.owner.ownerId,
+      // Offered again, the entry answers as it did the first time: it opened this hand-off.
+      ...(offeredAgain ? {} : { already: true as const }),
+    };
+  return { skipped: outcome.message ?? outcome.status };
+}
+
+/**
  * One lead entered by ops (manual entry or one import row) through capture's write path (`upsertLead`):
  * de-duplicated on the normalized e-mail, an existing lead updated with a timeline entry, consent recorded
  * per `consentBasis`, `Lead Captured` in the outbox. An erased address is refused (the suppression list is
@@ -73,14 +111,21 @@ export async function enterLead(entry: LeadEntry, origin: EntryOrigin, now: Epoc
   if ('erased' in upserted) return { kind: 'erased' };
   const { lead, created, replayed } = upserted;
   const leadId = lead.profile.leadId;
-  const assignment = entry.ownerId
-    ? await assignEntryOwner(leadId, entry.ownerId, entryActionId(origin))
-    : null;
+  // A keyed manual entry offered again: its first attempt's timeline entry (when it was entered).
+  const first =
+    replayed && origin.kind === 'manual'
+      ? await getTimelineEntry(leadId, facts.formEvent.eventId)
+      : undefined;
+  const assignment =
+    entry.inquiry && origin.kind === 'manual'
+      ? await assignInquiry(leadId, entry.ownerId, first?.occurredAt ?? now, now, first !== undefined)
+      : entry.ownerId
+        ? await assignEntryOwner(leadId, entry.ownerId, entryActionId(origin))
+        : null;
   if (created) return { kind: 'created', leadId, assignment };
   if (!replayed) return { kind: 'updated', leadId, assignment };
   if (origin.kind !== 'manual') return { kind: 'unchanged', leadId, assignment };
-  // A keyed entry offered again: it made the lead when its timeline entry is the lead's creation (same instant).
-  const first = await getTimelineEntry(leadId, facts.formEvent.eventId);
+  // It made the lead when its timeline entry is the lead's creation (same instant).
   return {
     kind: 'unchanged',
     leadId,

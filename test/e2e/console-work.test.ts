@@ -765,6 +765,42 @@ describe('console work pages in Chromium', () => {
     await page.context().close();
   });
 
+  it('given a phone inquiry taken by marketing, when entered on リードを登録 as 問い合わせ・デモ依頼 with no owner, then it goes to the inquiry team at once, with the inquiry deadlines', async () => {
+    // Arrange
+    const email = uniqueEmail('console-phone-inquiry');
+    const page = await signIn(browser, runtime, 'marketing');
+    await page.goto(`${runtime.consoleUrl}#/new-lead`);
+    await page.getByLabel('メールアドレス').fill(email);
+    await page.getByLabel('会社名').fill('株式会社電話問合せ');
+    await page.getByLabel('姓', { exact: true }).fill('中村');
+    await page.getByLabel('電話番号').fill('06-1234-5678');
+    await page.getByLabel('チャネル').selectOption('inbound_web');
+    await page.getByLabel('取得元').fill('代表電話');
+    await page.getByLabel('同意の根拠').selectOption('none');
+    await page.getByLabel('問い合わせ・デモ依頼(至急対応)').check();
+
+    // Act
+    await page.getByRole('button', { name: '登録', exact: true }).click();
+    const status = page.getByRole('status').filter({ hasText: 'リードを登録しました' });
+    await status.waitFor();
+
+    // Assert: handed off to someone of the inquiry route's team, as an inquiry (its clocks)
+    const leadId = (await status.getAttribute('data-lead')) ?? '';
+    const lead = (await (await api(runtime).opsGet(`/v1/ops/leads/${leadId}`)).json()) as {
+      owner?: { ownerId: string; team: string };
+    };
+    expect(lead.owner?.team).toBe('inside-sales');
+    expect(await status.textContent()).toMatch(/(小林 直樹|中村 あゆみ|吉田 拓也) に割り当てました/);
+    const { getLead } = await import('#store/leads');
+    expect((await getLead(leadId))?.state.handoff).toMatchObject({
+      trigger: 'inquiry',
+      clocks: { accept: { hours: 0.5 } },
+    });
+    expect(await seriousViolations(page)).toEqual([]);
+    await shot(page, 'new-lead-inquiry-marketing');
+    await page.context().close();
+  });
+
   it('given a file without an e-mail column, when marketing previews it, then the refusal says in Japanese what to fix (no preview)', async () => {
     // Arrange
     const page = await signIn(browser, runtime, 'marketing');

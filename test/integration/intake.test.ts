@@ -108,6 +108,69 @@ describe('POST /v1/ops/leads', () => {
     expect(lead && marketingAllowed(lead.profile)).toEqual({ ok: false, reason: 'no_consent' });
   });
 
+  it('given a phone inquiry entered with inquiry: true, then it is handed off as an inquiry form’s lead: the inquiry route’s team and short clocks without an owner, the named owner with them; offered again, one hand-off; on a lead sales already has, that owner is named and nothing changes', async () => {
+    const { settings } = await import('#config/settings');
+    const route = settings.handoff.routes?.find((r) => r.trigger === 'inquiry');
+    const team = settings.handoff.owners.filter((o) => o.team === route?.team).map((o) => o.ownerId);
+    expect(team.length).toBeGreaterThan(0);
+
+    // Act 1: taken at reception, no owner named
+    const routed = await api(runtime).opsPost(
+      '/v1/ops/leads',
+      entry(uniqueEmail('phone-inquiry'), { channel: 'inbound_web', inquiry: true }),
+    );
+    const routedBody = (await routed.json()) as {
+      leadId: string;
+      assignment: { handoffNumber: number; ownerId: string; already?: true } | null;
+    };
+
+    // Assert 1: the inquiry route's team and clocks, announced as an inquiry hand-off
+    expect(routed.status).toBe(201);
+    expect(routedBody.assignment).toEqual({ handoffNumber: 1, ownerId: expect.any(String) });
+    expect(team).toContain(routedBody.assignment?.ownerId);
+    const lead = await (await import('#store/leads')).getLead(routedBody.leadId);
+    expect(lead?.state.handoff).toMatchObject({ trigger: 'inquiry', clocks: { accept: route?.accept } });
+    await runtime.settle();
+    const handedOff = eventsOf(runtime, routedBody.leadId, 'Lead Handed Off');
+    expect(handedOff).toHaveLength(1);
+    expect(handedOff[0]?.detail).toMatchObject({ trigger: 'inquiry' });
+
+    // Act 2: the rep who took the call names themselves, with a key (then offered again: a retry)
+    const email = uniqueEmail('phone-inquiry-own');
+    const body = entry(email, { ownerId: 'sato', inquiry: true });
+    const key = `inq-${email.split('@')[0]}`;
+    const own = await api(runtime).opsPost('/v1/ops/leads', body, { 'idempotency-key': key });
+    const again = await api(runtime).opsPost('/v1/ops/leads', body, { 'idempotency-key': key });
+
+    // Assert 2: that owner, with the inquiry clocks; the retry answers the same and opens nothing more
+    const ownBody = (await own.json()) as { leadId: string; assignment: unknown };
+    expect(own.status).toBe(201);
+    expect(ownBody.assignment).toEqual({ handoffNumber: 1, ownerId: 'sato' });
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replay')).toBe('true');
+    expect(await again.json()).toEqual(ownBody);
+    const ownLead = await leadByEmail(email);
+    expect(ownLead?.state.handoff).toMatchObject({ n: 1, owner: { ownerId: 'sato' }, trigger: 'inquiry' });
+    expect(ownLead?.state.handoff?.clocks?.accept).toEqual(route?.accept);
+    await runtime.settle();
+    expect(eventsOf(runtime, ownBody.leadId, 'Lead Handed Off')).toHaveLength(1);
+
+    // Act 3: the same person calls again and a colleague enters it as a new inquiry
+    const third = await api(runtime).opsPost(
+      '/v1/ops/leads',
+      entry(email, { ownerId: 'suzuki', inquiry: true }),
+    );
+
+    // Assert 3: updated, the hand-off left with sato, and the answer says so
+    expect(third.status).toBe(200);
+    expect(((await third.json()) as { assignment: unknown }).assignment).toEqual({
+      handoffNumber: 1,
+      ownerId: 'sato',
+      already: true,
+    });
+    expect((await leadByEmail(email))?.state.handoff).toMatchObject({ n: 1, owner: { ownerId: 'sato' } });
+  });
+
   it('given bad input, then 400 naming each field, and nothing is stored', async () => {
     const email = uniqueEmail('bad');
     const before = await snapshot();

@@ -50,10 +50,10 @@ export const api = (runtime: Runtime) => {
         headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
         body: JSON.stringify(body),
       }),
-    opsPost: (path: string, body: unknown) =>
+    opsPost: (path: string, body: unknown, headers: Record<string, string> = {}) =>
       fetch(`${runtime.apiUrl}${path}`, {
         method: 'POST',
-        headers: { ...ops, 'content-type': 'application/json' },
+        headers: { ...ops, 'content-type': 'application/json', ...headers },
         body: typeof body === 'string' ? body : JSON.stringify(body),
       }),
     opsGet: (path: string, headers: Record<string, string> = {}) =>

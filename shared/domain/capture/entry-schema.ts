@@ -49,6 +49,8 @@ export const leadEntrySchema = z.strictObject({
   source: z.string().check(z.trim(), z.minLength(1), z.maxLength(MAX_ENTRY_VALUE_LENGTH)),
   ownerId: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(128))),
   consentBasis: z.enum(CONSENT_BASES),
+  /** The person asked for contact (a phone inquiry): handed off as an inquiry (the inquiry route's clocks). */
+  inquiry: z.optional(z.boolean()),
 });
 
 const importOptionFields = {

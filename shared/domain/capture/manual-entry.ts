@@ -107,6 +107,12 @@ export interface LeadEntry {
   source: string;
   ownerId?: string | undefined;
   consentBasis: ConsentBasis;
+  /**
+   * The person asked for contact (a phone inquiry, a demo asked for at a booth): the lead is handed off as an
+   * inquiry, as an inquiry form's is (trigger `inquiry`: the inquiry route's team and clocks), to `ownerId`
+   * when given, else by the route. Manual entries only.
+   */
+  inquiry?: boolean | undefined;
 }
 
 /** A value of an entry attribute: trimmed, then `valueProblem`'s rules. */
@@ -143,6 +149,7 @@ export const leadEntryGate = g.strictObject<LeadEntry>({
   source: g.string(g.trim(), g.minLength(1), g.maxLength(MAX_ENTRY_VALUE_LENGTH)),
   ownerId: g.optional(g.string(g.trim(), g.minLength(1), g.maxLength(128))),
   consentBasis: g.enumOf(CONSENT_BASES),
+  inquiry: g.optional(g.boolean()),
 });
 
 /**

@@ -168,7 +168,7 @@ const agree = (
   expect(answer(gate.safeParse(input))).toStrictEqual(answer(schema.safeParse(input)));
 };
 
-const ENTRY_KEYS = ['email', 'attributes', 'channel', 'source', 'ownerId', 'consentBasis'];
+const ENTRY_KEYS = ['email', 'attributes', 'channel', 'source', 'ownerId', 'consentBasis', 'inquiry'];
 const validEntry = {
   email: 'taro@example.co.jp',
   attributes: {
@@ -180,6 +180,7 @@ const validEntry = {
   channel: 'event',
   source: '  展示会2026  ',
   consentBasis: 'business_card',
+  inquiry: true,
   ownerId: 'sato',
 };
 const IMPORT_KEYS = ['csv', 'channel', 'source', 'consent', 'ownerId', 'encoding', 'map', 'dryRun'];
