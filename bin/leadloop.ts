@@ -365,7 +365,11 @@ export function buildProgram(): Command {
       '--consent <basis>',
       'form | business_card | existing_relationship | none (none: no marketing mail)',
     )
-    .option('--owner <id>', 'owner to note on the entry')
+    .option('--owner <id>', 'owner to hand the lead off to')
+    .option(
+      '--inquiry',
+      'the person asked to be contacted (a phone inquiry): hand off as an inquiry, at once',
+    )
     .option('--last-name <name>', 'family name (姓)')
     .option('--first-name <name>', 'given name (名)')
     .option('--name <name>', 'full name (氏名), split when --last-name/--first-name are not given')
@@ -377,9 +381,9 @@ export function buildProgram(): Command {
     .option('--employees <n>', 'employees (従業員数)')
     .option('--country <country>', 'country (JP, US, …)')
     .option('--time-zone <zone>', 'IANA time zone (default: from the country)')
-    .action(async (o: Record<string, string | undefined>) => {
+    .action(async (o: Record<string, string | boolean | undefined>) => {
       const t = target(g());
-      const { email, channel, source, consent, owner, ...rest } = o;
+      const { email, channel, source, consent, owner, inquiry, ...rest } = o;
       const attributes = Object.fromEntries(
         Object.entries(rest).filter((e): e is [string, string] => typeof e[1] === 'string'),
       );
@@ -390,9 +394,22 @@ export function buildProgram(): Command {
         source,
         consentBasis: consent,
         ...(owner ? { ownerId: owner } : {}),
+        ...(inquiry === true ? { inquiry: true } : {}),
       });
       failIfError(result, 'leads create');
-      print(g(), result.body, () => keyValues(result.body as Record<string, unknown>, ['leadId', 'created']));
+      print(g(), result.body, () => {
+        const body = result.body as Record<string, unknown> & {
+          assignment?: { ownerId?: string; skipped?: string } | null;
+        };
+        const a = body.assignment;
+        return a
+          ? keyValues({ ...body, owner: a.ownerId ?? `(${a.skipped ?? 'none'})` }, [
+              'leadId',
+              'created',
+              'owner',
+            ])
+          : keyValues(body, ['leadId', 'created']);
+      });
     });
 
   leads
