@@ -151,8 +151,14 @@ export const sequenceName = (s: Settings | undefined, id: string): string =>
   s?.sequences?.find((q) => q.id === id)?.name ?? id;
 
 /** An owner's name from the settings (「高橋 誠」), else the id (an owner removed from config since). */
+/**
+ * A person by name: a sales owner by owner id, else one of the console's people (marketing, administrators,
+ * who act under their e-mail: an opt-out they recorded), else the id as it came.
+ */
 export const ownerName = (s: Settings | undefined, id: string): string =>
-  s?.handoff.owners.find((o) => o.ownerId === id)?.name ?? id;
+  s?.handoff.owners.find((o) => o.ownerId === id)?.name ??
+  s?.people?.find((p) => p.email.toLowerCase() === id.toLowerCase())?.name ??
+  id;
 
 /** A scoring rule's label from the settings (marketing ops' words), else its id. */
 export const ruleLabel = (s: Settings | undefined, id: string): string =>

@@ -15,8 +15,9 @@ export const createLeadRequestGate = leadEntryGate;
 export type { LeadEntry };
 
 /**
- * What an entry's `ownerId` did: the hand-off opened for that owner (trigger `manual`), or why none was
- * opened (the lead already has an open hand-off, sales owns it, the owner is away); `null` without ownerId.
+ * What an entry's `ownerId` or `inquiry` did: the hand-off opened (trigger `manual` for that owner, `inquiry`
+ * for an inquiry), or why none was opened (the lead already has an open hand-off, sales owns it, the owner is
+ * away); `null` with neither.
  */
 export type EntryAssignment =
   /** `already`: an inquiry on a lead someone in sales already had (their open hand-off, left as it is). */

@@ -190,10 +190,11 @@ export class DueNeedsOwnerError extends Error {
 
 /**
  * Which index serves a list, never a scan. By due: the owner's partition of `byOwner` (only their open
- * hand-offs, so nothing read is another owner's), the other filters applied to the rows. By score: the stage's shards (`byStage`), else the temperature's
- * (`byTemperature`), else every temperature's shards merged; the other filters (temperature with a stage,
- * owner) are conditions on the index page (projected attributes). By last activity: every `byActivity` shard,
- * `updatedSince` a key condition on the activity day, stage/temperature/owner conditions on the page.
+ * hand-offs, so nothing read is another owner's), the other filters applied to the rows. By score: the stage's
+ * shards (`byStage`), else the temperature's (`byTemperature`), else every temperature's shards merged; the
+ * other filters (temperature with a stage, owner) are conditions on the index page (projected attributes). By
+ * last activity: every `byActivity` shard, `updatedSince` a key condition on the activity day,
+ * stage/temperature/owner conditions on the page.
  */
 export function planList(input: ListLeadsInput): Plan {
   const equals: Record<string, string> = {};

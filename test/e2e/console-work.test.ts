@@ -665,6 +665,26 @@ describe('console work pages in Chromium', () => {
     await page.context().close();
   });
 
+  it('given marketing records an opt-out asked for by reply, then the consent ledger names them by name, not by their address', async () => {
+    // Arrange
+    const { leadId } = await whitepaperLead('console-opt-out-mkt', '大野', '恵', '株式会社返信停止');
+    const page = await signIn(browser, runtime, 'marketing');
+    await page.goto(`${runtime.consoleUrl}#/lead/${leadId}`);
+
+    // Act
+    await page.getByTestId('opt-out').getByText('配信停止を記録').first().click();
+    await page.getByLabel('依頼の内容(いつ、どのように)').fill('メールの返信で配信停止の依頼');
+    await page.getByRole('button', { name: '配信停止を記録' }).click();
+
+    // Assert
+    await page.getByTestId('marketing-allowed').filter({ hasText: '不可' }).waitFor();
+    const ledger = await page.locator('[data-testid=consent] tbody tr').allTextContents();
+    const row = ledger.find((r) => r.includes('撤回')) ?? '';
+    expect(row).toContain(' · 中島 美穂 · ');
+    expect(row).not.toContain('@');
+    await page.context().close();
+  });
+
   it('given a person who asks for their data and then for its erasure, when an administrator answers both from the lead page, then the export downloads as JSON, a mistyped confirmation erases nothing, and the erasure leaves nothing but the notice', async () => {
     // Arrange
     const { email, leadId } = await whitepaperLead('console-privacy', '石井', '聡', '株式会社開示請求');
