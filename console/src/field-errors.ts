@@ -1,3 +1,4 @@
+import type { ApiError } from './api.ts';
 import { fill, hasValueLabel, type Lang, type T, valueLabel } from './i18n.ts';
 
 /**
@@ -7,15 +8,10 @@ import { fill, hasValueLabel, type Lang, type T, valueLabel } from './i18n.ts';
  * whose English message holds the rest (the bound, a missing value, the e-mail's problem), in zod's stable
  * wording (zod/v4/locales/en). `test/unit/console/field-errors.test.ts` holds this to the real checks' output.
  */
-export interface FieldProblem {
-  field: string;
-  code?: string;
-  message: string;
-  params?: Record<string, string | number>;
-}
+type FieldProblem = ApiError['fields'][number];
 
 /** The field as the form names it: a lead attribute's label, another field's, else the API's path. */
-export function fieldLabel(t: T, lang: Lang, field: string): string {
+function fieldLabel(t: T, lang: Lang, field: string): string {
   const attribute = field.startsWith('attributes.') ? field.slice('attributes.'.length) : field;
   if (hasValueLabel(lang, 'attribute', attribute)) return valueLabel(t, 'attribute', attribute);
   if (hasValueLabel(lang, 'fieldName', field)) return valueLabel(t, 'fieldName', field);

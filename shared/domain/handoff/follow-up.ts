@@ -131,7 +131,7 @@ export const openFollowUp = (handoff: HandoffState | undefined): FollowUp | unde
  * closed). The order of a rep's queue (their list by `sort=due`, the call list's own hand-offs).
  */
 export function ownerNextDue(handoff: HandoffState | undefined): EpochMs | undefined {
-  if (!handoff || handoff.closedAt !== undefined) return undefined;
+  // Both are undefined without an open hand-off (none, or closed).
   const times = [openDeadline(handoff)?.at, openFollowUp(handoff)?.at].filter(
     (at): at is EpochMs => at !== undefined,
   );
