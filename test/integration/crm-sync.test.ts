@@ -98,8 +98,11 @@ describe('CRM kept in sync after the hand-off (coalesced Lead Updated)', () => {
   });
 
   it('given a burst of 100 change events for one handed-off lead (delivered at once), then one timer counts them and exactly one Lead Updated follows', async () => {
-    // Arrange
+    // Arrange: accepted, so the 30-minute accept deadline cannot pass in Tokyo business hours while the burst's
+    // intervals run (a reassignment is a change sales cares about and would make a second Lead Updated).
     const leadId = await makeHotLead(runtime, uniqueEmail('burst'));
+    await act(leadId, 'accept', { actionId: `a-${leadId}` });
+    await runtime.settle();
     await pass(16 * MINUTE);
     const before = updatesOf(leadId).length;
     const event = (i: number) => ({
