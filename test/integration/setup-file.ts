@@ -35,14 +35,19 @@ Object.assign(process.env, {
 });
 
 /**
- * Calendar check: `LEADLOOP_TEST_CLOCK=2027-12-05T03:00:00+09:00 npm run test:integration` runs the tier as
- * if it were that instant (a Sunday night in Tokyo here), so a test that only passes on a weekday, in
- * business hours or outside a holiday shows up on any day. The clock only moves forward.
+ * The engine tiers start at one fixed instant, a Tuesday morning in Tokyo business hours, so a test's outcome
+ * never depends on the hour or the day the suite runs: SLA clocks that tick in business hours, send windows,
+ * holidays and month ends are the same on every run, on any machine (a CI run at 07:39 JST once failed a test
+ * that passed at night). `LEADLOOP_TEST_CLOCK` starts them at another instant for a calendar check (a Sunday
+ * night, a holiday, a month end: `LEADLOOP_TEST_CLOCK=2030-12-31T23:50:00+09:00 npm run test:integration`),
+ * or `now` on the wall clock. The clock only moves forward, so the instant is a future one.
  */
-const startAt = process.env.LEADLOOP_TEST_CLOCK;
-if (startAt) {
+const DEFAULT_TEST_CLOCK = '2030-01-15T10:00:00+09:00';
+const startAt = process.env.LEADLOOP_TEST_CLOCK ?? DEFAULT_TEST_CLOCK;
+if (startAt !== 'now') {
   const { advanceClock, now } = await import('#adapters/clock');
   const at = Date.parse(startAt);
-  if (!(at >= now())) throw new Error(`LEADLOOP_TEST_CLOCK must be a future instant, got ${startAt}`);
+  if (!(at >= now()))
+    throw new Error(`LEADLOOP_TEST_CLOCK must be a future instant or 'now', got ${startAt}`);
   advanceClock(at - now());
 }
