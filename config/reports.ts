@@ -2,13 +2,16 @@ import type { ReportsConfigInput } from '#config/reports';
 
 /**
  * Reports (demo values). Targets per month (leads created, MQLs, SQLs, opportunities), optionally per
- * channel group; `GET /v1/ops/reports/leads` shows attainment against them. `channelGrouping` adds to the
+ * channel group: `everyMonth` for each month not listed in `months`; `GET /v1/ops/reports/leads` shows
+ * attainment against them. `channelGrouping` adds to the
  * default grouping (paid/organic search and social, e-mail, referral, direct, event, webinar, outbound,
  * partner, import); after changing it, run `npm run reports:rebuild`. `digest` mails the weekly review (README →
  * Weekly digest); remove it to send none.
  */
 export const reports: ReportsConfigInput = {
   targets: {
+    // The steady monthly plan; a month listed under `months` replaces it (a trade-show month, a campaign).
+    everyMonth: { leads: 220, mql: 44, sql: 13, opportunities: 5 },
     months: {
       '2026-11': { leads: 200, mql: 40, sql: 12, opportunities: 5 },
       '2026-12': {

@@ -461,11 +461,18 @@ const figureCells = (f: Figures) =>
   METRICS.map((m) => html`<td class="num">${f[m] === undefined ? '—' : f[m].toLocaleString()}</td>`);
 
 function TargetsSection({ t, s }: { t: T; s: Settings }) {
-  const months = Object.entries(s.reports?.targets?.months ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  const every = s.reports?.targets?.everyMonth;
+  const months = [
+    ...(every ? [['everyMonth', every] as const] : []),
+    ...Object.entries(s.reports?.targets?.months ?? {}).sort(([a], [b]) => a.localeCompare(b)),
+  ];
   if (months.length === 0) return html`<p>${t('noData')}</p>`;
   return html`<div class="scroll" tabindex="0" role="region" aria-label=${t('monthlyTargets')}><table data-testid="targets"><thead><tr><th scope="col">${t('month')}</th>${METRICS.map((m) => html`<th scope="col" class="num">${valueLabel(t, 'metric', m)}</th>`)}</tr></thead><tbody>
     ${months.map(
-      ([month, f]) => html`<tr data-month=${month}><th scope="row">${month}</th>${figureCells(f)}</tr>
+      ([
+        month,
+        f,
+      ]) => html`<tr data-month=${month}><th scope="row">${month === 'everyMonth' ? t('everyMonth') : month}</th>${figureCells(f)}</tr>
       ${Object.entries(f.byChannel ?? {}).map(
         ([channel, c]) =>
           html`<tr class="sub"><th scope="row"><small class="muted">${t('byChannel')}:</small> ${valueLabel(t, 'channel', channel)}</th>${figureCells(c)}</tr>`,

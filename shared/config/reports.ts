@@ -17,14 +17,20 @@ const figures = z
   })
   .strict();
 
-/** Monthly targets: `{ '2026-12': { leads: 300, mql: 60, sql: 20, opportunities: 8, byChannel: { event: {…} } } }`. */
+const monthFigures = figures
+  .extend({ byChannel: z.partialRecord(z.enum(CHANNEL_GROUPS), figures).optional() })
+  .strict();
+
+/**
+ * Monthly targets: `{ everyMonth: { leads: 220, … }, months: { '2026-12': { leads: 300, mql: 60, sql: 20,
+ * opportunities: 8, byChannel: { event: {…} } } } }`. A month named in `months` takes its own figures
+ * (all of them: nothing is merged from `everyMonth`); every other month takes `everyMonth`'s, if given.
+ */
 export const targetsSchema = z
   .object({
+    everyMonth: monthFigures.optional(),
     months: z
-      .record(
-        z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'months are keyed YYYY-MM'),
-        figures.extend({ byChannel: z.partialRecord(z.enum(CHANNEL_GROUPS), figures).optional() }).strict(),
-      )
+      .record(z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'months are keyed YYYY-MM'), monthFigures)
       .default({}),
   })
   .strict() satisfies z.ZodType<TargetsConfig>;

@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { now as clockNow } from '#adapters/clock';
 import type { Runtime } from '#local/runtime';
-import { handoff, scoring, sequences, templates } from '../../config/index.ts';
+import { handoff, reports, scoring, sequences, templates } from '../../config/index.ts';
 import {
   launchChromium,
   SHOTS,
@@ -947,6 +947,14 @@ describe('console work pages in Chromium', () => {
     if (!inquiry?.accept) throw new Error('the demo config has no inquiry route with an accept clock');
     const inquiryRow = page.locator('[data-testid=routes] tr[data-trigger=inquiry]');
     expect(await inquiryRow.textContent()).toContain(`営業時間内${inquiry.accept.hours * 60}分以内`);
+    // … the monthly targets: the steady plan first, then the months that replace it
+    const every = reports.targets?.everyMonth;
+    if (!every?.leads) throw new Error('the demo config has no every-month lead target');
+    const months = page.locator('[data-testid=targets] tbody tr[data-month]');
+    expect(await months.first().getAttribute('data-month')).toBe('everyMonth');
+    expect(await months.first().locator('th').textContent()).toBe('毎月(個別の月以外)');
+    expect(await months.first().locator('td').first().textContent()).toBe(every.leads.toLocaleString());
+    expect(await months.count()).toBe(1 + Object.keys(reports.targets?.months ?? {}).length);
     // … no raw JSON in sight: every section's JSON is folded
     const sections = page.locator('section[data-section]');
     expect(await sections.count()).toBe(6);

@@ -27,10 +27,13 @@ beforeAll(async () => {
   runtime = await startTestRuntime({ digestSchedule: true });
   const { now } = await import('#adapters/clock');
   const { nextDigestAt } = await import('#domain/reports/digest');
+  // One reading of the clock: inside the minute itself the next one is `now()`, which a second reading passes.
+  const advanceTo = async (weekday: 'monday' | 'tuesday', time: string) => {
+    const t = now();
+    await runtime.advanceClock(nextDigestAt(t, { weekday, time }, 'Asia/Tokyo') - t);
+  };
   // Tuesday 10:00 Tokyo: the whole seeding falls inside one week.
-  await runtime.advanceClock(
-    nextDigestAt(now(), { weekday: 'tuesday', time: '10:00' }, 'Asia/Tokyo') - now(),
-  );
+  await advanceTo('tuesday', '10:00');
   const { postForm, opsPost } = api(runtime);
   const captured = await Promise.all([
     postForm(
@@ -45,7 +48,7 @@ beforeAll(async () => {
   expect(accepted.status).toBe(200);
   await runtime.settle();
   // The Monday after, 09:05 Tokyo: the digest's week is the one just seeded.
-  await runtime.advanceClock(nextDigestAt(now(), { weekday: 'monday', time: '09:05' }, 'Asia/Tokyo') - now());
+  await advanceTo('monday', '09:05');
   const { digestWeek } = await import('#domain/reports/digest');
   const w = digestWeek(now(), 'Asia/Tokyo');
   week = { from: w.from, to: w.to };

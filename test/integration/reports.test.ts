@@ -382,6 +382,7 @@ describe('other reports', () => {
   it('given the leads, when the leads series is asked per day, then each day has its leads, MQLs and SQLs and the configured targets', async () => {
     const { settings } = await import('#config/settings');
     const { daysInMonth, monthOf } = await import('#domain/reports/periods');
+    const { monthTargets } = await import('#domain/reports/reports');
     const report = await getJson<{
       series: { period: string; actual: Json; target: Json; attainment: Json }[];
     }>(`/v1/ops/reports/leads?from=${dayA}&to=${dayB}&interval=day`);
@@ -392,7 +393,7 @@ describe('other reports', () => {
       const point = report.series.find((s) => s.period === day);
       const f = expectedFunnel(() => true, 'period', key);
       expect(point?.actual).toEqual({ leads: f.lead, mql: f.mql, sql: f.sql, opportunities: f.opportunity });
-      const monthly = settings.reports.targets.months[monthOf(day)]?.leads;
+      const monthly = monthTargets(settings.reports.targets, monthOf(day))?.leads;
       const target =
         monthly === undefined ? null : Math.round((monthly / daysInMonth(monthOf(day))) * 100) / 100;
       expect(point?.target.leads).toBe(target);

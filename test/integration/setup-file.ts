@@ -38,12 +38,13 @@ Object.assign(process.env, {
  * The engine tiers start at one fixed instant, a Tuesday morning in Tokyo business hours, so a test's outcome
  * never depends on the hour or the day the suite runs: SLA clocks that tick in business hours, send windows,
  * holidays and month ends are the same on every run, on any machine (a CI run at 07:39 JST once failed a test
- * that passed at night). `LEADLOOP_TEST_CLOCK` starts them at another instant for a calendar check (a Sunday
- * night, a holiday, a month end: `LEADLOOP_TEST_CLOCK=2030-12-31T23:50:00+09:00 npm run test:integration`),
- * or `now` on the wall clock. The clock only moves forward, so the instant is a future one.
+ * that passed at night). It is off the hour, so no file starts a few milliseconds either side of a window's
+ * opening. `LEADLOOP_TEST_CLOCK` starts them at another instant for a calendar check (a Sunday night, a
+ * holiday, a month end: `LEADLOOP_TEST_CLOCK=2030-12-31T23:50:00+09:00 npm run test:integration`), or `now`
+ * on the wall clock. The clock only moves forward, so the instant is a future one.
  */
-const DEFAULT_TEST_CLOCK = '2030-01-15T10:00:00+09:00';
-const startAt = process.env.LEADLOOP_TEST_CLOCK ?? DEFAULT_TEST_CLOCK;
+const DEFAULT_TEST_CLOCK = '2030-01-15T10:17:00+09:00';
+const startAt = process.env.LEADLOOP_TEST_CLOCK || DEFAULT_TEST_CLOCK;
 if (startAt !== 'now') {
   const { advanceClock, now } = await import('#adapters/clock');
   const at = Date.parse(startAt);

@@ -159,11 +159,18 @@ export interface TargetFigures {
   sql?: number | undefined;
   opportunities?: number | undefined;
 }
+export type MonthTargets = TargetFigures & {
+  byChannel?: Readonly<Record<string, TargetFigures>> | undefined;
+};
+/** `months` names single months; `everyMonth` is the target of each month not named there (a steady plan). */
 export interface TargetsConfig {
-  months: Readonly<
-    Record<string, TargetFigures & { byChannel?: Readonly<Record<string, TargetFigures>> | undefined }>
-  >;
+  months: Readonly<Record<string, MonthTargets>>;
+  everyMonth?: MonthTargets | undefined;
 }
+
+/** The targets of one month (`YYYY-MM`): its own entry, else the every-month targets, else none. */
+export const monthTargets = (targets: TargetsConfig, month: string): MonthTargets | undefined =>
+  targets.months[month] ?? targets.everyMonth;
 
 const SERIES = [
   ['leads', 'created'],
@@ -252,7 +259,7 @@ export function leadsReport(
  */
 function targetChannels(targets: TargetsConfig, days: readonly string[]): string[] {
   const months = new Set(days.map(monthOf));
-  return [...months].flatMap((m) => Object.keys(targets.months[m]?.byChannel ?? {}));
+  return [...months].flatMap((m) => Object.keys(monthTargets(targets, m)?.byChannel ?? {}));
 }
 
 function targetFor(
@@ -265,7 +272,7 @@ function targetFor(
   if (groupBy !== 'none' && groupBy !== 'channel') return null;
   let sum = 0;
   for (const day of days) {
-    const month = targets.months[monthOf(day)];
+    const month = monthTargets(targets, monthOf(day));
     const figures = channel === undefined ? month : month?.byChannel?.[channel];
     const value = figures?.[name];
     // A bucket partly in a month without this target (the week of 11/30 when only December has one) has

@@ -17,7 +17,7 @@ import {
 } from '#domain/reports/counting';
 import { reportParams } from '#domain/reports/params';
 import { currentMonth, dayOf, weekOf } from '#domain/reports/periods';
-import { funnelReport, histogramQuantile, leadsReport } from '#domain/reports/reports';
+import { funnelReport, histogramQuantile, leadsReport, monthTargets } from '#domain/reports/reports';
 import { funnelTable } from '#domain/reports/tables';
 import { csvCell, toCsv } from '#http/csv';
 
@@ -470,6 +470,32 @@ describe('targets of a week across two months', () => {
       ['2026-11-30', 3, null, null],
       ['2026-12-07', 0, 14, 0],
     ]);
+  });
+});
+
+describe('every-month targets', () => {
+  it('given every-month targets and a December of its own, when November and December weeks are reported, then November takes the every-month figures, December its own (nothing merged), and a week across the two has both prorated', () => {
+    // Arrange: the event channel has a target only in every other month, so December's event row has none
+    const days = new Map<string, Record<string, number>>([['2026-11-30', { 'event|created': 3 }]]);
+    const targets = {
+      everyMonth: { leads: 300, byChannel: { event: { leads: 30 } } },
+      months: { '2026-12': { leads: 310 } },
+    };
+
+    // Act
+    const weeks = leadsReport(days, '2026-11-23', '2026-12-13', 'week', 'none', targets);
+    const byChannel = leadsReport(days, '2026-12-07', '2026-12-13', 'week', 'channel', targets);
+
+    // Assert: 7 November days at 10/day; 1 November day + 6 December days at 10/day; 7 December days
+    expect(weeks.map((p) => [p.period, p.target.leads])).toEqual([
+      ['2026-11-23', 70],
+      ['2026-11-30', 70],
+      ['2026-12-07', 70],
+    ]);
+    expect(monthTargets(targets, '2026-11')).toBe(targets.everyMonth);
+    expect(monthTargets(targets, '2026-12')).toEqual({ leads: 310 });
+    expect(monthTargets({ months: {} }, '2026-12')).toBeUndefined();
+    expect(byChannel.find((p) => p.group === 'event')?.target.leads ?? null).toBeNull();
   });
 });
 
