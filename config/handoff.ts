@@ -120,6 +120,11 @@ export const handoff: HandoffConfigInput = {
   tql: { enabled: true },
   crm: { system: 'salesforce', mapping: salesforceLeadMapping },
   recycle: { nurtureAfterDays: 30, sequenceId: 'recycle-nurture' },
+  // Each owner gets an e-mail about a lead to act on: handed to them (a demo request at once), reassigned to
+  // them, a deadline of theirs passed, the call they planned come due. Locally they land in the SES inbox.
+  ownerAlerts: {
+    events: ['Lead Handed Off', 'Lead Assigned', 'Lead SLA Breached', 'Lead Follow-up Due'],
+  },
   targets: [
     {
       kind: 'webhook',

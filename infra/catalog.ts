@@ -500,10 +500,43 @@ export function digestFunctions(s: Settings): FunctionSpec[] {
   ];
 }
 
+/**
+ * Mails to owners about leads they must act on (config/handoff.ts → ownerAlerts): a function and its rule for
+ * the events chosen, none when the list is empty. The console's address reaches it as `CONSOLE_URL`
+ * (infra/stack.ts), for the link to the lead.
+ */
+export function ownerAlertFunctions(s: Settings): FunctionSpec[] {
+  const events = s.handoff.ownerAlerts.events;
+  if (events.length === 0) return [];
+  return [
+    fn({
+      name: 'owner-alerts',
+      entry: 'functions/owner-alerts/handler.ts',
+      // readWrite: the mail's claim (a conditional put, deleted again when SES refused the send for now).
+      grants: { table: 'readWrite', sendEmail: true },
+      description:
+        'Mails the owner about a lead to act on: handed off, reassigned, deadline passed, follow-up due',
+      timeoutSeconds: 15,
+      memoryMb: 256,
+      triggers: [
+        {
+          kind: 'rule',
+          // Not the function's name: construct ids must differ in the stack.
+          name: 'mail-owners',
+          bus: 'leads',
+          pattern: { source: [EVENT_SOURCE], 'detail-type': [...events] },
+          description: `Mail the owner: ${events.join(', ')}`,
+        },
+      ],
+    }),
+  ];
+}
+
 /** Every function for these settings: the core ones and the optional ones config turns on. */
 export const functionsFor = (s: Settings): readonly FunctionSpec[] => [
   ...CORE_FUNCTIONS,
   ...digestFunctions(s),
+  ...ownerAlertFunctions(s),
 ];
 
 export const FUNCTIONS: readonly FunctionSpec[] = functionsFor(settings);

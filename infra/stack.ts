@@ -49,10 +49,13 @@ export class LeadLoopStack extends Stack {
       });
     }
     this.console = new ConsoleSite(this, 'Console', { api: this.stateless.api, identity: this.identity });
+    const consoleUrl = `https://${this.console.distribution.distributionDomainName}/`;
     new CfnOutput(this, 'ConsoleUrl', {
-      value: `https://${this.console.distribution.distributionDomainName}/`,
+      value: consoleUrl,
       description: 'The web console (sign in with a Cognito user)',
     });
+    // The owners' alert mails link to the lead in the console.
+    this.stateless.functions.get('owner-alerts')?.fn.addEnvironment('CONSOLE_URL', consoleUrl);
     new CfnOutput(this, 'UserPoolId', { value: this.identity.userPool.userPoolId });
     new CfnOutput(this, 'ConsoleClientId', { value: this.identity.consoleClient.userPoolClientId });
     new CfnOutput(this, 'MachineClientId', {

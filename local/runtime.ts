@@ -212,6 +212,7 @@ const start = async (
     EVENT_BUS_NAME: 'leadloop-local-leads',
     SES_CONFIGURATION_SET: 'leadloop-local',
     PUBLIC_BASE_URL: apiUrl,
+    CONSOLE_URL: `${apiUrl}/console/`,
     // No X-Ray daemon here: Powertools Tracer stays off. EMF metric lines are CloudWatch's input and only
     // noise in a terminal (the sweeper alone reports its lag every few seconds): off unless asked for.
     POWERTOOLS_TRACE_ENABLED: 'false',

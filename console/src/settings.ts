@@ -369,6 +369,13 @@ function conditionText(t: T, when: NonNullable<Settings['handoff']['assignmentRu
   return parts;
 }
 
+const ALERT_LABELS: Record<NonNullable<Settings['handoff']['ownerAlerts']>['events'][number], Key> = {
+  'Lead Handed Off': 'alertHandedOff',
+  'Lead Assigned': 'alertAssigned',
+  'Lead SLA Breached': 'alertBreached',
+  'Lead Follow-up Due': 'alertFollowUp',
+};
+
 function HandoffSection({ t, s }: { t: T; s: Settings }) {
   const h = s.handoff;
   const owner = (id: string) => h.owners.find((o) => o.ownerId === id)?.name ?? id;
@@ -392,6 +399,17 @@ function HandoffSection({ t, s }: { t: T; s: Settings }) {
         ] as [string, unknown][])
       : []),
   ];
+  const alerts = h.ownerAlerts?.events;
+  if (alerts)
+    general.push([
+      t('ownerAlerts'),
+      alerts.length
+        ? list(
+            t,
+            alerts.map((e) => t(ALERT_LABELS[e])),
+          )
+        : t('ownerAlertsOff'),
+    ]);
   const sla = h.sla;
   const slaRows: [string, unknown][] = sla
     ? [

@@ -13,7 +13,7 @@ import {
 } from '#domain/reports/digest';
 import type { RawParams } from '#domain/reports/params';
 import type { emailReport, funnelReport, LeadsPoint, slaReport } from '#domain/reports/reports';
-import { claimDigestWeek, isDigestWeekClaimed, markDigestSent, releaseDigestWeek } from '#store/digests';
+import { claimMail, isMailClaimed, markMailSent, releaseMail } from '#store/mail-claims';
 
 export type DigestOutcome =
   | { outcome: 'not_configured' }
@@ -76,7 +76,8 @@ export async function sendWeeklyDigest(): Promise<DigestOutcome> {
     logger.info('digest already sent', { week: week.from });
     return { outcome: 'already_sent', week: week.from } as const;
   };
-  if (await isDigestWeekClaimed(week.from)) return alreadySent();
+  const claim = { kind: 'digest', week: week.from } as const;
+  if (await isMailClaimed(claim)) return alreadySent();
   const [current, previous, month] = await Promise.all([
     figuresOf(week),
     figuresOf(week.previous),
@@ -91,7 +92,7 @@ export async function sendWeeklyDigest(): Promise<DigestOutcome> {
     topChannels: config.topChannels,
   });
   const sender = mailSender();
-  if (!(await claimDigestWeek(week.from, at))) return alreadySent();
+  if (!(await claimMail(claim, at))) return alreadySent();
   let messageId: string;
   try {
     messageId = await sendMail({
@@ -108,11 +109,11 @@ export async function sendWeeklyDigest(): Promise<DigestOutcome> {
       week: week.from,
       ...errorFields(error),
     });
-    await releaseDigestWeek(week.from, at);
+    await releaseMail(claim, at);
     throw error;
   }
   // The mail is out: a failure to note its id must not fail the run (a retry would find the claim anyway).
-  await markDigestSent(week.from, at, messageId).catch((error: unknown) =>
+  await markMailSent(claim, at, messageId).catch((error: unknown) =>
     logger.warn('digest sent, its message id not recorded', { week: week.from, ...errorFields(error) }),
   );
   logger.info('digest sent', { week: week.from, recipients: config.recipients.length, messageId });

@@ -1,7 +1,7 @@
 /**
  * Environment every function receives (set once by the CDK function wrapper, or by the local runtime).
  * Parsed on first use (the store reads it at import) so a missing variable fails the cold start, not a
- * request. Checked by hand rather than with zod: eight variables do not need a validator, and this module is
+ * request. Checked by hand rather than with zod: nine variables do not need a validator, and this module is
  * on every function's import path (bench/coldstart.ts).
  */
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
@@ -12,6 +12,8 @@ export interface Env {
   SES_CONFIGURATION_SET: string;
   /** Public base URL of the HTTP API, for links in mails (unsubscribe, confirm). No trailing slash. */
   PUBLIC_BASE_URL: string;
+  /** The web console's address, for links in mails to sales (set for the functions that mail owners). */
+  CONSOLE_URL?: string;
   /** HMAC secret for identity, confirmation and unsubscribe tokens. In AWS it is the table's key item. */
   SIGNING_SECRET?: string;
   /** Locally, the bearer token for /v1/ops/*. In AWS the ops routes use IAM auth instead. */
@@ -52,6 +54,8 @@ export const parseEnv = (source: Source): Env => {
     PUBLIC_BASE_URL: url.replace(/\/+$/, ''),
     LOG_LEVEL: level as Env['LOG_LEVEL'],
   };
+  const consoleUrl = optional('CONSOLE_URL', 1);
+  if (consoleUrl && !URL.canParse(consoleUrl)) problems.push('CONSOLE_URL: not a URL');
   const secret = optional('SIGNING_SECRET', 32);
   const opsToken = optional('OPS_TOKEN', 16);
   const scale = source.SDK_TIMEOUT_SCALE === undefined ? undefined : Number(source.SDK_TIMEOUT_SCALE);
@@ -60,6 +64,7 @@ export const parseEnv = (source: Source): Env => {
   if (problems.length) throw new Error(`invalid environment: ${problems.join('; ')}`);
   return {
     ...env,
+    ...(consoleUrl !== undefined ? { CONSOLE_URL: consoleUrl } : {}),
     ...(secret !== undefined ? { SIGNING_SECRET: secret } : {}),
     ...(opsToken !== undefined ? { OPS_TOKEN: opsToken } : {}),
     ...(scale !== undefined ? { SDK_TIMEOUT_SCALE: scale } : {}),

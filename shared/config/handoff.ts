@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { CRM_TRANSFORMS, type CrmFieldSpec, parseMappingSource } from '#domain/handoff/crm-mapping';
+import { OWNER_ALERT_EVENTS } from '#domain/handoff/owner-alert';
 import { HANDOFF_TRIGGERS } from '#domain/handoff/routing';
 import { CRM_SYSTEMS, DETAIL_TYPES } from '#domain/lead/events';
 import { TEMPERATURES } from '#domain/lead/types';
@@ -310,6 +311,15 @@ export const handoffConfigSchema = z
       .strict()
       .prefault({}),
     targets: z.array(targetSchema).default([]),
+    /**
+     * E-mail to the owner (their `email` above) about a lead they must act on: handed to them, reassigned to
+     * them, a deadline of theirs passed, the contact they planned come due. Sent from `app.sender`, once per
+     * event. `events: []` sends none (targets alone then tell sales).
+     */
+    ownerAlerts: z
+      .object({ events: z.array(z.enum(OWNER_ALERT_EVENTS)).default([...OWNER_ALERT_EVENTS]) })
+      .strict()
+      .prefault({}),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -70,8 +70,10 @@ export const keys = {
   deal: (leadId: string) => ({ pk: `LEAD#${leadId}`, sk: 'DEAL' }),
   /** When an operations alert (e.g. `sweeper-lagging`) was last raised: its quiet period (#store/alerts). */
   alert: (name: string) => ({ pk: `ALERT#${name}`, sk: 'ALERT' }),
-  /** The claim of one week's review digest (its Monday, `YYYY-MM-DD`): sent at most once (#store/digests). */
+  /** The claim of one week's review digest (its Monday, `YYYY-MM-DD`): sent at most once (#store/mail-claims). */
   digest: (week: string) => ({ pk: `DIGEST#${week}`, sk: 'DIGEST' }),
+  /** The claim of one alert mail to an owner, named by the event it tells of (#store/mail-claims). */
+  ownerAlert: (eventId: string) => ({ pk: `OWNER_MAIL#${eventId}`, sk: 'OWNER_MAIL' }),
 } as const;
 
 export const PREFIX = {

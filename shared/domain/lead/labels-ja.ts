@@ -50,3 +50,15 @@ export const SLA_CLOCK_LABELS_JA: Readonly<Record<'accept' | 'first_contact', st
   accept: '受諾',
   first_contact: '初回接触',
 };
+
+/** What opened a hand-off (`HandoffTriggerName`): the console's routing table and the owners' alert mails. */
+export const HANDOFF_TRIGGER_LABELS_JA: Readonly<
+  Record<'hot' | 'mql' | 'inquiry' | 'appointment_set' | 'manual' | 'accept', string>
+> = {
+  hot: 'ホット化',
+  mql: 'MQL化',
+  inquiry: '問い合わせ・デモ依頼',
+  appointment_set: 'アポイント獲得(TQL)',
+  manual: '手動',
+  accept: '受諾',
+};

@@ -1,0 +1,125 @@
+import { now } from '#adapters/clock';
+import { errorFields, logger } from '#adapters/logger';
+import { countMetric } from '#adapters/metrics';
+import { MailNotSentError, MailRejectedError, sendMail } from '#adapters/ses';
+import { env } from '#config/env';
+import { mailSender, settings } from '#config/settings';
+import {
+  type OwnerAlertEvent,
+  type OwnerAlertEventType,
+  type OwnerAlertMail,
+  type OwnerAlertSkip,
+  ownerAlert,
+} from '#domain/handoff/owner-alert';
+import { HANDOFF_TRIGGERS } from '#domain/handoff/routing';
+import { formatAddress } from '#domain/nurture/mail-headers';
+import { getLead } from '#store/leads';
+import { claimMail, markMailSent, releaseMail } from '#store/mail-claims';
+
+export type { OwnerAlertEvent };
+/** For the handler's parser: what an event may name. */
+export { HANDOFF_TRIGGERS };
+
+/** What became of one mail. */
+export type OwnerMailOutcome =
+  | { to: string; outcome: 'sent'; messageId: string }
+  | { to: string; outcome: 'already_sent' }
+  /** SES's answer never came (a timeout): it may have taken the mail, so it is not sent again. */
+  | { to: string; outcome: 'uncertain' }
+  /** SES refused the message for good (e.g. the owner's address in config/handoff.ts is not valid). */
+  | { to: string; outcome: 'rejected' };
+
+export type OwnerAlertOutcome =
+  | { outcome: 'mailed'; mails: OwnerMailOutcome[] }
+  | { outcome: 'skipped'; why: OwnerAlertSkip | 'not_configured' | 'lead_gone' | 'unreadable' };
+
+/** What the owner-alerts handler parsed: the event, or the id of one it could not read. */
+export type OwnerAlertRequest =
+  | { event: OwnerAlertEvent }
+  | { unreadable: { detailType: string; eventId: string } };
+
+/**
+ * A bus event about a lead an owner must act on (`#domain/handoff/owner-alert`): each owner it concerns is
+ * mailed once (a reassignment tells the new owner and the one it was taken from).
+ *
+ * The lead is read first: an erased lead, or a hand-off accepted, reassigned or closed since, is mailed about
+ * no more. Each mail is then claimed in the table (`OWNER_MAIL#<event id>`, a conditional put), so a
+ * redelivered or retried event sends nothing twice. SES refusing it for now (throttled, unreachable) gives the
+ * claim back and throws, so Lambda's retry sends it; an unknown result (a timeout: SES may have taken it) keeps
+ * the claim and is logged as an error: at most once, as for every other mail of the product. SES rejecting it
+ * for good (an owner address it will not take) keeps the claim too: a retry would be rejected the same way.
+ */
+export async function alertOwner(request: OwnerAlertRequest): Promise<OwnerAlertOutcome> {
+  if ('unreadable' in request) {
+    logger.warn('owner alert: event ignored, it does not parse', request.unreadable);
+    return { outcome: 'skipped', why: 'unreadable' };
+  }
+  const { event } = request;
+  const log = { eventId: event.eventId, leadId: event.leadId, type: event.type };
+  const done = (outcome: OwnerAlertOutcome): OwnerAlertOutcome => {
+    logger.info('owner alert', { ...log, ...outcome });
+    if (outcome.outcome === 'mailed')
+      for (const mail of outcome.mails) countMetric('OwnerAlert', { outcome: mail.outcome });
+    return outcome;
+  };
+  if (!isConfigured(event.type)) return done({ outcome: 'skipped', why: 'not_configured' });
+  const lead = await getLead(event.leadId);
+  if (!lead) return done({ outcome: 'skipped', why: 'lead_gone' });
+  const mails = ownerAlert(event, lead, {
+    timeZone: settings.handoff.sla.window.timeZone,
+    consoleUrl: env().CONSOLE_URL,
+  });
+  if ('skip' in mails) return done({ outcome: 'skipped', why: mails.skip });
+  const results: OwnerMailOutcome[] = [];
+  for (const mail of mails) results.push(await sendOnce(mail, log));
+  return done({ outcome: 'mailed', mails: results });
+}
+
+/**
+ * One mail, claimed first (`OWNER_MAIL#<claimId>`): a claim already there is a mail already sent (or whose
+ * send is in doubt). SES refusing it for now gives the claim back and throws, so the retry sends it.
+ */
+async function sendOnce(mail: OwnerAlertMail, log: Record<string, unknown>): Promise<OwnerMailOutcome> {
+  const claim = { kind: 'owner-alert', eventId: mail.claimId } as const;
+  const at = now();
+  if (!(await claimMail(claim, at))) return { to: mail.to, outcome: 'already_sent' };
+  const sender = mailSender();
+  let messageId: string;
+  try {
+    messageId = await sendMail({
+      from: formatAddress(sender.fromAddress, sender.fromName),
+      ...(sender.replyTo ? { replyTo: [sender.replyTo] } : {}),
+      to: mail.to,
+      subject: mail.subject,
+      text: mail.text,
+      html: mail.html,
+      tags: { kind: 'owner-alert', lead: String(log.leadId) },
+    });
+  } catch (error) {
+    if (error instanceof MailNotSentError) {
+      logger.warn('owner alert not sent; the claim is given back for the retry', {
+        ...log,
+        to: mail.to,
+        ...errorFields(error),
+      });
+      await releaseMail(claim, at);
+      throw error;
+    }
+    const rejected = error instanceof MailRejectedError;
+    logger.error(
+      rejected
+        ? "owner alert rejected by SES (check the owner's address)"
+        : 'owner alert: result unknown, not sent again',
+      { ...log, to: mail.to, ...errorFields(error) },
+    );
+    return { to: mail.to, outcome: rejected ? 'rejected' : 'uncertain' };
+  }
+  // The mail is out: a failure to note its id must not fail the run (a retry would find the claim anyway).
+  await markMailSent(claim, at, messageId).catch((error: unknown) =>
+    logger.warn('owner alert sent, its message id not recorded', { ...log, ...errorFields(error) }),
+  );
+  return { to: mail.to, outcome: 'sent', messageId };
+}
+
+const isConfigured = (type: OwnerAlertEventType): boolean =>
+  settings.handoff.ownerAlerts.events.includes(type);

@@ -1,0 +1,253 @@
+/**
+ * The e-mail an owner gets about a lead they must act on (config/handoff.ts → `ownerAlerts`): the lead handed
+ * to them (`Lead Handed Off`), reassigned to them (`Lead Assigned` by the SLA timer or a manager), a deadline of
+ * theirs passed (`Lead SLA Breached`), or the contact they planned come due (`Lead Follow-up Due`). A rep on the
+ * road reads it on a phone, so it says in a few lines who the lead is, how to reach them, what happened and by
+ * when to act, with the link to the lead in the console; in Japanese, times on the SLA window's clock.
+ *
+ * The event only says that something happened; the lead as it is now decides whether the mail still applies
+ * (a hand-off already accepted, reassigned or closed tells its owner nothing), and fills the deadlines (a
+ * reassignment's new clocks are on the lead, not on `Lead Assigned`). Pure: no clock, no I/O.
+ */
+
+import type { HandoffTriggerName } from '#domain/handoff/routing';
+import type { HandoffState } from '#domain/handoff/sla';
+import type { OwnerRef } from '#domain/lead/events';
+import {
+  HANDOFF_TRIGGER_LABELS_JA,
+  SLA_CLOCK_LABELS_JA,
+  STAGE_LABELS_JA,
+  TEMPERATURE_LABELS_JA,
+} from '#domain/lead/labels-ja';
+import type { Lead } from '#domain/lead/lead';
+import type { EpochMs } from '#domain/lead/types';
+import { localParts } from '#domain/nurture/calendar';
+import { escapeHtml } from '#domain/nurture/templates';
+
+/** The events an owner can be mailed about, in the order a hand-off meets them. */
+export const OWNER_ALERT_EVENTS = [
+  'Lead Handed Off',
+  'Lead Assigned',
+  'Lead SLA Breached',
+  'Lead Follow-up Due',
+] as const;
+export type OwnerAlertEventType = (typeof OWNER_ALERT_EVENTS)[number];
+
+interface EventBase {
+  eventId: string;
+  leadId: string;
+  handoffNumber: number;
+  owner: OwnerRef;
+}
+
+/** What the alert reads of each event (the bus carries more). */
+export type OwnerAlertEvent =
+  | (EventBase & { type: 'Lead Handed Off'; trigger?: HandoffTriggerName; reason?: string })
+  | (EventBase & {
+      type: 'Lead Assigned';
+      reason: 'handoff' | 'sla_reassign' | 'manual';
+      previousOwner?: OwnerRef | undefined;
+    })
+  | (EventBase & {
+      type: 'Lead SLA Breached';
+      clock: 'accept' | 'first_contact';
+      dueAt: EpochMs;
+      reassignTo?: OwnerRef;
+    })
+  | (EventBase & { type: 'Lead Follow-up Due'; dueAt: EpochMs; plannedBy: string });
+
+export interface OwnerAlertMail {
+  /** Names this mail for its send-once claim: the event's id, suffixed for a second recipient. */
+  claimId: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** Why no mail goes: the lead moved on since the event (or the event needs none). */
+export type OwnerAlertSkip =
+  /** `Lead Assigned` of a new hand-off: its `Lead Handed Off` mail says it all. */
+  | 'told_by_handoff'
+  /** The owner took the lead themselves (accept without a hand-off), or has accepted it since. */
+  | 'accepted'
+  /**
+   * A breach that reassigned the lead (its `Lead Assigned` tells both owners), or a first-contact breach of a
+   * hand-off never accepted (the accept breach told the owner to act).
+   */
+  | 'told_by_other_mail'
+  /** The hand-off is closed, or another hand-off or owner replaced it. */
+  | 'superseded';
+
+const WEEKDAYS_JA = ['', '月', '火', '水', '木', '金', '土', '日'];
+
+/** `1月15日(火) 10:47` on the zone's wall clock: how a Japanese team writes a deadline. */
+export function formatDeadlineJa(at: EpochMs, timeZone: string): string {
+  const p = localParts(at, timeZone);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${p.month}月${p.day}日(${WEEKDAYS_JA[p.weekday] ?? ''}) ${two(p.hour)}:${two(p.minute)}`;
+}
+
+export interface OwnerAlertContext {
+  /** The SLA window's zone (config/handoff.ts → sla.window.timeZone). */
+  timeZone: string;
+  /** The console's address, e.g. `https://d1234.cloudfront.net/`; without it the mail names the lead's id. */
+  consoleUrl?: string | undefined;
+}
+
+/** The mails `event` sends (one, or two for a reassignment: the new owner and the one it was taken from). */
+export function ownerAlert(
+  event: OwnerAlertEvent,
+  lead: Pick<Lead, 'profile' | 'state'>,
+  context: OwnerAlertContext,
+): OwnerAlertMail[] | { skip: OwnerAlertSkip } {
+  const handoff = lead.state.handoff;
+  const open =
+    handoff !== undefined && handoff.closedAt === undefined && handoff.n === event.handoffNumber
+      ? handoff
+      : undefined;
+  const theirs = open?.owner.ownerId === event.owner.ownerId ? open : undefined;
+  const at = (t: EpochMs) => formatDeadlineJa(t, context.timeZone);
+  const who = leadName(lead);
+  const mail = (to: OwnerRef, claimId: string, subject: string, lines: string[]) =>
+    composeMail(event.leadId, lead, context, { to, claimId, subject, lines });
+  switch (event.type) {
+    case 'Lead Handed Off':
+    case 'Lead Assigned': {
+      if (event.type === 'Lead Assigned' && event.reason === 'handoff') return { skip: 'told_by_handoff' };
+      if (event.type === 'Lead Handed Off' && event.trigger === 'accept') return { skip: 'accepted' };
+      const previous =
+        event.type === 'Lead Assigned' && event.previousOwner
+          ? [
+              mail(event.previousOwner, `${event.eventId}:previous`, `【担当変更】${who}`, [
+                event.reason === 'sla_reassign'
+                  ? `受諾期限を過ぎたため、このリードは ${event.owner.name} さんに再割り当てされました。`
+                  : `このリードは ${event.owner.name} さんの担当に変わりました。`,
+              ]),
+            ]
+          : [];
+      if (!theirs || theirs.acceptedAt !== undefined)
+        return previous.length ? previous : { skip: theirs ? 'accepted' : 'superseded' };
+      const why =
+        event.type === 'Lead Assigned'
+          ? event.reason === 'sla_reassign'
+            ? `${event.previousOwner?.name ?? '前の担当者'} さんが受諾期限までに受諾しなかったため、再割り当てされました。`
+            : '担当者の変更で割り当てられました。'
+          : handedOffWhy(theirs.trigger, event.reason);
+      const subject = `${event.type === 'Lead Assigned' ? '【リード再割り当て】' : '【リード割り当て】'}${who}${
+        theirs.trigger ? `(${HANDOFF_TRIGGER_LABELS_JA[theirs.trigger]})` : ''
+      }`;
+      return [
+        mail(event.owner, event.eventId, subject, [
+          why,
+          '',
+          ...deadlines(theirs, at),
+          '',
+          '受諾して、期限までに初回の連絡をしてください。',
+        ]),
+        ...previous,
+      ];
+    }
+    case 'Lead SLA Breached': {
+      if (event.reassignTo) return { skip: 'told_by_other_mail' };
+      if (!theirs) return { skip: 'superseded' };
+      if (event.clock === 'first_contact' && theirs.acceptedAt === undefined)
+        return { skip: 'told_by_other_mail' };
+      const clock = SLA_CLOCK_LABELS_JA[event.clock];
+      return [
+        mail(event.owner, event.eventId, `【期限超過】${who}: ${clock}期限 ${at(event.dueAt)}`, [
+          `${clock}期限(${at(event.dueAt)})を過ぎました。至急対応してください。`,
+        ]),
+      ];
+    }
+    case 'Lead Follow-up Due': {
+      if (!theirs) return { skip: 'superseded' };
+      return [
+        mail(event.owner, event.eventId, `【次回連絡予定】${who} ${at(event.dueAt)}`, [
+          `予定していた次回連絡の時刻(${at(event.dueAt)})になりました。`,
+        ]),
+      ];
+    }
+  }
+}
+
+function composeMail(
+  leadId: string,
+  lead: Pick<Lead, 'profile' | 'state'>,
+  context: OwnerAlertContext,
+  parts: { to: OwnerRef; claimId: string; subject: string; lines: string[] },
+): OwnerAlertMail {
+  const link = context.consoleUrl
+    ? `${context.consoleUrl.replace(/\/?$/, '/')}#/lead/${encodeURIComponent(leadId)}`
+    : undefined;
+  const text = [
+    `${parts.to.name} さん`,
+    '',
+    ...parts.lines,
+    '',
+    ...leadLines(lead),
+    '',
+    link ? `リードを開く: ${link}` : `リードID: ${leadId}`,
+  ].join('\n');
+  const html = `<div style="font-family:sans-serif;line-height:1.6">${text
+    .split('\n')
+    .map((line) => (link && line.endsWith(link) ? linkHtml(line, link) : escapeHtml(line)))
+    .join('<br>\n')}</div>`;
+  return { claimId: parts.claimId, to: parts.to.email, subject: parts.subject, text, html };
+}
+
+function linkHtml(line: string, link: string): string {
+  const label = line.slice(0, line.length - link.length);
+  return `${escapeHtml(label)}<a href="${escapeHtml(link)}">${escapeHtml(link)}</a>`;
+}
+
+function handedOffWhy(trigger: HandoffTriggerName | undefined, reason: string | undefined): string {
+  const base =
+    trigger === 'inquiry'
+      ? 'お問い合わせがありました。'
+      : trigger === 'hot'
+        ? 'スコアが上がり、ホットリードになりました。'
+        : trigger === 'mql'
+          ? 'MQLに到達しました。'
+          : trigger === 'appointment_set'
+            ? 'アポイントが取れたリードです。'
+            : 'リードが割り当てられました。';
+  // A person's reason is theirs to read; the automatic triggers' reasons are the system's own words.
+  return trigger === 'manual' && reason ? `${base}(${reason})` : base;
+}
+
+function deadlines(handoff: HandoffState, at: (t: EpochMs) => string): string[] {
+  const out = [`受諾期限: ${at(handoff.dueAt)}`];
+  if (handoff.firstContactDueAt !== undefined && handoff.firstContactAt === undefined)
+    out.push(`初回接触期限: ${at(handoff.firstContactDueAt)}`);
+  return out;
+}
+
+/** `株式会社サンプル商事 山田 太郎 様`, or the address when the lead gave no name. */
+function leadName(lead: Pick<Lead, 'profile'>): string {
+  const a = lead.profile.attributes;
+  const name = [a.lastName, a.firstName].filter(Boolean).join(' ');
+  const person = name ? `${name} 様` : lead.profile.email;
+  return a.company ? `${a.company} ${person}` : person;
+}
+
+const MESSAGE_CHARS = 400;
+
+function leadLines(lead: Pick<Lead, 'profile' | 'state'>): string[] {
+  const a = lead.profile.attributes;
+  const s = lead.state;
+  const row = (label: string, value: string | undefined) => (value ? [`${label}: ${value}`] : []);
+  const message = a.message?.replace(/\s+/g, ' ').trim();
+  return [
+    ...row('会社名', a.company),
+    ...row('部署・役職', [a.department, a.title].filter(Boolean).join(' ')),
+    ...row('氏名', [a.lastName, a.firstName].filter(Boolean).join(' ')),
+    ...row('電話番号', a.phone),
+    `メール: ${lead.profile.email}`,
+    `スコア: ${s.score.total}(${TEMPERATURE_LABELS_JA[s.temperature]})/ ステージ: ${STAGE_LABELS_JA[s.stage]}`,
+    ...row(
+      'お問い合わせ内容',
+      message && message.length > MESSAGE_CHARS ? `${message.slice(0, MESSAGE_CHARS)}…` : message,
+    ),
+  ];
+}

@@ -1,0 +1,53 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { type Settings, settings } from '#config/settings';
+import { buildApp } from '../../infra/app.ts';
+import { testApp } from '../support/cdk-app.ts';
+
+/** Owner alerts: a function, its rule for the configured events and the console's address; none when off. */
+
+const synth = (s: Settings) => Template.fromStack(buildApp(testApp(), { settings: s }).stack);
+
+describe('owner alert mails', () => {
+  it('given the demo configuration, when synthesized, then a rule on the leads bus sends the four sales events to owner-alerts, which links to the console and may send mail', () => {
+    // Act
+    const template = synth(settings);
+
+    // Assert
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['leadloop.leads'],
+        'detail-type': ['Lead Handed Off', 'Lead Assigned', 'Lead SLA Breached', 'Lead Follow-up Due'],
+      },
+      Targets: [
+        Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^StatelessOwnerAlerts'), 'Arn'] } }),
+      ],
+    });
+    const [fn] = Object.values(
+      template.findResources('AWS::Lambda::Function', {
+        Properties: { Description: Match.stringLikeRegexp('^Mails the owner') },
+      }),
+    );
+    const consoleUrl = JSON.stringify(fn?.Properties.Environment.Variables.CONSOLE_URL);
+    expect(consoleUrl).toContain('ConsoleDistribution');
+    expect(consoleUrl).toContain('DomainName');
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p.Properties.Roles).includes('StatelessOwnerAlerts'),
+    );
+    expect(JSON.stringify(policies)).toContain('ses:SendEmail');
+  });
+
+  it('given ownerAlerts.events empty, when synthesized, then there is no owner-alerts function and no rule for it', () => {
+    // Arrange
+    const without: Settings = { ...settings, handoff: { ...settings.handoff, ownerAlerts: { events: [] } } };
+
+    // Act
+    const template = synth(without);
+
+    // Assert
+    const functions = Object.keys(template.findResources('AWS::Lambda::Function'));
+    expect(functions.some((id) => id.startsWith('StatelessOwnerAlerts'))).toBe(false);
+    const rules = Object.keys(template.findResources('AWS::Events::Rule'));
+    expect(rules.some((id) => id.includes('MailOwners'))).toBe(false);
+  });
+});

@@ -1,0 +1,207 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { formatDeadlineJa } from '#domain/handoff/owner-alert';
+import type { DeliveredEvent } from '#local/router';
+import type { Runtime } from '#local/runtime';
+import { type CapturedMail, inbox, startTestRuntime } from '../support/runtime.ts';
+import { injectFault, throttling } from '../support/sdk-faults.ts';
+import { api, contactForm, detailOf, eventsOf, getItem, HOUR } from './handoff-support.ts';
+
+/**
+ * Owner alerts on the real local engines: the demo's contact form (an inquiry fast lane) hands a lead to an
+ * inside-sales owner, the bus delivers `Lead Handed Off` to the owner-alerts function, and the owner's mail is
+ * in the local SES, once; the SLA timer's breach and reassignment, and a planned call coming due, mail the
+ * owners they concern. Owners' inboxes are shared by every file of the run, so each mail is found by its lead.
+ */
+
+let runtime: Runtime;
+const RUN = Math.random().toString(36).slice(2, 8);
+const ses = () => inject('sesEndpoint');
+
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+}, 60_000);
+
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+interface LeadView {
+  leadId: string;
+  owner?: { ownerId: string; email: string; name: string };
+  handoff?: { n: number; dueAt: string; firstContactDueAt?: string };
+}
+
+const viewOf = async (leadId: string): Promise<LeadView> =>
+  (await (await api(runtime).opsGet(`/v1/ops/leads/${leadId}`)).json()) as LeadView;
+
+/** A demo request from a company of its own; the lead's id once the hand-off is delivered. */
+const demoRequest = async (label: string): Promise<{ leadId: string; company: string }> => {
+  const company = `株式会社${label}${RUN}`;
+  const email = `${label}-${RUN}@example.co.jp`;
+  const posted = await api(runtime).postForm(
+    'contact',
+    contactForm(email, { company, message: '来週デモを見たい\n10名規模' }),
+  );
+  expect(posted.status).toBe(201);
+  await runtime.settle();
+  const found = await api(runtime).opsGet(`/v1/ops/leads?email=${encodeURIComponent(email)}`);
+  return { leadId: ((await found.json()) as { leadId: string }).leadId, company };
+};
+
+/** The mails an owner got about one lead (the link names it), oldest first. */
+const alertsAbout = async (ownerEmail: string, leadId: string): Promise<CapturedMail[]> =>
+  (await inbox(ses(), ownerEmail)).filter((m) => m.body.text?.includes(`#/lead/${leadId}`));
+
+const tokyo = (iso: string) => formatDeadlineJa(Date.parse(iso), 'Asia/Tokyo');
+
+describe('owner alerts', () => {
+  it('given a demo request, when it is handed off, then its owner gets one mail naming the lead, how to reach them, both deadlines in Tokyo time and the link to the lead; a redelivered event sends nothing more', async () => {
+    // Arrange
+    const { leadId, company } = await demoRequest('owner-alert-handoff');
+    const view = await viewOf(leadId);
+    const owner = view.owner;
+    if (!owner || !view.handoff?.firstContactDueAt) throw new Error('the demo request was not handed off');
+    const [handedOff] = eventsOf(runtime, leadId, 'Lead Handed Off');
+
+    // Act: the same event again, as EventBridge may deliver it
+    const again = await runtime.invoke('owner-alerts', handedOff as DeliveredEvent);
+
+    // Assert
+    expect(again).toEqual({ outcome: 'mailed', mails: [{ to: owner.email, outcome: 'already_sent' }] });
+    const mails = await alertsAbout(owner.email, leadId);
+    expect(mails).toHaveLength(1);
+    const [mail] = mails;
+    expect(mail?.subject).toBe(`【リード割り当て】${company} 山田 太郎 様(問い合わせ・デモ依頼)`);
+    const text = mail?.body.text ?? '';
+    expect(text).toContain(`${owner.name} さん`);
+    expect(text).toContain(`受諾期限: ${tokyo(view.handoff.dueAt)}`);
+    expect(text).toContain(`初回接触期限: ${tokyo(view.handoff.firstContactDueAt)}`);
+    expect(text).toContain('電話番号: ０３－１２３４－５６７８');
+    expect(text).toContain('お問い合わせ内容: 来週デモを見たい 10名規模');
+    expect(text).toContain(`リードを開く: ${runtime.consoleUrl}#/lead/${leadId}`);
+    expect(mail?.body.html).toContain(`<a href="${runtime.consoleUrl}#/lead/${leadId}">`);
+    // Nobody else was told about it.
+    const others = ['n.kobayashi', 'a.nakamura', 't.yoshida'].filter((o) => !owner.email.startsWith(o));
+    for (const other of others) expect(await alertsAbout(`${other}@example.co.jp`, leadId)).toEqual([]);
+    const { keys } = await import('#store/keys');
+    expect(await getItem(keys.ownerAlert(detailOf<{ eventId: string }>(handedOff).eventId))).toMatchObject({
+      messageId: mail?.messageId,
+    });
+  });
+
+  it('given SES throttles the mail, when the event arrives, then the run fails and gives the claim back, and the retry sends the mail once', async () => {
+    // Arrange: a hand-off whose delivery to the owner-alerts function is replayed by hand below
+    const { leadId } = await demoRequest('owner-alert-throttled');
+    const [handedOff] = eventsOf(runtime, leadId, 'Lead Handed Off');
+    const owner = (await viewOf(leadId)).owner?.email ?? '';
+    const { keys } = await import('#store/keys');
+    const { dynamodb, tableName } = await import('#store/dynamodb');
+    const { DeleteCommand } = await import('@aws-sdk/lib-dynamodb');
+    // As if this event had not been delivered yet: its mail and claim are gone.
+    const key = keys.ownerAlert(detailOf<{ eventId: string }>(handedOff).eventId);
+    await dynamodb.send(new DeleteCommand({ TableName: tableName, Key: key }));
+    const before = (await alertsAbout(owner, leadId)).length;
+    const { sesClient } = await import('#adapters/ses');
+    const fault = injectFault(sesClient, { operations: ['SendEmail'], nth: 1, error: throttling });
+
+    // Act
+    const failed = runtime.invoke('owner-alerts', handedOff as DeliveredEvent);
+    await expect(failed).rejects.toThrow();
+    const claimAfterFailure = await getItem(key);
+    fault.remove();
+    const retried = await runtime.invoke('owner-alerts', handedOff as DeliveredEvent);
+
+    // Assert
+    expect(fault.fired()).toBe(1);
+    expect(claimAfterFailure).toBeUndefined();
+    expect(retried).toMatchObject({ outcome: 'mailed', mails: [{ to: owner, outcome: 'sent' }] });
+    expect((await alertsAbout(owner, leadId)).length).toBe(before + 1);
+  });
+
+  it('given nobody accepts within the accept deadline, when the SLA timer runs, then the owner who missed it is told once that the lead went to a colleague, and the colleague gets it with their own deadlines', async () => {
+    // Arrange
+    const { leadId, company } = await demoRequest('owner-alert-breach');
+    const first = (await viewOf(leadId)).owner;
+    if (!first) throw new Error('not handed off');
+
+    // Act: past the 30 business minutes (three days cover any weekend or holiday)
+    await runtime.advanceClock(72 * HOUR);
+    await runtime.sweep();
+    await runtime.settle();
+
+    // Assert
+    const after = await viewOf(leadId);
+    const second = after.owner;
+    if (!second || !after.handoff) throw new Error('no owner after the breach');
+    expect(second.ownerId).not.toBe(first.ownerId);
+    // One mail each about the reassignment, though both clocks of 小林's ran out in that sweep.
+    const toFirst = (await alertsAbout(first.email, leadId)).map((m) => m.subject);
+    expect(toFirst).toEqual([
+      `【リード割り当て】${company} 山田 太郎 様(問い合わせ・デモ依頼)`,
+      `【担当変更】${company} 山田 太郎 様`,
+    ]);
+    const [, taken] = await alertsAbout(first.email, leadId);
+    expect(taken?.body.text).toContain(
+      `受諾期限を過ぎたため、このリードは ${second.name} さんに再割り当てされました。`,
+    );
+    const reassigned = await alertsAbout(second.email, leadId);
+    expect(reassigned.map((m) => m.subject)).toEqual([
+      `【リード再割り当て】${company} 山田 太郎 様(問い合わせ・デモ依頼)`,
+    ]);
+    expect(reassigned[0]?.body.text).toContain(
+      `${first.name} さんが受諾期限までに受諾しなかったため、再割り当てされました。`,
+    );
+    expect(reassigned[0]?.body.text).toContain(`受諾期限: ${tokyo(after.handoff.dueAt)}`);
+  });
+
+  it('given an owner who planned a call, when its time comes, then they get one reminder with the planned time', async () => {
+    // Arrange: accepted, a call made and the next one planned in two hours
+    const { leadId, company } = await demoRequest('owner-alert-follow-up');
+    const owner = (await viewOf(leadId)).owner;
+    if (!owner) throw new Error('not handed off');
+    const { now } = await import('#adapters/clock');
+    const accepted = await api(runtime).opsPost(`/v1/ops/leads/${leadId}/accept`, {
+      actionId: `accept-${leadId}`,
+      by: owner.ownerId,
+    });
+    expect(accepted.status).toBe(200);
+    const plannedAt = new Date(now() + 2 * HOUR).toISOString();
+    const called = await api(runtime).opsPost(`/v1/ops/leads/${leadId}/activities`, {
+      activityId: `call-${leadId}`,
+      type: 'call',
+      outcome: 'no_answer',
+      occurredAt: new Date(now()).toISOString(),
+      by: owner.ownerId,
+      followUpAt: plannedAt,
+    });
+    expect(called.status).toBe(201);
+
+    // Act
+    await runtime.advanceClock(2 * HOUR + 60_000);
+    await runtime.sweep();
+    await runtime.sweep();
+    await runtime.settle();
+
+    // Assert: the hand-off mail, then the reminder (accepting sent nothing)
+    const mails = await alertsAbout(owner.email, leadId);
+    expect(mails.map((m) => m.subject)).toEqual([
+      `【リード割り当て】${company} 山田 太郎 様(問い合わせ・デモ依頼)`,
+      `【次回連絡予定】${company} 山田 太郎 様 ${tokyo(plannedAt)}`,
+    ]);
+  });
+
+  it('given an event the function cannot read, when it arrives, then it is dropped (a retry would not read it either) and nothing is mailed or claimed', async () => {
+    // Act
+    const dropped = await runtime.invoke('owner-alerts', {
+      id: `broken-${RUN}`,
+      'detail-type': 'Lead Handed Off',
+      source: 'leadloop.leads',
+      detail: { eventId: `broken-${RUN}`, leadId: '', handoffNumber: 0 },
+    } as unknown as DeliveredEvent);
+
+    // Assert
+    expect(dropped).toEqual({ outcome: 'skipped', why: 'unreadable' });
+    const { keys } = await import('#store/keys');
+    expect(await getItem(keys.ownerAlert(`broken-${RUN}`))).toBeUndefined();
+  });
+});

@@ -1,0 +1,199 @@
+import { describe, expect, it } from 'vitest';
+import {
+  formatDeadlineJa,
+  type OwnerAlertEvent,
+  type OwnerAlertMail,
+  ownerAlert,
+} from '#domain/handoff/owner-alert';
+import type { HandoffState } from '#domain/handoff/sla';
+import type { OwnerRef } from '#domain/lead/events';
+import { listLead } from '../../support/fixtures.ts';
+
+const MINUTE = 60_000;
+const NOW = Date.parse('2030-01-15T01:17:00Z'); // Tuesday 10:17 in Tokyo
+const CONTEXT = { timeZone: 'Asia/Tokyo', consoleUrl: 'https://console.example.co.jp/' };
+const sato: OwnerRef = {
+  ownerId: 'sato',
+  name: '佐藤 健',
+  email: 'k.sato@example.co.jp',
+  team: 'inside-sales',
+};
+const kato: OwnerRef = {
+  ownerId: 'kato',
+  name: '加藤 優',
+  email: 'y.kato@example.co.jp',
+  team: 'inside-sales',
+};
+
+const lead = (handoff: Partial<HandoffState> = {}, extra: { company?: string; message?: string } = {}) => {
+  const l = listLead(
+    {
+      id: 'lead-1',
+      score: 73,
+      temperature: 'warm',
+      owner: 'sato',
+      company: extra.company ?? '株式会社サンプル商事',
+      lastName: '山田',
+      handoff: {
+        owner: sato,
+        trigger: 'inquiry',
+        dueAt: NOW + 30 * MINUTE,
+        firstContactDueAt: NOW + 60 * MINUTE,
+        ...handoff,
+      },
+    },
+    NOW,
+  );
+  if (extra.message) l.profile.attributes.message = extra.message;
+  return l;
+};
+const base = { eventId: 'lead-1:handoff:1', leadId: 'lead-1', handoffNumber: 1, owner: sato };
+const handedOff: OwnerAlertEvent = { type: 'Lead Handed Off', ...base, trigger: 'inquiry' };
+const mailsOf = (result: ReturnType<typeof ownerAlert>): OwnerAlertMail[] => {
+  if (!Array.isArray(result)) throw new Error(`skipped: ${result.skip}`);
+  return result;
+};
+
+describe('owner alert mails', () => {
+  it('given a demo request handed to 佐藤, then one mail to 佐藤: who the lead is, how to reach them, both deadlines on the Tokyo clock and the link to the lead', () => {
+    const [mail, ...more] = mailsOf(ownerAlert(handedOff, lead({}, { message: 'デモ希望\n 至急' }), CONTEXT));
+    expect(more).toEqual([]);
+    expect(mail).toMatchObject({
+      claimId: 'lead-1:handoff:1',
+      to: 'k.sato@example.co.jp',
+      subject: '【リード割り当て】株式会社サンプル商事 山田 花子 様(問い合わせ・デモ依頼)',
+    });
+    expect(mail?.text.split('\n')).toEqual([
+      '佐藤 健 さん',
+      '',
+      'お問い合わせがありました。',
+      '',
+      '受諾期限: 1月15日(火) 10:47',
+      '初回接触期限: 1月15日(火) 11:17',
+      '',
+      '受諾して、期限までに初回の連絡をしてください。',
+      '',
+      '会社名: 株式会社サンプル商事',
+      '部署・役職: 部長',
+      '氏名: 山田 花子',
+      '電話番号: 03-0000-0000',
+      'メール: lead-1@example.co.jp',
+      'スコア: 73(ウォーム)/ ステージ: MQL',
+      'お問い合わせ内容: デモ希望 至急',
+      '',
+      'リードを開く: https://console.example.co.jp/#/lead/lead-1',
+    ]);
+  });
+
+  it('given a company name with markup, then the HTML part shows it as text, and the link is the only element besides the lines', () => {
+    const [mail] = mailsOf(ownerAlert(handedOff, lead({}, { company: '<b>株式会社&テスト</b>' }), CONTEXT));
+    expect(mail?.html).toContain('会社名: &lt;b&gt;株式会社&amp;テスト&lt;/b&gt;');
+    expect(mail?.html).not.toContain('<b>');
+    expect(mail?.html).toContain(
+      'リードを開く: <a href="https://console.example.co.jp/#/lead/lead-1">https://console.example.co.jp/#/lead/lead-1</a>',
+    );
+  });
+
+  it('given no console address, then the mail names the lead by its id', () => {
+    const [mail] = mailsOf(ownerAlert(handedOff, lead(), { timeZone: 'Asia/Tokyo' }));
+    expect(mail?.text.endsWith('リードID: lead-1')).toBe(true);
+    expect(mail?.html).not.toContain('<a ');
+  });
+
+  it('given the lead moved on before the mail went (accepted, reassigned, closed, a later hand-off) or the owner took it themselves, then no mail', () => {
+    expect(ownerAlert(handedOff, lead({ acceptedAt: NOW }), CONTEXT)).toEqual({ skip: 'accepted' });
+    expect(ownerAlert(handedOff, lead({ owner: kato }), CONTEXT)).toEqual({ skip: 'superseded' });
+    expect(ownerAlert(handedOff, lead({ closedAt: NOW }), CONTEXT)).toEqual({ skip: 'superseded' });
+    expect(ownerAlert(handedOff, lead({ n: 2 }), CONTEXT)).toEqual({ skip: 'superseded' });
+    expect(ownerAlert({ ...handedOff, trigger: 'accept' }, lead(), CONTEXT)).toEqual({ skip: 'accepted' });
+    const assignedAtHandoff: OwnerAlertEvent = { type: 'Lead Assigned', ...base, reason: 'handoff' };
+    expect(ownerAlert(assignedAtHandoff, lead(), CONTEXT)).toEqual({ skip: 'told_by_handoff' });
+  });
+
+  it('given a manual hand-off with a reason, then the mail gives the person’s reason; an automatic trigger’s own wording is not shown', () => {
+    const manual: OwnerAlertEvent = { ...handedOff, trigger: 'manual', reason: '展示会で名刺交換' };
+    const [mail] = mailsOf(ownerAlert(manual, lead({ trigger: 'manual' }), CONTEXT));
+    expect(mail?.text).toContain('リードが割り当てられました。(展示会で名刺交換)');
+    const [inquiry] = mailsOf(
+      ownerAlert({ ...handedOff, reason: "inquiry form 'contact'" }, lead(), CONTEXT),
+    );
+    expect(inquiry?.text).not.toContain('inquiry form');
+  });
+
+  it('given the SLA timer reassigned the lead from 佐藤 to 加藤, then 加藤 gets it with their own deadlines and 佐藤 is told it was taken; the breaches of that run send nothing more', () => {
+    const reassigned = lead({ owner: kato, dueAt: NOW + 30 * MINUTE, reassignments: 1 });
+    const assigned: OwnerAlertEvent = {
+      type: 'Lead Assigned',
+      ...base,
+      eventId: 'lead-1:assign:1:1',
+      owner: kato,
+      previousOwner: sato,
+      reason: 'sla_reassign',
+    };
+    const mails = mailsOf(ownerAlert(assigned, reassigned, CONTEXT));
+    expect(mails.map((m) => [m.to, m.claimId, m.subject])).toEqual([
+      [
+        'y.kato@example.co.jp',
+        'lead-1:assign:1:1',
+        '【リード再割り当て】株式会社サンプル商事 山田 花子 様(問い合わせ・デモ依頼)',
+      ],
+      ['k.sato@example.co.jp', 'lead-1:assign:1:1:previous', '【担当変更】株式会社サンプル商事 山田 花子 様'],
+    ]);
+    expect(mails[0]?.text).toContain(
+      '佐藤 健 さんが受諾期限までに受諾しなかったため、再割り当てされました。',
+    );
+    expect(mails[0]?.text).toContain('受諾期限: 1月15日(火) 10:47');
+    expect(mails[1]?.text).toContain(
+      '受諾期限を過ぎたため、このリードは 加藤 優 さんに再割り当てされました。',
+    );
+    for (const clock of ['accept', 'first_contact'] as const)
+      expect(
+        ownerAlert(
+          { type: 'Lead SLA Breached', ...base, clock, dueAt: NOW, reassignTo: kato },
+          reassigned,
+          CONTEXT,
+        ),
+      ).toEqual({ skip: 'told_by_other_mail' });
+  });
+
+  it('given a manager reassigned a lead 加藤 had already accepted, then 佐藤 is still told it is no longer theirs', () => {
+    const assigned: OwnerAlertEvent = {
+      type: 'Lead Assigned',
+      ...base,
+      owner: kato,
+      previousOwner: sato,
+      reason: 'manual',
+    };
+    const mails = mailsOf(ownerAlert(assigned, lead({ owner: kato, acceptedAt: NOW }), CONTEXT));
+    expect(mails.map((m) => m.to)).toEqual(['k.sato@example.co.jp']);
+    expect(mails[0]?.text).toContain('このリードは 加藤 優 さんの担当に変わりました。');
+  });
+
+  it('given a deadline passed with nobody to take over, then the owner is told to act; a first-contact breach of a lead never accepted adds no second mail', () => {
+    const accept: OwnerAlertEvent = { type: 'Lead SLA Breached', ...base, clock: 'accept', dueAt: NOW };
+    const [mail] = mailsOf(ownerAlert(accept, lead(), CONTEXT));
+    expect(mail?.subject).toBe('【期限超過】株式会社サンプル商事 山田 花子 様: 受諾期限 1月15日(火) 10:17');
+    expect(mail?.text).toContain('受諾期限(1月15日(火) 10:17)を過ぎました。至急対応してください。');
+    const firstContact: OwnerAlertEvent = { ...accept, clock: 'first_contact' };
+    expect(ownerAlert(firstContact, lead(), CONTEXT)).toEqual({ skip: 'told_by_other_mail' });
+    const [late] = mailsOf(ownerAlert(firstContact, lead({ acceptedAt: NOW - MINUTE }), CONTEXT));
+    expect(late?.subject).toContain('初回接触期限');
+  });
+
+  it('given a planned call comes due, then its owner gets a reminder with the time; not once the lead is someone else’s', () => {
+    const due: OwnerAlertEvent = {
+      type: 'Lead Follow-up Due',
+      ...base,
+      dueAt: Date.parse('2030-01-16T05:30:00Z'),
+      plannedBy: 'sato',
+    };
+    const [mail] = mailsOf(ownerAlert(due, lead({ acceptedAt: NOW }), CONTEXT));
+    expect(mail?.subject).toBe('【次回連絡予定】株式会社サンプル商事 山田 花子 様 1月16日(水) 14:30');
+    expect(ownerAlert(due, lead({ owner: kato }), CONTEXT)).toEqual({ skip: 'superseded' });
+  });
+
+  it('formats deadlines as a Japanese team writes them, on the zone’s wall clock', () => {
+    expect(formatDeadlineJa(Date.parse('2030-12-31T15:05:00Z'), 'Asia/Tokyo')).toBe('1月1日(水) 00:05');
+    expect(formatDeadlineJa(Date.parse('2030-12-31T15:05:00Z'), 'UTC')).toBe('12月31日(火) 15:05');
+  });
+});
