@@ -6,7 +6,13 @@ import { isErasedAddress } from '#app/erased-address';
 import { applyLeadAction } from '#app/lead-action';
 import { handOffLead } from '#app/open-handoff';
 import { settings } from '#config/settings';
-import { type EntryOrigin, entryFacts, type LeadEntry, leadEntryGate } from '#domain/capture/manual-entry';
+import {
+  ENTRY_HANDOFF_REASON,
+  type EntryOrigin,
+  entryFacts,
+  type LeadEntry,
+  leadEntryGate,
+} from '#domain/capture/manual-entry';
 import type { EpochMs } from '#domain/lead/types';
 import { getLead, getTimelineEntry } from '#store/leads';
 
@@ -51,7 +57,7 @@ async function assignEntryOwner(leadId: string, ownerId: string, actionId: strin
     action: 'handoff',
     actionId,
     ownerId,
-    reason: 'owner named at entry',
+    reason: ENTRY_HANDOFF_REASON,
   });
   if (outcome.status === 'applied' || outcome.status === 'replayed') {
     const h = outcome.result.handoff;

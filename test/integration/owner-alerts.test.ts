@@ -204,4 +204,46 @@ describe('owner alerts', () => {
     const { keys } = await import('#store/keys');
     expect(await getItem(keys.ownerAlert(`broken-${RUN}`))).toBeUndefined();
   });
+
+  it('given a business card entered with its owner named, when it is handed to them, then no mail (whoever entered it chose the owner); a manager handing a lead over by hand does mail the owner', async () => {
+    // Arrange
+    const email = `owner-alert-card-${RUN}@example.co.jp`;
+    const entered = await api(runtime).opsPost('/v1/ops/leads', {
+      email,
+      attributes: { lastName: '佐藤', firstName: '花子', company: `株式会社名刺${RUN}` },
+      channel: 'event',
+      source: '展示会 2030 東京',
+      consentBasis: 'business_card',
+      ownerId: 'suzuki',
+    });
+    expect(entered.status).toBe(201);
+    const { leadId } = (await entered.json()) as { leadId: string };
+    const other = (await api(runtime).postForm('whitepaper', {
+      ...contactForm(`owner-alert-manual-${RUN}@example.co.jp`),
+      employees: '300-999',
+    })) as Response;
+    expect(other.status).toBe(201);
+    await runtime.settle();
+    const otherId = (
+      (await (
+        await api(runtime).opsGet(`/v1/ops/leads?email=owner-alert-manual-${RUN}@example.co.jp`)
+      ).json()) as { leadId: string }
+    ).leadId;
+
+    // Act
+    const handedOver = await api(runtime).opsPost(`/v1/ops/leads/${otherId}/handoff`, {
+      actionId: `handoff-${otherId}`,
+      reason: '既存顧客の紹介',
+      ownerId: 'suzuki',
+    });
+    await runtime.settle();
+
+    // Assert
+    expect(handedOver.status).toBe(200);
+    expect(eventsOf(runtime, leadId, 'Lead Handed Off')).toHaveLength(1);
+    expect(await alertsAbout('h.suzuki@example.co.jp', leadId)).toEqual([]);
+    const manual = await alertsAbout('h.suzuki@example.co.jp', otherId);
+    expect(manual.map((m) => m.subject)).toEqual([`【リード割り当て】株式会社テスト商事 山田 太郎 様(手動)`]);
+    expect(manual[0]?.body.text).toContain('リードが割り当てられました。(既存顧客の紹介)');
+  });
 });

@@ -21,6 +21,13 @@ import * as g from '#domain/lead/request-gate';
 import { CHANNELS, type Channel, type Consent, type EpochMs, type LeadAttributes } from '#domain/lead/types';
 import { isValidTimeZone } from '#domain/nurture/calendar';
 
+/**
+ * The reason of the manual hand-off an entry's `ownerId` opens (an entered lead, an imported row given to an
+ * owner): the person entering chose the owner, so the owner's alert mail is not sent for it (an import of a
+ * hundred cards would mail a hundred times).
+ */
+export const ENTRY_HANDOFF_REASON = 'owner named at entry';
+
 export const CONSENT_BASES = ['form', 'business_card', 'existing_relationship', 'none'] as const;
 export type ConsentBasis = (typeof CONSENT_BASES)[number];
 

@@ -10,6 +10,7 @@
  * reassignment's new clocks are on the lead, not on `Lead Assigned`). Pure: no clock, no I/O.
  */
 
+import { ENTRY_HANDOFF_REASON } from '#domain/capture/manual-entry';
 import type { HandoffTriggerName } from '#domain/handoff/routing';
 import type { HandoffState } from '#domain/handoff/sla';
 import type { OwnerRef } from '#domain/lead/events';
@@ -67,10 +68,12 @@ export interface OwnerAlertMail {
 
 /** Why no mail goes: the lead moved on since the event (or the event needs none). */
 export type OwnerAlertSkip =
-  /** `Lead Assigned` of a new hand-off: its `Lead Handed Off` mail says it all. */
+  /** `Lead Assigned` of a new hand-off (no previous owner): its `Lead Handed Off` mail says it all. */
   | 'told_by_handoff'
   /** The owner took the lead themselves (accept without a hand-off), or has accepted it since. */
   | 'accepted'
+  /** A lead entered or imported with its owner named: whoever entered it chose the owner. */
+  | 'entered_with_owner'
   /**
    * A breach that reassigned the lead (its `Lead Assigned` tells both owners), or a first-contact breach of a
    * hand-off never accepted (the accept breach told the owner to act).
@@ -114,8 +117,16 @@ export function ownerAlert(
   switch (event.type) {
     case 'Lead Handed Off':
     case 'Lead Assigned': {
-      if (event.type === 'Lead Assigned' && event.reason === 'handoff') return { skip: 'told_by_handoff' };
+      // A new hand-off (automatic, or by hand: `manual` without a previous owner) is told by its own mail.
+      if (event.type === 'Lead Assigned' && (event.reason === 'handoff' || !event.previousOwner))
+        return { skip: 'told_by_handoff' };
       if (event.type === 'Lead Handed Off' && event.trigger === 'accept') return { skip: 'accepted' };
+      if (
+        event.type === 'Lead Handed Off' &&
+        event.trigger === 'manual' &&
+        event.reason === ENTRY_HANDOFF_REASON
+      )
+        return { skip: 'entered_with_owner' };
       const previous =
         event.type === 'Lead Assigned' && event.previousOwner
           ? [

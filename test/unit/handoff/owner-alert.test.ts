@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ENTRY_HANDOFF_REASON } from '#domain/capture/manual-entry';
 import {
   formatDeadlineJa,
   type OwnerAlertEvent,
@@ -100,14 +101,18 @@ describe('owner alert mails', () => {
     expect(mail?.html).not.toContain('<a ');
   });
 
-  it('given the lead moved on before the mail went (accepted, reassigned, closed, a later hand-off) or the owner took it themselves, then no mail', () => {
+  it('given the lead moved on before the mail went (accepted, reassigned, closed, a later hand-off) or the owner took it themselves, or it was entered with its owner named (an import of a hundred cards), then no mail', () => {
     expect(ownerAlert(handedOff, lead({ acceptedAt: NOW }), CONTEXT)).toEqual({ skip: 'accepted' });
     expect(ownerAlert(handedOff, lead({ owner: kato }), CONTEXT)).toEqual({ skip: 'superseded' });
     expect(ownerAlert(handedOff, lead({ closedAt: NOW }), CONTEXT)).toEqual({ skip: 'superseded' });
     expect(ownerAlert(handedOff, lead({ n: 2 }), CONTEXT)).toEqual({ skip: 'superseded' });
     expect(ownerAlert({ ...handedOff, trigger: 'accept' }, lead(), CONTEXT)).toEqual({ skip: 'accepted' });
+    const entered: OwnerAlertEvent = { ...handedOff, trigger: 'manual', reason: ENTRY_HANDOFF_REASON };
+    expect(ownerAlert(entered, lead({ trigger: 'manual' }), CONTEXT)).toEqual({ skip: 'entered_with_owner' });
     const assignedAtHandoff: OwnerAlertEvent = { type: 'Lead Assigned', ...base, reason: 'handoff' };
     expect(ownerAlert(assignedAtHandoff, lead(), CONTEXT)).toEqual({ skip: 'told_by_handoff' });
+    const assignedByHand: OwnerAlertEvent = { type: 'Lead Assigned', ...base, reason: 'manual' };
+    expect(ownerAlert(assignedByHand, lead(), CONTEXT)).toEqual({ skip: 'told_by_handoff' });
   });
 
   it('given a manual hand-off with a reason, then the mail gives the person’s reason; an automatic trigger’s own wording is not shown', () => {
