@@ -140,8 +140,17 @@ const events = LEADS * EVENTS_PER_LEAD;
 const mails = LEADS * MAILS_PER_LEAD;
 // An idle sweep reads one (empty) page per shard: the minimum 0.5 RRU each, eventually consistent.
 const idleSweepRru = DUE_SHARDS * 0.5;
-const wru = LEADS * per.capture.w + events * per.event.w + mails * per.step.w;
+/**
+ * Owner alert mails (config/handoff.ts → ownerAlerts), counted by the billing rules from what
+ * `#app/alert-owner` sends, not measured: each hand-off delivers `Lead Handed Off` and `Lead Assigned` to the
+ * function (two invocations), the first reads the lead (two strongly consistent GetItems of items under 4 KB,
+ * 1 RRU each), claims its mail and records the message id (two puts under 1 KB, 1 WRU each); the second only
+ * reads the lead. The mail itself is SES's per-mail price, outside this bill.
+ */
+const ownerAlerts = FUNCTIONS.some((f) => f.name === 'owner-alerts') ? LEADS * HOT_SHARE : 0;
+const wru = LEADS * per.capture.w + events * per.event.w + mails * per.step.w + ownerAlerts * 2;
 const rru =
+  ownerAlerts * 4 +
   LEADS * per.capture.r +
   events * per.event.r +
   mails * per.step.r +
@@ -150,8 +159,12 @@ const rru =
 const requests = LEADS + events + LEADS * HOT_SHARE * 3; // captures, events, hand-off actions
 const gbs = (mb: number, ms: number, n: number) => (mb / 1024) * (ms / 1000) * n;
 const lambdaGbS =
-  gbs(512, MS.request, requests) + gbs(SWEEPER_MB, MS.idleSweep, SWEEPS_PER_MONTH) + gbs(512, MS.step, mails);
-const lambdaRequests = requests + SWEEPS_PER_MONTH + LEADS * 3; // + outbox / EventBridge-driven invocations
+  gbs(512, MS.request, requests) +
+  gbs(SWEEPER_MB, MS.idleSweep, SWEEPS_PER_MONTH) +
+  gbs(512, MS.step, mails) +
+  gbs(256, MS.request, ownerAlerts * 2);
+// + outbox / EventBridge-driven invocations, and the owner alerts' two per hand-off.
+const lambdaRequests = requests + SWEEPS_PER_MONTH + LEADS * 3 + ownerAlerts * 2;
 const busEvents = LEADS * 3 + LEADS * HOT_SHARE * 2;
 const alarmMetrics = inventory.alarmMetrics;
 const storageGb = (LEADS * (2 + 1 + EVENTS_PER_LEAD + MAILS_PER_LEAD) * 500) / 1024 ** 3;
