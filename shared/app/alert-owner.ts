@@ -1,9 +1,8 @@
-import { now } from '#adapters/clock';
-import { errorFields, logger } from '#adapters/logger';
+import { logger } from '#adapters/logger';
 import { countMetric } from '#adapters/metrics';
-import { MailNotSentError, MailRejectedError, sendMail } from '#adapters/ses';
+import { type MailOnceOutcome, sendFromSenderOnce } from '#app/mail';
 import { env } from '#config/env';
-import { mailSender, settings } from '#config/settings';
+import { settings } from '#config/settings';
 import {
   type OwnerAlertEvent,
   type OwnerAlertEventType,
@@ -12,22 +11,14 @@ import {
   ownerAlert,
 } from '#domain/handoff/owner-alert';
 import { HANDOFF_TRIGGERS } from '#domain/handoff/routing';
-import { formatAddress } from '#domain/nurture/mail-headers';
 import { getLead } from '#store/leads';
-import { claimMail, markMailSent, releaseMail } from '#store/mail-claims';
 
 export type { OwnerAlertEvent };
 /** For the handler's parser: what an event may name. */
 export { HANDOFF_TRIGGERS };
 
-/** What became of one mail. */
-export type OwnerMailOutcome =
-  | { to: string; outcome: 'sent'; messageId: string }
-  | { to: string; outcome: 'already_sent' }
-  /** SES's answer never came (a timeout): it may have taken the mail, so it is not sent again. */
-  | { to: string; outcome: 'uncertain' }
-  /** SES refused the message for good (e.g. the owner's address in config/handoff.ts is not valid). */
-  | { to: string; outcome: 'rejected' };
+/** What became of one mail (`rejected`: e.g. the owner's address in config/handoff.ts is not valid). */
+export type OwnerMailOutcome = { to: string } & MailOnceOutcome;
 
 export type OwnerAlertOutcome =
   | { outcome: 'mailed'; mails: OwnerMailOutcome[] }
@@ -75,50 +66,20 @@ export async function alertOwner(request: OwnerAlertRequest): Promise<OwnerAlert
   return done({ outcome: 'mailed', mails: results });
 }
 
-/**
- * One mail, claimed first (`OWNER_MAIL#<claimId>`): a claim already there is a mail already sent (or whose
- * send is in doubt). SES refusing it for now gives the claim back and throws, so the retry sends it.
- */
+/** One mail, at most once (`OWNER_MAIL#<claimId>`): see `sendFromSenderOnce`. */
 async function sendOnce(mail: OwnerAlertMail, log: Record<string, unknown>): Promise<OwnerMailOutcome> {
-  const claim = { kind: 'owner-alert', eventId: mail.claimId } as const;
-  const at = now();
-  if (!(await claimMail(claim, at))) return { to: mail.to, outcome: 'already_sent' };
-  const sender = mailSender();
-  let messageId: string;
-  try {
-    messageId = await sendMail({
-      from: formatAddress(sender.fromAddress, sender.fromName),
-      ...(sender.replyTo ? { replyTo: [sender.replyTo] } : {}),
+  const sent = await sendFromSenderOnce(
+    { kind: 'owner-alert', eventId: mail.claimId },
+    {
       to: mail.to,
       subject: mail.subject,
       text: mail.text,
       html: mail.html,
       tags: { kind: 'owner-alert', lead: String(log.leadId) },
-    });
-  } catch (error) {
-    if (error instanceof MailNotSentError) {
-      logger.warn('owner alert not sent; the claim is given back for the retry', {
-        ...log,
-        to: mail.to,
-        ...errorFields(error),
-      });
-      await releaseMail(claim, at);
-      throw error;
-    }
-    const rejected = error instanceof MailRejectedError;
-    logger.error(
-      rejected
-        ? "owner alert rejected by SES (check the owner's address)"
-        : 'owner alert: result unknown, not sent again',
-      { ...log, to: mail.to, ...errorFields(error) },
-    );
-    return { to: mail.to, outcome: rejected ? 'rejected' : 'uncertain' };
-  }
-  // The mail is out: a failure to note its id must not fail the run (a retry would find the claim anyway).
-  await markMailSent(claim, at, messageId).catch((error: unknown) =>
-    logger.warn('owner alert sent, its message id not recorded', { ...log, ...errorFields(error) }),
+    },
+    { ...log, to: mail.to },
   );
-  return { to: mail.to, outcome: 'sent', messageId };
+  return { to: mail.to, ...sent };
 }
 
 const isConfigured = (type: OwnerAlertEventType): boolean =>

@@ -1,9 +1,8 @@
 import { now } from '#adapters/clock';
-import { errorFields, logger } from '#adapters/logger';
-import { sendMail } from '#adapters/ses';
+import { logger } from '#adapters/logger';
+import { sendFromSenderOnce } from '#app/mail';
 import { type ReportName, viewReport } from '#app/report-view';
-import { mailSender, settings } from '#config/settings';
-import { formatAddress } from '#domain/nurture/mail-headers';
+import { settings } from '#config/settings';
 import {
   type DayRange,
   type DigestFigures,
@@ -13,7 +12,7 @@ import {
 } from '#domain/reports/digest';
 import type { RawParams } from '#domain/reports/params';
 import type { emailReport, funnelReport, LeadsPoint, slaReport } from '#domain/reports/reports';
-import { claimMail, isMailClaimed, markMailSent, releaseMail } from '#store/mail-claims';
+import { isMailClaimed } from '#store/mail-claims';
 
 export type DigestOutcome =
   | { outcome: 'not_configured' }
@@ -59,12 +58,12 @@ async function monthToDate(week: DigestWeek): Promise<LeadsPoint | undefined> {
  * concurrent invocation finds the claim and sends nothing. The figures are read and the mail rendered BEFORE
  * the claim (a repeat sees the claim in one read first and reads no report), so a run that fails or times
  * out while reading the reports, the slow part, has claimed nothing and its retry sends the week. The claim
- * is followed by the send alone; a send that fails gives the claim back and throws, so Lambda's retry sends
- * it. The window left is a crash (timeout, out of memory) during the SES call itself: the week stays claimed
- * with no mail recorded and nothing retries it (the run's failure lands in the alarmed DLQ; delete the
- * `DIGEST#<monday>` item and run `leadloop digest send`). A crash after SES took the mail and before the claim
- * is marked sent loses nothing: the claim stays. We chose at most once: a second copy of a team mail is worse
- * than a missing one the alarm reports.
+ * is followed by the send alone (`sendFromSenderOnce`): SES refusing it for now gives the claim back and
+ * fails the run, so Lambda's retry sends it. An unknown result (an SES timeout: it may have taken the mail)
+ * or a rejection keeps the claim and fails the run (the function's error alarm); so does a crash during the
+ * SES call itself. To send such a week, delete the `DIGEST#<monday>` item and run `leadloop digest send`. A
+ * crash after SES took the mail and before the claim is marked sent loses nothing: the claim stays. We chose
+ * at most once: a second copy of a team mail is worse than a missing one the alarm reports.
  */
 export async function sendWeeklyDigest(): Promise<DigestOutcome> {
   const config = settings.reports.digest;
@@ -91,31 +90,22 @@ export async function sendWeeklyDigest(): Promise<DigestOutcome> {
     monthToDate: month,
     topChannels: config.topChannels,
   });
-  const sender = mailSender();
-  if (!(await claimMail(claim, at))) return alreadySent();
-  let messageId: string;
-  try {
-    messageId = await sendMail({
-      from: formatAddress(sender.fromAddress, sender.fromName),
-      ...(sender.replyTo ? { replyTo: [sender.replyTo] } : {}),
+  const sent = await sendFromSenderOnce(
+    claim,
+    {
       to: config.recipients,
       subject: mail.subject,
       text: mail.text,
       html: mail.html,
       tags: { kind: 'digest', week: week.from },
-    });
-  } catch (error) {
-    logger.error('digest not sent; the claim is given back for the retry', {
-      week: week.from,
-      ...errorFields(error),
-    });
-    await releaseMail(claim, at);
-    throw error;
-  }
-  // The mail is out: a failure to note its id must not fail the run (a retry would find the claim anyway).
-  await markMailSent(claim, at, messageId).catch((error: unknown) =>
-    logger.warn('digest sent, its message id not recorded', { week: week.from, ...errorFields(error) }),
+    },
+    { digestWeek: week.from },
   );
+  if (sent.outcome === 'already_sent') return alreadySent();
+  // Claimed and not known to be sent: fail the run, so the function's error alarm tells someone (its retry
+  // finds the claim and sends nothing).
+  if (sent.outcome !== 'sent') throw new Error(`digest of ${week.from}: ${sent.outcome}, not sent again`);
+  const { messageId } = sent;
   logger.info('digest sent', { week: week.from, recipients: config.recipients.length, messageId });
   return { outcome: 'sent', week: week.from, messageId, recipients: config.recipients.length };
 }

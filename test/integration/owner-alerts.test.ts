@@ -3,7 +3,7 @@ import { formatDeadlineJa } from '#domain/handoff/owner-alert';
 import type { DeliveredEvent } from '#local/router';
 import type { Runtime } from '#local/runtime';
 import { type CapturedMail, inbox, startTestRuntime } from '../support/runtime.ts';
-import { injectFault, throttling } from '../support/sdk-faults.ts';
+import { injectFault, throttling, timedOut } from '../support/sdk-faults.ts';
 import { api, contactForm, detailOf, eventsOf, getItem, HOUR } from './handoff-support.ts';
 
 /**
@@ -115,6 +115,38 @@ describe('owner alerts', () => {
     expect(fault.fired()).toBe(1);
     expect(claimAfterFailure).toBeUndefined();
     expect(retried).toMatchObject({ outcome: 'mailed', mails: [{ to: owner, outcome: 'sent' }] });
+    expect((await alertsAbout(owner, leadId)).length).toBe(before + 1);
+  });
+
+  it('given SES took the mail but its answer was lost (a timeout), when the event arrives and is retried, then the claim stays and the owner has the mail once', async () => {
+    // Arrange
+    const { leadId } = await demoRequest('owner-alert-timeout');
+    const [handedOff] = eventsOf(runtime, leadId, 'Lead Handed Off');
+    const owner = (await viewOf(leadId)).owner?.email ?? '';
+    const { keys } = await import('#store/keys');
+    const { dynamodb, tableName } = await import('#store/dynamodb');
+    const { DeleteCommand } = await import('@aws-sdk/lib-dynamodb');
+    const key = keys.ownerAlert(detailOf<{ eventId: string }>(handedOff).eventId);
+    await dynamodb.send(new DeleteCommand({ TableName: tableName, Key: key }));
+    const before = (await alertsAbout(owner, leadId)).length;
+    const { sesClient } = await import('#adapters/ses');
+    const fault = injectFault(sesClient, {
+      operations: ['SendEmail'],
+      nth: 1,
+      error: timedOut,
+      when: 'after',
+    });
+
+    // Act
+    const first = await runtime.invoke('owner-alerts', handedOff as DeliveredEvent);
+    fault.remove();
+    const again = await runtime.invoke('owner-alerts', handedOff as DeliveredEvent);
+
+    // Assert
+    expect(fault.fired()).toBe(1);
+    expect(first).toEqual({ outcome: 'mailed', mails: [{ to: owner, outcome: 'uncertain' }] });
+    expect(again).toEqual({ outcome: 'mailed', mails: [{ to: owner, outcome: 'already_sent' }] });
+    expect(await getItem(key)).toBeDefined();
     expect((await alertsAbout(owner, leadId)).length).toBe(before + 1);
   });
 
