@@ -52,6 +52,22 @@ const demoRequest = async (label: string): Promise<{ leadId: string; company: st
 const alertsAbout = async (ownerEmail: string, leadId: string): Promise<CapturedMail[]> =>
   (await inbox(ses(), ownerEmail)).filter((m) => m.body.text?.includes(`#/lead/${leadId}`));
 
+/**
+ * A demo request's hand-off as if its event had not reached the owner-alerts function yet (its claim deleted),
+ * for a test to deliver by hand: the event, the owner's address, the claim's key and the owner's mail count.
+ */
+const undeliveredHandOff = async (label: string) => {
+  const { leadId } = await demoRequest(label);
+  const [handedOff] = eventsOf(runtime, leadId, 'Lead Handed Off');
+  const owner = (await viewOf(leadId)).owner?.email ?? '';
+  const { keys } = await import('#store/keys');
+  const { dynamodb, tableName } = await import('#store/dynamodb');
+  const { DeleteCommand } = await import('@aws-sdk/lib-dynamodb');
+  const key = keys.ownerAlert(detailOf<{ eventId: string }>(handedOff).eventId);
+  await dynamodb.send(new DeleteCommand({ TableName: tableName, Key: key }));
+  return { leadId, handedOff, owner, key, before: (await alertsAbout(owner, leadId)).length };
+};
+
 const tokyo = (iso: string) => formatDeadlineJa(Date.parse(iso), 'Asia/Tokyo');
 
 describe('owner alerts', () => {
@@ -91,16 +107,7 @@ describe('owner alerts', () => {
 
   it('given SES throttles the mail, when the event arrives, then the run fails and gives the claim back, and the retry sends the mail once', async () => {
     // Arrange: a hand-off whose delivery to the owner-alerts function is replayed by hand below
-    const { leadId } = await demoRequest('owner-alert-throttled');
-    const [handedOff] = eventsOf(runtime, leadId, 'Lead Handed Off');
-    const owner = (await viewOf(leadId)).owner?.email ?? '';
-    const { keys } = await import('#store/keys');
-    const { dynamodb, tableName } = await import('#store/dynamodb');
-    const { DeleteCommand } = await import('@aws-sdk/lib-dynamodb');
-    // As if this event had not been delivered yet: its mail and claim are gone.
-    const key = keys.ownerAlert(detailOf<{ eventId: string }>(handedOff).eventId);
-    await dynamodb.send(new DeleteCommand({ TableName: tableName, Key: key }));
-    const before = (await alertsAbout(owner, leadId)).length;
+    const { leadId, handedOff, owner, key, before } = await undeliveredHandOff('owner-alert-throttled');
     const { sesClient } = await import('#adapters/ses');
     const fault = injectFault(sesClient, { operations: ['SendEmail'], nth: 1, error: throttling });
 
@@ -120,15 +127,7 @@ describe('owner alerts', () => {
 
   it('given SES took the mail but its answer was lost (a timeout), when the event arrives and is retried, then the claim stays and the owner has the mail once', async () => {
     // Arrange
-    const { leadId } = await demoRequest('owner-alert-timeout');
-    const [handedOff] = eventsOf(runtime, leadId, 'Lead Handed Off');
-    const owner = (await viewOf(leadId)).owner?.email ?? '';
-    const { keys } = await import('#store/keys');
-    const { dynamodb, tableName } = await import('#store/dynamodb');
-    const { DeleteCommand } = await import('@aws-sdk/lib-dynamodb');
-    const key = keys.ownerAlert(detailOf<{ eventId: string }>(handedOff).eventId);
-    await dynamodb.send(new DeleteCommand({ TableName: tableName, Key: key }));
-    const before = (await alertsAbout(owner, leadId)).length;
+    const { leadId, handedOff, owner, key, before } = await undeliveredHandOff('owner-alert-timeout');
     const { sesClient } = await import('#adapters/ses');
     const fault = injectFault(sesClient, {
       operations: ['SendEmail'],

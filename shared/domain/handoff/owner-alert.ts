@@ -137,7 +137,10 @@ export function ownerAlert(
               ]),
             ]
           : [];
-      if (!theirs || theirs.acceptedAt !== undefined)
+      // A hand-off its owner accepted before the mail went needs none; a lead reassigned to them after it was
+      // accepted (a manager's reassignment keeps the accept) is theirs to work now, and they are told.
+      const acceptedBefore = theirs?.acceptedAt !== undefined && event.type === 'Lead Handed Off';
+      if (!theirs || acceptedBefore)
         return previous.length ? previous : { skip: theirs ? 'accepted' : 'superseded' };
       const why =
         event.type === 'Lead Assigned'
@@ -148,16 +151,7 @@ export function ownerAlert(
       const subject = `${event.type === 'Lead Assigned' ? '【リード再割り当て】' : '【リード割り当て】'}${who}${
         theirs.trigger ? `(${HANDOFF_TRIGGER_LABELS_JA[theirs.trigger]})` : ''
       }`;
-      return [
-        mail(event.owner, event.eventId, subject, [
-          why,
-          '',
-          ...deadlines(theirs, at),
-          '',
-          '受諾して、期限までに初回の連絡をしてください。',
-        ]),
-        ...previous,
-      ];
+      return [mail(event.owner, event.eventId, subject, [why, '', ...nextSteps(theirs, at)]), ...previous];
     }
     case 'Lead SLA Breached': {
       if (event.reassignTo) return { skip: 'told_by_other_mail' };
@@ -227,11 +221,22 @@ function handedOffWhy(trigger: HandoffTriggerName | undefined, reason: string | 
   return trigger === 'manual' && reason ? `${base}(${reason})` : base;
 }
 
-function deadlines(handoff: HandoffState, at: (t: EpochMs) => string): string[] {
-  const out = [`受諾期限: ${at(handoff.dueAt)}`];
-  if (handoff.firstContactDueAt !== undefined && handoff.firstContactAt === undefined)
-    out.push(`初回接触期限: ${at(handoff.firstContactDueAt)}`);
-  return out;
+/** The deadlines still open on the hand-off, and what to do: accept, contact, or carry on. */
+function nextSteps(handoff: HandoffState, at: (t: EpochMs) => string): string[] {
+  const accept = handoff.acceptedAt === undefined;
+  const contact = handoff.firstContactDueAt !== undefined && handoff.firstContactAt === undefined;
+  const lines = [
+    ...(accept ? [`受諾期限: ${at(handoff.dueAt)}`] : []),
+    ...(contact && handoff.firstContactDueAt !== undefined
+      ? [`初回接触期限: ${at(handoff.firstContactDueAt)}`]
+      : []),
+  ];
+  const ask = accept
+    ? '受諾して、期限までに初回の連絡をしてください。'
+    : contact
+      ? '受諾済みのリードです。期限までに初回の連絡をしてください。'
+      : '受諾・初回接触済みのリードです。引き続き対応をお願いします。';
+  return [...lines, ...(lines.length ? [''] : []), ask];
 }
 
 /** `株式会社サンプル商事 山田 太郎 様`, or the address when the lead gave no name. */

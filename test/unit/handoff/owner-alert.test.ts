@@ -161,7 +161,7 @@ describe('owner alert mails', () => {
       ).toEqual({ skip: 'told_by_other_mail' });
   });
 
-  it('given a manager reassigned a lead 加藤 had already accepted, then 佐藤 is still told it is no longer theirs', () => {
+  it('given a manager reassigned a lead 佐藤 had already accepted to 加藤, then 加藤 is told it is theirs now (no accept asked, the first-contact deadline if still open) and 佐藤 that it is no longer theirs', () => {
     const assigned: OwnerAlertEvent = {
       type: 'Lead Assigned',
       ...base,
@@ -170,8 +170,17 @@ describe('owner alert mails', () => {
       reason: 'manual',
     };
     const mails = mailsOf(ownerAlert(assigned, lead({ owner: kato, acceptedAt: NOW }), CONTEXT));
-    expect(mails.map((m) => m.to)).toEqual(['k.sato@example.co.jp']);
-    expect(mails[0]?.text).toContain('このリードは 加藤 優 さんの担当に変わりました。');
+    expect(mails.map((m) => m.to)).toEqual(['y.kato@example.co.jp', 'k.sato@example.co.jp']);
+    expect(mails[0]?.text).toContain(
+      '担当者の変更で割り当てられました。\n\n初回接触期限: 1月15日(火) 11:17\n\n受諾済みのリードです。',
+    );
+    expect(mails[0]?.text).not.toContain('受諾期限');
+    expect(mails[1]?.text).toContain('このリードは 加藤 優 さんの担当に変わりました。');
+    const contacted = lead({ owner: kato, acceptedAt: NOW, firstContactAt: NOW });
+    const [worked] = mailsOf(ownerAlert(assigned, contacted, CONTEXT));
+    expect(worked?.text).toContain(
+      '担当者の変更で割り当てられました。\n\n受諾・初回接触済みのリードです。引き続き対応をお願いします。',
+    );
   });
 
   it('given a deadline passed with nobody to take over, then the owner is told to act; a first-contact breach of a lead never accepted adds no second mail', () => {
