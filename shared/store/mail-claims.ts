@@ -8,8 +8,8 @@ import { TTL_ATTRIBUTE } from '#store/table-design';
  * Claims of mails sent at most once, one item per mail: a digest week (`DIGEST#<monday>`, kept a year) or an
  * alert to an owner (`OWNER_MAIL#<eventId>`, kept 30 days, longer than any redelivery of its event). A
  * conditional put claims the mail, so of a repeated, retried or concurrent invocation exactly one sends; the
- * send then records its message id on the item. A failed send gives the claim back (only if still this
- * caller's), so the retry can send. Each claim has its own partition: no key is written twice a second.
+ * send then records its message id on the item. A send SES refused for now gives the claim back (only if
+ * still this caller's), so the retry can send (`sendFromSenderOnce` in #app/mail decides). Each claim has its own partition: no key is written twice a second.
  */
 
 export type MailClaim = { kind: 'digest'; week: string } | { kind: 'owner-alert'; eventId: string };

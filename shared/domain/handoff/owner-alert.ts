@@ -206,17 +206,16 @@ function linkHtml(line: string, link: string): string {
   return `${escapeHtml(label)}<a href="${escapeHtml(link)}">${escapeHtml(link)}</a>`;
 }
 
+/** What opened the hand-off, in the mail's first line (manual and accept: the generic line). */
+const HANDED_OFF_WHY: Partial<Record<HandoffTriggerName, string>> = {
+  inquiry: 'お問い合わせがありました。',
+  hot: 'スコアが上がり、ホットリードになりました。',
+  mql: 'MQLに到達しました。',
+  appointment_set: 'アポイントが取れたリードです。',
+};
+
 function handedOffWhy(trigger: HandoffTriggerName | undefined, reason: string | undefined): string {
-  const base =
-    trigger === 'inquiry'
-      ? 'お問い合わせがありました。'
-      : trigger === 'hot'
-        ? 'スコアが上がり、ホットリードになりました。'
-        : trigger === 'mql'
-          ? 'MQLに到達しました。'
-          : trigger === 'appointment_set'
-            ? 'アポイントが取れたリードです。'
-            : 'リードが割り当てられました。';
+  const base = (trigger && HANDED_OFF_WHY[trigger]) ?? 'リードが割り当てられました。';
   // A person's reason is theirs to read; the automatic triggers' reasons are the system's own words.
   return trigger === 'manual' && reason ? `${base}(${reason})` : base;
 }
