@@ -212,7 +212,8 @@ const CORE_FUNCTIONS: readonly FunctionSpec[] = [
   fn({
     name: 'ops-imports',
     entry: 'functions/ops-imports/handler.ts',
-    grants: { table: 'readWrite', signingSecret: true },
+    // sendEmail: an import given to an owner mails them once, listing the leads (#app/alert-owner).
+    grants: { table: 'readWrite', signingSecret: true, sendEmail: true },
     description: 'Ops API: CSV import of up to 1,000 leads (UTF-8 or Shift_JIS, Japanese or English headers)',
     timeoutSeconds: 120,
     memoryMb: 1024,

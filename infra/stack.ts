@@ -54,8 +54,9 @@ export class LeadLoopStack extends Stack {
       value: consoleUrl,
       description: 'The web console (sign in with a Cognito user)',
     });
-    // The owners' alert mails link to the lead in the console.
-    this.stateless.functions.get('owner-alerts')?.fn.addEnvironment('CONSOLE_URL', consoleUrl);
+    // The owners' alert mails link to the lead in the console; an import's mail to its owner, to the call list.
+    for (const name of ['owner-alerts', 'ops-imports'])
+      this.stateless.functions.get(name)?.fn.addEnvironment('CONSOLE_URL', consoleUrl);
     new CfnOutput(this, 'UserPoolId', { value: this.identity.userPool.userPoolId });
     new CfnOutput(this, 'ConsoleClientId', { value: this.identity.consoleClient.userPoolClientId });
     new CfnOutput(this, 'MachineClientId', {

@@ -14,7 +14,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { useLocalRuntimeClock, useLocalTable } from '#local/runtime-file';
+import { readRuntimeInfo, useLocalRuntimeClock, useLocalTable } from '#local/runtime-file';
 
 export const IMPORT_EXIT = { ok: 0, failure: 1, usage: 2, rejected: 4, interrupted: 130 } as const;
 
@@ -28,7 +28,8 @@ Options:
   --channel C        event | webinar | outbound | referral | partner | inbound_web | import
   --source TEXT      where the list comes from, e.g. "展示会 2026 東京"
   --consent BASIS    form | business_card | existing_relationship | none (none: no marketing mail)
-  --owner ID         owner to note on each entry
+  --owner ID         owner to hand each entry to; they get one e-mail listing the leads
+  --by WHO           who runs the import (your owner id or e-mail): no e-mail when you import for yourself
   --encoding E       utf8 | sjis (default: detected)
   --map SPEC         column mapping overrides, e.g. 'E-mail (work)=email,Memo=-'
   --dry-run          count what would be created/updated; write nothing
@@ -41,7 +42,8 @@ Options:
 Where it runs: like rescore. TABLE_NAME unset: the local runtime's DynamoDB Local (npm start);
 TABLE_NAME set: that table with the usual AWS credentials and region; the signing key is read from the
 table's key item (or SIGNING_SECRET, which must then match it), so erased addresses are recognized
-(locally it is set for you).
+(locally it is set for you). With --owner the owner's e-mail goes through SES (locally: the runtime's SES
+inbox; none with no runtime running); on AWS set CONSOLE_URL to the stack's ConsoleUrl output for its link.
 
 Interrupted (Ctrl-C)? Run the same command again: done rows are skipped.
 `;
@@ -76,6 +78,12 @@ async function main(argv: string[]): Promise<number> {
   const onLocalTable = !process.env.TABLE_NAME;
   const local = useLocalTable();
   if (onLocalTable) process.env.SIGNING_SECRET ??= localSigningSecret(local.dataDir);
+  // The owner's e-mail goes to the running runtime's SES inbox; with no runtime there is nowhere to send it.
+  const running = onLocalTable ? readRuntimeInfo(local.dataDir) : undefined;
+  if (running) {
+    process.env.AWS_ENDPOINT_URL_SESV2 ??= running.sesUrl;
+    process.env.CONSOLE_URL ??= `${running.apiUrl}/console/`;
+  }
   process.env.EVENT_BUS_NAME ??= 'unused-by-import';
   process.env.SES_CONFIGURATION_SET ??= 'unused-by-import';
   process.env.PUBLIC_BASE_URL ??= 'http://localhost:3000';
@@ -128,6 +136,8 @@ async function main(argv: string[]): Promise<number> {
     options: queryOptions(options.data),
     concurrency: Number(values.concurrency ?? 4) || 4,
     signal: controller.signal,
+    by: values.by,
+    ownerMail: !onLocalTable || running !== undefined,
     onProgress: (p) => {
       if (!showBar) return;
       if (!started) {
@@ -171,6 +181,7 @@ async function main(argv: string[]): Promise<number> {
           : []),
         ...(result.errorCsv ? [`  rejected rows (line, e-mail, reason): ${errorsFile}`] : []),
         ...(summary.interrupted ? ['  interrupted: run the same command again to resume'] : []),
+        ...(summary.ownerMail ? [`  owner's e-mail: ${ownerMailLine(summary.ownerMail)}`] : []),
       ].join('\n')}\n`,
     );
   }
@@ -188,6 +199,7 @@ function parseOptions(argv: string[]) {
       source: { type: 'string' },
       consent: { type: 'string' },
       owner: { type: 'string' },
+      by: { type: 'string' },
       encoding: { type: 'string' },
       map: { type: 'string' },
       errors: { type: 'string' },
@@ -198,6 +210,19 @@ function parseOptions(argv: string[]) {
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
+}
+
+function ownerMailLine(mail: { outcome: string; why?: string }): string {
+  if (mail.outcome === 'sent') return 'sent';
+  if (mail.outcome === 'already_sent') return 'sent before (this file was imported before)';
+  if (mail.outcome === 'failed')
+    return 'not sent (SES refused it for now); run the same command again to send it';
+  const why: Record<string, string> = {
+    own_import: 'you imported for yourself (--by)',
+    nothing_assigned: 'no lead was handed to the owner: each had an open hand-off or was owned by sales',
+    not_configured: "'Lead Handed Off' is not in config/handoff.ts → ownerAlerts.events",
+  };
+  return `not sent (${(mail.why && why[mail.why]) ?? mail.why ?? mail.outcome})`;
 }
 
 /** The local runtime's signing secret (so the erased-address hash matches), when it keeps one. */

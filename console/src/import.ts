@@ -27,6 +27,22 @@ interface ImportAnswer {
   columns?: { header: string; field: string | null }[];
   dryRun: boolean;
   rejectedRows: { line: number; email: string; reason: string; problems?: RowProblem[] }[];
+  /** With an owner: the one mail telling them (none when they imported for themselves). */
+  ownerMail?: { outcome: string; why?: string };
+}
+
+/** What the summary says of the owner's mail (nothing when none was due). */
+function ownerMailNote(t: T, mail: ImportAnswer['ownerMail']): string | undefined {
+  switch (mail?.outcome) {
+    case 'sent':
+      return t('ownerMailSent');
+    case 'already_sent':
+      return t('ownerMailAlreadySent');
+    case 'failed':
+      return t('ownerMailFailed');
+    default:
+      return undefined;
+  }
 }
 
 /**
@@ -127,6 +143,7 @@ function Summary({ t, answer }: { t: T; answer: ImportAnswer }) {
     </tbody></table></div>`
     }
     ${answer.unmappedColumns.length > 0 && html`<p class="notice">${t('ignoredColumns')}: ${answer.unmappedColumns.join(', ')}</p>`}
+    ${ownerMailNote(t, answer.ownerMail) && html`<p class=${answer.ownerMail?.outcome === 'failed' ? 'notice' : 'ok'} data-testid="owner-mail">${ownerMailNote(t, answer.ownerMail)}</p>`}
     <h3>${t('rejected')}</h3>
     ${
       answer.rejectedRows.length === 0

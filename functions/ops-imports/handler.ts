@@ -8,6 +8,7 @@ import {
   MAX_API_IMPORT_ROWS,
   queryOptions,
 } from '#app/import-leads';
+import { actorOf, callerOf } from '#http/access';
 import { header, httpHandler, issuesToFields } from '#http/api';
 import { BadRequestError, HttpError, PayloadTooLargeError, UnsupportedMediaTypeError } from '#http/errors';
 import { json } from '#http/responses';
@@ -80,6 +81,8 @@ export const handler = httpHandler(async (event) => {
     ...input,
     maxRows: MAX_API_IMPORT_ROWS,
     concurrency: API_IMPORT_CONCURRENCY,
+    // Who imports: the owner the file is given to is mailed once, unless it is themselves.
+    by: actorOf(callerOf(event), undefined),
   });
   switch (result.kind) {
     case 'bad_file':

@@ -1,4 +1,5 @@
 import { createLeadManually, createLeadRequestGate } from '#app/create-lead';
+import { actorOf, callerOf } from '#http/access';
 import { header, httpHandler } from '#http/api';
 import { BadRequestError, ConflictError, HttpError } from '#http/errors';
 import { json } from '#http/responses';
@@ -25,7 +26,12 @@ export const handler = httpHandler({ body: createLeadRequestGate }, async ({ bod
     throw new BadRequestError('The Idempotency-Key header is invalid.', [
       { field: 'Idempotency-Key', code: 'invalid', message: IDEMPOTENCY_KEY_RULE },
     ]);
-  const outcome = await createLeadManually(body, idempotencyKey === undefined ? {} : { idempotencyKey });
+  // Who entered it: the owner it names is mailed unless it is themselves.
+  const by = actorOf(callerOf(event), undefined);
+  const outcome = await createLeadManually(body, {
+    ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    ...(by === undefined ? {} : { by }),
+  });
   if (outcome.kind === 'unknown_owner') {
     throw new HttpError(404, 'unknown_owner', `No such owner: '${outcome.ownerId}'.`, {
       errors: [{ field: 'ownerId', code: 'unknown_owner', message: `no owner '${outcome.ownerId}'` }],

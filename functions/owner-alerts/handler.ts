@@ -19,6 +19,7 @@ const alertSchema = z.discriminatedUnion('detail-type', [
       ...base,
       trigger: z.optional(z.enum(HANDOFF_TRIGGERS)),
       reason: z.optional(z.string().check(z.maxLength(500))),
+      by: z.optional(text(320)),
     }),
   }),
   z.object({

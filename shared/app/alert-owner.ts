@@ -1,9 +1,12 @@
-import { logger } from '#adapters/logger';
+import { errorFields, logger } from '#adapters/logger';
 import { countMetric } from '#adapters/metrics';
 import { type MailOnceOutcome, sendFromSenderOnce } from '#app/mail';
 import { env } from '#config/env';
 import { settings } from '#config/settings';
 import {
+  type ImportAlert,
+  importAlert,
+  type OwnerAlertContext,
   type OwnerAlertEvent,
   type OwnerAlertEventType,
   type OwnerAlertMail,
@@ -13,7 +16,7 @@ import {
 import { HANDOFF_TRIGGERS } from '#domain/handoff/routing';
 import { getLead } from '#store/leads';
 
-export type { OwnerAlertEvent };
+export type { ImportAlert, OwnerAlertEvent };
 /** For the handler's parser: what an event may name. */
 export { HANDOFF_TRIGGERS };
 
@@ -56,10 +59,7 @@ export async function alertOwner(request: OwnerAlertRequest): Promise<OwnerAlert
   if (!isConfigured(event.type)) return done({ outcome: 'skipped', why: 'not_configured' });
   const lead = await getLead(event.leadId);
   if (!lead) return done({ outcome: 'skipped', why: 'lead_gone' });
-  const mails = ownerAlert(event, lead, {
-    timeZone: settings.handoff.sla.window.timeZone,
-    consoleUrl: env().CONSOLE_URL,
-  });
+  const mails = ownerAlert(event, lead, alertContext());
   if ('skip' in mails) return done({ outcome: 'skipped', why: mails.skip });
   const results: OwnerMailOutcome[] = [];
   for (const mail of mails) results.push(await sendOnce(mail, log));
@@ -84,3 +84,48 @@ async function sendOnce(mail: OwnerAlertMail, log: Record<string, unknown>): Pro
 
 const isConfigured = (type: OwnerAlertEventType): boolean =>
   settings.handoff.ownerAlerts.events.includes(type);
+
+const alertContext = (): OwnerAlertContext => ({
+  timeZone: settings.handoff.sla.window.timeZone,
+  consoleUrl: env().CONSOLE_URL,
+  people: [...settings.handoff.owners, ...settings.app.signIn.people],
+});
+
+/** What became of an import's mail to its owner (`failed`: SES refused it for now; the import stands). */
+export type ImportMailOutcome =
+  | MailOnceOutcome
+  | { outcome: 'skipped'; why: 'own_import' | 'nothing_assigned' | 'not_configured' }
+  | { outcome: 'failed' };
+
+/**
+ * The one mail an import sends the owner it gave leads to (`importAlert`), at most once per import (the same
+ * file again mails nothing). Sent with the hand-off mails (`Lead Handed Off` in config/handoff.ts →
+ * `ownerAlerts.events`), whose per-row mails an import does not send. A send SES refused for now gives the claim
+ * back and answers `failed` (the import is done and stays done; importing the same file again sends it).
+ */
+export async function alertImportOwner(alert: ImportAlert): Promise<ImportMailOutcome> {
+  const log = { importId: alert.importId, ownerId: alert.owner.ownerId };
+  if (!isConfigured('Lead Handed Off')) return { outcome: 'skipped', why: 'not_configured' };
+  const mail = importAlert(alert, alertContext());
+  if ('skip' in mail) return { outcome: 'skipped', why: mail.skip };
+  let outcome: ImportMailOutcome;
+  try {
+    outcome = await sendFromSenderOnce(
+      { kind: 'owner-alert', eventId: mail.claimId },
+      {
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+        tags: { kind: 'owner-alert', import: alert.importId },
+      },
+      { ...log, to: mail.to },
+    );
+  } catch (error) {
+    logger.error('import owner mail not sent', { ...log, ...errorFields(error) });
+    outcome = { outcome: 'failed' };
+  }
+  countMetric('OwnerAlert', { outcome: outcome.outcome });
+  logger.info('import owner mail', { ...log, ...outcome });
+  return outcome;
+}

@@ -10,6 +10,7 @@ import {
   ENTRY_HANDOFF_REASON,
   type EntryOrigin,
   entryFacts,
+  IMPORT_HANDOFF_REASON,
   type LeadEntry,
   leadEntryGate,
 } from '#domain/capture/manual-entry';
@@ -52,12 +53,18 @@ export function isKnownOwner(ownerId: string): boolean {
  * owner, round-robin mark, clocks, SLA timer, `Lead Assigned`/`Lead Handed Off` with trigger `manual`).
  * `actionId` is derived from the entry, so running an import row again replays instead of opening twice.
  */
-async function assignEntryOwner(leadId: string, ownerId: string, actionId: string): Promise<EntryAssignment> {
+async function assignEntryOwner(
+  leadId: string,
+  ownerId: string,
+  origin: EntryOrigin,
+  by: string | undefined,
+): Promise<EntryAssignment> {
   const outcome = await applyLeadAction(leadId, {
     action: 'handoff',
-    actionId,
+    actionId: entryActionId(origin),
     ownerId,
-    reason: ENTRY_HANDOFF_REASON,
+    reason: origin.kind === 'import' ? IMPORT_HANDOFF_REASON : ENTRY_HANDOFF_REASON,
+    ...(by === undefined ? {} : { by }),
   });
   if (outcome.status === 'applied' || outcome.status === 'replayed') {
     const h = outcome.result.handoff;
@@ -108,7 +115,12 @@ async function assignInquiry(
  * lifted only by the person's own form post, see `#app/erased-address`): by the read here, and by the
  * creating transaction's check when an erase commits after that read.
  */
-export async function enterLead(entry: LeadEntry, origin: EntryOrigin, now: EpochMs): Promise<EntryOutcome> {
+export async function enterLead(
+  entry: LeadEntry,
+  origin: EntryOrigin,
+  now: EpochMs,
+  by?: string,
+): Promise<EntryOutcome> {
   if (entry.ownerId !== undefined && !isKnownOwner(entry.ownerId))
     return { kind: 'unknown_owner', ownerId: entry.ownerId };
   if (await isErasedAddress(entry.email)) return { kind: 'erased' };
@@ -127,7 +139,7 @@ export async function enterLead(entry: LeadEntry, origin: EntryOrigin, now: Epoc
     entry.inquiry && origin.kind === 'manual'
       ? await assignInquiry(leadId, entry.ownerId, first?.occurredAt ?? now, now, first !== undefined)
       : entry.ownerId
-        ? await assignEntryOwner(leadId, entry.ownerId, entryActionId(origin))
+        ? await assignEntryOwner(leadId, entry.ownerId, origin, by)
         : null;
   if (created) return { kind: 'created', leadId, assignment };
   if (!replayed) return { kind: 'updated', leadId, assignment };
@@ -152,14 +164,14 @@ const entryActionId = (origin: EntryOrigin): string =>
  */
 export async function createLeadManually(
   entry: LeadEntry,
-  options: { idempotencyKey?: string } = {},
+  options: { idempotencyKey?: string; by?: string } = {},
 ): Promise<EntryOutcome> {
   const key = options.idempotencyKey;
   const origin: EntryOrigin =
     key === undefined
       ? { kind: 'manual', entryId: randomUUID() }
       : { kind: 'manual', entryId: key, keyed: true };
-  const outcome = await enterLead(entry, origin, clock());
+  const outcome = await enterLead(entry, origin, clock(), options.by);
   if (outcome.kind === 'created' || outcome.kind === 'updated')
     countMetric('LeadEntered', { channel: entry.channel });
   return outcome;

@@ -1,7 +1,9 @@
 import { now as clock } from '#adapters/clock';
 import { countMetric } from '#adapters/metrics';
+import { alertImportOwner, type ImportMailOutcome } from '#app/alert-owner';
 import { enterLead, isKnownOwner } from '#app/create-lead';
 import { isErasedAddress } from '#app/erased-address';
+import { settings } from '#config/settings';
 import {
   type CsvEncoding,
   CsvFormatError,
@@ -24,6 +26,8 @@ import {
   type RowResult,
   validateRow,
 } from '#domain/capture/csv-import';
+import { entryLeadAttributes } from '#domain/capture/manual-entry';
+import type { ImportedLead } from '#domain/handoff/owner-alert';
 import { idempotencySeen, markFirstTime } from '#store/idempotency';
 import { findLeadIdByEmail } from '#store/leads';
 
@@ -54,6 +58,10 @@ export interface ImportInput {
   onProgress?: (progress: ImportProgress) => void;
   /** Stops after the entries in flight; a later run of the same file resumes. */
   signal?: AbortSignal;
+  /** Who runs it (the token's owner id or e-mail): the owner it names is mailed unless it is themselves. */
+  by?: string | undefined;
+  /** False: no mail to the owner (the CLI on a local table with no runtime, hence no SES to send through). */
+  ownerMail?: boolean;
 }
 
 export type { FileProblem, RowProblem };
@@ -83,7 +91,17 @@ export interface ImportSummary {
   columns: { header: string; field: string | null }[];
   dryRun: boolean;
   interrupted: boolean;
+  /**
+   * With `ownerId`, after a run that finished: the one mail telling the owner what the import gave them
+   * (`#app/alert-owner` → `alertImportOwner`; none when they ran it themselves).
+   */
+  ownerMail?: ImportOwnerMail;
 }
+
+/** The import's mail to its owner, as the summary reports it. */
+export type ImportOwnerMail =
+  | { outcome: Exclude<ImportMailOutcome['outcome'], 'skipped'> }
+  | { outcome: 'skipped'; why: Extract<ImportMailOutcome, { outcome: 'skipped' }>['why'] };
 
 export type ImportResult =
   | { kind: 'bad_file'; errors: FileProblem[] }
@@ -151,6 +169,8 @@ export async function importLeads(input: ImportInput): Promise<ImportResult> {
     skipped: 0,
   };
   const dryRun = options.dryRun === true;
+  /** Rows this run handed off to the import's owner, by line (the owner's mail lists them). */
+  const assigned: { line: number; lead: ImportedLead }[] = [];
 
   const one = async (item: MergedEntry): Promise<void> => {
     const rowId = `${importId}:${item.line}`;
@@ -165,13 +185,21 @@ export async function importLeads(input: ImportInput): Promise<ImportResult> {
       return;
     }
     const now = clock();
-    const outcome = await enterLead(item.entry, { kind: 'import', importId, line: item.line }, now);
+    const outcome = await enterLead(item.entry, { kind: 'import', importId, line: item.line }, now, input.by);
     if (outcome.kind === 'unknown_owner')
       throw new Error(`owner '${outcome.ownerId}' vanished during the import`);
     if (outcome.kind === 'erased') {
       rejected.push(erasedRow(item));
       return;
     }
+    const handedOff = outcome.assignment;
+    if (
+      handedOff &&
+      'handoffNumber' in handedOff &&
+      handedOff.ownerId === options.ownerId &&
+      !handedOff.already
+    )
+      assigned.push({ line: item.line, lead: importedLead(outcome.leadId, item) });
     if (outcome.kind === 'created') progress.created += 1;
     else if (outcome.kind === 'updated') progress.updated += 1;
     else progress.skipped += 1;
@@ -209,8 +237,34 @@ export async function importLeads(input: ImportInput): Promise<ImportResult> {
     interrupted: progress.done < entries.length,
   };
   if (!dryRun) countMetric('LeadsImported', { channel: options.channel }, summary.created + summary.updated);
+  const owner = settings.handoff.owners.find((o) => o.ownerId === options.ownerId);
+  if (owner && !dryRun && !summary.interrupted && input.ownerMail !== false) {
+    const mailed = await alertImportOwner({
+      importId,
+      owner: { ownerId: owner.ownerId, name: owner.name, email: owner.email, team: owner.team },
+      by: input.by,
+      source: options.source,
+      leads: assigned.sort((a, b) => a.line - b.line).map((a) => a.lead),
+      earlier: progress.skipped,
+    });
+    summary.ownerMail =
+      mailed.outcome === 'skipped' ? { outcome: 'skipped', why: mailed.why } : { outcome: mailed.outcome };
+  }
   return { kind: 'done', summary, rejected, errorCsv: rejected.length ? errorCsv(rejected) : null };
 }
+
+const importedLead = (leadId: string, item: MergedEntry): ImportedLead => {
+  // As the lead's record has them (one 氏名 column split into family and given names).
+  const a = entryLeadAttributes(item.entry.attributes);
+  return {
+    leadId,
+    email: item.entry.email,
+    company: a.company,
+    lastName: a.lastName,
+    firstName: a.firstName,
+    phone: a.phone,
+  };
+};
 
 const erasedRow = (item: MergedEntry): RejectedRow => ({
   line: item.line,

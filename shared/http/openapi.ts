@@ -399,7 +399,8 @@ export const OPERATIONS: readonly OperationSpec[] = [
       source: { description: 'Where the list comes from, e.g. 展示会 2026 東京 (text/csv bodies)' },
       consent: { description: 'form, business_card, existing_relationship or none (text/csv bodies)' },
       ownerId: {
-        description: 'Owner each entry is handed off to (manual hand-off); 404 when not configured',
+        description:
+          'Owner each entry is handed off to (manual hand-off), mailed once with the list unless they import it themselves; 404 when not configured',
       },
       encoding: { description: 'utf8 or sjis (default: detected)' },
       map: { description: "Column mapping overrides, 'column=field,…'" },
@@ -417,7 +418,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
     },
     responses: {
       '200':
-        'Summary `{created, updated, rejected, skipped, duplicates, columns: [{header, field}], …}` and `rejectedRows` (line, e-mail, reason)',
+        'Summary `{created, updated, rejected, skipped, duplicates, columns: [{header, field}], ownerMail?: {outcome, why?}, …}` and `rejectedRows` (line, e-mail, reason)',
       '400': 'The file or the options cannot be used (named)',
       '404': '`ownerId` names no configured owner; nothing imported',
       '413': 'More than 1,000 rows or 1 MiB',

@@ -467,7 +467,7 @@ describe('console work pages in Chromium', () => {
     await page.context().close();
   });
 
-  it('given a CSV with a bad row, when marketing previews and runs the import for an owner, then the mapping, the summary and the rejected row (line, reason) show, and only the good row is imported, handed off to that owner', async () => {
+  it('given a CSV with a bad row, when marketing previews and runs the import for an owner, then the mapping, the summary and the rejected row (line, reason) show, and only the good row is imported, handed off to that owner, who is mailed once', async () => {
     // Arrange
     const good = uniqueEmail('console-import-good');
     const file = `会社名,氏名,メールアドレス,電話番号,名刺メモ\n株式会社インポート,山本 一郎,${good},03-1234-5678,展示会で名刺交換\n株式会社エラー,田中 次郎,not-an-address,03-0000-0000,\n`;
@@ -518,6 +518,10 @@ describe('console work pages in Chromium', () => {
     const imported = await api(runtime).opsGet(`/v1/ops/leads?email=${encodeURIComponent(good)}`);
     expect(imported.status).toBe(200);
     expect(((await imported.json()) as { owner: { ownerId: string } | null }).owner?.ownerId).toBe('suzuki');
+    // 鈴木 is told once, with the list (marketing imported it for them).
+    expect(await summary.getByTestId('owner-mail').textContent()).toBe(
+      '担当者に、割り当てたリードの一覧をメールで知らせました。',
+    );
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       summary.getByRole('button', { name: 'エラー行をCSVでダウンロード' }).click(),

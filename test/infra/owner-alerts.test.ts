@@ -37,6 +37,23 @@ describe('owner alert mails', () => {
     expect(JSON.stringify(policies)).toContain('ses:SendEmail');
   });
 
+  it('given the demo configuration, when synthesized, then the import function may send mail and links to the console (an import given to an owner mails them once)', () => {
+    // Act
+    const template = synth(settings);
+
+    // Assert
+    const [fn] = Object.values(
+      template.findResources('AWS::Lambda::Function', {
+        Properties: { Description: Match.stringLikeRegexp('^Ops API: CSV import') },
+      }),
+    );
+    expect(JSON.stringify(fn?.Properties.Environment.Variables.CONSOLE_URL)).toContain('ConsoleDistribution');
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p.Properties.Roles).includes('StatelessOpsImports'),
+    );
+    expect(JSON.stringify(policies)).toContain('ses:SendEmail');
+  });
+
   it('given ownerAlerts.events empty, when synthesized, then there is no owner-alerts function and no rule for it', () => {
     // Arrange
     const without: Settings = { ...settings, handoff: { ...settings.handoff, ownerAlerts: { events: [] } } };

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { formatDeadlineJa } from '#domain/handoff/owner-alert';
+import { CONSOLE_CLIENT_ID } from '#local/auth';
 import type { DeliveredEvent } from '#local/router';
 import type { Runtime } from '#local/runtime';
 import { type CapturedMail, inbox, startTestRuntime } from '../support/runtime.ts';
@@ -67,6 +68,33 @@ const undeliveredHandOff = async (label: string) => {
   await dynamodb.send(new DeleteCommand({ TableName: tableName, Key: key }));
   return { leadId, handedOff, owner, key, before: (await alertsAbout(owner, leadId)).length };
 };
+
+/** A demo user's ID token (`sales` is owner 佐藤; `marketing` is 中島, no owner), as the console signs in. */
+const personToken = async (group: string): Promise<string> => {
+  const user = runtime.auth.users.find((u) => u.group === group);
+  const response = await fetch(`${runtime.apiUrl}/_local/cognito/`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth',
+    },
+    body: JSON.stringify({
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      ClientId: CONSOLE_CLIENT_ID,
+      AuthParameters: { USERNAME: user?.username ?? '', PASSWORD: user?.password ?? '' },
+    }),
+  });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { AuthenticationResult: { IdToken: string } }).AuthenticationResult
+    .IdToken;
+};
+
+const postAs = (token: string, path: string, body: unknown) =>
+  fetch(`${runtime.apiUrl}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 const tokyo = (iso: string) => formatDeadlineJa(Date.parse(iso), 'Asia/Tokyo');
 
@@ -236,19 +264,18 @@ describe('owner alerts', () => {
     expect(await getItem(keys.ownerAlert(`broken-${RUN}`))).toBeUndefined();
   });
 
-  it('given a business card entered with its owner named, when it is handed to them, then no mail (whoever entered it chose the owner); a manager handing a lead over by hand does mail the owner', async () => {
+  it('given a business card 佐藤 entered for himself, then no mail; one 中島 (marketing) entered for 鈴木 mails 鈴木 once, naming 中島; a hand-off by hand mails its owner with the reason', async () => {
     // Arrange
-    const email = `owner-alert-card-${RUN}@example.co.jp`;
-    const entered = await api(runtime).opsPost('/v1/ops/leads', {
-      email,
-      attributes: { lastName: '佐藤', firstName: '花子', company: `株式会社名刺${RUN}` },
+    const sales = await personToken('sales');
+    const marketing = await personToken('marketing');
+    const card = (label: string, ownerId: string) => ({
+      email: `owner-alert-${label}-${RUN}@example.co.jp`,
+      attributes: { lastName: '佐藤', firstName: '花子', company: `株式会社名刺${label}${RUN}` },
       channel: 'event',
       source: '展示会 2030 東京',
       consentBasis: 'business_card',
-      ownerId: 'suzuki',
+      ownerId,
     });
-    expect(entered.status).toBe(201);
-    const { leadId } = (await entered.json()) as { leadId: string };
     const other = (await api(runtime).postForm('whitepaper', {
       ...contactForm(`owner-alert-manual-${RUN}@example.co.jp`),
       employees: '300-999',
@@ -262,6 +289,8 @@ describe('owner alerts', () => {
     ).leadId;
 
     // Act
+    const own = await postAs(sales, '/v1/ops/leads', card('own', 'sato'));
+    const forSuzuki = await postAs(marketing, '/v1/ops/leads', card('for-suzuki', 'suzuki'));
     const handedOver = await api(runtime).opsPost(`/v1/ops/leads/${otherId}/handoff`, {
       actionId: `handoff-${otherId}`,
       reason: '既存顧客の紹介',
@@ -270,11 +299,69 @@ describe('owner alerts', () => {
     await runtime.settle();
 
     // Assert
-    expect(handedOver.status).toBe(200);
-    expect(eventsOf(runtime, leadId, 'Lead Handed Off')).toHaveLength(1);
-    expect(await alertsAbout('h.suzuki@example.co.jp', leadId)).toEqual([]);
+    expect([own.status, forSuzuki.status, handedOver.status]).toEqual([201, 201, 200]);
+    const ownId = ((await own.json()) as { leadId: string }).leadId;
+    const suzukiId = ((await forSuzuki.json()) as { leadId: string }).leadId;
+    expect(eventsOf(runtime, ownId, 'Lead Handed Off')).toHaveLength(1);
+    expect(await alertsAbout('k.sato@example.co.jp', ownId)).toEqual([]);
+    const entered = await alertsAbout('h.suzuki@example.co.jp', suzukiId);
+    expect(entered.map((m) => m.subject)).toEqual([
+      `【リード割り当て】株式会社名刺for-suzuki${RUN} 佐藤 花子 様(手動)`,
+    ]);
+    expect(entered[0]?.body.text).toContain(
+      '中島 美穂 さんが登録したリードで、担当者にあなたが指定されました。',
+    );
     const manual = await alertsAbout('h.suzuki@example.co.jp', otherId);
     expect(manual.map((m) => m.subject)).toEqual([`【リード割り当て】株式会社テスト商事 山田 太郎 様(手動)`]);
-    expect(manual[0]?.body.text).toContain('リードが割り当てられました。(既存顧客の紹介)');
+    expect(manual[0]?.body.text).toContain(
+      'API 連携(local-ops-token)からリードが割り当てられました。(既存顧客の紹介)',
+    );
+  });
+
+  it('given 中島 (marketing) imports three cards for 佐藤, then 佐藤 gets one mail listing them with the call list (no mail per row); the same file again mails nothing; 佐藤 importing for himself mails nothing', async () => {
+    // Arrange
+    const marketing = await personToken('marketing');
+    const csv = (label: string) =>
+      [
+        '会社名,氏名,メールアドレス,電話番号',
+        ...[1, 2, 3].map(
+          (i) =>
+            `株式会社取込${label}${i}${RUN},山田 ${i}郎,import-${label}-${i}-${RUN}@example.co.jp,03-1111-000${i}`,
+        ),
+      ].join('\n');
+    const options = { channel: 'event', source: `展示会 ${RUN}`, consent: 'business_card', ownerId: 'sato' };
+    const before = (await inbox(ses(), 'k.sato@example.co.jp')).length;
+
+    // Act
+    const first = await postAs(marketing, '/v1/ops/imports', { csv: csv('a'), ...options });
+    await runtime.settle();
+    const again = await postAs(marketing, '/v1/ops/imports', { csv: csv('a'), ...options });
+    await runtime.settle();
+
+    // Assert
+    expect([first.status, again.status]).toEqual([200, 200]);
+    expect(((await first.json()) as { ownerMail?: unknown }).ownerMail).toEqual({ outcome: 'sent' });
+    expect(((await again.json()) as { ownerMail?: unknown }).ownerMail).toEqual({ outcome: 'already_sent' });
+    const mails = (await inbox(ses(), 'k.sato@example.co.jp')).slice(before);
+    expect(mails.map((m) => m.subject)).toEqual([`【リード一括割り当て】展示会 ${RUN}: 3件`]);
+    const text = mails[0]?.body.text ?? '';
+    expect(text).toContain('中島 美穂 さんの CSV 取り込みで、3 件のリードがあなたの担当になりました');
+    expect(text).toContain(`1. 株式会社取込a1${RUN} 山田 1郎 様 / 03-1111-0001`);
+    expect(text).toContain(`3. 株式会社取込a3${RUN} 山田 3郎 様 / 03-1111-0003`);
+    expect(text).toContain('#/calls');
+
+    // Act: 佐藤 runs an import for himself (the use case behind the route and the CLI, as a person's token names him)
+    const { importLeads } = await import('#app/import-leads');
+    const own = await importLeads({
+      bytes: Buffer.from(csv('b')),
+      options: { ...options, channel: 'event', consent: 'business_card' },
+      by: 'sato',
+    });
+
+    // Assert
+    expect(own.kind === 'done' && own.summary.ownerMail).toEqual({ outcome: 'skipped', why: 'own_import' });
+    expect(own.kind === 'done' && own.summary.created).toBe(3);
+    await runtime.settle();
+    expect((await inbox(ses(), 'k.sato@example.co.jp')).slice(before)).toHaveLength(1);
   });
 });

@@ -22,11 +22,16 @@ import { CHANNELS, type Channel, type Consent, type EpochMs, type LeadAttributes
 import { isValidTimeZone } from '#domain/nurture/calendar';
 
 /**
- * The reason of the manual hand-off an entry's `ownerId` opens (an entered lead, an imported row given to an
- * owner): the person entering chose the owner, so the owner's alert mail is not sent for it (an import of a
- * hundred cards would mail a hundred times).
+ * The reason of the manual hand-off an entered lead's `ownerId` opens. Its owner is mailed about it unless
+ * they entered it themselves (the hand-off's `by`).
  */
 export const ENTRY_HANDOFF_REASON = 'owner named at entry';
+
+/**
+ * The reason of the manual hand-off an imported row's owner option opens. No mail per row (an import of a
+ * hundred cards would mail a hundred times): the import mails the owner once, listing the leads.
+ */
+export const IMPORT_HANDOFF_REASON = 'owner named at import';
 
 export const CONSENT_BASES = ['form', 'business_card', 'existing_relationship', 'none'] as const;
 export type ConsentBasis = (typeof CONSENT_BASES)[number];

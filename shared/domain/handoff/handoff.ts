@@ -100,6 +100,8 @@ export interface HandoffOpening {
   trigger: Extract<HandoffTriggerKind, 'inquiry' | 'manual' | 'accept'>;
   reason: string;
   owner?: Owner;
+  /** Who opened it by hand (the action's `by`): the owner it names is told unless it is themselves. */
+  by?: string;
 }
 
 /**
@@ -337,6 +339,7 @@ function openHandoff(
       slaDueAt: isoAt(deadlines.dueAt),
       trigger,
       ...(opening === undefined ? {} : { reason: opening.reason }),
+      ...(opening?.by === undefined ? {} : { by: opening.by }),
       ...(deadlines.firstContactDueAt === undefined
         ? {}
         : { firstContactDueAt: isoAt(deadlines.firstContactDueAt) }),

@@ -128,7 +128,7 @@ function answer(lead: ActionLead, action: SalesAction, now: EpochMs, ctx: OwnerC
 /** Opens a hand-off for `owner` (or the rules' pick) outside the score trigger: by hand or by an accept. */
 function openByHand(
   lead: ActionLead,
-  opening: { trigger: 'manual' | 'accept'; reason: string; owner?: Owner },
+  opening: { trigger: 'manual' | 'accept'; reason: string; owner?: Owner; by?: string },
   now: EpochMs,
   ctx: OwnerContext,
 ): Extract<Decision, { ok: true }> | Decision {
@@ -338,7 +338,12 @@ function ownerAction(lead: ActionLead, action: OwnerAction, now: EpochMs, ctx: O
   if (action.action === 'handoff') {
     return openByHand(
       lead,
-      { trigger: 'manual', reason: action.reason, ...(owner ? { owner } : {}) },
+      {
+        trigger: 'manual',
+        reason: action.reason,
+        ...(owner ? { owner } : {}),
+        ...(action.by === undefined ? {} : { by: action.by }),
+      },
       now,
       ctx,
     );

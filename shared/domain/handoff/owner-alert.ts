@@ -10,7 +10,7 @@
  * reassignment's new clocks are on the lead, not on `Lead Assigned`). Pure: no clock, no I/O.
  */
 
-import { ENTRY_HANDOFF_REASON } from '#domain/capture/manual-entry';
+import { ENTRY_HANDOFF_REASON, IMPORT_HANDOFF_REASON } from '#domain/capture/manual-entry';
 import type { HandoffTriggerName } from '#domain/handoff/routing';
 import type { HandoffState } from '#domain/handoff/sla';
 import type { OwnerRef } from '#domain/lead/events';
@@ -43,7 +43,7 @@ interface EventBase {
 
 /** What the alert reads of each event (the bus carries more). */
 export type OwnerAlertEvent =
-  | (EventBase & { type: 'Lead Handed Off'; trigger?: HandoffTriggerName; reason?: string })
+  | (EventBase & { type: 'Lead Handed Off'; trigger?: HandoffTriggerName; reason?: string; by?: string })
   | (EventBase & {
       type: 'Lead Assigned';
       reason: 'handoff' | 'sla_reassign' | 'manual';
@@ -72,8 +72,13 @@ export type OwnerAlertSkip =
   | 'told_by_handoff'
   /** The owner took the lead themselves (accept without a hand-off), or has accepted it since. */
   | 'accepted'
-  /** A lead entered or imported with its owner named: whoever entered it chose the owner. */
-  | 'entered_with_owner'
+  /**
+   * A hand-off the owner opened for themselves (entered their own card, handed a lead to themselves), or one
+   * entered with its owner named before hand-offs recorded who opened them.
+   */
+  | 'own_handoff'
+  /** A row imported with its owner named: the import mails the owner once for all its rows (`importAlert`). */
+  | 'told_by_import'
   /**
    * A breach that reassigned the lead (its `Lead Assigned` tells both owners), or a first-contact breach of a
    * hand-off never accepted (the accept breach told the owner to act).
@@ -96,6 +101,29 @@ export interface OwnerAlertContext {
   timeZone: string;
   /** The console's address, e.g. `https://d1234.cloudfront.net/`; without it the mail names the lead's id. */
   consoleUrl?: string | undefined;
+  /**
+   * Who may act, to name them: the owners (config/handoff.ts) and the people who sign in besides them
+   * (config/app.ts → `signIn.people`); a hand-off's `by` is an owner id or an e-mail.
+   */
+  people?: readonly { ownerId?: string; email: string; name: string }[] | undefined;
+}
+
+/** Whether `by` (a token's owner id or e-mail) is `person`. */
+export function isOwnerThemselves(
+  by: string | undefined,
+  person: { ownerId?: string | undefined; email: string },
+): boolean {
+  const who = by?.trim().toLowerCase();
+  return who !== undefined && (who === person.ownerId?.toLowerCase() || who === person.email.toLowerCase());
+}
+
+/**
+ * How a mail names who did it: `佐藤 健 さん` for a configured person, `API 連携(crm)` for a machine client
+ * (`client:<id>`, `#http/access` → `actorOf`), else the address with `さん`.
+ */
+function actorPhrase(by: string, context: OwnerAlertContext): string {
+  if (by.startsWith('client:')) return `API 連携(${by.slice('client:'.length)})`;
+  return `${context.people?.find((p) => isOwnerThemselves(by, p))?.name ?? by} さん`;
 }
 
 /** The mails `event` sends (one, or two for a reassignment: the new owner and the one it was taken from). */
@@ -121,12 +149,15 @@ export function ownerAlert(
       if (event.type === 'Lead Assigned' && (event.reason === 'handoff' || !event.previousOwner))
         return { skip: 'told_by_handoff' };
       if (event.type === 'Lead Handed Off' && event.trigger === 'accept') return { skip: 'accepted' };
-      if (
-        event.type === 'Lead Handed Off' &&
-        event.trigger === 'manual' &&
-        event.reason === ENTRY_HANDOFF_REASON
-      )
-        return { skip: 'entered_with_owner' };
+      if (event.type === 'Lead Handed Off' && event.trigger === 'manual') {
+        if (event.reason === IMPORT_HANDOFF_REASON) return { skip: 'told_by_import' };
+        // By the owner themselves; or an entry from before hand-offs said who opened them (its owner unknown).
+        if (
+          isOwnerThemselves(event.by, event.owner) ||
+          (event.by === undefined && event.reason === ENTRY_HANDOFF_REASON)
+        )
+          return { skip: 'own_handoff' };
+      }
       const previous =
         event.type === 'Lead Assigned' && event.previousOwner
           ? [
@@ -147,7 +178,11 @@ export function ownerAlert(
           ? event.reason === 'sla_reassign'
             ? `${event.previousOwner?.name ?? '前の担当者'} さんが受諾期限までに受諾しなかったため、再割り当てされました。`
             : '担当者の変更で割り当てられました。'
-          : handedOffWhy(theirs.trigger, event.reason);
+          : handedOffWhy(
+              theirs.trigger,
+              event.reason,
+              event.by === undefined ? undefined : actorPhrase(event.by, context),
+            );
       const subject = `${event.type === 'Lead Assigned' ? '【リード再割り当て】' : '【リード割り当て】'}${who}${
         theirs.trigger ? `(${HANDOFF_TRIGGER_LABELS_JA[theirs.trigger]})` : ''
       }`;
@@ -176,6 +211,76 @@ export function ownerAlert(
   }
 }
 
+/** One lead an import gave the owner, as its row named it (the mail lists them without reading the table). */
+export interface ImportedLead {
+  leadId: string;
+  email: string;
+  company?: string | undefined;
+  lastName?: string | undefined;
+  firstName?: string | undefined;
+  phone?: string | undefined;
+}
+
+/** What one run of an import gave its owner (`#app/import-leads`). */
+export interface ImportAlert {
+  importId: string;
+  owner: OwnerRef;
+  /** Who ran it (the token's owner id or e-mail); absent for the CLI. */
+  by?: string | undefined;
+  /** The import's `source` option (the trade show, the list). */
+  source: string;
+  /** Rows this run handed off to the owner, in file order. */
+  leads: ImportedLead[];
+  /** Rows an earlier, interrupted run of the same file already entered (not listed). */
+  earlier: number;
+}
+
+/** Leads an import mail lists by name; the rest are counted (the call list shows them all). */
+export const IMPORT_MAIL_LISTED = 30;
+
+/**
+ * The one mail an import with an owner sends that owner (its rows' hand-offs send none, `told_by_import`):
+ * how many leads are theirs now, who gave them, the first rows with their phone numbers, and the call list.
+ * None when the owner ran the import themselves, or it gave them nothing. Claimed as `import:<importId>`, so
+ * the same file imported again (a resumed or repeated run) mails nothing twice.
+ */
+export function importAlert(
+  alert: ImportAlert,
+  context: OwnerAlertContext,
+): OwnerAlertMail | { skip: 'own_import' | 'nothing_assigned' } {
+  if (isOwnerThemselves(alert.by, alert.owner)) return { skip: 'own_import' };
+  const total = alert.leads.length + alert.earlier;
+  if (total === 0) return { skip: 'nothing_assigned' };
+  const who = alert.by === undefined ? 'CSV の取り込み' : `${actorPhrase(alert.by, context)}の CSV 取り込み`;
+  const listed = alert.leads.slice(0, IMPORT_MAIL_LISTED).map((lead, i) => {
+    const name = [lead.lastName, lead.firstName].filter(Boolean).join(' ');
+    const person = name ? `${name} 様` : lead.email;
+    const line = [lead.company, person].filter(Boolean).join(' ');
+    return `${i + 1}. ${line}${lead.phone ? ` / ${lead.phone}` : ''}`;
+  });
+  const unlisted = total - listed.length;
+  const base = context.consoleUrl?.replace(/\/?$/, '/');
+  const link = base ? `${base}#/calls` : undefined;
+  const text = [
+    `${alert.owner.name} さん`,
+    '',
+    `${who}で、${total} 件のリードがあなたの担当になりました(取込元: ${alert.source})。`,
+    '架電リストで各リードを受諾し、期限までに初回の連絡をしてください。',
+    '',
+    ...listed,
+    ...(unlisted > 0 ? [`ほか ${unlisted} 件`] : []),
+    '',
+    link ? `架電リストを開く: ${link}` : '架電リストはコンソールで開けます。',
+  ].join('\n');
+  return {
+    claimId: `import:${alert.importId}`,
+    to: alert.owner.email,
+    subject: `【リード一括割り当て】${alert.source}: ${total}件`,
+    text,
+    html: mailHtml(text, link),
+  };
+}
+
 function composeMail(
   leadId: string,
   lead: Pick<Lead, 'profile' | 'state'>,
@@ -194,11 +299,21 @@ function composeMail(
     '',
     link ? `リードを開く: ${link}` : `リードID: ${leadId}`,
   ].join('\n');
-  const html = `<div style="font-family:sans-serif;line-height:1.6">${text
+  return {
+    claimId: parts.claimId,
+    to: parts.to.email,
+    subject: parts.subject,
+    text,
+    html: mailHtml(text, link),
+  };
+}
+
+/** The text as HTML lines, the line ending with `link` made a link. */
+function mailHtml(text: string, link: string | undefined): string {
+  return `<div style="font-family:sans-serif;line-height:1.6">${text
     .split('\n')
     .map((line) => (link && line.endsWith(link) ? linkHtml(line, link) : escapeHtml(line)))
     .join('<br>\n')}</div>`;
-  return { claimId: parts.claimId, to: parts.to.email, subject: parts.subject, text, html };
 }
 
 function linkHtml(line: string, link: string): string {
@@ -214,8 +329,17 @@ const HANDED_OFF_WHY: Partial<Record<HandoffTriggerName, string>> = {
   appointment_set: 'アポイントが取れたリードです。',
 };
 
-function handedOffWhy(trigger: HandoffTriggerName | undefined, reason: string | undefined): string {
-  const base = (trigger && HANDED_OFF_WHY[trigger]) ?? 'リードが割り当てられました。';
+function handedOffWhy(
+  trigger: HandoffTriggerName | undefined,
+  reason: string | undefined,
+  by: string | undefined,
+): string {
+  if (trigger === 'manual' && reason === ENTRY_HANDOFF_REASON)
+    return `${by ?? '営業担当者'}が登録したリードで、担当者にあなたが指定されました。`;
+  const base =
+    trigger === 'manual' && by
+      ? `${by}からリードが割り当てられました。`
+      : ((trigger && HANDED_OFF_WHY[trigger]) ?? 'リードが割り当てられました。');
   // A person's reason is theirs to read; the automatic triggers' reasons are the system's own words.
   return trigger === 'manual' && reason ? `${base}(${reason})` : base;
 }

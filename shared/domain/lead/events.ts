@@ -95,6 +95,8 @@ export interface LeadHandedOffDetail extends DetailBase {
   trigger?: HandoffTriggerKind;
   /** Why, in words: the inquiry form's name, or the person's reason. */
   reason?: string;
+  /** Who opened a hand-off by hand (`manual`): the person's owner id or e-mail, or the machine client. */
+  by?: string;
   /** ISO-8601: the owner must first contact the lead before this (when the hand-off has that clock). */
   firstContactDueAt?: string;
 }

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ENTRY_HANDOFF_REASON } from '#domain/capture/manual-entry';
+import { ENTRY_HANDOFF_REASON, IMPORT_HANDOFF_REASON } from '#domain/capture/manual-entry';
 import {
   formatDeadlineJa,
+  IMPORT_MAIL_LISTED,
+  type ImportAlert,
+  importAlert,
   type OwnerAlertEvent,
   type OwnerAlertMail,
   ownerAlert,
@@ -12,7 +15,6 @@ import { listLead } from '../../support/fixtures.ts';
 
 const MINUTE = 60_000;
 const NOW = Date.parse('2030-01-15T01:17:00Z'); // Tuesday 10:17 in Tokyo
-const CONTEXT = { timeZone: 'Asia/Tokyo', consoleUrl: 'https://console.example.co.jp/' };
 const sato: OwnerRef = {
   ownerId: 'sato',
   name: '佐藤 健',
@@ -24,6 +26,11 @@ const kato: OwnerRef = {
   name: '加藤 優',
   email: 'y.kato@example.co.jp',
   team: 'inside-sales',
+};
+const CONTEXT = {
+  timeZone: 'Asia/Tokyo',
+  consoleUrl: 'https://console.example.co.jp/',
+  people: [sato, kato, { email: 'm.nakajima@example.co.jp', name: '中島 美穂' }],
 };
 
 const lead = (handoff: Partial<HandoffState> = {}, extra: { company?: string; message?: string } = {}) => {
@@ -108,7 +115,21 @@ describe('owner alert mails', () => {
     expect(ownerAlert(handedOff, lead({ n: 2 }), CONTEXT)).toEqual({ skip: 'superseded' });
     expect(ownerAlert({ ...handedOff, trigger: 'accept' }, lead(), CONTEXT)).toEqual({ skip: 'accepted' });
     const entered: OwnerAlertEvent = { ...handedOff, trigger: 'manual', reason: ENTRY_HANDOFF_REASON };
-    expect(ownerAlert(entered, lead({ trigger: 'manual' }), CONTEXT)).toEqual({ skip: 'entered_with_owner' });
+    // Before hand-offs said who opened them, an entry's owner was whoever entered it.
+    expect(ownerAlert(entered, lead({ trigger: 'manual' }), CONTEXT)).toEqual({ skip: 'own_handoff' });
+    for (const by of ['sato', 'K.Sato@example.co.jp'])
+      expect(ownerAlert({ ...entered, by }, lead({ trigger: 'manual' }), CONTEXT)).toEqual({
+        skip: 'own_handoff',
+      });
+    const toSelf: OwnerAlertEvent = { ...handedOff, trigger: 'manual', reason: '自分で対応', by: 'sato' };
+    expect(ownerAlert(toSelf, lead({ trigger: 'manual' }), CONTEXT)).toEqual({ skip: 'own_handoff' });
+    const imported: OwnerAlertEvent = {
+      ...handedOff,
+      trigger: 'manual',
+      reason: IMPORT_HANDOFF_REASON,
+      by: 'kato',
+    };
+    expect(ownerAlert(imported, lead({ trigger: 'manual' }), CONTEXT)).toEqual({ skip: 'told_by_import' });
     const assignedAtHandoff: OwnerAlertEvent = { type: 'Lead Assigned', ...base, reason: 'handoff' };
     expect(ownerAlert(assignedAtHandoff, lead(), CONTEXT)).toEqual({ skip: 'told_by_handoff' });
     const assignedByHand: OwnerAlertEvent = { type: 'Lead Assigned', ...base, reason: 'manual' };
@@ -123,6 +144,42 @@ describe('owner alert mails', () => {
       ownerAlert({ ...handedOff, reason: "inquiry form 'contact'" }, lead(), CONTEXT),
     );
     expect(inquiry?.text).not.toContain('inquiry form');
+  });
+
+  it('given 加藤 entered a card and named 佐藤 its owner, or handed 佐藤 a lead from the call list, then 佐藤 is mailed and told by whom', () => {
+    const entered: OwnerAlertEvent = {
+      ...handedOff,
+      trigger: 'manual',
+      reason: ENTRY_HANDOFF_REASON,
+      by: 'y.kato@example.co.jp',
+    };
+    const [mail, ...more] = mailsOf(ownerAlert(entered, lead({ trigger: 'manual' }), CONTEXT));
+    expect(more).toEqual([]);
+    expect(mail?.to).toBe('k.sato@example.co.jp');
+    expect(mail?.text).toContain('加藤 優 さんが登録したリードで、担当者にあなたが指定されました。');
+    expect(mail?.text).not.toContain(ENTRY_HANDOFF_REASON);
+    const byHand: OwnerAlertEvent = {
+      ...handedOff,
+      trigger: 'manual',
+      reason: '展示会で名刺交換',
+      by: 'kato',
+    };
+    const [handed] = mailsOf(ownerAlert(byHand, lead({ trigger: 'manual' }), CONTEXT));
+    expect(handed?.text).toContain('加藤 優 さんからリードが割り当てられました。(展示会で名刺交換)');
+    // A machine client (the CRM) is named as the token names it.
+    const [crm] = mailsOf(
+      ownerAlert({ ...byHand, by: 'client:crm-sync' }, lead({ trigger: 'manual' }), CONTEXT),
+    );
+    expect(crm?.text).toContain('API 連携(crm-sync)からリードが割り当てられました。');
+    // Someone who signs in but is no owner (marketing) is named too; an address nobody configured, as it is.
+    const [ops] = mailsOf(
+      ownerAlert({ ...entered, by: 'm.nakajima@example.co.jp' }, lead({ trigger: 'manual' }), CONTEXT),
+    );
+    expect(ops?.text).toContain('中島 美穂 さんが登録したリードで');
+    const [unknown] = mailsOf(
+      ownerAlert({ ...entered, by: 'temp@example.co.jp' }, lead({ trigger: 'manual' }), CONTEXT),
+    );
+    expect(unknown?.text).toContain('temp@example.co.jp さんが登録したリードで');
   });
 
   it('given the SLA timer reassigned the lead from 佐藤 to 加藤, then 加藤 gets it with their own deadlines and 佐藤 is told it was taken; the breaches of that run send nothing more', () => {
@@ -209,5 +266,66 @@ describe('owner alert mails', () => {
   it('formats deadlines as a Japanese team writes them, on the zone’s wall clock', () => {
     expect(formatDeadlineJa(Date.parse('2030-12-31T15:05:00Z'), 'Asia/Tokyo')).toBe('1月1日(水) 00:05');
     expect(formatDeadlineJa(Date.parse('2030-12-31T15:05:00Z'), 'UTC')).toBe('12月31日(火) 15:05');
+  });
+});
+
+describe('an import given to an owner', () => {
+  const row = (i: number) => ({
+    leadId: `lead-${i}`,
+    email: `user${i}@example.co.jp`,
+    company: `株式会社テスト${i}`,
+    lastName: '山田',
+    firstName: `${i}郎`,
+    phone: `03-0000-${String(i).padStart(4, '0')}`,
+  });
+  const alert = (extra: Partial<ImportAlert> = {}): ImportAlert => ({
+    importId: 'abc123',
+    owner: sato,
+    by: 'kato',
+    source: '展示会 2030 東京',
+    leads: [row(1), row(2)],
+    earlier: 0,
+    ...extra,
+  });
+  const mailOf = (result: ReturnType<typeof importAlert>): OwnerAlertMail => {
+    if ('skip' in result) throw new Error(`skipped: ${result.skip}`);
+    return result;
+  };
+
+  it('given 加藤 imported two cards for 佐藤, then one mail to 佐藤, claimed by the import: how many, from which list, by whom, each lead with its phone, and the call list', () => {
+    const mail = mailOf(importAlert(alert(), CONTEXT));
+    expect(mail.claimId).toBe('import:abc123');
+    expect(mail.to).toBe('k.sato@example.co.jp');
+    expect(mail.subject).toBe('【リード一括割り当て】展示会 2030 東京: 2件');
+    expect(mail.text.split('\n')).toEqual([
+      '佐藤 健 さん',
+      '',
+      '加藤 優 さんの CSV 取り込みで、2 件のリードがあなたの担当になりました(取込元: 展示会 2030 東京)。',
+      '架電リストで各リードを受諾し、期限までに初回の連絡をしてください。',
+      '',
+      '1. 株式会社テスト1 山田 1郎 様 / 03-0000-0001',
+      '2. 株式会社テスト2 山田 2郎 様 / 03-0000-0002',
+      '',
+      '架電リストを開く: https://console.example.co.jp/#/calls',
+    ]);
+    expect(mail.html).toContain('<a href="https://console.example.co.jp/#/calls">');
+  });
+
+  it('given more rows than a mail lists, a resumed run, a row with no name or phone, or the CLI (nobody named), then the count is whole and the list is cut', () => {
+    const many = Array.from({ length: IMPORT_MAIL_LISTED + 5 }, (_, i) => row(i + 1));
+    const mail = mailOf(importAlert(alert({ leads: many, earlier: 3, by: undefined }), CONTEXT));
+    expect(mail.subject).toContain(`${IMPORT_MAIL_LISTED + 8}件`);
+    expect(mail.text).toContain(`CSV の取り込みで、${IMPORT_MAIL_LISTED + 8} 件のリード`);
+    expect(mail.text).toContain(`${IMPORT_MAIL_LISTED}. 株式会社テスト${IMPORT_MAIL_LISTED} `);
+    expect(mail.text).not.toContain(`${IMPORT_MAIL_LISTED + 1}. `);
+    expect(mail.text).toContain('ほか 8 件');
+    const bare = mailOf(importAlert(alert({ leads: [{ leadId: 'x', email: 'a@example.jp' }] }), CONTEXT));
+    expect(bare.text).toContain('1. a@example.jp\n');
+  });
+
+  it('given the owner imported for themselves, or the import gave them nothing, then no mail', () => {
+    expect(importAlert(alert({ by: 'sato' }), CONTEXT)).toEqual({ skip: 'own_import' });
+    expect(importAlert(alert({ by: 'k.sato@example.co.jp' }), CONTEXT)).toEqual({ skip: 'own_import' });
+    expect(importAlert(alert({ leads: [] }), CONTEXT)).toEqual({ skip: 'nothing_assigned' });
   });
 });
