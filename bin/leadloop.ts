@@ -12,6 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { localDataDir, readRuntimeInfo } from '#local/runtime-file';
+import { initiateLocalAuth } from '#local/sign-in';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, notFound: 3 } as const;
 
@@ -239,18 +240,7 @@ export function buildProgram(): Command {
       const running = readRuntimeInfo(dataDir);
       if (!running)
         throw new CliError('No local runtime found: `leadloop login` signs in to `npm start`.', EXIT.failure);
-      const response = await fetch(`${running.apiUrl}/_local/cognito/`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-amz-json-1.1',
-          'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth',
-        },
-        body: JSON.stringify({
-          AuthFlow: 'USER_PASSWORD_AUTH',
-          ClientId: 'leadloop-console-local',
-          AuthParameters: { USERNAME: username, PASSWORD: password },
-        }),
-      });
+      const response = await initiateLocalAuth(running.apiUrl, username, password);
       const body = (await response.json().catch(() => ({}))) as {
         AuthenticationResult?: { IdToken: string; ExpiresIn: number };
         ChallengeName?: string;

@@ -14,6 +14,7 @@ import {
 import { Secret, TOTP } from 'otpauth';
 import { fullScope, type Role, SCOPES, type Scope } from '#http/access';
 import { invitationFor, passwordProblems, passwordResetMailFor, SESSION_HOURS } from '#http/sign-in';
+import { CONSOLE_CLIENT_ID } from '#local/sign-in';
 
 /**
  * The sign-in of `npm start`: a stand-in for the Cognito user pool with the same JWT flow. It signs RS256
@@ -41,7 +42,7 @@ import { invitationFor, passwordProblems, passwordResetMailFor, SESSION_HOURS } 
  */
 
 export const LOCAL_POOL_ID = 'ap-northeast-1_LOCAL';
-export const CONSOLE_CLIENT_ID = 'leadloop-console-local';
+export { CONSOLE_CLIENT_ID };
 export const MACHINE_CLIENT_ID = 'leadloop-machine-local';
 /** Claims the old shared ops token stands for: a machine credential with every scope (tests, scripts). */
 export const OPS_TOKEN_CLIENT_ID = 'local-ops-token';

@@ -7,7 +7,7 @@ import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_CLIENT_ID, MACHINE_CLIENT_ID } from '#local/auth';
 import type { Runtime } from '#local/runtime';
-import { startTestRuntime } from '../support/runtime.ts';
+import { initiateAuth as signIn, startTestRuntime, personToken as tokenOf } from '../support/runtime.ts';
 
 /**
  * The local stand-in of Cognito + the HTTP API JWT authorizer: what a person and a machine client get, and
@@ -21,26 +21,9 @@ beforeAll(async () => {
 afterAll(async () => runtime?.stop());
 
 const initiateAuth = (username: string, password: string, clientId = CONSOLE_CLIENT_ID) =>
-  fetch(`${runtime.apiUrl}/_local/cognito/`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-amz-json-1.1',
-      'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth',
-    },
-    body: JSON.stringify({
-      AuthFlow: 'USER_PASSWORD_AUTH',
-      ClientId: clientId,
-      AuthParameters: { USERNAME: username, PASSWORD: password },
-    }),
-  });
+  signIn(runtime, username, password, clientId);
 
-const personToken = async (group: string): Promise<string> => {
-  const user = runtime.auth.users.find((u) => u.group === group);
-  const response = await initiateAuth(user?.username ?? '', user?.password ?? '');
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { AuthenticationResult: { IdToken: string } }).AuthenticationResult
-    .IdToken;
-};
+const personToken = (group: string): Promise<string> => tokenOf(runtime, group);
 
 const clientToken = (secret: string, scope?: string) =>
   fetch(runtime.auth.tokenUrl, {

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { formatDeadlineJa } from '#domain/handoff/owner-alert';
-import { CONSOLE_CLIENT_ID } from '#local/auth';
 import type { DeliveredEvent } from '#local/router';
 import type { Runtime } from '#local/runtime';
-import { type CapturedMail, inbox, startTestRuntime } from '../support/runtime.ts';
+import { type CapturedMail, inbox, startTestRuntime, personToken as tokenOf } from '../support/runtime.ts';
 import { injectFault, throttling, timedOut } from '../support/sdk-faults.ts';
 import { api, contactForm, detailOf, eventsOf, getItem, HOUR } from './handoff-support.ts';
 
@@ -69,25 +68,7 @@ const undeliveredHandOff = async (label: string) => {
   return { leadId, handedOff, owner, key, before: (await alertsAbout(owner, leadId)).length };
 };
 
-/** A demo user's ID token (`sales` is owner 佐藤; `marketing` is 中島, no owner), as the console signs in. */
-const personToken = async (group: string): Promise<string> => {
-  const user = runtime.auth.users.find((u) => u.group === group);
-  const response = await fetch(`${runtime.apiUrl}/_local/cognito/`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-amz-json-1.1',
-      'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth',
-    },
-    body: JSON.stringify({
-      AuthFlow: 'USER_PASSWORD_AUTH',
-      ClientId: CONSOLE_CLIENT_ID,
-      AuthParameters: { USERNAME: user?.username ?? '', PASSWORD: user?.password ?? '' },
-    }),
-  });
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { AuthenticationResult: { IdToken: string } }).AuthenticationResult
-    .IdToken;
-};
+const personToken = (group: string): Promise<string> => tokenOf(runtime, group);
 
 const postAs = (token: string, path: string, body: unknown) =>
   fetch(`${runtime.apiUrl}${path}`, {

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import { type Runtime, type RuntimeOptions, startRuntime } from '#local/runtime';
+import { initiateLocalAuth } from '#local/sign-in';
 
 /**
  * The real local runtime on this file's table, sharing the run's DynamoDB Local and SES. The scheduler and
@@ -59,6 +60,19 @@ export const api = (runtime: Runtime) => {
     opsGet: (path: string, headers: Record<string, string> = {}) =>
       fetch(`${runtime.apiUrl}${path}`, { headers: { ...ops, ...headers } }),
   };
+};
+
+/** A sign-in as the console makes it, at `runtime` (`#local/sign-in`): the raw answer. */
+export const initiateAuth = (runtime: Runtime, username: string, password: string, clientId?: string) =>
+  initiateLocalAuth(runtime.apiUrl, username, password, clientId);
+
+/** The ID token of the demo user in `group` (`sales` is owner 佐藤 `sato`; `marketing` is 中島, no owner). */
+export const personToken = async (runtime: Runtime, group: string): Promise<string> => {
+  const user = runtime.auth.users.find((u) => u.group === group);
+  const response = await initiateAuth(runtime, user?.username ?? '', user?.password ?? '');
+  if (response.status !== 200) throw new Error(`sign-in as ${group} failed: ${response.status}`);
+  return ((await response.json()) as { AuthenticationResult: { IdToken: string } }).AuthenticationResult
+    .IdToken;
 };
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
