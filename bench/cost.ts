@@ -193,8 +193,10 @@ const idleTraces = FUNCTIONS.filter((f) => f.tracing !== 'passThrough')
     (runs, t) =>
       t.kind !== 'schedule'
         ? runs
-        : // A cron schedule (the weekly digest) runs about 4.35 times a month.
-          runs + ('cron' in t ? 52 / 12 : SWEEPS_PER_MONTH / t.everyMinutes),
+        : // A cron schedule runs about 4.33 times a month per weekday it names (the weekly digest: one; the
+          // morning list: the five business weekdays, holidays included, as the schedule fires on them).
+          runs +
+          ('cron' in t ? (t.cron.weekDay.split(',').length * 52) / 12 : SWEEPS_PER_MONTH / t.everyMinutes),
     0,
   );
 /**

@@ -122,8 +122,11 @@ export const handoff: HandoffConfigInput = {
   recycle: { nurtureAfterDays: 30, sequenceId: 'recycle-nurture' },
   // Each owner gets an e-mail about a lead to act on: handed to them (a demo request at once), reassigned to
   // them, a deadline of theirs passed, the call they planned come due. Locally they land in the SES inbox.
+  // And each business morning at 08:30, before the office opens, the morning list (本日の対応予定): every
+  // owner with a deadline passed or due today, or a call planned for today, gets one mail of them.
   ownerAlerts: {
     events: ['Lead Handed Off', 'Lead Assigned', 'Lead SLA Breached', 'Lead Follow-up Due'],
+    morningList: { time: '08:30' },
   },
   targets: [
     {

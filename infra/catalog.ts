@@ -503,34 +503,75 @@ export function digestFunctions(s: Settings): FunctionSpec[] {
 
 /**
  * Mails to owners about leads they must act on (config/handoff.ts → ownerAlerts): a function and its rule for
- * the events chosen, none when the list is empty. The console's address reaches it as `CONSOLE_URL`
+ * the events chosen, none when the list is empty; and the morning list's function and cron when configured. The console's address reaches it as `CONSOLE_URL`
  * (infra/stack.ts), for the link to the lead.
  */
 export function ownerAlertFunctions(s: Settings): FunctionSpec[] {
   const events = s.handoff.ownerAlerts.events;
-  if (events.length === 0) return [];
+  return [...(events.length === 0 ? [] : [ownerAlertsFunction(events)]), ...morningListFunctions(s)];
+}
+
+const ISO_WEEKDAYS = ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'] as const;
+
+/**
+ * The morning list (config/handoff.ts → ownerAlerts.morningList): a function and its cron at that time on the
+ * hand-off clocks' weekdays, in their zone; the function skips holidays and closed dates itself.
+ */
+function morningListFunctions(s: Settings): FunctionSpec[] {
+  const list = s.handoff.ownerAlerts.morningList;
+  if (!list) return [];
+  const window = s.handoff.sla.window;
+  const [hour, minute] = list.time.split(':').map(Number);
   return [
     fn({
-      name: 'owner-alerts',
-      entry: 'functions/owner-alerts/handler.ts',
-      // readWrite: the mail's claim (a conditional put, deleted again when SES refused the send for now).
+      name: 'owner-morning-list',
+      entry: 'functions/owner-morning-list/handler.ts',
+      // read: each owner's queue; write: each mail's claim (a conditional put, deleted when SES refused it for now).
       grants: { table: 'readWrite', sendEmail: true },
       description:
-        'Mails the owner about a lead to act on: handed off, reassigned, deadline passed, follow-up due',
-      timeoutSeconds: 15,
-      memoryMb: 256,
+        'Morning list: mails each owner the deadlines and calls of the day, once per business morning',
+      timeoutSeconds: 60,
+      memoryMb: 512,
       triggers: [
         {
-          kind: 'rule',
-          // Not the function's name: construct ids must differ in the stack.
-          name: 'mail-owners',
-          bus: 'leads',
-          pattern: { source: [EVENT_SOURCE], 'detail-type': [...events] },
-          description: `Mail the owner: ${events.join(', ')}`,
+          kind: 'schedule',
+          cron: {
+            minute: String(minute),
+            hour: String(hour),
+            weekDay: [...window.days]
+              .sort((a, b) => a - b)
+              .map((d) => ISO_WEEKDAYS[d - 1])
+              .join(','),
+            timeZone: window.timeZone,
+            description: `Morning list, ${list.time} on business days (${window.timeZone})`,
+          },
         },
       ],
     }),
   ];
+}
+
+function ownerAlertsFunction(events: readonly string[]): FunctionSpec {
+  return fn({
+    name: 'owner-alerts',
+    entry: 'functions/owner-alerts/handler.ts',
+    // readWrite: the mail's claim (a conditional put, deleted again when SES refused the send for now).
+    grants: { table: 'readWrite', sendEmail: true },
+    description:
+      'Mails the owner about a lead to act on: handed off, reassigned, deadline passed, follow-up due',
+    timeoutSeconds: 15,
+    memoryMb: 256,
+    triggers: [
+      {
+        kind: 'rule',
+        // Not the function's name: construct ids must differ in the stack.
+        name: 'mail-owners',
+        bus: 'leads',
+        pattern: { source: [EVENT_SOURCE], 'detail-type': [...events] },
+        description: `Mail the owner: ${events.join(', ')}`,
+      },
+    ],
+  });
 }
 
 /** Every function for these settings: the core ones and the optional ones config turns on. */

@@ -54,6 +54,11 @@ export interface RuntimeOptions {
    */
   digestSchedule?: boolean;
   /**
+   * Send the morning list when the clock reaches its time on a business morning (config/handoff.ts →
+   * ownerAlerts.morningList), as its schedule does in AWS. Default: on when the scheduler is.
+   */
+  morningListSchedule?: boolean;
+  /**
    * Invite the owners of config/handoff.ts and `signIn.people` who are not demo users, as the stack does in
    * AWS: Cognito's invitation with a temporary password goes to the local SES inbox, once per data folder
    * (`npm start`).
@@ -305,6 +310,33 @@ const start = async (
     );
   };
 
+  // The morning list's cron (EventBridge Scheduler in AWS): the clock fires it at its time on the hand-off
+  // clocks' business mornings (the function itself also skips a morning that is not one).
+  const { nextMorningListAt } = await import('#domain/handoff/owner-digest');
+  const morningConfig = handlers.has('owner-morning-list')
+    ? settings.handoff.ownerAlerts.morningList
+    : undefined;
+  const listWindow = settings.handoff.sla.window;
+  let nextMorning =
+    morningConfig && (options.morningListSchedule ?? (options.sweepEverySeconds ?? 5) > 0)
+      ? nextMorningListAt(clock.now(), morningConfig.time, listWindow)
+      : undefined;
+  const morningListIfDue = async (): Promise<void> => {
+    if (!morningConfig || nextMorning === undefined || clock.now() < nextMorning) return;
+    nextMorning = nextMorningListAt(clock.now() + SCHEDULE_MS, morningConfig.time, listWindow);
+    await invoke('owner-morning-list', {
+      source: 'local.scheduler',
+      time: new Date(clock.now()).toISOString(),
+    })
+      .then((result) => log(`morning list ${JSON.stringify(result)}`))
+      .catch((e: unknown) => log(`morning list failed: ${e instanceof Error ? e.message : String(e)}`));
+  };
+  /** The scheduled mails whose time has come (the digest, the morning list). */
+  const schedulesIfDue = async (): Promise<void> => {
+    await digestIfDue();
+    await morningListIfDue();
+  };
+
   let sweeping: Promise<unknown> | undefined;
   const sweep = async (): Promise<unknown> => {
     sweeping ??= invoke('sweeper', {
@@ -344,10 +376,11 @@ const start = async (
         now + step,
         due === undefined || due <= now ? end : Math.max(due, now + SCHEDULE_MS),
         nextDigest !== undefined && nextDigest > now ? nextDigest : end,
+        nextMorning !== undefined && nextMorning > now ? nextMorning : end,
       );
       clock.advanceClock(at - now);
       await sweep();
-      await digestIfDue();
+      await schedulesIfDue();
       ticks++;
     }
     return ticks;
@@ -357,7 +390,7 @@ const start = async (
   if (sweepEvery > 0) {
     const timer = setInterval(() => {
       sweep()
-        .then(digestIfDue)
+        .then(schedulesIfDue)
         .catch((e: unknown) => log(`sweep failed: ${e instanceof Error ? e.message : String(e)}`));
     }, sweepEvery * 1000);
     stoppers.unshift(async () => clearInterval(timer));

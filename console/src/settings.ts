@@ -410,6 +410,13 @@ function HandoffSection({ t, s }: { t: T; s: Settings }) {
           )
         : t('ownerAlertsOff'),
     ]);
+  if (h.ownerAlerts)
+    general.push([
+      t('morningList'),
+      h.ownerAlerts.morningList
+        ? fill(t('morningListAt'), { time: h.ownerAlerts.morningList.time })
+        : t('ownerAlertsOff'),
+    ]);
   const sla = h.sla;
   const slaRows: [string, unknown][] = sla
     ? [

@@ -66,20 +66,27 @@ export async function alertOwner(request: OwnerAlertRequest): Promise<OwnerAlert
   return done({ outcome: 'mailed', mails: results });
 }
 
-/** One mail, at most once (`OWNER_MAIL#<claimId>`): see `sendFromSenderOnce`. */
+/** One mail about a lead, at most once. */
 async function sendOnce(mail: OwnerAlertMail, log: Record<string, unknown>): Promise<OwnerMailOutcome> {
-  const sent = await sendFromSenderOnce(
+  const sent = await sendOwnerMail(mail, { kind: 'owner-alert', lead: String(log.leadId) }, log);
+  return { to: mail.to, ...sent };
+}
+
+/**
+ * An owner's mail (an alert, an import's, the morning list), at most once: claimed as `OWNER_MAIL#<claimId>`,
+ * then sent from the configured sender (`sendFromSenderOnce`: SES refusing it for now gives the claim back and
+ * throws).
+ */
+export function sendOwnerMail(
+  mail: OwnerAlertMail,
+  tags: Record<string, string>,
+  log: Record<string, unknown>,
+): Promise<MailOnceOutcome> {
+  return sendFromSenderOnce(
     { kind: 'owner-alert', eventId: mail.claimId },
-    {
-      to: mail.to,
-      subject: mail.subject,
-      text: mail.text,
-      html: mail.html,
-      tags: { kind: 'owner-alert', lead: String(log.leadId) },
-    },
+    { to: mail.to, subject: mail.subject, text: mail.text, html: mail.html, tags },
     { ...log, to: mail.to },
   );
-  return { to: mail.to, ...sent };
 }
 
 const isConfigured = (type: OwnerAlertEventType): boolean =>
@@ -110,17 +117,7 @@ export async function alertImportOwner(alert: ImportAlert): Promise<ImportMailOu
   if ('skip' in mail) return { outcome: 'skipped', why: mail.skip };
   let outcome: ImportMailOutcome;
   try {
-    outcome = await sendFromSenderOnce(
-      { kind: 'owner-alert', eventId: mail.claimId },
-      {
-        to: mail.to,
-        subject: mail.subject,
-        text: mail.text,
-        html: mail.html,
-        tags: { kind: 'owner-alert', import: alert.importId },
-      },
-      { ...log, to: mail.to },
-    );
+    outcome = await sendOwnerMail(mail, { kind: 'owner-alert', import: alert.importId }, log);
   } catch (error) {
     logger.error('import owner mail not sent', { ...log, ...errorFields(error) });
     outcome = { outcome: 'failed' };

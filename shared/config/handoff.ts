@@ -317,7 +317,15 @@ export const handoffConfigSchema = z
      * event. `events: []` sends none (targets alone then tell sales).
      */
     ownerAlerts: z
-      .object({ events: z.array(z.enum(OWNER_ALERT_EVENTS)).default([...OWNER_ALERT_EVENTS]) })
+      .object({
+        events: z.array(z.enum(OWNER_ALERT_EVENTS)).default([...OWNER_ALERT_EVENTS]),
+        /**
+         * The morning list (本日の対応予定): on each business day of `sla.window` (its weekdays, holidays and
+         * closed dates), at `time` on its clock, every owner with a deadline passed or due today, or a contact
+         * planned for today, gets one mail of them. Absent: none, and no schedule.
+         */
+        morningList: z.object({ time: hhmm }).strict().optional(),
+      })
       .strict()
       .prefault({}),
   })

@@ -946,6 +946,9 @@ describe('console work pages in Chromium', () => {
     // … whom the owners' alert mails go to, in words
     const handoffSection = await page.locator('section[data-section=handoff]').textContent();
     expect(handoffSection).toContain('担当者へのメール通知割り当て、再割り当て、期限超過、次回連絡予定');
+    expect(handoffSection).toContain(
+      '本日の対応予定メール営業日の 08:30(期限超過・本日期限・本日の次回連絡予定)',
+    );
     const clocks = await page.getByTestId('sla-clocks').textContent();
     expect(clocks).toContain(`受諾期限${sla.hours}営業時間以内`);
     expect(clocks).toContain(`初回接触期限${sla.firstContact.hours}営業時間以内`);

@@ -54,6 +54,30 @@ describe('owner alert mails', () => {
     expect(JSON.stringify(policies)).toContain('ses:SendEmail');
   });
 
+  it('given the demo’s morning list at 08:30, when synthesized, then a schedule runs owner-morning-list at 08:30 on the hand-off clocks’ weekdays in Tokyo, which may read, claim and send mail; none without it', () => {
+    // Act
+    const template = synth(settings);
+    const { morningList: _, ...alerts } = settings.handoff.ownerAlerts;
+    const without = synth({ ...settings, handoff: { ...settings.handoff, ownerAlerts: alerts } });
+
+    // Assert
+    const schedules = Object.values(
+      template.findResources('AWS::Scheduler::Schedule', {
+        Properties: { ScheduleExpression: 'cron(30 8 ? * MON,TUE,WED,THU,FRI *)' },
+      }),
+    );
+    expect(schedules).toHaveLength(1);
+    expect(schedules[0]?.Properties.ScheduleExpressionTimezone).toBe('Asia/Tokyo');
+    expect(JSON.stringify(schedules[0]?.Properties.Target.Arn)).toContain('StatelessOwnerMorningList');
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p.Properties.Roles).includes('StatelessOwnerMorningList'),
+    );
+    expect(JSON.stringify(policies)).toContain('ses:SendEmail');
+    const functions = Object.keys(without.findResources('AWS::Lambda::Function'));
+    expect(functions.some((id) => id.startsWith('StatelessOwnerMorningList'))).toBe(false);
+    expect(functions.some((id) => id.startsWith('StatelessOwnerAlerts'))).toBe(true);
+  });
+
   it('given ownerAlerts.events empty, when synthesized, then there is no owner-alerts function and no rule for it', () => {
     // Arrange
     const without: Settings = { ...settings, handoff: { ...settings.handoff, ownerAlerts: { events: [] } } };

@@ -309,7 +309,7 @@ function composeMail(
 }
 
 /** The text as HTML lines, the line ending with `link` made a link. */
-function mailHtml(text: string, link: string | undefined): string {
+export function mailHtml(text: string, link: string | undefined): string {
   return `<div style="font-family:sans-serif;line-height:1.6">${text
     .split('\n')
     .map((line) => (link && line.endsWith(link) ? linkHtml(line, link) : escapeHtml(line)))
