@@ -503,8 +503,8 @@ export function digestFunctions(s: Settings): FunctionSpec[] {
 
 /**
  * Mails to owners about leads they must act on (config/handoff.ts → ownerAlerts): a function and its rule for
- * the events chosen, none when the list is empty; and the morning list's function and cron when configured. The console's address reaches it as `CONSOLE_URL`
- * (infra/stack.ts), for the link to the lead.
+ * the events chosen, none when the list is empty; and the morning list's function and cron when configured.
+ * The console's address reaches owner-alerts as `CONSOLE_URL` (infra/stack.ts), for the link to the lead.
  */
 export function ownerAlertFunctions(s: Settings): FunctionSpec[] {
   const events = s.handoff.ownerAlerts.events;
