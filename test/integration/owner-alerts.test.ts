@@ -345,4 +345,36 @@ describe('owner alerts', () => {
     await runtime.settle();
     expect((await inbox(ses(), 'k.sato@example.co.jp')).slice(before)).toHaveLength(1);
   });
+
+  it('given SES throttles an import’s mail to its owner, then the import still answers done with ownerMail failed and gives the claim back; the same file again sends the mail once', async () => {
+    // Arrange
+    const { importLeads } = await import('#app/import-leads');
+    const { sesClient } = await import('#adapters/ses');
+    const csv = `会社名,氏名,メールアドレス\n株式会社再送${RUN},山田 太郎,import-retry-${RUN}@example.co.jp\n`;
+    const input = {
+      bytes: Buffer.from(csv),
+      options: { channel: 'event', source: `再送 ${RUN}`, consent: 'business_card', ownerId: 'suzuki' },
+      by: 'm.nakajima@example.co.jp',
+    } as const;
+    const fault = injectFault(sesClient, { operations: ['SendEmail'], nth: 1, error: throttling });
+
+    // Act
+    const first = await importLeads(input);
+    fault.remove();
+    const again = await importLeads(input);
+
+    // Assert
+    expect(first.kind === 'done' && first.summary).toMatchObject({
+      created: 1,
+      ownerMail: { outcome: 'failed' },
+    });
+    expect(again.kind === 'done' && again.summary).toMatchObject({
+      skipped: 1,
+      ownerMail: { outcome: 'sent' },
+    });
+    const mails = (await inbox(ses(), 'h.suzuki@example.co.jp')).filter((m) =>
+      m.subject.includes(`再送 ${RUN}`),
+    );
+    expect(mails.map((m) => m.subject)).toEqual([`【リード一括割り当て】再送 ${RUN}: 1件`]);
+  });
 });

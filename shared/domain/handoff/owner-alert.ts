@@ -268,7 +268,11 @@ export function importAlert(
     '架電リストで各リードを受諾し、期限までに初回の連絡をしてください。',
     '',
     ...listed,
-    ...(unlisted > 0 ? [`ほか ${unlisted} 件`] : []),
+    ...(unlisted === 0
+      ? []
+      : listed.length > 0
+        ? [`ほか ${unlisted} 件`]
+        : [`(${unlisted} 件は前回の取り込みで登録済みです。一覧は架電リストにあります)`]),
     '',
     link ? `架電リストを開く: ${link}` : '架電リストはコンソールで開けます。',
   ].join('\n');

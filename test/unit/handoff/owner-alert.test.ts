@@ -319,6 +319,8 @@ describe('an import given to an owner', () => {
     expect(mail.text).toContain(`${IMPORT_MAIL_LISTED}. 株式会社テスト${IMPORT_MAIL_LISTED} `);
     expect(mail.text).not.toContain(`${IMPORT_MAIL_LISTED + 1}. `);
     expect(mail.text).toContain('ほか 8 件');
+    const resumed = mailOf(importAlert(alert({ leads: [], earlier: 2 }), CONTEXT));
+    expect(resumed.text).toContain('(2 件は前回の取り込みで登録済みです。一覧は架電リストにあります)');
     const bare = mailOf(importAlert(alert({ leads: [{ leadId: 'x', email: 'a@example.jp' }] }), CONTEXT));
     expect(bare.text).toContain('1. a@example.jp\n');
   });
