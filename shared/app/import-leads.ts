@@ -27,6 +27,7 @@ import {
   validateRow,
 } from '#domain/capture/csv-import';
 import { entryLeadAttributes } from '#domain/capture/manual-entry';
+import { toOwnerRef } from '#domain/handoff/assignment';
 import type { ImportedLead } from '#domain/handoff/owner-alert';
 import { idempotencySeen, markFirstTime } from '#store/idempotency';
 import { findLeadIdByEmail } from '#store/leads';
@@ -241,7 +242,7 @@ export async function importLeads(input: ImportInput): Promise<ImportResult> {
   if (owner && !dryRun && !summary.interrupted && input.ownerMail !== false) {
     const mailed = await alertImportOwner({
       importId,
-      owner: { ownerId: owner.ownerId, name: owner.name, email: owner.email, team: owner.team },
+      owner: toOwnerRef(owner),
       by: input.by,
       source: options.source,
       leads: assigned.sort((a, b) => a.line - b.line).map((a) => a.lead),

@@ -6,6 +6,7 @@ import { type LeadListItem, listLeads } from '#app/list-leads';
 import type { MailOnceOutcome } from '#app/mail';
 import { env } from '#config/env';
 import { settings } from '#config/settings';
+import { toOwnerRef } from '#domain/handoff/assignment';
 import { isListMorning, morningList, type QueuedLead } from '#domain/handoff/owner-digest';
 
 /** Leads of one owner's queue read for the list: the nearest deadlines and planned contacts come first. */
@@ -45,8 +46,7 @@ export async function sendMorningLists(): Promise<MorningListsOutcome> {
   const refused: string[] = [];
   for (const owner of settings.handoff.owners) {
     const { items } = await listLeads({ ownerId: owner.ownerId, sort: 'due', limit: QUEUE_READ });
-    const ref = { ownerId: owner.ownerId, name: owner.name, email: owner.email, team: owner.team };
-    const mail = morningList(ref, items.map(queuedLead), {
+    const mail = morningList(toOwnerRef(owner), items.map(queuedLead), {
       now: at,
       window,
       consoleUrl: env().CONSOLE_URL,

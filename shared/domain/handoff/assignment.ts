@@ -169,6 +169,18 @@ export function recordAssignment(state: RoundRobinState, ownerId: string, now: E
   };
 }
 
+/**
+ * Whether `by` (who did it: a token's owner id or e-mail, `#http/access` → `actorOf`) is `person`, by owner id
+ * or e-mail, case and surrounding space aside.
+ */
+export function isActor(
+  by: string | undefined,
+  person: { ownerId?: string | undefined; email: string },
+): boolean {
+  const who = by?.trim().toLowerCase();
+  return who !== undefined && (who === person.ownerId?.toLowerCase() || who === person.email.toLowerCase());
+}
+
 export function toOwnerRef(owner: Owner): OwnerRef {
   return {
     ownerId: owner.ownerId,

@@ -7,6 +7,7 @@
 import {
   assignOwner,
   colleaguesOf,
+  isActor,
   type Owner,
   type RoundRobinState,
   recordAssignment,
@@ -100,9 +101,7 @@ function acceptingOwner(
   action: Extract<SalesAction, { action: 'accept' }>,
 ): Owner | Decision | undefined {
   if (action.ownerId !== undefined) return namedOwner(owners, action.ownerId);
-  const by = action.by?.toLowerCase();
-  if (by === undefined) return undefined;
-  const owner = owners.find((o) => o.ownerId.toLowerCase() === by || o.email.toLowerCase() === by);
+  const owner = owners.find((o) => isActor(action.by, o));
   return owner ? namedOwner(owners, owner.ownerId) : undefined;
 }
 

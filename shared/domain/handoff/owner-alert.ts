@@ -11,6 +11,7 @@
  */
 
 import { ENTRY_HANDOFF_REASON, IMPORT_HANDOFF_REASON } from '#domain/capture/manual-entry';
+import { isActor } from '#domain/handoff/assignment';
 import type { HandoffTriggerName } from '#domain/handoff/routing';
 import type { HandoffState } from '#domain/handoff/sla';
 import type { OwnerRef } from '#domain/lead/events';
@@ -108,22 +109,13 @@ export interface OwnerAlertContext {
   people?: readonly { ownerId?: string; email: string; name: string }[] | undefined;
 }
 
-/** Whether `by` (a token's owner id or e-mail) is `person`. */
-export function isOwnerThemselves(
-  by: string | undefined,
-  person: { ownerId?: string | undefined; email: string },
-): boolean {
-  const who = by?.trim().toLowerCase();
-  return who !== undefined && (who === person.ownerId?.toLowerCase() || who === person.email.toLowerCase());
-}
-
 /**
  * How a mail names who did it: `佐藤 健 さん` for a configured person, `API 連携(crm)` for a machine client
  * (`client:<id>`, `#http/access` → `actorOf`), else the address with `さん`.
  */
 function actorPhrase(by: string, context: OwnerAlertContext): string {
   if (by.startsWith('client:')) return `API 連携(${by.slice('client:'.length)})`;
-  return `${context.people?.find((p) => isOwnerThemselves(by, p))?.name ?? by} さん`;
+  return `${context.people?.find((p) => isActor(by, p))?.name ?? by} さん`;
 }
 
 /** The mails `event` sends (one, or two for a reassignment: the new owner and the one it was taken from). */
@@ -153,7 +145,7 @@ export function ownerAlert(
         if (event.reason === IMPORT_HANDOFF_REASON) return { skip: 'told_by_import' };
         // By the owner themselves; or an entry from before hand-offs said who opened them (its owner unknown).
         if (
-          isOwnerThemselves(event.by, event.owner) ||
+          isActor(event.by, event.owner) ||
           (event.by === undefined && event.reason === ENTRY_HANDOFF_REASON)
         )
           return { skip: 'own_handoff' };
@@ -248,7 +240,7 @@ export function importAlert(
   alert: ImportAlert,
   context: OwnerAlertContext,
 ): OwnerAlertMail | { skip: 'own_import' | 'nothing_assigned' } {
-  if (isOwnerThemselves(alert.by, alert.owner)) return { skip: 'own_import' };
+  if (isActor(alert.by, alert.owner)) return { skip: 'own_import' };
   const total = alert.leads.length + alert.earlier;
   if (total === 0) return { skip: 'nothing_assigned' };
   const who = alert.by === undefined ? 'CSV の取り込み' : `${actorPhrase(alert.by, context)}の CSV 取り込み`;
@@ -259,8 +251,7 @@ export function importAlert(
     return `${i + 1}. ${line}${lead.phone ? ` / ${lead.phone}` : ''}`;
   });
   const unlisted = total - listed.length;
-  const base = context.consoleUrl?.replace(/\/?$/, '/');
-  const link = base ? `${base}#/calls` : undefined;
+  const link = consolePage(context.consoleUrl, '#/calls');
   const text = [
     `${alert.owner.name} さん`,
     '',
@@ -291,9 +282,7 @@ function composeMail(
   context: OwnerAlertContext,
   parts: { to: OwnerRef; claimId: string; subject: string; lines: string[] },
 ): OwnerAlertMail {
-  const link = context.consoleUrl
-    ? `${context.consoleUrl.replace(/\/?$/, '/')}#/lead/${encodeURIComponent(leadId)}`
-    : undefined;
+  const link = consolePage(context.consoleUrl, `#/lead/${encodeURIComponent(leadId)}`);
   const text = [
     `${parts.to.name} さん`,
     '',
@@ -310,6 +299,11 @@ function composeMail(
     text,
     html: mailHtml(text, link),
   };
+}
+
+/** A page of the console (`#/calls`, `#/lead/<id>`) at its address; undefined without one. */
+export function consolePage(consoleUrl: string | undefined, hash: string): string | undefined {
+  return consoleUrl ? `${consoleUrl.replace(/\/?$/, '/')}${hash}` : undefined;
 }
 
 /** The text as HTML lines, the line ending with `link` made a link. */

@@ -9,7 +9,7 @@
  * holidays and closed dates), at `ownerAlerts.morningList.time` on that window's clock. Pure: no clock, no I/O.
  */
 
-import { formatDeadlineJa, mailHtml, type OwnerAlertMail } from '#domain/handoff/owner-alert';
+import { consolePage, formatDeadlineJa, mailHtml, type OwnerAlertMail } from '#domain/handoff/owner-alert';
 import type { OwnerRef } from '#domain/lead/events';
 import { SLA_CLOCK_LABELS_JA } from '#domain/lead/labels-ja';
 import type { EpochMs } from '#domain/lead/types';
@@ -101,8 +101,7 @@ export function morningList(
       '',
     ];
   });
-  const base = context.consoleUrl?.replace(/\/?$/, '/');
-  const link = base ? `${base}#/leads` : undefined;
+  const link = consolePage(context.consoleUrl, '#/leads');
   const text = [
     `${owner.name} さん`,
     '',
