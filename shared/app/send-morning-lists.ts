@@ -7,10 +7,21 @@ import type { MailOnceOutcome } from '#app/mail';
 import { env } from '#config/env';
 import { settings } from '#config/settings';
 import { toOwnerRef } from '#domain/handoff/assignment';
-import { isListMorning, morningList, type QueuedLead } from '#domain/handoff/owner-digest';
+import {
+  isListMorning,
+  type MorningListContext,
+  morningList,
+  type QueuedLead,
+  queueMayHoldMore,
+} from '#domain/handoff/owner-digest';
 
-/** Leads of one owner's queue read for the list: the nearest deadlines and planned contacts come first. */
-const QUEUE_READ = 200;
+/** Leads read per page of an owner's queue (the list route's largest page). */
+const QUEUE_PAGE = 200;
+/**
+ * At most this many leads of one queue are read for a list: a trade-show import can hand a rep hundreds at
+ * once, and every one of them due today is counted; past this the mail counts what was read (and logs it).
+ */
+const QUEUE_READ_MAX = 5_000;
 
 export type MorningListsOutcome =
   | { outcome: 'not_configured' | 'not_a_business_day' }
@@ -36,7 +47,7 @@ export class MorningListsIncompleteError extends Error {
  * is still unsent. SES refusing one for now gives its claim back; the others are still sent, then the run
  * fails so Lambda's retry sends the rest.
  */
-export async function sendMorningLists(): Promise<MorningListsOutcome> {
+export async function sendMorningLists(options: { pageSize?: number } = {}): Promise<MorningListsOutcome> {
   const config = settings.handoff.ownerAlerts.morningList;
   if (!config) return { outcome: 'not_configured' };
   const at = now();
@@ -45,12 +56,9 @@ export async function sendMorningLists(): Promise<MorningListsOutcome> {
   const owners: Extract<MorningListsOutcome, { outcome: 'done' }>['owners'] = [];
   const refused: string[] = [];
   for (const owner of settings.handoff.owners) {
-    const { items } = await listLeads({ ownerId: owner.ownerId, sort: 'due', limit: QUEUE_READ });
-    const mail = morningList(toOwnerRef(owner), items.map(queuedLead), {
-      now: at,
-      window,
-      consoleUrl: env().CONSOLE_URL,
-    });
+    const context = { now: at, window, consoleUrl: env().CONSOLE_URL };
+    const queue = await readTodaysQueue(owner.ownerId, context, options.pageSize ?? QUEUE_PAGE);
+    const mail = morningList(toOwnerRef(owner), queue, context);
     if ('skip' in mail) {
       owners.push({ ownerId: owner.ownerId, mail: mail.skip });
       continue;
@@ -69,6 +77,30 @@ export async function sendMorningLists(): Promise<MorningListsOutcome> {
   logger.info('morning lists', { owners });
   if (refused.length) throw new MorningListsIncompleteError(refused);
   return { outcome: 'done', owners };
+}
+
+/** The owner's queue, page by page, up to the first lead that asks nothing of them today. */
+async function readTodaysQueue(
+  ownerId: string,
+  context: MorningListContext,
+  pageSize: number,
+): Promise<QueuedLead[]> {
+  const queue: QueuedLead[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await listLeads({
+      ownerId,
+      sort: 'due',
+      limit: pageSize,
+      ...(cursor === undefined ? {} : { cursor }),
+    });
+    const leads = page.items.map(queuedLead);
+    queue.push(...leads);
+    cursor = page.cursor !== null && queueMayHoldMore(leads, context) ? page.cursor : undefined;
+  } while (cursor !== undefined && queue.length < QUEUE_READ_MAX);
+  if (cursor !== undefined)
+    logger.warn('morning list read the first leads of a long queue', { ownerId, read: queue.length });
+  return queue;
 }
 
 const queuedLead = (item: LeadListItem): QueuedLead => ({

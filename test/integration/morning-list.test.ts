@@ -74,6 +74,38 @@ describe('the morning list', () => {
     expect(mails[0]?.body.text).toContain(`${runtime.apiUrl}/console/#/leads`);
   });
 
+  it('given an import that hands 鈴木 more leads than one page of her queue, when the list runs, then her mail counts every one of them', async () => {
+    // Arrange: five cards for 鈴木 read two at a time (the function reads 200 at a time).
+    const rows = Array.from(
+      { length: 5 },
+      (_, i) => `株式会社頁${i}${RUN},山田 ${i}郎,page-${i}-${RUN}@example.co.jp,03-5555-020${i}`,
+    );
+    const imported = await api(runtime).opsPost('/v1/ops/imports', {
+      csv: ['会社名,氏名,メールアドレス,電話番号', ...rows].join('\n'),
+      channel: 'event',
+      source: '展示会 2030 大阪',
+      consent: 'business_card',
+      ownerId: 'suzuki',
+    });
+    expect(imported.status).toBe(200);
+    await runtime.settle();
+    const now = await nowOf();
+    await runtime.advanceClock(nextMorningListAt(now + 60_000, MORNING, window) - now);
+    const { sendMorningLists } = await import('#app/send-morning-lists');
+
+    // Act
+    const outcome = await sendMorningLists({ pageSize: 2 });
+
+    // Assert
+    expect(outcome).toMatchObject({ outcome: 'done' });
+    const mails = (await inbox(ses(), 'h.suzuki@example.co.jp')).filter(
+      (m) => m.subject.startsWith('【本日の対応予定】') && m.body.text?.includes(RUN),
+    );
+    expect(mails).toHaveLength(1);
+    expect(mails[0]?.subject).toMatch(/^【本日の対応予定】(期限超過|本日期限) 5件$/);
+    for (let i = 0; i < 5; i++) expect(mails[0]?.body.text).toContain(`株式会社頁${i}${RUN}`);
+  });
+
   it('given a Saturday morning, when the list runs, then it sends nothing (not a business day of the hand-off clocks)', async () => {
     // Arrange: the next Saturday at the list's time.
     let at = await nowOf();

@@ -68,13 +68,7 @@ export function morningList(
 ): OwnerAlertMail | { skip: 'nothing_due' } {
   const { now, window } = context;
   const today = dayKey(now, window.timeZone);
-  const endOfToday = (at: EpochMs) => at <= now || dayKey(at, window.timeZone) === today;
-  const sectionOf = (lead: QueuedLead): Section | undefined => {
-    if (lead.due && lead.due.at <= now) return 'overdue';
-    if (lead.due && endOfToday(lead.due.at)) return 'dueToday';
-    if (lead.followUpAt !== null && endOfToday(lead.followUpAt)) return 'followUp';
-    return undefined;
-  };
+  const sectionOf = sectionFor(context);
   const bySection = new Map<Section, QueuedLead[]>(SECTIONS.map((s) => [s, []]));
   for (const lead of queue) {
     const section = sectionOf(lead);
@@ -117,6 +111,28 @@ export function morningList(
     text,
     html: mailHtml(text, link),
   };
+}
+
+/** Which section of the morning of `now` a lead belongs to, if any. */
+function sectionFor({ now, window }: MorningListContext): (lead: QueuedLead) => Section | undefined {
+  const today = dayKey(now, window.timeZone);
+  const byEndOfToday = (at: EpochMs) => at <= now || dayKey(at, window.timeZone) === today;
+  return (lead) => {
+    if (lead.due && lead.due.at <= now) return 'overdue';
+    if (lead.due && byEndOfToday(lead.due.at)) return 'dueToday';
+    if (lead.followUpAt !== null && byEndOfToday(lead.followUpAt)) return 'followUp';
+    return undefined;
+  };
+}
+
+/**
+ * Whether a page of the owner's queue ends before today's list does, so the next page is needed. The queue is
+ * ordered by what comes first (`sort=due`: the nearest deadline or planned contact, then the leads with
+ * nothing due), so once a lead asks nothing of the owner today, no later lead does.
+ */
+export function queueMayHoldMore(page: readonly QueuedLead[], context: MorningListContext): boolean {
+  const last = page.at(-1);
+  return last !== undefined && sectionFor(context)(last) !== undefined;
 }
 
 /** Whether `at` is a morning the list goes out: a business day of the hand-off clocks' window. */

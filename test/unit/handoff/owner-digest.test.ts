@@ -5,6 +5,7 @@ import {
   morningList,
   nextMorningListAt,
   type QueuedLead,
+  queueMayHoldMore,
 } from '#domain/handoff/owner-digest';
 import type { OwnerRef } from '#domain/lead/events';
 import { DEFAULT_WINDOW } from '#domain/nurture/calendar';
@@ -104,6 +105,17 @@ describe('the morning list', () => {
     expect(mail.subject).toBe(`【本日の対応予定】期限超過 ${MORNING_LIST_LINES + 3}件`);
     expect(mail.text.split('\n').filter((l) => l.startsWith('・'))).toHaveLength(MORNING_LIST_LINES);
     expect(mail.text).toContain('ほか 3 件');
+  });
+
+  it('given a page of the queue (ordered by what comes first), then the next page is read only while the page’s last lead still asks something of the owner today', () => {
+    const overdue = lead('A', { due: { clock: 'accept', at: NOW - HOUR } });
+    const callToday = lead('C', { followUpAt: NOW + 5 * HOUR });
+    const tomorrow = lead('D', { due: { clock: 'first_contact', at: NOW + 30 * HOUR } });
+    expect(queueMayHoldMore([overdue], CONTEXT)).toBe(true);
+    expect(queueMayHoldMore([overdue, callToday], CONTEXT)).toBe(true);
+    expect(queueMayHoldMore([overdue, callToday, tomorrow], CONTEXT)).toBe(false);
+    expect(queueMayHoldMore([overdue, lead('E')], CONTEXT)).toBe(false);
+    expect(queueMayHoldMore([], CONTEXT)).toBe(false);
   });
 
   it('goes out on the hand-off clocks’ business mornings: not on 成人の日, a weekend or the New Year closure', () => {
