@@ -279,6 +279,7 @@ export function buildProgram(): Command {
     .description('List leads (GET /v1/ops/leads?…)')
     .option('--stage <stage>', 'only this lifecycle stage')
     .option('--temperature <temperature>', 'only cold, warm or hot')
+    .option('--company <name>', 'a company-name search (株式会社, width and case aside), in name order')
     .option('--limit <n>', 'at most this many', '50')
     .option('--cursor <cursor>', 'continue from a previous page')
     .action(async (o: Record<string, string | undefined>) => {
@@ -292,7 +293,9 @@ export function buildProgram(): Command {
         string,
         unknown
       >[];
-      print(g(), result.body, () => formatTable(items, ['leadId', 'email', 'stage', 'temperature', 'score']));
+      print(g(), result.body, () =>
+        formatTable(items, ['leadId', 'email', 'company', 'stage', 'temperature', 'score']),
+      );
     });
   leads
     .command('show')

@@ -1,7 +1,7 @@
 /**
  * One-off: move a deployed table's leads onto the sharded list indexes (see shared/store/reindex.ts).
- * Run once after deploying a version that adds a list index (the sharded ones, `byOwner`), against AWS or the
- * local table:
+ * Run once after deploying a version that adds a list index (the sharded ones, `byOwner`, `byCompany`), against
+ * AWS or the local table:
  *
  *   TABLE_NAME=leadloop-prod-table AWS_REGION=ap-northeast-1 npx tsx scripts/reindex-leads.ts [--segments 4]
  *   npx tsx scripts/reindex-leads.ts          # the local table of `npm start`
@@ -14,10 +14,10 @@ import { useLocalTable } from '#local/runtime-file';
 
 export async function reindexAll(
   totalSegments = 4,
-  onPage: (p: { states: number; timeline: number }) => void = () => {},
-): Promise<{ states: number; timeline: number; skipped: number }> {
+  onPage: (p: { states: number; profiles: number; timeline: number }) => void = () => {},
+): Promise<{ states: number; profiles: number; timeline: number; skipped: number }> {
   const { reindexPage } = await import('#store/reindex');
-  const totals = { states: 0, timeline: 0, skipped: 0 };
+  const totals = { states: 0, profiles: 0, timeline: 0, skipped: 0 };
   await Promise.all(
     Array.from({ length: totalSegments }, async (_, segment) => {
       let startKey: Record<string, unknown> | undefined;
@@ -29,6 +29,7 @@ export async function reindexAll(
           ...(startKey ? { startKey } : {}),
         });
         totals.states += page.states;
+        totals.profiles += page.profiles;
         totals.timeline += page.timeline;
         totals.skipped += page.skipped;
         onPage(totals);
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
   process.env.PUBLIC_BASE_URL ??= 'http://localhost:3000';
   process.env.LOG_LEVEL ??= 'warn';
   const totals = await reindexAll(segments, (t) =>
-    process.stderr.write(`\rstate items ${t.states}, timeline entries ${t.timeline}`),
+    process.stderr.write(`\rstate items ${t.states}, profiles ${t.profiles}, timeline entries ${t.timeline}`),
   );
   process.stderr.write('\n');
   console.info(JSON.stringify(totals));

@@ -19,7 +19,7 @@ import {
   when,
 } from './ui.ts';
 
-// ----- Leads (GET /v1/ops/leads?stage=&temperature=&owner=&channel=&updatedSince=&sort=&cursor=) ----------
+// ----- Leads (GET /v1/ops/leads?company=&stage=&temperature=&owner=&channel=&updatedSince=&sort=&cursor=) --
 
 interface LeadRow {
   leadId: string;
@@ -194,6 +194,7 @@ export function LeadsPage({ t, session }: { t: T; session: Session }) {
     html`<select name=${name} defaultValue=${initial.get(name) ?? ''}><option value="">${t('any')}</option>${options.map((s) => html`<option value=${s}>${valueLabel(t, name, s)}</option>`)}</select>`;
   return html`<section class="card" aria-labelledby="h-leads"><div class="heading-row"><h2 id="h-leads">${t(query.includes('owner=me') ? 'myLeads' : 'leads')}</h2><span class="spacer"></span><a class="action" href="#/new-lead">${t('newLead')}</a></div>
     <form class="filters" onSubmit=${submit} aria-label=${t('filter')} key=${query}>
+      <label>${t('companySearch')}<input name="company" type="search" maxLength=${100} placeholder=${t('companySearchHint')} defaultValue=${initial.get('company') ?? ''} /></label>
       <label>${t('stage')}${select('stage', STAGES)}</label>
       <label>${t('temperature')}${select('temperature', ['hot', 'warm', 'cold'])}</label>
       <label>${t('channel')}${select('channel', CHANNELS)}</label>

@@ -5,6 +5,7 @@ import {
   leadSheet,
   listLeads,
   listLeadsQuerySchema,
+  NothingToSearchError,
 } from '#app/list-leads';
 import { viewLead } from '#app/view-lead';
 import { callerOf } from '#http/access';
@@ -16,8 +17,9 @@ import { json, text } from '#http/responses';
 /**
  * GET /v1/ops/leads/{leadId} and GET /v1/ops/leads?email=…: one lead with its score breakdown and the newest
  * page of its timeline (`?timelineCursor=` for older entries). GET /v1/ops/leads?stage=&temperature=&owner=
- * &channel=&updatedSince=&sort=&limit=&cursor=&format=&lang=: a list served by the sharded indexes, never a scan
- * (`sort=due`: one owner's queue from `byOwner`, nearest deadline or planned contact first)
+ * &channel=&updatedSince=&company=&sort=&limit=&cursor=&format=&lang=: a list served by the indexes, never a scan
+ * (`sort=due`: one owner's queue from `byOwner`, nearest deadline or planned contact first; `company=`: a
+ * company-name search in `byCompany`, in name order)
  * (JSON `{items, cursor}` or CSV with the next cursor in `x-next-cursor`). IAM-authorized in AWS (bearer token
  * locally); e-mail lookups go through the e-mail index.
  */
@@ -58,6 +60,7 @@ async function listPage(event: HttpEvent): Promise<HttpResult> {
       ...(ownerId ? { ownerId } : {}),
       ...(q.channel ? { channel: q.channel } : {}),
       ...(q.updatedSince ? { updatedSince: Date.parse(q.updatedSince) } : {}),
+      ...(q.company ? { company: q.company } : {}),
       sort: q.sort,
       limit,
       ...(q.cursor ? { cursor: q.cursor } : {}),
@@ -66,6 +69,14 @@ async function listPage(event: HttpEvent): Promise<HttpResult> {
     if (error instanceof InvalidCursorError)
       throw new BadRequestError('The cursor is invalid.', [
         { field: 'cursor', code: 'invalid', message: 'use the cursor of a previous page of the same list' },
+      ]);
+    if (error instanceof NothingToSearchError)
+      throw new BadRequestError('Give more of the company name than its legal form.', [
+        {
+          field: 'company',
+          code: 'nothing_to_search',
+          message: 'a company name, not only 株式会社 or Co., Ltd.',
+        },
       ]);
     if (error instanceof DueNeedsOwnerError)
       throw new BadRequestError('sort=due lists one owner’s queue.', [

@@ -1,6 +1,7 @@
 import { settings } from '#config/settings';
 import { openFollowUp } from '#domain/handoff/follow-up';
 import { openDeadline, type SlaClockName } from '#domain/handoff/sla';
+import { companySearchKey } from '#domain/lead/company-search';
 import { isoAt } from '#domain/lead/events';
 import { SLA_CLOCK_LABELS_JA, STAGE_LABELS_JA, TEMPERATURE_LABELS_JA } from '#domain/lead/labels-ja';
 import type { Lead } from '#domain/lead/lead';
@@ -17,12 +18,16 @@ import * as z from '#domain/lead/validation';
 import { localDateTime } from '#domain/nurture/calendar';
 import { ACTIVITY_INDEX_VALUE, activityDay, allIndexKeys } from '#store/keys';
 import {
+  type CompanyPosition,
+  decodeCompanyCursor,
   decodeIndexCursor,
+  encodeCompanyCursor,
   encodeIndexCursor,
   getListedLeads,
   IndexMerge,
   type IndexRow,
   type ListIndexName,
+  readCompanyIndex,
 } from '#store/lead-index';
 
 export { InvalidCursorError } from '#store/lead-index';
@@ -59,6 +64,8 @@ export const listLeadsQuerySchema = /* @__PURE__ */ z.lazySchema(() =>
     stage: z.optional(z.enum(STAGES)),
     temperature: z.optional(z.enum(TEMPERATURES)),
     owner: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(64))),
+    /** A company search: the leads whose company name starts with this (legal form, width, case aside). */
+    company: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(100))),
     channel: z.optional(z.enum(LIST_CHANNELS)),
     updatedSince: z.optional(z.iso.datetime({ offset: true })),
     sort: z._default(z.enum(LIST_SORTS), 'score'),
@@ -171,6 +178,8 @@ export interface ListLeadsInput {
   ownerId?: string;
   channel?: string;
   updatedSince?: EpochMs;
+  /** A company search (`#domain/lead/company-search`): matches in name order; `sort` does not apply. */
+  company?: string;
   sort: (typeof LIST_SORTS)[number];
   limit: number;
   cursor?: string;
@@ -181,6 +190,11 @@ interface Plan {
   partitions: string[];
   equals: Record<string, string>;
   minSortValue?: number;
+}
+
+/** A company search with nothing to search once the legal form is set aside (「株式会社」 alone): a 400. */
+export class NothingToSearchError extends Error {
+  override name = 'NothingToSearchError';
 }
 
 /** `sort=due` without an owner: the queue is one owner's (the handler answers 400). */
@@ -270,6 +284,7 @@ function itemOf({ state, profile }: Lead): LeadListItem {
 export async function listLeads(
   input: ListLeadsInput,
 ): Promise<{ items: LeadListItem[]; cursor: string | null }> {
+  if (input.company !== undefined) return searchCompanies(input, input.company);
   const plan = planList(input);
   const binding = bindingOf(plan, input);
   const positions = input.cursor ? decodeIndexCursor(input.cursor, binding, plan.partitions.length) : {};
@@ -298,4 +313,43 @@ export async function listLeads(
     if (rows.length < want) break;
   }
   return { items, cursor: merge.done() ? null : encodeIndexCursor(merge.positions(), binding) };
+}
+
+/**
+ * A company search: the `byCompany` partition of the search key's first letter, read in name order from the
+ * cursor's position, each row completed from the lead's state and profile and kept if the other filters hold
+ * (at most `MAX_EXAMINED` rows examined per request, as a list).
+ */
+async function searchCompanies(
+  input: ListLeadsInput,
+  company: string,
+): Promise<{ items: LeadListItem[]; cursor: string | null }> {
+  const key = companySearchKey(company);
+  if (key === undefined) throw new NothingToSearchError('nothing to search but the legal form');
+  const binding = JSON.stringify([
+    'byCompany',
+    key,
+    input.stage ?? null,
+    input.temperature ?? null,
+    input.ownerId ?? null,
+    input.channel ?? null,
+    input.updatedSince ?? null,
+  ]);
+  let after: CompanyPosition | undefined = input.cursor
+    ? decodeCompanyCursor(input.cursor, binding, key)
+    : undefined;
+  const items: LeadListItem[] = [];
+  let examined = 0;
+  do {
+    const want = Math.min(input.limit - items.length, MAX_EXAMINED - examined);
+    const page = await readCompanyIndex(key, { limit: want, after });
+    examined += page.rows.length;
+    const leads = await getListedLeads(page.rows.map((r) => r.leadId));
+    for (const row of page.rows) {
+      const lead = leads.get(row.leadId);
+      if (lead && keeps(lead, input)) items.push(itemOf(lead));
+    }
+    after = page.next;
+  } while (after && items.length < input.limit && examined < MAX_EXAMINED);
+  return { items, cursor: after ? encodeCompanyCursor(after, binding) : null };
 }

@@ -290,6 +290,10 @@ export const OPERATIONS: readonly OperationSpec[] = [
       owner: { description: 'Owner id, or `me` for the signed-in owner' },
       channel: { description: 'Only leads of this acquisition channel' },
       updatedSince: { description: 'ISO-8601: only leads active since then' },
+      company: {
+        description:
+          'A company-name search: leads whose company starts with this, legal form (株式会社, (株), Co., Ltd.), width, case and spaces aside; in name order (`sort` does not apply)',
+      },
       sort: {
         description:
           '`score` (score band, highest first; default), `lastActivity` (newest day first) or `due` (with `owner`: the owner’s queue, nearest SLA deadline or planned contact first)',
@@ -300,7 +304,8 @@ export const OPERATIONS: readonly OperationSpec[] = [
     },
     responses: {
       '200': 'The lead, or `{items, cursor}` / CSV',
-      '400': 'Invalid e-mail, parameter or cursor; owner=me without a signed-in owner',
+      '400':
+        'Invalid e-mail, parameter or cursor; owner=me without a signed-in owner; a company search of a legal form alone',
       '404': 'No such lead',
     },
   },

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { BatchGetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { COMPANY_KEY_MAX } from '#domain/lead/company-search';
 import type { Lead, LeadProfile } from '#domain/lead/lead';
 import { dynamodb, tableName } from '#store/dynamodb';
 import { keys, leadIdFromPk } from '#store/keys';
-import { fromStateItem } from '#store/lead-items';
+import { companyInitial, fromStateItem } from '#store/lead-items';
 import { readProfile } from '#store/leads';
 import { INDEXES } from '#store/table-design';
 
@@ -167,6 +168,50 @@ function toRow(item: Record<string, unknown>, sortAttr: string): IndexRow {
   };
 }
 
+/** Where a company search stands: after this lead, whose company has this search key. */
+export interface CompanyPosition {
+  leadId: string;
+  companyKey: string;
+}
+
+/**
+ * One page of a company search (`byCompany`): the leads whose company's search key starts with `key`, in key
+ * order, after `after`. One query in one partition (the key's first letter). `next` is where the following
+ * page starts, absent when the partition has no more.
+ */
+export async function readCompanyIndex(
+  key: string,
+  options: { limit: number; after?: CompanyPosition | undefined },
+): Promise<{ rows: CompanyPosition[]; next?: CompanyPosition }> {
+  const design = INDEXES.byCompany;
+  const initial = companyInitial(key);
+  const result = await dynamodb.send(
+    new QueryCommand({
+      TableName: tableName,
+      IndexName: design.name,
+      KeyConditionExpression: '#i = :i AND begins_with(#k, :k)',
+      ExpressionAttributeNames: { '#i': design.partitionKey.name, '#k': design.sortKey.name },
+      ExpressionAttributeValues: { ':i': initial, ':k': key },
+      Limit: options.limit,
+      ...(options.after
+        ? {
+            ExclusiveStartKey: {
+              ...keys.profile(options.after.leadId),
+              [design.partitionKey.name]: initial,
+              [design.sortKey.name]: options.after.companyKey,
+            },
+          }
+        : {}),
+    }),
+  );
+  const rows = (result.Items ?? []).map((item) => ({
+    leadId: leadIdFromPk(String(item.pk)) ?? '',
+    companyKey: String(item[design.sortKey.name]),
+  }));
+  const last = rows.at(-1);
+  return result.LastEvaluatedKey && last ? { rows, next: last } : { rows };
+}
+
 /**
  * Profiles and states of the leads on a list page (eventually consistent: 0.5 read unit per item under
  * 4 KB). Leads missing either item (erased meanwhile) are left out.
@@ -227,6 +272,37 @@ export function encodeIndexCursor(positions: IndexPositions, binding: string): s
   );
   const payload = JSON.stringify(p);
   return Buffer.from(JSON.stringify({ p, c: checksum(binding, payload) })).toString('base64url');
+}
+
+/** A company search's cursor: the position after the last row read, bound to the search and its filters. */
+export function encodeCompanyCursor(position: CompanyPosition, binding: string): string {
+  const p = [position.leadId, position.companyKey];
+  return Buffer.from(JSON.stringify({ p, c: checksum(binding, JSON.stringify(p)) })).toString('base64url');
+}
+
+/** The position of a company search's cursor; InvalidCursorError unless it is this search's, inside its key. */
+export function decodeCompanyCursor(text: string, binding: string, key: string): CompanyPosition {
+  if (text.length > MAX_CURSOR) throw new InvalidCursorError('cursor too long');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidCursorError('not a cursor this API issued');
+  }
+  const { p, c } = (parsed ?? {}) as { p?: unknown; c?: unknown };
+  if (!Array.isArray(p) || typeof c !== 'string' || checksum(binding, JSON.stringify(p)) !== c)
+    throw new InvalidCursorError('not a cursor this API issued for this query');
+  const [leadId, companyKey] = p as unknown[];
+  if (
+    p.length !== 2 ||
+    typeof leadId !== 'string' ||
+    !LEAD_ID.test(leadId) ||
+    typeof companyKey !== 'string' ||
+    !companyKey.startsWith(key) ||
+    Array.from(companyKey).length > COMPANY_KEY_MAX
+  )
+    throw new InvalidCursorError('bad position');
+  return { leadId, companyKey };
 }
 
 export function decodeIndexCursor(text: string, binding: string, partitions: number): IndexPositions {

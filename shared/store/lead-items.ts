@@ -1,5 +1,6 @@
 import { waitsForSales } from '#domain/handoff/call-list';
 import { ownerNextDue } from '#domain/handoff/follow-up';
+import { companySearchKey } from '#domain/lead/company-search';
 import {
   EVENT_HASH_LENGTH,
   type Lead,
@@ -130,9 +131,26 @@ function unpackPending(value: unknown): PendingTimelineEntry[] {
   );
 }
 
+/**
+ * The profile item as stored: with the `byCompany` keys while it has a company with a search key
+ * (`#domain/lead/company-search`), none otherwise (the index is sparse).
+ */
 export function profileItem(profile: LeadProfile) {
-  return { ...keys.profile(profile.leadId), ...profile };
+  return { ...keys.profile(profile.leadId), ...profile, ...companyIndexAttributes(profile) };
 }
+
+/** The profile's `byCompany` index attributes: the first letter of its company's search key, and the key. */
+export function companyIndexAttributes(profile: LeadProfile) {
+  const company = profile.attributes.company;
+  const key = company === undefined ? undefined : companySearchKey(company);
+  return key === undefined ? {} : { companyInitial: companyInitial(key), companyKey: key };
+}
+
+/** The `byCompany` partition of a search key: its first letter (a whole code point). */
+export const companyInitial = (key: string): string => String.fromCodePoint(key.codePointAt(0) ?? 0);
+
+/** Attributes of the profile item that only the indexes read. */
+export const PROFILE_INDEX_ATTRS = ['companyInitial', 'companyKey'] as const;
 
 /** A lead's two items exactly as the store writes them (bulk loads in benchmarks and tests). */
 export function leadItems(lead: Lead): Record<string, unknown>[] {

@@ -24,7 +24,7 @@ import type { ErasedRemains } from '#domain/reports/erased-remains';
 import { readCancellation, type ScoredBatchRefusal } from '#domain/tracking/activity';
 import { batchWrite, dynamodb, isConditionalCheckFailure, queryPages, tableName } from '#store/dynamodb';
 import { dueAttributes, keys, leadIdFromPk, PREFIX, REPORT_REMAINS, timelineAtKey } from '#store/keys';
-import { fromStateItem, profileItem, stateItem, stripKeys } from '#store/lead-items';
+import { fromStateItem, PROFILE_INDEX_ATTRS, profileItem, stateItem, stripKeys } from '#store/lead-items';
 import { type OutboxEvent, outboxPut } from '#store/outbox';
 import { countsEvents, mergeCounterItems, reportItems } from '#store/report-counters';
 import { timelineExpiry } from '#store/retention';
@@ -54,7 +54,7 @@ function toOutbox(event: AnyDomainEvent, at: EpochMs): OutboxEvent {
 
 /** A stored profile, in today's channel vocabulary (legacy `inbound_web` touches upcast on read). */
 export function readProfile(item: Record<string, unknown> | undefined): LeadProfile | undefined {
-  const profile = stripKeys<LeadProfile>(item, []);
+  const profile = stripKeys<LeadProfile>(item, PROFILE_INDEX_ATTRS);
   return profile && upcastProfile(profile, settings.reports.channelGrouping);
 }
 

@@ -1,18 +1,26 @@
 import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
 import { keys, leadIdFromPk, PREFIX, timelineAtKey } from '#store/keys';
-import { fromStateItem, indexAttributes } from '#store/lead-items';
+import {
+  companyIndexAttributes,
+  fromStateItem,
+  indexAttributes,
+  PROFILE_INDEX_ATTRS,
+} from '#store/lead-items';
+import { readProfile } from '#store/leads';
 
 /**
  * One-off migration to the sharded list indexes (`scripts/reindex-leads.ts`, `npm run reindex` where wired):
  * items written before them carry unsharded index keys (`stageKey = 'mql'`, exact `scoreKey`,
  * `lastActivityAt`) and timeline entries without `timelineAt`, so the new reads would not find them. This
  * rewrites, per page of a parallel scan, each state item's index attributes (conditioned on its version: a
- * lead written meanwhile already has the new keys) and each timeline entry's `timelineAt` (only where
- * missing). Idempotent: a second run, or a run over new items, changes nothing. Never on a request path.
+ * lead written meanwhile already has the new keys), each profile's company-search keys (`byCompany`, on
+ * its version too) and each timeline entry's `timelineAt` (only where missing). Idempotent: a second run, or a run over new items, changes nothing. Never on a request path.
  */
 export interface ReindexPage {
   states: number;
+  /** Profiles given (or moved to) their company-search keys (`byCompany`). */
+  profiles: number;
   timeline: number;
   skipped: number;
   next?: Record<string, unknown>;
@@ -30,18 +38,26 @@ export async function reindexPage(options: {
       Segment: options.segment,
       TotalSegments: options.totalSegments,
       Limit: options.limit,
-      FilterExpression: 'sk = :state OR (begins_with(sk, :evt) AND attribute_not_exists(timelineAt))',
-      ExpressionAttributeValues: { ':state': keys.state('').sk, ':evt': PREFIX.timeline },
+      FilterExpression:
+        'sk = :state OR sk = :profile OR (begins_with(sk, :evt) AND attribute_not_exists(timelineAt))',
+      ExpressionAttributeValues: {
+        ':state': keys.state('').sk,
+        ':profile': keys.profile('').sk,
+        ':evt': PREFIX.timeline,
+      },
       ExclusiveStartKey: options.startKey,
     }),
   );
-  const page: ReindexPage = { states: 0, timeline: 0, skipped: 0 };
+  const page: ReindexPage = { states: 0, profiles: 0, timeline: 0, skipped: 0 };
   for (const item of result.Items ?? []) {
     const leadId = leadIdFromPk(String(item.pk));
     if (!leadId) continue;
     try {
       if (item.sk === keys.state('').sk) {
         if (await reindexState(item)) page.states++;
+        else page.skipped++;
+      } else if (item.sk === keys.profile('').sk) {
+        if (await reindexProfile(item)) page.profiles++;
         else page.skipped++;
       } else if (typeof item.occurredAt === 'number' && typeof item.eventId === 'string') {
         await dynamodb.send(
@@ -90,6 +106,34 @@ async function reindexState(item: Record<string, unknown>): Promise<boolean> {
       ExpressionAttributeValues: {
         ...Object.fromEntries(set.map(([, v], i) => [`:s${i}`, v])),
         ':v': state.version,
+      },
+    }),
+  );
+  return true;
+}
+
+/** Give one profile item its company-search keys (or move them); false when it already has them. */
+async function reindexProfile(item: Record<string, unknown>): Promise<boolean> {
+  const profile = readProfile(item);
+  if (!profile) return false;
+  const wanted: Record<string, unknown> = companyIndexAttributes(profile);
+  if (PROFILE_INDEX_ATTRS.every((k) => item[k] === wanted[k])) return false;
+  const set = PROFILE_INDEX_ATTRS.filter((k) => wanted[k] !== undefined);
+  const remove = PROFILE_INDEX_ATTRS.filter((k) => wanted[k] === undefined);
+  await dynamodb.send(
+    new UpdateCommand({
+      TableName: tableName,
+      Key: keys.profile(profile.leadId),
+      UpdateExpression: [
+        set.length ? `SET ${set.map((k) => `${k} = :${k}`).join(', ')}` : '',
+        remove.length ? `REMOVE ${remove.join(', ')}` : '',
+      ]
+        .filter(Boolean)
+        .join(' '),
+      ConditionExpression: 'version = :v',
+      ExpressionAttributeValues: {
+        ...Object.fromEntries(set.map((k) => [`:${k}`, wanted[k]])),
+        ':v': profile.version,
       },
     }),
   );

@@ -40,6 +40,11 @@ export interface IndexDesign {
  * nothing read for other owners' leads. KEYS_ONLY; the key moves only when the hand-off does (accept, contact,
  * a planned follow-up, a breach), so a tracking event on an owned lead writes no index. One partition key per
  * owner: a person's own hand-off changes are far below a partition's 1,000 WCU/s.
+ * `byCompany`: sparse; only profiles with a company carry it: partition key the first letter of the company's
+ * search key (`companyInitial`, `#domain/lead/company-search`), sort key the search key (`companyKey`), so a
+ * company search is one query (`begins_with`) in one partition, in name order. On the profile item, so only a
+ * new lead or a changed company writes it (never a tracking event); the first letters of company names spread
+ * the writes over thousands of partition keys (kana, kanji, letters). KEYS_ONLY: rows are completed like a list.
  * `byActivity`: every lead by last-activity DAY (`activityDay`, days since the epoch), sharded the same
  * way (`act#<shard>`): `sort=lastActivity` and `updatedSince=` lists. The key moves at most once a day a lead.
  */
@@ -98,6 +103,12 @@ export const INDEXES = {
     partitionKey: { name: 'activityKey', type: 'S' },
     sortKey: { name: 'activityDay', type: 'N' },
     include: ['stage', 'temperature', 'ownerId'],
+  },
+  byCompany: {
+    name: 'byCompany',
+    partitionKey: { name: 'companyInitial', type: 'S' },
+    sortKey: { name: 'companyKey', type: 'S' },
+    include: [],
   },
 } as const satisfies Record<string, IndexDesign>;
 

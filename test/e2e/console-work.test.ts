@@ -429,6 +429,27 @@ describe('console work pages in Chromium', () => {
     await page.context().close();
   });
 
+  it('given marketing types a company as a rep would (half-width kana, with its legal form), when the list is filtered, then the lead of that company is listed, and only companies of that name', async () => {
+    // Arrange
+    const page = await signIn(browser, runtime, 'marketing');
+    await page.goto(`${runtime.consoleUrl}#/leads`);
+
+    // Act
+    await page.getByLabel('会社名').fill('(株)ﾊﾝﾄﾞｵﾌ');
+    await page.getByRole('button', { name: '絞り込み' }).click();
+
+    // Assert
+    await page.locator(`[data-testid=leads] tr[data-lead="${mine.leadId}"]`).waitFor();
+    await settled(page);
+    const names = await page.locator('[data-testid=leads] tbody tr td:nth-child(2)').allTextContents();
+    expect(names.length).toBeGreaterThan(0);
+    expect(names.every((n) => n.includes('ハンドオフ'))).toBe(true);
+    expect(await page.getByLabel('会社名').inputValue()).toBe('(株)ﾊﾝﾄﾞｵﾌ');
+    expect(await seriousViolations(page)).toEqual([]);
+    await shot(page, 'leads-company-search');
+    await page.context().close();
+  });
+
   it('given a filter matching more than one page (1,005 leads), when marketing downloads the CSV, then the file holds every lead once, under one header, and the page says how many', async () => {
     // Arrange: 1,005 disqualified leads straight into the table (no other test lists that stage).
     const { batchWrite } = await import('#store/dynamodb');

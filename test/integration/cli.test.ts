@@ -42,6 +42,27 @@ describe('leadloop CLI', () => {
     expect(again.stderr).toContain('HTTP 404');
   });
 
+  it('given a lead of 株式会社カイシャケンサク…, when `leads list --company` is run with half-width kana and the legal form, then it lists that lead, with its company in the table', async () => {
+    // Arrange
+    const run = Math.random().toString(36).slice(2, 8);
+    const email = uniqueEmail('cli-company');
+    const company = `株式会社カイシャケンサク${run}`;
+    expect((await api(runtime).postForm('contact', contactForm(email, { company }))).status).toBe(201);
+    await runtime.settle();
+
+    // Act
+    const json = await leadloop('--json', 'leads', 'list', '--company', `(株)ｶｲｼｬｹﾝｻｸ${run}`);
+    const table = await leadloop('leads', 'list', '--company', `カイシャケンサク${run}`);
+
+    // Assert
+    expect(json.code).toBe(0);
+    expect((JSON.parse(json.stdout) as { items: { email: string }[] }).items.map((i) => i.email)).toEqual([
+      email,
+    ]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain(company);
+  });
+
   it('given a lead who asked by phone to stop the mails, when `leads unsubscribe` records it by e-mail, then the lead is out with the note in its consent ledger; run again, it says so and exits 0; without --note, exit 2', async () => {
     // Arrange
     const email = uniqueEmail('cli-opt-out');

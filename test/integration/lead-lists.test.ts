@@ -471,7 +471,7 @@ describe('lead view timeline pages', () => {
 });
 
 describe('migration of items written before the sharded indexes', () => {
-  it('given a legacy state item and timeline entry, when the one-off re-index runs, then lists, call list and timeline find them, and a re-run changes nothing', async () => {
+  it('given a legacy state item, profile and timeline entry, when the one-off re-index runs, then lists, call list, company search and timeline find them, and a re-run changes nothing', async () => {
     const { dynamodb, tableName } = await import('#store/dynamodb');
     const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
     const { leadItems } = await import('#store/lead-items');
@@ -486,8 +486,15 @@ describe('migration of items written before the sharded indexes', () => {
       scoreKey: 93,
       lastActivityAt: activityAt,
     };
+    // A profile written before the company search: no `byCompany` keys.
+    const legacyProfile: Record<string, unknown> = {
+      ...profile,
+      attributes: { ...(profile.attributes as object), company: '株式会社レガシー工業' },
+    };
+    delete legacyProfile.companyInitial;
+    delete legacyProfile.companyKey;
     for (const Item of [
-      profile,
+      legacyProfile,
       legacy,
       {
         ...keys.timelineEvent('legacy-1', 'old-1'),
@@ -504,10 +511,20 @@ describe('migration of items written before the sharded indexes', () => {
     const listed = async () => (await listAll('stage=recycled', 10)).ids;
     expect(await listed()).not.toContain('legacy-1');
 
+    const found = async () =>
+      (
+        (await (await get(`/v1/ops/leads?company=${encodeURIComponent('レガシー工業')}`)).json()) as {
+          items: { leadId: string }[];
+        }
+      ).items.map((i) => i.leadId);
+    expect(await found()).toEqual([]);
+
     const { reindexAll } = await import('../../scripts/reindex-leads.ts');
     const first = await reindexAll(2);
     expect(first.states).toBeGreaterThanOrEqual(1);
+    expect(first.profiles).toBeGreaterThanOrEqual(1);
     expect(first.timeline).toBeGreaterThanOrEqual(1);
+    expect(await found()).toEqual(['legacy-1']);
 
     expect(await listed()).toContain('legacy-1');
     const callPage = (await (await get('/v1/ops/call-list?limit=200')).json()) as {
@@ -520,7 +537,7 @@ describe('migration of items written before the sharded indexes', () => {
     };
     expect(view.timeline.map((e) => e.eventId)).toEqual(['old-1']);
     expect(view.lastActivityAt).toBe(new Date(T).toISOString());
-    expect(await reindexAll(2)).toMatchObject({ states: 0, timeline: 0 });
+    expect(await reindexAll(2)).toMatchObject({ states: 0, profiles: 0, timeline: 0 });
   });
 });
 
