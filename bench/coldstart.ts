@@ -5,7 +5,11 @@
  * against a floor built the same way that only constructs the same SDK clients the bundle contains (found
  * from esbuild's metafile; the DynamoDB client wrapped in lib-dynamodb's document client, as the store builds
  * it). Figure: the lower quartile of the handler's import times ÷ the lower quartile of its floor's, over
- * `--runs` runs paired and alternated. Target (issue 16 item 7): ≤ 1.3×.
+ * `--runs` runs paired and alternated. Target (issue 16 item 7): ≤ 1.3×. A function over the target is
+ * measured again, `--runs` more pairs at a time, up to `--rounds` rounds in all, and judged on all its runs
+ * pooled: on this machine a slow stretch of a few seconds could put one round's quartile on the slow speed
+ * (ops-imports 1.515 in a full run, 1.21 alone right after), while a function that is really heavier is
+ * heavier in every round and misses on the pooled runs too. `details.<function>.rounds` says how many it took.
  *
  * Why the lower quartile: what slows an import here is the machine (other processes, a core's speed
  * changing), and that noise only ever adds time, so the fast end of the runs estimates what the code costs
@@ -19,7 +23,7 @@
  * package, as bytes in the output (after tree-shaking; an input's own size says little: zod/mini is 790 KB
  * of input and 3–30 KB of output).
  *
- *   npx tsx bench/coldstart.ts [--runs 21] [--only track,capture]
+ *   npx tsx bench/coldstart.ts [--runs 21] [--rounds 3] [--only track,capture]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -35,6 +39,9 @@ import { figure, median, numberArg, writeResult } from './support.ts';
 // 1.25 and 1.32 from run to run while the median of its per-pair ratios stayed at 1.27; 21 pairs put each
 // quartile on the 6th-fastest run. About 2 minutes more for the 26 functions.
 const RUNS = numberArg('runs', 21);
+/** Rounds of `RUNS` pairs at most: a function over the target is measured again, up to twice. */
+const ROUNDS = numberArg('rounds', 3);
+const MAX_RATIO = 1.3;
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg > 0 ? (process.argv[onlyArg + 1] ?? '').split(',') : [];
 const ROOT = resolve(import.meta.dirname, '..');
@@ -124,23 +131,29 @@ for (const spec of FUNCTIONS.filter((f) => only.length === 0 || only.includes(f.
   const floorMs: number[] = [];
   importMs(file); // warm the file cache
   importMs(floorFile);
-  for (let r = 0; r < RUNS; r++) {
-    // Paired and alternated (handler first on even runs, floor first on odd ones), so neither side always
-    // runs right after the other's process on a machine shared with other work.
-    if (r % 2 === 0) {
-      handlerMs.push(importMs(file));
-      floorMs.push(importMs(floorFile));
-    } else {
-      floorMs.push(importMs(floorFile));
-      handlerMs.push(importMs(file));
+  let rounds = 0;
+  do {
+    rounds++;
+    for (let r = 0; r < RUNS; r++) {
+      // Paired and alternated (handler first on even runs, floor first on odd ones), so neither side always
+      // runs right after the other's process on a machine shared with other work.
+      if (r % 2 === 0) {
+        handlerMs.push(importMs(file));
+        floorMs.push(importMs(floorFile));
+      } else {
+        floorMs.push(importMs(floorFile));
+        handlerMs.push(importMs(file));
+      }
     }
-  }
+    // Over the target: confirm with more runs (pooled), as a slow stretch of the machine can put one round's
+    // quartile on its slow speed; a function that is really heavier misses on the pooled runs too.
+  } while (lowerQuartile(handlerMs) / lowerQuartile(floorMs) > MAX_RATIO && rounds < ROUNDS);
   const h = lowerQuartile(handlerMs);
   const f = lowerQuartile(floorMs);
   figures.push(
     figure(`${spec.name}: cold import vs SDK-only floor`, h, 'ms', f, {
       on: 'ratio',
-      max: 1.3,
+      max: MAX_RATIO,
       source: 'issue 16 item 7',
     }),
   );
@@ -152,6 +165,7 @@ for (const spec of FUNCTIONS.filter((f) => only.length === 0 || only.includes(f.
         .sort((a, b) => b[1] - a[1])
         .slice(0, 8),
     ),
+    rounds,
     handlerMs,
     floorMs,
     medianRatio: Number((median(handlerMs) / median(floorMs)).toFixed(3)),

@@ -23,7 +23,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { batchWriteAll, consentingLeadItems, dueEnrollmentItem } from '../test/support/fixtures.ts';
-import { figure, numberArg, startBenchEngines, writeResult } from './support.ts';
+import { clockInSendWindow, figure, numberArg, startBenchEngines, writeResult } from './support.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.LOG_LEVEL = 'silent';
@@ -36,14 +36,11 @@ const TABLE = 'bench-drain';
 const engines = await startBenchEngines(TABLE, { ses: true });
 const { raw } = engines;
 
-const { advanceClock, now } = await import('#adapters/clock');
-const { nextWindowOpening } = await import('#domain/nurture/calendar');
+const { now } = await import('#adapters/clock');
 const { settings } = await import('#config/settings');
 const { createSweeper, TIMER_PROCESSORS, concurrencyFor } = await import('#app/sweep-due-timers');
 
-advanceClock(
-  Math.max(0, nextWindowOpening(now(), settings.nurtureSettings.sendWindow) + 30 * 60_000 - now()),
-);
+await clockInSendWindow();
 
 const seed = async (count: number, label: string) => {
   const at = now();

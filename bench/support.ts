@@ -79,6 +79,27 @@ export interface Figure {
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** A figure and whether it meets its target (a figure without target passes: it is recorded only). */
+/**
+ * Moves the one clock (`#adapters/clock`) to a moment when every due step may be sent: inside the nurture
+ * send window (Tokyo business hours), past its opening spread, with `minutesLeft` of the window still ahead,
+ * whatever the time of day the bench is run (at 17:45 Tokyo the window is open but closes during the run: the
+ * next business morning is taken). Only forward, as the clock moves.
+ */
+export async function clockInSendWindow(minutesLeft = 60): Promise<void> {
+  const { advanceClock, now } = await import('#adapters/clock');
+  const { nextWindowOpening } = await import('#domain/nurture/calendar');
+  const { settings } = await import('#config/settings');
+  const window = settings.nurtureSettings.sendWindow;
+  const MINUTE = 60_000;
+  const open = (t: number) => nextWindowOpening(t, window) === t;
+  const settled = (t: number) => nextWindowOpening(t, window) + ((window.spreadMinutes ?? 0) + 1) * MINUTE;
+  let target = settled(now());
+  for (let i = 0; i < 30 && !(open(target) && open(target + minutesLeft * MINUTE)); i++)
+    target = settled(target + minutesLeft * MINUTE);
+  if (!open(target)) throw new Error('no send window found to run the bench in');
+  advanceClock(Math.max(0, target - now()));
+}
+
 export function figure(
   name: string,
   value: number,

@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { batchWriteAll, consentingLeadItems, dueEnrollmentItem } from '../test/support/fixtures.ts';
-import { figure, median, numberArg, startBenchEngines, writeResult } from './support.ts';
+import { clockInSendWindow, figure, median, numberArg, startBenchEngines, writeResult } from './support.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.LOG_LEVEL = 'silent';
@@ -31,9 +31,7 @@ const { raw } = engines;
 
 // Modules read the environment at import time: import them only now.
 const { dynamodb } = await import('#store/dynamodb');
-const { advanceClock, now } = await import('#adapters/clock');
-const { nextWindowOpening } = await import('#domain/nurture/calendar');
-const { settings } = await import('#config/settings');
+const { now } = await import('#adapters/clock');
 const { createSweeper, TIMER_PROCESSORS } = await import('#app/sweep-due-timers');
 
 // Count every call the product makes to DynamoDB (calls per step, against the floor).
@@ -47,9 +45,7 @@ dynamodb.middlewareStack.add(
 );
 
 // Business hours in Tokyo, so every due step may send now.
-advanceClock(
-  Math.max(0, nextWindowOpening(now(), settings.nurtureSettings.sendWindow) + 30 * 60_000 - now()),
-);
+await clockInSendWindow();
 
 const writeAll = (items: Record<string, unknown>[]) => batchWriteAll(raw, TABLE, items, 12);
 

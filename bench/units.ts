@@ -17,7 +17,14 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { batchWriteAll, consentingLeadItems, dueEnrollmentItem } from '../test/support/fixtures.ts';
-import { benchFormBody, figure, numberArg, startBenchEngines, writeResult } from './support.ts';
+import {
+  benchFormBody,
+  clockInSendWindow,
+  figure,
+  numberArg,
+  startBenchEngines,
+  writeResult,
+} from './support.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.LOG_LEVEL = 'silent';
@@ -42,18 +49,14 @@ const runtime = await startRuntime({
 
 const { dynamodb } = await import('#store/dynamodb');
 const { attachCapacityAccounting } = await import('#store/capacity');
-const { advanceClock, now } = await import('#adapters/clock');
-const { nextWindowOpening } = await import('#domain/nurture/calendar');
-const { settings } = await import('#config/settings');
+const { now } = await import('#adapters/clock');
 const { createSweeper, TIMER_PROCESSORS } = await import('#app/sweep-due-timers');
 const { loadApi } = await import('../test/support/http-harness.ts');
 const meter = attachCapacityAccounting(dynamodb);
 const api = await loadApi();
 
 // Business hours in Tokyo, so every due step may send now.
-advanceClock(
-  Math.max(0, nextWindowOpening(now(), settings.nurtureSettings.sendWindow) + 30 * 60_000 - now()),
-);
+await clockInSendWindow();
 
 try {
   meter.reset();

@@ -267,21 +267,20 @@ const checksum = (binding: string, payload: string): string =>
  * 500 from the SDK or DynamoDB.
  */
 export function encodeIndexCursor(positions: IndexPositions, binding: string): string {
-  const p = Object.entries(positions).map(([i, v]) =>
-    v === 'done' ? [Number(i)] : [Number(i), v.leadId, v.sortValue],
+  return sealCursor(
+    Object.entries(positions).map(([i, v]) =>
+      v === 'done' ? [Number(i)] : [Number(i), v.leadId, v.sortValue],
+    ),
+    binding,
   );
-  const payload = JSON.stringify(p);
-  return Buffer.from(JSON.stringify({ p, c: checksum(binding, payload) })).toString('base64url');
 }
 
-/** A company search's cursor: the position after the last row read, bound to the search and its filters. */
-export function encodeCompanyCursor(position: CompanyPosition, binding: string): string {
-  const p = [position.leadId, position.companyKey];
-  return Buffer.from(JSON.stringify({ p, c: checksum(binding, JSON.stringify(p)) })).toString('base64url');
-}
+/** A cursor's text: base64url of its payload and the checksum binding it to its query. */
+const sealCursor = (p: unknown[], binding: string): string =>
+  Buffer.from(JSON.stringify({ p, c: checksum(binding, JSON.stringify(p)) })).toString('base64url');
 
-/** The position of a company search's cursor; InvalidCursorError unless it is this search's, inside its key. */
-export function decodeCompanyCursor(text: string, binding: string, key: string): CompanyPosition {
+/** The payload of a cursor this API issued for `binding`; InvalidCursorError otherwise. */
+function openCursor(text: string, binding: string): unknown[] {
   if (text.length > MAX_CURSOR) throw new InvalidCursorError('cursor too long');
   let parsed: unknown;
   try {
@@ -292,7 +291,18 @@ export function decodeCompanyCursor(text: string, binding: string, key: string):
   const { p, c } = (parsed ?? {}) as { p?: unknown; c?: unknown };
   if (!Array.isArray(p) || typeof c !== 'string' || checksum(binding, JSON.stringify(p)) !== c)
     throw new InvalidCursorError('not a cursor this API issued for this query');
-  const [leadId, companyKey] = p as unknown[];
+  return p;
+}
+
+/** A company search's cursor: the position after the last row read, bound to the search and its filters. */
+export function encodeCompanyCursor(position: CompanyPosition, binding: string): string {
+  return sealCursor([position.leadId, position.companyKey], binding);
+}
+
+/** The position of a company search's cursor; InvalidCursorError unless it is this search's, inside its key. */
+export function decodeCompanyCursor(text: string, binding: string, key: string): CompanyPosition {
+  const p = openCursor(text, binding);
+  const [leadId, companyKey] = p;
   if (
     p.length !== 2 ||
     typeof leadId !== 'string' ||
@@ -306,16 +316,7 @@ export function decodeCompanyCursor(text: string, binding: string, key: string):
 }
 
 export function decodeIndexCursor(text: string, binding: string, partitions: number): IndexPositions {
-  if (text.length > MAX_CURSOR) throw new InvalidCursorError('cursor too long');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-  } catch {
-    throw new InvalidCursorError('not a cursor this API issued');
-  }
-  const { p, c } = (parsed ?? {}) as { p?: unknown; c?: unknown };
-  if (!Array.isArray(p) || typeof c !== 'string' || checksum(binding, JSON.stringify(p)) !== c)
-    throw new InvalidCursorError('not a cursor this API issued for this query');
+  const p = openCursor(text, binding);
   const positions: IndexPositions = {};
   for (const entry of p) {
     if (!Array.isArray(entry)) throw new InvalidCursorError('bad position');
