@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Five tiers, each runnable alone (`npm run test:unit` …); `npm test` runs them all.
+// Five tiers, each runnable alone (`npm run test:unit` …), and the unit tier again in Tokyo's zone;
+// `npm test` runs them all.
 export default defineConfig({
   test: {
     // The SDK warns on Node 20 (this machine's runtime); Lambdas run on the Node 24 runtime.
@@ -14,6 +15,18 @@ export default defineConfig({
           setupFiles: ['test/unit/setup-env.ts'],
           // Property tests (thousands of generated cases) take about a second alone; under a full run on a
           // loaded 2-core machine one took over the 5 s default. Budgets hold there, not on a quiet laptop.
+          testTimeout: 30_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // The unit tier again in the zone of a Japanese developer's machine: nothing may read the machine's
+          // zone (local times come from config/app.ts → timeZone), so a test that passes only in UTC fails here.
+          name: 'unit-tokyo',
+          include: ['test/unit/**/*.test.ts'],
+          env: { TZ: 'Asia/Tokyo' },
+          setupFiles: ['test/unit/setup-env.ts', 'test/unit/machine-zone.ts'],
           testTimeout: 30_000,
         },
       },
