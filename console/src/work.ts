@@ -204,6 +204,7 @@ export function LeadsPage({ t, session }: { t: T; session: Session }) {
       <button class="primary" type="submit">${t('filter')}</button>
       <button class="secondary" type="button" onClick=${csv} disabled=${downloading}>${t('downloadCsv')}</button>
     </form>
+    ${initial.get('company') && html`<p class="muted" data-testid="company-order">${t('companySearchOrder')}</p>`}
     <form class="filters" onSubmit=${find}><label>${t('email')}<input name="email" type="email" required /></label><button class="secondary" type="submit">${t('open')}</button></form>
     <${Message} result=${message} />
     <${Show} t=${t} load=${load}>${(v: LeadPage) => html`

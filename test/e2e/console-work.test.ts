@@ -445,6 +445,7 @@ describe('console work pages in Chromium', () => {
     expect(names.length).toBeGreaterThan(0);
     expect(names.every((n) => n.includes('ハンドオフ'))).toBe(true);
     expect(await page.getByLabel('会社名').inputValue()).toBe('(株)ﾊﾝﾄﾞｵﾌ');
+    expect(await page.getByTestId('company-order').textContent()).toContain('会社名順');
     expect(await seriousViolations(page)).toEqual([]);
     await shot(page, 'leads-company-search');
     await page.context().close();
