@@ -291,50 +291,67 @@ const start = async (
     log(`digest ${JSON.stringify(result)}`);
     return result;
   };
-  // The digest's weekly cron (EventBridge Scheduler in AWS): with the local scheduler on, the clock fires it
-  // when it reaches the configured weekday and time in app.timeZone (tests, scheduler off, send on demand).
   const { corsOrigins, settings } = await import('#config/settings');
   const { nextDigestAt } = await import('#domain/reports/digest');
-  const digestConfig = handlers.has('report-digest') ? settings.reports.digest : undefined;
-  let nextDigest =
-    digestConfig && (options.digestSchedule ?? (options.sweepEverySeconds ?? 5) > 0)
-      ? nextDigestAt(clock.now(), digestConfig, settings.app.timeZone)
-      : undefined;
-  const digestIfDue = async (): Promise<void> => {
-    if (!digestConfig || nextDigest === undefined || clock.now() < nextDigest) return;
-    // Past this slot: next week's. (A jump of the clock without ticks over a slot sends that digest late,
-    // once, at the next tick; the week's claim keeps it from going twice.)
-    nextDigest = nextDigestAt(clock.now() + SCHEDULE_MS, digestConfig, settings.app.timeZone);
-    await sendDigest().catch((e: unknown) =>
-      log(`digest failed: ${e instanceof Error ? e.message : String(e)}`),
-    );
-  };
-
-  // The morning list's cron (EventBridge Scheduler in AWS): the clock fires it at its time on the hand-off
-  // clocks' business mornings (the function itself also skips a morning that is not one).
   const { nextMorningListAt } = await import('#domain/handoff/owner-digest');
+  /**
+   * A cron of EventBridge Scheduler in AWS, played by the local clock: with the local scheduler on (or `on`
+   * set), `run` fires at each slot `nextAt` names once the clock reaches it, and the next slot is taken from
+   * just past this one. (A jump of the clock without ticks over a slot runs it late, once, at the next tick;
+   * each function's claims keep a run from mailing twice.)
+   */
+  const localCron = (
+    name: string,
+    on: boolean | undefined,
+    nextAt: ((after: number) => number) | undefined,
+    run: () => Promise<unknown>,
+  ) => {
+    let next = nextAt && (on ?? (options.sweepEverySeconds ?? 5) > 0) ? nextAt(clock.now()) : undefined;
+    return {
+      /** The next slot still ahead of `now`, if any. */
+      nextAfter: (now: number) => (next !== undefined && next > now ? next : undefined),
+      ifDue: async (): Promise<void> => {
+        if (!nextAt || next === undefined || clock.now() < next) return;
+        next = nextAt(clock.now() + SCHEDULE_MS);
+        await run().catch((e: unknown) =>
+          log(`${name} failed: ${e instanceof Error ? e.message : String(e)}`),
+        );
+      },
+    };
+  };
+  // The weekly digest, at the configured weekday and time in app.timeZone (tests, scheduler off, send on
+  // demand).
+  const digestConfig = handlers.has('report-digest') ? settings.reports.digest : undefined;
+  // The morning list, at its time on the hand-off clocks' business mornings (the function itself also skips a
+  // morning that is not one).
   const morningConfig = handlers.has('owner-morning-list')
     ? settings.handoff.ownerAlerts.morningList
     : undefined;
-  const listWindow = settings.handoff.sla.window;
-  let nextMorning =
-    morningConfig && (options.morningListSchedule ?? (options.sweepEverySeconds ?? 5) > 0)
-      ? nextMorningListAt(clock.now(), morningConfig.time, listWindow)
-      : undefined;
-  const morningListIfDue = async (): Promise<void> => {
-    if (!morningConfig || nextMorning === undefined || clock.now() < nextMorning) return;
-    nextMorning = nextMorningListAt(clock.now() + SCHEDULE_MS, morningConfig.time, listWindow);
-    await invoke('owner-morning-list', {
-      source: 'local.scheduler',
-      time: new Date(clock.now()).toISOString(),
-    })
-      .then((result) => log(`morning list ${JSON.stringify(result)}`))
-      .catch((e: unknown) => log(`morning list failed: ${e instanceof Error ? e.message : String(e)}`));
-  };
+  const crons = [
+    localCron(
+      'digest',
+      options.digestSchedule,
+      digestConfig && ((after) => nextDigestAt(after, digestConfig, settings.app.timeZone)),
+      sendDigest,
+    ),
+    localCron(
+      'morning list',
+      options.morningListSchedule,
+      morningConfig && ((after) => nextMorningListAt(after, morningConfig.time, settings.handoff.sla.window)),
+      async () =>
+        log(
+          `morning list ${JSON.stringify(
+            await invoke('owner-morning-list', {
+              source: 'local.scheduler',
+              time: new Date(clock.now()).toISOString(),
+            }),
+          )}`,
+        ),
+    ),
+  ];
   /** The scheduled mails whose time has come (the digest, the morning list). */
   const schedulesIfDue = async (): Promise<void> => {
-    await digestIfDue();
-    await morningListIfDue();
+    for (const cron of crons) await cron.ifDue();
   };
 
   let sweeping: Promise<unknown> | undefined;
@@ -375,8 +392,7 @@ const start = async (
         end,
         now + step,
         due === undefined || due <= now ? end : Math.max(due, now + SCHEDULE_MS),
-        nextDigest !== undefined && nextDigest > now ? nextDigest : end,
-        nextMorning !== undefined && nextMorning > now ? nextMorning : end,
+        ...crons.map((cron) => cron.nextAfter(now) ?? end),
       );
       clock.advanceClock(at - now);
       await sweep();

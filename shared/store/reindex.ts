@@ -86,29 +86,7 @@ async function reindexState(item: Record<string, unknown>): Promise<boolean> {
   const wanted: Record<string, unknown> = { ...indexAttributes(state), activityAt: state.lastActivityAt };
   const stale = Object.entries(wanted).some(([k, v]) => item[k] !== v) || 'lastActivityAt' in item;
   if (!stale) return false;
-  const set = Object.entries(wanted).filter(([, v]) => v !== undefined);
-  const remove = [
-    ...Object.entries(wanted)
-      .filter(([, v]) => v === undefined)
-      .map(([k]) => k),
-    'lastActivityAt',
-  ];
-  await dynamodb.send(
-    new UpdateCommand({
-      TableName: tableName,
-      Key: keys.state(state.leadId),
-      UpdateExpression: `SET ${set.map((_, i) => `#s${i} = :s${i}`).join(', ')} REMOVE ${remove.map((_, i) => `#r${i}`).join(', ')}`,
-      ConditionExpression: 'version = :v',
-      ExpressionAttributeNames: {
-        ...Object.fromEntries(set.map(([k], i) => [`#s${i}`, k])),
-        ...Object.fromEntries(remove.map((k, i) => [`#r${i}`, k])),
-      },
-      ExpressionAttributeValues: {
-        ...Object.fromEntries(set.map(([, v], i) => [`:s${i}`, v])),
-        ':v': state.version,
-      },
-    }),
-  );
+  await rewriteAttributes(keys.state(state.leadId), state.version, { ...wanted, lastActivityAt: undefined });
   return true;
 }
 
@@ -118,24 +96,44 @@ async function reindexProfile(item: Record<string, unknown>): Promise<boolean> {
   if (!profile) return false;
   const wanted: Record<string, unknown> = companyIndexAttributes(profile);
   if (PROFILE_INDEX_ATTRS.every((k) => item[k] === wanted[k])) return false;
-  const set = PROFILE_INDEX_ATTRS.filter((k) => wanted[k] !== undefined);
-  const remove = PROFILE_INDEX_ATTRS.filter((k) => wanted[k] === undefined);
+  await rewriteAttributes(
+    keys.profile(profile.leadId),
+    profile.version,
+    Object.fromEntries(PROFILE_INDEX_ATTRS.map((k) => [k, wanted[k]])),
+  );
+  return true;
+}
+
+/**
+ * Sets the attributes of `wanted` that have a value and removes those that are undefined, on the item at
+ * `key`, only while it is still at `version` (a lead written meanwhile already has its keys).
+ */
+async function rewriteAttributes(
+  key: Record<string, string>,
+  version: number,
+  wanted: Record<string, unknown>,
+): Promise<void> {
+  const set = Object.entries(wanted).filter(([, v]) => v !== undefined);
+  const remove = Object.keys(wanted).filter((k) => wanted[k] === undefined);
   await dynamodb.send(
     new UpdateCommand({
       TableName: tableName,
-      Key: keys.profile(profile.leadId),
+      Key: key,
       UpdateExpression: [
-        set.length ? `SET ${set.map((k) => `${k} = :${k}`).join(', ')}` : '',
-        remove.length ? `REMOVE ${remove.join(', ')}` : '',
+        set.length ? `SET ${set.map((_, i) => `#s${i} = :s${i}`).join(', ')}` : '',
+        remove.length ? `REMOVE ${remove.map((_, i) => `#r${i}`).join(', ')}` : '',
       ]
         .filter(Boolean)
         .join(' '),
       ConditionExpression: 'version = :v',
+      ExpressionAttributeNames: {
+        ...Object.fromEntries(set.map(([k], i) => [`#s${i}`, k])),
+        ...Object.fromEntries(remove.map((k, i) => [`#r${i}`, k])),
+      },
       ExpressionAttributeValues: {
-        ...Object.fromEntries(set.map((k) => [`:${k}`, wanted[k]])),
-        ':v': profile.version,
+        ...Object.fromEntries(set.map(([, v], i) => [`:s${i}`, v])),
+        ':v': version,
       },
     }),
   );
-  return true;
 }
