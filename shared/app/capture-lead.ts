@@ -124,7 +124,10 @@ export async function captureLead(request: CaptureRequest): Promise<CaptureOutco
   if ('erased' in upserted) throw new Error('capture: a form post was refused as an erased address');
   const { lead, created } = upserted;
   const pending = awaitsConfirmation(form, lead.profile);
-  await sendCaptureMail(form, lead.profile, pending, now, { ...(request.ip ? { source: request.ip } : {}) });
+  await sendCaptureMail(form, lead.profile, pending, now, {
+    created,
+    ...(request.ip ? { source: request.ip } : {}),
+  });
   countMetric('LeadCaptured', { formId: form.id });
   return {
     kind: 'accepted',

@@ -24,16 +24,18 @@ export const CAPTURE_MAIL_RETRY_FOR_MS = DAY_MS;
  * The limits a form post's mail takes: the recipient address's, and the source IP's if the post has one
  * (stored only keyed one way, `quotaSubjectKey`). A signing key that cannot be read takes none now: the
  * retry takes the address's (the IP itself is never stored, so its limit then goes untaken).
+ *
+ * The post that creates the lead takes no unit of the address's limit: a new address has had no mail (an
+ * erasure deletes its counts), so its first mail is within any limit, and a write would only record it. A
+ * later post of the same day counts it instead (`takeMailLimits`): the capture writes one item fewer.
  */
-async function postLimits(source: string | undefined): Promise<CaptureMailLimits> {
-  if (!source) return { address: true };
+async function postLimits(source: string | undefined, created: boolean): Promise<CaptureMailLimits> {
+  const address: CaptureMailLimits = created ? {} : { address: true };
+  if (!source) return address;
   try {
-    return {
-      address: true,
-      sourceKey: quotaSubjectKey('capture-mail-source', source, await signingSecret()),
-    };
+    return { ...address, sourceKey: quotaSubjectKey('capture-mail-source', source, await signingSecret()) };
   } catch (error) {
-    throw new MailLimitsNotTakenError({ address: true }, error);
+    throw new MailLimitsNotTakenError(address, error);
   }
 }
 
@@ -58,7 +60,9 @@ export const ADDRESS_MAIL_LIMIT_SCOPE = 'capture-mail-address';
 /**
  * Takes one unit of each of the form's mail limits in `limits`: per recipient address per (UTC) day, then
  * per source IP per hour (the subjects are stored only keyed one way, `quotaSubjectKey`). Returns the
- * reason the mail must not go, or null; throws MailLimitsNotTakenError when a quota write failed.
+ * reason the mail must not go, or null; throws MailLimitsNotTakenError when a quota write failed. The
+ * address's count of the day the lead was created starts at 1: the creating post's mail, which took no
+ * unit (`postLimits`); a creation that sent none (an import, a suppressed mail) errs towards fewer mails.
  */
 export async function takeMailLimits(
   form: FormConfig,
@@ -76,6 +80,7 @@ export async function takeMailLimits(
         quotaSubjectKey(scope, profile.emailKey, await signingSecret()),
         { key: `day:${day}`, endsAt: (day + 1) * DAY_MS },
         form.mailLimits.perAddressPerDay,
+        profile.createdAt >= day * DAY_MS ? 1 : 0,
       );
     } catch (error) {
       throw new MailLimitsNotTakenError(limits, error);
@@ -161,12 +166,17 @@ export async function sendCaptureMail(
   profile: LeadProfile,
   pending: boolean,
   now: EpochMs,
-  limits?: { source?: string },
+  limits?: { source?: string; created: boolean },
 ): Promise<'sent' | 'none' | 'suppressed' | 'deferred' | 'failed'> {
   if (!templateOf(form, pending)) return 'none';
   try {
     if (limits) {
-      const reason = await takeMailLimits(form, profile, await postLimits(limits.source), now);
+      const reason = await takeMailLimits(
+        form,
+        profile,
+        await postLimits(limits.source, limits.created),
+        now,
+      );
       if (reason) {
         mailSuppressed(form, profile.leadId, reason);
         return 'suppressed';

@@ -19,14 +19,22 @@ import {
   type PendingTimelineEntry,
   rememberEvents,
 } from '#domain/lead/lead';
-import type { EpochMs } from '#domain/lead/types';
+import { type EpochMs, FORM_EVENT_PREFIX } from '#domain/lead/types';
+import type { ReportFact } from '#domain/reports/counting';
 import type { ErasedRemains } from '#domain/reports/erased-remains';
 import { readCancellation, type ScoredBatchRefusal } from '#domain/tracking/activity';
 import { batchWrite, dynamodb, isConditionalCheckFailure, queryPages, tableName } from '#store/dynamodb';
 import { dueAttributes, keys, leadIdFromPk, PREFIX, REPORT_REMAINS, timelineAtKey } from '#store/keys';
 import { fromStateItem, PROFILE_INDEX_ATTRS, profileItem, stateItem, stripKeys } from '#store/lead-items';
 import { type OutboxEvent, outboxPut } from '#store/outbox';
-import { countsEvents, mergeCounterItems, reportItems } from '#store/report-counters';
+import {
+  countsEvents,
+  FUNNEL_FACTS,
+  factsPut,
+  mergeCounterItems,
+  reportCounting,
+  reportItems,
+} from '#store/report-counters';
 import { timelineExpiry } from '#store/retention';
 import { CONFLICT, retryOnConflict } from '#store/retry';
 import { INDEXES, TTL_ATTRIBUTE } from '#store/table-design';
@@ -221,12 +229,21 @@ export async function getProfiles(leadIds: readonly string[]): Promise<Map<strin
   return out;
 }
 
-const timelineItem = (leadId: string, entry: StoredTimelineEntry) => ({
-  ...keys.timelineEvent(leadId, entry.eventId),
-  ...entry,
-  timelineAt: timelineAtKey(entry.occurredAt, entry.eventId),
-  ...timelineExpiry(entry.recordedAt),
-});
+/**
+ * A timeline entry's item: keyed by its id, placed in the `timeline` index by time, and expiring by the
+ * retention policy, unless it carries a capture's report facts (`FUNNEL_FACTS`, kept as long as the lead).
+ * An entry read back and written again (rescoring) keeps its facts and their exemption.
+ */
+function timelineItem(leadId: string, entry: StoredTimelineEntry, facts?: readonly ReportFact[]) {
+  const keeps = facts !== undefined || Object.hasOwn(entry, FUNNEL_FACTS);
+  return {
+    ...keys.timelineEvent(leadId, entry.eventId),
+    ...entry,
+    ...(facts ? { [FUNNEL_FACTS]: facts } : {}),
+    timelineAt: timelineAtKey(entry.occurredAt, entry.eventId),
+    ...(keeps ? {} : timelineExpiry(entry.recordedAt)),
+  };
+}
 
 /**
  * The newest page of a lead's timeline, newest first, from the `timeline` index: one descending query with a
@@ -369,6 +386,11 @@ async function commitLeadWrite(
   // first, each only where its item is missing, so the state below can leave them off: they exist once it
   // commits. Not in the transaction: a put there could not be conditioned without cancelling the whole write.
   await putCarriedEntries(leadId, change.state?.timelinePending ?? []);
+  const { counters, facts } = await reportCountingOf(before, change, leadId);
+  // A capture's facts ride on its form entry (FUNNEL_FACTS): one item fewer in the transaction.
+  const carrier = facts.length
+    ? change.timeline?.find((entry) => entry.eventId.startsWith(FORM_EVENT_PREFIX))
+    : undefined;
   const items: TransactItem[] = guard ? [guard] : [];
   if (change.profile) {
     items.push({
@@ -385,7 +407,12 @@ async function commitLeadWrite(
     });
   }
   for (const entry of change.timeline ?? [])
-    items.push({ Put: { TableName: tableName, Item: timelineItem(leadId, entry) } });
+    items.push({
+      Put: {
+        TableName: tableName,
+        Item: timelineItem(leadId, entry, entry === carrier ? facts : undefined),
+      },
+    });
   if (change.events?.length)
     items.push(
       outboxPut(
@@ -394,8 +421,9 @@ async function commitLeadWrite(
       ),
     );
   if (change.decayTimerAt !== undefined) items.push(decayTimerItem(leadId, change.decayTimerAt));
-  items.push(...(change.extra ?? []));
-  items.push(...(await reportItemsOf(before, change, leadId)));
+  items.push(...(change.extra ?? []), ...counters);
+  const factsItem = carrier ? undefined : factsPut(leadId, facts);
+  if (factsItem) items.push(factsItem);
   if (items.length === 0) return 'saved';
   try {
     await dynamodb.send(new TransactWriteCommand({ TransactItems: mergeCounterItems(items) }));
@@ -412,13 +440,13 @@ async function commitLeadWrite(
  * the gauges or counted events need it; a read that does not match `before` is harmless, since the
  * version-conditioned transaction then fails and the caller decides again.
  */
-async function reportItemsOf(
+async function reportCountingOf(
   before: { profile?: number; state?: number },
   change: LeadWrite,
   leadId: string,
-): Promise<TransactItem[]> {
+): Promise<ReturnType<typeof reportCounting>> {
   const counted = countsEvents(change.events);
-  if (!change.state && !counted) return [];
+  if (!change.state && !counted) return { counters: [], facts: [] };
   const isNew = before.state === undefined && change.state !== undefined;
   const needsRead =
     !change.previous && ((!isNew && change.state !== undefined) || (counted && !change.profile));
@@ -426,7 +454,7 @@ async function reportItemsOf(
   const after = change.state ?? previous?.state;
   // A new lead enters the gauges; a write that leaves the state alone does not move them.
   const gaugeBefore = isNew ? undefined : change.state ? previous?.state : after;
-  return reportItems({
+  return reportCounting({
     leadId,
     events: change.events ?? [],
     after,

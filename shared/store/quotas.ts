@@ -16,19 +16,26 @@ export async function takeQuota(
   hashed: string,
   window: { key: string; endsAt: number },
   limit: number,
+  /** Units this window used before its item existed (taken without a write): where the count starts. */
+  takenBefore = 0,
 ): Promise<boolean> {
   return conditionalWrite(() =>
     dynamodb.send(
       new UpdateCommand({
         TableName: tableName,
         Key: keys.quota(scope, hashed, window.key),
-        UpdateExpression: 'ADD #count :one SET #ttl = :ttl',
-        ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
+        UpdateExpression: takenBefore
+          ? 'SET #count = if_not_exists(#count, :before) + :one, #ttl = :ttl'
+          : 'ADD #count :one SET #ttl = :ttl',
+        // A window whose units went before its item existed has no room left when they reach the limit.
+        ConditionExpression:
+          takenBefore < limit ? 'attribute_not_exists(#count) OR #count < :limit' : '#count < :limit',
         ExpressionAttributeNames: { '#count': 'count', '#ttl': TTL_ATTRIBUTE },
         ExpressionAttributeValues: {
           ':one': 1,
           ':limit': limit,
           ':ttl': Math.floor(window.endsAt / 1000) + 86_400,
+          ...(takenBefore ? { ':before': takenBefore } : {}),
         },
       }),
     ),

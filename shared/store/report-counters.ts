@@ -4,7 +4,13 @@ import { settings } from '#config/settings';
 import type { Attribution } from '#domain/capture/attribution';
 import type { AnyDomainEvent } from '#domain/lead/events';
 import { type LeadState, stagesReachedOf } from '#domain/lead/lead';
-import type { Channel, ChannelGroup, EpochMs, StageTransition } from '#domain/lead/types';
+import {
+  type Channel,
+  type ChannelGroup,
+  type EpochMs,
+  FORM_EVENT_PREFIX,
+  type StageTransition,
+} from '#domain/lead/types';
 import {
   type CountedHandoff,
   type CounterAdd,
@@ -188,48 +194,73 @@ export function mergeCounterItems(items: readonly TransactItem[]): TransactItem[
   });
 }
 
-/** The transaction items a counted change adds: counter `ADD`s, the gauges, and the facts kept per lead. */
-export function reportItems(write: CountedWrite): TransactItem[] {
-  const items: TransactItem[] = [];
+/**
+ * What a counted change adds to its transaction: the counter `ADD`s and the gauges (`counters`), and the
+ * facts kept per lead (`facts`), which the caller stores: in one `RPT#` item (`factsPut`), or on the write's
+ * form entry (`FUNNEL_FACTS`).
+ */
+export function reportCounting(write: CountedWrite): { counters: TransactItem[]; facts: ReportFact[] } {
+  const counters: TransactItem[] = [];
   const shard = shardOf(write.leadId);
   if (write.after) {
     const delta = gaugeDelta(write.before, write.after);
     if (Object.keys(delta).length)
-      items.push(...addItems([{ kind: GAUGE_KIND, period: GAUGE_PERIOD, fields: delta }], shard));
+      counters.push(...addItems([{ kind: GAUGE_KIND, period: GAUGE_PERIOD, fields: delta }], shard));
   }
-  if (write.after && write.profile && countsEvents(write.events)) {
-    const { facts, adds } = counterUpdatesFor(
-      write.events,
-      {
-        createdAt: write.profile.createdAt,
-        stageHistory: write.after.stageHistory,
-        handoff: write.after.handoff,
-        before: write.before
-          ? { handoff: write.before.handoff, stagesReached: stagesReachedOf(write.before) }
-          : undefined,
-      },
-      settings.app.timeZone,
-      leadDims(write.profile, settings.reports.channelGrouping),
-    );
-    items.push(...addItems(adds, shard));
-    // The facts of one write go in ONE item (keyed by the first fact's id, the rest in `facts`): a capture's
-    // "captured" and "stage" facts cost one transactional put, not two. Plain puts: the version-conditioned
-    // transaction is what makes them once (see counting.ts); `readLeadFacts` reads both shapes.
-    const [first, ...more] = facts;
-    if (first)
-      items.push({
-        Put: {
-          TableName: tableName,
-          Item: {
-            ...keys.reportFact(write.leadId, first.id),
-            ...first,
-            ...(more.length ? { [MORE_FACTS]: more } : {}),
-          },
-        },
-      });
-  }
-  return items;
+  if (!(write.after && write.profile && countsEvents(write.events))) return { counters, facts: [] };
+  const { facts, adds } = counterUpdatesFor(
+    write.events,
+    {
+      createdAt: write.profile.createdAt,
+      stageHistory: write.after.stageHistory,
+      handoff: write.after.handoff,
+      before: write.before
+        ? { handoff: write.before.handoff, stagesReached: stagesReachedOf(write.before) }
+        : undefined,
+    },
+    settings.app.timeZone,
+    leadDims(write.profile, settings.reports.channelGrouping),
+  );
+  counters.push(...addItems(adds, shard));
+  return { counters, facts };
 }
+
+/**
+ * The facts of one write in ONE item (keyed by the first fact's id, the rest in `moreFacts`): a change's
+ * "stage" and "handoff" facts cost one transactional put, not two. A plain put: the version-conditioned
+ * transaction is what makes it once (see counting.ts); `readLeadFacts` reads both shapes.
+ */
+export function factsPut(leadId: string, facts: readonly ReportFact[]): TransactItem | undefined {
+  const [first, ...more] = facts;
+  if (!first) return undefined;
+  return {
+    Put: {
+      TableName: tableName,
+      Item: {
+        ...keys.reportFact(leadId, first.id),
+        ...first,
+        ...(more.length ? { [MORE_FACTS]: more } : {}),
+      },
+    },
+  };
+}
+
+/** The transaction items a counted change adds: counter `ADD`s, the gauges, and the facts kept per lead. */
+export function reportItems(write: CountedWrite): TransactItem[] {
+  const { counters, facts } = reportCounting(write);
+  const put = factsPut(write.leadId, facts);
+  return put ? [...counters, put] : counters;
+}
+
+/**
+ * The facts of a capture (a form post, a sales entry, an imported row) ride on the post's own timeline entry
+ * (`EVT#form:<submission>`), as this attribute, instead of an `RPT#` item of their own: that entry is in the
+ * same version-conditioned transaction, so the count stays exactly once, and one item fewer in the capture's
+ * transaction saves 2 write units a capture (the entry with its facts stays within a KB). An entry carrying
+ * them has no TTL (it lives as long as the lead, like an `RPT#` item; a lead has a handful); the `timeline`
+ * index does not project them. `readLeadFacts` reads them (the rebuild, an erasure's remains).
+ */
+export const FUNNEL_FACTS = 'funnelFacts';
 
 /** Counter `ADD`s for a lead's change, folded per day, in the lead's write shard (counters outside `reportItems`). */
 export function counterAddItems(leadId: string, adds: readonly CounterAdd[]): TransactItem[] {
@@ -456,7 +487,10 @@ export async function readGauges(): Promise<Record<string, number>> {
   );
 }
 
-/** The facts counted for one lead (rebuild): its `RPT#` items and the facts on its step mails' timeline entries. */
+/**
+ * The facts counted for one lead (rebuild, an erasure's remains): its `RPT#` items, the facts on its captures'
+ * form entries and on its step mails' timeline entries.
+ */
 export async function readLeadFacts(leadId: string): Promise<ReportFact[]> {
   const facts: ReportFact[] = [];
   for await (const items of queryPages({
@@ -465,6 +499,18 @@ export async function readLeadFacts(leadId: string): Promise<ReportFact[]> {
   }))
     for (const { pk: _pk, sk: _sk, [MORE_FACTS]: more, ...fact } of items)
       facts.push(fact as ReportFact, ...((more as ReportFact[] | undefined) ?? []));
+  // Captures' facts, kept on their form entries (see FUNNEL_FACTS).
+  for await (const items of queryPages({
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+    FilterExpression: 'attribute_exists(#facts)',
+    ProjectionExpression: '#facts',
+    ExpressionAttributeNames: { '#facts': FUNNEL_FACTS },
+    ExpressionAttributeValues: {
+      ':pk': keys.profile(leadId).pk,
+      ':p': `${PREFIX.timeline}${FORM_EVENT_PREFIX}`,
+    },
+  }))
+    for (const item of items) facts.push(...(item[FUNNEL_FACTS] as ReportFact[]));
   // Step mails' `sent` facts, kept on their timeline entries (see TIMELINE_FACT).
   for await (const items of timelineFactPages(leadId, FACT_TIMELINE_PREFIX)) {
     for (const item of items) facts.push(item[TIMELINE_FACT] as ReportFact);

@@ -758,3 +758,32 @@ describe('rebuild after an erasure', () => {
       expect(record, personal).not.toContain(personal);
   });
 });
+
+describe('where a capture keeps its facts', () => {
+  it('given a form post, then its report facts ride on its form entry (no item of their own), that entry keeps no TTL, and the rebuild reads them there', async () => {
+    // Arrange
+    const { readLeadFacts, FUNNEL_FACTS } = await import('#store/report-counters');
+    const { scanAll } = await import('./handoff-support.ts');
+    const email = `report-facts-${RUN}@example.co.jp`;
+
+    // Act
+    const posted = await api(runtime).postForm('contact', contactForm(email));
+    await runtime.settle();
+
+    // Assert
+    expect(posted.status).toBe(201);
+    const lead = await getJson<{ leadId: string }>(`/v1/ops/leads?email=${encodeURIComponent(email)}`);
+    const items = (await scanAll()).filter((i) => i.pk === `LEAD#${lead.leadId}`);
+    const forms = items.filter((i) => String(i.sk).startsWith('EVT#form:'));
+    expect(forms).toHaveLength(1);
+    const facts = forms[0]?.[FUNNEL_FACTS] as { id: string; scope: string }[];
+    expect(facts.map((f) => f.scope)).toContain('funnel');
+    expect(facts[0]?.id).toMatch(/:captured:/);
+    expect(forms[0]?.expiresAt).toBeUndefined();
+    // A fact stored twice would count twice in a rebuild: the capture's are nowhere else.
+    const factItems = items.filter((i) => String(i.sk).startsWith('RPT#'));
+    expect(factItems.filter((i) => String(i.id).includes(':captured:'))).toEqual([]);
+    const read = await readLeadFacts(lead.leadId);
+    for (const fact of facts) expect(read.filter((f) => f.id === fact.id)).toEqual([fact]);
+  });
+});

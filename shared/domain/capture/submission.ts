@@ -28,6 +28,7 @@ import { leadTimeZone } from '#domain/lead/time-zone';
 import {
   type Consent,
   type EpochMs,
+  FORM_EVENT_PREFIX,
   LEAD_ATTRIBUTES,
   type LeadAttributes,
   type TimelineEntry,
@@ -95,7 +96,7 @@ export function submissionFacts(
 ): SubmissionFacts {
   const { submissionId, now } = context;
   const formEvent: ScoredEvent = {
-    eventId: `form:${submissionId}`,
+    eventId: `${FORM_EVENT_PREFIX}${submissionId}`,
     type: form.behaviourEvent.type,
     occurredAt: now,
     ...(submission.tracking.landingUrl ? { url: submission.tracking.landingUrl } : {}),

@@ -48,6 +48,9 @@ export type Grade = (typeof GRADES)[number];
 export const CHANNELS = ['inbound_web', 'event', 'webinar', 'outbound', 'referral', 'import'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
+/** The id prefix of a capture's timeline entry (`form:<submission id>`: a form post, a sales entry, an imported row). */
+export const FORM_EVENT_PREFIX = 'form:';
+
 /** Epoch milliseconds. Domain functions take `now` as an argument: no clock inside the domain. */
 export type EpochMs = number;
 
