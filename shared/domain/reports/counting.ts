@@ -9,8 +9,9 @@
  * - two concurrent writers are version-checked: the loser's whole transaction (increments included) is
  *   refused, and it decides again from the winner's state, where the stage is already entered;
  * - a crash leaves either the change with its increments, or neither.
- * The counted facts are also kept per lead (`RPT#<eventId>` items, same transaction), so
- * `npm run reports:rebuild` can recompute every counter under new grouping rules and get the live figures.
+ * The counted facts are also kept per lead, in the same transaction (`RPT#<eventId>` items; a capture's on
+ * its form entry, a step mail's on the mail's entry), so `npm run reports:rebuild` can recompute every
+ * counter under new grouping rules and get the live figures.
  *
  * **Once per lead and day.** A stage entered twice on the same calendar day (recycled, then MQL again) is
  * counted once for that day, judged from the lead's stage history (the state keeps the last 20
