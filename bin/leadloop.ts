@@ -392,16 +392,23 @@ export function buildProgram(): Command {
       failIfError(result, 'leads create');
       print(g(), result.body, () => {
         const body = result.body as Record<string, unknown> & {
-          assignment?: { ownerId?: string; skipped?: string } | null;
+          assignment?: {
+            ownerId?: string;
+            skipped?: string;
+            dueAt?: string;
+            firstContactDueAt?: string;
+          } | null;
         };
         const a = body.assignment;
-        return a
-          ? keyValues({ ...body, owner: a.ownerId ?? `(${a.skipped ?? 'none'})` }, [
-              'leadId',
-              'created',
-              'owner',
-            ])
-          : keyValues(body, ['leadId', 'created']);
+        if (!a) return keyValues(body, ['leadId', 'created']);
+        // The new hand-off's deadlines, when it has them: by when the owner must accept and call.
+        const due = { acceptBy: a.dueAt, firstContactBy: a.firstContactDueAt };
+        return keyValues({ ...body, ...due, owner: a.ownerId ?? `(${a.skipped ?? 'none'})` }, [
+          'leadId',
+          'created',
+          'owner',
+          ...Object.entries(due).flatMap(([k, v]) => (v ? [k] : [])),
+        ]);
       });
     });
 

@@ -2,13 +2,31 @@ import { useState } from 'preact/hooks';
 import { MAX_ENTRY_VALUE_LENGTH, MAX_MESSAGE_LENGTH, PHONE_PATTERN } from '#domain/capture/entry-rules';
 import { api, newId, type Session } from './api.ts';
 import { fill, type T, valueLabel } from './i18n.ts';
-import { CONSENT_CHOICES, errorText, html, ownerName, ownerOf, ownerOptions, useSettings } from './ui.ts';
+import {
+  CONSENT_CHOICES,
+  errorText,
+  html,
+  ownerName,
+  ownerOf,
+  ownerOptions,
+  useSettings,
+  when,
+} from './ui.ts';
 
 /** What `POST /v1/ops/leads` answers (functions/ops-lead-create/handler.ts). */
 interface EntryAnswer {
   leadId: string;
   created: boolean;
-  assignment?: { handoffNumber: number; ownerId: string; already?: true } | { skipped: string } | null;
+  assignment?:
+    | {
+        handoffNumber: number;
+        ownerId: string;
+        already?: true;
+        dueAt?: string;
+        firstContactDueAt?: string;
+      }
+    | { skipped: string }
+    | null;
 }
 
 /** The channels a person enters a lead from (`ENTRY_CHANNELS` but `import`, which is the import page's). */
@@ -94,7 +112,7 @@ export function NewLeadPage({ t, session }: { t: T; session: Session }) {
       outcome?.ok &&
       html`<p class="ok" role="status" data-lead=${outcome.answer.leadId}>
         ${t(outcome.answer.created ? 'leadCreated' : 'leadUpdated')}
-        ${assignmentText(t, settings, outcome.answer)}
+        ${assignmentText(t, settings, outcome.answer)}${' '}
         <a href=${`#/lead/${encodeURIComponent(outcome.answer.leadId)}`}>${t('openLead')}</a>
       </p>`
     }
@@ -105,5 +123,15 @@ function assignmentText(t: T, settings: ReturnType<typeof useSettings>, answer: 
   const a = answer.assignment;
   if (!a) return '';
   if ('skipped' in a) return t('leadNotAssigned');
-  return fill(t(a.already ? 'leadAlreadyOwned' : 'leadAssigned'), { name: ownerName(settings, a.ownerId) });
+  const owner = fill(t(a.already ? 'leadAlreadyOwned' : 'leadAssigned'), {
+    name: ownerName(settings, a.ownerId),
+  });
+  // A new hand-off's deadlines, so whoever entered it knows by when the owner must accept and call.
+  const due = a.already
+    ? []
+    : [
+        ...(a.dueAt ? [`${t('dueAt')}: ${when(a.dueAt)}`] : []),
+        ...(a.firstContactDueAt ? [`${t('firstContactDueAt')}: ${when(a.firstContactDueAt)}`] : []),
+      ];
+  return due.length ? `${owner}(${due.join(' · ')})` : owner;
 }

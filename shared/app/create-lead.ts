@@ -14,6 +14,7 @@ import {
   type LeadEntry,
   leadEntryGate,
 } from '#domain/capture/manual-entry';
+import { isoAt } from '#domain/lead/events';
 import type { EpochMs } from '#domain/lead/types';
 import { getLead, getTimelineEntry } from '#store/leads';
 
@@ -27,8 +28,23 @@ export type { LeadEntry };
  * away); `null` with neither.
  */
 export type EntryAssignment =
-  /** `already`: an inquiry on a lead someone in sales already had (their open hand-off, left as it is). */
-  { handoffNumber: number; ownerId: string; already?: true } | { skipped: string } | null;
+  | {
+      handoffNumber: number;
+      ownerId: string;
+      /** An inquiry on a lead someone in sales already had (their open hand-off, left as it is). */
+      already?: true;
+      /** The hand-off's accept deadline, and its first-contact deadline when it has that clock (ISO). */
+      dueAt?: string;
+      firstContactDueAt?: string;
+    }
+  | { skipped: string }
+  | null;
+
+/** A hand-off's deadlines as an entry's answer names them (ISO). */
+const deadlines = (h: { dueAt: EpochMs; firstContactDueAt?: EpochMs | undefined }) => ({
+  dueAt: isoAt(h.dueAt),
+  ...(h.firstContactDueAt === undefined ? {} : { firstContactDueAt: isoAt(h.firstContactDueAt) }),
+});
 
 export type EntryOutcome =
   | { kind: 'created'; leadId: string; assignment: EntryAssignment }
@@ -68,7 +84,14 @@ async function assignEntryOwner(
   });
   if (outcome.status === 'applied' || outcome.status === 'replayed') {
     const h = outcome.result.handoff;
-    return h ? { handoffNumber: h.n, ownerId: h.ownerId } : { skipped: 'no hand-off opened' };
+    return h
+      ? {
+          handoffNumber: h.n,
+          ownerId: h.ownerId,
+          dueAt: h.dueAt,
+          ...(h.firstContactDueAt === undefined ? {} : { firstContactDueAt: h.firstContactDueAt }),
+        }
+      : { skipped: 'no hand-off opened' };
   }
   return { skipped: 'message' in outcome ? outcome.message : outcome.status };
 }
@@ -96,12 +119,13 @@ async function assignInquiry(
     enteredAt,
   );
   if (outcome.status === 'handed_off')
-    return { handoffNumber: outcome.handoffNumber, ownerId: outcome.ownerId };
+    return { handoffNumber: outcome.handoffNumber, ownerId: outcome.ownerId, ...deadlines(outcome) };
   const open = (await getLead(leadId))?.state.handoff;
   if (open && open.closedAt === undefined)
     return {
       handoffNumber: open.n,
       ownerId: open.owner.ownerId,
+      ...deadlines(open),
       // Offered again, the entry answers as it did the first time: it opened this hand-off.
       ...(offeredAgain ? {} : { already: true as const }),
     };

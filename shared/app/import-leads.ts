@@ -200,7 +200,7 @@ export async function importLeads(input: ImportInput): Promise<ImportResult> {
       handedOff.ownerId === options.ownerId &&
       !handedOff.already
     )
-      assigned.push({ line: item.line, lead: importedLead(outcome.leadId, item) });
+      assigned.push({ line: item.line, lead: importedLead(outcome.leadId, item, handedOff) });
     if (outcome.kind === 'created') progress.created += 1;
     else if (outcome.kind === 'updated') progress.updated += 1;
     else progress.skipped += 1;
@@ -254,7 +254,11 @@ export async function importLeads(input: ImportInput): Promise<ImportResult> {
   return { kind: 'done', summary, rejected, errorCsv: rejected.length ? errorCsv(rejected) : null };
 }
 
-const importedLead = (leadId: string, item: MergedEntry): ImportedLead => {
+const importedLead = (
+  leadId: string,
+  item: MergedEntry,
+  handoff: { dueAt?: string; firstContactDueAt?: string },
+): ImportedLead => {
   // As the lead's record has them (one 氏名 column split into family and given names).
   const a = entryLeadAttributes(item.entry.attributes);
   return {
@@ -264,6 +268,8 @@ const importedLead = (leadId: string, item: MergedEntry): ImportedLead => {
     lastName: a.lastName,
     firstName: a.firstName,
     phone: a.phone,
+    ...(handoff.dueAt ? { acceptBy: Date.parse(handoff.dueAt) } : {}),
+    ...(handoff.firstContactDueAt ? { firstContactBy: Date.parse(handoff.firstContactDueAt) } : {}),
   };
 };
 

@@ -17,7 +17,14 @@ import { readRoundRobin, roundRobinPut } from '#store/round-robin';
 import { slaTimerPut } from '#store/timers';
 
 export type HandoffOutcome =
-  | { status: 'handed_off'; handoffNumber: number; ownerId: string }
+  | {
+      status: 'handed_off';
+      handoffNumber: number;
+      ownerId: string;
+      /** The hand-off's accept and first-contact deadlines. */
+      dueAt: EpochMs;
+      firstContactDueAt?: EpochMs;
+    }
   | { status: 'not_triggered' | 'not_found' | 'no_owner_available'; message?: string };
 
 /**
@@ -80,7 +87,14 @@ export async function handOffLead(
     );
     if (result !== 'saved') return CONFLICT;
     countMetric('LeadHandedOff', { team: plan.handoff.owner.team });
-    return { status: 'handed_off', handoffNumber: plan.handoff.n, ownerId: plan.handoff.owner.ownerId };
+    const { n, owner, dueAt, firstContactDueAt } = plan.handoff;
+    return {
+      status: 'handed_off',
+      handoffNumber: n,
+      ownerId: owner.ownerId,
+      dueAt,
+      ...(firstContactDueAt === undefined ? {} : { firstContactDueAt }),
+    };
   });
 }
 

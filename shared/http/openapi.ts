@@ -385,7 +385,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
     },
     responses: {
       '201':
-        'Created `{leadId, created: true}`; with `ownerId` also `assignment: {handoffNumber, ownerId}` (handed off to that owner) or `{skipped}`',
+        'Created `{leadId, created: true}`; with `ownerId` or `inquiry` also `assignment: {handoffNumber, ownerId, dueAt, firstContactDueAt?}` (handed off, with the accept and first-contact deadlines as ISO times) or `{skipped}`',
       '200': 'The address had a lead: updated, `{leadId, created: false}`',
       '400': 'Fields need attention (named; an invalid `Idempotency-Key` is named too)',
       '404': '`ownerId` names no configured owner (field ownerId); nothing stored',

@@ -837,6 +837,8 @@ describe('console work pages in Chromium', () => {
     };
     expect(lead.owner?.team).toBe('inside-sales');
     expect(await status.textContent()).toMatch(/(小林 直樹|中村 あゆみ|吉田 拓也) に割り当てました/);
+    // Whoever took the call sees by when the owner must accept and call back.
+    expect(await status.textContent()).toMatch(/受諾期限: \S.* 初回接触期限: \S/);
     const { getLead } = await import('#store/leads');
     expect((await getLead(leadId))?.state.handoff).toMatchObject({
       trigger: 'inquiry',

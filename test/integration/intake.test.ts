@@ -126,10 +126,17 @@ describe('POST /v1/ops/leads', () => {
 
     // Assert 1: the inquiry route's team and clocks, announced as an inquiry hand-off
     expect(routed.status).toBe(201);
-    expect(routedBody.assignment).toEqual({ handoffNumber: 1, ownerId: expect.any(String) });
-    expect(team).toContain(routedBody.assignment?.ownerId);
     const lead = await (await import('#store/leads')).getLead(routedBody.leadId);
     expect(lead?.state.handoff).toMatchObject({ trigger: 'inquiry', clocks: { accept: route?.accept } });
+    // The answer names the deadlines the rep must meet (the inquiry route runs both clocks).
+    const iso = (t: number | undefined) => new Date(t ?? Number.NaN).toISOString();
+    expect(routedBody.assignment).toEqual({
+      handoffNumber: 1,
+      ownerId: expect.any(String),
+      dueAt: iso(lead?.state.handoff?.dueAt),
+      firstContactDueAt: iso(lead?.state.handoff?.firstContactDueAt),
+    });
+    expect(team).toContain(routedBody.assignment?.ownerId);
     await runtime.settle();
     const handedOff = eventsOf(runtime, routedBody.leadId, 'Lead Handed Off');
     expect(handedOff).toHaveLength(1);
@@ -145,7 +152,12 @@ describe('POST /v1/ops/leads', () => {
     // Assert 2: that owner, with the inquiry clocks; the retry answers the same and opens nothing more
     const ownBody = (await own.json()) as { leadId: string; assignment: unknown };
     expect(own.status).toBe(201);
-    expect(ownBody.assignment).toEqual({ handoffNumber: 1, ownerId: 'sato' });
+    expect(ownBody.assignment).toEqual({
+      handoffNumber: 1,
+      ownerId: 'sato',
+      dueAt: expect.stringMatching(/^\d{4}-.*Z$/),
+      firstContactDueAt: expect.stringMatching(/^\d{4}-.*Z$/),
+    });
     expect(again.status).toBe(201);
     expect(again.headers.get('idempotent-replay')).toBe('true');
     expect(await again.json()).toEqual(ownBody);
@@ -166,6 +178,8 @@ describe('POST /v1/ops/leads', () => {
     expect(((await third.json()) as { assignment: unknown }).assignment).toEqual({
       handoffNumber: 1,
       ownerId: 'sato',
+      dueAt: (ownBody.assignment as { dueAt: string }).dueAt,
+      firstContactDueAt: (ownBody.assignment as { firstContactDueAt: string }).firstContactDueAt,
       already: true,
     });
     expect((await leadByEmail(email))?.state.handoff).toMatchObject({ n: 1, owner: { ownerId: 'sato' } });
@@ -816,7 +830,7 @@ describe('import use case and CLI', () => {
     expect(usage.stderr).toMatch(/--consent are required/);
   });
 
-  it('given `leadloop leads create` with --json, then it creates (created: true) and a second call updates (created: false)', async () => {
+  it('given `leadloop leads create` with --json, then it creates (created: true) and a second call updates (created: false); given --owner, its table names the rep and the deadlines', async () => {
     const email = uniqueEmail('clicreate');
     const create = (...extra: string[]) =>
       runLeadloop(
@@ -846,6 +860,26 @@ describe('import use case and CLI', () => {
     const lead = await leadByEmail(email);
     expect(lead?.profile.attributes).toMatchObject({ lastName: '佐藤', firstName: '花子', title: '課長' });
     expect(lead?.profile.channel).toBe('partner'); // a declared referral/partner groups as partner
+
+    // Given to a rep, the table names the rep and the deadlines of the hand-off it opened.
+    const given = await runLeadloop(
+      runtime,
+      'leads',
+      'create',
+      '--email',
+      uniqueEmail('clicreate-owner'),
+      '--channel',
+      'event',
+      '--source',
+      '展示会',
+      '--consent',
+      'business_card',
+      '--owner',
+      'sato',
+    );
+    expect(given.code).toBe(0);
+    expect(given.stdout).toMatch(/owner\s+sato/);
+    expect(given.stdout).toMatch(/acceptBy\s+\d{4}-\d{2}-\d{2}T/);
   });
 
   it('property: malformed bodies to both routes get a 4xx (never a 5xx) and change nothing', async () => {

@@ -330,6 +330,24 @@ describe('owner alerts', () => {
     expect(text).toContain(`1. 株式会社取込a1${RUN} 山田 1郎 様 / 03-1111-0001`);
     expect(text).toContain(`3. 株式会社取込a3${RUN} 山田 3郎 様 / 03-1111-0003`);
     expect(text).toContain('#/calls');
+    // By when: the earliest deadlines of the three hand-offs, in the SLA's zone.
+    const { findLeadIdByEmail, getLead } = await import('#store/leads');
+    const { formatDeadlineJa } = await import('#domain/handoff/owner-alert');
+    const handoffs = await Promise.all(
+      [1, 2, 3].map(async (i) => {
+        const id = await findLeadIdByEmail(`import-a-${i}-${RUN}@example.co.jp`);
+        return (await getLead(id ?? ''))?.state.handoff;
+      }),
+    );
+    const earliest = (pick: (h: NonNullable<(typeof handoffs)[number]>) => number | undefined) =>
+      Math.min(...handoffs.map((h) => (h ? (pick(h) ?? Number.NaN) : Number.NaN)));
+    expect(text).toContain(
+      `受諾期限: ${formatDeadlineJa(
+        earliest((h) => h.dueAt),
+        'Asia/Tokyo',
+      )}`,
+    );
+    expect(text).toMatch(/初回接触期限: \d+月\d+日/);
 
     // Act: 佐藤 runs an import for himself (the use case behind the route and the CLI, as a person's token names him)
     const { importLeads } = await import('#app/import-leads');

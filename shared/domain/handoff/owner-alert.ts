@@ -211,6 +211,9 @@ export interface ImportedLead {
   lastName?: string | undefined;
   firstName?: string | undefined;
   phone?: string | undefined;
+  /** Its hand-off's accept deadline, and its first-contact deadline when it has that clock. */
+  acceptBy?: EpochMs | undefined;
+  firstContactBy?: EpochMs | undefined;
 }
 
 /** What one run of an import gave its owner (`#app/import-leads`). */
@@ -231,8 +234,33 @@ export interface ImportAlert {
 export const IMPORT_MAIL_LISTED = 30;
 
 /**
+ * The deadlines an import mail names: the earliest accept and first-contact deadline of the leads this run
+ * gave (rows entered a few seconds apart get deadlines a few seconds apart; the earliest is the one to keep),
+ * "(最も早いもの)" when they differ by a minute or more.
+ */
+function importDeadlines(leads: readonly ImportedLead[], at: (t: EpochMs) => string): string[] {
+  const line = (label: string, times: EpochMs[]): string[] => {
+    if (times.length === 0) return [];
+    const first = Math.min(...times);
+    const spread = Math.max(...times) - first >= 60_000;
+    return [`${label}: ${at(first)}${spread ? '(最も早いもの)' : ''}`];
+  };
+  return [
+    ...line(
+      '受諾期限',
+      leads.flatMap((l) => (l.acceptBy === undefined ? [] : [l.acceptBy])),
+    ),
+    ...line(
+      '初回接触期限',
+      leads.flatMap((l) => (l.firstContactBy === undefined ? [] : [l.firstContactBy])),
+    ),
+  ];
+}
+
+/**
  * The one mail an import with an owner sends that owner (its rows' hand-offs send none, `told_by_import`):
- * how many leads are theirs now, who gave them, the first rows with their phone numbers, and the call list.
+ * how many leads are theirs now, who gave them, by when to accept and call them, the first rows with their
+ * phone numbers, and the call list.
  * None when the owner ran the import themselves, or it gave them nothing. Claimed as `import:<importId>`, so
  * the same file imported again (a resumed or repeated run) mails nothing twice.
  */
@@ -252,11 +280,13 @@ export function importAlert(
   });
   const unlisted = total - listed.length;
   const link = consolePage(context.consoleUrl, '#/calls');
+  const due = importDeadlines(alert.leads, (t) => formatDeadlineJa(t, context.timeZone));
   const text = [
     `${alert.owner.name} さん`,
     '',
     `${who}で、${total} 件のリードがあなたの担当になりました(取込元: ${alert.source})。`,
     '架電リストで各リードを受諾し、期限までに初回の連絡をしてください。',
+    ...due,
     '',
     ...listed,
     ...(unlisted === 0

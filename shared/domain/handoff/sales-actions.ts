@@ -258,7 +258,10 @@ export interface HandoffSummary {
   n: number;
   ownerId: string;
   startedAt: string;
+  /** The accept deadline. */
   dueAt: string;
+  /** The first-contact deadline (absent: no first-contact clock). */
+  firstContactDueAt?: string;
   acceptedAt?: string;
   closedAt?: string;
 }
@@ -283,6 +286,7 @@ export function summarizeHandoff(h: HandoffState | undefined): HandoffSummary | 
         ownerId: h.owner.ownerId,
         startedAt: isoAt(h.startedAt),
         dueAt: isoAt(h.dueAt),
+        ...(h.firstContactDueAt === undefined ? {} : { firstContactDueAt: isoAt(h.firstContactDueAt) }),
         ...(h.acceptedAt === undefined ? {} : { acceptedAt: isoAt(h.acceptedAt) }),
         ...(h.closedAt === undefined ? {} : { closedAt: isoAt(h.closedAt) }),
       }

@@ -325,6 +325,26 @@ describe('an import given to an owner', () => {
     expect(bare.text).toContain('1. a@example.jp\n');
   });
 
+  it('given rows handed off with deadlines, then the mail names the accept and first-contact deadline under the ask, with "the earliest" only when they differ by a minute or more', () => {
+    const due = (i: number, secondsLater: number) => ({
+      ...row(i),
+      acceptBy: NOW + 30 * MINUTE + secondsLater * 1000,
+      firstContactBy: NOW + 24 * 60 * MINUTE + secondsLater * 1000,
+    });
+    const close = mailOf(importAlert(alert({ leads: [due(1, 0), due(2, 20)] }), CONTEXT));
+    expect(close.text.split('\n').slice(3, 6)).toEqual([
+      '架電リストで各リードを受諾し、期限までに初回の連絡をしてください。',
+      '受諾期限: 1月15日(火) 10:47',
+      '初回接触期限: 1月16日(水) 10:17',
+    ]);
+    const apart = mailOf(importAlert(alert({ leads: [due(1, 90), due(2, 0)] }), CONTEXT));
+    expect(apart.text).toContain('受諾期限: 1月15日(火) 10:47(最も早いもの)\n');
+    // Without a first-contact clock, only the accept deadline.
+    const acceptOnly = mailOf(importAlert(alert({ leads: [{ ...row(1), acceptBy: NOW }] }), CONTEXT));
+    expect(acceptOnly.text).toContain('受諾期限: 1月15日(火) 10:17\n\n1. ');
+    expect(acceptOnly.text).not.toContain('初回接触期限');
+  });
+
   it('given the owner imported for themselves, or the import gave them nothing, then no mail', () => {
     expect(importAlert(alert({ by: 'sato' }), CONTEXT)).toEqual({ skip: 'own_import' });
     expect(importAlert(alert({ by: 'k.sato@example.co.jp' }), CONTEXT)).toEqual({ skip: 'own_import' });
