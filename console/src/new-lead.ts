@@ -1,5 +1,10 @@
 import { useState } from 'preact/hooks';
-import { MAX_ENTRY_VALUE_LENGTH, MAX_MESSAGE_LENGTH, PHONE_PATTERN } from '#domain/capture/entry-rules';
+import {
+  type EntryAssignment,
+  MAX_ENTRY_VALUE_LENGTH,
+  MAX_MESSAGE_LENGTH,
+  PHONE_PATTERN,
+} from '#domain/capture/entry-rules';
 import { api, newId, type Session } from './api.ts';
 import { fill, type T, valueLabel } from './i18n.ts';
 import {
@@ -17,16 +22,7 @@ import {
 interface EntryAnswer {
   leadId: string;
   created: boolean;
-  assignment?:
-    | {
-        handoffNumber: number;
-        ownerId: string;
-        already?: true;
-        dueAt?: string;
-        firstContactDueAt?: string;
-      }
-    | { skipped: string }
-    | null;
+  assignment?: EntryAssignment;
 }
 
 /** The channels a person enters a lead from (`ENTRY_CHANNELS` but `import`, which is the import page's). */

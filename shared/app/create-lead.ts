@@ -6,6 +6,7 @@ import { isErasedAddress } from '#app/erased-address';
 import { applyLeadAction } from '#app/lead-action';
 import { handOffLead } from '#app/open-handoff';
 import { settings } from '#config/settings';
+import type { EntryAssignment } from '#domain/capture/entry-rules';
 import {
   ENTRY_HANDOFF_REASON,
   type EntryOrigin,
@@ -20,25 +21,7 @@ import { getLead, getTimelineEntry } from '#store/leads';
 
 /** The body of `POST /v1/ops/leads`, checked (the contract is `leadEntrySchema`, #domain/capture/entry-schema). */
 export const createLeadRequestGate = leadEntryGate;
-export type { LeadEntry };
-
-/**
- * What an entry's `ownerId` or `inquiry` did: the hand-off opened (trigger `manual` for that owner, `inquiry`
- * for an inquiry), or why none was opened (the lead already has an open hand-off, sales owns it, the owner is
- * away); `null` with neither.
- */
-export type EntryAssignment =
-  | {
-      handoffNumber: number;
-      ownerId: string;
-      /** An inquiry on a lead someone in sales already had (their open hand-off, left as it is). */
-      already?: true;
-      /** The hand-off's accept deadline, and its first-contact deadline when it has that clock (ISO). */
-      dueAt?: string;
-      firstContactDueAt?: string;
-    }
-  | { skipped: string }
-  | null;
+export type { EntryAssignment, LeadEntry };
 
 /** A hand-off's deadlines as an entry's answer names them (ISO). */
 const deadlines = (h: { dueAt: EpochMs; firstContactDueAt?: EpochMs | undefined }) => ({

@@ -239,22 +239,15 @@ export const IMPORT_MAIL_LISTED = 30;
  * "(最も早いもの)" when they differ by a minute or more.
  */
 function importDeadlines(leads: readonly ImportedLead[], at: (t: EpochMs) => string): string[] {
-  const line = (label: string, times: EpochMs[]): string[] => {
+  const line = (label: string, pick: (lead: ImportedLead) => EpochMs | undefined): string[] => {
+    const times = leads.map(pick).filter((t): t is EpochMs => t !== undefined);
     if (times.length === 0) return [];
-    const first = Math.min(...times);
-    const spread = Math.max(...times) - first >= 60_000;
+    // Not Math.min(...times): an import of many thousand rows would overflow the call's arguments.
+    const first = times.reduce((a, b) => Math.min(a, b));
+    const spread = times.reduce((a, b) => Math.max(a, b)) - first >= 60_000;
     return [`${label}: ${at(first)}${spread ? '(最も早いもの)' : ''}`];
   };
-  return [
-    ...line(
-      '受諾期限',
-      leads.flatMap((l) => (l.acceptBy === undefined ? [] : [l.acceptBy])),
-    ),
-    ...line(
-      '初回接触期限',
-      leads.flatMap((l) => (l.firstContactBy === undefined ? [] : [l.firstContactBy])),
-    ),
-  ];
+  return [...line('受諾期限', (l) => l.acceptBy), ...line('初回接触期限', (l) => l.firstContactBy)];
 }
 
 /**
