@@ -276,10 +276,16 @@ describe('a lead entered by sales (POST /v1/ops/leads) under DynamoDB faults: a 
     expectUnavailable(first);
     const leadId = await findLeadIdByEmail(address);
     expect(retry.status, retry.body).toBe(201);
+    const handoff = (await getLead(leadId ?? ''))?.state.handoff;
     expect(JSON.parse(retry.body)).toEqual({
       leadId,
       created: true,
-      assignment: { handoffNumber: 1, ownerId: 'sato' },
+      assignment: {
+        handoffNumber: 1,
+        ownerId: 'sato',
+        dueAt: new Date(handoff?.dueAt ?? Number.NaN).toISOString(),
+        firstContactDueAt: new Date(handoff?.firstContactDueAt ?? Number.NaN).toISOString(),
+      },
     });
     expect(again.status).toBe(201);
     expect(again.headers['idempotent-replay']).toBe('true');
