@@ -262,6 +262,7 @@ const ja = {
   leadCreated: 'リードを登録しました。',
   leadUpdated: 'このアドレスのリードがあったため、そのリードを更新しました。',
   leadAssigned: '{name} に割り当てました。',
+  handoffDeadlines: '({list})',
   leadAlreadyOwned: 'すでに {name} が担当しています(割り当ては変えていません)。',
   entryInquiry: '問い合わせ・デモ依頼(至急対応)',
   entryInquiryHint:
@@ -671,6 +672,7 @@ const en: Record<Key, string> = {
   leadCreated: 'The lead was entered.',
   leadUpdated: 'This address already had a lead: that lead was updated.',
   leadAssigned: 'Handed off to {name}.',
+  handoffDeadlines: ' ({list})',
   leadAlreadyOwned: '{name} already has this lead (the hand-off is unchanged).',
   entryInquiry: 'Inquiry or demo request (urgent)',
   entryInquiryHint:

@@ -129,5 +129,5 @@ function assignmentText(t: T, settings: ReturnType<typeof useSettings>, answer: 
         ...(a.dueAt ? [`${t('dueAt')}: ${when(a.dueAt)}`] : []),
         ...(a.firstContactDueAt ? [`${t('firstContactDueAt')}: ${when(a.firstContactDueAt)}`] : []),
       ];
-  return due.length ? `${owner}(${due.join(' · ')})` : owner;
+  return due.length ? owner + fill(t('handoffDeadlines'), { list: due.join(' · ') }) : owner;
 }
