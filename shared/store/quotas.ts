@@ -24,9 +24,7 @@ export async function takeQuota(
       new UpdateCommand({
         TableName: tableName,
         Key: keys.quota(scope, hashed, window.key),
-        UpdateExpression: takenBefore
-          ? 'SET #count = if_not_exists(#count, :before) + :one, #ttl = :ttl'
-          : 'ADD #count :one SET #ttl = :ttl',
+        UpdateExpression: 'SET #count = if_not_exists(#count, :before) + :one, #ttl = :ttl',
         // A window whose units went before its item existed has no room left when they reach the limit.
         ConditionExpression:
           takenBefore < limit ? 'attribute_not_exists(#count) OR #count < :limit' : '#count < :limit',
@@ -35,7 +33,7 @@ export async function takeQuota(
           ':one': 1,
           ':limit': limit,
           ':ttl': Math.floor(window.endsAt / 1000) + 86_400,
-          ...(takenBefore ? { ':before': takenBefore } : {}),
+          ':before': takenBefore,
         },
       }),
     ),

@@ -331,13 +331,20 @@ export async function timelineFactCounted(leadId: string, eventId: string): Prom
   return result.Item?.[TIMELINE_FACT] !== undefined;
 }
 
-/** The lead's timeline entries under `prefix` that carry a report fact (`sk` and the fact), page by page. */
-function timelineFactPages(leadId: string, prefix: string): AsyncGenerator<QueryItems> {
+/**
+ * The lead's timeline entries under `prefix` that carry report facts in `attribute` (`sk` and that attribute),
+ * page by page: a step mail's `sent` fact (`TIMELINE_FACT`) or a capture's facts (`FUNNEL_FACTS`).
+ */
+function timelineFactPages(
+  leadId: string,
+  prefix: string,
+  attribute: typeof TIMELINE_FACT | typeof FUNNEL_FACTS = TIMELINE_FACT,
+): AsyncGenerator<QueryItems> {
   return queryPages({
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
     FilterExpression: 'attribute_exists(#fact)',
     ProjectionExpression: 'sk, #fact',
-    ExpressionAttributeNames: { '#fact': TIMELINE_FACT },
+    ExpressionAttributeNames: { '#fact': attribute },
     ExpressionAttributeValues: { ':pk': keys.profile(leadId).pk, ':p': prefix },
   });
 }
@@ -500,16 +507,7 @@ export async function readLeadFacts(leadId: string): Promise<ReportFact[]> {
     for (const { pk: _pk, sk: _sk, [MORE_FACTS]: more, ...fact } of items)
       facts.push(fact as ReportFact, ...((more as ReportFact[] | undefined) ?? []));
   // Captures' facts, kept on their form entries (see FUNNEL_FACTS).
-  for await (const items of queryPages({
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-    FilterExpression: 'attribute_exists(#facts)',
-    ProjectionExpression: '#facts',
-    ExpressionAttributeNames: { '#facts': FUNNEL_FACTS },
-    ExpressionAttributeValues: {
-      ':pk': keys.profile(leadId).pk,
-      ':p': `${PREFIX.timeline}${FORM_EVENT_PREFIX}`,
-    },
-  }))
+  for await (const items of timelineFactPages(leadId, `${PREFIX.timeline}${FORM_EVENT_PREFIX}`, FUNNEL_FACTS))
     for (const item of items) facts.push(...(item[FUNNEL_FACTS] as ReportFact[]));
   // Step mails' `sent` facts, kept on their timeline entries (see TIMELINE_FACT).
   for await (const items of timelineFactPages(leadId, FACT_TIMELINE_PREFIX)) {
