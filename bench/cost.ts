@@ -48,6 +48,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '#infra/app';
 import { FUNCTIONS } from '#infra/catalog';
 import { fixedInventory } from '#infra/inventory';
+import { REPORT_SHARDS } from '#store/report-counters';
 import { DUE_SHARDS } from '#store/table-design';
 import { testApp } from '../test/support/cdk-app.ts';
 import type { BenchResult } from './support.ts';
@@ -186,6 +187,17 @@ const lines = {
   ),
   dashboards: usd(inventory.dashboards * PRICES.dashboardPerMonth),
 };
+/** Weekdays a cron names (`MON,WED`: 2; `*`: every day). */
+const cronWeekdays = (weekDay: string): number => (weekDay === '*' ? 7 : weekDay.split(',').length);
+/**
+ * The gauges' nightly fold on an idle stack (nothing to move): it reads its mark and one empty range per
+ * report shard (consistent: 1 RRU each) and records the day (1 WRU), in a function of its size for about a
+ * second. With traffic it adds at most one update per shard (1 WRU each), outside the traffic lines.
+ */
+const FOLDS_PER_MONTH = (7 * 52) / 12;
+const FOLD = FUNCTIONS.find((f) => f.name === 'report-fold');
+if (!FOLD) throw new Error('no report-fold in the catalog');
+const foldRru = 1 + REPORT_SHARDS;
 /** Traces an idle month records: every scheduled run of an actively traced function (Lambda samples it). */
 const idleTraces = FUNCTIONS.filter((f) => f.tracing !== 'passThrough')
   .flatMap((f) => f.triggers)
@@ -195,8 +207,7 @@ const idleTraces = FUNCTIONS.filter((f) => f.tracing !== 'passThrough')
         ? runs
         : // A cron schedule runs about 4.33 times a month per weekday it names (the weekly digest: one; the
           // morning list: the five business weekdays, holidays included, as the schedule fires on them).
-          runs +
-          ('cron' in t ? (t.cron.weekDay.split(',').length * 52) / 12 : SWEEPS_PER_MONTH / t.everyMinutes),
+          runs + ('cron' in t ? (cronWeekdays(t.cron.weekDay) * 52) / 12 : SWEEPS_PER_MONTH / t.everyMinutes),
     0,
   );
 /**
@@ -211,6 +222,12 @@ const idle = {
     ((SWEEPS_PER_MONTH * idleSweepRru) / 1e6) * PRICES.dynamodbPerMillionRru +
       (SWEEPS_PER_MONTH / 1e6) * PRICES.lambdaPerMillionRequests +
       gbs(SWEEPER_MB, MS.idleSweep, SWEEPS_PER_MONTH) * PRICES.lambdaPerGbSecond,
+  ),
+  gaugeFold: usd(
+    ((FOLDS_PER_MONTH * foldRru) / 1e6) * PRICES.dynamodbPerMillionRru +
+      (FOLDS_PER_MONTH / 1e6) * PRICES.dynamodbPerMillionWru +
+      (FOLDS_PER_MONTH / 1e6) * PRICES.lambdaPerMillionRequests +
+      gbs(FOLD.memoryMb, 1000, FOLDS_PER_MONTH) * PRICES.lambdaPerGbSecond,
   ),
   secret: lines.secret,
   kmsKey: lines.kmsKey,
@@ -247,6 +264,7 @@ const idleAfterFreeTier = usd(
     Math.max(0, inventory.dashboards - 3) * PRICES.dashboardPerMonth +
     Math.max(0, idleTraces - 100_000) * (PRICES.xrayPerMillionTraces / 1e6) +
     idle.sweeperLogs +
+    idle.gaugeFold +
     idle.customMetrics +
     idle.kmsKey +
     idle.secret,

@@ -145,6 +145,18 @@ export const CORS = {
   maxAgeSeconds: 600,
 } as const;
 
+/**
+ * The gauges' fold (functions/report-fold), at 03:30 every night in UTC: the fold takes days two behind
+ * today in `app.timeZone` whatever the hour, so the zone of the schedule does not matter.
+ */
+export const GAUGE_FOLD_CRON: CronSchedule = {
+  minute: '30',
+  hour: '3',
+  weekDay: '*',
+  timeZone: 'UTC',
+  description: "Gauges' nightly fold, 03:30 UTC",
+};
+
 const CORE_FUNCTIONS: readonly FunctionSpec[] = [
   fn({
     name: 'health',
@@ -468,6 +480,16 @@ const CORE_FUNCTIONS: readonly FunctionSpec[] = [
     // $0.22 at list price on an idle stack. The scheduler sends no trace header, so none are recorded; the
     // sweeper's logs ("sweep done") and the dashboard's duration graph show what a sweep did.
     tracing: 'passThrough',
+  }),
+  fn({
+    name: 'report-fold',
+    entry: 'functions/report-fold/handler.ts',
+    // read: the day items and the fold's mark; write: the moves (a conditioned transaction each) and the mark.
+    grants: { table: 'readWrite' },
+    description: "Folds the day items' gauge moves into the gauges, once a night",
+    timeoutSeconds: 300,
+    memoryMb: 256,
+    triggers: [{ kind: 'schedule', cron: GAUGE_FOLD_CRON }],
   }),
 ];
 

@@ -59,6 +59,11 @@ export interface RuntimeOptions {
    */
   morningListSchedule?: boolean;
   /**
+   * Fold the gauges each night at the schedule's time (infra/catalog.ts → `GAUGE_FOLD_CRON`), as in AWS.
+   * Default: on when the scheduler is.
+   */
+  gaugeFoldSchedule?: boolean;
+  /**
    * Invite the owners of config/handoff.ts and `signIn.people` who are not demo users, as the stack does in
    * AWS: Cognito's invitation with a temporary password goes to the local SES inbox, once per data folder
    * (`npm start`).
@@ -236,7 +241,7 @@ const start = async (
   admin.destroy();
 
   // Handlers are imported only now, after the environment is complete, as a Lambda cold start would.
-  const { CORS, FUNCTIONS, eventRules } = await import('#infra/catalog');
+  const { CORS, FUNCTIONS, GAUGE_FOLD_CRON, eventRules } = await import('#infra/catalog');
   const clock = await import('#adapters/clock');
   const { nextDueAt } = await import('#store/timers');
   const handlers = new Map<string, { spec: FunctionSpec; handler: AnyHandler }>();
@@ -348,8 +353,18 @@ const start = async (
           )}`,
         ),
     ),
+    localCron('gauge fold', options.gaugeFoldSchedule, nextUtcTimeAt(GAUGE_FOLD_CRON), async () =>
+      log(
+        `gauge fold ${JSON.stringify(
+          await invoke('report-fold', {
+            source: 'local.scheduler',
+            time: new Date(clock.now()).toISOString(),
+          }),
+        )}`,
+      ),
+    ),
   ];
-  /** The scheduled mails whose time has come (the digest, the morning list). */
+  /** The scheduled runs whose time has come (the digest, the morning list, the gauges' fold). */
   const schedulesIfDue = async (): Promise<void> => {
     for (const cron of crons) await cron.ifDue();
   };
@@ -658,6 +673,21 @@ const JSON_TYPE = { 'content-type': 'application/json' };
  * Who may call the local PutEvents: a request SigV4-signed with this runtime's own access key (its
  * in-process functions: `Credential=<key>/…`), or one with `Authorization: Bearer <ops token>`.
  */
+/** The next moment after `after` at a daily cron's hour and minute in UTC (the gauges' fold). */
+const nextUtcTimeAt =
+  (cron: { hour: string; minute: string }) =>
+  (after: number): number => {
+    const d = new Date(after);
+    const at = Date.UTC(
+      d.getUTCFullYear(),
+      d.getUTCMonth(),
+      d.getUTCDate(),
+      Number(cron.hour),
+      Number(cron.minute),
+    );
+    return at > after ? at : at + 86_400_000;
+  };
+
 export const mayPutEvents = (
   authorization: string | undefined,
   runtimeAccessKeyId: string,

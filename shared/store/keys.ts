@@ -41,6 +41,11 @@ export const keys = {
    * days (scatter-gather). Concurrent transactions of different leads touch different items.
    */
   reportCounter: (period: string, shard: string) => ({ pk: `REPORTS#${shard}`, sk: period }),
+  /**
+   * The gauges' fold (`foldGaugeDays`): the last day whose gauge moves have been folded from the day items into
+   * `current` (`through`). Outside the shards' partitions, so no report range ever reads it as a period.
+   */
+  gaugeFold: () => ({ pk: 'REPORTS#fold', sk: 'gauges' }),
   /** The earlier layout (before 2026-12): one partition key per kind, the shard in the sort key. Migration only. */
   legacyReportCounter: (kind: string, period: string, shard: string) => ({
     pk: `REPORT#${kind}`,

@@ -426,7 +426,7 @@ async function commitLeadWrite(
   if (factsItem) items.push(factsItem);
   if (items.length === 0) return 'saved';
   try {
-    await dynamodb.send(new TransactWriteCommand({ TransactItems: mergeCounterItems(items) }));
+    await dynamodb.send(new TransactWriteCommand({ TransactItems: mergeCounterItems(items, change.at) }));
     return 'saved';
   } catch (error) {
     if (!isConditionalCheckFailure(error)) throw error;
@@ -598,7 +598,7 @@ export async function writeScoredEvents(
   if (change.decayTimerAt !== undefined) items.push(decayTimerItem(leadId, change.decayTimerAt));
   items.push(...(change.extra ?? []), ...counters);
   try {
-    await dynamodb.send(new TransactWriteCommand({ TransactItems: mergeCounterItems(items) }));
+    await dynamodb.send(new TransactWriteCommand({ TransactItems: mergeCounterItems(items, change.at) }));
     return 'saved';
   } catch (error) {
     if (!isConditionalCheckFailure(error)) throw error;

@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { settings } from '#config/settings';
 import type { Attribution } from '#domain/capture/attribution';
 import type { AnyDomainEvent } from '#domain/lead/events';
@@ -23,8 +29,10 @@ import {
   leadDims,
   type ReportFact,
 } from '#domain/reports/counting';
+import { addDays, dayOf } from '#domain/reports/periods';
 import {
   batchWrite,
+  conditionalWrite,
   dynamodb,
   isConditionalCheckFailure,
   partitionPages,
@@ -47,6 +55,11 @@ import { keys, PREFIX } from '#store/keys';
  * transactions of different leads rarely touch the same item (a transaction conflicts with any other on the
  * same item). A report reads every shard's range of days (one Query per shard, in parallel: scatter-gather)
  * and sums them: at most days × shards small items, whatever the number of leads.
+ *
+ * Gauges (current leads per temperature, stage and score bucket, kind `g`): a write that counts on its own day's
+ * item anyway puts its gauge move there (`mergeCounterItems`), one item fewer in its transaction; any other
+ * (a tracking crossing, an erasure) on the shard's `current`. A nightly fold adds the days' moves to `current`
+ * (`foldGaugeDays`), and `readGauges` sums `current` and the days after its fold.
  *
  * Item size: a field per (kind, group value, metric) seen that day in that shard. Funnel, cohort, SLA, e-mail
  * and activity fields for a few dozen group values are a few hundred bytes to a few KB per item (each ADD is
@@ -160,8 +173,23 @@ function addItems(adds: readonly CounterAdd[], shard: string): TransactItem[] {
  * Merge the counter updates of one transaction that touch the same item (a transaction may not name an item
  * twice): e.g. a sales activity's own counts and the stage counts of the change it causes, on the same day.
  * Other items pass through in their order; merged counters go where the first of them was.
+ *
+ * With `at` (the write's time), the gauges' update (`current`) rides on the day item of that day in the same
+ * shard when the transaction counts on it anyway: one item fewer, 2 write units (a capture, a stage change).
+ * The day item keeps the move (`g/…` fields); the nightly fold adds it to `current` (`foldGaugeDays`), and
+ * `readGauges` sums `current` and the days not folded yet. `at` must be the write's own time (a use case's
+ * `now`): the fold takes days two behind, which no write touches any more.
  */
-export function mergeCounterItems(items: readonly TransactItem[]): TransactItem[] {
+export function mergeCounterItems(items: readonly TransactItem[], at?: EpochMs): TransactItem[] {
+  const day = at === undefined ? undefined : dayOf(at, settings.app.timeZone);
+  const shardsCountingToday = new Set(
+    items.flatMap((item) => {
+      const update = counterUpdates.get(item);
+      return update && update.period === day ? [update.shard] : [];
+    }),
+  );
+  const periodOf = (update: { period: string; shard: string }): string =>
+    day && update.period === GAUGE_PERIOD && shardsCountingToday.has(update.shard) ? day : update.period;
   const merged = new Map<string, { period: string; shard: string; fields: Record<string, number> }>();
   const out: (TransactItem | string)[] = [];
   let folded = 0;
@@ -171,10 +199,11 @@ export function mergeCounterItems(items: readonly TransactItem[]): TransactItem[
       out.push(item);
       continue;
     }
-    const key = `${update.shard}\u0000${update.period}`;
+    const period = periodOf(update);
+    const key = `${update.shard}\u0000${period}`;
     const into = merged.get(key);
     if (!into) {
-      merged.set(key, { ...update, fields: { ...update.fields } });
+      merged.set(key, { ...update, period, fields: { ...update.fields } });
       out.push(key);
       continue;
     }
@@ -418,14 +447,19 @@ async function queryShard(
   low: string,
   high: string,
   consistent = false,
-): Promise<{ period: string; fields: Record<string, number> }[]> {
-  const out: { period: string; fields: Record<string, number> }[] = [];
+): Promise<{ period: string; fields: Record<string, number>; through?: string }[]> {
+  const out: { period: string; fields: Record<string, number>; through?: string }[] = [];
   for await (const items of queryPages({
     KeyConditionExpression: 'pk = :pk AND sk BETWEEN :low AND :high',
     ExpressionAttributeValues: { ':pk': keys.reportCounter('', shard).pk, ':low': low, ':high': high },
     ConsistentRead: consistent,
   }))
-    for (const item of items) out.push({ period: String(item.sk), fields: numericFields(item) });
+    for (const item of items)
+      out.push({
+        period: String(item.sk),
+        fields: numericFields(item),
+        ...(typeof item[FOLDED_THROUGH] === 'string' ? { through: item[FOLDED_THROUGH] } : {}),
+      });
   return out;
 }
 
@@ -487,12 +521,155 @@ export async function readReportDays(
   return (await readReportKinds([kind], days)).get(kind) as Map<string, Record<string, number>>;
 }
 
-/** The gauges (current leads per temperature, stage, score bucket), shards summed. */
-export async function readGauges(): Promise<Record<string, number>> {
-  return (
-    (await readFolded([GAUGE_KIND], GAUGE_PERIOD, GAUGE_PERIOD)).get(GAUGE_KIND)?.get(GAUGE_PERIOD) ?? {}
+/**
+ * The attribute of a shard's `current` item naming the last day whose gauge moves it holds (`foldGaugeDays`);
+ * not a number, so no report reads it as a counter.
+ */
+const FOLDED_THROUGH = 'foldedThrough';
+
+/**
+ * Each shard's gauge items as a gauge read needs them: its `current` (fields and `foldedThrough`) and the
+ * gauge moves of the day items after that day, from one Query over the days after the fold's mark (every day
+ * before a first fold) and `current` (which sorts after every `YYYY-MM-DD`).
+ */
+async function gaugeShards(
+  consistent: boolean,
+): Promise<{ shard: string; current: Record<string, number>; through?: string; days: ShardDay[] }[]> {
+  const mark = await gaugesFoldedThrough(consistent);
+  const low = mark ? addDays(mark, 1) : ' ';
+  const gaugeKind = new Set([GAUGE_KIND]);
+  return Promise.all(
+    allShards().map(async (shard) => {
+      const items = await queryShard(shard, low, GAUGE_PERIOD, consistent);
+      const current = items.find((i) => i.period === GAUGE_PERIOD);
+      const through = current?.through;
+      const days = items
+        .filter((i) => i.period !== GAUGE_PERIOD && (!through || i.period > through))
+        .map((i) => ({
+          period: i.period,
+          fields: Object.fromEntries(Object.entries(i.fields).filter(([f]) => fieldOfKinds(f, gaugeKind))),
+        }));
+      const gauges = Object.fromEntries(
+        Object.entries(current?.fields ?? {}).filter(([f]) => fieldOfKinds(f, gaugeKind)),
+      );
+      return { shard, current: gauges, ...(through ? { through } : {}), days };
+    }),
   );
 }
+
+type ShardDay = { period: string; fields: Record<string, number> };
+
+/**
+ * The gauges (current leads per temperature, stage, score bucket), shards summed: each shard's `current`
+ * plus the moves its day items keep after the day `current` was folded through (about two days' items a
+ * shard, one Query each: see `gaugeShards`).
+ */
+export async function readGauges(): Promise<Record<string, number>> {
+  const sum: Record<string, number> = {};
+  const add = (fields: Record<string, number>) => {
+    for (const [name, n] of Object.entries(fields)) {
+      const field = name.slice(name.indexOf(KIND_SEP) + 1);
+      sum[field] = (sum[field] ?? 0) + n;
+    }
+  };
+  for (const shard of await gaugeShards(false)) {
+    add(shard.current);
+    for (const day of shard.days) add(day.fields);
+  }
+  for (const [f, n] of Object.entries(sum)) if (n === 0) delete sum[f];
+  return sum;
+}
+
+/** The day through which every shard's gauges are folded (undefined before the first fold). */
+export async function gaugesFoldedThrough(consistent = false): Promise<string | undefined> {
+  const { Item } = await dynamodb.send(
+    new GetCommand({
+      TableName: tableName,
+      Key: keys.gaugeFold(),
+      ProjectionExpression: '#through',
+      ExpressionAttributeNames: { '#through': 'through' },
+      ConsistentRead: consistent,
+    }),
+  );
+  return typeof Item?.through === 'string' ? Item.through : undefined;
+}
+
+/**
+ * The nightly fold of the gauges. A write that counts on its own day's item puts its gauge move there, not on
+ * `current` (`mergeCounterItems`: one item fewer in its transaction); this adds the moves of each shard's days
+ * after its `foldedThrough` up to `through` to its `current` in ONE update (`ADD` the sums, `SET
+ * foldedThrough`), conditioned on `foldedThrough` as read, so a second fold at once changes nothing and the
+ * sum `readGauges` reads never changes: it counts a day item's moves until `current` holds them, then not.
+ * Then the mark every shard has reached is recorded, which bounds what a read queries. The day items keep
+ * their `g/` fields (a rebuild clears them with the rest of the gauges).
+ *
+ * A shard whose days hold no move is left alone (its `foldedThrough` may stay behind the mark: its days in
+ * between hold nothing), so an idle night writes only the mark.
+ *
+ * Exact as long as no write puts a move on a day at or before `through` after the fold read it: writers put
+ * moves only on the day of their own time, and the use case folds through the day before yesterday.
+ * Returns the shards whose `current` took moves and the day items read.
+ */
+export async function foldGaugeDays(through: string): Promise<{ shards: number; days: number }> {
+  let shards = 0;
+  let days = 0;
+  for (let attempt = 1; ; attempt++) {
+    const pending = (await gaugeShards(true)).filter((s) => !s.through || s.through < through);
+    if (pending.length === 0) break;
+    const results = await Promise.all(
+      pending.map(async (shard) => {
+        const due = shard.days.filter((d) => d.period <= through);
+        days += due.length;
+        const sums: Record<string, number> = {};
+        for (const day of due) for (const [f, n] of Object.entries(day.fields)) sums[f] = (sums[f] ?? 0) + n;
+        const adds = Object.entries(sums).filter(([, n]) => n !== 0);
+        // Nothing to add: `current` stays as it is (its days up to `through` hold no move, and no write will
+        // put one there now), and reads start after the mark anyway.
+        if (adds.length === 0) return true;
+        const saved = await conditionalWrite(() =>
+          dynamodb.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: keys.reportCounter(GAUGE_PERIOD, shard.shard),
+              UpdateExpression: `SET #through = :through ADD ${adds.map((_, i) => `#f${i} :v${i}`).join(', ')}`,
+              ConditionExpression: shard.through ? '#through = :was' : 'attribute_not_exists(#through)',
+              ExpressionAttributeNames: {
+                '#through': FOLDED_THROUGH,
+                ...Object.fromEntries(adds.map(([f], i) => [`#f${i}`, f])),
+              },
+              ExpressionAttributeValues: {
+                ':through': through,
+                ...(shard.through ? { ':was': shard.through } : {}),
+                ...Object.fromEntries(adds.map(([, n], i) => [`:v${i}`, n])),
+              },
+            }),
+          ),
+        );
+        if (saved) shards++;
+        return saved;
+      }),
+    );
+    // A shard another fold moved meanwhile is read again (its `foldedThrough` has changed).
+    if (results.every(Boolean)) break;
+    if (attempt >= FOLD_ATTEMPTS) throw new Error('gauge fold: shards kept changing under it');
+  }
+  // Recorded only forwards (two folds at once both end here).
+  await conditionalWrite(() =>
+    dynamodb.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: { ...keys.gaugeFold(), through },
+        ConditionExpression: 'attribute_not_exists(#through) OR #through < :through',
+        ExpressionAttributeNames: { '#through': 'through' },
+        ExpressionAttributeValues: { ':through': through },
+      }),
+    ),
+  );
+  return { shards, days };
+}
+
+/** Rounds of a fold that found shards moved by another fold before it gives up (the next night retries). */
+const FOLD_ATTEMPTS = 5;
 
 /**
  * The facts counted for one lead (rebuild, an erasure's remains): its `RPT#` items, the facts on its captures'

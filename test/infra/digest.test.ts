@@ -48,3 +48,29 @@ describe('weekly digest schedule', () => {
     expect(functions.some((id) => id.startsWith('StatelessReportDigest'))).toBe(false);
   });
 });
+
+describe("gauges' nightly fold schedule", () => {
+  it('given any config, when synthesized, then EventBridge Scheduler runs report-fold every night at 03:30 UTC, with retries and the DLQ, and the function may read and write the table', () => {
+    // Act
+    const template = synth(settings);
+
+    // Assert
+    const schedules = Object.values(
+      template.findResources('AWS::Scheduler::Schedule', {
+        Properties: { ScheduleExpression: 'cron(30 3 ? * * *)' },
+      }),
+    );
+    expect(schedules).toHaveLength(1);
+    expect(schedules[0]?.Properties.ScheduleExpressionTimezone).toBe('UTC');
+    expect(JSON.stringify(schedules[0]?.Properties.Target.Arn)).toContain('StatelessReportFoldFunction');
+    expect(schedules[0]?.Properties.Target.DeadLetterConfig).toBeDefined();
+    const policies = Object.values(
+      template.findResources('AWS::IAM::Policy', {
+        Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^StatelessReportFoldFunction') }] },
+      }),
+    );
+    const actions = JSON.stringify(policies.map((p) => p.Properties.PolicyDocument));
+    expect(actions).toContain('dynamodb:UpdateItem');
+    expect(actions).toContain('dynamodb:Query');
+  });
+});

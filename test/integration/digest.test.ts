@@ -23,8 +23,8 @@ const getJson = async <T = Json>(path: string): Promise<T> => {
 };
 
 beforeAll(async () => {
-  // The digest's local schedule on (the scheduler's sweeps stay off: tests drive them).
-  runtime = await startTestRuntime({ digestSchedule: true });
+  // The digest's and the gauges' fold's local schedules on (the scheduler's sweeps stay off: tests drive them).
+  runtime = await startTestRuntime({ digestSchedule: true, gaugeFoldSchedule: true });
   const { now } = await import('#adapters/clock');
   const { nextDigestAt } = await import('#domain/reports/digest');
   // One reading of the clock: inside the minute itself the next one is `now()`, which a second reading passes.
@@ -220,5 +220,27 @@ describe('weekly digest', () => {
     // Assert
     expect(moved.status).toBe(200);
     expect(await digestMails(digestSubject(expected))).toHaveLength(1);
+  });
+
+  it("given the local clock ticking through a night, then the gauges' fold runs at its 03:30 UTC as in AWS, through the day before yesterday, and the scores report reads the same", async () => {
+    // Arrange
+    const { now } = await import('#adapters/clock');
+    const { addDays, dayOf } = await import('#domain/reports/periods');
+    const { gaugesFoldedThrough } = await import('#store/report-counters');
+    const scores = await getJson('/v1/ops/reports/scores');
+
+    // Act: a day and a half of day-long ticks
+    const moved = await fetch(`${runtime.apiUrl}/_local/clock`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ advanceMs: 36 * 3_600_000, tickMs: 86_400_000 }),
+    });
+
+    // Assert: the last 03:30 UTC the clock passed folded through two days before its Tokyo day.
+    expect(moved.status).toBe(200);
+    const t = now();
+    const lastRun = Math.floor((t - 3.5 * 3_600_000) / 86_400_000) * 86_400_000 + 3.5 * 3_600_000;
+    expect(await gaugesFoldedThrough(true)).toBe(addDays(dayOf(lastRun, 'Asia/Tokyo'), -2));
+    expect(await getJson('/v1/ops/reports/scores')).toEqual(scores);
   });
 });

@@ -787,3 +787,108 @@ describe('where a capture keeps its facts', () => {
     for (const fact of facts) expect(read.filter((f) => f.id === fact.id)).toEqual([fact]);
   });
 });
+
+describe("the gauges' moves on day items, and their nightly fold", () => {
+  /** The rebuilt gauges (every current lead counted from its state), zero fields dropped. */
+  const rebuiltGauges = async () => {
+    const { emptyRebuild, rebuildPage } = await import('#app/report-rebuild');
+    let state = emptyRebuild();
+    while (!state.done) state = await rebuildPage(state, 50, false);
+    return Object.fromEntries(
+      Object.entries(state.counters['g\u0000current'] ?? {}).filter(([, n]) => n !== 0),
+    );
+  };
+  const reportItems = async () => {
+    const { scanAll } = await import('./handoff-support.ts');
+    return (await scanAll()).filter((i) => /^REPORTS#\d\d$/.test(String(i.pk)));
+  };
+  const gaugeFields = (item: Record<string, unknown>) => Object.keys(item).filter((k) => k.startsWith('g/'));
+
+  it("given the dataset's captures and stage changes, when the nightly fold runs two days on (and again), then the moves their days' items kept are in `current`, and the gauges are the same before, between and after", async () => {
+    // Arrange: the captures counted on their days' items, their gauge moves with them.
+    const { readGauges, gaugesFoldedThrough } = await import('#store/report-counters');
+    const { foldReportGauges } = await import('#app/fold-gauges');
+    const { advanceClock, now } = await import('#adapters/clock');
+    const { addDays, dayOf } = await import('#domain/reports/periods');
+    const before = await readGauges();
+    expect(before).toEqual(await rebuiltGauges());
+    const scoresBefore = await getJson('/v1/ops/reports/scores');
+    const days = (await reportItems()).filter((i) => i.sk !== 'current' && gaugeFields(i).length > 0);
+    expect(days.some((i) => i.sk === dayA || i.sk === dayB)).toBe(true);
+
+    // Act: two nights on, the fold takes everything up to the day before yesterday.
+    advanceClock(3 * 86_400_000);
+    const first = await foldReportGauges();
+    const between = await readGauges();
+    const again = await foldReportGauges();
+
+    // Assert
+    expect(first.through).toBe(addDays(dayOf(now(), 'Asia/Tokyo'), -2));
+    expect(first.through >= dayB).toBe(true);
+    const withMoves = new Set(days.filter((i) => String(i.sk) <= first.through).map((i) => i.pk));
+    expect(first.shards).toBe(withMoves.size);
+    expect(again).toMatchObject({ through: first.through, shards: 0, days: 0 });
+    expect(await gaugesFoldedThrough(true)).toBe(first.through);
+    const currents = (await reportItems()).filter((i) => i.sk === 'current');
+    for (const pk of withMoves)
+      expect(currents.find((i) => i.pk === pk)?.foldedThrough, String(pk)).toBe(first.through);
+    // `current` alone now holds every lead: its fields sum to the gauges.
+    const currentSum: Record<string, number> = {};
+    for (const item of currents)
+      for (const f of gaugeFields(item)) {
+        const field = f.slice(2);
+        currentSum[field] = (currentSum[field] ?? 0) + Number(item[f]);
+      }
+    for (const [f, n] of Object.entries(currentSum)) if (n === 0) delete currentSum[f];
+    expect(currentSum).toEqual(before);
+    expect(between).toEqual(before);
+    expect(await readGauges()).toEqual(before);
+    expect(await getJson('/v1/ops/reports/scores')).toEqual(scoresBefore);
+  });
+
+  it('given two folds at once while leads are captured and erased, then the gauges equal every current lead counted again, before and after a rebuild', async () => {
+    // Arrange
+    const { readGauges } = await import('#store/report-counters');
+    const { foldReportGauges } = await import('#app/fold-gauges');
+    const { writeRebuiltCounters, emptyRebuild, rebuildPage } = await import('#app/report-rebuild');
+    const { advanceClock } = await import('#adapters/clock');
+    const emails = Array.from({ length: 4 }, (_, i) => `report-fold-${i}-${RUN}@example.co.jp`);
+    expect((await api(runtime).postForm('contact', contactForm(emails[0] as string))).status).toBe(201);
+    await runtime.settle();
+    const { leadId } = await getJson<{ leadId: string }>(
+      `/v1/ops/leads?email=${encodeURIComponent(emails[0] as string)}`,
+    );
+    advanceClock(2 * 86_400_000);
+
+    // Act: the first capture's day is folded while the others land on today's items and the first is erased.
+    const [foldA, foldB, ...posted] = await Promise.all([
+      foldReportGauges(),
+      foldReportGauges(),
+      ...emails.slice(1).map((e) => api(runtime).postForm('contact', contactForm(e))),
+      fetch(`${runtime.apiUrl}/v1/ops/leads/${leadId}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${runtime.opsToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ reason: 'fold race' }),
+      }),
+    ]);
+    await runtime.settle();
+
+    // Assert
+    expect(posted.map((r) => r.status)).toEqual([201, 201, 201, 200]);
+    expect(foldA?.through).toBe(foldB?.through);
+    // The first capture's shard moved once, by one fold or the other.
+    expect((foldA?.shards ?? 0) + (foldB?.shards ?? 0)).toBe(1);
+    const live = await readGauges();
+    expect(live).toEqual(await rebuiltGauges());
+    // A rebuild replaces the gauges wholesale (the moves on day items too) and reads the same.
+    let state = emptyRebuild();
+    while (!state.done) state = await rebuildPage(state, 50, false);
+    await writeRebuiltCounters(state.counters);
+    expect(await readGauges()).toEqual(live);
+    expect((await reportItems()).every((i) => i.sk === 'current' || gaugeFields(i).length === 0)).toBe(true);
+    // The next night folds what comes after the rebuild as before.
+    advanceClock(86_400_000);
+    await foldReportGauges();
+    expect(await readGauges()).toEqual(live);
+  });
+});

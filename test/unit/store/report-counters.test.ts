@@ -71,6 +71,26 @@ describe('report counter items', () => {
     expect(added(updates(merged)[1] as Update)).toEqual({ 'g/hot|n': 1 });
   });
 
+  it("given a write that counts on its own day, when merged with its time, then its gauge move rides on that day's item in its shard (one item fewer); another day's or no day item leaves it on `current`", () => {
+    // Arrange: 2026-12-04 10:00 Tokyo
+    const id = leadId(11);
+    const at = Date.parse('2026-12-04T01:00:00Z');
+    const day = counterAddItems(id, [{ kind: 'f:none', period: '2026-12-04', fields: { '*|lead': 1 } }]);
+    const gauge = counterAddItems(id, [{ kind: 'g', period: 'current', fields: { 'stage|mql': 1 } }]);
+    const otherDay = counterAddItems(id, [{ kind: 'f:none', period: '2026-12-01', fields: { '*|sal': 1 } }]);
+
+    // Act
+    const sameDay = mergeCounterItems([...gauge, ...day], at);
+    const onlyOtherDay = mergeCounterItems([...gauge, ...otherDay], at);
+    const withoutTime = mergeCounterItems([...gauge, ...day]);
+
+    // Assert
+    expect(updates(sameDay).map((u) => u.Key)).toEqual([{ pk: `REPORTS#${shardOf(id)}`, sk: '2026-12-04' }]);
+    expect(added(updates(sameDay)[0] as Update)).toEqual({ 'g/stage|mql': 1, 'f:none/*|lead': 1 });
+    expect(updates(onlyOtherDay).map((u) => u.Key?.sk)).toEqual(['current', '2026-12-01']);
+    expect(updates(withoutTime).map((u) => u.Key?.sk)).toEqual(['current', '2026-12-04']);
+  });
+
   it('given updates that cancel out, when merged, then no empty update is sent; without duplicates the items pass unchanged', () => {
     const id = leadId(5);
     const plus = counterAddItems(id, [{ kind: 'g', period: 'current', fields: { 'hot|n': 1 } }]);
