@@ -757,3 +757,48 @@ describe('step e-mails under SES faults and crashes', () => {
     expect(enrollment?.stepIndex).toBe(1);
   });
 });
+
+describe("the gauges' nightly fold under DynamoDB faults: a failed run changes nothing that the next run does not finish once", () => {
+  const FOLD_FAULTS: [string, () => Error, 'before' | 'after'][] = [
+    ['ProvisionedThroughputExceededException', throttled, 'before'],
+    ['a timeout after the write (answer lost)', timedOut, 'after'],
+  ];
+  for (const [name, error, when] of FOLD_FAULTS) {
+    it(`given DynamoDB answers ${name} on each of the fold's writes in turn, then that run throws, the gauges read the same throughout, and the next run folds every move exactly once`, async () => {
+      const { foldReportGauges } = await import('#app/fold-gauges');
+      const { readGauges, gaugesFoldedThrough } = await import('#store/report-counters');
+      let faulted = 0;
+      for (let nth = 1; nth <= 6; nth++) {
+        // Arrange: two new leads (their gauge moves on today's counter items), two nights on.
+        for (const label of ['fold-fault-a', 'fold-fault-b'])
+          expect((await postForm(email(label))).status).toBe(201);
+        const gauges = await readGauges();
+        advanceClock(2 * 86_400_000);
+        const injected = fault(dynamodb, { operations: ['UpdateItem', 'PutItem'], nth, error, when });
+
+        // Act
+        const failed = await foldReportGauges().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        injected.remove();
+        const between = await readGauges();
+        const next = await foldReportGauges();
+
+        // Assert
+        expect(between, `write ${nth}`).toEqual(gauges);
+        expect(await readGauges(), `write ${nth}`).toEqual(gauges);
+        expect(await gaugesFoldedThrough(true)).toBe(next.through);
+        if (injected.fired() === 0) {
+          // The run makes fewer than `nth` writes: every one of them has had its fault.
+          expect(failed).toBeUndefined();
+          break;
+        }
+        faulted++;
+        expect(failed, `write ${nth}`).toBeInstanceOf(Error);
+      }
+      // The shards' updates and the mark: at least those were faulted.
+      expect(faulted).toBeGreaterThanOrEqual(2);
+    });
+  }
+});
