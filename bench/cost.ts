@@ -48,7 +48,6 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '#infra/app';
 import { FUNCTIONS } from '#infra/catalog';
 import { fixedInventory } from '#infra/inventory';
-import { REPORT_SHARDS } from '#store/report-counters';
 import { DUE_SHARDS } from '#store/table-design';
 import { testApp } from '../test/support/cdk-app.ts';
 import type { BenchResult } from './support.ts';
@@ -149,13 +148,33 @@ const idleSweepRru = DUE_SHARDS * 0.5;
  * reads the lead. The mail itself is SES's per-mail price, outside this bill.
  */
 const ownerAlerts = FUNCTIONS.some((f) => f.name === 'owner-alerts') ? LEADS * HOT_SHARE : 0;
-const wru = LEADS * per.capture.w + events * per.event.w + mails * per.step.w + ownerAlerts * 2;
+/** Weekdays a cron names (`MON,WED`: 2; `*`: every day). */
+const cronWeekdays = (weekDay: string): number => (weekDay === '*' ? 7 : weekDay.split(',').length);
+/**
+ * The gauges' nightly fold on an idle stack (nothing to move): it reads its mark and one empty range per
+ * report shard (consistent: 1 RRU each) and records the day (1 WRU), in a function of its size for about a
+ * second. With traffic it also updates each shard whose days hold moves (1 WRU each): counted below at every
+ * shard every night, the most it can be.
+ */
+const FOLDS_PER_MONTH = (7 * 52) / 12;
+const FOLD = FUNCTIONS.find((f) => f.name === 'report-fold');
+if (!FOLD) throw new Error('no report-fold in the catalog');
+// Imported here: the store reads its environment at import, which the idle sweep's engines set above.
+const { REPORT_SHARDS } = await import('#store/report-counters');
+const foldRru = 1 + REPORT_SHARDS;
+const wru =
+  LEADS * per.capture.w +
+  events * per.event.w +
+  mails * per.step.w +
+  ownerAlerts * 2 +
+  FOLDS_PER_MONTH * (1 + REPORT_SHARDS);
 const rru =
   ownerAlerts * 4 +
   LEADS * per.capture.r +
   events * per.event.r +
   mails * per.step.r +
   SWEEPS_PER_MONTH * idleSweepRru +
+  FOLDS_PER_MONTH * foldRru +
   KEY_READS_PER_MONTH;
 const requests = LEADS + events + LEADS * HOT_SHARE * 3; // captures, events, hand-off actions
 const gbs = (mb: number, ms: number, n: number) => (mb / 1024) * (ms / 1000) * n;
@@ -163,9 +182,10 @@ const lambdaGbS =
   gbs(512, MS.request, requests) +
   gbs(SWEEPER_MB, MS.idleSweep, SWEEPS_PER_MONTH) +
   gbs(512, MS.step, mails) +
-  gbs(256, MS.request, ownerAlerts * 2);
-// + outbox / EventBridge-driven invocations, and the owner alerts' two per hand-off.
-const lambdaRequests = requests + SWEEPS_PER_MONTH + LEADS * 3 + ownerAlerts * 2;
+  gbs(256, MS.request, ownerAlerts * 2) +
+  gbs(FOLD.memoryMb, 1000, FOLDS_PER_MONTH);
+// + outbox / EventBridge-driven invocations, the owner alerts' two per hand-off, the nightly fold.
+const lambdaRequests = requests + SWEEPS_PER_MONTH + LEADS * 3 + ownerAlerts * 2 + FOLDS_PER_MONTH;
 const busEvents = LEADS * 3 + LEADS * HOT_SHARE * 2;
 const alarmMetrics = inventory.alarmMetrics;
 const storageGb = (LEADS * (2 + 1 + EVENTS_PER_LEAD + MAILS_PER_LEAD) * 500) / 1024 ** 3;
@@ -187,17 +207,6 @@ const lines = {
   ),
   dashboards: usd(inventory.dashboards * PRICES.dashboardPerMonth),
 };
-/** Weekdays a cron names (`MON,WED`: 2; `*`: every day). */
-const cronWeekdays = (weekDay: string): number => (weekDay === '*' ? 7 : weekDay.split(',').length);
-/**
- * The gauges' nightly fold on an idle stack (nothing to move): it reads its mark and one empty range per
- * report shard (consistent: 1 RRU each) and records the day (1 WRU), in a function of its size for about a
- * second. With traffic it adds at most one update per shard (1 WRU each), outside the traffic lines.
- */
-const FOLDS_PER_MONTH = (7 * 52) / 12;
-const FOLD = FUNCTIONS.find((f) => f.name === 'report-fold');
-if (!FOLD) throw new Error('no report-fold in the catalog');
-const foldRru = 1 + REPORT_SHARDS;
 /** Traces an idle month records: every scheduled run of an actively traced function (Lambda samples it). */
 const idleTraces = FUNCTIONS.filter((f) => f.tracing !== 'passThrough')
   .flatMap((f) => f.triggers)
@@ -206,7 +215,8 @@ const idleTraces = FUNCTIONS.filter((f) => f.tracing !== 'passThrough')
       t.kind !== 'schedule'
         ? runs
         : // A cron schedule runs about 4.33 times a month per weekday it names (the weekly digest: one; the
-          // morning list: the five business weekdays, holidays included, as the schedule fires on them).
+          // morning list: the five business weekdays, holidays included, as the schedule fires on them; the
+          // gauges' fold: every day).
           runs + ('cron' in t ? (cronWeekdays(t.cron.weekDay) * 52) / 12 : SWEEPS_PER_MONTH / t.everyMinutes),
     0,
   );

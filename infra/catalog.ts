@@ -484,7 +484,7 @@ const CORE_FUNCTIONS: readonly FunctionSpec[] = [
   fn({
     name: 'report-fold',
     entry: 'functions/report-fold/handler.ts',
-    // read: the day items and the fold's mark; write: the moves (a conditioned transaction each) and the mark.
+    // read: the day items and the fold's mark; write: each shard's gauges (one conditioned update) and the mark.
     grants: { table: 'readWrite' },
     description: "Folds the day items' gauge moves into the gauges, once a night",
     timeoutSeconds: 300,
