@@ -287,15 +287,17 @@ const start = async (
     }
   };
 
-  /** `leadloop digest send` (`POST /_local/digest`) and the local clock: the real digest handler, now. */
-  const sendDigest = async (): Promise<unknown> => {
-    const result = await invoke('report-digest', {
+  /** A scheduled function's run, now, with the event EventBridge Scheduler would send; its result logged. */
+  const runScheduled = (label: string, functionName: string) => async (): Promise<unknown> => {
+    const result = await invoke(functionName, {
       source: 'local.scheduler',
       time: new Date(clock.now()).toISOString(),
     });
-    log(`digest ${JSON.stringify(result)}`);
+    log(`${label} ${JSON.stringify(result)}`);
     return result;
   };
+  /** `leadloop digest send` (`POST /_local/digest`) and the local clock: the real digest handler, now. */
+  const sendDigest = runScheduled('digest', 'report-digest');
   const { corsOrigins, settings } = await import('#config/settings');
   const { nextDigestAt } = await import('#domain/reports/digest');
   const { nextMorningListAt } = await import('#domain/handoff/owner-digest');
@@ -343,25 +345,13 @@ const start = async (
       'morning list',
       options.morningListSchedule,
       morningConfig && ((after) => nextMorningListAt(after, morningConfig.time, settings.handoff.sla.window)),
-      async () =>
-        log(
-          `morning list ${JSON.stringify(
-            await invoke('owner-morning-list', {
-              source: 'local.scheduler',
-              time: new Date(clock.now()).toISOString(),
-            }),
-          )}`,
-        ),
+      runScheduled('morning list', 'owner-morning-list'),
     ),
-    localCron('gauge fold', options.gaugeFoldSchedule, nextUtcTimeAt(GAUGE_FOLD_CRON), async () =>
-      log(
-        `gauge fold ${JSON.stringify(
-          await invoke('report-fold', {
-            source: 'local.scheduler',
-            time: new Date(clock.now()).toISOString(),
-          }),
-        )}`,
-      ),
+    localCron(
+      'gauge fold',
+      options.gaugeFoldSchedule,
+      nextUtcTimeAt(GAUGE_FOLD_CRON),
+      runScheduled('gauge fold', 'report-fold'),
     ),
   ];
   /** The scheduled runs whose time has come (the digest, the morning list, the gauges' fold). */

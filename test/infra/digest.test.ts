@@ -2,7 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { type Settings, settings } from '#config/settings';
 import { buildApp } from '../../infra/app.ts';
-import { testApp } from '../support/cdk-app.ts';
+import { scheduleAndGrants, testApp } from '../support/cdk-app.ts';
 
 /** The weekly digest's schedule: a cron in the app's time zone when `reports.digest` is set, none without. */
 
@@ -55,22 +55,12 @@ describe("gauges' nightly fold schedule", () => {
     const template = synth(settings);
 
     // Assert
-    const schedules = Object.values(
-      template.findResources('AWS::Scheduler::Schedule', {
-        Properties: { ScheduleExpression: 'cron(30 3 ? * * *)' },
-      }),
-    );
+    const { schedules, grants } = scheduleAndGrants(template, 'cron(30 3 ? * * *)', 'StatelessReportFold');
     expect(schedules).toHaveLength(1);
     expect(schedules[0]?.Properties.ScheduleExpressionTimezone).toBe('UTC');
     expect(JSON.stringify(schedules[0]?.Properties.Target.Arn)).toContain('StatelessReportFoldFunction');
     expect(schedules[0]?.Properties.Target.DeadLetterConfig).toBeDefined();
-    const policies = Object.values(
-      template.findResources('AWS::IAM::Policy', {
-        Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^StatelessReportFoldFunction') }] },
-      }),
-    );
-    const actions = JSON.stringify(policies.map((p) => p.Properties.PolicyDocument));
-    expect(actions).toContain('dynamodb:UpdateItem');
-    expect(actions).toContain('dynamodb:Query');
+    expect(grants).toContain('dynamodb:UpdateItem');
+    expect(grants).toContain('dynamodb:Query');
   });
 });

@@ -2,7 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { type Settings, settings } from '#config/settings';
 import { buildApp } from '../../infra/app.ts';
-import { testApp } from '../support/cdk-app.ts';
+import { scheduleAndGrants, testApp } from '../support/cdk-app.ts';
 
 /** Owner alerts: a function, its rule for the configured events and the console's address; none when off. */
 
@@ -61,18 +61,15 @@ describe('owner alert mails', () => {
     const without = synth({ ...settings, handoff: { ...settings.handoff, ownerAlerts: alerts } });
 
     // Assert
-    const schedules = Object.values(
-      template.findResources('AWS::Scheduler::Schedule', {
-        Properties: { ScheduleExpression: 'cron(30 8 ? * MON,TUE,WED,THU,FRI *)' },
-      }),
+    const { schedules, grants } = scheduleAndGrants(
+      template,
+      'cron(30 8 ? * MON,TUE,WED,THU,FRI *)',
+      'StatelessOwnerMorningList',
     );
     expect(schedules).toHaveLength(1);
     expect(schedules[0]?.Properties.ScheduleExpressionTimezone).toBe('Asia/Tokyo');
     expect(JSON.stringify(schedules[0]?.Properties.Target.Arn)).toContain('StatelessOwnerMorningList');
-    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
-      JSON.stringify(p.Properties.Roles).includes('StatelessOwnerMorningList'),
-    );
-    expect(JSON.stringify(policies)).toContain('ses:SendEmail');
+    expect(grants).toContain('ses:SendEmail');
     const functions = Object.keys(without.findResources('AWS::Lambda::Function'));
     expect(functions.some((id) => id.startsWith('StatelessOwnerMorningList'))).toBe(false);
     expect(functions.some((id) => id.startsWith('StatelessOwnerAlerts'))).toBe(true);

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, type AppProps } from 'aws-cdk-lib';
+import type { Template } from 'aws-cdk-lib/assertions';
 
 /**
  * An App for assertions and cdk-nag, without bundling, that synthesizes into a directory removed by
@@ -33,4 +34,18 @@ function root(): string {
 export function removeSynthOutput(): void {
   if (made) rmSync(made, { recursive: true, force: true });
   made = undefined;
+}
+
+/**
+ * The EventBridge Scheduler schedules of a template with this expression (`cron(30 8 ? * MON *)`), and the IAM
+ * policies of the role of the function whose logical id starts with `functionId` (what it may do).
+ */
+export function scheduleAndGrants(template: Template, expression: string, functionId: string) {
+  const schedules = Object.values(
+    template.findResources('AWS::Scheduler::Schedule', { Properties: { ScheduleExpression: expression } }),
+  );
+  const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+    JSON.stringify(p.Properties.Roles).includes(functionId),
+  );
+  return { schedules, grants: JSON.stringify(policies.map((p) => p.Properties.PolicyDocument)) };
 }
