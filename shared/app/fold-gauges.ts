@@ -13,7 +13,7 @@ export const GAUGE_FOLD_LAG_DAYS = 2;
 export interface GaugeFoldReport {
   /** The last day folded. */
   through: string;
-  /** Shards whose `current` took its days' moves, and the day items summed. */
+  /** Shards whose `current` took its days' moves, and the day items whose moves went with them. */
   shards: number;
   days: number;
 }

@@ -131,6 +131,14 @@ const MORE_FACTS = 'moreFacts';
 const KIND_SEP = '/';
 const foldedName = (kind: string, field: string): string => `${kind}${KIND_SEP}${field}`;
 
+/**
+ * The attribute of a shard's `current` item naming the last day whose gauge moves it holds (`foldGaugeDays`);
+ * not a number, so no report reads it as a counter.
+ */
+const FOLDED_THROUGH = 'foldedThrough';
+/** Rounds of a fold that found shards moved by another fold before it gives up (the next night retries). */
+const FOLD_ATTEMPTS = 5;
+
 /** What a counter update item adds, kept per item so a transaction's updates of one item can be merged. */
 const counterUpdates = new WeakMap<
   object,
@@ -522,12 +530,6 @@ export async function readReportDays(
 }
 
 /**
- * The attribute of a shard's `current` item naming the last day whose gauge moves it holds (`foldGaugeDays`);
- * not a number, so no report reads it as a counter.
- */
-const FOLDED_THROUGH = 'foldedThrough';
-
-/**
  * Each shard's gauge items as a gauge read needs them: its `current` (fields and `foldedThrough`) and the
  * gauge moves of the day items after that day, from one Query over the days after the fold's mark (every day
  * before a first fold) and `current` (which sorts after every `YYYY-MM-DD`).
@@ -608,7 +610,7 @@ export async function gaugesFoldedThrough(consistent = false): Promise<string | 
  *
  * Exact as long as no write puts a move on a day at or before `through` after the fold read it: writers put
  * moves only on the day of their own time, and the use case folds through the day before yesterday.
- * Returns the shards whose `current` took moves and the day items read.
+ * Returns the shards whose `current` took moves and the day items whose moves went with them.
  */
 export async function foldGaugeDays(through: string): Promise<{ shards: number; days: number }> {
   let shards = 0;
@@ -619,7 +621,6 @@ export async function foldGaugeDays(through: string): Promise<{ shards: number; 
     const results = await Promise.all(
       pending.map(async (shard) => {
         const due = shard.days.filter((d) => d.period <= through);
-        days += due.length;
         const sums: Record<string, number> = {};
         for (const day of due) for (const [f, n] of Object.entries(day.fields)) sums[f] = (sums[f] ?? 0) + n;
         const adds = Object.entries(sums).filter(([, n]) => n !== 0);
@@ -645,7 +646,10 @@ export async function foldGaugeDays(through: string): Promise<{ shards: number; 
             }),
           ),
         );
-        if (saved) shards++;
+        if (saved) {
+          shards++;
+          days += due.length;
+        }
         return saved;
       }),
     );
@@ -667,9 +671,6 @@ export async function foldGaugeDays(through: string): Promise<{ shards: number; 
   );
   return { shards, days };
 }
-
-/** Rounds of a fold that found shards moved by another fold before it gives up (the next night retries). */
-const FOLD_ATTEMPTS = 5;
 
 /**
  * The facts counted for one lead (rebuild, an erasure's remains): its `RPT#` items, the facts on its captures'
