@@ -18,6 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { batchWriteAll, consentingLeadItems, dueEnrollmentItem } from '../test/support/fixtures.ts';
 import {
+  BROWSER_USER_AGENT,
   benchFormBody,
   clockInSendWindow,
   figure,
@@ -103,6 +104,7 @@ try {
           'content-type': 'application/json',
           accept: 'application/json',
           origin: 'https://www.example.co.jp',
+          'user-agent': BROWSER_USER_AGENT,
         },
         body: benchFormBody(`units-${i}-${randomUUID().slice(0, 8)}@example.co.jp`),
       }),

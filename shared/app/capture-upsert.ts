@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { signingSecret } from '#adapters/secrets';
 import { erasedAddressAtCreate, erasedAddressGuard, liftHeldAddress, liftsAtPost } from '#app/erased-address';
 import { settings } from '#config/settings';
-import { grantedEntry } from '#domain/capture/consent-ledger';
+import { supersededGrant } from '#domain/capture/consent-ledger';
 import {
   leadAfterSubmission,
   newLeadFromSubmission,
@@ -10,7 +10,8 @@ import {
   type SubmissionFacts,
 } from '#domain/capture/submission';
 import { hasSeenEvent, type Lead } from '#domain/lead/lead';
-import { consentEntryPut } from '#store/consent-ledger';
+import type { Consent } from '#domain/lead/types';
+import { formerHeadPut } from '#store/consent-ledger';
 import {
   createLead,
   findLeadIdByEmail,
@@ -26,7 +27,7 @@ import { anonymousLinkPuts, stitchTimerPut } from '#store/stitch-queue';
  * Capture's write path. Posts of one address that arrive together in one process are committed together
  * (group commit): the first waits for nothing, the ones that arrive meanwhile queue behind it and are folded
  * into ONE read-decide-write, submission after submission, with every timeline entry, announcement and
- * consent entry in the same transaction. So a burst of posts costs a few transactions instead of N writers
+ * replaced grant's consent entry in the same transaction. So a burst of posts costs a few transactions instead of N writers
  * racing for one lead item (what made 50 concurrent posts of one address run out of retries). Across
  * processes the store's retry loop still settles the race. A batch holds form posts only or ops entries only
  * (ops entries refuse an erased address, form posts lift its suppression: never in one transaction).
@@ -197,7 +198,7 @@ function fold(
       continue;
     }
     const change = leadAfterSubmission(lead, facts, settings.scoring, timeZone);
-    write = mergeWrites(write, changeWrite(change, facts, lead.profile.leadId));
+    write = mergeWrites(write, changeWrite(change, facts, lead.profile.leadId, lead.profile.consent));
     lead = change.lead;
     results.push({ lead, created: false });
   }
@@ -222,14 +223,21 @@ function mergeWrites(a: PartialWrite, b: PartialWrite): PartialWrite {
 
 /**
  * What commits with the lead's items: the form event's timeline entry, the announcements, the decay timer
- * and the consent ledger entry.
+ * and, when the post's grant replaces the profile's (`before`), the former head's consent-ledger entry (the
+ * new grant is the profile's consent, the ledger's head: #domain/capture/consent-ledger).
  */
-function changeWrite(change: SubmissionChange, facts: SubmissionFacts, leadId: string): PartialWrite {
+function changeWrite(
+  change: SubmissionChange,
+  facts: SubmissionFacts,
+  leadId: string,
+  before?: Consent,
+): PartialWrite {
+  const former = supersededGrant(before, change.lead.profile.consent);
   return {
     timeline: [{ ...change.entry, baseVersion: change.baseVersion, recordedAt: facts.now }],
     events: change.events,
     ...(change.decay !== undefined ? { decayTimerAt: change.decay } : {}),
-    extra: facts.consent ? [consentEntryPut(leadId, grantedEntry(facts.consent, facts.submissionId))] : [],
+    extra: former ? [formerHeadPut(leadId, former)] : [],
     at: facts.now,
   };
 }

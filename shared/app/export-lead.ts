@@ -1,6 +1,8 @@
 import { now as clock } from '#adapters/clock';
+import { headEntry } from '#domain/capture/consent-ledger';
 import { isoAt } from '#domain/lead/events';
-import { keys, LEAD_ITEM_KIND_NAMES, leadItemKind } from '#store/keys';
+import type { Consent } from '#domain/lead/types';
+import { keys, LEAD_ITEM_KIND_NAMES, leadItemKind, PREFIX } from '#store/keys';
 import {
   getItem,
   type Item,
@@ -66,6 +68,14 @@ export async function exportLead(leadId: string): Promise<ExportOutcome> {
   if (!profile) return { kind: 'not_found' };
   // One outbox item may hold several events (one per write): exported one entry per event.
   if (grouped.outbox) grouped.outbox = grouped.outbox.flatMap(outboxEntriesOf);
+  // The consent ledger's head is the profile's grant: exported with the ledger's entries, as the item it
+  // becomes once a later grant replaces it (marked `ledgerHead`), so the history reads whole in one place.
+  const head = headEntry(profile.consent as Consent | undefined);
+  if (head) {
+    const kind = LEAD_ITEM_KIND_NAMES[leadItemKind(PREFIX.consent)] ?? 'consentHistory';
+    const entry = { sk: keys.consentEntry(leadId, head.at, head.entryId).sk, ...head, ledgerHead: true };
+    grouped[kind] = [...(grouped[kind] ?? []), entry].sort((a, b) => (String(a.sk) < String(b.sk) ? -1 : 1));
+  }
   const { profile: _p, state, ...rest } = grouped;
 
   const anonymous = Object.fromEntries(

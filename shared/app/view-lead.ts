@@ -2,15 +2,15 @@ import { createHash } from 'node:crypto';
 import { now as clock } from '#adapters/clock';
 import { dealSummary } from '#app/deal-view';
 import { settings } from '#config/settings';
-import type { ConsentLedgerEntry } from '#domain/capture/consent-ledger';
+import { type ConsentLedgerEntry, consentHistory } from '#domain/capture/consent-ledger';
 import { emailKey } from '#domain/capture/email-address';
 import { availableLeadActions } from '#domain/handoff/owner-actions';
 import type { HandoffState } from '#domain/handoff/sla';
 import { isoAt } from '#domain/lead/events';
 import { type Lead, marketingAllowed, scoringOf } from '#domain/lead/lead';
-import type { EpochMs } from '#domain/lead/types';
+import type { Consent, EpochMs } from '#domain/lead/types';
 import { summarize, temperatureFor } from '#domain/scoring/scoring';
-import { getConsentHistory } from '#store/consent-ledger';
+import { getConsentEntries } from '#store/consent-ledger';
 import { getDeal } from '#store/deals';
 import { findLeadIdByEmail, getLead, getTimelinePage, type StoredTimelineEntry } from '#store/leads';
 
@@ -78,9 +78,9 @@ export async function viewLead(query: {
   if (!lead) return { kind: 'not_found' };
   const now = clock();
   // Only the newest page of the timeline (a descending index query with a limit), never the whole history.
-  const [page, consentHistory, deal] = await Promise.all([
+  const [page, consentEntries, deal] = await Promise.all([
     getTimelinePage(leadId, { limit: TIMELINE_PAGE, ...(after ? { after } : {}) }),
-    getConsentHistory(leadId),
+    getConsentEntries(leadId),
     getDeal(leadId),
   ]);
   return {
@@ -88,7 +88,7 @@ export async function viewLead(query: {
     lead: {
       ...leadView(lead, after ? page.entries : withPending(page.entries, lead.state.timelinePending), now),
       timelineCursor: page.next ? encodeTimelineCursor(leadId, page.next) : null,
-      consentHistory: consentView(consentHistory),
+      consentHistory: consentView(consentHistory(consentEntries, lead.profile.consent)),
       deal: dealSummary(deal),
     },
   };
@@ -107,9 +107,14 @@ function withPending(
   return [...entries, ...missing].sort((a, b) => b.occurredAt - a.occurredAt).slice(0, TIMELINE_PAGE);
 }
 
-/** The consent ledger, oldest first, times as ISO strings. */
+/** The consent history (the ledger's entries and its head), oldest first, times as ISO strings. */
 function consentView(entries: readonly ConsentLedgerEntry[]) {
   return entries.map(({ entryId: _id, ...entry }) => ({ ...entry, at: isoAt(entry.at) }));
+}
+
+/** The current consent as shown: where it stands in the ledger is storage, not something to show. */
+function withoutHeadMark({ ledgerHead: _head, ...consent }: Consent): Omit<Consent, 'ledgerHead'> {
+  return consent;
 }
 
 function leadView(lead: Lead, timeline: readonly StoredTimelineEntry[], now: EpochMs) {
@@ -129,7 +134,7 @@ function leadView(lead: Lead, timeline: readonly StoredTimelineEntry[], now: Epo
     handoff: state.handoff ? handoffTimes(state.handoff) : null,
     /** The lead actions its stage and hand-off allow (`availableLeadActions`). */
     availableActions: availableLeadActions(state),
-    consent: profile.consent ?? null,
+    consent: profile.consent ? withoutHeadMark(profile.consent) : null,
     /** Attribute changes unverified form posts proposed, waiting for confirmation or sales. */
     proposedAttributes: profile.proposedAttributes
       ? { ...profile.proposedAttributes, at: isoAt(profile.proposedAttributes.at) }

@@ -7,7 +7,8 @@ import type { TransactItem } from '#store/leads';
 
 /**
  * The consent ledger's items (`CONSENT#<time>#<entryId>` under the lead's partition): written once, never
- * updated (`attribute_not_exists`), erased with the lead.
+ * updated, erased with the lead. The ledger's head is not an item: it is the profile's consent
+ * (`#domain/capture/consent-ledger`).
  */
 
 const entryItem = (leadId: string, entry: ConsentLedgerEntry) => ({
@@ -26,8 +27,18 @@ export function consentEntryPut(leadId: string, entry: ConsentLedgerEntry): Tran
   };
 }
 
-/** A lead's consent history, oldest first (bounded: the newest `limit` entries). */
-export async function getConsentHistory(leadId: string, limit = 200): Promise<ConsentLedgerEntry[]> {
+/**
+ * A former head put into the ledger by the write that replaced it. No condition: the key is the fact (the
+ * form and the time of the grant), so the one entry it could meet is the same grant's, from a post of the same
+ * form at the same millisecond (a double submit in one batch). A condition there would fail the transaction
+ * on every retry.
+ */
+export function formerHeadPut(leadId: string, entry: ConsentLedgerEntry): TransactItem {
+  return { Put: { TableName: tableName, Item: entryItem(leadId, entry) } };
+}
+
+/** The ledger's entries, oldest first (bounded: the newest `limit`); its head is on the profile. */
+export async function getConsentEntries(leadId: string, limit = 200): Promise<ConsentLedgerEntry[]> {
   const result = await dynamodb.send(
     new QueryCommand({
       TableName: tableName,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { now as clockNow } from '#adapters/clock';
 import type { Runtime } from '#local/runtime';
+import { consentHistoryOf } from '../support/consent.ts';
 import { api, inbox, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
 
 let runtime: Runtime;
@@ -401,5 +402,111 @@ describe('capture: double opt-in', () => {
     const bad = await fetch(`${runtime.apiUrl}/v1/confirm?t=eyJmb28iOjF9.AAAA`, { method: 'POST' });
     expect(bad.status).toBe(400);
     expect(await bad.text()).not.toMatch(/signature|stack/i);
+  });
+});
+
+describe("capture: the consent ledger's head", () => {
+  const UA = (n: number) => `Mozilla/5.0 (ledger-head-test ${n})`;
+
+  /** The lead's items under `prefix`, read from the table. */
+  const itemsOf = async (leadId: string, prefix: string) => {
+    const { QueryCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { dynamodb, tableName } = await import('#store/dynamodb');
+    const result = await dynamodb.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': `LEAD#${leadId}`, ':prefix': prefix },
+        ConsistentRead: true,
+      }),
+    );
+    return result.Items ?? [];
+  };
+
+  const leadIdOf = async (email: string) => {
+    const { findLeadIdByEmail } = await import('#store/leads');
+    const leadId = await findLeadIdByEmail(email);
+    if (!leadId) throw new Error(`no lead for ${email}`);
+    return leadId;
+  };
+
+  it("given a first post with consent, then the grant is the profile's consent and no ledger item, and the lead view and the export list it", async () => {
+    // Arrange
+    const email = uniqueEmail('ledger-head');
+
+    // Act
+    expect((await postJson('whitepaper', contact(email), { 'user-agent': UA(1) })).status).toBe(201);
+
+    // Assert
+    const leadId = await leadIdOf(email);
+    expect(await itemsOf(leadId, 'CONSENT#')).toEqual([]);
+    const lead = await leadByEmail(email);
+    expect(lead.body.consent).not.toHaveProperty('ledgerHead');
+    expect(lead.body.consentHistory).toEqual([
+      expect.objectContaining({ kind: 'granted', formId: 'whitepaper', userAgent: UA(1), ip: '127.0.0.1' }),
+    ]);
+    const exported = await api(runtime).opsGet(`/v1/ops/leads/${leadId}/export`);
+    const document = (await exported.json()) as { items: { consentHistory: Record<string, unknown>[] } };
+    expect(document.items.consentHistory).toEqual([
+      expect.objectContaining({
+        sk: expect.stringMatching(/^CONSENT#\d{4}-.*#granted:whitepaper$/),
+        kind: 'granted',
+        userAgent: UA(1),
+        ledgerHead: true,
+      }),
+    ]);
+  });
+
+  it('given the address posts again later, then its first grant goes into the ledger as it was given, by that post, and the history lists each once', async () => {
+    // Arrange
+    const email = uniqueEmail('ledger-head-again');
+    expect((await postJson('whitepaper', contact(email), { 'user-agent': UA(1) })).status).toBe(201);
+    const leadId = await leadIdOf(email);
+    const first = (await leadByEmail(email)).body.consent as { at: number };
+    await runtime.advanceClock(60_000);
+
+    // Act
+    expect((await postJson('whitepaper', contact(email), { 'user-agent': UA(2) })).status).toBe(201);
+
+    // Assert
+    const ledger = await itemsOf(leadId, 'CONSENT#');
+    expect(ledger).toEqual([
+      expect.objectContaining({ kind: 'granted', formId: 'whitepaper', at: first.at, userAgent: UA(1) }),
+    ]);
+    const { consent, consentHistory } = (await leadByEmail(email)).body as {
+      consent: { at: number; userAgent: string };
+      consentHistory: { kind: string; userAgent: string; at: string }[];
+    };
+    expect(consent.userAgent).toBe(UA(2));
+    expect(consent.at).toBeGreaterThanOrEqual(first.at + 60_000);
+    expect(consentHistory.map((e) => [e.kind, e.userAgent, Date.parse(e.at)])).toEqual([
+      ['granted', UA(1), first.at],
+      ['granted', UA(2), consent.at],
+    ]);
+  });
+
+  it('given 8 posts of one address at once, then every grant is in the history once: each form entry has its grant', async () => {
+    // Arrange
+    const email = uniqueEmail('ledger-head-burst');
+    expect((await postJson('whitepaper', contact(email), { 'user-agent': UA(0) })).status).toBe(201);
+    const leadId = await leadIdOf(email);
+
+    // Act
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        postJson('whitepaper', contact(email), { 'user-agent': UA(i + 1) }),
+      ),
+    );
+
+    // Assert
+    expect(answers.map((a) => a.status)).toEqual(Array(8).fill(201));
+    const entries = await itemsOf(leadId, 'EVT#form:');
+    expect(entries).toHaveLength(9);
+    const history = await consentHistoryOf(leadId);
+    // Posts in the same millisecond are one grant (one form, one time): the history has one per time.
+    expect(new Set(history.map((e) => e.at))).toEqual(new Set(entries.map((e) => e.occurredAt)));
+    expect(history).toHaveLength(new Set(entries.map((e) => e.occurredAt)).size);
+    expect(history.every((e) => e.kind === 'granted')).toBe(true);
+    expect(await itemsOf(leadId, 'CONSENT#')).toHaveLength(history.length - 1);
   });
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime';
+import { consentHistoryOf } from '../support/consent.ts';
 import { startTestRuntime, uniqueEmail } from '../support/runtime.ts';
 import {
   emailKpiCount,
@@ -79,7 +80,6 @@ describe('SES engagement events', () => {
   it('given a nurtured lead, when a complaint arrives (twice), then the withdrawal of consent is in the consent ledger once, with its method', async () => {
     // Arrange
     const { leadId, messageId } = await nurturedLead('complaint-ledger');
-    const { getConsentHistory } = await import('#store/consent-ledger');
     const fixture = sesFixture('complaint', { leadId, messageId });
 
     // Act
@@ -87,7 +87,7 @@ describe('SES engagement events', () => {
     await invoke(fixture);
 
     // Assert
-    const history = await getConsentHistory(leadId);
+    const history = await consentHistoryOf(leadId);
     expect(history.map((e) => e.kind)).toEqual(['granted', 'withdrawn']);
     expect(history[1]).toMatchObject({ purpose: 'marketing_email', method: 'complaint' });
     expect((await profileOf(leadId))?.marketing.unsubscribedAt).toBe(history[1]?.at);

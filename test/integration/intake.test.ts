@@ -14,6 +14,7 @@ import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime';
 import { dynamodb } from '#store/dynamodb';
+import { consentHistoryOf } from '../support/consent.ts';
 import { api, runLeadloop, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
 import { eventsOf, scanAll } from './handoff-support.ts';
 
@@ -710,7 +711,6 @@ describe('import use case and CLI', () => {
     async (_label, outboxExpired) => {
       // Arrange
       const { importLeads } = await import('#app/import-leads');
-      const { getConsentHistory } = await import('#store/consent-ledger');
       const { ENTRY_SETTLE_MS, eventHash } = await import('#domain/lead/lead');
       const { dynamodb, tableName } = await import('#store/dynamodb');
       const { findLeadIdByEmail, getLead, getTimeline } = await import('#store/leads');
@@ -754,7 +754,7 @@ describe('import use case and CLI', () => {
             new DeleteCommand({ TableName: tableName, Key: { pk: String(item.pk), sk: String(item.sk) } }),
           );
       }
-      const consentsBefore = (await getConsentHistory(leadId)).length;
+      const consentsBefore = (await consentHistoryOf(leadId)).length;
       const stateBefore = (await getLead(leadId))?.state;
 
       // Act
@@ -772,7 +772,7 @@ describe('import use case and CLI', () => {
       });
       expect(eventsOf(runtime, leadId, 'Lead Captured')).toHaveLength(1);
       expect(consentsBefore).toBe(1);
-      expect(await getConsentHistory(leadId)).toHaveLength(1);
+      expect(await consentHistoryOf(leadId)).toHaveLength(1);
       expect((await getLead(leadId))?.state).toEqual(stateBefore);
       expect((await getTimeline(leadId)).filter((e) => e.type === 'lead_imported')).toHaveLength(1);
       // The resumed run left the row's marker: a third run skips it on the marker alone.

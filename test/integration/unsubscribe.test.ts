@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime';
+import { consentHistoryOf } from '../support/consent.ts';
 import { inbox, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
 import {
   enrollmentItem,
@@ -206,8 +207,7 @@ describe('an opt-out asked for by phone or reply (POST /v1/ops/leads/{leadId}/un
     const published = eventsOfType(runtime, 'Lead Unsubscribed', leadId);
     expect(published).toHaveLength(1);
     expect(published[0]?.detail).toMatchObject({ leadId, how: 'ops' });
-    const { getConsentHistory } = await import('#store/consent-ledger');
-    const withdrawn = (await getConsentHistory(leadId)).filter((e) => e.kind === 'withdrawn');
+    const withdrawn = (await consentHistoryOf(leadId)).filter((e) => e.kind === 'withdrawn');
     expect(withdrawn).toEqual([
       expect.objectContaining({ purpose: 'marketing_email', method: 'ops', recordedBy: 'sato', note }),
     ]);

@@ -1,7 +1,11 @@
 /**
  * The consent ledger: an append-only history of what a lead agreed to and withdrew, one entry per fact
  * (never overwritten), so "what did this person agree to, when, where, on which text" can be answered for
- * any day in the past. The profile's `consent` stays the current summary; the ledger is the evidence.
+ * any day in the past. The profile's `consent` is the current grant and the ledger's head: a grant is first
+ * written there only (in the lead's transaction, which holds it anyway), and the write whose grant replaces
+ * it puts it in the ledger as its own entry, in the same transaction (`supersededGrant`). Most leads agree
+ * once, so their evidence is one item, not two; the history is the ledger's entries and the head
+ * (`consentHistory`). Confirmations and withdrawals are entries of their own, written when they happen.
  */
 import type { Consent, EpochMs } from '#domain/lead/types';
 
@@ -34,10 +38,13 @@ export interface OptOutTaken {
   note: string;
 }
 
-/** A consent given on a form post. */
-export function grantedEntry(consent: Consent, submissionId: string): ConsentLedgerEntry {
+/**
+ * A consent given on a form post: `id` is the form's for a head (unique with the time, which keys the entry),
+ * the submission's for the entries written with their grant before heads existed.
+ */
+export function grantedEntry(consent: Consent, id: string): ConsentLedgerEntry {
   return {
-    entryId: `granted:${submissionId}`,
+    entryId: `granted:${id}`,
     kind: 'granted',
     purpose: consent.purpose,
     textVersion: consent.textVersion,
@@ -47,6 +54,42 @@ export function grantedEntry(consent: Consent, submissionId: string): ConsentLed
     ...(consent.ip ? { ip: consent.ip } : {}),
     ...(consent.userAgent ? { userAgent: consent.userAgent } : {}),
   };
+}
+
+/** A grant given on a form post, to be kept on the profile as the ledger's head. */
+export const ledgerHead = (consent: Consent): Consent => ({ ...consent, ledgerHead: true });
+
+/**
+ * The entry of a grant that is the ledger's head (none for an older grant, whose entry was written with it):
+ * keyed by its time and form, which a head carries, so whichever write moves it into the ledger writes the
+ * same entry.
+ */
+export function headEntry(consent: Consent | undefined): ConsentLedgerEntry | undefined {
+  return consent?.ledgerHead ? grantedEntry(consent, consent.formId) : undefined;
+}
+
+/**
+ * The entry to put when a write replaces the profile's consent `before` by `after`: the old head, unless it
+ * stays (a confirmation keeps the grant) or the new grant is the same fact (the same form at the same time).
+ */
+export function supersededGrant(
+  before: Consent | undefined,
+  after: Consent | undefined,
+): ConsentLedgerEntry | undefined {
+  const entry = headEntry(before);
+  if (!entry) return undefined;
+  const next = headEntry(after);
+  return next && next.at === entry.at && next.entryId === entry.entryId ? undefined : entry;
+}
+
+/** A lead's consent history, oldest first: the ledger's entries and its head (the profile's grant). */
+export function consentHistory(
+  entries: readonly ConsentLedgerEntry[],
+  consent: Consent | undefined,
+): ConsentLedgerEntry[] {
+  const head = headEntry(consent);
+  if (!head || entries.some((e) => e.entryId === head.entryId && e.at === head.at)) return [...entries];
+  return [...entries, head].sort((a, b) => a.at - b.at);
 }
 
 /** The double opt-in link was clicked. */

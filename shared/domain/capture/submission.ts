@@ -10,6 +10,7 @@ import {
   mergeAttributes,
   mergeAttribution,
 } from '#domain/capture/attribution';
+import { ledgerHead } from '#domain/capture/consent-ledger';
 import { consentRecord } from '#domain/capture/form-config';
 import type { ParsedSubmission } from '#domain/capture/forms';
 import { type AnyDomainEvent, buildDomainEvent, isoAt } from '#domain/lead/events';
@@ -148,7 +149,7 @@ export function newLeadFromSubmission(
     channel: touch.channel,
     locale: form.locale,
     at: now,
-    ...(consent ? { consent } : {}),
+    ...(consent ? { consent: ledgerHead(consent) } : {}),
     attribution: mergeAttribution(null, touch),
     ...(submission.tracking.anonymousId ? { anonymousIds: [submission.tracking.anonymousId] } : {}),
   });
@@ -354,8 +355,9 @@ function prefixed(prefix: string, values: LeadAttributes): Record<string, string
  */
 export function mergeConsent(existing: Consent | undefined, incoming: Consent | null): Consent | undefined {
   if (!incoming) return existing;
-  if (existing?.confirmedAt) return { ...incoming, confirmedAt: existing.confirmedAt };
-  return incoming;
+  const head = ledgerHead(incoming);
+  if (existing?.confirmedAt) return { ...head, confirmedAt: existing.confirmedAt };
+  return head;
 }
 
 /** Does this submission leave the lead waiting for its double opt-in confirmation? */

@@ -98,6 +98,12 @@ export interface Consent {
   /** Set when double opt-in is on and the lead clicked the confirmation link. */
   confirmedAt?: EpochMs;
   doubleOptIn: boolean;
+  /**
+   * This grant is the consent ledger's head: its entry is not an item of the ledger yet, the profile holds it
+   * until a later grant replaces it, and that write puts it in the ledger as it was given
+   * (`#domain/capture/consent-ledger`). Absent on grants recorded before (their entry was written with them).
+   */
+  ledgerHead?: true;
 }
 
 export interface ScoreSummary {

@@ -1,5 +1,12 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FormConfig } from '#config/forms';
+import {
+  type ConsentLedgerEntry,
+  consentHistory,
+  ledgerHead,
+  supersededGrant,
+} from '#domain/capture/consent-ledger';
 import { parseSubmission } from '#domain/capture/forms';
 import {
   awaitsConfirmation,
@@ -40,13 +47,93 @@ describe('consent merging', () => {
 
   it('given a confirmed consent, when a newer one arrives, then it replaces the old but keeps the confirmation', () => {
     const merged = mergeConsent(consent({ confirmedAt: 5 }), consent({ textVersion: 'v2', at: 10 }));
-    expect(merged).toEqual(consent({ textVersion: 'v2', at: 10, confirmedAt: 5 }));
+    expect(merged).toEqual(consent({ textVersion: 'v2', at: 10, confirmedAt: 5, ledgerHead: true }));
   });
 
-  it('given an unconfirmed consent, when a newer one arrives, then the newer one is taken as is', () => {
+  it('given an unconfirmed consent, when a newer one arrives, then the newer one is taken as is, as the ledger head', () => {
     const incoming = consent({ textVersion: 'v2', at: 10 });
-    expect(mergeConsent(consent(), incoming)).toBe(incoming);
-    expect(mergeConsent(undefined, incoming)).toBe(incoming);
+    expect(mergeConsent(consent(), incoming)).toEqual({ ...incoming, ledgerHead: true });
+    expect(mergeConsent(undefined, incoming)).toEqual({ ...incoming, ledgerHead: true });
+  });
+});
+
+describe('the consent ledger head', () => {
+  const head = (over: Partial<Consent> = {}) => ledgerHead(consent(over));
+
+  it('given a head, when a later grant replaces it, then its entry is the grant as given (confirmation aside)', () => {
+    const before = head({ at: 5, ip: '203.0.113.7', confirmedAt: 9 });
+    expect(supersededGrant(before, head({ at: 10, formId: 'seminar' }))).toEqual({
+      entryId: 'granted:contact',
+      kind: 'granted',
+      purpose: 'marketing_email',
+      textVersion: 'v1',
+      formId: 'contact',
+      at: 5,
+      doubleOptIn: true,
+      ip: '203.0.113.7',
+    });
+  });
+
+  it('given a head, when it is confirmed, kept, or replaced by the same form at the same time, then nothing goes to the ledger', () => {
+    const before = head({ at: 5 });
+    expect(supersededGrant(before, { ...before, confirmedAt: 9 })).toBeUndefined();
+    expect(supersededGrant(before, mergeConsent(before, null))).toBeUndefined();
+    expect(supersededGrant(before, head({ at: 5, ip: '198.51.100.1' }))).toBeUndefined();
+  });
+
+  it('given a grant written to the ledger with it (before heads), when replaced, then nothing is written again', () => {
+    expect(supersededGrant(consent({ at: 5 }), head({ at: 10 }))).toBeUndefined();
+    expect(consentHistory([], consent({ at: 5 }))).toEqual([]);
+  });
+
+  it('given a head and the ledger, then the history lists each once, oldest first', () => {
+    const withdrawn = {
+      entryId: 'withdrawn:7',
+      kind: 'withdrawn' as const,
+      purpose: 'marketing_email',
+      at: 7,
+    };
+    const former = supersededGrant(head({ at: 2, formId: 'seminar' }), head({ at: 5 }));
+    if (!former) throw new Error('no former head');
+    const history = consentHistory([former, withdrawn], head({ at: 5 }));
+    expect(history.map((e) => [e.kind, e.at])).toEqual([
+      ['granted', 2],
+      ['granted', 5],
+      ['withdrawn', 7],
+    ]);
+    expect(consentHistory(history, head({ at: 5 }))).toEqual(history);
+  });
+
+  it('given any run of posts, confirmations and repeats, then the ledger and its head hold every grant once', () => {
+    const step = fc.oneof(
+      fc.record({ kind: fc.constant('post' as const), form: fc.constantFrom('a', 'b'), dt: fc.nat(2) }),
+      fc.record({ kind: fc.constantFrom('confirm' as const, 'none' as const) }),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 12 }), (steps) => {
+        let profile: Consent | undefined;
+        let at = 0;
+        const ledger = new Map<string, ConsentLedgerEntry>();
+        const given = new Set<string>();
+        for (const s of steps) {
+          let next = profile;
+          if (s.kind === 'post') {
+            at += s.dt;
+            next = mergeConsent(profile, consent({ formId: s.form, at }));
+            given.add(`${s.form}@${at}`);
+          } else if (s.kind === 'confirm' && profile) next = { ...profile, confirmedAt: at };
+          const former = supersededGrant(profile, next);
+          // The entry's key is the fact (form and time): a put on a key already there (A, B, A posted in one
+          // millisecond) writes the same grant again, never over another.
+          if (former) ledger.set(`${former.at}#${former.entryId}`, former);
+          profile = next;
+        }
+        const history = consentHistory([...ledger.values()], profile);
+        expect(new Set(history.map((e) => `${e.formId}@${e.at}`))).toEqual(given);
+        expect(history).toHaveLength(given.size);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
