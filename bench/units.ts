@@ -5,7 +5,9 @@
  *   transaction, the auto-reply's send quotas; answer 201 checked), then everything the capture sets off
  *   before any step is due, through the local runtime: the table stream to the publisher, and the bus to its
  *   consumers (the nurture enrollment; every lead's `whitepaper-nurture` enrollment checked). The sequence's
- *   mails are step e-mails, counted below;
+ *   mails are step e-mails, counted below. Posted with a browser's `User-Agent` (the consent keeps it). Then
+ *   the same from a search ad (UTM tags, the landing URL with them and a click id, the referrer, the
+ *   department), recorded beside it: the touches it stores make the profile pass a KB;
  * - a step e-mail: the real sweeper with the real `step` processor over due first steps, every mail checked
  *   in the local SES (a first or middle step; a sequence's last step adds its completion line on the timeline,
  *   12 WRU: test/integration/step-units.test.ts).
@@ -31,6 +33,16 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.LOG_LEVEL = 'silent';
 process.env.OPS_TOKEN = 'bench-ops-token-0123456789';
 const CAPTURES = numberArg('captures', 20);
+/** What a whitepaper post from a search ad adds to the bench's post (a real click id is about 90 characters). */
+const AD_CLICK_FIELDS = {
+  department: 'マーケティング部',
+  utm_source: 'google',
+  utm_medium: 'cpc',
+  utm_campaign: 'ma-guide-2025',
+  _landingUrl:
+    'https://www.example.co.jp/lp/ma-guide?utm_source=google&utm_medium=cpc&utm_campaign=ma-guide-2025&gclid=Cj0KCQiAhomtBhDgARIsABcaYyl3kq8Fy7cd2rXk_0lZbvJxV1p8qf9X0mQ4h2F6yKXwq3s5b1sMaAk9ZEALw_wcB',
+  _referrer: 'https://www.google.com/',
+};
 const STEPS = numberArg('steps', 20);
 const TABLE = 'bench-units';
 const engines = await startBenchEngines(TABLE, { ses: true });
@@ -92,40 +104,58 @@ try {
 
   // The step phase wrote outbox items (e-mail events): publish them first, outside the captures' count.
   await runtime.settle();
-  // Every unit from here to the end of the settle is the captures' (the router's deliveries run outside
-  // the measuring context, so the phase is counted whole rather than by label).
-  meter.reset();
-  for (let i = 0; i < CAPTURES; i++) {
-    const res = await meter.measure('capture', () =>
-      api.call({
-        method: 'POST',
-        url: '/v1/forms/whitepaper',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json',
-          origin: 'https://www.example.co.jp',
-          'user-agent': BROWSER_USER_AGENT,
-        },
-        body: benchFormBody(`units-${i}-${randomUUID().slice(0, 8)}@example.co.jp`),
-      }),
-    );
-    if (res.status !== 201) throw new Error(`capture answered ${res.status} ${res.body}`);
-  }
-  const posts = meter.total();
-  await runtime.settle();
-  const capture = meter.total();
-  const captureByCommand = meter.byCommand();
-  // The outcome: each capture published once and enrolled into its form's sequence.
-  const captured = runtime.events().filter((e) => e['detail-type'] === 'Lead Captured');
-  if (captured.length !== CAPTURES) throw new Error(`${captured.length} of ${CAPTURES} captures published`);
   const { keys } = await import('#store/keys');
-  for (const e of captured) {
-    const leadId = (e.detail as { leadId: string }).leadId;
-    const { Item } = await raw.send(
-      new GetCommand({ TableName: TABLE, Key: keys.enrollment(leadId, 'whitepaper-nurture') }),
-    );
-    if (Item?.status !== 'active') throw new Error(`lead ${leadId} was not enrolled`);
-  }
+  /**
+   * `CAPTURES` new leads posted through the route, and everything they set off (publisher, enrollment). Every
+   * unit from the reset to the end of the settle is the captures' (the router's deliveries run outside the
+   * measuring context, so the phase is counted whole rather than by label). Checked: each answered 201, was
+   * published once and enrolled into its form's sequence.
+   */
+  const measureCaptures = async (label: string, extra: Record<string, unknown>) => {
+    const published = runtime.events().filter((e) => e['detail-type'] === 'Lead Captured').length;
+    meter.reset();
+    for (let i = 0; i < CAPTURES; i++) {
+      const res = await meter.measure('capture', () =>
+        api.call({
+          method: 'POST',
+          url: '/v1/forms/whitepaper',
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json',
+            origin: 'https://www.example.co.jp',
+            'user-agent': BROWSER_USER_AGENT,
+          },
+          body: benchFormBody(`units-${label}-${i}-${randomUUID().slice(0, 8)}@example.co.jp`, extra),
+        }),
+      );
+      if (res.status !== 201) throw new Error(`capture answered ${res.status} ${res.body}`);
+    }
+    const posts = meter.total();
+    await runtime.settle();
+    const total = meter.total();
+    const byCommand = meter.byCommand();
+    const captured = runtime
+      .events()
+      .filter((e) => e['detail-type'] === 'Lead Captured')
+      .slice(published);
+    if (captured.length !== CAPTURES)
+      throw new Error(`${label}: ${captured.length} of ${CAPTURES} captures published`);
+    for (const e of captured) {
+      const leadId = (e.detail as { leadId: string }).leadId;
+      const { Item } = await raw.send(
+        new GetCommand({ TableName: TABLE, Key: keys.enrollment(leadId, 'whitepaper-nurture') }),
+      );
+      if (Item?.status !== 'active') throw new Error(`lead ${leadId} was not enrolled`);
+    }
+    return { total, posts, byCommand };
+  };
+  // A post typed in straight away (no campaign), as most B2B forms see; then the same form reached from a
+  // search ad: its UTM tags, the landing URL with them and the click id, the referrer, the department filled.
+  const direct = await measureCaptures('direct', {});
+  const adClick = await measureCaptures('ad', AD_CLICK_FIELDS);
+  const capture = direct.total;
+  const posts = direct.posts;
+  const captureByCommand = direct.byCommand;
 
   const per = (u: typeof step, n: number) => ({
     write: (u?.write ?? 0) / n,
@@ -134,6 +164,7 @@ try {
     indexes: Object.fromEntries(Object.entries(u?.indexes ?? {}).map(([k, v]) => [k, v / n])),
   });
   const c = per(capture, CAPTURES);
+  const ad = per(adClick.total, CAPTURES);
   const s = per(step, STEPS);
   const target = (max: number) => ({ on: 'figure' as const, max, source: 'issue 16 item 2' });
   console.log(
@@ -144,12 +175,14 @@ try {
     [
       figure('write units per form capture', c.write, 'WRU', floor, target(14)),
       figure('read units per form capture', c.read, 'RRU', 1),
+      figure('write units per capture from a search ad (informative)', ad.write, 'WRU', floor),
       figure('write units per step e-mail (incl. the sweep)', s.write, 'WRU', floor, target(10)),
       figure('read units per step e-mail (incl. the sweep)', s.read, 'RRU', 1),
     ],
     {
       capture: c,
       capturePost: per(posts, CAPTURES),
+      captureFromSearchAd: { ...ad, fields: AD_CLICK_FIELDS },
       step: s,
       captureByCommand,
       stepByCommand,
