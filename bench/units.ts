@@ -9,8 +9,8 @@
  *   the same from a search ad (UTM tags, the landing URL with them and a click id, the referrer, the
  *   department), recorded beside it: the touches it stores make the profile pass a KB;
  * - a step e-mail: the real sweeper with the real `step` processor over due first steps, every mail checked
- *   in the local SES (a first or middle step; a sequence's last step adds its completion line on the timeline,
- *   12 WRU: test/integration/step-units.test.ts).
+ *   in the local SES (a first or middle step; a sequence's last step, whose mail line also says the run
+ *   completed, is 9 WRU: test/integration/step-units.test.ts).
  * Floors: one raw PutItem of a small item (1 WRU); targets: issue 16 item 2 (capture ≤ 14 WRU, step
  * e-mail ≤ 10 WRU). The figures feed `npm run bench -- cost`.
  *

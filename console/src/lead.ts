@@ -642,9 +642,12 @@ function entryText(t: T, settings: Settings | undefined, e: TimelineEntry): stri
       text('templateId') ??
       settings?.sequences?.find((q) => q.id === sequenceId)?.steps.find((step) => step.id === stepId)
         ?.templateId;
+    // A last step's line also ends the run: 「メール送信: 導入のご相談 (資料ダウンロード後フォロー) · シーケンス完了」.
+    const completes =
+      p.completesSequence === true ? ` · ${valueLabel(t, 'event', 'sequence_completed')}` : '';
     if (e.type.startsWith('email_') && templateId)
-      return `${label}: ${subjectOf(settings, templateId)} (${sequence})`;
-    return `${label}: ${sequence}${reason ? ` (${valueLabel(t, 'exit', reason)})` : ''}`;
+      return `${label}: ${subjectOf(settings, templateId)} (${sequence})${completes}`;
+    return `${label}: ${sequence}${reason ? ` (${valueLabel(t, 'exit', reason)})` : ''}${completes}`;
   }
   const formId = text('formId');
   if (e.type === 'form_submitted' && formId) return `${label}: ${sourceName(t, settings, formId)}`;

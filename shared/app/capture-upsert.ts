@@ -27,10 +27,11 @@ import { anonymousLinkPuts, stitchTimerPut } from '#store/stitch-queue';
  * Capture's write path. Posts of one address that arrive together in one process are committed together
  * (group commit): the first waits for nothing, the ones that arrive meanwhile queue behind it and are folded
  * into ONE read-decide-write, submission after submission, with every timeline entry, announcement and
- * replaced grant's consent entry in the same transaction. So a burst of posts costs a few transactions instead of N writers
- * racing for one lead item (what made 50 concurrent posts of one address run out of retries). Across
- * processes the store's retry loop still settles the race. A batch holds form posts only or ops entries only
- * (ops entries refuse an erased address, form posts lift its suppression: never in one transaction).
+ * replaced grant's consent entry in the same transaction. So a burst of posts costs a few transactions
+ * instead of N writers racing for one lead item (what made 50 concurrent posts of one address run out of
+ * retries). Across processes the store's retry loop still settles the race. A batch holds form posts only or
+ * ops entries only (ops entries refuse an erased address, form posts lift its suppression: never in one
+ * transaction).
  */
 
 export interface Upserted {

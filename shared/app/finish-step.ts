@@ -50,9 +50,17 @@ export function nextTimerAt(
     : null;
 }
 
-export function completedEntry(sequenceId: string, run: number, now: EpochMs): StoredTimelineEntry {
+/**
+ * The line of a run that completes with no step line of its own (nothing left to send or skip). A last step's
+ * sent or skipped line says so instead (`completesSequence`): the run's end costs no timeline item then.
+ */
+function completedEntry(sequenceId: string, run: number, now: EpochMs): StoredTimelineEntry {
   return timelineEntry(`nurture:${sequenceId}:${run}:completed`, 'sequence_completed', now, { sequenceId });
 }
+
+/** The property a step's line carries when that step completes the run. */
+export const completesSequence = (next: EnrollmentState): { completesSequence?: true } =>
+  next.status === 'completed' ? { completesSequence: true } : {};
 
 /** Store the outcome of a decision that sends nothing: re-arm or clear the timer, with a timeline line. */
 export async function finishStep(
@@ -103,9 +111,9 @@ export async function finishStep(
           sequenceId,
           stepId: decision.step.id,
           reason,
+          ...completesSequence(next),
         }),
       );
-      if (next.status === 'completed') timeline.push(completedEntry(sequenceId, run, now));
       result = 'skipped';
       break;
     }

@@ -3,7 +3,7 @@ import { errorFields, logger } from '#adapters/logger';
 import { countMetric } from '#adapters/metrics';
 import { MailNotSentError, MailRejectedError } from '#adapters/ses';
 import { type EmailCount, emailKpiDay, sentCounted, sentCountWrite } from '#app/email-kpis';
-import { completedEntry, endedAt, finishStep, nextTimerAt, type StepRunResult } from '#app/finish-step';
+import { completesSequence, endedAt, finishStep, nextTimerAt, type StepRunResult } from '#app/finish-step';
 import { unsubscribeUrl } from '#app/links';
 import { ownerVars, sendTemplate } from '#app/mail';
 import { timelineEntry } from '#app/nurture-timeline';
@@ -208,6 +208,7 @@ async function sendStep(
     day: emailKpiDay(now),
     mail: { sequenceId: sequence.id, stepId: step.id, templateId: step.templateId },
   };
+  // The last step's line also says the run completed (`completesSequence`): no line of its own for that.
   const mailEntry = timelineEntry(
     `nurture:${sequence.id}:${enrollment.run}:${step.id}:sent`,
     'email_sent',
@@ -217,11 +218,11 @@ async function sendStep(
       stepId: step.id,
       templateId: step.templateId,
       messageId,
+      ...completesSequence(next),
     },
   );
   const { entry, adds } = sentCountWrite(leadId, mailEntry, sent);
   const timeline: StoredTimelineEntry[] = [entry];
-  if (next.status === 'completed') timeline.push(completedEntry(sequence.id, enrollment.run, now));
   const update = stepTimerUpdate(timer, nextTimerAt(next, sequence, lead), {
     next,
     outcome: { kind: 'sent', at: now, stepId: step.id, messageId },

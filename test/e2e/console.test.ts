@@ -287,12 +287,23 @@ describe('web console in Chromium', () => {
     const { putTimelineEntry } = await import('#store/leads');
     const { timelineEntry } = await import('#app/nurture-timeline');
     const { now } = await import('#adapters/clock');
+    const at = now();
     await putTimelineEntry(
       leadId,
-      timelineEntry(`ses:e2e-${leadId}:open`, 'email_open', now(), {
+      timelineEntry(`ses:e2e-${leadId}:open`, 'email_open', at, {
         messageId: `e2e-${leadId}`,
         sequenceId: 'inquiry-followup',
         stepId: 'owner-intro',
+      }),
+    );
+    // The run's one step, sent: its line also says the run completed.
+    await putTimelineEntry(
+      leadId,
+      timelineEntry(`e2e-${leadId}:sent`, 'email_sent', at - 1, {
+        messageId: `e2e-${leadId}`,
+        sequenceId: 'inquiry-followup',
+        stepId: 'owner-intro',
+        completesSequence: true,
       }),
     );
     const page = await signIn('marketing');
@@ -322,6 +333,9 @@ describe('web console in Chromium', () => {
     expect(timeline).toContain('シーケンス開始: お問い合わせ後フォロー');
     // A mail by its subject, then its sequence.
     expect(timeline).toContain('メール開封: 担当者よりご連絡いたします (お問い合わせ後フォロー)');
+    expect(timeline).toContain(
+      'メール送信: 担当者よりご連絡いたします (お問い合わせ後フォロー) · シーケンス完了',
+    );
     expect(timeline).not.toMatch(/[a-z]+_[a-z]+|inquiry-followup/);
     const consent = (await page.getByTestId('consent').textContent()) ?? '';
     expect(consent).toContain('お問い合わせ · 同意文言 ');

@@ -98,7 +98,7 @@ describe('write units of a step e-mail', () => {
     expect(first.indexes).toEqual({ timeline: 1, due: 2 });
   });
 
-  it('given the middle and the last step of the sequence, when swept, then the middle one costs the same 10 WRU, and the last one 12: its completion line on the timeline (3 WRU) with one due-index write fewer', async () => {
+  it('given the middle and the last step of the sequence, when swept, then the middle one costs the same 10 WRU, and the last one 9: its mail line says the run completed (no line of its own), and the due index has one write fewer', async () => {
     // Act
     await toNextSteps(leadIds);
     const middle = await measuredSweep('middle step');
@@ -109,10 +109,15 @@ describe('write units of a step e-mail', () => {
     expect(middle.report).toMatchObject({ done: LEADS, failed: 0 });
     expect(middle.write).toBe(10);
     expect(last.report).toMatchObject({ done: LEADS, failed: 0 });
-    expect(last.indexes).toEqual({ timeline: 2, due: 1 });
-    expect(last.write).toBe(12);
+    expect(last.indexes).toEqual({ timeline: 1, due: 1 });
+    expect(last.write).toBe(9);
     for (let i = 0; i < LEADS; i++) expect(await inbox(sesUrl(), addressOf(i))).toHaveLength(3);
-    for (const leadId of leadIds) expect((await getEnrollment(leadId, SEQUENCE))?.status).toBe('completed');
+    const { getTimeline } = await import('#store/leads');
+    for (const leadId of leadIds) {
+      expect((await getEnrollment(leadId, SEQUENCE))?.status).toBe('completed');
+      const sent = (await getTimeline(leadId)).filter((e) => e.type === 'email_sent');
+      expect(sent.map((e) => e.properties?.completesSequence ?? false)).toEqual([true, false, false]);
+    }
   });
 
   it('given those sends, when the e-mail counters are recomputed from the stored facts, then they equal the live counters', async () => {
