@@ -642,7 +642,7 @@ function entryText(t: T, settings: Settings | undefined, e: TimelineEntry): stri
       text('templateId') ??
       settings?.sequences?.find((q) => q.id === sequenceId)?.steps.find((step) => step.id === stepId)
         ?.templateId;
-    // A last step's line also ends the run: 「メール送信: 導入のご相談 (資料ダウンロード後フォロー) · シーケンス完了」.
+    // A last step's line also ends the run: 「メール送信: 導入相談のご案内 (資料ダウンロード後フォロー) · シーケンス完了」.
     const completes =
       p.completesSequence === true ? ` · ${valueLabel(t, 'event', 'sequence_completed')}` : '';
     if (e.type.startsWith('email_') && templateId)
