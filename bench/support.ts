@@ -147,7 +147,6 @@ export function writeResult(bench: string, figures: Figure[], details: unknown =
   return result;
 }
 
-/** The body of a form post the benches send: a new lead with consent (`extra` adds or overrides fields). */
 /**
  * What a browser sends as its `User-Agent` (Chrome on Windows, the most common desktop browser of a B2B
  * visitor): a consenting post keeps it with the consent, so a capture measured without one would weigh a
@@ -156,6 +155,7 @@ export function writeResult(bench: string, figures: Figure[], details: unknown =
 export const BROWSER_USER_AGENT =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
+/** The body of a form post the benches send: a new lead with consent (`extra` adds or overrides fields). */
 export const benchFormBody = (email: string, extra: Record<string, unknown> = {}): string =>
   JSON.stringify({
     email,

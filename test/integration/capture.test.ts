@@ -408,27 +408,16 @@ describe('capture: double opt-in', () => {
 describe("capture: the consent ledger's head", () => {
   const UA = (n: number) => `Mozilla/5.0 (ledger-head-test ${n})`;
 
-  /** The lead's items under `prefix`, read from the table. */
+  /** The lead's items under `prefix`, as the export reads its partition (consistent reads). */
   const itemsOf = async (leadId: string, prefix: string) => {
-    const { QueryCommand } = await import('@aws-sdk/lib-dynamodb');
-    const { dynamodb, tableName } = await import('#store/dynamodb');
-    const result = await dynamodb.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': `LEAD#${leadId}`, ':prefix': prefix },
-        ConsistentRead: true,
-      }),
-    );
-    return result.Items ?? [];
+    const { leadPartitionPages } = await import('#store/lead-items-all');
+    const items: Record<string, unknown>[] = [];
+    for await (const page of leadPartitionPages(leadId))
+      items.push(...page.filter((item) => String(item.sk).startsWith(prefix)));
+    return items;
   };
 
-  const leadIdOf = async (email: string) => {
-    const { findLeadIdByEmail } = await import('#store/leads');
-    const leadId = await findLeadIdByEmail(email);
-    if (!leadId) throw new Error(`no lead for ${email}`);
-    return leadId;
-  };
+  const leadIdOf = async (email: string) => String((await leadByEmail(email)).body.leadId);
 
   it("given a first post with consent, then the grant is the profile's consent and no ledger item, and the lead view and the export list it", async () => {
     // Arrange

@@ -39,12 +39,12 @@ export interface OptOutTaken {
 }
 
 /**
- * A consent given on a form post: `id` is the form's for a head (unique with the time, which keys the entry),
- * the submission's for the entries written with their grant before heads existed.
+ * A consent given on a form post, as its ledger entry: its id names the form, which with the time (the entry's
+ * key) is the fact. Entries written with their post before heads existed name the submission instead.
  */
-export function grantedEntry(consent: Consent, id: string): ConsentLedgerEntry {
+function grantedEntry(consent: Consent): ConsentLedgerEntry {
   return {
-    entryId: `granted:${id}`,
+    entryId: `granted:${consent.formId}`,
     kind: 'granted',
     purpose: consent.purpose,
     textVersion: consent.textVersion,
@@ -65,7 +65,7 @@ export const ledgerHead = (consent: Consent): Consent => ({ ...consent, ledgerHe
  * same entry.
  */
 export function headEntry(consent: Consent | undefined): ConsentLedgerEntry | undefined {
-  return consent?.ledgerHead ? grantedEntry(consent, consent.formId) : undefined;
+  return consent?.ledgerHead ? grantedEntry(consent) : undefined;
 }
 
 /**
