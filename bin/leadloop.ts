@@ -280,6 +280,7 @@ export function buildProgram(): Command {
     .option('--stage <stage>', 'only this lifecycle stage')
     .option('--temperature <temperature>', 'only cold, warm or hot')
     .option('--company <name>', 'a company-name search (株式会社, width and case aside), in name order')
+    .option('--phone <number>', 'a phone-number search: the leads whose number ends with it (4+ digits)')
     .option('--limit <n>', 'at most this many', '50')
     .option('--cursor <cursor>', 'continue from a previous page')
     .action(async (o: Record<string, string | undefined>) => {
@@ -294,7 +295,7 @@ export function buildProgram(): Command {
         unknown
       >[];
       print(g(), result.body, () =>
-        formatTable(items, ['leadId', 'email', 'company', 'stage', 'temperature', 'score']),
+        formatTable(items, ['leadId', 'email', 'company', 'phone', 'stage', 'temperature', 'score']),
       );
     });
   leads

@@ -19,7 +19,7 @@ import {
   when,
 } from './ui.ts';
 
-// ----- Leads (GET /v1/ops/leads?company=&stage=&temperature=&owner=&channel=&updatedSince=&sort=&cursor=) --
+// ----- Leads (GET /v1/ops/leads?company=&phone=&stage=&temperature=&owner=&channel=&updatedSince=&sort=&cursor=) --
 
 interface LeadRow {
   leadId: string;
@@ -80,8 +80,8 @@ function Due({ t, due, now }: { t: T; due: LeadRow['due'] | undefined; now: numb
 function LeadTable({ t, items }: { t: T; items: LeadRow[] }) {
   const settings = useSettings();
   const now = Date.now();
-  return html`<div class="scroll"><table data-testid="leads"><thead><tr><th scope="col">${t('name')}</th><th scope="col">${t('company')}</th><th scope="col">${t('stage')}</th><th scope="col">${t('temperature')}</th><th scope="col" class="num">${t('score')}</th><th scope="col">${t('owner')}</th><th scope="col">${t('nextDeadline')}</th><th scope="col">${t('followUpAt')}</th><th scope="col">${t('lastActivity')}</th></tr></thead><tbody>
-    ${items.map((l) => html`<tr data-lead=${l.leadId}><td><a href=${`#/lead/${encodeURIComponent(l.leadId)}`}>${l.name || l.email}</a></td><td>${l.company ?? ''}</td><td data-stage=${l.stage}>${valueLabel(t, 'stage', l.stage)}</td><td>${valueLabel(t, 'temperature', l.temperature)}</td><td class="num">${l.score}</td><td data-owner=${l.ownerId ?? ''}>${l.ownerId ? ownerName(settings, l.ownerId) : ''}</td><td data-due=${l.due?.clock ?? ''}><${Due} t=${t} due=${l.due} now=${now} /></td><td data-follow-up=${l.followUpAt ?? ''}>${l.followUpAt ? html`<${DueTime} t=${t} at=${l.followUpAt} now=${now} />` : ''}</td><td>${when(l.lastActivityAt)}</td></tr>`)}
+  return html`<div class="scroll"><table data-testid="leads"><thead><tr><th scope="col">${t('name')}</th><th scope="col">${t('company')}</th><th scope="col">${t('phone')}</th><th scope="col">${t('stage')}</th><th scope="col">${t('temperature')}</th><th scope="col" class="num">${t('score')}</th><th scope="col">${t('owner')}</th><th scope="col">${t('nextDeadline')}</th><th scope="col">${t('followUpAt')}</th><th scope="col">${t('lastActivity')}</th></tr></thead><tbody>
+    ${items.map((l) => html`<tr data-lead=${l.leadId}><td><a href=${`#/lead/${encodeURIComponent(l.leadId)}`}>${l.name || l.email}</a></td><td>${l.company ?? ''}</td><td class="tel">${l.phone ? html`<a href=${`tel:${l.phone}`}>${l.phone}</a>` : ''}</td><td data-stage=${l.stage}>${valueLabel(t, 'stage', l.stage)}</td><td>${valueLabel(t, 'temperature', l.temperature)}</td><td class="num">${l.score}</td><td data-owner=${l.ownerId ?? ''}>${l.ownerId ? ownerName(settings, l.ownerId) : ''}</td><td data-due=${l.due?.clock ?? ''}><${Due} t=${t} due=${l.due} now=${now} /></td><td data-follow-up=${l.followUpAt ?? ''}>${l.followUpAt ? html`<${DueTime} t=${t} at=${l.followUpAt} now=${now} />` : ''}</td><td>${when(l.lastActivityAt)}</td></tr>`)}
   </tbody></table></div>`;
 }
 
@@ -142,6 +142,12 @@ export function LeadsPage({ t, session }: { t: T; session: Session }) {
       if (!value) continue;
       q.set(k, k === 'updatedSince' ? `${value}T00:00:00+09:00` : value);
     }
+    // Each search has its own order, so a list is one or the other (the API would answer 400).
+    if (q.has('company') && q.has('phone')) {
+      setMessage({ ok: false, text: t('oneSearch') });
+      return;
+    }
+    setMessage(undefined);
     setCursors([]);
     setQuery(q.toString());
   };
@@ -195,6 +201,7 @@ export function LeadsPage({ t, session }: { t: T; session: Session }) {
   return html`<section class="card" aria-labelledby="h-leads"><div class="heading-row"><h2 id="h-leads">${t(query.includes('owner=me') ? 'myLeads' : 'leads')}</h2><span class="spacer"></span><a class="action" href="#/new-lead">${t('newLead')}</a></div>
     <form class="filters" onSubmit=${submit} aria-label=${t('filter')} key=${query}>
       <label>${t('companySearch')}<input name="company" type="search" maxLength=${100} placeholder=${t('companySearchHint')} defaultValue=${initial.get('company') ?? ''} /></label>
+      <label>${t('phoneSearch')}<input name="phone" type="search" inputmode="tel" autocomplete="off" maxLength=${40} placeholder=${t('phoneSearchHint')} defaultValue=${initial.get('phone') ?? ''} /></label>
       <label>${t('stage')}${select('stage', STAGES)}</label>
       <label>${t('temperature')}${select('temperature', ['hot', 'warm', 'cold'])}</label>
       <label>${t('channel')}${select('channel', CHANNELS)}</label>
@@ -205,6 +212,7 @@ export function LeadsPage({ t, session }: { t: T; session: Session }) {
       <button class="secondary" type="button" onClick=${csv} disabled=${downloading}>${t('downloadCsv')}</button>
     </form>
     ${initial.get('company') && html`<p class="muted" data-testid="company-order">${t('companySearchOrder')}</p>`}
+    ${initial.get('phone') && html`<p class="muted" data-testid="phone-order">${t('phoneSearchOrder')}</p>`}
     <form class="filters" onSubmit=${find}><label>${t('email')}<input name="email" type="email" required /></label><button class="secondary" type="submit">${t('open')}</button></form>
     <${Message} result=${message} />
     <${Show} t=${t} load=${load}>${(v: LeadPage) => html`

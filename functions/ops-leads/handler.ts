@@ -6,6 +6,7 @@ import {
   listLeads,
   listLeadsQuerySchema,
   NothingToSearchError,
+  TwoSearchesError,
 } from '#app/list-leads';
 import { viewLead } from '#app/view-lead';
 import { callerOf } from '#http/access';
@@ -17,9 +18,9 @@ import { json, text } from '#http/responses';
 /**
  * GET /v1/ops/leads/{leadId} and GET /v1/ops/leads?email=…: one lead with its score breakdown and the newest
  * page of its timeline (`?timelineCursor=` for older entries). GET /v1/ops/leads?stage=&temperature=&owner=
- * &channel=&updatedSince=&company=&sort=&limit=&cursor=&format=&lang=: a list served by the indexes, never a scan
- * (`sort=due`: one owner's queue from `byOwner`, nearest deadline or planned contact first; `company=`: a
- * company-name search in `byCompany`, in name order)
+ * &channel=&updatedSince=&company=&phone=&sort=&limit=&cursor=&format=&lang=: a list served by the indexes, never
+ * a scan (`sort=due`: one owner's queue from `byOwner`, nearest deadline or planned contact first; `company=`: a
+ * company-name search in `byCompany`, in name order; `phone=`: the leads whose number ends with it, `byPhone`)
  * (JSON `{items, cursor}` or CSV with the next cursor in `x-next-cursor`). IAM-authorized in AWS (bearer token
  * locally); e-mail lookups go through the e-mail index.
  */
@@ -61,6 +62,7 @@ async function listPage(event: HttpEvent): Promise<HttpResult> {
       ...(q.channel ? { channel: q.channel } : {}),
       ...(q.updatedSince ? { updatedSince: Date.parse(q.updatedSince) } : {}),
       ...(q.company ? { company: q.company } : {}),
+      ...(q.phone ? { phone: q.phone } : {}),
       sort: q.sort,
       limit,
       ...(q.cursor ? { cursor: q.cursor } : {}),
@@ -71,12 +73,24 @@ async function listPage(event: HttpEvent): Promise<HttpResult> {
         { field: 'cursor', code: 'invalid', message: 'use the cursor of a previous page of the same list' },
       ]);
     if (error instanceof NothingToSearchError)
-      throw new BadRequestError('Give more of the company name than its legal form.', [
-        {
-          field: 'company',
-          code: 'nothing_to_search',
-          message: 'a company name, not only 株式会社 or Co., Ltd.',
-        },
+      throw error.field === 'company'
+        ? new BadRequestError('Give more of the company name than its legal form.', [
+            {
+              field: 'company',
+              code: 'nothing_to_search',
+              message: 'a company name, not only 株式会社 or Co., Ltd.',
+            },
+          ])
+        : new BadRequestError('Give at least the last 4 digits of the phone number.', [
+            {
+              field: 'phone',
+              code: 'nothing_to_search',
+              message: 'a phone number, or at least its last 4 digits (up to 15 digits)',
+            },
+          ]);
+    if (error instanceof TwoSearchesError)
+      throw new BadRequestError('Search by company or by phone number, not both at once.', [
+        { field: 'phone', code: 'one_search', message: 'give company= or phone=, not both' },
       ]);
     if (error instanceof DueNeedsOwnerError)
       throw new BadRequestError('sort=due lists one owner’s queue.', [

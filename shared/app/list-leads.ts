@@ -5,6 +5,7 @@ import { companySearchKey } from '#domain/lead/company-search';
 import { isoAt } from '#domain/lead/events';
 import { SLA_CLOCK_LABELS_JA, STAGE_LABELS_JA, TEMPERATURE_LABELS_JA } from '#domain/lead/labels-ja';
 import type { Lead } from '#domain/lead/lead';
+import { PHONE_SEARCH_MIN_DIGITS, phoneSearchDigits } from '#domain/lead/phone-search';
 import {
   CHANNEL_GROUPS,
   CHANNELS,
@@ -18,16 +19,19 @@ import * as z from '#domain/lead/validation';
 import { localDateTime } from '#domain/nurture/calendar';
 import { ACTIVITY_INDEX_VALUE, activityDay, allIndexKeys } from '#store/keys';
 import {
-  type CompanyPosition,
-  decodeCompanyCursor,
+  companySearch,
   decodeIndexCursor,
-  encodeCompanyCursor,
+  decodeSearchCursor,
   encodeIndexCursor,
+  encodeSearchCursor,
   getListedLeads,
   IndexMerge,
   type IndexRow,
+  type IndexSearch,
   type ListIndexName,
-  readCompanyIndex,
+  phoneSearch,
+  readSearchIndex,
+  type SearchPosition,
 } from '#store/lead-index';
 
 export { InvalidCursorError } from '#store/lead-index';
@@ -66,6 +70,11 @@ export const listLeadsQuerySchema = /* @__PURE__ */ z.lazySchema(() =>
     owner: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(64))),
     /** A company search: the leads whose company name starts with this (legal form, width, case aside). */
     company: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(100))),
+    /**
+     * A phone search: the leads whose number ends with these digits (at least 4; hyphens, brackets, width,
+     * +81 and an extension aside).
+     */
+    phone: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(40))),
     channel: z.optional(z.enum(LIST_CHANNELS)),
     updatedSince: z.optional(z.iso.datetime({ offset: true })),
     sort: z._default(z.enum(LIST_SORTS), 'score'),
@@ -180,6 +189,8 @@ export interface ListLeadsInput {
   updatedSince?: EpochMs;
   /** A company search (`#domain/lead/company-search`): matches in name order; `sort` does not apply. */
   company?: string;
+  /** A phone search (`#domain/lead/phone-search`): the numbers that end with it; `sort` does not apply. */
+  phone?: string;
   sort: (typeof LIST_SORTS)[number];
   limit: number;
   cursor?: string;
@@ -192,9 +203,24 @@ interface Plan {
   minSortValue?: number;
 }
 
-/** A company search with nothing to search once the legal form is set aside (「株式会社」 alone): a 400. */
+/**
+ * A search with nothing to search (a 400): a company search with nothing left once the legal form is set aside
+ * (「株式会社」 alone), or a phone search with fewer than `PHONE_SEARCH_MIN_DIGITS` digits.
+ */
 export class NothingToSearchError extends Error {
   override name = 'NothingToSearchError';
+  constructor(readonly field: 'company' | 'phone') {
+    super(
+      field === 'company'
+        ? 'nothing to search but the legal form'
+        : `fewer than ${PHONE_SEARCH_MIN_DIGITS} digits to search`,
+    );
+  }
+}
+
+/** A company and a phone search in one list (a 400): each is its own order, so a list is one or the other. */
+export class TwoSearchesError extends Error {
+  override name = 'TwoSearchesError';
 }
 
 /** `sort=due` without an owner: the queue is one owner's (the handler answers 400). */
@@ -284,7 +310,18 @@ function itemOf({ state, profile }: Lead): LeadListItem {
 export async function listLeads(
   input: ListLeadsInput,
 ): Promise<{ items: LeadListItem[]; cursor: string | null }> {
-  if (input.company !== undefined) return searchCompanies(input, input.company);
+  if (input.company !== undefined && input.phone !== undefined)
+    throw new TwoSearchesError('search by company or by phone, not both');
+  if (input.company !== undefined) {
+    const key = companySearchKey(input.company);
+    if (key === undefined) throw new NothingToSearchError('company');
+    return searchLeads(input, companySearch(key));
+  }
+  if (input.phone !== undefined) {
+    const digits = phoneSearchDigits(input.phone);
+    if (digits === undefined) throw new NothingToSearchError('phone');
+    return searchLeads(input, phoneSearch(digits));
+  }
   const plan = planList(input);
   const binding = bindingOf(plan, input);
   const positions = input.cursor ? decodeIndexCursor(input.cursor, binding, plan.partitions.length) : {};
@@ -316,33 +353,31 @@ export async function listLeads(
 }
 
 /**
- * A company search: the `byCompany` partition of the search key's first letter, read in name order from the
- * cursor's position, each row completed from the lead's state and profile and kept if the other filters hold
- * (at most `MAX_EXAMINED` rows examined per request, as a list).
+ * A search (company or phone): one partition of its index, read in key order from the cursor's position, each
+ * row completed from the lead's state and profile and kept if the other filters hold (at most `MAX_EXAMINED`
+ * rows examined per request, as a list).
  */
-async function searchCompanies(
+async function searchLeads(
   input: ListLeadsInput,
-  company: string,
+  search: IndexSearch,
 ): Promise<{ items: LeadListItem[]; cursor: string | null }> {
-  const key = companySearchKey(company);
-  if (key === undefined) throw new NothingToSearchError('nothing to search but the legal form');
   const binding = JSON.stringify([
-    'byCompany',
-    key,
+    search.index,
+    search.prefix,
     input.stage ?? null,
     input.temperature ?? null,
     input.ownerId ?? null,
     input.channel ?? null,
     input.updatedSince ?? null,
   ]);
-  let after: CompanyPosition | undefined = input.cursor
-    ? decodeCompanyCursor(input.cursor, binding, key)
+  let after: SearchPosition | undefined = input.cursor
+    ? decodeSearchCursor(input.cursor, binding, search)
     : undefined;
   const items: LeadListItem[] = [];
   let examined = 0;
   do {
     const want = Math.min(input.limit - items.length, MAX_EXAMINED - examined);
-    const page = await readCompanyIndex(key, { limit: want, after });
+    const page = await readSearchIndex(search, { limit: want, after });
     examined += page.rows.length;
     const leads = await getListedLeads(page.rows.map((r) => r.leadId));
     for (const row of page.rows) {
@@ -351,5 +386,5 @@ async function searchCompanies(
     }
     after = page.next;
   } while (after && items.length < input.limit && examined < MAX_EXAMINED);
-  return { items, cursor: after ? encodeCompanyCursor(after, binding) : null };
+  return { items, cursor: after ? encodeSearchCursor(after, binding) : null };
 }

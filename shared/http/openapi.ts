@@ -294,6 +294,10 @@ export const OPERATIONS: readonly OperationSpec[] = [
         description:
           'A company-name search: leads whose company starts with this, legal form (株式会社, (株), Co., Ltd.), width, case and spaces aside; in name order (`sort` does not apply)',
       },
+      phone: {
+        description:
+          'A phone-number search (for a rep, or a phone system on an incoming call): leads whose number ends with these digits, at least 4 (hyphens, brackets, width, +81 and an extension aside: 03-1234-5678, +81 3 1234 5678 and 12345678 all find 03(1234)5678); not with `company`; `sort` does not apply',
+      },
       sort: {
         description:
           '`score` (score band, highest first; default), `lastActivity` (newest day first) or `due` (with `owner`: the owner’s queue, nearest SLA deadline or planned contact first)',
@@ -305,7 +309,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
     responses: {
       '200': 'The lead, or `{items, cursor}` / CSV',
       '400':
-        'Invalid e-mail, parameter or cursor; owner=me without a signed-in owner; a company search of a legal form alone',
+        'Invalid e-mail, parameter or cursor; owner=me without a signed-in owner; a company search of a legal form alone; a phone search of fewer than 4 digits, or with a company search',
       '404': 'No such lead',
     },
   },

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { BatchGetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { COMPANY_KEY_MAX } from '#domain/lead/company-search';
 import type { Lead, LeadProfile } from '#domain/lead/lead';
+import { PHONE_DIGITS_MAX, reversedDigits } from '#domain/lead/phone-search';
 import { dynamodb, tableName } from '#store/dynamodb';
 import { keys, leadIdFromPk } from '#store/keys';
-import { companyInitial, fromStateItem } from '#store/lead-items';
+import { companyInitial, fromStateItem, phoneTail } from '#store/lead-items';
 import { readProfile } from '#store/leads';
 import { INDEXES } from '#store/table-design';
 
@@ -168,37 +169,66 @@ function toRow(item: Record<string, unknown>, sortAttr: string): IndexRow {
   };
 }
 
-/** Where a company search stands: after this lead, whose company has this search key. */
-export interface CompanyPosition {
+/**
+ * What a search reads: a prefix of the sort key of a search index, in one partition, and how long a key of that
+ * index can be (a cursor's position is checked against both).
+ */
+export interface IndexSearch {
+  index: 'byCompany' | 'byPhone';
+  partition: string;
+  prefix: string;
+  maxLength: number;
+}
+
+/** A company search (`byCompany`): the search key's first letter, and the key as the prefix. */
+export const companySearch = (key: string): IndexSearch => ({
+  index: 'byCompany',
+  partition: companyInitial(key),
+  prefix: key,
+  maxLength: COMPANY_KEY_MAX,
+});
+
+/**
+ * A phone search (`byPhone`): the numbers that END with these search digits, i.e. the reversed keys that begin
+ * with them reversed, in the partition of their last two digits.
+ */
+export const phoneSearch = (digits: string): IndexSearch => ({
+  index: 'byPhone',
+  partition: phoneTail(digits),
+  prefix: reversedDigits(digits),
+  maxLength: PHONE_DIGITS_MAX,
+});
+
+/** Where a search stands: after this lead, whose search key (the index's sort key) is `key`. */
+export interface SearchPosition {
   leadId: string;
-  companyKey: string;
+  key: string;
 }
 
 /**
- * One page of a company search (`byCompany`): the leads whose company's search key starts with `key`, in key
- * order, after `after`. One query in one partition (the key's first letter). `next` is where the following
- * page starts, absent when the partition has no more.
+ * One page of a search: the leads whose search key starts with the search's prefix, in key order, after
+ * `after`. One query in one partition. `next` is where the following page starts, absent when the partition
+ * has no more.
  */
-export async function readCompanyIndex(
-  key: string,
-  options: { limit: number; after?: CompanyPosition | undefined },
-): Promise<{ rows: CompanyPosition[]; next?: CompanyPosition }> {
-  const design = INDEXES.byCompany;
-  const initial = companyInitial(key);
+export async function readSearchIndex(
+  search: IndexSearch,
+  options: { limit: number; after?: SearchPosition | undefined },
+): Promise<{ rows: SearchPosition[]; next?: SearchPosition }> {
+  const design = INDEXES[search.index];
   const result = await dynamodb.send(
     new QueryCommand({
       TableName: tableName,
       IndexName: design.name,
       KeyConditionExpression: '#i = :i AND begins_with(#k, :k)',
       ExpressionAttributeNames: { '#i': design.partitionKey.name, '#k': design.sortKey.name },
-      ExpressionAttributeValues: { ':i': initial, ':k': key },
+      ExpressionAttributeValues: { ':i': search.partition, ':k': search.prefix },
       Limit: options.limit,
       ...(options.after
         ? {
             ExclusiveStartKey: {
               ...keys.profile(options.after.leadId),
-              [design.partitionKey.name]: initial,
-              [design.sortKey.name]: options.after.companyKey,
+              [design.partitionKey.name]: search.partition,
+              [design.sortKey.name]: options.after.key,
             },
           }
         : {}),
@@ -206,7 +236,7 @@ export async function readCompanyIndex(
   );
   const rows = (result.Items ?? []).map((item) => ({
     leadId: leadIdFromPk(String(item.pk)) ?? '',
-    companyKey: String(item[design.sortKey.name]),
+    key: String(item[design.sortKey.name]),
   }));
   const last = rows.at(-1);
   return result.LastEvaluatedKey && last ? { rows, next: last } : { rows };
@@ -294,25 +324,28 @@ function openCursor(text: string, binding: string): unknown[] {
   return p;
 }
 
-/** A company search's cursor: the position after the last row read, bound to the search and its filters. */
-export function encodeCompanyCursor(position: CompanyPosition, binding: string): string {
-  return sealCursor([position.leadId, position.companyKey], binding);
+/** A search's cursor: the position after the last row read, bound to the search and its filters. */
+export function encodeSearchCursor(position: SearchPosition, binding: string): string {
+  return sealCursor([position.leadId, position.key], binding);
 }
 
-/** The position of a company search's cursor; InvalidCursorError unless it is this search's, inside its key. */
-export function decodeCompanyCursor(text: string, binding: string, key: string): CompanyPosition {
+/**
+ * The position of a search's cursor; InvalidCursorError unless it is this search's, inside its prefix and no
+ * longer than a search key can be (`maxLength` characters).
+ */
+export function decodeSearchCursor(text: string, binding: string, search: IndexSearch): SearchPosition {
   const p = openCursor(text, binding);
-  const [leadId, companyKey] = p;
+  const [leadId, key] = p;
   if (
     p.length !== 2 ||
     typeof leadId !== 'string' ||
     !LEAD_ID.test(leadId) ||
-    typeof companyKey !== 'string' ||
-    !companyKey.startsWith(key) ||
-    Array.from(companyKey).length > COMPANY_KEY_MAX
+    typeof key !== 'string' ||
+    !key.startsWith(search.prefix) ||
+    Array.from(key).length > search.maxLength
   )
     throw new InvalidCursorError('bad position');
-  return { leadId, companyKey };
+  return { leadId, key };
 }
 
 export function decodeIndexCursor(text: string, binding: string, partitions: number): IndexPositions {

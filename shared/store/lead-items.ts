@@ -8,6 +8,7 @@ import {
   type LeadState,
   type PendingTimelineEntry,
 } from '#domain/lead/lead';
+import { phoneSearchDigits, reversedDigits } from '#domain/lead/phone-search';
 import {
   ACTIVITY_INDEX_VALUE,
   activityDay,
@@ -133,24 +134,35 @@ function unpackPending(value: unknown): PendingTimelineEntry[] {
 
 /**
  * The profile item as stored: with the `byCompany` keys while it has a company with a search key
- * (`#domain/lead/company-search`), none otherwise (the index is sparse).
+ * (`#domain/lead/company-search`) and the `byPhone` keys while it has a searchable phone number
+ * (`#domain/lead/phone-search`), none otherwise (both indexes are sparse).
  */
 export function profileItem(profile: LeadProfile) {
-  return { ...keys.profile(profile.leadId), ...profile, ...companyIndexAttributes(profile) };
+  return { ...keys.profile(profile.leadId), ...profile, ...profileIndexAttributes(profile) };
 }
 
-/** The profile's `byCompany` index attributes: the first letter of its company's search key, and the key. */
-export function companyIndexAttributes(profile: LeadProfile) {
-  const company = profile.attributes.company;
+/**
+ * The profile's search-index attributes: `byCompany`'s (the first letter of its company's search key, and the
+ * key) and `byPhone`'s (the last two digits of its number, and its search digits reversed).
+ */
+export function profileIndexAttributes(profile: LeadProfile) {
+  const { company, phone } = profile.attributes;
   const key = company === undefined ? undefined : companySearchKey(company);
-  return key === undefined ? {} : { companyInitial: companyInitial(key), companyKey: key };
+  const digits = phone === undefined ? undefined : phoneSearchDigits(phone);
+  return {
+    ...(key === undefined ? {} : { companyInitial: companyInitial(key), companyKey: key }),
+    ...(digits === undefined ? {} : { phoneTail: phoneTail(digits), phoneKey: reversedDigits(digits) }),
+  };
 }
 
 /** The `byCompany` partition of a search key: its first letter (a whole code point). */
 export const companyInitial = (key: string): string => String.fromCodePoint(key.codePointAt(0) ?? 0);
 
+/** The `byPhone` partition of search digits (at least `PHONE_SEARCH_MIN_DIGITS`): their last two. */
+export const phoneTail = (digits: string): string => digits.slice(-2);
+
 /** Attributes of the profile item that only the indexes read. */
-export const PROFILE_INDEX_ATTRS = ['companyInitial', 'companyKey'] as const;
+export const PROFILE_INDEX_ATTRS = ['companyInitial', 'companyKey', 'phoneTail', 'phoneKey'] as const;
 
 /** A lead's two items exactly as the store writes them (bulk loads in benchmarks and tests). */
 export function leadItems(lead: Lead): Record<string, unknown>[] {

@@ -2,10 +2,10 @@ import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamodb, isConditionalCheckFailure, tableName } from '#store/dynamodb';
 import { keys, leadIdFromPk, PREFIX, timelineAtKey } from '#store/keys';
 import {
-  companyIndexAttributes,
   fromStateItem,
   indexAttributes,
   PROFILE_INDEX_ATTRS,
+  profileIndexAttributes,
 } from '#store/lead-items';
 import { readProfile } from '#store/leads';
 
@@ -14,12 +14,12 @@ import { readProfile } from '#store/leads';
  * items written before them carry unsharded index keys (`stageKey = 'mql'`, exact `scoreKey`,
  * `lastActivityAt`) and timeline entries without `timelineAt`, so the new reads would not find them. This
  * rewrites, per page of a parallel scan, each state item's index attributes (conditioned on its version: a
- * lead written meanwhile already has the new keys), each profile's company-search keys (`byCompany`, on
+ * lead written meanwhile already has the new keys), each profile's search keys (`byCompany`, `byPhone`, on
  * its version too) and each timeline entry's `timelineAt` (only where missing). Idempotent: a second run, or a run over new items, changes nothing. Never on a request path.
  */
 export interface ReindexPage {
   states: number;
-  /** Profiles given (or moved to) their company-search keys (`byCompany`). */
+  /** Profiles given (or moved to) their search keys (`byCompany`, `byPhone`). */
   profiles: number;
   timeline: number;
   skipped: number;
@@ -90,11 +90,11 @@ async function reindexState(item: Record<string, unknown>): Promise<boolean> {
   return true;
 }
 
-/** Give one profile item its company-search keys (or move them); false when it already has them. */
+/** Give one profile item its company- and phone-search keys (or move them); false when it already has them. */
 async function reindexProfile(item: Record<string, unknown>): Promise<boolean> {
   const profile = readProfile(item);
   if (!profile) return false;
-  const wanted: Record<string, unknown> = companyIndexAttributes(profile);
+  const wanted: Record<string, unknown> = profileIndexAttributes(profile);
   if (PROFILE_INDEX_ATTRS.every((k) => item[k] === wanted[k])) return false;
   await rewriteAttributes(
     keys.profile(profile.leadId),

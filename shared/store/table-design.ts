@@ -45,6 +45,11 @@ export interface IndexDesign {
  * company search is one query (`begins_with`) in one partition, in name order. On the profile item, so only a
  * new lead or a changed company writes it (never a tracking event); the first letters of company names spread
  * the writes over thousands of partition keys (kana, kanji, letters). KEYS_ONLY: rows are completed like a list.
+ * `byPhone`: sparse; only profiles with a phone number of 4 to 15 digits carry it: partition key the number's
+ * last two digits (`phoneTail`), sort key its search digits reversed (`phoneKey`, `#domain/lead/phone-search`),
+ * so the leads whose number ends with the digits a rep types (or a phone system passes) are one query
+ * (`begins_with`) in one of 100 partitions. On the profile item, like `byCompany`: only a new lead or a changed
+ * number writes it. KEYS_ONLY.
  * `byActivity`: every lead by last-activity DAY (`activityDay`, days since the epoch), sharded the same
  * way (`act#<shard>`): `sort=lastActivity` and `updatedSince=` lists. The key moves at most once a day a lead.
  */
@@ -108,6 +113,12 @@ export const INDEXES = {
     name: 'byCompany',
     partitionKey: { name: 'companyInitial', type: 'S' },
     sortKey: { name: 'companyKey', type: 'S' },
+    include: [],
+  },
+  byPhone: {
+    name: 'byPhone',
+    partitionKey: { name: 'phoneTail', type: 'S' },
+    sortKey: { name: 'phoneKey', type: 'S' },
     include: [],
   },
 } as const satisfies Record<string, IndexDesign>;

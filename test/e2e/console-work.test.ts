@@ -392,7 +392,7 @@ describe('console work pages in Chromium', () => {
     await settled(page);
 
     // Assert: only the signed-in owner's leads; CSV of the same list
-    const cells = page.locator('[data-testid=leads] tbody tr td:nth-child(6)');
+    const cells = page.locator('[data-testid=leads] tbody tr td[data-owner]');
     const owners = await cells.evaluateAll((tds) => tds.map((td) => td.getAttribute('data-owner')));
     expect(owners.length).toBeGreaterThan(0);
     expect(owners.every((o) => o === 'sato')).toBe(true);
@@ -448,6 +448,38 @@ describe('console work pages in Chromium', () => {
     expect(await page.getByTestId('company-order').textContent()).toContain('会社名順');
     expect(await seriousViolations(page)).toEqual([]);
     await shot(page, 'leads-company-search');
+    await page.context().close();
+  });
+
+  it('given a caller’s number as a phone system shows it (+81, no hyphens), when a rep searches it on the leads page, then the lead who gave it is listed with a link to call it, and a company and a phone search at once are refused before sending', async () => {
+    // Arrange
+    const page = await signIn(browser, runtime, 'sales');
+    await page.goto(`${runtime.consoleUrl}#/leads`);
+    await page.getByRole('heading', { name: '自分のリード' }).waitFor();
+
+    // Act: the owner filter cleared (any lead, not only their own), the number typed
+    await page.getByLabel('担当者').selectOption('');
+    await page.getByLabel('電話番号').fill('+81 3 1234 5678');
+    await page.getByRole('button', { name: '絞り込み' }).click();
+
+    // Assert
+    await page.getByTestId('phone-order').waitFor();
+    await page.locator(`[data-testid=leads] tr[data-lead="${mine.leadId}"]`).waitFor();
+    await settled(page);
+    const calls = await page
+      .locator('[data-testid=leads] tbody tr a[href^="tel:"]')
+      .evaluateAll((links) => links.map((a) => a.getAttribute('href') ?? ''));
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.every((href) => href.replace(/\D/g, '').endsWith('12345678'))).toBe(true);
+    expect(calls).toContain('tel:03-1234-5678');
+    expect(await seriousViolations(page)).toEqual([]);
+    await shot(page, 'leads-phone-search');
+
+    // Both searches at once: the page says to choose one, and the list stays as it was.
+    await page.getByLabel('会社名').fill('ハンドオフ');
+    await page.getByRole('button', { name: '絞り込み' }).click();
+    await page.getByText('会社名と電話番号は、どちらか一方で検索してください。').waitFor();
+    expect(await page.getByTestId('phone-order').isVisible()).toBe(true);
     await page.context().close();
   });
 

@@ -42,17 +42,20 @@ describe('leadloop CLI', () => {
     expect(again.stderr).toContain('HTTP 404');
   });
 
-  it('given a lead of 株式会社カイシャケンサク…, when `leads list --company` is run with half-width kana and the legal form, then it lists that lead, with its company in the table', async () => {
+  it('given a lead of 株式会社カイシャケンサク…, when `leads list --company` is run with half-width kana and the legal form, or `--phone` with the number in international form, then it lists that lead, with its company and number in the table', async () => {
     // Arrange
     const run = Math.random().toString(36).slice(2, 8);
     const email = uniqueEmail('cli-company');
     const company = `株式会社カイシャケンサク${run}`;
-    expect((await api(runtime).postForm('contact', contactForm(email, { company }))).status).toBe(201);
+    const digits = String(10_000_000 + Math.floor(Math.random() * 89_999_999));
+    const phone = `06-${digits.slice(0, 4)}-${digits.slice(4)}`;
+    expect((await api(runtime).postForm('contact', contactForm(email, { company, phone }))).status).toBe(201);
     await runtime.settle();
 
     // Act
     const json = await leadloop('--json', 'leads', 'list', '--company', `(株)ｶｲｼｬｹﾝｻｸ${run}`);
     const table = await leadloop('leads', 'list', '--company', `カイシャケンサク${run}`);
+    const byPhone = await leadloop('--json', 'leads', 'list', '--phone', `+81 6 ${digits}`);
 
     // Assert
     expect(json.code).toBe(0);
@@ -61,6 +64,11 @@ describe('leadloop CLI', () => {
     ]);
     expect(table.code).toBe(0);
     expect(table.stdout).toContain(company);
+    expect(table.stdout).toContain(phone);
+    expect(byPhone.code).toBe(0);
+    expect((JSON.parse(byPhone.stdout) as { items: { email: string }[] }).items.map((i) => i.email)).toEqual([
+      email,
+    ]);
   });
 
   it('given a lead who asked by phone to stop the mails, when `leads unsubscribe` records it by e-mail, then the lead is out with the note in its consent ledger; run again, it says so and exits 0; without --note, exit 2', async () => {

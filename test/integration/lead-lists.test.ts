@@ -471,7 +471,7 @@ describe('lead view timeline pages', () => {
 });
 
 describe('migration of items written before the sharded indexes', () => {
-  it('given a legacy state item, profile and timeline entry, when the one-off re-index runs, then lists, call list, company search and timeline find them, and a re-run changes nothing', async () => {
+  it('given a legacy state item, profile and timeline entry, when the one-off re-index runs, then lists, call list, company and phone search and timeline find them, and a re-run changes nothing', async () => {
     const { dynamodb, tableName } = await import('#store/dynamodb');
     const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
     const { leadItems } = await import('#store/lead-items');
@@ -486,13 +486,19 @@ describe('migration of items written before the sharded indexes', () => {
       scoreKey: 93,
       lastActivityAt: activityAt,
     };
-    // A profile written before the company search: no `byCompany` keys.
+    // A profile written before the company and phone searches: no `byCompany` or `byPhone` keys.
     const legacyProfile: Record<string, unknown> = {
       ...profile,
-      attributes: { ...(profile.attributes as object), company: '株式会社レガシー工業' },
+      attributes: {
+        ...(profile.attributes as object),
+        company: '株式会社レガシー工業',
+        phone: '0476-98-7531',
+      },
     };
     delete legacyProfile.companyInitial;
     delete legacyProfile.companyKey;
+    delete legacyProfile.phoneTail;
+    delete legacyProfile.phoneKey;
     for (const Item of [
       legacyProfile,
       legacy,
@@ -518,6 +524,13 @@ describe('migration of items written before the sharded indexes', () => {
         }
       ).items.map((i) => i.leadId);
     expect(await found()).toEqual([]);
+    const byPhone = async () =>
+      (
+        (await (await get(`/v1/ops/leads?phone=${encodeURIComponent('+81 476 98 7531')}`)).json()) as {
+          items: { leadId: string }[];
+        }
+      ).items.map((i) => i.leadId);
+    expect(await byPhone()).toEqual([]);
 
     const { reindexAll } = await import('../../scripts/reindex-leads.ts');
     const first = await reindexAll(2);
@@ -525,6 +538,7 @@ describe('migration of items written before the sharded indexes', () => {
     expect(first.profiles).toBeGreaterThanOrEqual(1);
     expect(first.timeline).toBeGreaterThanOrEqual(1);
     expect(await found()).toEqual(['legacy-1']);
+    expect(await byPhone()).toEqual(['legacy-1']);
 
     expect(await listed()).toContain('legacy-1');
     const callPage = (await (await get('/v1/ops/call-list?limit=200')).json()) as {

@@ -966,6 +966,8 @@ describe('the OpenAPI document against the answers of every route', () => {
         answered: get(`/v1/ops/leads?email=${encodeURIComponent(seeded[0]?.email ?? '')}`, ops()),
         refused: [
           [get('/v1/ops/leads?cursor=forged', ops()), 400],
+          [get('/v1/ops/leads?phone=3-12', ops()), 400],
+          [get('/v1/ops/leads?phone=5678&company=%E3%82%B5', ops()), 400],
           [get(`/v1/ops/leads?email=${email}`, ops()), 404],
           [get('/v1/ops/leads', {}), 401],
         ],
