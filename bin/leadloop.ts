@@ -352,7 +352,7 @@ export function buildProgram(): Command {
     .requiredOption('--email <email>', 'e-mail address')
     .requiredOption(
       '--channel <channel>',
-      'event | webinar | outbound | referral | partner | inbound_web | import',
+      'event | webinar | outbound | referral | partner | inbound_web | inbound_phone | import',
     )
     .requiredOption('--source <text>', 'where the lead comes from, e.g. "展示会 2026 東京"')
     .requiredOption(

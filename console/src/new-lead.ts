@@ -26,7 +26,7 @@ interface EntryAnswer {
 }
 
 /** The channels a person enters a lead from (`ENTRY_CHANNELS` but `import`, which is the import page's). */
-const CHANNELS = ['event', 'webinar', 'outbound', 'referral', 'partner', 'inbound_web'];
+const CHANNELS = ['event', 'webinar', 'outbound', 'referral', 'partner', 'inbound_phone', 'inbound_web'];
 /** The attributes asked for, in the order of a business card. */
 const FIELDS = ['company', 'department', 'title', 'lastName', 'firstName', 'phone'] as const;
 

@@ -56,6 +56,7 @@ const STAGES = [
 /** The list filter's channels: the channel groups leads are stored by, then `inbound_web` (first touch a web form). */
 const CHANNELS = [
   'direct',
+  'phone',
   'organic_search',
   'paid_search',
   'organic_social',

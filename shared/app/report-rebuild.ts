@@ -2,7 +2,7 @@ import { now } from '#adapters/clock';
 import { emailKpiDay } from '#app/email-kpis';
 import { settings } from '#config/settings';
 import { ACTIVITY_DIMS, activityKind } from '#domain/handoff/activities';
-import { type AnyDomainEvent, buildDomainEvent, isoAt } from '#domain/lead/events';
+import { type AnyDomainEvent, buildDomainEvent, channelEventVersion, isoAt } from '#domain/lead/events';
 import type { Lead } from '#domain/lead/lead';
 import type { EpochMs } from '#domain/lead/types';
 import { DAY_MS } from '#domain/privacy/retention';
@@ -82,13 +82,14 @@ function accumulate(acc: Accumulator, kind: string, period: string, fields: Reco
 /** Facts for a lead stored before facts were kept: its creation and each transition of its stage history. */
 export function legacyFacts(lead: Lead, timeZone: string): ReportFact[] {
   const { state, profile } = lead;
+  const channel = profile.attribution?.firstTouch.origin ?? 'inbound_web';
   const captured: AnyDomainEvent = buildDomainEvent('Lead Captured', {
     eventId: `${state.leadId}:captured`,
-    version: 1,
+    version: channelEventVersion(channel),
     occurredAt: isoAt(profile.createdAt),
     leadId: state.leadId,
     email: profile.email,
-    channel: profile.attribution?.firstTouch.origin ?? 'inbound_web',
+    channel,
     isNew: true,
   });
   const snapshot = (n: number) => ({

@@ -439,6 +439,7 @@ const SALESFORCE_SOURCE_BY_CHANNEL = {
   email: 'Email',
   referral: 'External Referral',
   direct: 'Web',
+  phone: 'Phone Inquiry',
   event: 'Trade Show',
   webinar: 'Webinar',
   outbound: 'Outbound',

@@ -843,7 +843,7 @@ describe('console work pages in Chromium', () => {
     await page.context().close();
   });
 
-  it('given a phone inquiry taken by marketing, when entered on リードを登録 as 問い合わせ・デモ依頼 with no owner, then it goes to the inquiry team at once, with the inquiry deadlines', async () => {
+  it('given a phone inquiry taken by marketing, when entered on リードを登録 as 問い合わせ・デモ依頼 with no owner, then it goes to the inquiry team at once, with the inquiry deadlines, under the channel 電話', async () => {
     // Arrange
     const email = uniqueEmail('console-phone-inquiry');
     const page = await signIn(browser, runtime, 'marketing');
@@ -852,7 +852,7 @@ describe('console work pages in Chromium', () => {
     await page.getByLabel('会社名').fill('株式会社電話問合せ');
     await page.getByLabel('姓', { exact: true }).fill('中村');
     await page.getByLabel('電話番号').fill('06-1234-5678');
-    await page.getByLabel('チャネル').selectOption('inbound_web');
+    await page.getByLabel('チャネル').selectOption('inbound_phone');
     await page.getByLabel('取得元').fill('代表電話');
     await page.getByLabel('同意の根拠').selectOption('none');
     await page.getByLabel('問い合わせ・デモ依頼(至急対応)').check();
@@ -866,8 +866,10 @@ describe('console work pages in Chromium', () => {
     const leadId = (await status.getAttribute('data-lead')) ?? '';
     const lead = (await (await api(runtime).opsGet(`/v1/ops/leads/${leadId}`)).json()) as {
       owner?: { ownerId: string; team: string };
+      channel: string;
     };
     expect(lead.owner?.team).toBe('inside-sales');
+    expect(lead.channel).toBe('phone');
     expect(await status.textContent()).toMatch(/(小林 直樹|中村 あゆみ|吉田 拓也) に割り当てました/);
     // Whoever took the call sees by when the owner must accept and call back.
     expect(await status.textContent()).toMatch(/受諾期限: \S.* 初回接触期限: \S/);

@@ -245,6 +245,63 @@ describe('convert and the opportunity', () => {
   });
 });
 
+describe('a deal from a phone inquiry', () => {
+  it('given a lead who called the main line (channel inbound_phone), when its deal is won, then Lead Captured and Opportunity Won are published as version 2 naming inbound_phone and phone (a web lead’s stay version 1), and the funnel by channel counts the lead and the deal under phone', async () => {
+    // Arrange: taken at reception as an inquiry, handed off at once
+    const email = uniqueEmail('phone-deal');
+    const created = await api(runtime).opsPost('/v1/ops/leads', {
+      email,
+      attributes: { lastName: '加藤', company: '加藤精機株式会社', phone: '06-1234-5678' },
+      channel: 'inbound_phone',
+      source: '代表電話',
+      consentBasis: 'none',
+      inquiry: true,
+    });
+    expect(created.status).toBe(201);
+    const { leadId } = (await created.json()) as { leadId: string };
+    const webLead = await makeHotLead(runtime, uniqueEmail('web-deal'));
+
+    // Act
+    expect((await act(leadId, 'accept', { actionId: `a-${leadId}` })).status).toBe(200);
+    expect((await act(leadId, 'qualify', { actionId: `q-${leadId}`, bant: BANTCH })).status).toBe(200);
+    expect((await act(leadId, 'convert', convertBody(leadId))).status).toBe(200);
+    expect((await act(leadId, 'opportunity', { actionId: `w-${leadId}`, phase: 'won' })).status).toBe(200);
+    await runtime.settle();
+
+    // Assert
+    expect(detailOf(eventsOf(runtime, leadId, 'Lead Captured')[0])).toMatchObject({
+      version: 2,
+      channel: 'inbound_phone',
+    });
+    expect(detailOf(eventsOf(runtime, leadId, 'Opportunity Won')[0])).toMatchObject({
+      version: 2,
+      channel: 'phone',
+    });
+    // Its other events, and a web lead's capture, stay version 1.
+    expect(
+      eventsOf(runtime, leadId)
+        .filter((e) => !['Lead Captured', 'Opportunity Won'].includes(e['detail-type']))
+        .every((e) => detailOf<{ version: number }>(e).version === 1),
+    ).toBe(true);
+    expect(detailOf(eventsOf(runtime, webLead, 'Lead Captured')[0])).toMatchObject({
+      version: 1,
+      channel: 'inbound_web',
+    });
+    expect(((await viewOf(leadId)) as { channel?: string }).channel).toBe('phone');
+    const { dayOf } = await import('#domain/reports/periods');
+    const { now } = await import('#adapters/clock');
+    const day = dayOf(now(), 'Asia/Tokyo');
+    const funnel = (await (
+      await api(runtime).opsGet(`/v1/ops/reports/funnel?from=${day}&to=${day}&groupBy=channel`)
+    ).json()) as {
+      rows: { group: string; counts: Record<string, number>; deals: { won: number } }[];
+    };
+    const phone = funnel.rows.find((r) => r.group === 'phone');
+    expect(phone?.counts.customer).toBe(1);
+    expect(phone?.deals.won).toBe(1);
+  });
+});
+
 describe('amounts and currencies', () => {
   it('given an SQL, when sales converts 4800000.5 YEN or 4800000.5 JPY, then 400 names currency, then amount, and nothing changes; a fractional yen on a phase move is 400 amount too', async () => {
     // Arrange

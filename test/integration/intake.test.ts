@@ -118,7 +118,7 @@ describe('POST /v1/ops/leads', () => {
     // Act 1: taken at reception, no owner named
     const routed = await api(runtime).opsPost(
       '/v1/ops/leads',
-      entry(uniqueEmail('phone-inquiry'), { channel: 'inbound_web', inquiry: true }),
+      entry(uniqueEmail('phone-inquiry'), { channel: 'inbound_phone', inquiry: true }),
     );
     const routedBody = (await routed.json()) as {
       leadId: string;

@@ -204,7 +204,7 @@ function matches(host: string, names: readonly string[]): boolean {
 /**
  * The channel group of a touch. In order: utm_medium by the configured table (a paid medium whose source
  * is a social network is paid social); then the offline channel of the form or import (event, webinar,
- * outbound, import, referral → partner); then the referrer (search engine → organic search, social network
+ * outbound, import, referral → partner, a telephone inquiry → phone); then the referrer (search engine → organic search, social network
  * → organic social, another site → referral); no referrer → direct. Without a touch: `import`.
  */
 export function channelGroup(
@@ -221,6 +221,7 @@ export function channelGroup(
   }
   if (touch.channel === 'event' || touch.channel === 'webinar' || touch.channel === 'outbound')
     return touch.channel;
+  if (touch.channel === 'inbound_phone') return 'phone';
   if (touch.channel === 'import') return 'import';
   if (touch.channel === 'referral') return 'partner';
   if (medium !== undefined) return 'other';

@@ -44,6 +44,7 @@ export const ENTRY_CHANNELS = [
   'referral',
   'partner',
   'inbound_web',
+  'inbound_phone',
   'import',
 ] as const;
 export type EntryChannel = (typeof ENTRY_CHANNELS)[number];

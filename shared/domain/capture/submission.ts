@@ -13,7 +13,7 @@ import {
 import { ledgerHead } from '#domain/capture/consent-ledger';
 import { consentRecord } from '#domain/capture/form-config';
 import type { ParsedSubmission } from '#domain/capture/forms';
-import { type AnyDomainEvent, buildDomainEvent, isoAt } from '#domain/lead/events';
+import { type AnyDomainEvent, buildDomainEvent, channelEventVersion, isoAt } from '#domain/lead/events';
 import {
   type Lead,
   type LeadProfile,
@@ -386,7 +386,7 @@ function capturedEvent(
 ): AnyDomainEvent {
   return buildDomainEvent('Lead Captured', {
     eventId: `${leadId}:captured:${submissionId}`,
-    version: 1,
+    version: channelEventVersion(form.channel),
     occurredAt: isoAt(at),
     leadId,
     email,

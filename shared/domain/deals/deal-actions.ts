@@ -26,7 +26,7 @@ import {
 } from '#domain/handoff/sales-actions';
 import { breachesOnLeaving, type HandoffState, type SlaCounter } from '#domain/handoff/sla';
 import type { BantchAction, OpportunityAction, SalesAction } from '#domain/lead/actions';
-import { type AnyDomainEvent, buildDomainEvent, isoAt } from '#domain/lead/events';
+import { type AnyDomainEvent, buildDomainEvent, channelEventVersion, isoAt } from '#domain/lead/events';
 import type { ChannelGroup, EpochMs, Stage, StageTransition, TimelineEntry } from '#domain/lead/types';
 
 export type DealAction =
@@ -247,6 +247,7 @@ function phaseEvents(
     events.push(
       buildDomainEvent('Opportunity Won', {
         ...base,
+        version: channelEventVersion(lead.channel),
         eventId: `${lead.leadId}:opportunity:${after.n}:won`,
         opportunity: ref,
         channel: lead.channel,
@@ -257,6 +258,7 @@ function phaseEvents(
     events.push(
       buildDomainEvent('Opportunity Lost', {
         ...base,
+        version: channelEventVersion(lead.channel),
         eventId: `${lead.leadId}:opportunity:${after.n}:lost`,
         opportunity: ref,
         reason: after.lostReason ?? action.reason ?? '',

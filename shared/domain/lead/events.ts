@@ -55,7 +55,25 @@ export const CRM_SYSTEMS = ['salesforce', 'hubspot', 'none'] as const;
 export type CrmSystem = (typeof CRM_SYSTEMS)[number];
 export type CrmRecord = Record<string, string | number>;
 
-export interface LeadCapturedDetail extends DetailBase {
+/**
+ * Channel values that came after version 1 of the events that carry a channel (`Lead Captured`'s declared
+ * channel, `Opportunity Won` and `Lost`'s channel group): an event with one of them is published as version 2,
+ * whose schema names them; every other event of those types stays version 1. So a consumer of v1 never meets
+ * a value its schema does not list, and one that reads both versions gets every event.
+ */
+export const CHANNELS_SINCE_V2: ReadonlySet<string> = new Set<Channel | ChannelGroup>([
+  'inbound_phone',
+  'phone',
+]);
+
+/** The version of an event that carries this channel (see `CHANNELS_SINCE_V2`). */
+export const channelEventVersion = (channel: Channel | ChannelGroup): 1 | 2 =>
+  CHANNELS_SINCE_V2.has(channel) ? 2 : 1;
+
+/** The fields of an event that carries a channel: version 1, or 2 with a channel v1 cannot name. */
+type ChannelDetailBase = Omit<DetailBase, 'version'> & { version: 1 | 2 };
+
+export interface LeadCapturedDetail extends ChannelDetailBase {
   email: string;
   channel: Channel;
   formId?: string;
@@ -259,14 +277,14 @@ export interface OpportunityPhaseChangedDetail extends DetailBase {
   by?: string;
 }
 
-export interface OpportunityWonDetail extends DetailBase {
+export interface OpportunityWonDetail extends ChannelDetailBase {
   opportunity: OpportunityRef;
   /** The first-touch channel group (report dimension). */
   channel: ChannelGroup;
   by?: string;
 }
 
-export interface OpportunityLostDetail extends DetailBase {
+export interface OpportunityLostDetail extends ChannelDetailBase {
   opportunity: OpportunityRef;
   reason: string;
   competitor?: string;

@@ -8,6 +8,7 @@ import type { Channel, ChannelGroup, Stage, Temperature } from '#domain/lead/typ
  */
 export const CHANNEL_LABELS_JA: Readonly<Record<Channel | ChannelGroup, string>> = {
   direct: '直接流入',
+  phone: '電話',
   organic_search: '自然検索',
   paid_search: '検索広告',
   organic_social: 'ソーシャル',
@@ -21,6 +22,7 @@ export const CHANNEL_LABELS_JA: Readonly<Record<Channel | ChannelGroup, string>>
   import: 'インポート',
   other: 'その他',
   inbound_web: 'Webフォーム',
+  inbound_phone: '電話問い合わせ',
 };
 
 export const channelLabelJa = (channel: string): string =>

@@ -45,7 +45,19 @@ export type Temperature = (typeof TEMPERATURES)[number];
 export const GRADES = ['A', 'B', 'C', 'D'] as const;
 export type Grade = (typeof GRADES)[number];
 
-export const CHANNELS = ['inbound_web', 'event', 'webinar', 'outbound', 'referral', 'import'] as const;
+/**
+ * The channels a form or an entry declares (a touch's `origin`). `inbound_phone`: an inquiry by telephone (a
+ * call to the main line, 代表電話), grouped as `phone`.
+ */
+export const CHANNELS = [
+  'inbound_web',
+  'inbound_phone',
+  'event',
+  'webinar',
+  'outbound',
+  'referral',
+  'import',
+] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 /** The id prefix of a capture's timeline entry (`form:<submission id>`: a form post, a sales entry, an imported row). */
@@ -66,6 +78,7 @@ export const CHANNEL_GROUPS = [
   'email',
   'referral',
   'direct',
+  'phone',
   'event',
   'webinar',
   'outbound',

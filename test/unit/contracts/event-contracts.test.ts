@@ -14,15 +14,17 @@ import { crmSalesActionEventSchema } from '#domain/lead/actions';
 import {
   type AnyDomainEvent,
   buildDomainEvent,
+  CHANNELS_SINCE_V2,
   CRM_EVENT_SOURCE,
   CRM_SALES_ACTION_DETAIL_TYPE,
+  channelEventVersion,
   DETAIL_TYPES,
   type DetailByType,
   type DetailType,
   EVENT_SOURCE,
   kebabName,
 } from '#domain/lead/events';
-import { STAGES } from '#domain/lead/types';
+import { CHANNEL_GROUPS, CHANNELS, type Channel, type ChannelGroup, STAGES } from '#domain/lead/types';
 import { SWEEPER_EVENT_SOURCE, SWEEPER_LAGGING, sweeperLagging } from '#domain/operations/sweeper-lag';
 import { handoff as demoHandoff } from '../../../config/handoff.ts';
 
@@ -151,6 +153,18 @@ const currentSchema = (detailType: DetailType): { file: string; version: number;
   const newest = versions[0];
   if (!newest) throw new Error(`no schema for ${detailType}`);
   return { ...newest, schema: asSchema(readJson(new URL(newest.file, SCHEMA_DIR)), newest.file) };
+};
+
+/**
+ * The schema a detail must satisfy: the version it says it is (a producer publishes the lowest version that
+ * can carry its content, e.g. `Lead Captured` v1 unless its channel is one only v2 names), else the newest.
+ */
+const schemaOf = (detailType: DetailType, detail: unknown): Schema => {
+  const version = isObject(detail) && typeof detail.version === 'number' ? detail.version : undefined;
+  if (version === undefined) return currentSchema(detailType).schema;
+  const file = `${kebabName(detailType)}.v${version}.json`;
+  if (!schemaFiles.includes(file)) throw new Error(`no schema ${file}`);
+  return asSchema(readJson(new URL(file, SCHEMA_DIR)), file);
 };
 
 const ENVELOPE: Schema = {
@@ -491,7 +505,7 @@ describe('sample events', () => {
     // Act
     const envelopeProblems = validate(ENVELOPE, sample);
     const detailProblems = isObject(sample)
-      ? validate(currentSchema(detailType).schema, sample.detail)
+      ? validate(schemaOf(detailType, sample.detail), sample.detail)
       : ['not an object'];
 
     // Assert
@@ -517,7 +531,7 @@ describe('events built by the domain', () => {
     (detailType) => {
       const event = builtEvent(detailType);
       expect(event).toMatchObject({ source: EVENT_SOURCE, detailType });
-      expect(validate(currentSchema(detailType).schema, JSON.parse(JSON.stringify(event.detail)))).toEqual(
+      expect(validate(schemaOf(detailType, event.detail), JSON.parse(JSON.stringify(event.detail)))).toEqual(
         [],
       );
     },
@@ -532,6 +546,32 @@ describe('events built by the domain', () => {
     }
   });
 
+  it('given every channel and channel group the domain knows, then Lead Captured, Opportunity Won and Lost carrying it validate at the version the producers give them: v1 for every value v1 names, v2 only for the later ones', () => {
+    const v1Values = (detailType: DetailType) => {
+      const schema = schemaOf(detailType, { version: 1 });
+      return asSchema(asSchema(schema.properties, 'properties').channel, 'channel').enum as string[];
+    };
+    const cases: [DetailType, readonly string[]][] = [
+      ['Lead Captured', CHANNELS],
+      ['Opportunity Won', CHANNEL_GROUPS],
+      ['Opportunity Lost', CHANNEL_GROUPS],
+    ];
+    for (const [detailType, values] of cases) {
+      expect(new Set(v1Values(detailType)), detailType).toEqual(
+        new Set(values.filter((v) => !CHANNELS_SINCE_V2.has(v))),
+      );
+      for (const channel of values) {
+        const version = channelEventVersion(channel as Channel | ChannelGroup);
+        expect(version, channel).toBe(CHANNELS_SINCE_V2.has(channel) ? 2 : 1);
+        const detail = { ...BUILT[detailType], channel, version };
+        expect(validate(schemaOf(detailType, detail), detail), `${detailType} ${channel}`).toEqual([]);
+        // The same event labelled v1 is refused when v1 cannot name its channel.
+        const asV1 = validate(schemaOf(detailType, { version: 1 }), { ...detail, version: 1 });
+        expect(asV1.length === 0, `${detailType} ${channel} as v1`).toBe(version === 1);
+      }
+    }
+  });
+
   it('given a hand-off, an SLA breach and every sales action, then every event the producers write validates', () => {
     // Act
     const events = producedEvents();
@@ -540,7 +580,7 @@ describe('events built by the domain', () => {
     expect(new Set(events.map((e) => e.detailType)).size).toBe(9); // all but captured, temperature, unsubscribed
     for (const event of events) {
       const problems = validate(
-        currentSchema(event.detailType).schema,
+        schemaOf(event.detailType, event.detail),
         JSON.parse(JSON.stringify(event.detail)),
       );
       expect(problems, `${event.detailType} ${event.detail.eventId}`).toEqual([]);
@@ -555,8 +595,8 @@ describe('breaking changes are rejected', () => {
   it.each(DETAIL_TYPES)(
     'given a %s detail, when any required field is removed, then it fails validation',
     (detailType) => {
-      const { schema } = currentSchema(detailType);
       const detail = JSON.parse(JSON.stringify(BUILT[detailType])) as { [key: string]: Json };
+      const schema = schemaOf(detailType, detail);
       const required = (schema.required as string[]) ?? [];
       expect(required.length).toBeGreaterThan(4);
       for (const field of required) {
@@ -569,8 +609,8 @@ describe('breaking changes are rejected', () => {
   it.each(DETAIL_TYPES)(
     'given a %s detail, when any field changes type, then it fails validation',
     (detailType) => {
-      const { schema } = currentSchema(detailType);
       const detail = JSON.parse(JSON.stringify(BUILT[detailType])) as { [key: string]: Json };
+      const schema = schemaOf(detailType, detail);
       for (const [field, value] of Object.entries(detail)) {
         expect(validate(schema, { ...detail, [field]: wrongType(value) }), `${field} retyped`).not.toEqual(
           [],
@@ -583,9 +623,7 @@ describe('breaking changes are rejected', () => {
     'given a %s detail, when an undeclared field is added, then it fails validation',
     (detailType) => {
       const detail = { ...BUILT[detailType], undeclared: 'x' };
-      expect(validate(currentSchema(detailType).schema, detail)).toContain(
-        "$: unexpected property 'undeclared'",
-      );
+      expect(validate(schemaOf(detailType, detail), detail)).toContain("$: unexpected property 'undeclared'");
     },
   );
 

@@ -79,7 +79,17 @@ const ownerRequired = (at: string): string[] => OWNER_REQUIRED.map((f) => `${at}
 const ownerTypes = (at: string): Record<string, string> =>
   Object.fromEntries([...OWNER_REQUIRED, 'crmUserId'].map((f) => [`${at}.${f}`, 'string']));
 
-const PINNED: Record<string, Pin> = {
+const V2_GROUPS =
+  'enum(paid_search,paid_social,organic_search,organic_social,email,referral,direct,phone,event,webinar,outbound,partner,import,other)';
+
+/** The pin of a version 2 that differs from its version 1 only in `version` and the types given. */
+const v2Of = (v1File: string, types: Record<string, string>): Pin => {
+  const v1 = V1_PINS[v1File];
+  if (!v1) throw new Error(`no pin ${v1File}`);
+  return { required: v1.required, types: { ...v1.types, version: 'const(2)', ...types } };
+};
+
+const V1_PINS: Record<string, Pin> = {
   'lead-accepted.v1.json': {
     required: [...BASE_REQUIRED, 'handoffNumber', 'ownerId', 'withinSla'],
     types: {
@@ -444,6 +454,17 @@ const PINNED: Record<string, Pin> = {
       changedSince: 'string format(date-time)',
     },
   },
+};
+
+const PINNED: Record<string, Pin> = {
+  ...V1_PINS,
+  // Version 2 of the events that carry a channel: the same fields, and the channel values v1 cannot name
+  // (`inbound_phone`, grouped `phone`). Producers publish v2 only for those (`channelEventVersion`).
+  'lead-captured.v2.json': v2Of('lead-captured.v1.json', {
+    channel: 'enum(inbound_web,inbound_phone,event,webinar,outbound,referral,import)',
+  }),
+  'opportunity-won.v2.json': v2Of('opportunity-won.v1.json', { channel: V2_GROUPS }),
+  'opportunity-lost.v2.json': v2Of('opportunity-lost.v1.json', { channel: V2_GROUPS }),
 };
 
 const SCHEMA_DIR = new URL('../../../shared/domain/lead/event-schemas/', import.meta.url);

@@ -291,7 +291,7 @@ describe('request gates answer as their zod schemas', () => {
         code: 'invalid_value',
         path: ['channel'],
         message:
-          'Invalid option: expected one of "event"|"webinar"|"outbound"|"referral"|"partner"|"inbound_web"|"import"',
+          'Invalid option: expected one of "event"|"webinar"|"outbound"|"referral"|"partner"|"inbound_web"|"inbound_phone"|"import"',
       },
       { code: 'too_small', path: ['source'], message: 'Too small: expected string to have >=1 characters' },
       { code: 'unrecognized_keys', path: [], message: 'Unrecognized key: "extra"' },

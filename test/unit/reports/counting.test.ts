@@ -53,6 +53,7 @@ describe('channel grouping', () => {
     [{ channel: 'inbound_web', referrer: 'https://blog.example.org/post' }, 'referral'],
     [{ channel: 'inbound_web' }, 'direct'],
     [{ channel: 'webinar' }, 'webinar'],
+    [{ channel: 'inbound_phone' }, 'phone'],
     [{ channel: 'inbound_web', utm: { medium: 'exhibition' } }, 'event'],
     [{ channel: 'inbound_web', utm: { medium: 'affiliate' } }, 'partner'],
     [{ channel: 'inbound_web', utm: { medium: 'banner' } }, 'other'],
