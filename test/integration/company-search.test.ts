@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime';
 import { startTestRuntime } from '../support/runtime.ts';
 import { api, contactForm } from './handoff-support.ts';
+import { eraseOnRequest, leadIdByEmail, type SearchPage, searchPage, walkPages } from './search-support.ts';
 
 /**
  * The company search (GET /v1/ops/leads?company=…) on DynamoDB Local through the real handlers: leads that
@@ -17,22 +18,8 @@ const RUN = Math.random()
   .replace(/[^a-z]/g, 'q');
 const ids: Record<string, string> = {};
 
-interface Page {
-  items: { leadId: string; company: string | null; ownerId: string | null }[];
-  cursor: string | null;
-}
-
-const search = async (query: string): Promise<{ status: number; body: Page }> => {
-  const response = await api(runtime).opsGet(`/v1/ops/leads?${query}`);
-  return { status: response.status, body: (await response.json()) as Page };
-};
-const companies = (page: Page) => page.items.map((i) => i.company);
-const leadIdOf = async (email: string) =>
-  (
-    (await (await api(runtime).opsGet(`/v1/ops/leads?email=${encodeURIComponent(email)}`)).json()) as {
-      leadId: string;
-    }
-  ).leadId;
+const search = (query: string) => searchPage(runtime, query);
+const companies = (page: SearchPage) => page.items.map((i) => i.company);
 
 beforeAll(async () => {
   runtime = await startTestRuntime();
@@ -70,7 +57,7 @@ beforeAll(async () => {
       .status,
   ).toBe(201);
   await runtime.settle();
-  for (const k of ['a', 'b', 'c', 'd']) ids[k] = await leadIdOf(`${k}-${RUN}@example.co.jp`);
+  for (const k of ['a', 'b', 'c', 'd']) ids[k] = await leadIdByEmail(runtime, `${k}-${RUN}@example.co.jp`);
 }, 60_000);
 
 afterAll(async () => {
@@ -96,18 +83,7 @@ describe('the company search', () => {
   });
 
   it('given pages of one lead, then the cursors walk the three matches once each, and a cursor of another search is a 400', async () => {
-    const seen: string[] = [];
-    let cursor: string | null = null;
-    let pages = 0;
-    do {
-      const { status, body }: { status: number; body: Page } = await search(
-        `company=${encodeURIComponent(`サンプル${RUN}`)}&limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-      );
-      expect(status).toBe(200);
-      seen.push(...body.items.map((i) => i.leadId));
-      cursor = body.cursor;
-      pages++;
-    } while (cursor && pages < 10);
+    const seen = await walkPages(runtime, `company=${encodeURIComponent(`サンプル${RUN}`)}`);
     expect(seen).toEqual([ids.c, ids.a, ids.b]);
 
     const first = await search(`company=${encodeURIComponent(`サンプル${RUN}`)}&limit=1`);
@@ -126,12 +102,7 @@ describe('the company search', () => {
   });
 
   it('given a lead erased on request, then the search no longer finds it', async () => {
-    const erased = await fetch(`${runtime.apiUrl}/v1/ops/leads/${ids.c}`, {
-      method: 'DELETE',
-      headers: { authorization: `Bearer ${runtime.opsToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ reason: 'request' }),
-    });
-    expect(erased.status).toBe(200);
+    expect(await eraseOnRequest(runtime, ids.c ?? '')).toBe(200);
     const { body } = await search(`company=${encodeURIComponent(`サンプル${RUN}`)}`);
     expect(body.items.map((i) => i.leadId)).toEqual([ids.a, ids.b]);
   });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime } from '#local/runtime';
 import { startTestRuntime } from '../support/runtime.ts';
 import { api, contactForm } from './handoff-support.ts';
+import { eraseOnRequest, leadIdByEmail, searchPage, walkPages } from './search-support.ts';
 
 /**
  * The phone search (GET /v1/ops/leads?phone=…) on DynamoDB Local through the real handlers: a company's main
@@ -16,33 +17,19 @@ const R = String(1000 + Math.floor(Math.random() * 9000));
 const FULL_WIDTH = (s: string) => s.replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d)));
 const ids: Record<string, string> = {};
 
-interface Page {
-  items: { leadId: string; phone: string | null; ownerId: string | null }[];
-  cursor: string | null;
-}
-
-const search = async (query: string): Promise<{ status: number; body: Page }> => {
-  const response = await api(runtime).opsGet(`/v1/ops/leads?${query}`);
-  return { status: response.status, body: (await response.json()) as Page };
-};
-const found = async (phone: string, more = '') => {
-  const { status, body } = await search(`phone=${encodeURIComponent(phone)}${more}`);
+const search = (query: string) => searchPage(runtime, query);
+const found = async (phone: string) => {
+  const { status, body } = await search(`phone=${encodeURIComponent(phone)}`);
   expect(status, phone).toBe(200);
   return body.items.map((i) => i.leadId).sort();
 };
-const leadIdOf = async (email: string) =>
-  (
-    (await (await api(runtime).opsGet(`/v1/ops/leads?email=${encodeURIComponent(email)}`)).json()) as {
-      leadId: string;
-    }
-  ).leadId;
 const sorted = (...keys: string[]) => keys.map((k) => ids[k] ?? k).sort();
 
 beforeAll(async () => {
   runtime = await startTestRuntime();
   const { postForm, opsPost } = api(runtime);
-  // The main line 03-R-0001 from the contact form (full width, brackets) and on a card for 佐藤 (international,
-  // with an extension); a mobile number ending in the same eight digits; an imported row of another number.
+  // The main line 03-R-0001 from the contact form (full width, brackets) and on a card for 佐藤 (international
+  // form); a mobile number ending in the same eight digits; an imported row of another number.
   expect(
     (await postForm('contact', contactForm(`a-${R}@example.co.jp`, { phone: FULL_WIDTH(`03(${R})0001`) })))
       .status,
@@ -81,7 +68,7 @@ beforeAll(async () => {
   });
   expect(imported.status).toBe(200);
   await runtime.settle();
-  for (const k of ['a', 'b', 'c', 'd']) ids[k] = await leadIdOf(`${k}-${R}@example.co.jp`);
+  for (const k of ['a', 'b', 'c', 'd']) ids[k] = await leadIdByEmail(runtime, `${k}-${R}@example.co.jp`);
 }, 60_000);
 
 afterAll(async () => {
@@ -107,18 +94,7 @@ describe('the phone search', () => {
   });
 
   it('given pages of one lead, then the cursors walk the three matches once each, and a cursor of another search is a 400', async () => {
-    const seen: string[] = [];
-    let cursor: string | null = null;
-    let pages = 0;
-    do {
-      const { status, body }: { status: number; body: Page } = await search(
-        `phone=${R}0001&limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-      );
-      expect(status).toBe(200);
-      seen.push(...body.items.map((i) => i.leadId));
-      cursor = body.cursor;
-      pages++;
-    } while (cursor && pages < 10);
+    const seen = await walkPages(runtime, `phone=${R}0001`);
     expect(seen.sort()).toEqual(sorted('a', 'b', 'd'));
 
     const first = await search(`phone=${R}0001&limit=1`);
@@ -137,12 +113,7 @@ describe('the phone search', () => {
   });
 
   it('given a lead erased on request, then the search no longer finds it', async () => {
-    const erased = await fetch(`${runtime.apiUrl}/v1/ops/leads/${ids.a}`, {
-      method: 'DELETE',
-      headers: { authorization: `Bearer ${runtime.opsToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ reason: 'request' }),
-    });
-    expect(erased.status).toBe(200);
+    expect(await eraseOnRequest(runtime, ids.a ?? '')).toBe(200);
     expect(await found(`03-${R}-0001`)).toEqual(sorted('b'));
   });
 });
