@@ -17,13 +17,15 @@
  *   npx tsx bench/units.ts [--captures 20] [--steps 20]
  */
 import { randomUUID } from 'node:crypto';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { batchWriteAll, consentingLeadItems, dueEnrollmentItem } from '../test/support/fixtures.ts';
 import {
   BROWSER_USER_AGENT,
   benchFormBody,
   clockInSendWindow,
   figure,
+  median,
   numberArg,
   startBenchEngines,
   writeResult,
@@ -44,6 +46,8 @@ const AD_CLICK_FIELDS = {
   _referrer: 'https://www.google.com/',
 };
 const STEPS = numberArg('steps', 20);
+/** Posts of one day before the busy-day figure: 640 is 10 a report shard (about 19,000 leads a month). */
+const BUSY_DAY = numberArg('busy-day', 640);
 const TABLE = 'bench-units';
 const engines = await startBenchEngines(TABLE, { ses: true });
 const { raw } = engines;
@@ -61,11 +65,26 @@ const runtime = await startRuntime({
 });
 
 const { dynamodb } = await import('#store/dynamodb');
-const { attachCapacityAccounting } = await import('#store/capacity');
+const { attachCapacityAccounting, itemSize } = await import('#store/capacity');
 const { now } = await import('#adapters/clock');
 const { createSweeper, TIMER_PROCESSORS } = await import('#app/sweep-due-timers');
 const { loadApi } = await import('../test/support/http-harness.ts');
 const meter = attachCapacityAccounting(dynamodb);
+
+/** The sizes of the report shards' counter items of a day (`REPORTS#<shard>` / `<day>`): min, median, max. */
+const counterDayItemSizes = async () => {
+  const sizes: number[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await raw.send(new ScanCommand({ TableName: TABLE, ExclusiveStartKey: start }));
+    for (const item of page.Items ?? [])
+      if (String(item.pk).startsWith('REPORTS#') && /^\d{4}-\d{2}-\d{2}$/.test(String(item.sk)))
+        sizes.push(itemSize(marshall(item)));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  sizes.sort((a, b) => a - b);
+  return { items: sizes.length, min: sizes[0], median: median(sizes), max: sizes.at(-1) };
+};
 const api = await loadApi();
 
 // Business hours in Tokyo, so every due step may send now.
@@ -111,7 +130,10 @@ try {
    * measuring context, so the phase is counted whole rather than by label). Checked: each answered 201, was
    * published once and enrolled into its form's sequence.
    */
-  const measureCaptures = async (label: string, extra: Record<string, unknown>) => {
+  const measureCaptures = async (
+    label: string,
+    extra: Record<string, unknown> | ((i: number) => Record<string, unknown>),
+  ) => {
     const published = runtime.events().filter((e) => e['detail-type'] === 'Lead Captured').length;
     meter.reset();
     for (let i = 0; i < CAPTURES; i++) {
@@ -125,7 +147,10 @@ try {
             origin: 'https://www.example.co.jp',
             'user-agent': BROWSER_USER_AGENT,
           },
-          body: benchFormBody(`units-${label}-${i}-${randomUUID().slice(0, 8)}@example.co.jp`, extra),
+          body: benchFormBody(
+            `units-${label}-${i}-${randomUUID().slice(0, 8)}@example.co.jp`,
+            typeof extra === 'function' ? extra(i) : extra,
+          ),
         }),
       );
       if (res.status !== 201) throw new Error(`capture answered ${res.status} ${res.body}`);
@@ -153,6 +178,37 @@ try {
   // search ad: its UTM tags, the landing URL with them and the click id, the referrer, the department filled.
   const direct = await measureCaptures('direct', {});
   const adClick = await measureCaptures('ad', AD_CLICK_FIELDS);
+  // A busy day: BUSY_DAY posts before (10 a report shard at 640) with tags spread over 20 sources, 30
+  // campaigns and 5 mediums, so each shard's counter item of the day holds the fields of many group values;
+  // then the search-ad post again, its source and campaign among them. The counter item's `ADD` is billed by
+  // that item's size (2 WRU per started KB in the transaction): the figure shows what a day's volume adds.
+  const tags = (i: number) => {
+    const medium = ['cpc', 'email', 'social', 'display', ''][i % 5] ?? '';
+    return medium
+      ? {
+          utm_source: `source-${(i * 7) % 20}`,
+          utm_medium: medium,
+          utm_campaign: `campaign-${(i * 11) % 30}`,
+        }
+      : {};
+  };
+  for (let i = 0; i < BUSY_DAY; i++) {
+    const res = await api.call({
+      method: 'POST',
+      url: '/v1/forms/whitepaper',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json',
+        origin: 'https://www.example.co.jp',
+      },
+      body: benchFormBody(`units-busy-${i}-${randomUUID().slice(0, 8)}@example.co.jp`, tags(i)),
+    });
+    if (res.status !== 201) throw new Error(`busy-day post answered ${res.status} ${res.body}`);
+    if (i % 50 === 49) await runtime.settle();
+  }
+  await runtime.settle();
+  const dayItems = await counterDayItemSizes();
+  const busy = await measureCaptures('busy', (i) => ({ ...AD_CLICK_FIELDS, ...tags(i + 1) }));
   const capture = direct.total;
   const posts = direct.posts;
   const captureByCommand = direct.byCommand;
@@ -165,6 +221,7 @@ try {
   });
   const c = per(capture, CAPTURES);
   const ad = per(adClick.total, CAPTURES);
+  const busyAd = per(busy.total, CAPTURES);
   const s = per(step, STEPS);
   const target = (max: number) => ({ on: 'figure' as const, max, source: 'issue 16 item 2' });
   console.log(
@@ -176,6 +233,12 @@ try {
       figure('write units per form capture', c.write, 'WRU', floor, target(14)),
       figure('read units per form capture', c.read, 'RRU', 1),
       figure('write units per capture from a search ad (informative)', ad.write, 'WRU', floor),
+      figure(
+        `write units per capture from a search ad after ${BUSY_DAY} that day (informative)`,
+        busyAd.write,
+        'WRU',
+        floor,
+      ),
       figure('write units per step e-mail (incl. the sweep)', s.write, 'WRU', floor, target(10)),
       figure('read units per step e-mail (incl. the sweep)', s.read, 'RRU', 1),
     ],
@@ -183,6 +246,7 @@ try {
       capture: c,
       capturePost: per(posts, CAPTURES),
       captureFromSearchAd: { ...ad, fields: AD_CLICK_FIELDS },
+      captureOnABusyDay: { ...busyAd, postsBefore: BUSY_DAY, counterDayItemBytes: dayItems },
       step: s,
       captureByCommand,
       stepByCommand,
