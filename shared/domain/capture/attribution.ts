@@ -204,8 +204,9 @@ function matches(host: string, names: readonly string[]): boolean {
 /**
  * The channel group of a touch. In order: utm_medium by the configured table (a paid medium whose source
  * is a social network is paid social); then the offline channel of the form or import (event, webinar,
- * outbound, import, referral → partner, a telephone inquiry → phone); then the referrer (search engine → organic search, social network
- * → organic social, another site → referral); no referrer → direct. Without a touch: `import`.
+ * outbound, import, referral → partner, a telephone inquiry → phone); then the referrer (search engine →
+ * organic search, social network → organic social, another site → referral); no referrer → direct. Without a
+ * touch: `import`.
  */
 export function channelGroup(
   touch: { channel: Channel | ChannelGroup; utm?: Touch['utm']; referrer?: string } | undefined,

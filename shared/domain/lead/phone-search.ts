@@ -6,10 +6,11 @@
  * more than that, and a company's main line (代表電話) finds every lead who gave it.
  *
  * The search digits of a number: NFKC (full-width digits and signs to ASCII), an extension set aside (内線 12,
- * ext. 12, x12), then its digits in the national form of Japan when it is written in international form
- * (`+81`, or `0081` before a whole number; a trunk `(0)` taken as written): 0312345678. Any other international number keeps its
- * country code without the `+` (14155550100); a national number always starts with 0 and a country code
- * never does, so the two forms never meet. A search matches the numbers that END with its digits. Pure.
+ * ext. 12, x12), then its digits, in the national form of Japan when it is written in international form
+ * (`+81`, or `0081` before a whole number; a trunk `(0)` taken as written): 0312345678. Any other
+ * international number keeps its country code without the `+` (14155550100); a national number always starts
+ * with 0 and a country code never does, so the two forms never meet. A search matches the numbers that END
+ * with its digits. Pure.
  */
 
 /** A search gives at least this many digits (and a stored number with fewer is not searchable). */
