@@ -418,6 +418,11 @@ const query = fc.dictionary(
     'limit',
     'cursor',
     'format',
+    // The list's searches and filters (GET /v1/ops/leads without email=).
+    'company',
+    'phone',
+    'stage',
+    'sort',
     '__proto__',
     'x',
   ),
