@@ -71,6 +71,22 @@ const { createSweeper, TIMER_PROCESSORS } = await import('#app/sweep-due-timers'
 const { loadApi } = await import('../test/support/http-harness.ts');
 const meter = attachCapacityAccounting(dynamodb);
 
+const api = await loadApi();
+
+/** A post of the whitepaper form from a browser (its `User-Agent`, which the consent keeps), a new address. */
+const postWhitepaper = (label: string, fields: Record<string, unknown>) =>
+  api.call({
+    method: 'POST',
+    url: '/v1/forms/whitepaper',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      origin: 'https://www.example.co.jp',
+      'user-agent': BROWSER_USER_AGENT,
+    },
+    body: benchFormBody(`${label}-${randomUUID().slice(0, 8)}@example.co.jp`, fields),
+  });
+
 /** The sizes of the report shards' counter items of a day (`REPORTS#<shard>` / `<day>`): min, median, max. */
 const counterDayItemSizes = async () => {
   const sizes: number[] = [];
@@ -85,7 +101,6 @@ const counterDayItemSizes = async () => {
   sizes.sort((a, b) => a - b);
   return { items: sizes.length, min: sizes[0], median: median(sizes), max: sizes.at(-1) };
 };
-const api = await loadApi();
 
 // Business hours in Tokyo, so every due step may send now.
 await clockInSendWindow();
@@ -138,20 +153,7 @@ try {
     meter.reset();
     for (let i = 0; i < CAPTURES; i++) {
       const res = await meter.measure('capture', () =>
-        api.call({
-          method: 'POST',
-          url: '/v1/forms/whitepaper',
-          headers: {
-            'content-type': 'application/json',
-            accept: 'application/json',
-            origin: 'https://www.example.co.jp',
-            'user-agent': BROWSER_USER_AGENT,
-          },
-          body: benchFormBody(
-            `units-${label}-${i}-${randomUUID().slice(0, 8)}@example.co.jp`,
-            typeof extra === 'function' ? extra(i) : extra,
-          ),
-        }),
+        postWhitepaper(`units-${label}-${i}`, typeof extra === 'function' ? extra(i) : extra),
       );
       if (res.status !== 201) throw new Error(`capture answered ${res.status} ${res.body}`);
     }
@@ -193,16 +195,7 @@ try {
       : {};
   };
   for (let i = 0; i < BUSY_DAY; i++) {
-    const res = await api.call({
-      method: 'POST',
-      url: '/v1/forms/whitepaper',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json',
-        origin: 'https://www.example.co.jp',
-      },
-      body: benchFormBody(`units-busy-${i}-${randomUUID().slice(0, 8)}@example.co.jp`, tags(i)),
-    });
+    const res = await postWhitepaper(`units-busy-${i}`, tags(i));
     if (res.status !== 201) throw new Error(`busy-day post answered ${res.status} ${res.body}`);
     if (i % 50 === 49) await runtime.settle();
   }
