@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { BatchGetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { COMPANY_KEY_MAX } from '#domain/lead/company-search';
 import type { Lead, LeadProfile } from '#domain/lead/lead';
-import { PHONE_DIGITS_MAX, reversedDigits } from '#domain/lead/phone-search';
+import { PHONE_DIGITS_MAX } from '#domain/lead/phone-search';
 import { dynamodb, tableName } from '#store/dynamodb';
 import { keys, leadIdFromPk } from '#store/keys';
-import { companyInitial, fromStateItem, phoneTail } from '#store/lead-items';
+import { companyInitial, fromStateItem, phoneIndexKeys } from '#store/lead-items';
 import { readProfile } from '#store/leads';
 import { INDEXES } from '#store/table-design';
 
@@ -192,12 +192,10 @@ export const companySearch = (key: string): IndexSearch => ({
  * A phone search (`byPhone`): the numbers that END with these search digits, i.e. the reversed keys that begin
  * with them reversed, in the partition of their last two digits.
  */
-export const phoneSearch = (digits: string): IndexSearch => ({
-  index: 'byPhone',
-  partition: phoneTail(digits),
-  prefix: reversedDigits(digits),
-  maxLength: PHONE_DIGITS_MAX,
-});
+export const phoneSearch = (digits: string): IndexSearch => {
+  const { phoneTail, phoneKey } = phoneIndexKeys(digits);
+  return { index: 'byPhone', partition: phoneTail, prefix: phoneKey, maxLength: PHONE_DIGITS_MAX };
+};
 
 /** Where a search stands: after this lead, whose search key (the index's sort key) is `key`. */
 export interface SearchPosition {

@@ -151,15 +151,22 @@ export function profileIndexAttributes(profile: LeadProfile) {
   const digits = phone === undefined ? undefined : phoneSearchDigits(phone);
   return {
     ...(key === undefined ? {} : { companyInitial: companyInitial(key), companyKey: key }),
-    ...(digits === undefined ? {} : { phoneTail: phoneTail(digits), phoneKey: reversedDigits(digits) }),
+    ...(digits === undefined ? {} : phoneIndexKeys(digits)),
   };
 }
 
 /** The `byCompany` partition of a search key: its first letter (a whole code point). */
 export const companyInitial = (key: string): string => String.fromCodePoint(key.codePointAt(0) ?? 0);
 
-/** The `byPhone` partition of search digits (at least `PHONE_SEARCH_MIN_DIGITS`): their last two. */
-export const phoneTail = (digits: string): string => digits.slice(-2);
+/**
+ * The `byPhone` keys of search digits (at least `PHONE_SEARCH_MIN_DIGITS`): the partition, their last two; the
+ * sort key, the digits reversed. A stored number and a search of its last digits get the same partition, and
+ * the search's key is a prefix of the number's: the profile item and the search both take them from here.
+ */
+export const phoneIndexKeys = (digits: string): { phoneTail: string; phoneKey: string } => ({
+  phoneTail: digits.slice(-2),
+  phoneKey: reversedDigits(digits),
+});
 
 /** Attributes of the profile item that only the indexes read. */
 export const PROFILE_INDEX_ATTRS = ['companyInitial', 'companyKey', 'phoneTail', 'phoneKey'] as const;
