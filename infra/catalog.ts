@@ -309,8 +309,17 @@ const CORE_FUNCTIONS: readonly FunctionSpec[] = [
     memoryMb: 512,
     routes: [{ method: 'POST', path: '/v1/ops/leads/{leadId}/unsubscribe', auth: 'jwt' }],
   }),
-  // `…/activities` and `…/unsubscribe` are static segments where 'sales-actions' has `{action}`: API Gateway
-  // and the local gateway (local/runtime.ts) prefer the static one.
+  fn({
+    name: 'ops-lead-edit',
+    entry: 'functions/ops-lead-edit/handler.ts',
+    grants: { table: 'readWrite' },
+    description: "Ops API: sales or marketing correct a lead's details and decide proposed changes",
+    timeoutSeconds: 10,
+    memoryMb: 512,
+    routes: [{ method: 'POST', path: '/v1/ops/leads/{leadId}/attributes', auth: 'jwt' }],
+  }),
+  // `…/activities`, `…/unsubscribe` and `…/attributes` are static segments where 'sales-actions' has
+  // `{action}`: API Gateway and the local gateway (local/runtime.ts) prefer the static one.
   fn({
     name: 'sales-activities',
     entry: 'functions/sales-activities/handler.ts',

@@ -72,7 +72,15 @@ export async function confirmConsent(token: string | undefined, confirm: boolean
     return {
       write: {
         profile: { ...(held?.profile ?? profile), consent: { ...consent, confirmedAt: now } },
-        ...(applied ? { state: applied.state } : {}),
+        // The new fit's stage and temperature moves are announced (a hand-off, the funnel's counts) and the
+        // decay timer follows, as for any attribute change.
+        ...(applied
+          ? {
+              state: applied.state,
+              events: applied.events,
+              ...(applied.decay !== undefined ? { decayTimerAt: applied.decay } : {}),
+            }
+          : {}),
         extra: [
           consentEntryPut(leadId, confirmedEntry(consent, now)),
           ...(held?.lift ?? []),

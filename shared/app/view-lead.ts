@@ -124,6 +124,7 @@ function leadView(lead: Lead, timeline: readonly StoredTimelineEntry[], now: Epo
     leadId: profile.leadId,
     email: profile.email,
     attributes: profile.attributes,
+    timeZone: profile.timeZone ?? null,
     stage: state.stage,
     temperature: temperatureFor(score.total, settings.scoring),
     grade: state.grade,

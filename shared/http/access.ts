@@ -47,6 +47,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'POST /v1/ops/leads/{leadId}/{action}': { groups: SALES, scope: 'leads.write' },
   'POST /v1/ops/leads/{leadId}/activities': { groups: SALES, scope: 'leads.write' },
   'POST /v1/ops/leads/{leadId}/unsubscribe': { groups: BOTH, scope: 'leads.write' },
+  'POST /v1/ops/leads/{leadId}/attributes': { groups: BOTH, scope: 'leads.write' },
   'GET /v1/ops/call-list': { groups: SALES, scope: 'leads.read' },
   'GET /v1/ops/reports/{report}': { groups: MARKETING, scope: 'reports.read' },
   'GET /v1/ops/settings': { groups: BOTH, scope: 'reports.read' },

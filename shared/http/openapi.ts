@@ -15,6 +15,7 @@ import type { FormConfig } from '#domain/capture/form-config';
 import { buildSubmissionSchema } from '#domain/capture/forms';
 import { salesActivitySchema } from '#domain/handoff/activities';
 import { ACTION_SCHEMAS, opportunityActionSchema } from '#domain/lead/actions';
+import { leadEditSchema } from '#domain/lead/edit-request';
 import * as zm from '#domain/lead/validation';
 import { eraseRequestSchema } from '#domain/privacy/erase-request';
 import { optOutRequestSchema } from '#domain/privacy/opt-out-request';
@@ -357,6 +358,30 @@ export const OPERATIONS: readonly OperationSpec[] = [
       '200': 'Unsubscribed, or `alreadyUnsubscribed: true` (nothing changed)',
       '400': 'No note',
       '404': 'No such lead',
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/ops/leads/{leadId}/attributes',
+    auth: 'ops',
+    summary:
+      'Correct a lead\'s details (set, or clear with "") and apply or dismiss the changes unverified posts proposed; the fit is recomputed',
+    body: {
+      schema: leadEditSchema,
+      example: {
+        actionId: 'edit-2026-12-08-0001',
+        attributes: { title: '部長', phone: '03-1234-5678', department: '' },
+        proposals: { company: 'apply' },
+        note: '電話で確認',
+      },
+    },
+    responses: {
+      '200':
+        'The details after the edit: `changed`, what became of each proposal, the open `proposedAttributes`, score, temperature and stage (`changed: []`: nothing was written); a replayed `actionId` answers the first result with `idempotent-replay: true`',
+      '400':
+        'Field errors: a value the manual entry would refuse, an unknown field, a field both set and in `proposals`',
+      '404': 'No such lead',
+      '409': '`actionId` already used for another action or lead',
     },
   },
   {

@@ -1099,6 +1099,21 @@ describe('the OpenAPI document against the answers of every route', () => {
         { note: 'probe: asked on a call' },
         [[post('/v1/ops/leads/no-such-lead/unsubscribe', {}), 400]],
       ),
+      'POST /v1/ops/leads/{leadId}/attributes': bodyRoute(
+        'POST',
+        '/v1/ops/leads/no-such-lead/attributes',
+        { actionId: `probe-${randomUUID()}`, attributes: { title: '部長' } },
+        [
+          [post('/v1/ops/leads/no-such-lead/attributes', {}), 400],
+          [
+            post('/v1/ops/leads/no-such-lead/attributes', {
+              actionId: 'probe-edit',
+              attributes: { email: 'x' },
+            }),
+            400,
+          ],
+        ],
+      ),
       'GET /v1/ops/reports/activities': {
         answered: get('/v1/ops/reports/activities?from=2026-01-01&to=2026-01-31', ops()),
         refused: [[get('/v1/ops/reports/activities', ops()), 400]],

@@ -15,6 +15,7 @@ import { consentRecord } from '#domain/capture/form-config';
 import type { ParsedSubmission } from '#domain/capture/forms';
 import { type AnyDomainEvent, buildDomainEvent, channelEventVersion, isoAt } from '#domain/lead/events';
 import {
+  decayTimerChange,
   type Lead,
   type LeadProfile,
   type LeadState,
@@ -145,7 +146,9 @@ export function newLeadFromSubmission(
     email: submission.email,
     emailKey: submission.emailKey,
     attributes: submission.attributes,
-    scoring: initialScoringState(submission.attributes, config),
+    // The address is an attribute of the fit (company, free or academic mail): a form's fields carry it, an
+    // entered or imported lead's attributes do not, so it is added here for every source alike.
+    scoring: initialScoringState({ ...submission.attributes, email: submission.email }, config),
     channel: touch.channel,
     locale: form.locale,
     at: now,
@@ -319,7 +322,15 @@ export function attributesAfterConfirmation(
   lead: Lead,
   config: ScoringConfig,
   now: EpochMs,
-): { profile: LeadProfile; state: LeadState; applied: LeadAttributes } | null {
+): {
+  profile: LeadProfile;
+  state: LeadState;
+  applied: LeadAttributes;
+  /** The stage and temperature moves the new fit made, announced like any other. */
+  events: AnyDomainEvent[];
+  /** Arm (or clear) the decay timer; undefined leaves it. */
+  decay: EpochMs | null | undefined;
+} | null {
   const proposal = lead.profile.proposedAttributes;
   if (!proposal || Object.keys(proposal.values).length === 0) return null;
   const attributes = mergeAttributes(lead.profile.attributes, proposal.values);
@@ -342,7 +353,15 @@ export function attributesAfterConfirmation(
     ...withStageTransitions(lead.state, refit.stageChange ? [refit.stageChange] : []),
     version: lead.state.version + 1,
   };
-  return { profile, state, applied: proposal.values };
+  const decay = decayTimerChange(lead.state, refit.nextTemperatureDropAt, now);
+  if (decay !== undefined) state.decayCheckAt = decay ?? undefined;
+  return {
+    profile,
+    state,
+    applied: proposal.values,
+    events: stateChangeEvents(lead.state, state, now),
+    decay,
+  };
 }
 
 function prefixed(prefix: string, values: LeadAttributes): Record<string, string> {

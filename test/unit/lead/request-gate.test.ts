@@ -11,6 +11,9 @@ import { importQuerySchema, importRequestSchema, leadEntrySchema } from '#domain
 import { ENTRY_ATTRIBUTES, type LeadEntry, leadEntryGate } from '#domain/capture/manual-entry';
 import { type SalesActivityRequest, salesActivitySchema } from '#domain/handoff/activities';
 import { salesActivityGate } from '#domain/handoff/activity-gate';
+import { EDITABLE_ATTRIBUTES, type LeadEditRequest } from '#domain/lead/edit';
+import { leadEditGate } from '#domain/lead/edit-gate';
+import { leadEditSchema } from '#domain/lead/edit-request';
 import { type Gate, ISO_DATETIME_WITH_OFFSET, type ParseResult } from '#domain/lead/request-gate';
 import type * as z from '#domain/lead/validation';
 import { type OptOutRequest, optOutGate } from '#domain/privacy/opt-out-gate';
@@ -267,6 +270,33 @@ describe('request gates answer as their zod schemas', () => {
     });
   });
 
+  it('lead edit (POST /v1/ops/leads/{leadId}/attributes): values to set or clear, proposals to decide', () => {
+    const valid = {
+      actionId: 'edit-01',
+      attributes: { title: ' 部長 ', phone: '', timeZone: 'Asia/Tokyo' },
+      proposals: { company: 'apply', department: 'dismiss' },
+      note: ' 電話で確認 ',
+    };
+    const proposals = fc.oneof(
+      fc.constantFrom(undefined, null, 'apply', [], {}),
+      fc.dictionary(
+        fc.constantFrom(...EDITABLE_ATTRIBUTES, 'email', 'timeZone'),
+        fc.oneof(fc.constantFrom('apply', 'dismiss', 'Apply', ''), anyValue),
+        { maxKeys: 4 },
+      ),
+    );
+    fc.assert(
+      fc.property(
+        inputs(valid, ['actionId', 'attributes', 'proposals', 'note', 'by'], { attributes, proposals }),
+        (input) => agree(leadEditGate, leadEditSchema, input),
+      ),
+      { numRuns: 3000 },
+    );
+    expect(
+      answer(leadEditGate.safeParse({ actionId: 'a', attributes: { email: 'x@example.co.jp' } })),
+    ).toMatchObject({ ok: false, issues: [{ code: 'unrecognized_keys', path: ['attributes'] }] });
+  });
+
   it('gives the trimmed value and the default, as zod does', () => {
     const parsed = leadEntryGate.safeParse({ ...validEntry, attributes: undefined });
     expect(parsed).toStrictEqual(leadEntrySchema.safeParse({ ...validEntry, attributes: undefined }));
@@ -309,5 +339,6 @@ describe('request gates answer as their zod schemas', () => {
     expectTypeOf<z.output<typeof importQuerySchema>>().toEqualTypeOf<ImportQueryInput>();
     expectTypeOf<z.output<ReturnType<typeof salesActivitySchema>>>().toEqualTypeOf<SalesActivityRequest>();
     expectTypeOf<z.output<typeof optOutRequestSchema>>().toEqualTypeOf<OptOutRequest>();
+    expectTypeOf<z.output<typeof leadEditSchema>>().toEqualTypeOf<LeadEditRequest>();
   });
 });
