@@ -7,6 +7,7 @@
  * `GET /v1/ops/leads?email=`).
  */
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -273,7 +274,7 @@ export function buildProgram(): Command {
       print(g(), { signedOut: true }, () => 'Signed out.');
     });
 
-  const leads = program.command('leads').description('Leads: list, show, create, unsubscribe');
+  const leads = program.command('leads').description('Leads: list, show, create, edit, unsubscribe');
   leads
     .command('list')
     .description('List leads (GET /v1/ops/leads?…)')
@@ -410,6 +411,72 @@ export function buildProgram(): Command {
           'owner',
           ...Object.entries(due).flatMap(([k, v]) => (v ? [k] : [])),
         ]);
+      });
+    });
+
+  leads
+    .command('edit')
+    .argument('<lead>', 'lead id or e-mail')
+    .description(
+      'Correct a lead\'s details (POST /v1/ops/leads/{leadId}/attributes): set values ("" clears one), apply or dismiss proposals; the fit is recomputed',
+    )
+    .option('--last-name <name>', 'family name (姓)')
+    .option('--first-name <name>', 'given name (名)')
+    .option('--company <company>', 'company (会社名)')
+    .option('--department <department>', 'department (部署)')
+    .option('--title <title>', 'title (役職)')
+    .option('--phone <phone>', 'phone (電話番号)')
+    .option('--prefecture <prefecture>', 'prefecture (都道府県)')
+    .option('--employees <n>', 'employees (従業員数)')
+    .option('--industry <industry>', 'industry (業種)')
+    .option('--country <country>', 'country (JP, US, …)')
+    .option('--time-zone <zone>', 'IANA time zone, e.g. Asia/Tokyo')
+    .option('--apply <fields>', 'proposals to apply, comma-separated (e.g. title,company)')
+    .option('--dismiss <fields>', 'proposals to dismiss, comma-separated')
+    .option('--note <text>', 'how it was confirmed, e.g. "電話で本人に確認" (kept on the timeline)')
+    .option('--by <owner>', 'who edited (a machine token; a signed-in person is recorded as themselves)')
+    .option('--action-id <id>', 'idempotency key (default: a new one); the same id again changes nothing')
+    .action(async (ref: string, o: Record<string, string | undefined>) => {
+      const t = target(g());
+      const { apply, dismiss, note, by, actionId, ...rest } = o;
+      const attributes = Object.fromEntries(
+        Object.entries(rest).filter((e): e is [string, string] => typeof e[1] === 'string'),
+      );
+      const fields = (list: string | undefined) =>
+        (list ?? '')
+          .split(',')
+          .map((f) => f.trim())
+          .filter(Boolean);
+      const proposals = Object.fromEntries([
+        ...fields(apply).map((f) => [f, 'apply']),
+        ...fields(dismiss).map((f) => [f, 'dismiss']),
+      ]);
+      const leadId = await resolveLead(t, ref);
+      const result = await call(t, 'POST', `/v1/ops/leads/${encodeURIComponent(leadId)}/attributes`, {
+        actionId: actionId ?? `cli-${randomUUID()}`,
+        attributes,
+        proposals,
+        ...(note ? { note } : {}),
+        ...(by ? { by } : {}),
+      });
+      failIfError(result, `edit ${ref}`);
+      print(g(), result.body, () => {
+        const body = result.body as Record<string, unknown> & {
+          changed: string[];
+          proposals: Record<string, string>;
+          score: { total: number; fit: number };
+        };
+        return keyValues(
+          {
+            ...body,
+            changed: body.changed.join(', ') || '(nothing)',
+            proposals: Object.entries(body.proposals)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', '),
+            score: `${body.score.total} (fit ${body.score.fit})`,
+          },
+          ['leadId', 'changed', 'proposals', 'stage', 'temperature', 'grade', 'score'],
+        );
       });
     });
 

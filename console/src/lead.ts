@@ -1,7 +1,8 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import { MAX_ENTRY_VALUE_LENGTH, PHONE_PATTERN } from '#domain/capture/entry-rules';
 import { ApiError, api, newId, type Session } from './api.ts';
-import { type Key, type T, valueLabel } from './i18n.ts';
+import { fill, type Key, type T, valueLabel } from './i18n.ts';
 import { ErasedNotice, PrivacyRequests } from './privacy.ts';
 import {
   clearOnce,
@@ -53,6 +54,9 @@ export interface Lead {
   leadId: string;
   email: string;
   attributes: Record<string, string>;
+  timeZone?: string | null;
+  /** Values unverified form posts proposed for attributes the lead has (applied on confirmation or by sales). */
+  proposedAttributes?: { values: Record<string, string>; formId: string; at: string } | null;
   stage: string;
   temperature: string;
   grade?: string;
@@ -438,6 +442,116 @@ function Deal({ t, lead, phases, reload }: { t: T; lead: Lead; phases: Phase[]; 
     }</section>`;
 }
 
+/** What sales may correct, in the order of a business card; the address is the lead's identity, not here. */
+const EDIT_FIELDS = [
+  'company',
+  'department',
+  'title',
+  'lastName',
+  'firstName',
+  'phone',
+  'employees',
+  'industry',
+  'prefecture',
+  'country',
+  'timeZone',
+] as const;
+
+/**
+ * 「基本情報を編集」 (`POST /v1/ops/leads/{leadId}/attributes`): the lead's details as loaded; only the fields the
+ * rep changed are sent (an empty one clears its value), so a value another tab or a form post changed since
+ * the page loaded is not put back. The form is keyed on the loaded values: after a save it shows the lead as
+ * it now is.
+ */
+function EditDetails({ t, lead, reload }: { t: T; lead: Lead; reload: () => void }) {
+  const [result, setResult] = useState<Result>();
+  const [busy, setBusy] = useState(false);
+  const current = (f: (typeof EDIT_FIELDS)[number]): string =>
+    f === 'timeZone' ? (lead.timeZone ?? '') : (lead.attributes[f] ?? '');
+  const submit = async (e: SubmitEvent) => {
+    e.preventDefault();
+    const form = new FormData(e.target as HTMLFormElement);
+    const attributes = Object.fromEntries(
+      EDIT_FIELDS.map((f) => [f, String(form.get(f) ?? '').trim()] as const).filter(
+        ([f, v]) => v !== current(f),
+      ),
+    );
+    const note = String(form.get('note') ?? '').trim();
+    if (Object.keys(attributes).length === 0) {
+      setResult({ ok: true, text: t('nothingChanged') });
+      return;
+    }
+    setBusy(true);
+    try {
+      const answer = await api<{ changed: string[] }>(
+        'POST',
+        `/v1/ops/leads/${encodeURIComponent(lead.leadId)}/attributes`,
+        { actionId: newId(), attributes, ...(note ? { note } : {}) },
+      );
+      const fields = answer.changed.map((f) => valueLabel(t, 'attribute', f)).join('、');
+      setResult({ ok: true, text: fields ? fill(t('detailsSaved'), { fields }) : t('nothingChanged') });
+      reload();
+    } catch (err) {
+      setResult({ ok: false, text: errorText(t, err) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<details data-testid="edit-details"><summary>${t('editDetails')}</summary>
+    <p class="muted">${t('editDetailsHint')}</p>
+    <form class="stack wide" onSubmit=${submit} data-form="edit" aria-label=${t('editDetails')} key=${EDIT_FIELDS.map(current).join('\u0000')}>
+      <div class="fields">${EDIT_FIELDS.map(
+        (f) =>
+          html`<label>${valueLabel(t, 'attribute', f)}<input name=${f} defaultValue=${current(f)} autocomplete="off"
+            type=${f === 'phone' ? 'tel' : 'text'} pattern=${f === 'phone' ? PHONE_PATTERN : undefined}
+            placeholder=${f === 'timeZone' ? 'Asia/Tokyo' : undefined} maxLength=${MAX_ENTRY_VALUE_LENGTH} /></label>`,
+      )}</div>
+      <label>${t('editNote')}<input name="note" maxLength="500" placeholder=${t('editNotePlaceholder')} /></label>
+      <div class="buttons"><button class="primary" type="submit" disabled=${busy}>${t('saveDetails')}</button></div>
+    </form>
+    <${Message} result=${result} />
+  </details>`;
+}
+
+/**
+ * 「未確認の変更提案」: values form posts with this address proposed (the sender was not verified), beside the
+ * current ones, each applied or dismissed by a click (`proposals` of the same route).
+ */
+function Proposals({ t, lead, reload }: { t: T; lead: Lead; reload: () => void }) {
+  const [result, setResult] = useState<Result>();
+  const [busy, setBusy] = useState(false);
+  const proposed = Object.entries(lead.proposedAttributes?.values ?? {});
+  if (proposed.length === 0) return null;
+  const decide = async (field: string, decision: 'apply' | 'dismiss') => {
+    setBusy(true);
+    try {
+      await api('POST', `/v1/ops/leads/${encodeURIComponent(lead.leadId)}/attributes`, {
+        actionId: newId(),
+        proposals: { [field]: decision },
+      });
+      setResult({ ok: true, text: t('done') });
+      reload();
+    } catch (err) {
+      setResult({ ok: false, text: errorText(t, err) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<div class="notice" data-testid="proposals"><h3>${t('proposals')}</h3>
+    <p class="muted">${t('proposalsHint')}</p>
+    <div class="scroll"><table><thead><tr><th scope="col">${t('proposalField')}</th><th scope="col">${t('currentValue')}</th><th scope="col">${t('proposedValue')}</th><th scope="col"></th></tr></thead><tbody>
+    ${proposed.map(
+      ([
+        field,
+        value,
+      ]) => html`<tr data-field=${field}><th scope="row">${valueLabel(t, 'attribute', field)}</th>
+        <td>${lead.attributes[field] ?? '—'}</td><td><strong>${value}</strong></td>
+        <td class="buttons"><button type="button" class="primary" disabled=${busy} onClick=${() => decide(field, 'apply')}>${t('applyProposal')}</button>
+        <button type="button" class="secondary" disabled=${busy} onClick=${() => decide(field, 'dismiss')}>${t('dismissProposal')}</button></td></tr>`,
+    )}</tbody></table></div>
+    <${Message} result=${result} /></div>`;
+}
+
 /**
  * The consent ledger, and 「配信停止を記録」 while the lead is not unsubscribed: an opt-out the person asked for
  * by phone or in a reply (`POST /v1/ops/leads/{leadId}/unsubscribe`), with how they asked.
@@ -539,6 +653,8 @@ function LeadView({
       <p>${l.attributes.company ?? ''}${l.attributes.title ? ` · ${l.attributes.title}` : ''}${l.attributes.phone ? html` · <a href=${`tel:${l.attributes.phone}`}>${l.attributes.phone}</a>` : ''}</p>
       <p>${t('stage')}: <strong data-testid="stage" data-stage=${l.stage}>${valueLabel(t, 'stage', l.stage)}</strong> · ${t('temperature')}: ${valueLabel(t, 'temperature', l.temperature)} · ${t('score')}: <strong>${l.score.total}</strong> (${valueLabel(t, 'score', 'fit')} ${l.score.fit} / ${valueLabel(t, 'score', 'behaviour')} ${l.score.behaviour}) · ${t('channel')}: ${valueLabel(t, 'channel', l.channel)}</p>
       <p class="muted">${t('firstTouch')}: ${touch(t, settings, l.attribution?.firstTouch)} · ${t('lastTouch')}: ${touch(t, settings, l.attribution?.lastTouch)}</p>
+      <${Proposals} t=${t} lead=${l} reload=${reload} />
+      <${EditDetails} t=${t} lead=${l} reload=${reload} />
     </section>
     <${SalesActions} t=${t} lead=${l} me=${me?.ownerId} reload=${reload} />
     <div class="grid">
@@ -651,6 +767,20 @@ function entryText(t: T, settings: Settings | undefined, e: TimelineEntry): stri
   }
   const formId = text('formId');
   if (e.type === 'form_submitted' && formId) return `${label}: ${sourceName(t, settings, formId)}`;
+  if (e.type === 'attributes_edited') {
+    // 「基本情報の編集: 役職、電話番号」, and the proposals dismissed: 「提案を却下: 部署」.
+    const names = (fields: string[]) => fields.map((f) => valueLabel(t, 'attribute', f)).join('、');
+    const changed = (text('fields') ?? '').split(',').filter(Boolean);
+    const dismissed = Object.keys(p)
+      .filter((k) => k.startsWith('proposal.') && p[k] === 'dismissed')
+      .map((k) => k.slice('proposal.'.length));
+    return [
+      changed.length > 0 ? `${label}: ${names(changed)}` : label,
+      dismissed.length > 0 ? `${t('proposalDismissed')}: ${names(dismissed)}` : '',
+    ]
+      .filter(Boolean)
+      .join(' · ');
+  }
   return e.title && label === e.type ? e.title : label;
 }
 

@@ -723,6 +723,58 @@ describe('console work pages in Chromium', () => {
     await page.context().close();
   });
 
+  it('given a lead whose size a stranger’s post proposed, when the rep applies it and corrects the title heard on the phone, then the lead shows the new details, the fit follows and the timeline says who edited what', async () => {
+    // Arrange: the address posted again with a larger company: proposed, not applied (the sender is unproven).
+    const { leadId, email } = await whitepaperLead('console-edit', '森', '大輔', '株式会社編集テスト');
+    const again = await api(runtime).postForm('whitepaper', {
+      email,
+      lastName: '森',
+      firstName: '大輔',
+      company: '株式会社編集テスト',
+      employees: '1000-4999',
+      consent: true,
+    });
+    expect(again.status).toBe(201);
+    const before = (await (await api(runtime).opsGet(`/v1/ops/leads/${leadId}`)).json()) as {
+      score: { fit: number };
+    };
+    const page = await signIn(browser, runtime, 'sales');
+    await page.goto(`${runtime.consoleUrl}#/lead/${leadId}`);
+    const proposals = page.getByTestId('proposals');
+    expect(await proposals.locator('tr[data-field=employees]').textContent()).toContain('1000-4999');
+    await shot(page, 'lead-proposals', false);
+
+    // Act: apply the proposal, then correct the title with a note.
+    await proposals.getByRole('button', { name: '反映' }).click();
+    await proposals.waitFor({ state: 'detached' });
+    await page.getByTestId('edit-details').getByText('基本情報を編集').first().click();
+    const form = page.locator('form[data-form=edit]');
+    expect(await form.getByLabel('従業員数').inputValue()).toBe('1000-4999');
+    await form.getByLabel('役職').fill('情報システム部 部長');
+    await form.getByLabel('確認した方法(任意)').fill('電話で本人に確認');
+    await form.getByRole('button', { name: '保存' }).click();
+
+    // Assert
+    await page.getByTestId('edit-details').getByText('保存しました: 役職').waitFor();
+    await page.locator('#h-lead + p').filter({ hasText: '情報システム部 部長' }).waitFor();
+    const timeline = await page.getByTestId('timeline').locator('li').allTextContents();
+    expect(timeline.some((l) => l.includes('基本情報の編集: 役職') && l.includes('電話で本人に確認'))).toBe(
+      true,
+    );
+    expect(timeline.some((l) => l.includes('基本情報の編集: 従業員数'))).toBe(true);
+    const after = (await (await api(runtime).opsGet(`/v1/ops/leads/${leadId}`)).json()) as {
+      attributes: Record<string, string>;
+      score: { fit: number };
+      proposedAttributes: unknown;
+    };
+    expect(after.attributes).toMatchObject({ employees: '1000-4999', title: '情報システム部 部長' });
+    expect(after.proposedAttributes).toBeNull();
+    expect(after.score.fit).toBeGreaterThan(before.score.fit);
+    expect(await seriousViolations(page)).toEqual([]);
+    await shot(page, 'lead-edit-details');
+    await page.context().close();
+  });
+
   it('given marketing records an opt-out asked for by reply, then the consent ledger names them by name, not by their address', async () => {
     // Arrange
     const { leadId } = await whitepaperLead('console-opt-out-mkt', '大野', '恵', '株式会社返信停止');

@@ -71,6 +71,50 @@ describe('leadloop CLI', () => {
     ]);
   });
 
+  it('given a lead whose title a second post proposed, when `leads edit` applies it and sets the phone and department, then the table names what changed; clearing with "" works; a bad phone is the API’s 400 (exit 1) and changes nothing', async () => {
+    // Arrange
+    const email = uniqueEmail('cli-edit');
+    const { postForm } = api(runtime);
+    expect((await postForm('contact', contactForm(email, { title: '課長' }))).status).toBe(201);
+    expect((await postForm('contact', contactForm(email, { title: '部長' }))).status).toBe(201);
+    await runtime.settle();
+
+    // Act
+    const edited = await leadloop(
+      'leads',
+      'edit',
+      email,
+      '--apply',
+      'title',
+      '--phone',
+      '052-111-2222',
+      '--department',
+      '営業部',
+      '--note',
+      '電話で確認',
+    );
+    const cleared = await leadloop('--json', 'leads', 'edit', email, '--department', '');
+    const bad = await leadloop('leads', 'edit', email, '--phone', 'call me');
+    const shown = await leadloop('--json', 'leads', 'show', email);
+
+    // Assert
+    expect(edited.code).toBe(0);
+    expect(edited.stdout).toMatch(/changed\s+department, title, phone/);
+    expect(edited.stdout).toMatch(/proposals\s+title applied/);
+    expect(cleared.code).toBe(0);
+    expect(JSON.parse(cleared.stdout)).toMatchObject({ changed: ['department'] });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('HTTP 400');
+    expect(bad.stderr).toContain('attributes.phone');
+    const lead = JSON.parse(shown.stdout) as {
+      attributes: Record<string, string>;
+      proposedAttributes: unknown;
+    };
+    expect(lead.attributes).toMatchObject({ title: '部長', phone: '052-111-2222' });
+    expect(lead.attributes).not.toHaveProperty('department');
+    expect(lead.proposedAttributes).toBeNull();
+  });
+
   it('given a lead who asked by phone to stop the mails, when `leads unsubscribe` records it by e-mail, then the lead is out with the note in its consent ledger; run again, it says so and exits 0; without --note, exit 2', async () => {
     // Arrange
     const email = uniqueEmail('cli-opt-out');
