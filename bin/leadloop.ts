@@ -209,6 +209,24 @@ function runScript(script: string, args: string[]): never {
   process.exit(result.status ?? EXIT.failure);
 }
 
+/** A lead's attributes as options (`--last-name` → `lastName`, …): what `leads create` and `leads edit` take. */
+const ATTRIBUTE_OPTIONS: readonly (readonly [string, string])[] = [
+  ['--last-name <name>', 'family name (姓)'],
+  ['--first-name <name>', 'given name (名)'],
+  ['--company <company>', 'company (会社名)'],
+  ['--department <department>', 'department (部署)'],
+  ['--title <title>', 'title (役職)'],
+  ['--phone <phone>', 'phone (電話番号)'],
+  ['--prefecture <prefecture>', 'prefecture (都道府県)'],
+  ['--employees <n>', 'employees (従業員数)'],
+  ['--industry <industry>', 'industry (業種)'],
+  ['--country <country>', 'country (JP, US, …)'],
+];
+const withAttributeOptions = (command: Command): Command => {
+  for (const [flags, description] of ATTRIBUTE_OPTIONS) command.option(flags, description);
+  return command;
+};
+
 export function buildProgram(): Command {
   const program = new Command('leadloop')
     .description('Lead loop ops from the terminal: leads, imports, reports, export and erase.')
@@ -345,8 +363,7 @@ export function buildProgram(): Command {
         ),
       );
     });
-  leads
-    .command('create')
+  withAttributeOptions(leads.command('create'))
     .description(
       'Create a lead by hand (POST /v1/ops/leads); an existing address is updated (exit 0 either way)',
     )
@@ -365,16 +382,7 @@ export function buildProgram(): Command {
       '--inquiry',
       'the person asked to be contacted (a phone inquiry): hand off as an inquiry, at once',
     )
-    .option('--last-name <name>', 'family name (姓)')
-    .option('--first-name <name>', 'given name (名)')
     .option('--name <name>', 'full name (氏名), split when --last-name/--first-name are not given')
-    .option('--company <company>', 'company (会社名)')
-    .option('--department <department>', 'department (部署)')
-    .option('--title <title>', 'title (役職)')
-    .option('--phone <phone>', 'phone (電話番号)')
-    .option('--prefecture <prefecture>', 'prefecture (都道府県)')
-    .option('--employees <n>', 'employees (従業員数)')
-    .option('--country <country>', 'country (JP, US, …)')
     .option('--time-zone <zone>', 'IANA time zone (default: from the country)')
     .action(async (o: Record<string, string | boolean | undefined>) => {
       const t = target(g());
@@ -414,22 +422,11 @@ export function buildProgram(): Command {
       });
     });
 
-  leads
-    .command('edit')
+  withAttributeOptions(leads.command('edit'))
     .argument('<lead>', 'lead id or e-mail')
     .description(
       'Correct a lead\'s details (POST /v1/ops/leads/{leadId}/attributes): set values ("" clears one), apply or dismiss proposals; the fit is recomputed',
     )
-    .option('--last-name <name>', 'family name (姓)')
-    .option('--first-name <name>', 'given name (名)')
-    .option('--company <company>', 'company (会社名)')
-    .option('--department <department>', 'department (部署)')
-    .option('--title <title>', 'title (役職)')
-    .option('--phone <phone>', 'phone (電話番号)')
-    .option('--prefecture <prefecture>', 'prefecture (都道府県)')
-    .option('--employees <n>', 'employees (従業員数)')
-    .option('--industry <industry>', 'industry (業種)')
-    .option('--country <country>', 'country (JP, US, …)')
     .option('--time-zone <zone>', 'IANA time zone, e.g. Asia/Tokyo')
     .option('--apply <fields>', 'proposals to apply, comma-separated (e.g. title,company)')
     .option('--dismiss <fields>', 'proposals to dismiss, comma-separated')
