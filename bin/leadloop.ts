@@ -428,6 +428,7 @@ export function buildProgram(): Command {
       'Correct a lead\'s details (POST /v1/ops/leads/{leadId}/attributes): set values ("" clears one), apply or dismiss proposals; the fit is recomputed',
     )
     .option('--time-zone <zone>', 'IANA time zone, e.g. Asia/Tokyo')
+    .option('--email <email>', 'the corrected address (a card read wrong, a typo)')
     .option('--apply <fields>', 'proposals to apply, comma-separated (e.g. title,company)')
     .option('--dismiss <fields>', 'proposals to dismiss, comma-separated')
     .option('--note <text>', 'how it was confirmed, e.g. "電話で本人に確認" (kept on the timeline)')

@@ -312,7 +312,8 @@ const CORE_FUNCTIONS: readonly FunctionSpec[] = [
   fn({
     name: 'ops-lead-edit',
     entry: 'functions/ops-lead-edit/handler.ts',
-    grants: { table: 'readWrite' },
+    // The signing secret keys the erased-address hash a corrected address is checked against.
+    grants: { table: 'readWrite', signingSecret: true },
     description: "Ops API: sales or marketing correct a lead's details and decide proposed changes",
     timeoutSeconds: 10,
     memoryMb: 512,

@@ -279,7 +279,7 @@ const ja = {
   recordOptOut: '配信停止を記録',
   editDetails: '基本情報を編集',
   editDetailsHint:
-    '電話や商談で確かめた値に直します。空にすると値を消します。メールアドレスは変えられません。適合度スコアは新しい値で計算し直します。',
+    '電話や商談で確かめた値に直します。空にすると値を消します(メールアドレスは消せません)。適合度スコアは新しい値で計算し直します。',
   saveDetails: '保存',
   editNote: '確認した方法(任意)',
   editNotePlaceholder: '2026-12-08 電話で本人に確認',
@@ -288,6 +288,7 @@ const ja = {
   proposals: '未確認の変更提案',
   proposalsHint:
     '同じアドレスでフォームから別の値が送られました。本人確認ができていないため、まだ反映していません。',
+  refused: '受け付けられません',
   proposalField: '項目',
   currentValue: '現在の値',
   proposedValue: '提案された値',
@@ -711,7 +712,7 @@ const en: Record<Key, string> = {
   recordOptOut: 'Record an opt-out',
   editDetails: 'Edit details',
   editDetailsHint:
-    'Correct what a call or a meeting confirmed. An empty field clears the value. The e-mail address cannot be changed. The fit score is recomputed from the new values.',
+    'Correct what a call or a meeting confirmed. An empty field clears the value (not the e-mail address). The fit score is recomputed from the new values.',
   saveDetails: 'Save',
   editNote: 'How it was confirmed (optional)',
   editNotePlaceholder: '2026-12-08 confirmed on the phone',
@@ -720,6 +721,7 @@ const en: Record<Key, string> = {
   proposals: 'Proposed changes (unverified)',
   proposalsHint:
     'A form post with this address sent other values. As the sender was not verified, they are not applied yet.',
+  refused: 'Refused',
   proposalField: 'Field',
   currentValue: 'Current value',
   proposedValue: 'Proposed value',
@@ -995,6 +997,7 @@ const VALUES: Record<Lang, Record<string, string>> = {
     'apiError.address_erased':
       'このアドレスは本人の削除請求で削除したため、登録できません(本人がフォームから申し込んだ場合だけ戻ります)',
     'apiError.unknown_owner': 'その担当者は設定にいません。画面を読み込み直してください',
+    'apiError.email_taken': 'このメールアドレスは別のリードが使っています',
     'fieldError.no_open_handoff':
       '次回連絡は担当者のいるリードに予定できます。先に受諾するか営業へハンドオフしてください',
     'fieldError.follow_up_not_after_activity': '次回連絡予定は活動の日時より後にしてください',
@@ -1105,6 +1108,7 @@ const VALUES: Record<Lang, Record<string, string>> = {
     'apiError.address_erased':
       'This address was erased on request and cannot be entered (only the person can come back, through a form)',
     'apiError.unknown_owner': 'That owner is not in the settings: reload the page',
+    'apiError.email_taken': 'Another lead has this e-mail address',
     'fieldError.no_open_handoff':
       'A next contact is planned on a lead with an owner: accept it or hand it off first',
     'fieldError.follow_up_not_after_activity': 'The next contact must come after the activity',

@@ -442,8 +442,9 @@ function Deal({ t, lead, phases, reload }: { t: T; lead: Lead; phases: Phase[]; 
     }</section>`;
 }
 
-/** What sales may correct, in the order of a business card; the address is the lead's identity, not here. */
+/** What sales may correct, the address first, then in the order of a business card. */
 const EDIT_FIELDS = [
+  'email',
   'company',
   'department',
   'title',
@@ -467,7 +468,7 @@ function EditDetails({ t, lead, reload }: { t: T; lead: Lead; reload: () => void
   const [result, setResult] = useState<Result>();
   const [busy, setBusy] = useState(false);
   const current = (f: (typeof EDIT_FIELDS)[number]): string =>
-    f === 'timeZone' ? (lead.timeZone ?? '') : (lead.attributes[f] ?? '');
+    f === 'timeZone' ? (lead.timeZone ?? '') : f === 'email' ? lead.email : (lead.attributes[f] ?? '');
   const submit = async (e: SubmitEvent) => {
     e.preventDefault();
     const form = new FormData(e.target as HTMLFormElement);
@@ -503,8 +504,9 @@ function EditDetails({ t, lead, reload }: { t: T; lead: Lead; reload: () => void
       <div class="fields">${EDIT_FIELDS.map(
         (f) =>
           html`<label>${valueLabel(t, 'attribute', f)}<input name=${f} defaultValue=${current(f)} autocomplete="off"
-            type=${f === 'phone' ? 'tel' : 'text'} pattern=${f === 'phone' ? PHONE_PATTERN : undefined}
-            placeholder=${f === 'timeZone' ? 'Asia/Tokyo' : undefined} maxLength=${MAX_ENTRY_VALUE_LENGTH} /></label>`,
+            type=${f === 'phone' ? 'tel' : f === 'email' ? 'email' : 'text'} pattern=${f === 'phone' ? PHONE_PATTERN : undefined}
+            required=${f === 'email'}
+            placeholder=${f === 'timeZone' ? 'Asia/Tokyo' : undefined} maxLength=${f === 'email' ? 254 : MAX_ENTRY_VALUE_LENGTH} /></label>`,
       )}</div>
       <label>${t('editNote')}<input name="note" maxLength="500" placeholder=${t('editNotePlaceholder')} /></label>
       <div class="buttons"><button class="primary" type="submit" disabled=${busy}>${t('saveDetails')}</button></div>

@@ -72,8 +72,10 @@ export function errorText(t: T, err: unknown): string {
   // fetch rejects with a TypeError when the server cannot be reached at all.
   if (!(err instanceof ApiError)) return t('errNetwork');
   const lang = t('lang') === 'en' ? 'en' : 'ja';
+  // Worded by its code, the refusal says why itself: the status's generic advice (a 409's 「ほかの操作で状態が
+  // 変わりました」) would mislead.
   if (err.code && hasValueLabel(lang, 'apiError', err.code))
-    return `${statusText(t, err.status)} (${err.status}): ${valueLabel(t, 'apiError', err.code)}`;
+    return `${t('refused')} (${err.status}): ${valueLabel(t, 'apiError', err.code)}`;
   const worded = err.fields.flatMap((f) => fieldErrorText(t, lang, f) ?? []);
   if (worded.length > 0 && worded.length === err.fields.length)
     return `${statusText(t, err.status)} (${err.status}): ${worded.join(' / ')}`;

@@ -1,12 +1,13 @@
 import { now as clockNow } from '#adapters/clock';
 import { countMetric } from '#adapters/metrics';
 import { replayOf } from '#app/action-replay';
+import { erasedAddressGuard, isErasedAddress } from '#app/erased-address';
 import { settings } from '#config/settings';
 import { crmSyncDueAt } from '#domain/deals/crm-sync';
 import { decideEdit, EDIT_ACTION, type LeadEditRequest, type LeadEditView } from '#domain/lead/edit';
 import { crmChangeUpdate } from '#store/deals';
 import { readSalesActionRecord, salesActionRecordPut, salesActionRefPut } from '#store/idempotency';
-import { getLead, writeLead } from '#store/leads';
+import { emailClaimMove, findLeadIdByEmail, getLead, writeLead } from '#store/leads';
 import { CONFLICT, retryOnConflict } from '#store/retry';
 
 export { leadEditGate } from '#domain/lead/edit-gate';
@@ -15,6 +16,8 @@ export type EditLeadOutcome =
   | { status: 'applied' | 'replayed' | 'unchanged'; result: LeadEditView }
   | { status: 'not_found' }
   | { status: 'action_id_reused'; message: string }
+  /** The new address is another lead's, or was erased on request (only the person may bring it back). */
+  | { status: 'email_taken' | 'address_erased'; message: string }
   | { status: 'invalid'; field: string; message: string };
 
 /**
@@ -24,7 +27,9 @@ export type EditLeadOutcome =
  * edit's timeline line, the idempotency record, and, for a lead already handed off, the CRM sync (so the CRM
  * gets the corrected details as `Lead Updated` after the sync interval). A concurrent change (a form post, a
  * tracked event) makes the write fail and the edit decide again on the new lead, so nothing is lost on either
- * side. Idempotent on `actionId`: a replay answers the first result.
+ * side. A corrected address moves the lead's e-mail claim in that write, refused when the address is another
+ * lead's or erased (checked before, and held by the write's conditions against a lead created or an erase
+ * committed meanwhile). Idempotent on `actionId`: a replay answers the first result.
  */
 export async function editLead(
   leadId: string,
@@ -43,6 +48,22 @@ export async function editLead(
     const decided = decideEdit(lead, request, by, settings.scoring, now);
     if (!decided.ok) return { status: 'invalid', field: decided.field, message: decided.message } as const;
     if (decided.kind === 'unchanged') return { status: 'unchanged', result: decided.view } as const;
+    const move = decided.emailChange;
+    if (move) {
+      const owner = await findLeadIdByEmail(move.toKey);
+      if (owner !== undefined && owner !== leadId) {
+        return { status: 'email_taken', message: 'another lead has this e-mail address' } as const;
+      }
+      if (await isErasedAddress(decided.profile.email)) {
+        return {
+          status: 'address_erased',
+          message: 'this address was erased on request; only the person can bring it back (a form post)',
+        } as const;
+      }
+    }
+    const claim = move
+      ? [...emailClaimMove(leadId, move.fromKey, move.toKey, now), await erasedAddressGuard(move.toKey)]
+      : [];
     const saved = await writeLead(
       { profile: lead.profile.version, state: lead.state.version },
       {
@@ -56,6 +77,7 @@ export async function editLead(
           salesActionRecordPut(request.actionId, { leadId, ...action, result: decided.view }, now),
           salesActionRefPut(leadId, request.actionId, now),
           ...(lead.state.handoff ? [crmChangeUpdate(leadId, now, crmSyncDueAt(now, settings.deals))] : []),
+          ...claim,
         ],
         at: now,
       },

@@ -381,7 +381,8 @@ export const OPERATIONS: readonly OperationSpec[] = [
       '400':
         'Field errors: a value the manual entry would refuse, an unknown field, a field both set and in `proposals`',
       '404': 'No such lead',
-      '409': '`actionId` already used for another action or lead',
+      '409':
+        '`actionId` already used for another action or lead; a corrected `email` another lead has (`email_taken`) or erased on request (`address_erased`)',
     },
   },
   {

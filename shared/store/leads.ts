@@ -464,6 +464,32 @@ async function reportCountingOf(
 }
 
 /**
+ * A lead's address changed (sales corrected it): its claim moves, in the transaction of the change. The new
+ * claim is put only where none exists (a lead of that address, or a concurrent change to it, makes the
+ * transaction fail and the caller read and decide again); the old one is deleted only while it is still
+ * this lead's.
+ */
+export function emailClaimMove(leadId: string, fromKey: string, toKey: string, at: EpochMs): TransactItem[] {
+  return [
+    {
+      Delete: {
+        TableName: tableName,
+        Key: keys.emailIndex(fromKey),
+        ConditionExpression: 'attribute_not_exists(pk) OR leadId = :id',
+        ExpressionAttributeValues: { ':id': leadId },
+      },
+    },
+    {
+      Put: {
+        TableName: tableName,
+        Item: { ...keys.emailIndex(toKey), leadId, createdAt: at },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+  ];
+}
+
+/**
  * The new-lead transaction also claims the e-mail: only one of many concurrent posts can create it
  * ('exists': another writer claimed it first). `guard`, a ConditionCheck that must hold when the lead is
  * created (an ops entry's "the address is not erased"), commits with it: 'refused' when it failed.

@@ -770,6 +770,14 @@ describe('console work pages in Chromium', () => {
     expect(after.attributes).toMatchObject({ employees: '1000-4999', title: '情報システム部 部長' });
     expect(after.proposedAttributes).toBeNull();
     expect(after.score.fit).toBeGreaterThan(before.score.fit);
+    // An address another lead has: refused in Japanese, nothing changed.
+    await form.getByLabel('メールアドレス').fill(waiting.email);
+    await form.getByRole('button', { name: '保存' }).click();
+    await page
+      .getByTestId('edit-details')
+      .getByText('このメールアドレスは別のリードが使っています')
+      .waitFor();
+    expect(await leadIdOf(email)).toBe(leadId);
     expect(await seriousViolations(page)).toEqual([]);
     await shot(page, 'lead-edit-details');
     await page.context().close();

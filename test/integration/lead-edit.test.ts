@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { now as clockNow } from '#adapters/clock';
 import type { Runtime } from '#local/runtime';
 import { keys } from '#store/keys';
 import { inbox, personToken, startTestRuntime, uniqueEmail } from '../support/runtime.ts';
 import { api, contactForm, detailOf, eventsOf, getItem } from './handoff-support.ts';
-import { leadIdByEmail, searchPage } from './search-support.ts';
+import { eraseOnRequest, leadIdByEmail, searchPage } from './search-support.ts';
 
 /**
  * Sales correcting a lead's details (`POST /v1/ops/leads/{leadId}/attributes`) on DynamoDB Local through the
@@ -305,7 +306,9 @@ describe('editing a lead', () => {
     const leadId = await cardLead('bad');
     const before = await view(leadId);
     const refusals: [Record<string, unknown>, string][] = [
-      [{ attributes: { email: 'x@example.com' } }, 'attributes'],
+      [{ attributes: { email: 'not-an-address' } }, 'attributes.email'],
+      [{ attributes: { email: '' } }, 'attributes.email'],
+      [{ attributes: { nickname: 'T' } }, 'attributes'],
       [{ attributes: { phone: 'call me' } }, 'attributes.phone'],
       [{ attributes: { title: 'x'.repeat(201) } }, 'attributes.title'],
       [{ attributes: { timeZone: 'Tokyo' } }, 'attributes.timeZone'],
@@ -323,6 +326,86 @@ describe('editing a lead', () => {
     expect(after.attributes).toEqual(before.attributes);
     expect(edits(after)).toHaveLength(0);
     expect((await edit('no-such-lead', { attributes: { title: '部長' } })).status).toBe(404);
+  });
+});
+
+describe('correcting the address', () => {
+  const claimOf = async (email: string) =>
+    (await getItem(keys.emailIndex(email.toLowerCase()))) as { leadId?: string } | undefined;
+
+  it('given a card whose address was read wrong, when sales corrects it, then the lead is found by the new address only, a post of the new address updates it, and the fit reads the new domain', async () => {
+    const leadId = await cardLead('typo');
+    const wrong = `typo-${R}@example.co.jp`;
+    const right = `typo-${R}@gmail.com`;
+    const { status, body } = await edit(leadId, { attributes: { email: ` Typo-${R}@GMAIL.com ` } });
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ email: `Typo-${R}@gmail.com`, changed: ['email'], score: { fit: -15 } });
+    expect(await claimOf(right)).toMatchObject({ leadId });
+    expect(await claimOf(wrong)).toBeUndefined();
+    expect(await leadIdByEmail(runtime, right)).toBe(leadId);
+    expect((await api(runtime).opsGet(`/v1/ops/leads?email=${encodeURIComponent(wrong)}`)).status).toBe(404);
+    const line = edits(await view(leadId))[0];
+    expect(line?.properties).toMatchObject({ 'from.email': wrong, 'to.email': `Typo-${R}@gmail.com` });
+
+    // The person posts with the right address: the same lead. The old address is free for someone else.
+    const { postForm } = api(runtime);
+    expect((await postForm('contact', contactForm(right))).status).toBe(201);
+    expect((await postForm('contact', contactForm(wrong))).status).toBe(201);
+    await runtime.settle();
+    expect(await leadIdByEmail(runtime, right)).toBe(leadId);
+    expect(await leadIdByEmail(runtime, wrong)).not.toBe(leadId);
+    // Erased on request, it is the corrected address that is released and suppressed.
+    expect(await eraseOnRequest(runtime, leadId)).toBe(200);
+    expect(await claimOf(right)).toBeUndefined();
+    const again = await api(runtime).opsPost('/v1/ops/leads', {
+      email: right,
+      channel: 'event',
+      source: '展示会',
+      consentBasis: 'business_card',
+    });
+    expect(again.status).toBe(409);
+  });
+
+  it('given an address another lead has, or one erased on request, then 409 and nothing changes; two leads changed to one new address at once: one gets it', async () => {
+    const a = await cardLead('taken-a');
+    const b = await cardLead('taken-b');
+    const taken = await edit(a, { attributes: { email: `taken-b-${R}@example.co.jp` } });
+    expect(taken.status).toBe(409);
+    expect(taken.body.error?.code).toBe('email_taken');
+
+    const erased = await cardLead('erased');
+    expect(await eraseOnRequest(runtime, erased)).toBe(200);
+    const refused = await edit(a, { attributes: { email: `erased-${R}@example.co.jp` } });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error?.code).toBe('address_erased');
+    expect((await view(a)).attributes.email).toBe(`taken-a-${R}@example.co.jp`);
+    expect(edits(await view(a))).toHaveLength(0);
+
+    const contested = `contested-${R}@example.co.jp`;
+    const answers = await Promise.all([
+      edit(a, { attributes: { email: contested } }),
+      edit(b, { attributes: { email: contested } }),
+    ]);
+    expect(answers.map((x) => x.status).sort()).toEqual([200, 409]);
+    const winner = answers[0]?.status === 200 ? a : b;
+    expect(await claimOf(contested)).toMatchObject({ leadId: winner });
+    expect(await leadIdByEmail(runtime, contested)).toBe(winner);
+  });
+
+  it('given a lead suppressed for bounces, when its address is corrected, then marketing mail may go again; a complaint stays', async () => {
+    const { suppressLead } = await import('#app/suppress-lead');
+    const bounced = await cardLead('bounced');
+    await suppressLead(bounced, 'bounce', `bounce-${R}`, clockNow());
+    expect((await view(bounced)) as unknown).toMatchObject({ marketing: { allowed: false } });
+    expect((await edit(bounced, { attributes: { email: `bounced-${R}@example.jp` } })).status).toBe(200);
+    expect((await view(bounced)) as unknown).toMatchObject({ marketing: { allowed: true } });
+
+    const complained = await cardLead('complained');
+    await suppressLead(complained, 'complaint', `complaint-${R}`, clockNow());
+    expect((await edit(complained, { attributes: { email: `complained-${R}@example.jp` } })).status).toBe(
+      200,
+    );
+    expect((await view(complained)) as unknown).toMatchObject({ marketing: { allowed: false } });
   });
 });
 

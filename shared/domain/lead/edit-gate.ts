@@ -1,3 +1,4 @@
+import { normalizeEmail } from '#domain/capture/email-address';
 import { valueProblem } from '#domain/capture/manual-entry';
 import {
   EDIT_FIELDS,
@@ -9,14 +10,27 @@ import {
 } from '#domain/lead/edit';
 import * as g from '#domain/lead/request-gate';
 
-/** A value an edit sets: trimmed, then the manual entry's rules (`valueProblem`); `""` clears. */
+/**
+ * A value an edit sets: trimmed, then the manual entry's rules (`valueProblem`); `""` clears. The address as
+ * the manual entry takes it (normalized by the domain; it cannot be cleared).
+ */
 const valueGate = (field: EditField) =>
-  g.optional(
-    g.string(
-      g.trim(),
-      g.refine((v: string) => (v === '' ? null : valueProblem(field, v))),
-    ),
-  );
+  field === 'email'
+    ? g.optional(
+        g.string(
+          g.maxLength(1024),
+          g.refine((v: string) => {
+            const n = normalizeEmail(v);
+            return n.ok ? null : `not a valid e-mail address (${n.error})`;
+          }),
+        ),
+      )
+    : g.optional(
+        g.string(
+          g.trim(),
+          g.refine((v: string) => (v === '' ? null : valueProblem(field, v))),
+        ),
+      );
 
 /**
  * The check of `POST /v1/ops/leads/{leadId}/attributes` (#domain/lead/request-gate): the twin of

@@ -1,3 +1,4 @@
+import { normalizeEmail } from '#domain/capture/email-address';
 import { valueProblem } from '#domain/capture/manual-entry';
 import {
   EDIT_FIELDS,
@@ -9,13 +10,21 @@ import {
 import * as z from '#domain/lead/validation';
 
 const valueSchema = (field: EditField) =>
-  z.string().check(
-    z.trim(),
-    z.superRefine((v, ctx) => {
-      const problem = v === '' ? null : valueProblem(field, v);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    }),
-  );
+  field === 'email'
+    ? z.string().check(
+        z.maxLength(1024),
+        z.superRefine((v, ctx) => {
+          const n = normalizeEmail(v);
+          if (!n.ok) ctx.addIssue({ code: 'custom', message: `not a valid e-mail address (${n.error})` });
+        }),
+      )
+    : z.string().check(
+        z.trim(),
+        z.superRefine((v, ctx) => {
+          const problem = v === '' ? null : valueProblem(field, v);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }),
+      );
 
 /**
  * The body of `POST /v1/ops/leads/{leadId}/attributes`: sales setting or clearing a lead's details and
@@ -48,7 +57,7 @@ export const leadEditSchema = z.withMeta(
       ),
       {
         description:
-          'New values (trimmed; the manual entry’s rules); "" clears one. The e-mail address is not editable.',
+          'New values (trimmed; the manual entry’s rules); "" clears one. `email` corrects the address (normalized as capture does; not cleared): 409 when another lead has it or it was erased.',
       },
     ),
     proposals: z.withMeta(

@@ -8,9 +8,12 @@
  * The fit is recomputed from the new attributes (it may go down: a person checked them), so the score,
  * temperature and stage follow as they do for any attribute change, with the same announcements
  * (`stateChangeEvents`: a lead whose new title makes it hot is handed off like any other) and the decay timer.
- * The e-mail address is not editable here: it is the lead's identity (its claim, its suppression and erasure
- * records are keyed by it).
+ * The address may be corrected too (a card read wrong, a typo taken on the phone): the lead keeps its id, its
+ * claim moves to the new address (`emailAddressChange`, which the use case writes with the claim's move), a
+ * suppression for the old address's bounces is lifted (the new one never bounced), and an erased-address hold
+ * of the old address is dropped (it stays suppressed).
  */
+import { normalizeEmail } from '#domain/capture/email-address';
 import type { AnyDomainEvent } from '#domain/lead/events';
 import {
   decayTimerChange,
@@ -41,8 +44,8 @@ export const EDITABLE_ATTRIBUTES = LEAD_ATTRIBUTES.filter(
   (a): a is Exclude<LeadAttribute, 'email'> => a !== 'email',
 );
 export type EditableAttribute = (typeof EDITABLE_ATTRIBUTES)[number];
-/** An edit may also set the lead's time zone (its send windows and the console's times). */
-export const EDIT_FIELDS = [...EDITABLE_ATTRIBUTES, 'timeZone'] as const;
+/** An edit may also correct the address and set the lead's time zone (its send windows, the console's times). */
+export const EDIT_FIELDS = ['email', ...EDITABLE_ATTRIBUTES, 'timeZone'] as const;
 export type EditField = (typeof EDIT_FIELDS)[number];
 
 export const PROPOSAL_DECISIONS = ['apply', 'dismiss'] as const;
@@ -57,7 +60,7 @@ export const EDIT_ENTRY_TYPE = 'attributes_edited';
 export interface LeadEditRequest {
   /** Client-chosen idempotency key: a retried edit answers its first result and changes nothing. */
   actionId: string;
-  /** New values, trimmed; `""` clears the attribute. */
+  /** New values, trimmed; `""` clears the attribute (not the address, which every lead has). */
   attributes: { [K in EditField]?: string | undefined };
   /** What to do with each open proposal named. */
   proposals: { [K in EditableAttribute]?: ProposalDecision | undefined };
@@ -71,6 +74,7 @@ export type ProposalOutcome = 'applied' | 'dismissed' | 'superseded';
 /** The answer of an edit (also stored as its idempotency record's result). */
 export interface LeadEditView {
   leadId: string;
+  email: string;
   /** The fields whose value changed, in `EDIT_FIELDS` order; empty when the edit changed nothing. */
   changed: EditField[];
   proposals: Partial<Record<EditableAttribute, ProposalOutcome>>;
@@ -100,6 +104,8 @@ export type EditDecision =
       events: AnyDomainEvent[];
       /** Arm (or clear) the decay timer; undefined leaves it. */
       decay: EpochMs | null | undefined;
+      /** The address changed to another one (not only its letter case): the claim moves. */
+      emailChange?: { fromKey: string; toKey: string };
     };
 
 const attributeValue = (attributes: LeadAttributes, field: EditableAttribute): string =>
@@ -154,7 +160,10 @@ export function decideEdit(
   }
   const zone = request.attributes.timeZone;
   const timeZone = zone === undefined ? lead.profile.timeZone : zone === '' ? undefined : zone;
+  const address = addressOf(lead, request.attributes.email);
+  if (!address.ok) return { ok: false, field: 'attributes.email', message: address.message };
   const changed: EditField[] = [
+    ...(address.email !== lead.profile.email ? (['email'] as const) : []),
     ...EDITABLE_ATTRIBUTES.filter((f) => attributeValue(before, f) !== attributeValue(next, f)),
     ...((lead.profile.timeZone ?? '') !== (timeZone ?? '') ? (['timeZone'] as const) : []),
   ];
@@ -163,12 +172,18 @@ export function decideEdit(
     return { ok: true, kind: 'unchanged', view: viewOf(lead, [], {}, notProposed) };
   }
 
-  const refit = applyAttributes(leadScoringOf(lead), next, config, now);
-  const { proposedAttributes: _open, timeZone: _zone, ...rest } = lead.profile;
+  const moves = address.key !== lead.profile.emailKey;
+  const refit = applyAttributes(leadScoringOf(lead), { ...next, email: address.email }, config, now);
+  const { proposedAttributes: _open, timeZone: _zone, erasedAddressHeld, ...rest } = lead.profile;
   const profile: LeadProfile = {
     ...rest,
+    // A hold of the old address (erased, back through a double opt-in form) is not the new one's.
+    ...(erasedAddressHeld && !moves ? { erasedAddressHeld } : {}),
     ...(timeZone ? { timeZone } : {}),
-    attributes: { ...next, email: lead.profile.email },
+    email: address.email,
+    emailKey: address.key,
+    marketing: moves ? withoutBounces(lead.profile.marketing) : lead.profile.marketing,
+    attributes: { ...next, email: address.email },
     fitBreakdown: refit.scoring.fitBreakdown,
     ...(Object.keys(open).length > 0 && lead.profile.proposedAttributes
       ? { proposedAttributes: { ...lead.profile.proposedAttributes, values: open } }
@@ -178,6 +193,7 @@ export function decideEdit(
   };
   const s = lead.state;
   const moved =
+    address.email !== s.email ||
     refit.scoring.fit !== s.fit ||
     refit.scoring.grade !== s.grade ||
     refit.temperature !== s.temperature ||
@@ -187,6 +203,7 @@ export function decideEdit(
   if (moved) {
     state = {
       ...s,
+      email: address.email,
       fit: refit.scoring.fit,
       grade: refit.scoring.grade,
       score: refit.score,
@@ -205,10 +222,41 @@ export function decideEdit(
     view: viewOf(after, changed, proposals, notProposed),
     profile,
     ...(state ? { state } : {}),
-    entry: editEntry(request, by, changed, proposals, { before, next, lead, timeZone }, now),
+    entry: editEntry(
+      request,
+      by,
+      changed,
+      proposals,
+      { before, next, lead, timeZone, email: address.email },
+      now,
+    ),
     events: state ? stateChangeEvents(s, state, now) : [],
     decay,
+    ...(moves ? { emailChange: { fromKey: lead.profile.emailKey, toKey: address.key } } : {}),
   };
+}
+
+/** The lead's address after the edit: the one asked for, normalized, else the current one. */
+function addressOf(
+  lead: Lead,
+  asked: string | undefined,
+): { ok: true; email: string; key: string } | { ok: false; message: string } {
+  if (asked === undefined) return { ok: true, email: lead.profile.email, key: lead.profile.emailKey };
+  const normalized = normalizeEmail(asked);
+  if (!normalized.ok) return { ok: false, message: `not a valid e-mail address (${normalized.error})` };
+  return { ok: true, email: normalized.email, key: normalized.key };
+}
+
+/**
+ * The marketing status for a new address: a suppression the old address's bounces caused is lifted (the new
+ * one has not bounced); one for a complaint or by hand is about the person and stays, as does an opt-out.
+ */
+function withoutBounces(marketing: LeadProfile['marketing']): LeadProfile['marketing'] {
+  const { suppressedAt, suppressionReason, ...rest } = marketing;
+  const bounced = suppressionReason === 'bounce' || suppressionReason === 'transient_bounces';
+  return bounced || suppressedAt === undefined
+    ? { ...rest, transientBounces: 0 }
+    : { ...rest, suppressedAt, ...(suppressionReason ? { suppressionReason } : {}), transientBounces: 0 };
 }
 
 /**
@@ -221,7 +269,13 @@ function editEntry(
   by: string,
   changed: readonly EditField[],
   proposals: LeadEditView['proposals'],
-  values: { before: LeadAttributes; next: LeadAttributes; lead: Lead; timeZone: string | undefined },
+  values: {
+    before: LeadAttributes;
+    next: LeadAttributes;
+    lead: Lead;
+    timeZone: string | undefined;
+    email: string;
+  },
   now: EpochMs,
 ): TimelineEntry {
   const properties: Record<string, string> = { by, fields: changed.join(',') };
@@ -230,7 +284,9 @@ function editEntry(
     const [from, to] =
       field === 'timeZone'
         ? [values.lead.profile.timeZone ?? '', values.timeZone ?? '']
-        : [attributeValue(values.before, field), attributeValue(values.next, field)];
+        : field === 'email'
+          ? [values.lead.profile.email, values.email]
+          : [attributeValue(values.before, field), attributeValue(values.next, field)];
     properties[`from.${field}`] = from;
     properties[`to.${field}`] = to;
   }
@@ -256,6 +312,7 @@ function viewOf(
   const open = lead.profile.proposedAttributes?.values;
   return {
     leadId: lead.profile.leadId,
+    email: lead.profile.email,
     changed,
     proposals,
     notProposed,
