@@ -76,6 +76,53 @@ describe('an edit by sales', () => {
     });
   });
 
+  it('given a corrected address, then the profile, the state and the claim move, bounces are forgotten, a complaint is not', () => {
+    const lead = post(undefined, {});
+    const bounced: Lead = {
+      ...lead,
+      profile: {
+        ...lead.profile,
+        erasedAddressHeld: true,
+        marketing: { suppressedAt: NOW, suppressionReason: 'bounce', transientBounces: 2 },
+      },
+    };
+    const decided = edit(bounced, { attributes: { email: ' Taro.New@GMAIL.COM ' } });
+    if (!decided.ok || decided.kind !== 'changed') throw new Error('expected a change');
+    expect(decided.view).toMatchObject({ email: 'Taro.New@gmail.com', changed: ['email'] });
+    expect(decided.profile).toMatchObject({ email: 'Taro.New@gmail.com', emailKey: 'taro.new@gmail.com' });
+    expect(decided.profile.attributes.email).toBe('Taro.New@gmail.com');
+    expect(decided.profile.marketing).toEqual({ transientBounces: 0 });
+    expect(decided.profile.erasedAddressHeld).toBeUndefined();
+    expect(decided.state?.email).toBe('Taro.New@gmail.com');
+    expect(decided.state?.fit).toBe(computeFit(decided.profile.attributes, defaultConfig).fit);
+    expect(decided.emailChange).toEqual({ fromKey: lead.profile.emailKey, toKey: 'taro.new@gmail.com' });
+    expect(decided.entry.properties).toMatchObject({
+      'from.email': lead.profile.email,
+      'to.email': 'Taro.New@gmail.com',
+    });
+
+    const complained: Lead = {
+      ...lead,
+      profile: {
+        ...lead.profile,
+        marketing: { suppressedAt: NOW, suppressionReason: 'complaint', transientBounces: 0 },
+      },
+    };
+    const kept = edit(complained, { attributes: { email: 'other@example.jp' } });
+    if (!kept.ok || kept.kind !== 'changed') throw new Error('expected a change');
+    expect(kept.profile.marketing).toMatchObject({ suppressionReason: 'complaint', suppressedAt: NOW });
+
+    // Only the letter case of the local part: the same claim, no move.
+    const upper = lead.profile.email.replace(/^[^@]+/, (local) => local.toUpperCase());
+    const recased = edit(lead, { attributes: { email: upper } });
+    if (!recased.ok || recased.kind !== 'changed') throw new Error('expected a change');
+    expect(recased.emailChange).toBeUndefined();
+    expect(edit(lead, { attributes: { email: 'no-at-sign' } })).toMatchObject({
+      ok: false,
+      field: 'attributes.email',
+    });
+  });
+
   it('given a change of details that does not move the fit, then only the profile is written', () => {
     const lead = post(undefined, {});
     const decided = edit(lead, { attributes: { department: '総務部' } });
