@@ -9,7 +9,7 @@
  * temperature and stage follow as they do for any attribute change, with the same announcements
  * (`stateChangeEvents`: a lead whose new title makes it hot is handed off like any other) and the decay timer.
  * The address may be corrected too (a card read wrong, a typo taken on the phone): the lead keeps its id, its
- * claim moves to the new address (`emailAddressChange`, which the use case writes with the claim's move), a
+ * claim moves to the new address (`emailChange`: the use case writes the claim's move with the edit), a
  * suppression for the old address's bounces is lifted (the new one never bounced), and an erased-address hold
  * of the old address is dropped (it stays suppressed).
  */
