@@ -10,7 +10,9 @@
  *   department), recorded beside it: the touches it stores make the profile pass a KB;
  * - a step e-mail: the real sweeper with the real `step` processor over due first steps, every mail checked
  *   in the local SES (a first or middle step; a sequence's last step, whose mail line also says the run
- *   completed, is 9 WRU: test/integration/step-units.test.ts).
+ *   completed, is 9 WRU: test/integration/step-units.test.ts);
+ * - sales' corrections (informative): a new title on each captured lead, then a corrected address, through
+ *   POST /v1/ops/leads/{leadId}/attributes, all-in like a capture, each answer checked.
  * Floors: one raw PutItem of a small item (1 WRU); targets: issue 16 item 2 (capture ≤ 14 WRU, step
  * e-mail ≤ 10 WRU). The figures feed `npm run bench -- cost`.
  *
@@ -167,14 +169,16 @@ try {
       .slice(published);
     if (captured.length !== CAPTURES)
       throw new Error(`${label}: ${captured.length} of ${CAPTURES} captures published`);
+    const leadIds: string[] = [];
     for (const e of captured) {
       const leadId = (e.detail as { leadId: string }).leadId;
+      leadIds.push(leadId);
       const { Item } = await raw.send(
         new GetCommand({ TableName: TABLE, Key: keys.enrollment(leadId, 'whitepaper-nurture') }),
       );
       if (Item?.status !== 'active') throw new Error(`lead ${leadId} was not enrolled`);
     }
-    return { total, posts, byCommand };
+    return { total, posts, byCommand, leadIds };
   };
   // A post typed in straight away (no campaign), as most B2B forms see; then the same form reached from a
   // search ad: its UTM tags, the landing URL with them and the click id, the referrer, the department filled.
@@ -202,6 +206,36 @@ try {
   await runtime.settle();
   const dayItems = await counterDayItemSizes();
   const busy = await measureCaptures('busy', (i) => ({ ...AD_CLICK_FIELDS, ...tags(i + 1) }));
+  // Sales' corrections through the route, all-in like a capture (what the announcements set off included),
+  // on the leads captured above: a title heard on the phone (the fit moves: profile, state, line), then a
+  // corrected address (its claim moves too). Each answer checked.
+  const measureEdits = async (label: string, body: (i: number) => Record<string, unknown>, field: string) => {
+    meter.reset();
+    for (const [i, leadId] of direct.leadIds.entries()) {
+      const res = await meter.measure(label, () =>
+        api.call({
+          method: 'POST',
+          url: `/v1/ops/leads/${leadId}/attributes`,
+          headers: { authorization: `Bearer ${api.opsToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ actionId: `bench-${label}-${i}`, ...body(i) }),
+        }),
+      );
+      const changed = res.status === 200 ? (JSON.parse(res.body) as { changed: string[] }).changed : [];
+      if (!changed.includes(field)) throw new Error(`${label} answered ${res.status} ${res.body}`);
+    }
+    await runtime.settle();
+    return meter.total();
+  };
+  const titleEdits = await measureEdits(
+    'edit',
+    () => ({ attributes: { title: '情報システム部 部長' } }),
+    'title',
+  );
+  const addressEdits = await measureEdits(
+    'address',
+    (i) => ({ attributes: { email: `corrected-${i}-${randomUUID().slice(0, 8)}@example.co.jp` } }),
+    'email',
+  );
   const capture = direct.total;
   const posts = direct.posts;
   const captureByCommand = direct.byCommand;
@@ -216,6 +250,8 @@ try {
   const ad = per(adClick.total, CAPTURES);
   const busyAd = per(busy.total, CAPTURES);
   const s = per(step, STEPS);
+  const edit = per(titleEdits, direct.leadIds.length);
+  const address = per(addressEdits, direct.leadIds.length);
   const target = (max: number) => ({ on: 'figure' as const, max, source: 'issue 16 item 2' });
   console.log(
     `\nunits bench: ${CAPTURES} captures through the route, ${STEPS} step e-mails through the sweeper\n`,
@@ -233,6 +269,8 @@ try {
         floor,
       ),
       figure('write units per step e-mail (incl. the sweep)', s.write, 'WRU', floor, target(10)),
+      figure('write units per lead edit by sales, a new title (informative)', edit.write, 'WRU', floor),
+      figure('write units per address correction by sales (informative)', address.write, 'WRU', floor),
       figure('read units per step e-mail (incl. the sweep)', s.read, 'RRU', 1),
     ],
     {
@@ -241,6 +279,8 @@ try {
       captureFromSearchAd: { ...ad, fields: AD_CLICK_FIELDS },
       captureOnABusyDay: { ...busyAd, postsBefore: BUSY_DAY, counterDayItemBytes: dayItems },
       step: s,
+      edit,
+      addressCorrection: address,
       captureByCommand,
       stepByCommand,
       floor: 'one raw PutItem of a small item',
