@@ -207,7 +207,8 @@ try {
   const dayItems = await counterDayItemSizes();
   const busy = await measureCaptures('busy', (i) => ({ ...AD_CLICK_FIELDS, ...tags(i + 1) }));
   // Sales' corrections through the route, all-in like a capture (what the announcements set off included),
-  // on the leads captured above: a title heard on the phone (the fit moves: profile, state, line), then a
+  // on the leads captured above: a title heard on the phone (部長 → 代表取締役社長: the fit moves, so profile,
+  // state and the line), then a
   // corrected address (its claim moves too). Each answer checked.
   const measureEdits = async (label: string, body: (i: number) => Record<string, unknown>, field: string) => {
     meter.reset();
@@ -269,7 +270,12 @@ try {
         floor,
       ),
       figure('write units per step e-mail (incl. the sweep)', s.write, 'WRU', floor, target(10)),
-      figure('write units per lead edit by sales, a new title (informative)', edit.write, 'WRU', floor),
+      figure(
+        'write units per lead edit by sales, a title that moves the fit (informative)',
+        edit.write,
+        'WRU',
+        floor,
+      ),
       figure('write units per address correction by sales (informative)', address.write, 'WRU', floor),
       figure('read units per step e-mail (incl. the sweep)', s.read, 'RRU', 1),
     ],
