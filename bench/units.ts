@@ -227,11 +227,7 @@ try {
     await runtime.settle();
     return meter.total();
   };
-  const titleEdits = await measureEdits(
-    'edit',
-    () => ({ attributes: { title: '情報システム部 部長' } }),
-    'title',
-  );
+  const titleEdits = await measureEdits('edit', () => ({ attributes: { title: '代表取締役社長' } }), 'title');
   const addressEdits = await measureEdits(
     'address',
     (i) => ({ attributes: { email: `corrected-${i}-${randomUUID().slice(0, 8)}@example.co.jp` } }),
