@@ -10,7 +10,8 @@ import { json } from '#http/responses';
  * "proposals":{"company":"apply"}}`. 200 with the lead's details after the edit (`changed` names what
  * changed; an edit that changes nothing writes nothing); a replayed `actionId` answers the first result
  * (header `idempotent-replay: true`); 400 with field errors; 404 for no such lead; 409 for an `actionId` used
- * for another action or lead, or an address another lead has (`email_taken`) or erased (`address_erased`). A signed-in person is recorded as themselves; a machine client names `by`.
+ * for another action or lead, or an address another lead has (`email_taken`) or erased (`address_erased`).
+ * A signed-in person is recorded as themselves; a machine client names `by`.
  */
 export const handler = httpHandler({ body: leadEditGate }, async ({ body }, event) => {
   const leadId = event.pathParameters?.leadId ?? '';

@@ -479,14 +479,19 @@ export function emailClaimMove(leadId: string, fromKey: string, toKey: string, a
         ExpressionAttributeValues: { ':id': leadId },
       },
     },
-    {
-      Put: {
-        TableName: tableName,
-        Item: { ...keys.emailIndex(toKey), leadId, createdAt: at },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    },
+    emailClaimPut(toKey, leadId, at),
   ];
+}
+
+/** An address's claim for a lead, put only where none exists (one lead per address). */
+function emailClaimPut(emailKey: string, leadId: string, createdAt: EpochMs): TransactItem {
+  return {
+    Put: {
+      TableName: tableName,
+      Item: { ...keys.emailIndex(emailKey), leadId, createdAt },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
 }
 
 /**
@@ -499,17 +504,7 @@ export async function createLead(
   change: Omit<LeadWrite, 'profile' | 'state'>,
   guard?: TransactItem,
 ): Promise<'created' | 'exists' | 'refused'> {
-  const claimEmail: TransactItem = {
-    Put: {
-      TableName: tableName,
-      Item: {
-        ...keys.emailIndex(lead.profile.emailKey),
-        leadId: lead.profile.leadId,
-        createdAt: lead.profile.createdAt,
-      },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    },
-  };
+  const claimEmail = emailClaimPut(lead.profile.emailKey, lead.profile.leadId, lead.profile.createdAt);
   const result = await commitLeadWrite(
     {},
     {
